@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Backend probing, loading and the ring-buffer drain.
+ *
+ * One CO-RE object holds the programs of every backend; each try opens the
+ * skeleton afresh, enables only that backend's programs (plus exec), and
+ * loads and attaches them. The kernel's answer decides, never its version.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "capture/capture.h"
+#include "ttyaudit.skel.h"
+
+#define TA_MAX_SESSIONS_TRACKED 4096
+
+struct ta_seen_drop {
+	struct ta_session_drop_key key;
+	struct ta_drop_counters seen;
+};
+
+struct ta_capture {
+	struct ttyaudit_bpf *skel;
+	struct ring_buffer *ring;
+	struct bpf_link **links;
+	size_t n_links;
+	enum ta_backend backend;
+	ta_event_fn on_event;
+	ta_bad_record_fn on_bad;
+	void *cb_ctx;
+	int nr_cpus;
+	struct ta_drop_counters total_seen;
+	struct ta_seen_drop *seen;
+	size_t n_seen;
+};
+
+static const char *const backend_names[TA_BACKEND_COUNT] = {
+	[TA_BACKEND_AUTO] = "auto",
+	[TA_BACKEND_FENTRY] = "fentry",
+	[TA_BACKEND_KPROBE] = "kprobe",
+	[TA_BACKEND_TRACEPOINT] = "tracepoint",
+};
+
+const char *ta_backend_name(enum ta_backend b)
+{
+	return b < TA_BACKEND_COUNT ? backend_names[b] : "unknown";
+}
+
+int ta_backend_parse(const char *name, enum ta_backend *out)
+{
+	for (int b = 0; b < TA_BACKEND_COUNT; b++)
+		if (!strcmp(name, backend_names[b])) {
+			*out = (enum ta_backend)b;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *ta_backend_limitations(enum ta_backend b)
+{
+	switch (b) {
+	case TA_BACKEND_TRACEPOINT:
+		return "io_uring writes to terminals are not seen; sendfile and splice into a "
+		       "terminal are counted (uncaptured) but not read; console, serial and "
+		       "virtual-console input is taken where a process reads it, not as typed";
+	case TA_BACKEND_FENTRY:
+	case TA_BACKEND_KPROBE:
+		return "none for terminal data";
+	default:
+		return "";
+	}
+}
+
+/* libbpf's messages go to a buffer, so a refusal can be explained in one line. */
+static char libbpf_last_msg[256];
+static bool libbpf_verbose;
+
+static int libbpf_to_buffer(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (libbpf_verbose) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* The skeleton's summary says less than the message before it. */
+	if (strstr(line, "failed to load BPF skeleton") || strstr(line, "failed to load object"))
+		return 0;
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n)
+		snprintf(libbpf_last_msg, sizeof(libbpf_last_msg), "%s", line);
+	return 0;
+}
+
+enum prog_role { ROLE_OTHER, ROLE_COMMON, ROLE_REQUIRED, ROLE_OPTIONAL };
+
+/* Which programs a backend uses. Required ones must attach; optional may not. */
+static enum prog_role program_role(const char *name, enum ta_backend b)
+{
+	if (!strcmp(name, "ta_sched_exec"))
+		return ROLE_COMMON;
+	switch (b) {
+	case TA_BACKEND_TRACEPOINT:
+		if (!strncmp(name, "ta_tp_", 6))
+			return strstr(name, "write") || strstr(name, "read") ? ROLE_REQUIRED
+									      : ROLE_OPTIONAL;
+		return ROLE_OTHER;
+	case TA_BACKEND_FENTRY:
+		if (!strncmp(name, "ta_fentry_", 10) || !strncmp(name, "ta_fexit_", 9))
+			return strstr(name, "n_tty_write") ? ROLE_REQUIRED : ROLE_OPTIONAL;
+		return ROLE_OTHER;
+	case TA_BACKEND_KPROBE:
+		if (!strncmp(name, "ta_kprobe_", 10) || !strncmp(name, "ta_kretprobe_", 13))
+			return strstr(name, "n_tty_write") ? ROLE_REQUIRED : ROLE_OPTIONAL;
+		return ROLE_OTHER;
+	default:
+		return ROLE_OTHER;
+	}
+}
+
+/* The kernel function a function-backend program hooks, from its section name. */
+static const char *program_target(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+	const char *slash = strchr(sec, '/');
+
+	return slash ? slash + 1 : NULL;
+}
+
+static int kernel_has_func(const struct btf *vmlinux, const char *fn)
+{
+	return vmlinux && btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) >= 0;
+}
+
+static int fill_tty_majors(struct ttyaudit_bpf *skel)
+{
+	uint8_t is_tty[512];
+	char text[16384];
+	FILE *f = fopen("/proc/devices", "re");
+	size_t n;
+	int fd = bpf_map__fd(skel->maps.ta_tty_majors);
+
+	if (!f)
+		return -errno;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (ta_tty_majors_parse(text, is_tty, sizeof(is_tty)) < 0)
+		return -ENOENT;
+	for (uint32_t major = 0; major < sizeof(is_tty); major++) {
+		if (!is_tty[major])
+			continue;
+		if (bpf_map_update_elem(fd, &major, &is_tty[major], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static void fill_config(struct ta_config *cfg, const struct ta_capture_opts *o)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->version = TA_EVENT_VERSION;
+	cfg->redact_noecho = o->redact_noecho;
+	cfg->n_rules = o->n_rules > TA_FILTER_RULES ? TA_FILTER_RULES : o->n_rules;
+	for (uint32_t i = 0; i < cfg->n_rules; i++) {
+		cfg->rules[i] = o->rules[i];
+		if (o->rules[i].action == TA_RULE_INCLUDE)
+			cfg->has_include = 1;
+	}
+}
+
+int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts *o)
+{
+	struct ta_config cfg;
+	uint32_t zero = 0;
+
+	fill_config(&cfg, o);
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_config), &zero, &cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int init_maps(struct ta_capture *c, const struct ta_capture_opts *o)
+{
+	uint8_t one = 1;
+	int err;
+
+	err = ta_capture_update_config(c, o);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_self), &o->self_tgid, &one, BPF_ANY))
+		return -errno;
+	return fill_tty_majors(c->skel);
+}
+
+static void detach_all(struct ta_capture *c)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		bpf_link__destroy(c->links[i]);
+	free(c->links);
+	c->links = NULL;
+	c->n_links = 0;
+}
+
+/* Load and attach one backend. On failure, *why says what the kernel refused. */
+static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_capture_opts *o,
+		       const struct btf *vmlinux, char *why, size_t why_len, char *missing,
+		       size_t missing_len)
+{
+	struct bpf_program *prog;
+	size_t n_progs = 0;
+	int err;
+
+	c->skel = ttyaudit_bpf__open();
+	if (!c->skel) {
+		snprintf(why, why_len, "cannot open BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	err = bpf_map__set_max_entries(c->skel->maps.ta_events, o->ring_bytes);
+	if (err) {
+		snprintf(why, why_len, "ring size %u refused: %s", o->ring_bytes, strerror(-err));
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		enum prog_role role = program_role(bpf_program__name(prog), b);
+		const char *target = program_target(prog);
+		bool on = role != ROLE_OTHER;
+
+		/* A function the kernel lacks (renamed, inlined) cannot be hooked. */
+		if (on && b != TA_BACKEND_TRACEPOINT && role != ROLE_COMMON && target &&
+		    !kernel_has_func(vmlinux, target)) {
+			if (role == ROLE_REQUIRED) {
+				snprintf(why, why_len, "kernel has no function %s", target);
+				err = -ENOENT;
+				goto fail;
+			}
+			snprintf(missing + strlen(missing), missing_len - strlen(missing),
+				 "%s%s", *missing ? ", " : "", target);
+			on = false;
+		}
+		bpf_program__set_autoload(prog, on);
+		n_progs += on;
+	}
+	libbpf_last_msg[0] = '\0';
+	err = ttyaudit_bpf__load(c->skel);
+	if (err) {
+		snprintf(why, why_len, "load failed: %s%s%s", strerror(-err),
+			 libbpf_last_msg[0] ? "; libbpf: " : "", libbpf_last_msg);
+		goto fail;
+	}
+	err = init_maps(c, o);
+	if (err) {
+		snprintf(why, why_len, "map setup failed: %s", strerror(-err));
+		goto fail;
+	}
+	c->links = calloc(n_progs, sizeof(*c->links));
+	if (!c->links) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, c->skel->obj) {
+		enum prog_role role = program_role(bpf_program__name(prog), b);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		libbpf_last_msg[0] = '\0';
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			if (role == ROLE_OPTIONAL) {
+				snprintf(missing + strlen(missing), missing_len - strlen(missing),
+					 "%s%s", *missing ? ", " : "", bpf_program__section_name(prog));
+				continue;
+			}
+			snprintf(why, why_len, "attach of %s failed: %s%s%s",
+				 bpf_program__section_name(prog), strerror(-err),
+				 libbpf_last_msg[0] ? "; libbpf: " : "", libbpf_last_msg);
+			goto fail;
+		}
+		c->links[c->n_links++] = link;
+	}
+	return 0;
+fail:
+	detach_all(c);
+	ttyaudit_bpf__destroy(c->skel);
+	c->skel = NULL;
+	return err ? err : -EINVAL;
+}
+
+static int on_ring_record(void *ctx, void *data, size_t len)
+{
+	struct ta_capture *c = ctx;
+	struct ta_event ev;
+	int err = ta_event_decode(data, len, &ev);
+
+	if (err) {
+		if (c->on_bad)
+			c->on_bad(c->cb_ctx, err, len);
+		return 0;
+	}
+	/* A negative return stops the drain: only for fatal sink errors. */
+	return c->on_event ? c->on_event(c->cb_ctx, &ev) : 0;
+}
+
+int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
+		    struct ta_capture_report *rep)
+{
+	static const enum ta_backend order[] = { TA_BACKEND_FENTRY, TA_BACKEND_KPROBE,
+						 TA_BACKEND_TRACEPOINT };
+	struct ta_capture *c;
+	struct btf *vmlinux;
+	int err = -ENOTSUP;
+
+	memset(rep, 0, sizeof(*rep));
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return -ENOTSUP;
+	if (o->ring_bytes < 4096 || (o->ring_bytes & (o->ring_bytes - 1)))
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->nr_cpus = libbpf_num_possible_cpus();
+	if (c->nr_cpus <= 0) {
+		free(c);
+		return -EIO;
+	}
+	libbpf_verbose = o->verbose_libbpf;
+	libbpf_set_print(libbpf_to_buffer);
+	vmlinux = btf__load_vmlinux_btf();
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		enum ta_backend b = order[i];
+
+		if (o->backend != TA_BACKEND_AUTO && o->backend != b)
+			continue;
+		rep->optional_missing[0] = '\0';
+		err = try_backend(c, b, o, vmlinux, rep->refused[b], sizeof(rep->refused[b]),
+				  rep->optional_missing, sizeof(rep->optional_missing));
+		if (!err) {
+			c->backend = b;
+			rep->chosen = b;
+			break;
+		}
+	}
+	btf__free(vmlinux);
+	if (err) {
+		free(c);
+		return err == -EPERM || err == -EACCES ? -EPERM : -ENOTSUP;
+	}
+	c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.ta_events), on_ring_record, c, NULL);
+	if (!c->ring) {
+		err = -errno;
+		ta_capture_close(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+int ta_capture_fd(const struct ta_capture *c)
+{
+	return ring_buffer__epoll_fd(c->ring);
+}
+
+void ta_capture_set_handlers(struct ta_capture *c, ta_event_fn on_event, ta_bad_record_fn on_bad,
+			     void *ctx)
+{
+	c->on_event = on_event;
+	c->on_bad = on_bad;
+	c->cb_ctx = ctx;
+}
+
+int ta_capture_drain(struct ta_capture *c)
+{
+	return ring_buffer__consume(c->ring);
+}
+
+static struct ta_seen_drop *seen_slot(struct ta_capture *c, const struct ta_session_drop_key *k)
+{
+	struct ta_seen_drop *grown;
+
+	for (size_t i = 0; i < c->n_seen; i++)
+		if (c->seen[i].key.ses == k->ses && c->seen[i].key.auid == k->auid)
+			return &c->seen[i];
+	if (c->n_seen >= TA_MAX_SESSIONS_TRACKED)
+		return NULL;
+	grown = realloc(c->seen, (c->n_seen + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	c->seen = grown;
+	memset(&c->seen[c->n_seen], 0, sizeof(c->seen[0]));
+	c->seen[c->n_seen].key = *k;
+	return &c->seen[c->n_seen++];
+}
+
+int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
+			     struct ta_drop_delta *total)
+{
+	struct ta_drop_counters *percpu = calloc((size_t)c->nr_cpus, sizeof(*percpu));
+	struct ta_drop_counters sum = { 0, 0 };
+	struct ta_session_drop_key key, next;
+	int map_fd = bpf_map__fd(c->skel->maps.ta_session_drops);
+	uint32_t zero = 0;
+	void *prev = NULL;
+
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ta_drops), &zero, percpu)) {
+		free(percpu);
+		return -errno;
+	}
+	for (int i = 0; i < c->nr_cpus; i++) {
+		sum.events += percpu[i].events;
+		sum.bytes += percpu[i].bytes;
+	}
+	free(percpu);
+	total->ses = total->auid = (uint32_t)-1;
+	total->events = sum.events - c->total_seen.events;
+	total->bytes = sum.bytes - c->total_seen.bytes;
+	c->total_seen = sum;
+
+	while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+		struct ta_drop_counters now;
+		struct ta_seen_drop *s;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(map_fd, &key, &now))
+			continue;
+		s = seen_slot(c, &key);
+		if (!s)
+			continue;
+		/* An entry evicted from the LRU map and created again restarts at zero. */
+		if (now.events < s->seen.events || now.bytes < s->seen.bytes)
+			memset(&s->seen, 0, sizeof(s->seen));
+		if (now.events != s->seen.events || now.bytes != s->seen.bytes) {
+			struct ta_drop_delta d = {
+				.ses = key.ses, .auid = key.auid,
+				.events = now.events - s->seen.events,
+				.bytes = now.bytes - s->seen.bytes,
+			};
+			s->seen = now;
+			if (fn)
+				fn(ctx, &d);
+		}
+	}
+	return 0;
+}
+
+void ta_capture_close(struct ta_capture *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->ring);
+	detach_all(c);
+	ttyaudit_bpf__destroy(c->skel);
+	free(c->seen);
+	free(c);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Loading the BPF capture programs and draining their ring buffer.
+ *
+ * ta_capture_open() probes the running kernel: it tries the requested backend
+ * (or fentry, then kprobe, then tracepoint) by loading and attaching it, keeps
+ * the first that works and says why the others were refused.
+ */
+#ifndef TA_CAPTURE_H
+#define TA_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/decode.h"
+#include "ttyaudit/event.h"
+
+enum ta_backend {
+	TA_BACKEND_AUTO = 0,
+	TA_BACKEND_FENTRY,
+	TA_BACKEND_KPROBE,
+	TA_BACKEND_TRACEPOINT,
+	TA_BACKEND_COUNT,
+};
+
+const char *ta_backend_name(enum ta_backend b);
+/* 0 and *out set, or -EINVAL for an unknown name. */
+int ta_backend_parse(const char *name, enum ta_backend *out);
+/* What a backend cannot see, in one sentence. */
+const char *ta_backend_limitations(enum ta_backend b);
+
+struct ta_capture_opts {
+	enum ta_backend backend;
+	uint32_t ring_bytes;          /* power of two, >= page size */
+	bool redact_noecho;           /* withhold canonical no-echo input */
+	struct ta_filter_rule rules[TA_FILTER_RULES];
+	uint32_t n_rules;
+	uint32_t self_tgid;           /* never recorded */
+	bool verbose_libbpf;          /* libbpf's messages to stderr */
+};
+
+struct ta_capture_report {
+	enum ta_backend chosen;
+	char refused[TA_BACKEND_COUNT][256];  /* why each tried backend failed */
+	char optional_missing[256];           /* hooks that did not attach */
+};
+
+typedef int (*ta_event_fn)(void *ctx, const struct ta_event *ev);
+typedef void (*ta_bad_record_fn)(void *ctx, int err, size_t len);
+
+struct ta_capture;
+
+/*
+ * -EPERM: no privilege; -ENOTSUP: no BTF, or no backend worked (see report);
+ * other -errno for setup failures.
+ */
+int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *opts,
+		    struct ta_capture_report *report);
+/* An fd that becomes readable when events are waiting (for epoll). */
+int ta_capture_fd(const struct ta_capture *c);
+void ta_capture_set_handlers(struct ta_capture *c, ta_event_fn on_event,
+			     ta_bad_record_fn on_bad, void *ctx);
+/* Hand every waiting event to the handler; returns the count or -errno. */
+int ta_capture_drain(struct ta_capture *c);
+/* Replace filters and redaction at run time (SIGHUP). */
+int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts *opts);
+
+struct ta_drop_delta {
+	uint32_t ses;
+	uint32_t auid;
+	uint64_t events;
+	uint64_t bytes;
+};
+typedef void (*ta_drop_fn)(void *ctx, const struct ta_drop_delta *d);
+/*
+ * Losses since the last call: one callback per session with new losses, and
+ * the total in *total (events/bytes, ses/auid = -1). Returns 0 or -errno.
+ */
+int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
+			     struct ta_drop_delta *total);
+void ta_capture_close(struct ta_capture *c);
+
+/* Parse /proc/devices text: marks tty-layer majors in is_tty[0..n). */
+int ta_tty_majors_parse(const char *text, uint8_t *is_tty, size_t n);
+
+#endif

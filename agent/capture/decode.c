@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "capture/decode.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* The fixed part of each kind, before any payload. */
+static size_t fixed_size(uint16_t kind)
+{
+	switch (kind) {
+	case TA_EV_TTY_OUTPUT:
+	case TA_EV_TTY_INPUT:
+		return sizeof(struct ta_tty_event);
+	case TA_EV_EXEC:
+		return sizeof(struct ta_exec_event);
+	case TA_EV_WINSIZE:
+		return sizeof(struct ta_winsize_event);
+	case TA_EV_UNCAPTURED:
+		return sizeof(struct ta_uncaptured_event);
+	default:
+		return 0;
+	}
+}
+
+static void copy_ids(struct ta_event *out, const struct ta_task_id *task,
+		     const struct ta_tty_id *tty)
+{
+	out->task = *task;
+	out->task.comm[TA_COMM_LEN - 1] = '\0';
+	out->tty = *tty;
+	out->tty.name[TA_TTY_NAME_LEN - 1] = '\0';
+}
+
+static int decode_tty(const uint8_t *raw, uint32_t size, struct ta_event *out)
+{
+	const struct ta_tty_event *e = (const void *)raw;
+
+	if (e->len > TA_CHUNK_MAX || sizeof(*e) + (size_t)e->len > size)
+		return -EBADMSG;
+	if (e->offset > e->total_len || e->len > e->total_len - e->offset)
+		return -EBADMSG;
+	if ((e->hdr.flags & TA_F_REDACTED) && e->len != 0)
+		return -EBADMSG;
+	copy_ids(out, &e->task, &e->tty);
+	out->owner_auid = e->owner_auid;
+	out->owner_ses = e->owner_ses;
+	out->owner_pid = e->owner_pid;
+	out->call_id = e->call_id;
+	out->offset = e->offset;
+	out->total_len = e->total_len;
+	out->len = e->len;
+	out->data = e->data;
+	return 0;
+}
+
+static int decode_exec(const uint8_t *raw, uint32_t size, struct ta_event *out)
+{
+	const struct ta_exec_event *e = (const void *)raw;
+	size_t need = sizeof(*e) + TA_FILENAME_MAX + (size_t)e->argv_len;
+
+	if (e->argv_len > TA_ARGV_MAX || need > size)
+		return -EBADMSG;
+	if (e->filename_len > TA_FILENAME_MAX)
+		return -EBADMSG;
+	/* The filename must be a string inside its slot. */
+	if (e->filename_len == 0 || memchr(e->data, '\0', TA_FILENAME_MAX) == NULL)
+		out->filename = "";
+	else
+		out->filename = (const char *)e->data;
+	copy_ids(out, &e->task, &e->tty);
+	out->argv = e->data + TA_FILENAME_MAX;
+	out->argv_len = e->argv_len;
+	return 0;
+}
+
+int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out)
+{
+	const struct ta_event_hdr *h = raw;
+	const uint8_t *p = raw;
+	size_t fixed;
+
+	memset(out, 0, sizeof(*out));
+	if (!raw || raw_len < sizeof(*h))
+		return -EBADMSG;
+	if (h->version != TA_EVENT_VERSION)
+		return -EPROTONOSUPPORT;
+	fixed = fixed_size(h->kind);
+	if (!fixed)
+		return -ENOTSUP;
+	if (h->size < fixed || h->size > raw_len)
+		return -EBADMSG;
+	out->kind = h->kind;
+	out->source = h->source;
+	out->flags = h->flags;
+	out->cpu = h->cpu;
+	out->ts_boot_ns = h->ts_boot_ns;
+
+	switch (h->kind) {
+	case TA_EV_TTY_OUTPUT:
+	case TA_EV_TTY_INPUT:
+		return decode_tty(p, h->size, out);
+	case TA_EV_EXEC:
+		return decode_exec(p, h->size, out);
+	case TA_EV_WINSIZE: {
+		const struct ta_winsize_event *e = raw;
+
+		copy_ids(out, &e->task, &e->tty);
+		out->rows = e->rows;
+		out->cols = e->cols;
+		out->xpixel = e->xpixel;
+		out->ypixel = e->ypixel;
+		return 0;
+	}
+	case TA_EV_UNCAPTURED: {
+		const struct ta_uncaptured_event *e = raw;
+
+		copy_ids(out, &e->task, &e->tty);
+		out->bytes = e->bytes;
+		out->syscall_nr = e->syscall_nr;
+		return 0;
+	}
+	}
+	return -ENOTSUP;
+}
+
+const char *ta_event_kind_name(uint16_t kind)
+{
+	switch (kind) {
+	case TA_EV_TTY_OUTPUT: return "output";
+	case TA_EV_TTY_INPUT: return "input";
+	case TA_EV_EXEC: return "exec";
+	case TA_EV_WINSIZE: return "winsize";
+	case TA_EV_UNCAPTURED: return "uncaptured";
+	}
+	return "unknown";
+}
+
+const char *ta_source_name(uint16_t source)
+{
+	switch (source) {
+	case TA_SRC_SYSCALL: return "tracepoint";
+	case TA_SRC_FENTRY: return "fentry";
+	case TA_SRC_KPROBE: return "kprobe";
+	case TA_SRC_SCHED: return "sched";
+	}
+	return "unknown";
+}
+
+const char *ta_tty_kind_name(const struct ta_tty_id *tty)
+{
+	switch (tty->driver_type) {
+	case TA_TTY_DRIVER_PTY: return "pty";
+	case TA_TTY_DRIVER_CONSOLE: return "console";
+	case TA_TTY_DRIVER_SERIAL: return "serial";
+	case TA_TTY_DRIVER_SYSTEM: return "system";
+	}
+	return "other";
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Validation of raw ring-buffer records. Everything the kernel hands over is
+ * checked here once; the rest of the agent only sees struct ta_event.
+ */
+#ifndef TA_CAPTURE_DECODE_H
+#define TA_CAPTURE_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ttyaudit/event.h"
+
+/* A decoded, validated event. Pointers refer into the raw record. */
+struct ta_event {
+	uint16_t kind;                /* enum ta_event_kind */
+	uint16_t source;              /* enum ta_source */
+	uint16_t flags;               /* enum ta_event_flags */
+	uint32_t cpu;
+	uint64_t ts_boot_ns;
+	struct ta_task_id task;       /* comm NUL-terminated */
+	struct ta_tty_id tty;         /* name NUL-terminated; zero if none */
+	/* TA_EV_TTY_INPUT / TA_EV_TTY_OUTPUT */
+	uint32_t owner_auid, owner_ses, owner_pid;
+	uint64_t call_id, offset, total_len;
+	const uint8_t *data;
+	uint32_t len;
+	/* TA_EV_EXEC: filename NUL-terminated; argv NUL-separated */
+	const char *filename;
+	const uint8_t *argv;
+	uint32_t argv_len;
+	/* TA_EV_WINSIZE */
+	uint16_t rows, cols, xpixel, ypixel;
+	/* TA_EV_UNCAPTURED */
+	uint64_t bytes;
+	uint32_t syscall_nr;
+};
+
+/* 0, or -EBADMSG (malformed), -EPROTONOSUPPORT (other version), -ENOTSUP (kind). */
+int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out);
+
+const char *ta_event_kind_name(uint16_t kind);
+const char *ta_source_name(uint16_t source);
+/* "pty", "console", "serial", "system", or "other". */
+const char *ta_tty_kind_name(const struct ta_tty_id *tty);
+
+#endif

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ttyaudit: the investigator's command line. Thin: each subcommand is a file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "verify", ta_cmd_verify, "check the whole log: Merkle tree, checkpoints, signatures" },
+	{ "prove", ta_cmd_prove, "write an inclusion or consistency proof to a file" },
+	{ "verify-proof", ta_cmd_verify_proof, "check a proof file offline against a checkpoint and key" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: ttyaudit [--version] [--help] COMMAND [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-14s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(out, "\nEvery command takes --log-dir DIR (default /var/log/ttyaudit) and --help.\n"
+		     "Run 'ttyaudit COMMAND --help' for its options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	ta_log_init("ttyaudit", TA_LOG_INFO);
+	if (argc < 2) {
+		usage(stderr);
+		return TA_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return TA_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ttyaudit %s\n", TA_VERSION);
+		return TA_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+	ta_err(NULL, "unknown command '%s'; run 'ttyaudit --help' for the list", argv[1]);
+	return TA_EXIT_USAGE;
+}

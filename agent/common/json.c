@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "common/json.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void ta_json_init(struct ta_json *j)
+{
+	memset(j, 0, sizeof(*j));
+}
+
+void ta_json_free(struct ta_json *j)
+{
+	free(j->buf);
+	ta_json_init(j);
+}
+
+void ta_json_reset(struct ta_json *j)
+{
+	j->len = 0;
+	j->depth = 0;
+	j->need_comma = false;
+	j->oom = false;
+}
+
+static bool reserve(struct ta_json *j, size_t more)
+{
+	size_t cap;
+	char *b;
+
+	if (j->oom)
+		return false;
+	if (j->len + more + 1 <= j->cap)
+		return true;
+	cap = j->cap ? j->cap : 256;
+	while (cap < j->len + more + 1)
+		cap *= 2;
+	b = realloc(j->buf, cap);
+	if (!b) {
+		j->oom = true;
+		return false;
+	}
+	j->buf = b;
+	j->cap = cap;
+	return true;
+}
+
+static void put(struct ta_json *j, const char *s, size_t n)
+{
+	if (!reserve(j, n))
+		return;
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void value_prefix(struct ta_json *j)
+{
+	if (j->need_comma)
+		put(j, ",", 1);
+	j->need_comma = true;
+}
+
+void ta_json_obj_begin(struct ta_json *j)
+{
+	value_prefix(j);
+	put(j, "{", 1);
+	j->need_comma = false;
+	j->depth++;
+}
+
+void ta_json_obj_end(struct ta_json *j)
+{
+	put(j, "}", 1);
+	j->need_comma = true;
+	j->depth--;
+}
+
+void ta_json_arr_begin(struct ta_json *j)
+{
+	value_prefix(j);
+	put(j, "[", 1);
+	j->need_comma = false;
+	j->depth++;
+}
+
+void ta_json_arr_end(struct ta_json *j)
+{
+	put(j, "]", 1);
+	j->need_comma = true;
+	j->depth--;
+}
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t need;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		need = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		need = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		need = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (need > n)
+		return 0;
+	for (size_t i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and out-of-range code points are invalid. */
+	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	put(j, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t run;
+
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			put(j, e, 2);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			put(j, e, 6);
+			i++;
+		} else if ((run = utf8_len(s + i, n - i)) > 0) {
+			put(j, (const char *)s + i, run);
+			i += run;
+		} else {
+			/* Invalid UTF-8 byte: keep it visible as its Latin-1 code point. */
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			put(j, e, 6);
+			i++;
+		}
+	}
+	put(j, "\"", 1);
+}
+
+void ta_json_key(struct ta_json *j, const char *key)
+{
+	value_prefix(j);
+	put_escaped(j, (const unsigned char *)key, strlen(key));
+	put(j, ":", 1);
+	j->need_comma = false;
+}
+
+void ta_json_strn(struct ta_json *j, const void *s, size_t n)
+{
+	value_prefix(j);
+	put_escaped(j, s, n);
+}
+
+void ta_json_str(struct ta_json *j, const char *s)
+{
+	ta_json_strn(j, s, strlen(s));
+}
+
+void ta_json_u64(struct ta_json *j, uint64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+
+	value_prefix(j);
+	put(j, b, (size_t)n);
+}
+
+void ta_json_i64(struct ta_json *j, int64_t v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+
+	value_prefix(j);
+	put(j, b, (size_t)n);
+}
+
+void ta_json_bool(struct ta_json *j, bool v)
+{
+	value_prefix(j);
+	put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void ta_json_null(struct ta_json *j)
+{
+	value_prefix(j);
+	put(j, "null", 4);
+}
+
+void ta_json_id(struct ta_json *j, uint32_t v)
+{
+	if (v == UINT32_MAX)
+		ta_json_null(j);
+	else
+		ta_json_u64(j, v);
+}
+
+void ta_json_raw(struct ta_json *j, const char *text, size_t n)
+{
+	value_prefix(j);
+	put(j, text, n);
+}
+
+void ta_json_time(struct ta_json *j, uint64_t realtime_ns)
+{
+	time_t secs = (time_t)(realtime_ns / 1000000000ULL);
+	struct tm tm;
+	char b[64];
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(b + n, sizeof(b) - n, ".%09" PRIu64 "Z", (uint64_t)(realtime_ns % 1000000000ULL));
+	value_prefix(j);
+	put(j, "\"", 1);
+	put(j, b, n);
+	put(j, "\"", 1);
+}
+
+static const char b64chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t ta_base64_encode(const void *data, size_t n, char *out)
+{
+	const unsigned char *s = data;
+	size_t o = 0, i = 0;
+
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+
+		out[o++] = b64chars[v >> 18];
+		out[o++] = b64chars[(v >> 12) & 63];
+		out[o++] = b64chars[(v >> 6) & 63];
+		out[o++] = b64chars[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0);
+
+		out[o++] = b64chars[v >> 18];
+		out[o++] = b64chars[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	return o;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long ta_base64_decode(const char *in, size_t n, uint8_t *out)
+{
+	size_t o = 0;
+
+	if (n % 4)
+		return -1;
+	for (size_t i = 0; i < n; i += 4) {
+		int a = b64val(in[i]), b = b64val(in[i + 1]);
+		int c = in[i + 2] == '=' ? -2 : b64val(in[i + 2]);
+		int d = in[i + 3] == '=' ? -2 : b64val(in[i + 3]);
+
+		if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -2 && d != -2) ||
+		    ((c == -2 || d == -2) && i + 4 != n))
+			return -1;
+		out[o++] = (uint8_t)(a << 2 | b >> 4);
+		if (c >= 0)
+			out[o++] = (uint8_t)((b & 15) << 4 | c >> 2);
+		if (d >= 0)
+			out[o++] = (uint8_t)((c & 3) << 6 | d);
+	}
+	return (long)o;
+}
+
+void ta_json_base64(struct ta_json *j, const void *data, size_t n)
+{
+	size_t enc = 4 * ((n + 2) / 3);
+
+	value_prefix(j);
+	if (!reserve(j, enc + 2))
+		return;
+	j->buf[j->len++] = '"';
+	j->len += ta_base64_encode(data, n, j->buf + j->len);
+	j->buf[j->len++] = '"';
+	j->buf[j->len] = '\0';
+}

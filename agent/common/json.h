@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A small JSON writer into a growing buffer. Strings are byte strings: valid
+ * UTF-8 passes through, control characters and invalid bytes become \u00XX,
+ * so the output is always valid JSON whatever the terminal produced.
+ */
+#ifndef TA_JSON_H
+#define TA_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ta_json {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int depth;
+	bool need_comma;
+	bool oom;         /* an allocation failed: the buffer is incomplete */
+};
+
+void ta_json_init(struct ta_json *j);
+void ta_json_free(struct ta_json *j);
+void ta_json_reset(struct ta_json *j);
+void ta_json_obj_begin(struct ta_json *j);
+void ta_json_obj_end(struct ta_json *j);
+void ta_json_arr_begin(struct ta_json *j);
+void ta_json_arr_end(struct ta_json *j);
+void ta_json_key(struct ta_json *j, const char *key);
+void ta_json_str(struct ta_json *j, const char *s);
+void ta_json_strn(struct ta_json *j, const void *s, size_t n);
+void ta_json_u64(struct ta_json *j, uint64_t v);
+void ta_json_i64(struct ta_json *j, int64_t v);
+void ta_json_bool(struct ta_json *j, bool v);
+void ta_json_null(struct ta_json *j);
+void ta_json_base64(struct ta_json *j, const void *data, size_t n);
+/* Already-valid JSON text as a value. */
+void ta_json_raw(struct ta_json *j, const char *text, size_t n);
+/* A uint32 id where (uint32)-1 means unset: number or null. */
+void ta_json_id(struct ta_json *j, uint32_t v);
+/* "2026-11-21T19:33:10.123456789Z" from CLOCK_REALTIME nanoseconds. */
+void ta_json_time(struct ta_json *j, uint64_t realtime_ns);
+
+/* Standard base64 into out (needs 4*((n+2)/3) bytes); returns bytes written. */
+size_t ta_base64_encode(const void *data, size_t n, char *out);
+/* Decode; returns bytes written or -1 on invalid input. out needs 3*(n/4) bytes. */
+long ta_base64_decode(const char *in, size_t n, uint8_t *out);
+
+#endif

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "config/options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ta_daemon_opts_defaults(struct ta_daemon_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->log_dir, sizeof(o->log_dir), "%s", TA_DEFAULT_LOG_DIR);
+	o->capture.backend = TA_BACKEND_AUTO;
+	o->capture.ring_bytes = TA_DEFAULT_RING_BYTES;
+	o->capture.redact_noecho = true;
+}
+
+static int parse_u32(const char *s, const char **end, uint32_t *out)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	while (isdigit((unsigned char)*p)) {
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > UINT32_MAX)
+			return -EINVAL;
+		p++;
+	}
+	*out = (uint32_t)v;
+	*end = p;
+	return 0;
+}
+
+int ta_parse_size(const char *s, uint32_t *out)
+{
+	const char *end;
+	uint32_t v;
+	unsigned long long mult = 1, bytes;
+
+	if (parse_u32(s, &end, &v))
+		return -EINVAL;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1ULL << 10; end++; break;
+	case 'm': case 'M': mult = 1ULL << 20; end++; break;
+	case 'g': case 'G': mult = 1ULL << 30; end++; break;
+	default: return -EINVAL;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	bytes = (unsigned long long)v * mult;
+	if (bytes > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)bytes;
+	return 0;
+}
+
+int ta_parse_id_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+	const char *end;
+
+	if (parse_u32(s, &end, lo))
+		return -EINVAL;
+	if (*end == '\0') {
+		*hi = *lo;
+		return 0;
+	}
+	if (*end != '-')
+		return -EINVAL;
+	end++;
+	if (*end == '\0') {
+		*hi = UINT32_MAX - 1; /* -1 is "unset", never a real id */
+		return 0;
+	}
+	if (parse_u32(end, &end, hi) || *end || *hi < *lo)
+		return -EINVAL;
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyauditd [OPTIONS]\n"
+		"Record every terminal's input and output, attributed to its login session.\n\n"
+		"  -d, --log-dir DIR       log directory (default %s)\n"
+		"      --jsonl FILE        also write JSON Lines events to FILE ('-' = stdout)\n"
+		"  -b, --backend NAME      auto|fentry|kprobe|tracepoint (default auto)\n"
+		"      --ring-size SIZE    BPF ring buffer, power of two (default 16M)\n"
+		"      --record-noecho     keep input typed with echo off (passwords);\n"
+		"                          by default it is stored as a redaction marker\n"
+		"      --include-uid R     record only these uids (R: N, N-M, N-); repeatable\n"
+		"      --exclude-uid R     never record these uids; repeatable\n"
+		"      --include-auid R    record only these login uids; repeatable\n"
+		"      --exclude-auid R    never record these login uids; repeatable\n"
+		"  -f, --foreground        stay in the foreground\n"
+		"  -v, --verbose           more diagnostics\n"
+		"  -h, --help              this help\n"
+		"  -V, --version           version\n\n"
+		"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 configuration, 4 no privilege,\n"
+		"5 unsupported kernel, 6 log directory unusable.\n",
+		TA_DEFAULT_LOG_DIR);
+}
+
+static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, const char *arg,
+		    const char *optname, char *err, size_t err_len)
+{
+	struct ta_filter_rule *r;
+
+	if (o->capture.n_rules >= TA_FILTER_RULES) {
+		snprintf(err, err_len, "too many include/exclude rules (at most %d)", TA_FILTER_RULES);
+		return -EINVAL;
+	}
+	r = &o->capture.rules[o->capture.n_rules];
+	memset(r, 0, sizeof(*r));
+	if (ta_parse_id_range(arg, &r->lo, &r->hi)) {
+		snprintf(err, err_len, "%s: '%s' is not an id or range (N, N-M, N-)", optname, arg);
+		return -EINVAL;
+	}
+	r->field = field;
+	r->action = action;
+	o->capture.n_rules++;
+	return 0;
+}
+
+int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
+			 size_t err_len, void *out)
+{
+	enum { OPT_JSONL = 256, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	static const struct option longopts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "jsonl", required_argument, NULL, OPT_JSONL },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "ring-size", required_argument, NULL, OPT_RING },
+		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
+		{ "include-uid", required_argument, NULL, OPT_IUID },
+		{ "exclude-uid", required_argument, NULL, OPT_XUID },
+		{ "include-auid", required_argument, NULL, OPT_IAUID },
+		{ "exclude-auid", required_argument, NULL, OPT_XAUID },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc;
+
+	err[0] = '\0';
+	optind = 0;  /* full reset, so the parser can run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:b:fvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!*optarg || strlen(optarg) >= sizeof(o->log_dir)) {
+				snprintf(err, err_len, "--log-dir: path is empty or too long");
+				return -EINVAL;
+			}
+			snprintf(o->log_dir, sizeof(o->log_dir), "%s", optarg);
+			break;
+		case OPT_JSONL:
+			if (!*optarg || strlen(optarg) >= sizeof(o->jsonl_path)) {
+				snprintf(err, err_len, "--jsonl: path is empty or too long");
+				return -EINVAL;
+			}
+			snprintf(o->jsonl_path, sizeof(o->jsonl_path), "%s", optarg);
+			break;
+		case 'b':
+			if (ta_backend_parse(optarg, &o->capture.backend)) {
+				snprintf(err, err_len,
+					 "--backend: unknown backend '%s' (auto, fentry, kprobe, tracepoint)",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_RING:
+			if (ta_parse_size(optarg, &o->capture.ring_bytes) ||
+			    o->capture.ring_bytes < 4096 ||
+			    (o->capture.ring_bytes & (o->capture.ring_bytes - 1))) {
+				snprintf(err, err_len,
+					 "--ring-size: '%s' is not a power of two between 4K and 2G",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_NOECHO:
+			o->capture.redact_noecho = false;
+			break;
+		case OPT_IUID:
+		case OPT_XUID:
+		case OPT_IAUID:
+		case OPT_XAUID:
+			rc = add_rule(o, (c == OPT_IUID || c == OPT_XUID) ? TA_RULE_UID : TA_RULE_AUID,
+				      (c == OPT_IUID || c == OPT_IAUID) ? TA_RULE_INCLUDE : TA_RULE_EXCLUDE,
+				      optarg, argv[optind - 1], err, err_len);
+			if (rc)
+				return rc;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(out);
+			return TA_OPTS_EXIT;
+		case 'V':
+			fprintf(out, "ttyauditd %s\n", TA_VERSION);
+			return TA_OPTS_EXIT;
+		case ':':
+			snprintf(err, err_len, "option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(err, err_len, "unknown option '%s'; see ttyauditd --help",
+				 argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, err_len, "unexpected argument '%s'; see ttyauditd --help", argv[optind]);
+		return -EINVAL;
+	}
+	return TA_OPTS_RUN;
+}

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ttyauditd: load the capture programs, drain their ring buffer into the log.
+ * Thin on purpose: the work is in libttyaudit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+
+#include "capture/capture.h"
+#include "common/exitcodes.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/notify.h"
+#include "config/options.h"
+#include "recorder/recorder.h"
+#include "sink/sink.h"
+
+struct daemon_ctx {
+	struct ta_daemon_opts opts;
+	struct ta_capture *cap;
+	struct ta_capture_report report;
+	struct ta_sink *sink;
+	struct ta_recorder rec;
+	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
+};
+
+static int has_bpf_privilege(void)
+{
+	if (geteuid() == 0)
+		return 1;
+	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) ||
+	       (capng_have_capability(CAPNG_EFFECTIVE, CAP_BPF) &&
+		capng_have_capability(CAPNG_EFFECTIVE, CAP_PERFMON));
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_sink(struct daemon_ctx *d)
+{
+	char path[4096 + 32];
+	int err;
+
+	err = mkdir_p(d->opts.log_dir, 0750);
+	if (err) {
+		ta_err("log", "cannot create log directory %s: %s", d->opts.log_dir, strerror(-err));
+		return TA_EXIT_STORAGE;
+	}
+	if (d->opts.jsonl_path[0])
+		snprintf(path, sizeof(path), "%s", d->opts.jsonl_path);
+	else
+		snprintf(path, sizeof(path), "%s/events.jsonl", d->opts.log_dir);
+	err = ta_sink_jsonl_open(&d->sink, path);
+	if (err) {
+		ta_err("log", "cannot open %s: %s", path, strerror(-err));
+		return TA_EXIT_STORAGE;
+	}
+	return TA_EXIT_OK;
+}
+
+static void read_line_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static void write_agent_start(struct daemon_ctx *d)
+{
+	struct ta_json j;
+	char host[256] = "", boot_id[64];
+
+	gethostname(host, sizeof(host) - 1);
+	read_line_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id));
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "version");
+	ta_json_str(&j, TA_VERSION);
+	ta_json_key(&j, "pid");
+	ta_json_u64(&j, (uint64_t)getpid());
+	ta_json_key(&j, "hostname");
+	ta_json_str(&j, host);
+	ta_json_key(&j, "boot_id");
+	ta_json_str(&j, boot_id);
+	ta_json_key(&j, "backend");
+	ta_json_str(&j, ta_backend_name(d->report.chosen));
+	ta_json_key(&j, "refused");
+	ta_json_obj_begin(&j);
+	for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++) {
+		if (!d->report.refused[b][0])
+			continue;
+		ta_json_key(&j, ta_backend_name((enum ta_backend)b));
+		ta_json_str(&j, d->report.refused[b]);
+	}
+	ta_json_obj_end(&j);
+	ta_json_key(&j, "limitations");
+	ta_json_str(&j, ta_backend_limitations(d->report.chosen));
+	ta_json_key(&j, "hooks_missing");
+	ta_json_str(&j, d->report.optional_missing);
+	ta_json_key(&j, "ring_bytes");
+	ta_json_u64(&j, d->opts.capture.ring_bytes);
+	ta_json_key(&j, "redact_noecho");
+	ta_json_bool(&j, d->opts.capture.redact_noecho);
+	ta_json_obj_end(&j);
+	ta_recorder_record(&d->rec, "agent_start", &j);
+	ta_json_free(&j);
+	d->sink->ops->flush(d->sink);
+}
+
+static void write_agent_stop(struct daemon_ctx *d, const char *why)
+{
+	const struct ta_recorder_stats *s = &d->rec.stats;
+	struct ta_json j;
+
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "reason");
+	ta_json_str(&j, why);
+	ta_json_key(&j, "events");
+	ta_json_u64(&j, s->events);
+	ta_json_key(&j, "bytes_output");
+	ta_json_u64(&j, s->bytes_output);
+	ta_json_key(&j, "bytes_input");
+	ta_json_u64(&j, s->bytes_input);
+	ta_json_key(&j, "execs");
+	ta_json_u64(&j, s->execs);
+	ta_json_key(&j, "lost_events");
+	ta_json_u64(&j, s->lost_events);
+	ta_json_key(&j, "lost_bytes");
+	ta_json_u64(&j, s->lost_bytes);
+	ta_json_key(&j, "bad_records");
+	ta_json_u64(&j, s->bad_records);
+	ta_json_key(&j, "sink_lost_events");
+	ta_json_u64(&j, s->sink_lost_events);
+	ta_json_key(&j, "incomplete_bytes");
+	ta_json_u64(&j, ta_continuity_pending(&d->rec.cont));
+	ta_json_obj_end(&j);
+	ta_recorder_record(&d->rec, "agent_stop", &j);
+	ta_json_free(&j);
+}
+
+static void log_backend_choice(const struct daemon_ctx *d)
+{
+	for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++)
+		if (d->report.refused[b][0])
+			ta_info("capture", "backend %s refused: %s", ta_backend_name((enum ta_backend)b),
+				d->report.refused[b]);
+	ta_info("capture", "recording with backend %s; not seen: %s",
+		ta_backend_name(d->report.chosen), ta_backend_limitations(d->report.chosen));
+	if (d->report.optional_missing[0])
+		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
+}
+
+static int start_capture(struct daemon_ctx *d)
+{
+	int err;
+
+	d->opts.capture.self_tgid = (uint32_t)getpid();
+	d->opts.capture.verbose_libbpf = d->opts.verbose;
+	err = ta_capture_open(&d->cap, &d->opts.capture, &d->report);
+	if (!err) {
+		log_backend_choice(d);
+		return TA_EXIT_OK;
+	}
+	if (err == -EPERM) {
+		ta_err("capture", "the kernel refused to load BPF programs (need root or "
+				  "CAP_BPF+CAP_PERFMON; lockdown may also forbid it)");
+		return TA_EXIT_NOPERM;
+	}
+	if (err == -ENOTSUP && access("/sys/kernel/btf/vmlinux", R_OK)) {
+		ta_err("capture", "this kernel has no BTF (/sys/kernel/btf/vmlinux); "
+				  "it needs CONFIG_DEBUG_INFO_BTF=y");
+		return TA_EXIT_UNSUPPORTED;
+	}
+	if (err == -ENOTSUP) {
+		for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++)
+			if (d->report.refused[b][0])
+				ta_err("capture", "backend %s: %s", ta_backend_name((enum ta_backend)b),
+				       d->report.refused[b]);
+		ta_err("capture", "no capture backend works on this kernel");
+		return TA_EXIT_UNSUPPORTED;
+	}
+	ta_err("capture", "cannot start: %s", strerror(-err));
+	return TA_EXIT_FAILURE;
+}
+
+/*
+ * Keep only what the running daemon still needs, in every set including the
+ * bounding set, and lock it: CAP_LINUX_IMMUTABLE to set append-only on new
+ * log segments. Loading and attaching are done by now.
+ */
+static int drop_capabilities(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+		     CAP_LINUX_IMMUTABLE);
+	if (capng_apply(CAPNG_SELECT_BOTH))
+		return -EPERM;
+	return 0;
+}
+
+static int setup_loop(int *epfd, int *sigfd, int *timerfd, int ringfd)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	*sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	*timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	*epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (*sigfd < 0 || *timerfd < 0 || *epfd < 0)
+		return -errno;
+	if (timerfd_settime(*timerfd, 0, &its, NULL))
+		return -errno;
+	ev.data.fd = ringfd;
+	if (epoll_ctl(*epfd, EPOLL_CTL_ADD, ringfd, &ev))
+		return -errno;
+	ev.data.fd = *sigfd;
+	if (epoll_ctl(*epfd, EPOLL_CTL_ADD, *sigfd, &ev))
+		return -errno;
+	ev.data.fd = *timerfd;
+	if (epoll_ctl(*epfd, EPOLL_CTL_ADD, *timerfd, &ev))
+		return -errno;
+	return 0;
+}
+
+static int run_loop(struct daemon_ctx *d)
+{
+	int epfd = -1, sigfd = -1, timerfd = -1, err, ringfd = ta_capture_fd(d->cap);
+	const char *why = "signal";
+
+	err = setup_loop(&epfd, &sigfd, &timerfd, ringfd);
+	if (err) {
+		ta_err("daemon", "cannot set up the event loop: %s", strerror(-err));
+		return TA_EXIT_FAILURE;
+	}
+	for (;;) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(epfd, evs, 4, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ta_err("daemon", "epoll_wait: %s", strerror(errno));
+			why = "error";
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == ringfd) {
+				ta_capture_drain(d->cap);
+			} else if (fd == timerfd) {
+				uint64_t ticks;
+
+				if (read(timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					ta_warn("daemon", "timer read: %s", strerror(errno));
+				ta_recorder_collect_drops(&d->rec, d->cap);
+				if (d->sink->ops->flush(d->sink))
+					ta_warn("log", "flush failed; records are kept and retried");
+			} else if (fd == sigfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					ta_info("daemon", "SIGHUP: configuration reload is not "
+							  "available yet; nothing changed");
+					continue;
+				}
+				why = si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT";
+				goto stop;
+			}
+		}
+	}
+stop:
+	/* Everything the kernel handed over before the signal goes to the log. */
+	while (ta_capture_drain(d->cap) > 0)
+		;
+	ta_recorder_collect_drops(&d->rec, d->cap);
+	write_agent_stop(d, why);
+	close(epfd);
+	close(sigfd);
+	close(timerfd);
+	return strcmp(why, "error") ? TA_EXIT_OK : TA_EXIT_FAILURE;
+}
+
+/* Fork; the parent waits until the child reports its start-up exit code. */
+static int daemonize(struct daemon_ctx *d)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		unsigned char code = TA_EXIT_FAILURE;
+
+		close(p[1]);
+		if (read(p[0], &code, 1) != 1)
+			code = TA_EXIT_FAILURE;
+		_exit(code);
+	}
+	close(p[0]);
+	d->ready_pipe = p[1];
+	if (setsid() < 0)
+		return -errno;
+	if (chdir("/"))
+		return -errno;
+	return 0;
+}
+
+static void report_startup(struct daemon_ctx *d, int code)
+{
+	unsigned char c = (unsigned char)code;
+
+	if (d->ready_pipe < 0)
+		return;
+	if (write(d->ready_pipe, &c, 1) != 1)
+		ta_warn("daemon", "cannot report start-up to the parent");
+	close(d->ready_pipe);
+	d->ready_pipe = -1;
+	if (code == TA_EXIT_OK) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon_ctx d = { .ready_pipe = -1 };
+	char err[512];
+	int rc;
+
+	ta_log_init("ttyauditd", TA_LOG_INFO);
+	ta_daemon_opts_defaults(&d.opts);
+	rc = ta_daemon_opts_parse(&d.opts, argc, argv, err, sizeof(err), stdout);
+	if (rc == TA_OPTS_EXIT)
+		return TA_EXIT_OK;
+	if (rc < 0) {
+		ta_err(NULL, "%s", err);
+		return TA_EXIT_USAGE;
+	}
+	ta_log_init("ttyauditd", d.opts.verbose ? TA_LOG_DEBUG : TA_LOG_INFO);
+	if (!has_bpf_privilege()) {
+		ta_err(NULL, "needs root (or CAP_BPF and CAP_PERFMON) to load its BPF programs");
+		return TA_EXIT_NOPERM;
+	}
+	if (!d.opts.foreground && daemonize(&d)) {
+		ta_err("daemon", "cannot detach: %s", strerror(errno));
+		return TA_EXIT_FAILURE;
+	}
+	rc = open_sink(&d);
+	if (rc) {
+		report_startup(&d, rc);
+		return rc;
+	}
+	ta_recorder_init(&d.rec, d.sink);
+	rc = start_capture(&d);
+	if (rc) {
+		d.sink->ops->close(d.sink);
+		report_startup(&d, rc);
+		return rc;
+	}
+	ta_capture_set_handlers(d.cap, ta_recorder_on_event, ta_recorder_on_bad_record, &d.rec);
+	write_agent_start(&d);
+	if (drop_capabilities())
+		ta_warn("daemon", "could not drop capabilities; running with all of them");
+	ta_notify("READY=1\nSTATUS=recording");
+	report_startup(&d, TA_EXIT_OK);
+
+	rc = run_loop(&d);
+	ta_notify("STOPPING=1");
+	ta_capture_close(d.cap);
+	d.sink->ops->close(d.sink);
+	ta_recorder_fini(&d.rec);
+	return rc;
+}

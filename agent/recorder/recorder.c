@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "recorder/recorder.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+void ta_recorder_init(struct ta_recorder *r, struct ta_sink *sink)
+{
+	memset(r, 0, sizeof(*r));
+	r->sink = sink;
+	ta_clock_sync(&r->clock);
+	ta_continuity_init(&r->cont);
+	ta_json_init(&r->scratch);
+}
+
+void ta_recorder_fini(struct ta_recorder *r)
+{
+	ta_json_free(&r->scratch);
+}
+
+static uint64_t now_real(void)
+{
+	return ta_now_ns(CLOCK_REALTIME);
+}
+
+/* Emit the sink's own losses once it takes records again. */
+static void flush_sink_gap(struct ta_recorder *r)
+{
+	struct ta_json *j = &r->scratch;
+	int err;
+
+	if (!r->sink_pending_events)
+		return;
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "reason");
+	ta_json_str(j, "sink_error");
+	ta_json_key(j, "error");
+	ta_json_str(j, strerror(-r->last_sink_error));
+	ta_json_key(j, "events");
+	ta_json_u64(j, r->sink_pending_events);
+	ta_json_key(j, "bytes");
+	ta_json_u64(j, r->sink_pending_bytes);
+	ta_json_obj_end(j);
+	err = r->sink->ops->record(r->sink, "gap", now_real(), j->buf, j->len);
+	if (!err) {
+		r->sink_pending_events = r->sink_pending_bytes = 0;
+		r->stats.gap_records++;
+	}
+}
+
+static void sink_failed(struct ta_recorder *r, int err, uint64_t bytes)
+{
+	r->last_sink_error = err;
+	r->sink_pending_events++;
+	r->sink_pending_bytes += bytes;
+	r->stats.sink_lost_events++;
+	r->stats.sink_lost_bytes += bytes;
+}
+
+static void note_discontinuity(struct ta_recorder *r, const struct ta_event *ev, uint64_t bytes)
+{
+	struct ta_json *j = &r->scratch;
+	uint32_t ses = ev->kind == TA_EV_TTY_INPUT ? ev->owner_ses : ev->task.ses;
+
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "reason");
+	ta_json_str(j, "chunk_missing");
+	ta_json_key(j, "ses");
+	ta_json_id(j, ses);
+	ta_json_key(j, "tty");
+	ta_json_strn(j, ev->tty.name, strnlen(ev->tty.name, sizeof(ev->tty.name)));
+	ta_json_key(j, "bytes");
+	ta_json_u64(j, bytes);
+	ta_json_key(j, "counted_in");
+	ta_json_str(j, "ring_full");
+	ta_json_obj_end(j);
+	if (!r->sink->ops->record(r->sink, "discontinuity", now_real(), j->buf, j->len))
+		r->stats.gap_records++;
+}
+
+int ta_recorder_on_event(void *ctx, const struct ta_event *ev)
+{
+	struct ta_recorder *r = ctx;
+	uint64_t payload = ev->len;
+	int err;
+
+	r->stats.events++;
+	if (ev->kind == TA_EV_TTY_OUTPUT || ev->kind == TA_EV_TTY_INPUT) {
+		struct ta_cont_result cr;
+
+		ta_continuity_feed(&r->cont, ev->call_id, ev->offset, ev->len, ev->total_len, &cr);
+		if (cr.missing_before + cr.evicted_missing)
+			note_discontinuity(r, ev, cr.missing_before + cr.evicted_missing);
+		if (ev->kind == TA_EV_TTY_OUTPUT)
+			r->stats.bytes_output += ev->len;
+		else
+			r->stats.bytes_input += ev->len;
+	} else if (ev->kind == TA_EV_EXEC) {
+		r->stats.execs++;
+		payload = ev->argv_len;
+	}
+	flush_sink_gap(r);
+	err = r->sink->ops->event(r->sink, ev, ta_clock_boot_to_real(&r->clock, ev->ts_boot_ns));
+	if (err)
+		sink_failed(r, err, payload);
+	return 0;
+}
+
+void ta_recorder_on_bad_record(void *ctx, int err, size_t len)
+{
+	struct ta_recorder *r = ctx;
+	struct ta_json *j = &r->scratch;
+
+	r->stats.bad_records++;
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "reason");
+	ta_json_str(j, "bad_record");
+	ta_json_key(j, "error");
+	ta_json_str(j, strerror(-err));
+	ta_json_key(j, "events");
+	ta_json_u64(j, 1);
+	ta_json_key(j, "bytes");
+	ta_json_u64(j, len);
+	ta_json_obj_end(j);
+	if (r->sink->ops->record(r->sink, "gap", now_real(), j->buf, j->len))
+		sink_failed(r, -EIO, 0);
+	else
+		r->stats.gap_records++;
+}
+
+struct drop_ctx {
+	struct ta_recorder *r;
+	uint64_t when;
+};
+
+static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
+{
+	struct drop_ctx *dc = ctx;
+	struct ta_recorder *r = dc->r;
+	struct ta_json *j = &r->scratch;
+
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "reason");
+	ta_json_str(j, "ring_full");
+	ta_json_key(j, "ses");
+	ta_json_id(j, d->ses);
+	ta_json_key(j, "auid");
+	ta_json_id(j, d->auid);
+	ta_json_key(j, "events");
+	ta_json_u64(j, d->events);
+	ta_json_key(j, "bytes");
+	ta_json_u64(j, d->bytes);
+	ta_json_obj_end(j);
+	if (r->sink->ops->record(r->sink, "gap", dc->when, j->buf, j->len))
+		sink_failed(r, -EIO, 0);
+	else
+		r->stats.gap_records++;
+}
+
+int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap)
+{
+	struct drop_ctx dc = { .r = r, .when = now_real() };
+	struct ta_drop_delta total;
+	int err;
+
+	ta_clock_sync(&r->clock);
+	err = ta_capture_collect_drops(cap, on_session_drop, &dc, &total);
+	if (err)
+		return err;
+	r->stats.lost_events += total.events;
+	r->stats.lost_bytes += total.bytes;
+	flush_sink_gap(r);
+	return 0;
+}
+
+int ta_recorder_record(struct ta_recorder *r, const char *type, const struct ta_json *obj)
+{
+	int err;
+
+	if (obj->oom)
+		return -ENOMEM;
+	flush_sink_gap(r);
+	err = r->sink->ops->record(r->sink, type, now_real(), obj->buf, obj->len);
+	if (err)
+		sink_failed(r, err, 0);
+	return err;
+}

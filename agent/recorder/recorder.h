@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The path from capture to sink: wall-clock time, chunk continuity, loss
+ * accounting. Every loss becomes an explicit record in the sink.
+ */
+#ifndef TA_RECORDER_H
+#define TA_RECORDER_H
+
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "capture/continuity.h"
+#include "common/clock.h"
+#include "common/json.h"
+#include "sink/sink.h"
+
+struct ta_recorder_stats {
+	uint64_t events;
+	uint64_t bytes_output;
+	uint64_t bytes_input;
+	uint64_t execs;
+	uint64_t bad_records;        /* failed validation */
+	uint64_t lost_events;        /* counted by the kernel side */
+	uint64_t lost_bytes;
+	uint64_t sink_lost_events;   /* the sink refused them (disk full, I/O error) */
+	uint64_t sink_lost_bytes;
+	uint64_t gap_records;
+};
+
+struct ta_recorder {
+	struct ta_sink *sink;
+	struct ta_clock clock;
+	struct ta_continuity cont;
+	struct ta_json scratch;
+	struct ta_recorder_stats stats;
+	/* Losses at the sink since it last accepted a record. */
+	uint64_t sink_pending_events, sink_pending_bytes;
+	int last_sink_error;
+};
+
+void ta_recorder_init(struct ta_recorder *r, struct ta_sink *sink);
+void ta_recorder_fini(struct ta_recorder *r);
+/* Capture callback: never fails the drain; losses are counted instead. */
+int ta_recorder_on_event(void *ctx, const struct ta_event *ev);
+void ta_recorder_on_bad_record(void *ctx, int err, size_t len);
+/* Turn the kernel's loss counters into gap records. */
+int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap);
+/* A record that is not a capture event (agent start/stop, notices). */
+int ta_recorder_record(struct ta_recorder *r, const char *type, const struct ta_json *obj);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where the daemon's records go. Two implementations: JSON Lines
+ * (docs/events-jsonl.md) and the tamper-evident store.
+ *
+ * Terminal events arrive decoded; every other record (gaps, agent start and
+ * stop, sessions) arrives as a type name and a JSON object, so a sink can
+ * store it without knowing its fields.
+ */
+#ifndef TA_SINK_H
+#define TA_SINK_H
+
+#include <stdint.h>
+
+#include "capture/decode.h"
+
+struct ta_sink;
+
+struct ta_sink_ops {
+	/* A capture event; realtime_ns already converted from boot time. */
+	int (*event)(struct ta_sink *s, const struct ta_event *ev, uint64_t realtime_ns);
+	/* Any other record: type ("gap", "agent_start", ...) and a JSON object. */
+	int (*record)(struct ta_sink *s, const char *type, uint64_t realtime_ns,
+		      const char *json_object, size_t len);
+	/* Push buffered records toward disk. */
+	int (*flush)(struct ta_sink *s);
+	void (*close)(struct ta_sink *s);
+};
+
+struct ta_sink {
+	const struct ta_sink_ops *ops;
+};
+
+/* JSON Lines to path ("-" = stdout). -errno on failure. */
+int ta_sink_jsonl_open(struct ta_sink **out, const char *path);
+
+/* Render one capture event as a JSON object (no newline) into j. */
+struct ta_json;
+void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t realtime_ns);
+
+#endif

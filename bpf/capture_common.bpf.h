@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and helpers shared by every capture program. Maps are __weak so each
+ * source can include this header and `bpftool gen object` merges them into
+ * one definition.
+ */
+#ifndef TTYAUDIT_CAPTURE_COMMON_BPF_H
+#define TTYAUDIT_CAPTURE_COMMON_BPF_H
+
+#include "vmlinux_min.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "ttyaudit/event.h"
+
+#define S_IFMT 00170000
+#define S_IFCHR 0020000
+#define MINORBITS 20
+#define TA_MAJOR_SLOTS 512
+#define TA_ECHO 0000010
+#define TA_ICANON 0000002
+#define TA_UNSET ((__u32)-1)
+
+/* Events to userspace. Size set by the daemon (--ring-size) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} ta_events SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_config);
+} ta_config SEC(".maps") __weak;
+
+/* Thread-group ids never recorded: the agent itself. Filled by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} ta_self SEC(".maps") __weak;
+
+/* Character-device majors that belong to the tty layer (from /proc/devices). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TA_MAJOR_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} ta_tty_majors SEC(".maps") __weak;
+
+/* Every record that did not fit into the ring, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_drop_counters);
+} ta_drops SEC(".maps") __weak;
+
+/* The same losses by session, so gap records can say whose data was lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ta_session_drop_key);
+	__type(value, struct ta_drop_counters);
+} ta_session_drops SEC(".maps") __weak;
+
+/* Per-CPU counter for call ids. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ta_call_seq SEC(".maps") __weak;
+
+/* A call seen on entry and completed on exit (syscalls, kretprobes). */
+struct ta_pending_call {
+	__u64 tty;        /* struct tty_struct * */
+	__u64 buf;        /* user or kernel buffer, or iovec array */
+	__u32 nr_segs;    /* 0: buf is the data; else buf is struct iovec[nr_segs] */
+	__u32 is_read;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ta_pending_call);
+} ta_pending SEC(".maps") __weak;
+
+/* The fields of a data record that do not change from chunk to chunk. */
+struct ta_emit {
+	__u64 buf;
+	__u32 nr_segs;
+	__u32 user;       /* 1: buf is user memory */
+	struct ta_tty_event tmpl;  /* payload-less: data[] is never used here */
+};
+
+static __always_inline struct ta_config *ta_get_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ta_config, &zero);
+}
+
+static __always_inline bool ta_is_self(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&ta_self, &tgid) != NULL;
+}
+
+/*
+ * Include/exclude rules on uid and auid ranges. Written without branches on
+ * the outcome so the verifier does not explore every combination of rules.
+ */
+static __always_inline bool ta_filter_pass(const struct ta_config *cfg, __u32 uid, __u32 auid)
+{
+	__u32 n = cfg->n_rules, inc_hit = 0, exc_hit = 0;
+
+	if (n == 0)
+		return true;
+	for (int i = 0; i < TA_FILTER_RULES; i++) {
+		const struct ta_filter_rule *r = &cfg->rules[i];
+		__u32 v, in;
+
+		if (i >= n)
+			break;
+		v = r->field == TA_RULE_UID ? uid : auid;
+		in = (v >= r->lo) & (v <= r->hi);
+		inc_hit |= in & (r->action == TA_RULE_INCLUDE);
+		exc_hit |= in & (r->action == TA_RULE_EXCLUDE);
+	}
+	return !exc_hit && (inc_hit || !cfg->has_include);
+}
+
+static __always_inline void ta_fill_task(struct ta_task_id *t)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	t->pid = (__u32)pid_tgid;
+	t->tgid = pid_tgid >> 32;
+	t->uid = (__u32)uid_gid;
+	t->gid = uid_gid >> 32;
+	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	t->auid = BPF_CORE_READ(task, loginuid.val);
+	t->ses = BPF_CORE_READ(task, sessionid);
+	t->pad = 0;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+}
+
+static __always_inline void ta_fill_hdr(struct ta_event_hdr *h, __u16 kind, __u16 source)
+{
+	h->version = TA_EVENT_VERSION;
+	h->kind = kind;
+	h->source = source;
+	h->flags = 0;
+	h->size = 0;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_boot_ns = bpf_ktime_get_boot_ns();
+}
+
+static __always_inline __u64 ta_next_call_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&ta_call_seq, &zero);
+	__u64 n = 0;
+
+	if (seq)
+		n = ++*seq;
+	return ((__u64)bpf_get_smp_processor_id() << 48) | (n & 0xffffffffffffULL);
+}
+
+/* The tty behind an open file, or NULL if the file is not a tty. */
+static __always_inline struct tty_struct *ta_file_tty(struct file *f)
+{
+	struct inode *inode;
+	__u32 major, rdev;
+	__u8 *is_tty;
+	umode_t mode;
+
+	if (!f)
+		return NULL;
+	inode = BPF_CORE_READ(f, f_inode);
+	if (!inode)
+		return NULL;
+	mode = BPF_CORE_READ(inode, i_mode);
+	if ((mode & S_IFMT) != S_IFCHR)
+		return NULL;
+	rdev = BPF_CORE_READ(inode, i_rdev);
+	major = rdev >> MINORBITS;
+	if (major >= TA_MAJOR_SLOTS)
+		return NULL;
+	is_tty = bpf_map_lookup_elem(&ta_tty_majors, &major);
+	if (!is_tty || !*is_tty)
+		return NULL;
+	/* Files opened through the tty layer carry a tty_file_private. */
+	struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
+	if (!priv)
+		return NULL;
+	return BPF_CORE_READ(priv, tty);
+}
+
+/* The tty behind fd in the current task, or NULL. */
+static __always_inline struct tty_struct *ta_fd_tty(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+	unsigned int max;
+
+	if (!fdt || fd < 0)
+		return NULL;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned long)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return ta_file_tty(f);
+}
+
+/*
+ * Driver type in the old numbering (enum ta_tty_driver_type), whichever form
+ * the kernel has: `short` with #define values before 6.8, an enum after,
+ * whose values are one lower.
+ */
+static __always_inline __u16 ta_driver_type(struct tty_driver *drv)
+{
+	struct tty_driver___short *old = (void *)drv;
+	__u32 v;
+
+	if (bpf_core_field_exists(old->type))
+		return BPF_CORE_READ(old, type);
+	v = BPF_CORE_READ(drv, type);
+	if (v == bpf_core_enum_value(enum tty_driver_type, TTY_DRIVER_TYPE_PTY))
+		return TA_TTY_DRIVER_PTY;
+	if (v == bpf_core_enum_value(enum tty_driver_type, TTY_DRIVER_TYPE_SERIAL))
+		return TA_TTY_DRIVER_SERIAL;
+	if (v == bpf_core_enum_value(enum tty_driver_type, TTY_DRIVER_TYPE_CONSOLE))
+		return TA_TTY_DRIVER_CONSOLE;
+	if (v == bpf_core_enum_value(enum tty_driver_type, TTY_DRIVER_TYPE_SYSTEM))
+		return TA_TTY_DRIVER_SYSTEM;
+	return 0;
+}
+
+/* Subtype values are the same in both forms. */
+static __always_inline __u16 ta_driver_subtype(struct tty_driver *drv)
+{
+	struct tty_driver___short *old = (void *)drv;
+
+	if (bpf_core_field_exists(old->subtype))
+		return BPF_CORE_READ(old, subtype);
+	return BPF_CORE_READ(drv, subtype);
+}
+
+static __always_inline bool ta_tty_is_master(struct tty_struct *tty)
+{
+	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
+
+	return ta_driver_type(drv) == TA_TTY_DRIVER_PTY &&
+	       ta_driver_subtype(drv) == TA_PTY_TYPE_MASTER;
+}
+
+static __always_inline bool ta_tty_is_pty(struct tty_struct *tty)
+{
+	return ta_driver_type(BPF_CORE_READ(tty, driver)) == TA_TTY_DRIVER_PTY;
+}
+
+/* Identity of a terminal; callers pass the slave side of a pty. */
+static __always_inline void ta_fill_tty_id(struct ta_tty_id *id, struct tty_struct *tty)
+{
+	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
+
+	id->index = BPF_CORE_READ(tty, index);
+	id->major = BPF_CORE_READ(drv, major);
+	id->minor = BPF_CORE_READ(drv, minor_start) + id->index;
+	id->driver_type = ta_driver_type(drv);
+	id->driver_subtype = ta_driver_subtype(drv);
+	bpf_probe_read_kernel_str(id->name, sizeof(id->name), &tty->name);
+}
+
+/* The task leading the tty's session: whose terminal this is. */
+static __always_inline struct task_struct *ta_tty_session_leader(struct tty_struct *tty)
+{
+	struct tty_struct___ctrl *t2 = (void *)tty;
+	struct pid *session;
+	struct hlist_node *first;
+
+	if (bpf_core_field_exists(t2->ctrl.session))
+		session = BPF_CORE_READ(t2, ctrl.session);
+	else
+		session = BPF_CORE_READ(tty, session);
+	if (!session)
+		return NULL;
+	first = BPF_CORE_READ(session, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return NULL;
+	return (struct task_struct *)((char *)first -
+		bpf_core_field_offset(struct task_struct, pid_links[PIDTYPE_PID]));
+}
+
+static __always_inline void ta_fill_owner(struct ta_tty_event *e, struct tty_struct *slave)
+{
+	struct task_struct *leader = ta_tty_session_leader(slave);
+
+	if (!leader) {
+		e->owner_auid = TA_UNSET;
+		e->owner_ses = TA_UNSET;
+		e->owner_pid = 0;
+		return;
+	}
+	e->owner_auid = BPF_CORE_READ(leader, loginuid.val);
+	e->owner_ses = BPF_CORE_READ(leader, sessionid);
+	e->owner_pid = BPF_CORE_READ(leader, tgid);
+}
+
+static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
+{
+	struct ta_session_drop_key key = { .ses = ses, .auid = auid };
+	struct ta_drop_counters *c, zero_c = {};
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&ta_drops, &zero);
+	if (c) {
+		c->events += 1;
+		c->bytes += bytes;
+	}
+	c = bpf_map_lookup_elem(&ta_session_drops, &key);
+	if (!c) {
+		bpf_map_update_elem(&ta_session_drops, &key, &zero_c, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&ta_session_drops, &key);
+	}
+	if (c) {
+		__sync_fetch_and_add(&c->events, 1);
+		__sync_fetch_and_add(&c->bytes, bytes);
+	}
+}
+
+/*
+ * Build the constant part of a data record for `tty` (master or slave) as seen
+ * from the current task. Returns false if the event is filtered out.
+ */
+static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tty,
+				       __u16 kind, __u16 source, __u16 extra_flags)
+{
+	struct ta_tty_event *e = &em->tmpl;
+	struct ta_config *cfg = ta_get_config();
+	struct tty_struct *slave = tty;
+	__u32 lflag;
+
+	if (!cfg)
+		return false;
+	if (ta_tty_is_master(tty)) {
+		slave = BPF_CORE_READ(tty, link);
+		if (!slave)
+			return false;
+		/* Bytes written into a master are what the slave's line discipline receives. */
+		if (kind == TA_EV_TTY_OUTPUT) {
+			kind = TA_EV_TTY_INPUT;
+			extra_flags |= TA_F_FROM_MASTER;
+		}
+	}
+	ta_fill_hdr(&e->hdr, kind, source);
+	ta_fill_task(&e->task);
+	ta_fill_tty_id(&e->tty, slave);
+	ta_fill_owner(e, slave);
+	/* Input belongs to the terminal's session; output to its writer. */
+	if (kind == TA_EV_TTY_INPUT) {
+		if (!ta_filter_pass(cfg, e->task.uid, e->owner_auid))
+			return false;
+	} else if (!ta_filter_pass(cfg, e->task.uid, e->task.auid)) {
+		return false;
+	}
+	lflag = BPF_CORE_READ(slave, termios.c_lflag);
+	e->hdr.flags = extra_flags;
+	if (lflag & TA_ECHO)
+		e->hdr.flags |= TA_F_ECHO;
+	if (lflag & TA_ICANON)
+		e->hdr.flags |= TA_F_ICANON;
+	/* Like the kernel's own tty audit: canonical input with echo off is a password. */
+	if (kind == TA_EV_TTY_INPUT && cfg->redact_noecho &&
+	    (lflag & TA_ICANON) && !(lflag & TA_ECHO))
+		e->hdr.flags |= TA_F_REDACTED;
+	e->call_id = ta_next_call_id();
+	e->offset = 0;
+	e->len = 0;
+	return true;
+}
+
+/* Copy one chunk into a ring record of a fixed size class, or count it lost. */
+#define TA_EMIT_CLASS(em, src, n, cls)                                               \
+	({                                                                          \
+		struct ta_tty_event *_r = bpf_ringbuf_reserve(&ta_events,            \
+			sizeof(struct ta_tty_event) + (cls), 0);                     \
+		int _ok = 0;                                                        \
+		if (_r) {                                                           \
+			__builtin_memcpy(_r, &(em)->tmpl, sizeof(struct ta_tty_event)); \
+			_r->len = (n);                                              \
+			_r->hdr.size = sizeof(struct ta_tty_event) + (n);           \
+			long _e = (em)->user ?                                      \
+				bpf_probe_read_user(_r->data, (n), (void *)(src)) : \
+				bpf_probe_read_kernel(_r->data, (n), (void *)(src)); \
+			if (_e == 0) {                                              \
+				bpf_ringbuf_submit(_r, 0);                          \
+				_ok = 1;                                            \
+			} else {                                                    \
+				bpf_ringbuf_discard(_r, 0);                         \
+			}                                                           \
+		}                                                                   \
+		_ok;                                                                \
+	})
+
+static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n)
+{
+	if (n <= 64)
+		return TA_EMIT_CLASS(em, src, n, 64);
+	if (n <= 512)
+		return TA_EMIT_CLASS(em, src, n, 512);
+	if (n > TA_CHUNK_MAX)
+		return 0;
+	return TA_EMIT_CLASS(em, src, n, TA_CHUNK_MAX);
+}
+
+/* A record with no payload: redaction markers. */
+static __always_inline void ta_emit_marker(struct ta_emit *em, __u64 total)
+{
+	struct ta_tty_event *r = bpf_ringbuf_reserve(&ta_events, sizeof(*r), 0);
+
+	if (!r) {
+		ta_count_drop(em->tmpl.task.ses, em->tmpl.task.auid, total);
+		return;
+	}
+	__builtin_memcpy(r, &em->tmpl, sizeof(*r));
+	r->total_len = total;
+	r->hdr.size = sizeof(*r);
+	bpf_ringbuf_submit(r, 0);
+}
+
+struct ta_chunk_loop {
+	struct ta_emit em;
+	__u64 total;
+	__u64 done;
+	__u64 seg_ptr;
+	__u64 seg_left;
+	__u32 seg;
+	__u32 ses;
+	__u32 auid;
+	__u32 pad;
+};
+
+/*
+ * Loop state lives in a map keyed by thread, not on the stack: the verifier
+ * does not track map contents, so the bpf_loop callback converges after one
+ * pass instead of being explored once per possible offset. Per thread, so no
+ * other task can clobber it (a per-CPU slot could be, under preemption).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct ta_chunk_loop);
+} ta_loop SEC(".maps") __weak;
+
+/* One chunk per call. */
+static int ta_chunk_step(__u32 index, void *unused)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_chunk_loop *lc = bpf_map_lookup_elem(&ta_loop, &id);
+	__u32 n;
+
+	if (!lc || lc->done >= lc->total)
+		return 1;
+	if (lc->seg_left == 0) {
+		struct iovec iov = {};
+
+		if (lc->seg >= lc->em.nr_segs)
+			return 1;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (struct iovec *)lc->em.buf + lc->seg))
+			return 1;
+		lc->seg++;
+		lc->seg_ptr = (__u64)iov.iov_base;
+		lc->seg_left = iov.iov_len;
+		if (lc->seg_left > lc->total - lc->done)
+			lc->seg_left = lc->total - lc->done;
+		return 0;
+	}
+	n = lc->seg_left > TA_CHUNK_MAX ? TA_CHUNK_MAX : lc->seg_left;
+	lc->em.tmpl.offset = lc->done;
+	if (!ta_emit_chunk(&lc->em, lc->seg_ptr, n))
+		ta_count_drop(lc->ses, lc->auid, n);
+	lc->done += n;
+	lc->seg_ptr += n;
+	lc->seg_left -= n;
+	return 0;
+}
+
+/*
+ * Emit `total` bytes from lc->em.buf (a buffer, or an iovec array when
+ * nr_segs > 0) as ordered chunks. What cannot be emitted is counted.
+ * Needs bpf_loop (Linux 5.17+).
+ */
+static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
+{
+	struct ta_emit *em = &lc->em;
+	bool input = em->tmpl.hdr.kind == TA_EV_TTY_INPUT;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_chunk_loop *st;
+	__u32 nr_segs = em->nr_segs;
+
+	lc->ses = input ? em->tmpl.owner_ses : em->tmpl.task.ses;
+	lc->auid = input ? em->tmpl.owner_auid : em->tmpl.task.auid;
+	lc->total = total;
+	lc->done = 0;
+	lc->seg = 0;
+	lc->pad = 0;
+	lc->seg_ptr = nr_segs ? 0 : em->buf;
+	lc->seg_left = nr_segs ? 0 : total;
+	em->tmpl.total_len = total;
+	if (em->tmpl.hdr.flags & TA_F_REDACTED) {
+		ta_emit_marker(em, total);
+		return;
+	}
+	if (bpf_map_update_elem(&ta_loop, &id, lc, BPF_ANY)) {
+		ta_count_drop(lc->ses, lc->auid, total);
+		return;
+	}
+	/* iovec entries take a step each, so allow for them beyond the chunk budget. */
+	bpf_loop(TA_CHUNKS_PER_CALL + (nr_segs > 64 ? 64 : nr_segs), ta_chunk_step, NULL, 0);
+	st = bpf_map_lookup_elem(&ta_loop, &id);
+	/* Calls larger than the chunk budget: the rest is lost, and said so. */
+	if (!st)
+		ta_count_drop(lc->ses, lc->auid, total);
+	else if (st->done < total)
+		ta_count_drop(lc->ses, lc->auid, total - st->done);
+}
+
+static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct winsize *ws,
+					    __u16 source)
+{
+	struct ta_winsize_event *e;
+	struct tty_struct *slave = tty;
+
+	if (ta_tty_is_master(tty))
+		slave = BPF_CORE_READ(tty, link);
+	if (!slave)
+		return;
+	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
+	if (!e) {
+		ta_count_drop(TA_UNSET, TA_UNSET, 0);
+		return;
+	}
+	ta_fill_hdr(&e->hdr, TA_EV_WINSIZE, source);
+	e->hdr.size = sizeof(*e);
+	ta_fill_task(&e->task);
+	ta_fill_tty_id(&e->tty, slave);
+	e->rows = ws->ws_row;
+	e->cols = ws->ws_col;
+	e->xpixel = ws->ws_xpixel;
+	e->ypixel = ws->ws_ypixel;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* TTYAUDIT_CAPTURE_COMMON_BPF_H */

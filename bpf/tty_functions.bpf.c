@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Backends "fentry" and "kprobe": the tty layer's own functions.
+ *
+ * n_tty_write(tty, file, buf, nr) is where every process write to a terminal
+ * lands, whatever syscall carried it (write, writev, sendfile, splice,
+ * io_uring, and /dev/console writes that skip tty_write), with a kernel buffer
+ * of at most a few KiB per call. It is taken at exit, with the count the line
+ * discipline accepted, because a partial write is retried with the rest.
+ * A write into a pty master is the slave's input. Input of other terminals is
+ * taken where the line discipline receives it (n_tty_receive_buf2), in a
+ * kworker: it is attributed by the terminal's session, never by the task.
+ * n_tty_receive_buf is reached from TIOCSTI. Resizes: tty_do_resize, and
+ * pty_resize, which ptys use instead.
+ *
+ * fentry/fexit programs are preferred; the kprobe ones are the same logic for
+ * kernels without BPF trampolines. The daemon loads one set.
+ */
+#include "capture_common.bpf.h"
+
+static __always_inline int ta_fn_write_done(struct tty_struct *tty, const u8 *buf, long ret,
+					    __u16 source)
+{
+	struct ta_chunk_loop lc;
+
+	if (ret <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_OUTPUT, source, 0))
+		return 0;
+	lc.em.buf = (__u64)buf;
+	lc.em.nr_segs = 0;
+	lc.em.user = 0;
+	ta_emit_data(&lc, ret);
+	return 0;
+}
+
+static __always_inline int ta_fn_receive_done(struct tty_struct *tty, const u8 *cp, long count,
+					      __u16 source, __u16 flags)
+{
+	struct ta_chunk_loop lc;
+
+	if (count <= 0)
+		return 0;
+	/* Pty input is taken at the master write; see the header comment. */
+	if (!(flags & TA_F_INJECTED) && ta_tty_is_pty(tty))
+		return 0;
+	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, source, flags))
+		return 0;
+	lc.em.buf = (__u64)cp;
+	lc.em.nr_segs = 0;
+	lc.em.user = 0;
+	ta_emit_data(&lc, count);
+	return 0;
+}
+
+/* ---- fentry/fexit ---- */
+
+SEC("fexit/n_tty_write")
+int BPF_PROG(ta_fexit_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf,
+	     size_t nr, long ret)
+{
+	return ta_fn_write_done(tty, buf, ret, TA_SRC_FENTRY);
+}
+
+SEC("fexit/n_tty_receive_buf2")
+int BPF_PROG(ta_fexit_n_tty_receive_buf2, struct tty_struct *tty, const u8 *cp, const u8 *fp,
+	     size_t count, long ret)
+{
+	return ta_fn_receive_done(tty, cp, ret, TA_SRC_FENTRY, 0);
+}
+
+SEC("fentry/n_tty_receive_buf")
+int BPF_PROG(ta_fentry_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp, const u8 *fp,
+	     size_t count)
+{
+	return ta_fn_receive_done(tty, cp, count, TA_SRC_FENTRY, TA_F_INJECTED);
+}
+
+SEC("fentry/tty_do_resize")
+int BPF_PROG(ta_fentry_tty_do_resize, struct tty_struct *tty, struct winsize *ws)
+{
+	struct winsize w = {};
+
+	bpf_probe_read_kernel(&w, sizeof(w), ws);
+	ta_emit_winsize(tty, &w, TA_SRC_FENTRY);
+	return 0;
+}
+
+SEC("fentry/pty_resize")
+int BPF_PROG(ta_fentry_pty_resize, struct tty_struct *tty, struct winsize *ws)
+{
+	struct winsize w = {};
+
+	bpf_probe_read_kernel(&w, sizeof(w), ws);
+	ta_emit_winsize(tty, &w, TA_SRC_FENTRY);
+	return 0;
+}
+
+/* ---- kprobe/kretprobe: arguments kept from entry to return ---- */
+
+static __always_inline int ta_kp_stash(struct tty_struct *tty, const void *buf)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_pending_call p = { .tty = (__u64)tty, .buf = (__u64)buf };
+
+	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline struct ta_pending_call *ta_kp_take(struct ta_pending_call *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_pending_call *p = bpf_map_lookup_elem(&ta_pending, &id);
+
+	if (!p)
+		return NULL;
+	*out = *p;
+	bpf_map_delete_elem(&ta_pending, &id);
+	return out;
+}
+
+SEC("kprobe/n_tty_write")
+int BPF_KPROBE(ta_kprobe_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
+{
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return ta_kp_stash(tty, buf);
+}
+
+SEC("kretprobe/n_tty_write")
+int BPF_KRETPROBE(ta_kretprobe_n_tty_write, long ret)
+{
+	struct ta_pending_call c;
+
+	if (!ta_kp_take(&c))
+		return 0;
+	return ta_fn_write_done((struct tty_struct *)c.tty, (const u8 *)c.buf, ret, TA_SRC_KPROBE);
+}
+
+SEC("kprobe/n_tty_receive_buf2")
+int BPF_KPROBE(ta_kprobe_n_tty_receive_buf2, struct tty_struct *tty, const u8 *cp)
+{
+	return ta_kp_stash(tty, cp);
+}
+
+SEC("kretprobe/n_tty_receive_buf2")
+int BPF_KRETPROBE(ta_kretprobe_n_tty_receive_buf2, long ret)
+{
+	struct ta_pending_call c;
+
+	if (!ta_kp_take(&c))
+		return 0;
+	return ta_fn_receive_done((struct tty_struct *)c.tty, (const u8 *)c.buf, ret,
+				  TA_SRC_KPROBE, 0);
+}
+
+SEC("kprobe/n_tty_receive_buf")
+int BPF_KPROBE(ta_kprobe_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp, const u8 *fp,
+	       size_t count)
+{
+	return ta_fn_receive_done(tty, cp, count, TA_SRC_KPROBE, TA_F_INJECTED);
+}
+
+SEC("kprobe/tty_do_resize")
+int BPF_KPROBE(ta_kprobe_tty_do_resize, struct tty_struct *tty, struct winsize *ws)
+{
+	struct winsize w = {};
+
+	bpf_probe_read_kernel(&w, sizeof(w), ws);
+	ta_emit_winsize(tty, &w, TA_SRC_KPROBE);
+	return 0;
+}
+
+SEC("kprobe/pty_resize")
+int BPF_KPROBE(ta_kprobe_pty_resize, struct tty_struct *tty, struct winsize *ws)
+{
+	struct winsize w = {};
+
+	bpf_probe_read_kernel(&w, sizeof(w), ws);
+	ta_emit_winsize(tty, &w, TA_SRC_KPROBE);
+	return 0;
+}

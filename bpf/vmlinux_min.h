@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel types the BPF programs touch, and nothing more.
+ *
+ * Every struct is marked preserve_access_index, so field offsets are relocated
+ * against the running kernel's BTF at load time (CO-RE): the layouts below only
+ * name fields, they do not need to match any kernel. Keeping this header small
+ * and committed means the build never depends on the build host's kernel.
+ * bpf/gen-vmlinux-h.sh writes a full header from a kernel's BTF for
+ * developers who want to look up more types; the build does not use it.
+ */
+#ifndef TTYAUDIT_VMLINUX_MIN_H
+#define TTYAUDIT_VMLINUX_MIN_H
+/* Tells bpf_tracing.h to use the kernel's pt_regs field names. */
+#define __VMLINUX_H__
+
+typedef unsigned char __u8;
+typedef signed char __s8;
+typedef unsigned short __u16;
+typedef short __s16;
+typedef unsigned int __u32;
+typedef int __s32;
+typedef unsigned long long __u64;
+typedef long long __s64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+typedef int pid_t;
+typedef unsigned int uid_t;
+typedef unsigned int gid_t;
+typedef unsigned int tcflag_t;
+typedef unsigned short umode_t;
+typedef __u32 dev_t;
+typedef long unsigned int size_t;
+typedef long int ssize_t;
+typedef long long loff_t;
+typedef _Bool bool;
+enum { false = 0, true = 1 };
+typedef __u16 __be16;
+typedef __u32 __be32;
+typedef __u32 __wsum;
+
+#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+
+enum bpf_map_type {
+	BPF_MAP_TYPE_HASH = 1,
+	BPF_MAP_TYPE_ARRAY = 2,
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_LRU_HASH = 9,
+	BPF_MAP_TYPE_RINGBUF = 27,
+};
+
+enum {
+	BPF_ANY = 0,
+	BPF_NOEXIST = 1,
+	BPF_EXIST = 2,
+};
+
+enum {
+	BPF_RB_NO_WAKEUP = 1,
+	BPF_RB_FORCE_WAKEUP = 2,
+};
+
+enum {
+	BPF_RB_AVAIL_DATA = 0,
+};
+
+enum pid_type {
+	PIDTYPE_PID = 0,
+	PIDTYPE_TGID = 1,
+	PIDTYPE_PGID = 2,
+	PIDTYPE_SID = 3,
+	PIDTYPE_MAX = 4,
+};
+
+typedef struct { uid_t val; } kuid_t;
+typedef struct { gid_t val; } kgid_t;
+
+struct hlist_node {
+	struct hlist_node *next;
+	struct hlist_node **pprev;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+struct pid {
+	struct hlist_head tasks[4];
+};
+
+struct cred {
+	kuid_t uid;
+	kgid_t gid;
+	kuid_t euid;
+};
+
+struct inode {
+	umode_t i_mode;
+	dev_t i_rdev;
+};
+
+struct file {
+	struct inode *f_inode;
+	void *private_data;
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct ktermios {
+	tcflag_t c_iflag;
+	tcflag_t c_oflag;
+	tcflag_t c_cflag;
+	tcflag_t c_lflag;
+};
+
+struct winsize {
+	unsigned short ws_row;
+	unsigned short ws_col;
+	unsigned short ws_xpixel;
+	unsigned short ws_ypixel;
+};
+
+/* 6.8+: type and subtype are enums; CO-RE treats int and enum as different. */
+/* Their values differ from the older #defines: relocate by name (CO-RE). */
+enum tty_driver_type {
+	TTY_DRIVER_TYPE_SYSTEM = 0,
+	TTY_DRIVER_TYPE_CONSOLE = 1,
+	TTY_DRIVER_TYPE_SERIAL = 2,
+	TTY_DRIVER_TYPE_PTY = 3,
+};
+enum tty_driver_subtype {
+	PTY_TYPE_MASTER = 1,
+	PTY_TYPE_SLAVE = 2,
+};
+
+struct tty_driver {
+	int major;
+	int minor_start;
+	enum tty_driver_type type;
+	enum tty_driver_subtype subtype;
+};
+
+/* Before 6.8. */
+struct tty_driver___short {
+	short type;
+	short subtype;
+};
+
+/* 5.16+: session and pgrp live in tty->ctrl. */
+struct tty_struct___ctrl {
+	struct {
+		struct pid *session;
+	} ctrl;
+};
+
+struct tty_struct {
+	struct tty_driver *driver;
+	int index;
+	struct ktermios termios;
+	struct winsize winsize;
+	char name[64];
+	struct tty_struct *link;
+	struct pid *session;  /* before 5.16 */
+};
+
+struct tty_file_private {
+	struct tty_struct *tty;
+	struct file *file;
+};
+
+struct signal_struct {
+	struct tty_struct *tty;
+};
+
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+};
+
+struct task_struct {
+	pid_t pid;
+	pid_t tgid;
+	char comm[16];
+	const struct cred *cred;
+	struct task_struct *real_parent;
+	struct task_struct *group_leader;
+	struct files_struct *files;
+	struct signal_struct *signal;
+	struct mm_struct *mm;
+	kuid_t loginuid;
+	unsigned int sessionid;
+	struct hlist_node pid_links[4];
+};
+
+struct iovec {
+	void *iov_base;
+	size_t iov_len;
+};
+
+struct trace_entry {
+	unsigned short type;
+	unsigned char flags;
+	unsigned char preempt_count;
+	int pid;
+};
+
+struct trace_event_raw_sys_enter {
+	struct trace_entry ent;
+	long id;
+	unsigned long args[6];
+	char __data[0];
+};
+
+struct trace_event_raw_sys_exit {
+	struct trace_entry ent;
+	long id;
+	long ret;
+	char __data[0];
+};
+
+struct trace_event_raw_sched_process_exec {
+	struct trace_entry ent;
+	u32 __data_loc_filename;
+	pid_t pid;
+	pid_t old_pid;
+	char __data[0];
+};
+
+struct pt_regs {
+	unsigned long r15;
+	unsigned long r14;
+	unsigned long r13;
+	unsigned long r12;
+	unsigned long bp;
+	unsigned long bx;
+	unsigned long r11;
+	unsigned long r10;
+	unsigned long r9;
+	unsigned long r8;
+	unsigned long ax;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+	unsigned long ip;
+	unsigned long cs;
+	unsigned long flags;
+	unsigned long sp;
+	unsigned long ss;
+};
+
+#pragma clang attribute pop
+
+#endif /* TTYAUDIT_VMLINUX_MIN_H */

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records passed from the BPF programs to ttyauditd through the ring buffer.
+ *
+ * Shared by BPF (clang -target bpf) and userspace: fixed-width types only, no
+ * pointers, explicit padding, and a version in every header so that a daemon
+ * never misreads records of another layout. Userspace must validate every
+ * field before use: the kernel side is trusted to be ours, but a record can be
+ * short, and any length inside it is only a claim.
+ */
+#ifndef TTYAUDIT_EVENT_H
+#define TTYAUDIT_EVENT_H
+
+#ifdef __bpf__
+/* vmlinux types provide __u8.. in BPF builds */
+#else
+#include <linux/types.h>
+#include <stddef.h>
+#endif
+
+#define TA_EVENT_VERSION 1
+
+/* Payload bytes per chunk; larger writes become several ordered chunks. */
+#define TA_CHUNK_MAX 4096
+/* Chunks one syscall/call may emit; beyond that the rest is counted as lost. */
+#define TA_CHUNKS_PER_CALL 256
+/* Bytes of argv kept per exec; longer argv is marked truncated. */
+#define TA_ARGV_MAX 2048
+#define TA_FILENAME_MAX 256
+#define TA_COMM_LEN 16
+#define TA_TTY_NAME_LEN 32
+#define TA_FILTER_RULES 16
+
+enum ta_event_kind {
+	TA_EV_TTY_OUTPUT = 1,  /* bytes written to a tty by a process */
+	TA_EV_TTY_INPUT = 2,   /* bytes received by the tty's line discipline */
+	TA_EV_EXEC = 3,        /* exec in a process with a tty or login session */
+	TA_EV_WINSIZE = 4,     /* window size set on a tty */
+	TA_EV_UNCAPTURED = 5,  /* bytes that reached a tty by a path not read */
+};
+
+/* ta_event_hdr.flags */
+enum ta_event_flags {
+	TA_F_ECHO = 1u << 0,       /* tty had ECHO set */
+	TA_F_ICANON = 1u << 1,     /* tty was in canonical mode */
+	TA_F_REDACTED = 1u << 2,   /* payload withheld (no-echo canonical input) */
+	TA_F_TRUNCATED = 1u << 3,  /* exec argv or call longer than kept */
+	TA_F_READ_SIDE = 1u << 4,  /* input seen where a process read it */
+	TA_F_INJECTED = 1u << 5,   /* input pushed by ioctl(TIOCSTI) */
+	TA_F_FROM_MASTER = 1u << 6,/* input written into the pty master */
+};
+
+/* Which hook produced an event: same record, different road in the kernel. */
+enum ta_source {
+	TA_SRC_SYSCALL = 1,  /* syscall tracepoints */
+	TA_SRC_FENTRY = 2,
+	TA_SRC_KPROBE = 3,
+	TA_SRC_SCHED = 4,    /* sched tracepoints (exec), every backend */
+};
+
+/* tty_driver.type / subtype values from the kernel (include/linux/tty_driver.h). */
+enum ta_tty_driver_type {
+	TA_TTY_DRIVER_SYSTEM = 1,
+	TA_TTY_DRIVER_CONSOLE = 2,
+	TA_TTY_DRIVER_SERIAL = 3,
+	TA_TTY_DRIVER_PTY = 4,
+};
+#define TA_PTY_TYPE_MASTER 1
+#define TA_PTY_TYPE_SLAVE 2
+
+/* The terminal an event belongs to. For ptys this is always the slave side. */
+struct ta_tty_id {
+	__u32 major;
+	__u32 minor;
+	__s32 index;          /* tty->index: N of pts/N, ttySN, ttyN */
+	__u16 driver_type;    /* enum ta_tty_driver_type */
+	__u16 driver_subtype;
+	char name[TA_TTY_NAME_LEN]; /* tty->name, NUL-terminated if it fits */
+};
+_Static_assert(sizeof(struct ta_tty_id) == 48, "ta_tty_id layout");
+
+/* Who did it: the task in whose context the kernel ran the hook. */
+struct ta_task_id {
+	__u32 pid;
+	__u32 tgid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 auid;           /* loginuid; (__u32)-1 if unset */
+	__u32 ses;            /* audit session id; (__u32)-1 if unset */
+	__u32 pad;
+	char comm[TA_COMM_LEN];
+};
+_Static_assert(sizeof(struct ta_task_id) == 48, "ta_task_id layout");
+
+/* Common header of every ring-buffer record. */
+struct ta_event_hdr {
+	__u16 version;        /* TA_EVENT_VERSION */
+	__u16 kind;           /* enum ta_event_kind */
+	__u16 source;         /* enum ta_source */
+	__u16 flags;          /* enum ta_event_flags */
+	__u32 size;           /* bytes of the whole record, payload included */
+	__u32 cpu;
+	__u64 ts_boot_ns;     /* CLOCK_BOOTTIME when the hook ran */
+};
+_Static_assert(sizeof(struct ta_event_hdr) == 24, "ta_event_hdr layout");
+
+/*
+ * Terminal data. A call that moved total_len bytes becomes chunks with the
+ * same call_id and increasing offset; the receiver checks they join up.
+ */
+struct ta_tty_event {
+	struct ta_event_hdr hdr;
+	struct ta_task_id task;    /* writer (output) or the task that ran the hook */
+	struct ta_tty_id tty;
+	__u32 owner_auid;          /* auid/ses of the tty's session leader */
+	__u32 owner_ses;
+	__u32 owner_pid;
+	__u32 len;                 /* payload bytes in this record (0 if redacted) */
+	__u64 call_id;             /* unique per call: (cpu << 48) | per-cpu counter */
+	__u64 offset;              /* offset of this chunk within the call */
+	__u64 total_len;           /* bytes the call moved (or that were redacted) */
+	__u8 data[];               /* len bytes */
+};
+_Static_assert(sizeof(struct ta_tty_event) == 24 + 48 + 48 + 16 + 24,
+	       "ta_tty_event layout");
+
+struct ta_exec_event {
+	struct ta_event_hdr hdr;
+	struct ta_task_id task;    /* after exec: new comm */
+	struct ta_tty_id tty;      /* controlling tty; major=minor=0 if none */
+	__u32 filename_len;        /* bytes of the executed path in data, NUL included */
+	__u32 argv_len;            /* bytes of NUL-separated argv after it */
+	__u8 data[];               /* filename, then argv */
+};
+_Static_assert(sizeof(struct ta_exec_event) == 24 + 48 + 48 + 8,
+	       "ta_exec_event layout");
+
+struct ta_winsize_event {
+	struct ta_event_hdr hdr;
+	struct ta_task_id task;
+	struct ta_tty_id tty;
+	__u16 rows;
+	__u16 cols;
+	__u16 xpixel;
+	__u16 ypixel;
+};
+_Static_assert(sizeof(struct ta_winsize_event) == 24 + 48 + 48 + 8,
+	       "ta_winsize_event layout");
+
+/* Data that reached a tty by a road the backend cannot read (sendfile, splice). */
+struct ta_uncaptured_event {
+	struct ta_event_hdr hdr;
+	struct ta_task_id task;
+	struct ta_tty_id tty;
+	__u64 bytes;
+	__u32 syscall_nr;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ta_uncaptured_event) == 24 + 48 + 48 + 16,
+	       "ta_uncaptured_event layout");
+
+/* Per-CPU loss counters (map "ta_drops"), read and turned into gap records. */
+struct ta_drop_counters {
+	__u64 events;
+	__u64 bytes;
+};
+
+/* Per-session loss counters (map "ta_session_drops", key: audit session id). */
+struct ta_session_drop_key {
+	__u32 ses;
+	__u32 auid;
+};
+
+/* Filter rule: include/exclude events whose uid or auid is in [lo, hi]. */
+enum ta_rule_field { TA_RULE_UID = 1, TA_RULE_AUID = 2 };
+enum ta_rule_action { TA_RULE_INCLUDE = 1, TA_RULE_EXCLUDE = 2 };
+struct ta_filter_rule {
+	__u32 lo;
+	__u32 hi;
+	__u8 field;          /* enum ta_rule_field; 0 = unused slot */
+	__u8 action;         /* enum ta_rule_action */
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct ta_filter_rule) == 16, "ta_filter_rule layout");
+
+/* Runtime configuration (single-entry array map "ta_config"). */
+struct ta_config {
+	__u32 version;       /* TA_EVENT_VERSION */
+	__u32 redact_noecho; /* 1: withhold canonical no-echo input */
+	__u32 n_rules;
+	__u32 has_include;   /* 1: some rule includes, so unmatched is dropped */
+	struct ta_filter_rule rules[TA_FILTER_RULES];
+};
+_Static_assert(sizeof(struct ta_config) == 16 + 16 * TA_FILTER_RULES,
+	       "ta_config layout");
+
+#endif /* TTYAUDIT_EVENT_H */
