@@ -362,8 +362,9 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 	}
 	btf__free(vmlinux);
 	if (err) {
+		/* The caller checked privilege first: a refusal now means this kernel says no. */
 		free(c);
-		return err == -EPERM || err == -EACCES ? -EPERM : -ENOTSUP;
+		return -ENOTSUP;
 	}
 	c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.ta_events), on_ring_record, c, NULL);
 	if (!c->ring) {

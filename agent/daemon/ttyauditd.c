@@ -197,11 +197,6 @@ static int start_capture(struct daemon_ctx *d)
 		log_backend_choice(d);
 		return TA_EXIT_OK;
 	}
-	if (err == -EPERM) {
-		ta_err("capture", "the kernel refused to load BPF programs (need root or "
-				  "CAP_BPF+CAP_PERFMON; lockdown may also forbid it)");
-		return TA_EXIT_NOPERM;
-	}
 	if (err == -ENOTSUP && access("/sys/kernel/btf/vmlinux", R_OK)) {
 		ta_err("capture", "this kernel has no BTF (/sys/kernel/btf/vmlinux); "
 				  "it needs CONFIG_DEBUG_INFO_BTF=y");

@@ -22,8 +22,8 @@
 
 /* Payload bytes per chunk; larger writes become several ordered chunks. */
 #define TA_CHUNK_MAX 4096
-/* Chunks one syscall/call may emit; beyond that the rest is counted as lost. */
-#define TA_CHUNKS_PER_CALL 256
+/* Chunks one call may emit (64 MiB); beyond that the rest is counted as lost. */
+#define TA_CHUNKS_PER_CALL 16384
 /* Bytes of argv kept per exec; longer argv is marked truncated. */
 #define TA_ARGV_MAX 2048
 #define TA_FILENAME_MAX 256

@@ -1,0 +1,340 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Capture tests against the real kernel: real ptys, real tools, the real
+daemon. Run as root: capture_test.py TEST_NAME (meson registers each)."""
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from capturelib import (Daemon, Failures, expected_output, lost_bytes, of_type, run_ptydrive,
+                        stream, tty_name, binary)
+
+
+def session_checks(f, records, facts, tag, big, redacted=True):
+    tty = tty_name(facts)
+    out = stream(records, tty, "output")
+    exp = expected_output(tag, big)
+    lost = lost_bytes(records)
+    if not f.check(out == exp or lost > 0, f"{tag}: output on {tty} reconstructed byte for byte "
+                   f"({len(out)} recorded, {len(exp)} expected, {lost} counted lost)"):
+        return
+    if out != exp:
+        f.check(len(out) + lost >= len(exp), f"{tag}: every missing byte is counted in a gap")
+    inp = of_type(records, "input", tty=tty)
+    typed = b"".join(__import__("base64").b64decode(r["data"]) for r in inp if "data" in r)
+    f.check(typed.startswith(f"hello {tag}\n".encode()), f"{tag}: typed input recorded: {typed!r}")
+    secret = f"s3cret-{tag}\n".encode()
+    if redacted:
+        red = [r for r in inp if r.get("redacted")]
+        f.check(len(red) == 1 and red[0]["total"] == len(secret),
+                f"{tag}: no-echo input stored as one redaction marker of {len(secret)} bytes")
+        f.check(secret not in typed, f"{tag}: the password is not in the record")
+    else:
+        f.check(secret in typed, f"{tag}: no-echo input kept with --record-noecho")
+    outs = of_type(records, "output", tty=tty)
+    f.check(all(r["auid"] == facts["auid"] and r["ses"] == facts["ses"] for r in outs),
+            f"{tag}: every output event carries auid {facts['auid']} ses {facts['ses']}")
+    f.check(all(r["owner_auid"] == facts["auid"] and r["owner_ses"] == facts["ses"] for r in inp),
+            f"{tag}: input attributed to the terminal's session (auid/ses)")
+    execs = [r for r in of_type(records, "exec") if r["argv"][:2] == ["echo", f"{tag}-exec"]]
+    f.check(len(execs) == 1 and execs[0]["argv"] == ["echo", f"{tag}-exec", "arg", "two words"]
+            and execs[0]["auid"] == facts["auid"] and execs[0]["ses"] == facts["ses"]
+            and execs[0]["tty"] == tty, f"{tag}: exec event with argv, auid, ses and tty")
+    ws = [r for r in of_type(records, "winsize", tty=tty) if r["rows"] == 40 and r["cols"] == 100]
+    f.check(len(ws) >= 1, f"{tag}: window size change 40x100 recorded")
+
+
+def test_session():
+    f = Failures("session")
+    d = Daemon().start()
+    facts = run_ptydrive("--loginuid", "4242", "--tag", "A", "--big", "300000")
+    d.stop()
+    recs = d.records()
+    f.check(facts["auid"] == 4242, "the session's loginuid was set")
+    session_checks(f, recs, facts, "A", 300000)
+    start = of_type(recs, "agent_start")
+    f.check(len(start) == 1 and start[0]["backend"] == "tracepoint",
+            "agent_start names the chosen backend")
+    f.check(bool(start and start[0]["limitations"]), "agent_start says what the backend cannot see")
+    f.check(len(of_type(recs, "agent_stop")) == 1, "agent_stop written on SIGTERM")
+    return f.result()
+
+
+def test_record_noecho():
+    f = Failures("record_noecho")
+    d = Daemon("--record-noecho").start()
+    facts = run_ptydrive("--loginuid", "4243", "--tag", "B")
+    d.stop(signal.SIGINT)
+    session_checks(f, d.records(), facts, "B", 0, redacted=False)
+    return f.result()
+
+
+def test_concurrent():
+    f = Failures("concurrent")
+    d = Daemon().start()
+    results = {}
+
+    def one(tag, uid):
+        results[tag] = run_ptydrive("--loginuid", str(uid), "--tag", tag, "--big", "1000000")
+
+    threads = [threading.Thread(target=one, args=(f"C{i}", 5100 + i)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    d.stop()
+    recs = d.records()
+    f.check(len(results) == 4, "four sessions ran")
+    f.check(len({r["ses"] for r in results.values()}) == 4, "each session has its own ses")
+    f.check(len({r["tty"] for r in results.values()}) == 4, "each session has its own tty")
+    for tag, facts in results.items():
+        session_checks(f, recs, facts, tag, 1000000)
+    return f.result()
+
+
+def test_big_output():
+    """64 MiB through one pty, in one write: reconstructed exactly, or every gap counted."""
+    f = Failures("big_output")
+    big = 64 << 20
+    d = Daemon().start()
+    facts = run_ptydrive("--loginuid", "4300", "--tag", "G", "--big", str(big))
+    d.stop()
+    recs = d.records()
+    tty = tty_name(facts)
+    out = stream(recs, tty, "output")
+    exp = expected_output("G", big)
+    lost = lost_bytes(recs)
+    stop = of_type(recs, "agent_stop")[0]
+    print(f"big_output: recorded {len(out)} of {len(exp)} bytes, gaps {lost} bytes, "
+          f"kernel-counted loss {stop['lost_bytes']}", file=sys.stderr)
+    f.check(out == exp or (lost > 0 and len(out) + lost >= len(exp)),
+            "64 MiB reconstructed exactly or every lost byte is in a gap record")
+    f.check(stop["lost_bytes"] == lost, "gap records add up to the kernel's loss counters")
+
+    # One 16 MiB write(): emitted as ordered chunks of one call at syscall exit.
+    big = 16 << 20
+    d = Daemon().start()
+    facts = run_ptydrive("--loginuid", "4301", "--tag", "H", "--big", str(big), "--write-size", "0")
+    d.stop()
+    recs = d.records()
+    out = stream(recs, tty_name(facts), "output")
+    exp = expected_output("H", big)
+    lost = lost_bytes(recs)
+    print(f"big_output: single write: recorded {len(out)} of {len(exp)} bytes, gaps {lost} bytes",
+          file=sys.stderr)
+    f.check(out == exp or (lost > 0 and len(out) + lost >= len(exp)),
+            "a 16 MiB single write reconstructed exactly or every lost byte is in a gap record")
+    calls = {r["call"] for r in of_type(recs, "output", tty=tty_name(facts)) if r["total"] == big}
+    f.check(len(calls) == 1, "the big write is one call, its chunks share a call id")
+    return f.result()
+
+
+def test_self_not_recorded():
+    """The agent's own terminal writes are not recorded: its stderr is a pty here."""
+    f = Failures("self_not_recorded")
+    master, slave = pty.openpty()
+    d = Daemon(stderr=slave).start()
+    os.close(slave)
+    seen = b""
+    end = time.time() + 2
+    while time.time() < end:
+        r, _, _ = select.select([master], [], [], 0.2)
+        if r:
+            seen += os.read(master, 65536)
+    facts = run_ptydrive("--loginuid", "4400", "--tag", "S")
+    d.stop()
+    while True:
+        r, _, _ = select.select([master], [], [], 0.5)
+        if not r:
+            break
+        try:
+            seen += os.read(master, 65536)
+        except OSError:
+            break
+    recs = d.records()
+    f.check(b"recording with backend" in seen, "the agent wrote its log to its terminal")
+    mine = [r for r in recs if r["type"] in ("output", "input", "exec") and r["tgid"] == d.proc.pid]
+    f.check(not mine, f"no record of the agent's own writes ({len(mine)} found)")
+    f.check(stream(recs, tty_name(facts), "output") == expected_output("S", 0),
+            "other sessions are still recorded")
+    return f.result()
+
+
+def test_comm_rename():
+    """Renaming a process to look like the agent does not escape recording."""
+    f = Failures("comm_rename")
+    d = Daemon().start()
+    facts = run_ptydrive("--loginuid", "4500", "--tag", "R", "--comm", "ttyauditd")
+    d.stop()
+    recs = d.records()
+    outs = of_type(recs, "output", tty=tty_name(facts))
+    f.check(any(r["comm"] == "ttyauditd" for r in outs), "events carry the forged comm")
+    f.check(stream(recs, tty_name(facts), "output") == expected_output("R", 0),
+            "everything the renamed process wrote is recorded")
+    return f.result()
+
+
+def test_filters():
+    f = Failures("filters")
+    d = Daemon("--exclude-auid", "5001").start()
+    a = run_ptydrive("--loginuid", "5001", "--tag", "X")
+    b = run_ptydrive("--loginuid", "5002", "--tag", "Y")
+    d.stop()
+    recs = d.records()
+    f.check(not any(r.get("auid") == 5001 or r.get("owner_auid") == 5001 for r in recs
+                    if r["type"] in ("output", "input", "exec")), "excluded auid 5001 not recorded")
+    f.check(stream(recs, tty_name(b), "output") == expected_output("Y", 0), "auid 5002 recorded")
+    d = Daemon("--include-auid", "5003-5004").start()
+    c = run_ptydrive("--loginuid", "5003", "--tag", "Z")
+    e = run_ptydrive("--loginuid", "5010", "--tag", "W")
+    d.stop()
+    recs = d.records()
+    f.check(stream(recs, tty_name(c), "output") == expected_output("Z", 0), "included range recorded")
+    f.check(not any(r.get("auid") == 5010 for r in recs if r["type"] == "output"),
+            "auid outside the included range not recorded")
+    del a, e
+    return f.result()
+
+
+def drive_shell(argv, lines, env=None, timeout=20):
+    """Run argv on a new pty, type lines after each prompt-ish pause, return all output."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(argv[0], argv, env or os.environ)
+    out = b""
+    time.sleep(0.5)
+    for line in lines:
+        os.write(fd, line)
+        time.sleep(0.3)
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif os.waitpid(pid, os.WNOHANG)[0]:
+            break
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    return out
+
+
+def test_script_shell():
+    """Real tools: script(1) running an interactive bash."""
+    f = Failures("script_shell")
+    d = Daemon().start()
+    env = dict(os.environ, PS1="$ ", HOME="/root", TERM="xterm")
+    shown = drive_shell(["script", "-qfc", "bash --norc --noprofile -i", "/dev/null"],
+                        [b"echo marker-$((6*7))\n", b"exit\n"], env=env)
+    d.stop()
+    recs = d.records()
+    f.check(b"marker-42" in shown, "the shell ran")
+    outs = [r for r in of_type(recs, "output") if r["comm"] == "bash"]
+    ttys = {r["tty"] for r in outs}
+    allout = b"".join(stream(recs, t, "output") for t in ttys)
+    allin = b"".join(stream(recs, t, "input") for t in ttys)
+    f.check(b"marker-42" in allout, "bash's output recorded")
+    f.check(b"echo marker-$((6*7))" in allin, "keystrokes typed into script's pty recorded")
+    f.check(any(r["argv"][:1] == ["bash"] for r in of_type(recs, "exec")), "exec of bash recorded")
+    return f.result()
+
+
+def test_tmux_pane():
+    """Real tools: a tmux pane is its own pty and is recorded."""
+    f = Failures("tmux_pane")
+    sock = os.path.join(tempfile.mkdtemp(prefix="ta-tmux-"), "sock")
+    d = Daemon().start()
+    subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y",
+                    "24", "printf 'tmux-marker-%d\\n' 99; sleep 1"], check=True)
+    time.sleep(2)
+    subprocess.run(["tmux", "-S", sock, "kill-server"], capture_output=True)
+    d.stop()
+    recs = d.records()
+    outs = [r for r in of_type(recs, "output") if r.get("tty_kind") == "pty"]
+    hit = [r for r in outs if b"tmux-marker-99" in __import__("base64").b64decode(r["data"])]
+    f.check(len(hit) == 1, "the pane's output recorded once")
+    return f.result()
+
+
+def test_writes_other_roads():
+    """sendfile into a tty is counted (the tracepoint backend cannot read it)."""
+    f = Failures("writes_other_roads")
+    d = Daemon().start()
+    master, slave = pty.openpty()
+    src = tempfile.NamedTemporaryFile(delete=False)
+    src.write(b"sent-by-sendfile\n")
+    src.close()
+    with open(src.name, "rb") as s:
+        n = os.sendfile(slave, s.fileno(), 0, 17)
+    os.read(master, 100)
+    d.stop()
+    recs = d.records()
+    unc = [r for r in of_type(recs, "uncaptured") if r["bytes"] == n]
+    f.check(n == 17 and len(unc) == 1, "sendfile to a pty recorded as 17 uncaptured bytes")
+    return f.result()
+
+
+def run_daemon_expect(args, code, words, user=None):
+    cmd = [binary("agent/daemon/ttyauditd"), *args]
+    if user:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    p = subprocess.run(cmd, capture_output=True, timeout=120)
+    err = p.stderr.decode(errors="replace").strip()
+    return p.returncode == code and all(w in err for w in words), p.returncode, err
+
+
+def test_bad_input():
+    f = Failures("bad_input")
+    tmp = tempfile.mkdtemp(prefix="ta-bad-")
+    cases = [
+        (["--frobnicate"], 2, ["unknown option"]),
+        (["--backend", "bogus"], 2, ["unknown backend"]),
+        (["--ring-size", "1000"], 2, ["power of two"]),
+        (["--exclude-uid", "12-3"], 2, ["not an id or range"]),
+        (["--foreground", "extra-arg"], 2, ["unexpected argument"]),
+        (["--foreground", "--log-dir", tmp, "--backend", "fentry"], 5, ["fentry", "no capture backend"]),
+        (["--foreground", "--log-dir", "/proc/ttyaudit-cannot-exist"], 6, ["cannot create log directory"]),
+    ]
+    for args, code, words in cases:
+        ok, rc, err = run_daemon_expect(args, code, words)
+        f.check(ok, f"ttyauditd {' '.join(args)} -> exit {code} with {words} (got {rc}: {err})")
+        f.check(len(err.splitlines()) >= 1 and all(l.startswith("ttyauditd:") for l in err.splitlines()),
+                f"errors are prefixed lines: {err!r}")
+    ok, rc, err = run_daemon_expect(["--foreground", "--log-dir", tmp], 4, ["needs root"], user=65534)
+    f.check(ok, f"unprivileged start -> exit 4 with one clear line (got {rc}: {err})")
+    p = subprocess.run([binary("agent/daemon/ttyauditd"), "--help"], capture_output=True)
+    f.check(p.returncode == 0 and b"--backend" in p.stdout, "--help prints usage and exits 0")
+    p = subprocess.run([binary("agent/daemon/ttyauditd"), "--version"], capture_output=True)
+    f.check(p.returncode == 0 and p.stdout.startswith(b"ttyauditd "), "--version")
+    return f.result()
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIPPED: capture tests load BPF programs and need root", file=sys.stderr)
+        return 77
+    name = sys.argv[1]
+    fn = globals().get("test_" + name)
+    if not fn:
+        print(f"unknown test {name}", file=sys.stderr)
+        return 2
+    return fn()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Helpers for the capture tests: run the real ttyauditd, read what it wrote,
+and rebuild each terminal's byte streams from the records."""
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class Failures:
+    """Collects failed checks; a test passes only if it checked something and nothing failed."""
+
+    def __init__(self, name):
+        self.name = name
+        self.failed = []
+        self.count = 0
+
+    def check(self, cond, what):
+        self.count += 1
+        if not cond:
+            self.failed.append(what)
+            print(f"FAIL: {what}", file=sys.stderr)
+        return cond
+
+    def result(self):
+        if self.count == 0:
+            print("no checks ran", file=sys.stderr)
+            return 1
+        print(f"{self.name}: {self.count} checks, {len(self.failed)} failed", file=sys.stderr)
+        return 1 if self.failed else 0
+
+
+def build_dir():
+    return os.environ["TA_BUILD_DIR"]
+
+
+def binary(rel):
+    return os.path.join(build_dir(), rel)
+
+
+def pattern(n):
+    """The big write of ta-ptydrive: byte i is (i * 7 + i // 251) & 0xff."""
+    return bytes(((i * 7 + i // 251) & 0xFF) for i in range(n))
+
+
+def expected_output(tag, big):
+    return (f"{tag} READY\n{tag} GOT:hello {tag}\n{tag} PASSWORD?\n"
+            f"{tag} PWLEN:{len('s3cret-' + tag)}\n").encode() + pattern(big) + \
+        f"iov-one|iov-two|iov-three\n{tag}-exec arg two words\n".encode()
+
+
+class Daemon:
+    """ttyauditd in the foreground, writing JSON Lines to a temp file."""
+
+    def __init__(self, *args, stderr=None):
+        self.dir = tempfile.mkdtemp(prefix="ta-capture-")
+        self.jsonl = os.path.join(self.dir, "events.jsonl")
+        self.errpath = os.path.join(self.dir, "stderr.txt")
+        self.args = [binary("agent/daemon/ttyauditd"), "--foreground",
+                     "--log-dir", self.dir, "--jsonl", self.jsonl, *args]
+        self.stderr_target = stderr
+        self.proc = None
+
+    def start(self, timeout=60):
+        err = self.stderr_target if self.stderr_target is not None else open(self.errpath, "wb")
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=err)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ttyauditd exited with {self.proc.returncode}: {self.stderr()}")
+            if any(r["type"] == "agent_start" for r in self.records(quiet=True)):
+                return self
+            time.sleep(0.1)
+        raise RuntimeError("ttyauditd did not start in time")
+
+    def stop(self, sig=signal.SIGTERM, timeout=120):
+        time.sleep(0.3)  # let the last writes reach the ring buffer
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=timeout)
+
+    def stderr(self):
+        try:
+            with open(self.errpath, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def records(self, quiet=False):
+        out = []
+        try:
+            with open(self.jsonl, "rb") as f:
+                for line in f:
+                    if line.endswith(b"\n"):
+                        out.append(json.loads(line))
+        except FileNotFoundError:
+            if not quiet:
+                raise
+        return out
+
+
+def run_ptydrive(*args):
+    p = subprocess.run([binary("tests/lib/ta-ptydrive"), *args], capture_output=True, timeout=300)
+    if p.returncode != 0:
+        raise RuntimeError(f"ta-ptydrive failed: {p.stderr.decode(errors='replace')}")
+    return json.loads(p.stdout.decode().strip().splitlines()[-1])
+
+
+def tty_name(facts):
+    """ta-ptydrive says "pts/3"; the kernel's tty->name is "pts3"."""
+    return facts["tty"].replace("/", "")
+
+
+def stream(records, tty, kind):
+    """Concatenated payload of one terminal and direction, in recorded order."""
+    out = bytearray()
+    for r in records:
+        if r["type"] == kind and r.get("tty") == tty and "data" in r:
+            out += base64.b64decode(r["data"])
+    return bytes(out)
+
+
+def of_type(records, kind, **match):
+    return [r for r in records if r["type"] == kind and all(r.get(k) == v for k, v in match.items())]
+
+
+def lost_bytes(records):
+    return sum(r.get("bytes", 0) for r in records if r["type"] == "gap")

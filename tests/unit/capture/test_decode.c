@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Validation of raw ring-buffer records: every length is a claim. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/decode.h"
+#include "check.h"
+
+static size_t make_tty(uint8_t *buf, uint32_t len, uint64_t off, uint64_t total)
+{
+	struct ta_tty_event *e = (void *)buf;
+
+	memset(buf, 0, sizeof(*e) + len);
+	e->hdr.version = TA_EVENT_VERSION;
+	e->hdr.kind = TA_EV_TTY_OUTPUT;
+	e->hdr.source = TA_SRC_SYSCALL;
+	e->hdr.size = (uint32_t)(sizeof(*e) + len);
+	e->task.pid = 42;
+	memcpy(e->task.comm, "0123456789abcdefXX", 16); /* not terminated */
+	memcpy(e->tty.name, "pts7", 4);
+	e->tty.driver_type = TA_TTY_DRIVER_PTY;
+	e->len = len;
+	e->offset = off;
+	e->total_len = total;
+	for (uint32_t i = 0; i < len; i++)
+		e->data[i] = (uint8_t)i;
+	return sizeof(*e) + len;
+}
+
+int main(void)
+{
+	uint8_t *buf = calloc(1, 65536);
+	struct ta_event ev;
+	struct ta_tty_event *e = (void *)buf;
+	size_t n;
+
+	n = make_tty(buf, 100, 0, 100);
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), 0);
+	CHECK_EQ_INT(ev.len, 100);
+	CHECK_EQ_INT(ev.data[99], 99);
+	CHECK_EQ_INT(ev.task.pid, 42);
+	CHECK_EQ_INT(ev.task.comm[15], 0);       /* forced termination */
+	CHECK_EQ_STR(ev.tty.name, "pts7");
+	CHECK_EQ_STR(ta_tty_kind_name(&ev.tty), "pty");
+
+	/* Ring slots are larger than the record: accepted. */
+	CHECK_EQ_INT(ta_event_decode(buf, n + 512, &ev), 0);
+	/* Shorter than the header says. */
+	CHECK_EQ_INT(ta_event_decode(buf, n - 1, &ev), -EBADMSG);
+	CHECK_EQ_INT(ta_event_decode(buf, 3, &ev), -EBADMSG);
+	CHECK_EQ_INT(ta_event_decode(NULL, 0, &ev), -EBADMSG);
+
+	n = make_tty(buf, 100, 0, 100);
+	e->len = 101;                                /* payload longer than the record */
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -EBADMSG);
+	n = make_tty(buf, 100, 0, 100);
+	e->len = TA_CHUNK_MAX + 1;
+	e->hdr.size = (uint32_t)(sizeof(*e) + TA_CHUNK_MAX + 1);
+	CHECK_EQ_INT(ta_event_decode(buf, 65536, &ev), -EBADMSG);
+	n = make_tty(buf, 100, 50, 120);             /* chunk runs past the call's end */
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -EBADMSG);
+	n = make_tty(buf, 100, UINT64_MAX - 10, UINT64_MAX); /* overflow attempt */
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -EBADMSG);
+	n = make_tty(buf, 10, 0, 10);
+	e->hdr.flags = TA_F_REDACTED;                /* redacted must carry no data */
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -EBADMSG);
+	n = make_tty(buf, 10, 0, 10);
+	e->hdr.version = 99;
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -EPROTONOSUPPORT);
+	n = make_tty(buf, 10, 0, 10);
+	e->hdr.kind = 77;
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -ENOTSUP);
+	n = make_tty(buf, 10, 0, 10);
+	e->hdr.size = 8;                             /* smaller than the fixed part */
+	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -EBADMSG);
+
+	/* exec: filename slot must hold a string; argv bounded. */
+	{
+		struct ta_exec_event *x = (void *)buf;
+		size_t xn = sizeof(*x) + TA_FILENAME_MAX + 8;
+
+		memset(buf, 0, xn);
+		x->hdr.version = TA_EVENT_VERSION;
+		x->hdr.kind = TA_EV_EXEC;
+		x->hdr.size = (uint32_t)xn;
+		strcpy((char *)x->data, "/bin/ls");
+		x->filename_len = 8;
+		memcpy(x->data + TA_FILENAME_MAX, "ls\0-l\0\0\0", 8);
+		x->argv_len = 6;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), 0);
+		CHECK_EQ_STR(ev.filename, "/bin/ls");
+		CHECK_EQ_INT(ev.argv_len, 6);
+		x->argv_len = TA_ARGV_MAX + 1;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
+		x->argv_len = 6;
+		memset(x->data, 'A', TA_FILENAME_MAX);       /* no terminator in the slot */
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), 0);
+		CHECK_EQ_STR(ev.filename, "");
+		x->filename_len = TA_FILENAME_MAX + 1;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
+	}
+
+	/* Random garbage never crashes and never passes as a bogus record silently. */
+	srand(1);
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (size_t)(rand() % 400);
+
+		n = make_tty(buf, 64, 0, 64);
+		for (size_t i = 0; i < 8; i++)
+			buf[rand() % n] = (uint8_t)rand();
+		if (ta_event_decode(buf, len < n ? len : n, &ev) == 0)
+			CHECK(ev.len <= TA_CHUNK_MAX && ev.offset + ev.len <= ev.total_len);
+	}
+	free(buf);
+	return check_result();
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdlib.h>
+
+#include "check.h"
+#include "common/json.h"
+
+int main(void)
+{
+	struct ta_json j;
+	uint8_t all[256], back[256];
+	char enc[400];
+	long n;
+
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "s");
+	ta_json_strn(&j, "a\"b\\c\n\x1b[31m\x7f", 12);
+	ta_json_key(&j, "u");
+	ta_json_str(&j, "caf\xc3\xa9");          /* valid UTF-8 kept */
+	ta_json_key(&j, "bad");
+	ta_json_strn(&j, "\xff\xc3(", 3);         /* invalid bytes escaped */
+	ta_json_key(&j, "id");
+	ta_json_id(&j, 0xffffffffu);
+	ta_json_key(&j, "n");
+	ta_json_u64(&j, 18446744073709551615ULL);
+	ta_json_key(&j, "a");
+	ta_json_arr_begin(&j);
+	ta_json_bool(&j, true);
+	ta_json_i64(&j, -5);
+	ta_json_arr_end(&j);
+	ta_json_obj_end(&j);
+	CHECK_EQ_STR(j.buf, "{\"s\":\"a\\\"b\\\\c\\u000a\\u001b[31m\\u007f\",\"u\":\"caf\xc3\xa9\","
+			    "\"bad\":\"\\u00ff\\u00c3(\",\"id\":null,\"n\":18446744073709551615,"
+			    "\"a\":[true,-5]}");
+	ta_json_reset(&j);
+	ta_json_time(&j, 1700000000123456789ULL);
+	CHECK_EQ_STR(j.buf, "\"2023-11-14T22:13:20.123456789Z\"");
+	/* Overlong encoding of '/' and a surrogate are not UTF-8. */
+	ta_json_reset(&j);
+	ta_json_strn(&j, "\xc0\xaf\xed\xa0\x80", 5);
+	CHECK_EQ_STR(j.buf, "\"\\u00c0\\u00af\\u00ed\\u00a0\\u0080\"");
+	ta_json_free(&j);
+
+	for (int i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	for (size_t len = 0; len <= 256; len += 1) {
+		size_t e = ta_base64_encode(all, len, enc);
+
+		CHECK_EQ_INT(e, 4 * ((len + 2) / 3));
+		n = ta_base64_decode(enc, e, back);
+		CHECK_EQ_INT(n, (long)len);
+		CHECK_MEM(back, all, len);
+	}
+	CHECK_EQ_INT(ta_base64_decode("abc", 3, back), -1);
+	CHECK_EQ_INT(ta_base64_decode("ab=c", 4, back), -1);
+	CHECK_EQ_INT(ta_base64_decode("a*cd", 4, back), -1);
+	CHECK_EQ_INT(ta_base64_decode("ab==abcd", 8, back), -1);
+	return check_result();
+}
