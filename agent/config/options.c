@@ -92,6 +92,7 @@ static void usage(FILE *out)
 		"Record every terminal's input and output, attributed to its login session.\n\n"
 		"  -d, --log-dir DIR       log directory (default %s)\n"
 		"      --jsonl FILE        also write JSON Lines events to FILE ('-' = stdout)\n"
+		"      --key-file FILE     checkpoint signing key (default DIR/ttyaudit.key)\n"
 		"  -b, --backend NAME      auto|fentry|kprobe|tracepoint (default auto)\n"
 		"      --ring-size SIZE    BPF ring buffer, power of two (default 16M)\n"
 		"      --record-noecho     keep input typed with echo off (passwords);\n"
@@ -133,10 +134,11 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
+		{ "key-file", required_argument, NULL, OPT_KEY },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
@@ -170,6 +172,13 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 				return -EINVAL;
 			}
 			snprintf(o->jsonl_path, sizeof(o->jsonl_path), "%s", optarg);
+			break;
+		case OPT_KEY:
+			if (!*optarg || strlen(optarg) >= sizeof(o->key_file)) {
+				snprintf(err, err_len, "--key-file: path is empty or too long");
+				return -EINVAL;
+			}
+			snprintf(o->key_file, sizeof(o->key_file), "%s", optarg);
 			break;
 		case 'b':
 			if (ta_backend_parse(optarg, &o->capture.backend)) {

@@ -14,7 +14,8 @@
 
 struct ta_daemon_opts {
 	char log_dir[4096];
-	char jsonl_path[4096];         /* empty: the default sink */
+	char jsonl_path[4096];         /* empty: no JSON Lines copy */
+	char key_file[4096];           /* empty: the store's default */
 	bool foreground;
 	bool verbose;
 	struct ta_capture_opts capture;

@@ -26,6 +26,8 @@
 #include "config/options.h"
 #include "recorder/recorder.h"
 #include "sink/sink.h"
+#include "sink/sink_store.h"
+#include "store/store.h"
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
@@ -66,23 +68,59 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+static int open_store(struct daemon_ctx *d, struct ta_sink **out)
+{
+	struct ta_store_opts so = {
+		.dir = d->opts.log_dir,
+		.key_file = d->opts.key_file[0] ? d->opts.key_file : NULL,
+	};
+	struct ta_store *store;
+	const char *why;
+	int err;
+
+	err = ta_store_open(&store, &so);
+	if (err) {
+		ta_err("log", "cannot open the log in %s: %s", d->opts.log_dir,
+		       *ta_store_open_error() ? ta_store_open_error() : strerror(-err));
+		return err == -ENOSPC || err == -EACCES || err == -EROFS || err == -ENOENT ||
+		       err == -EBUSY || err == -ENOTDIR ? TA_EXIT_STORAGE : TA_EXIT_FAILURE;
+	}
+	if (ta_store_append_only_status(store, &why))
+		ta_warn("log", "segments are not append-only: %s", why ? why : "unknown reason");
+	ta_info("log", "writing %s; checkpoint key %s", d->opts.log_dir, ta_store_vkey(store));
+	err = ta_sink_store_open(out, store);
+	if (err) {
+		ta_store_close(store);
+		return TA_EXIT_FAILURE;
+	}
+	return TA_EXIT_OK;
+}
+
 static int open_sink(struct daemon_ctx *d)
 {
-	char path[4096 + 32];
-	int err;
+	struct ta_sink *log = NULL, *copy = NULL;
+	int err, rc;
 
 	err = mkdir_p(d->opts.log_dir, 0750);
 	if (err) {
 		ta_err("log", "cannot create log directory %s: %s", d->opts.log_dir, strerror(-err));
 		return TA_EXIT_STORAGE;
 	}
-	if (d->opts.jsonl_path[0])
-		snprintf(path, sizeof(path), "%s", d->opts.jsonl_path);
-	else
-		snprintf(path, sizeof(path), "%s/events.jsonl", d->opts.log_dir);
-	err = ta_sink_jsonl_open(&d->sink, path);
+	rc = open_store(d, &log);
+	if (rc)
+		return rc;
+	if (!d->opts.jsonl_path[0]) {
+		d->sink = log;
+		return TA_EXIT_OK;
+	}
+	err = ta_sink_jsonl_open(&copy, d->opts.jsonl_path);
+	if (!err)
+		err = ta_sink_tee_open(&d->sink, log, copy);
 	if (err) {
-		ta_err("log", "cannot open %s: %s", path, strerror(-err));
+		ta_err("log", "cannot open %s: %s", d->opts.jsonl_path, strerror(-err));
+		if (copy)
+			copy->ops->close(copy);
+		log->ops->close(log);
 		return TA_EXIT_STORAGE;
 	}
 	return TA_EXIT_OK;
@@ -172,6 +210,11 @@ static void write_agent_stop(struct daemon_ctx *d, const char *why)
 	ta_json_obj_end(&j);
 	ta_recorder_record(&d->rec, "agent_stop", &j);
 	ta_json_free(&j);
+	ta_info("daemon", "stopping (%s): %llu events, %llu bytes output, %llu bytes input; "
+		"lost %llu events / %llu bytes in the kernel, %llu at the log", why,
+		(unsigned long long)s->events, (unsigned long long)s->bytes_output,
+		(unsigned long long)s->bytes_input, (unsigned long long)s->lost_events,
+		(unsigned long long)s->lost_bytes, (unsigned long long)s->sink_lost_events);
 }
 
 static void log_backend_choice(const struct daemon_ctx *d)

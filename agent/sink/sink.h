@@ -34,6 +34,9 @@ struct ta_sink {
 /* JSON Lines to path ("-" = stdout). -errno on failure. */
 int ta_sink_jsonl_open(struct ta_sink **out, const char *path);
 
+/* Both sinks; the primary's result is what callers see. Closes both. */
+int ta_sink_tee_open(struct ta_sink **out, struct ta_sink *primary, struct ta_sink *copy);
+
 /* Render one capture event as a JSON object (no newline) into j. */
 struct ta_json;
 void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t realtime_ns);

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "logfmt/tty_batch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ta_batch_init(struct ta_batch_builder *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void ta_batch_free(struct ta_batch_builder *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+void ta_batch_begin(struct ta_batch_builder *b, const struct ta_tty_id *tty, uint32_t ses,
+		    uint32_t auid, uint64_t start_ns)
+{
+	memset(&b->hdr, 0, sizeof(b->hdr));
+	b->hdr.version = TA_TTY_BATCH_VERSION;
+	b->hdr.start_ns = start_ns;
+	b->hdr.tty = *tty;
+	b->hdr.ses = ses;
+	b->hdr.auid = auid;
+	b->len = sizeof(b->hdr);
+}
+
+static int reserve(struct ta_batch_builder *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	uint8_t *n;
+
+	if (b->len + more <= b->cap)
+		return 0;
+	while (cap < b->len + more)
+		cap *= 2;
+	n = realloc(b->buf, cap);
+	if (!n)
+		return -ENOMEM;
+	b->buf = n;
+	b->cap = cap;
+	return 0;
+}
+
+int ta_batch_add(struct ta_batch_builder *b, const struct ta_tty_entry *e, uint64_t time_ns,
+		 const void *data)
+{
+	struct ta_tty_entry copy = *e;
+	uint64_t delta = time_ns > b->hdr.start_ns ? (time_ns - b->hdr.start_ns) / 1000 : 0;
+
+	if (delta > UINT32_MAX)
+		return -ERANGE;
+	if (reserve(b, sizeof(copy) + e->len))
+		return -ENOMEM;
+	copy.delta_us = (uint32_t)delta;
+	memcpy(b->buf + b->len, &copy, sizeof(copy));
+	b->len += sizeof(copy);
+	if (e->len) {
+		memcpy(b->buf + b->len, data, e->len);
+		b->len += e->len;
+	}
+	b->hdr.n_entries++;
+	return 0;
+}
+
+const void *ta_batch_payload(struct ta_batch_builder *b, size_t *len)
+{
+	if (!b->hdr.n_entries || !b->buf)
+		return NULL;
+	memcpy(b->buf, &b->hdr, sizeof(b->hdr));
+	*len = b->len;
+	return b->buf;
+}
+
+int ta_batch_iter_init(struct ta_batch_iter *it, const void *payload, size_t len)
+{
+	memset(it, 0, sizeof(*it));
+	if (!payload || len < sizeof(it->hdr))
+		return -EBADMSG;
+	memcpy(&it->hdr, payload, sizeof(it->hdr));
+	if (it->hdr.version != TA_TTY_BATCH_VERSION)
+		return -EBADMSG;
+	/* Each entry needs at least its header: a count that cannot fit is a lie. */
+	if (it->hdr.n_entries > (len - sizeof(it->hdr)) / sizeof(struct ta_tty_entry))
+		return -EBADMSG;
+	it->hdr.tty.name[TA_TTY_NAME_LEN - 1] = '\0';
+	it->p = (const uint8_t *)payload + sizeof(it->hdr);
+	it->end = (const uint8_t *)payload + len;
+	it->left = it->hdr.n_entries;
+	return 0;
+}
+
+int ta_batch_iter_next(struct ta_batch_iter *it, struct ta_tty_entry *e, const uint8_t **data)
+{
+	if (!it->left)
+		return it->p == it->end ? 0 : -EBADMSG;
+	if ((size_t)(it->end - it->p) < sizeof(*e))
+		return -EBADMSG;
+	memcpy(e, it->p, sizeof(*e));
+	it->p += sizeof(*e);
+	if (e->len > (size_t)(it->end - it->p))
+		return -EBADMSG;
+	if (e->kind < TA_ENTRY_OUTPUT || e->kind > TA_ENTRY_WINSIZE)
+		return -EBADMSG;
+	if (e->kind == TA_ENTRY_WINSIZE && e->len != 8)
+		return -EBADMSG;
+	if (e->orig_len < e->len)
+		return -EBADMSG;
+	e->comm[TA_COMM_LEN - 1] = '\0';
+	*data = it->p;
+	it->p += e->len;
+	it->left--;
+	return 1;
+}

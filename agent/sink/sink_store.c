@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The tamper-evident log as a sink. Terminal data is gathered per (terminal,
+ * session) into TA_REC_TTY_DATA batches of up to 64 KiB, so the store can
+ * compress it well and proofs stay per session; everything else becomes one
+ * JSON record. Records refused by a full disk are counted and written as a
+ * gap record once the store takes records again.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "logfmt/tty_batch.h"
+#include "sink/sink.h"
+#include "sink/sink_store.h"
+#include "store/store.h"
+#include "ttyaudit/log_records.h"
+
+#define OPEN_BATCHES 64
+#define BATCH_FLUSH_BYTES (64u << 10)
+
+struct open_batch {
+	uint32_t major, minor, ses;
+	uint64_t last_used;
+	struct ta_batch_builder b;
+};
+
+struct store_sink {
+	struct ta_sink base;
+	struct ta_store *store;
+	uint32_t boot32;
+	uint64_t use_clock;
+	struct open_batch batches[OPEN_BATCHES];
+	/* Dropped while the store refused appends. */
+	uint64_t drop_records, drop_bytes, drop_since_ns;
+	int last_error;
+};
+
+static uint64_t session_key(const struct store_sink *s, uint32_t ses)
+{
+	return ta_session_key(s->boot32, ses);
+}
+
+/* Records lost to a full disk go into the log as soon as it takes records again. */
+static int settle_drops(struct store_sink *s, uint64_t now_ns)
+{
+	int err;
+
+	if (!s->drop_records)
+		return 0;
+	err = ta_store_append_gap(s->store, TA_GAP_DISK_FULL, s->drop_records, s->drop_bytes,
+				  s->drop_since_ns, now_ns, NULL);
+	if (err)
+		return err;
+	s->drop_records = s->drop_bytes = 0;
+	return 0;
+}
+
+static int append(struct store_sink *s, uint16_t type, uint64_t time_ns, uint32_t ses,
+		  const void *payload, size_t len)
+{
+	int err = settle_drops(s, time_ns);
+
+	if (!err)
+		err = ta_store_append(s->store, type, time_ns, session_key(s, ses), payload, len, NULL);
+	if (err) {
+		if (!s->drop_records)
+			s->drop_since_ns = time_ns;
+		s->drop_records++;
+		s->drop_bytes += len;
+		s->last_error = err;
+	}
+	return err;
+}
+
+static int flush_batch(struct store_sink *s, struct open_batch *ob)
+{
+	const void *p;
+	size_t len;
+	int err;
+
+	p = ta_batch_payload(&ob->b, &len);
+	if (!p)
+		return 0;
+	err = append(s, TA_REC_TTY_DATA, ob->b.hdr.start_ns, ob->ses, p, len);
+	ob->b.hdr.n_entries = 0;
+	ob->b.len = sizeof(ob->b.hdr);
+	return err;
+}
+
+static struct open_batch *batch_for(struct store_sink *s, const struct ta_tty_id *tty,
+				    uint32_t ses, uint32_t auid, uint64_t now_ns)
+{
+	struct open_batch *victim = &s->batches[0];
+
+	for (int i = 0; i < OPEN_BATCHES; i++) {
+		struct open_batch *ob = &s->batches[i];
+
+		if (ob->last_used && ob->major == tty->major && ob->minor == tty->minor &&
+		    ob->ses == ses) {
+			ob->last_used = ++s->use_clock;
+			if (!ob->b.hdr.n_entries)
+				ta_batch_begin(&ob->b, tty, ses, auid, now_ns);
+			return ob;
+		}
+		if (ob->last_used < victim->last_used)
+			victim = ob;
+	}
+	/* The least recently used slot: write out what it holds, then reuse it. */
+	flush_batch(s, victim);
+	victim->major = tty->major;
+	victim->minor = tty->minor;
+	victim->ses = ses;
+	victim->last_used = ++s->use_clock;
+	ta_batch_begin(&victim->b, tty, ses, auid, now_ns);
+	return victim;
+}
+
+static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint64_t now)
+{
+	bool input = ev->kind == TA_EV_TTY_INPUT;
+	uint32_t ses = input ? ev->owner_ses : ev->task.ses;
+	uint32_t auid = input ? ev->owner_auid : ev->task.auid;
+	struct ta_tty_entry e = {
+		.kind = input ? TA_ENTRY_INPUT : TA_ENTRY_OUTPUT,
+		.source = (uint8_t)ev->source,
+		.flags = ev->flags,
+		.len = ev->len,
+		.orig_len = (ev->flags & TA_F_REDACTED) ? (uint32_t)(ev->total_len > UINT32_MAX ?
+						UINT32_MAX : ev->total_len) : ev->len,
+		.pid = ev->task.pid,
+		.uid = ev->task.uid,
+	};
+	struct open_batch *ob;
+	int err;
+
+	memcpy(e.comm, ev->task.comm, sizeof(e.comm));
+	ob = batch_for(s, &ev->tty, ses, auid, now);
+	err = ta_batch_add(&ob->b, &e, now, ev->data);
+	if (err == -ERANGE) {
+		/* Too far from the batch start for a 32-bit offset: start a new batch. */
+		flush_batch(s, ob);
+		ta_batch_begin(&ob->b, &ev->tty, ses, auid, now);
+		err = ta_batch_add(&ob->b, &e, now, ev->data);
+	}
+	if (err)
+		return err;
+	if (ob->b.len >= BATCH_FLUSH_BYTES)
+		return flush_batch(s, ob);
+	return 0;
+}
+
+static int store_event_winsize(struct store_sink *s, const struct ta_event *ev, uint64_t now)
+{
+	uint16_t ws[4] = { ev->rows, ev->cols, ev->xpixel, ev->ypixel };
+	struct ta_tty_entry e = {
+		.kind = TA_ENTRY_WINSIZE, .source = (uint8_t)ev->source, .len = sizeof(ws),
+		.orig_len = sizeof(ws), .pid = ev->task.pid, .uid = ev->task.uid,
+	};
+	struct open_batch *ob = batch_for(s, &ev->tty, ev->task.ses, ev->task.auid, now);
+
+	memcpy(e.comm, ev->task.comm, sizeof(e.comm));
+	return ta_batch_add(&ob->b, &e, now, ws);
+}
+
+static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t now)
+{
+	struct store_sink *s = (struct store_sink *)base;
+	struct ta_json j;
+	int err;
+
+	switch (ev->kind) {
+	case TA_EV_TTY_OUTPUT:
+	case TA_EV_TTY_INPUT:
+		return store_event_tty(s, ev, now);
+	case TA_EV_WINSIZE:
+		return store_event_winsize(s, ev, now);
+	case TA_EV_EXEC:
+	case TA_EV_UNCAPTURED:
+		ta_json_init(&j);
+		ta_event_to_json(&j, ev, now);
+		err = j.oom ? -ENOMEM :
+		      append(s, ev->kind == TA_EV_EXEC ? TA_REC_EXEC : TA_REC_UNCAPTURED, now,
+			     ev->task.ses, j.buf, j.len);
+		ta_json_free(&j);
+		return err;
+	}
+	return 0;
+}
+
+static uint16_t record_type_of(const char *type)
+{
+	static const struct { const char *name; uint16_t type; } map[] = {
+		{ "agent_start", TA_REC_AGENT_START }, { "agent_stop", TA_REC_AGENT_STOP },
+		{ "gap", TA_REC_LOSS }, { "discontinuity", TA_REC_LOSS },
+		{ "session_start", TA_REC_SESSION_START }, { "session_end", TA_REC_SESSION_END },
+		{ "login_failed", TA_REC_LOGIN_FAILED }, { "login_event", TA_REC_LOGIN_EVENT },
+		{ "attach", TA_REC_ATTACH }, { "detach", TA_REC_DETACH },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i].name, type))
+			return map[i].type;
+	return TA_REC_NOTICE;
+}
+
+/* The session a JSON record belongs to, from its "ses" member if any. */
+static uint32_t json_ses(const char *obj, size_t len)
+{
+	const char *p = memmem(obj, len, "\"ses\":", 6);
+	unsigned long v = 0;
+	int digits = 0;
+
+	if (!p)
+		return UINT32_MAX;
+	for (p += 6; p < obj + len && *p >= '0' && *p <= '9' && digits < 10; p++, digits++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	return digits && v <= UINT32_MAX ? (uint32_t)v : UINT32_MAX;
+}
+
+static int store_record(struct ta_sink *base, const char *type, uint64_t now, const char *obj,
+			size_t len)
+{
+	struct store_sink *s = (struct store_sink *)base;
+	struct ta_json j;
+	int err;
+
+	/* Stored with its type name, so the record reads the same as its JSON Lines form. */
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "type");
+	ta_json_str(&j, type);
+	if (len > 2 && obj[0] == '{' && obj[len - 1] == '}')
+		ta_json_raw(&j, obj + 1, len - 2);
+	ta_json_obj_end(&j);
+	err = j.oom ? -ENOMEM : append(s, record_type_of(type), now, json_ses(obj, len), j.buf, j.len);
+	ta_json_free(&j);
+	return err;
+}
+
+static int store_flush(struct ta_sink *base)
+{
+	struct store_sink *s = (struct store_sink *)base;
+	int err = 0, e;
+
+	for (int i = 0; i < OPEN_BATCHES; i++) {
+		e = flush_batch(s, &s->batches[i]);
+		if (e && !err)
+			err = e;
+	}
+	e = ta_store_tick(s->store, 0);
+	if (e < 0 && !err)
+		err = e;
+	return err;
+}
+
+static void store_close(struct ta_sink *base)
+{
+	struct store_sink *s = (struct store_sink *)base;
+
+	for (int i = 0; i < OPEN_BATCHES; i++)
+		flush_batch(s, &s->batches[i]);
+	ta_store_close(s->store);
+	for (int i = 0; i < OPEN_BATCHES; i++)
+		ta_batch_free(&s->batches[i].b);
+	free(s);
+}
+
+static const struct ta_sink_ops store_ops = {
+	.event = store_event,
+	.record = store_record,
+	.flush = store_flush,
+	.close = store_close,
+};
+
+static uint32_t read_boot32(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	uint32_t v = 0;
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	/* First 8 hex digits of the boot id. */
+	for (int i = 0; i < 8 && buf[i]; i++) {
+		char c = buf[i];
+		uint32_t d = c >= '0' && c <= '9' ? (uint32_t)(c - '0') :
+			     c >= 'a' && c <= 'f' ? (uint32_t)(c - 'a' + 10) : 0;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+int ta_sink_store_open(struct ta_sink **out, struct ta_store *store)
+{
+	struct store_sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->store = store;
+	s->boot32 = read_boot32();
+	s->base.ops = &store_ops;
+	*out = &s->base;
+	return 0;
+}
+
+int ta_sink_store_last_error(const struct ta_sink *base)
+{
+	return ((const struct store_sink *)base)->last_error;
+}

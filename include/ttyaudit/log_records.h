@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records ttyauditd writes into the tamper-evident log (types 0x0100 and up;
+ * the store's own types are in record.h). Documented in docs/log-format.md.
+ *
+ * Terminal data is binary (TA_REC_TTY_DATA): it is most of the log, and it is
+ * compressed by the store. Everything else is a JSON object (UTF-8, one
+ * object per record) whose keys are listed in docs/log-format.md, so that a
+ * reader in any language can use it.
+ *
+ * The envelope's 64-bit session key is ta_session_key(boot_id, ses): the first
+ * 32 bits of the boot id, then the audit session id (0xffffffff: none). The
+ * full boot id is in every agent_start and session record.
+ */
+#ifndef TTYAUDIT_LOG_RECORDS_H
+#define TTYAUDIT_LOG_RECORDS_H
+
+#include <stdint.h>
+
+#include "ttyaudit/event.h"
+
+enum ta_log_record_type {
+	TA_REC_AGENT_START = 0x0100,   /* JSON: version, backend, refusals, limits */
+	TA_REC_AGENT_STOP = 0x0101,    /* JSON: reason and counters */
+	TA_REC_LOSS = 0x0102,          /* JSON: data lost before the log (see reason) */
+	TA_REC_NOTICE = 0x0103,        /* JSON: anything else worth keeping */
+	TA_REC_TTY_DATA = 0x0110,      /* binary: struct ta_tty_batch + entries */
+	TA_REC_EXEC = 0x0111,          /* JSON: executed command */
+	TA_REC_UNCAPTURED = 0x0112,    /* JSON: bytes that reached a tty unread */
+	TA_REC_SESSION_START = 0x0120, /* JSON: login session opened (auditd) */
+	TA_REC_SESSION_END = 0x0121,   /* JSON: login session closed */
+	TA_REC_LOGIN_FAILED = 0x0122,  /* JSON: failed login */
+	TA_REC_LOGIN_EVENT = 0x0123,   /* JSON: other auditd session record */
+	TA_REC_ATTACH = 0x0130,        /* JSON: client attached to a shared terminal */
+	TA_REC_DETACH = 0x0131,        /* JSON: client left it */
+};
+
+#define TA_TTY_BATCH_VERSION 1
+
+/*
+ * TA_REC_TTY_DATA payload: one terminal, one session, a run of entries in
+ * time order. Entries follow the header back to back, each a
+ * struct ta_tty_entry and then `len` bytes of data.
+ */
+struct ta_tty_batch {
+	uint32_t version;          /* TA_TTY_BATCH_VERSION */
+	uint32_t n_entries;
+	uint64_t start_ns;         /* CLOCK_REALTIME; entries count from here */
+	struct ta_tty_id tty;      /* the terminal (pty: the slave side) */
+	uint32_t ses;              /* session the entries belong to */
+	uint32_t auid;             /* its login uid */
+	uint64_t reserved;         /* zero */
+};
+_Static_assert(sizeof(struct ta_tty_batch) == 16 + 48 + 16, "ta_tty_batch layout");
+
+enum ta_tty_entry_kind {
+	TA_ENTRY_OUTPUT = 1,       /* data written to the terminal */
+	TA_ENTRY_INPUT = 2,        /* data the terminal received */
+	TA_ENTRY_WINSIZE = 3,      /* data: 4 x uint16 rows, cols, xpixel, ypixel */
+};
+
+struct ta_tty_entry {
+	uint8_t kind;              /* enum ta_tty_entry_kind */
+	uint8_t source;            /* enum ta_source */
+	uint16_t flags;            /* enum ta_event_flags (REDACTED: len is 0) */
+	uint32_t delta_us;         /* microseconds since the batch's start_ns */
+	uint32_t len;              /* data bytes that follow */
+	uint32_t orig_len;         /* bytes the terminal moved (redacted: > len) */
+	uint32_t pid;
+	uint32_t uid;
+	char comm[TA_COMM_LEN];
+};
+_Static_assert(sizeof(struct ta_tty_entry) == 24 + TA_COMM_LEN, "ta_tty_entry layout");
+
+static inline uint64_t ta_session_key(uint32_t boot32, uint32_t ses)
+{
+	return ((uint64_t)boot32 << 32) | ses;
+}
+
+#endif /* TTYAUDIT_LOG_RECORDS_H */
