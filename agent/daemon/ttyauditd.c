@@ -280,6 +280,11 @@ static int setup_loop(int *epfd, int *sigfd, int *timerfd, int ringfd)
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
 
+	/* An ignored signal never becomes pending, so signalfd would not see it:
+	 * a shell starting us in the background leaves SIGINT ignored. */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

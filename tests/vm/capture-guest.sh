@@ -1,0 +1,25 @@
+#!/bin/sh
+# Guest side of the VM capture test (see capture.sh): record one scripted pty
+# session with the backend named by TA_BACKEND and leave the records, the
+# session's facts and the daemon's diagnostics in /results.
+set -u
+R=/results
+mkdir -p "$R" /tmp/log
+b=${TA_BACKEND:?ta.backend= missing on the kernel command line}
+ttyauditd --foreground --backend "$b" --log-dir /tmp/log --jsonl "$R/events.jsonl" \
+    2> "$R/daemon.err" &
+pid=$!
+i=0
+while [ $i -lt 1200 ]; do
+    grep -q '"agent_start"' "$R/events.jsonl" 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+    i=$((i + 1))
+done
+ta-ptydrive --loginuid 1001 --tag V --big 1048576 > "$R/facts.json" 2> "$R/ptydrive.err"
+echo $? > "$R/ptydrive.rc"
+sleep 1
+kill -TERM $pid
+wait $pid
+echo $? > "$R/daemon.rc"
+exit 0

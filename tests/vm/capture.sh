@@ -1,0 +1,40 @@
+#!/bin/bash
+# capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR]
+#
+# Boots Debian's stock SERIES kernel (6.1 or 6.12) under qemu TCG once per
+# capture backend (fentry, kprobe, tracepoint), records the same scripted pty
+# session with each (capture-guest.sh), then checks every recording against
+# what was typed and shown and that all backends recorded the same streams
+# (check_capture.py). Exit 0 pass, 1 fail, 77 SKIPPED (no qemu).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+
+skip() { echo "SKIPPED: $*"; exit 77; }
+[ $# -ge 3 ] || { echo "usage: capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR]" >&2; exit 2; }
+series=$1 daemon=$2 driver=$3
+[ "$(uname -m)" = x86_64 ] || skip "host is $(uname -m); the guest binaries are x86_64"
+[ "$(id -u)" = 0 ] || skip "needs root (apt-get installs of qemu and kernels)"
+ta_need qemu-system-x86_64 qemu-system-x86 || skip "qemu-system-x86_64 cannot be installed"
+ta_need cpio cpio || skip "cpio cannot be installed"
+
+if [ $# -ge 4 ]; then
+    work=$4; rm -rf "$work"; mkdir -p "$work"
+else
+    work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+fi
+
+"$here/mkinitramfs.sh" "$work/capture.cpio.gz" --bin "$daemon" --bin "$driver" \
+    --script "$here/capture-guest.sh" >/dev/null
+
+rc=0
+for b in fentry kprobe tracepoint; do
+    if ! "$here/run-vm.sh" --kernel "$series" --initramfs "$work/capture.cpio.gz" \
+            --results "$work/$b" --timeout 420 --append "ta.backend=$b"; then
+        echo "vm-capture: $series/$b: the VM run failed" >&2
+        rc=1
+    fi
+done
+python3 "$here/check_capture.py" "$series" "$work" || rc=1
+exit $rc

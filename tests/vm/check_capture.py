@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Checks the VM capture runs of one kernel: each backend's recording against
+what ta-ptydrive typed and showed, and all backends against each other."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from capturelib import Failures, of_type, stream, tty_name  # noqa: E402
+from capture_test import session_checks  # noqa: E402
+
+BACKENDS = ("fentry", "kprobe", "tracepoint")
+
+
+def load(path):
+    out = []
+    with open(path, "rb") as f:
+        for line in f:
+            if line.endswith(b"\n"):
+                out.append(json.loads(line))
+    return out
+
+
+def main():
+    series, work = sys.argv[1], sys.argv[2]
+    f = Failures(f"vm-capture-{series}")
+    seen = {}
+    for b in BACKENDS:
+        d = os.path.join(work, b)
+        try:
+            recs = load(os.path.join(d, "events.jsonl"))
+            facts = json.load(open(os.path.join(d, "facts.json")))
+        except (OSError, ValueError) as e:
+            f.check(False, f"{series}/{b}: results missing ({e}); daemon said: "
+                    f"{open(os.path.join(d, 'daemon.err'), errors='replace').read()[-600:] if os.path.exists(os.path.join(d, 'daemon.err')) else 'nothing'}")
+            continue
+        start = of_type(recs, "agent_start")
+        f.check(len(start) == 1 and start[0]["backend"] == b,
+                f"{series}/{b}: the daemon ran with backend {b} "
+                f"({start[0]['backend'] if start else 'no agent_start'})")
+        f.check(facts["auid"] == 1001, f"{series}/{b}: the session logged in as 1001")
+        session_checks(f, recs, facts, "V", 1048576)
+        tty = tty_name(facts)
+        seen[b] = {
+            "output": stream(recs, tty, "output"),
+            "input": stream(recs, tty, "input"),
+            "redacted": [r["total"] for r in of_type(recs, "input", tty=tty) if r.get("redacted")],
+            "exec": [r["argv"] for r in of_type(recs, "exec") if r.get("tty") == tty],
+            "winsize": [(r["rows"], r["cols"]) for r in of_type(recs, "winsize", tty=tty)
+                        if r["pid"] == facts["pid"]],
+            "sources": sorted({r["source"] for r in recs if r["type"] in ("output", "input")}),
+        }
+        f.check(seen[b]["sources"] == [b], f"{series}/{b}: events came from {b} hooks "
+                f"({seen[b]['sources']})")
+    if len(seen) == len(BACKENDS):
+        ref = seen["tracepoint"]
+        for b in ("fentry", "kprobe"):
+            for key in ("output", "input", "redacted", "exec", "winsize"):
+                f.check(seen[b][key] == ref[key],
+                        f"{series}: {b} and tracepoint recorded the same {key} "
+                        f"({len(seen[b][key])} vs {len(ref[key])})")
+    return f.result()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
