@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Executed commands, for every backend: sched_process_exec is a stable
- * tracepoint. Only processes with a controlling tty or an audit login session
- * are kept; daemons without either are not terminal activity.
+ * Process lifecycle, for every backend: sched_process_exec and
+ * sched_process_exit are stable tracepoints. Only processes with a controlling
+ * tty or an audit login session are kept; daemons without either are not
+ * terminal activity.
  */
 #include "capture_common.bpf.h"
 
@@ -59,6 +60,44 @@ int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 		argv_len = 0;
 	e->argv_len = argv_len;
 	e->hdr.size = sizeof(*e) + TA_FILENAME_MAX + argv_len;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* Exits of thread-group leaders: when a shell, or a tmux client, went away. */
+SEC("tp/sched/sched_process_exit")
+int ta_sched_exit(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tty_struct *ctty;
+	struct ta_exit_event *e;
+	struct ta_config *cfg;
+	__u32 ses;
+
+	if ((__u32)id != id >> 32 || ta_is_self(id >> 32))
+		return 0;
+	ctty = BPF_CORE_READ(task, signal, tty);
+	ses = BPF_CORE_READ(task, sessionid);
+	if (!ctty && ses == TA_UNSET)
+		return 0;
+	cfg = ta_get_config();
+	if (!cfg || !ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(),
+				    BPF_CORE_READ(task, loginuid.val)))
+		return 0;
+	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
+	if (!e) {
+		ta_count_drop(ses, BPF_CORE_READ(task, loginuid.val), 0);
+		return 0;
+	}
+	ta_fill_hdr(&e->hdr, TA_EV_EXIT, TA_SRC_SCHED);
+	e->hdr.size = sizeof(*e);
+	ta_fill_task(&e->task);
+	__builtin_memset(&e->tty, 0, sizeof(e->tty));
+	if (ctty)
+		ta_fill_tty_id(&e->tty, ctty);
+	e->exit_code = BPF_CORE_READ(task, exit_code);
+	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

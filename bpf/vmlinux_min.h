@@ -200,6 +200,7 @@ struct task_struct {
 	kuid_t loginuid;
 	unsigned int sessionid;
 	struct hlist_node pid_links[4];
+	int exit_code;
 };
 
 struct iovec {

@@ -109,13 +109,16 @@ static int libbpf_to_buffer(enum libbpf_print_level level, const char *fmt, va_l
 	return 0;
 }
 
-enum prog_role { ROLE_OTHER, ROLE_COMMON, ROLE_REQUIRED, ROLE_OPTIONAL };
+enum prog_role { ROLE_OTHER, ROLE_COMMON, ROLE_COMMON_OPTIONAL, ROLE_REQUIRED, ROLE_OPTIONAL };
 
 /* Which programs a backend uses. Required ones must attach; optional may not. */
 static enum prog_role program_role(const char *name, enum ta_backend b)
 {
-	if (!strcmp(name, "ta_sched_exec"))
+	/* Process lifecycle: every backend. Unix socket paths: every backend, if possible. */
+	if (!strncmp(name, "ta_sched_", 9))
 		return ROLE_COMMON;
+	if (!strncmp(name, "ta_sys_", 7))
+		return ROLE_COMMON_OPTIONAL;
 	switch (b) {
 	case TA_BACKEND_TRACEPOINT:
 		if (!strncmp(name, "ta_tp_", 6))
@@ -244,7 +247,8 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 		bool on = role != ROLE_OTHER;
 
 		/* A function the kernel lacks (renamed, inlined) cannot be hooked. */
-		if (on && b != TA_BACKEND_TRACEPOINT && role != ROLE_COMMON && target &&
+		if (on && b != TA_BACKEND_TRACEPOINT && role != ROLE_COMMON &&
+		    role != ROLE_COMMON_OPTIONAL && target &&
 		    !kernel_has_func(vmlinux, target)) {
 			if (role == ROLE_REQUIRED) {
 				snprintf(why, why_len, "kernel has no function %s", target);
@@ -285,7 +289,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 		link = bpf_program__attach(prog);
 		if (!link) {
 			err = -errno;
-			if (role == ROLE_OPTIONAL) {
+			if (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) {
 				snprintf(missing + strlen(missing), missing_len - strlen(missing),
 					 "%s%s", *missing ? ", " : "", bpf_program__section_name(prog));
 				continue;

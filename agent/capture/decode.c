@@ -17,6 +17,10 @@ static size_t fixed_size(uint16_t kind)
 		return sizeof(struct ta_winsize_event);
 	case TA_EV_UNCAPTURED:
 		return sizeof(struct ta_uncaptured_event);
+	case TA_EV_EXIT:
+		return sizeof(struct ta_exit_event);
+	case TA_EV_UNIX_SOCKET:
+		return sizeof(struct ta_unix_event);
 	default:
 		return 0;
 	}
@@ -119,6 +123,32 @@ int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out)
 		out->syscall_nr = e->syscall_nr;
 		return 0;
 	}
+	case TA_EV_EXIT: {
+		const struct ta_exit_event *e = raw;
+
+		copy_ids(out, &e->task, &e->tty);
+		out->exit_code = e->exit_code;
+		return 0;
+	}
+	case TA_EV_UNIX_SOCKET: {
+		const struct ta_unix_event *e = raw;
+
+		if (e->path_len > TA_UNIX_PATH_MAX ||
+		    (e->op != TA_UNIX_CONNECT && e->op != TA_UNIX_BIND))
+			return -EBADMSG;
+		copy_ids(out, &e->task, &e->tty);
+		out->unix_op = e->op;
+		out->path = e->path;
+		/* A path is a string: stop at its terminator, unless abstract (leading NUL). */
+		out->path_len = e->path_len;
+		if (e->path_len && e->path[0]) {
+			const char *nul = memchr(e->path, '\0', e->path_len);
+
+			if (nul)
+				out->path_len = (uint32_t)(nul - e->path);
+		}
+		return 0;
+	}
 	}
 	return -ENOTSUP;
 }
@@ -131,6 +161,8 @@ const char *ta_event_kind_name(uint16_t kind)
 	case TA_EV_EXEC: return "exec";
 	case TA_EV_WINSIZE: return "winsize";
 	case TA_EV_UNCAPTURED: return "uncaptured";
+	case TA_EV_EXIT: return "exit";
+	case TA_EV_UNIX_SOCKET: return "unix_socket";
 	}
 	return "unknown";
 }

@@ -34,6 +34,12 @@ struct ta_event {
 	/* TA_EV_UNCAPTURED */
 	uint64_t bytes;
 	uint32_t syscall_nr;
+	/* TA_EV_EXIT */
+	int32_t exit_code;
+	/* TA_EV_UNIX_SOCKET: path may hold NULs (abstract names) */
+	uint32_t unix_op;
+	const char *path;
+	uint32_t path_len;
 };
 
 /* 0, or -EBADMSG (malformed), -EPROTONOSUPPORT (other version), -ENOTSUP (kind). */

@@ -140,6 +140,16 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 		ta_json_key(j, "syscall");
 		ta_json_u64(j, ev->syscall_nr);
 		break;
+	case TA_EV_EXIT:
+		ta_json_key(j, "exit_code");
+		ta_json_i64(j, ev->exit_code);
+		break;
+	case TA_EV_UNIX_SOCKET:
+		ta_json_key(j, "op");
+		ta_json_str(j, ev->unix_op == TA_UNIX_BIND ? "bind" : "connect");
+		ta_json_key(j, "path");
+		ta_json_strn(j, ev->path, ev->path_len);
+		break;
 	}
 	ta_json_obj_end(j);
 }

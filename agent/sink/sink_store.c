@@ -166,6 +166,16 @@ static int store_event_winsize(struct store_sink *s, const struct ta_event *ev, 
 	return ta_batch_add(&ob->b, &e, now, ws);
 }
 
+static uint16_t json_record_type(uint16_t kind)
+{
+	switch (kind) {
+	case TA_EV_EXEC: return TA_REC_EXEC;
+	case TA_EV_EXIT: return TA_REC_EXIT;
+	case TA_EV_UNIX_SOCKET: return TA_REC_UNIX_SOCKET;
+	default: return TA_REC_UNCAPTURED;
+	}
+}
+
 static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t now)
 {
 	struct store_sink *s = (struct store_sink *)base;
@@ -180,11 +190,12 @@ static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 		return store_event_winsize(s, ev, now);
 	case TA_EV_EXEC:
 	case TA_EV_UNCAPTURED:
+	case TA_EV_EXIT:
+	case TA_EV_UNIX_SOCKET:
 		ta_json_init(&j);
 		ta_event_to_json(&j, ev, now);
-		err = j.oom ? -ENOMEM :
-		      append(s, ev->kind == TA_EV_EXEC ? TA_REC_EXEC : TA_REC_UNCAPTURED, now,
-			     ev->task.ses, j.buf, j.len);
+		err = j.oom ? -ENOMEM : append(s, json_record_type(ev->kind), now, ev->task.ses,
+					       j.buf, j.len);
 		ta_json_free(&j);
 		return err;
 	}

@@ -37,6 +37,8 @@ enum ta_event_kind {
 	TA_EV_EXEC = 3,        /* exec in a process with a tty or login session */
 	TA_EV_WINSIZE = 4,     /* window size set on a tty */
 	TA_EV_UNCAPTURED = 5,  /* bytes that reached a tty by a path not read */
+	TA_EV_EXIT = 6,        /* a process with a tty or login session ended */
+	TA_EV_UNIX_SOCKET = 7, /* connect/bind of a unix socket path (tmux, screen) */
 };
 
 /* ta_event_hdr.flags */
@@ -159,6 +161,31 @@ struct ta_uncaptured_event {
 };
 _Static_assert(sizeof(struct ta_uncaptured_event) == 24 + 48 + 48 + 16,
 	       "ta_uncaptured_event layout");
+
+/* Process exit (thread-group leaders with a controlling tty or a login session). */
+struct ta_exit_event {
+	struct ta_event_hdr hdr;
+	struct ta_task_id task;
+	struct ta_tty_id tty;      /* controlling tty; zero if none */
+	__s32 exit_code;           /* as wait(2) reports it */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ta_exit_event) == 24 + 48 + 48 + 8, "ta_exit_event layout");
+
+#define TA_UNIX_PATH_MAX 108
+enum ta_unix_op { TA_UNIX_CONNECT = 1, TA_UNIX_BIND = 2 };
+
+/* A unix socket path a terminal process connected to or bound (shared terminals). */
+struct ta_unix_event {
+	struct ta_event_hdr hdr;
+	struct ta_task_id task;
+	struct ta_tty_id tty;      /* controlling tty; zero if none */
+	__u32 op;                  /* enum ta_unix_op */
+	__u32 path_len;            /* bytes of path, abstract names start with NUL */
+	char path[TA_UNIX_PATH_MAX];
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ta_unix_event) == 24 + 48 + 48 + 8 + 112, "ta_unix_event layout");
 
 /* Per-CPU loss counters (map "ta_drops"), read and turned into gap records. */
 struct ta_drop_counters {
