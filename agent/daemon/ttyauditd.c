@@ -23,18 +23,26 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/notify.h"
+#include "config/config_file.h"
 #include "config/options.h"
 #include "recorder/recorder.h"
+#include "status.h"
+#include "common/clock.h"
 #include "sink/sink.h"
 #include "sink/sink_store.h"
 #include "store/store.h"
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
+	struct ta_store_opts store_tuning;  /* from the config file; dir/key_file unset */
+	int argc;                           /* kept for SIGHUP: file and argv again */
+	char **argv;
 	struct ta_capture *cap;
 	struct ta_capture_report report;
 	struct ta_sink *sink;
+	struct ta_store *store;     /* owned by the sink; for status only */
 	struct ta_recorder rec;
+	uint64_t started_ns;
 	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
 };
 
@@ -70,14 +78,13 @@ static int mkdir_p(const char *path, mode_t mode)
 
 static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 {
-	struct ta_store_opts so = {
-		.dir = d->opts.log_dir,
-		.key_file = d->opts.key_file[0] ? d->opts.key_file : NULL,
-	};
+	struct ta_store_opts so = d->store_tuning;
 	struct ta_store *store;
 	const char *why;
 	int err;
 
+	so.dir = d->opts.log_dir;
+	so.key_file = d->opts.key_file[0] ? d->opts.key_file : NULL;
 	err = ta_store_open(&store, &so);
 	if (err) {
 		ta_err("log", "cannot open the log in %s: %s", d->opts.log_dir,
@@ -88,6 +95,7 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 	if (ta_store_append_only_status(store, &why))
 		ta_warn("log", "segments are not append-only: %s", why ? why : "unknown reason");
 	ta_info("log", "writing %s; checkpoint key %s", d->opts.log_dir, ta_store_vkey(store));
+	d->store = store;
 	err = ta_sink_store_open(out, store);
 	if (err) {
 		ta_store_close(store);
@@ -274,6 +282,20 @@ static int drop_capabilities(void)
 	return 0;
 }
 
+static void write_status(struct daemon_ctx *d)
+{
+	struct ta_status_info si = {
+		.log_dir = d->opts.log_dir,
+		.backend = ta_backend_name(d->report.chosen),
+		.ring_bytes = d->opts.capture.ring_bytes,
+		.started_ns = d->started_ns,
+		.stats = &d->rec.stats,
+		.store = d->store,
+	};
+
+	ta_status_write(&si);
+}
+
 static int setup_loop(int *epfd, int *sigfd, int *timerfd, int ringfd)
 {
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
@@ -310,6 +332,38 @@ static int setup_loop(int *epfd, int *sigfd, int *timerfd, int ringfd)
 	return 0;
 }
 
+/* SIGHUP: file and command line again; filters and redaction apply now. */
+static void reload_config(struct daemon_ctx *d)
+{
+	struct ta_daemon_opts next;
+	struct ta_store_opts next_store;
+	struct ta_config_diff diff;
+	char err[512];
+	int rc;
+
+	rc = ta_config_reload(&d->opts, &d->store_tuning, d->argc, d->argv, &next, &next_store,
+			      &diff, err, sizeof(err));
+	if (rc) {
+		ta_err("config", "reload refused, running settings kept: %s", err);
+		return;
+	}
+	if (diff.capture_live) {
+		rc = ta_capture_update_config(d->cap, &next.capture);
+		if (rc) {
+			ta_err("config", "cannot apply %s: %s; running settings kept", diff.applied,
+			       strerror(-rc));
+			return;
+		}
+	}
+	d->opts = next;
+	d->store_tuning = next_store;
+	ta_info("config", "reloaded: %s%s", diff.applied[0] ? "applied " : "no run-time change",
+		diff.applied);
+	if (diff.restart[0])
+		ta_warn("config", "changed but only taken at restart (systemctl restart ttyauditd): %s",
+			diff.restart);
+}
+
 static int run_loop(struct daemon_ctx *d)
 {
 	int epfd = -1, sigfd = -1, timerfd = -1, err, ringfd = ta_capture_fd(d->cap);
@@ -344,14 +398,14 @@ static int run_loop(struct daemon_ctx *d)
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				if (d->sink->ops->flush(d->sink))
 					ta_warn("log", "flush failed; records are kept and retried");
+				write_status(d);
 			} else if (fd == sigfd) {
 				struct signalfd_siginfo si;
 
 				if (read(sigfd, &si, sizeof(si)) != sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP) {
-					ta_info("daemon", "SIGHUP: configuration reload is not "
-							  "available yet; nothing changed");
+					reload_config(d);
 					continue;
 				}
 				why = si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT";
@@ -424,16 +478,19 @@ int main(int argc, char **argv)
 {
 	struct daemon_ctx d = { .ready_pipe = -1 };
 	char err[512];
-	int rc;
+	int rc, code;
 
 	ta_log_init("ttyauditd", TA_LOG_INFO);
-	ta_daemon_opts_defaults(&d.opts);
-	rc = ta_daemon_opts_parse(&d.opts, argc, argv, err, sizeof(err), stdout);
+	/* defaults < /etc/ttyaudit/ttyauditd.conf (or --config FILE) < command line */
+	d.argc = argc;
+	d.argv = argv;
+	rc = ta_config_build(&d.opts, &d.store_tuning, argc, argv, NULL, 0, err, sizeof(err), &code,
+			     stdout);
 	if (rc == TA_OPTS_EXIT)
 		return TA_EXIT_OK;
 	if (rc < 0) {
 		ta_err(NULL, "%s", err);
-		return TA_EXIT_USAGE;
+		return code;
 	}
 	ta_log_init("ttyauditd", d.opts.verbose ? TA_LOG_DEBUG : TA_LOG_INFO);
 	if (!has_bpf_privilege()) {
@@ -450,6 +507,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ta_recorder_init(&d.rec, d.sink);
+	d.started_ns = ta_now_ns(CLOCK_REALTIME);
 	rc = start_capture(&d);
 	if (rc) {
 		d.sink->ops->close(d.sink);
@@ -467,6 +525,7 @@ int main(int argc, char **argv)
 	ta_notify("STOPPING=1");
 	ta_capture_close(d.cap);
 	d.sink->ops->close(d.sink);
+	ta_status_remove(d.opts.log_dir);
 	ta_recorder_fini(&d.rec);
 	return rc;
 }

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ttyaudit prove / verify-proof: inclusion and consistency proofs as files. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "store/note.h"
+#include "store/store.h"
+
+static void prove_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit prove [--log-dir DIR] [--tree-size N] [-o FILE]\n"
+		"                      (--record N... | --session KEY | --consistency OLD NEW)\n"
+		"\n"
+		"Writes a proof (text, see docs/log-format.md) that 'ttyaudit verify-proof'\n"
+		"checks without the log: the records themselves, their audit paths and the\n"
+		"signed checkpoint; or a consistency proof between two tree sizes.\n"
+		"\n"
+		"  --record N         prove record N (repeatable)\n"
+		"  --session KEY      prove every record of the session with this key\n"
+		"  --consistency OLD NEW  prove the tree of size OLD is a prefix of size NEW\n"
+		"  --tree-size N      checkpoint to prove against (default: the latest)\n"
+		"  -o, --output FILE  write there instead of stdout\n"
+		"  --log-dir DIR      log directory (default %s)\n", TA_STORE_DEFAULT_DIR);
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int ta_cmd_prove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "session", required_argument, NULL, 's' },
+		{ "consistency", required_argument, NULL, 'c' },
+		{ "tree-size", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR, *out = NULL;
+	uint64_t *idx = calloc((size_t)argc + 1, sizeof(*idx));
+	struct ta_proof_request req = { .kind = TA_PROOF_INCLUSION, .indexes = idx };
+	int c, kinds = 0, rc = TA_EXIT_USAGE;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:r:s:c:t:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'o': out = optarg; break;
+		case 'r':
+			if (parse_u64(optarg, &idx[req.n_indexes]))
+				goto usage;
+			if (!req.n_indexes++)
+				kinds++;
+			break;
+		case 's':
+			if (parse_u64(optarg, &req.session))
+				goto usage;
+			req.by_session = 1;
+			kinds++;
+			break;
+		case 'c':
+			/* --consistency OLD NEW: NEW is the next argument */
+			if (optind >= argc || parse_u64(optarg, &req.old_size) ||
+			    parse_u64(argv[optind], &req.tree_size))
+				goto usage;
+			optind++;
+			req.kind = TA_PROOF_CONSISTENCY;
+			kinds++;
+			break;
+		case 't':
+			if (parse_u64(optarg, &req.tree_size))
+				goto usage;
+			break;
+		case 'h':
+			prove_usage(stdout);
+			free(idx);
+			return TA_EXIT_OK;
+		default:
+			goto usage;
+		}
+	}
+	if (kinds != 1 || optind != argc)
+		goto usage;
+	char err[512];
+	char *text = NULL;
+	size_t len = 0;
+	int e = ta_proof_build(dir, &req, &text, &len, err, sizeof(err));
+	if (e) {
+		ta_err("prove", "%s", err[0] ? err : strerror(-e));
+		rc = e == -ENOENT ? TA_EXIT_NOTFOUND : e == -EBADMSG ? TA_EXIT_VERIFY :
+		     e == -ENODATA ? TA_EXIT_NOTFOUND : TA_EXIT_STORAGE;
+		goto done;
+	}
+	FILE *f = out ? fopen(out, "we") : stdout;
+	if (!f || fwrite(text, 1, len, f) != len || (out && fclose(f))) {
+		ta_err("prove", "cannot write %s: %s", out ? out : "stdout", strerror(errno));
+		rc = TA_EXIT_FAILURE;
+	} else {
+		rc = TA_EXIT_OK;
+	}
+	free(text);
+	goto done;
+usage:
+	prove_usage(stderr);
+done:
+	free(idx);
+	return rc;
+}
+
+static void vp_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit verify-proof PROOF --key VKEY [--checkpoint FILE]... [-q]\n"
+		"\n"
+		"Checks a proof file offline: the checkpoint's signature with VKEY, every\n"
+		"record's audit path to the signed root (or the consistency proof), and that\n"
+		"each trusted --checkpoint is the proof's checkpoint (or its old one).\n"
+		"Exits %d if the proof does not hold.\n", TA_EXIT_VERIFY);
+}
+
+static void print_record(void *ctx, const struct ta_log_record *rec)
+{
+	if (*(int *)ctx)
+		return;
+	time_t t = (time_t)(rec->time_ns / 1000000000ull);
+	struct tm tm;
+	char when[40] = "?";
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("record %" PRIu64 " type 0x%04x time %s session 0x%" PRIx64 " %zu bytes%s\n",
+	       rec->index, rec->type, when, rec->session, rec->len,
+	       rec->flags & 1 ? " (stored compressed)" : "");
+}
+
+static int slurp(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	size_t cap = 65536, n = 0;
+	char *b = malloc(cap);
+	while (b) {
+		size_t r = fread(b + n, 1, cap - n, f);
+		n += r;
+		if (n < cap)
+			break;
+		char *nb = realloc(b, cap * 2);
+		if (!nb) {
+			free(b);
+			b = NULL;
+			break;
+		}
+		b = nb;
+		cap *= 2;
+	}
+	fclose(f);
+	if (!b)
+		return -ENOMEM;
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int ta_cmd_verify_proof(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *keyarg = NULL;
+	const char **tpaths = calloc((size_t)argc + 1, sizeof(*tpaths));
+	char **tbuf = calloc((size_t)argc + 1, sizeof(*tbuf));
+	size_t *tlen = calloc((size_t)argc + 1, sizeof(*tlen));
+	size_t nt = 0;
+	int quiet = 0, c, rc = TA_EXIT_USAGE;
+	struct ta_verifier *key = NULL;
+	char *proof = NULL;
+	size_t plen;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:c:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keyarg = optarg; break;
+		case 'c': tpaths[nt++] = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': vp_usage(stdout); rc = TA_EXIT_OK; goto out;
+		default: vp_usage(stderr); goto out;
+		}
+	}
+	if (optind + 1 != argc || !keyarg) {
+		vp_usage(stderr);
+		goto out;
+	}
+	int e = ta_verifier_load(keyarg, &key);
+	if (e) {
+		ta_err("verify-proof", "cannot use key %s: %s", keyarg,
+		       e == -EINVAL ? "not a valid Ed25519 verifier key" : strerror(-e));
+		goto out;
+	}
+	if ((e = slurp(argv[optind], &proof, &plen))) {
+		ta_err("verify-proof", "cannot read %s: %s", argv[optind], strerror(-e));
+		rc = TA_EXIT_NOTFOUND;
+		goto out;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		if ((e = slurp(tpaths[i], &tbuf[i], &tlen[i]))) {
+			ta_err("verify-proof", "cannot read %s: %s", tpaths[i], strerror(-e));
+			rc = TA_EXIT_NOTFOUND;
+			goto out;
+		}
+	}
+	struct ta_proof_result res;
+	e = ta_proof_verify(proof, plen, key, (const char *const *)tbuf, tlen, nt, print_record,
+			    &quiet, &res);
+	if (e) {
+		printf("FAILED: %s\n", res.message[0] ? res.message : strerror(-e));
+		rc = TA_EXIT_VERIFY;
+	} else {
+		if (!quiet) {
+			if (res.kind == TA_PROOF_CONSISTENCY)
+				printf("OK: the tree of %" PRIu64 " records is a prefix of the signed tree of "
+				       "%" PRIu64 " records\n", res.old_size, res.tree_size);
+			else
+				printf("OK: %zu records proven in the signed tree of %" PRIu64 " records\n",
+				       res.n_records, res.tree_size);
+		}
+		rc = TA_EXIT_OK;
+	}
+out:
+	for (size_t i = 0; i < nt; i++)
+		free(tbuf[i]);
+	free(tbuf);
+	free(tlen);
+	free(tpaths);
+	free(proof);
+	ta_verifier_free(key);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * DIR/ttyauditd.status: what the running daemon is doing, rewritten atomically
+ * once a second (JSON; read by `ttyaudit status` and the crash tests). Not
+ * part of the tamper-evident log: it is a window, never evidence.
+ */
+#ifndef TA_DAEMON_STATUS_H
+#define TA_DAEMON_STATUS_H
+
+#include <stdint.h>
+
+struct ta_recorder_stats;
+struct ta_store;
+
+struct ta_status_info {
+	const char *log_dir;
+	const char *backend;
+	uint32_t ring_bytes;
+	uint64_t started_ns;
+	const struct ta_recorder_stats *stats;
+	const struct ta_store *store;   /* may be NULL */
+};
+
+/* 0 or -errno; the previous status file stays if writing fails. */
+int ta_status_write(const struct ta_status_info *info);
+/* Remove the status file at a clean stop. */
+void ta_status_remove(const char *log_dir);
+
+#endif

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Loading and checking the checkpoint notes of a log directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/ckptset.h"
+#include "store/format.h"
+#include "store/segfile.h"
+
+int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st)) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	if (st.st_size > (64 << 20)) {
+		close(fd);
+		return -EFBIG;
+	}
+	char *b = malloc((size_t)st.st_size + 1);
+	if (!b) {
+		close(fd);
+		return -ENOMEM;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	b[got] = 0;
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+int ta_ckpt_check_note(const struct ta_verifier *key, const char *note, size_t len,
+		       struct ta_checkpoint *cp, const char **why)
+{
+	size_t tlen;
+	int err = ta_note_open(key, note, len, &tlen);
+	if (err) {
+		*why = err == -ENOKEY ? "no signature by the verifier key" :
+		       err == -EKEYREJECTED ? "bad signature" : "malformed signed note";
+		return -EBADMSG;
+	}
+	if (ta_checkpoint_parse(note, tlen, cp)) {
+		*why = "malformed checkpoint body";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int add_entry(struct ta_ckpt_set *set, const struct ta_checkpoint *cp, const char *file,
+		     uint64_t offset, int external, const char *note, size_t len)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 32;
+		struct ta_ckpt_entry *nv = realloc(set->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		set->v = nv;
+		set->cap = cap;
+	}
+	struct ta_ckpt_entry *e = &set->v[set->n];
+	memset(e, 0, sizeof(*e));
+	e->cp = *cp;
+	snprintf(e->file, sizeof(e->file), "%s", file);
+	e->offset = offset;
+	e->external = external;
+	e->note = strndup(note, len);
+	if (!e->note)
+		return -ENOMEM;
+	e->note_len = len;
+	set->n++;
+	return 0;
+}
+
+struct split_ctx {
+	struct ta_ckpt_set *set;
+	const struct ta_verifier *key;
+	const char *file;
+	int external;
+	char *msg;
+	size_t msglen;
+};
+
+static int on_note(void *vctx, uint64_t offset, const char *note, size_t len)
+{
+	struct split_ctx *c = vctx;
+	struct ta_checkpoint cp;
+	const char *why;
+	if (ta_ckpt_check_note(c->key, note, len, &cp, &why)) {
+		snprintf(c->msg, c->msglen, "%s offset %llu: checkpoint %s", c->file,
+			 (unsigned long long)offset, why);
+		return -EBADMSG;
+	}
+	return add_entry(c->set, &cp, c->file, offset, c->external, note, len);
+}
+
+static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int dirfd,
+		    const char *name, int external, char *msg, size_t msglen)
+{
+	char *buf;
+	size_t len;
+	int err = ta_read_file_at(dirfd, name, &buf, &len);
+	if (err) {
+		snprintf(msg, msglen, "%s: cannot read: %s", name, strerror(-err));
+		return err;
+	}
+	struct split_ctx c = { set, key, name, external, msg, msglen };
+	uint64_t torn, bad;
+	if (external && len && buf[len - 1] == '\n' && (len < 2 || buf[len - 2] != '\n')) {
+		/* A lone note without the file separator. */
+		err = on_note(&c, 0, buf, len);
+		free(buf);
+		return err;
+	}
+	err = ta_ckpt_split(buf, len, on_note, &c, &torn, &bad);
+	if (err == -EBADMSG && !msg[0])
+		snprintf(msg, msglen, "%s offset %llu: malformed checkpoint entry", name,
+			 (unsigned long long)bad);
+	if (!err && torn < len) {
+		if (external) {
+			snprintf(msg, msglen, "%s offset %llu: incomplete checkpoint note", name,
+				 (unsigned long long)torn);
+			err = -EBADMSG;
+		} else {
+			set->torn_files++;
+		}
+	}
+	free(buf);
+	return err;
+}
+
+int ta_ckpt_set_load(int dirfd, const struct ta_verifier *key, struct ta_ckpt_set *set,
+		     char *msg, size_t msglen)
+{
+	uint64_t *seqs;
+	size_t n;
+	msg[0] = 0;
+	int err = ta_list_seq_files(dirfd, TA_CKPT_SUFFIX, &seqs, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && !err; i++) {
+		char name[TA_SEG_NAME_MAX];
+		ta_seg_name(name, seqs[i], TA_CKPT_SUFFIX);
+		size_t before = set->n;
+		err = load_one(set, key, dirfd, name, 0, msg, msglen);
+		/* Within the directory, sizes never go down from file to file or note to note. */
+		for (size_t k = before; !err && k < set->n; k++) {
+			if (k > 0 && set->v[k].cp.size < set->v[k - 1].cp.size) {
+				snprintf(msg, msglen, "%s offset %llu: checkpoint of size %llu after one of "
+					 "size %llu (checkpoints out of order)", set->v[k].file,
+					 (unsigned long long)set->v[k].offset,
+					 (unsigned long long)set->v[k].cp.size,
+					 (unsigned long long)set->v[k - 1].cp.size);
+				err = -EBADMSG;
+			}
+		}
+	}
+	free(seqs);
+	return err;
+}
+
+int ta_ckpt_set_add_file(struct ta_ckpt_set *set, const struct ta_verifier *key, const char *path,
+			 int dirfd_or_at, char *msg, size_t msglen)
+{
+	msg[0] = 0;
+	return load_one(set, key, dirfd_or_at, path, 1, msg, msglen);
+}
+
+void ta_ckpt_set_sort(struct ta_ckpt_set *set)
+{
+	/* Insertion sort: stable, and linear on the already ordered directory list. */
+	for (size_t i = 1; i < set->n; i++) {
+		struct ta_ckpt_entry t = set->v[i];
+		size_t j = i;
+		while (j > 0 && set->v[j - 1].cp.size > t.cp.size) {
+			set->v[j] = set->v[j - 1];
+			j--;
+		}
+		set->v[j] = t;
+	}
+}
+
+void ta_ckpt_set_free(struct ta_ckpt_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		free(set->v[i].note);
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}

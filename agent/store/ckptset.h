@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The checkpoints of a log directory (every seg-*.ckpt file) plus external
+ * ones, each checked against the verifier key, in file order.
+ */
+#ifndef TA_STORE_CKPTSET_H
+#define TA_STORE_CKPTSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/checkpoint.h"
+#include "store/note.h"
+#include "store/store.h"
+
+struct ta_ckpt_entry {
+	struct ta_checkpoint cp;
+	char file[256];      /* ckpt file name, or the external path */
+	uint64_t offset;     /* byte offset of the note in file */
+	int external;
+	char *note;          /* the note text (NUL-terminated) */
+	size_t note_len;
+};
+
+struct ta_ckpt_set {
+	struct ta_ckpt_entry *v;
+	size_t n, cap;
+	uint64_t torn_files;  /* files that end in an incomplete note */
+};
+
+/*
+ * Loads and checks every checkpoint file of dirfd. On a bad note returns
+ * -EBADMSG and writes "<file> offset <n>: <what>" into msg.
+ */
+int ta_ckpt_set_load(int dirfd, const struct ta_verifier *key, struct ta_ckpt_set *set,
+		     char *msg, size_t msglen);
+/* Adds a note file kept elsewhere (all notes in it; usually one). */
+int ta_ckpt_set_add_file(struct ta_ckpt_set *set, const struct ta_verifier *key, const char *path,
+			 int dirfd_or_at, char *msg, size_t msglen);
+/* Checks one note text; fills e (note copied). */
+int ta_ckpt_check_note(const struct ta_verifier *key, const char *note, size_t len,
+		       struct ta_checkpoint *cp, const char **why);
+/* Sorts by size (stable: file order within a size). */
+void ta_ckpt_set_sort(struct ta_ckpt_set *set);
+void ta_ckpt_set_free(struct ta_ckpt_set *set);
+/* Reads a whole file (relative to dirfd unless absolute or AT_FDCWD). */
+int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len);
+
+#endif

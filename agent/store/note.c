@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Ed25519 signed notes (C2SP signed-note) over OpenSSL. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "store/note.h"
+
+#define ALG_ED25519 0x01
+#define SIG_PREFIX "\xe2\x80\x94 " /* em dash, space */
+
+struct ta_signer {
+	EVP_PKEY *pkey;
+	EVP_MD_CTX *ctx;
+	char name[TA_KEY_NAME_MAX];
+	uint8_t keyid[4];
+	char vkey[TA_VKEY_MAX];
+};
+
+struct ta_verifier {
+	EVP_PKEY *pkey;
+	char name[TA_KEY_NAME_MAX];
+	uint8_t keyid[4];
+	char vkey[TA_VKEY_MAX];
+};
+
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t ta_note_base64_encode(const uint8_t *in, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = b64chars[v >> 18 & 63];
+		out[o++] = b64chars[v >> 12 & 63];
+		out[o++] = i + 1 < len ? b64chars[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? b64chars[v & 63] : '=';
+	}
+	out[o] = 0;
+	return o;
+}
+
+static int b64val(char c)
+{
+	const char *p = c ? strchr(b64chars, c) : NULL;
+	return p ? (int)(p - b64chars) : -1;
+}
+
+long ta_note_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	if (len % 4)
+		return -EINVAL;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4];
+		int pad = 0;
+		for (int k = 0; k < 4; k++) {
+			if (in[i + k] == '=' && i + 4 == len && k >= 2) {
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			if (pad)
+				return -EINVAL;
+			v[k] = b64val(in[i + k]);
+			if (v[k] < 0)
+				return -EINVAL;
+		}
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		uint8_t b[3] = { (uint8_t)(w >> 16), (uint8_t)(w >> 8), (uint8_t)w };
+		for (int k = 0; k < 3 - pad; k++) {
+			if (o >= cap)
+				return -EINVAL;
+			out[o++] = b[k];
+		}
+		/* Non-canonical encodings (stray bits under the padding) are rejected. */
+		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
+			return -EINVAL;
+	}
+	return (long)o;
+}
+
+static int name_ok(const char *name)
+{
+	if (!*name || strlen(name) >= TA_KEY_NAME_MAX)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p <= ' ' || *p == '+' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int key_id(const char *name, const uint8_t pub[32], uint8_t out[4])
+{
+	uint8_t md[32];
+	unsigned mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c)
+		return -ENOMEM;
+	static const uint8_t sep[2] = { '\n', ALG_ED25519 };
+	int ok = EVP_DigestInit_ex2(c, EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(c, name, strlen(name)) && EVP_DigestUpdate(c, sep, 2) &&
+		 EVP_DigestUpdate(c, pub, 32) && EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return -EIO;
+	memcpy(out, md, 4);
+	return 0;
+}
+
+static void format_vkey(char *out, const char *name, const uint8_t keyid[4], const uint8_t pub[32])
+{
+	uint8_t k[33];
+	char b64[64];
+	k[0] = ALG_ED25519;
+	memcpy(k + 1, pub, 32);
+	ta_note_base64_encode(k, 33, b64);
+	snprintf(out, TA_VKEY_MAX, "%s+%02x%02x%02x%02x+%s", name, keyid[0], keyid[1], keyid[2],
+		 keyid[3], b64);
+}
+
+static int signer_finish(struct ta_signer *s, const char *name)
+{
+	uint8_t pub[32];
+	size_t publen = sizeof(pub);
+	if (!name_ok(name))
+		return -EINVAL;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	if (EVP_PKEY_get_raw_public_key(s->pkey, pub, &publen) != 1 || publen != 32)
+		return -EINVAL;
+	int err = key_id(name, pub, s->keyid);
+	if (err)
+		return err;
+	format_vkey(s->vkey, name, s->keyid, pub);
+	s->ctx = EVP_MD_CTX_new();
+	return s->ctx ? 0 : -ENOMEM;
+}
+
+static int signer_from_seed(const uint8_t seed[32], const char *name, struct ta_signer **out)
+{
+	struct ta_signer *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	int err = s->pkey ? signer_finish(s, name) : -EINVAL;
+	if (err) {
+		ta_signer_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Splits "a+b+c..." at the first two '+' after skipping `skip` fields. */
+static int split_key(const char *k, const char **name, size_t *name_len, uint8_t keyid[4],
+		     const char **b64)
+{
+	const char *p1 = strchr(k, '+');
+	if (!p1)
+		return -EINVAL;
+	const char *p2 = strchr(p1 + 1, '+');
+	if (!p2 || p2 - p1 - 1 != 8)
+		return -EINVAL;
+	for (int i = 0; i < 4; i++) {
+		unsigned v;
+		char hx[3] = { p1[1 + 2 * i], p1[2 + 2 * i], 0 };
+		if (!hx[0] || !hx[1] || !strchr("0123456789abcdef", hx[0]) ||
+		    !strchr("0123456789abcdef", hx[1]) || sscanf(hx, "%x", &v) != 1)
+			return -EINVAL;
+		keyid[i] = (uint8_t)v;
+	}
+	*name = k;
+	*name_len = (size_t)(p1 - k);
+	*b64 = p2 + 1;
+	return 0;
+}
+
+int ta_signer_from_skey(const char *skey, struct ta_signer **out)
+{
+	static const char pfx[] = "PRIVATE+KEY+";
+	if (strncmp(skey, pfx, sizeof(pfx) - 1))
+		return -EINVAL;
+	const char *name, *b64;
+	size_t nlen;
+	uint8_t keyid[4], raw[64];
+	int err = split_key(skey + sizeof(pfx) - 1, &name, &nlen, keyid, &b64);
+	if (err || nlen >= TA_KEY_NAME_MAX)
+		return -EINVAL;
+	size_t blen = strcspn(b64, "\r\n");
+	long n = ta_note_base64_decode(b64, blen, raw, sizeof(raw));
+	if (n != 33 || raw[0] != ALG_ED25519)
+		return -EINVAL;
+	char nm[TA_KEY_NAME_MAX];
+	memcpy(nm, name, nlen);
+	nm[nlen] = 0;
+	err = signer_from_seed(raw + 1, nm, out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (err)
+		return err;
+	if (memcmp((*out)->keyid, keyid, 4)) {
+		ta_signer_free(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int signer_create(const char *path, const char *name, struct ta_signer **out)
+{
+	uint8_t seed[32], k[33];
+	char b64[64];
+	if (RAND_priv_bytes(seed, 32) != 1)
+		return -EIO;
+	int err = signer_from_seed(seed, name, out);
+	if (err)
+		return err;
+	k[0] = ALG_ED25519;
+	memcpy(k + 1, seed, 32);
+	ta_note_base64_encode(k, 33, b64);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	OPENSSL_cleanse(k, sizeof(k));
+	char text[TA_VKEY_MAX + 16];
+	const uint8_t *id = (*out)->keyid;
+	int len = snprintf(text, sizeof(text), "PRIVATE+KEY+%s+%02x%02x%02x%02x+%s\n", name, id[0],
+			   id[1], id[2], id[3], b64);
+	OPENSSL_cleanse(b64, sizeof(b64));
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (write(fd, text, (size_t)len) != len || fsync(fd)) {
+		err = errno ? -errno : -EIO;
+		close(fd);
+		unlink(path);
+		goto fail;
+	}
+	close(fd);
+	OPENSSL_cleanse(text, sizeof(text));
+	return 0;
+fail:
+	OPENSSL_cleanse(text, sizeof(text));
+	ta_signer_free(*out);
+	*out = NULL;
+	return err;
+}
+
+int ta_signer_load_or_create(const char *path, const char *name, struct ta_signer **out)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			return -errno;
+		int err = signer_create(path, name, out);
+		if (err != -EEXIST)
+			return err;
+		f = fopen(path, "re"); /* lost a race with another creator */
+		if (!f)
+			return -errno;
+	}
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	int err;
+	if (!strncmp(buf, "PRIVATE+KEY+", 12)) {
+		err = ta_signer_from_skey(buf, out);
+	} else if (strstr(buf, "-----BEGIN")) {
+		rewind(f);
+		EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		err = -EINVAL;
+		if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
+			struct ta_signer *s = calloc(1, sizeof(*s));
+			if (s) {
+				s->pkey = pk;
+				pk = NULL;
+				err = signer_finish(s, name);
+				if (err)
+					ta_signer_free(s);
+				else
+					*out = s;
+			} else {
+				err = -ENOMEM;
+			}
+		}
+		EVP_PKEY_free(pk);
+	} else {
+		err = -EINVAL;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	fclose(f);
+	return err;
+}
+
+void ta_signer_free(struct ta_signer *s)
+{
+	if (!s)
+		return;
+	EVP_PKEY_free(s->pkey);
+	EVP_MD_CTX_free(s->ctx);
+	free(s);
+}
+
+const char *ta_signer_name(const struct ta_signer *s) { return s->name; }
+const char *ta_signer_vkey(const struct ta_signer *s) { return s->vkey; }
+
+int ta_note_sign(struct ta_signer *s, const char *text, size_t len, char **note_out, size_t *note_len)
+{
+	if (!len || text[len - 1] != '\n')
+		return -EINVAL;
+	uint8_t sig[4 + 64];
+	size_t siglen = 64;
+	memcpy(sig, s->keyid, 4);
+	if (EVP_DigestSignInit(s->ctx, NULL, NULL, NULL, s->pkey) != 1 ||
+	    EVP_DigestSign(s->ctx, sig + 4, &siglen, (const uint8_t *)text, len) != 1 || siglen != 64)
+		return -EIO;
+	char b64[100];
+	size_t blen = ta_note_base64_encode(sig, sizeof(sig), b64);
+	size_t total = len + 1 + strlen(SIG_PREFIX) + strlen(s->name) + 1 + blen + 1;
+	char *n = malloc(total + 1);
+	if (!n)
+		return -ENOMEM;
+	int w = snprintf(n, total + 1, "%.*s\n" SIG_PREFIX "%s %s\n", (int)len, text, s->name, b64);
+	if (w < 0 || (size_t)w != total) {
+		free(n);
+		return -EIO;
+	}
+	*note_out = n;
+	if (note_len)
+		*note_len = total;
+	return 0;
+}
+
+int ta_verifier_parse(const char *vkey, struct ta_verifier **out)
+{
+	const char *name, *b64;
+	size_t nlen;
+	uint8_t keyid[4], raw[64], want[4];
+	if (split_key(vkey, &name, &nlen, keyid, &b64) || nlen == 0 || nlen >= TA_KEY_NAME_MAX)
+		return -EINVAL;
+	size_t blen = strcspn(b64, " \t\r\n");
+	if (b64[blen] && strspn(b64 + blen, " \t\r\n") != strlen(b64 + blen))
+		return -EINVAL;
+	long n = ta_note_base64_decode(b64, blen, raw, sizeof(raw));
+	if (n != 33 || raw[0] != ALG_ED25519)
+		return -EINVAL;
+	struct ta_verifier *v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v->name, name, nlen);
+	if (!name_ok(v->name) || key_id(v->name, raw + 1, want) || memcmp(want, keyid, 4)) {
+		free(v);
+		return -EINVAL;
+	}
+	memcpy(v->keyid, keyid, 4);
+	v->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw + 1, 32);
+	if (!v->pkey) {
+		free(v);
+		return -EINVAL;
+	}
+	format_vkey(v->vkey, v->name, v->keyid, raw + 1);
+	*out = v;
+	return 0;
+}
+
+int ta_verifier_load(const char *path_or_vkey, struct ta_verifier **out)
+{
+	FILE *f = fopen(path_or_vkey, "re");
+	if (!f) {
+		if (strchr(path_or_vkey, '+') && !strchr(path_or_vkey, '/'))
+			return ta_verifier_parse(path_or_vkey, out);
+		return -errno;
+	}
+	char line[TA_VKEY_MAX + 64];
+	int err = -EINVAL;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0] || line[0] == '#')
+			continue;
+		err = ta_verifier_parse(line, out);
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+void ta_verifier_free(struct ta_verifier *v)
+{
+	if (!v)
+		return;
+	EVP_PKEY_free(v->pkey);
+	free(v);
+}
+
+const char *ta_verifier_name(const struct ta_verifier *v) { return v->name; }
+const char *ta_verifier_vkey(const struct ta_verifier *v) { return v->vkey; }
+
+int ta_note_open(const struct ta_verifier *v, const char *note, size_t len, size_t *text_len)
+{
+	/* The signatures follow the last blank line; the note ends in '\n'. */
+	if (len < 2 || note[len - 1] != '\n' || memchr(note, 0, len))
+		return -EBADMSG;
+	size_t split = 0;
+	for (size_t i = len - 1; i > 0; i--)
+		if (note[i] == '\n' && note[i - 1] == '\n') {
+			split = i;
+			break;
+		}
+	if (!split)
+		return -EBADMSG;
+	size_t tlen = split; /* text = note[0, split), ends with '\n' */
+	size_t plen = strlen(SIG_PREFIX);
+	int found = 0;
+	const char *p = note + split + 1, *end = note + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return -EBADMSG;
+		size_t ll = (size_t)(nl - p);
+		if (ll < plen || memcmp(p, SIG_PREFIX, plen))
+			return -EBADMSG;
+		const char *nm = p + plen;
+		const char *sp = memchr(nm, ' ', (size_t)(nl - nm));
+		if (!sp)
+			return -EBADMSG;
+		uint8_t sig[128];
+		long sl = ta_note_base64_decode(sp + 1, (size_t)(nl - sp - 1), sig, sizeof(sig));
+		if (sl < 5)
+			return -EBADMSG;
+		if ((size_t)(sp - nm) == strlen(v->name) && !memcmp(nm, v->name, (size_t)(sp - nm)) &&
+		    !memcmp(sig, v->keyid, 4)) {
+			if (sl != 68)
+				return -EKEYREJECTED;
+			EVP_MD_CTX *c = EVP_MD_CTX_new();
+			if (!c)
+				return -ENOMEM;
+			int ok = EVP_DigestVerifyInit(c, NULL, NULL, NULL, v->pkey) == 1 &&
+				 EVP_DigestVerify(c, sig + 4, 64, (const uint8_t *)note, tlen) == 1;
+			EVP_MD_CTX_free(c);
+			if (!ok)
+				return -EKEYREJECTED;
+			found = 1;
+		}
+		p = nl + 1;
+	}
+	if (!found)
+		return -ENOKEY;
+	*text_len = tlen;
+	return 0;
+}

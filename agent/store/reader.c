@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Read-only iteration over the records of a log directory, in index order
+ * across segments. A segment's valid end is the prev_end that the next
+ * segment's header records (bytes past it are a torn tail that recovery left
+ * in place); the last segment ends at its first bad record (torn tail).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "store/format.h"
+#include "store/segfile.h"
+#include "store/store.h"
+
+struct ta_log_reader {
+	int dirfd;
+	unsigned flags;
+	uint64_t *seqs;
+	uint64_t *firsts;   /* first_index from each header (UINT64_MAX if unreadable) */
+	size_t nseg, cur;
+	struct ta_segfile sf;
+	int sf_open;
+	uint64_t limit, pos, expect;
+	int done;
+	struct ta_log_error err, torn;
+	int has_torn;
+	ZSTD_DCtx *dc;
+	uint8_t *dbuf;
+	size_t dcap;
+};
+
+static int read_header(int dirfd, uint64_t seq, struct ta_seg_header *h)
+{
+	char name[TA_SEG_NAME_MAX];
+	uint8_t b[TA_SEG_HDR_LEN];
+	const char *why;
+	ta_seg_name(name, seq, TA_SEG_SUFFIX);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return ta_seg_header_decode(b, (size_t)n, h, &why);
+}
+
+int ta_log_reader_open_flags(struct ta_log_reader **out, const char *dir, unsigned flags)
+{
+	struct ta_log_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->flags = flags;
+	r->sf.fd = -1;
+	r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err = r->dirfd < 0 ? -errno : ta_list_segments(r->dirfd, &r->seqs, &r->nseg);
+	if (!err && !(r->dc = ZSTD_createDCtx()))
+		err = -ENOMEM;
+	if (!err && !(r->firsts = calloc(r->nseg + 1, sizeof(uint64_t))))
+		err = -ENOMEM;
+	if (err) {
+		ta_log_reader_close(r);
+		return err;
+	}
+	for (size_t i = 0; i < r->nseg; i++) {
+		struct ta_seg_header h;
+		r->firsts[i] = read_header(r->dirfd, r->seqs[i], &h) ? UINT64_MAX : h.first_index;
+	}
+	r->expect = r->nseg && r->firsts[0] != UINT64_MAX ? r->firsts[0] : 0;
+	*out = r;
+	return 0;
+}
+
+int ta_log_reader_open(struct ta_log_reader **out, const char *dir)
+{
+	return ta_log_reader_open_flags(out, dir, 0);
+}
+
+void ta_log_reader_close(struct ta_log_reader *r)
+{
+	if (!r)
+		return;
+	if (r->sf_open)
+		ta_segfile_close(&r->sf);
+	if (r->dirfd >= 0)
+		close(r->dirfd);
+	ZSTD_freeDCtx(r->dc);
+	free(r->dbuf);
+	free(r->seqs);
+	free(r->firsts);
+	free(r);
+}
+
+uint64_t ta_log_reader_first_index(const struct ta_log_reader *r)
+{
+	return r->nseg && r->firsts[0] != UINT64_MAX ? r->firsts[0] : 0;
+}
+
+const struct ta_log_error *ta_log_reader_error(const struct ta_log_reader *r)
+{
+	return &r->err;
+}
+
+const struct ta_log_error *ta_log_reader_torn(const struct ta_log_reader *r)
+{
+	return r->has_torn ? &r->torn : NULL;
+}
+
+static int fail(struct ta_log_reader *r, int code, uint64_t offset, int reason, const char *what)
+{
+	r->err.code = code;
+	r->err.segment_seq = r->sf.seq;
+	snprintf(r->err.segment_name, sizeof(r->err.segment_name), "%s", r->sf.name);
+	r->err.offset = offset;
+	r->err.index = r->expect;
+	r->err.torn_reason = reason;
+	snprintf(r->err.what, sizeof(r->err.what), "%s", what);
+	r->done = 1;
+	return code;
+}
+
+static int open_current(struct ta_log_reader *r)
+{
+	int err = ta_segfile_open(r->dirfd, r->seqs[r->cur], &r->sf);
+	if (err) {
+		ta_seg_name(r->sf.name, r->seqs[r->cur], TA_SEG_SUFFIX);
+		r->sf.seq = r->seqs[r->cur];
+		return fail(r, err, 0, 0, strerror(-err));
+	}
+	r->sf_open = 1;
+	if (r->sf.hdr_why)
+		return fail(r, -EBADMSG, 0, 0, r->sf.hdr_why);
+	if (r->sf.hdr.seq != r->sf.seq)
+		return fail(r, -EBADMSG, 0, 0, "header names another segment number");
+	if (r->sf.hdr.first_index != r->expect)
+		return fail(r, -EBADMSG, 0, 0,
+			    "first index does not follow the previous segment (records missing)");
+	r->limit = r->sf.size;
+	if (r->cur + 1 < r->nseg) {
+		struct ta_seg_header nh;
+		if (!read_header(r->dirfd, r->seqs[r->cur + 1], &nh) && nh.prev_seq == r->sf.seq) {
+			if (nh.prev_end > r->sf.size)
+				return fail(r, -EBADMSG, r->sf.size, 0,
+					    "segment truncated: shorter than the next segment records");
+			if (nh.prev_end < TA_SEG_HDR_LEN)
+				return fail(r, -EBADMSG, 0, 0, "next segment records a bad end");
+			r->limit = nh.prev_end;
+		}
+	}
+	r->pos = TA_SEG_HDR_LEN;
+	return 0;
+}
+
+static int decompress(struct ta_log_reader *r, const struct ta_rec_view *v, struct ta_log_record *rec)
+{
+	if (r->dcap < v->h.raw_len) {
+		size_t cap = r->dcap ? r->dcap : 65536;
+		while (cap < v->h.raw_len)
+			cap *= 2;
+		uint8_t *nb = realloc(r->dbuf, cap);
+		if (!nb)
+			return -ENOMEM;
+		r->dbuf = nb;
+		r->dcap = cap;
+	}
+	size_t n = ZSTD_decompressDCtx(r->dc, r->dbuf, v->h.raw_len, v->payload, v->stored_len);
+	if (ZSTD_isError(n) || n != v->h.raw_len)
+		return -EBADMSG;
+	rec->payload = r->dbuf;
+	rec->len = n;
+	return 0;
+}
+
+static int next_inner(struct ta_log_reader *r, struct ta_log_record *rec, int want_payload)
+{
+	for (;;) {
+		if (r->done)
+			return r->err.code ? r->err.code : 0;
+		if (!r->sf_open) {
+			if (r->cur >= r->nseg) {
+				r->done = 1;
+				return 0;
+			}
+			int err = open_current(r);
+			if (err)
+				return err;
+		}
+		if (r->pos >= r->limit) {
+			ta_segfile_close(&r->sf);
+			r->sf_open = 0;
+			r->cur++;
+			continue;
+		}
+		struct ta_rec_view v;
+		int reason;
+		const char *why;
+		if (ta_rec_parse(r->sf.map + r->pos, r->limit - r->pos, r->expect, &v, &reason, &why)) {
+			if (r->cur + 1 == r->nseg && reason != TA_BAD_RECORD) {
+				/* The end of the last segment: a write that did not finish. */
+				r->has_torn = 1;
+				r->torn.code = 0;
+				r->torn.segment_seq = r->sf.seq;
+				snprintf(r->torn.segment_name, sizeof(r->torn.segment_name), "%s",
+					 r->sf.name);
+				r->torn.offset = r->pos;
+				r->torn.index = r->expect;
+				r->torn.torn_reason = reason;
+				snprintf(r->torn.what, sizeof(r->torn.what), "torn tail: %s (%llu bytes)",
+					 why, (unsigned long long)(r->sf.size - r->pos));
+				r->done = 1;
+				return 0;
+			}
+			return fail(r, -EBADMSG, r->pos, reason, why);
+		}
+		memset(rec, 0, sizeof(*rec));
+		rec->index = v.h.index;
+		rec->type = v.h.type;
+		rec->flags = v.h.flags;
+		rec->time_ns = v.h.time_ns;
+		rec->session = v.h.session;
+		rec->stored = v.rec;
+		rec->stored_len = v.h.len;
+		rec->segment_seq = r->sf.seq;
+		rec->segment_name = r->sf.name;
+		rec->offset = r->pos;
+		rec->payload = v.payload;
+		rec->len = v.stored_len;
+		if (want_payload && (v.h.flags & TA_RECF_ZSTD) && !(r->flags & TA_READER_RAW)) {
+			int err = decompress(r, &v, rec);
+			if (err)
+				return fail(r, err, r->pos, 0, "compressed payload does not decompress");
+		}
+		r->pos += v.h.len;
+		r->expect++;
+		return 1;
+	}
+}
+
+int ta_log_reader_next(struct ta_log_reader *r, struct ta_log_record *rec)
+{
+	return next_inner(r, rec, 1);
+}
+
+int ta_log_reader_seek(struct ta_log_reader *r, uint64_t index)
+{
+	if (!r->nseg)
+		return -ENOENT;
+	/* Last segment whose first index is <= index. */
+	size_t lo = 0, hi = r->nseg;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (r->firsts[mid] != UINT64_MAX && r->firsts[mid] <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (r->firsts[lo] == UINT64_MAX || r->firsts[lo] > index)
+		return -ENOENT;
+	if (r->sf_open)
+		ta_segfile_close(&r->sf);
+	r->sf_open = 0;
+	r->done = 0;
+	r->has_torn = 0;
+	memset(&r->err, 0, sizeof(r->err));
+	r->cur = lo;
+	r->expect = r->firsts[lo];
+	struct ta_log_record rec;
+	while (r->expect < index) {
+		int n = next_inner(r, &rec, 0);
+		if (n <= 0)
+			return n ? n : -ENOENT;
+	}
+	/* index may be one past the end of this segment: the next call moves on. */
+	return 0;
+}

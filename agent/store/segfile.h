@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Read side of segment files: list the segments of a directory, map one
+ * read-only, and decode the record at an offset with the reason it is bad
+ * (torn or corrupt) when it is. Also the FS_APPEND_FL helper.
+ */
+#ifndef TA_STORE_SEGFILE_H
+#define TA_STORE_SEGFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/format.h"
+
+struct ta_segfile {
+	char name[TA_SEG_NAME_MAX];
+	uint64_t seq;
+	int fd;
+	const uint8_t *map;
+	uint64_t size;
+	struct ta_seg_header hdr;
+	const char *hdr_why;  /* NULL if the header decoded */
+};
+
+/* Sorted sequence numbers of seg-*.log files in dirfd. *seqs is malloc'd. */
+int ta_list_segments(int dirfd, uint64_t **seqs, size_t *n);
+/* The same for seg-<seq><suffix> files. */
+int ta_list_seq_files(int dirfd, const char *suffix, uint64_t **seqs, size_t *n);
+int ta_segfile_open(int dirfd, uint64_t seq, struct ta_segfile *sf);
+void ta_segfile_close(struct ta_segfile *sf);
+
+struct ta_rec_view {
+	struct ta_rec_header h;
+	const uint8_t *rec;       /* the stored record bytes (h.len of them) */
+	const uint8_t *payload;   /* stored payload */
+	uint32_t stored_len;
+};
+
+/*
+ * Decodes the record at p with avail bytes before the end of valid data.
+ * expect_index is checked unless UINT64_MAX. Returns 0, or -EBADMSG with
+ * *reason (enum ta_torn_reason) and *why (static text).
+ */
+int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
+		 int *reason, const char **why);
+
+/* Sets or clears FS_APPEND_FL ("chattr +a"). 0 or -errno (-ENOTTY/-EOPNOTSUPP: fs lacks it). */
+int ta_set_append_only(int fd, int on);
+/* 1 if the file has FS_APPEND_FL, 0 if not, -errno if the flags cannot be read. */
+int ta_get_append_only(int fd);
+
+#endif

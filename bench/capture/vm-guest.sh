@@ -1,0 +1,71 @@
+#!/bin/sh
+# Guest side of the capture benchmark in the qemu VM (bench/capture/vm.sh
+# packs it with tests/vm/mkinitramfs.sh as the guest script). Runs the pty
+# workloads with ttyauditd off and on, alternating (off,on then on,off), for
+# the backend named by ta.backend= on the kernel command line, and writes
+# every ptybench line, tagged, to /results/timings.txt:
+#   ROUND STATE WORKLOAD <ptybench key=value line>
+# plus the daemon's stderr per round and its stop line.
+# Sizes come from ta.bytes= (default 8M, 64 KiB writes), ta.small= (default
+# 1M of 64-byte writes), ta.lat= (default 2000 round trips) and
+# ta.rounds= (default 3). Under TCG absolute speed means little; the on/off
+# ratio is the figure.
+set -u
+R=${RESULTS:-/results}
+b=${TA_BACKEND:?ta.backend= missing on the kernel command line}
+bytes=${TA_BYTES:-8M} small=${TA_SMALL:-1M} lat=${TA_LAT:-2000} rounds=${TA_ROUNDS:-3}
+out=$R/timings.txt
+: > "$out"
+uname -r > "$R/uname.txt"
+nproc > "$R/nproc.txt" 2>/dev/null || true
+
+workloads() { # ROUND STATE
+    for w in write small latency; do
+        case $w in
+            write) line=$(ptybench write --bytes "$bytes" --write-size 64K) ;;
+            small) line=$(ptybench write --bytes "$small" --write-size 64) ;;
+            latency) line=$(ptybench latency --count "$lat") ;;
+        esac
+        echo "$1 $2 $w $line" | tee -a "$out"
+    done
+}
+
+daemon_on() { # ROUND
+    rm -rf /tmp/log; mkdir -p /tmp/log
+    ttyauditd --foreground --backend "$b" --log-dir /tmp/log 2> "$R/daemon-$1.err" &
+    dpid=$!
+    i=0
+    while [ $i -lt 3000 ]; do
+        grep -q 'capture: recording with backend' "$R/daemon-$1.err" 2>/dev/null && return 0
+        kill -0 $dpid 2>/dev/null || { echo "daemon died" >> "$out"; return 1; }
+        sleep 0.1
+        i=$((i + 1))
+    done
+    echo "daemon not ready" >> "$out"
+    return 1
+}
+
+daemon_off() { # ROUND
+    kill -TERM $dpid
+    wait $dpid
+    echo "$1 stop $(tail -n1 "$R/daemon-$1.err")" >> "$out"
+    chattr -R -a /tmp/log 2>/dev/null
+    rm -rf /tmp/log
+}
+
+r=1
+while [ $r -le "$rounds" ]; do
+    if [ $((r % 2)) = 1 ]; then
+        workloads $r off
+        daemon_on $r || exit 1
+        workloads $r on
+        daemon_off $r
+    else
+        daemon_on $r || exit 1
+        workloads $r on
+        daemon_off $r
+        workloads $r off
+    fi
+    r=$((r + 1))
+done
+exit 0

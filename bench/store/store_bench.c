@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Store benchmark (prints figures; never pass/fail):
+ *  - append in memory (log on tmpfs, no fsync) by record size: records/s, MB/s
+ *  - durable append with group commit (log on disk): records/s
+ *  - verify throughput beside `openssl speed -evp sha256` run in the same process
+ *  - compression ratio on a generated terminal corpus and on random data
+ * Each figure: min / median / max over several runs.
+ *
+ * Usage: store_bench [--disk-dir DIR] [--mem-dir DIR] [--runs N]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/segfile.h"
+#include "store/store.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *what, const char *unit, double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	printf("%-44s min %10.3f  median %10.3f  max %10.3f  %s\n", what, v[0], v[n / 2], v[n - 1], unit);
+}
+
+static void rmtree(const char *dir)
+{
+	char cmd[1200];
+	/* files may be append-only: clear the flag first (chattr may be absent) */
+	snprintf(cmd, sizeof(cmd), "chattr -R -a '%s' 2>/dev/null; rm -rf '%s'", dir, dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/* ---------------------------------------------------------- terminal corpus */
+
+static const char *words[] = { "src", "main.c", "include", "build", "README.md", "Makefile", "test",
+			       "lib", "util.h", "config.yaml", "docker", "nginx", "var", "log" };
+
+static size_t corpus(uint8_t *out, size_t cap, unsigned seed)
+{
+	size_t n = 0;
+	srand(seed);
+	while (n + 512 < cap) {
+		int kind = rand() % 6;
+		int w = rand() % 14, d = rand() % 28 + 1, h = rand() % 24, m = rand() % 60;
+		switch (kind) {
+		case 0:
+			n += (size_t)snprintf((char *)out + n, cap - n,
+					      "\x1b[01;32malice@web-%02d\x1b[00m:\x1b[01;34m~/%s\x1b[00m$ ls -l %s\r\n",
+					      rand() % 20, words[w], words[(w + 3) % 14]);
+			break;
+		case 1:
+			for (int i = 0; i < 6; i++)
+				n += (size_t)snprintf((char *)out + n, cap - n,
+						      "%s 1 alice staff %7d Mar %2d %02d:%02d \x1b[01;34m%s\x1b[0m\r\n",
+						      rand() % 3 ? "-rw-r--r--" : "drwxr-xr-x", rand() % 200000,
+						      d, h, m, words[(w + i) % 14]);
+			break;
+		case 2:
+			n += (size_t)snprintf((char *)out + n, cap - n,
+					      "%s:%d:%d: \x1b[01;35mwarning: \x1b[0munused variable '%s' "
+					      "[-Wunused-variable]\r\n   %d |     int %s = %d;\r\n      |         ^\r\n",
+					      words[w], rand() % 900, rand() % 40, words[(w + 1) % 14],
+					      rand() % 900, words[(w + 1) % 14], rand() % 100);
+			break;
+		case 3:
+			n += (size_t)snprintf((char *)out + n, cap - n,
+					      "2024-03-%02d %02d:%02d:%02d.%03d INFO  [worker-%d] request id=%08x "
+					      "path=/api/v1/%s status=200 dur=%dms\r\n", d, h, m, rand() % 60,
+					      rand() % 1000, rand() % 8, rand(), words[w], rand() % 500);
+			break;
+		case 4:
+			n += (size_t)snprintf((char *)out + n, cap - n,
+					      "gcc -O2 -Wall -c %s -o build/%s.o\r\n[%3d%%] Building C object "
+					      "CMakeFiles/app.dir/%s.o\r\n", words[w], words[w], rand() % 101,
+					      words[w]);
+			break;
+		default:
+			n += (size_t)snprintf((char *)out + n, cap - n,
+					      "  PID USER      PR  NI    VIRT    RES  %%CPU %%MEM     TIME+ COMMAND\r\n"
+					      "%5d alice     20   0 %7d %6d %5.1f %4.1f %3d:%02d.%02d %s\r\n",
+					      rand() % 99999, rand() % 9999999, rand() % 999999,
+					      (rand() % 1000) / 10.0, (rand() % 1000) / 10.0, rand() % 100, m,
+					      rand() % 100, words[w]);
+		}
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ runs */
+
+static struct ta_store *open_store(const char *dir, const char *key, int durable)
+{
+	struct ta_store_opts o = { .dir = dir, .key_file = key, .origin = "bench/ttyaudit" };
+	o.no_append_only = 1;
+	o.commit_interval_ms = durable ? 200 : 3600000;
+	o.commit_max_records = durable ? 4096 : 0xffffffffu;
+	o.checkpoint_every_records = 0xffffffffu;
+	o.checkpoint_interval_s = 3600;
+	o.segment_max_bytes = 256ull << 20;
+	struct ta_store *s;
+	if (ta_store_open(&s, &o)) {
+		fprintf(stderr, "open %s: %s\n", dir, ta_store_open_error());
+		exit(1);
+	}
+	return s;
+}
+
+static double append_run(const char *root, size_t rec, uint64_t n, int durable, const uint8_t *data,
+			 size_t data_len, double *mbps)
+{
+	char dir[512], key[600];
+	snprintf(dir, sizeof(dir), "%s/bench-log", root);
+	snprintf(key, sizeof(key), "%s/bench.key", root);
+	rmtree(dir);
+	struct ta_store *s = open_store(dir, key, durable);
+	double t0 = now_s();
+	size_t off = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (off + rec > data_len)
+			off = (off + 7) % 64;
+		if (ta_store_append(s, 0x100, i, i & 15, data + off, rec, NULL)) {
+			fprintf(stderr, "append failed: %s\n", ta_store_message(s));
+			exit(1);
+		}
+		off += rec;
+	}
+	if (durable && ta_store_commit(s))
+		exit(1);
+	double t = now_s() - t0;
+	ta_store_close(s);
+	*mbps = (double)n * (double)rec / t / 1e6;
+	return (double)n / t;
+}
+
+static double openssl_speed(void)
+{
+	FILE *p = popen("openssl speed -evp sha256 -bytes 16384 -seconds 2 2>/dev/null", "r");
+	if (!p)
+		return 0;
+	char line[512];
+	double v = 0;
+	while (fgets(line, sizeof(line), p)) {
+		if (!strncmp(line, "sha256", 6)) {
+			char *k = strrchr(line, ' ');
+			while (k && k > line && k[-1] == ' ')
+				k--;
+			/* the last column: "1769078.78k" bytes per second in thousands */
+			char *last = strrchr(line, ' ');
+			if (last)
+				v = strtod(last + 1, NULL) * 1000.0 / 1e9;
+		}
+	}
+	pclose(p);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *disk = getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	const char *mem = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : disk;
+	int runs = 5;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--disk-dir") && i + 1 < argc)
+			disk = argv[++i];
+		else if (!strcmp(argv[i], "--mem-dir") && i + 1 < argc)
+			mem = argv[++i];
+		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+			runs = atoi(argv[++i]);
+	}
+	if (runs < 1 || runs > 50)
+		runs = 5;
+	char memroot[512], diskroot[512];
+	snprintf(memroot, sizeof(memroot), "%s/ta-bench-XXXXXX", mem);
+	snprintf(diskroot, sizeof(diskroot), "%s/ta-bench-XXXXXX", disk);
+	if (!mkdtemp(memroot) || !mkdtemp(diskroot)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	static uint8_t text[8 << 20], rnd[8 << 20];
+	size_t tlen = corpus(text, sizeof(text), 1);
+	srand(2);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (uint8_t)rand();
+	double v[50], mb[50];
+	char what[128];
+
+	printf("ttyaudit store benchmark: %d runs each; in memory = %s, durable = %s\n\n", runs, mem, disk);
+	static const size_t sizes[] = { 64, 256, 512, 4096 };
+	for (size_t k = 0; k < 4; k++) {
+		uint64_t n = sizes[k] <= 512 ? 1000000 : 200000;
+		for (int r = 0; r < runs; r++)
+			v[r] = append_run(memroot, sizes[k], n, 0, text, tlen, &mb[r]) / 1e6;
+		snprintf(what, sizeof(what), "append in memory, %4zu B terminal text", sizes[k]);
+		report(what, "M records/s", v, runs);
+		snprintf(what, sizeof(what), "  same, payload throughput");
+		report(what, "MB/s", mb, runs);
+	}
+	for (int r = 0; r < runs; r++)
+		v[r] = append_run(memroot, 512, 500000, 0, rnd, sizeof(rnd), &mb[r]) / 1e6;
+	report("append in memory,  512 B random", "M records/s", v, runs);
+	for (int r = 0; r < runs; r++)
+		v[r] = append_run(diskroot, 256, 500000, 1, text, tlen, &mb[r]) / 1e3;
+	report("durable append (group commit 4096/200ms), 256 B", "k records/s", v, runs);
+	for (int r = 0; r < runs; r++)
+		v[r] = append_run(diskroot, 512, 300000, 1, text, tlen, &mb[r]) / 1e3;
+	report("durable append (group commit 4096/200ms), 512 B", "k records/s", v, runs);
+
+	/* verify: a log of 16 KiB incompressible records, ~512 MB */
+	{
+		char dir[600], key[600];
+		snprintf(dir, sizeof(dir), "%s/verify-log", memroot);
+		snprintf(key, sizeof(key), "%s/bench.key", memroot);
+		struct ta_store *s = open_store(dir, key, 0);
+		for (uint64_t i = 0; i < 32768; i++)
+			ta_store_append(s, 0x100, i, 1, rnd + (i * 4099) % (sizeof(rnd) - 16384), 16384, NULL);
+		ta_store_close(s);
+		for (int r = 0; r < runs; r++) {
+			struct ta_verify_result res;
+			struct ta_verify_opts o = { .dir = dir };
+			double t0 = now_s();
+			if (ta_log_verify(&o, &res)) {
+				fprintf(stderr, "verify failed: %s\n", res.message);
+				return 1;
+			}
+			v[r] = (double)res.bytes / (now_s() - t0) / 1e9;
+		}
+		report("verify, 16 KiB records (512 MB, page cache)", "GB/s", v, runs);
+		/* and small records: hashing per record dominates */
+		snprintf(dir, sizeof(dir), "%s/verify-small", memroot);
+		s = open_store(dir, key, 0);
+		for (uint64_t i = 0; i < 1000000; i++)
+			ta_store_append(s, 0x100, i, 1, rnd + (i * 509) % (sizeof(rnd) - 512), 512, NULL);
+		ta_store_close(s);
+		for (int r = 0; r < runs; r++) {
+			struct ta_verify_result res;
+			struct ta_verify_opts o = { .dir = dir };
+			double t0 = now_s();
+			ta_log_verify(&o, &res);
+			v[r] = (double)res.bytes / (now_s() - t0) / 1e9;
+		}
+		report("verify, 512 B records", "GB/s", v, runs);
+		for (int r = 0; r < (runs < 3 ? runs : 3); r++)
+			v[r] = openssl_speed();
+		report("openssl speed -evp sha256 (16 KiB blocks)", "GB/s", v, runs < 3 ? runs : 3);
+	}
+
+	/* compression: 64 KiB batches as the daemon writes them */
+	{
+		struct ta_store_stats st;
+		char dir[600], key[600];
+		snprintf(key, sizeof(key), "%s/bench.key", memroot);
+		for (int kind = 0; kind < 2; kind++) {
+			for (int r = 0; r < runs; r++) {
+				snprintf(dir, sizeof(dir), "%s/z%d-%d", memroot, kind, r);
+				size_t len = kind ? sizeof(rnd) : corpus(text, sizeof(text), 10 + (unsigned)r);
+				const uint8_t *d = kind ? rnd : text;
+				struct ta_store *s = open_store(dir, key, 0);
+				ta_store_get_stats(s, &st);
+				uint64_t raw0 = st.bytes_raw, stored0 = st.bytes_stored;
+				for (size_t off = 0; off + 65536 <= len; off += 65536)
+					ta_store_append(s, 0x100, off, 1, d + off, 65536, NULL);
+				ta_store_get_stats(s, &st);
+				double raw = (double)(st.bytes_raw - raw0), stored = (double)(st.bytes_stored - stored0);
+				v[r] = kind ? stored / raw : raw / stored;
+				ta_store_close(s);
+			}
+			report(kind ? "random data: stored / raw (64 KiB records)" :
+				      "terminal corpus: raw / stored (64 KiB records)", kind ? "x (<= 1.1)" : "x (>= 5)",
+			       v, runs);
+		}
+	}
+	rmtree(memroot);
+	rmtree(diskroot);
+	return 0;
+}

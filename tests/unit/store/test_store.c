@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Store basics: append and read back (payloads, types, sessions, times,
+ * compression flag), reopen continues the index and the tree, seek, group
+ * commit and durable index, checkpoints, size rotation, tick timers, the
+ * append-only flag (or its reported absence), and verify on the result.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "store_test_util.h"
+#include "store/format.h"
+
+static void read_back(const char *dir, uint64_t n_user, uint64_t *store_records)
+{
+	struct ta_log_reader *r;
+	CHECK_EQ_INT(ta_log_reader_open(&r, dir), 0);
+	struct ta_log_record rec;
+	uint64_t user = 0, store = 0, expect = 0, bad = 0, compressed = 0;
+	uint8_t buf[1024];
+	int n;
+	while ((n = ta_log_reader_next(r, &rec)) == 1) {
+		if (rec.index != expect++)
+			bad++;
+		if (rec.type <= TA_REC_STORE_LAST) {
+			store++;
+			continue;
+		}
+		size_t len = test_payload(user, buf, sizeof(buf));
+		if (rec.type != TEST_TYPE || rec.len != len || memcmp(rec.payload, buf, len) ||
+		    rec.session != user % 7 + 1 || rec.time_ns != 1700000000000000000ull + user)
+			bad++;
+		if (rec.flags & TA_RECF_ZSTD)
+			compressed++;
+		user++;
+	}
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(user, n_user);
+	CHECK(compressed > 0);
+	CHECK(ta_log_reader_torn(r) == NULL);
+	*store_records = store;
+	ta_log_reader_close(r);
+}
+
+static void test_roundtrip(void)
+{
+	char *dir = test_mkdtemp("store");
+	char *key = test_path(dir, "key");
+	char *log = test_path(dir, "log");
+	struct ta_store_opts o;
+	test_opts(&o, log, key);
+	o.segment_max_bytes = 64 * 1024; /* many rotations */
+	o.compress_min_bytes = 64;       /* exercise compression on small records */
+	CHECK_EQ_INT(test_write_log(&o, 3000), 0);
+	uint64_t store_recs = 0;
+	read_back(log, 3000, &store_recs);
+	CHECK(store_recs > 5); /* segment starts */
+
+	/* Reopen: indexes continue, a new segment starts, records still read back. */
+	struct ta_store *s;
+	CHECK_EQ_INT(ta_store_open(&s, &o), 0);
+	if (!s)
+		return;
+	uint64_t size0 = ta_store_size(s);
+	CHECK_EQ_INT(ta_store_durable_index(s), size0);
+	uint8_t buf[1024];
+	uint64_t idx = 0;
+	for (uint64_t i = 3000; i < 3100; i++) {
+		size_t len = test_payload(i, buf, sizeof(buf));
+		CHECK_EQ_INT(ta_store_append(s, TEST_TYPE, 1700000000000000000ull + i, i % 7 + 1, buf, len,
+					     &idx), 0);
+	}
+	CHECK_EQ_INT(idx, size0 + 99);
+	CHECK(ta_store_durable_index(s) < size0 + 100); /* group commit not yet due */
+	CHECK_EQ_INT(ta_store_commit(s), 0);
+	CHECK_EQ_INT(ta_store_durable_index(s), size0 + 100);
+	CHECK_EQ_INT(ta_store_append(s, 0x0001, 0, 0, buf, 4, NULL), -EINVAL);
+	char *note = NULL;
+	CHECK_EQ_INT(ta_store_checkpoint(s, &note), 0);
+	CHECK(note && strstr(note, "test.example/ttyaudit\n") == note);
+	CHECK(note && strstr(note, "\n\n\xe2\x80\x94 test.example/ttyaudit ") != NULL);
+	free(note);
+	const char *msg;
+	int ao = ta_store_append_only_status(s, &msg);
+	fprintf(stderr, "append-only: %d (%s)\n", ao, msg);
+	CHECK(ao == 0 || ao == -EPERM || ao == -ENOTTY || ao == -EOPNOTSUPP || ao == -EINVAL);
+	/* Another writer is refused. */
+	struct ta_store *s2;
+	CHECK_EQ_INT(ta_store_open(&s2, &o), -EBUSY);
+	CHECK_EQ_INT(ta_store_close(s), 0);
+	read_back(log, 3100, &store_recs);
+
+	/* The segments really are append-only where the system allows it. */
+	if (ao == 0) {
+		char *seg = test_path(log, "seg-0000000000000000.log");
+		int fd = open(seg, O_RDONLY);
+		CHECK_EQ_INT(ta_get_append_only(fd), 1);
+		close(fd);
+		CHECK(open(seg, O_WRONLY) < 0 && errno == EPERM);
+		CHECK(unlink(seg) < 0);
+		free(seg);
+	}
+
+	struct ta_verify_result res;
+	CHECK_EQ_INT(test_verify(log, NULL, NULL, &res), 0);
+	CHECK(res.ok);
+	CHECK_EQ_INT(res.records, 3100 + store_recs);
+	CHECK(res.checkpoints >= 2);
+	CHECK(res.key_from_dir);
+	if (!res.ok)
+		fprintf(stderr, "verify: %s\n", res.message);
+
+	/* Seek to a record in a middle segment, then past the end. */
+	struct ta_log_reader *r;
+	CHECK_EQ_INT(ta_log_reader_open(&r, log), 0);
+	struct ta_log_record rec;
+	CHECK_EQ_INT(ta_log_reader_seek(r, 1234), 0);
+	CHECK_EQ_INT(ta_log_reader_next(r, &rec), 1);
+	CHECK_EQ_INT(rec.index, 1234);
+	CHECK(rec.segment_seq > 0);
+	CHECK_EQ_INT(ta_log_reader_seek(r, 0), 0);
+	CHECK_EQ_INT(ta_log_reader_next(r, &rec), 1);
+	CHECK_EQ_INT(rec.index, 0);
+	CHECK_EQ_INT(rec.type, TA_REC_SEGMENT_START);
+	CHECK_EQ_INT(ta_log_reader_seek(r, 1000000), -ENOENT);
+	ta_log_reader_close(r);
+
+	test_rmtree(log);
+	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
+}
+
+/* tick: group commit after the interval, checkpoint after its interval, a usable timeout. */
+static void test_tick(void)
+{
+	char *dir = test_mkdtemp("tick");
+	char *key = test_path(dir, "key");
+	char *log = test_path(dir, "log");
+	struct ta_store_opts o;
+	test_opts(&o, log, key);
+	o.commit_interval_ms = 50;
+	o.checkpoint_interval_s = 1;
+	struct ta_store *s;
+	CHECK_EQ_INT(ta_store_open(&s, &o), 0);
+	if (!s)
+		return;
+	uint8_t buf[100] = { 0 };
+	CHECK_EQ_INT(ta_store_append(s, TEST_TYPE, 1, 0, buf, sizeof(buf), NULL), 0);
+	uint64_t before = ta_store_durable_index(s);
+	CHECK(before < ta_store_size(s));
+	int t = ta_store_tick(s, 0);
+	CHECK(t >= 0 && t <= 50);
+	struct timespec ts = { 0, 60 * 1000000 };
+	nanosleep(&ts, NULL);
+	t = ta_store_tick(s, 0);
+	CHECK(t > 0);
+	CHECK_EQ_INT(ta_store_durable_index(s), ta_store_size(s));
+	struct ta_store_stats st;
+	ta_store_get_stats(s, &st);
+	uint64_t ck = st.checkpoints;
+	ts.tv_sec = 1;
+	ts.tv_nsec = 50 * 1000000;
+	nanosleep(&ts, NULL);
+	ta_store_tick(s, 0);
+	ta_store_get_stats(s, &st);
+	CHECK_EQ_INT(st.checkpoints, ck + 1);
+	CHECK_EQ_INT(ta_store_close(s), 0);
+	test_rmtree(log);
+	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
+}
+
+/* Terminal-like data compresses; random data is stored raw (never bigger). */
+static void test_compression(void)
+{
+	char *dir = test_mkdtemp("zstd");
+	char *key = test_path(dir, "key");
+	char *log = test_path(dir, "log");
+	struct ta_store_opts o;
+	test_opts(&o, log, key);
+	struct ta_store *s;
+	CHECK_EQ_INT(ta_store_open(&s, &o), 0);
+	if (!s)
+		return;
+	static uint8_t text[65536], rnd[65536];
+	size_t off = 0;
+	for (int i = 0; off + 100 < sizeof(text); i++)
+		off += (size_t)snprintf((char *)text + off, sizeof(text) - off,
+					"-rw-r--r-- 1 alice staff %6d Mar %2d 12:%02d file%04d.txt\r\n",
+					i * 37 % 99999, i % 28 + 1, i % 60, i);
+	srand(7);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (uint8_t)rand();
+	CHECK_EQ_INT(ta_store_append(s, TEST_TYPE, 1, 1, text, off, NULL), 0);
+	CHECK_EQ_INT(ta_store_append(s, TEST_TYPE, 2, 1, rnd, sizeof(rnd), NULL), 0);
+	CHECK_EQ_INT(ta_store_close(s), 0);
+	struct ta_log_reader *r;
+	CHECK_EQ_INT(ta_log_reader_open(&r, log), 0);
+	struct ta_log_record rec;
+	while (ta_log_reader_next(r, &rec) == 1) {
+		if (rec.type != TEST_TYPE)
+			continue;
+		if (rec.time_ns == 1) {
+			CHECK(rec.flags & TA_RECF_ZSTD);
+			CHECK(rec.stored_len * 5 < off);
+			CHECK_EQ_INT(rec.len, off);
+			CHECK(!memcmp(rec.payload, text, off));
+		} else {
+			CHECK(!(rec.flags & TA_RECF_ZSTD));
+			CHECK_EQ_INT(rec.stored_len, sizeof(rnd) + TA_REC_OVERHEAD);
+			CHECK(!memcmp(rec.payload, rnd, sizeof(rnd)));
+		}
+	}
+	ta_log_reader_close(r);
+	test_rmtree(log);
+	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
+}
+
+int main(void)
+{
+	test_roundtrip();
+	test_tick();
+	test_compression();
+	return check_result();
+}
