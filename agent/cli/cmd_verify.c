@@ -10,12 +10,14 @@
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "store/note.h"
+#include "sessions/anchor_claims.h"
 #include "store/store.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ttyaudit verify [--log-dir DIR] [--key VKEY] [--checkpoint FILE]... [--json]\n"
+		"Usage: ttyaudit verify [--log-dir DIR] [--key VKEY] [--checkpoint FILE]...\n"
+		"                       [--audit-log FILE]... [--json]\n"
 		"\n"
 		"Recomputes the Merkle tree over every segment, checks every checkpoint's\n"
 		"signature and root, and that the log is not older than any --checkpoint\n"
@@ -26,6 +28,8 @@ static void usage(FILE *out)
 		"  --key VKEY         verifier key, or a file holding it (default: the log\n"
 		"                     directory's own ttyaudit.vkey, which a forger can replace)\n"
 		"  --checkpoint FILE  a newer checkpoint the log must contain (repeatable)\n"
+		"  --audit-log FILE   an audit log holding checkpoint anchors written by\n"
+		"                     ttyauditd: each must match the log (repeatable)\n"
 		"  --json             one JSON object on stdout\n"
 		"  -q, --quiet        print nothing when the log verifies\n",
 		TA_EXIT_VERIFY, TA_STORE_DEFAULT_DIR);
@@ -57,6 +61,7 @@ int ta_cmd_verify(int argc, char **argv)
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "audit-log", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -64,14 +69,21 @@ int ta_cmd_verify(int argc, char **argv)
 	};
 	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL;
 	const char **ext = calloc((size_t)argc + 1, sizeof(*ext));
-	size_t n_ext = 0;
+	const char **audit_logs = calloc((size_t)argc + 1, sizeof(*audit_logs));
+	size_t n_ext = 0, n_audit = 0;
 	int json = 0, quiet = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:k:c:jqh", opts, NULL)) != -1) {
+	if (!ext || !audit_logs) {
+		free(ext);
+		free(audit_logs);
+		return TA_EXIT_FAILURE;
+	}
+	while ((c = getopt_long(argc, argv, "d:k:c:a:jqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'k': keyarg = optarg; break;
 		case 'c': ext[n_ext++] = optarg; break;
+		case 'a': audit_logs[n_audit++] = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); free(ext); return TA_EXIT_OK;
@@ -93,7 +105,21 @@ int ta_cmd_verify(int argc, char **argv)
 			return TA_EXIT_USAGE;
 		}
 	}
-	struct ta_verify_opts vo = { .dir = dir, .key = key, .external = ext, .n_external = n_ext };
+	struct ta_root_claim *claims = NULL;
+	size_t n_claims = 0;
+	for (size_t i = 0; i < n_audit; i++) {
+		int aerr = ta_anchor_claims_load(audit_logs[i], &claims, &n_claims);
+
+		if (aerr) {
+			ta_err("verify", "cannot read anchors from %s: %s", audit_logs[i], strerror(-aerr));
+			free(ext);
+			free(audit_logs);
+			free(claims);
+			return aerr == -ENOENT || aerr == -EACCES ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
+		}
+	}
+	struct ta_verify_opts vo = { .dir = dir, .key = key, .external = ext, .n_external = n_ext,
+				     .claims = claims, .n_claims = n_claims };
 	struct ta_verify_result *res = calloc(1, sizeof(*res));
 	int err = res ? ta_log_verify(&vo, res) : -ENOMEM;
 	int rc;
@@ -119,6 +145,7 @@ int ta_cmd_verify(int argc, char **argv)
 				       "\"checkpoints\":%llu,\"checkpoints_signature_only\":%llu,"
 				       "\"latest_checkpoint\":%llu,\"root\":\"%s\",\"recoveries\":%llu,"
 				       "\"retentions\":%llu,\"gaps\":%llu,\"torn_tail\":%s,"
+				       "\"anchors_checked\":%llu,\"anchors_other_logs\":%llu,"
 				       "\"key_from_log_dir\":%s}\n",
 				       (unsigned long long)res->first_index, (unsigned long long)res->records,
 				       (unsigned long long)res->segments, (unsigned long long)res->bytes,
@@ -128,6 +155,8 @@ int ta_cmd_verify(int argc, char **argv)
 				       (unsigned long long)res->recovery_records,
 				       (unsigned long long)res->retention_records,
 				       (unsigned long long)res->gap_records, res->torn ? "true" : "false",
+				       (unsigned long long)res->claims_checked,
+				       (unsigned long long)res->claims_foreign,
 				       res->key_from_dir ? "true" : "false");
 			}
 		} else if (err) {
@@ -166,8 +195,13 @@ int ta_cmd_verify(int argc, char **argv)
 		ta_err("verify", "%s: %s", dir, res->message[0] ? res->message : strerror(-err));
 		rc = TA_EXIT_STORAGE;
 	}
+	if (!err && n_audit && !quiet && !json)
+		printf("audit trail: %llu anchors matched this log, %llu belong to other logs\n",
+		       (unsigned long long)res->claims_checked, (unsigned long long)res->claims_foreign);
 	free(res);
 	free(ext);
+	free(audit_logs);
+	free(claims);
 	ta_verifier_free(key);
 	return rc;
 }

@@ -12,6 +12,7 @@ void ta_daemon_opts_defaults(struct ta_daemon_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	snprintf(o->log_dir, sizeof(o->log_dir), "%s", TA_DEFAULT_LOG_DIR);
+	snprintf(o->login_socket, sizeof(o->login_socket), "%s", TA_DEFAULT_LOGIN_SOCKET);
 	o->capture.backend = TA_BACKEND_AUTO;
 	o->capture.ring_bytes = TA_DEFAULT_RING_BYTES;
 	o->capture.redact_noecho = true;
@@ -90,9 +91,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: ttyauditd [OPTIONS]\n"
 		"Record every terminal's input and output, attributed to its login session.\n\n"
+		"      --config FILE       configuration file (default /etc/ttyaudit/ttyauditd.conf,\n"
+		"                          if present); the command line overrides it\n"
 		"  -d, --log-dir DIR       log directory (default %s)\n"
 		"      --jsonl FILE        also write JSON Lines events to FILE ('-' = stdout)\n"
 		"      --key-file FILE     checkpoint signing key (default DIR/ttyaudit.key)\n"
+		"      --login-socket PATH socket audisp-ttyaudit connects to\n"
+		"                          (default " TA_DEFAULT_LOGIN_SOCKET ")\n"
+		"      --audit-log FILE    audit log read at start to back-fill open sessions\n"
 		"  -b, --backend NAME      auto|fentry|kprobe|tracepoint (default auto)\n"
 		"      --ring-size SIZE    BPF ring buffer, power of two (default 16M)\n"
 		"      --record-noecho     keep input typed with echo off (passwords);\n"
@@ -134,11 +140,13 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_KEY, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
 		{ "key-file", required_argument, NULL, OPT_KEY },
+		{ "login-socket", required_argument, NULL, OPT_LOGIN_SOCKET },
+		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
@@ -179,6 +187,21 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 				return -EINVAL;
 			}
 			snprintf(o->key_file, sizeof(o->key_file), "%s", optarg);
+			break;
+		case OPT_LOGIN_SOCKET:
+			if (!*optarg || strlen(optarg) >= sizeof(o->login_socket)) {
+				snprintf(err, err_len, "--login-socket: path is empty or longer than %zu bytes",
+					 sizeof(o->login_socket) - 1);
+				return -EINVAL;
+			}
+			snprintf(o->login_socket, sizeof(o->login_socket), "%s", optarg);
+			break;
+		case OPT_AUDIT_LOG:
+			if (strlen(optarg) >= sizeof(o->audit_log)) {
+				snprintf(err, err_len, "--audit-log: path too long");
+				return -EINVAL;
+			}
+			snprintf(o->audit_log, sizeof(o->audit_log), "%s", optarg);
 			break;
 		case 'b':
 			if (ta_backend_parse(optarg, &o->capture.backend)) {

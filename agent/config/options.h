@@ -11,11 +11,14 @@
 
 #define TA_DEFAULT_LOG_DIR "/var/log/ttyaudit"
 #define TA_DEFAULT_RING_BYTES (16u << 20)
+#define TA_DEFAULT_LOGIN_SOCKET "/run/ttyaudit/login.sock"
 
 struct ta_daemon_opts {
 	char log_dir[4096];
 	char jsonl_path[4096];         /* empty: no JSON Lines copy */
 	char key_file[4096];           /* empty: the store's default */
+	char login_socket[108];        /* where audisp-ttyaudit connects */
+	char audit_log[4096];          /* back-fill source; empty: auditd's default */
 	bool foreground;
 	bool verbose;
 	struct ta_capture_opts capture;

@@ -26,6 +26,8 @@
 #include "config/config_file.h"
 #include "config/options.h"
 #include "recorder/recorder.h"
+#include "logins.h"
+#include "sessions/anchor.h"
 #include "status.h"
 #include "common/clock.h"
 #include "sink/sink.h"
@@ -43,6 +45,8 @@ struct daemon_ctx {
 	struct ta_store *store;     /* owned by the sink; for status only */
 	struct ta_recorder rec;
 	uint64_t started_ns;
+	struct ta_logins logins;
+	int anchor_error;           /* last anchoring failure, logged once */
 	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
 };
 
@@ -267,16 +271,17 @@ static int start_capture(struct daemon_ctx *d)
 
 /*
  * Keep only what the running daemon still needs, in every set including the
- * bounding set, and lock it: CAP_LINUX_IMMUTABLE to set append-only on new
- * log segments. Loading and attaching are done by now.
+ * bounding set: CAP_LINUX_IMMUTABLE to set append-only on new log segments
+ * and to clear it for retention, CAP_AUDIT_WRITE to anchor checkpoints in the
+ * audit trail. Loading and attaching are done by now.
  */
 static int drop_capabilities(void)
 {
 	if (geteuid() != 0)
 		return 0;
 	capng_clear(CAPNG_SELECT_BOTH);
-	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-		     CAP_LINUX_IMMUTABLE);
+	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+		      CAP_LINUX_IMMUTABLE, CAP_AUDIT_WRITE, -1);
 	if (capng_apply(CAPNG_SELECT_BOTH))
 		return -EPERM;
 	return 0;
@@ -364,12 +369,34 @@ static void reload_config(struct daemon_ctx *d)
 			diff.restart);
 }
 
+/* Capture events go to the log; their sessions learn which terminals they used. */
+static int on_capture_event(void *ctx, const struct ta_event *ev)
+{
+	struct daemon_ctx *d = ctx;
+
+	ta_recorder_on_event(&d->rec, ev);
+	if (ev->kind == TA_EV_TTY_OUTPUT)
+		ta_logins_note_tty(&d->logins, ev->task.ses, ev->tty.name);
+	else if (ev->kind == TA_EV_TTY_INPUT)
+		ta_logins_note_tty(&d->logins, ev->owner_ses, ev->tty.name);
+	return 0;
+}
+
+static void on_bad_record(void *ctx, int err, size_t len)
+{
+	struct daemon_ctx *d = ctx;
+
+	ta_recorder_on_bad_record(&d->rec, err, len);
+}
+
 static int run_loop(struct daemon_ctx *d)
 {
 	int epfd = -1, sigfd = -1, timerfd = -1, err, ringfd = ta_capture_fd(d->cap);
 	const char *why = "signal";
 
 	err = setup_loop(&epfd, &sigfd, &timerfd, ringfd);
+	if (!err)
+		err = ta_logins_add_to_epoll(&d->logins, epfd);
 	if (err) {
 		ta_err("daemon", "cannot set up the event loop: %s", strerror(-err));
 		return TA_EXIT_FAILURE;
@@ -399,6 +426,8 @@ static int run_loop(struct daemon_ctx *d)
 				if (d->sink->ops->flush(d->sink))
 					ta_warn("log", "flush failed; records are kept and retried");
 				write_status(d);
+			} else if (ta_logins_handle(&d->logins, fd)) {
+				continue;
 			} else if (fd == sigfd) {
 				struct signalfd_siginfo si;
 
@@ -514,8 +543,10 @@ int main(int argc, char **argv)
 		report_startup(&d, rc);
 		return rc;
 	}
-	ta_capture_set_handlers(d.cap, ta_recorder_on_event, ta_recorder_on_bad_record, &d.rec);
+	ta_capture_set_handlers(d.cap, on_capture_event, on_bad_record, &d);
 	write_agent_start(&d);
+	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
+		       &d.rec);
 	if (drop_capabilities())
 		ta_warn("daemon", "could not drop capabilities; running with all of them");
 	ta_notify("READY=1\nSTATUS=recording");
@@ -524,6 +555,7 @@ int main(int argc, char **argv)
 	rc = run_loop(&d);
 	ta_notify("STOPPING=1");
 	ta_capture_close(d.cap);
+	ta_logins_close(&d.logins);
 	d.sink->ops->close(d.sink);
 	ta_status_remove(d.opts.log_dir);
 	ta_recorder_fini(&d.rec);

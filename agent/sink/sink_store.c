@@ -208,6 +208,7 @@ static uint16_t record_type_of(const char *type)
 		{ "agent_start", TA_REC_AGENT_START }, { "agent_stop", TA_REC_AGENT_STOP },
 		{ "gap", TA_REC_LOSS }, { "discontinuity", TA_REC_LOSS },
 		{ "session_start", TA_REC_SESSION_START }, { "session_end", TA_REC_SESSION_END },
+		{ "session_update", TA_REC_SESSION_UPDATE },
 		{ "login_failed", TA_REC_LOGIN_FAILED }, { "login_event", TA_REC_LOGIN_EVENT },
 		{ "attach", TA_REC_ATTACH }, { "detach", TA_REC_DETACH },
 	};

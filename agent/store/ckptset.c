@@ -184,6 +184,18 @@ int ta_ckpt_set_add_file(struct ta_ckpt_set *set, const struct ta_verifier *key,
 	return load_one(set, key, dirfd_or_at, path, 1, msg, msglen);
 }
 
+int ta_ckpt_set_add_claim(struct ta_ckpt_set *set, const char *origin, uint64_t size,
+			  const uint8_t root[TA_HASH_LEN], const char *where)
+{
+	struct ta_checkpoint cp;
+
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.origin, sizeof(cp.origin), "%s", origin);
+	cp.size = size;
+	memcpy(cp.root, root, TA_HASH_LEN);
+	return add_entry(set, &cp, where, 0, 1, "", 0);
+}
+
 void ta_ckpt_set_sort(struct ta_ckpt_set *set)
 {
 	/* Insertion sort: stable, and linear on the already ordered directory list. */

@@ -40,6 +40,13 @@ int ta_ckpt_set_add_file(struct ta_ckpt_set *set, const struct ta_verifier *key,
 /* Checks one note text; fills e (note copied). */
 int ta_ckpt_check_note(const struct ta_verifier *key, const char *note, size_t len,
 		       struct ta_checkpoint *cp, const char **why);
+/*
+ * Adds a root vouched for elsewhere without a signature (an anchor in the
+ * audit trail); `where` names it in messages. Checked like an external
+ * checkpoint: a log that does not match it was rolled back or rewritten.
+ */
+int ta_ckpt_set_add_claim(struct ta_ckpt_set *set, const char *origin, uint64_t size,
+			  const uint8_t root[TA_HASH_LEN], const char *where);
 /* Sorts by size (stable: file order within a size). */
 void ta_ckpt_set_sort(struct ta_ckpt_set *set);
 void ta_ckpt_set_free(struct ta_ckpt_set *set);

@@ -411,6 +411,8 @@ static int write_checkpoint(struct ta_store *s, char **note_out)
 	s->ckpt_size = s->cr.size;
 	s->ckpt_mono = ta_mono_ns();
 	s->st.checkpoints++;
+	if (!s->ckpt_torn && s->o.on_checkpoint)
+		s->o.on_checkpoint(s->o.on_checkpoint_ctx, s->origin, s->cr.size, root, note);
 	if (note_out)
 		*note_out = note;
 	else

@@ -44,6 +44,10 @@ struct ta_store_opts {
 	uint32_t compress_min_bytes;   /* try compression from this payload size (0 = 1024):
 					* zstd on a few hundred bytes costs more than it saves */
 	int no_append_only;            /* 1: do not try chattr +a (tests, filesystems without it) */
+	/* Called after each checkpoint is durable (e.g. to anchor it in the audit trail). */
+	void (*on_checkpoint)(void *ctx, const char *origin, uint64_t size,
+			      const uint8_t root[32], const char *note);
+	void *on_checkpoint_ctx;
 };
 
 struct ta_store;
@@ -175,11 +179,21 @@ void ta_log_reader_close(struct ta_log_reader *r);
 
 struct ta_verifier;
 
+/* A tree root vouched for outside the log, unsigned: an anchor in the audit trail. */
+struct ta_root_claim {
+	char origin[256];
+	uint64_t size;
+	uint8_t root[32];
+	char where[128];           /* for messages: "audit log FILE serial N" */
+};
+
 struct ta_verify_opts {
 	const char *dir;
 	const struct ta_verifier *key;     /* NULL: the directory's ttyaudit.vkey */
 	const char *const *external;       /* checkpoint note files kept elsewhere */
 	size_t n_external;
+	const struct ta_root_claim *claims; /* only those with the log's origin are checked */
+	size_t n_claims;
 };
 
 struct ta_verify_result {
@@ -196,6 +210,8 @@ struct ta_verify_result {
 	int torn;                   /* the last segment ends in a torn tail */
 	struct ta_log_error torn_at;
 	int key_from_dir;           /* no key given: the directory's own vkey was used */
+	uint64_t claims_checked;    /* anchors of this log's origin matched */
+	uint64_t claims_foreign;    /* anchors of other logs, ignored */
 	/* The first problem, when !ok: where and what (one line in message). */
 	struct ta_log_error bad;
 	char message[1024];

@@ -490,6 +490,18 @@ int ta_log_verify(const struct ta_verify_opts *o, struct ta_verify_result *res)
 			goto out;
 		}
 	}
+	/* Anchors belong to this log if their origin is the one its checkpoints carry. */
+	for (size_t i = 0; i < o->n_claims; i++) {
+		const struct ta_root_claim *c = &o->claims[i];
+
+		if (!v->cps.n || strcmp(c->origin, v->cps.v[0].cp.origin)) {
+			res->claims_foreign++;
+			continue;
+		}
+		if ((err = ta_ckpt_set_add_claim(&v->cps, c->origin, c->size, c->root, c->where)))
+			goto out;
+		res->claims_checked++;
+	}
 	ta_ckpt_set_sort(&v->cps);
 	err = walk(v);
 	if (!err) {

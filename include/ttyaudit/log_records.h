@@ -32,7 +32,8 @@ enum ta_log_record_type {
 	TA_REC_SESSION_START = 0x0120, /* JSON: login session opened (auditd) */
 	TA_REC_SESSION_END = 0x0121,   /* JSON: login session closed */
 	TA_REC_LOGIN_FAILED = 0x0122,  /* JSON: failed login */
-	TA_REC_LOGIN_EVENT = 0x0123,   /* JSON: other auditd session record */
+	TA_REC_LOGIN_EVENT = 0x0123,   /* JSON: an auditd login/session record as received */
+	TA_REC_SESSION_UPDATE = 0x0124,/* JSON: an open session learnt more details */
 	TA_REC_ATTACH = 0x0130,        /* JSON: client attached to a shared terminal */
 	TA_REC_DETACH = 0x0131,        /* JSON: client left it */
 };

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Login sessions in the daemon: the socket audisp-ttyaudit writes to, the
+ * session table, back-fill at start-up, and the records they produce.
+ */
+#include "logins.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "sessions/backfill.h"
+
+#define JSON_MAX 8192
+
+/*
+ * The session module's objects start with their own "type" member; the sink
+ * adds the type, so drop it here, and put `extra` (a member list or "") first.
+ */
+static void emit_raw(struct ta_logins *l, const char *type, const char *extra, const char *json,
+		     int len)
+{
+	static const char lead[] = "{\"type\":\"";
+	const char *rest = json + 1;
+	struct ta_json j;
+
+	if (len <= 2)
+		return;
+	if (!strncmp(json, lead, sizeof(lead) - 1)) {
+		const char *end = memchr(json + sizeof(lead) - 1, '"', (size_t)len - (sizeof(lead) - 1));
+
+		if (!end || end[1] != ',')
+			return;
+		rest = end + 2;
+	}
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	if (*extra)
+		ta_json_raw(&j, extra, strlen(extra));
+	ta_json_raw(&j, rest, (size_t)(json + len - 1 - rest));
+	ta_json_obj_end(&j);
+	ta_recorder_record(l->rec, type, &j);
+	ta_json_free(&j);
+}
+
+static void emit_session(struct ta_logins *l, const struct ta_session *s,
+			 enum ta_session_json_kind kind)
+{
+	char buf[JSON_MAX];
+	static const char *const names[] = { [TA_SESSION_JSON_START] = "session_start",
+					     [TA_SESSION_JSON_UPDATE] = "session_update",
+					     [TA_SESSION_JSON_END] = "session_end" };
+
+	emit_raw(l, names[kind], "", buf, ta_session_json(s, kind, buf, sizeof(buf)));
+}
+
+/* Every forwarded audit record, so the log holds one timeline with the terminals. */
+static void emit_login_event(struct ta_logins *l, const struct ta_login_event *ev)
+{
+	const char *rt = ta_login_record_type_name(ev->record_type);
+	struct ta_json j;
+
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "record_type");
+	if (rt)
+		ta_json_str(&j, rt);
+	else
+		ta_json_u64(&j, ev->record_type);
+	ta_json_key(&j, "boot_id");
+	ta_json_str(&j, l->boot_id);
+	ta_json_key(&j, "serial");
+	ta_json_u64(&j, ev->serial);
+	ta_json_key(&j, "audit_time");
+	ta_json_time(&j, (uint64_t)ev->time_sec * 1000000000ull + (uint64_t)ev->time_msec * 1000000ull);
+	ta_json_key(&j, "pid");
+	ta_json_id(&j, ev->pid);
+	ta_json_key(&j, "uid");
+	ta_json_id(&j, ev->uid);
+	ta_json_key(&j, "auid");
+	ta_json_id(&j, ev->auid);
+	ta_json_key(&j, "ses");
+	ta_json_id(&j, ev->ses);
+	ta_json_key(&j, "op");
+	ta_json_str(&j, ev->op);
+	ta_json_key(&j, "acct");
+	ta_json_str(&j, ev->acct);
+	ta_json_key(&j, "exe");
+	ta_json_str(&j, ev->exe);
+	ta_json_key(&j, "host");
+	ta_json_str(&j, ev->hostname);
+	ta_json_key(&j, "addr");
+	ta_json_str(&j, ev->addr);
+	ta_json_key(&j, "terminal");
+	ta_json_str(&j, ev->terminal);
+	ta_json_key(&j, "result");
+	ta_json_str(&j, ev->result == TA_LOGIN_RES_SUCCESS ? "success" :
+			ev->result == TA_LOGIN_RES_FAILED ? "failed" : "unknown");
+	ta_json_obj_end(&j);
+	ta_recorder_record(l->rec, "login_event", &j);
+	ta_json_free(&j);
+}
+
+static void apply(struct ta_logins *l, const struct ta_login_event *ev)
+{
+	struct ta_session *s = NULL;
+	char buf[JSON_MAX];
+	int change;
+
+	if (ev->msg_type == TA_LOGIN_MSG_RECORD)
+		emit_login_event(l, ev);
+	change = ta_session_apply(l->table, ev, &s);
+	switch (change) {
+	case TA_SESSION_STARTED:
+		emit_session(l, s, TA_SESSION_JSON_START);
+		break;
+	case TA_SESSION_UPDATED:
+		emit_session(l, s, TA_SESSION_JSON_UPDATE);
+		break;
+	case TA_SESSION_ENDED:
+		emit_session(l, s, TA_SESSION_JSON_END);
+		break;
+	case TA_SESSION_LOGIN_FAILED:
+		emit_raw(l, "login_failed", "", buf,
+			 ta_login_failed_json(ev, l->boot_id, buf, sizeof(buf)));
+		break;
+	case TA_SESSION_DROPPED:
+		emit_raw(l, "gap", "\"reason\":\"audit_records_dropped\"", buf,
+			 ta_login_dropped_json(ev, l->boot_id, buf, sizeof(buf)));
+		break;
+	default:
+		break;
+	}
+	if (change < 0)
+		ta_warn("logins", "session table: %s", strerror(-change));
+	ta_session_prune_closed(l->table);
+}
+
+static int emit_backfilled(struct ta_session *s, void *arg)
+{
+	emit_session(arg, s, TA_SESSION_JSON_START);
+	return 0;
+}
+
+int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *audit_log,
+		   struct ta_recorder *rec)
+{
+	struct ta_backfill_opts bo = { .audit_log = audit_log };
+	struct ta_backfill_stats bs;
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	l->rec = rec;
+	err = ta_boot_id_read(NULL, l->boot_id);
+	if (err)
+		return err;
+	err = ta_session_table_new(l->boot_id, 0, &l->table);
+	if (err)
+		return err;
+	err = ta_backfill(l->table, &bo, &bs);
+	if (err)
+		ta_warn("logins", "back-fill of open sessions failed: %s", strerror(-err));
+	else
+		ta_info("logins", "back-filled %zu open sessions (%zu from the audit log, %zu from "
+			"/proc only)%s", bs.from_log + bs.from_proc, bs.from_log, bs.from_proc,
+			bs.log_error ? "; the audit log could not be read" : "");
+	ta_session_foreach(l->table, emit_backfilled, l);
+	err = ta_login_server_open(socket_path, &l->server);
+	if (err) {
+		ta_warn("logins", "cannot listen on %s: %s; login details are unavailable, sessions "
+			"carry the kernel's auid and ses only", socket_path, strerror(-err));
+		l->server = NULL;
+	}
+	if (access("/run/auditd.pid", F_OK) && access("/var/run/auditd.pid", F_OK)) {
+		struct ta_json j;
+
+		ta_info("logins", "auditd is not running: login details are unavailable until it "
+			"starts with the audisp-ttyaudit plugin");
+		ta_json_init(&j);
+		ta_json_obj_begin(&j);
+		ta_json_key(&j, "notice");
+		ta_json_str(&j, "login_details_unavailable");
+		ta_json_key(&j, "why");
+		ta_json_str(&j, "auditd is not running");
+		ta_json_obj_end(&j);
+		ta_recorder_record(rec, "notice", &j);
+		ta_json_free(&j);
+	}
+	return 0;
+}
+
+int ta_logins_add_to_epoll(struct ta_logins *l, int epfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	l->epfd = epfd;
+	if (!l->server)
+		return 0;
+	ev.data.fd = ta_login_server_fd(l->server);
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) ? -errno : 0;
+}
+
+static void drop_conn(struct ta_logins *l, int i)
+{
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, ta_login_conn_fd(l->conns[i]), NULL);
+	ta_login_conn_close(l->conns[i]);
+	l->conns[i] = l->conns[--l->n_conns];
+}
+
+int ta_logins_handle(struct ta_logins *l, int fd)
+{
+	if (l->server && fd == ta_login_server_fd(l->server)) {
+		struct ta_login_conn *c;
+		struct epoll_event ev = { .events = EPOLLIN };
+		int err;
+
+		/* Accept every pending connection; refused peers are closed by the server. */
+		while ((err = ta_login_server_accept(l->server, &c)) == -EACCES)
+			ta_warn("logins", "refused a connection from a non-root peer");
+		if (err)
+			return 1;
+		if (l->n_conns == TA_LOGINS_MAX_CONNS) {
+			ta_warn("logins", "too many plugin connections; refusing one");
+			ta_login_conn_close(c);
+			return 1;
+		}
+		ev.data.fd = ta_login_conn_fd(c);
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+			ta_login_conn_close(c);
+			return 1;
+		}
+		l->conns[l->n_conns++] = c;
+		ta_info("logins", "audisp-ttyaudit connected (pid %d)", (int)ta_login_conn_peer_pid(c));
+		return 1;
+	}
+	for (int i = 0; i < l->n_conns; i++) {
+		struct ta_login_event ev;
+		int r;
+
+		if (ta_login_conn_fd(l->conns[i]) != fd)
+			continue;
+		while ((r = ta_login_conn_read(l->conns[i], &ev)) > 0)
+			apply(l, &ev);
+		if (r < 0) {
+			if (r != -EPIPE)
+				ta_warn("logins", "plugin connection: %s; closing it", strerror(-r));
+			drop_conn(l, i);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+void ta_logins_note_tty(struct ta_logins *l, uint32_t ses, const char *tty)
+{
+	if (ses == UINT32_MAX || !tty[0])
+		return;
+	if (ses == l->last_ses && !strcmp(tty, l->last_tty))
+		return;
+	l->last_ses = ses;
+	snprintf(l->last_tty, sizeof(l->last_tty), "%s", tty);
+	ta_session_note_tty(l->table, ses, tty);
+}
+
+void ta_logins_close(struct ta_logins *l)
+{
+	while (l->n_conns)
+		drop_conn(l, l->n_conns - 1);
+	ta_login_server_close(l->server);
+	ta_session_table_free(l->table);
+}

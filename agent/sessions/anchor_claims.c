@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sessions/anchor_claims.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sessions/anchor.h"
+
+int ta_anchor_claims_load(const char *path, struct ta_root_claim **claims, size_t *n)
+{
+	struct ta_anchor *anchors = NULL;
+	size_t count = 0, malformed = 0, kept = *n;
+	struct ta_root_claim *grown;
+	int err;
+
+	err = ta_anchor_read_file(path, &anchors, &malformed);
+	if (err < 0)
+		return err;
+	count = (size_t)err;
+	grown = realloc(*claims, (kept + count + 1) * sizeof(*grown));
+	if (!grown) {
+		free(anchors);
+		return -ENOMEM;
+	}
+	*claims = grown;
+	for (size_t i = 0; i < count; i++) {
+		const struct ta_anchor *a = &anchors[i];
+		struct ta_root_claim *c = &grown[kept];
+
+		/* Only successful anchors of a full SHA-256 root vouch for anything. */
+		if (!a->success || a->root_len != sizeof(c->root))
+			continue;
+		memset(c, 0, sizeof(*c));
+		snprintf(c->origin, sizeof(c->origin), "%s", a->origin);
+		c->size = a->size;
+		memcpy(c->root, a->root, sizeof(c->root));
+		snprintf(c->where, sizeof(c->where), "audit trail anchor (serial %llu)",
+			 (unsigned long long)a->serial);
+		kept++;
+	}
+	free(anchors);
+	*n = kept;
+	return 0;
+}
