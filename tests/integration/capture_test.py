@@ -137,6 +137,35 @@ def test_big_output():
     return f.result()
 
 
+def test_loss_accounting():
+    """A ring far too small: data is lost, and every lost byte is counted in gap records."""
+    f = Failures("loss_accounting")
+    d = Daemon("--ring-size", "16K").start()
+    facts = run_ptydrive("--loginuid", "4310", "--tag", "L", "--big", str(8 << 20))
+    d.stop()
+    recs = d.records()
+    tty = tty_name(facts)
+    out = stream(recs, tty, "output")
+    inp = stream(recs, tty, "input")
+    redacted = sum(r["total"] for r in of_type(recs, "input", tty=tty) if r.get("redacted"))
+    lost = lost_bytes(recs)
+    exp_out = expected_output("L", 8 << 20)
+    exp_in = len("hello L\n") + len("s3cret-L\n")
+    stop = of_type(recs, "agent_stop")[0]
+    print(f"loss_accounting: recorded {len(out)} output + {len(inp) + redacted} input bytes, "
+          f"lost {lost} bytes in {stop['lost_events']} events", file=sys.stderr)
+    f.check(lost > 0, "a 16 KiB ring loses data under an 8 MiB burst")
+    f.check(len(out) + len(inp) + redacted + lost == len(exp_out) + exp_in,
+            "recorded + counted lost == everything the session wrote and typed "
+            f"({len(out)} + {len(inp)} + {redacted} + {lost} vs {len(exp_out)} + {exp_in})")
+    f.check(stop["lost_bytes"] == lost, "gap records add up to the kernel's counters")
+    gaps = of_type(recs, "gap")
+    f.check(all(g["reason"] == "ring_full" for g in gaps), "gaps say why")
+    f.check(any(g["ses"] == facts["ses"] and g["auid"] == 4310 for g in gaps),
+            "gaps name the session that lost data")
+    return f.result()
+
+
 def test_self_not_recorded():
     """The agent's own terminal writes are not recorded: its stderr is a pty here."""
     f = Failures("self_not_recorded")
@@ -240,7 +269,8 @@ def test_script_shell():
     d = Daemon().start()
     env = dict(os.environ, PS1="$ ", HOME="/root", TERM="xterm")
     shown = drive_shell(["script", "-qfc", "bash --norc --noprofile -i", "/dev/null"],
-                        [b"echo marker-$((6*7))\n", b"exit\n"], env=env)
+                        [b"echo marker-$((6*7))\n", b"stty -echo; read -r pw; stty echo\n",
+                         b"hunter2-secret\n", b"echo len=${#pw}\n", b"exit\n"], env=env)
     d.stop()
     recs = d.records()
     f.check(b"marker-42" in shown, "the shell ran")
@@ -250,6 +280,11 @@ def test_script_shell():
     allin = b"".join(stream(recs, t, "input") for t in ttys)
     f.check(b"marker-42" in allout, "bash's output recorded")
     f.check(b"echo marker-$((6*7))" in allin, "keystrokes typed into script's pty recorded")
+    f.check(b"len=14" in shown, "the password was read by the shell")
+    f.check(b"hunter2-secret" not in allin, "input typed after `stty -echo` is not stored")
+    red = [r for t in ttys for r in of_type(recs, "input", tty=t) if r.get("redacted")]
+    f.check(any(r["total"] == len(b"hunter2-secret\n") for r in red),
+            "it is stored as a redaction marker with its length")
     f.check(any(r["argv"][:1] == ["bash"] for r in of_type(recs, "exec")), "exec of bash recorded")
     return f.result()
 

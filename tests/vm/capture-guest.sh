@@ -18,6 +18,9 @@ while [ $i -lt 1200 ]; do
 done
 ta-ptydrive --loginuid 1001 --tag V --big 1048576 > "$R/facts.json" 2> "$R/ptydrive.err"
 echo $? > "$R/ptydrive.rc"
+# The console: through /dev/console (which skips tty_write) and through the serial tty.
+echo "console-marker-$b" > /dev/console
+echo "serial-marker-$b" > /dev/ttyS0
 sleep 1
 kill -TERM $pid
 wait $pid

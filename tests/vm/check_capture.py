@@ -41,6 +41,12 @@ def main():
         f.check(facts["auid"] == 1001, f"{series}/{b}: the session logged in as 1001")
         session_checks(f, recs, facts, "V", 1048576)
         tty = tty_name(facts)
+        console = b"".join(stream(recs, t, "output") for t in {r.get("tty") for r in recs
+                                                               if r.get("tty_kind") in ("serial", "console")})
+        f.check(f"console-marker-{b}".encode() in console,
+                f"{series}/{b}: a write to /dev/console is recorded on the console's tty")
+        f.check(f"serial-marker-{b}".encode() in console,
+                f"{series}/{b}: a write to the serial tty is recorded")
         seen[b] = {
             "output": stream(recs, tty, "output"),
             "input": stream(recs, tty, "input"),

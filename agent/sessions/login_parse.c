@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * auditd event stream -> ta_login_event. auparse does the record parsing and
+ * the value interpretation (hex-encoded acct and friends); this file gates
+ * the input so that auparse only ever sees well-formed lines of the types we
+ * need, and extracts the fields with bounds and validation.
+ */
+#include "sessions/login_parse.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ta_login_parser {
+	auparse_state_t *au;
+	ta_login_event_fn fn;
+	void *arg;
+	char *line;      /* current partial line, TA_LOGIN_LINE_MAX bytes */
+	size_t line_len;
+	bool skipping;   /* inside a line that was too long: drop to newline */
+	struct ta_login_parser_stats st;
+};
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Count 1..max digits at s[*i], advancing *i. */
+static bool take_digits(const char *s, size_t len, size_t *i, size_t max)
+{
+	size_t start = *i;
+
+	while (*i < len && is_digit(s[*i]) && *i - start < max)
+		(*i)++;
+	return *i > start && (*i >= len || !is_digit(s[*i]));
+}
+
+static uint32_t type_from_name(const char *name, size_t n)
+{
+	char buf[64];
+	int t;
+
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	if (strncmp(buf, "UNKNOWN[", 8) == 0) {
+		char *end;
+		unsigned long v = strtoul(buf + 8, &end, 10);
+
+		if (end == buf + 8 || strcmp(end, "]") != 0 || v > 0xffff)
+			return 0;
+		return (uint32_t)v;
+	}
+	t = audit_name_to_msg_type(buf);
+	return t > 0 ? (uint32_t)t : 0;
+}
+
+int ta_login_line_check(const char *s, size_t len)
+{
+	size_t i = 0, name_start;
+	uint32_t type;
+
+	if (len == 0 || memchr(s, '\0', len))
+		return -EBADMSG;
+	if (len >= 5 && memcmp(s, "node=", 5) == 0) {
+		i = 5;
+		while (i < len && s[i] != ' ' && s[i] != '\t' && i < 300)
+			i++;
+		if (i >= len || s[i] != ' ' || i == 5)
+			return -EBADMSG;
+		i++;
+	}
+	if (len - i < 5 || memcmp(s + i, "type=", 5) != 0)
+		return -EBADMSG;
+	i += 5;
+	name_start = i;
+	while (i < len && (s[i] == '_' || s[i] == '[' || s[i] == ']' ||
+			   (s[i] >= 'A' && s[i] <= 'Z') || is_digit(s[i])))
+		i++;
+	type = type_from_name(s + name_start, i - name_start);
+	if (len - i < 11 || memcmp(s + i, " msg=audit(", 11) != 0)
+		return -EBADMSG;
+	i += 11;
+	if (!take_digits(s, len, &i, 20) || i >= len || s[i++] != '.' ||
+	    !take_digits(s, len, &i, 3) || i >= len || s[i++] != ':' ||
+	    !take_digits(s, len, &i, 20) || len - i < 2 || s[i] != ')' || s[i + 1] != ':')
+		return -EBADMSG;
+	if (type == 0)
+		return -EBADMSG;
+	return ta_login_record_type_wanted(type) ? 1 : 0;
+}
+
+/*
+ * Copy src into dst[cap], control characters as octal escapes (auparse's
+ * TTY escaping does this for the fields it knows; this covers the rest).
+ * Returns true if it had to cut.
+ */
+static bool copy_bounded(char *dst, size_t cap, const char *src)
+{
+	size_t o = 0;
+
+	for (const unsigned char *s = (const unsigned char *)src; *s; s++) {
+		if (*s < 0x20 || *s == 0x7f) {
+			if (o + 4 >= cap)
+				goto cut;
+			dst[o++] = '\\';
+			dst[o++] = (char)('0' + ((*s >> 6) & 7));
+			dst[o++] = (char)('0' + ((*s >> 3) & 7));
+			dst[o++] = (char)('0' + (*s & 7));
+		} else {
+			if (o + 1 >= cap)
+				goto cut;
+			dst[o++] = (char)*s;
+		}
+	}
+	dst[o] = '\0';
+	return false;
+cut:
+	dst[o] = '\0';
+	return true;
+}
+
+/* Decimal u32; "-1" and 4294967295 mean unset. */
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+
+	if (!s)
+		return false;
+	if (strcmp(s, "-1") == 0) {
+		*out = TA_LOGIN_UNSET;
+		return true;
+	}
+	if (!is_digit(s[0]))
+		return false;
+	for (; s[i]; i++) {
+		if (!is_digit(s[i]) || i >= 10)
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v > 0xffffffffull)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static uint16_t parse_result(const char *s)
+{
+	if (!s)
+		return TA_LOGIN_RES_UNKNOWN;
+	if (!strcmp(s, "success") || !strcmp(s, "yes") || !strcmp(s, "1"))
+		return TA_LOGIN_RES_SUCCESS;
+	if (!strcmp(s, "failed") || !strcmp(s, "no") || !strcmp(s, "0"))
+		return TA_LOGIN_RES_FAILED;
+	return TA_LOGIN_RES_UNKNOWN;
+}
+
+/* auparse's interpretation of the current field, or its raw text. */
+static const char *field_value(auparse_state_t *au)
+{
+	const char *v = auparse_interpret_field(au);
+
+	return v ? v : auparse_get_field_str(au);
+}
+
+/* Fields of one record; the first occurrence of a name wins (the kernel's). */
+struct raw_fields {
+	const char *pid, *uid, *auid, *ses, *old_auid, *old_ses, *id, *res;
+	bool have_op, have_acct, have_exe, have_host, have_addr, have_term;
+	bool have_id_name, have_auid_name;
+	char id_name[TA_LOGIN_ACCT_LEN];
+	char auid_name[TA_LOGIN_ACCT_LEN];
+	/* raw strings are copied: auparse reuses its buffers on interpretation */
+	char raw[8][24];
+};
+
+static const char *keep_raw(struct raw_fields *f, int slot, const char *v)
+{
+	if (!v || strlen(v) >= sizeof(f->raw[slot]))
+		return "";
+	strcpy(f->raw[slot], v);
+	return f->raw[slot];
+}
+
+static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_event *ev)
+{
+	struct raw_fields f;
+	const au_event_t *ts;
+	uint16_t trunc = 0;
+
+	memset(&f, 0, sizeof(f));
+	ta_login_event_init(ev);
+	ev->record_type = type;
+
+	ts = auparse_get_timestamp(au);
+	/* After 1970, before the year 10000: anything else is not a real record. */
+	if (!ts || ts->sec <= 0 || ts->sec > 253402300799LL || ts->milli > 999)
+		return -EBADMSG;
+	ev->time_sec = ts->sec;
+	ev->time_msec = ts->milli;
+	ev->serial = ts->serial;
+
+	if (auparse_first_field(au) <= 0)
+		return -EBADMSG;
+	do {
+		const char *name = auparse_get_field_name(au);
+		const char *raw = auparse_get_field_str(au);
+
+		if (!name || !raw)
+			continue;
+		if (!strcmp(name, "pid") && !f.pid)
+			f.pid = keep_raw(&f, 0, raw);
+		else if (!strcmp(name, "uid") && !f.uid)
+			f.uid = keep_raw(&f, 1, raw);
+		else if (!strcmp(name, "auid") && !f.auid) {
+			f.auid = keep_raw(&f, 2, raw);
+			if (type == AUDIT_LOGIN) {
+				f.have_auid_name = true;
+				copy_bounded(f.auid_name, sizeof(f.auid_name), field_value(au));
+			}
+		} else if (!strcmp(name, "ses") && !f.ses)
+			f.ses = keep_raw(&f, 3, raw);
+		else if (!strcmp(name, "old-auid") && !f.old_auid)
+			f.old_auid = keep_raw(&f, 4, raw);
+		else if (!strcmp(name, "old-ses") && !f.old_ses)
+			f.old_ses = keep_raw(&f, 5, raw);
+		else if (!strcmp(name, "id") && !f.id) {
+			f.id = keep_raw(&f, 6, raw);
+			f.have_id_name = true;
+			copy_bounded(f.id_name, sizeof(f.id_name), field_value(au));
+		} else if (!strcmp(name, "res") && !f.res)
+			f.res = keep_raw(&f, 7, raw);
+		else if (!strcmp(name, "op") && !f.have_op) {
+			f.have_op = true;
+			if (copy_bounded(ev->op, sizeof(ev->op), field_value(au)))
+				trunc |= TA_LOGIN_F_TRUNC_OP;
+		} else if (!strcmp(name, "acct") && !f.have_acct) {
+			f.have_acct = true;
+			if (copy_bounded(ev->acct, sizeof(ev->acct), field_value(au)))
+				trunc |= TA_LOGIN_F_TRUNC_ACCT;
+		} else if (!strcmp(name, "exe") && !f.have_exe) {
+			f.have_exe = true;
+			if (copy_bounded(ev->exe, sizeof(ev->exe), field_value(au)))
+				trunc |= TA_LOGIN_F_TRUNC_EXE;
+		} else if (!strcmp(name, "hostname") && !f.have_host) {
+			f.have_host = true;
+			if (copy_bounded(ev->hostname, sizeof(ev->hostname), field_value(au)))
+				trunc |= TA_LOGIN_F_TRUNC_HOST;
+		} else if (!strcmp(name, "addr") && !f.have_addr) {
+			f.have_addr = true;
+			if (copy_bounded(ev->addr, sizeof(ev->addr), field_value(au)))
+				trunc |= TA_LOGIN_F_TRUNC_ADDR;
+		} else if ((!strcmp(name, "terminal") ||
+			    (type == AUDIT_LOGIN && !strcmp(name, "tty"))) && !f.have_term) {
+			f.have_term = true;
+			if (copy_bounded(ev->terminal, sizeof(ev->terminal), field_value(au)))
+				trunc |= TA_LOGIN_F_TRUNC_TERM;
+		}
+	} while (auparse_next_field(au) > 0);
+
+	/* Every record the kernel relays for a process carries pid= and ses=. */
+	if (!parse_u32(f.pid, &ev->pid) || ev->pid == TA_LOGIN_UNSET || ev->pid == 0)
+		return -EBADMSG;
+	if (!parse_u32(f.ses, &ev->ses))
+		return -EBADMSG;
+	if (f.uid && !parse_u32(f.uid, &ev->uid))
+		return -EBADMSG;
+	if (f.auid && !parse_u32(f.auid, &ev->auid))
+		return -EBADMSG;
+	if (f.id && !parse_u32(f.id, &ev->id))
+		return -EBADMSG;
+	if (type == AUDIT_LOGIN) {
+		if (!f.auid || !parse_u32(f.old_auid, &ev->old_auid) ||
+		    !parse_u32(f.old_ses, &ev->old_ses))
+			return -EBADMSG;
+	} else if (type < AUDIT_FIRST_ANOM_MSG && (!f.res || !f.have_op)) {
+		/* a user-space PAM/login record always says what and how it went */
+		return -EBADMSG;
+	}
+	ev->result = parse_result(f.res);
+
+	/* The account: acct= when given, else the name auparse gives id=/auid=. */
+	if (!f.have_acct && f.have_id_name) {
+		if (copy_bounded(ev->acct, sizeof(ev->acct), f.id_name))
+			trunc |= TA_LOGIN_F_TRUNC_ACCT;
+		ev->flags |= TA_LOGIN_F_ACCT_FROM_ID;
+	} else if (!f.have_acct && f.have_auid_name && ev->auid != TA_LOGIN_UNSET) {
+		if (copy_bounded(ev->acct, sizeof(ev->acct), f.auid_name))
+			trunc |= TA_LOGIN_F_TRUNC_ACCT;
+		ev->flags |= TA_LOGIN_F_ACCT_FROM_ID;
+	}
+	ev->flags |= trunc;
+
+	if (ev->result == TA_LOGIN_RES_FAILED &&
+	    (type == AUDIT_USER_LOGIN || type == AUDIT_USER_AUTH || type == AUDIT_USER_ACCT))
+		ev->flags |= TA_LOGIN_F_FAILED_LOGIN;
+	if (type == AUDIT_ANOM_LOGIN_FAILURES)
+		ev->flags |= TA_LOGIN_F_FAILED_LOGIN;
+	return 0;
+}
+
+int ta_login_extract_event(auparse_state_t *au, ta_login_event_fn fn, void *arg,
+			   uint64_t *rejected)
+{
+	int emitted = 0;
+
+	if (auparse_first_record(au) <= 0)
+		return 0;
+	do {
+		int t = auparse_get_type(au);
+		struct ta_login_event ev;
+
+		if (t <= 0 || !ta_login_record_type_wanted((uint32_t)t))
+			continue;
+		if (extract_record(au, (uint32_t)t, &ev) < 0) {
+			if (rejected)
+				(*rejected)++;
+			continue;
+		}
+		fn(&ev, arg);
+		emitted++;
+	} while (auparse_next_record(au) > 0);
+	return emitted;
+}
+
+static void on_auparse(auparse_state_t *au, auparse_cb_event_t type, void *arg)
+{
+	struct ta_login_parser *p = arg;
+	int n;
+
+	if (type != AUPARSE_CB_EVENT_READY)
+		return;
+	n = ta_login_extract_event(au, p->fn, p->arg, &p->st.records_rejected);
+	if (n > 0)
+		p->st.events += (uint64_t)n;
+}
+
+int ta_login_parser_new(ta_login_event_fn fn, void *arg, struct ta_login_parser **out)
+{
+	struct ta_login_parser *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->line = malloc(TA_LOGIN_LINE_MAX + 1);
+	p->au = auparse_init(AUSOURCE_FEED, NULL);
+	if (!p->line || !p->au) {
+		if (p->au)
+			auparse_destroy(p->au);
+		free(p->line);
+		free(p);
+		return -ENOMEM;
+	}
+	/* Control characters in values come out as octal escapes. */
+	auparse_set_escape_mode(p->au, AUPARSE_ESC_TTY);
+	p->fn = fn;
+	p->arg = arg;
+	auparse_add_callback(p->au, on_auparse, p, NULL);
+	*out = p;
+	return 0;
+}
+
+void ta_login_parser_free(struct ta_login_parser *p)
+{
+	if (!p)
+		return;
+	auparse_destroy(p->au);
+	free(p->line);
+	free(p);
+}
+
+static int take_line(struct ta_login_parser *p)
+{
+	int rc;
+
+	p->st.lines++;
+	rc = ta_login_line_check(p->line, p->line_len);
+	if (rc < 0) {
+		p->st.lines_rejected++;
+		return 0;
+	}
+	if (rc == 0) {
+		p->st.lines_ignored++;
+		return 0;
+	}
+	p->line[p->line_len++] = '\n';
+	rc = auparse_feed(p->au, p->line, p->line_len);
+	return rc < 0 ? -EIO : 0;
+}
+
+int ta_login_parser_feed(struct ta_login_parser *p, const char *data, size_t len)
+{
+	int rc = 0;
+
+	p->st.bytes += len;
+	while (len > 0) {
+		const char *nl = memchr(data, '\n', len);
+		size_t n = nl ? (size_t)(nl - data) : len;
+
+		if (p->skipping) {
+			/* rest of an over-long line */
+		} else if (p->line_len + n > TA_LOGIN_LINE_MAX) {
+			p->skipping = true;
+			p->line_len = 0;
+		} else {
+			memcpy(p->line + p->line_len, data, n);
+			p->line_len += n;
+		}
+		if (!nl)
+			break;
+		if (p->skipping) {
+			p->st.lines++;
+			p->st.lines_too_long++;
+			p->skipping = false;
+		} else {
+			int r = take_line(p);
+
+			if (r < 0 && rc == 0)
+				rc = r;
+		}
+		p->line_len = 0;
+		data = nl + 1;
+		len -= n + 1;
+	}
+	return rc;
+}
+
+int ta_login_parser_flush(struct ta_login_parser *p)
+{
+	int rc = 0;
+
+	if (p->skipping) {
+		p->st.lines++;
+		p->st.lines_too_long++;
+	} else if (p->line_len > 0) {
+		rc = take_line(p);
+	}
+	p->skipping = false;
+	p->line_len = 0;
+	if (auparse_flush_feed(p->au) < 0 && rc == 0)
+		rc = -EIO;
+	return rc;
+}
+
+void ta_login_parser_age(struct ta_login_parser *p)
+{
+	auparse_feed_age_events(p->au);
+}
+
+void ta_login_parser_get_stats(const struct ta_login_parser *p,
+			       struct ta_login_parser_stats *st)
+{
+	*st = p->st;
+}

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The session table (see session_table.h). */
+#include "sessions/session_table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libaudit.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define N_BUCKETS 1024
+
+struct ta_session_table {
+	char boot_id[TA_BOOT_ID_LEN];
+	struct ta_session *buckets[N_BUCKETS];
+	size_t count, max;
+};
+
+int ta_boot_id_read(const char *path, char out[TA_BOOT_ID_LEN])
+{
+	char buf[64];
+	ssize_t n;
+	int fd = open(path ? path : "/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n != TA_BOOT_ID_LEN - 1)
+		return -EBADMSG;
+	for (ssize_t i = 0; i < n; i++) {
+		char c = buf[i];
+		int dash = (i == 8 || i == 13 || i == 18 || i == 23);
+
+		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EBADMSG;
+	}
+	memcpy(out, buf, (size_t)n);
+	out[n] = '\0';
+	return 0;
+}
+
+int ta_session_table_new(const char *boot_id, size_t max_sessions,
+			 struct ta_session_table **out)
+{
+	struct ta_session_table *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	if (boot_id) {
+		if (strlen(boot_id) >= TA_BOOT_ID_LEN || !*boot_id) {
+			free(t);
+			return -EINVAL;
+		}
+		strcpy(t->boot_id, boot_id);
+	} else if ((rc = ta_boot_id_read(NULL, t->boot_id)) < 0) {
+		free(t);
+		return rc;
+	}
+	t->max = max_sessions ? max_sessions : TA_SESSION_TABLE_DEFAULT_MAX;
+	*out = t;
+	return 0;
+}
+
+void ta_session_table_free(struct ta_session_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < N_BUCKETS; i++) {
+		struct ta_session *s = t->buckets[i];
+
+		while (s) {
+			struct ta_session *n = s->next;
+
+			free(s);
+			s = n;
+		}
+	}
+	free(t);
+}
+
+const char *ta_session_table_boot_id(const struct ta_session_table *t)
+{
+	return t->boot_id;
+}
+
+size_t ta_session_table_count(const struct ta_session_table *t)
+{
+	return t->count;
+}
+
+static size_t bucket_of(const char *boot_id, uint32_t ses)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = boot_id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h ^= ses * 2654435761u;
+	return h % N_BUCKETS;
+}
+
+struct ta_session *ta_session_lookup_boot(struct ta_session_table *t,
+					  const char *boot_id, uint32_t ses)
+{
+	for (struct ta_session *s = t->buckets[bucket_of(boot_id, ses)]; s; s = s->next)
+		if (s->ses == ses && strcmp(s->boot_id, boot_id) == 0)
+			return s;
+	return NULL;
+}
+
+struct ta_session *ta_session_lookup(struct ta_session_table *t, uint32_t ses)
+{
+	return ta_session_lookup_boot(t, t->boot_id, ses);
+}
+
+static struct ta_session *add(struct ta_session_table *t, const char *boot_id, uint32_t ses)
+{
+	struct ta_session *s;
+	size_t b;
+
+	if (t->count >= t->max && ta_session_prune_closed(t) == 0)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	strcpy(s->boot_id, boot_id);
+	s->ses = ses;
+	s->auid = TA_LOGIN_UNSET;
+	s->state = TA_SESSION_OPEN;
+	b = bucket_of(boot_id, ses);
+	s->next = t->buckets[b];
+	t->buckets[b] = s;
+	t->count++;
+	return s;
+}
+
+int ta_session_insert(struct ta_session_table *t, const struct ta_session *src)
+{
+	struct ta_session *s;
+
+	if (!src->boot_id[0] || src->ses == TA_LOGIN_UNSET)
+		return -EINVAL;
+	if (ta_session_lookup_boot(t, src->boot_id, src->ses))
+		return -EEXIST;
+	s = add(t, src->boot_id, src->ses);
+	if (!s)
+		return -ENOSPC;
+	{
+		struct ta_session *next = s->next;
+
+		*s = *src;
+		s->next = next;
+	}
+	s->backfilled = true;
+	if (s->state != TA_SESSION_CLOSED)
+		s->state = TA_SESSION_OPEN;
+	if (s->n_ttys > TA_SESSION_MAX_TTYS)
+		s->n_ttys = TA_SESSION_MAX_TTYS;
+	return 0;
+}
+
+int ta_session_remove(struct ta_session_table *t, const char *boot_id, uint32_t ses)
+{
+	struct ta_session **pp = &t->buckets[bucket_of(boot_id, ses)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		struct ta_session *s = *pp;
+
+		if (s->ses == ses && strcmp(s->boot_id, boot_id) == 0) {
+			*pp = s->next;
+			free(s);
+			t->count--;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+size_t ta_session_prune_closed(struct ta_session_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < N_BUCKETS; i++) {
+		struct ta_session **pp = &t->buckets[i];
+
+		while (*pp) {
+			struct ta_session *s = *pp;
+
+			if (s->state == TA_SESSION_CLOSED) {
+				*pp = s->next;
+				free(s);
+				t->count--;
+				n++;
+			} else {
+				pp = &s->next;
+			}
+		}
+	}
+	return n;
+}
+
+int ta_session_foreach(struct ta_session_table *t,
+		       int (*fn)(struct ta_session *s, void *arg), void *arg)
+{
+	for (size_t i = 0; i < N_BUCKETS; i++) {
+		struct ta_session *s = t->buckets[i];
+
+		while (s) {
+			struct ta_session *n = s->next; /* fn may remove s */
+			int rc = fn(s, arg);
+
+			if (rc)
+				return rc;
+			s = n;
+		}
+	}
+	return 0;
+}
+
+void ta_session_program_name(const char *exe, char *out, size_t cap)
+{
+	const char *base = strrchr(exe, '/');
+	size_t n;
+
+	base = base ? base + 1 : exe;
+	n = strnlen(base, cap - 1);
+	memcpy(out, base, n);
+	out[n] = '\0';
+}
+
+int ta_session_note_tty(struct ta_session_table *t, uint32_t ses, const char *tty_name)
+{
+	struct ta_session *s;
+
+	if (!tty_name || !*tty_name || strlen(tty_name) >= TA_SESSION_TTY_LEN)
+		return -EINVAL;
+	s = ta_session_lookup(t, ses);
+	if (!s)
+		return -ENOENT;
+	for (uint32_t i = 0; i < s->n_ttys; i++)
+		if (strcmp(s->ttys[i], tty_name) == 0)
+			return 0;
+	if (s->n_ttys >= TA_SESSION_MAX_TTYS) {
+		s->ttys_dropped++;
+		return -ENOSPC;
+	}
+	strcpy(s->ttys[s->n_ttys++], tty_name);
+	return 0;
+}
+
+/* "" and "?" are auditd's "nothing here". */
+static bool known(const char *v)
+{
+	return v[0] && strcmp(v, "?") != 0 && strcmp(v, "(none)") != 0;
+}
+
+/* Set a field if the record knows it and (unless overwrite) it is empty. */
+static bool fill(char *dst, size_t cap, const char *src, bool overwrite)
+{
+	size_t n;
+
+	if (!known(src) || (!overwrite && known(dst)) || strcmp(dst, src) == 0)
+		return false;
+	n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return true;
+}
+
+/* Name of auid from the password database, once, at login. */
+static void resolve_user(struct ta_session *s)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (known(s->user) || s->auid == TA_LOGIN_UNSET)
+		return;
+	if (getpwuid_r(s->auid, &pw, buf, sizeof(buf), &res) == 0 && res && res->pw_name)
+		fill(s->user, sizeof(s->user), res->pw_name, true);
+}
+
+static bool take_details(struct ta_session *s, const struct ta_login_event *ev,
+			 bool overwrite_terminal)
+{
+	bool ch = false;
+
+	if (ev->auid != TA_LOGIN_UNSET && s->auid != ev->auid) {
+		s->auid = ev->auid;
+		ch = true;
+	}
+	ch |= fill(s->user, sizeof(s->user), ev->acct, false);
+	ch |= fill(s->host, sizeof(s->host), ev->hostname, false);
+	ch |= fill(s->addr, sizeof(s->addr), ev->addr, false);
+	ch |= fill(s->terminal, sizeof(s->terminal), ev->terminal, overwrite_terminal);
+	if (fill(s->exe, sizeof(s->exe), ev->exe, false)) {
+		ta_session_program_name(s->exe, s->login_program, sizeof(s->login_program));
+		ch = true;
+	}
+	if (ev->result != TA_LOGIN_RES_UNKNOWN && s->result != TA_LOGIN_RES_FAILED &&
+	    s->result != ev->result) {
+		s->result = ev->result;
+		ch = true;
+	}
+	return ch;
+}
+
+static const char *const nested_tools[] = { "su", "sudo", "runuser", "doas", "pkexec", NULL };
+
+static bool is_nested_tool(const char *exe)
+{
+	char prog[TA_SESSION_PROG_LEN];
+
+	ta_session_program_name(exe, prog, sizeof(prog));
+	for (int i = 0; nested_tools[i]; i++)
+		if (strcmp(prog, nested_tools[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Is this record from the process that owns the session's login? */
+static bool from_owner(const struct ta_session *s, const struct ta_login_event *ev)
+{
+	if (s->login_pid)
+		return s->login_pid == ev->pid;
+	return !is_nested_tool(ev->exe);
+}
+
+static struct ta_session *start(struct ta_session_table *t, const struct ta_login_event *ev,
+				uint32_t ses)
+{
+	struct ta_session *s = add(t, t->boot_id, ses);
+
+	if (!s)
+		return NULL;
+	s->login_pid = ev->pid;
+	s->start_sec = ev->time_sec;
+	s->start_msec = ev->time_msec;
+	s->start_serial = ev->serial;
+	return s;
+}
+
+static void end(struct ta_session *s, const struct ta_login_event *ev)
+{
+	s->state = TA_SESSION_CLOSED;
+	s->end_sec = ev->time_sec;
+	s->end_msec = ev->time_msec;
+	s->end_serial = ev->serial;
+}
+
+int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev,
+		     struct ta_session **changed)
+{
+	struct ta_session *s;
+	uint32_t ses = ev->ses;
+
+	*changed = NULL;
+	if (ev->msg_type == TA_LOGIN_MSG_DROPPED)
+		return TA_SESSION_DROPPED;
+	if (ev->msg_type != TA_LOGIN_MSG_RECORD)
+		return TA_SESSION_NO_CHANGE;
+	if (ev->flags & TA_LOGIN_F_FAILED_LOGIN)
+		return TA_SESSION_LOGIN_FAILED;
+	if (ses == TA_LOGIN_UNSET)
+		return TA_SESSION_NO_CHANGE;
+	s = ta_session_lookup(t, ses);
+	if (s && s->state == TA_SESSION_CLOSED)
+		return TA_SESSION_NO_CHANGE; /* ses numbers do not repeat in a boot */
+
+	switch (ev->record_type) {
+	case AUDIT_LOGIN:
+		if (s)
+			return TA_SESSION_NO_CHANGE;
+		if (ev->result == TA_LOGIN_RES_FAILED)
+			return TA_SESSION_NO_CHANGE; /* loginuid was not set */
+		if (!(s = start(t, ev, ses)))
+			return -ENOSPC;
+		s->auid = ev->auid;
+		fill(s->user, sizeof(s->user), ev->acct, true);
+		resolve_user(s);
+		*changed = s;
+		return TA_SESSION_STARTED;
+
+	case AUDIT_USER_START:
+	case AUDIT_USER_LOGIN:
+		if (!s) {
+			if (ev->result == TA_LOGIN_RES_FAILED)
+				return TA_SESSION_NO_CHANGE;
+			if (!(s = start(t, ev, ses)))
+				return -ENOSPC;
+			take_details(s, ev, ev->record_type == AUDIT_USER_LOGIN);
+			resolve_user(s);
+			*changed = s;
+			return TA_SESSION_STARTED;
+		}
+		if (!from_owner(s, ev)) {
+			if (ev->record_type == AUDIT_USER_START)
+				s->nested_opens++;
+			return TA_SESSION_NO_CHANGE;
+		}
+		if (!s->login_pid)
+			s->login_pid = ev->pid;
+		{
+			bool ch = take_details(s, ev, ev->record_type == AUDIT_USER_LOGIN);
+
+			resolve_user(s);
+			*changed = s;
+			if (ev->record_type == AUDIT_USER_START &&
+			    ev->result == TA_LOGIN_RES_FAILED) {
+				s->result = TA_LOGIN_RES_FAILED;
+				end(s, ev);
+				return TA_SESSION_ENDED;
+			}
+			if (!ch) {
+				*changed = NULL;
+				return TA_SESSION_NO_CHANGE;
+			}
+			return TA_SESSION_UPDATED;
+		}
+
+	case AUDIT_USER_END:
+	case AUDIT_USER_LOGOUT:
+		if (!s)
+			return TA_SESSION_NO_CHANGE;
+		if (!from_owner(s, ev)) {
+			if (ev->record_type == AUDIT_USER_END && s->nested_opens)
+				s->nested_opens--;
+			return TA_SESSION_NO_CHANGE;
+		}
+		end(s, ev);
+		*changed = s;
+		return TA_SESSION_ENDED;
+
+	default:
+		return TA_SESSION_NO_CHANGE;
+	}
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * auditd lines -> login events: a corpus of records as auditd 3.0.9 hands
+ * them to a plugin, and corpora of malformed and hostile lines.
+ * argv[1]: the corpus directory.
+ */
+#include <errno.h>
+#include <libaudit.h>
+
+#include "../../lib/check.h"
+#include "corpus_util.h"
+
+static const char *dir;
+
+static void check_real_corpus(size_t chunk)
+{
+	struct event_list l = { 0 };
+	size_t len;
+	char *data = read_corpus(dir, "login_records.log", &len);
+	struct ta_login_parser_stats st = parse_all(data, len, chunk, &l);
+	const struct ta_login_event *e;
+
+	CHECK_EQ_INT(st.lines, 30);
+	CHECK_EQ_INT(st.lines_ignored, 7); /* DAEMON_START, SYSCALL, PROCTITLE, EOE */
+	CHECK_EQ_INT(st.lines_rejected, 0);
+	CHECK_EQ_INT(st.records_rejected, 0);
+	CHECK_EQ_INT(l.n, 23);
+	CHECK_EQ_INT(st.events, l.n);
+	if (l.n != 23)
+		goto out;
+	for (size_t i = 0; i < l.n; i++)
+		CHECK(event_sane(&l.v[i]));
+
+	/* USER_ACCT before the session exists */
+	e = &l.v[0];
+	CHECK_EQ_INT(e->record_type, AUDIT_USER_ACCT);
+	CHECK_EQ_INT(e->serial, 9);
+	CHECK_EQ_INT(e->time_sec, 1700000100);
+	CHECK_EQ_INT(e->time_msec, 191);
+	CHECK_EQ_INT(e->pid, 7380);
+	CHECK_EQ_INT(e->uid, 0);
+	CHECK_EQ_INT(e->auid, TA_LOGIN_UNSET);
+	CHECK_EQ_INT(e->ses, TA_LOGIN_UNSET);
+	CHECK_EQ_STR(e->op, "PAM:accounting");
+	CHECK_EQ_STR(e->acct, "alice");
+	CHECK_EQ_STR(e->terminal, "ssh");
+	CHECK_EQ_INT(e->result, TA_LOGIN_RES_SUCCESS);
+	CHECK_EQ_INT(e->flags, 0);
+
+	/* LOGIN: old/new auid and ses, name of the new auid */
+	e = &l.v[2];
+	CHECK_EQ_INT(e->record_type, AUDIT_LOGIN);
+	CHECK_EQ_INT(e->serial, 11);
+	CHECK_EQ_INT(e->auid, 1001);
+	CHECK_EQ_INT(e->ses, 1);
+	CHECK_EQ_INT(e->old_auid, TA_LOGIN_UNSET);
+	CHECK_EQ_INT(e->old_ses, TA_LOGIN_UNSET);
+	CHECK_EQ_STR(e->acct, "alice");
+	CHECK(e->flags & TA_LOGIN_F_ACCT_FROM_ID);
+	CHECK_EQ_INT(e->result, TA_LOGIN_RES_SUCCESS);
+
+	e = &l.v[3];
+	CHECK_EQ_INT(e->record_type, AUDIT_USER_START);
+	CHECK_EQ_INT(e->ses, 1);
+	CHECK_EQ_INT(e->auid, 1001);
+	CHECK_EQ_STR(e->op, "PAM:session_open");
+	CHECK_EQ_STR(e->exe, "/usr/sbin/sshd");
+	CHECK_EQ_STR(e->hostname, "127.0.0.1");
+	CHECK_EQ_STR(e->addr, "127.0.0.1");
+
+	/* USER_LOGIN names the account by id= */
+	e = &l.v[5];
+	CHECK_EQ_INT(e->record_type, AUDIT_USER_LOGIN);
+	CHECK_EQ_INT(e->id, 1001);
+	CHECK_EQ_STR(e->acct, "alice");
+	CHECK(e->flags & TA_LOGIN_F_ACCT_FROM_ID);
+	CHECK_EQ_STR(e->terminal, "/dev/pts/0");
+	CHECK_EQ_INT(e->ses, 1);
+	CHECK(!(e->flags & TA_LOGIN_F_FAILED_LOGIN));
+
+	CHECK_EQ_INT(l.v[6].record_type, AUDIT_USER_END);
+	CHECK_EQ_INT(l.v[6].time_sec, 1700000160);
+	CHECK_EQ_INT(l.v[7].record_type, AUDIT_CRED_DISP);
+
+	/* failed logins */
+	e = &l.v[8];
+	CHECK_EQ_INT(e->record_type, AUDIT_USER_LOGIN);
+	CHECK_EQ_INT(e->result, TA_LOGIN_RES_FAILED);
+	CHECK(e->flags & TA_LOGIN_F_FAILED_LOGIN);
+	CHECK_EQ_STR(e->acct, "alice");
+	CHECK_EQ_STR(e->hostname, "?");
+	CHECK_EQ_STR(e->terminal, "sshd");
+	CHECK_EQ_INT(l.v[9].record_type, AUDIT_USER_ERR);
+	CHECK(!(l.v[9].flags & TA_LOGIN_F_FAILED_LOGIN));
+	CHECK_EQ_STR(l.v[9].acct, "?");
+	e = &l.v[10];
+	CHECK_EQ_STR(e->acct, "(invalid user)"); /* hex-encoded in the record */
+	CHECK(e->flags & TA_LOGIN_F_FAILED_LOGIN);
+	e = &l.v[11];
+	CHECK_EQ_INT(e->record_type, AUDIT_USER_AUTH);
+	CHECK_EQ_STR(e->acct, "bad user");
+	CHECK_EQ_STR(e->exe, "/usr/bin/login");
+	CHECK_EQ_STR(e->terminal, "/dev/tty1");
+	CHECK(e->flags & TA_LOGIN_F_FAILED_LOGIN);
+
+	/* console login, LOGIN's tty= */
+	CHECK_EQ_STR(l.v[12].terminal, "tty1");
+	CHECK_EQ_INT(l.v[12].ses, 2);
+	CHECK_EQ_STR(l.v[12].acct, "bob");
+	CHECK_EQ_INT(l.v[15].pid, 900);
+	CHECK_EQ_STR(l.v[15].exe, "/usr/bin/sudo");
+	CHECK_EQ_STR(l.v[15].acct, "root");
+	CHECK_EQ_INT(l.v[16].record_type, AUDIT_CRED_REFR);
+	CHECK_EQ_INT(l.v[19].record_type, AUDIT_USER_LOGOUT);
+	CHECK_EQ_STR(l.v[19].op, "logout");
+
+	/* node= prefix, RAW format (no enrichment), IPv6 */
+	CHECK_EQ_INT(l.v[20].ses, 7);
+	CHECK_EQ_STR(l.v[20].exe, "/usr/sbin/cron");
+	CHECK_EQ_INT(l.v[21].id, 0);
+	CHECK_EQ_STR(l.v[21].acct, "root");
+	CHECK_EQ_STR(l.v[21].addr, "2001:db8::1");
+	CHECK_EQ_STR(l.v[21].hostname, "host-a.example");
+
+	/* control characters in a hex acct come out escaped */
+	CHECK_EQ_STR(l.v[22].acct, "alice\\012\\033[2Jroot");
+out:
+	free(l.v);
+	free(data);
+}
+
+static void check_invalid_corpus(void)
+{
+	struct event_list l = { 0 };
+	size_t len;
+	char *data = read_corpus(dir, "adversarial_invalid.log", &len);
+	struct ta_login_parser_stats st = parse_all(data, len, 0, &l);
+
+	CHECK_EQ_INT(l.n, 0);
+	for (size_t i = 0; i < l.n; i++)
+		fprintf(stderr, "bogus event: serial %llu acct %s\n",
+			(unsigned long long)l.v[i].serial, l.v[i].acct);
+	CHECK_EQ_INT(st.lines, 68);
+	CHECK_EQ_INT(st.lines_too_long, 2);
+	CHECK(st.lines_rejected >= 40);
+	CHECK(st.records_rejected >= 20);
+	free(l.v);
+	/* the same bytes fed one at a time */
+	l = (struct event_list){ 0 };
+	st = parse_all(data, len, 1, &l);
+	CHECK_EQ_INT(l.n, 0);
+	CHECK_EQ_INT(st.lines, 68);
+	free(l.v);
+	free(data);
+}
+
+static void check_odd_corpus(void)
+{
+	struct event_list l = { 0 };
+	size_t len;
+	char *data = read_corpus(dir, "adversarial_odd.log", &len);
+
+	parse_all(data, len, 7, &l);
+	CHECK_EQ_INT(l.n, 15);
+	for (size_t i = 0; i < l.n; i++)
+		CHECK(event_sane(&l.v[i]));
+	if (l.n == 15) {
+		/* raw escape sequences are neutralised, never passed on */
+		CHECK(strstr(l.v[7].acct, "\\033[31m") != NULL);
+		CHECK(strstr(l.v[7].hostname, "\\033]0;x\\007") != NULL);
+		CHECK_EQ_STR(l.v[6].acct, "\\033]0;title\\007");
+		/* huge fields are cut and flagged */
+		CHECK(l.v[8].flags & TA_LOGIN_F_TRUNC_ACCT);
+		CHECK(l.v[8].flags & TA_LOGIN_F_TRUNC_EXE);
+		CHECK(l.v[8].flags & TA_LOGIN_F_TRUNC_HOST);
+		CHECK(l.v[8].flags & TA_LOGIN_F_TRUNC_ADDR);
+		CHECK(l.v[8].flags & TA_LOGIN_F_TRUNC_TERM);
+		CHECK_EQ_INT(strlen(l.v[8].acct), TA_LOGIN_ACCT_LEN - 1);
+		CHECK(l.v[9].flags & TA_LOGIN_F_TRUNC_ACCT);
+		CHECK_EQ_STR(l.v[9].exe, "/bin/sh");
+		/* a NUL byte in hex stops the value there */
+		CHECK_EQ_STR(l.v[5].acct, "A");
+	}
+	free(l.v);
+	free(data);
+}
+
+static void check_line_gate(void)
+{
+	static const char ok[] = "type=USER_LOGIN msg=audit(1700000000.100:5): pid=1";
+	static const char node[] = "node=a.b type=USER_END msg=audit(1.001:2): x";
+	static const char sys[] = "type=SYSCALL msg=audit(1700000000.100:5): arch=1";
+
+	CHECK_EQ_INT(ta_login_line_check(ok, strlen(ok)), 1);
+	CHECK_EQ_INT(ta_login_line_check(node, strlen(node)), 1);
+	CHECK_EQ_INT(ta_login_line_check(sys, strlen(sys)), 0);
+	CHECK_EQ_INT(ta_login_line_check(ok, 20), -EBADMSG);
+	CHECK_EQ_INT(ta_login_line_check("node= type=USER_END msg=audit(1.001:2): x", 41),
+		     -EBADMSG);
+	CHECK_EQ_INT(ta_login_line_check("type=USER_LOGIN msg=audit(1.1:2) x", 34), -EBADMSG);
+	CHECK_EQ_INT(ta_login_line_check("", 0), -EBADMSG);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+		return 2;
+	}
+	dir = argv[1];
+	check_real_corpus(0);
+	check_real_corpus(1);   /* byte by byte */
+	check_real_corpus(97);  /* lines split at odd places */
+	check_invalid_corpus();
+	check_odd_corpus();
+	check_line_gate();
+	return check_result();
+}
