@@ -10,4 +10,12 @@ int ta_cmd_verify(int argc, char **argv);
 int ta_cmd_prove(int argc, char **argv);
 int ta_cmd_verify_proof(int argc, char **argv);
 
+int ta_cmd_query(int argc, char **argv);
+int ta_cmd_show(int argc, char **argv);
+int ta_cmd_export(int argc, char **argv);
+int ta_cmd_replay(int argc, char **argv);
+int ta_cmd_follow(int argc, char **argv);
+int ta_cmd_status(int argc, char **argv);
+int ta_cmd_reindex(int argc, char **argv);
+
 #endif

@@ -14,6 +14,13 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "query", ta_cmd_query, "list sessions by user, uid, host, tty, time, content; or their commands" },
+	{ "show", ta_cmd_show, "print a session's transcript (escape sequences neutralised)" },
+	{ "replay", ta_cmd_replay, "play a session back in real time" },
+	{ "export", ta_cmd_export, "write a session as asciicast v2, JSON Lines or typescript" },
+	{ "follow", ta_cmd_follow, "print new records as they are written" },
+	{ "status", ta_cmd_status, "agent, backend, loss, log size, segments, latest checkpoint" },
+	{ "reindex", ta_cmd_reindex, "rebuild the session index (a cache of the log)" },
 	{ "verify", ta_cmd_verify, "check the whole log: Merkle tree, checkpoints, signatures" },
 	{ "prove", ta_cmd_prove, "write an inclusion or consistency proof to a file" },
 	{ "verify-proof", ta_cmd_verify_proof, "check a proof file offline against a checkpoint and key" },

@@ -43,6 +43,8 @@ enum key_id {
 	K_COMPRESSION_LEVEL,
 	K_KEY_FILE,
 	K_JSONL,
+	K_LOGIN_SOCKET,
+	K_AUDIT_LOG,
 	K_COUNT,
 };
 
@@ -66,6 +68,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_COMPRESSION_LEVEL] = "compression_level",
 	[K_KEY_FILE] = "key_file",
 	[K_JSONL] = "jsonl",
+	[K_LOGIN_SOCKET] = "login_socket",
+	[K_AUDIT_LOG] = "audit_log",
 };
 
 static bool is_rule_key(int k)
@@ -289,6 +293,10 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 		return set_path(c, k, v, c->o.key_file, sizeof(c->o.key_file), false);
 	case K_JSONL:
 		return set_path(c, k, v, c->o.jsonl_path, sizeof(c->o.jsonl_path), true);
+	case K_LOGIN_SOCKET:
+		return set_path(c, k, v, c->o.login_socket, sizeof(c->o.login_socket), false);
+	case K_AUDIT_LOG:
+		return set_path(c, k, v, c->o.audit_log, sizeof(c->o.audit_log), false);
 	case K_BACKEND:
 		if (ta_backend_parse(v, &cap->backend))
 			return fail(c, k, "unknown backend '%.200s' (auto, fentry, kprobe, tracepoint)",
@@ -710,6 +718,8 @@ void ta_config_diff(const struct ta_daemon_opts *cur, const struct ta_store_opts
 	RESTART_IF(cs->compression_level != ns->compression_level, K_COMPRESSION_LEVEL);
 	RESTART_IF(strcmp(cur->key_file, next->key_file), K_KEY_FILE);
 	RESTART_IF(strcmp(cur->jsonl_path, next->jsonl_path), K_JSONL);
+	RESTART_IF(strcmp(cur->login_socket, next->login_socket), K_LOGIN_SOCKET);
+	RESTART_IF(strcmp(cur->audit_log, next->audit_log), K_AUDIT_LOG);
 #undef RESTART_IF
 }
 

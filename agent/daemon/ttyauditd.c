@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cap-ng.h>
+#include <libaudit.h>
 
 #include "capture/capture.h"
 #include "common/exitcodes.h"
@@ -47,6 +48,7 @@ struct daemon_ctx {
 	uint64_t started_ns;
 	struct ta_logins logins;
 	int anchor_error;           /* last anchoring failure, logged once */
+	int audit_fd;               /* audit netlink socket for anchors, -1 if none */
 	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
 };
 
@@ -80,6 +82,22 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Every checkpoint also goes into the audit trail, so the two logs vouch for each other. */
+static void anchor_checkpoint(void *ctx, const char *origin, uint64_t size, const uint8_t root[32],
+			      const char *note)
+{
+	struct daemon_ctx *d = ctx;
+	int err = d->audit_fd >= 0 ? ta_anchor_send(d->audit_fd, origin, size, root, 32) : -ENOTCONN;
+
+	if (err && err != d->anchor_error)
+		ta_warn("anchor", "cannot write checkpoint %llu into the audit trail: %s",
+			(unsigned long long)size, strerror(-err));
+	else if (!err && d->anchor_error)
+		ta_info("anchor", "writing checkpoints into the audit trail again");
+	d->anchor_error = err;
+	(void)note;
+}
+
 static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 {
 	struct ta_store_opts so = d->store_tuning;
@@ -89,6 +107,8 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 
 	so.dir = d->opts.log_dir;
 	so.key_file = d->opts.key_file[0] ? d->opts.key_file : NULL;
+	so.on_checkpoint = anchor_checkpoint;
+	so.on_checkpoint_ctx = d;
 	err = ta_store_open(&store, &so);
 	if (err) {
 		ta_err("log", "cannot open the log in %s: %s", d->opts.log_dir,
@@ -423,6 +443,7 @@ static int run_loop(struct daemon_ctx *d)
 				if (read(timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					ta_warn("daemon", "timer read: %s", strerror(errno));
 				ta_recorder_collect_drops(&d->rec, d->cap);
+				ta_recorder_tick(&d->rec, 0);
 				if (d->sink->ops->flush(d->sink))
 					ta_warn("log", "flush failed; records are kept and retried");
 				write_status(d);
@@ -447,6 +468,7 @@ stop:
 	while (ta_capture_drain(d->cap) > 0)
 		;
 	ta_recorder_collect_drops(&d->rec, d->cap);
+	ta_recorder_tick(&d->rec, 1);
 	write_agent_stop(d, why);
 	close(epfd);
 	close(sigfd);
@@ -505,7 +527,7 @@ static void report_startup(struct daemon_ctx *d, int code)
 
 int main(int argc, char **argv)
 {
-	struct daemon_ctx d = { .ready_pipe = -1 };
+	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1 };
 	char err[512];
 	int rc, code;
 
@@ -530,6 +552,11 @@ int main(int argc, char **argv)
 		ta_err("daemon", "cannot detach: %s", strerror(errno));
 		return TA_EXIT_FAILURE;
 	}
+	/* Opened while privileged; anchors are sent on it for the daemon's life. */
+	d.audit_fd = audit_open();
+	if (d.audit_fd < 0)
+		ta_warn("anchor", "no kernel audit socket (%s): checkpoints will not be anchored in "
+			"the audit trail", strerror(errno));
 	rc = open_sink(&d);
 	if (rc) {
 		report_startup(&d, rc);
@@ -558,6 +585,8 @@ int main(int argc, char **argv)
 	ta_logins_close(&d.logins);
 	d.sink->ops->close(d.sink);
 	ta_status_remove(d.opts.log_dir);
+	if (d.audit_fd >= 0)
+		audit_close(d.audit_fd);
 	ta_recorder_fini(&d.rec);
 	return rc;
 }

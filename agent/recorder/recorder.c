@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "recorder/recorder.h"
 
+#include "shared/shared.h"
+
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -12,12 +14,18 @@ void ta_recorder_init(struct ta_recorder *r, struct ta_sink *sink)
 	ta_clock_sync(&r->clock);
 	ta_continuity_init(&r->cont);
 	ta_json_init(&r->scratch);
+	/* Without it recording goes on; shared terminals are then not attributed. */
+	if (ta_shared_tracker_new(&r->shared))
+		r->shared = NULL;
 }
 
 void ta_recorder_fini(struct ta_recorder *r)
 {
+	ta_shared_tracker_free(r->shared);
 	ta_json_free(&r->scratch);
 }
+
+static int emit_shared(void *ctx, const char *type, const char *json, size_t len);
 
 static uint64_t now_real(void)
 {
@@ -84,7 +92,7 @@ static void note_discontinuity(struct ta_recorder *r, const struct ta_event *ev,
 int ta_recorder_on_event(void *ctx, const struct ta_event *ev)
 {
 	struct ta_recorder *r = ctx;
-	uint64_t payload = ev->len;
+	uint64_t payload = ev->len, real;
 	int err;
 
 	r->stats.events++;
@@ -103,9 +111,12 @@ int ta_recorder_on_event(void *ctx, const struct ta_event *ev)
 		payload = ev->argv_len;
 	}
 	flush_sink_gap(r);
-	err = r->sink->ops->event(r->sink, ev, ta_clock_boot_to_real(&r->clock, ev->ts_boot_ns));
+	real = ta_clock_boot_to_real(&r->clock, ev->ts_boot_ns);
+	err = r->sink->ops->event(r->sink, ev, real);
 	if (err)
 		sink_failed(r, err, payload);
+	if (r->shared)
+		ta_shared_observe(r->shared, ev, real, emit_shared, r);
 	return 0;
 }
 
@@ -189,4 +200,21 @@ int ta_recorder_record(struct ta_recorder *r, const char *type, const struct ta_
 	if (err)
 		sink_failed(r, err, 0);
 	return err;
+}
+
+static int emit_shared(void *ctx, const char *type, const char *json, size_t len)
+{
+	struct ta_recorder *r = ctx;
+	int err = r->sink->ops->record(r->sink, type, ta_now_ns(CLOCK_REALTIME), json, len);
+
+	if (err)
+		sink_failed(r, err, 0);
+	return err;
+}
+
+void ta_recorder_tick(struct ta_recorder *r, int final)
+{
+	if (r->shared)
+		ta_shared_flush(r->shared, final ? TA_SHARED_FLUSH_ALL : ta_now_ns(CLOCK_REALTIME),
+				emit_shared, r);
 }

@@ -27,8 +27,11 @@ struct ta_recorder_stats {
 	uint64_t gap_records;
 };
 
+struct ta_shared_tracker;
+
 struct ta_recorder {
 	struct ta_sink *sink;
+	struct ta_shared_tracker *shared;   /* who typed into shared terminals */
 	struct ta_clock clock;
 	struct ta_continuity cont;
 	struct ta_json scratch;
@@ -45,6 +48,8 @@ int ta_recorder_on_event(void *ctx, const struct ta_event *ev);
 void ta_recorder_on_bad_record(void *ctx, int err, size_t len);
 /* Turn the kernel's loss counters into gap records. */
 int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap);
+/* Once a second: close idle shared-terminal runs. `final`: close them all (stop). */
+void ta_recorder_tick(struct ta_recorder *r, int final);
 /* A record that is not a capture event (agent start/stop, notices). */
 int ta_recorder_record(struct ta_recorder *r, const char *type, const struct ta_json *obj);
 

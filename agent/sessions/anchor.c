@@ -171,6 +171,20 @@ out:
 	return rc;
 }
 
+int ta_anchor_send(int audit_fd, const char *origin, uint64_t size, const uint8_t *root,
+		   size_t root_len)
+{
+	char msg[1024];
+	int rc = ta_anchor_format(msg, sizeof(msg), origin, size, root, root_len);
+
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	if (audit_log_user_message(audit_fd, AUDIT_TRUSTED_APP, msg, NULL, NULL, NULL, 1) <= 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 /* origin="text" or origin=HEX, as audit_encode_nv_string writes it. */
 static int decode_origin(const char *raw, char *out, size_t cap)
 {

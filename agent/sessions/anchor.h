@@ -65,6 +65,15 @@ int ta_anchor_write(const char *origin, uint64_t size, const uint8_t *root, size
  * (-ENOENT, -EACCES...). Records that name the op but are malformed are
  * skipped and counted in *malformed (may be NULL).
  */
+/*
+ * Sends an anchor on an audit netlink socket opened earlier (audit_open()),
+ * without asking the kernel about auditd: that needs CAP_AUDIT_CONTROL, which
+ * the daemon drops; sending needs only CAP_AUDIT_WRITE. With no auditd the
+ * kernel still logs it. 0 or -errno.
+ */
+int ta_anchor_send(int audit_fd, const char *origin, uint64_t size, const uint8_t *root,
+		   size_t root_len);
+
 int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malformed);
 
 /* Base64 (standard, padded) helpers, exposed for tests. */

@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <openssl/rand.h>
 #include <unistd.h>
 
 #include "store/crc32c.h"
@@ -761,6 +762,9 @@ static int open_inner(struct ta_store *s)
 			 keypath, strerror(-err));
 		return err;
 	}
+	/* No origin given: the log keeps the one its key was created with. */
+	if (!s->o.origin)
+		snprintf(s->origin, sizeof(s->origin), "%s", ta_signer_name(s->signer));
 	if ((err = check_vkey_file(s))) {
 		if (err != -EKEYREJECTED)
 			snprintf(open_error, sizeof(open_error), "cannot write %s: %s", TA_VKEY_NAME,
@@ -813,10 +817,18 @@ int ta_store_open(struct ta_store **out, const struct ta_store_opts *o)
 	if (o->origin) {
 		snprintf(s->origin, sizeof(s->origin), "%s", o->origin);
 	} else {
+		/*
+		 * An origin names one log (C2SP): the host, and a random id so two
+		 * logs on one host never vouch for each other's checkpoints.
+		 */
 		char host[200] = "localhost";
+		uint32_t id = 0;
+
 		gethostname(host, sizeof(host) - 1);
 		host[sizeof(host) - 1] = 0;
-		snprintf(s->origin, sizeof(s->origin), "%s/ttyaudit", host);
+		if (RAND_bytes((unsigned char *)&id, sizeof(id)) != 1)
+			id = (uint32_t)ta_mono_ns() ^ (uint32_t)getpid();
+		snprintf(s->origin, sizeof(s->origin), "%s/ttyaudit/%08x", host, id);
 	}
 	s->o.dir = s->dir;
 	int err = s->dir ? open_inner(s) : -ENOMEM;

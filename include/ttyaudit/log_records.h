@@ -36,6 +36,7 @@ enum ta_log_record_type {
 	TA_REC_SESSION_UPDATE = 0x0124,/* JSON: an open session learnt more details */
 	TA_REC_ATTACH = 0x0130,        /* JSON: client attached to a shared terminal */
 	TA_REC_DETACH = 0x0131,        /* JSON: client left it */
+	TA_REC_ATTRIBUTION = 0x0132,   /* JSON: who typed a run of input into a shared pane */
 };
 
 #define TA_TTY_BATCH_VERSION 1

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Shared parts of the ttyaudit commands (cli_util.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli_util.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "index/json_read.h"
+#include "index/walk.h"
+#include "store/checkpoint.h"
+#include "store/ckptset.h"
+#include "store/format.h"
+#include "store/note.h"
+#include "store/segfile.h"
+#include "view/asciicast.h"
+
+uint64_t cli_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int cli_log_error(const char *dir, int err)
+{
+	if (err == -EACCES || err == -EPERM) {
+		ta_err(NULL, "cannot read the log in %s: permission denied (only root and members of "
+		       "the 'ttyaudit' group may read it)", dir);
+		return TA_EXIT_NOPERM;
+	}
+	if (err == -ENOENT || err == -ENOTDIR) {
+		ta_err(NULL, "no log in %s: %s", dir, strerror(-err));
+		return TA_EXIT_STORAGE;
+	}
+	ta_err(NULL, "cannot read the log in %s: %s", dir, strerror(-err));
+	return TA_EXIT_FAILURE;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[4096];
+	size_t l = strlen(path);
+
+	if (l >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, l + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Reads records from `from` to the end into t. */
+static int read_log(struct cli_table *ct, struct ta_sesstab *t, const char *dir, uint64_t from)
+{
+	struct ta_walk w;
+	struct ta_log_record rec;
+	uint64_t last_time = 0;
+	int err = ta_walk_open(&w, dir, 0), n;
+
+	if (err)
+		return err;
+	if (from && (err = ta_walk_seek(&w, from))) {
+		ta_walk_close(&w);
+		return -ESTALE;
+	}
+	while ((n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (n == TA_WALK_DAMAGE) {
+			if (!ct->damage)
+				ta_walk_describe(&w, ct->damage_line, sizeof(ct->damage_line));
+			ct->damage++;
+			ta_sesstab_damage(t, w.last.index, last_time);
+			continue;
+		}
+		last_time = rec.time_ns;
+		ct->tail_records++;
+		if ((err = ta_sesstab_add(t, &rec)))
+			break;
+	}
+	ta_walk_close(&w);
+	return err;
+}
+
+static void try_write_index(struct cli_table *ct, const struct ta_sesstab *t, const char *dir,
+			    const char *index_opt, int loud)
+{
+	char in_log[4096], cache[4096], dirpath[4096];
+	int err;
+
+	if (ct->damage)
+		return; /* never cache a view of a damaged log */
+	if (index_opt) {
+		err = ta_index_write(t, index_opt);
+		if (err && loud)
+			ta_warn(NULL, "cannot write the index %s: %s", index_opt, strerror(-err));
+		if (!err)
+			snprintf(ct->index_path, sizeof(ct->index_path), "%s", index_opt);
+		return;
+	}
+	ta_index_paths(dir, in_log, sizeof(in_log), cache, sizeof(cache));
+	snprintf(dirpath, sizeof(dirpath), "%s/index", dir);
+	if (mkdir(dirpath, 0750) == 0 || errno == EEXIST) {
+		if (!(err = ta_index_write(t, in_log))) {
+			snprintf(ct->index_path, sizeof(ct->index_path), "%s", in_log);
+			return;
+		}
+	}
+	if (cache[0] && !mkdir_p(cache) && !(err = ta_index_write(t, cache))) {
+		snprintf(ct->index_path, sizeof(ct->index_path), "%s", cache);
+		return;
+	}
+	if (loud)
+		ta_warn(NULL, "no writable place for the index (tried %s/index and the cache); "
+			"use --index FILE", dir);
+}
+
+static int open_index(struct cli_table *ct, const char *dir, const char *index_opt)
+{
+	char in_log[4096], cache[4096];
+	const char *cands[2];
+	size_t nc = 0;
+
+	ta_index_paths(dir, in_log, sizeof(in_log), cache, sizeof(cache));
+	if (index_opt) {
+		cands[nc++] = index_opt;
+	} else {
+		cands[nc++] = in_log;
+		if (cache[0])
+			cands[nc++] = cache;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		if (!ta_index_open(&ct->ix, cands[i])) {
+			snprintf(ct->index_path, sizeof(ct->index_path), "%s", cands[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt, int mode,
+		   int want_refs)
+{
+	int err;
+
+	memset(ct, 0, sizeof(*ct));
+	/* Permission first: the index must not reveal a log the caller may not read. */
+	{
+		struct ta_walk w;
+		err = ta_walk_open(&w, dir, 0);
+		if (err)
+			return cli_log_error(dir, err);
+		ta_walk_close(&w);
+	}
+	if (mode == CLI_INDEX_AUTO && !open_index(ct, dir, index_opt)) {
+		int fresh = ta_index_check(&ct->ix, dir);
+		if (fresh == 1) {
+			ct->have_index = 1;
+			ct->t = &ct->ix.view;
+			ct->source = "index";
+			return TA_EXIT_OK;
+		}
+		if (fresh == 0 && !ta_index_to_table(&ct->ix, &ct->own)) {
+			ct->have_own = 1;
+			uint64_t from = ct->ix.h->end_index;
+			ta_index_close(&ct->ix);
+			err = read_log(ct, &ct->own, dir, from);
+			if (!err) {
+				ta_sesstab_finish(&ct->own);
+				ct->t = &ct->own;
+				ct->source = "index+log";
+				if (ct->tail_records > 1000)
+					try_write_index(ct, &ct->own, dir, index_opt, 0);
+				return TA_EXIT_OK;
+			}
+			ta_sesstab_free(&ct->own);
+			ct->have_own = 0;
+			ct->tail_records = 0;
+			ct->damage = 0;
+		}
+		if (ct->ix.map)
+			ta_index_close(&ct->ix);
+	}
+	if ((err = ta_sesstab_init(&ct->own, 1)))
+		return TA_EXIT_FAILURE;
+	ct->have_own = 1;
+	err = read_log(ct, &ct->own, dir, 0);
+	if (err)
+		return cli_log_error(dir, err);
+	if ((err = ta_sesstab_finish(&ct->own)))
+		return cli_log_error(dir, err);
+	ct->t = &ct->own;
+	ct->source = "log";
+	if (mode != CLI_INDEX_NONE)
+		try_write_index(ct, &ct->own, dir, index_opt, mode == CLI_INDEX_REBUILD);
+	return TA_EXIT_OK;
+}
+
+void cli_table_close(struct cli_table *ct)
+{
+	if (ct->have_own)
+		ta_sesstab_free(&ct->own);
+	if (ct->ix.map)
+		ta_index_close(&ct->ix);
+	memset(ct, 0, sizeof(*ct));
+}
+
+static int parse_local(const char *s, uint64_t *out)
+{
+	struct tm tm;
+	const char *fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+			       "%Y-%m-%dT%H:%M", "%Y-%m-%d" };
+
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(s, fmts[i], &tm);
+		if (end && !*end) {
+			tm.tm_isdst = -1;
+			time_t t = mktime(&tm);
+			if (t == (time_t)-1 || t < 0)
+				return -EINVAL;
+			*out = (uint64_t)t * 1000000000ull;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static uint64_t midnight(uint64_t now_ns, int days_back)
+{
+	time_t t = (time_t)(now_ns / 1000000000ull);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday -= days_back;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	return t < 0 ? 0 : (uint64_t)t * 1000000000ull;
+}
+
+int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (!strcmp(s, "now")) {
+		*out = now_ns;
+		return 0;
+	}
+	if (!strcmp(s, "today")) {
+		*out = midnight(now_ns, 0);
+		return 0;
+	}
+	if (!strcmp(s, "yesterday")) {
+		*out = midnight(now_ns, 1);
+		return 0;
+	}
+	if (s[0] == '@') {
+		errno = 0;
+		double v = strtod(s + 1, &end);
+		if (*end || errno || v < 0 || v > 1e11)
+			return -EINVAL;
+		*out = (uint64_t)(v * 1e9);
+		return 0;
+	}
+	if (s[0] >= '0' && s[0] <= '9') {
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 10);
+		uint64_t mult = 0;
+		const char *unit = end;
+		if (!strcmp(unit, "s") || !strcmp(unit, "sec"))
+			mult = 1;
+		else if (!strcmp(unit, "m") || !strcmp(unit, "min"))
+			mult = 60;
+		else if (!strcmp(unit, "h"))
+			mult = 3600;
+		else if (!strcmp(unit, "d"))
+			mult = 86400;
+		else if (!strcmp(unit, "w"))
+			mult = 7 * 86400;
+		if (mult && !errno && end != s) {
+			uint64_t ago = (uint64_t)v * mult;
+			if (v > 1000000000ull || ago * 1000000000ull > now_ns)
+				return -EINVAL;
+			*out = now_ns - ago * 1000000000ull;
+			return 0;
+		}
+	}
+	if (!ta_parse_rfc3339(s, out))
+		return 0;
+	return parse_local(s, out);
+}
+
+void cli_fmt_time(uint64_t ns, char *out, size_t cap, int utc)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	if (!ns) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	if (utc)
+		gmtime_r(&t, &tm);
+	else
+		localtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void cli_fmt_rfc3339(uint64_t ns, char *out, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	char d[32];
+
+	gmtime_r(&t, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, cap, "%s.%09uZ", d, (unsigned)(ns % 1000000000ull));
+}
+
+void cli_fmt_duration(uint64_t ns, char *out, size_t cap)
+{
+	uint64_t s = ns / 1000000000ull;
+
+	if (s < 60)
+		snprintf(out, cap, "%.1fs", (double)ns / 1e9);
+	else if (s < 3600)
+		snprintf(out, cap, "%um%02us", (unsigned)(s / 60), (unsigned)(s % 60));
+	else
+		snprintf(out, cap, "%uh%02um", (unsigned)(s / 3600), (unsigned)(s / 60 % 60));
+}
+
+void cli_fmt_bytes(uint64_t n, char *out, size_t cap)
+{
+	if (n < 10000)
+		snprintf(out, cap, "%" PRIu64, n);
+	else if (n < 10000ull * 1024)
+		snprintf(out, cap, "%.1fK", n / 1024.0);
+	else if (n < 10000ull * 1024 * 1024)
+		snprintf(out, cap, "%.1fM", n / 1048576.0);
+	else
+		snprintf(out, cap, "%.1fG", n / 1073741824.0);
+}
+
+int cli_parse_user(const char *arg, uint32_t *uid)
+{
+	char *end;
+
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		errno = 0;
+		unsigned long v = strtoul(arg, &end, 10);
+		if (!*end && !errno && v < UINT32_MAX) {
+			*uid = (uint32_t)v;
+			return 0;
+		}
+	}
+	struct passwd *pw = getpwnam(arg);
+	if (!pw)
+		return -ENOENT;
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap)
+{
+	if (s->user)
+		return ta_sesstab_str(t, s->user);
+	if (s->auid == TA_ID_NONE)
+		return "-";
+	/* A passwd lookup opens files (NSS): remember the last few answers. */
+	static struct { uint32_t uid; int used; char name[64]; } cache[32];
+	size_t slot = s->auid % 32;
+	if (!cache[slot].used || cache[slot].uid != s->auid) {
+		struct passwd *pw = getpwuid(s->auid);
+		cache[slot].used = 1;
+		cache[slot].uid = s->auid;
+		if (pw)
+			snprintf(cache[slot].name, sizeof(cache[slot].name), "%s", pw->pw_name);
+		else
+			snprintf(cache[slot].name, sizeof(cache[slot].name), "%u", s->auid);
+	}
+	snprintf(buf, cap, "%s", cache[slot].name);
+	return buf;
+}
+
+int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord)
+{
+	uint64_t key;
+	int ses_only;
+
+	if (ta_sess_id_parse(arg, &key, &ses_only)) {
+		ta_err(NULL, "'%s' is not a session id (BOOT-SES as 'ttyaudit query' prints, or a number)",
+		       arg);
+		return TA_EXIT_USAGE;
+	}
+	if (!ses_only) {
+		for (size_t i = 0; i < t->n; i++)
+			if (t->s[i].key == key) {
+				*ord = i;
+				return TA_EXIT_OK;
+			}
+	} else {
+		/* A bare audit session id: the latest session with it (ids restart at boot). */
+		size_t found = SIZE_MAX, count = 0;
+		for (size_t i = 0; i < t->n; i++)
+			if (t->s[i].ses == (uint32_t)key) {
+				found = i;
+				count++;
+			}
+		if (found != SIZE_MAX) {
+			if (count > 1) {
+				char id[32];
+				ta_sess_id(t->s[found].key, id, sizeof(id));
+				ta_warn(NULL, "audit session %s exists in %zu boots; showing the latest (%s)",
+					arg, count, id);
+			}
+			*ord = found;
+			return TA_EXIT_OK;
+		}
+	}
+	ta_err(NULL, "no session '%s' in the log", arg);
+	return TA_EXIT_NOTFOUND;
+}
+
+void cli_json_str(struct ta_buf *b, const char *s)
+{
+	ta_json_text(b, (const uint8_t *)s, strlen(s));
+}
+
+int cli_flush(struct ta_buf *b, FILE *f)
+{
+	if (b->len && fwrite(b->p, 1, b->len, f) != b->len)
+		return -EIO;
+	ta_buf_reset(b);
+	return 0;
+}
+
+int cli_damage_exit(const struct cli_table *ct, uint64_t more, const char *more_line)
+{
+	uint64_t total = (ct ? ct->damage : 0) + more;
+	const char *line = ct && ct->damage ? ct->damage_line : more_line;
+
+	if (!total)
+		return TA_EXIT_OK;
+	ta_err(NULL, "the log is damaged (%" PRIu64 " place%s); the intact part was shown. First: %s",
+	       total, total == 1 ? "" : "s", line ? line : "?");
+	return TA_EXIT_CORRUPT;
+}
+
+static int keep_last_note(void *ctx, uint64_t off, const char *note, size_t len)
+{
+	const char **last = ctx;
+
+	(void)off;
+	(void)len;
+	last[0] = note;
+	last[1] = (const char *)(uintptr_t)len;
+	return 0;
+}
+
+int cli_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_t whycap)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint64_t *seqs = NULL;
+	size_t n = 0;
+	int res = -ENOENT;
+	struct ta_verifier *key = NULL;
+	char path[4096];
+
+	*size = 0;
+	snprintf(why, whycap, "no checkpoint");
+	if (dfd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", dir, TA_VKEY_NAME);
+	if (ta_verifier_load(path, &key)) {
+		snprintf(why, whycap, "no verifier key %s in the log directory", TA_VKEY_NAME);
+		key = NULL;
+	}
+	if (ta_list_seq_files(dfd, TA_CKPT_SUFFIX, &seqs, &n))
+		n = 0;
+	for (size_t i = n; i-- > 0 && res == -ENOENT;) {
+		char name[TA_SEG_NAME_MAX], *buf = NULL;
+		size_t len = 0;
+		uint64_t torn, bad;
+		const char *last[2] = { NULL, NULL };
+
+		ta_seg_name(name, seqs[i], TA_CKPT_SUFFIX);
+		if (ta_read_file_at(dfd, name, &buf, &len))
+			continue;
+		ta_ckpt_split(buf, len, keep_last_note, last, &torn, &bad);
+		if (last[0]) {
+			struct ta_checkpoint cp;
+			const char *w = NULL;
+			if (key && !ta_ckpt_check_note(key, last[0], (size_t)(uintptr_t)last[1], &cp, &w)) {
+				*size = cp.size;
+				res = 0;
+				snprintf(why, whycap, "signed checkpoint of %" PRIu64 " records in %s", cp.size, name);
+			} else {
+				res = -EBADMSG;
+				snprintf(why, whycap, "latest checkpoint in %s does not check: %s", name,
+					 w ? w : "no key");
+			}
+		}
+		free(buf);
+	}
+	free(seqs);
+	close(dfd);
+	ta_verifier_free(key);
+	return res;
+}
+
+void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
+		   uint64_t ckpt_size)
+{
+	char id[32], tm[48], ub[64];
+
+	ta_sess_id(s->key, id, sizeof(id));
+	ta_buf_puts(b, "{\"session\":");
+	cli_json_str(b, id);
+	ta_buf_printf(b, ",\"key\":\"%016" PRIx64 "\",\"ses\":", s->key);
+	if (s->ses == TA_ID_NONE)
+		ta_buf_puts(b, "null");
+	else
+		ta_buf_printf(b, "%u", s->ses);
+	ta_buf_puts(b, ",\"auid\":");
+	if (s->auid == TA_ID_NONE)
+		ta_buf_puts(b, "null");
+	else
+		ta_buf_printf(b, "%u", s->auid);
+	ta_buf_puts(b, ",\"user\":");
+	const char *u = cli_user_name(t, s, ub, sizeof(ub));
+	if (!strcmp(u, "-"))
+		ta_buf_puts(b, "null");
+	else
+		cli_json_str(b, u);
+	ta_buf_printf(b, ",\"login_details\":%s", (s->flags & TA_SESS_LOGIN) ? "true" : "false");
+	const struct { const char *k; uint32_t off; } strs[] = {
+		{ "host", s->host }, { "addr", s->addr }, { "login_program", s->prog },
+		{ "terminal", s->terminal }, { "boot_id", s->boot_id },
+	};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		ta_buf_printf(b, ",\"%s\":", strs[i].k);
+		if (strs[i].off)
+			cli_json_str(b, ta_sesstab_str(t, strs[i].off));
+		else
+			ta_buf_puts(b, "null");
+	}
+	cli_fmt_rfc3339(ta_sess_begin(s), tm, sizeof(tm));
+	ta_buf_printf(b, ",\"start\":\"%s\"", tm);
+	cli_fmt_rfc3339(ta_sess_finish(s), tm, sizeof(tm));
+	ta_buf_printf(b, ",\"end\":\"%s\",\"ended\":%s", tm, (s->flags & TA_SESS_ENDED) ? "true" : "false");
+	ta_buf_printf(b, ",\"duration_s\":%.3f", (double)(ta_sess_finish(s) - ta_sess_begin(s)) / 1e9);
+	ta_buf_puts(b, ",\"ttys\":[");
+	for (uint32_t i = 0; i < s->n_ttys; i++) {
+		if (i)
+			ta_buf_putc(b, ',');
+		cli_json_str(b, ta_sesstab_str(t, s->ttys[i]));
+	}
+	ta_buf_puts(b, "],\"uids\":[");
+	for (uint32_t i = 0; i < s->n_uids; i++)
+		ta_buf_printf(b, "%s%u", i ? "," : "", s->uids[i]);
+	ta_buf_printf(b, "],\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+		      ",\"redacted_bytes\":%" PRIu64 ",\"commands\":%" PRIu64 ",\"records\":%" PRIu64
+		      ",\"gaps\":%" PRIu64 ",\"damaged\":%s,\"first_index\":%" PRIu64
+		      ",\"last_index\":%" PRIu64 ",\"checkpointed\":%s",
+		      s->bytes_in, s->bytes_out, s->redacted_bytes, s->execs, s->records,
+		      s->gaps + s->global_gaps, (s->flags & TA_SESS_DAMAGE) ? "true" : "false",
+		      s->first_index, s->last_index, s->last_index < ckpt_size ? "true" : "false");
+	if (s->rows)
+		ta_buf_printf(b, ",\"rows\":%u,\"cols\":%u", s->rows, s->cols);
+	ta_buf_putc(b, '}');
+}

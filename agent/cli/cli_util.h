@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the CLI's commands share: opening the log and its index, times, users, errors. */
+#ifndef TA_CLI_UTIL_H
+#define TA_CLI_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "index/index.h"
+#include "index/sesstab.h"
+#include "view/buf.h"
+
+/* The session table a command works on, from the index and/or the log. */
+struct cli_table {
+	const struct ta_sesstab *t;   /* finished table (the index's view or own) */
+	struct ta_sesstab own;
+	int have_own;
+	struct ta_index ix;
+	int have_index;               /* t is the index mapping (fresh) */
+	const char *source;           /* "index", "index+log", "log" */
+	char index_path[4096];
+	uint64_t damage;              /* damage reports while reading the log */
+	char damage_line[512];        /* the first one */
+	uint64_t tail_records;
+};
+
+enum cli_index_mode {
+	CLI_INDEX_AUTO = 0,  /* use a fresh index, update it when writable */
+	CLI_INDEX_NONE,      /* read the whole log (--no-index) */
+	CLI_INDEX_REBUILD,   /* read the whole log and write the index */
+};
+
+/*
+ * Opens the table for dir. Returns an exit code (TA_EXIT_OK, NOPERM with a
+ * line printed, STORAGE, FAILURE). Damage is counted, not fatal.
+ */
+int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt, int mode,
+		   int want_refs);
+void cli_table_close(struct cli_table *ct);
+
+/* Maps an -errno from opening the log to an exit code, printing one line. */
+int cli_log_error(const char *dir, int err);
+
+/* Times: absolute (RFC 3339, "YYYY-MM-DD[ HH:MM[:SS]]" local), relative ("2h",
+ * "30m", "45s", "3d", "1w" ago), "now", "today", "yesterday", "@UNIX". */
+int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out_ns);
+/* "2026-03-01 12:00:01" in local time (or UTC with utc). */
+void cli_fmt_time(uint64_t ns, char *out, size_t cap, int utc);
+/* RFC 3339 UTC with nanoseconds. */
+void cli_fmt_rfc3339(uint64_t ns, char *out, size_t cap);
+void cli_fmt_duration(uint64_t ns, char *out, size_t cap);
+void cli_fmt_bytes(uint64_t n, char *out, size_t cap);
+uint64_t cli_now_ns(void);
+
+/* A user argument: name or number. *uid_out; name_out gets the name if known. */
+int cli_parse_user(const char *arg, uint32_t *uid_out);
+/* Name for display: session's recorded user, else passwd, else the number. */
+const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap);
+
+/* Resolves a SESSION argument to an ordinal in t; prints why not. Exit code or OK. */
+int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord);
+
+/* JSON string (neutral: escapes everything not printable). */
+void cli_json_str(struct ta_buf *b, const char *s);
+
+/* Writes the whole buffer to f; 0 or -EIO. */
+int cli_flush(struct ta_buf *b, FILE *f);
+
+/* Prints the damage summary line on stderr; returns TA_EXIT_CORRUPT if any. */
+int cli_damage_exit(const struct cli_table *ct, uint64_t more_damage, const char *more_line);
+
+/* Size of the latest checkpoint whose signature checks with the directory's key (0: none). */
+int cli_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_t whycap);
+/* One session as a JSON object (no newline). */
+void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
+		   uint64_t ckpt_size);
+
+#endif

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ttyaudit follow: print new records as the agent writes them (inotify, no busy loop). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "index/json_read.h"
+#include "index/walk.h"
+#include "logfmt/tty_batch.h"
+#include "store/store.h"
+#include "ttyaudit/log_records.h"
+#include "view/neutralise.h"
+#include "view/transcript.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit follow [OPTIONS]\n"
+		"\n"
+		"Prints records as ttyauditd writes them: terminal output (o|), input (i|),\n"
+		"commands and other events (#|), one prefixed line each, neutralised like show.\n"
+		"Waits on inotify; stop with Ctrl-C.\n"
+		"\n"
+		"  --log-dir DIR      log directory (default %s)\n"
+		"  -u, --user USER    only sessions of this login user (name or audit uid)\n"
+		"  -s, --session ID   only this session\n"
+		"  --from-start       print the records already in the log first\n"
+		"  --timeout SECS     stop after SECS seconds (for scripts)\n"
+		"  --utc              times in UTC\n",
+		TA_STORE_DEFAULT_DIR);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct follow {
+	int have_user, have_session, ses_only, utc;
+	uint32_t uid;
+	uint64_t session;
+	struct ta_buf o, tmp;
+	struct ta_transcript tr;
+};
+
+static void line_prefix(struct follow *f, uint64_t t, uint64_t key, char kind)
+{
+	char id[32], tm[16];
+	time_t sec = (time_t)(t / 1000000000ull);
+	struct tm tmv;
+
+	ta_sess_id(key, id, sizeof(id));
+	if (f->utc)
+		gmtime_r(&sec, &tmv);
+	else
+		localtime_r(&sec, &tmv);
+	strftime(tm, sizeof(tm), "%H:%M:%S", &tmv);
+	ta_buf_printf(&f->o, "%s.%03u %-18s %c| ", tm, (unsigned)(t / 1000000 % 1000), id, kind);
+}
+
+static int wanted(struct follow *f, const struct ta_log_record *rec)
+{
+	if (f->have_session &&
+	    (f->ses_only ? (uint32_t)rec->session != (uint32_t)f->session : rec->session != f->session))
+		return 0;
+	if (f->have_user) {
+		uint32_t auid = TA_ID_NONE;
+		if (rec->type == TA_REC_TTY_DATA) {
+			struct ta_batch_iter it;
+			if (!ta_batch_iter_init(&it, rec->payload, rec->len))
+				auid = it.hdr.auid;
+		} else {
+			struct ta_jobj o;
+			uint64_t v;
+			if (!ta_jobj_parse(&o, (const char *)rec->payload, rec->len) &&
+			    !ta_jobj_u64(&o, "auid", &v))
+				auid = (uint32_t)v;
+		}
+		if (auid != f->uid)
+			return 0;
+	}
+	return 1;
+}
+
+static void print_record(struct follow *f, const struct ta_log_record *rec)
+{
+	if (!wanted(f, rec))
+		return;
+	/* The transcript code decodes the record; print its events at once. */
+	f->tr.key = rec->session;
+	f->tr.n = 0;
+	ta_buf_reset(&f->tr.arena);
+	ta_transcript_add_record(&f->tr, rec);
+	for (size_t i = 0; i < f->tr.n; i++) {
+		const struct ta_tev *e = &f->tr.ev[i];
+		const uint8_t *d = ta_tev_data(&f->tr, e);
+		char kind = e->kind == TA_TEV_OUTPUT ? 'o' : e->kind == TA_TEV_INPUT ? 'i' : '#';
+		ta_buf_reset(&f->tmp);
+		if (kind == '#')
+			ta_tev_describe(&f->tr, e, &f->tmp);
+		if (kind == 'i' && (e->flags & TA_F_REDACTED)) {
+			line_prefix(f, e->time_ns, rec->session, kind);
+			ta_buf_printf(&f->o, "[redacted: %u bytes typed with echo off]\n", e->orig_len);
+			continue;
+		}
+		struct ta_buf text;
+		ta_buf_init(&text);
+		if (kind == '#')
+			ta_neutralise(f->tmp.p, f->tmp.len, TA_NEUT_LINE, &text);
+		else
+			ta_neutralise(d, e->len, kind == 'i' ? TA_NEUT_LINE : TA_NEUT_TEXT, &text);
+		const uint8_t *p = text.p, *end = p + text.len;
+		while (p < end) {
+			const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			line_prefix(f, e->time_ns, rec->session, kind);
+			ta_buf_put(&f->o, p, n);
+			ta_buf_putc(&f->o, '\n');
+			p += n + (nl ? 1 : 0);
+		}
+		ta_buf_free(&text);
+	}
+	cli_flush(&f->o, stdout);
+	fflush(stdout);
+}
+
+/* Reads records from *next on; returns 0 or -errno. */
+static int drain(struct follow *f, const char *dir, uint64_t *next, int print)
+{
+	struct ta_walk w;
+	struct ta_log_record rec;
+	int n, err = ta_walk_open(&w, dir, 0);
+
+	if (err)
+		return err;
+	if (*next && ta_walk_seek(&w, *next)) {
+		ta_walk_close(&w);
+		return 0; /* nothing new yet */
+	}
+	while (!stop && (n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		if (n == TA_WALK_DAMAGE) {
+			char line[512];
+			ta_walk_describe(&w, line, sizeof(line));
+			ta_err(NULL, "%s", line);
+			continue;
+		}
+		*next = rec.index + 1;
+		if (print)
+			print_record(f, &rec);
+	}
+	ta_walk_close(&w);
+	return err;
+}
+
+int ta_cmd_follow(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "session", required_argument, NULL, 's' },
+		{ "from-start", no_argument, NULL, 'F' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "utc", no_argument, NULL, 'Z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR;
+	struct follow f;
+	int c, from_start = 0, err;
+	double timeout = 0;
+
+	memset(&f, 0, sizeof(f));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:u:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'u':
+			f.have_user = 1;
+			if (cli_parse_user(optarg, &f.uid)) {
+				ta_err(NULL, "--user: unknown user '%s'", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			f.have_session = 1;
+			if (ta_sess_id_parse(optarg, &f.session, &f.ses_only)) {
+				ta_err(NULL, "--session: '%s' is not a session id", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 'F': from_start = 1; break;
+		case 'T': timeout = atof(optarg); break;
+		case 'Z': f.utc = 1; break;
+		case 'h': usage(stdout); return TA_EXIT_OK;
+		default: usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	ta_buf_init(&f.o);
+	ta_buf_init(&f.tmp);
+	ta_buf_init(&f.tr.arena);
+	if (ta_sesstab_init(&f.tr.names, 0))
+		return TA_EXIT_FAILURE;
+	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ino < 0 || inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		int e = -errno;
+		if (ino >= 0)
+			close(ino);
+		return cli_log_error(dir, e);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	uint64_t next = 0;
+	if ((err = drain(&f, dir, &next, from_start))) {
+		close(ino);
+		return cli_log_error(dir, err);
+	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stop) {
+		int ms = -1;
+		if (timeout > 0) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			double left = timeout - ((double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9);
+			if (left <= 0)
+				break;
+			ms = (int)(left * 1000) + 1;
+		}
+		struct pollfd pfd = { .fd = ino, .events = POLLIN };
+		int r = poll(&pfd, 1, ms);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
+		char buf[4096];
+		while (read(ino, buf, sizeof(buf)) > 0)
+			;
+		/* Let a burst of writes settle: one read of the log per 100 ms at most. */
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		while (read(ino, buf, sizeof(buf)) > 0)
+			;
+		if ((err = drain(&f, dir, &next, 1)) && err != -ENOENT)
+			break;
+	}
+	close(ino);
+	ta_transcript_free(&f.tr);
+	ta_buf_free(&f.o);
+	ta_buf_free(&f.tmp);
+	return TA_EXIT_OK;
+}

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ttyaudit query: list sessions (or their commands) matching filters. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "index/json_read.h"
+#include "store/store.h"
+#include "view/neutralise.h"
+#include "view/transcript.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit query [OPTIONS]\n"
+		"\n"
+		"Lists recorded sessions, oldest first. Filters combine (all must match).\n"
+		"\n"
+		"  --log-dir DIR      log directory (default %s)\n"
+		"  -u, --user USER    login user (audit uid), by name or number; sudo/su keep it\n"
+		"  --uid UID          an effective uid seen on the session's output or commands\n"
+		"  -s, --session ID   a session (BOOT-SES as listed, or an audit session id)\n"
+		"  --host TEXT        login host or address contains TEXT\n"
+		"  --tty NAME         used terminal (pts3, pts/3, ttyS0, ...)\n"
+		"  --since TIME       sessions active at or after TIME\n"
+		"  --until TIME       sessions active at or before TIME\n"
+		"                     TIME: 2026-03-01, '2026-03-01 12:00', RFC 3339, 2h, 30m,\n"
+		"                     3d, 1w (ago), today, yesterday, now, @UNIXTIME\n"
+		"  -g, --grep REGEX   sessions whose input, output or commands match (POSIX ERE)\n"
+		"  -i, --ignore-case  for --grep\n"
+		"  -c, --commands     list the executed commands of the matching sessions\n"
+		"  -n, --limit N      at most N rows\n"
+		"  -r, --reverse      newest first\n"
+		"  --json             JSON Lines: one object per session (or command)\n"
+		"  --index FILE       index file to use and update (default DIR/index/sessions.idx,\n"
+		"                     else a per-user cache)\n"
+		"  --no-index         read the whole log, ignore and do not write an index\n"
+		"\n"
+		"Exit: 0 rows printed or none matched, 2 usage, 4 not allowed to read the log,\n"
+		"6 no log, 8 the log is damaged (the intact part was listed).\n",
+		TA_STORE_DEFAULT_DIR);
+}
+
+struct query {
+	int have_user, have_uid, have_session, ses_only, icase, commands, json, reverse;
+	uint32_t user_uid;
+	const char *user_name;
+	uint32_t uid;
+	uint64_t session;
+	const char *host, *tty, *grep;
+	uint64_t since, until;
+	long limit;
+	regex_t re;
+	int literal;
+	uint64_t ckpt_size;
+};
+
+static int tty_match(const char *have, const char *want)
+{
+	/* "pts/3" and "pts3" name the same terminal. */
+	char a[64], b[64];
+	size_t i = 0, j = 0;
+
+	for (; *have && i < sizeof(a) - 1; have++)
+		if (*have != '/')
+			a[i++] = *have;
+	a[i] = '\0';
+	if (!strncmp(want, "/dev/", 5))
+		want += 5;
+	for (; *want && j < sizeof(b) - 1; want++)
+		if (*want != '/')
+			b[j++] = *want;
+	b[j] = '\0';
+	return !strcmp(a, b);
+}
+
+static int match_meta(const struct query *q, const struct ta_sesstab *t, const struct ta_sess *s)
+{
+	if (q->have_user) {
+		int ok = s->auid == q->user_uid && q->user_uid != TA_ID_NONE;
+		if (!ok && q->user_name && s->user && !strcmp(ta_sesstab_str(t, s->user), q->user_name))
+			ok = 1;
+		if (!ok)
+			return 0;
+	}
+	if (q->have_uid) {
+		int ok = 0;
+		for (uint32_t i = 0; i < s->n_uids; i++)
+			ok |= s->uids[i] == q->uid;
+		if (!ok && !(s->flags & TA_SESS_MORE_UIDS))
+			return 0;
+	}
+	if (q->have_session) {
+		if (q->ses_only ? s->ses != (uint32_t)q->session : s->key != q->session)
+			return 0;
+	}
+	if (q->host) {
+		const char *h = ta_sesstab_str(t, s->host), *a = ta_sesstab_str(t, s->addr);
+		if (!strstr(h, q->host) && !strstr(a, q->host))
+			return 0;
+	}
+	if (q->tty) {
+		int ok = 0;
+		for (uint32_t i = 0; i < s->n_ttys; i++)
+			ok |= tty_match(ta_sesstab_str(t, s->ttys[i]), q->tty);
+		if (!ok && s->terminal)
+			ok = tty_match(ta_sesstab_str(t, s->terminal), q->tty);
+		if (!ok)
+			return 0;
+	}
+	if (q->since && ta_sess_finish(s) < q->since)
+		return 0;
+	if (q->until && ta_sess_begin(s) > q->until)
+		return 0;
+	return 1;
+}
+
+static int is_literal(const char *re)
+{
+	for (; *re; re++)
+		if (strchr(".[]()*+?{}|^$\\", *re))
+			return 0;
+	return 1;
+}
+
+static int data_match(struct query *q, const uint8_t *d, size_t n, struct ta_buf *tmp)
+{
+	if (!n)
+		return 0;
+	if (q->literal && !q->icase)
+		return memmem(d, n, q->grep, strlen(q->grep)) != NULL;
+	ta_buf_reset(tmp);
+	ta_buf_put(tmp, d, n);
+	ta_buf_putc(tmp, '\0');
+	if (tmp->oom)
+		return 0;
+	/* regexec stops at NUL: make embedded NULs spaces. */
+	for (size_t i = 0; i + 1 < tmp->len; i++)
+		if (!tmp->p[i])
+			tmp->p[i] = ' ';
+	return regexec(&q->re, (const char *)tmp->p, 0, NULL, 0) == 0;
+}
+
+/* Whether the session's input stream, output stream or a command matches. */
+static int grep_session(struct query *q, const struct ta_transcript *tr)
+{
+	struct ta_buf in, out, tmp, desc;
+	int hit = 0;
+
+	ta_buf_init(&in);
+	ta_buf_init(&out);
+	ta_buf_init(&tmp);
+	ta_buf_init(&desc);
+	for (size_t i = 0; i < tr->n && !hit; i++) {
+		const struct ta_tev *e = &tr->ev[i];
+		if (e->kind == TA_TEV_OUTPUT)
+			ta_buf_put(&out, ta_tev_data(tr, e), e->len);
+		else if (e->kind == TA_TEV_INPUT)
+			ta_buf_put(&in, ta_tev_data(tr, e), e->len);
+		else if (e->kind == TA_TEV_EXEC) {
+			ta_buf_reset(&desc);
+			ta_tev_describe(tr, e, &desc);
+			hit = data_match(q, desc.p, desc.len, &tmp);
+		}
+	}
+	if (!hit)
+		hit = data_match(q, out.p, out.len, &tmp) || data_match(q, in.p, in.len, &tmp);
+	ta_buf_free(&in);
+	ta_buf_free(&out);
+	ta_buf_free(&tmp);
+	ta_buf_free(&desc);
+	return hit;
+}
+
+static int load_transcript(const char *dir, const struct ta_sesstab *t, const struct ta_sess *s,
+			   struct ta_transcript *tr)
+{
+	if (t->keep_refs && s->refs_n)
+		return ta_transcript_load(tr, dir, s->key, s->first_index, s->last_index,
+					  t->refs + s->refs_off, s->refs_n);
+	return ta_transcript_load(tr, dir, s->key, s->first_index, s->last_index, NULL, 0);
+}
+
+static void neut(struct ta_buf *out, const char *s)
+{
+	ta_neutralise(s, strlen(s), TA_NEUT_LINE, out);
+}
+
+static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct ta_sess *s,
+		      uint64_t ckpt)
+{
+	char id[32], ub[64], start[32], dur[32], bin[16], bout[16], ttys[64] = "";
+	struct ta_buf cell;
+
+	ta_buf_init(&cell);
+	ta_sess_id(s->key, id, sizeof(id));
+	cli_fmt_time(ta_sess_begin(s), start, sizeof(start), 0);
+	cli_fmt_duration(ta_sess_finish(s) - ta_sess_begin(s), dur, sizeof(dur));
+	cli_fmt_bytes(s->bytes_in, bin, sizeof(bin));
+	cli_fmt_bytes(s->bytes_out, bout, sizeof(bout));
+	for (uint32_t i = 0; i < s->n_ttys; i++) {
+		size_t l = strlen(ttys);
+		snprintf(ttys + l, sizeof(ttys) - l, "%s%s", i ? "," : "", ta_sesstab_str(t, s->ttys[i]));
+	}
+	if (s->flags & TA_SESS_MORE_TTYS)
+		strncat(ttys, ",...", sizeof(ttys) - strlen(ttys) - 1);
+	ta_buf_printf(o, "%-20s ", id);
+	const char *un = cli_user_name(t, s, ub, sizeof(ub));
+	char num[16];
+	snprintf(num, sizeof(num), "%u", s->auid);
+	neut(&cell, un);
+	if (s->auid != TA_ID_NONE && strcmp(un, num))
+		ta_buf_printf(&cell, "(%u)", s->auid);
+	ta_buf_printf(o, "%-16.*s ", (int)cell.len, (const char *)cell.p);
+	ta_buf_reset(&cell);
+	if (s->flags & TA_SESS_LOGIN) {
+		neut(&cell, s->host ? ta_sesstab_str(t, s->host) : s->addr ? ta_sesstab_str(t, s->addr) : "local");
+		ta_buf_printf(o, "%-18.*s ", (int)cell.len, (const char *)cell.p);
+		ta_buf_reset(&cell);
+		neut(&cell, s->prog ? ta_sesstab_str(t, s->prog) : "-");
+		ta_buf_printf(o, "%-10.*s ", (int)cell.len, (const char *)cell.p);
+	} else {
+		ta_buf_printf(o, "%-29s ", "(login details n/a)");
+	}
+	ta_buf_reset(&cell);
+	ta_buf_printf(o, "%-19s %-8s%s ", start, dur, (s->flags & TA_SESS_ENDED) ? " " : "+");
+	neut(&cell, ttys[0] ? ttys : "-");
+	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %s\n", (int)cell.len, (const char *)cell.p,
+		      bin, bout, s->gaps + s->global_gaps, (s->flags & TA_SESS_DAMAGE) ? "!" : " ",
+		      s->last_index < ckpt ? "yes" : "no");
+	ta_buf_free(&cell);
+}
+
+static void print_commands(struct ta_buf *o, struct query *q, const struct ta_sesstab *t,
+			   const struct ta_sess *s, const struct ta_transcript *tr)
+{
+	char id[32], ub[64], tm[48];
+	struct ta_buf d;
+
+	ta_buf_init(&d);
+	ta_sess_id(s->key, id, sizeof(id));
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct ta_tev *e = &tr->ev[i];
+		if (e->kind != TA_TEV_EXEC)
+			continue;
+		if (q->json) {
+			struct ta_jobj jo;
+			const char *js = (const char *)ta_tev_data(tr, e);
+			cli_fmt_rfc3339(e->time_ns, tm, sizeof(tm));
+			ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"user\":", id, tm);
+			cli_json_str(o, cli_user_name(t, s, ub, sizeof(ub)));
+			ta_buf_printf(o, ",\"auid\":%u,\"record\":", s->auid);
+			if (!ta_jobj_parse(&jo, js, e->len))
+				ta_buf_put(o, js, e->len); /* valid JSON: the record itself */
+			else
+				ta_buf_puts(o, "null");
+			ta_buf_puts(o, "}\n");
+			continue;
+		}
+		cli_fmt_time(e->time_ns, tm, sizeof(tm), 0);
+		ta_buf_reset(&d);
+		ta_tev_describe(tr, e, &d);
+		ta_buf_printf(o, "%s  %-20s ", tm, id);
+		neut(o, cli_user_name(t, s, ub, sizeof(ub)));
+		ta_buf_puts(o, "  ");
+		ta_neutralise(d.p, d.len, TA_NEUT_LINE, o);
+		ta_buf_putc(o, '\n');
+	}
+	ta_buf_free(&d);
+}
+
+int ta_cmd_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "uid", required_argument, NULL, 'U' },
+		{ "session", required_argument, NULL, 's' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "tty", required_argument, NULL, 't' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'T' },
+		{ "grep", required_argument, NULL, 'g' },
+		{ "ignore-case", no_argument, NULL, 'i' },
+		{ "commands", no_argument, NULL, 'c' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "reverse", no_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "index", required_argument, NULL, 'X' },
+		{ "no-index", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL;
+	struct query q = { .limit = -1 };
+	int c, mode = CLI_INDEX_AUTO, rc;
+	uint64_t now = cli_now_ns();
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:u:s:g:icn:rh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'u':
+			q.have_user = 1;
+			q.user_name = optarg;
+			if (cli_parse_user(optarg, &q.user_uid))
+				q.user_uid = TA_ID_NONE; /* still matches the recorded login name */
+			if (optarg[0] >= '0' && optarg[0] <= '9')
+				q.user_name = NULL;
+			break;
+		case 'U':
+			q.have_uid = 1;
+			if (cli_parse_user(optarg, &q.uid)) {
+				ta_err(NULL, "--uid: unknown user '%s'", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			q.have_session = 1;
+			if (ta_sess_id_parse(optarg, &q.session, &q.ses_only)) {
+				ta_err(NULL, "--session: '%s' is not a session id", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 'H': q.host = optarg; break;
+		case 't': q.tty = optarg; break;
+		case 'S':
+		case 'T':
+			if (cli_parse_time(optarg, now, c == 'S' ? &q.since : &q.until)) {
+				ta_err(NULL, "--%s: cannot read the time '%s'", c == 'S' ? "since" : "until", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 'g': q.grep = optarg; break;
+		case 'i': q.icase = 1; break;
+		case 'c': q.commands = 1; break;
+		case 'n':
+			q.limit = strtol(optarg, &end, 10);
+			if (*end || q.limit < 0) {
+				ta_err(NULL, "--limit: not a number: '%s'", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 'r': q.reverse = 1; break;
+		case 'j': q.json = 1; break;
+		case 'X': index_opt = optarg; break;
+		case 'N': mode = CLI_INDEX_NONE; break;
+		case 'h': usage(stdout); return TA_EXIT_OK;
+		default: usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		ta_err(NULL, "query: unexpected argument '%s'", argv[optind]);
+		return TA_EXIT_USAGE;
+	}
+	if (q.grep) {
+		int rerr = regcomp(&q.re, q.grep, REG_EXTENDED | REG_NOSUB | (q.icase ? REG_ICASE : 0));
+		if (rerr) {
+			char msg[256];
+			regerror(rerr, &q.re, msg, sizeof(msg));
+			ta_err(NULL, "--grep: %s", msg);
+			return TA_EXIT_USAGE;
+		}
+		q.literal = is_literal(q.grep);
+	}
+
+	struct cli_table ct;
+	rc = cli_table_open(&ct, dir, index_opt, mode, 1);
+	if (rc != TA_EXIT_OK) {
+		if (q.grep)
+			regfree(&q.re);
+		return rc;
+	}
+	char why[256];
+	cli_latest_checkpoint(dir, &q.ckpt_size, why, sizeof(why));
+
+	const struct ta_sesstab *t = ct.t;
+	const uint32_t *cand = NULL;
+	size_t ncand = t->n;
+	int by_auid = 0;
+	if (ct.have_index && q.have_user && q.user_uid != TA_ID_NONE) {
+		ncand = ta_index_by_auid(&ct.ix, q.user_uid, &cand);
+		by_auid = 1;
+	}
+
+	struct ta_buf o;
+	ta_buf_init(&o);
+	if (!q.json && !q.commands)
+		ta_buf_printf(&o, "%-20s %-16s %-18s %-10s %-19s %-9s %-10s %7s %7s %4s  %s\n", "SESSION",
+			      "USER(AUID)", "FROM", "VIA", "START", "DURATION", "TTYS", "IN", "OUT",
+			      "GAPS", "CKPT");
+	long shown = 0;
+	uint64_t more_damage = 0;
+	char more_line[512] = "";
+	for (size_t k = 0; k < ncand; k++) {
+		if (q.limit >= 0 && shown >= q.limit)
+			break;
+		size_t idx = q.reverse ? ncand - 1 - k : k;
+		const struct ta_sess *s = &t->s[by_auid ? cand[idx] : idx];
+		if (!ta_sess_sane(t, s)) {
+			ta_warn(NULL, "the index is damaged; run 'ttyaudit reindex'");
+			continue;
+		}
+		if (!match_meta(&q, t, s))
+			continue;
+		struct ta_transcript tr;
+		int loaded = 0;
+		if (q.grep || q.commands) {
+			int err = load_transcript(dir, t, s, &tr);
+			if (err) {
+				rc = cli_log_error(dir, err);
+				ta_buf_free(&o);
+				cli_table_close(&ct);
+				return rc;
+			}
+			loaded = 1;
+			if (tr.damage && !more_damage) {
+				for (size_t i = 0; i < tr.n; i++)
+					if (tr.ev[i].kind == TA_TEV_DAMAGE) {
+						snprintf(more_line, sizeof(more_line), "%.*s", (int)tr.ev[i].len,
+							 (const char *)ta_tev_data(&tr, &tr.ev[i]));
+						break;
+					}
+			}
+			more_damage += ct.damage ? 0 : tr.damage;
+			if (q.grep && !grep_session(&q, &tr)) {
+				ta_transcript_free(&tr);
+				continue;
+			}
+		}
+		shown++;
+		if (q.commands)
+			print_commands(&o, &q, t, s, &tr);
+		else if (q.json) {
+			cli_sess_json(&o, t, s, q.ckpt_size);
+			ta_buf_putc(&o, '\n');
+		} else
+			print_row(&o, t, s, q.ckpt_size);
+		if (loaded)
+			ta_transcript_free(&tr);
+		if (o.len > (1u << 16))
+			cli_flush(&o, stdout);
+	}
+	cli_flush(&o, stdout);
+	ta_buf_free(&o);
+	if (q.grep)
+		regfree(&q.re);
+	rc = cli_damage_exit(&ct, more_damage, more_line);
+	cli_table_close(&ct);
+	if (fflush(stdout))
+		return TA_EXIT_FAILURE;
+	return rc;
+}

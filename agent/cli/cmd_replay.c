@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ttyaudit replay: play a session's output back in real time (like scriptreplay). */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/session_view.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "store/store.h"
+#include "view/asciicast.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit replay [OPTIONS] SESSION\n"
+		"       ttyaudit replay [OPTIONS] --asciicast FILE\n"
+		"\n"
+		"Plays the recorded output back with its timing. The bytes are written to the\n"
+		"terminal unmodified (escape sequences act on it), as recorded.\n"
+		"Keys (when standard input is a terminal): space pause/resume, . step while\n"
+		"paused, + / - faster / slower, q quit.\n"
+		"\n"
+		"  --log-dir DIR        log directory (default %s)\n"
+		"  -s, --speed X        speed factor (default 1; 0 = no waiting)\n"
+		"  -m, --max-idle SECS  cap pauses at SECS (default: none)\n"
+		"  --no-wait            write everything at once (same as --speed 0)\n"
+		"  -o, --output FILE    write to FILE instead of standard output (implies no keys)\n"
+		"  --asciicast FILE     play an asciicast v2 file instead of a logged session\n"
+		"  --no-resize          never send the xterm resize sequence\n"
+		"  --tty NAME           only this terminal of the session\n"
+		"  --index FILE, --no-index   as for query\n",
+		TA_STORE_DEFAULT_DIR);
+}
+
+struct pev {
+	double t;
+	const uint8_t *d;
+	size_t n;
+	unsigned rows, cols;  /* resize event if n == 0 and rows */
+};
+
+struct player {
+	FILE *out;
+	int out_fd, keys, resize_ok;
+	double speed, max_idle;
+	struct termios saved;
+	int raw_mode;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits up to secs (keys may pause, step, change speed or quit). 1 = quit. */
+static int wait_keys(struct player *p, double secs, int *paused, int *step)
+{
+	double until = now_s() + secs;
+
+	for (;;) {
+		double left = until - now_s();
+		if (!*paused && left <= 0)
+			return 0;
+		if (!p->keys) {
+			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+			nanosleep(&ts, NULL);
+			return 0;
+		}
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		int ms = *paused ? -1 : (int)(left * 1000) + 1;
+		int r = poll(&pfd, 1, ms);
+		if (r <= 0)
+			continue;
+		char ch;
+		if (read(STDIN_FILENO, &ch, 1) != 1)
+			return 1;
+		switch (ch) {
+		case 'q':
+		case 3:
+			return 1;
+		case ' ':
+			*paused = !*paused;
+			if (!*paused)
+				until = now_s(); /* resume: play on */
+			break;
+		case '.':
+			if (*paused) {
+				*step = 1;
+				return 0;
+			}
+			break;
+		case '+':
+			p->speed *= 2;
+			break;
+		case '-':
+			p->speed /= 2;
+			break;
+		}
+	}
+}
+
+static int play(struct player *p, const struct pev *ev, size_t n)
+{
+	int paused = 0, step = 0;
+	double prev = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double gap = ev[i].t - prev;
+		prev = ev[i].t;
+		if (gap < 0)
+			gap = 0;
+		if (p->max_idle > 0 && gap > p->max_idle)
+			gap = p->max_idle;
+		if (p->speed > 0 && (gap > 0 || paused)) {
+			fflush(p->out);
+			if (wait_keys(p, step ? 0 : gap / p->speed, &paused, &step))
+				return 1;
+			step = 0;
+		}
+		if (ev[i].n)
+			fwrite(ev[i].d, 1, ev[i].n, p->out);
+		else if (ev[i].rows && p->resize_ok)
+			fprintf(p->out, "\033[8;%u;%ut", ev[i].rows, ev[i].cols);
+	}
+	fflush(p->out);
+	return 0;
+}
+
+static int load_cast(const char *path, struct pev **evs, size_t *nev, struct ta_buf *arena,
+		     unsigned *rows, unsigned *cols)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, n = 0, ecap = 0;
+	ssize_t len;
+	struct ta_cast_header h;
+	struct ta_cast_event ce = { 0 };
+	struct pev *v = NULL;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	ta_buf_init(&ce.data);
+	while ((len = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (lineno == 1) {
+			if (ta_cast_parse_header(line, (size_t)len, &h)) {
+				err = -EBADMSG;
+				break;
+			}
+			*rows = h.height;
+			*cols = h.width;
+			continue;
+		}
+		if (len == 1)
+			continue;
+		if (ta_cast_parse_event(line, (size_t)len, &ce)) {
+			ta_err(NULL, "%s:%zu: not an asciicast event", path, lineno);
+			err = -EBADMSG;
+			break;
+		}
+		if (n == ecap) {
+			ecap = ecap ? ecap * 2 : 256;
+			struct pev *nv = realloc(v, ecap * sizeof(*nv));
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		struct pev *e = &v[n];
+		memset(e, 0, sizeof(*e));
+		e->t = ce.t;
+		if (!strcmp(ce.code, "o")) {
+			e->d = (const uint8_t *)(uintptr_t)arena->len; /* offset for now */
+			e->n = ce.data.len;
+			ta_buf_put(arena, ce.data.p, ce.data.len);
+			n++;
+		} else if (!strcmp(ce.code, "r")) {
+			unsigned c, r;
+			ta_buf_putc(&ce.data, '\0');
+			if (sscanf((const char *)ce.data.p, "%ux%u", &c, &r) == 2) {
+				e->cols = c;
+				e->rows = r;
+				n++;
+			}
+		}
+	}
+	if (lineno == 0)
+		err = -EBADMSG;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].n)
+			v[i].d = arena->p + (uintptr_t)v[i].d;
+	free(line);
+	ta_buf_free(&ce.data);
+	fclose(f);
+	*evs = v;
+	*nev = n;
+	return err;
+}
+
+int ta_cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "speed", required_argument, NULL, 's' },
+		{ "max-idle", required_argument, NULL, 'm' },
+		{ "no-wait", no_argument, NULL, 'W' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "asciicast", required_argument, NULL, 'A' },
+		{ "no-resize", no_argument, NULL, 'R' },
+		{ "tty", required_argument, NULL, 't' },
+		{ "index", required_argument, NULL, 'X' },
+		{ "no-index", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *output = NULL, *cast = NULL,
+		   *tty_filter = NULL;
+	struct player p = { .speed = 1.0 };
+	int c, no_index = 0, no_resize = 0, rc = TA_EXIT_OK;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:s:m:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 's':
+			p.speed = strtod(optarg, &end);
+			if (*end || p.speed < 0) {
+				ta_err(NULL, "--speed: not a factor: '%s'", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 'm':
+			p.max_idle = strtod(optarg, &end);
+			if (*end || p.max_idle < 0) {
+				ta_err(NULL, "--max-idle: not a number of seconds: '%s'", optarg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		case 'W': p.speed = 0; break;
+		case 'o': output = optarg; break;
+		case 'A': cast = optarg; break;
+		case 'R': no_resize = 1; break;
+		case 't': tty_filter = optarg; break;
+		case 'X': index_opt = optarg; break;
+		case 'N': no_index = 1; break;
+		case 'h': usage(stdout); return TA_EXIT_OK;
+		default: usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	if ((cast ? optind != argc : optind + 1 != argc)) {
+		usage(stderr);
+		return TA_EXIT_USAGE;
+	}
+	struct pev *ev = NULL;
+	size_t nev = 0;
+	unsigned rows = 0, cols = 0;
+	struct ta_buf arena;
+	struct session_view v;
+	int have_view = 0;
+	ta_buf_init(&arena);
+	if (cast) {
+		int err = load_cast(cast, &ev, &nev, &arena, &rows, &cols);
+		if (err) {
+			ta_err(NULL, "cannot play %s: %s", cast, err == -EBADMSG ? "not an asciicast v2 file" :
+			       strerror(-err));
+			free(ev);
+			ta_buf_free(&arena);
+			return err == -EBADMSG ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
+		}
+	} else {
+		rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
+		if (rc != TA_EXIT_OK)
+			return rc;
+		have_view = 1;
+		if (tty_filter)
+			session_view_keep_tty(&v, tty_filter);
+		uint64_t t0 = 0;
+		ev = calloc(v.tr.n ? v.tr.n : 1, sizeof(*ev));
+		if (!ev) {
+			session_view_close(&v);
+			return TA_EXIT_FAILURE;
+		}
+		for (size_t i = 0; i < v.tr.n; i++) {
+			const struct ta_tev *e = &v.tr.ev[i];
+			if (e->kind != TA_TEV_OUTPUT && e->kind != TA_TEV_WINSIZE)
+				continue;
+			if (!t0)
+				t0 = e->time_ns;
+			struct pev *pe = &ev[nev];
+			pe->t = e->time_ns > t0 ? (double)(e->time_ns - t0) / 1e9 : 0;
+			if (e->kind == TA_TEV_WINSIZE) {
+				if (!rows && !cols) {
+					rows = e->rows;
+					cols = e->cols;
+					continue;
+				}
+				pe->rows = e->rows;
+				pe->cols = e->cols;
+			} else {
+				pe->d = ta_tev_data(&v.tr, e);
+				pe->n = e->len;
+			}
+			nev++;
+		}
+	}
+	p.out = output ? fopen(output, "we") : stdout;
+	if (!p.out) {
+		ta_err(NULL, "cannot write %s: %s", output, strerror(errno));
+		rc = TA_EXIT_FAILURE;
+		goto out;
+	}
+	p.out_fd = fileno(p.out);
+	int tty_out = isatty(p.out_fd);
+	const char *term = getenv("TERM");
+	/* xterm and most emulators that claim it take CSI 8 ; rows ; cols t. */
+	p.resize_ok = !no_resize && tty_out && term && !strncmp(term, "xterm", 5);
+	if (tty_out)
+		ta_warn(NULL, "replay writes the recorded output to your terminal unmodified: escape "
+			"sequences in it act on this terminal");
+	if (rows && cols && tty_out) {
+		if (p.resize_ok) {
+			ta_info(NULL, "resizing the terminal to the recorded %ux%u (rows x cols) with the "
+				"xterm window-size sequence", rows, cols);
+			fprintf(p.out, "\033[8;%u;%ut", rows, cols);
+		} else {
+			ta_info(NULL, "recorded window size %ux%u (rows x cols); this terminal is not "
+				"resized (it does not announce xterm window operations)", rows, cols);
+		}
+	}
+	if (!output && p.speed > 0 && isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &p.saved)) {
+		struct termios raw = p.saved;
+		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		if (!tcsetattr(STDIN_FILENO, TCSANOW, &raw)) {
+			p.keys = 1;
+			p.raw_mode = 1;
+		}
+	}
+	play(&p, ev, nev);
+	if (p.raw_mode)
+		tcsetattr(STDIN_FILENO, TCSANOW, &p.saved);
+	if (output ? fclose(p.out) : fflush(p.out))
+		rc = TA_EXIT_FAILURE;
+	if (have_view && rc == TA_EXIT_OK)
+		rc = session_view_damage_exit(&v);
+out:
+	free(ev);
+	ta_buf_free(&arena);
+	if (have_view)
+		session_view_close(&v);
+	return rc;
+}

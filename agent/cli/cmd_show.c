@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ttyaudit show and ttyaudit export: one session as text, asciicast, JSON Lines, typescript. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "cli/session_view.h"
+#include "common/exitcodes.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "index/json_read.h"
+#include "store/store.h"
+#include "ttyaudit/event.h"
+#include "view/asciicast.h"
+#include "view/neutralise.h"
+
+/* ------------------------------------------------------------------ show */
+
+static void show_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit show [OPTIONS] SESSION\n"
+		"\n"
+		"Prints a session's transcript: output and input interleaved in time order,\n"
+		"each line marked  o|  (shown on the terminal),  i|  (typed) or  #|  (commands,\n"
+		"window sizes, logins, gaps, damage). Control sequences are shown as visible\n"
+		"escapes (\\e[2J, \\e]52;..., \\x9b, \\u{202e}); nothing acts on your terminal.\n"
+		"\n"
+		"  --log-dir DIR      log directory (default %s)\n"
+		"  --input-only       only what was typed, as one stream\n"
+		"  --output-only      only what was shown, as one stream\n"
+		"  --raw              the bytes exactly as recorded, escape sequences included\n"
+		"                     (output stream, or input with --input-only); see stderr\n"
+		"  --tty NAME         only this terminal of the session (pts3, pts/3)\n"
+		"  --utc              times in UTC (default: local time)\n"
+		"  --json             JSON Lines, one event per line (as export --format json)\n"
+		"  --index FILE, --no-index   as for query\n"
+		"\n"
+		"Exit: 0, 2 usage, 4 not allowed to read the log, 8 damaged (intact part shown),\n"
+		"9 no such session.\n",
+		TA_STORE_DEFAULT_DIR);
+}
+
+struct show_state {
+	struct ta_buf *o;
+	int utc;
+	int at_bol;          /* at the beginning of a line */
+	int dir;             /* kind of the line being written: 'o', 'i', '#', 0 */
+	int multi;           /* the session used several terminals: name them */
+	uint32_t tty;        /* terminal of the line being written */
+	time_t last_sec;     /* localtime is slow: format each second once */
+	char last_hms[16];
+	const struct ta_transcript *tr;
+	struct ta_neut nout, nin;
+	struct ta_buf tmp;
+};
+
+static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty)
+{
+	char tm[32];
+	time_t sec = (time_t)(t / 1000000000ull);
+	struct tm tmv;
+
+	if (!st->at_bol)
+		ta_buf_putc(st->o, '\n');
+	if (sec != st->last_sec || !st->last_hms[0]) {
+		if (st->utc)
+			gmtime_r(&sec, &tmv);
+		else
+			localtime_r(&sec, &tmv);
+		strftime(st->last_hms, sizeof(st->last_hms), "%H:%M:%S", &tmv);
+		st->last_sec = sec;
+	}
+	memcpy(tm, st->last_hms, sizeof(st->last_hms));
+	ta_buf_printf(st->o, "%s.%03u ", tm, (unsigned)(t / 1000000 % 1000));
+	if (st->multi) {
+		const char *name = tty ? ta_sesstab_str(&st->tr->names, tty) : "";
+		ta_buf_printf(st->o, "%-6s ", name[0] ? name : "-");
+	}
+	ta_buf_printf(st->o, "%c| ", kind);
+	st->at_bol = 0;
+	st->dir = kind;
+	st->tty = tty;
+}
+
+static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+{
+	ta_buf_reset(&st->tmp);
+	ta_neut_feed(&st->nout, d, e->len, &st->tmp);
+	const uint8_t *p = st->tmp.p, *end = p + st->tmp.len;
+	while (p < end) {
+		if (st->at_bol || st->dir != 'o' || st->tty != e->tty)
+			prefix(st, e->time_ns, 'o', e->tty);
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		ta_buf_put(st->o, p, n);
+		p += n;
+		if (nl)
+			st->at_bol = 1;
+	}
+}
+
+static void show_input(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+{
+	if (st->at_bol || st->dir != 'i' || st->tty != e->tty)
+		prefix(st, e->time_ns, 'i', e->tty);
+	if (e->flags & TA_F_REDACTED) {
+		ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
+		return;
+	}
+	ta_neut_feed(&st->nin, d, e->len, st->o);
+	/* A typed Enter ends the input line. */
+	if (e->len && (d[e->len - 1] == '\r' || d[e->len - 1] == '\n')) {
+		ta_buf_putc(st->o, '\n');
+		st->at_bol = 1;
+	}
+}
+
+static void show_meta(struct show_state *st, const struct ta_transcript *tr, const struct ta_tev *e)
+{
+	ta_buf_reset(&st->tmp);
+	ta_tev_describe(tr, e, &st->tmp);
+	prefix(st, e->time_ns, '#', e->tty);
+	if (e->kind == TA_TEV_DAMAGE || e->kind == TA_TEV_GAP)
+		ta_buf_puts(st->o, e->kind == TA_TEV_DAMAGE ? "!! " : "GAP: ");
+	ta_neutralise(st->tmp.p, st->tmp.len, TA_NEUT_LINE, st->o);
+	ta_buf_putc(st->o, '\n');
+	st->at_bol = 1;
+}
+
+static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
+{
+	const struct ta_sesstab *t = v->ct.t;
+	const struct ta_sess *s = v->s;
+	char ub[64], a[32], b[32], dur[32];
+	struct ta_buf line;
+
+	ta_buf_init(&line);
+	ta_buf_printf(&line, "session %s  user ", v->id);
+	ta_buf_puts(&line, cli_user_name(t, s, ub, sizeof(ub)));
+	if (s->auid != TA_ID_NONE)
+		ta_buf_printf(&line, " (auid %u)", s->auid);
+	if (s->ses != TA_ID_NONE)
+		ta_buf_printf(&line, "  ses %u", s->ses);
+	if (s->flags & TA_SESS_LOGIN) {
+		if (s->host)
+			ta_buf_printf(&line, "  from %s", ta_sesstab_str(t, s->host));
+		if (s->addr && (!s->host || strcmp(ta_sesstab_str(t, s->host), ta_sesstab_str(t, s->addr))))
+			ta_buf_printf(&line, " (%s)", ta_sesstab_str(t, s->addr));
+		if (s->prog)
+			ta_buf_printf(&line, "  via %s", ta_sesstab_str(t, s->prog));
+	} else {
+		ta_buf_puts(&line, "  (login details unavailable)");
+	}
+	for (uint32_t i = 0; i < s->n_ttys; i++)
+		ta_buf_printf(&line, "%s%s", i ? "," : "  tty ", ta_sesstab_str(t, s->ttys[i]));
+	ta_buf_puts(o, "# ");
+	ta_neutralise(line.p, line.len, TA_NEUT_LINE, o);
+	ta_buf_putc(o, '\n');
+	cli_fmt_time(ta_sess_begin(s), a, sizeof(a), utc);
+	cli_fmt_time(ta_sess_finish(s), b, sizeof(b), utc);
+	cli_fmt_duration(ta_sess_finish(s) - ta_sess_begin(s), dur, sizeof(dur));
+	ta_buf_printf(o, "# %s .. %s%s (%s)%s  in %" PRIu64 " B  out %" PRIu64 " B  commands %" PRIu64
+		      "  gaps %" PRIu64 "\n", a, b, utc ? " UTC" : "", dur,
+		      (s->flags & TA_SESS_ENDED) ? "" : " (no logout seen)", s->bytes_in, s->bytes_out,
+		      s->execs, s->gaps + s->global_gaps);
+	ta_buf_free(&line);
+}
+
+/* -------------------------------------------------------- JSON Lines events */
+
+static const char *tev_type(const struct ta_tev *e)
+{
+	switch (e->kind) {
+	case TA_TEV_OUTPUT: return "output";
+	case TA_TEV_INPUT: return "input";
+	case TA_TEV_WINSIZE: return "winsize";
+	case TA_TEV_EXEC: return "exec";
+	case TA_TEV_GAP: return "gap";
+	case TA_TEV_LOGIN: return "session_start";
+	case TA_TEV_LOGOUT: return "session_end";
+	case TA_TEV_NOTE: return "note";
+	case TA_TEV_DAMAGE: return "damage";
+	}
+	return "unknown";
+}
+
+static void json_event(struct ta_buf *o, const struct session_view *v, const struct ta_tev *e)
+{
+	const struct ta_transcript *tr = &v->tr;
+	const uint8_t *d = ta_tev_data(tr, e);
+	char tm[48];
+	struct ta_json j;
+
+	cli_fmt_rfc3339(e->time_ns, tm, sizeof(tm));
+	ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"time_ns\":%" PRIu64
+		      ",\"index\":%" PRIu64 ",\"type\":\"%s\"", v->id, tm, e->time_ns, e->index, tev_type(e));
+	if (v->s->auid != TA_ID_NONE)
+		ta_buf_printf(o, ",\"auid\":%u", v->s->auid);
+	switch (e->kind) {
+	case TA_TEV_OUTPUT:
+	case TA_TEV_INPUT:
+	case TA_TEV_WINSIZE:
+		ta_buf_puts(o, ",\"tty\":");
+		cli_json_str(o, ta_tev_tty(tr, e));
+		ta_buf_printf(o, ",\"pid\":%u,\"uid\":%u,\"comm\":", e->pid, e->uid);
+		cli_json_str(o, e->comm);
+		if (e->kind == TA_TEV_WINSIZE) {
+			ta_buf_printf(o, ",\"rows\":%u,\"cols\":%u}\n", e->rows, e->cols);
+			return;
+		}
+		ta_buf_printf(o, ",\"echo\":%s,\"len\":%u", (e->flags & TA_F_ECHO) ? "true" : "false",
+			      e->len);
+		if (e->flags & TA_F_REDACTED) {
+			ta_buf_printf(o, ",\"redacted\":true,\"orig_len\":%u}\n", e->orig_len);
+			return;
+		}
+		ta_buf_puts(o, ",\"text\":");
+		ta_json_text(o, d, e->len);
+		/* Exact bytes too: text replaced what was not UTF-8. */
+		ta_json_init(&j);
+		ta_json_base64(&j, d, e->len);
+		ta_buf_puts(o, ",\"data\":");
+		ta_buf_put(o, j.buf, j.len);
+		ta_json_free(&j);
+		ta_buf_puts(o, "}\n");
+		return;
+	default: {
+		struct ta_jobj jo;
+		if (e->len && d[0] == '{' && !ta_jobj_parse(&jo, (const char *)d, e->len)) {
+			ta_buf_puts(o, ",\"record\":");
+			ta_buf_put(o, d, e->len);
+		} else {
+			ta_buf_puts(o, ",\"text\":");
+			ta_json_text(o, d, e->len);
+		}
+		ta_buf_puts(o, "}\n");
+	}
+	}
+}
+
+static int write_json_lines(FILE *f, const struct session_view *v)
+{
+	struct ta_buf o;
+
+	ta_buf_init(&o);
+	cli_sess_json(&o, v->ct.t, v->s, 0);
+	/* The first line describes the session. */
+	ta_buf_putc(&o, '\n');
+	for (size_t i = 0; i < v->tr.n; i++) {
+		json_event(&o, v, &v->tr.ev[i]);
+		if (o.len > (1u << 20) && cli_flush(&o, f))
+			break;
+	}
+	int err = cli_flush(&o, f);
+	ta_buf_free(&o);
+	return err;
+}
+
+int ta_cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "input-only", no_argument, NULL, 'I' },
+		{ "output-only", no_argument, NULL, 'O' },
+		{ "raw", no_argument, NULL, 'R' },
+		{ "utc", no_argument, NULL, 'Z' },
+		{ "tty", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "index", required_argument, NULL, 'X' },
+		{ "no-index", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *tty_filter = NULL;
+	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, no_index = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'I': in_only = 1; break;
+		case 'O': out_only = 1; break;
+		case 'R': raw = 1; break;
+		case 'Z': utc = 1; break;
+		case 't': tty_filter = optarg; break;
+		case 'j': json = 1; break;
+		case 'X': index_opt = optarg; break;
+		case 'N': no_index = 1; break;
+		case 'h': show_usage(stdout); return TA_EXIT_OK;
+		default: show_usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || (in_only && out_only)) {
+		show_usage(stderr);
+		return TA_EXIT_USAGE;
+	}
+	struct session_view v;
+	rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
+	if (rc != TA_EXIT_OK)
+		return rc;
+	if (tty_filter)
+		session_view_keep_tty(&v, tty_filter);
+	if (json) {
+		if (write_json_lines(stdout, &v))
+			rc = TA_EXIT_FAILURE;
+		goto done;
+	}
+	struct ta_buf o;
+	ta_buf_init(&o);
+	if (raw) {
+		ta_warn(NULL, "--raw: writing the recorded %s bytes unmodified; escape sequences in them "
+			"act on the terminal that displays them", in_only ? "input" : "output");
+		for (size_t i = 0; i < v.tr.n; i++) {
+			const struct ta_tev *e = &v.tr.ev[i];
+			if (e->kind == (in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
+				ta_buf_put(&o, ta_tev_data(&v.tr, e), e->len);
+			if (o.len > (1u << 20))
+				cli_flush(&o, stdout);
+		}
+	} else if (in_only || out_only) {
+		struct ta_neut n;
+		ta_neut_init(&n, TA_NEUT_TEXT);
+		for (size_t i = 0; i < v.tr.n; i++) {
+			const struct ta_tev *e = &v.tr.ev[i];
+			if (e->kind != (in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
+				continue;
+			if (e->flags & TA_F_REDACTED) {
+				ta_neut_flush(&n, &o);
+				ta_buf_printf(&o, "[redacted: %u bytes typed with echo off]", e->orig_len);
+				continue;
+			}
+			ta_neut_feed(&n, ta_tev_data(&v.tr, e), e->len, &o);
+			if (o.len > (1u << 20))
+				cli_flush(&o, stdout);
+		}
+		ta_neut_flush(&n, &o);
+	} else {
+		struct show_state st = { .o = &o, .utc = utc, .at_bol = 1, .tr = &v.tr,
+					 .multi = v.s->n_ttys > 1 && !tty_filter };
+		ta_neut_init(&st.nout, TA_NEUT_TEXT);
+		ta_neut_init(&st.nin, TA_NEUT_LINE);
+		ta_buf_init(&st.tmp);
+		show_header(&o, &v, utc);
+		for (size_t i = 0; i < v.tr.n; i++) {
+			const struct ta_tev *e = &v.tr.ev[i];
+			const uint8_t *d = ta_tev_data(&v.tr, e);
+			if (e->kind == TA_TEV_OUTPUT)
+				show_output(&st, e, d);
+			else if (e->kind == TA_TEV_INPUT)
+				show_input(&st, e, d);
+			else
+				show_meta(&st, &v.tr, e);
+			if (o.len > (1u << 20))
+				cli_flush(&o, stdout);
+		}
+		ta_neut_flush(&st.nout, &o);
+		if (!st.at_bol)
+			ta_buf_putc(&o, '\n');
+		ta_buf_free(&st.tmp);
+	}
+	if (cli_flush(&o, stdout))
+		rc = TA_EXIT_FAILURE;
+	ta_buf_free(&o);
+done:
+	if (fflush(stdout))
+		rc = TA_EXIT_FAILURE;
+	if (rc == TA_EXIT_OK)
+		rc = session_view_damage_exit(&v);
+	session_view_close(&v);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- export */
+
+static void export_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit export [OPTIONS] SESSION --format asciicast|json|typescript\n"
+		"\n"
+		"  --log-dir DIR      log directory (default %s)\n"
+		"  -f, --format F     asciicast: asciicast v2 for asciinema (terminal bytes decoded\n"
+		"                       as UTF-8; invalid bytes become U+FFFD, counted on stderr)\n"
+		"                     json: JSON Lines for a SIEM: a session line, then one event\n"
+		"                       per line (text and exact base64 data)\n"
+		"                     typescript: a typescript for scriptreplay; the timing\n"
+		"                       goes to --timing FILE\n"
+		"  -o, --output FILE  write there (default: standard output)\n"
+		"  --timing FILE      typescript timing file (required for typescript)\n"
+		"  --tty NAME         only this terminal of the session\n"
+		"  --markers          asciicast: add \"m\" markers for commands and gaps\n"
+		"  --with-proof       also write an inclusion proof of the session's records\n"
+		"                     against the latest checkpoint to OUTPUT.proof (needs -o)\n"
+		"  --index FILE, --no-index   as for query\n"
+		"\n"
+		"Exported data is not neutralised: it is the recorded bytes, for players.\n"
+		"Exit: 0, 1 write error or no proof, 2 usage, 4 no permission, 8 damaged, 9 no session.\n",
+		TA_STORE_DEFAULT_DIR);
+}
+
+static uint64_t first_time(const struct session_view *v)
+{
+	for (size_t i = 0; i < v->tr.n; i++)
+		if (v->tr.ev[i].kind == TA_TEV_OUTPUT || v->tr.ev[i].kind == TA_TEV_INPUT)
+			return v->tr.ev[i].time_ns;
+	return v->tr.n ? v->tr.ev[0].time_ns : ta_sess_begin(v->s);
+}
+
+static int ta_export_asciicast(FILE *f, const struct session_view *v, int markers, uint64_t *replaced)
+{
+	struct ta_cast_writer w;
+	uint64_t t0 = first_time(v);
+	char title[256], ub[64];
+	unsigned cols = v->tr.cols, rows = v->tr.rows;
+	int sized = 0;
+
+	/* The first recorded size; a later one that comes before any output is the start size. */
+	for (size_t i = 0; i < v->tr.n; i++) {
+		const struct ta_tev *e = &v->tr.ev[i];
+		if (e->kind == TA_TEV_OUTPUT)
+			break;
+		if (e->kind == TA_TEV_WINSIZE && e->rows && e->cols) {
+			cols = e->cols;
+			rows = e->rows;
+		}
+	}
+	snprintf(title, sizeof(title), "ttyaudit session %s, user %s", v->id,
+		 cli_user_name(v->ct.t, v->s, ub, sizeof(ub)));
+	ta_cast_begin(&w, f, cols ? cols : 80, rows ? rows : 24, t0 / 1000000000ull, title, NULL);
+	for (size_t i = 0; i < v->tr.n; i++) {
+		const struct ta_tev *e = &v->tr.ev[i];
+		double t = e->time_ns > t0 ? (double)(e->time_ns - t0) / 1e9 : 0;
+		switch (e->kind) {
+		case TA_TEV_OUTPUT:
+			sized = 1;
+			ta_cast_data(&w, t, 'o', ta_tev_data(&v->tr, e), e->len);
+			break;
+		case TA_TEV_INPUT:
+			if (e->flags & TA_F_REDACTED) {
+				if (markers) {
+					char m[96];
+					snprintf(m, sizeof(m), "redacted: %u bytes typed with echo off", e->orig_len);
+					ta_cast_marker(&w, t, m);
+				}
+				break;
+			}
+			ta_cast_data(&w, t, 'i', ta_tev_data(&v->tr, e), e->len);
+			break;
+		case TA_TEV_WINSIZE:
+			if (sized && e->rows && e->cols)
+				ta_cast_resize(&w, t, e->cols, e->rows);
+			break;
+		default:
+			if (markers) {
+				struct ta_buf d;
+				ta_buf_init(&d);
+				ta_tev_describe(&v->tr, e, &d);
+				ta_buf_putc(&d, '\0');
+				if (!d.oom)
+					ta_cast_marker(&w, t, (const char *)d.p);
+				ta_buf_free(&d);
+			}
+		}
+	}
+	*replaced = w.replaced;
+	return ta_cast_end(&w);
+}
+
+static int export_typescript(FILE *f, const char *timing, const struct session_view *v)
+{
+	FILE *tf = fopen(timing, "we");
+	uint64_t prev;
+	char tm[64];
+	time_t t0;
+	struct tm tmv;
+
+	if (!tf) {
+		ta_err(NULL, "cannot write %s: %s", timing, strerror(errno));
+		return -errno;
+	}
+	prev = first_time(v);
+	t0 = (time_t)(prev / 1000000000ull);
+	localtime_r(&t0, &tmv);
+	strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S%z", &tmv);
+	fprintf(f, "Script started on %s [COMMAND=\"ttyaudit export %s\" TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n",
+		tm, v->id, v->s->n_ttys ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?",
+		v->tr.cols ? v->tr.cols : 80, v->tr.rows ? v->tr.rows : 24);
+	for (size_t i = 0; i < v->tr.n; i++) {
+		const struct ta_tev *e = &v->tr.ev[i];
+		if (e->kind != TA_TEV_OUTPUT || !e->len)
+			continue;
+		double d = e->time_ns > prev ? (double)(e->time_ns - prev) / 1e9 : 0;
+		if (e->time_ns > prev)
+			prev = e->time_ns;
+		fprintf(tf, "%.6f %u\n", d, e->len);
+		fwrite(ta_tev_data(&v->tr, e), 1, e->len, f);
+	}
+	t0 = (time_t)(prev / 1000000000ull);
+	localtime_r(&t0, &tmv);
+	strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S%z", &tmv);
+	fprintf(f, "\nScript done on %s [COMMAND_EXIT_CODE=\"0\"]\n", tm);
+	int err = fclose(tf) ? -EIO : 0;
+	return err;
+}
+
+static int write_proof(const char *dir, const struct session_view *v, const char *out_path)
+{
+	struct ta_proof_request req = { .kind = TA_PROOF_INCLUSION, .by_session = 1,
+					.session = v->s->key };
+	char *text = NULL, err[512] = "", path[4096];
+	size_t len = 0;
+	int e = ta_proof_build(dir, &req, &text, &len, err, sizeof(err));
+
+	if (e) {
+		ta_err(NULL, "--with-proof: cannot build the inclusion proof: %s",
+		       err[0] ? err : strerror(-e));
+		return TA_EXIT_FAILURE;
+	}
+	snprintf(path, sizeof(path), "%s.proof", out_path);
+	FILE *f = fopen(path, "we");
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f)) {
+		ta_err(NULL, "cannot write %s: %s", path, strerror(errno));
+		free(text);
+		return TA_EXIT_FAILURE;
+	}
+	free(text);
+	ta_info(NULL, "inclusion proof written to %s (check it with 'ttyaudit verify-proof')", path);
+	return TA_EXIT_OK;
+}
+
+int ta_cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "timing", required_argument, NULL, 'T' },
+		{ "markers", no_argument, NULL, 'M' },
+		{ "with-proof", no_argument, NULL, 'P' },
+		{ "tty", required_argument, NULL, 't' },
+		{ "index", required_argument, NULL, 'X' },
+		{ "no-index", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *format = NULL, *output = NULL,
+		   *timing = NULL, *tty_filter = NULL;
+	int c, markers = 0, proof = 0, no_index = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'T': timing = optarg; break;
+		case 'M': markers = 1; break;
+		case 'P': proof = 1; break;
+		case 't': tty_filter = optarg; break;
+		case 'X': index_opt = optarg; break;
+		case 'N': no_index = 1; break;
+		case 'h': export_usage(stdout); return TA_EXIT_OK;
+		default: export_usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc || !format ||
+	    (strcmp(format, "asciicast") && strcmp(format, "json") && strcmp(format, "typescript"))) {
+		export_usage(stderr);
+		return TA_EXIT_USAGE;
+	}
+	if (!strcmp(format, "typescript") && !timing) {
+		ta_err(NULL, "export --format typescript needs --timing FILE");
+		return TA_EXIT_USAGE;
+	}
+	if (proof && !output) {
+		ta_err(NULL, "--with-proof needs --output FILE (the proof goes to FILE.proof)");
+		return TA_EXIT_USAGE;
+	}
+	struct session_view v;
+	rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
+	if (rc != TA_EXIT_OK)
+		return rc;
+	if (tty_filter)
+		session_view_keep_tty(&v, tty_filter);
+	FILE *f = output ? fopen(output, "we") : stdout;
+	if (!f) {
+		ta_err(NULL, "cannot write %s: %s", output, strerror(errno));
+		session_view_close(&v);
+		return TA_EXIT_FAILURE;
+	}
+	int err;
+	if (!strcmp(format, "asciicast")) {
+		uint64_t replaced = 0;
+		err = ta_export_asciicast(f, &v, markers, &replaced);
+		if (replaced)
+			ta_warn(NULL, "asciicast: %" PRIu64 " bytes were not UTF-8 and became U+FFFD "
+				"(use --format json or typescript for exact bytes)", replaced);
+	} else if (!strcmp(format, "json")) {
+		err = write_json_lines(f, &v);
+	} else {
+		err = export_typescript(f, timing, &v);
+	}
+	if ((output ? fclose(f) : fflush(f)) || err) {
+		ta_err(NULL, "writing the export failed");
+		rc = TA_EXIT_FAILURE;
+	}
+	if (rc == TA_EXIT_OK && proof)
+		rc = write_proof(dir, &v, output);
+	if (rc == TA_EXIT_OK)
+		rc = session_view_damage_exit(&v);
+	session_view_close(&v);
+	return rc;
+}

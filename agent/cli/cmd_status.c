@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ttyaudit status, ttyaudit reindex. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "index/json_read.h"
+#include "index/walk.h"
+#include "store/format.h"
+#include "store/segfile.h"
+#include "store/store.h"
+#include "ttyaudit/log_records.h"
+
+static void status_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit status [--log-dir DIR] [--json]\n"
+		"\n"
+		"Whether ttyauditd is writing this log (the process holding its lock), the\n"
+		"capture backend of the last agent_start, loss recorded (gap records), log size,\n"
+		"segments, the latest signed checkpoint, sessions.\n"
+		"\n"
+		"  --log-dir DIR      log directory (default %s)\n"
+		"  --json             one JSON object\n"
+		"\n"
+		"Exit: 0, 4 not allowed to read the log, 6 no log, 8 the log is damaged.\n",
+		TA_STORE_DEFAULT_DIR);
+}
+
+/* The pid holding a flock on dir/.lock, from /proc/locks (0: none). */
+static long lock_holder(const char *dir)
+{
+	char path[4096], line[512];
+	struct stat st;
+	long pid = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, TA_LOCK_NAME);
+	if (stat(path, &st))
+		return 0;
+	FILE *f = fopen("/proc/locks", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char type[16], mode[16], rw[16], dev[64];
+		long p;
+		unsigned long long ino;
+		unsigned maj, min;
+		/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:123456 0 EOF" */
+		char *s = strchr(line, ':');
+		if (!s || strstr(line, "->"))
+			continue;
+		if (sscanf(s + 1, "%15s %15s %15s %ld %63s", type, mode, rw, &p, dev) != 5)
+			continue;
+		if (sscanf(dev, "%x:%x:%llu", &maj, &min, &ino) != 3)
+			continue;
+		if (ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev)) {
+			pid = p;
+			break;
+		}
+	}
+	fclose(f);
+	return pid;
+}
+
+int ta_cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR;
+	int c, json = 0, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': status_usage(stdout); return TA_EXIT_OK;
+		default: status_usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	struct ta_walk w;
+	int err = ta_walk_open(&w, dir, 0);
+	if (err)
+		return cli_log_error(dir, err);
+	/* Walk once: backend, loss, last agent start/stop; records and damage. */
+	struct ta_log_record rec;
+	uint64_t records = 0, loss_events = 0, loss_bytes = 0, loss_records = 0, store_gaps = 0,
+		 first = UINT64_MAX, last_time = 0, agent_start_time = 0, agent_stop_time = 0;
+	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
+	int n;
+	while ((n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
+		if (n < 0) {
+			ta_walk_close(&w);
+			return cli_log_error(dir, n);
+		}
+		if (n == TA_WALK_DAMAGE) {
+			if (!damage_line[0])
+				ta_walk_describe(&w, damage_line, sizeof(damage_line));
+			continue;
+		}
+		records++;
+		if (first == UINT64_MAX)
+			first = rec.index;
+		last_time = rec.time_ns;
+		struct ta_jobj o;
+		uint64_t v;
+		switch (rec.type) {
+		case TA_REC_AGENT_START:
+			agent_start_time = rec.time_ns;
+			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
+				ta_jobj_str(&o, "backend", backend, sizeof(backend));
+				ta_jobj_str(&o, "version", version, sizeof(version));
+			}
+			break;
+		case TA_REC_AGENT_STOP:
+			agent_stop_time = rec.time_ns;
+			break;
+		case TA_REC_LOSS:
+			loss_records++;
+			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
+				if (!ta_jobj_u64(&o, "events", &v))
+					loss_events += v;
+				if (!ta_jobj_u64(&o, "bytes", &v))
+					loss_bytes += v;
+			}
+			break;
+		case TA_REC_GAP:
+			store_gaps++;
+			break;
+		}
+	}
+	uint64_t damaged = w.damaged;
+	ta_walk_close(&w);
+
+	/* Files: segments, checkpoints, bytes. */
+	uint64_t seg_bytes = 0, nseg = 0, nckpt = 0;
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		uint64_t seq;
+		while ((de = readdir(d))) {
+			struct stat st;
+			char p[4096];
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			if (ta_seg_name_parse(de->d_name, TA_SEG_SUFFIX, &seq) && !stat(p, &st)) {
+				nseg++;
+				seg_bytes += (uint64_t)st.st_size;
+			} else if (ta_seg_name_parse(de->d_name, TA_CKPT_SUFFIX, &seq)) {
+				nckpt++;
+			}
+		}
+		closedir(d);
+	}
+	uint64_t ckpt = 0;
+	char why[512];
+	int ck = cli_latest_checkpoint(dir, &ckpt, why, sizeof(why));
+	long pid = lock_holder(dir);
+	char t1[32], t2[32];
+	cli_fmt_time(agent_start_time, t1, sizeof(t1), 0);
+	cli_fmt_time(last_time, t2, sizeof(t2), 0);
+
+	struct ta_buf o;
+	ta_buf_init(&o);
+	if (json) {
+		ta_buf_puts(&o, "{\"log_dir\":");
+		cli_json_str(&o, dir);
+		ta_buf_printf(&o, ",\"running\":%s,\"pid\":", pid > 0 ? "true" : "false");
+		if (pid > 0)
+			ta_buf_printf(&o, "%ld", pid);
+		else
+			ta_buf_puts(&o, "null");
+		ta_buf_puts(&o, ",\"backend\":");
+		cli_json_str(&o, backend);
+		ta_buf_puts(&o, ",\"agent_version\":");
+		cli_json_str(&o, version);
+		ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"first_index\":%" PRIu64 ",\"segments\":%" PRIu64
+			      ",\"checkpoint_files\":%" PRIu64 ",\"bytes\":%" PRIu64
+			      ",\"loss_records\":%" PRIu64 ",\"lost_events\":%" PRIu64 ",\"lost_bytes\":%" PRIu64
+			      ",\"store_gaps\":%" PRIu64 ",\"damaged\":%" PRIu64 ",\"checkpoint_size\":%" PRIu64
+			      ",\"checkpoint_ok\":%s,\"checkpoint\":",
+			      records, first == UINT64_MAX ? 0 : first, nseg, nckpt, seg_bytes, loss_records,
+			      loss_events, loss_bytes, store_gaps, damaged, ckpt, ck == 0 ? "true" : "false");
+		cli_json_str(&o, why);
+		ta_buf_puts(&o, ",\"agent_stopped\":");
+		ta_buf_puts(&o, agent_stop_time > agent_start_time ? "true" : "false");
+		ta_buf_puts(&o, "}\n");
+	} else {
+		char sz[16];
+		cli_fmt_bytes(seg_bytes, sz, sizeof(sz));
+		if (pid > 0)
+			ta_buf_printf(&o, "ttyauditd:   running (pid %ld holds the log's lock)\n", pid);
+		else
+			ta_buf_printf(&o, "ttyauditd:   not running on this log%s\n",
+				      agent_stop_time > agent_start_time ? " (last stop was clean)" :
+				      records ? " (no clean stop recorded after the last start)" : "");
+		ta_buf_printf(&o, "backend:     %s (agent %s, started %s)\n", backend,
+			      version[0] ? version : "?", t1);
+		ta_buf_printf(&o, "loss:        %" PRIu64 " gap records: %" PRIu64 " events, %" PRIu64
+			      " bytes lost; %" PRIu64 " store gaps\n", loss_records, loss_events, loss_bytes,
+			      store_gaps);
+		ta_buf_printf(&o, "log:         %s in %" PRIu64 " segments, %" PRIu64 " records (from %" PRIu64
+			      "), last record %s\n", sz, nseg, records, first == UINT64_MAX ? 0 : first, t2);
+		ta_buf_printf(&o, "checkpoint:  %s (%" PRIu64 " checkpoint files)\n", why, nckpt);
+		if (damaged)
+			ta_buf_printf(&o, "damage:      %s\n", damage_line);
+	}
+	cli_flush(&o, stdout);
+	ta_buf_free(&o);
+	rc = TA_EXIT_OK;
+	if (damaged) {
+		ta_err(NULL, "the log is damaged: %s", damage_line);
+		rc = TA_EXIT_CORRUPT;
+	}
+	return rc;
+}
+
+static void reindex_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ttyaudit reindex [--log-dir DIR] [--index FILE]\n"
+		"\n"
+		"Reads the whole log and writes the index the other commands use to be fast:\n"
+		"DIR/index/sessions.idx when writable, else a per-user cache file\n"
+		"($XDG_CACHE_HOME/ttyaudit/), or FILE. The index is a cache: what it says is\n"
+		"always read again from the log when shown. A damaged log is not indexed.\n"
+		"\n"
+		"Exit: 0, 1 could not write, 4 not allowed to read the log, 8 damaged.\n");
+}
+
+int ta_cmd_reindex(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "index", required_argument, NULL, 'X' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL;
+	int c, rc;
+	struct timespec a, b;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'X': index_opt = optarg; break;
+		case 'h': reindex_usage(stdout); return TA_EXIT_OK;
+		default: reindex_usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	struct cli_table ct;
+	rc = cli_table_open(&ct, dir, index_opt, CLI_INDEX_REBUILD, 1);
+	if (rc != TA_EXIT_OK)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	if (ct.damage) {
+		rc = cli_damage_exit(&ct, 0, NULL);
+	} else if (!ct.index_path[0]) {
+		rc = TA_EXIT_FAILURE;
+	} else {
+		printf("indexed %" PRIu64 " records, %zu sessions in %.2f s: %s\n", ct.t->records, ct.t->n,
+		       secs, ct.index_path);
+	}
+	cli_table_close(&ct);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The CLI's index: a cache of the session table (sessions sorted by start,
+ * an auid-ordered view, where each session's records are, log-wide gaps),
+ * written by `ttyaudit reindex` or after a query that had to read much of
+ * the log. It is never trusted over the log: it only says where to look;
+ * shown data is always re-read from the segments.
+ *
+ * File: 128-byte header (magic "TTYAIDX1", counts, the log position it
+ * covers: end_index, last segment and its end offset), then sessions
+ * (struct ta_sess), auid order (uint32 ordinals), refs (struct ta_ref),
+ * gaps (struct ta_global_gap), string pool. Native byte order: a cache
+ * for this host.
+ */
+#ifndef TA_INDEX_INDEX_H
+#define TA_INDEX_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/sesstab.h"
+
+#define TA_INDEX_MAGIC "TTYAIDX1"
+#define TA_INDEX_VERSION 1
+
+struct ta_index_hdr {
+	char magic[8];
+	uint32_t version, hdr_len;
+	uint64_t n_sess, n_refs, n_gaps, pool_len;
+	uint64_t end_index, last_seg_seq, last_seg_end, records;
+	uint64_t off_sess, off_auid, off_refs, off_gaps, off_pool, file_len;
+	uint64_t agent_starts;
+	char backend[24];
+};
+_Static_assert(sizeof(struct ta_index_hdr) == 160, "index header layout");
+
+struct ta_index {
+	void *map;
+	size_t len;
+	const struct ta_index_hdr *h;
+	struct ta_sesstab view;    /* read-only: arrays point into the mapping */
+	const uint32_t *by_auid;
+};
+
+/* Writes t (finished) atomically to path (temp file + rename). */
+int ta_index_write(const struct ta_sesstab *t, const char *path);
+/* Maps and checks an index file; -EBADMSG if it is not a sound one. */
+int ta_index_open(struct ta_index *ix, const char *path);
+void ta_index_close(struct ta_index *ix);
+/* Ordinals of sessions with this auid, in start order: *first and count. */
+size_t ta_index_by_auid(const struct ta_index *ix, uint32_t auid, const uint32_t **first);
+/* Copies the index into a mutable table (to add the log's tail). */
+int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t);
+
+/*
+ * Whether the index covers the whole log in dir: 1 fresh, 0 the log has
+ * grown past it (read from ix->h->end_index on), -ESTALE if the log no longer
+ * matches it (rebuild).
+ */
+int ta_index_check(const struct ta_index *ix, const char *dir);
+
+/* Default places: <dir>/index/sessions.idx, else a per-user cache file. */
+void ta_index_paths(const char *dir, char *in_log, size_t cap1, char *cache, size_t cap2);
+
+#endif

@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Building the session table from log records (sesstab.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/json_read.h"
+#include "index/sesstab.h"
+#include "logfmt/tty_batch.h"
+#include "ttyaudit/log_records.h"
+#include "ttyaudit/record.h"
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+int ta_sesstab_init(struct ta_sesstab *t, int keep_refs)
+{
+	memset(t, 0, sizeof(*t));
+	t->keep_refs = keep_refs;
+	t->pool_cap = 4096;
+	t->pool = malloc(t->pool_cap);
+	if (!t->pool)
+		return -ENOMEM;
+	t->pool[0] = '\0';
+	t->pool_len = 1;
+	return 0;
+}
+
+void ta_sesstab_free(struct ta_sesstab *t)
+{
+	free(t->s);
+	free(t->hash);
+	free(t->pool);
+	free(t->phash);
+	free(t->refs);
+	free(t->ref_sess);
+	free(t->gaps);
+	memset(t, 0, sizeof(*t));
+}
+
+static int rehash(struct ta_sesstab *t, size_t ncap)
+{
+	uint32_t *h = calloc(ncap, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t j = mix64(t->s[i].key) & (ncap - 1);
+		while (h[j])
+			j = (j + 1) & (ncap - 1);
+		h[j] = (uint32_t)i + 1;
+	}
+	free(t->hash);
+	t->hash = h;
+	t->hcap = ncap;
+	return 0;
+}
+
+long ta_sesstab_find(const struct ta_sesstab *t, uint64_t key)
+{
+	if (t->hcap) {
+		size_t j = mix64(key) & (t->hcap - 1);
+		while (t->hash[j]) {
+			if (t->s[t->hash[j] - 1].key == key)
+				return (long)t->hash[j] - 1;
+			j = (j + 1) & (t->hcap - 1);
+		}
+		return -1;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->s[i].key == key)
+			return (long)i;
+	return -1;
+}
+
+static struct ta_sess *get_sess(struct ta_sesstab *t, uint64_t key, const struct ta_log_record *rec)
+{
+	long i = ta_sesstab_find(t, key);
+
+	if (i >= 0)
+		return &t->s[i];
+	if (t->n >= UINT32_MAX - 1)
+		return NULL;
+	if (t->n == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+		struct ta_sess *ns = realloc(t->s, ncap * sizeof(*ns));
+		if (!ns)
+			return NULL;
+		t->s = ns;
+		t->cap = ncap;
+	}
+	if ((t->n + 1) * 2 > t->hcap && rehash(t, t->hcap ? t->hcap * 2 : 128))
+		return NULL;
+	struct ta_sess *s = &t->s[t->n];
+	memset(s, 0, sizeof(*s));
+	s->key = key;
+	s->ses = (uint32_t)key;
+	s->auid = TA_ID_NONE;
+	s->start_ns = rec->time_ns;
+	s->end_ns = rec->time_ns;
+	s->first_index = rec->index;
+	s->last_index = rec->index;
+	size_t j = mix64(key) & (t->hcap - 1);
+	while (t->hash[j])
+		j = (j + 1) & (t->hcap - 1);
+	t->hash[j] = (uint32_t)t->n + 1;
+	t->n++;
+	return s;
+}
+
+uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str)
+{
+	size_t l = strlen(str);
+
+	if (!l)
+		return 0;
+	if ((t->pcount + 1) * 2 > t->phcap) {
+		size_t ncap = t->phcap ? t->phcap * 2 : 256;
+		uint32_t *h = calloc(ncap, sizeof(*h));
+		if (!h)
+			return 0;
+		for (size_t i = 0; i < t->phcap; i++) {
+			if (!t->phash[i])
+				continue;
+			size_t j = hash_str(t->pool + t->phash[i]) & (ncap - 1);
+			while (h[j])
+				j = (j + 1) & (ncap - 1);
+			h[j] = t->phash[i];
+		}
+		free(t->phash);
+		t->phash = h;
+		t->phcap = ncap;
+	}
+	size_t j = hash_str(str) & (t->phcap - 1);
+	while (t->phash[j]) {
+		if (!strcmp(t->pool + t->phash[j], str))
+			return t->phash[j];
+		j = (j + 1) & (t->phcap - 1);
+	}
+	if (t->pool_len + l + 1 > UINT32_MAX)
+		return 0;
+	if (t->pool_len + l + 1 > t->pool_cap) {
+		size_t ncap = t->pool_cap * 2;
+		while (ncap < t->pool_len + l + 1)
+			ncap *= 2;
+		char *np = realloc(t->pool, ncap);
+		if (!np)
+			return 0;
+		t->pool = np;
+		t->pool_cap = ncap;
+	}
+	uint32_t off = (uint32_t)t->pool_len;
+	memcpy(t->pool + off, str, l + 1);
+	t->pool_len += l + 1;
+	t->phash[j] = off;
+	t->pcount++;
+	return off;
+}
+
+static void add_uid(struct ta_sess *s, uint32_t uid)
+{
+	for (uint32_t i = 0; i < s->n_uids; i++)
+		if (s->uids[i] == uid)
+			return;
+	if (s->n_uids < TA_SESS_UIDS)
+		s->uids[s->n_uids++] = uid;
+	else
+		s->flags |= TA_SESS_MORE_UIDS;
+}
+
+static void add_tty(struct ta_sesstab *t, struct ta_sess *s, const char *name)
+{
+	uint32_t off;
+
+	if (!name[0])
+		return;
+	off = ta_sesstab_intern(t, name);
+	for (uint32_t i = 0; i < s->n_ttys; i++)
+		if (s->ttys[i] == off)
+			return;
+	if (s->n_ttys < TA_SESS_TTYS)
+		s->ttys[s->n_ttys++] = off;
+	else
+		s->flags |= TA_SESS_MORE_TTYS;
+}
+
+static int add_gap(struct ta_sesstab *t, uint64_t since, uint64_t until, uint64_t index, uint32_t kind)
+{
+	if (t->ngaps == t->gapcap) {
+		size_t ncap = t->gapcap ? t->gapcap * 2 : 16;
+		struct ta_global_gap *ng = realloc(t->gaps, ncap * sizeof(*ng));
+		if (!ng)
+			return -ENOMEM;
+		t->gaps = ng;
+		t->gapcap = ncap;
+	}
+	t->gaps[t->ngaps++] = (struct ta_global_gap){ since, until, index, kind, 0 };
+	return 0;
+}
+
+static int add_ref(struct ta_sesstab *t, struct ta_sess *s, const struct ta_log_record *rec)
+{
+	if (!t->keep_refs)
+		return 0;
+	if (t->nrefs == t->refcap) {
+		size_t ncap = t->refcap ? t->refcap * 2 : 1024;
+		struct ta_ref *nr = realloc(t->refs, ncap * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		t->refs = nr;
+		uint32_t *ns = realloc(t->ref_sess, ncap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		t->ref_sess = ns;
+		t->refcap = ncap;
+	}
+	t->refs[t->nrefs] = (struct ta_ref){ rec->index, rec->segment_seq, rec->offset, rec->time_ns };
+	t->ref_sess[t->nrefs] = (uint32_t)(s - t->s);
+	t->nrefs++;
+	return 0;
+}
+
+static void take_str(struct ta_sesstab *t, const struct ta_jobj *o, const char *key, uint32_t *dst)
+{
+	char buf[256];
+
+	if (ta_jobj_str(o, key, buf, sizeof(buf)) > 0)
+		*dst = ta_sesstab_intern(t, buf);
+}
+
+static uint64_t json_time(const struct ta_jobj *o, const char *key)
+{
+	char buf[64];
+	uint64_t ns;
+
+	if (ta_jobj_str(o, key, buf, sizeof(buf)) > 0 && !ta_parse_rfc3339(buf, &ns))
+		return ns;
+	return 0;
+}
+
+static void touch(struct ta_sess *s, const struct ta_log_record *rec)
+{
+	if (rec->time_ns < s->start_ns)
+		s->start_ns = rec->time_ns;
+	if (rec->time_ns > s->end_ns)
+		s->end_ns = rec->time_ns;
+	s->last_index = rec->index;
+	s->records++;
+}
+
+static int add_tty_data(struct ta_sesstab *t, const struct ta_log_record *rec)
+{
+	struct ta_batch_iter it;
+	struct ta_tty_entry e;
+	const uint8_t *data;
+	struct ta_sess *s;
+	char tty[TA_TTY_NAME_LEN + 1];
+	int n;
+
+	if (ta_batch_iter_init(&it, rec->payload, rec->len)) {
+		t->bad_payloads++;
+		return 0;
+	}
+	if (!(s = get_sess(t, rec->session, rec)))
+		return -ENOMEM;
+	touch(s, rec);
+	if (s->auid == TA_ID_NONE)
+		s->auid = it.hdr.auid;
+	memcpy(tty, it.hdr.tty.name, TA_TTY_NAME_LEN);
+	tty[TA_TTY_NAME_LEN] = '\0';
+	add_tty(t, s, tty);
+	uint64_t last = rec->time_ns;
+	while ((n = ta_batch_iter_next(&it, &e, &data)) == 1) {
+		uint64_t when = it.hdr.start_ns + (uint64_t)e.delta_us * 1000;
+		if (when > last)
+			last = when;
+		switch (e.kind) {
+		case TA_ENTRY_INPUT:
+			s->bytes_in += e.len;
+			if (e.flags & TA_F_REDACTED)
+				s->redacted_bytes += e.orig_len;
+			break;
+		case TA_ENTRY_OUTPUT:
+			s->bytes_out += e.len;
+			add_uid(s, e.uid);
+			break;
+		case TA_ENTRY_WINSIZE:
+			if (e.len >= 8 && !s->rows) {
+				uint16_t ws[4];
+				memcpy(ws, data, sizeof(ws));
+				s->rows = ws[0];
+				s->cols = ws[1];
+			}
+			break;
+		}
+	}
+	if (n < 0)
+		t->bad_payloads++;
+	if (last > s->end_ns)
+		s->end_ns = last;
+	return add_ref(t, s, rec);
+}
+
+static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
+{
+	struct ta_jobj o;
+	struct ta_sess *s = NULL;
+	uint64_t v;
+	int has_ses = (uint32_t)rec->session != TA_ID_NONE;
+
+	if (ta_jobj_parse(&o, (const char *)rec->payload, rec->len)) {
+		t->bad_payloads++;
+		if (rec->type == TA_REC_EXEC || rec->type == TA_REC_UNCAPTURED) {
+			if (!(s = get_sess(t, rec->session, rec)))
+				return -ENOMEM;
+			touch(s, rec);
+			return add_ref(t, s, rec);
+		}
+		return 0;
+	}
+	switch (rec->type) {
+	case TA_REC_AGENT_START: {
+		char b[32];
+		t->agent_starts++;
+		if (ta_jobj_str(&o, "backend", b, sizeof(b)) > 0)
+			snprintf(t->backend, sizeof(t->backend), "%s", b);
+		if (t->agent_starts > 1)
+			add_gap(t, t->last_agent_start_ns ? rec->time_ns : rec->time_ns, rec->time_ns,
+				rec->index, 2);
+		t->last_agent_start_ns = rec->time_ns;
+		return 0;
+	}
+	case TA_REC_LOSS:
+		if (!has_ses)
+			return add_gap(t, rec->time_ns, rec->time_ns, rec->index, 4);
+		if (!(s = get_sess(t, rec->session, rec)))
+			return -ENOMEM;
+		touch(s, rec);
+		s->gaps++;
+		return add_ref(t, s, rec);
+	case TA_REC_EXEC:
+	case TA_REC_UNCAPTURED:
+	case TA_REC_SESSION_START:
+	case TA_REC_SESSION_END:
+	case TA_REC_LOGIN_FAILED:
+	case TA_REC_LOGIN_EVENT:
+	case TA_REC_ATTACH:
+	case TA_REC_DETACH:
+		if (!has_ses)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	if (!(s = get_sess(t, rec->session, rec)))
+		return -ENOMEM;
+	touch(s, rec);
+	if (s->auid == TA_ID_NONE && !ta_jobj_u64(&o, "auid", &v) && v < TA_ID_NONE)
+		s->auid = (uint32_t)v;
+	switch (rec->type) {
+	case TA_REC_EXEC: {
+		char tty[64];
+		s->execs++;
+		if (!ta_jobj_u64(&o, "uid", &v) && v < TA_ID_NONE)
+			add_uid(s, (uint32_t)v);
+		if (ta_jobj_str(&o, "tty", tty, sizeof(tty)) > 0)
+			add_tty(t, s, tty);
+		break;
+	}
+	case TA_REC_SESSION_START: {
+		s->flags |= TA_SESS_LOGIN;
+		if (!ta_jobj_u64(&o, "auid", &v) && v < TA_ID_NONE)
+			s->auid = (uint32_t)v;
+		take_str(t, &o, "user", &s->user);
+		take_str(t, &o, "host", &s->host);
+		take_str(t, &o, "addr", &s->addr);
+		take_str(t, &o, "login_program", &s->prog);
+		if (!s->prog)
+			take_str(t, &o, "exe", &s->prog);
+		take_str(t, &o, "terminal", &s->terminal);
+		take_str(t, &o, "boot_id", &s->boot_id);
+		uint64_t st = json_time(&o, "start_time");
+		s->login_ns = st ? st : rec->time_ns;
+		break;
+	}
+	case TA_REC_SESSION_END: {
+		s->flags |= TA_SESS_ENDED;
+		uint64_t et = json_time(&o, "end_time");
+		s->logout_ns = et ? et : rec->time_ns;
+		if (!s->user)
+			take_str(t, &o, "user", &s->user);
+		if (!s->host)
+			take_str(t, &o, "host", &s->host);
+		if (!s->addr)
+			take_str(t, &o, "addr", &s->addr);
+		if (!s->prog)
+			take_str(t, &o, "login_program", &s->prog);
+		break;
+	}
+	case TA_REC_LOGIN_FAILED:
+		s->flags |= TA_SESS_FAILED;
+		break;
+	default:
+		break;
+	}
+	return add_ref(t, s, rec);
+}
+
+int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
+{
+	t->records++;
+	t->end_index = rec->index + 1;
+	t->last_seg_seq = rec->segment_seq;
+	t->last_seg_end = rec->offset + rec->stored_len;
+	switch (rec->type) {
+	case TA_REC_TTY_DATA:
+		return add_tty_data(t, rec);
+	case TA_REC_GAP: {
+		struct ta_rec_gap g;
+		if (rec->len >= sizeof(g)) {
+			memcpy(&g, rec->payload, sizeof(g));
+			return add_gap(t, g.since_ns, g.until_ns ? g.until_ns : rec->time_ns, rec->index, 1);
+		}
+		return add_gap(t, rec->time_ns, rec->time_ns, rec->index, 1);
+	}
+	case TA_REC_RECOVERY:
+		return add_gap(t, rec->time_ns, rec->time_ns, rec->index, 3);
+	case TA_REC_SEGMENT_START:
+	case TA_REC_RETENTION:
+		return 0;
+	default:
+		if (rec->type >= 0x0100 && rec->type != TA_REC_TTY_DATA)
+			return add_json(t, rec);
+		return 0;
+	}
+}
+
+int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t time_ns)
+{
+	return add_gap(t, time_ns, time_ns, index, 5);
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	const struct ta_sess *x = a, *y = b;
+	uint64_t p = ta_sess_begin(x), q = ta_sess_begin(y);
+
+	if (p != q)
+		return p < q ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+int ta_sesstab_finish(struct ta_sesstab *t)
+{
+	/* Global gaps count for every session active across them (by index range). */
+	for (size_t i = 0; i < t->n; i++) {
+		t->s[i].global_gaps = 0;
+		t->s[i].damage = 0;
+		t->s[i].flags &= ~(uint32_t)TA_SESS_DAMAGE;
+	}
+	for (size_t g = 0; g < t->ngaps; g++) {
+		for (size_t i = 0; i < t->n; i++) {
+			struct ta_sess *s = &t->s[i];
+			if (t->gaps[g].index > s->first_index && t->gaps[g].index < s->last_index) {
+				if (t->gaps[g].kind == 5) {
+					s->damage++;
+					s->flags |= TA_SESS_DAMAGE;
+				} else {
+					s->global_gaps++;
+				}
+			}
+		}
+	}
+	/* Sessions by start time; refs grouped per session, in log order. */
+	uint32_t *old_to_new = NULL;
+	struct ta_sess *sorted = NULL;
+	if (t->n) {
+		/* Remember each session's old ordinal in refs_n temporarily. */
+		for (size_t i = 0; i < t->n; i++)
+			t->s[i].refs_off = i;
+		qsort(t->s, t->n, sizeof(*t->s), cmp_start);
+		old_to_new = malloc(t->n * sizeof(*old_to_new));
+		if (!old_to_new)
+			return -ENOMEM;
+		for (size_t i = 0; i < t->n; i++)
+			old_to_new[t->s[i].refs_off] = (uint32_t)i;
+		(void)sorted;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		t->s[i].refs_off = 0;
+		t->s[i].refs_n = 0;
+	}
+	if (t->keep_refs && t->nrefs) {
+		struct ta_ref *nr = malloc(t->nrefs * sizeof(*nr));
+		if (!nr) {
+			free(old_to_new);
+			return -ENOMEM;
+		}
+		for (size_t r = 0; r < t->nrefs; r++)
+			t->s[old_to_new[t->ref_sess[r]]].refs_n++;
+		uint64_t off = 0;
+		for (size_t i = 0; i < t->n; i++) {
+			t->s[i].refs_off = off;
+			off += t->s[i].refs_n;
+			t->s[i].refs_n = 0;
+		}
+		for (size_t r = 0; r < t->nrefs; r++) {
+			struct ta_sess *s = &t->s[old_to_new[t->ref_sess[r]]];
+			nr[s->refs_off + s->refs_n++] = t->refs[r];
+		}
+		free(t->refs);
+		t->refs = nr;
+		free(t->ref_sess);
+		t->ref_sess = NULL;
+		t->refcap = t->nrefs;
+	}
+	free(old_to_new);
+	return rehash(t, t->hcap ? t->hcap : 128);
+}
+
+void ta_sess_id(uint64_t key, char *out, size_t cap)
+{
+	uint32_t ses = (uint32_t)key;
+
+	if (ses == TA_ID_NONE)
+		snprintf(out, cap, "%08" PRIx32 "-none", (uint32_t)(key >> 32));
+	else
+		snprintf(out, cap, "%08" PRIx32 "-%" PRIu32, (uint32_t)(key >> 32), ses);
+}
+
+int ta_sess_id_parse(const char *s, uint64_t *key, int *ses_only)
+{
+	char *end;
+	const char *dash = strchr(s, '-');
+
+	*ses_only = 0;
+	if (!*s)
+		return -EINVAL;
+	if (dash && dash - s == 8) {
+		errno = 0;
+		unsigned long long b = strtoull(s, &end, 16);
+		if (end != dash)
+			return -EINVAL;
+		if (!strcmp(dash + 1, "none")) {
+			*key = (b << 32) | TA_ID_NONE;
+			return 0;
+		}
+		unsigned long long ses = strtoull(dash + 1, &end, 10);
+		if (*end || errno || ses >= TA_ID_NONE || dash[1] == '-' || dash[1] == '+')
+			return -EINVAL;
+		*key = (b << 32) | ses;
+		return 0;
+	}
+	if (strlen(s) == 16) {
+		errno = 0;
+		unsigned long long k = strtoull(s, &end, 16);
+		if (!*end && !errno) {
+			*key = k;
+			return 0;
+		}
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno)
+		return -EINVAL;
+	if (v < TA_ID_NONE) {
+		*ses_only = 1;
+		*key = v;
+	} else {
+		*key = v;
+	}
+	return 0;
+}
+
+int ta_sesstab_rebuild_hashes(struct ta_sesstab *t)
+{
+	size_t count = 0, ncap = 256;
+	uint32_t *h;
+	int err;
+
+	for (size_t off = 1; off < t->pool_len; off += strlen(t->pool + off) + 1)
+		count++;
+	while (ncap < count * 2 + 2)
+		ncap *= 2;
+	h = calloc(ncap, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	for (size_t off = 1; off < t->pool_len; off += strlen(t->pool + off) + 1) {
+		size_t j = hash_str(t->pool + off) & (ncap - 1);
+		while (h[j])
+			j = (j + 1) & (ncap - 1);
+		h[j] = (uint32_t)off;
+	}
+	free(t->phash);
+	t->phash = h;
+	t->phcap = ncap;
+	t->pcount = count;
+	size_t hc = 128;
+	while (hc < t->n * 2 + 2)
+		hc *= 2;
+	err = rehash(t, hc);
+	return err;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The session table: one summary per session key, built by reading records in
+ * log order, plus where each record of a session is (index, segment,
+ * offset). The same fixed-layout structs are what the index file holds
+ * (index.h), so a table read back from a file is used as is.
+ *
+ * A session is everything with one envelope session key
+ * (ta_session_key(boot32, ses)): terminal data, commands, loss records, and
+ * the auditd session records when there are any. Without those, login
+ * details are unknown and the auid comes from the kernel's records.
+ */
+#ifndef TA_INDEX_SESSTAB_H
+#define TA_INDEX_SESSTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define TA_SESS_UIDS 4
+#define TA_SESS_TTYS 4
+#define TA_ID_NONE UINT32_MAX
+
+enum ta_sess_flags {
+	TA_SESS_LOGIN = 1u << 0,     /* an auditd session_start was seen */
+	TA_SESS_ENDED = 1u << 1,     /* a session_end was seen */
+	TA_SESS_MORE_UIDS = 1u << 2,
+	TA_SESS_MORE_TTYS = 1u << 3,
+	TA_SESS_FAILED = 1u << 4,    /* a login_failed record names this session */
+	TA_SESS_DAMAGE = 1u << 5,    /* log damage while the session was active */
+};
+
+/* One session (fixed layout: also the index file's session entry). */
+struct ta_sess {
+	uint64_t key;
+	uint32_t ses, auid;
+	uint64_t start_ns, end_ns;     /* first and last record time */
+	uint64_t login_ns, logout_ns;  /* auditd start and end (0: unknown) */
+	uint64_t bytes_in, bytes_out, redacted_bytes;
+	uint64_t records, execs, gaps, damage; /* gaps: loss records naming the session */
+	uint64_t first_index, last_index;
+	uint64_t refs_off;             /* first of refs_n entries in the ref table */
+	uint32_t refs_n;
+	uint32_t flags;
+	uint32_t uids[TA_SESS_UIDS];
+	uint32_t ttys[TA_SESS_TTYS];   /* string offsets */
+	uint32_t n_uids, n_ttys;
+	uint32_t user, host, addr, prog, terminal, boot_id; /* string offsets, 0 = unknown */
+	uint16_t rows, cols;           /* first recorded window size (0: none) */
+	uint32_t global_gaps;          /* log-wide gaps inside the session (set by finish) */
+};
+_Static_assert(sizeof(struct ta_sess) == 208, "ta_sess layout");
+
+/* Where one record of a session is. */
+struct ta_ref {
+	uint64_t index;
+	uint64_t seg_seq;
+	uint64_t offset;
+	uint64_t time_ns;
+};
+
+/* A time range of loss that names no session (store gaps, restarts, damage). */
+struct ta_global_gap {
+	uint64_t since_ns, until_ns;
+	uint64_t index;
+	uint32_t kind;   /* 1 store gap, 2 agent restart, 3 recovery, 4 loss, 5 damage */
+	uint32_t pad;
+};
+
+struct ta_sesstab {
+	struct ta_sess *s;
+	size_t n, cap;
+	/* key -> ordinal + 1 (open addressing) */
+	uint32_t *hash;
+	size_t hcap;
+	char *pool;                /* strings, NUL-terminated; offset 0 is "" */
+	size_t pool_len, pool_cap;
+	uint32_t *phash;           /* string dedup */
+	size_t phcap, pcount;
+	/* refs as appended: (session ordinal, ref) */
+	struct ta_ref *refs;
+	uint32_t *ref_sess;
+	size_t nrefs, refcap;
+	int keep_refs;
+	struct ta_global_gap *gaps;
+	size_t ngaps, gapcap;
+	/* log-wide facts */
+	uint64_t records, end_index;   /* end_index: one past the last record read */
+	uint64_t last_seg_seq, last_seg_end;
+	uint64_t agent_starts, last_agent_start_ns;
+	char backend[32];
+	uint64_t bad_payloads;         /* records whose payload did not decode */
+};
+
+int ta_sesstab_init(struct ta_sesstab *t, int keep_refs);
+void ta_sesstab_free(struct ta_sesstab *t);
+/* Takes one record in log order. 0 or -ENOMEM. */
+int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec);
+/* Notes log damage at a position (counts for sessions active around it). */
+int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t time_ns);
+/*
+ * After the last record: sorts sessions by start, groups refs per session,
+ * counts global gaps into the sessions they overlap.
+ */
+int ta_sesstab_finish(struct ta_sesstab *t);
+/* Ordinal of key, or -1. */
+long ta_sesstab_find(const struct ta_sesstab *t, uint64_t key);
+static inline const char *ta_sesstab_str(const struct ta_sesstab *t, uint32_t off)
+{
+	return off < t->pool_len ? t->pool + off : "";
+}
+uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *s);
+/* Rebuilds the key and string hashes of a table filled by copying. */
+int ta_sesstab_rebuild_hashes(struct ta_sesstab *t);
+
+/* The record time_ns of the session's ends, login data preferred. */
+static inline uint64_t ta_sess_begin(const struct ta_sess *s)
+{
+	return s->login_ns && s->login_ns < s->start_ns ? s->login_ns : s->start_ns;
+}
+static inline uint64_t ta_sess_finish(const struct ta_sess *s)
+{
+	return s->logout_ns > s->end_ns ? s->logout_ns : s->end_ns;
+}
+
+/* Whether a session entry (possibly from an index file) is within the table's bounds. */
+static inline int ta_sess_sane(const struct ta_sesstab *t, const struct ta_sess *s)
+{
+	return s->n_ttys <= TA_SESS_TTYS && s->n_uids <= TA_SESS_UIDS &&
+	       (!s->refs_n || (t->keep_refs && s->refs_off <= t->nrefs &&
+			       s->refs_n <= t->nrefs - s->refs_off));
+}
+
+/* "%08x-%u" of the key (ses "none" when unset). */
+void ta_sess_id(uint64_t key, char *out, size_t cap);
+/* Parses a session argument: "8hex-ses", 16 hex digits, decimal key, or a plain ses. */
+int ta_sess_id_parse(const char *s, uint64_t *key, int *ses_only);
+
+#endif

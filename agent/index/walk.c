@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Reading a log past damage (walk.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index/walk.h"
+#include "store/segfile.h"
+
+int ta_walk_open(struct ta_walk *w, const char *dir, unsigned flags)
+{
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->flags = flags;
+	w->resumed_at = UINT64_MAX;
+	w->dir = strdup(dir);
+	if (!w->dir)
+		return -ENOMEM;
+	/* Opening the directory alone does not prove we may read the segments. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	uint64_t *seqs = NULL;
+	size_t n = 0;
+	err = ta_list_segments(dfd, &seqs, &n);
+	if (!err && n) {
+		char name[TA_SEG_NAME_MAX];
+		ta_seg_name(name, seqs[0], TA_SEG_SUFFIX);
+		int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && (errno == EACCES || errno == EPERM))
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	free(seqs);
+	close(dfd);
+	if (err)
+		goto fail;
+	err = ta_log_reader_open_flags(&w->r, dir, flags);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	free(w->dir);
+	w->dir = NULL;
+	return err;
+}
+
+void ta_walk_close(struct ta_walk *w)
+{
+	if (w->r)
+		ta_log_reader_close(w->r);
+	free(w->dir);
+	memset(w, 0, sizeof(*w));
+}
+
+int ta_walk_seek(struct ta_walk *w, uint64_t index)
+{
+	return ta_log_reader_seek(w->r, index);
+}
+
+/* First index of the first intact segment after seq, or UINT64_MAX. */
+static uint64_t next_segment_start(const char *dir, uint64_t seq)
+{
+	uint64_t *seqs = NULL, res = UINT64_MAX;
+	size_t n = 0;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return UINT64_MAX;
+	if (!ta_list_segments(dfd, &seqs, &n)) {
+		for (size_t i = 0; i < n && res == UINT64_MAX; i++) {
+			struct ta_segfile sf;
+			if (seqs[i] <= seq)
+				continue;
+			memset(&sf, 0, sizeof(sf));
+			sf.fd = -1;
+			if (ta_segfile_open(dfd, seqs[i], &sf))
+				continue;
+			if (!sf.hdr_why && sf.hdr.seq == seqs[i])
+				res = sf.hdr.first_index;
+			ta_segfile_close(&sf);
+		}
+	}
+	free(seqs);
+	close(dfd);
+	return res;
+}
+
+int ta_walk_next(struct ta_walk *w, struct ta_log_record *rec)
+{
+	int n;
+
+	if (w->ended)
+		return TA_WALK_END;
+	n = ta_log_reader_next(w->r, rec);
+
+	if (n >= 0)
+		return n ? TA_WALK_RECORD : TA_WALK_END;
+	if (n != -EBADMSG && n != -EIO && n != -ENOENT)
+		return n;
+	/* Damage: note it, then resume at the next intact segment. */
+	w->last = *ta_log_reader_error(w->r);
+	if (!w->last.code)
+		w->last.code = n;
+	w->damaged++;
+	w->skipped_from = w->last.index;
+	w->resumed_at = UINT64_MAX;
+	uint64_t seq = w->last.segment_seq;
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t start = next_segment_start(w->dir, seq);
+		if (start == UINT64_MAX)
+			break;
+		if (!ta_log_reader_seek(w->r, start)) {
+			w->resumed_at = start;
+			break;
+		}
+		/* That segment did not open either: look further. */
+		const struct ta_log_error *e = ta_log_reader_error(w->r);
+		if (e->segment_seq <= seq)
+			break;
+		seq = e->segment_seq;
+	}
+	if (w->resumed_at == UINT64_MAX)
+		w->ended = 1; /* nothing intact after the damage */
+	return TA_WALK_DAMAGE;
+}
+
+void ta_walk_describe(const struct ta_walk *w, char *out, size_t cap)
+{
+	const struct ta_log_error *e = &w->last;
+
+	if (w->resumed_at != UINT64_MAX)
+		snprintf(out, cap, "DAMAGED LOG: %s offset %llu (record %llu): %s; records %llu..%llu not shown",
+			 e->segment_name[0] ? e->segment_name : "?", (unsigned long long)e->offset,
+			 (unsigned long long)e->index, e->what[0] ? e->what : strerror(-e->code),
+			 (unsigned long long)e->index, (unsigned long long)(w->resumed_at - 1));
+	else
+		snprintf(out, cap, "DAMAGED LOG: %s offset %llu (record %llu): %s; nothing after it could be read",
+			 e->segment_name[0] ? e->segment_name : "?", (unsigned long long)e->offset,
+			 (unsigned long long)e->index, e->what[0] ? e->what : strerror(-e->code));
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* JSON of the shared-terminal records (docs/shared-terminals.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "shared/tracker_internal.h"
+
+static void send(struct ta_shared_tracker *t, const char *type)
+{
+	struct ta_json *j = &t->json;
+
+	if (j->oom || !t->emit) {
+		t->stats.emit_errors++;
+		return;
+	}
+	if (t->emit(t->ctx, type, j->buf, j->len))
+		t->stats.emit_errors++;
+}
+
+static void put_tty(struct ta_json *j, const char *key, const char *dev_key,
+		    const struct ta_tty_id *tty)
+{
+	char dev[32];
+
+	ta_json_key(j, key);
+	if (!tty->major && !tty->minor) {
+		ta_json_null(j);
+		return;
+	}
+	ta_json_strn(j, tty->name, strnlen(tty->name, sizeof(tty->name)));
+	snprintf(dev, sizeof(dev), "%u:%u", tty->major, tty->minor);
+	ta_json_key(j, dev_key);
+	ta_json_str(j, dev);
+}
+
+static void put_server(struct ta_json *j, bool has_path, const char *path, uint32_t path_len,
+		       uint32_t pid)
+{
+	ta_json_key(j, "server");
+	if (has_path)
+		ta_json_strn(j, path, path_len);
+	else
+		ta_json_null(j);
+	ta_json_key(j, "server_pid");
+	if (pid)
+		ta_json_u64(j, pid);
+	else
+		ta_json_null(j);
+}
+
+/* The person first: the store keys a record by its first "ses" member. */
+static void put_who_flat(struct ta_json *j, const struct ta_sh_who *w)
+{
+	ta_json_key(j, "auid");
+	ta_json_id(j, w->auid);
+	ta_json_key(j, "ses");
+	ta_json_id(j, w->ses);
+	ta_json_key(j, "uid");
+	ta_json_u64(j, w->uid);
+	ta_json_key(j, "pid");
+	ta_json_u64(j, w->pid);
+	ta_json_key(j, "comm");
+	ta_json_strn(j, w->comm, strnlen(w->comm, sizeof(w->comm)));
+	put_tty(j, "tty", "tty_dev", &w->tty);
+}
+
+static void put_who_obj(struct ta_json *j, const char *key, const struct ta_sh_who *w)
+{
+	ta_json_key(j, key);
+	ta_json_obj_begin(j);
+	put_who_flat(j, w);
+	ta_json_key(j, "attached");
+	ta_json_bool(j, w->attached);
+	ta_json_obj_end(j);
+}
+
+static void put_argv(struct ta_json *j, const uint8_t *argv, uint32_t len)
+{
+	uint32_t start = 0;
+
+	ta_json_key(j, "argv");
+	ta_json_arr_begin(j);
+	for (uint32_t i = 0; i < len; i++) {
+		if (argv[i] == '\0') {
+			ta_json_strn(j, argv + start, i - start);
+			start = i + 1;
+		}
+	}
+	if (start < len)
+		ta_json_strn(j, argv + start, len - start);
+	ta_json_arr_end(j);
+}
+
+static void put_client_common(struct ta_shared_tracker *t, const struct ta_sh_client *c)
+{
+	struct ta_json *j = &t->json;
+	const struct ta_sh_server *s = &t->servers[c->srv];
+
+	put_who_flat(j, &c->who);
+	if (c->argv_len)
+		put_argv(j, c->argv, c->argv_len);
+	put_server(j, s->has_path, s->path, s->path_len, s->pid);
+	ta_json_key(j, "server_comm");
+	if (s->pid)
+		ta_json_strn(j, s->comm, strnlen(s->comm, sizeof(s->comm)));
+	else
+		ta_json_null(j);
+	ta_json_key(j, "attached_at");
+	ta_json_time(j, c->connect_rt);
+}
+
+void ta_sh_emit_attach(struct ta_shared_tracker *t, const struct ta_sh_client *c)
+{
+	struct ta_json *j = &t->json;
+	const struct ta_sh_server *s = &t->servers[c->srv];
+
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	put_client_common(t, c);
+	/* Why the socket is taken for a multiplexer's. */
+	ta_json_key(j, "evidence");
+	ta_json_str(j, s->confirmed ? "server_writes_panes" : "comm_hint");
+	ta_json_obj_end(j);
+	t->stats.attaches++;
+	send(t, "attach");
+}
+
+void ta_sh_emit_detach(struct ta_shared_tracker *t, const struct ta_sh_client *c,
+		       const char *reason, const int32_t *exit_code, uint64_t at_rt)
+{
+	struct ta_json *j = &t->json;
+
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	put_client_common(t, c);
+	ta_json_key(j, "detached_at");
+	ta_json_time(j, at_rt);
+	ta_json_key(j, "reason");
+	ta_json_str(j, reason);
+	if (exit_code) {
+		ta_json_key(j, "exit_code");
+		ta_json_i64(j, *exit_code);
+	}
+	ta_json_obj_end(j);
+	t->stats.detaches++;
+	send(t, "detach");
+}
+
+static const char *conf_name(int conf)
+{
+	switch (conf) {
+	case TA_SH_EXACT:
+		return "exact";
+	case TA_SH_TIMING:
+		return "timing";
+	case TA_SH_AMBIGUOUS:
+		return "ambiguous";
+	default:
+		return "none";
+	}
+}
+
+void ta_sh_emit_run(struct ta_shared_tracker *t, const struct ta_sh_pane *p)
+{
+	struct ta_json *j = &t->json;
+	const struct ta_sh_run *r = &p->run;
+
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	/* The person who typed, or null: first, so the record joins their session. */
+	ta_json_key(j, "auid");
+	ta_json_id(j, r->has_client ? r->client.auid : UINT32_MAX);
+	ta_json_key(j, "ses");
+	ta_json_id(j, r->has_client ? r->client.ses : UINT32_MAX);
+	ta_json_key(j, "confidence");
+	ta_json_str(j, conf_name(r->conf));
+	put_tty(j, "pane", "pane_dev", &p->tty);
+	ta_json_key(j, "pane_owner_auid");
+	ta_json_id(j, p->owner_auid);
+	ta_json_key(j, "pane_owner_ses");
+	ta_json_id(j, p->owner_ses);
+	put_server(j, r->srv_has_path, r->srv_path, r->srv_path_len, r->srv_pid);
+	ta_json_key(j, "start");
+	ta_json_time(j, r->start_rt);
+	ta_json_key(j, "end");
+	ta_json_time(j, r->end_rt);
+	ta_json_key(j, "events");
+	ta_json_u64(j, r->events);
+	ta_json_key(j, "bytes");
+	ta_json_u64(j, r->bytes);
+	if (r->has_client) {
+		put_who_obj(j, "client", &r->client);
+	} else {
+		ta_json_key(j, "client");
+		ta_json_null(j);
+	}
+	if (r->conf == TA_SH_AMBIGUOUS) {
+		ta_json_key(j, "candidates");
+		ta_json_arr_begin(j);
+		for (int i = 0; i < r->ncands; i++) {
+			ta_json_obj_begin(j);
+			put_who_flat(j, &r->cands[i]);
+			ta_json_obj_end(j);
+		}
+		ta_json_arr_end(j);
+	}
+	if (r->has_cmd)
+		put_who_obj(j, "command_client", &r->cmd);
+	ta_json_obj_end(j);
+	t->stats.attributions++;
+	switch (r->conf) {
+	case TA_SH_EXACT:
+		t->stats.exact++;
+		break;
+	case TA_SH_TIMING:
+		t->stats.timing++;
+		break;
+	case TA_SH_AMBIGUOUS:
+		t->stats.ambiguous++;
+		break;
+	default:
+		t->stats.none++;
+	}
+	send(t, "attribution");
+}
+
+void ta_sh_emit_notice(struct ta_shared_tracker *t)
+{
+	struct ta_json *j = &t->json;
+
+	if (!(t->unreported_servers | t->unreported_clients | t->unreported_ttys |
+	      t->unreported_panes))
+		return;
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "subsystem");
+	ta_json_str(j, "shared");
+	ta_json_key(j, "reason");
+	ta_json_str(j, "table_full");
+	ta_json_key(j, "evicted_servers");
+	ta_json_u64(j, t->unreported_servers);
+	ta_json_key(j, "evicted_clients");
+	ta_json_u64(j, t->unreported_clients);
+	ta_json_key(j, "evicted_ttys");
+	ta_json_u64(j, t->unreported_ttys);
+	ta_json_key(j, "evicted_panes");
+	ta_json_u64(j, t->unreported_panes);
+	ta_json_obj_end(j);
+	t->unreported_servers = t->unreported_clients = 0;
+	t->unreported_ttys = t->unreported_panes = 0;
+	send(t, "notice");
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Shared terminals (tmux, screen): who attached to which multiplexer server,
+ * and which attached person typed each run of input the server wrote into a
+ * pane. Fed every capture event in order; emits JSON records through a
+ * callback. Design and limits: docs/shared-terminals.md.
+ *
+ * The identity of a server is the unix socket path it binds and its clients
+ * connect to; the process that writes into pane masters is linked to it by
+ * its bind. comm ("tmux: server", "screen") is only a hint that lets a
+ * connect be taken as an attach before the server has been seen working.
+ */
+#ifndef TA_SHARED_H
+#define TA_SHARED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/decode.h"
+
+/* Client input older than this before a pane write is not its source. */
+#define TA_SHARED_WINDOW_NS (100ull * 1000 * 1000)
+/* A pause this long ends a run of pane input. */
+#define TA_SHARED_RUN_GAP_NS (500ull * 1000 * 1000)
+/* A command client (send-keys, paste-buffer) connected at most this long before. */
+#define TA_SHARED_COMMAND_NS (1000ull * 1000 * 1000)
+/* Pass as realtime_ns to ta_shared_flush at shutdown: close every run. */
+#define TA_SHARED_FLUSH_ALL UINT64_MAX
+
+struct ta_shared_tracker;
+
+/*
+ * type: "attach", "detach", "attribution", or "notice" (table evictions).
+ * json_object: one JSON object, keys in docs/shared-terminals.md; its first
+ * "ses" member is the session of the person (null if none).
+ * A non-zero return is counted (emit_errors) and otherwise ignored.
+ */
+typedef int (*ta_shared_emit_fn)(void *ctx, const char *type, const char *json_object,
+				 size_t len);
+
+/* Table sizes; zero fields take the defaults. */
+struct ta_shared_limits {
+	uint32_t servers;      /* default 64 */
+	uint32_t clients;      /* default 256 */
+	uint32_t ttys;         /* terminals whose recent input is kept; default 256 */
+	uint32_t panes;        /* default 512 */
+};
+
+struct ta_shared_stats {
+	uint64_t attaches, detaches, attributions;
+	uint64_t exact, timing, ambiguous, none;
+	uint64_t evicted_servers, evicted_clients, evicted_ttys, evicted_panes;
+	uint64_t emit_errors;
+};
+
+int ta_shared_tracker_new(struct ta_shared_tracker **out);
+int ta_shared_tracker_new_limits(struct ta_shared_tracker **out,
+				 const struct ta_shared_limits *limits);
+/* Called for every decoded event, in order, with its wall-clock time. */
+void ta_shared_observe(struct ta_shared_tracker *t, const struct ta_event *ev,
+		       uint64_t realtime_ns, ta_shared_emit_fn emit, void *ctx);
+/*
+ * Periodic (1 s): close runs idle for TA_SHARED_RUN_GAP_NS and report
+ * evictions. At shutdown pass TA_SHARED_FLUSH_ALL to close every run.
+ */
+void ta_shared_flush(struct ta_shared_tracker *t, uint64_t realtime_ns, ta_shared_emit_fn emit,
+		     void *ctx);
+void ta_shared_get_stats(const struct ta_shared_tracker *t, struct ta_shared_stats *out);
+void ta_shared_tracker_free(struct ta_shared_tracker *t);
+
+#endif

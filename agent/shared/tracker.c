@@ -1,0 +1,882 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Shared terminals: servers (socket paths), attached clients, and which
+ * client's terminal input became each run of pane input. How it decides, and
+ * where it can be wrong: docs/shared-terminals.md.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shared/tracker_internal.h"
+
+static uint64_t tty_key(const struct ta_tty_id *tty)
+{
+	return ((uint64_t)tty->major << 32) | tty->minor;
+}
+
+static bool has_tty(const struct ta_tty_id *tty)
+{
+	return tty->major || tty->minor;
+}
+
+/* A hint only: it lets a connect count before the server is seen working. */
+static bool comm_hint(const char *comm)
+{
+	return !strncasecmp(comm, "tmux", 4) || !strncasecmp(comm, "screen", 6);
+}
+
+static void who_from_task(struct ta_sh_who *w, const struct ta_task_id *task,
+			  const struct ta_tty_id *tty)
+{
+	memset(w, 0, sizeof(*w));
+	w->pid = task->tgid;
+	w->uid = task->uid;
+	w->auid = task->auid;
+	w->ses = task->ses;
+	memcpy(w->comm, task->comm, sizeof(w->comm));
+	w->comm[sizeof(w->comm) - 1] = '\0';
+	w->tty = *tty;
+	w->tty.name[sizeof(w->tty.name) - 1] = '\0';
+	w->attached = true;
+}
+
+int ta_shared_tracker_new_limits(struct ta_shared_tracker **out,
+				 const struct ta_shared_limits *limits)
+{
+	struct ta_shared_tracker *t = calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t)
+		return -ENOMEM;
+	if (limits)
+		t->lim = *limits;
+	if (!t->lim.servers)
+		t->lim.servers = 64;
+	if (!t->lim.clients)
+		t->lim.clients = 256;
+	if (!t->lim.ttys)
+		t->lim.ttys = 256;
+	if (!t->lim.panes)
+		t->lim.panes = 512;
+	t->servers = calloc(t->lim.servers, sizeof(*t->servers));
+	t->clients = calloc(t->lim.clients, sizeof(*t->clients));
+	t->rings = calloc(t->lim.ttys, sizeof(*t->rings));
+	t->panes = calloc(t->lim.panes, sizeof(*t->panes));
+	if (!t->servers || !t->clients || !t->rings || !t->panes) {
+		ta_shared_tracker_free(t);
+		return -ENOMEM;
+	}
+	ta_json_init(&t->json);
+	*out = t;
+	return 0;
+}
+
+int ta_shared_tracker_new(struct ta_shared_tracker **out)
+{
+	return ta_shared_tracker_new_limits(out, NULL);
+}
+
+void ta_shared_tracker_free(struct ta_shared_tracker *t)
+{
+	if (!t)
+		return;
+	free(t->servers);
+	free(t->clients);
+	free(t->rings);
+	free(t->panes);
+	ta_json_free(&t->json);
+	free(t);
+}
+
+void ta_shared_get_stats(const struct ta_shared_tracker *t, struct ta_shared_stats *out)
+{
+	*out = t->stats;
+}
+
+/* ---- recent input of terminals ---- */
+
+static struct ta_sh_ring *ring_find(struct ta_shared_tracker *t, uint64_t key)
+{
+	for (uint32_t i = 0; i < t->lim.ttys; i++)
+		if (t->rings[i].used && t->rings[i].key == key)
+			return &t->rings[i];
+	return NULL;
+}
+
+static struct ta_sh_ring *ring_get(struct ta_shared_tracker *t, const struct ta_tty_id *tty,
+				   uint64_t now_ns)
+{
+	uint64_t key = tty_key(tty);
+	struct ta_sh_ring *r = ring_find(t, key), *lru = NULL;
+
+	if (r)
+		return r;
+	for (uint32_t i = 0; i < t->lim.ttys; i++) {
+		if (!t->rings[i].used) {
+			r = &t->rings[i];
+			break;
+		}
+		if (!lru || t->rings[i].last_ns < lru->last_ns)
+			lru = &t->rings[i];
+	}
+	if (!r) {
+		r = lru;
+		/* Input older than the window can no longer match: no loss to report. */
+		if (now_ns - r->last_ns < TA_SHARED_WINDOW_NS) {
+			t->stats.evicted_ttys++;
+			t->unreported_ttys++;
+		}
+	}
+	memset(r, 0, offsetof(struct ta_sh_ring, buf));
+	r->used = true;
+	r->key = key;
+	r->tty = *tty;
+	r->tty.name[sizeof(r->tty.name) - 1] = '\0';
+	return r;
+}
+
+static void ring_append(struct ta_sh_ring *r, const uint8_t *data, uint32_t len, uint64_t ns)
+{
+	uint32_t slot = r->seg_next;
+
+	if (len > TA_SH_RING) {
+		r->head += len - TA_SH_RING;
+		data += len - TA_SH_RING;
+		len = TA_SH_RING;
+	}
+	r->seg_start[slot] = r->head;
+	r->seg_ns[slot] = ns;
+	r->seg_next = (slot + 1) % TA_SH_SEGS;
+	if (r->nseg < TA_SH_SEGS)
+		r->nseg++;
+	for (uint32_t i = 0; i < len; i++)
+		r->buf[(r->head + i) % TA_SH_RING] = data[i];
+	r->head += len;
+	r->last_ns = ns;
+}
+
+/* First byte (absolute) of the input received at or after lo_ns, not yet consumed. */
+static uint64_t ring_window(const struct ta_sh_ring *r, uint64_t lo_ns)
+{
+	uint64_t start = r->head, oldest = r->head > TA_SH_RING ? r->head - TA_SH_RING : 0;
+
+	for (uint32_t k = 0; k < r->nseg; k++) {
+		uint32_t idx = (r->seg_next + TA_SH_SEGS - 1 - k) % TA_SH_SEGS;
+
+		if (r->seg_ns[idx] < lo_ns)
+			break;
+		start = r->seg_start[idx];
+	}
+	if (start < oldest)
+		start = oldest;
+	if (start < r->consumed)
+		start = r->consumed;
+	return start;
+}
+
+/* Earliest occurrence of needle in the ring's bytes [from, head); -1 if none. */
+static int64_t ring_search(struct ta_shared_tracker *t, const struct ta_sh_ring *r, uint64_t from,
+			   const uint8_t *needle, uint32_t n)
+{
+	uint64_t have = r->head - from;
+	const uint8_t *hit;
+
+	if (!n || n > have)
+		return -1;
+	for (uint64_t i = 0; i < have; i++)
+		t->scratch[i] = r->buf[(from + i) % TA_SH_RING];
+	hit = memmem(t->scratch, have, needle, n);
+	return hit ? (int64_t)(from + (uint64_t)(hit - t->scratch)) : -1;
+}
+
+/* ---- servers, panes, clients ---- */
+
+static int server_by_path(struct ta_shared_tracker *t, const char *path, uint32_t len)
+{
+	for (uint32_t i = 0; i < t->lim.servers; i++) {
+		struct ta_sh_server *s = &t->servers[i];
+
+		if (s->used && s->has_path && s->path_len == len && !memcmp(s->path, path, len))
+			return (int)i;
+	}
+	return -1;
+}
+
+static int server_by_pid(struct ta_shared_tracker *t, uint32_t pid)
+{
+	int any = -1;
+
+	if (!pid)
+		return -1;
+	for (uint32_t i = 0; i < t->lim.servers; i++) {
+		struct ta_sh_server *s = &t->servers[i];
+
+		if (s->used && s->pid == pid) {
+			if (s->has_path)
+				return (int)i;
+			any = (int)i;
+		}
+	}
+	return any;
+}
+
+static void close_run(struct ta_shared_tracker *t, struct ta_sh_pane *p)
+{
+	if (!p->run.open)
+		return;
+	ta_sh_emit_run(t, p);
+	p->run.open = false;
+}
+
+static void drop_client(struct ta_shared_tracker *t, struct ta_sh_client *c, const char *reason,
+			const int32_t *exit_code, uint64_t at_rt)
+{
+	if (c->announced)
+		ta_sh_emit_detach(t, c, reason, exit_code, at_rt);
+	c->used = false;
+}
+
+static void drop_server(struct ta_shared_tracker *t, int s, const char *reason, uint64_t at_rt)
+{
+	for (uint32_t i = 0; i < t->lim.clients; i++)
+		if (t->clients[i].used && t->clients[i].srv == s)
+			drop_client(t, &t->clients[i], reason, NULL, at_rt);
+	for (uint32_t i = 0; i < t->lim.panes; i++) {
+		struct ta_sh_pane *p = &t->panes[i];
+
+		if (p->used && p->srv == s) {
+			close_run(t, p);
+			p->used = false;
+		}
+	}
+	t->servers[s].used = false;
+}
+
+static int clients_of(struct ta_shared_tracker *t, int s)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < t->lim.clients; i++)
+		n += t->clients[i].used && t->clients[i].srv == s;
+	return n;
+}
+
+static int server_new(struct ta_shared_tracker *t, uint64_t now_ns, uint64_t now_rt)
+{
+	int victim = -1;
+
+	for (uint32_t i = 0; i < t->lim.servers; i++) {
+		if (!t->servers[i].used) {
+			victim = (int)i;
+			goto take;
+		}
+	}
+	/* Full: first a candidate that never did anything, then the least recently active. */
+	for (uint32_t i = 0; i < t->lim.servers; i++) {
+		struct ta_sh_server *s = &t->servers[i];
+
+		if (!s->confirmed && !s->hint && !clients_of(t, (int)i) &&
+		    (victim < 0 || s->last_ns < t->servers[victim].last_ns))
+			victim = (int)i;
+	}
+	if (victim >= 0) {
+		drop_server(t, victim, "evicted", now_rt);
+		goto take;
+	}
+	for (uint32_t i = 0; i < t->lim.servers; i++)
+		if (victim < 0 || t->servers[i].last_ns < t->servers[victim].last_ns)
+			victim = (int)i;
+	t->stats.evicted_servers++;
+	t->unreported_servers++;
+	drop_server(t, victim, "evicted", now_rt);
+take:
+	memset(&t->servers[victim], 0, sizeof(t->servers[victim]));
+	t->servers[victim].used = true;
+	t->servers[victim].last_ns = now_ns;
+	return victim;
+}
+
+static struct ta_sh_pane *pane_find(struct ta_shared_tracker *t, uint64_t key)
+{
+	for (uint32_t i = 0; i < t->lim.panes; i++)
+		if (t->panes[i].used && t->panes[i].key == key)
+			return &t->panes[i];
+	return NULL;
+}
+
+static struct ta_sh_pane *pane_get(struct ta_shared_tracker *t, const struct ta_tty_id *tty, int s,
+				   uint64_t now_ns)
+{
+	struct ta_sh_pane *p = pane_find(t, tty_key(tty)), *lru = NULL;
+
+	if (p) {
+		if (p->srv != s) {
+			/* Another server writes this terminal now (nested, or pty reused). */
+			close_run(t, p);
+			p->srv = s;
+		}
+		return p;
+	}
+	for (uint32_t i = 0; i < t->lim.panes; i++) {
+		if (!t->panes[i].used) {
+			p = &t->panes[i];
+			break;
+		}
+		if (!lru || t->panes[i].last_ns < lru->last_ns)
+			lru = &t->panes[i];
+	}
+	if (!p) {
+		p = lru;
+		close_run(t, p);
+		t->stats.evicted_panes++;
+		t->unreported_panes++;
+	}
+	memset(p, 0, sizeof(*p));
+	p->used = true;
+	p->key = tty_key(tty);
+	p->tty = *tty;
+	p->tty.name[sizeof(p->tty.name) - 1] = '\0';
+	p->srv = s;
+	p->owner_auid = p->owner_ses = UINT32_MAX;
+	p->last_ns = now_ns;
+	return p;
+}
+
+/* A client on a terminal the same server writes is a command run inside a pane. */
+static bool client_inner(struct ta_shared_tracker *t, const struct ta_sh_client *c)
+{
+	struct ta_sh_pane *p = pane_find(t, tty_key(&c->who.tty));
+
+	return p && p->srv >= 0 && t->servers[p->srv].pid &&
+	       t->servers[p->srv].pid == t->servers[c->srv].pid;
+}
+
+static void maybe_announce(struct ta_shared_tracker *t, struct ta_sh_client *c)
+{
+	struct ta_sh_server *s = &t->servers[c->srv];
+
+	if (c->announced || !(s->confirmed || s->hint) || client_inner(t, c))
+		return;
+	c->announced = true;
+	ta_sh_emit_attach(t, c);
+}
+
+static void announce_clients(struct ta_shared_tracker *t, int s)
+{
+	for (uint32_t i = 0; i < t->lim.clients; i++)
+		if (t->clients[i].used && t->clients[i].srv == s)
+			maybe_announce(t, &t->clients[i]);
+}
+
+static const struct ta_sh_argv *argv_find(struct ta_shared_tracker *t, uint32_t pid)
+{
+	for (uint32_t k = 1; k <= TA_SH_ARGV_CACHE; k++) {
+		const struct ta_sh_argv *a =
+			&t->argvs[(t->argv_next + TA_SH_ARGV_CACHE - k) % TA_SH_ARGV_CACHE];
+
+		if (a->pid == pid && a->len)
+			return a;
+	}
+	return NULL;
+}
+
+static void client_add(struct ta_shared_tracker *t, int s, const struct ta_sh_who *who,
+		       uint64_t ns, uint64_t rt)
+{
+	struct ta_sh_client *c = NULL, *old = NULL;
+	const struct ta_sh_argv *a;
+
+	for (uint32_t i = 0; i < t->lim.clients; i++) {
+		struct ta_sh_client *x = &t->clients[i];
+
+		if (x->used && x->srv == s && x->who.pid == who->pid &&
+		    tty_key(&x->who.tty) == tty_key(&who->tty))
+			return; /* the same client connecting again (screen does) */
+	}
+	for (uint32_t i = 0; i < t->lim.clients; i++) {
+		if (!t->clients[i].used) {
+			c = &t->clients[i];
+			break;
+		}
+		if (!old || t->clients[i].connect_ns < old->connect_ns)
+			old = &t->clients[i];
+	}
+	if (!c) {
+		c = old;
+		t->stats.evicted_clients++;
+		t->unreported_clients++;
+		drop_client(t, c, "evicted", NULL, rt);
+	}
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	c->srv = s;
+	c->who = *who;
+	c->connect_ns = ns;
+	c->connect_rt = rt;
+	if ((a = argv_find(t, who->pid))) {
+		memcpy(c->argv, a->argv, a->len);
+		c->argv_len = a->len;
+	}
+	maybe_announce(t, c);
+}
+
+/* ---- events ---- */
+
+static void on_exec(struct ta_shared_tracker *t, const struct ta_event *ev)
+{
+	struct ta_sh_argv *a = &t->argvs[t->argv_next];
+	uint32_t n = ev->argv_len < TA_SH_ARGV ? ev->argv_len : TA_SH_ARGV;
+	int s;
+
+	a->pid = ev->task.tgid;
+	a->len = ev->argv ? n : 0;
+	if (a->len)
+		memcpy(a->argv, ev->argv, n);
+	t->argv_next = (t->argv_next + 1) % TA_SH_ARGV_CACHE;
+
+	/* A child of a server with its own terminal: that terminal is a pane. */
+	if (has_tty(&ev->tty) && (s = server_by_pid(t, ev->task.ppid)) >= 0) {
+		struct ta_sh_pane *p = pane_get(t, &ev->tty, s, ev->ts_boot_ns);
+
+		if (p->owner_auid == UINT32_MAX)
+			p->owner_auid = ev->task.auid;
+		if (p->owner_ses == UINT32_MAX)
+			p->owner_ses = ev->task.ses;
+	}
+}
+
+static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint64_t rt)
+{
+	uint32_t pid = ev->task.tgid;
+	int s = server_by_path(t, ev->path, ev->path_len), other;
+
+	if (s < 0) {
+		s = server_new(t, ev->ts_boot_ns, rt);
+		memcpy(t->servers[s].path, ev->path, ev->path_len);
+		t->servers[s].path_len = ev->path_len;
+		t->servers[s].has_path = true;
+	} else if (t->servers[s].pid && t->servers[s].pid != pid) {
+		/* A new server at the same path: the old one's clients are gone with it. */
+		drop_server(t, s, "server_replaced", rt);
+		on_bind(t, ev, rt);
+		return;
+	}
+	struct ta_sh_server *sv = &t->servers[s];
+
+	sv->pid = pid;
+	memcpy(sv->comm, ev->task.comm, sizeof(sv->comm));
+	sv->comm[sizeof(sv->comm) - 1] = '\0';
+	sv->hint |= comm_hint(sv->comm);
+	sv->last_ns = ev->ts_boot_ns;
+
+	/* The same process seen earlier only as a pane writer: one server. */
+	while ((other = server_by_pid(t, pid)) >= 0 && other != s && !t->servers[other].has_path) {
+		sv->confirmed |= t->servers[other].confirmed;
+		sv->hint |= t->servers[other].hint;
+		for (uint32_t i = 0; i < t->lim.panes; i++)
+			if (t->panes[i].used && t->panes[i].srv == other)
+				t->panes[i].srv = s;
+		for (uint32_t i = 0; i < t->lim.clients; i++)
+			if (t->clients[i].used && t->clients[i].srv == other)
+				t->clients[i].srv = s;
+		t->servers[other].used = false;
+	}
+
+	/* Clients that connected before the bind (tmux tries before it starts its server). */
+	for (uint32_t i = 0; i < TA_SH_PENDING; i++) {
+		struct ta_sh_pending *p = &t->pending[i];
+
+		if (p->used && p->path_len == ev->path_len && !memcmp(p->path, ev->path, p->path_len) &&
+		    ev->ts_boot_ns - p->ns < TA_SH_PENDING_NS) {
+			p->used = false;
+			if (p->who.pid != pid)
+				client_add(t, s, &p->who, p->ns, p->rt);
+		}
+	}
+	/*
+	 * A server that binds while it still has a controlling terminal (screen's
+	 * backend, forked by the process that stays in front of the user) serves
+	 * that terminal: its parent there is the first client, without a connect.
+	 */
+	if (has_tty(&ev->tty) && ev->task.ppid > 1) {
+		struct ta_sh_who who;
+
+		who_from_task(&who, &ev->task, &ev->tty);
+		who.pid = ev->task.ppid;
+		memset(who.comm, 0, sizeof(who.comm));
+		const struct ta_sh_argv *a = argv_find(t, who.pid);
+		if (a) {
+			/* comm of the parent: its argv[0]'s last component */
+			const char *a0 = (const char *)a->argv, *slash;
+			size_t n = strnlen(a0, a->len);
+
+			slash = memrchr(a0, '/', n);
+			if (slash) {
+				n -= (size_t)(slash + 1 - a0);
+				a0 = slash + 1;
+			}
+			memcpy(who.comm, a0, n < TA_COMM_LEN - 1 ? n : TA_COMM_LEN - 1);
+		}
+		client_add(t, s, &who, ev->ts_boot_ns, rt);
+	}
+	announce_clients(t, s);
+}
+
+static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, uint64_t rt)
+{
+	struct ta_sh_who who;
+	int s;
+
+	/* Only a process with a terminal can bring a person's keystrokes. */
+	if (!has_tty(&ev->tty))
+		return;
+	who_from_task(&who, &ev->task, &ev->tty);
+	/*
+	 * A path nobody was seen binding is not taken for a server, whatever the
+	 * client's name: tmux and screen clients also connect to nscd, syslog,
+	 * agents. Kept a few seconds in case the bind follows (tmux tries to
+	 * connect before it starts its server).
+	 */
+	s = server_by_path(t, ev->path, ev->path_len);
+	if (s < 0) {
+		struct ta_sh_pending *p = &t->pending[t->pending_next];
+
+		t->pending_next = (t->pending_next + 1) % TA_SH_PENDING;
+		memset(p, 0, sizeof(*p));
+		p->used = true;
+		p->who = who;
+		memcpy(p->path, ev->path, ev->path_len);
+		p->path_len = ev->path_len;
+		p->ns = ev->ts_boot_ns;
+		p->rt = rt;
+		return;
+	}
+	t->servers[s].last_ns = ev->ts_boot_ns;
+	/* The server probing its own socket (screen does) is no client. */
+	if (who.pid != t->servers[s].pid)
+		client_add(t, s, &who, ev->ts_boot_ns, rt);
+}
+
+static void on_proc_exit(struct ta_shared_tracker *t, const struct ta_event *ev, uint64_t rt)
+{
+	uint32_t pid = ev->task.tgid;
+	int s;
+
+	for (uint32_t i = 0; i < t->lim.clients; i++) {
+		struct ta_sh_client *c = &t->clients[i];
+		struct ta_sh_ring *r;
+
+		if (!c->used)
+			continue;
+		if (c->who.pid == pid)
+			drop_client(t, c, "exit", &ev->exit_code, rt);
+		else if ((r = ring_find(t, tty_key(&c->who.tty))) && r->owner_pid == pid)
+			drop_client(t, c, "tty_session_end", NULL, rt);
+	}
+	while ((s = server_by_pid(t, pid)) >= 0)
+		drop_server(t, s, "server_exit", rt);
+	for (uint32_t i = 0; i < TA_SH_PENDING; i++)
+		if (t->pending[i].used && t->pending[i].who.pid == pid)
+			t->pending[i].used = false;
+	for (uint32_t i = 0; i < TA_SH_ARGV_CACHE; i++)
+		if (t->argvs[i].pid == pid)
+			t->argvs[i].len = 0;
+}
+
+struct cand {
+	struct ta_sh_client *c;
+	struct ta_sh_ring *r;
+	uint64_t from;        /* window start */
+	int64_t at;           /* match start, -1 if the bytes are not there */
+};
+
+static bool same_who(const struct ta_sh_who *a, const struct ta_sh_who *b)
+{
+	return a->pid == b->pid && tty_key(&a->tty) == tty_key(&b->tty) && a->ses == b->ses &&
+	       a->auid == b->auid;
+}
+
+static bool run_continues(const struct ta_sh_run *r, const struct ta_sh_run *n, uint64_t ns)
+{
+	if (!r->open || r->conf != n->conf ||
+	    (ns > r->last_ns && ns - r->last_ns > TA_SHARED_RUN_GAP_NS) ||
+	    r->srv_pid != n->srv_pid || r->has_client != n->has_client || r->has_cmd != n->has_cmd)
+		return false;
+	if (r->has_client && !same_who(&r->client, &n->client))
+		return false;
+	if (r->has_cmd && !same_who(&r->cmd, &n->cmd))
+		return false;
+	if (r->ncands != n->ncands)
+		return false;
+	for (int i = 0; i < r->ncands; i++)
+		if (!same_who(&r->cands[i], &n->cands[i]))
+			return false;
+	return true;
+}
+
+static void who_from_ring(struct ta_sh_who *w, const struct ta_sh_ring *r)
+{
+	memset(w, 0, sizeof(*w));
+	w->pid = r->owner_pid;
+	w->uid = UINT32_MAX;
+	w->auid = r->owner_auid;
+	w->ses = r->owner_ses;
+	w->tty = r->tty;
+	w->attached = false;
+}
+
+/* Which attached client's terminal input became this pane input. */
+static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
+		      const struct ta_event *ev, uint64_t rt)
+{
+	struct cand cands[64];
+	int n = 0, nmatch = 0, nwin = 0, best = -1, win = -1;
+	uint64_t ns = ev->ts_boot_ns, lo = ns > TA_SHARED_WINDOW_NS ? ns - TA_SHARED_WINDOW_NS : 0;
+	bool bytes = !(ev->flags & TA_F_REDACTED) && ev->len && ev->data;
+	uint32_t wpid = t->servers[s].pid;
+	struct ta_sh_run nr;
+
+	memset(&nr, 0, sizeof(nr));
+	for (uint32_t i = 0; i < t->lim.clients && n < 64; i++) {
+		struct ta_sh_client *c = &t->clients[i];
+		uint32_t cpid;
+		int dup = -1;
+
+		if (!c->used)
+			continue;
+		cpid = t->servers[c->srv].pid;
+		/* Clients of this server, or of a socket whose server is not known yet. */
+		if ((cpid && cpid != wpid) || client_inner(t, c) ||
+		    tty_key(&c->who.tty) == p->key)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (tty_key(&cands[k].c->who.tty) == tty_key(&c->who.tty))
+				dup = k;
+		if (dup >= 0) {
+			/* Two clients on one terminal: the later connect speaks for it. */
+			if (c->connect_ns > cands[dup].c->connect_ns)
+				cands[dup].c = c;
+			continue;
+		}
+		cands[n].c = c;
+		cands[n].r = ring_find(t, tty_key(&c->who.tty));
+		cands[n].from = cands[n].r ? ring_window(cands[n].r, lo) : 0;
+		cands[n].at = -1;
+		n++;
+	}
+	for (int k = 0; k < n; k++) {
+		struct ta_sh_ring *r = cands[k].r;
+
+		if (!r || cands[k].from >= r->head)
+			continue;
+		nwin++;
+		win = k;
+		if (bytes)
+			cands[k].at = ring_search(t, r, cands[k].from, ev->data, ev->len);
+		if (cands[k].at >= 0) {
+			nmatch++;
+			if (best < 0 || cands[k].at - (int64_t)cands[k].from <
+					       cands[best].at - (int64_t)cands[best].from)
+				best = k;
+		}
+	}
+
+	if (nmatch == 1) {
+		nr.conf = TA_SH_EXACT;
+		nr.has_client = true;
+		nr.client = cands[best].c->who;
+		cands[best].r->consumed = (uint64_t)cands[best].at + ev->len;
+	} else if (nmatch > 1 || (nmatch == 0 && nwin > 1)) {
+		nr.conf = TA_SH_AMBIGUOUS;
+		for (int k = 0; k < n && nr.ncands < TA_SH_CANDS; k++)
+			if (nmatch > 1 ? cands[k].at >= 0
+				       : cands[k].r && cands[k].from < cands[k].r->head)
+				nr.cands[nr.ncands++] = cands[k].c->who;
+		/* One of them sent it: the earliest match, as the server reads in order. */
+		if (best >= 0)
+			cands[best].r->consumed = (uint64_t)cands[best].at + ev->len;
+	} else if (nwin == 1) {
+		nr.conf = TA_SH_TIMING;
+		nr.has_client = true;
+		nr.client = cands[win].c->who;
+		cands[win].r->consumed = cands[win].r->head;
+	} else {
+		/* No attached client typed: a terminal that did (a client not seen connecting)? */
+		struct ta_sh_ring *only = NULL;
+		int found = 0;
+		int64_t at = -1;
+
+		for (uint32_t i = 0; bytes && i < t->lim.ttys; i++) {
+			struct ta_sh_ring *r = &t->rings[i];
+			struct ta_sh_pane *rp;
+			uint64_t from;
+			int64_t a;
+
+			/* Only a login's terminal, and only if these bytes are all it received. */
+			if (!r->used || r->key == p->key || r->last_ns < lo || r->owner_ses == UINT32_MAX)
+				continue;
+			if ((rp = pane_find(t, r->key)) && rp->srv >= 0 &&
+			    t->servers[rp->srv].pid == wpid)
+				continue;
+			from = ring_window(r, lo);
+			if (r->head - from != ev->len ||
+			    (a = ring_search(t, r, from, ev->data, ev->len)) < 0)
+				continue;
+			found++;
+			only = r;
+			at = a;
+		}
+		if (found == 1) {
+			nr.conf = TA_SH_EXACT;
+			nr.has_client = true;
+			who_from_ring(&nr.client, only);
+			only->consumed = (uint64_t)at + ev->len;
+		} else {
+			struct ta_sh_client *cmd = NULL;
+
+			nr.conf = TA_SH_NONE;
+			/* send-keys, paste-buffer: a command client that connected just before. */
+			for (uint32_t i = 0; i < t->lim.clients; i++) {
+				struct ta_sh_client *c = &t->clients[i];
+				uint32_t cpid;
+
+				if (!c->used || c->connect_ns > ns || ns - c->connect_ns > TA_SHARED_COMMAND_NS)
+					continue;
+				cpid = t->servers[c->srv].pid;
+				if (cpid && cpid != wpid)
+					continue;
+				if (!cmd || c->connect_ns > cmd->connect_ns)
+					cmd = c;
+			}
+			if (cmd) {
+				nr.has_cmd = true;
+				nr.cmd = cmd->who;
+			}
+		}
+	}
+
+	/* Extend the pane's run, or close it and start another. */
+	nr.srv_pid = wpid;
+	if (!run_continues(&p->run, &nr, ns)) {
+		close_run(t, p);
+		const struct ta_sh_server *sv = &t->servers[s];
+
+		nr.open = true;
+		nr.start_rt = rt;
+		nr.srv_has_path = sv->has_path;
+		if (sv->has_path) {
+			memcpy(nr.srv_path, sv->path, sv->path_len);
+			nr.srv_path_len = sv->path_len;
+		} else if (nr.has_client && nr.client.attached) {
+			/* The server is known by its writes only: name the socket its client used. */
+			for (uint32_t i = 0; i < t->lim.clients; i++) {
+				struct ta_sh_client *c = &t->clients[i];
+				const struct ta_sh_server *cs;
+
+				if (!c->used || !same_who(&c->who, &nr.client))
+					continue;
+				cs = &t->servers[c->srv];
+				if (cs->has_path) {
+					nr.srv_has_path = true;
+					memcpy(nr.srv_path, cs->path, cs->path_len);
+					nr.srv_path_len = cs->path_len;
+				}
+				break;
+			}
+		}
+		p->run = nr;
+	}
+	p->run.end_rt = rt;
+	p->run.last_ns = ns;
+	p->run.events++;
+	p->run.bytes += ev->total_len && (ev->flags & TA_F_REDACTED) ? ev->total_len : ev->len;
+}
+
+static void on_input(struct ta_shared_tracker *t, const struct ta_event *ev, uint64_t rt)
+{
+	struct ta_sh_ring *r;
+	int s = -1;
+
+	if (!has_tty(&ev->tty))
+		return;
+	if (ev->flags & TA_F_FROM_MASTER) {
+		s = server_by_pid(t, ev->task.tgid);
+		if (s < 0 && comm_hint(ev->task.comm)) {
+			s = server_new(t, ev->ts_boot_ns, rt);
+			t->servers[s].pid = ev->task.tgid;
+			t->servers[s].hint = true;
+			memcpy(t->servers[s].comm, ev->task.comm, sizeof(t->servers[s].comm));
+			t->servers[s].comm[TA_COMM_LEN - 1] = '\0';
+		}
+	}
+	if (s >= 0) {
+		struct ta_sh_server *sv = &t->servers[s];
+		struct ta_sh_pane *p = pane_get(t, &ev->tty, s, ev->ts_boot_ns);
+
+		sv->last_ns = ev->ts_boot_ns;
+		p->last_ns = ev->ts_boot_ns;
+		p->owner_auid = ev->owner_auid;
+		p->owner_ses = ev->owner_ses;
+		p->owner_pid = ev->owner_pid;
+		if (!sv->confirmed) {
+			sv->confirmed = true;
+			announce_clients(t, s);
+		}
+		attribute(t, s, p, ev, rt);
+	}
+	r = ring_get(t, &ev->tty, ev->ts_boot_ns);
+	r->owner_auid = ev->owner_auid;
+	r->owner_ses = ev->owner_ses;
+	r->owner_pid = ev->owner_pid;
+	/* Withheld (no-echo) bytes are not kept: they can only be matched by timing. */
+	if (!(ev->flags & TA_F_REDACTED) && ev->data && ev->len)
+		ring_append(r, ev->data, ev->len, ev->ts_boot_ns);
+}
+
+void ta_shared_observe(struct ta_shared_tracker *t, const struct ta_event *ev,
+		       uint64_t realtime_ns, ta_shared_emit_fn emit, void *ctx)
+{
+	t->emit = emit;
+	t->ctx = ctx;
+	switch (ev->kind) {
+	case TA_EV_TTY_INPUT:
+		on_input(t, ev, realtime_ns);
+		break;
+	case TA_EV_EXEC:
+		on_exec(t, ev);
+		break;
+	case TA_EV_EXIT:
+		on_proc_exit(t, ev, realtime_ns);
+		break;
+	case TA_EV_UNIX_SOCKET:
+		if (!ev->path || !ev->path_len || ev->path_len > TA_UNIX_PATH_MAX)
+			break;
+		if (ev->unix_op == TA_UNIX_BIND)
+			on_bind(t, ev, realtime_ns);
+		else if (ev->unix_op == TA_UNIX_CONNECT)
+			on_connect(t, ev, realtime_ns);
+		break;
+	default:
+		break;
+	}
+}
+
+void ta_shared_flush(struct ta_shared_tracker *t, uint64_t realtime_ns, ta_shared_emit_fn emit,
+		     void *ctx)
+{
+	t->emit = emit;
+	t->ctx = ctx;
+	for (uint32_t i = 0; i < t->lim.panes; i++) {
+		struct ta_sh_pane *p = &t->panes[i];
+
+		if (!p->used || !p->run.open)
+			continue;
+		if (realtime_ns == TA_SHARED_FLUSH_ALL ||
+		    (realtime_ns > p->run.end_rt && realtime_ns - p->run.end_rt >= TA_SHARED_RUN_GAP_NS))
+			close_run(t, p);
+	}
+	ta_sh_emit_notice(t);
+}

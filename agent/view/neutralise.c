@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Terminal-escape neutralisation (neutralise.h). */
+#include <string.h>
+
+#include "view/neutralise.h"
+
+int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+	size_t need;
+	uint32_t c;
+	uint8_t b0 = s[0];
+
+	if (b0 < 0x80) {
+		*cp = b0;
+		return 1;
+	}
+	if (b0 >= 0xc2 && b0 <= 0xdf) {
+		need = 2;
+		c = b0 & 0x1f;
+	} else if (b0 >= 0xe0 && b0 <= 0xef) {
+		need = 3;
+		c = b0 & 0x0f;
+	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
+		need = 4;
+		c = b0 & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < need; i++) {
+		if (i >= n)
+			return -1;
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+		/* Reject overlongs, surrogates and > U+10FFFF as early as possible. */
+		if (i == 1) {
+			if (need == 3 && b0 == 0xe0 && s[1] < 0xa0)
+				return 0;
+			if (need == 3 && b0 == 0xed && s[1] > 0x9f)
+				return 0;
+			if (need == 4 && b0 == 0xf0 && s[1] < 0x90)
+				return 0;
+			if (need == 4 && b0 == 0xf4 && s[1] > 0x8f)
+				return 0;
+		}
+	}
+	*cp = c;
+	return (int)need;
+}
+
+int ta_neut_dangerous_cp(uint32_t cp)
+{
+	if (cp < 0x20 || cp == 0x7f)
+		return 1;
+	if (cp >= 0x80 && cp <= 0x9f)                 /* C1 controls (CSI = U+009B ...) */
+		return 1;
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f) /* bidi marks */
+		return 1;
+	if (cp >= 0x202a && cp <= 0x202e)             /* LRE RLE PDF LRO RLO */
+		return 1;
+	if (cp >= 0x2066 && cp <= 0x2069)             /* LRI RLI FSI PDI */
+		return 1;
+	if (cp == 0x2028 || cp == 0x2029)             /* line / paragraph separator */
+		return 1;
+	if (cp >= 0xfff9 && cp <= 0xfffb)             /* interlinear annotation */
+		return 1;
+	return 0;
+}
+
+void ta_neut_init(struct ta_neut *n, unsigned mode)
+{
+	memset(n, 0, sizeof(*n));
+	n->mode = mode;
+}
+
+static const char hex[] = "0123456789abcdef";
+
+static void put_hex(struct ta_buf *out, uint8_t c)
+{
+	char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+	ta_buf_put(out, e, 4);
+}
+
+static void put_control(struct ta_neut *n, uint8_t c, struct ta_buf *out)
+{
+	const char *e = NULL;
+
+	switch (c) {
+	case 0x1b: e = "\\e"; break;
+	case '\a': e = "\\a"; break;
+	case '\b': e = "\\b"; break;
+	case '\f': e = "\\f"; break;
+	case '\v': e = "\\v"; break;
+	case '\r': e = "\\r"; break;
+	case '\\': e = "\\\\"; break;
+	case '\n':
+		if (n->mode == TA_NEUT_TEXT) {
+			ta_buf_putc(out, '\n');
+			return;
+		}
+		e = "\\n";
+		break;
+	case '\t':
+		if (n->mode == TA_NEUT_TEXT) {
+			ta_buf_putc(out, '\t');
+			return;
+		}
+		e = "\\t";
+		break;
+	}
+	if (e)
+		ta_buf_puts(out, e);
+	else
+		put_hex(out, c);
+}
+
+static void put_cp_escape(struct ta_buf *out, uint32_t cp)
+{
+	ta_buf_printf(out, "\\u{%04x}", (unsigned)cp);
+}
+
+/* Handles the byte(s) at s; returns how many were consumed (0: need more input). */
+static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, struct ta_buf *out)
+{
+	uint8_t c = s[0];
+	uint32_t cp;
+	int l;
+
+	if (n->cr) {
+		n->cr = false;
+		if (c != '\n')
+			ta_buf_puts(out, "\\r");
+	}
+	if (c >= 0x20 && c < 0x7f && c != '\\') {
+		ta_buf_putc(out, (char)c);
+		return 1;
+	}
+	if (c < 0x80) {
+		if (c == '\r' && n->mode == TA_NEUT_TEXT) {
+			n->cr = true; /* decided by the next byte */
+			return 1;
+		}
+		put_control(n, c, out);
+		return 1;
+	}
+	l = ta_utf8_decode(s, len, &cp);
+	if (l < 0) {
+		if (!final)
+			return 0;
+		put_hex(out, c);
+		return 1;
+	}
+	if (l == 0) {
+		put_hex(out, c);
+		return 1;
+	}
+	if (ta_neut_dangerous_cp(cp))
+		put_cp_escape(out, cp);
+	else
+		ta_buf_put(out, s, (size_t)l);
+	return (size_t)l;
+}
+
+void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf *out)
+{
+	const uint8_t *p = data, *end = p + len;
+
+	if (!len)
+		return;
+	/* Finish a sequence that the previous call left incomplete. */
+	while (n->npend && p < end) {
+		n->pend[n->npend++] = *p++;
+		uint32_t cp;
+		int l = ta_utf8_decode(n->pend, n->npend, &cp);
+		if (l < 0 && n->npend < 4)
+			continue;
+		/* Resolve pending bytes one at a time, as if they had come now. */
+		uint8_t tmp[4];
+		size_t k = n->npend, i = 0;
+		memcpy(tmp, n->pend, k);
+		n->npend = 0;
+		while (i < k) {
+			size_t used = one(n, tmp + i, k - i, false, out);
+			if (!used) {
+				memcpy(n->pend, tmp + i, k - i);
+				n->npend = (uint8_t)(k - i);
+				break;
+			}
+			i += used;
+		}
+		/* Still pending (a new incomplete prefix): keep appending. */
+	}
+	if (ta_buf_reserve(out, (size_t)(end - p) + 16))
+		return;
+	while (p < end) {
+		/* Fast path: a run of plain printable ASCII. */
+		if (!n->cr) {
+			const uint8_t *q = p;
+			while (q < end && *q >= 0x20 && *q < 0x7f && *q != '\\')
+				q++;
+			if (q != p) {
+				ta_buf_put(out, p, (size_t)(q - p));
+				p = q;
+				continue;
+			}
+		}
+		size_t used = one(n, p, (size_t)(end - p), false, out);
+		if (!used) {
+			size_t k = (size_t)(end - p);
+			memcpy(n->pend, p, k);
+			n->npend = (uint8_t)k;
+			return;
+		}
+		p += used;
+	}
+}
+
+void ta_neut_flush(struct ta_neut *n, struct ta_buf *out)
+{
+	for (size_t i = 0; i < n->npend; i++) {
+		if (n->cr) {
+			n->cr = false;
+			ta_buf_puts(out, "\\r");
+		}
+		put_hex(out, n->pend[i]);
+	}
+	n->npend = 0;
+	if (n->cr) {
+		n->cr = false;
+		ta_buf_puts(out, "\\r");
+	}
+}
+
+void ta_neutralise(const void *data, size_t len, unsigned mode, struct ta_buf *out)
+{
+	struct ta_neut n;
+
+	ta_neut_init(&n, mode);
+	ta_neut_feed(&n, data, len, out);
+	ta_neut_flush(&n, out);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Terminal-escape neutralisation: recorded bytes become text that is safe to
+ * print on an investigator's terminal. Printable ASCII and valid UTF-8 pass;
+ * every control sequence turns into visible characters (docs/cli.md):
+ *   ESC -> \e, CR -> \r (CR LF -> LF in text mode), BS -> \b, BEL -> \a,
+ *   FF -> \f, VT -> \v, other C0 and DEL -> \xNN, a backslash -> \\,
+ *   bytes that are not UTF-8 (8-bit C1 controls included) -> \xNN,
+ *   C1 controls encoded in UTF-8 and bidi / line-separator code points
+ *   (U+202E, U+2066.., U+2028..) -> \u{XXXX}.
+ * So "\e]52;c;...\a" (an OSC 52 clipboard write) prints as those characters
+ * and cannot act on the terminal. State carries incomplete UTF-8 and a CR
+ * across calls, so data split between records renders the same.
+ */
+#ifndef TA_VIEW_NEUTRALISE_H
+#define TA_VIEW_NEUTRALISE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "view/buf.h"
+
+enum ta_neut_mode {
+	TA_NEUT_TEXT = 0,  /* keep LF and TAB, CR LF -> LF */
+	TA_NEUT_LINE = 1,  /* everything escaped, LF -> \n, TAB -> \t: one line */
+};
+
+struct ta_neut {
+	unsigned mode;
+	uint8_t pend[4];
+	uint8_t npend;
+	bool cr;
+};
+
+void ta_neut_init(struct ta_neut *n, unsigned mode);
+void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf *out);
+/* Writes what is pending (incomplete UTF-8 as \xNN, a lone CR as \r). */
+void ta_neut_flush(struct ta_neut *n, struct ta_buf *out);
+/* One-shot: neutralise len bytes in LINE or TEXT mode. */
+void ta_neutralise(const void *data, size_t len, unsigned mode, struct ta_buf *out);
+/* 1 if the code point must be shown escaped (C0, DEL, C1, bidi controls, separators). */
+int ta_neut_dangerous_cp(uint32_t cp);
+/*
+ * Length of a valid UTF-8 sequence at s (n bytes), its code point in *cp;
+ * 0 if invalid; -1 if it could become valid with more bytes (n too short).
+ */
+int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
+
+#endif

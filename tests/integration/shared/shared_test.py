@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Shared terminals end to end: two real users log in over real ssh (a test
+sshd on 127.0.0.1, UsePAM yes so loginuid/ses are set), share one tmux (or
+GNU screen) session and type into the same pane in turn, while the real
+ttyauditd records. The recording must show the second user's attach and
+detach with their own login identity, and each run of pane input attributed
+to the person who typed it.
+
+The attach, detach and attribution records are the daemon's own.
+
+usage: shared_test.py tmux|screen
+Exit 77 (skip) only when this cannot run here: not root, a tool missing.
+"""
+
+import base64
+import calendar
+import fcntl
+import json
+import os
+import pty
+import pwd
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import capturelib  # noqa: E402
+
+SKIP = 77
+
+
+def skip(why):
+    print(f"SKIP: {why}", file=sys.stderr)
+    sys.exit(SKIP)
+
+
+def rfc3339_ns(s):
+    date, frac = s.rstrip("Z").split(".")
+    secs = calendar.timegm(time.strptime(date, "%Y-%m-%dT%H:%M:%S"))
+    return secs * 10**9 + int(frac.ljust(9, "0")[:9])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Term:
+    """ssh -tt in a pty of ours: we are the person at the keyboard."""
+
+    def __init__(self, argv):
+        pid, fd = pty.fork()
+        if pid == 0:
+            env = {"PATH": "/usr/bin:/bin", "TERM": "xterm", "LANG": "C"}
+            os.execvpe(argv[0], argv, env)
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self.pid, self.fd = pid, fd
+        self.out = bytearray()
+        self.lock = threading.Lock()
+        self.alive = True
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        while self.alive:
+            try:
+                r, _, _ = select.select([self.fd], [], [], 0.2)
+                if r:
+                    b = os.read(self.fd, 65536)
+                    if not b:
+                        break
+                    with self.lock:
+                        self.out += b
+            except OSError:
+                break
+
+    def type(self, s, delay=0.06):
+        for ch in s.encode() if isinstance(s, str) else s:
+            os.write(self.fd, bytes([ch]))
+            time.sleep(delay)
+
+    def wait_for(self, marker, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if marker.encode() in self.out:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def close(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            p, _ = os.waitpid(self.pid, os.WNOHANG)
+            if p:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        self.alive = False
+
+
+class World:
+    """Two test users, keys, an sshd of our own; everything removed at the end."""
+
+    def __init__(self, n_users):
+        self.dir = tempfile.mkdtemp(prefix="ta-shared-it-")
+        os.chmod(self.dir, 0o755)
+        tag = str(os.getpid())[-6:]
+        self.users = [f"tasha{tag}", f"tashb{tag}"][:n_users]
+        self.made = []
+        self.sshd = None
+
+    def setup(self):
+        for u in self.users:
+            subprocess.run(["useradd", "-m", "-s", "/bin/bash", u], check=True)
+            self.made.append(u)
+        kd = os.path.join(self.dir, "keys")
+        os.makedirs(kd)
+        os.chmod(kd, 0o755)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                        os.path.join(self.dir, "host_key")], check=True)
+        for u in self.users:
+            key = os.path.join(self.dir, f"key_{u}")
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+            shutil.copy(key + ".pub", os.path.join(kd, u))
+            os.chmod(os.path.join(kd, u), 0o644)
+        os.makedirs("/run/sshd", exist_ok=True)
+        self.port = free_port()
+        conf = os.path.join(self.dir, "sshd_config")
+        with open(conf, "w") as f:
+            f.write(f"""Port {self.port}
+ListenAddress 127.0.0.1
+HostKey {self.dir}/host_key
+PidFile {self.dir}/sshd.pid
+UsePAM yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile {kd}/%u
+StrictModes no
+PrintMotd no
+AcceptEnv LANG
+""")
+        sshd = shutil.which("sshd") or "/usr/sbin/sshd"
+        self.sshd = subprocess.Popen([sshd, "-D", "-f", conf, "-E", os.path.join(self.dir, "sshd.log")])
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("sshd did not start")
+
+    def login(self, user):
+        return Term(["ssh", "-tt", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                     "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-p", str(self.port),
+                     "-i", os.path.join(self.dir, f"key_{user}"), f"{user}@127.0.0.1"])
+
+    def cleanup(self):
+        if self.sshd:
+            self.sshd.terminate()
+            self.sshd.wait()
+        for u in self.made:
+            # Processes of the test users only (their leftover tmux server, if any).
+            subprocess.run(["pkill", "-KILL", "-U", u], capture_output=True)
+            time.sleep(0.2)
+            subprocess.run(["userdel", "-r", "-f", u], capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def shared_records(d):
+    """The records the daemon wrote: everything, and the shared-terminal ones."""
+    recs = d.records()
+    return recs, [r for r in recs if r["type"] in ("attach", "detach", "attribution")]
+
+
+def login_ses(term, tag):
+    """Wait for the shell; return the login's audit session id (or None)."""
+    term.type(f"echo READY-{tag}-$(cat /proc/self/sessionid)-END\r", delay=0.01)
+    if not term.wait_for(f"READY-{tag}-", 20) or not term.wait_for("-END\r\n", 5):
+        return None
+    with term.lock:
+        out = term.out.decode(errors="replace")
+    import re
+    m = re.findall(rf"READY-{tag}-(\d+)-END", out)
+    return int(m[-1]) if m else None
+
+
+def run(kind):
+    f = capturelib.Failures(f"shared_{kind}")
+    # screen: Debian's screen is not setuid root, so multiuser (another user's
+    # session) cannot work; the second person is a second login of the same user.
+    w = World(2 if kind == "tmux" else 1)
+    d = None
+    terms = []
+    try:
+        w.setup()
+        alice, bob = w.users[0], w.users[-1]
+        uid = {u: pwd.getpwnam(u).pw_uid for u in w.users}
+        A, B = "A", "B"  # the two people: login sessions
+        sdir = os.path.join(w.dir, "sock")  # removed with the world
+        os.mkdir(sdir)
+        os.chmod(sdir, 0o1777)
+        sockpath = os.path.join(sdir, "shared")
+        d = capturelib.Daemon().start()
+
+        ta = w.login(alice)
+        terms.append(ta)
+        ses = {A: login_ses(ta, A)}
+        f.check(ses[A] is not None, f"A's ssh session is up (ses {ses[A]})")
+        if kind == "tmux":
+            ta.type(f"tmux -S {sockpath} -f /dev/null new -d -s team -x 80 -y 24; chmod 777 {sockpath}; "
+                    f"tmux -S {sockpath} server-access -a {bob}; echo STARTED\r", delay=0.005)
+            f.check(ta.wait_for("STARTED\r\n", 20), "alice started the shared tmux server")
+            ta.type(f"tmux -S {sockpath} attach\r", delay=0.01)
+        else:
+            ta.type("screen -S team -c /dev/null\r", delay=0.01)
+        time.sleep(2)
+
+        phases = []
+
+        def phase(term, who, text):
+            t0 = time.time_ns()
+            term.type(text, delay=0.08)
+            time.sleep(0.15)
+            phases.append((who, text, t0, time.time_ns()))
+            time.sleep(1.2)  # longer than a run's gap
+
+        phase(ta, A, "echo alice-one\r")
+
+        tb = w.login(bob)
+        terms.append(tb)
+        ses[B] = login_ses(tb, B)
+        f.check(ses[B] is not None and ses[B] != ses[A], f"B's ssh session is up (ses {ses[B]})")
+        user_of = {A: alice, B: bob}
+        if kind == "tmux":
+            tb.type(f"tmux -S {sockpath} attach\r", delay=0.01)
+        else:
+            tb.type("screen -x team\r", delay=0.01)
+        time.sleep(2)
+
+        phase(tb, B, "echo bob-one\r")
+        phase(ta, A, "echo alice-two\r")
+        phase(tb, B, "echo bob-two\r")
+
+        # bob detaches (C-b d / C-a d) and logs out
+        tb.type(b"\x02d" if kind == "tmux" else b"\x01d", delay=0.2)
+        time.sleep(1.5)
+        tb.type("exit\r", delay=0.01)
+        tb.close()
+        # alice ends the shared session and logs out
+        if kind == "tmux":
+            ta.type(b"\x02d", delay=0.2)
+            time.sleep(1)
+            ta.type(f"tmux -S {sockpath} kill-server; exit\r", delay=0.005)
+        else:
+            ta.type(b"\x01d", delay=0.2)
+            time.sleep(1)
+            ta.type("screen -S team -X quit; exit\r", delay=0.005)
+        ta.close()
+        time.sleep(1)
+        d.stop()
+
+        recs, shared = shared_records(d)
+        print(f"{len(shared)} shared-terminal records", file=sys.stderr)
+        for r in shared:
+            print("  " + json.dumps(r)[:400], file=sys.stderr)
+
+        # bob's client: the process bob's login ran to attach
+        verb = "attach" if kind == "tmux" else "-x"
+        bob_execs = [r for r in recs if r["type"] == "exec" and r.get("ses") == ses[B]
+                     and verb in r.get("argv", []) and r.get("comm") in ("tmux", "screen")]
+        f.check(len(bob_execs) >= 1, f"bob's `{kind} {verb}` exec recorded")
+        if not bob_execs:
+            return f.result()
+        bexec = bob_execs[0]
+        bpid, bses, btty = bexec["tgid"], bexec["ses"], bexec["tty"]
+        f.check(bses is not None, "bob's client has a login session id")
+        att = [r for r in shared if r["type"] == "attach" and r.get("pid") == bpid]
+        f.check(len(att) == 1, f"one attach record for bob's client pid {bpid}")
+        if att:
+            a = att[0]
+            f.check(a.get("auid") == uid[bob] and a.get("ses") == bses and a.get("tty") == btty,
+                    f"attach carries bob's identity (auid {uid[bob]}, ses {bses}, tty {btty}): {a}")
+            if kind == "tmux":
+                f.check(a.get("server") == sockpath, f"attach names the server socket {sockpath}")
+            else:
+                f.check(a.get("server", "") and f".team" in a.get("server", ""),
+                        f"attach names screen's session socket: {a.get('server')}")
+        det = [r for r in shared if r["type"] == "detach" and r.get("pid") == bpid]
+        f.check(len(det) == 1, f"one detach record for bob's client pid {bpid}")
+        if det:
+            f.check(det[0].get("auid") == uid[bob] and det[0].get("ses") == bses,
+                    "detach carries bob's identity")
+            f.check(det[0].get("reason") in ("exit", "tty_session_end"), f"detach reason {det[0].get('reason')}")
+        aatt = [r for r in shared if r["type"] == "attach" and r.get("ses") == ses[A]]
+        f.check(len(aatt) >= 1, "alice's client attach recorded")
+
+        # the pane: the terminal the server writes input into
+        server_inputs = [r for r in recs if r["type"] == "input" and r.get("from_master")
+                         and (r.get("comm") or "").lower().startswith(kind)]
+        panes = {r["tty"] for r in server_inputs}
+        f.check(len(panes) == 1, f"the server wrote into one pane: {panes}")
+        pane = next(iter(panes)) if panes else None
+        attrs = [r for r in shared if r["type"] == "attribution" and r.get("pane") == pane]
+        for who, text, t0, t1 in phases:
+            user = f"{who}({user_of[who]}, ses {ses[who]})"
+            lo, hi = t0 - 50 * 10**6, t1 + 100 * 10**6
+            mine = [r for r in attrs if lo <= rfc3339_ns(r["start"]) <= hi]
+            typed = sum(len(base64.b64decode(r["data"])) for r in server_inputs
+                        if r["tty"] == pane and lo <= rfc3339_ns(r["time"]) <= hi)
+            f.check(typed == len(text), f"{user} phase: the pane received {typed} bytes, typed {len(text)}")
+            f.check(len(mine) >= 1, f"{user} phase {text!r}: attributed ({len(mine)} runs)")
+            wrong = [r for r in mine if r.get("auid") != uid[user_of[who]] or r.get("ses") != ses[who]]
+            f.check(not wrong, f"{user} phase {text!r}: every run attributed to {user}: {wrong}")
+            exact = sum(r["bytes"] for r in mine if r.get("confidence") == "exact")
+            f.check(exact == len(text), f"{user} phase {text!r}: {exact} of {len(text)} bytes exact")
+            if who == B:
+                f.check(all(r.get("ses") == bses and (r.get("client") or {}).get("pid") == bpid for r in mine),
+                        "bob's runs name his client and session")
+        rc = f.result()
+        if rc == 0:
+            shutil.rmtree(d.dir, ignore_errors=True)
+        else:
+            print(f"recording kept in {d.dir}", file=sys.stderr)
+        return rc
+    finally:
+        for t in terms:
+            if t.alive:
+                try:
+                    os.kill(t.pid, signal.SIGKILL)
+                    os.waitpid(t.pid, 0)
+                except OSError:
+                    pass
+        if d and d.proc and d.proc.poll() is None:
+            d.stop()
+        w.cleanup()
+
+
+def main():
+    kind = sys.argv[1]
+    if os.geteuid() != 0:
+        skip("needs root (ttyauditd, useradd, sshd)")
+    for tool in ["ssh", "ssh-keygen", "useradd", "userdel", kind]:
+        if not shutil.which(tool):
+            skip(f"{tool} is not installed")
+    if not (shutil.which("sshd") or os.path.exists("/usr/sbin/sshd")):
+        skip("sshd is not installed")
+    sys.exit(run(kind))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The ttyaudit commands on a log written by make_log (the store API, no daemon):
+query filters and the index, show and its neutralisation, export in three formats
+(asciicast validated and replayed), exit codes for unknown sessions, damage and
+missing permission.
+
+    cli_commands_test.py TTYAUDIT MAKE_LOG
+"""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
+failures = 0
+checks = 0
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(*args, env=None, raw=False, user=None):
+    cmd = [TTYAUDIT] + list(args)
+    if user is not None:
+        cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+    p = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+    out = p.stdout if raw else p.stdout.decode("utf-8", "replace")
+    return p.returncode, out, p.stderr.decode("utf-8", "replace")
+
+
+# The bytes make_log wrote for session 7.
+OUT7 = (b"$ " + b"echo hi\r\n" +
+        b"hi\r\n\x1b]0;pwned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x1b[1A\x1b[2K\x1bP+q544e\x1b\\\x9b31m\xc2\x9b0m\xe2\x80" +
+        b"\xaetxt.exe\r\n" + b"Password: " + b"\r\n" + b"bye \xe2\x9c\x93\r\n")
+IN7 = b"echo hi\r"
+SES7 = "5e1c0a42-7"
+
+top = tempfile.mkdtemp(prefix="ta-cli-")
+os.chmod(top, 0o755)
+log = os.path.join(top, "log")
+try:
+    subprocess.run([MAKE_LOG, log], check=True, capture_output=True)
+    D = ["--log-dir", log]
+
+    # ---- query
+    rc, out, err = run("query", *D, "--no-index")
+    check(rc == 0, "query rc %d %s" % (rc, err))
+    rows = [l for l in out.splitlines()[1:] if l.strip()]
+    check(len(rows) == 3, "three sessions: %r" % out)
+    rc, out, _ = run("query", *D, "--json", "--no-index")
+    sess = [json.loads(l) for l in out.splitlines()]
+    check([s["session"] for s in sess] == [SES7, "5e1c0a42-8", "5e1c0a42-9"], "order %r" % sess)
+    s7 = sess[0]
+    check(s7["user"] == "alice" and s7["auid"] == 4242 and s7["host"] == "client.example"
+          and s7["login_program"] == "sshd" and s7["ttys"] == ["pts3"], "session 7 %r" % s7)
+    check(s7["bytes_out"] == len(OUT7) and s7["bytes_in"] == len(IN7) and s7["redacted_bytes"] == 9,
+          "bytes %r" % s7)
+    check(s7["gaps"] == 1 and s7["commands"] == 1 and s7["ended"] is True, "gaps/commands %r" % s7)
+    check(s7["checkpointed"] is True, "checkpointed")
+    check(sess[1]["login_details"] is False and sess[1]["auid"] == 1000, "session 8 %r" % sess[1])
+
+    def ids(*args):
+        rc, out, err = run("query", *D, "--json", *args)
+        check(rc == 0, "query %r rc %d %s" % (args, rc, err))
+        return [json.loads(l)["session"] for l in out.splitlines() if l.strip()]
+
+    check(ids("--user", "4242") == [SES7, "5e1c0a42-9"], "--user 4242")
+    check(ids("--user", "alice") == [SES7], "--user alice (recorded login name)")
+    check(ids("--uid", "0") == [SES7], "--uid 0 (sudo)")
+    check(ids("--session", "8") == ["5e1c0a42-8"], "--session 8")
+    check(ids("--session", "5e1c0a42-9") == ["5e1c0a42-9"], "--session key")
+    check(ids("--host", "10.1.2") == [SES7], "--host")
+    check(ids("--tty", "pts/4") == ["5e1c0a42-8"], "--tty pts/4")
+    check(ids("--since", "2026-01-01T12:00:01.5Z") == ["5e1c0a42-9"], "--since")
+    check(ids("--until", "2026-01-01T12:00:00.700Z") == [SES7, "5e1c0a42-8"], "--until")
+    check(ids("--grep", "txt\\.exe") == [SES7], "--grep output")
+    check(ids("--grep", "^exit") == ["5e1c0a42-9"], "--grep input")
+    check(ids("--grep", "shadow") == [SES7], "--grep command")
+    check(ids("--grep", "nothing-like-this") == [], "--grep none")
+    check(ids("--reverse", "--limit", "1") == ["5e1c0a42-9"], "--reverse --limit")
+    rc, out, err = run("query", *D, "--since", "not a time")
+    check(rc == 2, "bad time -> 2 (%d)" % rc)
+    rc, out, _ = run("query", *D, "--commands")
+    check("sudo cat /etc/shadow" in out and SES7 in out and "alice" in out, "--commands %r" % out)
+
+    # The index is written, and gives the same answers as the log.
+    rc, out, err = run("reindex", *D)
+    check(rc == 0 and "3 sessions" in out, "reindex %d %r %r" % (rc, out, err))
+    check(os.path.exists(os.path.join(log, "index", "sessions.idx")), "index file")
+    a = run("query", *D, "--json")[1]
+    b = run("query", *D, "--json", "--no-index")[1]
+    check(a == b, "index and log agree")
+
+    # ---- show
+    rc, out, err = run("show", *D, SES7, raw=True)
+    check(rc == 0, "show rc %d %s" % (rc, err))
+    for bad in (b"\x1b", b"\x9b", b"\xc2\x9b", b"\xe2\x80\xae", b"\x07", b"\r"):
+        check(bad not in out, "show output has no %r" % bad)
+    text = out.decode()
+    for want in ("o| $ ", "i| echo hi\\r", "\\e]52;c;cm0gLXJmIH4=\\a", "\\e[1A\\e[2K", "\\x9b31m",
+                 "\\u{009b}0m", "\\u{202e}txt.exe", "i| [redacted: 9 bytes typed with echo off]",
+                 "#| exec sudo cat /etc/shadow  [/usr/bin/sudo pid 4400 uid 0]", "GAP: 3 events, 1234 bytes lost",
+                 "window size 40x100", "o| bye \u2713", "user alice (auid 4242)", "from client.example"):
+        check(want in text, "show has %r" % want)
+    rc, out, err = run("show", *D, SES7, "--raw", raw=True)
+    check(rc == 0 and out == OUT7, "show --raw is the exact output")
+    check("unmodified" in err, "--raw says so on stderr")
+    rc, out, err = run("show", *D, SES7, "--raw", "--input-only", raw=True)
+    check(out == IN7, "show --raw --input-only")
+    rc, out, _ = run("show", *D, SES7, "--input-only")
+    check(out == "echo hi\\r[redacted: 9 bytes typed with echo off]", "input-only %r" % out)
+    rc, out, _ = run("show", *D, "5e1c0a42-8")
+    check("login details unavailable" in out and "other session" in out, "session 8 %r" % out)
+    rc, out, err = run("show", *D, "5e1c0a42-77")
+    check(rc == 9 and out == "" and "no session" in err, "unknown session -> 9 (%d)" % rc)
+    rc, out, err = run("show", *D, "424242")
+    check(rc == 9, "unknown ses -> 9")
+
+    # ---- export asciicast: validated, then replayed to the same bytes
+    cast = os.path.join(top, "s.cast")
+    rc, _, err = run("export", *D, SES7, "--format", "asciicast", "-o", cast)
+    check(rc == 0, "export asciicast %d %s" % (rc, err))
+    with open(cast, "rb") as f:
+        lines = f.read().split(b"\n")
+    check(lines[-1] == b"", "ends with a newline")
+    hdr = json.loads(lines[0])
+    check(hdr["version"] == 2 and hdr["width"] == 80 and hdr["height"] == 24 and
+          isinstance(hdr["timestamp"], int), "header %r" % hdr)
+    last, got_o, kinds = 0.0, "", set()
+    for l in lines[1:-1]:
+        ev = json.loads(l.decode("utf-8"))  # strict UTF-8
+        check(isinstance(ev, list) and len(ev) == 3 and isinstance(ev[0], (int, float)) and
+              isinstance(ev[2], str), "event shape %r" % l)
+        check(ev[0] >= last, "monotonic time")
+        last = ev[0]
+        kinds.add(ev[1])
+        if ev[1] == "o":
+            got_o += ev[2]
+        if ev[1] == "r":
+            check(ev[2] == "100x40", "resize event")
+    check(kinds <= {"o", "i", "r"} and "i" in kinds and "r" in kinds, "kinds %r" % kinds)
+    check(got_o == OUT7.decode("utf-8", "replace"), "asciicast output text")
+    replay_cast = os.path.join(top, "cast.out")
+    rc, _, err = run("replay", "--asciicast", cast, "--speed", "0", "-o", replay_cast)
+    check(rc == 0, "replay asciicast %d %s" % (rc, err))
+    replay_log = os.path.join(top, "log.out")
+    rc, _, err = run("replay", *D, SES7, "--no-wait", "-o", replay_log)
+    check(rc == 0, "replay session %d %s" % (rc, err))
+    with open(replay_cast, "rb") as f:
+        rc_bytes = f.read()
+    with open(replay_log, "rb") as f:
+        rl_bytes = f.read()
+    check(rl_bytes == OUT7, "replay of the log gives the recorded bytes")
+    check(rc_bytes == OUT7.decode("utf-8", "replace").encode(), "replay of the cast gives its text")
+    # Timed replay at high speed still ends with the same bytes.
+    rc, _, _ = run("replay", *D, SES7, "--speed", "100", "-o", replay_log)
+    with open(replay_log, "rb") as f:
+        check(f.read() == OUT7, "timed replay")
+
+    # ---- export --with-proof: the proof checks offline with the log's key
+    rc, _, err = run("export", *D, SES7, "--format", "asciicast", "-o", cast, "--with-proof")
+    check(rc == 0 and os.path.exists(cast + ".proof"), "export --with-proof %d %s" % (rc, err))
+    rc, out, err = run("verify-proof", cast + ".proof", "--key", os.path.join(log, "ttyaudit.vkey"))
+    check(rc == 0 and "7 records proven" in out, "the proof verifies: %d %r %r" % (rc, out, err))
+
+    # ---- export json
+    rc, out, err = run("export", *D, SES7, "--format", "json")
+    check(rc == 0, "export json %d" % rc)
+    evs = [json.loads(l) for l in out.splitlines()]
+    check(evs[0]["session"] == SES7 and "bytes_out" in evs[0], "first line is the session")
+    data = b"".join(base64.b64decode(e["data"]) for e in evs[1:] if e.get("type") == "output")
+    check(data == OUT7, "json output data")
+    check(any(e.get("type") == "input" and e.get("redacted") and e["orig_len"] == 9 for e in evs),
+          "json redaction")
+    check(any(e.get("type") == "exec" and e["record"]["argv"] == ["sudo", "cat", "/etc/shadow"] for e in evs),
+          "json exec")
+
+    # ---- export typescript (+ scriptreplay when present)
+    ts, tm = os.path.join(top, "ts"), os.path.join(top, "tm")
+    rc, _, err = run("export", *D, SES7, "--format", "typescript", "-o", ts, "--timing", tm)
+    check(rc == 0, "export typescript %d %s" % (rc, err))
+    with open(ts, "rb") as f:
+        tsb = f.read()
+    with open(tm) as f:
+        total = sum(int(l.split()[1]) for l in f if l.strip())
+    first_nl = tsb.index(b"\n") + 1
+    check(tsb.startswith(b"Script started on ") and tsb[first_nl:first_nl + len(OUT7)] == OUT7, "typescript")
+    check(total == len(OUT7), "timing sums to the output")
+    if shutil.which("scriptreplay"):
+        p = subprocess.run(["scriptreplay", "--timing", tm, "--typescript", ts, "--divisor", "1000"],
+                           capture_output=True, timeout=60)
+        # scriptreplay (util-linux 2.38) ends with a newline of its own.
+        check(p.returncode == 0 and p.stdout in (OUT7, OUT7 + b"\n"), "scriptreplay plays it: %r" % p.stderr)
+    rc, _, _ = run("export", *D, SES7, "--format", "typescript")
+    check(rc == 2, "typescript without --timing -> 2")
+
+    # ---- status, follow
+    rc, out, err = run("status", *D, "--json")
+    st = json.loads(out)
+    check(rc == 0 and st["backend"] == "tracepoint" and st["segments"] == 3 and st["running"] is False
+          and st["lost_events"] == 3 and st["checkpoint_ok"] is True, "status %r %s" % (st, err))
+    rc, out, err = run("follow", *D, "--from-start", "--timeout", "0.5", "--user", "4242")
+    check(rc == 0 and "bye" in out and "other session" not in out and "\x1b" not in out, "follow %r" % out)
+
+    # ---- damage: a corrupt middle segment; the rest is still shown, exit 8
+    bad = os.path.join(top, "bad")
+    shutil.copytree(log, bad, ignore=shutil.ignore_patterns("index"))
+    seg1 = os.path.join(bad, "seg-0000000000000001.log")
+    with open(seg1, "r+b") as f:
+        f.seek(64 + 40)
+        f.write(b"\xff\xff\xff\xff")
+    rc, out, err = run("show", "--log-dir", bad, SES7, "--no-index")
+    check(rc == 8, "damaged show -> 8 (%d)" % rc)
+    check("o| $ " in out and "bye" in out and "DAMAGED LOG" in out, "intact part shown, damage marked %r" % out)
+    rc, out, err = run("query", "--log-dir", bad, "--no-index")
+    check(rc == 8 and "5e1c0a42-9" in out, "damaged query -> 8, lists the rest (%d)" % rc)
+    # A truncated tail is not damage.
+    trunc = os.path.join(top, "trunc")
+    shutil.copytree(log, trunc, ignore=shutil.ignore_patterns("index"))
+    seg2 = os.path.join(trunc, "seg-0000000000000002.log")
+    os.truncate(seg2, os.path.getsize(seg2) - 5)
+    rc, out, err = run("query", "--log-dir", trunc, "--no-index", "--json")
+    check(rc == 0 and len(out.splitlines()) >= 2, "torn tail still lists (%d %s)" % (rc, err))
+
+    # ---- permission: someone who is neither root nor in the ttyaudit group
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        rc, out, err = run("query", *D, user=65534)
+        check(rc == 4 and out == "" and len(err.strip().splitlines()) == 1 and "permission" in err,
+              "non-member -> 4, one line (%d %r)" % (rc, err))
+        rc, out, err = run("show", *D, SES7, user=65534)
+        check(rc == 4, "show non-member -> 4")
+    else:
+        print("permission check skipped: needs root to run as another user", file=sys.stderr)
+
+    # ---- help everywhere
+    for c in ("query", "show", "replay", "export", "follow", "status", "reindex"):
+        rc, out, _ = run(c, "--help")
+        check(rc == 0 and "Usage: ttyaudit " + c in out, "%s --help" % c)
+finally:
+    subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
+    shutil.rmtree(top, ignore_errors=True)
+
+print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
+sys.exit(1 if failures else 0)

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The JSON reader: values, escapes, malformed input, random mutation. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "index/json_read.h"
+
+int main(void)
+{
+	struct ta_jobj o;
+	char s[256];
+	uint64_t v;
+	int b;
+	static const char good[] =
+		"{\"type\":\"exec\",\"pid\":4400,\"auid\":null,\"ok\":true,\"neg\":-1.5e3,"
+		"\"argv\":[\"sudo\",\"a \\\"q\\\"\",\"\\u00e9\\ud83d\\ude00\\n\"],\"nested\":{\"x\":[1,{}]},"
+		"\"s\":\"tab\\there\\/\\\\\",\"lone\":\"\\udc00\"}";
+
+	CHECK_EQ_INT(ta_jobj_parse(&o, good, strlen(good)), 0);
+	CHECK(ta_jobj_str(&o, "type", s, sizeof(s)) == 4);
+	CHECK_EQ_STR(s, "exec");
+	CHECK_EQ_INT(ta_jobj_u64(&o, "pid", &v), 0);
+	CHECK_EQ_INT(v, 4400);
+	CHECK(ta_jobj_u64(&o, "auid", &v) == -ENOENT);
+	CHECK(ta_jobj_u64(&o, "neg", &v) == -EINVAL);
+	CHECK(ta_jobj_u64(&o, "missing", &v) == -ENOENT);
+	CHECK_EQ_INT(ta_jval_bool(ta_jobj_get(&o, "ok"), &b), 0);
+	CHECK_EQ_INT(b, 1);
+	CHECK(ta_jobj_str(&o, "s", s, sizeof(s)) > 0);
+	CHECK_EQ_STR(s, "tab\there/\\");
+	CHECK(ta_jobj_str(&o, "lone", s, sizeof(s)) == 3);
+	CHECK_EQ_STR(s, "\xef\xbf\xbd");
+	CHECK(ta_jobj_get(&o, "nested")->type == TA_J_OBJ);
+
+	struct ta_jarr_iter it;
+	struct ta_jval el;
+	const char *want[] = { "sudo", "a \"q\"", "\xc3\xa9\xf0\x9f\x98\x80\n" };
+	int k = 0;
+	CHECK_EQ_INT(ta_jarr_begin(ta_jobj_get(&o, "argv"), &it), 0);
+	while (ta_jarr_next(&it, &el) == 1 && k < 3) {
+		CHECK(ta_jval_str(&el, s, sizeof(s)) >= 0);
+		CHECK_EQ_STR(s, want[k]);
+		k++;
+	}
+	CHECK_EQ_INT(k, 3);
+
+	/* Truncation keeps whole characters. */
+	struct ta_jobj o2;
+	static const char u[] = "{\"k\":\"ab\\u00e9\"}";
+	CHECK_EQ_INT(ta_jobj_parse(&o2, u, strlen(u)), 0);
+	CHECK_EQ_INT(ta_jobj_str(&o2, "k", s, 4), 2);
+	CHECK_EQ_STR(s, "ab");
+
+	static const char *bad[] = {
+		"", "{", "}", "[]", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":\"x}",
+		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":tru}", "{\"a\":1} x", "{\"a\":\"\x01\"}",
+		"{\"a\":[1,]}", "{\"a\":-}", "{\"a\":1.}", "{a:1}", "{\"a\":1 \"b\":2}",
+		"{\"a\":[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = ta_jobj_parse(&o, bad[i], strlen(bad[i]));
+		if (r != -EBADMSG)
+			fprintf(stderr, "accepted: %s\n", bad[i]);
+		CHECK_EQ_INT(r, -EBADMSG);
+	}
+
+	uint64_t ns;
+	CHECK_EQ_INT(ta_parse_rfc3339("2026-01-01T12:00:00.001Z", &ns), 0);
+	CHECK_EQ_INT(ns, 1767268800001000000ull);
+	CHECK_EQ_INT(ta_parse_rfc3339("2026-01-01T13:00:00+01:00", &ns), 0);
+	CHECK_EQ_INT(ns, 1767268800000000000ull);
+	CHECK(ta_parse_rfc3339("2026-13-01T00:00:00Z", &ns) != 0);
+	CHECK(ta_parse_rfc3339("yesterday", &ns) != 0);
+
+	/* Mutation: flips, truncations and insertions never crash, and a parse that
+	 * succeeds yields members whose text lies inside the input. */
+	srand(7);
+	size_t glen = strlen(good);
+	char *buf = malloc(glen + 16);
+	for (int r = 0; r < 200000; r++) {
+		memcpy(buf, good, glen);
+		size_t n = glen;
+		int muts = 1 + rand() % 4;
+		for (int m = 0; m < muts; m++) {
+			size_t pos = (size_t)rand() % n;
+			switch (rand() % 3) {
+			case 0: buf[pos] = (char)(rand() & 0xff); break;
+			case 1: n = pos; break;
+			case 2: buf[pos] = "{}[]\",:\\"[rand() % 8]; break;
+			}
+			if (!n)
+				break;
+		}
+		if (!ta_jobj_parse(&o, buf, n)) {
+			for (size_t i = 0; i < o.n; i++) {
+				if (o.m[i].v.p < buf || o.m[i].v.p + o.m[i].v.n > buf + n) {
+					CHECK(0);
+					break;
+				}
+				char tmp[64];
+				ta_jval_str(&o.m[i].v, tmp, sizeof(tmp));
+				uint64_t x;
+				ta_jval_u64(&o.m[i].v, &x);
+			}
+		}
+	}
+	free(buf);
+	CHECK(1);
+	return check_result();
+}

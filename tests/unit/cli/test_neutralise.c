@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Escape neutralisation against a corpus of hostile terminal sequences. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "view/neutralise.h"
+
+static char *neut(const char *in, size_t n, unsigned mode)
+{
+	struct ta_buf b;
+
+	ta_buf_init(&b);
+	ta_neutralise(in, n, mode, &b);
+	ta_buf_putc(&b, '\0');
+	return (char *)b.p;
+}
+
+/* Nothing in the result may be a control character other than LF/TAB, nor a C1 or bidi code point. */
+static int safe(const char *s, int allow_lf)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int l = ta_utf8_decode(p + i, n - i, &cp);
+		if (l <= 0)
+			return 0; /* output must be valid UTF-8 */
+		if (ta_neut_dangerous_cp(cp) && !(allow_lf && (cp == '\n' || cp == '\t')))
+			return 0;
+		i += (size_t)l;
+	}
+	return 1;
+}
+
+struct corpus { const char *name, *in; size_t n; const char *want; };
+#define C(name, in, want) { name, in, sizeof(in) - 1, want }
+
+int main(void)
+{
+	static const struct corpus cases[] = {
+		C("plain", "hello world\n", "hello world\n"),
+		C("tab kept", "a\tb", "a\tb"),
+		C("crlf", "line\r\nnext", "line\nnext"),
+		C("lone cr hides a line", "rm -rf /\rls      ", "rm -rf /\\rls      "),
+		C("osc title", "\x1b]0;owned\x07", "\\e]0;owned\\a"),
+		C("osc 52 clipboard", "\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x1b\\", "\\e]52;c;Y3VybCBldmlsIHwgc2g=\\e\\\\"),
+		C("cursor up + erase line", "secret\n\x1b[1A\x1b[2Kinnocent", "secret\n\\e[1A\\e[2Kinnocent"),
+		C("erase display", "\x1b[2J\x1b[H", "\\e[2J\\e[H"),
+		C("dcs", "\x1bP1$r0m\x1b\\", "\\eP1$r0m\\e\\\\"),
+		C("8-bit csi", "\x9b" "31m", "\\x9b31m"),
+		C("8-bit osc", "\x9d" "0;t\x9c", "\\x9d0;t\\x9c"),
+		C("utf-8 c1 csi", "\xc2\x9b" "2J", "\\u{009b}2J"),
+		C("utf-8 c1 next line", "a\xc2\x85" "b", "a\\u{0085}b"),
+		C("bidi override", "\xe2\x80\xae" "exe.txt", "\\u{202e}exe.txt"),
+		C("bidi isolate", "\xe2\x81\xa6x\xe2\x81\xa9", "\\u{2066}x\\u{2069}"),
+		C("line separator", "a\xe2\x80\xa8" "b", "a\\u{2028}b"),
+		C("backspace overwrite", "good\b\b\b\bevil", "good\\b\\b\\b\\bevil"),
+		C("bell nul del", "\x07\x00\x7f", "\\a\\x00\\x7f"),
+		C("backslash", "C:\\temp", "C:\\\\temp"),
+		C("invalid utf-8", "\xff\xfe\xc0\xaf", "\\xff\\xfe\\xc0\\xaf"),
+		C("surrogate", "\xed\xa0\x80", "\\xed\\xa0\\x80"),
+		C("valid utf-8 kept", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80"),
+		C("truncated at end", "ok\xe2\x80", "ok\\xe2\\x80"),
+		C("vt52 / ss3 / apc / pm / sos", "\x1bY\x1bO\x1b_x\x1b^y\x1bXz", "\\eY\\eO\\e_x\\e^y\\eXz"),
+		C("kitty / iterm file write", "\x1b]1337;File=name=eA==:eA==\x07", "\\e]1337;File=name=eA==:eA==\\a"),
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = neut(cases[i].in, cases[i].n, TA_NEUT_TEXT);
+		if (strcmp(got, cases[i].want))
+			fprintf(stderr, "case '%s': got '%s' want '%s'\n", cases[i].name, got, cases[i].want);
+		CHECK_EQ_STR(got, cases[i].want);
+		CHECK(safe(got, 1));
+		free(got);
+		got = neut(cases[i].in, cases[i].n, TA_NEUT_LINE);
+		CHECK(safe(got, 0));
+		CHECK(strchr(got, '\n') == NULL);
+		free(got);
+	}
+
+	/* Split anywhere across calls: the same result as in one piece. */
+	static const char mixed[] = "a\r\n\xe2\x80\xae\x1b]52;c;x\x07\xc3\xa9\r\xf0\x9f\x98\x80\xc2\x9b" "b\r";
+	char *whole = neut(mixed, sizeof(mixed) - 1, TA_NEUT_TEXT);
+	for (size_t cut1 = 0; cut1 <= sizeof(mixed) - 1; cut1++) {
+		for (size_t cut2 = cut1; cut2 <= sizeof(mixed) - 1; cut2++) {
+			struct ta_buf b;
+			struct ta_neut n;
+			ta_buf_init(&b);
+			ta_neut_init(&n, TA_NEUT_TEXT);
+			ta_neut_feed(&n, mixed, cut1, &b);
+			ta_neut_feed(&n, mixed + cut1, cut2 - cut1, &b);
+			ta_neut_feed(&n, mixed + cut2, sizeof(mixed) - 1 - cut2, &b);
+			ta_neut_flush(&n, &b);
+			ta_buf_putc(&b, '\0');
+			if (strcmp((char *)b.p, whole)) {
+				CHECK_EQ_STR((char *)b.p, whole);
+				fprintf(stderr, "cuts %zu %zu\n", cut1, cut2);
+			}
+			ta_buf_free(&b);
+		}
+	}
+	CHECK(1);
+	free(whole);
+
+	/* Random bytes never produce anything unsafe. */
+	srand(42);
+	for (int r = 0; r < 2000; r++) {
+		char in[256];
+		size_t n = (size_t)(rand() % 256);
+		for (size_t i = 0; i < n; i++)
+			in[i] = (char)(rand() % 4 ? rand() & 0xff : (rand() % 2 ? 0x1b : 0x9b));
+		char *got = neut(in, n, TA_NEUT_TEXT);
+		if (!safe(got, 1)) {
+			CHECK(0);
+			break;
+		}
+		free(got);
+	}
+	CHECK(1);
+	return check_result();
+}
