@@ -44,6 +44,8 @@ struct daemon_ctx {
 	struct ta_capture_report report;
 	struct ta_sink *sink;
 	struct ta_store *store;     /* owned by the sink; for status only */
+	struct ta_sink *log_sink;   /* the store's sink (d->sink may be a tee) */
+	uint64_t disk_full_warned;  /* records dropped when we last said so */
 	struct ta_recorder rec;
 	uint64_t started_ns;
 	struct ta_logins logins;
@@ -142,9 +144,10 @@ static int open_sink(struct daemon_ctx *d)
 	if (rc)
 		return rc;
 	if (!d->opts.jsonl_path[0]) {
-		d->sink = log;
+		d->log_sink = d->sink = log;
 		return TA_EXIT_OK;
 	}
+	d->log_sink = log;
 	err = ta_sink_jsonl_open(&copy, d->opts.jsonl_path);
 	if (!err)
 		err = ta_sink_tee_open(&d->sink, log, copy);
@@ -307,6 +310,27 @@ static int drop_capabilities(void)
 	return 0;
 }
 
+/*
+ * A full disk must be loud: say when records start being dropped, how many
+ * while it lasts, and when the log takes them again (the gap is recorded).
+ */
+static void report_disk_full(struct daemon_ctx *d)
+{
+	uint64_t bytes, n = ta_sink_store_pending_drops(d->log_sink, &bytes);
+
+	if (n && !d->disk_full_warned)
+		ta_err("log", "cannot write %s: %s; recording goes on and what is dropped is "
+			      "counted until space returns", d->opts.log_dir,
+		       strerror(-ta_sink_store_last_error(d->log_sink)));
+	else if (n && n / 1000 > d->disk_full_warned / 1000)
+		ta_err("log", "%s still full: %llu records (%llu bytes) dropped so far",
+		       d->opts.log_dir, (unsigned long long)n, (unsigned long long)bytes);
+	else if (!n && d->disk_full_warned)
+		ta_info("log", "%s takes records again; the %llu dropped records are recorded as a gap",
+			d->opts.log_dir, (unsigned long long)d->disk_full_warned);
+	d->disk_full_warned = n;
+}
+
 static void write_status(struct daemon_ctx *d)
 {
 	struct ta_status_info si = {
@@ -446,6 +470,7 @@ static int run_loop(struct daemon_ctx *d)
 				ta_recorder_tick(&d->rec, 0);
 				if (d->sink->ops->flush(d->sink))
 					ta_warn("log", "flush failed; records are kept and retried");
+				report_disk_full(d);
 				write_status(d);
 			} else if (ta_logins_handle(&d->logins, fd)) {
 				continue;

@@ -327,3 +327,12 @@ int ta_sink_store_last_error(const struct ta_sink *base)
 {
 	return ((const struct store_sink *)base)->last_error;
 }
+
+uint64_t ta_sink_store_pending_drops(const struct ta_sink *base, uint64_t *bytes)
+{
+	const struct store_sink *s = (const struct store_sink *)base;
+
+	if (bytes)
+		*bytes = s->drop_bytes;
+	return s->drop_records;
+}
