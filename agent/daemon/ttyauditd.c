@@ -46,6 +46,7 @@ struct daemon_ctx {
 	struct ta_store *store;     /* owned by the sink; for status only */
 	struct ta_sink *log_sink;   /* the store's sink (d->sink may be a tee) */
 	uint64_t disk_full_warned;  /* records dropped when we last said so */
+	uint64_t status_written_ns, status_events, status_durable;
 	struct ta_recorder rec;
 	uint64_t started_ns;
 	struct ta_logins logins;
@@ -331,8 +332,11 @@ static void report_disk_full(struct daemon_ctx *d)
 	d->disk_full_warned = n;
 }
 
+/* Rewritten when something changed, or every 30 s: an idle host sees no writes. */
 static void write_status(struct daemon_ctx *d)
 {
+	uint64_t now = ta_now_ns(CLOCK_MONOTONIC);
+	uint64_t durable = d->store ? ta_store_durable_index(d->store) : 0;
 	struct ta_status_info si = {
 		.log_dir = d->opts.log_dir,
 		.backend = ta_backend_name(d->report.chosen),
@@ -342,7 +346,14 @@ static void write_status(struct daemon_ctx *d)
 		.store = d->store,
 	};
 
-	ta_status_write(&si);
+	if (d->status_written_ns && d->rec.stats.events == d->status_events &&
+	    durable == d->status_durable && now - d->status_written_ns < 30000000000ull)
+		return;
+	if (ta_status_write(&si) == 0) {
+		d->status_written_ns = now;
+		d->status_events = d->rec.stats.events;
+		d->status_durable = durable;
+	}
 }
 
 static int setup_loop(int *epfd, int *sigfd, int *timerfd, int ringfd)
