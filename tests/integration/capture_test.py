@@ -20,7 +20,7 @@ from capturelib import (Daemon, Failures, expected_output, lost_bytes, of_type, 
 
 def session_checks(f, records, facts, tag, big, redacted=True):
     tty = tty_name(facts)
-    out = stream(records, tty, "output")
+    out = stream(records, tty, "output", facts["ses"])
     exp = expected_output(tag, big)
     lost = lost_bytes(records)
     if not f.check(out == exp or lost > 0, f"{tag}: output on {tty} reconstructed byte for byte "
@@ -28,7 +28,7 @@ def session_checks(f, records, facts, tag, big, redacted=True):
         return
     if out != exp:
         f.check(len(out) + lost >= len(exp), f"{tag}: every missing byte is counted in a gap")
-    inp = of_type(records, "input", tty=tty)
+    inp = of_type(records, "input", tty=tty, owner_ses=facts["ses"])
     typed = b"".join(__import__("base64").b64decode(r["data"]) for r in inp if "data" in r)
     f.check(typed.startswith(f"hello {tag}\n".encode()), f"{tag}: typed input recorded: {typed!r}")
     secret = f"s3cret-{tag}\n".encode()
@@ -39,8 +39,8 @@ def session_checks(f, records, facts, tag, big, redacted=True):
         f.check(secret not in typed, f"{tag}: the password is not in the record")
     else:
         f.check(secret in typed, f"{tag}: no-echo input kept with --record-noecho")
-    outs = of_type(records, "output", tty=tty)
-    f.check(all(r["auid"] == facts["auid"] and r["ses"] == facts["ses"] for r in outs),
+    outs = [r for r in of_type(records, "output", tty=tty) if r["tgid"] in (facts["pid"],)]
+    f.check(outs and all(r["auid"] == facts["auid"] and r["ses"] == facts["ses"] for r in outs),
             f"{tag}: every output event carries auid {facts['auid']} ses {facts['ses']}")
     f.check(all(r["owner_auid"] == facts["auid"] and r["owner_ses"] == facts["ses"] for r in inp),
             f"{tag}: input attributed to the terminal's session (auid/ses)")
@@ -109,7 +109,7 @@ def test_big_output():
     d.stop()
     recs = d.records()
     tty = tty_name(facts)
-    out = stream(recs, tty, "output")
+    out = stream(recs, tty, "output", facts["ses"])
     exp = expected_output("G", big)
     lost = lost_bytes(recs)
     stop = of_type(recs, "agent_stop")[0]
@@ -125,7 +125,7 @@ def test_big_output():
     facts = run_ptydrive("--loginuid", "4301", "--tag", "H", "--big", str(big), "--write-size", "0")
     d.stop()
     recs = d.records()
-    out = stream(recs, tty_name(facts), "output")
+    out = stream(recs, tty_name(facts), "output", facts["ses"])
     exp = expected_output("H", big)
     lost = lost_bytes(recs)
     print(f"big_output: single write: recorded {len(out)} of {len(exp)} bytes, gaps {lost} bytes",
@@ -145,8 +145,8 @@ def test_loss_accounting():
     d.stop()
     recs = d.records()
     tty = tty_name(facts)
-    out = stream(recs, tty, "output")
-    inp = stream(recs, tty, "input")
+    out = stream(recs, tty, "output", facts["ses"])
+    inp = stream(recs, tty, "input", facts["ses"])
     redacted = sum(r["total"] for r in of_type(recs, "input", tty=tty) if r.get("redacted"))
     lost = lost_bytes(recs)
     exp_out = expected_output("L", 8 << 20)
@@ -192,7 +192,7 @@ def test_self_not_recorded():
     f.check(b"recording with backend" in seen, "the agent wrote its log to its terminal")
     mine = [r for r in recs if r["type"] in ("output", "input", "exec") and r["tgid"] == d.proc.pid]
     f.check(not mine, f"no record of the agent's own writes ({len(mine)} found)")
-    f.check(stream(recs, tty_name(facts), "output") == expected_output("S", 0),
+    f.check(stream(recs, tty_name(facts), "output", facts["ses"]) == expected_output("S", 0),
             "other sessions are still recorded")
     return f.result()
 
@@ -206,7 +206,7 @@ def test_comm_rename():
     recs = d.records()
     outs = of_type(recs, "output", tty=tty_name(facts))
     f.check(any(r["comm"] == "ttyauditd" for r in outs), "events carry the forged comm")
-    f.check(stream(recs, tty_name(facts), "output") == expected_output("R", 0),
+    f.check(stream(recs, tty_name(facts), "output", facts["ses"]) == expected_output("R", 0),
             "everything the renamed process wrote is recorded")
     return f.result()
 
@@ -220,13 +220,13 @@ def test_filters():
     recs = d.records()
     f.check(not any(r.get("auid") == 5001 or r.get("owner_auid") == 5001 for r in recs
                     if r["type"] in ("output", "input", "exec")), "excluded auid 5001 not recorded")
-    f.check(stream(recs, tty_name(b), "output") == expected_output("Y", 0), "auid 5002 recorded")
+    f.check(stream(recs, tty_name(b), "output", b["ses"]) == expected_output("Y", 0), "auid 5002 recorded")
     d = Daemon("--include-auid", "5003-5004").start()
     c = run_ptydrive("--loginuid", "5003", "--tag", "Z")
     e = run_ptydrive("--loginuid", "5010", "--tag", "W")
     d.stop()
     recs = d.records()
-    f.check(stream(recs, tty_name(c), "output") == expected_output("Z", 0), "included range recorded")
+    f.check(stream(recs, tty_name(c), "output", c["ses"]) == expected_output("Z", 0), "included range recorded")
     f.check(not any(r.get("auid") == 5010 for r in recs if r["type"] == "output"),
             "auid outside the included range not recorded")
     del a, e

@@ -115,11 +115,14 @@ def tty_name(facts):
     return facts["tty"].replace("/", "")
 
 
-def stream(records, tty, kind):
-    """Concatenated payload of one terminal and direction, in recorded order."""
+def stream(records, tty, kind, ses=None):
+    """Concatenated payload of one terminal and direction, in recorded order;
+    with ses, only that session's (ptys are reused by later sessions)."""
+    key = "ses" if kind == "output" else "owner_ses"
     out = bytearray()
     for r in records:
-        if r["type"] == kind and r.get("tty") == tty and "data" in r:
+        if r["type"] == kind and r.get("tty") == tty and "data" in r and \
+                (ses is None or r.get(key) == ses):
             out += base64.b64decode(r["data"])
     return bytes(out)
 
