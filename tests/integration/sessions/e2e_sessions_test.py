@@ -307,6 +307,10 @@ def main():
         f.check(v.returncode == 7 and "rolled back" in v.stdout + v.stderr,
                 f"a rolled-back copy of the log is caught ({v.returncode}: {v.stdout.strip()})")
     finally:
+        for d in (locals().get("d1"), locals().get("d2")):
+            if d and d.proc and d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait()
         if f.failed:
             for name in ("auditd.out", "sshd.log"):
                 try:
