@@ -564,4 +564,48 @@ static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* The start every process event shares (exec, exit, unix socket). */
+struct ta_process_prefix {
+	struct ta_event_hdr hdr;
+	struct ta_task_id task;
+	struct ta_tty_id tty;
+};
+
+/*
+ * Reserve a process event of `size` bytes (a constant once inlined) and fill
+ * its common start, or NULL: only processes with a controlling tty or a login
+ * session that pass the filters are terminal activity; a full ring is counted.
+ */
+static __always_inline void *ta_reserve_process_event(__u32 size, __u16 kind, __u16 source)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_process_prefix *e;
+	struct tty_struct *ctty;
+	struct ta_config *cfg;
+	__u32 ses, auid;
+
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	ctty = BPF_CORE_READ(task, signal, tty);
+	ses = BPF_CORE_READ(task, sessionid);
+	if (!ctty && ses == TA_UNSET)
+		return NULL;
+	auid = BPF_CORE_READ(task, loginuid.val);
+	cfg = ta_get_config();
+	if (!cfg || !ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(), auid))
+		return NULL;
+	e = bpf_ringbuf_reserve(&ta_events, size, 0);
+	if (!e) {
+		ta_count_drop(ses, auid, 0);
+		return NULL;
+	}
+	ta_fill_hdr(&e->hdr, kind, source);
+	e->hdr.size = size;
+	ta_fill_task(&e->task);
+	__builtin_memset(&e->tty, 0, sizeof(e->tty));
+	if (ctty)
+		ta_fill_tty_id(&e->tty, ctty);
+	return e;
+}
+
 #endif /* TTYAUDIT_CAPTURE_COMMON_BPF_H */

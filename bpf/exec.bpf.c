@@ -11,36 +11,16 @@ SEC("tp/sched/sched_process_exec")
 int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct tty_struct *ctty;
-	struct ta_exec_event *e;
-	struct ta_config *cfg;
 	unsigned long arg_start, arg_end;
-	__u32 ses, fname_off;
+	struct ta_exec_event *e;
+	__u32 fname_off;
 	__u64 argv_len;
 	long n;
 
-	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
+	e = ta_reserve_process_event(sizeof(*e) + TA_FILENAME_MAX + TA_ARGV_MAX, TA_EV_EXEC,
+				     TA_SRC_SCHED);
+	if (!e)
 		return 0;
-	ctty = BPF_CORE_READ(task, signal, tty);
-	ses = BPF_CORE_READ(task, sessionid);
-	if (!ctty && ses == TA_UNSET)
-		return 0;
-	cfg = ta_get_config();
-	if (!cfg || !ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(),
-				    BPF_CORE_READ(task, loginuid.val)))
-		return 0;
-
-	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e) + TA_FILENAME_MAX + TA_ARGV_MAX, 0);
-	if (!e) {
-		ta_count_drop(ses, BPF_CORE_READ(task, loginuid.val), 0);
-		return 0;
-	}
-	ta_fill_hdr(&e->hdr, TA_EV_EXEC, TA_SRC_SCHED);
-	ta_fill_task(&e->task);
-	__builtin_memset(&e->tty, 0, sizeof(e->tty));
-	if (ctty)
-		ta_fill_tty_id(&e->tty, ctty);
-
 	fname_off = ctx->__data_loc_filename & 0xffff;
 	n = bpf_probe_read_kernel_str(e->data, TA_FILENAME_MAX, (char *)ctx + fname_off);
 	if (n < 0)
@@ -54,8 +34,6 @@ int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 		argv_len = TA_ARGV_MAX;
 		e->hdr.flags |= TA_F_TRUNCATED;
 	}
-	if (n > TA_FILENAME_MAX)
-		n = TA_FILENAME_MAX;
 	if (argv_len && bpf_probe_read_user(e->data + TA_FILENAME_MAX, argv_len, (void *)arg_start))
 		argv_len = 0;
 	e->argv_len = argv_len;
@@ -70,32 +48,13 @@ int ta_sched_exit(void *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct tty_struct *ctty;
 	struct ta_exit_event *e;
-	struct ta_config *cfg;
-	__u32 ses;
 
-	if ((__u32)id != id >> 32 || ta_is_self(id >> 32))
+	if ((__u32)id != id >> 32)
 		return 0;
-	ctty = BPF_CORE_READ(task, signal, tty);
-	ses = BPF_CORE_READ(task, sessionid);
-	if (!ctty && ses == TA_UNSET)
+	e = ta_reserve_process_event(sizeof(*e), TA_EV_EXIT, TA_SRC_SCHED);
+	if (!e)
 		return 0;
-	cfg = ta_get_config();
-	if (!cfg || !ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(),
-				    BPF_CORE_READ(task, loginuid.val)))
-		return 0;
-	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
-	if (!e) {
-		ta_count_drop(ses, BPF_CORE_READ(task, loginuid.val), 0);
-		return 0;
-	}
-	ta_fill_hdr(&e->hdr, TA_EV_EXIT, TA_SRC_SCHED);
-	e->hdr.size = sizeof(*e);
-	ta_fill_task(&e->task);
-	__builtin_memset(&e->tty, 0, sizeof(e->tty));
-	if (ctty)
-		ta_fill_tty_id(&e->tty, ctty);
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);

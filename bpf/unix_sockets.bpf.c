@@ -11,36 +11,17 @@
 
 static __always_inline int ta_unix_addr(__u32 op, const void *uaddr, long addrlen)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct tty_struct *ctty;
 	struct ta_unix_event *e;
-	struct ta_config *cfg;
 	__u16 family = 0;
-	__u32 ses, len;
+	__u32 len;
 
-	if (addrlen <= 2 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+	if (addrlen <= 2)
 		return 0;
 	if (bpf_probe_read_user(&family, sizeof(family), uaddr) || family != TA_AF_UNIX)
 		return 0;
-	ctty = BPF_CORE_READ(task, signal, tty);
-	ses = BPF_CORE_READ(task, sessionid);
-	if (!ctty && ses == TA_UNSET)
+	e = ta_reserve_process_event(sizeof(*e), TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);
+	if (!e)
 		return 0;
-	cfg = ta_get_config();
-	if (!cfg || !ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(),
-				    BPF_CORE_READ(task, loginuid.val)))
-		return 0;
-	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
-	if (!e) {
-		ta_count_drop(ses, BPF_CORE_READ(task, loginuid.val), 0);
-		return 0;
-	}
-	ta_fill_hdr(&e->hdr, TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);
-	e->hdr.size = sizeof(*e);
-	ta_fill_task(&e->task);
-	__builtin_memset(&e->tty, 0, sizeof(e->tty));
-	if (ctty)
-		ta_fill_tty_id(&e->tty, ctty);
 	len = addrlen - 2;
 	if (len > TA_UNIX_PATH_MAX)
 		len = TA_UNIX_PATH_MAX;
