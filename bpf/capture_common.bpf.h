@@ -81,6 +81,8 @@ struct ta_pending_call {
 	__u64 buf;        /* user or kernel buffer, or iovec array */
 	__u32 nr_segs;    /* 0: buf is the data; else buf is struct iovec[nr_segs] */
 	__u32 is_read;
+	__u32 lflag;      /* the terminal's c_lflag when the call started */
+	__u32 pad;
 };
 
 struct {
@@ -344,13 +346,29 @@ static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
  * Build the constant part of a data record for `tty` (master or slave) as seen
  * from the current task. Returns false if the event is filtered out.
  */
+/*
+ * The local modes (ECHO, ICANON) of the terminal a call works on: the slave's
+ * for a pty master. Sampled when the call starts: by the time it returns, the
+ * reader may already have changed them (a password prompt turning echo off
+ * right after the previous line arrived).
+ */
+static __always_inline __u32 ta_tty_lflag(struct tty_struct *tty)
+{
+	struct tty_struct *slave = tty;
+
+	if (ta_tty_is_master(tty))
+		slave = BPF_CORE_READ(tty, link);
+	if (!slave)
+		return 0;
+	return BPF_CORE_READ(slave, termios.c_lflag);
+}
+
 static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tty,
-				       __u16 kind, __u16 source, __u16 extra_flags)
+				       __u16 kind, __u16 source, __u16 extra_flags, __u32 lflag)
 {
 	struct ta_tty_event *e = &em->tmpl;
 	struct ta_config *cfg = ta_get_config();
 	struct tty_struct *slave = tty;
-	__u32 lflag;
 
 	if (!cfg)
 		return false;
@@ -375,7 +393,6 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 	} else if (!ta_filter_pass(cfg, e->task.uid, e->task.auid)) {
 		return false;
 	}
-	lflag = BPF_CORE_READ(slave, termios.c_lflag);
 	e->hdr.flags = extra_flags;
 	if (lflag & TA_ECHO)
 		e->hdr.flags |= TA_F_ECHO;

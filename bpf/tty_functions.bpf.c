@@ -19,13 +19,13 @@
 #include "capture_common.bpf.h"
 
 static __always_inline int ta_fn_write_done(struct tty_struct *tty, const u8 *buf, long ret,
-					    __u16 source)
+					    __u16 source, __u32 lflag)
 {
 	struct ta_chunk_loop lc;
 
 	if (ret <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_OUTPUT, source, 0))
+	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_OUTPUT, source, 0, lflag))
 		return 0;
 	lc.em.buf = (__u64)buf;
 	lc.em.nr_segs = 0;
@@ -44,7 +44,7 @@ static __always_inline int ta_fn_receive_done(struct tty_struct *tty, const u8 *
 	/* Pty input is taken at the master write; see the header comment. */
 	if (!(flags & TA_F_INJECTED) && ta_tty_is_pty(tty))
 		return 0;
-	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, source, flags))
+	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, source, flags, ta_tty_lflag(tty)))
 		return 0;
 	lc.em.buf = (__u64)cp;
 	lc.em.nr_segs = 0;
@@ -53,13 +53,50 @@ static __always_inline int ta_fn_receive_done(struct tty_struct *tty, const u8 *
 	return 0;
 }
 
+/* Arguments and terminal modes kept from entry to return (fexit, kretprobe). */
+
+static __always_inline int ta_kp_stash(struct tty_struct *tty, const void *buf)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_pending_call p = { .tty = (__u64)tty, .buf = (__u64)buf,
+				     .lflag = ta_tty_lflag(tty) };
+
+	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline struct ta_pending_call *ta_kp_take(struct ta_pending_call *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_pending_call *p = bpf_map_lookup_elem(&ta_pending, &id);
+
+	if (!p)
+		return NULL;
+	*out = *p;
+	bpf_map_delete_elem(&ta_pending, &id);
+	return out;
+}
+
 /* ---- fentry/fexit ---- */
+
+SEC("fentry/n_tty_write")
+int BPF_PROG(ta_fentry_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
+{
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return ta_kp_stash(tty, buf);
+}
+
 
 SEC("fexit/n_tty_write")
 int BPF_PROG(ta_fexit_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf,
 	     size_t nr, long ret)
 {
-	return ta_fn_write_done(tty, buf, ret, TA_SRC_FENTRY);
+	struct ta_pending_call c;
+
+	if (!ta_kp_take(&c))
+		c.lflag = ta_tty_lflag(tty);
+	return ta_fn_write_done(tty, buf, ret, TA_SRC_FENTRY, c.lflag);
 }
 
 SEC("fexit/n_tty_receive_buf2")
@@ -96,29 +133,6 @@ int BPF_PROG(ta_fentry_pty_resize, struct tty_struct *tty, struct winsize *ws)
 	return 0;
 }
 
-/* ---- kprobe/kretprobe: arguments kept from entry to return ---- */
-
-static __always_inline int ta_kp_stash(struct tty_struct *tty, const void *buf)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_pending_call p = { .tty = (__u64)tty, .buf = (__u64)buf };
-
-	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
-	return 0;
-}
-
-static __always_inline struct ta_pending_call *ta_kp_take(struct ta_pending_call *out)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_pending_call *p = bpf_map_lookup_elem(&ta_pending, &id);
-
-	if (!p)
-		return NULL;
-	*out = *p;
-	bpf_map_delete_elem(&ta_pending, &id);
-	return out;
-}
-
 SEC("kprobe/n_tty_write")
 int BPF_KPROBE(ta_kprobe_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
 {
@@ -134,7 +148,8 @@ int BPF_KRETPROBE(ta_kretprobe_n_tty_write, long ret)
 
 	if (!ta_kp_take(&c))
 		return 0;
-	return ta_fn_write_done((struct tty_struct *)c.tty, (const u8 *)c.buf, ret, TA_SRC_KPROBE);
+	return ta_fn_write_done((struct tty_struct *)c.tty, (const u8 *)c.buf, ret, TA_SRC_KPROBE,
+				c.lflag);
 }
 
 SEC("kprobe/n_tty_receive_buf2")

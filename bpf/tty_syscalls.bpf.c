@@ -32,6 +32,7 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 		return 0;
 	struct ta_pending_call p = {
 		.tty = (__u64)tty, .buf = buf, .nr_segs = nr_segs, .is_read = mode,
+		.lflag = ta_tty_lflag(tty),
 	};
 	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
 	return 0;
@@ -82,7 +83,7 @@ static __always_inline int ta_exit_io(long ret)
 	}
 	if (!ta_prepare(&lc.em, (struct tty_struct *)call.tty,
 			call.is_read ? TA_EV_TTY_INPUT : TA_EV_TTY_OUTPUT, TA_SRC_SYSCALL,
-			call.is_read ? TA_F_READ_SIDE : 0))
+			call.is_read ? TA_F_READ_SIDE : 0, call.lflag))
 		return 0;
 	lc.em.buf = call.buf;
 	lc.em.nr_segs = call.nr_segs;
@@ -192,7 +193,8 @@ int ta_tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 		ta_emit_winsize(tty, &ws, TA_SRC_SYSCALL);
 		return 0;
 	}
-	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, TA_SRC_SYSCALL, TA_F_INJECTED))
+	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, TA_SRC_SYSCALL, TA_F_INJECTED,
+			ta_tty_lflag(tty)))
 		return 0;
 	lc.em.buf = ctx->args[2];
 	lc.em.nr_segs = 0;
