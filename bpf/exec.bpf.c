@@ -7,6 +7,120 @@
  */
 #include "capture_common.bpf.h"
 
+/* Working directory: walk up from pwd, across mounts, to the task's root. */
+#define TA_CWD_NAME 64
+#define TA_CWD_SCRATCH (2 * TA_CWD_MAX + TA_CWD_NAME)
+#define TA_CWD_DEPTH 128
+
+struct ta_cwd_walk {
+	__u64 dentry;      /* struct dentry * still to name */
+	__u64 mnt;         /* struct mount * it is in */
+	__u64 root_dentry;
+	__u64 root_mnt;    /* struct vfsmount * */
+	__u32 pos;         /* the path so far is buf[pos, TA_CWD_MAX) */
+	__u32 truncated;
+	char buf[TA_CWD_SCRATCH];
+};
+
+/* Per thread, like the chunk loop: the verifier does not track map contents. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct ta_cwd_walk);
+} ta_cwd SEC(".maps");
+
+/* A zeroed value to create entries from: too large for the BPF stack. Never written. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_cwd_walk);
+} ta_cwd_zero SEC(".maps");
+
+static int ta_cwd_step(__u32 index, void *unused)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_cwd_walk *w = bpf_map_lookup_elem(&ta_cwd, &id);
+	struct dentry *d, *parent;
+	struct mount *m, *mp;
+	char name[TA_CWD_NAME];
+	__u32 pos, len;
+	long n;
+
+	if (!w)
+		return 1;
+	d = (struct dentry *)w->dentry;
+	m = (struct mount *)w->mnt;
+	if (w->dentry == w->root_dentry &&
+	    (__u64)__builtin_preserve_access_index(&m->mnt) == w->root_mnt)
+		return 1;
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == BPF_CORE_READ(m, mnt.mnt_root) || d == parent) {
+		/* Top of a mount: go on from where it is mounted. */
+		mp = BPF_CORE_READ(m, mnt_parent);
+		if (!mp || mp == m)
+			return 1;
+		w->dentry = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		w->mnt = (__u64)mp;
+		return 0;
+	}
+	n = bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));
+	if (n <= 1)
+		return 1;
+	len = n - 1;
+	pos = w->pos;
+	if (pos < len + 1 || pos > TA_CWD_MAX) {
+		w->truncated = 1;
+		return 1;
+	}
+	pos -= len;
+	bpf_probe_read_kernel(&w->buf[pos & (TA_CWD_MAX - 1)], len & (TA_CWD_NAME - 1), name);
+	pos -= 1;
+	w->buf[pos & (TA_CWD_MAX - 1)] = '/';
+	w->pos = pos;
+	w->dentry = (__u64)parent;
+	return 0;
+}
+
+/* Writes the cwd into dst (TA_CWD_MAX bytes); returns its length, 0 if unknown. */
+static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __u32 *truncated)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_cwd_walk *w, *zero;
+	struct vfsmount *vm;
+	__u32 key = 0, len;
+
+	vm = BPF_CORE_READ(task, fs, pwd.mnt);
+	zero = bpf_map_lookup_elem(&ta_cwd_zero, &key);
+	if (!vm || !zero || bpf_map_update_elem(&ta_cwd, &id, zero, BPF_ANY))
+		return 0;
+	w = bpf_map_lookup_elem(&ta_cwd, &id);
+	if (!w)
+		return 0;
+	w->dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+	w->mnt = (__u64)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	w->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	w->pos = TA_CWD_MAX;
+	bpf_loop(TA_CWD_DEPTH, ta_cwd_step, NULL, 0);
+	w = bpf_map_lookup_elem(&ta_cwd, &id);
+	if (!w)
+		return 0;
+	if (w->pos >= TA_CWD_MAX) {
+		/* Nothing named: the root itself. */
+		dst[0] = '/';
+		return 1;
+	}
+	len = TA_CWD_MAX - w->pos;
+	*truncated = w->truncated;
+	if (len > TA_CWD_MAX)
+		return 0;
+	if (bpf_probe_read_kernel(dst, len, &w->buf[w->pos & (TA_CWD_MAX - 1)]))
+		return 0;
+	return len;
+}
+
 SEC("tp/sched/sched_process_exec")
 int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
@@ -17,8 +131,8 @@ int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 	__u64 argv_len;
 	long n;
 
-	e = ta_reserve_process_event(sizeof(*e) + TA_FILENAME_MAX + TA_ARGV_MAX, TA_EV_EXEC,
-				     TA_SRC_SCHED);
+	e = ta_reserve_process_event(sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + TA_ARGV_MAX,
+				     TA_EV_EXEC, TA_SRC_SCHED);
 	if (!e)
 		return 0;
 	fname_off = ctx->__data_loc_filename & 0xffff;
@@ -26,6 +140,8 @@ int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (n < 0)
 		n = 0;
 	e->filename_len = n;
+	e->cwd_truncated = 0;
+	e->cwd_len = ta_read_cwd(task, (char *)e->data + TA_FILENAME_MAX, &e->cwd_truncated);
 
 	arg_start = BPF_CORE_READ(task, mm, arg_start);
 	arg_end = BPF_CORE_READ(task, mm, arg_end);
@@ -34,10 +150,11 @@ int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 		argv_len = TA_ARGV_MAX;
 		e->hdr.flags |= TA_F_TRUNCATED;
 	}
-	if (argv_len && bpf_probe_read_user(e->data + TA_FILENAME_MAX, argv_len, (void *)arg_start))
+	if (argv_len && bpf_probe_read_user(e->data + TA_FILENAME_MAX + TA_CWD_MAX, argv_len,
+					    (void *)arg_start))
 		argv_len = 0;
 	e->argv_len = argv_len;
-	e->hdr.size = sizeof(*e) + TA_FILENAME_MAX + argv_len;
+	e->hdr.size = sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + argv_len;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -178,6 +178,35 @@ struct tty_file_private {
 	struct file *file;
 };
 
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+};
+
+struct vfsmount {
+	struct dentry *mnt_root;
+};
+
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+};
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+struct fs_struct {
+	struct path root;
+	struct path pwd;
+};
+
 struct signal_struct {
 	struct tty_struct *tty;
 };
@@ -197,6 +226,7 @@ struct task_struct {
 	struct files_struct *files;
 	struct signal_struct *signal;
 	struct mm_struct *mm;
+	struct fs_struct *fs;
 	kuid_t loginuid;
 	unsigned int sessionid;
 	struct hlist_node pid_links[4];

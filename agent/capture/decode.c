@@ -60,9 +60,11 @@ static int decode_tty(const uint8_t *raw, uint32_t size, struct ta_event *out)
 static int decode_exec(const uint8_t *raw, uint32_t size, struct ta_event *out)
 {
 	const struct ta_exec_event *e = (const void *)raw;
-	size_t need = sizeof(*e) + TA_FILENAME_MAX + (size_t)e->argv_len;
+	size_t need = sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + (size_t)e->argv_len;
 
 	if (e->argv_len > TA_ARGV_MAX || need > size)
+		return -EBADMSG;
+	if (e->cwd_len > TA_CWD_MAX)
 		return -EBADMSG;
 	if (e->filename_len > TA_FILENAME_MAX)
 		return -EBADMSG;
@@ -72,7 +74,10 @@ static int decode_exec(const uint8_t *raw, uint32_t size, struct ta_event *out)
 	else
 		out->filename = (const char *)e->data;
 	copy_ids(out, &e->task, &e->tty);
-	out->argv = e->data + TA_FILENAME_MAX;
+	out->cwd = (const char *)e->data + TA_FILENAME_MAX;
+	out->cwd_len = e->cwd_len;
+	out->cwd_truncated = e->cwd_truncated != 0;
+	out->argv = e->data + TA_FILENAME_MAX + TA_CWD_MAX;
 	out->argv_len = e->argv_len;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef TA_CAPTURE_DECODE_H
 #define TA_CAPTURE_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ struct ta_event {
 	const char *filename;
 	const uint8_t *argv;
 	uint32_t argv_len;
+	const char *cwd;              /* cwd_len bytes, not NUL-terminated; 0: unknown */
+	uint32_t cwd_len;
+	bool cwd_truncated;
 	/* TA_EV_WINSIZE */
 	uint16_t rows, cols, xpixel, ypixel;
 	/* TA_EV_UNCAPTURED */

@@ -9,6 +9,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/session_view.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "index/json_read.h"
@@ -148,34 +149,126 @@ static int data_match(struct query *q, const uint8_t *d, size_t n, struct ta_buf
 	return regexec(&q->re, (const char *)tmp->p, 0, NULL, 0) == 0;
 }
 
+/* A literal searched in a stream fed in pieces: the tail of the previous piece is kept. */
+struct lit_stream {
+	uint8_t tail[256];
+	size_t ntail;
+};
+
+static int lit_feed(struct lit_stream *ls, const char *lit, size_t L, const uint8_t *d, size_t n)
+{
+	if (!n)
+		return 0;
+	if (ls->ntail && L > 1) {
+		/* A match across the boundary: the tail and the first L - 1 bytes. */
+		uint8_t b[512];
+		size_t h = n < L - 1 ? n : L - 1;
+		memcpy(b, ls->tail, ls->ntail);
+		memcpy(b + ls->ntail, d, h);
+		if (memmem(b, ls->ntail + h, lit, L))
+			return 1;
+	}
+	if (memmem(d, n, lit, L))
+		return 1;
+	/* Keep the last L - 1 bytes of the stream. */
+	size_t keep = L - 1;
+	if (n >= keep) {
+		memcpy(ls->tail, d + n - keep, keep);
+		ls->ntail = keep;
+	} else {
+		size_t drop = ls->ntail + n > keep ? ls->ntail + n - keep : 0;
+		memmove(ls->tail, ls->tail + drop, ls->ntail - drop);
+		memcpy(ls->tail + ls->ntail - drop, d, n);
+		ls->ntail = ls->ntail - drop + n;
+	}
+	return 0;
+}
+
+struct grep_state {
+	struct query *q;
+	struct ta_buf in, out, tmp, desc;
+	struct lit_stream lin, lout;
+	int streamed_literal;  /* literal, case-sensitive: matched piece by piece */
+	int hit;
+};
+
+/* One event of a session in order (ta_tev_fn): 1 stops at the first match. */
+static int grep_event(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+		      const uint8_t *d)
+{
+	struct grep_state *g = ctx;
+
+	if (e->kind == TA_TEV_OUTPUT || e->kind == TA_TEV_INPUT) {
+		if (g->streamed_literal)
+			g->hit = lit_feed(e->kind == TA_TEV_OUTPUT ? &g->lout : &g->lin, g->q->grep,
+					  strlen(g->q->grep), d, e->len);
+		else
+			ta_buf_put(e->kind == TA_TEV_OUTPUT ? &g->out : &g->in, d, e->len);
+	} else if (e->kind == TA_TEV_EXEC) {
+		ta_buf_reset(&g->desc);
+		ta_tev_describe(tr, e, &g->desc);
+		g->hit = data_match(g->q, g->desc.p, g->desc.len, &g->tmp);
+	}
+	return g->hit;
+}
+
+static void grep_init(struct grep_state *g, struct query *q)
+{
+	memset(g, 0, sizeof(*g));
+	g->q = q;
+	g->streamed_literal = q->literal && !q->icase && strlen(q->grep) >= 1 &&
+			      strlen(q->grep) <= sizeof(g->lin.tail);
+	ta_buf_init(&g->in);
+	ta_buf_init(&g->out);
+	ta_buf_init(&g->tmp);
+	ta_buf_init(&g->desc);
+}
+
+static int grep_finish(struct grep_state *g)
+{
+	if (!g->hit && !g->streamed_literal)
+		g->hit = data_match(g->q, g->out.p, g->out.len, &g->tmp) ||
+			 data_match(g->q, g->in.p, g->in.len, &g->tmp);
+	ta_buf_free(&g->in);
+	ta_buf_free(&g->out);
+	ta_buf_free(&g->tmp);
+	ta_buf_free(&g->desc);
+	return g->hit;
+}
+
 /* Whether the session's input stream, output stream or a command matches. */
 static int grep_session(struct query *q, const struct ta_transcript *tr)
 {
-	struct ta_buf in, out, tmp, desc;
-	int hit = 0;
+	struct grep_state g;
 
-	ta_buf_init(&in);
-	ta_buf_init(&out);
-	ta_buf_init(&tmp);
-	ta_buf_init(&desc);
-	for (size_t i = 0; i < tr->n && !hit; i++) {
-		const struct ta_tev *e = &tr->ev[i];
-		if (e->kind == TA_TEV_OUTPUT)
-			ta_buf_put(&out, ta_tev_data(tr, e), e->len);
-		else if (e->kind == TA_TEV_INPUT)
-			ta_buf_put(&in, ta_tev_data(tr, e), e->len);
-		else if (e->kind == TA_TEV_EXEC) {
-			ta_buf_reset(&desc);
-			ta_tev_describe(tr, e, &desc);
-			hit = data_match(q, desc.p, desc.len, &tmp);
-		}
-	}
-	if (!hit)
-		hit = data_match(q, out.p, out.len, &tmp) || data_match(q, in.p, in.len, &tmp);
-	ta_buf_free(&in);
-	ta_buf_free(&out);
-	ta_buf_free(&tmp);
-	ta_buf_free(&desc);
+	grep_init(&g, q);
+	ta_transcript_each(tr, grep_event, &g);
+	return grep_finish(&g);
+}
+
+/*
+ * --grep without keeping the session: its records are decoded and searched in
+ * order (ta_transcript_stream). 1 match, 0 none, -EAGAIN: load it instead.
+ */
+static int grep_stream(struct query *q, const char *dir, const struct ta_sesstab *t,
+		       const struct ta_sess *s, uint64_t *damage)
+{
+	struct ta_transcript tr;
+	struct grep_state g;
+	uint64_t *clients = NULL;
+	size_t nclients = 0;
+
+	if (!t->keep_refs || !s->refs_n || (s->flags & TA_SESS_DAMAGE))
+		return -EAGAIN;
+	grep_init(&g, q);
+	memset(&tr, 0, sizeof(tr));
+	int err = ta_transcript_stream(&tr, dir, s->key, t->refs + s->refs_off, s->refs_n, clients,
+				       nclients, grep_event, &g);
+	*damage = tr.damage + tr.bad_payloads;
+	ta_transcript_free(&tr);
+	int hit = grep_finish(&g);
+	if (err < 0)
+		return err;
 	return hit;
 }
 
@@ -193,8 +286,68 @@ static void neut(struct ta_buf *out, const char *s)
 	ta_neutralise(s, strlen(s), TA_NEUT_LINE, out);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the person of a shared-terminal link is the --user of the query. */
+static int typist_is(const struct query *q, const struct ta_sesstab *t, const struct ta_shared_link *l)
+{
+	if (l->typist_auid == TA_ID_NONE)
+		return 0;
+	if (q->user_uid != TA_ID_NONE && l->typist_auid == q->user_uid)
+		return 1;
+	if (q->user_name) {
+		long i = ta_sesstab_find(t, l->typist_key);
+		if (i >= 0 && t->s[i].user && !strcmp(ta_sesstab_str(t, t->s[i].user), q->user_name))
+			return 1;
+	}
+	return 0;
+}
+
+/* ,"shared":true,"typed_in_by":{...}: what the --user typed into this session's panes. */
+static void typed_in_json(struct ta_buf *o, const struct query *q, const struct ta_sesstab *t,
+			  const struct ta_sess *s)
+{
+	uint64_t runs = 0, bytes = 0, events = 0;
+	uint32_t mask = 0, auid = TA_ID_NONE;
+	uint64_t key = 0;
+	char id[32], ub[64];
+	int first = 1;
+
+	ta_buf_puts(o, ",\"shared\":true,\"typed_in_by\":{\"sessions\":[");
+	for (size_t l = 0; l < t->nlinks; l++) {
+		const struct ta_shared_link *lk = &t->links[l];
+		if (lk->pane_key != s->key || lk->pane_key == lk->typist_key || !typist_is(q, t, lk))
+			continue;
+		ta_sess_id(lk->typist_key, id, sizeof(id));
+		ta_buf_printf(o, "%s\"%s\"", first ? "" : ",", id);
+		first = 0;
+		runs += lk->runs;
+		bytes += lk->bytes;
+		events += lk->events;
+		mask |= lk->conf_mask;
+		auid = lk->typist_auid;
+		key = lk->typist_key;
+	}
+	ta_buf_printf(o, "],\"auid\":%u,\"user\":", auid);
+	cli_json_str(o, cli_who((void *)t, auid, key, ub, sizeof(ub)));
+	ta_buf_printf(o, ",\"runs\":%" PRIu64 ",\"events\":%" PRIu64 ",\"bytes\":%" PRIu64
+		      ",\"confidence\":[", runs, events, bytes);
+	first = 1;
+	for (int c = TA_CONF_EXACT; c <= TA_CONF_NONE; c++)
+		if (mask & (1u << c)) {
+			ta_buf_printf(o, "%s\"%s\"", first ? "" : ",", ta_conf_name(c));
+			first = 0;
+		}
+	ta_buf_puts(o, "]}");
+}
+
 static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct ta_sess *s,
-		      uint64_t ckpt)
+		      uint64_t ckpt, const struct query *shared_q)
 {
 	char id[32], ub[64], start[32], dur[32], bin[16], bout[16], ttys[64] = "";
 	struct ta_buf cell;
@@ -235,6 +388,21 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %s\n", (int)cell.len, (const char *)cell.p,
 		      bin, bout, s->gaps + s->global_gaps, (s->flags & TA_SESS_DAMAGE) ? "!" : " ",
 		      s->last_index < ckpt ? "yes" : "no");
+	if (shared_q) {
+		/* Listed for --user because that person typed into one of its panes. */
+		uint32_t auid = TA_ID_NONE;
+		uint64_t key = 0;
+		for (size_t l = 0; l < t->nlinks && auid == TA_ID_NONE; l++)
+			if (t->links[l].pane_key == s->key && t->links[l].pane_key != t->links[l].typist_key &&
+			    typist_is(shared_q, t, &t->links[l])) {
+				auid = t->links[l].typist_auid;
+				key = t->links[l].typist_key;
+			}
+		o->len--; /* before the newline */
+		ta_buf_puts(o, "  typed in by ");
+		neut(o, cli_who((void *)t, auid, key, ub, sizeof(ub)));
+		ta_buf_puts(o, " (shared)\n");
+	}
 	ta_buf_free(&cell);
 }
 
@@ -390,6 +558,37 @@ int ta_cmd_query(int argc, char **argv)
 		ncand = ta_index_by_auid(&ct.ix, q.user_uid, &cand);
 		by_auid = 1;
 	}
+	/* --user: also the panes of others' sessions the user typed into (shared terminals). */
+	uint32_t *shared = NULL, *merged = NULL;
+	size_t nshared = 0;
+	if (q.have_user && t->nlinks) {
+		shared = malloc(t->nlinks * sizeof(*shared));
+		for (size_t l = 0; shared && l < t->nlinks; l++) {
+			const struct ta_shared_link *lk = &t->links[l];
+			if (lk->pane_key == lk->typist_key || !typist_is(&q, t, lk))
+				continue;
+			long o2 = ta_sesstab_find(t, lk->pane_key);
+			if (o2 >= 0)
+				shared[nshared++] = (uint32_t)o2;
+		}
+		if (nshared) {
+			qsort(shared, nshared, sizeof(*shared), cmp_u32);
+			if (by_auid) {
+				/* Both lists in start order (ordinals): merge them. */
+				merged = malloc((ncand + nshared) * sizeof(*merged));
+				size_t a = 0, b = 0, m = 0;
+				while (merged && (a < ncand || b < nshared)) {
+					uint32_t x = b >= nshared || (a < ncand && cand[a] <= shared[b]) ? cand[a++] : shared[b++];
+					if (!m || merged[m - 1] != x)
+						merged[m++] = x;
+				}
+				if (merged) {
+					cand = merged;
+					ncand = m;
+				}
+			}
+		}
+	}
 
 	struct ta_buf o;
 	ta_buf_init(&o);
@@ -409,11 +608,28 @@ int ta_cmd_query(int argc, char **argv)
 			ta_warn(NULL, "the index is damaged; run 'ttyaudit reindex'");
 			continue;
 		}
-		if (!match_meta(&q, t, s))
-			continue;
+		int via_link = 0;
+		if (!match_meta(&q, t, s)) {
+			/* Not the user's own session: one of their shared panes? */
+			uint32_t ord = (uint32_t)(s - t->s);
+			if (!nshared || !bsearch(&ord, shared, nshared, sizeof(*shared), cmp_u32))
+				continue;
+			struct query q2 = q;
+			q2.have_user = 0;
+			if (!match_meta(&q2, t, s))
+				continue;
+			via_link = 1;
+		}
 		struct ta_transcript tr;
-		int loaded = 0;
-		if (q.grep || q.commands) {
+		int loaded = 0, streamed = 0;
+		if (q.grep && !q.commands && !ct.damage) {
+			uint64_t dmg = 0;
+			int hit = grep_stream(&q, dir, t, s, &dmg);
+			if (hit == 0)
+				continue;
+			streamed = hit == 1;
+		}
+		if ((q.grep && !streamed) || q.commands) {
 			int err = load_transcript(dir, t, s, &tr);
 			if (err) {
 				rc = cli_log_error(dir, err);
@@ -441,9 +657,15 @@ int ta_cmd_query(int argc, char **argv)
 			print_commands(&o, &q, t, s, &tr);
 		else if (q.json) {
 			cli_sess_json(&o, t, s, q.ckpt_size);
+			if (via_link) {
+				/* Insert the typist's part before the closing brace. */
+				o.len--;
+				typed_in_json(&o, &q, t, s);
+				ta_buf_putc(&o, '}');
+			}
 			ta_buf_putc(&o, '\n');
 		} else
-			print_row(&o, t, s, q.ckpt_size);
+			print_row(&o, t, s, q.ckpt_size, via_link ? &q : NULL);
 		if (loaded)
 			ta_transcript_free(&tr);
 		if (o.len > (1u << 16))
@@ -451,6 +673,8 @@ int ta_cmd_query(int argc, char **argv)
 	}
 	cli_flush(&o, stdout);
 	ta_buf_free(&o);
+	free(shared);
+	free(merged);
 	if (q.grep)
 		regfree(&q.re);
 	rc = cli_damage_exit(&ct, more_damage, more_line);

@@ -47,44 +47,86 @@ static void show_usage(FILE *out)
 
 struct show_state {
 	struct ta_buf *o;
+	FILE *f;
 	int utc;
 	int at_bol;          /* at the beginning of a line */
 	int dir;             /* kind of the line being written: 'o', 'i', '#', 0 */
 	int multi;           /* the session used several terminals: name them */
 	uint32_t tty;        /* terminal of the line being written */
-	time_t last_sec;     /* localtime is slow: format each second once */
-	char last_hms[16];
+	const struct ta_attr *who; /* attribution of the input line being written */
+	uint64_t last_ms;    /* localtime is slow: format each millisecond once */
+	char stamp[16];      /* "HH:MM:SS.mmm " of last_ms */
 	const struct ta_transcript *tr;
 	struct ta_neut nout, nin;
 	struct ta_buf tmp;
+	/* modes */
+	const char *tty_filter;
+	int raw, in_only, out_only;
+	struct ta_neut n;    /* the one stream of --input-only/--output-only */
+	int err;
+	const struct session_view *v;
+	int started;         /* header written */
 };
 
-static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty)
+static void show_header(struct ta_buf *o, const struct session_view *v, int utc);
+
+/* Before the first event: the header (the session is known by then). */
+static void show_start(struct show_state *st)
 {
-	char tm[32];
-	time_t sec = (time_t)(t / 1000000000ull);
-	struct tm tmv;
+	if (st->started)
+		return;
+	st->started = 1;
+	st->multi = st->v->s->n_ttys > 1 && !st->tty_filter;
+	if (!st->raw && !st->in_only && !st->out_only)
+		show_header(st->o, st->v, st->utc);
+}
+
+static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, const struct ta_attr *who)
+{
+	uint64_t ms = t / 1000000;
 
 	if (!st->at_bol)
 		ta_buf_putc(st->o, '\n');
-	if (sec != st->last_sec || !st->last_hms[0]) {
+	if (ms != st->last_ms || !st->stamp[0]) {
+		char hms[16];
+		time_t sec = (time_t)(t / 1000000000ull);
+		struct tm tmv;
 		if (st->utc)
 			gmtime_r(&sec, &tmv);
 		else
 			localtime_r(&sec, &tmv);
-		strftime(st->last_hms, sizeof(st->last_hms), "%H:%M:%S", &tmv);
-		st->last_sec = sec;
+		strftime(hms, sizeof(hms), "%H:%M:%S", &tmv);
+		snprintf(st->stamp, sizeof(st->stamp), "%.8s.%03u ", hms, (unsigned)(ms % 1000));
+		st->last_ms = ms;
 	}
-	memcpy(tm, st->last_hms, sizeof(st->last_hms));
-	ta_buf_printf(st->o, "%s.%03u ", tm, (unsigned)(t / 1000000 % 1000));
+	ta_buf_put(st->o, st->stamp, 13);
 	if (st->multi) {
 		const char *name = tty ? ta_sesstab_str(&st->tr->names, tty) : "";
 		ta_buf_printf(st->o, "%-6s ", name[0] ? name : "-");
 	}
-	ta_buf_printf(st->o, "%c| ", kind);
+	ta_buf_putc(st->o, kind);
+	if (who) {
+		/* Who typed this run into the shared pane (docs/shared-terminals.md). */
+		char nb[64];
+		struct ta_buf tmp;
+		ta_buf_init(&tmp);
+		if (who->auid != TA_ID_NONE && st->tr->who)
+			ta_buf_puts(&tmp, st->tr->who(st->tr->who_ctx, who->auid, who->typist_key, nb, sizeof(nb)));
+		if (who->auid == TA_ID_NONE || who->conf != TA_CONF_EXACT) {
+			if (tmp.len)
+				ta_buf_puts(&tmp, ", ");
+			ta_buf_puts(&tmp, ta_conf_name(who->conf));
+		}
+		ta_buf_putc(st->o, '[');
+		ta_neutralise(tmp.p, tmp.len, TA_NEUT_LINE, st->o);
+		ta_buf_putc(st->o, ']');
+		ta_buf_free(&tmp);
+	}
+	ta_buf_puts(st->o, "| ");
 	st->at_bol = 0;
 	st->dir = kind;
 	st->tty = tty;
+	st->who = who;
 }
 
 static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
@@ -94,7 +136,7 @@ static void show_output(struct show_state *st, const struct ta_tev *e, const uin
 	const uint8_t *p = st->tmp.p, *end = p + st->tmp.len;
 	while (p < end) {
 		if (st->at_bol || st->dir != 'o' || st->tty != e->tty)
-			prefix(st, e->time_ns, 'o', e->tty);
+			prefix(st, e->time_ns, 'o', e->tty, NULL);
 		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 		ta_buf_put(st->o, p, n);
@@ -106,8 +148,10 @@ static void show_output(struct show_state *st, const struct ta_tev *e, const uin
 
 static void show_input(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
-	if (st->at_bol || st->dir != 'i' || st->tty != e->tty)
-		prefix(st, e->time_ns, 'i', e->tty);
+	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
+
+	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who)
+		prefix(st, e->time_ns, 'i', e->tty, who);
 	if (e->flags & TA_F_REDACTED) {
 		ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
 		return;
@@ -122,14 +166,61 @@ static void show_input(struct show_state *st, const struct ta_tev *e, const uint
 
 static void show_meta(struct show_state *st, const struct ta_transcript *tr, const struct ta_tev *e)
 {
+	/* The pane's own attributions are shown as markers on its input. */
+	if (e->kind == TA_TEV_ATTRIB && tr->nattrs) {
+		for (size_t i = 0; i < tr->nattrs; i++)
+			if (tr->attrs[i].index == e->index)
+				return;
+	}
 	ta_buf_reset(&st->tmp);
 	ta_tev_describe(tr, e, &st->tmp);
-	prefix(st, e->time_ns, '#', e->tty);
+	prefix(st, e->time_ns, '#', e->tty, NULL);
 	if (e->kind == TA_TEV_DAMAGE || e->kind == TA_TEV_GAP)
 		ta_buf_puts(st->o, e->kind == TA_TEV_DAMAGE ? "!! " : "GAP: ");
 	ta_neutralise(st->tmp.p, st->tmp.len, TA_NEUT_LINE, st->o);
 	ta_buf_putc(st->o, '\n');
 	st->at_bol = 1;
+}
+
+static int is_tty_event(const struct ta_tev *e)
+{
+	return e->kind == TA_TEV_OUTPUT || e->kind == TA_TEV_INPUT || e->kind == TA_TEV_WINSIZE;
+}
+
+/* One event of the session, in order (ta_tev_fn). */
+static int show_event(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+		      const uint8_t *d)
+{
+	struct show_state *st = ctx;
+
+	st->tr = tr;
+	show_start(st);
+	if (st->tty_filter && is_tty_event(e) && !session_view_tty_is(ta_tev_tty(tr, e), st->tty_filter))
+		return 0;
+	if (st->raw) {
+		if (e->kind == (st->in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
+			ta_buf_put(st->o, d, e->len);
+	} else if (st->in_only || st->out_only) {
+		if (e->kind != (st->in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
+			return 0;
+		if (e->flags & TA_F_REDACTED) {
+			ta_neut_flush(&st->n, st->o);
+			ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
+			return 0;
+		}
+		ta_neut_feed(&st->n, d, e->len, st->o);
+	} else if (e->kind == TA_TEV_OUTPUT) {
+		show_output(st, e, d);
+	} else if (e->kind == TA_TEV_INPUT) {
+		show_input(st, e, d);
+	} else {
+		show_meta(st, tr, e);
+	}
+	if (st->o->len > (1u << 20) && cli_flush(st->o, st->f)) {
+		st->err = -EIO;
+		return -EIO;
+	}
+	return 0;
 }
 
 static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
@@ -185,6 +276,9 @@ static const char *tev_type(const struct ta_tev *e)
 	case TA_TEV_LOGOUT: return "session_end";
 	case TA_TEV_NOTE: return "note";
 	case TA_TEV_DAMAGE: return "damage";
+	case TA_TEV_ATTACH: return "attach";
+	case TA_TEV_DETACH: return "detach";
+	case TA_TEV_ATTRIB: return "attribution";
 	}
 	return "unknown";
 }
@@ -212,6 +306,37 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 		if (e->kind == TA_TEV_WINSIZE) {
 			ta_buf_printf(o, ",\"rows\":%u,\"cols\":%u}\n", e->rows, e->cols);
 			return;
+		}
+		if (e->kind == TA_TEV_INPUT) {
+			/* Who typed it, for input of a shared pane (docs/shared-terminals.md). */
+			const struct ta_attr *a = ta_transcript_attr_for(tr, e);
+			if (a) {
+				char id[32], nb[64];
+				ta_buf_puts(o, ",\"typed_by\":{\"auid\":");
+				if (a->auid == TA_ID_NONE)
+					ta_buf_puts(o, "null,\"ses\":null,\"session\":null,\"user\":null");
+				else {
+					ta_sess_id(a->typist_key, id, sizeof(id));
+					ta_buf_printf(o, "%u,\"ses\":", a->auid);
+					if (a->ses == TA_ID_NONE)
+						ta_buf_puts(o, "null");
+					else
+						ta_buf_printf(o, "%u", a->ses);
+					ta_buf_printf(o, ",\"session\":\"%s\",\"user\":", id);
+					cli_json_str(o, cli_who((void *)v->ct.t, a->auid, a->typist_key, nb, sizeof(nb)));
+				}
+				ta_buf_printf(o, ",\"confidence\":\"%s\",\"client_tty\":", ta_conf_name(a->conf));
+				if (a->client_tty)
+					cli_json_str(o, ta_sesstab_str(&tr->names, a->client_tty));
+				else
+					ta_buf_puts(o, "null");
+				ta_buf_puts(o, ",\"client_pid\":");
+				if (a->client_pid)
+					ta_buf_printf(o, "%u", a->client_pid);
+				else
+					ta_buf_puts(o, "null");
+				ta_buf_printf(o, ",\"attribution_index\":%" PRIu64 "}", a->index);
+			}
 		}
 		ta_buf_printf(o, ",\"echo\":%s,\"len\":%u", (e->flags & TA_F_ECHO) ? "true" : "false",
 			      e->len);
@@ -300,70 +425,45 @@ int ta_cmd_show(int argc, char **argv)
 		return TA_EXIT_USAGE;
 	}
 	struct session_view v;
-	rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
-	if (rc != TA_EXIT_OK)
-		return rc;
-	if (tty_filter)
-		session_view_keep_tty(&v, tty_filter);
 	if (json) {
+		rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
+		if (rc != TA_EXIT_OK)
+			return rc;
+		if (tty_filter)
+			session_view_keep_tty(&v, tty_filter);
 		if (write_json_lines(stdout, &v))
 			rc = TA_EXIT_FAILURE;
 		goto done;
 	}
 	struct ta_buf o;
 	ta_buf_init(&o);
-	if (raw) {
+	struct show_state st = { .o = &o, .f = stdout, .utc = utc, .at_bol = 1, .tty_filter = tty_filter,
+				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v };
+	ta_neut_init(&st.nout, TA_NEUT_TEXT);
+	ta_neut_init(&st.nin, TA_NEUT_LINE);
+	ta_neut_init(&st.n, TA_NEUT_TEXT);
+	ta_buf_init(&st.tmp);
+	if (raw)
 		ta_warn(NULL, "--raw: writing the recorded %s bytes unmodified; escape sequences in them "
 			"act on the terminal that displays them", in_only ? "input" : "output");
-		for (size_t i = 0; i < v.tr.n; i++) {
-			const struct ta_tev *e = &v.tr.ev[i];
-			if (e->kind == (in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
-				ta_buf_put(&o, ta_tev_data(&v.tr, e), e->len);
-			if (o.len > (1u << 20))
-				cli_flush(&o, stdout);
-		}
-	} else if (in_only || out_only) {
-		struct ta_neut n;
-		ta_neut_init(&n, TA_NEUT_TEXT);
-		for (size_t i = 0; i < v.tr.n; i++) {
-			const struct ta_tev *e = &v.tr.ev[i];
-			if (e->kind != (in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
-				continue;
-			if (e->flags & TA_F_REDACTED) {
-				ta_neut_flush(&n, &o);
-				ta_buf_printf(&o, "[redacted: %u bytes typed with echo off]", e->orig_len);
-				continue;
-			}
-			ta_neut_feed(&n, ta_tev_data(&v.tr, e), e->len, &o);
-			if (o.len > (1u << 20))
-				cli_flush(&o, stdout);
-		}
-		ta_neut_flush(&n, &o);
-	} else {
-		struct show_state st = { .o = &o, .utc = utc, .at_bol = 1, .tr = &v.tr,
-					 .multi = v.s->n_ttys > 1 && !tty_filter };
-		ta_neut_init(&st.nout, TA_NEUT_TEXT);
-		ta_neut_init(&st.nin, TA_NEUT_LINE);
-		ta_buf_init(&st.tmp);
-		show_header(&o, &v, utc);
-		for (size_t i = 0; i < v.tr.n; i++) {
-			const struct ta_tev *e = &v.tr.ev[i];
-			const uint8_t *d = ta_tev_data(&v.tr, e);
-			if (e->kind == TA_TEV_OUTPUT)
-				show_output(&st, e, d);
-			else if (e->kind == TA_TEV_INPUT)
-				show_input(&st, e, d);
-			else
-				show_meta(&st, &v.tr, e);
-			if (o.len > (1u << 20))
-				cli_flush(&o, stdout);
-		}
+	rc = session_view_stream(&v, dir, index_opt, no_index, argv[optind], show_event, &st);
+	if (rc != TA_EXIT_OK && !st.started) {
+		ta_buf_free(&o);
+		ta_buf_free(&st.tmp);
+		if (v.s || v.tr.names.pool)
+			session_view_close(&v);
+		return rc;
+	}
+	show_start(&st);
+	if (!raw && (in_only || out_only))
+		ta_neut_flush(&st.n, &o);
+	else if (!raw) {
 		ta_neut_flush(&st.nout, &o);
 		if (!st.at_bol)
 			ta_buf_putc(&o, '\n');
-		ta_buf_free(&st.tmp);
 	}
-	if (cli_flush(&o, stdout))
+	ta_buf_free(&st.tmp);
+	if (cli_flush(&o, stdout) || st.err)
 		rc = TA_EXIT_FAILURE;
 	ta_buf_free(&o);
 done:

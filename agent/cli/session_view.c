@@ -1,18 +1,69 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Finding and loading one session (session_view.h). */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/session_view.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
 
-int session_view_open(struct session_view *v, const char *dir, const char *index_opt, int no_index,
-		      const char *arg)
+const char *cli_who(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap)
+{
+	const struct ta_sesstab *t = ctx;
+	long i = t && (uint32_t)key != TA_ID_NONE ? ta_sesstab_find(t, key) : -1;
+	struct ta_sess tmp;
+
+	if (i >= 0 && (t->s[i].user || auid == TA_ID_NONE || t->s[i].auid == auid))
+		return cli_user_name(t, &t->s[i], buf, cap);
+	if (auid == TA_ID_NONE)
+		return "?";
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.auid = auid;
+	return cli_user_name(t, &tmp, buf, cap);
+}
+
+int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint64_t **out, size_t *n)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t c = 0; c < t->nclients; c++) {
+		const struct ta_shared_client *sc = &t->clients[c];
+		if (sc->client_key == s->key || (sc->client_key >> 32) != (s->key >> 32) || !sc->server)
+			continue;
+		const char *srv = ta_sesstab_str(t, sc->server);
+		int ours = 0;
+		for (size_t l = 0; l < t->nlinks && !ours; l++)
+			ours = t->links[l].pane_key == s->key && t->links[l].server &&
+			       !strcmp(ta_sesstab_str(t, t->links[l].server), srv);
+		if (!ours)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			uint64_t *nv = realloc(*out, cap * sizeof(*nv));
+			if (!nv) {
+				free(*out);
+				*out = NULL;
+				*n = 0;
+				return -ENOMEM;
+			}
+			*out = nv;
+		}
+		(*out)[(*n)++] = sc->index;
+	}
+	return 0;
+}
+
+static int find(struct session_view *v, const char *dir, const char *index_opt, int no_index,
+		const char *arg)
 {
 	size_t ord;
-	int rc, err;
+	int rc;
 
 	memset(v, 0, sizeof(*v));
+	v->dir = dir;
 	rc = cli_table_open(&v->ct, dir, index_opt, no_index ? CLI_INDEX_NONE : CLI_INDEX_AUTO, 1);
 	if (rc != TA_EXIT_OK)
 		return rc;
@@ -28,7 +79,19 @@ int session_view_open(struct session_view *v, const char *dir, const char *index
 		return TA_EXIT_FAILURE;
 	}
 	ta_sess_id(v->s->key, v->id, sizeof(v->id));
+	if (cli_shared_clients(v->ct.t, v->s, &v->clients, &v->nclients)) {
+		cli_table_close(&v->ct);
+		return TA_EXIT_FAILURE;
+	}
+	return TA_EXIT_OK;
+}
+
+static int load(struct session_view *v)
+{
+	const char *dir = v->dir;
 	const struct ta_sesstab *t = v->ct.t;
+	int err, rc;
+
 	if (t->keep_refs && v->s->refs_n) {
 		err = ta_transcript_load(&v->tr, dir, v->s->key, v->s->first_index, v->s->last_index,
 					 t->refs + v->s->refs_off, v->s->refs_n);
@@ -43,17 +106,65 @@ int session_view_open(struct session_view *v, const char *dir, const char *index
 		err = ta_transcript_load(&v->tr, dir, v->s->key, v->s->first_index, v->s->last_index,
 					 NULL, 0);
 	}
+	if (!err && v->nclients) {
+		err = ta_transcript_add_clients(&v->tr, dir, v->clients, v->nclients);
+		ta_transcript_sort(&v->tr);
+	}
+	v->tr.who = cli_who;
+	v->tr.who_ctx = (void *)t;
 	if (err) {
 		rc = cli_log_error(dir, err);
+		ta_transcript_free(&v->tr);
+		free(v->clients);
+		v->clients = NULL;
 		cli_table_close(&v->ct);
 		return rc;
 	}
 	return TA_EXIT_OK;
 }
 
+int session_view_open(struct session_view *v, const char *dir, const char *index_opt, int no_index,
+		      const char *arg)
+{
+	int rc = find(v, dir, index_opt, no_index, arg);
+
+	return rc != TA_EXIT_OK ? rc : load(v);
+}
+
+int session_view_stream(struct session_view *v, const char *dir, const char *index_opt,
+			int no_index, const char *arg, ta_tev_fn fn, void *ctx)
+{
+	const struct ta_sesstab *t;
+	int rc = find(v, dir, index_opt, no_index, arg), err = -EAGAIN;
+
+	if (rc != TA_EXIT_OK)
+		return rc;
+	t = v->ct.t;
+	/* A damaged log is read as load does, so the damage is marked where it is. */
+	if (t->keep_refs && v->s->refs_n && !v->ct.damage && !(v->s->flags & TA_SESS_DAMAGE)) {
+		/* Names are resolved by describe while streaming. */
+		v->tr.who = cli_who;
+		v->tr.who_ctx = (void *)t;
+		err = ta_transcript_stream(&v->tr, dir, v->s->key, t->refs + v->s->refs_off,
+					   v->s->refs_n, v->clients, v->nclients, fn, ctx);
+		if (err == -EAGAIN)
+			ta_transcript_free(&v->tr);
+	}
+	if (err == -EAGAIN) {
+		if ((rc = load(v)) != TA_EXIT_OK)
+			return rc;
+		err = ta_transcript_each(&v->tr, fn, ctx);
+	}
+	if (err == -ENOMEM || err == -EACCES || err == -EPERM || err == -ENOENT)
+		return cli_log_error(dir, err);
+	return err ? TA_EXIT_FAILURE : TA_EXIT_OK;
+}
+
 void session_view_close(struct session_view *v)
 {
 	ta_transcript_free(&v->tr);
+	free(v->clients);
+	v->clients = NULL;
 	cli_table_close(&v->ct);
 }
 
@@ -67,6 +178,10 @@ int session_view_damage_exit(const struct session_view *v)
 			line = (const char *)ta_tev_data(&v->tr, &v->tr.ev[i]);
 			len = (int)v->tr.ev[i].len;
 		}
+	if (!line && v->tr.damage_line[0]) {
+		line = v->tr.damage_line;
+		len = (int)strlen(line);
+	}
 	if (!v->tr.damage && !v->tr.bad_payloads && !(v->s->flags & TA_SESS_DAMAGE))
 		return TA_EXIT_OK;
 	ta_err(NULL, "the log is damaged in session %s; the intact part was shown%s%.*s", v->id,
@@ -84,6 +199,15 @@ static void squash(const char *in, char *out, size_t cap)
 		if (*in != '/')
 			out[j++] = *in;
 	out[j] = '\0';
+}
+
+int session_view_tty_is(const char *have, const char *name)
+{
+	char a[64], b[64];
+
+	squash(have, a, sizeof(a));
+	squash(name, b, sizeof(b));
+	return !strcmp(a, b);
 }
 
 void session_view_keep_tty(struct session_view *v, const char *name)

@@ -11,15 +11,32 @@ struct session_view {
 	const struct ta_sess *s;
 	struct ta_transcript tr;
 	char id[32];
+	const char *dir;
+	uint64_t *clients;      /* attach/detach records of others on this session's servers */
+	size_t nclients;
 };
 
 /* Finds and loads SESSION; returns an exit code (messages printed). */
 int session_view_open(struct session_view *v, const char *dir, const char *index_opt, int no_index,
 		      const char *arg);
+/*
+ * Finds SESSION and passes its events to fn in order without keeping the
+ * terminal data (ta_transcript_stream), or loads it when that cannot be done.
+ * Returns an exit code; fn's error gives TA_EXIT_FAILURE.
+ */
+int session_view_stream(struct session_view *v, const char *dir, const char *index_opt,
+			int no_index, const char *arg, ta_tev_fn fn, void *ctx);
 void session_view_close(struct session_view *v);
 /* Drops terminal events of other terminals than name ("pts/3" = "pts3"). */
 void session_view_keep_tty(struct session_view *v, const char *name);
+/* Whether a terminal name is name ("pts/3" = "pts3"). */
+int session_view_tty_is(const char *have, const char *name);
 /* Exit code for damage met (TA_EXIT_CORRUPT with a line on stderr) or OK. */
 int session_view_damage_exit(const struct session_view *v);
+
+/* The attach/detach record indexes of other sessions on the servers of session s's panes. */
+int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint64_t **out, size_t *n);
+/* Name of a person for the transcript: the login name of their session, else passwd. */
+const char *cli_who(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap);
 
 #endif

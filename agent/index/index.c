@@ -73,7 +73,11 @@ int ta_index_write(const struct ta_sesstab *t, const char *path)
 	h.off_auid = h.off_sess + h.n_sess * sizeof(struct ta_sess);
 	h.off_refs = align8(h.off_auid + h.n_sess * sizeof(uint32_t));
 	h.off_gaps = h.off_refs + h.n_refs * sizeof(struct ta_ref);
-	h.off_pool = h.off_gaps + h.n_gaps * sizeof(struct ta_global_gap);
+	h.n_links = t->nlinks;
+	h.n_clients = t->nclients;
+	h.off_links = h.off_gaps + h.n_gaps * sizeof(struct ta_global_gap);
+	h.off_clients = h.off_links + h.n_links * sizeof(struct ta_shared_link);
+	h.off_pool = h.off_clients + h.n_clients * sizeof(struct ta_shared_client);
 	h.file_len = h.off_pool + h.pool_len;
 
 	if (t->n) {
@@ -107,6 +111,10 @@ int ta_index_write(const struct ta_sesstab *t, const char *path)
 		err = write_all(fd, t->refs, h.n_refs * sizeof(struct ta_ref));
 	if (!err && h.n_gaps)
 		err = write_all(fd, t->gaps, h.n_gaps * sizeof(struct ta_global_gap));
+	if (!err && h.n_links)
+		err = write_all(fd, t->links, h.n_links * sizeof(struct ta_shared_link));
+	if (!err && h.n_clients)
+		err = write_all(fd, t->clients, h.n_clients * sizeof(struct ta_shared_client));
 	if (!err)
 		err = write_all(fd, t->pool, t->pool_len);
 	free(order);
@@ -149,7 +157,11 @@ int ta_index_open(struct ta_index *ix, const char *path)
 	    h->off_auid != h->off_sess + h->n_sess * sizeof(struct ta_sess) ||
 	    h->off_refs != align8(h->off_auid + h->n_sess * sizeof(uint32_t)) ||
 	    h->off_gaps != h->off_refs + h->n_refs * sizeof(struct ta_ref) ||
-	    h->off_pool != h->off_gaps + h->n_gaps * sizeof(struct ta_global_gap) ||
+	    h->n_links > L / sizeof(struct ta_shared_link) ||
+	    h->n_clients > L / sizeof(struct ta_shared_client) ||
+	    h->off_links != h->off_gaps + h->n_gaps * sizeof(struct ta_global_gap) ||
+	    h->off_clients != h->off_links + h->n_links * sizeof(struct ta_shared_link) ||
+	    h->off_pool != h->off_clients + h->n_clients * sizeof(struct ta_shared_client) ||
 	    h->off_pool + h->pool_len != L || h->pool_len < 1 || h->pool_len > UINT32_MAX ||
 	    ((const char *)ix->map)[L - 1] != '\0') {
 		ta_index_close(ix);
@@ -163,6 +175,10 @@ int ta_index_open(struct ta_index *ix, const char *path)
 	ix->view.keep_refs = h->n_refs > 0;
 	ix->view.gaps = (struct ta_global_gap *)((char *)ix->map + h->off_gaps);
 	ix->view.ngaps = h->n_gaps;
+	ix->view.links = h->n_links ? (struct ta_shared_link *)((char *)ix->map + h->off_links) : NULL;
+	ix->view.nlinks = h->n_links;
+	ix->view.clients = h->n_clients ? (struct ta_shared_client *)((char *)ix->map + h->off_clients) : NULL;
+	ix->view.nclients = h->n_clients;
 	ix->view.pool = (char *)ix->map + h->off_pool;
 	ix->view.pool_len = h->pool_len;
 	ix->view.end_index = h->end_index;
@@ -221,7 +237,9 @@ int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t)
 	t->refs = malloc((v->nrefs ? v->nrefs : 1) * sizeof(*t->refs));
 	t->ref_sess = malloc((v->nrefs ? v->nrefs : 1) * sizeof(*t->ref_sess));
 	t->gaps = malloc((v->ngaps ? v->ngaps : 1) * sizeof(*t->gaps));
-	if (!t->pool || !t->s || !t->refs || !t->ref_sess || !t->gaps) {
+	t->links = malloc((v->nlinks ? v->nlinks : 1) * sizeof(*t->links));
+	t->clients = malloc((v->nclients ? v->nclients : 1) * sizeof(*t->clients));
+	if (!t->pool || !t->s || !t->refs || !t->ref_sess || !t->gaps || !t->links || !t->clients) {
 		ta_sesstab_free(t);
 		return -ENOMEM;
 	}
@@ -237,6 +255,14 @@ int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t)
 			t->ref_sess[v->s[i].refs_off + k] = (uint32_t)i;
 	memcpy(t->gaps, v->gaps, v->ngaps * sizeof(*t->gaps));
 	t->ngaps = t->gapcap = v->ngaps;
+	if (v->nlinks)
+		memcpy(t->links, v->links, v->nlinks * sizeof(*t->links));
+	t->nlinks = v->nlinks;
+	t->linkcap = v->nlinks ? v->nlinks : 1;
+	if (v->nclients)
+		memcpy(t->clients, v->clients, v->nclients * sizeof(*t->clients));
+	t->nclients = v->nclients;
+	t->clientcap = v->nclients ? v->nclients : 1;
 	t->records = v->records;
 	t->end_index = v->end_index;
 	t->last_seg_seq = v->last_seg_seq;

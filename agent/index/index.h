@@ -9,7 +9,8 @@
  * File: 128-byte header (magic "TTYAIDX1", counts, the log position it
  * covers: end_index, last segment and its end offset), then sessions
  * (struct ta_sess), auid order (uint32 ordinals), refs (struct ta_ref),
- * gaps (struct ta_global_gap), string pool. Native byte order: a cache
+ * gaps (struct ta_global_gap), shared-terminal links (struct
+ * ta_shared_link) and attach/detach records (struct ta_shared_client), string pool. Native byte order: a cache
  * for this host.
  */
 #ifndef TA_INDEX_INDEX_H
@@ -21,7 +22,7 @@
 #include "index/sesstab.h"
 
 #define TA_INDEX_MAGIC "TTYAIDX1"
-#define TA_INDEX_VERSION 1
+#define TA_INDEX_VERSION 2
 
 struct ta_index_hdr {
 	char magic[8];
@@ -31,8 +32,9 @@ struct ta_index_hdr {
 	uint64_t off_sess, off_auid, off_refs, off_gaps, off_pool, file_len;
 	uint64_t agent_starts;
 	char backend[24];
+	uint64_t n_links, n_clients, off_links, off_clients;
 };
-_Static_assert(sizeof(struct ta_index_hdr) == 160, "index header layout");
+_Static_assert(sizeof(struct ta_index_hdr) == 192, "index header layout");
 
 struct ta_index {
 	void *map;

@@ -53,6 +53,8 @@ void ta_sesstab_free(struct ta_sesstab *t)
 	free(t->refs);
 	free(t->ref_sess);
 	free(t->gaps);
+	free(t->links);
+	free(t->clients);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -216,7 +218,9 @@ static int add_gap(struct ta_sesstab *t, uint64_t since, uint64_t until, uint64_
 	return 0;
 }
 
-static int add_ref(struct ta_sesstab *t, struct ta_sess *s, const struct ta_log_record *rec)
+/* lower: no event of the record is earlier (terminal data: its batch's start may be). */
+static int add_ref_at(struct ta_sesstab *t, struct ta_sess *s, const struct ta_log_record *rec,
+		      uint64_t lower)
 {
 	if (!t->keep_refs)
 		return 0;
@@ -232,10 +236,15 @@ static int add_ref(struct ta_sesstab *t, struct ta_sess *s, const struct ta_log_
 		t->ref_sess = ns;
 		t->refcap = ncap;
 	}
-	t->refs[t->nrefs] = (struct ta_ref){ rec->index, rec->segment_seq, rec->offset, rec->time_ns };
+	t->refs[t->nrefs] = (struct ta_ref){ rec->index, rec->segment_seq, rec->offset, lower };
 	t->ref_sess[t->nrefs] = (uint32_t)(s - t->s);
 	t->nrefs++;
 	return 0;
+}
+
+static int add_ref(struct ta_sesstab *t, struct ta_sess *s, const struct ta_log_record *rec)
+{
+	return add_ref_at(t, s, rec, rec->time_ns);
 }
 
 static void take_str(struct ta_sesstab *t, const struct ta_jobj *o, const char *key, uint32_t *dst)
@@ -316,7 +325,124 @@ static int add_tty_data(struct ta_sesstab *t, const struct ta_log_record *rec)
 		t->bad_payloads++;
 	if (last > s->end_ns)
 		s->end_ns = last;
-	return add_ref(t, s, rec);
+	return add_ref_at(t, s, rec, it.hdr.start_ns < rec->time_ns ? it.hdr.start_ns : rec->time_ns);
+}
+
+int ta_conf_parse(const char *s)
+{
+	if (!strcmp(s, "exact"))
+		return TA_CONF_EXACT;
+	if (!strcmp(s, "timing"))
+		return TA_CONF_TIMING;
+	if (!strcmp(s, "ambiguous"))
+		return TA_CONF_AMBIGUOUS;
+	return TA_CONF_NONE;
+}
+
+const char *ta_conf_name(int conf)
+{
+	static const char *const names[] = { "exact", "timing", "ambiguous", "none" };
+
+	return conf >= 0 && conf <= TA_CONF_NONE ? names[conf] : "none";
+}
+
+static int add_client(struct ta_sesstab *t, const struct ta_log_record *rec, const struct ta_jobj *o)
+{
+	char server[1024];
+
+	if (ta_jobj_str(o, "server", server, sizeof(server)) <= 0)
+		return 0;
+	if (t->nclients == t->clientcap) {
+		size_t ncap = t->clientcap ? t->clientcap * 2 : 16;
+		struct ta_shared_client *nc = realloc(t->clients, ncap * sizeof(*nc));
+		if (!nc)
+			return -ENOMEM;
+		t->clients = nc;
+		t->clientcap = ncap;
+	}
+	t->clients[t->nclients++] = (struct ta_shared_client){
+		.client_key = rec->session, .index = rec->index, .seg_seq = rec->segment_seq,
+		.offset = rec->offset, .time_ns = rec->time_ns,
+		.server = ta_sesstab_intern(t, server), .type = rec->type,
+	};
+	return 0;
+}
+
+/*
+ * An attribution record is keyed by the typist's session; it also belongs to
+ * the pane owner's session, whose input it describes: a ref there (so show
+ * finds it) and a link (so query --user finds the pane from the typist).
+ */
+static int add_attribution(struct ta_sesstab *t, const struct ta_log_record *rec,
+			   const struct ta_jobj *o)
+{
+	uint64_t v, owner;
+	char buf[1024];
+	int err;
+
+	if (ta_jobj_u64(o, "pane_owner_ses", &owner) || owner >= TA_ID_NONE)
+		return 0;
+	uint64_t pane_key = (rec->session & 0xffffffff00000000ull) | owner;
+	if (pane_key != rec->session) {
+		struct ta_sess *p = get_sess(t, pane_key, rec);
+		if (!p)
+			return -ENOMEM;
+		if (rec->index > p->last_index)
+			p->last_index = rec->index;
+		if ((err = add_ref(t, p, rec)))
+			return err;
+		if (p->auid == TA_ID_NONE && !ta_jobj_u64(o, "pane_owner_auid", &v) && v < TA_ID_NONE)
+			p->auid = (uint32_t)v;
+	}
+	/* A link also when the owner typed: it names the pane's server for show. */
+	uint32_t auid = TA_ID_NONE;
+	if (!ta_jobj_u64(o, "auid", &v) && v < TA_ID_NONE)
+		auid = (uint32_t)v;
+	int conf = ta_jobj_str(o, "confidence", buf, sizeof(buf)) > 0 ? ta_conf_parse(buf) : TA_CONF_NONE;
+	struct ta_shared_link *l = NULL;
+	for (size_t i = t->nlinks; i-- > 0;) {
+		if (t->links[i].pane_key == pane_key && t->links[i].typist_key == rec->session &&
+		    t->links[i].typist_auid == auid) {
+			l = &t->links[i];
+			break;
+		}
+	}
+	if (!l) {
+		if (t->nlinks == t->linkcap) {
+			size_t ncap = t->linkcap ? t->linkcap * 2 : 16;
+			struct ta_shared_link *nl = realloc(t->links, ncap * sizeof(*nl));
+			if (!nl)
+				return -ENOMEM;
+			t->links = nl;
+			t->linkcap = ncap;
+		}
+		l = &t->links[t->nlinks++];
+		memset(l, 0, sizeof(*l));
+		l->pane_key = pane_key;
+		l->typist_key = rec->session;
+		l->typist_auid = auid;
+		l->first_ns = UINT64_MAX;
+	}
+	uint64_t st = json_time(o, "start"), en = json_time(o, "end");
+	if (!st)
+		st = rec->time_ns;
+	if (!en)
+		en = st;
+	l->runs++;
+	l->conf_mask |= 1u << conf;
+	if (!ta_jobj_u64(o, "events", &v))
+		l->events += v;
+	if (!ta_jobj_u64(o, "bytes", &v))
+		l->bytes += v;
+	if (st < l->first_ns)
+		l->first_ns = st;
+	if (en > l->last_ns)
+		l->last_ns = en;
+	if (!l->pane && ta_jobj_str(o, "pane", buf, sizeof(buf)) > 0)
+		l->pane = ta_sesstab_intern(t, buf);
+	if (!l->server && ta_jobj_str(o, "server", buf, sizeof(buf)) > 0)
+		l->server = ta_sesstab_intern(t, buf);
+	return 0;
 }
 
 static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
@@ -363,10 +489,22 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	case TA_REC_LOGIN_FAILED:
 	case TA_REC_LOGIN_EVENT:
 	case TA_REC_ATTACH:
-	case TA_REC_DETACH:
+	case TA_REC_DETACH: {
+		int err = add_client(t, rec, &o);
+		if (err)
+			return err;
 		if (!has_ses)
 			return 0;
 		break;
+	}
+	case TA_REC_ATTRIBUTION: {
+		int err = add_attribution(t, rec, &o);
+		if (err)
+			return err;
+		if (!has_ses)
+			return 0;
+		break;
+	}
 	default:
 		return 0;
 	}

@@ -57,8 +57,36 @@ struct ta_ref {
 	uint64_t index;
 	uint64_t seg_seq;
 	uint64_t offset;
-	uint64_t time_ns;
+	uint64_t time_ns;   /* no event of the record is earlier (terminal data: batch start) */
 };
+
+/*
+ * Shared terminals (docs/shared-terminals.md): who typed into a pane of a
+ * session (its owner too). One entry per (pane session, typist session),
+ * summed over the attribution records of that pair.
+ */
+enum ta_conf { TA_CONF_EXACT = 0, TA_CONF_TIMING, TA_CONF_AMBIGUOUS, TA_CONF_NONE };
+
+struct ta_shared_link {
+	uint64_t pane_key;         /* the pane owner's session */
+	uint64_t typist_key;       /* the typist's session (ses none: nobody known) */
+	uint32_t typist_auid;      /* TA_ID_NONE: ambiguous or none */
+	uint32_t conf_mask;        /* 1 << enum ta_conf of the runs */
+	uint64_t runs, events, bytes;
+	uint64_t first_ns, last_ns;
+	uint32_t pane, server;     /* string offsets (0: unknown) */
+};
+_Static_assert(sizeof(struct ta_shared_link) == 72, "ta_shared_link layout");
+
+/* An attach or detach record: who joined or left which server (socket path). */
+struct ta_shared_client {
+	uint64_t client_key;       /* the client's session (the record's key) */
+	uint64_t index, seg_seq, offset, time_ns;
+	uint32_t server;           /* string offset */
+	uint16_t type;             /* TA_REC_ATTACH or TA_REC_DETACH */
+	uint16_t pad;
+};
+_Static_assert(sizeof(struct ta_shared_client) == 48, "ta_shared_client layout");
 
 /* A time range of loss that names no session (store gaps, restarts, damage). */
 struct ta_global_gap {
@@ -85,6 +113,10 @@ struct ta_sesstab {
 	int keep_refs;
 	struct ta_global_gap *gaps;
 	size_t ngaps, gapcap;
+	struct ta_shared_link *links;
+	size_t nlinks, linkcap;
+	struct ta_shared_client *clients;
+	size_t nclients, clientcap;
 	/* log-wide facts */
 	uint64_t records, end_index;   /* end_index: one past the last record read */
 	uint64_t last_seg_seq, last_seg_end;
@@ -131,6 +163,10 @@ static inline int ta_sess_sane(const struct ta_sesstab *t, const struct ta_sess 
 	       (!s->refs_n || (t->keep_refs && s->refs_off <= t->nrefs &&
 			       s->refs_n <= t->nrefs - s->refs_off));
 }
+
+/* Confidence name ("exact", ...) to enum ta_conf; TA_CONF_NONE if unknown. */
+int ta_conf_parse(const char *s);
+const char *ta_conf_name(int conf);
 
 /* "%08x-%u" of the key (ses "none" when unset). */
 void ta_sess_id(uint64_t key, char *out, size_t cap);

@@ -120,6 +120,13 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 	case TA_EV_EXEC:
 		ta_json_key(j, "filename");
 		ta_json_str(j, ev->filename);
+		ta_json_key(j, "cwd");
+		if (ev->cwd_len)
+			ta_json_strn(j, ev->cwd, ev->cwd_len);
+		else
+			ta_json_null(j);
+		if (ev->cwd_truncated)
+			put_flag(j, "cwd_truncated", 1);
 		ta_json_key(j, "argv");
 		put_argv(j, ev->argv, ev->argv_len);
 		put_flag(j, "argv_truncated", ev->flags & TA_F_TRUNCATED);

@@ -162,6 +162,34 @@ static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, s
 	return (size_t)l;
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Whether any byte of w is a control (< 0x20), DEL, a backslash or >= 0x80. */
+static inline uint64_t word_special(uint64_t w)
+{
+	uint64_t lt20 = (w - ONES * 0x20) & ~w;
+	uint64_t x7f = w ^ (ONES * 0x7f), x5c = w ^ (ONES * 0x5c);
+	uint64_t del = (x7f - ONES) & ~x7f, bsl = (x5c - ONES) & ~x5c;
+
+	return (lt20 | del | bsl | w) & HIGHS;
+}
+
+/* End of the run of printable ASCII other than '\\' starting at p (8 bytes at a time). */
+static inline const uint8_t *plain_run(const uint8_t *p, const uint8_t *end)
+{
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		if (word_special(w))
+			break;
+		p += 8;
+	}
+	while (p < end && *p >= 0x20 && *p < 0x7f && *p != '\\')
+		p++;
+	return p;
+}
+
 void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf *out)
 {
 	const uint8_t *p = data, *end = p + len;
@@ -194,15 +222,27 @@ void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf
 	if (ta_buf_reserve(out, (size_t)(end - p) + 16))
 		return;
 	while (p < end) {
-		/* Fast path: a run of plain printable ASCII. */
+		/* Fast path: a run of plain printable ASCII (and LF, TAB, CR LF in text mode), copied in bulk. */
 		if (!n->cr) {
-			const uint8_t *q = p;
-			while (q < end && *q >= 0x20 && *q < 0x7f && *q != '\\')
-				q++;
+			const uint8_t *q = plain_run(p, end);
 			if (q != p) {
 				ta_buf_put(out, p, (size_t)(q - p));
 				p = q;
-				continue;
+				if (p == end)
+					break;
+			}
+			if (n->mode == TA_NEUT_TEXT) {
+				uint8_t c = *p;
+				if (c == '\n' || c == '\t') {
+					ta_buf_putc(out, (char)c);
+					p++;
+					continue;
+				}
+				if (c == '\r' && end - p >= 2 && p[1] == '\n') {
+					ta_buf_putc(out, '\n');
+					p += 2;
+					continue;
+				}
 			}
 		}
 		size_t used = one(n, p, (size_t)(end - p), false, out);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "index/json_read.h"
+#include "index/sesstab.h"
 #include "index/walk.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"
@@ -133,6 +134,99 @@ static int add_text(struct ta_transcript *tr, uint8_t kind, const struct ta_log_
 	return put_data(tr, e, text, strlen(text));
 }
 
+/* The session whose pane an attribution record describes (0 if it names none). */
+static uint64_t attr_pane_key(const struct ta_log_record *rec, struct ta_jobj *o)
+{
+	uint64_t owner;
+
+	if (rec->type != TA_REC_ATTRIBUTION || ta_jobj_parse(o, (const char *)rec->payload, rec->len) ||
+	    ta_jobj_u64(o, "pane_owner_ses", &owner) || owner >= TA_ID_NONE)
+		return 0;
+	return (rec->session & 0xffffffff00000000ull) | owner;
+}
+
+static uint64_t jtime(const struct ta_jobj *o, const char *key)
+{
+	char buf[64];
+	uint64_t ns;
+
+	if (ta_jobj_str(o, key, buf, sizeof(buf)) > 0 && !ta_parse_rfc3339(buf, &ns))
+		return ns;
+	return 0;
+}
+
+/*
+ * Attribution records: the pane's session keeps them to mark its input (and
+ * as events); the typist's session shows them as events.
+ */
+static int add_attribution(struct ta_transcript *tr, const struct ta_log_record *rec)
+{
+	struct ta_jobj o;
+	uint64_t pane_key = attr_pane_key(rec, &o), v;
+	char buf[256];
+
+	if (!pane_key && rec->session == tr->key) {
+		/* Ours, but it does not decode: kept as an event. */
+	} else if (pane_key != tr->key && rec->session != tr->key) {
+		return 0;
+	}
+	if (rec->session == tr->key)
+		tr->records++;
+	if (pane_key == tr->key) {
+		if (tr->nattrs == tr->attrcap) {
+			size_t ncap = tr->attrcap ? tr->attrcap * 2 : 16;
+			struct ta_attr *na = realloc(tr->attrs, ncap * sizeof(*na));
+			if (!na)
+				return -ENOMEM;
+			tr->attrs = na;
+			tr->attrcap = ncap;
+		}
+		struct ta_attr *a = &tr->attrs[tr->nattrs++];
+		memset(a, 0, sizeof(*a));
+		a->index = rec->index;
+		a->typist_key = rec->session;
+		a->start_ns = jtime(&o, "start");
+		a->end_ns = jtime(&o, "end");
+		if (!a->start_ns)
+			a->start_ns = rec->time_ns;
+		if (a->end_ns < a->start_ns)
+			a->end_ns = a->start_ns;
+		a->auid = !ta_jobj_u64(&o, "auid", &v) && v < TA_ID_NONE ? (uint32_t)v : TA_ID_NONE;
+		a->ses = !ta_jobj_u64(&o, "ses", &v) && v < TA_ID_NONE ? (uint32_t)v : TA_ID_NONE;
+		a->conf = ta_jobj_str(&o, "confidence", buf, sizeof(buf)) > 0 ? (uint8_t)ta_conf_parse(buf)
+									       : TA_CONF_NONE;
+		if (ta_jobj_str(&o, "pane", buf, sizeof(buf)) > 0)
+			a->pane = ta_sesstab_intern(&tr->names, buf);
+		const struct ta_jval *c = ta_jobj_get(&o, "client");
+		struct ta_jobj co;
+		if (c && c->type == TA_J_OBJ && !ta_jobj_parse(&co, c->p, c->n)) {
+			if (ta_jobj_str(&co, "tty", buf, sizeof(buf)) > 0)
+				a->client_tty = ta_sesstab_intern(&tr->names, buf);
+			if (!ta_jobj_u64(&co, "pid", &v) && v < UINT32_MAX)
+				a->client_pid = (uint32_t)v;
+		}
+	}
+	struct ta_tev *e = new_ev(tr);
+	if (!e)
+		return -ENOMEM;
+	e->kind = TA_TEV_ATTRIB;
+	e->time_ns = rec->time_ns;
+	e->index = rec->index;
+	return put_data(tr, e, rec->payload, rec->len);
+}
+
+/* Whether a record that does not carry the session's key still belongs to it. */
+static int foreign_ok(const struct ta_transcript *tr, const struct ta_log_record *rec)
+{
+	struct ta_jobj o;
+
+	if ((uint32_t)rec->session == TA_ID_NONE && rec->type == TA_REC_LOSS)
+		return 1; /* a global loss record the index filed here */
+	if (rec->type == TA_REC_GAP)
+		return 1;
+	return rec->type == TA_REC_ATTRIBUTION && attr_pane_key(rec, &o) == tr->key;
+}
+
 int ta_transcript_add_record(struct ta_transcript *tr, const void *vrec)
 {
 	const struct ta_log_record *rec = vrec;
@@ -178,10 +272,16 @@ int ta_transcript_add_record(struct ta_transcript *tr, const void *vrec)
 	case TA_REC_UNCAPTURED:
 	case TA_REC_LOGIN_FAILED:
 	case TA_REC_LOGIN_EVENT:
-	case TA_REC_ATTACH:
-	case TA_REC_DETACH:
 		kind = TA_TEV_NOTE;
 		break;
+	case TA_REC_ATTACH:
+		kind = TA_TEV_ATTACH;
+		break;
+	case TA_REC_DETACH:
+		kind = TA_TEV_DETACH;
+		break;
+	case TA_REC_ATTRIBUTION:
+		return add_attribution(tr, rec);
 	default:
 		return 0;
 	}
@@ -284,14 +384,9 @@ int ta_transcript_load(struct ta_transcript *tr, const char *dir, uint64_t key, 
 					got = 1;
 				break;
 			}
-			if (!got || rec.session != key) {
-				if (got && (uint32_t)rec.session == TA_ID_NONE && rec.type == TA_REC_LOSS) {
-					/* a global loss record the index filed here */
-				} else if (got && rec.type == TA_REC_GAP) {
-				} else {
-					tr->index_mismatch++;
-					continue;
-				}
+			if (!got || (rec.session != key && !foreign_ok(tr, &rec))) {
+				tr->index_mismatch++;
+				continue;
 			}
 			if ((err = ta_transcript_add_record(tr, &rec)))
 				goto out;
@@ -332,6 +427,7 @@ out:
 void ta_transcript_free(struct ta_transcript *tr)
 {
 	free(tr->ev);
+	free(tr->attrs);
 	ta_buf_free(&tr->arena);
 	ta_sesstab_free(&tr->names);
 	memset(tr, 0, sizeof(*tr));
@@ -370,13 +466,40 @@ static void kv(struct ta_buf *out, const struct ta_jobj *o, const char *key, con
 		ta_buf_printf(out, " %s %" PRIu64, label, u);
 }
 
+/* "bob" or "auid 1001" (the person of an attach/detach/attribution), "nobody known" if null. */
+static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, const char *pfx,
+		    struct ta_buf *out)
+{
+	uint64_t auid, ses;
+	char nb[64];
+
+	(void)pfx;
+	if (ta_jobj_u64(o, "auid", &auid) || auid >= TA_ID_NONE) {
+		ta_buf_puts(out, "nobody known");
+		return;
+	}
+	if (ta_jobj_u64(o, "ses", &ses) || ses >= TA_ID_NONE)
+		ses = TA_ID_NONE;
+	uint64_t key = (tr->key & 0xffffffff00000000ull) | ses;
+	if (tr->who)
+		ta_buf_printf(out, "%s", tr->who(tr->who_ctx, (uint32_t)auid, key, nb, sizeof(nb)));
+	else
+		ta_buf_printf(out, "auid %" PRIu64, auid);
+	if (ses < TA_ID_NONE) {
+		char id[32];
+		ta_sess_id(key, id, sizeof(id));
+		ta_buf_printf(out, " (session %s)", id);
+	}
+}
+
 void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, struct ta_buf *out)
 {
 	const char *d = (const char *)ta_tev_data(tr, e);
 	struct ta_jobj o;
 	char s[4096];
 	int json = (e->kind == TA_TEV_EXEC || e->kind == TA_TEV_LOGIN || e->kind == TA_TEV_LOGOUT ||
-		    e->kind == TA_TEV_NOTE || e->kind == TA_TEV_GAP) &&
+		    e->kind == TA_TEV_NOTE || e->kind == TA_TEV_GAP || e->kind == TA_TEV_ATTACH ||
+		    e->kind == TA_TEV_DETACH || e->kind == TA_TEV_ATTRIB) &&
 		   e->len && d[0] == '{' && !ta_jobj_parse(&o, d, e->len);
 
 	switch (e->kind) {
@@ -464,7 +587,456 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 		kv(out, &o, "result", "result");
 		kv(out, &o, "pid", "pid");
 		return;
+	case TA_TEV_ATTACH:
+	case TA_TEV_DETACH:
+		if (!json) {
+			ta_buf_puts(out, e->kind == TA_TEV_ATTACH ? "attach (record does not decode)"
+								  : "detach (record does not decode)");
+			return;
+		}
+		put_who(tr, &o, NULL, out);
+		if (e->kind == TA_TEV_ATTACH) {
+			ta_buf_puts(out, " attached");
+			if (ta_jobj_str(&o, "tty", s, sizeof(s)) > 0)
+				ta_buf_printf(out, " from %s", s);
+		} else {
+			ta_buf_puts(out, " detached");
+		}
+		if (ta_jobj_str(&o, "server", s, sizeof(s)) > 0)
+			ta_buf_printf(out, " %s %s", e->kind == TA_TEV_ATTACH ? "to" : "from", s);
+		if (e->kind == TA_TEV_ATTACH) {
+			const struct ta_jval *argv = ta_jobj_get(&o, "argv");
+			struct ta_jarr_iter it;
+			struct ta_jval el;
+			int first = 1;
+			if (!ta_jarr_begin(argv, &it))
+				while (ta_jarr_next(&it, &el) == 1) {
+					if (ta_jval_str(&el, s, sizeof(s)) < 0)
+						continue;
+					ta_buf_puts(out, first ? " (" : " ");
+					put_word(out, s);
+					first = 0;
+				}
+			if (!first)
+				ta_buf_putc(out, ')');
+		} else if (ta_jobj_str(&o, "reason", s, sizeof(s)) > 0) {
+			ta_buf_printf(out, " (%s)", s);
+		}
+		kv(out, &o, "pid", "pid");
+		return;
+	case TA_TEV_ATTRIB: {
+		if (!json) {
+			ta_buf_puts(out, "attribution (record does not decode)");
+			return;
+		}
+		char conf[32] = "none", pane[64] = "?";
+		uint64_t by = 0, owner = TA_ID_NONE, oa = TA_ID_NONE;
+		ta_jobj_str(&o, "confidence", conf, sizeof(conf));
+		ta_jobj_str(&o, "pane", pane, sizeof(pane));
+		ta_jobj_u64(&o, "bytes", &by);
+		ta_jobj_u64(&o, "pane_owner_ses", &owner);
+		ta_jobj_u64(&o, "pane_owner_auid", &oa);
+		put_who(tr, &o, NULL, out);
+		ta_buf_printf(out, " typed %" PRIu64 " bytes into %s", by, pane);
+		if (owner < TA_ID_NONE) {
+			char id[32], nb[64];
+			uint64_t pk = (tr->key & 0xffffffff00000000ull) | owner;
+			ta_sess_id(pk, id, sizeof(id));
+			ta_buf_printf(out, " (session %s", id);
+			if (oa < TA_ID_NONE)
+				ta_buf_printf(out, " of %s", tr->who ? tr->who(tr->who_ctx, (uint32_t)oa, pk, nb, sizeof(nb)) : "");
+			ta_buf_putc(out, ')');
+		}
+		ta_buf_printf(out, ", %s", conf);
+		if (ta_jobj_str(&o, "server", s, sizeof(s)) > 0)
+			ta_buf_printf(out, " via %s", s);
+		return;
+	}
 	default:
 		return;
 	}
+}
+
+/* "pts/3" and "pts3" name the same terminal. */
+static int same_tty(const char *a, const char *b)
+{
+	if (!strncmp(a, "/dev/", 5))
+		a += 5;
+	if (!strncmp(b, "/dev/", 5))
+		b += 5;
+	for (;;) {
+		while (*a == '/')
+			a++;
+		while (*b == '/')
+			b++;
+		if (*a != *b)
+			return 0;
+		if (!*a)
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+const struct ta_attr *ta_transcript_attr_for(const struct ta_transcript *tr, const struct ta_tev *e)
+{
+	if (!tr->nattrs || e->kind != TA_TEV_INPUT)
+		return NULL;
+	/* Entry times are stored in microseconds: up to 999 ns before the run's start. */
+	for (size_t i = 0; i < tr->nattrs; i++) {
+		const struct ta_attr *a = &tr->attrs[i];
+		if (e->time_ns + 999 < a->start_ns || e->time_ns > a->end_ns)
+			continue;
+		if (a->pane && !same_tty(ta_sesstab_str(&tr->names, a->pane), ta_tev_tty(tr, e)))
+			continue;
+		return a;
+	}
+	return NULL;
+}
+
+static int add_client_record(struct ta_transcript *tr, const struct ta_log_record *rec)
+{
+	struct ta_tev *e;
+
+	if (rec->type != TA_REC_ATTACH && rec->type != TA_REC_DETACH)
+		return 0;
+	if (rec->session == tr->key)
+		return 0; /* already there as the session's own record */
+	if (!(e = new_ev(tr)))
+		return -ENOMEM;
+	e->kind = rec->type == TA_REC_ATTACH ? TA_TEV_ATTACH : TA_TEV_DETACH;
+	e->time_ns = rec->time_ns;
+	e->index = rec->index;
+	return put_data(tr, e, rec->payload, rec->len);
+}
+
+int ta_transcript_add_clients(struct ta_transcript *tr, const char *dir, const uint64_t *index,
+			      size_t n)
+{
+	struct ta_walk w;
+	struct ta_log_record rec;
+	int err;
+
+	if (!n)
+		return 0;
+	if ((err = ta_walk_open(&w, dir, 0)))
+		return err;
+	for (size_t i = 0; i < n && !err; i++) {
+		if (ta_walk_seek(&w, index[i]) || ta_walk_next(&w, &rec) != TA_WALK_RECORD ||
+		    rec.index != index[i])
+			continue; /* gone (retention) or damaged: the session's view does not need it */
+		err = add_client_record(tr, &rec);
+	}
+	ta_walk_close(&w);
+	return err;
+}
+
+static int emit(struct ta_transcript *tr, const struct ta_tev *e, const uint8_t *d, ta_tev_fn fn,
+		void *ctx)
+{
+	if (e->kind == TA_TEV_DAMAGE && !tr->damage_line[0])
+		snprintf(tr->damage_line, sizeof(tr->damage_line), "%.*s", (int)e->len, (const char *)d);
+	return fn(ctx, tr, e, d);
+}
+
+int ta_transcript_each(const struct ta_transcript *tr, ta_tev_fn fn, void *ctx)
+{
+	int err;
+
+	for (size_t i = 0; i < tr->n; i++)
+		if ((err = emit((struct ta_transcript *)tr, &tr->ev[i], ta_tev_data(tr, &tr->ev[i]), fn, ctx)))
+			return err;
+	return 0;
+}
+
+/* (time, index) of a ref as a lower bound of its events' order keys. */
+struct bound {
+	uint64_t t, index;
+};
+
+static int before(const struct ta_tev *e, struct bound b)
+{
+	return e->time_ns < b.t || (e->time_ns == b.t && e->index < b.index);
+}
+
+/* Decodes one terminal-data record of the session into tr->ev (data pointing at d: see below). */
+int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key,
+			 const struct ta_ref *refs, size_t nrefs, const uint64_t *clients,
+			 size_t nclients, ta_tev_fn fn, void *ctx)
+{
+	struct ta_walk w;
+	struct ta_log_record rec;
+	uint64_t *tty = NULL, *fetch = NULL;
+	struct bound *suffix = NULL;
+	size_t ntty = 0, nfetch = 0, ph = 0;
+	struct ta_tev *cur = NULL, *merged = NULL;
+	size_t curcap = 0;
+	int err, n;
+	const char *(*who)(void *, uint32_t, uint64_t, char *, size_t) = tr->who;
+	void *who_ctx = tr->who_ctx;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->key = key;
+	tr->who = who; /* describe may name people while streaming */
+	tr->who_ctx = who_ctx;
+	ta_buf_init(&tr->arena);
+	if ((err = ta_sesstab_init(&tr->names, 0)))
+		return err;
+	if (!nrefs)
+		return -EAGAIN;
+	tty = malloc(nrefs * sizeof(*tty));
+	fetch = malloc(nrefs * sizeof(*fetch));
+	suffix = malloc((nrefs + 1) * sizeof(*suffix));
+	if (!tty || !fetch || !suffix) {
+		err = -ENOMEM;
+		goto out_nowalk;
+	}
+	/* 1. Every record, stored bytes only: check the refs, keep what is not terminal data. */
+	if ((err = ta_walk_open(&w, dir, TA_READER_RAW)))
+		goto out_nowalk;
+	uint64_t pos = UINT64_MAX;
+	for (size_t i = 0; i < nrefs; i++) {
+		uint64_t want = refs[i].index;
+		if (i && want <= refs[i - 1].index) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if (pos != want && ta_walk_seek(&w, want)) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if (ta_walk_next(&w, &rec) != TA_WALK_RECORD || rec.index != want) {
+			err = -EAGAIN;
+			goto out;
+		}
+		pos = want + 1;
+		if (rec.type == TA_REC_TTY_DATA) {
+			if (rec.session != key) {
+				err = -EAGAIN;
+				goto out;
+			}
+			tty[ntty++] = i;
+			continue;
+		}
+		if (rec.flags & 1) {
+			fetch[nfetch++] = want; /* compressed: read it decoded below */
+			continue;
+		}
+		if (rec.session != key && !foreign_ok(tr, &rec)) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if ((err = ta_transcript_add_record(tr, &rec)))
+			goto out;
+	}
+	ta_walk_close(&w);
+	if ((err = ta_walk_open(&w, dir, 0)))
+		goto out_nowalk;
+	for (size_t i = 0; i < nfetch; i++) {
+		if (ta_walk_seek(&w, fetch[i]) || ta_walk_next(&w, &rec) != TA_WALK_RECORD ||
+		    rec.index != fetch[i] || (rec.session != key && !foreign_ok(tr, &rec))) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if ((err = ta_transcript_add_record(tr, &rec)))
+			goto out;
+	}
+	for (size_t i = 0; i < nclients; i++) {
+		if (ta_walk_seek(&w, clients[i]) || ta_walk_next(&w, &rec) != TA_WALK_RECORD ||
+		    rec.index != clients[i])
+			continue;
+		if ((err = add_client_record(tr, &rec)))
+			goto out;
+	}
+	qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
+	/* Attributions by start: input is matched against them. */
+	/* 2. Terminal data in log order; an event goes out once no later record can precede it. */
+	suffix[ntty] = (struct bound){ UINT64_MAX, UINT64_MAX };
+	for (size_t k = ntty; k-- > 0;) {
+		struct bound b = { refs[tty[k]].time_ns, refs[tty[k]].index };
+		suffix[k] = (b.t < suffix[k + 1].t || (b.t == suffix[k + 1].t && b.index < suffix[k + 1].index))
+				    ? b : suffix[k + 1];
+	}
+	pos = UINT64_MAX;
+	for (size_t k = 0; k <= ntty; k++) {
+		size_t ncur = 0;
+		int sorted = 1;
+		if (k < ntty) {
+			uint64_t want = refs[tty[k]].index;
+			if (pos != want && ta_walk_seek(&w, want)) {
+				err = -EIO;
+				goto out;
+			}
+			n = ta_walk_next(&w, &rec);
+			if (n != TA_WALK_RECORD || rec.index != want || rec.session != key) {
+				err = n < 0 ? n : -EIO; /* changed since step 1 */
+				goto out;
+			}
+			pos = want + 1;
+			tr->records++;
+			/* Decode into cur, data pointing into the record (valid until the next read). */
+			struct ta_batch_iter it;
+			struct ta_tty_entry te;
+			const uint8_t *data;
+			char name[TA_TTY_NAME_LEN + 1];
+			uint32_t seq = 0, ttyoff = 0;
+			int bad = ta_batch_iter_init(&it, rec.payload, rec.len) ? 1 : 0;
+			if (!bad) {
+				memcpy(name, it.hdr.tty.name, TA_TTY_NAME_LEN);
+				name[TA_TTY_NAME_LEN] = '\0';
+				ttyoff = ta_sesstab_intern(&tr->names, name);
+			}
+			while (!bad && (n = ta_batch_iter_next(&it, &te, &data)) != 0) {
+				if (n < 0) {
+					bad = 2;
+					break;
+				}
+				if (te.kind != TA_ENTRY_OUTPUT && te.kind != TA_ENTRY_INPUT &&
+				    te.kind != TA_ENTRY_WINSIZE) {
+					seq++;
+					continue;
+				}
+				if (ncur == curcap) {
+					size_t ncap = curcap ? curcap * 2 : 64;
+					struct ta_tev *nc = realloc(cur, ncap * sizeof(*nc));
+					if (!nc) {
+						err = -ENOMEM;
+						goto out;
+					}
+					cur = nc;
+					curcap = ncap;
+				}
+				struct ta_tev *e = &cur[ncur++];
+				memset(e, 0, sizeof(*e));
+				e->time_ns = it.hdr.start_ns + (uint64_t)te.delta_us * 1000;
+				e->index = rec.index;
+				e->seq = seq++;
+				e->source = te.source;
+				e->flags = te.flags;
+				e->orig_len = te.orig_len;
+				e->pid = te.pid;
+				e->uid = te.uid;
+				e->tty = ttyoff;
+				memcpy(e->comm, te.comm, sizeof(e->comm));
+				e->comm[sizeof(e->comm) - 1] = '\0';
+				if (te.kind == TA_ENTRY_WINSIZE) {
+					e->kind = TA_TEV_WINSIZE;
+					if (te.len >= 8) {
+						uint16_t ws[4];
+						memcpy(ws, data, sizeof(ws));
+						e->rows = ws[0];
+						e->cols = ws[1];
+						if (!tr->rows && ws[0] && ws[1]) {
+							tr->rows = ws[0];
+							tr->cols = ws[1];
+						}
+					}
+					/* no data, as load keeps none for window sizes */
+					e->data = UINT64_MAX;
+				} else {
+					e->kind = te.kind == TA_ENTRY_OUTPUT ? TA_TEV_OUTPUT : TA_TEV_INPUT;
+					e->len = te.len;
+					e->data = (uint64_t)(uintptr_t)data;
+				}
+				if (ncur > 1 && cmp_tev(&cur[ncur - 2], e) > 0)
+					sorted = 0;
+			}
+			if (bad) {
+				/* As load does: a damage event, its text in the arena. */
+				char msg[128];
+				tr->bad_payloads++;
+				snprintf(msg, sizeof(msg), bad == 1 ? "record %" PRIu64 ": terminal data does not decode"
+						    : "record %" PRIu64 ": terminal data ends malformed", rec.index);
+				struct ta_tev *e = new_ev(tr);
+				if (!e) {
+					err = -ENOMEM;
+					goto out;
+				}
+				e->kind = TA_TEV_DAMAGE;
+				e->time_ns = rec.time_ns;
+				e->index = rec.index;
+				e->seq = bad == 1 ? 0 : seq;
+				if ((err = put_data(tr, e, msg, strlen(msg))))
+					goto out;
+				/* keep tr->ev sorted from ph on */
+				if (tr->n - ph > 1)
+					qsort(tr->ev + ph, tr->n - ph, sizeof(*tr->ev), cmp_tev);
+			}
+			if (!sorted)
+				qsort(cur, ncur, sizeof(*cur), cmp_tev);
+		}
+		/* Merge pending (tr->ev from ph, data in the arena) with cur; emit what precedes the bound. */
+		struct bound b = suffix[k + 1 <= ntty ? k + 1 : ntty];
+		if (k == ntty)
+			b = (struct bound){ UINT64_MAX, UINT64_MAX };
+		size_t i = ph, j = 0;
+		for (;;) {
+			const struct ta_tev *p = i < tr->n ? &tr->ev[i] : NULL;
+			const struct ta_tev *c = j < ncur ? &cur[j] : NULL;
+			const struct ta_tev *e;
+			const uint8_t *d;
+			if (p && (!c || cmp_tev(p, c) <= 0)) {
+				e = p;
+			} else if (c) {
+				e = c;
+			} else {
+				break;
+			}
+			if (k < ntty && !before(e, b))
+				break;
+			if (e == p) {
+				d = ta_tev_data(tr, p);
+				i++;
+			} else {
+				d = c->data == UINT64_MAX ? NULL : (const uint8_t *)(uintptr_t)c->data;
+				j++;
+			}
+			if ((err = emit(tr, e, d, fn, ctx)))
+				goto out;
+		}
+		ph = i;
+		if (j < ncur) {
+			/* Kept for later: copy the data into the arena and merge into pending. */
+			size_t np = tr->n - ph, nm = np + (ncur - j), a = ph, c2 = j, m = 0;
+			merged = malloc(nm * sizeof(*merged));
+			if (!merged) {
+				err = -ENOMEM;
+				goto out;
+			}
+			for (size_t q = j; q < ncur; q++) {
+				const uint8_t *d = cur[q].data == UINT64_MAX ? NULL : (const uint8_t *)(uintptr_t)cur[q].data;
+				cur[q].data = tr->arena.len;
+				if (d)
+					ta_buf_put(&tr->arena, d, cur[q].len);
+			}
+			if (tr->arena.oom) {
+				err = -ENOMEM;
+				goto out;
+			}
+			while (a < tr->n || c2 < ncur)
+				merged[m++] = (c2 >= ncur || (a < tr->n && cmp_tev(&tr->ev[a], &cur[c2]) <= 0))
+						      ? tr->ev[a++] : cur[c2++];
+			free(tr->ev);
+			tr->ev = merged;
+			merged = NULL;
+			tr->n = tr->cap = nm;
+			ph = 0;
+		} else if (ph == tr->n) {
+			tr->n = 0;
+			ph = 0;
+			if (!tr->nattrs)
+				ta_buf_reset(&tr->arena);
+		}
+	}
+	tr->n = 0;
+	err = 0;
+out:
+	ta_walk_close(&w);
+out_nowalk:
+	free(tty);
+	free(fetch);
+	free(suffix);
+	free(cur);
+	free(merged);
+	return err;
 }

@@ -25,6 +25,21 @@ enum ta_tev_kind {
 	TA_TEV_LOGOUT,      /* session_end JSON */
 	TA_TEV_NOTE,        /* other session JSON records (uncaptured, login_failed, ...) */
 	TA_TEV_DAMAGE,      /* data: one line saying what could not be read */
+	TA_TEV_ATTACH,      /* attach JSON: a client joined a shared terminal's server */
+	TA_TEV_DETACH,      /* detach JSON */
+	TA_TEV_ATTRIB,      /* attribution JSON: who typed a run of input into a pane */
+};
+
+/* An attribution record of a pane of this session: who typed its input from start to end. */
+struct ta_attr {
+	uint64_t start_ns, end_ns;
+	uint64_t index;            /* the attribution record */
+	uint64_t typist_key;       /* the typist's session (the record's key) */
+	uint32_t auid, ses;        /* TA_ID_NONE: nobody known (ambiguous, none) */
+	uint32_t pane;             /* string offsets in the transcript's pool */
+	uint32_t client_tty;
+	uint32_t client_pid;
+	uint8_t conf;              /* enum ta_conf */
 };
 
 struct ta_tev {
@@ -54,6 +69,12 @@ struct ta_transcript {
 	uint64_t records;          /* records of the session read */
 	uint64_t index_mismatch;   /* index refs that did not hold the session */
 	uint16_t rows, cols;       /* first window size (0: none) */
+	struct ta_attr *attrs;     /* attributions of this session's panes, by start */
+	size_t nattrs, attrcap;
+	char damage_line[512];     /* the first damage met ("" if none) */
+	/* Names for describe (attach/detach/attribution): the CLI resolves auids. */
+	const char *(*who)(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap);
+	void *who_ctx;
 };
 
 struct ta_walk;
@@ -68,6 +89,30 @@ int ta_transcript_load(struct ta_transcript *tr, const char *dir, uint64_t key,
 /* Adds events from one record of the session (used by follow and load). */
 int ta_transcript_add_record(struct ta_transcript *tr, const void *rec);
 void ta_transcript_sort(struct ta_transcript *tr);
+/* Reads attach/detach records (from the index's shared clients) into the session. */
+int ta_transcript_add_clients(struct ta_transcript *tr, const char *dir, const uint64_t *index,
+			      size_t n);
+/* The attribution covering input event e (its terminal and time), or NULL. */
+const struct ta_attr *ta_transcript_attr_for(const struct ta_transcript *tr, const struct ta_tev *e);
+
+/* Receives the events of a streamed transcript in order; non-zero stops. */
+typedef int (*ta_tev_fn)(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+			 const uint8_t *data);
+/*
+ * Like ta_transcript_load with refs (and the same order of events), but the
+ * terminal data is not kept: every event goes to fn as soon as no later record
+ * can hold an earlier one (each ref's time_ns is a lower bound of its events),
+ * with data pointing into the decoded record. The session's other records
+ * (commands, attributions, ...) and the clients (indexes of attach/detach
+ * records) are read first, so attributions are known before input. Returns
+ * -EAGAIN before calling fn when the records do not match the refs or the log
+ * is damaged there: load it instead.
+ */
+int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key,
+			 const struct ta_ref *refs, size_t nrefs, const uint64_t *clients,
+			 size_t nclients, ta_tev_fn fn, void *ctx);
+/* The events of a loaded transcript to fn, in order. */
+int ta_transcript_each(const struct ta_transcript *tr, ta_tev_fn fn, void *ctx);
 void ta_transcript_free(struct ta_transcript *tr);
 static inline const uint8_t *ta_tev_data(const struct ta_transcript *tr, const struct ta_tev *e)
 {

@@ -27,6 +27,7 @@
 /* Bytes of argv kept per exec; longer argv is marked truncated. */
 #define TA_ARGV_MAX 2048
 #define TA_FILENAME_MAX 256
+#define TA_CWD_MAX 512
 #define TA_COMM_LEN 16
 #define TA_TTY_NAME_LEN 32
 #define TA_FILTER_RULES 16
@@ -132,10 +133,16 @@ struct ta_exec_event {
 	struct ta_task_id task;    /* after exec: new comm */
 	struct ta_tty_id tty;      /* controlling tty; major=minor=0 if none */
 	__u32 filename_len;        /* bytes of the executed path in data, NUL included */
-	__u32 argv_len;            /* bytes of NUL-separated argv after it */
-	__u8 data[];               /* filename, then argv */
+	__u32 argv_len;            /* bytes of NUL-separated argv */
+	__u32 cwd_len;             /* bytes of the working directory (no NUL); 0: unknown */
+	__u32 cwd_truncated;       /* 1: deeper or longer than TA_CWD_MAX, leading part cut */
+	/*
+	 * data: filename in [0, TA_FILENAME_MAX), cwd in
+	 * [TA_FILENAME_MAX, TA_FILENAME_MAX + TA_CWD_MAX), argv after that.
+	 */
+	__u8 data[];
 };
-_Static_assert(sizeof(struct ta_exec_event) == 24 + 48 + 48 + 8,
+_Static_assert(sizeof(struct ta_exec_event) == 24 + 48 + 48 + 16,
 	       "ta_exec_event layout");
 
 struct ta_winsize_event {

@@ -48,6 +48,9 @@ def session_checks(f, records, facts, tag, big, redacted=True):
     f.check(len(execs) == 1 and execs[0]["argv"] == ["echo", f"{tag}-exec", "arg", "two words"]
             and execs[0]["auid"] == facts["auid"] and execs[0]["ses"] == facts["ses"]
             and execs[0]["tty"] == tty, f"{tag}: exec event with argv, auid, ses and tty")
+    f.check(bool(execs) and execs[0].get("cwd") == facts["cwd"],
+            f"{tag}: exec event with the working directory ({execs[0].get('cwd') if execs else None} "
+            f"vs {facts['cwd']})")
     ws = [r for r in of_type(records, "winsize", tty=tty) if r["rows"] == 40 and r["cols"] == 100]
     f.check(len(ws) >= 1, f"{tag}: window size change 40x100 recorded")
 

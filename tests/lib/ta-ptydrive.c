@@ -15,7 +15,8 @@
  *   (if present); exits.
  * The parent types "hello TAG\n" and "s3cret-TAG\n" at the prompts and reads the
  * master until EOF. On stdout it prints one line of facts as JSON:
- *   {"tag":..., "pid":..., "auid":..., "ses":..., "tty":"pts/N", "big":N}
+ *   {"tag":..., "pid":..., "auid":..., "ses":..., "tty":"pts/N", "big":N, "cwd":...}
+ * (the test's directories have no quotes or backslashes in their names)
  * Exit 0 on success.
  */
 #include <errno.h>
@@ -82,7 +83,7 @@ static void fill_pattern(unsigned char *p, size_t n)
 static int child_session(const char *tag, const char *loginuid, const char *comm, size_t big,
 			 size_t write_size, int facts_fd)
 {
-	char line[256], auid[32], ses[32], ttyname_buf[64] = "";
+	char line[256], auid[32], ses[32], ttyname_buf[64] = "", cwd[512];
 	struct termios t;
 	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
 	unsigned char *pattern;
@@ -102,8 +103,11 @@ static int child_session(const char *tag, const char *loginuid, const char *comm
 	read_proc_line("/proc/self/sessionid", ses, sizeof(ses));
 	if (ttyname_r(0, ttyname_buf, sizeof(ttyname_buf)))
 		ttyname_buf[0] = '\0';
-	dprintf(facts_fd, "{\"tag\":\"%s\",\"pid\":%d,\"auid\":%s,\"ses\":%s,\"tty\":\"%s\",\"big\":%zu}\n",
-		tag, getpid(), auid, ses, ttyname_buf + (strncmp(ttyname_buf, "/dev/", 5) ? 0 : 5), big);
+	if (!getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, "?");
+	dprintf(facts_fd, "{\"tag\":\"%s\",\"pid\":%d,\"auid\":%s,\"ses\":%s,\"tty\":\"%s\",\"big\":%zu,"
+		"\"cwd\":\"%s\"}\n", tag, getpid(), auid, ses,
+		ttyname_buf + (strncmp(ttyname_buf, "/dev/", 5) ? 0 : 5), big, cwd);
 	close(facts_fd);
 
 	printf("%s READY\n", tag);

@@ -197,6 +197,67 @@ def login_ses(term, tag):
     return int(m[-1]) if m else None
 
 
+def check_cli(f, d, uid, ses, alice, bob, bpid, pane, phases):
+    """The investigator CLI on the daemon's log: bob finds alice's pane, show marks his runs."""
+    cli = capturelib.binary("agent/cli/ttyaudit")
+    if not os.path.exists(cli):
+        f.check(False, f"the CLI {cli} is built")
+        return
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(d.dir, "cache"))
+
+    def ttyaudit(*args):
+        p = subprocess.run([cli, *args, "--log-dir", d.dir], capture_output=True, text=True,
+                           env=env, timeout=120)
+        return p.returncode, p.stdout, p.stderr
+
+    rc, out, err = ttyaudit("query", "--user", str(uid[bob]), "--json", "--no-index")
+    rows = [json.loads(l) for l in out.splitlines() if l.strip()]
+    print(f"query --user {uid[bob]}: {[(r['session'], r.get('auid'), r.get('shared')) for r in rows]}",
+          file=sys.stderr)
+    panes = [r for r in rows if r.get("ses") == ses["A"] and r.get("auid") == uid[alice]]
+    f.check(rc == 0 and len(panes) == 1, f"query --user {bob} lists alice's pane session (rc {rc}) {err}")
+    if panes:
+        tb = panes[0].get("typed_in_by") or {}
+        f.check(panes[0].get("shared") is True and tb.get("auid") == uid[bob] and
+                pane in panes[0].get("ttys", []), f"the pane row says bob typed in it: {panes[0]}")
+        f.check(tb.get("bytes", 0) >= sum(len(t) for w, t, _, _ in phases if w == "B"),
+                f"bob's bytes in the pane: {tb}")
+    f.check(any(r.get("ses") == ses["B"] and not r.get("shared") for r in rows), "bob's own session listed")
+    rc, out, err = ttyaudit("query", "--user", str(uid[bob]))
+    f.check(rc == 0 and "(shared)" in out and f"typed in by {bob}" in out, f"query table marks the pane: {out}")
+    if not panes:
+        return
+    sid = panes[0]["session"]
+    for extra in ([], ["--no-index"]):
+        rc, out, err = ttyaudit("show", sid, "--tty", pane, *extra)
+        f.check(rc == 0, f"show {sid} rc {rc} {err}")
+        # The shell's echo splits input lines: join each person's marked input.
+        typed_by = {}
+        for l in out.splitlines():
+            m = l.split(" ", 1)[1] if " " in l else ""
+            if m.startswith("i[") and "]| " in m:
+                who, text = m[2:].split("]| ", 1)
+                typed_by[who] = typed_by.get(who, "") + text
+        print(f"show {sid} {extra}: typed by {typed_by}", file=sys.stderr)
+        for who, text, _, _ in phases:
+            name = bob if who == "B" else alice
+            f.check(text.replace("\r", "\\r") in typed_by.get(name, ""),
+                    f"show {sid} {extra}: {text!r} marked as typed by {name}")
+        f.check(typed_by.get(bob, "") == "".join(t for w, t, _, _ in phases if w == "B").replace("\r", "\\r"),
+                f"show {sid} {extra}: exactly bob's keys are marked as bob's")
+    rc, out, err = ttyaudit("show", sid)
+    f.check(any(f"#| {bob} (session" in l and " attached from " in l for l in out.splitlines()) and
+            any(f"#| {bob} (session" in l and " detached from " in l for l in out.splitlines()),
+            f"show {sid}: bob's attach and detach inline")
+    rc, out, err = ttyaudit("show", sid, "--json")
+    bob_keys = "".join(base64.b64decode(e["data"]).decode(errors="replace")
+                       for e in map(json.loads, out.splitlines()[1:])
+                       if e["type"] == "input" and (e.get("typed_by") or {}).get("auid") == uid[bob]
+                       and e.get("tty") == pane)
+    want = "".join(t for w, t, _, _ in phases if w == "B")
+    f.check(bob_keys == want, f"show --json: bob's input in the pane {bob_keys!r} == {want!r}")
+
+
 def run(kind):
     f = capturelib.Failures(f"shared_{kind}")
     # screen: Debian's screen is not setuid root, so multiuser (another user's
@@ -329,6 +390,8 @@ def run(kind):
             if who == B:
                 f.check(all(r.get("ses") == bses and (r.get("client") or {}).get("pid") == bpid for r in mine),
                         "bob's runs name his client and session")
+        if kind == "tmux" and pane:
+            check_cli(f, d, uid, ses, alice, bob, bpid, pane, phases)
         rc = f.result()
         if rc == 0:
             shutil.rmtree(d.dir, ignore_errors=True)

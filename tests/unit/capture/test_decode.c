@@ -78,7 +78,7 @@ int main(void)
 	/* exec: filename slot must hold a string; argv bounded. */
 	{
 		struct ta_exec_event *x = (void *)buf;
-		size_t xn = sizeof(*x) + TA_FILENAME_MAX + 8;
+		size_t xn = sizeof(*x) + TA_FILENAME_MAX + TA_CWD_MAX + 8;
 
 		memset(buf, 0, xn);
 		x->hdr.version = TA_EVENT_VERSION;
@@ -86,11 +86,19 @@ int main(void)
 		x->hdr.size = (uint32_t)xn;
 		strcpy((char *)x->data, "/bin/ls");
 		x->filename_len = 8;
-		memcpy(x->data + TA_FILENAME_MAX, "ls\0-l\0\0\0", 8);
+		memcpy(x->data + TA_FILENAME_MAX, "/home/a", 7);
+		x->cwd_len = 7;
+		memcpy(x->data + TA_FILENAME_MAX + TA_CWD_MAX, "ls\0-l\0\0\0", 8);
 		x->argv_len = 6;
 		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), 0);
 		CHECK_EQ_STR(ev.filename, "/bin/ls");
 		CHECK_EQ_INT(ev.argv_len, 6);
+		CHECK_MEM(ev.argv, "ls\0-l\0", 6);
+		CHECK_EQ_INT(ev.cwd_len, 7);
+		CHECK_MEM(ev.cwd, "/home/a", 7);
+		x->cwd_len = TA_CWD_MAX + 1;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
+		x->cwd_len = 7;
 		x->argv_len = TA_ARGV_MAX + 1;
 		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
 		x->argv_len = 6;

@@ -211,6 +211,64 @@ try:
     rc, out, err = run("follow", *D, "--from-start", "--timeout", "0.5", "--user", "4242")
     check(rc == 0 and "bye" in out and "other session" not in out and "\x1b" not in out, "follow %r" % out)
 
+    # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)
+    shl = os.path.join(top, "shared")
+    subprocess.run([MAKE_LOG, shl, "shared"], check=True, capture_output=True)
+    SD = ["--log-dir", shl]
+    for idx in (["--no-index"], [], []):  # the log, then the index written, then read from it
+        rc, out, err = run("query", *SD, "--user", "1001", *idx)
+        rows = {l.split()[0]: l for l in out.splitlines()[1:] if l.strip()}
+        check(rc == 0 and set(rows) == {"5e1c0a42-10", "5e1c0a42-11"},
+              "query --user bob %s lists his session and alice's pane: %r %s" % (idx, out, err))
+        check("typed in by bob (shared)" in rows.get("5e1c0a42-10", "") and
+              "shared" not in rows.get("5e1c0a42-11", ""), "the pane row is marked %r" % out)
+        rc, out, err = run("query", *SD, "--user", "bob", "--json", *idx)
+        js = {j["session"]: j for j in map(json.loads, out.splitlines())}
+        p10 = js.get("5e1c0a42-10", {})
+        check(p10.get("shared") is True and p10.get("auid") == 4242 and
+              p10.get("typed_in_by", {}).get("sessions") == ["5e1c0a42-11"] and
+              p10["typed_in_by"].get("auid") == 1001 and p10["typed_in_by"].get("user") == "bob" and
+              p10["typed_in_by"].get("bytes") == 10 and
+              p10["typed_in_by"].get("confidence") == ["exact", "timing"],
+              "query --user bob --json: %r" % p10)
+        check("shared" not in js.get("5e1c0a42-11", {"shared": 1}), "bob's own session is not 'shared'")
+    rc, out, _ = run("query", *SD, "--user", "4242")
+    check(rc == 0 and "5e1c0a42-10" in out and "5e1c0a42-11" not in out and "(shared)" not in out,
+          "query --user alice: her session only, not marked %r" % out)
+    env = dict(os.environ, TZ="UTC")
+    for idx in ([], ["--no-index"]):
+        rc, out, err = run("show", *SD, "5e1c0a42-10", *idx, env=env)
+        lines = out.splitlines()
+        check(rc == 0, "show pane rc %d %s" % (rc, err))
+        check("12:00:11.000 i[alice]| ls\\r" in lines, "alice's run marked %r" % out)
+        check("12:00:13.000 i[bob]| echo bob\\r" in lines, "bob's exact run marked %r" % out)
+        check("12:00:15.000 i[bob, timing]| q" in lines, "bob's timing run marked with confidence %r" % out)
+        check("12:00:17.000 i[none]| zz" in lines, "a run nobody typed is marked %r" % out)
+        check(any(l.startswith("12:00:10.500 #| bob (session 5e1c0a42-11) attached from pts7 to /run/shared-test/sock")
+                  for l in lines), "bob's attach shown inline %r" % out)
+        check(any(l.startswith("12:00:15.900 #| bob (session 5e1c0a42-11) detached from /run/shared-test/sock (exit)")
+                  for l in lines), "bob's detach shown inline %r" % out)
+        check(not any(" i| " in l for l in lines), "every pane input is attributed %r" % out)
+    rc, out, _ = run("show", *SD, "5e1c0a42-11", env=env)
+    check(rc == 0 and "i| echo bob\\r" in out and "typed 9 bytes into pts6 (session 5e1c0a42-10 of alice), exact" in out,
+          "bob's own session: his keys and where they went %r" % out)
+    rc, out, _ = run("show", *SD, "5e1c0a42-10", "--json")
+    evs = [json.loads(l) for l in out.splitlines()[1:]]
+    ins = [e for e in evs if e["type"] == "input"]
+    bob_in = "".join(base64.b64decode(e["data"]).decode() for e in ins
+                     if (e.get("typed_by") or {}).get("user") == "bob" and e["typed_by"]["confidence"] == "exact")
+    check(bob_in == "echo bob\r", "json: bob's exact input %r" % bob_in)
+    check(all("typed_by" in e for e in ins) and
+          any(e["typed_by"]["confidence"] == "none" and e["typed_by"]["auid"] is None for e in ins),
+          "json: every pane input carries typed_by %r" % ins)
+    check(any(e["type"] == "attach" and e["record"]["auid"] == 1001 for e in evs) and
+          any(e["type"] == "detach" for e in evs), "json: attach and detach events")
+    rc, out, _ = run("export", *SD, "5e1c0a42-10", "--format", "json")
+    check(rc == 0 and '"typed_by":{"auid":1001' in out, "export json carries typed_by")
+    rc, out, _ = run("query", *SD, "--grep", "echo bob", "--json")
+    check(rc == 0 and {json.loads(l)["session"] for l in out.splitlines()} == {"5e1c0a42-10", "5e1c0a42-11"},
+          "grep across input events of one char each %r" % out)
+
     # ---- damage: a corrupt middle segment; the rest is still shown, exit 8
     bad = os.path.join(top, "bad")
     shutil.copytree(log, bad, ignore=shutil.ignore_patterns("index"))

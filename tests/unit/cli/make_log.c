@@ -8,12 +8,20 @@
  * no login records; session 9 (auid 4242) is in the last segment only.
  *
  *   make_log DIR
+ *   make_log DIR shared
  *
- * Prints the expected streams of session 7 as JSON on stdout.
+ * Prints the expected streams of session 7 as JSON on stdout. With "shared",
+ * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
+ * records it: alice (auid 4242, ses 10) owns a tmux pane pts6; bob (auid 1001,
+ * ses 11, on pts7) attaches, types "echo bob\r" (exact) and "q" (timing) into
+ * the pane, and detaches; alice types "ls\r" into it herself; "zz" has no
+ * typist (none). attach, detach and attribution records are keyed by the
+ * typist's session, as the daemon's store sink keys them.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "logfmt/tty_batch.h"
 #include "store/store.h"
@@ -66,16 +74,115 @@ static void flush(struct ta_batch_builder *b, uint32_t ses)
 		die("append batch", err);
 }
 
+static const char *rfc(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	char d[32];
+
+	gmtime_r(&t, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, cap, "%s.%09uZ", d, (unsigned)(ns % 1000000000ull));
+	return buf;
+}
+
+static void attribution(uint64_t at, uint32_t key_ses, const char *who, const char *conf,
+			uint64_t start, uint64_t end, unsigned events, unsigned bytes, const char *client)
+{
+	char obj[2048], a[48], b[48];
+
+	snprintf(obj, sizeof(obj),
+		 "{\"type\":\"attribution\",%s,\"confidence\":\"%s\",\"pane\":\"pts6\",\"pane_dev\":\"136:6\","
+		 "\"pane_owner_auid\":4242,\"pane_owner_ses\":10,\"server\":\"/run/shared-test/sock\","
+		 "\"server_pid\":4000,\"start\":\"%s\",\"end\":\"%s\",\"events\":%u,\"bytes\":%u,\"client\":%s}",
+		 who, conf, rfc(start, a, sizeof(a)), rfc(end, b, sizeof(b)), events, bytes, client);
+	json(TA_REC_ATTRIBUTION, at, key_ses, obj);
+}
+
+static void shared_terminal(void)
+{
+	struct ta_batch_builder b;
+	struct ta_tty_id id;
+	uint64_t t = T0 + 10000000000ull, t1 = t + 1000000000ull, t2 = t + 3000000000ull,
+		 t3 = t + 5000000000ull, t4 = t + 7000000000ull;
+	char obj[2048], a[48], a2[48];
+	static const char bob_client[] = "{\"auid\":1001,\"ses\":11,\"uid\":1001,\"pid\":5000,"
+		"\"comm\":\"tmux: client\",\"tty\":\"pts7\",\"tty_dev\":\"136:7\",\"attached\":true}";
+	static const char alice_client[] = "{\"auid\":4242,\"ses\":10,\"uid\":4242,\"pid\":4100,"
+		"\"comm\":\"tmux: client\",\"tty\":\"pts5\",\"tty_dev\":\"136:5\",\"attached\":true}";
+
+	json(TA_REC_AGENT_START, T0, UINT32_MAX,
+	     "{\"type\":\"agent_start\",\"version\":\"0.1.0\",\"backend\":\"tracepoint\",\"pid\":1}");
+	json(TA_REC_SESSION_START, t, 10,
+	     "{\"type\":\"session_start\",\"ses\":10,\"auid\":4242,\"user\":\"alice\",\"login_program\":\"sshd\","
+	     "\"host\":\"a.example\",\"addr\":\"10.0.0.1\",\"result\":\"success\"}");
+	json(TA_REC_SESSION_START, t + 100000000, 11,
+	     "{\"type\":\"session_start\",\"ses\":11,\"auid\":1001,\"user\":\"bob\",\"login_program\":\"sshd\","
+	     "\"host\":\"b.example\",\"addr\":\"10.0.0.2\",\"result\":\"success\"}");
+	snprintf(obj, sizeof(obj),
+		 "{\"type\":\"attach\",\"auid\":1001,\"ses\":11,\"uid\":1001,\"pid\":5000,\"comm\":\"tmux: client\","
+		 "\"tty\":\"pts7\",\"tty_dev\":\"136:7\",\"argv\":[\"tmux\",\"-S\",\"/run/shared-test/sock\",\"attach\"],"
+		 "\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,\"server_comm\":\"tmux: server\","
+		 "\"attached_at\":\"%s\",\"evidence\":\"comm_hint\"}", rfc(t + 500000000, a, sizeof(a)));
+	json(TA_REC_ATTACH, t + 500000000, 11, obj);
+
+	ta_batch_init(&b);
+	/* The pane (alice's session): what the server wrote into it, in microseconds. */
+	tty_id(&id, 6);
+	ta_batch_begin(&b, &id, 10, 4242, t);
+	entry(&b, TA_ENTRY_OUTPUT, t + 1000, "$ ", 2, 0, 0);
+	entry(&b, TA_ENTRY_INPUT, t1, "l", 1, TA_F_ECHO, 0);
+	entry(&b, TA_ENTRY_INPUT, t1 + 80000000, "s", 1, TA_F_ECHO, 0);
+	entry(&b, TA_ENTRY_INPUT, t1 + 160000000, "\r", 1, TA_F_ECHO, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t1 + 170000000, "ls\r\nfile\r\n$ ", 12, 0, 0);
+	for (int i = 0; i < 9; i++)
+		entry(&b, TA_ENTRY_INPUT, t2 + (uint64_t)i * 80000000 + 123456, &"echo bob\r"[i], 1, TA_F_ECHO, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t2 + 800000000, "echo bob\r\nbob\r\n$ ", 17, 0, 0);
+	entry(&b, TA_ENTRY_INPUT, t3, "q", 1, TA_F_ECHO, 0);
+	entry(&b, TA_ENTRY_INPUT, t4, "zz", 2, TA_F_ECHO, 0);
+	flush(&b, 10);
+	/* bob's own terminal: the keys he typed into his tmux client. */
+	tty_id(&id, 7);
+	ta_batch_begin(&b, &id, 11, 1001, t2);
+	entry(&b, TA_ENTRY_INPUT, t2, "echo bob\r", 9, TA_F_ECHO, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t2 + 800000000, "\x1b[Hbob\r\n", 8, 0, 0);
+	flush(&b, 11);
+	ta_batch_free(&b);
+
+	/* The runs, each after it ended (the tracker closes a run after 500 ms without input). */
+	attribution(t1 + 700000000, 10, "\"auid\":4242,\"ses\":10", "exact", t1, t1 + 160000000, 3, 3,
+		    alice_client);
+	attribution(t2 + 1300000000, 11, "\"auid\":1001,\"ses\":11", "exact", t2 + 123456,
+		    t2 + 8 * 80000000 + 123456, 9, 9, bob_client);
+	attribution(t3 + 600000000, 11, "\"auid\":1001,\"ses\":11", "timing", t3, t3, 1, 1, bob_client);
+	attribution(t4 + 600000000, UINT32_MAX, "\"auid\":null,\"ses\":null", "none", t4, t4, 1, 2, "null");
+	snprintf(obj, sizeof(obj),
+		 "{\"type\":\"detach\",\"auid\":1001,\"ses\":11,\"uid\":1001,\"pid\":5000,\"comm\":\"tmux: client\","
+		 "\"tty\":\"pts7\",\"tty_dev\":\"136:7\",\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,"
+		 "\"server_comm\":\"tmux: server\",\"attached_at\":\"%s\",\"detached_at\":\"%s\",\"reason\":\"exit\","
+		 "\"exit_code\":0}", rfc(t + 500000000, a, sizeof(a)), rfc(t3 + 900000000, a2, sizeof(a2)));
+	json(TA_REC_DETACH, t3 + 900000000, 11, obj);
+	json(TA_REC_SESSION_END, t4 + 900000000, 11,
+	     "{\"type\":\"session_end\",\"ses\":11,\"auid\":1001,\"user\":\"bob\"}");
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: make_log DIR\n");
+	if (argc != 2 && !(argc == 3 && !strcmp(argv[2], "shared"))) {
+		fprintf(stderr, "usage: make_log DIR [shared]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1, .origin = "test/ttyaudit" };
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
+	if (argc == 3) {
+		shared_terminal();
+		if ((err = ta_store_close(st)))
+			die("close", err);
+		printf("{\"pane_session\":\"5e1c0a42-10\",\"typist_session\":\"5e1c0a42-11\"}\n");
+		return 0;
+	}
 	json(TA_REC_AGENT_START, T0, UINT32_MAX,
 	     "{\"type\":\"agent_start\",\"version\":\"0.1.0\",\"backend\":\"tracepoint\",\"pid\":1}");
 	json(TA_REC_SESSION_START, T0 + 1000000, 7,
