@@ -9,7 +9,7 @@ to the person who typed it.
 
 The attach, detach and attribution records are the daemon's own.
 
-usage: shared_test.py tmux|screen
+usage: shared_test.py tmux|tmux-sudo|screen
 Exit 77 (skip) only when this cannot run here: not root, a tool missing.
 """
 
@@ -260,6 +260,11 @@ def check_cli(f, d, uid, ses, alice, bob, bpid, pane, phases):
 
 def run(kind):
     f = capturelib.Failures(f"shared_{kind}")
+    # tmux-sudo: bob attaches with `sudo -u alice tmux attach`; he stays the login user.
+    via_sudo = kind == "tmux-sudo"
+    if via_sudo:
+        kind = "tmux"
+    sudoers = f"/etc/sudoers.d/ttyaudit-shared-{os.getpid()}"
     # screen: Debian's screen is not setuid root, so multiuser (another user's
     # session) cannot work; the second person is a second login of the same user.
     w = World(2 if kind == "tmux" else 1)
@@ -305,7 +310,12 @@ def run(kind):
         ses[B] = login_ses(tb, B)
         f.check(ses[B] is not None and ses[B] != ses[A], f"B's ssh session is up (ses {ses[B]})")
         user_of = {A: alice, B: bob}
-        if kind == "tmux":
+        if via_sudo:
+            with open(sudoers, "w") as fh:
+                fh.write(f"{bob} ALL=({alice}) NOPASSWD: ALL\n")
+            os.chmod(sudoers, 0o440)
+            tb.type(f"sudo -u {alice} tmux -S {sockpath} attach\r", delay=0.01)
+        elif kind == "tmux":
             tb.type(f"tmux -S {sockpath} attach\r", delay=0.01)
         else:
             tb.type("screen -x team\r", delay=0.01)
@@ -354,6 +364,9 @@ def run(kind):
             a = att[0]
             f.check(a.get("auid") == uid[bob] and a.get("ses") == bses and a.get("tty") == btty,
                     f"attach carries bob's identity (auid {uid[bob]}, ses {bses}, tty {btty}): {a}")
+            if via_sudo:
+                f.check(a.get("uid") == uid[alice],
+                        f"attach through sudo -u {alice}: uid {uid[alice]}, login user still bob: {a}")
             if kind == "tmux":
                 f.check(a.get("server") == sockpath, f"attach names the server socket {sockpath}")
             else:
@@ -390,7 +403,7 @@ def run(kind):
             if who == B:
                 f.check(all(r.get("ses") == bses and (r.get("client") or {}).get("pid") == bpid for r in mine),
                         "bob's runs name his client and session")
-        if kind == "tmux" and pane:
+        if kind == "tmux" and pane and not via_sudo:
             check_cli(f, d, uid, ses, alice, bob, bpid, pane, phases)
         rc = f.result()
         if rc == 0:
@@ -408,6 +421,8 @@ def run(kind):
                     pass
         if d and d.proc and d.proc.poll() is None:
             d.stop()
+        if os.path.exists(sudoers):
+            os.unlink(sudoers)
         w.cleanup()
 
 
@@ -415,7 +430,8 @@ def main():
     kind = sys.argv[1]
     if os.geteuid() != 0:
         skip("needs root (ttyauditd, useradd, sshd)")
-    for tool in ["ssh", "ssh-keygen", "useradd", "userdel", kind]:
+    tools = ["tmux", "sudo"] if kind == "tmux-sudo" else [kind]
+    for tool in ["ssh", "ssh-keygen", "useradd", "userdel", *tools]:
         if not shutil.which(tool):
             skip(f"{tool} is not installed")
     if not (shutil.which("sshd") or os.path.exists("/usr/sbin/sshd")):
