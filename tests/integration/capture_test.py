@@ -14,8 +14,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import (Daemon, Failures, expected_output, lost_bytes, of_type, run_ptydrive,
-                        stream, tty_name, binary)
+from capturelib import (Daemon, Failures, binary, drive_shell, expected_output, lost_bytes,
+                        of_type, run_ptydrive, stream, tty_name)
 
 
 def session_checks(f, records, facts, tag, big, redacted=True):
@@ -233,36 +233,6 @@ def test_filters():
             "auid outside the included range not recorded")
     del a, e
     return f.result()
-
-
-def drive_shell(argv, lines, env=None, timeout=20):
-    """Run argv on a new pty, type lines after each prompt-ish pause, return all output."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execvpe(argv[0], argv, env or os.environ)
-    out = b""
-    time.sleep(0.5)
-    for line in lines:
-        os.write(fd, line)
-        time.sleep(0.3)
-    end = time.time() + timeout
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        elif os.waitpid(pid, os.WNOHANG)[0]:
-            break
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-    return out
 
 
 def test_script_shell():

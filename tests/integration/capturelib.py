@@ -5,6 +5,8 @@ and rebuild each terminal's byte streams from the records."""
 import base64
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -133,3 +135,33 @@ def of_type(records, kind, **match):
 
 def lost_bytes(records):
     return sum(r.get("bytes", 0) for r in records if r["type"] == "gap")
+
+
+def drive_shell(argv, lines, env=None, timeout=20, settle=0.3):
+    """Run argv on a new pty, type lines with pauses between them, return all it showed."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(argv[0], argv, env or os.environ)
+    out = b""
+    time.sleep(0.5 + settle)
+    for line in lines:
+        os.write(fd, line)
+        time.sleep(settle)
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif os.waitpid(pid, os.WNOHANG)[0]:
+            break
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    return out

@@ -17,7 +17,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import capturelib  # noqa: E402
-from capturelib import Daemon, Failures, binary, run_ptydrive, stream, tty_name  # noqa: E402
+from capturelib import (Daemon, Failures, binary, drive_shell, run_ptydrive, stream,  # noqa: E402
+                        tty_name)
 
 TEST_USER = "ta-cli-e2e"
 
@@ -32,37 +33,6 @@ def cli(*args, raw=False):
     p = subprocess.run([binary("agent/cli/ttyaudit"), *args], capture_output=True, timeout=120)
     return p.returncode, (p.stdout if raw else p.stdout.decode("utf-8", "replace")), \
         p.stderr.decode("utf-8", "replace")
-
-
-def drive_shell(argv, lines, env):
-    import pty
-    import select
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execvpe(argv[0], argv, env)
-    out = b""
-    time.sleep(0.7)
-    for line in lines:
-        os.write(fd, line)
-        time.sleep(0.4)
-    end = time.time() + 20
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        elif os.waitpid(pid, os.WNOHANG)[0]:
-            break
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-    return out
 
 
 def main():
@@ -89,7 +59,7 @@ def main():
         shown = drive_shell(["sh", "-c", "echo 4243 > /proc/self/loginuid && exec script -qfc "
                              "'bash --norc --noprofile -i' /dev/null"],
                             [b"echo marker-$((6*7))\n", b"stty -echo; read -r pw; stty echo\n",
-                             b"hunter2-secret\n", b"echo len=${#pw}\n", b"exit\n"], env)
+                             b"hunter2-secret\n", b"echo len=${#pw}\n", b"exit\n"], env, settle=0.4)
     finally:
         d.stop()
     recs = d.records()
