@@ -29,11 +29,15 @@ def main():
     top = tempfile.mkdtemp(prefix="ta-full-")
     log_dir = os.path.join(top, "log")
     os.mkdir(log_dir)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", log_dir]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", log_dir]).returncode:
         print("SKIPPED: cannot mount a tmpfs here", file=sys.stderr)
         return 77
+    # Space that "returns" later: enough for everything the store buffered meanwhile.
+    reserve = os.path.join(log_dir, "reserve")
     filler = os.path.join(log_dir, "filler")
     try:
+        with open(reserve, "wb") as fh:
+            fh.write(b"\0" * (12 << 20))
         d = Daemon("--log-dir", log_dir).start()
         with open(filler, "wb") as fh:
             try:
@@ -49,6 +53,7 @@ def main():
                 f"the daemon says the disk is full ({err[-400:]!r})")
         f.check(d.proc.poll() is None, "the daemon keeps running")
         os.unlink(filler)
+        os.unlink(reserve)
         write_output(64 << 10)
         time.sleep(3)
         err = d.stderr()
