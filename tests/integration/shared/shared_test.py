@@ -123,6 +123,8 @@ class World:
 
     def setup(self):
         for u in self.users:
+            # screen refuses a socket directory left by an earlier user of the same name.
+            shutil.rmtree(f"/run/screen/S-{u}", ignore_errors=True)
             subprocess.run(["useradd", "-m", "-s", "/bin/bash", u], check=True)
             self.made.append(u)
         kd = os.path.join(self.dir, "keys")
@@ -176,6 +178,7 @@ AcceptEnv LANG
             subprocess.run(["pkill", "-KILL", "-U", u], capture_output=True)
             time.sleep(0.2)
             subprocess.run(["userdel", "-r", "-f", u], capture_output=True)
+            shutil.rmtree(f"/run/screen/S-{u}", ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
