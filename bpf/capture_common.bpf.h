@@ -22,11 +22,21 @@
 #define TA_ICANON 0000002
 #define TA_UNSET ((__u32)-1)
 
-/* Events to userspace. Size set by the daemon (--ring-size) before load. */
+/* Terminal data to userspace. Size set by the daemon (--ring-size) before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } ta_events SEC(".maps") __weak;
+
+/*
+ * Everything else (exec, exit, unix sockets, window sizes, uncaptured
+ * counts): small and rare, in a ring of its own so that a flood of output on
+ * one terminal cannot crowd out who ran what elsewhere.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} ta_ctl_events SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -565,7 +575,7 @@ static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct
 		slave = BPF_CORE_READ(tty, link);
 	if (!slave)
 		return;
-	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&ta_ctl_events, sizeof(*e), 0);
 	if (!e) {
 		ta_count_drop(TA_UNSET, TA_UNSET, 0);
 		return;
@@ -611,7 +621,7 @@ static __always_inline void *ta_reserve_process_event(__u32 size, __u16 kind, __
 	cfg = ta_get_config();
 	if (!cfg || !ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(), auid))
 		return NULL;
-	e = bpf_ringbuf_reserve(&ta_events, size, 0);
+	e = bpf_ringbuf_reserve(&ta_ctl_events, size, 0);
 	if (!e) {
 		ta_count_drop(ses, auid, 0);
 		return NULL;

@@ -370,9 +370,11 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 		free(c);
 		return -ENOTSUP;
 	}
-	c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.ta_events), on_ring_record, c, NULL);
-	if (!c->ring) {
-		err = -errno;
+	/* The control ring first: a drain hands over who ran what before the data. */
+	c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.ta_ctl_events), on_ring_record, c, NULL);
+	if (!c->ring ||
+	    ring_buffer__add(c->ring, bpf_map__fd(c->skel->maps.ta_events), on_ring_record, c)) {
+		err = errno ? -errno : -EIO;
 		ta_capture_close(c);
 		return err;
 	}

@@ -9,7 +9,7 @@ to the person who typed it.
 
 The attach, detach and attribution records are the daemon's own.
 
-usage: shared_test.py tmux|tmux-sudo|screen
+usage: shared_test.py tmux|tmux-sudo|tmux-nested|screen
 Exit 77 (skip) only when this cannot run here: not root, a tool missing.
 """
 
@@ -20,6 +20,7 @@ import json
 import os
 import pty
 import pwd
+import re
 import select
 import shutil
 import signal
@@ -429,17 +430,119 @@ def run(kind):
         w.cleanup()
 
 
+def run_nested():
+    """tmux inside ssh inside tmux: alice, in her tmux pane, logs in as bob over ssh and
+    starts a second tmux there. The inner pane's input belongs to the inner login (bob's
+    ses, reached through alice's outer pane); the outer pane's to alice."""
+    f = capturelib.Failures("shared_tmux-nested")
+    w = World(2)
+    d = None
+    terms = []
+    try:
+        w.setup()
+        alice, bob = w.users
+        uid = {u: pwd.getpwnam(u).pw_uid for u in w.users}
+        # alice may use bob's key from inside her session (the inner hop).
+        inner_key = os.path.join(w.dir, f"inner_key_{alice}")
+        shutil.copy(os.path.join(w.dir, f"key_{bob}"), inner_key)
+        os.chown(inner_key, uid[alice], -1)
+        os.chmod(inner_key, 0o600)
+        sdir = os.path.join(w.dir, "sock")
+        os.mkdir(sdir)
+        os.chmod(sdir, 0o1777)
+        outer_sock, inner_sock = os.path.join(sdir, "outer"), os.path.join(sdir, "inner")
+        d = capturelib.Daemon().start()
+
+        ta = w.login(alice)
+        terms.append(ta)
+        ses_a = login_ses(ta, "A")
+        f.check(ses_a is not None, f"alice's ssh session is up ({ses_a})")
+        ta.type(f"tmux -S {outer_sock} -f /dev/null new -s outer -x 80 -y 24\r", delay=0.01)
+        time.sleep(2)
+        ta.type("echo outer-by-alice\r", delay=0.08)
+        time.sleep(1.5)
+        ta.type(f"ssh -tt -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+                f"-o BatchMode=yes -o LogLevel=ERROR -p {w.port} -i {inner_key} {bob}@127.0.0.1\r",
+                delay=0.01)
+        time.sleep(2)
+        ta.type("echo INNER-$(cat /proc/self/sessionid)-END\r", delay=0.02)
+        ok = ta.wait_for("-END", 20)
+        time.sleep(0.5)
+        with ta.lock:
+            text = ta.out.decode(errors="replace")
+        m = re.findall(r"INNER-(\d+)-END", text)
+        ses_b = int(m[-1]) if m else None
+        f.check(ok and ses_b is not None and ses_b != ses_a, f"the inner login as bob has its own ses ({ses_b})")
+        ta.type(f"tmux -S {inner_sock} -f /dev/null new -s inner -x 70 -y 20\r", delay=0.01)
+        time.sleep(2)
+        t0 = time.time_ns()
+        ta.type("echo nested-marker\r", delay=0.08)
+        t1 = time.time_ns()
+        time.sleep(1.5)
+        for _ in range(4):  # inner shell, bob's login, outer pane, alice's login
+            ta.type("exit\r", delay=0.02)
+            time.sleep(1.5)
+        ta.close()
+        time.sleep(1)
+        d.stop()
+
+        recs, shared = shared_records(d)
+        servers = [r for r in recs if r["type"] == "input" and r.get("from_master")
+                   and (r.get("comm") or "").startswith("tmux")]
+        inner = {r["tty"] for r in servers if r.get("ses") == ses_b}
+        outer = {r["tty"] for r in servers if r.get("ses") == ses_a}
+        f.check(len(inner) == 1 and len(outer) == 1 and inner != outer,
+                f"two panes: the inner server's ({inner}) and the outer server's ({outer})")
+        attrs = [r for r in shared if r["type"] == "attribution"]
+        if inner:
+            ip = next(iter(inner))
+            lo, hi = t0 - 50 * 10**6, t1 + 100 * 10**6
+            mine = [r for r in attrs if r.get("pane") == ip and lo <= rfc3339_ns(r["start"]) <= hi]
+            f.check(mine and all(r.get("auid") == uid[bob] and r.get("ses") == ses_b for r in mine),
+                    f"input of the inner pane is the inner login's (bob, ses {ses_b}): {mine}")
+            f.check(sum(r["bytes"] for r in mine if r.get("confidence") == "exact") ==
+                    len("echo nested-marker\r"), f"the inner pane's run is exact: {mine}")
+            typed = b"".join(base64.b64decode(r["data"]) for r in servers if r["tty"] == ip)
+            f.check(b"echo nested-marker" in typed, "the keys reached the inner pane")
+        if outer:
+            op = next(iter(outer))
+            mine = [r for r in attrs if r.get("pane") == op]
+            # Runs nobody typed are the outer tmux answering the inner one's terminal queries.
+            named = [r for r in mine if r.get("confidence") != "none"]
+            f.check(named and all(r.get("auid") == uid[alice] and r.get("ses") == ses_a for r in named),
+                    f"input of the outer pane is alice's (ses {ses_a}): {mine}")
+            f.check(all(r.get("auid") is None for r in mine if r.get("confidence") == "none"),
+                    "runs nobody typed name nobody")
+        att = [r for r in shared if r["type"] == "attach"]
+        f.check(any(r.get("server") == inner_sock and r.get("auid") == uid[bob] and
+                    r.get("ses") == ses_b for r in att), "the inner attach is bob's inner login")
+        f.check(any(r.get("server") == outer_sock and r.get("auid") == uid[alice] for r in att),
+                "the outer attach is alice's")
+        return f.result()
+    finally:
+        for t in terms:
+            if t.alive:
+                try:
+                    os.kill(t.pid, signal.SIGKILL)
+                    os.waitpid(t.pid, 0)
+                except OSError:
+                    pass
+        if d and d.proc and d.proc.poll() is None:
+            d.stop()
+        w.cleanup()
+
+
 def main():
     kind = sys.argv[1]
     if os.geteuid() != 0:
         skip("needs root (ttyauditd, useradd, sshd)")
-    tools = ["tmux", "sudo"] if kind == "tmux-sudo" else [kind]
+    tools = {"tmux-sudo": ["tmux", "sudo"], "tmux-nested": ["tmux"]}.get(kind, [kind])
     for tool in ["ssh", "ssh-keygen", "useradd", "userdel", *tools]:
         if not shutil.which(tool):
             skip(f"{tool} is not installed")
     if not (shutil.which("sshd") or os.path.exists("/usr/sbin/sshd")):
         skip("sshd is not installed")
-    sys.exit(run(kind))
+    sys.exit(run_nested() if kind == "tmux-nested" else run(kind))
 
 
 if __name__ == "__main__":
