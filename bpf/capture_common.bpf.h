@@ -418,9 +418,27 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 	return true;
 }
 
+/*
+ * When to wake the daemon for a data record: if the ring was empty (the
+ * first keystroke after a pause goes out at once), or once it is an eighth
+ * full; records in between ride along with the next drain. Under a stream of
+ * small writes this turns one wake-up per write into one per batch.
+ */
+static __always_inline __u64 ta_data_wakeup_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA);
+
+	if (avail == 0)
+		return 0;
+	if (avail > (bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE) >> 3))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 /* Copy one chunk into a ring record of a fixed size class, or count it lost. */
 #define TA_EMIT_CLASS(em, src, n, cls)                                               \
 	({                                                                          \
+		__u64 _wake = ta_data_wakeup_flags();                               \
 		struct ta_tty_event *_r = bpf_ringbuf_reserve(&ta_events,            \
 			sizeof(struct ta_tty_event) + (cls), 0);                     \
 		int _ok = 0;                                                        \
@@ -432,7 +450,7 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 				bpf_probe_read_user(_r->data, (n), (void *)(src)) : \
 				bpf_probe_read_kernel(_r->data, (n), (void *)(src)); \
 			if (_e == 0) {                                              \
-				bpf_ringbuf_submit(_r, 0);                          \
+				bpf_ringbuf_submit(_r, _wake);                      \
 				_ok = 1;                                            \
 			} else {                                                    \
 				bpf_ringbuf_discard(_r, 0);                         \

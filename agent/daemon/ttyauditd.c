@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -34,6 +35,9 @@
 #include "sink/sink.h"
 #include "sink/sink_store.h"
 #include "store/store.h"
+
+/* Scheduling priority of the daemon (negative: ahead of ordinary processes). */
+#define TA_DAEMON_NICE (-10)
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
@@ -477,6 +481,8 @@ static int run_loop(struct daemon_ctx *d)
 
 				if (read(timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					ta_warn("daemon", "timer read: %s", strerror(errno));
+				/* Records submitted without a wake-up wait at most this long. */
+				ta_capture_drain(d->cap);
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				ta_recorder_tick(&d->rec, 0);
 				if (d->sink->ops->flush(d->sink))
@@ -610,6 +616,13 @@ int main(int argc, char **argv)
 	write_agent_start(&d);
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
+	/*
+	 * Draining competes with the writers it records: on a busy host a
+	 * normal-priority daemon falls behind and the ring overflows. Best
+	 * effort; systemd's Nice= does the same under the unit.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, TA_DAEMON_NICE) && errno != EACCES && errno != EPERM)
+		ta_debug("daemon", "cannot raise priority: %s", strerror(errno));
 	if (drop_capabilities())
 		ta_warn("daemon", "could not drop capabilities; running with all of them");
 	ta_notify("READY=1\nSTATUS=recording");

@@ -6,14 +6,15 @@
 # every ptybench line, tagged, to /results/timings.txt:
 #   ROUND STATE WORKLOAD <ptybench key=value line>
 # plus the daemon's stderr per round and its stop line.
-# Sizes come from ta.bytes= (default 8M, 64 KiB writes), ta.small= (default
-# 1M of 64-byte writes), ta.lat= (default 2000 round trips) and
-# ta.rounds= (default 3). Under TCG absolute speed means little; the on/off
-# ratio is the figure.
+# Sizes come from ta.bytes= (default 32M, 64 KiB writes), ta.small= (default
+# 4M of 64-byte writes), ta.lat= (default 5000 round trips) and
+# ta.rounds= (default 5). A first round (ROUND 0, daemon off) only warms up
+# TCG's translation cache and is not a figure. Under TCG absolute speed means
+# little; the on/off ratio is the figure.
 set -u
 R=${RESULTS:-/results}
 b=${TA_BACKEND:?ta.backend= missing on the kernel command line}
-bytes=${TA_BYTES:-8M} small=${TA_SMALL:-1M} lat=${TA_LAT:-2000} rounds=${TA_ROUNDS:-3}
+bytes=${TA_BYTES:-32M} small=${TA_SMALL:-4M} lat=${TA_LAT:-5000} rounds=${TA_ROUNDS:-5}
 out=$R/timings.txt
 : > "$out"
 uname -r > "$R/uname.txt"
@@ -31,8 +32,9 @@ workloads() { # ROUND STATE
 }
 
 daemon_on() { # ROUND
-    rm -rf /tmp/log; mkdir -p /tmp/log
-    ttyauditd --foreground --backend "$b" --log-dir /tmp/log 2> "$R/daemon-$1.err" &
+    # a fresh directory per round: the old one's files are append-only
+    mkdir -p /tmp/log-$1
+    ttyauditd --foreground --backend "$b" --log-dir /tmp/log-$1 2> "$R/daemon-$1.err" &
     dpid=$!
     i=0
     while [ $i -lt 3000 ]; do
@@ -49,10 +51,10 @@ daemon_off() { # ROUND
     kill -TERM $dpid
     wait $dpid
     echo "$1 stop $(tail -n1 "$R/daemon-$1.err")" >> "$out"
-    chattr -R -a /tmp/log 2>/dev/null
-    rm -rf /tmp/log
+    chattr -R -a /tmp/log-$1 2>/dev/null && rm -rf /tmp/log-$1 2>/dev/null
 }
 
+workloads 0 warmup
 r=1
 while [ $r -le "$rounds" ]; do
     if [ $((r % 2)) = 1 ]; then
