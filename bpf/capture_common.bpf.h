@@ -61,6 +61,18 @@ struct {
 	__type(value, __u8);
 } ta_tty_majors SEC(".maps") __weak;
 
+/*
+ * 1 while the daemon is idle: the first data record into an empty ring wakes
+ * it. While it is busy it drains on a short timer instead, and records do not
+ * wake it (set by the daemon; see ta_data_wakeup_flags).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ta_wake_on_empty SEC(".maps") __weak;
+
 /* Every record that did not fit into the ring, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -419,19 +431,23 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 }
 
 /*
- * When to wake the daemon for a data record: if the ring was empty (the
- * first keystroke after a pause goes out at once), or once it is an eighth
- * full; records in between ride along with the next drain. Under a stream of
- * small writes this turns one wake-up per write into one per batch.
+ * When to wake the daemon for a data record: once the ring is an eighth
+ * full; and, while the daemon is idle, for the first record into an empty
+ * ring (a keystroke after a pause goes out at once). Otherwise the busy
+ * daemon's drain timer picks it up: one wake-up per batch, not per write.
  */
 static __always_inline __u64 ta_data_wakeup_flags(void)
 {
 	__u64 avail = bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA);
+	__u32 zero = 0, *idle;
 
-	if (avail == 0)
-		return 0;
 	if (avail > (bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE) >> 3))
 		return BPF_RB_FORCE_WAKEUP;
+	if (avail == 0) {
+		idle = bpf_map_lookup_elem(&ta_wake_on_empty, &zero);
+		if (!idle || *idle)
+			return 0;
+	}
 	return BPF_RB_NO_WAKEUP;
 }
 
@@ -567,6 +583,13 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	em->tmpl.total_len = total;
 	if (em->tmpl.hdr.flags & TA_F_REDACTED) {
 		ta_emit_marker(em, total);
+		return;
+	}
+	/* Most calls fit one chunk: no loop state, no bpf_loop. */
+	if (!nr_segs && total <= TA_CHUNK_MAX) {
+		em->tmpl.offset = 0;
+		if (!ta_emit_chunk(em, em->buf, total))
+			ta_count_drop(lc->ses, lc->auid, total);
 		return;
 	}
 	if (bpf_map_update_elem(&ta_loop, &id, lc, BPF_ANY)) {

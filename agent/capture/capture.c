@@ -210,6 +210,9 @@ static int init_maps(struct ta_capture *c, const struct ta_capture_opts *o)
 		return err;
 	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_self), &o->self_tgid, &one, BPF_ANY))
 		return -errno;
+	err = ta_capture_set_idle(c, 1);
+	if (err)
+		return err;
 	return fill_tty_majors(c->skel);
 }
 
@@ -398,6 +401,15 @@ void ta_capture_set_handlers(struct ta_capture *c, ta_event_fn on_event, ta_bad_
 int ta_capture_drain(struct ta_capture *c)
 {
 	return ring_buffer__consume(c->ring);
+}
+
+int ta_capture_set_idle(struct ta_capture *c, int idle)
+{
+	uint32_t zero = 0, v = idle ? 1 : 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_wake_on_empty), &zero, &v, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 static struct ta_seen_drop *seen_slot(struct ta_capture *c, const struct ta_session_drop_key *k)

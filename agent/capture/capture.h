@@ -63,6 +63,11 @@ void ta_capture_set_handlers(struct ta_capture *c, ta_event_fn on_event,
 			     ta_bad_record_fn on_bad, void *ctx);
 /* Hand every waiting event to the handler; returns the count or -errno. */
 int ta_capture_drain(struct ta_capture *c);
+/*
+ * idle = 1: the first terminal record into an empty ring wakes the consumer;
+ * 0: records do not wake it (it drains on a timer while busy).
+ */
+int ta_capture_set_idle(struct ta_capture *c, int idle);
 /* Replace filters and redaction at run time (SIGHUP). */
 int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts *opts);
 

@@ -38,6 +38,9 @@
 
 /* Scheduling priority of the daemon (negative: ahead of ordinary processes). */
 #define TA_DAEMON_NICE (-10)
+/* While records flow: drain every 20 ms; idle again after 1 s without any. */
+#define TA_BUSY_TICK_NS 20000000L
+#define TA_BUSY_IDLE_TICKS 50
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
@@ -51,6 +54,9 @@ struct daemon_ctx {
 	struct ta_sink *log_sink;   /* the store's sink (d->sink may be a tee) */
 	uint64_t disk_full_warned;  /* records dropped when we last said so */
 	uint64_t status_written_ns, status_events, status_durable;
+	int busy;                   /* draining on the short timer */
+	int idle_ticks;             /* short ticks in a row that found nothing */
+	uint64_t housekeeping_ns;   /* last once-a-second round */
 	struct ta_recorder rec;
 	uint64_t started_ns;
 	struct ta_logins logins;
@@ -448,6 +454,31 @@ static void on_bad_record(void *ctx, int err, size_t len)
 	ta_recorder_on_bad_record(&d->rec, err, len);
 }
 
+/*
+ * Busy: records do not wake us, a short timer drains them in batches. Idle:
+ * a 1 s timer for housekeeping, and the first record wakes us at once.
+ */
+static void set_busy(struct daemon_ctx *d, int timerfd, int busy)
+{
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+
+	if (d->busy == busy)
+		return;
+	if (busy) {
+		its.it_interval = (struct timespec){ 0, TA_BUSY_TICK_NS };
+		its.it_value = its.it_interval;
+	}
+	/* Idle again: from now on records wake us; then take what came meanwhile. */
+	if (timerfd_settime(timerfd, 0, &its, NULL) || ta_capture_set_idle(d->cap, !busy)) {
+		ta_warn("daemon", "cannot switch the drain mode: %s", strerror(errno));
+		return;
+	}
+	d->busy = busy;
+	d->idle_ticks = 0;
+	if (!busy)
+		ta_capture_drain(d->cap);
+}
+
 static int run_loop(struct daemon_ctx *d)
 {
 	int epfd = -1, sigfd = -1, timerfd = -1, err, ringfd = ta_capture_fd(d->cap);
@@ -475,14 +506,20 @@ static int run_loop(struct daemon_ctx *d)
 			int fd = evs[i].data.fd;
 
 			if (fd == ringfd) {
-				ta_capture_drain(d->cap);
+				if (ta_capture_drain(d->cap) > 0)
+					set_busy(d, timerfd, 1);
 			} else if (fd == timerfd) {
-				uint64_t ticks;
+				uint64_t ticks, now = ta_now_ns(CLOCK_MONOTONIC);
 
 				if (read(timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					ta_warn("daemon", "timer read: %s", strerror(errno));
-				/* Records submitted without a wake-up wait at most this long. */
-				ta_capture_drain(d->cap);
+				if (ta_capture_drain(d->cap) > 0)
+					d->idle_ticks = 0;
+				else if (d->busy && ++d->idle_ticks >= TA_BUSY_IDLE_TICKS)
+					set_busy(d, timerfd, 0);
+				if (now - d->housekeeping_ns < 1000000000ull)
+					continue;
+				d->housekeeping_ns = now;
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				ta_recorder_tick(&d->rec, 0);
 				if (d->sink->ops->flush(d->sink))
