@@ -162,13 +162,9 @@ int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt,
 
 	memset(ct, 0, sizeof(*ct));
 	/* Permission first: the index must not reveal a log the caller may not read. */
-	{
-		struct ta_walk w;
-		err = ta_walk_open(&w, dir, 0);
-		if (err)
-			return cli_log_error(dir, err);
-		ta_walk_close(&w);
-	}
+	err = ta_walk_access(dir);
+	if (err)
+		return cli_log_error(dir, err);
 	if (mode == CLI_INDEX_AUTO && !open_index(ct, dir, index_opt)) {
 		int fresh = ta_index_check(&ct->ix, dir);
 		if (fresh == 1) {
@@ -326,6 +322,13 @@ void cli_fmt_time(uint64_t ns, char *out, size_t cap, int utc)
 	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+static char *put_digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 void cli_fmt_rfc3339(uint64_t ns, char *out, size_t cap)
 {
 	time_t t = (time_t)(ns / 1000000000ull);
@@ -333,6 +336,25 @@ void cli_fmt_rfc3339(uint64_t ns, char *out, size_t cap)
 	char d[32];
 
 	gmtime_r(&t, &tm);
+	if (tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999 && cap >= 31) {
+		/* As below, without strftime and printf: query --json prints two per row. */
+		char *p = put_digits(out, (unsigned)(tm.tm_year + 1900), 4);
+		*p++ = '-';
+		p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
+		*p++ = '-';
+		p = put_digits(p, (unsigned)tm.tm_mday, 2);
+		*p++ = 'T';
+		p = put_digits(p, (unsigned)tm.tm_hour, 2);
+		*p++ = ':';
+		p = put_digits(p, (unsigned)tm.tm_min, 2);
+		*p++ = ':';
+		p = put_digits(p, (unsigned)tm.tm_sec, 2);
+		*p++ = '.';
+		p = put_digits(p, (unsigned)(ns % 1000000000ull), 9);
+		*p++ = 'Z';
+		*p = '\0';
+		return;
+	}
 	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, cap, "%s.%09uZ", d, (unsigned)(ns % 1000000000ull));
 }
@@ -528,6 +550,31 @@ int cli_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_t why
 	return res;
 }
 
+static void put_u64(struct ta_buf *b, uint64_t v)
+{
+	char t[24];
+	int i = sizeof(t);
+
+	do
+		t[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	ta_buf_put(b, t + i, sizeof(t) - (size_t)i);
+}
+
+static void put_id(struct ta_buf *b, uint32_t v)
+{
+	if (v == TA_ID_NONE)
+		ta_buf_puts(b, "null");
+	else
+		put_u64(b, v);
+}
+
+static void put_bool(struct ta_buf *b, int v)
+{
+	ta_buf_puts(b, v ? "true" : "false");
+}
+
+/* One session as a JSON object (query --json); numbers by hand: a query may print many rows. */
 void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
 		   uint64_t ckpt_size)
 {
@@ -537,37 +584,36 @@ void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta
 	ta_buf_puts(b, "{\"session\":");
 	cli_json_str(b, id);
 	ta_buf_printf(b, ",\"key\":\"%016" PRIx64 "\",\"ses\":", s->key);
-	if (s->ses == TA_ID_NONE)
-		ta_buf_puts(b, "null");
-	else
-		ta_buf_printf(b, "%u", s->ses);
+	put_id(b, s->ses);
 	ta_buf_puts(b, ",\"auid\":");
-	if (s->auid == TA_ID_NONE)
-		ta_buf_puts(b, "null");
-	else
-		ta_buf_printf(b, "%u", s->auid);
+	put_id(b, s->auid);
 	ta_buf_puts(b, ",\"user\":");
 	const char *u = cli_user_name(t, s, ub, sizeof(ub));
 	if (!strcmp(u, "-"))
 		ta_buf_puts(b, "null");
 	else
 		cli_json_str(b, u);
-	ta_buf_printf(b, ",\"login_details\":%s", (s->flags & TA_SESS_LOGIN) ? "true" : "false");
+	ta_buf_puts(b, ",\"login_details\":");
+	put_bool(b, !!(s->flags & TA_SESS_LOGIN));
 	const struct { const char *k; uint32_t off; } strs[] = {
-		{ "host", s->host }, { "addr", s->addr }, { "login_program", s->prog },
-		{ "terminal", s->terminal }, { "boot_id", s->boot_id },
+		{ ",\"host\":", s->host }, { ",\"addr\":", s->addr }, { ",\"login_program\":", s->prog },
+		{ ",\"terminal\":", s->terminal }, { ",\"boot_id\":", s->boot_id },
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		ta_buf_printf(b, ",\"%s\":", strs[i].k);
+		ta_buf_puts(b, strs[i].k);
 		if (strs[i].off)
 			cli_json_str(b, ta_sesstab_str(t, strs[i].off));
 		else
 			ta_buf_puts(b, "null");
 	}
 	cli_fmt_rfc3339(ta_sess_begin(s), tm, sizeof(tm));
-	ta_buf_printf(b, ",\"start\":\"%s\"", tm);
+	ta_buf_puts(b, ",\"start\":\"");
+	ta_buf_puts(b, tm);
 	cli_fmt_rfc3339(ta_sess_finish(s), tm, sizeof(tm));
-	ta_buf_printf(b, ",\"end\":\"%s\",\"ended\":%s", tm, (s->flags & TA_SESS_ENDED) ? "true" : "false");
+	ta_buf_puts(b, "\",\"end\":\"");
+	ta_buf_puts(b, tm);
+	ta_buf_puts(b, "\",\"ended\":");
+	put_bool(b, !!(s->flags & TA_SESS_ENDED));
 	ta_buf_printf(b, ",\"duration_s\":%.3f", (double)(ta_sess_finish(s) - ta_sess_begin(s)) / 1e9);
 	ta_buf_puts(b, ",\"ttys\":[");
 	for (uint32_t i = 0; i < s->n_ttys; i++) {
@@ -576,16 +622,36 @@ void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta
 		cli_json_str(b, ta_sesstab_str(t, s->ttys[i]));
 	}
 	ta_buf_puts(b, "],\"uids\":[");
-	for (uint32_t i = 0; i < s->n_uids; i++)
-		ta_buf_printf(b, "%s%u", i ? "," : "", s->uids[i]);
-	ta_buf_printf(b, "],\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-		      ",\"redacted_bytes\":%" PRIu64 ",\"commands\":%" PRIu64 ",\"records\":%" PRIu64
-		      ",\"gaps\":%" PRIu64 ",\"damaged\":%s,\"first_index\":%" PRIu64
-		      ",\"last_index\":%" PRIu64 ",\"checkpointed\":%s",
-		      s->bytes_in, s->bytes_out, s->redacted_bytes, s->execs, s->records,
-		      s->gaps + s->global_gaps, (s->flags & TA_SESS_DAMAGE) ? "true" : "false",
-		      s->first_index, s->last_index, s->last_index < ckpt_size ? "true" : "false");
-	if (s->rows)
-		ta_buf_printf(b, ",\"rows\":%u,\"cols\":%u", s->rows, s->cols);
+	for (uint32_t i = 0; i < s->n_uids; i++) {
+		if (i)
+			ta_buf_putc(b, ',');
+		put_u64(b, s->uids[i]);
+	}
+	ta_buf_puts(b, "],\"bytes_in\":");
+	put_u64(b, s->bytes_in);
+	ta_buf_puts(b, ",\"bytes_out\":");
+	put_u64(b, s->bytes_out);
+	ta_buf_puts(b, ",\"redacted_bytes\":");
+	put_u64(b, s->redacted_bytes);
+	ta_buf_puts(b, ",\"commands\":");
+	put_u64(b, s->execs);
+	ta_buf_puts(b, ",\"records\":");
+	put_u64(b, s->records);
+	ta_buf_puts(b, ",\"gaps\":");
+	put_u64(b, s->gaps + s->global_gaps);
+	ta_buf_puts(b, ",\"damaged\":");
+	put_bool(b, !!(s->flags & TA_SESS_DAMAGE));
+	ta_buf_puts(b, ",\"first_index\":");
+	put_u64(b, s->first_index);
+	ta_buf_puts(b, ",\"last_index\":");
+	put_u64(b, s->last_index);
+	ta_buf_puts(b, ",\"checkpointed\":");
+	put_bool(b, s->last_index < ckpt_size);
+	if (s->rows) {
+		ta_buf_puts(b, ",\"rows\":");
+		put_u64(b, s->rows);
+		ta_buf_puts(b, ",\"cols\":");
+		put_u64(b, s->cols);
+	}
 	ta_buf_putc(b, '}');
 }

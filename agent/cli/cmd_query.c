@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "common/log.h"
 #include "index/json_read.h"
 #include "store/store.h"
+#include "view/grep.h"
 #include "view/neutralise.h"
 #include "view/transcript.h"
 
@@ -58,8 +58,7 @@ struct query {
 	const char *host, *tty, *grep;
 	uint64_t since, until;
 	long limit;
-	regex_t re;
-	int literal;
+	struct ta_grep g;
 	uint64_t ckpt_size;
 };
 
@@ -123,72 +122,10 @@ static int match_meta(const struct query *q, const struct ta_sesstab *t, const s
 	return 1;
 }
 
-static int is_literal(const char *re)
-{
-	for (; *re; re++)
-		if (strchr(".[]()*+?{}|^$\\", *re))
-			return 0;
-	return 1;
-}
-
-static int data_match(struct query *q, const uint8_t *d, size_t n, struct ta_buf *tmp)
-{
-	if (!n)
-		return 0;
-	if (q->literal && !q->icase)
-		return memmem(d, n, q->grep, strlen(q->grep)) != NULL;
-	ta_buf_reset(tmp);
-	ta_buf_put(tmp, d, n);
-	ta_buf_putc(tmp, '\0');
-	if (tmp->oom)
-		return 0;
-	/* regexec stops at NUL: make embedded NULs spaces. */
-	for (size_t i = 0; i + 1 < tmp->len; i++)
-		if (!tmp->p[i])
-			tmp->p[i] = ' ';
-	return regexec(&q->re, (const char *)tmp->p, 0, NULL, 0) == 0;
-}
-
-/* A literal searched in a stream fed in pieces: the tail of the previous piece is kept. */
-struct lit_stream {
-	uint8_t tail[256];
-	size_t ntail;
-};
-
-static int lit_feed(struct lit_stream *ls, const char *lit, size_t L, const uint8_t *d, size_t n)
-{
-	if (!n)
-		return 0;
-	if (ls->ntail && L > 1) {
-		/* A match across the boundary: the tail and the first L - 1 bytes. */
-		uint8_t b[512];
-		size_t h = n < L - 1 ? n : L - 1;
-		memcpy(b, ls->tail, ls->ntail);
-		memcpy(b + ls->ntail, d, h);
-		if (memmem(b, ls->ntail + h, lit, L))
-			return 1;
-	}
-	if (memmem(d, n, lit, L))
-		return 1;
-	/* Keep the last L - 1 bytes of the stream. */
-	size_t keep = L - 1;
-	if (n >= keep) {
-		memcpy(ls->tail, d + n - keep, keep);
-		ls->ntail = keep;
-	} else {
-		size_t drop = ls->ntail + n > keep ? ls->ntail + n - keep : 0;
-		memmove(ls->tail, ls->tail + drop, ls->ntail - drop);
-		memcpy(ls->tail + ls->ntail - drop, d, n);
-		ls->ntail = ls->ntail - drop + n;
-	}
-	return 0;
-}
-
 struct grep_state {
 	struct query *q;
-	struct ta_buf in, out, tmp, desc;
-	struct lit_stream lin, lout;
-	int streamed_literal;  /* literal, case-sensitive: matched piece by piece */
+	struct ta_grep_stream in, out;
+	struct ta_buf desc;
 	int hit;
 };
 
@@ -199,15 +136,11 @@ static int grep_event(void *ctx, const struct ta_transcript *tr, const struct ta
 	struct grep_state *g = ctx;
 
 	if (e->kind == TA_TEV_OUTPUT || e->kind == TA_TEV_INPUT) {
-		if (g->streamed_literal)
-			g->hit = lit_feed(e->kind == TA_TEV_OUTPUT ? &g->lout : &g->lin, g->q->grep,
-					  strlen(g->q->grep), d, e->len);
-		else
-			ta_buf_put(e->kind == TA_TEV_OUTPUT ? &g->out : &g->in, d, e->len);
+		g->hit = ta_grep_stream_feed(e->kind == TA_TEV_OUTPUT ? &g->out : &g->in, d, e->len);
 	} else if (e->kind == TA_TEV_EXEC) {
 		ta_buf_reset(&g->desc);
 		ta_tev_describe(tr, e, &g->desc);
-		g->hit = data_match(g->q, g->desc.p, g->desc.len, &g->tmp);
+		g->hit = ta_grep_match(&g->q->g, g->desc.p, g->desc.len);
 	}
 	return g->hit;
 }
@@ -216,22 +149,17 @@ static void grep_init(struct grep_state *g, struct query *q)
 {
 	memset(g, 0, sizeof(*g));
 	g->q = q;
-	g->streamed_literal = q->literal && !q->icase && strlen(q->grep) >= 1 &&
-			      strlen(q->grep) <= sizeof(g->lin.tail);
-	ta_buf_init(&g->in);
-	ta_buf_init(&g->out);
-	ta_buf_init(&g->tmp);
+	ta_grep_stream_init(&g->in, &q->g);
+	ta_grep_stream_init(&g->out, &q->g);
 	ta_buf_init(&g->desc);
 }
 
 static int grep_finish(struct grep_state *g)
 {
-	if (!g->hit && !g->streamed_literal)
-		g->hit = data_match(g->q, g->out.p, g->out.len, &g->tmp) ||
-			 data_match(g->q, g->in.p, g->in.len, &g->tmp);
-	ta_buf_free(&g->in);
-	ta_buf_free(&g->out);
-	ta_buf_free(&g->tmp);
+	if (!g->hit)
+		g->hit = ta_grep_stream_finish(&g->out) || ta_grep_stream_finish(&g->in);
+	ta_grep_stream_free(&g->in);
+	ta_grep_stream_free(&g->out);
 	ta_buf_free(&g->desc);
 	return g->hit;
 }
@@ -530,21 +458,18 @@ int ta_cmd_query(int argc, char **argv)
 		return TA_EXIT_USAGE;
 	}
 	if (q.grep) {
-		int rerr = regcomp(&q.re, q.grep, REG_EXTENDED | REG_NOSUB | (q.icase ? REG_ICASE : 0));
-		if (rerr) {
-			char msg[256];
-			regerror(rerr, &q.re, msg, sizeof(msg));
+		char msg[256];
+		if (ta_grep_compile(&q.g, q.grep, q.icase, msg, sizeof(msg))) {
 			ta_err(NULL, "--grep: %s", msg);
 			return TA_EXIT_USAGE;
 		}
-		q.literal = is_literal(q.grep);
 	}
 
 	struct cli_table ct;
 	rc = cli_table_open(&ct, dir, index_opt, mode, 1);
 	if (rc != TA_EXIT_OK) {
 		if (q.grep)
-			regfree(&q.re);
+			ta_grep_free(&q.g);
 		return rc;
 	}
 	char why[256];
@@ -676,7 +601,7 @@ int ta_cmd_query(int argc, char **argv)
 	free(shared);
 	free(merged);
 	if (q.grep)
-		regfree(&q.re);
+		ta_grep_free(&q.g);
 	rc = cli_damage_exit(&ct, more_damage, more_line);
 	cli_table_close(&ct);
 	if (fflush(stdout))

@@ -58,6 +58,8 @@ struct show_state {
 	char stamp[16];      /* "HH:MM:SS.mmm " of last_ms */
 	const struct ta_transcript *tr;
 	struct ta_neut nout, nin;
+	const struct ta_tev *cur; /* the output event being written */
+	int bol_first;       /* its first line start is the event's start */
 	struct ta_buf tmp;
 	/* modes */
 	const char *tty_filter;
@@ -99,6 +101,22 @@ static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, c
 		snprintf(st->stamp, sizeof(st->stamp), "%.8s.%03u ", hms, (unsigned)(ms % 1000));
 		st->last_ms = ms;
 	}
+	if (!st->multi && !who) {
+		/* The usual case, once per line: "HH:MM:SS.mmm o| ". */
+		if (ta_buf_reserve(st->o, 16))
+			return;
+		uint8_t *w = st->o->p + st->o->len;
+		memcpy(w, st->stamp, 13);
+		w[13] = (uint8_t)kind;
+		w[14] = '|';
+		w[15] = ' ';
+		st->o->len += 16;
+		st->at_bol = 0;
+		st->dir = kind;
+		st->tty = tty;
+		st->who = who;
+		return;
+	}
 	ta_buf_put(st->o, st->stamp, 13);
 	if (st->multi) {
 		const char *name = tty ? ta_sesstab_str(&st->tr->names, tty) : "";
@@ -129,21 +147,31 @@ static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, c
 	st->who = who;
 }
 
+/* At each output line start (the neutraliser's bol hook): the line's marker. */
+static void output_line_start(void *ctx, struct ta_buf *o)
+{
+	struct show_state *st = ctx;
+
+	(void)o;
+	if (!st->bol_first)
+		st->at_bol = 1; /* a newline of this event ended the line */
+	st->bol_first = 0;
+	prefix(st, st->cur->time_ns, 'o', st->cur->tty, NULL);
+}
+
+/* One pass: neutralised into the output, each line marked as it starts. */
 static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
-	ta_buf_reset(&st->tmp);
-	ta_neut_feed(&st->nout, d, e->len, &st->tmp);
-	const uint8_t *p = st->tmp.p, *end = p + st->tmp.len;
-	while (p < end) {
-		if (st->at_bol || st->dir != 'o' || st->tty != e->tty)
-			prefix(st, e->time_ns, 'o', e->tty, NULL);
-		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-		ta_buf_put(st->o, p, n);
-		p += n;
-		if (nl)
-			st->at_bol = 1;
-	}
+	int need = st->at_bol || st->dir != 'o' || st->tty != e->tty;
+	size_t before = st->o->len;
+
+	st->cur = e;
+	st->bol_first = need;
+	st->nout.at_bol = need;
+	ta_neut_feed(&st->nout, d, e->len, st->o);
+	if (st->o->len != before)
+		st->at_bol = st->nout.at_bol;
+	st->nout.at_bol = false;
 }
 
 static void show_input(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
@@ -440,6 +468,8 @@ int ta_cmd_show(int argc, char **argv)
 	struct show_state st = { .o = &o, .f = stdout, .utc = utc, .at_bol = 1, .tty_filter = tty_filter,
 				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v };
 	ta_neut_init(&st.nout, TA_NEUT_TEXT);
+	st.nout.bol = output_line_start;
+	st.nout.bol_ctx = &st;
 	ta_neut_init(&st.nin, TA_NEUT_LINE);
 	ta_neut_init(&st.n, TA_NEUT_TEXT);
 	ta_buf_init(&st.tmp);
@@ -458,6 +488,7 @@ int ta_cmd_show(int argc, char **argv)
 	if (!raw && (in_only || out_only))
 		ta_neut_flush(&st.n, &o);
 	else if (!raw) {
+		st.nout.at_bol = false; /* what is pending ends the last line, unmarked */
 		ta_neut_flush(&st.nout, &o);
 		if (!st.at_bol)
 			ta_buf_putc(&o, '\n');

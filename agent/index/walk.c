@@ -10,22 +10,13 @@
 #include "index/walk.h"
 #include "store/segfile.h"
 
-int ta_walk_open(struct ta_walk *w, const char *dir, unsigned flags)
+/* The directory lists, and the first segment opens: we may read the log. */
+int ta_walk_access(const char *dir)
 {
-	int err;
+	int err, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	memset(w, 0, sizeof(*w));
-	w->flags = flags;
-	w->resumed_at = UINT64_MAX;
-	w->dir = strdup(dir);
-	if (!w->dir)
-		return -ENOMEM;
-	/* Opening the directory alone does not prove we may read the segments. */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		err = -errno;
-		goto fail;
-	}
+	if (dfd < 0)
+		return -errno;
 	uint64_t *seqs = NULL;
 	size_t n = 0;
 	err = ta_list_segments(dfd, &seqs, &n);
@@ -40,6 +31,21 @@ int ta_walk_open(struct ta_walk *w, const char *dir, unsigned flags)
 	}
 	free(seqs);
 	close(dfd);
+	return err;
+}
+
+int ta_walk_open(struct ta_walk *w, const char *dir, unsigned flags)
+{
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->flags = flags;
+	w->resumed_at = UINT64_MAX;
+	w->dir = strdup(dir);
+	if (!w->dir)
+		return -ENOMEM;
+	/* Opening the directory alone does not prove we may read the segments. */
+	err = ta_walk_access(dir);
 	if (err)
 		goto fail;
 	err = ta_log_reader_open_flags(&w->r, dir, flags);

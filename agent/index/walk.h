@@ -27,6 +27,11 @@ struct ta_walk {
 
 /* -errno from opening the directory (-EACCES: not allowed to read the log). */
 int ta_walk_open(struct ta_walk *w, const char *dir, unsigned flags);
+/*
+ * The same answer as ta_walk_open without opening a reader (which reads every
+ * segment's header): for the permission check before an index is used.
+ */
+int ta_walk_access(const char *dir);
 /* Positions at index (-ENOENT if not present). */
 int ta_walk_seek(struct ta_walk *w, uint64_t index);
 /* TA_WALK_RECORD with *rec, TA_WALK_DAMAGE (see w->last), TA_WALK_END, or -errno. */

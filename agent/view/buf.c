@@ -18,7 +18,7 @@ void ta_buf_free(struct ta_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-int ta_buf_reserve(struct ta_buf *b, size_t n)
+int ta_buf_grow(struct ta_buf *b, size_t n)
 {
 	if (b->oom)
 		return -ENOMEM;
@@ -40,28 +40,6 @@ int ta_buf_reserve(struct ta_buf *b, size_t n)
 	b->p = np;
 	b->cap = cap;
 	return 0;
-}
-
-void ta_buf_put(struct ta_buf *b, const void *data, size_t n)
-{
-	if (!n || ta_buf_reserve(b, n))
-		return;
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-void ta_buf_putc(struct ta_buf *b, char c)
-{
-	if (b->len < b->cap) {
-		b->p[b->len++] = (uint8_t)c;
-		return;
-	}
-	ta_buf_put(b, &c, 1);
-}
-
-void ta_buf_puts(struct ta_buf *b, const char *s)
-{
-	ta_buf_put(b, s, strlen(s));
 }
 
 void ta_buf_printf(struct ta_buf *b, const char *fmt, ...)

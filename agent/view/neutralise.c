@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Terminal-escape neutralisation (neutralise.h). */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "view/neutralise.h"
 
@@ -75,11 +78,36 @@ void ta_neut_init(struct ta_neut *n, unsigned mode)
 
 static const char hex[] = "0123456789abcdef";
 
-static void put_hex(struct ta_buf *out, uint8_t c)
+/* Every write goes through these: a line start runs the caller's bol() first. */
+static inline void emit(struct ta_neut *n, struct ta_buf *out, const void *p, size_t len)
+{
+	if (__builtin_expect(n->at_bol, 0)) {
+		n->at_bol = false;
+		n->bol(n->bol_ctx, out);
+	}
+	ta_buf_put(out, p, len);
+}
+
+static inline void emit_c(struct ta_neut *n, struct ta_buf *out, char c)
+{
+	if (__builtin_expect(n->at_bol, 0)) {
+		n->at_bol = false;
+		n->bol(n->bol_ctx, out);
+	}
+	ta_buf_putc(out, c);
+}
+
+static inline void emit_nl(struct ta_neut *n, struct ta_buf *out)
+{
+	emit_c(n, out, '\n');
+	n->at_bol = n->bol != NULL;
+}
+
+static void put_hex(struct ta_neut *n, struct ta_buf *out, uint8_t c)
 {
 	char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 
-	ta_buf_put(out, e, 4);
+	emit(n, out, e, 4);
 }
 
 static void put_control(struct ta_neut *n, uint8_t c, struct ta_buf *out)
@@ -96,28 +124,36 @@ static void put_control(struct ta_neut *n, uint8_t c, struct ta_buf *out)
 	case '\\': e = "\\\\"; break;
 	case '\n':
 		if (n->mode == TA_NEUT_TEXT) {
-			ta_buf_putc(out, '\n');
+			emit_nl(n, out);
 			return;
 		}
 		e = "\\n";
 		break;
 	case '\t':
 		if (n->mode == TA_NEUT_TEXT) {
-			ta_buf_putc(out, '\t');
+			emit_c(n, out, '\t');
 			return;
 		}
 		e = "\\t";
 		break;
 	}
 	if (e)
-		ta_buf_puts(out, e);
+		emit(n, out, e, 2);
 	else
-		put_hex(out, c);
+		put_hex(n, out, c);
 }
 
-static void put_cp_escape(struct ta_buf *out, uint32_t cp)
+static void put_cp_escape(struct ta_neut *n, struct ta_buf *out, uint32_t cp)
 {
-	ta_buf_printf(out, "\\u{%04x}", (unsigned)cp);
+	/* "\\u{%04x}" */
+	char e[16] = "\\u{";
+	size_t k = 3, digits = 4;
+	while (digits < 8 && (cp >> (4 * digits)))
+		digits++;
+	while (digits--)
+		e[k++] = hex[(cp >> (4 * digits)) & 15];
+	e[k++] = '}';
+	emit(n, out, e, k);
 }
 
 /* Handles the byte(s) at s; returns how many were consumed (0: need more input). */
@@ -130,10 +166,10 @@ static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, s
 	if (n->cr) {
 		n->cr = false;
 		if (c != '\n')
-			ta_buf_puts(out, "\\r");
+			emit(n, out, "\\r", 2);
 	}
 	if (c >= 0x20 && c < 0x7f && c != '\\') {
-		ta_buf_putc(out, (char)c);
+		emit_c(n, out, (char)c);
 		return 1;
 	}
 	if (c < 0x80) {
@@ -148,17 +184,17 @@ static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, s
 	if (l < 0) {
 		if (!final)
 			return 0;
-		put_hex(out, c);
+		put_hex(n, out, c);
 		return 1;
 	}
 	if (l == 0) {
-		put_hex(out, c);
+		put_hex(n, out, c);
 		return 1;
 	}
 	if (ta_neut_dangerous_cp(cp))
-		put_cp_escape(out, cp);
+		put_cp_escape(n, out, cp);
 	else
-		ta_buf_put(out, s, (size_t)l);
+		emit(n, out, s, (size_t)l);
 	return (size_t)l;
 }
 
@@ -175,9 +211,22 @@ static inline uint64_t word_special(uint64_t w)
 	return (lt20 | del | bsl | w) & HIGHS;
 }
 
-/* End of the run of printable ASCII other than '\\' starting at p (8 bytes at a time). */
+/* End of the run of printable ASCII other than '\\' starting at p (16 or 8 bytes at a time). */
 static inline const uint8_t *plain_run(const uint8_t *p, const uint8_t *end)
 {
+#ifdef __SSE2__
+	/* Signed: bytes >= 0x80 are negative, so one compare finds them and the C0 controls. */
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f), bsl = _mm_set1_epi8(0x5c);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, sp),
+					   _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, bsl)));
+		unsigned m = (unsigned)_mm_movemask_epi8(bad);
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
 	while (end - p >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
@@ -226,7 +275,7 @@ void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf
 		if (!n->cr) {
 			const uint8_t *q = plain_run(p, end);
 			if (q != p) {
-				ta_buf_put(out, p, (size_t)(q - p));
+				emit(n, out, p, (size_t)(q - p));
 				p = q;
 				if (p == end)
 					break;
@@ -234,12 +283,15 @@ void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf
 			if (n->mode == TA_NEUT_TEXT) {
 				uint8_t c = *p;
 				if (c == '\n' || c == '\t') {
-					ta_buf_putc(out, (char)c);
+					if (c == '\n')
+						emit_nl(n, out);
+					else
+						emit_c(n, out, '\t');
 					p++;
 					continue;
 				}
 				if (c == '\r' && end - p >= 2 && p[1] == '\n') {
-					ta_buf_putc(out, '\n');
+					emit_nl(n, out);
 					p += 2;
 					continue;
 				}
@@ -261,14 +313,14 @@ void ta_neut_flush(struct ta_neut *n, struct ta_buf *out)
 	for (size_t i = 0; i < n->npend; i++) {
 		if (n->cr) {
 			n->cr = false;
-			ta_buf_puts(out, "\\r");
+			emit(n, out, "\\r", 2);
 		}
-		put_hex(out, n->pend[i]);
+		put_hex(n, out, n->pend[i]);
 	}
 	n->npend = 0;
 	if (n->cr) {
 		n->cr = false;
-		ta_buf_puts(out, "\\r");
+		emit(n, out, "\\r", 2);
 	}
 }
 

@@ -31,6 +31,14 @@ struct ta_neut {
 	uint8_t pend[4];
 	uint8_t npend;
 	bool cr;
+	/*
+	 * Optional, for callers that mark each line (show): when at_bol is set,
+	 * bol(bol_ctx, out) runs before the next byte is written; writing a
+	 * newline sets at_bol again. One pass then both neutralises and splits.
+	 */
+	bool at_bol;
+	void (*bol)(void *ctx, struct ta_buf *out);
+	void *bol_ctx;
 };
 
 void ta_neut_init(struct ta_neut *n, unsigned mode);

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* --grep over streams fed in pieces, with a literal prefilter (grep.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "view/grep.h"
+
+/* ------------------------------------------------------- pattern analysis */
+
+/* End of the bracket expression opening at p ('['), or NULL. Backslash is literal in it. */
+static const char *bracket_end(const char *p)
+{
+	const char *q = p + 1;
+
+	if (*q == '^')
+		q++;
+	if (*q == ']')
+		q++;
+	while (*q) {
+		if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+			char x = q[1];
+			const char *e = q + 2;
+			while (*e && !(e[0] == x && e[1] == ']'))
+				e++;
+			if (!*e)
+				return NULL;
+			q = e + 2;
+			continue;
+		}
+		if (*q == ']')
+			return q + 1;
+		q++;
+	}
+	return NULL;
+}
+
+/* End of the group opening at p ('('), or NULL. */
+static const char *group_end(const char *p)
+{
+	const char *q = p + 1;
+	int depth = 1;
+
+	while (*q) {
+		if (*q == '\\') {
+			if (!q[1])
+				return NULL;
+			q += 2;
+		} else if (*q == '[') {
+			if (!(q = bracket_end(q)))
+				return NULL;
+		} else if (*q == '(') {
+			depth++;
+			q++;
+		} else if (*q == ')') {
+			q++;
+			if (!--depth)
+				return q;
+		} else {
+			q++;
+		}
+	}
+	return NULL;
+}
+
+static int is_quant(char c)
+{
+	return c == '*' || c == '?' || c == '+' || c == '{';
+}
+
+/*
+ * The longest run of plain characters every match must contain, conservatively:
+ * none with alternation; groups and brackets are opaque; a character followed
+ * by ?, * or {0 is optional, by + or {n repeatable (it ends the run); a space
+ * ends the run too (the stream's NULs are matched as spaces).
+ */
+size_t ta_grep_literal(const char *pat, char *lit, size_t litcap)
+{
+	size_t len = strlen(pat), nc = 0, nb = 0;
+	char *cur = malloc(len + 1);
+	const char *p = pat;
+	int last_lit = 0;
+
+	if (!cur)
+		return 0;
+#define END_RUN()                                              \
+	do {                                                   \
+		if (nc > nb && nc < litcap) {                  \
+			memcpy(lit, cur, nc);                  \
+			nb = nc;                               \
+		}                                              \
+		nc = 0;                                        \
+		last_lit = 0;                                  \
+	} while (0)
+	while (*p) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '|')
+			goto none;
+		if (is_quant((char)c)) {
+			int optional = c == '*' || c == '?';
+			const char *q = p + 1;
+			if (c == '{') {
+				if (*q < '0' || *q > '9')
+					goto none;
+				optional = strtoul(q, NULL, 10) == 0;
+				if (!(q = strchr(q, '}')))
+					goto none;
+				q++;
+			}
+			/* a+? and the like: the quantified thing may be optional after all. */
+			if (is_quant(*q))
+				goto none;
+			if (last_lit && optional)
+				nc--;
+			END_RUN();
+			p = q;
+			continue;
+		}
+		if (c == '\\') {
+			unsigned char e = (unsigned char)p[1];
+			if (!e)
+				goto none;
+			if (e < 0x80 && strchr("!\"#%&()*+,-./:;=?@[\\]^_{|}~$", e)) {
+				cur[nc++] = (char)e;
+				last_lit = 1;
+			} else {
+				END_RUN(); /* \w, \s, back-references, anchors, ... */
+			}
+			p += 2;
+			continue;
+		}
+		if (c == '[' || c == '(') {
+			const char *q = c == '[' ? bracket_end(p) : group_end(p);
+			if (!q)
+				goto none;
+			END_RUN();
+			p = q;
+			continue;
+		}
+		if (c == ')')
+			goto none;
+		if (c == '.' || c == '^' || c == '$' || c == ' ') {
+			END_RUN();
+			p++;
+			continue;
+		}
+		cur[nc++] = (char)c;
+		last_lit = 1;
+		p++;
+	}
+	END_RUN();
+#undef END_RUN
+	free(cur);
+	return nb;
+none:
+	free(cur);
+	return 0;
+}
+
+/*
+ * Whether no match can contain a newline (conservatively): no '.', no negated
+ * or newline-holding bracket, no \s \W, no buffer anchors \` \'. Then every
+ * match lies within one line and regexec can run on that line alone.
+ */
+int ta_grep_one_line(const char *pat)
+{
+	for (const char *p = pat; *p;) {
+		char c = *p;
+		if (c == '.' || c == '\n')
+			return 0;
+		if (c == '\\') {
+			char e = p[1];
+			/* Known not to match a newline or depend on the buffer's ends. */
+			if (!e || !strchr("wSbB<>!\"#%&()*+,-./:;=?@[\\]^_{|}~$123456789", e))
+				return 0;
+			p += 2;
+			continue;
+		}
+		if (c != '[') {
+			p++;
+			continue;
+		}
+		const char *end = bracket_end(p);
+		if (!end)
+			return 0;
+		const char *q = p + 1;
+		if (*q == '^')
+			return 0;
+		int prev = -1; /* the last single character, for ranges */
+		while (q < end - 1) {
+			if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+				if (q[1] != ':' || !strncmp(q, "[:space:]", 9) || !strncmp(q, "[:cntrl:]", 9))
+					return 0;
+				q = strstr(q + 2, ":]") + 2;
+				prev = -1;
+				continue;
+			}
+			unsigned char ch = (unsigned char)*q;
+			if (ch == '\n')
+				return 0;
+			if (ch == '-' && prev >= 0 && q + 1 < end - 1) {
+				unsigned char hi = (unsigned char)q[1];
+				if (hi == '[' || (prev <= '\n' && hi >= '\n'))
+					return 0;
+				q += 2;
+				prev = -1;
+				continue;
+			}
+			prev = ch;
+			q++;
+		}
+		p = end;
+	}
+	return 1;
+}
+
+static int has_special(const char *p)
+{
+	for (; *p; p++)
+		if (strchr(".[]()*+?{}|^$\\", *p))
+			return 1;
+	return 0;
+}
+
+int ta_grep_compile(struct ta_grep *g, const char *pattern, int icase, char *err, size_t errlen)
+{
+	memset(g, 0, sizeof(*g));
+	int rerr = regcomp(&g->re, pattern, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0));
+	if (rerr) {
+		regerror(rerr, &g->re, err, errlen);
+		return rerr;
+	}
+	g->icase = icase;
+	size_t len = strlen(pattern);
+	g->lit = malloc(len + 1);
+	if (!g->lit)
+		return 0; /* no literal: the full path */
+	if (!icase && len && !has_special(pattern)) {
+		/* As the literal search always did: the exact bytes, spaces included. */
+		memcpy(g->lit, pattern, len);
+		g->nlit = len;
+		g->mode = TA_GREP_PLAIN;
+		return 0;
+	}
+	g->nlit = ta_grep_literal(pattern, g->lit, len + 1);
+	if (g->nlit && ta_grep_one_line(pattern))
+		g->mode = TA_GREP_LINES;
+	return 0;
+}
+
+void ta_grep_free(struct ta_grep *g)
+{
+	regfree(&g->re);
+	free(g->lit);
+	g->lit = NULL;
+}
+
+/* ---------------------------------------------------------------- search */
+
+static unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* The literal in h[0..n), case-insensitively (C locale: ASCII letters only). */
+static const unsigned char *find_icase(const unsigned char *h, size_t n, const char *lit, size_t L)
+{
+	if (L > n)
+		return NULL;
+	/* Anchor on a byte that is not a letter if there is one, else on both cases of the first. */
+	size_t k;
+	for (k = 0; k < L; k++) {
+		unsigned char c = (unsigned char)lit[k];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			break;
+	}
+	const unsigned char *end = h + n - L + 1; /* candidate starts are < end */
+	if (k < L) {
+		unsigned char a = (unsigned char)lit[k];
+		const unsigned char *p = h + k;
+		while (p < end + k) {
+			const unsigned char *q = memchr(p, a, (size_t)(end + k - p));
+			if (!q)
+				return NULL;
+			const unsigned char *s = q - k;
+			size_t i = 0;
+			while (i < L && fold(s[i]) == fold((unsigned char)lit[i]))
+				i++;
+			if (i == L)
+				return s;
+			p = q + 1;
+		}
+		return NULL;
+	}
+	unsigned char lo = fold((unsigned char)lit[0]), up = (unsigned char)(lo - 32);
+	for (const unsigned char *p = h; p < end; p++) {
+		if (*p != lo && *p != up) {
+			/* Skip ahead to the nearer of the two cases. */
+			const unsigned char *a = memchr(p, lo, (size_t)(end - p));
+			const unsigned char *b = memchr(p, up, (size_t)((a ? a : end) - p));
+			p = b ? b : a;
+			if (!p)
+				return NULL;
+		}
+		size_t i = 1;
+		while (i < L && fold(p[i]) == fold((unsigned char)lit[i]))
+			i++;
+		if (i == L)
+			return p;
+	}
+	return NULL;
+}
+
+static const unsigned char *find_lit(const struct ta_grep *g, const void *h, size_t n)
+{
+	if (g->icase)
+		return find_icase(h, n, g->lit, g->nlit);
+	return memmem(h, n, g->lit, g->nlit);
+}
+
+/* regexec on d[0..n) as a C string with NULs as spaces. */
+static int rx(const struct ta_grep *g, struct ta_buf *tmp, const void *d, size_t n, int eflags)
+{
+	ta_buf_reset(tmp);
+	ta_buf_put(tmp, d, n);
+	ta_buf_putc(tmp, '\0');
+	if (tmp->oom)
+		return 0;
+	for (size_t i = 0; i + 1 < tmp->len; i++)
+		if (!tmp->p[i])
+			tmp->p[i] = ' ';
+	return regexec(&g->re, (const char *)tmp->p, 0, NULL, eflags) == 0;
+}
+
+int ta_grep_match(const struct ta_grep *g, const void *d, size_t n)
+{
+	if (!n)
+		return 0;
+	if (g->mode == TA_GREP_PLAIN)
+		return memmem(d, n, g->lit, g->nlit) != NULL;
+	if (g->nlit && !find_lit(g, d, n))
+		return 0;
+	struct ta_buf tmp;
+	ta_buf_init(&tmp);
+	int hit = rx(g, &tmp, d, n, 0);
+	ta_buf_free(&tmp);
+	return hit;
+}
+
+/* ---------------------------------------------------------------- streams */
+
+void ta_grep_stream_init(struct ta_grep_stream *s, const struct ta_grep *g)
+{
+	memset(s, 0, sizeof(*s));
+	s->g = g;
+	s->at_start = 1;
+	ta_buf_init(&s->keep);
+	ta_buf_init(&s->tmp);
+}
+
+void ta_grep_stream_free(struct ta_grep_stream *s)
+{
+	ta_buf_free(&s->keep);
+	ta_buf_free(&s->tmp);
+}
+
+static int plain_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
+{
+	const char *lit = s->g->lit;
+	size_t L = s->g->nlit, keep = L - 1;
+	struct ta_buf *t = &s->keep;
+
+	if (t->len && L > 1) {
+		/* A match across the boundary: the kept tail and the first L - 1 bytes. */
+		size_t h = n < keep ? n : keep, was = t->len;
+		ta_buf_put(t, d, h);
+		int hit = memmem(t->p, t->len, lit, L) != NULL;
+		t->len = was;
+		if (hit)
+			return 1;
+	}
+	if (memmem(d, n, lit, L))
+		return 1;
+	/* Keep the last L - 1 bytes of the stream. */
+	if (n >= keep) {
+		ta_buf_reset(t);
+		ta_buf_put(t, d + n - keep, keep);
+	} else {
+		size_t drop = t->len + n > keep ? t->len + n - keep : 0;
+		memmove(t->p, t->p + drop, t->len - drop);
+		t->len -= drop;
+		ta_buf_put(t, d, n);
+	}
+	return 0;
+}
+
+/* The literal in keep from byte from on (the bytes before were searched). */
+static int keep_has_lit(struct ta_grep_stream *s, size_t from)
+{
+	size_t back = s->g->nlit - 1;
+
+	from = from > back ? from - back : 0;
+	return s->keep.len > from && find_lit(s->g, s->keep.p + from, s->keep.len - from);
+}
+
+/*
+ * LINES: no match spans a newline, so the stream is searched line by line.
+ * keep holds the current incomplete line; a complete line holding the literal
+ * goes to regexec, with ^ allowed only at the stream's start ($ only at its
+ * end, which only finish() sees). Word boundaries at the line's ends see the
+ * newline beside it or the buffer's end: both are non-word.
+ */
+static int lines_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
+{
+	const struct ta_grep *g = s->g;
+	const uint8_t *end = d + n, *nl = memchr(d, '\n', n);
+	size_t was = s->keep.len;
+
+	if (!nl) {
+		ta_buf_put(&s->keep, d, n);
+		if (!s->pending)
+			s->pending = keep_has_lit(s, was);
+		return 0;
+	}
+	/* The line carried over ends here. */
+	if (s->pending || was) {
+		ta_buf_put(&s->keep, d, (size_t)(nl - d));
+		if ((s->pending || keep_has_lit(s, was)) &&
+		    rx(g, &s->tmp, s->keep.p, s->keep.len, (s->at_start ? 0 : REG_NOTBOL) | REG_NOTEOL))
+			return 1;
+	} else if (find_lit(g, d, (size_t)(nl - d)) &&
+		   rx(g, &s->tmp, d, (size_t)(nl - d), (s->at_start ? 0 : REG_NOTBOL) | REG_NOTEOL)) {
+		return 1;
+	}
+	ta_buf_reset(&s->keep);
+	s->at_start = 0;
+	s->pending = 0;
+	/* Complete lines: [p, last) where last is the last newline. */
+	const uint8_t *p = nl + 1;
+	const uint8_t *last = p < end ? memrchr(p, '\n', (size_t)(end - p)) : NULL;
+	if (last) {
+		const uint8_t *q = p;
+		while (q < last) {
+			const uint8_t *h = find_lit(g, q, (size_t)(last - q));
+			if (!h)
+				break;
+			const uint8_t *ls = h > p ? memrchr(p, '\n', (size_t)(h - p)) : NULL;
+			ls = ls ? ls + 1 : p;
+			const uint8_t *le = memchr(h, '\n', (size_t)(last - h) + 1);
+			if (rx(g, &s->tmp, ls, (size_t)(le - ls), REG_NOTBOL | REG_NOTEOL))
+				return 1;
+			q = le + 1;
+		}
+		p = last + 1;
+	}
+	if (p < end) {
+		ta_buf_put(&s->keep, p, (size_t)(end - p));
+		s->pending = keep_has_lit(s, 0);
+	}
+	return 0;
+}
+
+int ta_grep_stream_feed(struct ta_grep_stream *s, const void *d, size_t n)
+{
+	if (s->hit || !n)
+		return s->hit;
+	switch (s->g->mode) {
+	case TA_GREP_PLAIN:
+		s->hit = plain_feed(s, d, n);
+		break;
+	case TA_GREP_LINES:
+		s->hit = lines_feed(s, d, n);
+		break;
+	default:
+		ta_buf_put(&s->keep, d, n);
+		break;
+	}
+	return s->hit;
+}
+
+int ta_grep_stream_finish(struct ta_grep_stream *s)
+{
+	if (s->hit)
+		return 1;
+	switch (s->g->mode) {
+	case TA_GREP_PLAIN:
+		break;
+	case TA_GREP_LINES:
+		/* The last line, unless it was empty: it ends the stream. */
+		if (s->pending)
+			s->hit = rx(s->g, &s->tmp, s->keep.p, s->keep.len, s->at_start ? 0 : REG_NOTBOL);
+		break;
+	default:
+		s->hit = ta_grep_match(s->g, s->keep.p, s->keep.len);
+		break;
+	}
+	return s->hit;
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * --grep: the streamed search with its literal prefilter (view/grep.h) against
+ * the whole-stream path it replaces (regexec over the stream with NULs as
+ * spaces; memmem for a case-sensitive literal), on generated terminal output
+ * fed in random pieces, for hand-picked and random patterns.
+ */
+#include <regex.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "view/grep.h"
+
+/* ---------------------------------------------------- the old, whole path */
+
+static int old_is_literal(const char *re)
+{
+	for (; *re; re++)
+		if (strchr(".[]()*+?{}|^$\\", *re))
+			return 0;
+	return 1;
+}
+
+static int old_match(const char *pat, int icase, const regex_t *re, const uint8_t *d, size_t n)
+{
+	if (!n)
+		return 0;
+	if (old_is_literal(pat) && !icase)
+		return memmem(d, n, pat, strlen(pat)) != NULL;
+	char *s = malloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		s[i] = d[i] ? (char)d[i] : ' ';
+	s[n] = '\0';
+	int hit = regexec(re, s, 0, NULL, 0) == 0;
+	free(s);
+	return hit;
+}
+
+/* ------------------------------------------------------------- generators */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return n ? (uint32_t)(rng % n) : 0;
+}
+
+static const char *const words[] = {
+	"root", "alice", "ls", "-l", "/var/log", "drwxr-xr-x", "passwd", "ssh", "needle", "Needle",
+	"NEEDLE", "foo", "bar", "foobar", "barfoo", "sudo", "rm -rf", "12:00", "2026", "0x1f", "a", "b",
+	"ab", "aab", "abc", "x", "xyz", "secret", "Secret", "token=", "id", "$", "#", "~", "[ok]",
+	"(1)", "a.b", "a+b", "q?", "{x}", "|", "\\", "caf\xc3\xa9", "\xe2\x80\xae", "_", "-", ".",
+};
+
+static size_t gen_stream(uint8_t *out, size_t cap)
+{
+	size_t n = 0, want = rnd(4) == 0 ? rnd(40) : rnd(3000);
+
+	while (n < want && n + 64 < cap) {
+		switch (rnd(12)) {
+		case 0: memcpy(out + n, "\r\n", 2); n += 2; break;
+		case 1: out[n++] = '\n'; break;
+		case 2: memcpy(out + n, "\x1b[1;31m", 7); n += 7; break;
+		case 3: out[n++] = rnd(3) ? ' ' : '\t'; break;
+		case 4: out[n++] = rnd(4) ? ' ' : '\0'; break;
+		case 5: out[n++] = (uint8_t)rnd(256); break;
+		default: {
+			const char *w = words[rnd(sizeof(words) / sizeof(words[0]))];
+			size_t l = strlen(w);
+			memcpy(out + n, w, l);
+			n += l;
+		}
+		}
+	}
+	return n;
+}
+
+/* A random ERE built from the words, brackets, groups, quantifiers and anchors. */
+static void gen_pattern(char *p, size_t cap)
+{
+	static const char *const atoms[] = {
+		".", "[a-z]", "[^x]", "[0-9]", "[[:alpha:]]", "[[:space:]]", "[ -~]", "\\w", "\\s",
+		"\\W", "\\S", "\\.", "\\$", "\\(", "(foo|bar)", "(ab)", "(a|)", "^", "$", "\\b", "\\<",
+		"\\>", "\\B", "[\t-\r]", "x", "a", "b", "o", " ", "-", ":", "[[:upper:]]", "[]a]",
+	};
+	static const char *const quants[] = { "*", "+", "?", "{2}", "{0,1}", "{1,3}", "{0}", "+?" };
+	size_t n = 0;
+	int parts = 1 + (int)rnd(5);
+
+	p[0] = '\0';
+	for (int i = 0; i < parts && n + 40 < cap; i++) {
+		const char *a;
+		if (rnd(2))
+			a = words[rnd(sizeof(words) / sizeof(words[0]))];
+		else
+			a = atoms[rnd(sizeof(atoms) / sizeof(atoms[0]))];
+		/* Words with ERE specials are escaped so that most patterns compile. */
+		for (const char *c = a; *c && a != atoms[0]; c++) {
+			int is_word = 0;
+			for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+				is_word |= a == words[w];
+			if (is_word && strchr(".[]()*+?{}|^$\\", *c))
+				p[n++] = '\\';
+			p[n++] = *c;
+		}
+		if (a == atoms[0])
+			p[n++] = '.';
+		if (rnd(4) == 0) {
+			const char *q = quants[rnd(sizeof(quants) / sizeof(quants[0]))];
+			memcpy(p + n, q, strlen(q));
+			n += strlen(q);
+		}
+		if (rnd(12) == 0)
+			p[n++] = '|';
+		p[n] = '\0';
+	}
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static int lines_used, plain_used, full_lit_used, full_used, lines_hits;
+
+/* Old and new agree on the stream, fed whole and in random pieces. */
+static void differ(const char *pat, int icase, const uint8_t *d, size_t n)
+{
+	regex_t re;
+	struct ta_grep g;
+	char err[128];
+
+	if (regcomp(&re, pat, REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0)))
+		return;
+	CHECK_EQ_INT(ta_grep_compile(&g, pat, icase, err, sizeof(err)), 0);
+	lines_used += g.mode == TA_GREP_LINES;
+	plain_used += g.mode == TA_GREP_PLAIN;
+	full_lit_used += g.mode == TA_GREP_FULL && g.nlit;
+	full_used += g.mode == TA_GREP_FULL && !g.nlit;
+	int want = old_match(pat, icase, &re, d, n);
+	lines_hits += want && g.mode == TA_GREP_LINES;
+	for (int round = 0; round < 4; round++) {
+		struct ta_grep_stream s;
+		ta_grep_stream_init(&s, &g);
+		size_t off = 0;
+		int got = 0;
+		while (off < n && !got) {
+			size_t k = round == 0 ? n : 1 + rnd(round == 1 ? 4 : round == 2 ? 64 : 1500);
+			if (k > n - off)
+				k = n - off;
+			if (rnd(8) == 0)
+				ta_grep_stream_feed(&s, d + off, 0);
+			got = ta_grep_stream_feed(&s, d + off, k);
+			off += k;
+		}
+		got = ta_grep_stream_finish(&s);
+		ta_grep_stream_free(&s);
+		if (got != want) {
+			fprintf(stderr, "pattern '%s' icase %d mode %d lit '%.*s': old %d new %d (round %d) on %zu bytes:\n",
+				pat, icase, g.mode, (int)g.nlit, g.lit, want, got, round, n);
+			fwrite(d, 1, n < 400 ? n : 400, stderr);
+			fputc('\n', stderr);
+		}
+		CHECK_EQ_INT(got, want);
+	}
+	CHECK_EQ_INT(ta_grep_match(&g, d, n), want);
+	ta_grep_free(&g);
+	regfree(&re);
+}
+
+static void literal_is(const char *pat, const char *want)
+{
+	char lit[256];
+	size_t n = ta_grep_literal(pat, lit, sizeof(lit));
+
+	lit[n] = '\0';
+	if (strcmp(lit, want))
+		fprintf(stderr, "literal of '%s': '%s', want '%s'\n", pat, lit, want);
+	CHECK_EQ_STR(lit, want);
+}
+
+int main(void)
+{
+	literal_is("needle-[0-9a-f]{4}-in", "needle-");
+	literal_is("abc?d", "ab");
+	literal_is("ab+cd", "ab");
+	literal_is("xy*zzz", "zzz");
+	literal_is("ab{0,2}c", "a");
+	literal_is("ab{2}cde", "cde");
+	literal_is("foo|barbaz", "");
+	literal_is("(abc)+de", "de");
+	literal_is("(abcdef)?de", "de");
+	literal_is("a+?bc", "");
+	literal_is("rm -rf", "-rf");
+	literal_is("\\.bashrc$", ".bashrc");
+	literal_is("\\wpasswd\\b", "passwd");
+	literal_is("[abcdef]xy", "xy");
+	CHECK(ta_grep_one_line("needle-[0-9a-f]{4}-in"));
+	CHECK(ta_grep_one_line("^a\\b[[:alpha:]]+$"));
+	CHECK(!ta_grep_one_line("a.b"));
+	CHECK(!ta_grep_one_line("a[^b]c"));
+	CHECK(!ta_grep_one_line("a\\sb"));
+	CHECK(!ta_grep_one_line("a[[:space:]]b"));
+	CHECK(!ta_grep_one_line("a[\t-\r]b"));
+	CHECK(!ta_grep_one_line("a\\`b"));
+
+	static const char *const picked[] = {
+		"needle", "needle-[0-9a-f]{4}-in", "^root", "^alice", "ls$", "passwd\\b", "\\<foo",
+		"bar\\>", "foo\\B", "foo.*bar", "foo[a-z]*bar", "(foo)+bar", "f?oo", "ab+c", "a{2}b",
+		"sudo +rm", "rm -rf", "[[:upper:]]EEDLE", "token=[a-z0-9]+", "secret", "drwx[r-]", "x$",
+		"^$", "^", "caf\xc3\xa9", "12:00", "\\$ ls", "\\[ok\\]", "a\\.b", "(1)", "\\(1\\)",
+		"o\\|", "needle\\w*", "ab\\W", "ab\\S", "\\bab\\b", "[]a]b", "2026[^0-9]", "id\\s",
+		"foobar$", "^ls", "a b", "xyz.", "0x[0-9a-f]+", "\\\\", "Secret",
+	};
+	static uint8_t buf[8192];
+	for (int rep = 0; rep < 300; rep++) {
+		size_t n = gen_stream(buf, sizeof(buf));
+		for (size_t i = 0; i < sizeof(picked) / sizeof(picked[0]); i++)
+			differ(picked[i], rep & 1, buf, n);
+	}
+	for (int rep = 0; rep < 6000; rep++) {
+		char pat[512];
+		gen_pattern(pat, sizeof(pat));
+		for (int k = 0; k < 5; k++) {
+			size_t n = gen_stream(buf, sizeof(buf));
+			differ(pat, rnd(3) == 0, buf, n);
+		}
+	}
+	/* Lines longer than any piece, and a literal split across pieces. */
+	memset(buf, 'z', sizeof(buf));
+	memcpy(buf + 5000, "needle-1a2b-in", 14);
+	differ("needle-[0-9a-f]{4}-in", 0, buf, sizeof(buf));
+	differ("^z+needle", 0, buf, sizeof(buf));
+	differ("in$", 0, buf, 5014);
+	differ("in$", 0, buf, 5015);
+	buf[4000] = '\n';
+	differ("^z+needle", 0, buf, sizeof(buf));
+	differ("\\<needle", 0, buf, sizeof(buf));
+	fprintf(stderr, "modes used: lines %d (%d matched), plain %d, full with literal %d, full %d\n",
+		lines_used, lines_hits, plain_used, full_lit_used, full_used);
+	CHECK(lines_used > 1000 && lines_hits > 1000 && plain_used > 100 && full_lit_used > 100 &&
+	      full_used > 100);
+	return check_result();
+}
