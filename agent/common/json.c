@@ -94,8 +94,7 @@ void ta_json_arr_end(struct ta_json *j)
 	j->depth--;
 }
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t ta_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t need;
 	uint32_t cp;
@@ -145,7 +144,7 @@ static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
 			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 			put(j, e, 6);
 			i++;
-		} else if ((run = utf8_len(s + i, n - i)) > 0) {
+		} else if ((run = ta_utf8_len(s + i, n - i)) > 0) {
 			put(j, (const char *)s + i, run);
 			i += run;
 		} else {

@@ -5,6 +5,7 @@
  * strings are escaped, bytes that are not UTF-8 become U+FFFD, auditd's
  * "unset" values become null.
  */
+#include "common/json.h"
 #include "sessions/session_table.h"
 
 #include <errno.h>
@@ -56,38 +57,6 @@ static void putf(struct jbuf *b, const char *fmt, ...)
 	put(b, tmp, (size_t)n);
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t need;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
-	    (need == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
 
 static void put_jstring(struct jbuf *b, const char *str)
 {
@@ -106,7 +75,7 @@ static void put_jstring(struct jbuf *b, const char *str)
 		} else if (c < 0x20 || c == 0x7f) {
 			putf(b, "\\u%04x", c);
 			i++;
-		} else if ((l = utf8_len(s + i, n - i)) == 0) {
+		} else if ((l = ta_utf8_len(s + i, n - i)) == 0) {
 			puts_(b, "\xef\xbf\xbd"); /* U+FFFD */
 			i++;
 		} else {
