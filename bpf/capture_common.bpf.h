@@ -29,9 +29,10 @@ struct {
 } ta_events SEC(".maps") __weak;
 
 /*
- * Everything else (exec, exit, unix sockets, window sizes, uncaptured
- * counts): small and rare, in a ring of its own so that a flood of output on
- * one terminal cannot crowd out who ran what elsewhere.
+ * Process events (exec, exit, unix sockets): small and rare, in a ring of
+ * their own so that a flood of output on one terminal cannot crowd out who
+ * ran what elsewhere. Window sizes and uncaptured counts stay with the data:
+ * they belong to a terminal's stream, in order.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -616,7 +617,8 @@ static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct
 		slave = BPF_CORE_READ(tty, link);
 	if (!slave)
 		return;
-	e = bpf_ringbuf_reserve(&ta_ctl_events, sizeof(*e), 0);
+	/* In the data ring: a resize is part of its terminal's stream, in order. */
+	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
 	if (!e) {
 		ta_count_drop(TA_UNSET, TA_UNSET, 0);
 		return;

@@ -47,7 +47,7 @@ static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 byt
 		slave = BPF_CORE_READ(tty, link);
 	if (!slave)
 		return;
-	e = bpf_ringbuf_reserve(&ta_ctl_events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
 	if (!e) {
 		__u64 t = bpf_get_current_task();
 		ta_count_drop(BPF_CORE_READ((struct task_struct *)t, sessionid),
