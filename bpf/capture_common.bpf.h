@@ -588,9 +588,18 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	}
 	/* Most calls fit one chunk: no loop state, no bpf_loop. */
 	if (!nr_segs && total <= TA_CHUNK_MAX) {
+		__u32 n = total;
+
+		/*
+		 * The bound must sit on the register that reaches the helpers:
+		 * older verifiers lose it on a spilled copy of `total`.
+		 */
+		asm volatile("" : "+r"(n));
+		if (n > TA_CHUNK_MAX)
+			return;
 		em->tmpl.offset = 0;
-		if (!ta_emit_chunk(em, em->buf, total))
-			ta_count_drop(lc->ses, lc->auid, total);
+		if (!ta_emit_chunk(em, em->buf, n))
+			ta_count_drop(lc->ses, lc->auid, n);
 		return;
 	}
 	if (bpf_map_update_elem(&ta_loop, &id, lc, BPF_ANY)) {

@@ -658,7 +658,9 @@ int main(int argc, char **argv)
 	 * normal-priority daemon falls behind and the ring overflows. Best
 	 * effort; systemd's Nice= does the same under the unit.
 	 */
-	if (setpriority(PRIO_PROCESS, 0, TA_DAEMON_NICE) && errno != EACCES && errno != EPERM)
+	errno = 0;
+	if (getpriority(PRIO_PROCESS, 0) > TA_DAEMON_NICE && !errno &&
+	    setpriority(PRIO_PROCESS, 0, TA_DAEMON_NICE) && errno != EACCES && errno != EPERM)
 		ta_debug("daemon", "cannot raise priority: %s", strerror(errno));
 	if (drop_capabilities())
 		ta_warn("daemon", "could not drop capabilities; running with all of them");
