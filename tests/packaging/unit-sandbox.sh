@@ -44,6 +44,9 @@ for c in $caps; do
     bset+=",+${c,,}"
 done
 echo "bounding set: $bset"
+# ... and its Nice=, which systemd applies before the daemon starts.
+nice_val=$(sed -n 's/^Nice=//p' "$unit")
+nice_val=${nice_val:-0}
 
 # --- notify socket listener
 python3 - "$tmp/notify" "$tmp/notify.log" <<'PY' &
@@ -69,8 +72,8 @@ touch "$tmp/probe"
 append_ok=0
 chattr +a "$tmp/probe" 2>/dev/null && append_ok=1 && chattr -a "$tmp/probe"
 
-NOTIFY_SOCKET=$tmp/notify setpriv --bounding-set="$bset" --inh-caps=-all --no-new-privs -- \
-    strace -f -qq -o "$tmp/trace" -- "$daemon" --foreground --config "$tmp/ttyauditd.conf" \
+NOTIFY_SOCKET=$tmp/notify nice -n "$nice_val" setpriv --bounding-set="$bset" --inh-caps=-all \
+    --no-new-privs -- strace -f -qq -o "$tmp/trace" -- "$daemon" --foreground --config "$tmp/ttyauditd.conf" \
     >"$tmp/out" 2>&1 &
 spid=$!   # setpriv, which becomes strace; the daemon is strace's child
 for _ in $(seq 100); do
