@@ -39,6 +39,25 @@ static int put_data(struct ta_transcript *tr, struct ta_tev *e, const void *data
 	return tr->arena.oom ? -ENOMEM : 0;
 }
 
+
+/* The fields every terminal entry gives its event, whichever way it is read. */
+static void tev_from_entry(struct ta_tev *e, const struct ta_batch_iter *it,
+			   const struct ta_tty_entry *te, uint64_t index, uint32_t seq,
+			   uint32_t ttyoff)
+{
+	e->time_ns = it->hdr.start_ns + (uint64_t)te->delta_us * 1000;
+	e->index = index;
+	e->seq = seq;
+	e->source = te->source;
+	e->flags = te->flags;
+	e->orig_len = te->orig_len;
+	e->pid = te->pid;
+	e->uid = te->uid;
+	e->tty = ttyoff;
+	memcpy(e->comm, te->comm, sizeof(e->comm));
+	e->comm[sizeof(e->comm) - 1] = '\0';
+}
+
 static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 {
 	struct ta_batch_iter it;
@@ -67,17 +86,7 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 		struct ta_tev *e = new_ev(tr);
 		if (!e)
 			return -ENOMEM;
-		e->time_ns = it.hdr.start_ns + (uint64_t)te.delta_us * 1000;
-		e->index = rec->index;
-		e->seq = seq++;
-		e->source = te.source;
-		e->flags = te.flags;
-		e->orig_len = te.orig_len;
-		e->pid = te.pid;
-		e->uid = te.uid;
-		e->tty = ttyoff;
-		memcpy(e->comm, te.comm, sizeof(e->comm));
-		e->comm[sizeof(e->comm) - 1] = '\0';
+		tev_from_entry(e, &it, &te, rec->index, seq++, ttyoff);
 		switch (te.kind) {
 		case TA_ENTRY_OUTPUT:
 			e->kind = TA_TEV_OUTPUT;
@@ -908,17 +917,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				}
 				struct ta_tev *e = &cur[ncur++];
 				memset(e, 0, sizeof(*e));
-				e->time_ns = it.hdr.start_ns + (uint64_t)te.delta_us * 1000;
-				e->index = rec.index;
-				e->seq = seq++;
-				e->source = te.source;
-				e->flags = te.flags;
-				e->orig_len = te.orig_len;
-				e->pid = te.pid;
-				e->uid = te.uid;
-				e->tty = ttyoff;
-				memcpy(e->comm, te.comm, sizeof(e->comm));
-				e->comm[sizeof(e->comm) - 1] = '\0';
+				tev_from_entry(e, &it, &te, rec.index, seq++, ttyoff);
 				if (te.kind == TA_ENTRY_WINSIZE) {
 					e->kind = TA_TEV_WINSIZE;
 					if (te.len >= 8) {
