@@ -40,6 +40,24 @@ static int put_data(struct ta_transcript *tr, struct ta_tev *e, const void *data
 }
 
 
+/* A window-size entry; the first size seen is the transcript's initial one. */
+static void tev_winsize(struct ta_transcript *tr, struct ta_tev *e, const uint8_t *data,
+			uint32_t len)
+{
+	uint16_t ws[4];
+
+	e->kind = TA_TEV_WINSIZE;
+	if (len < sizeof(ws))
+		return;
+	memcpy(ws, data, sizeof(ws));
+	e->rows = ws[0];
+	e->cols = ws[1];
+	if (!tr->rows && ws[0] && ws[1]) {
+		tr->rows = ws[0];
+		tr->cols = ws[1];
+	}
+}
+
 /* The fields every terminal entry gives its event, whichever way it is read. */
 static void tev_from_entry(struct ta_tev *e, const struct ta_batch_iter *it,
 			   const struct ta_tty_entry *te, uint64_t index, uint32_t seq,
@@ -95,17 +113,7 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 			e->kind = TA_TEV_INPUT;
 			break;
 		case TA_ENTRY_WINSIZE:
-			e->kind = TA_TEV_WINSIZE;
-			if (te.len >= 8) {
-				uint16_t ws[4];
-				memcpy(ws, data, sizeof(ws));
-				e->rows = ws[0];
-				e->cols = ws[1];
-				if (!tr->rows && ws[0] && ws[1]) {
-					tr->rows = ws[0];
-					tr->cols = ws[1];
-				}
-			}
+			tev_winsize(tr, e, data, te.len);
 			continue;
 		default:
 			tr->n--; /* unknown kind: skipped (newer writer) */
@@ -919,17 +927,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				memset(e, 0, sizeof(*e));
 				tev_from_entry(e, &it, &te, rec.index, seq++, ttyoff);
 				if (te.kind == TA_ENTRY_WINSIZE) {
-					e->kind = TA_TEV_WINSIZE;
-					if (te.len >= 8) {
-						uint16_t ws[4];
-						memcpy(ws, data, sizeof(ws));
-						e->rows = ws[0];
-						e->cols = ws[1];
-						if (!tr->rows && ws[0] && ws[1]) {
-							tr->rows = ws[0];
-							tr->cols = ws[1];
-						}
-					}
+					tev_winsize(tr, e, data, te.len);
 					/* no data, as load keeps none for window sizes */
 					e->data = UINT64_MAX;
 				} else {
