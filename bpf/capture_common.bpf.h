@@ -105,7 +105,7 @@ struct ta_pending_call {
 	__u32 nr_segs;    /* 0: buf is the data; else buf is struct iovec[nr_segs] */
 	__u32 is_read;
 	__u32 lflag;      /* the terminal's c_lflag when the call started */
-	__u32 pad;
+	__u32 compat_iov; /* 1: buf is struct compat_iovec[nr_segs] (a 32-bit call) */
 };
 
 struct {
@@ -115,11 +115,14 @@ struct {
 	__type(value, struct ta_pending_call);
 } ta_pending SEC(".maps") __weak;
 
+/* Where a call's data lives (ta_emit.user). */
+enum { TA_MEM_KERNEL = 0, TA_MEM_USER = 1, TA_MEM_USER_COMPAT_IOV = 2 };
+
 /* The fields of a data record that do not change from chunk to chunk. */
 struct ta_emit {
 	__u64 buf;
 	__u32 nr_segs;
-	__u32 user;       /* 1: buf is user memory */
+	__u32 user;       /* TA_MEM_*: user memory, and the iovec layout if nr_segs */
 	struct ta_tty_event tmpl;  /* payload-less: data[] is never used here */
 };
 
@@ -538,11 +541,20 @@ static int ta_chunk_step(__u32 index, void *unused)
 		return 1;
 	if (lc->seg_left == 0) {
 		struct iovec iov = {};
+		struct compat_iovec iov32 = {};
 
 		if (lc->seg >= lc->em.nr_segs)
 			return 1;
-		if (bpf_probe_read_user(&iov, sizeof(iov), (struct iovec *)lc->em.buf + lc->seg))
+		if (lc->em.user == TA_MEM_USER_COMPAT_IOV) {
+			if (bpf_probe_read_user(&iov32, sizeof(iov32),
+						(struct compat_iovec *)lc->em.buf + lc->seg))
+				return 1;
+			iov.iov_base = (void *)(__u64)iov32.iov_base;
+			iov.iov_len = iov32.iov_len;
+		} else if (bpf_probe_read_user(&iov, sizeof(iov),
+					       (struct iovec *)lc->em.buf + lc->seg)) {
 			return 1;
+		}
 		lc->seg++;
 		lc->seg_ptr = (__u64)iov.iov_base;
 		lc->seg_left = iov.iov_len;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Process lifecycle, for every backend: sched_process_exec and
- * sched_process_exit are stable tracepoints. Only processes with a controlling
+ * sched_process_exit are stable tracepoints, attached raw (no tracefs). Only processes with a controlling
  * tty or an audit login session are kept; daemons without either are not
  * terminal activity.
  */
@@ -121,13 +121,14 @@ static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __
 	return len;
 }
 
-SEC("tp/sched/sched_process_exec")
-int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
+/* sched_process_exec(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
+SEC("raw_tp/sched_process_exec")
+int ta_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 	unsigned long arg_start, arg_end;
 	struct ta_exec_event *e;
-	__u32 fname_off;
 	__u64 argv_len;
 	long n;
 
@@ -135,8 +136,7 @@ int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 				     TA_EV_EXEC, TA_SRC_SCHED);
 	if (!e)
 		return 0;
-	fname_off = ctx->__data_loc_filename & 0xffff;
-	n = bpf_probe_read_kernel_str(e->data, TA_FILENAME_MAX, (char *)ctx + fname_off);
+	n = bpf_probe_read_kernel_str(e->data, TA_FILENAME_MAX, BPF_CORE_READ(bprm, filename));
 	if (n < 0)
 		n = 0;
 	e->filename_len = n;
@@ -160,8 +160,8 @@ int ta_sched_exec(struct trace_event_raw_sched_process_exec *ctx)
 }
 
 /* Exits of thread-group leaders: when a shell, or a tmux client, went away. */
-SEC("tp/sched/sched_process_exit")
-int ta_sched_exit(void *ctx)
+SEC("raw_tp/sched_process_exit")
+int ta_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();

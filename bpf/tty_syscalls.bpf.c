@@ -1,23 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Backend "tracepoint": syscall tracepoints, for kernels where function
- * tracing (fentry, kprobes) is unavailable or locked down.
+ * Backend "tracepoint": the raw sys_enter/sys_exit tracepoints, for kernels
+ * where function tracing (fentry, kprobes) is unavailable or locked down.
  *
- * Output: write/writev to a tty, read back from the caller's buffer at syscall
- * exit once the kernel says how much went through. Input on ptys: bytes written
- * into the master (what the slave's line discipline receives); on other ttys
- * (console, serial, virtual consoles) the receive path is invisible here, so
- * input is taken where a process reads it (flag READ_SIDE). sendfile and splice
- * into a tty are counted (UNCAPTURED); io_uring writes are not seen at all.
+ * Raw tracepoints attach through bpf(BPF_RAW_TRACEPOINT_OPEN): no tracefs,
+ * no perf_event_open, so a host that never mounted tracefs records from the
+ * start and the daemon needs no CAP_SYS_ADMIN. One program sees every system
+ * call of the host, so it looks at the call number first and returns at once
+ * for anything else. Unlike the tp/syscalls tracepoints, which skip 32-bit
+ * calls on x86, it also sees int 0x80 calls of 64-bit processes; their
+ * convention is decided before their numbers are read.
+ *
+ * Output: write, writev, pwritev(2) to a tty, read back from the caller's
+ * buffer at exit once the kernel says how much went through. Input on ptys:
+ * bytes written into the master (what the slave's line discipline receives);
+ * on other ttys (console, serial, virtual consoles) the receive path is
+ * invisible here, so input is taken where a process reads it (READ_SIDE).
+ * sendfile, splice and Linux AIO into a tty are counted (UNCAPTURED); io_uring
+ * is not seen at all.
  */
 #include "capture_common.bpf.h"
+#include "syscall_nr.bpf.h"
 
 #define TA_TIOCSTI 0x5412
 #define TA_TIOCSWINSZ 0x5414
+/* Linux AIO (linux/aio_abi.h): opcodes that write, and where struct iocb keeps things. */
+#define TA_IOCB_CMD_PWRITE 1
+#define TA_IOCB_CMD_PWRITEV 8
+#define TA_IOCB_OFF_OPCODE 16
+#define TA_IOCB_OFF_FILDES 20
+#define TA_IOCB_OFF_BUF 24
+#define TA_IOCB_OFF_NBYTES 32
+/* iocbs looked at per io_submit; the rest of a larger batch is counted unread. */
+#define TA_AIO_MAX 8
+#define TA_AF_UNIX 1
 
 enum { TA_CALL_WRITE = 0, TA_CALL_READ = 1, TA_CALL_UNCAPTURED = 2 };
 
-static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 mode)
+/*
+ * Set by the daemon before load: 0 when a function backend takes terminal
+ * data, and this program only reports unix socket connects and binds (how
+ * tmux and screen clients reach their servers). The verifier drops the rest.
+ */
+const volatile __u32 ta_syscall_io = 1;
+
+/* The arguments of a call, as its calling convention passed them. */
+struct ta_sys_args {
+	unsigned long a[6];
+};
+
+static __always_inline void ta_native_args(struct pt_regs *regs, struct ta_sys_args *s, int n)
+{
+	s->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	s->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	if (n > 2)
+		s->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+}
+
+#if TA_HAS_COMPAT
+/* A 32-bit call in progress (int 0x80, sysenter, or a 32-bit process). */
+static __always_inline bool ta_in_compat_syscall(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(task->thread_info.status))
+		return false;
+	return BPF_CORE_READ(task, thread_info.status) & TA_TS_COMPAT;
+}
+
+static __always_inline void ta_compat_args(struct pt_regs *regs, struct ta_sys_args *s, int n)
+{
+	s->a[0] = (__u32)BPF_CORE_READ(regs, bx);
+	s->a[1] = (__u32)BPF_CORE_READ(regs, cx);
+	if (n > 2)
+		s->a[2] = (__u32)BPF_CORE_READ(regs, dx);
+}
+#endif
+
+static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 mode,
+				       __u32 compat_iov)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct tty_struct *tty;
@@ -32,7 +93,7 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 		return 0;
 	struct ta_pending_call p = {
 		.tty = (__u64)tty, .buf = buf, .nr_segs = nr_segs, .is_read = mode,
-		.lflag = ta_tty_lflag(tty),
+		.lflag = ta_tty_lflag(tty), .compat_iov = compat_iov,
 	};
 	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
 	return 0;
@@ -87,94 +148,14 @@ static __always_inline int ta_exit_io(long ret)
 		return 0;
 	lc.em.buf = call.buf;
 	lc.em.nr_segs = call.nr_segs;
-	lc.em.user = 1;
+	lc.em.user = call.compat_iov ? TA_MEM_USER_COMPAT_IOV : TA_MEM_USER;
 	ta_emit_data(&lc, ret);
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_write")
-int ta_tp_enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return ta_enter_io(ctx->args[0], ctx->args[1], 0, TA_CALL_WRITE);
-}
-
-SEC("tp/syscalls/sys_exit_write")
-int ta_tp_exit_write(struct trace_event_raw_sys_exit *ctx)
-{
-	return ta_exit_io(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_enter_writev")
-int ta_tp_enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 vlen = ctx->args[2];
-
-	return vlen ? ta_enter_io(ctx->args[0], ctx->args[1], vlen, TA_CALL_WRITE) : 0;
-}
-
-SEC("tp/syscalls/sys_exit_writev")
-int ta_tp_exit_writev(struct trace_event_raw_sys_exit *ctx)
-{
-	return ta_exit_io(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_enter_read")
-int ta_tp_enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	return ta_enter_io(ctx->args[0], ctx->args[1], 0, TA_CALL_READ);
-}
-
-SEC("tp/syscalls/sys_exit_read")
-int ta_tp_exit_read(struct trace_event_raw_sys_exit *ctx)
-{
-	return ta_exit_io(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_enter_readv")
-int ta_tp_enter_readv(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 vlen = ctx->args[2];
-
-	return vlen ? ta_enter_io(ctx->args[0], ctx->args[1], vlen, TA_CALL_READ) : 0;
-}
-
-SEC("tp/syscalls/sys_exit_readv")
-int ta_tp_exit_readv(struct trace_event_raw_sys_exit *ctx)
-{
-	return ta_exit_io(ctx->ret);
-}
-
-/* sendfile(out_fd, in_fd, ...): the data never passes through user memory. */
-SEC("tp/syscalls/sys_enter_sendfile64")
-int ta_tp_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
-{
-	return ta_enter_io(ctx->args[0], 0, ctx->id, TA_CALL_UNCAPTURED);
-}
-
-SEC("tp/syscalls/sys_exit_sendfile64")
-int ta_tp_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
-{
-	return ta_exit_io(ctx->ret);
-}
-
-/* splice(fd_in, off_in, fd_out, off_out, len, flags) into a tty. */
-SEC("tp/syscalls/sys_enter_splice")
-int ta_tp_enter_splice(struct trace_event_raw_sys_enter *ctx)
-{
-	return ta_enter_io(ctx->args[2], 0, ctx->id, TA_CALL_UNCAPTURED);
-}
-
-SEC("tp/syscalls/sys_exit_splice")
-int ta_tp_exit_splice(struct trace_event_raw_sys_exit *ctx)
-{
-	return ta_exit_io(ctx->ret);
-}
-
 /* ioctl: window size changes, and TIOCSTI (input pushed by a process). */
-SEC("tp/syscalls/sys_enter_ioctl")
-int ta_tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 {
-	unsigned int cmd = ctx->args[1];
 	struct tty_struct *tty;
 	struct ta_chunk_loop lc;
 
@@ -182,13 +163,13 @@ int ta_tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	tty = ta_fd_tty(ctx->args[0]);
+	tty = ta_fd_tty(fd);
 	if (!tty)
 		return 0;
 	if (cmd == TA_TIOCSWINSZ) {
 		struct winsize ws = {};
 
-		if (bpf_probe_read_user(&ws, sizeof(ws), (void *)ctx->args[2]))
+		if (bpf_probe_read_user(&ws, sizeof(ws), (void *)arg))
 			return 0;
 		ta_emit_winsize(tty, &ws, TA_SRC_SYSCALL);
 		return 0;
@@ -196,11 +177,261 @@ int ta_tp_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, TA_SRC_SYSCALL, TA_F_INJECTED,
 			ta_tty_lflag(tty)))
 		return 0;
-	lc.em.buf = ctx->args[2];
+	lc.em.buf = arg;
 	lc.em.nr_segs = 0;
-	lc.em.user = 1;
+	lc.em.user = TA_MEM_USER;
 	ta_emit_data(&lc, 1);
 	return 0;
+}
+
+/*
+ * Linux AIO writes to a tty complete inside io_submit for a terminal, but
+ * nothing returns per iocb: they are counted as uncaptured, with the bytes
+ * they asked to write.
+ */
+static __always_inline int ta_io_submit(long nr, __u64 iocbpp, bool compat)
+{
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32) || nr <= 0)
+		return 0;
+	for (int i = 0; i < TA_AIO_MAX; i++) {
+		__u64 iocb = 0, nbytes = 0, iovp = 0;
+		__u16 opcode = 0;
+		__u32 fd = 0;
+		struct tty_struct *tty;
+
+		if (i >= nr)
+			break;
+		if (compat) {
+			__u32 p32 = 0;
+
+			if (bpf_probe_read_user(&p32, sizeof(p32), (void *)(iocbpp + 4 * i)))
+				break;
+			iocb = p32;
+		} else if (bpf_probe_read_user(&iocb, sizeof(iocb), (void *)(iocbpp + 8 * i))) {
+			break;
+		}
+		if (bpf_probe_read_user(&opcode, sizeof(opcode), (void *)(iocb + TA_IOCB_OFF_OPCODE)) ||
+		    bpf_probe_read_user(&fd, sizeof(fd), (void *)(iocb + TA_IOCB_OFF_FILDES)) ||
+		    bpf_probe_read_user(&nbytes, sizeof(nbytes), (void *)(iocb + TA_IOCB_OFF_NBYTES)))
+			continue;
+		if (opcode != TA_IOCB_CMD_PWRITE && opcode != TA_IOCB_CMD_PWRITEV)
+			continue;
+		tty = ta_fd_tty(fd);
+		if (!tty)
+			continue;
+		if (opcode == TA_IOCB_CMD_PWRITEV) {
+			/* nbytes counts iovecs: the first one's length is all that is cheap to say. */
+			struct iovec iov = {};
+
+			if (!bpf_probe_read_user(&iovp, sizeof(iovp), (void *)(iocb + TA_IOCB_OFF_BUF)) &&
+			    !compat && !bpf_probe_read_user(&iov, sizeof(iov), (void *)iovp))
+				nbytes = iov.iov_len;
+			else
+				nbytes = 0;
+		}
+		ta_emit_uncaptured(tty, nbytes, TA_NR_io_submit);
+	}
+	return 0;
+}
+
+static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
+{
+	struct ta_unix_event *e;
+	__u16 family = 0;
+	__u32 len;
+
+	if (addrlen <= 2)
+		return 0;
+	if (bpf_probe_read_user(&family, sizeof(family), (void *)uaddr) || family != TA_AF_UNIX)
+		return 0;
+	e = ta_reserve_process_event(sizeof(*e), TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);
+	if (!e)
+		return 0;
+	len = addrlen - 2;
+	if (len > TA_UNIX_PATH_MAX)
+		len = TA_UNIX_PATH_MAX;
+	__builtin_memset(e->path, 0, sizeof(e->path));
+	if (bpf_probe_read_user(e->path, len, (const char *)uaddr + 2))
+		len = 0;
+	e->op = op;
+	e->path_len = len;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* A native call the program wants, by number; -1 for anything else (the hot path). */
+static __always_inline int ta_enter_native(struct pt_regs *regs, long nr)
+{
+	struct ta_sys_args s = {};
+
+	if (!ta_syscall_io && nr != TA_NR_connect && nr != TA_NR_bind)
+		return -1;
+	switch (nr) {
+	case TA_NR_write:
+		ta_native_args(regs, &s, 2);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0);
+	case TA_NR_read:
+		ta_native_args(regs, &s, 2);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0);
+	case TA_NR_writev:
+	case TA_NR_pwritev:
+	case TA_NR_pwritev2:
+		ta_native_args(regs, &s, 3);
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 0) : 0;
+	case TA_NR_readv:
+	case TA_NR_preadv:
+	case TA_NR_preadv2:
+		ta_native_args(regs, &s, 3);
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 0) : 0;
+	case TA_NR_sendfile:
+		/* sendfile(out_fd, in_fd, ...): the data never passes through user memory. */
+		ta_native_args(regs, &s, 1);
+		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0);
+	case TA_NR_splice:
+		/* splice(fd_in, off_in, fd_out, off_out, len, flags) into a tty. */
+		ta_native_args(regs, &s, 3);
+		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0);
+	case TA_NR_ioctl:
+		ta_native_args(regs, &s, 3);
+		return ta_ioctl(s.a[0], s.a[1], s.a[2]);
+	case TA_NR_io_submit:
+		ta_native_args(regs, &s, 3);
+		return ta_io_submit(s.a[1], s.a[2], false);
+	case TA_NR_connect:
+		ta_native_args(regs, &s, 3);
+		return ta_unix_addr(TA_UNIX_CONNECT, s.a[1], s.a[2]);
+	case TA_NR_bind:
+		ta_native_args(regs, &s, 3);
+		return ta_unix_addr(TA_UNIX_BIND, s.a[1], s.a[2]);
+	default:
+		return -1;
+	}
+}
+
+#if TA_HAS_COMPAT
+static __always_inline int ta_enter_compat(struct pt_regs *regs, long nr)
+{
+	struct ta_sys_args s = {};
+	__u32 sc[3] = {};
+
+	if (!ta_syscall_io && nr != TA_NR32_connect && nr != TA_NR32_bind &&
+	    nr != TA_NR32_socketcall)
+		return 0;
+	switch (nr) {
+	case TA_NR32_write:
+		ta_compat_args(regs, &s, 2);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0);
+	case TA_NR32_read:
+		ta_compat_args(regs, &s, 2);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0);
+	case TA_NR32_writev:
+	case TA_NR32_pwritev:
+	case TA_NR32_pwritev2:
+		ta_compat_args(regs, &s, 3);
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 1) : 0;
+	case TA_NR32_readv:
+	case TA_NR32_preadv:
+	case TA_NR32_preadv2:
+		ta_compat_args(regs, &s, 3);
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 1) : 0;
+	case TA_NR32_sendfile:
+	case TA_NR32_sendfile64:
+		ta_compat_args(regs, &s, 1);
+		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0);
+	case TA_NR32_splice:
+		ta_compat_args(regs, &s, 3);
+		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0);
+	case TA_NR32_ioctl:
+		ta_compat_args(regs, &s, 3);
+		return ta_ioctl(s.a[0], s.a[1], s.a[2]);
+	case TA_NR32_io_submit:
+		ta_compat_args(regs, &s, 3);
+		return ta_io_submit(s.a[1], s.a[2], true);
+	case TA_NR32_connect:
+		ta_compat_args(regs, &s, 3);
+		return ta_unix_addr(TA_UNIX_CONNECT, s.a[1], s.a[2]);
+	case TA_NR32_bind:
+		ta_compat_args(regs, &s, 3);
+		return ta_unix_addr(TA_UNIX_BIND, s.a[1], s.a[2]);
+	case TA_NR32_socketcall:
+		ta_compat_args(regs, &s, 2);
+		if (s.a[0] != TA_SYS_CONNECT && s.a[0] != TA_SYS_BIND)
+			return 0;
+		if (bpf_probe_read_user(sc, sizeof(sc), (void *)s.a[1]))
+			return 0;
+		return ta_unix_addr(s.a[0] == TA_SYS_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND,
+				    sc[1], sc[2]);
+	default:
+		return 0;
+	}
+}
+
+/* Numbers that name a wanted call in the 32-bit table. */
+static __always_inline bool ta_compat_wanted(long nr)
+{
+	switch (nr) {
+	case TA_NR32_write: case TA_NR32_read: case TA_NR32_writev: case TA_NR32_readv:
+	case TA_NR32_pwritev: case TA_NR32_preadv: case TA_NR32_pwritev2: case TA_NR32_preadv2:
+	case TA_NR32_sendfile: case TA_NR32_sendfile64: case TA_NR32_splice: case TA_NR32_ioctl:
+	case TA_NR32_io_submit: case TA_NR32_connect: case TA_NR32_bind: case TA_NR32_socketcall:
+		return true;
+	default:
+		return false;
+	}
+}
+#endif
+
+SEC("raw_tp/sys_enter")
+int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = ctx->args[1];
+
+#if TA_HAS_COMPAT
+	/*
+	 * A 32-bit call's number can equal a wanted native one (ia32 lseek is
+	 * 19, native readv): the convention must be known before either table
+	 * is trusted. Only numbers that are wanted in either table pay for it.
+	 */
+	if (ta_compat_wanted(nr) || nr == TA_NR_write || nr == TA_NR_read ||
+	    nr == TA_NR_writev || nr == TA_NR_readv || nr == TA_NR_ioctl ||
+	    nr == TA_NR_sendfile || nr == TA_NR_connect || nr == TA_NR_bind ||
+	    nr == TA_NR_io_submit || nr == TA_NR_splice || nr == TA_NR_preadv ||
+	    nr == TA_NR_pwritev || nr == TA_NR_preadv2 || nr == TA_NR_pwritev2) {
+		if (ta_in_compat_syscall())
+			return ta_enter_compat(regs, nr);
+		/* x32 read/write/ioctl share the native numbers and layouts. */
+		ta_enter_native(regs, nr);
+	} else if ((nr & TA_X32_SYSCALL_BIT) &&
+		   ((nr & ~TA_X32_SYSCALL_BIT) == TA_NR_write ||
+		    (nr & ~TA_X32_SYSCALL_BIT) == TA_NR_read)) {
+		ta_enter_native(regs, nr & ~TA_X32_SYSCALL_BIT);
+	}
+	return 0;
+#else
+	ta_enter_native(regs, nr);
+	return 0;
+#endif
+}
+
+SEC("raw_tp/sys_exit")
+int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long ret = ctx->args[1];
+	long nr;
+
+	/* Only calls an entry could have left pending: cheaper than a map lookup for all. */
+#if defined(__TARGET_ARCH_x86)
+	nr = BPF_CORE_READ(regs, orig_ax) & ~TA_X32_SYSCALL_BIT;
+	if (!ta_compat_wanted(nr) && nr != TA_NR_write && nr != TA_NR_read &&
+	    nr != TA_NR_writev && nr != TA_NR_readv && nr != TA_NR_sendfile &&
+	    nr != TA_NR_splice && nr != TA_NR_preadv && nr != TA_NR_pwritev &&
+	    nr != TA_NR_preadv2 && nr != TA_NR_pwritev2)
+		return 0;
+#endif
+	return ta_exit_io(ret);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -217,7 +217,14 @@ struct mm_struct {
 	unsigned long arg_end;
 };
 
+/* x86: `status` holds TS_COMPAT while a 32-bit system call runs. */
+struct thread_info {
+	unsigned long flags;
+	__u32 status;
+};
+
 struct task_struct {
+	struct thread_info thread_info;
 	pid_t pid;
 	pid_t tgid;
 	char comm[16];
@@ -239,33 +246,18 @@ struct iovec {
 	size_t iov_len;
 };
 
-struct trace_entry {
-	unsigned short type;
-	unsigned char flags;
-	unsigned char preempt_count;
-	int pid;
+/* The context of raw tracepoint programs: the tracepoint's arguments. */
+struct bpf_raw_tracepoint_args {
+	__u64 args[0];
 };
 
-struct trace_event_raw_sys_enter {
-	struct trace_entry ent;
-	long id;
-	unsigned long args[6];
-	char __data[0];
+struct linux_binprm {
+	const char *filename;
 };
 
-struct trace_event_raw_sys_exit {
-	struct trace_entry ent;
-	long id;
-	long ret;
-	char __data[0];
-};
-
-struct trace_event_raw_sched_process_exec {
-	struct trace_entry ent;
-	u32 __data_loc_filename;
-	pid_t pid;
-	pid_t old_pid;
-	char __data[0];
+struct compat_iovec {
+	__u32 iov_base;
+	__u32 iov_len;
 };
 
 struct pt_regs {

@@ -114,22 +114,24 @@ enum prog_role { ROLE_OTHER, ROLE_COMMON, ROLE_COMMON_OPTIONAL, ROLE_REQUIRED, R
 /* Which programs a backend uses. Required ones must attach; optional may not. */
 static enum prog_role program_role(const char *name, enum ta_backend b)
 {
-	/* Process lifecycle: every backend. Unix socket paths: every backend, if possible. */
+	/* Process lifecycle: every backend. */
 	if (!strncmp(name, "ta_sched_", 9))
 		return ROLE_COMMON;
-	if (!strncmp(name, "ta_sys_", 7))
-		return ROLE_COMMON_OPTIONAL;
 	switch (b) {
 	case TA_BACKEND_TRACEPOINT:
-		if (!strncmp(name, "ta_tp_", 6))
-			return strstr(name, "write") || strstr(name, "read") ? ROLE_REQUIRED
-									      : ROLE_OPTIONAL;
+		if (!strncmp(name, "ta_raw_sys_", 11))
+			return ROLE_REQUIRED;
 		return ROLE_OTHER;
 	case TA_BACKEND_FENTRY:
+		/* Unix socket paths (shared terminals), if possible: see ta_syscall_io. */
+		if (!strcmp(name, "ta_raw_sys_enter"))
+			return ROLE_COMMON_OPTIONAL;
 		if (!strncmp(name, "ta_fentry_", 10) || !strncmp(name, "ta_fexit_", 9))
 			return strstr(name, "n_tty_write") ? ROLE_REQUIRED : ROLE_OPTIONAL;
 		return ROLE_OTHER;
 	case TA_BACKEND_KPROBE:
+		if (!strcmp(name, "ta_raw_sys_enter"))
+			return ROLE_COMMON_OPTIONAL;
 		if (!strncmp(name, "ta_kprobe_", 10) || !strncmp(name, "ta_kretprobe_", 13))
 			return strstr(name, "n_tty_write") ? ROLE_REQUIRED : ROLE_OPTIONAL;
 		return ROLE_OTHER;
@@ -244,6 +246,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 		snprintf(why, why_len, "ring size %u refused: %s", o->ring_bytes, strerror(-err));
 		goto fail;
 	}
+	c->skel->rodata->ta_syscall_io = b == TA_BACKEND_TRACEPOINT;
 	bpf_object__for_each_program(prog, c->skel->obj) {
 		enum prog_role role = program_role(bpf_program__name(prog), b);
 		const char *target = program_target(prog);

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * System call numbers the raw sys_enter/sys_exit programs look for, per
+ * calling convention. A raw tracepoint sees the number the caller used: a
+ * 64-bit process can make 32-bit calls (int 0x80) whose numbers mean other
+ * calls natively, so the convention is decided first, never guessed from
+ * the number (arch/x86/entry/syscalls/syscall_{64,32}.tbl).
+ */
+#ifndef TTYAUDIT_SYSCALL_NR_BPF_H
+#define TTYAUDIT_SYSCALL_NR_BPF_H
+
+#if defined(__TARGET_ARCH_x86)
+#define TA_NR_read 0
+#define TA_NR_write 1
+#define TA_NR_ioctl 16
+#define TA_NR_readv 19
+#define TA_NR_writev 20
+#define TA_NR_sendfile 40
+#define TA_NR_connect 42
+#define TA_NR_bind 49
+#define TA_NR_io_submit 209
+#define TA_NR_splice 275
+#define TA_NR_preadv 295
+#define TA_NR_pwritev 296
+#define TA_NR_preadv2 327
+#define TA_NR_pwritev2 328
+#define TA_NR_io_uring_enter 426
+/* x32 calls carry this bit; their read/write/ioctl share the native numbers. */
+#define TA_X32_SYSCALL_BIT 0x40000000
+
+#define TA_HAS_COMPAT 1
+#define TA_NR32_read 3
+#define TA_NR32_write 4
+#define TA_NR32_ioctl 54
+#define TA_NR32_socketcall 102
+#define TA_NR32_readv 145
+#define TA_NR32_writev 146
+#define TA_NR32_sendfile 187
+#define TA_NR32_sendfile64 239
+#define TA_NR32_io_submit 248
+#define TA_NR32_splice 313
+#define TA_NR32_preadv 333
+#define TA_NR32_pwritev 334
+#define TA_NR32_bind 361
+#define TA_NR32_connect 362
+#define TA_NR32_preadv2 378
+#define TA_NR32_pwritev2 379
+#define TA_NR32_io_uring_enter 426
+/* socketcall(call, args): the calls it multiplexes (linux/net.h). */
+#define TA_SYS_BIND 2
+#define TA_SYS_CONNECT 3
+/* arch/x86/include/asm/thread_info.h */
+#define TA_TS_COMPAT 0x0002
+
+#elif defined(__TARGET_ARCH_arm64) || defined(__TARGET_ARCH_riscv)
+/* The generic table (include/uapi/asm-generic/unistd.h). */
+#define TA_NR_io_submit 2
+#define TA_NR_ioctl 29
+#define TA_NR_read 63
+#define TA_NR_write 64
+#define TA_NR_readv 65
+#define TA_NR_writev 66
+#define TA_NR_preadv 69
+#define TA_NR_pwritev 70
+#define TA_NR_sendfile 71
+#define TA_NR_splice 76
+#define TA_NR_bind 200
+#define TA_NR_connect 203
+#define TA_NR_preadv2 286
+#define TA_NR_pwritev2 287
+#define TA_NR_io_uring_enter 426
+#define TA_HAS_COMPAT 0
+#else
+#error "ttyaudit: no system call table for this architecture"
+#endif
+
+#endif /* TTYAUDIT_SYSCALL_NR_BPF_H */
