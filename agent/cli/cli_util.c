@@ -383,7 +383,7 @@ void cli_fmt_bytes(uint64_t n, char *out, size_t cap)
 		snprintf(out, cap, "%.1fG", n / 1073741824.0);
 }
 
-int cli_parse_user(const char *arg, uint32_t *uid)
+int cli_parse_login_uid(const char *arg, uint32_t *uid)
 {
 	char *end;
 
@@ -395,6 +395,13 @@ int cli_parse_user(const char *arg, uint32_t *uid)
 			return 0;
 		}
 	}
+	return -EINVAL;
+}
+
+int cli_parse_user(const char *arg, uint32_t *uid)
+{
+	if (!cli_parse_login_uid(arg, uid))
+		return 0;
 	struct passwd *pw = getpwnam(arg);
 	if (!pw)
 		return -ENOENT;

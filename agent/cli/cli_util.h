@@ -53,7 +53,9 @@ void cli_fmt_duration(uint64_t ns, char *out, size_t cap);
 void cli_fmt_bytes(uint64_t n, char *out, size_t cap);
 uint64_t cli_now_ns(void);
 
-/* A user argument: name or number. *uid_out; name_out gets the name if known. */
+/* A decimal uid, or -EINVAL. */
+int cli_parse_login_uid(const char *arg, uint32_t *uid_out);
+/* A decimal uid or a name of this host's passwd (live views only), or -ENOENT. */
 int cli_parse_user(const char *arg, uint32_t *uid_out);
 /* Name for display: session's recorded user, else passwd, else the number. */
 const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap);

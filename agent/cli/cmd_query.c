@@ -405,12 +405,16 @@ int ta_cmd_query(int argc, char **argv)
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'u':
+			/*
+			 * A number is a login uid; a name is the login name recorded in
+			 * the log. Never this host's passwd: the log may come from
+			 * another host, where the same name had another uid.
+			 */
 			q.have_user = 1;
-			q.user_name = optarg;
-			if (cli_parse_user(optarg, &q.user_uid))
-				q.user_uid = TA_ID_NONE; /* still matches the recorded login name */
-			if (optarg[0] >= '0' && optarg[0] <= '9')
-				q.user_name = NULL;
+			q.user_name = NULL;
+			q.user_uid = TA_ID_NONE;
+			if (cli_parse_login_uid(optarg, &q.user_uid))
+				q.user_name = optarg;
 			break;
 		case 'U':
 			q.have_uid = 1;

@@ -25,11 +25,15 @@ need python3 python3-minimal
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/ta-sandbox.XXXXXX")
 pid=; spid=; npid=
 cleanup() {
+    # Every step runs whatever the one before it did: under set -e a failed kill
+    # would end the trap early and leave the listener holding meson's pipe.
+    set +e
+    [ -n "$npid" ] && kill "$npid" 2>/dev/null
     if [ -n "$pid" ]; then
         kill -TERM "$pid" 2>/dev/null
         timeout 30 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null
     fi
-    [ -n "$npid" ] && kill "$npid" 2>/dev/null
+    [ -n "$spid" ] && kill -KILL "$spid" 2>/dev/null
     chattr -R -a "$tmp" 2>/dev/null || true
     rm -rf "$tmp"
 }

@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
+made_user = []  # users this test made; removed on every way out
 failures = 0
 checks = 0
 
@@ -75,6 +76,21 @@ try:
 
     check(ids("--user", "4242") == [SES7, "5e1c0a42-9"], "--user 4242")
     check(ids("--user", "alice") == [SES7], "--user alice (recorded login name)")
+    check(ids("--user", "ta-nosuch-%d" % os.getpid()) == [], "--user of a name never recorded")
+    # Session 8 (auid 1000) recorded no login name: a local user with uid 1000,
+    # whatever its name, says nothing about who that was on the recorded host.
+    import pwd
+    local = None
+    try:
+        local = pwd.getpwuid(1000).pw_name
+    except KeyError:
+        if os.geteuid() == 0:
+            local = "taq%d" % os.getpid()
+            made_user.append(local)
+            subprocess.run(["useradd", "-M", "-N", "-u", "1000", "-s", "/usr/sbin/nologin", local],
+                           check=True, capture_output=True)
+    if local is not None:
+        check(ids("--user", local) == [], "--user %s: this host's uid 1000 is not the log's auid 1000" % local)
     check(ids("--uid", "0") == [SES7], "--uid 0 (sudo)")
     check(ids("--session", "8") == ["5e1c0a42-8"], "--session 8")
     check(ids("--session", "5e1c0a42-9") == ["5e1c0a42-9"], "--session key")
@@ -306,6 +322,8 @@ try:
 finally:
     subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
     shutil.rmtree(top, ignore_errors=True)
+    for u in made_user:
+        subprocess.run(["userdel", u], capture_output=True)
 
 print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
 sys.exit(1 if failures else 0)
