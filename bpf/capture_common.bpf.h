@@ -331,18 +331,46 @@ static __always_inline struct task_struct *ta_tty_session_leader(struct tty_stru
 		bpf_core_field_offset(struct task_struct, pid_links[PIDTYPE_PID]));
 }
 
+/*
+ * The session a terminal's activity belongs to when its session leader has no
+ * audit login session: one per leader (tgid and start time), marked with
+ * TA_SES_NO_LOGIN. Never TA_UNSET.
+ */
+static __always_inline __u32 ta_no_login_ses(struct task_struct *leader)
+{
+	__u64 start = 0, h;
+	__u32 tgid = BPF_CORE_READ(leader, tgid), v;
+
+	if (bpf_core_field_exists(leader->start_boottime))
+		start = BPF_CORE_READ(leader, start_boottime);
+	h = (start ^ ((__u64)tgid << 40) ^ tgid) * 0x9E3779B97F4A7C15ULL;
+	v = (__u32)(h >> 33) | TA_SES_NO_LOGIN;
+	return v == TA_UNSET ? v - 1 : v;
+}
+
+/* The audit session of the leader, or its no-login session. */
+static __always_inline __u32 ta_leader_ses(struct task_struct *leader)
+{
+	__u32 ses = BPF_CORE_READ(leader, sessionid);
+
+	return ses == TA_UNSET ? ta_no_login_ses(leader) : ses;
+}
+
 static __always_inline void ta_fill_owner(struct ta_tty_event *e, struct tty_struct *slave)
 {
 	struct task_struct *leader = ta_tty_session_leader(slave);
 
 	if (!leader) {
+		/* Nobody leads it (the shell is gone): still this terminal's, not everyone's. */
+		__u64 h = ((__u64)slave ^ BPF_CORE_READ(slave, index)) * 0x9E3779B97F4A7C15ULL;
+
 		e->owner_auid = TA_UNSET;
-		e->owner_ses = TA_UNSET;
+		e->owner_ses = ((__u32)(h >> 33) | TA_SES_NO_LOGIN) & ~1u;
 		e->owner_pid = 0;
 		return;
 	}
 	e->owner_auid = BPF_CORE_READ(leader, loginuid.val);
-	e->owner_ses = BPF_CORE_READ(leader, sessionid);
+	e->owner_ses = ta_leader_ses(leader);
 	e->owner_pid = BPF_CORE_READ(leader, tgid);
 }
 
@@ -412,6 +440,9 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 	ta_fill_task(&e->task);
 	ta_fill_tty_id(&e->tty, slave);
 	ta_fill_owner(e, slave);
+	/* A writer outside any login session writes into the terminal's session. */
+	if (e->task.ses == TA_UNSET)
+		e->task.ses = e->owner_ses;
 	/* Input belongs to the terminal's session; output to its writer. */
 	if (kind == TA_EV_TTY_INPUT) {
 		if (!ta_filter_pass(cfg, e->task.uid, e->owner_auid))
@@ -694,8 +725,16 @@ static __always_inline void *ta_reserve_process_event(__u32 size, __u16 kind, __
 	e->hdr.size = size;
 	ta_fill_task(&e->task);
 	__builtin_memset(&e->tty, 0, sizeof(e->tty));
-	if (ctty)
+	if (ctty) {
 		ta_fill_tty_id(&e->tty, ctty);
+		/* Outside any login session: the session of its terminal. */
+		if (ses == TA_UNSET) {
+			struct task_struct *leader = ta_tty_session_leader(ctty);
+
+			if (leader)
+				e->task.ses = ta_leader_ses(leader);
+		}
+	}
 	return e;
 }
 

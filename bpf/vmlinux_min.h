@@ -237,6 +237,7 @@ struct task_struct {
 	struct fs_struct *fs;
 	kuid_t loginuid;
 	unsigned int sessionid;
+	u64 start_boottime;
 	struct hlist_node pid_links[4];
 	int exit_code;
 };

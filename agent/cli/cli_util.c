@@ -600,6 +600,8 @@ void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta
 		ta_buf_puts(b, "null");
 	else
 		cli_json_str(b, u);
+	ta_buf_puts(b, ",\"login_session\":");
+	put_bool(b, !ta_ses_is_no_login(s->ses));
 	ta_buf_puts(b, ",\"login_details\":");
 	put_bool(b, !!(s->flags & TA_SESS_LOGIN));
 	const struct { const char *k; uint32_t off; } strs[] = {

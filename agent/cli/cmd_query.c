@@ -29,6 +29,8 @@ static void usage(FILE *out)
 		"  --uid UID          an effective uid seen on the session's output or commands\n"
 		"  -s, --session ID   a session (BOOT-SES as listed, or an audit session id)\n"
 		"  --host TEXT        login host or address contains TEXT\n"
+		"  --no-login         terminals used outside any login session (docker exec,\n"
+		"                     ptys of daemons): one session per terminal and leader\n"
 		"  --tty NAME         used terminal (pts3, pts/3, ttyS0, ...)\n"
 		"  --since TIME       sessions active at or after TIME\n"
 		"  --until TIME       sessions active at or before TIME\n"
@@ -50,7 +52,7 @@ static void usage(FILE *out)
 }
 
 struct query {
-	int have_user, have_uid, have_session, ses_only, icase, commands, json, reverse;
+	int have_user, have_uid, have_session, ses_only, icase, commands, json, reverse, no_login;
 	uint32_t user_uid;
 	const char *user_name;
 	uint32_t uid;
@@ -90,6 +92,8 @@ static int match_meta(const struct query *q, const struct ta_sesstab *t, const s
 		if (!ok)
 			return 0;
 	}
+	if (q->no_login && !ta_ses_is_no_login(s->ses))
+		return 0;
 	if (q->have_uid) {
 		int ok = 0;
 		for (uint32_t i = 0; i < s->n_uids; i++)
@@ -308,7 +312,8 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 		neut(&cell, s->prog ? ta_sesstab_str(t, s->prog) : "-");
 		ta_buf_printf(o, "%-10.*s ", (int)cell.len, (const char *)cell.p);
 	} else {
-		ta_buf_printf(o, "%-29s ", "(login details n/a)");
+		ta_buf_printf(o, "%-29s ", ta_ses_is_no_login(s->ses) ? "(no login session)"
+								   : "(login details n/a)");
 	}
 	ta_buf_reset(&cell);
 	ta_buf_printf(o, "%-19s %-8s%s ", start, dur, (s->flags & TA_SESS_ENDED) ? " " : "+");
@@ -380,6 +385,7 @@ int ta_cmd_query(int argc, char **argv)
 		{ "uid", required_argument, NULL, 'U' },
 		{ "session", required_argument, NULL, 's' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "no-login", no_argument, NULL, 'L' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'T' },
@@ -431,6 +437,7 @@ int ta_cmd_query(int argc, char **argv)
 			}
 			break;
 		case 'H': q.host = optarg; break;
+		case 'L': q.no_login = 1; break;
 		case 't': q.tty = optarg; break;
 		case 'S':
 		case 'T':

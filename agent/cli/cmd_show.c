@@ -273,7 +273,8 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 		if (s->prog)
 			ta_buf_printf(&line, "  via %s", ta_sesstab_str(t, s->prog));
 	} else {
-		ta_buf_puts(&line, "  (login details unavailable)");
+		ta_buf_puts(&line, ta_ses_is_no_login(s->ses) ? "  (no login session)"
+							     : "  (login details unavailable)");
 	}
 	for (uint32_t i = 0; i < s->n_ttys; i++)
 		ta_buf_printf(&line, "%s%s", i ? "," : "  tty ", ta_sesstab_str(t, s->ttys[i]));

@@ -255,15 +255,22 @@ int ta_logins_handle(struct ta_logins *l, int fd)
 	return 0;
 }
 
-void ta_logins_note_tty(struct ta_logins *l, uint32_t ses, const char *tty)
+void ta_logins_note_tty(struct ta_logins *l, uint32_t ses, uint32_t auid, const char *tty)
 {
-	if (ses == UINT32_MAX || !tty[0])
+	struct ta_session *s;
+
+	/* No login session: nobody logged in, so there is no login name to keep. */
+	if (ses == UINT32_MAX || (ses & TA_SES_NO_LOGIN) || !tty[0])
 		return;
 	if (ses == l->last_ses && !strcmp(tty, l->last_tty))
 		return;
 	l->last_ses = ses;
 	snprintf(l->last_tty, sizeof(l->last_tty), "%s", tty);
-	ta_session_note_tty(l->table, ses, tty);
+	if (ta_session_note_tty(l->table, ses, tty) == -ENOENT &&
+	    (s = ta_session_observe(l->table, ses, auid))) {
+		ta_session_note_tty(l->table, ses, tty);
+		emit_session(l, s, TA_SESSION_JSON_UPDATE);
+	}
 }
 
 void ta_logins_close(struct ta_logins *l)

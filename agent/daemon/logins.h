@@ -34,7 +34,7 @@ int ta_logins_add_to_epoll(struct ta_logins *l, int epfd);
 /* 1 if fd was ours and has been handled, 0 if not ours. */
 int ta_logins_handle(struct ta_logins *l, int fd);
 /* The capture layer saw this session on this terminal. */
-void ta_logins_note_tty(struct ta_logins *l, uint32_t ses, const char *tty);
+void ta_logins_note_tty(struct ta_logins *l, uint32_t ses, uint32_t auid, const char *tty);
 void ta_logins_close(struct ta_logins *l);
 
 #endif

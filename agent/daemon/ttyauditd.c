@@ -21,6 +21,7 @@
 #include <libaudit.h>
 
 #include "capture/capture.h"
+#include "capture/diagnose.h"
 #include "common/exitcodes.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -65,10 +66,10 @@ struct daemon_ctx {
 	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
 };
 
+/* What the capabilities allow, whatever the uid: root with a narrow bounding set is not enough. */
 static int has_bpf_privilege(void)
 {
-	if (geteuid() == 0)
-		return 1;
+	capng_get_caps_process();
 	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) ||
 	       (capng_have_capability(CAPNG_EFFECTIVE, CAP_BPF) &&
 		capng_have_capability(CAPNG_EFFECTIVE, CAP_PERFMON));
@@ -263,12 +264,28 @@ static void write_agent_stop(struct daemon_ctx *d, const char *why)
 		(unsigned long long)s->lost_bytes, (unsigned long long)s->sink_lost_events);
 }
 
-static void log_backend_choice(const struct daemon_ctx *d)
+static void log_refusals(const struct daemon_ctx *d, const struct ta_host_facts *facts, bool error)
 {
-	for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++)
-		if (d->report.refused[b][0])
-			ta_info("capture", "backend %s refused: %s", ta_backend_name((enum ta_backend)b),
-				d->report.refused[b]);
+	for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++) {
+		const char *hint;
+
+		if (!d->report.refused[b][0])
+			continue;
+		hint = ta_backend_hint(facts, (enum ta_backend)b, d->report.refused[b]);
+		if (error)
+			ta_err("capture", "backend %s refused: %s%s%s",
+			       ta_backend_name((enum ta_backend)b), d->report.refused[b],
+			       hint ? " — " : "", hint ? hint : "");
+		else
+			ta_info("capture", "backend %s refused: %s%s%s",
+				ta_backend_name((enum ta_backend)b), d->report.refused[b],
+				hint ? " — " : "", hint ? hint : "");
+	}
+}
+
+static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_facts *facts)
+{
+	log_refusals(d, facts, false);
 	ta_info("capture", "recording with backend %s; not seen: %s",
 		ta_backend_name(d->report.chosen), ta_backend_limitations(d->report.chosen));
 	if (d->report.optional_missing[0])
@@ -277,27 +294,23 @@ static void log_backend_choice(const struct daemon_ctx *d)
 
 static int start_capture(struct daemon_ctx *d)
 {
+	struct ta_host_facts facts;
+	char why[512];
 	int err;
 
 	d->opts.capture.self_tgid = (uint32_t)getpid();
 	d->opts.capture.verbose_libbpf = d->opts.verbose;
 	err = ta_capture_open(&d->cap, &d->opts.capture, &d->report);
+	ta_host_facts_read(&facts, has_bpf_privilege());
 	if (!err) {
-		log_backend_choice(d);
+		log_backend_choice(d, &facts);
 		return TA_EXIT_OK;
 	}
-	if (err == -ENOTSUP && access("/sys/kernel/btf/vmlinux", R_OK)) {
-		ta_err("capture", "this kernel has no BTF (/sys/kernel/btf/vmlinux); "
-				  "it needs CONFIG_DEBUG_INFO_BTF=y");
-		return TA_EXIT_UNSUPPORTED;
-	}
 	if (err == -ENOTSUP) {
-		for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++)
-			if (d->report.refused[b][0])
-				ta_err("capture", "backend %s: %s", ta_backend_name((enum ta_backend)b),
-				       d->report.refused[b]);
-		ta_err("capture", "no capture backend works on this kernel");
-		return TA_EXIT_UNSUPPORTED;
+		log_refusals(d, &facts, true);
+		ta_err("capture", "no capture backend could start: %s",
+		       ta_capture_explain(&facts, &d->report, why, sizeof(why)));
+		return facts.have_bpf_caps ? TA_EXIT_UNSUPPORTED : TA_EXIT_NOPERM;
 	}
 	ta_err("capture", "cannot start: %s", strerror(-err));
 	return TA_EXIT_FAILURE;
@@ -441,9 +454,9 @@ static int on_capture_event(void *ctx, const struct ta_event *ev)
 
 	ta_recorder_on_event(&d->rec, ev);
 	if (ev->kind == TA_EV_TTY_OUTPUT)
-		ta_logins_note_tty(&d->logins, ev->task.ses, ev->tty.name);
+		ta_logins_note_tty(&d->logins, ev->task.ses, ev->task.auid, ev->tty.name);
 	else if (ev->kind == TA_EV_TTY_INPUT)
-		ta_logins_note_tty(&d->logins, ev->owner_ses, ev->tty.name);
+		ta_logins_note_tty(&d->logins, ev->owner_ses, ev->owner_auid, ev->tty.name);
 	return 0;
 }
 
@@ -624,7 +637,8 @@ int main(int argc, char **argv)
 	}
 	ta_log_init("ttyauditd", d.opts.verbose ? TA_LOG_DEBUG : TA_LOG_INFO);
 	if (!has_bpf_privilege()) {
-		ta_err(NULL, "needs root (or CAP_BPF and CAP_PERFMON) to load its BPF programs");
+		ta_err(NULL, "missing privilege: loading the capture programs needs CAP_BPF and CAP_PERFMON "
+			    "(or CAP_SYS_ADMIN) in the effective set; run as root or through the unit");
 		return TA_EXIT_NOPERM;
 	}
 	if (!d.opts.foreground && daemonize(&d)) {

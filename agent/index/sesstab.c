@@ -485,6 +485,7 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	case TA_REC_EXEC:
 	case TA_REC_UNCAPTURED:
 	case TA_REC_SESSION_START:
+	case TA_REC_SESSION_UPDATE:
 	case TA_REC_SESSION_END:
 	case TA_REC_LOGIN_FAILED:
 	case TA_REC_LOGIN_EVENT:
@@ -553,6 +554,11 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 			take_str(t, &o, "login_program", &s->prog);
 		break;
 	}
+	case TA_REC_SESSION_UPDATE:
+		/* Also written for sessions known only from their terminals: the name then. */
+		if (!s->user)
+			take_str(t, &o, "user", &s->user);
+		break;
 	case TA_REC_LOGIN_FAILED:
 		s->flags |= TA_SESS_FAILED;
 		break;

@@ -20,6 +20,8 @@
 
 #define TA_SESS_UIDS 4
 #define TA_SESS_TTYS 4
+#include "ttyaudit/event.h"
+
 #define TA_ID_NONE UINT32_MAX
 
 enum ta_sess_flags {
@@ -167,6 +169,12 @@ static inline int ta_sess_sane(const struct ta_sesstab *t, const struct ta_sess 
 /* Confidence name ("exact", ...) to enum ta_conf; TA_CONF_NONE if unknown. */
 int ta_conf_parse(const char *s);
 const char *ta_conf_name(int conf);
+
+/* A terminal used outside any audit login session (TA_SES_NO_LOGIN; "none" in old logs). */
+static inline int ta_ses_is_no_login(uint32_t ses)
+{
+	return ses == TA_ID_NONE || (ses & TA_SES_NO_LOGIN);
+}
 
 /* "%08x-%u" of the key (ses "none" when unset). */
 void ta_sess_id(uint64_t key, char *out, size_t cap);

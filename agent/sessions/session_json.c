@@ -201,6 +201,7 @@ int ta_session_json(const struct ta_session *s, enum ta_session_json_kind kind,
 	kv_str(&b, "result", result_name(s->result));
 	kv_str(&b, "state", s->state == TA_SESSION_CLOSED ? "closed" : "open");
 	kv_bool(&b, "backfilled", s->backfilled);
+	kv_bool(&b, "observed", s->observed);
 	kv_time(&b, "start_time", s->start_sec, s->start_msec);
 	key(&b, "start_serial");
 	if (s->start_serial)

@@ -347,6 +347,36 @@ static struct ta_session *start(struct ta_session_table *t, const struct ta_logi
 	return s;
 }
 
+struct ta_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid)
+{
+	struct ta_session *s;
+
+	if (ses == TA_LOGIN_UNSET || ta_session_lookup(t, ses))
+		return NULL;
+	s = add(t, t->boot_id, ses);
+	if (!s)
+		return NULL;
+	s->auid = auid;
+	s->state = TA_SESSION_OPEN;
+	s->observed = true;
+	resolve_user(s);
+	return s;
+}
+
+/* A new entry, or one known only from terminal activity that auditd now names. */
+static struct ta_session *start_or_promote(struct ta_session_table *t, struct ta_session *s,
+					   const struct ta_login_event *ev, uint32_t ses)
+{
+	if (!s)
+		return start(t, ev, ses);
+	s->observed = false;
+	s->login_pid = ev->pid;
+	s->start_sec = ev->time_sec;
+	s->start_msec = ev->time_msec;
+	s->start_serial = ev->serial;
+	return s;
+}
+
 static void end(struct ta_session *s, const struct ta_login_event *ev)
 {
 	s->state = TA_SESSION_CLOSED;
@@ -376,11 +406,11 @@ int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev
 
 	switch (ev->record_type) {
 	case AUDIT_LOGIN:
-		if (s)
+		if (s && !s->observed)
 			return TA_SESSION_NO_CHANGE;
 		if (ev->result == TA_LOGIN_RES_FAILED)
 			return TA_SESSION_NO_CHANGE; /* loginuid was not set */
-		if (!(s = start(t, ev, ses)))
+		if (!(s = start_or_promote(t, s, ev, ses)))
 			return -ENOSPC;
 		s->auid = ev->auid;
 		fill(s->user, sizeof(s->user), ev->acct, true);
@@ -390,10 +420,10 @@ int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev
 
 	case AUDIT_USER_START:
 	case AUDIT_USER_LOGIN:
-		if (!s) {
+		if (!s || s->observed) {
 			if (ev->result == TA_LOGIN_RES_FAILED)
 				return TA_SESSION_NO_CHANGE;
-			if (!(s = start(t, ev, ses)))
+			if (!(s = start_or_promote(t, s, ev, ses)))
 				return -ENOSPC;
 			take_details(s, ev, ev->record_type == AUDIT_USER_LOGIN);
 			resolve_user(s);

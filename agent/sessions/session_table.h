@@ -37,6 +37,7 @@ struct ta_session {
 	int state;              /* enum ta_session_state */
 	uint16_t result;        /* enum ta_login_result of the login */
 	bool backfilled;        /* found at startup, not seen starting */
+	bool observed;          /* known only from its terminal activity, not from auditd */
 	char user[TA_LOGIN_ACCT_LEN];
 	char host[TA_LOGIN_HOST_LEN];
 	char addr[TA_LOGIN_ADDR_LEN];
@@ -100,6 +101,14 @@ struct ta_session *ta_session_lookup_boot(struct ta_session_table *t,
  * -EINVAL for an empty or over-long name.
  */
 int ta_session_note_tty(struct ta_session_table *t, uint32_t ses, const char *tty_name);
+/*
+ * A login session seen only through its terminal activity (auditd silent or
+ * not running): an entry with the auid and this host's name for it now, so
+ * the log says who it was even when read on another host. A later login
+ * record of auditd still starts it properly. Returns the new entry, or NULL
+ * if the session is known already or the table is full.
+ */
+struct ta_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid);
 
 /*
  * Insert a session found by backfill (s->ses, s->boot_id set; the table

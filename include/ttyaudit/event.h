@@ -96,6 +96,15 @@ struct ta_task_id {
 };
 _Static_assert(sizeof(struct ta_task_id) == 48, "ta_task_id layout");
 
+/*
+ * Terminals used outside any audit login session (docker exec, ptys of
+ * daemons, setsid script) get a session id of their own instead of "unset":
+ * this bit, and 31 bits derived from the terminal's session leader (tgid and
+ * start time), so two such terminals, or one reused later, are never merged.
+ * Audit session ids count logins from 1 and do not reach 2^31.
+ */
+#define TA_SES_NO_LOGIN 0x80000000u
+
 /* Common header of every ring-buffer record. */
 struct ta_event_hdr {
 	__u16 version;        /* TA_EVENT_VERSION */

@@ -59,12 +59,15 @@ def expected_output(tag, big):
 class Daemon:
     """ttyauditd in the foreground, writing JSON Lines to a temp file."""
 
-    def __init__(self, *args, stderr=None):
+    def __init__(self, *args, stderr=None, wrap=()):
         self.dir = tempfile.mkdtemp(prefix="ta-capture-")
         self.jsonl = os.path.join(self.dir, "events.jsonl")
         self.errpath = os.path.join(self.dir, "stderr.txt")
-        self.args = [binary("agent/daemon/ttyauditd"), "--foreground",
-                     "--log-dir", self.dir, "--jsonl", self.jsonl, *args]
+        # The log in a directory of its own: the daemon refuses one others can write.
+        self.log_dir = os.path.join(self.dir, "log")
+        self.args = [*wrap, binary("agent/daemon/ttyauditd"), "--foreground",
+                     "--log-dir", self.log_dir, "--jsonl", self.jsonl,
+                     "--login-socket", os.path.join(self.dir, "login.sock"), *args]
         self.stderr_target = stderr
         self.proc = None
 

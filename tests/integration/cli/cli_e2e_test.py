@@ -20,7 +20,7 @@ import capturelib  # noqa: E402
 from capturelib import (Daemon, Failures, binary, drive_shell, run_ptydrive, stream,  # noqa: E402
                         tty_name)
 
-TEST_USER = "ta-cli-e2e"
+TEST_USER = "ta-e2e-%d" % os.getpid()  # unique: never a user the host already has
 
 
 def ses_stream(records, tty, kind, ses):
@@ -63,7 +63,7 @@ def main():
     finally:
         d.stop()
     recs = d.records()
-    log = d.dir
+    log = d.log_dir
     D = ["--log-dir", log]
     try:
         # --- query by number

@@ -210,7 +210,7 @@ def check_cli(f, d, uid, ses, alice, bob, bpid, pane, phases):
     env = dict(os.environ, XDG_CACHE_HOME=os.path.join(d.dir, "cache"))
 
     def ttyaudit(*args):
-        p = subprocess.run([cli, *args, "--log-dir", d.dir], capture_output=True, text=True,
+        p = subprocess.run([cli, *args, "--log-dir", d.log_dir], capture_output=True, text=True,
                            env=env, timeout=120)
         return p.returncode, p.stdout, p.stderr
 

@@ -83,7 +83,7 @@ static void apply_corpus(void)
 			"\"auid\":1001,\"user\":\"alice\",\"login_program\":\"sshd\","
 			"\"exe\":\"/usr/sbin/sshd\",\"login_pid\":7380,\"host\":\"127.0.0.1\","
 			"\"addr\":\"127.0.0.1\",\"terminal\":\"/dev/pts/0\",\"result\":\"success\","
-			"\"state\":\"closed\",\"backfilled\":false,"
+			"\"state\":\"closed\",\"backfilled\":false,\"observed\":false,"
 			"\"start_time\":\"2023-11-14T22:15:00.195Z\",\"start_serial\":11,"
 			"\"end_time\":\"2023-11-14T22:16:00.259Z\",\"end_serial\":15,"
 			"\"duration_ms\":60064,\"nested_opens\":0,\"ttys\":[],\"ttys_dropped\":0}");
@@ -283,6 +283,33 @@ static void boot_id(void)
 	remove_temp_dir(d);
 }
 
+/* A session seen only on its terminal, then named by auditd: the login record still starts it. */
+static void observed_then_login(void)
+{
+	struct ta_session_table *t;
+	struct ta_session *s, *ch = NULL;
+	struct ta_login_event ev;
+
+	CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
+	s = ta_session_observe(t, 77, 0);
+	CHECK(s && s->observed && s->auid == 0 && s->state == TA_SESSION_OPEN);
+	CHECK(s && !strcmp(s->user, "root")); /* this host's name for uid 0, kept in the log */
+	CHECK(ta_session_observe(t, 77, 0) == NULL);   /* known already */
+	CHECK(ta_session_observe(t, TA_LOGIN_UNSET, 0) == NULL);
+	ta_login_event_init(&ev);
+	ev.msg_type = TA_LOGIN_MSG_RECORD;
+	ev.record_type = 1006; /* AUDIT_LOGIN */
+	ev.ses = 77;
+	ev.auid = 0;
+	ev.pid = 4321;
+	ev.result = TA_LOGIN_RES_SUCCESS;
+	ev.time_sec = 1700000000;
+	CHECK_EQ_INT(ta_session_apply(t, &ev, &ch), TA_SESSION_STARTED);
+	s = ta_session_lookup(t, 77);
+	CHECK(s && !s->observed && s->login_pid == 4321 && s->start_sec == 1700000000);
+	ta_session_table_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -292,6 +319,7 @@ int main(int argc, char **argv)
 	dir = argv[1];
 	apply_corpus();
 	limits_and_odd_values();
+	observed_then_login();
 	boot_id();
 	return check_result();
 }

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/diagnose.h"
+
+static bool file_has(const char *path, const char *needle)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+void ta_host_facts_read(struct ta_host_facts *f, bool have_bpf_caps)
+{
+	memset(f, 0, sizeof(*f));
+	f->have_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	f->have_bpf_caps = have_bpf_caps;
+	f->lockdown_confidentiality = file_has("/sys/kernel/security/lockdown", "[confidentiality]");
+	/* "Seccomp:\t2" is filter mode; 1 is strict, where nothing of this would run. */
+	f->seccomp_filtered = file_has("/proc/self/status", "Seccomp:\t2");
+	f->have_kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+	f->tracefs_mounted = access("/sys/kernel/tracing/events", F_OK) == 0 ||
+			     access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+}
+
+/* Whether every backend that was tried was refused with `what`. */
+static bool all_refused_with(const struct ta_capture_report *rep, const char *what)
+{
+	int tried = 0;
+
+	for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++) {
+		if (!rep->refused[b][0])
+			continue;
+		tried++;
+		if (!strstr(rep->refused[b], what))
+			return false;
+	}
+	return tried > 0;
+}
+
+static bool any_refused_with(const struct ta_capture_report *rep, const char *what)
+{
+	for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++)
+		if (rep->refused[b][0] && strstr(rep->refused[b], what))
+			return true;
+	return false;
+}
+
+const char *ta_capture_explain(const struct ta_host_facts *f, const struct ta_capture_report *rep,
+			       char *out, size_t cap)
+{
+	if (!f->have_btf)
+		snprintf(out, cap, "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): it "
+				   "needs CONFIG_DEBUG_INFO_BTF=y");
+	else if (!f->have_bpf_caps)
+		snprintf(out, cap, "missing privilege: loading the capture programs needs CAP_BPF and "
+				   "CAP_PERFMON (or CAP_SYS_ADMIN) in the effective set; run as root "
+				   "or through the ttyauditd unit");
+	else if (f->lockdown_confidentiality)
+		snprintf(out, cap, "kernel lockdown is in 'confidentiality' mode, which forbids BPF "
+				   "programs to read kernel memory; boot with lockdown=integrity or none");
+	else if (all_refused_with(rep, "Operation not permitted") && f->seccomp_filtered)
+		snprintf(out, cap, "bpf() was refused (EPERM) under a seccomp filter: the service "
+				   "manager or container must allow the bpf system call");
+	else if (all_refused_with(rep, "Operation not permitted"))
+		snprintf(out, cap, "the kernel refused every BPF tracing program with EPERM although "
+				   "the privileges are there: a security module (SELinux, AppArmor, "
+				   "BPF LSM) or a container runtime's policy forbids them");
+	else if (any_refused_with(rep, "bpf_loop"))
+		snprintf(out, cap, "the kernel lacks the bpf_loop helper the programs use");
+	else
+		snprintf(out, cap, "each backend was refused by the kernel for the reason given above");
+	return out;
+}
+
+const char *ta_backend_hint(const struct ta_host_facts *f, enum ta_backend b, const char *refused)
+{
+	if (b == TA_BACKEND_KPROBE && !f->have_kprobe_pmu)
+		return f->tracefs_mounted ? "the kernel has no kprobe PMU (CONFIG_KPROBES off?)"
+					  : "the kernel has no kprobe PMU (CONFIG_KPROBES off?) "
+					    "and tracefs is not mounted for the legacy interface";
+	if (b == TA_BACKEND_FENTRY && strstr(refused, "Operation not permitted"))
+		return "the kernel refuses fentry programs (no BPF trampoline support, or a "
+		       "policy forbids them)";
+	if (strstr(refused, "kernel has no function"))
+		return "the function is renamed or inlined in this kernel";
+	return NULL;
+}

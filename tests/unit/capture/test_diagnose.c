@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The cause named when no capture backend starts: one per host fact, in order of what to fix first. */
+#include <string.h>
+
+#include "capture/diagnose.h"
+#include "check.h"
+
+static struct ta_capture_report refused(const char *fentry, const char *kprobe, const char *tp)
+{
+	struct ta_capture_report r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.refused[TA_BACKEND_FENTRY], sizeof(r.refused[0]), "%s", fentry);
+	snprintf(r.refused[TA_BACKEND_KPROBE], sizeof(r.refused[0]), "%s", kprobe);
+	snprintf(r.refused[TA_BACKEND_TRACEPOINT], sizeof(r.refused[0]), "%s", tp);
+	return r;
+}
+
+int main(void)
+{
+	struct ta_host_facts ok = { .have_btf = true, .have_bpf_caps = true, .have_kprobe_pmu = true };
+	struct ta_host_facts f;
+	struct ta_capture_report eperm = refused("load failed: Operation not permitted",
+						 "load failed: Operation not permitted",
+						 "load failed: Operation not permitted");
+	struct ta_capture_report mixed = refused("load failed: Operation not permitted",
+						 "attach of kprobe/n_tty_write failed: No such file",
+						 "load failed: Invalid argument; libbpf: unknown func bpf_loop#181");
+	char out[512];
+
+	f = ok;
+	f.have_btf = false;
+	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "no BTF"));
+	f = ok;
+	f.have_bpf_caps = false;
+	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "missing privilege"));
+	CHECK(strstr(out, "CAP_BPF") && strstr(out, "CAP_PERFMON"));
+	f = ok;
+	f.lockdown_confidentiality = true;
+	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "lockdown"));
+	f = ok;
+	f.seccomp_filtered = true;
+	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "seccomp"));
+	f = ok;
+	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "security module"));
+	CHECK(strstr(ta_capture_explain(&f, &mixed, out, sizeof(out)), "bpf_loop"));
+	/* Never the old non-answer. */
+	CHECK(!strstr(out, "this kernel"));
+
+	f = ok;
+	f.have_kprobe_pmu = false;
+	CHECK(ta_backend_hint(&f, TA_BACKEND_KPROBE, "attach failed") != NULL);
+	CHECK(strstr(ta_backend_hint(&f, TA_BACKEND_KPROBE, "x"), "tracefs is not mounted"));
+	f.tracefs_mounted = true;
+	CHECK(!strstr(ta_backend_hint(&f, TA_BACKEND_KPROBE, "x"), "tracefs"));
+	CHECK(ta_backend_hint(&ok, TA_BACKEND_FENTRY, "load failed: Operation not permitted"));
+	CHECK(ta_backend_hint(&ok, TA_BACKEND_TRACEPOINT, "load failed: Invalid argument") == NULL);
+	return check_result();
+}
