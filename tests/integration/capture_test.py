@@ -3,6 +3,7 @@
 """Capture tests against the real kernel: real ptys, real tools, the real
 daemon. Run as root: capture_test.py TEST_NAME (meson registers each)."""
 
+import json
 import os
 import pty
 import select
@@ -296,6 +297,85 @@ def test_writes_other_roads():
     return f.result()
 
 
+def cli(*args):
+    p = subprocess.run([binary("agent/cli/ttyaudit"), *args], capture_output=True, timeout=120)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+# A fresh host: no tracefs, no debugfs (systemd mounts them at boot; containers,
+# minimal images and rescue shells do not). The mount namespace is private, so
+# the host's own mounts are untouched.
+FRESH_HOST = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+              "umount -l /sys/kernel/tracing 2>/dev/null; umount -l /sys/kernel/debug 2>/dev/null; "
+              "if [ -e /sys/kernel/tracing/events ] || [ -e /sys/kernel/debug/tracing ]; then "
+              "echo 'tracefs still mounted' >&2; exit 99; fi; exec \"$@\"", "fresh-host"]
+
+
+def test_fresh_host():
+    """Records from the first minute on a host where tracefs was never mounted."""
+    f = Failures("fresh_host")
+    d = Daemon(wrap=FRESH_HOST).start()
+    try:
+        facts = run_ptydrive("--loginuid", "4245", "--tag", "FH", "--big", "1000")
+    finally:
+        d.stop()
+    recs = d.records()
+    start = of_type(recs, "agent_start")
+    f.check(len(start) == 1 and start[0]["backend"] == "tracepoint",
+            f"recording without tracefs, raw tracepoint backend: {start and start[0].get('backend')}")
+    session_checks(f, recs, facts, "FH", 1000)
+    rc, out, err = cli("query", "--log-dir", d.log_dir, "--user", "4245", "--json")
+    rows = [json.loads(l) for l in out.splitlines() if l.strip()]
+    f.check(rc == 0 and len(rows) == 1 and tty_name(facts) in rows[0]["ttys"],
+            f"query finds the session ({rc} {rows} {err})")
+    if rows:
+        rc, out, err = cli("show", "--log-dir", d.log_dir, rows[0]["session"])
+        f.check(rc == 0 and "FH GOT:hello FH" in out and "#| exec echo FH-exec" in out,
+                f"show prints its output and commands ({rc} {err})")
+    return f.result()
+
+
+def test_no_login_sessions():
+    """Terminals outside any login session are sessions of their own, with their commands."""
+    f = Failures("no_login_sessions")
+    d = Daemon().start()
+    tags = ["NLA-%d" % os.getpid(), "NLB-%d" % os.getpid()]
+    try:
+        for tag in tags:
+            # setsid script: a new session with no loginuid, as a daemon or docker exec has.
+            subprocess.run(["setsid", "-w", "sh", "-c",
+                            "echo 4294967295 > /proc/self/loginuid 2>/dev/null; "
+                            f"exec script -qc 'echo {tag}-out; ls -d /' /dev/null"],
+                           capture_output=True, timeout=30)
+    finally:
+        d.stop()
+    rc, out, err = cli("query", "--log-dir", d.log_dir, "--no-login", "--json")
+    rows = [json.loads(l) for l in out.splitlines() if l.strip()]
+    f.check(rc == 0 and rows and all(r["login_session"] is False and r["auid"] is None for r in rows),
+            f"--no-login lists sessions without a login ({rc} {err})")
+    found = {}
+    for tag in tags:
+        rc, out, err = cli("query", "--log-dir", d.log_dir, "--no-login", "--grep", tag + "-out", "--json")
+        hits = [json.loads(l)["session"] for l in out.splitlines() if l.strip()]
+        f.check(rc == 0 and len(hits) == 1, f"{tag}: one session of its own ({hits} {err})")
+        if hits:
+            found[tag] = hits[0]
+    f.check(len(set(found.values())) == len(tags), f"two terminals, two sessions: {found}")
+    for tag, sid in found.items():
+        rc, out, err = cli("show", "--log-dir", d.log_dir, sid)
+        f.check(rc == 0 and f"o| {tag}-out" in out and "no login session" in out,
+                f"{tag}: show prints the output and says there was no login ({err})")
+        others = [t for t in tags if t != tag]
+        f.check(all(o not in out for o in others), f"{tag}: nothing of the other terminal")
+        rc, out, err = cli("query", "--log-dir", d.log_dir, "--session", sid, "--commands")
+        f.check(rc == 0 and "exec ls -d /" in out, f"{tag}: its commands are listed ({out!r})")
+    # The same terminals are not anyone's by name.
+    rc, out, err = cli("query", "--log-dir", d.log_dir, "--user", "root", "--grep", tags[0] + "-out")
+    f.check(rc == 0 and tags[0] not in out and found.get(tags[0], "?") not in out,
+            "no login session is not listed as root's")
+    return f.result()
+
+
 def run_daemon_expect(args, code, words, user=None):
     cmd = [binary("agent/daemon/ttyauditd"), *args]
     if user:
@@ -314,7 +394,7 @@ def test_bad_input():
         (["--ring-size", "1000"], 2, ["power of two"]),
         (["--exclude-uid", "12-3"], 2, ["not an id or range"]),
         (["--foreground", "extra-arg"], 2, ["unexpected argument"]),
-        (["--foreground", "--log-dir", tmp, "--backend", "fentry"], 5, ["fentry", "no capture backend"]),
+        (["--foreground", "--log-dir", tmp, "--backend", "fentry"], 5, ["fentry", "no capture backend could start:"]),
         (["--foreground", "--log-dir", "/proc/ttyaudit-cannot-exist"], 6, ["cannot create log directory"]),
     ]
     for args, code, words in cases:
@@ -322,8 +402,16 @@ def test_bad_input():
         f.check(ok, f"ttyauditd {' '.join(args)} -> exit {code} with {words} (got {rc}: {err})")
         f.check(len(err.splitlines()) >= 1 and all(l.startswith("ttyauditd:") for l in err.splitlines()),
                 f"errors are prefixed lines: {err!r}")
-    ok, rc, err = run_daemon_expect(["--foreground", "--log-dir", tmp], 4, ["needs root"], user=65534)
+    ok, rc, err = run_daemon_expect(["--foreground", "--log-dir", tmp], 4, ["missing privilege", "CAP_BPF"],
+                                    user=65534)
     f.check(ok, f"unprivileged start -> exit 4 with one clear line (got {rc}: {err})")
+    # root, but the bounding set lacks what loading BPF needs: the cause, not "this kernel".
+    p = subprocess.run(["setpriv", "--bounding-set=-all,+linux_immutable", "--inh-caps=-all",
+                        binary("agent/daemon/ttyauditd"), "--foreground", "--log-dir", tmp,
+                        "--login-socket", os.path.join(tmp, "l.sock")], capture_output=True, timeout=120)
+    err = p.stderr.decode(errors="replace")
+    f.check(p.returncode == 4 and "missing privilege" in err and "this kernel" not in err,
+            f"root without CAP_BPF/CAP_PERFMON -> exit 4 naming the privilege (got {p.returncode}: {err})")
     p = subprocess.run([binary("agent/daemon/ttyauditd"), "--help"], capture_output=True)
     f.check(p.returncode == 0 and b"--backend" in p.stdout, "--help prints usage and exits 0")
     p = subprocess.run([binary("agent/daemon/ttyauditd"), "--version"], capture_output=True)
