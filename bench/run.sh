@@ -10,6 +10,9 @@
 #        tmpfs: listing-like text and base64 noise; a flood of 64-byte
 #        writes), alternating off/on per round, ratio per round;
 #   [2]  keystroke round trip through a pty with echo, p50/p99, off vs on;
+#   [2b] system calls that never touch a terminal (read /dev/zero, write
+#        /dev/null, getppid): what the raw sys_enter/sys_exit programs cost
+#        every other process of the host, off vs on;
 #   [3]  loss: 1 and 4 concurrent saturating pty writers with the default
 #        ring (and, as a diagnostic, both with the daemon at nice -10), and a
 #        64 KiB ring pushed past it: written vs recorded + lost;
@@ -181,7 +184,7 @@ foreign_daemons() {
 
 # --------------------------------------------- [1] [2] [4] on this host
 if want host; then
-if [ -n "$quick" ]; then size=64M small=16M lat=5000 idle=5; else size=256M small=64M lat=10000 idle=10; fi
+if [ -n "$quick" ]; then size=64M small=16M lat=5000 idle=5 sys=500000; else size=256M small=64M lat=10000 idle=10 sys=2000000; fi
 say "making the cat files ($size each, in tmpfs)"
 text=$work/text.txt noise=$work/noise.txt
 # Terminal-like text: a long listing of /usr, repeated to the size.
@@ -198,6 +201,7 @@ host_workloads() { # ROUND STATE
     measure "$1" "$2" cat-random "$ptybench" cat "$noise"
     measure "$1" "$2" write-64B "$ptybench" write --bytes "$small" --write-size 64
     measure "$1" "$2" latency "$ptybench" latency --count "$lat"
+    measure "$1" "$2" syscalls "$ptybench" syscalls --count "$sys"
 }
 
 daemon_on_round() { # ROUND

@@ -236,7 +236,14 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 	size_t n_progs = 0;
 	int err;
 
-	c->skel = ttyaudit_bpf__open();
+	/*
+	 * The kernel's BTF named explicitly: libbpf then takes CO-RE candidates
+	 * from it alone and never walks module BTF (BPF_BTF_GET_NEXT_ID needs
+	 * CAP_SYS_ADMIN; on 6.1, where enum tty_driver_type does not exist yet,
+	 * that walk made every backend fail without it).
+	 */
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
+	c->skel = ttyaudit_bpf__open_opts(&open_opts);
 	if (!c->skel) {
 		snprintf(why, why_len, "cannot open BPF object: %s", strerror(errno));
 		return -errno;
@@ -340,7 +347,7 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 	int err = -ENOTSUP;
 
 	memset(rep, 0, sizeof(*rep));
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
+	if (access(o->btf_path, R_OK))
 		return -ENOTSUP;
 	if (o->ring_bytes < 4096 || (o->ring_bytes & (o->ring_bytes - 1)))
 		return -EINVAL;
@@ -354,7 +361,9 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 	}
 	libbpf_verbose = o->verbose_libbpf;
 	libbpf_set_print(libbpf_to_buffer);
-	vmlinux = btf__load_vmlinux_btf();
+	vmlinux = btf__parse(o->btf_path, NULL);
+	if (libbpf_get_error(vmlinux))
+		vmlinux = NULL;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		enum ta_backend b = order[i];

@@ -30,6 +30,9 @@ int ta_backend_parse(const char *name, enum ta_backend *out);
 /* What a backend cannot see, in one sentence. */
 const char *ta_backend_limitations(enum ta_backend b);
 
+/* Where the running kernel publishes its BTF. */
+#define TA_KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
 struct ta_capture_opts {
 	enum ta_backend backend;
 	uint32_t ring_bytes;          /* power of two, >= page size */
@@ -37,6 +40,7 @@ struct ta_capture_opts {
 	struct ta_filter_rule rules[TA_FILTER_RULES];
 	uint32_t n_rules;
 	uint32_t self_tgid;           /* never recorded */
+	char btf_path[4096];          /* the kernel's BTF (TA_KERNEL_BTF, or --btf FILE) */
 	bool verbose_libbpf;          /* libbpf's messages to stderr */
 };
 

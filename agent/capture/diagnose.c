@@ -19,10 +19,10 @@ static bool file_has(const char *path, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
-void ta_host_facts_read(struct ta_host_facts *f, bool have_bpf_caps)
+void ta_host_facts_read(struct ta_host_facts *f, const char *btf_path, bool have_bpf_caps)
 {
 	memset(f, 0, sizeof(*f));
-	f->have_btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	f->have_btf = access(btf_path, R_OK) == 0;
 	f->have_bpf_caps = have_bpf_caps;
 	f->lockdown_confidentiality = file_has("/sys/kernel/security/lockdown", "[confidentiality]");
 	/* "Seccomp:\t2" is filter mode; 1 is strict, where nothing of this would run. */
@@ -59,8 +59,11 @@ const char *ta_capture_explain(const struct ta_host_facts *f, const struct ta_ca
 			       char *out, size_t cap)
 {
 	if (!f->have_btf)
-		snprintf(out, cap, "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): it "
-				   "needs CONFIG_DEBUG_INFO_BTF=y");
+		snprintf(out, cap, "no BTF for this kernel (" TA_KERNEL_BTF " is missing, or the "
+				   "--btf file cannot be read): build the kernel with "
+				   "CONFIG_DEBUG_INFO_BTF=y, or give --btf FILE with a BTF file made for "
+				   "this exact kernel (BTFHub-style per-kernel files, or pahole -J on its "
+				   "vmlinux; docs/capture.md)");
 	else if (!f->have_bpf_caps)
 		snprintf(out, cap, "missing privilege: loading the capture programs needs CAP_BPF and "
 				   "CAP_PERFMON (or CAP_SYS_ADMIN) in the effective set; run as root "

@@ -22,7 +22,7 @@ struct ta_host_facts {
 };
 
 /* Read the facts of the running host (no BPF calls). */
-void ta_host_facts_read(struct ta_host_facts *f, bool have_bpf_caps);
+void ta_host_facts_read(struct ta_host_facts *f, const char *btf_path, bool have_bpf_caps);
 
 /*
  * The one-line cause of a failed start, from the facts and what each backend

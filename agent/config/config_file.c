@@ -45,6 +45,7 @@ enum key_id {
 	K_JSONL,
 	K_LOGIN_SOCKET,
 	K_AUDIT_LOG,
+	K_BTF,
 	K_COUNT,
 };
 
@@ -70,6 +71,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_JSONL] = "jsonl",
 	[K_LOGIN_SOCKET] = "login_socket",
 	[K_AUDIT_LOG] = "audit_log",
+	[K_BTF] = "btf",
 };
 
 static bool is_rule_key(int k)
@@ -297,6 +299,8 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 		return set_path(c, k, v, c->o.login_socket, sizeof(c->o.login_socket), false);
 	case K_AUDIT_LOG:
 		return set_path(c, k, v, c->o.audit_log, sizeof(c->o.audit_log), false);
+	case K_BTF:
+		return set_path(c, k, v, cap->btf_path, sizeof(cap->btf_path), false);
 	case K_BACKEND:
 		if (ta_backend_parse(v, &cap->backend))
 			return fail(c, k, "unknown backend '%.200s' (auto, fentry, kprobe, tracepoint)",
@@ -720,6 +724,7 @@ void ta_config_diff(const struct ta_daemon_opts *cur, const struct ta_store_opts
 	RESTART_IF(strcmp(cur->jsonl_path, next->jsonl_path), K_JSONL);
 	RESTART_IF(strcmp(cur->login_socket, next->login_socket), K_LOGIN_SOCKET);
 	RESTART_IF(strcmp(cur->audit_log, next->audit_log), K_AUDIT_LOG);
+	RESTART_IF(strcmp(cur->capture.btf_path, next->capture.btf_path), K_BTF);
 #undef RESTART_IF
 }
 

@@ -16,6 +16,7 @@ void ta_daemon_opts_defaults(struct ta_daemon_opts *o)
 	o->capture.backend = TA_BACKEND_AUTO;
 	o->capture.ring_bytes = TA_DEFAULT_RING_BYTES;
 	o->capture.redact_noecho = true;
+	snprintf(o->capture.btf_path, sizeof(o->capture.btf_path), "%s", TA_KERNEL_BTF);
 }
 
 static int parse_u32(const char *s, const char **end, uint32_t *out)
@@ -99,6 +100,8 @@ static void usage(FILE *out)
 		"      --login-socket PATH socket audisp-ttyaudit connects to\n"
 		"                          (default " TA_DEFAULT_LOGIN_SOCKET ")\n"
 		"      --audit-log FILE    audit log read at start to back-fill open sessions\n"
+		"      --btf FILE          the running kernel's BTF, for kernels that do not\n"
+		"                          publish it (default /sys/kernel/btf/vmlinux)\n"
 		"  -b, --backend NAME      auto|fentry|kprobe|tracepoint (default auto)\n"
 		"      --ring-size SIZE    BPF ring buffer, power of two (default 16M)\n"
 		"      --record-noecho     keep input typed with echo off (passwords);\n"
@@ -140,13 +143,14 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
 		{ "key-file", required_argument, NULL, OPT_KEY },
 		{ "login-socket", required_argument, NULL, OPT_LOGIN_SOCKET },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
@@ -202,6 +206,13 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 				return -EINVAL;
 			}
 			snprintf(o->audit_log, sizeof(o->audit_log), "%s", optarg);
+			break;
+		case OPT_BTF:
+			if (!*optarg || strlen(optarg) >= sizeof(o->capture.btf_path)) {
+				snprintf(err, err_len, "--btf: path is empty or too long");
+				return -EINVAL;
+			}
+			snprintf(o->capture.btf_path, sizeof(o->capture.btf_path), "%s", optarg);
 			break;
 		case 'b':
 			if (ta_backend_parse(optarg, &o->capture.backend)) {

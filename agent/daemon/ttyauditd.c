@@ -301,7 +301,7 @@ static int start_capture(struct daemon_ctx *d)
 	d->opts.capture.self_tgid = (uint32_t)getpid();
 	d->opts.capture.verbose_libbpf = d->opts.verbose;
 	err = ta_capture_open(&d->cap, &d->opts.capture, &d->report);
-	ta_host_facts_read(&facts, has_bpf_privilege());
+	ta_host_facts_read(&facts, d->opts.capture.btf_path, has_bpf_privilege());
 	if (!err) {
 		log_backend_choice(d, &facts);
 		return TA_EXIT_OK;

@@ -435,8 +435,38 @@ static void usage(void)
 		"       ptybench write --bytes N [--write-size W]\n"
 		"       ptybench latency [--count N]\n"
 		"       ptybench flood --sessions K --bytes N [--write-size W] [--rate MBPS]"
-		" [--loginuid UID]\n");
+		" [--loginuid UID]\n"
+		"       ptybench syscalls [--count N]\n");
 	exit(2);
+}
+
+/* ------------------------------------------------------------ syscalls */
+
+/*
+ * System calls that never touch a terminal: read of /dev/zero, write to
+ * /dev/null (numbers the capture programs look at, on fds they reject) and
+ * getppid (a number they skip at once). Raw sys_enter/sys_exit programs run
+ * for every system call of the host; this is what that costs everyone else.
+ */
+static int run_syscalls(long count)
+{
+	struct timespec t0, t1;
+	char byte = 0;
+	int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (zero < 0 || null < 0)
+		die("open /dev/zero, /dev/null");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < count; i++) {
+		if (read(zero, &byte, 1) != 1 || write(null, &byte, 1) != 1)
+			die("read/write");
+		(void)getppid();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("mode=syscalls count=%ld calls=%ld seconds=%.6f ns_per_call=%.1f\n", count, count * 3,
+	       secs, secs * 1e9 / (double)(count * 3));
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -490,6 +520,11 @@ int main(int argc, char **argv)
 		if (count < 1)
 			usage();
 		return run_latency(count);
+	}
+	if (!strcmp(mode, "syscalls")) {
+		if (count < 1)
+			usage();
+		return run_syscalls(count);
 	}
 	if (!strcmp(mode, "flood")) {
 		if (!bytes || !ws || sessions < 1 || sessions > MAX_SESSIONS)

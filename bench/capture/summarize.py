@@ -130,6 +130,14 @@ def main():
         cnt = [v.get('count', 0) for st in host['latency'].values() for v in st.values()]
         if cnt:
             print('    ({:.0f} round trips per run)'.format(min(cnt)))
+    if 'syscalls' in host:
+        print('\n[2b] system calls off any terminal (read /dev/zero, write /dev/null, getppid), ns per call')
+        print('{:<26} {:>26} {:>26} {:>28}'.format('', 'off ns', 'on ns', 'on/off - 1'))
+        off = {r: v['ns_per_call'] for r, v in host['syscalls'].get('off', {}).items()}
+        on = {r: v['ns_per_call'] for r, v in host['syscalls'].get('on', {}).items()}
+        print('{:<26} {:>26} {:>26} {:>28}'.format('per call', mmm(list(off.values()), '{:.0f}'),
+                                                    mmm(list(on.values()), '{:.0f}'),
+                                                    pct_slower(ratios(on, off))))
     runs = [v for wl in host.values() for st in wl.values() for v in st.values()]
     if runs:
         busy = [v for v in runs if v.get('foreign', 0)]

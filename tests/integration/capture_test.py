@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -335,6 +336,33 @@ def test_fresh_host():
     return f.result()
 
 
+def test_external_btf():
+    """A kernel that publishes no BTF: refused with the way out named, then recorded with --btf."""
+    f = Failures("external_btf")
+    tmp = tempfile.mkdtemp(prefix="ta-btf-")
+    btf = os.path.join(tmp, "vmlinux.btf")
+    shutil.copyfile("/sys/kernel/btf/vmlinux", btf)
+    # Private mount namespace: /sys/kernel/btf hidden under an empty tmpfs.
+    hide = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            "mount -t tmpfs none /sys/kernel/btf && exec \"$@\"", "no-btf"]
+    try:
+        p = subprocess.run([*hide, binary("agent/daemon/ttyauditd"), "--foreground", "--log-dir",
+                            os.path.join(tmp, "log1"), "--login-socket", os.path.join(tmp, "l1.sock")],
+                           capture_output=True, timeout=120)
+        err = p.stderr.decode(errors="replace")
+        f.check(p.returncode == 5 and "--btf FILE" in err and "CONFIG_DEBUG_INFO_BTF" in err,
+                f"no kernel BTF -> exit 5 naming --btf ({p.returncode}: {err})")
+        d = Daemon("--btf", btf, wrap=hide).start()
+        try:
+            facts = run_ptydrive("--loginuid", "4246", "--tag", "BT", "--big", "1000")
+        finally:
+            d.stop()
+        session_checks(f, d.records(), facts, "BT", 1000)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return f.result()
+
+
 def test_no_login_sessions():
     """Terminals outside any login session are sessions of their own, with their commands."""
     f = Failures("no_login_sessions")
@@ -396,6 +424,7 @@ def test_bad_input():
         (["--foreground", "extra-arg"], 2, ["unexpected argument"]),
         (["--foreground", "--log-dir", tmp, "--backend", "fentry"], 5, ["fentry", "no capture backend could start:"]),
         (["--foreground", "--log-dir", "/proc/ttyaudit-cannot-exist"], 6, ["cannot create log directory"]),
+        (["--foreground", "--log-dir", tmp, "--btf", "/nonexistent/vmlinux.btf"], 5, ["--btf FILE", "no BTF"]),
     ]
     for args, code, words in cases:
         ok, rc, err = run_daemon_expect(args, code, words)

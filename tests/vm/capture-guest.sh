@@ -6,7 +6,18 @@ set -u
 R=/results
 mkdir -p "$R" /tmp/log
 b=${TA_BACKEND:?ta.backend= missing on the kernel command line}
-ttyauditd --foreground --backend "$b" --log-dir /tmp/log --jsonl "$R/events.jsonl" \
+# A fresh host: nothing mounted tracefs or debugfs (only systemd would).
+umount /sys/kernel/debug 2>/dev/null
+umount /sys/kernel/tracing 2>/dev/null
+# The unit's capability bounding set (ta.caps=bpf,perfmon,...), as systemd would apply it.
+wrap=""
+if [ -n "${TA_CAPS:-}" ]; then
+    bset=-all
+    for c in $(echo "$TA_CAPS" | tr ',' ' '); do bset="$bset,+$c"; done
+    wrap="setpriv --bounding-set=$bset --inh-caps=-all --no-new-privs --"
+    echo "$bset" > "$R/bounding-set"
+fi
+$wrap ttyauditd --foreground --backend "$b" --log-dir /tmp/log --jsonl "$R/events.jsonl" \
     2> "$R/daemon.err" &
 pid=$!
 i=0

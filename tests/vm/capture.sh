@@ -25,13 +25,19 @@ else
     work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 fi
 
+ta_need setpriv util-linux || skip "setpriv cannot be installed"
 "$here/mkinitramfs.sh" "$work/capture.cpio.gz" --bin "$daemon" --bin "$driver" \
-    --script "$here/capture-guest.sh" >/dev/null
+    --bin "$(command -v setpriv)" --script "$here/capture-guest.sh" >/dev/null
+# Every backend runs with no more than the unit's capability bounding set.
+unit="$here/../../systemd/ttyauditd.service"
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | sed 's/^CAP_//' | tr 'A-Z' 'a-z' |
+       paste -sd, -)
+[ -n "$caps" ] || { echo "vm-capture: no CapabilityBoundingSet= in $unit" >&2; exit 1; }
 
 rc=0
 for b in fentry kprobe tracepoint; do
     if ! "$here/run-vm.sh" --kernel "$series" --initramfs "$work/capture.cpio.gz" \
-            --results "$work/$b" --timeout 420 --append "ta.backend=$b"; then
+            --results "$work/$b" --timeout 420 --append "ta.backend=$b ta.caps=$caps"; then
         echo "vm-capture: $series/$b: the VM run failed" >&2
         rc=1
     fi

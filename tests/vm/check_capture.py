@@ -39,6 +39,12 @@ def main():
                 f"{series}/{b}: the daemon ran with backend {b} "
                 f"({start[0]['backend'] if start else 'no agent_start'})")
         f.check(facts["auid"] == 1001, f"{series}/{b}: the session logged in as 1001")
+        try:
+            bset = open(os.path.join(d, "bounding-set")).read().strip()
+        except OSError:
+            bset = ""
+        f.check(bset.startswith("-all,") and "sys_admin" not in bset,
+                f"{series}/{b}: ran with the unit's bounding set, without CAP_SYS_ADMIN ({bset!r})")
         session_checks(f, recs, facts, "V", 1048576)
         tty = tty_name(facts)
         console = b"".join(stream(recs, t, "output") for t in {r.get("tty") for r in recs
