@@ -16,7 +16,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ttyaudit verify [--log-dir DIR] [--key VKEY] [--checkpoint FILE]...\n"
+		"Usage: ttyaudit verify [--log-dir DIR] [--key VKEY] [--origin ORIGIN]\n"
+		"                       [--checkpoint FILE]...\n"
 		"                       [--audit-log FILE]... [--json]\n"
 		"\n"
 		"Recomputes the Merkle tree over every segment, checks every checkpoint's\n"
@@ -27,6 +28,8 @@ static void usage(FILE *out)
 		"  --log-dir DIR      log directory (default %s)\n"
 		"  --key VKEY         verifier key, or a file holding it (default: the log\n"
 		"                     directory's own ttyaudit.vkey, which a forger can replace)\n"
+		"  --origin ORIGIN    the origin every checkpoint must name (default: the key's\n"
+		"                     name)\n"
 		"  --checkpoint FILE  a newer checkpoint the log must contain (repeatable)\n"
 		"  --audit-log FILE   an audit log holding checkpoint anchors written by\n"
 		"                     ttyauditd: each must match the log (repeatable)\n"
@@ -62,12 +65,13 @@ int ta_cmd_verify(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "audit-log", required_argument, NULL, 'a' },
+		{ "origin", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL;
+	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL, *origin = NULL;
 	const char **ext = calloc((size_t)argc + 1, sizeof(*ext));
 	const char **audit_logs = calloc((size_t)argc + 1, sizeof(*audit_logs));
 	size_t n_ext = 0, n_audit = 0;
@@ -84,6 +88,7 @@ int ta_cmd_verify(int argc, char **argv)
 		case 'k': keyarg = optarg; break;
 		case 'c': ext[n_ext++] = optarg; break;
 		case 'a': audit_logs[n_audit++] = optarg; break;
+		case 'O': origin = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); free(ext); return TA_EXIT_OK;
@@ -97,10 +102,9 @@ int ta_cmd_verify(int argc, char **argv)
 	}
 	struct ta_verifier *key = NULL;
 	if (keyarg) {
-		int err = ta_verifier_load(keyarg, &key);
+		int err = ta_verifier_load(keyarg, TA_ALG_ED25519, &key);
 		if (err) {
-			ta_err("verify", "cannot use key %s: %s", keyarg,
-			       err == -EINVAL ? "not a valid Ed25519 verifier key" : strerror(-err));
+			ta_err("verify", "cannot use key %s: %s", keyarg, ta_verifier_load_strerror(err));
 			free(ext);
 			return TA_EXIT_USAGE;
 		}
@@ -118,7 +122,7 @@ int ta_cmd_verify(int argc, char **argv)
 			return aerr == -ENOENT || aerr == -EACCES ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
 		}
 	}
-	struct ta_verify_opts vo = { .dir = dir, .key = key, .external = ext, .n_external = n_ext,
+	struct ta_verify_opts vo = { .dir = dir, .key = key, .origin = origin, .external = ext, .n_external = n_ext,
 				     .claims = claims, .n_claims = n_claims };
 	struct ta_verify_result *res = calloc(1, sizeof(*res));
 	int err = res ? ta_log_verify(&vo, res) : -ENOMEM;
