@@ -9,9 +9,12 @@
 #include <time.h>
 
 #include "cli/cli_util.h"
+#include "cli/cli_witness.h"
 #include "cli/commands.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "store/checkpoint.h"
+#include "store/ckptset.h"
 #include "store/note.h"
 #include "store/store.h"
 
@@ -160,11 +163,15 @@ static void vp_usage(FILE *out)
 	fprintf(out,
 		"Usage: ttyaudit verify-proof PROOF --key VKEY [--origin ORIGIN]\n"
 		"                             [--checkpoint FILE]... [-q]\n"
+		"                             [--witness VKEY... [--witness-quorum N]]\n"
 		"\n"
 		"Checks a proof file offline: the checkpoint's signature with VKEY (a key, or\n"
 		"a file holding one) and its origin (default: the key's name), every\n"
 		"record's audit path to the signed root (or the consistency proof), and that\n"
 		"each trusted --checkpoint is the proof's checkpoint (or its old one).\n"
+		"With --witness (a cosignature/v1 key or a file, repeatable), the proof's\n"
+		"checkpoint, or a --checkpoint of the same tree ('ttyaudit checkpoint\n"
+		"--cosigned'), must carry --witness-quorum (default: all) valid cosignatures.\n"
 		"Exits %d if the proof does not hold.\n", TA_EXIT_VERIFY);
 }
 
@@ -217,11 +224,16 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "origin", required_argument, NULL, 'O' },
+		{ "witness", required_argument, NULL, 'w' },
+		{ "witness-quorum", required_argument, NULL, 'Q' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *keyarg = NULL, *origin = NULL;
+	const char **wargs = calloc((size_t)argc + 1, sizeof(*wargs));
+	struct ta_verifier **wkeys = calloc((size_t)argc + 1, sizeof(*wkeys));
+	size_t nw = 0, quorum = 0;
 	const char **tpaths = calloc((size_t)argc + 1, sizeof(*tpaths));
 	char **tbuf = calloc((size_t)argc + 1, sizeof(*tbuf));
 	size_t *tlen = calloc((size_t)argc + 1, sizeof(*tlen));
@@ -236,15 +248,28 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		case 'k': keyarg = optarg; break;
 		case 'c': tpaths[nt++] = optarg; break;
 		case 'O': origin = optarg; break;
+		case 'w': wargs[nw++] = optarg; break;
+		case 'Q': {
+			char *end;
+			quorum = (size_t)strtoul(optarg, &end, 10);
+			if (*end || !quorum || *optarg == '-')
+				quorum = SIZE_MAX;
+			break;
+		}
 		case 'q': quiet = 1; break;
 		case 'h': vp_usage(stdout); rc = TA_EXIT_OK; goto out;
 		default: vp_usage(stderr); goto out;
 		}
 	}
-	if (optind + 1 != argc || !keyarg) {
+	if (!quorum)
+		quorum = nw;
+	if (optind + 1 != argc || !keyarg || !wargs || !wkeys || quorum > nw) {
 		vp_usage(stderr);
 		goto out;
 	}
+	if (nw && (rc = cli_witness_keys("verify-proof", wargs, nw, wkeys)) != TA_EXIT_OK)
+		goto out;
+	rc = TA_EXIT_USAGE;
 	int e = ta_verifier_load(keyarg, TA_ALG_ED25519, &key);
 	if (e) {
 		ta_err("verify-proof", "cannot use key %s: %s", keyarg, ta_verifier_load_strerror(e));
@@ -265,6 +290,33 @@ int ta_cmd_verify_proof(int argc, char **argv)
 	struct ta_proof_result res;
 	e = ta_proof_verify(proof, plen, key, origin, (const char *const *)tbuf, tlen, nt, print_record,
 			    &quiet, &res);
+	char wmsg[300] = "";
+	size_t valid = 0;
+	if (!e && nw) {
+		/* The most cosignatures on a note of the proven tree: the proof's, or a trusted copy. */
+		int we = cli_quorum(wkeys, nw, 0, proof + res.note_off, res.note_len, &valid, wmsg,
+				    sizeof(wmsg));
+		for (size_t i = 0; i < nt && we != -EKEYREJECTED; i++) {
+			struct ta_checkpoint cp;
+			const char *why;
+			size_t v = 0;
+			if (ta_ckpt_check_note(key, origin, tbuf[i], tlen[i], &cp, &why) ||
+			    cp.size != res.tree_size)
+				continue;
+			we = cli_quorum(wkeys, nw, 0, tbuf[i], tlen[i], &v, wmsg, sizeof(wmsg));
+			if (v > valid)
+				valid = v;
+		}
+		if (we == -EKEYREJECTED) {
+			e = we;
+		} else if (valid < quorum) {
+			snprintf(wmsg, sizeof(wmsg), "%zu valid cosignatures of the %zu required", valid,
+				 quorum);
+			e = -ENOKEY;
+		}
+		if (e)
+			snprintf(res.message, sizeof(res.message), "witnesses: %s", wmsg);
+	}
 	if (e) {
 		printf("FAILED: %s\n", res.message[0] ? res.message : strerror(-e));
 		rc = TA_EXIT_VERIFY;
@@ -280,6 +332,10 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		rc = TA_EXIT_OK;
 	}
 out:
+	if (wkeys)
+		cli_keys_free(wkeys, nw);
+	free(wkeys);
+	free(wargs);
 	for (size_t i = 0; i < nt; i++)
 		free(tbuf[i]);
 	free(tbuf);

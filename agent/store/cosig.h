@@ -22,4 +22,20 @@
 int ta_cosig_count(const struct ta_verifier *const *witnesses, size_t n, const char *note,
 		   size_t len, size_t *valid, size_t *bad);
 
+/*
+ * The submitter's directory (docs/log-format.md §6): cosigned-<size, 20
+ * digits>.note holds a checkpoint note with every witness's cosignature line
+ * appended; witness-<key ID>.size the size that witness last cosigned;
+ * alarms.log one line per refusal.
+ */
+#define TA_WITNESS_DEFAULT_DIR "/var/lib/ttyaudit/witness"
+#define TA_COSIGNED_FMT "cosigned-%020llu.note"
+
+/* Adds line (one "— name base64\n") to the cosigned note of size, made from note
+ * if absent; an older line of the same key name is replaced. */
+int ta_cosig_store_add(int dirfd, uint64_t size, const char *note, size_t len, const char *line,
+		       size_t line_len);
+/* The sizes of the cosigned notes in dirfd, increasing (*sizes malloc'd). */
+int ta_cosig_store_list(int dirfd, uint64_t **sizes, size_t *n);
+
 #endif

@@ -479,6 +479,12 @@ const char *ta_verifier_vkey(const struct ta_verifier *v) { return v->vkey; }
 
 int ta_verifier_alg(const struct ta_verifier *v) { return v->alg; }
 
+uint32_t ta_verifier_keyid(const struct ta_verifier *v)
+{
+	return (uint32_t)v->keyid[0] << 24 | (uint32_t)v->keyid[1] << 16 | (uint32_t)v->keyid[2] << 8 |
+	       v->keyid[3];
+}
+
 static int valid_text(const char *note, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)note;
@@ -584,8 +590,7 @@ static char *cosig_message(uint64_t ts, const char *text, size_t len, size_t *ml
 int ta_note_verify(const struct ta_verifier *v, const struct ta_note_sigs *sigs, const char *note,
 		   uint64_t *timestamp)
 {
-	uint32_t id = (uint32_t)v->keyid[0] << 24 | (uint32_t)v->keyid[1] << 16 |
-		      (uint32_t)v->keyid[2] << 8 | v->keyid[3];
+	uint32_t id = ta_verifier_keyid(v);
 	size_t nlen = strlen(v->name);
 	for (size_t i = 0; i < sigs->n; i++) {
 		const struct ta_note_sig *g = &sigs->v[i];

@@ -53,6 +53,7 @@ void ta_verifier_free(struct ta_verifier *v);
 const char *ta_verifier_name(const struct ta_verifier *v);
 const char *ta_verifier_vkey(const struct ta_verifier *v);
 int ta_verifier_alg(const struct ta_verifier *v);
+uint32_t ta_verifier_keyid(const struct ta_verifier *v);
 
 /* Key names: non-empty UTF-8 without Unicode spaces or '+'. */
 int ta_note_name_valid(const char *name, size_t len);

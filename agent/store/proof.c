@@ -458,7 +458,11 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 			if ((err = node_hash(&b, h, &cr, &t[0].nodes[k], nh)))
 				goto out;
 			sb_hex(&sb, nh);
+			if (req->hashes_out)
+				memcpy(req->hashes_out[k], nh, TA_HASH_LEN);
 		}
+		if (req->n_hashes_out)
+			*req->n_hashes_out = (size_t)t[0].n_nodes;
 		sb_add(&sb, "\n");
 		const struct ta_ckpt_entry *oc = find_ckpt(&set, req->old_size);
 		if (oc) {

@@ -235,6 +235,10 @@ struct ta_proof_request {
 	uint64_t old_size;         /* consistency: from old_size ... */
 	uint64_t tree_size;        /* ... to tree_size. Inclusion: 0 = latest checkpoint */
 	const char *origin;        /* the log's checkpoints' origin; NULL: its key's name */
+	/* Consistency, optional: the proof's hashes (room for TA_PROOF_MAX) and their
+	 * count, for protocols that carry them raw (a witness's add-checkpoint). */
+	uint8_t (*hashes_out)[32];
+	size_t *n_hashes_out;
 };
 
 /*
