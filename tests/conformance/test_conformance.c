@@ -5,7 +5,8 @@
  * golang-golang-x-mod-dev, built offline in GOPATH mode) judge
  *  - the hostile notes of notes/ (expected verdicts in notes/expected),
  *  - every checkpoint of a log written by the project's own writer, and
- *    those checkpoints bent (a signature byte, another origin),
+ *    those checkpoints bent (a signature byte, another origin), and each
+ *    cosigned by a witness key of the project's cosignature/v1 code,
  *  - inclusion and consistency proofs made by `ttyaudit prove`, and bent ones,
  * and the project's parsers must give the same verdict on each.
  * Usage: test_conformance TTYAUDIT SRCDIR (SRCDIR: tests/conformance).
@@ -269,10 +270,46 @@ static void real_log(void)
 			sizes[i == 1 ? 0 : i == 2 ? 1 : 2] = cp.size;
 		sizes[3] = cp.size;
 	}
+	char wkf[600], wvk[600], *wline = NULL;
+	struct ta_signer *wsig = NULL;
+	struct ta_verifier *wver = NULL;
+	snprintf(wkf, sizeof(wkf), "%s/witness.key", work);
+	snprintf(wvk, sizeof(wvk), "%s/witness.vkey", work);
+	CHECK_EQ_INT(ta_cosigner_load_or_create(wkf, "witness.example/conformance", &wsig), 0);
+	if (!wsig)
+		return;
+	spill(wvk, ta_signer_vkey(wsig), strlen(ta_signer_vkey(wsig)));
+	CHECK_EQ_INT(ta_verifier_parse(ta_signer_vkey(wsig), &wver), 0);
+	const char *wkeys[1] = { wvk };
 	for (size_t i = 0; i < ns.n; i++) {
 		snprintf(tmp, sizeof(tmp), "%s/ckpt-%zu.note", work, i);
 		spill(tmp, ns.v[i], ns.len[i]);
 		compare_note(log, vk, "test.example/ttyaudit", NULL, NULL, 0, tmp, NULL);
+		/* cosigned (the text is the note up to its blank line) */
+		char *blank = strstr(ns.v[i], "\n\n");
+		if (blank && !ta_cosign(wsig, ns.v[i], (size_t)(blank - ns.v[i]) + 1, 1700000000 + i,
+					&wline)) {
+			char *both = malloc(ns.len[i] + strlen(wline) + 1);
+			memcpy(both, ns.v[i], ns.len[i]);
+			strcpy(both + ns.len[i], wline);
+			char ctmp[800];
+			snprintf(ctmp, sizeof(ctmp), "%s.cosigned", tmp);
+			spill(ctmp, both, strlen(both));
+			char want[64];
+			struct ta_checkpoint cp;
+			const char *why;
+			ta_ckpt_check_note(log, NULL, both, strlen(both), &cp, &why);
+			snprintf(want, sizeof(want), "accept %llu 1", (unsigned long long)cp.size);
+			compare_note(log, vk, "test.example/ttyaudit",
+				     (const struct ta_verifier *const *)&wver, wkeys, 1, ctmp, want);
+			both[strlen(both) - 10] ^= 1; /* a character of the cosignature */
+			spill(ctmp, both, strlen(both));
+			compare_note(log, vk, "test.example/ttyaudit",
+				     (const struct ta_verifier *const *)&wver, wkeys, 1, ctmp, "reject");
+			free(both);
+			free(wline);
+			wline = NULL;
+		}
 		compare_note(log, vk, "other.example/ttyaudit", NULL, NULL, 0, tmp, "reject");
 		ns.v[i][ns.len[i] - 8] ^= 1;
 		spill(tmp, ns.v[i], ns.len[i]);
@@ -318,6 +355,8 @@ static void real_log(void)
 	}
 	free(ns.v);
 	free(ns.len);
+	ta_signer_free(wsig);
+	ta_verifier_free(wver);
 	ta_verifier_free(log);
 	free(dir);
 	free(key);
