@@ -328,6 +328,8 @@ int ta_cmd_verify_proof(int argc, char **argv)
 			else
 				printf("OK: %zu records proven in the signed tree of %" PRIu64 " records\n",
 				       res.n_records, res.tree_size);
+			if (nw)
+				printf("witnesses: %zu valid cosignatures (%zu required)\n", valid, quorum);
 		}
 		rc = TA_EXIT_OK;
 	}
