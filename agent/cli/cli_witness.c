@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Keys and cosignature quorums for the CLI. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli_witness.h"
@@ -46,6 +48,13 @@ void cli_keys_free(struct ta_verifier **keys, size_t n)
 		ta_verifier_free(keys[i]);
 		keys[i] = NULL;
 	}
+}
+
+size_t cli_parse_quorum(const char *arg)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+	return *end || !v || *arg < '0' || *arg > '9' ? SIZE_MAX : (size_t)v;
 }
 
 int cli_quorum(struct ta_verifier *const *w, size_t n, size_t quorum, const char *note, size_t len,

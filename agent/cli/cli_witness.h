@@ -13,6 +13,9 @@ int cli_log_key(const char *cmd, const char *arg, const char *dir, struct ta_ver
 int cli_witness_keys(const char *cmd, const char *const *args, size_t n, struct ta_verifier **out);
 void cli_keys_free(struct ta_verifier **keys, size_t n);
 
+/* --witness-quorum N: N >= 1, or SIZE_MAX (more than any witness list: a usage error). */
+size_t cli_parse_quorum(const char *arg);
+
 /*
  * Checks that note carries at least quorum valid cosignatures of the witnesses.
  * 0, or -EKEYREJECTED (a forged cosignature) / -ENOKEY (too few); msg explains.

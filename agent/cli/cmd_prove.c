@@ -249,13 +249,7 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		case 'c': tpaths[nt++] = optarg; break;
 		case 'O': origin = optarg; break;
 		case 'w': wargs[nw++] = optarg; break;
-		case 'Q': {
-			char *end;
-			quorum = (size_t)strtoul(optarg, &end, 10);
-			if (*end || !quorum || *optarg == '-')
-				quorum = SIZE_MAX;
-			break;
-		}
+		case 'Q': quorum = cli_parse_quorum(optarg); break;
 		case 'q': quiet = 1; break;
 		case 'h': vp_usage(stdout); rc = TA_EXIT_OK; goto out;
 		default: vp_usage(stderr); goto out;

@@ -196,13 +196,7 @@ int ta_cmd_verify(int argc, char **argv)
 			}
 			wargs[nw++] = optarg;
 			break;
-		case 'Q': {
-			char *end;
-			quorum = (size_t)strtoul(optarg, &end, 10);
-			if (*end || !quorum || *optarg == '-')
-				quorum = SIZE_MAX;
-			break;
-		}
+		case 'Q': quorum = cli_parse_quorum(optarg); break;
 		case 'W': wdir = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;

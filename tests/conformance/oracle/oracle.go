@@ -208,6 +208,25 @@ func (r *proofReader) note(name string) ([]byte, error) {
 	return b, nil
 }
 
+// signed reads the note called name and opens it as a checkpoint of the log.
+func (r *proofReader) signed(name string, log note.Verifier, origin string) (checkpoint, error) {
+	msg, err := r.note(name)
+	if err != nil {
+		return checkpoint{}, err
+	}
+	c, _, err := openCheckpoint(msg, log, origin, nil)
+	return c, err
+}
+
+// path reads a "path K HASH..." line.
+func (r *proofReader) path() ([]tlog.Hash, error) {
+	v, err := r.field("path")
+	if err != nil {
+		return nil, err
+	}
+	return parsePath(v)
+}
+
 func parsePath(v string) ([]tlog.Hash, error) {
 	f := strings.Fields(v)
 	if len(f) == 0 {
@@ -271,21 +290,13 @@ func judgeProof(args []string) (string, error) {
 			if err != nil || err2 != nil {
 				return "reject", errors.New("bad record line")
 			}
-			pv, err := r.field("path")
-			if err != nil {
-				return "reject", err
-			}
-			p, err := parsePath(pv)
+			p, err := r.path()
 			if err != nil {
 				return "reject", err
 			}
 			recs = append(recs, rec{idx, tlog.RecordHash(data), p})
 		}
-		msg, err := r.note("checkpoint")
-		if err != nil {
-			return "reject", err
-		}
-		c, _, err := openCheckpoint(msg, log, origin, nil)
+		c, err := r.signed("checkpoint", log, origin)
 		if err != nil {
 			return "reject", err
 		}
@@ -317,20 +328,12 @@ func judgeProof(args []string) (string, error) {
 		if err != nil {
 			return "reject", err
 		}
-		pv, err := r.field("path")
+		p, err := r.path()
 		if err != nil {
 			return "reject", err
 		}
-		p, err := parsePath(pv)
-		if err != nil && pv != "0" {
-			return "reject", err
-		}
 		if bytes.HasPrefix(r.b, []byte("old-checkpoint ")) {
-			om, err := r.note("old-checkpoint")
-			if err != nil {
-				return "reject", err
-			}
-			oc, _, err := openCheckpoint(om, log, origin, nil)
+			oc, err := r.signed("old-checkpoint", log, origin)
 			if err != nil {
 				return "reject", err
 			}
@@ -338,11 +341,7 @@ func judgeProof(args []string) (string, error) {
 				return "reject", errors.New("old checkpoint differs from old-size/old-root")
 			}
 		}
-		msg, err := r.note("checkpoint")
-		if err != nil {
-			return "reject", err
-		}
-		c, _, err := openCheckpoint(msg, log, origin, nil)
+		c, err := r.signed("checkpoint", log, origin)
 		if err != nil {
 			return "reject", err
 		}
