@@ -264,11 +264,10 @@ int ta_cmd_verify_proof(int argc, char **argv)
 	if (nw && (rc = cli_witness_keys("verify-proof", wargs, nw, wkeys)) != TA_EXIT_OK)
 		goto out;
 	rc = TA_EXIT_USAGE;
-	int e = ta_verifier_load(keyarg, TA_ALG_ED25519, &key);
-	if (e) {
-		ta_err("verify-proof", "cannot use key %s: %s", keyarg, ta_verifier_load_strerror(e));
+	int e;
+	if ((rc = cli_log_key("verify-proof", keyarg, NULL, &key)) != TA_EXIT_OK)
 		goto out;
-	}
+	rc = TA_EXIT_USAGE;
 	if ((e = slurp(argv[optind], &proof, &plen))) {
 		ta_err("verify-proof", "cannot read %s: %s", argv[optind], strerror(-e));
 		rc = TA_EXIT_NOTFOUND;

@@ -227,11 +227,11 @@ int ta_cmd_verify(int argc, char **argv)
 	}
 	struct ta_verifier *key = NULL;
 	if (keyarg) {
-		int err = ta_verifier_load(keyarg, TA_ALG_ED25519, &key);
-		if (err) {
-			ta_err("verify", "cannot use key %s: %s", keyarg, ta_verifier_load_strerror(err));
+		int krc = cli_log_key("verify", keyarg, dir, &key);
+		if (krc) {
 			free(ext);
-			return TA_EXIT_USAGE;
+			free(audit_logs);
+			return krc;
 		}
 	}
 	struct ta_root_claim *claims = NULL;
