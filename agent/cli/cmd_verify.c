@@ -80,9 +80,23 @@ static void consider(const struct ta_verifier *key, const char *origin, const ch
  * directory) must carry quorum valid cosignatures. Exit code; best->path is
  * the note, for the log verification to check its root.
  */
+static void json_str(FILE *f, const char *s);
+
+static void witness_failed(int json, const char *msg)
+{
+	if (json) {
+		printf("{\"ok\":false,\"error\":");
+		json_str(stdout, msg);
+		printf("}\n");
+	} else {
+		printf("FAILED: %s\n", msg);
+	}
+}
+
 static int check_witnesses(const char *dir, const char *keyarg, const char *origin,
 			   const char *const *ext, size_t n_ext, const char *wdir,
-			   struct ta_verifier *const *w, size_t nw, size_t quorum, struct witnessed *best)
+			   struct ta_verifier *const *w, size_t nw, size_t quorum, int json,
+			   struct witnessed *best)
 {
 	struct ta_verifier *key = NULL;
 	int rc = cli_log_key("verify", keyarg, dir, &key);
@@ -107,9 +121,11 @@ static int check_witnesses(const char *dir, const char *keyarg, const char *orig
 	free(sizes);
 	if (wfd >= 0)
 		close(wfd);
-	char msg[300];
+	char msg[300], line[4800];
 	if (!best->path[0]) {
-		printf("FAILED: no cosigned checkpoint of this log (in %s or --checkpoint)\n", wdir);
+		snprintf(line, sizeof(line), "no cosigned checkpoint of this log (in %s or --checkpoint)",
+			 wdir);
+		witness_failed(json, line);
 		rc = TA_EXIT_VERIFY;
 	} else {
 		char *buf;
@@ -118,8 +134,9 @@ static int check_witnesses(const char *dir, const char *keyarg, const char *orig
 			rc = TA_EXIT_FAILURE;
 		} else {
 			if (cli_quorum(w, nw, quorum, buf, len, &best->valid, msg, sizeof(msg))) {
-				printf("FAILED: the newest cosigned checkpoint (%s, %llu records): %s\n",
-				       best->path, (unsigned long long)best->size, msg);
+				snprintf(line, sizeof(line), "the newest cosigned checkpoint (%s, %llu "
+					 "records): %s", best->path, (unsigned long long)best->size, msg);
+				witness_failed(json, line);
 				rc = TA_EXIT_VERIFY;
 			}
 			free(buf);
@@ -215,7 +232,8 @@ int ta_cmd_verify(int argc, char **argv)
 	if (nw) {
 		int wrc = cli_witness_keys("verify", wargs, nw, wkeys);
 		if (!wrc)
-			wrc = check_witnesses(dir, keyarg, origin, ext, n_ext, wdir, wkeys, nw, quorum, &best);
+			wrc = check_witnesses(dir, keyarg, origin, ext, n_ext, wdir, wkeys, nw, quorum, json,
+					     &best);
 		cli_keys_free(wkeys, nw);
 		if (wrc) {
 			free(ext);

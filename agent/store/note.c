@@ -127,7 +127,7 @@ static int name_ok(const char *name)
 	size_t len = strlen(name);
 	/* Control characters are refused in any note, so they make no valid name either. */
 	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+		if ((unsigned char)name[i] < 0x20)
 			return 0;
 	return len < TA_KEY_NAME_MAX && ta_note_name_valid(name, len);
 }
