@@ -46,7 +46,7 @@ static int build_oracle(void)
 	/* GOPATH mode, offline, every cache in the test's own directory (root, fresh host). */
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && env GO111MODULE=off GOPATH='%s/gopath:%s' GOCACHE='%s/gocache' "
-		 "GOPROXY=off GOFLAGS= CGO_ENABLED=0 HOME='%s' go build -o '%s' '%s/oracle/oracle.go'",
+		 "GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 HOME='%s' go build -o '%s' '%s/oracle/oracle.go'",
 		 work, work, gp, work, work, oracle, src);
 	if (system(cmd)) {
 		fprintf(stderr, "cannot build the Go oracle\n");
