@@ -520,7 +520,7 @@ int cli_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_t why
 	if (dfd < 0)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/%s", dir, TA_VKEY_NAME);
-	if (ta_verifier_load(path, &key)) {
+	if (ta_verifier_load(path, TA_ALG_ED25519, &key)) {
 		snprintf(why, whycap, "no verifier key %s in the log directory", TA_VKEY_NAME);
 		key = NULL;
 	}
@@ -539,7 +539,7 @@ int cli_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_t why
 		if (last[0]) {
 			struct ta_checkpoint cp;
 			const char *w = NULL;
-			if (key && !ta_ckpt_check_note(key, last[0], (size_t)(uintptr_t)last[1], &cp, &w)) {
+			if (key && !ta_ckpt_check_note(key, NULL, last[0], (size_t)(uintptr_t)last[1], &cp, &w)) {
 				*size = cp.size;
 				res = 0;
 				snprintf(why, whycap, "signed checkpoint of %" PRIu64 " records in %s", cp.size, name);

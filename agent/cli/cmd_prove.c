@@ -8,9 +8,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli_util.h"
+#include "cli/cli_witness.h"
 #include "cli/commands.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "store/checkpoint.h"
+#include "store/ckptset.h"
 #include "store/note.h"
 #include "store/store.h"
 
@@ -18,17 +22,20 @@ static void prove_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: ttyaudit prove [--log-dir DIR] [--tree-size N] [-o FILE]\n"
-		"                      (--record N... | --session KEY | --consistency OLD NEW)\n"
+		"                      (--record N... | --session ID | --consistency OLD NEW)\n"
 		"\n"
 		"Writes a proof (text, see docs/log-format.md) that 'ttyaudit verify-proof'\n"
 		"checks without the log: the records themselves, their audit paths and the\n"
 		"signed checkpoint; or a consistency proof between two tree sizes.\n"
 		"\n"
 		"  --record N         prove record N (repeatable)\n"
-		"  --session KEY      prove every record of the session with this key\n"
+		"  --session ID       prove every record of the session: BOOT-SES as 'query'\n"
+		"                     prints it, its 16-hex-digit or 0x key, or an audit\n"
+		"                     session id (the latest boot that has it)\n"
 		"  --consistency OLD NEW  prove the tree of size OLD is a prefix of size NEW\n"
 		"  --tree-size N      checkpoint to prove against (default: the latest)\n"
 		"  -o, --output FILE  write there instead of stdout\n"
+		"  --origin ORIGIN    the checkpoints' origin (default: the key's name)\n"
 		"  --log-dir DIR      log directory (default %s)\n", TA_STORE_DEFAULT_DIR);
 }
 
@@ -43,6 +50,29 @@ static int parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
+/* The session forms every command takes; a bare audit session id needs the table. */
+static int resolve_session(const char *dir, const char *arg, uint64_t *key)
+{
+	int ses_only;
+	if (ta_sess_id_parse(arg, key, &ses_only)) {
+		ta_err("prove", "'%s' is not a session id (BOOT-SES as 'ttyaudit query' prints, "
+		       "16 hex digits, 0xHEX or a number)", arg);
+		return TA_EXIT_USAGE;
+	}
+	if (!ses_only)
+		return TA_EXIT_OK;
+	struct cli_table ct;
+	size_t ord;
+	int rc = cli_table_open(&ct, dir, NULL, CLI_INDEX_AUTO, 0);
+	if (rc != TA_EXIT_OK)
+		return rc;
+	rc = cli_find_session(ct.t, arg, &ord);
+	if (rc == TA_EXIT_OK)
+		*key = ct.t->s[ord].key;
+	cli_table_close(&ct);
+	return rc;
+}
+
 int ta_cmd_prove(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -52,10 +82,11 @@ int ta_cmd_prove(int argc, char **argv)
 		{ "consistency", required_argument, NULL, 'c' },
 		{ "tree-size", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "origin", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *out = NULL;
+	const char *dir = TA_STORE_DEFAULT_DIR, *out = NULL, *session = NULL;
 	uint64_t *idx = calloc((size_t)argc + 1, sizeof(*idx));
 	struct ta_proof_request req = { .kind = TA_PROOF_INCLUSION, .indexes = idx };
 	int c, kinds = 0, rc = TA_EXIT_USAGE;
@@ -64,6 +95,7 @@ int ta_cmd_prove(int argc, char **argv)
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'o': out = optarg; break;
+		case 'O': req.origin = optarg; break;
 		case 'r':
 			if (parse_u64(optarg, &idx[req.n_indexes]))
 				goto usage;
@@ -71,8 +103,7 @@ int ta_cmd_prove(int argc, char **argv)
 				kinds++;
 			break;
 		case 's':
-			if (parse_u64(optarg, &req.session))
-				goto usage;
+			session = optarg;
 			req.by_session = 1;
 			kinds++;
 			break;
@@ -99,6 +130,8 @@ int ta_cmd_prove(int argc, char **argv)
 	}
 	if (kinds != 1 || optind != argc)
 		goto usage;
+	if (session && (rc = resolve_session(dir, session, &req.session)) != TA_EXIT_OK)
+		goto done;
 	char err[512];
 	char *text = NULL;
 	size_t len = 0;
@@ -128,11 +161,17 @@ done:
 static void vp_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ttyaudit verify-proof PROOF --key VKEY [--checkpoint FILE]... [-q]\n"
+		"Usage: ttyaudit verify-proof PROOF --key VKEY [--origin ORIGIN]\n"
+		"                             [--checkpoint FILE]... [-q]\n"
+		"                             [--witness VKEY... [--witness-quorum N]]\n"
 		"\n"
-		"Checks a proof file offline: the checkpoint's signature with VKEY, every\n"
+		"Checks a proof file offline: the checkpoint's signature with VKEY (a key, or\n"
+		"a file holding one) and its origin (default: the key's name), every\n"
 		"record's audit path to the signed root (or the consistency proof), and that\n"
 		"each trusted --checkpoint is the proof's checkpoint (or its old one).\n"
+		"With --witness (a cosignature/v1 key or a file, repeatable), the proof's\n"
+		"checkpoint, or a --checkpoint of the same tree ('ttyaudit checkpoint\n"
+		"--cosigned'), must carry --witness-quorum (default: all) valid cosignatures.\n"
 		"Exits %d if the proof does not hold.\n", TA_EXIT_VERIFY);
 }
 
@@ -184,11 +223,17 @@ int ta_cmd_verify_proof(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "origin", required_argument, NULL, 'O' },
+		{ "witness", required_argument, NULL, 'w' },
+		{ "witness-quorum", required_argument, NULL, 'Q' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *keyarg = NULL;
+	const char *keyarg = NULL, *origin = NULL;
+	const char **wargs = calloc((size_t)argc + 1, sizeof(*wargs));
+	struct ta_verifier **wkeys = calloc((size_t)argc + 1, sizeof(*wkeys));
+	size_t nw = 0, quorum = 0;
 	const char **tpaths = calloc((size_t)argc + 1, sizeof(*tpaths));
 	char **tbuf = calloc((size_t)argc + 1, sizeof(*tbuf));
 	size_t *tlen = calloc((size_t)argc + 1, sizeof(*tlen));
@@ -202,21 +247,27 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		switch (c) {
 		case 'k': keyarg = optarg; break;
 		case 'c': tpaths[nt++] = optarg; break;
+		case 'O': origin = optarg; break;
+		case 'w': wargs[nw++] = optarg; break;
+		case 'Q': quorum = cli_parse_quorum(optarg); break;
 		case 'q': quiet = 1; break;
 		case 'h': vp_usage(stdout); rc = TA_EXIT_OK; goto out;
 		default: vp_usage(stderr); goto out;
 		}
 	}
-	if (optind + 1 != argc || !keyarg) {
+	if (!quorum)
+		quorum = nw;
+	if (optind + 1 != argc || !keyarg || !wargs || !wkeys || quorum > nw) {
 		vp_usage(stderr);
 		goto out;
 	}
-	int e = ta_verifier_load(keyarg, &key);
-	if (e) {
-		ta_err("verify-proof", "cannot use key %s: %s", keyarg,
-		       e == -EINVAL ? "not a valid Ed25519 verifier key" : strerror(-e));
+	if (nw && (rc = cli_witness_keys("verify-proof", wargs, nw, wkeys)) != TA_EXIT_OK)
 		goto out;
-	}
+	rc = TA_EXIT_USAGE;
+	int e;
+	if ((rc = cli_log_key("verify-proof", keyarg, NULL, &key)) != TA_EXIT_OK)
+		goto out;
+	rc = TA_EXIT_USAGE;
 	if ((e = slurp(argv[optind], &proof, &plen))) {
 		ta_err("verify-proof", "cannot read %s: %s", argv[optind], strerror(-e));
 		rc = TA_EXIT_NOTFOUND;
@@ -230,8 +281,35 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		}
 	}
 	struct ta_proof_result res;
-	e = ta_proof_verify(proof, plen, key, (const char *const *)tbuf, tlen, nt, print_record,
+	e = ta_proof_verify(proof, plen, key, origin, (const char *const *)tbuf, tlen, nt, print_record,
 			    &quiet, &res);
+	char wmsg[300] = "";
+	size_t valid = 0;
+	if (!e && nw) {
+		/* The most cosignatures on a note of the proven tree: the proof's, or a trusted copy. */
+		int we = cli_quorum(wkeys, nw, 0, proof + res.note_off, res.note_len, &valid, wmsg,
+				    sizeof(wmsg));
+		for (size_t i = 0; i < nt && we != -EKEYREJECTED; i++) {
+			struct ta_checkpoint cp;
+			const char *why;
+			size_t v = 0;
+			if (ta_ckpt_check_note(key, origin, tbuf[i], tlen[i], &cp, &why) ||
+			    cp.size != res.tree_size)
+				continue;
+			we = cli_quorum(wkeys, nw, 0, tbuf[i], tlen[i], &v, wmsg, sizeof(wmsg));
+			if (v > valid)
+				valid = v;
+		}
+		if (we == -EKEYREJECTED) {
+			e = we;
+		} else if (valid < quorum) {
+			snprintf(wmsg, sizeof(wmsg), "%zu valid cosignatures of the %zu required", valid,
+				 quorum);
+			e = -ENOKEY;
+		}
+		if (e)
+			snprintf(res.message, sizeof(res.message), "witnesses: %s", wmsg);
+	}
 	if (e) {
 		printf("FAILED: %s\n", res.message[0] ? res.message : strerror(-e));
 		rc = TA_EXIT_VERIFY;
@@ -243,10 +321,16 @@ int ta_cmd_verify_proof(int argc, char **argv)
 			else
 				printf("OK: %zu records proven in the signed tree of %" PRIu64 " records\n",
 				       res.n_records, res.tree_size);
+			if (nw)
+				printf("witnesses: %zu valid cosignatures (%zu required)\n", valid, quorum);
 		}
 		rc = TA_EXIT_OK;
 	}
 out:
+	if (wkeys)
+		cli_keys_free(wkeys, nw);
+	free(wkeys);
+	free(wargs);
 	for (size_t i = 0; i < nt; i++)
 		free(tbuf[i]);
 	free(tbuf);

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ttyaudit verify: check the whole log (tree, checkpoints, signatures). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cli/cli_witness.h"
 #include "cli/commands.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "store/ckptset.h"
+#include "store/cosig.h"
 #include "store/note.h"
 #include "sessions/anchor_claims.h"
 #include "store/store.h"
@@ -16,8 +21,10 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ttyaudit verify [--log-dir DIR] [--key VKEY] [--checkpoint FILE]...\n"
+		"Usage: ttyaudit verify [--log-dir DIR] [--key VKEY] [--origin ORIGIN]\n"
+		"                       [--checkpoint FILE]...\n"
 		"                       [--audit-log FILE]... [--json]\n"
+		"                       [--witness VKEY... [--witness-quorum N] [--witness-dir DIR]]\n"
 		"\n"
 		"Recomputes the Merkle tree over every segment, checks every checkpoint's\n"
 		"signature and root, and that the log is not older than any --checkpoint\n"
@@ -27,12 +34,116 @@ static void usage(FILE *out)
 		"  --log-dir DIR      log directory (default %s)\n"
 		"  --key VKEY         verifier key, or a file holding it (default: the log\n"
 		"                     directory's own ttyaudit.vkey, which a forger can replace)\n"
+		"  --origin ORIGIN    the origin every checkpoint must name (default: the key's\n"
+		"                     name)\n"
 		"  --checkpoint FILE  a newer checkpoint the log must contain (repeatable)\n"
 		"  --audit-log FILE   an audit log holding checkpoint anchors written by\n"
 		"                     ttyauditd: each must match the log (repeatable)\n"
+		"  --witness VKEY     a witness's cosignature/v1 key, or a file holding it\n"
+		"                     (repeatable): the newest checkpoint among --checkpoint\n"
+		"                     files and the witness directory must carry a quorum\n"
+		"                     of valid cosignatures, and the log must contain it\n"
+		"  --witness-quorum N cosignatures required (default: every --witness)\n"
+		"  --witness-dir DIR  witness-submit's directory (default %s)\n"
 		"  --json             one JSON object on stdout\n"
 		"  -q, --quiet        print nothing when the log verifies\n",
-		TA_EXIT_VERIFY, TA_STORE_DEFAULT_DIR);
+		TA_EXIT_VERIFY, TA_STORE_DEFAULT_DIR, TA_WITNESS_DEFAULT_DIR);
+}
+
+#define MAX_WITNESSES 32
+
+struct witnessed {
+	uint64_t size;
+	size_t valid;
+	char path[4200];
+};
+
+/* Considers the note file path for the newest cosigned checkpoint. */
+static void consider(const struct ta_verifier *key, const char *origin, const char *path,
+		     struct witnessed *best)
+{
+	char *buf;
+	size_t len;
+	struct ta_checkpoint cp;
+	const char *why;
+	if (ta_read_file_at(AT_FDCWD, path, &buf, &len))
+		return;
+	if (!ta_ckpt_check_note(key, origin, buf, len, &cp, &why) && (!best->path[0] || cp.size > best->size)) {
+		best->size = cp.size;
+		snprintf(best->path, sizeof(best->path), "%s", path);
+	}
+	free(buf);
+}
+
+/*
+ * The newest cosigned checkpoint (from the --checkpoint files and the witness
+ * directory) must carry quorum valid cosignatures. Exit code; best->path is
+ * the note, for the log verification to check its root.
+ */
+static void json_str(FILE *f, const char *s);
+
+static void witness_failed(int json, const char *msg)
+{
+	if (json) {
+		printf("{\"ok\":false,\"error\":");
+		json_str(stdout, msg);
+		printf("}\n");
+	} else {
+		printf("FAILED: %s\n", msg);
+	}
+}
+
+static int check_witnesses(const char *dir, const char *keyarg, const char *origin,
+			   const char *const *ext, size_t n_ext, const char *wdir,
+			   struct ta_verifier *const *w, size_t nw, size_t quorum, int json,
+			   struct witnessed *best)
+{
+	struct ta_verifier *key = NULL;
+	int rc = cli_log_key("verify", keyarg, dir, &key);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n_ext; i++)
+		consider(key, origin, ext[i], best);
+	int wfd = open(wdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint64_t *sizes = NULL;
+	size_t n = 0;
+	if (wfd >= 0 && !ta_cosig_store_list(wfd, &sizes, &n)) {
+		for (size_t i = n; i-- > 0;) {
+			char path[4200];
+			snprintf(path, sizeof(path), "%s/" TA_COSIGNED_FMT, wdir, (unsigned long long)sizes[i]);
+			uint64_t before = best->size;
+			int had = best->path[0] != 0;
+			consider(key, origin, path, best);
+			if (!had ? best->path[0] != 0 : best->size != before)
+				break;
+		}
+	}
+	free(sizes);
+	if (wfd >= 0)
+		close(wfd);
+	char msg[300], line[4800];
+	if (!best->path[0]) {
+		snprintf(line, sizeof(line), "no cosigned checkpoint of this log (in %s or --checkpoint)",
+			 wdir);
+		witness_failed(json, line);
+		rc = TA_EXIT_VERIFY;
+	} else {
+		char *buf;
+		size_t len;
+		if (ta_read_file_at(AT_FDCWD, best->path, &buf, &len)) {
+			rc = TA_EXIT_FAILURE;
+		} else {
+			if (cli_quorum(w, nw, quorum, buf, len, &best->valid, msg, sizeof(msg))) {
+				snprintf(line, sizeof(line), "the newest cosigned checkpoint (%s, %llu "
+					 "records): %s", best->path, (unsigned long long)best->size, msg);
+				witness_failed(json, line);
+				rc = TA_EXIT_VERIFY;
+			}
+			free(buf);
+		}
+	}
+	ta_verifier_free(key);
+	return rc;
 }
 
 static void json_str(FILE *f, const char *s)
@@ -62,13 +173,21 @@ int ta_cmd_verify(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "audit-log", required_argument, NULL, 'a' },
+		{ "origin", required_argument, NULL, 'O' },
+		{ "witness", required_argument, NULL, 'w' },
+		{ "witness-quorum", required_argument, NULL, 'Q' },
+		{ "witness-dir", required_argument, NULL, 'W' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL;
-	const char **ext = calloc((size_t)argc + 1, sizeof(*ext));
+	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL, *origin = NULL;
+	const char *wdir = TA_WITNESS_DEFAULT_DIR, *wargs[MAX_WITNESSES];
+	size_t nw = 0, quorum = 0;
+	struct ta_verifier *wkeys[MAX_WITNESSES] = { 0 };
+	struct witnessed best = { 0 };
+	const char **ext = calloc((size_t)argc + 2, sizeof(*ext));
 	const char **audit_logs = calloc((size_t)argc + 1, sizeof(*audit_logs));
 	size_t n_ext = 0, n_audit = 0;
 	int json = 0, quiet = 0, c;
@@ -84,25 +203,53 @@ int ta_cmd_verify(int argc, char **argv)
 		case 'k': keyarg = optarg; break;
 		case 'c': ext[n_ext++] = optarg; break;
 		case 'a': audit_logs[n_audit++] = optarg; break;
+		case 'O': origin = optarg; break;
+		case 'w':
+			if (nw == MAX_WITNESSES) {
+				usage(stderr);
+				free(ext);
+				free(audit_logs);
+				return TA_EXIT_USAGE;
+			}
+			wargs[nw++] = optarg;
+			break;
+		case 'Q': quorum = cli_parse_quorum(optarg); break;
+		case 'W': wdir = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); free(ext); return TA_EXIT_OK;
 		default: usage(stderr); free(ext); return TA_EXIT_USAGE;
 		}
 	}
-	if (optind != argc) {
+	if (!quorum)
+		quorum = nw;
+	if (optind != argc || quorum > nw) {
 		usage(stderr);
 		free(ext);
+		free(audit_logs);
 		return TA_EXIT_USAGE;
+	}
+	if (nw) {
+		int wrc = cli_witness_keys("verify", wargs, nw, wkeys);
+		if (!wrc)
+			wrc = check_witnesses(dir, keyarg, origin, ext, n_ext, wdir, wkeys, nw, quorum, json,
+					     &best);
+		cli_keys_free(wkeys, nw);
+		if (wrc) {
+			free(ext);
+			free(audit_logs);
+			return wrc;
+		}
+		/* The witnessed checkpoint must be in the log like any kept elsewhere. */
+		ext[n_ext++] = best.path;
 	}
 	struct ta_verifier *key = NULL;
 	if (keyarg) {
-		int err = ta_verifier_load(keyarg, &key);
-		if (err) {
-			ta_err("verify", "cannot use key %s: %s", keyarg,
-			       err == -EINVAL ? "not a valid Ed25519 verifier key" : strerror(-err));
+		int krc = cli_log_key("verify", keyarg, dir, &key);
+		if (krc) {
 			free(ext);
-			return TA_EXIT_USAGE;
+			free(audit_logs);
+			return krc;
 		}
 	}
 	struct ta_root_claim *claims = NULL;
@@ -118,7 +265,7 @@ int ta_cmd_verify(int argc, char **argv)
 			return aerr == -ENOENT || aerr == -EACCES ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
 		}
 	}
-	struct ta_verify_opts vo = { .dir = dir, .key = key, .external = ext, .n_external = n_ext,
+	struct ta_verify_opts vo = { .dir = dir, .key = key, .origin = origin, .external = ext, .n_external = n_ext,
 				     .claims = claims, .n_claims = n_claims };
 	struct ta_verify_result *res = calloc(1, sizeof(*res));
 	int err = res ? ta_log_verify(&vo, res) : -ENOMEM;
@@ -195,6 +342,9 @@ int ta_cmd_verify(int argc, char **argv)
 		ta_err("verify", "%s: %s", dir, res->message[0] ? res->message : strerror(-err));
 		rc = TA_EXIT_STORAGE;
 	}
+	if (!err && nw && !quiet && !json)
+		printf("witnesses: the checkpoint of %llu records carries %zu of the %zu required "
+		       "cosignatures\n", (unsigned long long)best.size, best.valid, quorum);
 	if (!err && n_audit && !quiet && !json)
 		printf("audit trail: %llu anchors matched this log, %llu belong to other logs\n",
 		       (unsigned long long)res->claims_checked, (unsigned long long)res->claims_foreign);

@@ -9,6 +9,8 @@
 int ta_cmd_verify(int argc, char **argv);
 int ta_cmd_prove(int argc, char **argv);
 int ta_cmd_verify_proof(int argc, char **argv);
+int ta_cmd_checkpoint(int argc, char **argv);
+int ta_cmd_witness_submit(int argc, char **argv);
 
 int ta_cmd_query(int argc, char **argv);
 int ta_cmd_show(int argc, char **argv);

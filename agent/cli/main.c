@@ -24,6 +24,8 @@ static const struct subcommand subcommands[] = {
 	{ "verify", ta_cmd_verify, "check the whole log: Merkle tree, checkpoints, signatures" },
 	{ "prove", ta_cmd_prove, "write an inclusion or consistency proof to a file" },
 	{ "verify-proof", ta_cmd_verify_proof, "check a proof file offline against a checkpoint and key" },
+	{ "checkpoint", ta_cmd_checkpoint, "print the latest checkpoint note (or the latest cosigned one)" },
+	{ "witness-submit", ta_cmd_witness_submit, "send the latest checkpoint to witnesses, keep cosignatures" },
 };
 
 static void usage(FILE *out)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Building the session table from log records (sesstab.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -713,7 +714,8 @@ int ta_sess_id_parse(const char *s, uint64_t *key, int *ses_only)
 		*key = (b << 32) | ses;
 		return 0;
 	}
-	if (strlen(s) == 16) {
+	if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2])) ||
+	    strlen(s) == 16) {
 		errno = 0;
 		unsigned long long k = strtoull(s, &end, 16);
 		if (!*end && !errno) {

@@ -178,7 +178,8 @@ static inline int ta_ses_is_no_login(uint32_t ses)
 
 /* "%08x-%u" of the key (ses "none" when unset). */
 void ta_sess_id(uint64_t key, char *out, size_t cap);
-/* Parses a session argument: "8hex-ses", 16 hex digits, decimal key, or a plain ses. */
+/* Parses a session argument as every command takes it: "8hex-ses" (as query prints
+ * it), 16 hex digits or 0x-prefixed hex (the key), a decimal key, or a plain ses. */
 int ta_sess_id_parse(const char *s, uint64_t *key, int *ses_only);
 
 #endif

@@ -21,31 +21,44 @@ int ta_checkpoint_body(const char *origin, uint64_t size, const uint8_t root[TA_
 
 int ta_checkpoint_parse(const char *text, size_t len, struct ta_checkpoint *cp)
 {
+	/* c2sp.org/tlog-checkpoint: at least three non-empty lines, each ending in '\n'. */
 	const char *p = text, *end = text + len;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	if (!nl || nl == p || (size_t)(nl - p) >= TA_ORIGIN_MAX)
+	if (!len || text[len - 1] != '\n')
 		return -EBADMSG;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	if (nl == p)
+		return -EBADMSG;
+	if ((size_t)(nl - p) >= TA_ORIGIN_MAX)
+		return -ENAMETOOLONG;
 	memcpy(cp->origin, p, (size_t)(nl - p));
 	cp->origin[nl - p] = 0;
 	p = nl + 1;
-	nl = memchr(p, '\n', (size_t)(end - p));
+	nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+	/* Decimal, no leading zeroes unless the tree is empty. */
 	if (!nl || nl == p || nl - p > 20 || (*p == '0' && nl - p > 1))
 		return -EBADMSG;
 	uint64_t v = 0;
 	for (const char *q = p; q < nl; q++) {
-		if (*q < '0' || *q > '9' || v > (UINT64_MAX - 9) / 10)
+		unsigned d = (unsigned)(*q - '0');
+		if (*q < '0' || *q > '9' || v > (UINT64_MAX - d) / 10)
 			return -EBADMSG;
-		v = v * 10 + (uint64_t)(*q - '0');
+		v = v * 10 + d;
 	}
 	cp->size = v;
 	p = nl + 1;
-	nl = memchr(p, '\n', (size_t)(end - p));
+	nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
 	if (!nl)
 		return -EBADMSG;
 	uint8_t h[48];
 	if (ta_note_base64_decode(p, (size_t)(nl - p), h, sizeof(h)) != TA_HASH_LEN)
 		return -EBADMSG;
 	memcpy(cp->root, h, TA_HASH_LEN);
+	/* Extension lines are opaque (and signed); they must only be non-empty. */
+	for (p = nl + 1; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == p)
+			return -EBADMSG;
+	}
 	return 0;
 }
 

@@ -23,7 +23,12 @@ struct ta_checkpoint {
 /* Writes the body into out (cap bytes); returns its length or -ENAMETOOLONG. */
 int ta_checkpoint_body(const char *origin, uint64_t size, const uint8_t root[TA_HASH_LEN],
 		       char *out, size_t cap);
-/* Parses the first three lines of a note's text; extension lines are ignored. */
+/*
+ * Parses a note's text as c2sp.org/tlog-checkpoint: origin, size (decimal, no
+ * leading zeroes), base64 root of 32 bytes, then any non-empty extension lines
+ * (opaque: accepted, not interpreted). -EBADMSG, or -ENAMETOOLONG for an origin
+ * of TA_ORIGIN_MAX bytes or more.
+ */
 int ta_checkpoint_parse(const char *text, size_t len, struct ta_checkpoint *cp);
 
 /*

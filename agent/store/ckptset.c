@@ -48,8 +48,8 @@ int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len)
 	return 0;
 }
 
-int ta_ckpt_check_note(const struct ta_verifier *key, const char *note, size_t len,
-		       struct ta_checkpoint *cp, const char **why)
+int ta_ckpt_check_note(const struct ta_verifier *key, const char *origin, const char *note,
+		       size_t len, struct ta_checkpoint *cp, const char **why)
 {
 	size_t tlen;
 	int err = ta_note_open(key, note, len, &tlen);
@@ -58,8 +58,15 @@ int ta_ckpt_check_note(const struct ta_verifier *key, const char *note, size_t l
 		       err == -EKEYREJECTED ? "bad signature" : "malformed signed note";
 		return -EBADMSG;
 	}
-	if (ta_checkpoint_parse(note, tlen, cp)) {
-		*why = "malformed checkpoint body";
+	err = ta_checkpoint_parse(note, tlen, cp);
+	if (err) {
+		*why = err == -ENAMETOOLONG ? "origin is not this log's (too long)" :
+		       "malformed checkpoint body";
+		return -EBADMSG;
+	}
+	/* A signature by the right key on another log's checkpoint proves nothing here. */
+	if (strcmp(cp->origin, origin ? origin : ta_verifier_name(key))) {
+		*why = "origin is not this log's";
 		return -EBADMSG;
 	}
 	return 0;
@@ -104,7 +111,7 @@ static int on_note(void *vctx, uint64_t offset, const char *note, size_t len)
 	struct split_ctx *c = vctx;
 	struct ta_checkpoint cp;
 	const char *why;
-	if (ta_ckpt_check_note(c->key, note, len, &cp, &why)) {
+	if (ta_ckpt_check_note(c->key, c->set->origin, note, len, &cp, &why)) {
 		snprintf(c->msg, c->msglen, "%s offset %llu: checkpoint %s", c->file,
 			 (unsigned long long)offset, why);
 		return -EBADMSG;

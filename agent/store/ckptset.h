@@ -23,6 +23,7 @@ struct ta_ckpt_entry {
 };
 
 struct ta_ckpt_set {
+	const char *origin;   /* the origin every note must carry; NULL: the key's name */
 	struct ta_ckpt_entry *v;
 	size_t n, cap;
 	uint64_t torn_files;  /* files that end in an incomplete note */
@@ -37,9 +38,12 @@ int ta_ckpt_set_load(int dirfd, const struct ta_verifier *key, struct ta_ckpt_se
 /* Adds a note file kept elsewhere (all notes in it; usually one). */
 int ta_ckpt_set_add_file(struct ta_ckpt_set *set, const struct ta_verifier *key, const char *path,
 			 int dirfd_or_at, char *msg, size_t msglen);
-/* Checks one note text; fills e (note copied). */
-int ta_ckpt_check_note(const struct ta_verifier *key, const char *note, size_t len,
-		       struct ta_checkpoint *cp, const char **why);
+/*
+ * Checks one note: signed by key (other signatures ignored), a well-formed
+ * checkpoint, of origin (NULL: the key's name). On failure *why says what.
+ */
+int ta_ckpt_check_note(const struct ta_verifier *key, const char *origin, const char *note,
+		       size_t len, struct ta_checkpoint *cp, const char **why);
 /*
  * Adds a root vouched for elsewhere without a signature (an anchor in the
  * audit trail); `where` names it in messages. Checked like an external

@@ -12,13 +12,16 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "common/json.h"
 #include "store/note.h"
 
-#define ALG_ED25519 0x01
+#define ALG_ED25519 TA_ALG_ED25519
+#define ALG_COSIG TA_ALG_COSIG_V1
 #define SIG_PREFIX "\xe2\x80\x94 " /* em dash, space */
 
 struct ta_signer {
 	EVP_PKEY *pkey;
+	uint8_t alg;
 	EVP_MD_CTX *ctx;
 	char name[TA_KEY_NAME_MAX];
 	uint8_t keyid[4];
@@ -27,6 +30,7 @@ struct ta_signer {
 
 struct ta_verifier {
 	EVP_PKEY *pkey;
+	uint8_t alg;
 	char name[TA_KEY_NAME_MAX];
 	uint8_t keyid[4];
 	char vkey[TA_VKEY_MAX];
@@ -85,31 +89,57 @@ long ta_note_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
 				return -EINVAL;
 			out[o++] = b[k];
 		}
-		/* Non-canonical encodings (stray bits under the padding) are rejected. */
-		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-			return -EINVAL;
+		/* Stray bits under the padding are ignored, as RFC 4648 §3.5 allows and
+		 * Go's base64.StdEncoding (the reference note parser) does. */
 	}
 	return (long)o;
 }
 
-static int name_ok(const char *name)
+/* Unicode White_Space (Go's unicode.IsSpace), which a key name must not contain. */
+static int is_space_cp(uint32_t c)
 {
-	if (!*name || strlen(name) >= TA_KEY_NAME_MAX)
+	return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
+	       c == 0x205f || c == 0x3000;
+}
+
+int ta_note_name_valid(const char *name, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	if (!len)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p <= ' ' || *p == '+' || *p == 0x7f)
+	for (size_t i = 0; i < len;) {
+		size_t n = ta_utf8_len(p + i, len - i);
+		if (!n)
 			return 0;
+		uint32_t c = n == 1 ? p[i] : (uint32_t)(p[i] & (0x7f >> n));
+		for (size_t k = 1; k < n; k++)
+			c = c << 6 | (p[i + k] & 0x3f);
+		if (is_space_cp(c) || c == '+')
+			return 0;
+		i += n;
+	}
 	return 1;
 }
 
-static int key_id(const char *name, const uint8_t pub[32], uint8_t out[4])
+static int name_ok(const char *name)
+{
+	size_t len = strlen(name);
+	/* Control characters are refused in any note, so they make no valid name either. */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20)
+			return 0;
+	return len < TA_KEY_NAME_MAX && ta_note_name_valid(name, len);
+}
+
+static int key_id(const char *name, uint8_t alg, const uint8_t pub[32], uint8_t out[4])
 {
 	uint8_t md[32];
 	unsigned mdlen = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	if (!c)
 		return -ENOMEM;
-	static const uint8_t sep[2] = { '\n', ALG_ED25519 };
+	const uint8_t sep[2] = { '\n', alg };
 	int ok = EVP_DigestInit_ex2(c, EVP_sha256(), NULL) &&
 		 EVP_DigestUpdate(c, name, strlen(name)) && EVP_DigestUpdate(c, sep, 2) &&
 		 EVP_DigestUpdate(c, pub, 32) && EVP_DigestFinal_ex(c, md, &mdlen);
@@ -120,11 +150,12 @@ static int key_id(const char *name, const uint8_t pub[32], uint8_t out[4])
 	return 0;
 }
 
-static void format_vkey(char *out, const char *name, const uint8_t keyid[4], const uint8_t pub[32])
+static void format_vkey(char *out, const char *name, uint8_t alg, const uint8_t keyid[4],
+			const uint8_t pub[32])
 {
 	uint8_t k[33];
 	char b64[64];
-	k[0] = ALG_ED25519;
+	k[0] = alg;
 	memcpy(k + 1, pub, 32);
 	ta_note_base64_encode(k, 33, b64);
 	snprintf(out, TA_VKEY_MAX, "%s+%02x%02x%02x%02x+%s", name, keyid[0], keyid[1], keyid[2],
@@ -140,19 +171,21 @@ static int signer_finish(struct ta_signer *s, const char *name)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	if (EVP_PKEY_get_raw_public_key(s->pkey, pub, &publen) != 1 || publen != 32)
 		return -EINVAL;
-	int err = key_id(name, pub, s->keyid);
+	int err = key_id(name, s->alg, pub, s->keyid);
 	if (err)
 		return err;
-	format_vkey(s->vkey, name, s->keyid, pub);
+	format_vkey(s->vkey, name, s->alg, s->keyid, pub);
 	s->ctx = EVP_MD_CTX_new();
 	return s->ctx ? 0 : -ENOMEM;
 }
 
-static int signer_from_seed(const uint8_t seed[32], const char *name, struct ta_signer **out)
+static int signer_from_seed(const uint8_t seed[32], uint8_t alg, const char *name,
+			    struct ta_signer **out)
 {
 	struct ta_signer *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->alg = alg;
 	s->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 	int err = s->pkey ? signer_finish(s, name) : -EINVAL;
 	if (err) {
@@ -200,12 +233,12 @@ int ta_signer_from_skey(const char *skey, struct ta_signer **out)
 		return -EINVAL;
 	size_t blen = strcspn(b64, "\r\n");
 	long n = ta_note_base64_decode(b64, blen, raw, sizeof(raw));
-	if (n != 33 || raw[0] != ALG_ED25519)
+	if (n != 33 || (raw[0] != ALG_ED25519 && raw[0] != ALG_COSIG))
 		return -EINVAL;
 	char nm[TA_KEY_NAME_MAX];
 	memcpy(nm, name, nlen);
 	nm[nlen] = 0;
-	err = signer_from_seed(raw + 1, nm, out);
+	err = signer_from_seed(raw + 1, raw[0], nm, out);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	if (err)
 		return err;
@@ -217,16 +250,16 @@ int ta_signer_from_skey(const char *skey, struct ta_signer **out)
 	return 0;
 }
 
-static int signer_create(const char *path, const char *name, struct ta_signer **out)
+static int signer_create(const char *path, uint8_t alg, const char *name, struct ta_signer **out)
 {
 	uint8_t seed[32], k[33];
 	char b64[64];
 	if (RAND_priv_bytes(seed, 32) != 1)
 		return -EIO;
-	int err = signer_from_seed(seed, name, out);
+	int err = signer_from_seed(seed, alg, name, out);
 	if (err)
 		return err;
-	k[0] = ALG_ED25519;
+	k[0] = alg;
 	memcpy(k + 1, seed, 32);
 	ta_note_base64_encode(k, 33, b64);
 	OPENSSL_cleanse(seed, sizeof(seed));
@@ -257,13 +290,13 @@ fail:
 	return err;
 }
 
-int ta_signer_load_or_create(const char *path, const char *name, struct ta_signer **out)
+static int load_or_create(const char *path, uint8_t alg, const char *name, struct ta_signer **out)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		if (errno != ENOENT)
 			return -errno;
-		int err = signer_create(path, name, out);
+		int err = signer_create(path, alg, name, out);
 		if (err != -EEXIST)
 			return err;
 		f = fopen(path, "re"); /* lost a race with another creator */
@@ -283,6 +316,7 @@ int ta_signer_load_or_create(const char *path, const char *name, struct ta_signe
 		if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 			struct ta_signer *s = calloc(1, sizeof(*s));
 			if (s) {
+				s->alg = ALG_ED25519;
 				s->pkey = pk;
 				pk = NULL;
 				err = signer_finish(s, name);
@@ -303,6 +337,22 @@ int ta_signer_load_or_create(const char *path, const char *name, struct ta_signe
 	return err;
 }
 
+int ta_signer_load_or_create(const char *path, const char *name, struct ta_signer **out)
+{
+	return load_or_create(path, ALG_ED25519, name, out);
+}
+
+int ta_cosigner_load_or_create(const char *path, const char *name, struct ta_signer **out)
+{
+	int err = load_or_create(path, ALG_COSIG, name, out);
+	if (!err && (*out)->alg != ALG_COSIG) {
+		ta_signer_free(*out);
+		*out = NULL;
+		return -EPROTOTYPE;
+	}
+	return err;
+}
+
 void ta_signer_free(struct ta_signer *s)
 {
 	if (!s)
@@ -317,7 +367,7 @@ const char *ta_signer_vkey(const struct ta_signer *s) { return s->vkey; }
 
 int ta_note_sign(struct ta_signer *s, const char *text, size_t len, char **note_out, size_t *note_len)
 {
-	if (!len || text[len - 1] != '\n')
+	if (!len || text[len - 1] != '\n' || s->alg != ALG_ED25519)
 		return -EINVAL;
 	uint8_t sig[4 + 64];
 	size_t siglen = 64;
@@ -353,13 +403,14 @@ int ta_verifier_parse(const char *vkey, struct ta_verifier **out)
 	if (b64[blen] && strspn(b64 + blen, " \t\r\n") != strlen(b64 + blen))
 		return -EINVAL;
 	long n = ta_note_base64_decode(b64, blen, raw, sizeof(raw));
-	if (n != 33 || raw[0] != ALG_ED25519)
+	if (n != 33 || (raw[0] != ALG_ED25519 && raw[0] != ALG_COSIG))
 		return -EINVAL;
 	struct ta_verifier *v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	v->alg = raw[0];
 	memcpy(v->name, name, nlen);
-	if (!name_ok(v->name) || key_id(v->name, raw + 1, want) || memcmp(want, keyid, 4)) {
+	if (!name_ok(v->name) || key_id(v->name, v->alg, raw + 1, want) || memcmp(want, keyid, 4)) {
 		free(v);
 		return -EINVAL;
 	}
@@ -369,30 +420,50 @@ int ta_verifier_parse(const char *vkey, struct ta_verifier **out)
 		free(v);
 		return -EINVAL;
 	}
-	format_vkey(v->vkey, v->name, v->keyid, raw + 1);
+	format_vkey(v->vkey, v->name, v->alg, v->keyid, raw + 1);
 	*out = v;
 	return 0;
 }
 
-int ta_verifier_load(const char *path_or_vkey, struct ta_verifier **out)
+int ta_verifier_load(const char *path_or_vkey, int want_alg, struct ta_verifier **out)
 {
-	FILE *f = fopen(path_or_vkey, "re");
-	if (!f) {
-		if (strchr(path_or_vkey, '+') && !strchr(path_or_vkey, '/'))
-			return ta_verifier_parse(path_or_vkey, out);
-		return -errno;
+	/* A key pasted on the command line has '/' in its name as often as a path does:
+	 * what parses as a vkey is one, anything else must be a readable file. */
+	int err = ta_verifier_parse(path_or_vkey, out);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		FILE *f = fopen(path_or_vkey, "re");
+		if (!f)
+			return errno == ENOENT && strchr(path_or_vkey, '+') ? -EINVAL : -errno;
+		char line[TA_VKEY_MAX + 64];
+		err = -EINVAL;
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = 0;
+			if (!line[0] || line[0] == '#')
+				continue;
+			err = ta_verifier_parse(line, out);
+			break;
+		}
+		fclose(f);
+		if (err)
+			return err;
 	}
-	char line[TA_VKEY_MAX + 64];
-	int err = -EINVAL;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = 0;
-		if (!line[0] || line[0] == '#')
-			continue;
-		err = ta_verifier_parse(line, out);
-		break;
+	if (want_alg && (*out)->alg != want_alg) {
+		ta_verifier_free(*out);
+		*out = NULL;
+		return -EPROTOTYPE;
 	}
-	fclose(f);
-	return err;
+	return 0;
+}
+
+const char *ta_verifier_load_strerror(int err)
+{
+	switch (err) {
+	case -EINVAL: return "neither a valid verifier key nor a file holding one";
+	case -EPROTOTYPE: return "a key of another signature type";
+	default: return strerror(-err);
+	}
 }
 
 void ta_verifier_free(struct ta_verifier *v)
@@ -406,56 +477,188 @@ void ta_verifier_free(struct ta_verifier *v)
 const char *ta_verifier_name(const struct ta_verifier *v) { return v->name; }
 const char *ta_verifier_vkey(const struct ta_verifier *v) { return v->vkey; }
 
-int ta_note_open(const struct ta_verifier *v, const char *note, size_t len, size_t *text_len)
+int ta_verifier_alg(const struct ta_verifier *v) { return v->alg; }
+
+uint32_t ta_verifier_keyid(const struct ta_verifier *v)
 {
-	/* The signatures follow the last blank line; the note ends in '\n'. */
-	if (len < 2 || note[len - 1] != '\n' || memchr(note, 0, len))
+	return (uint32_t)v->keyid[0] << 24 | (uint32_t)v->keyid[1] << 16 | (uint32_t)v->keyid[2] << 8 |
+	       v->keyid[3];
+}
+
+static int valid_text(const char *note, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)note;
+	for (size_t i = 0; i < len;) {
+		if (p[i] < 0x80) {
+			if (p[i] < 0x20 && p[i] != '\n')
+				return 0;
+			i++;
+			continue;
+		}
+		size_t n = ta_utf8_len(p + i, len - i);
+		if (!n)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+int ta_note_parse(const char *note, size_t len, struct ta_note_sigs *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!valid_text(note, len))
 		return -EBADMSG;
+	/* The text ends at the last blank line (it may hold empty lines itself). */
 	size_t split = 0;
-	for (size_t i = len - 1; i > 0; i--)
-		if (note[i] == '\n' && note[i - 1] == '\n') {
-			split = i;
+	int have = 0;
+	for (size_t i = len; i >= 2; i--)
+		if (note[i - 1] == '\n' && note[i - 2] == '\n') {
+			split = i - 2;
+			have = 1;
 			break;
 		}
-	if (!split)
+	if (!have || split + 2 >= len || note[len - 1] != '\n')
 		return -EBADMSG;
-	size_t tlen = split; /* text = note[0, split), ends with '\n' */
-	size_t plen = strlen(SIG_PREFIX);
-	int found = 0;
-	const char *p = note + split + 1, *end = note + len;
+	out->text_len = split + 1;
+	out->raw = malloc(len);
+	if (!out->raw)
+		return -ENOMEM;
+	size_t plen = strlen(SIG_PREFIX), used = 0;
+	const char *p = note + split + 2, *end = note + len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			return -EBADMSG;
 		size_t ll = (size_t)(nl - p);
 		if (ll < plen || memcmp(p, SIG_PREFIX, plen))
-			return -EBADMSG;
+			goto bad;
 		const char *nm = p + plen;
 		const char *sp = memchr(nm, ' ', (size_t)(nl - nm));
-		if (!sp)
-			return -EBADMSG;
-		uint8_t sig[128];
-		long sl = ta_note_base64_decode(sp + 1, (size_t)(nl - sp - 1), sig, sizeof(sig));
-		if (sl < 5)
-			return -EBADMSG;
-		if ((size_t)(sp - nm) == strlen(v->name) && !memcmp(nm, v->name, (size_t)(sp - nm)) &&
-		    !memcmp(sig, v->keyid, 4)) {
-			if (sl != 68)
-				return -EKEYREJECTED;
-			EVP_MD_CTX *c = EVP_MD_CTX_new();
-			if (!c)
-				return -ENOMEM;
-			int ok = EVP_DigestVerifyInit(c, NULL, NULL, NULL, v->pkey) == 1 &&
-				 EVP_DigestVerify(c, sig + 4, 64, (const uint8_t *)note, tlen) == 1;
-			EVP_MD_CTX_free(c);
-			if (!ok)
-				return -EKEYREJECTED;
-			found = 1;
-		}
+		if (!sp || sp + 1 == nl || !ta_note_name_valid(nm, (size_t)(sp - nm)))
+			goto bad;
+		/* Signatures of any length: unknown ones (post-quantum, cosignatures) are skipped. */
+		long sl = ta_note_base64_decode(sp + 1, (size_t)(nl - sp - 1), out->raw + used,
+						len - used);
+		if (sl < 5 || out->n == TA_NOTE_MAX_SIGS)
+			goto bad;
+		struct ta_note_sig *g = &out->v[out->n++];
+		g->name = nm;
+		g->name_len = (size_t)(sp - nm);
+		g->id = (uint32_t)out->raw[used] << 24 | (uint32_t)out->raw[used + 1] << 16 |
+			(uint32_t)out->raw[used + 2] << 8 | out->raw[used + 3];
+		g->sig = out->raw + used + 4;
+		g->sig_len = (size_t)sl - 4;
+		used += (size_t)sl;
 		p = nl + 1;
 	}
-	if (!found)
-		return -ENOKEY;
-	*text_len = tlen;
+	return 0;
+bad:
+	ta_note_sigs_free(out);
+	return -EBADMSG;
+}
+
+void ta_note_sigs_free(struct ta_note_sigs *s)
+{
+	free(s->raw);
+	s->raw = NULL;
+	s->n = 0;
+}
+
+static int ed25519_verify(EVP_PKEY *pk, const uint8_t sig[64], const uint8_t *msg, size_t len)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c)
+		return -ENOMEM;
+	int ok = EVP_DigestVerifyInit(c, NULL, NULL, NULL, pk) == 1 &&
+		 EVP_DigestVerify(c, sig, 64, msg, len) == 1;
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : -EKEYREJECTED;
+}
+
+/* The cosignature/v1 message: header and time lines, then the checkpoint text. */
+static char *cosig_message(uint64_t ts, const char *text, size_t len, size_t *mlen)
+{
+	char head[64];
+	int h = snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n", (unsigned long long)ts);
+	char *m = malloc((size_t)h + len);
+	if (!m)
+		return NULL;
+	memcpy(m, head, (size_t)h);
+	memcpy(m + h, text, len);
+	*mlen = (size_t)h + len;
+	return m;
+}
+
+int ta_note_verify(const struct ta_verifier *v, const struct ta_note_sigs *sigs, const char *note,
+		   uint64_t *timestamp)
+{
+	uint32_t id = ta_verifier_keyid(v);
+	size_t nlen = strlen(v->name);
+	for (size_t i = 0; i < sigs->n; i++) {
+		const struct ta_note_sig *g = &sigs->v[i];
+		if (g->id != id || g->name_len != nlen || memcmp(g->name, v->name, nlen))
+			continue;
+		/* The first signature by a known key decides; repeats are ignored (as Go does). */
+		if (v->alg == ALG_ED25519) {
+			if (g->sig_len != 64)
+				return -EKEYREJECTED;
+			if (timestamp)
+				*timestamp = 0;
+			return ed25519_verify(v->pkey, g->sig, (const uint8_t *)note, sigs->text_len);
+		}
+		uint64_t ts = 0;
+		for (int k = 0; k < 8 && g->sig_len == 72; k++)
+			ts = ts << 8 | g->sig[k];
+		if (g->sig_len != 72 || ts > INT64_MAX)
+			return -EKEYREJECTED;
+		size_t mlen;
+		char *m = cosig_message(ts, note, sigs->text_len, &mlen);
+		if (!m)
+			return -ENOMEM;
+		int err = ed25519_verify(v->pkey, g->sig + 8, (const uint8_t *)m, mlen);
+		free(m);
+		if (!err && timestamp)
+			*timestamp = ts;
+		return err;
+	}
+	return -ENOKEY;
+}
+
+int ta_note_open(const struct ta_verifier *v, const char *note, size_t len, size_t *text_len)
+{
+	struct ta_note_sigs sigs;
+	int err = ta_note_parse(note, len, &sigs);
+	if (err)
+		return err;
+	err = ta_note_verify(v, &sigs, note, NULL);
+	if (!err)
+		*text_len = sigs.text_len;
+	ta_note_sigs_free(&sigs);
+	return err;
+}
+
+int ta_cosign(struct ta_signer *s, const char *text, size_t len, uint64_t timestamp, char **line_out)
+{
+	if (s->alg != ALG_COSIG || !len || text[len - 1] != '\n' || timestamp > INT64_MAX)
+		return -EINVAL;
+	size_t mlen, siglen = 64;
+	char *m = cosig_message(timestamp, text, len, &mlen);
+	if (!m)
+		return -ENOMEM;
+	uint8_t sig[4 + 8 + 64];
+	memcpy(sig, s->keyid, 4);
+	for (int k = 0; k < 8; k++)
+		sig[4 + k] = (uint8_t)(timestamp >> (56 - 8 * k));
+	int ok = EVP_DigestSignInit(s->ctx, NULL, NULL, NULL, s->pkey) == 1 &&
+		 EVP_DigestSign(s->ctx, sig + 12, &siglen, (const uint8_t *)m, mlen) == 1 && siglen == 64;
+	free(m);
+	if (!ok)
+		return -EIO;
+	char b64[128];
+	ta_note_base64_encode(sig, sizeof(sig), b64);
+	size_t total = strlen(SIG_PREFIX) + strlen(s->name) + 1 + strlen(b64) + 1;
+	char *line = malloc(total + 1);
+	if (!line)
+		return -ENOMEM;
+	snprintf(line, total + 1, SIG_PREFIX "%s %s\n", s->name, b64);
+	*line_out = line;
 	return 0;
 }

@@ -326,6 +326,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		err = errf(&b, err, "%s: no usable verifier key", TA_VKEY_NAME);
 		goto out;
 	}
+	set.origin = req->origin;
 	err = ta_ckpt_set_load(dirfd, key, &set, msg, sizeof(msg));
 	if (err) {
 		err = errf(&b, err, "%s", msg);
@@ -457,7 +458,11 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 			if ((err = node_hash(&b, h, &cr, &t[0].nodes[k], nh)))
 				goto out;
 			sb_hex(&sb, nh);
+			if (req->hashes_out)
+				memcpy(req->hashes_out[k], nh, TA_HASH_LEN);
 		}
+		if (req->n_hashes_out)
+			*req->n_hashes_out = (size_t)t[0].n_nodes;
 		sb_add(&sb, "\n");
 		const struct ta_ckpt_entry *oc = find_ckpt(&set, req->old_size);
 		if (oc) {
@@ -593,11 +598,11 @@ static int vfail(struct ta_proof_result *res, const char *fmt, ...)
 	return -EBADMSG;
 }
 
-static int check_signed(const struct ta_verifier *key, const char *note, size_t len,
-			struct ta_checkpoint *cp, struct ta_proof_result *res, const char *what)
+static int check_signed(const struct ta_verifier *key, const char *origin, const char *note,
+			size_t len, struct ta_checkpoint *cp, struct ta_proof_result *res, const char *what)
 {
 	const char *why;
-	if (ta_ckpt_check_note(key, note, len, cp, &why))
+	if (ta_ckpt_check_note(key, origin, note, len, cp, &why))
 		return vfail(res, "%s: %s", what, why);
 	return 0;
 }
@@ -685,7 +690,7 @@ static int verify_records(struct cursor *c, struct ta_hasher *h, uint64_t size,
 }
 
 int ta_proof_verify(const char *text, size_t len, const struct ta_verifier *key,
-		    const char *const *trusted, const size_t *trusted_len, size_t n_trusted,
+		    const char *origin, const char *const *trusted, const size_t *trusted_len, size_t n_trusted,
 		    ta_proof_record_cb cb, void *ctx, struct ta_proof_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -745,7 +750,7 @@ int ta_proof_verify(const char *text, size_t len, const struct ta_verifier *key,
 		const char *note;
 		size_t nlen;
 		if (!parse_note(&c, "old-checkpoint", &note, &nlen)) {
-			if ((err = check_signed(key, note, nlen, &oldck, res, "old checkpoint")))
+			if ((err = check_signed(key, origin, note, nlen, &oldck, res, "old checkpoint")))
 				goto out;
 			if (oldck.size != res->old_size || memcmp(oldck.root, old_root, TA_HASH_LEN)) {
 				err = vfail(res, "old checkpoint does not match old-size/old-root");
@@ -772,8 +777,10 @@ int ta_proof_verify(const char *text, size_t len, const struct ta_verifier *key,
 		err = vfail(res, "missing checkpoint");
 		goto out;
 	}
-	if ((err = check_signed(key, note, nlen, &ck, res, "checkpoint")))
+	if ((err = check_signed(key, origin, note, nlen, &ck, res, "checkpoint")))
 		goto out;
+	res->note_off = (size_t)(note - text);
+	res->note_len = nlen;
 	if (c.p != c.end) {
 		err = vfail(res, "trailing data after the checkpoint");
 		goto out;
@@ -803,7 +810,7 @@ int ta_proof_verify(const char *text, size_t len, const struct ta_verifier *key,
 		struct ta_checkpoint tc;
 		char what[64];
 		snprintf(what, sizeof(what), "trusted checkpoint %zu", i + 1);
-		if ((err = check_signed(key, trusted[i], trusted_len[i], &tc, res, what)))
+		if ((err = check_signed(key, origin, trusted[i], trusted_len[i], &tc, res, what)))
 			goto out;
 		int same_new = tc.size == ck.size && !memcmp(tc.root, ck.root, TA_HASH_LEN);
 		int same_old = res->kind == TA_PROOF_CONSISTENCY && tc.size == res->old_size &&

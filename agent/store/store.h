@@ -31,7 +31,8 @@ struct ta_store_opts {
 	const char *key_file;          /* Ed25519 signer key; created 0600 on first open.
 					* NULL: <dir>/ttyaudit.key (keep it elsewhere in production) */
 	const char *origin;            /* checkpoint origin line and key name for a new key;
-					* NULL: "<hostname>/ttyaudit" */
+					* NULL: the existing key's name, or for a new key
+					* "<hostname>/ttyaudit/<8 random hex digits>" */
 	uint32_t commit_interval_ms;   /* group commit: fdatasync at most this late (200) */
 	uint32_t commit_max_records;   /* ... or after this many records (4096) */
 	uint32_t checkpoint_every_records; /* checkpoint after this many records (100000) */
@@ -190,6 +191,7 @@ struct ta_root_claim {
 struct ta_verify_opts {
 	const char *dir;
 	const struct ta_verifier *key;     /* NULL: the directory's ttyaudit.vkey */
+	const char *origin;                /* every checkpoint's origin; NULL: the key's name */
 	const char *const *external;       /* checkpoint note files kept elsewhere */
 	size_t n_external;
 	const struct ta_root_claim *claims; /* only those with the log's origin are checked */
@@ -232,6 +234,11 @@ struct ta_proof_request {
 	uint64_t session;
 	uint64_t old_size;         /* consistency: from old_size ... */
 	uint64_t tree_size;        /* ... to tree_size. Inclusion: 0 = latest checkpoint */
+	const char *origin;        /* the log's checkpoints' origin; NULL: its key's name */
+	/* Consistency, optional: the proof's hashes (room for TA_PROOF_MAX) and their
+	 * count, for protocols that carry them raw (a witness's add-checkpoint). */
+	uint8_t (*hashes_out)[32];
+	size_t *n_hashes_out;
 };
 
 /*
@@ -246,17 +253,19 @@ struct ta_proof_result {
 	enum ta_proof_kind kind;
 	uint64_t tree_size, old_size;
 	size_t n_records;          /* inclusion: records proven */
+	size_t note_off, note_len; /* the checkpoint note within the proof text (cosignatures) */
 	char message[512];
 };
 /* Per proven record, for printing. */
 typedef void (*ta_proof_record_cb)(void *ctx, const struct ta_log_record *rec);
 /*
- * Checks a proof offline: signatures with key, the paths against the signed
+ * Checks a proof offline: signatures with key on checkpoints of origin (NULL:
+ * the key's name), the paths against the signed
  * root, optional trusted checkpoint notes (must be the proof's checkpoint, or
  * for consistency proofs its old one). 0 if valid, -EBADMSG if not.
  */
 int ta_proof_verify(const char *text, size_t len, const struct ta_verifier *key,
-		    const char *const *trusted, const size_t *trusted_len, size_t n_trusted,
+		    const char *origin, const char *const *trusted, const size_t *trusted_len, size_t n_trusted,
 		    ta_proof_record_cb cb, void *ctx, struct ta_proof_result *res);
 
 #endif

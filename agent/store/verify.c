@@ -216,7 +216,7 @@ static int on_retention(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 		const char *note = (const char *)hs + (size_t)rt.n_hashes * TA_HASH_LEN;
 		struct ta_checkpoint cp;
 		const char *why;
-		if (ta_ckpt_check_note(v->key, note, rt.note_len, &cp, &why))
+		if (ta_ckpt_check_note(v->key, v->o->origin, note, rt.note_len, &cp, &why))
 			return RBAD("checkpoint kept in the retention record: %s", why);
 		if (cp.size == rt.end_index) {
 			struct ta_crange c;
@@ -476,6 +476,7 @@ int ta_log_verify(const struct ta_verify_opts *o, struct ta_verify_result *res)
 	if ((err = ta_hasher_new(&v->h)))
 		goto out;
 	char msg[400];
+	v->cps.origin = o->origin;
 	err = ta_ckpt_set_load(v->dirfd, v->key, &v->cps, msg, sizeof(msg));
 	if (err) {
 		bad(v, NULL, 0, 0, 0, 0, 0, "%s", msg);

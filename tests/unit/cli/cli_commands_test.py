@@ -140,6 +140,21 @@ try:
     check(rc == 9 and out == "" and "no session" in err, "unknown session -> 9 (%d)" % rc)
     rc, out, err = run("show", *D, "424242")
     check(rc == 9, "unknown ses -> 9")
+    # every form of the session id that query prints works in show, export and prove
+    rc, out, _ = run("query", *D, "--json")
+    key7 = [json.loads(l)["key"] for l in out.splitlines() if json.loads(l)["session"] == SES7][0]
+    ref = run("show", *D, SES7)[1]
+    for form in (key7, "0x" + key7, "7"):
+        rc, out, err = run("show", *D, form)
+        check(rc == 0 and out == ref, "show %s: %d %s" % (form, rc, err))
+        rc, out, err = run("export", *D, form, "--format", "json")
+        check(rc == 0 and json.loads(out.splitlines()[0])["session"] == SES7,
+              "export %s: %d %s" % (form, rc, err))
+    for form in (SES7, key7, "0x" + key7, "7"):
+        rc, out, err = run("prove", *D, "--session", form)
+        check(rc == 0 and out.startswith("ttyaudit-proof 1"), "prove --session %s: %d %s" % (form, rc, err))
+    rc, out, err = run("prove", *D, "--session", "5e1c0a42-77")
+    check(rc == 9, "prove of an unknown session -> 9 (%d %s)" % (rc, err))
 
     # ---- export asciicast: validated, then replayed to the same bytes
     cast = os.path.join(top, "s.cast")

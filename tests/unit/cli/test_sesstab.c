@@ -106,6 +106,15 @@ int main(void)
 	CHECK(key == 42 && ses_only);
 	CHECK(ta_sess_id_parse("5e1c0a42-x", &key, &ses_only) != 0);
 	CHECK(ta_sess_id_parse("alice", &key, &ses_only) != 0);
+	/* the key as query --json prints it, and in 0x hex: every command takes both */
+	CHECK_EQ_INT(ta_sess_id_parse("5e1c0a4200000007", &key, &ses_only), 0);
+	CHECK(key == ta_session_key(0x5e1c0a42, 7) && !ses_only);
+	CHECK_EQ_INT(ta_sess_id_parse("0x5e1c0a4200000007", &key, &ses_only), 0);
+	CHECK(key == ta_session_key(0x5e1c0a42, 7) && !ses_only);
+	CHECK_EQ_INT(ta_sess_id_parse("0x7", &key, &ses_only), 0);
+	CHECK(key == 7 && !ses_only);
+	CHECK(ta_sess_id_parse("0x", &key, &ses_only) != 0);
+	CHECK(ta_sess_id_parse("0x7g", &key, &ses_only) != 0);
 	ta_sesstab_free(&t);
 	return check_result();
 }

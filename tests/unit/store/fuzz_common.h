@@ -21,7 +21,7 @@ static int note_cb(void *ctx, uint64_t off, const char *note, size_t len)
 {
 	struct ta_checkpoint cp;
 	const char *why;
-	ta_ckpt_check_note(ctx, note, len, &cp, &why);
+	ta_ckpt_check_note(ctx, NULL, note, len, &cp, &why);
 	(void)off;
 	return 0;
 }
@@ -49,7 +49,7 @@ static inline void fuzz_text(const uint8_t *data, size_t len, const struct ta_ve
 	uint64_t torn, bad;
 	ta_ckpt_split((const char *)data, len, note_cb, (void *)key, &torn, &bad);
 	struct ta_proof_result res;
-	ta_proof_verify((const char *)data, len, key, NULL, NULL, 0, NULL, NULL, &res);
+	ta_proof_verify((const char *)data, len, key, NULL, NULL, NULL, 0, NULL, NULL, &res);
 }
 
 /* Writes data as segment 0 of a fresh directory under base, then reads it. */

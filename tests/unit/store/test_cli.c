@@ -81,6 +81,39 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(run("verify", "--log-dir", "/nonexistent/ttyaudit", NULL), TA_EXIT_STORAGE);
 	CHECK_EQ_INT(run("verify", "--bogus", NULL), TA_EXIT_USAGE);
 
+	/* --key pasted (its name has '/') or in a file; neither: a usage error */
+	char pasted[512] = "";
+	FILE *vf = fopen(vkey, "r");
+	if (vf) {
+		if (fgets(pasted, sizeof(pasted), vf))
+			pasted[strcspn(pasted, "\n")] = 0;
+		fclose(vf);
+	}
+	CHECK(strchr(pasted, '/') != NULL);
+	CHECK_EQ_INT(run("verify", "--log-dir", dir, "--key", pasted, "-q", NULL), TA_EXIT_OK);
+	CHECK_EQ_INT(run("verify", "--log-dir", dir, "--key", "vm/ttyaudit+0000+AAAA", NULL),
+		     TA_EXIT_USAGE);
+	CHECK_EQ_INT(run("verify", "--log-dir", dir, "--key", "/nonexistent/key.vkey", NULL),
+		     TA_EXIT_USAGE);
+
+	/* the log's key signing another origin: refused unless that origin is asked for */
+	char *evil = test_path(base, "evil");
+	struct ta_store_opts eo;
+	test_opts(&eo, evil, key);
+	eo.origin = "evil.example/other-log";
+	CHECK_EQ_INT(test_write_log(&eo, 50), 0);
+	CHECK_EQ_INT(run("verify", "--log-dir", evil, "--key", vkey, NULL), TA_EXIT_VERIFY);
+	CHECK(strstr(out, "origin is not this log's") != NULL);
+	CHECK_EQ_INT(run("verify", "--log-dir", evil, "--key", vkey, "--origin",
+			 "evil.example/other-log", "-q", NULL), TA_EXIT_OK);
+	char *ep = test_path(base, "evil.proof");
+	CHECK_EQ_INT(run("prove", "--log-dir", evil, "--record", "3", "-o", ep, NULL), TA_EXIT_VERIFY);
+	CHECK_EQ_INT(run("prove", "--log-dir", evil, "--record", "3", "--origin", "evil.example/other-log",
+			 "-o", ep, NULL), TA_EXIT_OK);
+	CHECK_EQ_INT(run("verify-proof", ep, "--key", pasted, NULL), TA_EXIT_VERIFY);
+	CHECK_EQ_INT(run("verify-proof", ep, "--key", pasted, "--origin", "evil.example/other-log",
+			 "-q", NULL), TA_EXIT_OK);
+
 	/* proofs */
 	char *p1 = test_path(base, "p1"), *p2 = test_path(base, "p2"), *p3 = test_path(base, "p3");
 	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--record", "42", "--record", "2000", "-o", p1, NULL),
@@ -89,7 +122,11 @@ int main(int argc, char **argv)
 	CHECK(strstr(out, "record 42 type 0x0100") != NULL);
 	CHECK(strstr(out, "OK: 2 records proven") != NULL);
 	CHECK_EQ_INT(run("verify-proof", p1, NULL), TA_EXIT_USAGE);
-	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--session", "4", "-o", p2, NULL), TA_EXIT_OK);
+	/* the session key as query prints it (BOOT-SES), 16 hex digits and 0x hex */
+	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--session", "00000000-4", "-o", p2, NULL), TA_EXIT_OK);
+	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--session", "0000000000000004", "-o", p2, NULL), TA_EXIT_OK);
+	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--session", "0x4", "-o", p2, NULL), TA_EXIT_OK);
+	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--session", "alice", NULL), TA_EXIT_USAGE);
 	CHECK_EQ_INT(run("verify-proof", p2, "--key", vkey, "-q", NULL), TA_EXIT_OK);
 	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--consistency", "100", "2600", "-o", p3, NULL),
 		     TA_EXIT_NOTFOUND); /* no checkpoint of that size */

@@ -74,7 +74,7 @@ int main(void)
 	CHECK_EQ_INT(test_write_log(&o, 300), 0);
 	struct ta_verifier *v = NULL;
 	char *vf = test_path(dir, "ttyaudit.vkey");
-	CHECK_EQ_INT(ta_verifier_load(vf, &v), 0);
+	CHECK_EQ_INT(ta_verifier_load(vf, TA_ALG_ED25519, &v), 0);
 	CHECK_EQ_INT(fuzz_read_dir(dir, v), 0);
 
 	/* segment 1 sits in the middle; every byte of it is covered by a checkpoint */
@@ -115,14 +115,14 @@ int main(void)
 	int accepted = 0;
 	if (proof) {
 		struct ta_proof_result res;
-		CHECK_EQ_INT(ta_proof_verify(proof, plen, v, NULL, NULL, 0, NULL, NULL, &res), 0);
+		CHECK_EQ_INT(ta_proof_verify(proof, plen, v, NULL, NULL, NULL, 0, NULL, NULL, &res), 0);
 		uint8_t *pb = malloc(plen + 64);
 		for (int i = 0; i < 400; i++) {
 			memcpy(pb, proof, plen);
 			size_t n = mutate(pb, plen, 0);
 			if (n == plen && !memcmp(pb, proof, plen))
 				continue;
-			if (ta_proof_verify((char *)pb, n, v, NULL, NULL, 0, NULL, NULL, &res) == 0) {
+			if (ta_proof_verify((char *)pb, n, v, NULL, NULL, NULL, 0, NULL, NULL, &res) == 0) {
 				accepted++;
 				fprintf(stderr, "mutated proof accepted (%zu bytes):\n%.*s\n", n, (int)n, pb);
 			}

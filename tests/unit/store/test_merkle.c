@@ -2,7 +2,7 @@
 /*
  * Merkle tree against the RFC 6962 test vectors of the Certificate
  * Transparency reference implementation (8 leaves: roots, inclusion paths,
- * consistency proofs), then proofs of every (m, n) up to 70 leaves checked
+ * consistency proofs, with (6, 7)), then proofs of every (m, n) up to 70 leaves checked
  * against a naive recursive MTH.
  */
 #include <stdio.h>
@@ -58,6 +58,10 @@ static const struct proof_vec consistency[] = {
 		     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
 	{ 2, 5, 2, { "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 		     "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
+	/* an old tree whose last node is a lone leaf's sibling (transparency-dev's (6, 7)) */
+	{ 6, 7, 3, { "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+		     "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+		     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
 };
 
 static size_t unhex(const char *s, uint8_t *out)

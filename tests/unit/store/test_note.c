@@ -102,9 +102,126 @@ static void test_generated_key(void)
 	rmdir(dir);
 }
 
+/* NOTE with one more signature line appended (its base64 of n bytes of 0x5a). */
+static int open_with(const struct ta_verifier *v, const char *name, size_t n)
+{
+	uint8_t raw[200];
+	char b64[300], note[1024];
+	size_t tlen;
+	memset(raw, 0x5a, sizeof(raw));
+	ta_note_base64_encode(raw, n, b64);
+	snprintf(note, sizeof(note), "%s\xe2\x80\x94 %s %s\n", NOTE, name, b64);
+	return ta_note_open(v, note, strlen(note), &tlen);
+}
+
+static int open_text(const struct ta_verifier *v, const char *note)
+{
+	size_t tlen;
+	return ta_note_open(v, note, strlen(note), &tlen);
+}
+
+static void test_spec_rules(void)
+{
+	struct ta_verifier *v = NULL;
+	CHECK_EQ_INT(ta_verifier_parse(VKEY, &v), 0);
+	if (!v)
+		return;
+	/* unknown keys' signatures of any length are ignored (ML-DSA, cosignatures) */
+	CHECK_EQ_INT(open_with(v, "pq.example/log", 125), 0);
+	CHECK_EQ_INT(open_with(v, "witness.example/w1", 4 + 8 + 64), 0);
+	CHECK_EQ_INT(open_with(v, "\xc3\xa9t\xc3\xa9", 5), 0);  /* UTF-8 names are fine */
+	/* ... but their lines must be well formed */
+	CHECK_EQ_INT(open_with(v, "a+b", 68), -EBADMSG);        /* '+' in a key name */
+	CHECK_EQ_INT(open_with(v, "a\xc2\xa0" "b", 68), -EBADMSG); /* a Unicode space */
+	CHECK_EQ_INT(open_with(v, "short", 4), -EBADMSG);       /* key ID only */
+	CHECK_EQ_INT(open_text(v, NOTE "\xe2\x80\x94 x\n"), -EBADMSG);
+	CHECK_EQ_INT(open_text(v, NOTE "\xe2\x80\x94 x AAA\n"), -EBADMSG);
+	CHECK_EQ_INT(open_text(v, NOTE "- x AAAAAAAA\n"), -EBADMSG);
+	/* control characters other than newline and invalid UTF-8 anywhere */
+	CHECK_EQ_INT(open_text(v, "If you\tthink\n\n" "\xe2\x80\x94 PeterNeumann AAAAAAAA\n"), -EBADMSG);
+	CHECK_EQ_INT(open_text(v, "caf\xe9\n\n" "\xe2\x80\x94 " "PeterNeumann AAAAAAAA\n"), -EBADMSG);
+	CHECK_EQ_INT(open_text(v, NOTE "\r"), -EBADMSG);
+	/* the text ends at the last blank line: a note text may hold empty lines */
+	struct ta_note_sigs sg;
+	const char *two = "a\n\nb\n\n\xe2\x80\x94 k AAAAAAAA\n";
+	CHECK_EQ_INT(ta_note_parse(two, strlen(two), &sg), 0);
+	CHECK_EQ_INT(sg.text_len, 5);
+	CHECK_EQ_INT(sg.n, 1);
+	ta_note_sigs_free(&sg);
+	ta_verifier_free(v);
+
+	/* checkpoint bodies: extension lines accepted, empty lines and bad fields not */
+	struct ta_checkpoint cp;
+	const char *ok = "o.example/x\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\next one\n";
+	CHECK_EQ_INT(ta_checkpoint_parse(ok, strlen(ok), &cp), 0);
+	CHECK_EQ_INT(cp.size, 7);
+	const char *bad[] = {
+		"o\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\next\n",
+		"\n7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+		"o\n07\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+		"o\n+7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+		"o\n18446744073709551616\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+		"o\n7\nAAAA\n",
+		"o\n7\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(ta_checkpoint_parse(bad[i], strlen(bad[i]), &cp) != 0);
+}
+
+static void test_cosignature(void)
+{
+	char dir[] = "/tmp/ta-cosig-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/witness.key", dir);
+	struct ta_signer *w = NULL;
+	struct ta_verifier *wv = NULL, *lv = NULL;
+	CHECK_EQ_INT(ta_cosigner_load_or_create(path, "witness.example/w1", &w), 0);
+	if (!w)
+		return;
+	CHECK_EQ_INT(ta_verifier_parse(ta_signer_vkey(w), &wv), 0);
+	CHECK_EQ_INT(ta_verifier_parse(VKEY, &lv), 0);
+	if (!wv || !lv)
+		return;
+	CHECK_EQ_INT(ta_verifier_alg(wv), TA_ALG_COSIG_V1);
+	char *note = NULL;
+	size_t nlen;
+	CHECK_EQ_INT(ta_note_sign(w, TEXT, strlen(TEXT), &note, &nlen), -EINVAL); /* not a log key */
+	char *line = NULL;
+	CHECK_EQ_INT(ta_cosign(w, TEXT, strlen(TEXT), 1679315147, &line), 0);
+	if (!line)
+		return;
+	char *cos = malloc(strlen(NOTE) + strlen(line) + 1);
+	strcpy(cos, NOTE);
+	strcat(cos, line);
+	struct ta_note_sigs sg;
+	uint64_t ts = 0;
+	CHECK_EQ_INT(ta_note_parse(cos, strlen(cos), &sg), 0);
+	CHECK_EQ_INT(ta_note_verify(wv, &sg, cos, &ts), 0);
+	CHECK_EQ_INT(ts, 1679315147);
+	CHECK_EQ_INT(ta_note_verify(lv, &sg, cos, &ts), 0);
+	ta_note_sigs_free(&sg);
+	/* the cosignature covers the text: another text does not verify */
+	cos[3] ^= 1;
+	CHECK_EQ_INT(ta_note_parse(cos, strlen(cos), &sg), 0);
+	CHECK_EQ_INT(ta_note_verify(wv, &sg, cos, &ts), -EKEYREJECTED);
+	ta_note_sigs_free(&sg);
+	struct ta_verifier *tmp = NULL;
+	CHECK_EQ_INT(ta_verifier_load(ta_signer_vkey(w), TA_ALG_ED25519, &tmp), -EPROTOTYPE);
+	free(cos);
+	free(line);
+	ta_verifier_free(wv);
+	ta_verifier_free(lv);
+	ta_signer_free(w);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_known_note();
+	test_spec_rules();
+	test_cosignature();
 	test_bad_vkeys();
 	test_generated_key();
 	return check_result();

@@ -20,7 +20,7 @@ static int verify_text(const char *t, size_t len, const char *trusted)
 {
 	struct ta_proof_result res;
 	size_t tl = trusted ? strlen(trusted) : 0;
-	int err = ta_proof_verify(t, len, V, trusted ? &trusted : NULL, &tl, trusted ? 1 : 0, NULL,
+	int err = ta_proof_verify(t, len, V, NULL, trusted ? &trusted : NULL, &tl, trusted ? 1 : 0, NULL,
 				  NULL, &res);
 	if (err)
 		fprintf(stderr, "  proof rejected: %s\n", res.message);
@@ -135,7 +135,7 @@ static void test_session_and_consistency(const char *dir)
 	if (t) {
 		struct ta_proof_result res;
 		uint64_t n = 0;
-		CHECK_EQ_INT(ta_proof_verify(t, len, V, NULL, NULL, 0, session_cb, &n, &res), 0);
+		CHECK_EQ_INT(ta_proof_verify(t, len, V, NULL, NULL, NULL, 0, session_cb, &n, &res), 0);
 		CHECK(n > 400);
 		CHECK_EQ_INT(res.n_records, n);
 		free(t);
@@ -259,7 +259,7 @@ int main(void)
 	o.checkpoint_every_records = 700;
 	CHECK_EQ_INT(test_write_log(&o, 3000), 0);
 	char *vf = test_path(dir, "ttyaudit.vkey");
-	CHECK_EQ_INT(ta_verifier_load(vf, &V), 0);
+	CHECK_EQ_INT(ta_verifier_load(vf, TA_ALG_ED25519, &V), 0);
 	free(vf);
 	test_inclusion(dir);
 	test_session_and_consistency(dir);
