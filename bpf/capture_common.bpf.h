@@ -361,8 +361,15 @@ static __always_inline void ta_fill_owner(struct ta_tty_event *e, struct tty_str
 	struct task_struct *leader = ta_tty_session_leader(slave);
 
 	if (!leader) {
-		/* Nobody leads it (the shell is gone): still this terminal's, not everyone's. */
-		__u64 h = ((__u64)slave ^ BPF_CORE_READ(slave, index)) * 0x9E3779B97F4A7C15ULL;
+		/*
+		 * Nobody leads it (the shell is gone): still this terminal's, not
+		 * everyone's. Its address as a number: the verifier of fentry
+		 * programs forbids arithmetic on the typed pointer itself.
+		 */
+		__u64 addr = 0, h;
+
+		bpf_probe_read_kernel(&addr, sizeof(addr), &slave);
+		h = (addr ^ BPF_CORE_READ(slave, index)) * 0x9E3779B97F4A7C15ULL;
 
 		e->owner_auid = TA_UNSET;
 		e->owner_ses = ((__u32)(h >> 33) | TA_SES_NO_LOGIN) & ~1u;

@@ -30,6 +30,13 @@ void ta_host_facts_read(struct ta_host_facts *f, const char *btf_path, bool have
 	f->have_kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
 	f->tracefs_mounted = access("/sys/kernel/tracing/events", F_OK) == 0 ||
 			     access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+	f->perf_event_paranoid = -2;
+	FILE *p = fopen("/proc/sys/kernel/perf_event_paranoid", "re");
+	if (p) {
+		if (fscanf(p, "%d", &f->perf_event_paranoid) != 1)
+			f->perf_event_paranoid = -2;
+		fclose(p);
+	}
 }
 
 /* Whether every backend that was tried was refused with `what`. */
@@ -91,6 +98,10 @@ const char *ta_backend_hint(const struct ta_host_facts *f, enum ta_backend b, co
 		return f->tracefs_mounted ? "the kernel has no kprobe PMU (CONFIG_KPROBES off?)"
 					  : "the kernel has no kprobe PMU (CONFIG_KPROBES off?) "
 					    "and tracefs is not mounted for the legacy interface";
+	if (b == TA_BACKEND_KPROBE && f->perf_event_paranoid >= 3 &&
+	    (strstr(refused, "Permission denied") || strstr(refused, "Operation not permitted")))
+		return "perf_event_paranoid is 3 or more (Debian's default), which keeps "
+		       "perf_event_open, and so kprobes, for CAP_SYS_ADMIN (docs/service.md)";
 	if (b == TA_BACKEND_FENTRY && strstr(refused, "Operation not permitted"))
 		return "the kernel refuses fentry programs (no BPF trampoline support, or a "
 		       "policy forbids them)";

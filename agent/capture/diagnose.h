@@ -19,6 +19,7 @@ struct ta_host_facts {
 	bool seccomp_filtered;    /* this process runs under a seccomp filter */
 	bool have_kprobe_pmu;     /* /sys/bus/event_source/devices/kprobe */
 	bool tracefs_mounted;     /* /sys/kernel/tracing/events (kprobe fallback only) */
+	int perf_event_paranoid;  /* kernel.perf_event_paranoid; -2 if unknown */
 };
 
 /* Read the facts of the running host (no BPF calls). */

@@ -14,10 +14,11 @@ wrap=""
 if [ -n "${TA_CAPS:-}" ]; then
     bset=-all
     for c in $(echo "$TA_CAPS" | tr ',' ' '); do bset="$bset,+$c"; done
-    wrap="setpriv --bounding-set=$bset --inh-caps=-all --no-new-privs --"
+    # util-linux setpriv, shipped under its own name: busybox has a smaller applet of that name.
+    wrap="/usr/local/bin/ta-setpriv --bounding-set=$bset --inh-caps=-all --no-new-privs --"
     echo "$bset" > "$R/bounding-set"
 fi
-$wrap ttyauditd --foreground --backend "$b" --log-dir /tmp/log --jsonl "$R/events.jsonl" \
+$wrap ttyauditd --foreground --backend "$b" ${TA_VERBOSE:+--verbose} --log-dir /tmp/log --jsonl "$R/events.jsonl" \
     2> "$R/daemon.err" &
 pid=$!
 i=0

@@ -27,17 +27,21 @@ fi
 
 ta_need setpriv util-linux || skip "setpriv cannot be installed"
 "$here/mkinitramfs.sh" "$work/capture.cpio.gz" --bin "$daemon" --bin "$driver" \
-    --bin "$(command -v setpriv)" --script "$here/capture-guest.sh" >/dev/null
+    --bin "$(command -v setpriv):/usr/local/bin/ta-setpriv" --script "$here/capture-guest.sh" >/dev/null
 # Every backend runs with no more than the unit's capability bounding set.
 unit="$here/../../systemd/ttyauditd.service"
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | sed 's/^CAP_//' | tr 'A-Z' 'a-z' |
        paste -sd, -)
 [ -n "$caps" ] || { echo "vm-capture: no CapabilityBoundingSet= in $unit" >&2; exit 1; }
 
+# kprobes attach through perf_event_open, which Debian's perf_event_paranoid=3 keeps for
+# CAP_SYS_ADMIN: that backend alone gets it (docs/service.md).
+backend_caps() { if [ "$1" = kprobe ]; then echo "$caps,sys_admin"; else echo "$caps"; fi; }
+
 rc=0
 for b in fentry kprobe tracepoint; do
     if ! "$here/run-vm.sh" --kernel "$series" --initramfs "$work/capture.cpio.gz" \
-            --results "$work/$b" --timeout 420 --append "ta.backend=$b ta.caps=$caps"; then
+            --results "$work/$b" --timeout 420 --append "ta.backend=$b ta.caps=$(backend_caps "$b")"; then
         echo "vm-capture: $series/$b: the VM run failed" >&2
         rc=1
     fi

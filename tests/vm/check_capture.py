@@ -43,8 +43,9 @@ def main():
             bset = open(os.path.join(d, "bounding-set")).read().strip()
         except OSError:
             bset = ""
-        f.check(bset.startswith("-all,") and "sys_admin" not in bset,
-                f"{series}/{b}: ran with the unit's bounding set, without CAP_SYS_ADMIN ({bset!r})")
+        f.check(bset.startswith("-all,") and ("sys_admin" not in bset) == (b != "kprobe"),
+                f"{series}/{b}: ran with the unit's bounding set"
+                f"{' and CAP_SYS_ADMIN' if b == 'kprobe' else ', without CAP_SYS_ADMIN'} ({bset!r})")
         session_checks(f, recs, facts, "V", 1048576)
         tty = tty_name(facts)
         console = b"".join(stream(recs, t, "output") for t in {r.get("tty") for r in recs

@@ -55,5 +55,11 @@ int main(void)
 	CHECK(!strstr(ta_backend_hint(&f, TA_BACKEND_KPROBE, "x"), "tracefs"));
 	CHECK(ta_backend_hint(&ok, TA_BACKEND_FENTRY, "load failed: Operation not permitted"));
 	CHECK(ta_backend_hint(&ok, TA_BACKEND_TRACEPOINT, "load failed: Invalid argument") == NULL);
+	f = ok;
+	f.perf_event_paranoid = 3;
+	CHECK(strstr(ta_backend_hint(&f, TA_BACKEND_KPROBE, "attach failed: Permission denied"),
+		     "CAP_SYS_ADMIN"));
+	f.perf_event_paranoid = 2;
+	CHECK(ta_backend_hint(&f, TA_BACKEND_KPROBE, "attach failed: Permission denied") == NULL);
 	return check_result();
 }
