@@ -133,11 +133,12 @@ def main():
     if 'syscalls' in host:
         print('\n[2b] system calls off any terminal (read /dev/zero, write /dev/null, getppid), ns per call')
         print('{:<26} {:>26} {:>26} {:>28}'.format('', 'off ns', 'on ns', 'on/off - 1'))
-        off = {r: v['ns_per_call'] for r, v in host['syscalls'].get('off', {}).items()}
-        on = {r: v['ns_per_call'] for r, v in host['syscalls'].get('on', {}).items()}
-        print('{:<26} {:>26} {:>26} {:>28}'.format('per call', mmm(list(off.values()), '{:.0f}'),
-                                                    mmm(list(on.values()), '{:.0f}'),
-                                                    pct_slower(ratios(on, off))))
+        for key, label in (('ns_per_call', 'wall per call'), ('cpu_ns_per_call', 'CPU per call')):
+            off = {r: v[key] for r, v in host['syscalls'].get('off', {}).items() if key in v}
+            on = {r: v[key] for r, v in host['syscalls'].get('on', {}).items() if key in v}
+            print('{:<26} {:>26} {:>26} {:>28}'.format(label, mmm(list(off.values()), '{:.0f}'),
+                                                        mmm(list(on.values()), '{:.0f}'),
+                                                        pct_slower(ratios(on, off))))
     runs = [v for wl in host.values() for st in wl.values() for v in st.values()]
     if runs:
         busy = [v for v in runs if v.get('foreign', 0)]
