@@ -78,6 +78,10 @@ const char *ta_capture_explain(const struct ta_host_facts *f, const struct ta_ca
 	else if (f->lockdown_confidentiality)
 		snprintf(out, cap, "kernel lockdown is in 'confidentiality' mode, which forbids BPF "
 				   "programs to read kernel memory; boot with lockdown=integrity or none");
+	else if (any_refused_with(rep, "ulimit -l"))
+		snprintf(out, cap, "RLIMIT_MEMLOCK is too low for a kernel that charges BPF memory to "
+				   "it (before 5.11): raise it before start (LimitMEMLOCK=infinity in "
+				   "the unit, ulimit -l unlimited in a shell)");
 	else if (all_refused_with(rep, "Operation not permitted") && f->seccomp_filtered)
 		snprintf(out, cap, "bpf() was refused (EPERM) under a seccomp filter: the service "
 				   "manager or container must allow the bpf system call");

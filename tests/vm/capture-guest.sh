@@ -9,6 +9,8 @@ b=${TA_BACKEND:?ta.backend= missing on the kernel command line}
 # A fresh host: nothing mounted tracefs or debugfs (only systemd would).
 umount /sys/kernel/debug 2>/dev/null
 umount /sys/kernel/tracing 2>/dev/null
+# The unit's LimitMEMLOCK=infinity: kernels before 5.11 charge BPF memory to it.
+ulimit -l unlimited
 # The unit's capability bounding set (ta.caps=bpf,perfmon,...), as systemd would apply it.
 wrap=""
 if [ -n "${TA_CAPS:-}" ]; then

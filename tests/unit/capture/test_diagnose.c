@@ -44,6 +44,10 @@ int main(void)
 	f = ok;
 	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "security module"));
 	CHECK(strstr(ta_capture_explain(&f, &mixed, out, sizeof(out)), "bpf_loop"));
+	struct ta_capture_report memlock = refused("load failed: Operation not permitted; libbpf: "
+						   "permission error while running as root; try "
+						   "raising 'ulimit -l'? current value: 64.0 KiB", "", "");
+	CHECK(strstr(ta_capture_explain(&f, &memlock, out, sizeof(out)), "LimitMEMLOCK"));
 	/* Never the old non-answer. */
 	CHECK(!strstr(out, "this kernel"));
 
