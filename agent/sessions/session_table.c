@@ -347,11 +347,40 @@ static struct ta_session *start(struct ta_session_table *t, const struct ta_logi
 	return s;
 }
 
+/* Drop the entries known only from terminal activity; they come back when seen again. */
+static void prune_observed(struct ta_session_table *t)
+{
+	for (size_t i = 0; i < N_BUCKETS; i++) {
+		struct ta_session **pp = &t->buckets[i];
+
+		while (*pp) {
+			struct ta_session *s = *pp;
+
+			if (s->observed) {
+				*pp = s->next;
+				free(s);
+				t->count--;
+			} else {
+				pp = &s->next;
+			}
+		}
+	}
+}
+
 struct ta_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid)
 {
 	struct ta_session *s;
 
 	if (ses == TA_LOGIN_UNSET || ta_session_lookup(t, ses))
+		return NULL;
+	/*
+	 * Half the table at most: a process without a login uid can make new
+	 * audit sessions at will (each write of loginuid starts one), and must
+	 * not crowd out the sessions auditd describes.
+	 */
+	if (t->count >= t->max / 2)
+		prune_observed(t);
+	if (t->count >= t->max / 2)
 		return NULL;
 	s = add(t, t->boot_id, ses);
 	if (!s)

@@ -308,6 +308,21 @@ static void observed_then_login(void)
 	s = ta_session_lookup(t, 77);
 	CHECK(s && !s->observed && s->login_pid == 4321 && s->start_sec == 1700000000);
 	ta_session_table_free(t);
+
+	/* A flood of self-made sessions takes at most half the table, never auditd's share. */
+	CHECK_EQ_INT(ta_session_table_new(BOOT, 8, &t), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		ev.ses = 100 + i;
+		CHECK_EQ_INT(ta_session_apply(t, &ev, &ch), TA_SESSION_STARTED);
+	}
+	for (uint32_t i = 0; i < 100; i++)
+		ta_session_observe(t, 1000 + i, 5000);
+	CHECK(ta_session_table_count(t) <= 4 + 3);
+	for (uint32_t i = 0; i < 3; i++)
+		CHECK(ta_session_lookup(t, 100 + i) != NULL);
+	ev.ses = 200;
+	CHECK_EQ_INT(ta_session_apply(t, &ev, &ch), TA_SESSION_STARTED);
+	ta_session_table_free(t);
 }
 
 int main(int argc, char **argv)
