@@ -13,10 +13,12 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "index/json_read.h"
+#include "logfmt/tty_batch.h"
 #include "store/store.h"
 #include "ttyaudit/event.h"
 #include "view/asciicast.h"
 #include "view/neutralise.h"
+#include "view/shown.h"
 
 /* ------------------------------------------------------------------ show */
 
@@ -368,6 +370,21 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 		}
 		ta_buf_printf(o, ",\"echo\":%s,\"len\":%u", (e->flags & TA_F_ECHO) ? "true" : "false",
 			      e->len);
+		if (e->kind == TA_TEV_OUTPUT) {
+			/* The output modes, to show the bytes as the terminal did (null: not recorded). */
+			ta_buf_puts(o, ",\"oflag\":");
+			if (!(e->oflag & TA_OF_KNOWN)) {
+				ta_buf_puts(o, "null");
+			} else {
+				const char *sep = "[";
+				for (unsigned b = 0; ta_oflag_name(b); b++)
+					if (e->oflag & (1u << b)) {
+						ta_buf_printf(o, "%s\"%s\"", sep, ta_oflag_name(b));
+						sep = ",";
+					}
+				ta_buf_puts(o, *sep == '[' ? "[]" : "]");
+			}
+		}
 		if (e->flags & TA_F_REDACTED) {
 			ta_buf_printf(o, ",\"redacted\":true,\"orig_len\":%u}\n", e->orig_len);
 			return;
@@ -541,35 +558,49 @@ static uint64_t first_time(const struct session_view *v)
 	return v->tr.n ? v->tr.ev[0].time_ns : ta_sess_begin(v->s);
 }
 
-static int ta_export_asciicast(FILE *f, const struct session_view *v, int markers, uint64_t *replaced)
+/* The window size before the first output: the screen the session starts with. */
+static void start_size(const struct session_view *v, unsigned *cols, unsigned *rows)
 {
-	struct ta_cast_writer w;
-	uint64_t t0 = first_time(v);
-	char title[256], ub[64];
-	unsigned cols = v->tr.cols, rows = v->tr.rows;
-	int sized = 0;
-
-	/* The first recorded size; a later one that comes before any output is the start size. */
+	*cols = v->tr.cols;
+	*rows = v->tr.rows;
 	for (size_t i = 0; i < v->tr.n; i++) {
 		const struct ta_tev *e = &v->tr.ev[i];
 		if (e->kind == TA_TEV_OUTPUT)
 			break;
 		if (e->kind == TA_TEV_WINSIZE && e->rows && e->cols) {
-			cols = e->cols;
-			rows = e->rows;
+			*cols = e->cols;
+			*rows = e->rows;
 		}
 	}
+	if (!*cols || !*rows) {
+		*cols = 80;
+		*rows = 24;
+	}
+}
+
+static int ta_export_asciicast(FILE *f, const struct session_view *v, int markers, uint64_t *replaced)
+{
+	struct ta_cast_writer w;
+	struct ta_shown sh;
+	uint64_t t0 = first_time(v);
+	char title[256], ub[64];
+	unsigned cols, rows;
+
+	start_size(v, &cols, &rows);
 	snprintf(title, sizeof(title), "ttyaudit session %s, user %s", v->id,
 		 cli_user_name(v->ct.t, v->s, ub, sizeof(ub)));
-	ta_cast_begin(&w, f, cols ? cols : 80, rows ? rows : 24, t0 / 1000000000ull, title, NULL);
+	ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull, title, NULL);
+	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i < v->tr.n; i++) {
 		const struct ta_tev *e = &v->tr.ev[i];
 		double t = e->time_ns > t0 ? (double)(e->time_ns - t0) / 1e9 : 0;
 		switch (e->kind) {
-		case TA_TEV_OUTPUT:
-			sized = 1;
-			ta_cast_data(&w, t, 'o', ta_tev_data(&v->tr, e), e->len);
+		case TA_TEV_OUTPUT: {
+			size_t n;
+			const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v->tr, e), &n);
+			ta_cast_data(&w, t, 'o', d, n);
 			break;
+		}
 		case TA_TEV_INPUT:
 			if (e->flags & TA_F_REDACTED) {
 				if (markers) {
@@ -582,7 +613,7 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 			ta_cast_data(&w, t, 'i', ta_tev_data(&v->tr, e), e->len);
 			break;
 		case TA_TEV_WINSIZE:
-			if (sized && e->rows && e->cols)
+			if (ta_shown_resize(&sh, e))
 				ta_cast_resize(&w, t, e->cols, e->rows);
 			break;
 		default:
@@ -597,43 +628,64 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 			}
 		}
 	}
+	ta_shown_free(&sh);
 	*replaced = w.replaced;
 	return ta_cast_end(&w);
 }
 
+/* util-linux script's time stamp: "2026-11-30 12:00:00+00:00". */
+static void script_time(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tmv;
+	long off;
+
+	localtime_r(&t, &tmv);
+	off = tmv.tm_gmtoff;
+	size_t n = strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tmv);
+	snprintf(buf + n, cap - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
+		 labs(off) % 3600 / 60);
+}
+
+/*
+ * A typescript and its timing as util-linux script writes them. The header
+ * names no command and the trailer no exit code: the log knows neither.
+ */
 static int export_typescript(FILE *f, const char *timing, const struct session_view *v)
 {
 	FILE *tf = fopen(timing, "we");
+	struct ta_shown sh;
 	uint64_t prev;
+	unsigned cols, rows;
 	char tm[64];
-	time_t t0;
-	struct tm tmv;
 
 	if (!tf) {
 		ta_err(NULL, "cannot write %s: %s", timing, strerror(errno));
 		return -errno;
 	}
+	start_size(v, &cols, &rows);
 	prev = first_time(v);
-	t0 = (time_t)(prev / 1000000000ull);
-	localtime_r(&t0, &tmv);
-	strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S%z", &tmv);
-	fprintf(f, "Script started on %s [COMMAND=\"ttyaudit export %s\" TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n",
-		tm, v->id, v->s->n_ttys ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?",
-		v->tr.cols ? v->tr.cols : 80, v->tr.rows ? v->tr.rows : 24);
+	script_time(prev, tm, sizeof(tm));
+	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm,
+		v->s->n_ttys ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?", cols, rows);
+	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i < v->tr.n; i++) {
 		const struct ta_tev *e = &v->tr.ev[i];
 		if (e->kind != TA_TEV_OUTPUT || !e->len)
 			continue;
-		double d = e->time_ns > prev ? (double)(e->time_ns - prev) / 1e9 : 0;
+		size_t n;
+		const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v->tr, e), &n);
+		double dt = e->time_ns > prev ? (double)(e->time_ns - prev) / 1e9 : 0;
 		if (e->time_ns > prev)
 			prev = e->time_ns;
-		fprintf(tf, "%.6f %u\n", d, e->len);
-		fwrite(ta_tev_data(&v->tr, e), 1, e->len, f);
+		fprintf(tf, "%.6f %zu\n", dt, n);
+		fwrite(d, 1, n, f);
 	}
-	t0 = (time_t)(prev / 1000000000ull);
-	localtime_r(&t0, &tmv);
-	strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S%z", &tmv);
-	fprintf(f, "\nScript done on %s [COMMAND_EXIT_CODE=\"0\"]\n", tm);
+	ta_shown_free(&sh);
+	if (v->s->flags & TA_SESS_ENDED) {
+		script_time(ta_sess_finish(v->s), tm, sizeof(tm));
+		fprintf(f, "\nScript done on %s\n", tm);
+	}
 	int err = fclose(tf) ? -EIO : 0;
 	return err;
 }

@@ -133,6 +133,7 @@ static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint
 						UINT32_MAX : ev->total_len) : ev->len,
 		.pid = ev->task.pid,
 		.uid = ev->task.uid,
+		.oflag = ta_oflag_from_termios(ev->oflag),
 	};
 	struct open_batch *ob;
 	int err;

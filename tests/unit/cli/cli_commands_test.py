@@ -9,6 +9,7 @@ missing permission.
 """
 import base64
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -202,6 +203,28 @@ try:
         check(p.returncode == 0 and p.stdout in (OUT7, OUT7 + b"\n"), "scriptreplay plays it: %r" % p.stderr)
     rc, _, _ = run("export", *D, SES7, "--format", "typescript")
     check(rc == 2, "typescript without --timing -> 2")
+    check(b"COMMAND" not in tsb and re.match(rb"Script started on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d ",
+                                         tsb) is not None, "typescript header as util-linux: %r" % tsb[:80])
+
+    # ---- output processing: screens show what the terminal showed, --raw/JSON what was written.
+    # Session 9 wrote "third session\n" with ONLCR set and "\tx\n" as a version 1 log would
+    # (modes unknown: Linux's default OPOST|ONLCR assumed).
+    RAW9, SHOWN9 = b"third session\n\tx\n", b"third session\r\n\tx\r\n"
+    rc, out, _ = run("show", *D, "5e1c0a42-9", "--raw", raw=True)
+    check(rc == 0 and out == RAW9, "show --raw keeps the written bytes %r" % out)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "json")
+    data = b"".join(base64.b64decode(json.loads(l)["data"]) for l in out.splitlines()[1:]
+                    if json.loads(l).get("type") == "output")
+    check(data == RAW9, "json keeps the written bytes %r" % data)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast")
+    got = "".join(json.loads(l)[2] for l in out.splitlines()[1:] if json.loads(l)[1] == "o")
+    check(got == SHOWN9.decode(), "asciicast shows \\r\\n: %r" % got)
+    rc, _, err = run("export", *D, "5e1c0a42-9", "--format", "typescript", "-o", ts, "--timing", tm)
+    with open(ts, "rb") as f:
+        check(f.read().split(b"\n", 1)[1].startswith(SHOWN9), "typescript shows \\r\\n")
+    rc, _, err = run("replay", *D, "5e1c0a42-9", "--no-wait", "-o", replay_log)
+    with open(replay_log, "rb") as f:
+        check(f.read() == SHOWN9, "replay shows \\r\\n")
 
     # ---- status, follow
     rc, out, err = run("status", *D, "--json")
