@@ -33,8 +33,10 @@ static void show_usage(FILE *out)
 		"escapes (\\e[2J, \\e]52;..., \\x9b, \\u{202e}); nothing acts on your terminal.\n"
 		"\n"
 		"  --log-dir DIR      log directory (default %s)\n"
-		"  --input-only       only what was typed, as one stream\n"
+		"  --input-only       only what was typed, one line per Enter\n"
 		"  --output-only      only what was shown, as one stream\n"
+		"  --raw-order        keystrokes and their echo each where they happened (default:\n"
+		"                     one i| line per Enter, the echo of the keys not repeated)\n"
 		"  --raw              the bytes exactly as recorded, escape sequences included\n"
 		"                     (output stream, or input with --input-only); see stderr\n"
 		"  --tty NAME         only this terminal of the session (pts3, pts/3)\n"
@@ -63,6 +65,23 @@ struct show_state {
 	const struct ta_tev *cur; /* the output event being written */
 	int bol_first;       /* its first line start is the event's start */
 	struct ta_buf tmp;
+	/*
+	 * The typed line being folded (fold on): keystrokes up to Enter, with
+	 * their echo taken out of the output while it repeats them exactly.
+	 */
+	int fold;
+	struct {
+		int open;
+		uint64_t t;
+		uint32_t tty;
+		const struct ta_attr *who;
+		struct ta_buf typed;  /* raw keys, Enter excluded */
+		struct ta_buf text;   /* the line so far, neutralised */
+		uint64_t redacted;    /* bytes of a secret still to mark (one marker per run) */
+		size_t echoed;        /* bytes of typed seen echoed */
+		int enter;            /* the line ended with Enter */
+	} line;
+	uint16_t ws_rows, ws_cols; /* the window size last shown */
 	/* modes */
 	const char *tty_filter;
 	int raw, in_only, out_only;
@@ -162,28 +181,36 @@ static void output_line_start(void *ctx, struct ta_buf *o)
 }
 
 /* One pass: neutralised into the output, each line marked as it starts. */
-static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d, size_t n)
 {
 	int need = st->at_bol || st->dir != 'o' || st->tty != e->tty;
 	size_t before = st->o->len;
 
+	if (!n)
+		return;
 	st->cur = e;
 	st->bol_first = need;
 	st->nout.at_bol = need;
-	ta_neut_feed(&st->nout, d, e->len, st->o);
+	ta_neut_feed(&st->nout, d, n, st->o);
 	if (st->o->len != before)
 		st->at_bol = st->nout.at_bol;
 	st->nout.at_bol = false;
 }
 
-static void show_input(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+static void redaction_marker(struct ta_buf *o, uint64_t bytes)
+{
+	ta_buf_printf(o, "[redacted: %" PRIu64 " bytes typed with echo off]", bytes);
+}
+
+/* Unfolded (--raw-order): each input event where it happened. */
+static void show_input_raw(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
 	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
 
 	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who)
 		prefix(st, e->time_ns, 'i', e->tty, who);
 	if (e->flags & TA_F_REDACTED) {
-		ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
+		redaction_marker(st->o, e->orig_len);
 		return;
 	}
 	ta_neut_feed(&st->nin, d, e->len, st->o);
@@ -194,6 +221,116 @@ static void show_input(struct show_state *st, const struct ta_tev *e, const uint
 	}
 }
 
+/* Writes the folded line: "HH:MM:SS.mmm i| keys\r", one marker per secret. */
+static void line_flush(struct show_state *st)
+{
+	if (!st->line.open)
+		return;
+	if (st->line.redacted)
+		redaction_marker(&st->line.text, st->line.redacted);
+	ta_neut_flush(&st->nin, &st->line.text);
+	prefix(st, st->line.t, 'i', st->line.tty, st->line.who);
+	ta_buf_put(st->o, st->line.text.p, st->line.text.len);
+	ta_buf_putc(st->o, '\n');
+	st->at_bol = 1;
+	st->line.open = 0;
+	st->line.redacted = 0;
+	st->line.enter = 0;
+	st->line.echoed = 0;
+	ta_buf_reset(&st->line.typed);
+	ta_buf_reset(&st->line.text);
+}
+
+/* Two attributions that show the same (typist and confidence) do not split a line. */
+static int same_who(const struct ta_attr *a, const struct ta_attr *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->auid == b->auid && a->typist_key == b->typist_key && a->conf == b->conf;
+}
+
+static void line_open(struct show_state *st, const struct ta_tev *e, const struct ta_attr *who)
+{
+	if (st->line.open && (st->line.tty != e->tty || !same_who(st->line.who, who) || st->line.enter))
+		line_flush(st);
+	if (!st->line.open) {
+		st->line.open = 1;
+		st->line.t = e->time_ns;
+		st->line.tty = e->tty;
+		st->line.who = who;
+	}
+}
+
+/* Folded: keystrokes join the line until Enter; a secret's events become one marker. */
+static void show_input_folded(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+{
+	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
+	size_t i = 0;
+
+	line_open(st, e, who);
+	if (e->flags & TA_F_REDACTED) {
+		st->line.redacted += e->orig_len;
+		return;
+	}
+	if (st->line.redacted) {
+		redaction_marker(&st->line.text, st->line.redacted);
+		st->line.redacted = 0;
+	}
+	while (i < e->len) {
+		size_t j = i;
+		while (j < e->len && d[j] != '\r' && d[j] != '\n')
+			j++;
+		ta_buf_put(&st->line.typed, d + i, j - i);
+		if (j == e->len) {
+			ta_neut_feed(&st->nin, d + i, j - i, &st->line.text);
+			break;
+		}
+		/* Enter: the line is complete; its echo may still follow. */
+		ta_neut_feed(&st->nin, d + i, j + 1 - i, &st->line.text);
+		st->line.enter = 1;
+		i = j + 1;
+		if (i < e->len)
+			line_open(st, e, who); /* keys typed ahead start the next line */
+	}
+}
+
+/*
+ * Output while a typed line is open: the part that repeats the keys exactly
+ * is their echo and is not shown again; after Enter, so is the newline and
+ * readline's bracketed-paste reset around it ("\n", "\e[?2004l\r"). The line
+ * stays open until other output (shown from where it differs) or another
+ * event comes.
+ */
+static void show_output_folded(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+{
+	static const char bp_off[] = "\033[?2004l";
+	size_t i = 0, n = e->len;
+
+	if (st->line.open && st->line.tty == e->tty && st->line.typed.len) {
+		const uint8_t *k = st->line.typed.p;
+		while (i < n && st->line.echoed < st->line.typed.len && d[i] == k[st->line.echoed]) {
+			i++;
+			st->line.echoed++;
+		}
+		while (st->line.echoed == st->line.typed.len && st->line.enter && i < n) {
+			if (n - i >= sizeof(bp_off) - 1 && !memcmp(d + i, bp_off, sizeof(bp_off) - 1))
+				i += sizeof(bp_off) - 1;
+			else if (d[i] == '\r')
+				i++;
+			else if (d[i] == '\n' && st->line.enter == 1) {
+				i++;
+				st->line.enter = 2; /* the newline of Enter, once */
+			} else {
+				break;
+			}
+		}
+		if (i == n)
+			return;
+	}
+	line_flush(st);
+	show_output(st, e, d + i, n - i);
+}
+
 static void show_meta(struct show_state *st, const struct ta_transcript *tr, const struct ta_tev *e)
 {
 	/* The pane's own attributions are shown as markers on its input. */
@@ -202,6 +339,14 @@ static void show_meta(struct show_state *st, const struct ta_transcript *tr, con
 			if (tr->attrs[i].index == e->index)
 				return;
 	}
+	if (e->kind == TA_TEV_WINSIZE) {
+		/* readline sets the same size again at every prompt: show changes only. */
+		if (e->rows == st->ws_rows && e->cols == st->ws_cols)
+			return;
+		st->ws_rows = e->rows;
+		st->ws_cols = e->cols;
+	}
+	line_flush(st);
 	ta_buf_reset(&st->tmp);
 	ta_tev_describe(tr, e, &st->tmp);
 	prefix(st, e->time_ns, '#', e->tty, NULL);
@@ -234,15 +379,41 @@ static int show_event(void *ctx, const struct ta_transcript *tr, const struct ta
 		if (e->kind != (st->in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
 			return 0;
 		if (e->flags & TA_F_REDACTED) {
-			ta_neut_flush(&st->n, st->o);
-			ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
+			st->line.redacted += e->orig_len; /* one marker per secret */
 			return 0;
 		}
-		ta_neut_feed(&st->n, d, e->len, st->o);
+		if (st->line.redacted) {
+			ta_neut_flush(&st->n, st->o);
+			redaction_marker(st->o, st->line.redacted);
+			st->line.redacted = 0;
+		}
+		if (!st->in_only) {
+			ta_neut_feed(&st->n, d, e->len, st->o);
+		} else {
+			/* One line per typed Enter (\r), which stays visible. */
+			size_t i = 0;
+			while (i < e->len) {
+				size_t j = i;
+				while (j < e->len && d[j] != '\r' && d[j] != '\n')
+					j++;
+				ta_neut_feed(&st->n, d + i, j - i + (j < e->len), st->o);
+				if (j < e->len && d[j] == '\r') {
+					ta_neut_flush(&st->n, st->o);
+					ta_buf_putc(st->o, '\n');
+				}
+				i = j + 1;
+			}
+		}
 	} else if (e->kind == TA_TEV_OUTPUT) {
-		show_output(st, e, d);
+		if (st->fold)
+			show_output_folded(st, e, d);
+		else
+			show_output(st, e, d, e->len);
 	} else if (e->kind == TA_TEV_INPUT) {
-		show_input(st, e, d);
+		if (st->fold)
+			show_input_folded(st, e, d);
+		else
+			show_input_raw(st, e, d);
 	} else {
 		show_meta(st, tr, e);
 	}
@@ -438,6 +609,7 @@ int ta_cmd_show(int argc, char **argv)
 		{ "input-only", no_argument, NULL, 'I' },
 		{ "output-only", no_argument, NULL, 'O' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "raw-order", no_argument, NULL, 'K' },
 		{ "utc", no_argument, NULL, 'Z' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
@@ -447,12 +619,13 @@ int ta_cmd_show(int argc, char **argv)
 		{ 0 },
 	};
 	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *tty_filter = NULL;
-	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, no_index = 0, rc;
+	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, no_index = 0, rc, raw_order = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
+		case 'K': raw_order = 1; break;
 		case 'I': in_only = 1; break;
 		case 'O': out_only = 1; break;
 		case 'R': raw = 1; break;
@@ -483,7 +656,10 @@ int ta_cmd_show(int argc, char **argv)
 	struct ta_buf o;
 	ta_buf_init(&o);
 	struct show_state st = { .o = &o, .f = stdout, .utc = utc, .at_bol = 1, .tty_filter = tty_filter,
-				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v };
+				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v,
+				 .fold = !raw_order };
+	ta_buf_init(&st.line.typed);
+	ta_buf_init(&st.line.text);
 	ta_neut_init(&st.nout, TA_NEUT_TEXT);
 	st.nout.bol = output_line_start;
 	st.nout.bol_ctx = &st;
@@ -497,20 +673,27 @@ int ta_cmd_show(int argc, char **argv)
 	if (rc != TA_EXIT_OK && !st.started) {
 		ta_buf_free(&o);
 		ta_buf_free(&st.tmp);
+		ta_buf_free(&st.line.typed);
+		ta_buf_free(&st.line.text);
 		if (v.s || v.tr.names.pool)
 			session_view_close(&v);
 		return rc;
 	}
 	show_start(&st);
-	if (!raw && (in_only || out_only))
+	if (!raw && (in_only || out_only)) {
 		ta_neut_flush(&st.n, &o);
-	else if (!raw) {
+		if (st.line.redacted)
+			redaction_marker(&o, st.line.redacted);
+	} else if (!raw) {
+		line_flush(&st);
 		st.nout.at_bol = false; /* what is pending ends the last line, unmarked */
 		ta_neut_flush(&st.nout, &o);
 		if (!st.at_bol)
 			ta_buf_putc(&o, '\n');
 	}
 	ta_buf_free(&st.tmp);
+	ta_buf_free(&st.line.typed);
+	ta_buf_free(&st.line.text);
 	if (cli_flush(&o, stdout) || st.err)
 		rc = TA_EXIT_FAILURE;
 	ta_buf_free(&o);

@@ -199,6 +199,16 @@ def main():
         if not rows:
             return f.result()
         sid = rows[0]["session"]
+        # show: each command typed is one i| line, readline's echo of it is not repeated.
+        rc, out, err = cli("show", "--log-dir", d.dir, sid)
+        # (tmux send-keys types into the pane: show marks such input i[none]|.)
+        typed = [re.split(r" i(?:\[[^]]*\])?\| ", l, 1)[1] for l in out.splitlines()
+                 if re.search(r" i(?:\[[^]]*\])?\| ", l)]
+        f.check(rc == 0 and typed == [r"printf 'alpha\\nbeta\\ngamma\\n'\r", r"seq 1 4\r",
+                                      r"printf 'col\\tumn\\n'\r", r"echo 'last line'\r"],
+                "show: one input line per Enter %r\n%s" % (typed, out))
+        f.check(not any(" o| seq 1 4" in l or " o| echo 'last" in l for l in out.splitlines()),
+                "show: the echo of the keys is folded into the input line\n%s" % out)
         cast = os.path.join(tmp, "s.cast")
         ts, tm = os.path.join(tmp, "s.ts"), os.path.join(tmp, "s.tm")
         rc, _, err = cli("export", "--log-dir", d.dir, sid, "--format", "asciicast", "-o", cast)
@@ -228,7 +238,11 @@ def main():
                     % (live, shown))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(d.dir, ignore_errors=True)
+        if os.environ.get("TA_KEEP_LOGS"):
+            print("log kept in " + d.dir, file=sys.stderr)
+        else:
+            subprocess.run(["chattr", "-R", "-a", d.dir], capture_output=True)  # the store's append-only files
+            shutil.rmtree(d.dir, ignore_errors=True)
     return f.result()
 
 

@@ -118,7 +118,7 @@ try:
     rc, out, err = run("show", *D, SES7, "--raw", "--input-only", raw=True)
     check(out == IN7, "show --raw --input-only")
     rc, out, _ = run("show", *D, SES7, "--input-only")
-    check(out == "echo hi\\r[redacted: 9 bytes typed with echo off]", "input-only %r" % out)
+    check(out == "echo hi\\r\n[redacted: 9 bytes typed with echo off]", "input-only: a line per Enter %r" % out)
     rc, out, _ = run("show", *D, "5e1c0a42-8")
     check("login details unavailable" in out and "other session" in out, "session 8 %r" % out)
     rc, out, err = run("show", *D, "5e1c0a42-77")
@@ -206,6 +206,15 @@ try:
     check(b"COMMAND" not in tsb and re.match(rb"Script started on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d ",
                                          tsb) is not None, "typescript header as util-linux: %r" % tsb[:80])
 
+    # ---- show is readable: one marker per secret, a window size once, keys folded with their echo
+    rc, out, _ = run("show", *D, "5e1c0a42-9")
+    check(out.count("[redacted: 4 bytes typed with echo off]") == 1 and out.count("redacted") == 1,
+          "one marker for a secret typed key by key %r" % out)
+    check(out.count("window size 30x90") == 1, "a repeated window size shown once %r" % out)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast")
+    check(sum(1 for l in out.splitlines()[1:] if json.loads(l)[1] == "r") == 0,
+          "asciicast: no resize events repeating the size in effect %r" % out)
+
     # ---- output processing: screens show what the terminal showed, --raw/JSON what was written.
     # Session 9 wrote "third session\n" with ONLCR set and "\tx\n" as a version 1 log would
     # (modes unknown: Linux's default OPOST|ONLCR assumed).
@@ -272,6 +281,13 @@ try:
         check(any(l.startswith("12:00:15.900 #| bob (session 5e1c0a42-11) detached from /run/shared-test/sock (exit)")
                   for l in lines), "bob's detach shown inline %r" % out)
         check(not any(" i| " in l for l in lines), "every pane input is attributed %r" % out)
+        # Keys typed one by one and readline's echo of them: one line per Enter.
+        check("12:00:11.170 o| ls" not in lines and "12:00:11.170 o| file" in lines,
+              "the echo of alice's keys is folded into her line %r" % out)
+    rc, out, _ = run("show", *SD, "5e1c0a42-10", "--raw-order", env=env)
+    lines = out.splitlines()
+    check(rc == 0 and "12:00:11.170 o| ls" in lines and "12:00:11.000 i[alice]| ls\\r" in lines,
+          "--raw-order keeps the echo where it happened %r" % out)
     rc, out, _ = run("show", *SD, "5e1c0a42-11", env=env)
     check(rc == 0 and "i| echo bob\\r" in out and "typed 9 bytes into pts6 (session 5e1c0a42-10 of alice), exact" in out,
           "bob's own session: his keys and where they went %r" % out)

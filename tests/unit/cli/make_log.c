@@ -253,6 +253,13 @@ int main(int argc, char **argv)
 	entry_of(&b, TA_ENTRY_OUTPUT, t + 2000000000, "third session\n", 14, 0, 0,
 		 TA_OF_KNOWN | TA_OF_OPOST | TA_OF_ONLCR);
 	entry_of(&b, TA_ENTRY_OUTPUT, t + 2000000100, "\tx\n", 3, 0, 0, TA_OF_UNKNOWN);
+	/* readline sets the same size at every prompt; a secret typed key by key. */
+	uint16_t ws3[4] = { 30, 90, 0, 0 };
+	for (int i = 0; i < 3; i++)
+		entry(&b, TA_ENTRY_WINSIZE, t + 2000000200 + (uint64_t)i, ws3, sizeof(ws3), 0, 0);
+	for (int i = 0; i < 4; i++)
+		entry(&b, TA_ENTRY_INPUT, t + 2000001000 + (uint64_t)i * 1000, NULL, 0,
+		      TA_F_REDACTED | TA_F_ICANON, 1);
 	entry(&b, TA_ENTRY_INPUT, t + 2100000000, "exit\n", 5, TA_F_ECHO, 0);
 	flush(&b, 9);
 	ta_batch_free(&b);
