@@ -492,8 +492,9 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 	struct ta_json j;
 
 	cli_fmt_rfc3339(e->time_ns, tm, sizeof(tm));
-	ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"time_ns\":%" PRIu64
-		      ",\"index\":%" PRIu64 ",\"type\":\"%s\"", v->id, tm, e->time_ns, e->index, tev_type(e));
+	/* As a string: nanoseconds since 1970 exceed 2^53, where JSON readers round. */
+	ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"time_ns\":\"%" PRIu64
+		      "\",\"index\":%" PRIu64 ",\"type\":\"%s\"", v->id, tm, e->time_ns, e->index, tev_type(e));
 	if (v->s->auid != TA_ID_NONE)
 		ta_buf_printf(o, ",\"auid\":%u", v->s->auid);
 	switch (e->kind) {
@@ -587,9 +588,13 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 static int write_json_lines(FILE *f, const struct session_view *v)
 {
 	struct ta_buf o;
+	uint64_t ckpt_size = 0;
+	char why[256];
 
 	ta_buf_init(&o);
-	cli_sess_json(&o, v->ct.t, v->s, 0);
+	/* "checkpointed" as query --json says it: the latest checkpoint covers the session. */
+	cli_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
+	cli_sess_json(&o, v->ct.t, v->s, ckpt_size);
 	/* The first line describes the session. */
 	ta_buf_putc(&o, '\n');
 	for (size_t i = 0; i < v->tr.n; i++) {

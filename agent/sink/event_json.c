@@ -78,8 +78,11 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 	ta_json_str(j, ta_event_kind_name(ev->kind));
 	ta_json_key(j, "time");
 	ta_json_time(j, realtime_ns);
+	/* A string: after 104 days of uptime the count exceeds 2^53, where JSON readers round. */
+	char boot[24];
+	snprintf(boot, sizeof(boot), "%llu", (unsigned long long)ev->ts_boot_ns);
 	ta_json_key(j, "boot_ns");
-	ta_json_u64(j, ev->ts_boot_ns);
+	ta_json_str(j, boot);
 	ta_json_key(j, "source");
 	ta_json_str(j, ta_source_name(ev->source));
 	put_task(j, &ev->task);
