@@ -182,7 +182,7 @@ int ta_cmd_follow(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR;
+	const char *dir = TA_STORE_DEFAULT_DIR, *session_arg = NULL;
 	struct follow f;
 	int c, from_start = 0, err;
 	double timeout = 0;
@@ -201,17 +201,40 @@ int ta_cmd_follow(int argc, char **argv)
 			break;
 		case 's':
 			f.have_session = 1;
+			session_arg = optarg;
 			if (ta_sess_id_parse(optarg, &f.session, &f.ses_only)) {
 				ta_err(NULL, "--session: '%s' is not a session id", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
 		case 'F': from_start = 1; break;
-		case 'T': timeout = atof(optarg); break;
+		case 'T': {
+			char *end;
+			timeout = strtod(optarg, &end);
+			if (*end || end == optarg || timeout < 0)
+				return cli_usage_error("follow", "--timeout '%s' is not a number of seconds "
+						       "(like 10 or 0.5)", optarg);
+			break;
+		}
 		case 'Z': f.utc = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
-		default: usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("follow", NULL);
 		}
+	}
+	if (optind < argc)
+		return cli_usage_error("follow", "takes no arguments, only options; '%s' is not one",
+				       argv[optind]);
+	if (session_arg) {
+		/* A session to follow has started: one the log does not hold is a mistake, not a wait. */
+		struct cli_table ct;
+		size_t ord;
+		int rc = cli_table_open(&ct, dir, NULL, CLI_INDEX_AUTO, 1);
+		if (rc != TA_EXIT_OK)
+			return rc;
+		rc = cli_find_session(ct.t, session_arg, &ord);
+		cli_table_close(&ct);
+		if (rc != TA_EXIT_OK)
+			return rc;
 	}
 	ta_buf_init(&f.o);
 	ta_buf_init(&f.tmp);

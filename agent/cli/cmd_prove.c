@@ -8,9 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "index/walk.h"
 #include "store/note.h"
 #include "store/store.h"
 
@@ -99,6 +101,12 @@ int ta_cmd_prove(int argc, char **argv)
 	}
 	if (kinds != 1 || optind != argc)
 		goto usage;
+	/* No read access: exit 4 like every command, not a missing key or log. */
+	int acc = ta_walk_access(dir);
+	if (acc == -EACCES || acc == -EPERM) {
+		rc = cli_log_error(dir, acc);
+		goto done;
+	}
 	char err[512];
 	char *text = NULL;
 	size_t len = 0;
@@ -119,7 +127,8 @@ int ta_cmd_prove(int argc, char **argv)
 	free(text);
 	goto done;
 usage:
-	prove_usage(stderr);
+	rc = cli_usage_error("prove", "needs exactly one of --record N (repeatable), --session KEY or "
+			     "--consistency OLD NEW, each with numbers, and no other arguments");
 done:
 	free(idx);
 	return rc;
@@ -204,11 +213,15 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		case 'c': tpaths[nt++] = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': vp_usage(stdout); rc = TA_EXIT_OK; goto out;
-		default: vp_usage(stderr); goto out;
+		default: rc = cli_usage_error("verify-proof", NULL); goto out;
 		}
 	}
-	if (optind + 1 != argc || !keyarg) {
-		vp_usage(stderr);
+	if (!keyarg) {
+		rc = cli_usage_error("verify-proof", "needs --key VKEY (the verifier key, or a file holding it)");
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		rc = cli_usage_error("verify-proof", "needs one PROOF file%s", optind == argc ? "" : ", no more");
 		goto out;
 	}
 	int e = ta_verifier_load(keyarg, &key);

@@ -306,13 +306,15 @@ int ta_cmd_replay(int argc, char **argv)
 		case 'X': index_opt = optarg; break;
 		case 'N': no_index = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
-		default: usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("replay", NULL);
 		}
 	}
-	if ((cast ? optind != argc : optind + 1 != argc)) {
-		usage(stderr);
-		return TA_EXIT_USAGE;
-	}
+	if (cast && optind != argc)
+		return cli_usage_error("replay", "--asciicast FILE takes no SESSION ('%s')", argv[optind]);
+	if (!cast && optind == argc)
+		return cli_usage_error("replay", "needs a SESSION (an id that 'ttyaudit query' lists) or --asciicast FILE");
+	if (!cast && optind + 1 != argc)
+		return cli_usage_error("replay", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
 	struct pev *ev = NULL;
 	size_t nev = 0;
 	unsigned rows = 0, cols = 0;

@@ -640,13 +640,15 @@ int ta_cmd_show(int argc, char **argv)
 		case 'X': index_opt = optarg; break;
 		case 'N': no_index = 1; break;
 		case 'h': show_usage(stdout); return TA_EXIT_OK;
-		default: show_usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("show", NULL);
 		}
 	}
-	if (optind + 1 != argc || (in_only && out_only)) {
-		show_usage(stderr);
-		return TA_EXIT_USAGE;
-	}
+	if (optind == argc)
+		return cli_usage_error("show", "needs a SESSION (an id that 'ttyaudit query' lists)");
+	if (optind + 1 != argc)
+		return cli_usage_error("show", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	if (in_only && out_only)
+		return cli_usage_error("show", "--input-only and --output-only exclude each other");
 	struct session_view v;
 	if (json) {
 		rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
@@ -935,22 +937,22 @@ int ta_cmd_export(int argc, char **argv)
 		case 'X': index_opt = optarg; break;
 		case 'N': no_index = 1; break;
 		case 'h': export_usage(stdout); return TA_EXIT_OK;
-		default: export_usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("export", NULL);
 		}
 	}
-	if (optind + 1 != argc || !format ||
-	    (strcmp(format, "asciicast") && strcmp(format, "json") && strcmp(format, "typescript"))) {
-		export_usage(stderr);
-		return TA_EXIT_USAGE;
-	}
-	if (!strcmp(format, "typescript") && !timing) {
-		ta_err(NULL, "export --format typescript needs --timing FILE");
-		return TA_EXIT_USAGE;
-	}
-	if (proof && !output) {
-		ta_err(NULL, "--with-proof needs --output FILE (the proof goes to FILE.proof)");
-		return TA_EXIT_USAGE;
-	}
+	if (optind == argc)
+		return cli_usage_error("export", "needs a SESSION (an id that 'ttyaudit query' lists)");
+	if (optind + 1 != argc)
+		return cli_usage_error("export", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	if (!format)
+		return cli_usage_error("export", "needs --format: asciicast, json or typescript");
+	if (strcmp(format, "asciicast") && strcmp(format, "json") && strcmp(format, "typescript"))
+		return cli_usage_error("export", "--format '%s' is not a format: asciicast, json or typescript",
+				       format);
+	if (!strcmp(format, "typescript") && !timing)
+		return cli_usage_error("export", "--format typescript needs --timing FILE (the timing for scriptreplay)");
+	if (proof && !output)
+		return cli_usage_error("export", "--with-proof needs --output FILE (the proof goes to FILE.proof)");
 	struct session_view v;
 	rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
 	if (rc != TA_EXIT_OK)

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/cli_util.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "index/walk.h"
 #include "store/note.h"
 #include "sessions/anchor_claims.h"
 #include "store/store.h"
@@ -87,13 +89,18 @@ int ta_cmd_verify(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); free(ext); return TA_EXIT_OK;
-		default: usage(stderr); free(ext); return TA_EXIT_USAGE;
+		default: free(ext); return cli_usage_error("verify", NULL);
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
 		free(ext);
-		return TA_EXIT_USAGE;
+		return cli_usage_error("verify", "takes no arguments, only options; '%s' is not one", argv[optind]);
+	}
+	/* No read access is not damage: exit 4 like every command, before anything is checked. */
+	int acc = ta_walk_access(dir);
+	if (acc == -EACCES || acc == -EPERM) {
+		free(ext);
+		return cli_log_error(dir, acc);
 	}
 	struct ta_verifier *key = NULL;
 	if (keyarg) {

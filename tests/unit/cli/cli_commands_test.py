@@ -335,8 +335,34 @@ try:
               "non-member -> 4, one line (%d %r)" % (rc, err))
         rc, out, err = run("show", *D, SES7, user=65534)
         check(rc == 4, "show non-member -> 4")
+        # No access is 4 everywhere: not "damaged" (verify), not "no key" (prove).
+        for cmd in (["verify", *D], ["prove", *D, "--record", "1"], ["status", *D],
+                    ["export", *D, SES7, "--format", "json"], ["replay", *D, SES7, "--no-wait"],
+                    ["follow", *D, "--timeout", "0.1"], ["reindex", *D]):
+            rc, out, err = run(*cmd, user=65534)
+            check(rc == 4 and "permission denied" in err and len(err.strip().splitlines()) == 1,
+                  "%s non-member -> 4, one line (%d %r)" % (cmd[0], rc, err))
     else:
         print("permission check skipped: needs root to run as another user", file=sys.stderr)
+
+    # ---- errors say what is wrong and what is accepted, in one line, with the documented code
+    def one_line_error(args, code, *words):
+        rc, out, err = run(*args)
+        lines = err.strip().splitlines()
+        check(rc == code and out == "" and len(lines) == 1 and all(w in err for w in words),
+              "%s -> %d, one line naming %s (%d %r)" % (" ".join(args), code, words, rc, err))
+    one_line_error(["export", *D, SES7], 2, "--format", "asciicast, json or typescript")
+    one_line_error(["export", *D, SES7, "--format", "xml"], 2, "'xml'", "asciicast, json or typescript")
+    one_line_error(["export", *D], 2, "SESSION")
+    one_line_error(["show", *D], 2, "SESSION")
+    one_line_error(["replay", *D], 2, "SESSION")
+    one_line_error(["query", *D, "--user", "nosuchuser-x"], 2, "nosuchuser-x", "unknown user")
+    one_line_error(["query", *D, "--since", "now", "--until", "2d"], 2, "later than --until")
+    one_line_error(["query", *D, "--since", "last tuesday"], 2, "'last tuesday'", "RFC 3339", "yesterday", "2h")
+    one_line_error(["follow", *D, "--session", "5e1c0a42-99", "--timeout", "0.1"], 9, "5e1c0a42-99")
+    one_line_error(["follow", *D, "--timeout", "soon"], 2, "'soon'")
+    rc, out, err = run("query", *D, "--user", "alice")
+    check(rc == 0 and SES7 in out, "--user by a login name only the log knows still works %r" % err)
 
     # ---- help everywhere
     for c in ("query", "show", "replay", "export", "follow", "status", "reindex"):
