@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/session_view.h"
+#include "cli/show_screen.h"
 #include "common/exitcodes.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -42,6 +43,10 @@ static void show_usage(FILE *out)
 		"  --tty NAME         only this terminal of the session (pts3, pts/3)\n"
 		"  --utc              times in UTC (default: local time)\n"
 		"  --json             JSON Lines, one event per line (as export --format json)\n"
+		"  --screen           the terminal's screen (drawn by libvterm) at the end, or:\n"
+		"  --at TIME          with --screen: at TIME: HH:MM:SS[.mmm] as show prints it\n"
+		"                     (the session's day), +SECS after its start, or a time as\n"
+		"                     for query --since\n"
 		"  --index FILE, --no-index   as for query\n"
 		"\n"
 		"Exit: 0, 2 usage, 4 not allowed to read the log, 8 damaged (intact part shown),\n"
@@ -607,6 +612,94 @@ static int write_json_lines(FILE *f, const struct session_view *v)
 	return err;
 }
 
+/* "12:00:03.250" (as show prints it) on the day the session started, local or UTC. */
+static int parse_clock(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
+{
+	unsigned h, m, sec, ms = 0;
+	int n = 0, k = 0;
+
+	if (sscanf(s, "%2u:%2u:%2u%n.%3u%n", &h, &m, &sec, &n, &ms, &k) < 3 || (s[k ? k : n] != '\0') ||
+	    h > 23 || m > 59 || sec > 60)
+		return -EINVAL;
+	if (k) {
+		size_t digits = (size_t)k - (size_t)n - 1;
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	time_t t = (time_t)(begin_ns / 1000000000ull);
+	struct tm tmv;
+	if (utc)
+		gmtime_r(&t, &tmv);
+	else
+		localtime_r(&t, &tmv);
+	tmv.tm_hour = (int)h;
+	tmv.tm_min = (int)m;
+	tmv.tm_sec = (int)sec;
+	tmv.tm_isdst = -1;
+	t = utc ? timegm(&tmv) : mktime(&tmv);
+	if (t < 0)
+		return -EINVAL;
+	*out = (uint64_t)t * 1000000000ull + ms * 1000000ull + 999999; /* the whole millisecond */
+	if (*out + 43200ull * 1000000000ull < begin_ns)
+		*out += 86400ull * 1000000000ull; /* after midnight of a session that began the day before */
+	return 0;
+}
+
+static int parse_at(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
+{
+	if (s[0] == '+') {
+		char *end;
+		double secs = strtod(s + 1, &end);
+		if (end == s + 1 || *end || secs < 0 || secs > 1e9)
+			return -EINVAL;
+		*out = begin_ns + (uint64_t)(secs * 1e9);
+		return 0;
+	}
+	if (!parse_clock(s, begin_ns, utc, out))
+		return 0;
+	return cli_parse_time(s, cli_now_ns(), out);
+}
+
+/* show --screen [--at TIME] */
+static int show_screen_cmd(const char *dir, const char *index_opt, int no_index, const char *arg,
+			   const char *tty_filter, const char *at, int utc)
+{
+	struct session_view v;
+	uint64_t at_ns = UINT64_MAX;
+	int rc;
+
+	if (!show_screen_available())
+		return show_screen(stdout, NULL, 0, utc);
+	rc = session_view_open(&v, dir, index_opt, no_index, arg);
+	if (rc != TA_EXIT_OK)
+		return rc;
+	if (tty_filter) {
+		session_view_keep_tty(&v, tty_filter);
+	} else if (v.s->n_ttys > 1) {
+		struct ta_buf names;
+		ta_buf_init(&names);
+		for (uint32_t i = 0; i < v.s->n_ttys; i++)
+			ta_buf_printf(&names, "%s%s", i ? ", " : "", ta_sesstab_str(v.ct.t, v.s->ttys[i]));
+		ta_buf_putc(&names, '\0');
+		rc = cli_usage_error("show", "--screen: session %s used %u terminals (%s); choose one "
+				     "with --tty NAME", v.id, v.s->n_ttys, names.oom ? "?" : (char *)names.p);
+		ta_buf_free(&names);
+		session_view_close(&v);
+		return rc;
+	}
+	if (at && parse_at(at, ta_sess_begin(v.s), utc, &at_ns)) {
+		session_view_close(&v);
+		return cli_usage_error("show", "--at: cannot read the time '%s'; accepted: HH:MM:SS[.mmm] "
+				       "as show prints it, +SECS after the session's start, or "
+				       CLI_TIME_FORMS, at);
+	}
+	rc = show_screen(stdout, &v, at_ns, utc);
+	if (rc == TA_EXIT_OK)
+		rc = session_view_damage_exit(&v);
+	session_view_close(&v);
+	return rc;
+}
+
 int ta_cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -615,6 +708,8 @@ int ta_cmd_show(int argc, char **argv)
 		{ "output-only", no_argument, NULL, 'O' },
 		{ "raw", no_argument, NULL, 'R' },
 		{ "raw-order", no_argument, NULL, 'K' },
+		{ "screen", no_argument, NULL, 'S' },
+		{ "at", required_argument, NULL, 'A' },
 		{ "utc", no_argument, NULL, 'Z' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
@@ -625,12 +720,16 @@ int ta_cmd_show(int argc, char **argv)
 	};
 	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *tty_filter = NULL;
 	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, no_index = 0, rc, raw_order = 0;
+	int screen = 0;
+	const char *at = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'K': raw_order = 1; break;
+		case 'S': screen = 1; break;
+		case 'A': at = optarg; break;
 		case 'I': in_only = 1; break;
 		case 'O': out_only = 1; break;
 		case 'R': raw = 1; break;
@@ -649,7 +748,14 @@ int ta_cmd_show(int argc, char **argv)
 		return cli_usage_error("show", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
 	if (in_only && out_only)
 		return cli_usage_error("show", "--input-only and --output-only exclude each other");
+	if (at && !screen)
+		return cli_usage_error("show", "--at TIME goes with --screen");
+	if (screen && (in_only || out_only || raw || raw_order || json))
+		return cli_usage_error("show", "--screen draws a screen: not with --input-only, "
+				       "--output-only, --raw, --raw-order or --json");
 	struct session_view v;
+	if (screen)
+		return show_screen_cmd(dir, index_opt, no_index, argv[optind], tty_filter, at, utc);
 	if (json) {
 		rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
 		if (rc != TA_EXIT_OK)
@@ -748,26 +854,6 @@ static uint64_t first_time(const struct session_view *v)
 	return v->tr.n ? v->tr.ev[0].time_ns : ta_sess_begin(v->s);
 }
 
-/* The window size before the first output: the screen the session starts with. */
-static void start_size(const struct session_view *v, unsigned *cols, unsigned *rows)
-{
-	*cols = v->tr.cols;
-	*rows = v->tr.rows;
-	for (size_t i = 0; i < v->tr.n; i++) {
-		const struct ta_tev *e = &v->tr.ev[i];
-		if (e->kind == TA_TEV_OUTPUT)
-			break;
-		if (e->kind == TA_TEV_WINSIZE && e->rows && e->cols) {
-			*cols = e->cols;
-			*rows = e->rows;
-		}
-	}
-	if (!*cols || !*rows) {
-		*cols = 80;
-		*rows = 24;
-	}
-}
-
 static int ta_export_asciicast(FILE *f, const struct session_view *v, int markers, uint64_t *replaced)
 {
 	struct ta_cast_writer w;
@@ -776,7 +862,7 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 	char title[256], ub[64];
 	unsigned cols, rows;
 
-	start_size(v, &cols, &rows);
+	session_view_start_size(v, &cols, &rows);
 	snprintf(title, sizeof(title), "ttyaudit session %s, user %s", v->id,
 		 cli_user_name(v->ct.t, v->s, ub, sizeof(ub)));
 	ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull, title, NULL);
@@ -853,7 +939,7 @@ static int export_typescript(FILE *f, const char *timing, const struct session_v
 		ta_err(NULL, "cannot write %s: %s", timing, strerror(errno));
 		return -errno;
 	}
-	start_size(v, &cols, &rows);
+	session_view_start_size(v, &cols, &rows);
 	prev = first_time(v);
 	script_time(prev, tm, sizeof(tm));
 	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm,

@@ -230,6 +230,13 @@ def main():
                 # replay leaves the cursor on a new line of its own after the session's screen.
                 shown = normal(shown)
             f.check(shown == live, "%s draws the live screen:\n  live %r\n  got  %r" % (name, live, shown))
+        # show --screen (libvterm) draws the same screen.
+        rc, out, err = cli("show", "--log-dir", d.dir, sid, "--screen")
+        if rc == 1 and "without libvterm" in err:
+            print("show --screen not checked: built without libvterm", file=sys.stderr)
+        else:
+            f.check(rc == 0 and normal(out.split("\n")[1:]) == live,
+                    "show --screen draws the live screen:\n  live %r\n  got  %r" % (live, out))
         with open(cast, encoding="utf-8") as fp:
             cast_text = fp.read()
         shown = browser_screen(f, tmp, cast_text)

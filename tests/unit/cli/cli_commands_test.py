@@ -215,6 +215,29 @@ try:
     check(sum(1 for l in out.splitlines()[1:] if json.loads(l)[1] == "r") == 0,
           "asciicast: no resize events repeating the size in effect %r" % out)
 
+    # ---- show --screen: the screen at a moment, drawn by libvterm
+    env = dict(os.environ, TZ="UTC")
+    rc, out, err = run("show", *D, SES7, "--screen", "--at", "12:00:00.600", env=env)
+    rows = out.split("\n")
+    if rc == 1 and "without libvterm" in err:
+        print("show --screen not checked: built without libvterm", file=sys.stderr)
+    else:
+        check(rc == 0 and rows[0].startswith("# screen of session %s at 2026-01-01 12:00:00.600" % SES7)
+              and "24 rows x 80 cols, cursor at row 2 column 1" in rows[0], "screen header %r" % rows[:1])
+        check(rows[1:4] == ["$ echo hi", "", ""], "the screen before the output of echo %r" % rows[:4])
+        rc, out, err = run("show", *D, SES7, "--screen", env=env)
+        rows = out.split("\n")
+        # At the end: resized to 40x100; the hostile \e[1A\e[2K erased the line "hi" on screen.
+        check(rc == 0 and "40 rows x 100 cols" in rows[0] and rows[1] == "$ echo hi" and
+              rows[2].endswith("txt.exe") and "\\u{202e}" in rows[2] and rows[3] == "Password: " and
+              rows[4] == "bye \u2713" and len(rows) == 1 + 40 + 1, "the screen at the end %r" % rows[:6])
+        rc, out, err = run("show", *D, SES7, "--screen", "--at", "+0.01", env=env)
+        check(rc == 0 and out.split("\n")[1] == "$ ", "--at +SECS %r" % out[:200])
+        one_line = lambda a, *w: (lambda r: check(r[0] == 2 and len(r[2].strip().splitlines()) == 1 and
+                                                  all(x in r[2] for x in w), "%s %r" % (a, r)))(run(*a))
+        one_line(["show", *D, SES7, "--screen", "--at", "tuesday"], "'tuesday'", "HH:MM:SS", "+SECS")
+        one_line(["show", *D, SES7, "--at", "+1"], "--screen")
+
     # ---- output processing: screens show what the terminal showed, --raw/JSON what was written.
     # Session 9 wrote "third session\n" with ONLCR set and "\tx\n" as a version 1 log would
     # (modes unknown: Linux's default OPOST|ONLCR assumed).
