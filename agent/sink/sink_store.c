@@ -268,6 +268,10 @@ static int store_flush(struct ta_sink *base)
 	e = ta_store_tick(s->store, 0);
 	if (e < 0 && !err)
 		err = e;
+	/* Readers (follow) see the records now; the group commit makes them durable. */
+	e = ta_store_write_out(s->store);
+	if (e < 0 && !err)
+		err = e;
 	return err;
 }
 
