@@ -861,14 +861,26 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 	uint64_t t0 = first_time(v);
 	char title[256], ub[64];
 	unsigned cols, rows;
+	uint64_t red_bytes = 0;
+	double red_t = 0;
 
 	session_view_start_size(v, &cols, &rows);
 	snprintf(title, sizeof(title), "ttyaudit session %s, user %s", v->id,
 		 cli_user_name(v->ct.t, v->s, ub, sizeof(ub)));
 	ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull, title, NULL);
 	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
-	for (size_t i = 0; i < v->tr.n; i++) {
-		const struct ta_tev *e = &v->tr.ev[i];
+	for (size_t i = 0; i <= v->tr.n; i++) {
+		const struct ta_tev *e = i < v->tr.n ? &v->tr.ev[i] : NULL;
+		if (red_bytes && (!e || !(e->kind == TA_TEV_INPUT && (e->flags & TA_F_REDACTED)))) {
+			if (markers) {
+				char m[96];
+				snprintf(m, sizeof(m), "redacted: %" PRIu64 " bytes typed with echo off", red_bytes);
+				ta_cast_marker(&w, red_t, m);
+			}
+			red_bytes = 0;
+		}
+		if (!e)
+			break;
 		double t = e->time_ns > t0 ? (double)(e->time_ns - t0) / 1e9 : 0;
 		switch (e->kind) {
 		case TA_TEV_OUTPUT: {
@@ -879,11 +891,10 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 		}
 		case TA_TEV_INPUT:
 			if (e->flags & TA_F_REDACTED) {
-				if (markers) {
-					char m[96];
-					snprintf(m, sizeof(m), "redacted: %u bytes typed with echo off", e->orig_len);
-					ta_cast_marker(&w, t, m);
-				}
+				/* A secret typed key by key is one marker, at its first key. */
+				if (!red_bytes)
+					red_t = t;
+				red_bytes += e->orig_len;
 				break;
 			}
 			ta_cast_data(&w, t, 'i', ta_tev_data(&v->tr, e), e->len);

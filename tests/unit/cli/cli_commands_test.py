@@ -214,6 +214,10 @@ try:
     rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast")
     check(sum(1 for l in out.splitlines()[1:] if json.loads(l)[1] == "r") == 0,
           "asciicast: no resize events repeating the size in effect %r" % out)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast", "--markers")
+    marks = [json.loads(l)[2] for l in out.splitlines()[1:] if json.loads(l)[1] == "m"]
+    check(marks.count("redacted: 4 bytes typed with echo off") == 1 and
+          not any("redacted: 1 " in m for m in marks), "asciicast: one marker per secret %r" % marks)
 
     # ---- show --screen: the screen at a moment, drawn by libvterm
     env = dict(os.environ, TZ="UTC")
