@@ -54,6 +54,8 @@ static void show_usage(FILE *out)
 		TA_STORE_DEFAULT_DIR);
 }
 
+#define TYPED_LINES 4
+
 struct show_state {
 	struct ta_buf *o;
 	FILE *f;
@@ -71,21 +73,24 @@ struct show_state {
 	int bol_first;       /* its first line start is the event's start */
 	struct ta_buf tmp;
 	/*
-	 * The typed line being folded (fold on): keystrokes up to Enter, with
-	 * their echo taken out of the output while it repeats them exactly.
+	 * Typed lines being folded (fold on), one per terminal (script(1) and
+	 * ssh chains type into two at once): keystrokes up to Enter, with their
+	 * echo taken out of that terminal's output while it repeats them exactly.
 	 */
 	int fold;
-	struct {
+	struct typed_line {
 		int open;
 		uint64_t t;
 		uint32_t tty;
 		const struct ta_attr *who;
 		struct ta_buf typed;  /* raw keys, Enter excluded */
 		struct ta_buf text;   /* the line so far, neutralised */
+		struct ta_neut neut;
 		uint64_t redacted;    /* bytes of a secret still to mark (one marker per run) */
 		size_t echoed;        /* bytes of typed seen echoed */
-		int enter;            /* the line ended with Enter */
-	} line;
+		int enter;            /* 1: the line ended with Enter; 2: its newline was echoed */
+	} lines[TYPED_LINES];
+	uint64_t in_redacted;      /* --input-only: a secret still to mark */
 	uint16_t ws_rows, ws_cols; /* the window size last shown */
 	/* modes */
 	const char *tty_filter;
@@ -226,24 +231,46 @@ static void show_input_raw(struct show_state *st, const struct ta_tev *e, const 
 	}
 }
 
-/* Writes the folded line: "HH:MM:SS.mmm i| keys\r", one marker per secret. */
-static void line_flush(struct show_state *st)
+/* Writes a folded line: "HH:MM:SS.mmm i| keys\r", one marker per secret. */
+static void line_flush(struct show_state *st, struct typed_line *l)
 {
-	if (!st->line.open)
+	if (!l->open)
 		return;
-	if (st->line.redacted)
-		redaction_marker(&st->line.text, st->line.redacted);
-	ta_neut_flush(&st->nin, &st->line.text);
-	prefix(st, st->line.t, 'i', st->line.tty, st->line.who);
-	ta_buf_put(st->o, st->line.text.p, st->line.text.len);
+	if (l->redacted)
+		redaction_marker(&l->text, l->redacted);
+	ta_neut_flush(&l->neut, &l->text);
+	prefix(st, l->t, 'i', l->tty, l->who);
+	ta_buf_put(st->o, l->text.p, l->text.len);
 	ta_buf_putc(st->o, '\n');
 	st->at_bol = 1;
-	st->line.open = 0;
-	st->line.redacted = 0;
-	st->line.enter = 0;
-	st->line.echoed = 0;
-	ta_buf_reset(&st->line.typed);
-	ta_buf_reset(&st->line.text);
+	l->open = 0;
+	l->redacted = 0;
+	l->enter = 0;
+	l->echoed = 0;
+	ta_buf_reset(&l->typed);
+	ta_buf_reset(&l->text);
+}
+
+/* Every open line, oldest first (before anything that is not typing or its echo). */
+static void lines_flush(struct show_state *st)
+{
+	for (;;) {
+		struct typed_line *first = NULL;
+		for (int i = 0; i < TYPED_LINES; i++)
+			if (st->lines[i].open && (!first || st->lines[i].t < first->t))
+				first = &st->lines[i];
+		if (!first)
+			return;
+		line_flush(st, first);
+	}
+}
+
+static struct typed_line *line_of(struct show_state *st, uint32_t tty)
+{
+	for (int i = 0; i < TYPED_LINES; i++)
+		if (st->lines[i].open && st->lines[i].tty == tty)
+			return &st->lines[i];
+	return NULL;
 }
 
 /* Two attributions that show the same (typist and confidence) do not split a line. */
@@ -254,77 +281,94 @@ static int same_who(const struct ta_attr *a, const struct ta_attr *b)
 	return a->auid == b->auid && a->typist_key == b->typist_key && a->conf == b->conf;
 }
 
-static void line_open(struct show_state *st, const struct ta_tev *e, const struct ta_attr *who)
+/* The open line of e's terminal, or a new one (the oldest is written out if all are in use). */
+static struct typed_line *line_open(struct show_state *st, const struct ta_tev *e,
+				    const struct ta_attr *who)
 {
-	if (st->line.open && (st->line.tty != e->tty || !same_who(st->line.who, who) || st->line.enter))
-		line_flush(st);
-	if (!st->line.open) {
-		st->line.open = 1;
-		st->line.t = e->time_ns;
-		st->line.tty = e->tty;
-		st->line.who = who;
+	struct typed_line *l = line_of(st, e->tty);
+
+	if (l && (!same_who(l->who, who) || l->enter))
+		line_flush(st, l);
+	if (l && l->open)
+		return l;
+	l = NULL;
+	for (int i = 0; i < TYPED_LINES && !l; i++)
+		if (!st->lines[i].open)
+			l = &st->lines[i];
+	if (!l) {
+		l = &st->lines[0];
+		for (int i = 1; i < TYPED_LINES; i++)
+			if (st->lines[i].t < l->t)
+				l = &st->lines[i];
+		line_flush(st, l);
 	}
+	l->open = 1;
+	l->t = e->time_ns;
+	l->tty = e->tty;
+	l->who = who;
+	return l;
 }
 
 /* Folded: keystrokes join the line until Enter; a secret's events become one marker. */
 static void show_input_folded(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
 	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
+	struct typed_line *l = line_open(st, e, who);
 	size_t i = 0;
 
-	line_open(st, e, who);
 	if (e->flags & TA_F_REDACTED) {
-		st->line.redacted += e->orig_len;
+		l->redacted += e->orig_len;
 		return;
 	}
-	if (st->line.redacted) {
-		redaction_marker(&st->line.text, st->line.redacted);
-		st->line.redacted = 0;
+	if (l->redacted) {
+		redaction_marker(&l->text, l->redacted);
+		l->redacted = 0;
 	}
 	while (i < e->len) {
 		size_t j = i;
 		while (j < e->len && d[j] != '\r' && d[j] != '\n')
 			j++;
-		ta_buf_put(&st->line.typed, d + i, j - i);
+		ta_buf_put(&l->typed, d + i, j - i);
 		if (j == e->len) {
-			ta_neut_feed(&st->nin, d + i, j - i, &st->line.text);
+			ta_neut_feed(&l->neut, d + i, j - i, &l->text);
 			break;
 		}
 		/* Enter: the line is complete; its echo may still follow. */
-		ta_neut_feed(&st->nin, d + i, j + 1 - i, &st->line.text);
-		st->line.enter = 1;
+		ta_neut_feed(&l->neut, d + i, j + 1 - i, &l->text);
+		l->enter = 1;
 		i = j + 1;
 		if (i < e->len)
-			line_open(st, e, who); /* keys typed ahead start the next line */
+			l = line_open(st, e, who); /* keys typed ahead start the next line */
 	}
 }
 
 /*
- * Output while a typed line is open: the part that repeats the keys exactly
- * is their echo and is not shown again; after Enter, so is the newline and
- * readline's bracketed-paste reset around it ("\n", "\e[?2004l\r"). The line
- * stays open until other output (shown from where it differs) or another
- * event comes.
+ * Output while a typed line of its terminal is open: the part that repeats
+ * the keys exactly is their echo and is not shown again; after Enter, so is
+ * the newline and readline's bracketed-paste reset around it ("\n",
+ * "\e[?2004l\r"). The line stays open until other output (shown from where
+ * it differs) or another event comes.
  */
 static void show_output_folded(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
 	static const char bp_off[] = "\033[?2004l";
+	struct typed_line *l = line_of(st, e->tty);
 	size_t i = 0, n = e->len;
 
-	if (st->line.open && st->line.tty == e->tty && st->line.typed.len) {
-		const uint8_t *k = st->line.typed.p;
-		while (i < n && st->line.echoed < st->line.typed.len && d[i] == k[st->line.echoed]) {
+	if (l && l->typed.len) {
+		const uint8_t *k = l->typed.p;
+		while (i < n && l->echoed < l->typed.len && d[i] == k[l->echoed]) {
 			i++;
-			st->line.echoed++;
+			l->echoed++;
 		}
-		while (st->line.echoed == st->line.typed.len && st->line.enter && i < n) {
+		while (l->echoed == l->typed.len && l->enter && i < n) {
 			if (n - i >= sizeof(bp_off) - 1 && !memcmp(d + i, bp_off, sizeof(bp_off) - 1))
 				i += sizeof(bp_off) - 1;
 			else if (d[i] == '\r')
 				i++;
-			else if (d[i] == '\n' && st->line.enter == 1) {
+			else if (d[i] == '\n' && l->enter == 1) {
 				i++;
-				st->line.enter = 2; /* the newline of Enter, once */
+				l->enter = 2; /* the newline of Enter, once */
 			} else {
 				break;
 			}
@@ -332,7 +376,13 @@ static void show_output_folded(struct show_state *st, const struct ta_tev *e, co
 		if (i == n)
 			return;
 	}
-	line_flush(st);
+	/*
+	 * This terminal's line comes first. Another terminal's stays open for its
+	 * own echo (script(1) echoes a key on both): lines of different terminals
+	 * may be a keystroke out of time order; --raw-order keeps it exact.
+	 */
+	if (l)
+		line_flush(st, l);
 	show_output(st, e, d + i, n - i);
 }
 
@@ -351,7 +401,7 @@ static void show_meta(struct show_state *st, const struct ta_transcript *tr, con
 		st->ws_rows = e->rows;
 		st->ws_cols = e->cols;
 	}
-	line_flush(st);
+	lines_flush(st);
 	ta_buf_reset(&st->tmp);
 	ta_tev_describe(tr, e, &st->tmp);
 	prefix(st, e->time_ns, '#', e->tty, NULL);
@@ -384,13 +434,13 @@ static int show_event(void *ctx, const struct ta_transcript *tr, const struct ta
 		if (e->kind != (st->in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
 			return 0;
 		if (e->flags & TA_F_REDACTED) {
-			st->line.redacted += e->orig_len; /* one marker per secret */
+			st->in_redacted += e->orig_len; /* one marker per secret */
 			return 0;
 		}
-		if (st->line.redacted) {
+		if (st->in_redacted) {
 			ta_neut_flush(&st->n, st->o);
-			redaction_marker(st->o, st->line.redacted);
-			st->line.redacted = 0;
+			redaction_marker(st->o, st->in_redacted);
+			st->in_redacted = 0;
 		}
 		if (!st->in_only) {
 			ta_neut_feed(&st->n, d, e->len, st->o);
@@ -771,8 +821,11 @@ int ta_cmd_show(int argc, char **argv)
 	struct show_state st = { .o = &o, .f = stdout, .utc = utc, .at_bol = 1, .tty_filter = tty_filter,
 				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v,
 				 .fold = !raw_order };
-	ta_buf_init(&st.line.typed);
-	ta_buf_init(&st.line.text);
+	for (int i = 0; i < TYPED_LINES; i++) {
+		ta_buf_init(&st.lines[i].typed);
+		ta_buf_init(&st.lines[i].text);
+		ta_neut_init(&st.lines[i].neut, TA_NEUT_LINE);
+	}
 	ta_neut_init(&st.nout, TA_NEUT_TEXT);
 	st.nout.bol = output_line_start;
 	st.nout.bol_ctx = &st;
@@ -786,8 +839,10 @@ int ta_cmd_show(int argc, char **argv)
 	if (rc != TA_EXIT_OK && !st.started) {
 		ta_buf_free(&o);
 		ta_buf_free(&st.tmp);
-		ta_buf_free(&st.line.typed);
-		ta_buf_free(&st.line.text);
+		for (int i = 0; i < TYPED_LINES; i++) {
+			ta_buf_free(&st.lines[i].typed);
+			ta_buf_free(&st.lines[i].text);
+		}
 		if (v.s || v.tr.names.pool)
 			session_view_close(&v);
 		return rc;
@@ -795,18 +850,20 @@ int ta_cmd_show(int argc, char **argv)
 	show_start(&st);
 	if (!raw && (in_only || out_only)) {
 		ta_neut_flush(&st.n, &o);
-		if (st.line.redacted)
-			redaction_marker(&o, st.line.redacted);
+		if (st.in_redacted)
+			redaction_marker(&o, st.in_redacted);
 	} else if (!raw) {
-		line_flush(&st);
+		lines_flush(&st);
 		st.nout.at_bol = false; /* what is pending ends the last line, unmarked */
 		ta_neut_flush(&st.nout, &o);
 		if (!st.at_bol)
 			ta_buf_putc(&o, '\n');
 	}
 	ta_buf_free(&st.tmp);
-	ta_buf_free(&st.line.typed);
-	ta_buf_free(&st.line.text);
+	for (int i = 0; i < TYPED_LINES; i++) {
+		ta_buf_free(&st.lines[i].typed);
+		ta_buf_free(&st.lines[i].text);
+	}
 	if (cli_flush(&o, stdout) || st.err)
 		rc = TA_EXIT_FAILURE;
 	ta_buf_free(&o);
