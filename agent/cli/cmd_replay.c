@@ -59,6 +59,7 @@ struct player {
 	int raw_mode;
 	struct winsize own;   /* the investigator's window size before a resize */
 	int resized;
+	int alt;              /* the recording left the alternate screen on */
 };
 
 /* The signal that ends the replay (SIGINT, SIGTERM, SIGHUP), 0 while playing. */
@@ -91,8 +92,13 @@ static void restore_terminal(struct player *p)
 		tcsetattr(STDIN_FILENO, TCSANOW, &p->saved);
 	if (!isatty(p->out_fd))
 		return;
-	fputs("\033[0m\033[?1049l\033[r\033[?1l\033>\033[?25h\033[?1000l\033[?1002l"
-	      "\033[?1003l\033[?1006l\033[?2004l", p->out);
+	fputs("\033[0m", p->out);
+	/* Only if on: leaving it restores a saved cursor, which would jump on the main screen. */
+	if (p->alt)
+		fputs("\033[?1049l", p->out);
+	/* The scroll region's reset homes the cursor: save and restore it around. */
+	fputs("\0337\033[r\0338\033[?1l\033>\033[?25h\033[?1000l\033[?1002l\033[?1003l"
+	      "\033[?1006l\033[?2004l", p->out);
 	if (p->resized)
 		fprintf(p->out, "\033[8;%u;%ut", p->own.ws_row, p->own.ws_col);
 	fputs("\r\n", p->out);
@@ -156,6 +162,22 @@ static int wait_keys(struct player *p, double secs, int *paused, int *step)
 	}
 }
 
+/* Follows the alternate screen switches (1049, 1047, 47) in what is written. */
+static void track_alt(struct player *p, const uint8_t *d, size_t n)
+{
+	static const char *const on[] = { "\033[?1049h", "\033[?1047h", "\033[?47h" };
+	static const char *const off[] = { "\033[?1049l", "\033[?1047l", "\033[?47l" };
+
+	for (const uint8_t *q = d; (q = memchr(q, '\033', (size_t)(d + n - q))); q++)
+		for (int k = 0; k < 3; k++) {
+			size_t l = strlen(on[k]);
+			if ((size_t)(d + n - q) >= l && !memcmp(q, on[k], l))
+				p->alt = 1;
+			else if ((size_t)(d + n - q) >= l && !memcmp(q, off[k], l))
+				p->alt = 0;
+		}
+}
+
 static int play(struct player *p, const struct pev *ev, size_t n)
 {
 	int paused = 0, step = 0;
@@ -174,9 +196,10 @@ static int play(struct player *p, const struct pev *ev, size_t n)
 				return 1;
 			step = 0;
 		}
-		if (ev[i].n)
+		if (ev[i].n) {
 			fwrite(ev[i].d, 1, ev[i].n, p->out);
-		else if (ev[i].rows && p->resize_ok) {
+			track_alt(p, ev[i].d, ev[i].n);
+		} else if (ev[i].rows && p->resize_ok) {
 			fprintf(p->out, "\033[8;%u;%ut", ev[i].rows, ev[i].cols);
 			p->resized = 1;
 		}

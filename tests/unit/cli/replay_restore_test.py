@@ -41,8 +41,9 @@ def wait_file(path, timeout):
     return False
 
 
-def case(tmp, cast, how):
-    d = os.path.join(tmp, how)
+def case(tmp, cast, how, want_y=None):
+    """want_y: the row the cursor must end on (None: any)."""
+    d = os.path.join(tmp, how + ("-main" if want_y is not None else ""))
     os.makedirs(d)
     sock = os.path.join(d, "sock")
     pid, before, after, rcf = (os.path.join(d, n) for n in ("pid", "before", "after", "rc"))
@@ -64,12 +65,15 @@ def case(tmp, cast, how):
                 os.kill(int(fp.read()), 15)
         check(wait_file(after, 20), "%s: replay ended" % how)
         time.sleep(0.3)
-        fmt = tmux(sock, "display-message", "-p", "#{alternate_on} #{cursor_flag} #{cursor_x}").stdout.split()
+        fmt = tmux(sock, "display-message", "-p",
+                   "#{alternate_on} #{cursor_flag} #{cursor_x} #{cursor_y}").stdout.split()
         with open(before) as b, open(after) as a:
             check(b.read() == a.read(), "%s: the terminal modes (stty -g) are restored" % how)
         check(fmt[:1] == ["0"], "%s: back on the main screen %r" % (how, fmt))
         check(fmt[1:2] == ["1"], "%s: the cursor is visible %r" % (how, fmt))
         check(fmt[2:3] == ["0"], "%s: the cursor is at the start of a line %r" % (how, fmt))
+        if want_y is not None:
+            check(fmt[3:4] == [str(want_y)], "%s: the cursor is on the line after the replay's %r" % (how, fmt))
         with open(rcf) as fp:
             rc = int(fp.read())
         check(rc == (143 if how == "sigterm" else 0), "%s: exit code %d" % (how, rc))
@@ -91,6 +95,13 @@ def main():
             fp.write(json.dumps([8.0, "o", "late"]) + "\n")
         for how in ("end", "q", "ctrl-c", "sigterm"):
             case(tmp, cast, how)
+        # On the main screen the cursor stays where the recording left it, then a new line.
+        main_cast = os.path.join(tmp, "m.cast")
+        with open(main_cast, "w") as fp:
+            fp.write(json.dumps({"version": 2, "width": 80, "height": 24}) + "\n")
+            fp.write(json.dumps([0.1, "o", "\x1b[2J\x1b[5;10Hmid line"]) + "\n")
+            fp.write(json.dumps([8.0, "o", "late"]) + "\n")
+        case(tmp, main_cast, "q", want_y=5)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failures" % len(failures), file=sys.stderr)
