@@ -91,6 +91,8 @@ struct show_state {
 		int enter;            /* 1: the line ended with Enter; 2: its newline was echoed */
 	} lines[TYPED_LINES];
 	uint64_t in_redacted;      /* --input-only: a secret still to mark */
+	size_t red_off, red_end;   /* --raw-order: the last marker in o (red_end 0: none) */
+	uint64_t red_bytes;
 	uint16_t ws_rows, ws_cols; /* the window size last shown */
 	/* modes */
 	const char *tty_filter;
@@ -220,7 +222,16 @@ static void show_input_raw(struct show_state *st, const struct ta_tev *e, const 
 	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who)
 		prefix(st, e->time_ns, 'i', e->tty, who);
 	if (e->flags & TA_F_REDACTED) {
-		redaction_marker(st->o, e->orig_len);
+		uint64_t bytes = e->orig_len;
+		/* Right after a marker on the same line: the same secret, one marker. */
+		if (st->red_end && st->red_end == st->o->len) {
+			st->o->len = st->red_off;
+			bytes += st->red_bytes;
+		}
+		st->red_off = st->o->len;
+		redaction_marker(st->o, bytes);
+		st->red_end = st->o->len;
+		st->red_bytes = bytes;
 		return;
 	}
 	ta_neut_feed(&st->nin, d, e->len, st->o);
@@ -472,9 +483,12 @@ static int show_event(void *ctx, const struct ta_transcript *tr, const struct ta
 	} else {
 		show_meta(st, tr, e);
 	}
-	if (st->o->len > (1u << 20) && cli_flush(st->o, st->f)) {
-		st->err = -EIO;
-		return -EIO;
+	if (st->o->len > (1u << 20)) {
+		st->red_end = 0;
+		if (cli_flush(st->o, st->f)) {
+			st->err = -EIO;
+			return -EIO;
+		}
 	}
 	return 0;
 }

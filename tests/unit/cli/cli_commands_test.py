@@ -211,6 +211,9 @@ try:
     check(out.count("[redacted: 4 bytes typed with echo off]") == 1 and out.count("redacted") == 1,
           "one marker for a secret typed key by key %r" % out)
     check(out.count("window size 30x90") == 1, "a repeated window size shown once %r" % out)
+    rc, out, _ = run("show", *D, "5e1c0a42-9", "--raw-order")
+    check(out.count("[redacted: 4 bytes typed with echo off]") == 1 and out.count("redacted") == 1,
+          "--raw-order: one marker for a secret too %r" % out)
     rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast")
     check(sum(1 for l in out.splitlines()[1:] if json.loads(l)[1] == "r") == 0,
           "asciicast: no resize events repeating the size in effect %r" % out)
