@@ -161,6 +161,33 @@ def browser_screen(f, tmp, cast_text):
     return normal(json.loads(html.unescape(m.group(1))))
 
 
+def jsonl_docs_check(f, records):
+    """Every key of the daemon's JSON Lines is in docs/events-jsonl.md for its type."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "docs",
+                        "events-jsonl.md")
+    with open(path, encoding="utf-8") as fp:
+        text = fp.read()
+    ticks = lambda t: set(re.findall(r"`([a-z_0-9]+)`", t))  # noqa: E731
+    paras = text.split("\n\n")
+    common = ticks(next(p for p in paras if p.startswith("Common keys:")))
+    cap_para = next(p for p in paras if p.startswith("Capture events ("))
+    cap_types = ticks(cap_para[:cap_para.index(")")])
+    capture = ticks(cap_para)
+    per_type = {}
+    for line in text.splitlines():
+        cells = line.split("|")
+        if line.startswith("| `") and len(cells) >= 3:
+            for t in ticks(cells[1]):
+                per_type[t] = ticks(cells[2])
+    seen = {}
+    for r in records:
+        seen.setdefault(r.get("type"), set()).update(r.keys())
+    for t, keys in sorted(seen.items(), key=lambda kv: str(kv[0])):
+        doc = common | per_type.get(t, set()) | (capture if t in cap_types else set())
+        f.check(t in per_type or t in cap_types, "docs/events-jsonl.md describes type %r" % t)
+        f.check(not (keys - doc), "%s: keys docs/events-jsonl.md does not list: %s" % (t, sorted(keys - doc)))
+
+
 def main():
     if os.geteuid() != 0:
         print("needs root (runs ttyauditd)", file=sys.stderr)
@@ -191,6 +218,7 @@ def main():
     finally:
         d.stop()
     try:
+        jsonl_docs_check(f, d.records())
         f.check(live is not None and "beta" in live and "gamma" in live and "3" in live,
                 "the live pane shows the lines at column 0: %r" % live)
         rc, out, err = cli("query", "--log-dir", d.dir, "--user", str(luid), "--json")
