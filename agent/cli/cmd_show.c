@@ -867,9 +867,9 @@ int ta_cmd_show(int argc, char **argv)
 		if (st.in_redacted)
 			redaction_marker(&o, st.in_redacted);
 	} else if (!raw) {
-		lines_flush(&st);
 		st.nout.at_bol = false; /* what is pending ends the last line, unmarked */
 		ta_neut_flush(&st.nout, &o);
+		lines_flush(&st);
 		if (!st.at_bol)
 			ta_buf_putc(&o, '\n');
 	}
