@@ -6,6 +6,7 @@
 
 #include "cli/show_screen.h"
 #include "common/exitcodes.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "view/neutralise.h"
 #include "view/shown.h"
@@ -16,30 +17,6 @@
 int show_screen_available(void)
 {
 	return 1;
-}
-
-static void put_utf8(struct ta_buf *b, uint32_t cp)
-{
-	char u[4];
-
-	if (cp < 0x80) {
-		ta_buf_putc(b, (char)cp);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		ta_buf_put(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		ta_buf_put(b, u, 3);
-	} else if (cp < 0x110000) {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		ta_buf_put(b, u, 4);
-	}
 }
 
 /* One row as text: blanks for empty cells, wide characters once, trailing blanks dropped. */
@@ -60,8 +37,10 @@ static void row_text(VTermScreen *vs, int row, int cols, struct ta_buf *b)
 			/* Cells hold characters, never controls; bidi and C1 code points are shown escaped. */
 			if (ta_neut_dangerous_cp(cell.chars[i]))
 				ta_buf_printf(b, "\\u{%04x}", (unsigned)cell.chars[i]);
-			else
-				put_utf8(b, cell.chars[i]);
+			else if (cell.chars[i] < 0x110000) {
+				char u[4];
+				ta_buf_put(b, u, ta_utf8_encode(cell.chars[i], u));
+			}
 		}
 		keep = b->len;
 		col += cell.width > 0 ? cell.width : 1;
