@@ -252,7 +252,8 @@ int ta_cmd_follow(int argc, char **argv)
 		case 'u':
 			f.have_user = 1;
 			if (cli_parse_user(optarg, &f.uid)) {
-				ta_err(NULL, "--user: unknown user '%s': not in the password database; give a login name or a number", optarg);
+				ta_err(NULL, "--user: unknown user '%s': not in the password database; "
+				       "give a login name or a number", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;

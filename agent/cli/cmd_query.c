@@ -415,7 +415,8 @@ int ta_cmd_query(int argc, char **argv)
 		case 'U':
 			q.have_uid = 1;
 			if (cli_parse_user(optarg, &q.uid)) {
-				ta_err(NULL, "--uid: unknown user '%s': not in the password database; give a login name or a number", optarg);
+				ta_err(NULL, "--uid: unknown user '%s': not in the password database; "
+				       "give a login name or a number", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
