@@ -42,7 +42,7 @@
 #define TA_BUSY_TICK_NS 20000000L
 #define TA_BUSY_IDLE_TICKS 50
 /* Open terminal batches reach the log this often while busy: follow shows a keystroke soon. */
-#define TA_FLUSH_NS 100000000ull
+#define TA_FLUSH_NS 50000000ull
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
