@@ -462,6 +462,8 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 		e->hdr.flags |= TA_F_ECHO;
 	if (lflag & TA_ICANON)
 		e->hdr.flags |= TA_F_ICANON;
+	/* Output processing (ONLCR..) turns what was written into what was shown. */
+	e->oflag = BPF_CORE_READ(slave, termios.c_oflag);
 	/* Like the kernel's own tty audit: canonical input with echo off is a password. */
 	if (kind == TA_EV_TTY_INPUT && cfg->redact_noecho &&
 	    (lflag & TA_ICANON) && !(lflag & TA_ECHO))

@@ -52,6 +52,7 @@ static int decode_tty(const uint8_t *raw, uint32_t size, struct ta_event *out)
 	out->call_id = e->call_id;
 	out->offset = e->offset;
 	out->total_len = e->total_len;
+	out->oflag = e->oflag;
 	out->len = e->len;
 	out->data = e->data;
 	return 0;

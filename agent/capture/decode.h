@@ -24,6 +24,7 @@ struct ta_event {
 	/* TA_EV_TTY_INPUT / TA_EV_TTY_OUTPUT */
 	uint32_t owner_auid, owner_ses, owner_pid;
 	uint64_t call_id, offset, total_len;
+	uint32_t oflag;               /* the terminal's c_oflag, this machine's bits */
 	const uint8_t *data;
 	uint32_t len;
 	/* TA_EV_EXEC: filename NUL-terminated; argv NUL-separated */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Shared parts of the ttyaudit commands (cli_util.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -216,6 +217,22 @@ void cli_table_close(struct cli_table *ct)
 	if (ct->ix.map)
 		ta_index_close(&ct->ix);
 	memset(ct, 0, sizeof(*ct));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[512] = "";
+
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		ta_err(NULL, "%s %s; run 'ttyaudit %s --help' for the options", cmd, msg, cmd);
+	} else {
+		ta_err(NULL, "%s: run 'ttyaudit %s --help' for the options", cmd, cmd);
+	}
+	return TA_EXIT_USAGE;
 }
 
 static int parse_local(const char *s, uint64_t *out)

@@ -39,12 +39,22 @@ int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt,
 		   int want_refs);
 void cli_table_close(struct cli_table *ct);
 
+/*
+ * A bad command line: one line saying what is wrong (when msg is not NULL;
+ * getopt has already named a bad option) and where the options are.
+ * Returns TA_EXIT_USAGE.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Maps an -errno from opening the log to an exit code, printing one line. */
 int cli_log_error(const char *dir, int err);
 
 /* Times: absolute (RFC 3339, "YYYY-MM-DD[ HH:MM[:SS]]" local), relative ("2h",
  * "30m", "45s", "3d", "1w" ago), "now", "today", "yesterday", "@UNIX". */
 int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out_ns);
+/* The forms cli_parse_time accepts, for error messages. */
+#define CLI_TIME_FORMS "2026-01-31T12:00:00Z (RFC 3339), '2026-01-31 12:00[:00]' or 2026-01-31 " \
+	"(local time), @UNIX-SECONDS, now, today, yesterday, or an age: 45s, 30m, 2h, 3d, 1w"
 /* "2026-03-01 12:00:01" in local time (or UTC with utc). */
 void cli_fmt_time(uint64_t ns, char *out, size_t cap, int utc);
 /* RFC 3339 UTC with nanoseconds. */

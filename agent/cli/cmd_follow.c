@@ -54,7 +54,9 @@ struct follow {
 	uint32_t uid;
 	uint64_t session;
 	struct ta_buf o, tmp;
-	struct ta_transcript tr;
+	struct ta_transcript tr;  /* events gathered by one drain */
+	uint64_t *keys;           /* the session of each gathered event */
+	size_t keycap;
 };
 
 static void line_prefix(struct follow *f, uint64_t t, uint64_t key, char kind)
@@ -96,44 +98,95 @@ static int wanted(struct follow *f, const struct ta_log_record *rec)
 	return 1;
 }
 
-static void print_record(struct follow *f, const struct ta_log_record *rec)
+/* Gathers a wanted record's events (printed, in time order, by print_gathered). */
+static int gather_record(struct follow *f, const struct ta_log_record *rec)
 {
+	size_t n0 = f->tr.n;
+
 	if (!wanted(f, rec))
-		return;
-	/* The transcript code decodes the record; print its events at once. */
+		return 0;
 	f->tr.key = rec->session;
+	ta_transcript_add_record(&f->tr, rec);
+	if (f->tr.n > f->keycap) {
+		size_t cap = f->keycap ? f->keycap : 256;
+		while (cap < f->tr.n)
+			cap *= 2;
+		uint64_t *nk = realloc(f->keys, cap * sizeof(*nk));
+		if (!nk)
+			return -ENOMEM;
+		f->keys = nk;
+		f->keycap = cap;
+	}
+	for (size_t i = n0; i < f->tr.n; i++)
+		f->keys[i] = rec->session;
+	return 0;
+}
+
+struct ord {
+	uint64_t t;
+	size_t i;
+};
+
+static int ord_cmp(const void *a, const void *b)
+{
+	const struct ord *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i; /* ties keep log order */
+}
+
+static void print_event(struct follow *f, const struct ta_tev *e, uint64_t key)
+{
+	const uint8_t *d = ta_tev_data(&f->tr, e);
+	char kind = e->kind == TA_TEV_OUTPUT ? 'o' : e->kind == TA_TEV_INPUT ? 'i' : '#';
+
+	ta_buf_reset(&f->tmp);
+	if (kind == '#')
+		ta_tev_describe(&f->tr, e, &f->tmp);
+	if (kind == 'i' && (e->flags & TA_F_REDACTED)) {
+		line_prefix(f, e->time_ns, key, kind);
+		ta_buf_printf(&f->o, "[redacted: %u bytes typed with echo off]\n", e->orig_len);
+		return;
+	}
+	struct ta_buf text;
+	ta_buf_init(&text);
+	if (kind == '#')
+		ta_neutralise(f->tmp.p, f->tmp.len, TA_NEUT_LINE, &text);
+	else
+		ta_neutralise(d, e->len, kind == 'i' ? TA_NEUT_LINE : TA_NEUT_TEXT, &text);
+	const uint8_t *p = text.p, *end = p + text.len;
+	while (p < end) {
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		line_prefix(f, e->time_ns, key, kind);
+		ta_buf_put(&f->o, p, n);
+		ta_buf_putc(&f->o, '\n');
+		p += n + (nl ? 1 : 0);
+	}
+	ta_buf_free(&text);
+}
+
+/*
+ * Prints what was gathered in time order: records of one drain come from one
+ * write of the daemon (terminal batches and commands appended together), so
+ * sorting them puts a command between the keystrokes around it.
+ */
+static void print_gathered(struct follow *f)
+{
+	struct ord *o = f->tr.n ? malloc(f->tr.n * sizeof(*o)) : NULL;
+
+	for (size_t i = 0; o && i < f->tr.n; i++)
+		o[i] = (struct ord){ f->tr.ev[i].time_ns, i };
+	if (o)
+		qsort(o, f->tr.n, sizeof(*o), ord_cmp);
+	for (size_t k = 0; k < f->tr.n; k++) {
+		size_t i = o ? o[k].i : k;
+		print_event(f, &f->tr.ev[i], f->keys[i]);
+	}
+	free(o);
 	f->tr.n = 0;
 	ta_buf_reset(&f->tr.arena);
-	ta_transcript_add_record(&f->tr, rec);
-	for (size_t i = 0; i < f->tr.n; i++) {
-		const struct ta_tev *e = &f->tr.ev[i];
-		const uint8_t *d = ta_tev_data(&f->tr, e);
-		char kind = e->kind == TA_TEV_OUTPUT ? 'o' : e->kind == TA_TEV_INPUT ? 'i' : '#';
-		ta_buf_reset(&f->tmp);
-		if (kind == '#')
-			ta_tev_describe(&f->tr, e, &f->tmp);
-		if (kind == 'i' && (e->flags & TA_F_REDACTED)) {
-			line_prefix(f, e->time_ns, rec->session, kind);
-			ta_buf_printf(&f->o, "[redacted: %u bytes typed with echo off]\n", e->orig_len);
-			continue;
-		}
-		struct ta_buf text;
-		ta_buf_init(&text);
-		if (kind == '#')
-			ta_neutralise(f->tmp.p, f->tmp.len, TA_NEUT_LINE, &text);
-		else
-			ta_neutralise(d, e->len, kind == 'i' ? TA_NEUT_LINE : TA_NEUT_TEXT, &text);
-		const uint8_t *p = text.p, *end = p + text.len;
-		while (p < end) {
-			const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			line_prefix(f, e->time_ns, rec->session, kind);
-			ta_buf_put(&f->o, p, n);
-			ta_buf_putc(&f->o, '\n');
-			p += n + (nl ? 1 : 0);
-		}
-		ta_buf_free(&text);
-	}
 	cli_flush(&f->o, stdout);
 	fflush(stdout);
 }
@@ -163,10 +216,14 @@ static int drain(struct follow *f, const char *dir, uint64_t *next, int print)
 			continue;
 		}
 		*next = rec.index + 1;
-		if (print)
-			print_record(f, &rec);
+		if (print && (err = gather_record(f, &rec)))
+			break;
+		/* A long backlog (--from-start) is printed in parts. */
+		if (f->tr.n >= 65536)
+			print_gathered(f);
 	}
 	ta_walk_close(&w);
+	print_gathered(f);
 	return err;
 }
 
@@ -182,7 +239,7 @@ int ta_cmd_follow(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR;
+	const char *dir = TA_STORE_DEFAULT_DIR, *session_arg = NULL;
 	struct follow f;
 	int c, from_start = 0, err;
 	double timeout = 0;
@@ -195,23 +252,47 @@ int ta_cmd_follow(int argc, char **argv)
 		case 'u':
 			f.have_user = 1;
 			if (cli_parse_user(optarg, &f.uid)) {
-				ta_err(NULL, "--user: unknown user '%s'", optarg);
+				ta_err(NULL, "--user: unknown user '%s': not in the password database; "
+				       "give a login name or a number", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
 		case 's':
 			f.have_session = 1;
+			session_arg = optarg;
 			if (ta_sess_id_parse(optarg, &f.session, &f.ses_only)) {
 				ta_err(NULL, "--session: '%s' is not a session id", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
 		case 'F': from_start = 1; break;
-		case 'T': timeout = atof(optarg); break;
+		case 'T': {
+			char *end;
+			timeout = strtod(optarg, &end);
+			if (*end || end == optarg || timeout < 0)
+				return cli_usage_error("follow", "--timeout '%s' is not a number of seconds "
+						       "(like 10 or 0.5)", optarg);
+			break;
+		}
 		case 'Z': f.utc = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
-		default: usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("follow", NULL);
 		}
+	}
+	if (optind < argc)
+		return cli_usage_error("follow", "takes no arguments, only options; '%s' is not one",
+				       argv[optind]);
+	if (session_arg) {
+		/* A session to follow has started: one the log does not hold is a mistake, not a wait. */
+		struct cli_table ct;
+		size_t ord;
+		int rc = cli_table_open(&ct, dir, NULL, CLI_INDEX_AUTO, 1);
+		if (rc != TA_EXIT_OK)
+			return rc;
+		rc = cli_find_session(ct.t, session_arg, &ord);
+		cli_table_close(&ct);
+		if (rc != TA_EXIT_OK)
+			return rc;
 	}
 	ta_buf_init(&f.o);
 	ta_buf_init(&f.tmp);
@@ -253,8 +334,8 @@ int ta_cmd_follow(int argc, char **argv)
 		char buf[4096];
 		while (read(ino, buf, sizeof(buf)) > 0)
 			;
-		/* Let a burst of writes settle: one read of the log per 100 ms at most. */
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		/* Let a burst of writes settle: one read of the log per 20 ms at most. */
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		while (read(ino, buf, sizeof(buf)) > 0)
 			;
@@ -263,6 +344,7 @@ int ta_cmd_follow(int argc, char **argv)
 	}
 	close(ino);
 	ta_transcript_free(&f.tr);
+	free(f.keys);
 	ta_buf_free(&f.o);
 	ta_buf_free(&f.tmp);
 	return TA_EXIT_OK;

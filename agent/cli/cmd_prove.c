@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "index/walk.h"
 #include "store/checkpoint.h"
 #include "store/ckptset.h"
 #include "store/note.h"
@@ -130,6 +131,12 @@ int ta_cmd_prove(int argc, char **argv)
 	}
 	if (kinds != 1 || optind != argc)
 		goto usage;
+	/* No read access: exit 4 like every command, not a missing key or log. */
+	int acc = ta_walk_access(dir);
+	if (acc == -EACCES || acc == -EPERM) {
+		rc = cli_log_error(dir, acc);
+		goto done;
+	}
 	if (session && (rc = resolve_session(dir, session, &req.session)) != TA_EXIT_OK)
 		goto done;
 	char err[512];
@@ -152,7 +159,8 @@ int ta_cmd_prove(int argc, char **argv)
 	free(text);
 	goto done;
 usage:
-	prove_usage(stderr);
+	rc = cli_usage_error("prove", "needs exactly one of --record N (repeatable), --session KEY or "
+			     "--consistency OLD NEW, each with numbers, and no other arguments");
 done:
 	free(idx);
 	return rc;
@@ -252,13 +260,27 @@ int ta_cmd_verify_proof(int argc, char **argv)
 		case 'Q': quorum = cli_parse_quorum(optarg); break;
 		case 'q': quiet = 1; break;
 		case 'h': vp_usage(stdout); rc = TA_EXIT_OK; goto out;
-		default: vp_usage(stderr); goto out;
+		default: rc = cli_usage_error("verify-proof", NULL); goto out;
 		}
 	}
 	if (!quorum)
 		quorum = nw;
-	if (optind + 1 != argc || !keyarg || !wargs || !wkeys || quorum > nw) {
-		vp_usage(stderr);
+	if (!keyarg) {
+		rc = cli_usage_error("verify-proof", "needs --key VKEY (the verifier key, or a file holding it)");
+		goto out;
+	}
+	if (optind + 1 != argc) {
+		rc = cli_usage_error("verify-proof", "needs one PROOF file%s", optind == argc ? "" : ", no more");
+		goto out;
+	}
+	if (!wargs || !wkeys) {
+		ta_err("verify-proof", "out of memory");
+		rc = TA_EXIT_FAILURE;
+		goto out;
+	}
+	if (quorum > nw) {
+		rc = cli_usage_error("verify-proof", "--witness-quorum %zu is more than the %zu --witness keys given",
+				     quorum, nw);
 		goto out;
 	}
 	if (nw && (rc = cli_witness_keys("verify-proof", wargs, nw, wkeys)) != TA_EXIT_OK)

@@ -425,7 +425,8 @@ int ta_cmd_query(int argc, char **argv)
 		case 'U':
 			q.have_uid = 1;
 			if (cli_parse_user(optarg, &q.uid)) {
-				ta_err(NULL, "--uid: unknown user '%s'", optarg);
+				ta_err(NULL, "--uid: unknown user '%s': not in the password database; "
+				       "give a login name or a number", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
@@ -442,7 +443,8 @@ int ta_cmd_query(int argc, char **argv)
 		case 'S':
 		case 'T':
 			if (cli_parse_time(optarg, now, c == 'S' ? &q.since : &q.until)) {
-				ta_err(NULL, "--%s: cannot read the time '%s'", c == 'S' ? "since" : "until", optarg);
+				ta_err(NULL, "--%s: cannot read the time '%s'; accepted: " CLI_TIME_FORMS,
+				       c == 'S' ? "since" : "until", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
@@ -461,11 +463,19 @@ int ta_cmd_query(int argc, char **argv)
 		case 'X': index_opt = optarg; break;
 		case 'N': mode = CLI_INDEX_NONE; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
-		default: usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("query", NULL);
 		}
 	}
 	if (optind < argc) {
 		ta_err(NULL, "query: unexpected argument '%s'", argv[optind]);
+		return TA_EXIT_USAGE;
+	}
+	if (q.since && q.until && q.since > q.until) {
+		char a[32], b[32];
+		cli_fmt_time(q.since, a, sizeof(a), 0);
+		cli_fmt_time(q.until, b, sizeof(b), 0);
+		ta_err(NULL, "--since (%s) is later than --until (%s): no session can match; give the "
+		       "earlier time to --since", a, b);
 		return TA_EXIT_USAGE;
 	}
 	if (q.grep) {
@@ -490,6 +500,21 @@ int ta_cmd_query(int argc, char **argv)
 	const uint32_t *cand = NULL;
 	size_t ncand = t->n;
 	int by_auid = 0;
+	if (q.have_user && q.user_uid == TA_ID_NONE) {
+		/* A name is only ever the login name recorded in the log: say when none has it. */
+		size_t i = 0;
+		while (i < t->n && !(t->s[i].user && !strcmp(ta_sesstab_str(t, t->s[i].user), q.user_name)))
+			i++;
+		if (i == t->n) {
+			ta_err(NULL, "--user: no session in the log has the login name '%s' (names are "
+			       "the ones recorded at login, whatever this host's passwd says; a number "
+			       "is a login uid)", q.user_name);
+			cli_table_close(&ct);
+			if (q.grep)
+				ta_grep_free(&q.g);
+			return TA_EXIT_USAGE;
+		}
+	}
 	if (ct.have_index && q.have_user && q.user_uid != TA_ID_NONE) {
 		ncand = ta_index_by_auid(&ct.ix, q.user_uid, &cand);
 		by_auid = 1;

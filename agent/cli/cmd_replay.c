@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include "common/log.h"
 #include "store/store.h"
 #include "view/asciicast.h"
+#include "view/shown.h"
 
 static void usage(FILE *out)
 {
@@ -22,8 +25,10 @@ static void usage(FILE *out)
 		"Usage: ttyaudit replay [OPTIONS] SESSION\n"
 		"       ttyaudit replay [OPTIONS] --asciicast FILE\n"
 		"\n"
-		"Plays the recorded output back with its timing. The bytes are written to the\n"
-		"terminal unmodified (escape sequences act on it), as recorded.\n"
+		"Plays the recorded output back with its timing, as the terminal showed it (its\n"
+		"output processing applied: a recorded \\n is shown as \\r\\n when ONLCR was set).\n"
+		"Escape sequences act on your terminal; on every way out (end, q, Ctrl-C,\n"
+		"SIGTERM) its modes, size and cursor are restored and the cursor left on a new line.\n"
 		"Keys (when standard input is a terminal): space pause/resume, . step while\n"
 		"paused, + / - faster / slower, q quit.\n"
 		"\n"
@@ -52,7 +57,53 @@ struct player {
 	double speed, max_idle;
 	struct termios saved;
 	int raw_mode;
+	struct winsize own;   /* the investigator's window size before a resize */
+	int resized;
+	int alt;              /* the recording left the alternate screen on */
 };
+
+/* The signal that ends the replay (SIGINT, SIGTERM, SIGHUP), 0 while playing. */
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+/* Without SA_RESTART: a wait or write returns EINTR and the loop sees stop_sig. */
+static void catch_stops(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/*
+ * Puts the investigator's terminal back whatever the recording did to it:
+ * attributes, alternate screen, scroll region, cursor keys and visibility,
+ * mouse reporting, bracketed paste; the window size it had; the cursor at
+ * the start of a new line.
+ */
+static void restore_terminal(struct player *p)
+{
+	if (p->raw_mode)
+		tcsetattr(STDIN_FILENO, TCSANOW, &p->saved);
+	if (!isatty(p->out_fd))
+		return;
+	fputs("\033[0m", p->out);
+	/* Only if on: leaving it restores a saved cursor, which would jump on the main screen. */
+	if (p->alt)
+		fputs("\033[?1049l", p->out);
+	/* The scroll region's reset homes the cursor: save and restore it around. */
+	fputs("\0337\033[r\0338\033[?1l\033>\033[?25h\033[?1000l\033[?1002l\033[?1003l"
+	      "\033[?1006l\033[?2004l", p->out);
+	if (p->resized)
+		fprintf(p->out, "\033[8;%u;%ut", p->own.ws_row, p->own.ws_col);
+	fputs("\r\n", p->out);
+	fflush(p->out);
+}
 
 static double now_s(void)
 {
@@ -69,12 +120,14 @@ static int wait_keys(struct player *p, double secs, int *paused, int *step)
 
 	for (;;) {
 		double left = until - now_s();
+		if (stop_sig)
+			return 1;
 		if (!*paused && left <= 0)
 			return 0;
 		if (!p->keys) {
 			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
 			nanosleep(&ts, NULL);
-			return 0;
+			return stop_sig ? 1 : 0;
 		}
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		int ms = *paused ? -1 : (int)(left * 1000) + 1;
@@ -109,12 +162,28 @@ static int wait_keys(struct player *p, double secs, int *paused, int *step)
 	}
 }
 
+/* Follows the alternate screen switches (1049, 1047, 47) in what is written. */
+static void track_alt(struct player *p, const uint8_t *d, size_t n)
+{
+	static const char *const on[] = { "\033[?1049h", "\033[?1047h", "\033[?47h" };
+	static const char *const off[] = { "\033[?1049l", "\033[?1047l", "\033[?47l" };
+
+	for (const uint8_t *q = d; (q = memchr(q, '\033', (size_t)(d + n - q))); q++)
+		for (int k = 0; k < 3; k++) {
+			size_t l = strlen(on[k]);
+			if ((size_t)(d + n - q) >= l && !memcmp(q, on[k], l))
+				p->alt = 1;
+			else if ((size_t)(d + n - q) >= l && !memcmp(q, off[k], l))
+				p->alt = 0;
+		}
+}
+
 static int play(struct player *p, const struct pev *ev, size_t n)
 {
 	int paused = 0, step = 0;
 	double prev = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !stop_sig; i++) {
 		double gap = ev[i].t - prev;
 		prev = ev[i].t;
 		if (gap < 0)
@@ -127,10 +196,13 @@ static int play(struct player *p, const struct pev *ev, size_t n)
 				return 1;
 			step = 0;
 		}
-		if (ev[i].n)
+		if (ev[i].n) {
 			fwrite(ev[i].d, 1, ev[i].n, p->out);
-		else if (ev[i].rows && p->resize_ok)
+			track_alt(p, ev[i].d, ev[i].n);
+		} else if (ev[i].rows && p->resize_ok) {
 			fprintf(p->out, "\033[8;%u;%ut", ev[i].rows, ev[i].cols);
+			p->resized = 1;
+		}
 	}
 	fflush(p->out);
 	return 0;
@@ -257,13 +329,15 @@ int ta_cmd_replay(int argc, char **argv)
 		case 'X': index_opt = optarg; break;
 		case 'N': no_index = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
-		default: usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("replay", NULL);
 		}
 	}
-	if ((cast ? optind != argc : optind + 1 != argc)) {
-		usage(stderr);
-		return TA_EXIT_USAGE;
-	}
+	if (cast && optind != argc)
+		return cli_usage_error("replay", "--asciicast FILE takes no SESSION ('%s')", argv[optind]);
+	if (!cast && optind == argc)
+		return cli_usage_error("replay", "needs a SESSION (an id that 'ttyaudit query' lists) or --asciicast FILE");
+	if (!cast && optind + 1 != argc)
+		return cli_usage_error("replay", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
 	struct pev *ev = NULL;
 	size_t nev = 0;
 	unsigned rows = 0, cols = 0;
@@ -288,6 +362,8 @@ int ta_cmd_replay(int argc, char **argv)
 		if (tty_filter)
 			session_view_keep_tty(&v, tty_filter);
 		uint64_t t0 = 0;
+		struct ta_shown sh;
+		ta_shown_init(&sh, 0, 0);
 		ev = calloc(v.tr.n ? v.tr.n : 1, sizeof(*ev));
 		if (!ev) {
 			session_view_close(&v);
@@ -302,6 +378,8 @@ int ta_cmd_replay(int argc, char **argv)
 			struct pev *pe = &ev[nev];
 			pe->t = e->time_ns > t0 ? (double)(e->time_ns - t0) / 1e9 : 0;
 			if (e->kind == TA_TEV_WINSIZE) {
+				if (!ta_shown_resize(&sh, e))
+					continue;
 				if (!rows && !cols) {
 					rows = e->rows;
 					cols = e->cols;
@@ -310,11 +388,18 @@ int ta_cmd_replay(int argc, char **argv)
 				pe->rows = e->rows;
 				pe->cols = e->cols;
 			} else {
-				pe->d = ta_tev_data(&v.tr, e);
-				pe->n = e->len;
+				size_t n;
+				const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v.tr, e), &n);
+				pe->d = (const uint8_t *)(uintptr_t)arena.len; /* offset for now */
+				pe->n = n;
+				ta_buf_put(&arena, d, n);
 			}
 			nev++;
 		}
+		ta_shown_free(&sh);
+		for (size_t i = 0; i < nev; i++)
+			if (ev[i].n)
+				ev[i].d = arena.p + (uintptr_t)ev[i].d;
 	}
 	p.out = output ? fopen(output, "we") : stdout;
 	if (!p.out) {
@@ -327,6 +412,9 @@ int ta_cmd_replay(int argc, char **argv)
 	const char *term = getenv("TERM");
 	/* xterm and most emulators that claim it take CSI 8 ; rows ; cols t. */
 	p.resize_ok = !no_resize && tty_out && term && !strncmp(term, "xterm", 5);
+	/* Resize only a window whose size can be put back. */
+	if (p.resize_ok && (ioctl(p.out_fd, TIOCGWINSZ, &p.own) || !p.own.ws_row || !p.own.ws_col))
+		p.resize_ok = 0;
 	if (tty_out)
 		ta_warn(NULL, "replay writes the recorded output to your terminal unmodified: escape "
 			"sequences in it act on this terminal");
@@ -335,6 +423,7 @@ int ta_cmd_replay(int argc, char **argv)
 			ta_info(NULL, "resizing the terminal to the recorded %ux%u (rows x cols) with the "
 				"xterm window-size sequence", rows, cols);
 			fprintf(p.out, "\033[8;%u;%ut", rows, cols);
+			p.resized = 1;
 		} else {
 			ta_info(NULL, "recorded window size %ux%u (rows x cols); this terminal is not "
 				"resized (it does not announce xterm window operations)", rows, cols);
@@ -350,9 +439,11 @@ int ta_cmd_replay(int argc, char **argv)
 			p.raw_mode = 1;
 		}
 	}
+	catch_stops();
 	play(&p, ev, nev);
-	if (p.raw_mode)
-		tcsetattr(STDIN_FILENO, TCSANOW, &p.saved);
+	restore_terminal(&p);
+	if (stop_sig && stop_sig != SIGINT)
+		rc = 128 + stop_sig;
 	if (output ? fclose(p.out) : fflush(p.out))
 		rc = TA_EXIT_FAILURE;
 	if (have_view && rc == TA_EXIT_OK)

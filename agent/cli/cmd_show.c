@@ -9,14 +9,17 @@
 
 #include "cli/commands.h"
 #include "cli/session_view.h"
+#include "cli/show_screen.h"
 #include "common/exitcodes.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "index/json_read.h"
+#include "logfmt/tty_batch.h"
 #include "store/store.h"
 #include "ttyaudit/event.h"
 #include "view/asciicast.h"
 #include "view/neutralise.h"
+#include "view/shown.h"
 
 /* ------------------------------------------------------------------ show */
 
@@ -31,19 +34,27 @@ static void show_usage(FILE *out)
 		"escapes (\\e[2J, \\e]52;..., \\x9b, \\u{202e}); nothing acts on your terminal.\n"
 		"\n"
 		"  --log-dir DIR      log directory (default %s)\n"
-		"  --input-only       only what was typed, as one stream\n"
+		"  --input-only       only what was typed, one line per Enter\n"
 		"  --output-only      only what was shown, as one stream\n"
+		"  --raw-order        keystrokes and their echo each where they happened (default:\n"
+		"                     one i| line per Enter, the echo of the keys not repeated)\n"
 		"  --raw              the bytes exactly as recorded, escape sequences included\n"
 		"                     (output stream, or input with --input-only); see stderr\n"
 		"  --tty NAME         only this terminal of the session (pts3, pts/3)\n"
 		"  --utc              times in UTC (default: local time)\n"
 		"  --json             JSON Lines, one event per line (as export --format json)\n"
+		"  --screen           the terminal's screen (drawn by libvterm) at the end, or:\n"
+		"  --at TIME          with --screen: at TIME: HH:MM:SS[.mmm] as show prints it\n"
+		"                     (the session's day), +SECS after its start, or a time as\n"
+		"                     for query --since\n"
 		"  --index FILE, --no-index   as for query\n"
 		"\n"
 		"Exit: 0, 2 usage, 4 not allowed to read the log, 8 damaged (intact part shown),\n"
 		"9 no such session.\n",
 		TA_STORE_DEFAULT_DIR);
 }
+
+#define TYPED_LINES 4
 
 struct show_state {
 	struct ta_buf *o;
@@ -61,6 +72,28 @@ struct show_state {
 	const struct ta_tev *cur; /* the output event being written */
 	int bol_first;       /* its first line start is the event's start */
 	struct ta_buf tmp;
+	/*
+	 * Typed lines being folded (fold on), one per terminal (script(1) and
+	 * ssh chains type into two at once): keystrokes up to Enter, with their
+	 * echo taken out of that terminal's output while it repeats them exactly.
+	 */
+	int fold;
+	struct typed_line {
+		int open;
+		uint64_t t;
+		uint32_t tty;
+		const struct ta_attr *who;
+		struct ta_buf typed;  /* raw keys, Enter excluded */
+		struct ta_buf text;   /* the line so far, neutralised */
+		struct ta_neut neut;
+		uint64_t redacted;    /* bytes of a secret still to mark (one marker per run) */
+		size_t echoed;        /* bytes of typed seen echoed */
+		int enter;            /* 1: the line ended with Enter; 2: its newline was echoed */
+	} lines[TYPED_LINES];
+	uint64_t in_redacted;      /* --input-only: a secret still to mark */
+	size_t red_off, red_end;   /* --raw-order: the last marker in o (red_end 0: none) */
+	uint64_t red_bytes;
+	uint16_t ws_rows, ws_cols; /* the window size last shown */
 	/* modes */
 	const char *tty_filter;
 	int raw, in_only, out_only;
@@ -160,28 +193,45 @@ static void output_line_start(void *ctx, struct ta_buf *o)
 }
 
 /* One pass: neutralised into the output, each line marked as it starts. */
-static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d, size_t n)
 {
 	int need = st->at_bol || st->dir != 'o' || st->tty != e->tty;
 	size_t before = st->o->len;
 
+	if (!n)
+		return;
 	st->cur = e;
 	st->bol_first = need;
 	st->nout.at_bol = need;
-	ta_neut_feed(&st->nout, d, e->len, st->o);
+	ta_neut_feed(&st->nout, d, n, st->o);
 	if (st->o->len != before)
 		st->at_bol = st->nout.at_bol;
 	st->nout.at_bol = false;
 }
 
-static void show_input(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+static void redaction_marker(struct ta_buf *o, uint64_t bytes)
+{
+	ta_buf_printf(o, "[redacted: %" PRIu64 " bytes typed with echo off]", bytes);
+}
+
+/* Unfolded (--raw-order): each input event where it happened. */
+static void show_input_raw(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
 	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
 
 	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who)
 		prefix(st, e->time_ns, 'i', e->tty, who);
 	if (e->flags & TA_F_REDACTED) {
-		ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
+		uint64_t bytes = e->orig_len;
+		/* Right after a marker on the same line: the same secret, one marker. */
+		if (st->red_end && st->red_end == st->o->len) {
+			st->o->len = st->red_off;
+			bytes += st->red_bytes;
+		}
+		st->red_off = st->o->len;
+		redaction_marker(st->o, bytes);
+		st->red_end = st->o->len;
+		st->red_bytes = bytes;
 		return;
 	}
 	ta_neut_feed(&st->nin, d, e->len, st->o);
@@ -192,6 +242,161 @@ static void show_input(struct show_state *st, const struct ta_tev *e, const uint
 	}
 }
 
+/* Writes a folded line: "HH:MM:SS.mmm i| keys\r", one marker per secret. */
+static void line_flush(struct show_state *st, struct typed_line *l)
+{
+	if (!l->open)
+		return;
+	if (l->redacted)
+		redaction_marker(&l->text, l->redacted);
+	ta_neut_flush(&l->neut, &l->text);
+	prefix(st, l->t, 'i', l->tty, l->who);
+	ta_buf_put(st->o, l->text.p, l->text.len);
+	ta_buf_putc(st->o, '\n');
+	st->at_bol = 1;
+	l->open = 0;
+	l->redacted = 0;
+	l->enter = 0;
+	l->echoed = 0;
+	ta_buf_reset(&l->typed);
+	ta_buf_reset(&l->text);
+}
+
+/* Every open line, oldest first (before anything that is not typing or its echo). */
+static void lines_flush(struct show_state *st)
+{
+	for (;;) {
+		struct typed_line *first = NULL;
+		for (int i = 0; i < TYPED_LINES; i++)
+			if (st->lines[i].open && (!first || st->lines[i].t < first->t))
+				first = &st->lines[i];
+		if (!first)
+			return;
+		line_flush(st, first);
+	}
+}
+
+static struct typed_line *line_of(struct show_state *st, uint32_t tty)
+{
+	for (int i = 0; i < TYPED_LINES; i++)
+		if (st->lines[i].open && st->lines[i].tty == tty)
+			return &st->lines[i];
+	return NULL;
+}
+
+/* Two attributions that show the same (typist and confidence) do not split a line. */
+static int same_who(const struct ta_attr *a, const struct ta_attr *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->auid == b->auid && a->typist_key == b->typist_key && a->conf == b->conf;
+}
+
+/* The open line of e's terminal, or a new one (the oldest is written out if all are in use). */
+static struct typed_line *line_open(struct show_state *st, const struct ta_tev *e,
+				    const struct ta_attr *who)
+{
+	struct typed_line *l = line_of(st, e->tty);
+
+	if (l && (!same_who(l->who, who) || l->enter))
+		line_flush(st, l);
+	if (l && l->open)
+		return l;
+	l = NULL;
+	for (int i = 0; i < TYPED_LINES && !l; i++)
+		if (!st->lines[i].open)
+			l = &st->lines[i];
+	if (!l) {
+		l = &st->lines[0];
+		for (int i = 1; i < TYPED_LINES; i++)
+			if (st->lines[i].t < l->t)
+				l = &st->lines[i];
+		line_flush(st, l);
+	}
+	l->open = 1;
+	l->t = e->time_ns;
+	l->tty = e->tty;
+	l->who = who;
+	return l;
+}
+
+/* Folded: keystrokes join the line until Enter; a secret's events become one marker. */
+static void show_input_folded(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+{
+	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
+	struct typed_line *l = line_open(st, e, who);
+	size_t i = 0;
+
+	if (e->flags & TA_F_REDACTED) {
+		l->redacted += e->orig_len;
+		return;
+	}
+	if (l->redacted) {
+		redaction_marker(&l->text, l->redacted);
+		l->redacted = 0;
+	}
+	while (i < e->len) {
+		size_t j = i;
+		while (j < e->len && d[j] != '\r' && d[j] != '\n')
+			j++;
+		ta_buf_put(&l->typed, d + i, j - i);
+		if (j == e->len) {
+			ta_neut_feed(&l->neut, d + i, j - i, &l->text);
+			break;
+		}
+		/* Enter: the line is complete; its echo may still follow. */
+		ta_neut_feed(&l->neut, d + i, j + 1 - i, &l->text);
+		l->enter = 1;
+		i = j + 1;
+		if (i < e->len)
+			l = line_open(st, e, who); /* keys typed ahead start the next line */
+	}
+}
+
+/*
+ * Output while a typed line of its terminal is open: the part that repeats
+ * the keys exactly is their echo and is not shown again; after Enter, so is
+ * the newline and readline's bracketed-paste reset around it ("\n",
+ * "\e[?2004l\r"). The line stays open until other output (shown from where
+ * it differs) or another event comes.
+ */
+static void show_output_folded(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
+{
+	static const char bp_off[] = "\033[?2004l";
+	struct typed_line *l = line_of(st, e->tty);
+	size_t i = 0, n = e->len;
+
+	if (l && l->typed.len) {
+		const uint8_t *k = l->typed.p;
+		while (i < n && l->echoed < l->typed.len && d[i] == k[l->echoed]) {
+			i++;
+			l->echoed++;
+		}
+		while (l->echoed == l->typed.len && l->enter && i < n) {
+			if (n - i >= sizeof(bp_off) - 1 && !memcmp(d + i, bp_off, sizeof(bp_off) - 1))
+				i += sizeof(bp_off) - 1;
+			else if (d[i] == '\r')
+				i++;
+			else if (d[i] == '\n' && l->enter == 1) {
+				i++;
+				l->enter = 2; /* the newline of Enter, once */
+			} else {
+				break;
+			}
+		}
+		if (i == n)
+			return;
+	}
+	/*
+	 * This terminal's line comes first. Another terminal's stays open for its
+	 * own echo (script(1) echoes a key on both): lines of different terminals
+	 * may be a keystroke out of time order; --raw-order keeps it exact.
+	 */
+	if (l)
+		line_flush(st, l);
+	show_output(st, e, d + i, n - i);
+}
+
 static void show_meta(struct show_state *st, const struct ta_transcript *tr, const struct ta_tev *e)
 {
 	/* The pane's own attributions are shown as markers on its input. */
@@ -200,6 +405,14 @@ static void show_meta(struct show_state *st, const struct ta_transcript *tr, con
 			if (tr->attrs[i].index == e->index)
 				return;
 	}
+	if (e->kind == TA_TEV_WINSIZE) {
+		/* readline sets the same size again at every prompt: show changes only. */
+		if (e->rows == st->ws_rows && e->cols == st->ws_cols)
+			return;
+		st->ws_rows = e->rows;
+		st->ws_cols = e->cols;
+	}
+	lines_flush(st);
 	ta_buf_reset(&st->tmp);
 	ta_tev_describe(tr, e, &st->tmp);
 	prefix(st, e->time_ns, '#', e->tty, NULL);
@@ -232,21 +445,50 @@ static int show_event(void *ctx, const struct ta_transcript *tr, const struct ta
 		if (e->kind != (st->in_only ? TA_TEV_INPUT : TA_TEV_OUTPUT))
 			return 0;
 		if (e->flags & TA_F_REDACTED) {
-			ta_neut_flush(&st->n, st->o);
-			ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
+			st->in_redacted += e->orig_len; /* one marker per secret */
 			return 0;
 		}
-		ta_neut_feed(&st->n, d, e->len, st->o);
+		if (st->in_redacted) {
+			ta_neut_flush(&st->n, st->o);
+			redaction_marker(st->o, st->in_redacted);
+			st->in_redacted = 0;
+		}
+		if (!st->in_only) {
+			ta_neut_feed(&st->n, d, e->len, st->o);
+		} else {
+			/* One line per typed Enter (\r), which stays visible. */
+			size_t i = 0;
+			while (i < e->len) {
+				size_t j = i;
+				while (j < e->len && d[j] != '\r' && d[j] != '\n')
+					j++;
+				ta_neut_feed(&st->n, d + i, j - i + (j < e->len), st->o);
+				if (j < e->len && d[j] == '\r') {
+					ta_neut_flush(&st->n, st->o);
+					ta_buf_putc(st->o, '\n');
+				}
+				i = j + 1;
+			}
+		}
 	} else if (e->kind == TA_TEV_OUTPUT) {
-		show_output(st, e, d);
+		if (st->fold)
+			show_output_folded(st, e, d);
+		else
+			show_output(st, e, d, e->len);
 	} else if (e->kind == TA_TEV_INPUT) {
-		show_input(st, e, d);
+		if (st->fold)
+			show_input_folded(st, e, d);
+		else
+			show_input_raw(st, e, d);
 	} else {
 		show_meta(st, tr, e);
 	}
-	if (st->o->len > (1u << 20) && cli_flush(st->o, st->f)) {
-		st->err = -EIO;
-		return -EIO;
+	if (st->o->len > (1u << 20)) {
+		st->red_end = 0;
+		if (cli_flush(st->o, st->f)) {
+			st->err = -EIO;
+			return -EIO;
+		}
 	}
 	return 0;
 }
@@ -320,8 +562,9 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 	struct ta_json j;
 
 	cli_fmt_rfc3339(e->time_ns, tm, sizeof(tm));
-	ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"time_ns\":%" PRIu64
-		      ",\"index\":%" PRIu64 ",\"type\":\"%s\"", v->id, tm, e->time_ns, e->index, tev_type(e));
+	/* As a string: nanoseconds since 1970 exceed 2^53, where JSON readers round. */
+	ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"time_ns\":\"%" PRIu64
+		      "\",\"index\":%" PRIu64 ",\"type\":\"%s\"", v->id, tm, e->time_ns, e->index, tev_type(e));
 	if (v->s->auid != TA_ID_NONE)
 		ta_buf_printf(o, ",\"auid\":%u", v->s->auid);
 	switch (e->kind) {
@@ -369,6 +612,21 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 		}
 		ta_buf_printf(o, ",\"echo\":%s,\"len\":%u", (e->flags & TA_F_ECHO) ? "true" : "false",
 			      e->len);
+		if (e->kind == TA_TEV_OUTPUT) {
+			/* The output modes, to show the bytes as the terminal did (null: not recorded). */
+			ta_buf_puts(o, ",\"oflag\":");
+			if (!(e->oflag & TA_OF_KNOWN)) {
+				ta_buf_puts(o, "null");
+			} else {
+				const char *sep = "[";
+				for (unsigned b = 0; ta_oflag_name(b); b++)
+					if (e->oflag & (1u << b)) {
+						ta_buf_printf(o, "%s\"%s\"", sep, ta_oflag_name(b));
+						sep = ",";
+					}
+				ta_buf_puts(o, *sep == '[' ? "[]" : "]");
+			}
+		}
 		if (e->flags & TA_F_REDACTED) {
 			ta_buf_printf(o, ",\"redacted\":true,\"orig_len\":%u}\n", e->orig_len);
 			return;
@@ -400,9 +658,13 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 static int write_json_lines(FILE *f, const struct session_view *v)
 {
 	struct ta_buf o;
+	uint64_t ckpt_size = 0;
+	char why[256];
 
 	ta_buf_init(&o);
-	cli_sess_json(&o, v->ct.t, v->s, 0);
+	/* "checkpointed" as query --json says it: the latest checkpoint covers the session. */
+	cli_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
+	cli_sess_json(&o, v->ct.t, v->s, ckpt_size);
 	/* The first line describes the session. */
 	ta_buf_putc(&o, '\n');
 	for (size_t i = 0; i < v->tr.n; i++) {
@@ -415,6 +677,94 @@ static int write_json_lines(FILE *f, const struct session_view *v)
 	return err;
 }
 
+/* "12:00:03.250" (as show prints it) on the day the session started, local or UTC. */
+static int parse_clock(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
+{
+	unsigned h, m, sec, ms = 0;
+	int n = 0, k = 0;
+
+	if (sscanf(s, "%2u:%2u:%2u%n.%3u%n", &h, &m, &sec, &n, &ms, &k) < 3 || (s[k ? k : n] != '\0') ||
+	    h > 23 || m > 59 || sec > 60)
+		return -EINVAL;
+	if (k) {
+		size_t digits = (size_t)k - (size_t)n - 1;
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	time_t t = (time_t)(begin_ns / 1000000000ull);
+	struct tm tmv;
+	if (utc)
+		gmtime_r(&t, &tmv);
+	else
+		localtime_r(&t, &tmv);
+	tmv.tm_hour = (int)h;
+	tmv.tm_min = (int)m;
+	tmv.tm_sec = (int)sec;
+	tmv.tm_isdst = -1;
+	t = utc ? timegm(&tmv) : mktime(&tmv);
+	if (t < 0)
+		return -EINVAL;
+	*out = (uint64_t)t * 1000000000ull + ms * 1000000ull + 999999; /* the whole millisecond */
+	if (*out + 43200ull * 1000000000ull < begin_ns)
+		*out += 86400ull * 1000000000ull; /* after midnight of a session that began the day before */
+	return 0;
+}
+
+static int parse_at(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
+{
+	if (s[0] == '+') {
+		char *end;
+		double secs = strtod(s + 1, &end);
+		if (end == s + 1 || *end || secs < 0 || secs > 1e9)
+			return -EINVAL;
+		*out = begin_ns + (uint64_t)(secs * 1e9);
+		return 0;
+	}
+	if (!parse_clock(s, begin_ns, utc, out))
+		return 0;
+	return cli_parse_time(s, cli_now_ns(), out);
+}
+
+/* show --screen [--at TIME] */
+static int show_screen_cmd(const char *dir, const char *index_opt, int no_index, const char *arg,
+			   const char *tty_filter, const char *at, int utc)
+{
+	struct session_view v;
+	uint64_t at_ns = UINT64_MAX;
+	int rc;
+
+	if (!show_screen_available())
+		return show_screen(stdout, NULL, 0, utc);
+	rc = session_view_open(&v, dir, index_opt, no_index, arg);
+	if (rc != TA_EXIT_OK)
+		return rc;
+	if (tty_filter) {
+		session_view_keep_tty(&v, tty_filter);
+	} else if (v.s->n_ttys > 1) {
+		struct ta_buf names;
+		ta_buf_init(&names);
+		for (uint32_t i = 0; i < v.s->n_ttys; i++)
+			ta_buf_printf(&names, "%s%s", i ? ", " : "", ta_sesstab_str(v.ct.t, v.s->ttys[i]));
+		ta_buf_putc(&names, '\0');
+		rc = cli_usage_error("show", "--screen: session %s used %u terminals (%s); choose one "
+				     "with --tty NAME", v.id, v.s->n_ttys, names.oom ? "?" : (char *)names.p);
+		ta_buf_free(&names);
+		session_view_close(&v);
+		return rc;
+	}
+	if (at && parse_at(at, ta_sess_begin(v.s), utc, &at_ns)) {
+		session_view_close(&v);
+		return cli_usage_error("show", "--at: cannot read the time '%s'; accepted: HH:MM:SS[.mmm] "
+				       "as show prints it, +SECS after the session's start, or "
+				       CLI_TIME_FORMS, at);
+	}
+	rc = show_screen(stdout, &v, at_ns, utc);
+	if (rc == TA_EXIT_OK)
+		rc = session_view_damage_exit(&v);
+	session_view_close(&v);
+	return rc;
+}
+
 int ta_cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -422,6 +772,9 @@ int ta_cmd_show(int argc, char **argv)
 		{ "input-only", no_argument, NULL, 'I' },
 		{ "output-only", no_argument, NULL, 'O' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "raw-order", no_argument, NULL, 'K' },
+		{ "screen", no_argument, NULL, 'S' },
+		{ "at", required_argument, NULL, 'A' },
 		{ "utc", no_argument, NULL, 'Z' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
@@ -431,12 +784,17 @@ int ta_cmd_show(int argc, char **argv)
 		{ 0 },
 	};
 	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *tty_filter = NULL;
-	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, no_index = 0, rc;
+	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, no_index = 0, rc, raw_order = 0;
+	int screen = 0;
+	const char *at = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
+		case 'K': raw_order = 1; break;
+		case 'S': screen = 1; break;
+		case 'A': at = optarg; break;
 		case 'I': in_only = 1; break;
 		case 'O': out_only = 1; break;
 		case 'R': raw = 1; break;
@@ -446,14 +804,23 @@ int ta_cmd_show(int argc, char **argv)
 		case 'X': index_opt = optarg; break;
 		case 'N': no_index = 1; break;
 		case 'h': show_usage(stdout); return TA_EXIT_OK;
-		default: show_usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("show", NULL);
 		}
 	}
-	if (optind + 1 != argc || (in_only && out_only)) {
-		show_usage(stderr);
-		return TA_EXIT_USAGE;
-	}
+	if (optind == argc)
+		return cli_usage_error("show", "needs a SESSION (an id that 'ttyaudit query' lists)");
+	if (optind + 1 != argc)
+		return cli_usage_error("show", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	if (in_only && out_only)
+		return cli_usage_error("show", "--input-only and --output-only exclude each other");
+	if (at && !screen)
+		return cli_usage_error("show", "--at TIME goes with --screen");
+	if (screen && (in_only || out_only || raw || raw_order || json))
+		return cli_usage_error("show", "--screen draws a screen: not with --input-only, "
+				       "--output-only, --raw, --raw-order or --json");
 	struct session_view v;
+	if (screen)
+		return show_screen_cmd(dir, index_opt, no_index, argv[optind], tty_filter, at, utc);
 	if (json) {
 		rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
 		if (rc != TA_EXIT_OK)
@@ -467,7 +834,13 @@ int ta_cmd_show(int argc, char **argv)
 	struct ta_buf o;
 	ta_buf_init(&o);
 	struct show_state st = { .o = &o, .f = stdout, .utc = utc, .at_bol = 1, .tty_filter = tty_filter,
-				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v };
+				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v,
+				 .fold = !raw_order };
+	for (int i = 0; i < TYPED_LINES; i++) {
+		ta_buf_init(&st.lines[i].typed);
+		ta_buf_init(&st.lines[i].text);
+		ta_neut_init(&st.lines[i].neut, TA_NEUT_LINE);
+	}
 	ta_neut_init(&st.nout, TA_NEUT_TEXT);
 	st.nout.bol = output_line_start;
 	st.nout.bol_ctx = &st;
@@ -481,20 +854,31 @@ int ta_cmd_show(int argc, char **argv)
 	if (rc != TA_EXIT_OK && !st.started) {
 		ta_buf_free(&o);
 		ta_buf_free(&st.tmp);
+		for (int i = 0; i < TYPED_LINES; i++) {
+			ta_buf_free(&st.lines[i].typed);
+			ta_buf_free(&st.lines[i].text);
+		}
 		if (v.s || v.tr.names.pool)
 			session_view_close(&v);
 		return rc;
 	}
 	show_start(&st);
-	if (!raw && (in_only || out_only))
+	if (!raw && (in_only || out_only)) {
 		ta_neut_flush(&st.n, &o);
-	else if (!raw) {
+		if (st.in_redacted)
+			redaction_marker(&o, st.in_redacted);
+	} else if (!raw) {
 		st.nout.at_bol = false; /* what is pending ends the last line, unmarked */
 		ta_neut_flush(&st.nout, &o);
+		lines_flush(&st);
 		if (!st.at_bol)
 			ta_buf_putc(&o, '\n');
 	}
 	ta_buf_free(&st.tmp);
+	for (int i = 0; i < TYPED_LINES; i++) {
+		ta_buf_free(&st.lines[i].typed);
+		ta_buf_free(&st.lines[i].text);
+	}
 	if (cli_flush(&o, stdout) || st.err)
 		rc = TA_EXIT_FAILURE;
 	ta_buf_free(&o);
@@ -545,45 +929,50 @@ static uint64_t first_time(const struct session_view *v)
 static int ta_export_asciicast(FILE *f, const struct session_view *v, int markers, uint64_t *replaced)
 {
 	struct ta_cast_writer w;
+	struct ta_shown sh;
 	uint64_t t0 = first_time(v);
 	char title[256], ub[64];
-	unsigned cols = v->tr.cols, rows = v->tr.rows;
-	int sized = 0;
+	unsigned cols, rows;
+	uint64_t red_bytes = 0;
+	double red_t = 0;
 
-	/* The first recorded size; a later one that comes before any output is the start size. */
-	for (size_t i = 0; i < v->tr.n; i++) {
-		const struct ta_tev *e = &v->tr.ev[i];
-		if (e->kind == TA_TEV_OUTPUT)
-			break;
-		if (e->kind == TA_TEV_WINSIZE && e->rows && e->cols) {
-			cols = e->cols;
-			rows = e->rows;
-		}
-	}
+	session_view_start_size(v, &cols, &rows);
 	snprintf(title, sizeof(title), "ttyaudit session %s, user %s", v->id,
 		 cli_user_name(v->ct.t, v->s, ub, sizeof(ub)));
-	ta_cast_begin(&w, f, cols ? cols : 80, rows ? rows : 24, t0 / 1000000000ull, title, NULL);
-	for (size_t i = 0; i < v->tr.n; i++) {
-		const struct ta_tev *e = &v->tr.ev[i];
+	ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull, title, NULL);
+	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
+	for (size_t i = 0; i <= v->tr.n; i++) {
+		const struct ta_tev *e = i < v->tr.n ? &v->tr.ev[i] : NULL;
+		if (red_bytes && (!e || !(e->kind == TA_TEV_INPUT && (e->flags & TA_F_REDACTED)))) {
+			if (markers) {
+				char m[96];
+				snprintf(m, sizeof(m), "redacted: %" PRIu64 " bytes typed with echo off", red_bytes);
+				ta_cast_marker(&w, red_t, m);
+			}
+			red_bytes = 0;
+		}
+		if (!e)
+			break;
 		double t = e->time_ns > t0 ? (double)(e->time_ns - t0) / 1e9 : 0;
 		switch (e->kind) {
-		case TA_TEV_OUTPUT:
-			sized = 1;
-			ta_cast_data(&w, t, 'o', ta_tev_data(&v->tr, e), e->len);
+		case TA_TEV_OUTPUT: {
+			size_t n;
+			const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v->tr, e), &n);
+			ta_cast_data(&w, t, 'o', d, n);
 			break;
+		}
 		case TA_TEV_INPUT:
 			if (e->flags & TA_F_REDACTED) {
-				if (markers) {
-					char m[96];
-					snprintf(m, sizeof(m), "redacted: %u bytes typed with echo off", e->orig_len);
-					ta_cast_marker(&w, t, m);
-				}
+				/* A secret typed key by key is one marker, at its first key. */
+				if (!red_bytes)
+					red_t = t;
+				red_bytes += e->orig_len;
 				break;
 			}
 			ta_cast_data(&w, t, 'i', ta_tev_data(&v->tr, e), e->len);
 			break;
 		case TA_TEV_WINSIZE:
-			if (sized && e->rows && e->cols)
+			if (ta_shown_resize(&sh, e))
 				ta_cast_resize(&w, t, e->cols, e->rows);
 			break;
 		default:
@@ -598,43 +987,64 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 			}
 		}
 	}
+	ta_shown_free(&sh);
 	*replaced = w.replaced;
 	return ta_cast_end(&w);
 }
 
+/* util-linux script's time stamp: "2026-11-30 12:00:00+00:00". */
+static void script_time(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tmv;
+	long off;
+
+	localtime_r(&t, &tmv);
+	off = tmv.tm_gmtoff;
+	size_t n = strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tmv);
+	snprintf(buf + n, cap - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600,
+		 labs(off) % 3600 / 60);
+}
+
+/*
+ * A typescript and its timing as util-linux script writes them. The header
+ * names no command and the trailer no exit code: the log knows neither.
+ */
 static int export_typescript(FILE *f, const char *timing, const struct session_view *v)
 {
 	FILE *tf = fopen(timing, "we");
+	struct ta_shown sh;
 	uint64_t prev;
+	unsigned cols, rows;
 	char tm[64];
-	time_t t0;
-	struct tm tmv;
 
 	if (!tf) {
 		ta_err(NULL, "cannot write %s: %s", timing, strerror(errno));
 		return -errno;
 	}
+	session_view_start_size(v, &cols, &rows);
 	prev = first_time(v);
-	t0 = (time_t)(prev / 1000000000ull);
-	localtime_r(&t0, &tmv);
-	strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S%z", &tmv);
-	fprintf(f, "Script started on %s [COMMAND=\"ttyaudit export %s\" TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n",
-		tm, v->id, v->s->n_ttys ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?",
-		v->tr.cols ? v->tr.cols : 80, v->tr.rows ? v->tr.rows : 24);
+	script_time(prev, tm, sizeof(tm));
+	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm,
+		v->s->n_ttys ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?", cols, rows);
+	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i < v->tr.n; i++) {
 		const struct ta_tev *e = &v->tr.ev[i];
 		if (e->kind != TA_TEV_OUTPUT || !e->len)
 			continue;
-		double d = e->time_ns > prev ? (double)(e->time_ns - prev) / 1e9 : 0;
+		size_t n;
+		const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v->tr, e), &n);
+		double dt = e->time_ns > prev ? (double)(e->time_ns - prev) / 1e9 : 0;
 		if (e->time_ns > prev)
 			prev = e->time_ns;
-		fprintf(tf, "%.6f %u\n", d, e->len);
-		fwrite(ta_tev_data(&v->tr, e), 1, e->len, f);
+		fprintf(tf, "%.6f %zu\n", dt, n);
+		fwrite(d, 1, n, f);
 	}
-	t0 = (time_t)(prev / 1000000000ull);
-	localtime_r(&t0, &tmv);
-	strftime(tm, sizeof(tm), "%Y-%m-%d %H:%M:%S%z", &tmv);
-	fprintf(f, "\nScript done on %s [COMMAND_EXIT_CODE=\"0\"]\n", tm);
+	ta_shown_free(&sh);
+	if (v->s->flags & TA_SESS_ENDED) {
+		script_time(ta_sess_finish(v->s), tm, sizeof(tm));
+		fprintf(f, "\nScript done on %s\n", tm);
+	}
 	int err = fclose(tf) ? -EIO : 0;
 	return err;
 }
@@ -696,22 +1106,22 @@ int ta_cmd_export(int argc, char **argv)
 		case 'X': index_opt = optarg; break;
 		case 'N': no_index = 1; break;
 		case 'h': export_usage(stdout); return TA_EXIT_OK;
-		default: export_usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("export", NULL);
 		}
 	}
-	if (optind + 1 != argc || !format ||
-	    (strcmp(format, "asciicast") && strcmp(format, "json") && strcmp(format, "typescript"))) {
-		export_usage(stderr);
-		return TA_EXIT_USAGE;
-	}
-	if (!strcmp(format, "typescript") && !timing) {
-		ta_err(NULL, "export --format typescript needs --timing FILE");
-		return TA_EXIT_USAGE;
-	}
-	if (proof && !output) {
-		ta_err(NULL, "--with-proof needs --output FILE (the proof goes to FILE.proof)");
-		return TA_EXIT_USAGE;
-	}
+	if (optind == argc)
+		return cli_usage_error("export", "needs a SESSION (an id that 'ttyaudit query' lists)");
+	if (optind + 1 != argc)
+		return cli_usage_error("export", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	if (!format)
+		return cli_usage_error("export", "needs --format: asciicast, json or typescript");
+	if (strcmp(format, "asciicast") && strcmp(format, "json") && strcmp(format, "typescript"))
+		return cli_usage_error("export", "--format '%s' is not a format: asciicast, json or typescript",
+				       format);
+	if (!strcmp(format, "typescript") && !timing)
+		return cli_usage_error("export", "--format typescript needs --timing FILE (the timing for scriptreplay)");
+	if (proof && !output)
+		return cli_usage_error("export", "--with-proof needs --output FILE (the proof goes to FILE.proof)");
 	struct session_view v;
 	rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
 	if (rc != TA_EXIT_OK)

@@ -92,7 +92,7 @@ int ta_cmd_status(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': status_usage(stdout); return TA_EXIT_OK;
-		default: status_usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("status", NULL);
 		}
 	}
 	struct ta_walk w;
@@ -262,7 +262,7 @@ int ta_cmd_reindex(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'X': index_opt = optarg; break;
 		case 'h': reindex_usage(stdout); return TA_EXIT_OK;
-		default: reindex_usage(stderr); return TA_EXIT_USAGE;
+		default: return cli_usage_error("reindex", NULL);
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &a);

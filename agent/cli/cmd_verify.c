@@ -10,8 +10,10 @@
 
 #include "cli/cli_witness.h"
 #include "cli/commands.h"
+#include "cli/cli_util.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
+#include "index/walk.h"
 #include "store/ckptset.h"
 #include "store/cosig.h"
 #include "store/note.h"
@@ -218,16 +220,26 @@ int ta_cmd_verify(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); free(ext); return TA_EXIT_OK;
-		default: usage(stderr); free(ext); return TA_EXIT_USAGE;
+		default: free(ext); return cli_usage_error("verify", NULL);
 		}
 	}
 	if (!quorum)
 		quorum = nw;
 	if (optind != argc || quorum > nw) {
-		usage(stderr);
 		free(ext);
 		free(audit_logs);
-		return TA_EXIT_USAGE;
+		if (optind != argc)
+			return cli_usage_error("verify", "takes no arguments, only options; '%s' is not one",
+					       argv[optind]);
+		return cli_usage_error("verify", "--witness-quorum %zu is more than the %zu --witness keys given",
+				       (size_t)quorum, (size_t)nw);
+	}
+	/* No read access is not damage: exit 4 like every command, before anything is checked. */
+	int acc = ta_walk_access(dir);
+	if (acc == -EACCES || acc == -EPERM) {
+		free(ext);
+		free(audit_logs);
+		return cli_log_error(dir, acc);
 	}
 	if (nw) {
 		int wrc = cli_witness_keys("verify", wargs, nw, wkeys);

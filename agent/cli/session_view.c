@@ -227,3 +227,23 @@ void session_view_keep_tty(struct session_view *v, const char *name)
 	}
 	v->tr.n = k;
 }
+
+/* The window size before the first output: the screen the session starts with. */
+void session_view_start_size(const struct session_view *v, unsigned *cols, unsigned *rows)
+{
+	*cols = v->tr.cols;
+	*rows = v->tr.rows;
+	for (size_t i = 0; i < v->tr.n; i++) {
+		const struct ta_tev *e = &v->tr.ev[i];
+		if (e->kind == TA_TEV_OUTPUT)
+			break;
+		if (e->kind == TA_TEV_WINSIZE && e->rows && e->cols) {
+			*cols = e->cols;
+			*rows = e->rows;
+		}
+	}
+	if (!*cols || !*rows) {
+		*cols = 80;
+		*rows = 24;
+	}
+}

@@ -31,6 +31,8 @@ void session_view_close(struct session_view *v);
 void session_view_keep_tty(struct session_view *v, const char *name);
 /* Whether a terminal name is name ("pts/3" = "pts3"). */
 int session_view_tty_is(const char *have, const char *name);
+/* The window size before the first output (else the first recorded, else 80x24). */
+void session_view_start_size(const struct session_view *v, unsigned *cols, unsigned *rows);
 /* Exit code for damage met (TA_EXIT_CORRUPT with a line on stderr) or OK. */
 int session_view_damage_exit(const struct session_view *v);
 

@@ -47,6 +47,8 @@ void ta_json_time(struct ta_json *j, uint64_t realtime_ns);
  * not one (overlong forms, surrogates and code points past U+10FFFF are not).
  */
 size_t ta_utf8_len(const unsigned char *s, size_t n);
+/* The UTF-8 of code point cp (below U+110000) into out; returns its length, 1 to 4. */
+size_t ta_utf8_encode(uint32_t cp, char out[4]);
 
 /* Standard base64 into out (needs 4*((n+2)/3) bytes); returns bytes written. */
 size_t ta_base64_encode(const void *data, size_t n, char *out);

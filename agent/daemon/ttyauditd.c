@@ -42,6 +42,8 @@
 /* While records flow: drain every 20 ms; idle again after 1 s without any. */
 #define TA_BUSY_TICK_NS 20000000L
 #define TA_BUSY_IDLE_TICKS 50
+/* Open terminal batches reach the log this often while busy: follow shows a keystroke soon. */
+#define TA_FLUSH_NS 50000000ull
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
@@ -58,6 +60,7 @@ struct daemon_ctx {
 	int busy;                   /* draining on the short timer */
 	int idle_ticks;             /* short ticks in a row that found nothing */
 	uint64_t housekeeping_ns;   /* last once-a-second round */
+	uint64_t flush_ns;          /* last push of open batches to the log */
 	struct ta_recorder rec;
 	uint64_t started_ns;
 	struct ta_logins logins;
@@ -530,8 +533,15 @@ static int run_loop(struct daemon_ctx *d)
 					d->idle_ticks = 0;
 				else if (d->busy && ++d->idle_ticks >= TA_BUSY_IDLE_TICKS)
 					set_busy(d, timerfd, 0);
-				if (now - d->housekeeping_ns < 1000000000ull)
+				if (now - d->housekeeping_ns < 1000000000ull) {
+					if (now - d->flush_ns >= TA_FLUSH_NS) {
+						d->flush_ns = now;
+						/* A failure is reported by the once-a-second round. */
+						(void)d->sink->ops->flush(d->sink);
+					}
 					continue;
+				}
+				d->flush_ns = now;
 				d->housekeeping_ns = now;
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				ta_recorder_tick(&d->rec, 0);

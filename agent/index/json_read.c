@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json.h"
 #include "index/json_read.h"
 
 struct cur {
@@ -270,27 +271,8 @@ const struct ta_jval *ta_jobj_get(const struct ta_jobj *o, const char *key)
 static size_t put_utf8(char *out, size_t room, uint32_t cp)
 {
 	char t[4];
-	size_t n;
+	size_t n = ta_utf8_encode(cp, t);
 
-	if (cp < 0x80) {
-		t[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		t[0] = (char)(0xc0 | cp >> 6);
-		t[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		t[0] = (char)(0xe0 | cp >> 12);
-		t[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		t[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		t[0] = (char)(0xf0 | cp >> 18);
-		t[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		t[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		t[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
 	if (n > room)
 		return 0;
 	memcpy(out, t, n);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 
 void ta_batch_init(struct ta_batch_builder *b)
 {
@@ -56,6 +57,7 @@ int ta_batch_add(struct ta_batch_builder *b, const struct ta_tty_entry *e, uint6
 	if (reserve(b, sizeof(copy) + e->len))
 		return -ENOMEM;
 	copy.delta_us = (uint32_t)delta;
+	copy.reserved = 0;
 	memcpy(b->buf + b->len, &copy, sizeof(copy));
 	b->len += sizeof(copy);
 	if (e->len) {
@@ -75,16 +77,45 @@ const void *ta_batch_payload(struct ta_batch_builder *b, size_t *len)
 	return b->buf;
 }
 
+uint32_t ta_oflag_from_termios(uint32_t c_oflag)
+{
+	static const struct { tcflag_t native; uint32_t bit; } map[] = {
+		{ OPOST, TA_OF_OPOST }, { OLCUC, TA_OF_OLCUC }, { ONLCR, TA_OF_ONLCR },
+		{ OCRNL, TA_OF_OCRNL }, { ONOCR, TA_OF_ONOCR }, { ONLRET, TA_OF_ONLRET },
+	};
+	uint32_t out = TA_OF_KNOWN;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (c_oflag & map[i].native)
+			out |= map[i].bit;
+	if ((c_oflag & TABDLY) == TAB3)
+		out |= TA_OF_XTABS;
+	return out;
+}
+
+const char *ta_oflag_name(unsigned i)
+{
+	static const char *const names[] = { "opost", "olcuc", "onlcr", "ocrnl", "onocr", "onlret",
+					     "xtabs" };
+
+	return i < sizeof(names) / sizeof(names[0]) ? names[i] : NULL;
+}
+
+static size_t entry_size(uint32_t version)
+{
+	return version == 1 ? TA_TTY_ENTRY_V1_SIZE : sizeof(struct ta_tty_entry);
+}
+
 int ta_batch_iter_init(struct ta_batch_iter *it, const void *payload, size_t len)
 {
 	memset(it, 0, sizeof(*it));
 	if (!payload || len < sizeof(it->hdr))
 		return -EBADMSG;
 	memcpy(&it->hdr, payload, sizeof(it->hdr));
-	if (it->hdr.version != TA_TTY_BATCH_VERSION)
+	if (it->hdr.version != 1 && it->hdr.version != TA_TTY_BATCH_VERSION)
 		return -EBADMSG;
 	/* Each entry needs at least its header: a count that cannot fit is a lie. */
-	if (it->hdr.n_entries > (len - sizeof(it->hdr)) / sizeof(struct ta_tty_entry))
+	if (it->hdr.n_entries > (len - sizeof(it->hdr)) / entry_size(it->hdr.version))
 		return -EBADMSG;
 	it->hdr.tty.name[TA_TTY_NAME_LEN - 1] = '\0';
 	it->p = (const uint8_t *)payload + sizeof(it->hdr);
@@ -97,10 +128,13 @@ int ta_batch_iter_next(struct ta_batch_iter *it, struct ta_tty_entry *e, const u
 {
 	if (!it->left)
 		return it->p == it->end ? 0 : -EBADMSG;
-	if ((size_t)(it->end - it->p) < sizeof(*e))
+	size_t esz = entry_size(it->hdr.version);
+
+	if ((size_t)(it->end - it->p) < esz)
 		return -EBADMSG;
-	memcpy(e, it->p, sizeof(*e));
-	it->p += sizeof(*e);
+	memset(e, 0, sizeof(*e));
+	memcpy(e, it->p, esz); /* version 1: oflag stays TA_OF_UNKNOWN */
+	it->p += esz;
 	if (e->len > (size_t)(it->end - it->p))
 		return -EBADMSG;
 	if (e->kind < TA_ENTRY_OUTPUT || e->kind > TA_ENTRY_WINSIZE)

@@ -30,6 +30,11 @@ static inline uint32_t ta_batch_entries(const struct ta_batch_builder *b)
 	return b->hdr.n_entries;
 }
 
+/* The machine's termios c_oflag in the log's fixed bits (enum ta_oflag, TA_OF_KNOWN set). */
+uint32_t ta_oflag_from_termios(uint32_t c_oflag);
+/* The lower-case termios name of output mode bit i of enum ta_oflag ("onlcr"), NULL past them. */
+const char *ta_oflag_name(unsigned i);
+
 struct ta_batch_iter {
 	struct ta_tty_batch hdr;
 	const uint8_t *p;
@@ -37,7 +42,7 @@ struct ta_batch_iter {
 	uint32_t left;
 };
 
-/* 0 or -EBADMSG (too short, wrong version, counts that do not fit). */
+/* 0 or -EBADMSG (too short, unknown version, counts that do not fit). Reads versions 1 and 2. */
 int ta_batch_iter_init(struct ta_batch_iter *it, const void *payload, size_t len);
 /* 1: an entry (data points into the payload), 0: end, -EBADMSG: malformed. */
 int ta_batch_iter_next(struct ta_batch_iter *it, struct ta_tty_entry *e, const uint8_t **data);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 
 static void put_task(struct ta_json *j, const struct ta_task_id *t)
@@ -77,8 +78,11 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 	ta_json_str(j, ta_event_kind_name(ev->kind));
 	ta_json_key(j, "time");
 	ta_json_time(j, realtime_ns);
+	/* A string: after 104 days of uptime the count exceeds 2^53, where JSON readers round. */
+	char boot[24];
+	snprintf(boot, sizeof(boot), "%llu", (unsigned long long)ev->ts_boot_ns);
 	ta_json_key(j, "boot_ns");
-	ta_json_u64(j, ev->ts_boot_ns);
+	ta_json_str(j, boot);
 	ta_json_key(j, "source");
 	ta_json_str(j, ta_source_name(ev->source));
 	put_task(j, &ev->task);
@@ -104,6 +108,13 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 		ta_json_u64(j, ev->len);
 		put_flag(j, "echo", ev->flags & TA_F_ECHO);
 		put_flag(j, "icanon", ev->flags & TA_F_ICANON);
+		uint32_t of = ta_oflag_from_termios(ev->oflag);
+		ta_json_key(j, "oflag");
+		ta_json_arr_begin(j);
+		for (unsigned i = 0; ta_oflag_name(i); i++)
+			if (of & (1u << i))
+				ta_json_str(j, ta_oflag_name(i));
+		ta_json_arr_end(j);
 		if (ev->flags & TA_F_REDACTED)
 			put_flag(j, "redacted", 1);
 		if (ev->flags & TA_F_READ_SIDE)

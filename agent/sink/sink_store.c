@@ -133,6 +133,7 @@ static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint
 						UINT32_MAX : ev->total_len) : ev->len,
 		.pid = ev->task.pid,
 		.uid = ev->task.uid,
+		.oflag = ta_oflag_from_termios(ev->oflag),
 	};
 	struct open_batch *ob;
 	int err;
@@ -265,6 +266,10 @@ static int store_flush(struct ta_sink *base)
 			err = e;
 	}
 	e = ta_store_tick(s->store, 0);
+	if (e < 0 && !err)
+		err = e;
+	/* Readers (follow) see the records now; the group commit makes them durable. */
+	e = ta_store_write_out(s->store);
 	if (e < 0 && !err)
 		err = e;
 	return err;

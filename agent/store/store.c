@@ -139,6 +139,15 @@ static int flush(struct ta_store *s)
 	return err;
 }
 
+int ta_store_write_out(struct ta_store *s)
+{
+	if (s->broken)
+		return -EIO;
+	if (s->full || !s->buf_len)
+		return 0;
+	return flush(s);
+}
+
 int ta_store_commit(struct ta_store *s)
 {
 	if (s->broken)

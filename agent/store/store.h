@@ -81,6 +81,12 @@ int ta_store_is_full(const struct ta_store *s);
 
 /* Group commit now: writes and fdatasyncs; on success every record so far is durable. */
 int ta_store_commit(struct ta_store *s);
+/*
+ * Writes the records appended so far to the segment file now, without
+ * fdatasync: readers (follow) see them at once; durability still comes with
+ * the group commit. 0 or -errno (a full disk keeps them held: 0).
+ */
+int ta_store_write_out(struct ta_store *s);
 /* Number of records acknowledged durable (records 0 .. n-1). */
 uint64_t ta_store_durable_index(const struct ta_store *s);
 /* Records appended (durable or not). */

@@ -69,6 +69,7 @@ static void tev_from_entry(struct ta_tev *e, const struct ta_batch_iter *it,
 	e->source = te->source;
 	e->flags = te->flags;
 	e->orig_len = te->orig_len;
+	e->oflag = te->oflag;
 	e->pid = te->pid;
 	e->uid = te->uid;
 	e->tty = ttyoff;

@@ -52,6 +52,7 @@ struct ta_tev {
 	uint32_t len;       /* bytes of data in the arena */
 	uint32_t orig_len;  /* tty entries: bytes the terminal moved (redacted: > len) */
 	uint32_t pid, uid;
+	uint32_t oflag;     /* tty entries: enum ta_oflag (TA_OF_UNKNOWN: old log) */
 	uint16_t rows, cols;
 	uint32_t tty;       /* string offset in the transcript's pool */
 	char comm[16];

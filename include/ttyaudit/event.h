@@ -18,7 +18,8 @@
 #include <stddef.h>
 #endif
 
-#define TA_EVENT_VERSION 1
+/* 2: ta_tty_event carries the terminal's c_oflag. */
+#define TA_EVENT_VERSION 2
 
 /* Payload bytes per chunk; larger writes become several ordered chunks. */
 #define TA_CHUNK_MAX 4096
@@ -132,9 +133,11 @@ struct ta_tty_event {
 	__u64 call_id;             /* unique per call: (cpu << 48) | per-cpu counter */
 	__u64 offset;              /* offset of this chunk within the call */
 	__u64 total_len;           /* bytes the call moved (or that were redacted) */
+	__u32 oflag;               /* the terminal's c_oflag (output processing: OPOST, ONLCR..) */
+	__u32 pad;
 	__u8 data[];               /* len bytes */
 };
-_Static_assert(sizeof(struct ta_tty_event) == 24 + 48 + 48 + 16 + 24,
+_Static_assert(sizeof(struct ta_tty_event) == 24 + 48 + 48 + 16 + 24 + 8,
 	       "ta_tty_event layout");
 
 struct ta_exec_event {

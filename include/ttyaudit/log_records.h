@@ -39,7 +39,8 @@ enum ta_log_record_type {
 	TA_REC_ATTRIBUTION = 0x0132,   /* JSON: who typed a run of input into a shared pane */
 };
 
-#define TA_TTY_BATCH_VERSION 1
+/* 2: entries carry the terminal's output modes (oflag); version 1 is still read. */
+#define TA_TTY_BATCH_VERSION 2
 
 /*
  * TA_REC_TTY_DATA payload: one terminal, one session, a run of entries in
@@ -73,8 +74,29 @@ struct ta_tty_entry {
 	uint32_t pid;
 	uint32_t uid;
 	char comm[TA_COMM_LEN];
+	uint32_t oflag;            /* enum ta_oflag bits; TA_OF_UNKNOWN: not recorded (version 1) */
+	uint32_t reserved;         /* zero */
 };
-_Static_assert(sizeof(struct ta_tty_entry) == 24 + TA_COMM_LEN, "ta_tty_entry layout");
+_Static_assert(sizeof(struct ta_tty_entry) == 32 + TA_COMM_LEN, "ta_tty_entry layout");
+/* A version 1 entry is the first 40 bytes of struct ta_tty_entry. */
+#define TA_TTY_ENTRY_V1_SIZE (24 + TA_COMM_LEN)
+
+/*
+ * The terminal's output processing (termios c_oflag) when the entry was
+ * written, in these fixed bits whatever the machine's own termios values, so
+ * that a log reads the same everywhere.
+ */
+enum ta_oflag {
+	TA_OF_OPOST = 1u << 0,     /* output processing on (else the rest does nothing) */
+	TA_OF_OLCUC = 1u << 1,     /* lower case shown as upper case */
+	TA_OF_ONLCR = 1u << 2,     /* \n shown as \r\n */
+	TA_OF_OCRNL = 1u << 3,     /* \r shown as \n */
+	TA_OF_ONOCR = 1u << 4,     /* \r in column 0 not shown */
+	TA_OF_ONLRET = 1u << 5,    /* \n also returns the carriage */
+	TA_OF_XTABS = 1u << 6,     /* tabs shown as spaces (TAB3) */
+	TA_OF_KNOWN = 1u << 7,     /* set in every recorded oflag */
+};
+#define TA_OF_UNKNOWN 0u
 
 static inline uint64_t ta_session_key(uint32_t boot32, uint32_t ses)
 {

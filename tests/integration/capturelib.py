@@ -132,6 +132,56 @@ def stream(records, tty, kind, ses=None):
     return bytes(out)
 
 
+def opost(data, oflag, column=0):
+    """What the terminal showed for data written with output modes oflag (the JSONL
+    "oflag" list), as n_tty's do_output_char does it. Returns (bytes, column)."""
+    if "opost" not in oflag:
+        return data, column
+    out = bytearray()
+    for c in data:
+        if c == 0x0A:
+            if "onlret" in oflag:
+                column = 0
+            if "onlcr" in oflag:
+                column = 0
+                out += b"\r\n"
+                continue
+        elif c == 0x0D:
+            if "onocr" in oflag and column == 0:
+                continue
+            if "ocrnl" in oflag:
+                c = 0x0A
+                if "onlret" in oflag:
+                    column = 0
+            else:
+                column = 0
+        elif c == 0x09:
+            spaces = 8 - (column & 7)
+            column += spaces
+            if "xtabs" in oflag:
+                out += b" " * spaces
+                continue
+        elif c == 0x08:
+            column = max(0, column - 1)
+        elif not (c < 0x20 or 0x7F <= c < 0xA0):
+            if "olcuc" in oflag and 0x61 <= c <= 0x7A:
+                c -= 0x20
+            if c & 0xC0 != 0x80:
+                column += 1
+        out.append(c)
+    return bytes(out), column
+
+
+def shown_stream(records, tty, ses):
+    """The output of one terminal and session as the terminal showed it (exports, replay)."""
+    out, column = bytearray(), 0
+    for r in records:
+        if r["type"] == "output" and r.get("tty") == tty and "data" in r and r.get("ses") == ses:
+            data, column = opost(base64.b64decode(r["data"]), r.get("oflag", []), column)
+            out += data
+    return bytes(out)
+
+
 def of_type(records, kind, **match):
     return [r for r in records if r["type"] == kind and all(r.get(k) == v for k, v in match.items())]
 

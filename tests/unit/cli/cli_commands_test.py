@@ -9,6 +9,7 @@ missing permission.
 """
 import base64
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -76,7 +77,9 @@ try:
 
     check(ids("--user", "4242") == [SES7, "5e1c0a42-9"], "--user 4242")
     check(ids("--user", "alice") == [SES7], "--user alice (recorded login name)")
-    check(ids("--user", "ta-nosuch-%d" % os.getpid()) == [], "--user of a name never recorded")
+    rc, out, err = run("query", *D, "--json", "--user", "ta-nosuch-%d" % os.getpid())
+    check(rc == 2 and out == "" and "no session in the log has the login name" in err,
+          "--user of a name never recorded says so (%d %r)" % (rc, err))
     # Session 8 (auid 1000) recorded no login name: a local user with uid 1000,
     # whatever its name, says nothing about who that was on the recorded host.
     import pwd
@@ -90,7 +93,9 @@ try:
             subprocess.run(["useradd", "-M", "-N", "-u", "1000", "-s", "/usr/sbin/nologin", local],
                            check=True, capture_output=True)
     if local is not None:
-        check(ids("--user", local) == [], "--user %s: this host's uid 1000 is not the log's auid 1000" % local)
+        rc, out, err = run("query", *D, "--json", "--user", local)
+        check(rc == 2 and out == "", "--user %s: this host's uid 1000 is not the log's auid 1000 (%d %r)"
+              % (local, rc, out))
     check(ids("--uid", "0") == [SES7], "--uid 0 (sudo)")
     check(ids("--session", "8") == ["5e1c0a42-8"], "--session 8")
     check(ids("--session", "5e1c0a42-9") == ["5e1c0a42-9"], "--session key")
@@ -133,7 +138,7 @@ try:
     rc, out, err = run("show", *D, SES7, "--raw", "--input-only", raw=True)
     check(out == IN7, "show --raw --input-only")
     rc, out, _ = run("show", *D, SES7, "--input-only")
-    check(out == "echo hi\\r[redacted: 9 bytes typed with echo off]", "input-only %r" % out)
+    check(out == "echo hi\\r\n[redacted: 9 bytes typed with echo off]", "input-only: a line per Enter %r" % out)
     rc, out, _ = run("show", *D, "5e1c0a42-8")
     check("login details unavailable" in out and "other session" in out, "session 8 %r" % out)
     rc, out, err = run("show", *D, "5e1c0a42-77")
@@ -233,6 +238,67 @@ try:
         check(p.returncode == 0 and p.stdout in (OUT7, OUT7 + b"\n"), "scriptreplay plays it: %r" % p.stderr)
     rc, _, _ = run("export", *D, SES7, "--format", "typescript")
     check(rc == 2, "typescript without --timing -> 2")
+    check(b"COMMAND" not in tsb and re.match(rb"Script started on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d ",
+                                         tsb) is not None, "typescript header as util-linux: %r" % tsb[:80])
+
+    # ---- show is readable: one marker per secret, a window size once, keys folded with their echo
+    rc, out, _ = run("show", *D, "5e1c0a42-9")
+    check(out.count("[redacted: 4 bytes typed with echo off]") == 1 and out.count("redacted") == 1,
+          "one marker for a secret typed key by key %r" % out)
+    check(out.count("window size 30x90") == 1, "a repeated window size shown once %r" % out)
+    rc, out, _ = run("show", *D, "5e1c0a42-9", "--raw-order")
+    check(out.count("[redacted: 4 bytes typed with echo off]") == 1 and out.count("redacted") == 1,
+          "--raw-order: one marker for a secret too %r" % out)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast")
+    check(sum(1 for l in out.splitlines()[1:] if json.loads(l)[1] == "r") == 0,
+          "asciicast: no resize events repeating the size in effect %r" % out)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast", "--markers")
+    marks = [json.loads(l)[2] for l in out.splitlines()[1:] if json.loads(l)[1] == "m"]
+    check(marks.count("redacted: 4 bytes typed with echo off") == 1 and
+          not any("redacted: 1 " in m for m in marks), "asciicast: one marker per secret %r" % marks)
+
+    # ---- show --screen: the screen at a moment, drawn by libvterm
+    env = dict(os.environ, TZ="UTC")
+    rc, out, err = run("show", *D, SES7, "--screen", "--at", "12:00:00.600", env=env)
+    rows = out.split("\n")
+    if rc == 1 and "without libvterm" in err:
+        print("show --screen not checked: built without libvterm", file=sys.stderr)
+    else:
+        check(rc == 0 and rows[0].startswith("# screen of session %s at 2026-01-01 12:00:00.600" % SES7)
+              and "24 rows x 80 cols, cursor at row 2 column 1" in rows[0], "screen header %r" % rows[:1])
+        check(rows[1:4] == ["$ echo hi", "", ""], "the screen before the output of echo %r" % rows[:4])
+        rc, out, err = run("show", *D, SES7, "--screen", env=env)
+        rows = out.split("\n")
+        # At the end: resized to 40x100; the hostile \e[1A\e[2K erased the line "hi" on screen.
+        check(rc == 0 and "40 rows x 100 cols" in rows[0] and rows[1] == "$ echo hi" and
+              rows[2].endswith("txt.exe") and "\\u{202e}" in rows[2] and rows[3] == "Password: " and
+              rows[4] == "bye \u2713" and len(rows) == 1 + 40 + 1, "the screen at the end %r" % rows[:6])
+        rc, out, err = run("show", *D, SES7, "--screen", "--at", "+0.01", env=env)
+        check(rc == 0 and out.split("\n")[1] == "$ ", "--at +SECS %r" % out[:200])
+        one_line = lambda a, *w: (lambda r: check(r[0] == 2 and len(r[2].strip().splitlines()) == 1 and
+                                                  all(x in r[2] for x in w), "%s %r" % (a, r)))(run(*a))
+        one_line(["show", *D, SES7, "--screen", "--at", "tuesday"], "'tuesday'", "HH:MM:SS", "+SECS")
+        one_line(["show", *D, SES7, "--at", "+1"], "--screen")
+
+    # ---- output processing: screens show what the terminal showed, --raw/JSON what was written.
+    # Session 9 wrote "third session\n" with ONLCR set and "\tx\n" as a version 1 log would
+    # (modes unknown: Linux's default OPOST|ONLCR assumed).
+    RAW9, SHOWN9 = b"third session\n\tx\n", b"third session\r\n\tx\r\n"
+    rc, out, _ = run("show", *D, "5e1c0a42-9", "--raw", raw=True)
+    check(rc == 0 and out == RAW9, "show --raw keeps the written bytes %r" % out)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "json")
+    data = b"".join(base64.b64decode(json.loads(l)["data"]) for l in out.splitlines()[1:]
+                    if json.loads(l).get("type") == "output")
+    check(data == RAW9, "json keeps the written bytes %r" % data)
+    rc, out, _ = run("export", *D, "5e1c0a42-9", "--format", "asciicast")
+    got = "".join(json.loads(l)[2] for l in out.splitlines()[1:] if json.loads(l)[1] == "o")
+    check(got == SHOWN9.decode(), "asciicast shows \\r\\n: %r" % got)
+    rc, _, err = run("export", *D, "5e1c0a42-9", "--format", "typescript", "-o", ts, "--timing", tm)
+    with open(ts, "rb") as f:
+        check(f.read().split(b"\n", 1)[1].startswith(SHOWN9), "typescript shows \\r\\n")
+    rc, _, err = run("replay", *D, "5e1c0a42-9", "--no-wait", "-o", replay_log)
+    with open(replay_log, "rb") as f:
+        check(f.read() == SHOWN9, "replay shows \\r\\n")
 
     # ---- status, follow
     rc, out, err = run("status", *D, "--json")
@@ -280,6 +346,13 @@ try:
         check(any(l.startswith("12:00:15.900 #| bob (session 5e1c0a42-11) detached from /run/shared-test/sock (exit)")
                   for l in lines), "bob's detach shown inline %r" % out)
         check(not any(" i| " in l for l in lines), "every pane input is attributed %r" % out)
+        # Keys typed one by one and readline's echo of them: one line per Enter.
+        check("12:00:11.170 o| ls" not in lines and "12:00:11.170 o| file" in lines,
+              "the echo of alice's keys is folded into her line %r" % out)
+    rc, out, _ = run("show", *SD, "5e1c0a42-10", "--raw-order", env=env)
+    lines = out.splitlines()
+    check(rc == 0 and "12:00:11.170 o| ls" in lines and "12:00:11.000 i[alice]| ls\\r" in lines,
+          "--raw-order keeps the echo where it happened %r" % out)
     rc, out, _ = run("show", *SD, "5e1c0a42-11", env=env)
     check(rc == 0 and "i| echo bob\\r" in out and "typed 9 bytes into pts6 (session 5e1c0a42-10 of alice), exact" in out,
           "bob's own session: his keys and where they went %r" % out)
@@ -327,8 +400,34 @@ try:
               "non-member -> 4, one line (%d %r)" % (rc, err))
         rc, out, err = run("show", *D, SES7, user=65534)
         check(rc == 4, "show non-member -> 4")
+        # No access is 4 everywhere: not "damaged" (verify), not "no key" (prove).
+        for cmd in (["verify", *D], ["prove", *D, "--record", "1"], ["status", *D],
+                    ["export", *D, SES7, "--format", "json"], ["replay", *D, SES7, "--no-wait"],
+                    ["follow", *D, "--timeout", "0.1"], ["reindex", *D]):
+            rc, out, err = run(*cmd, user=65534)
+            check(rc == 4 and "permission denied" in err and len(err.strip().splitlines()) == 1,
+                  "%s non-member -> 4, one line (%d %r)" % (cmd[0], rc, err))
     else:
         print("permission check skipped: needs root to run as another user", file=sys.stderr)
+
+    # ---- errors say what is wrong and what is accepted, in one line, with the documented code
+    def one_line_error(args, code, *words):
+        rc, out, err = run(*args)
+        lines = err.strip().splitlines()
+        check(rc == code and out == "" and len(lines) == 1 and all(w in err for w in words),
+              "%s -> %d, one line naming %s (%d %r)" % (" ".join(args), code, words, rc, err))
+    one_line_error(["export", *D, SES7], 2, "--format", "asciicast, json or typescript")
+    one_line_error(["export", *D, SES7, "--format", "xml"], 2, "'xml'", "asciicast, json or typescript")
+    one_line_error(["export", *D], 2, "SESSION")
+    one_line_error(["show", *D], 2, "SESSION")
+    one_line_error(["replay", *D], 2, "SESSION")
+    one_line_error(["query", *D, "--user", "nosuchuser-x"], 2, "nosuchuser-x", "no session in the log has the login name")
+    one_line_error(["query", *D, "--since", "now", "--until", "2d"], 2, "later than --until")
+    one_line_error(["query", *D, "--since", "last tuesday"], 2, "'last tuesday'", "RFC 3339", "yesterday", "2h")
+    one_line_error(["follow", *D, "--session", "5e1c0a42-99", "--timeout", "0.1"], 9, "5e1c0a42-99")
+    one_line_error(["follow", *D, "--timeout", "soon"], 2, "'soon'")
+    rc, out, err = run("query", *D, "--user", "alice")
+    check(rc == 0 and SES7 in out, "--user by a login name only the log knows still works %r" % err)
 
     # ---- help everywhere
     for c in ("query", "show", "replay", "export", "follow", "status", "reindex"):

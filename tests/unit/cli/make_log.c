@@ -54,14 +54,23 @@ static void tty_id(struct ta_tty_id *id, unsigned minor)
 	snprintf(id->name, sizeof(id->name), "pts%u", minor);
 }
 
-static void entry(struct ta_batch_builder *b, uint8_t kind, uint64_t t, const void *d, size_t n,
-		  uint16_t flags, uint32_t orig)
+/* oflag: the terminal's output modes (TA_OF_UNKNOWN: as a version 1 log). */
+static void entry_of(struct ta_batch_builder *b, uint8_t kind, uint64_t t, const void *d, size_t n,
+		     uint16_t flags, uint32_t orig, uint32_t oflag)
 {
 	struct ta_tty_entry e = { .kind = kind, .source = 1, .flags = flags, .len = (uint32_t)n,
-				  .orig_len = orig ? orig : (uint32_t)n, .pid = 4321, .uid = 4242 };
+				  .orig_len = orig ? orig : (uint32_t)n, .pid = 4321, .uid = 4242,
+				  .oflag = oflag };
 	snprintf(e.comm, sizeof(e.comm), "bash");
 	if (ta_batch_add(b, &e, t, d))
 		die("batch add", -1);
+}
+
+/* Most entries: output processing off, what was written is what was shown. */
+static void entry(struct ta_batch_builder *b, uint8_t kind, uint64_t t, const void *d, size_t n,
+		  uint16_t flags, uint32_t orig)
+{
+	entry_of(b, kind, t, d, n, flags, orig, TA_OF_KNOWN);
 }
 
 static void flush(struct ta_batch_builder *b, uint32_t ses)
@@ -240,7 +249,17 @@ int main(int argc, char **argv)
 	     "{\"type\":\"session_end\",\"ses\":7,\"auid\":4242,\"user\":\"alice\",\"end_time\":\"2026-01-01T12:00:01.202Z\"}");
 	tty_id(&id, 5);
 	ta_batch_begin(&b, &id, 9, 4242, t + 2000000000);
-	entry(&b, TA_ENTRY_OUTPUT, t + 2000000000, "third session\n", 14, 0, 0);
+	/* A program's "\n" that the terminal showed as "\r\n" (ONLCR). */
+	entry_of(&b, TA_ENTRY_OUTPUT, t + 2000000000, "third session\n", 14, 0, 0,
+		 TA_OF_KNOWN | TA_OF_OPOST | TA_OF_ONLCR);
+	entry_of(&b, TA_ENTRY_OUTPUT, t + 2000000100, "\tx\n", 3, 0, 0, TA_OF_UNKNOWN);
+	/* readline sets the same size at every prompt; a secret typed key by key. */
+	uint16_t ws3[4] = { 30, 90, 0, 0 };
+	for (int i = 0; i < 3; i++)
+		entry(&b, TA_ENTRY_WINSIZE, t + 2000000200 + (uint64_t)i, ws3, sizeof(ws3), 0, 0);
+	for (int i = 0; i < 4; i++)
+		entry(&b, TA_ENTRY_INPUT, t + 2000001000 + (uint64_t)i * 1000, NULL, 0,
+		      TA_F_REDACTED | TA_F_ICANON, 1);
 	entry(&b, TA_ENTRY_INPUT, t + 2100000000, "exit\n", 5, TA_F_ECHO, 0);
 	flush(&b, 9);
 	ta_batch_free(&b);

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* show --screen through libvterm (show_screen.h). */
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cli/show_screen.h"
+#include "common/exitcodes.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "view/neutralise.h"
+#include "view/shown.h"
+
+#ifdef TA_HAVE_VTERM
+#include <vterm.h>
+
+int show_screen_available(void)
+{
+	return 1;
+}
+
+/* One row as text: blanks for empty cells, wide characters once, trailing blanks dropped. */
+static void row_text(VTermScreen *vs, int row, int cols, struct ta_buf *b)
+{
+	size_t keep = 0;
+
+	ta_buf_reset(b);
+	for (int col = 0; col < cols;) {
+		VTermScreenCell cell;
+		VTermPos pos = { .row = row, .col = col };
+		if (!vterm_screen_get_cell(vs, pos, &cell) || !cell.chars[0]) {
+			ta_buf_putc(b, ' ');
+			col++;
+			continue;
+		}
+		for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i]; i++) {
+			/* Cells hold characters, never controls; bidi and C1 code points are shown escaped. */
+			if (ta_neut_dangerous_cp(cell.chars[i]))
+				ta_buf_printf(b, "\\u{%04x}", (unsigned)cell.chars[i]);
+			else if (cell.chars[i] < 0x110000) {
+				char u[4];
+				ta_buf_put(b, u, ta_utf8_encode(cell.chars[i], u));
+			}
+		}
+		keep = b->len;
+		col += cell.width > 0 ? cell.width : 1;
+	}
+	b->len = keep;
+}
+
+int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
+{
+	const struct ta_transcript *tr = &v->tr;
+	unsigned cols, rows;
+	uint64_t last = 0;
+	struct ta_shown sh;
+	struct ta_buf row, o;
+	char tm[48];
+
+	session_view_start_size(v, &cols, &rows);
+	VTerm *vt = vterm_new((int)rows, (int)cols);
+	if (!vt) {
+		ta_err(NULL, "--screen: cannot create a terminal emulator of %ux%u", rows, cols);
+		return TA_EXIT_FAILURE;
+	}
+	vterm_set_utf8(vt, 1);
+	VTermScreen *vs = vterm_obtain_screen(vt);
+	vterm_screen_enable_altscreen(vs, 1);
+	vterm_screen_reset(vs, 1);
+	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct ta_tev *e = &tr->ev[i];
+		if (e->time_ns > at_ns)
+			break;
+		if (e->kind == TA_TEV_WINSIZE && ta_shown_resize(&sh, e)) {
+			vterm_set_size(vt, e->rows, e->cols);
+			rows = e->rows;
+			cols = e->cols;
+			last = e->time_ns;
+		} else if (e->kind == TA_TEV_OUTPUT) {
+			size_t n;
+			const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(tr, e), &n);
+			vterm_input_write(vt, (const char *)d, n);
+			last = e->time_ns;
+		}
+	}
+	ta_shown_free(&sh);
+
+	VTermPos cur;
+	vterm_state_get_cursorpos(vterm_obtain_state(vt), &cur);
+	ta_buf_init(&row);
+	ta_buf_init(&o);
+	uint64_t when = at_ns == UINT64_MAX ? last : at_ns;
+	cli_fmt_time(when, tm, sizeof(tm), utc);
+	ta_buf_printf(&o, "# screen of session %s at %s.%03u%s: %u rows x %u cols, cursor at row %d "
+		      "column %d", v->id, tm, (unsigned)(when / 1000000 % 1000), utc ? " UTC" : "", rows,
+		      cols, cur.row + 1, cur.col + 1);
+	if (last) {
+		char lt[48];
+		cli_fmt_time(last, lt, sizeof(lt), utc);
+		ta_buf_printf(&o, " (last output %s.%03u)\n", lt, (unsigned)(last / 1000000 % 1000));
+	} else {
+		ta_buf_puts(&o, " (no output yet)\n");
+	}
+	for (int r = 0; r < (int)rows; r++) {
+		row_text(vs, r, (int)cols, &row);
+		ta_buf_put(&o, row.p, row.len);
+		ta_buf_putc(&o, '\n');
+	}
+	vterm_free(vt);
+	int err = cli_flush(&o, f);
+	ta_buf_free(&row);
+	ta_buf_free(&o);
+	return err ? TA_EXIT_FAILURE : TA_EXIT_OK;
+}
+
+#else
+
+int show_screen_available(void)
+{
+	return 0;
+}
+
+int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
+{
+	(void)f;
+	(void)v;
+	(void)at_ns;
+	(void)utc;
+	ta_err(NULL, "--screen: this ttyaudit was built without libvterm (the terminal emulator "
+	       "it draws screens with); install libvterm-dev and rebuild");
+	return TA_EXIT_FAILURE;
+}
+
+#endif
