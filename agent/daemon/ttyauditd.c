@@ -27,6 +27,7 @@
 #include "common/notify.h"
 #include "config/config_file.h"
 #include "config/options.h"
+#include "recorder/activity.h"
 #include "recorder/recorder.h"
 #include "logins.h"
 #include "sessions/anchor.h"
@@ -41,6 +42,12 @@
 /* While records flow: drain every 20 ms; idle again after 1 s without any. */
 #define TA_BUSY_TICK_NS 20000000L
 #define TA_BUSY_IDLE_TICKS 50
+/*
+ * What a kill -9 can lose: what the ring holds (one drain round, 20 ms) and
+ * terminal batches younger than this (kept open so that a terminal's
+ * keystrokes share a record). Older batches go to the log file every round.
+ */
+#define TA_SETTLE_AGE_NS 40000000ull
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
@@ -59,6 +66,9 @@ struct daemon_ctx {
 	uint64_t housekeeping_ns;   /* last once-a-second round */
 	struct ta_recorder rec;
 	uint64_t started_ns;
+	struct ta_activity_file act;  /* the activity journal (recorder/activity.h) */
+	struct ta_activity prev_act;  /* what the previous daemon left in it */
+	int prev_act_valid;
 	struct ta_logins logins;
 	int anchor_error;           /* last anchoring failure, logged once */
 	int audit_fd;               /* audit netlink socket for anchors, -1 if none */
@@ -220,6 +230,13 @@ static void write_agent_start(struct daemon_ctx *d)
 	ta_json_u64(&j, d->opts.capture.ring_bytes);
 	ta_json_key(&j, "redact_noecho");
 	ta_json_bool(&j, d->opts.capture.redact_noecho);
+	ta_json_key(&j, "previous_stop");
+	ta_json_str(&j, !d->prev_act_valid ? "unknown" : d->prev_act.running ? "unclean" : "clean");
+	if (d->prev_act_valid && d->prev_act.running) {
+		/* Nothing was recorded from here until this start. */
+		ta_json_key(&j, "lost_since");
+		ta_json_time(&j, d->prev_act.heartbeat_ns);
+	}
 	ta_json_obj_end(&j);
 	ta_recorder_record(&d->rec, "agent_start", &j);
 	ta_json_free(&j);
@@ -273,6 +290,87 @@ static void log_backend_choice(const struct daemon_ctx *d)
 		ta_backend_name(d->report.chosen), ta_backend_limitations(d->report.chosen));
 	if (d->report.optional_missing[0])
 		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
+}
+
+/*
+ * After an unclean stop: the terminal data the previous daemon had drained
+ * but not written is lost; each open batch becomes a gap in its session.
+ */
+static void record_unclean_stop(struct daemon_ctx *d)
+{
+	const struct ta_activity *a = &d->prev_act;
+	uint64_t now = ta_now_ns(CLOCK_REALTIME);
+	struct ta_json j;
+
+	if (!d->prev_act_valid || !a->running)
+		return;
+	ta_warn("daemon", "the previous run (pid %llu) did not stop cleanly: nothing was recorded "
+		"since its last round; %zu terminals had data not yet in the log",
+		(unsigned long long)a->pid, a->n_open);
+	ta_json_init(&j);
+	for (size_t i = 0; i < a->n_open; i++) {
+		const struct ta_activity_open *o = &a->open[i];
+
+		ta_json_reset(&j);
+		ta_json_obj_begin(&j);
+		ta_json_key(&j, "reason");
+		ta_json_str(&j, "unclean_stop");
+		ta_json_key(&j, "ses");
+		ta_json_id(&j, o->ses);
+		ta_json_key(&j, "tty");
+		ta_json_str(&j, o->tty);
+		ta_json_key(&j, "since");
+		ta_json_time(&j, o->since_ns);
+		ta_json_key(&j, "until");
+		ta_json_time(&j, now);
+		ta_json_key(&j, "events");
+		ta_json_u64(&j, o->entries);
+		ta_json_key(&j, "bytes");
+		ta_json_u64(&j, o->bytes);
+		ta_json_obj_end(&j);
+		ta_recorder_record(&d->rec, "gap", &j);
+	}
+	ta_json_free(&j);
+}
+
+/* The journal says: everything before `heartbeat` is in the log file, except the open batches. */
+static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running)
+{
+	struct ta_activity a = { .running = running, .pid = (uint64_t)getpid(),
+				 .heartbeat_ns = heartbeat };
+	struct ta_sink_pending p[TA_ACTIVITY_MAX_OPEN];
+	size_t n = running ? ta_sink_store_pending(d->log_sink, p, TA_ACTIVITY_MAX_OPEN) : 0;
+	int err;
+
+	if (d->act.fd < 0)
+		return;
+	for (size_t i = 0; i < n && i < TA_ACTIVITY_MAX_OPEN; i++) {
+		struct ta_activity_open *o = &a.open[a.n_open++];
+
+		o->ses = p[i].ses;
+		memcpy(o->tty, p[i].tty, sizeof(o->tty));
+		o->since_ns = p[i].since_ns;
+		o->entries = p[i].entries;
+		o->bytes = p[i].bytes;
+	}
+	err = ta_activity_file_write(&d->act, &a);
+	if (err)
+		ta_warn("daemon", "cannot write %s/%s: %s", d->opts.log_dir, TA_ACTIVITY_NAME,
+			strerror(-err));
+}
+
+static void open_activity(struct daemon_ctx *d)
+{
+	const char *why = "";
+	int r = ta_activity_file_open(&d->act, d->opts.log_dir, &d->prev_act, &why);
+
+	if (r < 0) {
+		d->act.fd = -1;
+		ta_warn("daemon", "cannot open %s/%s: %s; an unclean stop will not say which "
+			"sessions lost data", d->opts.log_dir, TA_ACTIVITY_NAME, strerror(-r));
+		return;
+	}
+	d->prev_act_valid = r == 1;
 }
 
 static int start_capture(struct daemon_ctx *d)
@@ -510,6 +608,8 @@ static int run_loop(struct daemon_ctx *d)
 					set_busy(d, timerfd, 1);
 			} else if (fd == timerfd) {
 				uint64_t ticks, now = ta_now_ns(CLOCK_MONOTONIC);
+				/* Everything reserved before this instant is taken by the drain below. */
+				uint64_t round = ta_now_ns(CLOCK_REALTIME);
 
 				if (read(timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					ta_warn("daemon", "timer read: %s", strerror(errno));
@@ -517,6 +617,10 @@ static int run_loop(struct daemon_ctx *d)
 					d->idle_ticks = 0;
 				else if (d->busy && ++d->idle_ticks >= TA_BUSY_IDLE_TICKS)
 					set_busy(d, timerfd, 0);
+				/* Idle: nothing waits for more; busy: only young batches stay open. */
+				ta_sink_store_settle(d->log_sink,
+						     d->busy ? round - TA_SETTLE_AGE_NS : 0);
+				write_activity(d, round, 1);
 				if (now - d->housekeeping_ns < 1000000000ull)
 					continue;
 				d->housekeeping_ns = now;
@@ -606,7 +710,7 @@ static void report_startup(struct daemon_ctx *d, int code)
 
 int main(int argc, char **argv)
 {
-	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1 };
+	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1, .act = { .fd = -1 } };
 	char err[512];
 	int rc, code;
 
@@ -650,7 +754,10 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ta_capture_set_handlers(d.cap, on_capture_event, on_bad_record, &d);
+	open_activity(&d);
 	write_agent_start(&d);
+	record_unclean_stop(&d);
+	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 1);
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
 	/*
@@ -672,6 +779,9 @@ int main(int argc, char **argv)
 	ta_capture_close(d.cap);
 	ta_logins_close(&d.logins);
 	d.sink->ops->close(d.sink);
+	/* Everything is in the log: the next start knows this stop was clean. */
+	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 0);
+	ta_activity_file_close(&d.act);
 	ta_status_remove(d.opts.log_dir);
 	if (d.audit_fd >= 0)
 		audit_close(d.audit_fd);

@@ -468,9 +468,19 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 		t->agent_starts++;
 		if (ta_jobj_str(&o, "backend", b, sizeof(b)) > 0)
 			snprintf(t->backend, sizeof(t->backend), "%s", b);
-		if (t->agent_starts > 1)
-			add_gap(t, t->last_agent_start_ns ? rec->time_ns : rec->time_ns, rec->time_ns,
-				rec->index, 2);
+		/*
+		 * Nothing was recorded between the previous run's last round (its
+		 * activity journal's heartbeat, after an unclean stop) or last record
+		 * and this start.
+		 */
+		if (t->agent_starts > 1) {
+			uint64_t since = json_time(&o, "lost_since");
+
+			if (!since || since > rec->time_ns)
+				since = t->last_time_ns && t->last_time_ns < rec->time_ns ?
+					t->last_time_ns : rec->time_ns;
+			add_gap(t, since, rec->time_ns, rec->index, 2);
+		}
 		t->last_agent_start_ns = rec->time_ns;
 		return 0;
 	}
@@ -562,12 +572,8 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	return add_ref(t, s, rec);
 }
 
-int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
+static int add_record(struct ta_sesstab *t, const struct ta_log_record *rec)
 {
-	t->records++;
-	t->end_index = rec->index + 1;
-	t->last_seg_seq = rec->segment_seq;
-	t->last_seg_end = rec->offset + rec->stored_len;
 	switch (rec->type) {
 	case TA_REC_TTY_DATA:
 		return add_tty_data(t, rec);
@@ -589,6 +595,21 @@ int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
 			return add_json(t, rec);
 		return 0;
 	}
+}
+
+int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
+{
+	int err;
+
+	t->records++;
+	t->end_index = rec->index + 1;
+	t->last_seg_seq = rec->segment_seq;
+	t->last_seg_end = rec->offset + rec->stored_len;
+	err = add_record(t, rec);
+	/* The store's own records (recovery, segment starts) are written at open, not recorded. */
+	if (rec->type >= 0x0100 && rec->time_ns > t->last_time_ns)
+		t->last_time_ns = rec->time_ns;
+	return err;
 }
 
 int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t time_ns)

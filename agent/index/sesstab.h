@@ -121,6 +121,7 @@ struct ta_sesstab {
 	uint64_t records, end_index;   /* end_index: one past the last record read */
 	uint64_t last_seg_seq, last_seg_end;
 	uint64_t agent_starts, last_agent_start_ns;
+	uint64_t last_time_ns;         /* newest recorded (not store-internal) record */
 	char backend[32];
 	uint64_t bad_payloads;         /* records whose payload did not decode */
 };

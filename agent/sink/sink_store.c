@@ -25,6 +25,7 @@
 struct open_batch {
 	uint32_t major, minor, ses;
 	uint64_t last_used;
+	uint64_t data_bytes;    /* terminal bytes in the open batch */
 	struct ta_batch_builder b;
 };
 
@@ -88,6 +89,7 @@ static int flush_batch(struct store_sink *s, struct open_batch *ob)
 	err = append(s, TA_REC_TTY_DATA, ob->b.hdr.start_ns, ob->ses, p, len);
 	ob->b.hdr.n_entries = 0;
 	ob->b.len = sizeof(ob->b.hdr);
+	ob->data_bytes = 0;
 	return err;
 }
 
@@ -148,6 +150,7 @@ static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint
 	}
 	if (err)
 		return err;
+	ob->data_bytes += ev->len;
 	if (ob->b.len >= BATCH_FLUSH_BYTES)
 		return flush_batch(s, ob);
 	return 0;
@@ -321,6 +324,56 @@ int ta_sink_store_open(struct ta_sink **out, struct ta_store *store)
 	s->base.ops = &store_ops;
 	*out = &s->base;
 	return 0;
+}
+
+int ta_sink_store_settle(struct ta_sink *base, uint64_t before_ns)
+{
+	struct store_sink *s = (struct store_sink *)base;
+	int err = 0, e;
+
+	for (int i = 0; i < OPEN_BATCHES; i++) {
+		struct open_batch *ob = &s->batches[i];
+
+		if (!ob->b.hdr.n_entries || (before_ns && ob->b.hdr.start_ns >= before_ns))
+			continue;
+		e = flush_batch(s, ob);
+		if (e && !err)
+			err = e;
+	}
+	e = ta_store_write_out(s->store);
+	if (e && !err)
+		err = e;
+	e = ta_store_tick(s->store, 0);
+	if (e < 0 && !err)
+		err = e;
+	return err;
+}
+
+size_t ta_sink_store_pending(const struct ta_sink *base, struct ta_sink_pending *out, size_t cap)
+{
+	const struct store_sink *s = (const struct store_sink *)base;
+	size_t n = 0;
+
+	for (int i = 0; i < OPEN_BATCHES; i++) {
+		const struct open_batch *ob = &s->batches[i];
+
+		if (!ob->b.hdr.n_entries)
+			continue;
+		if (n < cap) {
+			struct ta_sink_pending *p = &out[n];
+
+			p->ses = ob->ses;
+			size_t tl = strnlen(ob->b.hdr.tty.name, sizeof(p->tty) - 1);
+
+			memcpy(p->tty, ob->b.hdr.tty.name, tl);
+			p->tty[tl] = '\0';
+			p->since_ns = ob->b.hdr.start_ns;
+			p->entries = ob->b.hdr.n_entries;
+			p->bytes = ob->data_bytes;
+		}
+		n++;
+	}
+	return n;
 }
 
 int ta_sink_store_last_error(const struct ta_sink *base)

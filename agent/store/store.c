@@ -166,6 +166,15 @@ int ta_store_commit(struct ta_store *s)
 	return 0;
 }
 
+int ta_store_write_out(struct ta_store *s)
+{
+	if (s->broken)
+		return -EIO;
+	if (s->full)
+		return -ENOSPC;
+	return flush(s);
+}
+
 /* Encodes one record into the buffer and adds it to the tree. */
 static int encode_record(struct ta_store *s, uint16_t type, uint64_t time_ns, uint64_t session,
 			 const void *payload, size_t len, uint64_t *index_out)

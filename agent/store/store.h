@@ -80,6 +80,12 @@ int ta_store_is_full(const struct ta_store *s);
 
 /* Group commit now: writes and fdatasyncs; on success every record so far is durable. */
 int ta_store_commit(struct ta_store *s);
+/*
+ * Hands the records appended so far to the kernel (write, no fdatasync): they
+ * then survive the process being killed, not a power loss. 0 or -errno
+ * (-ENOSPC: the disk is full, the bytes are held as by an append).
+ */
+int ta_store_write_out(struct ta_store *s);
 /* Number of records acknowledged durable (records 0 .. n-1). */
 uint64_t ta_store_durable_index(const struct ta_store *s);
 /* Records appended (durable or not). */
