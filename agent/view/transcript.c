@@ -865,7 +865,8 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		if ((err = add_client_record(tr, &rec)))
 			goto out;
 	}
-	qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
+	if (tr->n > 1) /* tr->ev is NULL while empty: qsort(NULL, 0) is undefined */
+		qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
 	/* Attributions by start: input is matched against them. */
 	/* 2. Terminal data in log order; an event goes out once no later record can precede it. */
 	suffix[ntty] = (struct bound){ UINT64_MAX, UINT64_MAX };
@@ -959,7 +960,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				if (tr->n - ph > 1)
 					qsort(tr->ev + ph, tr->n - ph, sizeof(*tr->ev), cmp_tev);
 			}
-			if (!sorted)
+			if (!sorted && ncur > 1)
 				qsort(cur, ncur, sizeof(*cur), cmp_tev);
 		}
 		/* Merge pending (tr->ev from ph, data in the arena) with cur; emit what precedes the bound. */
