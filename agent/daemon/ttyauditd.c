@@ -136,6 +136,9 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 	if (err) {
 		ta_err("log", "cannot open the log in %s: %s", d->opts.log_dir,
 		       *ta_store_open_error() ? ta_store_open_error() : strerror(-err));
+		/* Damage to signed records: appending would fork the tree (docs/ttyauditd.8). */
+		if (err == -EUCLEAN)
+			return TA_EXIT_CORRUPT;
 		return err == -ENOSPC || err == -EACCES || err == -EROFS || err == -ENOENT ||
 		       err == -EBUSY || err == -ENOTDIR ? TA_EXIT_STORAGE : TA_EXIT_FAILURE;
 	}

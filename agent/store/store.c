@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include "store/ckptset.h"
 #include "store/crc32c.h"
 #include "store/format.h"
 #include "store/segfile.h"
@@ -28,7 +29,7 @@
 #define FULL_RETRY_NS 100000000ull
 #define RETENTION_PERIOD_NS 10000000000ull
 
-static __thread char open_error[512];
+static __thread char open_error[1024];
 
 const char *ta_store_open_error(void)
 {
@@ -599,6 +600,48 @@ int ta_store_tick(struct ta_store *s, uint64_t now)
 
 /* --------------------------------------------------------------- opening */
 
+/*
+ * A torn tail is harmless only if it holds records nobody vouched for. If a
+ * signed checkpoint covers more records than are left, appending would fork
+ * the tree that checkpoint signed: refuse (-EUCLEAN) and say how to go on.
+ */
+static int check_checkpointed_intact(struct ta_store *s, uint64_t present)
+{
+	struct ta_verifier *v = NULL;
+	struct ta_ckpt_set set = { 0 };
+	char msg[512] = "";
+	uint64_t signed_size = 0;
+	int err = ta_verifier_parse(ta_signer_vkey(s->signer), &v);
+
+	if (err)
+		return err;
+	err = ta_ckpt_set_load(s->dirfd, v, &set, msg, sizeof(msg));
+	for (size_t i = 0; !err && i < set.n; i++)
+		if (set.v[i].cp.size > signed_size)
+			signed_size = set.v[i].cp.size;
+	ta_ckpt_set_free(&set);
+	ta_verifier_free(v);
+	if (err == -EBADMSG) {
+		snprintf(open_error, sizeof(open_error), "the log's checkpoints are damaged (%s); "
+			 "appending could fork the signed tree. Keep this directory as evidence "
+			 "(ttyaudit verify shows the damage) and start with a new, empty log directory",
+			 msg);
+		return -EUCLEAN;
+	}
+	if (err)
+		return err;
+	if (signed_size > present) {
+		snprintf(open_error, sizeof(open_error), "the log ends %llu records short of its "
+			 "signed checkpoint of %llu records (the last segment is cut inside "
+			 "checkpointed records); appending would fork the signed tree. Keep this "
+			 "directory as evidence (ttyaudit verify shows the damage) and start with a "
+			 "new, empty log directory", (unsigned long long)(signed_size - present),
+			 (unsigned long long)signed_size);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
 static void set_defaults(struct ta_store_opts *o)
 {
 	if (!o->commit_interval_ms)
@@ -795,6 +838,8 @@ static int open_inner(struct ta_store *s)
 		free(seqs);
 		err = scan_last_segment(s, last, &end, &size, &reason);
 		if (err)
+			return err;
+		if ((err = check_checkpointed_intact(s, s->cr.size)))
 			return err;
 		struct ta_rec_recovery rec = {
 			.version = TA_STORE_PAYLOAD_VERSION, .reason = (uint32_t)reason, .seq = last,

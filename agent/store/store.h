@@ -56,7 +56,9 @@ struct ta_store;
  * Opens or creates the log. Every open starts a new segment; if the last
  * segment ends in a torn write, the new segment's first records say where
  * (TA_REC_RECOVERY). -EBUSY if another writer holds the directory,
- * -EKEYREJECTED if the key is not the one the directory's ttyaudit.vkey names.
+ * -EKEYREJECTED if the key is not the one the directory's ttyaudit.vkey names,
+ * -EUCLEAN if records a signed checkpoint covers are gone or the checkpoints
+ * are damaged (appending would fork the signed tree).
  * On failure *out is NULL; ta_store_open_error() explains the last failure.
  */
 int ta_store_open(struct ta_store **out, const struct ta_store_opts *o);
