@@ -139,6 +139,8 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 		/* Damage to signed records: appending would fork the tree (docs/ttyauditd.8). */
 		if (err == -EUCLEAN)
 			return TA_EXIT_CORRUPT;
+		if (err == -ENOKEY) /* --key-file / key_file names something that is not a key */
+			return TA_EXIT_CONFIG;
 		return err == -ENOSPC || err == -EACCES || err == -EROFS || err == -ENOENT ||
 		       err == -EBUSY || err == -ENOTDIR ? TA_EXIT_STORAGE : TA_EXIT_FAILURE;
 	}

@@ -259,7 +259,12 @@ fail:
 
 int ta_signer_load_or_create(const char *path, const char *name, struct ta_signer **out)
 {
+	struct stat st;
 	FILE *f = fopen(path, "re");
+	if (f && (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))) {
+		fclose(f);
+		return -EISDIR; /* a directory or device is not a key file */
+	}
 	if (!f) {
 		if (errno != ENOENT)
 			return -errno;
@@ -279,7 +284,7 @@ int ta_signer_load_or_create(const char *path, const char *name, struct ta_signe
 	} else if (strstr(buf, "-----BEGIN")) {
 		rewind(f);
 		EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		err = -EINVAL;
+		err = -ENOKEY;
 		if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 			struct ta_signer *s = calloc(1, sizeof(*s));
 			if (s) {
@@ -296,7 +301,7 @@ int ta_signer_load_or_create(const char *path, const char *name, struct ta_signe
 		}
 		EVP_PKEY_free(pk);
 	} else {
-		err = -EINVAL;
+		err = -ENOKEY; /* neither an skey line nor a PEM key */
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	fclose(f);

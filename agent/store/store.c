@@ -809,6 +809,12 @@ static int open_inner(struct ta_store *s)
 	else
 		snprintf(keypath, sizeof(keypath), "%s/ttyaudit.key", s->dir);
 	err = ta_signer_load_or_create(keypath, s->origin, &s->signer);
+	if (err == -EISDIR || err == -ENOKEY || err == -EINVAL) {
+		snprintf(open_error, sizeof(open_error), "the signing key file %.300s %s", keypath,
+			 err == -EISDIR ? "is not a regular file" :
+			 "is not a signing key (expected a PRIVATE+KEY+ line or an Ed25519 PEM key)");
+		return -ENOKEY;
+	}
 	if (err) {
 		snprintf(open_error, sizeof(open_error), "cannot load or create the signing key %.300s: %s",
 			 keypath, strerror(-err));

@@ -57,6 +57,7 @@ struct ta_store;
  * segment ends in a torn write, the new segment's first records say where
  * (TA_REC_RECOVERY). -EBUSY if another writer holds the directory,
  * -EKEYREJECTED if the key is not the one the directory's ttyaudit.vkey names,
+ * -ENOKEY if the key file is not a key (or not a regular file),
  * -EUCLEAN if records a signed checkpoint covers are gone or the checkpoints
  * are damaged (appending would fork the signed tree).
  * On failure *out is NULL; ta_store_open_error() explains the last failure.

@@ -70,6 +70,28 @@ int main(void)
 	fprintf(stderr, "verify: %s\n", res.message);
 	CHECK_EQ_INT(ta_store_open(&s, &o), -EUCLEAN);
 
+	/* A key file that is not a key, or a directory: -ENOKEY and one clear line. */
+	{
+		struct ta_store_opts ko;
+		char *bad = test_path(dir, "bad.key");
+		FILE *f = fopen(bad, "w");
+
+		CHECK(f != NULL);
+		if (f) {
+			fputs("not a key at all\n", f);
+			fclose(f);
+		}
+		test_opts(&ko, dir, bad);
+		ko.no_append_only = 1;
+		CHECK_EQ_INT(ta_store_open(&s, &ko), -ENOKEY);
+		CHECK(strstr(ta_store_open_error(), "is not a signing key") != NULL);
+		ko.key_file = "/";
+		CHECK_EQ_INT(ta_store_open(&s, &ko), -ENOKEY);
+		CHECK(strstr(ta_store_open_error(), "not a regular file") != NULL);
+		unlink(bad);
+		free(bad);
+	}
+
 	/* A torn checkpoint write (a prefix of a real note) stays a torn entry, not damage. */
 	test_rmtree(dir);
 	unlink(key);
