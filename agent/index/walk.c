@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "index/walk.h"
+#include "store/ckptset.h"
 #include "store/segfile.h"
 
 /* The directory lists, and the first segment opens: we may read the log. */
@@ -109,6 +110,40 @@ static uint64_t next_segment_start(const char *dir, uint64_t seq, int from_seq,
 	return res;
 }
 
+/*
+ * A torn tail ends a log harmlessly only if nobody signed what it cut off: a
+ * checkpoint larger than what is left means checkpointed records are gone.
+ */
+static int signed_records_cut(struct ta_walk *w)
+{
+	const struct ta_log_error *t = ta_log_reader_torn(w->r);
+	uint64_t signed_size = 0;
+	char msg[256] = "";
+	int dfd;
+
+	if (!t)
+		return 0;
+	dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	/* Damaged checkpoint files are verify's to report; here only their sizes count. */
+	if (ta_ckpt_signed_size(dfd, NULL, &signed_size, msg, sizeof(msg)))
+		signed_size = 0;
+	close(dfd);
+	if (signed_size <= t->index)
+		return 0;
+	w->last = *t;
+	w->last.code = -EBADMSG;
+	snprintf(w->last.what, sizeof(w->last.what), "the log ends %llu records short of its "
+		 "signed checkpoint of %llu records (a torn tail cut into checkpointed records)",
+		 (unsigned long long)(signed_size - t->index), (unsigned long long)signed_size);
+	w->damaged++;
+	w->skipped_from = t->index;
+	w->resumed_at = UINT64_MAX;
+	w->missing_seq_from = w->missing_seq_to = UINT64_MAX;
+	return 1;
+}
+
 int ta_walk_next(struct ta_walk *w, struct ta_log_record *rec)
 {
 	int n;
@@ -117,6 +152,10 @@ int ta_walk_next(struct ta_walk *w, struct ta_log_record *rec)
 		return TA_WALK_END;
 	n = ta_log_reader_next(w->r, rec);
 
+	if (n == 0 && signed_records_cut(w)) {
+		w->ended = 1;
+		return TA_WALK_DAMAGE;
+	}
 	if (n >= 0)
 		return n ? TA_WALK_RECORD : TA_WALK_END;
 	if (n != -EBADMSG && n != -EIO && n != -ENOENT)

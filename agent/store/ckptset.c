@@ -200,6 +200,37 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 	return err;
 }
 
+int ta_ckpt_signed_size(int dirfd, const struct ta_verifier *key, uint64_t *size, char *msg,
+			size_t msglen)
+{
+	struct ta_verifier *own = NULL;
+	struct ta_ckpt_set set = { 0 };
+	int err = 0;
+
+	*size = 0;
+	if (!key) {
+		char *vk;
+		size_t len;
+
+		err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &len);
+		if (err)
+			return err;
+		vk[strcspn(vk, "\n")] = '\0';
+		err = ta_verifier_parse(vk, &own);
+		free(vk);
+		if (err)
+			return err;
+		key = own;
+	}
+	err = ta_ckpt_set_load(dirfd, key, &set, msg, msglen);
+	for (size_t i = 0; !err && i < set.n; i++)
+		if (set.v[i].cp.size > *size)
+			*size = set.v[i].cp.size;
+	ta_ckpt_set_free(&set);
+	ta_verifier_free(own);
+	return err;
+}
+
 int ta_ckpt_set_load(int dirfd, const struct ta_verifier *key, struct ta_ckpt_set *set,
 		     char *msg, size_t msglen)
 {

@@ -608,18 +608,13 @@ int ta_store_tick(struct ta_store *s, uint64_t now)
 static int check_checkpointed_intact(struct ta_store *s, uint64_t present)
 {
 	struct ta_verifier *v = NULL;
-	struct ta_ckpt_set set = { 0 };
 	char msg[512] = "";
 	uint64_t signed_size = 0;
 	int err = ta_verifier_parse(ta_signer_vkey(s->signer), &v);
 
 	if (err)
 		return err;
-	err = ta_ckpt_set_load(s->dirfd, v, &set, msg, sizeof(msg));
-	for (size_t i = 0; !err && i < set.n; i++)
-		if (set.v[i].cp.size > signed_size)
-			signed_size = set.v[i].cp.size;
-	ta_ckpt_set_free(&set);
+	err = ta_ckpt_signed_size(s->dirfd, v, &signed_size, msg, sizeof(msg));
 	ta_verifier_free(v);
 	if (err == -EBADMSG) {
 		snprintf(open_error, sizeof(open_error), "the log's checkpoints are damaged (%s); "
