@@ -60,6 +60,7 @@ struct daemon_ctx {
 	struct ta_store *store;     /* owned by the sink; for status only */
 	struct ta_sink *log_sink;   /* the store's sink (d->sink may be a tee) */
 	uint64_t disk_full_warned;  /* records dropped when we last said so */
+	uint64_t disk_full_base, disk_full_base_bytes; /* settled gap totals when it filled up */
 	uint64_t status_written_ns, status_events, status_durable;
 	int busy;                   /* draining on the short timer */
 	int idle_ticks;             /* short ticks in a row that found nothing */
@@ -430,18 +431,25 @@ static int drop_capabilities(void)
  */
 static void report_disk_full(struct daemon_ctx *d)
 {
-	uint64_t bytes, n = ta_sink_store_pending_drops(d->log_sink, &bytes);
+	uint64_t bytes, n = ta_sink_store_pending_drops(d->log_sink, &bytes), sb;
+	uint64_t settled = ta_sink_store_settled(d->log_sink, &sb);
 
-	if (n && !d->disk_full_warned)
+	if (n && !d->disk_full_warned) {
 		ta_err("log", "cannot write %s: %s; recording goes on and what is dropped is "
 			      "counted until space returns", d->opts.log_dir,
 		       strerror(-ta_sink_store_last_error(d->log_sink)));
-	else if (n && n / 1000 > d->disk_full_warned / 1000)
+		d->disk_full_base = settled;
+		d->disk_full_base_bytes = sb;
+	} else if (n && n / 1000 > d->disk_full_warned / 1000) {
 		ta_err("log", "%s still full: %llu records (%llu bytes) dropped so far",
 		       d->opts.log_dir, (unsigned long long)n, (unsigned long long)bytes);
-	else if (!n && d->disk_full_warned)
-		ta_info("log", "%s takes records again; the %llu dropped records are recorded as a gap",
-			d->opts.log_dir, (unsigned long long)d->disk_full_warned);
+	} else if (!n && d->disk_full_warned) {
+		/* The numbers the gap records hold, not the last count we printed. */
+		ta_info("log", "%s takes records again; the %llu dropped records (%llu bytes) are "
+			"recorded as a gap", d->opts.log_dir,
+			(unsigned long long)(settled - d->disk_full_base),
+			(unsigned long long)(sb - d->disk_full_base_bytes));
+	}
 	d->disk_full_warned = n;
 }
 

@@ -20,6 +20,7 @@
 #include "ttyaudit/log_records.h"
 
 #define OPEN_BATCHES 64
+#define DROP_SESSIONS 64
 #define BATCH_FLUSH_BYTES (64u << 10)
 
 struct open_batch {
@@ -37,6 +38,14 @@ struct store_sink {
 	struct open_batch batches[OPEN_BATCHES];
 	/* Dropped while the store refused appends. */
 	uint64_t drop_records, drop_bytes, drop_since_ns;
+	/* ... and whose: terminal bytes per (session, terminal); the last slot takes the rest. */
+	struct session_drop {
+		uint32_t ses;
+		char tty[32];
+		uint64_t events, bytes;
+	} drops[DROP_SESSIONS];
+	size_t n_drops;
+	uint64_t settled_records, settled_bytes; /* every disk-full gap written so far */
 	int last_error;
 };
 
@@ -45,9 +54,35 @@ static uint64_t session_key(const struct store_sink *s, uint32_t ses)
 	return ta_session_key(s->boot32, ses);
 }
 
-/* Records lost to a full disk go into the log as soon as it takes records again. */
+static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tty, size_t tty_len,
+			      uint64_t events, uint64_t bytes)
+{
+	struct session_drop *d = NULL;
+
+	for (size_t i = 0; i < s->n_drops && !d; i++)
+		if (s->drops[i].ses == ses && !strncmp(s->drops[i].tty, tty, sizeof(d->tty)))
+			d = &s->drops[i];
+	if (!d && s->n_drops < DROP_SESSIONS) {
+		d = &s->drops[s->n_drops++];
+		memset(d, 0, sizeof(*d));
+		d->ses = ses;
+		memcpy(d->tty, tty, tty_len < sizeof(d->tty) - 1 ? tty_len : sizeof(d->tty) - 1);
+	}
+	if (!d) /* more sessions than slots: the last one says it holds several */
+		d = &s->drops[DROP_SESSIONS - 1];
+	d->events += events;
+	d->bytes += bytes;
+}
+
+/*
+ * Records lost to a full disk go into the log as soon as it takes records
+ * again: the store's gap (records, bytes as stored) and, for every session
+ * that lost terminal data, a gap record in that session (events, terminal
+ * bytes), so the loss shows where it happened.
+ */
 static int settle_drops(struct store_sink *s, uint64_t now_ns)
 {
+	struct ta_json j;
 	int err;
 
 	if (!s->drop_records)
@@ -56,7 +91,39 @@ static int settle_drops(struct store_sink *s, uint64_t now_ns)
 				  s->drop_since_ns, now_ns, NULL);
 	if (err)
 		return err;
+	s->settled_records += s->drop_records;
+	s->settled_bytes += s->drop_bytes;
 	s->drop_records = s->drop_bytes = 0;
+	ta_json_init(&j);
+	for (size_t i = 0; i < s->n_drops; i++) {
+		const struct session_drop *d = &s->drops[i];
+
+		ta_json_reset(&j);
+		ta_json_obj_begin(&j);
+		ta_json_key(&j, "type");
+		ta_json_str(&j, "gap");
+		ta_json_key(&j, "reason");
+		ta_json_str(&j, "disk_full");
+		ta_json_key(&j, "ses");
+		ta_json_id(&j, d->ses);
+		ta_json_key(&j, "tty");
+		ta_json_str(&j, d->tty);
+		ta_json_key(&j, "since");
+		ta_json_time(&j, s->drop_since_ns);
+		ta_json_key(&j, "until");
+		ta_json_time(&j, now_ns);
+		ta_json_key(&j, "events");
+		ta_json_u64(&j, d->events);
+		ta_json_key(&j, "bytes");
+		ta_json_u64(&j, d->bytes);
+		ta_json_obj_end(&j);
+		/* Space just came back: if it is gone again, the store's gap above still counts it. */
+		if (!j.oom)
+			ta_store_append(s->store, TA_REC_LOSS, now_ns, session_key(s, d->ses), j.buf,
+					j.len, NULL);
+	}
+	ta_json_free(&j);
+	s->n_drops = 0;
 	return 0;
 }
 
@@ -87,6 +154,10 @@ static int flush_batch(struct store_sink *s, struct open_batch *ob)
 	if (!p)
 		return 0;
 	err = append(s, TA_REC_TTY_DATA, ob->b.hdr.start_ns, ob->ses, p, len);
+	if (err)
+		note_session_drop(s, ob->ses, ob->b.hdr.tty.name,
+				  strnlen(ob->b.hdr.tty.name, sizeof(ob->b.hdr.tty.name)),
+				  ob->b.hdr.n_entries, ob->data_bytes);
 	ob->b.hdr.n_entries = 0;
 	ob->b.len = sizeof(ob->b.hdr);
 	ob->data_bytes = 0;
@@ -379,6 +450,15 @@ size_t ta_sink_store_pending(const struct ta_sink *base, struct ta_sink_pending 
 int ta_sink_store_last_error(const struct ta_sink *base)
 {
 	return ((const struct store_sink *)base)->last_error;
+}
+
+uint64_t ta_sink_store_settled(const struct ta_sink *base, uint64_t *bytes)
+{
+	const struct store_sink *s = (const struct store_sink *)base;
+
+	if (bytes)
+		*bytes = s->settled_bytes;
+	return s->settled_records;
 }
 
 uint64_t ta_sink_store_pending_drops(const struct ta_sink *base, uint64_t *bytes)

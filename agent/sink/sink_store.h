@@ -12,6 +12,8 @@ struct ta_store;
 int ta_sink_store_open(struct ta_sink **out, struct ta_store *store);
 /* The last error an append returned (e.g. -ENOSPC), 0 if none. */
 int ta_sink_store_last_error(const struct ta_sink *s);
+/* Records (and stored bytes) of every disk-full gap written so far. */
+uint64_t ta_sink_store_settled(const struct ta_sink *s, uint64_t *bytes);
 /* Records dropped since the store last took one (disk full); 0 once settled. */
 uint64_t ta_sink_store_pending_drops(const struct ta_sink *s, uint64_t *bytes);
 
