@@ -281,13 +281,22 @@ try:
     check("o| $ " in out and "bye" in out and "DAMAGED LOG" in out, "intact part shown, damage marked %r" % out)
     rc, out, err = run("query", "--log-dir", bad, "--no-index")
     check(rc == 8 and "5e1c0a42-9" in out, "damaged query -> 8, lists the rest (%d)" % rc)
-    # A truncated tail is not damage.
+    # A torn tail after the signed records (a crash mid-write) is not damage...
     trunc = os.path.join(top, "trunc")
     shutil.copytree(log, trunc, ignore=shutil.ignore_patterns("index"))
     seg2 = os.path.join(trunc, "seg-0000000000000002.log")
-    os.truncate(seg2, os.path.getsize(seg2) - 5)
+    with open(seg2, "ab") as fh:
+        fh.write(b"\x40\x00\x00")
     rc, out, err = run("query", "--log-dir", trunc, "--no-index", "--json")
     check(rc == 0 and len(out.splitlines()) >= 2, "torn tail still lists (%d %s)" % (rc, err))
+    # ... but one that cuts into checkpointed records is: exit 8, the rest listed, where said.
+    os.truncate(seg2, os.path.getsize(seg2) - 8)
+    for cmd in (["query", "--no-index"], ["status"]):
+        rc, out, err = run(*cmd, "--log-dir", trunc)
+        check(rc == 8 and "signed checkpoint of 13 records" in err,
+              "%s: torn signed records -> 8 (%d %s)" % (cmd[0], rc, err))
+    rc, out, err = run("query", "--log-dir", trunc, "--no-index")
+    check("5e1c0a42-7" in out, "the intact sessions are still listed (%s)" % out)
 
     # ---- permission: someone who is neither root nor in the ttyaudit group
     if os.geteuid() == 0 and shutil.which("setpriv"):
