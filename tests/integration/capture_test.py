@@ -39,6 +39,16 @@ def session_checks(f, records, facts, tag, big, redacted=True):
         f.check(secret not in typed, f"{tag}: the password is not in the record")
     else:
         f.check(secret in typed, f"{tag}: no-echo input kept with --record-noecho")
+    # Per session: written and typed == recorded + redacted + lost; no loss where none was.
+    own_lost = sum(g.get("bytes", 0) for g in of_type(records, "gap") if g.get("ses") == facts["ses"])
+    red_total = sum(r["total"] for r in inp if r.get("redacted"))
+    f.check(len(out) + len(typed) + red_total + own_lost == len(exp) + len(f"hello {tag}\n") +
+            len(secret), f"{tag}: recorded + redacted + lost == written + typed ({len(out)} + "
+            f"{len(typed)} + {red_total} + {own_lost} vs {len(exp)} + {len(secret) + 7 + len(tag)})")
+    disc = [r for r in of_type(records, "discontinuity") if r.get("ses") == facts["ses"]]
+    f.check(sum(r["bytes"] for r in disc) <= own_lost,
+            f"{tag}: no discontinuity beyond the session's counted loss (a redacted password "
+            f"is not a loss): {disc[:3]}")
     outs = [r for r in of_type(records, "output", tty=tty) if r["tgid"] in (facts["pid"],)]
     f.check(outs and all(r["auid"] == facts["auid"] and r["ses"] == facts["ses"] for r in outs),
             f"{tag}: every output event carries auid {facts['auid']} ses {facts['ses']}")
