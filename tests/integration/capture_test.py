@@ -178,6 +178,39 @@ def test_loss_accounting():
     return f.result()
 
 
+def test_sigstop():
+    """The daemon stopped (SIGSTOP) for a while under a flood: the ring overflows, and once it
+    runs again every lost byte is counted in the session that lost it, nowhere else."""
+    f = Failures("sigstop")
+    d = Daemon("--ring-size", "256K").start()
+    res = {}
+    t = threading.Thread(target=lambda: res.update(run_ptydrive(
+        "--loginuid", "4320", "--tag", "S", "--big", str(16 << 20))))
+    t.start()
+    time.sleep(0.3)
+    d.proc.send_signal(signal.SIGSTOP)
+    time.sleep(1.5)
+    d.proc.send_signal(signal.SIGCONT)
+    t.join()
+    d.stop()
+    recs = d.records()
+    facts = res
+    tty = tty_name(facts)
+    out = stream(recs, tty, "output", facts["ses"])
+    inp = stream(recs, tty, "input", facts["ses"])
+    redacted = sum(r["total"] for r in of_type(recs, "input", tty=tty) if r.get("redacted"))
+    lost = sum(g.get("bytes", 0) for g in of_type(recs, "gap") if g.get("ses") == facts["ses"])
+    exp = len(expected_output("S", 16 << 20)) + len("hello S\n") + len("s3cret-S\n")
+    print(f"sigstop: recorded {len(out) + len(inp) + redacted}, lost {lost} of {exp}",
+          file=sys.stderr)
+    f.check(len(out) + len(inp) + redacted + lost == exp,
+            f"recorded + lost == written ({len(out)} + {len(inp)} + {redacted} + {lost} vs {exp})")
+    others = [g for g in of_type(recs, "gap") + of_type(recs, "discontinuity")
+              if g.get("ses") not in (facts["ses"], None) and g.get("bytes")]
+    f.check(not others, f"no other session is charged with the loss ({others[:3]})")
+    return f.result()
+
+
 def test_self_not_recorded():
     """The agent's own terminal writes are not recorded: its stderr is a pty here."""
     f = Failures("self_not_recorded")
