@@ -317,23 +317,8 @@ static void record_unclean_stop(struct daemon_ctx *d)
 	for (size_t i = 0; i < a->n_open; i++) {
 		const struct ta_activity_open *o = &a->open[i];
 
-		ta_json_reset(&j);
-		ta_json_obj_begin(&j);
-		ta_json_key(&j, "reason");
-		ta_json_str(&j, "unclean_stop");
-		ta_json_key(&j, "ses");
-		ta_json_id(&j, o->ses);
-		ta_json_key(&j, "tty");
-		ta_json_str(&j, o->tty);
-		ta_json_key(&j, "since");
-		ta_json_time(&j, o->since_ns);
-		ta_json_key(&j, "until");
-		ta_json_time(&j, now);
-		ta_json_key(&j, "events");
-		ta_json_u64(&j, o->entries);
-		ta_json_key(&j, "bytes");
-		ta_json_u64(&j, o->bytes);
-		ta_json_obj_end(&j);
+		ta_session_gap_to_json(&j, "unclean_stop", o->ses, o->tty, o->since_ns, now,
+				       o->entries, o->bytes);
 		ta_recorder_record(&d->rec, "gap", &j);
 	}
 	ta_json_free(&j);

@@ -80,9 +80,13 @@ static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tt
  * that lost terminal data, a gap record in that session (events, terminal
  * bytes), so the loss shows where it happened.
  */
+static int store_record(struct ta_sink *base, const char *type, uint64_t now, const char *obj,
+			size_t len);
+
 static int settle_drops(struct store_sink *s, uint64_t now_ns)
 {
 	struct ta_json j;
+	uint64_t since;
 	int err;
 
 	if (!s->drop_records)
@@ -94,33 +98,16 @@ static int settle_drops(struct store_sink *s, uint64_t now_ns)
 	s->settled_records += s->drop_records;
 	s->settled_bytes += s->drop_bytes;
 	s->drop_records = s->drop_bytes = 0;
+	since = s->drop_since_ns;
 	ta_json_init(&j);
 	for (size_t i = 0; i < s->n_drops; i++) {
 		const struct session_drop *d = &s->drops[i];
 
-		ta_json_reset(&j);
-		ta_json_obj_begin(&j);
-		ta_json_key(&j, "type");
-		ta_json_str(&j, "gap");
-		ta_json_key(&j, "reason");
-		ta_json_str(&j, "disk_full");
-		ta_json_key(&j, "ses");
-		ta_json_id(&j, d->ses);
-		ta_json_key(&j, "tty");
-		ta_json_str(&j, d->tty);
-		ta_json_key(&j, "since");
-		ta_json_time(&j, s->drop_since_ns);
-		ta_json_key(&j, "until");
-		ta_json_time(&j, now_ns);
-		ta_json_key(&j, "events");
-		ta_json_u64(&j, d->events);
-		ta_json_key(&j, "bytes");
-		ta_json_u64(&j, d->bytes);
-		ta_json_obj_end(&j);
-		/* Space just came back: if it is gone again, the store's gap above still counts it. */
+		ta_session_gap_to_json(&j, "disk_full", d->ses, d->tty, since, now_ns, d->events,
+				       d->bytes);
+		/* If space is gone again at once, append() counts this one as dropped too. */
 		if (!j.oom)
-			ta_store_append(s->store, TA_REC_LOSS, now_ns, session_key(s, d->ses), j.buf,
-					j.len, NULL);
+			store_record(&s->base, "gap", now_ns, j.buf, j.len);
 	}
 	ta_json_free(&j);
 	s->n_drops = 0;
@@ -330,18 +317,7 @@ static int store_record(struct ta_sink *base, const char *type, uint64_t now, co
 
 static int store_flush(struct ta_sink *base)
 {
-	struct store_sink *s = (struct store_sink *)base;
-	int err = 0, e;
-
-	for (int i = 0; i < OPEN_BATCHES; i++) {
-		e = flush_batch(s, &s->batches[i]);
-		if (e && !err)
-			err = e;
-	}
-	e = ta_store_tick(s->store, 0);
-	if (e < 0 && !err)
-		err = e;
-	return err;
+	return ta_sink_store_settle(base, 0);
 }
 
 static void store_close(struct ta_sink *base)
@@ -412,7 +388,7 @@ int ta_sink_store_settle(struct ta_sink *base, uint64_t before_ns)
 			err = e;
 	}
 	e = ta_store_write_out(s->store);
-	if (e && !err)
+	if (e && e != -ENOSPC && !err) /* a full disk is reported, and counted, by the appends */
 		err = e;
 	e = ta_store_tick(s->store, 0);
 	if (e < 0 && !err)
