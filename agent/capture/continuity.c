@@ -63,12 +63,20 @@ static struct ta_cont_slot *claim(struct ta_continuity *c, uint64_t call_id,
 void ta_continuity_feed(struct ta_continuity *c, const struct ta_cont_chunk *ch,
 			struct ta_cont_result *res)
 {
-	struct ta_cont_slot *s = find(c, ch->call_id);
-	uint64_t next = s ? s->next_offset : 0, end = ch->offset + ch->len;
+	struct ta_cont_slot *s;
+	uint64_t next, end = ch->offset + ch->len;
 
 	memset(res, 0, sizeof(*res));
 	if (ch->ts_ns > c->latest_ts)
 		c->latest_ts = ch->ts_ns;
+	/* Most calls are one chunk (or one marker): whole at once, never in the table. */
+	if (ch->offset == 0 && (end >= ch->total_len || ch->marker)) {
+		res->complete = 1;
+		c->calls_complete++;
+		return;
+	}
+	s = find(c, ch->call_id);
+	next = s ? s->next_offset : 0;
 	if (ch->marker)
 		end = ch->total_len;
 	if (ch->offset > next) {
@@ -97,6 +105,10 @@ void ta_continuity_feed(struct ta_continuity *c, const struct ta_cont_chunk *ch,
 
 void ta_continuity_expire(struct ta_continuity *c, int all, ta_cont_lost_fn lost, void *ctx)
 {
+	/* A sweep per tenth of the stale time is enough: the bound is what it is for. */
+	if (!all && c->latest_ts < c->swept_ts + TA_CONT_STALE_NS / 10)
+		return;
+	c->swept_ts = c->latest_ts;
 	for (unsigned i = 0; c->open && i < TA_CONT_SLOTS; i++) {
 		struct ta_cont_slot *s = &c->slots[i];
 

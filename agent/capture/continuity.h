@@ -48,6 +48,7 @@ struct ta_continuity {
 	struct ta_cont_slot slots[TA_CONT_SLOTS];
 	unsigned open;            /* slots in use */
 	uint64_t latest_ts;       /* newest record time seen */
+	uint64_t swept_ts;        /* latest_ts at the last sweep for stale calls */
 	uint64_t calls_complete;
 	uint64_t bytes_missing;   /* sum of every hole found */
 };

@@ -70,6 +70,7 @@ struct daemon_ctx {
 	struct ta_activity_file act;  /* the activity journal (recorder/activity.h) */
 	struct ta_activity prev_act;  /* what the previous daemon left in it */
 	int prev_act_valid;
+	int act_error;                /* last journal write failure, logged once */
 	struct ta_logins logins;
 	int anchor_error;           /* last anchoring failure, logged once */
 	int audit_fd;               /* audit netlink socket for anchors, -1 if none */
@@ -345,9 +346,10 @@ static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running
 		o->bytes = p[i].bytes;
 	}
 	err = ta_activity_file_write(&d->act, &a);
-	if (err)
+	if (err && err != d->act_error) /* once per kind of failure, not every round */
 		ta_warn("daemon", "cannot write %s/%s: %s", d->opts.log_dir, TA_ACTIVITY_NAME,
 			strerror(-err));
+	d->act_error = err;
 }
 
 static void open_activity(struct daemon_ctx *d)
