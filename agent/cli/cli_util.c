@@ -87,7 +87,7 @@ static int read_log(struct cli_table *ct, struct ta_sesstab *t, const char *dir,
 			if (!ct->damage)
 				ta_walk_describe(&w, ct->damage_line, sizeof(ct->damage_line));
 			ct->damage++;
-			ta_sesstab_damage(t, w.last.index, last_time);
+			ta_sesstab_damage(t, w.skipped_from, w.resumed_at, last_time);
 			continue;
 		}
 		last_time = rec.time_ns;

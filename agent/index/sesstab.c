@@ -214,7 +214,7 @@ static int add_gap(struct ta_sesstab *t, uint64_t since, uint64_t until, uint64_
 		t->gaps = ng;
 		t->gapcap = ncap;
 	}
-	t->gaps[t->ngaps++] = (struct ta_global_gap){ since, until, index, kind, 0 };
+	t->gaps[t->ngaps++] = (struct ta_global_gap){ since, until, index, kind, 0, index + 1 };
 	return 0;
 }
 
@@ -612,9 +612,13 @@ int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
 	return err;
 }
 
-int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t time_ns)
+int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t resume, uint64_t time_ns)
 {
-	return add_gap(t, time_ns, time_ns, index, 5);
+	int err = add_gap(t, time_ns, time_ns, index, 5);
+
+	if (!err)
+		t->gaps[t->ngaps - 1].end_index = resume;
+	return err;
 }
 
 static int cmp_start(const void *a, const void *b)
@@ -638,13 +642,16 @@ int ta_sesstab_finish(struct ta_sesstab *t)
 	for (size_t g = 0; g < t->ngaps; g++) {
 		for (size_t i = 0; i < t->n; i++) {
 			struct ta_sess *s = &t->s[i];
-			if (t->gaps[g].index > s->first_index && t->gaps[g].index < s->last_index) {
-				if (t->gaps[g].kind == 5) {
+			const struct ta_global_gap *gp = &t->gaps[g];
+
+			if (gp->kind == 5) {
+				/* Unread records could have been the session's: its start, end or middle. */
+				if (s->first_index <= gp->end_index && s->last_index + 1 >= gp->index) {
 					s->damage++;
 					s->flags |= TA_SESS_DAMAGE;
-				} else {
-					s->global_gaps++;
 				}
+			} else if (gp->index > s->first_index && gp->index < s->last_index) {
+				s->global_gaps++;
 			}
 		}
 	}
