@@ -333,6 +333,13 @@ int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t)
 	t->last_seg_seq = v->last_seg_seq;
 	t->last_seg_end = v->last_seg_end;
 	t->agent_starts = v->agent_starts;
+	/* The newest record time the index saw: a restart read after it gets its width. */
+	for (size_t i = 0; i < v->n; i++)
+		if (v->s[i].end_ns > t->last_time_ns)
+			t->last_time_ns = v->s[i].end_ns;
+	for (size_t g = 0; g < v->ngaps; g++)
+		if (v->gaps[g].until_ns > t->last_time_ns)
+			t->last_time_ns = v->gaps[g].until_ns;
 	memcpy(t->backend, v->backend, sizeof(t->backend));
 	if ((err = ta_sesstab_rebuild_hashes(t))) {
 		ta_sesstab_free(t);

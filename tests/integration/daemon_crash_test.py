@@ -242,6 +242,20 @@ def main():
             f.check(in_restart or in_gap,
                     f"session {m.ses}: marker {n} (written {t0}) is in the log or inside a "
                     f"recorded gap")
+        # Every gap the session's header counts is a GAP line in show, text and JSON.
+        q = [json.loads(line) for line in cli("query", "--log-dir", log_dir, "--json")
+             .stdout.decode().splitlines() if line.startswith("{")]
+        row = next((r for r in q if r.get("ses") == m.ses), {})
+        text = cli("show", "--log-dir", log_dir, str(m.ses)).stdout.decode(errors="replace")
+        js = cli("show", "--log-dir", log_dir, "--json", str(m.ses)).stdout.decode(errors="replace")
+        n_text = sum(1 for line in text.splitlines() if "GAP" in line)
+        n_json = sum(1 for line in js.splitlines() if '"type":"gap"' in line)
+        f.check(row.get("gaps", -1) == n_text == n_json and n_text >= len(g),
+                f"session {m.ses}: header gaps {row.get('gaps')} = GAP lines {n_text} = JSON "
+                f"gap events {n_json} (unclean_stop gaps {len(g)})")
+        f.check(sum("unclean stop" in line for line in text.splitlines()) >= 1,
+                f"session {m.ses}: show says the agent restarted after an unclean stop, with its "
+                f"width")
         print(f"session {m.ses}: {len(m.sent)} markers, {len(missing)} lost to kills, "
               f"{len(g)} unclean_stop gaps", file=sys.stderr)
     print(f"daemon_sigkill: {ROUNDS} kills, {res.get('records')} records, "
