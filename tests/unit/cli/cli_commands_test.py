@@ -281,6 +281,31 @@ try:
     check("o| $ " in out and "bye" in out and "DAMAGED LOG" in out, "intact part shown, damage marked %r" % out)
     rc, out, err = run("query", "--log-dir", bad, "--no-index")
     check(rc == 8 and "5e1c0a42-9" in out, "damaged query -> 8, lists the rest (%d)" % rc)
+    # Damage after indexing: the readers re-check the index against the segments.
+    idx = os.path.join(top, "idx")
+    shutil.copytree(log, idx, ignore=shutil.ignore_patterns("index"))
+    idxfile = os.path.join(top, "idx.idx")
+    rc, out, err = run("query", "--log-dir", idx, "--index", idxfile)
+    check(rc == 0 and os.path.exists(idxfile), "an index is written (%d %s)" % (rc, err))
+    with open(os.path.join(idx, "seg-0000000000000001.log"), "r+b") as f:
+        f.seek(64 + 40)
+        f.write(b"\0" * 16)
+    for cmd in (["query"], ["show", SES7], ["export", SES7, "--format", "json"]):
+        rc, out, err = run(*cmd, "--log-dir", idx, "--index", idxfile)
+        check(rc == 8 and "seg-0000000000000001.log" in err,
+              "%s after damage under an index -> 8, names the place (%d %s)" % (cmd[0], rc, err))
+    rc, out, err = run("follow", "--log-dir", idx, "--from-start", "--timeout", "0.5")
+    check(rc == 8 and err.count("DAMAGED LOG") == 1 and "third session" in out,
+          "follow: damage said once, the rest printed, exit 8 (%d %r)" % (rc, err))
+    # A deleted middle segment is named, and the segment after it is read.
+    gone = os.path.join(top, "gone")
+    shutil.copytree(log, gone, ignore=shutil.ignore_patterns("index"))
+    os.unlink(os.path.join(gone, "seg-0000000000000001.log"))
+    rc, out, err = run("query", "--log-dir", gone, "--no-index")
+    check(rc == 8 and "seg-0000000000000001.log is missing" in err and "5e1c0a42-9" in out,
+          "missing segment named, later sessions listed (%d %s)" % (rc, err))
+    rc, out, err = run("show", "--log-dir", gone, "5e1c0a42-9")
+    check(rc == 0 and "third session" in out, "a session after the missing segment is shown (%d)" % rc)
     # A torn tail after the signed records (a crash mid-write) is not damage...
     trunc = os.path.join(top, "trunc")
     shutil.copytree(log, trunc, ignore=shutil.ignore_patterns("index"))
