@@ -117,9 +117,8 @@ static int on_note(void *vctx, uint64_t offset, const char *note, size_t len)
  * by a crash: a prefix of "<origin>\n<size>\n<base64 root>\n\n— <sig>\n".
  * Anything else (garbage, a complete malformed note) is damage, not a tear.
  */
-static int torn_plausible(const char *p, size_t len, const struct ta_verifier *key)
+static int torn_plausible(const char *p, size_t len, const char *origin)
 {
-	const char *origin = key ? ta_verifier_name(key) : NULL;
 	size_t olen = origin ? strlen(origin) : 0, i = 0, k = 0;
 
 	/* origin line */
@@ -188,7 +187,10 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 			snprintf(msg, msglen, "%s offset %llu: incomplete checkpoint note", name,
 				 (unsigned long long)torn);
 			err = -EBADMSG;
-		} else if (torn_plausible(buf + torn, len - torn, key)) {
+		} else if (torn_plausible(buf + torn, len - torn,
+					  /* the log's origin: its notes', else the key's name */
+					  set->n ? set->v[set->n - 1].cp.origin :
+					  key ? ta_verifier_name(key) : NULL)) {
 			set->torn_files++;
 		} else {
 			snprintf(msg, msglen, "%s offset %llu: malformed checkpoint entry (not a note "
