@@ -25,7 +25,9 @@ from capturelib import Failures, binary  # noqa: E402
 
 ROUNDS = int(os.environ.get("TA_CRASH_ROUNDS", "12"))
 MARKER_SESSIONS = 3
-WINDOW_NS = 150_000_000  # asserted bound on data at risk (the design aims at <= 100 ms)
+# Asserted bound on data at risk at a kill: the design gives about 60 ms (one 20 ms drain
+# round plus the 40 ms batch age); the margin is for a loaded two-core machine.
+WINDOW_NS = 250_000_000
 
 
 def start(log_dir):
@@ -161,9 +163,7 @@ def gaps(log_dir, ses):
     return out
 
 
-def restarts(log_dir):
-    """(lost_since, start) of every restart after an unclean stop, from the jsonl-free path:
-    the agent_start records, read through `follow --from-start`-independent export of status."""
+def status(log_dir):
     p = cli("status", "--log-dir", log_dir, "--json")
     return json.loads(p.stdout.decode() or "{}")
 
@@ -221,7 +221,7 @@ def main():
     rc, res = verify(log_dir)
     f.check(rc == 0 and res.get("ok"), f"final verify passes ({res})")
 
-    st = restarts(log_dir)
+    st = status(log_dir)
     f.check(st.get("unclean_stops") == ROUNDS,
             f"status counts {ROUNDS} unclean stops ({st.get('unclean_stops')})")
 
@@ -232,9 +232,17 @@ def main():
         g = gaps(log_dir, m.ses)
         missing = [(n, t0, t1) for n, t0, t1 in m.sent if n not in got]
         f.check(len(m.sent) > 100, f"session {m.ses} wrote markers ({len(m.sent)})")
+        text = cli("show", "--log-dir", log_dir, str(m.ses)).stdout.decode(errors="replace")
+        # The restarts as the log records them: nothing recorded from lost_since to the start.
+        lost_since = [parse_time(line.split("nothing was recorded from ")[1].split(" until")[0])
+                      for line in text.splitlines() if "nothing was recorded from " in line]
+        f.check(len(lost_since) == len(kills),
+                f"session {m.ses}: show has a restart gap with its start for every kill "
+                f"({len(lost_since)} of {len(kills)})")
+        restart_gaps = [(a, tr) for a, (tk, tr) in zip(sorted(lost_since), kills)]
         for n, t0, t1 in missing:
-            # Lost to a kill: written at most WINDOW before it, or while the daemon was down.
-            in_restart = any(tk - WINDOW_NS <= t0 <= tr for tk, tr in kills)
+            # Lost to a kill: inside the restart gap the log records, or a session gap.
+            in_restart = any(a <= t0 <= b for a, b in restart_gaps)
             in_gap = any(a <= t1 and t0 <= b for a, b in g)
             before = [tk - t0 for tk, tr in kills if tk >= t0]
             if before and not any(tk <= t0 <= tr for tk, tr in kills):
@@ -246,7 +254,6 @@ def main():
         q = [json.loads(line) for line in cli("query", "--log-dir", log_dir, "--json")
              .stdout.decode().splitlines() if line.startswith("{")]
         row = next((r for r in q if r.get("ses") == m.ses), {})
-        text = cli("show", "--log-dir", log_dir, str(m.ses)).stdout.decode(errors="replace")
         js = cli("show", "--log-dir", log_dir, "--json", str(m.ses)).stdout.decode(errors="replace")
         n_text = sum(1 for line in text.splitlines() if "GAP" in line)
         n_json = sum(1 for line in js.splitlines() if '"type":"gap"' in line)
