@@ -48,6 +48,12 @@
  * keystrokes share a record). Older batches go to the log file every round.
  */
 #define TA_SETTLE_AGE_NS 40000000ull
+/*
+ * The journal's heartbeat is this much before the round started: a record
+ * carries its call's start time, and a long call's last chunks, or one still
+ * being committed when the drain passed, may come after the round began.
+ */
+#define TA_HEARTBEAT_MARGIN_NS 10000000ull
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
@@ -620,7 +626,7 @@ static int run_loop(struct daemon_ctx *d)
 				/* Idle: nothing waits for more; busy: only young batches stay open. */
 				ta_sink_store_settle(d->log_sink,
 						     d->busy ? round - TA_SETTLE_AGE_NS : 0);
-				write_activity(d, round, 1);
+				write_activity(d, round - TA_HEARTBEAT_MARGIN_NS, 1);
 				if (now - d->housekeeping_ns < 1000000000ull)
 					continue;
 				d->housekeeping_ns = now;
