@@ -19,7 +19,11 @@
 #   [4]  ttyauditd CPU and resident memory, idle 10 s and under each load;
 #   [1b] the same throughput ratios in the qemu TCG VM on Debian's stock
 #        kernels with the fentry, kprobe and tracepoint backends;
-#   [5]  bench/store/store_bench and bench/cli/cli_bench, if built.
+#   [5]  bench/store/store_bench and bench/cli/cli_bench, if built; and
+#        crash_window: ttyauditd killed with SIGKILL 100 times (20 with
+#        --quick) under a flood while marker sessions write timestamped lines
+#        (tests/integration/daemon_crash_test.py): the data at risk at a kill,
+#        the oldest lost marker's age when its kill came.
 # Figures only: nothing passes or fails on time. Every figure is
 # min / median / max over the runs. The raw lines are kept in
 # WORK/raw.txt (WORK defaults to a fresh directory under /dev/shm; it is
@@ -357,6 +361,9 @@ ext_run store_bench "$build/bench/store/store_bench" --mem-dir "$work/store-mem"
 chattr -R -a "$disk_dir" 2>/dev/null || true; rm -rf "$disk_dir"
 mkdir -p "$work/cli"
 ext_run cli_bench "$build/bench/cli/cli_bench" --ttyaudit "$build/agent/cli/ttyaudit" --dir "$work/cli"
+if [ -n "$quick" ]; then kills=20; else kills=100; fi
+TA_CRASH_ROUNDS=$kills TA_BUILD_DIR=$build ext_run crash_window "$(command -v python3)" \
+    "$src/tests/integration/daemon_crash_test.py"
 fi
 echo "note load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw"
 python3 "$here/summarize.py" "$raw"

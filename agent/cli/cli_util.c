@@ -88,7 +88,7 @@ static int read_log(struct cli_table *ct, struct ta_sesstab *t, const char *dir,
 			if (!ct->damage)
 				ta_walk_describe(&w, ct->damage_line, sizeof(ct->damage_line));
 			ct->damage++;
-			ta_sesstab_damage(t, w.last.index, last_time);
+			ta_sesstab_damage(t, w.skipped_from, w.resumed_at, last_time);
 			continue;
 		}
 		last_time = rec.time_ns;
@@ -109,7 +109,7 @@ static void try_write_index(struct cli_table *ct, const struct ta_sesstab *t, co
 	if (ct->damage)
 		return; /* never cache a view of a damaged log */
 	if (index_opt) {
-		err = ta_index_write(t, index_opt);
+		err = ta_index_write(t, index_opt, dir);
 		if (err && loud)
 			ta_warn(NULL, "cannot write the index %s: %s", index_opt, strerror(-err));
 		if (!err)
@@ -119,12 +119,12 @@ static void try_write_index(struct cli_table *ct, const struct ta_sesstab *t, co
 	ta_index_paths(dir, in_log, sizeof(in_log), cache, sizeof(cache));
 	snprintf(dirpath, sizeof(dirpath), "%s/index", dir);
 	if (mkdir(dirpath, 0750) == 0 || errno == EEXIST) {
-		if (!(err = ta_index_write(t, in_log))) {
+		if (!(err = ta_index_write(t, in_log, dir))) {
 			snprintf(ct->index_path, sizeof(ct->index_path), "%s", in_log);
 			return;
 		}
 	}
-	if (cache[0] && !mkdir_p(cache) && !(err = ta_index_write(t, cache))) {
+	if (cache[0] && !mkdir_p(cache) && !(err = ta_index_write(t, cache, dir))) {
 		snprintf(ct->index_path, sizeof(ct->index_path), "%s", cache);
 		return;
 	}

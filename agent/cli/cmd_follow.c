@@ -37,7 +37,10 @@ static void usage(FILE *out)
 		"  -s, --session ID   only this session\n"
 		"  --from-start       print the records already in the log first\n"
 		"  --timeout SECS     stop after SECS seconds (for scripts)\n"
-		"  --utc              times in UTC\n",
+		"  --utc              times in UTC\n"
+		"\n"
+		"Exit: 0, 2 usage, 4 not allowed to read the log, 8 damage met (said once on\n"
+		"stderr where it is; intact records before and after it are printed).\n",
 		TA_STORE_DEFAULT_DIR);
 }
 
@@ -57,6 +60,8 @@ struct follow {
 	struct ta_transcript tr;  /* events gathered by one drain */
 	uint64_t *keys;           /* the session of each gathered event */
 	size_t keycap;
+	uint64_t damaged;          /* damage met (exit 8) */
+	char last_damage[512];     /* said once, not on every re-read */
 };
 
 static void line_prefix(struct follow *f, uint64_t t, uint64_t key, char kind)
@@ -212,7 +217,11 @@ static int drain(struct follow *f, const char *dir, uint64_t *next, int print)
 		if (n == TA_WALK_DAMAGE) {
 			char line[512];
 			ta_walk_describe(&w, line, sizeof(line));
-			ta_err(NULL, "%s", line);
+			if (strcmp(line, f->last_damage)) {
+				ta_err(NULL, "%s", line);
+				snprintf(f->last_damage, sizeof(f->last_damage), "%s", line);
+				f->damaged++;
+			}
 			continue;
 		}
 		*next = rec.index + 1;
@@ -347,5 +356,5 @@ int ta_cmd_follow(int argc, char **argv)
 	free(f.keys);
 	ta_buf_free(&f.o);
 	ta_buf_free(&f.tmp);
-	return TA_EXIT_OK;
+	return f.damaged ? TA_EXIT_CORRUPT : TA_EXIT_OK;
 }

@@ -102,7 +102,9 @@ int ta_cmd_status(int argc, char **argv)
 	/* Walk once: backend, loss, last agent start/stop; records and damage. */
 	struct ta_log_record rec;
 	uint64_t records = 0, loss_events = 0, loss_bytes = 0, loss_records = 0, store_gaps = 0,
-		 first = UINT64_MAX, last_time = 0, agent_start_time = 0, agent_stop_time = 0;
+		 first = UINT64_MAX, last_time = 0, agent_start_time = 0, agent_stop_time = 0,
+		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0;
+	int in_run = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
 	int n;
 	while ((n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
@@ -123,6 +125,9 @@ int ta_cmd_status(int argc, char **argv)
 		uint64_t v;
 		switch (rec.type) {
 		case TA_REC_AGENT_START:
+			/* A start while the previous run never wrote its stop: it was killed or crashed. */
+			unclean_stops += in_run;
+			in_run = 1;
 			agent_start_time = rec.time_ns;
 			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
 				ta_jobj_str(&o, "backend", backend, sizeof(backend));
@@ -130,6 +135,7 @@ int ta_cmd_status(int argc, char **argv)
 			}
 			break;
 		case TA_REC_AGENT_STOP:
+			in_run = 0;
 			agent_stop_time = rec.time_ns;
 			break;
 		case TA_REC_LOSS:
@@ -141,9 +147,17 @@ int ta_cmd_status(int argc, char **argv)
 					loss_bytes += v;
 			}
 			break;
-		case TA_REC_GAP:
+		case TA_REC_GAP: {
+			struct ta_rec_gap g;
+
 			store_gaps++;
+			if (rec.len >= sizeof(g)) {
+				memcpy(&g, rec.payload, sizeof(g));
+				store_gap_records += g.dropped_records;
+				store_gap_bytes += g.dropped_bytes;
+			}
 			break;
+		}
 		}
 	}
 	uint64_t damaged = w.damaged;
@@ -193,10 +207,13 @@ int ta_cmd_status(int argc, char **argv)
 		ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"first_index\":%" PRIu64 ",\"segments\":%" PRIu64
 			      ",\"checkpoint_files\":%" PRIu64 ",\"bytes\":%" PRIu64
 			      ",\"loss_records\":%" PRIu64 ",\"lost_events\":%" PRIu64 ",\"lost_bytes\":%" PRIu64
-			      ",\"store_gaps\":%" PRIu64 ",\"damaged\":%" PRIu64 ",\"checkpoint_size\":%" PRIu64
+			      ",\"store_gaps\":%" PRIu64 ",\"store_gap_records\":%" PRIu64
+			      ",\"store_gap_bytes\":%" PRIu64 ",\"unclean_stops\":%" PRIu64
+			      ",\"damaged\":%" PRIu64 ",\"checkpoint_size\":%" PRIu64
 			      ",\"checkpoint_ok\":%s,\"checkpoint\":",
 			      records, first == UINT64_MAX ? 0 : first, nseg, nckpt, seg_bytes, loss_records,
-			      loss_events, loss_bytes, store_gaps, damaged, ckpt, ck == 0 ? "true" : "false");
+			      loss_events, loss_bytes, store_gaps, store_gap_records, store_gap_bytes,
+			      unclean_stops, damaged, ckpt, ck == 0 ? "true" : "false");
 		cli_json_str(&o, why);
 		ta_buf_puts(&o, ",\"agent_stopped\":");
 		ta_buf_puts(&o, agent_stop_time > agent_start_time ? "true" : "false");
@@ -213,8 +230,11 @@ int ta_cmd_status(int argc, char **argv)
 		ta_buf_printf(&o, "backend:     %s (agent %s, started %s)\n", backend,
 			      version[0] ? version : "?", t1);
 		ta_buf_printf(&o, "loss:        %" PRIu64 " gap records: %" PRIu64 " events, %" PRIu64
-			      " bytes lost; %" PRIu64 " store gaps\n", loss_records, loss_events, loss_bytes,
-			      store_gaps);
+			      " bytes lost; %" PRIu64 " store gaps: %" PRIu64 " records, %" PRIu64
+			      " bytes not written (disk full)\n", loss_records, loss_events, loss_bytes,
+			      store_gaps, store_gap_records, store_gap_bytes);
+		ta_buf_printf(&o, "stops:       %" PRIu64 " unclean (killed or crashed: no agent_stop "
+			      "before the next start)\n", unclean_stops);
 		ta_buf_printf(&o, "log:         %s in %" PRIu64 " segments, %" PRIu64 " records (from %" PRIu64
 			      "), last record %s\n", sz, nseg, records, first == UINT64_MAX ? 0 : first, t2);
 		ta_buf_printf(&o, "checkpoint:  %s (%" PRIu64 " checkpoint files)\n", why, nckpt);

@@ -86,6 +86,37 @@ static int find(struct session_view *v, const char *dir, const char *index_opt, 
 	return TA_EXIT_OK;
 }
 
+/*
+ * Log-wide gaps inside the session (store gaps, restarts, recoveries, loss
+ * naming no session): the header counts them; their records are not among
+ * the session's own refs, so they are read here, by index.
+ */
+static int add_global_gaps(struct session_view *v)
+{
+	const struct ta_sesstab *t = v->ct.t;
+	struct ta_log_reader *r = NULL;
+	int err = 0;
+
+	for (size_t g = 0; g < t->ngaps && !err; g++) {
+		const struct ta_global_gap *gp = &t->gaps[g];
+		struct ta_log_record rec;
+
+		/* The same rule as ta_sesstab_finish's count; damage is marked by the reader. */
+		if (gp->kind == 5 || gp->index <= v->s->first_index || gp->index >= v->s->last_index)
+			continue;
+		if (!r && (err = ta_log_reader_open(&r, v->dir)))
+			break;
+		if (ta_log_reader_seek(r, gp->index) || ta_log_reader_next(r, &rec) != 1)
+			continue;
+		err = ta_transcript_add_record(&v->tr, &rec);
+	}
+	if (r)
+		ta_log_reader_close(r);
+	if (!err)
+		ta_transcript_sort(&v->tr);
+	return err;
+}
+
 static int load(struct session_view *v)
 {
 	const char *dir = v->dir;
@@ -101,6 +132,8 @@ static int load(struct session_view *v)
 			ta_transcript_free(&v->tr);
 			err = ta_transcript_load(&v->tr, dir, v->s->key, v->s->first_index, UINT64_MAX,
 						 NULL, 0);
+		} else if (!err && v->s->global_gaps) {
+			err = add_global_gaps(v);
 		}
 	} else {
 		err = ta_transcript_load(&v->tr, dir, v->s->key, v->s->first_index, v->s->last_index,
@@ -141,7 +174,8 @@ int session_view_stream(struct session_view *v, const char *dir, const char *ind
 		return rc;
 	t = v->ct.t;
 	/* A damaged log is read as load does, so the damage is marked where it is. */
-	if (t->keep_refs && v->s->refs_n && !v->ct.damage && !(v->s->flags & TA_SESS_DAMAGE)) {
+	if (t->keep_refs && v->s->refs_n && !v->ct.damage && !(v->s->flags & TA_SESS_DAMAGE) &&
+	    !v->s->global_gaps) {
 		/* Names are resolved by describe while streaming. */
 		v->tr.who = cli_who;
 		v->tr.who_ctx = (void *)t;

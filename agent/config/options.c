@@ -114,8 +114,10 @@ static void usage(FILE *out)
 		"  -v, --verbose           more diagnostics\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           version\n\n"
-		"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 configuration, 4 no privilege,\n"
-		"5 unsupported kernel, 6 log directory unusable.\n",
+		"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 configuration (also a key file\n"
+		"that is not a key), 4 no privilege,\n"
+		"5 unsupported kernel, 6 log directory unusable, 8 the log is damaged where it\n"
+		"was signed (see ttyauditd(8)).\n",
 		TA_DEFAULT_LOG_DIR);
 }
 
@@ -241,7 +243,9 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 		case OPT_XAUID:
 			rc = add_rule(o, (c == OPT_IUID || c == OPT_XUID) ? TA_RULE_UID : TA_RULE_AUID,
 				      (c == OPT_IUID || c == OPT_IAUID) ? TA_RULE_INCLUDE : TA_RULE_EXCLUDE,
-				      optarg, argv[optind - 1], err, err_len);
+				      optarg, c == OPT_IUID ? "--include-uid" : c == OPT_XUID ?
+				      "--exclude-uid" : c == OPT_IAUID ? "--include-auid" : "--exclude-auid",
+				      err, err_len);
 			if (rc)
 				return rc;
 			break;

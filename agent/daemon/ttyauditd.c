@@ -28,6 +28,7 @@
 #include "common/notify.h"
 #include "config/config_file.h"
 #include "config/options.h"
+#include "recorder/activity.h"
 #include "recorder/recorder.h"
 #include "logins.h"
 #include "sessions/anchor.h"
@@ -42,8 +43,18 @@
 /* While records flow: drain every 20 ms; idle again after 1 s without any. */
 #define TA_BUSY_TICK_NS 20000000L
 #define TA_BUSY_IDLE_TICKS 50
-/* Open terminal batches reach the log this often while busy: follow shows a keystroke soon. */
-#define TA_FLUSH_NS 50000000ull
+/*
+ * What a kill -9 can lose: what the ring holds (one drain round, 20 ms) and
+ * terminal batches younger than this (kept open so that a terminal's
+ * keystrokes share a record). Older batches go to the log file every round.
+ */
+#define TA_SETTLE_AGE_NS 40000000ull
+/*
+ * The journal's heartbeat is this much before the round started: a record
+ * carries its call's start time, and a long call's last chunks, or one still
+ * being committed when the drain passed, may come after the round began.
+ */
+#define TA_HEARTBEAT_MARGIN_NS 10000000ull
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
@@ -56,13 +67,17 @@ struct daemon_ctx {
 	struct ta_store *store;     /* owned by the sink; for status only */
 	struct ta_sink *log_sink;   /* the store's sink (d->sink may be a tee) */
 	uint64_t disk_full_warned;  /* records dropped when we last said so */
+	uint64_t disk_full_base, disk_full_base_bytes; /* settled gap totals when it filled up */
 	uint64_t status_written_ns, status_events, status_durable;
 	int busy;                   /* draining on the short timer */
 	int idle_ticks;             /* short ticks in a row that found nothing */
 	uint64_t housekeeping_ns;   /* last once-a-second round */
-	uint64_t flush_ns;          /* last push of open batches to the log */
 	struct ta_recorder rec;
 	uint64_t started_ns;
+	struct ta_activity_file act;  /* the activity journal (recorder/activity.h) */
+	struct ta_activity prev_act;  /* what the previous daemon left in it */
+	int prev_act_valid;
+	int act_error;                /* last journal write failure, logged once */
 	struct ta_logins logins;
 	int anchor_error;           /* last anchoring failure, logged once */
 	int audit_fd;               /* audit netlink socket for anchors, -1 if none */
@@ -130,6 +145,11 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 	if (err) {
 		ta_err("log", "cannot open the log in %s: %s", d->opts.log_dir,
 		       *ta_store_open_error() ? ta_store_open_error() : strerror(-err));
+		/* Damage to signed records: appending would fork the tree (docs/ttyauditd.8). */
+		if (err == -EUCLEAN)
+			return TA_EXIT_CORRUPT;
+		if (err == -ENOKEY) /* --key-file / key_file names something that is not a key */
+			return TA_EXIT_CONFIG;
 		return err == -ENOSPC || err == -EACCES || err == -EROFS || err == -ENOENT ||
 		       err == -EBUSY || err == -ENOTDIR ? TA_EXIT_STORAGE : TA_EXIT_FAILURE;
 	}
@@ -224,6 +244,13 @@ static void write_agent_start(struct daemon_ctx *d)
 	ta_json_u64(&j, d->opts.capture.ring_bytes);
 	ta_json_key(&j, "redact_noecho");
 	ta_json_bool(&j, d->opts.capture.redact_noecho);
+	ta_json_key(&j, "previous_stop");
+	ta_json_str(&j, !d->prev_act_valid ? "unknown" : d->prev_act.running ? "unclean" : "clean");
+	if (d->prev_act_valid && d->prev_act.running) {
+		/* Nothing was recorded from here until this start. */
+		ta_json_key(&j, "lost_since");
+		ta_json_time(&j, d->prev_act.heartbeat_ns);
+	}
 	ta_json_obj_end(&j);
 	ta_recorder_record(&d->rec, "agent_start", &j);
 	ta_json_free(&j);
@@ -295,6 +322,73 @@ static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_
 		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
 }
 
+/*
+ * After an unclean stop: the terminal data the previous daemon had drained
+ * but not written is lost; each open batch becomes a gap in its session.
+ */
+static void record_unclean_stop(struct daemon_ctx *d)
+{
+	const struct ta_activity *a = &d->prev_act;
+	uint64_t now = ta_now_ns(CLOCK_REALTIME);
+	struct ta_json j;
+
+	if (!d->prev_act_valid || !a->running)
+		return;
+	ta_warn("daemon", "the previous run (pid %llu) did not stop cleanly: nothing was recorded "
+		"since its last round; %zu terminals had data not yet in the log",
+		(unsigned long long)a->pid, a->n_open);
+	ta_json_init(&j);
+	for (size_t i = 0; i < a->n_open; i++) {
+		const struct ta_activity_open *o = &a->open[i];
+
+		ta_session_gap_to_json(&j, "unclean_stop", o->ses, o->tty, o->since_ns, now,
+				       o->entries, o->bytes);
+		ta_recorder_record(&d->rec, "gap", &j);
+	}
+	ta_json_free(&j);
+}
+
+/* The journal says: everything before `heartbeat` is in the log file, except the open batches. */
+static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running)
+{
+	struct ta_activity a = { .running = running, .pid = (uint64_t)getpid(),
+				 .heartbeat_ns = heartbeat };
+	struct ta_sink_pending p[TA_ACTIVITY_MAX_OPEN];
+	size_t n = running ? ta_sink_store_pending(d->log_sink, p, TA_ACTIVITY_MAX_OPEN) : 0;
+	int err;
+
+	if (d->act.fd < 0)
+		return;
+	for (size_t i = 0; i < n && i < TA_ACTIVITY_MAX_OPEN; i++) {
+		struct ta_activity_open *o = &a.open[a.n_open++];
+
+		o->ses = p[i].ses;
+		memcpy(o->tty, p[i].tty, sizeof(o->tty));
+		o->since_ns = p[i].since_ns;
+		o->entries = p[i].entries;
+		o->bytes = p[i].bytes;
+	}
+	err = ta_activity_file_write(&d->act, &a);
+	if (err && err != d->act_error) /* once per kind of failure, not every round */
+		ta_warn("daemon", "cannot write %s/%s: %s", d->opts.log_dir, TA_ACTIVITY_NAME,
+			strerror(-err));
+	d->act_error = err;
+}
+
+static void open_activity(struct daemon_ctx *d)
+{
+	const char *why = "";
+	int r = ta_activity_file_open(&d->act, d->opts.log_dir, &d->prev_act, &why);
+
+	if (r < 0) {
+		d->act.fd = -1;
+		ta_warn("daemon", "cannot open %s/%s: %s; an unclean stop will not say which "
+			"sessions lost data", d->opts.log_dir, TA_ACTIVITY_NAME, strerror(-r));
+		return;
+	}
+	d->prev_act_valid = r == 1;
+}
+
 static int start_capture(struct daemon_ctx *d)
 {
 	struct ta_host_facts facts;
@@ -343,18 +437,25 @@ static int drop_capabilities(void)
  */
 static void report_disk_full(struct daemon_ctx *d)
 {
-	uint64_t bytes, n = ta_sink_store_pending_drops(d->log_sink, &bytes);
+	uint64_t bytes, n = ta_sink_store_pending_drops(d->log_sink, &bytes), sb;
+	uint64_t settled = ta_sink_store_settled(d->log_sink, &sb);
 
-	if (n && !d->disk_full_warned)
+	if (n && !d->disk_full_warned) {
 		ta_err("log", "cannot write %s: %s; recording goes on and what is dropped is "
 			      "counted until space returns", d->opts.log_dir,
 		       strerror(-ta_sink_store_last_error(d->log_sink)));
-	else if (n && n / 1000 > d->disk_full_warned / 1000)
+		d->disk_full_base = settled;
+		d->disk_full_base_bytes = sb;
+	} else if (n && n / 1000 > d->disk_full_warned / 1000) {
 		ta_err("log", "%s still full: %llu records (%llu bytes) dropped so far",
 		       d->opts.log_dir, (unsigned long long)n, (unsigned long long)bytes);
-	else if (!n && d->disk_full_warned)
-		ta_info("log", "%s takes records again; the %llu dropped records are recorded as a gap",
-			d->opts.log_dir, (unsigned long long)d->disk_full_warned);
+	} else if (!n && d->disk_full_warned) {
+		/* The numbers the gap records hold, not the last count we printed. */
+		ta_info("log", "%s takes records again; the %llu dropped records (%llu bytes) are "
+			"recorded as a gap", d->opts.log_dir,
+			(unsigned long long)(settled - d->disk_full_base),
+			(unsigned long long)(sb - d->disk_full_base_bytes));
+	}
 	d->disk_full_warned = n;
 }
 
@@ -526,6 +627,8 @@ static int run_loop(struct daemon_ctx *d)
 					set_busy(d, timerfd, 1);
 			} else if (fd == timerfd) {
 				uint64_t ticks, now = ta_now_ns(CLOCK_MONOTONIC);
+				/* Everything reserved before this instant is taken by the drain below. */
+				uint64_t round = ta_now_ns(CLOCK_REALTIME);
 
 				if (read(timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					ta_warn("daemon", "timer read: %s", strerror(errno));
@@ -533,15 +636,12 @@ static int run_loop(struct daemon_ctx *d)
 					d->idle_ticks = 0;
 				else if (d->busy && ++d->idle_ticks >= TA_BUSY_IDLE_TICKS)
 					set_busy(d, timerfd, 0);
-				if (now - d->housekeeping_ns < 1000000000ull) {
-					if (now - d->flush_ns >= TA_FLUSH_NS) {
-						d->flush_ns = now;
-						/* A failure is reported by the once-a-second round. */
-						(void)d->sink->ops->flush(d->sink);
-					}
+				/* Idle: nothing waits for more; busy: only young batches stay open. */
+				ta_sink_store_settle(d->log_sink,
+						     d->busy ? round - TA_SETTLE_AGE_NS : 0);
+				write_activity(d, round - TA_HEARTBEAT_MARGIN_NS, 1);
+				if (now - d->housekeeping_ns < 1000000000ull)
 					continue;
-				}
-				d->flush_ns = now;
 				d->housekeeping_ns = now;
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				ta_recorder_tick(&d->rec, 0);
@@ -629,7 +729,7 @@ static void report_startup(struct daemon_ctx *d, int code)
 
 int main(int argc, char **argv)
 {
-	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1 };
+	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1, .act = { .fd = -1 } };
 	char err[512];
 	int rc, code;
 
@@ -674,7 +774,10 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ta_capture_set_handlers(d.cap, on_capture_event, on_bad_record, &d);
+	open_activity(&d);
 	write_agent_start(&d);
+	record_unclean_stop(&d);
+	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 1);
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
 	/*
@@ -696,6 +799,9 @@ int main(int argc, char **argv)
 	ta_capture_close(d.cap);
 	ta_logins_close(&d.logins);
 	d.sink->ops->close(d.sink);
+	/* Everything is in the log: the next start knows this stop was clean. */
+	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 0);
+	ta_activity_file_close(&d.act);
 	ta_status_remove(d.opts.log_dir);
 	if (d.audit_fd >= 0)
 		audit_close(d.audit_fd);

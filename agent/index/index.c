@@ -47,9 +47,58 @@ static uint64_t align8(uint64_t x)
 	return (x + 7) & ~7ull;
 }
 
-int ta_index_write(const struct ta_sesstab *t, const char *path)
+/* The segments up to last_seq as they are now (see struct ta_index_seg). */
+static int snapshot_segments(const char *dir, uint64_t last_seq, struct ta_index_seg **out,
+			     size_t *n_out)
+{
+	uint64_t *seqs = NULL;
+	size_t n = 0, k = 0;
+	int err, dfd;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!dir)
+		return 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	err = ta_list_segments(dfd, &seqs, &n);
+	if (!err && n) {
+		*out = calloc(n, sizeof(**out));
+		if (!*out)
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; !err && i < n && seqs[i] <= last_seq; i++) {
+		char name[TA_SEG_NAME_MAX];
+		struct stat st;
+
+		ta_seg_name(name, seqs[i], TA_SEG_SUFFIX);
+		if (fstatat(dfd, name, &st, 0)) {
+			err = -errno;
+			break;
+		}
+		(*out)[k++] = (struct ta_index_seg){
+			.seq = seqs[i], .size = (uint64_t)st.st_size, .ino = (uint64_t)st.st_ino,
+			.ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000ull +
+				    (uint64_t)st.st_ctim.tv_nsec,
+		};
+	}
+	free(seqs);
+	close(dfd);
+	if (err) {
+		free(*out);
+		*out = NULL;
+		return err;
+	}
+	*n_out = k;
+	return 0;
+}
+
+int ta_index_write(const struct ta_sesstab *t, const char *path, const char *log_dir)
 {
 	struct ta_index_hdr h;
+	struct ta_index_seg *segs = NULL;
+	size_t nsegs = 0;
 	uint32_t *order = NULL;
 	char tmp[4096];
 	int fd, err = 0;
@@ -77,13 +126,20 @@ int ta_index_write(const struct ta_sesstab *t, const char *path)
 	h.n_clients = t->nclients;
 	h.off_links = h.off_gaps + h.n_gaps * sizeof(struct ta_global_gap);
 	h.off_clients = h.off_links + h.n_links * sizeof(struct ta_shared_link);
-	h.off_pool = h.off_clients + h.n_clients * sizeof(struct ta_shared_client);
+	err = snapshot_segments(log_dir, t->last_seg_seq, &segs, &nsegs);
+	if (err)
+		return err;
+	h.n_segs = nsegs;
+	h.off_segs = h.off_clients + h.n_clients * sizeof(struct ta_shared_client);
+	h.off_pool = h.off_segs + h.n_segs * sizeof(struct ta_index_seg);
 	h.file_len = h.off_pool + h.pool_len;
 
 	if (t->n) {
 		order = malloc(t->n * sizeof(*order));
-		if (!order)
+		if (!order) {
+			free(segs);
 			return -ENOMEM;
+		}
 		for (size_t i = 0; i < t->n; i++)
 			order[i] = (uint32_t)i;
 		sort_ctx = t;
@@ -91,12 +147,15 @@ int ta_index_write(const struct ta_sesstab *t, const char *path)
 	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp)) {
 		free(order);
+		free(segs);
 		return -ENAMETOOLONG;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0) {
+		err = -errno;
 		free(order);
-		return -errno;
+		free(segs);
+		return err;
 	}
 	size_t pad = (size_t)(h.off_refs - (h.off_auid + h.n_sess * sizeof(uint32_t)));
 	if (!err)
@@ -115,9 +174,12 @@ int ta_index_write(const struct ta_sesstab *t, const char *path)
 		err = write_all(fd, t->links, h.n_links * sizeof(struct ta_shared_link));
 	if (!err && h.n_clients)
 		err = write_all(fd, t->clients, h.n_clients * sizeof(struct ta_shared_client));
+	if (!err && h.n_segs)
+		err = write_all(fd, segs, h.n_segs * sizeof(struct ta_index_seg));
 	if (!err)
 		err = write_all(fd, t->pool, t->pool_len);
 	free(order);
+	free(segs);
 	if (close(fd) && !err)
 		err = -errno;
 	if (!err && rename(tmp, path))
@@ -161,7 +223,9 @@ int ta_index_open(struct ta_index *ix, const char *path)
 	    h->n_clients > L / sizeof(struct ta_shared_client) ||
 	    h->off_links != h->off_gaps + h->n_gaps * sizeof(struct ta_global_gap) ||
 	    h->off_clients != h->off_links + h->n_links * sizeof(struct ta_shared_link) ||
-	    h->off_pool != h->off_clients + h->n_clients * sizeof(struct ta_shared_client) ||
+	    h->n_segs > L / sizeof(struct ta_index_seg) ||
+	    h->off_segs != h->off_clients + h->n_clients * sizeof(struct ta_shared_client) ||
+	    h->off_pool != h->off_segs + h->n_segs * sizeof(struct ta_index_seg) ||
 	    h->off_pool + h->pool_len != L || h->pool_len < 1 || h->pool_len > UINT32_MAX ||
 	    ((const char *)ix->map)[L - 1] != '\0') {
 		ta_index_close(ix);
@@ -189,6 +253,7 @@ int ta_index_open(struct ta_index *ix, const char *path)
 	memcpy(ix->view.backend, h->backend, sizeof(h->backend));
 	ix->view.backend[sizeof(h->backend) - 1] = '\0';
 	ix->by_auid = (const uint32_t *)((char *)ix->map + h->off_auid);
+	ix->segs = (const struct ta_index_seg *)((char *)ix->map + h->off_segs);
 	/* Per-session claims (ordinals, ref ranges, counts) are checked where they are used
 	 * (ta_index_by_auid, ta_sess_sane), so opening stays O(1) for a million sessions. */
 	return 0;
@@ -268,6 +333,13 @@ int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t)
 	t->last_seg_seq = v->last_seg_seq;
 	t->last_seg_end = v->last_seg_end;
 	t->agent_starts = v->agent_starts;
+	/* The newest record time the index saw: a restart read after it gets its width. */
+	for (size_t i = 0; i < v->n; i++)
+		if (v->s[i].end_ns > t->last_time_ns)
+			t->last_time_ns = v->s[i].end_ns;
+	for (size_t g = 0; g < v->ngaps; g++)
+		if (v->gaps[g].until_ns > t->last_time_ns)
+			t->last_time_ns = v->gaps[g].until_ns;
 	memcpy(t->backend, v->backend, sizeof(t->backend));
 	if ((err = ta_sesstab_rebuild_hashes(t))) {
 		ta_sesstab_free(t);
@@ -275,6 +347,32 @@ int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t)
 	}
 	return 0;
 }
+/* Whether the segments the index saw are still as they were (sealed ones unchanged). */
+static int segments_unchanged(const struct ta_index *ix, int dfd, const uint64_t *seqs, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && seqs[i] <= ix->h->last_seg_seq; i++, k++) {
+		const struct ta_index_seg *g = &ix->segs[k];
+		char name[TA_SEG_NAME_MAX];
+		struct stat st;
+
+		if (k >= ix->h->n_segs || g->seq != seqs[i])
+			return 0;
+		ta_seg_name(name, seqs[i], TA_SEG_SUFFIX);
+		if (fstatat(dfd, name, &st, 0) || (uint64_t)st.st_ino != g->ino)
+			return 0;
+		/* The last one indexed may have grown since; the caller checks its size. */
+		if (seqs[i] == ix->h->last_seg_seq)
+			continue;
+		if ((uint64_t)st.st_size != g->size ||
+		    (uint64_t)st.st_ctim.tv_sec * 1000000000ull + (uint64_t)st.st_ctim.tv_nsec !=
+			    g->ctime_ns)
+			return 0;
+	}
+	return k == ix->h->n_segs;
+}
+
 int ta_index_check(const struct ta_index *ix, const char *dir)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -292,6 +390,8 @@ int ta_index_check(const struct ta_index *ix, const char *dir)
 		res = 0;
 		goto out;
 	}
+	if (!ix->h->n_segs || !segments_unchanged(ix, dfd, seqs, n))
+		goto out;
 	ta_seg_name(name, ix->h->last_seg_seq, TA_SEG_SUFFIX);
 	if (fstatat(dfd, name, &st, 0) || (uint64_t)st.st_size < ix->h->last_seg_end)
 		goto out;

@@ -22,7 +22,17 @@
 #include "index/sesstab.h"
 
 #define TA_INDEX_MAGIC "TTYAIDX1"
-#define TA_INDEX_VERSION 2
+#define TA_INDEX_VERSION 3
+
+/*
+ * What the index saw of each segment up to its last one: a sealed segment
+ * whose size, inode or ctime differs was changed (damaged, replaced, cut)
+ * after indexing, and one that is gone or new in the middle moves every
+ * later index: either way the index no longer vouches for the log.
+ */
+struct ta_index_seg {
+	uint64_t seq, size, ino, ctime_ns;
+};
 
 struct ta_index_hdr {
 	char magic[8];
@@ -33,8 +43,9 @@ struct ta_index_hdr {
 	uint64_t agent_starts;
 	char backend[24];
 	uint64_t n_links, n_clients, off_links, off_clients;
+	uint64_t n_segs, off_segs;
 };
-_Static_assert(sizeof(struct ta_index_hdr) == 192, "index header layout");
+_Static_assert(sizeof(struct ta_index_hdr) == 208, "index header layout");
 
 struct ta_index {
 	void *map;
@@ -42,10 +53,15 @@ struct ta_index {
 	const struct ta_index_hdr *h;
 	struct ta_sesstab view;    /* read-only: arrays point into the mapping */
 	const uint32_t *by_auid;
+	const struct ta_index_seg *segs;  /* h->n_segs */
 };
 
-/* Writes t (finished) atomically to path (temp file + rename). */
-int ta_index_write(const struct ta_sesstab *t, const char *path);
+/*
+ * Writes t (finished) atomically to path (temp file + rename), with what the
+ * segments of log_dir look like now (NULL: none; the index then cannot tell
+ * a changed sealed segment).
+ */
+int ta_index_write(const struct ta_sesstab *t, const char *path, const char *log_dir);
 /* Maps and checks an index file; -EBADMSG if it is not a sound one. */
 int ta_index_open(struct ta_index *ix, const char *path);
 void ta_index_close(struct ta_index *ix);

@@ -215,7 +215,7 @@ static int add_gap(struct ta_sesstab *t, uint64_t since, uint64_t until, uint64_
 		t->gaps = ng;
 		t->gapcap = ncap;
 	}
-	t->gaps[t->ngaps++] = (struct ta_global_gap){ since, until, index, kind, 0 };
+	t->gaps[t->ngaps++] = (struct ta_global_gap){ since, until, index, kind, 0, index + 1 };
 	return 0;
 }
 
@@ -469,9 +469,19 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 		t->agent_starts++;
 		if (ta_jobj_str(&o, "backend", b, sizeof(b)) > 0)
 			snprintf(t->backend, sizeof(t->backend), "%s", b);
-		if (t->agent_starts > 1)
-			add_gap(t, t->last_agent_start_ns ? rec->time_ns : rec->time_ns, rec->time_ns,
-				rec->index, 2);
+		/*
+		 * Nothing was recorded between the previous run's last round (its
+		 * activity journal's heartbeat, after an unclean stop) or last record
+		 * and this start.
+		 */
+		if (t->agent_starts > 1) {
+			uint64_t since = json_time(&o, "lost_since");
+
+			if (!since || since > rec->time_ns)
+				since = t->last_time_ns && t->last_time_ns < rec->time_ns ?
+					t->last_time_ns : rec->time_ns;
+			add_gap(t, since, rec->time_ns, rec->index, 2);
+		}
 		t->last_agent_start_ns = rec->time_ns;
 		return 0;
 	}
@@ -569,12 +579,8 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	return add_ref(t, s, rec);
 }
 
-int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
+static int add_record(struct ta_sesstab *t, const struct ta_log_record *rec)
 {
-	t->records++;
-	t->end_index = rec->index + 1;
-	t->last_seg_seq = rec->segment_seq;
-	t->last_seg_end = rec->offset + rec->stored_len;
 	switch (rec->type) {
 	case TA_REC_TTY_DATA:
 		return add_tty_data(t, rec);
@@ -598,9 +604,28 @@ int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
 	}
 }
 
-int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t time_ns)
+int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec)
 {
-	return add_gap(t, time_ns, time_ns, index, 5);
+	int err;
+
+	t->records++;
+	t->end_index = rec->index + 1;
+	t->last_seg_seq = rec->segment_seq;
+	t->last_seg_end = rec->offset + rec->stored_len;
+	err = add_record(t, rec);
+	/* The store's own records (recovery, segment starts) are written at open, not recorded. */
+	if (rec->type >= 0x0100 && rec->time_ns > t->last_time_ns)
+		t->last_time_ns = rec->time_ns;
+	return err;
+}
+
+int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t resume, uint64_t time_ns)
+{
+	int err = add_gap(t, time_ns, time_ns, index, 5);
+
+	if (!err)
+		t->gaps[t->ngaps - 1].end_index = resume;
+	return err;
 }
 
 static int cmp_start(const void *a, const void *b)
@@ -624,13 +649,16 @@ int ta_sesstab_finish(struct ta_sesstab *t)
 	for (size_t g = 0; g < t->ngaps; g++) {
 		for (size_t i = 0; i < t->n; i++) {
 			struct ta_sess *s = &t->s[i];
-			if (t->gaps[g].index > s->first_index && t->gaps[g].index < s->last_index) {
-				if (t->gaps[g].kind == 5) {
+			const struct ta_global_gap *gp = &t->gaps[g];
+
+			if (gp->kind == 5) {
+				/* Unread records could have been the session's: its start, end or middle. */
+				if (s->first_index <= gp->end_index && s->last_index + 1 >= gp->index) {
 					s->damage++;
 					s->flags |= TA_SESS_DAMAGE;
-				} else {
-					s->global_gaps++;
 				}
+			} else if (gp->index > s->first_index && gp->index < s->last_index) {
+				s->global_gaps++;
 			}
 		}
 	}

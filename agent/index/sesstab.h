@@ -96,6 +96,8 @@ struct ta_global_gap {
 	uint64_t index;
 	uint32_t kind;   /* 1 store gap, 2 agent restart, 3 recovery, 4 loss, 5 damage */
 	uint32_t pad;
+	uint64_t end_index; /* damage: records index..end_index-1 were not read (UINT64_MAX:
+			     * nothing after); others: index + 1 */
 };
 
 struct ta_sesstab {
@@ -123,6 +125,7 @@ struct ta_sesstab {
 	uint64_t records, end_index;   /* end_index: one past the last record read */
 	uint64_t last_seg_seq, last_seg_end;
 	uint64_t agent_starts, last_agent_start_ns;
+	uint64_t last_time_ns;         /* newest recorded (not store-internal) record */
 	char backend[32];
 	uint64_t bad_payloads;         /* records whose payload did not decode */
 };
@@ -131,8 +134,12 @@ int ta_sesstab_init(struct ta_sesstab *t, int keep_refs);
 void ta_sesstab_free(struct ta_sesstab *t);
 /* Takes one record in log order. 0 or -ENOMEM. */
 int ta_sesstab_add(struct ta_sesstab *t, const struct ta_log_record *rec);
-/* Notes log damage at a position (counts for sessions active around it). */
-int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t time_ns);
+/*
+ * Notes log damage: records index..resume-1 could not be read (resume
+ * UINT64_MAX: nothing after). It counts for every session whose records
+ * could have been among them (active across, or adjacent to, the range).
+ */
+int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t resume, uint64_t time_ns);
 /*
  * After the last record: sorts sessions by start, groups refs per session,
  * counts global gaps into the sessions they overlap.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "index/walk.h"
+#include "store/ckptset.h"
 #include "store/segfile.h"
 
 /* The directory lists, and the first segment opens: we may read the log. */
@@ -71,32 +72,76 @@ int ta_walk_seek(struct ta_walk *w, uint64_t index)
 	return ta_log_reader_seek(w->r, index);
 }
 
-/* First index of the first intact segment after seq, or UINT64_MAX. */
-static uint64_t next_segment_start(const char *dir, uint64_t seq)
+/*
+ * First index of the first intact segment from seq on (after seq unless
+ * `from_seq`), or UINT64_MAX; *found_seq is that segment, *prev_seq the
+ * segment file present before seq (UINT64_MAX: none).
+ */
+static uint64_t next_segment_start(const char *dir, uint64_t seq, int from_seq,
+				   uint64_t *found_seq, uint64_t *prev_seq)
 {
 	uint64_t *seqs = NULL, res = UINT64_MAX;
 	size_t n = 0;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+	*prev_seq = UINT64_MAX;
 	if (dfd < 0)
 		return UINT64_MAX;
 	if (!ta_list_segments(dfd, &seqs, &n)) {
 		for (size_t i = 0; i < n && res == UINT64_MAX; i++) {
 			struct ta_segfile sf;
-			if (seqs[i] <= seq)
+			if (seqs[i] < seq)
+				*prev_seq = seqs[i];
+			if (seqs[i] < seq || (seqs[i] == seq && !from_seq))
 				continue;
 			memset(&sf, 0, sizeof(sf));
 			sf.fd = -1;
 			if (ta_segfile_open(dfd, seqs[i], &sf))
 				continue;
-			if (!sf.hdr_why && sf.hdr.seq == seqs[i])
+			if (!sf.hdr_why && sf.hdr.seq == seqs[i]) {
 				res = sf.hdr.first_index;
+				*found_seq = seqs[i];
+			}
 			ta_segfile_close(&sf);
 		}
 	}
 	free(seqs);
 	close(dfd);
 	return res;
+}
+
+/*
+ * A torn tail ends a log harmlessly only if nobody signed what it cut off: a
+ * checkpoint larger than what is left means checkpointed records are gone.
+ */
+static int signed_records_cut(struct ta_walk *w)
+{
+	const struct ta_log_error *t = ta_log_reader_torn(w->r);
+	uint64_t signed_size = 0;
+	char msg[256] = "";
+	int dfd;
+
+	if (!t)
+		return 0;
+	dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	/* Damaged checkpoint files are verify's to report; here only their sizes count. */
+	if (ta_ckpt_signed_size(dfd, NULL, &signed_size, msg, sizeof(msg)))
+		signed_size = 0;
+	close(dfd);
+	if (signed_size <= t->index)
+		return 0;
+	w->last = *t;
+	w->last.code = -EBADMSG;
+	snprintf(w->last.what, sizeof(w->last.what), "the log ends %llu records short of its "
+		 "signed checkpoint of %llu records (a torn tail cut into checkpointed records)",
+		 (unsigned long long)(signed_size - t->index), (unsigned long long)signed_size);
+	w->damaged++;
+	w->skipped_from = t->index;
+	w->resumed_at = UINT64_MAX;
+	w->missing_seq_from = w->missing_seq_to = UINT64_MAX;
+	return 1;
 }
 
 int ta_walk_next(struct ta_walk *w, struct ta_log_record *rec)
@@ -107,6 +152,10 @@ int ta_walk_next(struct ta_walk *w, struct ta_log_record *rec)
 		return TA_WALK_END;
 	n = ta_log_reader_next(w->r, rec);
 
+	if (n == 0 && signed_records_cut(w)) {
+		w->ended = 1;
+		return TA_WALK_DAMAGE;
+	}
 	if (n >= 0)
 		return n ? TA_WALK_RECORD : TA_WALK_END;
 	if (n != -EBADMSG && n != -EIO && n != -ENOENT)
@@ -118,9 +167,23 @@ int ta_walk_next(struct ta_walk *w, struct ta_log_record *rec)
 	w->damaged++;
 	w->skipped_from = w->last.index;
 	w->resumed_at = UINT64_MAX;
-	uint64_t seq = w->last.segment_seq;
+	w->missing_seq_from = w->missing_seq_to = UINT64_MAX;
+	uint64_t seq = w->last.segment_seq, found = UINT64_MAX, prev = UINT64_MAX;
+	/*
+	 * The segment where reading stopped may itself be intact but start later
+	 * than the records read so far: the files between are missing. Name
+	 * them, and go on with that segment.
+	 */
+	uint64_t here = next_segment_start(w->dir, seq, 1, &found, &prev);
+	if (here != UINT64_MAX && found == seq && here > w->last.index &&
+	    !ta_log_reader_seek(w->r, here)) {
+		w->resumed_at = here;
+		w->missing_seq_from = prev == UINT64_MAX ? 0 : prev + 1;
+		w->missing_seq_to = seq - 1;
+		return TA_WALK_DAMAGE;
+	}
 	for (int tries = 0; tries < 1000; tries++) {
-		uint64_t start = next_segment_start(w->dir, seq);
+		uint64_t start = next_segment_start(w->dir, seq, 0, &found, &prev);
 		if (start == UINT64_MAX)
 			break;
 		if (!ta_log_reader_seek(w->r, start)) {
@@ -142,6 +205,23 @@ void ta_walk_describe(const struct ta_walk *w, char *out, size_t cap)
 {
 	const struct ta_log_error *e = &w->last;
 
+	if (w->missing_seq_from != UINT64_MAX && w->missing_seq_from <= w->missing_seq_to) {
+		char a[TA_SEG_NAME_MAX], b[TA_SEG_NAME_MAX];
+
+		ta_seg_name(a, w->missing_seq_from, TA_SEG_SUFFIX);
+		ta_seg_name(b, w->missing_seq_to, TA_SEG_SUFFIX);
+		if (w->missing_seq_from == w->missing_seq_to)
+			snprintf(out, cap, "DAMAGED LOG: segment file %s is missing; records %llu..%llu "
+				 "not shown (reading goes on at %s)", a, (unsigned long long)e->index,
+				 (unsigned long long)(w->resumed_at - 1),
+				 e->segment_name[0] ? e->segment_name : "?");
+		else
+			snprintf(out, cap, "DAMAGED LOG: segment files %s to %s are missing; records "
+				 "%llu..%llu not shown (reading goes on at %s)", a, b,
+				 (unsigned long long)e->index, (unsigned long long)(w->resumed_at - 1),
+				 e->segment_name[0] ? e->segment_name : "?");
+		return;
+	}
 	if (w->resumed_at != UINT64_MAX)
 		snprintf(out, cap, "DAMAGED LOG: %s offset %llu (record %llu): %s; records %llu..%llu not shown",
 			 e->segment_name[0] ? e->segment_name : "?", (unsigned long long)e->offset,

@@ -22,6 +22,8 @@ struct ta_walk {
 	struct ta_log_error last;    /* the latest damage */
 	uint64_t skipped_from;       /* damage: first index not read ... */
 	uint64_t resumed_at;         /* ... and where reading resumed (UINT64_MAX: not) */
+	uint64_t missing_seq_from;   /* damage is missing segment files: these (else UINT64_MAX) */
+	uint64_t missing_seq_to;
 	int ended;
 };
 

@@ -67,19 +67,19 @@ static void sink_failed(struct ta_recorder *r, int err, uint64_t bytes)
 	r->stats.sink_lost_bytes += bytes;
 }
 
-static void note_discontinuity(struct ta_recorder *r, const struct ta_event *ev, uint64_t bytes)
+/* A hole in a call, filed under the session whose call it was. */
+static void note_discontinuity(struct ta_recorder *r, const struct ta_cont_owner *o, uint64_t bytes)
 {
 	struct ta_json *j = &r->scratch;
-	uint32_t ses = ev->kind == TA_EV_TTY_INPUT ? ev->owner_ses : ev->task.ses;
 
 	ta_json_reset(j);
 	ta_json_obj_begin(j);
 	ta_json_key(j, "reason");
 	ta_json_str(j, "chunk_missing");
 	ta_json_key(j, "ses");
-	ta_json_id(j, ses);
+	ta_json_id(j, o->ses);
 	ta_json_key(j, "tty");
-	ta_json_strn(j, ev->tty.name, strnlen(ev->tty.name, sizeof(ev->tty.name)));
+	ta_json_strn(j, o->tty, strnlen(o->tty, sizeof(o->tty)));
 	ta_json_key(j, "bytes");
 	ta_json_u64(j, bytes);
 	ta_json_key(j, "counted_in");
@@ -87,6 +87,27 @@ static void note_discontinuity(struct ta_recorder *r, const struct ta_event *ev,
 	ta_json_obj_end(j);
 	if (!r->sink->ops->record(r->sink, "discontinuity", now_real(), j->buf, j->len))
 		r->stats.gap_records++;
+}
+
+static void on_lost_tail(void *ctx, const struct ta_cont_owner *o, uint64_t bytes)
+{
+	note_discontinuity(ctx, o, bytes);
+}
+
+/* Input belongs to the terminal's session, output to its writer (as the BPF side counts). */
+static void chunk_of(const struct ta_event *ev, struct ta_cont_chunk *ch)
+{
+	int input = ev->kind == TA_EV_TTY_INPUT;
+
+	ch->call_id = ev->call_id;
+	ch->offset = ev->offset;
+	ch->len = ev->len;
+	ch->total_len = ev->total_len;
+	ch->ts_ns = ev->ts_boot_ns;
+	ch->marker = (ev->flags & TA_F_REDACTED) && ev->len == 0;
+	ch->owner.ses = input ? ev->owner_ses : ev->task.ses;
+	ch->owner.auid = input ? ev->owner_auid : ev->task.auid;
+	memcpy(ch->owner.tty, ev->tty.name, sizeof(ch->owner.tty));
 }
 
 int ta_recorder_on_event(void *ctx, const struct ta_event *ev)
@@ -98,10 +119,16 @@ int ta_recorder_on_event(void *ctx, const struct ta_event *ev)
 	r->stats.events++;
 	if (ev->kind == TA_EV_TTY_OUTPUT || ev->kind == TA_EV_TTY_INPUT) {
 		struct ta_cont_result cr;
+		struct ta_cont_chunk ch;
 
-		ta_continuity_feed(&r->cont, ev->call_id, ev->offset, ev->len, ev->total_len, &cr);
-		if (cr.missing_before + cr.evicted_missing)
-			note_discontinuity(r, ev, cr.missing_before + cr.evicted_missing);
+		chunk_of(ev, &ch);
+		ta_continuity_feed(&r->cont, &ch, &cr);
+		if (cr.evicted_missing)
+			note_discontinuity(r, &cr.evicted_owner, cr.evicted_missing);
+		if (cr.missing_before)
+			note_discontinuity(r, &ch.owner, cr.missing_before);
+		if (r->cont.open)
+			ta_continuity_expire(&r->cont, 0, on_lost_tail, r);
 		if (ev->kind == TA_EV_TTY_OUTPUT)
 			r->stats.bytes_output += ev->len;
 		else

@@ -40,5 +40,11 @@ int ta_sink_tee_open(struct ta_sink **out, struct ta_sink *primary, struct ta_si
 /* Render one capture event as a JSON object (no newline) into j. */
 struct ta_json;
 void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t realtime_ns);
+/*
+ * A `gap` record's object for terminal data a session lost over a time range
+ * (reason "disk_full", "unclean_stop"; docs/log-format.md §11.2), into j (reset).
+ */
+void ta_session_gap_to_json(struct ta_json *j, const char *reason, uint32_t ses, const char *tty,
+			    uint64_t since_ns, uint64_t until_ns, uint64_t events, uint64_t bytes);
 
 #endif

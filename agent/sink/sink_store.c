@@ -20,11 +20,13 @@
 #include "ttyaudit/log_records.h"
 
 #define OPEN_BATCHES 64
+#define DROP_SESSIONS 64
 #define BATCH_FLUSH_BYTES (64u << 10)
 
 struct open_batch {
 	uint32_t major, minor, ses;
 	uint64_t last_used;
+	uint64_t data_bytes;    /* terminal bytes in the open batch */
 	struct ta_batch_builder b;
 };
 
@@ -36,6 +38,14 @@ struct store_sink {
 	struct open_batch batches[OPEN_BATCHES];
 	/* Dropped while the store refused appends. */
 	uint64_t drop_records, drop_bytes, drop_since_ns;
+	/* ... and whose: terminal bytes per (session, terminal); the last slot takes the rest. */
+	struct session_drop {
+		uint32_t ses;
+		char tty[32];
+		uint64_t events, bytes;
+	} drops[DROP_SESSIONS];
+	size_t n_drops;
+	uint64_t settled_records, settled_bytes; /* every disk-full gap written so far */
 	int last_error;
 };
 
@@ -44,9 +54,39 @@ static uint64_t session_key(const struct store_sink *s, uint32_t ses)
 	return ta_session_key(s->boot32, ses);
 }
 
-/* Records lost to a full disk go into the log as soon as it takes records again. */
+static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tty, size_t tty_len,
+			      uint64_t events, uint64_t bytes)
+{
+	struct session_drop *d = NULL;
+
+	for (size_t i = 0; i < s->n_drops && !d; i++)
+		if (s->drops[i].ses == ses && !strncmp(s->drops[i].tty, tty, sizeof(d->tty)))
+			d = &s->drops[i];
+	if (!d && s->n_drops < DROP_SESSIONS) {
+		d = &s->drops[s->n_drops++];
+		memset(d, 0, sizeof(*d));
+		d->ses = ses;
+		memcpy(d->tty, tty, tty_len < sizeof(d->tty) - 1 ? tty_len : sizeof(d->tty) - 1);
+	}
+	if (!d) /* more sessions than slots: the last one says it holds several */
+		d = &s->drops[DROP_SESSIONS - 1];
+	d->events += events;
+	d->bytes += bytes;
+}
+
+/*
+ * Records lost to a full disk go into the log as soon as it takes records
+ * again: the store's gap (records, bytes as stored) and, for every session
+ * that lost terminal data, a gap record in that session (events, terminal
+ * bytes), so the loss shows where it happened.
+ */
+static int store_record(struct ta_sink *base, const char *type, uint64_t now, const char *obj,
+			size_t len);
+
 static int settle_drops(struct store_sink *s, uint64_t now_ns)
 {
+	struct ta_json j;
+	uint64_t since;
 	int err;
 
 	if (!s->drop_records)
@@ -55,7 +95,22 @@ static int settle_drops(struct store_sink *s, uint64_t now_ns)
 				  s->drop_since_ns, now_ns, NULL);
 	if (err)
 		return err;
+	s->settled_records += s->drop_records;
+	s->settled_bytes += s->drop_bytes;
 	s->drop_records = s->drop_bytes = 0;
+	since = s->drop_since_ns;
+	ta_json_init(&j);
+	for (size_t i = 0; i < s->n_drops; i++) {
+		const struct session_drop *d = &s->drops[i];
+
+		ta_session_gap_to_json(&j, "disk_full", d->ses, d->tty, since, now_ns, d->events,
+				       d->bytes);
+		/* If space is gone again at once, append() counts this one as dropped too. */
+		if (!j.oom)
+			store_record(&s->base, "gap", now_ns, j.buf, j.len);
+	}
+	ta_json_free(&j);
+	s->n_drops = 0;
 	return 0;
 }
 
@@ -86,8 +141,13 @@ static int flush_batch(struct store_sink *s, struct open_batch *ob)
 	if (!p)
 		return 0;
 	err = append(s, TA_REC_TTY_DATA, ob->b.hdr.start_ns, ob->ses, p, len);
+	if (err)
+		note_session_drop(s, ob->ses, ob->b.hdr.tty.name,
+				  strnlen(ob->b.hdr.tty.name, sizeof(ob->b.hdr.tty.name)),
+				  ob->b.hdr.n_entries, ob->data_bytes);
 	ob->b.hdr.n_entries = 0;
 	ob->b.len = sizeof(ob->b.hdr);
+	ob->data_bytes = 0;
 	return err;
 }
 
@@ -149,6 +209,7 @@ static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint
 	}
 	if (err)
 		return err;
+	ob->data_bytes += ev->len;
 	if (ob->b.len >= BATCH_FLUSH_BYTES)
 		return flush_batch(s, ob);
 	return 0;
@@ -257,22 +318,7 @@ static int store_record(struct ta_sink *base, const char *type, uint64_t now, co
 
 static int store_flush(struct ta_sink *base)
 {
-	struct store_sink *s = (struct store_sink *)base;
-	int err = 0, e;
-
-	for (int i = 0; i < OPEN_BATCHES; i++) {
-		e = flush_batch(s, &s->batches[i]);
-		if (e && !err)
-			err = e;
-	}
-	e = ta_store_tick(s->store, 0);
-	if (e < 0 && !err)
-		err = e;
-	/* Readers (follow) see the records now; the group commit makes them durable. */
-	e = ta_store_write_out(s->store);
-	if (e < 0 && !err)
-		err = e;
-	return err;
+	return ta_sink_store_settle(base, 0);
 }
 
 static void store_close(struct ta_sink *base)
@@ -328,9 +374,68 @@ int ta_sink_store_open(struct ta_sink **out, struct ta_store *store)
 	return 0;
 }
 
+int ta_sink_store_settle(struct ta_sink *base, uint64_t before_ns)
+{
+	struct store_sink *s = (struct store_sink *)base;
+	int err = 0, e;
+
+	for (int i = 0; i < OPEN_BATCHES; i++) {
+		struct open_batch *ob = &s->batches[i];
+
+		if (!ob->b.hdr.n_entries || (before_ns && ob->b.hdr.start_ns >= before_ns))
+			continue;
+		e = flush_batch(s, ob);
+		if (e && !err)
+			err = e;
+	}
+	e = ta_store_write_out(s->store);
+	if (e && e != -ENOSPC && !err) /* a full disk is reported, and counted, by the appends */
+		err = e;
+	e = ta_store_tick(s->store, 0);
+	if (e < 0 && !err)
+		err = e;
+	return err;
+}
+
+size_t ta_sink_store_pending(const struct ta_sink *base, struct ta_sink_pending *out, size_t cap)
+{
+	const struct store_sink *s = (const struct store_sink *)base;
+	size_t n = 0;
+
+	for (int i = 0; i < OPEN_BATCHES; i++) {
+		const struct open_batch *ob = &s->batches[i];
+
+		if (!ob->b.hdr.n_entries)
+			continue;
+		if (n < cap) {
+			struct ta_sink_pending *p = &out[n];
+
+			p->ses = ob->ses;
+			size_t tl = strnlen(ob->b.hdr.tty.name, sizeof(p->tty) - 1);
+
+			memcpy(p->tty, ob->b.hdr.tty.name, tl);
+			p->tty[tl] = '\0';
+			p->since_ns = ob->b.hdr.start_ns;
+			p->entries = ob->b.hdr.n_entries;
+			p->bytes = ob->data_bytes;
+		}
+		n++;
+	}
+	return n;
+}
+
 int ta_sink_store_last_error(const struct ta_sink *base)
 {
 	return ((const struct store_sink *)base)->last_error;
+}
+
+uint64_t ta_sink_store_settled(const struct ta_sink *base, uint64_t *bytes)
+{
+	const struct store_sink *s = (const struct store_sink *)base;
+
+	if (bytes)
+		*bytes = s->settled_bytes;
+	return s->settled_records;
 }
 
 uint64_t ta_sink_store_pending_drops(const struct ta_sink *base, uint64_t *bytes)

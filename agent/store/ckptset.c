@@ -119,6 +119,54 @@ static int on_note(void *vctx, uint64_t offset, const char *note, size_t len)
 	return add_entry(c->set, &cp, c->file, offset, c->external, note, len);
 }
 
+/*
+ * Whether the bytes after a file's last complete note can be a note cut short
+ * by a crash: a prefix of "<origin>\n<size>\n<base64 root>\n\n— <sig>\n".
+ * Anything else (garbage, a complete malformed note) is damage, not a tear.
+ */
+static int torn_plausible(const char *p, size_t len, const char *origin)
+{
+	size_t olen = origin ? strlen(origin) : 0, i = 0, k = 0;
+
+	/* origin line */
+	for (; i < len && p[i] != '\n'; i++, k++)
+		if (origin ? k >= olen || p[i] != origin[k] : (unsigned char)p[i] < 0x20)
+			return 0;
+	if (i == len)
+		return 1;
+	if (origin && k != olen)
+		return 0;
+	/* size: digits */
+	for (i++; i < len && p[i] != '\n'; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	if (i == len)
+		return 1;
+	/* root: base64 */
+	for (i++; i < len && p[i] != '\n'; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+		      (p[i] >= '0' && p[i] <= '9') || p[i] == '+' || p[i] == '/' || p[i] == '='))
+			return 0;
+	if (i == len || ++i == len)
+		return 1;
+	/* a blank line, then signature lines starting with an em dash (never all of them) */
+	if (p[i] != '\n')
+		return 0;
+	for (i++; i < len;) {
+		static const char dash[] = "\xe2\x80\x94 ";
+		size_t n = len - i < sizeof(dash) - 1 ? len - i : sizeof(dash) - 1;
+		const char *nl;
+
+		if (memcmp(p + i, dash, n))
+			return 0;
+		nl = memchr(p + i, '\n', len - i);
+		if (!nl)
+			return 1;
+		i = (size_t)(nl - p) + 1;
+	}
+	return 1;
+}
+
 static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int dirfd,
 		    const char *name, int external, char *msg, size_t msglen)
 {
@@ -146,11 +194,49 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 			snprintf(msg, msglen, "%s offset %llu: incomplete checkpoint note", name,
 				 (unsigned long long)torn);
 			err = -EBADMSG;
-		} else {
+		} else if (torn_plausible(buf + torn, len - torn,
+					  /* the log's origin: its notes', else the key's name */
+					  set->n ? set->v[set->n - 1].cp.origin :
+					  key ? ta_verifier_name(key) : NULL)) {
 			set->torn_files++;
+		} else {
+			snprintf(msg, msglen, "%s offset %llu: malformed checkpoint entry (not a note "
+				 "cut short by a crash)", name, (unsigned long long)torn);
+			err = -EBADMSG;
 		}
 	}
 	free(buf);
+	return err;
+}
+
+int ta_ckpt_signed_size(int dirfd, const struct ta_verifier *key, uint64_t *size, char *msg,
+			size_t msglen)
+{
+	struct ta_verifier *own = NULL;
+	struct ta_ckpt_set set = { 0 };
+	int err = 0;
+
+	*size = 0;
+	if (!key) {
+		char *vk;
+		size_t len;
+
+		err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &len);
+		if (err)
+			return err;
+		vk[strcspn(vk, "\n")] = '\0';
+		err = ta_verifier_parse(vk, &own);
+		free(vk);
+		if (err)
+			return err;
+		key = own;
+	}
+	err = ta_ckpt_set_load(dirfd, key, &set, msg, msglen);
+	for (size_t i = 0; !err && i < set.n; i++)
+		if (set.v[i].cp.size > *size)
+			*size = set.v[i].cp.size;
+	ta_ckpt_set_free(&set);
+	ta_verifier_free(own);
 	return err;
 }
 

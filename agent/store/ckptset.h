@@ -51,6 +51,12 @@ int ta_ckpt_check_note(const struct ta_verifier *key, const char *origin, const 
  */
 int ta_ckpt_set_add_claim(struct ta_ckpt_set *set, const char *origin, uint64_t size,
 			  const uint8_t root[TA_HASH_LEN], const char *where);
+/*
+ * The largest tree size any checkpoint file of dirfd signs (0: none). key NULL:
+ * the directory's ttyaudit.vkey. -EBADMSG (msg says where) if a file is damaged.
+ */
+int ta_ckpt_signed_size(int dirfd, const struct ta_verifier *key, uint64_t *size, char *msg,
+			size_t msglen);
 /* Sorts by size (stable: file order within a size). */
 void ta_ckpt_set_sort(struct ta_ckpt_set *set);
 void ta_ckpt_set_free(struct ta_ckpt_set *set);

@@ -292,7 +292,12 @@ fail:
 
 static int load_or_create(const char *path, uint8_t alg, const char *name, struct ta_signer **out)
 {
+	struct stat st;
 	FILE *f = fopen(path, "re");
+	if (f && (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))) {
+		fclose(f);
+		return -EISDIR; /* a directory or device is not a key file */
+	}
 	if (!f) {
 		if (errno != ENOENT)
 			return -errno;
@@ -312,7 +317,7 @@ static int load_or_create(const char *path, uint8_t alg, const char *name, struc
 	} else if (strstr(buf, "-----BEGIN")) {
 		rewind(f);
 		EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		err = -EINVAL;
+		err = -ENOKEY;
 		if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 			struct ta_signer *s = calloc(1, sizeof(*s));
 			if (s) {
@@ -330,7 +335,7 @@ static int load_or_create(const char *path, uint8_t alg, const char *name, struc
 		}
 		EVP_PKEY_free(pk);
 	} else {
-		err = -EINVAL;
+		err = -ENOKEY; /* neither an skey line nor a PEM key */
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	fclose(f);

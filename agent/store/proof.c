@@ -400,7 +400,8 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 			if ((err = add_need(&b, &t[0].nodes[k])))
 				goto out;
 	}
-	qsort(b.needs, b.n_needs, sizeof(*b.needs), cmp_need);
+	if (b.n_needs > 1)
+		qsort(b.needs, b.n_needs, sizeof(*b.needs), cmp_need);
 
 	struct ta_crange cr;
 	uint8_t old_root[TA_HASH_LEN], root[TA_HASH_LEN];

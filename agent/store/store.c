@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include "store/ckptset.h"
 #include "store/crc32c.h"
 #include "store/format.h"
 #include "store/segfile.h"
@@ -28,7 +29,7 @@
 #define FULL_RETRY_NS 100000000ull
 #define RETENTION_PERIOD_NS 10000000000ull
 
-static __thread char open_error[512];
+static __thread char open_error[1024];
 
 const char *ta_store_open_error(void)
 {
@@ -139,15 +140,6 @@ static int flush(struct ta_store *s)
 	return err;
 }
 
-int ta_store_write_out(struct ta_store *s)
-{
-	if (s->broken)
-		return -EIO;
-	if (s->full || !s->buf_len)
-		return 0;
-	return flush(s);
-}
-
 int ta_store_commit(struct ta_store *s)
 {
 	if (s->broken)
@@ -173,6 +165,15 @@ int ta_store_commit(struct ta_store *s)
 	s->durable = s->cr.size;
 	s->pending = 0;
 	return 0;
+}
+
+int ta_store_write_out(struct ta_store *s)
+{
+	if (s->broken)
+		return -EIO;
+	if (s->full)
+		return -ENOSPC;
+	return flush(s);
 }
 
 /* Encodes one record into the buffer and adds it to the tree. */
@@ -599,6 +600,43 @@ int ta_store_tick(struct ta_store *s, uint64_t now)
 
 /* --------------------------------------------------------------- opening */
 
+/*
+ * A torn tail is harmless only if it holds records nobody vouched for. If a
+ * signed checkpoint covers more records than are left, appending would fork
+ * the tree that checkpoint signed: refuse (-EUCLEAN) and say how to go on.
+ */
+static int check_checkpointed_intact(struct ta_store *s, uint64_t present)
+{
+	struct ta_verifier *v = NULL;
+	char msg[512] = "";
+	uint64_t signed_size = 0;
+	int err = ta_verifier_parse(ta_signer_vkey(s->signer), &v);
+
+	if (err)
+		return err;
+	err = ta_ckpt_signed_size(s->dirfd, v, &signed_size, msg, sizeof(msg));
+	ta_verifier_free(v);
+	if (err == -EBADMSG) {
+		snprintf(open_error, sizeof(open_error), "the log's checkpoints are damaged (%s); "
+			 "appending could fork the signed tree. Keep this directory as evidence "
+			 "(ttyaudit verify shows the damage) and start with a new, empty log directory",
+			 msg);
+		return -EUCLEAN;
+	}
+	if (err)
+		return err;
+	if (signed_size > present) {
+		snprintf(open_error, sizeof(open_error), "the log ends %llu records short of its "
+			 "signed checkpoint of %llu records (the last segment is cut inside "
+			 "checkpointed records); appending would fork the signed tree. Keep this "
+			 "directory as evidence (ttyaudit verify shows the damage) and start with a "
+			 "new, empty log directory", (unsigned long long)(signed_size - present),
+			 (unsigned long long)signed_size);
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
 static void set_defaults(struct ta_store_opts *o)
 {
 	if (!o->commit_interval_ms)
@@ -766,6 +804,12 @@ static int open_inner(struct ta_store *s)
 	else
 		snprintf(keypath, sizeof(keypath), "%s/ttyaudit.key", s->dir);
 	err = ta_signer_load_or_create(keypath, s->origin, &s->signer);
+	if (err == -EISDIR || err == -ENOKEY || err == -EINVAL) {
+		snprintf(open_error, sizeof(open_error), "the signing key file %.300s %s", keypath,
+			 err == -EISDIR ? "is not a regular file" :
+			 "is not a signing key (expected a PRIVATE+KEY+ line or an Ed25519 PEM key)");
+		return -ENOKEY;
+	}
 	if (err) {
 		snprintf(open_error, sizeof(open_error), "cannot load or create the signing key %.300s: %s",
 			 keypath, strerror(-err));
@@ -795,6 +839,8 @@ static int open_inner(struct ta_store *s)
 		free(seqs);
 		err = scan_last_segment(s, last, &end, &size, &reason);
 		if (err)
+			return err;
+		if ((err = check_checkpointed_intact(s, s->cr.size)))
 			return err;
 		struct ta_rec_recovery rec = {
 			.version = TA_STORE_PAYLOAD_VERSION, .reason = (uint32_t)reason, .seq = last,

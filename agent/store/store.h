@@ -57,7 +57,10 @@ struct ta_store;
  * Opens or creates the log. Every open starts a new segment; if the last
  * segment ends in a torn write, the new segment's first records say where
  * (TA_REC_RECOVERY). -EBUSY if another writer holds the directory,
- * -EKEYREJECTED if the key is not the one the directory's ttyaudit.vkey names.
+ * -EKEYREJECTED if the key is not the one the directory's ttyaudit.vkey names,
+ * -ENOKEY if the key file is not a key (or not a regular file),
+ * -EUCLEAN if records a signed checkpoint covers are gone or the checkpoints
+ * are damaged (appending would fork the signed tree).
  * On failure *out is NULL; ta_store_open_error() explains the last failure.
  */
 int ta_store_open(struct ta_store **out, const struct ta_store_opts *o);
@@ -82,9 +85,9 @@ int ta_store_is_full(const struct ta_store *s);
 /* Group commit now: writes and fdatasyncs; on success every record so far is durable. */
 int ta_store_commit(struct ta_store *s);
 /*
- * Writes the records appended so far to the segment file now, without
- * fdatasync: readers (follow) see them at once; durability still comes with
- * the group commit. 0 or -errno (a full disk keeps them held: 0).
+ * Hands the records appended so far to the kernel (write, no fdatasync): they
+ * then survive the process being killed, not a power loss. 0 or -errno
+ * (-ENOSPC: the disk is full, the bytes are held as by an append).
  */
 int ta_store_write_out(struct ta_store *s);
 /* Number of records acknowledged durable (records 0 .. n-1). */

@@ -387,7 +387,8 @@ static int plain_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
 		ta_buf_put(t, d + n - keep, keep);
 	} else {
 		size_t drop = t->len + n > keep ? t->len + n - keep : 0;
-		memmove(t->p, t->p + drop, t->len - drop);
+		if (drop) /* t->p is NULL until the first put */
+			memmove(t->p, t->p + drop, t->len - drop);
 		t->len -= drop;
 		ta_buf_put(t, d, n);
 	}

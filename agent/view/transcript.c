@@ -270,9 +270,23 @@ int ta_transcript_add_record(struct ta_transcript *tr, const void *vrec)
 	case TA_REC_RECOVERY:
 		return add_text(tr, TA_TEV_GAP, rec,
 				"the agent stopped without finishing a write (torn tail recovered)");
-	case TA_REC_AGENT_START:
+	case TA_REC_AGENT_START: {
+		struct ta_jobj o;
+		char since[64] = "";
+		uint64_t since_ns = 0;
+
+		/* After an unclean stop the record says since when nothing was recorded. */
+		if (!ta_jobj_parse(&o, (const char *)rec->payload, rec->len) &&
+		    ta_jobj_str(&o, "lost_since", since, sizeof(since)) > 0 &&
+		    !ta_parse_rfc3339(since, &since_ns) && since_ns <= rec->time_ns) {
+			snprintf(msg, sizeof(msg), "the agent restarted after an unclean stop (killed "
+				 "or crashed): nothing was recorded from %s until this start (%.3f s)",
+				 since, (double)(rec->time_ns - since_ns) / 1e9);
+			return add_text(tr, TA_TEV_GAP, rec, msg);
+		}
 		return add_text(tr, TA_TEV_GAP, rec,
 				"the agent (re)started: anything between its stop and this start was not recorded");
+	}
 	case TA_REC_AGENT_STOP:
 		return add_text(tr, TA_TEV_GAP, rec, "the agent stopped");
 	case TA_REC_LOSS:
@@ -866,7 +880,8 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		if ((err = add_client_record(tr, &rec)))
 			goto out;
 	}
-	qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
+	if (tr->n > 1) /* tr->ev is NULL while empty: qsort(NULL, 0) is undefined */
+		qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
 	/* Attributions by start: input is matched against them. */
 	/* 2. Terminal data in log order; an event goes out once no later record can precede it. */
 	suffix[ntty] = (struct bound){ UINT64_MAX, UINT64_MAX };
@@ -960,7 +975,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				if (tr->n - ph > 1)
 					qsort(tr->ev + ph, tr->n - ph, sizeof(*tr->ev), cmp_tev);
 			}
-			if (!sorted)
+			if (!sorted && ncur > 1)
 				qsort(cur, ncur, sizeof(*cur), cmp_tev);
 		}
 		/* Merge pending (tr->ev from ph, data in the arena) with cur; emit what precedes the bound. */

@@ -41,6 +41,16 @@ def session_checks(f, records, facts, tag, big, redacted=True):
         f.check(secret not in typed, f"{tag}: the password is not in the record")
     else:
         f.check(secret in typed, f"{tag}: no-echo input kept with --record-noecho")
+    # Per session: written and typed == recorded + redacted + lost; no loss where none was.
+    own_lost = sum(g.get("bytes", 0) for g in of_type(records, "gap") if g.get("ses") == facts["ses"])
+    red_total = sum(r["total"] for r in inp if r.get("redacted"))
+    f.check(len(out) + len(typed) + red_total + own_lost == len(exp) + len(f"hello {tag}\n") +
+            len(secret), f"{tag}: recorded + redacted + lost == written + typed ({len(out)} + "
+            f"{len(typed)} + {red_total} + {own_lost} vs {len(exp)} + {len(secret) + 7 + len(tag)})")
+    disc = [r for r in of_type(records, "discontinuity") if r.get("ses") == facts["ses"]]
+    f.check(sum(r["bytes"] for r in disc) <= own_lost,
+            f"{tag}: no discontinuity beyond the session's counted loss (a redacted password "
+            f"is not a loss): {disc[:3]}")
     outs = [r for r in of_type(records, "output", tty=tty) if r["tgid"] in (facts["pid"],)]
     f.check(outs and all(r["auid"] == facts["auid"] and r["ses"] == facts["ses"] for r in outs),
             f"{tag}: every output event carries auid {facts['auid']} ses {facts['ses']}")
@@ -167,6 +177,50 @@ def test_loss_accounting():
     f.check(all(g["reason"] == "ring_full" for g in gaps), "gaps say why")
     f.check(any(g["ses"] == facts["ses"] and g["auid"] == 4310 for g in gaps),
             "gaps name the session that lost data")
+    return f.result()
+
+
+def test_sigstop():
+    """The daemon stopped (SIGSTOP) for a while under a flood: the ring overflows, and once it
+    runs again every lost byte is counted in the session that lost it, nowhere else."""
+    f = Failures("sigstop")
+    d = Daemon("--ring-size", "256K").start()
+    res = {}
+    t = threading.Thread(target=lambda: res.update(run_ptydrive(
+        "--loginuid", "4320", "--tag", "S", "--big", str(16 << 20))))
+    t.start()
+    time.sleep(0.3)
+    d.proc.send_signal(signal.SIGSTOP)
+    time.sleep(1.5)
+    d.proc.send_signal(signal.SIGCONT)
+    t.join()
+    d.stop()
+    recs = d.records()
+    facts = res
+    tty = tty_name(facts)
+    out = stream(recs, tty, "output", facts["ses"])
+    inp = stream(recs, tty, "input", facts["ses"])
+    redacted = sum(r["total"] for r in of_type(recs, "input", tty=tty) if r.get("redacted"))
+    lost = sum(g.get("bytes", 0) for g in of_type(recs, "gap") if g.get("ses") == facts["ses"])
+    exp = len(expected_output("S", 16 << 20)) + len("hello S\n") + len("s3cret-S\n")
+    print(f"sigstop: recorded {len(out) + len(inp) + redacted}, lost {lost} of {exp}",
+          file=sys.stderr)
+    f.check(len(out) + len(inp) + redacted + lost == exp,
+            f"recorded + lost == written ({len(out)} + {len(inp)} + {redacted} + {lost} vs {exp})")
+    # Other sessions on the machine may really have lost data while the daemon was stopped;
+    # but nobody is charged holes beyond what the kernel counted for them.
+    charged = {}
+    for g in of_type(recs, "gap"):
+        charged[g.get("ses")] = charged.get(g.get("ses"), 0) + g.get("bytes", 0)
+    holes = {}
+    for d in of_type(recs, "discontinuity"):
+        holes[d.get("ses")] = holes.get(d.get("ses"), 0) + d["bytes"]
+    over = [(ses, b, charged.get(ses, 0)) for ses, b in holes.items() if b > charged.get(ses, 0)]
+    f.check(not over, f"no session has holes beyond its counted loss ({over[:3]})")
+    stop = of_type(recs, "agent_stop")[0]
+    f.check(stop["lost_bytes"] == lost_bytes(recs),
+            f"gap records add up to the kernel's counters ({stop['lost_bytes']} vs "
+            f"{lost_bytes(recs)})")
     return f.result()
 
 

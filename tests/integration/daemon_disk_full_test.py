@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The log's disk fills up while terminals keep writing: ttyauditd keeps
 draining the kernel, says so loudly, counts what it drops, and when space
-returns it writes again and records the gap; the log still verifies."""
+returns it writes again and records the gap; the log still verifies.
+The numbers agree everywhere: the daemon's message, `status`, the store's gap
+records; the writer's session holds its own disk_full gap, `show` (text and
+JSON) prints every gap its header counts, and what it wrote equals what was
+recorded plus what the gaps say was lost."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -15,10 +20,39 @@ sys.path.insert(0, os.path.dirname(__file__))
 from capturelib import Daemon, Failures, binary  # noqa: E402
 
 
-def write_output(nbytes):
-    # Random bytes as hex: terminal-safe, and not much smaller once compressed.
-    subprocess.run(["script", "-qc", f"head -c {nbytes // 2} /dev/urandom | od -An -tx1 -v",
-                    "/dev/null"], stdout=subprocess.DEVNULL, check=True, timeout=120)
+def write_output(nbytes, auid):
+    """Random bytes as hex (terminal-safe, hardly compressible) from a login session of
+    its own (auid): od writes nbytes/2/16 lines of 49 bytes. Returns the session id."""
+    p = subprocess.run(["sh", "-c", f"echo {auid} > /proc/self/loginuid && cat /proc/self/sessionid"
+                        f" >&2 && exec script -qc 'head -c {nbytes // 2} /dev/urandom | "
+                        f"od -An -tx1 -v' /dev/null"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True, timeout=120)
+    return int(p.stderr.decode().split()[0])
+
+
+def cli(*args):
+    return subprocess.run([binary("agent/cli/ttyaudit"), *args], capture_output=True, text=True)
+
+
+def session_numbers(log_dir, ses):
+    """Recorded output bytes, lost bytes by reason, the header's gap count, and the GAP
+    lines of `show` (text) and of `show --json` for the session."""
+    q = [json.loads(l) for l in cli("query", "--log-dir", log_dir, "--json").stdout.splitlines()
+         if l.startswith("{")]
+    row = next((r for r in q if r.get("ses") == ses), {})
+    lost = {}
+    for line in cli("export", "--log-dir", log_dir, "--format", "json", str(ses)).stdout.splitlines():
+        try:
+            rec = json.loads(line).get("record") or {}
+        except ValueError:
+            continue
+        if rec.get("type") == "gap" and "bytes" in rec:
+            lost[rec.get("reason")] = lost.get(rec.get("reason"), 0) + rec["bytes"]
+    text = cli("show", "--log-dir", log_dir, str(ses)).stdout
+    js = cli("show", "--log-dir", log_dir, "--json", str(ses)).stdout
+    text_gaps = sum(1 for l in text.splitlines() if "GAP" in l)
+    json_gaps = sum(1 for l in js.splitlines() if '"type":"gap"' in l)
+    return row, lost, text_gaps, json_gaps
 
 
 def main():
@@ -46,7 +80,7 @@ def main():
                     fh.flush()
             except OSError:
                 pass
-        write_output(4 << 20)
+        ses_full = write_output(4 << 20, 7301)
         time.sleep(3)
         err = d.stderr()
         f.check("cannot write" in err and "counted until space returns" in err,
@@ -54,7 +88,7 @@ def main():
         f.check(d.proc.poll() is None, "the daemon keeps running")
         os.unlink(filler)
         os.unlink(reserve)
-        write_output(64 << 10)
+        write_output(64 << 10, 7302)
         time.sleep(3)
         err = d.stderr()
         f.check("takes records again" in err, "the daemon says when space returned")
@@ -68,6 +102,25 @@ def main():
         res = json.loads(v.stdout.strip().splitlines()[-1]) if v.stdout.strip() else {}
         f.check(v.returncode == 0 and res.get("ok"), f"the log verifies ({v.stdout} {v.stderr})")
         f.check(res.get("gaps", 0) >= 1, f"the dropped records are a gap record in the log ({res})")
+
+        st = json.loads(cli("status", "--log-dir", log_dir, "--json").stdout or "{}")
+        m = re.search(r"the (\d+) dropped records \((\d+) bytes\) are recorded as a gap", err)
+        f.check(m is not None and st.get("store_gap_records") == int(m.group(1)) and
+                st.get("store_gap_bytes") == int(m.group(2)),
+                f"the daemon's message and status give the same numbers ({m and m.groups()}, "
+                f"{st.get('store_gap_records')}, {st.get('store_gap_bytes')})")
+        row, lost, text_gaps, json_gaps = session_numbers(log_dir, ses_full)
+        f.check(lost.get("disk_full", 0) > 0,
+                f"the writer's session {ses_full} holds its disk_full gap ({lost})")
+        f.check(row.get("gaps", -1) == text_gaps == json_gaps,
+                f"show prints every gap the header counts: header {row.get('gaps')}, text "
+                f"{text_gaps}, json {json_gaps}")
+        written = (4 << 20) // 2 // 16 * 49
+        recorded = row.get("bytes_out", 0)
+        f.check(recorded + sum(lost.values()) == written,
+                f"written = recorded + lost in session {ses_full}: {written} = {recorded} + {lost}")
+        f.check(st.get("lost_bytes", 0) >= lost.get("disk_full", 0),
+                f"status counts the session's loss ({st.get('lost_bytes')})")
     finally:
         subprocess.run(["umount", "-l", log_dir])
     return f.result()

@@ -385,13 +385,47 @@ try:
     check("o| $ " in out and "bye" in out and "DAMAGED LOG" in out, "intact part shown, damage marked %r" % out)
     rc, out, err = run("query", "--log-dir", bad, "--no-index")
     check(rc == 8 and "5e1c0a42-9" in out, "damaged query -> 8, lists the rest (%d)" % rc)
-    # A truncated tail is not damage.
+    # Damage after indexing: the readers re-check the index against the segments.
+    idx = os.path.join(top, "idx")
+    shutil.copytree(log, idx, ignore=shutil.ignore_patterns("index"))
+    idxfile = os.path.join(top, "idx.idx")
+    rc, out, err = run("query", "--log-dir", idx, "--index", idxfile)
+    check(rc == 0 and os.path.exists(idxfile), "an index is written (%d %s)" % (rc, err))
+    with open(os.path.join(idx, "seg-0000000000000001.log"), "r+b") as f:
+        f.seek(64 + 40)
+        f.write(b"\0" * 16)
+    for cmd in (["query"], ["show", SES7], ["export", SES7, "--format", "json"]):
+        rc, out, err = run(*cmd, "--log-dir", idx, "--index", idxfile)
+        check(rc == 8 and "seg-0000000000000001.log" in err,
+              "%s after damage under an index -> 8, names the place (%d %s)" % (cmd[0], rc, err))
+    rc, out, err = run("follow", "--log-dir", idx, "--from-start", "--timeout", "0.5")
+    check(rc == 8 and err.count("DAMAGED LOG") == 1 and "third session" in out,
+          "follow: damage said once, the rest printed, exit 8 (%d %r)" % (rc, err))
+    # A deleted middle segment is named, and the segment after it is read.
+    gone = os.path.join(top, "gone")
+    shutil.copytree(log, gone, ignore=shutil.ignore_patterns("index"))
+    os.unlink(os.path.join(gone, "seg-0000000000000001.log"))
+    rc, out, err = run("query", "--log-dir", gone, "--no-index")
+    check(rc == 8 and "seg-0000000000000001.log is missing" in err and "5e1c0a42-9" in out,
+          "missing segment named, later sessions listed (%d %s)" % (rc, err))
+    rc, out, err = run("show", "--log-dir", gone, "5e1c0a42-9")
+    check(rc == 0 and "third session" in out, "a session after the missing segment is shown (%d)" % rc)
+    # A torn tail after the signed records (a crash mid-write) is not damage...
     trunc = os.path.join(top, "trunc")
     shutil.copytree(log, trunc, ignore=shutil.ignore_patterns("index"))
     seg2 = os.path.join(trunc, "seg-0000000000000002.log")
-    os.truncate(seg2, os.path.getsize(seg2) - 5)
+    with open(seg2, "ab") as fh:
+        fh.write(b"\x40\x00\x00")
     rc, out, err = run("query", "--log-dir", trunc, "--no-index", "--json")
     check(rc == 0 and len(out.splitlines()) >= 2, "torn tail still lists (%d %s)" % (rc, err))
+    # ... but one that cuts into checkpointed records is: exit 8, the rest listed, where said.
+    os.truncate(seg2, os.path.getsize(seg2) - 8)
+    for cmd in (["query", "--no-index"], ["status"]):
+        rc, out, err = run(*cmd, "--log-dir", trunc)
+        check(rc == 8 and "signed checkpoint of 13 records" in err,
+              "%s: torn signed records -> 8 (%d %s)" % (cmd[0], rc, err))
+    rc, out, err = run("query", "--log-dir", trunc, "--no-index")
+    check("5e1c0a42-7" in out, "the intact sessions are still listed (%s)" % out)
 
     # ---- permission: someone who is neither root nor in the ttyaudit group
     if os.geteuid() == 0 and shutil.which("setpriv"):

@@ -58,7 +58,7 @@ int main(void)
 	CHECK_EQ_INT(t.refs[t.s[o].refs_off + 2].index, 2005);
 	CHECK_EQ_STR(ta_sesstab_str(&t, t.s[o].ttys[0]), "pts9");
 
-	CHECK_EQ_INT(ta_index_write(&t, path), 0);
+	CHECK_EQ_INT(ta_index_write(&t, path, NULL), 0);
 	struct ta_index ix;
 	CHECK_EQ_INT(ta_index_open(&ix, path), 0);
 	CHECK_EQ_INT(ix.view.n, 1000);

@@ -46,6 +46,15 @@ int main(void)
 		CHECK_EQ_INT(o.capture.rules[2].hi, 0xfffffffe);
 	}
 	{
+		/* The error names the option, whether its value is the next word or after '='. */
+		char *argv[] = { "ttyauditd", "--include-uid", "abc", NULL };
+		CHECK_EQ_INT(parse(&o, err, 3, argv), -EINVAL);
+		CHECK(strstr(err, "--include-uid") != NULL);
+		char *argv2[] = { "ttyauditd", "--exclude-auid=x1", NULL };
+		CHECK_EQ_INT(parse(&o, err, 2, argv2), -EINVAL);
+		CHECK(strstr(err, "--exclude-auid") != NULL);
+	}
+	{
 		char *argv[] = { "ttyauditd", "--ring-size", "1000", NULL };
 		CHECK_EQ_INT(parse(&o, err, 3, argv), -EINVAL);
 		CHECK(strstr(err, "power of two") != NULL);

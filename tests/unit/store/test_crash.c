@@ -173,5 +173,7 @@ int main(int argc, char **argv)
 	CHECK(recoveries >= 4); /* the torn tails made by tear_tail were recovered */
 	test_rmtree(dir);
 	test_rmtree(base);
+	free(dir);
+	free(key);
 	return check_result();
 }

@@ -28,8 +28,10 @@ static uint8_t *file_read(const char *path, size_t *len)
 	struct stat st;
 	fstat(fd, &st);
 	uint8_t *b = malloc((size_t)st.st_size + 1);
-	*len = (size_t)read(fd, b, (size_t)st.st_size);
+	ssize_t n = read(fd, b, (size_t)st.st_size);
 	close(fd);
+	*len = n > 0 ? (size_t)n : 0;
+	b[*len] = 0; /* callers use it as a string too */
 	return b;
 }
 

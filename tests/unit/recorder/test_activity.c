@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The activity journal: what one daemon writes the next one reads back
+ * exactly; anything torn, edited or foreign is "not valid", never trusted.
+ */
+#include "recorder/activity.h"
+#include "check.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(void)
+{
+	struct ta_activity a = { .running = 1, .pid = 4242, .heartbeat_ns = 1796040135937712214ull },
+			   b;
+	struct ta_activity_file f;
+	char buf[8192], dir[] = "/tmp/ta-activity-XXXXXX", path[256];
+	const char *why;
+	size_t n;
+
+	a.n_open = 2;
+	a.open[0] = (struct ta_activity_open){ .ses = 42, .tty = "pts3", .since_ns = 17,
+					       .entries = 12, .bytes = 340 };
+	a.open[1] = (struct ta_activity_open){ .ses = UINT32_MAX, .tty = "tty 1\n", .since_ns = 18,
+					       .entries = 1, .bytes = 0 };
+	n = ta_activity_format(&a, buf, sizeof(buf));
+	CHECK(n > 0 && n < sizeof(buf));
+	CHECK_EQ_INT(ta_activity_parse(buf, n, &b), 0);
+	CHECK_EQ_INT(b.running, 1);
+	CHECK_EQ_INT(b.pid, 4242);
+	CHECK(b.heartbeat_ns == a.heartbeat_ns);
+	CHECK_EQ_INT(b.n_open, 2);
+	CHECK_EQ_STR(b.open[0].tty, "pts3");
+	CHECK_EQ_INT(b.open[0].bytes, 340);
+	CHECK(b.open[1].ses == UINT32_MAX);
+	CHECK_EQ_STR(b.open[1].tty, "tty?1?"); /* odd names stay one word */
+
+	/* Torn (cut anywhere), edited, or garbage: not valid. */
+	for (size_t cut = 0; cut < n; cut += 7)
+		CHECK_EQ_INT(ta_activity_parse(buf, cut, &b), -EBADMSG);
+	buf[30] ^= 1;
+	CHECK_EQ_INT(ta_activity_parse(buf, n, &b), -EBADMSG);
+	CHECK_EQ_INT(ta_activity_parse("garbage\n", 8, &b), -EBADMSG);
+
+	/* The file: first open finds none; a rewrite that shrinks leaves no old tail. */
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ_INT(ta_activity_file_open(&f, dir, &b, &why), 0);
+	CHECK(strstr(why, "no activity journal") != NULL);
+	CHECK_EQ_INT(ta_activity_file_write(&f, &a), 0);
+	a.n_open = 0;
+	a.running = 0;
+	CHECK_EQ_INT(ta_activity_file_write(&f, &a), 0);
+	ta_activity_file_close(&f);
+	CHECK_EQ_INT(ta_activity_file_open(&f, dir, &b, &why), 1);
+	CHECK_EQ_INT(b.running, 0);
+	CHECK_EQ_INT(b.n_open, 0);
+	ta_activity_file_close(&f);
+	snprintf(path, sizeof(path), "%s/%s", dir, TA_ACTIVITY_NAME);
+	unlink(path);
+	rmdir(dir);
+	return check_result();
+}
