@@ -652,7 +652,7 @@ static void set_defaults(struct ta_store_opts *o)
 	if (!o->segment_max_age_s)
 		o->segment_max_age_s = 86400;
 	if (!o->compression_level)
-		o->compression_level = 3;
+		o->compression_level = 1;
 	if (!o->compress_min_bytes)
 		o->compress_min_bytes = 1024;
 }

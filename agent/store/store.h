@@ -41,7 +41,7 @@ struct ta_store_opts {
 	uint32_t segment_max_age_s;    /* ... or age (86400) */
 	uint64_t retain_max_bytes;     /* delete oldest segments above this total; 0 = unlimited */
 	uint32_t retain_max_age_s;     /* ... or sealed longer ago than this; 0 = unlimited */
-	int compression_level;         /* zstd level (3); 0 = default, < 0 fast levels */
+	int compression_level;         /* zstd level (1); 0 = default, < 0 fast levels */
 	uint32_t compress_min_bytes;   /* try compression from this payload size (0 = 1024):
 					* zstd on a few hundred bytes costs more than it saves */
 	int no_append_only;            /* 1: do not try chattr +a (tests, filesystems without it) */
