@@ -167,7 +167,8 @@ without() {  # CAP: run the daemon with the unit's set less CAP; its output in $
         c=${c#CAP_}
         set+=",+${c,,}"
     done
-    chattr -R -a "$tmp/log-w" 2>/dev/null; rm -rf "$tmp/log-w"
+    chattr -R -a "$tmp/log-w" 2>/dev/null || true
+    rm -rf "$tmp/log-w"
     setpriv --bounding-set="$set" --inh-caps=-all --no-new-privs -- "$daemon" --foreground \
         --log-dir "$tmp/log-w" --key-file "$tmp/state/w.key" --login-socket "$tmp/w.sock" \
         >"$tmp/without.out" 2>&1 &
@@ -179,7 +180,7 @@ without() {  # CAP: run the daemon with the unit's set less CAP; its output in $
         sleep 0.1
     done
     sleep 1
-    kill -TERM "$p" 2>/dev/null
+    kill -TERM "$p" 2>/dev/null || true
     wcode=0; wait "$p" || wcode=$?
     pid=
 }
