@@ -302,14 +302,9 @@ static void log_refusals(const struct daemon_ctx *d, const struct ta_host_facts 
 		if (!d->report.refused[b][0])
 			continue;
 		hint = ta_backend_hint(facts, (enum ta_backend)b, d->report.refused[b]);
-		if (error)
-			ta_err("capture", "backend %s refused: %s%s%s",
-			       ta_backend_name((enum ta_backend)b), d->report.refused[b],
-			       hint ? " — " : "", hint ? hint : "");
-		else
-			ta_info("capture", "backend %s refused: %s%s%s",
-				ta_backend_name((enum ta_backend)b), d->report.refused[b],
-				hint ? " — " : "", hint ? hint : "");
+		ta_log(error ? TA_LOG_ERR : TA_LOG_INFO, "capture", "backend %s refused: %s%s%s",
+		       ta_backend_name((enum ta_backend)b), d->report.refused[b],
+		       hint ? " — " : "", hint ? hint : "");
 	}
 }
 
