@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # Helpers sourced by the tests/packaging scripts (not run on its own).
 
+# ta_debian_mirror [SUITE]
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/debian-mirror.sh"
+
 # skip REASON: print why and exit 77 (meson: SKIP).
 skip() { echo "SKIPPED: $*" >&2; exit 77; }
 die() { echo "FAIL: $*" >&2; exit 1; }
@@ -24,11 +27,14 @@ need() {
 # The first call runs debootstrap and keeps a tarball of the result in
 #   ${TA_PKG_CACHE:-/var/cache/ttyaudit-tests}/debootstrap/bookworm-minbase.tar.gz
 # later calls unpack it (seconds instead of minutes). Mirror: TA_PKG_MIRROR
-# (default http://deb.debian.org/debian).
+# (default: the one this machine's own apt sources use for bookworm).
 bookworm_root() {
     local dest=$1 cache=${TA_PKG_CACHE:-/var/cache/ttyaudit-tests}/debootstrap
     local tarball=$cache/bookworm-minbase.tar.gz
-    local mirror=${TA_PKG_MIRROR:-http://deb.debian.org/debian}
+    local mirror=${TA_PKG_MIRROR:-} security
+    [ -n "$mirror" ] || mirror=$(ta_debian_mirror bookworm) ||
+        die "cannot tell this machine's Debian mirror from its apt sources; set TA_PKG_MIRROR"
+    security=$(ta_debian_mirror bookworm-security) || security=${mirror%/debian}/debian-security
     mkdir -p "$cache" || die "cannot create $cache"
     (
         flock 9
@@ -46,7 +52,7 @@ bookworm_root() {
             cat >"$tmp/etc/apt/sources.list" <<SRC
 deb $mirror bookworm main
 deb $mirror bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
+deb $security bookworm-security main
 SRC
             tar czf "$tarball.tmp" -C "$tmp" . && mv "$tarball.tmp" "$tarball"
             rm -rf "$tmp"
