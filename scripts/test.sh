@@ -3,8 +3,8 @@
 # and the VM suite (stock Debian kernels under qemu); then the unit suite
 # (fuzz replays included) again in a second build with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-asan/): any report fails the test.
-# Prints a closing line "N passed, N failed, N skipped" per build. Run as
-# root on Debian 12.
+# Prints "N passed, N failed, N skipped" per build, and last the total of
+# both (the line CI reads). Run as root on Debian 12.
 # Usage: scripts/test.sh [meson test args, e.g. --suite unit]
 #   With arguments, only the main build runs them; TA_NO_SANITIZE=1 skips
 #   the sanitizer build.
@@ -16,10 +16,11 @@ build="$top/build"
 ninja -C "$build" || exit 1
 meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
 rc=$?
-python3 "$top/scripts/test-summary.py" "$build/meson-logs/testlog.json" || exit 1
 if [ $# -gt 0 ] || [ "${TA_NO_SANITIZE:-}" = 1 ]; then
+    python3 "$top/scripts/test-summary.py" "$build/meson-logs/testlog.json" || exit 1
     exit $rc
 fi
+python3 "$top/scripts/test-summary.py" --label build: "$build/meson-logs/testlog.json" || exit 1
 
 asan="$top/build-asan"
 [ -f "$asan/build.ninja" ] || meson setup "$asan" "$top" -Db_sanitize=address,undefined \
@@ -32,7 +33,8 @@ ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
 LSAN_OPTIONS=suppressions="$top/tests/lsan.supp" \
     meson test -C "$asan" --print-errorlogs --num-processes 2 --suite unit
 arc=$?
-printf 'sanitizer build: '
-python3 "$top/scripts/test-summary.py" "$asan/meson-logs/testlog.json" || exit 1
+python3 "$top/scripts/test-summary.py" --label sanitizer: "$asan/meson-logs/testlog.json" || exit 1
+python3 "$top/scripts/test-summary.py" "$build/meson-logs/testlog.json" \
+    "$asan/meson-logs/testlog.json" || exit 1
 [ $rc -ne 0 ] && exit $rc
 exit $arc
