@@ -58,7 +58,13 @@ static uint64_t run_and_kill(const char *writer, const char *dir, const char *ke
 	close(p[1]);
 	char buf[4096];
 	size_t len = 0;
-	uint64_t acked = 0, deadline = now_ms() + ms;
+	/*
+	 * The kill comes `ms` after the writer's first acknowledgement, not after
+	 * the fork: on a loaded machine starting it (exec, key, first segment) can
+	 * take longer than `ms`, and a kill before the log exists tests nothing.
+	 */
+	uint64_t acked = 0, deadline = now_ms() + 10000;
+	int started = 0;
 	for (;;) {
 		uint64_t now = now_ms();
 		if (now >= deadline)
@@ -71,6 +77,10 @@ static uint64_t run_and_kill(const char *writer, const char *dir, const char *ke
 			break;
 		len += (size_t)n;
 		acked = parse_acks(buf, &len, acked);
+		if (!started && acked) {
+			started = 1;
+			deadline = now_ms() + ms;
+		}
 	}
 	kill(pid, SIGKILL);
 	/* Lines written before the kill were acknowledged too. */
