@@ -81,11 +81,14 @@ static long unchunk(char *b, size_t len)
 		char *end;
 		unsigned long n = strtoul(b + in, &end, 16);
 		char *crlf = strstr(end, "\r\n");
-		if (end == b + in || !crlf || (size_t)(crlf - b) + 2 + n > len)
+		/* A size is a claim: the chunk and its CRLF must lie inside what was read. */
+		if (end == b + in || !crlf || (size_t)(crlf - b) + 2 > len)
 			return -1;
 		in = (size_t)(crlf - b) + 2;
 		if (!n)
 			return (long)out;
+		if (n > len - in || len - in - n < 2)
+			return -1;
 		memmove(b + out, b + in, n);
 		out += n;
 		in += n + 2;
