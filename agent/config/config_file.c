@@ -44,6 +44,8 @@ enum key_id {
 	K_LOGIN_SOCKET,
 	K_AUDIT_LOG,
 	K_BTF,
+	K_RULES_FILE,
+	K_ALERTS_JSONL,
 	K_COUNT,
 };
 
@@ -70,6 +72,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_LOGIN_SOCKET] = "login_socket",
 	[K_AUDIT_LOG] = "audit_log",
 	[K_BTF] = "btf",
+	[K_RULES_FILE] = "rules_file",
+	[K_ALERTS_JSONL] = "alerts_jsonl",
 };
 
 static bool is_rule_key(int k)
@@ -292,6 +296,10 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 		return set_path(c, k, v, c->o.audit_log, sizeof(c->o.audit_log), false);
 	case K_BTF:
 		return set_path(c, k, v, cap->btf_path, sizeof(cap->btf_path), false);
+	case K_RULES_FILE:
+		return set_path(c, k, v, c->o.rules_file, sizeof(c->o.rules_file), false);
+	case K_ALERTS_JSONL:
+		return set_path(c, k, v, c->o.alerts_jsonl, sizeof(c->o.alerts_jsonl), false);
 	case K_BACKEND:
 		if (ta_backend_parse(v, &cap->backend))
 			return fail(c, k, "unknown backend '%.200s' (auto, fentry, kprobe, tracepoint)",
@@ -620,6 +628,10 @@ void ta_config_diff(const struct ta_daemon_opts *cur, const struct ta_store_opts
 	RESTART_IF(strcmp(cur->login_socket, next->login_socket), K_LOGIN_SOCKET);
 	RESTART_IF(strcmp(cur->audit_log, next->audit_log), K_AUDIT_LOG);
 	RESTART_IF(strcmp(cur->capture.btf_path, next->capture.btf_path), K_BTF);
+	RESTART_IF(strcmp(cur->alerts_jsonl, next->alerts_jsonl), K_ALERTS_JSONL);
+	/* rules_file: the rules are read again on every SIGHUP, from the new path if it moved */
+	if (strcmp(cur->rules_file, next->rules_file))
+		add_name(d->applied, sizeof(d->applied), key_names[K_RULES_FILE]);
 #undef RESTART_IF
 }
 
@@ -646,6 +658,7 @@ int ta_config_reload(const struct ta_daemon_opts *cur, const struct ta_store_opt
 	next->capture.redact_noecho = n->capture.redact_noecho;
 	memcpy(next->capture.rules, n->capture.rules, sizeof(next->capture.rules));
 	next->capture.n_rules = n->capture.n_rules;
+	memcpy(next->rules_file, n->rules_file, sizeof(next->rules_file));
 	free(n);
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include "config/config_file.h"
 #include "config/options.h"
 #include "recorder/recorder.h"
+#include "alerting.h"
 #include "logins.h"
 #include "sessions/anchor.h"
 #include "status.h"
@@ -61,6 +62,7 @@ struct daemon_ctx {
 	struct ta_recorder rec;
 	uint64_t started_ns;
 	struct ta_logins logins;
+	struct ta_alerting alerting;
 	int anchor_error;           /* last anchoring failure, logged once */
 	int audit_fd;               /* audit netlink socket for anchors, -1 if none */
 	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
@@ -438,8 +440,15 @@ static void reload_config(struct daemon_ctx *d)
 			return;
 		}
 	}
+	rc = ta_alerting_reload(&d->alerting, &next, err, sizeof(err));
+	if (rc) {
+		ta_err("config", "reload refused, running settings and rules kept: %s", err);
+		return;
+	}
 	d->opts = next;
 	d->store_tuning = next_store;
+	ta_info("alerts", "%zu rules from %s", ta_alert_engine_rule_count(d->alerting.engine),
+		d->alerting.rules_path[0] ? d->alerting.rules_path : "no rules file");
 	ta_info("config", "reloaded: %s%s", diff.applied[0] ? "applied " : "no run-time change",
 		diff.applied);
 	if (diff.restart[0])
@@ -453,6 +462,8 @@ static int on_capture_event(void *ctx, const struct ta_event *ev)
 	struct daemon_ctx *d = ctx;
 
 	ta_recorder_on_event(&d->rec, ev);
+	ta_alert_engine_feed(d->alerting.engine, ev,
+			     ta_clock_boot_to_real(&d->rec.clock, ev->ts_boot_ns));
 	if (ev->kind == TA_EV_TTY_OUTPUT)
 		ta_logins_note_tty(&d->logins, ev->task.ses, ev->task.auid, ev->tty.name);
 	else if (ev->kind == TA_EV_TTY_INPUT)
@@ -535,6 +546,7 @@ static int run_loop(struct daemon_ctx *d)
 				d->housekeeping_ns = now;
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				ta_recorder_tick(&d->rec, 0);
+				ta_alert_engine_tick(d->alerting.engine, ta_now_ns(CLOCK_REALTIME));
 				if (d->sink->ops->flush(d->sink))
 					ta_warn("log", "flush failed; records are kept and retried");
 				report_disk_full(d);
@@ -656,9 +668,19 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ta_recorder_init(&d.rec, d.sink);
+	if (ta_alerting_open(&d.alerting, &d.opts, d.audit_fd, &d.rec, err, sizeof(err))) {
+		ta_err(NULL, "%s", err);
+		ta_alerting_close(&d.alerting);
+		d.sink->ops->close(d.sink);
+		report_startup(&d, TA_EXIT_CONFIG);
+		return TA_EXIT_CONFIG;
+	}
+	ta_info("alerts", "%zu rules from %s", ta_alert_engine_rule_count(d.alerting.engine),
+		d.alerting.rules_path[0] ? d.alerting.rules_path : "no rules file");
 	d.started_ns = ta_now_ns(CLOCK_REALTIME);
 	rc = start_capture(&d);
 	if (rc) {
+		ta_alerting_close(&d.alerting);
 		d.sink->ops->close(d.sink);
 		report_startup(&d, rc);
 		return rc;
@@ -685,6 +707,7 @@ int main(int argc, char **argv)
 	ta_notify("STOPPING=1");
 	ta_capture_close(d.cap);
 	ta_logins_close(&d.logins);
+	ta_alerting_close(&d.alerting);
 	d.sink->ops->close(d.sink);
 	ta_status_remove(d.opts.log_dir);
 	if (d.audit_fd >= 0)

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's side of alerts (docs/alerts.md): the rules file read at start
+ * and on SIGHUP, the engine fed every capture event, and each hit written to
+ * the log as an "alert" record and sent to the audit trail, syslog and the
+ * alerts JSON Lines file at once.
+ */
+#ifndef TA_DAEMON_ALERTING_H
+#define TA_DAEMON_ALERTING_H
+
+#include <stddef.h>
+
+#include "alerts/alerts.h"
+#include "alerts/deliver.h"
+#include "config/options.h"
+#include "recorder/recorder.h"
+
+struct ta_alerting {
+	struct ta_alert_engine *engine;
+	struct ta_alert_out out;
+	struct ta_recorder *rec;
+	struct ta_json scratch;
+	char rules_path[4096];   /* the file in use, "" if none */
+	int last_err;            /* last delivery failure, logged once */
+};
+
+/*
+ * Reads the rules (opts->rules_file, or TA_DEFAULT_RULES_FILE if present) and
+ * opens the destinations. -EINVAL etc. with err "FILE:LINE: KEY: message"
+ * (the daemon exits with TA_EXIT_CONFIG), or an -errno for the JSON Lines file.
+ */
+int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts, int audit_fd,
+		     struct ta_recorder *rec, char *err, size_t err_len);
+/* SIGHUP: the rules again; on error the running rules stay and err says why. */
+int ta_alerting_reload(struct ta_alerting *a, const struct ta_daemon_opts *opts, char *err,
+		       size_t err_len);
+void ta_alerting_close(struct ta_alerting *a);
+
+#endif
