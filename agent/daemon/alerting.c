@@ -48,6 +48,7 @@ int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts, i
 
 	memset(a, 0, sizeof(*a));
 	a->out.audit_fd = a->out.jsonl_fd = -1;
+	ta_audit_watches_init(&a->watches, -1);
 	a->rec = rec;
 	ta_json_init(&a->scratch);
 	rc = load(opts, &rs, a->rules_path, sizeof(a->rules_path), err, err_len);
@@ -81,8 +82,59 @@ int ta_alerting_reload(struct ta_alerting *a, const struct ta_daemon_opts *opts,
 	return 0;
 }
 
+static void watch(struct ta_alerting *a, const char *path, bool dir, unsigned perms)
+{
+	int rc = ta_audit_watch_add(&a->watches, path, dir, perms, getpid());
+
+	if (rc)
+		ta_warn("alerts", "cannot watch %s in the audit trail: %s%s", path, strerror(-rc),
+			rc == -EPERM ? " (needs CAP_AUDIT_CONTROL)" : "");
+}
+
+void ta_alerting_install_watches(struct ta_alerting *a, const struct ta_daemon_opts *opts,
+				 const char *config_path)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t dl = strlen(opts->log_dir);
+
+	ta_audit_watches_init(&a->watches, a->out.audit_fd);
+	if (a->out.audit_fd < 0)
+		return;
+	watch(a, opts->log_dir, true, TA_WATCH_READ | TA_WATCH_WRITE | TA_WATCH_ATTR);
+	if (opts->key_file[0] &&
+	    !(strncmp(opts->key_file, opts->log_dir, dl) == 0 && opts->key_file[dl] == '/'))
+		watch(a, opts->key_file, false, TA_WATCH_READ | TA_WATCH_WRITE | TA_WATCH_ATTR);
+	if (n > 0) {
+		exe[n] = '\0';
+		watch(a, exe, false, TA_WATCH_WRITE | TA_WATCH_ATTR);
+	}
+	if (config_path && config_path[0])
+		watch(a, config_path, false, TA_WATCH_WRITE | TA_WATCH_ATTR);
+	if (a->rules_path[0])
+		watch(a, a->rules_path, false, TA_WATCH_WRITE | TA_WATCH_ATTR);
+	if (a->watches.n)
+		ta_info("alerts", "watching %zu of the daemon's files in the audit trail (key %s)",
+			a->watches.n, TA_LOGIN_WATCH_KEY);
+}
+
+void ta_alerting_on_watch(void *ctx, const struct ta_login_event *ev)
+{
+	struct ta_alerting *a = ctx;
+	struct ta_alert_hit hit;
+	char subject[1024];
+
+	ta_watch_hit(ev, &hit, subject, sizeof(subject));
+	ta_alert_engine_raise(a->engine, &hit);
+}
+
 void ta_alerting_close(struct ta_alerting *a)
 {
+	int left = ta_audit_watches_remove(&a->watches);
+
+	if (left)
+		ta_warn("alerts", "%d audit watch rules (key %s) could not be removed", left,
+			TA_LOGIN_WATCH_KEY);
 	ta_alert_engine_free(a->engine);
 	a->engine = NULL;
 	ta_alert_out_close(&a->out);

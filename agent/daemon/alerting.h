@@ -12,6 +12,7 @@
 
 #include "alerts/alerts.h"
 #include "alerts/deliver.h"
+#include "alerts/watch.h"
 #include "config/options.h"
 #include "recorder/recorder.h"
 
@@ -22,6 +23,7 @@ struct ta_alerting {
 	struct ta_json scratch;
 	char rules_path[4096];   /* the file in use, "" if none */
 	int last_err;            /* last delivery failure, logged once */
+	struct ta_audit_watches watches;
 };
 
 /*
@@ -34,6 +36,17 @@ int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts, i
 /* SIGHUP: the rules again; on error the running rules stay and err says why. */
 int ta_alerting_reload(struct ta_alerting *a, const struct ta_daemon_opts *opts, char *err,
 		       size_t err_len);
+/*
+ * Watch the watchers: audit watches on the log directory (and the key file
+ * if it is elsewhere) for reads, writes and attribute changes, on the
+ * daemon's binary, configuration and rules file for writes and attribute
+ * changes. Logs what it could not install; recording goes on regardless.
+ */
+void ta_alerting_install_watches(struct ta_alerting *a, const struct ta_daemon_opts *opts,
+				 const char *config_path);
+/* audisp-ttyaudit handed over an access to one of those files: an alert. */
+void ta_alerting_on_watch(void *ctx, const struct ta_login_event *ev);
+/* Removes the watches and closes the destinations. */
 void ta_alerting_close(struct ta_alerting *a);
 
 #endif

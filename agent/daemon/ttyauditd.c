@@ -66,6 +66,7 @@ struct daemon_ctx {
 	int anchor_error;           /* last anchoring failure, logged once */
 	int audit_fd;               /* audit netlink socket for anchors, -1 if none */
 	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
+	char config_path[4096];     /* the configuration file in use, "" if none */
 };
 
 /* What the capabilities allow, whatever the uid: root with a narrow bounding set is not enough. */
@@ -321,8 +322,10 @@ static int start_capture(struct daemon_ctx *d)
 /*
  * Keep only what the running daemon still needs, in every set including the
  * bounding set: CAP_LINUX_IMMUTABLE to set append-only on new log segments
- * and to clear it for retention, CAP_AUDIT_WRITE to anchor checkpoints in the
- * audit trail. Loading and attaching are done by now.
+ * and to clear it for retention, CAP_AUDIT_WRITE to anchor checkpoints and
+ * send alerts into the audit trail, CAP_AUDIT_CONTROL to remove at stop the
+ * audit watches on its own files it installed at start (without it they
+ * would outlive the daemon). Loading and attaching are done by now.
  */
 static int drop_capabilities(void)
 {
@@ -330,7 +333,7 @@ static int drop_capabilities(void)
 		return 0;
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-		      CAP_LINUX_IMMUTABLE, CAP_AUDIT_WRITE, -1);
+		      CAP_LINUX_IMMUTABLE, CAP_AUDIT_WRITE, CAP_AUDIT_CONTROL, -1);
 	if (capng_apply(CAPNG_SELECT_BOTH))
 		return -EPERM;
 	return 0;
@@ -639,8 +642,8 @@ int main(int argc, char **argv)
 	/* defaults < /etc/ttyaudit/ttyauditd.conf (or --config FILE) < command line */
 	d.argc = argc;
 	d.argv = argv;
-	rc = ta_config_build(&d.opts, &d.store_tuning, argc, argv, NULL, 0, err, sizeof(err), &code,
-			     stdout);
+	rc = ta_config_build(&d.opts, &d.store_tuning, argc, argv, d.config_path,
+			     sizeof(d.config_path), err, sizeof(err), &code, stdout);
 	if (rc == TA_OPTS_EXIT)
 		return TA_EXIT_OK;
 	if (rc < 0) {
@@ -689,6 +692,9 @@ int main(int argc, char **argv)
 	write_agent_start(&d);
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
+	d.logins.on_watch = ta_alerting_on_watch;
+	d.logins.watch_ctx = &d.alerting;
+	ta_alerting_install_watches(&d.alerting, &d.opts, d.config_path);
 	/*
 	 * Draining competes with the writers it records: on a busy host a
 	 * normal-priority daemon falls behind and the ring overflows. Best

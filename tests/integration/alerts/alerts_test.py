@@ -60,7 +60,7 @@ class Auditd:
         self.proc = None
         self.old_enabled = audit_status("enabled")
 
-    def start(self):
+    def start(self, plugin, sock):
         if not shutil.which("auditd") or not shutil.which("auditctl"):
             return "auditd is not installed"
         pid = audit_status("pid")
@@ -69,6 +69,16 @@ class Auditd:
         if pid != "0":
             return f"another auditd (pid {pid}) is registered; not disturbing it"
         os.makedirs(os.path.join(self.t, "plugins"), exist_ok=True)
+        os.makedirs(os.path.join(self.t, "bin"), exist_ok=True)
+        # audisp-ttyaudit hands the watch events of ttyaudit-watch back to the daemon
+        copy = os.path.join(self.t, "bin", "audisp-ttyaudit")
+        shutil.copy(plugin, copy)
+        os.chmod(copy, 0o750)
+        pconf = os.path.join(self.t, "plugins", "ttyaudit.conf")
+        with open(pconf, "w") as f:
+            f.write(f"active = yes\ndirection = out\npath = {copy}\ntype = always\n"
+                    f"args = socket={sock}\nformat = string\n")
+        os.chmod(pconf, 0o640)
         conf = os.path.join(self.t, "auditd.conf")
         with open(conf, "w") as f:
             f.write(f"local_events = yes\nwrite_logs = yes\nlog_file = {self.log}\n"
@@ -173,10 +183,25 @@ def main():
                 f"a bad rules file stops the daemon with exit 3 and FILE:LINE: KEY "
                 f"({p.returncode}: {p.stderr.strip()[-300:]})")
 
-        why = auditd.start()
+        d = Daemon("--rules-file", rules, "--alerts-jsonl", alerts_jsonl)
+        why = auditd.start(binary("agent/audisp/audisp-ttyaudit"), os.path.join(d.dir, "login.sock"))
         if why:
-            print(f"audit records not checked: {why}")
-        d = Daemon("--rules-file", rules, "--alerts-jsonl", alerts_jsonl).start()
+            print(f"audit records and watches not checked: {why}")
+        d.start()
+        if not why:
+            # Watch the watchers: the daemon's files are watched while it runs.
+            rules_now = subprocess.run(["auditctl", "-l"], capture_output=True, text=True).stdout
+            f.check(any(d.log_dir in line and "ttyaudit-watch" in line
+                        for line in rules_now.splitlines()),
+                    f"audit watch on the log directory with key ttyaudit-watch ({rules_now})")
+            seg = next((os.path.join(d.log_dir, n) for n in sorted(os.listdir(d.log_dir))
+                        if os.path.isfile(os.path.join(d.log_dir, n))), None)
+            subprocess.run(["cat", seg], stdout=subprocess.DEVNULL)
+            f.check(wait_until(lambda: any(r.get("type") == "alert" and
+                                           r.get("rule") == "ttyaudit-watch" and
+                                           seg in r.get("subject", "")
+                                           for r in d.records(quiet=True)), 15),
+                    f"reading {seg} is an alert of the daemon (via auditd and the plugin)")
         trig = triggers(d.log_dir)
         f.check(sorted(r for r, _ in trig) == sorted(shipped_rules(rules_src)),
                 "every shipped rule has a trigger here")
@@ -226,6 +251,12 @@ def main():
                 recs = [x for x in auditd.records(f'rule="{rule}"') if "op=ttyaudit-alert" in x]
                 f.check(len(recs) >= 1, f"audit record op=ttyaudit-alert rule={rule} in auditd's log")
             f.check(ok, "all audit records arrived")
+            f.check(any(a.get("rule") == "ttyaudit-watch" and a.get("on") == "watch" and
+                        "cat" in a.get("subject", "") for a in alerts),
+                    "the read of the log is an alert record in the log, with the program")
+            rules_after = subprocess.run(["auditctl", "-l"], capture_output=True, text=True).stdout
+            f.check(d.log_dir not in rules_after,
+                    f"the watches are removed at stop ({rules_after.strip()})")
     finally:
         if d and d.proc and d.proc.poll() is None:
             d.proc.kill()
