@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
+#include "shared/shared.h"
 
 #define TA_DEFAULT_RULES_FILE "/etc/ttyaudit/rules.conf"
 /* Bytes of a reassembled line that rules see; the rest is cut (and marked). */
@@ -40,6 +41,8 @@ enum ta_alert_on {
 	 */
 	TA_ALERT_ON_FOOTPRINT = 5,
 	TA_ALERT_ON_WATCH = 6,    /* audit watch on the daemon's own files (built in) */
+	TA_ALERT_ON_ATTACH = 7,   /* a client attached to a shared terminal (tmux, screen) */
+	TA_ALERT_ON_MAX = TA_ALERT_ON_ATTACH,
 };
 
 struct ta_alert_rules;
@@ -85,6 +88,8 @@ void ta_alert_engine_set_rules(struct ta_alert_engine *e, struct ta_alert_rules 
 /* Every decoded capture event, in order, with its wall-clock time. */
 void ta_alert_engine_feed(struct ta_alert_engine *e, const struct ta_event *ev,
 			  uint64_t realtime_ns);
+/* An attach to a shared terminal (ta_shared_set_attach_hook), for on = attach rules. */
+void ta_alert_engine_attach(struct ta_alert_engine *e, const struct ta_shared_attach *a);
 /* Periodic (1 s): rate limits that lifted report how many hits they suppressed. */
 void ta_alert_engine_tick(struct ta_alert_engine *e, uint64_t realtime_ns);
 /* A hit that does not come from a rule (audit watches): rate-limited all the same. */

@@ -16,6 +16,7 @@ static const char *const on_names[] = {
 	[TA_ALERT_ON_EXEC] = "exec", [TA_ALERT_ON_INPUT] = "input",
 	[TA_ALERT_ON_OUTPUT] = "output", [TA_ALERT_ON_SESSION] = "session",
 	[TA_ALERT_ON_FOOTPRINT] = "footprint", [TA_ALERT_ON_WATCH] = "watch",
+	[TA_ALERT_ON_ATTACH] = "attach",
 };
 
 static const char *on_name(uint8_t on)

@@ -369,6 +369,46 @@ void ta_alert_engine_feed(struct ta_alert_engine *e, const struct ta_event *ev,
 	}
 }
 
+void ta_alert_engine_attach(struct ta_alert_engine *e, const struct ta_shared_attach *a)
+{
+	bool other = a->auid != UINT32_MAX && a->server_auid != UINT32_MAX &&
+		     a->auid != a->server_auid;
+	char subject[TA_UNIX_PATH_MAX + 64];
+	struct ta_alert_hit h;
+	int n;
+
+	if (!e->rules || !e->rules->any[TA_ALERT_ON_ATTACH])
+		return;
+	/* the server's socket (abstract names start with NUL: shown as @) and its owner */
+	n = snprintf(subject, sizeof(subject), "%s%.*s (server auid %d)",
+		     a->path_len && a->path[0] == '\0' ? "@" : "",
+		     a->path_len ? (int)strnlen(a->path + (a->path[0] == '\0'),
+						  a->path_len - (a->path[0] == '\0')) : 0,
+		     a->path_len ? a->path + (a->path[0] == '\0') : "", (int)a->server_auid);
+	for (size_t i = 0; i < e->rules->n; i++) {
+		struct ta_alert_rule *r = &e->rules->r[i];
+
+		if (r->on != TA_ALERT_ON_ATTACH || !session_matches(r, a->ses, a->auid))
+			continue;
+		if (r->other_user != T_ANY && other != (r->other_user == T_YES))
+			continue;
+		memset(&h, 0, sizeof(h));
+		h.realtime_ns = a->realtime_ns;
+		h.ses = a->ses;
+		h.auid = a->auid;
+		h.uid = a->uid;
+		h.pid = a->pid;
+		memcpy(h.tty, a->tty.name, sizeof(h.tty));
+		h.tty[sizeof(h.tty) - 1] = '\0';
+		memcpy(h.comm, a->comm, sizeof(h.comm));
+		h.comm[sizeof(h.comm) - 1] = '\0';
+		h.subject = subject;
+		h.subject_len = n < 0 ? 0 : (size_t)n >= sizeof(subject) ? sizeof(subject) - 1 :
+			(size_t)n;
+		deliver(e, r, &h);
+	}
+}
+
 static void lift(struct ta_alert_engine *e, struct ta_alert_rule *r, uint64_t now)
 {
 	struct ta_alert_hit h = { 0 };

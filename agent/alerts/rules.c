@@ -28,6 +28,7 @@ static const char *const on_names[] = {
 	[TA_ALERT_ON_EXEC] = "exec", [TA_ALERT_ON_INPUT] = "input",
 	[TA_ALERT_ON_OUTPUT] = "output", [TA_ALERT_ON_SESSION] = "session",
 	[TA_ALERT_ON_FOOTPRINT] = "footprint", [TA_ALERT_ON_WATCH] = "watch",
+	[TA_ALERT_ON_ATTACH] = "attach",
 };
 
 static const char *const rule_keys[] = {
@@ -170,11 +171,13 @@ static int finish_rule(struct parse_ctx *c, struct ta_kv_reader *r)
 		return 0;
 	r->line = x->line;
 	if (!x->on)
-		rc = ta_kv_fail(r, "rule", "'%s' has no 'on' (exec, input, output, session)", x->name);
-	else if ((x->has_argv || x->has_path || x->exe[0] || x->has_uid ||
-		  x->other_user != T_ANY) && x->on != TA_ALERT_ON_EXEC)
-		rc = ta_kv_fail(r, "rule", "'%s': argv, path, exe, uid and other_user need on = exec",
+		rc = ta_kv_fail(r, "rule", "'%s' has no 'on' (exec, input, output, session, attach)",
 				x->name);
+	else if ((x->has_argv || x->has_path || x->exe[0] || x->has_uid) &&
+		 x->on != TA_ALERT_ON_EXEC)
+		rc = ta_kv_fail(r, "rule", "'%s': argv, path, exe and uid need on = exec", x->name);
+	else if (x->other_user != T_ANY && x->on != TA_ALERT_ON_EXEC && x->on != TA_ALERT_ON_ATTACH)
+		rc = ta_kv_fail(r, "rule", "'%s': other_user needs on = exec or on = attach", x->name);
 	else if (x->has_unless && x->on != TA_ALERT_ON_EXEC && x->on != TA_ALERT_ON_INPUT &&
 		 x->on != TA_ALERT_ON_OUTPUT)
 		rc = ta_kv_fail(r, "rule", "'%s': unless needs on = exec, input or output", x->name);
@@ -247,14 +250,15 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 				  c->seen_line[k]);
 	c->seen_line[k] = r->line;
 	if (!strcmp(key, "on")) {
-		for (int i = TA_ALERT_ON_EXEC; i <= TA_ALERT_ON_SESSION; i++)
-			if (!strcmp(v, on_names[i]))
+		for (int i = TA_ALERT_ON_EXEC; i <= TA_ALERT_ON_MAX; i++)
+			if (i != TA_ALERT_ON_FOOTPRINT && i != TA_ALERT_ON_WATCH && !strcmp(v, on_names[i]))
 				x->on = (uint8_t)i;
 		if (!strcmp(v, "footprint"))
 			return ta_kv_fail(r, key, "footprint events (files, connects, privilege "
 					  "changes) are not captured yet");
 		if (!x->on)
-			return ta_kv_fail(r, key, "'%.200s' is not exec, input, output or session", v);
+			return ta_kv_fail(r, key, "'%.200s' is not exec, input, output, session or attach",
+					  v);
 		return 0;
 	}
 	if (!strcmp(key, "argv"))

@@ -21,7 +21,8 @@ struct ta_alert_rule {
 	char exe[256];                /* exact executable path, "" if unset */
 	bool has_uid, has_auid;
 	uint32_t uid_lo, uid_hi, auid_lo, auid_hi;
-	enum tristate other_user;     /* uid differs from the login uid */
+	enum tristate other_user;     /* exec: uid differs from the login uid;
+				       * attach: the client's auid differs from the server's */
 	enum tristate no_login;       /* session has no audit login */
 	/* token bucket */
 	uint32_t burst, period_s;
@@ -34,7 +35,7 @@ struct ta_alert_rules {
 	struct ta_alert_rule *r;
 	size_t n;
 	/* per kind, so an event only looks at rules of its kind */
-	bool any[TA_ALERT_ON_WATCH + 1];
+	bool any[TA_ALERT_ON_MAX + 1];
 };
 
 /* Whether the rule lets one more hit through at now (realtime ns). */

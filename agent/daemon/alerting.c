@@ -128,6 +128,13 @@ void ta_alerting_on_watch(void *ctx, const struct ta_login_event *ev)
 	ta_alert_engine_raise(a->engine, &hit);
 }
 
+void ta_alerting_on_attach(void *ctx, const struct ta_shared_attach *att)
+{
+	struct ta_alerting *a = ctx;
+
+	ta_alert_engine_attach(a->engine, att);
+}
+
 void ta_alerting_close(struct ta_alerting *a)
 {
 	int left = ta_audit_watches_remove(&a->watches);

@@ -46,6 +46,8 @@ void ta_alerting_install_watches(struct ta_alerting *a, const struct ta_daemon_o
 				 const char *config_path);
 /* audisp-ttyaudit handed over an access to one of those files: an alert. */
 void ta_alerting_on_watch(void *ctx, const struct ta_login_event *ev);
+/* The shared-terminal tracker saw an attach (ta_shared_set_attach_hook): on = attach rules. */
+void ta_alerting_on_attach(void *ctx, const struct ta_shared_attach *att);
 /* Removes the watches and closes the destinations. */
 void ta_alerting_close(struct ta_alerting *a);
 

@@ -29,6 +29,7 @@
 #include "config/config_file.h"
 #include "config/options.h"
 #include "recorder/recorder.h"
+#include "shared/shared.h"
 #include "alerting.h"
 #include "logins.h"
 #include "sessions/anchor.h"
@@ -680,6 +681,8 @@ int main(int argc, char **argv)
 	}
 	ta_info("alerts", "%zu rules from %s", ta_alert_engine_rule_count(d.alerting.engine),
 		d.alerting.rules_path[0] ? d.alerting.rules_path : "no rules file");
+	if (d.rec.shared)
+		ta_shared_set_attach_hook(d.rec.shared, ta_alerting_on_attach, &d.alerting);
 	d.started_ns = ta_now_ns(CLOCK_REALTIME);
 	rc = start_capture(&d);
 	if (rc) {

@@ -5,7 +5,7 @@
  *  - pty output through the engine with the shipped rules (they have no
  *    output rules: the cost of looking), and with three output rules added
  *    (line reassembly and matching of every output line): ns per MB;
- *  - typed input, one key per event, Enter every 40 keys, shipped rules: ns
+ *  - typed input, one key per event, Enter after each of five command lines, shipped rules: ns
  *    per key and per line;
  *  - exec events, shipped rules: ns per exec.
  * Each figure: min / median / max over the runs.

@@ -78,6 +78,9 @@ static void test_errors(void)
 	expect_error("rule = a b\n", "rules.conf:1: rule: 'a b': names hold");
 	expect_error("rule = a\non = session\n", "'a': on = session needs auid or no_login");
 	expect_error("rule = a\non = exec\nargv = x\nauid = x\n", "rules.conf:4: auid:");
+	expect_error("rule = a\non = input\nline = x\nother_user = yes\n",
+		     "'a': other_user needs on = exec or on = attach");
+	expect_error("rule = a\non = watch\n", "rules.conf:2: on: 'watch' is not");
 }
 
 static struct ta_event tty_ev(uint16_t kind, const char *data, uint32_t minor)
@@ -247,6 +250,56 @@ static void test_rate_limit(void)
 	free(hs);
 }
 
+static void attach_hook(void *ctx, const struct ta_shared_attach *a)
+{
+	ta_alert_engine_attach(ctx, a);
+}
+
+static void unix_ev(struct ta_shared_tracker *t, uint32_t op, uint32_t pid, uint32_t auid,
+		    uint32_t ses, const char *comm, int pts_n, uint64_t ns)
+{
+	static const char sock[] = "/tmp/tmux-1001/default";
+	struct ta_event ev = tty_ev(TA_EV_UNIX_SOCKET, "", (uint32_t)(pts_n < 0 ? 0 : pts_n));
+
+	if (pts_n < 0)
+		memset(&ev.tty, 0, sizeof(ev.tty));
+	ev.task.pid = ev.task.tgid = pid;
+	ev.task.uid = ev.task.auid = auid;
+	ev.task.ses = ses;
+	snprintf(ev.task.comm, sizeof(ev.task.comm), "%s", comm);
+	ev.unix_op = op;
+	ev.path = sock;
+	ev.path_len = sizeof(sock) - 1;
+	ev.ts_boot_ns = ns;
+	ta_shared_observe(t, &ev, 1000000 + ns, NULL, NULL);
+}
+
+/* Shared terminals: attaches come from the real tracker, typed, not from its JSON. */
+static void test_attach(void)
+{
+	static const char rules[] = "rule = other-attach\non = attach\nother_user = yes\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_shared_tracker *t;
+	struct ta_alert_engine *e;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	CHECK(ta_shared_tracker_new(&t) == 0);
+	ta_shared_set_attach_hook(t, attach_hook, e);
+	unix_ev(t, TA_UNIX_BIND, 700, 1001, 10, "tmux: server", -1, 1000);
+	unix_ev(t, TA_UNIX_CONNECT, 710, 1001, 10, "tmux: client", 0, 2000);   /* alice, her own */
+	CHECK_EQ_INT(hs->n, 0);
+	unix_ev(t, TA_UNIX_CONNECT, 720, 1002, 20, "tmux: client", 1, 3000);   /* bob joins */
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->rule[0], "other-attach");
+	CHECK(strstr(hs->subject[0], "/tmp/tmux-1001/default (server auid 1001)") != NULL);
+	CHECK(strstr(hs->audit[0], " ses=20 auid=1002 ") != NULL);
+	ta_shared_tracker_free(t);
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
 /* Each shipped rule fires on what it is for, and not on its look-alike. */
 static void test_shipped(const char *path)
 {
@@ -339,6 +392,7 @@ int main(int argc, char **argv)
 	test_lines();
 	test_exec_and_session();
 	test_rate_limit();
+	test_attach();
 	if (argc > 1)
 		test_shipped(argv[1]);
 	return check_result();
