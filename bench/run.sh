@@ -19,9 +19,7 @@
 #   [4]  ttyauditd CPU and resident memory, idle 10 s and under each load;
 #   [1b] the same throughput ratios in the qemu TCG VM on Debian's stock
 #        kernels with the fentry, kprobe and tracepoint backends;
-#   [5]  bench/store/store_bench and bench/cli/cli_bench, if built;
-#        bench/alerts/alerts_bench (rule engine CPU per MB of pty output with
-#        the shipped rules) and alert_latency.py (keystroke -> audit record).
+#   [5]  bench/store/store_bench and bench/cli/cli_bench, if built.
 # Figures only: nothing passes or fails on time. Every figure is
 # min / median / max over the runs. The raw lines are kept in
 # WORK/raw.txt (WORK defaults to a fresh directory under /dev/shm; it is
@@ -352,6 +350,13 @@ ext_run() { # NAME BINARY ARGS...
     printf '%s\n' "$out" | sed "s/^/ext $name /" >> "$raw"
 }
 if want ext; then
+# alerts (also [5]): the rule engine's CPU per MB of pty output with the shipped
+# rules, and keystroke -> audit record latency (its own auditd; it says why not
+# when another auditd is registered)
+ext_run alerts_bench "$build/bench/alerts/alerts_bench" "$src/systemd/rules.conf" \
+    --runs "$([ -n "$quick" ] && echo 3 || echo 5)"
+TA_BUILD_DIR=$build ext_run alert_latency "$(command -v python3)" \
+    "$src/bench/alerts/alert_latency.py" --n 200
 mkdir -p "$work/store-mem"
 disk_dir=$(mktemp -d /var/tmp/ttyaudit-bench-disk.XXXXXX)
 if [ -n "$quick" ]; then sruns=3; else sruns=5; fi
@@ -359,10 +364,6 @@ ext_run store_bench "$build/bench/store/store_bench" --mem-dir "$work/store-mem"
 chattr -R -a "$disk_dir" 2>/dev/null || true; rm -rf "$disk_dir"
 mkdir -p "$work/cli"
 ext_run cli_bench "$build/bench/cli/cli_bench" --ttyaudit "$build/agent/cli/ttyaudit" --dir "$work/cli"
-ext_run alerts_bench "$build/bench/alerts/alerts_bench" "$src/systemd/rules.conf" --runs "$sruns"
-# keystroke -> audit record; needs auditd and no other auditd registered (else it says why)
-export TA_BUILD_DIR="$build"
-ext_run alert_latency "$(command -v python3)" "$src/bench/alerts/alert_latency.py" --n 200
 fi
 echo "note load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$raw"
 python3 "$here/summarize.py" "$raw"

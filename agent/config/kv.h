@@ -25,7 +25,7 @@ struct ta_kv_reader {
 };
 
 /*
- * Called for each setting: key and value trimmed, value non-empty, both
+ * Called for each setting: key (non-empty) and value (may be empty) trimmed, both
  * NUL-terminated. Returns 0, or a negative errno after ta_kv_fail().
  */
 typedef int (*ta_kv_fn)(void *ctx, struct ta_kv_reader *r, const char *key, const char *value);

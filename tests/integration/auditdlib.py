@@ -51,7 +51,8 @@ class Auditd:
             # audisp-ttyaudit hands login records and watch events to the daemon at sock
             os.makedirs(os.path.join(self.t, "bin"), exist_ok=True)
             copy = os.path.join(self.t, "bin", "audisp-ttyaudit")
-            shutil.copy(plugin, copy)
+            if os.path.abspath(plugin) != copy:
+                shutil.copy(plugin, copy)
             os.chmod(copy, 0o750)
             pconf = os.path.join(self.t, "plugins", "ttyaudit.conf")
             with open(pconf, "w") as f:
