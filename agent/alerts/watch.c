@@ -2,6 +2,7 @@
 #include "alerts/watch.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,74 @@ static int build(struct audit_rule_data **r, const char *path, bool dir, unsigne
 	return 0;
 }
 
+/*
+ * Whether a listed rule is one of ours on path: only the fields we set
+ * (dir/path, perm, pid, key), the key ours and the path the same. The
+ * pid differs from run to run, so it is not compared.
+ */
+static bool stale_rule(const struct audit_rule_data *r, size_t len, const char *path)
+{
+	size_t off = 0, plen = strlen(path);
+	bool key = false, same = false;
+
+	if (len < sizeof(*r) || r->field_count > AUDIT_MAX_FIELDS || r->buflen > len - sizeof(*r))
+		return false;
+	for (uint32_t i = 0; i < r->field_count; i++) {
+		uint32_t f = r->fields[i], v = r->values[i];
+
+		switch (f) {
+		case AUDIT_WATCH:
+		case AUDIT_DIR:
+		case AUDIT_FILTERKEY:
+			if (v > r->buflen - off)
+				return false;
+			if (f == AUDIT_FILTERKEY)
+				key = v == strlen(TA_LOGIN_WATCH_KEY) &&
+				      !memcmp(r->buf + off, TA_LOGIN_WATCH_KEY, v);
+			else
+				same = v == plen && !memcmp(r->buf + off, path, plen);
+			off += v;
+			break;
+		case AUDIT_PERM:
+		case AUDIT_PID:
+			break;
+		default:
+			return false;
+		}
+	}
+	return key && same;
+}
+
+/* Rules of ours on path left by a daemon that was killed (its pid!= no longer fits). */
+static void delete_stale(int fd, const char *path)
+{
+	struct audit_rule_data *found[TA_WATCH_MAX];
+	size_t n = 0;
+
+	if (audit_request_rules_list_data(fd) <= 0)
+		return;
+	for (int rounds = 0; rounds < 100000; rounds++) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct audit_reply rep;
+
+		if (poll(&pfd, 1, 1000) <= 0 ||
+		    audit_get_reply(fd, &rep, GET_REPLY_NONBLOCKING, 0) <= 0)
+			break;
+		if (rep.type == NLMSG_DONE || (rep.type == NLMSG_ERROR && rep.error->error))
+			break;
+		if (rep.type != AUDIT_LIST_RULES || n >= TA_WATCH_MAX ||
+		    !stale_rule(rep.ruledata, (size_t)rep.len, path))
+			continue;
+		found[n] = malloc((size_t)rep.len);
+		if (found[n])
+			memcpy(found[n++], rep.ruledata, (size_t)rep.len);
+	}
+	for (size_t i = 0; i < n; i++) {
+		audit_delete_rule_data(fd, found[i], AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+		free(found[i]);
+	}
+}
+
 int ta_audit_watch_add(struct ta_audit_watches *w, const char *path, bool dir, unsigned perms,
 		       pid_t exclude_pid)
 {
@@ -58,8 +127,7 @@ int ta_audit_watch_add(struct ta_audit_watches *w, const char *path, bool dir, u
 		audit_rule_free_data(r);
 		return rc;
 	}
-	/* a rule of an earlier run that was killed before it could remove it */
-	audit_delete_rule_data(w->fd, r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	delete_stale(w->fd, path);
 	errno = 0;
 	rc = audit_add_rule_data(w->fd, r, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
 	if (rc < 0) {

@@ -37,8 +37,8 @@ struct ta_audit_watches {
 void ta_audit_watches_init(struct ta_audit_watches *w, int audit_fd);
 /*
  * Installs one watch: a directory (recursive) or a file, for perms
- * (TA_WATCH_*), not triggered by exclude_pid. A stale identical rule left by
- * a daemon that was killed is replaced. 0, or -errno (-EPERM without
+ * (TA_WATCH_*), not triggered by exclude_pid. Rules of ours on the same
+ * path left by a daemon that was killed (other pid) are deleted first. 0, or -errno (-EPERM without
  * CAP_AUDIT_CONTROL, -ENOSPC when TA_WATCH_MAX are installed).
  */
 int ta_audit_watch_add(struct ta_audit_watches *w, const char *path, bool dir, unsigned perms,

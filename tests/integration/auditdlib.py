@@ -33,7 +33,9 @@ class Auditd:
 
     def __init__(self, t):
         self.t = t
-        self.log = os.path.join(t, "audit.log")
+        # a directory of its own: auditd makes its log's directory 0700, and t
+        # may hold files other users must reach (ssh keys of a test user)
+        self.log = os.path.join(t, "log", "audit.log")
         self.proc = None
         self.old_enabled = audit_status("enabled")
 
@@ -47,6 +49,7 @@ class Auditd:
         if pid != "0":
             return f"another auditd (pid {pid}) is registered; not disturbing it"
         os.makedirs(os.path.join(self.t, "plugins"), exist_ok=True)
+        os.makedirs(os.path.dirname(self.log), exist_ok=True)
         if plugin:
             # audisp-ttyaudit hands login records and watch events to the daemon at sock
             os.makedirs(os.path.join(self.t, "bin"), exist_ok=True)
