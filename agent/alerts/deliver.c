@@ -54,7 +54,8 @@ void ta_alert_out_close(struct ta_alert_out *o)
 void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 {
 	ta_json_obj_begin(j);
-	ta_json_key(j, "time");
+	/* not "time": the log's JSON Lines form puts the record's own time there */
+	ta_json_key(j, "event_time");
 	ta_json_time(j, h->realtime_ns);
 	ta_json_key(j, "rule");
 	ta_json_str(j, h->rule);
