@@ -2,12 +2,14 @@
 #include "alerts/deliver.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libaudit.h>
@@ -22,33 +24,6 @@ static const char *const on_names[] = {
 static const char *on_name(uint8_t on)
 {
 	return on < sizeof(on_names) / sizeof(on_names[0]) && on_names[on] ? on_names[on] : "?";
-}
-
-int ta_alert_out_open(struct ta_alert_out *o, int audit_fd, const char *jsonl_path,
-		      bool to_syslog)
-{
-	o->audit_fd = audit_fd;
-	o->jsonl_fd = -1;
-	o->to_syslog = to_syslog;
-	if (jsonl_path && jsonl_path[0]) {
-		o->jsonl_fd = open(jsonl_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-				   0600);
-		if (o->jsonl_fd < 0)
-			return -errno;
-	}
-	if (to_syslog)
-		openlog("ttyauditd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-	return 0;
-}
-
-void ta_alert_out_close(struct ta_alert_out *o)
-{
-	if (o->jsonl_fd >= 0)
-		close(o->jsonl_fd);
-	o->jsonl_fd = -1;
-	if (o->to_syslog)
-		closelog();
-	o->to_syslog = false;
 }
 
 void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
@@ -158,45 +133,219 @@ static int severity_priority(const char *s)
 	return LOG_NOTICE;
 }
 
-int ta_alert_out_send(struct ta_alert_out *o, const struct ta_alert_hit *h,
-		      const struct ta_json *obj, int *err)
+/* One alert, rendered for each destination at hit time. */
+struct slot {
+	char *audit;      /* NULL: not for the audit trail */
+	char *line;       /* syslog text */
+	char *json;       /* JSON Lines line, newline included; NULL: no file */
+	size_t json_len;
+	int prio;
+};
+
+struct ta_alert_out {
+	int audit_fd, jsonl_fd;
+	bool to_syslog;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv, idle;
+	struct slot q[TA_ALERT_QUEUE];
+	size_t head, count;
+	bool stop, busy;
+	struct ta_alert_out_status st;
+};
+
+static void slot_free(struct slot *s)
 {
-	char msg[4 * TA_ALERT_LINE_MAX];
-	int failed = 0, rc;
+	free(s->audit);
+	free(s->line);
+	free(s->json);
+	memset(s, 0, sizeof(*s));
+}
 
-	*err = 0;
-	if (o->audit_fd >= 0) {
-		rc = ta_alert_audit_format(msg, sizeof(msg), h);
+static void deliver_one(struct ta_alert_out *o, struct slot *s)
+{
+	int err = 0, audit_failed = 0, jsonl_failed = 0;
+
+	if (s->audit) {
 		errno = 0;
-		if (rc < 0 ||
-		    audit_log_user_message(o->audit_fd, AUDIT_TRUSTED_APP, msg, NULL, NULL, NULL,
-					   1) <= 0) {
-			*err = rc < 0 ? rc : errno ? -errno : -EIO;
-			failed |= TA_ALERT_FAILED_AUDIT;
+		if (audit_log_user_message(o->audit_fd, AUDIT_TRUSTED_APP, s->audit, NULL, NULL,
+					   NULL, 1) <= 0) {
+			err = errno ? -errno : -EIO;
+			audit_failed = 1;
 		}
 	}
-	if (o->to_syslog) {
-		if (h->summary)
-			syslog(LOG_AUTHPRIV | LOG_NOTICE, "alert %s: rate limit lifted, %llu hits "
-			       "suppressed", h->rule, (unsigned long long)h->suppressed);
-		else
-			syslog(LOG_AUTHPRIV | severity_priority(h->severity),
-			       "alert %s (%s): ses=%d auid=%d uid=%d pid=%d tty=%s: %.*s", h->rule,
-			       h->severity, (int)h->ses, (int)h->auid, (int)h->uid, (int)h->pid,
-			       h->tty[0] ? h->tty : "none", (int)(h->subject_len > 512 ? 512 :
-								  h->subject_len), h->subject);
+	if (o->to_syslog && s->line)
+		syslog(LOG_AUTHPRIV | s->prio, "%s", s->line);
+	if (s->json && write(o->jsonl_fd, s->json, s->json_len) != (ssize_t)s->json_len) {
+		err = errno ? -errno : -EIO;
+		jsonl_failed = 1;
 	}
-	if (o->jsonl_fd >= 0 && !obj->oom) {
-		struct iovec iov[2] = {
-			{ .iov_base = obj->buf, .iov_len = obj->len },
-			{ .iov_base = (void *)"\n", .iov_len = 1 },
-		};
-		ssize_t n = writev(o->jsonl_fd, iov, 2);
+	pthread_mutex_lock(&o->mu);
+	o->st.sent++;
+	o->st.audit_failed += (uint64_t)audit_failed;
+	o->st.jsonl_failed += (uint64_t)jsonl_failed;
+	if (err)
+		o->st.last_err = err;
+	pthread_mutex_unlock(&o->mu);
+}
 
-		if (n != (ssize_t)(obj->len + 1)) {
-			*err = n < 0 ? -errno : -EIO;
-			failed |= TA_ALERT_FAILED_JSONL;
+static void *worker(void *arg)
+{
+	struct ta_alert_out *o = arg;
+
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		struct slot s;
+
+		while (!o->count && !o->stop)
+			pthread_cond_wait(&o->cv, &o->mu);
+		if (!o->count)
+			break;
+		s = o->q[o->head];
+		memset(&o->q[o->head], 0, sizeof(o->q[0]));
+		o->head = (o->head + 1) % TA_ALERT_QUEUE;
+		o->count--;
+		o->busy = true;
+		pthread_mutex_unlock(&o->mu);
+		deliver_one(o, &s);
+		slot_free(&s);
+		pthread_mutex_lock(&o->mu);
+		o->busy = false;
+		pthread_cond_broadcast(&o->idle);
+	}
+	pthread_mutex_unlock(&o->mu);
+	return NULL;
+}
+
+int ta_alert_out_open(struct ta_alert_out **out, bool audit, const char *jsonl_path,
+		      bool to_syslog)
+{
+	struct ta_alert_out *o = calloc(1, sizeof(*o));
+	sigset_t all, old;
+	int rc;
+
+	if (!o)
+		return -ENOMEM;
+	o->audit_fd = o->jsonl_fd = -1;
+	if (jsonl_path && jsonl_path[0]) {
+		o->jsonl_fd = open(jsonl_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+				   0600);
+		if (o->jsonl_fd < 0) {
+			rc = -errno;
+			free(o);
+			return rc;
 		}
 	}
-	return failed;
+	/* Without a socket (no audit in this kernel) alerts still go everywhere else. */
+	if (audit)
+		o->audit_fd = audit_open();
+	o->to_syslog = to_syslog;
+	if (to_syslog)
+		openlog("ttyauditd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	pthread_cond_init(&o->idle, NULL);
+	/* Signals are the daemon's main loop's (signalfd): none for this thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = -pthread_create(&o->thread, NULL, worker, o);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		if (o->audit_fd >= 0)
+			audit_close(o->audit_fd);
+		if (o->jsonl_fd >= 0)
+			close(o->jsonl_fd);
+		free(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+static char *line_for(const struct ta_alert_hit *h)
+{
+	char *line = NULL;
+	int n;
+
+	if (h->summary)
+		n = asprintf(&line, "alert %s: rate limit lifted, %llu hits suppressed", h->rule,
+			     (unsigned long long)h->suppressed);
+	else
+		n = asprintf(&line, "alert %s (%s): ses=%d auid=%d uid=%d pid=%d tty=%s: %.*s",
+			     h->rule, h->severity, (int)h->ses, (int)h->auid, (int)h->uid,
+			     (int)h->pid, h->tty[0] ? h->tty : "none",
+			     (int)(h->subject_len > 512 ? 512 : h->subject_len), h->subject);
+	return n < 0 ? NULL : line;
+}
+
+int ta_alert_out_send(struct ta_alert_out *o, const struct ta_alert_hit *h,
+		      const struct ta_json *obj)
+{
+	struct slot s = { .prio = h->summary ? LOG_NOTICE : severity_priority(h->severity) };
+	char msg[4 * TA_ALERT_LINE_MAX];
+
+	pthread_mutex_lock(&o->mu);
+	if (o->count >= TA_ALERT_QUEUE) {
+		o->st.dropped++;
+		pthread_mutex_unlock(&o->mu);
+		return -ENOBUFS;
+	}
+	pthread_mutex_unlock(&o->mu);
+	if (o->audit_fd >= 0 && ta_alert_audit_format(msg, sizeof(msg), h) > 0)
+		s.audit = strdup(msg);
+	if (o->to_syslog)
+		s.line = line_for(h);
+	if (o->jsonl_fd >= 0 && !obj->oom && (s.json = malloc(obj->len + 1))) {
+		memcpy(s.json, obj->buf, obj->len);
+		s.json[obj->len] = '\n';
+		s.json_len = obj->len + 1;
+	}
+	pthread_mutex_lock(&o->mu);
+	o->q[(o->head + o->count) % TA_ALERT_QUEUE] = s;
+	o->count++;
+	pthread_cond_signal(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+	return 0;
+}
+
+void ta_alert_out_status(struct ta_alert_out *o, struct ta_alert_out_status *st)
+{
+	pthread_mutex_lock(&o->mu);
+	*st = o->st;
+	pthread_mutex_unlock(&o->mu);
+}
+
+void ta_alert_out_close(struct ta_alert_out *o)
+{
+	struct timespec until;
+
+	if (!o)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&o->mu);
+	while ((o->count || o->busy) &&
+	       pthread_cond_timedwait(&o->idle, &o->mu, &until) == 0)
+		;
+	/* what is still queued after 2 s is given up (it is in the log) */
+	while (o->count) {
+		slot_free(&o->q[o->head]);
+		o->head = (o->head + 1) % TA_ALERT_QUEUE;
+		o->count--;
+		o->st.dropped++;
+	}
+	o->stop = true;
+	pthread_cond_signal(&o->cv);
+	pthread_mutex_unlock(&o->mu);
+	pthread_join(o->thread, NULL);
+	if (o->audit_fd >= 0)
+		audit_close(o->audit_fd);
+	if (o->jsonl_fd >= 0)
+		close(o->jsonl_fd);
+	if (o->to_syslog)
+		closelog();
+	pthread_mutex_destroy(&o->mu);
+	pthread_cond_destroy(&o->cv);
+	pthread_cond_destroy(&o->idle);
+	free(o);
 }

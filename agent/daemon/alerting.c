@@ -4,28 +4,40 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 static void on_hit(void *ctx, const struct ta_alert_hit *h)
 {
 	struct ta_alerting *a = ctx;
 	struct ta_json *j = &a->scratch;
-	int err = 0, failed;
 
 	ta_json_reset(j);
 	ta_alert_to_json(j, h);
 	/* The signed record first: the log is the one copy that cannot be denied. */
 	ta_recorder_record(a->rec, "alert", j);
-	failed = ta_alert_out_send(&a->out, h, j, &err);
-	if (failed && err != a->last_err)
-		ta_warn("alerts", "cannot deliver alert %s to the %s: %s; it is in the log", h->rule,
-			(failed & TA_ALERT_FAILED_AUDIT) ? "audit trail" : "alerts file",
-			strerror(-err));
-	else if (!failed && a->last_err)
-		ta_info("alerts", "delivering alerts again");
-	a->last_err = failed ? err : 0;
+	/* Queued for the other destinations; a full queue is counted (ta_alerting_tick). */
+	ta_alert_out_send(a->out, h, j);
+}
+
+void ta_alerting_tick(struct ta_alerting *a)
+{
+	struct ta_alert_out_status st, *was = &a->reported;
+
+	ta_alert_engine_tick(a->engine, ta_now_ns(CLOCK_REALTIME));
+	ta_alert_out_status(a->out, &st);
+	if (st.audit_failed > was->audit_failed || st.jsonl_failed > was->jsonl_failed)
+		ta_warn("alerts", "%llu alerts not delivered to the audit trail, %llu not to the "
+			"alerts file so far: %s; they are in the log",
+			(unsigned long long)st.audit_failed, (unsigned long long)st.jsonl_failed,
+			strerror(-st.last_err));
+	if (st.dropped > was->dropped)
+		ta_warn("alerts", "%llu alerts dropped before delivery so far (queue of %d full); "
+			"they are in the log", (unsigned long long)st.dropped, TA_ALERT_QUEUE);
+	*was = st;
 }
 
 static int load(const struct ta_daemon_opts *opts, struct ta_alert_rules **rs, char *path,
@@ -40,14 +52,13 @@ static int load(const struct ta_daemon_opts *opts, struct ta_alert_rules **rs, c
 	return rc;
 }
 
-int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts, int audit_fd,
+int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts,
 		     struct ta_recorder *rec, char *err, size_t err_len)
 {
 	struct ta_alert_rules *rs;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	a->out.audit_fd = a->out.jsonl_fd = -1;
 	ta_audit_watches_init(&a->watches, -1);
 	a->rec = rec;
 	ta_json_init(&a->scratch);
@@ -61,7 +72,7 @@ int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts, i
 		return rc;
 	}
 	ta_alert_engine_set_rules(a->engine, rs);
-	rc = ta_alert_out_open(&a->out, audit_fd, opts->alerts_jsonl, true);
+	rc = ta_alert_out_open(&a->out, true, opts->alerts_jsonl, true);
 	if (rc)
 		snprintf(err, err_len, "alerts_jsonl: cannot open %s: %s", opts->alerts_jsonl,
 			 strerror(-rc));
@@ -92,14 +103,14 @@ static void watch(struct ta_alerting *a, const char *path, bool dir, unsigned pe
 }
 
 void ta_alerting_install_watches(struct ta_alerting *a, const struct ta_daemon_opts *opts,
-				 const char *config_path)
+				 int audit_fd, const char *config_path)
 {
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	size_t dl = strlen(opts->log_dir);
 
-	ta_audit_watches_init(&a->watches, a->out.audit_fd);
-	if (a->out.audit_fd < 0)
+	ta_audit_watches_init(&a->watches, audit_fd);
+	if (audit_fd < 0)
 		return;
 	watch(a, opts->log_dir, true, TA_WATCH_READ | TA_WATCH_WRITE | TA_WATCH_ATTR);
 	if (opts->key_file[0] &&
@@ -144,6 +155,7 @@ void ta_alerting_close(struct ta_alerting *a)
 			TA_LOGIN_WATCH_KEY);
 	ta_alert_engine_free(a->engine);
 	a->engine = NULL;
-	ta_alert_out_close(&a->out);
+	ta_alert_out_close(a->out);
+	a->out = NULL;
 	ta_json_free(&a->scratch);
 }

@@ -18,21 +18,24 @@
 
 struct ta_alerting {
 	struct ta_alert_engine *engine;
-	struct ta_alert_out out;
+	struct ta_alert_out *out;        /* audit trail, syslog, alerts_jsonl (own thread) */
+	struct ta_alert_out_status reported;  /* delivery counters last logged */
 	struct ta_recorder *rec;
 	struct ta_json scratch;
 	char rules_path[4096];   /* the file in use, "" if none */
-	int last_err;            /* last delivery failure, logged once */
 	struct ta_audit_watches watches;
 };
 
 /*
  * Reads the rules (opts->rules_file, or TA_DEFAULT_RULES_FILE if present) and
- * opens the destinations. -EINVAL etc. with err "FILE:LINE: KEY: message"
+ * opens the destinations (the audit trail on a socket of their own, opened
+ * here while privileged). -EINVAL etc. with err "FILE:LINE: KEY: message"
  * (the daemon exits with TA_EXIT_CONFIG), or an -errno for the JSON Lines file.
  */
-int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts, int audit_fd,
+int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts,
 		     struct ta_recorder *rec, char *err, size_t err_len);
+/* Once a second: rate limits that lifted, and delivery failures or drops logged. */
+void ta_alerting_tick(struct ta_alerting *a);
 /* SIGHUP: the rules again; on error the running rules stay and err says why. */
 int ta_alerting_reload(struct ta_alerting *a, const struct ta_daemon_opts *opts, char *err,
 		       size_t err_len);
@@ -43,7 +46,7 @@ int ta_alerting_reload(struct ta_alerting *a, const struct ta_daemon_opts *opts,
  * changes. Logs what it could not install; recording goes on regardless.
  */
 void ta_alerting_install_watches(struct ta_alerting *a, const struct ta_daemon_opts *opts,
-				 const char *config_path);
+				 int audit_fd, const char *config_path);
 /* audisp-ttyaudit handed over an access to one of those files: an alert. */
 void ta_alerting_on_watch(void *ctx, const struct ta_login_event *ev);
 /* The shared-terminal tracker saw an attach (ta_shared_set_attach_hook): on = attach rules. */

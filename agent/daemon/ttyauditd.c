@@ -550,7 +550,7 @@ static int run_loop(struct daemon_ctx *d)
 				d->housekeeping_ns = now;
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				ta_recorder_tick(&d->rec, 0);
-				ta_alert_engine_tick(d->alerting.engine, ta_now_ns(CLOCK_REALTIME));
+				ta_alerting_tick(&d->alerting);
 				if (d->sink->ops->flush(d->sink))
 					ta_warn("log", "flush failed; records are kept and retried");
 				report_disk_full(d);
@@ -672,7 +672,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ta_recorder_init(&d.rec, d.sink);
-	if (ta_alerting_open(&d.alerting, &d.opts, d.audit_fd, &d.rec, err, sizeof(err))) {
+	if (ta_alerting_open(&d.alerting, &d.opts, &d.rec, err, sizeof(err))) {
 		ta_err(NULL, "%s", err);
 		ta_alerting_close(&d.alerting);
 		d.sink->ops->close(d.sink);
@@ -697,7 +697,7 @@ int main(int argc, char **argv)
 		       &d.rec);
 	d.logins.on_watch = ta_alerting_on_watch;
 	d.logins.watch_ctx = &d.alerting;
-	ta_alerting_install_watches(&d.alerting, &d.opts, d.config_path);
+	ta_alerting_install_watches(&d.alerting, &d.opts, d.audit_fd, d.config_path);
 	/*
 	 * Draining competes with the writers it records: on a busy host a
 	 * normal-priority daemon falls behind and the ring overflows. Best

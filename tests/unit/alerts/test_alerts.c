@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alerts/alerts.h"
 #include "alerts/deliver.h"
@@ -300,6 +301,44 @@ static void test_attach(void)
 	free(hs);
 }
 
+/* Delivery runs on its own thread; close delivers what is queued. */
+static void test_delivery(void)
+{
+	char path[] = "/tmp/ta-alerts-jsonl-XXXXXX", line[4096];
+	struct ta_alert_hit h = { .rule = "r", .severity = "low", .description = "",
+				  .on = TA_ALERT_ON_INPUT, .subject = "x \"y\"", .subject_len = 5 };
+	struct ta_alert_out_status st;
+	struct ta_alert_out *o;
+	struct ta_json j;
+	int fd = mkstemp(path), lines = 0;
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ_INT(ta_alert_out_open(&o, false, path, false), 0);
+	ta_json_init(&j);
+	for (int i = 0; i < 50; i++) {
+		h.pid = (uint32_t)i;
+		ta_json_reset(&j);
+		ta_alert_to_json(&j, &h);
+		CHECK_EQ_INT(ta_alert_out_send(o, &h, &j), 0);
+	}
+	ta_alert_out_status(o, &st);
+	CHECK_EQ_INT(st.dropped, 0);
+	ta_alert_out_close(o);
+	ta_json_free(&j);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f && fgets(line, sizeof(line), f)) {
+		CHECK(strstr(line, "\"subject\":\"x \\\"y\\\"\"") != NULL);
+		lines++;
+	}
+	if (f)
+		fclose(f);
+	CHECK_EQ_INT(lines, 50);
+	unlink(path);
+}
+
 /* Each shipped rule fires on what it is for, and not on its look-alike. */
 static void test_shipped(const char *path)
 {
@@ -393,6 +432,7 @@ int main(int argc, char **argv)
 	test_exec_and_session();
 	test_rate_limit();
 	test_attach();
+	test_delivery();
 	if (argc > 1)
 		test_shipped(argv[1]);
 	return check_result();
