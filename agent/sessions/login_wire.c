@@ -69,6 +69,15 @@ static int get_str(char *dst, const char *src, size_t cap)
 	return 0;
 }
 
+static void put_hdr(struct ta_login_wire_hdr *h, uint16_t type, uint32_t length, uint32_t seq)
+{
+	h->magic = TA_LOGIN_WIRE_MAGIC;
+	h->version = TA_LOGIN_WIRE_VERSION;
+	h->type = type;
+	h->length = length;
+	h->seq = seq;
+}
+
 int ta_login_wire_encode(const struct ta_login_event *ev, uint32_t seq,
 			 void *buf, size_t cap)
 {
@@ -78,11 +87,7 @@ int ta_login_wire_encode(const struct ta_login_event *ev, uint32_t seq,
 		if (cap < sizeof(w))
 			return -ENOSPC;
 		memset(&w, 0, sizeof(w));
-		w.hdr.magic = TA_LOGIN_WIRE_MAGIC;
-		w.hdr.version = TA_LOGIN_WIRE_VERSION;
-		w.hdr.type = TA_LOGIN_MSG_RECORD;
-		w.hdr.length = sizeof(w);
-		w.hdr.seq = seq;
+		put_hdr(&w.hdr, TA_LOGIN_MSG_RECORD, sizeof(w), seq);
 		w.serial = ev->serial;
 		w.time_sec = ev->time_sec;
 		w.time_msec = ev->time_msec;
@@ -111,11 +116,7 @@ int ta_login_wire_encode(const struct ta_login_event *ev, uint32_t seq,
 		if (cap < sizeof(w))
 			return -ENOSPC;
 		memset(&w, 0, sizeof(w));
-		w.hdr.magic = TA_LOGIN_WIRE_MAGIC;
-		w.hdr.version = TA_LOGIN_WIRE_VERSION;
-		w.hdr.type = TA_LOGIN_MSG_WATCH;
-		w.hdr.length = sizeof(w);
-		w.hdr.seq = seq;
+		put_hdr(&w.hdr, TA_LOGIN_MSG_WATCH, sizeof(w), seq);
 		w.serial = ev->serial;
 		w.time_sec = ev->time_sec;
 		w.time_msec = ev->time_msec;
@@ -140,11 +141,7 @@ int ta_login_wire_encode(const struct ta_login_event *ev, uint32_t seq,
 		if (cap < sizeof(w))
 			return -ENOSPC;
 		memset(&w, 0, sizeof(w));
-		w.hdr.magic = TA_LOGIN_WIRE_MAGIC;
-		w.hdr.version = TA_LOGIN_WIRE_VERSION;
-		w.hdr.type = TA_LOGIN_MSG_DROPPED;
-		w.hdr.length = sizeof(w);
-		w.hdr.seq = seq;
+		put_hdr(&w.hdr, TA_LOGIN_MSG_DROPPED, sizeof(w), seq);
 		w.dropped = ev->dropped;
 		w.dropped_total = ev->dropped_total;
 		w.first_sec = ev->first_drop_sec;

@@ -18,28 +18,14 @@
 #include <time.h>
 
 #include "alerts/alerts.h"
+#include "bench_stats.h"
 
 static double cpu_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return bench_clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void report(const char *what, const char *unit, double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	printf("%-52s min %10.1f  median %10.1f  max %10.1f  %s\n", what, v[0], v[n / 2], v[n - 1],
-	       unit);
-}
+#define report bench_report
 
 static unsigned long hits;
 
