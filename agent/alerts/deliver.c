@@ -150,7 +150,7 @@ struct ta_alert_out {
 	pthread_cond_t cv, idle;
 	struct slot q[TA_ALERT_QUEUE];
 	size_t head, count;
-	bool stop, busy;
+	bool stop, busy, started;
 	struct ta_alert_out_status st;
 };
 
@@ -221,7 +221,6 @@ int ta_alert_out_open(struct ta_alert_out **out, bool audit, const char *jsonl_p
 		      bool to_syslog)
 {
 	struct ta_alert_out *o = calloc(1, sizeof(*o));
-	sigset_t all, old;
 	int rc;
 
 	if (!o)
@@ -245,21 +244,27 @@ int ta_alert_out_open(struct ta_alert_out **out, bool audit, const char *jsonl_p
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv, NULL);
 	pthread_cond_init(&o->idle, NULL);
+	*out = o;
+	return 0;
+}
+
+/*
+ * The thread starts with the first alert, not at open: capabilities are
+ * per thread, and by then the daemon has dropped its own, so this thread
+ * holds none it does not need.
+ */
+static int start(struct ta_alert_out *o)
+{
+	sigset_t all, old;
+	int rc;
+
 	/* Signals are the daemon's main loop's (signalfd): none for this thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = -pthread_create(&o->thread, NULL, worker, o);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		if (o->audit_fd >= 0)
-			audit_close(o->audit_fd);
-		if (o->jsonl_fd >= 0)
-			close(o->jsonl_fd);
-		free(o);
-		return rc;
-	}
-	*out = o;
-	return 0;
+	o->started = rc == 0;
+	return rc;
 }
 
 static char *line_for(const struct ta_alert_hit *h)
@@ -284,6 +289,10 @@ int ta_alert_out_send(struct ta_alert_out *o, const struct ta_alert_hit *h,
 	struct slot s = { .prio = h->summary ? LOG_NOTICE : severity_priority(h->severity) };
 	char msg[4 * TA_ALERT_LINE_MAX];
 
+	if (!o->started && start(o)) {
+		o->st.dropped++;
+		return -ENOBUFS;
+	}
 	pthread_mutex_lock(&o->mu);
 	if (o->count >= TA_ALERT_QUEUE) {
 		o->st.dropped++;
@@ -321,6 +330,8 @@ void ta_alert_out_close(struct ta_alert_out *o)
 
 	if (!o)
 		return;
+	if (!o->started)
+		goto closed;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 2;
 	pthread_mutex_lock(&o->mu);
@@ -338,6 +349,7 @@ void ta_alert_out_close(struct ta_alert_out *o)
 	pthread_cond_signal(&o->cv);
 	pthread_mutex_unlock(&o->mu);
 	pthread_join(o->thread, NULL);
+closed:
 	if (o->audit_fd >= 0)
 		audit_close(o->audit_fd);
 	if (o->jsonl_fd >= 0)

@@ -22,7 +22,8 @@
  * syslog or an audit backlog (the kernel makes a sender wait when auditd
  * falls behind) never holds up recording: when the queue is full, the
  * alert is dropped for these destinations (it is in the log regardless)
- * and counted.
+ * and counted. The thread starts with the first alert (after the daemon
+ * has dropped its capabilities, which are per thread).
  */
 #define TA_ALERT_QUEUE 256
 

@@ -107,10 +107,12 @@ def main():
         d.start()
         if not why:
             # Watch the watchers: the daemon's files are watched while it runs.
-            rules_now = subprocess.run(["auditctl", "-l"], capture_output=True, text=True).stdout
-            f.check(any(d.log_dir in line and "ttyaudit-watch" in line
-                        for line in rules_now.splitlines()),
-                    f"audit watch on the log directory with key ttyaudit-watch ({rules_now})")
+            # installed just after agent_start is written
+            def listed():
+                return subprocess.run(["auditctl", "-l"], capture_output=True, text=True).stdout
+            f.check(wait_until(lambda: any(d.log_dir in line and "ttyaudit-watch" in line
+                                           for line in listed().splitlines()), 15),
+                    f"audit watch on the log directory with key ttyaudit-watch ({listed()})")
             seg = next((os.path.join(d.log_dir, n) for n in sorted(os.listdir(d.log_dir))
                         if os.path.isfile(os.path.join(d.log_dir, n))), None)
             subprocess.run(["cat", seg], stdout=subprocess.DEVNULL)
@@ -126,6 +128,13 @@ def main():
         drive_shell(["bash", "--norc", "--noprofile", "-i"], lines + [b"exit\r"],
                     env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb",
                          "HOME": t}, settle=0.4)
+        # The delivery thread holds no capability the daemon dropped.
+        caps = {}
+        for tid in os.listdir(f"/proc/{d.proc.pid}/task"):
+            with open(f"/proc/{d.proc.pid}/task/{tid}/status") as st:
+                caps[tid] = next(x.split()[1] for x in st if x.startswith("CapEff:"))
+        f.check(len(caps) >= 2 and len(set(caps.values())) == 1,
+                f"every thread of the daemon has the same capabilities ({caps})")
         # A bad rules file on SIGHUP: the running rules stay.
         with open(rules, "a") as fh:
             fh.write("\nrule = broken\non = input\n")
