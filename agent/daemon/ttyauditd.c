@@ -436,6 +436,12 @@ static void reload_config(struct daemon_ctx *d)
 		ta_err("config", "reload refused, running settings kept: %s", err);
 		return;
 	}
+	/* The rules first: a bad rules file refuses the whole reload. */
+	rc = ta_alerting_reload(&d->alerting, &next, err, sizeof(err));
+	if (rc) {
+		ta_err("config", "reload refused, running settings and rules kept: %s", err);
+		return;
+	}
 	if (diff.capture_live) {
 		rc = ta_capture_update_config(d->cap, &next.capture);
 		if (rc) {
@@ -443,11 +449,6 @@ static void reload_config(struct daemon_ctx *d)
 			       strerror(-rc));
 			return;
 		}
-	}
-	rc = ta_alerting_reload(&d->alerting, &next, err, sizeof(err));
-	if (rc) {
-		ta_err("config", "reload refused, running settings and rules kept: %s", err);
-		return;
 	}
 	d->opts = next;
 	d->store_tuning = next_store;
@@ -666,21 +667,22 @@ int main(int argc, char **argv)
 	if (d.audit_fd < 0)
 		ta_warn("anchor", "no kernel audit socket (%s): checkpoints will not be anchored in "
 			"the audit trail", strerror(errno));
-	rc = open_sink(&d);
-	if (rc) {
-		report_startup(&d, rc);
-		return rc;
-	}
-	ta_recorder_init(&d.rec, d.sink);
+	/* The rules are checked before the log is touched; hits go to d.rec once it runs. */
 	if (ta_alerting_open(&d.alerting, &d.opts, &d.rec, err, sizeof(err))) {
 		ta_err(NULL, "%s", err);
 		ta_alerting_close(&d.alerting);
-		d.sink->ops->close(d.sink);
 		report_startup(&d, TA_EXIT_CONFIG);
 		return TA_EXIT_CONFIG;
 	}
 	ta_info("alerts", "%zu rules from %s", ta_alert_engine_rule_count(d.alerting.engine),
 		d.alerting.rules_path[0] ? d.alerting.rules_path : "no rules file");
+	rc = open_sink(&d);
+	if (rc) {
+		ta_alerting_close(&d.alerting);
+		report_startup(&d, rc);
+		return rc;
+	}
+	ta_recorder_init(&d.rec, d.sink);
 	if (d.rec.shared)
 		ta_shared_set_attach_hook(d.rec.shared, ta_alerting_on_attach, &d.alerting);
 	d.started_ns = ta_now_ns(CLOCK_REALTIME);

@@ -100,6 +100,8 @@ def main():
         f.check(p.returncode == 3 and f"{bad}:3: argv: bad regular expression" in p.stderr,
                 f"a bad rules file stops the daemon with exit 3 and FILE:LINE: KEY "
                 f"({p.returncode}: {p.stderr.strip()[-300:]})")
+        f.check(not os.path.exists(os.path.join(t, "badlog")),
+                "a bad rules file stops the daemon before it touches the log")
 
         d = Daemon("--rules-file", rules, "--alerts-jsonl", alerts_jsonl)
         why = auditd.start(binary("agent/audisp/audisp-ttyaudit"), os.path.join(d.dir, "login.sock"))
