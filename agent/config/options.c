@@ -223,7 +223,8 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 			char *dst = c == OPT_RULES ? o->rules_file : o->alerts_jsonl;
 
 			if (!*optarg || strlen(optarg) >= sizeof(o->rules_file)) {
-				snprintf(err, err_len, "%s: path is empty or too long", argv[optind - 1]);
+				snprintf(err, err_len, "%s: path is empty or too long",
+					 c == OPT_RULES ? "--rules-file" : "--alerts-jsonl");
 				return -EINVAL;
 			}
 			snprintf(dst, sizeof(o->rules_file), "%s", optarg);
