@@ -196,8 +196,10 @@ def main():
         auditd.stop()
         if f.failed and d:
             print("--- ttyauditd\n" + d.stderr()[-3000:])
-        subprocess.run(["chattr", "-R", "-a", t], capture_output=True)
-        shutil.rmtree(t, ignore_errors=True)
+        for path in (t, d.dir if d else None):
+            if path:
+                subprocess.run(["chattr", "-R", "-a", path], capture_output=True)
+                shutil.rmtree(path, ignore_errors=True)
     return f.result()
 
 
