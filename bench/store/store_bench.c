@@ -18,16 +18,27 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_stats.h"
 #include "store/segfile.h"
 #include "store/store.h"
 
 static double now_s(void)
 {
-	return bench_clock_s(CLOCK_MONOTONIC);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-#define report bench_report
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *what, const char *unit, double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	printf("%-44s min %10.3f  median %10.3f  max %10.3f  %s\n", what, v[0], v[n / 2], v[n - 1], unit);
+}
 
 static void rmtree(const char *dir)
 {
