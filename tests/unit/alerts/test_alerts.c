@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Alert rules: the file's errors, line reassembly, rate limits, the shipped rules. */
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +84,29 @@ static void test_errors(void)
 	expect_error("rule = a\non = input\nline = x\nother_user = yes\n",
 		     "'a': other_user needs on = exec or on = attach");
 	expect_error("rule = a\non = watch\n", "rules.conf:2: on: 'watch' is not");
+}
+
+/* The file: the configuration's checks (mode, presence). */
+static void test_file(void)
+{
+	char path[] = "/tmp/ta-alerts-rules-XXXXXX", err[512];
+	struct ta_alert_rules *rs = NULL;
+	int fd = mkstemp(path);
+	static const char text[] = "rule = a\non = exec\nargv = ^x\n";
+
+	CHECK(fd >= 0 && write(fd, text, sizeof(text) - 1) == (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, false, NULL, err, sizeof(err)), 0);
+	CHECK_EQ_INT(ta_alert_rules_count(rs), 1);
+	ta_alert_rules_free(rs);
+	chmod(path, 0666);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, false, NULL, err, sizeof(err)), -EPERM);
+	CHECK(strstr(err, "writable by group or others") != NULL);
+	unlink(path);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, false, NULL, err, sizeof(err)), -ENOENT);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, true, NULL, err, sizeof(err)), 0);
+	CHECK_EQ_INT(ta_alert_rules_count(rs), 0);
+	ta_alert_rules_free(rs);
 }
 
 static struct ta_event tty_ev(uint16_t kind, const char *data, uint32_t minor)
@@ -378,11 +403,19 @@ static void test_shipped(const char *path)
 		{ NULL, "/bin/rm", "rm -rf /var/log/ttyaudit-old", NULL },
 	};
 	struct ta_alert_rules *rs = NULL;
-	char err[512];
+	char err[512], *text = malloc(1 << 20);
+	FILE *f = fopen(path, "r");
+	size_t len = f && text ? fread(text, 1, 1 << 20, f) : 0;
 
-	CHECK(ta_alert_rules_load(&rs, path, false, "/var/log/ttyaudit", err, sizeof(err)) == 0);
+	/* As text: the checkout's mode follows the umask, the file checks are tested above. */
+	if (f)
+		fclose(f);
+	CHECK(len > 0);
+	CHECK(ta_alert_rules_parse(&rs, path, text, len, "/var/log/ttyaudit", err,
+				   sizeof(err)) == 0);
 	if (!rs) {
 		fprintf(stderr, "%s\n", err);
+		free(text);
 		return;
 	}
 	CHECK(ta_alert_rules_count(rs) >= 12);
@@ -392,7 +425,8 @@ static void test_shipped(const char *path)
 		struct ta_alert_engine *e;
 
 		CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
-		CHECK(ta_alert_rules_load(&rs, path, false, "/var/log/ttyaudit", err, sizeof(err)) == 0);
+		CHECK(ta_alert_rules_parse(&rs, path, text, len, "/var/log/ttyaudit", err,
+					   sizeof(err)) == 0);
 		ta_alert_engine_set_rules(e, rs);
 		if (cases[i].input) {
 			feed(e, TA_EV_TTY_INPUT, cases[i].input, 1, 1);
@@ -423,11 +457,13 @@ static void test_shipped(const char *path)
 		ta_alert_engine_free(e);
 		free(hs);
 	}
+	free(text);
 }
 
 int main(int argc, char **argv)
 {
 	test_errors();
+	test_file();
 	test_lines();
 	test_exec_and_session();
 	test_rate_limit();
