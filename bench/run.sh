@@ -354,6 +354,13 @@ ext_run() { # NAME BINARY ARGS...
     printf '%s\n' "$out" | sed "s/^/ext $name /" >> "$raw"
 }
 if want ext; then
+# alerts (also [5]): the rule engine's CPU per MB of pty output with the shipped
+# rules, and keystroke -> audit record latency (its own auditd; it says why not
+# when another auditd is registered)
+ext_run alerts_bench "$build/bench/alerts/alerts_bench" "$src/systemd/rules.conf" \
+    --runs "$([ -n "$quick" ] && echo 3 || echo 5)"
+TA_BUILD_DIR=$build ext_run alert_latency "$(command -v python3)" \
+    "$src/bench/alerts/alert_latency.py" --n 200
 mkdir -p "$work/store-mem"
 disk_dir=$(mktemp -d /var/tmp/ttyaudit-bench-disk.XXXXXX)
 if [ -n "$quick" ]; then sruns=3; else sruns=5; fi

@@ -9,18 +9,16 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/exitcodes.h"
+#include "config/kv.h"
 
-#define MAX_FILE_BYTES (1u << 20)
 #define MAX_LINE 4096
 
 enum key_id {
@@ -46,6 +44,8 @@ enum key_id {
 	K_LOGIN_SOCKET,
 	K_AUDIT_LOG,
 	K_BTF,
+	K_RULES_FILE,
+	K_ALERTS_JSONL,
 	K_COUNT,
 };
 
@@ -72,6 +72,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_LOGIN_SOCKET] = "login_socket",
 	[K_AUDIT_LOG] = "audit_log",
 	[K_BTF] = "btf",
+	[K_RULES_FILE] = "rules_file",
+	[K_ALERTS_JSONL] = "alerts_jsonl",
 };
 
 static bool is_rule_key(int k)
@@ -194,10 +196,7 @@ static int parse_int(const char *s, long *out)
 /* ------------------------------------------------------------------ parser */
 
 struct parse_ctx {
-	const char *name;
-	unsigned line;
-	char *err;
-	size_t err_len;
+	struct ta_kv_reader *r;  /* the line being read, for messages */
 	unsigned seen[K_COUNT];  /* line a scalar key was set on, 0 = not yet */
 	struct ta_daemon_opts o;
 	struct ta_store_opts store;
@@ -212,11 +211,7 @@ static int fail(struct parse_ctx *c, int key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (key >= 0)
-		snprintf(c->err, c->err_len, "%s:%u: %s: %s", c->name, c->line, key_names[key], what);
-	else
-		snprintf(c->err, c->err_len, "%s:%u: %s", c->name, c->line, what);
-	return -EINVAL;
+	return ta_kv_fail(c->r, key >= 0 ? key_names[key] : NULL, "%s", what);
 }
 
 static int set_path(struct parse_ctx *c, int k, const char *v, char *dst, size_t dst_len,
@@ -301,6 +296,10 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 		return set_path(c, k, v, c->o.audit_log, sizeof(c->o.audit_log), false);
 	case K_BTF:
 		return set_path(c, k, v, cap->btf_path, sizeof(cap->btf_path), false);
+	case K_RULES_FILE:
+		return set_path(c, k, v, c->o.rules_file, sizeof(c->o.rules_file), false);
+	case K_ALERTS_JSONL:
+		return set_path(c, k, v, c->o.alerts_jsonl, sizeof(c->o.alerts_jsonl), false);
 	case K_BACKEND:
 		if (ta_backend_parse(v, &cap->backend))
 			return fail(c, k, "unknown backend '%.200s' (auto, fentry, kprobe, tracepoint)",
@@ -389,39 +388,13 @@ static int lookup_key(const char *name)
 	return -1;
 }
 
-/* One line, without its newline, NUL-terminated; may be modified. */
-static int parse_line(struct parse_ctx *c, char *s)
+/* One setting of the file (ta_kv_fn). */
+static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const char *val)
 {
-	char *eq, *key, *val, *e;
+	struct parse_ctx *c = ctx;
 	int k;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!*s || *s == '#')
-		return 0;
-	eq = strchr(s, '=');
-	if (!eq)
-		return fail(c, -1, "expected 'key = value', got '%.200s'", s);
-	/* key */
-	for (e = eq; e > s && isspace((unsigned char)e[-1]); e--)
-		;
-	*e = '\0';
-	key = s;
-	if (!*key)
-		return fail(c, -1, "a line starts with '=' (no key)");
-	/* value: a '#' after white space starts a comment */
-	val = eq + 1;
-	for (char *p = val; *p; p++)
-		if (*p == '#' && (p == val || isspace((unsigned char)p[-1]))) {
-			*p = '\0';
-			break;
-		}
-	while (isspace((unsigned char)*val))
-		val++;
-	for (e = val + strlen(val); e > val && isspace((unsigned char)e[-1]); e--)
-		;
-	*e = '\0';
-
+	c->r = r;
 	k = lookup_key(key);
 	if (k < 0)
 		return fail(c, -1, "unknown key '%.200s'", key);
@@ -430,47 +403,26 @@ static int parse_line(struct parse_ctx *c, char *s)
 	if (!is_rule_key(k)) {
 		if (c->seen[k])
 			return fail(c, k, "set again (first set on line %u)", c->seen[k]);
-		c->seen[k] = c->line;
+		c->seen[k] = r->line;
 	}
 	return set_value(c, k, val);
 }
 
-int ta_config_text_parse(struct ta_daemon_opts *o, struct ta_store_opts *store, const char *name,
-			 const char *text, size_t len, char *err, size_t err_len)
+static struct parse_ctx *parse_begin(const struct ta_daemon_opts *o,
+				     const struct ta_store_opts *store)
 {
 	struct parse_ctx *c = calloc(1, sizeof(*c));
-	size_t pos = 0;
-	int rc = 0;
 
-	if (!c)
-		return -ENOMEM;
-	err[0] = '\0';
-	c->name = name;
-	c->err = err;
-	c->err_len = err_len;
-	c->o = *o;
-	c->store = *store;
-	while (pos < len && !rc) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
-		char line[MAX_LINE + 1];
-
-		c->line++;
-		if (memchr(text + pos, '\0', n)) {
-			rc = fail(c, -1, "the line holds a NUL byte");
-			break;
-		}
-		if (n > MAX_LINE) {
-			rc = fail(c, -1, "line longer than %d bytes", MAX_LINE);
-			break;
-		}
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		if (n && line[n - 1] == '\r')
-			line[n - 1] = '\0';
-		rc = parse_line(c, line);
-		pos += n + 1;
+	if (c) {
+		c->o = *o;
+		c->store = *store;
 	}
+	return c;
+}
+
+static int parse_end(struct parse_ctx *c, int rc, struct ta_daemon_opts *o,
+		     struct ta_store_opts *store)
+{
 	if (!rc) {
 		*o = c->o;
 		*store = c->store;
@@ -479,76 +431,27 @@ int ta_config_text_parse(struct ta_daemon_opts *o, struct ta_store_opts *store, 
 	return rc;
 }
 
+int ta_config_text_parse(struct ta_daemon_opts *o, struct ta_store_opts *store, const char *name,
+			 const char *text, size_t len, char *err, size_t err_len)
+{
+	struct parse_ctx *c = parse_begin(o, store);
+
+	if (!c)
+		return -ENOMEM;
+	return parse_end(c, ta_kv_parse_text(name, text, len, on_setting, c, err, err_len), o,
+			 store);
+}
+
 int ta_config_file_load(struct ta_daemon_opts *o, struct ta_store_opts *store, const char *path,
 			unsigned flags, char *err, size_t err_len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	int fd, rc;
+	struct parse_ctx *c = parse_begin(o, store);
+	unsigned kv = ((flags & TA_CONFIG_OPTIONAL) ? TA_KV_OPTIONAL : 0) |
+		      ((flags & TA_CONFIG_CHECK_PERMS) ? TA_KV_CHECK_PERMS : 0);
 
-	err[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
-		if (rc == -ENOENT && (flags & TA_CONFIG_OPTIONAL))
-			return 0;
-		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		snprintf(err, err_len, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		snprintf(err, err_len, "%s: not a regular file", path);
-		goto out;
-	}
-	/* Whoever can write this file decides who is recorded. */
-	if ((flags & TA_CONFIG_CHECK_PERMS) && st.st_uid != 0 && st.st_uid != geteuid()) {
-		rc = -EPERM;
-		snprintf(err, err_len, "%s: owned by uid %u; it must belong to root", path,
-			 (unsigned)st.st_uid);
-		goto out;
-	}
-	if ((flags & TA_CONFIG_CHECK_PERMS) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		rc = -EPERM;
-		snprintf(err, err_len, "%s: writable by group or others (mode %04o); "
-			 "it must not be (chmod go-w)", path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if (st.st_size > MAX_FILE_BYTES) {
-		rc = -EFBIG;
-		snprintf(err, err_len, "%s: larger than %u bytes", path, MAX_FILE_BYTES);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		snprintf(err, err_len, "%s: out of memory", path);
-		goto out;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			snprintf(err, err_len, "%s: read: %s", path, strerror(-rc));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	rc = ta_config_text_parse(o, store, path, buf, len, err, err_len);
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	if (!c)
+		return -ENOMEM;
+	return parse_end(c, ta_kv_parse_file(path, kv, on_setting, c, err, err_len), o, store);
 }
 
 /* ------------------------------------------------------- build and reload */
@@ -725,6 +628,10 @@ void ta_config_diff(const struct ta_daemon_opts *cur, const struct ta_store_opts
 	RESTART_IF(strcmp(cur->login_socket, next->login_socket), K_LOGIN_SOCKET);
 	RESTART_IF(strcmp(cur->audit_log, next->audit_log), K_AUDIT_LOG);
 	RESTART_IF(strcmp(cur->capture.btf_path, next->capture.btf_path), K_BTF);
+	RESTART_IF(strcmp(cur->alerts_jsonl, next->alerts_jsonl), K_ALERTS_JSONL);
+	/* rules_file: the rules are read again on every SIGHUP, from the new path if it moved */
+	if (strcmp(cur->rules_file, next->rules_file))
+		add_name(d->applied, sizeof(d->applied), key_names[K_RULES_FILE]);
 #undef RESTART_IF
 }
 
@@ -751,6 +658,7 @@ int ta_config_reload(const struct ta_daemon_opts *cur, const struct ta_store_opt
 	next->capture.redact_noecho = n->capture.redact_noecho;
 	memcpy(next->capture.rules, n->capture.rules, sizeof(next->capture.rules));
 	next->capture.n_rules = n->capture.n_rules;
+	memcpy(next->rules_file, n->rules_file, sizeof(next->rules_file));
 	free(n);
 	return 0;
 }

@@ -100,6 +100,8 @@ static void usage(FILE *out)
 		"      --login-socket PATH socket audisp-ttyaudit connects to\n"
 		"                          (default " TA_DEFAULT_LOGIN_SOCKET ")\n"
 		"      --audit-log FILE    audit log read at start to back-fill open sessions\n"
+		"      --rules-file FILE   alert rules (default /etc/ttyaudit/rules.conf, if present)\n"
+		"      --alerts-jsonl FILE also append every alert to FILE as JSON Lines\n"
 		"      --btf FILE          the running kernel's BTF, for kernels that do not\n"
 		"                          publish it (default /sys/kernel/btf/vmlinux)\n"
 		"  -b, --backend NAME      auto|fentry|kprobe|tracepoint (default auto)\n"
@@ -145,7 +147,7 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
@@ -153,6 +155,8 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 		{ "login-socket", required_argument, NULL, OPT_LOGIN_SOCKET },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "rules-file", required_argument, NULL, OPT_RULES },
+		{ "alerts-jsonl", required_argument, NULL, OPT_ALERTS_JSONL },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
@@ -216,6 +220,18 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 			}
 			snprintf(o->capture.btf_path, sizeof(o->capture.btf_path), "%s", optarg);
 			break;
+		case OPT_RULES:
+		case OPT_ALERTS_JSONL: {
+			char *dst = c == OPT_RULES ? o->rules_file : o->alerts_jsonl;
+
+			if (!*optarg || strlen(optarg) >= sizeof(o->rules_file)) {
+				snprintf(err, err_len, "%s: path is empty or too long",
+					 c == OPT_RULES ? "--rules-file" : "--alerts-jsonl");
+				return -EINVAL;
+			}
+			snprintf(dst, sizeof(o->rules_file), "%s", optarg);
+			break;
+		}
 		case 'b':
 			if (ta_backend_parse(optarg, &o->capture.backend)) {
 				snprintf(err, err_len,

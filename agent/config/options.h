@@ -19,6 +19,8 @@ struct ta_daemon_opts {
 	char key_file[4096];           /* empty: the store's default */
 	char login_socket[108];        /* where audisp-ttyaudit connects */
 	char audit_log[4096];          /* back-fill source; empty: auditd's default */
+	char rules_file[4096];         /* alert rules; empty: /etc/ttyaudit/rules.conf if present */
+	char alerts_jsonl[4096];       /* alerts also appended here; empty: none */
 	bool foreground;
 	bool verbose;
 	struct ta_capture_opts capture;

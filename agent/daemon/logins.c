@@ -111,6 +111,11 @@ static void apply(struct ta_logins *l, const struct ta_login_event *ev)
 	char buf[JSON_MAX];
 	int change;
 
+	if (ev->msg_type == TA_LOGIN_MSG_WATCH) {
+		if (l->on_watch)
+			l->on_watch(l->watch_ctx, ev);
+		return;
+	}
 	if (ev->msg_type == TA_LOGIN_MSG_RECORD)
 		emit_login_event(l, ev);
 	change = ta_session_apply(l->table, ev, &s);

@@ -30,6 +30,8 @@
 #include "config/options.h"
 #include "recorder/activity.h"
 #include "recorder/recorder.h"
+#include "shared/shared.h"
+#include "alerting.h"
 #include "logins.h"
 #include "sessions/anchor.h"
 #include "status.h"
@@ -79,9 +81,11 @@ struct daemon_ctx {
 	int prev_act_valid;
 	int act_error;                /* last journal write failure, logged once */
 	struct ta_logins logins;
+	struct ta_alerting alerting;
 	int anchor_error;           /* last anchoring failure, logged once */
 	int audit_fd;               /* audit netlink socket for anchors, -1 if none */
 	int ready_pipe;     /* to the waiting parent when daemonized, else -1 */
+	char config_path[4096];     /* the configuration file in use, "" if none */
 };
 
 /* What the capabilities allow, whatever the uid: root with a narrow bounding set is not enough. */
@@ -411,8 +415,10 @@ static int start_capture(struct daemon_ctx *d)
 /*
  * Keep only what the running daemon still needs, in every set including the
  * bounding set: CAP_LINUX_IMMUTABLE to set append-only on new log segments
- * and to clear it for retention, CAP_AUDIT_WRITE to anchor checkpoints in the
- * audit trail. Loading and attaching are done by now.
+ * and to clear it for retention, CAP_AUDIT_WRITE to anchor checkpoints and
+ * send alerts into the audit trail, CAP_AUDIT_CONTROL to remove at stop the
+ * audit watches on its own files it installed at start (without it they
+ * would outlive the daemon). Loading and attaching are done by now.
  */
 static int drop_capabilities(void)
 {
@@ -420,7 +426,7 @@ static int drop_capabilities(void)
 		return 0;
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-		      CAP_LINUX_IMMUTABLE, CAP_AUDIT_WRITE, -1);
+		      CAP_LINUX_IMMUTABLE, CAP_AUDIT_WRITE, CAP_AUDIT_CONTROL, -1);
 	if (capng_apply(CAPNG_SELECT_BOTH))
 		return -EPERM;
 	return 0;
@@ -529,6 +535,12 @@ static void reload_config(struct daemon_ctx *d)
 		ta_err("config", "reload refused, running settings kept: %s", err);
 		return;
 	}
+	/* The rules first: a bad rules file refuses the whole reload. */
+	rc = ta_alerting_reload(&d->alerting, &next, err, sizeof(err));
+	if (rc) {
+		ta_err("config", "reload refused, running settings and rules kept: %s", err);
+		return;
+	}
 	if (diff.capture_live) {
 		rc = ta_capture_update_config(d->cap, &next.capture);
 		if (rc) {
@@ -539,6 +551,8 @@ static void reload_config(struct daemon_ctx *d)
 	}
 	d->opts = next;
 	d->store_tuning = next_store;
+	ta_info("alerts", "%zu rules from %s", ta_alert_engine_rule_count(d->alerting.engine),
+		d->alerting.rules_path[0] ? d->alerting.rules_path : "no rules file");
 	ta_info("config", "reloaded: %s%s", diff.applied[0] ? "applied " : "no run-time change",
 		diff.applied);
 	if (diff.restart[0])
@@ -552,6 +566,8 @@ static int on_capture_event(void *ctx, const struct ta_event *ev)
 	struct daemon_ctx *d = ctx;
 
 	ta_recorder_on_event(&d->rec, ev);
+	ta_alert_engine_feed(d->alerting.engine, ev,
+			     ta_clock_boot_to_real(&d->rec.clock, ev->ts_boot_ns));
 	if (ev->kind == TA_EV_TTY_OUTPUT)
 		ta_logins_note_tty(&d->logins, ev->task.ses, ev->task.auid, ev->tty.name);
 	else if (ev->kind == TA_EV_TTY_INPUT)
@@ -640,6 +656,7 @@ static int run_loop(struct daemon_ctx *d)
 				d->housekeeping_ns = now;
 				ta_recorder_collect_drops(&d->rec, d->cap);
 				ta_recorder_tick(&d->rec, 0);
+				ta_alerting_tick(&d->alerting);
 				if (d->sink->ops->flush(d->sink))
 					ta_warn("log", "flush failed; records are kept and retried");
 				report_disk_full(d);
@@ -732,8 +749,8 @@ int main(int argc, char **argv)
 	/* defaults < /etc/ttyaudit/ttyauditd.conf (or --config FILE) < command line */
 	d.argc = argc;
 	d.argv = argv;
-	rc = ta_config_build(&d.opts, &d.store_tuning, argc, argv, NULL, 0, err, sizeof(err), &code,
-			     stdout);
+	rc = ta_config_build(&d.opts, &d.store_tuning, argc, argv, d.config_path,
+			     sizeof(d.config_path), err, sizeof(err), &code, stdout);
 	if (rc == TA_OPTS_EXIT)
 		return TA_EXIT_OK;
 	if (rc < 0) {
@@ -755,15 +772,28 @@ int main(int argc, char **argv)
 	if (d.audit_fd < 0)
 		ta_warn("anchor", "no kernel audit socket (%s): checkpoints will not be anchored in "
 			"the audit trail", strerror(errno));
+	/* The rules are checked before the log is touched; hits go to d.rec once it runs. */
+	if (ta_alerting_open(&d.alerting, &d.opts, &d.rec, err, sizeof(err))) {
+		ta_err(NULL, "%s", err);
+		ta_alerting_close(&d.alerting);
+		report_startup(&d, TA_EXIT_CONFIG);
+		return TA_EXIT_CONFIG;
+	}
+	ta_info("alerts", "%zu rules from %s", ta_alert_engine_rule_count(d.alerting.engine),
+		d.alerting.rules_path[0] ? d.alerting.rules_path : "no rules file");
 	rc = open_sink(&d);
 	if (rc) {
+		ta_alerting_close(&d.alerting);
 		report_startup(&d, rc);
 		return rc;
 	}
 	ta_recorder_init(&d.rec, d.sink);
+	if (d.rec.shared)
+		ta_shared_set_attach_hook(d.rec.shared, ta_alerting_on_attach, &d.alerting);
 	d.started_ns = ta_now_ns(CLOCK_REALTIME);
 	rc = start_capture(&d);
 	if (rc) {
+		ta_alerting_close(&d.alerting);
 		d.sink->ops->close(d.sink);
 		report_startup(&d, rc);
 		return rc;
@@ -775,6 +805,9 @@ int main(int argc, char **argv)
 	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 1);
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
+	d.logins.on_watch = ta_alerting_on_watch;
+	d.logins.watch_ctx = &d.alerting;
+	ta_alerting_install_watches(&d.alerting, &d.opts, d.audit_fd, d.config_path);
 	/*
 	 * Draining competes with the writers it records: on a busy host a
 	 * normal-priority daemon falls behind and the ring overflows. Best
@@ -793,6 +826,7 @@ int main(int argc, char **argv)
 	ta_notify("STOPPING=1");
 	ta_capture_close(d.cap);
 	ta_logins_close(&d.logins);
+	ta_alerting_close(&d.alerting);
 	d.sink->ops->close(d.sink);
 	/* Everything is in the log: the next start knows this stop was clean. */
 	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 0);

@@ -33,6 +33,12 @@ struct ta_login_event {
 	char addr[TA_LOGIN_ADDR_LEN];
 	char terminal[TA_LOGIN_TERM_LEN];
 
+	/* TA_LOGIN_MSG_WATCH: also serial, time, pid, uid, auid, ses, result, exe, terminal */
+	uint32_t syscall;
+	int32_t exit;
+	char comm[TA_LOGIN_COMM_LEN];
+	char path[TA_LOGIN_PATH_LEN];
+
 	/* TA_LOGIN_MSG_DROPPED */
 	uint64_t dropped;
 	uint64_t dropped_total;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <libaudit.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,9 @@ struct ta_login_parser {
 	char *line;      /* current partial line, TA_LOGIN_LINE_MAX bytes */
 	size_t line_len;
 	bool skipping;   /* inside a line that was too long: drop to newline */
+	/* serials of recent SYSCALL records with the watch key: their PATH/CWD follow */
+	uint64_t watch_serials[16];
+	unsigned watch_next;
 	struct ta_login_parser_stats st;
 };
 
@@ -59,9 +63,10 @@ static uint32_t type_from_name(const char *name, size_t n)
 	return t > 0 ? (uint32_t)t : 0;
 }
 
-int ta_login_line_check(const char *s, size_t len)
+/* The record type and event serial of a well-formed line, or -EBADMSG. */
+static int line_head(const char *s, size_t len, uint32_t *type_out, uint64_t *serial_out)
 {
-	size_t i = 0, name_start;
+	size_t i = 0, name_start, serial_start;
 	uint32_t type;
 
 	if (len == 0 || memchr(s, '\0', len))
@@ -86,12 +91,52 @@ int ta_login_line_check(const char *s, size_t len)
 		return -EBADMSG;
 	i += 11;
 	if (!take_digits(s, len, &i, 20) || i >= len || s[i++] != '.' ||
-	    !take_digits(s, len, &i, 3) || i >= len || s[i++] != ':' ||
-	    !take_digits(s, len, &i, 20) || len - i < 2 || s[i] != ')' || s[i + 1] != ':')
+	    !take_digits(s, len, &i, 3) || i >= len || s[i++] != ':')
+		return -EBADMSG;
+	serial_start = i;
+	if (!take_digits(s, len, &i, 20) || len - i < 2 || s[i] != ')' || s[i + 1] != ':')
 		return -EBADMSG;
 	if (type == 0)
 		return -EBADMSG;
+	*type_out = type;
+	*serial_out = strtoull(s + serial_start, NULL, 10);
+	return 0;
+}
+
+int ta_login_line_check(const char *s, size_t len)
+{
+	uint32_t type;
+	uint64_t serial;
+
+	if (line_head(s, len, &type, &serial))
+		return -EBADMSG;
 	return ta_login_record_type_wanted(type) ? 1 : 0;
+}
+
+/*
+ * Audit watches on ttyauditd's own files: the SYSCALL record carries the
+ * key; the CWD, PATH and EOE records of the same event follow it and are
+ * let through by its serial. Everything else of the syscall stream stays
+ * out of auparse.
+ */
+static bool watch_line(struct ta_login_parser *p, const char *s, size_t len, uint32_t type,
+		       uint64_t serial)
+{
+	static const char key[] = "key=\"" TA_LOGIN_WATCH_KEY "\"";
+	unsigned n = sizeof(p->watch_serials) / sizeof(p->watch_serials[0]);
+
+	if (type == AUDIT_SYSCALL) {
+		if (!memmem(s, len, key, sizeof(key) - 1))
+			return false;
+		p->watch_serials[p->watch_next++ % n] = serial + 1;
+		return true;
+	}
+	if (type != AUDIT_PATH && type != AUDIT_CWD && type != AUDIT_EOE)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (p->watch_serials[i] == serial + 1)
+			return true;
+	return false;
 }
 
 /*
@@ -304,9 +349,87 @@ static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_ev
 	return 0;
 }
 
+/* The value of a named field of the current record, interpreted, or NULL. */
+static const char *find_field(auparse_state_t *au, const char *name, bool interpret)
+{
+	if (auparse_first_field(au) <= 0 || !auparse_find_field(au, name))
+		return NULL;
+	return interpret ? field_value(au) : auparse_get_field_str(au);
+}
+
+/* SYSCALL record with the watch key: who did what. 0, 1 (not ours) or -EBADMSG. */
+static int watch_syscall(auparse_state_t *au, struct ta_login_event *ev)
+{
+	const char *v = find_field(au, "key", true);
+	const au_event_t *ts = auparse_get_timestamp(au);
+	char raw[24];
+
+	if (!v || strcmp(v, TA_LOGIN_WATCH_KEY))
+		return 1;
+	ta_login_event_init(ev);
+	ev->msg_type = TA_LOGIN_MSG_WATCH;
+	ev->record_type = AUDIT_SYSCALL;
+	if (!ts || ts->sec <= 0 || ts->sec > 253402300799LL || ts->milli > 999)
+		return -EBADMSG;
+	ev->time_sec = ts->sec;
+	ev->time_msec = ts->milli;
+	ev->serial = ts->serial;
+#define RAW_U32(name, dst) \
+	do { \
+		v = find_field(au, name, false); \
+		if (!v || strlen(v) >= sizeof(raw)) \
+			return -EBADMSG; \
+		strcpy(raw, v); \
+		if (!parse_u32(raw, dst)) \
+			return -EBADMSG; \
+	} while (0)
+	RAW_U32("syscall", &ev->syscall);
+	RAW_U32("pid", &ev->pid);
+	RAW_U32("uid", &ev->uid);
+	RAW_U32("auid", &ev->auid);
+	RAW_U32("ses", &ev->ses);
+#undef RAW_U32
+	v = find_field(au, "exit", false);
+	ev->exit = v ? (int32_t)strtol(v, NULL, 10) : 0;
+	v = find_field(au, "success", false);
+	ev->result = parse_result(v);
+	if ((v = find_field(au, "exe", true)) && copy_bounded(ev->exe, sizeof(ev->exe), v))
+		ev->flags |= TA_LOGIN_F_TRUNC_EXE;
+	if ((v = find_field(au, "comm", true)))
+		copy_bounded(ev->comm, sizeof(ev->comm), v);
+	if ((v = find_field(au, "tty", true)) &&
+	    copy_bounded(ev->terminal, sizeof(ev->terminal), v))
+		ev->flags |= TA_LOGIN_F_TRUNC_TERM;
+	return 0;
+}
+
+/* The file of a watch event: the first PATH that is not a parent directory. */
+static void watch_path(auparse_state_t *au, struct ta_login_event *ev, char *cwd, size_t cwd_len,
+		       bool *have_path)
+{
+	const char *v;
+
+	if (auparse_get_type(au) == AUDIT_CWD) {
+		if ((v = find_field(au, "cwd", true)))
+			copy_bounded(cwd, cwd_len, v);
+		return;
+	}
+	v = find_field(au, "nametype", false);
+	if (*have_path && (!v || !strcmp(v, "PARENT")))
+		return;
+	if (!(v = find_field(au, "name", true)))
+		return;
+	if (copy_bounded(ev->path, sizeof(ev->path), v))
+		ev->flags |= TA_LOGIN_F_TRUNC_OP;
+	*have_path = true;
+}
+
 int ta_login_extract_event(auparse_state_t *au, ta_login_event_fn fn, void *arg,
 			   uint64_t *rejected)
 {
+	struct ta_login_event watch;
+	char cwd[TA_LOGIN_PATH_LEN] = "";
+	bool watching = false, have_path = false;
 	int emitted = 0;
 
 	if (auparse_first_record(au) <= 0)
@@ -315,6 +438,18 @@ int ta_login_extract_event(auparse_state_t *au, ta_login_event_fn fn, void *arg,
 		int t = auparse_get_type(au);
 		struct ta_login_event ev;
 
+		if (t == AUDIT_SYSCALL) {
+			int rc = watch_syscall(au, &watch);
+
+			watching = rc == 0;
+			if (rc < 0 && rejected)
+				(*rejected)++;
+			continue;
+		}
+		if (watching && (t == AUDIT_PATH || t == AUDIT_CWD)) {
+			watch_path(au, &watch, cwd, sizeof(cwd), &have_path);
+			continue;
+		}
 		if (t <= 0 || !ta_login_record_type_wanted((uint32_t)t))
 			continue;
 		if (extract_record(au, (uint32_t)t, &ev) < 0) {
@@ -325,6 +460,18 @@ int ta_login_extract_event(auparse_state_t *au, ta_login_event_fn fn, void *arg,
 		fn(&ev, arg);
 		emitted++;
 	} while (auparse_next_record(au) > 0);
+	if (watching) {
+		/* a relative name is relative to the process's cwd */
+		if (watch.path[0] && watch.path[0] != '/' && cwd[0]) {
+			char full[TA_LOGIN_PATH_LEN * 2];
+
+			snprintf(full, sizeof(full), "%s/%s", cwd, watch.path);
+			if (copy_bounded(watch.path, sizeof(watch.path), full))
+				watch.flags |= TA_LOGIN_F_TRUNC_OP;
+		}
+		fn(&watch, arg);
+		emitted++;
+	}
 	return emitted;
 }
 
@@ -375,15 +522,17 @@ void ta_login_parser_free(struct ta_login_parser *p)
 
 static int take_line(struct ta_login_parser *p)
 {
+	uint32_t type;
+	uint64_t serial;
 	int rc;
 
 	p->st.lines++;
-	rc = ta_login_line_check(p->line, p->line_len);
-	if (rc < 0) {
+	if (line_head(p->line, p->line_len, &type, &serial)) {
 		p->st.lines_rejected++;
 		return 0;
 	}
-	if (rc == 0) {
+	if (!ta_login_record_type_wanted(type) &&
+	    !watch_line(p, p->line, p->line_len, type, serial)) {
 		p->st.lines_ignored++;
 		return 0;
 	}

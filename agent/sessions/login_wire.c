@@ -69,6 +69,15 @@ static int get_str(char *dst, const char *src, size_t cap)
 	return 0;
 }
 
+static void put_hdr(struct ta_login_wire_hdr *h, uint16_t type, uint32_t length, uint32_t seq)
+{
+	h->magic = TA_LOGIN_WIRE_MAGIC;
+	h->version = TA_LOGIN_WIRE_VERSION;
+	h->type = type;
+	h->length = length;
+	h->seq = seq;
+}
+
 int ta_login_wire_encode(const struct ta_login_event *ev, uint32_t seq,
 			 void *buf, size_t cap)
 {
@@ -78,11 +87,7 @@ int ta_login_wire_encode(const struct ta_login_event *ev, uint32_t seq,
 		if (cap < sizeof(w))
 			return -ENOSPC;
 		memset(&w, 0, sizeof(w));
-		w.hdr.magic = TA_LOGIN_WIRE_MAGIC;
-		w.hdr.version = TA_LOGIN_WIRE_VERSION;
-		w.hdr.type = TA_LOGIN_MSG_RECORD;
-		w.hdr.length = sizeof(w);
-		w.hdr.seq = seq;
+		put_hdr(&w.hdr, TA_LOGIN_MSG_RECORD, sizeof(w), seq);
 		w.serial = ev->serial;
 		w.time_sec = ev->time_sec;
 		w.time_msec = ev->time_msec;
@@ -105,17 +110,38 @@ int ta_login_wire_encode(const struct ta_login_event *ev, uint32_t seq,
 		memcpy(buf, &w, sizeof(w));
 		return (int)sizeof(w);
 	}
+	if (ev->msg_type == TA_LOGIN_MSG_WATCH) {
+		struct ta_login_wire_watch w;
+
+		if (cap < sizeof(w))
+			return -ENOSPC;
+		memset(&w, 0, sizeof(w));
+		put_hdr(&w.hdr, TA_LOGIN_MSG_WATCH, sizeof(w), seq);
+		w.serial = ev->serial;
+		w.time_sec = ev->time_sec;
+		w.time_msec = ev->time_msec;
+		w.syscall = ev->syscall;
+		w.pid = ev->pid;
+		w.uid = ev->uid;
+		w.auid = ev->auid;
+		w.ses = ev->ses;
+		w.exit = ev->exit;
+		w.result = ev->result;
+		w.flags = ev->flags;
+		put_str(w.exe, sizeof(w.exe), ev->exe);
+		put_str(w.comm, sizeof(w.comm), ev->comm);
+		put_str(w.terminal, sizeof(w.terminal), ev->terminal);
+		put_str(w.path, sizeof(w.path), ev->path);
+		memcpy(buf, &w, sizeof(w));
+		return (int)sizeof(w);
+	}
 	if (ev->msg_type == TA_LOGIN_MSG_DROPPED) {
 		struct ta_login_wire_dropped w;
 
 		if (cap < sizeof(w))
 			return -ENOSPC;
 		memset(&w, 0, sizeof(w));
-		w.hdr.magic = TA_LOGIN_WIRE_MAGIC;
-		w.hdr.version = TA_LOGIN_WIRE_VERSION;
-		w.hdr.type = TA_LOGIN_MSG_DROPPED;
-		w.hdr.length = sizeof(w);
-		w.hdr.seq = seq;
+		put_hdr(&w.hdr, TA_LOGIN_MSG_DROPPED, sizeof(w), seq);
 		w.dropped = ev->dropped;
 		w.dropped_total = ev->dropped_total;
 		w.first_sec = ev->first_drop_sec;
@@ -150,6 +176,9 @@ int ta_login_wire_decode(const void *buf, size_t len, struct ta_login_event *ev)
 		break;
 	case TA_LOGIN_MSG_DROPPED:
 		want = sizeof(struct ta_login_wire_dropped);
+		break;
+	case TA_LOGIN_MSG_WATCH:
+		want = sizeof(struct ta_login_wire_watch);
 		break;
 	default:
 		return -EPROTO;
@@ -187,6 +216,29 @@ int ta_login_wire_decode(const void *buf, size_t len, struct ta_login_event *ev)
 		ev->old_auid = w.old_auid;
 		ev->old_ses = w.old_ses;
 		ev->id = w.id;
+		ev->result = w.result;
+		ev->flags = w.flags;
+	} else if (h.type == TA_LOGIN_MSG_WATCH) {
+		struct ta_login_wire_watch w;
+
+		memcpy(&w, buf, sizeof(w));
+		if (w.time_msec > 999 || w.result > TA_LOGIN_RES_FAILED ||
+		    (w.flags & ~TA_LOGIN_F_ALL))
+			return -EBADMSG;
+		if (get_str(ev->exe, w.exe, sizeof(w.exe)) ||
+		    get_str(ev->comm, w.comm, sizeof(w.comm)) ||
+		    get_str(ev->terminal, w.terminal, sizeof(w.terminal)) ||
+		    get_str(ev->path, w.path, sizeof(w.path)))
+			return -EBADMSG;
+		ev->serial = w.serial;
+		ev->time_sec = w.time_sec;
+		ev->time_msec = w.time_msec;
+		ev->syscall = w.syscall;
+		ev->pid = w.pid;
+		ev->uid = w.uid;
+		ev->auid = w.auid;
+		ev->ses = w.ses;
+		ev->exit = w.exit;
 		ev->result = w.result;
 		ev->flags = w.flags;
 	} else {

@@ -123,6 +123,20 @@ void ta_sh_emit_attach(struct ta_shared_tracker *t, const struct ta_sh_client *c
 	ta_json_obj_end(j);
 	t->stats.attaches++;
 	send(t, "attach");
+	if (t->attach_fn) {
+		struct ta_shared_attach a = {
+			.realtime_ns = c->connect_rt,
+			.ses = c->who.ses, .auid = c->who.auid, .uid = c->who.uid, .pid = c->who.pid,
+			.tty = c->who.tty,
+			.server_pid = s->pid ? s->pid : UINT32_MAX,
+			.server_uid = s->uid, .server_auid = s->auid, .server_ses = s->ses,
+			.path = s->has_path ? s->path : NULL,
+			.path_len = s->has_path ? s->path_len : 0,
+		};
+
+		memcpy(a.comm, c->who.comm, sizeof(a.comm));
+		t->attach_fn(t->attach_ctx, &a);
+	}
 }
 
 void ta_sh_emit_detach(struct ta_shared_tracker *t, const struct ta_sh_client *c,

@@ -53,7 +53,25 @@ struct ta_shared_stats {
 	uint64_t emit_errors;
 };
 
+/*
+ * An attach as data, for those that act on it (alert rules) without reading
+ * the JSON record back. Ids are 0xffffffff when unknown (a server seen only
+ * writing panes, before its bind).
+ */
+struct ta_shared_attach {
+	uint64_t realtime_ns;
+	uint32_t ses, auid, uid, pid;        /* the client: who attached */
+	char comm[TA_COMM_LEN];
+	struct ta_tty_id tty;                /* the client's terminal */
+	uint32_t server_pid, server_uid, server_auid, server_ses;
+	const char *path;                    /* the server's socket; may hold NULs */
+	uint32_t path_len;
+};
+typedef void (*ta_shared_attach_fn)(void *ctx, const struct ta_shared_attach *a);
+
 int ta_shared_tracker_new(struct ta_shared_tracker **out);
+/* Called at every attach, beside the "attach" record. */
+void ta_shared_set_attach_hook(struct ta_shared_tracker *t, ta_shared_attach_fn fn, void *ctx);
 int ta_shared_tracker_new_limits(struct ta_shared_tracker **out,
 				 const struct ta_shared_limits *limits);
 /* Called for every decoded event, in order, with its wall-clock time. */

@@ -296,6 +296,7 @@ take:
 	memset(&t->servers[victim], 0, sizeof(t->servers[victim]));
 	t->servers[victim].used = true;
 	t->servers[victim].last_ns = now_ns;
+	t->servers[victim].uid = t->servers[victim].auid = t->servers[victim].ses = UINT32_MAX;
 	return victim;
 }
 
@@ -467,6 +468,9 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 	struct ta_sh_server *sv = &t->servers[s];
 
 	sv->pid = pid;
+	sv->uid = ev->task.uid;
+	sv->auid = ev->task.auid;
+	sv->ses = ev->task.ses;
 	memcpy(sv->comm, ev->task.comm, sizeof(sv->comm));
 	sv->comm[sizeof(sv->comm) - 1] = '\0';
 	sv->hint |= comm_hint(sv->comm);
@@ -807,6 +811,9 @@ static void on_input(struct ta_shared_tracker *t, const struct ta_event *ev, uin
 		if (s < 0 && comm_hint(ev->task.comm)) {
 			s = server_new(t, ev->ts_boot_ns, rt);
 			t->servers[s].pid = ev->task.tgid;
+			t->servers[s].uid = ev->task.uid;
+			t->servers[s].auid = ev->task.auid;
+			t->servers[s].ses = ev->task.ses;
 			t->servers[s].hint = true;
 			memcpy(t->servers[s].comm, ev->task.comm, sizeof(t->servers[s].comm));
 			t->servers[s].comm[TA_COMM_LEN - 1] = '\0';
@@ -834,6 +841,12 @@ static void on_input(struct ta_shared_tracker *t, const struct ta_event *ev, uin
 	/* Withheld (no-echo) bytes are not kept: they can only be matched by timing. */
 	if (!(ev->flags & TA_F_REDACTED) && ev->data && ev->len)
 		ring_append(r, ev->data, ev->len, ev->ts_boot_ns);
+}
+
+void ta_shared_set_attach_hook(struct ta_shared_tracker *t, ta_shared_attach_fn fn, void *ctx)
+{
+	t->attach_fn = fn;
+	t->attach_ctx = ctx;
 }
 
 void ta_shared_observe(struct ta_shared_tracker *t, const struct ta_event *ev,

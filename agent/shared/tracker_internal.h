@@ -32,6 +32,7 @@ struct ta_sh_server {
 	char path[TA_UNIX_PATH_MAX];
 	uint32_t path_len;
 	uint32_t pid;          /* 0: not known (bind not seen) */
+	uint32_t uid, auid, ses; /* of the process that bound or wrote panes; -1: unknown */
 	char comm[TA_COMM_LEN];
 	uint64_t last_ns;
 };
@@ -111,6 +112,8 @@ struct ta_shared_tracker {
 	uint8_t scratch[TA_SH_RING];
 	ta_shared_emit_fn emit;
 	void *ctx;
+	ta_shared_attach_fn attach_fn;
+	void *attach_ctx;
 };
 
 /* records.c */

@@ -273,7 +273,7 @@ static uint16_t record_type_of(const char *type)
 		{ "session_update", TA_REC_SESSION_UPDATE },
 		{ "login_failed", TA_REC_LOGIN_FAILED }, { "login_event", TA_REC_LOGIN_EVENT },
 		{ "attach", TA_REC_ATTACH }, { "detach", TA_REC_DETACH },
-		{ "attribution", TA_REC_ATTRIBUTION },
+		{ "attribution", TA_REC_ATTRIBUTION }, { "alert", TA_REC_ALERT },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

@@ -37,6 +37,7 @@ enum ta_log_record_type {
 	TA_REC_ATTACH = 0x0130,        /* JSON: client attached to a shared terminal */
 	TA_REC_DETACH = 0x0131,        /* JSON: client left it */
 	TA_REC_ATTRIBUTION = 0x0132,   /* JSON: who typed a run of input into a shared pane */
+	TA_REC_ALERT = 0x0140,         /* JSON: an alert rule hit or an audit watch (docs/alerts.md) */
 };
 
 /* 2: entries carry the terminal's output modes (oflag); version 1 is still read. */

@@ -44,7 +44,13 @@
 enum ta_login_msg_type {
 	TA_LOGIN_MSG_RECORD = 1,  /* one audit record about a login/session */
 	TA_LOGIN_MSG_DROPPED = 2, /* the plugin dropped records: a gap */
+	TA_LOGIN_MSG_WATCH = 3,   /* an access to ttyauditd's own files (key ttyaudit-watch) */
 };
+
+/* The key of the audit watch rules ttyauditd installs on its own files. */
+#define TA_LOGIN_WATCH_KEY "ttyaudit-watch"
+#define TA_LOGIN_COMM_LEN 64
+#define TA_LOGIN_PATH_LEN 512
 
 enum ta_login_result {
 	TA_LOGIN_RES_UNKNOWN = 0, /* res= missing or not understood */
@@ -113,6 +119,34 @@ struct ta_login_wire_dropped {
 };
 _Static_assert(sizeof(struct ta_login_wire_dropped) == 16 + 32,
 	       "ta_login_wire_dropped layout");
+
+/*
+ * TA_LOGIN_MSG_WATCH: one audit event (SYSCALL + CWD + PATH records) hit by
+ * a rule with key TA_LOGIN_WATCH_KEY: someone read, wrote, changed the
+ * attributes of, renamed or deleted a file of ttyauditd's.
+ */
+struct ta_login_wire_watch {
+	struct ta_login_wire_hdr hdr;
+	uint64_t serial;
+	int64_t time_sec;
+	uint32_t time_msec;
+	uint32_t syscall;     /* syscall number (the record's arch) */
+	uint32_t pid;
+	uint32_t uid;
+	uint32_t auid;
+	uint32_t ses;
+	int32_t exit;         /* the syscall's return value */
+	uint16_t result;      /* enum ta_login_result: success=yes/no */
+	uint16_t flags;       /* TA_LOGIN_F_TRUNC_EXE/_TERM; TA_LOGIN_F_TRUNC_OP: path cut */
+	char exe[TA_LOGIN_EXE_LEN];      /* the program */
+	char comm[TA_LOGIN_COMM_LEN];    /* its name */
+	char terminal[TA_LOGIN_TERM_LEN];/* tty= ("(none)" without one) */
+	char path[TA_LOGIN_PATH_LEN];    /* the file (cwd joined when relative) */
+};
+_Static_assert(sizeof(struct ta_login_wire_watch) == 16 + 8 + 8 + 4 * 8 + 256 + 64 * 2 + 512,
+	       "ta_login_wire_watch layout");
+_Static_assert(sizeof(struct ta_login_wire_watch) <= sizeof(struct ta_login_wire_record),
+	       "ta_login_wire_watch fits a queue slot");
 
 /* The largest message; receivers never buffer more than this per message. */
 #define TA_LOGIN_WIRE_MAX sizeof(struct ta_login_wire_record)

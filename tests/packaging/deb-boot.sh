@@ -10,7 +10,7 @@
 # guest, which reports:
 #   the unit is active, came up before systemd-user-sessions and the serial
 #   getty, was not restarted; the daemon runs with seccomp, no_new_privs and
-#   only CAP_LINUX_IMMUTABLE and CAP_AUDIT_WRITE left; the typed command's output was recorded
+#   only CAP_LINUX_IMMUTABLE, CAP_AUDIT_WRITE and CAP_AUDIT_CONTROL left; the typed command's output was recorded
 #   (JSON Lines copy) with auid 0 and a session id; segments are append-only;
 #   `ttyaudit verify` accepts the log.
 # Needs root, qemu-system-x86_64, network (mirror, kernel). ~5-10 min.
@@ -117,7 +117,7 @@ expect before_logins yes
 expect restarts 0
 expect seccomp 2
 expect nnp 1
-expect capeff 0000000020000200   # CAP_LINUX_IMMUTABLE + CAP_AUDIT_WRITE (anchoring)
+expect capeff 0000000060000200   # CAP_LINUX_IMMUTABLE + CAP_AUDIT_WRITE (anchoring, alerts) + CAP_AUDIT_CONTROL (watches removed at stop)
 expect auid 0
 expect logdir 2750:ttyaudit
 expect verify 0

@@ -160,6 +160,8 @@ echo "ok: capabilities, notify, reload, stop and every system call fit the unit"
 case " $caps " in *CAP_SYS_ADMIN*) die "CAP_SYS_ADMIN is in the unit's bounding set" ;; esac
 anchors_ok=1
 grep -q 'into the audit trail' "$tmp/out" && anchors_ok=0
+watch_ok=1
+grep -q 'cannot watch' "$tmp/out" && watch_ok=0
 without() {  # CAP: run the daemon with the unit's set less CAP; its output in $tmp/without.out
     local drop=$1 set=-all c p i
     for c in $caps; do
@@ -204,9 +206,19 @@ for c in $caps; do
             else
                 echo "note: anchors fail here even with $c (no audit); not checked"
             fi ;;
+        CAP_AUDIT_CONTROL)
+            # Without it the audit watches on the log, key, binary and config
+            # cannot be installed (nor removed at stop): no alert when others
+            # read, change, chattr -a or delete the log.
+            if [ "$watch_ok" = 1 ]; then
+                grep -q 'cannot watch .*needs CAP_AUDIT_CONTROL' "$tmp/without.out" ||
+                    { cat "$tmp/without.out" >&2; die "without $c: no warning that the daemon's files cannot be watched"; }
+            else
+                echo "note: audit watches fail here even with $c (no audit); not checked"
+            fi ;;
         *) die "$c in the unit's set has no reason in this test: add one, or drop it" ;;
     esac
-    echo "without $c: $(grep -m1 -E 'missing privilege|not append-only|audit trail' "$tmp/without.out" || echo degraded)"
+    echo "without $c: $(grep -m1 -E 'missing privilege|not append-only|audit trail|cannot watch' "$tmp/without.out" || echo degraded)"
 done
 echo "ok: each capability of the unit's bounding set is needed"
 

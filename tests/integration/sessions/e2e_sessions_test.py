@@ -28,20 +28,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from capturelib import Daemon, Failures, binary, of_type, stream  # noqa: E402
+from auditdlib import Auditd, audit_status, wait_until  # noqa: E402
 
 
 def skip(why):
     print(f"SKIPPED: {why}")
     sys.exit(77)
-
-
-def audit_status(key):
-    p = subprocess.run(["auditctl", "-s"], capture_output=True, text=True)
-    for line in p.stdout.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0] == key:
-            return parts[1]
-    return None
 
 
 def free_port():
@@ -56,15 +48,6 @@ def free_port():
     raise RuntimeError("no free port")
 
 
-def wait_until(cond, timeout, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
-
-
 class Env:
     def __init__(self, plugin):
         self.t = tempfile.mkdtemp(prefix="ta-e2e-")
@@ -72,42 +55,23 @@ class Env:
         self.user = f"tae{os.getpid()}"[:30]
         self.procs = []
         self.user_made = False
-        self.old_enabled = audit_status("enabled")
+        self.audit = Auditd(self.t)
         for d in ("bin", "plugins", "log", "run", "ssh", "ssh/keys"):
             os.makedirs(os.path.join(self.t, d), exist_ok=True)
         self.plugin = os.path.join(self.t, "bin", "audisp-ttyaudit")
         shutil.copy(plugin, self.plugin)
         os.chmod(self.plugin, 0o750)
         self.sock = os.path.join(self.t, "run", "login.sock")
-        self.audit_log = os.path.join(self.t, "log", "audit.log")
+        self.audit_log = self.audit.log
         self.sudoers = f"/etc/sudoers.d/ttyaudit-test-{os.getpid()}"
 
     def start_auditd(self):
-        with open(os.path.join(self.t, "plugins", "ttyaudit.conf"), "w") as f:
-            f.write(f"active = yes\ndirection = out\npath = {self.plugin}\ntype = always\n"
-                    f"args = socket={self.sock}\nformat = string\n")
-        with open(os.path.join(self.t, "auditd.conf"), "w") as f:
-            f.write(f"local_events = yes\nwrite_logs = yes\nlog_file = {self.audit_log}\n"
-                    "log_format = ENRICHED\nflush = INCREMENTAL_ASYNC\nfreq = 1\n"
-                    "max_log_file = 50\nnum_logs = 2\nmax_log_file_action = ROTATE\n"
-                    "space_left = 2\nspace_left_action = IGNORE\nadmin_space_left = 1\n"
-                    "admin_space_left_action = IGNORE\ndisk_full_action = IGNORE\n"
-                    "disk_error_action = IGNORE\nname_format = NONE\nq_depth = 2000\n"
-                    f"overflow_action = SYSLOG\nmax_restarts = 10\nplugin_dir = {self.t}/plugins\n"
-                    "end_of_event_timeout = 2\n")
-        os.chmod(os.path.join(self.t, "auditd.conf"), 0o640)
-        os.chmod(os.path.join(self.t, "plugins", "ttyaudit.conf"), 0o640)
-        out = open(os.path.join(self.t, "auditd.out"), "wb")
-        p = subprocess.Popen([shutil.which("auditd"), "-n", "-c", self.t, "-s", "enable"],
-                             stdout=out, stderr=out)
-        self.procs.append(p)
-        if not wait_until(lambda: audit_status("pid") == str(p.pid), 15):
-            raise RuntimeError("auditd did not register with the kernel")
-        self.auditd = p
+        why = self.audit.start(self.plugin, self.sock)
+        if why:
+            raise RuntimeError(why)
 
     def stop_auditd(self):
-        self.auditd.send_signal(signal.SIGTERM)
-        self.auditd.wait(timeout=30)
+        self.audit.stop()
 
     def start_sshd(self):
         os.makedirs("/run/sshd", exist_ok=True)
@@ -160,8 +124,7 @@ class Env:
             subprocess.run(["userdel", "-r", self.user], capture_output=True)
         if os.path.exists(self.sudoers):
             os.unlink(self.sudoers)
-        if self.old_enabled is not None and self.old_enabled != "2":
-            subprocess.run(["auditctl", "-e", self.old_enabled], capture_output=True)
+        self.audit.stop()
         subprocess.run(["chattr", "-R", "-a", self.t], capture_output=True)
         shutil.rmtree(self.t, ignore_errors=True)
 

@@ -64,6 +64,8 @@ static void test_good_file(void)
 		"jsonl = /var/log/ttyaudit/events.jsonl\r\n"
 		"login_socket = /run/ta/login.sock\n"
 		"audit_log = /srv/audit/audit.log\n"
+		"rules_file = /srv/audit/rules.conf\n"
+		"alerts_jsonl = /srv/audit/alerts.jsonl\n"
 		"# the end, no newline after the last line\n"
 		"   # indented comment";
 
@@ -105,6 +107,8 @@ static void test_good_file(void)
 	CHECK_EQ_STR(o.jsonl_path, "/var/log/ttyaudit/events.jsonl");
 	CHECK_EQ_STR(o.login_socket, "/run/ta/login.sock");
 	CHECK_EQ_STR(o.audit_log, "/srv/audit/audit.log");
+	CHECK_EQ_STR(o.rules_file, "/srv/audit/rules.conf");
+	CHECK_EQ_STR(o.alerts_jsonl, "/srv/audit/alerts.jsonl");
 	/* Not set by the file: left to the store's own defaults (0 = default). */
 	CHECK(st.dir == NULL && st.key_file == NULL);
 }
@@ -185,6 +189,7 @@ static void test_errors(void)
 	check_error("log_dir = # only a comment\n", "log_dir: no value", 1);
 	check_error("log_dir = var/log\n", "log_dir: 'var/log' is not an absolute path", 1);
 	check_error("key_file = key\n", "key_file: 'key' is not an absolute path", 1);
+	check_error("\nrules_file = rules.conf\n", "rules_file: 'rules.conf' is not an absolute path", 2);
 	check_error("login_socket = /run/a/very/long/path/that/does/not/fit/into/sun_path/of/a/unix/"
 		    "socket/address/at/all/no/matter/how/you/try/x.sock\n",
 		    "login_socket: path is longer than 107 bytes", 1);

@@ -81,6 +81,18 @@ int main(void)
 		char *argv[] = { "ttyauditd", "--exclude-uid", "5-2", NULL };
 		CHECK_EQ_INT(parse(&o, err, 3, argv), -EINVAL);
 	}
+	{
+		char *argv[] = { "ttyauditd", "--rules-file", "/etc/r.conf", "--alerts-jsonl",
+				 "/var/a.jsonl", NULL };
+		CHECK_EQ_INT(parse(&o, err, 5, argv), TA_OPTS_RUN);
+		CHECK_EQ_STR(o.rules_file, "/etc/r.conf");
+		CHECK_EQ_STR(o.alerts_jsonl, "/var/a.jsonl");
+	}
+	{
+		char *argv[] = { "ttyauditd", "--rules-file", "", NULL };
+		CHECK_EQ_INT(parse(&o, err, 3, argv), -EINVAL);
+		CHECK(strstr(err, "--rules-file: path is empty") != NULL);
+	}
 	CHECK_EQ_INT(ta_parse_size("4K", &v), 0);
 	CHECK_EQ_INT(v, 4096);
 	CHECK_EQ_INT(ta_parse_size("16MiB", &v), 0);

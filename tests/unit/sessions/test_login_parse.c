@@ -201,6 +201,52 @@ static void check_line_gate(void)
 	CHECK_EQ_INT(ta_login_line_check("", 0), -EBADMSG);
 }
 
+/* Audit watch events (key ttyaudit-watch) with their CWD and PATH; other keys stay out. */
+static void check_watch_events(void)
+{
+	static const char lines[] =
+		"type=SYSCALL msg=audit(1700000200.500:77): arch=c000003e syscall=257 success=yes "
+		"exit=3 a0=ffffff9c a1=5581 a2=0 a3=0 items=1 ppid=1 pid=4321 auid=1000 uid=0 gid=0 "
+		"euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts2 ses=5 comm=\"cat\" "
+		"exe=\"/usr/bin/cat\" subj=unconfined key=\"ttyaudit-watch\"\n"
+		"type=CWD msg=audit(1700000200.500:77): cwd=\"/var/log/ttyaudit\"\n"
+		"type=PATH msg=audit(1700000200.500:77): item=0 name=\"seg-1.log\" inode=12 "
+		"dev=fd:01 mode=0100640 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 "
+		"cap_fe=0 cap_fver=0 cap_frootid=0\n"
+		"type=PROCTITLE msg=audit(1700000200.500:77): proctitle=636174\n"
+		"type=EOE msg=audit(1700000200.500:77): \n"
+		"type=SYSCALL msg=audit(1700000200.600:78): arch=c000003e syscall=257 success=no "
+		"exit=-13 items=1 ppid=1 pid=4322 auid=1000 uid=1000 gid=0 euid=0 suid=0 fsuid=0 "
+		"egid=0 sgid=0 fsgid=0 tty=pts2 ses=5 comm=\"cat\" exe=\"/usr/bin/cat\" "
+		"key=\"other\"\n"
+		"type=PATH msg=audit(1700000200.600:78): item=0 name=\"/etc/shadow\" nametype=NORMAL\n"
+		"type=EOE msg=audit(1700000200.600:78): \n";
+	struct event_list l = { 0 };
+	struct ta_login_parser_stats st = parse_all(lines, strlen(lines), 0, &l);
+	const struct ta_login_event *e;
+
+	CHECK_EQ_INT(st.lines, 8);
+	CHECK_EQ_INT(st.lines_ignored, 4);   /* PROCTITLE, and the other key's event */
+	CHECK_EQ_INT(l.n, 1);
+	if (l.n != 1)
+		return;
+	e = &l.v[0];
+	CHECK_EQ_INT(e->msg_type, TA_LOGIN_MSG_WATCH);
+	CHECK_EQ_INT(e->serial, 77);
+	CHECK_EQ_INT(e->syscall, 257);
+	CHECK_EQ_INT(e->pid, 4321);
+	CHECK_EQ_INT(e->uid, 0);
+	CHECK_EQ_INT(e->auid, 1000);
+	CHECK_EQ_INT(e->ses, 5);
+	CHECK_EQ_INT(e->exit, 3);
+	CHECK_EQ_INT(e->result, TA_LOGIN_RES_SUCCESS);
+	CHECK_EQ_STR(e->comm, "cat");
+	CHECK_EQ_STR(e->exe, "/usr/bin/cat");
+	CHECK_EQ_STR(e->terminal, "pts2");
+	CHECK_EQ_STR(e->path, "/var/log/ttyaudit/seg-1.log");
+	free(l.v);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -214,5 +260,6 @@ int main(int argc, char **argv)
 	check_invalid_corpus();
 	check_odd_corpus();
 	check_line_gate();
+	check_watch_events();
 	return check_result();
 }

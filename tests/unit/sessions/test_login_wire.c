@@ -104,7 +104,8 @@ static int damaged(void (*f)(struct ta_login_wire_record *w))
 static void bad_magic(struct ta_login_wire_record *w) { w->hdr.magic ^= 1; }
 static void bad_version(struct ta_login_wire_record *w) { w->hdr.version = 2; }
 static void zero_version(struct ta_login_wire_record *w) { w->hdr.version = 0; }
-static void bad_type(struct ta_login_wire_record *w) { w->hdr.type = 3; }
+static void bad_type(struct ta_login_wire_record *w) { w->hdr.type = 4; }
+static void watch_len(struct ta_login_wire_record *w) { w->hdr.type = TA_LOGIN_MSG_WATCH; }
 static void short_len(struct ta_login_wire_record *w) { w->hdr.length -= 8; }
 static void long_len(struct ta_login_wire_record *w) { w->hdr.length = 1u << 30; }
 static void zero_len(struct ta_login_wire_record *w) { w->hdr.length = 0; }
@@ -130,6 +131,7 @@ static void rejects(void)
 	CHECK_EQ_INT(damaged(long_len), -EBADMSG);
 	CHECK_EQ_INT(damaged(zero_len), -EBADMSG);
 	CHECK_EQ_INT(damaged(dropped_len), -EBADMSG);
+	CHECK_EQ_INT(damaged(watch_len), -EBADMSG);
 	CHECK_EQ_INT(damaged(acct_no_nul), -EBADMSG);
 	CHECK_EQ_INT(damaged(term_no_nul), -EBADMSG);
 	CHECK_EQ_INT(damaged(bad_msec), -EBADMSG);
@@ -167,10 +169,46 @@ static void layout(void)
 	CHECK_EQ_STR(ta_login_record_type_name(AUDIT_CRED_REFR), "CRED_REFR");
 }
 
+/* An access to the daemon's files, there and back. */
+static void watch_round_trip(void)
+{
+	struct ta_login_event a, b;
+	struct ta_login_wire_watch w;
+
+	ta_login_event_init(&a);
+	a.msg_type = TA_LOGIN_MSG_WATCH;
+	a.serial = 77;
+	a.time_sec = 1700000200;
+	a.time_msec = 500;
+	a.syscall = 257;
+	a.pid = 4321;
+	a.uid = 0;
+	a.auid = 1000;
+	a.ses = 5;
+	a.exit = -13;
+	a.result = TA_LOGIN_RES_FAILED;
+	snprintf(a.exe, sizeof(a.exe), "/usr/bin/cat");
+	snprintf(a.comm, sizeof(a.comm), "cat");
+	snprintf(a.terminal, sizeof(a.terminal), "pts2");
+	snprintf(a.path, sizeof(a.path), "/var/log/ttyaudit/seg-1.log");
+	CHECK_EQ_INT(ta_login_wire_encode(&a, 9, &w, sizeof(w)), sizeof(w));
+	CHECK_EQ_INT(ta_login_wire_decode(&w, sizeof(w), &b), sizeof(w));
+	CHECK_EQ_INT(b.msg_type, TA_LOGIN_MSG_WATCH);
+	CHECK_EQ_INT(b.seq, 9);
+	CHECK_EQ_INT(b.syscall, 257);
+	CHECK_EQ_INT(b.exit, -13);
+	CHECK_EQ_INT(b.auid, 1000);
+	CHECK_EQ_STR(b.path, a.path);
+	CHECK_EQ_STR(b.comm, "cat");
+	memset(w.path, 'x', sizeof(w.path));
+	CHECK_EQ_INT(ta_login_wire_decode(&w, sizeof(w), &b), -EBADMSG);
+}
+
 int main(void)
 {
 	layout();
 	round_trip();
+	watch_round_trip();
 	rejects();
 	return check_result();
 }

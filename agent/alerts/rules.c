@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rules file (docs/alerts.md): "rule = NAME" starts a rule, the keys
+ * after it until the next "rule" describe it. Read with the configuration's
+ * line reader, so errors read "FILE:LINE: KEY: message" like the
+ * configuration's, and every rule is checked complete when the next starts.
+ */
+#include "alerts/rules_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/kv.h"
+#include "config/options.h"
+
+struct parse_ctx {
+	const char *log_dir;         /* what ${log_dir} in a pattern stands for */
+	struct ta_alert_rules *rs;
+	struct ta_alert_rule *cur;   /* NULL before the first "rule =" */
+	unsigned seen_line[16];      /* per key of the current rule: line it was set on */
+};
+
+static const char *const on_names[] = {
+	[TA_ALERT_ON_EXEC] = "exec", [TA_ALERT_ON_INPUT] = "input",
+	[TA_ALERT_ON_OUTPUT] = "output", [TA_ALERT_ON_SESSION] = "session",
+	[TA_ALERT_ON_FOOTPRINT] = "footprint", [TA_ALERT_ON_WATCH] = "watch",
+	[TA_ALERT_ON_ATTACH] = "attach",
+};
+
+static const char *const rule_keys[] = {
+	"rule", "on", "argv", "path", "exe", "line", "unless", "uid", "auid", "other_user", "no_login",
+	"severity", "rate", "description",
+};
+
+static int key_index(const char *k)
+{
+	for (size_t i = 0; i < sizeof(rule_keys) / sizeof(rule_keys[0]); i++)
+		if (!strcmp(k, rule_keys[i]))
+			return (int)i;
+	return -1;
+}
+
+static int parse_yes_no(const char *v, enum tristate *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1"))
+		*out = T_YES;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0"))
+		*out = T_NO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * ${log_dir} in a pattern is the daemon's log directory, its special
+ * characters escaped, so the shipped rules follow the configuration.
+ */
+static int expand(const char *v, const char *log_dir, char *out, size_t cap)
+{
+	static const char var[] = "${log_dir}";
+	size_t o = 0;
+
+	while (*v) {
+		if (!strncmp(v, var, sizeof(var) - 1)) {
+			for (const char *d = log_dir; *d; d++) {
+				if (strchr(".[]()*+?{}|^$\\", *d) && o + 1 < cap)
+					out[o++] = '\\';
+				if (o + 1 >= cap)
+					return -ENAMETOOLONG;
+				out[o++] = *d;
+			}
+			v += sizeof(var) - 1;
+			continue;
+		}
+		if (o + 1 >= cap)
+			return -ENAMETOOLONG;
+		out[o++] = *v++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * POSIX ERE, compiled without sub-matches. glibc accepts back-references
+ * (\1..\9) in EREs too; they are refused because they make matching
+ * exponential, and rules must never hold recording up.
+ */
+static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key, const char *v,
+		   regex_t *re, bool *has)
+{
+	char msg[256], pat[8192];
+	int rc;
+
+	if (*has)
+		return ta_kv_fail(r, key, "set twice in one rule");
+	for (const char *p = v; *p; p++) {
+		if (*p != '\\')
+			continue;
+		if (p[1] >= '1' && p[1] <= '9')
+			return ta_kv_fail(r, key, "back-references (\\%c) are not allowed: they make "
+					  "matching exponential", p[1]);
+		if (p[1])
+			p++;
+	}
+	if (expand(v, c->log_dir ? c->log_dir : TA_DEFAULT_LOG_DIR, pat, sizeof(pat)))
+		return ta_kv_fail(r, key, "pattern too long once ${log_dir} is put in");
+	rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		regerror(rc, re, msg, sizeof(msg));
+		return ta_kv_fail(r, key, "bad regular expression '%.200s': %s", v, msg);
+	}
+	*has = true;
+	return 0;
+}
+
+/* "10/1m", "1/30s", "5/1h": N hits per period, N at once at most. */
+static int parse_rate(const char *v, uint32_t *burst, uint32_t *period)
+{
+	char *end;
+	unsigned long n, p;
+	unsigned long mult = 1;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end != '/' || n == 0 || n > 100000 || !isdigit((unsigned char)end[1]))
+		return -EINVAL;
+	p = strtoul(end + 1, &end, 10);
+	if (errno || p == 0)
+		return -EINVAL;
+	if (!strcmp(end, "") || !strcmp(end, "s"))
+		mult = 1;
+	else if (!strcmp(end, "m"))
+		mult = 60;
+	else if (!strcmp(end, "h"))
+		mult = 3600;
+	else if (!strcmp(end, "d"))
+		mult = 86400;
+	else
+		return -EINVAL;
+	if (p > 86400 * 7 / mult)
+		return -EINVAL;
+	*burst = (uint32_t)n;
+	*period = (uint32_t)(p * mult);
+	return 0;
+}
+
+static void rule_free(struct ta_alert_rule *r)
+{
+	if (r->has_argv)
+		regfree(&r->argv_re);
+	if (r->has_path)
+		regfree(&r->path_re);
+	if (r->has_line)
+		regfree(&r->line_re);
+	if (r->has_unless)
+		regfree(&r->unless_re);
+}
+
+/* A rule is complete when its kind is known and its conditions fit that kind. */
+static int finish_rule(struct parse_ctx *c, struct ta_kv_reader *r)
+{
+	struct ta_alert_rule *x = c->cur;
+	unsigned save = r->line;
+	int rc = 0;
+
+	if (!x)
+		return 0;
+	r->line = x->line;
+	if (!x->on)
+		rc = ta_kv_fail(r, "rule", "'%s' has no 'on' (exec, input, output, session, attach)",
+				x->name);
+	else if ((x->has_argv || x->has_path || x->exe[0] || x->has_uid) &&
+		 x->on != TA_ALERT_ON_EXEC)
+		rc = ta_kv_fail(r, "rule", "'%s': argv, path, exe and uid need on = exec", x->name);
+	else if (x->other_user != T_ANY && x->on != TA_ALERT_ON_EXEC && x->on != TA_ALERT_ON_ATTACH)
+		rc = ta_kv_fail(r, "rule", "'%s': other_user needs on = exec or on = attach", x->name);
+	else if (x->has_unless && x->on != TA_ALERT_ON_EXEC && x->on != TA_ALERT_ON_INPUT &&
+		 x->on != TA_ALERT_ON_OUTPUT)
+		rc = ta_kv_fail(r, "rule", "'%s': unless needs on = exec, input or output", x->name);
+	else if (x->has_line && x->on != TA_ALERT_ON_INPUT && x->on != TA_ALERT_ON_OUTPUT)
+		rc = ta_kv_fail(r, "rule", "'%s': line needs on = input or on = output", x->name);
+	else if ((x->on == TA_ALERT_ON_INPUT || x->on == TA_ALERT_ON_OUTPUT) && !x->has_line)
+		rc = ta_kv_fail(r, "rule", "'%s': on = %s needs a line pattern", x->name,
+				on_names[x->on]);
+	else if (x->on == TA_ALERT_ON_EXEC && !x->has_argv && !x->has_path && !x->exe[0] &&
+		 !x->has_uid && x->other_user == T_ANY)
+		rc = ta_kv_fail(r, "rule", "'%s': on = exec needs argv, path, exe, uid or other_user",
+				x->name);
+	else if (x->on == TA_ALERT_ON_SESSION && !x->has_auid && x->no_login == T_ANY)
+		rc = ta_kv_fail(r, "rule", "'%s': on = session needs auid or no_login", x->name);
+	r->line = save;
+	if (!rc)
+		c->rs->any[x->on] = true;
+	return rc;
+}
+
+static int start_rule(struct parse_ctx *c, struct ta_kv_reader *r, const char *v)
+{
+	struct ta_alert_rule *x;
+	int rc = finish_rule(c, r);
+
+	if (rc)
+		return rc;
+	if (strlen(v) >= sizeof(x->name))
+		return ta_kv_fail(r, "rule", "name longer than %zu bytes", sizeof(x->name) - 1);
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return ta_kv_fail(r, "rule", "'%.200s': names hold letters, digits, '-', '_', '.'",
+					  v);
+	for (size_t i = 0; i < c->rs->n; i++)
+		if (!strcmp(c->rs->r[i].name, v))
+			return ta_kv_fail(r, "rule", "'%s' defined again (first on line %u)", v,
+					  c->rs->r[i].line);
+	if (c->rs->n >= TA_ALERT_RULES_MAX)
+		return ta_kv_fail(r, "rule", "too many rules (at most %d)", TA_ALERT_RULES_MAX);
+	x = &c->rs->r[c->rs->n++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->name, sizeof(x->name), "%s", v);
+	x->line = r->line;
+	x->severity = "medium";
+	x->burst = TA_ALERT_DEFAULT_BURST;
+	x->period_s = TA_ALERT_DEFAULT_PERIOD_S;
+	x->tokens = x->burst;
+	c->cur = x;
+	memset(c->seen_line, 0, sizeof(c->seen_line));
+	return 0;
+}
+
+static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const char *v)
+{
+	static const char *const severities[] = { "low", "medium", "high", "critical" };
+	struct parse_ctx *c = ctx;
+	struct ta_alert_rule *x = c->cur;
+	int k = key_index(key);
+
+	if (k < 0)
+		return ta_kv_fail(r, NULL, "unknown key '%.200s'", key);
+	if (!*v)
+		return ta_kv_fail(r, key, "no value");
+	if (k == 0)
+		return start_rule(c, r, v);
+	if (!x)
+		return ta_kv_fail(r, key, "before the first 'rule = NAME'");
+	if (c->seen_line[k])
+		return ta_kv_fail(r, key, "set again in rule '%s' (first set on line %u)", x->name,
+				  c->seen_line[k]);
+	c->seen_line[k] = r->line;
+	if (!strcmp(key, "on")) {
+		for (int i = TA_ALERT_ON_EXEC; i <= TA_ALERT_ON_MAX; i++)
+			if (i != TA_ALERT_ON_FOOTPRINT && i != TA_ALERT_ON_WATCH && !strcmp(v, on_names[i]))
+				x->on = (uint8_t)i;
+		if (!strcmp(v, "footprint"))
+			return ta_kv_fail(r, key, "footprint events (files, connects, privilege "
+					  "changes) are not captured yet");
+		if (!x->on)
+			return ta_kv_fail(r, key, "'%.200s' is not exec, input, output, session or attach",
+					  v);
+		return 0;
+	}
+	if (!strcmp(key, "argv"))
+		return compile(c, r, key, v, &x->argv_re, &x->has_argv);
+	if (!strcmp(key, "path"))
+		return compile(c, r, key, v, &x->path_re, &x->has_path);
+	if (!strcmp(key, "line"))
+		return compile(c, r, key, v, &x->line_re, &x->has_line);
+	if (!strcmp(key, "unless"))
+		return compile(c, r, key, v, &x->unless_re, &x->has_unless);
+	if (!strcmp(key, "exe")) {
+		if (v[0] != '/' || strlen(v) >= sizeof(x->exe))
+			return ta_kv_fail(r, key, "'%.200s' is not an absolute path (under %zu bytes)",
+					  v, sizeof(x->exe));
+		snprintf(x->exe, sizeof(x->exe), "%s", v);
+		return 0;
+	}
+	if (!strcmp(key, "uid") || !strcmp(key, "auid")) {
+		bool uid = key[0] == 'u';
+
+		if (ta_parse_id_range(v, uid ? &x->uid_lo : &x->auid_lo, uid ? &x->uid_hi : &x->auid_hi))
+			return ta_kv_fail(r, key, "'%.200s' is not an id or range (N, N-M, N-)", v);
+		*(uid ? &x->has_uid : &x->has_auid) = true;
+		return 0;
+	}
+	if (!strcmp(key, "other_user") || !strcmp(key, "no_login")) {
+		if (parse_yes_no(v, key[0] == 'o' ? &x->other_user : &x->no_login))
+			return ta_kv_fail(r, key, "'%.200s' is not yes or no", v);
+		return 0;
+	}
+	if (!strcmp(key, "severity")) {
+		for (size_t i = 0; i < 4; i++)
+			if (!strcmp(v, severities[i])) {
+				x->severity = severities[i];
+				return 0;
+			}
+		return ta_kv_fail(r, key, "'%.200s' is not low, medium, high or critical", v);
+	}
+	if (!strcmp(key, "rate")) {
+		if (parse_rate(v, &x->burst, &x->period_s))
+			return ta_kv_fail(r, key, "'%.200s' is not N/PERIOD (10/1m, 1/30s; at most "
+					  "100000 per up to 7 days)", v);
+		x->tokens = x->burst;
+		return 0;
+	}
+	/* description */
+	snprintf(x->description, sizeof(x->description), "%s", v);
+	return 0;
+}
+
+static int rules_new(struct ta_alert_rules **out)
+{
+	struct ta_alert_rules *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		return -ENOMEM;
+	rs->r = calloc(TA_ALERT_RULES_MAX, sizeof(*rs->r));
+	if (!rs->r) {
+		free(rs);
+		return -ENOMEM;
+	}
+	*out = rs;
+	return 0;
+}
+
+static int parse_done(struct parse_ctx *c, int rc, const char *name, unsigned last_line,
+		      struct ta_alert_rules **out, char *err, size_t err_len)
+{
+	struct ta_kv_reader r = { .name = name, .line = last_line, .err = err, .err_len = err_len };
+
+	if (!rc)
+		rc = finish_rule(c, &r);
+	if (rc) {
+		ta_alert_rules_free(c->rs);
+		return rc;
+	}
+	*out = c->rs;
+	return 0;
+}
+
+int ta_alert_rules_parse(struct ta_alert_rules **out, const char *name, const char *text,
+			 size_t len, const char *log_dir, char *err, size_t err_len)
+{
+	struct parse_ctx c = { .log_dir = log_dir };
+	int rc = rules_new(&c.rs);
+
+	if (rc)
+		return rc;
+	rc = ta_kv_parse_text(name, text, len, on_setting, &c, err, err_len);
+	return parse_done(&c, rc, name, 0, out, err, err_len);
+}
+
+int ta_alert_rules_load(struct ta_alert_rules **out, const char *path, bool optional,
+			const char *log_dir, char *err, size_t err_len)
+{
+	struct parse_ctx c = { .log_dir = log_dir };
+	int rc = rules_new(&c.rs);
+
+	if (rc)
+		return rc;
+	rc = ta_kv_parse_file(path, TA_KV_CHECK_PERMS | (optional ? TA_KV_OPTIONAL : 0), on_setting,
+			      &c, err, err_len);
+	return parse_done(&c, rc, path, 0, out, err, err_len);
+}
+
+size_t ta_alert_rules_count(const struct ta_alert_rules *rs)
+{
+	return rs ? rs->n : 0;
+}
+
+void ta_alert_rules_free(struct ta_alert_rules *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		rule_free(&rs->r[i]);
+	free(rs->r);
+	free(rs);
+}
+
+bool ta_alert_rule_take(struct ta_alert_rule *r, uint64_t now_ns)
+{
+	double per_ns = (double)r->burst / ((double)r->period_s * 1e9);
+
+	if (now_ns > r->refill_ns) {
+		if (r->refill_ns)
+			r->tokens += (double)(now_ns - r->refill_ns) * per_ns;
+		if (r->tokens > r->burst)
+			r->tokens = r->burst;
+		r->refill_ns = now_ns;
+	}
+	if (r->tokens < 1.0)
+		return false;
+	r->tokens -= 1.0;
+	return true;
+}

