@@ -100,20 +100,19 @@ struct {
 
 /* A call seen on entry and completed on exit (syscalls, kretprobes). */
 struct ta_pending_call {
-	__u64 tty;        /* struct tty_struct * */
+	__u64 tty;        /* struct tty_struct *; 0: the fd was no tty at entry (watched) */
 	__u64 buf;        /* user or kernel buffer, or iovec array */
 	__u32 nr_segs;    /* 0: buf is the data; else buf is struct iovec[nr_segs] */
 	__u32 is_read;
 	__u32 lflag;      /* the terminal's c_lflag when the call started */
 	__u32 compat_iov; /* 1: buf is struct compat_iovec[nr_segs] (a 32-bit call) */
+	__u64 file;       /* struct file * the fd named at entry (syscalls) */
+	__u64 count;      /* bytes asked for (plain calls; 0 if vectored) */
+	__u64 digest;     /* of the first TA_DIGEST_MAX bytes at entry (plain writes) */
+	__u64 nvcsw;      /* voluntary context switches at entry: changed = the call blocked */
+	__s32 fd;
+	__u32 active;     /* 1 from entry to exit */
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct ta_pending_call);
-} ta_pending SEC(".maps") __weak;
 
 /* Where a call's data lives (ta_emit.user). */
 enum { TA_MEM_KERNEL = 0, TA_MEM_USER = 1, TA_MEM_USER_COMPAT_IOV = 2 };
@@ -231,8 +230,8 @@ static __always_inline struct tty_struct *ta_file_tty(struct file *f)
 	return BPF_CORE_READ(priv, tty);
 }
 
-/* The tty behind fd in the current task, or NULL. */
-static __always_inline struct tty_struct *ta_fd_tty(long fd)
+/* The file behind fd in the current task, or NULL. */
+static __always_inline struct file *ta_fd_file(long fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -248,7 +247,13 @@ static __always_inline struct tty_struct *ta_fd_tty(long fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
 		return NULL;
-	return ta_file_tty(f);
+	return f;
+}
+
+/* The tty behind fd in the current task, or NULL. */
+static __always_inline struct tty_struct *ta_fd_tty(long fd)
+{
+	return ta_file_tty(ta_fd_file(fd));
 }
 
 /*
@@ -346,9 +351,9 @@ static __always_inline void ta_fill_owner(struct ta_tty_event *e, struct tty_str
 	e->owner_pid = BPF_CORE_READ(leader, tgid);
 }
 
-static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
+static __always_inline void ta_count_loss(__u32 ses, __u32 auid, __u64 bytes, __u32 reason)
 {
-	struct ta_session_drop_key key = { .ses = ses, .auid = auid };
+	struct ta_session_drop_key key = { .ses = ses, .auid = auid, .reason = reason };
 	struct ta_drop_counters *c, zero_c = {};
 	__u32 zero = 0;
 
@@ -366,6 +371,34 @@ static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
 		__sync_fetch_and_add(&c->events, 1);
 		__sync_fetch_and_add(&c->bytes, bytes);
 	}
+}
+
+static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
+{
+	ta_count_loss(ses, auid, bytes, TA_DROP_RING_FULL);
+}
+
+/*
+ * Count a call on `tty` that could not be recorded against the session whose
+ * data it hides: the writer's for output, the terminal's for input.
+ */
+static __always_inline void ta_count_tty_loss(struct tty_struct *tty, bool output, __u64 bytes,
+					      __u32 reason)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct tty_struct *slave = tty;
+
+	if (ta_tty_is_master(tty)) {
+		slave = BPF_CORE_READ(tty, link);
+		output = false;
+	}
+	if (!output && slave)
+		t = ta_tty_session_leader(slave);
+	if (!t) {
+		ta_count_loss(TA_UNSET, TA_UNSET, bytes, reason);
+		return;
+	}
+	ta_count_loss(BPF_CORE_READ(t, sessionid), BPF_CORE_READ(t, loginuid.val), bytes, reason);
 }
 
 /*
@@ -518,26 +551,44 @@ struct ta_chunk_loop {
 };
 
 /*
- * Loop state lives in a map keyed by thread, not on the stack: the verifier
- * does not track map contents, so the bpf_loop callback converges after one
- * pass instead of being explored once per possible offset. Per thread, so no
- * other task can clobber it (a per-CPU slot could be, under preemption).
+ * Per-thread state: the call in progress and the chunk loop. Task storage,
+ * not a shared table: it lives and dies with its thread, so no user can fill
+ * a table that other users' terminals need (16 500 threads blocked in write()
+ * once filled a 16 384-entry hash and blinded the recorder for every
+ * terminal). The loop state lives here and not on the stack because the
+ * verifier does not track map contents: the bpf_loop callback converges
+ * after one pass instead of being explored once per possible offset.
  */
+struct ta_task_state {
+	struct ta_pending_call call;
+	struct ta_chunk_loop loop;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct ta_chunk_loop);
-} ta_loop SEC(".maps") __weak;
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ta_task_state);
+} ta_task_state SEC(".maps") __weak;
+
+/* The current thread's state; with create, made on first use (NULL: out of memory). */
+static __always_inline struct ta_task_state *ta_task_state_get(bool create)
+{
+	return bpf_task_storage_get(&ta_task_state, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 /* One chunk per call. */
 static int ta_chunk_step(__u32 index, void *unused)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_chunk_loop *lc = bpf_map_lookup_elem(&ta_loop, &id);
+	struct ta_task_state *ts = ta_task_state_get(false);
+	struct ta_chunk_loop *lc;
 	__u32 n;
 
-	if (!lc || lc->done >= lc->total)
+	if (!ts)
+		return 1;
+	lc = &ts->loop;
+	if (lc->done >= lc->total)
 		return 1;
 	if (lc->seg_left == 0) {
 		struct iovec iov = {};
@@ -581,8 +632,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 {
 	struct ta_emit *em = &lc->em;
 	bool input = em->tmpl.hdr.kind == TA_EV_TTY_INPUT;
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_chunk_loop *st;
+	struct ta_task_state *ts;
 	__u32 nr_segs = em->nr_segs;
 
 	lc->ses = input ? em->tmpl.owner_ses : em->tmpl.task.ses;
@@ -614,18 +664,17 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 			ta_count_drop(lc->ses, lc->auid, n);
 		return;
 	}
-	if (bpf_map_update_elem(&ta_loop, &id, lc, BPF_ANY)) {
-		ta_count_drop(lc->ses, lc->auid, total);
+	ts = ta_task_state_get(true);
+	if (!ts) {
+		ta_count_loss(lc->ses, lc->auid, total, TA_DROP_NO_STATE);
 		return;
 	}
+	__builtin_memcpy(&ts->loop, lc, sizeof(*lc));
 	/* iovec entries take a step each, so allow for them beyond the chunk budget. */
 	bpf_loop(TA_CHUNKS_PER_CALL + (nr_segs > 64 ? 64 : nr_segs), ta_chunk_step, NULL, 0);
-	st = bpf_map_lookup_elem(&ta_loop, &id);
 	/* Calls larger than the chunk budget: the rest is lost, and said so. */
-	if (!st)
-		ta_count_drop(lc->ses, lc->auid, total);
-	else if (st->done < total)
-		ta_count_drop(lc->ses, lc->auid, total - st->done);
+	if (ts->loop.done < total)
+		ta_count_drop(lc->ses, lc->auid, total - ts->loop.done);
 }
 
 static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct winsize *ws,

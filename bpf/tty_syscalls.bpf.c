@@ -77,25 +77,130 @@ static __always_inline void ta_compat_args(struct pt_regs *regs, struct ta_sys_a
 }
 #endif
 
+/*
+ * A fingerprint of the first TA_DIGEST_MAX bytes of a write's buffer, taken
+ * at entry and again at exit: the kernel copies from the buffer while the
+ * call runs (a write held by TCOOFF copies nothing until it is released), so
+ * a buffer changed in between means the recorded bytes may not be what the
+ * terminal got. FNV-1a over 64-bit words, eight words a step.
+ */
+struct ta_scratch {
+	__u64 w[TA_DIGEST_MAX / 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_scratch);
+} ta_scratch SEC(".maps");
+
+struct ta_digest_ctx {
+	__u64 h;
+	__u32 words;
+	__u32 pad;
+};
+
+static int ta_digest_step(__u32 i, void *ctx)
+{
+	struct ta_digest_ctx *c = ctx;
+	__u32 zero = 0;
+	struct ta_scratch *s = bpf_map_lookup_elem(&ta_scratch, &zero);
+
+	if (!s)
+		return 1;
+	for (int k = 0; k < 8; k++) {
+		__u32 j = i * 8 + k;
+
+		if (j >= c->words)
+			return 1;
+		c->h = (c->h ^ s->w[j & (TA_DIGEST_MAX / 8 - 1)]) * 0x100000001b3ULL;
+	}
+	return 0;
+}
+
+static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
+{
+	struct ta_digest_ctx c = { .h = 0xcbf29ce484222325ULL };
+	__u32 zero = 0, n = count > TA_DIGEST_MAX ? TA_DIGEST_MAX : count;
+	struct ta_scratch *s = bpf_map_lookup_elem(&ta_scratch, &zero);
+	__u8 *b;
+
+	asm volatile("" : "+r"(n));
+	if (!s || n == 0 || n > TA_DIGEST_MAX)
+		return 0;
+	if (bpf_probe_read_user(s->w, n, (void *)buf))
+		return 1;
+	/* Zero the rest of the last word: what an earlier call left there is not data. */
+	b = (__u8 *)s->w;
+	for (int k = 0; k < 7; k++) {
+		__u32 j = n + k;
+
+		if ((j & 7) == 0)
+			break;
+		b[j & (TA_DIGEST_MAX - 1)] = 0;
+	}
+	c.words = (n + 7) / 8;
+	c.h ^= n;
+	bpf_loop(TA_DIGEST_MAX / 64, ta_digest_step, &c, 0);
+	return c.h;
+}
+
+/*
+ * Whether to watch a write on an fd that is no terminal at entry: another
+ * thread sharing the fd table can make the fd name a terminal before the
+ * kernel looks it up (flipping it between /dev/null and a tty). Only
+ * threads of terminal or login sessions are watched, which spares daemons.
+ */
+static __always_inline bool ta_watch_non_tty(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (BPF_CORE_READ(task, files, count.counter) <= 1)
+		return false;
+	return BPF_CORE_READ(task, signal, tty) || BPF_CORE_READ(task, sessionid) != TA_UNSET;
+}
+
 static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 mode,
-				       __u32 compat_iov)
+				       __u32 compat_iov, __u64 count)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_task_state *ts;
 	struct tty_struct *tty;
+	struct file *f;
 
 	if (ta_is_self(id >> 32))
 		return 0;
-	tty = ta_fd_tty(fd);
-	if (!tty)
+	f = ta_fd_file(fd);
+	tty = ta_file_tty(f);
+	if (!tty) {
+		if (mode != TA_CALL_WRITE || !f || !ta_watch_non_tty())
+			return 0;
+	} else if (mode == TA_CALL_READ && ta_tty_is_pty(tty)) {
+		/* Pty input is taken where it enters, at the master; reading it again would double it. */
 		return 0;
-	/* Pty input is taken where it enters, at the master; reading it again would double it. */
-	if (mode == TA_CALL_READ && ta_tty_is_pty(tty))
+	}
+	ts = ta_task_state_get(true);
+	if (!ts) {
+		if (tty)
+			ta_count_tty_loss(tty, mode != TA_CALL_READ, count, TA_DROP_NO_STATE);
 		return 0;
-	struct ta_pending_call p = {
-		.tty = (__u64)tty, .buf = buf, .nr_segs = nr_segs, .is_read = mode,
-		.lflag = ta_tty_lflag(tty), .compat_iov = compat_iov,
-	};
-	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
+	}
+	ts->call.tty = (__u64)tty;
+	ts->call.buf = buf;
+	ts->call.nr_segs = nr_segs;
+	ts->call.is_read = mode;
+	ts->call.lflag = tty ? ta_tty_lflag(tty) : 0;
+	ts->call.compat_iov = compat_iov;
+	ts->call.file = (__u64)f;
+	ts->call.count = count;
+	ts->call.fd = fd;
+	ts->call.nvcsw = BPF_CORE_READ(task, nvcsw);
+	ts->call.digest = 0;
+	if (tty && mode == TA_CALL_WRITE && !nr_segs)
+		ts->call.digest = ta_digest_user(buf, count);
+	ts->call.active = 1;
 	return 0;
 }
 
@@ -125,26 +230,62 @@ static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 byt
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * What the exit can vouch for: the fd still names the file it named at entry,
+ * a plain write moved all it asked and its buffer is unchanged, and a call
+ * too large or too scattered for the fingerprint did not block.
+ */
+static __always_inline __u16 ta_exit_suspect(const struct ta_pending_call *call, long ret,
+					      struct file *now)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if ((__u64)now != call->file)
+		return TA_F_SUSPECT;
+	if (call->is_read != TA_CALL_WRITE)
+		return 0;
+	if (!call->nr_segs && (__u64)ret != call->count)
+		return TA_F_SUSPECT;
+	if (!call->nr_segs && call->count <= TA_DIGEST_MAX)
+		return ta_digest_user(call->buf, call->count) == call->digest ? 0 : TA_F_SUSPECT;
+	return BPF_CORE_READ(task, nvcsw) != call->nvcsw ? TA_F_SUSPECT : 0;
+}
+
 static __always_inline int ta_exit_io(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_pending_call *p = bpf_map_lookup_elem(&ta_pending, &id);
+	struct ta_task_state *ts = ta_task_state_get(false);
 	struct ta_pending_call call;
 	struct ta_chunk_loop lc;
+	struct file *now;
+	__u16 flags = 0;
 
-	if (!p)
+	if (!ts || !ts->call.active)
 		return 0;
-	call = *p;
-	bpf_map_delete_elem(&ta_pending, &id);
+	call = ts->call;
+	ts->call.active = 0;
 	if (ret <= 0)
 		return 0;
+	now = ta_fd_file(call.fd);
+	if (!call.tty) {
+		/* A watched write: the fd names a terminal now; where the data went is unknown. */
+		struct tty_struct *tty = ta_file_tty(now);
+
+		if (!tty)
+			return 0;
+		call.tty = (__u64)tty;
+		call.lflag = ta_tty_lflag(tty);
+		call.digest = 0;
+		flags = TA_F_SUSPECT;
+	} else {
+		flags = ta_exit_suspect(&call, ret, now);
+	}
 	if (call.is_read == TA_CALL_UNCAPTURED) {
 		ta_emit_uncaptured((struct tty_struct *)call.tty, ret, call.nr_segs);
 		return 0;
 	}
 	if (!ta_prepare(&lc.em, (struct tty_struct *)call.tty,
 			call.is_read ? TA_EV_TTY_INPUT : TA_EV_TTY_OUTPUT, TA_SRC_SYSCALL,
-			call.is_read ? TA_F_READ_SIDE : 0, call.lflag))
+			(call.is_read ? TA_F_READ_SIDE : 0) | flags, call.lflag))
 		return 0;
 	lc.em.buf = call.buf;
 	lc.em.nr_segs = call.nr_segs;
@@ -269,29 +410,29 @@ static __always_inline int ta_enter_native(struct pt_regs *regs, long nr)
 		return -1;
 	switch (nr) {
 	case TA_NR_write:
-		ta_native_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0);
+		ta_native_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0, s.a[2]);
 	case TA_NR_read:
-		ta_native_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0);
+		ta_native_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0, s.a[2]);
 	case TA_NR_writev:
 	case TA_NR_pwritev:
 	case TA_NR_pwritev2:
 		ta_native_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 0) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 0, 0) : 0;
 	case TA_NR_readv:
 	case TA_NR_preadv:
 	case TA_NR_preadv2:
 		ta_native_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 0) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 0, 0) : 0;
 	case TA_NR_sendfile:
 		/* sendfile(out_fd, in_fd, ...): the data never passes through user memory. */
 		ta_native_args(regs, &s, 1);
-		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR_splice:
 		/* splice(fd_in, off_in, fd_out, off_out, len, flags) into a tty. */
 		ta_native_args(regs, &s, 3);
-		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR_ioctl:
 		ta_native_args(regs, &s, 3);
 		return ta_ioctl(s.a[0], s.a[1], s.a[2]);
@@ -320,28 +461,28 @@ static __always_inline int ta_enter_compat(struct pt_regs *regs, long nr)
 		return 0;
 	switch (nr) {
 	case TA_NR32_write:
-		ta_compat_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0);
+		ta_compat_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0, s.a[2]);
 	case TA_NR32_read:
-		ta_compat_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0);
+		ta_compat_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0, s.a[2]);
 	case TA_NR32_writev:
 	case TA_NR32_pwritev:
 	case TA_NR32_pwritev2:
 		ta_compat_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 1) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 1, 0) : 0;
 	case TA_NR32_readv:
 	case TA_NR32_preadv:
 	case TA_NR32_preadv2:
 		ta_compat_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 1) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 1, 0) : 0;
 	case TA_NR32_sendfile:
 	case TA_NR32_sendfile64:
 		ta_compat_args(regs, &s, 1);
-		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR32_splice:
 		ta_compat_args(regs, &s, 3);
-		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR32_ioctl:
 		ta_compat_args(regs, &s, 3);
 		return ta_ioctl(s.a[0], s.a[1], s.a[2]);

@@ -50,6 +50,15 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_LRU_HASH = 9,
 	BPF_MAP_TYPE_RINGBUF = 27,
+	BPF_MAP_TYPE_TASK_STORAGE = 29,
+};
+
+enum {
+	BPF_F_NO_PREALLOC = 1,
+};
+
+enum {
+	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
 };
 
 enum {
@@ -113,7 +122,10 @@ struct fdtable {
 	struct file **fd;
 };
 
+typedef struct { int counter; } atomic_t;
+
 struct files_struct {
+	atomic_t count;
 	struct fdtable *fdt;
 };
 
@@ -239,6 +251,7 @@ struct task_struct {
 	unsigned int sessionid;
 	struct hlist_node pid_links[4];
 	int exit_code;
+	unsigned long nvcsw;
 };
 
 struct iovec {

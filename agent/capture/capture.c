@@ -420,7 +420,8 @@ static struct ta_seen_drop *seen_slot(struct ta_capture *c, const struct ta_sess
 	struct ta_seen_drop *grown;
 
 	for (size_t i = 0; i < c->n_seen; i++)
-		if (c->seen[i].key.ses == k->ses && c->seen[i].key.auid == k->auid)
+		if (c->seen[i].key.ses == k->ses && c->seen[i].key.auid == k->auid &&
+		    c->seen[i].key.reason == k->reason)
 			return &c->seen[i];
 	if (c->n_seen >= TA_MAX_SESSIONS_TRACKED)
 		return NULL;
@@ -431,6 +432,18 @@ static struct ta_seen_drop *seen_slot(struct ta_capture *c, const struct ta_sess
 	memset(&c->seen[c->n_seen], 0, sizeof(c->seen[0]));
 	c->seen[c->n_seen].key = *k;
 	return &c->seen[c->n_seen++];
+}
+
+const char *ta_drop_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case TA_DROP_RING_FULL:
+		return "ring_full";
+	case TA_DROP_NO_STATE:
+		return "no_call_state";
+	default:
+		return "unknown";
+	}
 }
 
 int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
@@ -455,6 +468,7 @@ int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
 	}
 	free(percpu);
 	total->ses = total->auid = (uint32_t)-1;
+	total->reason = TA_DROP_RING_FULL;
 	total->events = sum.events - c->total_seen.events;
 	total->bytes = sum.bytes - c->total_seen.bytes;
 	c->total_seen = sum;
@@ -475,7 +489,7 @@ int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
 			memset(&s->seen, 0, sizeof(s->seen));
 		if (now.events != s->seen.events || now.bytes != s->seen.bytes) {
 			struct ta_drop_delta d = {
-				.ses = key.ses, .auid = key.auid,
+				.ses = key.ses, .auid = key.auid, .reason = key.reason,
 				.events = now.events - s->seen.events,
 				.bytes = now.bytes - s->seen.bytes,
 			};

@@ -74,10 +74,13 @@ int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts 
 struct ta_drop_delta {
 	uint32_t ses;
 	uint32_t auid;
+	uint32_t reason;      /* enum ta_drop_reason */
 	uint64_t events;
 	uint64_t bytes;
 };
 typedef void (*ta_drop_fn)(void *ctx, const struct ta_drop_delta *d);
+/* The gap record's name for a loss reason ("ring_full", "no_call_state"). */
+const char *ta_drop_reason_name(uint32_t reason);
 /*
  * Losses since the last call: one callback per session with new losses, and
  * the total in *total (events/bytes, ses/auid = -1). Returns 0 or -errno.
