@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A hostile unprivileged user against the real daemon and kernel (issue 12):
+it can neither blind the recorder nor make it record what the terminal did
+not show without saying so. Run as root: hostile_test.py TEST_NAME."""
+
+import base64
+import json
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from capturelib import (Daemon, Failures, binary, expected_output, of_type, run_ptydrive,
+                        stream)
+
+
+class TempUser:
+    """An unprivileged user with a unique name, removed on every way out."""
+
+    def __init__(self):
+        self.name = "tah" + uuid.uuid4().hex[:10]
+        self.procs = []
+
+    def __enter__(self):
+        subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", self.name],
+                       check=True, capture_output=True)
+        pw = pwd.getpwnam(self.name)
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        return self
+
+    def popen(self, argv, **kw):
+        p = subprocess.Popen(["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}",
+                              "--clear-groups", *argv], start_new_session=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        subprocess.run(["userdel", self.name], capture_output=True)
+        return False
+
+
+def on_sigterm(signum, frame):
+    raise SystemExit(1)  # run the finally blocks (meson's timeout sends SIGTERM)
+
+
+def hexbytes(s):
+    return bytes.fromhex(s)
+
+
+def data_records(recs, tty, kind="output"):
+    return [r for r in recs if r["type"] == kind and r.get("tty") == tty and "data" in r]
+
+
+def gaps_of(recs, ses):
+    return [r for r in recs if r["type"] in ("gap", "discontinuity") and r.get("ses") == ses]
+
+
+def victim_checks(f, recs, facts, tag, big):
+    tty = facts["tty"].replace("/", "")
+    out = stream(recs, tty, "output", facts["ses"])
+    f.check(out == expected_output(tag, big),
+            f"victim {tag}: output on {tty} recorded byte for byte ({len(out)} bytes)")
+    f.check(not gaps_of(recs, facts["ses"]), f"victim {tag}: no loss in its session")
+    execs = [r for r in of_type(recs, "exec") if r["argv"][:2] == ["echo", f"{tag}-exec"]]
+    f.check(len(execs) == 1 and execs[0].get("cwd") == facts["cwd"],
+            f"victim {tag}: its exec recorded with the working directory")
+
+
+def test_map_exhaustion():
+    """16 500 threads blocked in write() used to fill the call table: nobody was recorded."""
+    f = Failures("map_exhaustion")
+    threads = 16500
+    d = Daemon().start()
+    try:
+        with TempUser() as u:
+            p = u.popen([binary("tests/lib/ta-hostile"), "block", str(threads)],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            held = json.loads(p.stdout.readline())
+            f.check(held["threads"] == threads, f"{threads} writers held by TCOOFF ({held})")
+            # Exec'ing processes fill the working-directory walk state while the victim runs.
+            storm = [u.popen(["sh", "-c", "for i in $(seq 30); do /bin/true; done"])
+                     for _ in range(40)]
+            facts = run_ptydrive("--loginuid", "4243", "--tag", "V", "--big", "200000")
+            for s in storm:
+                s.wait(timeout=120)
+            p.stdin.close()
+            shown = json.loads(p.stdout.readline())["shown"]
+            p.wait(timeout=120)
+            d.stop()
+            recs = d.records()
+            victim_checks(f, recs, facts, "V", 200000)
+            att_tty = held["tty"].replace("/", "")
+            att = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, att_tty))
+            lost = [r for r in recs if r["type"] == "gap" and r.get("reason") == "no_call_state"]
+            f.check(shown == threads, f"every held write reached the screen ({shown})")
+            f.check(len(att) + sum(r["bytes"] for r in lost) >= shown,
+                    f"the attacker's own writes are recorded or counted ({len(att)} recorded, "
+                    f"{len(lost)} no_call_state gaps)")
+    finally:
+        if d.proc and d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
+def test_buffer_swap():
+    """A write held by TCOOFF whose buffer is swapped before release is marked suspect."""
+    f = Failures("buffer_swap")
+    d = Daemon().start()
+    try:
+        p = subprocess.run([binary("tests/lib/ta-hostile"), "swap"], capture_output=True,
+                           timeout=60, check=True)
+        facts = json.loads(p.stdout.decode().splitlines()[-1])
+        d.stop()
+        recs = d.records()
+        tty = facts["tty"].replace("/", "")
+        f.check(hexbytes(facts["shown"]) == hexbytes(facts["real"]),
+                "the terminal showed the bytes the buffer held when the write started")
+        recorded = data_records(recs, tty)
+        f.check(len(recorded) == 1, f"one record of the write ({len(recorded)})")
+        f.check(all(r.get("suspect") for r in recorded),
+                "the record of the swapped buffer is marked suspect")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
+def test_fd_flip():
+    """Lines written while another thread flips the fd: what the log holds but the
+    screen did not show is marked suspect; what the screen showed is in the log."""
+    f = Failures("fd_flip")
+    lines = 3000
+    d = Daemon().start()
+    try:
+        for _ in range(5):  # the scheduler decides how the flips fall: want both kinds
+            p = subprocess.run([binary("tests/lib/ta-hostile"), "flip", str(lines)],
+                               capture_output=True, timeout=120, check=True)
+            facts = json.loads(p.stdout.decode().splitlines()[-1])
+            if 0 < len(hexbytes(facts["shown"])) < 12 * lines:
+                break
+        d.stop()
+        recs = d.records()
+        tty = facts["tty"].replace("/", "")
+        shown = set(hexbytes(facts["shown"]).decode().split())
+        plain, suspect = set(), set()
+        for r in [r for r in data_records(recs, tty) if r["tgid"] == facts["pid"]]:
+            for ln in base64.b64decode(r["data"]).decode().split():
+                (suspect if r.get("suspect") else plain).add(ln)
+        logged = plain | suspect
+        missing = shown - logged
+        forged = plain - shown
+        print(f"fd_flip: {len(shown)} shown, {len(plain)} recorded plain, {len(suspect)} suspect, "
+              f"{len(missing)} shown but not recorded, {len(forged)} recorded plain but not shown",
+              file=sys.stderr)
+        f.check(0 < len(shown) < lines, "the flip made some lines miss the terminal")
+        # An fd that names /dev/null both when the call starts and when it returns but the
+        # terminal in between is beyond syscall capture (docs/capture.md): a small residue.
+        f.check(len(missing) <= lines // 50,
+                f"lines shown but not recorded stay a residue ({len(missing)} of {len(shown)})")
+        f.check(len(forged) <= lines // 50,
+                f"lines recorded as shown but not shown stay a residue ({len(forged)})")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
+def test_other_roads():
+    """pwritev2 (offset -1) and int 0x80 write/writev are recorded, TIOCSTI through int 0x80
+    is recorded as injected input, and a Linux AIO write is counted as uncaptured."""
+    f = Failures("other_roads")
+    d = Daemon().start()
+    try:
+        p = subprocess.run([binary("tests/lib/ta-hostile"), "roads"], capture_output=True,
+                           timeout=60, check=True)
+        facts = json.loads(p.stdout.decode().splitlines()[-1])
+        d.stop()
+        recs = d.records()
+        tty = facts["tty"].replace("/", "")
+        out = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, tty))
+        shown = hexbytes(facts["shown"])
+        f.check(b"pwv2-one|pwv2-two\n" in out, f"pwritev2 recorded: {out!r}")
+        unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
+        f.check(any(r["bytes"] == 10 for r in unc), f"io_submit write counted uncaptured: {unc}")
+        if facts["int80"]:
+            f.check(b"int80-write\n" in out and b"int80-v1|int80-v2\n" in out,
+                    f"int 0x80 write and writev recorded: {out!r}")
+        else:
+            print("int 0x80 not available here (not x86-64 or no MAP_32BIT)", file=sys.stderr)
+        if facts["int80"] == 2:
+            inj = [r for r in data_records(recs, tty, "input") if r.get("injected")]
+            f.check(any(base64.b64decode(r["data"]) == b"Q" for r in inj),
+                    "TIOCSTI through int 0x80 recorded as injected input")
+        f.check(all(not r.get("suspect") for r in data_records(recs, tty)),
+                "plain calls are not marked suspect")
+        f.check(shown.startswith(b"pwv2-one|pwv2-two\naio-write\n"), f"terminal showed {shown!r}")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIPPED: hostile tests load BPF programs and create a user: need root",
+              file=sys.stderr)
+        return 77
+    signal.signal(signal.SIGTERM, on_sigterm)
+    fn = globals().get("test_" + sys.argv[1])
+    if not fn:
+        print(f"unknown test {sys.argv[1]}", file=sys.stderr)
+        return 2
+    return fn()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
