@@ -79,6 +79,19 @@ const char *ta_backend_limitations(enum ta_backend b)
 	}
 }
 
+const char *ta_backend_integrity(enum ta_backend b)
+{
+	switch (b) {
+	case TA_BACKEND_FENTRY:
+	case TA_BACKEND_KPROBE:
+		return "kernel";
+	case TA_BACKEND_TRACEPOINT:
+		return "syscall";
+	default:
+		return "none";
+	}
+}
+
 /* libbpf's messages go to a buffer, so a refusal can be explained in one line. */
 static char libbpf_last_msg[256];
 static bool libbpf_verbose;

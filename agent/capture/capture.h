@@ -29,11 +29,18 @@ const char *ta_backend_name(enum ta_backend b);
 int ta_backend_parse(const char *name, enum ta_backend *out);
 /* What a backend cannot see, in one sentence. */
 const char *ta_backend_limitations(enum ta_backend b);
+/*
+ * The integrity level a backend gives: "kernel" (kernel-function capture: the
+ * kernel's own copy of the data) or "syscall" (data read from user memory
+ * around the system call; what it cannot vouch for is marked suspect).
+ */
+const char *ta_backend_integrity(enum ta_backend b);
 
 struct ta_capture_opts {
 	enum ta_backend backend;
 	uint32_t ring_bytes;          /* power of two, >= page size */
 	bool redact_noecho;           /* withhold canonical no-echo input */
+	bool require_kernel_capture;  /* refuse to run with syscall capture only */
 	struct ta_filter_rule rules[TA_FILTER_RULES];
 	uint32_t n_rules;
 	uint32_t self_tgid;           /* never recorded */

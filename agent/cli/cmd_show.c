@@ -54,6 +54,7 @@ struct show_state {
 	int multi;           /* the session used several terminals: name them */
 	uint32_t tty;        /* terminal of the line being written */
 	const struct ta_attr *who; /* attribution of the input line being written */
+	int injected;        /* the input line being written was pushed by TIOCSTI */
 	uint64_t last_ms;    /* localtime is slow: format each millisecond once */
 	char stamp[16];      /* "HH:MM:SS.mmm " of last_ms */
 	const struct ta_transcript *tr;
@@ -71,6 +72,7 @@ struct show_state {
 };
 
 static void show_header(struct ta_buf *o, const struct session_view *v, int utc);
+static void show_suspect(struct show_state *st, const struct ta_tev *e);
 
 /* Before the first event: the header (the session is known by then). */
 static void show_start(struct show_state *st)
@@ -162,8 +164,12 @@ static void output_line_start(void *ctx, struct ta_buf *o)
 /* One pass: neutralised into the output, each line marked as it starts. */
 static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
-	int need = st->at_bol || st->dir != 'o' || st->tty != e->tty;
-	size_t before = st->o->len;
+	int need;
+	size_t before;
+
+	show_suspect(st, e);
+	need = st->at_bol || st->dir != 'o' || st->tty != e->tty;
+	before = st->o->len;
 
 	st->cur = e;
 	st->bol_first = need;
@@ -174,12 +180,35 @@ static void show_output(struct show_state *st, const struct ta_tev *e, const uin
 	st->nout.at_bol = false;
 }
 
+/*
+ * Bytes the recorder cannot vouch for (syscall capture: the buffer or the
+ * descriptor changed during the call) get a line of their own before them.
+ */
+static void show_suspect(struct show_state *st, const struct ta_tev *e)
+{
+	if (!(e->flags & TA_F_SUSPECT))
+		return;
+	prefix(st, e->time_ns, '#', e->tty, NULL);
+	ta_buf_printf(st->o, "SUSPECT: the next %u bytes may not be what the terminal %s "
+		      "(buffer or descriptor changed during the call)\n", e->len,
+		      e->kind == TA_TEV_OUTPUT ? "showed" : "received");
+	st->at_bol = 1;
+}
+
 static void show_input(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
 	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
+	int injected = !!(e->flags & TA_F_INJECTED);
 
-	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who)
+	show_suspect(st, e);
+	/* Input pushed by ioctl(TIOCSTI) was not typed: its own marked run. */
+	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who ||
+	    st->injected != injected) {
 		prefix(st, e->time_ns, 'i', e->tty, who);
+		if (injected)
+			ta_buf_puts(st->o, "[injected by TIOCSTI] ");
+	}
+	st->injected = injected;
 	if (e->flags & TA_F_REDACTED) {
 		ta_buf_printf(st->o, "[redacted: %u bytes typed with echo off]", e->orig_len);
 		return;
@@ -368,6 +397,10 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 		}
 		ta_buf_printf(o, ",\"echo\":%s,\"len\":%u", (e->flags & TA_F_ECHO) ? "true" : "false",
 			      e->len);
+		if (e->flags & TA_F_INJECTED)
+			ta_buf_puts(o, ",\"injected\":true");
+		if (e->flags & TA_F_SUSPECT)
+			ta_buf_puts(o, ",\"suspect\":true");
 		if (e->flags & TA_F_REDACTED) {
 			ta_buf_printf(o, ",\"redacted\":true,\"orig_len\":%u}\n", e->orig_len);
 			return;
@@ -568,6 +601,8 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 		switch (e->kind) {
 		case TA_TEV_OUTPUT:
 			sized = 1;
+			if (markers && (e->flags & TA_F_SUSPECT))
+				ta_cast_marker(&w, t, "suspect: output may not be what the terminal showed");
 			ta_cast_data(&w, t, 'o', ta_tev_data(&v->tr, e), e->len);
 			break;
 		case TA_TEV_INPUT:
@@ -579,6 +614,10 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 				}
 				break;
 			}
+			if (markers && (e->flags & TA_F_INJECTED))
+				ta_cast_marker(&w, t, "injected by TIOCSTI (not typed)");
+			if (markers && (e->flags & TA_F_SUSPECT))
+				ta_cast_marker(&w, t, "suspect: input may not be what the terminal received");
 			ta_cast_data(&w, t, 'i', ta_tev_data(&v->tr, e), e->len);
 			break;
 		case TA_TEV_WINSIZE:

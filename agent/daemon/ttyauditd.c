@@ -212,6 +212,8 @@ static void write_agent_start(struct daemon_ctx *d)
 		ta_json_str(&j, d->report.refused[b]);
 	}
 	ta_json_obj_end(&j);
+	ta_json_key(&j, "integrity");
+	ta_json_str(&j, ta_backend_integrity(d->report.chosen));
 	ta_json_key(&j, "limitations");
 	ta_json_str(&j, ta_backend_limitations(d->report.chosen));
 	ta_json_key(&j, "hooks_missing");
@@ -269,8 +271,9 @@ static void log_backend_choice(const struct daemon_ctx *d)
 		if (d->report.refused[b][0])
 			ta_info("capture", "backend %s refused: %s", ta_backend_name((enum ta_backend)b),
 				d->report.refused[b]);
-	ta_info("capture", "recording with backend %s; not seen: %s",
-		ta_backend_name(d->report.chosen), ta_backend_limitations(d->report.chosen));
+	ta_info("capture", "recording with backend %s, integrity %s; not seen: %s",
+		ta_backend_name(d->report.chosen), ta_backend_integrity(d->report.chosen),
+		ta_backend_limitations(d->report.chosen));
 	if (d->report.optional_missing[0])
 		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
 }
@@ -282,6 +285,19 @@ static int start_capture(struct daemon_ctx *d)
 	d->opts.capture.self_tgid = (uint32_t)getpid();
 	d->opts.capture.verbose_libbpf = d->opts.verbose;
 	err = ta_capture_open(&d->cap, &d->opts.capture, &d->report);
+	if (!err && d->opts.capture.require_kernel_capture &&
+	    strcmp(ta_backend_integrity(d->report.chosen), "kernel")) {
+		for (int b = TA_BACKEND_FENTRY; b < TA_BACKEND_COUNT; b++)
+			if (d->report.refused[b][0])
+				ta_err("capture", "backend %s: %s", ta_backend_name((enum ta_backend)b),
+				       d->report.refused[b]);
+		ta_err("capture", "--require-kernel-capture: only %s capture (backend %s) works "
+		       "on this host; refusing to run", ta_backend_integrity(d->report.chosen),
+		       ta_backend_name(d->report.chosen));
+		ta_capture_close(d->cap);
+		d->cap = NULL;
+		return TA_EXIT_UNSUPPORTED;
+	}
 	if (!err) {
 		log_backend_choice(d);
 		return TA_EXIT_OK;
@@ -350,6 +366,7 @@ static void write_status(struct daemon_ctx *d)
 	struct ta_status_info si = {
 		.log_dir = d->opts.log_dir,
 		.backend = ta_backend_name(d->report.chosen),
+		.integrity = ta_backend_integrity(d->report.chosen),
 		.ring_bytes = d->opts.capture.ring_bytes,
 		.started_ns = d->started_ns,
 		.stats = &d->rec.stats,
