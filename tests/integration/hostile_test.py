@@ -208,6 +208,28 @@ def test_other_roads():
     return f.result()
 
 
+def test_require_kernel():
+    """The integrity level is stated; --require-kernel-capture refuses syscall capture."""
+    f = Failures("require_kernel")
+    d = Daemon().start()
+    d.stop()
+    start = of_type(d.records(), "agent_start")
+    f.check(len(start) == 1 and start[0].get("integrity") in ("kernel", "syscall"),
+            f"agent_start states the integrity level: {start}")
+    st = subprocess.run([binary("agent/cli/ttyaudit"), "status", "--log-dir", d.dir],
+                        capture_output=True, timeout=60)
+    f.check(b"integrity:" in st.stdout, f"status states the integrity level: {st.stdout!r}")
+    p = subprocess.run([binary("agent/daemon/ttyauditd"), "--foreground", "--log-dir", d.dir,
+                        "--require-kernel-capture"], capture_output=True, timeout=120)
+    err = p.stderr.decode(errors="replace")
+    if start and start[0].get("integrity") == "syscall":
+        f.check(p.returncode == 5 and "--require-kernel-capture" in err,
+                f"--require-kernel-capture on a syscall-only host: exit 5 ({p.returncode}: {err})")
+    else:
+        print("kernel-function capture works here: the refusal cannot be shown", file=sys.stderr)
+    return f.result()
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIPPED: hostile tests load BPF programs and create a user: need root",
