@@ -24,6 +24,7 @@
 #include "common/exitcodes.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/trusted_path.h"
 #include "common/notify.h"
 #include "config/config_file.h"
 #include "config/options.h"
@@ -141,6 +142,47 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 	return TA_EXIT_OK;
 }
 
+/*
+ * The log directory and the signing key must be root's alone: a directory a
+ * user made beforehand, or a key she can read, would let her rewrite the log
+ * or sign checkpoints. Refused, never repaired: modes and owners of paths the
+ * daemon did not create are not its to change.
+ */
+static int check_log_paths(const struct daemon_ctx *d)
+{
+	char key[4200], dir[4200], why[512];
+	struct stat st;
+	char *slash;
+
+	if (ta_path_trusted(d->opts.log_dir, 0022, why, sizeof(why))) {
+		ta_err("log", "refusing log directory %s: %s", d->opts.log_dir, why);
+		return TA_EXIT_STORAGE;
+	}
+	if (d->opts.key_file[0])
+		snprintf(key, sizeof(key), "%s", d->opts.key_file);
+	else
+		snprintf(key, sizeof(key), "%s/ttyaudit.key", d->opts.log_dir);
+	if (lstat(key, &st) == 0) {
+		if (ta_path_trusted(key, 0077, why, sizeof(why))) {
+			ta_err("log", "refusing signing key %s: %s", key, why);
+			return TA_EXIT_STORAGE;
+		}
+		return TA_EXIT_OK;
+	}
+	/* To be created: where it will be must be trusted. */
+	snprintf(dir, sizeof(dir), "%s", key);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), slash ? "/" : ".");
+	if (ta_path_trusted(dir, 0022, why, sizeof(why))) {
+		ta_err("log", "refusing to create signing key %s: %s", key, why);
+		return TA_EXIT_STORAGE;
+	}
+	return TA_EXIT_OK;
+}
+
 static int open_sink(struct daemon_ctx *d)
 {
 	struct ta_sink *log = NULL, *copy = NULL;
@@ -151,6 +193,9 @@ static int open_sink(struct daemon_ctx *d)
 		ta_err("log", "cannot create log directory %s: %s", d->opts.log_dir, strerror(-err));
 		return TA_EXIT_STORAGE;
 	}
+	rc = check_log_paths(d);
+	if (rc)
+		return rc;
 	rc = open_store(d, &log);
 	if (rc)
 		return rc;

@@ -230,6 +230,71 @@ def test_require_kernel():
     return f.result()
 
 
+def test_paths():
+    """The daemon never changes a path it did not create, and refuses one others control."""
+    import stat
+    import tempfile
+    f = Failures("paths")
+    base = tempfile.mkdtemp(prefix="ta-paths-")
+    daemon = binary("agent/daemon/ttyauditd")
+
+    def run(*args, timeout=60):
+        return subprocess.run([daemon, "--foreground", *args], capture_output=True,
+                              timeout=timeout)
+
+    try:
+        with TempUser() as u:
+            # A shared directory like /tmp (1777): the socket is refused, the mode untouched.
+            shared = os.path.join(base, "shared")
+            os.mkdir(shared)
+            os.chmod(shared, 0o1777)
+            d = Daemon("--login-socket", os.path.join(shared, "login.sock")).start()
+            d.stop()
+            mode = stat.S_IMODE(os.stat(shared).st_mode)
+            f.check(mode == 0o1777, f"the shared socket directory keeps mode 1777 (now {mode:o})")
+            f.check("others may change it" in d.stderr(),
+                    f"the refusal of the socket directory is said: {d.stderr()[-400:]}")
+            # A log directory the user made beforehand.
+            theirs = os.path.join(base, "theirs")
+            os.mkdir(theirs, 0o750)
+            os.chown(theirs, u.uid, u.gid)
+            p = run("--log-dir", theirs)
+            err = p.stderr.decode(errors="replace")
+            f.check(p.returncode == 6 and "owned by uid" in err and len(err.splitlines()) == 1,
+                    f"a log directory owned by a user: exit 6, one line ({p.returncode}: {err})")
+            f.check(os.stat(theirs).st_uid == u.uid, "its owner is left alone")
+            # Root's directory, but anyone may write it.
+            open_dir = os.path.join(base, "open")
+            os.mkdir(open_dir)
+            os.chmod(open_dir, 0o777)
+            p = run("--log-dir", open_dir)
+            err = p.stderr.decode(errors="replace")
+            f.check(p.returncode == 6 and "others may change it" in err,
+                    f"a log directory writable by others: exit 6 ({p.returncode}: {err})")
+            f.check(stat.S_IMODE(os.stat(open_dir).st_mode) == 0o777, "its mode is left alone")
+            # Root's directory, with a key file the user owns (she could sign checkpoints).
+            logdir = os.path.join(base, "log")
+            os.mkdir(logdir, 0o750)
+            key = os.path.join(logdir, "ttyaudit.key")
+            with open(key, "w") as k:
+                k.write("PRIVATE+KEY+forged+00000000+AAAA\n")
+            os.chown(key, u.uid, u.gid)
+            os.chmod(key, 0o600)
+            p = run("--log-dir", logdir)
+            err = p.stderr.decode(errors="replace")
+            f.check(p.returncode == 6 and "signing key" in err and "owned by uid" in err,
+                    f"a key file owned by a user: exit 6 ({p.returncode}: {err})")
+            os.chown(key, 0, 0)
+            os.chmod(key, 0o644)
+            p = run("--log-dir", logdir)
+            err = p.stderr.decode(errors="replace")
+            f.check(p.returncode == 6 and "others may read it" in err,
+                    f"a key file others may read: exit 6 ({p.returncode}: {err})")
+    finally:
+        subprocess.run(["rm", "-rf", "--one-file-system", base])
+    return f.result()
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIPPED: hostile tests load BPF programs and create a user: need root",
