@@ -114,11 +114,40 @@ struct ta_pending_call {
 	__u32 active;     /* 1 from entry to exit */
 };
 
+/*
+ * Redaction of echo-off input (docs/capture.md). A program that asks for a
+ * secret sets the terminal's modes itself and then reads (sudo, passwd, ssh,
+ * read -s), or has `stty -echo` set them for it (`stty -echo; read pw` in a
+ * shell): the first line typed in canonical mode with echo off, while the
+ * foreground process group is the one that last set the modes or its
+ * parent's, is a secret. A shell started after `stty -echo` (`stty -echo;
+ * dash -i`) reads in a process group of its own, and once a secret line has
+ * ended more no-echo lines are not secrets: both are recorded. Keyed by the
+ * slave tty. A terminal without an entry (no
+ * modes set since the daemon started, or evicted) redacts, so a lost entry
+ * hides nothing secret; the table holds more terminals than the kernel's pty
+ * limit (kernel.pty.max, 4096 by default), so users cannot churn it.
+ */
+struct ta_secret_state {
+	__u64 setter_pgrp;  /* struct pid * of the process group that last set the modes */
+	__u64 parent_pgrp;  /* and of its parent's (the shell that ran stty) */
+	__u32 done;         /* 1: the secret line has ended */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct ta_secret_state);
+} ta_secret SEC(".maps") __weak;
+
 /* Where a call's data lives (ta_emit.user). */
 enum { TA_MEM_KERNEL = 0, TA_MEM_USER = 1, TA_MEM_USER_COMPAT_IOV = 2 };
 
 /* The fields of a data record that do not change from chunk to chunk. */
 struct ta_emit {
+	__u64 slave;      /* struct tty_struct * of the terminal (the slave of a pty) */
 	__u64 buf;
 	__u32 nr_segs;
 	__u32 user;       /* TA_MEM_*: user memory, and the iovec layout if nr_segs */
@@ -422,6 +451,47 @@ static __always_inline __u32 ta_tty_lflag(struct tty_struct *tty)
 	return BPF_CORE_READ(slave, termios.c_lflag);
 }
 
+/* The terminal's foreground process group (struct pid *), whichever layout the kernel has. */
+static __always_inline __u64 ta_tty_fg_pgrp(struct tty_struct *tty)
+{
+	struct tty_struct___ctrl *t2 = (void *)tty;
+
+	if (bpf_core_field_exists(t2->ctrl.pgrp))
+		return (__u64)BPF_CORE_READ(t2, ctrl.pgrp);
+	return (__u64)BPF_CORE_READ(tty, pgrp);
+}
+
+/* The current task set the terminal's modes: its process group may now read a secret. */
+static __always_inline void ta_modes_set(struct tty_struct *tty)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_secret_state st = {
+		.setter_pgrp = (__u64)BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]),
+		.parent_pgrp = (__u64)BPF_CORE_READ(task, real_parent, signal, pids[PIDTYPE_PGID]),
+	};
+	__u64 key = (__u64)tty;
+
+	if (tty && ta_tty_is_master(tty))
+		key = (__u64)BPF_CORE_READ(tty, link);
+	if (key)
+		bpf_map_update_elem(&ta_secret, &key, &st, BPF_ANY);
+}
+
+/* Whether no-echo canonical input on `slave` now is a secret (see ta_secret). */
+static __always_inline bool ta_secret_now(struct tty_struct *slave)
+{
+	__u64 key = (__u64)slave;
+	struct ta_secret_state *st = bpf_map_lookup_elem(&ta_secret, &key);
+	__u64 fg;
+
+	if (!st)
+		return true;
+	if (st->done)
+		return false;
+	fg = ta_tty_fg_pgrp(slave);
+	return fg == st->setter_pgrp || fg == st->parent_pgrp;
+}
+
 static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tty,
 				       __u16 kind, __u16 source, __u16 extra_flags, __u32 lflag)
 {
@@ -457,9 +527,10 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 		e->hdr.flags |= TA_F_ECHO;
 	if (lflag & TA_ICANON)
 		e->hdr.flags |= TA_F_ICANON;
-	/* Like the kernel's own tty audit: canonical input with echo off is a password. */
+	/* Canonical input with echo off is a password, up to the end of its line. */
+	em->slave = (__u64)slave;
 	if (kind == TA_EV_TTY_INPUT && cfg->redact_noecho &&
-	    (lflag & TA_ICANON) && !(lflag & TA_ECHO))
+	    (lflag & TA_ICANON) && !(lflag & TA_ECHO) && ta_secret_now(slave))
 		e->hdr.flags |= TA_F_REDACTED;
 	e->call_id = ta_next_call_id();
 	e->offset = 0;
@@ -521,6 +592,42 @@ static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n)
 	if (n > TA_CHUNK_MAX)
 		return 0;
 	return TA_EMIT_CLASS(em, src, n, TA_CHUNK_MAX);
+}
+
+/*
+ * After a redacted piece of input: if it ends the line (Enter, or ^D), the
+ * secret is complete and later no-echo lines are kept. Only the last bytes
+ * are looked at: a paste with more after its first line stays redacted to
+ * its end, which hides more, never less.
+ */
+static __always_inline void ta_secret_line_end(struct ta_emit *em, __u64 total)
+{
+	struct ta_secret_state done = { .done = 1 }, *st;
+	__u8 tail[16] = {};
+	__u32 n = total > sizeof(tail) ? sizeof(tail) : total;
+	bool end = false;
+	long err;
+
+	if (em->nr_segs || n == 0 || !em->slave)
+		return;
+	asm volatile("" : "+r"(n));
+	if (n > sizeof(tail))
+		return;
+	if (em->user)
+		err = bpf_probe_read_user(tail, n, (void *)(em->buf + total - n));
+	else
+		err = bpf_probe_read_kernel(tail, n, (void *)(em->buf + total - n));
+	if (err)
+		return;
+	for (int i = 0; i < (int)sizeof(tail); i++)
+		end |= i < (int)n && (tail[i] == '\n' || tail[i] == '\r' || tail[i] == 4);
+	if (!end)
+		return;
+	st = bpf_map_lookup_elem(&ta_secret, &em->slave);
+	if (st)
+		st->done = 1;
+	else
+		bpf_map_update_elem(&ta_secret, &em->slave, &done, BPF_ANY);
 }
 
 /* A record with no payload: redaction markers. */
@@ -646,6 +753,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	em->tmpl.total_len = total;
 	if (em->tmpl.hdr.flags & TA_F_REDACTED) {
 		ta_emit_marker(em, total);
+		ta_secret_line_end(em, total);
 		return;
 	}
 	/* Most calls fit one chunk: no loop state, no bpf_loop. */

@@ -137,6 +137,14 @@ int BPF_PROG(ta_fentry_pty_resize, struct tty_struct *tty, struct winsize *ws)
 	return 0;
 }
 
+/* The terminal's modes were set (tcsetattr): see ta_secret. */
+SEC("fexit/n_tty_set_termios")
+int BPF_PROG(ta_fexit_n_tty_set_termios, struct tty_struct *tty)
+{
+	ta_modes_set(tty);
+	return 0;
+}
+
 SEC("kprobe/n_tty_write")
 int BPF_KPROBE(ta_kprobe_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
 {
@@ -178,6 +186,13 @@ int BPF_KPROBE(ta_kprobe_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp
 	       size_t count)
 {
 	return ta_fn_receive_done(tty, cp, count, TA_SRC_KPROBE, TA_F_INJECTED);
+}
+
+SEC("kprobe/n_tty_set_termios")
+int BPF_KPROBE(ta_kprobe_n_tty_set_termios, struct tty_struct *tty)
+{
+	ta_modes_set(tty);
+	return 0;
 }
 
 SEC("kprobe/tty_do_resize")

@@ -24,6 +24,13 @@
 
 #define TA_TIOCSTI 0x5412
 #define TA_TIOCSWINSZ 0x5414
+/* Setting a terminal's modes (tcsetattr and the older forms): TCSETS.., TCSETA.., TCSETS2.. */
+#define TA_TCSETS 0x5402
+#define TA_TCSETSF 0x5404
+#define TA_TCSETA 0x5406
+#define TA_TCSETAF 0x5408
+#define TA_TCSETS2 0x402c542b
+#define TA_TCSETSF2 0x402c542d
 /* Linux AIO (linux/aio_abi.h): opcodes that write, and where struct iocb keeps things. */
 #define TA_IOCB_CMD_PWRITE 1
 #define TA_IOCB_CMD_PWRITEV 8
@@ -299,14 +306,21 @@ static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 {
 	struct tty_struct *tty;
 	struct ta_chunk_loop lc;
+	bool set_modes = (cmd >= TA_TCSETS && cmd <= TA_TCSETSF) ||
+			 (cmd >= TA_TCSETA && cmd <= TA_TCSETAF) ||
+			 (cmd >= TA_TCSETS2 && cmd <= TA_TCSETSF2);
 
-	if (cmd != TA_TIOCSWINSZ && cmd != TA_TIOCSTI)
+	if (cmd != TA_TIOCSWINSZ && cmd != TA_TIOCSTI && !set_modes)
 		return 0;
 	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	tty = ta_fd_tty(fd);
 	if (!tty)
 		return 0;
+	if (set_modes) {
+		ta_modes_set(tty);
+		return 0;
+	}
 	if (cmd == TA_TIOCSWINSZ) {
 		struct winsize ws = {};
 

@@ -172,6 +172,7 @@ struct tty_driver___short {
 /* 5.16+: session and pgrp live in tty->ctrl. */
 struct tty_struct___ctrl {
 	struct {
+		struct pid *pgrp;
 		struct pid *session;
 	} ctrl;
 };
@@ -183,6 +184,7 @@ struct tty_struct {
 	struct winsize winsize;
 	char name[64];
 	struct tty_struct *link;
+	struct pid *pgrp;     /* before 5.16 */
 	struct pid *session;  /* before 5.16 */
 };
 
@@ -222,6 +224,7 @@ struct fs_struct {
 
 struct signal_struct {
 	struct tty_struct *tty;
+	struct pid *pids[4];
 };
 
 struct mm_struct {

@@ -295,6 +295,62 @@ def test_paths():
     return f.result()
 
 
+def test_redaction():
+    """Passwords typed at sudo, passwd, ssh-keygen, `read -s` and `stty -echo; read` stay
+    redacted; commands typed into a shell run with echo off (`stty -echo; dash -i`) are kept."""
+    from capturelib import drive_shell
+    f = Failures("redaction")
+    d = Daemon().start()
+    keydir = None
+    try:
+        with TempUser() as u:
+            import tempfile
+            keydir = tempfile.mkdtemp(prefix="ta-redact-")
+            key = os.path.join(keydir, "k")
+            env = dict(os.environ, PS1="$ ", HOME="/root", TERM="xterm", LC_ALL="C")
+            lines = [b"stty -echo; dash -i\n", b"echo dash-cmd-one\n", b"echo dash-cmd-two\n",
+                     b"exit\n", b"stty echo\n",
+                     b"read -rs pw; echo len=${#pw}\n", b"secret-read-s\n",
+                     b"stty -echo; read -r pw; stty echo\n", b"secret-stty-read\n",
+                     f"passwd {u.name}\n".encode(), b"pw-New-71x\n", b"pw-New-71x\n",
+                     f"ssh-keygen -q -t ed25519 -f {key}\n".encode(), b"kg-pass-55\n",
+                     b"kg-pass-55\n",
+                     f"setpriv --reuid={u.uid} --regid={u.gid} --clear-groups sh -c 'sudo -k; sudo -p PW: true'\n"
+                     .encode(), b"pw-New-71x\n",
+                     b"echo after-all\n", b"exit\n"]
+            shown = drive_shell(["script", "-qfc", "bash --norc --noprofile -i", "/dev/null"],
+                                lines, env=env, timeout=30, settle=0.8)
+            d.stop()
+            recs = d.records()
+            f.check(b"after-all" in shown, f"the session ran to its end: {shown[-300:]!r}")
+            # script's terminal, where the shell ran (not the test's own, nor other sessions).
+            ttys = {r["tty"] for r in of_type(recs, "input") if r["tgid"] != os.getpid()} - \
+                {r["tty"] for r in of_type(recs, "input") if r["tgid"] == os.getpid()}
+            ttys = {t for t in ttys if b"after-all" in stream(recs, t, "input")}
+            f.check(len(ttys) == 1, f"one terminal ran the shell: {ttys}")
+            typed = b"".join(stream(recs, t, "input") for t in ttys)
+            red = [r for t in ttys for r in of_type(recs, "input", tty=t) if r.get("redacted")]
+            f.check(b"echo dash-cmd-one\n" in typed.replace(b"\r", b"\n") and
+                    b"echo dash-cmd-two" in typed,
+                    f"commands typed into `stty -echo; dash -i` are recorded: {typed[:400]!r}")
+            for secret in (b"secret-read-s", b"secret-stty-read", b"pw-New-71x", b"kg-pass-55"):
+                f.check(secret not in typed, f"{secret.decode()} is not in the record")
+            totals = sorted(r["total"] for r in red)
+            print(f"redaction markers: {totals}", file=sys.stderr)
+            for secret, count in ((b"secret-read-s\n", 1), (b"secret-stty-read\n", 1),
+                                  (b"kg-pass-55\n", 2)):
+                f.check(totals.count(len(secret)) >= count,
+                        f"{secret!r} stored as {count} redaction marker(s) of {len(secret)} bytes")
+            f.check(totals.count(len(b"pw-New-71x\n")) >= 2,
+                    "the passwords typed at passwd (and sudo) are redaction markers")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+        if keydir:
+            subprocess.run(["rm", "-rf", keydir])
+    return f.result()
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIPPED: hostile tests load BPF programs and create a user: need root",
