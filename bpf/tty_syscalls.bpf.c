@@ -415,6 +415,55 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 	return 0;
 }
 
+/* io_uring opcodes (include/uapi/linux/io_uring.h) that move terminal data. */
+#define TA_IORING_OP_READV 1
+#define TA_IORING_OP_WRITEV 2
+#define TA_IORING_OP_READ_FIXED 4
+#define TA_IORING_OP_WRITE_FIXED 5
+#define TA_IORING_OP_READ 22
+#define TA_IORING_OP_WRITE 23
+#define TA_IORING_OP_SPLICE 30
+
+/*
+ * io_uring moves data without a system call per request: the completion of
+ * each request is where its file and result are known. Writes into a
+ * terminal, and reads of a terminal whose input is taken on the read side,
+ * are counted as uncaptured with the bytes the request moved (the data
+ * itself is not read here). The second argument is the request in every
+ * version of this tracepoint (its other arguments changed in 6.3).
+ */
+SEC("raw_tp/io_uring_complete")
+int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[1];
+	struct tty_struct *tty;
+	__u8 op;
+	int res;
+
+	/* A kernel without io_uring, or with an older request layout: nothing to read. */
+	if (!bpf_core_type_exists(struct io_kiocb) || !bpf_core_field_exists(req->cqe))
+		return 0;
+	if (!ta_syscall_io || !req)
+		return 0;
+	op = BPF_CORE_READ(req, opcode);
+	if (op != TA_IORING_OP_WRITEV && op != TA_IORING_OP_WRITE_FIXED &&
+	    op != TA_IORING_OP_WRITE && op != TA_IORING_OP_SPLICE &&
+	    op != TA_IORING_OP_READV && op != TA_IORING_OP_READ_FIXED && op != TA_IORING_OP_READ)
+		return 0;
+	res = BPF_CORE_READ(req, cqe.res);
+	if (res <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	tty = ta_file_tty(BPF_CORE_READ(req, file));
+	if (!tty)
+		return 0;
+	/* Pty input is taken at the master, whoever writes it. */
+	if ((op == TA_IORING_OP_READV || op == TA_IORING_OP_READ_FIXED || op == TA_IORING_OP_READ) &&
+	    ta_tty_is_pty(tty))
+		return 0;
+	ta_emit_uncaptured(tty, res, TA_NR_io_uring_enter);
+	return 0;
+}
+
 /* A native call the program wants, by number; -1 for anything else (the hot path). */
 static __always_inline int ta_enter_native(struct pt_regs *regs, long nr)
 {

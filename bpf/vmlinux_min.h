@@ -267,6 +267,18 @@ struct bpf_raw_tracepoint_args {
 	__u64 args[0];
 };
 
+/* io_uring requests (io_uring/io_uring.h): the file, the opcode, the result. */
+struct io_cqe {
+	__u64 user_data;
+	__s32 res;
+};
+
+struct io_kiocb {
+	struct file *file;
+	__u8 opcode;
+	struct io_cqe cqe;
+};
+
 struct linux_binprm {
 	const char *filename;
 };

@@ -68,8 +68,9 @@ const char *ta_backend_limitations(enum ta_backend b)
 {
 	switch (b) {
 	case TA_BACKEND_TRACEPOINT:
-		return "io_uring writes to terminals are not seen; sendfile and splice into a "
-		       "terminal are counted (uncaptured) but not read; console, serial and "
+		return "io_uring, Linux AIO, sendfile and splice into a terminal are counted "
+		       "(uncaptured) but not read; data is read from user memory, so what a "
+		       "process changes during a call is marked suspect; console, serial and "
 		       "virtual-console input is taken where a process reads it, not as typed";
 	case TA_BACKEND_FENTRY:
 	case TA_BACKEND_KPROBE:
@@ -134,6 +135,9 @@ static enum prog_role program_role(const char *name, enum ta_backend b)
 	case TA_BACKEND_TRACEPOINT:
 		if (!strncmp(name, "ta_raw_sys_", 11))
 			return ROLE_REQUIRED;
+		/* Counts io_uring's terminal writes; kernels without io_uring lack it. */
+		if (!strcmp(name, "ta_raw_io_uring_complete"))
+			return ROLE_OPTIONAL;
 		return ROLE_OTHER;
 	case TA_BACKEND_FENTRY:
 		/* Unix socket paths (shared terminals), if possible: see ta_syscall_io. */

@@ -190,6 +190,11 @@ def test_other_roads():
         f.check(b"pwv2-one|pwv2-two\n" in out, f"pwritev2 recorded: {out!r}")
         unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
         f.check(any(r["bytes"] == 10 for r in unc), f"io_submit write counted uncaptured: {unc}")
+        if facts["uring"] > 0:
+            f.check(any(r["bytes"] == facts["uring"] and r["syscall"] == 426 for r in unc),
+                    f"io_uring write counted uncaptured ({facts['uring']} bytes): {unc}")
+        else:
+            print(f"io_uring unavailable here ({facts['uring']})", file=sys.stderr)
         if facts["int80"]:
             f.check(b"int80-write\n" in out and b"int80-v1|int80-v2\n" in out,
                     f"int 0x80 write and writev recorded: {out!r}")
@@ -202,6 +207,10 @@ def test_other_roads():
         f.check(all(not r.get("suspect") for r in data_records(recs, tty)),
                 "plain calls are not marked suspect")
         f.check(shown.startswith(b"pwv2-one|pwv2-two\naio-write\n"), f"terminal showed {shown!r}")
+        start = of_type(recs, "agent_start")
+        f.check(bool(start) and "io_uring" in start[0]["limitations"] and
+                "io_uring_complete" not in start[0].get("hooks_missing", ""),
+                "agent_start says io_uring is counted, and its hook is attached")
     finally:
         if d.proc.poll() is None:
             d.stop()

@@ -9,8 +9,8 @@
  *   ta-hostile swap       a write held by TCOOFF whose buffer is swapped
  *   ta-hostile flip N     N lines written while another thread flips the fd
  *                         between /dev/null and the terminal
- *   ta-hostile roads      pwritev2 (offset -1), io_submit, and on x86-64
- *                         int 0x80 write/writev/ioctl(TIOCSTI)
+ *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring, and on
+ *                         x86-64 int 0x80 write/writev/ioctl(TIOCSTI)
  *
  * Every mode prints one JSON line of facts last (the shown text is hex).
  * Exit 0 on success, 1 on a failed call (message on stderr).
@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -278,6 +279,55 @@ static int mode_flip(long n)
 
 /* ---- roads: the other system calls that carry terminal data ---- */
 
+/*
+ * One IORING_OP_WRITE of buf to fd through a raw io_uring (no liburing):
+ * returns the request's result, or -errno if io_uring is unavailable.
+ */
+static long uring_write(int fd, const void *buf, unsigned len)
+{
+	struct io_uring_params p = { 0 };
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	unsigned *sq_tail, *sq_array, *cq_head, *cq_tail, mask;
+	size_t sq_sz, cq_sz;
+	char *sq, *cq;
+	long res;
+	int ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+
+	if (ring < 0)
+		return -errno;
+	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	cq_sz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE, MAP_SHARED, ring,
+		    IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		die("io_uring mmap");
+	sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	sq_array = (unsigned *)(sq + p.sq_off.array);
+	mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = IORING_OP_WRITE;
+	sqes[0].fd = fd;
+	sqes[0].addr = (uint64_t)(uintptr_t)buf;
+	sqes[0].len = len;
+	sqes[0].off = (uint64_t)-1;
+	sq_array[*sq_tail & mask] = 0;
+	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		die("io_uring_enter");
+	cq_head = (unsigned *)(cq + p.cq_off.head);
+	cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	if (*cq_head == __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE))
+		die("io_uring: no completion");
+	res = cqes[*cq_head & *(unsigned *)(cq + p.cq_off.ring_mask)].res;
+	__atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
+	close(ring);
+	return res;
+}
+
 #ifdef __x86_64__
 /* A 32-bit system call from this 64-bit process: arguments in ebx, ecx, edx. */
 static long int80(long nr, long a, long b, long c)
@@ -323,6 +373,12 @@ static int mode_roads(void)
 	syscall(SYS_io_destroy, ctx);
 	want += sizeof(aio) - 1;
 
+	static const char ur[] = "uring-write\n";
+	long uring = uring_write(t.slave, ur, sizeof(ur) - 1);
+
+	if (uring > 0)
+		want += (size_t)uring;
+
 #ifdef __x86_64__
 	/* Buffers below 4 GiB: a 32-bit call can only pass 32-bit pointers. */
 	char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
@@ -350,7 +406,7 @@ static int mode_roads(void)
 	}
 #endif
 	n = drain(t.master, shown, sizeof(shown), want, 2000);
-	printf("{\"tty\":\"%s\",\"int80\":%d,", short_name(&t), int80_done);
+	printf("{\"tty\":\"%s\",\"int80\":%d,\"uring\":%ld,", short_name(&t), int80_done, uring);
 	print_hex("shown", shown, n > sizeof(shown) ? sizeof(shown) : n);
 	printf("}\n");
 	return 0;
