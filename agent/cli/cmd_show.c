@@ -186,6 +186,15 @@ static void show_output(struct show_state *st, const struct ta_tev *e, const uin
  */
 static void show_suspect(struct show_state *st, const struct ta_tev *e)
 {
+	if (e->flags & TA_F_OTHER_SESSION) {
+		/* Written into this terminal by another session's process (a passed fd, wall). */
+		prefix(st, e->time_ns, '#', e->tty, NULL);
+		ta_buf_printf(st->o, "WRITTEN BY ANOTHER SESSION: pid %u, uid %u, comm ", e->pid,
+			      e->uid);
+		ta_neutralise(e->comm, strnlen(e->comm, sizeof(e->comm)), TA_NEUT_LINE, st->o);
+		ta_buf_putc(st->o, '\n');
+		st->at_bol = 1;
+	}
 	if (!(e->flags & TA_F_SUSPECT))
 		return;
 	prefix(st, e->time_ns, '#', e->tty, NULL);
@@ -403,6 +412,8 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 			ta_buf_puts(o, ",\"injected\":true");
 		if (e->flags & TA_F_SUSPECT)
 			ta_buf_puts(o, ",\"suspect\":true");
+		if (e->flags & TA_F_OTHER_SESSION)
+			ta_buf_puts(o, ",\"other_session\":true");
 		if (e->flags & TA_F_REDACTED) {
 			ta_buf_printf(o, ",\"redacted\":true,\"orig_len\":%u}\n", e->orig_len);
 			return;

@@ -58,6 +58,13 @@ enum ta_event_flags {
 	 * blocked with more than TA_DIGEST_MAX bytes).
 	 */
 	TA_F_SUSPECT = 1u << 7,
+	/*
+	 * Log entries only (set by the daemon): output a process of another
+	 * session wrote to this terminal (an fd passed over SCM_RIGHTS, wall),
+	 * copied into the terminal owner's session; pid, uid and comm are the
+	 * writer's, and the writer's own session has the entry too.
+	 */
+	TA_F_OTHER_SESSION = 1u << 8,
 };
 
 /* Bytes of a write fingerprinted at syscall entry and compared at exit. */

@@ -360,6 +360,97 @@ def test_redaction():
     return f.result()
 
 
+def in_new_login_session(auid, fn):
+    """Run fn() in a child that first becomes login session `auid` (loginuid unset here)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            with open("/proc/self/loginuid", "w") as f:
+                f.write(str(auid))
+            code = fn() or 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def test_passed_fd():
+    """Output written through a terminal fd passed over SCM_RIGHTS to another session's
+    process is in the terminal owner's session too, with the writer's identity."""
+    import socket
+    import tempfile
+    f = Failures("passed_fd")
+    with open("/proc/self/loginuid") as lf:
+        if lf.read().strip() != "4294967295":
+            print("SKIPPED: this process already has a login uid; cannot make sessions",
+                  file=sys.stderr)
+            return 77
+    d = Daemon().start()
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    rd, wr = os.pipe()
+    try:
+        def owner():
+            # The terminal's owner: a session leader with the pty as controlling terminal.
+            os.setsid()
+            master, slave = os.openpty()
+            import fcntl
+            import termios
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+            with open("/proc/self/sessionid") as sf:
+                os.write(wr, (sf.read().strip() + " " + os.ttyname(slave) + "\n").encode())
+            socket.send_fds(a, [b"fd"], [slave])
+            os.read(master, 1)  # keeps the terminal until the writer is done
+            return 0
+
+        def writer():
+            _, fds, _, _ = socket.recv_fds(b, 16, 1)
+            with open("/proc/self/sessionid") as sf:
+                os.write(wr, (sf.read().strip() + "\n").encode())
+            os.write(fds[0], b"written-through-a-passed-fd\n")
+            return 0
+
+        p1 = in_new_login_session(5101, owner)
+        p2 = in_new_login_session(5102, writer)
+        info = b""
+        while info.count(b"\n") < 2:
+            info += os.read(rd, 200)
+        os.waitpid(p2, 0)
+        os.kill(p1, signal.SIGKILL)
+        os.waitpid(p1, 0)
+        lines = info.decode().split("\n")
+        owner_line = [l for l in lines if " " in l][0].split()
+        owner_ses, tty = int(owner_line[0]), owner_line[1].replace("/dev/", "")
+        writer_ses = int([l for l in lines if l and " " not in l][0])
+        f.check(owner_ses != writer_ses, f"two sessions ({owner_ses}, {writer_ses})")
+        d.stop()
+        q = subprocess.run([binary("agent/cli/ttyaudit"), "query", "--log-dir", d.dir, "--json"],
+                           capture_output=True, timeout=60)
+        sessions = [json.loads(l) for l in q.stdout.decode().splitlines() if l.strip()]
+        by_ses = {s["ses"]: s["session"] for s in sessions}
+        f.check(owner_ses in by_ses and writer_ses in by_ses,
+                f"both sessions are in the log: {sorted(by_ses)}")
+        for ses, who in ((owner_ses, "the terminal owner's"), (writer_ses, "the writer's")):
+            if ses not in by_ses:
+                continue
+            sh = subprocess.run([binary("agent/cli/ttyaudit"), "show", "--log-dir", d.dir,
+                                 "--json", by_ses[ses]], capture_output=True, timeout=60)
+            evs = [json.loads(l) for l in sh.stdout.decode().splitlines() if l.strip()]
+            outs = [e for e in evs if e.get("type") == "output" and
+                    "written-through-a-passed-fd" in e.get("text", "")]
+            f.check(len(outs) == 1, f"{who} session shows the output ({len(outs)})")
+            if ses == owner_ses and outs:
+                f.check(outs[0].get("other_session") is True and outs[0]["pid"] == p2,
+                        f"marked as written by another session, with the writer's pid: {outs[0]}")
+            text = subprocess.run([binary("agent/cli/ttyaudit"), "show", "--log-dir", d.dir,
+                                   by_ses[ses]], capture_output=True, timeout=60).stdout
+            if ses == owner_ses:
+                f.check(b"WRITTEN BY ANOTHER SESSION" in text, "show marks it in text too")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIPPED: hostile tests load BPF programs and create a user: need root",
