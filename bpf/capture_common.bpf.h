@@ -583,8 +583,82 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 		_ok;                                                                \
 	})
 
+/*
+ * Fairness: while the ring is more than half full and more than one session
+ * writes, a session that wrote more than an eighth of the ring in the
+ * current 100 ms window, and at least half as much as the busiest session,
+ * gets no more room until the window ends; its records are dropped and
+ * counted against it (session_share). So floods are cut first, a session
+ * writing a burst beside them is not, and a session alone keeps the whole
+ * ring. Keyed by audit session; an evicted entry only forgets a usage.
+ */
+#define TA_SHARE_WINDOW_NS 100000000ULL
+
+struct ta_session_usage {
+	__u64 window;     /* now / TA_SHARE_WINDOW_NS */
+	__u64 bytes;      /* put into the ring in that window */
+	__u64 active;     /* ta_share_top only: sessions that wrote in the window */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ta_session_usage);
+} ta_session_usage SEC(".maps") __weak;
+
+/* The busiest session's bytes in the current window (racy by design: a hint). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_session_usage);
+} ta_share_top SEC(".maps") __weak;
+
+/* 1 if the session of em may put n more bytes into the ring now. */
+static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
+{
+	__u32 ses = em->tmpl.hdr.kind == TA_EV_TTY_INPUT ? em->tmpl.owner_ses : em->tmpl.task.ses;
+	__u64 win = bpf_ktime_get_ns() / TA_SHARE_WINDOW_NS;
+	__u64 size = bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE);
+	struct ta_session_usage *u, *top, fresh = {};
+	__u32 zero = 0;
+
+	top = bpf_map_lookup_elem(&ta_share_top, &zero);
+	if (!top)
+		return 1;
+	if (top->window != win) {
+		top->window = win;
+		top->bytes = 0;
+		top->active = 0;
+	}
+	u = bpf_map_lookup_elem(&ta_session_usage, &ses);
+	if (!u) {
+		bpf_map_update_elem(&ta_session_usage, &ses, &fresh, BPF_ANY);
+		u = bpf_map_lookup_elem(&ta_session_usage, &ses);
+		if (!u)
+			return 1;
+	}
+	if (u->window != win) {
+		u->window = win;
+		u->bytes = 0;
+	}
+	if (u->bytes == 0)
+		__sync_fetch_and_add(&top->active, 1);
+	if (top->active > 1 && u->bytes > (size >> 3) && u->bytes * 2 >= top->bytes &&
+	    bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA) > (size >> 1))
+		return 0;
+	__sync_fetch_and_add(&u->bytes, n);
+	if (u->bytes > top->bytes)
+		top->bytes = u->bytes;
+	return 1;
+}
+
+/* 1: emitted; 0: the ring was full; -1: the session is over its share (ta_share_ok). */
 static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n)
 {
+	if (!ta_share_ok(em, n))
+		return -1;
 	if (n <= 64)
 		return TA_EMIT_CLASS(em, src, n, 64);
 	if (n <= 512)
@@ -691,6 +765,7 @@ static int ta_chunk_step(__u32 index, void *unused)
 	struct ta_task_state *ts = ta_task_state_get(false);
 	struct ta_chunk_loop *lc;
 	__u32 n;
+	int ok;
 
 	if (!ts)
 		return 1;
@@ -722,8 +797,9 @@ static int ta_chunk_step(__u32 index, void *unused)
 	}
 	n = lc->seg_left > TA_CHUNK_MAX ? TA_CHUNK_MAX : lc->seg_left;
 	lc->em.tmpl.offset = lc->done;
-	if (!ta_emit_chunk(&lc->em, lc->seg_ptr, n))
-		ta_count_drop(lc->ses, lc->auid, n);
+	ok = ta_emit_chunk(&lc->em, lc->seg_ptr, n);
+	if (ok <= 0)
+		ta_count_loss(lc->ses, lc->auid, n, ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
 	lc->done += n;
 	lc->seg_ptr += n;
 	lc->seg_left -= n;
@@ -768,8 +844,11 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 		if (n > TA_CHUNK_MAX)
 			return;
 		em->tmpl.offset = 0;
-		if (!ta_emit_chunk(em, em->buf, n))
-			ta_count_drop(lc->ses, lc->auid, n);
+		int ok = ta_emit_chunk(em, em->buf, n);
+
+		if (ok <= 0)
+			ta_count_loss(lc->ses, lc->auid, n,
+				      ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
 		return;
 	}
 	ts = ta_task_state_get(true);

@@ -458,6 +458,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "ring_full";
 	case TA_DROP_NO_STATE:
 		return "no_call_state";
+	case TA_DROP_SESSION_SHARE:
+		return "session_share";
 	default:
 		return "unknown";
 	}

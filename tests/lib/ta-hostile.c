@@ -9,6 +9,7 @@
  *   ta-hostile swap       a write held by TCOOFF whose buffer is swapped
  *   ta-hostile flip N     N lines written while another thread flips the fd
  *                         between /dev/null and the terminal
+ *   ta-hostile flood      writes a pty of its own as fast as it drains, until killed
  *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring, and on
  *                         x86-64 int 0x80 write/writev/ioctl(TIOCSTI)
  *
@@ -412,6 +413,34 @@ static int mode_roads(void)
 	return 0;
 }
 
+/* ---- flood: write a pty as fast as it drains, until killed ---- */
+
+static void *flood_reader(void *arg)
+{
+	static char sink[65536];
+	int master = *(int *)arg;
+
+	while (read(master, sink, sizeof(sink)) > 0)
+		;
+	return NULL;
+}
+
+static int mode_flood(void)
+{
+	static char buf[65536];
+	struct term t;
+	pthread_t th;
+
+	open_term(&t);
+	memset(buf, 'z', sizeof(buf));
+	if (pthread_create(&th, NULL, flood_reader, &t.master))
+		die("pthread_create");
+	for (;;)
+		if (write(t.slave, buf, sizeof(buf)) < 0)
+			die("write");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -423,6 +452,8 @@ int main(int argc, char **argv)
 		return mode_flip(strtol(argv[2], NULL, 10));
 	if (argc >= 2 && strcmp(argv[1], "roads") == 0)
 		return mode_roads();
-	fprintf(stderr, "usage: ta-hostile block N | swap | flip N | roads\n");
+	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
+		return mode_flood();
+	fprintf(stderr, "usage: ta-hostile block N | swap | flip N | roads | flood\n");
 	return 2;
 }
