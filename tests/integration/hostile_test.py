@@ -52,6 +52,13 @@ def on_sigterm(signum, frame):
     raise SystemExit(1)  # run the finally blocks (meson's timeout sends SIGTERM)
 
 
+def hostile(*args, timeout=60):
+    """Run one ta-hostile attack; its facts (the last line of its output)."""
+    p = subprocess.run([binary("tests/lib/ta-hostile"), *args], capture_output=True,
+                       timeout=timeout, check=True)
+    return json.loads(p.stdout.decode().splitlines()[-1])
+
+
 def hexbytes(s):
     return bytes.fromhex(s)
 
@@ -116,9 +123,7 @@ def test_buffer_swap():
     f = Failures("buffer_swap")
     d = Daemon().start()
     try:
-        p = subprocess.run([binary("tests/lib/ta-hostile"), "swap"], capture_output=True,
-                           timeout=60, check=True)
-        facts = json.loads(p.stdout.decode().splitlines()[-1])
+        facts = hostile("swap")
         d.stop()
         recs = d.records()
         tty = facts["tty"].replace("/", "")
@@ -142,9 +147,7 @@ def test_fd_flip():
     d = Daemon().start()
     try:
         for _ in range(5):  # the scheduler decides how the flips fall: want both kinds
-            p = subprocess.run([binary("tests/lib/ta-hostile"), "flip", str(lines)],
-                               capture_output=True, timeout=120, check=True)
-            facts = json.loads(p.stdout.decode().splitlines()[-1])
+            facts = hostile("flip", str(lines), timeout=120)
             if 0 < len(hexbytes(facts["shown"])) < 12 * lines:
                 break
         d.stop()
@@ -180,9 +183,7 @@ def test_other_roads():
     f = Failures("other_roads")
     d = Daemon().start()
     try:
-        p = subprocess.run([binary("tests/lib/ta-hostile"), "roads"], capture_output=True,
-                           timeout=60, check=True)
-        facts = json.loads(p.stdout.decode().splitlines()[-1])
+        facts = hostile("roads")
         d.stop()
         recs = d.records()
         tty = facts["tty"].replace("/", "")
