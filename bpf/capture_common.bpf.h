@@ -100,26 +100,54 @@ struct {
 
 /* A call seen on entry and completed on exit (syscalls, kretprobes). */
 struct ta_pending_call {
-	__u64 tty;        /* struct tty_struct * */
+	__u64 tty;        /* struct tty_struct *; 0: the fd was no tty at entry (watched) */
 	__u64 buf;        /* user or kernel buffer, or iovec array */
 	__u32 nr_segs;    /* 0: buf is the data; else buf is struct iovec[nr_segs] */
 	__u32 is_read;
 	__u32 lflag;      /* the terminal's c_lflag when the call started */
 	__u32 compat_iov; /* 1: buf is struct compat_iovec[nr_segs] (a 32-bit call) */
+	__u64 file;       /* struct file * the fd named at entry (syscalls) */
+	__u64 count;      /* bytes asked for (plain calls; 0 if vectored) */
+	__u64 digest;     /* of the first TA_DIGEST_MAX bytes at entry (plain writes) */
+	__u64 nvcsw;      /* voluntary context switches at entry: changed = the call blocked */
+	__s32 fd;
+	__u32 active;     /* 1 from entry to exit */
+};
+
+/*
+ * Redaction of echo-off input (docs/capture.md). A program that asks for a
+ * secret sets the terminal's modes itself and then reads (sudo, passwd, ssh,
+ * read -s), or has `stty -echo` set them for it (`stty -echo; read pw` in a
+ * shell): the first line typed in canonical mode with echo off, while the
+ * foreground process group is the one that last set the modes or its
+ * parent's, is a secret. A shell started after `stty -echo` (`stty -echo;
+ * dash -i`) reads in a process group of its own, and once a secret line has
+ * ended more no-echo lines are not secrets: both are recorded. Keyed by the
+ * slave tty. A terminal without an entry (no
+ * modes set since the daemon started, or evicted) redacts, so a lost entry
+ * hides nothing secret; the table holds more terminals than the kernel's pty
+ * limit (kernel.pty.max, 4096 by default), so users cannot churn it.
+ */
+struct ta_secret_state {
+	__u64 setter_pgrp;  /* struct pid * of the process group that last set the modes */
+	__u64 parent_pgrp;  /* and of its parent's (the shell that ran stty) */
+	__u32 done;         /* 1: the secret line has ended */
+	__u32 pad;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
 	__type(key, __u64);
-	__type(value, struct ta_pending_call);
-} ta_pending SEC(".maps") __weak;
+	__type(value, struct ta_secret_state);
+} ta_secret SEC(".maps") __weak;
 
 /* Where a call's data lives (ta_emit.user). */
 enum { TA_MEM_KERNEL = 0, TA_MEM_USER = 1, TA_MEM_USER_COMPAT_IOV = 2 };
 
 /* The fields of a data record that do not change from chunk to chunk. */
 struct ta_emit {
+	__u64 slave;      /* struct tty_struct * of the terminal (the slave of a pty) */
 	__u64 buf;
 	__u32 nr_segs;
 	__u32 user;       /* TA_MEM_*: user memory, and the iovec layout if nr_segs */
@@ -231,8 +259,8 @@ static __always_inline struct tty_struct *ta_file_tty(struct file *f)
 	return BPF_CORE_READ(priv, tty);
 }
 
-/* The tty behind fd in the current task, or NULL. */
-static __always_inline struct tty_struct *ta_fd_tty(long fd)
+/* The file behind fd in the current task, or NULL. */
+static __always_inline struct file *ta_fd_file(long fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -248,7 +276,13 @@ static __always_inline struct tty_struct *ta_fd_tty(long fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
 		return NULL;
-	return ta_file_tty(f);
+	return f;
+}
+
+/* The tty behind fd in the current task, or NULL. */
+static __always_inline struct tty_struct *ta_fd_tty(long fd)
+{
+	return ta_file_tty(ta_fd_file(fd));
 }
 
 /*
@@ -381,9 +415,9 @@ static __always_inline void ta_fill_owner(struct ta_tty_event *e, struct tty_str
 	e->owner_pid = BPF_CORE_READ(leader, tgid);
 }
 
-static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
+static __always_inline void ta_count_loss(__u32 ses, __u32 auid, __u64 bytes, __u32 reason)
 {
-	struct ta_session_drop_key key = { .ses = ses, .auid = auid };
+	struct ta_session_drop_key key = { .ses = ses, .auid = auid, .reason = reason };
 	struct ta_drop_counters *c, zero_c = {};
 	__u32 zero = 0;
 
@@ -401,6 +435,39 @@ static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
 		__sync_fetch_and_add(&c->events, 1);
 		__sync_fetch_and_add(&c->bytes, bytes);
 	}
+}
+
+static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
+{
+	ta_count_loss(ses, auid, bytes, TA_DROP_RING_FULL);
+}
+
+/*
+ * Count a call on `tty` that could not be recorded against the session whose
+ * data it hides: the writer's for output, the terminal's for input.
+ */
+static __always_inline void ta_count_tty_loss(struct tty_struct *tty, bool output, __u64 bytes,
+					      __u32 reason)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct tty_struct *slave = tty;
+	__u32 ses = BPF_CORE_READ(t, sessionid);
+
+	if (ta_tty_is_master(tty)) {
+		slave = BPF_CORE_READ(tty, link);
+		output = false;
+	}
+	/* A writer outside any login session writes into the terminal's session (ta_prepare). */
+	if (output && ses != TA_UNSET) {
+		ta_count_loss(ses, BPF_CORE_READ(t, loginuid.val), bytes, reason);
+		return;
+	}
+	t = slave ? ta_tty_session_leader(slave) : NULL;
+	if (!t) {
+		ta_count_loss(TA_UNSET, TA_UNSET, bytes, reason);
+		return;
+	}
+	ta_count_loss(ta_leader_ses(t), BPF_CORE_READ(t, loginuid.val), bytes, reason);
 }
 
 /*
@@ -422,6 +489,47 @@ static __always_inline __u32 ta_tty_lflag(struct tty_struct *tty)
 	if (!slave)
 		return 0;
 	return BPF_CORE_READ(slave, termios.c_lflag);
+}
+
+/* The terminal's foreground process group (struct pid *), whichever layout the kernel has. */
+static __always_inline __u64 ta_tty_fg_pgrp(struct tty_struct *tty)
+{
+	struct tty_struct___ctrl *t2 = (void *)tty;
+
+	if (bpf_core_field_exists(t2->ctrl.pgrp))
+		return (__u64)BPF_CORE_READ(t2, ctrl.pgrp);
+	return (__u64)BPF_CORE_READ(tty, pgrp);
+}
+
+/* The current task set the terminal's modes: its process group may now read a secret. */
+static __always_inline void ta_modes_set(struct tty_struct *tty)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_secret_state st = {
+		.setter_pgrp = (__u64)BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]),
+		.parent_pgrp = (__u64)BPF_CORE_READ(task, real_parent, signal, pids[PIDTYPE_PGID]),
+	};
+	__u64 key = (__u64)tty;
+
+	if (tty && ta_tty_is_master(tty))
+		key = (__u64)BPF_CORE_READ(tty, link);
+	if (key)
+		bpf_map_update_elem(&ta_secret, &key, &st, BPF_ANY);
+}
+
+/* Whether no-echo canonical input on `slave` now is a secret (see ta_secret). */
+static __always_inline bool ta_secret_now(struct tty_struct *slave)
+{
+	__u64 key = (__u64)slave;
+	struct ta_secret_state *st = bpf_map_lookup_elem(&ta_secret, &key);
+	__u64 fg;
+
+	if (!st)
+		return true;
+	if (st->done)
+		return false;
+	fg = ta_tty_fg_pgrp(slave);
+	return fg == st->setter_pgrp || fg == st->parent_pgrp;
 }
 
 static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tty,
@@ -464,9 +572,10 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 		e->hdr.flags |= TA_F_ICANON;
 	/* Output processing (ONLCR..) turns what was written into what was shown. */
 	e->oflag = BPF_CORE_READ(slave, termios.c_oflag);
-	/* Like the kernel's own tty audit: canonical input with echo off is a password. */
+	/* Canonical input with echo off is a password, up to the end of its line. */
+	em->slave = (__u64)slave;
 	if (kind == TA_EV_TTY_INPUT && cfg->redact_noecho &&
-	    (lflag & TA_ICANON) && !(lflag & TA_ECHO))
+	    (lflag & TA_ICANON) && !(lflag & TA_ECHO) && ta_secret_now(slave))
 		e->hdr.flags |= TA_F_REDACTED;
 	e->call_id = ta_next_call_id();
 	e->offset = 0;
@@ -519,8 +628,82 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 		_ok;                                                                \
 	})
 
+/*
+ * Fairness: while the ring is more than half full and more than one session
+ * writes, a session that wrote more than an eighth of the ring in the
+ * current 100 ms window, and at least half as much as the busiest session,
+ * gets no more room until the window ends; its records are dropped and
+ * counted against it (session_share). So floods are cut first, a session
+ * writing a burst beside them is not, and a session alone keeps the whole
+ * ring. Keyed by audit session; an evicted entry only forgets a usage.
+ */
+#define TA_SHARE_WINDOW_NS 100000000ULL
+
+struct ta_session_usage {
+	__u64 window;     /* now / TA_SHARE_WINDOW_NS */
+	__u64 bytes;      /* put into the ring in that window */
+	__u64 active;     /* ta_share_top only: sessions that wrote in the window */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ta_session_usage);
+} ta_session_usage SEC(".maps") __weak;
+
+/* The busiest session's bytes in the current window (racy by design: a hint). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_session_usage);
+} ta_share_top SEC(".maps") __weak;
+
+/* 1 if the session of em may put n more bytes into the ring now. */
+static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
+{
+	__u32 ses = em->tmpl.hdr.kind == TA_EV_TTY_INPUT ? em->tmpl.owner_ses : em->tmpl.task.ses;
+	__u64 win = bpf_ktime_get_ns() / TA_SHARE_WINDOW_NS;
+	__u64 size = bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE);
+	struct ta_session_usage *u, *top, fresh = {};
+	__u32 zero = 0;
+
+	top = bpf_map_lookup_elem(&ta_share_top, &zero);
+	if (!top)
+		return 1;
+	if (top->window != win) {
+		top->window = win;
+		top->bytes = 0;
+		top->active = 0;
+	}
+	u = bpf_map_lookup_elem(&ta_session_usage, &ses);
+	if (!u) {
+		bpf_map_update_elem(&ta_session_usage, &ses, &fresh, BPF_ANY);
+		u = bpf_map_lookup_elem(&ta_session_usage, &ses);
+		if (!u)
+			return 1;
+	}
+	if (u->window != win) {
+		u->window = win;
+		u->bytes = 0;
+	}
+	if (u->bytes == 0)
+		__sync_fetch_and_add(&top->active, 1);
+	if (top->active > 1 && u->bytes > (size >> 3) && u->bytes * 2 >= top->bytes &&
+	    bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA) > (size >> 1))
+		return 0;
+	__sync_fetch_and_add(&u->bytes, n);
+	if (u->bytes > top->bytes)
+		top->bytes = u->bytes;
+	return 1;
+}
+
+/* 1: emitted; 0: the ring was full; -1: the session is over its share (ta_share_ok). */
 static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n)
 {
+	if (!ta_share_ok(em, n))
+		return -1;
 	if (n <= 64)
 		return TA_EMIT_CLASS(em, src, n, 64);
 	if (n <= 512)
@@ -528,6 +711,42 @@ static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n)
 	if (n > TA_CHUNK_MAX)
 		return 0;
 	return TA_EMIT_CLASS(em, src, n, TA_CHUNK_MAX);
+}
+
+/*
+ * After a redacted piece of input: if it ends the line (Enter, or ^D), the
+ * secret is complete and later no-echo lines are kept. Only the last bytes
+ * are looked at: a paste with more after its first line stays redacted to
+ * its end, which hides more, never less.
+ */
+static __always_inline void ta_secret_line_end(struct ta_emit *em, __u64 total)
+{
+	struct ta_secret_state done = { .done = 1 }, *st;
+	__u8 tail[16] = {};
+	__u32 n = total > sizeof(tail) ? sizeof(tail) : total;
+	bool end = false;
+	long err;
+
+	if (em->nr_segs || n == 0 || !em->slave)
+		return;
+	asm volatile("" : "+r"(n));
+	if (n > sizeof(tail))
+		return;
+	if (em->user)
+		err = bpf_probe_read_user(tail, n, (void *)(em->buf + total - n));
+	else
+		err = bpf_probe_read_kernel(tail, n, (void *)(em->buf + total - n));
+	if (err)
+		return;
+	for (int i = 0; i < (int)sizeof(tail); i++)
+		end |= i < (int)n && (tail[i] == '\n' || tail[i] == '\r' || tail[i] == 4);
+	if (!end)
+		return;
+	st = bpf_map_lookup_elem(&ta_secret, &em->slave);
+	if (st)
+		st->done = 1;
+	else
+		bpf_map_update_elem(&ta_secret, &em->slave, &done, BPF_ANY);
 }
 
 /* A record with no payload: redaction markers. */
@@ -558,26 +777,45 @@ struct ta_chunk_loop {
 };
 
 /*
- * Loop state lives in a map keyed by thread, not on the stack: the verifier
- * does not track map contents, so the bpf_loop callback converges after one
- * pass instead of being explored once per possible offset. Per thread, so no
- * other task can clobber it (a per-CPU slot could be, under preemption).
+ * Per-thread state: the call in progress and the chunk loop. Task storage,
+ * not a shared table: it lives and dies with its thread, so no user can fill
+ * a table that other users' terminals need (16 500 threads blocked in write()
+ * once filled a 16 384-entry hash and blinded the recorder for every
+ * terminal). The loop state lives here and not on the stack because the
+ * verifier does not track map contents: the bpf_loop callback converges
+ * after one pass instead of being explored once per possible offset.
  */
+struct ta_task_state {
+	struct ta_pending_call call;
+	struct ta_chunk_loop loop;
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct ta_chunk_loop);
-} ta_loop SEC(".maps") __weak;
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ta_task_state);
+} ta_task_state SEC(".maps") __weak;
+
+/* The current thread's state; with create, made on first use (NULL: out of memory). */
+static __always_inline struct ta_task_state *ta_task_state_get(bool create)
+{
+	return bpf_task_storage_get(&ta_task_state, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 /* One chunk per call. */
 static int ta_chunk_step(__u32 index, void *unused)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_chunk_loop *lc = bpf_map_lookup_elem(&ta_loop, &id);
+	struct ta_task_state *ts = ta_task_state_get(false);
+	struct ta_chunk_loop *lc;
 	__u32 n;
+	int ok;
 
-	if (!lc || lc->done >= lc->total)
+	if (!ts)
+		return 1;
+	lc = &ts->loop;
+	if (lc->done >= lc->total)
 		return 1;
 	if (lc->seg_left == 0) {
 		struct iovec iov = {};
@@ -604,8 +842,9 @@ static int ta_chunk_step(__u32 index, void *unused)
 	}
 	n = lc->seg_left > TA_CHUNK_MAX ? TA_CHUNK_MAX : lc->seg_left;
 	lc->em.tmpl.offset = lc->done;
-	if (!ta_emit_chunk(&lc->em, lc->seg_ptr, n))
-		ta_count_drop(lc->ses, lc->auid, n);
+	ok = ta_emit_chunk(&lc->em, lc->seg_ptr, n);
+	if (ok <= 0)
+		ta_count_loss(lc->ses, lc->auid, n, ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
 	lc->done += n;
 	lc->seg_ptr += n;
 	lc->seg_left -= n;
@@ -621,8 +860,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 {
 	struct ta_emit *em = &lc->em;
 	bool input = em->tmpl.hdr.kind == TA_EV_TTY_INPUT;
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_chunk_loop *st;
+	struct ta_task_state *ts;
 	__u32 nr_segs = em->nr_segs;
 
 	lc->ses = input ? em->tmpl.owner_ses : em->tmpl.task.ses;
@@ -636,6 +874,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	em->tmpl.total_len = total;
 	if (em->tmpl.hdr.flags & TA_F_REDACTED) {
 		ta_emit_marker(em, total);
+		ta_secret_line_end(em, total);
 		return;
 	}
 	/* Most calls fit one chunk: no loop state, no bpf_loop. */
@@ -650,22 +889,24 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 		if (n > TA_CHUNK_MAX)
 			return;
 		em->tmpl.offset = 0;
-		if (!ta_emit_chunk(em, em->buf, n))
-			ta_count_drop(lc->ses, lc->auid, n);
+		int ok = ta_emit_chunk(em, em->buf, n);
+
+		if (ok <= 0)
+			ta_count_loss(lc->ses, lc->auid, n,
+				      ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
 		return;
 	}
-	if (bpf_map_update_elem(&ta_loop, &id, lc, BPF_ANY)) {
-		ta_count_drop(lc->ses, lc->auid, total);
+	ts = ta_task_state_get(true);
+	if (!ts) {
+		ta_count_loss(lc->ses, lc->auid, total, TA_DROP_NO_STATE);
 		return;
 	}
+	__builtin_memcpy(&ts->loop, lc, sizeof(*lc));
 	/* iovec entries take a step each, so allow for them beyond the chunk budget. */
 	bpf_loop(TA_CHUNKS_PER_CALL + (nr_segs > 64 ? 64 : nr_segs), ta_chunk_step, NULL, 0);
-	st = bpf_map_lookup_elem(&ta_loop, &id);
 	/* Calls larger than the chunk budget: the rest is lost, and said so. */
-	if (!st)
-		ta_count_drop(lc->ses, lc->auid, total);
-	else if (st->done < total)
-		ta_count_drop(lc->ses, lc->auid, total - st->done);
+	if (ts->loop.done < total)
+		ta_count_drop(lc->ses, lc->auid, total - ts->loop.done);
 }
 
 static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct winsize *ws,

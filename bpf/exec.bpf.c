@@ -22,26 +22,22 @@ struct ta_cwd_walk {
 	char buf[TA_CWD_SCRATCH];
 };
 
-/* Per thread, like the chunk loop: the verifier does not track map contents. */
+/*
+ * Per thread, like the chunk loop (the verifier does not track map contents),
+ * and in task storage like it: a shared table could be filled, or its entries
+ * evicted mid-walk, by one user's threads exec'ing at once. Deleted after
+ * each walk, so it costs memory only while an exec runs.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct ta_cwd_walk);
 } ta_cwd SEC(".maps");
 
-/* A zeroed value to create entries from: too large for the BPF stack. Never written. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ta_cwd_walk);
-} ta_cwd_zero SEC(".maps");
-
 static int ta_cwd_step(__u32 index, void *unused)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_cwd_walk *w = bpf_map_lookup_elem(&ta_cwd, &id);
+	struct ta_cwd_walk *w = bpf_task_storage_get(&ta_cwd, bpf_get_current_task_btf(), 0, 0);
 	struct dentry *d, *parent;
 	struct mount *m, *mp;
 	char name[TA_CWD_NAME];
@@ -83,30 +79,10 @@ static int ta_cwd_step(__u32 index, void *unused)
 	return 0;
 }
 
-/* Writes the cwd into dst (TA_CWD_MAX bytes); returns its length, 0 if unknown. */
-static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __u32 *truncated)
+static __always_inline __u32 ta_cwd_copy(struct ta_cwd_walk *w, char *dst, __u32 *truncated)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_cwd_walk *w, *zero;
-	struct vfsmount *vm;
-	__u32 key = 0, len;
+	__u32 len;
 
-	vm = BPF_CORE_READ(task, fs, pwd.mnt);
-	zero = bpf_map_lookup_elem(&ta_cwd_zero, &key);
-	if (!vm || !zero || bpf_map_update_elem(&ta_cwd, &id, zero, BPF_ANY))
-		return 0;
-	w = bpf_map_lookup_elem(&ta_cwd, &id);
-	if (!w)
-		return 0;
-	w->dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
-	w->mnt = (__u64)((char *)vm - bpf_core_field_offset(struct mount, mnt));
-	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-	w->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	w->pos = TA_CWD_MAX;
-	bpf_loop(TA_CWD_DEPTH, ta_cwd_step, NULL, 0);
-	w = bpf_map_lookup_elem(&ta_cwd, &id);
-	if (!w)
-		return 0;
 	if (w->pos >= TA_CWD_MAX) {
 		/* Nothing named: the root itself. */
 		dst[0] = '/';
@@ -118,6 +94,33 @@ static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __
 		return 0;
 	if (bpf_probe_read_kernel(dst, len, &w->buf[w->pos & (TA_CWD_MAX - 1)]))
 		return 0;
+	return len;
+}
+
+/* Writes the cwd into dst (TA_CWD_MAX bytes); returns its length, 0 if unknown. */
+static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __u32 *truncated)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct ta_cwd_walk *w;
+	struct vfsmount *vm;
+	__u32 len;
+
+	vm = BPF_CORE_READ(task, fs, pwd.mnt);
+	if (!vm)
+		return 0;
+	/* Created zeroed: no scratch copy needed for a value this large. */
+	w = bpf_task_storage_get(&ta_cwd, cur, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!w)
+		return 0;
+	w->dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+	w->mnt = (__u64)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	w->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	w->pos = TA_CWD_MAX;
+	w->truncated = 0;
+	bpf_loop(TA_CWD_DEPTH, ta_cwd_step, NULL, 0);
+	len = ta_cwd_copy(w, dst, truncated);
+	bpf_task_storage_delete(&ta_cwd, cur);
 	return len;
 }
 

@@ -57,23 +57,27 @@ static __always_inline int ta_fn_receive_done(struct tty_struct *tty, const u8 *
 
 static __always_inline int ta_kp_stash(struct tty_struct *tty, const void *buf)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_pending_call p = { .tty = (__u64)tty, .buf = (__u64)buf,
-				     .lflag = ta_tty_lflag(tty) };
+	struct ta_task_state *ts = ta_task_state_get(true);
 
-	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
+	/* Without state the return reads the modes then: only they are kept here. */
+	if (!ts)
+		return 0;
+	__builtin_memset(&ts->call, 0, sizeof(ts->call));
+	ts->call.tty = (__u64)tty;
+	ts->call.buf = (__u64)buf;
+	ts->call.lflag = ta_tty_lflag(tty);
+	ts->call.active = 1;
 	return 0;
 }
 
 static __always_inline struct ta_pending_call *ta_kp_take(struct ta_pending_call *out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_pending_call *p = bpf_map_lookup_elem(&ta_pending, &id);
+	struct ta_task_state *ts = ta_task_state_get(false);
 
-	if (!p)
+	if (!ts || !ts->call.active)
 		return NULL;
-	*out = *p;
-	bpf_map_delete_elem(&ta_pending, &id);
+	*out = ts->call;
+	ts->call.active = 0;
 	return out;
 }
 
@@ -133,6 +137,14 @@ int BPF_PROG(ta_fentry_pty_resize, struct tty_struct *tty, struct winsize *ws)
 	return 0;
 }
 
+/* The terminal's modes were set (tcsetattr): see ta_secret. */
+SEC("fexit/n_tty_set_termios")
+int BPF_PROG(ta_fexit_n_tty_set_termios, struct tty_struct *tty)
+{
+	ta_modes_set(tty);
+	return 0;
+}
+
 SEC("kprobe/n_tty_write")
 int BPF_KPROBE(ta_kprobe_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
 {
@@ -174,6 +186,13 @@ int BPF_KPROBE(ta_kprobe_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp
 	       size_t count)
 {
 	return ta_fn_receive_done(tty, cp, count, TA_SRC_KPROBE, TA_F_INJECTED);
+}
+
+SEC("kprobe/n_tty_set_termios")
+int BPF_KPROBE(ta_kprobe_n_tty_set_termios, struct tty_struct *tty)
+{
+	ta_modes_set(tty);
+	return 0;
 }
 
 SEC("kprobe/tty_do_resize")

@@ -24,6 +24,13 @@
 
 #define TA_TIOCSTI 0x5412
 #define TA_TIOCSWINSZ 0x5414
+/* Setting a terminal's modes (tcsetattr and the older forms): TCSETS.., TCSETA.., TCSETS2.. */
+#define TA_TCSETS 0x5402
+#define TA_TCSETSF 0x5404
+#define TA_TCSETA 0x5406
+#define TA_TCSETAF 0x5408
+#define TA_TCSETS2 0x402c542b
+#define TA_TCSETSF2 0x402c542d
 /* Linux AIO (linux/aio_abi.h): opcodes that write, and where struct iocb keeps things. */
 #define TA_IOCB_CMD_PWRITE 1
 #define TA_IOCB_CMD_PWRITEV 8
@@ -77,25 +84,130 @@ static __always_inline void ta_compat_args(struct pt_regs *regs, struct ta_sys_a
 }
 #endif
 
+/*
+ * A fingerprint of the first TA_DIGEST_MAX bytes of a write's buffer, taken
+ * at entry and again at exit: the kernel copies from the buffer while the
+ * call runs (a write held by TCOOFF copies nothing until it is released), so
+ * a buffer changed in between means the recorded bytes may not be what the
+ * terminal got. FNV-1a over 64-bit words, eight words a step.
+ */
+struct ta_scratch {
+	__u64 w[TA_DIGEST_MAX / 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_scratch);
+} ta_scratch SEC(".maps");
+
+struct ta_digest_ctx {
+	__u64 h;
+	__u32 words;
+	__u32 pad;
+};
+
+static int ta_digest_step(__u32 i, void *ctx)
+{
+	struct ta_digest_ctx *c = ctx;
+	__u32 zero = 0;
+	struct ta_scratch *s = bpf_map_lookup_elem(&ta_scratch, &zero);
+
+	if (!s)
+		return 1;
+	for (int k = 0; k < 8; k++) {
+		__u32 j = i * 8 + k;
+
+		if (j >= c->words)
+			return 1;
+		c->h = (c->h ^ s->w[j & (TA_DIGEST_MAX / 8 - 1)]) * 0x100000001b3ULL;
+	}
+	return 0;
+}
+
+static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
+{
+	struct ta_digest_ctx c = { .h = 0xcbf29ce484222325ULL };
+	__u32 zero = 0, n = count > TA_DIGEST_MAX ? TA_DIGEST_MAX : count;
+	struct ta_scratch *s = bpf_map_lookup_elem(&ta_scratch, &zero);
+	__u8 *b;
+
+	asm volatile("" : "+r"(n));
+	if (!s || n == 0 || n > TA_DIGEST_MAX)
+		return 0;
+	if (bpf_probe_read_user(s->w, n, (void *)buf))
+		return 1;
+	/* Zero the rest of the last word: what an earlier call left there is not data. */
+	b = (__u8 *)s->w;
+	for (int k = 0; k < 7; k++) {
+		__u32 j = n + k;
+
+		if ((j & 7) == 0)
+			break;
+		b[j & (TA_DIGEST_MAX - 1)] = 0;
+	}
+	c.words = (n + 7) / 8;
+	c.h ^= n;
+	bpf_loop(TA_DIGEST_MAX / 64, ta_digest_step, &c, 0);
+	return c.h;
+}
+
+/*
+ * Whether to watch a write on an fd that is no terminal at entry: another
+ * thread sharing the fd table can make the fd name a terminal before the
+ * kernel looks it up (flipping it between /dev/null and a tty). Only
+ * threads of terminal or login sessions are watched, which spares daemons.
+ */
+static __always_inline bool ta_watch_non_tty(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (BPF_CORE_READ(task, files, count.counter) <= 1)
+		return false;
+	return BPF_CORE_READ(task, signal, tty) || BPF_CORE_READ(task, sessionid) != TA_UNSET;
+}
+
 static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 mode,
-				       __u32 compat_iov)
+				       __u32 compat_iov, __u64 count)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_task_state *ts;
 	struct tty_struct *tty;
+	struct file *f;
 
 	if (ta_is_self(id >> 32))
 		return 0;
-	tty = ta_fd_tty(fd);
-	if (!tty)
+	f = ta_fd_file(fd);
+	tty = ta_file_tty(f);
+	if (!tty) {
+		if (mode != TA_CALL_WRITE || !f || !ta_watch_non_tty())
+			return 0;
+	} else if (mode == TA_CALL_READ && ta_tty_is_pty(tty)) {
+		/* Pty input is taken where it enters, at the master; reading it again would double it. */
 		return 0;
-	/* Pty input is taken where it enters, at the master; reading it again would double it. */
-	if (mode == TA_CALL_READ && ta_tty_is_pty(tty))
+	}
+	ts = ta_task_state_get(true);
+	if (!ts) {
+		if (tty)
+			ta_count_tty_loss(tty, mode != TA_CALL_READ, count, TA_DROP_NO_STATE);
 		return 0;
-	struct ta_pending_call p = {
-		.tty = (__u64)tty, .buf = buf, .nr_segs = nr_segs, .is_read = mode,
-		.lflag = ta_tty_lflag(tty), .compat_iov = compat_iov,
-	};
-	bpf_map_update_elem(&ta_pending, &id, &p, BPF_ANY);
+	}
+	ts->call.tty = (__u64)tty;
+	ts->call.buf = buf;
+	ts->call.nr_segs = nr_segs;
+	ts->call.is_read = mode;
+	ts->call.lflag = tty ? ta_tty_lflag(tty) : 0;
+	ts->call.compat_iov = compat_iov;
+	ts->call.file = (__u64)f;
+	ts->call.count = count;
+	ts->call.fd = fd;
+	ts->call.nvcsw = BPF_CORE_READ(task, nvcsw);
+	ts->call.digest = 0;
+	if (tty && mode == TA_CALL_WRITE && !nr_segs)
+		ts->call.digest = ta_digest_user(buf, count);
+	ts->call.active = 1;
 	return 0;
 }
 
@@ -110,14 +222,19 @@ static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 byt
 		return;
 	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
 	if (!e) {
-		__u64 t = bpf_get_current_task();
-		ta_count_drop(BPF_CORE_READ((struct task_struct *)t, sessionid),
-			      BPF_CORE_READ((struct task_struct *)t, loginuid.val), bytes);
+		ta_count_tty_loss(tty, true, bytes, TA_DROP_RING_FULL);
 		return;
 	}
 	ta_fill_hdr(&e->hdr, TA_EV_UNCAPTURED, TA_SRC_SYSCALL);
 	e->hdr.size = sizeof(*e);
 	ta_fill_task(&e->task);
+	/* Outside any login session: the terminal's session, as its data would be. */
+	if (e->task.ses == TA_UNSET) {
+		struct task_struct *leader = ta_tty_session_leader(slave);
+
+		if (leader)
+			e->task.ses = ta_leader_ses(leader);
+	}
 	ta_fill_tty_id(&e->tty, slave);
 	e->bytes = bytes;
 	e->syscall_nr = nr;
@@ -125,26 +242,62 @@ static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 byt
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * What the exit can vouch for: the fd still names the file it named at entry,
+ * a plain write moved all it asked and its buffer is unchanged, and a call
+ * too large or too scattered for the fingerprint did not block.
+ */
+static __always_inline __u16 ta_exit_suspect(const struct ta_pending_call *call, long ret,
+					      struct file *now)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if ((__u64)now != call->file)
+		return TA_F_SUSPECT;
+	if (call->is_read != TA_CALL_WRITE)
+		return 0;
+	if (!call->nr_segs && (__u64)ret != call->count)
+		return TA_F_SUSPECT;
+	if (!call->nr_segs && call->count <= TA_DIGEST_MAX)
+		return ta_digest_user(call->buf, call->count) == call->digest ? 0 : TA_F_SUSPECT;
+	return BPF_CORE_READ(task, nvcsw) != call->nvcsw ? TA_F_SUSPECT : 0;
+}
+
 static __always_inline int ta_exit_io(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ta_pending_call *p = bpf_map_lookup_elem(&ta_pending, &id);
+	struct ta_task_state *ts = ta_task_state_get(false);
 	struct ta_pending_call call;
 	struct ta_chunk_loop lc;
+	struct file *now;
+	__u16 flags = 0;
 
-	if (!p)
+	if (!ts || !ts->call.active)
 		return 0;
-	call = *p;
-	bpf_map_delete_elem(&ta_pending, &id);
+	call = ts->call;
+	ts->call.active = 0;
 	if (ret <= 0)
 		return 0;
+	now = ta_fd_file(call.fd);
+	if (!call.tty) {
+		/* A watched write: the fd names a terminal now; where the data went is unknown. */
+		struct tty_struct *tty = ta_file_tty(now);
+
+		if (!tty)
+			return 0;
+		call.tty = (__u64)tty;
+		call.lflag = ta_tty_lflag(tty);
+		call.digest = 0;
+		flags = TA_F_SUSPECT;
+	} else {
+		flags = ta_exit_suspect(&call, ret, now);
+	}
 	if (call.is_read == TA_CALL_UNCAPTURED) {
 		ta_emit_uncaptured((struct tty_struct *)call.tty, ret, call.nr_segs);
 		return 0;
 	}
 	if (!ta_prepare(&lc.em, (struct tty_struct *)call.tty,
 			call.is_read ? TA_EV_TTY_INPUT : TA_EV_TTY_OUTPUT, TA_SRC_SYSCALL,
-			call.is_read ? TA_F_READ_SIDE : 0, call.lflag))
+			(call.is_read ? TA_F_READ_SIDE : 0) | flags, call.lflag))
 		return 0;
 	lc.em.buf = call.buf;
 	lc.em.nr_segs = call.nr_segs;
@@ -158,14 +311,21 @@ static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 {
 	struct tty_struct *tty;
 	struct ta_chunk_loop lc;
+	bool set_modes = (cmd >= TA_TCSETS && cmd <= TA_TCSETSF) ||
+			 (cmd >= TA_TCSETA && cmd <= TA_TCSETAF) ||
+			 (cmd >= TA_TCSETS2 && cmd <= TA_TCSETSF2);
 
-	if (cmd != TA_TIOCSWINSZ && cmd != TA_TIOCSTI)
+	if (cmd != TA_TIOCSWINSZ && cmd != TA_TIOCSTI && !set_modes)
 		return 0;
 	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	tty = ta_fd_tty(fd);
 	if (!tty)
 		return 0;
+	if (set_modes) {
+		ta_modes_set(tty);
+		return 0;
+	}
 	if (cmd == TA_TIOCSWINSZ) {
 		struct winsize ws = {};
 
@@ -260,6 +420,55 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 	return 0;
 }
 
+/* io_uring opcodes (include/uapi/linux/io_uring.h) that move terminal data. */
+#define TA_IORING_OP_READV 1
+#define TA_IORING_OP_WRITEV 2
+#define TA_IORING_OP_READ_FIXED 4
+#define TA_IORING_OP_WRITE_FIXED 5
+#define TA_IORING_OP_READ 22
+#define TA_IORING_OP_WRITE 23
+#define TA_IORING_OP_SPLICE 30
+
+/*
+ * io_uring moves data without a system call per request: the completion of
+ * each request is where its file and result are known. Writes into a
+ * terminal, and reads of a terminal whose input is taken on the read side,
+ * are counted as uncaptured with the bytes the request moved (the data
+ * itself is not read here). The second argument is the request in every
+ * version of this tracepoint (its other arguments changed in 6.3).
+ */
+SEC("raw_tp/io_uring_complete")
+int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[1];
+	struct tty_struct *tty;
+	__u8 op;
+	int res;
+
+	/* A kernel without io_uring, or with an older request layout: nothing to read. */
+	if (!bpf_core_type_exists(struct io_kiocb) || !bpf_core_field_exists(req->cqe))
+		return 0;
+	if (!ta_syscall_io || !req)
+		return 0;
+	op = BPF_CORE_READ(req, opcode);
+	if (op != TA_IORING_OP_WRITEV && op != TA_IORING_OP_WRITE_FIXED &&
+	    op != TA_IORING_OP_WRITE && op != TA_IORING_OP_SPLICE &&
+	    op != TA_IORING_OP_READV && op != TA_IORING_OP_READ_FIXED && op != TA_IORING_OP_READ)
+		return 0;
+	res = BPF_CORE_READ(req, cqe.res);
+	if (res <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	tty = ta_file_tty(BPF_CORE_READ(req, file));
+	if (!tty)
+		return 0;
+	/* Pty input is taken at the master, whoever writes it. */
+	if ((op == TA_IORING_OP_READV || op == TA_IORING_OP_READ_FIXED || op == TA_IORING_OP_READ) &&
+	    ta_tty_is_pty(tty))
+		return 0;
+	ta_emit_uncaptured(tty, res, TA_NR_io_uring_enter);
+	return 0;
+}
+
 /* A native call the program wants, by number; -1 for anything else (the hot path). */
 static __always_inline int ta_enter_native(struct pt_regs *regs, long nr)
 {
@@ -269,29 +478,29 @@ static __always_inline int ta_enter_native(struct pt_regs *regs, long nr)
 		return -1;
 	switch (nr) {
 	case TA_NR_write:
-		ta_native_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0);
+		ta_native_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0, s.a[2]);
 	case TA_NR_read:
-		ta_native_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0);
+		ta_native_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0, s.a[2]);
 	case TA_NR_writev:
 	case TA_NR_pwritev:
 	case TA_NR_pwritev2:
 		ta_native_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 0) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 0, 0) : 0;
 	case TA_NR_readv:
 	case TA_NR_preadv:
 	case TA_NR_preadv2:
 		ta_native_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 0) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 0, 0) : 0;
 	case TA_NR_sendfile:
 		/* sendfile(out_fd, in_fd, ...): the data never passes through user memory. */
 		ta_native_args(regs, &s, 1);
-		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR_splice:
 		/* splice(fd_in, off_in, fd_out, off_out, len, flags) into a tty. */
 		ta_native_args(regs, &s, 3);
-		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR_ioctl:
 		ta_native_args(regs, &s, 3);
 		return ta_ioctl(s.a[0], s.a[1], s.a[2]);
@@ -320,28 +529,28 @@ static __always_inline int ta_enter_compat(struct pt_regs *regs, long nr)
 		return 0;
 	switch (nr) {
 	case TA_NR32_write:
-		ta_compat_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0);
+		ta_compat_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0, s.a[2]);
 	case TA_NR32_read:
-		ta_compat_args(regs, &s, 2);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0);
+		ta_compat_args(regs, &s, 3);
+		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0, s.a[2]);
 	case TA_NR32_writev:
 	case TA_NR32_pwritev:
 	case TA_NR32_pwritev2:
 		ta_compat_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 1) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 1, 0) : 0;
 	case TA_NR32_readv:
 	case TA_NR32_preadv:
 	case TA_NR32_preadv2:
 		ta_compat_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 1) : 0;
+		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 1, 0) : 0;
 	case TA_NR32_sendfile:
 	case TA_NR32_sendfile64:
 		ta_compat_args(regs, &s, 1);
-		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR32_splice:
 		ta_compat_args(regs, &s, 3);
-		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0);
+		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
 	case TA_NR32_ioctl:
 		ta_compat_args(regs, &s, 3);
 		return ta_ioctl(s.a[0], s.a[1], s.a[2]);

@@ -50,6 +50,15 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_LRU_HASH = 9,
 	BPF_MAP_TYPE_RINGBUF = 27,
+	BPF_MAP_TYPE_TASK_STORAGE = 29,
+};
+
+enum {
+	BPF_F_NO_PREALLOC = 1,
+};
+
+enum {
+	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
 };
 
 enum {
@@ -113,7 +122,10 @@ struct fdtable {
 	struct file **fd;
 };
 
+typedef struct { int counter; } atomic_t;
+
 struct files_struct {
+	atomic_t count;
 	struct fdtable *fdt;
 };
 
@@ -160,6 +172,7 @@ struct tty_driver___short {
 /* 5.16+: session and pgrp live in tty->ctrl. */
 struct tty_struct___ctrl {
 	struct {
+		struct pid *pgrp;
 		struct pid *session;
 	} ctrl;
 };
@@ -171,6 +184,7 @@ struct tty_struct {
 	struct winsize winsize;
 	char name[64];
 	struct tty_struct *link;
+	struct pid *pgrp;     /* before 5.16 */
 	struct pid *session;  /* before 5.16 */
 };
 
@@ -210,6 +224,7 @@ struct fs_struct {
 
 struct signal_struct {
 	struct tty_struct *tty;
+	struct pid *pids[4];
 };
 
 struct mm_struct {
@@ -240,6 +255,7 @@ struct task_struct {
 	u64 start_boottime;
 	struct hlist_node pid_links[4];
 	int exit_code;
+	unsigned long nvcsw;
 };
 
 struct iovec {
@@ -250,6 +266,18 @@ struct iovec {
 /* The context of raw tracepoint programs: the tracepoint's arguments. */
 struct bpf_raw_tracepoint_args {
 	__u64 args[0];
+};
+
+/* io_uring requests (io_uring/io_uring.h): the file, the opcode, the result. */
+struct io_cqe {
+	__u64 user_data;
+	__s32 res;
+};
+
+struct io_kiocb {
+	struct file *file;
+	__u8 opcode;
+	struct io_cqe cqe;
 };
 
 struct linux_binprm {

@@ -68,14 +68,28 @@ const char *ta_backend_limitations(enum ta_backend b)
 {
 	switch (b) {
 	case TA_BACKEND_TRACEPOINT:
-		return "io_uring writes to terminals are not seen; sendfile and splice into a "
-		       "terminal are counted (uncaptured) but not read; console, serial and "
+		return "io_uring, Linux AIO, sendfile and splice into a terminal are counted "
+		       "(uncaptured) but not read; data is read from user memory, so what a "
+		       "process changes during a call is marked suspect; console, serial and "
 		       "virtual-console input is taken where a process reads it, not as typed";
 	case TA_BACKEND_FENTRY:
 	case TA_BACKEND_KPROBE:
 		return "none for terminal data";
 	default:
 		return "";
+	}
+}
+
+const char *ta_backend_integrity(enum ta_backend b)
+{
+	switch (b) {
+	case TA_BACKEND_FENTRY:
+	case TA_BACKEND_KPROBE:
+		return "kernel";
+	case TA_BACKEND_TRACEPOINT:
+		return "syscall";
+	default:
+		return "none";
 	}
 }
 
@@ -121,6 +135,9 @@ static enum prog_role program_role(const char *name, enum ta_backend b)
 	case TA_BACKEND_TRACEPOINT:
 		if (!strncmp(name, "ta_raw_sys_", 11))
 			return ROLE_REQUIRED;
+		/* Counts io_uring's terminal writes; kernels without io_uring lack it. */
+		if (!strcmp(name, "ta_raw_io_uring_complete"))
+			return ROLE_OPTIONAL;
 		return ROLE_OTHER;
 	case TA_BACKEND_FENTRY:
 		/* Unix socket paths (shared terminals), if possible: see ta_syscall_io. */
@@ -429,7 +446,8 @@ static struct ta_seen_drop *seen_slot(struct ta_capture *c, const struct ta_sess
 	struct ta_seen_drop *grown;
 
 	for (size_t i = 0; i < c->n_seen; i++)
-		if (c->seen[i].key.ses == k->ses && c->seen[i].key.auid == k->auid)
+		if (c->seen[i].key.ses == k->ses && c->seen[i].key.auid == k->auid &&
+		    c->seen[i].key.reason == k->reason)
 			return &c->seen[i];
 	if (c->n_seen >= TA_MAX_SESSIONS_TRACKED)
 		return NULL;
@@ -440,6 +458,20 @@ static struct ta_seen_drop *seen_slot(struct ta_capture *c, const struct ta_sess
 	memset(&c->seen[c->n_seen], 0, sizeof(c->seen[0]));
 	c->seen[c->n_seen].key = *k;
 	return &c->seen[c->n_seen++];
+}
+
+const char *ta_drop_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case TA_DROP_RING_FULL:
+		return "ring_full";
+	case TA_DROP_NO_STATE:
+		return "no_call_state";
+	case TA_DROP_SESSION_SHARE:
+		return "session_share";
+	default:
+		return "unknown";
+	}
 }
 
 int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
@@ -464,6 +496,7 @@ int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
 	}
 	free(percpu);
 	total->ses = total->auid = (uint32_t)-1;
+	total->reason = TA_DROP_RING_FULL;
 	total->events = sum.events - c->total_seen.events;
 	total->bytes = sum.bytes - c->total_seen.bytes;
 	c->total_seen = sum;
@@ -484,7 +517,7 @@ int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
 			memset(&s->seen, 0, sizeof(s->seen));
 		if (now.events != s->seen.events || now.bytes != s->seen.bytes) {
 			struct ta_drop_delta d = {
-				.ses = key.ses, .auid = key.auid,
+				.ses = key.ses, .auid = key.auid, .reason = key.reason,
 				.events = now.events - s->seen.events,
 				.bytes = now.bytes - s->seen.bytes,
 			};

@@ -29,6 +29,12 @@ const char *ta_backend_name(enum ta_backend b);
 int ta_backend_parse(const char *name, enum ta_backend *out);
 /* What a backend cannot see, in one sentence. */
 const char *ta_backend_limitations(enum ta_backend b);
+/*
+ * The integrity level a backend gives: "kernel" (kernel-function capture: the
+ * kernel's own copy of the data) or "syscall" (data read from user memory
+ * around the system call; what it cannot vouch for is marked suspect).
+ */
+const char *ta_backend_integrity(enum ta_backend b);
 
 /* Where the running kernel publishes its BTF. */
 #define TA_KERNEL_BTF "/sys/kernel/btf/vmlinux"
@@ -37,6 +43,7 @@ struct ta_capture_opts {
 	enum ta_backend backend;
 	uint32_t ring_bytes;          /* power of two, >= page size */
 	bool redact_noecho;           /* withhold canonical no-echo input */
+	bool require_kernel_capture;  /* refuse to run with syscall capture only */
 	struct ta_filter_rule rules[TA_FILTER_RULES];
 	uint32_t n_rules;
 	uint32_t self_tgid;           /* never recorded */
@@ -78,10 +85,13 @@ int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts 
 struct ta_drop_delta {
 	uint32_t ses;
 	uint32_t auid;
+	uint32_t reason;      /* enum ta_drop_reason */
 	uint64_t events;
 	uint64_t bytes;
 };
 typedef void (*ta_drop_fn)(void *ctx, const struct ta_drop_delta *d);
+/* The gap record's name for a loss reason ("ring_full", "no_call_state"). */
+const char *ta_drop_reason_name(uint32_t reason);
 /*
  * Losses since the last call: one callback per session with new losses, and
  * the total in *total (events/bytes, ses/auid = -1). Returns 0 or -errno.

@@ -621,6 +621,8 @@ void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta
 	put_bool(b, !ta_ses_is_no_login(s->ses));
 	ta_buf_puts(b, ",\"login_details\":");
 	put_bool(b, !!(s->flags & TA_SESS_LOGIN));
+	ta_buf_puts(b, ",\"login_verified\":");
+	put_bool(b, (s->flags & TA_SESS_LOGIN) && !(s->flags & TA_SESS_UNVERIFIED));
 	const struct { const char *k; uint32_t off; } strs[] = {
 		{ ",\"host\":", s->host }, { ",\"addr\":", s->addr }, { ",\"login_program\":", s->prog },
 		{ ",\"terminal\":", s->terminal }, { ",\"boot_id\":", s->boot_id },

@@ -310,6 +310,9 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 		ta_buf_printf(o, "%-18.*s ", (int)cell.len, (const char *)cell.p);
 		ta_buf_reset(&cell);
 		neut(&cell, s->prog ? ta_sesstab_str(t, s->prog) : "-");
+		/* A login uid no login service set: the user name is only a claim. */
+		if (s->flags & TA_SESS_UNVERIFIED)
+			ta_buf_puts(&cell, "?unverified");
 		ta_buf_printf(o, "%-10.*s ", (int)cell.len, (const char *)cell.p);
 	} else {
 		ta_buf_printf(o, "%-29s ", ta_ses_is_no_login(s->ses) ? "(no login session)"

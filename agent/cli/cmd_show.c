@@ -65,6 +65,7 @@ struct show_state {
 	int multi;           /* the session used several terminals: name them */
 	uint32_t tty;        /* terminal of the line being written */
 	const struct ta_attr *who; /* attribution of the input line being written */
+	int injected;        /* the input line being written was pushed by TIOCSTI */
 	uint64_t last_ms;    /* localtime is slow: format each millisecond once */
 	char stamp[16];      /* "HH:MM:SS.mmm " of last_ms */
 	const struct ta_transcript *tr;
@@ -104,6 +105,7 @@ struct show_state {
 };
 
 static void show_header(struct ta_buf *o, const struct session_view *v, int utc);
+static void show_suspect(struct show_state *st, const struct ta_tev *e);
 
 /* Before the first event: the header (the session is known by then). */
 static void show_start(struct show_state *st)
@@ -195,8 +197,12 @@ static void output_line_start(void *ctx, struct ta_buf *o)
 /* One pass: neutralised into the output, each line marked as it starts. */
 static void show_output(struct show_state *st, const struct ta_tev *e, const uint8_t *d, size_t n)
 {
-	int need = st->at_bol || st->dir != 'o' || st->tty != e->tty;
-	size_t before = st->o->len;
+	int need;
+	size_t before;
+
+	show_suspect(st, e);
+	need = st->at_bol || st->dir != 'o' || st->tty != e->tty;
+	before = st->o->len;
 
 	if (!n)
 		return;
@@ -209,6 +215,30 @@ static void show_output(struct show_state *st, const struct ta_tev *e, const uin
 	st->nout.at_bol = false;
 }
 
+/*
+ * Bytes the recorder cannot vouch for (syscall capture: the buffer or the
+ * descriptor changed during the call) get a line of their own before them.
+ */
+static void show_suspect(struct show_state *st, const struct ta_tev *e)
+{
+	if (e->flags & TA_F_OTHER_SESSION) {
+		/* Written into this terminal by another session's process (a passed fd, wall). */
+		prefix(st, e->time_ns, '#', e->tty, NULL);
+		ta_buf_printf(st->o, "WRITTEN BY ANOTHER SESSION: pid %u, uid %u, comm ", e->pid,
+			      e->uid);
+		ta_neutralise(e->comm, strnlen(e->comm, sizeof(e->comm)), TA_NEUT_LINE, st->o);
+		ta_buf_putc(st->o, '\n');
+		st->at_bol = 1;
+	}
+	if (!(e->flags & TA_F_SUSPECT))
+		return;
+	prefix(st, e->time_ns, '#', e->tty, NULL);
+	ta_buf_printf(st->o, "SUSPECT: the next %u bytes may not be what the terminal %s "
+		      "(buffer or descriptor changed during the call)\n", e->len,
+		      e->kind == TA_TEV_OUTPUT ? "showed" : "received");
+	st->at_bol = 1;
+}
+
 static void redaction_marker(struct ta_buf *o, uint64_t bytes)
 {
 	ta_buf_printf(o, "[redacted: %" PRIu64 " bytes typed with echo off]", bytes);
@@ -218,9 +248,17 @@ static void redaction_marker(struct ta_buf *o, uint64_t bytes)
 static void show_input_raw(struct show_state *st, const struct ta_tev *e, const uint8_t *d)
 {
 	const struct ta_attr *who = ta_transcript_attr_for(st->tr, e);
+	int injected = !!(e->flags & TA_F_INJECTED);
 
-	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who)
+	show_suspect(st, e);
+	/* Input pushed by ioctl(TIOCSTI) was not typed: its own marked run. */
+	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who ||
+	    st->injected != injected) {
 		prefix(st, e->time_ns, 'i', e->tty, who);
+		if (injected)
+			ta_buf_puts(st->o, "[injected by TIOCSTI] ");
+	}
+	st->injected = injected;
 	if (e->flags & TA_F_REDACTED) {
 		uint64_t bytes = e->orig_len;
 		/* Right after a marker on the same line: the same secret, one marker. */
@@ -470,6 +508,14 @@ static int show_event(void *ctx, const struct ta_transcript *tr, const struct ta
 				i = j + 1;
 			}
 		}
+	} else if ((e->kind == TA_TEV_OUTPUT || e->kind == TA_TEV_INPUT) &&
+		   (e->flags & (TA_F_SUSPECT | TA_F_INJECTED | TA_F_OTHER_SESSION))) {
+		/* What was not typed here, or cannot be vouched for, is never folded into typing. */
+		lines_flush(st);
+		if (e->kind == TA_TEV_OUTPUT)
+			show_output(st, e, d, e->len);
+		else
+			show_input_raw(st, e, d);
 	} else if (e->kind == TA_TEV_OUTPUT) {
 		if (st->fold)
 			show_output_folded(st, e, d);
@@ -507,6 +553,8 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 		ta_buf_printf(&line, " (auid %u)", s->auid);
 	if (s->ses != TA_ID_NONE)
 		ta_buf_printf(&line, "  ses %u", s->ses);
+	if (s->flags & TA_SESS_UNVERIFIED)
+		ta_buf_puts(&line, "  [login uid UNVERIFIED: set by no login service]");
 	if (s->flags & TA_SESS_LOGIN) {
 		if (s->host)
 			ta_buf_printf(&line, "  from %s", ta_sesstab_str(t, s->host));
@@ -627,6 +675,12 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 				ta_buf_puts(o, *sep == '[' ? "[]" : "]");
 			}
 		}
+		if (e->flags & TA_F_INJECTED)
+			ta_buf_puts(o, ",\"injected\":true");
+		if (e->flags & TA_F_SUSPECT)
+			ta_buf_puts(o, ",\"suspect\":true");
+		if (e->flags & TA_F_OTHER_SESSION)
+			ta_buf_puts(o, ",\"other_session\":true");
 		if (e->flags & TA_F_REDACTED) {
 			ta_buf_printf(o, ",\"redacted\":true,\"orig_len\":%u}\n", e->orig_len);
 			return;
@@ -958,6 +1012,8 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 		case TA_TEV_OUTPUT: {
 			size_t n;
 			const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v->tr, e), &n);
+			if (markers && (e->flags & TA_F_SUSPECT))
+				ta_cast_marker(&w, t, "suspect: output may not be what the terminal showed");
 			ta_cast_data(&w, t, 'o', d, n);
 			break;
 		}
@@ -969,6 +1025,10 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 				red_bytes += e->orig_len;
 				break;
 			}
+			if (markers && (e->flags & TA_F_INJECTED))
+				ta_cast_marker(&w, t, "injected by TIOCSTI (not typed)");
+			if (markers && (e->flags & TA_F_SUSPECT))
+				ta_cast_marker(&w, t, "suspect: input may not be what the terminal received");
 			ta_cast_data(&w, t, 'i', ta_tev_data(&v->tr, e), e->len);
 			break;
 		case TA_TEV_WINSIZE:

@@ -106,6 +106,7 @@ int ta_cmd_status(int argc, char **argv)
 		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0;
 	int in_run = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
+	char integrity[32] = "unknown";
 	int n;
 	while ((n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
 		if (n < 0) {
@@ -131,6 +132,9 @@ int ta_cmd_status(int argc, char **argv)
 			agent_start_time = rec.time_ns;
 			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
 				ta_jobj_str(&o, "backend", backend, sizeof(backend));
+				/* Logs from before integrity levels: say so, do not guess. */
+				if (ta_jobj_str(&o, "integrity", integrity, sizeof(integrity)) < 0)
+					snprintf(integrity, sizeof(integrity), "unknown");
 				ta_jobj_str(&o, "version", version, sizeof(version));
 			}
 			break;
@@ -202,6 +206,8 @@ int ta_cmd_status(int argc, char **argv)
 			ta_buf_puts(&o, "null");
 		ta_buf_puts(&o, ",\"backend\":");
 		cli_json_str(&o, backend);
+		ta_buf_puts(&o, ",\"integrity\":");
+		cli_json_str(&o, integrity);
 		ta_buf_puts(&o, ",\"agent_version\":");
 		cli_json_str(&o, version);
 		ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"first_index\":%" PRIu64 ",\"segments\":%" PRIu64
@@ -229,6 +235,10 @@ int ta_cmd_status(int argc, char **argv)
 				      records ? " (no clean stop recorded after the last start)" : "");
 		ta_buf_printf(&o, "backend:     %s (agent %s, started %s)\n", backend,
 			      version[0] ? version : "?", t1);
+		ta_buf_printf(&o, "integrity:   %s%s\n", integrity,
+			      !strcmp(integrity, "kernel") ? " (the kernel's copy of terminal data)" :
+			      !strcmp(integrity, "syscall") ? " (read from user memory at system calls; "
+			      "what cannot be vouched for is marked suspect)" : "");
 		ta_buf_printf(&o, "loss:        %" PRIu64 " gap records: %" PRIu64 " events, %" PRIu64
 			      " bytes lost; %" PRIu64 " store gaps: %" PRIu64 " records, %" PRIu64
 			      " bytes not written (disk full)\n", loss_records, loss_events, loss_bytes,

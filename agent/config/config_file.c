@@ -26,6 +26,7 @@ enum key_id {
 	K_BACKEND,
 	K_RING_SIZE,
 	K_RECORD_NOECHO,
+	K_REQUIRE_KERNEL_CAPTURE,
 	K_INCLUDE_UID,
 	K_EXCLUDE_UID,
 	K_INCLUDE_AUID,
@@ -54,6 +55,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_BACKEND] = "backend",
 	[K_RING_SIZE] = "ring_size",
 	[K_RECORD_NOECHO] = "record_noecho",
+	[K_REQUIRE_KERNEL_CAPTURE] = "require_kernel_capture",
 	[K_INCLUDE_UID] = "include_uid",
 	[K_EXCLUDE_UID] = "exclude_uid",
 	[K_INCLUDE_AUID] = "include_auid",
@@ -315,6 +317,12 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 			return fail(c, k, "'%.200s' is not a boolean (yes/no, true/false, on/off, 1/0)",
 				    v);
 		cap->redact_noecho = !b;
+		return 0;
+	case K_REQUIRE_KERNEL_CAPTURE:
+		if (parse_bool(v, &b))
+			return fail(c, k, "'%.200s' is not a boolean (yes/no, true/false, on/off, 1/0)",
+				    v);
+		cap->require_kernel_capture = b;
 		return 0;
 	case K_INCLUDE_UID:
 	case K_EXCLUDE_UID:
@@ -612,6 +620,8 @@ void ta_config_diff(const struct ta_daemon_opts *cur, const struct ta_store_opts
 	do { if (cond) add_name(d->restart, sizeof(d->restart), key_names[k]); } while (0)
 	RESTART_IF(strcmp(cur->log_dir, next->log_dir), K_LOG_DIR);
 	RESTART_IF(a->backend != b->backend, K_BACKEND);
+	RESTART_IF(a->require_kernel_capture != b->require_kernel_capture,
+		   K_REQUIRE_KERNEL_CAPTURE);
 	RESTART_IF(a->ring_bytes != b->ring_bytes, K_RING_SIZE);
 	RESTART_IF(cs->checkpoint_interval_s != ns->checkpoint_interval_s, K_CHECKPOINT_INTERVAL);
 	RESTART_IF(cs->checkpoint_every_records != ns->checkpoint_every_records,

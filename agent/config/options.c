@@ -106,6 +106,8 @@ static void usage(FILE *out)
 		"                          publish it (default /sys/kernel/btf/vmlinux)\n"
 		"  -b, --backend NAME      auto|fentry|kprobe|tracepoint (default auto)\n"
 		"      --ring-size SIZE    BPF ring buffer, power of two (default 16M)\n"
+		"      --require-kernel-capture  refuse to run unless a kernel-function backend\n"
+		"                          (fentry, kprobe) works (exit 5)\n"
 		"      --record-noecho     keep input typed with echo off (passwords);\n"
 		"                          by default it is stored as a redaction marker\n"
 		"      --include-uid R     record only these uids (R: N, N-M, N-); repeatable\n"
@@ -147,7 +149,7 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_REQ_KERNEL, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
@@ -160,6 +162,7 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 		{ "backend", required_argument, NULL, 'b' },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
+		{ "require-kernel-capture", no_argument, NULL, OPT_REQ_KERNEL },
 		{ "include-uid", required_argument, NULL, OPT_IUID },
 		{ "exclude-uid", required_argument, NULL, OPT_XUID },
 		{ "include-auid", required_argument, NULL, OPT_IAUID },
@@ -252,6 +255,9 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 			break;
 		case OPT_NOECHO:
 			o->capture.redact_noecho = false;
+			break;
+		case OPT_REQ_KERNEL:
+			o->capture.require_kernel_capture = true;
 			break;
 		case OPT_IUID:
 		case OPT_XUID:

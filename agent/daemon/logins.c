@@ -156,6 +156,7 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 {
 	struct ta_backfill_opts bo = { .audit_log = audit_log };
 	struct ta_backfill_stats bs;
+	char why[512];
 	int err;
 
 	memset(l, 0, sizeof(*l));
@@ -174,10 +175,10 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 			"/proc only)%s", bs.from_log + bs.from_proc, bs.from_log, bs.from_proc,
 			bs.log_error ? "; the audit log could not be read" : "");
 	ta_session_foreach(l->table, emit_backfilled, l);
-	err = ta_login_server_open(socket_path, &l->server);
+	err = ta_login_server_open(socket_path, &l->server, why, sizeof(why));
 	if (err) {
 		ta_warn("logins", "cannot listen on %s: %s; login details are unavailable, sessions "
-			"carry the kernel's auid and ses only", socket_path, strerror(-err));
+			"carry the kernel's auid and ses only", socket_path, why[0] ? why : strerror(-err));
 		l->server = NULL;
 	}
 	if (access("/run/auditd.pid", F_OK) && access("/var/run/auditd.pid", F_OK)) {

@@ -29,6 +29,8 @@ int ta_status_write(const struct ta_status_info *in)
 	ta_json_u64(&j, (uint64_t)getpid());
 	ta_json_key(&j, "backend");
 	ta_json_str(&j, in->backend);
+	ta_json_key(&j, "integrity");
+	ta_json_str(&j, in->integrity ? in->integrity : "none");
 	ta_json_key(&j, "ring_bytes");
 	ta_json_u64(&j, in->ring_bytes);
 	ta_json_key(&j, "started");

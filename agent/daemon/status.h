@@ -15,6 +15,7 @@ struct ta_store;
 struct ta_status_info {
 	const char *log_dir;
 	const char *backend;
+	const char *integrity;       /* ta_backend_integrity() */
 	uint32_t ring_bytes;
 	uint64_t started_ns;
 	const struct ta_recorder_stats *stats;

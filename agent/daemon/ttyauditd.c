@@ -25,6 +25,7 @@
 #include "common/exitcodes.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/trusted_path.h"
 #include "common/notify.h"
 #include "config/config_file.h"
 #include "config/options.h"
@@ -169,6 +170,47 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 	return TA_EXIT_OK;
 }
 
+/*
+ * The log directory and the signing key must be root's alone: a directory a
+ * user made beforehand, or a key she can read, would let her rewrite the log
+ * or sign checkpoints. Refused, never repaired: modes and owners of paths the
+ * daemon did not create are not its to change.
+ */
+static int check_log_paths(const struct daemon_ctx *d)
+{
+	char key[4200], dir[4200], why[512];
+	struct stat st;
+	char *slash;
+
+	if (ta_path_trusted(d->opts.log_dir, 0022, why, sizeof(why))) {
+		ta_err("log", "refusing log directory %s: %s", d->opts.log_dir, why);
+		return TA_EXIT_STORAGE;
+	}
+	if (d->opts.key_file[0])
+		snprintf(key, sizeof(key), "%s", d->opts.key_file);
+	else
+		snprintf(key, sizeof(key), "%s/ttyaudit.key", d->opts.log_dir);
+	if (lstat(key, &st) == 0) {
+		if (ta_path_trusted(key, 0077, why, sizeof(why))) {
+			ta_err("log", "refusing signing key %s: %s", key, why);
+			return TA_EXIT_STORAGE;
+		}
+		return TA_EXIT_OK;
+	}
+	/* To be created: where it will be must be trusted. */
+	snprintf(dir, sizeof(dir), "%s", key);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), slash ? "/" : ".");
+	if (ta_path_trusted(dir, 0022, why, sizeof(why))) {
+		ta_err("log", "refusing to create signing key %s: %s", key, why);
+		return TA_EXIT_STORAGE;
+	}
+	return TA_EXIT_OK;
+}
+
 static int open_sink(struct daemon_ctx *d)
 {
 	struct ta_sink *log = NULL, *copy = NULL;
@@ -179,6 +221,9 @@ static int open_sink(struct daemon_ctx *d)
 		ta_err("log", "cannot create log directory %s: %s", d->opts.log_dir, strerror(-err));
 		return TA_EXIT_STORAGE;
 	}
+	rc = check_log_paths(d);
+	if (rc)
+		return rc;
 	rc = open_store(d, &log);
 	if (rc)
 		return rc;
@@ -240,6 +285,8 @@ static void write_agent_start(struct daemon_ctx *d)
 		ta_json_str(&j, d->report.refused[b]);
 	}
 	ta_json_obj_end(&j);
+	ta_json_key(&j, "integrity");
+	ta_json_str(&j, ta_backend_integrity(d->report.chosen));
 	ta_json_key(&j, "limitations");
 	ta_json_str(&j, ta_backend_limitations(d->report.chosen));
 	ta_json_key(&j, "hooks_missing");
@@ -315,8 +362,9 @@ static void log_refusals(const struct daemon_ctx *d, const struct ta_host_facts 
 static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_facts *facts)
 {
 	log_refusals(d, facts, false);
-	ta_info("capture", "recording with backend %s; not seen: %s",
-		ta_backend_name(d->report.chosen), ta_backend_limitations(d->report.chosen));
+	ta_info("capture", "recording with backend %s, integrity %s; not seen: %s",
+		ta_backend_name(d->report.chosen), ta_backend_integrity(d->report.chosen),
+		ta_backend_limitations(d->report.chosen));
 	if (d->report.optional_missing[0])
 		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
 }
@@ -398,6 +446,16 @@ static int start_capture(struct daemon_ctx *d)
 	d->opts.capture.verbose_libbpf = d->opts.verbose;
 	err = ta_capture_open(&d->cap, &d->opts.capture, &d->report);
 	ta_host_facts_read(&facts, d->opts.capture.btf_path, has_bpf_privilege());
+	if (!err && d->opts.capture.require_kernel_capture &&
+	    strcmp(ta_backend_integrity(d->report.chosen), "kernel")) {
+		log_refusals(d, &facts, true);
+		ta_err("capture", "--require-kernel-capture: only %s capture (backend %s) works "
+		       "on this host; refusing to run", ta_backend_integrity(d->report.chosen),
+		       ta_backend_name(d->report.chosen));
+		ta_capture_close(d->cap);
+		d->cap = NULL;
+		return TA_EXIT_UNSUPPORTED;
+	}
 	if (!err) {
 		log_backend_choice(d, &facts);
 		return TA_EXIT_OK;
@@ -468,6 +526,7 @@ static void write_status(struct daemon_ctx *d)
 	struct ta_status_info si = {
 		.log_dir = d->opts.log_dir,
 		.backend = ta_backend_name(d->report.chosen),
+		.integrity = ta_backend_integrity(d->report.chosen),
 		.ring_bytes = d->opts.capture.ring_bytes,
 		.started_ns = d->started_ns,
 		.stats = &d->rec.stats,

@@ -536,7 +536,13 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 		break;
 	}
 	case TA_REC_SESSION_START: {
+		const struct ta_jval *ver = ta_jobj_get(&o, "login_verified");
+		int verified = 1;
+
 		s->flags |= TA_SESS_LOGIN;
+		/* Logs from before the claim was checked say nothing: not marked. */
+		if (ver && !ta_jval_bool(ver, &verified) && !verified)
+			s->flags |= TA_SESS_UNVERIFIED;
 		if (!ta_jobj_u64(&o, "auid", &v) && v < TA_ID_NONE)
 			s->auid = (uint32_t)v;
 		take_str(t, &o, "user", &s->user);

@@ -31,6 +31,7 @@ enum ta_sess_flags {
 	TA_SESS_MORE_TTYS = 1u << 3,
 	TA_SESS_FAILED = 1u << 4,    /* a login_failed record names this session */
 	TA_SESS_DAMAGE = 1u << 5,    /* log damage while the session was active */
+	TA_SESS_UNVERIFIED = 1u << 6,/* its login uid was set by no login service */
 };
 
 /* One session (fixed layout: also the index file's session entry). */

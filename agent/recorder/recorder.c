@@ -184,7 +184,7 @@ static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
 	ta_json_reset(j);
 	ta_json_obj_begin(j);
 	ta_json_key(j, "reason");
-	ta_json_str(j, "ring_full");
+	ta_json_str(j, ta_drop_reason_name(d->reason));
 	ta_json_key(j, "ses");
 	ta_json_id(j, d->ses);
 	ta_json_key(j, "auid");

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Daemon side of the login socket (see login_server.h). */
 #include "sessions/login_server.h"
+#include "common/trusted_path.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +25,13 @@ struct ta_login_conn {
 	unsigned char buf[TA_LOGIN_WIRE_MAX];
 };
 
-/* The directory holding the socket: created 0700, or checked and tightened. */
-static int prepare_dir(const char *sock_path)
+/*
+ * The directory holding the socket: created 0700, or, if it was there
+ * already, only root (or we) may change it. An existing directory is never
+ * tightened: it may be shared (the system's temporary directory once became
+ * 0700 that way); one that others can write is refused instead.
+ */
+static int prepare_dir(const char *sock_path, char *why, size_t why_len)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
@@ -35,36 +42,53 @@ static int prepare_dir(const char *sock_path)
 	slash = strrchr(dir, '/');
 	if (!slash)
 		return 0; /* relative name in the cwd: the caller chose it */
-	if (slash == dir)
-		return -EINVAL; /* never a socket directly in / */
+	if (slash == dir) {
+		snprintf(why, why_len, "a socket directly in / is refused");
+		return -EINVAL;
+	}
 	*slash = '\0';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		rc = -errno;
+		snprintf(why, why_len, "cannot create %s: %s", dir, strerror(-rc));
+		return rc;
+	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return errno == ELOOP ? -ENOTDIR : -errno;
+	if (dfd < 0) {
+		rc = errno == ELOOP ? -ENOTDIR : -errno;
+		snprintf(why, why_len, "%s is not a directory we can open: %s", dir, strerror(-rc));
+		return rc;
+	}
 	if (fstat(dfd, &st) < 0)
 		rc = -errno;
-	else if (st.st_uid != geteuid())
-		rc = -EPERM;
-	else if ((st.st_mode & 07777) != 0700 && fchmod(dfd, 0700) < 0)
-		rc = -errno;
 	close(dfd);
-	return rc;
+	if (rc) {
+		snprintf(why, why_len, "cannot stat %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	return ta_path_trusted(dir, 0022, why, why_len);
 }
 
-int ta_login_server_open(const char *path, struct ta_login_server **out)
+int ta_login_server_open(const char *path, struct ta_login_server **out, char *why,
+			 size_t why_len)
 {
 	struct ta_login_server *s;
 	struct sockaddr_un sa;
 	struct stat st;
+	char scratch[16];
 	int rc;
 
+	if (!why) {
+		why = scratch;
+		why_len = sizeof(scratch);
+	}
+	why[0] = '\0';
 	if (!path || !*path)
 		return -EINVAL;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	rc = prepare_dir(path);
+	rc = prepare_dir(path, why, why_len);
 	if (rc < 0)
 		return rc;
 	/* A socket left by an earlier run is replaced; anything else is not ours. */

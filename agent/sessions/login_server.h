@@ -27,9 +27,11 @@ struct ta_login_conn;
  * Create the directory if missing, replace a stale socket (never another
  * kind of file), bind, chmod 0600, listen. Returns 0 or -errno
  * (-ENAMETOOLONG, -EEXIST if path is not a socket, -EPERM if the directory
- * belongs to another user, ...).
+ * was there already and someone but root could change it: never tightened,
+ * refused), with one sentence in why when it is not NULL.
  */
-int ta_login_server_open(const char *path, struct ta_login_server **out);
+int ta_login_server_open(const char *path, struct ta_login_server **out, char *why,
+			 size_t why_len);
 /* Closes the listener (not the connections) and unlinks the socket. */
 void ta_login_server_close(struct ta_login_server *s);
 int ta_login_server_fd(const struct ta_login_server *s);

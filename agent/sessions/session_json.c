@@ -194,6 +194,7 @@ int ta_session_json(const struct ta_session *s, enum ta_session_json_kind kind,
 	kv_str(&b, "user", s->user);
 	kv_str(&b, "login_program", s->login_program);
 	kv_str(&b, "exe", s->exe);
+	kv_bool(&b, "login_verified", ta_login_service(s->login_program));
 	kv_u32(&b, "login_pid", s->login_pid ? s->login_pid : TA_LOGIN_UNSET);
 	kv_str(&b, "host", s->host);
 	kv_str(&b, "addr", s->addr);

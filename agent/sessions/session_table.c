@@ -312,6 +312,20 @@ static bool take_details(struct ta_session *s, const struct ta_login_event *ev,
 	return ch;
 }
 
+bool ta_login_service(const char *prog)
+{
+	static const char *const services[] = {
+		"sshd", "sshd-session", "login", "cron", "crond", "atd", "systemd",
+		"gdm-session-worker", "lightdm", "sddm-helper", "xrdp-sesman", "dropbear",
+		"in.telnetd", "in.rlogind", NULL,
+	};
+
+	for (int i = 0; prog && services[i]; i++)
+		if (strcmp(prog, services[i]) == 0)
+			return true;
+	return false;
+}
+
 static const char *const nested_tools[] = { "su", "sudo", "runuser", "doas", "pkexec", NULL };
 
 static bool is_nested_tool(const char *exe)

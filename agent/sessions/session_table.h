@@ -123,6 +123,16 @@ int ta_session_foreach(struct ta_session_table *t,
 int ta_session_remove(struct ta_session_table *t, const char *boot_id, uint32_t ses);
 size_t ta_session_prune_closed(struct ta_session_table *t);
 
+/*
+ * Whether a login program is a login service (sshd, login, cron, a display
+ * manager...): one that sets the login uid through pam_loginuid after
+ * authenticating. Any process without a login uid may set one
+ * (/proc/self/loginuid, no privilege needed while unset), so a session whose
+ * login record comes from anything else (or from the kernel's LOGIN record
+ * alone, which names no program) is an unverified claim.
+ */
+bool ta_login_service(const char *login_program);
+
 /* Basename of an exe path, bounded: "/usr/sbin/sshd" -> "sshd". */
 void ta_session_program_name(const char *exe, char *out, size_t cap);
 

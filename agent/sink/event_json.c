@@ -123,6 +123,8 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 			put_flag(j, "injected", 1);
 		if (ev->flags & TA_F_FROM_MASTER)
 			put_flag(j, "from_master", 1);
+		if (ev->flags & TA_F_SUSPECT)
+			put_flag(j, "suspect", 1);
 		if (!(ev->flags & TA_F_REDACTED)) {
 			ta_json_key(j, "data");
 			ta_json_base64(j, ev->data, ev->len);

@@ -179,6 +179,26 @@ static struct open_batch *batch_for(struct store_sink *s, const struct ta_tty_id
 	return victim;
 }
 
+static int add_entry(struct store_sink *s, const struct ta_tty_id *tty, uint32_t ses,
+		     uint32_t auid, const struct ta_tty_entry *e, const void *data, uint64_t now)
+{
+	struct open_batch *ob = batch_for(s, tty, ses, auid, now);
+	int err = ta_batch_add(&ob->b, e, now, data);
+
+	if (err == -ERANGE) {
+		/* Too far from the batch start for a 32-bit offset: start a new batch. */
+		flush_batch(s, ob);
+		ta_batch_begin(&ob->b, tty, ses, auid, now);
+		err = ta_batch_add(&ob->b, e, now, data);
+	}
+	if (err)
+		return err;
+	ob->data_bytes += e->len;
+	if (ob->b.len >= BATCH_FLUSH_BYTES)
+		return flush_batch(s, ob);
+	return 0;
+}
+
 static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint64_t now)
 {
 	bool input = ev->kind == TA_EV_TTY_INPUT;
@@ -195,24 +215,20 @@ static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint
 		.uid = ev->task.uid,
 		.oflag = ta_oflag_from_termios(ev->oflag),
 	};
-	struct open_batch *ob;
 	int err;
 
 	memcpy(e.comm, ev->task.comm, sizeof(e.comm));
-	ob = batch_for(s, &ev->tty, ses, auid, now);
-	err = ta_batch_add(&ob->b, &e, now, ev->data);
-	if (err == -ERANGE) {
-		/* Too far from the batch start for a 32-bit offset: start a new batch. */
-		flush_batch(s, ob);
-		ta_batch_begin(&ob->b, &ev->tty, ses, auid, now);
-		err = ta_batch_add(&ob->b, &e, now, ev->data);
+	err = add_entry(s, &ev->tty, ses, auid, &e, ev->data, now);
+	/*
+	 * Output a process of another session wrote to this terminal (an fd
+	 * passed over SCM_RIGHTS, wall): the terminal's owner saw it, so her
+	 * session has it too, marked, with the writer's pid, uid and comm.
+	 */
+	if (!err && !input && ev->owner_ses != UINT32_MAX && ev->owner_ses != ses) {
+		e.flags |= TA_F_OTHER_SESSION;
+		err = add_entry(s, &ev->tty, ev->owner_ses, ev->owner_auid, &e, ev->data, now);
 	}
-	if (err)
-		return err;
-	ob->data_bytes += ev->len;
-	if (ob->b.len >= BATCH_FLUSH_BYTES)
-		return flush_batch(s, ob);
-	return 0;
+	return err;
 }
 
 static int store_event_winsize(struct store_sink *s, const struct ta_event *ev, uint64_t now)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "view/grep.h"
+#include "view/neutralise.h"
 
 /* ------------------------------------------------------- pattern analysis */
 
@@ -222,6 +223,59 @@ static int has_special(const char *p)
 	return 0;
 }
 
+/* Whether the pattern itself names an invisible code point (then nothing is stripped). */
+static int has_invisible(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int l = ta_utf8_decode((const uint8_t *)p + i, n - i, &cp);
+
+		if (l <= 0) {
+			i++;
+			continue;
+		}
+		if (ta_neut_invisible_cp(cp))
+			return 1;
+		i += (size_t)l;
+	}
+	return 0;
+}
+
+/*
+ * d[0..n) without invisible code points, into out; an incomplete sequence at
+ * the end goes to carry (when carry is not NULL) to be joined to the next piece.
+ */
+static void strip_invisible(const uint8_t *d, size_t n, struct ta_buf *out, uint8_t *carry,
+			    size_t *ncarry)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t run = i;
+		uint32_t cp;
+		int l;
+
+		while (run < n && d[run] < 0x80)
+			run++;
+		ta_buf_put(out, d + i, run - i);
+		if ((i = run) >= n)
+			break;
+		l = ta_utf8_decode(d + i, n - i, &cp);
+		if (l < 0 && carry) {
+			memcpy(carry, d + i, n - i);
+			*ncarry = n - i;
+			return;
+		}
+		if (l <= 0) {
+			ta_buf_putc(out, (char)d[i++]);
+			continue;
+		}
+		if (!ta_neut_invisible_cp(cp))
+			ta_buf_put(out, d + i, (size_t)l);
+		i += (size_t)l;
+	}
+}
+
 int ta_grep_compile(struct ta_grep *g, const char *pattern, int icase, char *err, size_t errlen)
 {
 	memset(g, 0, sizeof(*g));
@@ -232,6 +286,7 @@ int ta_grep_compile(struct ta_grep *g, const char *pattern, int icase, char *err
 	}
 	g->icase = icase;
 	size_t len = strlen(pattern);
+	g->strip = !has_invisible(pattern, len);
 	g->lit = malloc(len + 1);
 	if (!g->lit)
 		return 0; /* no literal: the full path */
@@ -318,6 +373,17 @@ static const unsigned char *find_lit(const struct ta_grep *g, const void *h, siz
 	return memmem(h, n, g->lit, g->nlit);
 }
 
+/* Whether any byte is outside ASCII: only then can there be something to strip. */
+static int memchr_high(const void *d, size_t n)
+{
+	const uint8_t *p = d;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] & 0x80)
+			return 1;
+	return 0;
+}
+
 /* regexec on d[0..n) as a C string with NULs as spaces. */
 static int rx(const struct ta_grep *g, struct ta_buf *tmp, const void *d, size_t n, int eflags)
 {
@@ -332,7 +398,24 @@ static int rx(const struct ta_grep *g, struct ta_buf *tmp, const void *d, size_t
 	return regexec(&g->re, (const char *)tmp->p, 0, NULL, eflags) == 0;
 }
 
+static int match_clean(const struct ta_grep *g, const void *d, size_t n);
+
 int ta_grep_match(const struct ta_grep *g, const void *d, size_t n)
+{
+	if (g->strip && memchr_high(d, n)) {
+		struct ta_buf clean;
+		int hit;
+
+		ta_buf_init(&clean);
+		strip_invisible(d, n, &clean, NULL, NULL);
+		hit = clean.oom ? 0 : match_clean(g, clean.p, clean.len);
+		ta_buf_free(&clean);
+		return hit;
+	}
+	return match_clean(g, d, n);
+}
+
+static int match_clean(const struct ta_grep *g, const void *d, size_t n)
 {
 	if (!n)
 		return 0;
@@ -356,12 +439,14 @@ void ta_grep_stream_init(struct ta_grep_stream *s, const struct ta_grep *g)
 	s->at_start = 1;
 	ta_buf_init(&s->keep);
 	ta_buf_init(&s->tmp);
+	ta_buf_init(&s->clean);
 }
 
 void ta_grep_stream_free(struct ta_grep_stream *s)
 {
 	ta_buf_free(&s->keep);
 	ta_buf_free(&s->tmp);
+	ta_buf_free(&s->clean);
 }
 
 static int plain_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
@@ -461,9 +546,40 @@ static int lines_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
 	return 0;
 }
 
+static int feed_clean(struct ta_grep_stream *s, const void *d, size_t n);
+
 int ta_grep_stream_feed(struct ta_grep_stream *s, const void *d, size_t n)
 {
 	if (s->hit || !n)
+		return s->hit;
+	if (s->g->strip && (s->ncarry || memchr_high(d, n))) {
+		uint8_t carry[4];
+		size_t nc = s->ncarry;
+
+		ta_buf_reset(&s->clean);
+		memcpy(carry, s->carry, nc);
+		s->ncarry = 0;
+		if (nc) {
+			/* Join the carried start of a sequence to this piece. */
+			struct ta_buf join;
+
+			ta_buf_init(&join);
+			ta_buf_put(&join, carry, nc);
+			ta_buf_put(&join, d, n);
+			if (!join.oom)
+				strip_invisible(join.p, join.len, &s->clean, s->carry, &s->ncarry);
+			ta_buf_free(&join);
+		} else {
+			strip_invisible(d, n, &s->clean, s->carry, &s->ncarry);
+		}
+		return s->clean.len ? feed_clean(s, s->clean.p, s->clean.len) : 0;
+	}
+	return feed_clean(s, d, n);
+}
+
+static int feed_clean(struct ta_grep_stream *s, const void *d, size_t n)
+{
+	if (!n)
 		return s->hit;
 	switch (s->g->mode) {
 	case TA_GREP_PLAIN:
@@ -483,6 +599,14 @@ int ta_grep_stream_finish(struct ta_grep_stream *s)
 {
 	if (s->hit)
 		return 1;
+	/* A sequence the stream never completed: its bytes as they are. */
+	if (s->ncarry) {
+		size_t nc = s->ncarry;
+
+		s->ncarry = 0;
+		if (feed_clean(s, s->carry, nc))
+			return 1;
+	}
 	switch (s->g->mode) {
 	case TA_GREP_PLAIN:
 		break;

@@ -12,6 +12,10 @@
  *   - else (a literal but matches may span lines) the stream is kept and
  *     regexec runs only if the literal occurs; with no literal, as before.
  * Results are the same as regexec over the whole stream (tests/unit/cli).
+ * Invisible code points (zero-width, format, bidi, tags, fillers, variation
+ * selectors: ta_neut_invisible_cp) are taken out of the streams first, so
+ * "rm -rf" finds r<U+200B>m -rf; unless the pattern holds one itself, then
+ * the streams are searched as they are.
  */
 #ifndef TA_VIEW_GREP_H
 #define TA_VIEW_GREP_H
@@ -33,6 +37,7 @@ struct ta_grep {
 	enum ta_grep_mode mode;
 	char *lit;      /* a substring of every match (any case when icase); nlit 0: none */
 	size_t nlit;
+	int strip;      /* take invisible code points out of the streams */
 };
 
 /* 0 or the regcomp error (message in err). */
@@ -53,6 +58,9 @@ struct ta_grep_stream {
 	int at_start;         /* LINES: keep starts at the stream start */
 	int pending;          /* LINES: keep holds the literal */
 	int hit;
+	struct ta_buf clean;  /* strip: the piece without invisible code points */
+	uint8_t carry[4];     /* strip: an incomplete UTF-8 sequence at a piece's end */
+	size_t ncarry;
 };
 
 void ta_grep_stream_init(struct ta_grep_stream *s, const struct ta_grep *g);

@@ -52,7 +52,24 @@ enum ta_event_flags {
 	TA_F_READ_SIDE = 1u << 4,  /* input seen where a process read it */
 	TA_F_INJECTED = 1u << 5,   /* input pushed by ioctl(TIOCSTI) */
 	TA_F_FROM_MASTER = 1u << 6,/* input written into the pty master */
+	/*
+	 * Syscall backend only: the recorder cannot vouch that these bytes are
+	 * what the terminal got (buffer changed during the call, the fd named
+	 * another file at exit than at entry, partial progress, or a call that
+	 * blocked with more than TA_DIGEST_MAX bytes).
+	 */
+	TA_F_SUSPECT = 1u << 7,
+	/*
+	 * Log entries only (set by the daemon): output a process of another
+	 * session wrote to this terminal (an fd passed over SCM_RIGHTS, wall),
+	 * copied into the terminal owner's session; pid, uid and comm are the
+	 * writer's, and the writer's own session has the entry too.
+	 */
+	TA_F_OTHER_SESSION = 1u << 8,
 };
+
+/* Bytes of a write fingerprinted at syscall entry and compared at exit. */
+#define TA_DIGEST_MAX 4096
 
 /* Which hook produced an event: same record, different road in the kernel. */
 enum ta_source {
@@ -212,11 +229,22 @@ struct ta_drop_counters {
 	__u64 bytes;
 };
 
-/* Per-session loss counters (map "ta_session_drops", key: audit session id). */
+/* Why data was lost before it reached the daemon. */
+enum ta_drop_reason {
+	TA_DROP_RING_FULL = 0,  /* the ring buffer had no room */
+	TA_DROP_NO_STATE = 1,   /* per-thread call state could not be stored: call not recorded */
+	TA_DROP_SESSION_SHARE = 2, /* the session used more than its share of a filling ring */
+	TA_DROP_REASONS = 3,
+};
+
+/* Per-session loss counters (map "ta_session_drops"). */
 struct ta_session_drop_key {
 	__u32 ses;
 	__u32 auid;
+	__u32 reason;        /* enum ta_drop_reason */
+	__u32 pad;
 };
+_Static_assert(sizeof(struct ta_session_drop_key) == 16, "ta_session_drop_key layout");
 
 /* Filter rule: include/exclude events whose uid or auid is in [lo, hi]. */
 enum ta_rule_field { TA_RULE_UID = 1, TA_RULE_AUID = 2 };

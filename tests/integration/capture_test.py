@@ -174,7 +174,7 @@ def test_loss_accounting():
             f"({len(out)} + {len(inp)} + {redacted} + {lost} vs {len(exp_out)} + {exp_in})")
     f.check(stop["lost_bytes"] == lost_bytes(recs), "gap records add up to the kernel's counters")
     gaps = of_type(recs, "gap")
-    f.check(all(g["reason"] == "ring_full" for g in gaps), "gaps say why")
+    f.check(all(g["reason"] in ("ring_full", "session_share") for g in gaps), "gaps say why")
     f.check(any(g["ses"] == facts["ses"] and g["auid"] == 4310 for g in gaps),
             "gaps name the session that lost data")
     return f.result()
@@ -453,8 +453,8 @@ def test_no_login_sessions():
         f.check(rc == 0 and "exec ls -d /" in out, f"{tag}: its commands are listed ({out!r})")
     # The same terminals are not anyone's by name.
     rc, out, err = cli("query", "--log-dir", d.log_dir, "--user", "root", "--grep", tags[0] + "-out")
-    f.check(rc == 0 and tags[0] not in out and found.get(tags[0], "?") not in out,
-            "no login session is not listed as root's")
+    f.check(rc in (0, 2) and tags[0] not in out and found.get(tags[0], "?") not in out,
+            f"no login session is not listed as root's ({rc} {err})")
     return f.result()
 
 

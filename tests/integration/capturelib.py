@@ -63,8 +63,8 @@ class Daemon:
         self.dir = tempfile.mkdtemp(prefix="ta-capture-")
         self.jsonl = os.path.join(self.dir, "events.jsonl")
         self.errpath = os.path.join(self.dir, "stderr.txt")
-        # The log in a directory of its own: the daemon refuses one others can write.
-        self.log_dir = os.path.join(self.dir, "log")
+        # The log shares the private temporary directory (root's, 0700) with the socket.
+        self.log_dir = self.dir
         self.args = [*wrap, binary("agent/daemon/ttyauditd"), "--foreground",
                      "--log-dir", self.log_dir, "--jsonl", self.jsonl,
                      "--login-socket", os.path.join(self.dir, "login.sock"), *args]

@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "session table: %s\n", strerror(-rc));
 		return 1;
 	}
-	rc = ta_login_server_open(argv[1], &srv);
+	rc = ta_login_server_open(argv[1], &srv, NULL, 0);
 	if (rc < 0) {
 		fprintf(stderr, "cannot listen on %s: %s\n", argv[1], strerror(-rc));
 		return 1;

@@ -166,7 +166,7 @@ static void drops(void)
 		send_record(&p, i);
 	usleep(500000);
 	CHECK(alive(&p));
-	CHECK_EQ_INT(ta_login_server_open(sock, &srv), 0);
+	CHECK_EQ_INT(ta_login_server_open(sock, &srv, NULL, 0), 0);
 	if (!srv) {
 		kill_plugin(&p);
 		return;
@@ -227,7 +227,7 @@ static void signals(void)
 	path_in_tmp(sock1, sizeof(sock1), "b/one.sock");
 	path_in_tmp(sock2, sizeof(sock2), "b/two.sock");
 	write_conf(conf, sock1);
-	CHECK_EQ_INT(ta_login_server_open(sock1, &s1), 0);
+	CHECK_EQ_INT(ta_login_server_open(sock1, &s1, NULL, 0), 0);
 	snprintf(arg, sizeof(arg), "config=%s", conf);
 	start(&p, arg, NULL);
 	c1 = s1 ? accept_within(s1, 5000) : NULL;
@@ -255,7 +255,7 @@ static void signals(void)
 
 	/* SIGHUP: the config file now names another socket */
 	write_conf(conf, sock2);
-	CHECK_EQ_INT(ta_login_server_open(sock2, &s2), 0);
+	CHECK_EQ_INT(ta_login_server_open(sock2, &s2, NULL, 0), 0);
 	kill(p.pid, SIGHUP);
 	c2 = s2 ? accept_within(s2, 5000) : NULL;
 	CHECK(c2 != NULL);
@@ -338,7 +338,7 @@ static void adversarial(const char *corpus)
 	int err = 0, st;
 
 	path_in_tmp(sock, sizeof(sock), "c/login.sock");
-	CHECK_EQ_INT(ta_login_server_open(sock, &srv), 0);
+	CHECK_EQ_INT(ta_login_server_open(sock, &srv, NULL, 0), 0);
 	snprintf(arg, sizeof(arg), "socket=%s", sock);
 	start(&p, arg, NULL);
 	c = srv ? accept_within(srv, 5000) : NULL;

@@ -151,7 +151,7 @@ static void client_server(const char *dir)
 
 	snprintf(sub, sizeof(sub), "%s/run", dir);
 	snprintf(path, sizeof(path), "%s/login.sock", sub);
-	CHECK_EQ_INT(ta_login_server_open(path, &srv), 0);
+	CHECK_EQ_INT(ta_login_server_open(path, &srv, NULL, 0), 0);
 	if (!srv)
 		return;
 	CHECK(stat(sub, &st) == 0 && (st.st_mode & 07777) == 0700);
@@ -193,7 +193,7 @@ static void client_server(const char *dir)
 	CHECK(ta_login_client_timeout_ms(&cl, now) > 0);
 
 	/* it returns: the queue, then the notice of the 4 lost */
-	CHECK_EQ_INT(ta_login_server_open(path, &srv), 0);
+	CHECK_EQ_INT(ta_login_server_open(path, &srv, NULL, 0), 0);
 	if (!srv)
 		return;
 	now += 10000;
@@ -316,7 +316,7 @@ static void client_server(const char *dir)
 		CHECK(f != NULL);
 		if (f)
 			fclose(f);
-		CHECK_EQ_INT(ta_login_server_open(path, &srv), -EEXIST);
+		CHECK_EQ_INT(ta_login_server_open(path, &srv, NULL, 0), -EEXIST);
 		unlink(path);
 	}
 	/* paths too long for sun_path */
@@ -326,7 +326,7 @@ static void client_server(const char *dir)
 		memset(longp, 'a', sizeof(longp) - 1);
 		longp[0] = '/';
 		longp[sizeof(longp) - 1] = '\0';
-		CHECK_EQ_INT(ta_login_server_open(longp, &srv), -ENAMETOOLONG);
+		CHECK_EQ_INT(ta_login_server_open(longp, &srv, NULL, 0), -ENAMETOOLONG);
 		CHECK_EQ_INT(ta_login_client_init(&cl, longp, 8), -ENAMETOOLONG);
 	}
 }

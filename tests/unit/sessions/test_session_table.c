@@ -81,7 +81,7 @@ static void apply_corpus(void)
 		CHECK_EQ_STR(json,
 			"{\"type\":\"session_end\",\"boot_id\":\"" BOOT "\",\"ses\":1,"
 			"\"auid\":1001,\"user\":\"alice\",\"login_program\":\"sshd\","
-			"\"exe\":\"/usr/sbin/sshd\",\"login_pid\":7380,\"host\":\"127.0.0.1\","
+			"\"exe\":\"/usr/sbin/sshd\",\"login_verified\":true,\"login_pid\":7380,\"host\":\"127.0.0.1\","
 			"\"addr\":\"127.0.0.1\",\"terminal\":\"/dev/pts/0\",\"result\":\"success\","
 			"\"state\":\"closed\",\"backfilled\":false,\"observed\":false,"
 			"\"start_time\":\"2023-11-14T22:15:00.195Z\",\"start_serial\":11,"
@@ -325,8 +325,35 @@ static void observed_then_login(void)
 	ta_session_table_free(t);
 }
 
+/* A login uid is vouched for only by a login service (issue 12). */
+static void test_login_service(void)
+{
+	struct ta_session s;
+	char json[2048];
+
+	CHECK(ta_login_service("sshd"));
+	CHECK(ta_login_service("sshd-session"));
+	CHECK(ta_login_service("login"));
+	CHECK(ta_login_service("cron"));
+	CHECK(!ta_login_service(""));
+	CHECK(!ta_login_service("bash"));
+	CHECK(!ta_login_service("python3"));
+	CHECK(!ta_login_service(NULL));
+	/* The kernel's LOGIN record alone (echo 1004 > /proc/self/loginuid) names no program. */
+	memset(&s, 0, sizeof(s));
+	s.ses = 9;
+	s.auid = 1004;
+	s.state = TA_SESSION_OPEN;
+	CHECK(ta_session_json(&s, TA_SESSION_JSON_START, json, sizeof(json)) > 0);
+	CHECK(strstr(json, "\"login_verified\":false") != NULL);
+	snprintf(s.login_program, sizeof(s.login_program), "sshd");
+	CHECK(ta_session_json(&s, TA_SESSION_JSON_START, json, sizeof(json)) > 0);
+	CHECK(strstr(json, "\"login_verified\":true") != NULL);
+}
+
 int main(int argc, char **argv)
 {
+	test_login_service();
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
 		return 2;

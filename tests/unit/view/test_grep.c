@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "view/grep.h"
+#include "view/neutralise.h"
 
 /* ---------------------------------------------------- the old, whole path */
 
@@ -125,6 +126,26 @@ static void gen_pattern(char *p, size_t cap)
 
 static int lines_used, plain_used, full_lit_used, full_used, lines_hits;
 
+/* The reference for invisible code points: the whole stream without them. */
+static size_t strip_ref(const uint8_t *d, size_t n, uint8_t *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int l = ta_utf8_decode(d + i, n - i, &cp);
+
+		if (l <= 0) {
+			out[k++] = d[i++];
+			continue;
+		}
+		if (!ta_neut_invisible_cp(cp))
+			memcpy(out + k, d + i, (size_t)l), k += (size_t)l;
+		i += (size_t)l;
+	}
+	return k;
+}
+
 /* Old and new agree on the stream, fed whole and in random pieces. */
 static void differ(const char *pat, int icase, const uint8_t *d, size_t n)
 {
@@ -139,7 +160,11 @@ static void differ(const char *pat, int icase, const uint8_t *d, size_t n)
 	plain_used += g.mode == TA_GREP_PLAIN;
 	full_lit_used += g.mode == TA_GREP_FULL && g.nlit;
 	full_used += g.mode == TA_GREP_FULL && !g.nlit;
-	int want = old_match(pat, icase, &re, d, n);
+	uint8_t *clean = malloc(n + 1);
+	size_t cn = clean ? strip_ref(d, n, clean) : 0;
+	int want = g.strip && clean ? old_match(pat, icase, &re, clean, cn) :
+				      old_match(pat, icase, &re, d, n);
+	free(clean);
 	lines_hits += want && g.mode == TA_GREP_LINES;
 	for (int round = 0; round < 4; round++) {
 		struct ta_grep_stream s;
@@ -227,6 +252,53 @@ int main(void)
 			size_t n = gen_stream(buf, sizeof(buf));
 			differ(pat, rnd(3) == 0, buf, n);
 		}
+	}
+	/* Invisible code points do not hide a match, wherever the pieces split them. */
+	{
+		static const char *const pats[] = { "rm -rf", "rm +-rf /", "^rm.-rf", "RM -RF" };
+		static const char hidden[] = "r\xe2\x80\x8bm -r\xef\xbb\xbf" "f /\xf3\xa0\x80\x81";
+		size_t hn = sizeof(hidden) - 1;
+
+		for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+			struct ta_grep g;
+			char err[128];
+
+			CHECK_EQ_INT(ta_grep_compile(&g, pats[k], k == 3, err, sizeof(err)), 0);
+			CHECK(g.strip);
+			CHECK(ta_grep_match(&g, hidden, hn));
+			for (size_t cut = 1; cut < hn; cut++) {
+				struct ta_grep_stream s;
+
+				ta_grep_stream_init(&s, &g);
+				ta_grep_stream_feed(&s, hidden, cut);
+				ta_grep_stream_feed(&s, hidden + cut, hn - cut);
+				if (!ta_grep_stream_finish(&s))
+					fprintf(stderr, "pattern %s, cut at %zu: no match\n", pats[k], cut);
+				CHECK(ta_grep_stream_finish(&s));
+				ta_grep_stream_free(&s);
+			}
+			ta_grep_free(&g);
+		}
+		/* A pattern that names an invisible character searches the bytes as they are. */
+		struct ta_grep g;
+		char err[128];
+
+		CHECK_EQ_INT(ta_grep_compile(&g, "r\xe2\x80\x8bm", 0, err, sizeof(err)), 0);
+		CHECK(!g.strip);
+		CHECK(ta_grep_match(&g, hidden, hn));
+		CHECK(!ta_grep_match(&g, "rm -rf", 6));
+		ta_grep_free(&g);
+		/* An incomplete sequence at the end of a stream is kept, not lost. */
+		CHECK_EQ_INT(ta_grep_compile(&g, "ab\xe2", 0, err, sizeof(err)), 0);
+		{
+			struct ta_grep_stream s;
+
+			ta_grep_stream_init(&s, &g);
+			ta_grep_stream_feed(&s, "xab\xe2", 4);
+			CHECK(ta_grep_stream_finish(&s));
+			ta_grep_stream_free(&s);
+		}
+		ta_grep_free(&g);
 	}
 	/* Lines longer than any piece, and a literal split across pieces. */
 	memset(buf, 'z', sizeof(buf));

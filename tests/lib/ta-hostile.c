@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ta-hostile: what a hostile unprivileged user does to a recorder, on a pty
+ * of its own, so tests can compare what the terminal showed with the log.
+ *
+ *   ta-hostile block N    N threads blocked in write() after tcflow(TCOOFF);
+ *                         prints {"tty":..,"threads":N}, waits for EOF on
+ *                         stdin, restarts output, prints {"shown":BYTES}
+ *   ta-hostile swap       a write held by TCOOFF whose buffer is swapped
+ *   ta-hostile flip N     N lines written while another thread flips the fd
+ *                         between /dev/null and the terminal
+ *   ta-hostile flood      writes a pty of its own as fast as it drains, until killed
+ *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring, and on
+ *                         x86-64 int 0x80 write/writev/ioctl(TIOCSTI)
+ *
+ * Every mode prints one JSON line of facts last (the shown text is hex).
+ * Exit 0 on success, 1 on a failed call (message on stderr).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <linux/io_uring.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "ta-hostile: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+struct term {
+	int master;
+	int slave;
+	char name[64];
+};
+
+/* A raw pty: no output processing, so the bytes shown are the bytes written. */
+static void open_term(struct term *t)
+{
+	struct termios tio;
+
+	t->master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (t->master < 0 || grantpt(t->master) || unlockpt(t->master) ||
+	    ptsname_r(t->master, t->name, sizeof(t->name)))
+		die("pty");
+	t->slave = open(t->name, O_RDWR | O_NOCTTY);
+	if (t->slave < 0)
+		die("open slave");
+	if (tcgetattr(t->slave, &tio))
+		die("tcgetattr");
+	cfmakeraw(&tio);
+	if (tcsetattr(t->slave, TCSANOW, &tio))
+		die("tcsetattr");
+}
+
+static const char *short_name(const struct term *t)
+{
+	return strncmp(t->name, "/dev/", 5) == 0 ? t->name + 5 : t->name;
+}
+
+/* Read what the master shows until `want` bytes or `ms` of silence. */
+static size_t drain(int master, char *buf, size_t cap, size_t want, int ms)
+{
+	size_t got = 0;
+
+	while (got < want) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		char tmp[4096];
+		ssize_t n;
+
+		if (poll(&p, 1, ms) <= 0)
+			break;
+		n = read(master, tmp, sizeof(tmp));
+		if (n <= 0)
+			break;
+		if (buf && got < cap)
+			memcpy(buf + got, tmp, (size_t)n > cap - got ? cap - got : (size_t)n);
+		got += (size_t)n;
+	}
+	return got;
+}
+
+static void print_hex(const char *key, const char *p, size_t n)
+{
+	printf("\"%s\":\"", key);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", (unsigned char)p[i]);
+	printf("\"");
+}
+
+/* ---- block: fill every per-call table with writers held by TCOOFF ---- */
+
+static int g_block_fd;
+
+static void *blocked_writer(void *arg)
+{
+	(void)arg;
+	if (write(g_block_fd, "x", 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+static int mode_block(long n)
+{
+	pthread_attr_t attr;
+	struct term t;
+	long started = 0;
+	char c;
+
+	open_term(&t);
+	g_block_fd = t.slave;
+	if (tcflow(t.slave, TCOOFF))
+		die("tcflow TCOOFF");
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (; started < n; started++) {
+		pthread_t th;
+
+		if (pthread_create(&th, &attr, blocked_writer, NULL))
+			break;
+	}
+	sleep(2); /* let every thread reach its write */
+	printf("{\"tty\":\"%s\",\"threads\":%ld}\n", short_name(&t), started);
+	fflush(stdout);
+	while (read(0, &c, 1) > 0)
+		;
+	if (tcflow(t.slave, TCOON))
+		die("tcflow TCOON");
+	printf("{\"shown\":%zu}\n", drain(t.master, NULL, 0, (size_t)started, 3000));
+	fflush(stdout);
+	_exit(started == n ? 0 : 1);
+}
+
+/* ---- swap: what the screen shows is not what the buffer holds at exit ---- */
+
+static char g_swap_buf[64];
+
+static void *swap_writer(void *arg)
+{
+	struct term *t = arg;
+
+	if (write(t->slave, g_swap_buf, strlen(g_swap_buf)) < 0)
+		die("write");
+	return NULL;
+}
+
+static int mode_swap(void)
+{
+	static const char real[] = "ls; rm -rf /important\n";
+	static const char decoy[] = "decoy: nothing to see\n";
+	char shown[128];
+	struct term t;
+	pthread_t th;
+	size_t n;
+
+	_Static_assert(sizeof(real) == sizeof(decoy), "same length");
+	open_term(&t);
+	memcpy(g_swap_buf, real, sizeof(real));
+	if (tcflow(t.slave, TCOOFF))
+		die("tcflow");
+	if (pthread_create(&th, NULL, swap_writer, &t))
+		die("pthread_create");
+	usleep(300 * 1000);
+	memcpy(g_swap_buf, decoy, sizeof(decoy));
+	if (tcflow(t.slave, TCOON))
+		die("tcflow");
+	pthread_join(th, NULL);
+	n = drain(t.master, shown, sizeof(shown), sizeof(real) - 1, 2000);
+	printf("{\"tty\":\"%s\",", short_name(&t));
+	print_hex("shown", shown, n > sizeof(shown) ? sizeof(shown) : n);
+	printf(",");
+	print_hex("real", real, sizeof(real) - 1);
+	printf(",");
+	print_hex("decoy", decoy, sizeof(decoy) - 1);
+	printf("}\n");
+	return 0;
+}
+
+/* ---- flip: the fd names /dev/null or the terminal, changed by another thread ---- */
+
+#define FLIP_FD 100
+static atomic_int g_flip_stop;
+static int g_flip_null, g_flip_tty;
+
+/* A few microseconds in each state, so that writes see both about equally. */
+static void spin(void)
+{
+	for (volatile int i = 0; i < 300; i++)
+		;
+}
+
+static void *flipper(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&g_flip_stop)) {
+		dup2(g_flip_null, FLIP_FD);
+		spin();
+		dup2(g_flip_tty, FLIP_FD);
+		spin();
+	}
+	return NULL;
+}
+
+struct shown_buf {
+	int master;
+	char *buf;
+	size_t cap, len;
+	atomic_int done;
+};
+
+static void *reader(void *arg)
+{
+	struct shown_buf *s = arg;
+
+	for (;;) {
+		struct pollfd p = { .fd = s->master, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 500) <= 0) {
+			if (atomic_load(&s->done))
+				break;
+			continue;
+		}
+		n = read(s->master, s->buf + s->len, s->cap - s->len);
+		if (n <= 0)
+			break;
+		s->len += (size_t)n;
+	}
+	return NULL;
+}
+
+static int mode_flip(long n)
+{
+	struct shown_buf s = { 0 };
+	pthread_t fl, rd;
+	struct term t;
+
+	open_term(&t);
+	g_flip_null = open("/dev/null", O_WRONLY);
+	g_flip_tty = t.slave;
+	if (g_flip_null < 0 || dup2(t.slave, FLIP_FD) < 0)
+		die("open /dev/null");
+	s.master = t.master;
+	s.cap = (size_t)n * 32;
+	s.buf = malloc(s.cap);
+	if (!s.buf || pthread_create(&rd, NULL, reader, &s) ||
+	    pthread_create(&fl, NULL, flipper, NULL))
+		die("start threads");
+	for (long i = 0; i < n; i++) {
+		char line[32];
+		int len = snprintf(line, sizeof(line), "flip-%06ld\n", i);
+
+		if (write(FLIP_FD, line, (size_t)len) < 0 && errno != EBADF)
+			die("write");
+	}
+	atomic_store(&g_flip_stop, 1);
+	pthread_join(fl, NULL);
+	usleep(300 * 1000);
+	atomic_store(&s.done, 1);
+	pthread_join(rd, NULL);
+	printf("{\"tty\":\"%s\",\"pid\":%d,\"lines\":%ld,", short_name(&t), (int)getpid(), n);
+	print_hex("shown", s.buf, s.len);
+	printf("}\n");
+	return 0;
+}
+
+/* ---- roads: the other system calls that carry terminal data ---- */
+
+/*
+ * One IORING_OP_WRITE of buf to fd through a raw io_uring (no liburing):
+ * returns the request's result, or -errno if io_uring is unavailable.
+ */
+static long uring_write(int fd, const void *buf, unsigned len)
+{
+	struct io_uring_params p = { 0 };
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	unsigned *sq_tail, *sq_array, *cq_head, *cq_tail, mask;
+	size_t sq_sz, cq_sz;
+	char *sq, *cq;
+	long res;
+	int ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+
+	if (ring < 0)
+		return -errno;
+	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	cq_sz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE, MAP_SHARED, ring,
+		    IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		die("io_uring mmap");
+	sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	sq_array = (unsigned *)(sq + p.sq_off.array);
+	mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = IORING_OP_WRITE;
+	sqes[0].fd = fd;
+	sqes[0].addr = (uint64_t)(uintptr_t)buf;
+	sqes[0].len = len;
+	sqes[0].off = (uint64_t)-1;
+	sq_array[*sq_tail & mask] = 0;
+	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		die("io_uring_enter");
+	cq_head = (unsigned *)(cq + p.cq_off.head);
+	cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	if (*cq_head == __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE))
+		die("io_uring: no completion");
+	res = cqes[*cq_head & *(unsigned *)(cq + p.cq_off.ring_mask)].res;
+	__atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
+	close(ring);
+	return res;
+}
+
+#ifdef __x86_64__
+/* A 32-bit system call from this 64-bit process: arguments in ebx, ecx, edx. */
+static long int80(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return ret;
+}
+#endif
+
+static int mode_roads(void)
+{
+	static const char a[] = "pwv2-one|", b[] = "pwv2-two\n", aio[] = "aio-write\n";
+	char shown[512];
+	struct iovec iov[2] = { { (void *)a, sizeof(a) - 1 }, { (void *)b, sizeof(b) - 1 } };
+	struct term t;
+	size_t n = 0, want = 0;
+	int int80_done = 0;
+
+	open_term(&t);
+	if (syscall(SYS_pwritev2, t.slave, iov, 2, -1L, 0L, 0) != (long)(sizeof(a) + sizeof(b) - 2))
+		die("pwritev2");
+	want += sizeof(a) + sizeof(b) - 2;
+
+	aio_context_t ctx = 0;
+	struct iocb cb = { 0 }, *cbs[1] = { &cb };
+	struct io_event ev;
+
+	if (syscall(SYS_io_setup, 4, &ctx))
+		die("io_setup");
+	cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+	cb.aio_fildes = (uint32_t)t.slave;
+	cb.aio_buf = (uint64_t)(uintptr_t)aio;
+	cb.aio_nbytes = sizeof(aio) - 1;
+	cb.aio_offset = 0;
+	if (syscall(SYS_io_submit, ctx, 1L, cbs) != 1 ||
+	    syscall(SYS_io_getevents, ctx, 1L, 1L, &ev, NULL) != 1)
+		die("io_submit");
+	syscall(SYS_io_destroy, ctx);
+	want += sizeof(aio) - 1;
+
+	static const char ur[] = "uring-write\n";
+	long uring = uring_write(t.slave, ur, sizeof(ur) - 1);
+
+	if (uring > 0)
+		want += (size_t)uring;
+
+#ifdef __x86_64__
+	/* Buffers below 4 GiB: a 32-bit call can only pass 32-bit pointers. */
+	char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+			 -1, 0);
+	if (low != MAP_FAILED) {
+		uint32_t *iov32 = (uint32_t *)(low + 256);
+
+		strcpy(low, "int80-write\n");
+		strcpy(low + 64, "int80-v1|");
+		strcpy(low + 128, "int80-v2\n");
+		iov32[0] = (uint32_t)(uintptr_t)(low + 64);
+		iov32[1] = 9;
+		iov32[2] = (uint32_t)(uintptr_t)(low + 128);
+		iov32[3] = 9;
+		low[512] = 'Q';
+		/* ia32: write 4, writev 146, ioctl 54; TIOCSTI 0x5412. */
+		if (int80(4, t.slave, (long)(uintptr_t)low, 12) == 12 &&
+		    int80(146, t.slave, (long)(uintptr_t)iov32, 2) == 18) {
+			want += 30;
+			int80_done = 1;
+			/* TIOCSTI needs the caller's controlling tty or CAP_SYS_ADMIN. */
+			if (int80(54, t.slave, 0x5412, (long)(uintptr_t)(low + 512)) == 0)
+				int80_done = 2;
+		}
+	}
+#endif
+	n = drain(t.master, shown, sizeof(shown), want, 2000);
+	printf("{\"tty\":\"%s\",\"int80\":%d,\"uring\":%ld,", short_name(&t), int80_done, uring);
+	print_hex("shown", shown, n > sizeof(shown) ? sizeof(shown) : n);
+	printf("}\n");
+	return 0;
+}
+
+/* ---- flood: write a pty as fast as it drains, until killed ---- */
+
+static void *flood_reader(void *arg)
+{
+	static char sink[65536];
+	int master = *(int *)arg;
+
+	while (read(master, sink, sizeof(sink)) > 0)
+		;
+	return NULL;
+}
+
+static int mode_flood(void)
+{
+	static char buf[65536];
+	struct term t;
+	pthread_t th;
+
+	open_term(&t);
+	memset(buf, 'z', sizeof(buf));
+	if (pthread_create(&th, NULL, flood_reader, &t.master))
+		die("pthread_create");
+	for (;;)
+		if (write(t.slave, buf, sizeof(buf)) < 0)
+			die("write");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 3 && strcmp(argv[1], "block") == 0)
+		return mode_block(strtol(argv[2], NULL, 10));
+	if (argc >= 2 && strcmp(argv[1], "swap") == 0)
+		return mode_swap();
+	if (argc >= 3 && strcmp(argv[1], "flip") == 0)
+		return mode_flip(strtol(argv[2], NULL, 10));
+	if (argc >= 2 && strcmp(argv[1], "roads") == 0)
+		return mode_roads();
+	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
+		return mode_flood();
+	fprintf(stderr, "usage: ta-hostile block N | swap | flip N | roads | flood\n");
+	return 2;
+}
