@@ -586,13 +586,15 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 /*
  * Fairness: while the ring is more than half full and more than one session
  * writes, a session that wrote more than an eighth of the ring in the
- * current 100 ms window, and at least half as much as the busiest session,
+ * current one-second window, and at least half as much as the busiest session,
  * gets no more room until the window ends; its records are dropped and
  * counted against it (session_share). So floods are cut first, a session
  * writing a burst beside them is not, and a session alone keeps the whole
- * ring. Keyed by audit session; an evicted entry only forgets a usage.
+ * ring. A window of a second: a starved daemon must not see a flood refill the
+ * ring every few milliseconds. Keyed by audit session; an evicted entry only
+ * forgets a usage.
  */
-#define TA_SHARE_WINDOW_NS 100000000ULL
+#define TA_SHARE_WINDOW_NS 1000000000ULL
 
 struct ta_session_usage {
 	__u64 window;     /* now / TA_SHARE_WINDOW_NS */
