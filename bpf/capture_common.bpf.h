@@ -629,15 +629,17 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 	})
 
 /*
- * Fairness: while the ring is more than half full and more than one session
- * writes, a session that wrote more than an eighth of the ring in the
- * current 100 ms window, and at least half as much as the busiest session,
- * gets no more room until the window ends; its records are dropped and
- * counted against it (session_share). So floods are cut first, a session
+ * Fairness: while more than one session writes, a session that wrote at
+ * least half as much as the busiest one in the current one-second window
+ * gets no more room once the ring is a quarter full if it wrote more than an
+ * eighth of the ring, and none at all in the ring's last quarter; its
+ * records are dropped and counted against it (session_share). So floods are cut first, a session
  * writing a burst beside them is not, and a session alone keeps the whole
- * ring. Keyed by audit session; an evicted entry only forgets a usage.
+ * ring. A window of a second: a starved daemon must not see a flood refill the
+ * ring every few milliseconds. Keyed by audit session; an evicted entry only
+ * forgets a usage.
  */
-#define TA_SHARE_WINDOW_NS 100000000ULL
+#define TA_SHARE_WINDOW_NS 1000000000ULL
 
 struct ta_session_usage {
 	__u64 window;     /* now / TA_SHARE_WINDOW_NS */
@@ -690,9 +692,15 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	}
 	if (u->bytes == 0)
 		__sync_fetch_and_add(&top->active, 1);
-	if (top->active > 1 && u->bytes > (size >> 3) && u->bytes * 2 >= top->bytes &&
-	    bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA) > (size >> 1))
-		return 0;
+	if (top->active > 1 && u->bytes && u->bytes * 2 >= top->bytes) {
+		__u64 used = bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA);
+
+		/* The last quarter of the ring is kept for the others. */
+		if (used > size - (size >> 2))
+			return 0;
+		if (used > (size >> 2) && u->bytes > (size >> 3))
+			return 0;
+	}
 	__sync_fetch_and_add(&u->bytes, n);
 	if (u->bytes > top->bytes)
 		top->bytes = u->bytes;

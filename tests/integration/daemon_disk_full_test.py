@@ -63,7 +63,7 @@ def main():
     top = tempfile.mkdtemp(prefix="ta-full-")
     log_dir = os.path.join(top, "log")
     os.mkdir(log_dir)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", log_dir]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0750", "tmpfs", log_dir]).returncode:
         print("SKIPPED: cannot mount a tmpfs here", file=sys.stderr)
         return 77
     # Space that "returns" later: enough for everything the store buffered meanwhile.

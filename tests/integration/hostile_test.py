@@ -430,7 +430,7 @@ def test_passed_fd():
         sessions = [json.loads(l) for l in q.stdout.decode().splitlines() if l.strip()]
         by_ses = {s["ses"]: s["session"] for s in sessions}
         f.check(owner_ses in by_ses and writer_ses in by_ses,
-                f"both sessions are in the log: {sorted(by_ses)}")
+                f"both sessions are in the log: {sorted(by_ses, key=str)}")
         for ses, who in ((owner_ses, "the terminal owner's"), (writer_ses, "the writer's")):
             if ses not in by_ses:
                 continue
