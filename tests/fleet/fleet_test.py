@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Fleet tier end to end with the real engines: NATS JetStream servers and a
+PostgreSQL made with initdb + pg_ctl, on 127.0.0.1 with free ports in a
+temporary directory, logs written by the project's store, the real shipper and
+collector. Cases (each checks that nothing acknowledged is lost): normal
+shipping of two hosts, NATS stopped and restarted mid-stream, a duplicate
+replay, a forked host log, publishing under another host's subject (refused by
+NATS permissions, and refused by the collector when permissions allow it), an
+unknown host, a collector killed mid-batch while another shares the consumer.
+
+Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA
+"""
+import os, pwd, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
+
+SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
+PGBIN = None
+for d in sorted(os.listdir('/usr/lib/postgresql'), reverse=True) if os.path.isdir('/usr/lib/postgresql') else []:
+    if os.path.exists(f'/usr/lib/postgresql/{d}/bin/initdb'):
+        PGBIN = f'/usr/lib/postgresql/{d}/bin'
+        break
+if not shutil.which('nats-server') and not os.path.exists('/usr/sbin/nats-server'):
+    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
+if not PGBIN:
+    print('SKIP: PostgreSQL server not installed (scripts/deps.sh test)'); sys.exit(77)
+if os.geteuid() != 0:
+    print('SKIP: needs root to run PostgreSQL as its own user'); sys.exit(77)
+try:
+    PGUSER = pwd.getpwnam('postgres')
+except KeyError:
+    print('SKIP: no postgres user to run the server as'); sys.exit(77)
+
+procs = []          # every server and program we start, killed on every exit path
+failures = []
+
+def free_port():
+    s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
+
+def check(cond, what):
+    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+def ohash(origin):
+    return hashlib.sha256(origin.encode()).hexdigest()[:16]
+
+# PostgreSQL runs as its own user: the temporary directory must be reachable by it.
+base = tempfile.gettempdir()
+if not os.stat(base).st_mode & 0o001:
+    base = '/var/tmp'
+T = tempfile.mkdtemp(prefix='ta-fleet-', dir=base)
+os.chmod(T, 0o755)
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            try: p.wait(5)
+            except Exception: pass
+    pgdata = os.path.join(T, 'pg')
+    if os.path.exists(os.path.join(pgdata, 'postmaster.pid')):
+        subprocess.run(['runuser', '-u', 'postgres', '--', f'{PGBIN}/pg_ctl', '-D', pgdata,
+                        '-m', 'immediate', 'stop'], capture_output=True)
+    shutil.rmtree(T, ignore_errors=True)
+
+def start(argv, log, **kw):
+    f = open(os.path.join(T, log), 'ab')
+    p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, **kw)
+    procs.append(p)
+    return p
+
+# ---------------------------------------------------------------- PostgreSQL
+pgport = free_port()
+pgdata = os.path.join(T, 'pg')
+os.mkdir(pgdata); os.chown(pgdata, PGUSER.pw_uid, PGUSER.pw_gid)
+def as_pg(argv, **kw):
+    return subprocess.run(['runuser', '-u', 'postgres', '--'] + argv, capture_output=True, text=True, **kw)
+
+def psql(sql, user='ttyadmin', db='fleet'):
+    r = subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', user, '-d', db,
+                        '-v', 'ON_ERROR_STOP=1', '-Atq', '-c', sql],
+                       capture_output=True, text=True, env=dict(os.environ, PGPASSWORD='pw-' + user))
+    if r.returncode:
+        raise RuntimeError(f'psql {sql!r}: {r.stderr.strip()}')
+    return r.stdout.strip()
+
+def nats_conf(port, store, users=True):
+    hosts = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit'}
+    lines = [f'listen: 127.0.0.1:{port}', f'jetstream {{ store_dir: "{store}" }}',
+             'authorization { users = [',
+             '  { user: collector, password: pw-collector }',
+             '  { user: rogue, password: pw-rogue }']
+    for u, o in hosts.items():
+        h = ohash(o)
+        lines.append(f'  {{ user: host-{u}, password: pw-host-{u}, permissions: {{ '
+                     f'publish: {{ allow: ["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", '
+                     f'"ttyaudit.{h}.ack"] }}, subscribe: {{ allow: ["_INBOX.>"] }} }} }}')
+    lines.append(']}')
+    path = os.path.join(T, f'nats-{port}.conf')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
+
+natsport = free_port()
+natsconf = nats_conf(natsport, os.path.join(T, 'js'))
+nats = None
+def nats_start():
+    global nats
+    nats = start([NATS, '-c', natsconf], 'nats.log')
+    for _ in range(100):
+        try:
+            socket.create_connection(('127.0.0.1', natsport), 0.2).close(); return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError('nats-server did not start')
+
+def url(user):
+    return f'nats://127.0.0.1:{natsport}'
+
+def pwfile(user):
+    p = os.path.join(T, f'pw-{user}')
+    with open(p, 'w') as f: f.write(f'pw-{user}\n')
+    return p
+
+collectors = []
+def collector_start(tag):
+    p = start([COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
+               pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
+               '--ack-wait-ms', '2000', '--batch', '200'], f'collector-{tag}.log')
+    collectors.append(p)
+    return p
+
+def dsn(user):
+    return f'host=127.0.0.1 port={pgport} dbname=fleet user={user} password=pw-{user}'
+
+def make_log(name, origin, count, tag='orig'):
+    d = os.path.join(T, 'logs', name)
+    os.makedirs(d, exist_ok=True)
+    r = subprocess.run([WRITER, d, os.path.join(T, 'logs', name + '.key'), origin, str(count), tag],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f'writer: {r.stderr}')
+    return d, int(r.stdout)
+
+def append(name, origin, count, tag):
+    d = os.path.join(T, 'logs', name)
+    r = subprocess.run([WRITER, d, os.path.join(T, 'logs', name + '.key'), origin, str(count), tag],
+                       capture_output=True, text=True, check=True)
+    return int(r.stdout)
+
+def ship(name, user, origin=None, until=True, timeout=90, extra=()):
+    d = os.path.join(T, 'logs', name)
+    argv = [SHIP, '--log-dir', d, '--state', os.path.join(T, name + '.state'), '--nats', url(user),
+            '--user', user, '--password-file', pwfile(user), '--witness-key', wvkey,
+            '--poll-ms', '100', '--resend-ms', '3000'] + list(extra)
+    if origin:
+        argv += ['--origin', origin]
+    if until:
+        argv.append('--until-acked')
+    p = start(argv, f'ship-{name}.log')
+    if until:
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill(); p.wait()
+            return None
+    return p
+
+def state(name):
+    try:
+        with open(os.path.join(T, name + '.state')) as f:
+            return dict(l.split() for l in f if l.strip())
+    except FileNotFoundError:
+        return {}
+
+def local_root(d, size):
+    """The root of the host's own checkpoint of size, from its checkpoint files."""
+    import base64
+    for fn in sorted(os.listdir(d)):
+        if fn.endswith('.ckpt'):
+            lines = open(os.path.join(d, fn)).read().split('\n')
+            for i in range(len(lines) - 2):
+                if lines[i + 1] == str(size) and lines[i].endswith('/ttyaudit'):
+                    return base64.b64decode(lines[i + 2]).hex()
+    return None
+
+def stored(origin):
+    return psql(f"SELECT count(*), coalesce(max(idx), -1) FROM leaves WHERE origin = '{origin}'")
+
+def verified(origin, size, d):
+    n = psql(f"SELECT count(*) FROM records WHERE origin = '{origin}'")
+    st = psql(f"SELECT size, encode(root, 'hex') FROM log_state WHERE origin = '{origin}'")
+    cos = psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{origin}' AND cosignature IS NOT NULL")
+    return n == str(size) and st == f'{size}|{local_root(d, size)}' and cos == str(size)
+
+def enrol(name, origin):
+    r = subprocess.run([COLLECTOR, '--dsn', dsn('ttyadmin'), '--enrol',
+                        os.path.join(T, 'logs', name, 'ttyaudit.vkey'), '--origin', origin],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f'enrol {name}: {r.stderr}')
+
+rc = 1
+try:
+    pwf = os.path.join(T, 'pgpw'); open(pwf, 'w').write('pw-ttyadmin\n'); os.chmod(pwf, 0o644)
+    r = as_pg([f'{PGBIN}/initdb', '-D', pgdata, '-U', 'ttyadmin', '--pwfile', pwf, '-A', 'scram-sha-256'])
+    if r.returncode:
+        raise RuntimeError('initdb: ' + r.stderr)
+    r = as_pg([f'{PGBIN}/pg_ctl', '-D', pgdata, '-w', '-l', os.path.join(pgdata, 'log'), '-o',
+               f'-p {pgport} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off', 'start'])
+    if r.returncode:
+        raise RuntimeError('pg_ctl: ' + r.stderr + r.stdout)
+    psql('CREATE DATABASE fleet', db='postgres')
+    subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'fleet',
+                    '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
+                   env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    psql("CREATE ROLE collector LOGIN PASSWORD 'pw-collector' IN ROLE ttyaudit_collector")
+    psql("CREATE ROLE investigator LOGIN PASSWORD 'pw-investigator' IN ROLE ttyaudit_investigator")
+    check(psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'collector'") == 'f',
+          'the collector logs in without superuser')
+
+    nats_start()
+    wkey = os.path.join(T, 'collector.key')
+    # Two collectors share the consumer; the first creates the stream and its key.
+    c1 = collector_start('1')
+    for _ in range(100):
+        if os.path.exists(wkey): break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    # The witness vkey is what the collector logged at start.
+    wvkey = None
+    for _ in range(50):
+        for l in open(os.path.join(T, 'collector-1.log')):
+            if 'witness key ' in l:
+                wvkey = l.strip().split('witness key ')[1].rstrip(')')
+        if wvkey: break
+        time.sleep(0.1)
+    check(wvkey is not None, 'the collector says its witness key')
+    c2 = collector_start('2')
+
+    # ---- normal shipping of two hosts
+    da, na = make_log('a', 'host-a/ttyaudit', 2500)
+    db, nb = make_log('b', 'host-b/ttyaudit', 1200)
+    enrol('a', 'host-a/ttyaudit'); enrol('b', 'host-b/ttyaudit')
+    pa = ship('a', 'host-a'); pb = ship('b', 'host-b')
+    check(pa is not None and pb is not None and pa.returncode == 0 and pb.returncode == 0,
+          'shippers finish: every checkpoint cosigned')
+    check(state('a').get('acked') == str(na) and state('b').get('acked') == str(nb),
+          'acked sizes are the logs\' sizes')
+    check(verified('host-a/ttyaudit', na, da) and verified('host-b/ttyaudit', nb, db),
+          'PostgreSQL holds every record and the hosts\' roots, cosigned')
+    check(psql("SELECT count(*) FROM sessions WHERE origin = 'host-a/ttyaudit' AND session <> 0") == '5',
+          'session index: 5 sessions')
+    check(psql('SELECT count(*) FROM evidence') == '0', 'no evidence on honest hosts')
+    check(psql('SELECT count(*) FROM records', user='investigator') == str(na + nb),
+          'the investigator role reads')
+    try:
+        psql("DELETE FROM records", user='investigator'); denied = False
+    except RuntimeError:
+        denied = True
+    check(denied, 'the investigator role cannot delete')
+
+    # ---- NATS stopped and restarted mid-stream
+    nb = append('b', 'host-b/ttyaudit', 5000, 'more')
+    pb = ship('b', 'host-b', until=False)
+    t0 = time.time()
+    while int(state('b').get('next', 0)) < 2500 and time.time() - t0 < 30:
+        time.sleep(0.05)
+    nats.send_signal(signal.SIGKILL); nats.wait()
+    at_kill = int(state('b').get('next', 0))
+    time.sleep(3)
+    check(pb.poll() is None, 'the shipper waits while NATS is down')
+    nats_start()
+    t0 = time.time()
+    while not (state('b').get('acked') == str(nb) and state('b').get('next') == str(nb)) and time.time() - t0 < 60:
+        time.sleep(0.2)
+    check(2500 <= at_kill < nb, f'NATS killed mid-stream (at record {at_kill} of {nb})')
+    check(verified('host-b/ttyaudit', nb, db), 'after the restart every record of b is stored and cosigned')
+    pb.send_signal(signal.SIGTERM); pb.wait(10)
+
+    # ---- duplicate replay: the shipper forgets its position and ships it all again
+    os.unlink(os.path.join(T, 'a.state'))
+    pa = ship('a', 'host-a')
+    check(pa is not None and pa.returncode == 0, 'a replay finishes')
+    check(verified('host-a/ttyaudit', na, da) and psql('SELECT count(*) FROM evidence') == '0',
+          'a replay changes nothing and raises nothing')
+
+    # ---- kill a collector mid-batch; the other one and redelivery finish the work
+    na = append('a', 'host-a/ttyaudit', 8000, 'big')
+    pa = ship('a', 'host-a', until=False)
+    t0 = time.time()
+    while int(psql("SELECT count(*) FROM leaves WHERE origin = 'host-a/ttyaudit'")) < 5000 and time.time() - t0 < 60:
+        time.sleep(0.05)
+    c1.send_signal(signal.SIGKILL); c1.wait()
+    t0 = time.time()
+    while state('a').get('acked') != str(na) and time.time() - t0 < 90:
+        time.sleep(0.2)
+    check(verified('host-a/ttyaudit', na, da), 'a collector killed mid-batch: every record stored and cosigned')
+    pa.send_signal(signal.SIGTERM); pa.wait(10)
+    c1 = collector_start('3')
+
+    # ---- a host that forks its log: snapshot, ship more, then roll back and write other records
+    de, ne = make_log('e', 'host-e/ttyaudit', 2000)
+    enrol('e', 'host-e/ttyaudit')
+    snap = os.path.join(T, 'e-snapshot')
+    shutil.copytree(de, snap)
+    ne = append('e', 'host-e/ttyaudit', 1000, 'orig2')
+    pe = ship('e', 'host-e')
+    check(pe is not None and pe.returncode == 0 and verified('host-e/ttyaudit', ne, de), f'host e shipped {ne}')
+    shutil.rmtree(de); shutil.copytree(snap, de)
+    append('e', 'host-e/ttyaudit', 1500, 'forged')
+    os.unlink(os.path.join(T, 'e.state'))
+    pe = ship('e', 'host-e', timeout=8)
+    check(pe is None, 'the forked log is never acknowledged')
+    ev = psql("SELECT count(*) FROM evidence WHERE origin = 'host-e/ttyaudit' AND kind = 'fork'")
+    check(int(ev) >= 1, f'the fork is kept as evidence ({ev} rows)')
+    check(psql("SELECT size FROM log_state WHERE origin = 'host-e/ttyaudit'") == str(ne) and
+          psql("SELECT max(size) FROM checkpoints WHERE origin = 'host-e/ttyaudit' AND cosignature IS NOT NULL") == str(ne),
+          f'the collector\'s tree of e and its cosignatures stay at the honest {ne}')
+    check(psql(f"SELECT count(*) FROM records WHERE origin = 'host-e/ttyaudit' AND idx < {ne} "
+               "AND encode(stored, 'escape') LIKE '%forged%'") == '0',
+          'no forged record replaced an honest one')
+
+    # ---- publishing under another host's subject: host e writes a log that claims
+    # a's origin (with e's own key) and ships it with e's credentials, then with a
+    # rogue's that NATS lets publish anywhere
+    make_log('imp', 'host-a/ttyaudit', 300, 'impostor')
+    n_before = stored('host-a/ttyaudit')
+    ev_before = int(psql('SELECT count(*) FROM evidence'))
+    pe = ship('imp', 'host-e', timeout=5)
+    check(pe is None and state('imp').get('next', '0') == '0' and stored('host-a/ttyaudit') == n_before and
+          int(psql('SELECT count(*) FROM evidence')) == ev_before,
+          'NATS permissions refuse host e on host a\'s subject')
+    pe = ship('imp', 'rogue', timeout=6)
+    check(pe is None and stored('host-a/ttyaudit') == n_before, 'a permitted rogue publisher changes nothing of a')
+    check(verified('host-a/ttyaudit', na, da), 'a\'s records, tree and cosignatures are intact')
+    kinds = psql("SELECT string_agg(DISTINCT kind, ',') FROM evidence WHERE origin = 'host-a/ttyaudit'")
+    # Its records carry message ids a's already used: JetStream drops them as duplicates
+    # within its window; the checkpoint, signed by another key, reaches the collector.
+    check('bad-checkpoint' in kinds, f'and is kept as evidence ({kinds})')
+
+    # ---- an unknown host
+    make_log('f', 'host-f/ttyaudit', 100)
+    pf = ship('f', 'rogue', timeout=5)
+    check(pf is None and int(psql("SELECT count(*) FROM evidence WHERE kind = 'unknown-origin'")) >= 1,
+          'an unknown origin is refused and kept as evidence')
+
+    # ---- a delete or purge attempt on the stream is refused by the stream's config
+    rc = 0 if not failures else 1
+except Exception as e:
+    print(f'FAIL {e}', flush=True)
+    failures.append(str(e))
+    rc = 1
+finally:
+    if failures:
+        for name in sorted(os.listdir(T)):
+            if name.endswith('.log'):
+                print(f'--- {name}'); print(open(os.path.join(T, name), errors='replace').read()[-3000:])
+    cleanup()
+print('fleet: ' + ('all cases passed' if not failures else f'{len(failures)} failed'))
+sys.exit(rc)
