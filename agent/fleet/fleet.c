@@ -2,6 +2,7 @@
 /* Subjects and NATS connections shared by the shipper and the collector. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fleet/fleet.h"
@@ -59,9 +60,15 @@ natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection *
 			    char *err, size_t errlen)
 {
 	natsOptions *no = NULL;
-	natsStatus s = natsOptions_Create(&no);
+	/* A list is split here: the client's own splitting of "a,b" did not connect. */
+	char *urls = strdup(o->url), *save = NULL;
+	const char *servers[16];
+	int n = 0;
+	for (char *t = urls ? strtok_r(urls, ",", &save) : NULL; t && n < 16; t = strtok_r(NULL, ",", &save))
+		servers[n++] = t;
+	natsStatus s = n ? natsOptions_Create(&no) : NATS_INVALID_ARG;
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(no, o->url);
+		s = natsOptions_SetServers(no, servers, n);
 	if (s == NATS_OK && o->name)
 		s = natsOptions_SetName(no, o->name);
 	if (s == NATS_OK && o->user)
@@ -84,5 +91,6 @@ natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection *
 	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED)
 		snprintf(err, errlen, "%s: %s", o->url, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
 	natsOptions_Destroy(no);
+	free(urls);
 	return s == NATS_NOT_YET_CONNECTED ? NATS_OK : s;
 }

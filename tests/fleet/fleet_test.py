@@ -85,9 +85,16 @@ def psql(sql, user='ttyadmin', db='fleet'):
         raise RuntimeError(f'psql {sql!r}: {r.stderr.strip()}')
     return r.stdout.strip()
 
-def nats_conf(port, store, users=True):
+NODES = 3
+ports = [(free_port(), free_port(), free_port()) for _ in range(NODES)]  # client, cluster, monitor
+
+def nats_conf(i):
+    port, cport, mport = ports[i]
     hosts = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit'}
-    lines = [f'listen: 127.0.0.1:{port}', f'jetstream {{ store_dir: "{store}" }}',
+    routes = ', '.join(f'"nats-route://127.0.0.1:{p[1]}"' for j, p in enumerate(ports) if j != i)
+    lines = [f'server_name: n{i}', f'listen: 127.0.0.1:{port}', f'http: 127.0.0.1:{mport}',
+             f'jetstream {{ store_dir: "{T}/js{i}" }}',
+             f'cluster {{ name: ta, listen: 127.0.0.1:{cport}, routes: [{routes}] }}',
              'authorization { users = [',
              '  { user: collector, password: pw-collector }',
              '  { user: rogue, password: pw-rogue }']
@@ -97,26 +104,43 @@ def nats_conf(port, store, users=True):
                      f'publish: {{ allow: ["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", '
                      f'"ttyaudit.{h}.ack"] }}, subscribe: {{ allow: ["_INBOX.>"] }} }} }}')
     lines.append(']}')
-    path = os.path.join(T, f'nats-{port}.conf')
+    path = os.path.join(T, f'nats-{i}.conf')
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     return path
 
-natsport = free_port()
-natsconf = nats_conf(natsport, os.path.join(T, 'js'))
-nats = None
-def nats_start():
-    global nats
-    nats = start([NATS, '-c', natsconf], 'nats.log')
+nats = [None] * NODES
+def nats_start(i):
+    nats[i] = start([NATS, '-c', nats_conf(i)], f'nats-{i}.log')
     for _ in range(100):
         try:
-            socket.create_connection(('127.0.0.1', natsport), 0.2).close(); return
+            socket.create_connection(('127.0.0.1', ports[i][0]), 0.2).close(); return
         except OSError:
             time.sleep(0.1)
     raise RuntimeError('nats-server did not start')
 
+def nats_kill(i):
+    nats[i].send_signal(signal.SIGKILL); nats[i].wait()
+
+def stream_leader():
+    """The node that leads the stream, from the servers' monitoring endpoint."""
+    import json, urllib.request
+    for i in range(NODES):
+        if nats[i].poll() is not None:
+            continue
+        try:
+            j = json.load(urllib.request.urlopen(
+                f'http://127.0.0.1:{ports[i][2]}/jsz?accounts=true&streams=true', timeout=2))
+        except OSError:
+            continue
+        for acc in j.get('account_details') or []:
+            for st in acc.get('stream_detail') or []:
+                if st.get('name') == 'TTYAUDIT' and st.get('cluster', {}).get('leader'):
+                    return int(st['cluster']['leader'][1:])
+    return None
+
 def url(user):
-    return f'nats://127.0.0.1:{natsport}'
+    return ','.join(f'nats://127.0.0.1:{p[0]}' for p in ports)
 
 def pwfile(user):
     p = os.path.join(T, f'pw-{user}')
@@ -127,7 +151,7 @@ collectors = []
 def collector_start(tag):
     p = start([COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
                pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
-               '--ack-wait-ms', '2000', '--batch', '200'], f'collector-{tag}.log')
+               '--ack-wait-ms', '2000', '--batch', '200', '--replicas', str(NODES)], f'collector-{tag}.log')
     collectors.append(p)
     return p
 
@@ -220,7 +244,8 @@ try:
     check(psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'collector'") == 'f',
           'the collector logs in without superuser')
 
-    nats_start()
+    for i in range(NODES):
+        nats_start(i)
     wkey = os.path.join(T, 'collector.key')
     # Two collectors share the consumer; the first creates the stream and its key.
     c1 = collector_start('1')
@@ -230,7 +255,7 @@ try:
     time.sleep(0.5)
     # The witness vkey is what the collector logged at start.
     wvkey = None
-    for _ in range(50):
+    for _ in range(300):
         for l in open(os.path.join(T, 'collector-1.log')):
             if 'witness key ' in l:
                 wvkey = l.strip().split('witness key ')[1].rstrip(')')
@@ -267,15 +292,17 @@ try:
     t0 = time.time()
     while int(state('b').get('next', 0)) < 2500 and time.time() - t0 < 30:
         time.sleep(0.05)
-    nats.send_signal(signal.SIGKILL); nats.wait()
+    for i in range(NODES):
+        nats_kill(i)
     at_kill = int(state('b').get('next', 0))
     time.sleep(3)
     check(pb.poll() is None, 'the shipper waits while NATS is down')
-    nats_start()
+    for i in range(NODES):
+        nats_start(i)
     t0 = time.time()
     while not (state('b').get('acked') == str(nb) and state('b').get('next') == str(nb)) and time.time() - t0 < 60:
         time.sleep(0.2)
-    check(2500 <= at_kill < nb, f'NATS killed mid-stream (at record {at_kill} of {nb})')
+    check(2500 <= at_kill < nb, f'all NATS nodes killed mid-stream (at record {at_kill} of {nb})')
     check(verified('host-b/ttyaudit', nb, db), 'after the restart every record of b is stored and cosigned')
     pb.send_signal(signal.SIGTERM); pb.wait(10)
 
@@ -293,10 +320,17 @@ try:
     while int(psql("SELECT count(*) FROM leaves WHERE origin = 'host-a/ttyaudit'")) < 5000 and time.time() - t0 < 60:
         time.sleep(0.05)
     c1.send_signal(signal.SIGKILL); c1.wait()
+    leader = stream_leader()
+    check(leader is not None, f'the stream has a leader (n{leader})')
+    if leader is not None:
+        nats_kill(leader)
     t0 = time.time()
     while state('a').get('acked') != str(na) and time.time() - t0 < 90:
         time.sleep(0.2)
-    check(verified('host-a/ttyaudit', na, da), 'a collector killed mid-batch: every record stored and cosigned')
+    check(verified('host-a/ttyaudit', na, da),
+          'a collector and the stream leader killed mid-batch: every record stored and cosigned')
+    if leader is not None:
+        nats_start(leader)
     pa.send_signal(signal.SIGTERM); pa.wait(10)
     c1 = collector_start('3')
 
