@@ -7,7 +7,7 @@ build_pkgs="meson ninja-build pkg-config gcc clang llvm bpftool libbpf-dev libel
   libssl-dev libzstd-dev libaudit-dev libauparse-dev libcap-ng-dev libnats-dev libpq-dev"
 test_pkgs="python3 util-linux bsdutils tmux screen sudo auditd openssh-server openssh-client
   qemu-system-x86 busybox-static cpio e2fsprogs procps iproute2 dpkg-dev debootstrap
-  golang-go golang-golang-x-mod-dev nats-server postgresql-15"
+  golang-go golang-golang-x-mod-dev nats-server postgresql-15 openssl"
 pkgs=$build_pkgs
 [ "$kind" = test ] && pkgs="$build_pkgs $test_pkgs"
 

@@ -9,6 +9,8 @@ replay, a forked host log, publishing under another host's subject (refused by
 NATS permissions, and refused by the collector when permissions allow it), an
 unknown host, a collector killed mid-batch while another shares the consumer.
 
+TLS to NATS with a CA made here with openssl; delete and purge attempts.
+
 Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA
 """
 import os, pwd, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
@@ -95,6 +97,7 @@ def nats_conf(i):
     lines = [f'server_name: n{i}', f'listen: 127.0.0.1:{port}', f'http: 127.0.0.1:{mport}',
              f'jetstream {{ store_dir: "{T}/js{i}" }}',
              f'cluster {{ name: ta, listen: 127.0.0.1:{cport}, routes: [{routes}] }}',
+             f'tls {{ cert_file: "{T}/server.crt", key_file: "{T}/server.key" }}',
              'authorization { users = [',
              '  { user: collector, password: pw-collector }',
              '  { user: rogue, password: pw-rogue }']
@@ -139,8 +142,46 @@ def stream_leader():
                     return int(st['cluster']['leader'][1:])
     return None
 
+def js_api(user, subject, body=b''):
+    """One JetStream API request over the plain NATS protocol; returns the reply payload."""
+    import ssl
+    raw = socket.create_connection(('127.0.0.1', ports[0][0]), 5)
+    raw.recv(4096)  # INFO, in the clear; then TLS
+    sock = ssl.create_default_context(cafile=CA).wrap_socket(raw, server_hostname='localhost')
+    f = sock.makefile('rb')
+    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":false}' % (user, user)
+    sock.sendall(f'CONNECT {conn}\r\nSUB _INBOX.t 1\r\nPUB {subject} _INBOX.t {len(body)}\r\n'.encode()
+                 + body + b'\r\nPING\r\n')
+    try:
+        while True:
+            line = f.readline()
+            if not line:
+                return b''
+            if line.startswith(b'-ERR'):
+                return line.strip()
+            if line.startswith(b'MSG'):
+                return f.read(int(line.split()[-1]))
+    except socket.timeout:
+        return b'(no reply)'
+    finally:
+        sock.close()
+
 def url(user):
-    return ','.join(f'nats://127.0.0.1:{p[0]}' for p in ports)
+    return ','.join(f'tls://localhost:{p[0]}' for p in ports)
+
+# TLS: a CA made here, the servers' certificate for localhost and 127.0.0.1.
+CA = os.path.join(T, 'ca.crt')
+def make_ca():
+    def ossl(*a):
+        subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
+    ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+         '-subj', '/CN=ttyaudit test CA', '-keyout', f'{T}/ca.key', '-out', CA)
+    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost',
+         '-keyout', f'{T}/server.key', '-out', f'{T}/server.csr')
+    with open(f'{T}/san.ext', 'w') as f:
+        f.write('subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+    ossl('x509', '-req', '-in', f'{T}/server.csr', '-CA', CA, '-CAkey', f'{T}/ca.key', '-CAcreateserial',
+         '-days', '2', '-extfile', f'{T}/san.ext', '-out', f'{T}/server.crt')
 
 def pwfile(user):
     p = os.path.join(T, f'pw-{user}')
@@ -151,7 +192,7 @@ collectors = []
 def collector_start(tag):
     p = start([COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
                pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
-               '--ack-wait-ms', '2000', '--batch', '200', '--replicas', str(NODES)], f'collector-{tag}.log')
+               '--ca', CA, '--ack-wait-ms', '2000', '--batch', '200', '--replicas', str(NODES)], f'collector-{tag}.log')
     collectors.append(p)
     return p
 
@@ -177,7 +218,7 @@ def ship(name, user, origin=None, until=True, timeout=90, extra=()):
     d = os.path.join(T, 'logs', name)
     argv = [SHIP, '--log-dir', d, '--state', os.path.join(T, name + '.state'), '--nats', url(user),
             '--user', user, '--password-file', pwfile(user), '--witness-key', wvkey,
-            '--poll-ms', '100', '--resend-ms', '3000'] + list(extra)
+            '--ca', CA, '--poll-ms', '100', '--resend-ms', '3000'] + list(extra)
     if origin:
         argv += ['--origin', origin]
     if until:
@@ -244,6 +285,7 @@ try:
     check(psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'collector'") == 'f',
           'the collector logs in without superuser')
 
+    make_ca()
     for i in range(NODES):
         nats_start(i)
     wkey = os.path.join(T, 'collector.key')
@@ -380,7 +422,16 @@ try:
     check(pf is None and int(psql("SELECT count(*) FROM evidence WHERE kind = 'unknown-origin'")) >= 1,
           'an unknown origin is refused and kept as evidence')
 
-    # ---- a delete or purge attempt on the stream is refused by the stream's config
+    # ---- delete and purge attempts: the stream refuses them, hosts may not even ask
+    r = js_api('rogue', '$JS.API.STREAM.PURGE.TTYAUDIT')
+    check(b'error' in r and b'purge' in r.lower(), f'the stream refuses a purge ({r[:80]!r})')
+    r = js_api('rogue', '$JS.API.STREAM.MSG.DELETE.TTYAUDIT', b'{"seq":1}')
+    check(b'error' in r and b'delete' in r.lower(), f'the stream refuses a message delete ({r[:80]!r})')
+    r = js_api('host-a', '$JS.API.STREAM.DELETE.TTYAUDIT')
+    check(b'Permissions Violation' in r, f'a host may not ask to delete the stream ({r[:80]!r})')
+    check(psql("SELECT count(*) FROM records WHERE origin = 'host-a/ttyaudit'") == str(na),
+          'a\'s records are all still there')
+
     rc = 0 if not failures else 1
 except Exception as e:
     print(f'FAIL {e}', flush=True)
