@@ -29,7 +29,7 @@ static void usage(FILE *o)
 		"  --log-dir DIR        the log (default " TA_STORE_DEFAULT_DIR ")\n"
 		"  --key VKEY|FILE      the log's verifier key (default DIR/ttyaudit.vkey)\n"
 		"  --origin ORIGIN      the log's checkpoint origin (default: the key's name)\n"
-		"  --state FILE         the shipper's position (default /var/lib/ttyaudit/ship.state)\n"
+		"  --state FILE         the shipper's position (default " TA_SHIP_DEFAULT_STATE ")\n"
 		"  --nats URL[,URL]     NATS servers (nats:// or tls://)\n"
 		"  --user USER --password-file FILE   NATS credentials of this host\n"
 		"  --ca FILE [--cert FILE --cert-key FILE]  TLS trust and client certificate\n"
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		{ "until-acked", no_argument, NULL, O_UNTIL }, { "help", no_argument, NULL, 'h' }, { 0 } };
 	const char *key = NULL, *origin = NULL, *wkey = NULL, *pwfile = NULL;
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-ship" };
-	struct ta_ship s = { .dir = TA_STORE_DEFAULT_DIR, .state_path = "/var/lib/ttyaudit/ship.state",
+	struct ta_ship s = { .dir = TA_STORE_DEFAULT_DIR, .state_path = TA_SHIP_DEFAULT_STATE,
 			     .resend_ms = 10000, .ack_timeout_ms = 2000 };
 	unsigned poll_ms = 500;
 	int until = 0, c;

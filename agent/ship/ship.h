@@ -12,15 +12,9 @@
 #include <stdint.h>
 
 #include "fleet/fleet.h"
+#include "ship/state.h"
 #include "store/checkpoint.h"
 #include "store/note.h"
-
-struct ta_ship_state {
-	uint64_t next;        /* next record index to publish */
-	uint64_t checkpoint;  /* largest checkpoint size published */
-	uint64_t acked;       /* largest checkpoint size the collector cosigned */
-	uint64_t log_size;    /* records in the log when last read (for the backlog) */
-};
 
 struct ta_ship {
 	const char *dir;
@@ -39,11 +33,6 @@ struct ta_ship {
 	uint64_t published, duplicates;    /* messages, and those JetStream called duplicates */
 	char err[512];                     /* the last failure, one line */
 };
-
-/* Loads the state file (absent: all zero). -errno, or -EBADMSG if malformed. */
-int ta_ship_state_load(const char *path, struct ta_ship_state *st);
-/* Replaces it durably (write, fsync, rename). */
-int ta_ship_state_save(const char *path, const struct ta_ship_state *st);
 
 /*
  * One round: publish what the log holds beyond the state, ask for the

@@ -11,11 +11,11 @@ unknown host, a collector killed mid-batch while another shares the consumer.
 
 TLS to NATS with a CA made here with openssl; delete and purge attempts.
 
-Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA
+Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT
 """
 import os, pwd, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
 
-SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
+SHIP, COLLECTOR, WRITER, SCHEMA, CLI = sys.argv[1:6]
 PGBIN = None
 for d in sorted(os.listdir('/usr/lib/postgresql'), reverse=True) if os.path.isdir('/usr/lib/postgresql') else []:
     if os.path.exists(f'/usr/lib/postgresql/{d}/bin/initdb'):
@@ -266,6 +266,32 @@ def enrol(name, origin):
     if r.returncode:
         raise RuntimeError(f'enrol {name}: {r.stderr}')
 
+def bench(n, c1, c2):
+    """Figures, not a test: the shipper's publish rate with no collector running, then
+    what one collector ingests (verify, commit, cosign) from the full stream."""
+    for c in (c1, c2):
+        c.send_signal(signal.SIGTERM); c.wait(10)
+    d, size = make_log('a', 'host-a/ttyaudit', n)
+    enrol('a', 'host-a/ttyaudit')
+    t0 = time.time()
+    p = ship('a', 'host-a', until=False)
+    while int(state('a').get('next', 0)) < size and time.time() - t0 < 600:
+        time.sleep(0.25)
+    t_ship = time.time() - t0
+    p.send_signal(signal.SIGTERM); p.wait(10)
+    mb = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
+             if f.endswith('.log')) / 1e6
+    t0 = time.time()
+    collector_start('bench')
+    while psql("SELECT size FROM log_state WHERE origin = 'host-a/ttyaudit'") != str(size) and time.time() - t0 < 600:
+        time.sleep(0.25)
+    t_col = time.time() - t0
+    print(f'bench: {size} records, {mb:.1f} MB of segments')
+    print(f'bench: shipper publishes {size / t_ship:.0f} records/s ({t_ship:.1f} s, synchronous, TLS, R{NODES})')
+    print(f'bench: one collector verifies, commits and cosigns {size / t_col:.0f} records/s, '
+          f'{mb / t_col:.2f} MB/s ({t_col:.1f} s, batch 200)')
+
+BENCH = int(os.environ.get('TA_FLEET_BENCH', '0'))
 rc = 1
 try:
     pwf = os.path.join(T, 'pgpw'); open(pwf, 'w').write('pw-ttyadmin\n'); os.chmod(pwf, 0o644)
@@ -305,6 +331,9 @@ try:
         time.sleep(0.1)
     check(wvkey is not None, 'the collector says its witness key')
     c2 = collector_start('2')
+    if BENCH:
+        bench(BENCH, c1, c2)
+        raise StopIteration
 
     # ---- normal shipping of two hosts
     da, na = make_log('a', 'host-a/ttyaudit', 2500)
@@ -320,6 +349,12 @@ try:
     check(psql("SELECT count(*) FROM sessions WHERE origin = 'host-a/ttyaudit' AND session <> 0") == '5',
           'session index: 5 sessions')
     check(psql('SELECT count(*) FROM evidence') == '0', 'no evidence on honest hosts')
+    import json
+    st = json.loads(subprocess.run([CLI, 'status', '--log-dir', da, '--ship-state',
+                                    os.path.join(T, 'a.state'), '--json'],
+                                   capture_output=True, text=True).stdout or '{}')
+    check(st.get('ship_cosigned') == na and st.get('ship_backlog') == 0,
+          f'ttyaudit status shows a shipped, backlog 0 ({st.get("ship_cosigned")}, {st.get("ship_backlog")})')
     check(psql('SELECT count(*) FROM records', user='investigator') == str(na + nb),
           'the investigator role reads')
     try:
@@ -339,6 +374,10 @@ try:
     at_kill = int(state('b').get('next', 0))
     time.sleep(3)
     check(pb.poll() is None, 'the shipper waits while NATS is down')
+    st = json.loads(subprocess.run([CLI, 'status', '--log-dir', db, '--ship-state',
+                                    os.path.join(T, 'b.state'), '--json'],
+                                   capture_output=True, text=True).stdout or '{}')
+    check(st.get('ship_backlog', 0) > 0, f'ttyaudit status shows the backlog ({st.get("ship_backlog")})')
     for i in range(NODES):
         nats_start(i)
     t0 = time.time()
@@ -433,6 +472,8 @@ try:
           'a\'s records are all still there')
 
     rc = 0 if not failures else 1
+except StopIteration:
+    rc = 0
 except Exception as e:
     print(f'FAIL {e}', flush=True)
     failures.append(str(e))
