@@ -28,6 +28,7 @@ static PGresult *q(PGconn *db, const char *sql, int n, const char *const *v, con
 
 static int db_fail(struct ta_collector *c, PGresult *r, const char *what)
 {
+	/* PQclear(NULL) is a no-op: callers pass NULL when there is no result. */
 	snprintf(c->err, sizeof(c->err), "%s: %s", what, PQerrorMessage(c->db));
 	c->err[strcspn(c->err, "\n")] = '\0';
 	PQclear(r);
@@ -68,10 +69,6 @@ static int evidence(struct ta_collector *c, natsMsg *m, const char *origin, cons
 	return TA_COLLECT_ACK;
 }
 
-struct host {
-	char origin[TA_ORIGIN_MAX];
-	struct ta_verifier *key;
-};
 
 /* The enrolled host of a subject hash: 1 found, 0 unknown, -EIO. */
 static int find_host(struct ta_collector *c, const char *h, struct host *out)
@@ -89,6 +86,8 @@ static int find_host(struct ta_collector *c, const char *h, struct host *out)
 	PQclear(r);
 	return found;
 }
+
+static int drain(struct ta_collector *c);
 
 static int session_add(struct ta_collector *c, const char *origin, uint64_t session, uint64_t t)
 {
@@ -126,6 +125,9 @@ static int sess_cmp(const void *a, const void *b)
 
 int ta_collect_flush(struct ta_collector *c)
 {
+	int e = drain(c);
+	if (e)
+		return e;
 	qsort(c->sess, c->n_sess, sizeof(*c->sess), sess_cmp);
 	for (size_t i = 0; i < c->n_sess; i++) {
 		const struct ta_collect_session *x = &c->sess[i];
@@ -149,63 +151,130 @@ int ta_collect_flush(struct ta_collector *c)
 
 void ta_collect_reset(struct ta_collector *c)
 {
+	/* A batch that failed inside the pipeline: a new connection is simpler and
+	 * safer than reading what is left; the open transaction is rolled back. */
+	if (PQpipelineStatus(c->db) != PQ_PIPELINE_OFF)
+		PQreset(c->db);
+	c->n_pending = 0;
 	c->n_sess = 0;
+	for (size_t i = 0; i < c->n_hosts; i++)
+		ta_verifier_free(c->hosts[i].h.key);
+	c->n_hosts = 0;
+}
+
+/*
+ * Records are pipelined: one statement each, sent without waiting, that
+ * inserts the leaf (if new) and the record (if the leaf was new) and returns
+ * whether it did and the leaf held before. drain() reads the answers: before
+ * any other statement, and before COMMIT.
+ */
+static const char record_sql[] =
+	"WITH ins AS (INSERT INTO leaves (origin, idx, leaf) VALUES ($1, $2, $3) "
+	"ON CONFLICT DO NOTHING RETURNING idx), "
+	"rec AS (INSERT INTO records (origin, idx, ts, time_ns, type, session, stored) "
+	"SELECT $1, $2, to_timestamp($4::double precision), $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM ins)) "
+	"SELECT EXISTS (SELECT 1 FROM ins), (SELECT leaf FROM leaves WHERE origin = $1 AND idx = $2)";
+
+static int drain(struct ta_collector *c)
+{
+	if (!c->n_pending)
+		return 0;
+	int e = PQpipelineSync(c->db) == 1 ? 0 : db_fail(c, NULL, "pipeline");
+	size_t n_forks = 0;
+	for (size_t i = 0; i < c->n_pending; i++) {
+		struct ta_collect_pending *pd = &c->pending[i];
+		PGresult *r = PQgetResult(c->db);
+		if (!r) {
+			e = e ? e : db_fail(c, NULL, "records");
+			continue;
+		}
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+			if (!e && PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
+				snprintf(c->err, sizeof(c->err), "records: %s", PQresultErrorMessage(r));
+				c->err[strcspn(c->err, "\n")] = '\0';
+			}
+			e = -EIO;
+		} else if (*PQgetvalue(r, 0, 0)) {
+			if (!e)
+				e = session_add(c, pd->origin, pd->session, pd->time_ns);
+			c->records++;
+		} else if (PQgetlength(r, 0, 1) == TA_HASH_LEN &&
+			   !memcmp(PQgetvalue(r, 0, 1), pd->leaf, TA_HASH_LEN)) {
+			c->duplicates++;
+		} else {
+			pd->fork = 1;
+			n_forks++;
+		}
+		PQclear(r);
+		while ((r = PQgetResult(c->db))) /* the NULL that ends each statement */
+			PQclear(r);
+	}
+	PGresult *r = PQgetResult(c->db); /* PGRES_PIPELINE_SYNC */
+	if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		e = e ? e : -EIO;
+	PQclear(r);
+	if (PQexitPipelineMode(c->db) != 1 && !e)
+		e = db_fail(c, NULL, "pipeline");
+	for (size_t k = 0; !e && n_forks && k < c->n_pending; k++) {
+		struct ta_collect_pending *pd = &c->pending[k];
+		if (!pd->fork)
+			continue;
+		int v = evidence(c, pd->m, pd->origin, "fork", (int64_t)pd->index,
+				 "record %" PRIu64 " differs from the one received before: "
+				 "the host's log was forked or rolled back", pd->index);
+		if (v < 0)
+			e = v;
+	}
+	c->n_pending = 0;
+	return e;
 }
 
 static int on_record(struct ta_collector *c, natsMsg *m, const struct host *hst)
 {
-	int e;
 	const uint8_t *p = (const uint8_t *)natsMsg_GetData(m);
 	size_t len = (size_t)natsMsg_GetDataLength(m);
 	struct ta_rec_header h;
 	const char *hidx = NULL;
-	if (len < TA_REC_OVERHEAD)
-		return evidence(c, m, hst->origin, "malformed", -1, "record of %zu bytes", len);
-	ta_rec_header_decode(p, &h);
-	natsMsgHeader_Get(m, TA_FLEET_HDR_INDEX, &hidx);
-	if (h.len != len || h.version != TA_REC_VERSION || !hidx ||
-	    strtoull(hidx, NULL, 10) != h.index)
-		return evidence(c, m, hst->origin, "malformed", (int64_t)h.index,
-				"record envelope does not match its message (index header %s)",
-				hidx ? hidx : "absent");
-	uint8_t leaf[TA_HASH_LEN];
-	ta_hash_leaf(c->hasher, p, len, leaf);
+	int e;
+	if (len >= TA_REC_OVERHEAD) {
+		ta_rec_header_decode(p, &h);
+		natsMsgHeader_Get(m, TA_FLEET_HDR_INDEX, &hidx);
+	}
+	if (len < TA_REC_OVERHEAD || h.len != len || h.version != TA_REC_VERSION || !hidx ||
+	    strtoull(hidx, NULL, 10) != h.index) {
+		if ((e = drain(c)))
+			return e;
+		return evidence(c, m, hst->origin, "malformed", -1,
+				"record envelope of %zu bytes does not match its message (index header %s)",
+				len, hidx ? hidx : "absent");
+	}
+	if (c->n_pending == c->cap_pending) {
+		size_t cap = c->cap_pending ? c->cap_pending * 2 : 256;
+		void *np = realloc(c->pending, cap * sizeof(*c->pending));
+		if (!np)
+			return -ENOMEM;
+		c->pending = np;
+		c->cap_pending = cap;
+	}
+	struct ta_collect_pending *pd = &c->pending[c->n_pending];
+	pd->m = m;
+	pd->fork = 0;
+	snprintf(pd->origin, sizeof(pd->origin), "%s", hst->origin);
+	pd->index = h.index;
+	pd->session = h.session;
+	pd->time_ns = h.time_ns;
+	ta_hash_leaf(c->hasher, p, len, pd->leaf);
 	char ib[24], tb[24], ty[8], sb[24], ts[48];
 	snprintf(ts, sizeof(ts), "%.6f", (double)h.time_ns / 1e9);
-	const char *v[7] = { hst->origin, U64(ib, h.index), (const char *)leaf };
-	int lens[7] = { -1, -1, TA_HASH_LEN };
-	PGresult *r = q(c->db, "INSERT INTO leaves (origin, idx, leaf) VALUES ($1, $2, $3) "
-			       "ON CONFLICT DO NOTHING", 3, v, lens);
-	if (!ok(r))
-		return db_fail(c, r, "leaves");
-	int inserted = atoi(PQcmdTuples(r)) == 1;
-	PQclear(r);
-	if (!inserted) {
-		/* A duplicate must be equal to what we have; anything else is a fork. */
-		r = q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx = $2", 2, v, NULL);
-		if (!ok(r) || PQntuples(r) != 1)
-			return db_fail(c, r, "leaves");
-		int same = PQgetlength(r, 0, 0) == TA_HASH_LEN &&
-			   !memcmp(PQgetvalue(r, 0, 0), leaf, TA_HASH_LEN);
-		PQclear(r);
-		if (!same)
-			return evidence(c, m, hst->origin, "fork", (int64_t)h.index,
-					"record %" PRIu64 " differs from the one received before: "
-					"the host's log was forked or rolled back", h.index);
-		c->duplicates++;
-		return TA_COLLECT_ACK;
-	}
-	const char *rv[7] = { hst->origin, ib, ts, U64(tb, h.time_ns), U64(ty, h.type),
-			      U64(sb, h.session), (const char *)p };
-	int rl[7] = { -1, -1, -1, -1, -1, -1, (int)len };
-	r = q(c->db, "INSERT INTO records (origin, idx, ts, time_ns, type, session, stored) "
-		     "VALUES ($1, $2, to_timestamp($3::double precision), $4, $5, $6, $7)", 7, rv, rl);
-	if (!ok(r))
-		return db_fail(c, r, "records");
-	PQclear(r);
-	if ((e = session_add(c, hst->origin, h.session, h.time_ns)))
-		return e;
-	c->records++;
+	const char *v[8] = { hst->origin, U64(ib, h.index), (const char *)pd->leaf, ts,
+			     U64(tb, h.time_ns), U64(ty, h.type), U64(sb, h.session), (const char *)p };
+	int lens[8] = { -1, -1, TA_HASH_LEN, -1, -1, -1, -1, (int)len };
+	int fmt[8] = { 0, 0, 1, 0, 0, 0, 0, 1 };
+	if (PQpipelineStatus(c->db) == PQ_PIPELINE_OFF && PQenterPipelineMode(c->db) != 1)
+		return db_fail(c, NULL, "pipeline");
+	if (PQsendQueryParams(c->db, record_sql, 8, NULL, v, lens, fmt, 1) != 1)
+		return db_fail(c, NULL, "records");
+	c->n_pending++;
 	return TA_COLLECT_ACK;
 }
 
@@ -388,18 +457,38 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m)
 {
 	char h[TA_FLEET_HASH_HEX + 1];
 	enum ta_fleet_kind kind;
-	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind == TA_FLEET_ACK)
+	int e;
+	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind == TA_FLEET_ACK) {
+		if ((e = drain(c)))
+			return e;
 		return evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
-	struct host hst = { 0 };
-	int e = find_host(c, h, &hst);
-	if (e < 0)
-		return e;
-	if (e == 0)
-		return evidence(c, m, NULL, "unknown-origin", -1,
-				"no host is enrolled for subject hash %s", h);
-	e = kind == TA_FLEET_RECORDS ? on_record(c, m, &hst) : on_checkpoint(c, m, &hst);
-	ta_verifier_free(hst.key);
-	return e;
+	}
+	/* The batch's hosts, looked up once per batch. */
+	struct host *hst = NULL;
+	for (size_t i = 0; i < c->n_hosts && !hst; i++)
+		if (!strcmp(c->hosts[i].hash, h))
+			hst = &c->hosts[i].h;
+	if (!hst || kind != TA_FLEET_RECORDS)
+		if ((e = drain(c)))
+			return e;
+	if (!hst) {
+		struct host found = { 0 };
+		if ((e = find_host(c, h, &found)) < 0)
+			return e;
+		if (e == 0)
+			return evidence(c, m, NULL, "unknown-origin", -1,
+					"no host is enrolled for subject hash %s", h);
+		void *np = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*c->hosts));
+		if (!np) {
+			ta_verifier_free(found.key);
+			return -ENOMEM;
+		}
+		c->hosts = np;
+		snprintf(c->hosts[c->n_hosts].hash, sizeof(c->hosts[c->n_hosts].hash), "%s", h);
+		c->hosts[c->n_hosts].h = found;
+		hst = &c->hosts[c->n_hosts++].h;
+	}
+	return kind == TA_FLEET_RECORDS ? on_record(c, m, hst) : on_checkpoint(c, m, hst);
 }
 
 int ta_collect_latest_cosigned(PGconn *db, const char *subject_hash, char **out, size_t *len)

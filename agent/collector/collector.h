@@ -26,12 +26,31 @@ struct ta_collect_session {
 	uint64_t session, first_ns, last_ns, records;
 };
 
+/* An enrolled host. */
+struct host {
+	char origin[256];
+	struct ta_verifier *key;
+};
+
+/* A record sent in the pipeline, waiting for its answer. */
+struct ta_collect_pending {
+	natsMsg *m;
+	char origin[256];
+	uint64_t index, session, time_ns;
+	uint8_t leaf[TA_HASH_LEN];
+	int fork;    /* its leaf differs from the one stored at its index */
+};
+
 struct ta_collector {
 	PGconn *db;                  /* the batch connection (one transaction per batch) */
 	struct ta_signer *cosigner;  /* cosignature/v1 key */
 	struct ta_hasher *hasher;
 	struct ta_collect_session *sess;
 	size_t n_sess, cap_sess;
+	struct ta_collect_pending *pending;
+	size_t n_pending, cap_pending;
+	struct { char hash[24]; struct host h; } *hosts; /* the batch's hosts */
+	size_t n_hosts;
 	uint64_t records, checkpoints, cosigned, duplicates, refused, deferred;
 	char err[512];
 };
@@ -49,7 +68,7 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m);
 
 /* Before COMMIT: writes the batch's session index updates. -EIO on failure. */
 int ta_collect_flush(struct ta_collector *c);
-/* After COMMIT or ROLLBACK: forgets the batch's pending updates. */
+/* After COMMIT, or before ROLLBACK: forgets the batch's pending work and hosts. */
 void ta_collect_reset(struct ta_collector *c);
 
 /* The latest cosigned checkpoint note of the host with this subject hash, for

@@ -38,6 +38,7 @@ static void usage(FILE *o)
 		"  --replicas N           stream replicas when creating the stream (1)\n"
 		"  --batch N              messages per transaction (256)\n"
 		"  --ack-wait-ms N        redeliver what a collector did not acknowledge (30000)\n"
+		"  --dedup-ms N           the stream's deduplication window when creating it (600000)\n"
 		"  --enrol VKEY|FILE      enrol a host's checkpoint key and exit\n");
 }
 
@@ -55,7 +56,7 @@ static char *read_secret(const char *path)
 }
 
 /* Creates the stream and the shared consumer if absent. */
-static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms)
+static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms, int64_t dedup_ms)
 {
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
@@ -71,7 +72,7 @@ static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms)
 		sc.Replicas = replicas;
 		sc.DenyDelete = true;
 		sc.DenyPurge = true;
-		sc.Duplicates = (int64_t)10 * 60 * 1000000000; /* dedup window: 10 minutes */
+		sc.Duplicates = dedup_ms * 1000000;
 		s = js_AddStream(&si, js, &sc, NULL, &jerr);
 	}
 	jsStreamInfo_Destroy(si);
@@ -175,6 +176,7 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 		snprintf(c->err, sizeof(c->err), "COMMIT: %s", PQerrorMessage(c->db));
 	}
 	if (e) {
+		ta_collect_reset(c);
 		PQclear(PQexec(c->db, "ROLLBACK"));
 		for (int i = 0; i < list.Count; i++)
 			natsMsg_NakWithDelay(list.Msgs[i], 1000, NULL);
@@ -194,7 +196,7 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 int main(int argc, char **argv)
 {
 	enum { O_NATS = 256, O_USER, O_PWFILE, O_CA, O_CERT, O_CERTKEY, O_DSN, O_KEY, O_NAME,
-	       O_REPL, O_BATCH, O_ACKW, O_ENROL, O_ORIGIN };
+	       O_REPL, O_BATCH, O_ACKW, O_ENROL, O_ORIGIN, O_DEDUP };
 	static const struct option opts[] = {
 		{ "nats", required_argument, NULL, O_NATS }, { "user", required_argument, NULL, O_USER },
 		{ "password-file", required_argument, NULL, O_PWFILE }, { "ca", required_argument, NULL, O_CA },
@@ -202,13 +204,13 @@ int main(int argc, char **argv)
 		{ "dsn", required_argument, NULL, O_DSN }, { "cosigner-key", required_argument, NULL, O_KEY },
 		{ "name", required_argument, NULL, O_NAME }, { "replicas", required_argument, NULL, O_REPL },
 		{ "batch", required_argument, NULL, O_BATCH }, { "ack-wait-ms", required_argument, NULL, O_ACKW },
-		{ "enrol", required_argument, NULL, O_ENROL }, { "origin", required_argument, NULL, O_ORIGIN },
+		{ "enrol", required_argument, NULL, O_ENROL }, { "dedup-ms", required_argument, NULL, O_DEDUP }, { "origin", required_argument, NULL, O_ORIGIN },
 		{ "help", no_argument, NULL, 'h' }, { 0 } };
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-collector" };
 	const char *dsn = NULL, *keyfile = NULL, *name = "ttyaudit-collector", *pwfile = NULL,
 		   *enrol = NULL, *origin = NULL;
 	int replicas = 1, n = 256, c;
-	long ack_wait = 30000;
+	long ack_wait = 30000, dedup_ms = 600000;
 	ta_log_init("ttyaudit-collector", TA_LOG_INFO);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -225,13 +227,14 @@ int main(int argc, char **argv)
 		case O_BATCH: n = atoi(optarg); break;
 		case O_ACKW: ack_wait = atol(optarg); break;
 		case O_ENROL: enrol = optarg; break;
+		case O_DEDUP: dedup_ms = atol(optarg); break;
 		case O_ORIGIN: origin = optarg; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: usage(stderr); return TA_EXIT_USAGE;
 		}
 	}
 	if (!dsn || optind != argc || (!enrol && (!no.url || !keyfile)) || replicas < 1 ||
-	    replicas > 5 || n < 1 || ack_wait < 100) {
+	    replicas > 5 || n < 1 || ack_wait < 100 || dedup_ms < 100) {
 		usage(stderr);
 		return TA_EXIT_USAGE;
 	}
@@ -273,7 +276,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	s = natsConnection_JetStream(&js, nc, NULL);
 	/* NATS may not be up yet: wait for it as a shipper does. */
-	while (!stop && s == NATS_OK && setup_stream(js, replicas, ack_wait))
+	while (!stop && s == NATS_OK && setup_stream(js, replicas, ack_wait, dedup_ms))
 		poll(NULL, 0, 1000);
 	jsSubOptions so;
 	jsSubOptions_Init(&so);
@@ -316,7 +319,10 @@ int main(int argc, char **argv)
 	PQfinish(ack.db);
 	PQfinish(col.db);
 	ta_signer_free(col.cosigner);
+	ta_collect_reset(&col);
 	free(col.sess);
+	free(col.pending);
+	free(col.hosts);
 	ta_hasher_free(col.hasher);
 	free((char *)no.password);
 	return TA_EXIT_OK;
