@@ -89,6 +89,20 @@ static int find_host(struct ta_collector *c, const char *h, struct host *out)
 
 static int drain(struct ta_collector *c);
 
+/* Room for one more element in a growing array. */
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *p = realloc(*v, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
 static int session_add(struct ta_collector *c, const char *origin, uint64_t session, uint64_t t)
 {
 	for (size_t i = c->n_sess; i-- > 0;) {
@@ -100,14 +114,8 @@ static int session_add(struct ta_collector *c, const char *origin, uint64_t sess
 			return 0;
 		}
 	}
-	if (c->n_sess == c->cap_sess) {
-		size_t cap = c->cap_sess ? c->cap_sess * 2 : 64;
-		void *p = realloc(c->sess, cap * sizeof(*c->sess));
-		if (!p)
-			return -ENOMEM;
-		c->sess = p;
-		c->cap_sess = cap;
-	}
+	if (grow((void **)&c->sess, &c->cap_sess, c->n_sess, sizeof(*c->sess)))
+		return -ENOMEM;
 	struct ta_collect_session *x = &c->sess[c->n_sess++];
 	snprintf(x->origin, sizeof(x->origin), "%s", origin);
 	x->session = session;
@@ -248,14 +256,8 @@ static int on_record(struct ta_collector *c, natsMsg *m, const struct host *hst)
 				"record envelope of %zu bytes does not match its message (index header %s)",
 				len, hidx ? hidx : "absent");
 	}
-	if (c->n_pending == c->cap_pending) {
-		size_t cap = c->cap_pending ? c->cap_pending * 2 : 256;
-		void *np = realloc(c->pending, cap * sizeof(*c->pending));
-		if (!np)
-			return -ENOMEM;
-		c->pending = np;
-		c->cap_pending = cap;
-	}
+	if (grow((void **)&c->pending, &c->cap_pending, c->n_pending, sizeof(*c->pending)))
+		return -ENOMEM;
 	struct ta_collect_pending *pd = &c->pending[c->n_pending];
 	pd->m = m;
 	pd->fork = 0;

@@ -29,9 +29,7 @@ static void usage(FILE *o)
 		"       ttyaudit-collector --dsn DSN --enrol VKEY|FILE [--origin ORIGIN]\n"
 		"Verifies the hosts' records and checkpoints from JetStream, stores them in\n"
 		"PostgreSQL, then cosigns the checkpoints (c2sp.org/tlog-cosignature).\n\n"
-		"  --nats URL[,URL]       NATS servers (nats:// or tls://)\n"
-		"  --user USER --password-file FILE   NATS credentials\n"
-		"  --ca FILE [--cert FILE --cert-key FILE]  TLS trust and client certificate\n"
+		TA_FLEET_NATS_USAGE
 		"  --dsn DSN              PostgreSQL connection string (a ttyaudit_collector member)\n"
 		"  --cosigner-key FILE    cosignature/v1 key, created if absent (name: --name)\n"
 		"  --name NAME            the witness name of a new key (ttyaudit-collector)\n"
@@ -40,19 +38,6 @@ static void usage(FILE *o)
 		"  --ack-wait-ms N        redeliver what a collector did not acknowledge (30000)\n"
 		"  --dedup-ms N           the stream's deduplication window when creating it (600000)\n"
 		"  --enrol VKEY|FILE      enrol a host's checkpoint key and exit\n");
-}
-
-static char *read_secret(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char buf[512] = "";
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return strdup(buf);
 }
 
 /* Creates the stream and the shared consumer if absent. */
@@ -195,31 +180,31 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 
 int main(int argc, char **argv)
 {
-	enum { O_NATS = 256, O_USER, O_PWFILE, O_CA, O_CERT, O_CERTKEY, O_DSN, O_KEY, O_NAME,
+	enum { O_DSN = 256, O_KEY, O_NAME,
 	       O_REPL, O_BATCH, O_ACKW, O_ENROL, O_ORIGIN, O_DEDUP };
 	static const struct option opts[] = {
-		{ "nats", required_argument, NULL, O_NATS }, { "user", required_argument, NULL, O_USER },
-		{ "password-file", required_argument, NULL, O_PWFILE }, { "ca", required_argument, NULL, O_CA },
-		{ "cert", required_argument, NULL, O_CERT }, { "cert-key", required_argument, NULL, O_CERTKEY },
+		TA_FLEET_NATS_LONGOPTS,
 		{ "dsn", required_argument, NULL, O_DSN }, { "cosigner-key", required_argument, NULL, O_KEY },
 		{ "name", required_argument, NULL, O_NAME }, { "replicas", required_argument, NULL, O_REPL },
 		{ "batch", required_argument, NULL, O_BATCH }, { "ack-wait-ms", required_argument, NULL, O_ACKW },
 		{ "enrol", required_argument, NULL, O_ENROL }, { "dedup-ms", required_argument, NULL, O_DEDUP }, { "origin", required_argument, NULL, O_ORIGIN },
 		{ "help", no_argument, NULL, 'h' }, { 0 } };
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-collector" };
-	const char *dsn = NULL, *keyfile = NULL, *name = "ttyaudit-collector", *pwfile = NULL,
+	const char *dsn = NULL, *keyfile = NULL, *name = "ttyaudit-collector",
 		   *enrol = NULL, *origin = NULL;
 	int replicas = 1, n = 256, c;
 	long ack_wait = 30000, dedup_ms = 600000;
 	ta_log_init("ttyaudit-collector", TA_LOG_INFO);
+	char err[512];
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int n_opt = ta_fleet_nats_option(&no, c, optarg, err, sizeof(err));
+		if (n_opt < 0) {
+			ta_err("collector", "%s", err);
+			return TA_EXIT_CONFIG;
+		}
+		if (n_opt)
+			continue;
 		switch (c) {
-		case O_NATS: no.url = optarg; break;
-		case O_USER: no.user = optarg; break;
-		case O_PWFILE: pwfile = optarg; break;
-		case O_CA: no.ca_file = optarg; break;
-		case O_CERT: no.cert_file = optarg; break;
-		case O_CERTKEY: no.key_file = optarg; break;
 		case O_DSN: dsn = optarg; break;
 		case O_KEY: keyfile = optarg; break;
 		case O_NAME: name = optarg; break;
@@ -242,7 +227,6 @@ int main(int argc, char **argv)
 	if (!db)
 		return TA_EXIT_CONFIG;
 	if (enrol) {
-		char err[512];
 		int e = ta_collect_enrol(db, enrol, origin, err, sizeof(err));
 		if (e)
 			ta_err("collector", "enrol: %s", err);
@@ -257,14 +241,9 @@ int main(int argc, char **argv)
 			ta_err("collector", "cosigner key %s: %s", keyfile, strerror(-e));
 		return TA_EXIT_CONFIG;
 	}
-	if (pwfile && !(no.password = read_secret(pwfile))) {
-		ta_err("collector", "%s: %s", pwfile, strerror(errno));
-		return TA_EXIT_CONFIG;
-	}
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	natsSubscription *sub = NULL, *acks = NULL;
-	char err[512];
 	natsStatus s = ta_fleet_connect(&no, &nc, err, sizeof(err));
 	if (s != NATS_OK) {
 		ta_err("collector", "NATS: %s", err);
@@ -324,6 +303,6 @@ int main(int argc, char **argv)
 	free(col.pending);
 	free(col.hosts);
 	ta_hasher_free(col.hasher);
-	free((char *)no.password);
+	ta_fleet_nats_opts_free(&no);
 	return TA_EXIT_OK;
 }

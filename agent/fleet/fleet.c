@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Subjects and NATS connections shared by the shipper and the collector. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fleet/fleet.h"
+#include "store/ckptset.h"
 #include "store/merkle.h"
 
 int ta_fleet_origin_hash(const char *origin, char out[TA_FLEET_HASH_HEX + 1])
@@ -93,4 +95,36 @@ natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection *
 	natsOptions_Destroy(no);
 	free(urls);
 	return s == NATS_NOT_YET_CONNECTED ? NATS_OK : s;
+}
+
+int ta_fleet_nats_option(struct ta_fleet_nats_opts *o, int c, const char *arg, char *err,
+			 size_t errlen)
+{
+	switch (c) {
+	case TA_FLEET_OPT_NATS: o->url = arg; return 1;
+	case TA_FLEET_OPT_USER: o->user = arg; return 1;
+	case TA_FLEET_OPT_CA: o->ca_file = arg; return 1;
+	case TA_FLEET_OPT_CERT: o->cert_file = arg; return 1;
+	case TA_FLEET_OPT_CERTKEY: o->key_file = arg; return 1;
+	case TA_FLEET_OPT_PWFILE: {
+		size_t len;
+		char *buf;
+		int e = ta_read_file_at(AT_FDCWD, arg, &buf, &len);
+		if (e) {
+			snprintf(err, errlen, "%s: %s", arg, strerror(-e));
+			return e;
+		}
+		buf[strcspn(buf, "\r\n")] = '\0'; /* the first line */
+		free(o->password);
+		o->password = buf;
+		return 1;
+	}
+	default: return 0;
+	}
+}
+
+void ta_fleet_nats_opts_free(struct ta_fleet_nats_opts *o)
+{
+	free(o->password);
+	o->password = NULL;
 }

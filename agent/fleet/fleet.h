@@ -37,11 +37,34 @@ int ta_fleet_subject_parse(const char *subject, char h[TA_FLEET_HASH_HEX + 1],
 
 struct ta_fleet_nats_opts {
 	const char *url;        /* comma-separated server URLs */
-	const char *user, *password;
+	const char *user;
+	char *password;
 	const char *ca_file;    /* TLS: trust this CA (the URL may say tls://) */
 	const char *cert_file, *key_file; /* TLS client certificate, optional */
 	const char *name;       /* connection name the servers show */
 };
+/* The NATS options both programs take (getopt_long values, table rows, usage lines). */
+enum { TA_FLEET_OPT_NATS = 0x200, TA_FLEET_OPT_USER, TA_FLEET_OPT_PWFILE, TA_FLEET_OPT_CA,
+       TA_FLEET_OPT_CERT, TA_FLEET_OPT_CERTKEY };
+#define TA_FLEET_NATS_LONGOPTS \
+	{ "nats", required_argument, NULL, TA_FLEET_OPT_NATS }, \
+	{ "user", required_argument, NULL, TA_FLEET_OPT_USER }, \
+	{ "password-file", required_argument, NULL, TA_FLEET_OPT_PWFILE }, \
+	{ "ca", required_argument, NULL, TA_FLEET_OPT_CA }, \
+	{ "cert", required_argument, NULL, TA_FLEET_OPT_CERT }, \
+	{ "cert-key", required_argument, NULL, TA_FLEET_OPT_CERTKEY }
+#define TA_FLEET_NATS_USAGE \
+	"  --nats URL[,URL]     NATS servers (nats:// or tls://)\n" \
+	"  --user USER --password-file FILE   NATS credentials\n" \
+	"  --ca FILE [--cert FILE --cert-key FILE]  TLS trust and client certificate\n"
+/*
+ * Takes option c if it is one of those: 1, or 0 if not; -errno if the password
+ * file cannot be read (err says why). The password is malloc'd into o.
+ */
+int ta_fleet_nats_option(struct ta_fleet_nats_opts *o, int c, const char *arg, char *err,
+			 size_t errlen);
+void ta_fleet_nats_opts_free(struct ta_fleet_nats_opts *o);
+
 /*
  * Connects with endless reconnects (the log is the spool: a host keeps
  * working while NATS is away). On failure returns a NATS status and err says why.

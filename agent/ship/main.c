@@ -30,58 +30,45 @@ static void usage(FILE *o)
 		"  --key VKEY|FILE      the log's verifier key (default DIR/ttyaudit.vkey)\n"
 		"  --origin ORIGIN      the log's checkpoint origin (default: the key's name)\n"
 		"  --state FILE         the shipper's position (default " TA_SHIP_DEFAULT_STATE ")\n"
-		"  --nats URL[,URL]     NATS servers (nats:// or tls://)\n"
-		"  --user USER --password-file FILE   NATS credentials of this host\n"
-		"  --ca FILE [--cert FILE --cert-key FILE]  TLS trust and client certificate\n"
+		TA_FLEET_NATS_USAGE
 		"  --witness-key VKEY|FILE  the collector's cosignature/v1 key\n"
 		"  --poll-ms N          look for new records this often (500)\n"
 		"  --resend-ms N        republish a checkpoint not cosigned after N ms (10000)\n"
 		"  --until-acked        exit 0 once all the log's checkpoints are cosigned\n");
 }
 
-static char *read_secret(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char buf[512];
-	char *r = fgets(buf, sizeof(buf), f) ? strdup(strtok(buf, "\r\n") ? buf : "") : strdup("");
-	fclose(f);
-	return r;
-}
-
 int main(int argc, char **argv)
 {
-	enum { O_KEY = 256, O_ORIGIN, O_STATE, O_NATS, O_USER, O_PWFILE, O_CA, O_CERT, O_CERTKEY,
+	enum { O_KEY = 256, O_ORIGIN, O_STATE,
 	       O_WKEY, O_POLL, O_RESEND, O_UNTIL, O_DIR };
 	static const struct option opts[] = {
 		{ "log-dir", required_argument, NULL, O_DIR }, { "key", required_argument, NULL, O_KEY },
 		{ "origin", required_argument, NULL, O_ORIGIN }, { "state", required_argument, NULL, O_STATE },
-		{ "nats", required_argument, NULL, O_NATS }, { "user", required_argument, NULL, O_USER },
-		{ "password-file", required_argument, NULL, O_PWFILE }, { "ca", required_argument, NULL, O_CA },
-		{ "cert", required_argument, NULL, O_CERT }, { "cert-key", required_argument, NULL, O_CERTKEY },
+		TA_FLEET_NATS_LONGOPTS,
 		{ "witness-key", required_argument, NULL, O_WKEY }, { "poll-ms", required_argument, NULL, O_POLL },
 		{ "resend-ms", required_argument, NULL, O_RESEND },
 		{ "until-acked", no_argument, NULL, O_UNTIL }, { "help", no_argument, NULL, 'h' }, { 0 } };
-	const char *key = NULL, *origin = NULL, *wkey = NULL, *pwfile = NULL;
+	const char *key = NULL, *origin = NULL, *wkey = NULL;
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-ship" };
 	struct ta_ship s = { .dir = TA_STORE_DEFAULT_DIR, .state_path = TA_SHIP_DEFAULT_STATE,
 			     .resend_ms = 10000, .ack_timeout_ms = 2000 };
 	unsigned poll_ms = 500;
 	int until = 0, c;
 	ta_log_init("ttyaudit-ship", TA_LOG_INFO);
+	char err[512];
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int n_opt = ta_fleet_nats_option(&no, c, optarg, err, sizeof(err));
+		if (n_opt < 0) {
+			ta_err("ship", "%s", err);
+			return TA_EXIT_CONFIG;
+		}
+		if (n_opt)
+			continue;
 		switch (c) {
 		case O_DIR: s.dir = optarg; break;
 		case O_KEY: key = optarg; break;
 		case O_ORIGIN: origin = optarg; break;
 		case O_STATE: s.state_path = optarg; break;
-		case O_NATS: no.url = optarg; break;
-		case O_USER: no.user = optarg; break;
-		case O_PWFILE: pwfile = optarg; break;
-		case O_CA: no.ca_file = optarg; break;
-		case O_CERT: no.cert_file = optarg; break;
-		case O_CERTKEY: no.key_file = optarg; break;
 		case O_WKEY: wkey = optarg; break;
 		case O_POLL: poll_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case O_RESEND: s.resend_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -109,10 +96,6 @@ int main(int argc, char **argv)
 		return TA_EXIT_CONFIG;
 	}
 	snprintf(s.origin, sizeof(s.origin), "%s", origin ? origin : ta_verifier_name(s.log_key));
-	if (pwfile && !(no.password = read_secret(pwfile))) {
-		ta_err("ship", "%s: %s", pwfile, strerror(errno));
-		return TA_EXIT_CONFIG;
-	}
 	if ((e = ta_ship_state_load(s.state_path, &s.st))) {
 		ta_err("ship", "state file %s: %s", s.state_path,
 		       e == -EBADMSG ? "malformed (remove it to ship the whole log again)" : strerror(-e));
@@ -121,7 +104,6 @@ int main(int argc, char **argv)
 	ta_fleet_subject(s.origin, TA_FLEET_RECORDS, s.subj_records);
 	ta_fleet_subject(s.origin, TA_FLEET_CHECKPOINTS, s.subj_ckpt);
 	ta_fleet_subject(s.origin, TA_FLEET_ACK, s.subj_ack);
-	char err[512];
 	natsStatus ns = ta_fleet_connect(&no, &s.nc, err, sizeof(err));
 	if (ns == NATS_OK)
 		ns = natsConnection_JetStream(&s.js, s.nc, NULL);
@@ -164,6 +146,6 @@ int main(int argc, char **argv)
 	natsConnection_Destroy(s.nc);
 	ta_verifier_free(s.log_key);
 	ta_verifier_free(s.witness_key);
-	free((char *)no.password);
+	ta_fleet_nats_opts_free(&no);
 	return rc;
 }
