@@ -42,7 +42,7 @@ int ta_ship_state_save(const char *path, const struct ta_ship_state *st)
 	int n = snprintf(text, sizeof(text),
 			 "next %" PRIu64 "\ncheckpoint %" PRIu64 "\nacked %" PRIu64 "\nbacklog %" PRIu64 "\n",
 			 st->next, st->checkpoint, st->acked,
-			 st->log_size > st->acked ? st->log_size - st->acked : 0);
+			 (st->log_size > st->next ? st->log_size : st->next) - st->acked);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;

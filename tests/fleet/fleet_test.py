@@ -89,11 +89,13 @@ def psql(sql, user='ttyadmin', db='fleet'):
     return r.stdout.strip()
 
 NODES = 3
+# NATS users with the permissions of one host each: name -> origin.
+HOSTS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit'}
 ports = [(free_port(), free_port(), free_port()) for _ in range(NODES)]  # client, cluster, monitor
 
 def nats_conf(i):
     port, cport, mport = ports[i]
-    hosts = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit'}
+    hosts = dict(HOSTS)
     routes = ', '.join(f'"nats-route://127.0.0.1:{p[1]}"' for j, p in enumerate(ports) if j != i)
     lines = [f'server_name: n{i}', f'listen: 127.0.0.1:{port}', f'http: 127.0.0.1:{mport}',
              f'jetstream {{ store_dir: "{T}/js{i}" }}',
@@ -297,6 +299,36 @@ def bench(n, c1, c2):
     print(f'bench: one collector verifies, commits and cosigns {size / t_col:.0f} records/s, '
           f'{mb / t_col:.2f} MB/s ({t_col:.1f} s, batch 200)')
 
+def demo(logdir):
+    """scripts/fleet-demo.sh: the whole tier shipping one log until interrupted."""
+    if logdir:
+        d = os.path.join(T, 'logs', 'demo')
+        os.makedirs(os.path.dirname(d), exist_ok=True)
+        os.symlink(os.path.abspath(logdir), d)
+    else:
+        d, _ = make_log('demo', 'demo-host/ttyaudit', 5000)
+    enrol('demo', DEMO_ORIGIN)
+    p = ship('demo', 'host-demo', until=False)
+    print(f'''fleet demo: three nats-server nodes on {url('x')} (TLS, CA {CA}),
+  PostgreSQL: psql "{dsn('investigator')}"
+  shipping {d} as {DEMO_ORIGIN}; shipper state {os.path.join(T, 'demo.state')}
+  try: SELECT origin, size, cosignature IS NOT NULL FROM checkpoints ORDER BY received_at DESC LIMIT 5;
+  logs in {T}; Ctrl-C stops everything and removes it.''', flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while p.poll() is None:
+            time.sleep(5)
+            print(f"fleet demo: {state('demo')}", flush=True)
+    except KeyboardInterrupt:
+        pass
+
+DEMO = os.environ.get('TA_FLEET_DEMO')
+DEMO_ORIGIN = None
+if DEMO is not None:
+    from pathlib import Path
+    DEMO_ORIGIN = (Path(DEMO, 'ttyaudit.vkey').read_text().split('+')[0].strip() if DEMO
+                   else 'demo-host/ttyaudit')
+    HOSTS['demo'] = DEMO_ORIGIN
 BENCH = int(os.environ.get('TA_FLEET_BENCH', '0'))
 rc = 1
 try:
@@ -337,6 +369,9 @@ try:
         time.sleep(0.1)
     check(wvkey is not None, 'the collector says its witness key')
     c2 = collector_start('2')
+    if DEMO is not None:
+        demo(DEMO)
+        raise StopIteration
     if BENCH:
         bench(BENCH, c1, c2)
         raise StopIteration
