@@ -130,6 +130,8 @@ int main(int argc, char **argv)
 			poll(NULL, 0, (int)backoff);
 			continue;
 		}
+		if (s.err[0])
+			ta_warn("ship", "%s", s.err);
 		if (failing)
 			ta_info("ship", "shipping again from record %llu", (unsigned long long)s.st.next);
 		failing = 0;

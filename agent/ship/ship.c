@@ -59,7 +59,7 @@ static int publish(struct ta_ship *s, const char *subj, const char *msgid, const
 	return 0;
 }
 
-/* Publishes records [st.next, upto) in order. */
+/* Publishes records [st.next, upto) in order; upto UINT64_MAX: to the end of the log. */
 static int ship_records(struct ta_ship *s, struct ta_log_reader *r, uint64_t upto)
 {
 	struct ta_log_record rec;
@@ -67,6 +67,8 @@ static int ship_records(struct ta_ship *s, struct ta_log_reader *r, uint64_t upt
 	uint64_t since_save = 0;
 	while (s->st.next < upto) {
 		int e = ta_log_reader_next(r, &rec);
+		if (e == 0 && upto == UINT64_MAX)
+			return 0;
 		if (e <= 0) {
 			snprintf(s->err, sizeof(s->err), "reading record %" PRIu64 ": %s", s->st.next,
 				 e ? ta_log_reader_error(r)->what : "the log ends early");
@@ -174,6 +176,7 @@ int ta_ship_round(struct ta_ship *s)
 	struct ta_ckpt_set set = { .origin = s->origin };
 	struct ta_log_reader *r = NULL;
 	int progress = 0, e;
+	s->err[0] = '\0';
 	int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		snprintf(s->err, sizeof(s->err), "%s: %s", s->dir, strerror(errno));
@@ -210,18 +213,7 @@ int ta_ship_round(struct ta_ship *s)
 	}
 	/* Records beyond the last checkpoint go now; the next checkpoint will cover them. */
 	uint64_t before = s->st.next;
-	e = 0;
-	struct ta_log_record rec;
-	char id[TA_ORIGIN_MAX + 32];
-	while (!e && (e = ta_log_reader_next(r, &rec)) == 1) {
-		snprintf(id, sizeof(id), "%s/%" PRIu64, s->origin, rec.index);
-		e = rec.index != s->st.next ? -EBADMSG :
-			publish(s, s->subj_records, id, rec.stored, rec.stored_len, TA_FLEET_HDR_INDEX,
-				rec.index);
-		if (!e)
-			s->st.next++;
-	}
-	if (e < 0)
+	if ((e = ship_records(s, r, UINT64_MAX)))
 		goto out;
 	s->st.log_size = s->st.next;
 	if (s->st.next != before)
@@ -239,7 +231,7 @@ int ta_ship_round(struct ta_ship *s)
 	}
 	e = ta_ship_state_save(s->state_path, &s->st);
 out:
-	if (e == -EAGAIN || e == -EBADMSG || e < 0)
+	if (e < 0) /* keep what was published before the failure */
 		ta_ship_state_save(s->state_path, &s->st);
 	ta_log_reader_close(r);
 	ta_ckpt_set_free(&set);

@@ -31,14 +31,15 @@ struct ta_ship {
 	uint32_t resend_ms;                /* republish a checkpoint not cosigned this late */
 	uint32_t ack_timeout_ms;
 	uint64_t published, duplicates;    /* messages, and those JetStream called duplicates */
-	char err[512];                     /* the last failure, one line */
+	char err[512];                     /* the round's failure, or a warning, one line */
 };
 
 /*
  * One round: publish what the log holds beyond the state, ask for the
  * collector's cosigned checkpoint, save the state. Returns 1 if it published
  * or learnt something, 0 if idle, -EAGAIN if NATS or the collector is not
- * reachable now (retry with backoff), other -errno (err says why).
+ * reachable now (retry with backoff), other -errno (err says why). err may
+ * hold a warning after a successful round (records lost to retention).
  */
 int ta_ship_round(struct ta_ship *s);
 
