@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <endian.h>
 #include <stdarg.h>
+#include <time.h>
 
 #include "collector/collector.h"
 #include "common/log.h"
@@ -56,8 +56,10 @@ static int evidence(struct ta_collector *c, natsMsg *m, const char *origin, cons
 	va_end(ap);
 	ta_err("collector", "ALARM %s: %s (subject %s)", origin ? origin : "?", alarm,
 	       natsMsg_GetSubject(m));
+	/* An empty message is kept as empty bytes, not as SQL NULL. */
+	const char *data = natsMsg_GetData(m) ? natsMsg_GetData(m) : "";
 	const char *v[6] = { natsMsg_GetSubject(m), origin, kind, idx >= 0 ? U64(ib, idx) : NULL,
-			     alarm, natsMsg_GetData(m) };
+			     alarm, data };
 	int lens[6] = { -1, -1, -1, -1, -1, natsMsg_GetDataLength(m) };
 	PGresult *r = q(c->db, "INSERT INTO evidence (subject, origin, kind, idx, alarm, message) "
 			       "VALUES ($1, $2, $3, $4, $5, $6)", 6, v, lens);
@@ -68,7 +70,6 @@ static int evidence(struct ta_collector *c, natsMsg *m, const char *origin, cons
 	c->refused++;
 	return TA_COLLECT_ACK;
 }
-
 
 /* The enrolled host of a subject hash: 1 found, 0 unknown, -EIO. */
 static int find_host(struct ta_collector *c, const char *h, struct host *out)
