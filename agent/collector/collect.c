@@ -447,7 +447,8 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 				rep.status, (int)strcspn(rep.body, "\n"), rep.body);
 	rep.body[rep.body_len] = '\0';
 	const char *uv[3] = { hst->origin, sb, rep.body };
-	r = q(c->db, "UPDATE checkpoints SET cosignature = $3 WHERE origin = $1 AND size = $2", 3, uv,
+	r = q(c->db, "UPDATE checkpoints SET cosignature = $3, cosigned_at = clock_timestamp() "
+		     "WHERE origin = $1 AND size = $2", 3, uv,
 	      NULL);
 	if (!ok(r))
 		return db_fail(c, r, "checkpoints");

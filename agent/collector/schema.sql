@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 	note        text NOT NULL,
 	cosignature text,
 	received_at timestamptz NOT NULL DEFAULT now(),
+	cosigned_at timestamptz,
 	PRIMARY KEY (origin, size)
 );
 
@@ -111,7 +112,7 @@ CREATE TABLE IF NOT EXISTS evidence (
 GRANT USAGE ON SCHEMA public TO ttyaudit_collector, ttyaudit_investigator;
 GRANT SELECT ON enrolment TO ttyaudit_collector;
 GRANT SELECT, INSERT ON leaves, records, checkpoints TO ttyaudit_collector;
-GRANT UPDATE (cosignature) ON checkpoints TO ttyaudit_collector;
+GRANT UPDATE (cosignature, cosigned_at) ON checkpoints TO ttyaudit_collector;
 GRANT SELECT, INSERT, UPDATE ON log_state, sessions, witness_state TO ttyaudit_collector;
 GRANT SELECT, INSERT ON evidence TO ttyaudit_collector;
 GRANT USAGE ON SEQUENCE evidence_id_seq TO ttyaudit_collector;

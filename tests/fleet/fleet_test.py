@@ -329,6 +329,37 @@ if DEMO is not None:
     DEMO_ORIGIN = (Path(DEMO, 'ttyaudit.vkey').read_text().split('+')[0].strip() if DEMO
                    else 'demo-host/ttyaudit')
     HOSTS['demo'] = DEMO_ORIGIN
+def lag_bench(hosts, seconds=30, rate=20):
+    """Shipping lag: hosts writers at rate records/s each, a checkpoint a second, one shipper
+    per host; lag = the collector's cosignature of the first checkpoint covering a record
+    minus the record's time."""
+    dirs = []
+    for i in range(hosts):
+        d, _ = make_log(f'lag{i}', f'lag-{i}/ttyaudit', 1)
+        enrol(f'lag{i}', f'lag-{i}/ttyaudit')
+        dirs.append(d)
+    writers = [start([WRITER, d, os.path.join(T, 'logs', f'lag{i}.key'), f'lag-{i}/ttyaudit',
+                      str(seconds * rate), 'lag', str(rate)], f'writer-lag{i}.log')
+               for i, d in enumerate(dirs)]
+    shippers = [ship(f'lag{i}', 'rogue', until=False) for i in range(hosts)]
+    for w in writers:
+        w.wait(seconds * 4)
+    t0 = time.time()
+    while time.time() - t0 < 120 and any(state(f'lag{i}').get('acked') != state(f'lag{i}').get('checkpoint')
+                                         or state(f'lag{i}').get('acked') in (None, '0') for i in range(hosts)):
+        time.sleep(1)
+    for p in shippers:
+        p.send_signal(signal.SIGTERM); p.wait(10)
+    r = psql("""SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 3),
+                       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 3)
+                FROM (SELECT extract(epoch FROM (SELECT min(c.cosigned_at) FROM checkpoints c
+                        WHERE c.origin = r.origin AND c.size > r.idx) - r.ts) AS lag
+                      FROM records r WHERE r.origin LIKE 'lag-%' AND r.type = 256) x""")
+    n, p50, p99 = r.split('|')
+    print(f'bench: shipping lag with {hosts} hosts x {rate} records/s, checkpoint every 1 s: '
+          f'p50 {p50} s, p99 {p99} s over {n} records (write to cosignature)')
+
+LAG = int(os.environ.get('TA_FLEET_LAG', '0'))
 BENCH = int(os.environ.get('TA_FLEET_BENCH', '0'))
 rc = 1
 try:
@@ -371,6 +402,9 @@ try:
     c2 = collector_start('2')
     if DEMO is not None:
         demo(DEMO)
+        raise StopIteration
+    if LAG:
+        lag_bench(LAG)
         raise StopIteration
     if BENCH:
         bench(BENCH, c1, c2)

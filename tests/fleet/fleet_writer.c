@@ -4,6 +4,8 @@
  * origin ORIGIN): session i % 5 + 1, time now, payload "<tag> record <i>",
  * a checkpoint every 1000 records and one at the end. Prints the log's size
  * (the store adds records of its own, such as each segment's first).
+ * With RATE, writes RATE records a second, as a recorder does, with a
+ * checkpoint every second (the shipping-lag benchmark).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +16,14 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 6) {
-		fprintf(stderr, "usage: fleet_writer DIR KEY ORIGIN COUNT TAG\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: fleet_writer DIR KEY ORIGIN COUNT TAG [RATE]\n");
 		return 2;
 	}
+	unsigned long rate = argc == 7 ? strtoul(argv[6], NULL, 10) : 0;
 	struct ta_store_opts o = { .dir = argv[1], .key_file = argv[2], .origin = argv[3],
-				   .checkpoint_every_records = 1000, .no_append_only = 1 };
+				   .checkpoint_every_records = 1000, .no_append_only = 1,
+				   .checkpoint_interval_s = rate ? 1 : 0, .commit_interval_ms = rate ? 50 : 0 };
 	struct ta_store *s;
 	if (ta_store_open(&s, &o)) {
 		fprintf(stderr, "fleet_writer: %s\n", ta_store_open_error());
@@ -36,8 +40,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
 			return 1;
 		}
-		if (i % 256 == 0)
+		if (i % 256 == 0 || rate)
 			ta_store_tick(s, 0);
+		if (rate) {
+			struct timespec d = { 0, (long)(1000000000ul / rate) };
+			nanosleep(&d, NULL);
+		}
 	}
 	printf("%llu\n", (unsigned long long)ta_store_size(s));
 	return ta_store_close(s) ? 1 : 0;
