@@ -341,7 +341,7 @@ def lag_bench(hosts, seconds=30, rate=20):
     writers = [start([WRITER, d, os.path.join(T, 'logs', f'lag{i}.key'), f'lag-{i}/ttyaudit',
                       str(seconds * rate), 'lag', str(rate)], f'writer-lag{i}.log')
                for i, d in enumerate(dirs)]
-    shippers = [ship(f'lag{i}', 'rogue', until=False) for i in range(hosts)]
+    shippers = [ship(f'lag{i}', 'rogue', until=False, extra=['--poll-ms', '500']) for i in range(hosts)]
     for w in writers:
         w.wait(seconds * 4)
     t0 = time.time()
