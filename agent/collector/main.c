@@ -161,7 +161,7 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 		snprintf(c->err, sizeof(c->err), "COMMIT: %s", PQerrorMessage(c->db));
 	}
 	if (e) {
-		ta_collect_reset(c);
+		ta_collect_reset(c); /* leaves pipeline mode first */
 		PQclear(PQexec(c->db, "ROLLBACK"));
 		for (int i = 0; i < list.Count; i++)
 			natsMsg_NakWithDelay(list.Msgs[i], 1000, NULL);
@@ -187,7 +187,8 @@ int main(int argc, char **argv)
 		{ "dsn", required_argument, NULL, O_DSN }, { "cosigner-key", required_argument, NULL, O_KEY },
 		{ "name", required_argument, NULL, O_NAME }, { "replicas", required_argument, NULL, O_REPL },
 		{ "batch", required_argument, NULL, O_BATCH }, { "ack-wait-ms", required_argument, NULL, O_ACKW },
-		{ "enrol", required_argument, NULL, O_ENROL }, { "dedup-ms", required_argument, NULL, O_DEDUP }, { "origin", required_argument, NULL, O_ORIGIN },
+		{ "enrol", required_argument, NULL, O_ENROL }, { "origin", required_argument, NULL, O_ORIGIN },
+		{ "dedup-ms", required_argument, NULL, O_DEDUP },
 		{ "help", no_argument, NULL, 'h' }, { 0 } };
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-collector" };
 	const char *dsn = NULL, *keyfile = NULL, *name = "ttyaudit-collector",
