@@ -4,10 +4,10 @@
 set -eu
 kind=${1:-build}
 build_pkgs="meson ninja-build pkg-config gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-  libssl-dev libzstd-dev libaudit-dev libauparse-dev libcap-ng-dev libvterm-dev"
+  libssl-dev libzstd-dev libaudit-dev libauparse-dev libcap-ng-dev libvterm-dev libnats-dev libpq-dev"
 test_pkgs="python3 util-linux bsdutils tmux screen sudo auditd openssh-server openssh-client
   qemu-system-x86 busybox-static cpio e2fsprogs procps iproute2 dpkg-dev debootstrap
-  golang-go golang-golang-x-mod-dev asciinema chromium npm"
+  golang-go golang-golang-x-mod-dev asciinema chromium npm nats-server postgresql-15 openssl"
 pkgs=$build_pkgs
 [ "$kind" = test ] && pkgs="$build_pkgs $test_pkgs"
 

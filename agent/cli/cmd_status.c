@@ -20,23 +20,26 @@
 #include "index/walk.h"
 #include "store/format.h"
 #include "store/segfile.h"
+#include "ship/state.h"
 #include "store/store.h"
 #include "ttyaudit/log_records.h"
 
 static void status_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ttyaudit status [--log-dir DIR] [--json]\n"
+		"Usage: ttyaudit status [--log-dir DIR] [--ship-state FILE] [--json]\n"
 		"\n"
 		"Whether ttyauditd is writing this log (the process holding its lock), the\n"
 		"capture backend of the last agent_start, loss recorded (gap records), log size,\n"
-		"segments, the latest signed checkpoint, sessions.\n"
+		"segments, the latest signed checkpoint, sessions; with ttyaudit-ship, how far\n"
+		"the log is shipped and cosigned by the fleet collector, and the backlog.\n"
 		"\n"
 		"  --log-dir DIR      log directory (default %s)\n"
+		"  --ship-state FILE  the shipper's state (default %s, if present)\n"
 		"  --json             one JSON object\n"
 		"\n"
 		"Exit: 0, 4 not allowed to read the log, 6 no log, 8 the log is damaged.\n",
-		TA_STORE_DEFAULT_DIR);
+		TA_STORE_DEFAULT_DIR, TA_SHIP_DEFAULT_STATE);
 }
 
 /* The pid holding a flock on dir/.lock, from /proc/locks (0: none). */
@@ -80,10 +83,11 @@ int ta_cmd_status(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "ship-state", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR;
+	const char *dir = TA_STORE_DEFAULT_DIR, *ship_path = NULL;
 	int c, json = 0, rc;
 
 	optind = 1;
@@ -91,6 +95,7 @@ int ta_cmd_status(int argc, char **argv)
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'j': json = 1; break;
+		case 'S': ship_path = optarg; break;
 		case 'h': status_usage(stdout); return TA_EXIT_OK;
 		default: return cli_usage_error("status", NULL);
 		}
@@ -190,6 +195,12 @@ int ta_cmd_status(int argc, char **argv)
 	char why[512];
 	int ck = cli_latest_checkpoint(dir, &ckpt, why, sizeof(why));
 	long pid = lock_holder(dir);
+	/* Shipping: absent unless this host runs ttyaudit-ship (or a state file is named). */
+	struct ta_ship_state ship;
+	int have_ship = !ta_ship_state_load(ship_path ? ship_path : TA_SHIP_DEFAULT_STATE, &ship) &&
+			(ship_path || ship.next);
+	uint64_t log_end = first == UINT64_MAX ? 0 : first + records;
+	uint64_t backlog = log_end > ship.acked ? log_end - ship.acked : 0;
 	char t1[32], t2[32];
 	cli_fmt_time(agent_start_time, t1, sizeof(t1), 0);
 	cli_fmt_time(last_time, t2, sizeof(t2), 0);
@@ -223,6 +234,9 @@ int ta_cmd_status(int argc, char **argv)
 		cli_json_str(&o, why);
 		ta_buf_puts(&o, ",\"agent_stopped\":");
 		ta_buf_puts(&o, agent_stop_time > agent_start_time ? "true" : "false");
+		if (have_ship)
+			ta_buf_printf(&o, ",\"ship_published\":%" PRIu64 ",\"ship_cosigned\":%" PRIu64
+				      ",\"ship_backlog\":%" PRIu64, ship.next, ship.acked, backlog);
 		ta_buf_puts(&o, "}\n");
 	} else {
 		char sz[16];
@@ -248,6 +262,10 @@ int ta_cmd_status(int argc, char **argv)
 		ta_buf_printf(&o, "log:         %s in %" PRIu64 " segments, %" PRIu64 " records (from %" PRIu64
 			      "), last record %s\n", sz, nseg, records, first == UINT64_MAX ? 0 : first, t2);
 		ta_buf_printf(&o, "checkpoint:  %s (%" PRIu64 " checkpoint files)\n", why, nckpt);
+		if (have_ship)
+			ta_buf_printf(&o, "shipping:    %" PRIu64 " records published, cosigned up to %" PRIu64
+				      " by the collector; backlog %" PRIu64 " records\n", ship.next, ship.acked,
+				      backlog);
 		if (damaged)
 			ta_buf_printf(&o, "damage:      %s\n", damage_line);
 	}

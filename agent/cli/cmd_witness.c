@@ -25,6 +25,7 @@
 #include "store/ckptset.h"
 #include "store/cosig.h"
 #include "store/store.h"
+#include "store/witness.h"
 
 #define MAX_WITNESSES 32
 
@@ -107,36 +108,12 @@ static void write_hint(int sfd, const struct ta_verifier *w, uint64_t size)
 /* "old N", the proof from N to the checkpoint, an empty line, the checkpoint. */
 static int build_request(struct submit *s, uint64_t old, char **out, size_t *len)
 {
-	uint8_t hashes[TA_PROOF_MAX][32];
-	size_t n = 0;
-	const struct ta_checkpoint *cp = &s->latest->cp;
-	if (old && old < cp->size) {
-		struct ta_proof_request req = { .kind = TA_PROOF_CONSISTENCY, .old_size = old,
-						.tree_size = cp->size, .origin = cp->origin,
-						.hashes_out = hashes, .n_hashes_out = &n };
-		char err[512], *text = NULL;
-		size_t tl;
-		int e = ta_proof_build(s->dir, &req, &text, &tl, err, sizeof(err));
-		free(text);
-		if (e) {
-			ta_err("witness-submit", "cannot prove consistency from %" PRIu64 ": %s", old,
-			       err[0] ? err : strerror(-e));
-			return e;
-		}
-	}
-	char *b = malloc(64 + n * 46 + s->latest->note_len);
-	if (!b)
-		return -ENOMEM;
-	size_t o = (size_t)sprintf(b, "old %" PRIu64 "\n", old);
-	for (size_t i = 0; i < n; i++) {
-		o += ta_note_base64_encode(hashes[i], 32, b + o);
-		b[o++] = '\n';
-	}
-	b[o++] = '\n';
-	memcpy(b + o, s->latest->note, s->latest->note_len);
-	*out = b;
-	*len = o + s->latest->note_len;
-	return 0;
+	char err[512];
+	int e = ta_witness_request_build(s->dir, &s->latest->cp, s->latest->note,
+					 s->latest->note_len, old, out, len, err, sizeof(err));
+	if (e)
+		ta_err("witness-submit", "cannot prove consistency from %" PRIu64 ": %s", old, err);
+	return e;
 }
 
 /* Keeps each valid cosignature line of the reply; returns how many. */

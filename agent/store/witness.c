@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/checkpoint.h"
+#include "store/store.h"
 #include "store/witness.h"
 
 #define MAX_PROOF_LINES 63 /* the spec's bound on consistency proof lines */
@@ -249,4 +250,42 @@ struct ta_witness_store ta_witness_dir_store(int *dirfd)
 {
 	struct ta_witness_store s = { dir_get, dir_cas, dirfd };
 	return s;
+}
+
+int ta_witness_request_build(const char *dir, const struct ta_checkpoint *cp, const char *note,
+			     size_t note_len, uint64_t old, char **out, size_t *len, char *err,
+			     size_t errlen)
+{
+	uint8_t hashes[TA_PROOF_MAX][TA_HASH_LEN];
+	size_t n = 0;
+	err[0] = '\0';
+	if (old && old < cp->size) {
+		struct ta_proof_request req = { .kind = TA_PROOF_CONSISTENCY, .old_size = old,
+						.tree_size = cp->size, .origin = cp->origin,
+						.hashes_out = hashes, .n_hashes_out = &n };
+		char *text = NULL;
+		size_t tl;
+		int e = ta_proof_build(dir, &req, &text, &tl, err, errlen);
+		free(text);
+		if (e) {
+			if (!err[0])
+				snprintf(err, errlen, "%s", strerror(-e));
+			return e;
+		}
+	}
+	char *b = malloc(64 + n * 46 + note_len);
+	if (!b) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	size_t o = (size_t)sprintf(b, "old %" PRIu64 "\n", old);
+	for (size_t i = 0; i < n; i++) {
+		o += ta_note_base64_encode(hashes[i], TA_HASH_LEN, b + o);
+		b[o++] = '\n';
+	}
+	b[o++] = '\n';
+	memcpy(b + o, note, note_len);
+	*out = b;
+	*len = o + note_len;
+	return 0;
 }

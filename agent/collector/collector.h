@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The fleet collector (docs/fleet.md): takes batches of records and
+ * checkpoints from the JetStream consumer it shares with other instances,
+ * recomputes each host's Merkle tree from the records, checks checkpoints
+ * against the host's enrolled key and the tree, commits to PostgreSQL, and
+ * only then cosigns with the witness library. What it refuses is kept as
+ * evidence with an alarm line.
+ */
+#ifndef TA_COLLECTOR_H
+#define TA_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+#include <nats/nats.h>
+
+#include "store/merkle.h"
+#include "store/note.h"
+
+/* A session's share of a batch: written once per batch, in key order, so that
+ * collectors sharing the work never lock session rows in opposite orders. */
+struct ta_collect_session {
+	char origin[256];
+	uint64_t session, first_ns, last_ns, records;
+};
+
+/* An enrolled host. */
+struct host {
+	char origin[256];
+	struct ta_verifier *key;
+};
+
+/* A record sent in the pipeline, waiting for its answer. */
+struct ta_collect_pending {
+	natsMsg *m;
+	char origin[256];
+	uint64_t index, session, time_ns;
+	uint8_t leaf[TA_HASH_LEN];
+	int fork;    /* its leaf differs from the one stored at its index */
+};
+
+struct ta_collector {
+	PGconn *db;                  /* the batch connection (one transaction per batch) */
+	struct ta_signer *cosigner;  /* cosignature/v1 key */
+	struct ta_hasher *hasher;
+	struct ta_collect_session *sess;
+	size_t n_sess, cap_sess;
+	struct ta_collect_pending *pending;
+	size_t n_pending, cap_pending;
+	struct { char hash[24]; struct host h; } *hosts; /* the batch's hosts */
+	size_t n_hosts;
+	uint64_t records, checkpoints, cosigned, duplicates, refused, deferred;
+	char err[512];
+};
+
+enum ta_collect_verdict {
+	TA_COLLECT_ACK = 0,   /* stored, or a duplicate, or refused and kept as evidence */
+	TA_COLLECT_LATER,     /* a checkpoint whose records are not all here yet */
+};
+
+/*
+ * Handles one message inside the open transaction. Returns the verdict, or
+ * -errno when the database failed (the batch is rolled back and redelivered).
+ */
+int ta_collect_msg(struct ta_collector *c, natsMsg *m);
+
+/* Before COMMIT: writes the batch's session index updates. -EIO on failure. */
+int ta_collect_flush(struct ta_collector *c);
+/* After COMMIT, or before ROLLBACK: forgets the batch's pending work and hosts. */
+void ta_collect_reset(struct ta_collector *c);
+
+/* The latest cosigned checkpoint note of the host with this subject hash, for
+ * its shipper ("" if none). *out malloc'd. db: the connection of the caller's thread. */
+int ta_collect_latest_cosigned(PGconn *db, const char *subject_hash, char **out, size_t *len);
+
+/* Adds a host: its verifier key (origin = the key's name unless given). */
+int ta_collect_enrol(PGconn *db, const char *vkey, const char *origin, char *err, size_t errlen);
+
+#endif

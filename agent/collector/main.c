@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ttyaudit-collector: the fleet collector (docs/fleet.md). A client of NATS
+ * JetStream (one durable pull consumer shared by every instance) and of
+ * PostgreSQL; cosigns a host's checkpoint only after its records are committed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/collector.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "fleet/fleet.h"
+
+#define DURABLE "collectors"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static void usage(FILE *o)
+{
+	fprintf(o,
+		"Usage: ttyaudit-collector --nats URL --dsn DSN --cosigner-key FILE [OPTIONS]\n"
+		"       ttyaudit-collector --dsn DSN --enrol VKEY|FILE [--origin ORIGIN]\n"
+		"Verifies the hosts' records and checkpoints from JetStream, stores them in\n"
+		"PostgreSQL, then cosigns the checkpoints (c2sp.org/tlog-cosignature).\n\n"
+		TA_FLEET_NATS_USAGE
+		"  --dsn DSN              PostgreSQL connection string (a ttyaudit_collector member)\n"
+		"  --cosigner-key FILE    cosignature/v1 key, created if absent (name: --name)\n"
+		"  --name NAME            the witness name of a new key (ttyaudit-collector)\n"
+		"  --replicas N           stream replicas when creating the stream (1)\n"
+		"  --batch N              messages per transaction (256)\n"
+		"  --ack-wait-ms N        redeliver what a collector did not acknowledge (30000)\n"
+		"  --dedup-ms N           the stream's deduplication window when creating it (600000)\n"
+		"  --enrol VKEY|FILE      enrol a host's checkpoint key and exit\n");
+}
+
+/* Creates the stream and the shared consumer if absent. */
+static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms, int64_t dedup_ms)
+{
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s = js_GetStreamInfo(&si, js, TA_FLEET_STREAM, NULL, &jerr);
+	if (s == NATS_NOT_FOUND) {
+		jsStreamConfig sc;
+		const char *subjects[] = { TA_FLEET_PREFIX ".*.records", TA_FLEET_PREFIX ".*.checkpoints" };
+		jsStreamConfig_Init(&sc);
+		sc.Name = TA_FLEET_STREAM;
+		sc.Subjects = subjects;
+		sc.SubjectsLen = 2;
+		sc.Storage = js_FileStorage;
+		sc.Replicas = replicas;
+		sc.DenyDelete = true;
+		sc.DenyPurge = true;
+		sc.Duplicates = dedup_ms * 1000000;
+		s = js_AddStream(&si, js, &sc, NULL, &jerr);
+	}
+	jsStreamInfo_Destroy(si);
+	if (s != NATS_OK) {
+		ta_err("collector", "stream %s: %s (JetStream error %d)", TA_FLEET_STREAM,
+		       natsStatus_GetText(s), (int)jerr);
+		return -EIO;
+	}
+	jsConsumerInfo *ci = NULL;
+	s = js_GetConsumerInfo(&ci, js, TA_FLEET_STREAM, DURABLE, NULL, &jerr);
+	if (s == NATS_NOT_FOUND) {
+		jsConsumerConfig cc;
+		jsConsumerConfig_Init(&cc);
+		cc.Durable = DURABLE;
+		cc.AckPolicy = js_AckExplicit;
+		cc.AckWait = ack_wait_ms * 1000000;
+		cc.MaxAckPending = 20000;
+		s = js_AddConsumer(&ci, js, TA_FLEET_STREAM, &cc, NULL, &jerr);
+	}
+	jsConsumerInfo_Destroy(ci);
+	if (s != NATS_OK) {
+		ta_err("collector", "consumer %s: %s (JetStream error %d)", DURABLE,
+		       natsStatus_GetText(s), (int)jerr);
+		return -EIO;
+	}
+	return 0;
+}
+
+struct ack_ctx {
+	PGconn *db;
+	const char *dsn;
+};
+
+/* A shipper asks for its latest cosigned checkpoint. */
+static void on_ack(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
+{
+	struct ack_ctx *a = closure;
+	char h[TA_FLEET_HASH_HEX + 1], *note = NULL;
+	enum ta_fleet_kind kind;
+	size_t len = 0;
+	if (natsMsg_GetReply(m) && !ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind)) {
+		if (PQstatus(a->db) != CONNECTION_OK)
+			PQreset(a->db);
+		if (!ta_collect_latest_cosigned(a->db, h, &note, &len))
+			natsConnection_Publish(nc, natsMsg_GetReply(m), note, (int)len);
+		else
+			ta_warn("collector", "answering %s: %s", natsMsg_GetSubject(m),
+				PQerrorMessage(a->db));
+	}
+	free(note);
+	natsMsg_Destroy(m);
+}
+
+static PGconn *db_connect(const char *dsn)
+{
+	PGconn *db = PQconnectdb(dsn);
+	if (PQstatus(db) != CONNECTION_OK) {
+		ta_err("collector", "PostgreSQL: %s", PQerrorMessage(db));
+		PQfinish(db);
+		return NULL;
+	}
+	return db;
+}
+
+static int exec_ok(PGconn *db, const char *sql)
+{
+	PGresult *r = PQexec(db, sql);
+	int e = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -EIO;
+	PQclear(r);
+	return e;
+}
+
+/* One batch: a transaction; acknowledgements only after the commit. */
+static int batch(struct ta_collector *c, natsSubscription *sub, int n)
+{
+	natsMsgList list = { 0 };
+	jsErrCode jerr = 0;
+	natsStatus s = natsSubscription_Fetch(&list, sub, n, 1000, &jerr);
+	if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0))
+		return 0;
+	if (s != NATS_OK) {
+		snprintf(c->err, sizeof(c->err), "fetch: %s", natsStatus_GetText(s));
+		return -EAGAIN;
+	}
+	int *verdict = calloc((size_t)list.Count, sizeof(int)), e = 0;
+	if (!verdict || exec_ok(c->db, "BEGIN")) {
+		e = -EIO;
+		snprintf(c->err, sizeof(c->err), "BEGIN: %s", PQerrorMessage(c->db));
+	}
+	for (int i = 0; !e && i < list.Count; i++) {
+		int v = ta_collect_msg(c, list.Msgs[i]);
+		if (v < 0)
+			e = v;
+		else
+			verdict[i] = v;
+	}
+	if (!e)
+		e = ta_collect_flush(c);
+	if (!e && exec_ok(c->db, "COMMIT")) {
+		e = -EIO;
+		snprintf(c->err, sizeof(c->err), "COMMIT: %s", PQerrorMessage(c->db));
+	}
+	if (e) {
+		ta_collect_reset(c); /* leaves pipeline mode first */
+		PQclear(PQexec(c->db, "ROLLBACK"));
+		for (int i = 0; i < list.Count; i++)
+			natsMsg_NakWithDelay(list.Msgs[i], 1000, NULL);
+	} else {
+		for (int i = 0; i < list.Count; i++)
+			if (verdict[i] == TA_COLLECT_LATER)
+				natsMsg_NakWithDelay(list.Msgs[i], 500, NULL);
+			else
+				natsMsg_Ack(list.Msgs[i], NULL);
+	}
+	ta_collect_reset(c);
+	free(verdict);
+	natsMsgList_Destroy(&list);
+	return e ? e : 1;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_DSN = 256, O_KEY, O_NAME,
+	       O_REPL, O_BATCH, O_ACKW, O_ENROL, O_ORIGIN, O_DEDUP };
+	static const struct option opts[] = {
+		TA_FLEET_NATS_LONGOPTS,
+		{ "dsn", required_argument, NULL, O_DSN }, { "cosigner-key", required_argument, NULL, O_KEY },
+		{ "name", required_argument, NULL, O_NAME }, { "replicas", required_argument, NULL, O_REPL },
+		{ "batch", required_argument, NULL, O_BATCH }, { "ack-wait-ms", required_argument, NULL, O_ACKW },
+		{ "enrol", required_argument, NULL, O_ENROL }, { "origin", required_argument, NULL, O_ORIGIN },
+		{ "dedup-ms", required_argument, NULL, O_DEDUP },
+		{ "help", no_argument, NULL, 'h' }, { 0 } };
+	struct ta_fleet_nats_opts no = { .name = "ttyaudit-collector" };
+	const char *dsn = NULL, *keyfile = NULL, *name = "ttyaudit-collector",
+		   *enrol = NULL, *origin = NULL;
+	int replicas = 1, n = 256, c;
+	long ack_wait = 30000, dedup_ms = 600000;
+	ta_log_init("ttyaudit-collector", TA_LOG_INFO);
+	char err[512];
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int n_opt = ta_fleet_nats_option(&no, c, optarg, err, sizeof(err));
+		if (n_opt < 0) {
+			ta_err("collector", "%s", err);
+			return TA_EXIT_CONFIG;
+		}
+		if (n_opt)
+			continue;
+		switch (c) {
+		case O_DSN: dsn = optarg; break;
+		case O_KEY: keyfile = optarg; break;
+		case O_NAME: name = optarg; break;
+		case O_REPL: replicas = atoi(optarg); break;
+		case O_BATCH: n = atoi(optarg); break;
+		case O_ACKW: ack_wait = atol(optarg); break;
+		case O_ENROL: enrol = optarg; break;
+		case O_DEDUP: dedup_ms = atol(optarg); break;
+		case O_ORIGIN: origin = optarg; break;
+		case 'h': usage(stdout); return TA_EXIT_OK;
+		default: usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	if (!dsn || optind != argc || (!enrol && (!no.url || !keyfile)) || replicas < 1 ||
+	    replicas > 5 || n < 1 || ack_wait < 100 || dedup_ms < 100) {
+		usage(stderr);
+		return TA_EXIT_USAGE;
+	}
+	PGconn *db = db_connect(dsn);
+	if (!db)
+		return TA_EXIT_CONFIG;
+	if (enrol) {
+		int e = ta_collect_enrol(db, enrol, origin, err, sizeof(err));
+		if (e)
+			ta_err("collector", "enrol: %s", err);
+		PQfinish(db);
+		return e ? TA_EXIT_FAILURE : TA_EXIT_OK;
+	}
+	struct ta_collector col = { .db = db };
+	struct ack_ctx ack = { .db = db_connect(dsn), .dsn = dsn };
+	int e = ta_cosigner_load_or_create(keyfile, name, &col.cosigner);
+	if (e || !ack.db || ta_hasher_new(&col.hasher)) {
+		if (e)
+			ta_err("collector", "cosigner key %s: %s", keyfile, strerror(-e));
+		return TA_EXIT_CONFIG;
+	}
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	natsSubscription *sub = NULL, *acks = NULL;
+	natsStatus s = ta_fleet_connect(&no, &nc, err, sizeof(err));
+	if (s != NATS_OK) {
+		ta_err("collector", "NATS: %s", err);
+		return TA_EXIT_CONFIG;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s = natsConnection_JetStream(&js, nc, NULL);
+	/* NATS may not be up yet: wait for it as a shipper does. */
+	while (!stop && s == NATS_OK && setup_stream(js, replicas, ack_wait, dedup_ms))
+		poll(NULL, 0, 1000);
+	jsSubOptions so;
+	jsSubOptions_Init(&so);
+	so.Stream = TA_FLEET_STREAM;
+	so.Consumer = DURABLE;
+	if (s == NATS_OK && !stop)
+		s = js_PullSubscribe(&sub, js, NULL, DURABLE, NULL, &so, NULL);
+	if (s == NATS_OK && !stop)
+		s = natsConnection_QueueSubscribe(&acks, nc, TA_FLEET_PREFIX ".*.ack", DURABLE, on_ack,
+						  &ack);
+	if (s != NATS_OK) {
+		ta_err("collector", "JetStream: %s", natsStatus_GetText(s));
+		return TA_EXIT_FAILURE;
+	}
+	ta_info("collector", "collecting from stream %s as %s (witness key %s)", TA_FLEET_STREAM,
+		DURABLE, ta_signer_vkey(col.cosigner));
+	int failing = 0;
+	while (!stop) {
+		e = batch(&col, sub, n);
+		if (e < 0) {
+			if (!failing)
+				ta_warn("collector", "%s; retrying", col.err);
+			failing = 1;
+			if (PQstatus(col.db) != CONNECTION_OK)
+				PQreset(col.db);
+			poll(NULL, 0, 500);
+			continue;
+		}
+		failing = 0;
+	}
+	ta_info("collector", "records %llu, checkpoints %llu, cosigned %llu, duplicates %llu, "
+		"refused %llu, deferred %llu", (unsigned long long)col.records,
+		(unsigned long long)col.checkpoints, (unsigned long long)col.cosigned,
+		(unsigned long long)col.duplicates, (unsigned long long)col.refused,
+		(unsigned long long)col.deferred);
+	natsSubscription_Destroy(acks);
+	natsSubscription_Destroy(sub);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	PQfinish(ack.db);
+	PQfinish(col.db);
+	ta_signer_free(col.cosigner);
+	ta_collect_reset(&col);
+	free(col.sess);
+	free(col.pending);
+	free(col.hosts);
+	ta_hasher_free(col.hasher);
+	ta_fleet_nats_opts_free(&no);
+	return TA_EXIT_OK;
+}

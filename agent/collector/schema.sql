@@ -1,0 +1,119 @@
+-- SPDX-License-Identifier: GPL-2.0-or-later
+-- ttyaudit fleet collector schema (docs/fleet.md). Applied once by the database
+-- owner: psql -v ON_ERROR_STOP=1 -f schema.sql. Idempotent. The collector
+-- logs in as a member of ttyaudit_collector, investigators as members of
+-- ttyaudit_investigator (read-only); neither needs a superuser.
+
+DO $$ BEGIN CREATE ROLE ttyaudit_collector NOLOGIN;
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE ttyaudit_investigator NOLOGIN;
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+
+-- Hosts allowed to ship: the origin of their checkpoints, the hash in their
+-- subjects (first 16 hex digits of SHA-256(origin)) and their verifier key.
+CREATE TABLE IF NOT EXISTS enrolment (
+	origin       text PRIMARY KEY,
+	subject_hash text NOT NULL UNIQUE,
+	vkey         text NOT NULL,
+	enrolled_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- The Merkle tree the collector recomputed per host: one leaf hash per record
+-- index. Not partitioned: it is the uniqueness of (origin, idx) that catches a
+-- forked log, and a unique key on a partitioned table must hold the time.
+CREATE TABLE IF NOT EXISTS leaves (
+	origin text NOT NULL REFERENCES enrolment,
+	idx    bigint NOT NULL,
+	leaf   bytea NOT NULL,
+	PRIMARY KEY (origin, idx)
+);
+
+-- How far each host's tree is verified: size, root and compact range
+-- (the subtree hashes of the right edge, largest first).
+CREATE TABLE IF NOT EXISTS log_state (
+	origin text PRIMARY KEY REFERENCES enrolment,
+	size   bigint NOT NULL,
+	root   bytea NOT NULL,
+	crange bytea NOT NULL
+);
+
+-- The records as stored on the host (the bytes of their leaf), by time.
+CREATE TABLE IF NOT EXISTS records (
+	origin   text NOT NULL,
+	idx      bigint NOT NULL,
+	ts       timestamptz NOT NULL,
+	time_ns  bigint NOT NULL,
+	type     integer NOT NULL,
+	session  bigint NOT NULL,
+	stored   bytea NOT NULL
+) PARTITION BY RANGE (ts);
+CREATE TABLE IF NOT EXISTS records_default PARTITION OF records DEFAULT;
+CREATE INDEX IF NOT EXISTS records_origin_idx ON records (origin, idx);
+CREATE INDEX IF NOT EXISTS records_session ON records (origin, session, idx);
+
+-- Monthly partitions; the owner runs this ahead of time (a cron job), dropping
+-- old partitions is retention (docs/fleet.md).
+CREATE OR REPLACE FUNCTION ttyaudit_add_partitions(first date, months integer)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE m date;
+BEGIN
+	FOR i IN 0 .. months - 1 LOOP
+		m := date_trunc('month', first)::date + make_interval(months => i);
+		EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF records '
+			       'FOR VALUES FROM (%L) TO (%L)', 'records_' || to_char(m, 'YYYYMM'),
+			       m, (m + interval '1 month')::date);
+	END LOOP;
+END $$;
+SELECT ttyaudit_add_partitions(now()::date, 3);
+
+-- The session index: per host and session, when and how many records.
+CREATE TABLE IF NOT EXISTS sessions (
+	origin   text NOT NULL,
+	session  bigint NOT NULL,
+	first_ts timestamptz NOT NULL,
+	last_ts  timestamptz NOT NULL,
+	records  bigint NOT NULL,
+	PRIMARY KEY (origin, session)
+);
+CREATE INDEX IF NOT EXISTS sessions_time ON sessions (first_ts);
+
+-- Every checkpoint verified, with the collector's cosignature line once cosigned.
+CREATE TABLE IF NOT EXISTS checkpoints (
+	origin      text NOT NULL REFERENCES enrolment,
+	size        bigint NOT NULL,
+	root        bytea NOT NULL,
+	note        text NOT NULL,
+	cosignature text,
+	received_at timestamptz NOT NULL DEFAULT now(),
+	cosigned_at timestamptz,
+	PRIMARY KEY (origin, size)
+);
+
+-- The witness state (c2sp tlog-witness): the latest cosigned size per origin.
+CREATE TABLE IF NOT EXISTS witness_state (
+	origin text PRIMARY KEY REFERENCES enrolment,
+	size   bigint NOT NULL,
+	root   bytea NOT NULL
+);
+
+-- What was refused, as received, with the alarm line: unknown origins, forged
+-- or inconsistent checkpoints, records that differ from ones already received.
+CREATE TABLE IF NOT EXISTS evidence (
+	id          bigserial PRIMARY KEY,
+	received_at timestamptz NOT NULL DEFAULT now(),
+	subject     text NOT NULL,
+	origin      text,
+	kind        text NOT NULL,
+	idx         bigint,
+	alarm       text NOT NULL,
+	message     bytea NOT NULL
+);
+
+GRANT USAGE ON SCHEMA public TO ttyaudit_collector, ttyaudit_investigator;
+GRANT SELECT ON enrolment TO ttyaudit_collector;
+GRANT SELECT, INSERT ON leaves, records, checkpoints TO ttyaudit_collector;
+GRANT UPDATE (cosignature, cosigned_at) ON checkpoints TO ttyaudit_collector;
+GRANT SELECT, INSERT, UPDATE ON log_state, sessions, witness_state TO ttyaudit_collector;
+GRANT SELECT, INSERT ON evidence TO ttyaudit_collector;
+GRANT USAGE ON SEQUENCE evidence_id_seq TO ttyaudit_collector;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO ttyaudit_investigator;

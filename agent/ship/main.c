@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ttyaudit-ship: ships the local log to NATS JetStream (docs/fleet.md). An
+ * unprivileged process of its own: reads the log, never writes it; the
+ * recorder keeps no network access.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "ship/ship.h"
+#include "store/store.h"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static void usage(FILE *o)
+{
+	fprintf(o,
+		"Usage: ttyaudit-ship --nats URL --witness-key VKEY|FILE [OPTIONS]\n"
+		"Publishes the local log's records and checkpoints to NATS JetStream; a record\n"
+		"counts as shipped once the collector cosigns a checkpoint that covers it.\n\n"
+		"  --log-dir DIR        the log (default " TA_STORE_DEFAULT_DIR ")\n"
+		"  --key VKEY|FILE      the log's verifier key (default DIR/ttyaudit.vkey)\n"
+		"  --origin ORIGIN      the log's checkpoint origin (default: the key's name)\n"
+		"  --state FILE         the shipper's position (default " TA_SHIP_DEFAULT_STATE ")\n"
+		TA_FLEET_NATS_USAGE
+		"  --witness-key VKEY|FILE  the collector's cosignature/v1 key\n"
+		"  --poll-ms N          look for new records this often (500)\n"
+		"  --resend-ms N        republish a checkpoint not cosigned after N ms (10000)\n"
+		"  --until-acked        exit 0 once all the log's checkpoints are cosigned\n");
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_KEY = 256, O_ORIGIN, O_STATE,
+	       O_WKEY, O_POLL, O_RESEND, O_UNTIL, O_DIR };
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, NULL, O_DIR }, { "key", required_argument, NULL, O_KEY },
+		{ "origin", required_argument, NULL, O_ORIGIN }, { "state", required_argument, NULL, O_STATE },
+		TA_FLEET_NATS_LONGOPTS,
+		{ "witness-key", required_argument, NULL, O_WKEY }, { "poll-ms", required_argument, NULL, O_POLL },
+		{ "resend-ms", required_argument, NULL, O_RESEND },
+		{ "until-acked", no_argument, NULL, O_UNTIL }, { "help", no_argument, NULL, 'h' }, { 0 } };
+	const char *key = NULL, *origin = NULL, *wkey = NULL;
+	struct ta_fleet_nats_opts no = { .name = "ttyaudit-ship" };
+	struct ta_ship s = { .dir = TA_STORE_DEFAULT_DIR, .state_path = TA_SHIP_DEFAULT_STATE,
+			     .resend_ms = 10000, .ack_timeout_ms = 2000 };
+	unsigned poll_ms = 500;
+	int until = 0, c;
+	ta_log_init("ttyaudit-ship", TA_LOG_INFO);
+	char err[512];
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int n_opt = ta_fleet_nats_option(&no, c, optarg, err, sizeof(err));
+		if (n_opt < 0) {
+			ta_err("ship", "%s", err);
+			return TA_EXIT_CONFIG;
+		}
+		if (n_opt)
+			continue;
+		switch (c) {
+		case O_DIR: s.dir = optarg; break;
+		case O_KEY: key = optarg; break;
+		case O_ORIGIN: origin = optarg; break;
+		case O_STATE: s.state_path = optarg; break;
+		case O_WKEY: wkey = optarg; break;
+		case O_POLL: poll_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case O_RESEND: s.resend_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case O_UNTIL: until = 1; break;
+		case 'h': usage(stdout); return TA_EXIT_OK;
+		default: usage(stderr); return TA_EXIT_USAGE;
+		}
+	}
+	if (!no.url || !wkey || optind != argc || !poll_ms) {
+		usage(stderr);
+		return TA_EXIT_USAGE;
+	}
+	char vpath[4096];
+	if (!key) {
+		snprintf(vpath, sizeof(vpath), "%s/ttyaudit.vkey", s.dir);
+		key = vpath;
+	}
+	int e = ta_verifier_load(key, TA_ALG_ED25519, &s.log_key);
+	if (e) {
+		ta_err("ship", "log key %s: %s", key, ta_verifier_load_strerror(e));
+		return TA_EXIT_CONFIG;
+	}
+	if ((e = ta_verifier_load(wkey, TA_ALG_COSIG_V1, &s.witness_key))) {
+		ta_err("ship", "witness key %s: %s", wkey, ta_verifier_load_strerror(e));
+		return TA_EXIT_CONFIG;
+	}
+	snprintf(s.origin, sizeof(s.origin), "%s", origin ? origin : ta_verifier_name(s.log_key));
+	if ((e = ta_ship_state_load(s.state_path, &s.st))) {
+		ta_err("ship", "state file %s: %s", s.state_path,
+		       e == -EBADMSG ? "malformed (remove it to ship the whole log again)" : strerror(-e));
+		return TA_EXIT_STORAGE;
+	}
+	ta_fleet_subject(s.origin, TA_FLEET_RECORDS, s.subj_records);
+	ta_fleet_subject(s.origin, TA_FLEET_CHECKPOINTS, s.subj_ckpt);
+	ta_fleet_subject(s.origin, TA_FLEET_ACK, s.subj_ack);
+	natsStatus ns = ta_fleet_connect(&no, &s.nc, err, sizeof(err));
+	if (ns == NATS_OK)
+		ns = natsConnection_JetStream(&s.js, s.nc, NULL);
+	if (ns != NATS_OK) {
+		ta_err("ship", "NATS: %s", err);
+		return TA_EXIT_CONFIG;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ta_info("ship", "shipping %s (origin %s) to %s from record %llu", s.dir, s.origin,
+		s.subj_records, (unsigned long long)s.st.next);
+	unsigned backoff = 0;
+	int rc = TA_EXIT_OK, failing = 0;
+	while (!stop) {
+		e = ta_ship_round(&s);
+		if (e < 0) {
+			/* Every failure is retried: the log keeps what was not shipped. */
+			if (!failing || e != -EAGAIN)
+				ta_warn("ship", "%s; retrying", s.err);
+			failing = 1;
+			backoff = backoff ? (backoff * 2 > 10000 ? 10000 : backoff * 2) : 250;
+			poll(NULL, 0, (int)backoff);
+			continue;
+		}
+		if (s.err[0])
+			ta_warn("ship", "%s", s.err);
+		if (failing)
+			ta_info("ship", "shipping again from record %llu", (unsigned long long)s.st.next);
+		failing = 0;
+		backoff = 0;
+		if (until && s.st.checkpoint && s.st.acked == s.st.checkpoint && s.st.next == s.st.log_size)
+			break;
+		if (e == 0)
+			poll(NULL, 0, (int)poll_ms);
+	}
+	ta_info("ship", "published %llu messages (%llu duplicates), next record %llu, cosigned up to %llu",
+		(unsigned long long)s.published, (unsigned long long)s.duplicates,
+		(unsigned long long)s.st.next, (unsigned long long)s.st.acked);
+	jsCtx_Destroy(s.js);
+	natsConnection_Destroy(s.nc);
+	ta_verifier_free(s.log_key);
+	ta_verifier_free(s.witness_key);
+	ta_fleet_nats_opts_free(&no);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The shipper (docs/fleet.md): reads the local log in order with the store's
+ * reader and publishes each record and each checkpoint to JetStream, then asks
+ * the collector for the latest checkpoint it committed and cosigned. Records
+ * count as shipped only up to that cosigned checkpoint. Its position is a
+ * state file it owns; the local log is the spool while NATS is away.
+ */
+#ifndef TA_SHIP_H
+#define TA_SHIP_H
+
+#include <stdint.h>
+
+#include "fleet/fleet.h"
+#include "ship/state.h"
+#include "store/checkpoint.h"
+#include "store/note.h"
+
+struct ta_ship {
+	const char *dir;
+	const char *state_path;
+	struct ta_verifier *log_key;       /* the host's checkpoint key */
+	struct ta_verifier *witness_key;   /* the collector's cosignature/v1 key */
+	char origin[TA_ORIGIN_MAX];
+	char subj_records[TA_FLEET_SUBJECT_MAX], subj_ckpt[TA_FLEET_SUBJECT_MAX],
+		subj_ack[TA_FLEET_SUBJECT_MAX];
+	natsConnection *nc;
+	jsCtx *js;
+	struct ta_ship_state st;
+	uint64_t ckpt_sent_ms;             /* when the last checkpoint was published */
+	uint64_t log_fp;                   /* the log's files at the last complete round */
+	uint32_t resend_ms;                /* republish a checkpoint not cosigned this late */
+	uint32_t ack_timeout_ms;
+	uint64_t published, duplicates;    /* messages, and those JetStream called duplicates */
+	char err[512];                     /* the round's failure, or a warning, one line */
+};
+
+/*
+ * One round: publish what the log holds beyond the state, ask for the
+ * collector's cosigned checkpoint, save the state. Returns 1 if it published
+ * or learnt something, 0 if idle, -EAGAIN if NATS or the collector is not
+ * reachable now (retry with backoff), other -errno (err says why). err may
+ * hold a warning after a successful round (records lost to retention).
+ */
+int ta_ship_round(struct ta_ship *s);
+
+#endif

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The shipper's state file: its own (ttyaudit-ship) and read by ttyaudit status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ship/state.h"
+#include "store/ckptset.h"
+
+int ta_ship_state_load(const char *path, struct ta_ship_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	char *buf;
+	size_t len;
+	int e = ta_read_file_at(AT_FDCWD, path, &buf, &len);
+	if (e == -ENOENT)
+		return 0;
+	if (e)
+		return e;
+	unsigned long long n, c, a;
+	e = sscanf(buf, "next %llu\ncheckpoint %llu\nacked %llu\n", &n, &c, &a) == 3 ? 0 : -EBADMSG;
+	free(buf);
+	if (!e && (a > c || c > n))
+		e = -EBADMSG;
+	if (!e) {
+		st->next = n;
+		st->checkpoint = c;
+		st->acked = a;
+	}
+	return e;
+}
+
+int ta_ship_state_save(const char *path, const struct ta_ship_state *st)
+{
+	char tmp[4096], text[160];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	int n = snprintf(text, sizeof(text),
+			 "next %" PRIu64 "\ncheckpoint %" PRIu64 "\nacked %" PRIu64 "\nbacklog %" PRIu64 "\n",
+			 st->next, st->checkpoint, st->acked,
+			 (st->log_size > st->next ? st->log_size : st->next) - st->acked);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	int e = 0;
+	if (write(fd, text, (size_t)n) != n || fsync(fd))
+		e = errno ? -errno : -EIO;
+	close(fd);
+	if (!e && rename(tmp, path))
+		e = -errno;
+	return e;
+}

@@ -1,0 +1,567 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Fleet tier end to end with the real engines: NATS JetStream servers and a
+PostgreSQL made with initdb + pg_ctl, on 127.0.0.1 with free ports in a
+temporary directory, logs written by the project's store, the real shipper and
+collector. Cases (each checks that nothing acknowledged is lost): normal
+shipping of two hosts, NATS stopped and restarted mid-stream, a duplicate
+replay, a forked host log, publishing under another host's subject (refused by
+NATS permissions, and refused by the collector when permissions allow it), an
+unknown host, a collector killed mid-batch while another shares the consumer.
+
+TLS to NATS with a CA made here with openssl; delete and purge attempts.
+
+Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT
+"""
+import os, pwd, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
+
+SHIP, COLLECTOR, WRITER, SCHEMA, CLI = sys.argv[1:6]
+PGBIN = None
+for d in sorted(os.listdir('/usr/lib/postgresql'), reverse=True) if os.path.isdir('/usr/lib/postgresql') else []:
+    if os.path.exists(f'/usr/lib/postgresql/{d}/bin/initdb'):
+        PGBIN = f'/usr/lib/postgresql/{d}/bin'
+        break
+if not shutil.which('nats-server') and not os.path.exists('/usr/sbin/nats-server'):
+    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
+if not PGBIN:
+    print('SKIP: PostgreSQL server not installed (scripts/deps.sh test)'); sys.exit(77)
+if os.geteuid() != 0:
+    print('SKIP: needs root to run PostgreSQL as its own user'); sys.exit(77)
+try:
+    PGUSER = pwd.getpwnam('postgres')
+except KeyError:
+    print('SKIP: no postgres user to run the server as'); sys.exit(77)
+
+procs = []          # every server and program we start, killed on every exit path
+failures = []
+
+def free_port():
+    s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
+
+def check(cond, what):
+    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+def ohash(origin):
+    return hashlib.sha256(origin.encode()).hexdigest()[:16]
+
+# PostgreSQL runs as its own user: the temporary directory must be reachable by it.
+base = tempfile.gettempdir()
+if not os.stat(base).st_mode & 0o001:
+    base = '/var/tmp'
+T = tempfile.mkdtemp(prefix='ta-fleet-', dir=base)
+os.chmod(T, 0o755)
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            try: p.wait(5)
+            except Exception: pass
+    pgdata = os.path.join(T, 'pg')
+    if os.path.exists(os.path.join(pgdata, 'postmaster.pid')):
+        subprocess.run(['runuser', '-u', 'postgres', '--', f'{PGBIN}/pg_ctl', '-D', pgdata,
+                        '-m', 'immediate', 'stop'], capture_output=True)
+    shutil.rmtree(T, ignore_errors=True)
+
+def start(argv, log, **kw):
+    f = open(os.path.join(T, log), 'ab')
+    p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, **kw)
+    p.logname = os.path.join(T, log)
+    procs.append(p)
+    return p
+
+# ---------------------------------------------------------------- PostgreSQL
+pgport = free_port()
+pgdata = os.path.join(T, 'pg')
+os.mkdir(pgdata); os.chown(pgdata, PGUSER.pw_uid, PGUSER.pw_gid)
+def as_pg(argv, **kw):
+    return subprocess.run(['runuser', '-u', 'postgres', '--'] + argv, capture_output=True, text=True, **kw)
+
+def psql(sql, user='ttyadmin', db='fleet'):
+    r = subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', user, '-d', db,
+                        '-v', 'ON_ERROR_STOP=1', '-Atq', '-c', sql],
+                       capture_output=True, text=True, env=dict(os.environ, PGPASSWORD='pw-' + user))
+    if r.returncode:
+        raise RuntimeError(f'psql {sql!r}: {r.stderr.strip()}')
+    return r.stdout.strip()
+
+NODES = 3
+# NATS users with the permissions of one host each: name -> origin.
+HOSTS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit'}
+ports = [(free_port(), free_port(), free_port()) for _ in range(NODES)]  # client, cluster, monitor
+
+def nats_conf(i):
+    port, cport, mport = ports[i]
+    hosts = dict(HOSTS)
+    routes = ', '.join(f'"nats-route://127.0.0.1:{p[1]}"' for j, p in enumerate(ports) if j != i)
+    lines = [f'server_name: n{i}', f'listen: 127.0.0.1:{port}', f'http: 127.0.0.1:{mport}',
+             f'jetstream {{ store_dir: "{T}/js{i}" }}',
+             f'cluster {{ name: ta, listen: 127.0.0.1:{cport}, routes: [{routes}] }}',
+             f'tls {{ cert_file: "{T}/server.crt", key_file: "{T}/server.key" }}',
+             'authorization { users = [',
+             '  { user: collector, password: pw-collector }',
+             '  { user: rogue, password: pw-rogue }']
+    for u, o in hosts.items():
+        h = ohash(o)
+        lines.append(f'  {{ user: host-{u}, password: pw-host-{u}, permissions: {{ '
+                     f'publish: {{ allow: ["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", '
+                     f'"ttyaudit.{h}.ack"] }}, subscribe: {{ allow: ["_INBOX.>"] }} }} }}')
+    lines.append(']}')
+    path = os.path.join(T, f'nats-{i}.conf')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
+
+nats = [None] * NODES
+def nats_start(i):
+    nats[i] = start([NATS, '-c', nats_conf(i)], f'nats-{i}.log')
+    for _ in range(100):
+        try:
+            socket.create_connection(('127.0.0.1', ports[i][0]), 0.2).close(); return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError('nats-server did not start')
+
+def nats_kill(i):
+    nats[i].send_signal(signal.SIGKILL); nats[i].wait()
+
+def stream_leader():
+    """The node that leads the stream, from the servers' monitoring endpoint."""
+    import json, urllib.request
+    for i in range(NODES):
+        if nats[i].poll() is not None:
+            continue
+        try:
+            j = json.load(urllib.request.urlopen(
+                f'http://127.0.0.1:{ports[i][2]}/jsz?accounts=true&streams=true', timeout=2))
+        except OSError:
+            continue
+        for acc in j.get('account_details') or []:
+            for st in acc.get('stream_detail') or []:
+                if st.get('name') == 'TTYAUDIT' and st.get('cluster', {}).get('leader'):
+                    return int(st['cluster']['leader'][1:])
+    return None
+
+def js_api(user, subject, body=b''):
+    """One JetStream API request over the plain NATS protocol; returns the reply payload."""
+    import ssl
+    raw = socket.create_connection(('127.0.0.1', ports[0][0]), 5)
+    raw.recv(4096)  # INFO, in the clear; then TLS
+    sock = ssl.create_default_context(cafile=CA).wrap_socket(raw, server_hostname='localhost')
+    f = sock.makefile('rb')
+    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":false}' % (user, user)
+    sock.sendall(f'CONNECT {conn}\r\nSUB _INBOX.t 1\r\nPUB {subject} _INBOX.t {len(body)}\r\n'.encode()
+                 + body + b'\r\nPING\r\n')
+    try:
+        while True:
+            line = f.readline()
+            if not line:
+                return b''
+            if line.startswith(b'-ERR'):
+                return line.strip()
+            if line.startswith(b'MSG'):
+                return f.read(int(line.split()[-1]))
+    except socket.timeout:
+        return b'(no reply)'
+    finally:
+        sock.close()
+
+def url(user):
+    return ','.join(f'tls://localhost:{p[0]}' for p in ports)
+
+# TLS: a CA made here, the servers' certificate for localhost and 127.0.0.1.
+CA = os.path.join(T, 'ca.crt')
+def make_ca():
+    def ossl(*a):
+        subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
+    ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+         '-subj', '/CN=ttyaudit test CA', '-keyout', f'{T}/ca.key', '-out', CA)
+    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost',
+         '-keyout', f'{T}/server.key', '-out', f'{T}/server.csr')
+    with open(f'{T}/san.ext', 'w') as f:
+        f.write('subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+    ossl('x509', '-req', '-in', f'{T}/server.csr', '-CA', CA, '-CAkey', f'{T}/ca.key', '-CAcreateserial',
+         '-days', '2', '-extfile', f'{T}/san.ext', '-out', f'{T}/server.crt')
+
+def pwfile(user):
+    p = os.path.join(T, f'pw-{user}')
+    with open(p, 'w') as f: f.write(f'pw-{user}\n')
+    return p
+
+collectors = []
+def collector_start(tag):
+    p = start([COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
+               pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
+               '--ca', CA, '--ack-wait-ms', '2000', '--dedup-ms', '1000', '--batch', '200', '--replicas', str(NODES)], f'collector-{tag}.log')
+    collectors.append(p)
+    return p
+
+def stop_and_log(c):
+    """Stops a collector; its last line (the counters)."""
+    c.send_signal(signal.SIGTERM); c.wait(10)
+    return open(c.logname).read().strip().split('\n')[-1]
+
+def dsn(user):
+    return f'host=127.0.0.1 port={pgport} dbname=fleet user={user} password=pw-{user}'
+
+def make_log(name, origin, count, tag='orig'):
+    d = os.path.join(T, 'logs', name)
+    os.makedirs(d, exist_ok=True)
+    r = subprocess.run([WRITER, d, os.path.join(T, 'logs', name + '.key'), origin, str(count), tag],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f'writer: {r.stderr}')
+    return d, int(r.stdout)
+
+def append(name, origin, count, tag):
+    d = os.path.join(T, 'logs', name)
+    r = subprocess.run([WRITER, d, os.path.join(T, 'logs', name + '.key'), origin, str(count), tag],
+                       capture_output=True, text=True, check=True)
+    return int(r.stdout)
+
+def ship(name, user, origin=None, until=True, timeout=90, extra=()):
+    d = os.path.join(T, 'logs', name)
+    argv = [SHIP, '--log-dir', d, '--state', os.path.join(T, name + '.state'), '--nats', url(user),
+            '--user', user, '--password-file', pwfile(user), '--witness-key', wvkey,
+            '--ca', CA, '--poll-ms', '100', '--resend-ms', '3000'] + list(extra)
+    if origin:
+        argv += ['--origin', origin]
+    if until:
+        argv.append('--until-acked')
+    p = start(argv, f'ship-{name}.log')
+    if until:
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill(); p.wait()
+            return None
+    return p
+
+def state(name):
+    try:
+        with open(os.path.join(T, name + '.state')) as f:
+            return dict(l.split() for l in f if l.strip())
+    except FileNotFoundError:
+        return {}
+
+def local_root(d, size):
+    """The root of the host's own checkpoint of size, from its checkpoint files."""
+    import base64
+    for fn in sorted(os.listdir(d)):
+        if fn.endswith('.ckpt'):
+            lines = open(os.path.join(d, fn)).read().split('\n')
+            for i in range(len(lines) - 2):
+                if lines[i + 1] == str(size) and lines[i].endswith('/ttyaudit'):
+                    return base64.b64decode(lines[i + 2]).hex()
+    return None
+
+def stored(origin):
+    return psql(f"SELECT count(*), coalesce(max(idx), -1) FROM leaves WHERE origin = '{origin}'")
+
+def verified(origin, size, d):
+    n = psql(f"SELECT count(*) FROM records WHERE origin = '{origin}'")
+    st = psql(f"SELECT size, encode(root, 'hex') FROM log_state WHERE origin = '{origin}'")
+    cos = psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{origin}' AND cosignature IS NOT NULL")
+    return n == str(size) and st == f'{size}|{local_root(d, size)}' and cos == str(size)
+
+def enrol(name, origin):
+    r = subprocess.run([COLLECTOR, '--dsn', dsn('ttyadmin'), '--enrol',
+                        os.path.join(T, 'logs', name, 'ttyaudit.vkey'), '--origin', origin],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f'enrol {name}: {r.stderr}')
+
+def bench(n, c1, c2):
+    """Figures, not a test: the shipper's publish rate with no collector running, then
+    what one collector ingests (verify, commit, cosign) from the full stream."""
+    for c in (c1, c2):
+        c.send_signal(signal.SIGTERM); c.wait(10)
+    d, size = make_log('a', 'host-a/ttyaudit', n)
+    enrol('a', 'host-a/ttyaudit')
+    t0 = time.time()
+    p = ship('a', 'host-a', until=False)
+    while int(state('a').get('next', 0)) < size and time.time() - t0 < 600:
+        time.sleep(0.25)
+    t_ship = time.time() - t0
+    p.send_signal(signal.SIGTERM); p.wait(10)
+    mb = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
+             if f.endswith('.log')) / 1e6
+    t0 = time.time()
+    collector_start('bench')
+    while psql("SELECT size FROM log_state WHERE origin = 'host-a/ttyaudit'") != str(size) and time.time() - t0 < 600:
+        time.sleep(0.25)
+    t_col = time.time() - t0
+    print(f'bench: {size} records, {mb:.1f} MB of segments')
+    print(f'bench: shipper publishes {size / t_ship:.0f} records/s ({t_ship:.1f} s, synchronous, TLS, R{NODES})')
+    print(f'bench: one collector verifies, commits and cosigns {size / t_col:.0f} records/s, '
+          f'{mb / t_col:.2f} MB/s ({t_col:.1f} s, batch 200)')
+
+def demo(logdir):
+    """scripts/fleet-demo.sh: the whole tier shipping one log until interrupted."""
+    if logdir:
+        d = os.path.join(T, 'logs', 'demo')
+        os.makedirs(os.path.dirname(d), exist_ok=True)
+        os.symlink(os.path.abspath(logdir), d)
+    else:
+        d, _ = make_log('demo', 'demo-host/ttyaudit', 5000)
+    enrol('demo', DEMO_ORIGIN)
+    p = ship('demo', 'host-demo', until=False)
+    print(f'''fleet demo: three nats-server nodes on {url('x')} (TLS, CA {CA}),
+  PostgreSQL: psql "{dsn('investigator')}"
+  shipping {d} as {DEMO_ORIGIN}; shipper state {os.path.join(T, 'demo.state')}
+  try: SELECT origin, size, cosignature IS NOT NULL FROM checkpoints ORDER BY received_at DESC LIMIT 5;
+  logs in {T}; Ctrl-C stops everything and removes it.''', flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while p.poll() is None:
+            time.sleep(5)
+            print(f"fleet demo: {state('demo')}", flush=True)
+    except KeyboardInterrupt:
+        pass
+
+DEMO = os.environ.get('TA_FLEET_DEMO')
+DEMO_ORIGIN = None
+if DEMO is not None:
+    from pathlib import Path
+    DEMO_ORIGIN = (Path(DEMO, 'ttyaudit.vkey').read_text().split('+')[0].strip() if DEMO
+                   else 'demo-host/ttyaudit')
+    HOSTS['demo'] = DEMO_ORIGIN
+def lag_bench(hosts, seconds=30, rate=20):
+    """Shipping lag: hosts writers at rate records/s each, a checkpoint a second, one shipper
+    per host; lag = the collector's cosignature of the first checkpoint covering a record
+    minus the record's time."""
+    dirs = []
+    for i in range(hosts):
+        d, _ = make_log(f'lag{i}', f'lag-{i}/ttyaudit', 1)
+        enrol(f'lag{i}', f'lag-{i}/ttyaudit')
+        dirs.append(d)
+    writers = [start([WRITER, d, os.path.join(T, 'logs', f'lag{i}.key'), f'lag-{i}/ttyaudit',
+                      str(seconds * rate), 'lag', str(rate)], f'writer-lag{i}.log')
+               for i, d in enumerate(dirs)]
+    shippers = [ship(f'lag{i}', 'rogue', until=False, extra=['--poll-ms', '500']) for i in range(hosts)]
+    for w in writers:
+        w.wait(seconds * 4)
+    t0 = time.time()
+    while time.time() - t0 < 120 and any(state(f'lag{i}').get('acked') != state(f'lag{i}').get('checkpoint')
+                                         or state(f'lag{i}').get('acked') in (None, '0') for i in range(hosts)):
+        time.sleep(1)
+    for p in shippers:
+        p.send_signal(signal.SIGTERM); p.wait(10)
+    r = psql("""SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 3),
+                       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 3)
+                FROM (SELECT extract(epoch FROM (SELECT min(c.cosigned_at) FROM checkpoints c
+                        WHERE c.origin = r.origin AND c.size > r.idx) - r.ts) AS lag
+                      FROM records r WHERE r.origin LIKE 'lag-%' AND r.type = 256) x""")
+    n, p50, p99 = r.split('|')
+    print(f'bench: shipping lag with {hosts} hosts x {rate} records/s, checkpoint every 1 s: '
+          f'p50 {p50} s, p99 {p99} s over {n} records (write to cosignature)')
+
+LAG = int(os.environ.get('TA_FLEET_LAG', '0'))
+BENCH = int(os.environ.get('TA_FLEET_BENCH', '0'))
+rc = 1
+try:
+    pwf = os.path.join(T, 'pgpw'); open(pwf, 'w').write('pw-ttyadmin\n'); os.chmod(pwf, 0o644)
+    r = as_pg([f'{PGBIN}/initdb', '-D', pgdata, '-U', 'ttyadmin', '--pwfile', pwf, '-A', 'scram-sha-256'])
+    if r.returncode:
+        raise RuntimeError('initdb: ' + r.stderr)
+    r = as_pg([f'{PGBIN}/pg_ctl', '-D', pgdata, '-w', '-l', os.path.join(pgdata, 'log'), '-o',
+               f'-p {pgport} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off', 'start'])
+    if r.returncode:
+        raise RuntimeError('pg_ctl: ' + r.stderr + r.stdout)
+    psql('CREATE DATABASE fleet', db='postgres')
+    subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'fleet',
+                    '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
+                   env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    psql("CREATE ROLE collector LOGIN PASSWORD 'pw-collector' IN ROLE ttyaudit_collector")
+    psql("CREATE ROLE investigator LOGIN PASSWORD 'pw-investigator' IN ROLE ttyaudit_investigator")
+    check(psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'collector'") == 'f',
+          'the collector logs in without superuser')
+
+    make_ca()
+    for i in range(NODES):
+        nats_start(i)
+    wkey = os.path.join(T, 'collector.key')
+    # Two collectors share the consumer; the first creates the stream and its key.
+    c1 = collector_start('1')
+    for _ in range(100):
+        if os.path.exists(wkey): break
+        time.sleep(0.1)
+    time.sleep(0.5)
+    # The witness vkey is what the collector logged at start.
+    wvkey = None
+    for _ in range(300):
+        for l in open(os.path.join(T, 'collector-1.log')):
+            if 'witness key ' in l:
+                wvkey = l.strip().split('witness key ')[1].rstrip(')')
+        if wvkey: break
+        time.sleep(0.1)
+    check(wvkey is not None, 'the collector says its witness key')
+    c2 = collector_start('2')
+    if DEMO is not None:
+        demo(DEMO)
+        raise StopIteration
+    if LAG:
+        lag_bench(LAG)
+        raise StopIteration
+    if BENCH:
+        bench(BENCH, c1, c2)
+        raise StopIteration
+
+    # ---- normal shipping of two hosts
+    da, na = make_log('a', 'host-a/ttyaudit', 2500)
+    db, nb = make_log('b', 'host-b/ttyaudit', 1200)
+    enrol('a', 'host-a/ttyaudit'); enrol('b', 'host-b/ttyaudit')
+    pa = ship('a', 'host-a'); pb = ship('b', 'host-b')
+    check(pa is not None and pb is not None and pa.returncode == 0 and pb.returncode == 0,
+          'shippers finish: every checkpoint cosigned')
+    check(state('a').get('acked') == str(na) and state('b').get('acked') == str(nb),
+          'acked sizes are the logs\' sizes')
+    check(verified('host-a/ttyaudit', na, da) and verified('host-b/ttyaudit', nb, db),
+          'PostgreSQL holds every record and the hosts\' roots, cosigned')
+    check(psql("SELECT count(*) FROM sessions WHERE origin = 'host-a/ttyaudit' AND session <> 0") == '5',
+          'session index: 5 sessions')
+    check(psql('SELECT count(*) FROM evidence') == '0', 'no evidence on honest hosts')
+    import json
+    st = json.loads(subprocess.run([CLI, 'status', '--log-dir', da, '--ship-state',
+                                    os.path.join(T, 'a.state'), '--json'],
+                                   capture_output=True, text=True).stdout or '{}')
+    check(st.get('ship_cosigned') == na and st.get('ship_backlog') == 0,
+          f'ttyaudit status shows a shipped, backlog 0 ({st.get("ship_cosigned")}, {st.get("ship_backlog")})')
+    check(psql('SELECT count(*) FROM records', user='investigator') == str(na + nb),
+          'the investigator role reads')
+    try:
+        psql("DELETE FROM records", user='investigator'); denied = False
+    except RuntimeError:
+        denied = True
+    check(denied, 'the investigator role cannot delete')
+
+    # ---- NATS stopped and restarted mid-stream
+    nb = append('b', 'host-b/ttyaudit', 5000, 'more')
+    pb = ship('b', 'host-b', until=False)
+    t0 = time.time()
+    while int(state('b').get('next', 0)) < 2500 and time.time() - t0 < 30:
+        time.sleep(0.05)
+    for i in range(NODES):
+        nats_kill(i)
+    at_kill = int(state('b').get('next', 0))
+    time.sleep(3)
+    check(pb.poll() is None, 'the shipper waits while NATS is down')
+    st = json.loads(subprocess.run([CLI, 'status', '--log-dir', db, '--ship-state',
+                                    os.path.join(T, 'b.state'), '--json'],
+                                   capture_output=True, text=True).stdout or '{}')
+    check(st.get('ship_backlog', 0) > 0, f'ttyaudit status shows the backlog ({st.get("ship_backlog")})')
+    for i in range(NODES):
+        nats_start(i)
+    t0 = time.time()
+    while not (state('b').get('acked') == str(nb) and state('b').get('next') == str(nb)) and time.time() - t0 < 60:
+        time.sleep(0.2)
+    check(2500 <= at_kill < nb, f'all NATS nodes killed mid-stream (at record {at_kill} of {nb})')
+    check(verified('host-b/ttyaudit', nb, db), 'after the restart every record of b is stored and cosigned')
+    pb.send_signal(signal.SIGTERM); pb.wait(10)
+
+    # ---- duplicate replay: the shipper forgets its position and ships it all again
+    os.unlink(os.path.join(T, 'a.state'))
+    pa = ship('a', 'host-a')
+    check(pa is not None and pa.returncode == 0, 'a replay finishes')
+    check(verified('host-a/ttyaudit', na, da) and psql('SELECT count(*) FROM evidence') == '0',
+          'a replay changes nothing and raises nothing')
+    time.sleep(0.5)
+    dups = sum(int(l.split('duplicates ')[1].split(',')[0]) for c in collectors if c.poll() is None
+               for l in [stop_and_log(c)] if 'duplicates ' in l)
+    check(dups >= na // 2, f'past the deduplication window the collectors found the duplicates ({dups})')
+    c1, c2 = collector_start('1b'), collector_start('2b')
+
+    # ---- kill a collector mid-batch; the other one and redelivery finish the work
+    na = append('a', 'host-a/ttyaudit', 8000, 'big')
+    pa = ship('a', 'host-a', until=False)
+    t0 = time.time()
+    while int(psql("SELECT count(*) FROM leaves WHERE origin = 'host-a/ttyaudit'")) < 5000 and time.time() - t0 < 60:
+        time.sleep(0.05)
+    c1.send_signal(signal.SIGKILL); c1.wait()
+    leader = stream_leader()
+    check(leader is not None, f'the stream has a leader (n{leader})')
+    if leader is not None:
+        nats_kill(leader)
+    t0 = time.time()
+    while state('a').get('acked') != str(na) and time.time() - t0 < 90:
+        time.sleep(0.2)
+    check(verified('host-a/ttyaudit', na, da),
+          'a collector and the stream leader killed mid-batch: every record stored and cosigned')
+    if leader is not None:
+        nats_start(leader)
+    pa.send_signal(signal.SIGTERM); pa.wait(10)
+    c1 = collector_start('3')
+
+    # ---- a host that forks its log: snapshot, ship more, then roll back and write other records
+    de, ne = make_log('e', 'host-e/ttyaudit', 2000)
+    enrol('e', 'host-e/ttyaudit')
+    snap = os.path.join(T, 'e-snapshot')
+    shutil.copytree(de, snap)
+    ne = append('e', 'host-e/ttyaudit', 1000, 'orig2')
+    pe = ship('e', 'host-e')
+    check(pe is not None and pe.returncode == 0 and verified('host-e/ttyaudit', ne, de), f'host e shipped {ne}')
+    shutil.rmtree(de); shutil.copytree(snap, de)
+    append('e', 'host-e/ttyaudit', 1500, 'forged')
+    os.unlink(os.path.join(T, 'e.state'))
+    pe = ship('e', 'host-e', timeout=8)
+    check(pe is None, 'the forked log is never acknowledged')
+    ev = psql("SELECT count(*) FROM evidence WHERE origin = 'host-e/ttyaudit' AND kind = 'fork'")
+    # A short deduplication window: the forged records reach the collector too.
+    check(int(ev) >= 2, f'the forked records and checkpoint are kept as evidence ({ev} rows)')
+    check(psql("SELECT size FROM log_state WHERE origin = 'host-e/ttyaudit'") == str(ne) and
+          psql("SELECT max(size) FROM checkpoints WHERE origin = 'host-e/ttyaudit' AND cosignature IS NOT NULL") == str(ne),
+          f'the collector\'s tree of e and its cosignatures stay at the honest {ne}')
+    check(psql(f"SELECT count(*) FROM records WHERE origin = 'host-e/ttyaudit' AND idx < {ne} "
+               "AND encode(stored, 'escape') LIKE '%forged%'") == '0',
+          'no forged record replaced an honest one')
+
+    # ---- publishing under another host's subject: host e writes a log that claims
+    # a's origin (with e's own key) and ships it with e's credentials, then with a
+    # rogue's that NATS lets publish anywhere
+    make_log('imp', 'host-a/ttyaudit', 300, 'impostor')
+    n_before = stored('host-a/ttyaudit')
+    ev_before = int(psql('SELECT count(*) FROM evidence'))
+    pe = ship('imp', 'host-e', timeout=5)
+    check(pe is None and state('imp').get('next', '0') == '0' and stored('host-a/ttyaudit') == n_before and
+          int(psql('SELECT count(*) FROM evidence')) == ev_before,
+          'NATS permissions refuse host e on host a\'s subject')
+    pe = ship('imp', 'rogue', timeout=6)
+    check(pe is None and stored('host-a/ttyaudit') == n_before, 'a permitted rogue publisher changes nothing of a')
+    check(verified('host-a/ttyaudit', na, da), 'a\'s records, tree and cosignatures are intact')
+    kinds = psql("SELECT string_agg(DISTINCT kind, ',') FROM evidence WHERE origin = 'host-a/ttyaudit'")
+    check('bad-checkpoint' in kinds and 'fork' in kinds, f'and is kept as evidence ({kinds})')
+
+    # ---- an unknown host
+    make_log('f', 'host-f/ttyaudit', 100)
+    pf = ship('f', 'rogue', timeout=5)
+    check(pf is None and int(psql("SELECT count(*) FROM evidence WHERE kind = 'unknown-origin'")) >= 1,
+          'an unknown origin is refused and kept as evidence')
+
+    # ---- delete and purge attempts: the stream refuses them, hosts may not even ask
+    r = js_api('rogue', '$JS.API.STREAM.PURGE.TTYAUDIT')
+    check(b'error' in r and b'purge' in r.lower(), f'the stream refuses a purge ({r[:80]!r})')
+    r = js_api('rogue', '$JS.API.STREAM.MSG.DELETE.TTYAUDIT', b'{"seq":1}')
+    check(b'error' in r and b'delete' in r.lower(), f'the stream refuses a message delete ({r[:80]!r})')
+    r = js_api('host-a', '$JS.API.STREAM.DELETE.TTYAUDIT')
+    check(b'Permissions Violation' in r, f'a host may not ask to delete the stream ({r[:80]!r})')
+    check(psql("SELECT count(*) FROM records WHERE origin = 'host-a/ttyaudit'") == str(na),
+          'a\'s records are all still there')
+
+    rc = 0 if not failures else 1
+except StopIteration:
+    rc = 0
+except Exception as e:
+    print(f'FAIL {e}', flush=True)
+    failures.append(str(e))
+    rc = 1
+finally:
+    if failures:
+        for name in sorted(os.listdir(T)):
+            if name.endswith('.log'):
+                print(f'--- {name}'); print(open(os.path.join(T, name), errors='replace').read()[-3000:])
+    cleanup()
+print('fleet: ' + ('all cases passed' if not failures else f'{len(failures)} failed'))
+sys.exit(rc)

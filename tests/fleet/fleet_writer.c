@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Appends COUNT records to the log in DIR with the project's store (key KEY,
+ * origin ORIGIN): session i % 5 + 1, time now, payload "<tag> record <i>",
+ * a checkpoint every 1000 records and one at the end. Prints the log's size
+ * (the store adds records of its own, such as each segment's first).
+ * With RATE, writes RATE records a second, as a recorder does, with a
+ * checkpoint every second (the shipping-lag benchmark).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store.h"
+
+int main(int argc, char **argv)
+{
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: fleet_writer DIR KEY ORIGIN COUNT TAG [RATE]\n");
+		return 2;
+	}
+	unsigned long rate = argc == 7 ? strtoul(argv[6], NULL, 10) : 0;
+	struct ta_store_opts o = { .dir = argv[1], .key_file = argv[2], .origin = argv[3],
+				   .checkpoint_every_records = 1000, .no_append_only = 1,
+				   .checkpoint_interval_s = rate ? 1 : 0, .commit_interval_ms = rate ? 50 : 0 };
+	struct ta_store *s;
+	if (ta_store_open(&s, &o)) {
+		fprintf(stderr, "fleet_writer: %s\n", ta_store_open_error());
+		return 1;
+	}
+	unsigned long n = strtoul(argv[4], NULL, 10);
+	for (unsigned long i = 0; i < n; i++) {
+		char buf[128];
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int len = snprintf(buf, sizeof(buf), "%s record %lu", argv[5], i);
+		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		if (ta_store_append(s, 0x0100, t, i % 5 + 1, buf, (size_t)len, NULL)) {
+			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
+			return 1;
+		}
+		if (i % 256 == 0 || rate)
+			ta_store_tick(s, 0);
+		if (rate) {
+			struct timespec d = { 0, (long)(1000000000ul / rate) };
+			nanosleep(&d, NULL);
+		}
+	}
+	printf("%llu\n", (unsigned long long)ta_store_size(s));
+	return ta_store_close(s) ? 1 : 0;
+}

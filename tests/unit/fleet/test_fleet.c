@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What the shipper and the collector agree on: subjects; the shipper's state file. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fleet/fleet.h"
+#include "ship/state.h"
+
+static void test_subjects(void)
+{
+	char subj[TA_FLEET_SUBJECT_MAX], h[TA_FLEET_HASH_HEX + 1], h2[TA_FLEET_HASH_HEX + 1];
+	enum ta_fleet_kind kind;
+	/* Origins hold characters subjects cannot: the hash stands for them. */
+	CHECK_EQ_INT(ta_fleet_subject("host a.example/ttyaudit*>", TA_FLEET_RECORDS, subj), 0);
+	CHECK_EQ_INT(ta_fleet_origin_hash("host a.example/ttyaudit*>", h), 0);
+	CHECK_EQ_INT((int)strlen(h), TA_FLEET_HASH_HEX);
+	CHECK(strspn(h, "0123456789abcdef") == TA_FLEET_HASH_HEX);
+	char want[64];
+	snprintf(want, sizeof(want), "ttyaudit.%s.records", h);
+	CHECK_EQ_STR(subj, want);
+	CHECK_EQ_INT(ta_fleet_subject_parse(subj, h2, &kind), 0);
+	CHECK_EQ_STR(h2, h);
+	CHECK_EQ_INT(kind, TA_FLEET_RECORDS);
+	CHECK_EQ_INT(ta_fleet_subject("o", TA_FLEET_CHECKPOINTS, subj), 0);
+	CHECK_EQ_INT(ta_fleet_subject_parse(subj, h2, &kind), 0);
+	CHECK_EQ_INT(kind, TA_FLEET_CHECKPOINTS);
+	CHECK_EQ_INT(ta_fleet_subject("o", TA_FLEET_ACK, subj), 0);
+	CHECK_EQ_INT(ta_fleet_subject_parse(subj, h2, &kind), 0);
+	CHECK_EQ_INT(kind, TA_FLEET_ACK);
+	/* Different origins, different subjects. */
+	CHECK_EQ_INT(ta_fleet_origin_hash("o2", h2), 0);
+	CHECK(strcmp(h, h2) != 0);
+	static const char *const bad[] = {
+		"", "ttyaudit", "ttyaudit.", "ttyaudit.0123456789abcdef", "ttyaudit.0123456789abcdef.",
+		"ttyaudit.0123456789abcdef.record", "ttyaudit.0123456789abcdef.records.x",
+		"ttyaudit.0123456789ABCDEF.records", "ttyaudit.0123456789abcde.records",
+		"ttyaudit.0123456789abcdef0.records", "other.0123456789abcdef.records",
+		"ttyaudit.*.records", "ttyaudit.0123456789abcdef.>",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (ta_fleet_subject_parse(bad[i], h2, &kind) != -EINVAL) {
+			fprintf(stderr, "accepted subject '%s'\n", bad[i]);
+			CHECK(0);
+		}
+	}
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_state(void)
+{
+	char dir[] = "/tmp/ta-fleet-unit-XXXXXX", path[64];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/ship.state", dir);
+	struct ta_ship_state st = { .next = 7 };
+	/* Absent: start from the beginning. */
+	CHECK_EQ_INT(ta_ship_state_load(path, &st), 0);
+	CHECK(st.next == 0 && st.checkpoint == 0 && st.acked == 0);
+	struct ta_ship_state w = { .next = 12345, .checkpoint = 12000, .acked = 11000, .log_size = 13000 };
+	CHECK_EQ_INT(ta_ship_state_save(path, &w), 0);
+	CHECK_EQ_INT(ta_ship_state_load(path, &st), 0);
+	CHECK(st.next == 12345 && st.checkpoint == 12000 && st.acked == 11000);
+	FILE *f = fopen(path, "r");
+	char text[256] = "";
+	CHECK(f && fread(text, 1, sizeof(text) - 1, f) > 0);
+	fclose(f);
+	CHECK(strstr(text, "backlog 2000\n") != NULL); /* log size 13000 - cosigned 11000 */
+	/* Malformed or impossible positions are refused, not guessed. */
+	static const char *const bad[] = {
+		"", "next 1\n", "next x\ncheckpoint 0\nacked 0\n",
+		"next 5\ncheckpoint 6\nacked 0\n",  /* a checkpoint beyond what was published */
+		"next 5\ncheckpoint 4\nacked 5\n",  /* cosigned beyond the checkpoints sent */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(path, bad[i]);
+		CHECK_EQ_INT(ta_ship_state_load(path, &st), -EBADMSG);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_subjects();
+	test_state();
+	return check_result();
+}
