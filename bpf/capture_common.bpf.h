@@ -607,22 +607,33 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 /* Copy one chunk into a ring record of a fixed size class, or count it lost. */
 #define TA_EMIT_CLASS(em, src, n, cls)                                               \
 	({                                                                          \
-		__u64 _wake = ta_data_wakeup_flags();                               \
-		struct ta_tty_event *_r = bpf_ringbuf_reserve(&ta_events,            \
-			sizeof(struct ta_tty_event) + (cls), 0);                     \
+		/*                                                                  \
+		 * n as 64 bits, bounded on its register before the calls: 6.1's    \
+		 * verifier loses the bound of a spilled 32-bit copy.               \
+		 */                                                                 \
+		__u64 _n = (n);                                                     \
 		int _ok = 0;                                                        \
-		if (_r) {                                                           \
-			__builtin_memcpy(_r, &(em)->tmpl, sizeof(struct ta_tty_event)); \
-			_r->len = (n);                                              \
-			_r->hdr.size = sizeof(struct ta_tty_event) + (n);           \
-			long _e = (em)->user ?                                      \
-				bpf_probe_read_user(_r->data, (n), (void *)(src)) : \
-				bpf_probe_read_kernel(_r->data, (n), (void *)(src)); \
-			if (_e == 0) {                                              \
-				bpf_ringbuf_submit(_r, _wake);                      \
-				_ok = 1;                                            \
-			} else {                                                    \
-				bpf_ringbuf_discard(_r, 0);                         \
+		asm volatile("" : "+r"(_n));                                        \
+		if (_n <= (cls)) {                                                  \
+			__u64 _wake = ta_data_wakeup_flags();                       \
+			struct ta_tty_event *_r = bpf_ringbuf_reserve(&ta_events,    \
+				sizeof(struct ta_tty_event) + (cls), 0);             \
+			if (_r) {                                                   \
+				__builtin_memcpy(_r, &(em)->tmpl,                   \
+						 sizeof(struct ta_tty_event));      \
+				_r->len = _n;                                       \
+				_r->hdr.size = sizeof(struct ta_tty_event) + _n;    \
+				long _e = (em)->user ?                              \
+					bpf_probe_read_user(_r->data, _n,           \
+							    (void *)(src)) :        \
+					bpf_probe_read_kernel(_r->data, _n,         \
+							      (void *)(src));       \
+				if (_e == 0) {                                      \
+					bpf_ringbuf_submit(_r, _wake);              \
+					_ok = 1;                                    \
+				} else {                                            \
+					bpf_ringbuf_discard(_r, 0);                 \
+				}                                                   \
 			}                                                           \
 		}                                                                   \
 		_ok;                                                                \

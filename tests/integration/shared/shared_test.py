@@ -192,7 +192,8 @@ def shared_records(d):
 def login_ses(term, tag):
     """Wait for the shell; return the login's audit session id (or None)."""
     term.type(f"echo READY-{tag}-$(cat /proc/self/sessionid)-END\r", delay=0.01)
-    if not term.wait_for(f"READY-{tag}-", 20) or not term.wait_for("-END\r\n", 5):
+    # A loaded machine (CI, parallel builds) can take long to bring up sshd and a login shell.
+    if not term.wait_for(f"READY-{tag}-", 60) or not term.wait_for("-END\r\n", 10):
         return None
     with term.lock:
         out = term.out.decode(errors="replace")
