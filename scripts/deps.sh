@@ -13,7 +13,11 @@ pkgs=$build_pkgs
 
 missing=""
 for p in $pkgs; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  # npm also comes with Node.js builds that are not Debian's (and conflict with its npm):
+  # any npm on the PATH will do.
+  [ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
+  missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
