@@ -26,7 +26,7 @@ out=$(cd "$tmp/unit" && MANPATH=$man systemd-analyze verify --man=yes ./ttyaudit
 [ -z "$out" ] || die "systemd-analyze verify complained: $out"
 # The checks that matter for the product, so an edit cannot drop them silently.
 for line in 'Type=notify' 'ExecStart=/usr/sbin/ttyauditd --foreground' \
-            'RestartPreventExitStatus=2 3 4 5' 'Restart=on-failure' \
+            'RestartPreventExitStatus=2 3 4 5 8' 'Restart=on-failure' \
             'Before=sysinit.target systemd-user-sessions.service getty-pre.target shutdown.target' \
             'WantedBy=multi-user.target' 'NoNewPrivileges=yes' 'ProtectSystem=strict'; do
     grep -qxF "$line" "$(dirname "$0")/../../systemd/ttyauditd.service" || die "unit lacks '$line'"
