@@ -236,6 +236,15 @@ static int drain(struct follow *f, const char *dir, uint64_t *next, int print)
 	return err;
 }
 
+static void follow_free(struct follow *f)
+{
+	ta_transcript_free(&f->tr);
+	free(f->keys);
+	f->keys = NULL;
+	ta_buf_free(&f->o);
+	ta_buf_free(&f->tmp);
+}
+
 int ta_cmd_follow(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -310,16 +319,18 @@ int ta_cmd_follow(int argc, char **argv)
 		return TA_EXIT_FAILURE;
 	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (ino < 0 || inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-		int e = -errno;
+		err = -errno;
 		if (ino >= 0)
 			close(ino);
-		return cli_log_error(dir, e);
+		follow_free(&f);
+		return cli_log_error(dir, err);
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	uint64_t next = 0;
 	if ((err = drain(&f, dir, &next, from_start))) {
 		close(ino);
+		follow_free(&f);
 		return cli_log_error(dir, err);
 	}
 	struct timespec t0;
@@ -352,9 +363,6 @@ int ta_cmd_follow(int argc, char **argv)
 			break;
 	}
 	close(ino);
-	ta_transcript_free(&f.tr);
-	free(f.keys);
-	ta_buf_free(&f.o);
-	ta_buf_free(&f.tmp);
+	follow_free(&f);
 	return f.damaged ? TA_EXIT_CORRUPT : TA_EXIT_OK;
 }

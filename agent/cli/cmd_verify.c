@@ -219,8 +219,8 @@ int ta_cmd_verify(int argc, char **argv)
 		case 'W': wdir = optarg; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); free(ext); return TA_EXIT_OK;
-		default: free(ext); return cli_usage_error("verify", NULL);
+		case 'h': usage(stdout); free(ext); free(audit_logs); return TA_EXIT_OK;
+		default: free(ext); free(audit_logs); return cli_usage_error("verify", NULL);
 		}
 	}
 	if (!quorum)

@@ -93,7 +93,8 @@ static void capture(void *ctx, unsigned level, uint64_t pos, const uint8_t hash[
 {
 	struct builder *b = ctx;
 	struct need k = { .key = node_key(level, pos) };
-	struct need *hit = bsearch(&k, b->needs, b->n_needs, sizeof(k), cmp_need);
+	/* No node needed (a consistency proof from an empty or equal tree): nothing to search. */
+	struct need *hit = b->n_needs ? bsearch(&k, b->needs, b->n_needs, sizeof(k), cmp_need) : NULL;
 	if (hit) {
 		hit->found = 1;
 		memcpy(hit->hash, hash, TA_HASH_LEN);

@@ -117,7 +117,10 @@ int ta_transcript_each(const struct ta_transcript *tr, ta_tev_fn fn, void *ctx);
 void ta_transcript_free(struct ta_transcript *tr);
 static inline const uint8_t *ta_tev_data(const struct ta_transcript *tr, const struct ta_tev *e)
 {
-	return tr->arena.p + e->data;
+	/* Events without payload (gaps made by the reader) may have no arena behind them. */
+	static const uint8_t none[1];
+
+	return e->len && tr->arena.p ? tr->arena.p + e->data : none;
 }
 static inline const char *ta_tev_tty(const struct ta_transcript *tr, const struct ta_tev *e)
 {
