@@ -279,8 +279,7 @@ static void touch(struct ta_sess *s, const struct ta_log_record *rec)
 static int add_tty_data(struct ta_sesstab *t, const struct ta_log_record *rec)
 {
 	struct ta_batch_iter it;
-	struct ta_tty_entry e;
-	const uint8_t *data;
+	struct ta_batch_item e;
 	struct ta_sess *s;
 	char tty[TA_TTY_NAME_LEN + 1];
 	int n;
@@ -294,30 +293,26 @@ static int add_tty_data(struct ta_sesstab *t, const struct ta_log_record *rec)
 	touch(s, rec);
 	if (s->auid == TA_ID_NONE)
 		s->auid = it.hdr.auid;
-	memcpy(tty, it.hdr.tty.name, TA_TTY_NAME_LEN);
-	tty[TA_TTY_NAME_LEN] = '\0';
+	ta_batch_tty_name(&it, tty);
 	add_tty(t, s, tty);
 	uint64_t last = rec->time_ns;
-	while ((n = ta_batch_iter_next(&it, &e, &data)) == 1) {
-		uint64_t when = it.hdr.start_ns + (uint64_t)e.delta_us * 1000;
-		if (when > last)
-			last = when;
+	while ((n = ta_batch_next(&it, &e)) == 1) {
+		if (e.time_ns > last)
+			last = e.time_ns;
 		switch (e.kind) {
 		case TA_ENTRY_INPUT:
 			s->bytes_in += e.len;
-			if (e.flags & TA_F_REDACTED)
-				s->redacted_bytes += e.orig_len;
+			if (e.entry.flags & TA_F_REDACTED)
+				s->redacted_bytes += e.entry.orig_len;
 			break;
 		case TA_ENTRY_OUTPUT:
 			s->bytes_out += e.len;
-			add_uid(s, e.uid);
+			add_uid(s, e.entry.uid);
 			break;
 		case TA_ENTRY_WINSIZE:
-			if (e.len >= 8 && !s->rows) {
-				uint16_t ws[4];
-				memcpy(ws, data, sizeof(ws));
-				s->rows = ws[0];
-				s->cols = ws[1];
+			if (!s->rows) {
+				s->rows = e.rows;
+				s->cols = e.cols;
 			}
 			break;
 		}

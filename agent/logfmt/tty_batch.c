@@ -139,7 +139,7 @@ int ta_batch_iter_next(struct ta_batch_iter *it, struct ta_tty_entry *e, const u
 		return -EBADMSG;
 	if (e->kind < TA_ENTRY_OUTPUT || e->kind > TA_ENTRY_WINSIZE)
 		return -EBADMSG;
-	if (e->kind == TA_ENTRY_WINSIZE && e->len != 8)
+	if (e->kind == TA_ENTRY_WINSIZE && e->len != TA_WINSIZE_DATA_LEN)
 		return -EBADMSG;
 	if (e->orig_len < e->len)
 		return -EBADMSG;
@@ -148,4 +148,41 @@ int ta_batch_iter_next(struct ta_batch_iter *it, struct ta_tty_entry *e, const u
 	it->p += e->len;
 	it->left--;
 	return 1;
+}
+
+int ta_batch_next(struct ta_batch_iter *it, struct ta_batch_item *item)
+{
+	int n;
+
+	memset(item, 0, sizeof(*item));
+	n = ta_batch_iter_next(it, &item->entry, &item->data);
+	if (n != 1)
+		return n;
+	item->time_ns = it->hdr.start_ns + (uint64_t)item->entry.delta_us * 1000;
+	item->kind = item->entry.kind;
+	item->len = item->entry.len;
+	if (item->kind == TA_ENTRY_WINSIZE) {
+		uint16_t ws[4];
+
+		memcpy(ws, item->data, sizeof(ws)); /* len checked by ta_batch_iter_next */
+		item->rows = ws[0];
+		item->cols = ws[1];
+		item->xpixel = ws[2];
+		item->ypixel = ws[3];
+	}
+	return 1;
+}
+
+void ta_batch_tty_name(const struct ta_batch_iter *it, char out[TA_TTY_NAME_LEN + 1])
+{
+	memcpy(out, it->hdr.tty.name, TA_TTY_NAME_LEN);
+	out[TA_TTY_NAME_LEN] = '\0';
+}
+
+void ta_batch_winsize_encode(uint8_t out[TA_WINSIZE_DATA_LEN], uint16_t rows, uint16_t cols,
+			     uint16_t xpixel, uint16_t ypixel)
+{
+	uint16_t ws[4] = { rows, cols, xpixel, ypixel };
+
+	memcpy(out, ws, sizeof(ws));
 }

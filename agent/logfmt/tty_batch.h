@@ -47,4 +47,29 @@ int ta_batch_iter_init(struct ta_batch_iter *it, const void *payload, size_t len
 /* 1: an entry (data points into the payload), 0: end, -EBADMSG: malformed. */
 int ta_batch_iter_next(struct ta_batch_iter *it, struct ta_tty_entry *e, const uint8_t **data);
 
+/*
+ * One entry as every reader of a batch wants it (the sink's index, the
+ * transcript, follow): its time on the log's clock, its kind, its data, and
+ * for a window-size entry the size decoded. The one place that knows how an
+ * entry's time and a window size are encoded.
+ */
+struct ta_batch_item {
+	uint64_t time_ns;          /* the batch's start_ns + the entry's delta */
+	uint8_t kind;              /* enum ta_tty_entry_kind */
+	const uint8_t *data;       /* into the payload, entry.len bytes */
+	uint32_t len;
+	uint16_t rows, cols;       /* TA_ENTRY_WINSIZE only, else 0 */
+	uint16_t xpixel, ypixel;
+	struct ta_tty_entry entry; /* the rest: source, flags, orig_len, pid, uid, comm, oflag */
+};
+/* As ta_batch_iter_next: 1 an item, 0 the end, -EBADMSG malformed. */
+int ta_batch_next(struct ta_batch_iter *it, struct ta_batch_item *item);
+/* The batch's terminal name, always NUL-terminated. */
+void ta_batch_tty_name(const struct ta_batch_iter *it, char out[TA_TTY_NAME_LEN + 1]);
+
+/* A window-size entry's data (TA_ENTRY_WINSIZE): 4 x uint16 rows, cols, xpixel, ypixel. */
+#define TA_WINSIZE_DATA_LEN 8
+void ta_batch_winsize_encode(uint8_t out[TA_WINSIZE_DATA_LEN], uint16_t rows, uint16_t cols,
+			     uint16_t xpixel, uint16_t ypixel);
+
 #endif

@@ -233,13 +233,14 @@ static int store_event_tty(struct store_sink *s, const struct ta_event *ev, uint
 
 static int store_event_winsize(struct store_sink *s, const struct ta_event *ev, uint64_t now)
 {
-	uint16_t ws[4] = { ev->rows, ev->cols, ev->xpixel, ev->ypixel };
+	uint8_t ws[TA_WINSIZE_DATA_LEN];
 	struct ta_tty_entry e = {
 		.kind = TA_ENTRY_WINSIZE, .source = (uint8_t)ev->source, .len = sizeof(ws),
 		.orig_len = sizeof(ws), .pid = ev->task.pid, .uid = ev->task.uid,
 	};
 	struct open_batch *ob = batch_for(s, &ev->tty, ev->task.ses, ev->task.auid, now);
 
+	ta_batch_winsize_encode(ws, ev->rows, ev->cols, ev->xpixel, ev->ypixel);
 	memcpy(e.comm, ev->task.comm, sizeof(e.comm));
 	return ta_batch_add(&ob->b, &e, now, ws);
 }

@@ -41,29 +41,25 @@ static int put_data(struct ta_transcript *tr, struct ta_tev *e, const void *data
 
 
 /* A window-size entry; the first size seen is the transcript's initial one. */
-static void tev_winsize(struct ta_transcript *tr, struct ta_tev *e, const uint8_t *data,
-			uint32_t len)
+static void tev_winsize(struct ta_transcript *tr, struct ta_tev *e,
+			const struct ta_batch_item *it)
 {
-	uint16_t ws[4];
-
 	e->kind = TA_TEV_WINSIZE;
-	if (len < sizeof(ws))
-		return;
-	memcpy(ws, data, sizeof(ws));
-	e->rows = ws[0];
-	e->cols = ws[1];
-	if (!tr->rows && ws[0] && ws[1]) {
-		tr->rows = ws[0];
-		tr->cols = ws[1];
+	e->rows = it->rows;
+	e->cols = it->cols;
+	if (!tr->rows && it->rows && it->cols) {
+		tr->rows = it->rows;
+		tr->cols = it->cols;
 	}
 }
 
 /* The fields every terminal entry gives its event, whichever way it is read. */
-static void tev_from_entry(struct ta_tev *e, const struct ta_batch_iter *it,
-			   const struct ta_tty_entry *te, uint64_t index, uint32_t seq,
-			   uint32_t ttyoff)
+static void tev_from_entry(struct ta_tev *e, const struct ta_batch_item *it, uint64_t index,
+			   uint32_t seq, uint32_t ttyoff)
 {
-	e->time_ns = it->hdr.start_ns + (uint64_t)te->delta_us * 1000;
+	const struct ta_tty_entry *te = &it->entry;
+
+	e->time_ns = it->time_ns;
 	e->index = index;
 	e->seq = seq;
 	e->source = te->source;
@@ -80,8 +76,7 @@ static void tev_from_entry(struct ta_tev *e, const struct ta_batch_iter *it,
 static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 {
 	struct ta_batch_iter it;
-	struct ta_tty_entry te;
-	const uint8_t *data;
+	struct ta_batch_item te;
 	char tty[TA_TTY_NAME_LEN + 1];
 	uint32_t seq = 0, ttyoff;
 	int n;
@@ -98,14 +93,13 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 		snprintf(msg, sizeof(msg), "record %" PRIu64 ": terminal data does not decode", rec->index);
 		return put_data(tr, e, msg, strlen(msg));
 	}
-	memcpy(tty, it.hdr.tty.name, TA_TTY_NAME_LEN);
-	tty[TA_TTY_NAME_LEN] = '\0';
+	ta_batch_tty_name(&it, tty);
 	ttyoff = ta_sesstab_intern(&tr->names, tty);
-	while ((n = ta_batch_iter_next(&it, &te, &data)) == 1) {
+	while ((n = ta_batch_next(&it, &te)) == 1) {
 		struct ta_tev *e = new_ev(tr);
 		if (!e)
 			return -ENOMEM;
-		tev_from_entry(e, &it, &te, rec->index, seq++, ttyoff);
+		tev_from_entry(e, &te, rec->index, seq++, ttyoff);
 		switch (te.kind) {
 		case TA_ENTRY_OUTPUT:
 			e->kind = TA_TEV_OUTPUT;
@@ -114,13 +108,13 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 			e->kind = TA_TEV_INPUT;
 			break;
 		case TA_ENTRY_WINSIZE:
-			tev_winsize(tr, e, data, te.len);
+			tev_winsize(tr, e, &te);
 			continue;
 		default:
 			tr->n--; /* unknown kind: skipped (newer writer) */
 			continue;
 		}
-		if (put_data(tr, e, data, te.len))
+		if (put_data(tr, e, te.data, te.len))
 			return -ENOMEM;
 	}
 	if (n < 0) {
@@ -909,17 +903,15 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 			tr->records++;
 			/* Decode into cur, data pointing into the record (valid until the next read). */
 			struct ta_batch_iter it;
-			struct ta_tty_entry te;
-			const uint8_t *data;
+			struct ta_batch_item te;
 			char name[TA_TTY_NAME_LEN + 1];
 			uint32_t seq = 0, ttyoff = 0;
 			int bad = ta_batch_iter_init(&it, rec.payload, rec.len) ? 1 : 0;
 			if (!bad) {
-				memcpy(name, it.hdr.tty.name, TA_TTY_NAME_LEN);
-				name[TA_TTY_NAME_LEN] = '\0';
+				ta_batch_tty_name(&it, name);
 				ttyoff = ta_sesstab_intern(&tr->names, name);
 			}
-			while (!bad && (n = ta_batch_iter_next(&it, &te, &data)) != 0) {
+			while (!bad && (n = ta_batch_next(&it, &te)) != 0) {
 				if (n < 0) {
 					bad = 2;
 					break;
@@ -941,15 +933,15 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				}
 				struct ta_tev *e = &cur[ncur++];
 				memset(e, 0, sizeof(*e));
-				tev_from_entry(e, &it, &te, rec.index, seq++, ttyoff);
+				tev_from_entry(e, &te, rec.index, seq++, ttyoff);
 				if (te.kind == TA_ENTRY_WINSIZE) {
-					tev_winsize(tr, e, data, te.len);
+					tev_winsize(tr, e, &te);
 					/* no data, as load keeps none for window sizes */
 					e->data = UINT64_MAX;
 				} else {
 					e->kind = te.kind == TA_ENTRY_OUTPUT ? TA_TEV_OUTPUT : TA_TEV_INPUT;
 					e->len = te.len;
-					e->data = (uint64_t)(uintptr_t)data;
+					e->data = (uint64_t)(uintptr_t)te.data;
 				}
 				if (ncur > 1 && cmp_tev(&cur[ncur - 2], e) > 0)
 					sorted = 0;
