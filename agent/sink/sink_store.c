@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "logfmt/record_types.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 #include "sink/sink_store.h"
@@ -281,24 +282,6 @@ static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	return 0;
 }
 
-static uint16_t record_type_of(const char *type)
-{
-	static const struct { const char *name; uint16_t type; } map[] = {
-		{ "agent_start", TA_REC_AGENT_START }, { "agent_stop", TA_REC_AGENT_STOP },
-		{ "gap", TA_REC_LOSS }, { "discontinuity", TA_REC_LOSS },
-		{ "session_start", TA_REC_SESSION_START }, { "session_end", TA_REC_SESSION_END },
-		{ "session_update", TA_REC_SESSION_UPDATE },
-		{ "login_failed", TA_REC_LOGIN_FAILED }, { "login_event", TA_REC_LOGIN_EVENT },
-		{ "attach", TA_REC_ATTACH }, { "detach", TA_REC_DETACH },
-		{ "attribution", TA_REC_ATTRIBUTION }, { "alert", TA_REC_ALERT },
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i].name, type))
-			return map[i].type;
-	return TA_REC_NOTICE;
-}
-
 /* The session a JSON record belongs to, from its "ses" member if any. */
 static uint32_t json_ses(const char *obj, size_t len)
 {
@@ -328,7 +311,7 @@ static int store_record(struct ta_sink *base, const char *type, uint64_t now, co
 	if (len > 2 && obj[0] == '{' && obj[len - 1] == '}')
 		ta_json_raw(&j, obj + 1, len - 2);
 	ta_json_obj_end(&j);
-	err = j.oom ? -ENOMEM : append(s, record_type_of(type), now, json_ses(obj, len), j.buf, j.len);
+	err = j.oom ? -ENOMEM : append(s, ta_rec_type_of(type), now, json_ses(obj, len), j.buf, j.len);
 	ta_json_free(&j);
 	return err;
 }

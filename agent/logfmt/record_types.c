@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "logfmt/record_types.h"
+
+#include <string.h>
+
+#include "ttyaudit/log_records.h"
+
+/* The first row of a type gives its name; later rows are names also read as it. */
+static const struct {
+	uint16_t type;
+	const char *name;
+} types[] = {
+	{ TA_REC_AGENT_START, "agent_start" },
+	{ TA_REC_AGENT_STOP, "agent_stop" },
+	{ TA_REC_LOSS, "gap" },
+	{ TA_REC_LOSS, "discontinuity" },
+	{ TA_REC_NOTICE, "notice" },
+	{ TA_REC_TTY_DATA, "tty_data" },
+	{ TA_REC_EXEC, "exec" },
+	{ TA_REC_UNCAPTURED, "uncaptured" },
+	{ TA_REC_EXIT, "exit" },
+	{ TA_REC_UNIX_SOCKET, "unix_socket" },
+	{ TA_REC_SESSION_START, "session_start" },
+	{ TA_REC_SESSION_END, "session_end" },
+	{ TA_REC_LOGIN_FAILED, "login_failed" },
+	{ TA_REC_LOGIN_EVENT, "login_event" },
+	{ TA_REC_SESSION_UPDATE, "session_update" },
+	{ TA_REC_ATTACH, "attach" },
+	{ TA_REC_DETACH, "detach" },
+	{ TA_REC_ATTRIBUTION, "attribution" },
+	{ TA_REC_ALERT, "alert" },
+};
+
+const char *ta_rec_type_name(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == type)
+			return types[i].name;
+	return NULL;
+}
+
+uint16_t ta_rec_type_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(types[i].name, name))
+			return types[i].type;
+	return TA_REC_NOTICE;
+}
