@@ -82,8 +82,6 @@ int cli_flush(struct ta_buf *b, FILE *f);
 /* Prints the damage summary line on stderr; returns TA_EXIT_CORRUPT if any. */
 int cli_damage_exit(const struct cli_table *ct, uint64_t more_damage, const char *more_line);
 
-/* Size of the latest checkpoint whose signature checks with the directory's key (0: none). */
-int cli_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_t whycap);
 /* One session as a JSON object (no newline). */
 void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
 		   uint64_t ckpt_size);

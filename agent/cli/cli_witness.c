@@ -10,7 +10,7 @@
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "store/cosig.h"
-#include "store/format.h"
+#include "store/log_dir.h"
 
 int cli_log_key(const char *cmd, const char *arg, const char *dir, struct ta_verifier **out)
 {

@@ -194,7 +194,7 @@ static void print_record(void *ctx, const struct ta_log_record *rec)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	printf("record %" PRIu64 " type 0x%04x time %s session 0x%" PRIx64 " %zu bytes%s\n",
 	       rec->index, rec->type, when, rec->session, rec->len,
-	       rec->flags & 1 ? " (stored compressed)" : "");
+	       rec->flags & TA_LOG_REC_COMPRESSED ? " (stored compressed)" : "");
 }
 
 static int slurp(const char *path, char **buf, size_t *len)

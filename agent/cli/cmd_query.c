@@ -497,7 +497,7 @@ int ta_cmd_query(int argc, char **argv)
 		return rc;
 	}
 	char why[256];
-	cli_latest_checkpoint(dir, &q.ckpt_size, why, sizeof(why));
+	ta_store_latest_checkpoint(dir, &q.ckpt_size, why, sizeof(why));
 
 	const struct ta_sesstab *t = ct.t;
 	const uint32_t *cand = NULL;

@@ -717,7 +717,7 @@ static int write_json_lines(FILE *f, const struct session_view *v)
 
 	ta_buf_init(&o);
 	/* "checkpointed" as query --json says it: the latest checkpoint covers the session. */
-	cli_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
+	ta_store_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
 	cli_sess_json(&o, v->ct.t, v->s, ckpt_size);
 	/* The first line describes the session. */
 	ta_buf_putc(&o, '\n');

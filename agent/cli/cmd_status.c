@@ -18,8 +18,7 @@
 #include "common/log.h"
 #include "index/json_read.h"
 #include "index/walk.h"
-#include "store/format.h"
-#include "store/segfile.h"
+#include "store/log_dir.h"
 #include "ship/state.h"
 #include "store/store.h"
 #include "ttyaudit/log_records.h"
@@ -193,7 +192,7 @@ int ta_cmd_status(int argc, char **argv)
 	}
 	uint64_t ckpt = 0;
 	char why[512];
-	int ck = cli_latest_checkpoint(dir, &ckpt, why, sizeof(why));
+	int ck = ta_store_latest_checkpoint(dir, &ckpt, why, sizeof(why));
 	long pid = lock_holder(dir);
 	/* Shipping: absent unless this host runs ttyaudit-ship (or a state file is named). */
 	struct ta_ship_state ship;

@@ -10,8 +10,7 @@
 #include <unistd.h>
 
 #include "index/index.h"
-#include "store/format.h"
-#include "store/segfile.h"
+#include "store/log_dir.h"
 
 static const struct ta_sesstab *sort_ctx;
 

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "store/log_dir.h"
+
 #define TA_HASH_LEN 32
 
 /* Segment file header. */
@@ -68,15 +70,6 @@ int ta_seg_header_decode(const uint8_t *p, size_t avail, struct ta_seg_header *h
 void ta_rec_header_encode(uint8_t *p, const struct ta_rec_header *h);
 void ta_rec_header_decode(const uint8_t *p, struct ta_rec_header *h);
 
-/* File names inside the log directory. */
-#define TA_SEG_PREFIX "seg-"
-#define TA_SEG_SUFFIX ".log"
-#define TA_CKPT_SUFFIX ".ckpt"
-#define TA_VKEY_NAME "ttyaudit.vkey"
-#define TA_LOCK_NAME ".lock"
-#define TA_SEG_NAME_MAX 40
-void ta_seg_name(char out[TA_SEG_NAME_MAX], uint64_t seq, const char *suffix);
-/* 1 and *seq if name is "seg-<16 hex>" + suffix, else 0. */
-int ta_seg_name_parse(const char *name, const char *suffix, uint64_t *seq);
+/* File names inside the log directory: store/log_dir.h (public). */
 
 #endif

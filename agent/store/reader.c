@@ -17,6 +17,8 @@
 #include "store/segfile.h"
 #include "store/store.h"
 
+_Static_assert(TA_LOG_REC_COMPRESSED == TA_RECF_ZSTD, "the public flag is the stored bit");
+
 struct ta_log_reader {
 	int dirfd;
 	unsigned flags;

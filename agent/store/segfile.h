@@ -22,10 +22,7 @@ struct ta_segfile {
 	const char *hdr_why;  /* NULL if the header decoded */
 };
 
-/* Sorted sequence numbers of seg-*.log files in dirfd. *seqs is malloc'd. */
-int ta_list_segments(int dirfd, uint64_t **seqs, size_t *n);
-/* The same for seg-<seq><suffix> files. */
-int ta_list_seq_files(int dirfd, const char *suffix, uint64_t **seqs, size_t *n);
+/* Listing the segments: store/log_dir.h. */
 int ta_segfile_open(int dirfd, uint64_t seq, struct ta_segfile *sf);
 void ta_segfile_close(struct ta_segfile *sf);
 

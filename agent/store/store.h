@@ -139,7 +139,7 @@ struct ta_log_reader;
 struct ta_log_record {
 	uint64_t index;
 	uint16_t type;
-	uint8_t flags;            /* TA_RECF_* as stored (bit 0: zstd) */
+	uint8_t flags;            /* enum ta_log_record_flags, as stored */
 	uint64_t time_ns;
 	uint64_t session;
 	const uint8_t *payload;   /* decompressed payload (stored bytes with TA_READER_RAW) */
@@ -160,6 +160,10 @@ struct ta_log_error {
 	uint64_t index;           /* index the record at offset should have */
 	int torn_reason;          /* enum ta_torn_reason, or 0 */
 	char what[256];
+};
+
+enum ta_log_record_flags {
+	TA_LOG_REC_COMPRESSED = 0x01, /* stored zstd-compressed (the payload given is decompressed) */
 };
 
 enum ta_reader_flags {
@@ -230,6 +234,15 @@ struct ta_verify_result {
 
 /* 0 if the log verifies, -EBADMSG if not (result->message says why), other -errno on I/O. */
 int ta_log_verify(const struct ta_verify_opts *o, struct ta_verify_result *res);
+
+/*
+ * The latest verified checkpoint: the size of the newest checkpoint in dir
+ * whose signature checks with the directory's verifier key. 0 and *size;
+ * -ENOENT (no checkpoint), -EBADMSG (the newest one does not check: *size
+ * stays 0) or -errno. why (one line for the program boundary) says which.
+ * Checks the signature only, not the tree (ta_log_verify does that).
+ */
+int ta_store_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_t whycap);
 
 /* ----------------------------------------------------------------- proofs */
 

@@ -844,7 +844,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 			tty[ntty++] = i;
 			continue;
 		}
-		if (rec.flags & 1) {
+		if (rec.flags & TA_LOG_REC_COMPRESSED) {
 			fetch[nfetch++] = want; /* compressed: read it decoded below */
 			continue;
 		}
