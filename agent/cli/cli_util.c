@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli_util.h"
+#include "common/clock.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "index/json_read.h"
@@ -20,10 +21,7 @@
 
 uint64_t cli_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return ta_now_ns(CLOCK_REALTIME);
 }
 
 int cli_log_error(const char *dir, int err)
@@ -334,41 +332,22 @@ void cli_fmt_time(uint64_t ns, char *out, size_t cap, int utc)
 	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static char *put_digits(char *p, unsigned v, int n)
-{
-	for (int i = n - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-	return p + n;
-}
-
 void cli_fmt_rfc3339(uint64_t ns, char *out, size_t cap)
 {
-	time_t t = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-	char d[32];
+	char b[TA_RFC3339_MAX];
+	size_t n;
 
-	gmtime_r(&t, &tm);
-	if (tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999 && cap >= 31) {
-		/* As below, without strftime and printf: query --json prints two per row. */
-		char *p = put_digits(out, (unsigned)(tm.tm_year + 1900), 4);
-		*p++ = '-';
-		p = put_digits(p, (unsigned)tm.tm_mon + 1, 2);
-		*p++ = '-';
-		p = put_digits(p, (unsigned)tm.tm_mday, 2);
-		*p++ = 'T';
-		p = put_digits(p, (unsigned)tm.tm_hour, 2);
-		*p++ = ':';
-		p = put_digits(p, (unsigned)tm.tm_min, 2);
-		*p++ = ':';
-		p = put_digits(p, (unsigned)tm.tm_sec, 2);
-		*p++ = '.';
-		p = put_digits(p, (unsigned)(ns % 1000000000ull), 9);
-		*p++ = 'Z';
-		*p = '\0';
+	if (cap >= TA_RFC3339_MAX) {
+		ta_rfc3339(out, ns, 9);
 		return;
 	}
-	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, cap, "%s.%09uZ", d, (unsigned)(ns % 1000000000ull));
+	if (!cap)
+		return;
+	n = ta_rfc3339(b, ns, 9);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, b, n);
+	out[n] = '\0';
 }
 
 void cli_fmt_duration(uint64_t ns, char *out, size_t cap)

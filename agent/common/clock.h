@@ -3,6 +3,7 @@
 #ifndef TA_CLOCK_H
 #define TA_CLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct ta_clock {
@@ -14,5 +15,13 @@ uint64_t ta_now_ns(int clockid);
 /* Sample the offset again (settimeofday, NTP steps). */
 void ta_clock_sync(struct ta_clock *c);
 uint64_t ta_clock_boot_to_real(const struct ta_clock *c, uint64_t boot_ns);
+
+/*
+ * The one RFC 3339 formatter: UTC, "2026-11-21T19:33:10.123456789Z" with
+ * frac_digits (0 to 9) digits of the second (0: no fraction). Returns the
+ * length written (out is NUL-terminated).
+ */
+#define TA_RFC3339_MAX 40
+size_t ta_rfc3339(char out[TA_RFC3339_MAX], uint64_t realtime_ns, unsigned frac_digits);
 
 #endif

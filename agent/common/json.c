@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "common/json.h"
 
+#include "common/clock.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,14 +248,9 @@ void ta_json_raw(struct ta_json *j, const char *text, size_t n)
 
 void ta_json_time(struct ta_json *j, uint64_t realtime_ns)
 {
-	time_t secs = (time_t)(realtime_ns / 1000000000ULL);
-	struct tm tm;
-	char b[64];
-	size_t n;
+	char b[TA_RFC3339_MAX];
+	size_t n = ta_rfc3339(b, realtime_ns, 9);
 
-	gmtime_r(&secs, &tm);
-	n = strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(b + n, sizeof(b) - n, ".%09" PRIu64 "Z", (uint64_t)(realtime_ns % 1000000000ULL));
 	value_prefix(j);
 	put(j, "\"", 1);
 	put(j, b, n);
