@@ -18,7 +18,7 @@ static void on_hit(void *ctx, const struct ta_alert_hit *h)
 	ta_json_reset(j);
 	ta_alert_to_json(j, h);
 	/* The signed record first: the log is the one copy that cannot be denied. */
-	ta_recorder_record(a->rec, "alert", j);
+	ta_recorder_record(a->rec, TA_REC_ALERT, h->summary ? UINT32_MAX : h->ses, j);
 	/* Queued for the other destinations; a full queue is counted (ta_alerting_tick). */
 	ta_alert_out_send(a->out, h, j);
 }

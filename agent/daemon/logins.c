@@ -13,49 +13,53 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "ttyaudit/log_records.h"
 #include "sessions/backfill.h"
 
-#define JSON_MAX 8192
-
-/*
- * The session module's objects start with their own "type" member; the sink
- * adds the type, so drop it here, and put `extra` (a member list or "") first.
- */
-static void emit_raw(struct ta_logins *l, const char *type, const char *extra, const char *json,
-		     int len)
-{
-	static const char lead[] = "{\"type\":\"";
-	const char *rest = json + 1;
-	struct ta_json j;
-
-	if (len <= 2)
-		return;
-	if (!strncmp(json, lead, sizeof(lead) - 1)) {
-		const char *end = memchr(json + sizeof(lead) - 1, '"', (size_t)len - (sizeof(lead) - 1));
-
-		if (!end || end[1] != ',')
-			return;
-		rest = end + 2;
-	}
-	ta_json_init(&j);
-	ta_json_obj_begin(&j);
-	if (*extra)
-		ta_json_raw(&j, extra, strlen(extra));
-	ta_json_raw(&j, rest, (size_t)(json + len - 1 - rest));
-	ta_json_obj_end(&j);
-	ta_recorder_record(l->rec, type, &j);
-	ta_json_free(&j);
-}
+static const uint16_t session_record_type[] = {
+	[TA_SESSION_JSON_START] = TA_REC_SESSION_START,
+	[TA_SESSION_JSON_UPDATE] = TA_REC_SESSION_UPDATE,
+	[TA_SESSION_JSON_END] = TA_REC_SESSION_END,
+};
 
 static void emit_session(struct ta_logins *l, const struct ta_session *s,
 			 enum ta_session_json_kind kind)
 {
-	char buf[JSON_MAX];
-	static const char *const names[] = { [TA_SESSION_JSON_START] = "session_start",
-					     [TA_SESSION_JSON_UPDATE] = "session_update",
-					     [TA_SESSION_JSON_END] = "session_end" };
+	struct ta_json j;
 
-	emit_raw(l, names[kind], "", buf, ta_session_json(s, kind, buf, sizeof(buf)));
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_session_json_members(&j, s, kind);
+	ta_json_obj_end(&j);
+	ta_recorder_record(l->rec, session_record_type[kind], s->ses, &j);
+	ta_json_free(&j);
+}
+
+static void emit_login_failed(struct ta_logins *l, const struct ta_login_event *ev)
+{
+	struct ta_json j;
+
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_login_failed_json_members(&j, ev, l->boot_id);
+	ta_json_obj_end(&j);
+	ta_recorder_record(l->rec, TA_REC_LOGIN_FAILED, ev->ses, &j);
+	ta_json_free(&j);
+}
+
+/* The plugin's queue dropped audit records: a gap with no session. */
+static void emit_login_dropped(struct ta_logins *l, const struct ta_login_event *ev)
+{
+	struct ta_json j;
+
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "reason");
+	ta_json_str(&j, "audit_records_dropped");
+	ta_login_dropped_json_members(&j, ev, l->boot_id);
+	ta_json_obj_end(&j);
+	ta_recorder_record(l->rec, TA_REC_LOSS, UINT32_MAX, &j);
+	ta_json_free(&j);
 }
 
 /* Every forwarded audit record, so the log holds one timeline with the terminals. */
@@ -101,14 +105,13 @@ static void emit_login_event(struct ta_logins *l, const struct ta_login_event *e
 	ta_json_str(&j, ev->result == TA_LOGIN_RES_SUCCESS ? "success" :
 			ev->result == TA_LOGIN_RES_FAILED ? "failed" : "unknown");
 	ta_json_obj_end(&j);
-	ta_recorder_record(l->rec, "login_event", &j);
+	ta_recorder_record(l->rec, TA_REC_LOGIN_EVENT, ev->ses, &j);
 	ta_json_free(&j);
 }
 
 static void apply(struct ta_logins *l, const struct ta_login_event *ev)
 {
 	struct ta_session *s = NULL;
-	char buf[JSON_MAX];
 	int change;
 
 	if (ev->msg_type == TA_LOGIN_MSG_WATCH) {
@@ -130,12 +133,10 @@ static void apply(struct ta_logins *l, const struct ta_login_event *ev)
 		emit_session(l, s, TA_SESSION_JSON_END);
 		break;
 	case TA_SESSION_LOGIN_FAILED:
-		emit_raw(l, "login_failed", "", buf,
-			 ta_login_failed_json(ev, l->boot_id, buf, sizeof(buf)));
+		emit_login_failed(l, ev);
 		break;
 	case TA_SESSION_DROPPED:
-		emit_raw(l, "gap", "\"reason\":\"audit_records_dropped\"", buf,
-			 ta_login_dropped_json(ev, l->boot_id, buf, sizeof(buf)));
+		emit_login_dropped(l, ev);
 		break;
 	default:
 		break;
@@ -193,7 +194,7 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 		ta_json_key(&j, "why");
 		ta_json_str(&j, "auditd is not running");
 		ta_json_obj_end(&j);
-		ta_recorder_record(rec, "notice", &j);
+		ta_recorder_record(rec, TA_REC_NOTICE, UINT32_MAX, &j);
 		ta_json_free(&j);
 	}
 	return 0;

@@ -303,7 +303,7 @@ static void write_agent_start(struct daemon_ctx *d)
 		ta_json_time(&j, d->prev_act.heartbeat_ns);
 	}
 	ta_json_obj_end(&j);
-	ta_recorder_record(&d->rec, "agent_start", &j);
+	ta_recorder_record(&d->rec, TA_REC_AGENT_START, UINT32_MAX, &j);
 	ta_json_free(&j);
 	d->sink->ops->flush(d->sink);
 }
@@ -336,7 +336,7 @@ static void write_agent_stop(struct daemon_ctx *d, const char *why)
 	ta_json_key(&j, "incomplete_bytes");
 	ta_json_u64(&j, ta_continuity_pending(&d->rec.cont));
 	ta_json_obj_end(&j);
-	ta_recorder_record(&d->rec, "agent_stop", &j);
+	ta_recorder_record(&d->rec, TA_REC_AGENT_STOP, UINT32_MAX, &j);
 	ta_json_free(&j);
 	ta_info("daemon", "stopping (%s): %llu events, %llu bytes output, %llu bytes input; "
 		"lost %llu events / %llu bytes in the kernel, %llu at the log", why,
@@ -390,7 +390,7 @@ static void record_unclean_stop(struct daemon_ctx *d)
 
 		ta_session_gap_to_json(&j, "unclean_stop", o->ses, o->tty, o->since_ns, now,
 				       o->entries, o->bytes);
-		ta_recorder_record(&d->rec, "gap", &j);
+		ta_recorder_record(&d->rec, TA_REC_LOSS, o->ses, &j);
 	}
 	ta_json_free(&j);
 }

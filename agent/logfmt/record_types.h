@@ -7,6 +7,7 @@
 #ifndef TA_LOGFMT_RECORD_TYPES_H
 #define TA_LOGFMT_RECORD_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The name of a record type ("session_start"), NULL for a type not in the table. */
@@ -17,5 +18,29 @@ const char *ta_rec_type_name(uint16_t type);
  * not know: kept, never dropped).
  */
 uint16_t ta_rec_type_of(const char *name);
+
+/*
+ * A record other than terminal data as the daemon's parts hand it on (to a
+ * sink, through the recorder): its type and session as numbers, its members
+ * written once by its producer with the one JSON writer (common/json.h).
+ * Nobody downstream parses it: the sink adds "type" (and for JSON Lines the
+ * time) around the members and files it under ses.
+ */
+struct ta_record {
+	uint16_t type;          /* enum ta_log_record_type */
+	const char *name;       /* the "type" member; NULL: ta_rec_type_name(type) */
+	uint32_t ses;           /* the audit session it belongs to; UINT32_MAX: none */
+	uint64_t realtime_ns;
+	const char *json;       /* one JSON object: its members are the record's */
+	size_t len;
+};
+
+/* The record's "type" member. */
+static inline const char *ta_record_name(const struct ta_record *r)
+{
+	const char *n = r->name ? r->name : ta_rec_type_name(r->type);
+
+	return n ? n : "notice";
+}
 
 #endif

@@ -2,6 +2,7 @@
 #include "recorder/recorder.h"
 
 #include "shared/shared.h"
+#include "ttyaudit/log_records.h"
 
 #include <errno.h>
 #include <string.h>
@@ -25,7 +26,17 @@ void ta_recorder_fini(struct ta_recorder *r)
 	ta_json_free(&r->scratch);
 }
 
-static int emit_shared(void *ctx, const char *type, const char *json, size_t len);
+static int emit_shared(void *ctx, const struct ta_record *rec);
+
+/* A gap record of the recorder's own (name: NULL, or "discontinuity"); 0 or the sink's -errno. */
+static int emit_gap(struct ta_recorder *r, const char *name, uint32_t ses, uint64_t when,
+		    const struct ta_json *j)
+{
+	struct ta_record rec = { .type = TA_REC_LOSS, .name = name, .ses = ses,
+				 .realtime_ns = when, .json = j->buf, .len = j->len };
+
+	return r->sink->ops->record(r->sink, &rec);
+}
 
 static uint64_t now_real(void)
 {
@@ -51,7 +62,7 @@ static void flush_sink_gap(struct ta_recorder *r)
 	ta_json_key(j, "bytes");
 	ta_json_u64(j, r->sink_pending_bytes);
 	ta_json_obj_end(j);
-	err = r->sink->ops->record(r->sink, "gap", now_real(), j->buf, j->len);
+	err = emit_gap(r, NULL, UINT32_MAX, now_real(), j);
 	if (!err) {
 		r->sink_pending_events = r->sink_pending_bytes = 0;
 		r->stats.gap_records++;
@@ -85,7 +96,7 @@ static void note_discontinuity(struct ta_recorder *r, const struct ta_cont_owner
 	ta_json_key(j, "counted_in");
 	ta_json_str(j, "ring_full");
 	ta_json_obj_end(j);
-	if (!r->sink->ops->record(r->sink, "discontinuity", now_real(), j->buf, j->len))
+	if (!emit_gap(r, "discontinuity", o->ses, now_real(), j))
 		r->stats.gap_records++;
 }
 
@@ -164,7 +175,7 @@ void ta_recorder_on_bad_record(void *ctx, int err, size_t len)
 	ta_json_key(j, "bytes");
 	ta_json_u64(j, len);
 	ta_json_obj_end(j);
-	if (r->sink->ops->record(r->sink, "gap", now_real(), j->buf, j->len))
+	if (emit_gap(r, NULL, UINT32_MAX, now_real(), j))
 		sink_failed(r, -EIO, 0);
 	else
 		r->stats.gap_records++;
@@ -194,7 +205,7 @@ static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
 	ta_json_key(j, "bytes");
 	ta_json_u64(j, d->bytes);
 	ta_json_obj_end(j);
-	if (r->sink->ops->record(r->sink, "gap", dc->when, j->buf, j->len))
+	if (emit_gap(r, NULL, d->ses, dc->when, j))
 		sink_failed(r, -EIO, 0);
 	else
 		r->stats.gap_records++;
@@ -216,23 +227,29 @@ int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap)
 	return 0;
 }
 
-int ta_recorder_record(struct ta_recorder *r, const char *type, const struct ta_json *obj)
+int ta_recorder_record(struct ta_recorder *r, uint16_t type, uint32_t ses, const struct ta_json *obj)
 {
+	struct ta_record rec = { .type = type, .ses = ses, .realtime_ns = now_real(),
+				 .json = obj->buf, .len = obj->len };
 	int err;
 
 	if (obj->oom)
 		return -ENOMEM;
 	flush_sink_gap(r);
-	err = r->sink->ops->record(r->sink, type, now_real(), obj->buf, obj->len);
+	err = r->sink->ops->record(r->sink, &rec);
 	if (err)
 		sink_failed(r, err, 0);
 	return err;
 }
 
-static int emit_shared(void *ctx, const char *type, const char *json, size_t len)
+static int emit_shared(void *ctx, const struct ta_record *rec)
 {
 	struct ta_recorder *r = ctx;
-	int err = r->sink->ops->record(r->sink, type, ta_now_ns(CLOCK_REALTIME), json, len);
+	struct ta_record timed = *rec;
+	int err;
+
+	timed.realtime_ns = ta_now_ns(CLOCK_REALTIME);
+	err = r->sink->ops->record(r->sink, &timed);
 
 	if (err)
 		sink_failed(r, err, 0);

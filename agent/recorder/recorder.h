@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "sink/sink.h"
+#include "ttyaudit/log_records.h"
 
 struct ta_recorder_stats {
 	uint64_t events;
@@ -50,7 +51,11 @@ void ta_recorder_on_bad_record(void *ctx, int err, size_t len);
 int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap);
 /* Once a second: close idle shared-terminal runs. `final`: close them all (stop). */
 void ta_recorder_tick(struct ta_recorder *r, int final);
-/* A record that is not a capture event (agent start/stop, notices). */
-int ta_recorder_record(struct ta_recorder *r, const char *type, const struct ta_json *obj);
+/*
+ * A record that is not a capture event (agent start/stop, notices, sessions):
+ * its type (enum ta_log_record_type), the session it belongs to (UINT32_MAX:
+ * none) and its JSON object, written once by the caller.
+ */
+int ta_recorder_record(struct ta_recorder *r, uint16_t type, uint32_t ses, const struct ta_json *obj);
 
 #endif

@@ -1,144 +1,74 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * JSON payloads for session start/update/end, failed logins and plugin
- * drops (keys documented in docs/sessions.md). Output is always valid JSON:
- * strings are escaped, bytes that are not UTF-8 become U+FFFD, auditd's
- * "unset" values become null.
+ * drops (keys documented in docs/sessions.md), written with the one JSON
+ * writer (common/json.h: its UTF-8 policy); auditd's "unset" values become
+ * null.
  */
+#include "common/clock.h"
 #include "common/json.h"
 #include "sessions/session_table.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-struct jbuf {
-	char *p;
-	size_t cap, len;
-	bool overflow;
-	bool first; /* no comma before the next key */
-};
-
-static void put(struct jbuf *b, const char *s, size_t n)
+/* auditd's "unset" strings are null. */
+static void kv_str(struct ta_json *j, const char *k, const char *v)
 {
-	if (b->overflow || b->len + n >= b->cap) {
-		b->overflow = true;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct jbuf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3)))
-static void putf(struct jbuf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		b->overflow = true;
-		return;
-	}
-	put(b, tmp, (size_t)n);
-}
-
-
-static void put_jstring(struct jbuf *b, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
-
-	put(b, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t l;
-
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			put(b, e, 2);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			putf(b, "\\u%04x", c);
-			i++;
-		} else if ((l = ta_utf8_len(s + i, n - i)) == 0) {
-			puts_(b, "\xef\xbf\xbd"); /* U+FFFD */
-			i++;
-		} else {
-			put(b, str + i, l);
-			i += l;
-		}
-	}
-	put(b, "\"", 1);
-}
-
-static void key(struct jbuf *b, const char *k)
-{
-	if (!b->first)
-		put(b, ",", 1);
-	b->first = false;
-	put_jstring(b, k);
-	put(b, ":", 1);
-}
-
-static void kv_str(struct jbuf *b, const char *k, const char *v)
-{
-	key(b, k);
+	ta_json_key(j, k);
 	if (!v || !v[0] || strcmp(v, "?") == 0 || strcmp(v, "(none)") == 0)
-		puts_(b, "null");
+		ta_json_null(j);
 	else
-		put_jstring(b, v);
+		ta_json_str(j, v);
 }
 
-static void kv_u32(struct jbuf *b, const char *k, uint32_t v)
+static void kv_u32(struct ta_json *j, const char *k, uint32_t v)
 {
-	key(b, k);
+	ta_json_key(j, k);
 	if (v == TA_LOGIN_UNSET)
-		puts_(b, "null");
+		ta_json_null(j);
 	else
-		putf(b, "%" PRIu32, v);
+		ta_json_u64(j, v);
 }
 
-static void kv_u64(struct jbuf *b, const char *k, uint64_t v)
+static void kv_u64(struct ta_json *j, const char *k, uint64_t v)
 {
-	key(b, k);
-	putf(b, "%" PRIu64, v);
+	ta_json_key(j, k);
+	ta_json_u64(j, v);
 }
 
-static void kv_bool(struct jbuf *b, const char *k, bool v)
+/* 0: null (an absent serial). */
+static void kv_serial(struct ta_json *j, const char *k, uint64_t v)
 {
-	key(b, k);
-	puts_(b, v ? "true" : "false");
+	ta_json_key(j, k);
+	if (v)
+		ta_json_u64(j, v);
+	else
+		ta_json_null(j);
+}
+
+static void kv_bool(struct ta_json *j, const char *k, bool v)
+{
+	ta_json_key(j, k);
+	ta_json_bool(j, v);
 }
 
 /* RFC 3339 UTC with milliseconds, or null for "unknown" (0). */
-static void kv_time(struct jbuf *b, const char *k, int64_t sec, uint32_t msec)
+static void kv_time(struct ta_json *j, const char *k, int64_t sec, uint32_t msec)
 {
-	struct tm tm;
-	time_t t = (time_t)sec;
+	char b[TA_RFC3339_MAX];
 
-	key(b, k);
-	if (sec <= 0 || !gmtime_r(&t, &tm)) {
-		puts_(b, "null");
+	ta_json_key(j, k);
+	if (sec <= 0 || (uint64_t)sec > UINT64_MAX / 1000000000ull - 1) {
+		ta_json_null(j);
 		return;
 	}
-	putf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", tm.tm_year + 1900,
-	     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	     msec > 999 ? 999 : msec);
+	ta_rfc3339(b, (uint64_t)sec * 1000000000ull + (uint64_t)(msec > 999 ? 999 : msec) * 1000000ull, 3);
+	ta_json_str(j, b);
 }
 
 static const char *result_name(uint16_t r)
@@ -153,97 +83,100 @@ static const char *result_name(uint16_t r)
 	}
 }
 
-static int finish(struct jbuf *b)
+/* The whole object, "type" first, into buf: what the wrappers below return. */
+static int to_buf(struct ta_json *j, char *buf, size_t cap)
 {
-	put(b, "}", 1);
-	if (b->overflow) {
-		if (b->cap)
-			b->p[0] = '\0';
-		return -ENOSPC;
-	}
-	return (int)b->len;
-}
+	int n = -ENOSPC;
 
-static void begin(struct jbuf *b, char *buf, size_t cap, const char *type)
-{
-	b->p = buf;
-	b->cap = cap;
-	b->len = 0;
-	b->overflow = cap == 0;
-	b->first = true;
-	if (cap)
+	if (!j->oom && j->len < cap && j->len <= INT32_MAX) {
+		memcpy(buf, j->buf, j->len);
+		buf[j->len] = '\0';
+		n = (int)j->len;
+	} else if (cap) {
 		buf[0] = '\0';
-	put(b, "{", 1);
-	kv_str(b, "type", type);
+	}
+	ta_json_free(j);
+	return n;
 }
 
-int ta_session_json(const struct ta_session *s, enum ta_session_json_kind kind,
-		    char *buf, size_t cap)
+static void begin(struct ta_json *j, const char *type)
 {
-	struct jbuf b;
-	const char *type = kind == TA_SESSION_JSON_START ? "session_start" :
-			   kind == TA_SESSION_JSON_UPDATE ? "session_update" :
-			   kind == TA_SESSION_JSON_END ? "session_end" : NULL;
+	ta_json_init(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "type");
+	ta_json_str(j, type);
+}
 
-	if (!type)
+static const char *session_type(enum ta_session_json_kind kind)
+{
+	return kind == TA_SESSION_JSON_START ? "session_start" :
+	       kind == TA_SESSION_JSON_UPDATE ? "session_update" :
+	       kind == TA_SESSION_JSON_END ? "session_end" : NULL;
+}
+
+int ta_session_json_members(struct ta_json *j, const struct ta_session *s,
+			    enum ta_session_json_kind kind)
+{
+	if (!session_type(kind))
 		return -EINVAL;
-	begin(&b, buf, cap, type);
-	kv_str(&b, "boot_id", s->boot_id);
-	kv_u32(&b, "ses", s->ses);
-	kv_u32(&b, "auid", s->auid);
-	kv_str(&b, "user", s->user);
-	kv_str(&b, "login_program", s->login_program);
-	kv_str(&b, "exe", s->exe);
-	kv_bool(&b, "login_verified", ta_login_service(s->login_program));
-	kv_u32(&b, "login_pid", s->login_pid ? s->login_pid : TA_LOGIN_UNSET);
-	kv_str(&b, "host", s->host);
-	kv_str(&b, "addr", s->addr);
-	kv_str(&b, "terminal", s->terminal);
-	kv_str(&b, "result", result_name(s->result));
-	kv_str(&b, "state", s->state == TA_SESSION_CLOSED ? "closed" : "open");
-	kv_bool(&b, "backfilled", s->backfilled);
-	kv_bool(&b, "observed", s->observed);
-	kv_time(&b, "start_time", s->start_sec, s->start_msec);
-	key(&b, "start_serial");
-	if (s->start_serial)
-		putf(&b, "%" PRIu64, s->start_serial);
-	else
-		puts_(&b, "null");
+	kv_str(j, "boot_id", s->boot_id);
+	kv_u32(j, "ses", s->ses);
+	kv_u32(j, "auid", s->auid);
+	kv_str(j, "user", s->user);
+	kv_str(j, "login_program", s->login_program);
+	kv_str(j, "exe", s->exe);
+	kv_bool(j, "login_verified", ta_login_service(s->login_program));
+	kv_u32(j, "login_pid", s->login_pid ? s->login_pid : TA_LOGIN_UNSET);
+	kv_str(j, "host", s->host);
+	kv_str(j, "addr", s->addr);
+	kv_str(j, "terminal", s->terminal);
+	kv_str(j, "result", result_name(s->result));
+	kv_str(j, "state", s->state == TA_SESSION_CLOSED ? "closed" : "open");
+	kv_bool(j, "backfilled", s->backfilled);
+	kv_bool(j, "observed", s->observed);
+	kv_time(j, "start_time", s->start_sec, s->start_msec);
+	kv_serial(j, "start_serial", s->start_serial);
 	if (kind == TA_SESSION_JSON_END) {
-		kv_time(&b, "end_time", s->end_sec, s->end_msec);
-		key(&b, "end_serial");
-		if (s->end_serial)
-			putf(&b, "%" PRIu64, s->end_serial);
-		else
-			puts_(&b, "null");
-		key(&b, "duration_ms");
+		kv_time(j, "end_time", s->end_sec, s->end_msec);
+		kv_serial(j, "end_serial", s->end_serial);
+		ta_json_key(j, "duration_ms");
 		/* Times are claims from records: no overflow on absurd ones. */
 		if (s->start_sec > 0 && s->end_sec >= s->start_sec &&
 		    s->end_sec - s->start_sec < INT64_MAX / 1000 - 1) {
 			int64_t ms = (s->end_sec - s->start_sec) * 1000 +
 				     ((int64_t)s->end_msec - (int64_t)s->start_msec);
-			putf(&b, "%" PRId64, ms < 0 ? 0 : ms);
+			ta_json_i64(j, ms < 0 ? 0 : ms);
 		} else {
-			puts_(&b, "null");
+			ta_json_null(j);
 		}
 	}
-	kv_u32(&b, "nested_opens", s->nested_opens);
-	key(&b, "ttys");
-	put(&b, "[", 1);
-	for (uint32_t i = 0; i < s->n_ttys && i < TA_SESSION_MAX_TTYS; i++) {
-		if (i)
-			put(&b, ",", 1);
-		put_jstring(&b, s->ttys[i]);
-	}
-	put(&b, "]", 1);
-	kv_u32(&b, "ttys_dropped", s->ttys_dropped);
-	return finish(&b);
+	kv_u32(j, "nested_opens", s->nested_opens);
+	ta_json_key(j, "ttys");
+	ta_json_arr_begin(j);
+	for (uint32_t i = 0; i < s->n_ttys && i < TA_SESSION_MAX_TTYS; i++)
+		ta_json_str(j, s->ttys[i]);
+	ta_json_arr_end(j);
+	kv_u32(j, "ttys_dropped", s->ttys_dropped);
+	return 0;
 }
 
-int ta_login_failed_json(const struct ta_login_event *ev, const char *boot_id,
-			 char *buf, size_t cap)
+int ta_session_json(const struct ta_session *s, enum ta_session_json_kind kind,
+		    char *buf, size_t cap)
 {
-	struct jbuf b;
+	struct ta_json j;
+	const char *type = session_type(kind);
+
+	if (!type)
+		return -EINVAL;
+	begin(&j, type);
+	ta_session_json_members(&j, s, kind);
+	ta_json_obj_end(&j);
+	return to_buf(&j, buf, cap);
+}
+
+void ta_login_failed_json_members(struct ta_json *j, const struct ta_login_event *ev,
+				  const char *boot_id)
+{
 	const char *tn = ta_login_record_type_name(ev->record_type);
 	char unknown[32];
 
@@ -251,36 +184,52 @@ int ta_login_failed_json(const struct ta_login_event *ev, const char *boot_id,
 		snprintf(unknown, sizeof(unknown), "UNKNOWN[%" PRIu32 "]", ev->record_type);
 		tn = unknown;
 	}
-	begin(&b, buf, cap, "login_failed");
-	kv_str(&b, "boot_id", boot_id);
-	kv_str(&b, "record_type", tn);
-	kv_time(&b, "time", ev->time_sec, ev->time_msec);
-	kv_u64(&b, "serial", ev->serial);
-	kv_str(&b, "op", ev->op);
-	kv_str(&b, "acct", ev->acct);
-	kv_u32(&b, "id", ev->id);
-	kv_u32(&b, "pid", ev->pid);
-	kv_u32(&b, "uid", ev->uid);
-	kv_u32(&b, "auid", ev->auid);
-	kv_u32(&b, "ses", ev->ses);
-	kv_str(&b, "exe", ev->exe);
-	kv_str(&b, "host", ev->hostname);
-	kv_str(&b, "addr", ev->addr);
-	kv_str(&b, "terminal", ev->terminal);
-	kv_str(&b, "result", result_name(ev->result));
-	return finish(&b);
+	kv_str(j, "boot_id", boot_id);
+	kv_str(j, "record_type", tn);
+	kv_time(j, "time", ev->time_sec, ev->time_msec);
+	kv_u64(j, "serial", ev->serial);
+	kv_str(j, "op", ev->op);
+	kv_str(j, "acct", ev->acct);
+	kv_u32(j, "id", ev->id);
+	kv_u32(j, "pid", ev->pid);
+	kv_u32(j, "uid", ev->uid);
+	kv_u32(j, "auid", ev->auid);
+	kv_u32(j, "ses", ev->ses);
+	kv_str(j, "exe", ev->exe);
+	kv_str(j, "host", ev->hostname);
+	kv_str(j, "addr", ev->addr);
+	kv_str(j, "terminal", ev->terminal);
+	kv_str(j, "result", result_name(ev->result));
+}
+
+int ta_login_failed_json(const struct ta_login_event *ev, const char *boot_id,
+			 char *buf, size_t cap)
+{
+	struct ta_json j;
+
+	begin(&j, "login_failed");
+	ta_login_failed_json_members(&j, ev, boot_id);
+	ta_json_obj_end(&j);
+	return to_buf(&j, buf, cap);
+}
+
+void ta_login_dropped_json_members(struct ta_json *j, const struct ta_login_event *ev,
+				   const char *boot_id)
+{
+	kv_str(j, "boot_id", boot_id);
+	kv_u64(j, "dropped", ev->dropped);
+	kv_u64(j, "dropped_total", ev->dropped_total);
+	kv_time(j, "first_drop_time", ev->first_drop_sec, 0);
+	kv_time(j, "last_drop_time", ev->last_drop_sec, 0);
 }
 
 int ta_login_dropped_json(const struct ta_login_event *ev, const char *boot_id,
 			  char *buf, size_t cap)
 {
-	struct jbuf b;
+	struct ta_json j;
 
-	begin(&b, buf, cap, "login_records_dropped");
-	kv_str(&b, "boot_id", boot_id);
-	kv_u64(&b, "dropped", ev->dropped);
-	kv_u64(&b, "dropped_total", ev->dropped_total);
-	kv_time(&b, "first_drop_time", ev->first_drop_sec, 0);
-	kv_time(&b, "last_drop_time", ev->last_drop_sec, 0);
-	return finish(&b);
+	begin(&j, "login_records_dropped");
+	ta_login_dropped_json_members(&j, ev, boot_id);
+	ta_json_obj_end(&j);
+	return to_buf(&j, buf, cap);
 }

@@ -138,13 +138,24 @@ void ta_session_program_name(const char *exe, char *out, size_t cap);
 
 /*
  * JSON objects the daemon stores as record payloads (keys: docs/sessions.md).
- * Each returns the length written (NUL not counted) or -ENOSPC.
+ * The _members functions write the members (no braces, no "type") into an
+ * object the caller opened with the one JSON writer: what the daemon hands
+ * its sink (the type travels as a number beside them). The others return
+ * the whole object with "type" first in buf: the length written (NUL not
+ * counted), -ENOSPC, or -EINVAL for an unknown kind.
  */
+struct ta_json;
 enum ta_session_json_kind {
 	TA_SESSION_JSON_START = 1,
 	TA_SESSION_JSON_UPDATE = 2,
 	TA_SESSION_JSON_END = 3,
 };
+int ta_session_json_members(struct ta_json *j, const struct ta_session *s,
+			    enum ta_session_json_kind kind);
+void ta_login_failed_json_members(struct ta_json *j, const struct ta_login_event *ev,
+				  const char *boot_id);
+void ta_login_dropped_json_members(struct ta_json *j, const struct ta_login_event *ev,
+				   const char *boot_id);
 int ta_session_json(const struct ta_session *s, enum ta_session_json_kind kind,
 		    char *buf, size_t cap);
 int ta_login_failed_json(const struct ta_login_event *ev, const char *boot_id,

@@ -4,16 +4,18 @@
 #include <string.h>
 
 #include "shared/tracker_internal.h"
+#include "ttyaudit/log_records.h"
 
-static void send(struct ta_shared_tracker *t, const char *type)
+static void send(struct ta_shared_tracker *t, uint16_t type, uint32_t ses)
 {
 	struct ta_json *j = &t->json;
+	struct ta_record rec = { .type = type, .ses = ses, .json = j->buf, .len = j->len };
 
 	if (j->oom || !t->emit) {
 		t->stats.emit_errors++;
 		return;
 	}
-	if (t->emit(t->ctx, type, j->buf, j->len))
+	if (t->emit(t->ctx, &rec))
 		t->stats.emit_errors++;
 }
 
@@ -48,7 +50,6 @@ static void put_server(struct ta_json *j, bool has_path, const char *path, uint3
 		ta_json_null(j);
 }
 
-/* The person first: the store keys a record by its first "ses" member. */
 static void put_who_flat(struct ta_json *j, const struct ta_sh_who *w)
 {
 	ta_json_key(j, "auid");
@@ -122,7 +123,7 @@ void ta_sh_emit_attach(struct ta_shared_tracker *t, const struct ta_sh_client *c
 	ta_json_str(j, s->confirmed ? "server_writes_panes" : "comm_hint");
 	ta_json_obj_end(j);
 	t->stats.attaches++;
-	send(t, "attach");
+	send(t, TA_REC_ATTACH, c->who.ses);
 	if (t->attach_fn) {
 		struct ta_shared_attach a = {
 			.realtime_ns = c->connect_rt,
@@ -157,7 +158,7 @@ void ta_sh_emit_detach(struct ta_shared_tracker *t, const struct ta_sh_client *c
 	}
 	ta_json_obj_end(j);
 	t->stats.detaches++;
-	send(t, "detach");
+	send(t, TA_REC_DETACH, c->who.ses);
 }
 
 static const char *conf_name(int conf)
@@ -181,7 +182,7 @@ void ta_sh_emit_run(struct ta_shared_tracker *t, const struct ta_sh_pane *p)
 
 	ta_json_reset(j);
 	ta_json_obj_begin(j);
-	/* The person who typed, or null: first, so the record joins their session. */
+	/* The person who typed, or null: the record joins their session (send below). */
 	ta_json_key(j, "auid");
 	ta_json_id(j, r->has_client ? r->client.auid : UINT32_MAX);
 	ta_json_key(j, "ses");
@@ -235,7 +236,7 @@ void ta_sh_emit_run(struct ta_shared_tracker *t, const struct ta_sh_pane *p)
 	default:
 		t->stats.none++;
 	}
-	send(t, "attribution");
+	send(t, TA_REC_ATTRIBUTION, r->has_client ? r->client.ses : UINT32_MAX);
 }
 
 void ta_sh_emit_notice(struct ta_shared_tracker *t)
@@ -262,5 +263,5 @@ void ta_sh_emit_notice(struct ta_shared_tracker *t)
 	ta_json_obj_end(j);
 	t->unreported_servers = t->unreported_clients = 0;
 	t->unreported_ttys = t->unreported_panes = 0;
-	send(t, "notice");
+	send(t, TA_REC_NOTICE, UINT32_MAX);
 }

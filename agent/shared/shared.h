@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
+#include "logfmt/record_types.h"
 
 /* Client input older than this before a pane write is not its source. */
 #define TA_SHARED_WINDOW_NS (100ull * 1000 * 1000)
@@ -30,13 +31,13 @@
 struct ta_shared_tracker;
 
 /*
- * type: "attach", "detach", "attribution", or "notice" (table evictions).
- * json_object: one JSON object, keys in docs/shared-terminals.md; its first
- * "ses" member is the session of the person (null if none).
+ * rec->type: TA_REC_ATTACH, TA_REC_DETACH, TA_REC_ATTRIBUTION, or
+ * TA_REC_NOTICE (table evictions); rec->ses the session of the person
+ * (UINT32_MAX if none); rec->json one JSON object, keys in
+ * docs/shared-terminals.md. realtime_ns is not set (the caller's clock).
  * A non-zero return is counted (emit_errors) and otherwise ignored.
  */
-typedef int (*ta_shared_emit_fn)(void *ctx, const char *type, const char *json_object,
-				 size_t len);
+typedef int (*ta_shared_emit_fn)(void *ctx, const struct ta_record *rec);
 
 /* Table sizes; zero fields take the defaults. */
 struct ta_shared_limits {

@@ -4,8 +4,9 @@
  * (docs/events-jsonl.md) and the tamper-evident store.
  *
  * Terminal events arrive decoded; every other record (gaps, agent start and
- * stop, sessions) arrives as a type name and a JSON object, so a sink can
- * store it without knowing its fields.
+ * stop, sessions) arrives as a struct ta_record (logfmt/record_types.h): its
+ * type and session as numbers and its JSON object, so a sink can store it
+ * without knowing or parsing its fields.
  */
 #ifndef TA_SINK_H
 #define TA_SINK_H
@@ -13,15 +14,15 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
+#include "logfmt/record_types.h"
 
 struct ta_sink;
 
 struct ta_sink_ops {
 	/* A capture event; realtime_ns already converted from boot time. */
 	int (*event)(struct ta_sink *s, const struct ta_event *ev, uint64_t realtime_ns);
-	/* Any other record: type ("gap", "agent_start", ...) and a JSON object. */
-	int (*record)(struct ta_sink *s, const char *type, uint64_t realtime_ns,
-		      const char *json_object, size_t len);
+	/* Any other record. */
+	int (*record)(struct ta_sink *s, const struct ta_record *rec);
 	/* Push buffered records toward disk. */
 	int (*flush)(struct ta_sink *s);
 	void (*close)(struct ta_sink *s);

@@ -78,10 +78,11 @@ static int jsonl_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	return append_line(s);
 }
 
-static int jsonl_record(struct ta_sink *base, const char *type, uint64_t realtime_ns,
-			const char *obj, size_t len)
+static int jsonl_record(struct ta_sink *base, const struct ta_record *rec)
 {
 	struct jsonl_sink *s = (struct jsonl_sink *)base;
+	const char *obj = rec->json;
+	size_t len = rec->len;
 
 	/* {"v":1,"type":T,"time":..., <fields of obj>} */
 	ta_json_reset(&s->line);
@@ -89,9 +90,9 @@ static int jsonl_record(struct ta_sink *base, const char *type, uint64_t realtim
 	ta_json_key(&s->line, "v");
 	ta_json_u64(&s->line, 1);
 	ta_json_key(&s->line, "type");
-	ta_json_str(&s->line, type);
+	ta_json_str(&s->line, ta_record_name(rec));
 	ta_json_key(&s->line, "time");
-	ta_json_time(&s->line, realtime_ns);
+	ta_json_time(&s->line, rec->realtime_ns);
 	/* Splice in the object's members after our own. */
 	if (len > 2 && obj[0] == '{' && obj[len - 1] == '}')
 		ta_json_raw(&s->line, obj + 1, len - 2);

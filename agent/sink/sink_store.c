@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "common/json.h"
-#include "logfmt/record_types.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 #include "sink/sink_store.h"
@@ -81,8 +80,7 @@ static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tt
  * that lost terminal data, a gap record in that session (events, terminal
  * bytes), so the loss shows where it happened.
  */
-static int store_record(struct ta_sink *base, const char *type, uint64_t now, const char *obj,
-			size_t len);
+static int store_record(struct ta_sink *base, const struct ta_record *rec);
 
 static int settle_drops(struct store_sink *s, uint64_t now_ns)
 {
@@ -107,8 +105,11 @@ static int settle_drops(struct store_sink *s, uint64_t now_ns)
 		ta_session_gap_to_json(&j, "disk_full", d->ses, d->tty, since, now_ns, d->events,
 				       d->bytes);
 		/* If space is gone again at once, append() counts this one as dropped too. */
-		if (!j.oom)
-			store_record(&s->base, "gap", now_ns, j.buf, j.len);
+		if (!j.oom) {
+			struct ta_record r = { .type = TA_REC_LOSS, .ses = d->ses, .realtime_ns = now_ns,
+					       .json = j.buf, .len = j.len };
+			store_record(&s->base, &r);
+		}
 	}
 	ta_json_free(&j);
 	s->n_drops = 0;
@@ -282,22 +283,7 @@ static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	return 0;
 }
 
-/* The session a JSON record belongs to, from its "ses" member if any. */
-static uint32_t json_ses(const char *obj, size_t len)
-{
-	const char *p = memmem(obj, len, "\"ses\":", 6);
-	unsigned long v = 0;
-	int digits = 0;
-
-	if (!p)
-		return UINT32_MAX;
-	for (p += 6; p < obj + len && *p >= '0' && *p <= '9' && digits < 10; p++, digits++)
-		v = v * 10 + (unsigned long)(*p - '0');
-	return digits && v <= UINT32_MAX ? (uint32_t)v : UINT32_MAX;
-}
-
-static int store_record(struct ta_sink *base, const char *type, uint64_t now, const char *obj,
-			size_t len)
+static int store_record(struct ta_sink *base, const struct ta_record *rec)
 {
 	struct store_sink *s = (struct store_sink *)base;
 	struct ta_json j;
@@ -307,11 +293,11 @@ static int store_record(struct ta_sink *base, const char *type, uint64_t now, co
 	ta_json_init(&j);
 	ta_json_obj_begin(&j);
 	ta_json_key(&j, "type");
-	ta_json_str(&j, type);
-	if (len > 2 && obj[0] == '{' && obj[len - 1] == '}')
-		ta_json_raw(&j, obj + 1, len - 2);
+	ta_json_str(&j, ta_record_name(rec));
+	if (rec->len > 2 && rec->json[0] == '{' && rec->json[rec->len - 1] == '}')
+		ta_json_raw(&j, rec->json + 1, rec->len - 2);
 	ta_json_obj_end(&j);
-	err = j.oom ? -ENOMEM : append(s, ta_rec_type_of(type), now, json_ses(obj, len), j.buf, j.len);
+	err = j.oom ? -ENOMEM : append(s, rec->type, rec->realtime_ns, rec->ses, j.buf, j.len);
 	ta_json_free(&j);
 	return err;
 }

@@ -20,12 +20,12 @@ static int tee_event(struct ta_sink *base, const struct ta_event *ev, uint64_t t
 	return err;
 }
 
-static int tee_record(struct ta_sink *base, const char *type, uint64_t t, const char *o, size_t n)
+static int tee_record(struct ta_sink *base, const struct ta_record *rec)
 {
 	struct tee_sink *s = (struct tee_sink *)base;
-	int err = s->a->ops->record(s->a, type, t, o, n);
+	int err = s->a->ops->record(s->a, rec);
 
-	s->b->ops->record(s->b, type, t, o, n);
+	s->b->ops->record(s->b, rec);
 	return err;
 }
 

@@ -26,20 +26,24 @@ struct rec {
 static struct rec recs[512];
 static int nrecs;
 
-static int collect(void *ctx, const char *type, const char *json, size_t len)
+static int collect(void *ctx, const struct ta_record *rec)
 {
 	struct rec *r;
+	uint64_t ses = UINT32_MAX;
 
 	(void)ctx;
 	CHECK(nrecs < 512);
-	if (nrecs >= 512 || len >= sizeof(r->json))
+	if (nrecs >= 512 || rec->len >= sizeof(r->json))
 		return -1;
 	r = &recs[nrecs++];
-	snprintf(r->type, sizeof(r->type), "%s", type);
-	memcpy(r->json, json, len);
-	r->json[len] = '\0';
+	snprintf(r->type, sizeof(r->type), "%s", ta_record_name(rec));
+	memcpy(r->json, rec->json, rec->len);
+	r->json[rec->len] = '\0';
 	/* Every record is one valid JSON object. */
-	CHECK_EQ_INT(ta_jobj_parse(&r->o, r->json, len), 0);
+	CHECK_EQ_INT(ta_jobj_parse(&r->o, r->json, rec->len), 0);
+	/* The session it is filed under is its person's ("ses" member, null: none). */
+	ta_jobj_u64(&r->o, "ses", &ses);
+	CHECK_EQ_INT(rec->ses, ses);
 	return 0;
 }
 
