@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
-#include "shared/shared.h"
+#include "shared_tty/shared.h"
 
 #define TA_DEFAULT_RULES_FILE "/etc/ttyaudit/rules.conf"
 /* Bytes of a reassembled line that rules see; the rest is cut (and marked). */

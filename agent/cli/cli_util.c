@@ -15,8 +15,8 @@
 #include "common/clock.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
-#include "index/json_read.h"
-#include "index/walk.h"
+#include "common/json_read.h"
+#include "store/walk.h"
 #include "view/asciicast.h"
 
 uint64_t cli_now_ns(void)

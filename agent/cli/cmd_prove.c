@@ -13,7 +13,7 @@
 #include "cli/commands.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
-#include "index/walk.h"
+#include "store/walk.h"
 #include "store/checkpoint.h"
 #include "store/ckptset.h"
 #include "store/note.h"

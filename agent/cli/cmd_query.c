@@ -11,7 +11,7 @@
 #include "cli/session_view.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
-#include "index/json_read.h"
+#include "common/json_read.h"
 #include "store/store.h"
 #include "view/grep.h"
 #include "view/neutralise.h"

@@ -13,7 +13,7 @@
 #include "common/exitcodes.h"
 #include "common/json.h"
 #include "common/log.h"
-#include "index/json_read.h"
+#include "common/json_read.h"
 #include "logfmt/tty_batch.h"
 #include "store/store.h"
 #include "ttyaudit/event.h"

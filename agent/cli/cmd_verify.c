@@ -13,7 +13,7 @@
 #include "cli/cli_util.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
-#include "index/walk.h"
+#include "store/walk.h"
 #include "store/ckptset.h"
 #include "store/cosig.h"
 #include "store/note.h"

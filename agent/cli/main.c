@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ttyaudit: the investigator's command line. Thin: each subcommand is a file. */
+/*
+ * ttyaudit: the investigator's command line. Thin: it dispatches to the
+ * subcommands of the table below. A subcommand lives in cmd_<name>.c, except
+ * those that share most of their code with another: export (cmd_show.c),
+ * reindex (cmd_status.c), verify-proof (cmd_prove.c) and checkpoint
+ * (cmd_witness.c).
+ */
 #include <stdio.h>
 #include <string.h>
 

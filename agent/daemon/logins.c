@@ -22,7 +22,7 @@ static const uint16_t session_record_type[] = {
 	[TA_SESSION_JSON_END] = TA_REC_SESSION_END,
 };
 
-static void emit_session(struct ta_logins *l, const struct ta_session *s,
+static void emit_session(struct ta_logins *l, const struct ta_login_session *s,
 			 enum ta_session_json_kind kind)
 {
 	struct ta_json j;
@@ -111,7 +111,7 @@ static void emit_login_event(struct ta_logins *l, const struct ta_login_event *e
 
 static void apply(struct ta_logins *l, const struct ta_login_event *ev)
 {
-	struct ta_session *s = NULL;
+	struct ta_login_session *s = NULL;
 	int change;
 
 	if (ev->msg_type == TA_LOGIN_MSG_WATCH) {
@@ -146,7 +146,7 @@ static void apply(struct ta_logins *l, const struct ta_login_event *ev)
 	ta_session_prune_closed(l->table);
 }
 
-static int emit_backfilled(struct ta_session *s, void *arg)
+static int emit_backfilled(struct ta_login_session *s, void *arg)
 {
 	emit_session(arg, s, TA_SESSION_JSON_START);
 	return 0;
@@ -264,7 +264,7 @@ int ta_logins_handle(struct ta_logins *l, int fd)
 
 void ta_logins_note_tty(struct ta_logins *l, uint32_t ses, uint32_t auid, const char *tty)
 {
-	struct ta_session *s;
+	struct ta_login_session *s;
 
 	/* No login session: nobody logged in, so there is no login name to keep. */
 	if (ses == UINT32_MAX || (ses & TA_SES_NO_LOGIN) || !tty[0])

@@ -31,7 +31,7 @@
 #include "config/options.h"
 #include "recorder/activity.h"
 #include "recorder/recorder.h"
-#include "shared/shared.h"
+#include "shared_tty/shared.h"
 #include "alerting.h"
 #include "logins.h"
 #include "sessions/anchor.h"

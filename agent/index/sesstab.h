@@ -34,7 +34,11 @@ enum ta_sess_flags {
 	TA_SESS_UNVERIFIED = 1u << 6,/* its login uid was set by no login service */
 };
 
-/* One session (fixed layout: also the index file's session entry). */
+/*
+ * One session as read back from the log: the CLI's summary (fixed layout:
+ * also the index file's session entry). Not struct ta_login_session
+ * (sessions/session_table.h), the daemon's live login session.
+ */
 struct ta_sess {
 	uint64_t key;
 	uint32_t ses, auid;

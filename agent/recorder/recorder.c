@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "recorder/recorder.h"
 
-#include "shared/shared.h"
+#include "shared_tty/shared.h"
 #include "ttyaudit/log_records.h"
 
 #include <errno.h>

@@ -96,7 +96,7 @@ struct log_ctx {
 static void on_log_event(const struct ta_login_event *ev, void *arg)
 {
 	struct log_ctx *c = arg;
-	struct ta_session *s;
+	struct ta_login_session *s;
 
 	if (ev->time_sec < c->since)
 		return;
@@ -308,7 +308,7 @@ struct copy_ctx {
 	size_t inserted;
 };
 
-static int copy_open(struct ta_session *s, void *arg)
+static int copy_open(struct ta_login_session *s, void *arg)
 {
 	struct copy_ctx *c = arg;
 	struct proc_ses *p = NULL;
@@ -385,7 +385,7 @@ int ta_backfill(struct ta_session_table *t, const struct ta_backfill_opts *o,
 	/* Sessions only /proc knows. */
 	for (size_t i = 0; cc.have_proc && i < ps.n; i++) {
 		struct proc_ses *p = &ps.v[i];
-		struct ta_session s;
+		struct ta_login_session s;
 		char name[TA_SESSION_TTY_LEN];
 		struct passwd pw, *res = NULL;
 		char pwbuf[4096];

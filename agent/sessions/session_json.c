@@ -114,7 +114,7 @@ static const char *session_type(enum ta_session_json_kind kind)
 	       kind == TA_SESSION_JSON_END ? "session_end" : NULL;
 }
 
-int ta_session_json_members(struct ta_json *j, const struct ta_session *s,
+int ta_session_json_members(struct ta_json *j, const struct ta_login_session *s,
 			    enum ta_session_json_kind kind)
 {
 	if (!session_type(kind))
@@ -160,7 +160,7 @@ int ta_session_json_members(struct ta_json *j, const struct ta_session *s,
 	return 0;
 }
 
-int ta_session_json(const struct ta_session *s, enum ta_session_json_kind kind,
+int ta_session_json(const struct ta_login_session *s, enum ta_session_json_kind kind,
 		    char *buf, size_t cap)
 {
 	struct ta_json j;

@@ -15,7 +15,7 @@
 
 struct ta_session_table {
 	char boot_id[TA_BOOT_ID_LEN];
-	struct ta_session *buckets[N_BUCKETS];
+	struct ta_login_session *buckets[N_BUCKETS];
 	size_t count, max;
 };
 
@@ -75,10 +75,10 @@ void ta_session_table_free(struct ta_session_table *t)
 	if (!t)
 		return;
 	for (size_t i = 0; i < N_BUCKETS; i++) {
-		struct ta_session *s = t->buckets[i];
+		struct ta_login_session *s = t->buckets[i];
 
 		while (s) {
-			struct ta_session *n = s->next;
+			struct ta_login_session *n = s->next;
 
 			free(s);
 			s = n;
@@ -107,23 +107,23 @@ static size_t bucket_of(const char *boot_id, uint32_t ses)
 	return h % N_BUCKETS;
 }
 
-struct ta_session *ta_session_lookup_boot(struct ta_session_table *t,
+struct ta_login_session *ta_session_lookup_boot(struct ta_session_table *t,
 					  const char *boot_id, uint32_t ses)
 {
-	for (struct ta_session *s = t->buckets[bucket_of(boot_id, ses)]; s; s = s->next)
+	for (struct ta_login_session *s = t->buckets[bucket_of(boot_id, ses)]; s; s = s->next)
 		if (s->ses == ses && strcmp(s->boot_id, boot_id) == 0)
 			return s;
 	return NULL;
 }
 
-struct ta_session *ta_session_lookup(struct ta_session_table *t, uint32_t ses)
+struct ta_login_session *ta_session_lookup(struct ta_session_table *t, uint32_t ses)
 {
 	return ta_session_lookup_boot(t, t->boot_id, ses);
 }
 
-static struct ta_session *add(struct ta_session_table *t, const char *boot_id, uint32_t ses)
+static struct ta_login_session *add(struct ta_session_table *t, const char *boot_id, uint32_t ses)
 {
-	struct ta_session *s;
+	struct ta_login_session *s;
 	size_t b;
 
 	if (t->count >= t->max && ta_session_prune_closed(t) == 0)
@@ -142,9 +142,9 @@ static struct ta_session *add(struct ta_session_table *t, const char *boot_id, u
 	return s;
 }
 
-int ta_session_insert(struct ta_session_table *t, const struct ta_session *src)
+int ta_session_insert(struct ta_session_table *t, const struct ta_login_session *src)
 {
-	struct ta_session *s;
+	struct ta_login_session *s;
 
 	if (!src->boot_id[0] || src->ses == TA_LOGIN_UNSET)
 		return -EINVAL;
@@ -154,7 +154,7 @@ int ta_session_insert(struct ta_session_table *t, const struct ta_session *src)
 	if (!s)
 		return -ENOSPC;
 	{
-		struct ta_session *next = s->next;
+		struct ta_login_session *next = s->next;
 
 		*s = *src;
 		s->next = next;
@@ -169,10 +169,10 @@ int ta_session_insert(struct ta_session_table *t, const struct ta_session *src)
 
 int ta_session_remove(struct ta_session_table *t, const char *boot_id, uint32_t ses)
 {
-	struct ta_session **pp = &t->buckets[bucket_of(boot_id, ses)];
+	struct ta_login_session **pp = &t->buckets[bucket_of(boot_id, ses)];
 
 	for (; *pp; pp = &(*pp)->next) {
-		struct ta_session *s = *pp;
+		struct ta_login_session *s = *pp;
 
 		if (s->ses == ses && strcmp(s->boot_id, boot_id) == 0) {
 			*pp = s->next;
@@ -189,10 +189,10 @@ size_t ta_session_prune_closed(struct ta_session_table *t)
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_BUCKETS; i++) {
-		struct ta_session **pp = &t->buckets[i];
+		struct ta_login_session **pp = &t->buckets[i];
 
 		while (*pp) {
-			struct ta_session *s = *pp;
+			struct ta_login_session *s = *pp;
 
 			if (s->state == TA_SESSION_CLOSED) {
 				*pp = s->next;
@@ -208,13 +208,13 @@ size_t ta_session_prune_closed(struct ta_session_table *t)
 }
 
 int ta_session_foreach(struct ta_session_table *t,
-		       int (*fn)(struct ta_session *s, void *arg), void *arg)
+		       int (*fn)(struct ta_login_session *s, void *arg), void *arg)
 {
 	for (size_t i = 0; i < N_BUCKETS; i++) {
-		struct ta_session *s = t->buckets[i];
+		struct ta_login_session *s = t->buckets[i];
 
 		while (s) {
-			struct ta_session *n = s->next; /* fn may remove s */
+			struct ta_login_session *n = s->next; /* fn may remove s */
 			int rc = fn(s, arg);
 
 			if (rc)
@@ -238,7 +238,7 @@ void ta_session_program_name(const char *exe, char *out, size_t cap)
 
 int ta_session_note_tty(struct ta_session_table *t, uint32_t ses, const char *tty_name)
 {
-	struct ta_session *s;
+	struct ta_login_session *s;
 
 	if (!tty_name || !*tty_name || strlen(tty_name) >= TA_SESSION_TTY_LEN)
 		return -EINVAL;
@@ -276,7 +276,7 @@ static bool fill(char *dst, size_t cap, const char *src, bool overwrite)
 }
 
 /* Name of auid from the password database, once, at login. */
-static void resolve_user(struct ta_session *s)
+static void resolve_user(struct ta_login_session *s)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
@@ -287,7 +287,7 @@ static void resolve_user(struct ta_session *s)
 		fill(s->user, sizeof(s->user), res->pw_name, true);
 }
 
-static bool take_details(struct ta_session *s, const struct ta_login_event *ev,
+static bool take_details(struct ta_login_session *s, const struct ta_login_event *ev,
 			 bool overwrite_terminal)
 {
 	bool ch = false;
@@ -340,17 +340,17 @@ static bool is_nested_tool(const char *exe)
 }
 
 /* Is this record from the process that owns the session's login? */
-static bool from_owner(const struct ta_session *s, const struct ta_login_event *ev)
+static bool from_owner(const struct ta_login_session *s, const struct ta_login_event *ev)
 {
 	if (s->login_pid)
 		return s->login_pid == ev->pid;
 	return !is_nested_tool(ev->exe);
 }
 
-static struct ta_session *start(struct ta_session_table *t, const struct ta_login_event *ev,
+static struct ta_login_session *start(struct ta_session_table *t, const struct ta_login_event *ev,
 				uint32_t ses)
 {
-	struct ta_session *s = add(t, t->boot_id, ses);
+	struct ta_login_session *s = add(t, t->boot_id, ses);
 
 	if (!s)
 		return NULL;
@@ -365,10 +365,10 @@ static struct ta_session *start(struct ta_session_table *t, const struct ta_logi
 static void prune_observed(struct ta_session_table *t)
 {
 	for (size_t i = 0; i < N_BUCKETS; i++) {
-		struct ta_session **pp = &t->buckets[i];
+		struct ta_login_session **pp = &t->buckets[i];
 
 		while (*pp) {
-			struct ta_session *s = *pp;
+			struct ta_login_session *s = *pp;
 
 			if (s->observed) {
 				*pp = s->next;
@@ -381,9 +381,9 @@ static void prune_observed(struct ta_session_table *t)
 	}
 }
 
-struct ta_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid)
+struct ta_login_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid)
 {
-	struct ta_session *s;
+	struct ta_login_session *s;
 
 	if (ses == TA_LOGIN_UNSET || ta_session_lookup(t, ses))
 		return NULL;
@@ -407,7 +407,7 @@ struct ta_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, 
 }
 
 /* A new entry, or one known only from terminal activity that auditd now names. */
-static struct ta_session *start_or_promote(struct ta_session_table *t, struct ta_session *s,
+static struct ta_login_session *start_or_promote(struct ta_session_table *t, struct ta_login_session *s,
 					   const struct ta_login_event *ev, uint32_t ses)
 {
 	if (!s)
@@ -420,7 +420,7 @@ static struct ta_session *start_or_promote(struct ta_session_table *t, struct ta
 	return s;
 }
 
-static void end(struct ta_session *s, const struct ta_login_event *ev)
+static void end(struct ta_login_session *s, const struct ta_login_event *ev)
 {
 	s->state = TA_SESSION_CLOSED;
 	s->end_sec = ev->time_sec;
@@ -429,9 +429,9 @@ static void end(struct ta_session *s, const struct ta_login_event *ev)
 }
 
 int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev,
-		     struct ta_session **changed)
+		     struct ta_login_session **changed)
 {
-	struct ta_session *s;
+	struct ta_login_session *s;
 	uint32_t ses = ev->ses;
 
 	*changed = NULL;

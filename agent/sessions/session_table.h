@@ -29,7 +29,12 @@
 
 enum ta_session_state { TA_SESSION_OPEN = 1, TA_SESSION_CLOSED = 2 };
 
-struct ta_session {
+/*
+ * A login session as auditd told it (the daemon's live table, one per audit
+ * session id). Not struct ta_sess (index/sesstab.h): that is the CLI's
+ * summary of a session read back from the log.
+ */
+struct ta_login_session {
 	char boot_id[TA_BOOT_ID_LEN];
 	uint32_t ses;
 	uint32_t auid;
@@ -54,7 +59,7 @@ struct ta_session {
 	uint32_t n_ttys;
 	uint32_t ttys_dropped;  /* ttys not stored: list full */
 	char ttys[TA_SESSION_MAX_TTYS][TA_SESSION_TTY_LEN];
-	struct ta_session *next; /* hash chain (table internal) */
+	struct ta_login_session *next; /* hash chain (table internal) */
 };
 
 enum ta_session_change {
@@ -87,11 +92,11 @@ int ta_boot_id_read(const char *path, char out[TA_BOOT_ID_LEN]);
  * DROPPED), or -ENOSPC when the table is full of open sessions.
  */
 int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev,
-		     struct ta_session **changed);
+		     struct ta_login_session **changed);
 
 /* Current boot, or any boot. NULL if unknown. */
-struct ta_session *ta_session_lookup(struct ta_session_table *t, uint32_t ses);
-struct ta_session *ta_session_lookup_boot(struct ta_session_table *t,
+struct ta_login_session *ta_session_lookup(struct ta_session_table *t, uint32_t ses);
+struct ta_login_session *ta_session_lookup_boot(struct ta_session_table *t,
 					  const char *boot_id, uint32_t ses);
 
 /*
@@ -108,17 +113,17 @@ int ta_session_note_tty(struct ta_session_table *t, uint32_t ses, const char *tt
  * record of auditd still starts it properly. Returns the new entry, or NULL
  * if the session is known already or the table is full.
  */
-struct ta_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid);
+struct ta_login_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid);
 
 /*
  * Insert a session found by backfill (s->ses, s->boot_id set; the table
  * copies it and marks it backfilled). -EEXIST if already present.
  */
-int ta_session_insert(struct ta_session_table *t, const struct ta_session *s);
+int ta_session_insert(struct ta_session_table *t, const struct ta_login_session *s);
 
 /* Visit every session; stops and returns fn's value when it is non-zero. */
 int ta_session_foreach(struct ta_session_table *t,
-		       int (*fn)(struct ta_session *s, void *arg), void *arg);
+		       int (*fn)(struct ta_login_session *s, void *arg), void *arg);
 /* Forget one session / every closed session. */
 int ta_session_remove(struct ta_session_table *t, const char *boot_id, uint32_t ses);
 size_t ta_session_prune_closed(struct ta_session_table *t);
@@ -150,13 +155,13 @@ enum ta_session_json_kind {
 	TA_SESSION_JSON_UPDATE = 2,
 	TA_SESSION_JSON_END = 3,
 };
-int ta_session_json_members(struct ta_json *j, const struct ta_session *s,
+int ta_session_json_members(struct ta_json *j, const struct ta_login_session *s,
 			    enum ta_session_json_kind kind);
 void ta_login_failed_json_members(struct ta_json *j, const struct ta_login_event *ev,
 				  const char *boot_id);
 void ta_login_dropped_json_members(struct ta_json *j, const struct ta_login_event *ev,
 				   const char *boot_id);
-int ta_session_json(const struct ta_session *s, enum ta_session_json_kind kind,
+int ta_session_json(const struct ta_login_session *s, enum ta_session_json_kind kind,
 		    char *buf, size_t cap);
 int ta_login_failed_json(const struct ta_login_event *ev, const char *boot_id,
 			 char *buf, size_t cap);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index/json_read.h"
+#include "common/json_read.h"
 #include "view/asciicast.h"
 #include "view/neutralise.h"
 

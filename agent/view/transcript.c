@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index/json_read.h"
+#include "common/json_read.h"
 #include "index/sesstab.h"
-#include "index/walk.h"
+#include "store/walk.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"
 #include "ttyaudit/record.h"

@@ -38,7 +38,7 @@ static const char *res_name(uint16_t r)
 
 static void print_event(struct ta_session_table *t, const struct ta_login_event *ev)
 {
-	struct ta_session *s = NULL;
+	struct ta_login_session *s = NULL;
 	char json[8192];
 	int ch = ta_session_apply(t, ev, &s);
 	int n = -1;

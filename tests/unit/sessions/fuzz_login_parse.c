@@ -27,7 +27,7 @@ static void on_event(const struct ta_login_event *ev, void *arg)
 	struct fuzz_ctx *c = arg;
 	unsigned char buf[TA_LOGIN_WIRE_MAX];
 	struct ta_login_event back;
-	struct ta_session *s;
+	struct ta_login_session *s;
 	char json[8192];
 	int n;
 

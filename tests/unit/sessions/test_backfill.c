@@ -70,7 +70,7 @@ int main(void)
 	struct ta_session_table *t;
 	struct ta_backfill_opts o = { 0 };
 	struct ta_backfill_stats st;
-	struct ta_session *s;
+	struct ta_login_session *s;
 	struct ta_login_event ev;
 	long hz = sysconf(_SC_CLK_TCK);
 	int rc;

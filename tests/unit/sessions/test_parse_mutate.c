@@ -148,7 +148,7 @@ static void on_event(const struct ta_login_event *ev, void *arg)
 	struct ctx *c = arg;
 	unsigned char buf[TA_LOGIN_WIRE_MAX];
 	struct ta_login_event back;
-	struct ta_session *s;
+	struct ta_login_session *s;
 	int n;
 
 	c->events++;

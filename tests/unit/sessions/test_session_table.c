@@ -31,7 +31,7 @@ static void apply_corpus(void)
 	};
 	struct event_list l = { 0 };
 	struct ta_session_table *t;
-	struct ta_session *s, *ch;
+	struct ta_login_session *s, *ch;
 	size_t len;
 	char *data = read_corpus(dir, "login_records.log", &len);
 	char json[4096];
@@ -165,7 +165,7 @@ static void apply_corpus(void)
 	free(data);
 }
 
-static int count_cb(struct ta_session *s, void *arg)
+static int count_cb(struct ta_login_session *s, void *arg)
 {
 	(void)s;
 	(*(int *)arg)++;
@@ -176,7 +176,7 @@ static void limits_and_odd_values(void)
 {
 	struct ta_session_table *t;
 	struct ta_login_event ev;
-	struct ta_session *ch, s;
+	struct ta_login_session *ch, s;
 	char json[4096];
 	int count = 0;
 
@@ -288,7 +288,7 @@ static void boot_id(void)
 static void observed_then_login(void)
 {
 	struct ta_session_table *t;
-	struct ta_session *s, *ch = NULL;
+	struct ta_login_session *s, *ch = NULL;
 	struct ta_login_event ev;
 
 	CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
@@ -329,7 +329,7 @@ static void observed_then_login(void)
 /* A login uid is vouched for only by a login service (issue 12). */
 static void test_login_service(void)
 {
-	struct ta_session s;
+	struct ta_login_session s;
 	char json[2048];
 
 	CHECK(ta_login_service("sshd"));

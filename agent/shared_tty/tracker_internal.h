@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "common/json.h"
-#include "shared/shared.h"
+#include "shared_tty/shared.h"
 
 #define TA_SH_RING 4096        /* recent input bytes kept per terminal */
 #define TA_SH_SEGS 64          /* input events (timestamps) kept per terminal */

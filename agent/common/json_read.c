@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "common/json.h"
-#include "index/json_read.h"
+#include "common/json_read.h"
 
 struct cur {
 	const char *p, *end;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "shared/tracker_internal.h"
+#include "shared_tty/tracker_internal.h"
 
 static uint64_t tty_key(const struct ta_tty_id *tty)
 {

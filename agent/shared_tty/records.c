@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "shared/tracker_internal.h"
+#include "shared_tty/tracker_internal.h"
 #include "ttyaudit/log_records.h"
 
 static void send(struct ta_shared_tracker *t, uint16_t type, uint32_t ses)

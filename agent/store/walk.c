@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "index/walk.h"
+#include "store/walk.h"
 #include "store/ckptset.h"
 #include "store/segfile.h"
 

@@ -5,8 +5,8 @@
  * (those are validated and kept as raw text). It never allocates, bounds
  * nesting, and rejects anything malformed with -EBADMSG instead of guessing.
  */
-#ifndef TA_INDEX_JSON_READ_H
-#define TA_INDEX_JSON_READ_H
+#ifndef TA_COMMON_JSON_READ_H
+#define TA_COMMON_JSON_READ_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "index/json_read.h"
-#include "shared/shared.h"
+#include "common/json_read.h"
+#include "shared_tty/shared.h"
 
 #define MS (1000ull * 1000)
 #define SECOND_NS (1000 * MS)

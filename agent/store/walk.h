@@ -5,8 +5,8 @@
  * what) and resumes at the next segment whose header is intact, so the
  * intact part of a damaged log is still shown.
  */
-#ifndef TA_INDEX_WALK_H
-#define TA_INDEX_WALK_H
+#ifndef TA_STORE_WALK_H
+#define TA_STORE_WALK_H
 
 #include <stdint.h>
 
