@@ -20,6 +20,15 @@ from capturelib import (Daemon, Failures, binary, drive_shell, expected_output, 
                         of_type, run_ptydrive, stream, tty_name)
 
 
+def check_outside_gaps(f, records, tty, ses, exp, lost, what):
+    """Loss in a gap proves nothing about the rest: every byte recorded is compared."""
+    differ, holes = outside_gaps(records, tty, ses, exp)
+    f.check(differ == 0, f"{what}: every recorded output byte outside the gaps is what was "
+            f"written there ({differ} bytes differ)")
+    f.check(holes <= lost, f"{what}: the output's holes ({holes} bytes) are within the "
+            f"counted loss ({lost})")
+
+
 def session_checks(f, records, facts, tag, big, redacted=True):
     tty = tty_name(facts)
     out = stream(records, tty, "output", facts["ses"])
@@ -30,6 +39,7 @@ def session_checks(f, records, facts, tag, big, redacted=True):
         return
     if out != exp:
         f.check(len(out) + lost >= len(exp), f"{tag}: every missing byte is counted in a gap")
+        check_outside_gaps(f, records, tty, facts["ses"], exp, lost, tag)
     inp = of_type(records, "input", tty=tty, owner_ses=facts["ses"])
     typed = b"".join(__import__("base64").b64decode(r["data"]) for r in inp if "data" in r)
     f.check(typed.startswith(f"hello {tag}\n".encode()), f"{tag}: typed input recorded: {typed!r}")
@@ -131,6 +141,8 @@ def test_big_output():
           f"kernel-counted loss {stop['lost_bytes']}", file=sys.stderr)
     f.check(out == exp or (lost > 0 and len(out) + lost >= len(exp)),
             "64 MiB reconstructed exactly or every lost byte is in a gap record")
+    if out != exp:
+        check_outside_gaps(f, recs, tty, facts["ses"], exp, lost, "big_output")
     f.check(stop["lost_bytes"] == lost, "gap records add up to the kernel's loss counters")
 
     # One 16 MiB write(): emitted as ordered chunks of one call at syscall exit.
@@ -146,6 +158,8 @@ def test_big_output():
           file=sys.stderr)
     f.check(out == exp or (lost > 0 and len(out) + lost >= len(exp)),
             "a 16 MiB single write reconstructed exactly or every lost byte is in a gap record")
+    if out != exp:
+        check_outside_gaps(f, recs, tty_name(facts), facts["ses"], exp, lost, "big_output")
     calls = {r["call"] for r in of_type(recs, "output", tty=tty_name(facts)) if r["total"] == big}
     f.check(len(calls) == 1, "the big write is one call, its chunks share a call id")
     return f.result()
@@ -169,6 +183,7 @@ def test_loss_accounting():
     print(f"loss_accounting: recorded {len(out)} output + {len(inp) + redacted} input bytes, "
           f"lost {lost} bytes in {stop['lost_events']} events", file=sys.stderr)
     f.check(lost > 0, "a 16 KiB ring loses data under an 8 MiB burst")
+    check_outside_gaps(f, recs, tty, facts["ses"], exp_out, lost, "loss_accounting")
     f.check(len(out) + len(inp) + redacted + lost == len(exp_out) + exp_in,
             "recorded + counted lost == everything the session wrote and typed "
             f"({len(out)} + {len(inp)} + {redacted} + {lost} vs {len(exp_out)} + {exp_in})")
@@ -207,6 +222,7 @@ def test_sigstop():
           file=sys.stderr)
     f.check(len(out) + len(inp) + redacted + lost == exp,
             f"recorded + lost == written ({len(out)} + {len(inp)} + {redacted} + {lost} vs {exp})")
+    check_outside_gaps(f, recs, tty, facts["ses"], expected_output("S", 16 << 20), lost, "sigstop")
     # Other sessions on the machine may really have lost data while the daemon was stopped;
     # but nobody is charged holes beyond what the kernel counted for them.
     charged = {}

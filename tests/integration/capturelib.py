@@ -190,6 +190,35 @@ def lost_bytes(records):
     return sum(r.get("bytes", 0) for r in records if r["type"] == "gap")
 
 
+def outside_gaps(records, tty, ses, exp):
+    """Compares every recorded output byte of a session's terminal with what was
+    written there, when some of it was lost: each chunk is placed in exp at its
+    call's start plus its offset (a call starts where its first recorded chunk is
+    found after what came before), and must equal exp there. Returns (differ,
+    holes): recorded bytes that differ from (or cannot be placed in) exp, and
+    bytes of exp that no recorded chunk covers (the gaps must account for them)."""
+    cursor, start, differ, covered = 0, {}, 0, 0
+    for r in records:
+        if r["type"] != "output" or r.get("tty") != tty or r.get("ses") != ses or \
+                not r.get("data"):
+            continue
+        data = base64.b64decode(r["data"])
+        call, off = r.get("call"), r.get("offset", 0)
+        if off == 0 or call not in start:  # a new call (ids may be reused)
+            pos = exp.find(data, cursor)
+            if pos < 0:
+                differ += len(data)
+                continue
+            start[call] = pos - off
+        pos = start[call] + off
+        if pos < cursor or exp[pos:pos + len(data)] != data:
+            differ += len(data)
+            continue
+        covered += len(data)
+        cursor = pos + len(data)
+    return differ, len(exp) - covered
+
+
 def drive_shell(argv, lines, env=None, timeout=20, settle=0.3):
     """Run argv on a new pty, type lines with pauses between them, return all it showed."""
     pid, fd = pty.fork()

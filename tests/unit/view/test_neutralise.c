@@ -96,6 +96,7 @@ int main(void)
 	/* Split anywhere across calls: the same result as in one piece. */
 	static const char mixed[] = "a\r\n\xe2\x80\xae\x1b]52;c;x\x07\xc3\xa9\r\xf0\x9f\x98\x80\xc2\x9b" "b\r";
 	char *whole = neut(mixed, sizeof(mixed) - 1, TA_NEUT_TEXT);
+	unsigned splits = 0, differ = 0;
 	for (size_t cut1 = 0; cut1 <= sizeof(mixed) - 1; cut1++) {
 		for (size_t cut2 = cut1; cut2 <= sizeof(mixed) - 1; cut2++) {
 			struct ta_buf b;
@@ -107,30 +108,39 @@ int main(void)
 			ta_neut_feed(&n, mixed + cut2, sizeof(mixed) - 1 - cut2, &b);
 			ta_neut_flush(&n, &b);
 			ta_buf_putc(&b, '\0');
+			splits++;
 			if (strcmp((char *)b.p, whole)) {
+				differ++;
 				CHECK_EQ_STR((char *)b.p, whole);
 				fprintf(stderr, "cuts %zu %zu\n", cut1, cut2);
 			}
 			ta_buf_free(&b);
 		}
 	}
-	CHECK(1);
+	CHECK_EQ_INT(differ, 0);
+	/* Every pair of cuts was tried: (n+1)(n+2)/2 of them. */
+	CHECK_EQ_INT(splits, (sizeof(mixed)) * (sizeof(mixed) + 1) / 2);
 	free(whole);
 
 	/* Random bytes never produce anything unsafe. */
 	srand(42);
+	unsigned unsafe = 0, tried = 0;
 	for (int r = 0; r < 2000; r++) {
 		char in[256];
 		size_t n = (size_t)(rand() % 256);
 		for (size_t i = 0; i < n; i++)
 			in[i] = (char)(rand() % 4 ? rand() & 0xff : (rand() % 2 ? 0x1b : 0x9b));
 		char *got = neut(in, n, TA_NEUT_TEXT);
+		tried++;
 		if (!safe(got, 1)) {
-			CHECK(0);
+			unsafe++;
+			fprintf(stderr, "unsafe output for random input %d\n", r);
+			free(got);
 			break;
 		}
 		free(got);
 	}
-	CHECK(1);
+	CHECK_EQ_INT(unsafe, 0);
+	CHECK_EQ_INT(tried, 2000);
 	return check_result();
 }

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The store sink (agent/sink/sink_store.c) writing into a real store, read
+ * back with the store's reader: terminal events become TA_REC_TTY_DATA
+ * batches per terminal and session (the batch codec gives back each entry),
+ * output another session wrote is copied, marked, into the terminal owner's
+ * session; typed records are stored once with their "type" and under their
+ * session; a disk-full stretch becomes gap records once space is back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "log_readback.h"
+#include "logfmt/tty_batch.h"
+#include "sink/sink.h"
+#include "sink/sink_store.h"
+#include "store_test_util.h"
+#include "ttyaudit/log_records.h"
+
+#define T0 1800000000000000000ull
+
+static const struct ta_tty_id pts3 = { .major = 136, .minor = 3, .name = "pts/3" };
+
+static struct ta_event tty_event(uint16_t kind, uint32_t ses, uint32_t owner_ses, const char *data)
+{
+	struct ta_event ev = {
+		.kind = kind, .source = TA_SRC_SYSCALL, .tty = pts3,
+		.task = { .pid = 100 + ses, .uid = 1000 + ses, .auid = 1000 + ses, .ses = ses,
+			  .comm = "bash" },
+		.owner_auid = 1000 + owner_ses, .owner_ses = owner_ses, .owner_pid = 100 + owner_ses,
+		.data = (const uint8_t *)data, .len = (uint32_t)strlen(data),
+		.total_len = strlen(data),
+	};
+
+	return ev;
+}
+
+static struct ta_sink *open_sink(const char *log, const char *key, struct ta_store **st)
+{
+	struct ta_store_opts o;
+	struct ta_sink *sink = NULL;
+
+	test_opts(&o, log, key);
+	o.no_append_only = 1;
+	CHECK_EQ_INT(ta_store_open(st, &o), 0);
+	if (*st)
+		CHECK_EQ_INT(ta_sink_store_open(&sink, *st), 0);
+	return sink;
+}
+
+/* Terminal data and typed records, written and read back. */
+static void test_round_trip(void)
+{
+	char *dir = test_mkdtemp("sink");
+	char *key = test_path(dir, "key");
+	char *log = test_path(dir, "log");
+	struct ta_store *st = NULL;
+	struct ta_sink *sink = open_sink(log, key, &st);
+	struct rb_log l;
+
+	if (!sink)
+		return;
+	/* Session 5 on pts/3: output, input (attributed to the terminal's owner), a window size. */
+	struct ta_event out = tty_event(TA_EV_TTY_OUTPUT, 5, 5, "hello\r\n");
+	struct ta_event in = tty_event(TA_EV_TTY_INPUT, 0, 5, "ls\r");
+	struct ta_event ws = tty_event(TA_EV_WINSIZE, 5, 5, "");
+	ws.rows = 24;
+	ws.cols = 80;
+	/* Session 7 writes to session 5's terminal (wall, a passed fd). */
+	struct ta_event wall = tty_event(TA_EV_TTY_OUTPUT, 7, 5, "wall!");
+	CHECK_EQ_INT(sink->ops->event(sink, &out, T0), 0);
+	CHECK_EQ_INT(sink->ops->event(sink, &in, T0 + 1000), 0);
+	CHECK_EQ_INT(sink->ops->event(sink, &ws, T0 + 2000), 0);
+	CHECK_EQ_INT(sink->ops->event(sink, &wall, T0 + 3000), 0);
+
+	static const char start[] = "{\"boot_id\":\"b\",\"ses\":5,\"auid\":1005}";
+	struct ta_record rs = { .type = TA_REC_SESSION_START, .ses = 5, .realtime_ns = T0,
+				.json = start, .len = sizeof(start) - 1 };
+	/* The session is the typed one, whatever members the object holds. */
+	static const char disc[] = "{\"reason\":\"chunk_missing\",\"other\":{\"ses\":1},\"ses\":9}";
+	struct ta_record rd = { .type = TA_REC_LOSS, .name = "discontinuity", .ses = 9,
+				.realtime_ns = T0, .json = disc, .len = sizeof(disc) - 1 };
+	static const char notice[] = "{\"notice\":\"x\"}";
+	struct ta_record rn = { .type = TA_REC_NOTICE, .ses = UINT32_MAX, .realtime_ns = T0,
+				.json = notice, .len = sizeof(notice) - 1 };
+	CHECK_EQ_INT(sink->ops->record(sink, &rs), 0);
+	CHECK_EQ_INT(sink->ops->record(sink, &rd), 0);
+	CHECK_EQ_INT(sink->ops->record(sink, &rn), 0);
+	sink->ops->close(sink); /* writes the open batches, closes the store */
+
+	rb_read(&l, log);
+	CHECK_EQ_INT(l.err, 0);
+
+	struct rb_rec *r = rb_nth(&l, TA_REC_SESSION_START, 0);
+	CHECK(r && r->ses == 5);
+	CHECK(r && !strcmp((char *)r->payload,
+			   "{\"type\":\"session_start\",\"boot_id\":\"b\",\"ses\":5,\"auid\":1005}"));
+	r = rb_nth(&l, TA_REC_LOSS, 0);
+	CHECK(r && r->ses == 9);
+	CHECK(r && !strncmp((char *)r->payload, "{\"type\":\"discontinuity\",", 24));
+	r = rb_nth(&l, TA_REC_NOTICE, 0);
+	CHECK(r && r->ses == UINT32_MAX);
+	CHECK(r && !strncmp((char *)r->payload, "{\"type\":\"notice\",\"notice\":\"x\"}", r->len));
+
+	/* Two batches: session 5's (4 entries) and session 7's (its own write). */
+	int found5 = 0, found7 = 0;
+	for (int k = 0; (r = rb_nth(&l, TA_REC_TTY_DATA, k)); k++) {
+		struct ta_batch_iter it;
+		struct ta_batch_item e;
+		char name[TA_TTY_NAME_LEN + 1];
+
+		CHECK_EQ_INT(ta_batch_iter_init(&it, r->payload, r->len), 0);
+		CHECK_EQ_INT(it.hdr.ses, r->ses);
+		ta_batch_tty_name(&it, name);
+		CHECK_EQ_STR(name, "pts/3");
+		if (r->ses == 5) {
+			found5++;
+			CHECK_EQ_INT(it.hdr.auid, 1005);
+			CHECK_EQ_INT(ta_batch_next(&it, &e), 1);
+			CHECK(e.kind == TA_ENTRY_OUTPUT && e.len == 7 && !memcmp(e.data, "hello\r\n", 7));
+			CHECK_EQ_INT(e.time_ns, T0);
+			CHECK_EQ_INT(ta_batch_next(&it, &e), 1);
+			CHECK(e.kind == TA_ENTRY_INPUT && e.len == 3 && !memcmp(e.data, "ls\r", 3));
+			CHECK_EQ_INT(e.time_ns, T0 + 1000);
+			CHECK_EQ_INT(ta_batch_next(&it, &e), 1);
+			CHECK(e.kind == TA_ENTRY_WINSIZE && e.rows == 24 && e.cols == 80);
+			CHECK_EQ_INT(ta_batch_next(&it, &e), 1);
+			CHECK(e.kind == TA_ENTRY_OUTPUT && e.len == 5 && !memcmp(e.data, "wall!", 5));
+			CHECK(e.entry.flags & TA_F_OTHER_SESSION);
+			CHECK_EQ_INT(e.entry.uid, 1007); /* the writer's */
+			CHECK_EQ_INT(ta_batch_next(&it, &e), 0);
+		} else if (r->ses == 7) {
+			found7++;
+			CHECK_EQ_INT(ta_batch_next(&it, &e), 1);
+			CHECK(e.kind == TA_ENTRY_OUTPUT && !(e.entry.flags & TA_F_OTHER_SESSION));
+			CHECK_EQ_INT(ta_batch_next(&it, &e), 0);
+		} else {
+			CHECK(!"a batch of an unexpected session");
+		}
+	}
+	CHECK_EQ_INT(found5, 1);
+	CHECK_EQ_INT(found7, 1);
+	rb_free(&l);
+	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
+}
+
+/* The disk fills: what is refused is counted per session, then stored as gaps. */
+static void test_disk_full(void)
+{
+	char *dir = test_mkdtemp("sinkfull");
+	char *key = test_path(dir, "key");
+	char *log = test_path(dir, "log");
+	struct ta_store *st = NULL;
+	struct ta_sink *sink = open_sink(log, key, &st);
+	struct rb_log l;
+	uint64_t bytes = 0;
+
+	if (!sink)
+		return;
+	static const char obj[] = "{\"ses\":5}";
+	struct ta_record rs = { .type = TA_REC_SESSION_START, .ses = 5, .realtime_ns = T0,
+				.json = obj, .len = sizeof(obj) - 1 };
+	CHECK_EQ_INT(sink->ops->record(sink, &rs), 0);
+	CHECK_EQ_INT(ta_sink_store_settle(sink, 0), 0);
+	/* The disk fills: session 5's terminal data is written out until the store refuses it. */
+	static char kib[4097];
+	memset(kib, 'x', 4096);
+	ta_store_inject_write_error(st, ENOSPC, 0);
+	uint64_t dropped = 0;
+	for (int i = 0; i < 10000 && !dropped; i++) {
+		struct ta_event out = tty_event(TA_EV_TTY_OUTPUT, 5, 5, kib);
+		sink->ops->event(sink, &out, T0 + 1000 + (uint64_t)i); /* may be refused */
+		ta_sink_store_settle(sink, 0);
+		dropped = ta_sink_store_pending_drops(sink, &bytes);
+	}
+	CHECK(dropped > 0);
+	/* Space is back: the next record writes the store's gap and the session's first. */
+	ta_store_inject_write_error(st, 0, 0);
+	ta_store_tick(st, 0);
+	CHECK_EQ_INT(sink->ops->record(sink, &rs), 0);
+	CHECK_EQ_INT(ta_sink_store_pending_drops(sink, &bytes), 0);
+	CHECK(ta_sink_store_settled(sink, &bytes) == dropped);
+	sink->ops->close(sink);
+
+	rb_read(&l, log);
+	CHECK_EQ_INT(l.err, 0);
+	struct rb_rec *g = rb_nth(&l, TA_REC_LOSS, 0);
+	CHECK(g != NULL);
+	CHECK(g && g->ses == 5);
+	CHECK(g && strstr((char *)g->payload, "\"reason\":\"disk_full\"") != NULL);
+	CHECK(g && strstr((char *)g->payload, "\"ses\":5") != NULL);
+	CHECK(rb_nth(&l, TA_REC_SESSION_START, 1) != NULL); /* the record after it is kept */
+	CHECK(rb_nth(&l, TA_REC_LOSS, 1) == NULL);          /* one session, one terminal: one gap */
+	rb_free(&l);
+	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
+}
+
+int main(void)
+{
+	test_round_trip();
+	test_disk_full();
+	return check_result();
+}
