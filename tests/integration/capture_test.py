@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from capturelib import (Daemon, Failures, binary, drive_shell, expected_output, lost_bytes,
-                        of_type, run_ptydrive, stream, tty_name)
+                        of_type, outside_gaps, run_ptydrive, stream, tty_name)
 
 
 def check_outside_gaps(f, records, tty, ses, exp, lost, what):
