@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/utf8.h" /* ta_utf8_len, ta_utf8_encode: callers of the writer use them */
+
 struct ta_json {
 	char *buf;
 	size_t len;
@@ -42,17 +44,5 @@ void ta_json_id(struct ta_json *j, uint32_t v);
 /* "2026-11-21T19:33:10.123456789Z" from CLOCK_REALTIME nanoseconds. */
 void ta_json_time(struct ta_json *j, uint64_t realtime_ns);
 
-/*
- * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is
- * not one (overlong forms, surrogates and code points past U+10FFFF are not).
- */
-size_t ta_utf8_len(const unsigned char *s, size_t n);
-/* The UTF-8 of code point cp (below U+110000) into out; returns its length, 1 to 4. */
-size_t ta_utf8_encode(uint32_t cp, char out[4]);
-
-/* Standard base64 into out (needs 4*((n+2)/3) bytes); returns bytes written. */
-size_t ta_base64_encode(const void *data, size_t n, char *out);
-/* Decode; returns bytes written or -1 on invalid input. out needs 3*(n/4) bytes. */
-long ta_base64_decode(const char *in, size_t n, uint8_t *out);
 
 #endif
