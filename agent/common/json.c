@@ -6,10 +6,17 @@
 #include "common/utf8.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+_Static_assert(offsetof(struct ta_json, buf) == offsetof(struct ta_json, out.p) &&
+		       offsetof(struct ta_json, len) == offsetof(struct ta_json, out.len) &&
+		       offsetof(struct ta_json, cap) == offsetof(struct ta_json, out.cap) &&
+		       offsetof(struct ta_json, oom) == offsetof(struct ta_json, out.oom),
+	       "ta_json's text fields are its ta_buf's");
 
 void ta_json_init(struct ta_json *j)
 {
@@ -18,7 +25,7 @@ void ta_json_init(struct ta_json *j)
 
 void ta_json_free(struct ta_json *j)
 {
-	free(j->buf);
+	ta_buf_free(&j->out);
 	ta_json_init(j);
 }
 
@@ -30,26 +37,16 @@ void ta_json_reset(struct ta_json *j)
 	j->oom = false;
 }
 
+/* Room for more bytes and the NUL that keeps buf a C string. */
 static bool reserve(struct ta_json *j, size_t more)
 {
-	size_t cap;
-	char *b;
+	return more < SIZE_MAX && ta_buf_reserve(&j->out, more + 1) == 0;
+}
 
-	if (j->oom)
-		return false;
-	if (j->len + more + 1 <= j->cap)
-		return true;
-	cap = j->cap ? j->cap : 256;
-	while (cap < j->len + more + 1)
-		cap *= 2;
-	b = realloc(j->buf, cap);
-	if (!b) {
-		j->oom = true;
-		return false;
-	}
-	j->buf = b;
-	j->cap = cap;
-	return true;
+static void terminate(struct ta_json *j)
+{
+	if (reserve(j, 0))
+		j->buf[j->len] = '\0';
 }
 
 static void put(struct ta_json *j, const char *s, size_t n)
@@ -98,34 +95,85 @@ void ta_json_arr_end(struct ta_json *j)
 	j->depth--;
 }
 
-static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
+/*
+ * The one JSON string escaper. Both policies escape '"' and '\\' and keep
+ * printable ASCII and valid UTF-8 as they are. TA_JSON_LOG (the log and its
+ * JSON Lines; docs/log-format.md §11.2): every other byte, control or not
+ * UTF-8, is \u00XX. TA_JSON_DISPLAY (the CLI's and asciicast's text of
+ * terminal bytes): \n \r \t \b \f, other controls \u00XX, bytes that are
+ * not UTF-8 U+FFFD. Returns the bytes replaced by U+FFFD.
+ */
+enum escape_policy { TA_JSON_LOG, TA_JSON_DISPLAY };
+
+static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum escape_policy pol)
 {
 	static const char hex[] = "0123456789abcdef";
+	uint64_t replaced = 0;
+	size_t i = 0;
 
-	put(j, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t run;
-
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			put(j, e, 2);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			put(j, e, 6);
-			i++;
-		} else if ((run = ta_utf8_len(s + i, n - i)) > 0) {
-			put(j, (const char *)s + i, run);
-			i += run;
-		} else {
-			/* Invalid UTF-8 byte: keep it visible as its Latin-1 code point. */
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			put(j, e, 6);
-			i++;
+	ta_buf_putc(out, '"');
+	ta_buf_reserve(out, n + 16);
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			/* Runs of plain ASCII at once: the common case, on the CLI's hot path. */
+			size_t k = i + 1;
+			while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
+				k++;
+			ta_buf_put(out, s + i, k - i);
+			i = k;
+			continue;
 		}
+		if (c < 0x80) {
+			const char *e = NULL;
+			switch (c) {
+			case '"': e = "\\\""; break;
+			case '\\': e = "\\\\"; break;
+			case '\n': e = pol == TA_JSON_DISPLAY ? "\\n" : NULL; break;
+			case '\r': e = pol == TA_JSON_DISPLAY ? "\\r" : NULL; break;
+			case '\t': e = pol == TA_JSON_DISPLAY ? "\\t" : NULL; break;
+			case '\b': e = pol == TA_JSON_DISPLAY ? "\\b" : NULL; break;
+			case '\f': e = pol == TA_JSON_DISPLAY ? "\\f" : NULL; break;
+			}
+			if (e) {
+				ta_buf_puts(out, e);
+			} else {
+				char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+				ta_buf_put(out, u, 6);
+			}
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		int l = ta_utf8_decode(s + i, n - i, &cp);
+		if (l > 0) {
+			ta_buf_put(out, s + i, (size_t)l);
+			i += (size_t)l;
+			continue;
+		}
+		if (pol == TA_JSON_DISPLAY) {
+			ta_buf_puts(out, "\xef\xbf\xbd");
+			replaced++;
+		} else {
+			/* Not UTF-8: the byte stays visible as \u00XX. */
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			ta_buf_put(out, u, 6);
+		}
+		i++;
 	}
-	put(j, "\"", 1);
+	ta_buf_putc(out, '"');
+	return replaced;
+}
+
+uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n)
+{
+	return escape(out, s, n, TA_JSON_DISPLAY);
+}
+
+static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
+{
+	escape(&j->out, s, n, TA_JSON_LOG);
+	terminate(j);
 }
 
 void ta_json_key(struct ta_json *j, const char *key)

@@ -11,15 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/utf8.h" /* ta_utf8_len, ta_utf8_encode: callers of the writer use them */
 
 struct ta_json {
-	char *buf;
-	size_t len;
-	size_t cap;
+	union {
+		struct ta_buf out;  /* the one growable buffer (common/buf.h) */
+		struct {            /* the same fields, as text (buf stays NUL-terminated) */
+			char *buf;
+			size_t len;
+			size_t cap;
+			bool oom;   /* an allocation failed: the buffer is incomplete */
+		};
+	};
 	int depth;
 	bool need_comma;
-	bool oom;         /* an allocation failed: the buffer is incomplete */
 };
 
 void ta_json_init(struct ta_json *j);
@@ -43,6 +49,14 @@ void ta_json_raw(struct ta_json *j, const char *text, size_t n);
 void ta_json_id(struct ta_json *j, uint32_t v);
 /* "2026-11-21T19:33:10.123456789Z" from CLOCK_REALTIME nanoseconds. */
 void ta_json_time(struct ta_json *j, uint64_t realtime_ns);
+
+/*
+ * A JSON string of terminal bytes for display (the CLI's JSON, asciicast):
+ * the writer's escaper with the display policy (\n \r \t \b \f, bytes that
+ * are not UTF-8 as U+FFFD; docs/log-format.md §11.2). Returns the bytes
+ * replaced.
+ */
+uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n);
 
 
 #endif

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "common/utf8.h"
-#include "view/buf.h"
+#include "common/buf.h"
 
 enum ta_neut_mode {
 	TA_NEUT_TEXT = 0,  /* keep LF and TAB, CR LF -> LF */
