@@ -14,6 +14,7 @@
 #include "cli/cli_util.h"
 #include "common/clock.h"
 #include "common/exitcodes.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/json_read.h"
 #include "store/walk.h"
@@ -37,25 +38,6 @@ int cli_log_error(const char *dir, int err)
 	}
 	ta_err(NULL, "cannot read the log in %s: %s", dir, strerror(-err));
 	return TA_EXIT_FAILURE;
-}
-
-static int mkdir_p(const char *path)
-{
-	char tmp[4096];
-	size_t l = strlen(path);
-
-	if (l >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, l + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
 }
 
 /* Reads records from `from` to the end into t. */
@@ -117,7 +99,7 @@ static void try_write_index(struct cli_table *ct, const struct ta_sesstab *t, co
 			return;
 		}
 	}
-	if (cache[0] && !mkdir_p(cache) && !(err = ta_index_write(t, cache, dir))) {
+	if (cache[0] && !ta_mkdir_parent(cache, 0700) && !(err = ta_index_write(t, cache, dir))) {
 		snprintf(ct->index_path, sizeof(ct->index_path), "%s", cache);
 		return;
 	}

@@ -14,7 +14,8 @@
 #include "fleet/fleet.h"
 #include "store/ckptset.h"
 #include "store/checkpoint.h"
-#include "store/format.h"
+#include "store/merkle.h"
+#include "store/store.h"
 #include "store/witness.h"
 
 /* Runs a parameterised statement (text parameters, or binary where lens is given). */
@@ -242,15 +243,12 @@ static int on_record(struct ta_collector *c, natsMsg *m, const struct host *hst)
 {
 	const uint8_t *p = (const uint8_t *)natsMsg_GetData(m);
 	size_t len = (size_t)natsMsg_GetDataLength(m);
-	struct ta_rec_header h;
+	struct ta_log_record h;
 	const char *hidx = NULL;
-	int e;
-	if (len >= TA_REC_OVERHEAD) {
-		ta_rec_header_decode(p, &h);
+	int e, bad = ta_stored_record_parse(p, len, &h);
+	if (!bad)
 		natsMsgHeader_Get(m, TA_FLEET_HDR_INDEX, &hidx);
-	}
-	if (len < TA_REC_OVERHEAD || h.len != len || h.version != TA_REC_VERSION || !hidx ||
-	    strtoull(hidx, NULL, 10) != h.index) {
+	if (bad || !hidx || strtoull(hidx, NULL, 10) != h.index) {
 		if ((e = drain(c)))
 			return e;
 		return evidence(c, m, hst->origin, "malformed", -1,

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "common/json.h"
 
+#include "common/base64.h"
 #include "common/clock.h"
+#include "common/utf8.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+_Static_assert(offsetof(struct ta_json, buf) == offsetof(struct ta_json, out.p) &&
+		       offsetof(struct ta_json, len) == offsetof(struct ta_json, out.len) &&
+		       offsetof(struct ta_json, cap) == offsetof(struct ta_json, out.cap) &&
+		       offsetof(struct ta_json, oom) == offsetof(struct ta_json, out.oom),
+	       "ta_json's text fields are its ta_buf's");
 
 void ta_json_init(struct ta_json *j)
 {
@@ -16,7 +25,7 @@ void ta_json_init(struct ta_json *j)
 
 void ta_json_free(struct ta_json *j)
 {
-	free(j->buf);
+	ta_buf_free(&j->out);
 	ta_json_init(j);
 }
 
@@ -28,26 +37,16 @@ void ta_json_reset(struct ta_json *j)
 	j->oom = false;
 }
 
+/* Room for more bytes and the NUL that keeps buf a C string. */
 static bool reserve(struct ta_json *j, size_t more)
 {
-	size_t cap;
-	char *b;
+	return more < SIZE_MAX && ta_buf_reserve(&j->out, more + 1) == 0;
+}
 
-	if (j->oom)
-		return false;
-	if (j->len + more + 1 <= j->cap)
-		return true;
-	cap = j->cap ? j->cap : 256;
-	while (cap < j->len + more + 1)
-		cap *= 2;
-	b = realloc(j->buf, cap);
-	if (!b) {
-		j->oom = true;
-		return false;
-	}
-	j->buf = b;
-	j->cap = cap;
-	return true;
+static void terminate(struct ta_json *j)
+{
+	if (reserve(j, 0))
+		j->buf[j->len] = '\0';
 }
 
 static void put(struct ta_json *j, const char *s, size_t n)
@@ -96,91 +95,85 @@ void ta_json_arr_end(struct ta_json *j)
 	j->depth--;
 }
 
-size_t ta_utf8_encode(uint32_t cp, char out[4])
+/*
+ * The one JSON string escaper. Both policies escape '"' and '\\' and keep
+ * printable ASCII and valid UTF-8 as they are. TA_JSON_LOG (the log and its
+ * JSON Lines; docs/log-format.md §11.2): every other byte, control or not
+ * UTF-8, is \u00XX. TA_JSON_DISPLAY (the CLI's and asciicast's text of
+ * terminal bytes): \n \r \t \b \f, other controls \u00XX, bytes that are
+ * not UTF-8 U+FFFD. Returns the bytes replaced by U+FFFD.
+ */
+enum escape_policy { TA_JSON_LOG, TA_JSON_DISPLAY };
+
+static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum escape_policy pol)
 {
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
+	static const char hex[] = "0123456789abcdef";
+	uint64_t replaced = 0;
+	size_t i = 0;
+
+	ta_buf_putc(out, '"');
+	ta_buf_reserve(out, n + 16);
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			/* Runs of plain ASCII at once: the common case, on the CLI's hot path. */
+			size_t k = i + 1;
+			while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
+				k++;
+			ta_buf_put(out, s + i, k - i);
+			i = k;
+			continue;
+		}
+		if (c < 0x80) {
+			const char *e = NULL;
+			switch (c) {
+			case '"': e = "\\\""; break;
+			case '\\': e = "\\\\"; break;
+			case '\n': e = pol == TA_JSON_DISPLAY ? "\\n" : NULL; break;
+			case '\r': e = pol == TA_JSON_DISPLAY ? "\\r" : NULL; break;
+			case '\t': e = pol == TA_JSON_DISPLAY ? "\\t" : NULL; break;
+			case '\b': e = pol == TA_JSON_DISPLAY ? "\\b" : NULL; break;
+			case '\f': e = pol == TA_JSON_DISPLAY ? "\\f" : NULL; break;
+			}
+			if (e) {
+				ta_buf_puts(out, e);
+			} else {
+				char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+				ta_buf_put(out, u, 6);
+			}
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		int l = ta_utf8_decode(s + i, n - i, &cp);
+		if (l > 0) {
+			ta_buf_put(out, s + i, (size_t)l);
+			i += (size_t)l;
+			continue;
+		}
+		if (pol == TA_JSON_DISPLAY) {
+			ta_buf_puts(out, "\xef\xbf\xbd");
+			replaced++;
+		} else {
+			/* Not UTF-8: the byte stays visible as \u00XX. */
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			ta_buf_put(out, u, 6);
+		}
+		i++;
 	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
+	ta_buf_putc(out, '"');
+	return replaced;
 }
 
-size_t ta_utf8_len(const unsigned char *s, size_t n)
+uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n)
 {
-	size_t need;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (need > n)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and out-of-range code points are invalid. */
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
+	return escape(out, s, n, TA_JSON_DISPLAY);
 }
 
 static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-
-	put(j, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t run;
-
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			put(j, e, 2);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			put(j, e, 6);
-			i++;
-		} else if ((run = ta_utf8_len(s + i, n - i)) > 0) {
-			put(j, (const char *)s + i, run);
-			i += run;
-		} else {
-			/* Invalid UTF-8 byte: keep it visible as its Latin-1 code point. */
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			put(j, e, 6);
-			i++;
-		}
-	}
-	put(j, "\"", 1);
+	escape(&j->out, s, n, TA_JSON_LOG);
+	terminate(j);
 }
 
 void ta_json_key(struct ta_json *j, const char *key)
@@ -257,74 +250,9 @@ void ta_json_time(struct ta_json *j, uint64_t realtime_ns)
 	put(j, "\"", 1);
 }
 
-static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-size_t ta_base64_encode(const void *data, size_t n, char *out)
-{
-	const unsigned char *s = data;
-	size_t o = 0, i = 0;
-
-	for (; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-
-		out[o++] = b64chars[v >> 18];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = b64chars[(v >> 6) & 63];
-		out[o++] = b64chars[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0);
-
-		out[o++] = b64chars[v >> 18];
-		out[o++] = b64chars[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
-	return o;
-}
-
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-long ta_base64_decode(const char *in, size_t n, uint8_t *out)
-{
-	size_t o = 0;
-
-	if (n % 4)
-		return -1;
-	for (size_t i = 0; i < n; i += 4) {
-		int a = b64val(in[i]), b = b64val(in[i + 1]);
-		int c = in[i + 2] == '=' ? -2 : b64val(in[i + 2]);
-		int d = in[i + 3] == '=' ? -2 : b64val(in[i + 3]);
-
-		if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -2 && d != -2) ||
-		    ((c == -2 || d == -2) && i + 4 != n))
-			return -1;
-		out[o++] = (uint8_t)(a << 2 | b >> 4);
-		if (c >= 0)
-			out[o++] = (uint8_t)((b & 15) << 4 | c >> 2);
-		if (d >= 0)
-			out[o++] = (uint8_t)((c & 3) << 6 | d);
-	}
-	return (long)o;
-}
-
 void ta_json_base64(struct ta_json *j, const void *data, size_t n)
 {
-	size_t enc = 4 * ((n + 2) / 3);
+	size_t enc = TA_BASE64_LEN(n);
 
 	value_prefix(j);
 	if (!reserve(j, enc + 2))

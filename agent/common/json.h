@@ -11,13 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
+#include "common/utf8.h" /* ta_utf8_len, ta_utf8_encode: callers of the writer use them */
+
 struct ta_json {
-	char *buf;
-	size_t len;
-	size_t cap;
+	union {
+		struct ta_buf out;  /* the one growable buffer (common/buf.h) */
+		struct {            /* the same fields, as text (buf stays NUL-terminated) */
+			char *buf;
+			size_t len;
+			size_t cap;
+			bool oom;   /* an allocation failed: the buffer is incomplete */
+		};
+	};
 	int depth;
 	bool need_comma;
-	bool oom;         /* an allocation failed: the buffer is incomplete */
 };
 
 void ta_json_init(struct ta_json *j);
@@ -43,16 +51,12 @@ void ta_json_id(struct ta_json *j, uint32_t v);
 void ta_json_time(struct ta_json *j, uint64_t realtime_ns);
 
 /*
- * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is
- * not one (overlong forms, surrogates and code points past U+10FFFF are not).
+ * A JSON string of terminal bytes for display (the CLI's JSON, asciicast):
+ * the writer's escaper with the display policy (\n \r \t \b \f, bytes that
+ * are not UTF-8 as U+FFFD; docs/log-format.md §11.2). Returns the bytes
+ * replaced.
  */
-size_t ta_utf8_len(const unsigned char *s, size_t n);
-/* The UTF-8 of code point cp (below U+110000) into out; returns its length, 1 to 4. */
-size_t ta_utf8_encode(uint32_t cp, char out[4]);
+uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n);
 
-/* Standard base64 into out (needs 4*((n+2)/3) bytes); returns bytes written. */
-size_t ta_base64_encode(const void *data, size_t n, char *out);
-/* Decode; returns bytes written or -1 on invalid input. out needs 3*(n/4) bytes. */
-long ta_base64_decode(const char *in, size_t n, uint8_t *out);
 
 #endif

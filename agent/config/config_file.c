@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "common/exitcodes.h"
-#include "config/kv.h"
+#include "common/kv.h"
 
 #define MAX_LINE 4096
 

@@ -23,6 +23,7 @@
 #include "capture/capture.h"
 #include "capture/diagnose.h"
 #include "common/exitcodes.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/trusted_path.h"
@@ -96,27 +97,6 @@ static int has_bpf_privilege(void)
 	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN) ||
 	       (capng_have_capability(CAPNG_EFFECTIVE, CAP_BPF) &&
 		capng_have_capability(CAPNG_EFFECTIVE, CAP_PERFMON));
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 /* Every checkpoint also goes into the audit trail, so the two logs vouch for each other. */
@@ -216,7 +196,7 @@ static int open_sink(struct daemon_ctx *d)
 	struct ta_sink *log = NULL, *copy = NULL;
 	int err, rc;
 
-	err = mkdir_p(d->opts.log_dir, 0750);
+	err = ta_mkdir_p(d->opts.log_dir, 0750);
 	if (err) {
 		ta_err("log", "cannot create log directory %s: %s", d->opts.log_dir, strerror(-err));
 		return TA_EXIT_STORAGE;

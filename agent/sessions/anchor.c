@@ -2,6 +2,8 @@
 /* Checkpoints in the audit trail: writer and reader (see anchor.h). */
 #include "sessions/anchor.h"
 
+#include "common/base64.h"
+
 #include <auparse.h>
 #include <errno.h>
 #include <libaudit.h>
@@ -10,75 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int ta_anchor_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap)
-{
-	size_t need = (n + 2) / 3 * 4, o = 0;
-
-	if (need + 1 > cap)
-		return -ENOSPC;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < n ? b64[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-static int b64_val(char c)
-{
-	const char *p = c ? strchr(b64, c) : NULL;
-
-	return p ? (int)(p - b64) : -1;
-}
-
-int ta_anchor_b64_decode(const char *in, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(in), o = 0;
-
-	if (n == 0 || n % 4)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i += 4) {
-		int a = b64_val(in[i]), b = b64_val(in[i + 1]);
-		int c = in[i + 2] == '=' ? -2 : b64_val(in[i + 2]);
-		int d = in[i + 3] == '=' ? -2 : b64_val(in[i + 3]);
-		bool last = i + 4 == n;
-		uint32_t v;
-
-		if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -2 && d != -2) ||
-		    (!last && (c == -2 || d == -2)))
-			return -EINVAL;
-		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c < 0 ? 0 : c) << 6 |
-		    (uint32_t)(d < 0 ? 0 : d);
-		/* Non-canonical padding bits would give two spellings of one root. */
-		if ((c == -2 && (v & 0xffff)) || (c >= 0 && d == -2 && (v & 0xff)))
-			return -EINVAL;
-		if (o + 1 > cap)
-			return -ENOSPC;
-		out[o++] = (uint8_t)(v >> 16);
-		if (c >= 0) {
-			if (o + 1 > cap)
-				return -ENOSPC;
-			out[o++] = (uint8_t)(v >> 8);
-		}
-		if (d >= 0) {
-			if (o + 1 > cap)
-				return -ENOSPC;
-			out[o++] = (uint8_t)v;
-		}
-	}
-	return (int)o;
-}
 
 int ta_anchor_record_type(void)
 {
@@ -95,8 +28,7 @@ int ta_anchor_format(char *buf, size_t cap, const char *origin, uint64_t size,
 	if (!origin || !*origin || strlen(origin) >= TA_ANCHOR_ORIGIN_MAX ||
 	    !root || root_len == 0 || root_len > TA_ANCHOR_ROOT_MAX)
 		return -EINVAL;
-	if (ta_anchor_b64_encode(root, root_len, r64, sizeof(r64)) < 0)
-		return -EINVAL;
+	ta_base64_encode(root, root_len, r64); /* r64 holds TA_ANCHOR_ROOT_MAX's */
 	enc = audit_encode_nv_string("origin", origin, 0);
 	if (!enc)
 		return -ENOMEM;
@@ -281,7 +213,9 @@ static int parse_anchor(auparse_state_t *au, struct ta_anchor *a)
 			have_size = true;
 			bad |= !parse_u64(val, &a->size);
 		} else if (!strcmp(name, "root") && !have_root) {
-			int n = ta_anchor_b64_decode(val, a->root, sizeof(a->root));
+			/* Canonical: one spelling of a root. */
+			long n = ta_base64_decode(val, strlen(val), a->root, sizeof(a->root),
+						  TA_BASE64_CANONICAL);
 
 			have_root = true;
 			if (n <= 0)

@@ -76,8 +76,4 @@ int ta_anchor_send(int audit_fd, const char *origin, uint64_t size, const uint8_
 
 int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malformed);
 
-/* Base64 (standard, padded) helpers, exposed for tests. */
-int ta_anchor_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap);
-int ta_anchor_b64_decode(const char *in, uint8_t *out, size_t cap);
-
 #endif

@@ -2,6 +2,8 @@
 /* Plugin side of the login socket (see login_client.h). */
 #include "sessions/login_client.h"
 
+#include "common/clock.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -11,10 +13,7 @@
 
 uint64_t ta_monotonic_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return ta_now_ns(CLOCK_MONOTONIC) / 1000000u;
 }
 
 int ta_login_client_init(struct ta_login_client *c, const char *path, size_t capacity)

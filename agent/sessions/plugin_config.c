@@ -3,13 +3,11 @@
 #include "sessions/plugin_config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "common/kv.h"
 #include "sessions/login_queue.h"
 #include "sessions/login_server.h"
 
@@ -48,83 +46,25 @@ static int set_key(struct ta_plugin_config *c, const char *key, const char *val,
 	return -EINVAL;
 }
 
-static char *trim(char *s)
+/* One setting of the config= file (ta_kv_fn): the keys of the arguments, config not nested. */
+static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const char *val)
 {
-	char *e;
+	char why[256];
+	int rc;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
+	if (!strcmp(key, "config"))
+		return ta_kv_fail(r, NULL, "config cannot be nested");
+	rc = set_key(ctx, key, val, why, sizeof(why));
+	if (rc < 0)
+		ta_kv_fail(r, NULL, "%s", why);
+	return rc;
 }
 
 static int load_file(struct ta_plugin_config *c, const char *path, char *err, size_t errlen)
 {
-	struct stat st;
-	char line[1024];
-	int fd, lineno = 0, rc = 0;
-	FILE *f;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot open %.200s: %s", path, strerror(errno));
-		return rc;
-	}
 	/* Like auditd: a file others can change would let them redirect records. */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(err, errlen, "%.200s must be a regular file owned by root, "
-			 "not writable by group or others", path);
-		close(fd);
-		return -EPERM;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		rc = -errno;
-		close(fd);
-		snprintf(err, errlen, "cannot read %.200s", path);
-		return rc;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *l, *eq, *key, *val;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%.200s:%d: line too long", path, lineno);
-			rc = -EINVAL;
-			break;
-		}
-		l = trim(line);
-		if (!*l || *l == '#')
-			continue;
-		eq = strchr(l, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%.200s:%d: expected key = value", path, lineno);
-			rc = -EINVAL;
-			break;
-		}
-		*eq = '\0';
-		key = trim(l);
-		val = trim(eq + 1);
-		if (!strcmp(key, "config")) {
-			snprintf(err, errlen, "%.200s:%d: config cannot be nested", path, lineno);
-			rc = -EINVAL;
-			break;
-		}
-		rc = set_key(c, key, val, err, errlen);
-		if (rc < 0) {
-			char tmp[256];
-
-			snprintf(tmp, sizeof(tmp), "%.200s:%d: %s", path, lineno, err);
-			snprintf(err, errlen, "%s", tmp);
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
+	return ta_kv_parse_file(path, TA_KV_CHECK_PERMS | TA_KV_NOFOLLOW, on_setting, c, err,
+				errlen);
 }
 
 int ta_plugin_config_load(struct ta_plugin_config *c, int argc, char *const *argv,

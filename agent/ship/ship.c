@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "ship/ship.h"
 #include "store/ckptset.h"
 #include "store/cosig.h"
@@ -21,9 +22,7 @@
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return ta_now_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 /* NATS failures that pass: the connection is down or JetStream has no leader now. */

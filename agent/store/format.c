@@ -7,6 +7,7 @@
 
 #include "store/crc32c.h"
 #include "store/format.h"
+#include "store/store.h"
 
 void ta_seg_header_encode(uint8_t out[TA_SEG_HDR_LEN], const struct ta_seg_header *h)
 {
@@ -106,4 +107,24 @@ int ta_seg_name_parse(const char *name, const char *suffix, uint64_t *seq)
 	}
 	*seq = v;
 	return 1;
+}
+
+int ta_stored_record_parse(const void *rec, size_t len, struct ta_log_record *out)
+{
+	struct ta_rec_header h;
+
+	if (len < TA_REC_OVERHEAD)
+		return -EBADMSG;
+	ta_rec_header_decode(rec, &h);
+	if (h.len != len || h.version != TA_REC_VERSION)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->index = h.index;
+	out->type = h.type;
+	out->flags = h.flags;
+	out->time_ns = h.time_ns;
+	out->session = h.session;
+	out->stored = rec;
+	out->stored_len = len;
+	return 0;
 }

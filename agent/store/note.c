@@ -36,65 +36,6 @@ struct ta_verifier {
 	char vkey[TA_VKEY_MAX];
 };
 
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-size_t ta_note_base64_encode(const uint8_t *in, size_t len, char *out)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[o++] = b64chars[v >> 18 & 63];
-		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = i + 1 < len ? b64chars[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < len ? b64chars[v & 63] : '=';
-	}
-	out[o] = 0;
-	return o;
-}
-
-static int b64val(char c)
-{
-	const char *p = c ? strchr(b64chars, c) : NULL;
-	return p ? (int)(p - b64chars) : -1;
-}
-
-long ta_note_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
-{
-	if (len % 4)
-		return -EINVAL;
-	size_t o = 0;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4];
-		int pad = 0;
-		for (int k = 0; k < 4; k++) {
-			if (in[i + k] == '=' && i + 4 == len && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			if (pad)
-				return -EINVAL;
-			v[k] = b64val(in[i + k]);
-			if (v[k] < 0)
-				return -EINVAL;
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		uint8_t b[3] = { (uint8_t)(w >> 16), (uint8_t)(w >> 8), (uint8_t)w };
-		for (int k = 0; k < 3 - pad; k++) {
-			if (o >= cap)
-				return -EINVAL;
-			out[o++] = b[k];
-		}
-		/* Stray bits under the padding are ignored, as RFC 4648 §3.5 allows and
-		 * Go's base64.StdEncoding (the reference note parser) does. */
-	}
-	return (long)o;
-}
-
 /* Unicode White_Space (Go's unicode.IsSpace), which a key name must not contain. */
 static int is_space_cp(uint32_t c)
 {

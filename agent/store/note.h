@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <errno.h>
+
+#include "common/base64.h"
+
 #define TA_KEY_NAME_MAX 256
 #define TA_VKEY_MAX (TA_KEY_NAME_MAX + 80)
 
@@ -97,10 +101,21 @@ int ta_cosign(struct ta_signer *s, const char *text, size_t len, uint64_t timest
  */
 int ta_note_open(const struct ta_verifier *v, const char *note, size_t len, size_t *text_len);
 
-/* Standard base64 (RFC 4648 §4, padding required, bounded output; stray bits under
- * the padding ignored as Go's decoder does); encode returns the length written (NUL added). */
-size_t ta_note_base64_encode(const uint8_t *in, size_t len, char *out);
-/* Returns decoded length, or -EINVAL. out must hold len * 3 / 4 bytes. */
-long ta_note_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+/*
+ * The notes' base64: common/base64.h (stray bits under the padding ignored,
+ * as Go's decoder does); these names stay for the store's callers.
+ */
+static inline size_t ta_note_base64_encode(const uint8_t *in, size_t len, char *out)
+{
+	return ta_base64_encode(in, len, out);
+}
+
+/* Decoded length, or -EINVAL (malformed, or more than cap bytes). */
+static inline long ta_note_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
+{
+	long n = ta_base64_decode(in, len, out, cap, 0);
+
+	return n == -ENOSPC ? -EINVAL : n;
+}
 
 #endif

@@ -36,20 +36,6 @@ const char *ta_store_open_error(void)
 	return open_error;
 }
 
-uint64_t ta_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t ta_real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void ta_store_set_msg(struct ta_store *s, const char *fmt, ...)
 {
 	va_list ap;

@@ -162,6 +162,15 @@ struct ta_log_error {
 	char what[256];
 };
 
+/*
+ * The envelope of a record as stored (the bytes of its Merkle leaf, as the
+ * shipper sends them): 0 with its index, type, flags, time and session in
+ * *out (stored = rec; the payload is not decoded), or -EBADMSG if its length
+ * or version does not match. For readers outside the store (the collector).
+ */
+struct ta_log_record;
+int ta_stored_record_parse(const void *rec, size_t len, struct ta_log_record *out);
+
 enum ta_log_record_flags {
 	TA_LOG_REC_COMPRESSED = 0x01, /* stored zstd-compressed (the payload given is decompressed) */
 };

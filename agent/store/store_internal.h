@@ -4,8 +4,10 @@
 #define TA_STORE_INTERNAL_H
 
 #include <stdint.h>
+#include <time.h>
 #include <zstd.h>
 
+#include "common/clock.h"
 #include "store/checkpoint.h"
 #include "store/merkle.h"
 #include "store/note.h"
@@ -49,8 +51,16 @@ struct ta_store {
 	uint64_t inj_after;
 };
 
-uint64_t ta_mono_ns(void);
-uint64_t ta_real_ns(void);
+/* The store's clocks: the one clock (common/clock.h). */
+static inline uint64_t ta_mono_ns(void)
+{
+	return ta_now_ns(CLOCK_MONOTONIC);
+}
+
+static inline uint64_t ta_real_ns(void)
+{
+	return ta_now_ns(CLOCK_REALTIME);
+}
 /* Appends a record of the store's own types (no type check). */
 int ta_store_append_internal(struct ta_store *s, uint16_t type, uint64_t time_ns,
 			     const void *payload, size_t len, uint64_t *index_out);

@@ -4,59 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/json_read.h"
 #include "view/asciicast.h"
 #include "view/neutralise.h"
-
-uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	uint64_t replaced = 0;
-	size_t i = 0;
-
-	ta_buf_putc(out, '"');
-	ta_buf_reserve(out, n + 16);
-	while (i < n) {
-		uint8_t c = s[i];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			size_t j = i + 1;
-			while (j < n && s[j] >= 0x20 && s[j] < 0x7f && s[j] != '"' && s[j] != '\\')
-				j++;
-			ta_buf_put(out, s + i, j - i);
-			i = j;
-			continue;
-		}
-		if (c < 0x80) {
-			switch (c) {
-			case '"': ta_buf_puts(out, "\\\""); break;
-			case '\\': ta_buf_puts(out, "\\\\"); break;
-			case '\n': ta_buf_puts(out, "\\n"); break;
-			case '\r': ta_buf_puts(out, "\\r"); break;
-			case '\t': ta_buf_puts(out, "\\t"); break;
-			case '\b': ta_buf_puts(out, "\\b"); break;
-			case '\f': ta_buf_puts(out, "\\f"); break;
-			default: {
-				char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-				ta_buf_put(out, e, 6);
-			}
-			}
-			i++;
-			continue;
-		}
-		uint32_t cp;
-		int l = ta_utf8_decode(s + i, n - i, &cp);
-		if (l <= 0) {
-			ta_buf_puts(out, "\xef\xbf\xbd");
-			replaced++;
-			i++;
-			continue;
-		}
-		ta_buf_put(out, s + i, (size_t)l);
-		i += (size_t)l;
-	}
-	ta_buf_putc(out, '"');
-	return replaced;
-}
 
 static void emit_line(struct ta_cast_writer *w)
 {

@@ -14,7 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "view/buf.h"
+#include "common/buf.h"
+#include "common/json.h"
 
 struct ta_cast_writer {
 	FILE *f;
@@ -37,8 +38,7 @@ void ta_cast_marker(struct ta_cast_writer *w, double t, const char *label);
 /* Flushes incomplete characters (as U+FFFD). Returns 0 or -EIO if writing failed. */
 int ta_cast_end(struct ta_cast_writer *w);
 
-/* JSON string of bytes decoded as UTF-8 with U+FFFD replacement; returns bytes replaced. */
-uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n);
+/* ta_json_text (a JSON string of terminal bytes for display): common/json.h. */
 
 /* Reading a cast back. */
 struct ta_cast_header {

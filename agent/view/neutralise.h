@@ -21,7 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "view/buf.h"
+#include "common/utf8.h"
+#include "common/buf.h"
 
 enum ta_neut_mode {
 	TA_NEUT_TEXT = 0,  /* keep LF and TAB, CR LF -> LF */
@@ -57,10 +58,6 @@ int ta_neut_dangerous_cp(uint32_t cp);
  * the neutraliser, and skipped by --grep so that r<ZWSP>m -rf matches rm -rf.
  */
 int ta_neut_invisible_cp(uint32_t cp);
-/*
- * Length of a valid UTF-8 sequence at s (n bytes), its code point in *cp;
- * 0 if invalid; -1 if it could become valid with more bytes (n too short).
- */
-int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
+/* ta_utf8_decode: common/utf8.h. */
 
 #endif

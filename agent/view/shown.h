@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "view/buf.h"
+#include "common/buf.h"
 #include "view/opost.h"
 #include "view/transcript.h"
 

@@ -13,32 +13,6 @@
 
 #define GS "\x1d"
 
-static void base64(void)
-{
-	uint8_t in[64], out[64];
-	char enc[100];
-
-	for (int i = 0; i < 64; i++)
-		in[i] = (uint8_t)(i * 37 + 11);
-	for (size_t n = 1; n <= 64; n++) {
-		int e = ta_anchor_b64_encode(in, n, enc, sizeof(enc));
-
-		CHECK_EQ_INT(e, (int)((n + 2) / 3 * 4));
-		CHECK_EQ_INT(ta_anchor_b64_decode(enc, out, sizeof(out)), (int)n);
-		CHECK_MEM(in, out, n);
-	}
-	CHECK_EQ_INT(ta_anchor_b64_encode(in, 3, enc, 4), -ENOSPC);
-	CHECK_EQ_INT(ta_anchor_b64_decode("", out, sizeof(out)), -EINVAL);
-	CHECK_EQ_INT(ta_anchor_b64_decode("abc", out, sizeof(out)), -EINVAL);
-	CHECK_EQ_INT(ta_anchor_b64_decode("ab=c", out, sizeof(out)), -EINVAL);
-	CHECK_EQ_INT(ta_anchor_b64_decode("a===", out, sizeof(out)), -EINVAL);
-	CHECK_EQ_INT(ta_anchor_b64_decode("ab==cdef", out, sizeof(out)), -EINVAL);
-	CHECK_EQ_INT(ta_anchor_b64_decode("ab!d", out, sizeof(out)), -EINVAL);
-	CHECK_EQ_INT(ta_anchor_b64_decode("QR==", out, sizeof(out)), -EINVAL); /* stray bits */
-	CHECK_EQ_INT(ta_anchor_b64_decode("QQ==", out, sizeof(out)), 1);
-	CHECK_EQ_INT(ta_anchor_b64_decode("QUJD", out, 2), -ENOSPC);
-}
-
 static void format(void)
 {
 	uint8_t root[32];
@@ -150,7 +124,6 @@ static void reader(void)
 
 int main(void)
 {
-	base64();
 	format();
 	reader();
 	return check_result();

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A growing byte buffer for the views. Appends never fail silently: oom is sticky. */
-#ifndef TA_VIEW_BUF_H
-#define TA_VIEW_BUF_H
+/* The one growable byte buffer (the JSON writer, the views, the CLI). Appends never fail
+ * silently: oom is sticky. */
+#ifndef TA_COMMON_BUF_H
+#define TA_COMMON_BUF_H
 
 #include <stdbool.h>
 #include <stddef.h>

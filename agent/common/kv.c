@@ -4,7 +4,7 @@
  * that decide what an audit tool records or reports must never be half
  * understood, so malformed lines are errors with the file and line.
  */
-#include "config/kv.h"
+#include "common/kv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -107,7 +107,7 @@ int ta_kv_parse_file(const char *path, unsigned flags, ta_kv_fn fn, void *ctx, c
 	int fd, rc;
 
 	err[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | ((flags & TA_KV_NOFOLLOW) ? O_NOFOLLOW : 0));
 	if (fd < 0) {
 		rc = -errno;
 		if (rc == -ENOENT && (flags & TA_KV_OPTIONAL))

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The line reader shared by every "key = value" file the daemon reads
- * (ttyauditd.conf, the alert rules file): '#' comments, one setting per line,
+ * The project's one reader of "key = value" files (ttyauditd.conf, the alert
+ * rules file, audisp-ttyaudit's config=FILE): '#' comments, one setting per line,
  * errors as one line "FILE:LINE: KEY: what is wrong". Files are checked
  * like the configuration: a regular file, at most 1 MiB, and with
  * TA_KV_CHECK_PERMS owned by root (or us) and not writable by group or others.
  */
-#ifndef TA_CONFIG_KV_H
-#define TA_CONFIG_KV_H
+#ifndef TA_COMMON_KV_H
+#define TA_COMMON_KV_H
 
 #include <stddef.h>
 
 enum ta_kv_flags {
 	TA_KV_OPTIONAL = 1,     /* a missing file is not an error */
 	TA_KV_CHECK_PERMS = 2,  /* refuse a file another user owns or others may write */
+	TA_KV_NOFOLLOW = 4,     /* refuse a symbolic link (-ELOOP) */
 };
 
 /* Where the reader is; handed to the callback for its error messages. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "view/buf.h"
+#include "common/buf.h"
 
 void ta_buf_init(struct ta_buf *b)
 {

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The project's one UTF-8 decoder and encoder (utf8.h). */
+#include "common/utf8.h"
+
+int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+	size_t need;
+	uint32_t c;
+	uint8_t b0 = s[0];
+
+	if (b0 < 0x80) {
+		*cp = b0;
+		return 1;
+	}
+	if (b0 >= 0xc2 && b0 <= 0xdf) {
+		need = 2;
+		c = b0 & 0x1f;
+	} else if (b0 >= 0xe0 && b0 <= 0xef) {
+		need = 3;
+		c = b0 & 0x0f;
+	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
+		need = 4;
+		c = b0 & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < need; i++) {
+		if (i >= n)
+			return -1;
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+		/* Reject overlongs, surrogates and > U+10FFFF as early as possible. */
+		if (i == 1) {
+			if (need == 3 && b0 == 0xe0 && s[1] < 0xa0)
+				return 0;
+			if (need == 3 && b0 == 0xed && s[1] > 0x9f)
+				return 0;
+			if (need == 4 && b0 == 0xf0 && s[1] < 0x90)
+				return 0;
+			if (need == 4 && b0 == 0xf4 && s[1] > 0x8f)
+				return 0;
+		}
+	}
+	*cp = c;
+	return (int)need;
+}
+
+size_t ta_utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	int l = n ? ta_utf8_decode(s, n, &cp) : 0;
+
+	return l > 0 ? (size_t)l : 0;
+}
+
+size_t ta_utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}

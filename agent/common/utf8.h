@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The project's one UTF-8 decoder (well-formed UTF-8 only: no overlong
+ * forms, surrogates or code points past U+10FFFF) and encoder. What a writer
+ * does with bytes that are not UTF-8 is its policy (docs/log-format.md §11.2
+ * for the log's JSON; the views replace or escape them for display).
+ */
+#ifndef TA_COMMON_UTF8_H
+#define TA_COMMON_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Length of a valid UTF-8 sequence at s (n bytes), its code point in *cp;
+ * 0 if invalid; -1 if it could become valid with more bytes (n too short).
+ */
+int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
+size_t ta_utf8_len(const unsigned char *s, size_t n);
+/* The UTF-8 of code point cp (below U+110000) into out; returns its length, 1 to 4. */
+size_t ta_utf8_encode(uint32_t cp, char out[4]);
+
+#endif
