@@ -25,6 +25,38 @@
 #define TA_NR_preadv2 327
 #define TA_NR_pwritev2 328
 #define TA_NR_io_uring_enter 426
+/* Footprint calls (bpf/footprint.bpf.h), native table. */
+#define TA_NR_open 2
+#define TA_NR_accept 43
+#define TA_NR_rename 82
+#define TA_NR_mkdir 83
+#define TA_NR_rmdir 84
+#define TA_NR_creat 85
+#define TA_NR_unlink 87
+#define TA_NR_chmod 90
+#define TA_NR_fchmod 91
+#define TA_NR_chown 92
+#define TA_NR_fchown 93
+#define TA_NR_lchown 94
+#define TA_NR_setuid 105
+#define TA_NR_setgid 106
+#define TA_NR_setreuid 113
+#define TA_NR_setregid 114
+#define TA_NR_setresuid 117
+#define TA_NR_setresgid 119
+#define TA_NR_setfsuid 122
+#define TA_NR_setfsgid 123
+#define TA_NR_capset 126
+#define TA_NR_openat 257
+#define TA_NR_mkdirat 258
+#define TA_NR_fchownat 260
+#define TA_NR_unlinkat 263
+#define TA_NR_renameat 264
+#define TA_NR_fchmodat 268
+#define TA_NR_accept4 288
+#define TA_NR_renameat2 316
+#define TA_NR_openat2 437
+#define TA_NR_fchmodat2 452
 /* x32 calls carry this bit; their read/write/ioctl share the native numbers. */
 #define TA_X32_SYSCALL_BIT 0x40000000
 
@@ -69,6 +101,29 @@
 #define TA_NR_preadv2 286
 #define TA_NR_pwritev2 287
 #define TA_NR_io_uring_enter 426
+/* Footprint calls (bpf/footprint.bpf.h); the generic table has no open, rename, ... */
+#define TA_NR_mkdirat 34
+#define TA_NR_unlinkat 35
+#define TA_NR_renameat 38
+#define TA_NR_fchmod 52
+#define TA_NR_fchmodat 53
+#define TA_NR_fchownat 54
+#define TA_NR_fchown 55
+#define TA_NR_openat 56
+#define TA_NR_capset 91
+#define TA_NR_setregid 143
+#define TA_NR_setgid 144
+#define TA_NR_setreuid 145
+#define TA_NR_setuid 146
+#define TA_NR_setresuid 147
+#define TA_NR_setresgid 149
+#define TA_NR_setfsuid 151
+#define TA_NR_setfsgid 152
+#define TA_NR_accept 202
+#define TA_NR_accept4 242
+#define TA_NR_renameat2 276
+#define TA_NR_openat2 437
+#define TA_NR_fchmodat2 452
 #define TA_HAS_COMPAT 0
 #else
 #error "ttyaudit: no system call table for this architecture"

@@ -18,8 +18,12 @@
  * invisible here, so input is taken where a process reads it (READ_SIDE).
  * sendfile, splice and Linux AIO into a tty are counted (UNCAPTURED); io_uring
  * is not seen at all.
+ *
+ * The session's footprint (files, network, privilege: footprint.bpf.h) is
+ * hooked into the same two programs, when the daemon turned it on.
  */
 #include "capture_common.bpf.h"
+#include "footprint.bpf.h"
 #include "syscall_nr.bpf.h"
 
 #define TA_TIOCSTI 0x5412
@@ -617,9 +621,14 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		    (nr & ~TA_X32_SYSCALL_BIT) == TA_NR_read)) {
 		ta_enter_native(regs, nr & ~TA_X32_SYSCALL_BIT);
 	}
+	/* The footprint: native calls only (a 32-bit number may mean another call). */
+	if (ta_fp_mode && ta_fp_op_of(nr) && !ta_in_compat_syscall())
+		ta_fp_enter(regs, nr);
 	return 0;
 #else
 	ta_enter_native(regs, nr);
+	if (ta_fp_mode)
+		ta_fp_enter(regs, nr);
 	return 0;
 #endif
 }
@@ -634,6 +643,13 @@ int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	/* Only calls an entry could have left pending: cheaper than a map lookup for all. */
 #if defined(__TARGET_ARCH_x86)
 	nr = BPF_CORE_READ(regs, orig_ax) & ~TA_X32_SYSCALL_BIT;
+	if (ta_fp_mode && ta_fp_op_of(nr)) {
+		ta_fp_exit(nr, ret);
+		return 0;
+	}
+	/* With a function backend this program is here for the footprint alone. */
+	if (!ta_syscall_io)
+		return 0;
 	if (!ta_compat_wanted(nr) && nr != TA_NR_write && nr != TA_NR_read &&
 	    nr != TA_NR_writev && nr != TA_NR_readv && nr != TA_NR_sendfile &&
 	    nr != TA_NR_splice && nr != TA_NR_preadv && nr != TA_NR_pwritev &&

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A session's footprint (include/ttyaudit/footprint.h, docs/capture.md):
+ * file, network and privilege calls of processes inside a recorded session.
+ *
+ * Hooked into the one sys_enter/sys_exit dispatcher (a raw tracepoint
+ * program of its own would double the cost of every system call on the
+ * host). At entry the call's arguments and paths are kept in task storage,
+ * only for processes that have a controlling terminal or an audit session
+ * and pass the uid/auid filters (the test exec events use): everything else
+ * pays one number comparison. At exit the record gets the result and the
+ * credentials, and goes into a ring of its own, so a flood of opens can
+ * neither crowd out terminal data nor who ran what; what does not fit is
+ * counted as a loss (TA_DROP_FOOTPRINT) against the session.
+ *
+ * Native calls only: 32-bit (int 0x80) calls of the same kinds are not seen.
+ */
+#ifndef TTYAUDIT_FOOTPRINT_BPF_H
+#define TTYAUDIT_FOOTPRINT_BPF_H
+
+#include "capture_common.bpf.h"
+#include "syscall_nr.bpf.h"
+#include "ttyaudit/footprint.h"
+
+#define TA_O_ACCMODE 3
+#define TA_O_CREAT 0100
+#define TA_O_TRUNC 01000
+#define TA_O_WRONLY 1
+#define TA_AT_REMOVEDIR 0x200
+#define TA_AF_INET 2
+#define TA_AF_INET6 10
+#define TA_S_IFSOCK 0140000
+
+/* Set by the daemon before load (footprint = off|on|all): the verifier drops what is off. */
+enum { TA_FP_MODE_ON = 1, TA_FP_MODE_READS = 2 };
+/* __weak: every object that includes this header shares the one variable. */
+const volatile __u32 ta_fp_mode __weak = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20);
+} ta_fp_events SEC(".maps") __weak;
+
+/* A call between entry and exit; the record itself, completed at exit. */
+struct ta_fp_pending {
+	__s64 nr;          /* the call's number; -1: none pending */
+	struct ta_fp_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ta_fp_pending);
+} ta_fp_pending SEC(".maps") __weak;
+
+/* What a call number is to the footprint (0: nothing). */
+static __always_inline __u16 ta_fp_op_of(long nr)
+{
+	switch (nr) {
+#ifdef TA_NR_open
+	case TA_NR_open: case TA_NR_creat:
+#endif
+	case TA_NR_openat: case TA_NR_openat2:
+		return TA_FP_OPEN;
+#ifdef TA_NR_rename
+	case TA_NR_rename:
+#endif
+	case TA_NR_renameat: case TA_NR_renameat2:
+		return TA_FP_RENAME;
+#ifdef TA_NR_unlink
+	case TA_NR_unlink:
+#endif
+	case TA_NR_unlinkat:
+		return TA_FP_UNLINK;
+#ifdef TA_NR_rmdir
+	case TA_NR_rmdir:
+		return TA_FP_RMDIR;
+	case TA_NR_mkdir:
+#endif
+	case TA_NR_mkdirat:
+		return TA_FP_MKDIR;
+#ifdef TA_NR_chmod
+	case TA_NR_chmod:
+#endif
+	case TA_NR_fchmod: case TA_NR_fchmodat: case TA_NR_fchmodat2:
+		return TA_FP_CHMOD;
+#ifdef TA_NR_chown
+	case TA_NR_chown: case TA_NR_lchown:
+#endif
+	case TA_NR_fchown: case TA_NR_fchownat:
+		return TA_FP_CHOWN;
+	case TA_NR_connect:
+		return TA_FP_CONNECT;
+	case TA_NR_accept: case TA_NR_accept4:
+		return TA_FP_ACCEPT;
+	case TA_NR_setuid: case TA_NR_setreuid: case TA_NR_setresuid: case TA_NR_setfsuid:
+		return TA_FP_SETUID;
+	case TA_NR_setgid: case TA_NR_setregid: case TA_NR_setresgid: case TA_NR_setfsgid:
+		return TA_FP_SETGID;
+	case TA_NR_capset:
+		return TA_FP_CAPSET;
+	default:
+		return 0;
+	}
+}
+
+/* Inside a recorded session, and not filtered out: the processes that pay. */
+static __always_inline bool ta_fp_in_session(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_config *cfg;
+
+	if (BPF_CORE_READ(task, sessionid) == TA_UNSET && !BPF_CORE_READ(task, signal, tty))
+		return false;
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return false;
+	cfg = ta_get_config();
+	return cfg && ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(),
+				     BPF_CORE_READ(task, loginuid.val));
+}
+
+static __always_inline __u32 ta_fp_read_path(char *dst, __u64 uptr, __u32 cut, __u32 *flags)
+{
+	long n = bpf_probe_read_user_str(dst, TA_FP_PATH_MAX, (const void *)uptr);
+
+	if (n <= 0) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (n == TA_FP_PATH_MAX) {
+		char c = 0;
+
+		/* Filled to the brim: cut unless the string ended exactly there. */
+		if (!bpf_probe_read_user(&c, 1, (const void *)(uptr + TA_FP_PATH_MAX - 1)) && c)
+			*flags |= cut;
+	}
+	return n - 1;
+}
+
+/* The name of the file behind fd (its last component): fchmod, fchown. */
+static __always_inline __u32 ta_fp_fd_name(char *dst, long fd)
+{
+	struct file *f = ta_fd_file(fd);
+	long n;
+
+	dst[0] = '\0';
+	if (!f)
+		return 0;
+	n = bpf_probe_read_kernel_str(dst, TA_FP_PATH_MAX,
+				      BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	return n > 0 ? n - 1 : 0;
+}
+
+/* The socket behind fd, or NULL if it is none. */
+static __always_inline struct socket *ta_fp_fd_socket(long fd)
+{
+	struct file *f = ta_fd_file(fd);
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != TA_S_IFSOCK)
+		return NULL;
+	return BPF_CORE_READ(f, private_data);
+}
+
+static __always_inline void ta_fp_sock_kind(struct ta_fp_event *e, struct socket *sock)
+{
+	struct sock *sk;
+
+	if (!sock)
+		return;
+	e->sock_type = BPF_CORE_READ(sock, type);
+	sk = BPF_CORE_READ(sock, sk);
+	if (sk)
+		e->protocol = BPF_CORE_READ(sk, sk_protocol);
+}
+
+/* connect: the address asked for; only IPv4/IPv6 (unix sockets have their own record). */
+static __always_inline bool ta_fp_sockaddr(struct ta_fp_event *e, __u64 uaddr, long len)
+{
+	__u16 fam = 0, port = 0;
+
+	if (len < 8 || bpf_probe_read_user(&fam, sizeof(fam), (void *)uaddr))
+		return false;
+	if (fam == TA_AF_INET) {
+		bpf_probe_read_user(&port, 2, (void *)(uaddr + 2));
+		bpf_probe_read_user(e->addr, 4, (void *)(uaddr + 4));
+	} else if (fam == TA_AF_INET6 && len >= 24) {
+		bpf_probe_read_user(&port, 2, (void *)(uaddr + 2));
+		bpf_probe_read_user(e->addr, 16, (void *)(uaddr + 8));
+	} else {
+		return false;
+	}
+	e->family = fam;
+	e->port = __builtin_bswap16(port);
+	return true;
+}
+
+/* accept: the peer of the new connection, from its socket. */
+static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
+{
+	struct socket *sock = ta_fp_fd_socket(fd);
+	struct sock *sk;
+	__u16 fam;
+
+	if (!sock)
+		return false;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return false;
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam == TA_AF_INET) {
+		__be32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(e->addr, &a, 4);
+	} else if (fam == TA_AF_INET6) {
+		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		return false;
+	}
+	e->family = fam;
+	e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	ta_fp_sock_kind(e, sock);
+	return true;
+}
+
+/* Opens for reading only are skipped unless asked for (volume: every library, every file read). */
+static __always_inline bool ta_fp_open_wanted(__u32 flags)
+{
+	if (ta_fp_mode & TA_FP_MODE_READS)
+		return true;
+	return (flags & TA_O_ACCMODE) != 0 || (flags & (TA_O_CREAT | TA_O_TRUNC));
+}
+
+/*
+ * Entry: the arguments, for a call of a footprint kind by a process in a
+ * session. a[] holds the first five arguments of the native convention.
+ */
+static __always_inline void ta_fp_enter(struct pt_regs *regs, long nr)
+{
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+	__u16 op = ta_fp_op_of(nr);
+	unsigned long a0, a1, a2, a3;
+	__u32 flags = 0;
+
+	if (!op || !ta_fp_in_session())
+		return;
+	a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	/* Decided before any storage is made: read-only opens are the bulk. */
+	if (op == TA_FP_OPEN) {
+		__u64 how = 0;
+
+		if (nr == TA_NR_openat)
+			flags = a2;
+		else if (nr == TA_NR_openat2)
+			flags = bpf_probe_read_user(&how, sizeof(how), (void *)a2) ? 0 : how;
+#ifdef TA_NR_open
+		else if (nr == TA_NR_open)
+			flags = a1;
+		else
+			flags = TA_O_CREAT | TA_O_WRONLY | TA_O_TRUNC;  /* creat */
+#endif
+		if (!ta_fp_open_wanted(flags))
+			return;
+	}
+	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		ta_count_loss(BPF_CORE_READ(t, sessionid), BPF_CORE_READ(t, loginuid.val), 0,
+			      TA_DROP_FOOTPRINT);
+		return;
+	}
+	e = &p->ev;
+	p->nr = -1;
+	e->op = op;
+	e->fp_flags = 0;
+	e->dirfd = TA_FP_AT_FDCWD;
+	e->arg = 0;
+	e->arg_uid = e->arg_gid = TA_UNSET;
+	e->family = e->port = e->sock_type = e->protocol = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path[0] = e->path2[0] = '\0';
+	e->path_len = e->path2_len = 0;
+
+	switch (op) {
+	case TA_FP_OPEN:
+		e->arg = flags;
+		if (nr == TA_NR_openat || nr == TA_NR_openat2) {
+			e->dirfd = a0;
+			a0 = a1;
+		}
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_FP_RENAME:
+		if (nr != TA_NR_renameat && nr != TA_NR_renameat2) {
+			a3 = a1;  /* rename(old, new) */
+			a1 = a0;
+		} else {
+			e->dirfd = a0;
+		}
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		e->path2_len = ta_fp_read_path(e->path2, a3, TA_FPF_PATH2_CUT, &e->fp_flags);
+		break;
+	case TA_FP_UNLINK:
+	case TA_FP_RMDIR:
+	case TA_FP_MKDIR:
+		if (nr == TA_NR_unlinkat || nr == TA_NR_mkdirat) {
+			e->dirfd = a0;
+			if (nr == TA_NR_unlinkat && (a2 & TA_AT_REMOVEDIR))
+				e->op = TA_FP_RMDIR;
+			if (nr == TA_NR_mkdirat)
+				e->arg = a2;
+			a0 = a1;
+		} else if (op == TA_FP_MKDIR) {
+			e->arg = a1;
+		}
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_FP_CHMOD:
+		if (nr == TA_NR_fchmod) {
+			e->fp_flags |= TA_FPF_FD;
+			e->path_len = ta_fp_fd_name(e->path, a0);
+			e->arg = a1;
+			break;
+		}
+		if (nr == TA_NR_fchmodat || nr == TA_NR_fchmodat2) {
+			e->dirfd = a0;
+			a0 = a1;
+			a1 = a2;
+		}
+		e->arg = a1;
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_FP_CHOWN:
+		if (nr == TA_NR_fchown) {
+			e->fp_flags |= TA_FPF_FD;
+			e->path_len = ta_fp_fd_name(e->path, a0);
+		} else if (nr == TA_NR_fchownat) {
+			e->dirfd = a0;
+			e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+			a1 = a2;
+			a2 = a3;
+		} else {
+			e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		}
+		e->arg_uid = a1;
+		e->arg_gid = a2;
+		break;
+	case TA_FP_CONNECT:
+		if (!ta_fp_sockaddr(e, a1, a2))
+			return;
+		ta_fp_sock_kind(e, ta_fp_fd_socket(a0));
+		break;
+	case TA_FP_SETUID:
+		/* The id that matters most: the effective one asked for (setresuid: euid). */
+		e->arg_uid = (nr == TA_NR_setreuid || nr == TA_NR_setresuid) ? a1 : a0;
+		break;
+	case TA_FP_SETGID:
+		e->arg_gid = (nr == TA_NR_setregid || nr == TA_NR_setresgid) ? a1 : a0;
+		break;
+	default:
+		break;
+	}
+	p->nr = nr;
+}
+
+static __always_inline void ta_fp_creds(struct ta_fp_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	const struct cred *c = BPF_CORE_READ(task, cred);
+
+	e->uid = BPF_CORE_READ(c, uid.val);
+	e->euid = BPF_CORE_READ(c, euid.val);
+	e->suid = BPF_CORE_READ(c, suid.val);
+	e->fsuid = BPF_CORE_READ(c, fsuid.val);
+	e->gid = BPF_CORE_READ(c, gid.val);
+	e->egid = BPF_CORE_READ(c, egid.val);
+	e->cap_effective = 0;
+	bpf_probe_read_kernel(&e->cap_effective, sizeof(e->cap_effective),
+			      (char *)c + bpf_core_field_offset(struct cred, cap_effective));
+}
+
+/* Header, who and where: as ta_reserve_process_event fills them. */
+static __always_inline void ta_fp_fill_ids(struct ta_fp_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct tty_struct *ctty = BPF_CORE_READ(task, signal, tty);
+
+	ta_fill_hdr(&e->hdr, TA_EV_FOOTPRINT, TA_SRC_SYSCALL);
+	e->hdr.size = sizeof(*e);
+	e->fp_version = TA_FP_VERSION;
+	ta_fill_task(&e->task);
+	__builtin_memset(&e->tty, 0, sizeof(e->tty));
+	if (ctty) {
+		ta_fill_tty_id(&e->tty, ctty);
+		if (e->task.ses == TA_UNSET) {
+			struct task_struct *leader = ta_tty_session_leader(ctty);
+
+			if (leader)
+				e->task.ses = ta_leader_ses(leader);
+		}
+	}
+	ta_fp_creds(e);
+}
+
+static __always_inline void ta_fp_submit(struct ta_fp_event *e)
+{
+	if (bpf_ringbuf_output(&ta_fp_events, e, sizeof(*e), 0))
+		ta_count_loss(e->task.ses, e->task.auid, 0, TA_DROP_FOOTPRINT);
+}
+
+/* Exit: the result, the credentials, and out. */
+static __always_inline void ta_fp_exit(long nr, long ret)
+{
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+
+	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0, 0);
+	if (!p || p->nr != nr)
+		return;
+	p->nr = -1;
+	e = &p->ev;
+	/* A failed accept says nothing (non-blocking servers poll with it). */
+	if (e->op == TA_FP_ACCEPT && (ret < 0 || !ta_fp_peer(e, ret)))
+		return;
+	e->ret = ret;
+	ta_fp_fill_ids(e);
+	ta_fp_submit(e);
+}
+
+/* Exec of a set-user/group-ID program (sched_process_exec, new credentials in place). */
+static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	const struct cred *c = BPF_CORE_READ(task, cred);
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+	long n;
+
+	if (BPF_CORE_READ(c, euid.val) == BPF_CORE_READ(c, uid.val) &&
+	    BPF_CORE_READ(c, egid.val) == BPF_CORE_READ(c, gid.val))
+		return;
+	if (!ta_fp_in_session())
+		return;
+	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p)
+		return;
+	p->nr = -1;
+	e = &p->ev;
+	e->op = TA_FP_EXEC_SETID;
+	e->fp_flags = 0;
+	e->ret = 0;
+	e->dirfd = TA_FP_AT_FDCWD;
+	e->arg = 0;
+	e->arg_uid = e->arg_gid = TA_UNSET;
+	e->family = e->port = e->sock_type = e->protocol = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path2[0] = '\0';
+	e->path2_len = 0;
+	n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	e->path_len = n > 0 ? n - 1 : 0;
+	ta_fp_fill_ids(e);
+	ta_fp_submit(e);
+}
+
+#endif /* TTYAUDIT_FOOTPRINT_BPF_H */
