@@ -90,3 +90,63 @@ void ta_fp_addr_str(uint16_t family, const uint8_t addr[16], char *out, size_t n
 	else if (family == AF_INET6 && inet_ntop(AF_INET6, addr, buf, sizeof(buf)))
 		snprintf(out, n, "%s", buf);
 }
+
+/* "ADDR:PORT", IPv6 in brackets. */
+void ta_fp_peer_str(uint16_t family, const uint8_t addr[16], uint16_t port, char *out, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	ta_fp_addr_str(family, addr, a, sizeof(a));
+	snprintf(out, n, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+size_t ta_fp_describe(const struct ta_fp_event *f, uint32_t path_len, uint32_t path2_len,
+		      char *out, size_t n)
+{
+	const char *op = ta_fp_op_name(f->op);
+	char extra[96];
+	int len;
+
+	if (!n)
+		return 0;
+	switch (f->op) {
+	case TA_FP_OPEN:
+		ta_fp_open_flags(f->arg, extra, sizeof(extra));
+		len = snprintf(out, n, "%s %s %.*s", op, extra, (int)path_len, f->path);
+		break;
+	case TA_FP_RENAME:
+		len = snprintf(out, n, "%s %.*s -> %.*s", op, (int)path_len, f->path,
+			       (int)path2_len, f->path2);
+		break;
+	case TA_FP_CHMOD:
+	case TA_FP_MKDIR:
+		len = snprintf(out, n, "%s %04o %.*s", op, f->arg & 07777, (int)path_len, f->path);
+		break;
+	case TA_FP_CHOWN:
+		len = snprintf(out, n, "%s %d:%d %.*s", op, (int)f->arg_uid, (int)f->arg_gid,
+			       (int)path_len, f->path);
+		break;
+	case TA_FP_CONNECT:
+	case TA_FP_ACCEPT: {
+		char proto[16];
+
+		ta_fp_proto_name(f->sock_type, f->protocol, proto, sizeof(proto));
+		ta_fp_peer_str(f->family, f->addr, f->port, extra, sizeof(extra));
+		len = snprintf(out, n, "%s %s %s", op, proto, extra);
+		break;
+	}
+	case TA_FP_SETUID:
+	case TA_FP_SETGID:
+	case TA_FP_CAPSET:
+	case TA_FP_EXEC_SETID:
+		len = snprintf(out, n, "%s%s%.*s uid=%u euid=%u gid=%u egid=%u", op,
+			       path_len ? " " : "", (int)path_len, f->path, f->uid, f->euid, f->gid,
+			       f->egid);
+		break;
+	default:
+		len = snprintf(out, n, "%s %.*s", op ? op : "?", (int)path_len, f->path);
+	}
+	if (len < 0)
+		return 0;
+	return (size_t)len >= n ? n - 1 : (size_t)len;
+}

@@ -27,4 +27,14 @@ void ta_fp_proto_name(uint16_t sock_type, uint16_t protocol, char *out, size_t n
 /* An address as text ("192.0.2.1", "2001:db8::1"); "" for another family. */
 void ta_fp_addr_str(uint16_t family, const uint8_t addr[16], char *out, size_t n);
 
+/* "ADDR:PORT" ("[ADDR]:PORT" for IPv6). */
+void ta_fp_peer_str(uint16_t family, const uint8_t addr[16], uint16_t port, char *out, size_t n);
+/*
+ * One line saying what the call did ("open wronly,creat /etc/passwd",
+ * "connect tcp 192.0.2.1:4444", "setuid uid=0 euid=0 gid=0 egid=0"); the
+ * path bytes as recorded (callers that print it neutralise it). Returns its length.
+ */
+size_t ta_fp_describe(const struct ta_fp_event *f, uint32_t path_len, uint32_t path2_len,
+		      char *out, size_t n);
+
 #endif
