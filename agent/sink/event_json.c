@@ -84,6 +84,10 @@ static void put_footprint(struct ta_json *j, const struct ta_event *ev)
 	ta_json_str(j, ta_fp_op_name(f->op));
 	ta_json_key(j, "ret");
 	ta_json_i64(j, f->ret);
+	if (f->ret < 0 && f->ret > -4096) {
+		ta_json_key(j, "errno");
+		ta_json_u64(j, (uint64_t)-f->ret);
+	}
 	if (f->op != TA_FP_CONNECT && f->op != TA_FP_ACCEPT && f->op != TA_FP_SETUID &&
 	    f->op != TA_FP_SETGID && f->op != TA_FP_CAPSET) {
 		ta_json_key(j, "path");
