@@ -424,7 +424,9 @@ def case_flood(f):
             if r["type"] == "output" and r.get("ses") == s.ses and "data" in r)
         f.check(out.count(f"TICK-{tag}".encode()) == n // 20000 and f"END-{tag}".encode() in out,
                 "every line of terminal output was captured despite the flood")
-        f.check(len(mine) + lost >= n, f"recorded {len(mine)} + counted lost {lost} >= {n}")
+        # Other footprint of the session (python starting) may be among the lost: a few more.
+        f.check(n <= len(mine) + lost <= n + 100,
+                f"recorded {len(mine)} + counted lost {lost} == {n} (give or take startup)")
         print(f"flood: {len(mine)} recorded, {lost} counted as lost", file=sys.stderr)
     finally:
         finish(d)
