@@ -19,7 +19,7 @@
 #define TTYAUDIT_FOOTPRINT_BPF_H
 
 #include "capture_common.bpf.h"
-#include "syscall_nr.bpf.h"
+#include "call_kinds.bpf.h"
 #include "ttyaudit/footprint.h"
 
 #define TA_O_ACCMODE 3
@@ -54,51 +54,33 @@ struct {
 	__type(value, struct ta_fp_pending);
 } ta_fp_pending SEC(".maps") __weak;
 
-/* What a call number is to the footprint (0: nothing). */
-static __always_inline __u16 ta_fp_op_of(long nr)
+/* What a kind of call is to the footprint (0: nothing). */
+static __always_inline __u16 ta_fp_op_of(int kind)
 {
-	switch (nr) {
-#ifdef TA_NR_open
-	case TA_NR_open: case TA_NR_creat:
-#endif
-	case TA_NR_openat: case TA_NR_openat2:
+	switch (kind) {
+	case TA_K_FP_OPEN: case TA_K_FP_OPENAT: case TA_K_FP_OPENAT2: case TA_K_FP_CREAT:
 		return TA_FP_OPEN;
-#ifdef TA_NR_rename
-	case TA_NR_rename:
-#endif
-	case TA_NR_renameat: case TA_NR_renameat2:
+	case TA_K_FP_RENAME: case TA_K_FP_RENAMEAT:
 		return TA_FP_RENAME;
-#ifdef TA_NR_unlink
-	case TA_NR_unlink:
-#endif
-	case TA_NR_unlinkat:
+	case TA_K_FP_UNLINK: case TA_K_FP_UNLINKAT:
 		return TA_FP_UNLINK;
-#ifdef TA_NR_rmdir
-	case TA_NR_rmdir:
+	case TA_K_FP_RMDIR:
 		return TA_FP_RMDIR;
-	case TA_NR_mkdir:
-#endif
-	case TA_NR_mkdirat:
+	case TA_K_FP_MKDIR: case TA_K_FP_MKDIRAT:
 		return TA_FP_MKDIR;
-#ifdef TA_NR_chmod
-	case TA_NR_chmod:
-#endif
-	case TA_NR_fchmod: case TA_NR_fchmodat: case TA_NR_fchmodat2:
+	case TA_K_FP_CHMOD: case TA_K_FP_FCHMOD: case TA_K_FP_FCHMODAT:
 		return TA_FP_CHMOD;
-#ifdef TA_NR_chown
-	case TA_NR_chown: case TA_NR_lchown:
-#endif
-	case TA_NR_fchown: case TA_NR_fchownat:
+	case TA_K_FP_CHOWN: case TA_K_FP_FCHOWN: case TA_K_FP_FCHOWNAT:
 		return TA_FP_CHOWN;
-	case TA_NR_connect:
+	case TA_K_CONNECT:
 		return TA_FP_CONNECT;
-	case TA_NR_accept: case TA_NR_accept4:
+	case TA_K_FP_ACCEPT:
 		return TA_FP_ACCEPT;
-	case TA_NR_setuid: case TA_NR_setreuid: case TA_NR_setresuid: case TA_NR_setfsuid:
+	case TA_K_FP_SETUID: case TA_K_FP_SETREUID:
 		return TA_FP_SETUID;
-	case TA_NR_setgid: case TA_NR_setregid: case TA_NR_setresgid: case TA_NR_setfsgid:
+	case TA_K_FP_SETGID: case TA_K_FP_SETREGID:
 		return TA_FP_SETGID;
-	case TA_NR_capset:
+	case TA_K_FP_CAPSET:
 		return TA_FP_CAPSET;
 	default:
 		return 0;
@@ -232,40 +214,37 @@ static __always_inline bool ta_fp_open_wanted(__u32 flags)
 }
 
 /*
- * Entry: the arguments, for a call of a footprint kind by a process in a
- * session. a[] holds the first five arguments of the native convention.
+ * Entry: the arguments, for a call of a footprint kind (native convention)
+ * by a process in a session; s holds its first three arguments.
  */
-static __always_inline void ta_fp_enter(struct pt_regs *regs, long nr)
+static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
+					const struct ta_sys_args *s)
 {
 	struct ta_fp_pending *p;
 	struct ta_fp_event *e;
-	__u16 op = ta_fp_op_of(nr);
-	unsigned long a0, a1, a2, a3;
+	__u16 op = ta_fp_op_of(kind);
+	unsigned long a0 = s->a[0], a1 = s->a[1], a2 = s->a[2], a3 = 0;
 	__u32 flags = 0;
 
 	if (!op || !ta_fp_in_session())
 		return;
-	a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
 	/* Decided before any storage is made: read-only opens are the bulk. */
 	if (op == TA_FP_OPEN) {
 		__u64 how = 0;
 
-		if (nr == TA_NR_openat)
+		if (kind == TA_K_FP_OPENAT)
 			flags = a2;
-		else if (nr == TA_NR_openat2)
+		else if (kind == TA_K_FP_OPENAT2)
 			flags = bpf_probe_read_user(&how, sizeof(how), (void *)a2) ? 0 : how;
-#ifdef TA_NR_open
-		else if (nr == TA_NR_open)
+		else if (kind == TA_K_FP_OPEN)
 			flags = a1;
 		else
 			flags = TA_O_CREAT | TA_O_WRONLY | TA_O_TRUNC;  /* creat */
-#endif
 		if (!ta_fp_open_wanted(flags))
 			return;
 	}
+	if (kind == TA_K_FP_RENAMEAT || kind == TA_K_FP_FCHOWNAT)
+		a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
 	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!p) {
@@ -287,81 +266,91 @@ static __always_inline void ta_fp_enter(struct pt_regs *regs, long nr)
 	e->path[0] = e->path2[0] = '\0';
 	e->path_len = e->path2_len = 0;
 
-	switch (op) {
-	case TA_FP_OPEN:
+	switch (kind) {
+	case TA_K_FP_OPENAT:
+	case TA_K_FP_OPENAT2:
+		e->dirfd = a0;
+		a0 = a1;
+		/* fall through */
+	case TA_K_FP_OPEN:
+	case TA_K_FP_CREAT:
 		e->arg = flags;
-		if (nr == TA_NR_openat || nr == TA_NR_openat2) {
-			e->dirfd = a0;
-			a0 = a1;
-		}
 		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
 		break;
-	case TA_FP_RENAME:
-		if (nr != TA_NR_renameat && nr != TA_NR_renameat2) {
-			a3 = a1;  /* rename(old, new) */
-			a1 = a0;
-		} else {
-			e->dirfd = a0;
-		}
+	case TA_K_FP_RENAME:
+		/* rename(old, new) */
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		e->path2_len = ta_fp_read_path(e->path2, a1, TA_FPF_PATH2_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_RENAMEAT:
+		/* renameat(olddirfd, old, newdirfd, new): the old side's directory is kept */
+		e->dirfd = a0;
 		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
 		e->path2_len = ta_fp_read_path(e->path2, a3, TA_FPF_PATH2_CUT, &e->fp_flags);
 		break;
-	case TA_FP_UNLINK:
-	case TA_FP_RMDIR:
-	case TA_FP_MKDIR:
-		if (nr == TA_NR_unlinkat || nr == TA_NR_mkdirat) {
-			e->dirfd = a0;
-			if (nr == TA_NR_unlinkat && (a2 & TA_AT_REMOVEDIR))
-				e->op = TA_FP_RMDIR;
-			if (nr == TA_NR_mkdirat)
-				e->arg = a2;
-			a0 = a1;
-		} else if (op == TA_FP_MKDIR) {
-			e->arg = a1;
-		}
-		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+	case TA_K_FP_UNLINKAT:
+		e->dirfd = a0;
+		if (a2 & TA_AT_REMOVEDIR)
+			e->op = TA_FP_RMDIR;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
 		break;
-	case TA_FP_CHMOD:
-		if (nr == TA_NR_fchmod) {
-			e->fp_flags |= TA_FPF_FD;
-			e->path_len = ta_fp_fd_name(e->path, a0);
-			e->arg = a1;
-			break;
-		}
-		if (nr == TA_NR_fchmodat || nr == TA_NR_fchmodat2) {
-			e->dirfd = a0;
-			a0 = a1;
-			a1 = a2;
-		}
+	case TA_K_FP_MKDIRAT:
+		e->dirfd = a0;
+		e->arg = a2;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_MKDIR:
+	case TA_K_FP_CHMOD:
 		e->arg = a1;
+		/* fall through */
+	case TA_K_FP_UNLINK:
+	case TA_K_FP_RMDIR:
 		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
 		break;
-	case TA_FP_CHOWN:
-		if (nr == TA_NR_fchown) {
-			e->fp_flags |= TA_FPF_FD;
-			e->path_len = ta_fp_fd_name(e->path, a0);
-		} else if (nr == TA_NR_fchownat) {
-			e->dirfd = a0;
-			e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
-			a1 = a2;
-			a2 = a3;
-		} else {
-			e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
-		}
+	case TA_K_FP_FCHMOD:
+		e->fp_flags |= TA_FPF_FD;
+		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->arg = a1;
+		break;
+	case TA_K_FP_FCHMODAT:
+		e->dirfd = a0;
+		e->arg = a2;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_CHOWN:
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
 		e->arg_uid = a1;
 		e->arg_gid = a2;
 		break;
-	case TA_FP_CONNECT:
+	case TA_K_FP_FCHOWN:
+		e->fp_flags |= TA_FPF_FD;
+		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->arg_uid = a1;
+		e->arg_gid = a2;
+		break;
+	case TA_K_FP_FCHOWNAT:
+		e->dirfd = a0;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		e->arg_uid = a2;
+		e->arg_gid = a3;
+		break;
+	case TA_K_CONNECT:
 		if (!ta_fp_sockaddr(e, a1, a2))
 			return;
 		ta_fp_sock_kind(e, ta_fp_fd_socket(a0));
 		break;
-	case TA_FP_SETUID:
-		/* The id that matters most: the effective one asked for (setresuid: euid). */
-		e->arg_uid = (nr == TA_NR_setreuid || nr == TA_NR_setresuid) ? a1 : a0;
+	/* The id that matters most: the effective one asked for (setresuid: euid). */
+	case TA_K_FP_SETUID:
+		e->arg_uid = a0;
 		break;
-	case TA_FP_SETGID:
-		e->arg_gid = (nr == TA_NR_setregid || nr == TA_NR_setresgid) ? a1 : a0;
+	case TA_K_FP_SETREUID:
+		e->arg_uid = a1;
+		break;
+	case TA_K_FP_SETGID:
+		e->arg_gid = a0;
+		break;
+	case TA_K_FP_SETREGID:
+		e->arg_gid = a1;
 		break;
 	default:
 		break;
@@ -432,6 +421,33 @@ static __always_inline void ta_fp_exit(long nr, long ret)
 	ta_fp_fill_ids(e);
 	ta_fp_submit(e);
 }
+
+#ifdef TA_FP_DEFINE_HOOKS
+/*
+ * The two hooks the sys_enter/sys_exit dispatcher calls, as global functions:
+ * the verifier checks each once on its own instead of once per path of the
+ * dispatcher into it (inlined, sys_enter exceeded its limit). Defined in the
+ * one object that includes this header with TA_FP_DEFINE_HOOKS. regs is the
+ * struct pt_regs * of the call, passed as a number (read with probes).
+ */
+__noinline int ta_fp_on_enter(__u64 regs, long kind, long nr)
+{
+	struct pt_regs *r = (struct pt_regs *)regs;
+	struct ta_sys_args s;
+
+	s.a[0] = PT_REGS_PARM1_CORE_SYSCALL(r);
+	s.a[1] = PT_REGS_PARM2_CORE_SYSCALL(r);
+	s.a[2] = PT_REGS_PARM3_CORE_SYSCALL(r);
+	ta_fp_enter(kind, nr, r, &s);
+	return 0;
+}
+
+__noinline int ta_fp_on_exit(long nr, long ret)
+{
+	ta_fp_exit(nr, ret);
+	return 0;
+}
+#endif
 
 /* Exec of a set-user/group-ID program (sched_process_exec, new credentials in place). */
 static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)

@@ -5,9 +5,18 @@
  * 64-bit process can make 32-bit calls (int 0x80) whose numbers mean other
  * calls natively, so the convention is decided first, never guessed from
  * the number (arch/x86/entry/syscalls/syscall_{64,32}.tbl).
+ *
+ * Each convention has one list of (number, kind) rows: TA_NATIVE_CALLS,
+ * TA_COMPAT_CALLS (ia32), TA_X32_CALLS. This is the only place a number is
+ * tied to a kind (call_kinds.bpf.h); to watch another call, add its kind
+ * there and its rows here, for every convention and architecture that has it.
  */
 #ifndef TTYAUDIT_SYSCALL_NR_BPF_H
 #define TTYAUDIT_SYSCALL_NR_BPF_H
+
+/* socketcall(call, args): the calls it multiplexes (linux/net.h). */
+#define TA_SYS_BIND 2
+#define TA_SYS_CONNECT 3
 
 #if defined(__TARGET_ARCH_x86)
 #define TA_NR_read 0
@@ -78,11 +87,32 @@
 #define TA_NR32_preadv2 378
 #define TA_NR32_pwritev2 379
 #define TA_NR32_io_uring_enter 426
-/* socketcall(call, args): the calls it multiplexes (linux/net.h). */
-#define TA_SYS_BIND 2
-#define TA_SYS_CONNECT 3
 /* arch/x86/include/asm/thread_info.h */
 #define TA_TS_COMPAT 0x0002
+
+#define TA_NATIVE_CALLS(X) \
+	X(TA_NR_write, WRITE) X(TA_NR_read, READ) \
+	X(TA_NR_writev, WRITEV) X(TA_NR_pwritev, WRITEV) X(TA_NR_pwritev2, WRITEV) \
+	X(TA_NR_readv, READV) X(TA_NR_preadv, READV) X(TA_NR_preadv2, READV) \
+	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
+	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
+	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
+	TA_FOOTPRINT_CALLS(X) \
+	X(TA_NR_open, FP_OPEN) X(TA_NR_creat, FP_CREAT) X(TA_NR_rename, FP_RENAME) \
+	X(TA_NR_unlink, FP_UNLINK) X(TA_NR_rmdir, FP_RMDIR) X(TA_NR_mkdir, FP_MKDIR) \
+	X(TA_NR_chmod, FP_CHMOD) X(TA_NR_chown, FP_CHOWN) X(TA_NR_lchown, FP_CHOWN)
+
+#define TA_COMPAT_CALLS(X) \
+	X(TA_NR32_write, WRITE) X(TA_NR32_read, READ) \
+	X(TA_NR32_writev, WRITEV) X(TA_NR32_pwritev, WRITEV) X(TA_NR32_pwritev2, WRITEV) \
+	X(TA_NR32_readv, READV) X(TA_NR32_preadv, READV) X(TA_NR32_preadv2, READV) \
+	X(TA_NR32_sendfile, SENDFILE) X(TA_NR32_sendfile64, SENDFILE) X(TA_NR32_splice, SPLICE) \
+	X(TA_NR32_ioctl, IOCTL) X(TA_NR32_io_submit, IO_SUBMIT) \
+	X(TA_NR32_connect, CONNECT) X(TA_NR32_bind, BIND) X(TA_NR32_socketcall, SOCKETCALL)
+
+/* x32 read and write share the native layouts; the number carries the x32 bit. */
+#define TA_X32_CALLS(X) \
+	X(TA_X32_SYSCALL_BIT | TA_NR_write, WRITE) X(TA_X32_SYSCALL_BIT | TA_NR_read, READ)
 
 #elif defined(__TARGET_ARCH_arm64) || defined(__TARGET_ARCH_riscv)
 /* The generic table (include/uapi/asm-generic/unistd.h). */
@@ -125,8 +155,37 @@
 #define TA_NR_openat2 437
 #define TA_NR_fchmodat2 452
 #define TA_HAS_COMPAT 0
+
+#define TA_NATIVE_CALLS(X) \
+	X(TA_NR_write, WRITE) X(TA_NR_read, READ) \
+	X(TA_NR_writev, WRITEV) X(TA_NR_pwritev, WRITEV) X(TA_NR_pwritev2, WRITEV) \
+	X(TA_NR_readv, READV) X(TA_NR_preadv, READV) X(TA_NR_preadv2, READV) \
+	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
+	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
+	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
+	TA_FOOTPRINT_CALLS(X)
+#define TA_COMPAT_CALLS(X)
+#define TA_X32_CALLS(X)
 #else
 #error "ttyaudit: no system call table for this architecture"
 #endif
+
+/*
+ * The footprint's calls every architecture has (bpf/footprint.bpf.h); x86's
+ * older forms (open, rename, ...) are in its native list. Native only: 32-bit
+ * calls of these kinds are not followed.
+ */
+#define TA_FOOTPRINT_CALLS(X) \
+	X(TA_NR_openat, FP_OPENAT) X(TA_NR_openat2, FP_OPENAT2) \
+	X(TA_NR_renameat, FP_RENAMEAT) X(TA_NR_renameat2, FP_RENAMEAT) \
+	X(TA_NR_unlinkat, FP_UNLINKAT) X(TA_NR_mkdirat, FP_MKDIRAT) \
+	X(TA_NR_fchmod, FP_FCHMOD) X(TA_NR_fchmodat, FP_FCHMODAT) X(TA_NR_fchmodat2, FP_FCHMODAT) \
+	X(TA_NR_fchown, FP_FCHOWN) X(TA_NR_fchownat, FP_FCHOWNAT) \
+	X(TA_NR_accept, FP_ACCEPT) X(TA_NR_accept4, FP_ACCEPT) \
+	X(TA_NR_setuid, FP_SETUID) X(TA_NR_setfsuid, FP_SETUID) \
+	X(TA_NR_setreuid, FP_SETREUID) X(TA_NR_setresuid, FP_SETREUID) \
+	X(TA_NR_setgid, FP_SETGID) X(TA_NR_setfsgid, FP_SETGID) \
+	X(TA_NR_setregid, FP_SETREGID) X(TA_NR_setresgid, FP_SETREGID) \
+	X(TA_NR_capset, FP_CAPSET)
 
 #endif /* TTYAUDIT_SYSCALL_NR_BPF_H */

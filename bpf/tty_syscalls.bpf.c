@@ -20,11 +20,13 @@
  * is not seen at all.
  *
  * The session's footprint (files, network, privilege: footprint.bpf.h) is
- * hooked into the same two programs, when the daemon turned it on.
+ * hooked into the same two programs through the same table of call kinds,
+ * when the daemon turned it on.
  */
 #include "capture_common.bpf.h"
+#include "call_kinds.bpf.h"
+#define TA_FP_DEFINE_HOOKS
 #include "footprint.bpf.h"
-#include "syscall_nr.bpf.h"
 
 #define TA_TIOCSTI 0x5412
 #define TA_TIOCSWINSZ 0x5414
@@ -54,39 +56,6 @@ enum { TA_CALL_WRITE = 0, TA_CALL_READ = 1, TA_CALL_UNCAPTURED = 2 };
  * tmux and screen clients reach their servers). The verifier drops the rest.
  */
 const volatile __u32 ta_syscall_io = 1;
-
-/* The arguments of a call, as its calling convention passed them. */
-struct ta_sys_args {
-	unsigned long a[6];
-};
-
-static __always_inline void ta_native_args(struct pt_regs *regs, struct ta_sys_args *s, int n)
-{
-	s->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	s->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	if (n > 2)
-		s->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-}
-
-#if TA_HAS_COMPAT
-/* A 32-bit call in progress (int 0x80, sysenter, or a 32-bit process). */
-static __always_inline bool ta_in_compat_syscall(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	if (!bpf_core_field_exists(task->thread_info.status))
-		return false;
-	return BPF_CORE_READ(task, thread_info.status) & TA_TS_COMPAT;
-}
-
-static __always_inline void ta_compat_args(struct pt_regs *regs, struct ta_sys_args *s, int n)
-{
-	s->a[0] = (__u32)BPF_CORE_READ(regs, bx);
-	s->a[1] = (__u32)BPF_CORE_READ(regs, cx);
-	if (n > 2)
-		s->a[2] = (__u32)BPF_CORE_READ(regs, dx);
-}
-#endif
 
 /*
  * A fingerprint of the first TA_DIGEST_MAX bytes of a write's buffer, taken
@@ -473,187 +442,88 @@ int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* A native call the program wants, by number; -1 for anything else (the hot path). */
-static __always_inline int ta_enter_native(struct pt_regs *regs, long nr)
+/* One dispatcher for every kind, in either convention. */
+static __always_inline int ta_enter_call(int kind, long nr, bool compat, const struct ta_sys_args *s)
 {
-	struct ta_sys_args s = {};
-
-	if (!ta_syscall_io && nr != TA_NR_connect && nr != TA_NR_bind)
-		return -1;
-	switch (nr) {
-	case TA_NR_write:
-		ta_native_args(regs, &s, 3);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0, s.a[2]);
-	case TA_NR_read:
-		ta_native_args(regs, &s, 3);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0, s.a[2]);
-	case TA_NR_writev:
-	case TA_NR_pwritev:
-	case TA_NR_pwritev2:
-		ta_native_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 0, 0) : 0;
-	case TA_NR_readv:
-	case TA_NR_preadv:
-	case TA_NR_preadv2:
-		ta_native_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 0, 0) : 0;
-	case TA_NR_sendfile:
-		/* sendfile(out_fd, in_fd, ...): the data never passes through user memory. */
-		ta_native_args(regs, &s, 1);
-		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
-	case TA_NR_splice:
-		/* splice(fd_in, off_in, fd_out, off_out, len, flags) into a tty. */
-		ta_native_args(regs, &s, 3);
-		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
-	case TA_NR_ioctl:
-		ta_native_args(regs, &s, 3);
-		return ta_ioctl(s.a[0], s.a[1], s.a[2]);
-	case TA_NR_io_submit:
-		ta_native_args(regs, &s, 3);
-		return ta_io_submit(s.a[1], s.a[2], false);
-	case TA_NR_connect:
-		ta_native_args(regs, &s, 3);
-		return ta_unix_addr(TA_UNIX_CONNECT, s.a[1], s.a[2]);
-	case TA_NR_bind:
-		ta_native_args(regs, &s, 3);
-		return ta_unix_addr(TA_UNIX_BIND, s.a[1], s.a[2]);
-	default:
-		return -1;
-	}
-}
-
-#if TA_HAS_COMPAT
-static __always_inline int ta_enter_compat(struct pt_regs *regs, long nr)
-{
-	struct ta_sys_args s = {};
 	__u32 sc[3] = {};
 
-	if (!ta_syscall_io && nr != TA_NR32_connect && nr != TA_NR32_bind &&
-	    nr != TA_NR32_socketcall)
-		return 0;
-	switch (nr) {
-	case TA_NR32_write:
-		ta_compat_args(regs, &s, 3);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_WRITE, 0, s.a[2]);
-	case TA_NR32_read:
-		ta_compat_args(regs, &s, 3);
-		return ta_enter_io(s.a[0], s.a[1], 0, TA_CALL_READ, 0, s.a[2]);
-	case TA_NR32_writev:
-	case TA_NR32_pwritev:
-	case TA_NR32_pwritev2:
-		ta_compat_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_WRITE, 1, 0) : 0;
-	case TA_NR32_readv:
-	case TA_NR32_preadv:
-	case TA_NR32_preadv2:
-		ta_compat_args(regs, &s, 3);
-		return s.a[2] ? ta_enter_io(s.a[0], s.a[1], s.a[2], TA_CALL_READ, 1, 0) : 0;
-	case TA_NR32_sendfile:
-	case TA_NR32_sendfile64:
-		ta_compat_args(regs, &s, 1);
-		return ta_enter_io(s.a[0], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
-	case TA_NR32_splice:
-		ta_compat_args(regs, &s, 3);
-		return ta_enter_io(s.a[2], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
-	case TA_NR32_ioctl:
-		ta_compat_args(regs, &s, 3);
-		return ta_ioctl(s.a[0], s.a[1], s.a[2]);
-	case TA_NR32_io_submit:
-		ta_compat_args(regs, &s, 3);
-		return ta_io_submit(s.a[1], s.a[2], true);
-	case TA_NR32_connect:
-		ta_compat_args(regs, &s, 3);
-		return ta_unix_addr(TA_UNIX_CONNECT, s.a[1], s.a[2]);
-	case TA_NR32_bind:
-		ta_compat_args(regs, &s, 3);
-		return ta_unix_addr(TA_UNIX_BIND, s.a[1], s.a[2]);
-	case TA_NR32_socketcall:
-		ta_compat_args(regs, &s, 2);
-		if (s.a[0] != TA_SYS_CONNECT && s.a[0] != TA_SYS_BIND)
+	switch (kind) {
+	case TA_K_WRITE:
+		return ta_enter_io(s->a[0], s->a[1], 0, TA_CALL_WRITE, 0, s->a[2]);
+	case TA_K_READ:
+		return ta_enter_io(s->a[0], s->a[1], 0, TA_CALL_READ, 0, s->a[2]);
+	case TA_K_WRITEV:
+		return s->a[2] ? ta_enter_io(s->a[0], s->a[1], s->a[2], TA_CALL_WRITE, compat, 0) : 0;
+	case TA_K_READV:
+		return s->a[2] ? ta_enter_io(s->a[0], s->a[1], s->a[2], TA_CALL_READ, compat, 0) : 0;
+	case TA_K_SENDFILE:
+		/* sendfile(out_fd, in_fd, ...): the data never passes through user memory. */
+		return ta_enter_io(s->a[0], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
+	case TA_K_SPLICE:
+		/* splice(fd_in, off_in, fd_out, off_out, len, flags) into a tty. */
+		return ta_enter_io(s->a[2], 0, nr, TA_CALL_UNCAPTURED, 0, 0);
+	case TA_K_IOCTL:
+		return ta_ioctl(s->a[0], s->a[1], s->a[2]);
+	case TA_K_IO_SUBMIT:
+		return ta_io_submit(s->a[1], s->a[2], compat);
+	case TA_K_CONNECT:
+		return ta_unix_addr(TA_UNIX_CONNECT, s->a[1], s->a[2]);
+	case TA_K_BIND:
+		return ta_unix_addr(TA_UNIX_BIND, s->a[1], s->a[2]);
+	case TA_K_SOCKETCALL:
+		/* socketcall(call, args): args[1], args[2] are connect's and bind's address, length. */
+		if (s->a[0] != TA_SYS_CONNECT && s->a[0] != TA_SYS_BIND)
 			return 0;
-		if (bpf_probe_read_user(sc, sizeof(sc), (void *)s.a[1]))
+		if (bpf_probe_read_user(sc, sizeof(sc), (void *)s->a[1]))
 			return 0;
-		return ta_unix_addr(s.a[0] == TA_SYS_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND,
+		return ta_unix_addr(s->a[0] == TA_SYS_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND,
 				    sc[1], sc[2]);
 	default:
 		return 0;
 	}
 }
 
-/* Numbers that name a wanted call in the 32-bit table. */
-static __always_inline bool ta_compat_wanted(long nr)
-{
-	switch (nr) {
-	case TA_NR32_write: case TA_NR32_read: case TA_NR32_writev: case TA_NR32_readv:
-	case TA_NR32_pwritev: case TA_NR32_preadv: case TA_NR32_pwritev2: case TA_NR32_preadv2:
-	case TA_NR32_sendfile: case TA_NR32_sendfile64: case TA_NR32_splice: case TA_NR32_ioctl:
-	case TA_NR32_io_submit: case TA_NR32_connect: case TA_NR32_bind: case TA_NR32_socketcall:
-		return true;
-	default:
-		return false;
-	}
-}
-#endif
-
 SEC("raw_tp/sys_enter")
 int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	struct ta_sys_args s;
 	long nr = ctx->args[1];
+	bool compat;
+	int kind = ta_entry_kind(nr, &compat);
+	__u32 props;
 
-#if TA_HAS_COMPAT
-	/*
-	 * A 32-bit call's number can equal a wanted native one (ia32 lseek is
-	 * 19, native readv): the convention must be known before either table
-	 * is trusted. Only numbers that are wanted in either table pay for it.
-	 */
-	if (ta_compat_wanted(nr) || nr == TA_NR_write || nr == TA_NR_read ||
-	    nr == TA_NR_writev || nr == TA_NR_readv || nr == TA_NR_ioctl ||
-	    nr == TA_NR_sendfile || nr == TA_NR_connect || nr == TA_NR_bind ||
-	    nr == TA_NR_io_submit || nr == TA_NR_splice || nr == TA_NR_preadv ||
-	    nr == TA_NR_pwritev || nr == TA_NR_preadv2 || nr == TA_NR_pwritev2) {
-		if (ta_in_compat_syscall())
-			return ta_enter_compat(regs, nr);
-		/* x32 read/write/ioctl share the native numbers and layouts. */
-		ta_enter_native(regs, nr);
-	} else if ((nr & TA_X32_SYSCALL_BIT) &&
-		   ((nr & ~TA_X32_SYSCALL_BIT) == TA_NR_write ||
-		    (nr & ~TA_X32_SYSCALL_BIT) == TA_NR_read)) {
-		ta_enter_native(regs, nr & ~TA_X32_SYSCALL_BIT);
+	if (kind == TA_K_NONE)
+		return 0;
+	props = ta_kind_props(kind);
+	if (props & TA_KP_FOOTPRINT) {
+		if (ta_fp_mode && !compat)
+			ta_fp_on_enter((__u64)regs, kind, nr);
+		/* connect is also the unix-socket record's (shared terminals) */
+		if (kind != TA_K_CONNECT)
+			return 0;
 	}
-	/* The footprint: native calls only (a 32-bit number may mean another call). */
-	if (ta_fp_mode && ta_fp_op_of(nr) && !ta_in_compat_syscall())
-		ta_fp_enter(regs, nr);
-	return 0;
-#else
-	ta_enter_native(regs, nr);
-	if (ta_fp_mode)
-		ta_fp_enter(regs, nr);
-	return 0;
-#endif
+	if (!ta_syscall_io && !(props & TA_KP_ALWAYS))
+		return 0;
+	ta_call_args(regs, compat, &s);
+	return ta_enter_call(kind, nr, compat, &s);
 }
 
 SEC("raw_tp/sys_exit")
 int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long ret = ctx->args[1];
-	long nr;
 
 	/* Only calls an entry could have left pending: cheaper than a map lookup for all. */
 #if defined(__TARGET_ARCH_x86)
-	nr = BPF_CORE_READ(regs, orig_ax) & ~TA_X32_SYSCALL_BIT;
-	if (ta_fp_mode && ta_fp_op_of(nr)) {
-		ta_fp_exit(nr, ret);
-		return 0;
-	}
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u32 props = ta_exit_props(nr);
+
+	if (ta_fp_mode && (props & TA_KP_FOOTPRINT))
+		ta_fp_on_exit(nr, ret);
 	/* With a function backend this program is here for the footprint alone. */
-	if (!ta_syscall_io)
-		return 0;
-	if (!ta_compat_wanted(nr) && nr != TA_NR_write && nr != TA_NR_read &&
-	    nr != TA_NR_writev && nr != TA_NR_readv && nr != TA_NR_sendfile &&
-	    nr != TA_NR_splice && nr != TA_NR_preadv && nr != TA_NR_pwritev &&
-	    nr != TA_NR_preadv2 && nr != TA_NR_pwritev2)
+	if (!ta_syscall_io || !(props & TA_KP_EXIT))
 		return 0;
 #endif
 	return ta_exit_io(ret);

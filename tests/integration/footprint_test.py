@@ -150,7 +150,12 @@ def attributed(f, r, s, what):
 
 
 def run_daemon(*args):
-    return Daemon("--backend", "tracepoint", *args).start()
+    d = Daemon("--backend", "tracepoint", *args)
+    try:
+        return d.start()
+    except BaseException:
+        finish(d)  # a daemon that did not come up is not left behind
+        raise
 
 
 def finish(d):
@@ -158,7 +163,12 @@ def finish(d):
     if d is None:
         return
     if d.proc and d.proc.poll() is None:
-        d.stop()
+        d.proc.terminate()
+        try:
+            d.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            d.proc.kill()
+            d.proc.wait()
     subprocess.run(["chattr", "-R", "-a", d.dir], capture_output=True)
     shutil.rmtree(d.dir, ignore_errors=True)
 

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kinds of system call the raw sys_enter/sys_exit programs handle, and how a
+ * call's number and calling convention map to one (the rows are in
+ * syscall_nr.bpf.h). A call is looked up once: its number in the table of
+ * its convention gives a kind, its arguments are read by its convention,
+ * and one dispatcher switches on the kind. Whether sys_exit has anything to
+ * do for a number is derived from the same rows, so the two cannot drift.
+ *
+ * To add a call: a kind here (with its properties), its rows in
+ * syscall_nr.bpf.h, and a case in the dispatcher.
+ */
+#ifndef TTYAUDIT_CALL_KINDS_BPF_H
+#define TTYAUDIT_CALL_KINDS_BPF_H
+
+#include "syscall_nr.bpf.h"
+
+/* Properties of a kind. */
+#define TA_KP_EXIT 0x1   /* the entry may leave a call pending: sys_exit must look */
+#define TA_KP_ALWAYS 0x2 /* wanted even when a function backend takes terminal data */
+#define TA_KP_FOOTPRINT 0x4 /* a session's footprint (footprint.bpf.h): entry and exit, when on */
+
+/* X(kind, properties) */
+#define TA_CALL_KINDS(X) \
+	X(WRITE, TA_KP_EXIT) \
+	X(READ, TA_KP_EXIT) \
+	X(WRITEV, TA_KP_EXIT) \
+	X(READV, TA_KP_EXIT) \
+	X(SENDFILE, TA_KP_EXIT) \
+	X(SPLICE, TA_KP_EXIT) \
+	X(IOCTL, 0) \
+	X(IO_SUBMIT, 0) \
+	X(CONNECT, TA_KP_ALWAYS | TA_KP_FOOTPRINT) \
+	X(BIND, TA_KP_ALWAYS) \
+	X(SOCKETCALL, TA_KP_ALWAYS) \
+	X(FP_OPEN, TA_KP_FOOTPRINT) \
+	X(FP_OPENAT, TA_KP_FOOTPRINT) \
+	X(FP_OPENAT2, TA_KP_FOOTPRINT) \
+	X(FP_CREAT, TA_KP_FOOTPRINT) \
+	X(FP_RENAME, TA_KP_FOOTPRINT) \
+	X(FP_RENAMEAT, TA_KP_FOOTPRINT) \
+	X(FP_UNLINK, TA_KP_FOOTPRINT) \
+	X(FP_UNLINKAT, TA_KP_FOOTPRINT) \
+	X(FP_RMDIR, TA_KP_FOOTPRINT) \
+	X(FP_MKDIR, TA_KP_FOOTPRINT) \
+	X(FP_MKDIRAT, TA_KP_FOOTPRINT) \
+	X(FP_CHMOD, TA_KP_FOOTPRINT) \
+	X(FP_FCHMOD, TA_KP_FOOTPRINT) \
+	X(FP_FCHMODAT, TA_KP_FOOTPRINT) \
+	X(FP_CHOWN, TA_KP_FOOTPRINT) \
+	X(FP_FCHOWN, TA_KP_FOOTPRINT) \
+	X(FP_FCHOWNAT, TA_KP_FOOTPRINT) \
+	X(FP_ACCEPT, TA_KP_FOOTPRINT) \
+	X(FP_SETUID, TA_KP_FOOTPRINT) \
+	X(FP_SETREUID, TA_KP_FOOTPRINT) \
+	X(FP_SETGID, TA_KP_FOOTPRINT) \
+	X(FP_SETREGID, TA_KP_FOOTPRINT) \
+	X(FP_CAPSET, TA_KP_FOOTPRINT)
+
+enum ta_call_kind {
+	TA_K_NONE = 0,
+#define TA_K_ENUM(kind, props) TA_K_##kind,
+	TA_CALL_KINDS(TA_K_ENUM)
+#undef TA_K_ENUM
+};
+
+static __always_inline __u32 ta_kind_props(int kind)
+{
+	switch (kind) {
+#define TA_K_PROPS(kind, props) case TA_K_##kind: return props;
+	TA_CALL_KINDS(TA_K_PROPS)
+#undef TA_K_PROPS
+	default:
+		return 0;
+	}
+}
+
+#define TA_K_ROW(nr, kind) case nr: return TA_K_##kind;
+
+static __always_inline int ta_native_kind(long nr)
+{
+	switch (nr) {
+	TA_NATIVE_CALLS(TA_K_ROW)
+	default:
+		return TA_K_NONE;
+	}
+}
+
+static __always_inline int ta_compat_kind(long nr)
+{
+	switch (nr) {
+	TA_COMPAT_CALLS(TA_K_ROW)
+	default:
+		return TA_K_NONE;
+	}
+}
+
+static __always_inline int ta_x32_kind(long nr)
+{
+	switch (nr) {
+	TA_X32_CALLS(TA_K_ROW)
+	default:
+		return TA_K_NONE;
+	}
+}
+#undef TA_K_ROW
+
+/*
+ * The properties of the kinds a number names in any convention: sys_exit has
+ * terminal I/O to finish (TA_KP_EXIT) or footprint (TA_KP_FOOTPRINT).
+ */
+static __always_inline __u32 ta_exit_props(long nr)
+{
+	return ta_kind_props(ta_native_kind(nr)) | ta_kind_props(ta_compat_kind(nr)) |
+	       ta_kind_props(ta_x32_kind(nr));
+}
+
+/* The first arguments of a call, as its calling convention passed them. */
+struct ta_sys_args {
+	unsigned long a[3];
+};
+
+#if TA_HAS_COMPAT
+/* A 32-bit call in progress (int 0x80, sysenter, or a 32-bit process). */
+static __always_inline bool ta_in_compat_syscall(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(task->thread_info.status))
+		return false;
+	return BPF_CORE_READ(task, thread_info.status) & TA_TS_COMPAT;
+}
+#endif
+
+static __always_inline void ta_call_args(struct pt_regs *regs, bool compat, struct ta_sys_args *s)
+{
+#if TA_HAS_COMPAT
+	if (compat) {
+		s->a[0] = (__u32)BPF_CORE_READ(regs, bx);
+		s->a[1] = (__u32)BPF_CORE_READ(regs, cx);
+		s->a[2] = (__u32)BPF_CORE_READ(regs, dx);
+		return;
+	}
+#endif
+	s->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	s->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	s->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+}
+
+/*
+ * The kind of the call now entering and its convention. A 32-bit call's
+ * number can equal a wanted native one (ia32 lseek is 19, native readv): the
+ * convention is read (a kernel memory read) only for numbers that name a
+ * kind in the native or the 32-bit table.
+ */
+static __always_inline int ta_entry_kind(long nr, bool *compat)
+{
+	int kind = ta_native_kind(nr);
+
+	*compat = false;
+#if TA_HAS_COMPAT
+	int kind32 = ta_compat_kind(nr);
+
+	if (kind == TA_K_NONE && kind32 == TA_K_NONE)
+		return ta_x32_kind(nr);
+	if (ta_in_compat_syscall()) {
+		*compat = true;
+		return kind32;
+	}
+#endif
+	return kind;
+}
+
+#endif /* TTYAUDIT_CALL_KINDS_BPF_H */
