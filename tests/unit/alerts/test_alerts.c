@@ -531,6 +531,33 @@ static void test_shipped(const char *path)
 		ta_alert_engine_free(e);
 		free(hs);
 	}
+	/* The footprint rule: a write-open or a rename onto the file fires, a read-only open not. */
+	{
+		static const struct { uint16_t op; uint32_t flags; const char *p1, *p2; int hits; } fc[] = {
+			{ TA_FP_OPEN, 02101, "/etc/shadow", "", 1 },    /* wronly|creat|append */
+			{ TA_FP_OPEN, 0, "/etc/shadow", "", 0 },        /* rdonly (footprint = all) */
+			{ TA_FP_RENAME, 0, "/etc/passwd+", "/etc/passwd", 1 },
+			{ TA_FP_OPEN, 01, "/etc/passwd.bak", "", 0 },
+		};
+		for (size_t i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
+			struct hits *hs = calloc(1, sizeof(*hs));
+			struct ta_alert_engine *e;
+			struct ta_fp_event f;
+			struct ta_event ev = fp_ev(&f, fc[i].op, fc[i].p1, fc[i].p2);
+
+			f.arg = fc[i].flags;
+			CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+			CHECK(ta_alert_rules_parse(&rs, path, text, len, "/var/log/ttyaudit", err,
+						   sizeof(err)) == 0);
+			ta_alert_engine_set_rules(e, rs);
+			ta_alert_engine_feed(e, &ev, 1);
+			CHECK_EQ_INT(hs->n, fc[i].hits);
+			if (hs->n)
+				CHECK_EQ_STR(hs->rule[0], "auth-files-written");
+			ta_alert_engine_free(e);
+			free(hs);
+		}
+	}
 	free(text);
 }
 
