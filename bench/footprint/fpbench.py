@@ -13,7 +13,6 @@ Figures only: nothing passes or fails."""
 
 import os
 import pty
-import select
 import shutil
 import signal
 import statistics
@@ -21,6 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tests", "integration"))
+from capturelib import read_until_exit  # noqa: E402
 
 MODES = ("none", "off", "on", "all")  # none: no ttyauditd at all
 
@@ -35,22 +38,7 @@ def run_in_session(argv, auid):
             os.execv(argv[0], argv)
         finally:
             os._exit(127)
-    out = b""
-    while True:
-        r, _, _ = select.select([fd], [], [], 1.0)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        elif os.waitpid(pid, os.WNOHANG)[0]:
-            pid = 0
-            break
-    if pid:
-        os.waitpid(pid, 0)
+    out = read_until_exit(pid, fd, 3600)
     os.close(fd)
     return out.decode().strip().splitlines()[-1]
 

@@ -17,7 +17,6 @@ import json
 import os
 import pty
 import pwd
-import select
 import shutil
 import signal
 import socket
@@ -28,7 +27,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from capturelib import Daemon, Failures, binary  # noqa: E402
+from capturelib import Daemon, Failures, binary, read_until_exit  # noqa: E402
 
 
 def skip(why):
@@ -71,30 +70,7 @@ class Session:
             except (OSError, ValueError):
                 break
             time.sleep(0.01)
-        self.out = b""
-        end = time.time() + timeout
-        while time.time() < end:
-            r, _, _ = select.select([fd], [], [], 0.5)
-            if r:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                self.out += chunk
-            elif os.waitpid(pid, os.WNOHANG)[0]:
-                pid = 0
-                break
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+        self.out = read_until_exit(pid, fd, timeout, kill=True)
         os.close(fd)
 
 
@@ -139,6 +115,12 @@ class Scratch:
 def footprints(records, **match):
     return [r for r in records if r["type"] == "footprint" and
             all(r.get(k) == v for k, v in match.items())]
+
+
+def footprint_lost(records, ses):
+    """Footprint calls of the session counted as lost (gap records)."""
+    return sum(r.get("events", 0) for r in records if r["type"] == "gap" and
+               r.get("reason") == "footprint_ring_full" and r.get("ses") == ses)
 
 
 def attributed(f, r, s, what):
@@ -427,8 +409,7 @@ def case_flood(f):
         d.stop()
         recs = d.records()
         mine = footprints(recs, ses=s.ses, path=path, op="open")
-        lost = sum(r.get("events", 0) for r in recs if r["type"] == "gap" and
-                   r.get("reason") == "footprint_ring_full" and r.get("ses") == s.ses)
+        lost = footprint_lost(recs, s.ses)
         out = b"".join(
             __import__("base64").b64decode(r["data"]) for r in recs
             if r["type"] == "output" and r.get("ses") == s.ses and "data" in r)
@@ -464,8 +445,7 @@ def case_rename_race(f):
         d.stop()
         recs = d.records()
         mine = footprints(recs, ses=s.ses, op="rename")
-        lost = sum(r.get("events", 0) for r in recs if r["type"] == "gap" and
-                   r.get("reason") == "footprint_ring_full" and r.get("ses") == s.ses)
+        lost = footprint_lost(recs, s.ses)
         f.check(s.out.count(b"DONE") == 2, "both racers ran")
         good = [r for r in mine if (r.get("path"), r.get("path2")) in ((a, b), (b, a))]
         f.check(len(good) == len(mine), "every rename record names what its caller gave")
