@@ -18,6 +18,7 @@
 /* Properties of a kind. */
 #define TA_KP_EXIT 0x1   /* the entry may leave a call pending: sys_exit must look */
 #define TA_KP_ALWAYS 0x2 /* wanted even when a function backend takes terminal data */
+#define TA_KP_FOOTPRINT 0x4 /* a session's footprint (footprint.bpf.h): entry and exit, when on */
 
 /* X(kind, properties) */
 #define TA_CALL_KINDS(X) \
@@ -29,9 +30,32 @@
 	X(SPLICE, TA_KP_EXIT) \
 	X(IOCTL, 0) \
 	X(IO_SUBMIT, 0) \
-	X(CONNECT, TA_KP_ALWAYS) \
+	X(CONNECT, TA_KP_ALWAYS | TA_KP_FOOTPRINT) \
 	X(BIND, TA_KP_ALWAYS) \
-	X(SOCKETCALL, TA_KP_ALWAYS)
+	X(SOCKETCALL, TA_KP_ALWAYS) \
+	X(FP_OPEN, TA_KP_FOOTPRINT) \
+	X(FP_OPENAT, TA_KP_FOOTPRINT) \
+	X(FP_OPENAT2, TA_KP_FOOTPRINT) \
+	X(FP_CREAT, TA_KP_FOOTPRINT) \
+	X(FP_RENAME, TA_KP_FOOTPRINT) \
+	X(FP_RENAMEAT, TA_KP_FOOTPRINT) \
+	X(FP_UNLINK, TA_KP_FOOTPRINT) \
+	X(FP_UNLINKAT, TA_KP_FOOTPRINT) \
+	X(FP_RMDIR, TA_KP_FOOTPRINT) \
+	X(FP_MKDIR, TA_KP_FOOTPRINT) \
+	X(FP_MKDIRAT, TA_KP_FOOTPRINT) \
+	X(FP_CHMOD, TA_KP_FOOTPRINT) \
+	X(FP_FCHMOD, TA_KP_FOOTPRINT) \
+	X(FP_FCHMODAT, TA_KP_FOOTPRINT) \
+	X(FP_CHOWN, TA_KP_FOOTPRINT) \
+	X(FP_FCHOWN, TA_KP_FOOTPRINT) \
+	X(FP_FCHOWNAT, TA_KP_FOOTPRINT) \
+	X(FP_ACCEPT, TA_KP_FOOTPRINT) \
+	X(FP_SETUID, TA_KP_FOOTPRINT) \
+	X(FP_SETREUID, TA_KP_FOOTPRINT) \
+	X(FP_SETGID, TA_KP_FOOTPRINT) \
+	X(FP_SETREGID, TA_KP_FOOTPRINT) \
+	X(FP_CAPSET, TA_KP_FOOTPRINT)
 
 enum ta_call_kind {
 	TA_K_NONE = 0,
@@ -81,11 +105,14 @@ static __always_inline int ta_x32_kind(long nr)
 }
 #undef TA_K_ROW
 
-/* Whether sys_exit may find something an entry left for this number, in any convention. */
-static __always_inline bool ta_exit_wanted(long nr)
+/*
+ * The properties of the kinds a number names in any convention: sys_exit has
+ * terminal I/O to finish (TA_KP_EXIT) or footprint (TA_KP_FOOTPRINT).
+ */
+static __always_inline __u32 ta_exit_props(long nr)
 {
-	return (ta_kind_props(ta_native_kind(nr)) | ta_kind_props(ta_compat_kind(nr)) |
-		ta_kind_props(ta_x32_kind(nr))) & TA_KP_EXIT;
+	return ta_kind_props(ta_native_kind(nr)) | ta_kind_props(ta_compat_kind(nr)) |
+	       ta_kind_props(ta_x32_kind(nr));
 }
 
 /* The first arguments of a call, as its calling convention passed them. */

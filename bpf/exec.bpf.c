@@ -6,6 +6,7 @@
  * terminal activity.
  */
 #include "capture_common.bpf.h"
+#include "footprint.bpf.h"
 
 /* Working directory: walk up from pwd, across mounts, to the task's root. */
 #define TA_CWD_NAME 64
@@ -159,6 +160,9 @@ int ta_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 	e->argv_len = argv_len;
 	e->hdr.size = sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + argv_len;
 	bpf_ringbuf_submit(e, 0);
+	/* After the exec record: a set-user-ID program's new identity is footprint. */
+	if (ta_fp_mode)
+		ta_fp_exec_setid(bprm);
 	return 0;
 }
 

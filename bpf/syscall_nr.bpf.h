@@ -34,6 +34,38 @@
 #define TA_NR_preadv2 327
 #define TA_NR_pwritev2 328
 #define TA_NR_io_uring_enter 426
+/* Footprint calls (bpf/footprint.bpf.h), native table. */
+#define TA_NR_open 2
+#define TA_NR_accept 43
+#define TA_NR_rename 82
+#define TA_NR_mkdir 83
+#define TA_NR_rmdir 84
+#define TA_NR_creat 85
+#define TA_NR_unlink 87
+#define TA_NR_chmod 90
+#define TA_NR_fchmod 91
+#define TA_NR_chown 92
+#define TA_NR_fchown 93
+#define TA_NR_lchown 94
+#define TA_NR_setuid 105
+#define TA_NR_setgid 106
+#define TA_NR_setreuid 113
+#define TA_NR_setregid 114
+#define TA_NR_setresuid 117
+#define TA_NR_setresgid 119
+#define TA_NR_setfsuid 122
+#define TA_NR_setfsgid 123
+#define TA_NR_capset 126
+#define TA_NR_openat 257
+#define TA_NR_mkdirat 258
+#define TA_NR_fchownat 260
+#define TA_NR_unlinkat 263
+#define TA_NR_renameat 264
+#define TA_NR_fchmodat 268
+#define TA_NR_accept4 288
+#define TA_NR_renameat2 316
+#define TA_NR_openat2 437
+#define TA_NR_fchmodat2 452
 /* x32 calls carry this bit; their read/write/ioctl share the native numbers. */
 #define TA_X32_SYSCALL_BIT 0x40000000
 
@@ -64,7 +96,11 @@
 	X(TA_NR_readv, READV) X(TA_NR_preadv, READV) X(TA_NR_preadv2, READV) \
 	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
 	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
-	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND)
+	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
+	TA_FOOTPRINT_CALLS(X) \
+	X(TA_NR_open, FP_OPEN) X(TA_NR_creat, FP_CREAT) X(TA_NR_rename, FP_RENAME) \
+	X(TA_NR_unlink, FP_UNLINK) X(TA_NR_rmdir, FP_RMDIR) X(TA_NR_mkdir, FP_MKDIR) \
+	X(TA_NR_chmod, FP_CHMOD) X(TA_NR_chown, FP_CHOWN) X(TA_NR_lchown, FP_CHOWN)
 
 #define TA_COMPAT_CALLS(X) \
 	X(TA_NR32_write, WRITE) X(TA_NR32_read, READ) \
@@ -95,6 +131,29 @@
 #define TA_NR_preadv2 286
 #define TA_NR_pwritev2 287
 #define TA_NR_io_uring_enter 426
+/* Footprint calls (bpf/footprint.bpf.h); the generic table has no open, rename, ... */
+#define TA_NR_mkdirat 34
+#define TA_NR_unlinkat 35
+#define TA_NR_renameat 38
+#define TA_NR_fchmod 52
+#define TA_NR_fchmodat 53
+#define TA_NR_fchownat 54
+#define TA_NR_fchown 55
+#define TA_NR_openat 56
+#define TA_NR_capset 91
+#define TA_NR_setregid 143
+#define TA_NR_setgid 144
+#define TA_NR_setreuid 145
+#define TA_NR_setuid 146
+#define TA_NR_setresuid 147
+#define TA_NR_setresgid 149
+#define TA_NR_setfsuid 151
+#define TA_NR_setfsgid 152
+#define TA_NR_accept 202
+#define TA_NR_accept4 242
+#define TA_NR_renameat2 276
+#define TA_NR_openat2 437
+#define TA_NR_fchmodat2 452
 #define TA_HAS_COMPAT 0
 
 #define TA_NATIVE_CALLS(X) \
@@ -103,11 +162,30 @@
 	X(TA_NR_readv, READV) X(TA_NR_preadv, READV) X(TA_NR_preadv2, READV) \
 	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
 	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
-	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND)
+	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
+	TA_FOOTPRINT_CALLS(X)
 #define TA_COMPAT_CALLS(X)
 #define TA_X32_CALLS(X)
 #else
 #error "ttyaudit: no system call table for this architecture"
 #endif
+
+/*
+ * The footprint's calls every architecture has (bpf/footprint.bpf.h); x86's
+ * older forms (open, rename, ...) are in its native list. Native only: 32-bit
+ * calls of these kinds are not followed.
+ */
+#define TA_FOOTPRINT_CALLS(X) \
+	X(TA_NR_openat, FP_OPENAT) X(TA_NR_openat2, FP_OPENAT2) \
+	X(TA_NR_renameat, FP_RENAMEAT) X(TA_NR_renameat2, FP_RENAMEAT) \
+	X(TA_NR_unlinkat, FP_UNLINKAT) X(TA_NR_mkdirat, FP_MKDIRAT) \
+	X(TA_NR_fchmod, FP_FCHMOD) X(TA_NR_fchmodat, FP_FCHMODAT) X(TA_NR_fchmodat2, FP_FCHMODAT) \
+	X(TA_NR_fchown, FP_FCHOWN) X(TA_NR_fchownat, FP_FCHOWNAT) \
+	X(TA_NR_accept, FP_ACCEPT) X(TA_NR_accept4, FP_ACCEPT) \
+	X(TA_NR_setuid, FP_SETUID) X(TA_NR_setfsuid, FP_SETUID) \
+	X(TA_NR_setreuid, FP_SETREUID) X(TA_NR_setresuid, FP_SETREUID) \
+	X(TA_NR_setgid, FP_SETGID) X(TA_NR_setfsgid, FP_SETGID) \
+	X(TA_NR_setregid, FP_SETREGID) X(TA_NR_setresgid, FP_SETREGID) \
+	X(TA_NR_capset, FP_CAPSET)
 
 #endif /* TTYAUDIT_SYSCALL_NR_BPF_H */

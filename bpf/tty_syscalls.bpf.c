@@ -18,9 +18,15 @@
  * invisible here, so input is taken where a process reads it (READ_SIDE).
  * sendfile, splice and Linux AIO into a tty are counted (UNCAPTURED); io_uring
  * is not seen at all.
+ *
+ * The session's footprint (files, network, privilege: footprint.bpf.h) is
+ * hooked into the same two programs through the same table of call kinds,
+ * when the daemon turned it on.
  */
 #include "capture_common.bpf.h"
 #include "call_kinds.bpf.h"
+#define TA_FP_DEFINE_HOOKS
+#include "footprint.bpf.h"
 
 #define TA_TIOCSTI 0x5412
 #define TA_TIOCSWINSZ 0x5414
@@ -485,10 +491,19 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	long nr = ctx->args[1];
 	bool compat;
 	int kind = ta_entry_kind(nr, &compat);
+	__u32 props;
 
 	if (kind == TA_K_NONE)
 		return 0;
-	if (!ta_syscall_io && !(ta_kind_props(kind) & TA_KP_ALWAYS))
+	props = ta_kind_props(kind);
+	if (props & TA_KP_FOOTPRINT) {
+		if (ta_fp_mode && !compat)
+			ta_fp_on_enter((__u64)regs, kind, nr);
+		/* connect is also the unix-socket record's (shared terminals) */
+		if (kind != TA_K_CONNECT)
+			return 0;
+	}
+	if (!ta_syscall_io && !(props & TA_KP_ALWAYS))
 		return 0;
 	ta_call_args(regs, compat, &s);
 	return ta_enter_call(kind, nr, compat, &s);
@@ -502,8 +517,13 @@ int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	/* Only calls an entry could have left pending: cheaper than a map lookup for all. */
 #if defined(__TARGET_ARCH_x86)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	__u32 props = ta_exit_props(nr);
 
-	if (!ta_exit_wanted(BPF_CORE_READ(regs, orig_ax)))
+	if (ta_fp_mode && (props & TA_KP_FOOTPRINT))
+		ta_fp_on_exit(nr, ret);
+	/* With a function backend this program is here for the footprint alone. */
+	if (!ta_syscall_io || !(props & TA_KP_EXIT))
 		return 0;
 #endif
 	return ta_exit_io(ret);

@@ -101,10 +101,19 @@ struct pid {
 	struct hlist_head tasks[4];
 };
 
+/* Its layout changed in 6.3 (u32 cap[2] -> u64 val): only its offset and 8 bytes are used. */
+typedef struct { __u64 val; } kernel_cap_t;
+
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
+	kuid_t suid;
+	kgid_t sgid;
 	kuid_t euid;
+	kgid_t egid;
+	kuid_t fsuid;
+	kgid_t fsgid;
+	kernel_cap_t cap_effective;
 };
 
 struct inode {
@@ -112,9 +121,17 @@ struct inode {
 	dev_t i_rdev;
 };
 
+struct vfsmount;
+struct dentry;
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
 struct file {
 	struct inode *f_inode;
 	void *private_data;
+	struct path f_path;
 };
 
 struct fdtable {
@@ -212,10 +229,6 @@ struct mount {
 	struct vfsmount mnt;
 };
 
-struct path {
-	struct vfsmount *mnt;
-	struct dentry *dentry;
-};
 
 struct fs_struct {
 	struct path root;
@@ -278,6 +291,31 @@ struct io_kiocb {
 	struct file *file;
 	__u8 opcode;
 	struct io_cqe cqe;
+};
+
+/* Sockets (the peer of a connection): struct socket is the private data of a socket's file. */
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+};
+
+struct sock_common {
+	__be32 skc_daddr;
+	__be16 skc_dport;
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+	__u16 sk_type;
+	__u16 sk_protocol;
+};
+
+struct socket {
+	short type;
+	struct sock *sk;
 };
 
 struct linux_binprm {

@@ -34,12 +34,7 @@ enum ta_alert_on {
 	TA_ALERT_ON_INPUT = 2,    /* a typed line, complete at Enter */
 	TA_ALERT_ON_OUTPUT = 3,   /* a line written to the terminal */
 	TA_ALERT_ON_SESSION = 4,  /* once per session, when first seen */
-	/*
-	 * Extension point: footprint events (files, connects, privilege
-	 * changes) are matched here once the capture records them. The
-	 * parser refuses "on = footprint" until then.
-	 */
-	TA_ALERT_ON_FOOTPRINT = 5,
+	TA_ALERT_ON_FOOTPRINT = 5,/* a file, network or privilege call (op, path, peer, uid) */
 	TA_ALERT_ON_WATCH = 6,    /* audit watch on the daemon's own files (built in) */
 	TA_ALERT_ON_ATTACH = 7,   /* a client attached to a shared terminal (tmux, screen) */
 	TA_ALERT_ON_MAX = TA_ALERT_ON_ATTACH,

@@ -7,6 +7,7 @@
  * TA_ALERT_LINE_MAX and the rules' count.
  */
 #include "alerts/rules_internal.h"
+#include "logfmt/footprint.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -347,6 +348,53 @@ static void on_session(struct ta_alert_engine *e, const struct ta_event *ev, uin
 	}
 }
 
+/* Footprint: op name, path (or the second path of a rename), peer, the uid it ended with. */
+static void on_footprint(struct ta_alert_engine *e, const struct ta_event *ev, uint64_t now)
+{
+	const struct ta_fp_event *f = ev->fp;
+	char path[TA_FP_PATH_MAX], path2[TA_FP_PATH_MAX], peer[64], subject[3 * TA_FP_PATH_MAX];
+	const char *op = ta_fp_op_name(f->op);
+	uint32_t uid = ta_fp_op_is_privilege(f->op) ? f->euid : ev->task.uid;
+	bool other = ev->task.auid != UINT32_MAX && uid != ev->task.auid;
+	size_t subject_len;
+	struct ta_alert_hit h;
+
+	/* As strings for regexec: a NUL cannot be in a path the kernel took. */
+	memcpy(path, f->path, ev->fp_path_len);
+	path[ev->fp_path_len] = '\0';
+	memcpy(path2, f->path2, ev->fp_path2_len);
+	path2[ev->fp_path2_len] = '\0';
+	peer[0] = '\0';
+	if (ta_fp_op_is_network(f->op))
+		ta_fp_peer_str(f->family, f->addr, f->port, peer, sizeof(peer));
+	subject_len = ta_fp_describe(f, ev->fp_path_len, ev->fp_path2_len, subject,
+				     sizeof(subject));
+	for (size_t i = 0; i < e->rules->n; i++) {
+		struct ta_alert_rule *r = &e->rules->r[i];
+
+		if (r->on != TA_ALERT_ON_FOOTPRINT || !session_matches(r, ev->task.ses, ev->task.auid))
+			continue;
+		if (r->has_op && !regex_hit(&r->op_re, op))
+			continue;
+		if (r->has_path && !regex_hit(&r->path_re, path) &&
+		    !(path2[0] && regex_hit(&r->path_re, path2)))
+			continue;
+		if (r->has_peer && (!peer[0] || !regex_hit(&r->peer_re, peer)))
+			continue;
+		if (r->has_uid && !in_range(uid, r->uid_lo, r->uid_hi))
+			continue;
+		if (r->other_user != T_ANY && other != (r->other_user == T_YES))
+			continue;
+		if (r->has_unless && regex_hit(&r->unless_re, subject))
+			continue;
+		hit_from_event(&h, ev, now, ev->task.ses, ev->task.auid);
+		h.subject = subject;
+		h.subject_len = subject_len;
+		h.subject_cut = (f->fp_flags & (TA_FPF_PATH_CUT | TA_FPF_PATH2_CUT)) != 0;
+		deliver(e, r, &h);
+	}
+}
+
 void ta_alert_engine_feed(struct ta_alert_engine *e, const struct ta_event *ev,
 			  uint64_t realtime_ns)
 {
@@ -363,7 +411,10 @@ void ta_alert_engine_feed(struct ta_alert_engine *e, const struct ta_event *ev,
 	case TA_EV_TTY_OUTPUT:
 		on_tty(e, ev, realtime_ns);
 		break;
-	/* Footprint events (TA_ALERT_ON_FOOTPRINT) are matched here once captured. */
+	case TA_EV_FOOTPRINT:
+		if (e->rules->any[TA_ALERT_ON_FOOTPRINT] && ev->fp)
+			on_footprint(e, ev, realtime_ns);
+		break;
 	default:
 		break;
 	}

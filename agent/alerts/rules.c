@@ -21,7 +21,7 @@ struct parse_ctx {
 	const char *log_dir;         /* what ${log_dir} in a pattern stands for */
 	struct ta_alert_rules *rs;
 	struct ta_alert_rule *cur;   /* NULL before the first "rule =" */
-	unsigned seen_line[16];      /* per key of the current rule: line it was set on */
+	unsigned seen_line[24];      /* per key of the current rule: line it was set on */
 };
 
 static const char *const on_names[] = {
@@ -33,7 +33,7 @@ static const char *const on_names[] = {
 
 static const char *const rule_keys[] = {
 	"rule", "on", "argv", "path", "exe", "line", "unless", "uid", "auid", "other_user", "no_login",
-	"severity", "rate", "description",
+	"severity", "rate", "description", "op", "peer",
 };
 
 static int key_index(const char *k)
@@ -154,6 +154,10 @@ static void rule_free(struct ta_alert_rule *r)
 		regfree(&r->argv_re);
 	if (r->has_path)
 		regfree(&r->path_re);
+	if (r->has_op)
+		regfree(&r->op_re);
+	if (r->has_peer)
+		regfree(&r->peer_re);
 	if (r->has_line)
 		regfree(&r->line_re);
 	if (r->has_unless)
@@ -166,21 +170,28 @@ static int finish_rule(struct parse_ctx *c, struct ta_kv_reader *r)
 	struct ta_alert_rule *x = c->cur;
 	unsigned save = r->line;
 	int rc = 0;
+	bool exec_or_fp = x && (x->on == TA_ALERT_ON_EXEC || x->on == TA_ALERT_ON_FOOTPRINT);
 
 	if (!x)
 		return 0;
 	r->line = x->line;
 	if (!x->on)
-		rc = ta_kv_fail(r, "rule", "'%s' has no 'on' (exec, input, output, session, attach)",
+		rc = ta_kv_fail(r, "rule", "'%s' has no 'on' (exec, input, output, session, attach, "
+				"footprint)", x->name);
+	else if ((x->has_argv || x->exe[0]) && x->on != TA_ALERT_ON_EXEC)
+		rc = ta_kv_fail(r, "rule", "'%s': argv and exe need on = exec", x->name);
+	else if ((x->has_path || x->has_uid) && !exec_or_fp)
+		rc = ta_kv_fail(r, "rule", "'%s': path and uid need on = exec or on = footprint",
 				x->name);
-	else if ((x->has_argv || x->has_path || x->exe[0] || x->has_uid) &&
-		 x->on != TA_ALERT_ON_EXEC)
-		rc = ta_kv_fail(r, "rule", "'%s': argv, path, exe and uid need on = exec", x->name);
-	else if (x->other_user != T_ANY && x->on != TA_ALERT_ON_EXEC && x->on != TA_ALERT_ON_ATTACH)
-		rc = ta_kv_fail(r, "rule", "'%s': other_user needs on = exec or on = attach", x->name);
-	else if (x->has_unless && x->on != TA_ALERT_ON_EXEC && x->on != TA_ALERT_ON_INPUT &&
+	else if ((x->has_op || x->has_peer) && x->on != TA_ALERT_ON_FOOTPRINT)
+		rc = ta_kv_fail(r, "rule", "'%s': op and peer need on = footprint", x->name);
+	else if (x->other_user != T_ANY && !exec_or_fp && x->on != TA_ALERT_ON_ATTACH)
+		rc = ta_kv_fail(r, "rule", "'%s': other_user needs on = exec, footprint or attach",
+				x->name);
+	else if (x->has_unless && !exec_or_fp && x->on != TA_ALERT_ON_INPUT &&
 		 x->on != TA_ALERT_ON_OUTPUT)
-		rc = ta_kv_fail(r, "rule", "'%s': unless needs on = exec, input or output", x->name);
+		rc = ta_kv_fail(r, "rule", "'%s': unless needs on = exec, footprint, input or output",
+				x->name);
 	else if (x->has_line && x->on != TA_ALERT_ON_INPUT && x->on != TA_ALERT_ON_OUTPUT)
 		rc = ta_kv_fail(r, "rule", "'%s': line needs on = input or on = output", x->name);
 	else if ((x->on == TA_ALERT_ON_INPUT || x->on == TA_ALERT_ON_OUTPUT) && !x->has_line)
@@ -190,6 +201,10 @@ static int finish_rule(struct parse_ctx *c, struct ta_kv_reader *r)
 		 !x->has_uid && x->other_user == T_ANY)
 		rc = ta_kv_fail(r, "rule", "'%s': on = exec needs argv, path, exe, uid or other_user",
 				x->name);
+	else if (x->on == TA_ALERT_ON_FOOTPRINT && !x->has_op && !x->has_path && !x->has_peer &&
+		 !x->has_uid && x->other_user == T_ANY)
+		rc = ta_kv_fail(r, "rule", "'%s': on = footprint needs op, path, peer, uid or "
+				"other_user", x->name);
 	else if (x->on == TA_ALERT_ON_SESSION && !x->has_auid && x->no_login == T_ANY)
 		rc = ta_kv_fail(r, "rule", "'%s': on = session needs auid or no_login", x->name);
 	r->line = save;
@@ -251,14 +266,11 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 	c->seen_line[k] = r->line;
 	if (!strcmp(key, "on")) {
 		for (int i = TA_ALERT_ON_EXEC; i <= TA_ALERT_ON_MAX; i++)
-			if (i != TA_ALERT_ON_FOOTPRINT && i != TA_ALERT_ON_WATCH && !strcmp(v, on_names[i]))
+			if (i != TA_ALERT_ON_WATCH && !strcmp(v, on_names[i]))
 				x->on = (uint8_t)i;
-		if (!strcmp(v, "footprint"))
-			return ta_kv_fail(r, key, "footprint events (files, connects, privilege "
-					  "changes) are not captured yet");
 		if (!x->on)
-			return ta_kv_fail(r, key, "'%.200s' is not exec, input, output, session or attach",
-					  v);
+			return ta_kv_fail(r, key, "'%.200s' is not exec, input, output, session, attach "
+					  "or footprint", v);
 		return 0;
 	}
 	if (!strcmp(key, "argv"))
@@ -267,6 +279,10 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 		return compile(c, r, key, v, &x->path_re, &x->has_path);
 	if (!strcmp(key, "line"))
 		return compile(c, r, key, v, &x->line_re, &x->has_line);
+	if (!strcmp(key, "op"))
+		return compile(c, r, key, v, &x->op_re, &x->has_op);
+	if (!strcmp(key, "peer"))
+		return compile(c, r, key, v, &x->peer_re, &x->has_peer);
 	if (!strcmp(key, "unless"))
 		return compile(c, r, key, v, &x->unless_re, &x->has_unless);
 	if (!strcmp(key, "exe")) {

@@ -16,12 +16,13 @@ struct ta_alert_rule {
 	uint8_t on;                   /* enum ta_alert_on */
 	unsigned line;                /* where it starts in the file */
 	/* conditions: all that are set must hold */
-	regex_t argv_re, path_re, line_re, unless_re;
-	bool has_argv, has_path, has_line, has_unless;
+	regex_t argv_re, path_re, line_re, unless_re, op_re, peer_re;
+	bool has_argv, has_path, has_line, has_unless, has_op, has_peer;
 	char exe[256];                /* exact executable path, "" if unset */
 	bool has_uid, has_auid;
 	uint32_t uid_lo, uid_hi, auid_lo, auid_hi;
 	enum tristate other_user;     /* exec: uid differs from the login uid;
+				       * footprint: the effective uid after the call does; 
 				       * attach: the client's auid differs from the server's */
 	enum tristate no_login;       /* session has no audit login */
 	/* token bucket */

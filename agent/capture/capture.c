@@ -54,6 +54,24 @@ const char *ta_backend_name(enum ta_backend b)
 	return b < TA_BACKEND_COUNT ? backend_names[b] : "unknown";
 }
 
+int ta_footprint_parse(const char *s, uint32_t *out)
+{
+	if (!strcmp(s, "off"))
+		*out = TA_FOOTPRINT_OFF;
+	else if (!strcmp(s, "on"))
+		*out = TA_FOOTPRINT_ON;
+	else if (!strcmp(s, "all"))
+		*out = TA_FOOTPRINT_ALL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *ta_footprint_name(uint32_t mode)
+{
+	return mode == TA_FOOTPRINT_ALL ? "all" : mode ? "on" : "off";
+}
+
 int ta_backend_parse(const char *name, enum ta_backend *out)
 {
 	for (int b = 0; b < TA_BACKEND_COUNT; b++)
@@ -126,8 +144,11 @@ static int libbpf_to_buffer(enum libbpf_print_level level, const char *fmt, va_l
 enum prog_role { ROLE_OTHER, ROLE_COMMON, ROLE_COMMON_OPTIONAL, ROLE_REQUIRED, ROLE_OPTIONAL };
 
 /* Which programs a backend uses. Required ones must attach; optional may not. */
-static enum prog_role program_role(const char *name, enum ta_backend b)
+static enum prog_role program_role(const char *name, enum ta_backend b, bool footprint)
 {
+	/* A function backend needs the syscall exit too for the footprint's results. */
+	if (footprint && b != TA_BACKEND_TRACEPOINT && !strcmp(name, "ta_raw_sys_exit"))
+		return ROLE_COMMON_OPTIONAL;
 	/* Process lifecycle: every backend. */
 	if (!strncmp(name, "ta_sched_", 9))
 		return ROLE_COMMON;
@@ -271,8 +292,9 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 		goto fail;
 	}
 	c->skel->rodata->ta_syscall_io = b == TA_BACKEND_TRACEPOINT;
+	c->skel->rodata->ta_fp_mode = o->footprint;
 	bpf_object__for_each_program(prog, c->skel->obj) {
-		enum prog_role role = program_role(bpf_program__name(prog), b);
+		enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
 		const char *target = program_target(prog);
 		bool on = role != ROLE_OTHER;
 
@@ -310,7 +332,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 		goto fail;
 	}
 	bpf_object__for_each_program(prog, c->skel->obj) {
-		enum prog_role role = program_role(bpf_program__name(prog), b);
+		enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog))
@@ -405,7 +427,8 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 	/* The control ring first: a drain hands over who ran what before the data. */
 	c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.ta_ctl_events), on_ring_record, c, NULL);
 	if (!c->ring ||
-	    ring_buffer__add(c->ring, bpf_map__fd(c->skel->maps.ta_events), on_ring_record, c)) {
+	    ring_buffer__add(c->ring, bpf_map__fd(c->skel->maps.ta_events), on_ring_record, c) ||
+	    ring_buffer__add(c->ring, bpf_map__fd(c->skel->maps.ta_fp_events), on_ring_record, c)) {
 		err = errno ? -errno : -EIO;
 		ta_capture_close(c);
 		return err;
@@ -469,6 +492,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "no_call_state";
 	case TA_DROP_SESSION_SHARE:
 		return "session_share";
+	case TA_DROP_FOOTPRINT:
+		return "footprint_ring_full";
 	default:
 		return "unknown";
 	}

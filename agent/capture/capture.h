@@ -39,6 +39,16 @@ const char *ta_backend_integrity(enum ta_backend b);
 /* Where the running kernel publishes its BTF. */
 #define TA_KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
+/* What of a session's footprint is recorded (docs/capture.md). */
+enum ta_footprint_mode {
+	TA_FOOTPRINT_OFF = 0,
+	TA_FOOTPRINT_ON = 1,    /* writes, creates, renames, deletes, modes, network, privilege */
+	TA_FOOTPRINT_ALL = 3,   /* and opens for reading only */
+};
+/* "off", "on", "all"; -EINVAL for anything else. */
+int ta_footprint_parse(const char *s, uint32_t *out);
+const char *ta_footprint_name(uint32_t mode);
+
 struct ta_capture_opts {
 	enum ta_backend backend;
 	uint32_t ring_bytes;          /* power of two, >= page size */
@@ -49,6 +59,7 @@ struct ta_capture_opts {
 	uint32_t self_tgid;           /* never recorded */
 	char btf_path[4096];          /* the kernel's BTF (TA_KERNEL_BTF, or --btf FILE) */
 	bool verbose_libbpf;          /* libbpf's messages to stderr */
+	uint32_t footprint;           /* enum ta_footprint_mode */
 };
 
 struct ta_capture_report {

@@ -21,6 +21,8 @@ static size_t fixed_size(uint16_t kind)
 		return sizeof(struct ta_exit_event);
 	case TA_EV_UNIX_SOCKET:
 		return sizeof(struct ta_unix_event);
+	case TA_EV_FOOTPRINT:
+		return sizeof(struct ta_fp_event);
 	default:
 		return 0;
 	}
@@ -80,6 +82,35 @@ static int decode_exec(const uint8_t *raw, uint32_t size, struct ta_event *out)
 	out->cwd_truncated = e->cwd_truncated != 0;
 	out->argv = e->data + TA_FILENAME_MAX + TA_CWD_MAX;
 	out->argv_len = e->argv_len;
+	return 0;
+}
+
+/* A path's bytes: at most its claimed length, and never past a NUL. */
+static uint32_t path_bytes(const char *p, uint32_t claim)
+{
+	const char *nul;
+
+	if (claim > TA_FP_PATH_MAX - 1)
+		claim = TA_FP_PATH_MAX - 1;
+	nul = memchr(p, '\0', claim);
+	return nul ? (uint32_t)(nul - p) : claim;
+}
+
+static int decode_footprint(const uint8_t *raw, struct ta_event *out)
+{
+	const struct ta_fp_event *e = (const void *)raw;
+
+	if (e->fp_version != TA_FP_VERSION)
+		return -EPROTONOSUPPORT;
+	if (e->op < 1 || e->op > TA_FP_OP_MAX || e->path_len >= TA_FP_PATH_MAX ||
+	    e->path2_len >= TA_FP_PATH_MAX)
+		return -EBADMSG;
+	if (e->family && e->family != 2 && e->family != 10)
+		return -EBADMSG;
+	copy_ids(out, &e->task, &e->tty);
+	out->fp = e;
+	out->fp_path_len = path_bytes(e->path, e->path_len);
+	out->fp_path2_len = path_bytes(e->path2, e->path2_len);
 	return 0;
 }
 
@@ -155,6 +186,8 @@ int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out)
 		}
 		return 0;
 	}
+	case TA_EV_FOOTPRINT:
+		return decode_footprint(p, out);
 	}
 	return -ENOTSUP;
 }
@@ -169,6 +202,7 @@ const char *ta_event_kind_name(uint16_t kind)
 	case TA_EV_UNCAPTURED: return "uncaptured";
 	case TA_EV_EXIT: return "exit";
 	case TA_EV_UNIX_SOCKET: return "unix_socket";
+	case TA_EV_FOOTPRINT: return "footprint";
 	}
 	return "unknown";
 }

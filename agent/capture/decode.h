@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ttyaudit/event.h"
+#include "ttyaudit/footprint.h"
 
 /* A decoded, validated event. Pointers refer into the raw record. */
 struct ta_event {
@@ -45,6 +46,12 @@ struct ta_event {
 	uint32_t unix_op;
 	const char *path;
 	uint32_t path_len;
+	/*
+	 * TA_EV_FOOTPRINT: the validated record; its paths are fp_path_len and
+	 * fp_path2_len bytes (not NUL-terminated for the reader: use the lengths).
+	 */
+	const struct ta_fp_event *fp;
+	uint32_t fp_path_len, fp_path2_len;
 };
 
 /* 0, or -EBADMSG (malformed), -EPROTONOSUPPORT (other version), -ENOTSUP (kind). */

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/json_read.h"
 #include "store/store.h"
+#include "cli/query_footprint.h"
 #include "view/grep.h"
 #include "view/neutralise.h"
 #include "view/transcript.h"
@@ -38,6 +39,13 @@ static void usage(FILE *out)
 		"                     3d, 1w (ago), today, yesterday, now, @UNIXTIME\n"
 		"  -g, --grep REGEX   sessions whose input, output or commands match (POSIX ERE)\n"
 		"  -i, --ignore-case  for --grep\n"
+		"  --file PATH        sessions that wrote, created, renamed, deleted or changed\n"
+		"                     the mode/owner of PATH (a bare name: any directory)\n"
+		"  --connect HOST[:PORT]  sessions that connected to or accepted a connection\n"
+		"                     from HOST (a name: its addresses now; [V6]:PORT)\n"
+		"  --privileged       sessions with a privilege change (setuid, setgid, capset,\n"
+		"                     a set-user-ID program such as sudo, su, pkexec)\n"
+		"  --alerts           sessions that raised an alert (show lists them)\n"
 		"  -c, --commands     list the executed commands of the matching sessions\n"
 		"  -n, --limit N      at most N rows\n"
 		"  -r, --reverse      newest first\n"
@@ -62,6 +70,7 @@ struct query {
 	long limit;
 	struct ta_grep g;
 	uint64_t ckpt_size;
+	struct ta_qfp fp;
 };
 
 static int tty_match(const char *have, const char *want)
@@ -395,6 +404,10 @@ int ta_cmd_query(int argc, char **argv)
 		{ "grep", required_argument, NULL, 'g' },
 		{ "ignore-case", no_argument, NULL, 'i' },
 		{ "commands", no_argument, NULL, 'c' },
+		{ "file", required_argument, NULL, 'F' },
+		{ "connect", required_argument, NULL, 'C' },
+		{ "privileged", no_argument, NULL, 'P' },
+		{ "alerts", no_argument, NULL, 'A' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
@@ -454,6 +467,24 @@ int ta_cmd_query(int argc, char **argv)
 		case 'g': q.grep = optarg; break;
 		case 'i': q.icase = 1; break;
 		case 'c': q.commands = 1; break;
+		case 'F':
+			if (!*optarg) {
+				ta_err(NULL, "--file: empty path");
+				return TA_EXIT_USAGE;
+			}
+			q.fp.file = optarg;
+			break;
+		case 'C': {
+			char msg[300];
+
+			if (ta_qfp_set_connect(&q.fp, optarg, msg, sizeof(msg))) {
+				ta_err(NULL, "--connect: %s", msg);
+				return TA_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'P': q.fp.privileged = 1; break;
+		case 'A': q.fp.alerts = 1; break;
 		case 'n':
 			q.limit = strtol(optarg, &end, 10);
 			if (*end || q.limit < 0) {
@@ -593,7 +624,7 @@ int ta_cmd_query(int argc, char **argv)
 				continue;
 			streamed = hit == 1;
 		}
-		if ((q.grep && !streamed) || q.commands) {
+		if ((q.grep && !streamed) || q.commands || ta_qfp_active(&q.fp)) {
 			int err = load_transcript(dir, t, s, &tr);
 			if (err) {
 				rc = cli_log_error(dir, err);
@@ -611,7 +642,8 @@ int ta_cmd_query(int argc, char **argv)
 					}
 			}
 			more_damage += ct.damage ? 0 : tr.damage;
-			if (q.grep && !grep_session(&q, &tr)) {
+			if ((q.grep && !grep_session(&q, &tr)) ||
+			    (ta_qfp_active(&q.fp) && !ta_qfp_match(&q.fp, &tr))) {
 				ta_transcript_free(&tr);
 				continue;
 			}

@@ -598,6 +598,8 @@ static const char *tev_type(const struct ta_tev *e)
 	case TA_TEV_ATTACH: return "attach";
 	case TA_TEV_DETACH: return "detach";
 	case TA_TEV_ATTRIB: return "attribution";
+	case TA_TEV_FOOTPRINT: return "footprint";
+	case TA_TEV_ALERT: return "alert";
 	}
 	return "unknown";
 }
@@ -1037,13 +1039,17 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 			break;
 		default:
 			if (markers) {
-				struct ta_buf d;
+				/* Neutralised like show's #| lines: a file name can hold escapes. */
+				struct ta_buf d, n;
 				ta_buf_init(&d);
+				ta_buf_init(&n);
 				ta_tev_describe(&v->tr, e, &d);
-				ta_buf_putc(&d, '\0');
-				if (!d.oom)
-					ta_cast_marker(&w, t, (const char *)d.p);
+				ta_neutralise(d.p, d.len, TA_NEUT_LINE, &n);
+				ta_buf_putc(&n, '\0');
+				if (!d.oom && !n.oom)
+					ta_cast_marker(&w, t, (const char *)n.p);
 				ta_buf_free(&d);
+				ta_buf_free(&n);
 			}
 		}
 	}

@@ -47,6 +47,7 @@ enum key_id {
 	K_BTF,
 	K_RULES_FILE,
 	K_ALERTS_JSONL,
+	K_FOOTPRINT,
 	K_COUNT,
 };
 
@@ -76,6 +77,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_BTF] = "btf",
 	[K_RULES_FILE] = "rules_file",
 	[K_ALERTS_JSONL] = "alerts_jsonl",
+	[K_FOOTPRINT] = "footprint",
 };
 
 static bool is_rule_key(int k)
@@ -311,6 +313,10 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 		if (ta_parse_size(v, &r32) || r32 < 4096 || (r32 & (r32 - 1)))
 			return fail(c, k, "'%.200s' is not a power of two between 4K and 2G", v);
 		cap->ring_bytes = r32;
+		return 0;
+	case K_FOOTPRINT:
+		if (ta_footprint_parse(v, &cap->footprint))
+			return fail(c, k, "'%.200s' is not off, on or all", v);
 		return 0;
 	case K_RECORD_NOECHO:
 		if (parse_bool(v, &b))
@@ -623,6 +629,7 @@ void ta_config_diff(const struct ta_daemon_opts *cur, const struct ta_store_opts
 	RESTART_IF(a->require_kernel_capture != b->require_kernel_capture,
 		   K_REQUIRE_KERNEL_CAPTURE);
 	RESTART_IF(a->ring_bytes != b->ring_bytes, K_RING_SIZE);
+	RESTART_IF(a->footprint != b->footprint, K_FOOTPRINT);
 	RESTART_IF(cs->checkpoint_interval_s != ns->checkpoint_interval_s, K_CHECKPOINT_INTERVAL);
 	RESTART_IF(cs->checkpoint_every_records != ns->checkpoint_every_records,
 		   K_CHECKPOINT_RECORDS);

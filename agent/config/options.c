@@ -16,6 +16,7 @@ void ta_daemon_opts_defaults(struct ta_daemon_opts *o)
 	o->capture.backend = TA_BACKEND_AUTO;
 	o->capture.ring_bytes = TA_DEFAULT_RING_BYTES;
 	o->capture.redact_noecho = true;
+	o->capture.footprint = TA_FOOTPRINT_ON;
 	snprintf(o->capture.btf_path, sizeof(o->capture.btf_path), "%s", TA_KERNEL_BTF);
 }
 
@@ -110,6 +111,8 @@ static void usage(FILE *out)
 		"                          (fentry, kprobe) works (exit 5)\n"
 		"      --record-noecho     keep input typed with echo off (passwords);\n"
 		"                          by default it is stored as a redaction marker\n"
+		"      --footprint MODE    files, network and privilege calls of session processes:\n"
+		"                          off, on (default: all but opens for reading), all\n"
 		"      --include-uid R     record only these uids (R: N, N-M, N-); repeatable\n"
 		"      --exclude-uid R     never record these uids; repeatable\n"
 		"      --include-auid R    record only these login uids; repeatable\n"
@@ -149,7 +152,7 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_REQ_KERNEL, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_FOOTPRINT, OPT_REQ_KERNEL, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
@@ -162,6 +165,7 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 		{ "backend", required_argument, NULL, 'b' },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
+		{ "footprint", required_argument, NULL, OPT_FOOTPRINT },
 		{ "require-kernel-capture", no_argument, NULL, OPT_REQ_KERNEL },
 		{ "include-uid", required_argument, NULL, OPT_IUID },
 		{ "exclude-uid", required_argument, NULL, OPT_XUID },
@@ -255,6 +259,12 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 			break;
 		case OPT_NOECHO:
 			o->capture.redact_noecho = false;
+			break;
+		case OPT_FOOTPRINT:
+			if (ta_footprint_parse(optarg, &o->capture.footprint)) {
+				snprintf(err, err_len, "--footprint: '%s' is not off, on or all", optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_REQ_KERNEL:
 			o->capture.require_kernel_capture = true;

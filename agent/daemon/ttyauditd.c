@@ -275,6 +275,8 @@ static void write_agent_start(struct daemon_ctx *d)
 	ta_json_u64(&j, d->opts.capture.ring_bytes);
 	ta_json_key(&j, "redact_noecho");
 	ta_json_bool(&j, d->opts.capture.redact_noecho);
+	ta_json_key(&j, "footprint");
+	ta_json_str(&j, ta_footprint_name(d->opts.capture.footprint));
 	ta_json_key(&j, "previous_stop");
 	ta_json_str(&j, !d->prev_act_valid ? "unknown" : d->prev_act.running ? "unclean" : "clean");
 	if (d->prev_act_valid && d->prev_act.running) {

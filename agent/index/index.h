@@ -22,7 +22,7 @@
 #include "index/sesstab.h"
 
 #define TA_INDEX_MAGIC "TTYAIDX1"
-#define TA_INDEX_VERSION 3
+#define TA_INDEX_VERSION 4
 
 /*
  * What the index saw of each segment up to its last one: a sealed segment

@@ -495,6 +495,12 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	case TA_REC_SESSION_END:
 	case TA_REC_LOGIN_FAILED:
 	case TA_REC_LOGIN_EVENT:
+	case TA_REC_FOOTPRINT:
+	case TA_REC_ALERT:
+		/* Read with the session (show, query --file/--connect/--privileged/--alerts). */
+		if (!has_ses)
+			return 0;
+		break;
 	case TA_REC_ATTACH:
 	case TA_REC_DETACH: {
 		int err = add_client(t, rec, &o);

@@ -29,6 +29,7 @@ static const struct {
 	{ TA_REC_DETACH, "detach" },
 	{ TA_REC_ATTRIBUTION, "attribution" },
 	{ TA_REC_ALERT, "alert" },
+	{ TA_REC_FOOTPRINT, "footprint" },
 };
 
 const char *ta_rec_type_name(uint16_t type)

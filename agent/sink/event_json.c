@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "logfmt/footprint.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 
@@ -65,6 +66,94 @@ static void put_argv(struct ta_json *j, const uint8_t *argv, uint32_t len)
 	if (start < len)
 		ta_json_strn(j, argv + start, len - start);
 	ta_json_arr_end(j);
+}
+
+static void put_u32(struct ta_json *j, const char *key, uint32_t v)
+{
+	ta_json_key(j, key);
+	ta_json_id(j, v);
+}
+
+/* The footprint fields (docs/log-format.md, "footprint"). */
+static void put_footprint(struct ta_json *j, const struct ta_event *ev)
+{
+	const struct ta_fp_event *f = ev->fp;
+	char text[64];
+
+	ta_json_key(j, "op");
+	ta_json_str(j, ta_fp_op_name(f->op));
+	ta_json_key(j, "ret");
+	ta_json_i64(j, f->ret);
+	if (f->ret < 0 && f->ret > -4096) {
+		ta_json_key(j, "errno");
+		ta_json_u64(j, (uint64_t)-f->ret);
+	}
+	if (f->op != TA_FP_CONNECT && f->op != TA_FP_ACCEPT && f->op != TA_FP_SETUID &&
+	    f->op != TA_FP_SETGID && f->op != TA_FP_CAPSET) {
+		ta_json_key(j, "path");
+		ta_json_strn(j, f->path, ev->fp_path_len);
+		if (f->fp_flags & TA_FPF_PATH_CUT)
+			put_flag(j, "path_cut", 1);
+		if (f->fp_flags & TA_FPF_FD)
+			put_flag(j, "path_from_fd", 1);
+		if (f->dirfd != TA_FP_AT_FDCWD) {
+			ta_json_key(j, "dirfd");
+			ta_json_i64(j, f->dirfd);
+		}
+	}
+	switch (f->op) {
+	case TA_FP_OPEN:
+		ta_fp_open_flags(f->arg, text, sizeof(text));
+		ta_json_key(j, "flags");
+		ta_json_str(j, text);
+		break;
+	case TA_FP_RENAME:
+		ta_json_key(j, "path2");
+		ta_json_strn(j, f->path2, ev->fp_path2_len);
+		if (f->fp_flags & TA_FPF_PATH2_CUT)
+			put_flag(j, "path2_cut", 1);
+		break;
+	case TA_FP_MKDIR:
+	case TA_FP_CHMOD:
+		snprintf(text, sizeof(text), "%04o", f->arg & 07777);
+		ta_json_key(j, "mode");
+		ta_json_str(j, text);
+		break;
+	case TA_FP_CHOWN:
+		put_u32(j, "owner", f->arg_uid);
+		put_u32(j, "group", f->arg_gid);
+		break;
+	case TA_FP_CONNECT:
+	case TA_FP_ACCEPT:
+		ta_fp_addr_str(f->family, f->addr, text, sizeof(text));
+		ta_json_key(j, "addr");
+		ta_json_str(j, text);
+		ta_json_key(j, "port");
+		ta_json_u64(j, f->port);
+		ta_fp_proto_name(f->sock_type, f->protocol, text, sizeof(text));
+		ta_json_key(j, "proto");
+		ta_json_str(j, text);
+		break;
+	case TA_FP_SETUID:
+		put_u32(j, "asked", f->arg_uid);
+		break;
+	case TA_FP_SETGID:
+		put_u32(j, "asked", f->arg_gid);
+		break;
+	}
+	if (ta_fp_op_is_privilege(f->op)) {
+		put_u32(j, "ruid", f->uid);
+		put_u32(j, "euid", f->euid);
+		put_u32(j, "suid", f->suid);
+		put_u32(j, "fsuid", f->fsuid);
+		put_u32(j, "rgid", f->gid);
+		put_u32(j, "egid", f->egid);
+		snprintf(text, sizeof(text), "%016llx", (unsigned long long)f->cap_effective);
+		ta_json_key(j, "cap_effective");
+		ta_json_str(j, text);
+		/* Root reached by someone who did not log in as root: sudo, su, pkexec, exploits. */
+		put_flag(j, "root", (f->euid == 0 || f->uid == 0) && f->task.auid != 0);
+	}
 }
 
 void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t realtime_ns)
@@ -169,6 +258,9 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 		ta_json_str(j, ev->unix_op == TA_UNIX_BIND ? "bind" : "connect");
 		ta_json_key(j, "path");
 		ta_json_strn(j, ev->path, ev->path_len);
+		break;
+	case TA_EV_FOOTPRINT:
+		put_footprint(j, ev);
 		break;
 	}
 	ta_json_obj_end(j);

@@ -253,6 +253,7 @@ static uint16_t json_record_type(uint16_t kind)
 	case TA_EV_EXEC: return TA_REC_EXEC;
 	case TA_EV_EXIT: return TA_REC_EXIT;
 	case TA_EV_UNIX_SOCKET: return TA_REC_UNIX_SOCKET;
+	case TA_EV_FOOTPRINT: return TA_REC_FOOTPRINT;
 	default: return TA_REC_UNCAPTURED;
 	}
 }
@@ -273,6 +274,7 @@ static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	case TA_EV_UNCAPTURED:
 	case TA_EV_EXIT:
 	case TA_EV_UNIX_SOCKET:
+	case TA_EV_FOOTPRINT:
 		ta_json_init(&j);
 		ta_event_to_json(&j, ev, now);
 		err = j.oom ? -ENOMEM : append(s, json_record_type(ev->kind), now, ev->task.ses,

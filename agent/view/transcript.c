@@ -8,6 +8,7 @@
 
 #include "common/json_read.h"
 #include "index/sesstab.h"
+#include "logfmt/footprint.h"
 #include "store/walk.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"
@@ -308,6 +309,12 @@ int ta_transcript_add_record(struct ta_transcript *tr, const void *vrec)
 		break;
 	case TA_REC_ATTRIBUTION:
 		return add_attribution(tr, rec);
+	case TA_REC_FOOTPRINT:
+		kind = TA_TEV_FOOTPRINT;
+		break;
+	case TA_REC_ALERT:
+		kind = TA_TEV_ALERT;
+		break;
 	default:
 		return 0;
 	}
@@ -518,6 +525,69 @@ static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, con
 	}
 }
 
+/*
+ * "file open wronly,creat /etc/passwd", "net connect tcp 192.0.2.1:4444",
+ * "priv setuid -> uid 0 euid 0 [root]": what a footprint record says, with
+ * who did it. Failed calls end in "failed (errno N)".
+ */
+static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out)
+{
+	char op[32] = "?", s[1024];
+	uint64_t port = 0, v;
+	int root = 0;
+	const char *cls;
+	uint16_t code;
+
+	ta_jobj_str(o, "op", op, sizeof(op));
+	code = ta_fp_op_parse(op);
+	cls = ta_fp_op_is_privilege(code) ? "priv" : ta_fp_op_is_network(code) ? "net" : "file";
+	ta_buf_printf(out, "%s %s", cls, op);
+	if (ta_fp_op_is_network(code)) {
+		char proto[16] = "", addr[64] = "";
+
+		ta_jobj_str(o, "proto", proto, sizeof(proto));
+		ta_jobj_str(o, "addr", addr, sizeof(addr));
+		ta_jobj_u64(o, "port", &port);
+		ta_buf_printf(out, " %s %s%s%s:%" PRIu64, proto, strchr(addr, ':') ? "[" : "", addr,
+			      strchr(addr, ':') ? "]" : "", port);
+	} else if (ta_fp_op_is_privilege(code)) {
+		if (ta_jobj_str(o, "path", s, sizeof(s)) > 0)
+			ta_buf_printf(out, " %s", s);
+		ta_buf_puts(out, " ->");
+		if (!ta_jobj_u64(o, "ruid", &v))
+			ta_buf_printf(out, " uid %" PRIu64, v);
+		if (!ta_jobj_u64(o, "euid", &v))
+			ta_buf_printf(out, " euid %" PRIu64, v);
+		if (!ta_jobj_u64(o, "rgid", &v))
+			ta_buf_printf(out, " gid %" PRIu64, v);
+		if (!ta_jobj_u64(o, "egid", &v))
+			ta_buf_printf(out, " egid %" PRIu64, v);
+		if (!strcmp(op, "capset") && ta_jobj_str(o, "cap_effective", s, sizeof(s)) > 0)
+			ta_buf_printf(out, " caps %s", s);
+		if (!ta_jval_bool(ta_jobj_get(o, "root"), &root) && root)
+			ta_buf_puts(out, " [root]");
+	} else {
+		if (ta_jobj_str(o, "flags", s, sizeof(s)) > 0)
+			ta_buf_printf(out, " %s", s);
+		if (ta_jobj_str(o, "mode", s, sizeof(s)) > 0)
+			ta_buf_printf(out, " %s", s);
+		if (!strcmp(op, "chown")) {
+			ta_buf_puts(out, " to");
+			kv(out, o, "owner", "uid");
+			kv(out, o, "group", "gid");
+		}
+		if (ta_jobj_str(o, "path", s, sizeof(s)) >= 0)
+			ta_buf_printf(out, " %s", s);
+		if (ta_jobj_str(o, "path2", s, sizeof(s)) >= 0)
+			ta_buf_printf(out, " -> %s", s);
+	}
+	if (!ta_jobj_u64(o, "errno", &v))
+		ta_buf_printf(out, " failed (%s)", strerror((int)(v < 4096 ? v : 0)));
+	kv(out, o, "pid", "pid");
+	kv(out, o, "uid", "uid");
+	kv(out, o, "comm", "comm");
+}
+
 void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, struct ta_buf *out)
 {
 	const char *d = (const char *)ta_tev_data(tr, e);
@@ -525,7 +595,8 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 	char s[4096];
 	int json = (e->kind == TA_TEV_EXEC || e->kind == TA_TEV_LOGIN || e->kind == TA_TEV_LOGOUT ||
 		    e->kind == TA_TEV_NOTE || e->kind == TA_TEV_GAP || e->kind == TA_TEV_ATTACH ||
-		    e->kind == TA_TEV_DETACH || e->kind == TA_TEV_ATTRIB) &&
+		    e->kind == TA_TEV_DETACH || e->kind == TA_TEV_ATTRIB ||
+		    e->kind == TA_TEV_FOOTPRINT || e->kind == TA_TEV_ALERT) &&
 		   e->len && d[0] == '{' && !ta_jobj_parse(&o, d, e->len);
 
 	switch (e->kind) {
@@ -649,6 +720,38 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_printf(out, " (%s)", s);
 		}
 		kv(out, &o, "pid", "pid");
+		return;
+	case TA_TEV_FOOTPRINT:
+		if (!json) {
+			ta_buf_puts(out, "footprint (record does not decode)");
+			return;
+		}
+		describe_footprint(&o, out);
+		return;
+	case TA_TEV_ALERT:
+		if (!json) {
+			ta_buf_puts(out, "ALERT (record does not decode)");
+			return;
+		}
+		{
+			char rule[80] = "?", sev[16] = "?";
+			uint64_t n = 0;
+			int lifted = 0;
+
+			ta_jobj_str(&o, "rule", rule, sizeof(rule));
+			ta_jobj_str(&o, "severity", sev, sizeof(sev));
+			ta_buf_printf(out, "ALERT %s (%s)", rule, sev);
+			if (!ta_jval_bool(ta_jobj_get(&o, "rate_limit_lifted"), &lifted) && lifted) {
+				ta_jobj_u64(&o, "suppressed", &n);
+				ta_buf_printf(out, ": %" PRIu64 " hits suppressed by its rate limit", n);
+				return;
+			}
+			if (ta_jobj_str(&o, "subject", s, sizeof(s)) > 0)
+				ta_buf_printf(out, ": %s", s);
+			if (!ta_jobj_u64(&o, "suppressed", &n) && n)
+				ta_buf_printf(out, " (+%" PRIu64 " suppressed before)", n);
+			kv(out, &o, "pid", "pid");
+		}
 		return;
 	case TA_TEV_ATTRIB: {
 		if (!json) {

@@ -28,6 +28,8 @@ enum ta_tev_kind {
 	TA_TEV_ATTACH,      /* attach JSON: a client joined a shared terminal's server */
 	TA_TEV_DETACH,      /* detach JSON */
 	TA_TEV_ATTRIB,      /* attribution JSON: who typed a run of input into a pane */
+	TA_TEV_FOOTPRINT,   /* footprint JSON: a file, network or privilege call */
+	TA_TEV_ALERT,       /* alert JSON: a rule hit in this session */
 };
 
 /* An attribution record of a pane of this session: who typed its input from start to end. */

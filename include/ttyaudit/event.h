@@ -41,6 +41,7 @@ enum ta_event_kind {
 	TA_EV_UNCAPTURED = 5,  /* bytes that reached a tty by a path not read */
 	TA_EV_EXIT = 6,        /* a process with a tty or login session ended */
 	TA_EV_UNIX_SOCKET = 7, /* connect/bind of a unix socket path (tmux, screen) */
+	TA_EV_FOOTPRINT = 8,   /* a file, network or privilege call (footprint.h) */
 };
 
 /* ta_event_hdr.flags */
@@ -234,7 +235,8 @@ enum ta_drop_reason {
 	TA_DROP_RING_FULL = 0,  /* the ring buffer had no room */
 	TA_DROP_NO_STATE = 1,   /* per-thread call state could not be stored: call not recorded */
 	TA_DROP_SESSION_SHARE = 2, /* the session used more than its share of a filling ring */
-	TA_DROP_REASONS = 3,
+	TA_DROP_FOOTPRINT = 3,  /* the footprint ring had no room: a file/network/privilege call */
+	TA_DROP_REASONS = 4,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

@@ -29,6 +29,7 @@ enum ta_log_record_type {
 	TA_REC_UNCAPTURED = 0x0112,    /* JSON: bytes that reached a tty unread */
 	TA_REC_EXIT = 0x0113,          /* JSON: process exit */
 	TA_REC_UNIX_SOCKET = 0x0114,   /* JSON: unix socket connect/bind (shared terminals) */
+	TA_REC_FOOTPRINT = 0x0115,     /* JSON: a file, network or privilege call of a session */
 	TA_REC_SESSION_START = 0x0120, /* JSON: login session opened (auditd) */
 	TA_REC_SESSION_END = 0x0121,   /* JSON: login session closed */
 	TA_REC_LOGIN_FAILED = 0x0122,  /* JSON: failed login */

@@ -224,11 +224,17 @@ def drive_shell(argv, lines, env=None, timeout=20, settle=0.3):
     pid, fd = pty.fork()
     if pid == 0:
         os.execvpe(argv[0], argv, env or os.environ)
-    out = b""
     time.sleep(0.5 + settle)
     for line in lines:
         os.write(fd, line)
         time.sleep(settle)
+    return read_until_exit(pid, fd, timeout)
+
+
+def read_until_exit(pid, fd, timeout, kill=False):
+    """What the child on the pty master fd shows until it exits (or timeout: with
+    kill, it is then killed); reaps it."""
+    out = b""
     end = time.time() + timeout
     while time.time() < end:
         r, _, _ = select.select([fd], [], [], 0.5)
@@ -241,7 +247,12 @@ def drive_shell(argv, lines, env=None, timeout=20, settle=0.3):
                 break
             out += chunk
         elif os.waitpid(pid, os.WNOHANG)[0]:
-            break
+            return out
+    if kill:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:

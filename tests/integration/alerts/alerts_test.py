@@ -49,6 +49,8 @@ def triggers(log_dir):
         ("auth-files-edited", "tee -a /etc/passwd < /dev/null"),
         ("auth-files-sed-in-place", " ".join(NOBODY) + " sed -i s/x/x/ /etc/passwd"),
         ("auth-files-redirect", "false && echo 'x::0:0::/:/bin/sh' >> /etc/passwd"),
+        # opened for appending, nothing written: only the footprint sees it
+        ("auth-files-written", "python3 -c \"open('/etc/shadow', 'a').close()\""),
         ("audit-stopped", "systemctl --version stop auditd > /dev/null"),
         ("audit-killed", "pkill -0 -x auditd"),
         ("audit-rules-disabled", " ".join(NOBODY) + " auditctl -e 0"),

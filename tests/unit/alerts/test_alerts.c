@@ -75,14 +75,16 @@ static void test_errors(void)
 		     "input");
 	expect_error("rule = a\non = exec\nargv = x\nargv = y\n", "rules.conf:4: argv: set again in "
 		     "rule 'a' (first set on line 3)");
-	expect_error("rule = a\non = footprint\n", "rules.conf:2: on: footprint events");
+	expect_error("rule = a\non = footprint\n", "'a': on = footprint needs op, path, peer");
+	expect_error("rule = a\non = exec\nop = open\n", "'a': op and peer need on = footprint");
+	expect_error("rule = a\non = footprint\nargv = x\n", "'a': argv and exe need on = exec");
 	expect_error("rule = a\non = exec\nargv = x\nrate = 0/1m\n", "rules.conf:4: rate:");
 	expect_error("rule = a\non = exec\nargv = x\nseverity = urgent\n", "rules.conf:4: severity:");
 	expect_error("rule = a b\n", "rules.conf:1: rule: 'a b': names hold");
 	expect_error("rule = a\non = session\n", "'a': on = session needs auid or no_login");
 	expect_error("rule = a\non = exec\nargv = x\nauid = x\n", "rules.conf:4: auid:");
 	expect_error("rule = a\non = input\nline = x\nother_user = yes\n",
-		     "'a': other_user needs on = exec or on = attach");
+		     "'a': other_user needs on = exec, footprint or attach");
 	expect_error("rule = a\non = watch\n", "rules.conf:2: on: 'watch' is not");
 }
 
@@ -241,6 +243,78 @@ static void test_exec_and_session(void)
 	ta_alert_engine_feed(e, &ev, 2001);
 	CHECK_EQ_INT(hs->n, 4);
 	CHECK_EQ_STR(hs->rule[3], "nologin");
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+static struct ta_event fp_ev(struct ta_fp_event *f, uint16_t op, const char *path,
+			     const char *path2)
+{
+	struct ta_event ev = tty_ev(TA_EV_FOOTPRINT, "", 1);
+
+	memset(f, 0, sizeof(*f));
+	f->op = op;
+	f->fp_version = TA_FP_VERSION;
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	snprintf(f->path2, sizeof(f->path2), "%s", path2);
+	f->path_len = ev.fp_path_len = (uint32_t)strlen(f->path);
+	f->path2_len = ev.fp_path2_len = (uint32_t)strlen(f->path2);
+	f->arg = 01101; /* O_WRONLY|O_CREAT|O_TRUNC */
+	ev.fp = f;
+	return ev;
+}
+
+/* Footprint rules: op, path (either side of a rename), peer, the uid a privilege change gave. */
+static void test_footprint(void)
+{
+	static const char rules[] =
+		"rule = authfiles\non = footprint\nop = ^(open|rename|unlink|chmod|chown)$\n"
+		"path = ^/etc/(passwd|shadow|sudoers)$\n"
+		"rule = remote\non = footprint\nop = ^connect$\npeer = .\nunless = "
+		"(127\\.0\\.0\\.1|\\[::1\\]):\n"
+		"rule = root\non = footprint\nop = ^(setuid|exec_setid)$\nuid = 0\nother_user = yes\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	struct ta_fp_event f;
+	struct ta_event ev;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	ev = fp_ev(&f, TA_FP_OPEN, "/etc/passwd", "");
+	ta_alert_engine_feed(e, &ev, 1000);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->rule[0], "authfiles");
+	CHECK_EQ_STR(hs->subject[0], "open wronly,creat,trunc /etc/passwd");
+	/* a rename onto the file: the second path matches */
+	ev = fp_ev(&f, TA_FP_RENAME, "/tmp/x", "/etc/shadow");
+	ta_alert_engine_feed(e, &ev, 1001);
+	CHECK_EQ_INT(hs->n, 2);
+	CHECK_EQ_STR(hs->subject[1], "rename /tmp/x -> /etc/shadow");
+	ev = fp_ev(&f, TA_FP_OPEN, "/etc/passwd.bak", "");
+	ta_alert_engine_feed(e, &ev, 1002);
+	CHECK_EQ_INT(hs->n, 2);
+	/* connects: a remote peer fires, the loopback one does not */
+	ev = fp_ev(&f, TA_FP_CONNECT, "", "");
+	f.family = 2;
+	f.port = 4444;
+	f.protocol = 6;
+	memcpy(f.addr, "\xc0\x00\x02\x01", 4);
+	ta_alert_engine_feed(e, &ev, 1003);
+	CHECK_EQ_INT(hs->n, 3);
+	CHECK_EQ_STR(hs->subject[2], "connect tcp 192.0.2.1:4444");
+	memcpy(f.addr, "\x7f\x00\x00\x01", 4);
+	ta_alert_engine_feed(e, &ev, 1004);
+	CHECK_EQ_INT(hs->n, 3);
+	/* root reached by someone who logged in as 1000 */
+	ev = fp_ev(&f, TA_FP_SETUID, "", "");
+	f.euid = 0;
+	ta_alert_engine_feed(e, &ev, 1005);
+	CHECK_EQ_INT(hs->n, 4);
+	CHECK_EQ_STR(hs->rule[3], "root");
+	f.euid = 1000;
+	ta_alert_engine_feed(e, &ev, 1006);
+	CHECK_EQ_INT(hs->n, 4);
 	ta_alert_engine_free(e);
 	free(hs);
 }
@@ -457,6 +531,33 @@ static void test_shipped(const char *path)
 		ta_alert_engine_free(e);
 		free(hs);
 	}
+	/* The footprint rule: a write-open or a rename onto the file fires, a read-only open not. */
+	{
+		static const struct { uint16_t op; uint32_t flags; const char *p1, *p2; int hits; } fc[] = {
+			{ TA_FP_OPEN, 02101, "/etc/shadow", "", 1 },    /* wronly|creat|append */
+			{ TA_FP_OPEN, 0, "/etc/shadow", "", 0 },        /* rdonly (footprint = all) */
+			{ TA_FP_RENAME, 0, "/etc/passwd+", "/etc/passwd", 1 },
+			{ TA_FP_OPEN, 01, "/etc/passwd.bak", "", 0 },
+		};
+		for (size_t i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
+			struct hits *hs = calloc(1, sizeof(*hs));
+			struct ta_alert_engine *e;
+			struct ta_fp_event fpe;
+			struct ta_event ev = fp_ev(&fpe, fc[i].op, fc[i].p1, fc[i].p2);
+
+			fpe.arg = fc[i].flags;
+			CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+			CHECK(ta_alert_rules_parse(&rs, path, text, len, "/var/log/ttyaudit", err,
+						   sizeof(err)) == 0);
+			ta_alert_engine_set_rules(e, rs);
+			ta_alert_engine_feed(e, &ev, 1);
+			CHECK_EQ_INT(hs->n, fc[i].hits);
+			if (hs->n)
+				CHECK_EQ_STR(hs->rule[0], "auth-files-written");
+			ta_alert_engine_free(e);
+			free(hs);
+		}
+	}
 	free(text);
 }
 
@@ -466,6 +567,7 @@ int main(int argc, char **argv)
 	test_file();
 	test_lines();
 	test_exec_and_session();
+	test_footprint();
 	test_rate_limit();
 	test_attach();
 	test_delivery();

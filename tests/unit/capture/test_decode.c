@@ -109,6 +109,48 @@ int main(void)
 		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
 	}
 
+	/* Footprint records: version, op, lengths and family checked; a path stops at its NUL. */
+	{
+		struct ta_fp_event *f = (void *)buf;
+
+		memset(buf, 0, sizeof(*f));
+		f->hdr.version = TA_EVENT_VERSION;
+		f->hdr.kind = TA_EV_FOOTPRINT;
+		f->hdr.size = sizeof(*f);
+		f->fp_version = TA_FP_VERSION;
+		f->op = TA_FP_RENAME;
+		memcpy(f->path, "/a\0junk", 7);
+		f->path_len = 6;                             /* claims more than the string */
+		strcpy(f->path2, "/b");
+		f->path2_len = 2;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), 0);
+		CHECK(ev.fp == f);
+		CHECK_EQ_INT(ev.fp_path_len, 2);
+		CHECK_EQ_INT(ev.fp_path2_len, 2);
+		CHECK_EQ_STR(ta_event_kind_name(ev.kind), "footprint");
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f) - 1, &ev), -EBADMSG);
+		f->path_len = TA_FP_PATH_MAX;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->path_len = 2;
+		f->op = TA_FP_OP_MAX + 1;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->op = 0;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->op = TA_FP_CONNECT;
+		f->family = 1;                               /* AF_UNIX: never a footprint peer */
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->family = 2;
+		f->fp_version = TA_FP_VERSION + 1;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EPROTONOSUPPORT);
+		/* A path filling its slot with no NUL: cut at the slot, never read past it. */
+		f->fp_version = TA_FP_VERSION;
+		f->op = TA_FP_OPEN;
+		memset(f->path, 'x', TA_FP_PATH_MAX);
+		f->path_len = TA_FP_PATH_MAX - 1;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), 0);
+		CHECK_EQ_INT(ev.fp_path_len, TA_FP_PATH_MAX - 1);
+	}
+
 	/* Random garbage never crashes and never passes as a bogus record silently. */
 	srand(1);
 	for (int round = 0; round < 20000; round++) {

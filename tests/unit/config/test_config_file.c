@@ -153,6 +153,14 @@ static void test_values(void)
 	CHECK_EQ_INT(parse("record_noecho = TRUE\n"), 0);
 	CHECK(!o.capture.redact_noecho);
 
+	/* The footprint: on by default, off and all by name. */
+	CHECK_EQ_INT(o.capture.footprint, TA_FOOTPRINT_ON);
+	CHECK_EQ_INT(parse("footprint = all\n"), 0);
+	CHECK_EQ_INT(o.capture.footprint, TA_FOOTPRINT_ALL);
+	CHECK_EQ_INT(parse("footprint = off\n"), 0);
+	CHECK_EQ_INT(o.capture.footprint, TA_FOOTPRINT_OFF);
+	check_error("footprint = yes\n", "footprint: 'yes' is not off, on or all", 1);
+
 	/* '#' inside a value (no space before it) is part of the value; jsonl may be '-'. */
 	CHECK_EQ_INT(parse("log_dir = /srv/a#b # comment\njsonl = -\n"), 0);
 	CHECK_EQ_STR(o.log_dir, "/srv/a#b");

@@ -55,6 +55,14 @@ int main(void)
 		CHECK(strstr(err, "--exclude-auid") != NULL);
 	}
 	{
+		char *argv[] = { "ttyauditd", "--footprint", "all", NULL };
+		CHECK_EQ_INT(parse(&o, err, 3, argv), TA_OPTS_RUN);
+		CHECK_EQ_INT(o.capture.footprint, TA_FOOTPRINT_ALL);
+		char *argv2[] = { "ttyauditd", "--footprint", "most", NULL };
+		CHECK_EQ_INT(parse(&o, err, 3, argv2), -EINVAL);
+		CHECK(strstr(err, "--footprint: 'most' is not off, on or all") != NULL);
+	}
+	{
 		char *argv[] = { "ttyauditd", "--ring-size", "1000", NULL };
 		CHECK_EQ_INT(parse(&o, err, 3, argv), -EINVAL);
 		CHECK(strstr(err, "power of two") != NULL);

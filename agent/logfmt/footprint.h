@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Names and text of footprint events (include/ttyaudit/footprint.h): one
+ * home for the words the log's JSON, the alert engine and the CLI use.
+ */
+#ifndef TA_LOGFMT_FOOTPRINT_H
+#define TA_LOGFMT_FOOTPRINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ttyaudit/footprint.h"
+
+/* "open", "rename", ... "exec_setid"; NULL if unknown. */
+const char *ta_fp_op_name(uint16_t op);
+/* The op of a name, or 0. */
+uint16_t ta_fp_op_parse(const char *name);
+/* setuid, setgid, capset, exec of a set-ID program. */
+bool ta_fp_op_is_privilege(uint16_t op);
+/* connect, accept. */
+bool ta_fp_op_is_network(uint16_t op);
+/* Open flags as words: "wronly,creat,trunc" ("rdonly" if none). */
+void ta_fp_open_flags(uint32_t flags, char *out, size_t n);
+/* "tcp", "udp", "raw", or "proto N". */
+void ta_fp_proto_name(uint16_t sock_type, uint16_t protocol, char *out, size_t n);
+/* An address as text ("192.0.2.1", "2001:db8::1"); "" for another family. */
+void ta_fp_addr_str(uint16_t family, const uint8_t addr[16], char *out, size_t n);
+
+/* "ADDR:PORT" ("[ADDR]:PORT" for IPv6). */
+void ta_fp_peer_str(uint16_t family, const uint8_t addr[16], uint16_t port, char *out, size_t n);
+/*
+ * One line saying what the call did ("open wronly,creat /etc/passwd",
+ * "connect tcp 192.0.2.1:4444", "setuid uid=0 euid=0 gid=0 egid=0"); the
+ * path bytes as recorded (callers that print it neutralise it). Returns its length.
+ */
+size_t ta_fp_describe(const struct ta_fp_event *f, uint32_t path_len, uint32_t path2_len,
+		      char *out, size_t n);
+
+#endif

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A session's footprint (include/ttyaudit/footprint.h, docs/capture.md):
+ * file, network and privilege calls of processes inside a recorded session.
+ *
+ * Hooked into the one sys_enter/sys_exit dispatcher (a raw tracepoint
+ * program of its own would double the cost of every system call on the
+ * host). At entry the call's arguments and paths are kept in task storage,
+ * only for processes that have a controlling terminal or an audit session
+ * and pass the uid/auid filters (the test exec events use): everything else
+ * pays one number comparison. At exit the record gets the result and the
+ * credentials, and goes into a ring of its own, so a flood of opens can
+ * neither crowd out terminal data nor who ran what; what does not fit is
+ * counted as a loss (TA_DROP_FOOTPRINT) against the session.
+ *
+ * Native calls only: 32-bit (int 0x80) calls of the same kinds are not seen.
+ */
+#ifndef TTYAUDIT_FOOTPRINT_BPF_H
+#define TTYAUDIT_FOOTPRINT_BPF_H
+
+#include "capture_common.bpf.h"
+#include "call_kinds.bpf.h"
+#include "ttyaudit/footprint.h"
+
+#define TA_O_ACCMODE 3
+#define TA_O_CREAT 0100
+#define TA_O_TRUNC 01000
+#define TA_O_WRONLY 1
+#define TA_AT_REMOVEDIR 0x200
+#define TA_AF_INET 2
+#define TA_AF_INET6 10
+#define TA_S_IFSOCK 0140000
+
+/* Set by the daemon before load (footprint = off|on|all): the verifier drops what is off. */
+enum { TA_FP_MODE_ON = 1, TA_FP_MODE_READS = 2 };
+/* __weak: every object that includes this header shares the one variable. */
+const volatile __u32 ta_fp_mode __weak = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20);
+} ta_fp_events SEC(".maps") __weak;
+
+/* A call between entry and exit; the record itself, completed at exit. */
+struct ta_fp_pending {
+	__s64 nr;          /* the call's number; -1: none pending */
+	struct ta_fp_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ta_fp_pending);
+} ta_fp_pending SEC(".maps") __weak;
+
+/* What a kind of call is to the footprint (0: nothing). */
+static __always_inline __u16 ta_fp_op_of(int kind)
+{
+	switch (kind) {
+	case TA_K_FP_OPEN: case TA_K_FP_OPENAT: case TA_K_FP_OPENAT2: case TA_K_FP_CREAT:
+		return TA_FP_OPEN;
+	case TA_K_FP_RENAME: case TA_K_FP_RENAMEAT:
+		return TA_FP_RENAME;
+	case TA_K_FP_UNLINK: case TA_K_FP_UNLINKAT:
+		return TA_FP_UNLINK;
+	case TA_K_FP_RMDIR:
+		return TA_FP_RMDIR;
+	case TA_K_FP_MKDIR: case TA_K_FP_MKDIRAT:
+		return TA_FP_MKDIR;
+	case TA_K_FP_CHMOD: case TA_K_FP_FCHMOD: case TA_K_FP_FCHMODAT:
+		return TA_FP_CHMOD;
+	case TA_K_FP_CHOWN: case TA_K_FP_FCHOWN: case TA_K_FP_FCHOWNAT:
+		return TA_FP_CHOWN;
+	case TA_K_CONNECT:
+		return TA_FP_CONNECT;
+	case TA_K_FP_ACCEPT:
+		return TA_FP_ACCEPT;
+	case TA_K_FP_SETUID: case TA_K_FP_SETREUID:
+		return TA_FP_SETUID;
+	case TA_K_FP_SETGID: case TA_K_FP_SETREGID:
+		return TA_FP_SETGID;
+	case TA_K_FP_CAPSET:
+		return TA_FP_CAPSET;
+	default:
+		return 0;
+	}
+}
+
+/* Inside a recorded session, and not filtered out: the processes that pay. */
+static __always_inline bool ta_fp_in_session(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_config *cfg;
+
+	if (BPF_CORE_READ(task, sessionid) == TA_UNSET && !BPF_CORE_READ(task, signal, tty))
+		return false;
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return false;
+	cfg = ta_get_config();
+	return cfg && ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(),
+				     BPF_CORE_READ(task, loginuid.val));
+}
+
+static __always_inline __u32 ta_fp_read_path(char *dst, __u64 uptr, __u32 cut, __u32 *flags)
+{
+	long n = bpf_probe_read_user_str(dst, TA_FP_PATH_MAX, (const void *)uptr);
+
+	if (n <= 0) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (n == TA_FP_PATH_MAX) {
+		char c = 0;
+
+		/* Filled to the brim: cut unless the string ended exactly there. */
+		if (!bpf_probe_read_user(&c, 1, (const void *)(uptr + TA_FP_PATH_MAX - 1)) && c)
+			*flags |= cut;
+	}
+	return n - 1;
+}
+
+/* The name of the file behind fd (its last component): fchmod, fchown. */
+static __always_inline __u32 ta_fp_fd_name(char *dst, long fd)
+{
+	struct file *f = ta_fd_file(fd);
+	long n;
+
+	dst[0] = '\0';
+	if (!f)
+		return 0;
+	n = bpf_probe_read_kernel_str(dst, TA_FP_PATH_MAX,
+				      BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	return n > 0 ? n - 1 : 0;
+}
+
+/* The socket behind fd, or NULL if it is none. */
+static __always_inline struct socket *ta_fp_fd_socket(long fd)
+{
+	struct file *f = ta_fd_file(fd);
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != TA_S_IFSOCK)
+		return NULL;
+	return BPF_CORE_READ(f, private_data);
+}
+
+static __always_inline void ta_fp_sock_kind(struct ta_fp_event *e, struct socket *sock)
+{
+	struct sock *sk;
+
+	if (!sock)
+		return;
+	e->sock_type = BPF_CORE_READ(sock, type);
+	sk = BPF_CORE_READ(sock, sk);
+	if (sk)
+		e->protocol = BPF_CORE_READ(sk, sk_protocol);
+}
+
+/* connect: the address asked for; only IPv4/IPv6 (unix sockets have their own record). */
+static __always_inline bool ta_fp_sockaddr(struct ta_fp_event *e, __u64 uaddr, long len)
+{
+	__u16 fam = 0, port = 0;
+
+	if (len < 8 || bpf_probe_read_user(&fam, sizeof(fam), (void *)uaddr))
+		return false;
+	if (fam == TA_AF_INET) {
+		bpf_probe_read_user(&port, 2, (void *)(uaddr + 2));
+		bpf_probe_read_user(e->addr, 4, (void *)(uaddr + 4));
+	} else if (fam == TA_AF_INET6 && len >= 24) {
+		bpf_probe_read_user(&port, 2, (void *)(uaddr + 2));
+		bpf_probe_read_user(e->addr, 16, (void *)(uaddr + 8));
+	} else {
+		return false;
+	}
+	e->family = fam;
+	e->port = __builtin_bswap16(port);
+	return true;
+}
+
+/* accept: the peer of the new connection, from its socket. */
+static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
+{
+	struct socket *sock = ta_fp_fd_socket(fd);
+	struct sock *sk;
+	__u16 fam;
+
+	if (!sock)
+		return false;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return false;
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam == TA_AF_INET) {
+		__be32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(e->addr, &a, 4);
+	} else if (fam == TA_AF_INET6) {
+		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		return false;
+	}
+	e->family = fam;
+	e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	ta_fp_sock_kind(e, sock);
+	return true;
+}
+
+/* Opens for reading only are skipped unless asked for (volume: every library, every file read). */
+static __always_inline bool ta_fp_open_wanted(__u32 flags)
+{
+	if (ta_fp_mode & TA_FP_MODE_READS)
+		return true;
+	return (flags & TA_O_ACCMODE) != 0 || (flags & (TA_O_CREAT | TA_O_TRUNC));
+}
+
+/*
+ * Entry: the arguments, for a call of a footprint kind (native convention)
+ * by a process in a session; s holds its first three arguments.
+ */
+static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
+					const struct ta_sys_args *s)
+{
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+	__u16 op = ta_fp_op_of(kind);
+	unsigned long a0 = s->a[0], a1 = s->a[1], a2 = s->a[2], a3 = 0;
+	__u32 flags = 0;
+
+	if (!op || !ta_fp_in_session())
+		return;
+	/* Decided before any storage is made: read-only opens are the bulk. */
+	if (op == TA_FP_OPEN) {
+		__u64 how = 0;
+
+		if (kind == TA_K_FP_OPENAT)
+			flags = a2;
+		else if (kind == TA_K_FP_OPENAT2)
+			flags = bpf_probe_read_user(&how, sizeof(how), (void *)a2) ? 0 : how;
+		else if (kind == TA_K_FP_OPEN)
+			flags = a1;
+		else
+			flags = TA_O_CREAT | TA_O_WRONLY | TA_O_TRUNC;  /* creat */
+		if (!ta_fp_open_wanted(flags))
+			return;
+	}
+	if (kind == TA_K_FP_RENAMEAT || kind == TA_K_FP_FCHOWNAT)
+		a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		ta_count_loss(BPF_CORE_READ(t, sessionid), BPF_CORE_READ(t, loginuid.val), 0,
+			      TA_DROP_FOOTPRINT);
+		return;
+	}
+	e = &p->ev;
+	p->nr = -1;
+	e->op = op;
+	e->fp_flags = 0;
+	e->dirfd = TA_FP_AT_FDCWD;
+	e->arg = 0;
+	e->arg_uid = e->arg_gid = TA_UNSET;
+	e->family = e->port = e->sock_type = e->protocol = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path[0] = e->path2[0] = '\0';
+	e->path_len = e->path2_len = 0;
+
+	switch (kind) {
+	case TA_K_FP_OPENAT:
+	case TA_K_FP_OPENAT2:
+		e->dirfd = a0;
+		a0 = a1;
+		/* fall through */
+	case TA_K_FP_OPEN:
+	case TA_K_FP_CREAT:
+		e->arg = flags;
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_RENAME:
+		/* rename(old, new) */
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		e->path2_len = ta_fp_read_path(e->path2, a1, TA_FPF_PATH2_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_RENAMEAT:
+		/* renameat(olddirfd, old, newdirfd, new): the old side's directory is kept */
+		e->dirfd = a0;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		e->path2_len = ta_fp_read_path(e->path2, a3, TA_FPF_PATH2_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_UNLINKAT:
+		e->dirfd = a0;
+		if (a2 & TA_AT_REMOVEDIR)
+			e->op = TA_FP_RMDIR;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_MKDIRAT:
+		e->dirfd = a0;
+		e->arg = a2;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_MKDIR:
+	case TA_K_FP_CHMOD:
+		e->arg = a1;
+		/* fall through */
+	case TA_K_FP_UNLINK:
+	case TA_K_FP_RMDIR:
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_FCHMOD:
+		e->fp_flags |= TA_FPF_FD;
+		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->arg = a1;
+		break;
+	case TA_K_FP_FCHMODAT:
+		e->dirfd = a0;
+		e->arg = a2;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		break;
+	case TA_K_FP_CHOWN:
+		e->path_len = ta_fp_read_path(e->path, a0, TA_FPF_PATH_CUT, &e->fp_flags);
+		e->arg_uid = a1;
+		e->arg_gid = a2;
+		break;
+	case TA_K_FP_FCHOWN:
+		e->fp_flags |= TA_FPF_FD;
+		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->arg_uid = a1;
+		e->arg_gid = a2;
+		break;
+	case TA_K_FP_FCHOWNAT:
+		e->dirfd = a0;
+		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
+		e->arg_uid = a2;
+		e->arg_gid = a3;
+		break;
+	case TA_K_CONNECT:
+		if (!ta_fp_sockaddr(e, a1, a2))
+			return;
+		ta_fp_sock_kind(e, ta_fp_fd_socket(a0));
+		break;
+	/* The id that matters most: the effective one asked for (setresuid: euid). */
+	case TA_K_FP_SETUID:
+		e->arg_uid = a0;
+		break;
+	case TA_K_FP_SETREUID:
+		e->arg_uid = a1;
+		break;
+	case TA_K_FP_SETGID:
+		e->arg_gid = a0;
+		break;
+	case TA_K_FP_SETREGID:
+		e->arg_gid = a1;
+		break;
+	default:
+		break;
+	}
+	p->nr = nr;
+}
+
+static __always_inline void ta_fp_creds(struct ta_fp_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	const struct cred *c = BPF_CORE_READ(task, cred);
+
+	e->uid = BPF_CORE_READ(c, uid.val);
+	e->euid = BPF_CORE_READ(c, euid.val);
+	e->suid = BPF_CORE_READ(c, suid.val);
+	e->fsuid = BPF_CORE_READ(c, fsuid.val);
+	e->gid = BPF_CORE_READ(c, gid.val);
+	e->egid = BPF_CORE_READ(c, egid.val);
+	e->cap_effective = 0;
+	bpf_probe_read_kernel(&e->cap_effective, sizeof(e->cap_effective),
+			      (char *)c + bpf_core_field_offset(struct cred, cap_effective));
+}
+
+/* Header, who and where: as ta_reserve_process_event fills them. */
+static __always_inline void ta_fp_fill_ids(struct ta_fp_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct tty_struct *ctty = BPF_CORE_READ(task, signal, tty);
+
+	ta_fill_hdr(&e->hdr, TA_EV_FOOTPRINT, TA_SRC_SYSCALL);
+	e->hdr.size = sizeof(*e);
+	e->fp_version = TA_FP_VERSION;
+	ta_fill_task(&e->task);
+	__builtin_memset(&e->tty, 0, sizeof(e->tty));
+	if (ctty) {
+		ta_fill_tty_id(&e->tty, ctty);
+		if (e->task.ses == TA_UNSET) {
+			struct task_struct *leader = ta_tty_session_leader(ctty);
+
+			if (leader)
+				e->task.ses = ta_leader_ses(leader);
+		}
+	}
+	ta_fp_creds(e);
+}
+
+static __always_inline void ta_fp_submit(struct ta_fp_event *e)
+{
+	if (bpf_ringbuf_output(&ta_fp_events, e, sizeof(*e), 0))
+		ta_count_loss(e->task.ses, e->task.auid, 0, TA_DROP_FOOTPRINT);
+}
+
+/* Exit: the result, the credentials, and out. */
+static __always_inline void ta_fp_exit(long nr, long ret)
+{
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+
+	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0, 0);
+	if (!p || p->nr != nr)
+		return;
+	p->nr = -1;
+	e = &p->ev;
+	/* A failed accept says nothing (non-blocking servers poll with it). */
+	if (e->op == TA_FP_ACCEPT && (ret < 0 || !ta_fp_peer(e, ret)))
+		return;
+	e->ret = ret;
+	ta_fp_fill_ids(e);
+	ta_fp_submit(e);
+}
+
+#ifdef TA_FP_DEFINE_HOOKS
+/*
+ * The two hooks the sys_enter/sys_exit dispatcher calls, as global functions:
+ * the verifier checks each once on its own instead of once per path of the
+ * dispatcher into it (inlined, sys_enter exceeded its limit). Defined in the
+ * one object that includes this header with TA_FP_DEFINE_HOOKS. regs is the
+ * struct pt_regs * of the call, passed as a number (read with probes).
+ */
+__noinline int ta_fp_on_enter(__u64 regs, long kind, long nr)
+{
+	struct pt_regs *r = (struct pt_regs *)regs;
+	struct ta_sys_args s;
+
+	s.a[0] = PT_REGS_PARM1_CORE_SYSCALL(r);
+	s.a[1] = PT_REGS_PARM2_CORE_SYSCALL(r);
+	s.a[2] = PT_REGS_PARM3_CORE_SYSCALL(r);
+	ta_fp_enter(kind, nr, r, &s);
+	return 0;
+}
+
+__noinline int ta_fp_on_exit(long nr, long ret)
+{
+	ta_fp_exit(nr, ret);
+	return 0;
+}
+#endif
+
+/* Exec of a set-user/group-ID program (sched_process_exec, new credentials in place). */
+static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	const struct cred *c = BPF_CORE_READ(task, cred);
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+	long n;
+
+	if (BPF_CORE_READ(c, euid.val) == BPF_CORE_READ(c, uid.val) &&
+	    BPF_CORE_READ(c, egid.val) == BPF_CORE_READ(c, gid.val))
+		return;
+	if (!ta_fp_in_session())
+		return;
+	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p)
+		return;
+	p->nr = -1;
+	e = &p->ev;
+	e->op = TA_FP_EXEC_SETID;
+	e->fp_flags = 0;
+	e->ret = 0;
+	e->dirfd = TA_FP_AT_FDCWD;
+	e->arg = 0;
+	e->arg_uid = e->arg_gid = TA_UNSET;
+	e->family = e->port = e->sock_type = e->protocol = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path2[0] = '\0';
+	e->path2_len = 0;
+	n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	e->path_len = n > 0 ? n - 1 : 0;
+	ta_fp_fill_ids(e);
+	ta_fp_submit(e);
+}
+
+#endif /* TTYAUDIT_FOOTPRINT_BPF_H */
