@@ -68,6 +68,12 @@ static int find(struct session_view *v, const char *dir, const char *index_opt, 
 	if (rc != TA_EXIT_OK)
 		return rc;
 	rc = cli_find_session(v->ct.t, arg, &ord);
+	if (rc == TA_EXIT_NOTFOUND && v->ct.damage) {
+		/* Not in the intact part: it may have been in the damaged one. */
+		ta_err(NULL, "the log is damaged, the session may have been there: %s",
+		       v->ct.damage_line);
+		rc = TA_EXIT_CORRUPT;
+	}
 	if (rc != TA_EXIT_OK) {
 		cli_table_close(&v->ct);
 		return rc;
