@@ -396,13 +396,16 @@ def main():
             kills.append({"t_kill": t_kill, "t_ready": time.time_ns(),
                           "heartbeat": journal.get("heartbeat", 0), "open": journal["open"]})
         time.sleep(0.5)
+    except BaseException:
+        if d.poll() is None:
+            d.kill()
+            d.wait()
+        raise
     finally:
         for m in markers:
             m.finish()
         stop.set()
         flood.join()
-        if d.poll() is None and not markers:
-            d.kill()
     d.send_signal(signal.SIGTERM)
     f.check(d.wait(timeout=120) == 0, "a clean stop after the crashes exits 0")
     t_kills = time.time() - t_begin
