@@ -36,7 +36,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import Failures, binary  # noqa: E402
+from capturelib import Failures, binary, gap_views  # noqa: E402
 
 ROUNDS = int(os.environ.get("TA_CRASH_ROUNDS", "100"))
 MARKER_SESSIONS = 3
@@ -299,31 +299,15 @@ def check_session(f, log_dir, m, kills):
     own = [g for g in unclean if g[3] == m.ses]
 
     # The same gaps everywhere: query's header, show text and JSON, asciicast markers.
-    q = [json.loads(line) for line in cli("query", "--log-dir", log_dir, "--json")
-         .stdout.decode().splitlines() if line.startswith("{")]
-    row = next((r for r in q if r.get("ses") == m.ses), {})
+    row, texts, n_json, markers = gap_views(log_dir, m.ses)
     text = cli("show", "--log-dir", log_dir, str(m.ses)).stdout.decode(errors="replace")
-    js = cli("show", "--log-dir", log_dir, "--json", str(m.ses)).stdout.decode(errors="replace")
-    cast = cli("export", "--log-dir", log_dir, "--format", "asciicast", "--markers",
-               str(m.ses)).stdout.decode(errors="replace")
     f.check("SUSPECT" not in text, f"session {m.ses}: nothing recorded is marked suspect (a "
             f"marker never changes its buffer; a restart must not mix two calls)")
-    n_text = sum(1 for line in text.splitlines() if "GAP" in line)
-    n_json = sum(1 for line in js.splitlines() if '"type":"gap"' in line)
-    n_cast = 0
-    for line in cast.splitlines()[1:]:
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
-        if ev[1] == "m" and ("unclean" in ev[2] or "gap" in ev[2] or "lost" in ev[2] or
-                             "recorded" in ev[2]):
-            n_cast += 1
-    f.check(row.get("gaps", -1) == n_text == n_json == n_gap_events == n_cast and
-            n_text >= len(kills) + len(unclean),
-            f"session {m.ses}: header gaps {row.get('gaps')} = GAP lines {n_text} = JSON gap "
-            f"events {n_json} = export gaps {n_gap_events} = asciicast gap markers {n_cast} "
-            f"(restarts {len(kills)}, unclean_stop gaps {len(unclean)})")
+    f.check(row.get("gaps", -1) == len(texts) == n_json == n_gap_events and
+            sorted(texts) == sorted(markers) and len(texts) >= len(kills) + len(own),
+            f"session {m.ses}: header gaps {row.get('gaps')} = GAP lines {len(texts)} = JSON "
+            f"gap events {n_json} = export gaps {n_gap_events} = asciicast gap markers "
+            f"{len(markers)}, same texts (restarts {len(kills)}, own unclean_stop gaps {len(own)})")
     f.check(row.get("bytes_out") == recorded_bytes,
             f"session {m.ses}: query's bytes_out {row.get('bytes_out')} is what show replays "
             f"({recorded_bytes})")
