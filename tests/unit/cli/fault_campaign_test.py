@@ -26,22 +26,17 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "integration"))
+from capturelib import Failures  # noqa: E402
+
 TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
 ROUNDS = int(os.environ.get("TA_FAULT_ROUNDS", "40"))
 SEED = int(os.environ.get("TA_FAULT_SEED", "13"))
 SANITIZER = ("runtime error:", "AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer")
 # 0 ok, 7 verify found damage, 8 damage met (intact part shown), 9 no such session
 ALLOWED = {0, 7, 8, 9}
-failures = checks = 0
-
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-    return cond
+F = Failures("cli_fault_campaign")
+check = F.check
 
 
 def run(*args):
@@ -174,8 +169,7 @@ def main():
     finally:
         subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
         shutil.rmtree(top, ignore_errors=True)
-    print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
-    return 1 if failures or not checks else 0
+    return F.result()
 
 
 if __name__ == "__main__":
