@@ -114,6 +114,25 @@ static uint64_t next_segment_start(const char *dir, uint64_t seq, int from_seq,
 }
 
 /*
+ * Whether record `end` is there now: a live log grows while it is read, and a
+ * checkpoint read after the segments may cover records written after them.
+ * The writer puts records in the file before it signs them, so a checkpoint
+ * read before this look has every record it covers in the files now.
+ */
+static int log_grew(const struct ta_walk *w, uint64_t end)
+{
+	struct ta_log_reader *r;
+	struct ta_log_record rec;
+	int grew = 0;
+
+	if (ta_log_reader_open_flags(&r, w->dir, w->flags))
+		return 0;
+	grew = !ta_log_reader_seek(r, end) && ta_log_reader_next(r, &rec) > 0;
+	ta_log_reader_close(r);
+	return grew;
+}
+
+/*
  * A torn tail ends a log harmlessly only if nobody signed what it cut off: a
  * checkpoint larger than what is left means checkpointed records are gone.
  */
@@ -137,7 +156,7 @@ static int signed_records_cut(struct ta_walk *w)
 	if (ta_ckpt_signed_size(dfd, NULL, &signed_size, msg, sizeof(msg)))
 		signed_size = 0;
 	uint64_t end = t ? t->index : w->next_index;
-	if (signed_size <= end) {
+	if (signed_size <= end || log_grew(w, end)) {
 		close(dfd);
 		return 0;
 	}

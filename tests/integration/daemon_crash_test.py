@@ -362,6 +362,11 @@ def main():
                 st = {}
             acked = st.get("durable_records", 0)
             fresh_status += st.get("pid") == d.pid
+            # A log read while it is written is not damaged: records and checkpoints
+            # written meanwhile must not look like signed records cut off.
+            live = cli("status", "--log-dir", log_dir)
+            f.check(live.returncode == 0, f"round {rnd}: status of the live log exits 0 "
+                    f"({live.returncode}: {live.stderr.decode(errors='replace')[-300:]})")
             t_kill = time.time_ns()
             os.kill(d.pid, signal.SIGKILL)
             d.wait()
