@@ -265,6 +265,15 @@ static void detach_all(struct ta_capture *c)
 	c->n_links = 0;
 }
 
+/* A program that runs when a call returns (and completes what its entry began). */
+static bool is_exit_hook(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return !strcmp(sec, "raw_tp/sys_exit") || !strncmp(sec, "fexit/", 6) ||
+	       !strncmp(sec, "kretprobe/", 10);
+}
+
 /* Load and attach one backend. On failure, *why says what the kernel refused. */
 static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_capture_opts *o,
 		       const struct btf *vmlinux, char *why, size_t why_len, char *missing,
@@ -331,27 +340,35 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 		err = -ENOMEM;
 		goto fail;
 	}
-	bpf_object__for_each_program(prog, c->skel->obj) {
-		enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
-		struct bpf_link *link;
+	/*
+	 * Exit hooks first: a call whose entry a program saw must have its exit
+	 * seen too. Entry first, a call in flight at that moment left its state
+	 * pending, and the next watched call's exit took it: the data of one
+	 * call read with the length of another (garbage, marked suspect).
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		bpf_object__for_each_program(prog, c->skel->obj) {
+			enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
+			struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
-			continue;
-		libbpf_last_msg[0] = '\0';
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
-			if (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) {
-				snprintf(missing + strlen(missing), missing_len - strlen(missing),
-					 "%s%s", *missing ? ", " : "", bpf_program__section_name(prog));
+			if (!bpf_program__autoload(prog) || is_exit_hook(prog) != (pass == 0))
 				continue;
+			libbpf_last_msg[0] = '\0';
+			link = bpf_program__attach(prog);
+			if (!link) {
+				err = -errno;
+				if (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) {
+					snprintf(missing + strlen(missing), missing_len - strlen(missing),
+						 "%s%s", *missing ? ", " : "", bpf_program__section_name(prog));
+					continue;
+				}
+				snprintf(why, why_len, "attach of %s failed: %s%s%s",
+					 bpf_program__section_name(prog), strerror(-err),
+					 libbpf_last_msg[0] ? "; libbpf: " : "", libbpf_last_msg);
+				goto fail;
 			}
-			snprintf(why, why_len, "attach of %s failed: %s%s%s",
-				 bpf_program__section_name(prog), strerror(-err),
-				 libbpf_last_msg[0] ? "; libbpf: " : "", libbpf_last_msg);
-			goto fail;
+			c->links[c->n_links++] = link;
 		}
-		c->links[c->n_links++] = link;
 	}
 	return 0;
 fail:

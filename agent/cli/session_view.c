@@ -68,15 +68,26 @@ static int find(struct session_view *v, const char *dir, const char *index_opt, 
 	if (rc != TA_EXIT_OK)
 		return rc;
 	rc = cli_find_session(v->ct.t, arg, &ord);
+	if (rc == TA_EXIT_NOTFOUND && v->ct.damage) {
+		/* Not in the intact part: it may have been in the damaged one. */
+		ta_err(NULL, "the log is damaged, the session may have been there: %s",
+		       v->ct.damage_line);
+		rc = TA_EXIT_CORRUPT;
+	}
 	if (rc != TA_EXIT_OK) {
 		cli_table_close(&v->ct);
 		return rc;
 	}
 	v->s = &v->ct.t->s[ord];
 	if (!ta_sess_sane(v->ct.t, v->s)) {
-		ta_err(NULL, "the index is damaged; run 'ttyaudit reindex' or use --no-index");
 		cli_table_close(&v->ct);
-		return TA_EXIT_FAILURE;
+		if (no_index) {
+			ta_err(NULL, "the session table read from the log is not consistent");
+			return TA_EXIT_FAILURE;
+		}
+		/* The index is a cache: the log itself still answers. */
+		ta_warn(NULL, "the index is damaged (run 'ttyaudit reindex'); reading the log itself");
+		return find(v, dir, index_opt, 1, arg);
 	}
 	ta_sess_id(v->s->key, v->id, sizeof(v->id));
 	if (cli_shared_clients(v->ct.t, v->s, &v->clients, &v->nclients)) {

@@ -375,6 +375,13 @@ static void record_unclean_stop(struct daemon_ctx *d)
 		ta_recorder_record(&d->rec, TA_REC_LOSS, o->ses, &j);
 	}
 	ta_json_free(&j);
+	/*
+	 * In the file before this run's journal replaces the one that named
+	 * them: killed again before its first round, this run would otherwise
+	 * take them along, and the next start would know only its own heartbeat.
+	 */
+	if (a->n_open)
+		d->sink->ops->flush(d->sink);
 }
 
 /* The journal says: everything before `heartbeat` is in the log file, except the open batches. */
@@ -759,6 +766,37 @@ static int daemonize(struct daemon_ctx *d)
 	return 0;
 }
 
+/*
+ * Draining competes with the writers it records: on a busy host a
+ * normal-priority daemon falls behind, the ring overflows, and a kill finds
+ * more data not yet in the log. Raised before the capture programs load
+ * (their verification is seconds of CPU on a busy host, and a restart
+ * records nothing meanwhile). With the scheduler's autogroups (one per
+ * session, weighed against each other) a process's nice only counts inside
+ * its session: as the leader of its own session (daemonized, or a unit,
+ * which systemd starts with setsid) the daemon gives its session the same
+ * nice. Best effort; systemd's Nice= does the first part under the unit.
+ */
+static void raise_priority(void)
+{
+	char v[16];
+	int fd, n;
+
+	errno = 0;
+	if (getpriority(PRIO_PROCESS, 0) > TA_DAEMON_NICE && !errno &&
+	    setpriority(PRIO_PROCESS, 0, TA_DAEMON_NICE) && errno != EACCES && errno != EPERM)
+		ta_debug("daemon", "cannot raise priority: %s", strerror(errno));
+	if (getsid(0) != getpid())
+		return; /* others share the session: their priority is not ours to change */
+	fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* no autogroups in this kernel */
+	n = snprintf(v, sizeof(v), "%d", TA_DAEMON_NICE);
+	if (write(fd, v, (size_t)n) != n && errno != EACCES && errno != EPERM)
+		ta_debug("daemon", "cannot raise the session's priority: %s", strerror(errno));
+	close(fd);
+}
+
 static void report_startup(struct daemon_ctx *d, int code)
 {
 	unsigned char c = (unsigned char)code;
@@ -808,6 +846,7 @@ int main(int argc, char **argv)
 		ta_err("daemon", "cannot detach: %s", strerror(errno));
 		return TA_EXIT_FAILURE;
 	}
+	raise_priority();
 	/* Opened while privileged; anchors are sent on it for the daemon's life. */
 	d.audit_fd = audit_open();
 	if (d.audit_fd < 0)
@@ -849,15 +888,6 @@ int main(int argc, char **argv)
 	d.logins.on_watch = ta_alerting_on_watch;
 	d.logins.watch_ctx = &d.alerting;
 	ta_alerting_install_watches(&d.alerting, &d.opts, d.audit_fd, d.config_path);
-	/*
-	 * Draining competes with the writers it records: on a busy host a
-	 * normal-priority daemon falls behind and the ring overflows. Best
-	 * effort; systemd's Nice= does the same under the unit.
-	 */
-	errno = 0;
-	if (getpriority(PRIO_PROCESS, 0) > TA_DAEMON_NICE && !errno &&
-	    setpriority(PRIO_PROCESS, 0, TA_DAEMON_NICE) && errno != EACCES && errno != EPERM)
-		ta_debug("daemon", "cannot raise priority: %s", strerror(errno));
 	if (drop_capabilities())
 		ta_warn("daemon", "could not drop capabilities; running with all of them");
 	ta_notify("READY=1\nSTATUS=recording");

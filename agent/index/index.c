@@ -395,6 +395,18 @@ int ta_index_check(const struct ta_index *ix, const char *dir)
 	if (fstatat(dfd, name, &st, 0) || (uint64_t)st.st_size < ix->h->last_seg_end)
 		goto out;
 	res = (seqs[n - 1] == ix->h->last_seg_seq && (uint64_t)st.st_size == ix->h->last_seg_end) ? 1 : 0;
+	/*
+	 * Same size as indexed but changed since (an overwrite in place, a
+	 * zeroed block): not the log the index describes; read it all again.
+	 */
+	if (res == 1) {
+		const struct ta_index_seg *g = &ix->segs[ix->h->n_segs - 1];
+
+		if (g->seq == ix->h->last_seg_seq && g->size == (uint64_t)st.st_size &&
+		    (uint64_t)st.st_ctim.tv_sec * 1000000000ull + (uint64_t)st.st_ctim.tv_nsec !=
+			    g->ctime_ns)
+			res = -ESTALE;
+	}
 out:
 	free(seqs);
 	close(dfd);

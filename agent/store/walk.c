@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/walk.h"
@@ -42,6 +43,7 @@ int ta_walk_open(struct ta_walk *w, const char *dir, unsigned flags)
 	memset(w, 0, sizeof(*w));
 	w->flags = flags;
 	w->resumed_at = UINT64_MAX;
+	w->next_index = UINT64_MAX;
 	w->dir = strdup(dir);
 	if (!w->dir)
 		return -ENOMEM;
@@ -69,6 +71,7 @@ void ta_walk_close(struct ta_walk *w)
 
 int ta_walk_seek(struct ta_walk *w, uint64_t index)
 {
+	w->next_index = UINT64_MAX;
 	return ta_log_reader_seek(w->r, index);
 }
 
@@ -111,6 +114,25 @@ static uint64_t next_segment_start(const char *dir, uint64_t seq, int from_seq,
 }
 
 /*
+ * Whether record `end` is there now: a live log grows while it is read, and a
+ * checkpoint read after the segments may cover records written after them.
+ * The writer puts records in the file before it signs them, so a checkpoint
+ * read before this look has every record it covers in the files now.
+ */
+static int log_grew(const struct ta_walk *w, uint64_t end)
+{
+	struct ta_log_reader *r;
+	struct ta_log_record rec;
+	int grew = 0;
+
+	if (ta_log_reader_open_flags(&r, w->dir, w->flags))
+		return 0;
+	grew = !ta_log_reader_seek(r, end) && ta_log_reader_next(r, &rec) > 0;
+	ta_log_reader_close(r);
+	return grew;
+}
+
+/*
  * A torn tail ends a log harmlessly only if nobody signed what it cut off: a
  * checkpoint larger than what is left means checkpointed records are gone.
  */
@@ -121,7 +143,11 @@ static int signed_records_cut(struct ta_walk *w)
 	char msg[256] = "";
 	int dfd;
 
-	if (!t)
+	/*
+	 * No torn tail: the log may still end short of its checkpoint (the last
+	 * segment files deleted, or cut at a record boundary).
+	 */
+	if (!t && w->next_index == UINT64_MAX)
 		return 0;
 	dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -129,16 +155,32 @@ static int signed_records_cut(struct ta_walk *w)
 	/* Damaged checkpoint files are verify's to report; here only their sizes count. */
 	if (ta_ckpt_signed_size(dfd, NULL, &signed_size, msg, sizeof(msg)))
 		signed_size = 0;
-	close(dfd);
-	if (signed_size <= t->index)
+	uint64_t end = t ? t->index : w->next_index;
+	if (signed_size <= end || log_grew(w, end)) {
+		close(dfd);
 		return 0;
-	w->last = *t;
+	}
+	if (t) {
+		w->last = *t;
+	} else {
+		struct stat st;
+
+		/* Where the log ends: the end of the last segment file read. */
+		memset(&w->last, 0, sizeof(w->last));
+		w->last.segment_seq = w->last_seq;
+		ta_seg_name(w->last.segment_name, w->last_seq, TA_SEG_SUFFIX);
+		if (!fstatat(dfd, w->last.segment_name, &st, 0))
+			w->last.offset = (uint64_t)st.st_size;
+		w->last.index = end;
+	}
+	close(dfd);
 	w->last.code = -EBADMSG;
 	snprintf(w->last.what, sizeof(w->last.what), "the log ends %llu records short of its "
-		 "signed checkpoint of %llu records (a torn tail cut into checkpointed records)",
-		 (unsigned long long)(signed_size - t->index), (unsigned long long)signed_size);
+		 "signed checkpoint of %llu records (%s)", (unsigned long long)(signed_size - end),
+		 (unsigned long long)signed_size, t ? "a torn tail cut into checkpointed records" :
+		 "the segment files that held them are missing or cut");
 	w->damaged++;
-	w->skipped_from = t->index;
+	w->skipped_from = end;
 	w->resumed_at = UINT64_MAX;
 	w->missing_seq_from = w->missing_seq_to = UINT64_MAX;
 	return 1;
@@ -155,6 +197,10 @@ int ta_walk_next(struct ta_walk *w, struct ta_log_record *rec)
 	if (n == 0 && signed_records_cut(w)) {
 		w->ended = 1;
 		return TA_WALK_DAMAGE;
+	}
+	if (n > 0) {
+		w->next_index = rec->index + 1;
+		w->last_seq = rec->segment_seq;
 	}
 	if (n >= 0)
 		return n ? TA_WALK_RECORD : TA_WALK_END;

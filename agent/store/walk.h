@@ -24,6 +24,8 @@ struct ta_walk {
 	uint64_t resumed_at;         /* ... and where reading resumed (UINT64_MAX: not) */
 	uint64_t missing_seq_from;   /* damage is missing segment files: these (else UINT64_MAX) */
 	uint64_t missing_seq_to;
+	uint64_t next_index;         /* after the last record read (UINT64_MAX: none read) */
+	uint64_t last_seq;           /* segment of the last record read */
 	int ended;
 };
 

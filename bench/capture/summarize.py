@@ -234,7 +234,7 @@ def main():
                     series + ' ' + backend, '', ', '.join(map(str, lost))))
 
     # 5. store and CLI
-    for name in ('store_bench', 'cli_bench', 'crash_window'):
+    for name in ('store_bench', 'cli_bench', 'crash_window', 'fault_campaign'):
         print('\n[5] {}'.format(name))
         lines = ext.get(name) or ['not built']
         for l in lines:

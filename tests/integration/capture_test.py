@@ -495,7 +495,26 @@ def test_bad_input():
         (["--foreground", "--log-dir", tmp, "--backend", "fentry"], 5, ["fentry", "no capture backend could start:"]),
         (["--foreground", "--log-dir", "/proc/ttyaudit-cannot-exist"], 6, ["cannot create log directory"]),
         (["--foreground", "--log-dir", tmp, "--btf", "/nonexistent/vmlinux.btf"], 5, ["--btf FILE", "no BTF"]),
+        # Issue 13, finding 8: a bad key file is a configuration error that says what is wrong;
+        # a bad option value names the option.
+        (["--foreground", "--log-dir", os.path.join(tmp, "k1"), "--key-file",
+          os.path.join(tmp, "garbage.key")], 3, ["garbage.key is not a signing key"]),
+        (["--foreground", "--log-dir", os.path.join(tmp, "k2"), "--key-file",
+          os.path.join(tmp, "keydir")], 3, ["keydir is not a regular file"]),
+        (["--include-uid", "abc"], 2, ["--include-uid", "'abc'"]),
+        # Finding 2: signed records cut off; appending would fork the signed tree.
+        (["--foreground", "--log-dir", os.path.join(tmp, "cut")], 8,
+         ["short of its signed checkpoint", "start with a new, empty log directory"]),
     ]
+    with open(os.path.join(tmp, "garbage.key"), "w") as fh:
+        fh.write("not a key\n")
+    os.chmod(os.path.join(tmp, "garbage.key"), 0o600)
+    os.mkdir(os.path.join(tmp, "keydir"), 0o700)
+    subprocess.run([binary("tests/unit/cli/cli_make_log"), os.path.join(tmp, "cut")], check=True,
+                   capture_output=True)
+    subprocess.run(["chattr", "-R", "-a", os.path.join(tmp, "cut")], capture_output=True)
+    last = sorted(n for n in os.listdir(os.path.join(tmp, "cut")) if n.endswith(".log"))[-1]
+    os.truncate(os.path.join(tmp, "cut", last), os.path.getsize(os.path.join(tmp, "cut", last)) - 8)
     for args, code, words in cases:
         ok, rc, err = run_daemon_expect(args, code, words)
         f.check(ok, f"ttyauditd {' '.join(args)} -> exit {code} with {words} (got {rc}: {err})")
@@ -515,6 +534,8 @@ def test_bad_input():
     f.check(p.returncode == 0 and b"--backend" in p.stdout, "--help prints usage and exits 0")
     p = subprocess.run([binary("agent/daemon/ttyauditd"), "--version"], capture_output=True)
     f.check(p.returncode == 0 and p.stdout.startswith(b"ttyauditd "), "--version")
+    subprocess.run(["chattr", "-R", "-a", tmp], capture_output=True)
+    subprocess.run(["rm", "-rf", tmp], capture_output=True)
     return f.result()
 
 

@@ -258,3 +258,28 @@ def read_until_exit(pid, fd, timeout, kill=False):
     except ChildProcessError:
         pass
     return out
+
+
+def gap_views(log_dir, ses):
+    """How the readers show a session's gaps: the header count of `query --json`, the
+    texts of `show`'s GAP lines, the gap events of `show --json`, and the markers of
+    `export --format asciicast --markers` whose text is one of those GAP lines."""
+    def cli(*args):
+        return subprocess.run([binary("agent/cli/ttyaudit"), *args, "--log-dir", log_dir],
+                              capture_output=True, timeout=300).stdout.decode(errors="replace")
+    rows = [json.loads(line) for line in cli("query", "--json").splitlines()
+            if line.startswith("{")]
+    row = next((r for r in rows if r.get("ses") == ses), {})
+    texts = [line.split("GAP: ", 1)[1] for line in cli("show", str(ses)).splitlines()
+             if "GAP: " in line]
+    json_gaps = sum(1 for line in cli("show", "--json", str(ses)).splitlines()
+                    if '"type":"gap"' in line)
+    wanted, markers = set(texts), []
+    for line in cli("export", "--format", "asciicast", "--markers", str(ses)).splitlines()[1:]:
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if ev[1] == "m" and ev[2] in wanted:
+            markers.append(ev[2])
+    return row, texts, json_gaps, markers

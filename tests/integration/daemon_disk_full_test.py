@@ -17,17 +17,25 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import Daemon, Failures, binary  # noqa: E402
+from capturelib import Daemon, Failures, binary, gap_views  # noqa: E402
 
 
 def write_output(nbytes, auid):
     """Random bytes as hex (terminal-safe, hardly compressible) from a login session of
     its own (auid): od writes nbytes/2/16 lines of 49 bytes. Returns the session id."""
-    p = subprocess.run(["sh", "-c", f"echo {auid} > /proc/self/loginuid && cat /proc/self/sessionid"
-                        f" >&2 && exec script -qc 'head -c {nbytes // 2} /dev/urandom | "
-                        f"od -An -tx1 -v' /dev/null"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True, timeout=120)
-    return int(p.stderr.decode().split()[0])
+    # script's stdin stays open and silent until it is done: at end of file script types
+    # the EOF character into the session (one byte of input the test did not write).
+    p = subprocess.Popen(["sh", "-c", f"echo {auid} > /proc/self/loginuid && cat /proc/self/sessionid"
+                          f" >&2 && exec script -qc 'head -c {nbytes // 2} /dev/urandom | "
+                          f"od -An -tx1 -v' /dev/null"],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        err = p.stderr.read()
+        if p.wait(timeout=120):
+            raise RuntimeError(f"the writer failed: {err!r}")
+    finally:
+        p.stdin.close()
+    return int(err.decode().split()[0])
 
 
 def cli(*args):
@@ -115,6 +123,10 @@ def main():
         f.check(row.get("gaps", -1) == text_gaps == json_gaps,
                 f"show prints every gap the header counts: header {row.get('gaps')}, text "
                 f"{text_gaps}, json {json_gaps}")
+        _, texts, _, markers = gap_views(log_dir, ses_full)
+        f.check(sorted(texts) == sorted(markers) and any("disk_full" in t for t in markers),
+                f"the asciicast export marks every gap show prints, with the same words and "
+                f"numbers ({texts} vs {markers})")
         written = (4 << 20) // 2 // 16 * 49
         recorded = row.get("bytes_out", 0)
         f.check(recorded + sum(lost.values()) == written,
