@@ -161,7 +161,6 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 		snprintf(c->err, sizeof(c->err), "COMMIT: %s", PQerrorMessage(c->db));
 	}
 	if (e) {
-		ta_collect_reset(c); /* leaves pipeline mode first */
 		PQclear(PQexec(c->db, "ROLLBACK"));
 		for (int i = 0; i < list.Count; i++)
 			natsMsg_NakWithDelay(list.Msgs[i], 1000, NULL);
@@ -299,10 +298,7 @@ int main(int argc, char **argv)
 	PQfinish(ack.db);
 	PQfinish(col.db);
 	ta_signer_free(col.cosigner);
-	ta_collect_reset(&col);
-	free(col.sess);
-	free(col.pending);
-	free(col.hosts);
+	ta_collect_free(&col);
 	ta_hasher_free(col.hasher);
 	ta_fleet_nats_opts_free(&no);
 	return TA_EXIT_OK;
