@@ -178,6 +178,18 @@ int ta_log_reader_open_flags(struct ta_log_reader **out, const char *dir, unsign
 int ta_log_reader_next(struct ta_log_reader *r, struct ta_log_record *rec);
 /* Positions the reader so the next record returned is index. -ENOENT if absent. */
 int ta_log_reader_seek(struct ta_log_reader *r, uint64_t index);
+
+/*
+ * Records from elsewhere than a log directory (the fleet's database holds each
+ * record as stored, the bytes of its leaf): one record checked (envelope, CRC,
+ * index unless expect_index is UINT64_MAX) and its payload decompressed into
+ * the decoder's buffer, valid until the next call. -EBADMSG with *why.
+ */
+struct ta_rec_decoder;
+int ta_rec_decoder_new(struct ta_rec_decoder **out);
+void ta_rec_decoder_free(struct ta_rec_decoder *d);
+int ta_rec_decode(struct ta_rec_decoder *d, const uint8_t *stored, size_t len, uint64_t expect_index,
+		  struct ta_log_record *rec, const char **why);
 const struct ta_log_error *ta_log_reader_error(const struct ta_log_reader *r);
 /* Non-NULL if the log ends in a torn tail (code 0, position and reason set). */
 const struct ta_log_error *ta_log_reader_torn(const struct ta_log_reader *r);
