@@ -123,9 +123,11 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_entry *c)
 /*
  * Asks the collector for our latest cosigned checkpoint. It must carry a
  * valid cosignature of the collector's key, be signed by our key and have the
- * root of our own checkpoint of that size: anything else is an alarm.
+ * root of our own checkpoint of that size: anything else is an alarm, in
+ * *alarm (the round goes on: what the collector answers never stops shipping).
+ * 1 if the cosigned size grew, 0 if not, -EAGAIN if no answer.
  */
-static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set)
+static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set, char *alarm, size_t alen)
 {
 	natsMsg *reply = NULL;
 	natsStatus ns = natsConnection_Request(&reply, s->nc, s->subj_ack, s->origin,
@@ -142,15 +144,15 @@ static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set)
 	size_t valid = 0, bad = 0;
 	const struct ta_verifier *w[1] = { s->witness_key };
 	if (ta_ckpt_check_note(s->log_key, s->origin, note, len, &cp, &why)) {
-		snprintf(s->err, sizeof(s->err), "ALARM: the collector's checkpoint is not ours: %s", why);
-		e = -EBADMSG;
+		/* Say what came back: its first line and length, for the investigation. */
+		snprintf(alarm, alen, "the collector's answer on %s is not a checkpoint of this log: "
+			 "%s (%zu bytes, first line '%.*s')", s->subj_ack, why, len,
+			 (int)(strcspn(note, "\n") < 80 ? strcspn(note, "\n") : 80), note);
 		goto out;
 	}
 	if (ta_cosig_count(w, 1, note, len, &valid, &bad) || valid != 1) {
-		snprintf(s->err, sizeof(s->err),
-			 "ALARM: checkpoint %" PRIu64 " from the collector lacks a valid cosignature of %s",
-			 cp.size, ta_verifier_name(s->witness_key));
-		e = -EBADMSG;
+		snprintf(alarm, alen, "checkpoint %" PRIu64 " from the collector lacks a valid "
+			 "cosignature of %s", cp.size, ta_verifier_name(s->witness_key));
 		goto out;
 	}
 	const struct ta_ckpt_entry *mine = NULL;
@@ -158,10 +160,8 @@ static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set)
 		if (set->v[i].cp.size == cp.size)
 			mine = &set->v[i];
 	if (mine && memcmp(mine->cp.root, cp.root, TA_HASH_LEN)) {
-		snprintf(s->err, sizeof(s->err),
-			 "ALARM: the collector cosigned another tree of size %" PRIu64 " than this log's",
-			 cp.size);
-		e = -EBADMSG;
+		snprintf(alarm, alen, "the collector cosigned another tree of size %" PRIu64
+			 " than this log's", cp.size);
 		goto out;
 	}
 	if (cp.size > s->st.acked && cp.size <= s->st.checkpoint) {
@@ -251,9 +251,14 @@ int ta_ship_round(struct ta_ship *s)
 	if (s->st.next != before)
 		progress = 1;
 	if (s->st.acked < s->st.checkpoint) {
-		e = ask_ack(s, &set);
+		char alarm[sizeof(s->alarm)] = "";
+		e = ask_ack(s, &set, alarm, sizeof(alarm));
 		if (e < 0)
 			goto out;
+		/* An alarm is said once while it lasts, not every round; shipping goes on. */
+		if (alarm[0] && strcmp(alarm, s->alarm))
+			snprintf(s->err, sizeof(s->err), "ALARM: %s", alarm);
+		memcpy(s->alarm, alarm, sizeof(alarm));
 		progress |= e;
 		/* Not cosigned in time (a collector lost it, or our old size was stale):
 		 * send the latest checkpoint again, from the size the collector cosigned. */

@@ -33,6 +33,7 @@ struct ta_ship {
 	uint32_t ack_timeout_ms;
 	uint64_t published, duplicates;    /* messages, and those JetStream called duplicates */
 	char err[512];                     /* the round's failure, or a warning, one line */
+	char alarm[400];                   /* the collector's last bad answer ("" if none) */
 };
 
 /*
@@ -40,7 +41,9 @@ struct ta_ship {
  * collector's cosigned checkpoint, save the state. Returns 1 if it published
  * or learnt something, 0 if idle, -EAGAIN if NATS or the collector is not
  * reachable now (retry with backoff), other -errno (err says why). err may
- * hold a warning after a successful round (records lost to retention).
+ * hold a warning after a successful round (records lost to retention, or an
+ * ALARM: the collector answered with a checkpoint that is not this log's;
+ * said once while the same answer lasts, and shipping goes on).
  */
 int ta_ship_round(struct ta_ship *s);
 
