@@ -555,8 +555,21 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 	e = ta_witness_add_checkpoint(&w, body, len, (uint64_t)time(NULL), &rep);
 	if (e)
 		return e == -EIO ? e : (snprintf(c->err, sizeof(c->err), "witness: %s", strerror(-e)), -EIO);
-	if (rep.status == 409)
-		return TA_COLLECT_ACK; /* the shipper's old size was stale: it resends */
+	if (rep.status == 409) {
+		/*
+		 * A chained request (docs/fleet.md) whose predecessor is not cosigned
+		 * yet (another collector holds it, or it comes later in the stream):
+		 * back later. An old size below ours is stale: the shipper resends.
+		 */
+		rep.body[rep.body_len] = '\0';
+		/* The witness parsed "old N" and answers 409 with the size it holds. */
+		uint64_t old = strtoull(body + 4, NULL, 10), have_w = strtoull(rep.body, NULL, 10);
+		if (old > have_w) {
+			c->deferred++;
+			return TA_COLLECT_LATER;
+		}
+		return TA_COLLECT_ACK;
+	}
 	if (rep.status != 200)
 		return evidence(c, m, hst->origin, "witness", (int64_t)cp.size,
 				"the witness refused checkpoint %" PRIu64 ": %d %.*s", cp.size,

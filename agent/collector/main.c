@@ -130,6 +130,26 @@ static int exec_ok(PGconn *db, const char *sql)
 	return e;
 }
 
+/*
+ * A checkpoint whose records are not all stored yet comes back after this
+ * delay: soon at first (they are usually in another collector's batch, about
+ * to commit: the delay is shipping lag), then backing off to 5 s (records a
+ * host never sends must not make the checkpoint spin).
+ */
+static int64_t later_delay_ms(natsMsg *m)
+{
+	jsMsgMetaData *md = NULL;
+	uint64_t n = 1;
+	if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
+		n = md->NumDelivered;
+		jsMsgMetaData_Destroy(md);
+	}
+	int64_t d = 100;
+	for (uint64_t i = 1; i < n && d < 5000; i++)
+		d *= 2;
+	return d < 5000 ? d : 5000;
+}
+
 /* One batch: a transaction; acknowledgements only after the commit. */
 static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 {
@@ -167,7 +187,7 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 	} else {
 		for (int i = 0; i < list.Count; i++)
 			if (verdict[i] == TA_COLLECT_LATER)
-				natsMsg_NakWithDelay(list.Msgs[i], 500, NULL);
+				natsMsg_NakWithDelay(list.Msgs[i], later_delay_ms(list.Msgs[i]), NULL);
 			else
 				natsMsg_Ack(list.Msgs[i], NULL);
 	}

@@ -96,12 +96,19 @@ static int ship_records(struct ta_ship *s, struct ta_log_reader *r, uint64_t upt
 	return 0;
 }
 
-/* The add-checkpoint request for cp, claiming the collector last cosigned st.acked. */
+/*
+ * The add-checkpoint request for cp. Requests are chained: each claims the
+ * collector will have cosigned the one published before it (s->chain), since
+ * the collector takes a host's checkpoints in stream order; waiting for each
+ * cosignature before sending the next would make every checkpoint but one per
+ * round trip stale. A resend starts the chain again from st.acked.
+ */
 static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_entry *c)
 {
 	char *req, err[400], id[TA_ORIGIN_MAX + 64];
 	size_t len;
-	uint64_t old = s->st.acked <= c->cp.size ? s->st.acked : 0;
+	uint64_t old = s->chain >= s->st.acked && s->chain <= c->cp.size ? s->chain :
+		       s->st.acked <= c->cp.size ? s->st.acked : 0;
 	int e = ta_witness_request_build(s->dir, &c->cp, c->note, c->note_len, old, &req, &len, err,
 					 sizeof(err));
 	if (e) {
@@ -115,6 +122,7 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_entry *c)
 	if (!e) {
 		if (c->cp.size > s->st.checkpoint)
 			s->st.checkpoint = c->cp.size;
+		s->chain = c->cp.size;
 		s->ckpt_sent_ms = now_ms();
 	}
 	return e;
@@ -263,8 +271,11 @@ int ta_ship_round(struct ta_ship *s)
 		/* Not cosigned in time (a collector lost it, or our old size was stale):
 		 * send the latest checkpoint again, from the size the collector cosigned. */
 		if (!e && s->st.acked < s->st.checkpoint && now_ms() - s->ckpt_sent_ms >= s->resend_ms &&
-		    set.n && (e = ship_checkpoint(s, &set.v[set.n - 1])))
-			goto out;
+		    set.n) {
+			s->chain = s->st.acked;
+			if ((e = ship_checkpoint(s, &set.v[set.n - 1])))
+				goto out;
+		}
 	}
 	e = ta_ship_state_save(s->state_path, &s->st);
 	if (!e)

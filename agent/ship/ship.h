@@ -28,6 +28,7 @@ struct ta_ship {
 	jsCtx *js;
 	struct ta_ship_state st;
 	uint64_t ckpt_sent_ms;             /* when the last checkpoint was published */
+	uint64_t chain;                    /* its size: the next one's old size */
 	uint64_t log_fp;                   /* the log's files at the last complete round */
 	uint32_t resend_ms;                /* republish a checkpoint not cosigned this late */
 	uint32_t ack_timeout_ms;
