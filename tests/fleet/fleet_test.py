@@ -34,6 +34,8 @@ except KeyError:
     print('SKIP: no postgres user to run the server as'); sys.exit(77)
 
 procs = []          # every server and program we start, killed on every exit path
+# SIGTERM (meson's timeout, a user) unwinds through the cleanup below too.
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
 failures = []
 
 def free_port():
@@ -192,8 +194,8 @@ def pwfile(user):
     return p
 
 collectors = []
-def collector_start(tag, batch='200'):
-    p = start([COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
+def collector_start(tag, batch='200', binary=None):
+    p = start([binary or COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
                pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
                '--ca', CA, '--ack-wait-ms', '2000', '--dedup-ms', '1000', '--batch', batch,
                '--replicas', str(NODES)], f'collector-{tag}.log')
@@ -278,39 +280,54 @@ def enrol(name, origin):
 def bench(n, c1, c2, runs=3):
     """Figures, not a test (bench/fleet): per run, a fresh host of n records; the shipper's
     publish rate with no collector running, then what one collector ingests (verify, commit,
-    cosign) from the stream. Medians over the runs."""
+    cosign) from the stream. Medians over the runs. With TA_FLEET_BENCH_BASE=COLLECTOR, each
+    run also measures that other build of the collector on a host of its own (alternating
+    which goes first) and the median of the per-run ratios is printed."""
     import statistics
     for c in (c1, c2):
         c.send_signal(signal.SIGTERM); c.wait(10)
     batch = os.environ.get('TA_FLEET_BATCH', '1000')
-    ship_rates, col_rates, mbs = [], [], []
+    variants = [('this', COLLECTOR)]
+    if os.environ.get('TA_FLEET_BENCH_BASE'):
+        variants.append(('base', os.environ['TA_FLEET_BENCH_BASE']))
+    rates = {tag: [] for tag, _ in variants}
+    ship_rates, mbs = [], []
     for k in range(runs):
-        name, origin = f'bench{k}', f'bench-{k}/ttyaudit'
-        d, size = make_log(name, origin, n)
-        enrol(name, origin)
-        t0 = time.time()
-        p = ship(name, 'rogue', until=False)
-        while int(state(name).get('next', 0)) < size and time.time() - t0 < 600:
-            time.sleep(0.1)
-        t_ship = time.time() - t0
-        p.send_signal(signal.SIGTERM); p.wait(10)
-        mb = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith('.log')) / 1e6
-        t0 = time.time()
-        c = collector_start(f'bench{k}', batch=batch)
-        while psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{origin}' "
-                   "AND cosignature IS NOT NULL") != str(size) and time.time() - t0 < 600:
-            time.sleep(0.1)
-        t_col = time.time() - t0
-        c.send_signal(signal.SIGTERM); c.wait(10)
-        ship_rates.append(size / t_ship); col_rates.append(size / t_col); mbs.append(mb / t_col)
-        print(f'bench: run {k + 1}: {size} records ({mb:.1f} MB of segments): shipper '
-              f'{size / t_ship:.0f} records/s, collector {size / t_col:.0f} records/s '
-              f'{mb / t_col:.2f} MB/s ({t_col:.2f} s)', flush=True)
+        for tag, binary in (variants if k % 2 == 0 else variants[::-1]):
+            name, origin = f'bench{k}{tag}', f'bench-{k}-{tag}/ttyaudit'
+            d, size = make_log(name, origin, n)
+            enrol(name, origin)
+            t0 = time.time()
+            p = ship(name, 'rogue', until=False)
+            while int(state(name).get('next', 0)) < size and time.time() - t0 < 600:
+                time.sleep(0.1)
+            t_ship = time.time() - t0
+            p.send_signal(signal.SIGTERM); p.wait(10)
+            mb = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith('.log')) / 1e6
+            t0 = time.time()
+            c = collector_start(name, batch=batch, binary=binary)
+            while psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{origin}' "
+                       "AND cosignature IS NOT NULL") != str(size) and time.time() - t0 < 600:
+                time.sleep(0.1)
+            t_col = time.time() - t0
+            c.send_signal(signal.SIGTERM); c.wait(10)
+            ship_rates.append(size / t_ship); rates[tag].append(size / t_col)
+            if tag == 'this':
+                mbs.append(mb / t_col)
+            print(f'bench: run {k + 1} {tag}: {size} records ({mb:.1f} MB of segments): shipper '
+                  f'{size / t_ship:.0f} records/s; collector {size / t_col:.0f} records/s, '
+                  f'{mb / t_col:.2f} MB/s ({t_col:.2f} s)', flush=True)
     med = statistics.median
-    print(f'bench: shipper publishes {med(ship_rates):.0f} records/s (median of {runs}; TLS, R{NODES})')
-    print(f'bench: one collector verifies, commits and cosigns {med(col_rates):.0f} records/s, '
-          f'{med(mbs):.2f} MB/s (median of {runs}, min {min(col_rates):.0f}, max {max(col_rates):.0f}; '
-          f'batch {batch}); ratio to the 20 000 records/s goal {med(col_rates) / 20000:.2f}')
+    r = rates['this']
+    print(f'bench: shipper publishes {med(ship_rates):.0f} records/s (median of {len(ship_rates)}; '
+          f'TLS, R{NODES})')
+    print(f'bench: one collector verifies, commits and cosigns {med(r):.0f} records/s, '
+          f'{med(mbs):.2f} MB/s (median of {runs}, min {min(r):.0f}, max {max(r):.0f}; batch {batch}); '
+          f'{med(r) / 20000:.2f} of the 20 000 records/s goal')
+    if 'base' in rates:
+        ratios = [a / b for a, b in zip(r, rates['base'])]
+        print(f'bench: base collector {med(rates["base"]):.0f} records/s (median); this / base: '
+              f'median {med(ratios):.2f} (per run: {", ".join(f"{x:.2f}" for x in ratios)})')
 
 def demo(logdir):
     """scripts/fleet-demo.sh: the whole tier shipping one log until interrupted."""
