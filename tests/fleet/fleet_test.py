@@ -277,6 +277,30 @@ def enrol(name, origin):
     if r.returncode:
         raise RuntimeError(f'enrol {name}: {r.stderr}')
 
+def cpu_s(pids):
+    """CPU seconds (user + system) the processes used so far."""
+    tick, total = os.sysconf('SC_CLK_TCK'), 0
+    for pid in pids:
+        try:
+            f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+            total += int(f[11]) + int(f[12])
+        except (OSError, IndexError):
+            pass
+    return total / tick
+
+def engine_pids():
+    """The PostgreSQL processes (the postmaster and its children) and the NATS servers."""
+    def ppid_cmd(p):
+        try:
+            st = open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()
+            return int(st[1]), open(f'/proc/{p}/cmdline', 'rb').read()
+        except (OSError, IndexError, ValueError):
+            return None, b''
+    procs_now = {int(p): ppid_cmd(p) for p in os.listdir('/proc') if p.isdigit()}
+    master = {p for p, (_, cmd) in procs_now.items() if pgdata.encode() in cmd and b'postgres' in cmd}
+    pg = sorted(master | {p for p, (pp, _) in procs_now.items() if pp in master})
+    return pg, [x.pid for x in nats if x is not None and x.poll() is None]
+
 def bench(n, c1, c2, runs=3):
     """Figures, not a test (bench/fleet): per run, a fresh host of n records; the shipper's
     publish rate with no collector running, then what one collector ingests (verify, commit,
@@ -304,13 +328,20 @@ def bench(n, c1, c2, runs=3):
             t_ship = time.time() - t0
             p.send_signal(signal.SIGTERM); p.wait(10)
             mb = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith('.log')) / 1e6
+            pg0, nats0 = engine_pids()
+            cpu0 = (cpu_s(pg0), cpu_s(nats0))
             t0 = time.time()
             c = collector_start(name, batch=batch, binary=binary)
             while psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{origin}' "
                        "AND cosignature IS NOT NULL") != str(size) and time.time() - t0 < 600:
                 time.sleep(0.1)
             t_col = time.time() - t0
+            pg1, nats1 = engine_pids()
+            cpu = (cpu_s([c.pid]), cpu_s(pg1) - cpu0[0], cpu_s(nats1) - cpu0[1])
             c.send_signal(signal.SIGTERM); c.wait(10)
+            print(f'bench: run {k + 1} {tag}: CPU seconds while ingesting: collector {cpu[0]:.2f}, '
+                  f'PostgreSQL {cpu[1]:.2f} (living processes), NATS servers {cpu[2]:.2f}',
+                  flush=True)
             ship_rates.append(size / t_ship); rates[tag].append(size / t_col)
             if tag == 'this':
                 mbs.append(mb / t_col)
