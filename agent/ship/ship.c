@@ -103,14 +103,15 @@ static int ship_records(struct ta_ship *s, struct ta_log_reader *r, uint64_t upt
  * cosignature before sending the next would make every checkpoint but one per
  * round trip stale. A resend starts the chain again from st.acked.
  */
-static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_entry *c)
+static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
+			   const struct ta_ckpt_entry *c)
 {
 	char *req, err[400], id[TA_ORIGIN_MAX + 64];
 	size_t len;
 	uint64_t old = s->chain >= s->st.acked && s->chain <= c->cp.size ? s->chain :
 		       s->st.acked <= c->cp.size ? s->st.acked : 0;
-	int e = ta_witness_request_build(s->dir, &c->cp, c->note, c->note_len, old, &req, &len, err,
-					 sizeof(err));
+	int e = ta_witness_request_build(s->dir, set, &c->cp, c->note, c->note_len, old, &req, &len,
+					 err, sizeof(err));
 	if (e) {
 		snprintf(s->err, sizeof(s->err), "checkpoint %" PRIu64 ": %s", c->cp.size, err);
 		return e;
@@ -213,7 +214,8 @@ int ta_ship_round(struct ta_ship *s)
 	uint64_t fp = log_fingerprint(s->dir);
 	if (fp && fp == s->log_fp && s->st.acked == s->st.checkpoint)
 		return 0;
-	struct ta_ckpt_set set = { .origin = s->origin };
+	/* Checkpoints verified in an earlier round are not verified again. */
+	struct ta_ckpt_set set = { .origin = s->origin, .known = &s->known };
 	struct ta_log_reader *r = NULL;
 	int progress = 0, e;
 	s->err[0] = '\0';
@@ -227,6 +229,11 @@ int ta_ship_round(struct ta_ship *s)
 	if (e)
 		goto out;
 	ta_ckpt_set_sort(&set);
+	set.known = NULL;
+	ta_ckpt_set_free(&s->known);
+	s->known = set;
+	set = (struct ta_ckpt_set){ 0 };
+	const struct ta_ckpt_set *cs = &s->known;
 	if ((e = ta_log_reader_open(&r, s->dir))) {
 		snprintf(s->err, sizeof(s->err), "%s: cannot read the log: %s", s->dir, strerror(-e));
 		goto out;
@@ -241,11 +248,11 @@ int ta_ship_round(struct ta_ship *s)
 	if ((e = ta_log_reader_seek(r, s->st.next)) && e != -ENOENT)
 		goto out;
 	/* Each checkpoint after the records it covers. */
-	for (size_t i = 0; i < set.n; i++) {
-		const struct ta_ckpt_entry *c = &set.v[i];
-		if (c->cp.size <= s->st.checkpoint || (i + 1 < set.n && set.v[i + 1].cp.size == c->cp.size))
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct ta_ckpt_entry *c = &cs->v[i];
+		if (c->cp.size <= s->st.checkpoint || (i + 1 < cs->n && cs->v[i + 1].cp.size == c->cp.size))
 			continue;
-		if ((e = ship_records(s, r, c->cp.size)) || (e = ship_checkpoint(s, c)))
+		if ((e = ship_records(s, r, c->cp.size)) || (e = ship_checkpoint(s, cs, c)))
 			goto out;
 		progress = 1;
 		if ((e = ta_ship_state_save(s->state_path, &s->st)))
@@ -260,7 +267,7 @@ int ta_ship_round(struct ta_ship *s)
 		progress = 1;
 	if (s->st.acked < s->st.checkpoint) {
 		char alarm[sizeof(s->alarm)] = "";
-		e = ask_ack(s, &set, alarm, sizeof(alarm));
+		e = ask_ack(s, cs, alarm, sizeof(alarm));
 		if (e < 0)
 			goto out;
 		/* An alarm is said once while it lasts, not every round; shipping goes on. */
@@ -271,9 +278,9 @@ int ta_ship_round(struct ta_ship *s)
 		/* Not cosigned in time (a collector lost it, or our old size was stale):
 		 * send the latest checkpoint again, from the size the collector cosigned. */
 		if (!e && s->st.acked < s->st.checkpoint && now_ms() - s->ckpt_sent_ms >= s->resend_ms &&
-		    set.n) {
+		    cs->n) {
 			s->chain = s->st.acked;
-			if ((e = ship_checkpoint(s, &set.v[set.n - 1])))
+			if ((e = ship_checkpoint(s, cs, &cs->v[cs->n - 1])))
 				goto out;
 		}
 	}

@@ -14,6 +14,7 @@
 #include "fleet/fleet.h"
 #include "ship/state.h"
 #include "store/checkpoint.h"
+#include "store/ckptset.h"
 #include "store/note.h"
 
 struct ta_ship {
@@ -27,6 +28,7 @@ struct ta_ship {
 	natsConnection *nc;
 	jsCtx *js;
 	struct ta_ship_state st;
+	struct ta_ckpt_set known;          /* the log's checkpoints as of the last round */
 	uint64_t ckpt_sent_ms;             /* when the last checkpoint was published */
 	uint64_t chain;                    /* its size: the next one's old size */
 	uint64_t log_fp;                   /* the log's files at the last complete round */

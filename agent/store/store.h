@@ -246,6 +246,7 @@ int ta_log_verify(const struct ta_verify_opts *o, struct ta_verify_result *res);
 /* ----------------------------------------------------------------- proofs */
 
 enum ta_proof_kind { TA_PROOF_INCLUSION = 1, TA_PROOF_CONSISTENCY = 2 };
+struct ta_ckpt_set;
 
 struct ta_proof_request {
 	enum ta_proof_kind kind;
@@ -260,6 +261,9 @@ struct ta_proof_request {
 	 * count, for protocols that carry them raw (a witness's add-checkpoint). */
 	uint8_t (*hashes_out)[32];
 	size_t *n_hashes_out;
+	/* Optional: the log's checkpoints already loaded, checked and sorted
+	 * (ta_ckpt_set_sort), instead of loading them with the directory's key. */
+	const struct ta_ckpt_set *ckpts;
 };
 
 /*
