@@ -136,6 +136,7 @@ static int exec_ok(PGconn *db, const char *sql)
  * to commit: the delay is shipping lag), then backing off to 5 s (records a
  * host never sends must not make the checkpoint spin).
  */
+#define LATER_MAX_DELIVERIES 40 /* ~3 minutes of backoff */
 static int64_t later_delay_ms(natsMsg *m)
 {
 	jsMsgMetaData *md = NULL;
@@ -144,6 +145,8 @@ static int64_t later_delay_ms(natsMsg *m)
 		n = md->NumDelivered;
 		jsMsgMetaData_Destroy(md);
 	}
+	if (n >= LATER_MAX_DELIVERIES)
+		return -1;
 	int64_t d = 100;
 	for (uint64_t i = 1; i < n && d < 5000; i++)
 		d *= 2;
@@ -186,9 +189,18 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 			natsMsg_NakWithDelay(list.Msgs[i], 1000, NULL);
 	} else {
 		for (int i = 0; i < list.Count; i++)
-			if (verdict[i] == TA_COLLECT_LATER)
-				natsMsg_NakWithDelay(list.Msgs[i], later_delay_ms(list.Msgs[i]), NULL);
-			else
+			if (verdict[i] == TA_COLLECT_LATER) {
+				int64_t d = later_delay_ms(list.Msgs[i]);
+				if (d >= 0) {
+					natsMsg_NakWithDelay(list.Msgs[i], d, NULL);
+					continue;
+				}
+				/* Never cosignable as sent: the shipper resends it from its cosigned size. */
+				ta_warn("collector", "%s: a checkpoint deferred %d times is dropped (its "
+					"records or its predecessor never came); its shipper resends it",
+					natsMsg_GetSubject(list.Msgs[i]), LATER_MAX_DELIVERIES);
+				natsMsg_Ack(list.Msgs[i], NULL);
+			} else
 				natsMsg_Ack(list.Msgs[i], NULL);
 	}
 	ta_collect_reset(c);

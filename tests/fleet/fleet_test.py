@@ -120,7 +120,7 @@ def nats_conf(i):
 nats = [None] * NODES
 def nats_start(i):
     nats[i] = start([NATS, '-c', nats_conf(i)], f'nats-{i}.log')
-    for _ in range(100):
+    for _ in range(300):  # 30 s: a loaded 2-core machine starts servers slowly
         try:
             socket.create_connection(('127.0.0.1', ports[i][0]), 0.2).close(); return
         except OSError:
