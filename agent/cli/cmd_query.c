@@ -8,6 +8,9 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#ifdef TA_HAVE_FLEET
+#include "cli/fleet_source.h"
+#endif
 #include "cli/session_view.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
@@ -53,9 +56,14 @@ static void usage(FILE *out)
 		"  --index FILE       index file to use and update (default DIR/index/sessions.idx,\n"
 		"                     else a per-user cache)\n"
 		"  --no-index         read the whole log, ignore and do not write an index\n"
+		"  --fleet DSN        every enrolled host, from the fleet's PostgreSQL (the\n"
+		"                     collector's; a ttyaudit_investigator role): rows in start\n"
+		"                     order led by the host; CKPT: covered by a cosigned checkpoint\n"
+		"  --origin TEXT      with --fleet: hosts whose log origin contains TEXT\n"
 		"\n"
 		"Exit: 0 rows printed or none matched, 2 usage, 4 not allowed to read the log,\n"
-		"6 no log, 8 the log is damaged (the intact part was listed).\n",
+		"6 no log (--fleet: database unreachable), 8 the log is damaged (the intact part\n"
+		"was listed).\n",
 		TA_STORE_DEFAULT_DIR);
 }
 
@@ -249,6 +257,25 @@ static int typist_is(const struct query *q, const struct ta_sesstab *t, const st
 	return 0;
 }
 
+/* --user: the ordinals, sorted, of others' sessions whose panes the user typed into. */
+static size_t shared_panes(const struct query *q, const struct ta_sesstab *t, uint32_t **out)
+{
+	size_t n = 0;
+	*out = NULL;
+	if (!q->have_user || !t->nlinks || !(*out = malloc(t->nlinks * sizeof(**out))))
+		return 0;
+	for (size_t l = 0; l < t->nlinks; l++) {
+		const struct ta_shared_link *lk = &t->links[l];
+		if (lk->pane_key == lk->typist_key || !typist_is(q, t, lk))
+			continue;
+		long o2 = ta_sesstab_find(t, lk->pane_key);
+		if (o2 >= 0)
+			(*out)[n++] = (uint32_t)o2;
+	}
+	qsort(*out, n, sizeof(**out), cmp_u32);
+	return n;
+}
+
 /* ,"shared":true,"typed_in_by":{...}: what the --user typed into this session's panes. */
 static void typed_in_json(struct ta_buf *o, const struct query *q, const struct ta_sesstab *t,
 			  const struct ta_sess *s)
@@ -351,6 +378,65 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	ta_buf_free(&cell);
 }
 
+/* Whether s is listed: its own metadata matches, or (--user) it is a shared pane the user typed into. */
+static int session_matches(const struct query *q, const struct ta_sesstab *t, const struct ta_sess *s,
+			   const uint32_t *shared, size_t nshared, int *via_link)
+{
+	*via_link = 0;
+	if (match_meta(q, t, s))
+		return 1;
+	uint32_t ord = (uint32_t)(s - t->s);
+	if (!nshared || !bsearch(&ord, shared, nshared, sizeof(*shared), cmp_u32))
+		return 0;
+	struct query q2 = *q;
+	q2.have_user = 0;
+	if (!match_meta(&q2, t, s))
+		return 0;
+	*via_link = 1;
+	return 1;
+}
+
+/* One session's row or JSON object; origin (a fleet host) leads it when given. */
+static void emit_session(struct ta_buf *o, const struct query *q, const struct ta_sesstab *t,
+			 const struct ta_sess *s, int via_link, const char *origin)
+{
+	if (q->json) {
+		size_t at = o->len;
+		cli_sess_json(o, t, s, q->ckpt_size);
+		if (origin && o->len > at && !o->oom) {
+			/* {"origin":"...", then the session's members. */
+			struct ta_buf head;
+			ta_buf_init(&head);
+			ta_buf_puts(&head, "{\"origin\":");
+			cli_json_str(&head, origin);
+			ta_buf_putc(&head, ',');
+			size_t rest = o->len - at - 1;
+			if (!ta_buf_reserve(o, head.len) && !head.oom) {
+				memmove(o->p + at + head.len, o->p + at + 1, rest);
+				memcpy(o->p + at, head.p, head.len);
+				o->len = at + head.len + rest;
+			}
+			ta_buf_free(&head);
+		}
+		if (via_link) {
+			/* Insert the typist's part before the closing brace. */
+			o->len--;
+			typed_in_json(o, q, t, s);
+			ta_buf_putc(o, '}');
+		}
+		ta_buf_putc(o, '\n');
+		return;
+	}
+	if (origin) {
+		struct ta_buf cell;
+		ta_buf_init(&cell);
+		neut(&cell, origin);
+		ta_buf_printf(o, "%-24.*s ", (int)cell.len, (const char *)cell.p);
+		ta_buf_free(&cell);
+	}
+	print_row(o, t, s, q->ckpt_size, via_link ? q : NULL);
+}
+
 static void print_commands(struct ta_buf *o, struct query *q, const struct ta_sesstab *t,
 			   const struct ta_sess *s, const struct ta_transcript *tr)
 {
@@ -389,6 +475,128 @@ static void print_commands(struct ta_buf *o, struct query *q, const struct ta_se
 	ta_buf_free(&d);
 }
 
+#ifdef TA_HAVE_FLEET
+/* A listed session of the fleet: its row, and where it sorts. */
+struct fleet_row {
+	uint64_t start;
+	size_t host, off, len;
+};
+
+static int fleet_row_cmp(const void *a, const void *b)
+{
+	const struct fleet_row *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * query --fleet: the same filters and rows over every enrolled host (or those
+ * whose origin contains --origin), each host's sessions from the records the
+ * collector verified; rows of all hosts in start order, each led by its host.
+ */
+static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
+{
+	char err[512], dline[512] = "";
+	struct cli_fleet *f = NULL;
+	char **origins = NULL;
+	size_t n_origins = 0, n_rows = 0, cap_rows = 0;
+	struct fleet_row *rows = NULL;
+	struct ta_buf text;
+	uint64_t damage = 0;
+	int name_seen = 0;
+	ta_buf_init(&text);
+	int rc = cli_fleet_open(&f, dsn, err, sizeof(err));
+	if (!rc)
+		rc = cli_fleet_origins(f, origin_pat, &origins, &n_origins, err, sizeof(err));
+	if (!rc && !n_origins) {
+		snprintf(err, sizeof(err), "--origin: no enrolled host's origin contains '%s'",
+			 origin_pat ? origin_pat : "");
+		rc = origin_pat ? TA_EXIT_USAGE : TA_EXIT_OK;
+		if (!origin_pat)
+			err[0] = '\0';
+	}
+	for (size_t h = 0; !rc && h < n_origins; h++) {
+		struct ta_sesstab t;
+		rc = cli_fleet_table(f, origins[h], &t, &q->ckpt_size, &damage, dline, sizeof(dline), err,
+				     sizeof(err));
+		if (rc)
+			break;
+		for (size_t i = 0; q->user_name && !name_seen && i < t.n; i++)
+			name_seen = t.s[i].user && !strcmp(ta_sesstab_str(&t, t.s[i].user), q->user_name);
+		uint32_t *shared = NULL;
+		size_t nshared = shared_panes(q, &t, &shared);
+		for (size_t k = 0; k < t.n; k++) {
+			const struct ta_sess *s = &t.s[k];
+			int via_link;
+			if (!session_matches(q, &t, s, shared, nshared, &via_link))
+				continue;
+			if (n_rows == cap_rows) {
+				size_t nc = cap_rows ? cap_rows * 2 : 64;
+				struct fleet_row *nr = realloc(rows, nc * sizeof(*nr));
+				if (!nr) {
+					rc = TA_EXIT_FAILURE;
+					snprintf(err, sizeof(err), "out of memory");
+					break;
+				}
+				rows = nr;
+				cap_rows = nc;
+			}
+			struct fleet_row *r = &rows[n_rows++];
+			r->start = ta_sess_begin(s);
+			r->host = h;
+			r->off = text.len;
+			emit_session(&text, q, &t, s, via_link, origins[h]);
+			r->len = text.len - r->off;
+		}
+		free(shared);
+		ta_sesstab_free(&t);
+		if (text.oom && !rc) {
+			rc = TA_EXIT_FAILURE;
+			snprintf(err, sizeof(err), "out of memory");
+		}
+	}
+	if (!rc && q->user_name && !name_seen) {
+		snprintf(err, sizeof(err), "--user: no session of the fleet has the login name '%s' "
+			 "(names are the ones recorded at login; a number is a login uid)", q->user_name);
+		rc = TA_EXIT_USAGE;
+	}
+	if (!rc) {
+		qsort(rows, n_rows, sizeof(*rows), fleet_row_cmp);
+		struct ta_buf o;
+		ta_buf_init(&o);
+		if (!q->json)
+			ta_buf_printf(&o, "%-24s %-20s %-16s %-18s %-10s %-19s %-9s %-10s %7s %7s %4s  %s\n",
+				      "HOST", "SESSION", "USER(AUID)", "FROM", "VIA", "START", "DURATION",
+				      "TTYS", "IN", "OUT", "GAPS", "CKPT");
+		for (size_t k = 0; k < n_rows && (q->limit < 0 || (long)k < q->limit); k++) {
+			const struct fleet_row *r = &rows[q->reverse ? n_rows - 1 - k : k];
+			ta_buf_put(&o, text.p + r->off, r->len);
+			if (o.len > (1u << 16))
+				cli_flush(&o, stdout);
+		}
+		cli_flush(&o, stdout);
+		ta_buf_free(&o);
+		if (damage) {
+			ta_err(NULL, "the fleet's copy is damaged (%" PRIu64 " place%s); the intact part "
+			       "was shown. First: %s", damage, damage == 1 ? "" : "s", dline);
+			rc = TA_EXIT_CORRUPT;
+		}
+	} else if (err[0]) {
+		ta_err(NULL, "%s", err);
+	}
+	free(rows);
+	free(origins);
+	ta_buf_free(&text);
+	cli_fleet_close(f);
+	if (fflush(stdout) && !rc)
+		rc = TA_EXIT_FAILURE;
+	return rc;
+}
+#endif
+
 int ta_cmd_query(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -413,10 +621,13 @@ int ta_cmd_query(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "index", required_argument, NULL, 'X' },
 		{ "no-index", no_argument, NULL, 'N' },
+		{ "fleet", required_argument, NULL, 'W' },
+		{ "origin", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL;
+	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *fleet = NULL, *origin = NULL;
+	int local_only = 0;
 	struct query q = { .limit = -1 };
 	int c, mode = CLI_INDEX_AUTO, rc;
 	uint64_t now = cli_now_ns();
@@ -425,7 +636,9 @@ int ta_cmd_query(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:u:s:g:icn:rh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd': dir = optarg; local_only = 1; break;
+		case 'W': fleet = optarg; break;
+		case 'O': origin = optarg; break;
 		case 'u':
 			/*
 			 * A number is a login uid; a name is the login name recorded in
@@ -494,8 +707,8 @@ int ta_cmd_query(int argc, char **argv)
 			break;
 		case 'r': q.reverse = 1; break;
 		case 'j': q.json = 1; break;
-		case 'X': index_opt = optarg; break;
-		case 'N': mode = CLI_INDEX_NONE; break;
+		case 'X': index_opt = optarg; local_only = 1; break;
+		case 'N': mode = CLI_INDEX_NONE; local_only = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: return cli_usage_error("query", NULL);
 		}
@@ -511,6 +724,24 @@ int ta_cmd_query(int argc, char **argv)
 		ta_err(NULL, "--since (%s) is later than --until (%s): no session can match; give the "
 		       "earlier time to --since", a, b);
 		return TA_EXIT_USAGE;
+	}
+	if (origin && !fleet) {
+		ta_err(NULL, "--origin chooses hosts of the fleet: give --fleet DSN too");
+		return TA_EXIT_USAGE;
+	}
+	if (fleet) {
+		if (local_only || q.grep || q.commands) {
+			ta_err(NULL, "--fleet: %s works on a local log only (not yet on the fleet's database)",
+			       q.grep ? "--grep" : q.commands ? "--commands" :
+			       "--log-dir, --index and --no-index");
+			return TA_EXIT_USAGE;
+		}
+#ifdef TA_HAVE_FLEET
+		return query_fleet(&q, fleet, origin);
+#else
+		ta_err(NULL, "--fleet: this ttyaudit was built without the fleet tier (libpq)");
+		return TA_EXIT_USAGE;
+#endif
 	}
 	if (q.grep) {
 		char msg[256];
@@ -555,33 +786,19 @@ int ta_cmd_query(int argc, char **argv)
 	}
 	/* --user: also the panes of others' sessions the user typed into (shared terminals). */
 	uint32_t *shared = NULL, *merged = NULL;
-	size_t nshared = 0;
-	if (q.have_user && t->nlinks) {
-		shared = malloc(t->nlinks * sizeof(*shared));
-		for (size_t l = 0; shared && l < t->nlinks; l++) {
-			const struct ta_shared_link *lk = &t->links[l];
-			if (lk->pane_key == lk->typist_key || !typist_is(&q, t, lk))
-				continue;
-			long o2 = ta_sesstab_find(t, lk->pane_key);
-			if (o2 >= 0)
-				shared[nshared++] = (uint32_t)o2;
+	size_t nshared = shared_panes(&q, t, &shared);
+	if (nshared && by_auid) {
+		/* Both lists in start order (ordinals): merge them. */
+		merged = malloc((ncand + nshared) * sizeof(*merged));
+		size_t a = 0, b = 0, m = 0;
+		while (merged && (a < ncand || b < nshared)) {
+			uint32_t x = b >= nshared || (a < ncand && cand[a] <= shared[b]) ? cand[a++] : shared[b++];
+			if (!m || merged[m - 1] != x)
+				merged[m++] = x;
 		}
-		if (nshared) {
-			qsort(shared, nshared, sizeof(*shared), cmp_u32);
-			if (by_auid) {
-				/* Both lists in start order (ordinals): merge them. */
-				merged = malloc((ncand + nshared) * sizeof(*merged));
-				size_t a = 0, b = 0, m = 0;
-				while (merged && (a < ncand || b < nshared)) {
-					uint32_t x = b >= nshared || (a < ncand && cand[a] <= shared[b]) ? cand[a++] : shared[b++];
-					if (!m || merged[m - 1] != x)
-						merged[m++] = x;
-				}
-				if (merged) {
-					cand = merged;
-					ncand = m;
-				}
-			}
+		if (merged) {
+			cand = merged;
+			ncand = m;
 		}
 	}
 
@@ -604,17 +821,8 @@ int ta_cmd_query(int argc, char **argv)
 			continue;
 		}
 		int via_link = 0;
-		if (!match_meta(&q, t, s)) {
-			/* Not the user's own session: one of their shared panes? */
-			uint32_t ord = (uint32_t)(s - t->s);
-			if (!nshared || !bsearch(&ord, shared, nshared, sizeof(*shared), cmp_u32))
-				continue;
-			struct query q2 = q;
-			q2.have_user = 0;
-			if (!match_meta(&q2, t, s))
-				continue;
-			via_link = 1;
-		}
+		if (!session_matches(&q, t, s, shared, nshared, &via_link))
+			continue;
 		struct ta_transcript tr;
 		int loaded = 0, streamed = 0;
 		if (q.grep && !q.commands && !ct.damage) {
@@ -651,17 +859,8 @@ int ta_cmd_query(int argc, char **argv)
 		shown++;
 		if (q.commands)
 			print_commands(&o, &q, t, s, &tr);
-		else if (q.json) {
-			cli_sess_json(&o, t, s, q.ckpt_size);
-			if (via_link) {
-				/* Insert the typist's part before the closing brace. */
-				o.len--;
-				typed_in_json(&o, &q, t, s);
-				ta_buf_putc(&o, '}');
-			}
-			ta_buf_putc(&o, '\n');
-		} else
-			print_row(&o, t, s, q.ckpt_size, via_link ? &q : NULL);
+		else
+			emit_session(&o, &q, t, s, via_link, NULL);
 		if (loaded)
 			ta_transcript_free(&tr);
 		if (o.len > (1u << 16))

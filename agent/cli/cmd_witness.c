@@ -109,7 +109,7 @@ static void write_hint(int sfd, const struct ta_verifier *w, uint64_t size)
 static int build_request(struct submit *s, uint64_t old, char **out, size_t *len)
 {
 	char err[512];
-	int e = ta_witness_request_build(s->dir, &s->latest->cp, s->latest->note,
+	int e = ta_witness_request_build(s->dir, NULL, &s->latest->cp, s->latest->note,
 					 s->latest->note_len, old, out, len, err, sizeof(err));
 	if (e)
 		ta_err("witness-submit", "cannot prove consistency from %" PRIu64 ": %s", old, err);

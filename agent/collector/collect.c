@@ -133,38 +133,96 @@ static int sess_cmp(const void *a, const void *b)
 	return o ? o : x->session < y->session ? -1 : x->session > y->session;
 }
 
+/*
+ * PostgreSQL's binary array format (one dimension, no NULLs): a batch's column
+ * goes as one parameter, so a batch costs one statement, not one per record.
+ */
+static void arr_begin(struct ta_buf *b, uint32_t elem_oid)
+{
+	uint8_t h[20] = { 0 };
+	uint32_t v[5] = { htobe32(1), 0, htobe32(elem_oid), 0, htobe32(1) };
+	memcpy(h, v, sizeof(h));
+	ta_buf_reset(b);
+	ta_buf_put(b, h, sizeof(h));
+}
+
+static void arr_add(struct ta_buf *b, const void *p, uint32_t len)
+{
+	uint32_t l = htobe32(len);
+	ta_buf_put(b, &l, 4);
+	ta_buf_put(b, p, len);
+}
+
+static void arr_add_u64(struct ta_buf *b, uint64_t v)
+{
+	uint64_t x = htobe64(v);
+	arr_add(b, &x, 8);
+}
+
+static void arr_end(struct ta_buf *b, uint32_t n)
+{
+	uint32_t x = htobe32(n);
+	if (!b->oom)
+		memcpy(b->p + 12, &x, 4);
+}
+
+#define OID_INT8 20
+#define OID_INT4 23
+#define OID_TEXT 25
+#define OID_BYTEA 17
+
+/* Runs sql with the first n of c->arr as binary array parameters. */
+static PGresult *q_arrays(struct ta_collector *c, const char *sql, int n)
+{
+	const char *v[7];
+	int lens[7], fmt[7];
+	for (int i = 0; i < n; i++) {
+		if (c->arr[i].oom)
+			return NULL;
+		v[i] = (const char *)c->arr[i].p;
+		lens[i] = (int)c->arr[i].len;
+		fmt[i] = 1;
+	}
+	return PQexecParams(c->db, sql, n, NULL, v, lens, fmt, 1);
+}
+
 int ta_collect_flush(struct ta_collector *c)
 {
 	int e = drain(c);
-	if (e)
+	if (e || !c->n_sess)
 		return e;
+	/* Key order: collectors sharing the work never lock session rows in opposite orders. */
 	qsort(c->sess, c->n_sess, sizeof(*c->sess), sess_cmp);
+	for (int k = 0; k < 5; k++)
+		arr_begin(&c->arr[k], k ? OID_INT8 : OID_TEXT);
 	for (size_t i = 0; i < c->n_sess; i++) {
 		const struct ta_collect_session *x = &c->sess[i];
-		char sb[24], fb[32], lb[32], nb[24];
-		snprintf(fb, sizeof(fb), "%.6f", (double)x->first_ns / 1e9);
-		snprintf(lb, sizeof(lb), "%.6f", (double)x->last_ns / 1e9);
-		const char *v[5] = { x->origin, U64(sb, x->session), fb, lb, U64(nb, x->records) };
-		PGresult *r = q(c->db, "INSERT INTO sessions (origin, session, first_ts, last_ts, records) "
-			"VALUES ($1, $2, to_timestamp($3::double precision), "
-			"to_timestamp($4::double precision), $5) "
-			"ON CONFLICT (origin, session) DO UPDATE SET "
-			"first_ts = least(sessions.first_ts, excluded.first_ts), "
-			"last_ts = greatest(sessions.last_ts, excluded.last_ts), "
-			"records = sessions.records + excluded.records", 5, v, NULL);
-		if (!ok(r))
-			return db_fail(c, r, "sessions");
-		PQclear(r);
+		arr_add(&c->arr[0], x->origin, (uint32_t)strlen(x->origin));
+		arr_add_u64(&c->arr[1], x->session);
+		arr_add_u64(&c->arr[2], x->first_ns);
+		arr_add_u64(&c->arr[3], x->last_ns);
+		arr_add_u64(&c->arr[4], x->records);
 	}
+	for (int k = 0; k < 5; k++)
+		arr_end(&c->arr[k], (uint32_t)c->n_sess);
+	PGresult *r = q_arrays(c,
+		"INSERT INTO sessions (origin, session, first_ts, last_ts, records) "
+		"SELECT o, s, to_timestamp(f / 1e9), to_timestamp(l / 1e9), n "
+		"FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) "
+		"AS t(o, s, f, l, n) "
+		"ON CONFLICT (origin, session) DO UPDATE SET "
+		"first_ts = least(sessions.first_ts, excluded.first_ts), "
+		"last_ts = greatest(sessions.last_ts, excluded.last_ts), "
+		"records = sessions.records + excluded.records", 5);
+	if (!ok(r))
+		return db_fail(c, r, "sessions");
+	PQclear(r);
+	c->n_sess = 0;
 	return 0;
 }
 
 void ta_collect_reset(struct ta_collector *c)
 {
-	/* A batch that failed inside the pipeline: a new connection is simpler and
-	 * safer than reading what is left; the open transaction is rolled back. */
-	if (PQpipelineStatus(c->db) != PQ_PIPELINE_OFF)
-		PQreset(c->db);
 	c->n_pending = 0;
 	c->n_sess = 0;
 	for (size_t i = 0; i < c->n_hosts; i++)
@@ -172,64 +230,131 @@ void ta_collect_reset(struct ta_collector *c)
 	c->n_hosts = 0;
 }
 
-/*
- * Records are pipelined: one statement each, sent without waiting, that
- * inserts the leaf (if new) and the record (if the leaf was new) and returns
- * whether it did and the leaf held before. drain() reads the answers: before
- * any other statement, and before COMMIT.
- */
-static const char record_sql[] =
-	"WITH ins AS (INSERT INTO leaves (origin, idx, leaf) VALUES ($1, $2, $3) "
-	"ON CONFLICT DO NOTHING RETURNING idx), "
-	"rec AS (INSERT INTO records (origin, idx, ts, time_ns, type, session, stored) "
-	"SELECT $1, $2, to_timestamp($4::double precision), $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM ins)) "
-	"SELECT EXISTS (SELECT 1 FROM ins), (SELECT leaf FROM leaves WHERE origin = $1 AND idx = $2)";
+void ta_collect_free(struct ta_collector *c)
+{
+	ta_collect_reset(c);
+	for (size_t i = 0; i < sizeof(c->arr) / sizeof(c->arr[0]); i++)
+		ta_buf_free(&c->arr[i]);
+	free(c->sess);
+	free(c->pending);
+	free(c->hosts);
+}
 
+static const char *pd_origin(const struct ta_collector *c, const struct ta_collect_pending *pd)
+{
+	return c->hosts[pd->host].h.origin;
+}
+
+/* Batch order of records: by host, index, then arrival. */
+static int pending_cmp(const void *a, const void *b)
+{
+	const struct ta_collect_pending *x = *(const struct ta_collect_pending *const *)a,
+					*y = *(const struct ta_collect_pending *const *)b;
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The batch's records in one statement: leaves inserted where new, records
+ * where their leaf was new; for each, whether it was new and the leaf stored
+ * before (the main query sees the table as it was before the statement).
+ */
+static const char records_sql[] =
+	"WITH input AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[], "
+	"$5::integer[], $6::bigint[], $7::bytea[]) WITH ORDINALITY "
+	"AS t(origin, idx, leaf, time_ns, type, session, stored, n)), "
+	"ins AS (INSERT INTO leaves (origin, idx, leaf) SELECT origin, idx, leaf FROM input "
+	"ON CONFLICT DO NOTHING RETURNING origin, idx), "
+	"rec AS (INSERT INTO records (origin, idx, ts, time_ns, type, session, stored) "
+	"SELECT i.origin, i.idx, to_timestamp(i.time_ns / 1e9), i.time_ns, i.type, i.session, i.stored "
+	"FROM input i JOIN ins USING (origin, idx)) "
+	"SELECT i.n, ins.idx IS NOT NULL, l.leaf FROM input i LEFT JOIN ins USING (origin, idx) "
+	"LEFT JOIN leaves l USING (origin, idx)";
+
+/* Writes the batch's pending records (before any other statement, and before COMMIT). */
 static int drain(struct ta_collector *c)
 {
 	if (!c->n_pending)
 		return 0;
-	int e = PQpipelineSync(c->db) == 1 ? 0 : db_fail(c, NULL, "pipeline");
-	size_t n_forks = 0;
-	for (size_t i = 0; i < c->n_pending; i++) {
-		struct ta_collect_pending *pd = &c->pending[i];
-		PGresult *r = PQgetResult(c->db);
-		if (!r) {
-			e = e ? e : db_fail(c, NULL, "records");
+	struct ta_collect_pending **ord = malloc(c->n_pending * sizeof(*ord));
+	if (!ord)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_pending; i++)
+		ord[i] = &c->pending[i];
+	qsort(ord, c->n_pending, sizeof(*ord), pending_cmp);
+	/* The same index twice in one batch (a redelivery): equal is a duplicate, else a fork. */
+	for (size_t i = 1, first = 0; i < c->n_pending; i++) {
+		struct ta_collect_pending *a = ord[first], *b = ord[i];
+		if (a->host != b->host || a->index != b->index) {
+			first = i;
 			continue;
 		}
-		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-			if (!e && PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
-				snprintf(c->err, sizeof(c->err), "records: %s", PQresultErrorMessage(r));
-				c->err[strcspn(c->err, "\n")] = '\0';
-			}
+		b->skip = 1;
+		if (!memcmp(a->leaf, b->leaf, TA_HASH_LEN))
+			c->duplicates++;
+		else
+			b->fork = 1;
+	}
+	static const uint32_t oids[7] = { OID_TEXT, OID_INT8, OID_BYTEA, OID_INT8, OID_INT4,
+					  OID_INT8, OID_BYTEA };
+	for (int k = 0; k < 7; k++)
+		arr_begin(&c->arr[k], oids[k]);
+	/* Sent in key order (with other collectors' batches, unique-index waits never cross). */
+	uint32_t n = 0;
+	struct ta_collect_pending **sent = ord; /* compacted in place: the rows sent */
+	for (size_t i = 0; i < c->n_pending; i++) {
+		struct ta_collect_pending *pd = ord[i];
+		if (pd->skip)
+			continue;
+		const char *o = pd_origin(c, pd);
+		arr_add(&c->arr[0], o, (uint32_t)strlen(o));
+		arr_add_u64(&c->arr[1], pd->index);
+		arr_add(&c->arr[2], pd->leaf, TA_HASH_LEN);
+		arr_add_u64(&c->arr[3], pd->time_ns);
+		uint32_t ty = htobe32(pd->type);
+		arr_add(&c->arr[4], &ty, 4);
+		arr_add_u64(&c->arr[5], pd->session);
+		arr_add(&c->arr[6], natsMsg_GetData(pd->m), (uint32_t)natsMsg_GetDataLength(pd->m));
+		sent[n++] = pd;
+	}
+	for (int k = 0; k < 7; k++)
+		arr_end(&c->arr[k], n);
+	int e = 0;
+	PGresult *r = q_arrays(c, records_sql, 7);
+	if (!ok(r) || (uint32_t)PQntuples(r) != n) {
+		e = r ? db_fail(c, r, "records") : -ENOMEM;
+		r = NULL;
+	}
+	for (int i = 0; r && !e && i < PQntuples(r); i++) {
+		uint64_t be;
+		memcpy(&be, PQgetvalue(r, i, 0), 8);
+		uint64_t k = be64toh(be);
+		if (k < 1 || k > n) {
 			e = -EIO;
-		} else if (*PQgetvalue(r, 0, 0)) {
-			if (!e)
-				e = session_add(c, pd->origin, pd->session, pd->time_ns);
+			snprintf(c->err, sizeof(c->err), "records: row %" PRIu64 " of %u", k, n);
+			break;
+		}
+		struct ta_collect_pending *pd = sent[k - 1];
+		if (*PQgetvalue(r, i, 1)) {
+			e = session_add(c, pd_origin(c, pd), pd->session, pd->time_ns);
 			c->records++;
-		} else if (PQgetlength(r, 0, 1) == TA_HASH_LEN &&
-			   !memcmp(PQgetvalue(r, 0, 1), pd->leaf, TA_HASH_LEN)) {
+		} else if (PQgetlength(r, i, 2) == TA_HASH_LEN &&
+			   !memcmp(PQgetvalue(r, i, 2), pd->leaf, TA_HASH_LEN)) {
 			c->duplicates++;
 		} else {
 			pd->fork = 1;
-			n_forks++;
 		}
-		PQclear(r);
-		while ((r = PQgetResult(c->db))) /* the NULL that ends each statement */
-			PQclear(r);
 	}
-	PGresult *r = PQgetResult(c->db); /* PGRES_PIPELINE_SYNC */
-	if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC)
-		e = e ? e : -EIO;
 	PQclear(r);
-	if (PQexitPipelineMode(c->db) != 1 && !e)
-		e = db_fail(c, NULL, "pipeline");
-	for (size_t k = 0; !e && n_forks && k < c->n_pending; k++) {
+	free(ord);
+	for (size_t k = 0; !e && k < c->n_pending; k++) {
 		struct ta_collect_pending *pd = &c->pending[k];
 		if (!pd->fork)
 			continue;
-		int v = evidence(c, pd->m, pd->origin, "fork", (int64_t)pd->index,
+		int v = evidence(c, pd->m, pd_origin(c, pd), "fork", (int64_t)pd->index,
 				 "record %" PRIu64 " differs from the one received before: "
 				 "the host's log was forked or rolled back", pd->index);
 		if (v < 0)
@@ -239,8 +364,9 @@ static int drain(struct ta_collector *c)
 	return e;
 }
 
-static int on_record(struct ta_collector *c, natsMsg *m, const struct host *hst)
+static int on_record(struct ta_collector *c, natsMsg *m, size_t host)
 {
+	const struct host *hst = &c->hosts[host].h;
 	const uint8_t *p = (const uint8_t *)natsMsg_GetData(m);
 	size_t len = (size_t)natsMsg_GetDataLength(m);
 	struct ta_log_record h;
@@ -257,25 +383,15 @@ static int on_record(struct ta_collector *c, natsMsg *m, const struct host *hst)
 	}
 	if (grow((void **)&c->pending, &c->cap_pending, c->n_pending, sizeof(*c->pending)))
 		return -ENOMEM;
-	struct ta_collect_pending *pd = &c->pending[c->n_pending];
+	struct ta_collect_pending *pd = &c->pending[c->n_pending++];
+	memset(pd, 0, sizeof(*pd));
 	pd->m = m;
-	pd->fork = 0;
-	snprintf(pd->origin, sizeof(pd->origin), "%s", hst->origin);
+	pd->host = host;
 	pd->index = h.index;
 	pd->session = h.session;
 	pd->time_ns = h.time_ns;
+	pd->type = h.type;
 	ta_hash_leaf(c->hasher, p, len, pd->leaf);
-	char ib[24], tb[24], ty[8], sb[24], ts[48];
-	snprintf(ts, sizeof(ts), "%.6f", (double)h.time_ns / 1e9);
-	const char *v[8] = { hst->origin, U64(ib, h.index), (const char *)pd->leaf, ts,
-			     U64(tb, h.time_ns), U64(ty, h.type), U64(sb, h.session), (const char *)p };
-	int lens[8] = { -1, -1, TA_HASH_LEN, -1, -1, -1, -1, (int)len };
-	int fmt[8] = { 0, 0, 1, 0, 0, 0, 0, 1 };
-	if (PQpipelineStatus(c->db) == PQ_PIPELINE_OFF && PQenterPipelineMode(c->db) != 1)
-		return db_fail(c, NULL, "pipeline");
-	if (PQsendQueryParams(c->db, record_sql, 8, NULL, v, lens, fmt, 1) != 1)
-		return db_fail(c, NULL, "records");
-	c->n_pending++;
 	return TA_COLLECT_ACK;
 }
 
@@ -437,8 +553,21 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 	e = ta_witness_add_checkpoint(&w, body, len, (uint64_t)time(NULL), &rep);
 	if (e)
 		return e == -EIO ? e : (snprintf(c->err, sizeof(c->err), "witness: %s", strerror(-e)), -EIO);
-	if (rep.status == 409)
-		return TA_COLLECT_ACK; /* the shipper's old size was stale: it resends */
+	if (rep.status == 409) {
+		/*
+		 * A chained request (docs/fleet.md) whose predecessor is not cosigned
+		 * yet (another collector holds it, or it comes later in the stream):
+		 * back later. An old size below ours is stale: the shipper resends.
+		 */
+		rep.body[rep.body_len] = '\0';
+		/* The witness parsed "old N" and answers 409 with the size it holds. */
+		uint64_t old = strtoull(body + 4, NULL, 10), have_w = strtoull(rep.body, NULL, 10);
+		if (old > have_w) {
+			c->deferred++;
+			return TA_COLLECT_LATER;
+		}
+		return TA_COLLECT_ACK;
+	}
 	if (rep.status != 200)
 		return evidence(c, m, hst->origin, "witness", (int64_t)cp.size,
 				"the witness refused checkpoint %" PRIu64 ": %d %.*s", cp.size,
@@ -466,31 +595,33 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m)
 		return evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
 	}
 	/* The batch's hosts, looked up once per batch. */
-	struct host *hst = NULL;
-	for (size_t i = 0; i < c->n_hosts && !hst; i++)
-		if (!strcmp(c->hosts[i].hash, h))
-			hst = &c->hosts[i].h;
-	if (!hst || kind != TA_FLEET_RECORDS)
-		if ((e = drain(c)))
-			return e;
-	if (!hst) {
+	size_t hi = 0;
+	while (hi < c->n_hosts && strcmp(c->hosts[hi].hash, h))
+		hi++;
+	if (hi == c->n_hosts) {
 		struct host found = { 0 };
 		if ((e = find_host(c, h, &found)) < 0)
 			return e;
-		if (e == 0)
+		if (e == 0) {
+			if ((e = drain(c)))
+				return e;
 			return evidence(c, m, NULL, "unknown-origin", -1,
 					"no host is enrolled for subject hash %s", h);
+		}
 		void *np = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*c->hosts));
 		if (!np) {
 			ta_verifier_free(found.key);
 			return -ENOMEM;
 		}
 		c->hosts = np;
-		snprintf(c->hosts[c->n_hosts].hash, sizeof(c->hosts[c->n_hosts].hash), "%s", h);
-		c->hosts[c->n_hosts].h = found;
-		hst = &c->hosts[c->n_hosts++].h;
+		snprintf(c->hosts[hi].hash, sizeof(c->hosts[hi].hash), "%s", h);
+		c->hosts[hi].h = found;
+		c->n_hosts++;
 	}
-	return kind == TA_FLEET_RECORDS ? on_record(c, m, hst) : on_checkpoint(c, m, hst);
+	/* A checkpoint is checked against the leaves stored: the batch's records first. */
+	if (kind != TA_FLEET_RECORDS && (e = drain(c)))
+		return e;
+	return kind == TA_FLEET_RECORDS ? on_record(c, m, hi) : on_checkpoint(c, m, &c->hosts[hi].h);
 }
 
 int ta_collect_latest_cosigned(PGconn *db, const char *subject_hash, char **out, size_t *len)

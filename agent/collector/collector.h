@@ -18,6 +18,7 @@
 
 #include "store/merkle.h"
 #include "store/note.h"
+#include "common/buf.h"
 
 /* A session's share of a batch: written once per batch, in key order, so that
  * collectors sharing the work never lock session rows in opposite orders. */
@@ -32,13 +33,15 @@ struct host {
 	struct ta_verifier *key;
 };
 
-/* A record sent in the pipeline, waiting for its answer. */
+/* A record of the batch, written with the others in one statement by drain(). */
 struct ta_collect_pending {
 	natsMsg *m;
-	char origin[256];
+	size_t host;         /* in hosts[] */
 	uint64_t index, session, time_ns;
+	uint16_t type;
 	uint8_t leaf[TA_HASH_LEN];
-	int fork;    /* its leaf differs from the one stored at its index */
+	int skip;    /* equal to an earlier one of the batch: a duplicate, not sent */
+	int fork;    /* its leaf differs from the one stored (or earlier in the batch) at its index */
 };
 
 struct ta_collector {
@@ -51,6 +54,7 @@ struct ta_collector {
 	size_t n_pending, cap_pending;
 	struct { char hash[24]; struct host h; } *hosts; /* the batch's hosts */
 	size_t n_hosts;
+	struct ta_buf arr[7];        /* drain()'s array parameters, reused */
 	uint64_t records, checkpoints, cosigned, duplicates, refused, deferred;
 	char err[512];
 };
@@ -70,6 +74,8 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m);
 int ta_collect_flush(struct ta_collector *c);
 /* After COMMIT, or before ROLLBACK: forgets the batch's pending work and hosts. */
 void ta_collect_reset(struct ta_collector *c);
+/* Frees what the collector allocated (not db, cosigner, hasher). */
+void ta_collect_free(struct ta_collector *c);
 
 /* The latest cosigned checkpoint note of the host with this subject hash, for
  * its shipper ("" if none). *out malloc'd. db: the connection of the caller's thread. */

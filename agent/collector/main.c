@@ -130,6 +130,29 @@ static int exec_ok(PGconn *db, const char *sql)
 	return e;
 }
 
+/*
+ * A checkpoint whose records are not all stored yet comes back after this
+ * delay: soon at first (they are usually in another collector's batch, about
+ * to commit: the delay is shipping lag), then backing off to 5 s (records a
+ * host never sends must not make the checkpoint spin).
+ */
+#define LATER_MAX_DELIVERIES 40 /* ~3 minutes of backoff */
+static int64_t later_delay_ms(natsMsg *m)
+{
+	jsMsgMetaData *md = NULL;
+	uint64_t n = 1;
+	if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
+		n = md->NumDelivered;
+		jsMsgMetaData_Destroy(md);
+	}
+	if (n >= LATER_MAX_DELIVERIES)
+		return -1;
+	int64_t d = 100;
+	for (uint64_t i = 1; i < n && d < 5000; i++)
+		d *= 2;
+	return d < 5000 ? d : 5000;
+}
+
 /* One batch: a transaction; acknowledgements only after the commit. */
 static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 {
@@ -161,15 +184,23 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 		snprintf(c->err, sizeof(c->err), "COMMIT: %s", PQerrorMessage(c->db));
 	}
 	if (e) {
-		ta_collect_reset(c); /* leaves pipeline mode first */
 		PQclear(PQexec(c->db, "ROLLBACK"));
 		for (int i = 0; i < list.Count; i++)
 			natsMsg_NakWithDelay(list.Msgs[i], 1000, NULL);
 	} else {
 		for (int i = 0; i < list.Count; i++)
-			if (verdict[i] == TA_COLLECT_LATER)
-				natsMsg_NakWithDelay(list.Msgs[i], 500, NULL);
-			else
+			if (verdict[i] == TA_COLLECT_LATER) {
+				int64_t d = later_delay_ms(list.Msgs[i]);
+				if (d >= 0) {
+					natsMsg_NakWithDelay(list.Msgs[i], d, NULL);
+					continue;
+				}
+				/* Never cosignable as sent: the shipper resends it from its cosigned size. */
+				ta_warn("collector", "%s: a checkpoint deferred %d times is dropped (its "
+					"records or its predecessor never came); its shipper resends it",
+					natsMsg_GetSubject(list.Msgs[i]), LATER_MAX_DELIVERIES);
+				natsMsg_Ack(list.Msgs[i], NULL);
+			} else
 				natsMsg_Ack(list.Msgs[i], NULL);
 	}
 	ta_collect_reset(c);
@@ -299,10 +330,7 @@ int main(int argc, char **argv)
 	PQfinish(ack.db);
 	PQfinish(col.db);
 	ta_signer_free(col.cosigner);
-	ta_collect_reset(&col);
-	free(col.sess);
-	free(col.pending);
-	free(col.hosts);
+	ta_collect_free(&col);
 	ta_hasher_free(col.hasher);
 	ta_fleet_nats_opts_free(&no);
 	return TA_EXIT_OK;

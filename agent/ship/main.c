@@ -144,6 +144,7 @@ int main(int argc, char **argv)
 	ta_info("ship", "published %llu messages (%llu duplicates), next record %llu, cosigned up to %llu",
 		(unsigned long long)s.published, (unsigned long long)s.duplicates,
 		(unsigned long long)s.st.next, (unsigned long long)s.st.acked);
+	ta_ckpt_set_free(&s.known);
 	jsCtx_Destroy(s.js);
 	natsConnection_Destroy(s.nc);
 	ta_verifier_free(s.log_key);

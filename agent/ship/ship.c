@@ -95,14 +95,22 @@ static int ship_records(struct ta_ship *s, struct ta_log_reader *r, uint64_t upt
 	return 0;
 }
 
-/* The add-checkpoint request for cp, claiming the collector last cosigned st.acked. */
-static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_entry *c)
+/*
+ * The add-checkpoint request for cp. Requests are chained: each claims the
+ * collector will have cosigned the one published before it (s->chain), since
+ * the collector takes a host's checkpoints in stream order; waiting for each
+ * cosignature before sending the next would make every checkpoint but one per
+ * round trip stale. A resend starts the chain again from st.acked.
+ */
+static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
+			   const struct ta_ckpt_entry *c)
 {
 	char *req, err[400], id[TA_ORIGIN_MAX + 64];
 	size_t len;
-	uint64_t old = s->st.acked <= c->cp.size ? s->st.acked : 0;
-	int e = ta_witness_request_build(s->dir, &c->cp, c->note, c->note_len, old, &req, &len, err,
-					 sizeof(err));
+	uint64_t old = s->chain >= s->st.acked && s->chain <= c->cp.size ? s->chain :
+		       s->st.acked <= c->cp.size ? s->st.acked : 0;
+	int e = ta_witness_request_build(s->dir, set, &c->cp, c->note, c->note_len, old, &req, &len,
+					 err, sizeof(err));
 	if (e) {
 		snprintf(s->err, sizeof(s->err), "checkpoint %" PRIu64 ": %s", c->cp.size, err);
 		return e;
@@ -114,6 +122,7 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_entry *c)
 	if (!e) {
 		if (c->cp.size > s->st.checkpoint)
 			s->st.checkpoint = c->cp.size;
+		s->chain = c->cp.size;
 		s->ckpt_sent_ms = now_ms();
 	}
 	return e;
@@ -122,9 +131,11 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_entry *c)
 /*
  * Asks the collector for our latest cosigned checkpoint. It must carry a
  * valid cosignature of the collector's key, be signed by our key and have the
- * root of our own checkpoint of that size: anything else is an alarm.
+ * root of our own checkpoint of that size: anything else is an alarm, in
+ * *alarm (the round goes on: what the collector answers never stops shipping).
+ * 1 if the cosigned size grew, 0 if not, -EAGAIN if no answer.
  */
-static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set)
+static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set, char *alarm, size_t alen)
 {
 	natsMsg *reply = NULL;
 	natsStatus ns = natsConnection_Request(&reply, s->nc, s->subj_ack, s->origin,
@@ -141,15 +152,15 @@ static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set)
 	size_t valid = 0, bad = 0;
 	const struct ta_verifier *w[1] = { s->witness_key };
 	if (ta_ckpt_check_note(s->log_key, s->origin, note, len, &cp, &why)) {
-		snprintf(s->err, sizeof(s->err), "ALARM: the collector's checkpoint is not ours: %s", why);
-		e = -EBADMSG;
+		/* Say what came back: its first line and length, for the investigation. */
+		snprintf(alarm, alen, "the collector's answer on %s is not a checkpoint of this log: "
+			 "%s (%zu bytes, first line '%.*s')", s->subj_ack, why, len,
+			 (int)(strcspn(note, "\n") < 80 ? strcspn(note, "\n") : 80), note);
 		goto out;
 	}
 	if (ta_cosig_count(w, 1, note, len, &valid, &bad) || valid != 1) {
-		snprintf(s->err, sizeof(s->err),
-			 "ALARM: checkpoint %" PRIu64 " from the collector lacks a valid cosignature of %s",
-			 cp.size, ta_verifier_name(s->witness_key));
-		e = -EBADMSG;
+		snprintf(alarm, alen, "checkpoint %" PRIu64 " from the collector lacks a valid "
+			 "cosignature of %s", cp.size, ta_verifier_name(s->witness_key));
 		goto out;
 	}
 	const struct ta_ckpt_entry *mine = NULL;
@@ -157,10 +168,8 @@ static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set)
 		if (set->v[i].cp.size == cp.size)
 			mine = &set->v[i];
 	if (mine && memcmp(mine->cp.root, cp.root, TA_HASH_LEN)) {
-		snprintf(s->err, sizeof(s->err),
-			 "ALARM: the collector cosigned another tree of size %" PRIu64 " than this log's",
-			 cp.size);
-		e = -EBADMSG;
+		snprintf(alarm, alen, "the collector cosigned another tree of size %" PRIu64
+			 " than this log's", cp.size);
 		goto out;
 	}
 	if (cp.size > s->st.acked && cp.size <= s->st.checkpoint) {
@@ -204,7 +213,8 @@ int ta_ship_round(struct ta_ship *s)
 	uint64_t fp = log_fingerprint(s->dir);
 	if (fp && fp == s->log_fp && s->st.acked == s->st.checkpoint)
 		return 0;
-	struct ta_ckpt_set set = { .origin = s->origin };
+	/* Checkpoints verified in an earlier round are not verified again. */
+	struct ta_ckpt_set set = { .origin = s->origin, .known = &s->known };
 	struct ta_log_reader *r = NULL;
 	int progress = 0, e;
 	s->err[0] = '\0';
@@ -218,6 +228,11 @@ int ta_ship_round(struct ta_ship *s)
 	if (e)
 		goto out;
 	ta_ckpt_set_sort(&set);
+	set.known = NULL;
+	ta_ckpt_set_free(&s->known);
+	s->known = set;
+	set = (struct ta_ckpt_set){ 0 };
+	const struct ta_ckpt_set *cs = &s->known;
 	if ((e = ta_log_reader_open(&r, s->dir))) {
 		snprintf(s->err, sizeof(s->err), "%s: cannot read the log: %s", s->dir, strerror(-e));
 		goto out;
@@ -232,11 +247,11 @@ int ta_ship_round(struct ta_ship *s)
 	if ((e = ta_log_reader_seek(r, s->st.next)) && e != -ENOENT)
 		goto out;
 	/* Each checkpoint after the records it covers. */
-	for (size_t i = 0; i < set.n; i++) {
-		const struct ta_ckpt_entry *c = &set.v[i];
-		if (c->cp.size <= s->st.checkpoint || (i + 1 < set.n && set.v[i + 1].cp.size == c->cp.size))
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct ta_ckpt_entry *c = &cs->v[i];
+		if (c->cp.size <= s->st.checkpoint || (i + 1 < cs->n && cs->v[i + 1].cp.size == c->cp.size))
 			continue;
-		if ((e = ship_records(s, r, c->cp.size)) || (e = ship_checkpoint(s, c)))
+		if ((e = ship_records(s, r, c->cp.size)) || (e = ship_checkpoint(s, cs, c)))
 			goto out;
 		progress = 1;
 		if ((e = ta_ship_state_save(s->state_path, &s->st)))
@@ -250,15 +265,23 @@ int ta_ship_round(struct ta_ship *s)
 	if (s->st.next != before)
 		progress = 1;
 	if (s->st.acked < s->st.checkpoint) {
-		e = ask_ack(s, &set);
+		char alarm[sizeof(s->alarm)] = "";
+		e = ask_ack(s, cs, alarm, sizeof(alarm));
 		if (e < 0)
 			goto out;
+		/* An alarm is said once while it lasts, not every round; shipping goes on. */
+		if (alarm[0] && strcmp(alarm, s->alarm))
+			snprintf(s->err, sizeof(s->err), "ALARM: %s", alarm);
+		memcpy(s->alarm, alarm, sizeof(alarm));
 		progress |= e;
 		/* Not cosigned in time (a collector lost it, or our old size was stale):
 		 * send the latest checkpoint again, from the size the collector cosigned. */
 		if (!e && s->st.acked < s->st.checkpoint && now_ms() - s->ckpt_sent_ms >= s->resend_ms &&
-		    set.n && (e = ship_checkpoint(s, &set.v[set.n - 1])))
-			goto out;
+		    cs->n) {
+			s->chain = s->st.acked;
+			if ((e = ship_checkpoint(s, cs, &cs->v[cs->n - 1])))
+				goto out;
+		}
 	}
 	e = ta_ship_state_save(s->state_path, &s->st);
 	if (!e)

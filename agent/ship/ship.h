@@ -14,6 +14,7 @@
 #include "fleet/fleet.h"
 #include "ship/state.h"
 #include "store/checkpoint.h"
+#include "store/ckptset.h"
 #include "store/note.h"
 
 struct ta_ship {
@@ -27,12 +28,15 @@ struct ta_ship {
 	natsConnection *nc;
 	jsCtx *js;
 	struct ta_ship_state st;
+	struct ta_ckpt_set known;          /* the log's checkpoints as of the last round */
 	uint64_t ckpt_sent_ms;             /* when the last checkpoint was published */
+	uint64_t chain;                    /* its size: the next one's old size */
 	uint64_t log_fp;                   /* the log's files at the last complete round */
 	uint32_t resend_ms;                /* republish a checkpoint not cosigned this late */
 	uint32_t ack_timeout_ms;
 	uint64_t published, duplicates;    /* messages, and those JetStream called duplicates */
 	char err[512];                     /* the round's failure, or a warning, one line */
+	char alarm[400];                   /* the collector's last bad answer ("" if none) */
 };
 
 /*
@@ -40,7 +44,9 @@ struct ta_ship {
  * collector's cosigned checkpoint, save the state. Returns 1 if it published
  * or learnt something, 0 if idle, -EAGAIN if NATS or the collector is not
  * reachable now (retry with backoff), other -errno (err says why). err may
- * hold a warning after a successful round (records lost to retention).
+ * hold a warning after a successful round (records lost to retention, or an
+ * ALARM: the collector answered with a checkpoint that is not this log's;
+ * said once while the same answer lasts, and shipping goes on).
  */
 int ta_ship_round(struct ta_ship *s);
 

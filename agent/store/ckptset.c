@@ -104,13 +104,32 @@ struct split_ctx {
 	int external;
 	char *msg;
 	size_t msglen;
+	const struct ta_ckpt_entry **known; /* set->known's entries by (file, offset) */
+	size_t n_known;
 };
+
+static int known_cmp(const void *a, const void *b)
+{
+	const struct ta_ckpt_entry *x = *(const struct ta_ckpt_entry *const *)a,
+				   *y = *(const struct ta_ckpt_entry *const *)b;
+	int f = strcmp(x->file, y->file);
+	return f ? f : x->offset < y->offset ? -1 : x->offset > y->offset;
+}
 
 static int on_note(void *vctx, uint64_t offset, const char *note, size_t len)
 {
 	struct split_ctx *c = vctx;
 	struct ta_checkpoint cp;
 	const char *why;
+	if (c->n_known && !c->external) {
+		struct ta_ckpt_entry probe;
+		const struct ta_ckpt_entry *pp = &probe, **hit;
+		snprintf(probe.file, sizeof(probe.file), "%s", c->file);
+		probe.offset = offset;
+		hit = bsearch(&pp, c->known, c->n_known, sizeof(*c->known), known_cmp);
+		if (hit && (*hit)->note_len == len && !memcmp((*hit)->note, note, len))
+			return add_entry(c->set, &(*hit)->cp, c->file, offset, 0, note, len);
+	}
 	if (ta_ckpt_check_note(c->key, c->set->origin, note, len, &cp, &why)) {
 		snprintf(c->msg, c->msglen, "%s offset %llu: checkpoint %s", c->file,
 			 (unsigned long long)offset, why);
@@ -168,7 +187,8 @@ static int torn_plausible(const char *p, size_t len, const char *origin)
 }
 
 static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int dirfd,
-		    const char *name, int external, char *msg, size_t msglen)
+		    const char *name, int external, char *msg, size_t msglen,
+		    const struct ta_ckpt_entry **known, size_t n_known)
 {
 	char *buf;
 	size_t len;
@@ -177,7 +197,7 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 		snprintf(msg, msglen, "%s: cannot read: %s", name, strerror(-err));
 		return err;
 	}
-	struct split_ctx c = { set, key, name, external, msg, msglen };
+	struct split_ctx c = { set, key, name, external, msg, msglen, known, n_known };
 	uint64_t torn, bad;
 	if (external && len && buf[len - 1] == '\n' && (len < 2 || buf[len - 2] != '\n')) {
 		/* A lone note without the file separator. */
@@ -249,11 +269,19 @@ int ta_ckpt_set_load(int dirfd, const struct ta_verifier *key, struct ta_ckpt_se
 	int err = ta_list_seq_files(dirfd, TA_CKPT_SUFFIX, &seqs, &n);
 	if (err)
 		return err;
+	const struct ta_ckpt_entry **known = NULL;
+	size_t n_known = 0;
+	if (set->known && set->known->n && (known = malloc(set->known->n * sizeof(*known)))) {
+		for (size_t i = 0; i < set->known->n; i++)
+			if (!set->known->v[i].external)
+				known[n_known++] = &set->known->v[i];
+		qsort(known, n_known, sizeof(*known), known_cmp);
+	}
 	for (size_t i = 0; i < n && !err; i++) {
 		char name[TA_SEG_NAME_MAX];
 		ta_seg_name(name, seqs[i], TA_CKPT_SUFFIX);
 		size_t before = set->n;
-		err = load_one(set, key, dirfd, name, 0, msg, msglen);
+		err = load_one(set, key, dirfd, name, 0, msg, msglen, known, n_known);
 		/* Within the directory, sizes never go down from file to file or note to note. */
 		for (size_t k = before; !err && k < set->n; k++) {
 			if (k > 0 && set->v[k].cp.size < set->v[k - 1].cp.size) {
@@ -267,6 +295,7 @@ int ta_ckpt_set_load(int dirfd, const struct ta_verifier *key, struct ta_ckpt_se
 		}
 	}
 	free(seqs);
+	free(known);
 	return err;
 }
 
@@ -274,7 +303,7 @@ int ta_ckpt_set_add_file(struct ta_ckpt_set *set, const struct ta_verifier *key,
 			 int dirfd_or_at, char *msg, size_t msglen)
 {
 	msg[0] = 0;
-	return load_one(set, key, dirfd_or_at, path, 1, msg, msglen);
+	return load_one(set, key, dirfd_or_at, path, 1, msg, msglen, NULL, 0);
 }
 
 int ta_ckpt_set_add_claim(struct ta_ckpt_set *set, const char *origin, uint64_t size,

@@ -27,6 +27,13 @@ struct ta_ckpt_set {
 	struct ta_ckpt_entry *v;
 	size_t n, cap;
 	uint64_t torn_files;  /* files that end in an incomplete note */
+	/*
+	 * Optional, for a reader that loads the same directory again and again
+	 * (the shipper, every round): an earlier set of it. A note found at the
+	 * same file and offset with the same bytes is taken from it without
+	 * checking its signature again. Not owned; not kept by the loaded set.
+	 */
+	const struct ta_ckpt_set *known;
 };
 
 /*

@@ -315,37 +315,40 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return errf(&b, -errno, "cannot open %s: %s", dir, strerror(errno));
-	char *vk;
-	size_t vklen;
-	err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &vklen);
-	if (!err) {
-		vk[strcspn(vk, "\r\n")] = 0;
-		err = ta_verifier_parse(vk, &key);
-		free(vk);
+	const struct ta_ckpt_set *cs = req->ckpts ? req->ckpts : &set;
+	if (!req->ckpts) {
+		char *vk;
+		size_t vklen;
+		err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &vklen);
+		if (!err) {
+			vk[strcspn(vk, "\r\n")] = 0;
+			err = ta_verifier_parse(vk, &key);
+			free(vk);
+		}
+		if (err) {
+			err = errf(&b, err, "%s: no usable verifier key", TA_VKEY_NAME);
+			goto out;
+		}
+		set.origin = req->origin;
+		err = ta_ckpt_set_load(dirfd, key, &set, msg, sizeof(msg));
+		if (err) {
+			err = errf(&b, err, "%s", msg);
+			goto out;
+		}
+		ta_ckpt_set_sort(&set);
 	}
-	if (err) {
-		err = errf(&b, err, "%s: no usable verifier key", TA_VKEY_NAME);
-		goto out;
-	}
-	set.origin = req->origin;
-	err = ta_ckpt_set_load(dirfd, key, &set, msg, sizeof(msg));
-	if (err) {
-		err = errf(&b, err, "%s", msg);
-		goto out;
-	}
-	ta_ckpt_set_sort(&set);
-	if (!set.n) {
+	if (!cs->n) {
 		err = errf(&b, -ENOENT, "the log has no checkpoint yet");
 		goto out;
 	}
 	if ((err = ta_hasher_new(&h)))
 		goto out;
 
-	uint64_t size = req->tree_size ? req->tree_size : set.v[set.n - 1].cp.size;
-	const struct ta_ckpt_entry *ck = find_ckpt(&set, size);
+	uint64_t size = req->tree_size ? req->tree_size : cs->v[cs->n - 1].cp.size;
+	const struct ta_ckpt_entry *ck = find_ckpt(cs, size);
 	if (!ck) {
 		err = errf(&b, -ENOENT, "no checkpoint of size %" PRIu64 " (the latest is %" PRIu64 ")",
-			   size, set.v[set.n - 1].cp.size);
+			   size, cs->v[cs->n - 1].cp.size);
 		goto out;
 	}
 
@@ -466,7 +469,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		if (req->n_hashes_out)
 			*req->n_hashes_out = (size_t)t[0].n_nodes;
 		sb_add(&sb, "\n");
-		const struct ta_ckpt_entry *oc = find_ckpt(&set, req->old_size);
+		const struct ta_ckpt_entry *oc = find_ckpt(cs, req->old_size);
 		if (oc) {
 			sb_add(&sb, "old-checkpoint %zu\n", oc->note_len);
 			sb_add(&sb, "%s", oc->note);

@@ -158,23 +158,90 @@ static int open_current(struct ta_log_reader *r)
 	return 0;
 }
 
-static int decompress(struct ta_log_reader *r, const struct ta_rec_view *v, struct ta_log_record *rec)
+/* Decompresses v's payload into *buf (grown as needed): rec->payload and len. */
+static int inflate_payload(ZSTD_DCtx *dc, uint8_t **buf, size_t *cap, const struct ta_rec_view *v,
+			   struct ta_log_record *rec)
 {
-	if (r->dcap < v->h.raw_len) {
-		size_t cap = r->dcap ? r->dcap : 65536;
-		while (cap < v->h.raw_len)
-			cap *= 2;
-		uint8_t *nb = realloc(r->dbuf, cap);
+	if (*cap < v->h.raw_len) {
+		size_t ncap = *cap ? *cap : 65536;
+		while (ncap < v->h.raw_len)
+			ncap *= 2;
+		uint8_t *nb = realloc(*buf, ncap);
 		if (!nb)
 			return -ENOMEM;
-		r->dbuf = nb;
-		r->dcap = cap;
+		*buf = nb;
+		*cap = ncap;
 	}
-	size_t n = ZSTD_decompressDCtx(r->dc, r->dbuf, v->h.raw_len, v->payload, v->stored_len);
+	size_t n = ZSTD_decompressDCtx(dc, *buf, v->h.raw_len, v->payload, v->stored_len);
 	if (ZSTD_isError(n) || n != v->h.raw_len)
 		return -EBADMSG;
-	rec->payload = r->dbuf;
+	rec->payload = *buf;
 	rec->len = n;
+	return 0;
+}
+
+static int decompress(struct ta_log_reader *r, const struct ta_rec_view *v, struct ta_log_record *rec)
+{
+	return inflate_payload(r->dc, &r->dbuf, &r->dcap, v, rec);
+}
+
+/* Fills rec from a parsed record (no position in a segment). */
+static void rec_from_view(const struct ta_rec_view *v, struct ta_log_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->index = v->h.index;
+	rec->type = v->h.type;
+	rec->flags = v->h.flags;
+	rec->time_ns = v->h.time_ns;
+	rec->session = v->h.session;
+	rec->stored = v->rec;
+	rec->stored_len = v->h.len;
+	rec->payload = v->payload;
+	rec->len = v->stored_len;
+}
+
+struct ta_rec_decoder {
+	ZSTD_DCtx *dc;
+	uint8_t *buf;
+	size_t cap;
+};
+
+int ta_rec_decoder_new(struct ta_rec_decoder **out)
+{
+	struct ta_rec_decoder *d = calloc(1, sizeof(*d));
+	if (!d || !(d->dc = ZSTD_createDCtx())) {
+		free(d);
+		return -ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
+void ta_rec_decoder_free(struct ta_rec_decoder *d)
+{
+	if (!d)
+		return;
+	ZSTD_freeDCtx(d->dc);
+	free(d->buf);
+	free(d);
+}
+
+int ta_rec_decode(struct ta_rec_decoder *d, const uint8_t *stored, size_t len, uint64_t expect_index,
+		  struct ta_log_record *rec, const char **why)
+{
+	struct ta_rec_view v;
+	int reason;
+	if (ta_rec_parse(stored, len, expect_index, &v, &reason, why))
+		return -EBADMSG;
+	if (v.h.len != len) {
+		*why = "bytes after the record";
+		return -EBADMSG;
+	}
+	rec_from_view(&v, rec);
+	if ((v.h.flags & TA_RECF_ZSTD) && inflate_payload(d->dc, &d->buf, &d->cap, &v, rec)) {
+		*why = "compressed payload does not decompress";
+		return -EBADMSG;
+	}
 	return 0;
 }
 
@@ -219,19 +286,10 @@ static int next_inner(struct ta_log_reader *r, struct ta_log_record *rec, int wa
 			}
 			return fail(r, -EBADMSG, r->pos, reason, why);
 		}
-		memset(rec, 0, sizeof(*rec));
-		rec->index = v.h.index;
-		rec->type = v.h.type;
-		rec->flags = v.h.flags;
-		rec->time_ns = v.h.time_ns;
-		rec->session = v.h.session;
-		rec->stored = v.rec;
-		rec->stored_len = v.h.len;
+		rec_from_view(&v, rec);
 		rec->segment_seq = r->sf.seq;
 		rec->segment_name = r->sf.name;
 		rec->offset = r->pos;
-		rec->payload = v.payload;
-		rec->len = v.stored_len;
 		if (want_payload && (v.h.flags & TA_RECF_ZSTD) && !(r->flags & TA_READER_RAW)) {
 			int err = decompress(r, &v, rec);
 			if (err)

@@ -191,6 +191,18 @@ int ta_log_reader_open_flags(struct ta_log_reader **out, const char *dir, unsign
 int ta_log_reader_next(struct ta_log_reader *r, struct ta_log_record *rec);
 /* Positions the reader so the next record returned is index. -ENOENT if absent. */
 int ta_log_reader_seek(struct ta_log_reader *r, uint64_t index);
+
+/*
+ * Records from elsewhere than a log directory (the fleet's database holds each
+ * record as stored, the bytes of its leaf): one record checked (envelope, CRC,
+ * index unless expect_index is UINT64_MAX) and its payload decompressed into
+ * the decoder's buffer, valid until the next call. -EBADMSG with *why.
+ */
+struct ta_rec_decoder;
+int ta_rec_decoder_new(struct ta_rec_decoder **out);
+void ta_rec_decoder_free(struct ta_rec_decoder *d);
+int ta_rec_decode(struct ta_rec_decoder *d, const uint8_t *stored, size_t len, uint64_t expect_index,
+		  struct ta_log_record *rec, const char **why);
 const struct ta_log_error *ta_log_reader_error(const struct ta_log_reader *r);
 /* Non-NULL if the log ends in a torn tail (code 0, position and reason set). */
 const struct ta_log_error *ta_log_reader_torn(const struct ta_log_reader *r);
@@ -256,6 +268,7 @@ int ta_store_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_
 /* ----------------------------------------------------------------- proofs */
 
 enum ta_proof_kind { TA_PROOF_INCLUSION = 1, TA_PROOF_CONSISTENCY = 2 };
+struct ta_ckpt_set;
 
 struct ta_proof_request {
 	enum ta_proof_kind kind;
@@ -270,6 +283,9 @@ struct ta_proof_request {
 	 * count, for protocols that carry them raw (a witness's add-checkpoint). */
 	uint8_t (*hashes_out)[32];
 	size_t *n_hashes_out;
+	/* Optional: the log's checkpoints already loaded, checked and sorted
+	 * (ta_ckpt_set_sort), instead of loading them with the directory's key. */
+	const struct ta_ckpt_set *ckpts;
 };
 
 /*

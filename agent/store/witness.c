@@ -252,9 +252,9 @@ struct ta_witness_store ta_witness_dir_store(int *dirfd)
 	return s;
 }
 
-int ta_witness_request_build(const char *dir, const struct ta_checkpoint *cp, const char *note,
-			     size_t note_len, uint64_t old, char **out, size_t *len, char *err,
-			     size_t errlen)
+int ta_witness_request_build(const char *dir, const struct ta_ckpt_set *ckpts,
+			     const struct ta_checkpoint *cp, const char *note, size_t note_len,
+			     uint64_t old, char **out, size_t *len, char *err, size_t errlen)
 {
 	uint8_t hashes[TA_PROOF_MAX][TA_HASH_LEN];
 	size_t n = 0;
@@ -262,7 +262,8 @@ int ta_witness_request_build(const char *dir, const struct ta_checkpoint *cp, co
 	if (old && old < cp->size) {
 		struct ta_proof_request req = { .kind = TA_PROOF_CONSISTENCY, .old_size = old,
 						.tree_size = cp->size, .origin = cp->origin,
-						.hashes_out = hashes, .n_hashes_out = &n };
+						.hashes_out = hashes, .n_hashes_out = &n,
+						.ckpts = ckpts };
 		char *text = NULL;
 		size_t tl;
 		int e = ta_proof_build(dir, &req, &text, &tl, err, errlen);

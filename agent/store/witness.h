@@ -68,11 +68,13 @@ struct ta_witness_store ta_witness_dir_store(int *dirfd);
  * The submitter's side: the add-checkpoint body for the checkpoint cp (its
  * signed note) of the log in dir, claiming the witness last cosigned old
  * ("old N", the consistency proof from N built from the log, an empty line,
- * the note). *out is malloc'd. On failure err says why.
+ * the note). ckpts: the log's checkpoints already loaded and sorted, or NULL
+ * to load them. *out is malloc'd. On failure err says why.
  */
 struct ta_checkpoint;
-int ta_witness_request_build(const char *dir, const struct ta_checkpoint *cp, const char *note,
-			     size_t note_len, uint64_t old, char **out, size_t *len, char *err,
-			     size_t errlen);
+struct ta_ckpt_set;
+int ta_witness_request_build(const char *dir, const struct ta_ckpt_set *ckpts,
+			     const struct ta_checkpoint *cp, const char *note, size_t note_len,
+			     uint64_t old, char **out, size_t *len, char *err, size_t errlen);
 
 #endif

@@ -34,6 +34,8 @@ except KeyError:
     print('SKIP: no postgres user to run the server as'); sys.exit(77)
 
 procs = []          # every server and program we start, killed on every exit path
+# SIGTERM (meson's timeout, a user) unwinds through the cleanup below too.
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
 failures = []
 
 def free_port():
@@ -118,7 +120,7 @@ def nats_conf(i):
 nats = [None] * NODES
 def nats_start(i):
     nats[i] = start([NATS, '-c', nats_conf(i)], f'nats-{i}.log')
-    for _ in range(100):
+    for _ in range(300):  # 30 s: a loaded 2-core machine starts servers slowly
         try:
             socket.create_connection(('127.0.0.1', ports[i][0]), 0.2).close(); return
         except OSError:
@@ -192,10 +194,11 @@ def pwfile(user):
     return p
 
 collectors = []
-def collector_start(tag):
-    p = start([COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
+def collector_start(tag, batch='200', binary=None):
+    p = start([binary or COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
                pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
-               '--ca', CA, '--ack-wait-ms', '2000', '--dedup-ms', '1000', '--batch', '200', '--replicas', str(NODES)], f'collector-{tag}.log')
+               '--ca', CA, '--ack-wait-ms', '2000', '--dedup-ms', '1000', '--batch', batch,
+               '--replicas', str(NODES)], f'collector-{tag}.log')
     collectors.append(p)
     return p
 
@@ -274,30 +277,88 @@ def enrol(name, origin):
     if r.returncode:
         raise RuntimeError(f'enrol {name}: {r.stderr}')
 
-def bench(n, c1, c2):
-    """Figures, not a test: the shipper's publish rate with no collector running, then
-    what one collector ingests (verify, commit, cosign) from the full stream."""
+def cpu_s(pids):
+    """CPU seconds (user + system) the processes used so far."""
+    tick, total = os.sysconf('SC_CLK_TCK'), 0
+    for pid in pids:
+        try:
+            f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+            total += int(f[11]) + int(f[12])
+        except (OSError, IndexError):
+            pass
+    return total / tick
+
+def engine_pids():
+    """The PostgreSQL processes (the postmaster and its children) and the NATS servers."""
+    def ppid_cmd(p):
+        try:
+            st = open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()
+            return int(st[1]), open(f'/proc/{p}/cmdline', 'rb').read()
+        except (OSError, IndexError, ValueError):
+            return None, b''
+    procs_now = {int(p): ppid_cmd(p) for p in os.listdir('/proc') if p.isdigit()}
+    master = {p for p, (_, cmd) in procs_now.items() if pgdata.encode() in cmd and b'postgres' in cmd}
+    pg = sorted(master | {p for p, (pp, _) in procs_now.items() if pp in master})
+    return pg, [x.pid for x in nats if x is not None and x.poll() is None]
+
+def bench(n, c1, c2, runs=3):
+    """Figures, not a test (bench/fleet): per run, a fresh host of n records; the shipper's
+    publish rate with no collector running, then what one collector ingests (verify, commit,
+    cosign) from the stream. Medians over the runs. With TA_FLEET_BENCH_BASE=COLLECTOR, each
+    run also measures that other build of the collector on a host of its own (alternating
+    which goes first) and the median of the per-run ratios is printed."""
+    import statistics
     for c in (c1, c2):
         c.send_signal(signal.SIGTERM); c.wait(10)
-    d, size = make_log('a', 'host-a/ttyaudit', n)
-    enrol('a', 'host-a/ttyaudit')
-    t0 = time.time()
-    p = ship('a', 'host-a', until=False)
-    while int(state('a').get('next', 0)) < size and time.time() - t0 < 600:
-        time.sleep(0.25)
-    t_ship = time.time() - t0
-    p.send_signal(signal.SIGTERM); p.wait(10)
-    mb = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d)
-             if f.endswith('.log')) / 1e6
-    t0 = time.time()
-    collector_start('bench')
-    while psql("SELECT size FROM log_state WHERE origin = 'host-a/ttyaudit'") != str(size) and time.time() - t0 < 600:
-        time.sleep(0.25)
-    t_col = time.time() - t0
-    print(f'bench: {size} records, {mb:.1f} MB of segments')
-    print(f'bench: shipper publishes {size / t_ship:.0f} records/s ({t_ship:.1f} s, synchronous, TLS, R{NODES})')
-    print(f'bench: one collector verifies, commits and cosigns {size / t_col:.0f} records/s, '
-          f'{mb / t_col:.2f} MB/s ({t_col:.1f} s, batch 200)')
+    batch = os.environ.get('TA_FLEET_BATCH', '1000')
+    variants = [('this', COLLECTOR)]
+    if os.environ.get('TA_FLEET_BENCH_BASE'):
+        variants.append(('base', os.environ['TA_FLEET_BENCH_BASE']))
+    rates = {tag: [] for tag, _ in variants}
+    ship_rates, mbs = [], []
+    for k in range(runs):
+        for tag, binary in (variants if k % 2 == 0 else variants[::-1]):
+            name, origin = f'bench{k}{tag}', f'bench-{k}-{tag}/ttyaudit'
+            d, size = make_log(name, origin, n)
+            enrol(name, origin)
+            t0 = time.time()
+            p = ship(name, 'rogue', until=False)
+            while int(state(name).get('next', 0)) < size and time.time() - t0 < 600:
+                time.sleep(0.1)
+            t_ship = time.time() - t0
+            p.send_signal(signal.SIGTERM); p.wait(10)
+            mb = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if f.endswith('.log')) / 1e6
+            pg0, nats0 = engine_pids()
+            cpu0 = (cpu_s(pg0), cpu_s(nats0))
+            t0 = time.time()
+            c = collector_start(name, batch=batch, binary=binary)
+            while psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{origin}' "
+                       "AND cosignature IS NOT NULL") != str(size) and time.time() - t0 < 600:
+                time.sleep(0.1)
+            t_col = time.time() - t0
+            pg1, nats1 = engine_pids()
+            cpu = (cpu_s([c.pid]), cpu_s(pg1) - cpu0[0], cpu_s(nats1) - cpu0[1])
+            c.send_signal(signal.SIGTERM); c.wait(10)
+            print(f'bench: run {k + 1} {tag}: CPU seconds while ingesting: collector {cpu[0]:.2f}, '
+                  f'PostgreSQL {cpu[1]:.2f} (living processes), NATS servers {cpu[2]:.2f}',
+                  flush=True)
+            ship_rates.append(size / t_ship); rates[tag].append(size / t_col)
+            if tag == 'this':
+                mbs.append(mb / t_col)
+            print(f'bench: run {k + 1} {tag}: {size} records ({mb:.1f} MB of segments): shipper '
+                  f'{size / t_ship:.0f} records/s; collector {size / t_col:.0f} records/s, '
+                  f'{mb / t_col:.2f} MB/s ({t_col:.2f} s)', flush=True)
+    med = statistics.median
+    r = rates['this']
+    print(f'bench: shipper publishes {med(ship_rates):.0f} records/s (median of {len(ship_rates)}; '
+          f'TLS, R{NODES})')
+    print(f'bench: one collector verifies, commits and cosigns {med(r):.0f} records/s, '
+          f'{med(mbs):.2f} MB/s (median of {runs}, min {min(r):.0f}, max {max(r):.0f}; batch {batch}); '
+          f'{med(r) / 20000:.2f} of the 20 000 records/s goal')
+    if 'base' in rates:
+        ratios = [a / b for a, b in zip(r, rates['base'])]
+        print(f'bench: base collector {med(rates["base"]):.0f} records/s (median); this / base: '
+              f'median {med(ratios):.2f} (per run: {", ".join(f"{x:.2f}" for x in ratios)})')
 
 def demo(logdir):
     """scripts/fleet-demo.sh: the whole tier shipping one log until interrupted."""
@@ -438,6 +499,55 @@ try:
         denied = True
     check(denied, 'the investigator role cannot delete')
 
+    # ---- fleet query: the investigator's CLI on the collector's PostgreSQL
+    dq1, _ = make_log('q1', 'host-q1/ttyaudit', 40, 'login:alice:7')
+    append('q1', 'host-q1/ttyaudit', 30, 'login:bob:8')
+    dq2, _ = make_log('q2', 'host-q2/ttyaudit', 25, 'login:alice:9')
+    enrol('q1', 'host-q1/ttyaudit'); enrol('q2', 'host-q2/ttyaudit')
+    p1, p2 = ship('q1', 'rogue'), ship('q2', 'rogue')
+    check(p1 is not None and p2 is not None and p1.returncode == 0 and p2.returncode == 0,
+          'hosts q1 and q2 shipped (logins of alice on both, bob on q1)')
+    inv = dsn('investigator')
+    def query(*a):
+        return subprocess.run([CLI, 'query'] + list(a), capture_output=True, text=True)
+    r = query('--fleet', inv, '--user', 'alice', '--json')
+    rows = [json.loads(l) for l in r.stdout.splitlines()]
+    check(r.returncode == 0 and sorted(x['origin'] for x in rows) == ['host-q1/ttyaudit', 'host-q2/ttyaudit']
+          and all(x['user'] == 'alice' and x['checkpointed'] for x in rows),
+          f'query --fleet --user alice: her sessions on both hosts, cosigned ({r.returncode}, {r.stderr.strip()})')
+    loc = query('--log-dir', dq1, '--no-index', '--user', 'alice', '--json')
+    local = [json.loads(l) for l in loc.stdout.splitlines()]
+    fleet_q1 = [{k: v for k, v in x.items() if k != 'origin'} for x in rows if x['origin'] == 'host-q1/ttyaudit']
+    check(loc.returncode == 0 and len(local) == 1 and local == fleet_q1,
+          'the fleet\'s answer for q1 is the local log\'s, plus the host')
+    r = query('--fleet', inv, '--user', 'alice')
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and len(lines) == 3 and lines[0].split()[:3] == ['HOST', 'SESSION', 'USER(AUID)']
+          and lines[1].startswith('host-q') and 'alice(1007)' in r.stdout and 'alice(1009)' in r.stdout,
+          'the text rows are the local ones led by the host')
+    r = query('--fleet', inv, '--user', '1008', '--json')
+    check(r.returncode == 0 and [json.loads(l)['origin'] for l in r.stdout.splitlines()] == ['host-q1/ttyaudit'],
+          'query --fleet --user by login uid: bob on q1 only')
+    r = query('--fleet', inv, '--user', 'alice', '--origin', 'q2', '--json')
+    check(r.returncode == 0 and [json.loads(l)['origin'] for l in r.stdout.splitlines()] == ['host-q2/ttyaudit'],
+          '--origin chooses hosts')
+    r = query('--fleet', inv, '--since', '@' + str(int(time.time()) + 3600))
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 1, '--since after every session: the header only')
+    bad = [(['--fleet', inv, '--user', 'mallory'], 2, 'no session of the fleet has the login name'),
+           (['--fleet', inv, '--origin', 'no-such-host'], 2, 'no enrolled host'),
+           (['--fleet', inv, '--grep', 'x'], 2, '--grep works on a local log only'),
+           (['--origin', 'q1'], 2, 'give --fleet DSN too'),
+           (['--fleet', "host='unterminated"], 2, 'not a PostgreSQL connection string'),
+           (['--fleet', 'colour=blue'], 2, 'not a PostgreSQL connection string'),
+           (['--fleet', inv.replace('pw-investigator', 'wrong')], 4, 'password authentication failed'),
+           (['--fleet', f'host=127.0.0.1 port={free_port()} dbname=fleet user=investigator connect_timeout=3'],
+            6, 'fleet database')]
+    for argv, code, text in bad:
+        r = query(*argv)
+        err = r.stderr.strip().split('\n')
+        check(r.returncode == code and len(err) == 1 and text in err[0] and not r.stdout,
+              f'query {argv[-2:]!r}: exit {code} and one line ({r.returncode}: {err[:2]})')
+
     # ---- NATS stopped and restarted mid-stream
     nb = append('b', 'host-b/ttyaudit', 5000, 'more')
     pb = ship('b', 'host-b', until=False)
@@ -485,25 +595,20 @@ try:
     check(leader is not None, f'the stream has a leader (n{leader})')
     if leader is not None:
         nats_kill(leader)
+    # On the two nodes left, with one collector and redelivery: every record cosigned. The
+    # budget is generous for a loaded 2-core machine; the shipper must never stall on an
+    # answer it cannot use (it once looped on an ALARM and stopped resending).
     t0 = time.time()
-    while state('a').get('acked') != str(na) and time.time() - t0 < 90:
+    while state('a').get('acked') != str(na) and time.time() - t0 < 150:
         time.sleep(0.2)
-    during = state('a').get('acked') == str(na)
+    took = time.time() - t0
+    check(state('a').get('acked') == str(na) and verified('host-a/ttyaudit', na, da),
+          'a collector and the stream leader killed mid-batch: every record stored and cosigned '
+          f'on the two nodes left ({took:.0f} s)')
+    alarms = [l for l in open(os.path.join(T, 'ship-a.log')) if 'ALARM' in l]
+    check(not alarms, f'no ALARM from the shipper on an honest collector ({alarms[:1]})')
     if leader is not None:
         nats_start(leader)
-    if not during:
-        # Not done on two nodes within 90 s (seen on a loaded machine): what counts is that
-        # nothing acknowledged is lost once the cluster is whole again, shipper restarted.
-        print(f'fleet: a not fully acknowledged with the leader down ({state("a").get("acked")} '
-              f'of {na}); waiting with all nodes back', file=sys.stderr)
-        pa.send_signal(signal.SIGTERM); pa.wait(10)
-        pa = ship('a', 'host-a', until=False)
-        t0 = time.time()
-        while state('a').get('acked') != str(na) and time.time() - t0 < 120:
-            time.sleep(0.2)
-    check(verified('host-a/ttyaudit', na, da),
-          'a collector and the stream leader killed mid-batch: every record stored and cosigned '
-          f'({"with the leader down" if during else "once the cluster was whole again"})')
     pa.send_signal(signal.SIGTERM); pa.wait(10)
     c1 = collector_start('3')
 
@@ -535,10 +640,12 @@ try:
     # rogue's that NATS lets publish anywhere
     make_log('imp', 'host-a/ttyaudit', 300, 'impostor')
     n_before = stored('host-a/ttyaudit')
-    ev_before = int(psql('SELECT count(*) FROM evidence'))
+    # Evidence of a only: e's forged records may still be arriving from the case before.
+    ev_a = "SELECT count(*) FROM evidence WHERE origin = 'host-a/ttyaudit' OR kind = 'unknown-origin'"
+    ev_before = int(psql(ev_a))
     pe = ship('imp', 'host-e', timeout=5)
     check(pe is None and state('imp').get('next', '0') == '0' and stored('host-a/ttyaudit') == n_before and
-          int(psql('SELECT count(*) FROM evidence')) == ev_before,
+          int(psql(ev_a)) == ev_before,
           'NATS permissions refuse host e on host a\'s subject')
     pe = ship('imp', 'rogue', timeout=6)
     check(pe is None and stored('host-a/ttyaudit') == n_before, 'a permitted rogue publisher changes nothing of a')

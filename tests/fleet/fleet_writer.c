@@ -6,6 +6,8 @@
  * (the store adds records of its own, such as each segment's first).
  * With RATE, writes RATE records a second, as a recorder does, with a
  * checkpoint every second (the shipping-lag benchmark).
+ * TAG "login:NAME:SES": first a login record (auditd session start) of user
+ * NAME, login uid 1000 + SES, from 192.0.2.SES, then every record in session SES.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "store/store.h"
+#include "ttyaudit/log_records.h"
 
 int main(int argc, char **argv)
 {
@@ -29,14 +32,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fleet_writer: %s\n", ta_store_open_error());
 		return 1;
 	}
-	unsigned long n = strtoul(argv[4], NULL, 10);
+	unsigned long n = strtoul(argv[4], NULL, 10), ses = 0;
+	char user[64];
+	if (sscanf(argv[5], "login:%63[^:]:%lu", user, &ses) == 2) {
+		char js[256];
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int len = snprintf(js, sizeof(js), "{\"auid\":%lu,\"user\":\"%s\",\"addr\":\"192.0.2.%lu\","
+				   "\"login_program\":\"sshd\",\"terminal\":\"ssh\"}", 1000 + ses, user, ses);
+		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		if (ta_store_append(s, TA_REC_SESSION_START, t, ses, js, (size_t)len, NULL)) {
+			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
+			return 1;
+		}
+	}
 	for (unsigned long i = 0; i < n; i++) {
 		char buf[128];
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		int len = snprintf(buf, sizeof(buf), "%s record %lu", argv[5], i);
 		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		if (ta_store_append(s, 0x0100, t, i % 5 + 1, buf, (size_t)len, NULL)) {
+		if (ta_store_append(s, 0x0100, t, ses ? ses : i % 5 + 1, buf, (size_t)len, NULL)) {
 			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
 			return 1;
 		}
