@@ -567,7 +567,12 @@ int ta_cmd_query(int argc, char **argv)
 		if (q.limit >= 0 && shown >= q.limit)
 			break;
 		size_t idx = q.reverse ? ncand - 1 - k : k;
-		const struct ta_sess *s = &t->s[by_auid ? cand[idx] : idx];
+		uint32_t ord = (uint32_t)(by_auid ? cand[idx] : idx);
+		const struct ta_sess *s = &t->s[ord];
+		struct ta_sess row;
+		/* A copy read from the index file: cheaper than faulting in its page. */
+		if (by_auid && !ta_index_read_sessions(&ct.ix, &ord, 1, &row))
+			s = &row;
 		if (!ta_sess_sane(t, s)) {
 			ta_warn(NULL, "the index is damaged; run 'ttyaudit reindex'");
 			continue;
@@ -575,7 +580,6 @@ int ta_cmd_query(int argc, char **argv)
 		int via_link = 0;
 		if (!match_meta(&q, t, s)) {
 			/* Not the user's own session: one of their shared panes? */
-			uint32_t ord = (uint32_t)(s - t->s);
 			if (!nshared || !bsearch(&ord, shared, nshared, sizeof(*shared), cmp_u32))
 				continue;
 			struct query q2 = q;
