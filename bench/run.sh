@@ -163,18 +163,42 @@ daemon_mem() {
 }
 now() { date +%s.%N; }
 
+# Capture events the daemon has taken so far: its status file, rewritten on its
+# 1 s tick while the count moves.
+daemon_events() {
+    local e
+    e=$(grep -o '"events":[0-9]*' "$logdir/ttyauditd.status" 2>/dev/null | head -n1 | cut -d: -f2)
+    echo "${e:-0}"
+}
+# daemon_settle: wait until the daemon has drained what a workload left in the
+# ring (its event count still over more than one status period), so that its
+# CPU for the workload is counted whole.
+daemon_settle() {
+    local prev cur i
+    prev=$(daemon_events)
+    for i in $(seq 1 25); do
+        sleep 1.2
+        cur=$(daemon_events)
+        [ "$cur" = "$prev" ] && return 0
+        prev=$cur
+    done
+}
+
 # measure ROUND STATE NAME CMD...: run a ptybench workload; with the daemon
-# on, also its CPU and memory over the workload.
+# on, also its CPU (until it has drained the workload), wake-ups, events and
+# memory over the workload.
 measure() {
     local r=$1 st=$2 name=$3; shift 3
-    local t0 c0 t1 c1 w0 line
-    if [ "$st" = on ]; then t0=$(now); c0=$(daemon_ticks); w0=$(daemon_ctxsw); fi
+    local t0 c0 t1 c1 w0 e0 w1 line
+    if [ "$st" = on ]; then daemon_settle; t0=$(now); c0=$(daemon_ticks); w0=$(daemon_ctxsw); e0=$(daemon_events); fi
     local nf; nf=$(foreign_daemons)
     line=$("$@") || die "ptybench $name failed"
     echo "host $r $st $name $line foreign=$nf" >> "$raw"
     if [ "$st" = on ]; then
-        t1=$(now); c1=$(daemon_ticks)
-        echo "daemon $r $name cpu_s=$(echo "$c0 $c1 $clk_tck" | awk '{printf "%.3f", ($2-$1)/$3}') wall_s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2-$1}') wakeups=$(($(daemon_ctxsw) - w0)) $(daemon_mem)" >> "$raw"
+        t1=$(now)
+        daemon_settle
+        c1=$(daemon_ticks); w1=$(daemon_ctxsw)
+        echo "daemon $r $name cpu_s=$(echo "$c0 $c1 $clk_tck" | awk '{printf "%.3f", ($2-$1)/$3}') wall_s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2-$1}') wakeups=$((w1 - w0)) events=$(($(daemon_events) - e0)) $(daemon_mem)" >> "$raw"
     fi
 }
 

@@ -378,14 +378,17 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	ta_buf_free(&cell);
 }
 
-/* Whether s is listed: its own metadata matches, or (--user) it is a shared pane the user typed into. */
+/*
+ * Whether s (the session of ordinal ord; s may be a copy read from the index)
+ * is listed: its own metadata matches, or (--user) it is a shared pane the
+ * user typed into.
+ */
 static int session_matches(const struct query *q, const struct ta_sesstab *t, const struct ta_sess *s,
-			   const uint32_t *shared, size_t nshared, int *via_link)
+			   uint32_t ord, const uint32_t *shared, size_t nshared, int *via_link)
 {
 	*via_link = 0;
 	if (match_meta(q, t, s))
 		return 1;
-	uint32_t ord = (uint32_t)(s - t->s);
 	if (!nshared || !bsearch(&ord, shared, nshared, sizeof(*shared), cmp_u32))
 		return 0;
 	struct query q2 = *q;
@@ -531,7 +534,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		for (size_t k = 0; k < t.n; k++) {
 			const struct ta_sess *s = &t.s[k];
 			int via_link;
-			if (!session_matches(q, &t, s, shared, nshared, &via_link))
+			if (!session_matches(q, &t, s, (uint32_t)k, shared, nshared, &via_link))
 				continue;
 			if (n_rows == cap_rows) {
 				size_t nc = cap_rows ? cap_rows * 2 : 64;
@@ -815,13 +818,18 @@ int ta_cmd_query(int argc, char **argv)
 		if (q.limit >= 0 && shown >= q.limit)
 			break;
 		size_t idx = q.reverse ? ncand - 1 - k : k;
-		const struct ta_sess *s = &t->s[by_auid ? cand[idx] : idx];
+		uint32_t ord = (uint32_t)(by_auid ? cand[idx] : idx);
+		const struct ta_sess *s = &t->s[ord];
+		struct ta_sess row;
+		/* A copy read from the index file: cheaper than faulting in its page. */
+		if (by_auid && !ta_index_read_sessions(&ct.ix, &ord, 1, &row))
+			s = &row;
 		if (!ta_sess_sane(t, s)) {
 			ta_warn(NULL, "the index is damaged; run 'ttyaudit reindex'");
 			continue;
 		}
 		int via_link = 0;
-		if (!session_matches(&q, t, s, shared, nshared, &via_link))
+		if (!session_matches(&q, t, s, ord, shared, nshared, &via_link))
 			continue;
 		struct ta_transcript tr;
 		int loaded = 0, streamed = 0;

@@ -194,6 +194,7 @@ int ta_index_open(struct ta_index *ix, const char *path)
 	int fd;
 
 	memset(ix, 0, sizeof(*ix));
+	ix->fd = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
@@ -203,11 +204,13 @@ int ta_index_open(struct ta_index *ix, const char *path)
 	}
 	ix->len = (size_t)st.st_size;
 	ix->map = mmap(NULL, ix->len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
 	if (ix->map == MAP_FAILED) {
+		int err = -errno;
+		close(fd);
 		ix->map = NULL;
-		return -errno;
+		return err;
 	}
+	ix->fd = fd;
 	const struct ta_index_hdr *h = ix->map;
 	const uint64_t L = ix->len;
 	/* Every count and offset is a claim: check them all against the file. */
@@ -262,7 +265,10 @@ void ta_index_close(struct ta_index *ix)
 {
 	if (ix->map)
 		munmap(ix->map, ix->len);
+	if (ix->fd >= 0)
+		close(ix->fd);
 	memset(ix, 0, sizeof(*ix));
+	ix->fd = -1;
 }
 
 size_t ta_index_by_auid(const struct ta_index *ix, uint32_t auid, const uint32_t **first)
@@ -280,12 +286,43 @@ size_t ta_index_by_auid(const struct ta_index *ix, uint32_t auid, const uint32_t
 		else
 			hi = mid;
 	}
+	/* The end by bisection too: a linear scan would touch every session (a page each). */
 	size_t end = lo;
-	while (end < ix->view.n && ix->by_auid[end] < ix->view.n &&
-	       ix->view.s[ix->by_auid[end]].auid == auid)
-		end++;
+	hi = ix->view.n;
+	while (end < hi) {
+		size_t mid = (end + hi) / 2;
+		if (ix->by_auid[mid] >= ix->view.n) {
+			*first = ix->by_auid;
+			return 0;
+		}
+		if (ix->view.s[ix->by_auid[mid]].auid <= auid)
+			end = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < end; i++)
+		if (ix->by_auid[i] >= ix->view.n) {
+			*first = ix->by_auid;
+			return 0;
+		}
 	*first = ix->by_auid + lo;
 	return end - lo;
+}
+
+int ta_index_read_sessions(const struct ta_index *ix, const uint32_t *ords, size_t n,
+			   struct ta_sess *out)
+{
+	if (ix->fd < 0)
+		return -EBADF;
+	for (size_t i = 0; i < n; i++) {
+		if (ords[i] >= ix->view.n)
+			return -EBADMSG;
+		off_t off = (off_t)(ix->h->off_sess + (uint64_t)ords[i] * sizeof(struct ta_sess));
+		ssize_t r = pread(ix->fd, &out[i], sizeof(out[i]), off);
+		if (r != (ssize_t)sizeof(out[i]))
+			return r < 0 ? -errno : -EBADMSG;
+	}
+	return 0;
 }
 
 int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t)

@@ -50,6 +50,7 @@ _Static_assert(sizeof(struct ta_index_hdr) == 208, "index header layout");
 struct ta_index {
 	void *map;
 	size_t len;
+	int fd;                    /* kept for ta_index_read_sessions (-1: closed) */
 	const struct ta_index_hdr *h;
 	struct ta_sesstab view;    /* read-only: arrays point into the mapping */
 	const uint32_t *by_auid;
@@ -65,8 +66,19 @@ int ta_index_write(const struct ta_sesstab *t, const char *path, const char *log
 /* Maps and checks an index file; -EBADMSG if it is not a sound one. */
 int ta_index_open(struct ta_index *ix, const char *path);
 void ta_index_close(struct ta_index *ix);
-/* Ordinals of sessions with this auid, in start order: *first and count. */
+/*
+ * Ordinals of sessions with this auid, in start order: *first and count. Each
+ * ordinal is < view.n; a damaged index can still list another user's
+ * session, so callers match the auid again.
+ */
 size_t ta_index_by_auid(const struct ta_index *ix, uint32_t auid, const uint32_t **first);
+/*
+ * Copies the sessions of these ordinals out of the index file with pread():
+ * one user's sessions lie one per page across the index, and faulting each
+ * page in maps 15 neighbours with it. -EBADMSG: an ordinal out of range.
+ */
+int ta_index_read_sessions(const struct ta_index *ix, const uint32_t *ords, size_t n,
+			   struct ta_sess *out);
 /* Copies the index into a mutable table (to add the log's tail). */
 int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t);
 

@@ -4,13 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+/*
+ * SHA-256 through the low-level API: EVP's init/final per call costs ~55 ns
+ * on top of a 65-byte node hash of ~120 ns here (about a third), and a
+ * record append does one leaf and on average one node hash. The low-level
+ * functions use the same SHA-NI code and need no provider fetched, so a
+ * program that only reads the log does not initialise OpenSSL for them.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "store/merkle.h"
 
 struct ta_hasher {
-	EVP_MD *md;
-	EVP_MD_CTX *ctx;
+	int unused; /* no state: kept as a type so callers need not change */
 };
 
 int ta_hasher_new(struct ta_hasher **out)
@@ -18,52 +25,46 @@ int ta_hasher_new(struct ta_hasher **out)
 	struct ta_hasher *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	h->ctx = EVP_MD_CTX_new();
-	if (!h->md || !h->ctx) {
-		ta_hasher_free(h);
-		return -ENOSYS;
-	}
 	*out = h;
 	return 0;
 }
 
 void ta_hasher_free(struct ta_hasher *h)
 {
-	if (!h)
-		return;
-	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
 	free(h);
 }
 
-/* EVP calls cannot fail for SHA-256 once fetched, short of memory corruption. */
+/* The SHA256_* calls cannot fail for in-memory input. */
 void ta_hash_leaf(struct ta_hasher *h, const void *data, size_t len, uint8_t out[TA_HASH_LEN])
 {
 	static const uint8_t zero = 0;
-	EVP_DigestInit_ex2(h->ctx, h->md, NULL);
-	EVP_DigestUpdate(h->ctx, &zero, 1);
-	EVP_DigestUpdate(h->ctx, data, len);
-	EVP_DigestFinal_ex(h->ctx, out, NULL);
+	SHA256_CTX c;
+	(void)h;
+	SHA256_Init(&c);
+	SHA256_Update(&c, &zero, 1);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(out, &c);
 }
 
 void ta_hash_node(struct ta_hasher *h, const uint8_t l[TA_HASH_LEN], const uint8_t r[TA_HASH_LEN],
 		  uint8_t out[TA_HASH_LEN])
 {
 	uint8_t buf[1 + 2 * TA_HASH_LEN];
+	(void)h;
 	buf[0] = 1;
 	memcpy(buf + 1, l, TA_HASH_LEN);
 	memcpy(buf + 1 + TA_HASH_LEN, r, TA_HASH_LEN);
-	EVP_DigestInit_ex2(h->ctx, h->md, NULL);
-	EVP_DigestUpdate(h->ctx, buf, sizeof(buf));
-	EVP_DigestFinal_ex(h->ctx, out, NULL);
+	ta_sha256(h, buf, sizeof(buf), out);
 }
 
 void ta_sha256(struct ta_hasher *h, const void *data, size_t len, uint8_t out[TA_HASH_LEN])
 {
-	EVP_DigestInit_ex2(h->ctx, h->md, NULL);
-	EVP_DigestUpdate(h->ctx, data, len);
-	EVP_DigestFinal_ex(h->ctx, out, NULL);
+	/* Not SHA256(): in OpenSSL 3 that one-shot fetches the algorithm on every call. */
+	SHA256_CTX c;
+	(void)h;
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(out, &c);
 }
 
 void ta_crange_init(struct ta_crange *cr)

@@ -67,6 +67,11 @@ int ta_list_seq_files(int dirfd, const char *suffix, uint64_t **seqs, size_t *n)
 
 int ta_segfile_open(int dirfd, uint64_t seq, struct ta_segfile *sf)
 {
+	return ta_segfile_open_flags(dirfd, seq, sf, TA_SEGFILE_POPULATE);
+}
+
+int ta_segfile_open_flags(int dirfd, uint64_t seq, struct ta_segfile *sf, unsigned flags)
+{
 	memset(sf, 0, sizeof(*sf));
 	sf->fd = -1;
 	sf->seq = seq;
@@ -88,7 +93,8 @@ int ta_segfile_open(int dirfd, uint64_t seq, struct ta_segfile *sf)
 	sf->size = (uint64_t)st.st_size;
 	if (sf->size) {
 		/* Populated up front: faulting 4 KiB at a time halves verify throughput. */
-		void *m = mmap(NULL, sf->size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+		int populate = flags & TA_SEGFILE_POPULATE ? MAP_POPULATE : 0;
+		void *m = mmap(NULL, sf->size, PROT_READ, MAP_SHARED | populate, fd, 0);
 		if (m == MAP_FAILED) {
 			int e = -errno;
 			close(fd);

@@ -24,6 +24,12 @@ struct ta_segfile {
 
 /* Listing the segments: store/log_dir.h. */
 int ta_segfile_open(int dirfd, uint64_t seq, struct ta_segfile *sf);
+/*
+ * The same; without TA_SEGFILE_POPULATE pages are mapped as they are touched:
+ * a reader that seeks to a few records of a large segment does not map it all.
+ */
+#define TA_SEGFILE_POPULATE 1u
+int ta_segfile_open_flags(int dirfd, uint64_t seq, struct ta_segfile *sf, unsigned flags);
 void ta_segfile_close(struct ta_segfile *sf);
 
 struct ta_rec_view {

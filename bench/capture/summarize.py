@@ -5,7 +5,7 @@ lines bench/run.sh collected. Figures only; nothing passes or fails.
 
 Raw line kinds (space-separated, key=value after the tags):
   host ROUND STATE WORKLOAD k=v...      ptybench on this host (STATE off|on)
-  daemon ROUND PHASE k=v...             ttyauditd cpu_s= wall_s= rss_kb= hwm_kb=
+  daemon ROUND PHASE k=v...             ttyauditd cpu_s= wall_s= wakeups= events= rss_kb= hwm_kb=
   foreign ROUND N                       other ttyauditd processes seen in a round
   loss CASE RUN k=v...                  written= recorded= lost= lost_events= mb_per_s=
   vm SERIES BACKEND ROUND STATE WORKLOAD k=v...
@@ -71,7 +71,9 @@ def main():
             if k == 'host' and len(t) > 4:
                 host[t[3]][t[2]][int(t[1])] = kv(t[4:])
             elif k == 'daemon' and len(t) > 3:
-                daemon[t[2]].append(kv(t[3:]))
+                row = kv(t[3:])
+                row['round'] = int(t[1])
+                daemon[t[2]].append(row)
             elif k == 'foreign' and len(t) == 3:
                 foreign[int(t[1])] = int(t[2])
             elif k == 'loss' and len(t) > 3:
@@ -118,6 +120,29 @@ def main():
         print('{:<26} {:>26} {:>26} {:>28}'.format(wl, mmm(list(cpu['off'].values())),
                                                     mmm(list(cpu['on'].values())),
                                                     pct_slower(ratios(cpu['on'], cpu['off']))))
+    # The daemon's side of the same runs: its CPU per MB shown and per capture event.
+    rows = []
+    for wl in ('cat-text', 'cat-random', 'write-64B'):
+        per_mb, per_ev, wk_per_k = [], [], []
+        for d in daemon.get(wl, []):
+            h = host.get(wl, {}).get('on', {}).get(d['round'])
+            if not h:
+                continue
+            nbytes = h.get('bytes_written', 0) or h.get('bytes_read', 0)
+            if nbytes > 0:
+                per_mb.append(1000 * d['cpu_s'] / (nbytes / 1e6))
+            if d.get('events', 0) > 0:
+                per_ev.append(1e6 * d['cpu_s'] / d['events'])
+                if 'wakeups' in d:
+                    wk_per_k.append(1000 * d['wakeups'] / d['events'])
+        if per_mb:
+            rows.append((wl, per_mb, per_ev, wk_per_k))
+    if rows:
+        print('\n    ttyauditd for the same "on" runs (CPU until it had drained the workload; events = capture records)')
+        print('{:<26} {:>26} {:>26} {:>28}'.format('workload', 'daemon CPU ms per MB', 'daemon CPU us per event',
+                                                    'wake-ups per 1000 events'))
+        for wl, per_mb, per_ev, wk in rows:
+            print('{:<26} {:>26} {:>26} {:>28}'.format(wl, mmm(per_mb), mmm(per_ev), mmm(wk, '{:.1f}')))
     if 'latency' in host:
         print('\n[2] keystroke round trip (1 byte into the master, wait for the echo), microseconds')
         print('{:<26} {:>26} {:>26} {:>28}'.format('percentile', 'off us', 'on us', 'on/off - 1'))

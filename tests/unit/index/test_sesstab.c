@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Session table and index file: summaries, refs, the auid view, checks on a bad file. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,6 +69,24 @@ int main(void)
 	for (size_t i = 0; i < n; i++)
 		CHECK(ix.view.s[first[i]].auid == 101);
 	CHECK_EQ_INT(ta_index_by_auid(&ix, 7, &first), 0);
+	/* The first and last users too (the bisection's ends), in start order. */
+	n = ta_index_by_auid(&ix, 100, &first);
+	CHECK_EQ_INT(n, 334);
+	for (size_t i = 1; i < n; i++)
+		CHECK(first[i - 1] < first[i]);
+	CHECK_EQ_INT(ta_index_by_auid(&ix, 102, &first), 333);
+	CHECK_EQ_INT(ta_index_by_auid(&ix, 103, &first), 0);
+	CHECK_EQ_INT(ta_index_by_auid(&ix, 99, &first), 0);
+	/* Sessions read from the file equal the mapped ones; a bad ordinal is refused. */
+	n = ta_index_by_auid(&ix, 101, &first);
+	struct ta_sess rows[333];
+	CHECK_EQ_INT(ta_index_read_sessions(&ix, first, n, rows), 0);
+	int same = 1;
+	for (size_t i = 0; i < n; i++)
+		same &= !memcmp(&rows[i], &ix.view.s[first[i]], sizeof(rows[i]));
+	CHECK(same);
+	uint32_t bad_ord = 1000;
+	CHECK_EQ_INT(ta_index_read_sessions(&ix, &bad_ord, 1, rows), -EBADMSG);
 	struct ta_sesstab copy;
 	CHECK_EQ_INT(ta_index_to_table(&ix, &copy), 0);
 	add_batch(&copy, 3000, 5, 105, 5000000000000ull);
