@@ -167,7 +167,7 @@ now() { date +%s.%N; }
 # 1 s tick while the count moves.
 daemon_events() {
     local e
-    e=$(grep -o '"events":[0-9]*' "$logdir/ttyauditd.status" 2>/dev/null | head -n1 | cut -d: -f2)
+    e=$(grep -o '"events":[0-9]*' "$logdir/ttyauditd.status" 2>/dev/null | head -n1 | cut -d: -f2 || true)
     echo "${e:-0}"
 }
 # daemon_settle: wait until the daemon has drained what a workload left in the

@@ -39,7 +39,8 @@ struct ta_log_reader {
 };
 
 /* Headers are read through a window with pread(), not through the mapping:
- * faulting in every page on the way cost 3-4x more than copying them. */
+ * faulting in every page on the way (16 mapped per fault, then unmapped)
+ * cost about 1.6x more than copying them. */
 #define SKIP_WINDOW (256u * 1024)
 
 static int read_header(int dirfd, uint64_t seq, struct ta_seg_header *h)
