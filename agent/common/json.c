@@ -195,6 +195,23 @@ void ta_json_str(struct ta_json *j, const char *s)
 	ta_json_strn(j, s, strlen(s));
 }
 
+void ta_json_strings(struct ta_json *j, const void *list, size_t len)
+{
+	const uint8_t *p = list;
+	size_t start = 0;
+
+	ta_json_arr_begin(j);
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\0') {
+			ta_json_strn(j, p + start, i - start);
+			start = i + 1;
+		}
+	}
+	if (start < len)
+		ta_json_strn(j, p + start, len - start);
+	ta_json_arr_end(j);
+}
+
 void ta_json_u64(struct ta_json *j, uint64_t v)
 {
 	char b[24];

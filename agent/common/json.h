@@ -43,6 +43,8 @@ void ta_json_i64(struct ta_json *j, int64_t v);
 void ta_json_bool(struct ta_json *j, bool v);
 void ta_json_null(struct ta_json *j);
 void ta_json_base64(struct ta_json *j, const void *data, size_t n);
+/* NUL-separated strings (argv) as an array of strings; a last one without its NUL counts. */
+void ta_json_strings(struct ta_json *j, const void *list, size_t len);
 /* Already-valid JSON text as a value. */
 void ta_json_raw(struct ta_json *j, const char *text, size_t n);
 /* A uint32 id where (uint32)-1 means unset: number or null. */

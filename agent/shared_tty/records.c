@@ -77,19 +77,8 @@ static void put_who_obj(struct ta_json *j, const char *key, const struct ta_sh_w
 
 static void put_argv(struct ta_json *j, const uint8_t *argv, uint32_t len)
 {
-	uint32_t start = 0;
-
 	ta_json_key(j, "argv");
-	ta_json_arr_begin(j);
-	for (uint32_t i = 0; i < len; i++) {
-		if (argv[i] == '\0') {
-			ta_json_strn(j, argv + start, i - start);
-			start = i + 1;
-		}
-	}
-	if (start < len)
-		ta_json_strn(j, argv + start, len - start);
-	ta_json_arr_end(j);
+	ta_json_strings(j, argv, len);
 }
 
 static void put_client_common(struct ta_shared_tracker *t, const struct ta_sh_client *c)

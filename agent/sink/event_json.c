@@ -54,18 +54,7 @@ static void put_flag(struct ta_json *j, const char *key, int on)
 
 static void put_argv(struct ta_json *j, const uint8_t *argv, uint32_t len)
 {
-	uint32_t start = 0;
-
-	ta_json_arr_begin(j);
-	for (uint32_t i = 0; i < len; i++) {
-		if (argv[i] == '\0') {
-			ta_json_strn(j, argv + start, i - start);
-			start = i + 1;
-		}
-	}
-	if (start < len)
-		ta_json_strn(j, argv + start, len - start);
-	ta_json_arr_end(j);
+	ta_json_strings(j, argv, len);
 }
 
 static void put_u32(struct ta_json *j, const char *key, uint32_t v)

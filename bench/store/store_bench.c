@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/segfile.h"
 #include "store/store.h"
 
 static double now_s(void)

@@ -38,5 +38,16 @@ int main(void)
 	CHECK_EQ_STR(j.buf, "\"\\u00c0\\u00af\\u00ed\\u00a0\\u0080\"");
 	ta_json_free(&j);
 
+	/* argv: NUL-separated, the last string with or without its NUL; empty strings kept. */
+	ta_json_init(&j);
+	ta_json_strings(&j, "ls\0-l\0\0x", 8);
+	CHECK_EQ_STR(j.buf, "[\"ls\",\"-l\",\"\",\"x\"]");
+	ta_json_reset(&j);
+	ta_json_strings(&j, "a\0", 2);
+	CHECK_EQ_STR(j.buf, "[\"a\"]");
+	ta_json_reset(&j);
+	ta_json_strings(&j, "", 0);
+	CHECK_EQ_STR(j.buf, "[]");
+	ta_json_free(&j);
 	return check_result();
 }
