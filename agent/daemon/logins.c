@@ -169,7 +169,7 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 	if (err)
 		return err;
 	err = ta_backfill(l->table, &bo, &bs);
-	if (err)
+	if (err < 0) /* else the number of sessions it found */
 		ta_warn("logins", "back-fill of open sessions failed: %s", strerror(-err));
 	else
 		ta_info("logins", "back-filled %zu open sessions (%zu from the audit log, %zu from "
