@@ -186,11 +186,31 @@ static PGresult *q_arrays(struct ta_collector *c, const char *sql, int n)
 	return PQexecParams(c->db, sql, n, NULL, v, lens, fmt, 1);
 }
 
+static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *hst);
+
+static int ckpt_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct ta_collector *c = ctx;
+	const struct ta_collect_ckpt *x = a, *y = b;
+	int o = strcmp(c->hosts[x->host].h.origin, c->hosts[y->host].h.origin);
+	return o ? o : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 int ta_collect_flush(struct ta_collector *c)
 {
 	int e = drain(c);
-	if (e || !c->n_sess)
+	if (e)
 		return e;
+	qsort_r(c->ckq, c->n_ckq, sizeof(*c->ckq), ckpt_cmp, c);
+	for (size_t i = 0; i < c->n_ckq; i++) {
+		int v = on_checkpoint(c, c->ckq[i].m, &c->hosts[c->ckq[i].host].h);
+		if (v < 0)
+			return v;
+		*c->ckq[i].verdict = v;
+	}
+	c->n_ckq = 0;
+	if (!c->n_sess)
+		return 0;
 	/* Key order: collectors sharing the work never lock session rows in opposite orders. */
 	qsort(c->sess, c->n_sess, sizeof(*c->sess), sess_cmp);
 	for (int k = 0; k < 5; k++)
@@ -224,6 +244,7 @@ int ta_collect_flush(struct ta_collector *c)
 void ta_collect_reset(struct ta_collector *c)
 {
 	c->n_pending = 0;
+	c->n_ckq = 0;
 	c->n_sess = 0;
 	for (size_t i = 0; i < c->n_hosts; i++)
 		ta_verifier_free(c->hosts[i].h.key);
@@ -237,6 +258,7 @@ void ta_collect_free(struct ta_collector *c)
 		ta_buf_free(&c->arr[i]);
 	free(c->sess);
 	free(c->pending);
+	free(c->ckq);
 	free(c->hosts);
 }
 
@@ -245,13 +267,14 @@ static const char *pd_origin(const struct ta_collector *c, const struct ta_colle
 	return c->hosts[pd->host].h.origin;
 }
 
-/* Batch order of records: by host, index, then arrival. */
-static int pending_cmp(const void *a, const void *b)
+/* Batch order of records: by origin, index, then arrival. */
+static int pending_cmp(const void *a, const void *b, void *ctx)
 {
+	const struct ta_collector *c = ctx;
 	const struct ta_collect_pending *x = *(const struct ta_collect_pending *const *)a,
 					*y = *(const struct ta_collect_pending *const *)b;
 	if (x->host != y->host)
-		return x->host < y->host ? -1 : 1;
+		return strcmp(pd_origin(c, x), pd_origin(c, y));
 	if (x->index != y->index)
 		return x->index < y->index ? -1 : 1;
 	return x < y ? -1 : x > y;
@@ -284,7 +307,7 @@ static int drain(struct ta_collector *c)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_pending; i++)
 		ord[i] = &c->pending[i];
-	qsort(ord, c->n_pending, sizeof(*ord), pending_cmp);
+	qsort_r(ord, c->n_pending, sizeof(*ord), pending_cmp, c);
 	/* The same index twice in one batch (a redelivery): equal is a duplicate, else a fork. */
 	for (size_t i = 1, first = 0; i < c->n_pending; i++) {
 		struct ta_collect_pending *a = ord[first], *b = ord[i];
@@ -584,15 +607,15 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 	return TA_COLLECT_ACK;
 }
 
-int ta_collect_msg(struct ta_collector *c, natsMsg *m)
+int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 {
 	char h[TA_FLEET_HASH_HEX + 1];
 	enum ta_fleet_kind kind;
 	int e;
+	*verdict = TA_COLLECT_ACK;
 	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind == TA_FLEET_ACK) {
-		if ((e = drain(c)))
-			return e;
-		return evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
+		e = evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
+		return e < 0 ? e : 0;
 	}
 	/* The batch's hosts, looked up once per batch. */
 	size_t hi = 0;
@@ -603,10 +626,9 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m)
 		if ((e = find_host(c, h, &found)) < 0)
 			return e;
 		if (e == 0) {
-			if ((e = drain(c)))
-				return e;
-			return evidence(c, m, NULL, "unknown-origin", -1,
-					"no host is enrolled for subject hash %s", h);
+			e = evidence(c, m, NULL, "unknown-origin", -1,
+				     "no host is enrolled for subject hash %s", h);
+			return e < 0 ? e : 0;
 		}
 		void *np = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*c->hosts));
 		if (!np) {
@@ -618,10 +640,17 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m)
 		c->hosts[hi].h = found;
 		c->n_hosts++;
 	}
-	/* A checkpoint is checked against the leaves stored: the batch's records first. */
-	if (kind != TA_FLEET_RECORDS && (e = drain(c)))
-		return e;
-	return kind == TA_FLEET_RECORDS ? on_record(c, m, hi) : on_checkpoint(c, m, &c->hosts[hi].h);
+	if (kind == TA_FLEET_RECORDS) {
+		e = on_record(c, m, hi);
+		return e < 0 ? e : 0;
+	}
+	/* Checkpoints wait for ta_collect_flush: after the batch's records, in origin order. */
+	if (grow((void **)&c->ckq, &c->cap_ckq, c->n_ckq, sizeof(*c->ckq)))
+		return -ENOMEM;
+	c->ckq[c->n_ckq] = (struct ta_collect_ckpt){ .m = m, .host = hi, .seq = c->n_ckq,
+						     .verdict = verdict };
+	c->n_ckq++;
+	return 0;
 }
 
 int ta_collect_latest_cosigned(PGconn *db, const char *subject_hash, char **out, size_t *len)

@@ -27,6 +27,14 @@ struct ta_collect_session {
 	uint64_t session, first_ns, last_ns, records;
 };
 
+/* A checkpoint of the batch, handled after its records, in origin order. */
+struct ta_collect_ckpt {
+	natsMsg *m;
+	size_t host;   /* in hosts[] */
+	size_t seq;    /* arrival: a host's checkpoints keep their stream order */
+	int *verdict;
+};
+
 /* An enrolled host. */
 struct host {
 	char origin[256];
@@ -52,6 +60,8 @@ struct ta_collector {
 	size_t n_sess, cap_sess;
 	struct ta_collect_pending *pending;
 	size_t n_pending, cap_pending;
+	struct ta_collect_ckpt *ckq;
+	size_t n_ckq, cap_ckq;
 	struct { char hash[24]; struct host h; } *hosts; /* the batch's hosts */
 	size_t n_hosts;
 	struct ta_buf arr[7];        /* drain()'s array parameters, reused */
@@ -65,12 +75,17 @@ enum ta_collect_verdict {
 };
 
 /*
- * Handles one message inside the open transaction. Returns the verdict, or
- * -errno when the database failed (the batch is rolled back and redelivered).
+ * Takes one message inside the open transaction: *verdict is set now, or for
+ * a checkpoint by ta_collect_flush. 0, or -errno when the database failed
+ * (the batch is rolled back and redelivered).
  */
-int ta_collect_msg(struct ta_collector *c, natsMsg *m);
+int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict);
 
-/* Before COMMIT: writes the batch's session index updates. -EIO on failure. */
+/*
+ * Before COMMIT: writes the batch's records, then handles its checkpoints in
+ * origin order (collectors sharing the work lock hosts' rows in one order:
+ * no deadlock), then the session index. -errno on failure.
+ */
 int ta_collect_flush(struct ta_collector *c);
 /* After COMMIT, or before ROLLBACK: forgets the batch's pending work and hosts. */
 void ta_collect_reset(struct ta_collector *c);

@@ -170,13 +170,8 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n)
 		e = -EIO;
 		snprintf(c->err, sizeof(c->err), "BEGIN: %s", PQerrorMessage(c->db));
 	}
-	for (int i = 0; !e && i < list.Count; i++) {
-		int v = ta_collect_msg(c, list.Msgs[i]);
-		if (v < 0)
-			e = v;
-		else
-			verdict[i] = v;
-	}
+	for (int i = 0; !e && i < list.Count; i++)
+		e = ta_collect_msg(c, list.Msgs[i], &verdict[i]);
 	if (!e)
 		e = ta_collect_flush(c);
 	if (!e && exec_ok(c->db, "COMMIT")) {

@@ -152,10 +152,15 @@ static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set, char *alarm
 	size_t valid = 0, bad = 0;
 	const struct ta_verifier *w[1] = { s->witness_key };
 	if (ta_ckpt_check_note(s->log_key, s->origin, note, len, &cp, &why)) {
-		/* Say what came back: its first line and length, for the investigation. */
+		/* Say what came back: its length and first line (printable ASCII only: it is
+		 * whatever the network brought), for the investigation. */
+		char first[81];
+		size_t k = 0;
+		for (; k < len && k < sizeof(first) - 1 && note[k] != '\n'; k++)
+			first[k] = note[k] >= 0x20 && note[k] < 0x7f ? note[k] : '?';
+		first[k] = '\0';
 		snprintf(alarm, alen, "the collector's answer on %s is not a checkpoint of this log: "
-			 "%s (%zu bytes, first line '%.*s')", s->subj_ack, why, len,
-			 (int)(strcspn(note, "\n") < 80 ? strcspn(note, "\n") : 80), note);
+			 "%s (%zu bytes, first line '%s')", s->subj_ack, why, len, first);
 		goto out;
 	}
 	if (ta_cosig_count(w, 1, note, len, &valid, &bad) || valid != 1) {

@@ -409,6 +409,10 @@ def lag_bench(hosts, seconds=30, rate=20):
     while time.time() - t0 < 120 and any(state(f'lag{i}').get('acked') != state(f'lag{i}').get('checkpoint')
                                          or state(f'lag{i}').get('acked') in (None, '0') for i in range(hosts)):
         time.sleep(1)
+    pg, ns = engine_pids()
+    print(f'bench: CPU seconds over the run: shippers {cpu_s([p.pid for p in shippers]):.1f}, '
+          f'collectors {cpu_s([c.pid for c in collectors if c.poll() is None]):.1f}, '
+          f'PostgreSQL {cpu_s(pg):.1f} (living processes), NATS servers {cpu_s(ns):.1f}', flush=True)
     for p in shippers:
         p.send_signal(signal.SIGTERM); p.wait(10)
     r = psql("""SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 3),
