@@ -511,6 +511,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "session_share";
 	case TA_DROP_FOOTPRINT:
 		return "footprint_ring_full";
+	case TA_DROP_FD_CHANGED:
+		return "fd_changed";
 	default:
 		return "unknown";
 	}
