@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * "key = value" line reader (agent/config/kv.h). Strict on purpose: files
+ * "key = value" line reader (common/kv.h). Strict on purpose: files
  * that decide what an audit tool records or reports must never be half
  * understood, so malformed lines are errors with the file and line.
  */

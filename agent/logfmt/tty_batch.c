@@ -2,9 +2,15 @@
 #include "logfmt/tty_batch.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+
+_Static_assert(offsetof(struct ta_batch_builder, buf) == offsetof(struct ta_batch_builder, out.p) &&
+		       offsetof(struct ta_batch_builder, len) == offsetof(struct ta_batch_builder, out.len) &&
+		       offsetof(struct ta_batch_builder, cap) == offsetof(struct ta_batch_builder, out.cap),
+	       "the builder's fields are its ta_buf's");
 
 void ta_batch_init(struct ta_batch_builder *b)
 {
@@ -13,7 +19,7 @@ void ta_batch_init(struct ta_batch_builder *b)
 
 void ta_batch_free(struct ta_batch_builder *b)
 {
-	free(b->buf);
+	ta_buf_free(&b->out);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -26,24 +32,18 @@ void ta_batch_begin(struct ta_batch_builder *b, const struct ta_tty_id *tty, uin
 	b->hdr.tty = *tty;
 	b->hdr.ses = ses;
 	b->hdr.auid = auid;
-	b->len = sizeof(b->hdr);
+	b->len = sizeof(b->hdr); /* room for it is made by the first entry */
+	b->out.oom = false;      /* a new batch may try again after a failed allocation */
 }
 
 static int reserve(struct ta_batch_builder *b, size_t more)
 {
-	size_t cap = b->cap ? b->cap : 4096;
-	uint8_t *n;
-
 	if (b->len + more <= b->cap)
 		return 0;
-	while (cap < b->len + more)
-		cap *= 2;
-	n = realloc(b->buf, cap);
-	if (!n)
-		return -ENOMEM;
-	b->buf = n;
-	b->cap = cap;
-	return 0;
+	/* A batch grows to 64 KiB: start at 4 KiB rather than the buffer's 256 bytes. */
+	if (!b->cap && b->len + more < 4096)
+		more = 4096 - b->len;
+	return ta_buf_grow(&b->out, more);
 }
 
 int ta_batch_add(struct ta_batch_builder *b, const struct ta_tty_entry *e, uint64_t time_ns,

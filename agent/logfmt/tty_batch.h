@@ -6,13 +6,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "ttyaudit/log_records.h"
 
 struct ta_batch_builder {
 	struct ta_tty_batch hdr;
-	uint8_t *buf;          /* header + entries */
-	size_t len;
-	size_t cap;
+	union {
+		struct ta_buf out;     /* header + entries, in the one growable buffer */
+		struct {               /* the same fields by their old names */
+			uint8_t *buf;
+			size_t len;
+			size_t cap;
+		};
+	};
 };
 
 void ta_batch_init(struct ta_batch_builder *b);
