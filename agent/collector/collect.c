@@ -423,6 +423,14 @@ static int on_record(struct ta_collector *c, natsMsg *m, size_t host)
 static int ws_get(void *ctx, const char *origin, uint64_t *size, uint8_t root[TA_HASH_LEN])
 {
 	struct ta_collector *c = ctx;
+	if (c->wc.valid) {
+		/* Read with the host's locked log_state row: no other collector changes it meanwhile. */
+		if (!c->wc.have)
+			return -ENOENT;
+		*size = c->wc.size;
+		memcpy(root, c->wc.root, TA_HASH_LEN);
+		return 0;
+	}
 	const char *v[1] = { origin };
 	PGresult *r = q(c->db, "SELECT size, root FROM witness_state WHERE origin = $1", 1, v, NULL);
 	if (!ok(r))
@@ -456,6 +464,11 @@ static int ws_cas(void *ctx, const char *origin, uint64_t expect, uint64_t size,
 		return db_fail(c, r, "witness_state");
 	int n = atoi(PQcmdTuples(r));
 	PQclear(r);
+	if (n == 1 && c->wc.valid) {
+		c->wc.have = 1;
+		c->wc.size = size;
+		memcpy(c->wc.root, root, TA_HASH_LEN);
+	}
 	return n == 1 ? 0 : -EAGAIN;
 }
 
@@ -478,6 +491,31 @@ static int tree_root(struct ta_collector *c, const char *origin, struct ta_crang
 	return e;
 }
 
+/* Inserts a verified checkpoint; with its cosignature line, sets that too. */
+static int store_checkpoint(struct ta_collector *c, const struct host *hst,
+			    const struct ta_checkpoint *cp, const char *note, size_t note_len,
+			    const char *cosig)
+{
+	char sb[24], *nz = strndup(note, note_len);
+	if (!nz)
+		return -ENOMEM;
+	const char *v[5] = { hst->origin, U64(sb, cp->size), (const char *)cp->root, nz, cosig };
+	int l[5] = { -1, -1, TA_HASH_LEN, -1, -1 };
+	PGresult *r = cosig ?
+		q(c->db, "INSERT INTO checkpoints (origin, size, root, note, cosignature, cosigned_at) "
+			 "VALUES ($1, $2, $3, $4, $5, clock_timestamp()) ON CONFLICT (origin, size) DO "
+			 "UPDATE SET cosignature = excluded.cosignature, cosigned_at = excluded.cosigned_at",
+		  5, v, l) :
+		q(c->db, "INSERT INTO checkpoints (origin, size, root, note) VALUES ($1, $2, $3, $4) "
+			 "ON CONFLICT DO NOTHING", 4, v, l);
+	free(nz);
+	if (!ok(r))
+		return db_fail(c, r, "checkpoints");
+	PQclear(r);
+	c->checkpoints++;
+	return 0;
+}
+
 static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *hst)
 {
 	const char *body = natsMsg_GetData(m);
@@ -493,17 +531,36 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 	if (ta_ckpt_check_note(hst->key, hst->origin, note, note_len, &cp, &why))
 		return evidence(c, m, hst->origin, "bad-checkpoint", -1,
 				"checkpoint refused: %s", why);
-	char sb[24];
 	const char *v[4] = { hst->origin };
-	/* One collector at a time per host: the state row is the lock. */
-	PGresult *r = q(c->db, "INSERT INTO log_state (origin, size, root, crange) "
-			       "VALUES ($1, 0, ''::bytea, ''::bytea) ON CONFLICT DO NOTHING", 1, v, NULL);
-	if (!ok(r))
-		return db_fail(c, r, "log_state");
-	PQclear(r);
-	r = q(c->db, "SELECT size, root, crange FROM log_state WHERE origin = $1 FOR UPDATE", 1, v, NULL);
+	/*
+	 * One collector at a time per host: the state row is the lock. The
+	 * witness's state comes with it (the witness library reads it from the
+	 * cache, ws_get): one round trip, not three, for the common case.
+	 */
+	static const char state_sql[] =
+		"SELECT l.size, l.root, l.crange, w.size, w.root FROM log_state l "
+		"LEFT JOIN witness_state w USING (origin) WHERE l.origin = $1 FOR UPDATE OF l";
+	c->wc.valid = 0;
+	PGresult *r = q(c->db, state_sql, 1, v, NULL);
+	if (ok(r) && PQntuples(r) == 0) {
+		PQclear(r);
+		r = q(c->db, "INSERT INTO log_state (origin, size, root, crange) "
+			     "VALUES ($1, 0, ''::bytea, ''::bytea) ON CONFLICT DO NOTHING", 1, v, NULL);
+		if (!ok(r))
+			return db_fail(c, r, "log_state");
+		PQclear(r);
+		r = q(c->db, state_sql, 1, v, NULL);
+	}
 	if (!ok(r) || PQntuples(r) != 1)
 		return db_fail(c, r, "log_state");
+	c->wc.have = !PQgetisnull(r, 0, 3) && PQgetlength(r, 0, 3) == 8 &&
+		     PQgetlength(r, 0, 4) == TA_HASH_LEN;
+	if (c->wc.have) {
+		uint64_t wbe;
+		memcpy(&wbe, PQgetvalue(r, 0, 3), 8);
+		c->wc.size = be64toh(wbe);
+		memcpy(c->wc.root, PQgetvalue(r, 0, 4), TA_HASH_LEN);
+	}
 	uint64_t be, have;
 	memcpy(&be, PQgetvalue(r, 0, 0), 8);
 	have = be64toh(be);
@@ -516,6 +573,7 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 	if (have)
 		memcpy(have_root, PQgetvalue(r, 0, 1), TA_HASH_LEN);
 	PQclear(r);
+	c->wc.valid = 1;
 	if (!seeded) {
 		snprintf(c->err, sizeof(c->err), "log_state of %s is damaged", hst->origin);
 		return -EIO;
@@ -543,6 +601,7 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 				cp.size, have);
 	if (cp.size > have) {
 		uint8_t hashes[TA_CRANGE_MAX * TA_HASH_LEN];
+		char sb[24];
 		for (unsigned i = 0; i < cr.n; i++)
 			memcpy(hashes + i * TA_HASH_LEN, cr.h[i], TA_HASH_LEN);
 		const char *uv[4] = { hst->origin, U64(sb, cp.size), (const char *)root,
@@ -554,19 +613,6 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 			return db_fail(c, r, "log_state");
 		PQclear(r);
 	}
-	const char *cv[4] = { hst->origin, U64(sb, cp.size), (const char *)cp.root, note };
-	int cl[4] = { -1, -1, TA_HASH_LEN, (int)note_len };
-	char *nz = strndup(note, note_len);
-	cv[3] = nz;
-	cl[3] = -1;
-	r = q(c->db, "INSERT INTO checkpoints (origin, size, root, note) VALUES ($1, $2, $3, $4) "
-		     "ON CONFLICT DO NOTHING", 4, cv, cl);
-	free(nz);
-	if (!ok(r))
-		return db_fail(c, r, "checkpoints");
-	PQclear(r);
-	c->checkpoints++;
-
 	/* Cosign with the witness library: signature, old size, consistency, state. */
 	const struct ta_verifier *keys[1] = { hst->key };
 	struct ta_witness_log wl = { .origin = hst->origin, .keys = keys, .n_keys = 1 };
@@ -574,15 +620,19 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 				.store = { .get = ws_get, .cas = ws_cas, .ctx = c } };
 	struct ta_witness_reply rep;
 	e = ta_witness_add_checkpoint(&w, body, len, (uint64_t)time(NULL), &rep);
+	c->wc.valid = 0;
 	if (e)
 		return e == -EIO ? e : (snprintf(c->err, sizeof(c->err), "witness: %s", strerror(-e)), -EIO);
+	rep.body[rep.body_len] = '\0';
+	/* The verified checkpoint is kept, with the cosignature when there is one. */
+	if ((e = store_checkpoint(c, hst, &cp, note, note_len, rep.status == 200 ? rep.body : NULL)))
+		return e;
 	if (rep.status == 409) {
 		/*
 		 * A chained request (docs/fleet.md) whose predecessor is not cosigned
 		 * yet (another collector holds it, or it comes later in the stream):
 		 * back later. An old size below ours is stale: the shipper resends.
 		 */
-		rep.body[rep.body_len] = '\0';
 		/* The witness parsed "old N" and answers 409 with the size it holds. */
 		uint64_t old = strtoull(body + 4, NULL, 10), have_w = strtoull(rep.body, NULL, 10);
 		if (old > have_w) {
@@ -595,14 +645,6 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 		return evidence(c, m, hst->origin, "witness", (int64_t)cp.size,
 				"the witness refused checkpoint %" PRIu64 ": %d %.*s", cp.size,
 				rep.status, (int)strcspn(rep.body, "\n"), rep.body);
-	rep.body[rep.body_len] = '\0';
-	const char *uv[3] = { hst->origin, sb, rep.body };
-	r = q(c->db, "UPDATE checkpoints SET cosignature = $3, cosigned_at = clock_timestamp() "
-		     "WHERE origin = $1 AND size = $2", 3, uv,
-	      NULL);
-	if (!ok(r))
-		return db_fail(c, r, "checkpoints");
-	PQclear(r);
 	c->cosigned++;
 	return TA_COLLECT_ACK;
 }

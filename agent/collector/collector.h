@@ -65,6 +65,11 @@ struct ta_collector {
 	struct { char hash[24]; struct host h; } *hosts; /* the batch's hosts */
 	size_t n_hosts;
 	struct ta_buf arr[7];        /* drain()'s array parameters, reused */
+	struct {                     /* the witness state read with the host's lock */
+		int valid, have;
+		uint64_t size;
+		uint8_t root[TA_HASH_LEN];
+	} wc;
 	uint64_t records, checkpoints, cosigned, duplicates, refused, deferred;
 	char err[512];
 };
