@@ -6,8 +6,8 @@
  * calls natively, so the convention is decided first, never guessed from
  * the number (arch/x86/entry/syscalls/syscall_{64,32}.tbl).
  *
- * Each convention has one list of (number, kind) rows: TA_NATIVE_CALLS,
- * TA_COMPAT_CALLS (ia32), TA_X32_CALLS. This is the only place a number is
+ * Each convention has one list of (number, kind) rows: TA_NATIVE_CALLS (with
+ * TA_NATIVE_ARCH_CALLS), TA_COMPAT_CALLS (ia32), TA_X32_CALLS. This is the only place a number is
  * tied to a kind (call_kinds.bpf.h); to watch another call, add its kind
  * there and its rows here, for every convention and architecture that has it.
  */
@@ -71,15 +71,8 @@
 /* arch/x86/include/asm/thread_info.h */
 #define TA_TS_COMPAT 0x0002
 
-#define TA_NATIVE_CALLS(X) \
-	X(TA_NR_write, WRITE) X(TA_NR_read, READ) \
-	X(TA_NR_writev, WRITEV) X(TA_NR_pwritev, WRITEV) X(TA_NR_pwritev2, WRITEV) \
-	X(TA_NR_readv, READV) X(TA_NR_preadv, READV) X(TA_NR_preadv2, READV) \
-	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
-	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
-	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
-	X(TA_NR_dup, DUP) X(TA_NR_dup2, DUP2) X(TA_NR_dup3, DUP3) X(TA_NR_fcntl, FCNTL) \
-	X(TA_NR_close, CLOSE) X(TA_NR_close_range, CLOSE_RANGE)
+/* Native calls only this table has (the generic one has no dup2). */
+#define TA_NATIVE_ARCH_CALLS(X) X(TA_NR_dup2, DUP2)
 
 #define TA_COMPAT_CALLS(X) \
 	X(TA_NR32_write, WRITE) X(TA_NR32_read, READ) \
@@ -120,6 +113,14 @@
 #define TA_NR_close_range 436
 #define TA_HAS_COMPAT 0
 
+#define TA_NATIVE_ARCH_CALLS(X)
+#define TA_COMPAT_CALLS(X)
+#define TA_X32_CALLS(X)
+#else
+#error "ttyaudit: no system call table for this architecture"
+#endif
+
+/* Native calls: every architecture names these numbers (TA_NR_*), each with its own values. */
 #define TA_NATIVE_CALLS(X) \
 	X(TA_NR_write, WRITE) X(TA_NR_read, READ) \
 	X(TA_NR_writev, WRITEV) X(TA_NR_pwritev, WRITEV) X(TA_NR_pwritev2, WRITEV) \
@@ -128,11 +129,7 @@
 	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
 	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
 	X(TA_NR_dup, DUP) X(TA_NR_dup3, DUP3) X(TA_NR_fcntl, FCNTL) \
-	X(TA_NR_close, CLOSE) X(TA_NR_close_range, CLOSE_RANGE)
-#define TA_COMPAT_CALLS(X)
-#define TA_X32_CALLS(X)
-#else
-#error "ttyaudit: no system call table for this architecture"
-#endif
+	X(TA_NR_close, CLOSE) X(TA_NR_close_range, CLOSE_RANGE) \
+	TA_NATIVE_ARCH_CALLS(X)
 
 #endif /* TTYAUDIT_SYSCALL_NR_BPF_H */
