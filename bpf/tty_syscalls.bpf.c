@@ -487,7 +487,7 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 {
 	struct ta_unix_event *e;
 	__u16 family = 0;
-	__u32 len;
+	__u64 len;
 
 	if (addrlen <= 2)
 		return 0;
@@ -499,6 +499,10 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 	len = addrlen - 2;
 	if (len > TA_UNIX_PATH_MAX)
 		len = TA_UNIX_PATH_MAX;
+	/* The bound must sit on the register that reaches the helper (6.1 loses a spilled one's). */
+	asm volatile("" : "+r"(len));
+	if (len > TA_UNIX_PATH_MAX)
+		len = 0;
 	__builtin_memset(e->path, 0, sizeof(e->path));
 	if (bpf_probe_read_user(e->path, len, (const char *)uaddr + 2))
 		len = 0;

@@ -508,6 +508,50 @@ def test_fairness():
     return f.result()
 
 
+def test_unverified_login():
+    """A login uid an unprivileged process wrote itself, with no login record from auditd at
+    all, is shown as unverified in the log, in query (text and JSON) and in show."""
+    f = Failures("unverified_login")
+    d = Daemon().start()
+    try:
+        with TempUser() as u:
+            p = u.popen([binary("tests/lib/ta-ptydrive"), "--loginuid", str(u.uid), "--tag",
+                         "U", "--big", "1000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        cwd="/")
+            out, err = p.communicate(timeout=120)
+            f.check(p.returncode == 0, f"ta-ptydrive as {u.name}: {err!r}")
+            facts = json.loads(out.decode().strip().splitlines()[-1])
+        d.stop()
+        recs = d.records()
+        ses = int(facts["ses"])
+        f.check(int(facts["auid"]) == u.uid, f"the unprivileged process set its login uid: {facts}")
+        srecs = [r for r in recs if r["type"] in ("session_start", "session_update")
+                 and r.get("ses") == ses]
+        f.check(bool(srecs) and all(r.get("login_verified") is False for r in srecs),
+                f"the log says login_verified false for session {ses}: {srecs}")
+        cli = binary("agent/cli/ttyaudit")
+        q = subprocess.run([cli, "query", "--log-dir", d.dir, "--no-index", "--user",
+                            str(u.uid)], capture_output=True, timeout=60)
+        rows = [ln for ln in q.stdout.decode().splitlines() if f"-{ses} " in ln]
+        f.check(q.returncode == 0 and len(rows) == 1 and "unverified" in rows[0],
+                f"query marks the session unverified: {q.stdout!r} {q.stderr!r}")
+        qj = subprocess.run([cli, "query", "--log-dir", d.dir, "--no-index", "--json",
+                             "--user", str(u.uid)], capture_output=True, timeout=60)
+        objs = [json.loads(ln) for ln in qj.stdout.decode().splitlines() if ln.strip()]
+        objs = [o for o in objs if o.get("ses") == ses]
+        f.check(len(objs) == 1 and objs[0].get("login_verified") is False,
+                f"query --json: login_verified false: {objs}")
+        sh = subprocess.run([cli, "show", "--log-dir", d.dir, str(ses)], capture_output=True,
+                            timeout=60)
+        head = sh.stdout.decode(errors="replace").splitlines()[:3]
+        f.check(sh.returncode == 0 and any("UNVERIFIED" in ln for ln in head),
+                f"show marks the login uid unverified: {head} {sh.stderr!r}")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIPPED: hostile tests load BPF programs and create a user: need root",
