@@ -107,7 +107,8 @@ int ta_cmd_status(int argc, char **argv)
 	struct ta_log_record rec;
 	uint64_t records = 0, loss_events = 0, loss_bytes = 0, loss_records = 0, store_gaps = 0,
 		 first = UINT64_MAX, last_time = 0, agent_start_time = 0, agent_stop_time = 0,
-		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0;
+		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0, copied_events = 0,
+		 copied_bytes = 0;
 	int in_run = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
 	char integrity[32] = "unknown";
@@ -127,7 +128,6 @@ int ta_cmd_status(int argc, char **argv)
 			first = rec.index;
 		last_time = rec.time_ns;
 		struct ta_jobj o;
-		uint64_t v;
 		switch (rec.type) {
 		case TA_REC_AGENT_START:
 			/* A start while the previous run never wrote its stop: it was killed or crashed. */
@@ -149,10 +149,21 @@ int ta_cmd_status(int argc, char **argv)
 		case TA_REC_LOSS:
 			loss_records++;
 			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
-				if (!ta_jobj_u64(&o, "events", &v))
-					loss_events += v;
-				if (!ta_jobj_u64(&o, "bytes", &v))
-					loss_bytes += v;
+				uint64_t ev = 0, by = 0, cev = 0, cby = 0;
+				ta_jobj_u64(&o, "events", &ev);
+				ta_jobj_u64(&o, "bytes", &by);
+				/*
+				 * Output another session wrote to this terminal is filed (and
+				 * lost) in the writer's session too: counted there, once.
+				 */
+				ta_jobj_u64(&o, "copied_events", &cev);
+				ta_jobj_u64(&o, "copied_bytes", &cby);
+				cev = cev < ev ? cev : ev;
+				cby = cby < by ? cby : by;
+				loss_events += ev - cev;
+				loss_bytes += by - cby;
+				copied_events += cev;
+				copied_bytes += cby;
 			}
 			break;
 		case TA_REC_GAP: {
@@ -225,11 +236,13 @@ int ta_cmd_status(int argc, char **argv)
 			      ",\"loss_records\":%" PRIu64 ",\"lost_events\":%" PRIu64 ",\"lost_bytes\":%" PRIu64
 			      ",\"store_gaps\":%" PRIu64 ",\"store_gap_records\":%" PRIu64
 			      ",\"store_gap_bytes\":%" PRIu64 ",\"unclean_stops\":%" PRIu64
+			      ",\"copied_lost_events\":%" PRIu64 ",\"copied_lost_bytes\":%" PRIu64
 			      ",\"damaged\":%" PRIu64 ",\"checkpoint_size\":%" PRIu64
 			      ",\"checkpoint_ok\":%s,\"checkpoint\":",
 			      records, first == UINT64_MAX ? 0 : first, nseg, nckpt, seg_bytes, loss_records,
 			      loss_events, loss_bytes, store_gaps, store_gap_records, store_gap_bytes,
-			      unclean_stops, damaged, ckpt, ck == 0 ? "true" : "false");
+			      unclean_stops, copied_events, copied_bytes, damaged, ckpt,
+			      ck == 0 ? "true" : "false");
 		cli_json_str(&o, why);
 		ta_buf_puts(&o, ",\"agent_stopped\":");
 		ta_buf_puts(&o, agent_stop_time > agent_start_time ? "true" : "false");
@@ -256,6 +269,10 @@ int ta_cmd_status(int argc, char **argv)
 			      " bytes lost; %" PRIu64 " store gaps: %" PRIu64 " records, %" PRIu64
 			      " bytes not written (disk full)\n", loss_records, loss_events, loss_bytes,
 			      store_gaps, store_gap_records, store_gap_bytes);
+		if (copied_events || copied_bytes)
+			ta_buf_printf(&o, "             (each loss once: %" PRIu64 " events, %" PRIu64
+				      " bytes more were copies, in terminal owners' sessions, of output "
+				      "other sessions wrote and lost)\n", copied_events, copied_bytes);
 		ta_buf_printf(&o, "stops:       %" PRIu64 " unclean (killed or crashed: no agent_stop "
 			      "before the next start)\n", unclean_stops);
 		ta_buf_printf(&o, "log:         %s in %" PRIu64 " segments, %" PRIu64 " records (from %" PRIu64

@@ -704,6 +704,10 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_printf(out, "%s%s%" PRIu64 " events, %" PRIu64 " bytes lost (%s)",
 				      strcmp(s, "gap") ? s : "", strcmp(s, "gap") ? ": " : "", ev, by,
 				      reason[0] ? reason : "unknown");
+			uint64_t cby = 0;
+			if (!ta_jobj_u64(&o, "copied_bytes", &cby) && cby)
+				ta_buf_printf(out, "; %" PRIu64 " of the bytes written by another session",
+					      cby);
 		}
 		return;
 	case TA_TEV_LOGIN:
