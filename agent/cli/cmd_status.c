@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "ship/state.h"
 #include "store/store.h"
 #include "ttyaudit/log_records.h"
+#include "view/neutralise.h"
 
 static void status_usage(FILE *out)
 {
@@ -77,6 +79,32 @@ static long lock_holder(const char *dir)
 	return pid;
 }
 
+/* Loss by the reason its records give (each loss once, as the totals). */
+#define STATUS_REASONS 16
+struct loss_reason {
+	char name[32];
+	uint64_t records, events, bytes;
+};
+
+static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint64_t events,
+		       uint64_t bytes)
+{
+	size_t i;
+
+	for (i = 0; i < *n && strcmp(r[i].name, name); i++)
+		;
+	if (i == *n) {
+		/* More reasons than slots: the last one takes the rest. */
+		if (*n == STATUS_REASONS)
+			i = STATUS_REASONS - 1, snprintf(r[i].name, sizeof(r[i].name), "other");
+		else
+			snprintf(r[(*n)++].name, sizeof(r[i].name), "%s", name);
+	}
+	r[i].records++;
+	r[i].events += events;
+	r[i].bytes += bytes;
+}
+
 int ta_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -110,6 +138,8 @@ int ta_cmd_status(int argc, char **argv)
 		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0, copied_events = 0,
 		 copied_bytes = 0;
 	int in_run = 0;
+	struct loss_reason reasons[STATUS_REASONS];
+	size_t n_reasons = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
 	char integrity[32] = "unknown";
 	int n;
@@ -150,6 +180,9 @@ int ta_cmd_status(int argc, char **argv)
 			loss_records++;
 			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
 				uint64_t ev = 0, by = 0, cev = 0, cby = 0;
+				char reason[32];
+				if (ta_jobj_str(&o, "reason", reason, sizeof(reason)) <= 0)
+					snprintf(reason, sizeof(reason), "unknown");
 				ta_jobj_u64(&o, "events", &ev);
 				ta_jobj_u64(&o, "bytes", &by);
 				/*
@@ -164,6 +197,7 @@ int ta_cmd_status(int argc, char **argv)
 				loss_bytes += by - cby;
 				copied_events += cev;
 				copied_bytes += cby;
+				add_reason(reasons, &n_reasons, reason, ev - cev, by - cby);
 			}
 			break;
 		case TA_REC_GAP: {
@@ -244,6 +278,14 @@ int ta_cmd_status(int argc, char **argv)
 			      unclean_stops, copied_events, copied_bytes, damaged, ckpt,
 			      ck == 0 ? "true" : "false");
 		cli_json_str(&o, why);
+		ta_buf_puts(&o, ",\"lost_by_reason\":[");
+		for (size_t i = 0; i < n_reasons; i++) {
+			ta_buf_puts(&o, i ? ",{\"reason\":" : "{\"reason\":");
+			cli_json_str(&o, reasons[i].name);
+			ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"events\":%" PRIu64 ",\"bytes\":%" PRIu64
+				      "}", reasons[i].records, reasons[i].events, reasons[i].bytes);
+		}
+		ta_buf_puts(&o, "]");
 		ta_buf_puts(&o, ",\"agent_stopped\":");
 		ta_buf_puts(&o, agent_stop_time > agent_start_time ? "true" : "false");
 		if (have_ship)
@@ -269,6 +311,12 @@ int ta_cmd_status(int argc, char **argv)
 			      " bytes lost; %" PRIu64 " store gaps: %" PRIu64 " records, %" PRIu64
 			      " bytes not written (disk full)\n", loss_records, loss_events, loss_bytes,
 			      store_gaps, store_gap_records, store_gap_bytes);
+		for (size_t i = 0; i < n_reasons; i++) {
+			ta_buf_puts(&o, "             ");
+			ta_neutralise(reasons[i].name, strlen(reasons[i].name), TA_NEUT_LINE, &o);
+			ta_buf_printf(&o, ": %" PRIu64 " records, %" PRIu64 " events, %" PRIu64 " bytes\n",
+				      reasons[i].records, reasons[i].events, reasons[i].bytes);
+		}
 		if (copied_events || copied_bytes)
 			ta_buf_printf(&o, "             (each loss once: %" PRIu64 " events, %" PRIu64
 				      " bytes more were copies, in terminal owners' sessions, of output "

@@ -325,6 +325,8 @@ try:
     check(rc == 0 and st["backend"] == "tracepoint" and st["segments"] == 3 and st["running"] is False
           and st["lost_events"] == 3 + 3 and st["lost_bytes"] == 1234 + 90
           and st["copied_lost_events"] == 1 and st["copied_lost_bytes"] == 10
+          and st["lost_by_reason"] == [{"reason": "ring_full", "records": 1, "events": 3, "bytes": 1234},
+                                       {"reason": "disk_full", "records": 1, "events": 3, "bytes": 90}]
           and st["checkpoint_ok"] is True, "status %r %s" % (st, err))
     rc, out, err = run("follow", *D, "--from-start", "--timeout", "0.5", "--user", "4242")
     check(rc == 0 and "bye" in out and "other session" not in out and "\x1b" not in out, "follow %r" % out)
