@@ -59,7 +59,7 @@ struct ta_sess {
 	/*
 	 * What the loss records shown in the session say was lost: its own
 	 * (naming it) and those naming no session inside it (set by finish).
-	 * ta_sess_lost() adds them up as show's GAP lines do.
+	 * ta_sess_lost_events/bytes() add them up as show's GAP lines do.
 	 */
 	uint64_t lost_events, lost_bytes;
 	uint64_t global_lost_events, global_lost_bytes;
