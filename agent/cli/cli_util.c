@@ -561,6 +561,11 @@ void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta
 	put_u64(b, s->records);
 	ta_buf_puts(b, ",\"gaps\":");
 	put_u64(b, s->gaps + s->global_gaps);
+	/* What those gaps say was lost: the sum of show's GAP lines (events, terminal bytes). */
+	ta_buf_puts(b, ",\"lost_events\":");
+	put_u64(b, ta_sess_lost_events(s));
+	ta_buf_puts(b, ",\"lost_bytes\":");
+	put_u64(b, ta_sess_lost_bytes(s));
 	ta_buf_puts(b, ",\"damaged\":");
 	put_bool(b, !!(s->flags & TA_SESS_DAMAGE));
 	ta_buf_puts(b, ",\"first_index\":");

@@ -317,7 +317,7 @@ static void typed_in_json(struct ta_buf *o, const struct query *q, const struct 
 static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct ta_sess *s,
 		      uint64_t ckpt, const struct query *shared_q)
 {
-	char id[32], ub[64], start[32], dur[32], bin[16], bout[16], ttys[64] = "";
+	char id[32], ub[64], start[32], dur[32], bin[16], bout[16], lost[48], ttys[64] = "";
 	struct ta_buf cell;
 
 	ta_buf_init(&cell);
@@ -326,6 +326,9 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	cli_fmt_duration(ta_sess_finish(s) - ta_sess_begin(s), dur, sizeof(dur));
 	cli_fmt_bytes(s->bytes_in, bin, sizeof(bin));
 	cli_fmt_bytes(s->bytes_out, bout, sizeof(bout));
+	/* LOST: what the gaps say was lost, "bytes/events" (as show's header and GAP lines). */
+	cli_fmt_bytes(ta_sess_lost_bytes(s), lost, sizeof(lost));
+	snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost), "/%" PRIu64, ta_sess_lost_events(s));
 	for (uint32_t i = 0; i < s->n_ttys; i++) {
 		size_t l = strlen(ttys);
 		snprintf(ttys + l, sizeof(ttys) - l, "%s%s", i ? "," : "", ta_sesstab_str(t, s->ttys[i]));
@@ -359,9 +362,9 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	ta_buf_reset(&cell);
 	ta_buf_printf(o, "%-19s %-8s%s ", start, dur, (s->flags & TA_SESS_ENDED) ? " " : "+");
 	neut(&cell, ttys[0] ? ttys : "-");
-	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %s\n", (int)cell.len, (const char *)cell.p,
-		      bin, bout, s->gaps + s->global_gaps, (s->flags & TA_SESS_DAMAGE) ? "!" : " ",
-		      s->last_index < ckpt ? "yes" : "no");
+	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %-12s %s\n", (int)cell.len,
+		      (const char *)cell.p, bin, bout, s->gaps + s->global_gaps,
+		      (s->flags & TA_SESS_DAMAGE) ? "!" : " ", lost, s->last_index < ckpt ? "yes" : "no");
 	if (shared_q) {
 		/* Listed for --user because that person typed into one of its panes. */
 		uint32_t auid = TA_ID_NONE;
@@ -573,9 +576,9 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		struct ta_buf o;
 		ta_buf_init(&o);
 		if (!q->json)
-			ta_buf_printf(&o, "%-24s %-20s %-16s %-18s %-10s %-19s %-9s %-10s %7s %7s %4s  %s\n",
-				      "HOST", "SESSION", "USER(AUID)", "FROM", "VIA", "START", "DURATION",
-				      "TTYS", "IN", "OUT", "GAPS", "CKPT");
+			ta_buf_printf(&o, "%-24s %-20s %-16s %-18s %-10s %-19s %-9s %-10s %7s %7s %4s  "
+				      "%-12s %s\n", "HOST", "SESSION", "USER(AUID)", "FROM", "VIA", "START",
+				      "DURATION", "TTYS", "IN", "OUT", "GAPS", "LOST(B/EV)", "CKPT");
 		for (size_t k = 0; k < n_rows && (q->limit < 0 || (long)k < q->limit); k++) {
 			const struct fleet_row *r = &rows[q->reverse ? n_rows - 1 - k : k];
 			ta_buf_put(&o, text.p + r->off, r->len);
@@ -810,9 +813,9 @@ int ta_cmd_query(int argc, char **argv)
 	struct ta_buf o;
 	ta_buf_init(&o);
 	if (!q.json && !q.commands)
-		ta_buf_printf(&o, "%-20s %-16s %-18s %-10s %-19s %-9s %-10s %7s %7s %4s  %s\n", "SESSION",
-			      "USER(AUID)", "FROM", "VIA", "START", "DURATION", "TTYS", "IN", "OUT",
-			      "GAPS", "CKPT");
+		ta_buf_printf(&o, "%-20s %-16s %-18s %-10s %-19s %-9s %-10s %7s %7s %4s  %-12s %s\n",
+			      "SESSION", "USER(AUID)", "FROM", "VIA", "START", "DURATION", "TTYS", "IN",
+			      "OUT", "GAPS", "LOST(B/EV)", "CKPT");
 	long shown = 0;
 	uint64_t more_damage = 0;
 	char more_line[512] = "";

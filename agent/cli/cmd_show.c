@@ -577,9 +577,10 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 	cli_fmt_time(ta_sess_finish(s), b, sizeof(b), utc);
 	cli_fmt_duration(ta_sess_finish(s) - ta_sess_begin(s), dur, sizeof(dur));
 	ta_buf_printf(o, "# %s .. %s%s (%s)%s  in %" PRIu64 " B  out %" PRIu64 " B  commands %" PRIu64
-		      "  gaps %" PRIu64 "\n", a, b, utc ? " UTC" : "", dur,
-		      (s->flags & TA_SESS_ENDED) ? "" : " (no logout seen)", s->bytes_in, s->bytes_out,
-		      s->execs, s->gaps + s->global_gaps);
+		      "  gaps %" PRIu64 " (lost %" PRIu64 " events, %" PRIu64 " B)\n", a, b,
+		      utc ? " UTC" : "", dur, (s->flags & TA_SESS_ENDED) ? "" : " (no logout seen)",
+		      s->bytes_in, s->bytes_out, s->execs, s->gaps + s->global_gaps,
+		      ta_sess_lost_events(s), ta_sess_lost_bytes(s));
 	ta_buf_free(&line);
 }
 
@@ -604,6 +605,30 @@ static const char *tev_type(const struct ta_tev *e)
 	case TA_TEV_ALERT: return "alert";
 	}
 	return "unknown";
+}
+
+/* A member's value as it stands in a record read from the log (validated JSON); absent: null. */
+static void put_jval(struct ta_buf *o, const struct ta_jval *v)
+{
+	if (v && (v->type == TA_J_STR || v->type == TA_J_NUM || v->type == TA_J_NULL))
+		ta_buf_put(o, v->p, v->n);
+	else
+		ta_buf_puts(o, "null");
+}
+
+/*
+ * Every gap event has the same fields (docs/log-format.md): reason, since,
+ * until, events, bytes; null where the gap cannot say (a restart does not
+ * know what the terminals wrote meanwhile).
+ */
+static void json_gap_fields(struct ta_buf *o, const struct ta_jobj *jo)
+{
+	static const char *const keys[] = { "reason", "since", "until", "events", "bytes" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		ta_buf_printf(o, ",\"%s\":", keys[i]);
+		put_jval(o, ta_jobj_get(jo, keys[i]));
+	}
 }
 
 static void json_event(struct ta_buf *o, const struct session_view *v, const struct ta_tev *e)
@@ -701,7 +726,18 @@ static void json_event(struct ta_buf *o, const struct session_view *v, const str
 		return;
 	default: {
 		struct ta_jobj jo;
-		if (e->len && d[0] == '{' && !ta_jobj_parse(&jo, (const char *)d, e->len)) {
+		if (e->kind == TA_TEV_GAP && e->len && d[0] == '{' &&
+		    !ta_jobj_parse(&jo, (const char *)d, e->len)) {
+			json_gap_fields(o, &jo);
+			if (e->flags & TA_TEV_F_DESCRIBED) {
+				/* The reader's description, not a stored record: only its line. */
+				ta_buf_puts(o, ",\"text\":");
+				put_jval(o, ta_jobj_get(&jo, "text"));
+			} else {
+				ta_buf_puts(o, ",\"record\":");
+				ta_buf_put(o, d, e->len);
+			}
+		} else if (e->len && d[0] == '{' && !ta_jobj_parse(&jo, (const char *)d, e->len)) {
 			ta_buf_puts(o, ",\"record\":");
 			ta_buf_put(o, d, e->len);
 		} else {

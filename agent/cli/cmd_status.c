@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "ship/state.h"
 #include "store/store.h"
 #include "ttyaudit/log_records.h"
+#include "view/neutralise.h"
 
 static void status_usage(FILE *out)
 {
@@ -77,6 +79,32 @@ static long lock_holder(const char *dir)
 	return pid;
 }
 
+/* Loss by the reason its records give (each loss once, as the totals). */
+#define STATUS_REASONS 16
+struct loss_reason {
+	char name[32];
+	uint64_t records, events, bytes;
+};
+
+static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint64_t events,
+		       uint64_t bytes)
+{
+	size_t i;
+
+	for (i = 0; i < *n && strcmp(r[i].name, name); i++)
+		;
+	if (i == *n) {
+		/* More reasons than slots: the last one takes the rest. */
+		if (*n == STATUS_REASONS)
+			i = STATUS_REASONS - 1, snprintf(r[i].name, sizeof(r[i].name), "other");
+		else
+			snprintf(r[(*n)++].name, sizeof(r[i].name), "%s", name);
+	}
+	r[i].records++;
+	r[i].events += events;
+	r[i].bytes += bytes;
+}
+
 int ta_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -107,8 +135,11 @@ int ta_cmd_status(int argc, char **argv)
 	struct ta_log_record rec;
 	uint64_t records = 0, loss_events = 0, loss_bytes = 0, loss_records = 0, store_gaps = 0,
 		 first = UINT64_MAX, last_time = 0, agent_start_time = 0, agent_stop_time = 0,
-		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0;
+		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0, copied_events = 0,
+		 copied_bytes = 0;
 	int in_run = 0;
+	struct loss_reason reasons[STATUS_REASONS];
+	size_t n_reasons = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
 	char integrity[32] = "unknown";
 	int n;
@@ -127,7 +158,6 @@ int ta_cmd_status(int argc, char **argv)
 			first = rec.index;
 		last_time = rec.time_ns;
 		struct ta_jobj o;
-		uint64_t v;
 		switch (rec.type) {
 		case TA_REC_AGENT_START:
 			/* A start while the previous run never wrote its stop: it was killed or crashed. */
@@ -149,10 +179,25 @@ int ta_cmd_status(int argc, char **argv)
 		case TA_REC_LOSS:
 			loss_records++;
 			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
-				if (!ta_jobj_u64(&o, "events", &v))
-					loss_events += v;
-				if (!ta_jobj_u64(&o, "bytes", &v))
-					loss_bytes += v;
+				uint64_t ev = 0, by = 0, cev = 0, cby = 0;
+				char reason[32];
+				if (ta_jobj_str(&o, "reason", reason, sizeof(reason)) <= 0)
+					snprintf(reason, sizeof(reason), "unknown");
+				ta_jobj_u64(&o, "events", &ev);
+				ta_jobj_u64(&o, "bytes", &by);
+				/*
+				 * Output another session wrote to this terminal is filed (and
+				 * lost) in the writer's session too: counted there, once.
+				 */
+				ta_jobj_u64(&o, "copied_events", &cev);
+				ta_jobj_u64(&o, "copied_bytes", &cby);
+				cev = cev < ev ? cev : ev;
+				cby = cby < by ? cby : by;
+				loss_events += ev - cev;
+				loss_bytes += by - cby;
+				copied_events += cev;
+				copied_bytes += cby;
+				add_reason(reasons, &n_reasons, reason, ev - cev, by - cby);
 			}
 			break;
 		case TA_REC_GAP: {
@@ -225,12 +270,22 @@ int ta_cmd_status(int argc, char **argv)
 			      ",\"loss_records\":%" PRIu64 ",\"lost_events\":%" PRIu64 ",\"lost_bytes\":%" PRIu64
 			      ",\"store_gaps\":%" PRIu64 ",\"store_gap_records\":%" PRIu64
 			      ",\"store_gap_bytes\":%" PRIu64 ",\"unclean_stops\":%" PRIu64
+			      ",\"copied_lost_events\":%" PRIu64 ",\"copied_lost_bytes\":%" PRIu64
 			      ",\"damaged\":%" PRIu64 ",\"checkpoint_size\":%" PRIu64
 			      ",\"checkpoint_ok\":%s,\"checkpoint\":",
 			      records, first == UINT64_MAX ? 0 : first, nseg, nckpt, seg_bytes, loss_records,
 			      loss_events, loss_bytes, store_gaps, store_gap_records, store_gap_bytes,
-			      unclean_stops, damaged, ckpt, ck == 0 ? "true" : "false");
+			      unclean_stops, copied_events, copied_bytes, damaged, ckpt,
+			      ck == 0 ? "true" : "false");
 		cli_json_str(&o, why);
+		ta_buf_puts(&o, ",\"lost_by_reason\":[");
+		for (size_t i = 0; i < n_reasons; i++) {
+			ta_buf_puts(&o, i ? ",{\"reason\":" : "{\"reason\":");
+			cli_json_str(&o, reasons[i].name);
+			ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"events\":%" PRIu64 ",\"bytes\":%" PRIu64
+				      "}", reasons[i].records, reasons[i].events, reasons[i].bytes);
+		}
+		ta_buf_puts(&o, "]");
 		ta_buf_puts(&o, ",\"agent_stopped\":");
 		ta_buf_puts(&o, agent_stop_time > agent_start_time ? "true" : "false");
 		if (have_ship)
@@ -256,6 +311,16 @@ int ta_cmd_status(int argc, char **argv)
 			      " bytes lost; %" PRIu64 " store gaps: %" PRIu64 " records, %" PRIu64
 			      " bytes not written (disk full)\n", loss_records, loss_events, loss_bytes,
 			      store_gaps, store_gap_records, store_gap_bytes);
+		for (size_t i = 0; i < n_reasons; i++) {
+			ta_buf_puts(&o, "             ");
+			ta_neutralise(reasons[i].name, strlen(reasons[i].name), TA_NEUT_LINE, &o);
+			ta_buf_printf(&o, ": %" PRIu64 " records, %" PRIu64 " events, %" PRIu64 " bytes\n",
+				      reasons[i].records, reasons[i].events, reasons[i].bytes);
+		}
+		if (copied_events || copied_bytes)
+			ta_buf_printf(&o, "             (each loss once: %" PRIu64 " events, %" PRIu64
+				      " bytes more were copies, in terminal owners' sessions, of output "
+				      "other sessions wrote and lost)\n", copied_events, copied_bytes);
 		ta_buf_printf(&o, "stops:       %" PRIu64 " unclean (killed or crashed: no agent_stop "
 			      "before the next start)\n", unclean_stops);
 		ta_buf_printf(&o, "log:         %s in %" PRIu64 " segments, %" PRIu64 " records (from %" PRIu64

@@ -371,7 +371,7 @@ static void record_unclean_stop(struct daemon_ctx *d)
 		const struct ta_activity_open *o = &a->open[i];
 
 		ta_session_gap_to_json(&j, "unclean_stop", o->ses, o->tty, o->since_ns, now,
-				       o->entries, o->bytes);
+				       o->entries, o->bytes, o->copy_entries, o->copy_bytes);
 		ta_recorder_record(&d->rec, TA_REC_LOSS, o->ses, &j);
 	}
 	ta_json_free(&j);
@@ -403,6 +403,8 @@ static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running
 		o->since_ns = p[i].since_ns;
 		o->entries = p[i].entries;
 		o->bytes = p[i].bytes;
+		o->copy_entries = p[i].copy_entries;
+		o->copy_bytes = p[i].copy_bytes;
 	}
 	err = ta_activity_file_write(&d->act, &a);
 	if (err && err != d->act_error) /* once per kind of failure, not every round */

@@ -22,7 +22,7 @@
 #include "index/sesstab.h"
 
 #define TA_INDEX_MAGIC "TTYAIDX1"
-#define TA_INDEX_VERSION 4
+#define TA_INDEX_VERSION 5 /* 5: lost events/bytes per session and loss gap */
 
 /*
  * What the index saw of each segment up to its last one: a sealed segment

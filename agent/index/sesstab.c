@@ -215,7 +215,7 @@ static int add_gap(struct ta_sesstab *t, uint64_t since, uint64_t until, uint64_
 		t->gaps = ng;
 		t->gapcap = ncap;
 	}
-	t->gaps[t->ngaps++] = (struct ta_global_gap){ since, until, index, kind, 0, index + 1 };
+	t->gaps[t->ngaps++] = (struct ta_global_gap){ since, until, index, kind, 0, index + 1, 0, 0 };
 	return 0;
 }
 
@@ -480,14 +480,27 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 		t->last_agent_start_ns = rec->time_ns;
 		return 0;
 	}
-	case TA_REC_LOSS:
-		if (!has_ses)
-			return add_gap(t, rec->time_ns, rec->time_ns, rec->index, 4);
+	case TA_REC_LOSS: {
+		/* As show's GAP line reads it (ta_tev_describe): absent numbers are 0. */
+		uint64_t ev = 0, by = 0;
+		ta_jobj_u64(&o, "events", &ev);
+		ta_jobj_u64(&o, "bytes", &by);
+		if (!has_ses) {
+			int err = add_gap(t, rec->time_ns, rec->time_ns, rec->index, 4);
+			if (!err) {
+				t->gaps[t->ngaps - 1].events = ev;
+				t->gaps[t->ngaps - 1].bytes = by;
+			}
+			return err;
+		}
 		if (!(s = get_sess(t, rec->session, rec)))
 			return -ENOMEM;
 		touch(s, rec);
 		s->gaps++;
+		s->lost_events += ev;
+		s->lost_bytes += by;
 		return add_ref(t, s, rec);
+	}
 	case TA_REC_EXEC:
 	case TA_REC_UNCAPTURED:
 	case TA_REC_SESSION_START:
@@ -650,6 +663,7 @@ int ta_sesstab_finish(struct ta_sesstab *t)
 	/* Global gaps count for every session active across them (by index range). */
 	for (size_t i = 0; i < t->n; i++) {
 		t->s[i].global_gaps = 0;
+		t->s[i].global_lost_events = t->s[i].global_lost_bytes = 0;
 		t->s[i].damage = 0;
 		t->s[i].flags &= ~(uint32_t)TA_SESS_DAMAGE;
 	}
@@ -666,6 +680,8 @@ int ta_sesstab_finish(struct ta_sesstab *t)
 				}
 			} else if (gp->index > s->first_index && gp->index < s->last_index) {
 				s->global_gaps++;
+				s->global_lost_events += gp->events;
+				s->global_lost_bytes += gp->bytes;
 			}
 		}
 	}

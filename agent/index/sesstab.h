@@ -56,8 +56,15 @@ struct ta_sess {
 	uint32_t user, host, addr, prog, terminal, boot_id; /* string offsets, 0 = unknown */
 	uint16_t rows, cols;           /* first recorded window size (0: none) */
 	uint32_t global_gaps;          /* log-wide gaps inside the session (set by finish) */
+	/*
+	 * What the loss records shown in the session say was lost: its own
+	 * (naming it) and those naming no session inside it (set by finish).
+	 * ta_sess_lost_events/bytes() add them up as show's GAP lines do.
+	 */
+	uint64_t lost_events, lost_bytes;
+	uint64_t global_lost_events, global_lost_bytes;
 };
-_Static_assert(sizeof(struct ta_sess) == 208, "ta_sess layout");
+_Static_assert(sizeof(struct ta_sess) == 240, "ta_sess layout");
 
 /* Where one record of a session is. */
 struct ta_ref {
@@ -103,7 +110,9 @@ struct ta_global_gap {
 	uint32_t pad;
 	uint64_t end_index; /* damage: records index..end_index-1 were not read (UINT64_MAX:
 			     * nothing after); others: index + 1 */
+	uint64_t events, bytes; /* loss (kind 4): what its record says was lost; others 0 */
 };
+_Static_assert(sizeof(struct ta_global_gap) == 56, "ta_global_gap layout");
 
 struct ta_sesstab {
 	struct ta_sess *s;
@@ -168,6 +177,16 @@ static inline uint64_t ta_sess_begin(const struct ta_sess *s)
 static inline uint64_t ta_sess_finish(const struct ta_sess *s)
 {
 	return s->logout_ns > s->end_ns ? s->logout_ns : s->end_ns;
+}
+
+/* What the session's gaps say was lost (events, terminal bytes), as show's GAP lines add up. */
+static inline uint64_t ta_sess_lost_events(const struct ta_sess *s)
+{
+	return s->lost_events + s->global_lost_events;
+}
+static inline uint64_t ta_sess_lost_bytes(const struct ta_sess *s)
+{
+	return s->lost_bytes + s->global_lost_bytes;
 }
 
 /* Whether a session entry (possibly from an index file) is within the table's bounds. */

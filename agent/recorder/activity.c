@@ -34,8 +34,9 @@ size_t ta_activity_format(const struct ta_activity *a, char *buf, size_t cap)
 			tty[k] = c > ' ' && c < 0x7f ? c : c ? '?' : '\0';
 		}
 		tty[sizeof(tty) - 1] = '\0';
-		PUT("open %" PRIu32 " %s %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", o->ses,
-		    tty[0] ? tty : "-", o->since_ns, o->entries, o->bytes);
+		PUT("open %" PRIu32 " %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		    "\n", o->ses, tty[0] ? tty : "-", o->since_ns, o->entries, o->bytes,
+		    o->copy_entries, o->copy_bytes);
 	}
 	if (n < cap)
 		PUT("end %08" PRIx32 "\n", ta_crc32c(0, buf, n));
@@ -77,8 +78,12 @@ int ta_activity_parse(const char *buf, size_t len, struct ta_activity *a)
 		} else if (!strncmp(line, "open ", 5) && a->n_open < TA_ACTIVITY_MAX_OPEN) {
 			struct ta_activity_open *o = &a->open[a->n_open];
 
-			if (sscanf(line, "open %" SCNu32 " %31s %" SCNu64 " %" SCNu64 " %" SCNu64,
-				   &o->ses, o->tty, &o->since_ns, &o->entries, &o->bytes) != 5)
+			/* The copies' counts came later: a journal without them has none. */
+			int k = sscanf(line, "open %" SCNu32 " %31s %" SCNu64 " %" SCNu64 " %" SCNu64
+				       " %" SCNu64 " %" SCNu64, &o->ses, o->tty, &o->since_ns,
+				       &o->entries, &o->bytes, &o->copy_entries, &o->copy_bytes);
+			if ((k != 5 && k != 7) || o->copy_entries > o->entries ||
+			    o->copy_bytes > o->bytes)
 				return -EBADMSG;
 			if (!strcmp(o->tty, "-"))
 				o->tty[0] = '\0';

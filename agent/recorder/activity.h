@@ -26,6 +26,7 @@ struct ta_activity_open {
 	uint32_t ses;             /* UINT32_MAX: none */
 	char tty[32];
 	uint64_t since_ns, entries, bytes;
+	uint64_t copy_entries, copy_bytes; /* of them, output of another session's writer */
 };
 
 struct ta_activity {

@@ -256,7 +256,8 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 }
 
 void ta_session_gap_to_json(struct ta_json *j, const char *reason, uint32_t ses, const char *tty,
-			    uint64_t since_ns, uint64_t until_ns, uint64_t events, uint64_t bytes)
+			    uint64_t since_ns, uint64_t until_ns, uint64_t events, uint64_t bytes,
+			    uint64_t copied_events, uint64_t copied_bytes)
 {
 	ta_json_reset(j);
 	ta_json_obj_begin(j);
@@ -274,5 +275,11 @@ void ta_session_gap_to_json(struct ta_json *j, const char *reason, uint32_t ses,
 	ta_json_u64(j, events);
 	ta_json_key(j, "bytes");
 	ta_json_u64(j, bytes);
+	if (copied_events || copied_bytes) {
+		ta_json_key(j, "copied_events");
+		ta_json_u64(j, copied_events);
+		ta_json_key(j, "copied_bytes");
+		ta_json_u64(j, copied_bytes);
+	}
 	ta_json_obj_end(j);
 }

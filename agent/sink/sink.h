@@ -44,8 +44,12 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 /*
  * A `gap` record's object for terminal data a session lost over a time range
  * (reason "disk_full", "unclean_stop"; docs/log-format.md §11.2), into j (reset).
+ * copied_*: of events and bytes, output another session's process wrote to
+ * the session's terminal, filed (and lost) in the writer's session too; only
+ * written when not 0, so totals can count each loss once.
  */
 void ta_session_gap_to_json(struct ta_json *j, const char *reason, uint32_t ses, const char *tty,
-			    uint64_t since_ns, uint64_t until_ns, uint64_t events, uint64_t bytes);
+			    uint64_t since_ns, uint64_t until_ns, uint64_t events, uint64_t bytes,
+			    uint64_t copied_events, uint64_t copied_bytes);
 
 #endif

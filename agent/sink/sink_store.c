@@ -27,6 +27,8 @@ struct open_batch {
 	uint32_t major, minor, ses;
 	uint64_t last_used;
 	uint64_t data_bytes;    /* terminal bytes in the open batch */
+	/* Of them, copies of output another session's process wrote here (filed there too). */
+	uint64_t copy_entries, copy_bytes;
 	struct ta_batch_builder b;
 };
 
@@ -43,6 +45,7 @@ struct store_sink {
 		uint32_t ses;
 		char tty[32];
 		uint64_t events, bytes;
+		uint64_t copy_events, copy_bytes; /* of them, copies (struct open_batch) */
 	} drops[DROP_SESSIONS];
 	size_t n_drops;
 	uint64_t settled_records, settled_bytes; /* every disk-full gap written so far */
@@ -55,7 +58,7 @@ static uint64_t session_key(const struct store_sink *s, uint32_t ses)
 }
 
 static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tty, size_t tty_len,
-			      uint64_t events, uint64_t bytes)
+			      const struct open_batch *ob)
 {
 	struct session_drop *d = NULL;
 
@@ -70,8 +73,10 @@ static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tt
 	}
 	if (!d) /* more sessions than slots: the last one says it holds several */
 		d = &s->drops[DROP_SESSIONS - 1];
-	d->events += events;
-	d->bytes += bytes;
+	d->events += ob->b.hdr.n_entries;
+	d->bytes += ob->data_bytes;
+	d->copy_events += ob->copy_entries;
+	d->copy_bytes += ob->copy_bytes;
 }
 
 /*
@@ -103,7 +108,7 @@ static int settle_drops(struct store_sink *s, uint64_t now_ns)
 		const struct session_drop *d = &s->drops[i];
 
 		ta_session_gap_to_json(&j, "disk_full", d->ses, d->tty, since, now_ns, d->events,
-				       d->bytes);
+				       d->bytes, d->copy_events, d->copy_bytes);
 		/* If space is gone again at once, append() counts this one as dropped too. */
 		if (!j.oom) {
 			struct ta_record r = { .type = TA_REC_LOSS, .ses = d->ses, .realtime_ns = now_ns,
@@ -145,11 +150,10 @@ static int flush_batch(struct store_sink *s, struct open_batch *ob)
 	err = append(s, TA_REC_TTY_DATA, ob->b.hdr.start_ns, ob->ses, p, len);
 	if (err)
 		note_session_drop(s, ob->ses, ob->b.hdr.tty.name,
-				  strnlen(ob->b.hdr.tty.name, sizeof(ob->b.hdr.tty.name)),
-				  ob->b.hdr.n_entries, ob->data_bytes);
+				  strnlen(ob->b.hdr.tty.name, sizeof(ob->b.hdr.tty.name)), ob);
 	ob->b.hdr.n_entries = 0;
 	ob->b.len = sizeof(ob->b.hdr);
-	ob->data_bytes = 0;
+	ob->data_bytes = ob->copy_entries = ob->copy_bytes = 0;
 	return err;
 }
 
@@ -196,6 +200,10 @@ static int add_entry(struct store_sink *s, const struct ta_tty_id *tty, uint32_t
 	if (err)
 		return err;
 	ob->data_bytes += e->len;
+	if (e->flags & TA_F_OTHER_SESSION) {
+		ob->copy_entries++;
+		ob->copy_bytes += e->len;
+	}
 	if (ob->b.len >= BATCH_FLUSH_BYTES)
 		return flush_batch(s, ob);
 	return 0;
@@ -406,6 +414,8 @@ size_t ta_sink_store_pending(const struct ta_sink *base, struct ta_sink_pending 
 			p->since_ns = ob->b.hdr.start_ns;
 			p->entries = ob->b.hdr.n_entries;
 			p->bytes = ob->data_bytes;
+			p->copy_entries = ob->copy_entries;
+			p->copy_bytes = ob->copy_bytes;
 		}
 		n++;
 	}

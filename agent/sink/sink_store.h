@@ -25,6 +25,7 @@ struct ta_sink_pending {
 	uint32_t ses;
 	char tty[32];
 	uint64_t since_ns, entries, bytes;
+	uint64_t copy_entries, copy_bytes; /* of them, output of another session's writer */
 };
 /*
  * Bounds what a killed daemon loses: appends the batches whose first entry is

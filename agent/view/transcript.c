@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/json_read.h"
 #include "index/sesstab.h"
 #include "logfmt/footprint.h"
@@ -134,17 +135,54 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 	return 0;
 }
 
-static int add_text(struct ta_transcript *tr, uint8_t kind, const struct ta_log_record *rec,
-		    const char *text)
+/*
+ * A gap whose record is not a loss record (store gap, restart, torn tail,
+ * stop): the reader's description with the fields a loss record has (reason,
+ * since, until, events, bytes; 0 time or UINT64_MAX count: unknown, null) and
+ * the line show prints (text). Marked TA_TEV_F_DESCRIBED: not a stored record.
+ */
+static int add_gap_desc(struct ta_transcript *tr, const struct ta_log_record *rec,
+			const char *reason, uint64_t since_ns, uint64_t until_ns, uint64_t events,
+			uint64_t bytes, const char *text)
 {
-	struct ta_tev *e = new_ev(tr);
+	struct ta_json j;
+	struct ta_tev *e;
+	int err;
 
-	if (!e)
+	ta_json_init(&j);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "reason");
+	ta_json_str(&j, reason);
+	const struct { const char *k; uint64_t t; } times[] = { { "since", since_ns }, { "until", until_ns } };
+	for (size_t i = 0; i < 2; i++) {
+		ta_json_key(&j, times[i].k);
+		if (times[i].t)
+			ta_json_time(&j, times[i].t);
+		else
+			ta_json_null(&j);
+	}
+	const struct { const char *k; uint64_t v; } counts[] = { { "events", events }, { "bytes", bytes } };
+	for (size_t i = 0; i < 2; i++) {
+		ta_json_key(&j, counts[i].k);
+		if (counts[i].v != UINT64_MAX)
+			ta_json_u64(&j, counts[i].v);
+		else
+			ta_json_null(&j);
+	}
+	ta_json_key(&j, "text");
+	ta_json_str(&j, text);
+	ta_json_obj_end(&j);
+	if (j.oom || !(e = new_ev(tr))) {
+		ta_json_free(&j);
 		return -ENOMEM;
-	e->kind = kind;
+	}
+	e->kind = TA_TEV_GAP;
+	e->flags = TA_TEV_F_DESCRIBED;
 	e->time_ns = rec->time_ns;
 	e->index = rec->index;
-	return put_data(tr, e, text, strlen(text));
+	err = put_data(tr, e, j.buf, j.len);
+	ta_json_free(&j);
+	return err;
 }
 
 /* The session whose pane an attribution record describes (0 if it names none). */
@@ -255,16 +293,23 @@ int ta_transcript_add_record(struct ta_transcript *tr, const void *vrec)
 	case TA_REC_GAP: {
 		struct ta_rec_gap g;
 		if (rec->len < sizeof(g))
-			return add_text(tr, TA_TEV_GAP, rec, "store gap record (malformed)");
+			return add_gap_desc(tr, rec, "store_gap", 0, rec->time_ns, UINT64_MAX, UINT64_MAX,
+					    "store gap record (malformed)");
 		memcpy(&g, rec->payload, sizeof(g));
 		snprintf(msg, sizeof(msg), "the store dropped %" PRIu64 " records (%" PRIu64
 			 " bytes)%s", g.dropped_records, g.dropped_bytes,
 			 g.reason == TA_GAP_DISK_FULL ? ": disk full" : "");
-		return add_text(tr, TA_TEV_GAP, rec, msg);
+		/*
+		 * Records of every session, as stored: not the session's terminal
+		 * events and bytes (its own disk_full gap says those), so null.
+		 */
+		return add_gap_desc(tr, rec, g.reason == TA_GAP_DISK_FULL ? "store_disk_full" : "store_gap",
+				    g.since_ns, g.until_ns ? g.until_ns : rec->time_ns, UINT64_MAX,
+				    UINT64_MAX, msg);
 	}
 	case TA_REC_RECOVERY:
-		return add_text(tr, TA_TEV_GAP, rec,
-				"the agent stopped without finishing a write (torn tail recovered)");
+		return add_gap_desc(tr, rec, "torn_tail", 0, rec->time_ns, UINT64_MAX, UINT64_MAX,
+				    "the agent stopped without finishing a write (torn tail recovered)");
 	case TA_REC_AGENT_START: {
 		struct ta_jobj o;
 		char since[64] = "";
@@ -277,13 +322,17 @@ int ta_transcript_add_record(struct ta_transcript *tr, const void *vrec)
 			snprintf(msg, sizeof(msg), "the agent restarted after an unclean stop (killed "
 				 "or crashed): nothing was recorded from %s until this start (%.3f s)",
 				 since, (double)(rec->time_ns - since_ns) / 1e9);
-			return add_text(tr, TA_TEV_GAP, rec, msg);
+			/* How much the terminals wrote meanwhile nobody counted: null, not 0. */
+			return add_gap_desc(tr, rec, "restart_unclean", since_ns, rec->time_ns,
+					    UINT64_MAX, UINT64_MAX, msg);
 		}
-		return add_text(tr, TA_TEV_GAP, rec,
-				"the agent (re)started: anything between its stop and this start was not recorded");
+		return add_gap_desc(tr, rec, "restart", 0, rec->time_ns, UINT64_MAX, UINT64_MAX,
+				    "the agent (re)started: anything between its stop and this start "
+				    "was not recorded");
 	}
 	case TA_REC_AGENT_STOP:
-		return add_text(tr, TA_TEV_GAP, rec, "the agent stopped");
+		return add_gap_desc(tr, rec, "agent_stop", rec->time_ns, 0, UINT64_MAX, UINT64_MAX,
+				    "the agent stopped");
 	case TA_REC_LOSS:
 		kind = TA_TEV_GAP;
 		break;
@@ -640,6 +689,11 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_put(out, d, e->len);
 			return;
 		}
+		if (e->flags & TA_TEV_F_DESCRIBED) {
+			if (ta_jobj_str(&o, "text", s, sizeof(s)) >= 0)
+				ta_buf_puts(out, s);
+			return;
+		}
 		{
 			char reason[64] = "";
 			uint64_t ev = 0, by = 0;
@@ -650,6 +704,10 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_printf(out, "%s%s%" PRIu64 " events, %" PRIu64 " bytes lost (%s)",
 				      strcmp(s, "gap") ? s : "", strcmp(s, "gap") ? ": " : "", ev, by,
 				      reason[0] ? reason : "unknown");
+			uint64_t cby = 0;
+			if (!ta_jobj_u64(&o, "copied_bytes", &cby) && cby)
+				ta_buf_printf(out, "; %" PRIu64 " of the bytes written by another session",
+					      cby);
 		}
 		return;
 	case TA_TEV_LOGIN:

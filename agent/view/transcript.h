@@ -20,7 +20,8 @@ enum ta_tev_kind {
 	TA_TEV_INPUT,
 	TA_TEV_WINSIZE,
 	TA_TEV_EXEC,        /* data: the record's JSON */
-	TA_TEV_GAP,         /* data: JSON (loss) or text (store gap, restart) */
+	TA_TEV_GAP,         /* data: the loss record's JSON, or (TA_TEV_F_DESCRIBED) the
+			     * reader's JSON description of a store gap, restart, stop */
 	TA_TEV_LOGIN,       /* session_start JSON */
 	TA_TEV_LOGOUT,      /* session_end JSON */
 	TA_TEV_NOTE,        /* other session JSON records (uncaptured, login_failed, ...) */
@@ -43,6 +44,13 @@ struct ta_attr {
 	uint32_t client_pid;
 	uint8_t conf;              /* enum ta_conf */
 };
+
+/*
+ * flags of a gap event whose data is the reader's description (reason, since,
+ * until, events, bytes, text), not a stored record. Non-terminal events carry
+ * no TA_F_* flags.
+ */
+#define TA_TEV_F_DESCRIBED 0x8000u
 
 struct ta_tev {
 	uint64_t time_ns;

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -260,20 +261,62 @@ def read_until_exit(pid, fd, timeout, kill=False):
     return out
 
 
+GAP_FIELDS = ("reason", "since", "until", "events", "bytes")
+LOST_LINE = re.compile(r"(\d+) events, (\d+) bytes lost")
+LOST_HEADER = re.compile(r"  gaps \d+ \(lost (\d+) events, (\d+) B\)")
+
+
 def gap_views(log_dir, ses):
     """How the readers show a session's gaps: the header count of `query --json`, the
-    texts of `show`'s GAP lines, the gap events of `show --json`, and the markers of
-    `export --format asciicast --markers` whose text is one of those GAP lines."""
+    texts of `show`'s GAP lines, the gap events of `show --json`, the markers of
+    `export --format asciicast --markers` whose text is one of those GAP lines, and
+    what each reader says was lost, as (events, bytes) per view: query's JSON row,
+    show's header and the sum of its GAP lines, show --json's session line and the sum
+    of its gap events, the same of `export --format json`, the sum of the asciicast
+    gap markers. Gap events whose fields are missing are listed under "malformed"."""
     def cli(*args):
         return subprocess.run([binary("agent/cli/ttyaudit"), *args, "--log-dir", log_dir],
                               capture_output=True, timeout=300).stdout.decode(errors="replace")
+
+    def lost_in(lines):
+        ev = by = 0
+        for line in lines:
+            m = LOST_LINE.search(line)
+            if m:
+                ev += int(m.group(1))
+                by += int(m.group(2))
+        return ev, by
+
+    def json_view(out, numbers, malformed):
+        rows = []
+        for line in out.splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                pass
+        head = rows[0] if rows else {}
+        gaps = [e for e in rows[1:] if e.get("type") == "gap"]
+        malformed += [e for e in gaps if not all(k in e for k in GAP_FIELDS)]
+        numbers.append((head.get("lost_events"), head.get("lost_bytes")))
+        numbers.append((sum(e.get("events") or 0 for e in gaps),
+                        sum(e.get("bytes") or 0 for e in gaps)))
+        return len(gaps)
+
     rows = [json.loads(line) for line in cli("query", "--json").splitlines()
             if line.startswith("{")]
     row = next((r for r in rows if r.get("ses") == ses), {})
-    texts = [line.split("GAP: ", 1)[1] for line in cli("show", str(ses)).splitlines()
-             if "GAP: " in line]
-    json_gaps = sum(1 for line in cli("show", "--json", str(ses)).splitlines()
-                    if '"type":"gap"' in line)
+    lost = {"query": (row.get("lost_events"), row.get("lost_bytes"))}
+    show = cli("show", str(ses)).splitlines()
+    texts = [line.split("GAP: ", 1)[1] for line in show if "GAP: " in line]
+    head = next((LOST_HEADER.search(line) for line in show if LOST_HEADER.search(line)), None)
+    lost["show header"] = (int(head.group(1)), int(head.group(2))) if head else None
+    lost["show GAP lines"] = lost_in(texts)
+    malformed, nums = [], []
+    json_gaps = json_view(cli("show", "--json", str(ses)), nums, malformed)
+    lost["show --json session"], lost["show --json gap events"] = nums
+    nums = []
+    json_view(cli("export", "--format", "json", str(ses)), nums, malformed)
+    lost["export json session"], lost["export json gap events"] = nums
     wanted, markers = set(texts), []
     for line in cli("export", "--format", "asciicast", "--markers", str(ses)).splitlines()[1:]:
         try:
@@ -282,4 +325,12 @@ def gap_views(log_dir, ses):
             continue
         if ev[1] == "m" and ev[2] in wanted:
             markers.append(ev[2])
-    return row, texts, json_gaps, markers
+    lost["asciicast markers"] = lost_in(markers)
+    lost["malformed"] = malformed
+    return row, texts, json_gaps, markers, lost
+
+
+def same_loss(lost):
+    """Whether every view of gap_views says the same (events, bytes): (bool, the views)."""
+    views = {k: v for k, v in lost.items() if k != "malformed"}
+    return len(set(views.values())) == 1 and not lost["malformed"], views

@@ -36,7 +36,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import Failures, binary, gap_views  # noqa: E402
+from capturelib import Failures, binary, gap_views, same_loss  # noqa: E402
 
 ROUNDS = int(os.environ.get("TA_CRASH_ROUNDS", "100"))
 MARKER_SESSIONS = 3
@@ -64,9 +64,12 @@ def read_journal(log_dir):
                     break  # a rewrite cut short before its truncate leaves old lines after it
                 if len(w) == 2 and w[0] in ("state", "pid", "heartbeat"):
                     j[w[0]] = w[1] if w[0] == "state" else int(w[1])
-                elif len(w) == 6 and w[0] == "open":
+                elif len(w) in (6, 8) and w[0] == "open":
+                    # 8: with the copies of another session's output among them
                     j["open"].append({"ses": int(w[1]), "tty": w[2], "since": int(w[3]),
-                                      "entries": int(w[4]), "bytes": int(w[5])})
+                                      "entries": int(w[4]), "bytes": int(w[5]),
+                                      "copy_entries": int(w[6]) if len(w) == 8 else 0,
+                                      "copy_bytes": int(w[7]) if len(w) == 8 else 0})
     except (OSError, ValueError):
         pass
     return j
@@ -198,9 +201,11 @@ RESTART = re.compile(r"nothing was recorded from (\S+) until this start")
 
 
 def session_log(log_dir, ses):
-    """From the session's JSON export: its restart gaps (lost_since, agent_start time) and
-    its unclean_stop gaps (since, until, bytes), in log order, and its number of gap events."""
-    restarts, unclean, n_gaps = [], [], 0
+    """From the session's JSON export: its restart gaps (lost_since, agent_start time), from
+    their structured fields (checked against their text), its unclean_stop gaps (since,
+    until, bytes, ses, events), in log order, its number of gap events, and what its loss
+    records say was lost (events, bytes), summed from the records themselves."""
+    restarts, unclean, n_gaps, recorded_loss = [], [], 0, [0, 0]
     p = cli("export", "--log-dir", log_dir, "--format", "json", str(ses))
     for line in p.stdout.decode(errors="replace").splitlines()[1:]:
         try:
@@ -212,13 +217,22 @@ def session_log(log_dir, ses):
         n_gaps += 1
         m = RESTART.search(e.get("text", ""))
         rec = e.get("record") if isinstance(e.get("record"), dict) else {}
-        if m:
-            restarts.append((parse_time(m.group(1)), int(e["time_ns"])))
+        recorded_loss[0] += rec.get("events", 0)
+        recorded_loss[1] += rec.get("bytes", 0)
+        if e.get("reason") == "restart_unclean":
+            # The structured fields say what the text says; nobody counted the bytes.
+            since, until = parse_time(e["since"]), parse_time(e["until"])
+            restarts.append((since, until))
+            if not (m and parse_time(m.group(1)) == since and until == int(e["time_ns"]) and
+                    e["events"] is None and e["bytes"] is None and "record" not in e):
+                restarts.append(("malformed restart gap", e))
+        elif m:
+            restarts.append(("restart gap without its fields", e))
         elif rec.get("reason") == "unclean_stop":
             # ses null: a batch of no session (shown to every session active then)
             unclean.append((parse_time(rec["since"]), parse_time(rec["until"]), rec["bytes"],
-                            NO_SES if rec.get("ses") is None else rec["ses"]))
-    return p.returncode, restarts, unclean, n_gaps
+                            NO_SES if rec.get("ses") is None else rec["ses"], rec["events"]))
+    return p.returncode, restarts, unclean, n_gaps, tuple(recorded_loss)
 
 
 def status(log_dir):
@@ -235,9 +249,13 @@ def check_session(f, log_dir, m, kills):
     """Markers, gaps and bytes of one marker session against what the log records."""
     rc, got, recorded_bytes = recorded_markers(log_dir, m.ses)
     f.check(rc == 0, f"show of marker session {m.ses} exits 0 ({rc})")
-    rc, restarts, unclean, n_gap_events = session_log(log_dir, m.ses)
+    rc, restarts, unclean, n_gap_events, recorded_loss = session_log(log_dir, m.ses)
     f.check(rc == 0, f"export of marker session {m.ses} exits 0 ({rc})")
     f.check(len(m.sent) > 100, f"session {m.ses} wrote markers ({len(m.sent)})")
+    bad = [r for r in restarts if isinstance(r[0], str)]
+    f.check(not bad, f"session {m.ses}: restart gaps carry since, until (the start), events and "
+            f"bytes null, as their text says ({bad[:2]})")
+    restarts = [r for r in restarts if not isinstance(r[0], str)]
     if not f.check(len(restarts) == len(kills),
                    f"session {m.ses}: a restart gap for every kill ({len(restarts)} of "
                    f"{len(kills)})"):
@@ -299,7 +317,12 @@ def check_session(f, log_dir, m, kills):
     own = [g for g in unclean if g[3] == m.ses]
 
     # The same gaps everywhere: query's header, show text and JSON, asciicast markers.
-    row, texts, n_json, markers = gap_views(log_dir, m.ses)
+    row, texts, n_json, markers, lost = gap_views(log_dir, m.ses)
+    same, nums = same_loss(lost)
+    f.check(same and nums["query"] == recorded_loss,
+            f"session {m.ses}: every reader says the same loss (events, bytes), what its loss "
+            f"records say {recorded_loss} ({nums}; gap events without their fields: "
+            f"{lost['malformed'][:2]})")
     text = cli("show", "--log-dir", log_dir, str(m.ses)).stdout.decode(errors="replace")
     f.check("SUSPECT" not in text, f"session {m.ses}: nothing recorded is marked suspect (a "
             f"marker never changes its buffer; a restart must not mix two calls)")
@@ -406,6 +429,20 @@ def main():
     st = status(log_dir)
     f.check(st.get("unclean_stops") == ROUNDS,
             f"status counts {ROUNDS} unclean stops ({st.get('unclean_stops')})")
+    # status's unclean_stop loss (each loss once, plus the copies it leaves out) is what the
+    # killed daemons' journals held: one gap per open batch.
+    held = (sum(o["entries"] for kl in kills for o in kl["open"]),
+            sum(o["bytes"] for kl in kills for o in kl["open"]))
+    copies = (sum(o["copy_entries"] for kl in kills for o in kl["open"]),
+              sum(o["copy_bytes"] for kl in kills for o in kl["open"]))
+    us = next((r for r in st.get("lost_by_reason", []) if r["reason"] == "unclean_stop"),
+              {"records": 0, "events": 0, "bytes": 0})
+    f.check((us["events"] + copies[0], us["bytes"] + copies[1]) == held and
+            us["records"] == sum(len(kl["open"]) for kl in kills),
+            f"status's unclean_stop loss {us} (+ copies {copies}) is what the journals held "
+            f"at the kills: {sum(len(kl['open']) for kl in kills)} open batches, {held}")
+    print(f"status: unclean_stop loss {us}, copies {copies}; the journals held {held}",
+          file=sys.stderr)
 
     for m in markers:
         check_session(f, log_dir, m, kills)

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import Daemon, Failures, binary, gap_views  # noqa: E402
+from capturelib import Daemon, Failures, binary, gap_views, same_loss  # noqa: E402
 
 
 def write_output(nbytes, auid):
@@ -61,6 +61,29 @@ def session_numbers(log_dir, ses):
     text_gaps = sum(1 for l in text.splitlines() if "GAP" in l)
     json_gaps = sum(1 for l in js.splitlines() if '"type":"gap"' in l)
     return row, lost, text_gaps, json_gaps
+
+
+def logged_loss(log_dir, reason):
+    """(events, bytes) of every gap record of this reason in the log, each record once, net
+    of copies (as status counts them): from `export --format json` of every session whose
+    gaps say something was lost."""
+    q = [json.loads(l) for l in cli("query", "--log-dir", log_dir, "--json").stdout.splitlines()
+         if l.startswith("{")]
+    seen = {}
+    for row in q:
+        if not row.get("lost_events") and not row.get("lost_bytes"):
+            continue
+        out = cli("export", "--log-dir", log_dir, "--format", "json", row["session"]).stdout
+        for line in out.splitlines()[1:]:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            rec = e.get("record") if isinstance(e.get("record"), dict) else {}
+            if e.get("type") == "gap" and rec.get("reason") == reason:
+                seen[e["index"]] = (rec.get("events", 0) - rec.get("copied_events", 0),
+                                    rec.get("bytes", 0) - rec.get("copied_bytes", 0))
+    return sum(v[0] for v in seen.values()), sum(v[1] for v in seen.values())
 
 
 def main():
@@ -123,10 +146,27 @@ def main():
         f.check(row.get("gaps", -1) == text_gaps == json_gaps,
                 f"show prints every gap the header counts: header {row.get('gaps')}, text "
                 f"{text_gaps}, json {json_gaps}")
-        _, texts, _, markers = gap_views(log_dir, ses_full)
+        _, texts, _, markers, views = gap_views(log_dir, ses_full)
         f.check(sorted(texts) == sorted(markers) and any("disk_full" in t for t in markers),
                 f"the asciicast export marks every gap show prints, with the same words and "
                 f"numbers ({texts} vs {markers})")
+        # The same numbers everywhere: query, show (header, GAP lines), show --json (session
+        # line, gap events), export json, asciicast markers; and they are the gap records'.
+        same, nums = same_loss(views)
+        f.check(same and nums["query"][1] == sum(lost.values()),
+                f"session {ses_full}: every reader says the same loss, the gap records' "
+                f"{sum(lost.values())} bytes ({nums}; gap events without their fields: "
+                f"{views['malformed'][:2]})")
+        print(f"session {ses_full}: lost (events, bytes) per view: {nums}", file=sys.stderr)
+        # status: each loss once, by reason: the disk_full gap records of every session.
+        by_reason = {r["reason"]: r for r in st.get("lost_by_reason", [])}
+        full = by_reason.get("disk_full", {})
+        ev, by = logged_loss(log_dir, "disk_full")
+        f.check((full.get("events"), full.get("bytes")) == (ev, by) and by >= lost["disk_full"],
+                f"status's disk_full loss is the sum of every session's disk_full gaps "
+                f"({full} vs {ev} events, {by} bytes)")
+        print(f"status: disk_full {full}; the sessions' disk_full gaps: {ev} events, {by} bytes",
+              file=sys.stderr)
         written = (4 << 20) // 2 // 16 * 49
         recorded = row.get("bytes_out", 0)
         f.check(recorded + sum(lost.values()) == written,

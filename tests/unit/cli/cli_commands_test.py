@@ -67,6 +67,25 @@ try:
     check(s7["bytes_out"] == len(OUT7) and s7["bytes_in"] == len(IN7) and s7["redacted_bytes"] == 9,
           "bytes %r" % s7)
     check(s7["gaps"] == 1 and s7["commands"] == 1 and s7["ended"] is True, "gaps/commands %r" % s7)
+    # What the gaps say was lost, per session: the same in query, show's header and GAP lines.
+    check(s7["lost_events"] == 3 and s7["lost_bytes"] == 1234, "session 7 lost %r" % s7)
+    check(sess[2]["gaps"] == 1 and sess[2]["lost_events"] == 4 and sess[2]["lost_bytes"] == 100,
+          "session 9 lost (its copies of session 8's output included) %r" % sess[2])
+    check(sess[1]["lost_events"] == 0 and sess[1]["lost_bytes"] == 0, "session 8 lost %r" % sess[1])
+    rc, out, _ = run("query", *D, "--no-index")
+    row7 = next((l for l in out.splitlines() if l.startswith(SES7)), "")
+    check("LOST(B/EV)" in out.splitlines()[0] and " 1234/3 " in row7, "query table LOST %r" % out)
+    rc, out, _ = run("show", *D, "5e1c0a42-9")
+    check("gaps 1 (lost 4 events, 100 B)" in out and
+          "4 events, 100 bytes lost (disk_full); 10 of the bytes written by another session" in out,
+          "show header and GAP line of session 9 %r" % out)
+    rc, out, _ = run("show", *D, "--json", "5e1c0a42-9")
+    lines = [json.loads(l) for l in out.splitlines()]
+    gaps9 = [e for e in lines[1:] if e.get("type") == "gap"]
+    check(lines[0]["lost_bytes"] == 100 and len(gaps9) == 1 and gaps9[0]["reason"] == "disk_full"
+          and gaps9[0]["events"] == 4 and gaps9[0]["bytes"] == 100
+          and gaps9[0]["since"] == "2026-01-01T12:00:02.000Z" and "record" in gaps9[0],
+          "show --json: the gap's fields %r" % lines)
     check(s7["checkpointed"] is True, "checkpointed")
     check(sess[1]["login_details"] is False and sess[1]["auid"] == 1000, "session 8 %r" % sess[1])
 
@@ -304,7 +323,11 @@ try:
     rc, out, err = run("status", *D, "--json")
     st = json.loads(out)
     check(rc == 0 and st["backend"] == "tracepoint" and st["segments"] == 3 and st["running"] is False
-          and st["lost_events"] == 3 and st["checkpoint_ok"] is True, "status %r %s" % (st, err))
+          and st["lost_events"] == 3 + 3 and st["lost_bytes"] == 1234 + 90
+          and st["copied_lost_events"] == 1 and st["copied_lost_bytes"] == 10
+          and st["lost_by_reason"] == [{"reason": "ring_full", "records": 1, "events": 3, "bytes": 1234},
+                                       {"reason": "disk_full", "records": 1, "events": 3, "bytes": 90}]
+          and st["checkpoint_ok"] is True, "status %r %s" % (st, err))
     rc, out, err = run("follow", *D, "--from-start", "--timeout", "0.5", "--user", "4242")
     check(rc == 0 and "bye" in out and "other session" not in out and "\x1b" not in out, "follow %r" % out)
 
@@ -422,7 +445,7 @@ try:
     os.truncate(seg2, os.path.getsize(seg2) - 8)
     for cmd in (["query", "--no-index"], ["status"]):
         rc, out, err = run(*cmd, "--log-dir", trunc)
-        check(rc == 8 and "signed checkpoint of 13 records" in err,
+        check(rc == 8 and "signed checkpoint of 14 records" in err,
               "%s: torn signed records -> 8 (%d %s)" % (cmd[0], rc, err))
     rc, out, err = run("query", "--log-dir", trunc, "--no-index")
     check("5e1c0a42-7" in out, "the intact sessions are still listed (%s)" % out)

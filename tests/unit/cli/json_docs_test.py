@@ -69,7 +69,8 @@ def big_ints(v, path="$"):
 
 
 def main():
-    seen = {k: set() for k in ("session", "typed_in_by", "command", "event", "typed_by", "status", "verify")}
+    seen = {k: set() for k in ("session", "typed_in_by", "command", "event", "typed_by", "status",
+                               "lost_by_reason", "verify")}
     objects = []
 
     def lines(out):
@@ -93,6 +94,8 @@ def main():
             rc, out, _ = run("status", "--log-dir", d, "--json")
             for r in lines(out):
                 seen["status"] |= r.keys()
+                for x in r.get("lost_by_reason", []):
+                    seen["lost_by_reason"] |= x.keys()
             rc, out, _ = run("verify", "--log-dir", d, "--json")
             for r in lines(out):
                 seen["verify"] |= r.keys()

@@ -262,6 +262,12 @@ int main(int argc, char **argv)
 		      TA_F_REDACTED | TA_F_ICANON, 1);
 	entry(&b, TA_ENTRY_INPUT, t + 2100000000, "exit\n", 5, TA_F_ECHO, 0);
 	flush(&b, 9);
+	/* Session 9 lost a batch to a full disk; 1 of its events (10 bytes) was session 8's
+	 * output to its terminal, lost in session 8's batch too: status counts it once. */
+	json(TA_REC_LOSS, t + 2100000001, 9,
+	     "{\"type\":\"gap\",\"reason\":\"disk_full\",\"ses\":9,\"tty\":\"pts5\","
+	     "\"since\":\"2026-01-01T12:00:02.000Z\",\"until\":\"2026-01-01T12:00:02.100Z\","
+	     "\"events\":4,\"bytes\":100,\"copied_events\":1,\"copied_bytes\":10}");
 	ta_batch_free(&b);
 	err = ta_store_close(st);
 	if (err)

@@ -32,8 +32,64 @@ static void add_batch(struct ta_sesstab *t, uint64_t index, uint32_t ses, uint32
 	ta_batch_free(&b);
 }
 
+static void add_loss(struct ta_sesstab *t, uint64_t index, uint32_t ses, const char *json)
+{
+	struct ta_log_record rec = { .index = index, .type = TA_REC_LOSS, .time_ns = 1000 + index,
+				     .session = ta_session_key(0xabcd, ses), .payload = (const uint8_t *)json,
+				     .len = strlen(json), .offset = 64 + index * 100, .stored_len = 100 };
+	CHECK_EQ_INT(ta_sesstab_add(t, &rec), 0);
+}
+
+/*
+ * What a session's gaps say was lost: its own loss records and those naming
+ * no session inside it, kept by the index and counted once after its tail.
+ */
+static void test_lost(void)
+{
+	struct ta_sesstab t, copy;
+	struct ta_index ix;
+	char path[] = "/tmp/ta-idx-lost-XXXXXX";
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ_INT(ta_sesstab_init(&t, 1), 0);
+	add_batch(&t, 0, 1, 100, 1000);
+	add_loss(&t, 1, 1, "{\"type\":\"gap\",\"reason\":\"ring_full\",\"events\":3,\"bytes\":100}");
+	add_loss(&t, 2, UINT32_MAX, "{\"type\":\"gap\",\"reason\":\"unclean_stop\",\"ses\":null,"
+				       "\"events\":2,\"bytes\":40}");
+	add_loss(&t, 3, 1, "{\"type\":\"gap\",\"reason\":\"sink_error\"}"); /* says nothing: 0 */
+	add_batch(&t, 4, 1, 100, 1005);
+	/* After the session's last record: not its loss. */
+	add_loss(&t, 5, UINT32_MAX, "{\"type\":\"gap\",\"reason\":\"unclean_stop\",\"events\":7,"
+				       "\"bytes\":700}");
+	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+	long o = ta_sesstab_find(&t, ta_session_key(0xabcd, 1));
+	CHECK(o >= 0);
+	if (o < 0)
+		return;
+	CHECK_EQ_INT(t.s[o].gaps + t.s[o].global_gaps, 3);
+	CHECK_EQ_INT(ta_sess_lost_events(&t.s[o]), 5);
+	CHECK_EQ_INT(ta_sess_lost_bytes(&t.s[o]), 140);
+	CHECK_EQ_INT(ta_index_write(&t, path, NULL), 0);
+	CHECK_EQ_INT(ta_index_open(&ix, path), 0);
+	CHECK_EQ_INT(ta_sess_lost_bytes(&ix.view.s[o]), 140);
+	/* The log's tail read after the index: recounted, not added twice. */
+	CHECK_EQ_INT(ta_index_to_table(&ix, &copy), 0);
+	add_batch(&copy, 6, 1, 100, 1010);
+	CHECK_EQ_INT(ta_sesstab_finish(&copy), 0);
+	o = ta_sesstab_find(&copy, ta_session_key(0xabcd, 1));
+	CHECK(o >= 0 && ta_sess_lost_events(&copy.s[o]) == 5 + 7 &&
+	      ta_sess_lost_bytes(&copy.s[o]) == 140 + 700);
+	ta_sesstab_free(&copy);
+	ta_index_close(&ix);
+	ta_sesstab_free(&t);
+	unlink(path);
+}
+
 int main(void)
 {
+	test_lost();
 	struct ta_sesstab t;
 	char path[] = "/tmp/ta-idx-XXXXXX";
 	int fd = mkstemp(path);

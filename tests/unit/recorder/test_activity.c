@@ -4,6 +4,7 @@
  * exactly; anything torn, edited or foreign is "not valid", never trusted.
  */
 #include "recorder/activity.h"
+#include "store/crc32c.h"
 #include "check.h"
 
 #include <errno.h>
@@ -23,7 +24,8 @@ int main(void)
 
 	a.n_open = 2;
 	a.open[0] = (struct ta_activity_open){ .ses = 42, .tty = "pts3", .since_ns = 17,
-					       .entries = 12, .bytes = 340 };
+					       .entries = 12, .bytes = 340, .copy_entries = 2,
+					       .copy_bytes = 80 };
 	a.open[1] = (struct ta_activity_open){ .ses = UINT32_MAX, .tty = "tty 1\n", .since_ns = 18,
 					       .entries = 1, .bytes = 0 };
 	n = ta_activity_format(&a, buf, sizeof(buf));
@@ -35,6 +37,9 @@ int main(void)
 	CHECK_EQ_INT(b.n_open, 2);
 	CHECK_EQ_STR(b.open[0].tty, "pts3");
 	CHECK_EQ_INT(b.open[0].bytes, 340);
+	CHECK_EQ_INT(b.open[0].copy_entries, 2);
+	CHECK_EQ_INT(b.open[0].copy_bytes, 80);
+	CHECK_EQ_INT(b.open[1].copy_bytes, 0);
 	CHECK(b.open[1].ses == UINT32_MAX);
 	CHECK_EQ_STR(b.open[1].tty, "tty?1?"); /* odd names stay one word */
 
@@ -44,6 +49,21 @@ int main(void)
 	buf[30] ^= 1;
 	CHECK_EQ_INT(ta_activity_parse(buf, n, &b), -EBADMSG);
 	CHECK_EQ_INT(ta_activity_parse("garbage\n", 8, &b), -EBADMSG);
+
+	/* An older daemon's line (no copies) reads as none; copies beyond the batch are not valid. */
+	const char *const lines[] = { "open 42 pts3 17 12 340\n", "open 42 pts3 17 12 340 13 80\n",
+				      "open 42 pts3 17 12 340 2 341\n", "open 42 pts3 17 12 340 2\n" };
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char j[512];
+		int len = snprintf(j, sizeof(j), "ttyaudit-activity 1\nstate running\npid 7\n"
+				   "heartbeat 9\n%s", lines[i]);
+		len += snprintf(j + len, sizeof(j) - (size_t)len, "end %08x\n",
+				(unsigned)ta_crc32c(0, j, (size_t)len));
+		CHECK_EQ_INT(ta_activity_parse(j, (size_t)len, &b), i ? -EBADMSG : 0);
+		if (!i)
+			CHECK(b.n_open == 1 && b.open[0].bytes == 340 && !b.open[0].copy_entries &&
+			      !b.open[0].copy_bytes);
+	}
 
 	/* The file: first open finds none; a rewrite that shrinks leaves no old tail. */
 	CHECK(mkdtemp(dir) != NULL);
