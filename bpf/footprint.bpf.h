@@ -10,7 +10,7 @@
  * them inline. At entry the call's arguments and paths are kept in task storage,
  * only for processes that have a controlling terminal or an audit session
  * and pass the uid/auid filters (the test exec events use): everything else
- * pays one number comparison. At exit the record gets the result and the
+ * pays the table lookup and that test. At exit the record gets the result and the
  * credentials, and goes into a ring of its own, so a flood of opens can
  * neither crowd out terminal data nor who ran what; what does not fit is
  * counted as a loss (TA_DROP_FOOTPRINT) against the session.
@@ -225,7 +225,8 @@ static __always_inline bool ta_fp_open_wanted(__u32 flags)
 
 /*
  * Entry: the arguments, for a call of a footprint kind (native convention)
- * by a process in a session; s holds its first three arguments.
+ * by a process in a session (the caller checked ta_fp_in_session); s holds
+ * its first three arguments.
  */
 static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 					const struct ta_sys_args *s)
@@ -236,7 +237,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	unsigned long a0 = s->a[0], a1 = s->a[1], a2 = s->a[2], a3 = 0;
 	__u32 flags = 0;
 
-	if (!op || !ta_fp_in_session())
+	if (!op)
 		return;
 	/* Decided before any storage is made: read-only opens are the bulk. */
 	if (op == TA_FP_OPEN) {

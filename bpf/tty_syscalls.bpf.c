@@ -370,7 +370,7 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 {
 	struct ta_unix_event *e;
 	__u16 family = 0;
-	__u32 len;
+	__u64 len;
 
 	if (addrlen <= 2)
 		return 0;
@@ -379,10 +379,16 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 	e = ta_reserve_process_event(sizeof(*e), TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);
 	if (!e)
 		return 0;
+	__builtin_memset(e->path, 0, sizeof(e->path));
+	/*
+	 * As 64 bits, bounded on its register just before the call: 6.1's
+	 * verifier loses the bound of a spilled 32-bit copy (it did, once
+	 * connect also led to the footprint).
+	 */
 	len = addrlen - 2;
+	asm volatile("" : "+r"(len));
 	if (len > TA_UNIX_PATH_MAX)
 		len = TA_UNIX_PATH_MAX;
-	__builtin_memset(e->path, 0, sizeof(e->path));
 	if (bpf_probe_read_user(e->path, len, (const char *)uaddr + 2))
 		len = 0;
 	e->op = op;
