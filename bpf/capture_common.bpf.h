@@ -110,8 +110,12 @@ struct ta_pending_call {
 	__u64 count;      /* bytes asked for (plain calls; 0 if vectored) */
 	__u64 digest;     /* of the first TA_DIGEST_MAX bytes at entry (plain writes) */
 	__u64 nvcsw;      /* voluntary context switches at entry: changed = the call blocked */
+	__u64 files;      /* fd table shared with other tasks at entry (fd_flips.bpf.h), or 0 */
+	__u64 flips;      /* changes to it started by entry */
+	__u32 flip_busy;  /* one was running at entry */
 	__s32 fd;
 	__u32 active;     /* 1 from entry to exit */
+	__u32 pad;
 };
 
 /*
@@ -807,6 +811,7 @@ struct ta_chunk_loop {
 struct ta_task_state {
 	struct ta_pending_call call;
 	struct ta_chunk_loop loop;
+	__u64 flip; /* fd table whose change this thread is making (fd_flips.bpf.h), or 0 */
 };
 
 struct {

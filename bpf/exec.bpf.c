@@ -6,6 +6,7 @@
  * terminal activity.
  */
 #include "capture_common.bpf.h"
+#include "fd_flips.bpf.h"
 #include "footprint.bpf.h"
 
 /* Working directory: walk up from pwd, across mounts, to the task's root. */
@@ -174,6 +175,7 @@ int ta_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ta_exit_event *e;
 
+	ta_flips_forget_task(task);
 	if ((__u32)id != id >> 32)
 		return 0;
 	e = ta_reserve_process_event(sizeof(*e), TA_EV_EXIT, TA_SRC_SCHED);

@@ -21,19 +21,25 @@
 #if defined(__TARGET_ARCH_x86)
 #define TA_NR_read 0
 #define TA_NR_write 1
+#define TA_NR_close 3
 #define TA_NR_ioctl 16
 #define TA_NR_readv 19
 #define TA_NR_writev 20
+#define TA_NR_dup 32
+#define TA_NR_dup2 33
 #define TA_NR_sendfile 40
 #define TA_NR_connect 42
 #define TA_NR_bind 49
+#define TA_NR_fcntl 72
 #define TA_NR_io_submit 209
 #define TA_NR_splice 275
+#define TA_NR_dup3 292
 #define TA_NR_preadv 295
 #define TA_NR_pwritev 296
 #define TA_NR_preadv2 327
 #define TA_NR_pwritev2 328
 #define TA_NR_io_uring_enter 426
+#define TA_NR_close_range 436
 /* Footprint calls (bpf/footprint.bpf.h), native table. */
 #define TA_NR_open 2
 #define TA_NR_accept 43
@@ -72,14 +78,20 @@
 #define TA_HAS_COMPAT 1
 #define TA_NR32_read 3
 #define TA_NR32_write 4
+#define TA_NR32_close 6
+#define TA_NR32_dup 41
 #define TA_NR32_ioctl 54
+#define TA_NR32_fcntl 55
+#define TA_NR32_dup2 63
 #define TA_NR32_socketcall 102
 #define TA_NR32_readv 145
 #define TA_NR32_writev 146
 #define TA_NR32_sendfile 187
+#define TA_NR32_fcntl64 221
 #define TA_NR32_sendfile64 239
 #define TA_NR32_io_submit 248
 #define TA_NR32_splice 313
+#define TA_NR32_dup3 330
 #define TA_NR32_preadv 333
 #define TA_NR32_pwritev 334
 #define TA_NR32_bind 361
@@ -87,6 +99,7 @@
 #define TA_NR32_preadv2 378
 #define TA_NR32_pwritev2 379
 #define TA_NR32_io_uring_enter 426
+#define TA_NR32_close_range 436
 /* arch/x86/include/asm/thread_info.h */
 #define TA_TS_COMPAT 0x0002
 
@@ -97,6 +110,8 @@
 	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
 	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
 	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
+	X(TA_NR_dup, DUP) X(TA_NR_dup2, DUP2) X(TA_NR_dup3, DUP3) X(TA_NR_fcntl, FCNTL) \
+	X(TA_NR_close, CLOSE) X(TA_NR_close_range, CLOSE_RANGE) \
 	TA_FOOTPRINT_CALLS(X) \
 	X(TA_NR_open, FP_OPEN) X(TA_NR_creat, FP_CREAT) X(TA_NR_rename, FP_RENAME) \
 	X(TA_NR_unlink, FP_UNLINK) X(TA_NR_rmdir, FP_RMDIR) X(TA_NR_mkdir, FP_MKDIR) \
@@ -108,7 +123,10 @@
 	X(TA_NR32_readv, READV) X(TA_NR32_preadv, READV) X(TA_NR32_preadv2, READV) \
 	X(TA_NR32_sendfile, SENDFILE) X(TA_NR32_sendfile64, SENDFILE) X(TA_NR32_splice, SPLICE) \
 	X(TA_NR32_ioctl, IOCTL) X(TA_NR32_io_submit, IO_SUBMIT) \
-	X(TA_NR32_connect, CONNECT) X(TA_NR32_bind, BIND) X(TA_NR32_socketcall, SOCKETCALL)
+	X(TA_NR32_connect, CONNECT) X(TA_NR32_bind, BIND) X(TA_NR32_socketcall, SOCKETCALL) \
+	X(TA_NR32_dup, DUP) X(TA_NR32_dup2, DUP2) X(TA_NR32_dup3, DUP3) \
+	X(TA_NR32_fcntl, FCNTL) X(TA_NR32_fcntl64, FCNTL) \
+	X(TA_NR32_close, CLOSE) X(TA_NR32_close_range, CLOSE_RANGE)
 
 /* x32 read and write share the native layouts; the number carries the x32 bit. */
 #define TA_X32_CALLS(X) \
@@ -117,7 +135,11 @@
 #elif defined(__TARGET_ARCH_arm64) || defined(__TARGET_ARCH_riscv)
 /* The generic table (include/uapi/asm-generic/unistd.h). */
 #define TA_NR_io_submit 2
+#define TA_NR_dup 23
+#define TA_NR_dup3 24
+#define TA_NR_fcntl 25
 #define TA_NR_ioctl 29
+#define TA_NR_close 57
 #define TA_NR_read 63
 #define TA_NR_write 64
 #define TA_NR_readv 65
@@ -131,6 +153,7 @@
 #define TA_NR_preadv2 286
 #define TA_NR_pwritev2 287
 #define TA_NR_io_uring_enter 426
+#define TA_NR_close_range 436
 /* Footprint calls (bpf/footprint.bpf.h); the generic table has no open, rename, ... */
 #define TA_NR_mkdirat 34
 #define TA_NR_unlinkat 35
@@ -163,6 +186,8 @@
 	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
 	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
 	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
+	X(TA_NR_dup, DUP) X(TA_NR_dup3, DUP3) X(TA_NR_fcntl, FCNTL) \
+	X(TA_NR_close, CLOSE) X(TA_NR_close_range, CLOSE_RANGE) \
 	TA_FOOTPRINT_CALLS(X)
 #define TA_COMPAT_CALLS(X)
 #define TA_X32_CALLS(X)

@@ -25,6 +25,7 @@
  */
 #include "capture_common.bpf.h"
 #include "call_kinds.bpf.h"
+#include "fd_flips.bpf.h"
 #include "footprint.bpf.h"
 
 #define TA_TIOCSTI 0x5412
@@ -46,6 +47,9 @@
 /* iocbs looked at per io_submit; the rest of a larger batch is counted unread. */
 #define TA_AIO_MAX 8
 #define TA_AF_UNIX 1
+/* fcntl commands that install a copy of an fd. */
+#define TA_F_DUPFD 0
+#define TA_F_DUPFD_CLOEXEC 1030
 
 enum { TA_CALL_WRITE = 0, TA_CALL_READ = 1, TA_CALL_UNCAPTURED = 2 };
 
@@ -128,16 +132,20 @@ static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
 /*
  * Whether to watch a write on an fd that is no terminal at entry: another
  * thread sharing the fd table can make the fd name a terminal before the
- * kernel looks it up (flipping it between /dev/null and a tty). Only
- * threads of terminal or login sessions are watched, which spares daemons.
+ * kernel looks it up (flipping it between /dev/null and a tty). Threads of
+ * terminal or login sessions are watched, and any thread of a table already
+ * seen changing a terminal fd (fd_flips.bpf.h); other daemons are spared.
  */
 static __always_inline bool ta_watch_non_tty(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 files = ta_shared_files();
 
-	if (BPF_CORE_READ(task, files, count.counter) <= 1)
+	if (!files)
 		return false;
-	return BPF_CORE_READ(task, signal, tty) || BPF_CORE_READ(task, sessionid) != TA_UNSET;
+	if (BPF_CORE_READ(task, signal, tty) || BPF_CORE_READ(task, sessionid) != TA_UNSET)
+		return true;
+	return bpf_map_lookup_elem(&ta_fd_flips, &files) != NULL;
 }
 
 static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 mode,
@@ -154,7 +162,8 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	f = ta_fd_file(fd);
 	tty = ta_file_tty(f);
 	if (!tty) {
-		if (mode != TA_CALL_WRITE || !f || !ta_watch_non_tty())
+		/* An empty fd too: a terminal can be installed in it during the call. */
+		if (mode != TA_CALL_WRITE || !ta_watch_non_tty())
 			return 0;
 	} else if (mode == TA_CALL_READ && ta_tty_is_pty(tty)) {
 		/* Pty input is taken where it enters, at the master; reading it again would double it. */
@@ -179,8 +188,83 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	ts->call.digest = 0;
 	if (tty && mode == TA_CALL_WRITE && !nr_segs)
 		ts->call.digest = ta_digest_user(buf, count);
+	ts->call.files = ta_shared_files();
+	ts->call.flips = 0;
+	ts->call.flip_busy = 0;
+	if (ts->call.files) {
+		struct ta_flip_view v;
+
+		ta_flips_view(ts->call.files, &v);
+		ts->call.flips = v.started;
+		ts->call.flip_busy = v.busy;
+	}
 	ts->call.active = 1;
 	return 0;
+}
+
+/*
+ * dup, dup2, dup3, fcntl(F_DUPFD*), close, close_range in a shared fd table:
+ * counted as a change (fd_flips.bpf.h) if the table is hot or the change
+ * involves a terminal, which makes it hot.
+ */
+static __always_inline int ta_fd_change(int kind, const struct ta_sys_args *s)
+{
+	struct tty_struct *tty = NULL;
+	struct ta_task_state *ts;
+	struct ta_fd_flips *fl;
+	__u64 key;
+
+	if (kind == TA_K_FCNTL && s->a[1] != TA_F_DUPFD && s->a[1] != TA_F_DUPFD_CLOEXEC)
+		return 0;
+	key = ta_shared_files();
+	if (!key)
+		return 0;
+	/* close_range: the terminals in its range are not looked for; it counts as involving one. */
+	if (kind != TA_K_CLOSE_RANGE) {
+		tty = ta_fd_tty(s->a[0]);
+		if (!tty && (kind == TA_K_DUP2 || kind == TA_K_DUP3))
+			tty = ta_fd_tty(s->a[1]);
+	}
+	fl = bpf_map_lookup_elem(&ta_fd_flips, &key);
+	if (!fl) {
+		if (!tty && kind != TA_K_CLOSE_RANGE)
+			return 0;
+		fl = ta_flips_make(&key, (__u64)tty);
+		if (!fl)
+			return 0;
+	}
+	/* Without call state the change never finishes: the table's calls stay suspect. */
+	ts = ta_task_state_get(true);
+	__sync_fetch_and_add(&fl->started, 1);
+	if (tty && key != TA_FLIP_GLOBAL)
+		fl->tty = (__u64)tty;
+	if (ts)
+		ts->flip = key;
+	return 0;
+}
+
+static __always_inline void ta_fd_change_done(struct ta_task_state *ts)
+{
+	__u64 key = ts->flip;
+	struct ta_fd_flips *fl;
+
+	ts->flip = 0;
+	fl = key == TA_FLIP_GLOBAL ? ta_flips_global() : bpf_map_lookup_elem(&ta_fd_flips, &key);
+	if (fl)
+		__sync_fetch_and_add(&fl->finished, 1);
+}
+
+/* A table whose fd was seen naming another file at exit than at entry: hot from now on. */
+static __always_inline void ta_flips_heat(__u64 files, __u64 tty)
+{
+	__u64 key = files;
+	struct ta_fd_flips *fl;
+
+	if (!files)
+		return;
+	fl = ta_flips_make(&key, tty);
+	if (fl && tty && key != TA_FLIP_GLOBAL)
+		fl->tty = tty;
 }
 
 static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 bytes, __u32 nr)
@@ -240,28 +324,60 @@ static __always_inline int ta_exit_io(long ret)
 	struct ta_task_state *ts = ta_task_state_get(false);
 	struct ta_pending_call call;
 	struct ta_chunk_loop lc;
+	struct ta_flip_view v = {};
+	bool flipped = false;
 	struct file *now;
 	__u16 flags = 0;
 
-	if (!ts || !ts->call.active)
+	if (!ts)
+		return 0;
+	if (ts->flip) {
+		ta_fd_change_done(ts);
+		return 0;
+	}
+	if (!ts->call.active)
 		return 0;
 	call = ts->call;
 	ts->call.active = 0;
 	if (ret <= 0)
 		return 0;
+	if (call.files) {
+		/* A change of the fd table overlapped the call: the kernel may have seen another file. */
+		ta_flips_view(call.files, &v);
+		flipped = call.flip_busy || v.started != call.flips;
+	}
 	now = ta_fd_file(call.fd);
 	if (!call.tty) {
-		/* A watched write: the fd names a terminal now; where the data went is unknown. */
+		/*
+		 * A watched write: the fd names a terminal now, or a change let it
+		 * name the table's terminal for a while. Where the data went is
+		 * unknown: recorded there, suspect.
+		 */
 		struct tty_struct *tty = ta_file_tty(now);
 
-		if (!tty)
+		if (tty)
+			ta_flips_heat(call.files, (__u64)tty);
+		else if (flipped)
+			tty = (struct tty_struct *)v.tty;
+		if (!tty) {
+			if (flipped) {
+				struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+				ta_count_loss(BPF_CORE_READ(t, sessionid), BPF_CORE_READ(t, loginuid.val),
+					      ret, TA_DROP_FD_CHANGED);
+			}
 			return 0;
+		}
 		call.tty = (__u64)tty;
 		call.lflag = ta_tty_lflag(tty);
 		call.digest = 0;
 		flags = TA_F_SUSPECT;
 	} else {
 		flags = ta_exit_suspect(&call, ret, now);
+		if ((__u64)now != call.file)
+			ta_flips_heat(call.files, call.tty);
+		if (flipped)
+			flags |= TA_F_SUSPECT;
 	}
 	if (call.is_read == TA_CALL_UNCAPTURED) {
 		ta_emit_uncaptured((struct tty_struct *)call.tty, ret, call.nr_segs);
@@ -379,16 +495,14 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 	e = ta_reserve_process_event(sizeof(*e), TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);
 	if (!e)
 		return 0;
-	__builtin_memset(e->path, 0, sizeof(e->path));
-	/*
-	 * As 64 bits, bounded on its register just before the call: 6.1's
-	 * verifier loses the bound of a spilled 32-bit copy (it did, once
-	 * connect also led to the footprint).
-	 */
 	len = addrlen - 2;
-	asm volatile("" : "+r"(len));
 	if (len > TA_UNIX_PATH_MAX)
 		len = TA_UNIX_PATH_MAX;
+	/* The bound must sit on the register that reaches the helper (6.1 loses a spilled one's). */
+	asm volatile("" : "+r"(len));
+	if (len > TA_UNIX_PATH_MAX)
+		len = 0;
+	__builtin_memset(e->path, 0, sizeof(e->path));
 	if (bpf_probe_read_user(e->path, len, (const char *)uaddr + 2))
 		len = 0;
 	e->op = op;
@@ -475,6 +589,13 @@ static __always_inline int ta_enter_call(int kind, long nr, bool compat, const s
 		return ta_unix_addr(TA_UNIX_CONNECT, s->a[1], s->a[2]);
 	case TA_K_BIND:
 		return ta_unix_addr(TA_UNIX_BIND, s->a[1], s->a[2]);
+	case TA_K_DUP:
+	case TA_K_DUP2:
+	case TA_K_DUP3:
+	case TA_K_FCNTL:
+	case TA_K_CLOSE:
+	case TA_K_CLOSE_RANGE:
+		return ta_fd_change(kind, s);
 	case TA_K_SOCKETCALL:
 		/* socketcall(call, args): args[1], args[2] are connect's and bind's address, length. */
 		if (s->a[0] != TA_SYS_CONNECT && s->a[0] != TA_SYS_BIND)

@@ -510,6 +510,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "no_call_state";
 	case TA_DROP_SESSION_SHARE:
 		return "session_share";
+	case TA_DROP_FD_CHANGED:
+		return "fd_changed";
 	case TA_DROP_FOOTPRINT:
 		return "footprint_ring_full";
 	default:

@@ -324,7 +324,9 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 			ta_buf_puts(&cell, "?unverified");
 		ta_buf_printf(o, "%-10.*s ", (int)cell.len, (const char *)cell.p);
 	} else {
+		/* No login record: the login uid is a claim nobody vouched for. */
 		ta_buf_printf(o, "%-29s ", ta_ses_is_no_login(s->ses) ? "(no login session)"
+					   : ta_sess_unverified(s) ? "(no login record)?unverified"
 								   : "(login details n/a)");
 	}
 	ta_buf_reset(&cell);

@@ -555,6 +555,8 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 		ta_buf_printf(&line, "  ses %u", s->ses);
 	if (s->flags & TA_SESS_UNVERIFIED)
 		ta_buf_puts(&line, "  [login uid UNVERIFIED: set by no login service]");
+	else if (ta_sess_unverified(s))
+		ta_buf_puts(&line, "  [login uid UNVERIFIED: no login record]");
 	if (s->flags & TA_SESS_LOGIN) {
 		if (s->host)
 			ta_buf_printf(&line, "  from %s", ta_sesstab_str(t, s->host));

@@ -184,6 +184,18 @@ static inline int ta_ses_is_no_login(uint32_t ses)
 	return ses == TA_ID_NONE || (ses & TA_SES_NO_LOGIN);
 }
 
+/*
+ * Whether a session's login uid is only a claim: its login record names no
+ * login service, or there is no login record at all (auditd never described
+ * the session; any process without a login uid may set one, unprivileged).
+ */
+static inline int ta_sess_unverified(const struct ta_sess *s)
+{
+	if (s->flags & TA_SESS_UNVERIFIED)
+		return 1;
+	return !(s->flags & TA_SESS_LOGIN) && s->auid != TA_ID_NONE && !ta_ses_is_no_login(s->ses);
+}
+
 /* "%08x-%u" of the key (ses "none" when unset). */
 void ta_sess_id(uint64_t key, char *out, size_t cap);
 /* Parses a session argument as every command takes it: "8hex-ses" (as query prints

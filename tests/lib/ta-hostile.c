@@ -17,6 +17,7 @@
  * Exit 0 on success, 1 on a failed call (message on stderr).
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <linux/io_uring.h>
@@ -203,9 +204,22 @@ static void spin(void)
 		;
 }
 
+/* The writer and the flipper on CPUs of their own where there are two: true overlap. */
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)sched_setaffinity(0, sizeof(set), &set);
+}
+
 static void *flipper(void *arg)
 {
 	(void)arg;
+	pin_to(1);
 	while (!atomic_load(&g_flip_stop)) {
 		dup2(g_flip_null, FLIP_FD);
 		spin();
@@ -260,6 +274,7 @@ static int mode_flip(long n)
 	if (!s.buf || pthread_create(&rd, NULL, reader, &s) ||
 	    pthread_create(&fl, NULL, flipper, NULL))
 		die("start threads");
+	pin_to(0);
 	for (long i = 0; i < n; i++) {
 		char line[32];
 		int len = snprintf(line, sizeof(line), "flip-%06ld\n", i);
