@@ -6,8 +6,8 @@
  * terminal activity.
  */
 #include "capture_common.bpf.h"
-#include "fd_flips.bpf.h"
 #include "footprint.bpf.h"
+#include "fd_flips.bpf.h"
 
 /* Working directory: walk up from pwd, across mounts, to the task's root. */
 #define TA_CWD_NAME 64

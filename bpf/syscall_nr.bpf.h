@@ -6,8 +6,8 @@
  * calls natively, so the convention is decided first, never guessed from
  * the number (arch/x86/entry/syscalls/syscall_{64,32}.tbl).
  *
- * Each convention has one list of (number, kind) rows: TA_NATIVE_CALLS,
- * TA_COMPAT_CALLS (ia32), TA_X32_CALLS. This is the only place a number is
+ * Each convention has one list of (number, kind) rows: TA_NATIVE_CALLS (with
+ * TA_NATIVE_ARCH_CALLS), TA_COMPAT_CALLS (ia32), TA_X32_CALLS. This is the only place a number is
  * tied to a kind (call_kinds.bpf.h); to watch another call, add its kind
  * there and its rows here, for every convention and architecture that has it.
  */
@@ -39,7 +39,6 @@
 #define TA_NR_preadv2 327
 #define TA_NR_pwritev2 328
 #define TA_NR_io_uring_enter 426
-#define TA_NR_close_range 436
 /* Footprint calls (bpf/footprint.bpf.h), native table. */
 #define TA_NR_open 2
 #define TA_NR_accept 43
@@ -72,6 +71,7 @@
 #define TA_NR_renameat2 316
 #define TA_NR_openat2 437
 #define TA_NR_fchmodat2 452
+#define TA_NR_close_range 436
 /* x32 calls carry this bit; their read/write/ioctl share the native numbers. */
 #define TA_X32_SYSCALL_BIT 0x40000000
 
@@ -103,16 +103,9 @@
 /* arch/x86/include/asm/thread_info.h */
 #define TA_TS_COMPAT 0x0002
 
-#define TA_NATIVE_CALLS(X) \
-	X(TA_NR_write, WRITE) X(TA_NR_read, READ) \
-	X(TA_NR_writev, WRITEV) X(TA_NR_pwritev, WRITEV) X(TA_NR_pwritev2, WRITEV) \
-	X(TA_NR_readv, READV) X(TA_NR_preadv, READV) X(TA_NR_preadv2, READV) \
-	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
-	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
-	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
-	X(TA_NR_dup, DUP) X(TA_NR_dup2, DUP2) X(TA_NR_dup3, DUP3) X(TA_NR_fcntl, FCNTL) \
-	X(TA_NR_close, CLOSE) X(TA_NR_close_range, CLOSE_RANGE) \
-	TA_FOOTPRINT_CALLS(X) \
+/* Native calls only this table has (the generic one has no dup2, nor the older file calls). */
+#define TA_NATIVE_ARCH_CALLS(X) \
+	X(TA_NR_dup2, DUP2) \
 	X(TA_NR_open, FP_OPEN) X(TA_NR_creat, FP_CREAT) X(TA_NR_rename, FP_RENAME) \
 	X(TA_NR_unlink, FP_UNLINK) X(TA_NR_rmdir, FP_RMDIR) X(TA_NR_mkdir, FP_MKDIR) \
 	X(TA_NR_chmod, FP_CHMOD) X(TA_NR_chown, FP_CHOWN) X(TA_NR_lchown, FP_CHOWN)
@@ -153,7 +146,6 @@
 #define TA_NR_preadv2 286
 #define TA_NR_pwritev2 287
 #define TA_NR_io_uring_enter 426
-#define TA_NR_close_range 436
 /* Footprint calls (bpf/footprint.bpf.h); the generic table has no open, rename, ... */
 #define TA_NR_mkdirat 34
 #define TA_NR_unlinkat 35
@@ -177,8 +169,17 @@
 #define TA_NR_renameat2 276
 #define TA_NR_openat2 437
 #define TA_NR_fchmodat2 452
+#define TA_NR_close_range 436
 #define TA_HAS_COMPAT 0
 
+#define TA_NATIVE_ARCH_CALLS(X)
+#define TA_COMPAT_CALLS(X)
+#define TA_X32_CALLS(X)
+#else
+#error "ttyaudit: no system call table for this architecture"
+#endif
+
+/* Native calls: every architecture names these numbers (TA_NR_*), each with its own values. */
 #define TA_NATIVE_CALLS(X) \
 	X(TA_NR_write, WRITE) X(TA_NR_read, READ) \
 	X(TA_NR_writev, WRITEV) X(TA_NR_pwritev, WRITEV) X(TA_NR_pwritev2, WRITEV) \
@@ -186,14 +187,10 @@
 	X(TA_NR_sendfile, SENDFILE) X(TA_NR_splice, SPLICE) \
 	X(TA_NR_ioctl, IOCTL) X(TA_NR_io_submit, IO_SUBMIT) \
 	X(TA_NR_connect, CONNECT) X(TA_NR_bind, BIND) \
+	TA_FOOTPRINT_CALLS(X) \
 	X(TA_NR_dup, DUP) X(TA_NR_dup3, DUP3) X(TA_NR_fcntl, FCNTL) \
 	X(TA_NR_close, CLOSE) X(TA_NR_close_range, CLOSE_RANGE) \
-	TA_FOOTPRINT_CALLS(X)
-#define TA_COMPAT_CALLS(X)
-#define TA_X32_CALLS(X)
-#else
-#error "ttyaudit: no system call table for this architecture"
-#endif
+	TA_NATIVE_ARCH_CALLS(X)
 
 /*
  * The footprint's calls every architecture has (bpf/footprint.bpf.h); x86's

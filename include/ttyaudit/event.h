@@ -235,8 +235,8 @@ enum ta_drop_reason {
 	TA_DROP_RING_FULL = 0,  /* the ring buffer had no room */
 	TA_DROP_NO_STATE = 1,   /* per-thread call state could not be stored: call not recorded */
 	TA_DROP_SESSION_SHARE = 2, /* the session used more than its share of a filling ring */
-	TA_DROP_FD_CHANGED = 3, /* a write's fd was changed during it, to a terminal not known */
-	TA_DROP_FOOTPRINT = 4,  /* the footprint ring had no room: a file/network/privilege call */
+	TA_DROP_FOOTPRINT = 3,  /* the footprint ring had no room: a file/network/privilege call */
+	TA_DROP_FD_CHANGED = 4, /* a write's fd was changed during it, to a terminal not known */
 	TA_DROP_REASONS = 5,
 };
 
