@@ -5,10 +5,12 @@
  *
  * Hooked into the one sys_enter/sys_exit dispatcher (a raw tracepoint
  * program of its own would double the cost of every system call on the
- * host). At entry the call's arguments and paths are kept in task storage,
+ * host): for the calls of its kinds, by processes in a session, sys_enter
+ * tail-calls the entry program (footprint.bpf.c), and sys_exit finishes
+ * them inline. At entry the call's arguments and paths are kept in task storage,
  * only for processes that have a controlling terminal or an audit session
  * and pass the uid/auid filters (the test exec events use): everything else
- * pays one number comparison. At exit the record gets the result and the
+ * pays the table lookup and that test. At exit the record gets the result and the
  * credentials, and goes into a ring of its own, so a flood of opens can
  * neither crowd out terminal data nor who ran what; what does not fit is
  * counted as a loss (TA_DROP_FOOTPRINT) against the session.
@@ -40,6 +42,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 2 << 20);
 } ta_fp_events SEC(".maps") __weak;
+
+/* The footprint's entry program (footprint.bpf.c), tail-called by sys_enter. Filled by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ta_fp_progs SEC(".maps") __weak;
 
 /* A call between entry and exit; the record itself, completed at exit. */
 struct ta_fp_pending {
@@ -215,7 +225,8 @@ static __always_inline bool ta_fp_open_wanted(__u32 flags)
 
 /*
  * Entry: the arguments, for a call of a footprint kind (native convention)
- * by a process in a session; s holds its first three arguments.
+ * by a process in a session (the caller checked ta_fp_in_session); s holds
+ * its first three arguments.
  */
 static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 					const struct ta_sys_args *s)
@@ -226,7 +237,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	unsigned long a0 = s->a[0], a1 = s->a[1], a2 = s->a[2], a3 = 0;
 	__u32 flags = 0;
 
-	if (!op || !ta_fp_in_session())
+	if (!op)
 		return;
 	/* Decided before any storage is made: read-only opens are the bulk. */
 	if (op == TA_FP_OPEN) {
@@ -421,33 +432,6 @@ static __always_inline void ta_fp_exit(long nr, long ret)
 	ta_fp_fill_ids(e);
 	ta_fp_submit(e);
 }
-
-#ifdef TA_FP_DEFINE_HOOKS
-/*
- * The two hooks the sys_enter/sys_exit dispatcher calls, as global functions:
- * the verifier checks each once on its own instead of once per path of the
- * dispatcher into it (inlined, sys_enter exceeded its limit). Defined in the
- * one object that includes this header with TA_FP_DEFINE_HOOKS. regs is the
- * struct pt_regs * of the call, passed as a number (read with probes).
- */
-__noinline int ta_fp_on_enter(__u64 regs, long kind, long nr)
-{
-	struct pt_regs *r = (struct pt_regs *)regs;
-	struct ta_sys_args s;
-
-	s.a[0] = PT_REGS_PARM1_CORE_SYSCALL(r);
-	s.a[1] = PT_REGS_PARM2_CORE_SYSCALL(r);
-	s.a[2] = PT_REGS_PARM3_CORE_SYSCALL(r);
-	ta_fp_enter(kind, nr, r, &s);
-	return 0;
-}
-
-__noinline int ta_fp_on_exit(long nr, long ret)
-{
-	ta_fp_exit(nr, ret);
-	return 0;
-}
-#endif
 
 /* Exec of a set-user/group-ID program (sched_process_exec, new credentials in place). */
 static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)

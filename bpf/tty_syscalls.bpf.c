@@ -25,9 +25,8 @@
  */
 #include "capture_common.bpf.h"
 #include "call_kinds.bpf.h"
-#define TA_FP_DEFINE_HOOKS
-#include "footprint.bpf.h"
 #include "fd_flips.bpf.h"
+#include "footprint.bpf.h"
 
 #define TA_TIOCSTI 0x5412
 #define TA_TIOCSWINSZ 0x5414
@@ -624,11 +623,20 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	props = ta_kind_props(kind);
 	if (props & TA_KP_FOOTPRINT) {
-		if (ta_fp_mode && !compat)
-			ta_fp_on_enter((__u64)regs, kind, nr);
-		/* connect is also the unix-socket record's (shared terminals) */
-		if (kind != TA_K_CONNECT)
-			return 0;
+		/* connect is also the unix-socket record's, for shared terminals */
+		if (kind == TA_K_CONNECT) {
+			ta_call_args(regs, compat, &s);
+			ta_enter_call(kind, nr, compat, &s);
+		}
+		/*
+		 * The footprint's entry is a program of its own, reached by a tail
+		 * call for processes in a session (footprint.bpf.c): inlined here,
+		 * its paths multiplied this one's past the verifier's limit, and as
+		 * a function its frame added to this one's past 512 bytes on 6.1.
+		 */
+		if (ta_fp_mode && !compat && ta_fp_in_session())
+			bpf_tail_call(ctx, &ta_fp_progs, 0);
+		return 0;
 	}
 	if (!ta_syscall_io && !(props & TA_KP_ALWAYS))
 		return 0;
@@ -647,8 +655,10 @@ int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	__u32 props = ta_exit_props(nr);
 
-	if (ta_fp_mode && (props & TA_KP_FOOTPRINT))
-		ta_fp_on_exit(nr, ret);
+	if (ta_fp_mode && (props & TA_KP_FOOTPRINT)) {
+		ta_fp_exit(nr, ret);
+		return 0;
+	}
 	/* With a function backend this program is here for the footprint alone. */
 	if (!ta_syscall_io || !(props & TA_KP_EXIT))
 		return 0;

@@ -141,7 +141,10 @@ static int libbpf_to_buffer(enum libbpf_print_level level, const char *fmt, va_l
 	return 0;
 }
 
-enum prog_role { ROLE_OTHER, ROLE_COMMON, ROLE_COMMON_OPTIONAL, ROLE_REQUIRED, ROLE_OPTIONAL };
+enum prog_role {
+	ROLE_OTHER, ROLE_COMMON, ROLE_COMMON_OPTIONAL, ROLE_REQUIRED, ROLE_OPTIONAL,
+	ROLE_TAIL,  /* loaded, never attached: reached by a tail call (the footprint's entry) */
+};
 
 /* Which programs a backend uses. Required ones must attach; optional may not. */
 static enum prog_role program_role(const char *name, enum ta_backend b, bool footprint)
@@ -149,6 +152,8 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 	/* A function backend needs the syscall exit too for the footprint's results. */
 	if (footprint && b != TA_BACKEND_TRACEPOINT && !strcmp(name, "ta_raw_sys_exit"))
 		return ROLE_COMMON_OPTIONAL;
+	if (!strcmp(name, "ta_fp_sys_enter"))
+		return footprint ? ROLE_TAIL : ROLE_OTHER;
 	/* Process lifecycle: every backend. */
 	if (!strncmp(name, "ta_sched_", 9))
 		return ROLE_COMMON;
@@ -309,7 +314,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 
 		/* A function the kernel lacks (renamed, inlined) cannot be hooked. */
 		if (on && b != TA_BACKEND_TRACEPOINT && role != ROLE_COMMON &&
-		    role != ROLE_COMMON_OPTIONAL && target &&
+		    role != ROLE_COMMON_OPTIONAL && role != ROLE_TAIL && target &&
 		    !kernel_has_func(vmlinux, target)) {
 			if (role == ROLE_REQUIRED) {
 				snprintf(why, why_len, "kernel has no function %s", target);
@@ -351,7 +356,22 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 			enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
 			struct bpf_link *link;
 
-			if (!bpf_program__autoload(prog) || is_exit_hook(prog) != (pass == 0))
+			if (!bpf_program__autoload(prog))
+				continue;
+			if (role == ROLE_TAIL) {
+				uint32_t zero = 0;
+				int fd = bpf_program__fd(prog);
+
+				if (pass == 0 && bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_fp_progs),
+								     &zero, &fd, BPF_ANY)) {
+					err = -errno;
+					snprintf(why, why_len, "footprint program not installed: %s",
+						 strerror(-err));
+					goto fail;
+				}
+				continue;
+			}
+			if (is_exit_hook(prog) != (pass == 0))
 				continue;
 			libbpf_last_msg[0] = '\0';
 			link = bpf_program__attach(prog);

@@ -250,6 +250,15 @@ echo DONE
         f.check(len(drops) >= 1, "setpriv dropping to 65534 is a setuid record")
         f.check(all(x.get("ses") == s.ses and x.get("auid") == auid for x in fp),
                 "every footprint record of the session carries its auid")
+        # The session is found as privileged, and by the user it logged in as.
+        rc, out, err = cli("query", "--log-dir", d.log_dir, "--user", str(auid), "--privileged",
+                           "--json")
+        rows = [json.loads(x) for x in out.splitlines() if x.strip()]
+        f.check(rc == 0 and len(rows) == 1 and rows[0].get("ses") == s.ses,
+                f"query --user {auid} --privileged lists the session ({rc} {err} {rows})")
+        rc, out, err = cli("show", "--log-dir", d.log_dir, rows[0]["session"] if rows else "x")
+        f.check(b"priv exec_setid /usr/bin/sudo" in out and b"[root]" in out,
+                "show has sudo's set-user-ID exec, marked root")
     finally:
         finish(d)
         sc.close()

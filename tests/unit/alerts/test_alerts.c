@@ -542,10 +542,10 @@ static void test_shipped(const char *path)
 		for (size_t i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
 			struct hits *hs = calloc(1, sizeof(*hs));
 			struct ta_alert_engine *e;
-			struct ta_fp_event fpe;
-			struct ta_event ev = fp_ev(&fpe, fc[i].op, fc[i].p1, fc[i].p2);
+			struct ta_fp_event fe;
+			struct ta_event ev = fp_ev(&fe, fc[i].op, fc[i].p1, fc[i].p2);
 
-			fpe.arg = fc[i].flags;
+			fe.arg = fc[i].flags;
 			CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
 			CHECK(ta_alert_rules_parse(&rs, path, text, len, "/var/log/ttyaudit", err,
 						   sizeof(err)) == 0);
