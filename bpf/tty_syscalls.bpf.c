@@ -149,7 +149,7 @@ static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
 	}
 	c.words = (n + 7) / 8;
 	c.h ^= n;
-	bpf_loop(TA_DIGEST_MAX / 64, ta_digest_step, &c, 0);
+	TA_LOOP(TA_DIGEST_MAX / 64, ta_digest_step, &c);
 	return c.h;
 }
 
@@ -275,6 +275,7 @@ static __always_inline int ta_exit_io(long ret)
 		return 0;
 	call = ts->call;
 	ts->call.active = 0;
+	ta_task_state_done(ts);
 	if (ret <= 0)
 		return 0;
 	now = ta_fd_file(call.fd);

@@ -25,6 +25,16 @@
 #define TA_CHUNK_MAX 4096
 /* Chunks one call may emit (64 MiB); beyond that the rest is counted as lost. */
 #define TA_CHUNKS_PER_CALL 16384
+/*
+ * The fallback programs (kernels without bpf_loop or BPF task storage;
+ * bpf/kernel_compat.bpf.h): steps of a call's chunk loop (a chunk, or an
+ * iovec entry, each), components of an exec's cwd walk, and the per-thread
+ * call table with what one uid may hold of it.
+ */
+#define TA_FB_CHUNK_STEPS 32
+#define TA_FB_CWD_DEPTH 32
+#define TA_FB_STATE_ENTRIES 32768
+#define TA_FB_STATE_PER_USER 512
 /* Bytes of argv kept per exec; longer argv is marked truncated. */
 #define TA_ARGV_MAX 2048
 #define TA_FILENAME_MAX 256
@@ -234,7 +244,8 @@ enum ta_drop_reason {
 	TA_DROP_RING_FULL = 0,  /* the ring buffer had no room */
 	TA_DROP_NO_STATE = 1,   /* per-thread call state could not be stored: call not recorded */
 	TA_DROP_SESSION_SHARE = 2, /* the session used more than its share of a filling ring */
-	TA_DROP_REASONS = 3,
+	TA_DROP_CALL_TOO_LARGE = 3, /* more chunks than the programs take per call */
+	TA_DROP_REASONS = 4,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

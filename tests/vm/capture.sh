@@ -1,7 +1,7 @@
 #!/bin/bash
 # capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR]
 #
-# Boots Debian's stock SERIES kernel (6.1 or 6.12) under qemu TCG once per
+# Boots Debian's stock SERIES kernel (5.10, 6.1 or 6.12) under qemu TCG once per
 # capture backend (fentry, kprobe, tracepoint), records the same scripted pty
 # session with each (capture-guest.sh), then checks every recording against
 # what was typed and shown and that all backends recorded the same streams
