@@ -900,8 +900,20 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	}
 #ifdef TA_NO_BPF_LOOP
 	__u32 zero = 0;
-	struct ta_chunk_loop *fl = bpf_map_lookup_elem(&ta_loop_scratch, &zero);
+	struct ta_chunk_loop *fl;
 
+	/*
+	 * The tty layer's own buffers fit one chunk (n_tty_write takes 2 KiB at
+	 * a time, flip buffers are smaller; 64 KiB only on a tty with
+	 * TTY_NO_WRITE_SPLIT): without bpf_loop, the loop that would cost the
+	 * function backends' programs most of their verification is kept for
+	 * user memory, and a larger kernel buffer is counted.
+	 */
+	if (em->user == TA_MEM_KERNEL) {
+		ta_count_loss(lc->ses, lc->auid, total, TA_DROP_CALL_TOO_LARGE);
+		return;
+	}
+	fl = bpf_map_lookup_elem(&ta_loop_scratch, &zero);
 	if (!fl) {
 		ta_count_loss(lc->ses, lc->auid, total, TA_DROP_NO_STATE);
 		return;

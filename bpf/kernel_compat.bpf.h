@@ -8,9 +8,10 @@
  * 5.8 on. The daemon picks one by probing the kernel for the helpers and the
  * map type, never by its version (agent/capture/variant.c).
  *
- * What the fallback gives up (docs/capture.md): a call moves at most
+ * What the fallback gives up (docs/capture.md): a system call moves at most
  * TA_FB_CHUNK_STEPS chunks of TA_CHUNK_MAX bytes (iovec entries take a step
- * each), the rest counted lost; the working directory of an exec is named
+ * each), a tty-layer function call one chunk, the rest counted lost
+ * (call_too_large); the working directory of an exec is named
  * TA_FB_CWD_DEPTH components deep at most (then marked truncated); and a user
  * holds at most TA_FB_STATE_PER_USER calls in progress at once, the calls
  * beyond that counted lost (no_call_state) against that user's session.
@@ -165,8 +166,8 @@ static __always_inline void ta_task_state_forget(void)
  * The chunk loop's state, per CPU: like task storage, a map value the
  * verifier does not track, so each step is checked once. Programs on the
  * syscall tracepoints and kprobes run with preemption off; fexit programs do
- * not, but their buffers (n_tty_write's, the receive path's) fit one chunk
- * and never reach the loop.
+ * not, but they never reach the loop (kernel buffers: one chunk, see
+ * ta_emit_data).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

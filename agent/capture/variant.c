@@ -41,8 +41,9 @@ const char *ta_programs_limitations(enum ta_programs p)
 		return "";
 	return "fallback programs (no bpf_loop or BPF task storage): a system call moves at most "
 	       "128 KiB of terminal data into the record (" TA_STR(TA_FB_CHUNK_STEPS) " steps of "
-	       TA_STR(TA_CHUNK_MAX) " bytes; each iovec entry takes a step), the rest is counted "
-	       "lost (call_too_large); an exec's working directory is named "
+	       TA_STR(TA_CHUNK_MAX) " bytes; each iovec entry takes a step) and a tty-layer "
+	       "function call " TA_STR(TA_CHUNK_MAX) " bytes (more only on ttys without write "
+	       "splitting), the rest is counted lost (call_too_large); an exec's working directory is named "
 	       TA_STR(TA_FB_CWD_DEPTH) " components deep at most, else marked truncated; a user "
 	       "may have " TA_STR(TA_FB_STATE_PER_USER) " terminal calls in progress at once, "
 	       "further ones are counted lost (no_call_state) against that user's session";

@@ -30,8 +30,9 @@ static void status_usage(FILE *out)
 		"Usage: ttyaudit status [--log-dir DIR] [--ship-state FILE] [--json]\n"
 		"\n"
 		"Whether ttyauditd is writing this log (the process holding its lock), the\n"
-		"capture backend of the last agent_start, loss recorded (gap records), log size,\n"
-		"segments, the latest signed checkpoint, sessions; with ttyaudit-ship, how far\n"
+		"capture backend and BPF programs of the last agent_start, loss recorded (gap\n"
+		"records), log size, segments, the latest signed checkpoint, sessions; with\n"
+		"ttyaudit-ship, how far\n"
 		"the log is shipped and cosigned by the fleet collector, and the backlog.\n"
 		"\n"
 		"  --log-dir DIR      log directory (default %s)\n"
@@ -111,7 +112,7 @@ int ta_cmd_status(int argc, char **argv)
 		 unclean_stops = 0, store_gap_records = 0, store_gap_bytes = 0;
 	int in_run = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
-	char integrity[32] = "unknown", programs[32] = "", programs_lim[512] = "";
+	char integrity[32] = "unknown", programs[32] = "", programs_lim[1024] = "";
 	int n;
 	while ((n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
 		if (n < 0) {
