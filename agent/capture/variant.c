@@ -82,30 +82,26 @@ enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_
 								      : TA_PROGRAMS_FALLBACK;
 }
 
+/* Both skeletons have the same shape; only their names differ. */
+#define TA_BPF_OPEN(b, name, o)                                                           \
+	({                                                                                \
+		struct name *_s = name##__open_opts(o);                                   \
+		if (_s) {                                                                 \
+			(b)->skel = _s;                                                   \
+			(b)->obj = _s->obj;                                               \
+			(b)->syscall_io = (uint32_t *)&_s->rodata->ta_syscall_io;         \
+		}                                                                         \
+		_s ? 0 : errno ? -errno : -EINVAL;                                        \
+	})
+
 int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object_open_opts *o)
 {
 	memset(b, 0, sizeof(*b));
 	b->kind = kind;
-	if (kind == TA_PROGRAMS_FULL) {
-		struct ttyaudit_bpf *s = ttyaudit_bpf__open_opts(o);
-
-		if (!s)
-			return errno ? -errno : -EINVAL;
-		b->skel = s;
-		b->obj = s->obj;
-		b->syscall_io = (uint32_t *)&s->rodata->ta_syscall_io;
-		return 0;
-	}
-	if (kind == TA_PROGRAMS_FALLBACK) {
-		struct ttyaudit_fallback_bpf *s = ttyaudit_fallback_bpf__open_opts(o);
-
-		if (!s)
-			return errno ? -errno : -EINVAL;
-		b->skel = s;
-		b->obj = s->obj;
-		b->syscall_io = (uint32_t *)&s->rodata->ta_syscall_io;
-		return 0;
-	}
+	if (kind == TA_PROGRAMS_FULL)
+		return TA_BPF_OPEN(b, ttyaudit_bpf, o);
+	if (kind == TA_PROGRAMS_FALLBACK)
+		return TA_BPF_OPEN(b, ttyaudit_fallback_bpf, o);
 	return -EINVAL;
 }
 
