@@ -9,8 +9,8 @@
  * first, by probing the helpers and map types the full one needs.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -373,11 +373,11 @@ static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_
 		ta_backend_limitations(d->report.chosen));
 	if (d->report.optional_missing[0])
 		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
-	if (d->report.programs == TA_PROGRAMS_FALLBACK)
-		ta_warn("capture", "%s%s%s: %s", d->opts.capture.programs == TA_PROGRAMS_FALLBACK ?
-			"fallback programs asked for" : "the kernel lacks ",
-			d->opts.capture.programs == TA_PROGRAMS_FALLBACK ? "" : d->report.kernel_lacks,
-			d->opts.capture.programs == TA_PROGRAMS_FALLBACK ? "" : ", so",
+	if (d->report.programs == TA_PROGRAMS_FALLBACK && d->opts.capture.programs == TA_PROGRAMS_AUTO)
+		ta_warn("capture", "the kernel lacks %s: %s", d->report.kernel_lacks,
+			ta_programs_limitations(d->report.programs));
+	else if (d->report.programs == TA_PROGRAMS_FALLBACK)
+		ta_warn("capture", "--programs fallback: %s",
 			ta_programs_limitations(d->report.programs));
 }
 
