@@ -437,7 +437,12 @@ static __always_inline void ta_count_loss(__u32 ses, __u32 auid, __u64 bytes, __
 	}
 	if (c) {
 		__sync_fetch_and_add(&c->events, 1);
-		__sync_fetch_and_add(&c->bytes, bytes);
+		/*
+		 * Not for 0: clang turns an atomic add of a constant 0 into an
+		 * atomic OR, which kernels before 5.12 refuse.
+		 */
+		if (bytes)
+			__sync_fetch_and_add(&c->bytes, bytes);
 	}
 }
 
@@ -799,46 +804,14 @@ struct ta_chunk_loop {
 	__u32 pad;
 };
 
-/*
- * Per-thread state: the call in progress and the chunk loop. Task storage,
- * not a shared table: it lives and dies with its thread, so no user can fill
- * a table that other users' terminals need (16 500 threads blocked in write()
- * once filled a 16 384-entry hash and blinded the recorder for every
- * terminal). The loop state lives here and not on the stack because the
- * verifier does not track map contents: the bpf_loop callback converges
- * after one pass instead of being explored once per possible offset.
- */
-struct ta_task_state {
-	struct ta_pending_call call;
-	struct ta_chunk_loop loop;
-	__u64 flip; /* fd table whose change this thread is making (fd_flips.bpf.h), or 0 */
-};
+#include "kernel_compat.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ta_task_state);
-} ta_task_state SEC(".maps") __weak;
-
-/* The current thread's state; with create, made on first use (NULL: out of memory). */
-static __always_inline struct ta_task_state *ta_task_state_get(bool create)
+/* One step of the chunk loop: the next iovec entry, or one chunk. 1: finished. */
+static __always_inline int ta_chunk_do(struct ta_chunk_loop *lc)
 {
-	return bpf_task_storage_get(&ta_task_state, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
-/* One chunk per call. */
-static int ta_chunk_step(__u32 index, void *unused)
-{
-	struct ta_task_state *ts = ta_task_state_get(false);
-	struct ta_chunk_loop *lc;
 	__u32 n;
 	int ok;
 
-	if (!ts)
-		return 1;
-	lc = &ts->loop;
 	if (lc->done >= lc->total)
 		return 1;
 	if (lc->seg_left == 0) {
@@ -875,17 +848,26 @@ static int ta_chunk_step(__u32 index, void *unused)
 	return 0;
 }
 
+#ifndef TA_NO_BPF_LOOP
+static int ta_chunk_step(__u32 index, void *unused)
+{
+	struct ta_task_state *ts = ta_task_state_get(false);
+
+	return ts ? ta_chunk_do(&ts->loop) : 1;
+}
+#endif
+
 /*
  * Emit `total` bytes from lc->em.buf (a buffer, or an iovec array when
  * nr_segs > 0) as ordered chunks. What cannot be emitted is counted.
- * Needs bpf_loop (Linux 5.17+).
+ * With bpf_loop up to TA_CHUNKS_PER_CALL chunks, without TA_FB_CHUNK_STEPS.
  */
 static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 {
 	struct ta_emit *em = &lc->em;
 	bool input = em->tmpl.hdr.kind == TA_EV_TTY_INPUT;
-	struct ta_task_state *ts;
 	__u32 nr_segs = em->nr_segs;
+	__u64 done;
 
 	lc->ses = input ? em->tmpl.owner_ses : em->tmpl.task.ses;
 	lc->auid = input ? em->tmpl.owner_auid : em->tmpl.task.auid;
@@ -920,7 +902,34 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 				      ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
 		return;
 	}
-	ts = ta_task_state_get(true);
+#ifdef TA_NO_BPF_LOOP
+	__u32 zero = 0;
+	struct ta_chunk_loop *fl;
+
+	/*
+	 * The tty layer's own buffers fit one chunk (n_tty_write takes 2 KiB at
+	 * a time, flip buffers are smaller; 64 KiB only on a tty with
+	 * TTY_NO_WRITE_SPLIT): without bpf_loop, the loop that would cost the
+	 * function backends' programs most of their verification is kept for
+	 * user memory, and a larger kernel buffer is counted.
+	 */
+	if (em->user == TA_MEM_KERNEL) {
+		ta_count_loss(lc->ses, lc->auid, total, TA_DROP_CALL_TOO_LARGE);
+		return;
+	}
+	fl = bpf_map_lookup_elem(&ta_loop_scratch, &zero);
+	if (!fl) {
+		ta_count_loss(lc->ses, lc->auid, total, TA_DROP_NO_STATE);
+		return;
+	}
+	__builtin_memcpy(fl, lc, sizeof(*lc));
+	for (int i = 0; i < TA_FB_CHUNK_STEPS; i++)
+		if (ta_chunk_do(fl))
+			break;
+	done = fl->done;
+#else
+	struct ta_task_state *ts = ta_task_state_get(true);
+
 	if (!ts) {
 		ta_count_loss(lc->ses, lc->auid, total, TA_DROP_NO_STATE);
 		return;
@@ -928,9 +937,11 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	__builtin_memcpy(&ts->loop, lc, sizeof(*lc));
 	/* iovec entries take a step each, so allow for them beyond the chunk budget. */
 	bpf_loop(TA_CHUNKS_PER_CALL + (nr_segs > 64 ? 64 : nr_segs), ta_chunk_step, NULL, 0);
+	done = ts->loop.done;
+#endif
 	/* Calls larger than the chunk budget: the rest is lost, and said so. */
-	if (ts->loop.done < total)
-		ta_count_drop(lc->ses, lc->auid, total - ts->loop.done);
+	if (done < total)
+		ta_count_loss(lc->ses, lc->auid, total - done, TA_DROP_CALL_TOO_LARGE);
 }
 
 static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct winsize *ws,

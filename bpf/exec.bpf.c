@@ -24,6 +24,7 @@ struct ta_cwd_walk {
 	char buf[TA_CWD_SCRATCH];
 };
 
+#ifndef TA_NO_TASK_STORAGE
 /*
  * Per thread, like the chunk loop (the verifier does not track map contents),
  * and in task storage like it: a shared table could be filled, or its entries
@@ -36,22 +37,37 @@ struct {
 	__type(key, int);
 	__type(value, struct ta_cwd_walk);
 } ta_cwd SEC(".maps");
+#else
+/* Per CPU without task storage: sched_process_exec runs with preemption off. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_cwd_walk);
+} ta_cwd SEC(".maps");
+#endif
 
-static int ta_cwd_step(__u32 index, void *unused)
+/* Whether the walk reached the task's root. */
+static __always_inline bool ta_cwd_at_root(struct ta_cwd_walk *w)
 {
-	struct ta_cwd_walk *w = bpf_task_storage_get(&ta_cwd, bpf_get_current_task_btf(), 0, 0);
+	struct mount *m = (struct mount *)w->mnt;
+
+	return w->dentry == w->root_dentry &&
+	       (__u64)__builtin_preserve_access_index(&m->mnt) == w->root_mnt;
+}
+
+/* One component of the walk; 1: finished. */
+static __always_inline int ta_cwd_do(struct ta_cwd_walk *w)
+{
 	struct dentry *d, *parent;
 	struct mount *m, *mp;
 	char name[TA_CWD_NAME];
 	__u32 pos, len;
 	long n;
 
-	if (!w)
-		return 1;
 	d = (struct dentry *)w->dentry;
 	m = (struct mount *)w->mnt;
-	if (w->dentry == w->root_dentry &&
-	    (__u64)__builtin_preserve_access_index(&m->mnt) == w->root_mnt)
+	if (ta_cwd_at_root(w))
 		return 1;
 	parent = BPF_CORE_READ(d, d_parent);
 	if (d == BPF_CORE_READ(m, mnt.mnt_root) || d == parent) {
@@ -81,6 +97,15 @@ static int ta_cwd_step(__u32 index, void *unused)
 	return 0;
 }
 
+#ifndef TA_NO_BPF_LOOP
+static int ta_cwd_step(__u32 index, void *unused)
+{
+	struct ta_cwd_walk *w = bpf_task_storage_get(&ta_cwd, bpf_get_current_task_btf(), 0, 0);
+
+	return w ? ta_cwd_do(w) : 1;
+}
+#endif
+
 static __always_inline __u32 ta_cwd_copy(struct ta_cwd_walk *w, char *dst, __u32 *truncated)
 {
 	__u32 len;
@@ -102,7 +127,6 @@ static __always_inline __u32 ta_cwd_copy(struct ta_cwd_walk *w, char *dst, __u32
 /* Writes the cwd into dst (TA_CWD_MAX bytes); returns its length, 0 if unknown. */
 static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __u32 *truncated)
 {
-	struct task_struct *cur = bpf_get_current_task_btf();
 	struct ta_cwd_walk *w;
 	struct vfsmount *vm;
 	__u32 len;
@@ -110,8 +134,16 @@ static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __
 	vm = BPF_CORE_READ(task, fs, pwd.mnt);
 	if (!vm)
 		return 0;
+#ifdef TA_NO_TASK_STORAGE
+	__u32 zero = 0;
+
+	w = bpf_map_lookup_elem(&ta_cwd, &zero);
+#else
+	struct task_struct *cur = bpf_get_current_task_btf();
+
 	/* Created zeroed: no scratch copy needed for a value this large. */
 	w = bpf_task_storage_get(&ta_cwd, cur, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+#endif
 	if (!w)
 		return 0;
 	w->dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
@@ -120,9 +152,20 @@ static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __
 	w->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
 	w->pos = TA_CWD_MAX;
 	w->truncated = 0;
+#ifdef TA_NO_BPF_LOOP
+	for (int i = 0; i < TA_FB_CWD_DEPTH; i++)
+		if (ta_cwd_do(w))
+			break;
+	/* Deeper than the walk went: the leading part is missing. */
+	if (!ta_cwd_at_root(w))
+		w->truncated = 1;
+#else
 	bpf_loop(TA_CWD_DEPTH, ta_cwd_step, NULL, 0);
+#endif
 	len = ta_cwd_copy(w, dst, truncated);
+#ifndef TA_NO_TASK_STORAGE
 	bpf_task_storage_delete(&ta_cwd, cur);
+#endif
 	return len;
 }
 
@@ -176,6 +219,9 @@ int ta_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct ta_exit_event *e;
 
 	ta_flips_forget_task(task);
+	/* A thread killed inside a call gives back its call state (kernel_compat.bpf.h). */
+	ta_task_state_forget();
+	ta_fp_pending_done();
 	if ((__u32)id != id >> 32)
 		return 0;
 	e = ta_reserve_process_event(sizeof(*e), TA_EV_EXIT, TA_SRC_SCHED);

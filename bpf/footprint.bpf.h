@@ -57,12 +57,66 @@ struct ta_fp_pending {
 	struct ta_fp_event ev;
 };
 
+#ifndef TA_NO_TASK_STORAGE
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct ta_fp_pending);
 } ta_fp_pending SEC(".maps") __weak;
+
+/* The current thread's pending footprint call; with create, made on first use. */
+static __always_inline struct ta_fp_pending *ta_fp_pending_get(bool create)
+{
+	return bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The call is over (task storage stays with its thread). */
+static __always_inline void ta_fp_pending_done(void)
+{
+}
+#else
+/*
+ * The fallback programs (kernel_compat.bpf.h): a table by thread id that
+ * holds a thread only between a call's entry and its exit. A full table is
+ * counted (footprint_ring_full), never evicted silently.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TA_FB_STATE_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ta_fp_pending);
+} ta_fp_pending SEC(".maps") __weak;
+
+/* A zeroed value to insert (too large for the stack); never written. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_fp_pending);
+} ta_fp_pending_zero SEC(".maps") __weak;
+
+static __always_inline struct ta_fp_pending *ta_fp_pending_get(bool create)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct ta_fp_pending *p = bpf_map_lookup_elem(&ta_fp_pending, &tid), *init;
+
+	if (p || !create)
+		return p;
+	init = bpf_map_lookup_elem(&ta_fp_pending_zero, &zero);
+	if (!init || bpf_map_update_elem(&ta_fp_pending, &tid, init, BPF_NOEXIST))
+		return NULL;
+	return bpf_map_lookup_elem(&ta_fp_pending, &tid);
+}
+
+static __always_inline void ta_fp_pending_done(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&ta_fp_pending, &tid);
+}
+#endif
 
 /* What a kind of call is to the footprint (0: nothing). */
 static __always_inline __u16 ta_fp_op_of(int kind)
@@ -256,8 +310,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	}
 	if (kind == TA_K_FP_RENAMEAT || kind == TA_K_FP_FCHOWNAT)
 		a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	p = ta_fp_pending_get(true);
 	if (!p) {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 
@@ -420,17 +473,18 @@ static __always_inline void ta_fp_exit(long nr, long ret)
 	struct ta_fp_pending *p;
 	struct ta_fp_event *e;
 
-	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0, 0);
+	p = ta_fp_pending_get(false);
 	if (!p || p->nr != nr)
 		return;
 	p->nr = -1;
 	e = &p->ev;
 	/* A failed accept says nothing (non-blocking servers poll with it). */
-	if (e->op == TA_FP_ACCEPT && (ret < 0 || !ta_fp_peer(e, ret)))
-		return;
-	e->ret = ret;
-	ta_fp_fill_ids(e);
-	ta_fp_submit(e);
+	if (e->op != TA_FP_ACCEPT || (ret >= 0 && ta_fp_peer(e, ret))) {
+		e->ret = ret;
+		ta_fp_fill_ids(e);
+		ta_fp_submit(e);
+	}
+	ta_fp_pending_done();
 }
 
 /* Exec of a set-user/group-ID program (sched_process_exec, new credentials in place). */
@@ -447,8 +501,7 @@ static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
 		return;
 	if (!ta_fp_in_session())
 		return;
-	p = bpf_task_storage_get(&ta_fp_pending, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	p = ta_fp_pending_get(true);
 	if (!p)
 		return;
 	p->nr = -1;
@@ -467,6 +520,7 @@ static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
 	e->path_len = n > 0 ? n - 1 : 0;
 	ta_fp_fill_ids(e);
 	ta_fp_submit(e);
+	ta_fp_pending_done();
 }
 
 #endif /* TTYAUDIT_FOOTPRINT_BPF_H */

@@ -78,6 +78,7 @@ static __always_inline struct ta_pending_call *ta_kp_take(struct ta_pending_call
 		return NULL;
 	*out = ts->call;
 	ts->call.active = 0;
+	ta_task_state_done(ts);
 	return out;
 }
 

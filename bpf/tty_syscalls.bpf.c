@@ -125,7 +125,7 @@ static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
 	}
 	c.words = (n + 7) / 8;
 	c.h ^= n;
-	bpf_loop(TA_DIGEST_MAX / 64, ta_digest_step, &c, 0);
+	TA_LOOP(TA_DIGEST_MAX / 64, ta_digest_step, &c);
 	return c.h;
 }
 
@@ -333,12 +333,16 @@ static __always_inline int ta_exit_io(long ret)
 		return 0;
 	if (ts->flip) {
 		ta_fd_change_done(ts);
+		/* The fallback's table holds a thread only while it is inside a call. */
+		if (!ts->call.active)
+			ta_task_state_done(ts);
 		return 0;
 	}
 	if (!ts->call.active)
 		return 0;
 	call = ts->call;
 	ts->call.active = 0;
+	ta_task_state_done(ts);
 	if (ret <= 0)
 		return 0;
 	if (call.files) {

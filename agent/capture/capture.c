@@ -5,9 +5,12 @@
  * One CO-RE object holds the programs of every backend; each try opens the
  * skeleton afresh, enables only that backend's programs (plus exec), and
  * loads and attaches them. The kernel's answer decides, never its version.
+ * Which build of the object (full or fallback, capture/variant.h) is decided
+ * first, by probing the helpers and map types the full one needs.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +21,6 @@
 #include <bpf/libbpf.h>
 
 #include "capture/capture.h"
-#include "ttyaudit.skel.h"
 
 #define TA_MAX_SESSIONS_TRACKED 4096
 
@@ -27,8 +29,15 @@ struct ta_seen_drop {
 	struct ta_drop_counters seen;
 };
 
+/* The maps the daemon reads and fills, by their fds once loaded. */
+struct ta_capture_maps {
+	int events, ctl_events, fp_events, fp_progs, config, self, tty_majors, wake_on_empty, drops,
+	    session_drops;
+};
+
 struct ta_capture {
-	struct ttyaudit_bpf *skel;
+	struct ta_bpf bpf;
+	struct ta_capture_maps m;
 	struct ring_buffer *ring;
 	struct bpf_link **links;
 	size_t n_links;
@@ -197,13 +206,12 @@ static int kernel_has_func(const struct btf *vmlinux, const char *fn)
 	return vmlinux && btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) >= 0;
 }
 
-static int fill_tty_majors(struct ttyaudit_bpf *skel)
+static int fill_tty_majors(int fd)
 {
 	uint8_t is_tty[512];
 	char text[16384];
 	FILE *f = fopen("/proc/devices", "re");
 	size_t n;
-	int fd = bpf_map__fd(skel->maps.ta_tty_majors);
 
 	if (!f)
 		return -errno;
@@ -240,7 +248,7 @@ int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts 
 	uint32_t zero = 0;
 
 	fill_config(&cfg, o);
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_config), &zero, &cfg, BPF_ANY))
+	if (bpf_map_update_elem(c->m.config, &zero, &cfg, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -253,12 +261,38 @@ static int init_maps(struct ta_capture *c, const struct ta_capture_opts *o)
 	err = ta_capture_update_config(c, o);
 	if (err)
 		return err;
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_self), &o->self_tgid, &one, BPF_ANY))
+	if (bpf_map_update_elem(c->m.self, &o->self_tgid, &one, BPF_ANY))
 		return -errno;
 	err = ta_capture_set_idle(c, 1);
 	if (err)
 		return err;
-	return fill_tty_majors(c->skel);
+	return fill_tty_majors(c->m.tty_majors);
+}
+
+static int find_maps(struct ta_capture *c)
+{
+	static const struct { const char *name; size_t off; } want[] = {
+		{ "ta_events", offsetof(struct ta_capture_maps, events) },
+		{ "ta_ctl_events", offsetof(struct ta_capture_maps, ctl_events) },
+		{ "ta_fp_events", offsetof(struct ta_capture_maps, fp_events) },
+		{ "ta_fp_progs", offsetof(struct ta_capture_maps, fp_progs) },
+		{ "ta_config", offsetof(struct ta_capture_maps, config) },
+		{ "ta_self", offsetof(struct ta_capture_maps, self) },
+		{ "ta_tty_majors", offsetof(struct ta_capture_maps, tty_majors) },
+		{ "ta_wake_on_empty", offsetof(struct ta_capture_maps, wake_on_empty) },
+		{ "ta_drops", offsetof(struct ta_capture_maps, drops) },
+		{ "ta_session_drops", offsetof(struct ta_capture_maps, session_drops) },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(c->bpf.obj, want[i].name);
+		int fd = m ? bpf_map__fd(m) : -1;
+
+		if (fd < 0)
+			return -ENOENT;
+		*(int *)((char *)&c->m + want[i].off) = fd;
+	}
+	return 0;
 }
 
 static void detach_all(struct ta_capture *c)
@@ -280,11 +314,12 @@ static bool is_exit_hook(const struct bpf_program *prog)
 }
 
 /* Load and attach one backend. On failure, *why says what the kernel refused. */
-static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_capture_opts *o,
-		       const struct btf *vmlinux, char *why, size_t why_len, char *missing,
-		       size_t missing_len)
+static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs programs,
+		       const struct ta_capture_opts *o, const struct btf *vmlinux, char *why,
+		       size_t why_len, char *missing, size_t missing_len)
 {
 	struct bpf_program *prog;
+	struct bpf_map *events;
 	size_t n_progs = 0;
 	int err;
 
@@ -295,19 +330,20 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 	 * that walk made every backend fail without it).
 	 */
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
-	c->skel = ttyaudit_bpf__open_opts(&open_opts);
-	if (!c->skel) {
-		snprintf(why, why_len, "cannot open BPF object: %s", strerror(errno));
-		return -errno;
+	err = ta_bpf_open(&c->bpf, programs, &open_opts);
+	if (err) {
+		snprintf(why, why_len, "cannot open BPF object: %s", strerror(-err));
+		return err;
 	}
-	err = bpf_map__set_max_entries(c->skel->maps.ta_events, o->ring_bytes);
+	events = bpf_object__find_map_by_name(c->bpf.obj, "ta_events");
+	err = events ? bpf_map__set_max_entries(events, o->ring_bytes) : -ENOENT;
 	if (err) {
 		snprintf(why, why_len, "ring size %u refused: %s", o->ring_bytes, strerror(-err));
 		goto fail;
 	}
-	c->skel->rodata->ta_syscall_io = b == TA_BACKEND_TRACEPOINT;
-	c->skel->rodata->ta_fp_mode = o->footprint;
-	bpf_object__for_each_program(prog, c->skel->obj) {
+	*c->bpf.syscall_io = b == TA_BACKEND_TRACEPOINT;
+	*c->bpf.fp_mode = o->footprint;
+	bpf_object__for_each_program(prog, c->bpf.obj) {
 		enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
 		const char *target = program_target(prog);
 		bool on = role != ROLE_OTHER;
@@ -326,13 +362,21 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 			on = false;
 		}
 		bpf_program__set_autoload(prog, on);
+		/* --verbose: the verifier's statistics per program (its cost on this kernel). */
+		if (on && libbpf_verbose)
+			bpf_program__set_log_level(prog, 4);
 		n_progs += on;
 	}
 	libbpf_last_msg[0] = '\0';
-	err = ttyaudit_bpf__load(c->skel);
+	err = ta_bpf_load(&c->bpf);
 	if (err) {
 		snprintf(why, why_len, "load failed: %s%s%s", strerror(-err),
 			 libbpf_last_msg[0] ? "; libbpf: " : "", libbpf_last_msg);
+		goto fail;
+	}
+	err = find_maps(c);
+	if (err) {
+		snprintf(why, why_len, "the BPF object lacks a map: %s", strerror(-err));
 		goto fail;
 	}
 	err = init_maps(c, o);
@@ -352,7 +396,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 	 * call read with the length of another (garbage, marked suspect).
 	 */
 	for (int pass = 0; pass < 2; pass++) {
-		bpf_object__for_each_program(prog, c->skel->obj) {
+		bpf_object__for_each_program(prog, c->bpf.obj) {
 			enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
 			struct bpf_link *link;
 
@@ -362,7 +406,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 				uint32_t zero = 0;
 				int fd = bpf_program__fd(prog);
 
-				if (pass == 0 && bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_fp_progs),
+				if (pass == 0 && bpf_map_update_elem(c->m.fp_progs,
 								     &zero, &fd, BPF_ANY)) {
 					err = -errno;
 					snprintf(why, why_len, "footprint program not installed: %s",
@@ -393,8 +437,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, const struct ta_
 	return 0;
 fail:
 	detach_all(c);
-	ttyaudit_bpf__destroy(c->skel);
-	c->skel = NULL;
+	ta_bpf_destroy(&c->bpf);
 	return err ? err : -EINVAL;
 }
 
@@ -418,6 +461,7 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 {
 	static const enum ta_backend order[] = { TA_BACKEND_FENTRY, TA_BACKEND_KPROBE,
 						 TA_BACKEND_TRACEPOINT };
+	struct ta_kernel_features features;
 	struct ta_capture *c;
 	struct btf *vmlinux;
 	int err = -ENOTSUP;
@@ -437,6 +481,10 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 	}
 	libbpf_verbose = o->verbose_libbpf;
 	libbpf_set_print(libbpf_to_buffer);
+	/* What the full programs need, asked of the kernel (never read off its version). */
+	ta_kernel_features_probe(&features);
+	ta_kernel_features_missing(&features, rep->kernel_lacks, sizeof(rep->kernel_lacks));
+	rep->programs = ta_programs_choose(&features, o->programs);
 	vmlinux = btf__parse(o->btf_path, NULL);
 	if (libbpf_get_error(vmlinux))
 		vmlinux = NULL;
@@ -447,7 +495,8 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 		if (o->backend != TA_BACKEND_AUTO && o->backend != b)
 			continue;
 		rep->optional_missing[0] = '\0';
-		err = try_backend(c, b, o, vmlinux, rep->refused[b], sizeof(rep->refused[b]),
+		err = try_backend(c, b, rep->programs, o, vmlinux, rep->refused[b],
+				  sizeof(rep->refused[b]),
 				  rep->optional_missing, sizeof(rep->optional_missing));
 		if (!err) {
 			c->backend = b;
@@ -462,10 +511,10 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 		return -ENOTSUP;
 	}
 	/* The control ring first: a drain hands over who ran what before the data. */
-	c->ring = ring_buffer__new(bpf_map__fd(c->skel->maps.ta_ctl_events), on_ring_record, c, NULL);
+	c->ring = ring_buffer__new(c->m.ctl_events, on_ring_record, c, NULL);
 	if (!c->ring ||
-	    ring_buffer__add(c->ring, bpf_map__fd(c->skel->maps.ta_events), on_ring_record, c) ||
-	    ring_buffer__add(c->ring, bpf_map__fd(c->skel->maps.ta_fp_events), on_ring_record, c)) {
+	    ring_buffer__add(c->ring, c->m.events, on_ring_record, c) ||
+	    ring_buffer__add(c->ring, c->m.fp_events, on_ring_record, c)) {
 		err = errno ? -errno : -EIO;
 		ta_capture_close(c);
 		return err;
@@ -492,11 +541,19 @@ int ta_capture_drain(struct ta_capture *c)
 	return ring_buffer__consume(c->ring);
 }
 
+int ta_capture_probe_access(struct ta_capture *c)
+{
+	struct ta_config cfg;
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(c->m.config, &zero, &cfg) ? -errno : 0;
+}
+
 int ta_capture_set_idle(struct ta_capture *c, int idle)
 {
 	uint32_t zero = 0, v = idle ? 1 : 0;
 
-	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.ta_wake_on_empty), &zero, &v, BPF_ANY))
+	if (bpf_map_update_elem(c->m.wake_on_empty, &zero, &v, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -533,6 +590,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "footprint_ring_full";
 	case TA_DROP_FD_CHANGED:
 		return "fd_changed";
+	case TA_DROP_CALL_TOO_LARGE:
+		return "call_too_large";
 	default:
 		return "unknown";
 	}
@@ -544,13 +603,13 @@ int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
 	struct ta_drop_counters *percpu = calloc((size_t)c->nr_cpus, sizeof(*percpu));
 	struct ta_drop_counters sum = { 0, 0 };
 	struct ta_session_drop_key key, next;
-	int map_fd = bpf_map__fd(c->skel->maps.ta_session_drops);
+	int map_fd = c->m.session_drops;
 	uint32_t zero = 0;
 	void *prev = NULL;
 
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.ta_drops), &zero, percpu)) {
+	if (bpf_map_lookup_elem(c->m.drops, &zero, percpu)) {
 		free(percpu);
 		return -errno;
 	}
@@ -599,7 +658,7 @@ void ta_capture_close(struct ta_capture *c)
 		return;
 	ring_buffer__free(c->ring);
 	detach_all(c);
-	ttyaudit_bpf__destroy(c->skel);
+	ta_bpf_destroy(&c->bpf);
 	free(c->seen);
 	free(c);
 }

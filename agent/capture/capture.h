@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
+#include "capture/variant.h"
 #include "ttyaudit/event.h"
 
 enum ta_backend {
@@ -60,12 +61,15 @@ struct ta_capture_opts {
 	char btf_path[4096];          /* the kernel's BTF (TA_KERNEL_BTF, or --btf FILE) */
 	bool verbose_libbpf;          /* libbpf's messages to stderr */
 	uint32_t footprint;           /* enum ta_footprint_mode */
+	enum ta_programs programs;    /* AUTO: full or fallback as the kernel's probes say */
 };
 
 struct ta_capture_report {
 	enum ta_backend chosen;
 	char refused[TA_BACKEND_COUNT][256];  /* why each tried backend failed */
 	char optional_missing[256];           /* hooks that did not attach */
+	enum ta_programs programs;            /* the build loaded (tried) */
+	char kernel_lacks[96];                /* what the full build needs and the kernel lacks */
 };
 
 typedef int (*ta_event_fn)(void *ctx, const struct ta_event *ev);
@@ -90,6 +94,8 @@ int ta_capture_drain(struct ta_capture *c);
  * 0: records do not wake it (it drains on a timer while busy).
  */
 int ta_capture_set_idle(struct ta_capture *c, int idle);
+/* 0 if this process may use bpf() on the capture maps now, else -errno (-EPERM). */
+int ta_capture_probe_access(struct ta_capture *c);
 /* Replace filters and redaction at run time (SIGHUP). */
 int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts *opts);
 

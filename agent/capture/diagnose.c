@@ -89,8 +89,15 @@ const char *ta_capture_explain(const struct ta_host_facts *f, const struct ta_ca
 		snprintf(out, cap, "the kernel refused every BPF tracing program with EPERM although "
 				   "the privileges are there: a security module (SELinux, AppArmor, "
 				   "BPF LSM) or a container runtime's policy forbids them");
-	else if (any_refused_with(rep, "bpf_loop"))
-		snprintf(out, cap, "the kernel lacks the bpf_loop helper the programs use");
+	else if (rep->programs == TA_PROGRAMS_FULL &&
+		 (any_refused_with(rep, "bpf_loop") || any_refused_with(rep, "task_storage")))
+		snprintf(out, cap, "the kernel lacks the bpf_loop helper or BPF task storage the full "
+				   "programs use: start with --programs auto, which probes for them "
+				   "and loads the fallback programs where they are missing");
+	else if (rep->programs == TA_PROGRAMS_FALLBACK)
+		snprintf(out, cap, "each backend was refused by the kernel for the reason given above, "
+				   "with the fallback programs (%s)",
+			 rep->kernel_lacks[0] ? rep->kernel_lacks : "asked for with --programs");
 	else
 		snprintf(out, cap, "each backend was refused by the kernel for the reason given above");
 	return out;

@@ -31,8 +31,9 @@ static void status_usage(FILE *out)
 		"Usage: ttyaudit status [--log-dir DIR] [--ship-state FILE] [--json]\n"
 		"\n"
 		"Whether ttyauditd is writing this log (the process holding its lock), the\n"
-		"capture backend of the last agent_start, loss recorded (gap records), log size,\n"
-		"segments, the latest signed checkpoint, sessions; with ttyaudit-ship, how far\n"
+		"capture backend and BPF programs of the last agent_start, loss recorded (gap\n"
+		"records), log size, segments, the latest signed checkpoint, sessions; with\n"
+		"ttyaudit-ship, how far\n"
 		"the log is shipped and cosigned by the fleet collector, and the backlog.\n"
 		"\n"
 		"  --log-dir DIR      log directory (default %s)\n"
@@ -141,7 +142,7 @@ int ta_cmd_status(int argc, char **argv)
 	struct loss_reason reasons[STATUS_REASONS];
 	size_t n_reasons = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
-	char integrity[32] = "unknown";
+	char integrity[32] = "unknown", programs[32] = "", programs_lim[1024] = "";
 	int n;
 	while ((n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
 		if (n < 0) {
@@ -170,6 +171,12 @@ int ta_cmd_status(int argc, char **argv)
 				if (ta_jobj_str(&o, "integrity", integrity, sizeof(integrity)) < 0)
 					snprintf(integrity, sizeof(integrity), "unknown");
 				ta_jobj_str(&o, "version", version, sizeof(version));
+				/* Logs from before the fallback programs: the full ones. */
+				if (ta_jobj_str(&o, "programs", programs, sizeof(programs)) < 0)
+					programs[0] = '\0';
+				if (ta_jobj_str(&o, "programs_limitations", programs_lim,
+						sizeof(programs_lim)) < 0)
+					programs_lim[0] = '\0';
 			}
 			break;
 		case TA_REC_AGENT_STOP:
@@ -263,6 +270,10 @@ int ta_cmd_status(int argc, char **argv)
 		cli_json_str(&o, backend);
 		ta_buf_puts(&o, ",\"integrity\":");
 		cli_json_str(&o, integrity);
+		ta_buf_puts(&o, ",\"programs\":");
+		cli_json_str(&o, programs[0] ? programs : "full");
+		ta_buf_puts(&o, ",\"programs_limitations\":");
+		cli_json_str(&o, programs_lim);
 		ta_buf_puts(&o, ",\"agent_version\":");
 		cli_json_str(&o, version);
 		ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"first_index\":%" PRIu64 ",\"segments\":%" PRIu64
@@ -307,6 +318,8 @@ int ta_cmd_status(int argc, char **argv)
 			      !strcmp(integrity, "kernel") ? " (the kernel's copy of terminal data)" :
 			      !strcmp(integrity, "syscall") ? " (read from user memory at system calls; "
 			      "what cannot be vouched for is marked suspect)" : "");
+		ta_buf_printf(&o, "programs:    %s%s%s\n", programs[0] ? programs : "full",
+			      programs_lim[0] ? ": " : "", programs_lim);
 		ta_buf_printf(&o, "loss:        %" PRIu64 " gap records: %" PRIu64 " events, %" PRIu64
 			      " bytes lost; %" PRIu64 " store gaps: %" PRIu64 " records, %" PRIu64
 			      " bytes not written (disk full)\n", loss_records, loss_events, loss_bytes,

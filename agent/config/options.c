@@ -106,6 +106,9 @@ static void usage(FILE *out)
 		"      --btf FILE          the running kernel's BTF, for kernels that do not\n"
 		"                          publish it (default /sys/kernel/btf/vmlinux)\n"
 		"  -b, --backend NAME      auto|fentry|kprobe|tracepoint (default auto)\n"
+		"      --programs NAME     auto|full|fallback: the build of the BPF programs\n"
+		"                          (default auto: full if the kernel has bpf_loop and\n"
+		"                          BPF task storage)\n"
 		"      --ring-size SIZE    BPF ring buffer, power of two (default 16M)\n"
 		"      --require-kernel-capture  refuse to run unless a kernel-function backend\n"
 		"                          (fentry, kprobe) works (exit 5)\n"
@@ -152,7 +155,7 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_FOOTPRINT, OPT_REQ_KERNEL, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_FOOTPRINT, OPT_REQ_KERNEL, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID, OPT_PROGRAMS };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
@@ -163,6 +166,7 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 		{ "rules-file", required_argument, NULL, OPT_RULES },
 		{ "alerts-jsonl", required_argument, NULL, OPT_ALERTS_JSONL },
 		{ "backend", required_argument, NULL, 'b' },
+		{ "programs", required_argument, NULL, OPT_PROGRAMS },
 		{ "ring-size", required_argument, NULL, OPT_RING },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
 		{ "footprint", required_argument, NULL, OPT_FOOTPRINT },
@@ -244,6 +248,13 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 				snprintf(err, err_len,
 					 "--backend: unknown backend '%s' (auto, fentry, kprobe, tracepoint)",
 					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_PROGRAMS:
+			if (ta_programs_parse(optarg, &o->capture.programs)) {
+				snprintf(err, err_len,
+					 "--programs: unknown programs '%s' (auto, full, fallback)", optarg);
 				return -EINVAL;
 			}
 			break;

@@ -271,6 +271,12 @@ static void write_agent_start(struct daemon_ctx *d)
 	ta_json_str(&j, ta_backend_limitations(d->report.chosen));
 	ta_json_key(&j, "hooks_missing");
 	ta_json_str(&j, d->report.optional_missing);
+	ta_json_key(&j, "programs");
+	ta_json_str(&j, ta_programs_name(d->report.programs));
+	ta_json_key(&j, "programs_limitations");
+	ta_json_str(&j, ta_programs_limitations(d->report.programs));
+	ta_json_key(&j, "kernel_lacks");
+	ta_json_str(&j, d->report.kernel_lacks);
 	ta_json_key(&j, "ring_bytes");
 	ta_json_u64(&j, d->opts.capture.ring_bytes);
 	ta_json_key(&j, "redact_noecho");
@@ -349,6 +355,12 @@ static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_
 		ta_backend_limitations(d->report.chosen));
 	if (d->report.optional_missing[0])
 		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
+	if (d->report.programs == TA_PROGRAMS_FALLBACK && d->opts.capture.programs == TA_PROGRAMS_AUTO)
+		ta_warn("capture", "the kernel lacks %s: %s", d->report.kernel_lacks,
+			ta_programs_limitations(d->report.programs));
+	else if (d->report.programs == TA_PROGRAMS_FALLBACK)
+		ta_warn("capture", "--programs fallback: %s",
+			ta_programs_limitations(d->report.programs));
 }
 
 /*
@@ -467,18 +479,52 @@ static int start_capture(struct daemon_ctx *d)
  * and to clear it for retention, CAP_AUDIT_WRITE to anchor checkpoints and
  * send alerts into the audit trail, CAP_AUDIT_CONTROL to remove at stop the
  * audit watches on its own files it installed at start (without it they
- * would outlive the daemon). Loading and attaching are done by now.
+ * would outlive the daemon). Loading and attaching are done by now; CAP_BPF
+ * stays only where the kernel demands it for the maps (bpf_needs_cap_bpf).
  */
-static int drop_capabilities(void)
+static int drop_capabilities(bool keep_bpf)
 {
 	if (geteuid() != 0)
 		return 0;
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 		      CAP_LINUX_IMMUTABLE, CAP_AUDIT_WRITE, CAP_AUDIT_CONTROL, -1);
+	if (keep_bpf)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+			     CAP_BPF);
 	if (capng_apply(CAPNG_SELECT_BOTH))
 		return -EPERM;
 	return 0;
+}
+
+/*
+ * Whether the kernel refuses bpf() on the loaded maps to this process once
+ * CAP_BPF and CAP_SYS_ADMIN are gone: older kernels (5.10 among them) check
+ * kernel.unprivileged_bpf_disabled for every bpf() command, so without them
+ * the daemon could neither read its loss counters nor switch its drain
+ * mode. Asked of the kernel with the effective set lowered for a moment.
+ */
+static bool bpf_needs_cap_bpf(struct ta_capture *cap)
+{
+	void *saved;
+	bool refused;
+
+	if (geteuid() != 0)
+		return false;
+	capng_get_caps_process();
+	saved = capng_save_state();
+	if (!saved)
+		return false;
+	capng_updatev(CAPNG_DROP, CAPNG_EFFECTIVE, CAP_BPF, CAP_SYS_ADMIN, -1);
+	if (capng_apply(CAPNG_SELECT_CAPS)) {
+		free(saved);
+		return false;
+	}
+	refused = ta_capture_probe_access(cap) == -EPERM;
+	capng_restore_state(&saved);
+	if (capng_apply(CAPNG_SELECT_CAPS))
+		ta_warn("daemon", "cannot restore the effective capabilities");
+	return refused;
 }
 
 /*
@@ -825,6 +871,7 @@ int main(int argc, char **argv)
 	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1, .act = { .fd = -1 } };
 	char err[512];
 	int rc, code;
+	bool keep_bpf;
 
 	ta_log_init("ttyauditd", TA_LOG_INFO);
 	/* defaults < /etc/ttyaudit/ttyauditd.conf (or --config FILE) < command line */
@@ -890,7 +937,11 @@ int main(int argc, char **argv)
 	d.logins.on_watch = ta_alerting_on_watch;
 	d.logins.watch_ctx = &d.alerting;
 	ta_alerting_install_watches(&d.alerting, &d.opts, d.audit_fd, d.config_path);
-	if (drop_capabilities())
+	keep_bpf = bpf_needs_cap_bpf(d.cap);
+	if (keep_bpf)
+		ta_info("daemon", "this kernel refuses bpf() on the capture maps without CAP_BPF "
+			"(kernel.unprivileged_bpf_disabled): CAP_BPF is kept");
+	if (drop_capabilities(keep_bpf))
 		ta_warn("daemon", "could not drop capabilities; running with all of them");
 	ta_notify("READY=1\nSTATUS=recording");
 	report_startup(&d, TA_EXIT_OK);

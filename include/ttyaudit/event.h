@@ -25,6 +25,16 @@
 #define TA_CHUNK_MAX 4096
 /* Chunks one call may emit (64 MiB); beyond that the rest is counted as lost. */
 #define TA_CHUNKS_PER_CALL 16384
+/*
+ * The fallback programs (kernels without bpf_loop or BPF task storage;
+ * bpf/kernel_compat.bpf.h): steps of a call's chunk loop (a chunk, or an
+ * iovec entry, each), components of an exec's cwd walk, and the per-thread
+ * call table with what one uid may hold of it.
+ */
+#define TA_FB_CHUNK_STEPS 32
+#define TA_FB_CWD_DEPTH 32
+#define TA_FB_STATE_ENTRIES 32768
+#define TA_FB_STATE_PER_USER 512
 /* Bytes of argv kept per exec; longer argv is marked truncated. */
 #define TA_ARGV_MAX 2048
 #define TA_FILENAME_MAX 256
@@ -237,7 +247,8 @@ enum ta_drop_reason {
 	TA_DROP_SESSION_SHARE = 2, /* the session used more than its share of a filling ring */
 	TA_DROP_FOOTPRINT = 3,  /* the footprint ring had no room: a file/network/privilege call */
 	TA_DROP_FD_CHANGED = 4, /* a write's fd was changed during it, to a terminal not known */
-	TA_DROP_REASONS = 5,
+	TA_DROP_CALL_TOO_LARGE = 5, /* more chunks than the programs take per call */
+	TA_DROP_REASONS = 6,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

@@ -90,6 +90,17 @@ def test_session():
             "agent_start names the chosen backend")
     f.check(bool(start and start[0]["limitations"]), "agent_start says what the backend cannot see")
     f.check(len(of_type(recs, "agent_stop")) == 1, "agent_stop written on SIGTERM")
+    # Which build of the programs, probed (or asked for), and what the fallback cannot do.
+    programs = start[0].get("programs") if start else None
+    wanted = os.environ.get("TA_TEST_PROGRAMS")
+    f.check(programs in ("full", "fallback") and (not wanted or programs == wanted),
+            f"agent_start names the programs loaded ({programs}, asked {wanted or 'auto'})")
+    f.check(bool(start[0].get("programs_limitations")) == (programs == "fallback"),
+            "agent_start states the fallback's limits, and only the fallback's")
+    rc, out, _ = cli("status", "--log-dir", d.log_dir)
+    f.check(rc == 0 and f"programs:    {programs}" in out and
+            (programs != "fallback" or "128 KiB" in out),
+            f"ttyaudit status shows the programs and their limits: {out!r}")
     return f.result()
 
 

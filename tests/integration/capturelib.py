@@ -69,6 +69,9 @@ class Daemon:
         self.args = [*wrap, binary("agent/daemon/ttyauditd"), "--foreground",
                      "--log-dir", self.log_dir, "--jsonl", self.jsonl,
                      "--login-socket", os.path.join(self.dir, "login.sock"), *args]
+        # The fallback programs (no bpf_loop, no task storage) are tested on this kernel too.
+        if os.environ.get("TA_TEST_PROGRAMS"):
+            self.args += ["--programs", os.environ["TA_TEST_PROGRAMS"]]
         self.stderr_target = stderr
         self.proc = None
 

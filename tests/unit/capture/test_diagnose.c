@@ -43,7 +43,15 @@ int main(void)
 	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "seccomp"));
 	f = ok;
 	CHECK(strstr(ta_capture_explain(&f, &eperm, out, sizeof(out)), "security module"));
+	/* The full programs forced onto a kernel without bpf_loop: the way out is auto. */
+	mixed.programs = TA_PROGRAMS_FULL;
 	CHECK(strstr(ta_capture_explain(&f, &mixed, out, sizeof(out)), "bpf_loop"));
+	CHECK(strstr(out, "--programs auto"));
+	/* The fallback refused too: say it was tried, and why. */
+	mixed.programs = TA_PROGRAMS_FALLBACK;
+	snprintf(mixed.kernel_lacks, sizeof(mixed.kernel_lacks), "bpf_loop, BPF task storage");
+	CHECK(strstr(ta_capture_explain(&f, &mixed, out, sizeof(out)), "fallback programs"));
+	CHECK(strstr(out, "bpf_loop, BPF task storage"));
 	struct ta_capture_report memlock = refused("load failed: Operation not permitted; libbpf: "
 						   "permission error while running as root; try "
 						   "raising 'ulimit -l'? current value: 64.0 KiB", "", "");

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "capture/variant.h"
+#include "ttyaudit/event.h"
+#include "ttyaudit.skel.h"
+#include "ttyaudit_fallback.skel.h"
+
+static const char *const names[TA_PROGRAMS_COUNT] = {
+	[TA_PROGRAMS_AUTO] = "auto",
+	[TA_PROGRAMS_FULL] = "full",
+	[TA_PROGRAMS_FALLBACK] = "fallback",
+};
+
+const char *ta_programs_name(enum ta_programs p)
+{
+	return p < TA_PROGRAMS_COUNT ? names[p] : "unknown";
+}
+
+int ta_programs_parse(const char *name, enum ta_programs *out)
+{
+	for (int p = 0; p < TA_PROGRAMS_COUNT; p++)
+		if (!strcmp(name, names[p])) {
+			*out = (enum ta_programs)p;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+#define TA_STR_(x) #x
+#define TA_STR(x) TA_STR_(x)
+_Static_assert(TA_FB_CHUNK_STEPS * TA_CHUNK_MAX == 128 * 1024, "the sentence below says 128 KiB");
+
+const char *ta_programs_limitations(enum ta_programs p)
+{
+	if (p != TA_PROGRAMS_FALLBACK)
+		return "";
+	return "fallback programs (no bpf_loop or BPF task storage): a system call moves at most "
+	       "128 KiB of terminal data into the record (" TA_STR(TA_FB_CHUNK_STEPS) " steps of "
+	       TA_STR(TA_CHUNK_MAX) " bytes; each iovec entry takes a step) and a tty-layer "
+	       "function call " TA_STR(TA_CHUNK_MAX) " bytes (more only on ttys without write "
+	       "splitting), the rest is counted lost (call_too_large); an exec's working directory is named "
+	       TA_STR(TA_FB_CWD_DEPTH) " components deep at most, else marked truncated; a user "
+	       "may have " TA_STR(TA_FB_STATE_PER_USER) " terminal calls in progress at once, "
+	       "further ones are counted lost (no_call_state) against that user's session";
+}
+
+/* 1: the kernel lets a raw tracepoint program (what exec and syscalls use) call helper. */
+static bool has_helper(enum bpf_func_id helper)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, helper, NULL) == 1;
+}
+
+void ta_kernel_features_probe(struct ta_kernel_features *f)
+{
+	f->bpf_loop = has_helper(BPF_FUNC_loop);
+	f->task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1 &&
+			  has_helper(BPF_FUNC_task_storage_get) &&
+			  has_helper(BPF_FUNC_task_storage_delete);
+	f->current_task_btf = has_helper(BPF_FUNC_get_current_task_btf);
+}
+
+const char *ta_kernel_features_missing(const struct ta_kernel_features *f, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s", !f->bpf_loop ? "bpf_loop" : "",
+		 !f->bpf_loop && (!f->task_storage || !f->current_task_btf) ? ", " : "",
+		 !f->task_storage ? "BPF task storage" : "",
+		 !f->task_storage && !f->current_task_btf ? ", " : "",
+		 !f->current_task_btf ? "bpf_get_current_task_btf" : "");
+	return out;
+}
+
+enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_programs wanted)
+{
+	if (wanted == TA_PROGRAMS_FULL || wanted == TA_PROGRAMS_FALLBACK)
+		return wanted;
+	return f->bpf_loop && f->task_storage && f->current_task_btf ? TA_PROGRAMS_FULL
+								      : TA_PROGRAMS_FALLBACK;
+}
+
+/* Both skeletons have the same shape; only their names differ. */
+#define TA_BPF_OPEN(b, name, o)                                                           \
+	({                                                                                \
+		struct name *_s = name##__open_opts(o);                                   \
+		if (_s) {                                                                 \
+			(b)->skel = _s;                                                   \
+			(b)->obj = _s->obj;                                               \
+			(b)->syscall_io = (uint32_t *)&_s->rodata->ta_syscall_io;         \
+			(b)->fp_mode = (uint32_t *)&_s->rodata->ta_fp_mode;               \
+		}                                                                         \
+		_s ? 0 : errno ? -errno : -EINVAL;                                        \
+	})
+
+int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object_open_opts *o)
+{
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	if (kind == TA_PROGRAMS_FULL)
+		return TA_BPF_OPEN(b, ttyaudit_bpf, o);
+	if (kind == TA_PROGRAMS_FALLBACK)
+		return TA_BPF_OPEN(b, ttyaudit_fallback_bpf, o);
+	return -EINVAL;
+}
+
+int ta_bpf_load(struct ta_bpf *b)
+{
+	if (b->kind == TA_PROGRAMS_FULL)
+		return ttyaudit_bpf__load(b->skel);
+	return ttyaudit_fallback_bpf__load(b->skel);
+}
+
+void ta_bpf_destroy(struct ta_bpf *b)
+{
+	if (!b->skel)
+		return;
+	if (b->kind == TA_PROGRAMS_FULL)
+		ttyaudit_bpf__destroy(b->skel);
+	else
+		ttyaudit_fallback_bpf__destroy(b->skel);
+	b->skel = NULL;
+	b->obj = NULL;
+}

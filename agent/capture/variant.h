@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The two builds of the capture programs (bpf/meson.build): "full" (BPF task
+ * storage and bpf_loop) and "fallback" (neither; every kernel with a BPF ring
+ * buffer and BTF, 5.8 on). Which one a kernel gets is decided by probing what
+ * it offers, never by its version; what the fallback cannot do is said once,
+ * here (bpf/kernel_compat.bpf.h has the figures).
+ */
+#ifndef TA_CAPTURE_VARIANT_H
+#define TA_CAPTURE_VARIANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ta_programs {
+	TA_PROGRAMS_AUTO = 0,
+	TA_PROGRAMS_FULL,
+	TA_PROGRAMS_FALLBACK,
+	TA_PROGRAMS_COUNT,
+};
+
+/* What the running kernel offers the full programs (ta_kernel_features_probe). */
+struct ta_kernel_features {
+	bool bpf_loop;          /* the bpf_loop helper (5.17+) */
+	bool task_storage;      /* BPF_MAP_TYPE_TASK_STORAGE and its helpers in tracing programs */
+	bool current_task_btf;  /* bpf_get_current_task_btf (5.11+) */
+};
+
+const char *ta_programs_name(enum ta_programs p);
+/* 0 and *out set, or -EINVAL for an unknown name. */
+int ta_programs_parse(const char *name, enum ta_programs *out);
+/* What these programs cannot do, in one sentence ("" for the full ones). */
+const char *ta_programs_limitations(enum ta_programs p);
+
+/* Ask the kernel (loads tiny probe programs; needs the BPF privileges). */
+void ta_kernel_features_probe(struct ta_kernel_features *f);
+/* What the full programs need and the kernel lacks, comma-separated ("" if nothing). */
+const char *ta_kernel_features_missing(const struct ta_kernel_features *f, char *out, size_t cap);
+/* The programs to load: `wanted` unless AUTO, else full if the kernel has all they need. */
+enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_programs wanted);
+
+/* One opened build of the programs (a bpftool skeleton behind it). */
+struct bpf_object;
+struct bpf_object_open_opts;
+struct ta_bpf {
+	enum ta_programs kind;
+	void *skel;
+	struct bpf_object *obj;
+	uint32_t *syscall_io;   /* the rodata ta_syscall_io, settable before load */
+	uint32_t *fp_mode;      /* the rodata ta_fp_mode (footprint), settable before load */
+};
+
+/* 0, or -errno (kind must be FULL or FALLBACK). */
+int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object_open_opts *o);
+int ta_bpf_load(struct ta_bpf *b);
+/* Safe on a zeroed or destroyed handle. */
+void ta_bpf_destroy(struct ta_bpf *b);
+
+#endif
