@@ -45,4 +45,14 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *t, uint64_t *cosigned,
 		    uint64_t *damage, char *damage_line, size_t dlen, char *err, size_t errlen);
 
+struct ta_transcript;
+/*
+ * The transcript of session s of origin from the records of its span (as a
+ * local log read without its index), with the attach/detach records clients
+ * of others (NULL, 0: none); damage marked in it. 0 or an exit code (session_fleet.c).
+ */
+int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sess *s,
+			 const uint64_t *clients, size_t nclients, struct ta_transcript *tr, char *err,
+			 size_t errlen);
+
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * One session of a fleet host (session_view.h), from the records the collector
- * stored: the same session table and transcript as from the host's own log,
+ * One session of a fleet host (session_view.h, fleet_source.h), from the
+ * records the collector stored: the same session table and transcript as from the host's own log,
  * so show and export render it with the same code.
  */
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "store/store.h"
+#include "view/transcript.h"
 
 /* The enrolled origin equal to pattern, else the only one containing it. */
 static int pick_origin(struct cli_fleet *f, const char *pattern, char *out, size_t cap, char *err,
@@ -46,7 +47,8 @@ static int pick_origin(struct cli_fleet *f, const char *pattern, char *out, size
 }
 
 struct fleet_load {
-	struct session_view *v;
+	struct ta_transcript *tr;
+	const char *origin;
 	uint64_t last_time;
 };
 
@@ -55,7 +57,7 @@ static int add_rec(void *ctx, const struct ta_log_record *rec)
 	struct fleet_load *fl = ctx;
 
 	fl->last_time = rec->time_ns;
-	return ta_transcript_add_record(&fl->v->tr, rec) ? TA_EXIT_FAILURE : 0;
+	return ta_transcript_add_record(fl->tr, rec) ? TA_EXIT_FAILURE : 0;
 }
 
 /* Marked where it is, as the log reader marks a damaged local log. */
@@ -65,15 +67,15 @@ static int add_damage(void *ctx, uint64_t from, uint64_t resume, const char *why
 	char line[512];
 
 	(void)resume;
-	snprintf(line, sizeof(line), "%s: record %" PRIu64 ": %s", fl->v->origin, from, why);
-	return ta_transcript_add_damage(&fl->v->tr, from, fl->last_time, line) ? TA_EXIT_FAILURE : 0;
+	snprintf(line, sizeof(line), "%s: record %" PRIu64 ": %s", fl->origin, from, why);
+	return ta_transcript_add_damage(fl->tr, from, fl->last_time, line) ? TA_EXIT_FAILURE : 0;
 }
 
 static int add_client(void *ctx, const struct ta_log_record *rec)
 {
 	struct fleet_load *fl = ctx;
 
-	return ta_transcript_add_client(&fl->v->tr, rec) ? TA_EXIT_FAILURE : 0;
+	return ta_transcript_add_client(fl->tr, rec) ? TA_EXIT_FAILURE : 0;
 }
 
 /* A client record gone or damaged: the session's view does not need it (as locally). */
@@ -86,9 +88,31 @@ static int skip_damage(void *ctx, uint64_t from, uint64_t resume, const char *wh
 	return 0;
 }
 
+int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sess *s,
+			 const uint64_t *clients, size_t nclients, struct ta_transcript *tr, char *err,
+			 size_t errlen)
+{
+	struct fleet_load fl = { .tr = tr, .origin = origin };
+	int rc;
+
+	if (ta_transcript_init(tr, s->key)) {
+		snprintf(err, errlen, "out of memory");
+		return TA_EXIT_FAILURE;
+	}
+	/* Every record of the session's span, as a local log read without its index. */
+	rc = cli_fleet_records(f, origin, s->first_index, s->last_index, add_rec, add_damage, &fl, err,
+			       errlen);
+	for (size_t i = 0; !rc && i < nclients; i++)
+		rc = cli_fleet_records(f, origin, clients[i], clients[i], add_client, skip_damage, &fl,
+				       err, errlen);
+	ta_transcript_sort(tr);
+	if (rc)
+		ta_transcript_free(tr);
+	return rc;
+}
+
 static int load(struct cli_fleet *f, struct session_view *v, const char *arg, char *err, size_t errlen)
 {
-	struct fleet_load fl = { .v = v };
 	int rc = cli_fleet_table(f, v->origin, &v->ct.own, &v->cosigned, &v->ct.damage,
 				 v->ct.damage_line, sizeof(v->ct.damage_line), err, errlen);
 
@@ -104,17 +128,7 @@ static int load(struct cli_fleet *f, struct session_view *v, const char *arg, ch
 	}
 	if (rc)
 		return rc;
-	if (ta_transcript_init(&v->tr, v->s->key)) {
-		snprintf(err, errlen, "out of memory");
-		return TA_EXIT_FAILURE;
-	}
-	/* Every record of the session's span, as a local log read without its index. */
-	rc = cli_fleet_records(f, v->origin, v->s->first_index, v->s->last_index, add_rec, add_damage,
-			       &fl, err, errlen);
-	for (size_t i = 0; !rc && i < v->nclients; i++)
-		rc = cli_fleet_records(f, v->origin, v->clients[i], v->clients[i], add_client,
-				       skip_damage, &fl, err, errlen);
-	ta_transcript_sort(&v->tr);
+	rc = cli_fleet_transcript(f, v->origin, v->s, v->clients, v->nclients, &v->tr, err, errlen);
 	v->tr.who = cli_who;
 	v->tr.who_ctx = (void *)v->ct.t;
 	return rc;

@@ -542,7 +542,8 @@ try:
     check(r.returncode == 0 and len(r.stdout.splitlines()) == 1, '--since after every session: the header only')
     bad = [(['--fleet', inv, '--user', 'mallory'], 2, 'no session of the fleet has the login name'),
            (['--fleet', inv, '--origin', 'no-such-host'], 2, 'no enrolled host'),
-           (['--fleet', inv, '--grep', 'x'], 2, '--grep works on a local log only'),
+           (['--fleet', inv, '--grep', '('], 2, '--grep:'),
+           (['--fleet', inv, '--no-index'], 2, 'not with --log-dir'),
            (['--origin', 'q1'], 2, 'give --fleet DSN too'),
            (['--fleet', "host='unterminated"], 2, 'not a PostgreSQL connection string'),
            (['--fleet', 'colour=blue'], 2, 'not a PostgreSQL connection string'),
@@ -618,6 +619,22 @@ try:
         psql("DROP TABLE saved_rec")
     r = cli('show', '--fleet', inv, '--origin', 'host-view/ttyaudit', '5e1c0a42-7')
     check(r.returncode == 0, 'show --fleet after the record is put back: exit 0')
+    # query --fleet --grep / --commands: the local answers, each led by the host
+    for n, origin in view_hosts.items():
+        d = os.path.join(T, 'logs', n)
+        for opts in (['--grep', 'echo'], ['--grep', 'SUDO', '-i'], ['--grep', 'no-such-text-zz'], ['--commands']):
+            loc = cli('query', '--log-dir', d, *opts, '--json')
+            fl = cli('query', '--fleet', inv, '--origin', origin, *opts, '--json')
+            rows = [json.loads(l) for l in fl.stdout.splitlines()]
+            check(loc.returncode == 0 and fl.returncode == 0 and all(x.pop('origin') == origin for x in rows)
+                  and rows == [json.loads(l) for l in loc.stdout.splitlines()],
+                  f'query --fleet {opts} on {n}: the local rows plus the host ({fl.returncode}, '
+                  f'{len(rows)} rows, {fl.stderr[:200]!r})')
+    loc = cli('query', '--log-dir', os.path.join(T, 'logs', 'view'), '--commands')
+    fl = cli('query', '--fleet', inv, '--origin', 'host-view', '--commands')
+    check(fl.returncode == 0 and loc.stdout and [l[25:] for l in fl.stdout.splitlines()] == loc.stdout.splitlines()
+          and all(l.startswith(b'host-view/ttyaudit ') for l in fl.stdout.splitlines()),
+          'query --fleet --commands (text): the local lines led by the host')
     wrong = inv.replace('pw-investigator', 'wrong')
     gone = f'host=127.0.0.1 port={free_port()} dbname=fleet user=investigator connect_timeout=3'
     bad = [(['show', '--fleet', inv, '5e1c0a42-7'], 2, 'needs --origin HOST'),
