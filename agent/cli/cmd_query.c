@@ -58,7 +58,8 @@ static void usage(FILE *out)
 		"  --no-index         read the whole log, ignore and do not write an index\n"
 		"  --fleet DSN        every enrolled host, from the fleet's PostgreSQL (the\n"
 		"                     collector's; a ttyaudit_investigator role): rows in start\n"
-		"                     order led by the host; CKPT: covered by a cosigned checkpoint\n"
+		"                     order led by the host; CKPT: covered by a cosigned checkpoint;\n"
+		"                     --grep and --commands read the sessions' stored records\n"
 		"  --origin TEXT      with --fleet: hosts whose log origin contains TEXT\n"
 		"\n"
 		"Exit: 0 rows printed or none matched, 2 usage, 4 not allowed to read the log,\n"
@@ -404,6 +405,26 @@ static int session_matches(const struct query *q, const struct ta_sesstab *t, co
 	return 1;
 }
 
+/* The first damage a transcript met, for the one line at the end. */
+static void damage_line_of(const struct ta_transcript *tr, char *line, size_t len)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		if (tr->ev[i].kind == TA_TEV_DAMAGE) {
+			snprintf(line, len, "%.*s", (int)tr->ev[i].len, (const char *)ta_tev_data(tr, &tr->ev[i]));
+			return;
+		}
+}
+
+/* A fleet host leading a text row. */
+static void host_cell(struct ta_buf *o, const char *origin)
+{
+	struct ta_buf cell;
+	ta_buf_init(&cell);
+	neut(&cell, origin);
+	ta_buf_printf(o, "%-24.*s ", (int)cell.len, (const char *)cell.p);
+	ta_buf_free(&cell);
+}
+
 /* One session's row or JSON object; origin (a fleet host) leads it when given. */
 static void emit_session(struct ta_buf *o, const struct query *q, const struct ta_sesstab *t,
 			 const struct ta_sess *s, int via_link, const char *origin)
@@ -435,18 +456,14 @@ static void emit_session(struct ta_buf *o, const struct query *q, const struct t
 		ta_buf_putc(o, '\n');
 		return;
 	}
-	if (origin) {
-		struct ta_buf cell;
-		ta_buf_init(&cell);
-		neut(&cell, origin);
-		ta_buf_printf(o, "%-24.*s ", (int)cell.len, (const char *)cell.p);
-		ta_buf_free(&cell);
-	}
+	if (origin)
+		host_cell(o, origin);
 	print_row(o, t, s, q->ckpt_size, via_link ? q : NULL);
 }
 
+/* The executed commands of a session; origin (a fleet host) leads each when given. */
 static void print_commands(struct ta_buf *o, struct query *q, const struct ta_sesstab *t,
-			   const struct ta_sess *s, const struct ta_transcript *tr)
+			   const struct ta_sess *s, const struct ta_transcript *tr, const char *origin)
 {
 	char id[32], ub[64], tm[48];
 	struct ta_buf d;
@@ -461,7 +478,13 @@ static void print_commands(struct ta_buf *o, struct query *q, const struct ta_se
 			struct ta_jobj jo;
 			const char *js = (const char *)ta_tev_data(tr, e);
 			cli_fmt_rfc3339(e->time_ns, tm, sizeof(tm));
-			ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"user\":", id, tm);
+			ta_buf_putc(o, '{');
+			if (origin) {
+				ta_buf_puts(o, "\"origin\":");
+				cli_json_str(o, origin);
+				ta_buf_putc(o, ',');
+			}
+			ta_buf_printf(o, "\"session\":\"%s\",\"time\":\"%s\",\"user\":", id, tm);
 			cli_json_str(o, cli_user_name(t, s, ub, sizeof(ub)));
 			ta_buf_printf(o, ",\"auid\":%u,\"record\":", s->auid);
 			if (!ta_jobj_parse(&jo, js, e->len))
@@ -474,6 +497,8 @@ static void print_commands(struct ta_buf *o, struct query *q, const struct ta_se
 		cli_fmt_time(e->time_ns, tm, sizeof(tm), 0);
 		ta_buf_reset(&d);
 		ta_tev_describe(tr, e, &d);
+		if (origin)
+			host_cell(o, origin);
 		ta_buf_printf(o, "%s  %-20s ", tm, id);
 		neut(o, cli_user_name(t, s, ub, sizeof(ub)));
 		ta_buf_puts(o, "  ");
@@ -541,12 +566,28 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 			int via_link;
 			if (!session_matches(q, &t, s, (uint32_t)k, shared, nshared, &via_link))
 				continue;
+			/* --grep, --commands and the footprint filters read the session's records. */
+			struct ta_transcript tr;
+			int loaded = q->grep || q->commands || ta_qfp_active(&q->fp);
+			if (loaded) {
+				rc = cli_fleet_transcript(f, origins[h], s, NULL, 0, &tr, err, sizeof(err));
+				if (rc)
+					break;
+				/* Its damage is the table's, counted already (cli_fleet_table). */
+				if ((q->grep && !grep_session(q, &tr)) ||
+				    (ta_qfp_active(&q->fp) && !ta_qfp_match(&q->fp, &tr))) {
+					ta_transcript_free(&tr);
+					continue;
+				}
+			}
 			if (n_rows == cap_rows) {
 				size_t nc = cap_rows ? cap_rows * 2 : 64;
 				struct fleet_row *nr = realloc(rows, nc * sizeof(*nr));
 				if (!nr) {
 					rc = TA_EXIT_FAILURE;
 					snprintf(err, sizeof(err), "out of memory");
+					if (loaded)
+						ta_transcript_free(&tr);
 					break;
 				}
 				rows = nr;
@@ -556,8 +597,13 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 			r->start = ta_sess_begin(s);
 			r->host = h;
 			r->off = text.len;
-			emit_session(&text, q, &t, s, via_link, origins[h]);
+			if (q->commands)
+				print_commands(&text, q, &t, s, &tr, origins[h]);
+			else
+				emit_session(&text, q, &t, s, via_link, origins[h]);
 			r->len = text.len - r->off;
+			if (loaded)
+				ta_transcript_free(&tr);
 		}
 		free(shared);
 		ta_sesstab_free(&t);
@@ -575,7 +621,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		qsort(rows, n_rows, sizeof(*rows), fleet_row_cmp);
 		struct ta_buf o;
 		ta_buf_init(&o);
-		if (!q->json)
+		if (!q->json && !q->commands)
 			ta_buf_printf(&o, "%-24s %-20s %-16s %-18s %-10s %-19s %-9s %-10s %7s %7s %4s  "
 				      "%-12s %s\n", "HOST", "SESSION", "USER(AUID)", "FROM", "VIA", "START",
 				      "DURATION", "TTYS", "IN", "OUT", "GAPS", "LOST(B/EV)", "CKPT");
@@ -738,14 +784,23 @@ int ta_cmd_query(int argc, char **argv)
 		return TA_EXIT_USAGE;
 	}
 	if (fleet) {
-		if (local_only || q.grep || q.commands) {
-			ta_err(NULL, "--fleet: %s works on a local log only (not yet on the fleet's database)",
-			       q.grep ? "--grep" : q.commands ? "--commands" :
-			       "--log-dir, --index and --no-index");
+		if (local_only) {
+			ta_err(NULL, "--fleet reads the fleet's database: not with --log-dir, --index or "
+			       "--no-index");
 			return TA_EXIT_USAGE;
 		}
 #ifdef TA_HAVE_FLEET
-		return query_fleet(&q, fleet, origin);
+		if (q.grep) {
+			char msg[256];
+			if (ta_grep_compile(&q.g, q.grep, q.icase, msg, sizeof(msg))) {
+				ta_err(NULL, "--grep: %s", msg);
+				return TA_EXIT_USAGE;
+			}
+		}
+		rc = query_fleet(&q, fleet, origin);
+		if (q.grep)
+			ta_grep_free(&q.g);
+		return rc;
 #else
 		ta_err(NULL, "--fleet: this ttyaudit was built without the fleet tier (libpq)");
 		return TA_EXIT_USAGE;
@@ -854,14 +909,8 @@ int ta_cmd_query(int argc, char **argv)
 				return rc;
 			}
 			loaded = 1;
-			if (tr.damage && !more_damage) {
-				for (size_t i = 0; i < tr.n; i++)
-					if (tr.ev[i].kind == TA_TEV_DAMAGE) {
-						snprintf(more_line, sizeof(more_line), "%.*s", (int)tr.ev[i].len,
-							 (const char *)ta_tev_data(&tr, &tr.ev[i]));
-						break;
-					}
-			}
+			if (tr.damage && !more_damage)
+				damage_line_of(&tr, more_line, sizeof(more_line));
 			more_damage += ct.damage ? 0 : tr.damage;
 			if ((q.grep && !grep_session(&q, &tr)) ||
 			    (ta_qfp_active(&q.fp) && !ta_qfp_match(&q.fp, &tr))) {
@@ -871,7 +920,7 @@ int ta_cmd_query(int argc, char **argv)
 		}
 		shown++;
 		if (q.commands)
-			print_commands(&o, &q, t, s, &tr);
+			print_commands(&o, &q, t, s, &tr, NULL);
 		else
 			emit_session(&o, &q, t, s, via_link, NULL);
 		if (loaded)

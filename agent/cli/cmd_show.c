@@ -48,9 +48,12 @@ static void show_usage(FILE *out)
 		"                     (the session's day), +SECS after its start, or a time as\n"
 		"                     for query --since\n"
 		"  --index FILE, --no-index   as for query\n"
+		"  --fleet DSN        from the fleet's PostgreSQL (the collector's copy), with:\n"
+		"  --origin HOST      the host (its log origin, or the one enrolled origin\n"
+		"                     containing HOST); --json's checkpointed: cosigned\n"
 		"\n"
-		"Exit: 0, 2 usage, 4 not allowed to read the log, 8 damaged (intact part shown),\n"
-		"9 no such session.\n",
+		"Exit: 0, 2 usage, 4 not allowed to read the log, 6 (--fleet) database\n"
+		"unreachable, 8 damaged (intact part shown), 9 no such session.\n",
 		TA_STORE_DEFAULT_DIR);
 }
 
@@ -757,7 +760,10 @@ static int write_json_lines(FILE *f, const struct session_view *v)
 
 	ta_buf_init(&o);
 	/* "checkpointed" as query --json says it: the latest checkpoint covers the session. */
-	ta_store_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
+	if (v->fleet)
+		ckpt_size = v->cosigned; /* fleet: covered by a checkpoint the collector cosigned */
+	else
+		ta_store_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
 	cli_sess_json(&o, v->ct.t, v->s, ckpt_size);
 	/* The first line describes the session. */
 	ta_buf_putc(&o, '\n');
@@ -819,9 +825,58 @@ static int parse_at(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
 	return cli_parse_time(s, cli_now_ns(), out);
 }
 
+/* Where show and export read the session: a local log, or a host of the fleet. */
+struct view_source {
+	const char *dir, *index_opt;
+	int no_index;
+	int local;           /* --log-dir, --index or --no-index given */
+	const char *fleet;   /* --fleet DSN */
+	const char *origin;  /* --origin HOST */
+};
+
+static int source_check(const char *cmd, const struct view_source *src)
+{
+	if (src->origin && !src->fleet)
+		return cli_usage_error(cmd, "--origin names a host of the fleet: give --fleet DSN too");
+	if (!src->fleet)
+		return TA_EXIT_OK;
+	if (src->local)
+		return cli_usage_error(cmd, "--fleet reads the fleet's database: not with --log-dir, "
+				       "--index or --no-index");
+	if (!src->origin)
+		return cli_usage_error(cmd, "--fleet needs --origin HOST (session ids are per host; "
+				       "'ttyaudit query --fleet' lists them with their host)");
+#ifndef TA_HAVE_FLEET
+	return cli_usage_error(cmd, "--fleet: this ttyaudit was built without the fleet tier (libpq)");
+#else
+	return TA_EXIT_OK;
+#endif
+}
+
+static int view_open(struct session_view *v, const struct view_source *src, const char *arg)
+{
+#ifdef TA_HAVE_FLEET
+	if (src->fleet)
+		return session_view_open_fleet(v, src->fleet, src->origin, arg);
+#endif
+	return session_view_open(v, src->dir, src->index_opt, src->no_index, arg);
+}
+
+/* The events to fn: streamed from a local log, from the loaded transcript for the fleet. */
+static int view_stream(struct session_view *v, const struct view_source *src, const char *arg,
+		       ta_tev_fn fn, void *ctx)
+{
+	if (!src->fleet)
+		return session_view_stream(v, src->dir, src->index_opt, src->no_index, arg, fn, ctx);
+	int rc = view_open(v, src, arg);
+	if (rc != TA_EXIT_OK)
+		return rc;
+	return ta_transcript_each(&v->tr, fn, ctx) ? TA_EXIT_FAILURE : TA_EXIT_OK;
+}
+
 /* show --screen [--at TIME] */
-static int show_screen_cmd(const char *dir, const char *index_opt, int no_index, const char *arg,
-			   const char *tty_filter, const char *at, int utc)
+static int show_screen_cmd(const struct view_source *src, const char *arg, const char *tty_filter,
+			   const char *at, int utc)
 {
 	struct session_view v;
 	uint64_t at_ns = UINT64_MAX;
@@ -829,7 +884,7 @@ static int show_screen_cmd(const char *dir, const char *index_opt, int no_index,
 
 	if (!show_screen_available())
 		return show_screen(stdout, NULL, 0, utc);
-	rc = session_view_open(&v, dir, index_opt, no_index, arg);
+	rc = view_open(&v, src, arg);
 	if (rc != TA_EXIT_OK)
 		return rc;
 	if (tty_filter) {
@@ -874,18 +929,21 @@ int ta_cmd_show(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "index", required_argument, NULL, 'X' },
 		{ "no-index", no_argument, NULL, 'N' },
+		{ "fleet", required_argument, NULL, 'W' },
+		{ "origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *tty_filter = NULL;
-	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, no_index = 0, rc, raw_order = 0;
+	struct view_source src = { .dir = TA_STORE_DEFAULT_DIR };
+	const char *tty_filter = NULL;
+	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, rc, raw_order = 0;
 	int screen = 0;
 	const char *at = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd': src.dir = optarg; src.local = 1; break;
 		case 'K': raw_order = 1; break;
 		case 'S': screen = 1; break;
 		case 'A': at = optarg; break;
@@ -895,8 +953,10 @@ int ta_cmd_show(int argc, char **argv)
 		case 'Z': utc = 1; break;
 		case 't': tty_filter = optarg; break;
 		case 'j': json = 1; break;
-		case 'X': index_opt = optarg; break;
-		case 'N': no_index = 1; break;
+		case 'X': src.index_opt = optarg; src.local = 1; break;
+		case 'N': src.no_index = 1; src.local = 1; break;
+		case 'W': src.fleet = optarg; break;
+		case 'G': src.origin = optarg; break;
 		case 'h': show_usage(stdout); return TA_EXIT_OK;
 		default: return cli_usage_error("show", NULL);
 		}
@@ -912,11 +972,13 @@ int ta_cmd_show(int argc, char **argv)
 	if (screen && (in_only || out_only || raw || raw_order || json))
 		return cli_usage_error("show", "--screen draws a screen: not with --input-only, "
 				       "--output-only, --raw, --raw-order or --json");
+	if ((rc = source_check("show", &src)) != TA_EXIT_OK)
+		return rc;
 	struct session_view v;
 	if (screen)
-		return show_screen_cmd(dir, index_opt, no_index, argv[optind], tty_filter, at, utc);
+		return show_screen_cmd(&src, argv[optind], tty_filter, at, utc);
 	if (json) {
-		rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
+		rc = view_open(&v, &src, argv[optind]);
 		if (rc != TA_EXIT_OK)
 			return rc;
 		if (tty_filter)
@@ -944,7 +1006,7 @@ int ta_cmd_show(int argc, char **argv)
 	if (raw)
 		ta_warn(NULL, "--raw: writing the recorded %s bytes unmodified; escape sequences in them "
 			"act on the terminal that displays them", in_only ? "input" : "output");
-	rc = session_view_stream(&v, dir, index_opt, no_index, argv[optind], show_event, &st);
+	rc = view_stream(&v, &src, argv[optind], show_event, &st);
 	if (rc != TA_EXIT_OK && !st.started) {
 		ta_buf_free(&o);
 		ta_buf_free(&st.tmp);
@@ -1006,9 +1068,12 @@ static void export_usage(FILE *out)
 		"  --with-proof       also write an inclusion proof of the session's records\n"
 		"                     against the latest checkpoint to OUTPUT.proof (needs -o)\n"
 		"  --index FILE, --no-index   as for query\n"
+		"  --fleet DSN --origin HOST  the session of that host from the fleet's PostgreSQL\n"
+		"                     (as show --fleet; not with --with-proof yet)\n"
 		"\n"
 		"Exported data is not neutralised: it is the recorded bytes, for players.\n"
-		"Exit: 0, 1 write error or no proof, 2 usage, 4 no permission, 8 damaged, 9 no session.\n",
+		"Exit: 0, 1 write error or no proof, 2 usage, 4 no permission, 6 (--fleet) database\n"
+		"unreachable, 8 damaged, 9 no session.\n",
 		TA_STORE_DEFAULT_DIR);
 }
 
@@ -1190,25 +1255,29 @@ int ta_cmd_export(int argc, char **argv)
 		{ "tty", required_argument, NULL, 't' },
 		{ "index", required_argument, NULL, 'X' },
 		{ "no-index", no_argument, NULL, 'N' },
+		{ "fleet", required_argument, NULL, 'W' },
+		{ "origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *format = NULL, *output = NULL,
-		   *timing = NULL, *tty_filter = NULL;
-	int c, markers = 0, proof = 0, no_index = 0, rc;
+	struct view_source src = { .dir = TA_STORE_DEFAULT_DIR };
+	const char *format = NULL, *output = NULL, *timing = NULL, *tty_filter = NULL;
+	int c, markers = 0, proof = 0, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:f:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd': src.dir = optarg; src.local = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
 		case 'T': timing = optarg; break;
 		case 'M': markers = 1; break;
 		case 'P': proof = 1; break;
 		case 't': tty_filter = optarg; break;
-		case 'X': index_opt = optarg; break;
-		case 'N': no_index = 1; break;
+		case 'X': src.index_opt = optarg; src.local = 1; break;
+		case 'N': src.no_index = 1; src.local = 1; break;
+		case 'W': src.fleet = optarg; break;
+		case 'G': src.origin = optarg; break;
 		case 'h': export_usage(stdout); return TA_EXIT_OK;
 		default: return cli_usage_error("export", NULL);
 		}
@@ -1226,8 +1295,13 @@ int ta_cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "--format typescript needs --timing FILE (the timing for scriptreplay)");
 	if (proof && !output)
 		return cli_usage_error("export", "--with-proof needs --output FILE (the proof goes to FILE.proof)");
+	if (proof && src.fleet)
+		return cli_usage_error("export", "--with-proof works on a local log only (not yet against "
+				       "the fleet's cosigned checkpoints)");
+	if ((rc = source_check("export", &src)) != TA_EXIT_OK)
+		return rc;
 	struct session_view v;
-	rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
+	rc = view_open(&v, &src, argv[optind]);
 	if (rc != TA_EXIT_OK)
 		return rc;
 	if (tty_filter)
@@ -1255,7 +1329,7 @@ int ta_cmd_export(int argc, char **argv)
 		rc = TA_EXIT_FAILURE;
 	}
 	if (rc == TA_EXIT_OK && proof)
-		rc = write_proof(dir, &v, output);
+		rc = write_proof(src.dir, &v, output);
 	if (rc == TA_EXIT_OK)
 		rc = session_view_damage_exit(&v);
 	session_view_close(&v);

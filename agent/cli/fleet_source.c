@@ -105,35 +105,30 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 	return 0;
 }
 
-static void note_damage(uint64_t *damage, char *line, size_t len, const char *origin, uint64_t idx,
-			const char *why)
+/*
+ * Each stored record of origin with first <= idx <= last, in index order, to
+ * rec_fn; a record that does not decode, or indexes missing between stored
+ * ones, to damage_fn (from, resume, why). One row at a time: a host's records
+ * never all sit in memory. 0, an exit code from a callback, or a database one.
+ */
+int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, uint64_t last,
+		      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx, char *err,
+		      size_t errlen)
 {
-	if (!(*damage)++)
-		snprintf(line, len, "%s: record %" PRIu64 ": %s", origin, idx, why);
-}
+	char lo[24], hi[24];
+	const char *v[3] = { origin, lo, hi };
+	PGresult *r;
 
-int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *t, uint64_t *cosigned,
-		    uint64_t *damage, char *damage_line, size_t dlen, char *err, size_t errlen)
-{
-	const char *v[1] = { origin };
-	*cosigned = 0;
-	PGresult *r = PQexecParams(f->db, "SELECT coalesce(max(size), 0) FROM checkpoints "
-				   "WHERE origin = $1 AND cosignature IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		int code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: checkpoints", PQerrorMessage(f->db));
-		PQclear(r);
-		return code;
-	}
-	*cosigned = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	/* One row at a time: a host's records never all sit in memory. */
-	if (!PQsendQueryParams(f->db, "SELECT idx, stored FROM records WHERE origin = $1 ORDER BY idx",
-			       1, NULL, v, NULL, NULL, 1) || !PQsetSingleRowMode(f->db)) {
+	/* idx is a bigint: a last past its range means "to the end". */
+	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
+	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
+	if (!PQsendQueryParams(f->db, "SELECT idx, stored FROM records WHERE origin = $1 "
+			       "AND idx BETWEEN $2 AND $3 ORDER BY idx", 3, NULL, v, NULL, NULL, 1) ||
+	    !PQsetSingleRowMode(f->db)) {
 		pq_line(err, errlen, "fleet database: records", PQerrorMessage(f->db));
 		return TA_EXIT_STORAGE;
 	}
-	int code = ta_sesstab_init(t, 0) ? TA_EXIT_FAILURE : 0;
+	int code = 0;
 	uint64_t expect = UINT64_MAX;
 	while ((r = PQgetResult(f->db))) {
 		ExecStatusType st = PQresultStatus(r);
@@ -141,24 +136,19 @@ int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *
 			uint64_t be, idx;
 			memcpy(&be, PQgetvalue(r, 0, 0), 8);
 			idx = be64toh(be);
-			if (expect != UINT64_MAX && idx != expect) {
-				/* Records the database lacks (a dropped partition, or never received). */
-				note_damage(damage, damage_line, dlen, origin, expect,
-					    "records missing from the fleet database");
-				if (ta_sesstab_damage(t, expect, idx, 0))
-					code = TA_EXIT_FAILURE;
-			}
+			/* Records the database lacks (a dropped partition, or never received). */
+			if (expect != UINT64_MAX && idx != expect)
+				code = damage_fn(ctx, expect, idx, "records missing from the fleet database");
 			expect = idx + 1;
 			struct ta_log_record rec;
 			const char *why = "";
-			if (ta_rec_decode(f->dec, (const uint8_t *)PQgetvalue(r, 0, 1),
-					  (size_t)PQgetlength(r, 0, 1), idx, &rec, &why)) {
-				note_damage(damage, damage_line, dlen, origin, idx, why);
-				if (ta_sesstab_damage(t, idx, idx + 1, 0))
-					code = TA_EXIT_FAILURE;
-			} else if (ta_sesstab_add(t, &rec)) {
-				code = TA_EXIT_FAILURE;
-			}
+			if (code)
+				;
+			else if (ta_rec_decode(f->dec, (const uint8_t *)PQgetvalue(r, 0, 1),
+					       (size_t)PQgetlength(r, 0, 1), idx, &rec, &why))
+				code = damage_fn(ctx, idx, idx + 1, why);
+			else
+				code = rec_fn(ctx, &rec);
 		} else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE && !code) {
 			code = sql_exit(r);
 			pq_line(err, errlen, "fleet database: records", PQresultErrorMessage(r));
@@ -167,6 +157,62 @@ int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *
 	}
 	if (code == TA_EXIT_FAILURE)
 		snprintf(err, errlen, "out of memory");
+	return code;
+}
+
+static int cosigned_size(struct cli_fleet *f, const char *origin, uint64_t *size, char *err,
+			 size_t errlen)
+{
+	const char *v[1] = { origin };
+	PGresult *r = PQexecParams(f->db, "SELECT coalesce(max(size), 0) FROM checkpoints "
+				   "WHERE origin = $1 AND cosignature IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		int code = sql_exit(r);
+		pq_line(err, errlen, "fleet database: checkpoints", PQerrorMessage(f->db));
+		PQclear(r);
+		return code;
+	}
+	*size = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+struct table_fill {
+	struct ta_sesstab *t;
+	const char *origin;
+	uint64_t *damage;
+	char *line;
+	size_t len;
+};
+
+static int table_rec(void *ctx, const struct ta_log_record *rec)
+{
+	struct table_fill *tf = ctx;
+	return ta_sesstab_add(tf->t, rec) ? TA_EXIT_FAILURE : 0;
+}
+
+/* Counted as a damaged local log's would be; the first one named. */
+static int table_damage(void *ctx, uint64_t from, uint64_t resume, const char *why)
+{
+	struct table_fill *tf = ctx;
+	if (!(*tf->damage)++)
+		snprintf(tf->line, tf->len, "%s: record %" PRIu64 ": %s", tf->origin, from, why);
+	return ta_sesstab_damage(tf->t, from, resume, 0) ? TA_EXIT_FAILURE : 0;
+}
+
+int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *t, uint64_t *cosigned,
+		    uint64_t *damage, char *damage_line, size_t dlen, char *err, size_t errlen)
+{
+	struct table_fill tf = { t, origin, damage, damage_line, dlen };
+	int code = cosigned_size(f, origin, cosigned, err, errlen);
+
+	if (code)
+		return code;
+	if (ta_sesstab_init(t, 0)) {
+		snprintf(err, errlen, "out of memory");
+		return TA_EXIT_FAILURE;
+	}
+	code = cli_fleet_records(f, origin, 0, UINT64_MAX, table_rec, table_damage, &tf, err, errlen);
 	if (!code && ta_sesstab_finish(t)) {
 		code = TA_EXIT_FAILURE;
 		snprintf(err, errlen, "out of memory");

@@ -24,6 +24,18 @@ void cli_fleet_close(struct cli_fleet *f);
  */
 int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins, size_t *n,
 		      char *err, size_t errlen);
+struct ta_log_record;
+/* Callbacks of cli_fleet_records: 0 or an exit code (which stops the walk). */
+typedef int (*cli_fleet_rec_fn)(void *ctx, const struct ta_log_record *rec);
+typedef int (*cli_fleet_damage_fn)(void *ctx, uint64_t from, uint64_t resume, const char *why);
+/*
+ * origin's stored records with first <= index <= last in index order to
+ * rec_fn (valid during the call); records that do not decode, and indexes
+ * missing between stored ones, to damage_fn. 0 or an exit code.
+ */
+int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, uint64_t last,
+		      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx, char *err,
+		      size_t errlen);
 /*
  * A host's session table, finished, from its records in index order, and the
  * size of its latest cosigned checkpoint. Records that do not decode, and
@@ -32,5 +44,15 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
  */
 int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *t, uint64_t *cosigned,
 		    uint64_t *damage, char *damage_line, size_t dlen, char *err, size_t errlen);
+
+struct ta_transcript;
+/*
+ * The transcript of session s of origin from the records of its span (as a
+ * local log read without its index), with the attach/detach records clients
+ * of others (NULL, 0: none); damage marked in it. 0 or an exit code (session_fleet.c).
+ */
+int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sess *s,
+			 const uint64_t *clients, size_t nclients, struct ta_transcript *tr, char *err,
+			 size_t errlen);
 
 #endif

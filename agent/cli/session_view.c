@@ -56,10 +56,31 @@ int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint
 	return 0;
 }
 
+int session_view_pick(struct session_view *v, const char *arg)
+{
+	size_t ord;
+	int rc = cli_find_session(v->ct.t, arg, &ord);
+
+	if (rc == TA_EXIT_NOTFOUND && v->ct.damage) {
+		/* Not in the intact part: it may have been in the damaged one. */
+		ta_err(NULL, "the log is damaged, the session may have been there: %s",
+		       v->ct.damage_line);
+		rc = TA_EXIT_CORRUPT;
+	}
+	if (rc != TA_EXIT_OK)
+		return rc;
+	v->s = &v->ct.t->s[ord];
+	if (!ta_sess_sane(v->ct.t, v->s))
+		return -EINVAL;
+	ta_sess_id(v->s->key, v->id, sizeof(v->id));
+	if (cli_shared_clients(v->ct.t, v->s, &v->clients, &v->nclients))
+		return TA_EXIT_FAILURE;
+	return TA_EXIT_OK;
+}
+
 static int find(struct session_view *v, const char *dir, const char *index_opt, int no_index,
 		const char *arg)
 {
-	size_t ord;
 	int rc;
 
 	memset(v, 0, sizeof(*v));
@@ -67,19 +88,8 @@ static int find(struct session_view *v, const char *dir, const char *index_opt, 
 	rc = cli_table_open(&v->ct, dir, index_opt, no_index ? CLI_INDEX_NONE : CLI_INDEX_AUTO, 1);
 	if (rc != TA_EXIT_OK)
 		return rc;
-	rc = cli_find_session(v->ct.t, arg, &ord);
-	if (rc == TA_EXIT_NOTFOUND && v->ct.damage) {
-		/* Not in the intact part: it may have been in the damaged one. */
-		ta_err(NULL, "the log is damaged, the session may have been there: %s",
-		       v->ct.damage_line);
-		rc = TA_EXIT_CORRUPT;
-	}
-	if (rc != TA_EXIT_OK) {
-		cli_table_close(&v->ct);
-		return rc;
-	}
-	v->s = &v->ct.t->s[ord];
-	if (!ta_sess_sane(v->ct.t, v->s)) {
+	rc = session_view_pick(v, arg);
+	if (rc == -EINVAL) {
 		cli_table_close(&v->ct);
 		if (no_index) {
 			ta_err(NULL, "the session table read from the log is not consistent");
@@ -89,12 +99,12 @@ static int find(struct session_view *v, const char *dir, const char *index_opt, 
 		ta_warn(NULL, "the index is damaged (run 'ttyaudit reindex'); reading the log itself");
 		return find(v, dir, index_opt, 1, arg);
 	}
-	ta_sess_id(v->s->key, v->id, sizeof(v->id));
-	if (cli_shared_clients(v->ct.t, v->s, &v->clients, &v->nclients)) {
+	if (rc != TA_EXIT_OK) {
+		free(v->clients);
+		v->clients = NULL;
 		cli_table_close(&v->ct);
-		return TA_EXIT_FAILURE;
 	}
-	return TA_EXIT_OK;
+	return rc;
 }
 
 /*

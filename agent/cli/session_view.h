@@ -14,6 +14,10 @@ struct session_view {
 	const char *dir;
 	uint64_t *clients;      /* attach/detach records of others on this session's servers */
 	size_t nclients;
+	/* From the fleet's database (session_fleet.c) rather than a local log: */
+	int fleet;
+	char origin[256];       /* the host */
+	uint64_t cosigned;      /* size of its latest cosigned checkpoint */
 };
 
 /* Finds and loads SESSION; returns an exit code (messages printed). */
@@ -26,6 +30,15 @@ int session_view_open(struct session_view *v, const char *dir, const char *index
  */
 int session_view_stream(struct session_view *v, const char *dir, const char *index_opt,
 			int no_index, const char *arg, ta_tev_fn fn, void *ctx);
+/*
+ * Finds and loads SESSION of the enrolled host whose origin is origin (or the
+ * only one containing it) from the fleet's PostgreSQL: the same table and
+ * transcript a local log gives. Returns an exit code (messages printed).
+ */
+int session_view_open_fleet(struct session_view *v, const char *dsn, const char *origin,
+			    const char *arg);
+/* SESSION in v->ct.t: v->s, id and clients set. An exit code, or -EINVAL: the table is not sane. */
+int session_view_pick(struct session_view *v, const char *arg);
 void session_view_close(struct session_view *v);
 /* Drops terminal events of other terminals than name ("pts/3" = "pts3"). */
 void session_view_keep_tty(struct session_view *v, const char *name);

@@ -404,19 +404,34 @@ void ta_transcript_sort(struct ta_transcript *tr)
 	}
 }
 
-static int add_damage(struct ta_transcript *tr, struct ta_walk *w, uint64_t time_ns)
+int ta_transcript_add_damage(struct ta_transcript *tr, uint64_t index, uint64_t time_ns,
+			     const char *line)
 {
-	char line[512];
 	struct ta_tev *e = new_ev(tr);
 
 	if (!e)
 		return -ENOMEM;
 	tr->damage++;
-	ta_walk_describe(w, line, sizeof(line));
 	e->kind = TA_TEV_DAMAGE;
 	e->time_ns = time_ns;
-	e->index = w->last.index;
+	e->index = index;
 	return put_data(tr, e, line, strlen(line));
+}
+
+static int add_damage(struct ta_transcript *tr, struct ta_walk *w, uint64_t time_ns)
+{
+	char line[512];
+
+	ta_walk_describe(w, line, sizeof(line));
+	return ta_transcript_add_damage(tr, w->last.index, time_ns, line);
+}
+
+int ta_transcript_init(struct ta_transcript *tr, uint64_t key)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->key = key;
+	ta_buf_init(&tr->arena);
+	return ta_sesstab_init(&tr->names, 0);
 }
 
 int ta_transcript_load(struct ta_transcript *tr, const char *dir, uint64_t key, uint64_t first,
@@ -427,10 +442,7 @@ int ta_transcript_load(struct ta_transcript *tr, const char *dir, uint64_t key, 
 	uint64_t last_time = 0;
 	int err, n;
 
-	memset(tr, 0, sizeof(*tr));
-	tr->key = key;
-	ta_buf_init(&tr->arena);
-	if ((err = ta_sesstab_init(&tr->names, 0)))
+	if ((err = ta_transcript_init(tr, key)))
 		return err;
 	if ((err = ta_walk_open(&w, dir, 0)))
 		return err;
@@ -881,8 +893,9 @@ const struct ta_attr *ta_transcript_attr_for(const struct ta_transcript *tr, con
 	return NULL;
 }
 
-static int add_client_record(struct ta_transcript *tr, const struct ta_log_record *rec)
+int ta_transcript_add_client(struct ta_transcript *tr, const void *vrec)
 {
+	const struct ta_log_record *rec = vrec;
 	struct ta_tev *e;
 
 	if (rec->type != TA_REC_ATTACH && rec->type != TA_REC_DETACH)
@@ -912,7 +925,7 @@ int ta_transcript_add_clients(struct ta_transcript *tr, const char *dir, const u
 		if (ta_walk_seek(&w, index[i]) || ta_walk_next(&w, &rec) != TA_WALK_RECORD ||
 		    rec.index != index[i])
 			continue; /* gone (retention) or damaged: the session's view does not need it */
-		err = add_client_record(tr, &rec);
+		err = ta_transcript_add_client(tr, &rec);
 	}
 	ta_walk_close(&w);
 	return err;
@@ -1032,7 +1045,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		if (ta_walk_seek(&w, clients[i]) || ta_walk_next(&w, &rec) != TA_WALK_RECORD ||
 		    rec.index != clients[i])
 			continue;
-		if ((err = add_client_record(tr, &rec)))
+		if ((err = ta_transcript_add_client(tr, &rec)))
 			goto out;
 	}
 	if (tr->n > 1) /* tr->ev is NULL while empty: qsort(NULL, 0) is undefined */

@@ -97,12 +97,19 @@ struct ta_walk;
  */
 int ta_transcript_load(struct ta_transcript *tr, const char *dir, uint64_t key,
 		       uint64_t first, uint64_t last, const struct ta_ref *refs, size_t nrefs);
+/* An empty transcript of session key, for records added one by one (fleet source). */
+int ta_transcript_init(struct ta_transcript *tr, uint64_t key);
 /* Adds events from one record of the session (used by follow and load). */
 int ta_transcript_add_record(struct ta_transcript *tr, const void *rec);
 void ta_transcript_sort(struct ta_transcript *tr);
 /* Reads attach/detach records (from the index's shared clients) into the session. */
 int ta_transcript_add_clients(struct ta_transcript *tr, const char *dir, const uint64_t *index,
 			      size_t n);
+/* Adds one attach/detach record of another session (the index's shared clients). */
+int ta_transcript_add_client(struct ta_transcript *tr, const void *rec);
+/* Marks damage (one line saying what could not be read) at a record index. */
+int ta_transcript_add_damage(struct ta_transcript *tr, uint64_t index, uint64_t time_ns,
+			     const char *line);
 /* The attribution covering input event e (its terminal and time), or NULL. */
 const struct ta_attr *ta_transcript_attr_for(const struct ta_transcript *tr, const struct ta_tev *e);
 

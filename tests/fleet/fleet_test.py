@@ -11,11 +11,14 @@ unknown host, a collector killed mid-batch while another shares the consumer.
 
 TLS to NATS with a CA made here with openssl; delete and purge attempts.
 
-Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT
+Fleet show and export: a session read from PostgreSQL renders exactly as from
+the host's own log (text, --json, the export formats), damage marked (exit 8).
+
+Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT MAKE_LOG
 """
 import os, pwd, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
 
-SHIP, COLLECTOR, WRITER, SCHEMA, CLI = sys.argv[1:6]
+SHIP, COLLECTOR, WRITER, SCHEMA, CLI, MAKE_LOG = sys.argv[1:7]
 PGBIN = None
 for d in sorted(os.listdir('/usr/lib/postgresql'), reverse=True) if os.path.isdir('/usr/lib/postgresql') else []:
     if os.path.exists(f'/usr/lib/postgresql/{d}/bin/initdb'):
@@ -539,7 +542,8 @@ try:
     check(r.returncode == 0 and len(r.stdout.splitlines()) == 1, '--since after every session: the header only')
     bad = [(['--fleet', inv, '--user', 'mallory'], 2, 'no session of the fleet has the login name'),
            (['--fleet', inv, '--origin', 'no-such-host'], 2, 'no enrolled host'),
-           (['--fleet', inv, '--grep', 'x'], 2, '--grep works on a local log only'),
+           (['--fleet', inv, '--grep', '('], 2, '--grep:'),
+           (['--fleet', inv, '--no-index'], 2, 'not with --log-dir'),
            (['--origin', 'q1'], 2, 'give --fleet DSN too'),
            (['--fleet', "host='unterminated"], 2, 'not a PostgreSQL connection string'),
            (['--fleet', 'colour=blue'], 2, 'not a PostgreSQL connection string'),
@@ -551,6 +555,109 @@ try:
         err = r.stderr.strip().split('\n')
         check(r.returncode == code and len(err) == 1 and text in err[0] and not r.stdout,
               f'query {argv[-2:]!r}: exit {code} and one line ({r.returncode}: {err[:2]})')
+
+    # ---- fleet show and export: the same rendering as from the host's own log
+    view_hosts = {'view': 'host-view/ttyaudit', 'shared': 'host-shared/ttyaudit'}
+    for n, origin in view_hosts.items():
+        r = subprocess.run([MAKE_LOG, os.path.join(T, 'logs', n), 'shared' if n == 'shared' else 'plain',
+                            origin], capture_output=True, text=True)
+        check(r.returncode == 0, f'make_log {n}: {r.stderr.strip()}')
+        enrol(n, origin)
+        p = ship(n, 'rogue')
+        check(p is not None and p.returncode == 0, f'host {n} shipped for show --fleet')
+    utc = dict(os.environ, TZ='UTC')
+    def cli(*a):
+        return subprocess.run([CLI] + list(a), capture_output=True, env=utc)
+    # Escapes, a redacted password, a resize, a gap (view); a shared pane and its typist (shared).
+    shows = [('view', s) for s in ('5e1c0a42-7', '5e1c0a42-8', '5e1c0a42-9')] + \
+            [('shared', s) for s in ('5e1c0a42-10', '5e1c0a42-11')]
+    for n, sid in shows:
+        d, origin = os.path.join(T, 'logs', n), view_hosts[n]
+        for opts in ([], ['--json'], ['--input-only'], ['--output-only'], ['--raw-order'], ['--screen']):
+            loc = cli('show', '--log-dir', d, *opts, sid)
+            fl = cli('show', '--fleet', inv, '--origin', origin, *opts, sid)
+            # (session 8 typed nothing: its --input-only is empty on both)
+            check(loc.returncode in (0, 8) and (loc.stdout or opts == ['--input-only']) and fl.returncode == loc.returncode
+                  and fl.stdout == loc.stdout,
+                  f'show --fleet {n} {sid} {opts}: as the local show ({fl.returncode} vs {loc.returncode}, '
+                  f'{len(fl.stdout)} vs {len(loc.stdout)} bytes, {fl.stderr[:200]!r})')
+        for fmt in ('asciicast', 'json'):
+            loc = cli('export', '--log-dir', d, '--format', fmt, '--markers', sid)
+            fl = cli('export', '--fleet', inv, '--origin', origin, '--format', fmt, '--markers', sid)
+            check(loc.returncode == 0 and loc.stdout and fl.returncode == 0 and fl.stdout == loc.stdout,
+                  f'export --fleet {n} {sid} --format {fmt}: as the local export ({fl.returncode}, '
+                  f'{fl.stderr[:200]!r})')
+        tl, tf = os.path.join(T, 'timing-loc'), os.path.join(T, 'timing-fleet')
+        loc = cli('export', '--log-dir', d, '--format', 'typescript', '--timing', tl, sid)
+        fl = cli('export', '--fleet', inv, '--origin', origin, '--format', 'typescript', '--timing', tf, sid)
+        check(loc.returncode == 0 and fl.returncode == 0 and fl.stdout == loc.stdout
+              and open(tl).read() == open(tf).read(), f'export --fleet {n} {sid} typescript and timing as local')
+    fj = cli('show', '--fleet', inv, '--origin', 'host-view', '--json', '5e1c0a42-7')
+    check(fj.returncode == 0 and json.loads(fj.stdout.split(b'\n')[0])['checkpointed'] is True,
+          'show --fleet --json: the session is covered by a cosigned checkpoint (the only origin containing host-view)')
+    # Damage in the fleet's copy: a record that does not decode, then one missing; exit 8, marked in place.
+    idxs = psql("SELECT idx FROM records WHERE origin = 'host-view/ttyaudit' "
+                "AND (session & 4294967295) = 7 ORDER BY idx").split()
+    mid = idxs[len(idxs) // 2]
+    psql(f"CREATE TABLE saved_rec AS SELECT * FROM records WHERE origin = 'host-view/ttyaudit' AND idx = {mid}")
+    try:
+        psql(f"UPDATE records SET stored = '\\x00'::bytea WHERE origin = 'host-view/ttyaudit' AND idx = {mid}")
+        for how in ('does not decode', 'missing'):
+            if how == 'missing':
+                psql(f"DELETE FROM records WHERE origin = 'host-view/ttyaudit' AND idx = {mid}")
+            r = cli('show', '--fleet', inv, '--origin', 'host-view/ttyaudit', '5e1c0a42-7')
+            err = r.stderr.decode().strip().split('\n')
+            check(r.returncode == 8 and len(err) == 1 and 'damaged in session 5e1c0a42-7' in err[0]
+                  and f'record {mid}'.encode() in r.stdout and r.stdout.startswith(b'# session 5e1c0a42-7'),
+                  f'show --fleet, a record that {how}: intact part shown, damage marked, exit 8 '
+                  f'({r.returncode}: {err[:2]})')
+            r = cli('export', '--fleet', inv, '--origin', 'host-view/ttyaudit', '--format', 'json', '5e1c0a42-7')
+            check(r.returncode == 8 and b'"damage"' in r.stdout, f'export --fleet, a record that {how}: exit 8')
+    finally:
+        psql(f"DELETE FROM records WHERE origin = 'host-view/ttyaudit' AND idx = {mid}")
+        psql("INSERT INTO records SELECT * FROM saved_rec")
+        psql("DROP TABLE saved_rec")
+    r = cli('show', '--fleet', inv, '--origin', 'host-view/ttyaudit', '5e1c0a42-7')
+    check(r.returncode == 0, 'show --fleet after the record is put back: exit 0')
+    # query --fleet --grep / --commands: the local answers, each led by the host
+    for n, origin in view_hosts.items():
+        d = os.path.join(T, 'logs', n)
+        for opts in (['--grep', 'echo'], ['--grep', 'SUDO', '-i'], ['--grep', 'no-such-text-zz'], ['--commands']):
+            loc = cli('query', '--log-dir', d, *opts, '--json')
+            fl = cli('query', '--fleet', inv, '--origin', origin, *opts, '--json')
+            rows = [json.loads(l) for l in fl.stdout.splitlines()]
+            check(loc.returncode == 0 and fl.returncode == 0 and all(x.pop('origin') == origin for x in rows)
+                  and rows == [json.loads(l) for l in loc.stdout.splitlines()],
+                  f'query --fleet {opts} on {n}: the local rows plus the host ({fl.returncode}, '
+                  f'{len(rows)} rows, {fl.stderr[:200]!r})')
+    loc = cli('query', '--log-dir', os.path.join(T, 'logs', 'view'), '--commands')
+    fl = cli('query', '--fleet', inv, '--origin', 'host-view', '--commands')
+    check(fl.returncode == 0 and loc.stdout and [l[25:] for l in fl.stdout.splitlines()] == loc.stdout.splitlines()
+          and all(l.startswith(b'host-view/ttyaudit ') for l in fl.stdout.splitlines()),
+          'query --fleet --commands (text): the local lines led by the host')
+    wrong = inv.replace('pw-investigator', 'wrong')
+    gone = f'host=127.0.0.1 port={free_port()} dbname=fleet user=investigator connect_timeout=3'
+    bad = [(['show', '--fleet', inv, '5e1c0a42-7'], 2, 'needs --origin HOST'),
+           (['show', '--origin', 'host-view', '5e1c0a42-7'], 2, 'give --fleet DSN too'),
+           (['show', '--fleet', inv, '--origin', 'no-such-host', '5e1c0a42-7'], 2, 'no enrolled host'),
+           (['show', '--fleet', inv, '--origin', 'host-', '5e1c0a42-7'], 2, 'give one exactly'),
+           (['show', '--fleet', inv, '--origin', 'host-view', '5e1c0a42-99'], 9, "no session '5e1c0a42-99'"),
+           (['show', '--fleet', inv, '--origin', 'host-view', 'nonsense'], 2, 'not a session id'),
+           (['show', '--fleet', inv, '--origin', 'host-view', '--log-dir', T, '5e1c0a42-7'], 2, 'not with --log-dir'),
+           (['show', '--fleet', 'colour=blue', '--origin', 'host-view', '5e1c0a42-7'], 2,
+            'not a PostgreSQL connection string'),
+           (['show', '--fleet', wrong, '--origin', 'host-view', '5e1c0a42-7'], 4, 'password authentication failed'),
+           (['show', '--fleet', gone, '--origin', 'host-view', '5e1c0a42-7'], 6, 'fleet database'),
+           (['export', '--fleet', inv, '--origin', 'host-view', '--format', 'json', '-o', os.path.join(T, 'x'),
+             '--with-proof', '5e1c0a42-7'], 2, '--with-proof works on a local log only'),
+           (['export', '--fleet', inv, '--origin', 'host-view', '5e1c0a42-7'], 2, 'needs --format'),
+           (['export', '--fleet', gone, '--origin', 'host-view', '--format', 'json', '5e1c0a42-7'], 6,
+            'fleet database')]
+    for argv, code, text in bad:
+        r = cli(*argv)
+        err = r.stderr.decode().strip().split('\n')
+        check(r.returncode == code and len(err) == 1 and text in err[0] and not r.stdout,
+              f'{argv[0]} {argv[1:3]!r}..: exit {code} and one line ({r.returncode}: {err[:2]})')
 
     # ---- NATS stopped and restarted mid-stream
     nb = append('b', 'host-b/ttyaudit', 5000, 'more')

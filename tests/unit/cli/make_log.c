@@ -9,6 +9,7 @@
  *
  *   make_log DIR
  *   make_log DIR shared
+ *   make_log DIR plain|shared ORIGIN   (the log's origin; default test/ttyaudit)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -177,15 +178,18 @@ static void shared_terminal(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 && !(argc == 3 && !strcmp(argv[2], "shared"))) {
-		fprintf(stderr, "usage: make_log DIR [shared]\n");
+	/* ORIGIN: the fleet test ships several of these logs, one origin per host. */
+	int shared = argc >= 3 && !strcmp(argv[2], "shared");
+	if (argc < 2 || argc > 4 || (argc >= 3 && !shared && strcmp(argv[2], "plain"))) {
+		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]]\n");
 		return 2;
 	}
-	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1, .origin = "test/ttyaudit" };
+	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
+				   .origin = argc == 4 ? argv[3] : "test/ttyaudit" };
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
-	if (argc == 3) {
+	if (shared) {
 		shared_terminal();
 		if ((err = ta_store_close(st)))
 			die("close", err);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One session of a fleet host (session_view.h, fleet_source.h), from the
+ * records the collector stored: the same session table and transcript as from the host's own log,
+ * so show and export render it with the same code.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/fleet_source.h"
+#include "cli/session_view.h"
+#include "common/exitcodes.h"
+#include "common/log.h"
+#include "store/store.h"
+#include "view/transcript.h"
+
+/* The enrolled origin equal to pattern, else the only one containing it. */
+static int pick_origin(struct cli_fleet *f, const char *pattern, char *out, size_t cap, char *err,
+		       size_t errlen)
+{
+	char **o = NULL;
+	size_t n = 0, hit = SIZE_MAX;
+	int rc = cli_fleet_origins(f, pattern, &o, &n, err, errlen);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && hit == SIZE_MAX; i++)
+		if (!strcmp(o[i], pattern))
+			hit = i;
+	if (hit == SIZE_MAX && n == 1)
+		hit = 0;
+	if (hit != SIZE_MAX) {
+		snprintf(out, cap, "%s", o[hit]);
+	} else if (!n) {
+		snprintf(err, errlen, "--origin: no enrolled host's origin contains '%s'", pattern);
+		rc = TA_EXIT_USAGE;
+	} else {
+		snprintf(err, errlen, "--origin: %zu enrolled hosts' origins contain '%s' (%s, %s%s); "
+			 "give one exactly", n, pattern, o[0], o[1], n > 2 ? ", ..." : "");
+		rc = TA_EXIT_USAGE;
+	}
+	free(o);
+	return rc;
+}
+
+struct fleet_load {
+	struct ta_transcript *tr;
+	const char *origin;
+	uint64_t last_time;
+};
+
+static int add_rec(void *ctx, const struct ta_log_record *rec)
+{
+	struct fleet_load *fl = ctx;
+
+	fl->last_time = rec->time_ns;
+	return ta_transcript_add_record(fl->tr, rec) ? TA_EXIT_FAILURE : 0;
+}
+
+/* Marked where it is, as the log reader marks a damaged local log. */
+static int add_damage(void *ctx, uint64_t from, uint64_t resume, const char *why)
+{
+	struct fleet_load *fl = ctx;
+	char line[512];
+
+	(void)resume;
+	snprintf(line, sizeof(line), "%s: record %" PRIu64 ": %s", fl->origin, from, why);
+	return ta_transcript_add_damage(fl->tr, from, fl->last_time, line) ? TA_EXIT_FAILURE : 0;
+}
+
+static int add_client(void *ctx, const struct ta_log_record *rec)
+{
+	struct fleet_load *fl = ctx;
+
+	return ta_transcript_add_client(fl->tr, rec) ? TA_EXIT_FAILURE : 0;
+}
+
+/* A client record gone or damaged: the session's view does not need it (as locally). */
+static int skip_damage(void *ctx, uint64_t from, uint64_t resume, const char *why)
+{
+	(void)ctx;
+	(void)from;
+	(void)resume;
+	(void)why;
+	return 0;
+}
+
+int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sess *s,
+			 const uint64_t *clients, size_t nclients, struct ta_transcript *tr, char *err,
+			 size_t errlen)
+{
+	struct fleet_load fl = { .tr = tr, .origin = origin };
+	int rc;
+
+	if (ta_transcript_init(tr, s->key)) {
+		snprintf(err, errlen, "out of memory");
+		return TA_EXIT_FAILURE;
+	}
+	/* Every record of the session's span, as a local log read without its index. */
+	rc = cli_fleet_records(f, origin, s->first_index, s->last_index, add_rec, add_damage, &fl, err,
+			       errlen);
+	for (size_t i = 0; !rc && i < nclients; i++)
+		rc = cli_fleet_records(f, origin, clients[i], clients[i], add_client, skip_damage, &fl,
+				       err, errlen);
+	ta_transcript_sort(tr);
+	if (rc)
+		ta_transcript_free(tr);
+	return rc;
+}
+
+static int load(struct cli_fleet *f, struct session_view *v, const char *arg, char *err, size_t errlen)
+{
+	int rc = cli_fleet_table(f, v->origin, &v->ct.own, &v->cosigned, &v->ct.damage,
+				 v->ct.damage_line, sizeof(v->ct.damage_line), err, errlen);
+
+	if (rc)
+		return rc;
+	v->ct.have_own = 1;
+	v->ct.t = &v->ct.own;
+	v->ct.source = "fleet";
+	rc = session_view_pick(v, arg);
+	if (rc == -EINVAL) {
+		snprintf(err, errlen, "the session table read from the fleet's records is not consistent");
+		return TA_EXIT_FAILURE;
+	}
+	if (rc)
+		return rc;
+	rc = cli_fleet_transcript(f, v->origin, v->s, v->clients, v->nclients, &v->tr, err, errlen);
+	v->tr.who = cli_who;
+	v->tr.who_ctx = (void *)v->ct.t;
+	return rc;
+}
+
+int session_view_open_fleet(struct session_view *v, const char *dsn, const char *origin,
+			    const char *arg)
+{
+	struct cli_fleet *f = NULL;
+	char err[512] = "";
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	v->fleet = 1;
+	rc = cli_fleet_open(&f, dsn, err, sizeof(err));
+	if (!rc)
+		rc = pick_origin(f, origin, v->origin, sizeof(v->origin), err, sizeof(err));
+	if (!rc)
+		rc = load(f, v, arg, err, sizeof(err));
+	cli_fleet_close(f);
+	if (rc) {
+		if (err[0])
+			ta_err(NULL, "%s", err);
+		session_view_close(v);
+	}
+	return rc;
+}
