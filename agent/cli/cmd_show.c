@@ -720,7 +720,7 @@ static int write_json_lines(FILE *f, const struct session_view *v)
 	ta_buf_init(&o);
 	/* "checkpointed" as query --json says it: the latest checkpoint covers the session. */
 	ta_store_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
-	cli_sess_json(&o, v->ct.t, v->s, ckpt_size);
+	cli_sess_json(&o, v->ct.t, v->s, ckpt_size, NULL);
 	/* The first line describes the session. */
 	ta_buf_putc(&o, '\n');
 	for (size_t i = 0; i < v->tr.n; i++) {
