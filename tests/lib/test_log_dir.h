@@ -51,6 +51,17 @@ static inline char *test_mkdtemp(const char *tag)
 	return d;
 }
 
+/* Clears the append-only flag of a file when we may (the store seals its files so). */
+static inline void test_unlock_file(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0) {
+		ta_set_append_only(fd, 0);
+		close(fd);
+	}
+}
+
 /* Clears append-only flags (when we may) and removes the directory tree. */
 static inline void test_rmtree(const char *dir)
 {
@@ -68,11 +79,7 @@ static inline void test_rmtree(const char *dir)
 			test_rmtree(p);
 			continue;
 		}
-		int fd = open(p, O_RDONLY);
-		if (fd >= 0) {
-			ta_set_append_only(fd, 0);
-			close(fd);
-		}
+		test_unlock_file(p);
 		unlink(p);
 	}
 	closedir(d);
@@ -89,11 +96,7 @@ static inline void test_unlock_dir(const char *dir)
 	while ((de = readdir(d))) {
 		char p[512];
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		int fd = open(p, O_RDONLY);
-		if (fd >= 0) {
-			ta_set_append_only(fd, 0);
-			close(fd);
-		}
+		test_unlock_file(p);
 	}
 	closedir(d);
 }
