@@ -200,9 +200,27 @@ static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
 
 void ta_json_key(struct ta_json *j, const char *key)
 {
-	value_prefix(j);
-	put_escaped(j, (const unsigned char *)key, strlen(key));
-	put(j, ":", 1);
+	size_t n = 0;
+
+	/* Keys are the program's own ASCII names: copied at once, the escaper only when needed. */
+	while (key[n] >= 0x20 && key[n] < 0x7f && key[n] != '"' && key[n] != '\\')
+		n++;
+	if (key[n] != '\0') {
+		value_prefix(j);
+		put_escaped(j, (const unsigned char *)key, strlen(key));
+		put(j, ":", 1);
+	} else if (reserve(j, n + 4)) {
+		char *o = j->buf + j->len;
+		if (j->need_comma)
+			*o++ = ',';
+		*o++ = '"';
+		memcpy(o, key, n);
+		o += n;
+		*o++ = '"';
+		*o++ = ':';
+		*o = '\0';
+		j->len = (size_t)(o - j->buf);
+	}
 	j->need_comma = false;
 }
 

@@ -71,12 +71,14 @@ int main(void)
 	ta_json_u64(&j, 0);
 	ta_json_key(&j, "inf");
 	ta_json_fixed(&j, 1e308 * 10, 3);
+	ta_json_key(&j, "k\"\n"); /* a key that needs the escaper */
+	ta_json_null(&j);
 	ta_json_obj_end(&j);
 	ta_json_release(&j, &b);
 	CHECK_EQ_INT(j.len, 0);
 	ta_buf_putc(&b, '\0');
 	CHECK_EQ_STR((const char *)b.p, "x={\"t\":\"a\\n\xef\xbf\xbd\",\"l\":\"a\\u000a\\u00ff\","
-					"\"d\":1.235,\"z\":0,\"inf\":null}");
+					"\"d\":1.235,\"z\":0,\"inf\":null,\"k\\\"\\u000a\":null}");
 	ta_buf_free(&b);
 	return check_result();
 }
