@@ -14,6 +14,8 @@
 
 #include <libaudit.h>
 
+#include "common/clock.h"
+
 static const char *const on_names[] = {
 	[TA_ALERT_ON_EXEC] = "exec", [TA_ALERT_ON_INPUT] = "input",
 	[TA_ALERT_ON_OUTPUT] = "output", [TA_ALERT_ON_SESSION] = "session",
@@ -332,8 +334,8 @@ void ta_alert_out_close(struct ta_alert_out *o)
 		return;
 	if (!o->started)
 		goto closed;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
+	/* the condition variable waits on CLOCK_REALTIME (its default clock) */
+	until = ta_deadline(CLOCK_REALTIME, 2000000000ULL);
 	pthread_mutex_lock(&o->mu);
 	while ((o->count || o->busy) &&
 	       pthread_cond_timedwait(&o->idle, &o->mu, &until) == 0)

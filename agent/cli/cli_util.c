@@ -16,6 +16,7 @@
 #include "common/exitcodes.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/json.h"
 #include "common/json_read.h"
 #include "store/walk.h"
 #include "view/asciicast.h"
@@ -468,117 +469,109 @@ int cli_damage_exit(const struct cli_table *ct, uint64_t more, const char *more_
 	return TA_EXIT_CORRUPT;
 }
 
-static void put_u64(struct ta_buf *b, uint64_t v)
+/* A string of the session table, or null when the session has none. */
+static void json_tab_str(struct ta_json *j, const struct ta_sesstab *t, uint32_t off)
 {
-	char t[24];
-	int i = sizeof(t);
-
-	do
-		t[--i] = (char)('0' + v % 10);
-	while (v /= 10);
-	ta_buf_put(b, t + i, sizeof(t) - (size_t)i);
-}
-
-static void put_id(struct ta_buf *b, uint32_t v)
-{
-	if (v == TA_ID_NONE)
-		ta_buf_puts(b, "null");
+	if (off)
+		ta_json_text_value(j, ta_sesstab_str(t, off), strlen(ta_sesstab_str(t, off)));
 	else
-		put_u64(b, v);
+		ta_json_null(j);
 }
 
-static void put_bool(struct ta_buf *b, int v)
-{
-	ta_buf_puts(b, v ? "true" : "false");
-}
-
-/* One session as a JSON object (query --json); numbers by hand: a query may print many rows. */
+/* One session as a JSON object (query --json, show --json), through the one JSON writer. */
 void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
-		   uint64_t ckpt_size)
+		   uint64_t ckpt_size, const char *origin)
 {
-	char id[32], tm[48], ub[64];
+	struct ta_json j;
+	char id[32], key[20], ub[64];
 
+	ta_json_adopt(&j, b);
+	ta_json_obj_begin(&j);
+	if (origin) {
+		ta_json_key(&j, "origin");
+		ta_json_text_value(&j, origin, strlen(origin));
+	}
 	ta_sess_id(s->key, id, sizeof(id));
-	ta_buf_puts(b, "{\"session\":");
-	cli_json_str(b, id);
-	ta_buf_printf(b, ",\"key\":\"%016" PRIx64 "\",\"ses\":", s->key);
-	put_id(b, s->ses);
-	ta_buf_puts(b, ",\"auid\":");
-	put_id(b, s->auid);
-	ta_buf_puts(b, ",\"user\":");
+	ta_json_key(&j, "session");
+	ta_json_text_value(&j, id, strlen(id));
+	snprintf(key, sizeof(key), "%016" PRIx64, s->key);
+	ta_json_key(&j, "key");
+	ta_json_str(&j, key);
+	ta_json_key(&j, "ses");
+	ta_json_id(&j, s->ses);
+	ta_json_key(&j, "auid");
+	ta_json_id(&j, s->auid);
+	ta_json_key(&j, "user");
 	const char *u = cli_user_name(t, s, ub, sizeof(ub));
 	if (!strcmp(u, "-"))
-		ta_buf_puts(b, "null");
+		ta_json_null(&j);
 	else
-		cli_json_str(b, u);
-	ta_buf_puts(b, ",\"login_session\":");
-	put_bool(b, !ta_ses_is_no_login(s->ses));
-	ta_buf_puts(b, ",\"login_details\":");
-	put_bool(b, !!(s->flags & TA_SESS_LOGIN));
-	ta_buf_puts(b, ",\"login_verified\":");
-	put_bool(b, (s->flags & TA_SESS_LOGIN) && !(s->flags & TA_SESS_UNVERIFIED));
-	const struct { const char *k; uint32_t off; } strs[] = {
-		{ ",\"host\":", s->host }, { ",\"addr\":", s->addr }, { ",\"login_program\":", s->prog },
-		{ ",\"terminal\":", s->terminal }, { ",\"boot_id\":", s->boot_id },
-	};
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		ta_buf_puts(b, strs[i].k);
-		if (strs[i].off)
-			cli_json_str(b, ta_sesstab_str(t, strs[i].off));
-		else
-			ta_buf_puts(b, "null");
-	}
-	cli_fmt_rfc3339(ta_sess_begin(s), tm, sizeof(tm));
-	ta_buf_puts(b, ",\"start\":\"");
-	ta_buf_puts(b, tm);
-	cli_fmt_rfc3339(ta_sess_finish(s), tm, sizeof(tm));
-	ta_buf_puts(b, "\",\"end\":\"");
-	ta_buf_puts(b, tm);
-	ta_buf_puts(b, "\",\"ended\":");
-	put_bool(b, !!(s->flags & TA_SESS_ENDED));
-	ta_buf_printf(b, ",\"duration_s\":%.3f", (double)(ta_sess_finish(s) - ta_sess_begin(s)) / 1e9);
-	ta_buf_puts(b, ",\"ttys\":[");
-	for (uint32_t i = 0; i < s->n_ttys; i++) {
-		if (i)
-			ta_buf_putc(b, ',');
-		cli_json_str(b, ta_sesstab_str(t, s->ttys[i]));
-	}
-	ta_buf_puts(b, "],\"uids\":[");
-	for (uint32_t i = 0; i < s->n_uids; i++) {
-		if (i)
-			ta_buf_putc(b, ',');
-		put_u64(b, s->uids[i]);
-	}
-	ta_buf_puts(b, "],\"bytes_in\":");
-	put_u64(b, s->bytes_in);
-	ta_buf_puts(b, ",\"bytes_out\":");
-	put_u64(b, s->bytes_out);
-	ta_buf_puts(b, ",\"redacted_bytes\":");
-	put_u64(b, s->redacted_bytes);
-	ta_buf_puts(b, ",\"commands\":");
-	put_u64(b, s->execs);
-	ta_buf_puts(b, ",\"records\":");
-	put_u64(b, s->records);
-	ta_buf_puts(b, ",\"gaps\":");
-	put_u64(b, s->gaps + s->global_gaps);
+		ta_json_text_value(&j, u, strlen(u));
+	ta_json_key(&j, "login_session");
+	ta_json_bool(&j, !ta_ses_is_no_login(s->ses));
+	ta_json_key(&j, "login_details");
+	ta_json_bool(&j, s->flags & TA_SESS_LOGIN);
+	ta_json_key(&j, "login_verified");
+	ta_json_bool(&j, (s->flags & TA_SESS_LOGIN) && !(s->flags & TA_SESS_UNVERIFIED));
+	ta_json_key(&j, "host");
+	json_tab_str(&j, t, s->host);
+	ta_json_key(&j, "addr");
+	json_tab_str(&j, t, s->addr);
+	ta_json_key(&j, "login_program");
+	json_tab_str(&j, t, s->prog);
+	ta_json_key(&j, "terminal");
+	json_tab_str(&j, t, s->terminal);
+	ta_json_key(&j, "boot_id");
+	json_tab_str(&j, t, s->boot_id);
+	ta_json_key(&j, "start");
+	ta_json_time(&j, ta_sess_begin(s));
+	ta_json_key(&j, "end");
+	ta_json_time(&j, ta_sess_finish(s));
+	ta_json_key(&j, "ended");
+	ta_json_bool(&j, s->flags & TA_SESS_ENDED);
+	ta_json_key(&j, "duration_s");
+	ta_json_fixed(&j, (double)(ta_sess_finish(s) - ta_sess_begin(s)) / 1e9, 3);
+	ta_json_key(&j, "ttys");
+	ta_json_arr_begin(&j);
+	for (uint32_t i = 0; i < s->n_ttys; i++)
+		json_tab_str(&j, t, s->ttys[i]);
+	ta_json_arr_end(&j);
+	ta_json_key(&j, "uids");
+	ta_json_arr_begin(&j);
+	for (uint32_t i = 0; i < s->n_uids; i++)
+		ta_json_u64(&j, s->uids[i]);
+	ta_json_arr_end(&j);
+	ta_json_key(&j, "bytes_in");
+	ta_json_u64(&j, s->bytes_in);
+	ta_json_key(&j, "bytes_out");
+	ta_json_u64(&j, s->bytes_out);
+	ta_json_key(&j, "redacted_bytes");
+	ta_json_u64(&j, s->redacted_bytes);
+	ta_json_key(&j, "commands");
+	ta_json_u64(&j, s->execs);
+	ta_json_key(&j, "records");
+	ta_json_u64(&j, s->records);
+	ta_json_key(&j, "gaps");
+	ta_json_u64(&j, s->gaps + s->global_gaps);
 	/* What those gaps say was lost: the sum of show's GAP lines (events, terminal bytes). */
-	ta_buf_puts(b, ",\"lost_events\":");
-	put_u64(b, ta_sess_lost_events(s));
-	ta_buf_puts(b, ",\"lost_bytes\":");
-	put_u64(b, ta_sess_lost_bytes(s));
-	ta_buf_puts(b, ",\"damaged\":");
-	put_bool(b, !!(s->flags & TA_SESS_DAMAGE));
-	ta_buf_puts(b, ",\"first_index\":");
-	put_u64(b, s->first_index);
-	ta_buf_puts(b, ",\"last_index\":");
-	put_u64(b, s->last_index);
-	ta_buf_puts(b, ",\"checkpointed\":");
-	put_bool(b, s->last_index < ckpt_size);
+	ta_json_key(&j, "lost_events");
+	ta_json_u64(&j, ta_sess_lost_events(s));
+	ta_json_key(&j, "lost_bytes");
+	ta_json_u64(&j, ta_sess_lost_bytes(s));
+	ta_json_key(&j, "damaged");
+	ta_json_bool(&j, s->flags & TA_SESS_DAMAGE);
+	ta_json_key(&j, "first_index");
+	ta_json_u64(&j, s->first_index);
+	ta_json_key(&j, "last_index");
+	ta_json_u64(&j, s->last_index);
+	ta_json_key(&j, "checkpointed");
+	ta_json_bool(&j, s->last_index < ckpt_size);
 	if (s->rows) {
-		ta_buf_puts(b, ",\"rows\":");
-		put_u64(b, s->rows);
-		ta_buf_puts(b, ",\"cols\":");
-		put_u64(b, s->cols);
+		ta_json_key(&j, "rows");
+		ta_json_u64(&j, s->rows);
+		ta_json_key(&j, "cols");
+		ta_json_u64(&j, s->cols);
 	}
-	ta_buf_putc(b, '}');
+	ta_json_obj_end(&j);
+	ta_json_release(&j, b);
 }

@@ -82,8 +82,8 @@ int cli_flush(struct ta_buf *b, FILE *f);
 /* Prints the damage summary line on stderr; returns TA_EXIT_CORRUPT if any. */
 int cli_damage_exit(const struct cli_table *ct, uint64_t more_damage, const char *more_line);
 
-/* One session as a JSON object (no newline). */
+/* One session as a JSON object (no newline); origin (a fleet host), when given, leads it. */
 void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
-		   uint64_t ckpt_size);
+		   uint64_t ckpt_size, const char *origin);
 
 #endif

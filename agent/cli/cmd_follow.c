@@ -13,6 +13,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "common/json_read.h"
@@ -333,14 +334,11 @@ int ta_cmd_follow(int argc, char **argv)
 		follow_free(&f);
 		return cli_log_error(dir, err);
 	}
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = ta_now_ns(CLOCK_MONOTONIC);
 	while (!stop) {
 		int ms = -1;
 		if (timeout > 0) {
-			struct timespec now;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			double left = timeout - ((double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9);
+			double left = timeout - (double)(ta_now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 			if (left <= 0)
 				break;
 			ms = (int)(left * 1000) + 1;

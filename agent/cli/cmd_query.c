@@ -430,23 +430,7 @@ static void emit_session(struct ta_buf *o, const struct query *q, const struct t
 			 const struct ta_sess *s, int via_link, const char *origin)
 {
 	if (q->json) {
-		size_t at = o->len;
-		cli_sess_json(o, t, s, q->ckpt_size);
-		if (origin && o->len > at && !o->oom) {
-			/* {"origin":"...", then the session's members. */
-			struct ta_buf head;
-			ta_buf_init(&head);
-			ta_buf_puts(&head, "{\"origin\":");
-			cli_json_str(&head, origin);
-			ta_buf_putc(&head, ',');
-			size_t rest = o->len - at - 1;
-			if (!ta_buf_reserve(o, head.len) && !head.oom) {
-				memmove(o->p + at + head.len, o->p + at + 1, rest);
-				memcpy(o->p + at, head.p, head.len);
-				o->len = at + head.len + rest;
-			}
-			ta_buf_free(&head);
-		}
+		cli_sess_json(o, t, s, q->ckpt_size, origin);
 		if (via_link) {
 			/* Insert the typist's part before the closing brace. */
 			o->len--;

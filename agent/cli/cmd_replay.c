@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/session_view.h"
+#include "common/clock.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "store/store.h"
@@ -107,10 +108,7 @@ static void restore_terminal(struct player *p)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ta_now_ns(CLOCK_MONOTONIC) / 1e9;
 }
 
 /* Waits up to secs (keys may pause, step, change speed or quit). 1 = quit. */

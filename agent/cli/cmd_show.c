@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/json_read.h"
+#include "logfmt/record_types.h"
 #include "logfmt/tty_batch.h"
 #include "store/store.h"
 #include "ttyaudit/event.h"
@@ -589,25 +590,32 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 
 /* -------------------------------------------------------- JSON Lines events */
 
+/*
+ * An event's "type": events that are one record carry the record type's name
+ * (the one table, logfmt/record_types); the others are the timeline's own.
+ */
 static const char *tev_type(const struct ta_tev *e)
 {
+	uint16_t rec;
+
 	switch (e->kind) {
 	case TA_TEV_OUTPUT: return "output";
 	case TA_TEV_INPUT: return "input";
 	case TA_TEV_WINSIZE: return "winsize";
-	case TA_TEV_EXEC: return "exec";
-	case TA_TEV_GAP: return "gap";
-	case TA_TEV_LOGIN: return "session_start";
-	case TA_TEV_LOGOUT: return "session_end";
 	case TA_TEV_NOTE: return "note";
 	case TA_TEV_DAMAGE: return "damage";
-	case TA_TEV_ATTACH: return "attach";
-	case TA_TEV_DETACH: return "detach";
-	case TA_TEV_ATTRIB: return "attribution";
-	case TA_TEV_FOOTPRINT: return "footprint";
-	case TA_TEV_ALERT: return "alert";
+	case TA_TEV_EXEC: rec = TA_REC_EXEC; break;
+	case TA_TEV_GAP: rec = TA_REC_LOSS; break;
+	case TA_TEV_LOGIN: rec = TA_REC_SESSION_START; break;
+	case TA_TEV_LOGOUT: rec = TA_REC_SESSION_END; break;
+	case TA_TEV_ATTACH: rec = TA_REC_ATTACH; break;
+	case TA_TEV_DETACH: rec = TA_REC_DETACH; break;
+	case TA_TEV_ATTRIB: rec = TA_REC_ATTRIBUTION; break;
+	case TA_TEV_FOOTPRINT: rec = TA_REC_FOOTPRINT; break;
+	case TA_TEV_ALERT: rec = TA_REC_ALERT; break;
+	default: return "unknown";
 	}
-	return "unknown";
+	return ta_rec_type_name(rec);
 }
 
 /* A member's value as it stands in a record read from the log (validated JSON); absent: null. */
@@ -764,7 +772,7 @@ static int write_json_lines(FILE *f, const struct session_view *v)
 		ckpt_size = v->cosigned; /* fleet: covered by a checkpoint the collector cosigned */
 	else
 		ta_store_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
-	cli_sess_json(&o, v->ct.t, v->s, ckpt_size);
+	cli_sess_json(&o, v->ct.t, v->s, ckpt_size, NULL);
 	/* The first line describes the session. */
 	ta_buf_putc(&o, '\n');
 	for (size_t i = 0; i < v->tr.n; i++) {

@@ -15,6 +15,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/exitcodes.h"
 #include "common/log.h"
 #include "common/json_read.h"
@@ -379,7 +380,7 @@ int ta_cmd_reindex(int argc, char **argv)
 	};
 	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL;
 	int c, rc;
-	struct timespec a, b;
+	uint64_t a, b;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
@@ -390,13 +391,13 @@ int ta_cmd_reindex(int argc, char **argv)
 		default: return cli_usage_error("reindex", NULL);
 		}
 	}
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	a = ta_now_ns(CLOCK_MONOTONIC);
 	struct cli_table ct;
 	rc = cli_table_open(&ct, dir, index_opt, CLI_INDEX_REBUILD, 1);
 	if (rc != TA_EXIT_OK)
 		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	double secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	b = ta_now_ns(CLOCK_MONOTONIC);
+	double secs = (double)(b - a) / 1e9;
 	if (ct.damage) {
 		rc = cli_damage_exit(&ct, 0, NULL);
 	} else if (!ct.index_path[0]) {

@@ -12,6 +12,14 @@ uint64_t ta_now_ns(int clockid)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+struct timespec ta_deadline(int clockid, uint64_t after_ns)
+{
+	uint64_t at = ta_now_ns(clockid) + after_ns;
+
+	return (struct timespec){ .tv_sec = (time_t)(at / 1000000000ULL),
+				  .tv_nsec = (long)(at % 1000000000ULL) };
+}
+
 void ta_clock_sync(struct ta_clock *c)
 {
 	/* Bracket the realtime read between two boottime reads to halve the error. */

@@ -5,13 +5,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct ta_clock {
 	int64_t boot_to_real_ns;   /* realtime - boottime, sampled */
 	uint64_t sampled_boot_ns;
 };
 
+/* The one clock source: now on clockid (CLOCK_MONOTONIC for intervals, CLOCK_REALTIME for records). */
 uint64_t ta_now_ns(int clockid);
+/* now on clockid plus after_ns as a timespec: a deadline for pthread_cond_timedwait & co. */
+struct timespec ta_deadline(int clockid, uint64_t after_ns);
 /* Sample the offset again (settimeofday, NTP steps). */
 void ta_clock_sync(struct ta_clock *c);
 uint64_t ta_clock_boot_to_real(const struct ta_clock *c, uint64_t boot_ns);

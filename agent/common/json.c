@@ -6,6 +6,7 @@
 #include "common/utf8.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,19 @@ _Static_assert(offsetof(struct ta_json, buf) == offsetof(struct ta_json, out.p) 
 void ta_json_init(struct ta_json *j)
 {
 	memset(j, 0, sizeof(*j));
+}
+
+void ta_json_adopt(struct ta_json *j, struct ta_buf *b)
+{
+	ta_json_init(j);
+	j->out = *b;
+	ta_buf_init(b);
+}
+
+void ta_json_release(struct ta_json *j, struct ta_buf *b)
+{
+	*b = j->out;
+	ta_json_init(j);
 }
 
 void ta_json_free(struct ta_json *j)
@@ -170,6 +184,14 @@ uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n)
 	return escape(out, s, n, TA_JSON_DISPLAY);
 }
 
+uint64_t ta_json_text_value(struct ta_json *j, const void *s, size_t n)
+{
+	value_prefix(j);
+	uint64_t replaced = escape(&j->out, s, n, TA_JSON_DISPLAY);
+	terminate(j);
+	return replaced;
+}
+
 static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
 {
 	escape(&j->out, s, n, TA_JSON_LOG);
@@ -178,9 +200,27 @@ static void put_escaped(struct ta_json *j, const unsigned char *s, size_t n)
 
 void ta_json_key(struct ta_json *j, const char *key)
 {
-	value_prefix(j);
-	put_escaped(j, (const unsigned char *)key, strlen(key));
-	put(j, ":", 1);
+	size_t n = 0;
+
+	/* Keys are the program's own ASCII names: copied at once, the escaper only when needed. */
+	while (key[n] >= 0x20 && key[n] < 0x7f && key[n] != '"' && key[n] != '\\')
+		n++;
+	if (key[n] != '\0') {
+		value_prefix(j);
+		put_escaped(j, (const unsigned char *)key, strlen(key));
+		put(j, ":", 1);
+	} else if (reserve(j, n + 4)) {
+		char *o = j->buf + j->len;
+		if (j->need_comma)
+			*o++ = ',';
+		*o++ = '"';
+		memcpy(o, key, n);
+		o += n;
+		*o++ = '"';
+		*o++ = ':';
+		*o = '\0';
+		j->len = (size_t)(o - j->buf);
+	}
 	j->need_comma = false;
 }
 
@@ -214,11 +254,15 @@ void ta_json_strings(struct ta_json *j, const void *list, size_t len)
 
 void ta_json_u64(struct ta_json *j, uint64_t v)
 {
+	/* Digits by hand, not snprintf: the CLI writes many numbers per session row. */
 	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	size_t i = sizeof(b);
 
+	do
+		b[--i] = (char)('0' + v % 10);
+	while (v /= 10);
 	value_prefix(j);
-	put(j, b, (size_t)n);
+	put(j, b + i, sizeof(b) - i);
 }
 
 void ta_json_i64(struct ta_json *j, int64_t v)
@@ -234,6 +278,19 @@ void ta_json_bool(struct ta_json *j, bool v)
 {
 	value_prefix(j);
 	put(j, v ? "true" : "false", v ? 4 : 5);
+}
+
+void ta_json_fixed(struct ta_json *j, double v, int decimals)
+{
+	char b[352]; /* the widest double in %f: 309 digits, sign, point, decimals */
+	int n = snprintf(b, sizeof(b), "%.*f", decimals, v);
+
+	if (!isfinite(v) || n < 0 || (size_t)n >= sizeof(b)) {
+		ta_json_null(j);
+		return;
+	}
+	value_prefix(j);
+	put(j, b, (size_t)n);
 }
 
 void ta_json_null(struct ta_json *j)

@@ -29,6 +29,13 @@ struct ta_json {
 };
 
 void ta_json_init(struct ta_json *j);
+/*
+ * The writer appends to b's bytes: it takes b over (b is left empty) until
+ * ta_json_release hands the buffer back with what was written. For callers
+ * that build a larger output in a ta_buf around one JSON value.
+ */
+void ta_json_adopt(struct ta_json *j, struct ta_buf *b);
+void ta_json_release(struct ta_json *j, struct ta_buf *b);
 void ta_json_free(struct ta_json *j);
 void ta_json_reset(struct ta_json *j);
 void ta_json_obj_begin(struct ta_json *j);
@@ -41,6 +48,8 @@ void ta_json_strn(struct ta_json *j, const void *s, size_t n);
 void ta_json_u64(struct ta_json *j, uint64_t v);
 void ta_json_i64(struct ta_json *j, int64_t v);
 void ta_json_bool(struct ta_json *j, bool v);
+/* A fixed-point number with that many decimals ("%.3f"), e.g. seconds. */
+void ta_json_fixed(struct ta_json *j, double v, int decimals);
 void ta_json_null(struct ta_json *j);
 void ta_json_base64(struct ta_json *j, const void *data, size_t n);
 /* NUL-separated strings (argv) as an array of strings; a last one without its NUL counts. */
@@ -59,6 +68,8 @@ void ta_json_time(struct ta_json *j, uint64_t realtime_ns);
  * replaced.
  */
 uint64_t ta_json_text(struct ta_buf *out, const uint8_t *s, size_t n);
+/* The same, as a value of the writer (the CLI's JSON of a session). */
+uint64_t ta_json_text_value(struct ta_json *j, const void *s, size_t n);
 
 
 #endif

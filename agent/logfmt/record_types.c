@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "logfmt/record_types.h"
 
-#include <string.h>
-
 #include "ttyaudit/log_records.h"
 
-/* The first row of a type gives its name; later rows are names also read as it. */
+/*
+ * One row a type. Nothing maps names back to types: records travel between
+ * the daemon's parts as typed values (struct ta_record); a producer may give
+ * its record another name of the same type (the recorder's "discontinuity").
+ */
 static const struct {
 	uint16_t type;
 	const char *name;
@@ -13,7 +15,6 @@ static const struct {
 	{ TA_REC_AGENT_START, "agent_start" },
 	{ TA_REC_AGENT_STOP, "agent_stop" },
 	{ TA_REC_LOSS, "gap" },
-	{ TA_REC_LOSS, "discontinuity" },
 	{ TA_REC_NOTICE, "notice" },
 	{ TA_REC_TTY_DATA, "tty_data" },
 	{ TA_REC_EXEC, "exec" },
@@ -38,12 +39,4 @@ const char *ta_rec_type_name(uint16_t type)
 		if (types[i].type == type)
 			return types[i].name;
 	return NULL;
-}
-
-uint16_t ta_rec_type_of(const char *name)
-{
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcmp(types[i].name, name))
-			return types[i].type;
-	return TA_REC_NOTICE;
 }

@@ -12,12 +12,6 @@
 
 /* The name of a record type ("session_start"), NULL for a type not in the table. */
 const char *ta_rec_type_name(uint16_t type);
-/*
- * The record type a name stands for; a name not in the table is kept as a
- * TA_REC_NOTICE (a newer part of the daemon may write kinds this one does
- * not know: kept, never dropped).
- */
-uint16_t ta_rec_type_of(const char *name);
 
 /*
  * A record other than terminal data as the daemon's parts hand it on (to a

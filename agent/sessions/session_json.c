@@ -7,7 +7,9 @@
  */
 #include "common/clock.h"
 #include "common/json.h"
+#include "logfmt/record_types.h"
 #include "sessions/session_table.h"
+#include "ttyaudit/log_records.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -107,11 +109,12 @@ static void begin(struct ta_json *j, const char *type)
 	ta_json_str(j, type);
 }
 
+/* The record's name from the one record-type table (logfmt/record_types). */
 static const char *session_type(enum ta_session_json_kind kind)
 {
-	return kind == TA_SESSION_JSON_START ? "session_start" :
-	       kind == TA_SESSION_JSON_UPDATE ? "session_update" :
-	       kind == TA_SESSION_JSON_END ? "session_end" : NULL;
+	return kind == TA_SESSION_JSON_START ? ta_rec_type_name(TA_REC_SESSION_START) :
+	       kind == TA_SESSION_JSON_UPDATE ? ta_rec_type_name(TA_REC_SESSION_UPDATE) :
+	       kind == TA_SESSION_JSON_END ? ta_rec_type_name(TA_REC_SESSION_END) : NULL;
 }
 
 int ta_session_json_members(struct ta_json *j, const struct ta_login_session *s,
@@ -207,7 +210,7 @@ int ta_login_failed_json(const struct ta_login_event *ev, const char *boot_id,
 {
 	struct ta_json j;
 
-	begin(&j, "login_failed");
+	begin(&j, ta_rec_type_name(TA_REC_LOGIN_FAILED));
 	ta_login_failed_json_members(&j, ev, boot_id);
 	ta_json_obj_end(&j);
 	return to_buf(&j, buf, cap);

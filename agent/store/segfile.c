@@ -3,10 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -187,25 +185,4 @@ int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct
 	}
 	*reason = TA_TORN_NONE;
 	return 0;
-}
-
-int ta_set_append_only(int fd, int on)
-{
-	int flags = 0;
-	if (ioctl(fd, FS_IOC_GETFLAGS, &flags))
-		return -errno;
-	int nf = on ? (flags | FS_APPEND_FL) : (flags & ~FS_APPEND_FL);
-	if (nf == flags)
-		return 0;
-	if (ioctl(fd, FS_IOC_SETFLAGS, &nf))
-		return -errno;
-	return 0;
-}
-
-int ta_get_append_only(int fd)
-{
-	int flags = 0;
-	if (ioctl(fd, FS_IOC_GETFLAGS, &flags))
-		return -errno;
-	return (flags & FS_APPEND_FL) ? 1 : 0;
 }

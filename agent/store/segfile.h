@@ -47,9 +47,4 @@ struct ta_rec_view {
 int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
 		 int *reason, const char **why);
 
-/* Sets or clears FS_APPEND_FL ("chattr +a"). 0 or -errno (-ENOTTY/-EOPNOTSUPP: fs lacks it). */
-int ta_set_append_only(int fd, int on);
-/* 1 if the file has FS_APPEND_FL, 0 if not, -errno if the flags cannot be read. */
-int ta_get_append_only(int fd);
-
 #endif

@@ -10,6 +10,7 @@
 #include "common/json_read.h"
 #include "index/sesstab.h"
 #include "logfmt/footprint.h"
+#include "logfmt/record_types.h"
 #include "store/walk.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"
@@ -709,12 +710,14 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 		{
 			char reason[64] = "";
 			uint64_t ev = 0, by = 0;
-			ta_jobj_str(&o, "type", s, sizeof(s));
+			/* "gap" says nothing more; another loss name ("discontinuity") is shown */
+			const char *gap = ta_rec_type_name(TA_REC_LOSS);
+			int named = ta_jobj_str(&o, "type", s, sizeof(s)) > 0 && strcmp(s, gap);
 			ta_jobj_str(&o, "reason", reason, sizeof(reason));
 			ta_jobj_u64(&o, "events", &ev);
 			ta_jobj_u64(&o, "bytes", &by);
 			ta_buf_printf(out, "%s%s%" PRIu64 " events, %" PRIu64 " bytes lost (%s)",
-				      strcmp(s, "gap") ? s : "", strcmp(s, "gap") ? ": " : "", ev, by,
+				      named ? s : "", named ? ": " : "", ev, by,
 				      reason[0] ? reason : "unknown");
 			uint64_t cby = 0;
 			if (!ta_jobj_u64(&o, "copied_bytes", &cby) && cby)

@@ -23,6 +23,7 @@
 #include "store/checkpoint.h"
 #include "store/ckptset.h"
 #include "store/cosig.h"
+#include "store/log_dir.h"
 #include "store/note.h"
 #include "store_test_util.h"
 

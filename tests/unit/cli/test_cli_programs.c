@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "store_test_util.h"
+#include "test_log_dir.h"
 #include "common/exitcodes.h"
 
 static const char *bin;

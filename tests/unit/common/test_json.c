@@ -49,5 +49,36 @@ int main(void)
 	ta_json_strings(&j, "", 0);
 	CHECK_EQ_STR(j.buf, "[]");
 	ta_json_free(&j);
+
+	/*
+	 * Into a caller's buffer (the CLI's session object): appended after what
+	 * it holds; display strings (\n, U+FFFD) beside log strings (\u00XX);
+	 * fixed-point seconds; u64 at 0.
+	 */
+	struct ta_buf b;
+	ta_buf_init(&b);
+	ta_buf_puts(&b, "x=");
+	ta_json_adopt(&j, &b);
+	CHECK_EQ_INT(b.len, 0);
+	ta_json_obj_begin(&j);
+	ta_json_key(&j, "t");
+	CHECK_EQ_INT(ta_json_text_value(&j, "a\n\xff", 3), 1);
+	ta_json_key(&j, "l");
+	ta_json_strn(&j, "a\n\xff", 3);
+	ta_json_key(&j, "d");
+	ta_json_fixed(&j, 1.23456, 3);
+	ta_json_key(&j, "z");
+	ta_json_u64(&j, 0);
+	ta_json_key(&j, "inf");
+	ta_json_fixed(&j, 1e308 * 10, 3);
+	ta_json_key(&j, "k\"\n"); /* a key that needs the escaper */
+	ta_json_null(&j);
+	ta_json_obj_end(&j);
+	ta_json_release(&j, &b);
+	CHECK_EQ_INT(j.len, 0);
+	ta_buf_putc(&b, '\0');
+	CHECK_EQ_STR((const char *)b.p, "x={\"t\":\"a\\n\xef\xbf\xbd\",\"l\":\"a\\u000a\\u00ff\","
+					"\"d\":1.235,\"z\":0,\"inf\":null,\"k\\\"\\u000a\":null}");
+	ta_buf_free(&b);
 	return check_result();
 }

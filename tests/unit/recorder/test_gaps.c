@@ -17,7 +17,7 @@
 #include "logfmt/tty_batch.h"
 #include "recorder/recorder.h"
 #include "sink/sink_store.h"
-#include "store_test_util.h"
+#include "test_log_dir.h"
 
 #define SECOND 1000000000ull
 

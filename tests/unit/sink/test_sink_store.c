@@ -18,7 +18,7 @@
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 #include "sink/sink_store.h"
-#include "store_test_util.h"
+#include "test_log_dir.h"
 #include "ttyaudit/log_records.h"
 
 #define T0 1800000000000000000ull
