@@ -685,6 +685,7 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	__u64 size = bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE);
 	struct ta_session_usage *u, *top, fresh = {};
 	__u32 zero = 0;
+	__u64 prior;
 
 	top = bpf_map_lookup_elem(&ta_share_top, &zero);
 	if (!top)
@@ -705,20 +706,32 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 		u->window = win;
 		u->bytes = 0;
 	}
-	if (u->bytes == 0)
+	/*
+	 * What a session asks for counts, admitted or not: a flood that is cut
+	 * keeps its weight, so a burst beside it never looks like the busiest.
+	 */
+	prior = u->bytes;
+	if (prior == 0)
 		__sync_fetch_and_add(&top->active, 1);
-	if (top->active > 1 && u->bytes && u->bytes * 2 >= top->bytes) {
+	__sync_fetch_and_add(&u->bytes, n);
+	if (prior + n > top->bytes)
+		top->bytes = prior + n;
+	/*
+	 * Alone in the window, a session that asked for more than an eighth of
+	 * the ring still gets no room in its last quarter: while the drain is
+	 * stalled (a slow log) the ring keeps what earlier windows left, and a
+	 * flood first in each new window would otherwise fill it before anyone
+	 * else writes.
+	 */
+	if (prior && (top->active > 1 ? prior * 2 >= top->bytes : prior > (size >> 3))) {
 		__u64 used = bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA);
 
 		/* The last quarter of the ring is kept for the others. */
 		if (used > size - (size >> 2))
 			return 0;
-		if (used > (size >> 2) && u->bytes > (size >> 3))
+		if (top->active > 1 && used > (size >> 2) && prior > (size >> 3))
 			return 0;
 	}
-	__sync_fetch_and_add(&u->bytes, n);
-	if (u->bytes > top->bytes)
-		top->bytes = u->bytes;
 	return 1;
 }
 
