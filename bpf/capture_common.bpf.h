@@ -644,15 +644,16 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 	})
 
 /*
- * Fairness: while more than one session writes, a session that wrote at
- * least half as much as the busiest one in the current one-second window
- * gets no more room once the ring is a quarter full if it wrote more than an
- * eighth of the ring, and none at all in the ring's last quarter; its
- * records are dropped and counted against it (session_share). So floods are cut first, a session
- * writing a burst beside them is not, and a session alone keeps the whole
- * ring. A window of a second: a starved daemon must not see a flood refill the
- * ring every few milliseconds. Keyed by audit session; an evicted entry only
- * forgets a usage.
+ * Fairness: while more than one session writes, a session that asked for
+ * at least half as much as the busiest one in the current one-second window
+ * gets no more room once the ring is a quarter full if it asked for more than
+ * an eighth of the ring, and none at all in the ring's last quarter; a session
+ * alone that asked for more than an eighth gets no room in the last quarter
+ * either; refused records are counted against it (session_share). So floods
+ * are cut first, a session writing a burst beside them is not, and a session
+ * alone keeps three quarters of the ring. A window of a second: a starved
+ * daemon must not see a flood refill the ring every few milliseconds. Keyed
+ * by audit session; an evicted entry only forgets a usage.
  */
 #define TA_SHARE_WINDOW_NS 1000000000ULL
 
