@@ -725,12 +725,13 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	 * else writes.
 	 */
 	if (prior && (top->active > 1 ? prior * 2 >= top->bytes : prior > (size >> 3))) {
-		__u64 used = bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA);
+		/*
+		 * The last quarter of the ring is kept for the others; beside them,
+		 * a session that asked for more than an eighth stops at a quarter.
+		 */
+		__u64 limit = top->active > 1 && prior > (size >> 3) ? size >> 2 : size - (size >> 2);
 
-		/* The last quarter of the ring is kept for the others. */
-		if (used > size - (size >> 2))
-			return 0;
-		if (top->active > 1 && used > (size >> 2) && prior > (size >> 3))
+		if (bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA) > limit)
 			return 0;
 	}
 	return 1;
