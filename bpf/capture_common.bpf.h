@@ -649,15 +649,16 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 	})
 
 /*
- * Fairness: while more than one session writes, a session that wrote at
- * least half as much as the busiest one in the current one-second window
- * gets no more room once the ring is a quarter full if it wrote more than an
- * eighth of the ring, and none at all in the ring's last quarter; its
- * records are dropped and counted against it (session_share). So floods are cut first, a session
- * writing a burst beside them is not, and a session alone keeps the whole
- * ring. A window of a second: a starved daemon must not see a flood refill the
- * ring every few milliseconds. Keyed by audit session; an evicted entry only
- * forgets a usage.
+ * Fairness: while more than one session writes, a session that asked for
+ * at least half as much as the busiest one in the current one-second window
+ * gets no more room once the ring is a quarter full if it asked for more than
+ * an eighth of the ring, and none at all in the ring's last quarter; a session
+ * alone that asked for more than an eighth gets no room in the last quarter
+ * either; refused records are counted against it (session_share). So floods
+ * are cut first, a session writing a burst beside them is not, and a session
+ * alone keeps three quarters of the ring. A window of a second: a starved
+ * daemon must not see a flood refill the ring every few milliseconds. Keyed
+ * by audit session; an evicted entry only forgets a usage.
  */
 #define TA_SHARE_WINDOW_NS 1000000000ULL
 
@@ -690,6 +691,7 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	__u64 size = bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE);
 	struct ta_session_usage *u, *top, fresh = {};
 	__u32 zero = 0;
+	__u64 prior;
 
 	top = bpf_map_lookup_elem(&ta_share_top, &zero);
 	if (!top)
@@ -710,20 +712,33 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 		u->window = win;
 		u->bytes = 0;
 	}
-	if (u->bytes == 0)
+	/*
+	 * What a session asks for counts, admitted or not: a flood that is cut
+	 * keeps its weight, so a burst beside it never looks like the busiest.
+	 */
+	prior = u->bytes;
+	if (prior == 0)
 		__sync_fetch_and_add(&top->active, 1);
-	if (top->active > 1 && u->bytes && u->bytes * 2 >= top->bytes) {
-		__u64 used = bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA);
+	__sync_fetch_and_add(&u->bytes, n);
+	if (prior + n > top->bytes)
+		top->bytes = prior + n;
+	/*
+	 * Alone in the window, a session that asked for more than an eighth of
+	 * the ring still gets no room in its last quarter: while the drain is
+	 * stalled (a slow log) the ring keeps what earlier windows left, and a
+	 * flood first in each new window would otherwise fill it before anyone
+	 * else writes.
+	 */
+	if (prior && (top->active > 1 ? prior * 2 >= top->bytes : prior > (size >> 3))) {
+		/*
+		 * The last quarter of the ring is kept for the others; beside them,
+		 * a session that asked for more than an eighth stops at a quarter.
+		 */
+		__u64 limit = top->active > 1 && prior > (size >> 3) ? size >> 2 : size - (size >> 2);
 
-		/* The last quarter of the ring is kept for the others. */
-		if (used > size - (size >> 2))
-			return 0;
-		if (used > (size >> 2) && u->bytes > (size >> 3))
+		if (bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA) > limit)
 			return 0;
 	}
-	__sync_fetch_and_add(&u->bytes, n);
-	if (u->bytes > top->bytes)
-		top->bytes = u->bytes;
 	return 1;
 }
 

@@ -21,6 +21,7 @@
 
 #define OPEN_BATCHES 64
 #define DROP_SESSIONS 64
+#define DROP_TTYS_PER_SESSION 4
 #define BATCH_FLUSH_BYTES (64u << 10)
 
 struct open_batch {
@@ -40,7 +41,7 @@ struct store_sink {
 	struct open_batch batches[OPEN_BATCHES];
 	/* Dropped while the store refused appends. */
 	uint64_t drop_records, drop_bytes, drop_since_ns;
-	/* ... and whose: terminal bytes per (session, terminal); the last slot takes the rest. */
+	/* ... and whose: terminal bytes per (session, terminal), a share per session (drop_slot). */
 	struct session_drop {
 		uint32_t ses;
 		char tty[32];
@@ -57,22 +58,58 @@ static uint64_t session_key(const struct store_sink *s, uint32_t ses)
 	return ta_session_key(s->boot32, ses);
 }
 
-static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tty, size_t tty_len,
-			      const struct open_batch *ob)
+/*
+ * Whose loss a slot holds. The table is bounded, so each session gets a share
+ * of it: at most DROP_TTYS_PER_SESSION terminals of its own, after which its
+ * other terminals' losses join one of its slots (its terminal then reads "*").
+ * The last slot is no session's: a session that finds no room left is counted
+ * there (ses null, tty "*"), never under whoever holds a slot, so a flood over
+ * many terminals cannot move its loss onto a bystander nor hide a bystander's.
+ */
+static struct session_drop *drop_slot(struct store_sink *s, uint32_t ses, const char *tty,
+				      size_t tty_len)
 {
-	struct session_drop *d = NULL;
+	struct session_drop *own = NULL, *d;
+	char name[sizeof(own->tty)] = "";
+	size_t n_own = 0;
 
-	for (size_t i = 0; i < s->n_drops && !d; i++)
-		if (s->drops[i].ses == ses && !strncmp(s->drops[i].tty, tty, sizeof(d->tty)))
-			d = &s->drops[i];
-	if (!d && s->n_drops < DROP_SESSIONS) {
+	memcpy(name, tty, tty_len < sizeof(name) - 1 ? tty_len : sizeof(name) - 1);
+	for (size_t i = 0; i < s->n_drops; i++) {
+		d = &s->drops[i];
+		if (d->ses != ses)
+			continue;
+		if (!strcmp(d->tty, "*") || !strcmp(d->tty, name))
+			return d;
+		own = d;
+		n_own++;
+	}
+	if (n_own < DROP_TTYS_PER_SESSION && s->n_drops < DROP_SESSIONS - 1) {
 		d = &s->drops[s->n_drops++];
 		memset(d, 0, sizeof(*d));
 		d->ses = ses;
-		memcpy(d->tty, tty, tty_len < sizeof(d->tty) - 1 ? tty_len : sizeof(d->tty) - 1);
+		memcpy(d->tty, name, sizeof(d->tty));
+		return d;
 	}
-	if (!d) /* more sessions than slots: the last one says it holds several */
-		d = &s->drops[DROP_SESSIONS - 1];
+	if (own) {
+		memset(own->tty, 0, sizeof(own->tty));
+		own->tty[0] = '*';
+		return own;
+	}
+	d = &s->drops[DROP_SESSIONS - 1];
+	if (s->n_drops < DROP_SESSIONS) {
+		memset(d, 0, sizeof(*d));
+		d->ses = UINT32_MAX;
+		d->tty[0] = '*';
+		s->n_drops = DROP_SESSIONS;
+	}
+	return d;
+}
+
+static void note_session_drop(struct store_sink *s, uint32_t ses, const char *tty, size_t tty_len,
+			      const struct open_batch *ob)
+{
+	struct session_drop *d = drop_slot(s, ses, tty, tty_len);
+
 	d->events += ob->b.hdr.n_entries;
 	d->bytes += ob->data_bytes;
 	d->copy_events += ob->copy_entries;

@@ -8,9 +8,11 @@ import base64
 import json
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -505,6 +507,175 @@ def test_fairness():
                 p.wait()
         if d.proc.poll() is None:
             d.stop()
+    return f.result()
+
+
+class SlowDisk:
+    """An ext4 log directory on a loop device of its own whose writes are throttled to
+    `bps` for the processes of a private cgroup (v2 io.max, else v1 blkio): a store that
+    really is slow, for the daemon only. Everything is undone on every way out."""
+
+    def __init__(self, bps):
+        self.bps = bps
+        self.name = "ta-slow-" + uuid.uuid4().hex[:10]
+        self.img = self.loop = self.mnt = self.cg = None
+
+    def _cgroup(self, majmin):
+        v2 = "/sys/fs/cgroup/cgroup.controllers"
+        if os.path.exists(v2) and "io" in open(v2).read().split():
+            with open("/sys/fs/cgroup/cgroup.subtree_control", "w") as f:
+                f.write("+io")
+            self.cg = os.path.join("/sys/fs/cgroup", self.name)
+            os.mkdir(self.cg)
+            with open(os.path.join(self.cg, "io.max"), "w") as f:
+                f.write(f"{majmin} wbps={self.bps}")
+        elif os.path.exists("/sys/fs/cgroup/blkio/blkio.throttle.write_bps_device"):
+            self.cg = os.path.join("/sys/fs/cgroup/blkio", self.name)
+            os.mkdir(self.cg)
+            with open(os.path.join(self.cg, "blkio.throttle.write_bps_device"), "w") as f:
+                f.write(f"{majmin} {self.bps}")
+        else:
+            raise Skip("no cgroup io controller (v2 io.max or v1 blkio) to slow a disk with")
+
+    def __enter__(self):
+        try:
+            fd, self.img = tempfile.mkstemp(prefix=self.name, suffix=".img", dir="/var/tmp")
+            os.ftruncate(fd, 256 << 20)
+            os.close(fd)
+            p = subprocess.run(["losetup", "-f", "--show", self.img], capture_output=True,
+                               text=True)
+            if p.returncode:
+                raise Skip(f"no loop device: {p.stderr.strip()}")
+            self.loop = p.stdout.strip()
+            subprocess.run(["mkfs.ext4", "-q", self.loop], check=True, capture_output=True)
+            self.mnt = tempfile.mkdtemp(prefix=self.name)
+            subprocess.run(["mount", self.loop, self.mnt], check=True, capture_output=True)
+            st = os.stat(self.loop)
+            self._cgroup(f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}")
+            self.log_dir = os.path.join(self.mnt, "log")
+            os.mkdir(self.log_dir, 0o700)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def wrap(self):
+        """argv prefix that runs a command inside the throttled cgroup."""
+        return ("sh", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(self.cg, "cgroup.procs"))
+
+    def __exit__(self, *exc):
+        if self.mnt:
+            if subprocess.run(["umount", self.mnt], capture_output=True).returncode:
+                subprocess.run(["umount", "-l", self.mnt], capture_output=True)
+            os.rmdir(self.mnt)
+        if self.loop:
+            subprocess.run(["losetup", "-d", self.loop], capture_output=True)
+        if self.img:
+            os.unlink(self.img)
+        if self.cg and os.path.isdir(self.cg):
+            os.rmdir(self.cg)
+        return False
+
+
+class Skip(Exception):
+    pass
+
+
+def exported(log_dir, ses):
+    """The session's events as `ttyaudit export --format json` gives them."""
+    p = subprocess.run([binary("agent/cli/ttyaudit"), "export", "--log-dir", log_dir,
+                        "--format", "json", str(ses)], capture_output=True, timeout=300)
+    out = []
+    for line in p.stdout.decode(errors="replace").splitlines()[1:]:
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return p.returncode, out
+
+
+def test_slow_store():
+    """The log's write rate is shared too: with the log on a disk throttled to 1 MB/s, an
+    unprivileged user floods from six ptys of one session while another session prints
+    known output. The daemon writes the store in its drain loop, so the slow disk backs up
+    into the ring, where the per-session share cuts the flood: the victim is in the log byte
+    for byte, and every loss is counted under the attacker's session."""
+    f = Failures("slow_store")
+    bps = 1 << 20
+    big = 200000
+    try:
+        disk = SlowDisk(bps).__enter__()
+    except Skip as e:
+        print(f"SKIPPED: {e}", file=sys.stderr)
+        return 77
+    d = None
+    try:
+        with TempUser() as u:
+            # The store is really slow for the daemon: 2 MiB synced from its cgroup.
+            t0 = time.monotonic()
+            subprocess.run([*disk.wrap(), "dd", "if=/dev/zero",
+                            f"of={os.path.join(disk.mnt, 'probe')}", "bs=1M", "count=2",
+                            "conv=fdatasync"], check=True, capture_output=True)
+            probe = time.monotonic() - t0
+            os.unlink(os.path.join(disk.mnt, "probe"))
+            f.check(probe >= 1.5, f"the throttle holds: 2 MiB synced in {probe:.2f} s")
+            d = Daemon("--ring-size", "1M", wrap=disk.wrap())
+            d.args[d.args.index("--log-dir") + 1] = disk.log_dir
+            d.log_dir = disk.log_dir
+            d.start()
+            # One login session (a login uid set for it), six floods in it, as the user.
+            sesfile = os.path.join(d.dir, "attacker.ses")
+            flood = binary("tests/lib/ta-hostile")
+            script = (f'echo {u.uid} > /proc/self/loginuid && cat /proc/self/sessionid > {sesfile}'
+                      f' && exec setpriv --reuid={u.uid} --regid={u.gid} --clear-groups sh -c '
+                      f'"for i in 1 2 3 4 5 6; do {flood} flood & done; wait"')
+            attacker = subprocess.Popen(["sh", "-c", script], start_new_session=True,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            u.procs.append(attacker)
+            time.sleep(2)
+            with open(sesfile) as fh:
+                ases = int(fh.read())
+            facts = run_ptydrive("--loginuid", "4313", "--tag", "W", "--big", str(big))
+            time.sleep(1)
+            os.killpg(attacker.pid, signal.SIGKILL)
+            attacker.wait()
+            t0 = time.monotonic()
+            d.stop(timeout=600)
+            print(f"slow_store: the daemon wrote its backlog and stopped in "
+                  f"{time.monotonic() - t0:.1f} s", file=sys.stderr)
+        vses = int(facts["ses"])
+        f.check(ases != vses, f"two sessions: attacker {ases}, victim {vses}")
+        rc, ev = exported(d.log_dir, vses)
+        f.check(rc == 0 and ev, f"export of the victim's session from the slow log: rc {rc}")
+        tty = facts["tty"]
+        out = b"".join(base64.b64decode(e["data"]) for e in ev
+                       if e.get("type") == "output" and "data" in e
+                       and e.get("tty") in (tty, tty.replace("/", "")))
+        f.check(out == expected_output("W", big),
+                f"the victim's output is in the log byte for byte ({len(out)} bytes)")
+        vgaps = [e for e in ev if e.get("type") == "gap"]
+        f.check(not vgaps, f"no loss in the victim's session: {vgaps[:3]}")
+        rc, aev = exported(d.log_dir, ases)
+        agaps = [e.get("record") or {} for e in aev if e.get("type") == "gap"]
+        share = sum(g.get("bytes", 0) for g in agaps if g.get("reason") == "session_share")
+        f.check(rc == 0 and share > 0,
+                f"the flood's loss is counted in its own session: {share} bytes over the share")
+        # The same numbers everywhere: every loss in the daemon's JSONL is the attacker's.
+        recs = d.records()
+        lost = [g for g in recs if g["type"] in ("gap", "discontinuity") and "bytes" in g]
+        others = [g for g in lost if g.get("ses") != ases]
+        f.check(not others, f"no loss is filed under any other session: {others[:3]}")
+        jshare = sum(g["bytes"] for g in lost if g.get("reason") == "session_share")
+        f.check(jshare == share, f"the log and the JSONL count the same share loss "
+                                 f"({share} and {jshare} bytes)")
+        print(f"slow_store: probe {probe:.2f} s for 2 MiB; {share} flood bytes dropped over "
+              f"the share; {sum(g['bytes'] for g in lost)} bytes lost in all", file=sys.stderr)
+    finally:
+        if d and d.proc and d.proc.poll() is None:
+            d.stop(timeout=600)
+        disk.__exit__()
+        if d:
+            shutil.rmtree(d.dir, ignore_errors=True)
     return f.result()
 
 

@@ -257,9 +257,105 @@ static void test_disk_full(void)
 	free(dir);
 }
 
+/* Sum of "bytes" of the loss records filed under ses, their number in *n, "*" terminals in *star. */
+static uint64_t loss_bytes(struct rb_log *l, uint32_t ses, int *n, int *star)
+{
+	uint64_t sum = 0;
+
+	*n = *star = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *p = (const char *)l->v[i].payload;
+		const char *b = l->v[i].type == TA_REC_LOSS ? strstr(p, "\"bytes\":") : NULL;
+
+		if (!b || l->v[i].ses != ses)
+			continue;
+		sum += strtoull(b + 8, NULL, 10);
+		(*n)++;
+		*star += strstr(p, "\"tty\":\"*\"") != NULL;
+	}
+	return sum;
+}
+
+/*
+ * The drop table is bounded: a flood over 100 terminals of one session takes
+ * only its share, so a bystander's loss on a full disk is filed under the
+ * bystander alone, to the byte, and the flood's under the flood; a 70th
+ * session with no room left is counted under no session, not under another's.
+ */
+static void test_disk_full_share(void)
+{
+	char *dir = test_mkdtemp("sinkshare");
+	char *key = test_path(dir, "key");
+	char *log = test_path(dir, "log");
+	struct ta_store *st = NULL;
+	struct ta_sink *sink = open_sink(log, key, &st);
+	static const char obj[] = "{\"ses\":5}";
+	struct ta_record rs = { .type = TA_REC_SESSION_START, .ses = 5, .realtime_ns = T0,
+				.json = obj, .len = sizeof(obj) - 1 };
+	struct rb_log l;
+	uint64_t bytes = 0, t = T0 + 1000;
+	int n, star;
+
+	if (!sink)
+		return;
+	CHECK_EQ_INT(sink->ops->record(sink, &rs), 0);
+	CHECK_EQ_INT(ta_sink_store_settle(sink, 0), 0);
+	/* The disk is full before any terminal data comes: every batch is refused. */
+	ta_store_inject_write_error(st, ENOSPC, 0);
+	for (int i = 0; i < 10000 && !ta_store_is_full(st); i++) {
+		sink->ops->record(sink, &rs);
+		ta_sink_store_settle(sink, 0);
+	}
+	CHECK(ta_store_is_full(st));
+	for (uint32_t i = 0; i < 100; i++) {
+		struct ta_event ev = tty_event(TA_EV_TTY_OUTPUT, 7, 7, "0123456789");
+
+		ev.tty.minor = 100 + i;
+		snprintf(ev.tty.name, sizeof(ev.tty.name), "pts/%u", 100 + i);
+		sink->ops->event(sink, &ev, t++);
+		if (i % 40 == 0) { /* the bystander writes between the flood's terminals */
+			struct ta_event v = tty_event(TA_EV_TTY_OUTPUT, 5, 5, "abc");
+
+			sink->ops->event(sink, &v, t++);
+		}
+	}
+	for (uint32_t ses = 1000; ses < 1070; ses++) { /* more sessions than the table has room */
+		struct ta_event ev = tty_event(TA_EV_TTY_OUTPUT, ses, ses, "xy");
+
+		sink->ops->event(sink, &ev, t++);
+	}
+	ta_sink_store_settle(sink, 0);
+	CHECK(ta_sink_store_pending_drops(sink, &bytes) > 0);
+	ta_store_inject_write_error(st, 0, 0);
+	ta_store_tick(st, 0);
+	CHECK_EQ_INT(sink->ops->record(sink, &rs), 0);
+	CHECK_EQ_INT(ta_sink_store_pending_drops(sink, &bytes), 0);
+	sink->ops->close(sink);
+
+	rb_read(&l, log);
+	CHECK_EQ_INT(l.err, 0);
+	CHECK(loss_bytes(&l, 5, &n, &star) == 9); /* the bystander's three writes, no more */
+	CHECK(n == 1 && star == 0);
+	CHECK(loss_bytes(&l, 7, &n, &star) == 1000); /* the flood's, all under the flood */
+	CHECK(n <= 4 && star == 1);
+	uint64_t own = 0, none;
+	for (uint32_t ses = 1000; ses < 1070; ses++) {
+		own += loss_bytes(&l, ses, &n, &star);
+		CHECK(n <= 1 && star == 0);
+	}
+	none = loss_bytes(&l, UINT32_MAX, &n, &star);
+	CHECK(own + none == 140 && own > 0 && none > 0 && star == 1);
+	rb_free(&l);
+	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
+}
+
 int main(void)
 {
 	test_round_trip();
 	test_disk_full();
+	test_disk_full_share();
 	return check_result();
 }
