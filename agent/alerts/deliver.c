@@ -14,7 +14,7 @@
 
 #include <libaudit.h>
 
-#include "common/clock.h"
+#include "base/clock.h"
 
 static const char *const on_names[] = {
 	[TA_ALERT_ON_EXEC] = "exec", [TA_ALERT_ON_INPUT] = "input",

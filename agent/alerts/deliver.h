@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "alerts/alerts.h"
-#include "common/json.h"
+#include "base/json.h"
 
 #define TA_ALERT_AUDIT_OP "ttyaudit-alert"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/kv.h"
+#include "base/kv.h"
 #include "config/options.h"
 
 struct parse_ctx {

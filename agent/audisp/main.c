@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 #include "sessions/login_client.h"
 #include "sessions/login_parse.h"
 #include "sessions/plugin_config.h"

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "cli/cli_util.h"
-#include "common/clock.h"
-#include "common/exitcodes.h"
-#include "common/fs.h"
-#include "common/log.h"
-#include "common/json.h"
-#include "common/json_read.h"
+#include "base/clock.h"
+#include "base/exitcodes.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/json.h"
+#include "base/json_read.h"
 #include "store/walk.h"
 #include "view/asciicast.h"
 

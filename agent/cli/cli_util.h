@@ -9,7 +9,7 @@
 
 #include "index/index.h"
 #include "index/sesstab.h"
-#include "common/buf.h"
+#include "base/buf.h"
 
 /* The session table a command works on, from the index and/or the log. */
 struct cli_table {

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli/cli_witness.h"
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 #include "store/cosig.h"
 #include "store/log_dir.h"
 

@@ -12,9 +12,9 @@
 #include "cli/fleet_source.h"
 #endif
 #include "cli/session_view.h"
-#include "common/exitcodes.h"
-#include "common/log.h"
-#include "common/json_read.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
+#include "base/json_read.h"
 #include "store/store.h"
 #include "cli/query_footprint.h"
 #include "view/grep.h"

@@ -13,9 +13,9 @@
 
 #include "cli/commands.h"
 #include "cli/session_view.h"
-#include "common/clock.h"
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/clock.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 #include "store/store.h"
 #include "view/asciicast.h"
 #include "view/shown.h"

@@ -10,7 +10,7 @@
 #include <libpq-fe.h>
 
 #include "cli/fleet_source.h"
-#include "common/exitcodes.h"
+#include "base/exitcodes.h"
 #include "store/store.h"
 
 struct cli_fleet {

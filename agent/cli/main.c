@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 
 struct subcommand {
 	const char *name;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "common/json_read.h"
+#include "base/json_read.h"
 #include "logfmt/footprint.h"
 
 int ta_qfp_active(const struct ta_qfp *f)

@@ -12,8 +12,8 @@
 
 #include "cli/fleet_source.h"
 #include "cli/session_view.h"
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 #include "store/store.h"
 #include "view/transcript.h"
 

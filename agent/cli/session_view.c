@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli/session_view.h"
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 
 const char *cli_who(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap)
 {

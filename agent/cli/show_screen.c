@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cli/show_screen.h"
-#include "common/exitcodes.h"
-#include "common/json.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/json.h"
+#include "base/log.h"
 #include "view/neutralise.h"
 #include "view/shown.h"
 

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "collector/collector.h"
-#include "common/log.h"
+#include "base/log.h"
 #include "fleet/fleet.h"
 #include "store/ckptset.h"
 #include "store/checkpoint.h"

@@ -18,7 +18,7 @@
 
 #include "store/merkle.h"
 #include "store/note.h"
-#include "common/buf.h"
+#include "base/buf.h"
 
 /* A session's share of a batch: written once per batch, in key order, so that
  * collectors sharing the work never lock session rows in opposite orders. */

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "collector/collector.h"
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 #include "fleet/fleet.h"
 
 #define DURABLE "collectors"

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/exitcodes.h"
-#include "common/kv.h"
+#include "base/exitcodes.h"
+#include "base/kv.h"
 
 #define MAX_LINE 4096
 

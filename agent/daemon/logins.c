@@ -11,8 +11,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "common/json.h"
-#include "common/log.h"
+#include "base/json.h"
+#include "base/log.h"
 #include "ttyaudit/log_records.h"
 #include "sessions/backfill.h"
 

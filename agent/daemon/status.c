@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/clock.h"
-#include "common/json.h"
+#include "base/clock.h"
+#include "base/json.h"
 #include "recorder/recorder.h"
 #include "store/store.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/json_read.h"
+#include "base/json_read.h"
 #include "index/sesstab.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"

@@ -10,8 +10,8 @@
 
 #include "capture/capture.h"
 #include "capture/continuity.h"
-#include "common/clock.h"
-#include "common/json.h"
+#include "base/clock.h"
+#include "base/json.h"
 #include "sink/sink.h"
 #include "ttyaudit/log_records.h"
 

@@ -2,7 +2,7 @@
 /* Checkpoints in the audit trail: writer and reader (see anchor.h). */
 #include "sessions/anchor.h"
 
-#include "common/base64.h"
+#include "base/base64.h"
 
 #include <auparse.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
 /* Plugin side of the login socket (see login_client.h). */
 #include "sessions/login_client.h"
 
-#include "common/clock.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <stdbool.h>

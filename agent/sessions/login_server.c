@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Daemon side of the login socket (see login_server.h). */
 #include "sessions/login_server.h"
-#include "common/trusted_path.h"
+#include "base/trusted_path.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/kv.h"
+#include "base/kv.h"
 #include "sessions/login_queue.h"
 #include "sessions/login_server.h"
 

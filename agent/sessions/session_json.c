@@ -5,8 +5,8 @@
  * writer (common/json.h: its UTF-8 policy); auditd's "unset" values become
  * null.
  */
-#include "common/clock.h"
-#include "common/json.h"
+#include "base/clock.h"
+#include "base/json.h"
 #include "logfmt/record_types.h"
 #include "sessions/session_table.h"
 #include "ttyaudit/log_records.h"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "common/json.h"
+#include "base/json.h"
 #include "shared_tty/shared.h"
 
 #define TA_SH_RING 4096        /* recent input bytes kept per terminal */

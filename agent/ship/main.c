@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/exitcodes.h"
-#include "common/log.h"
+#include "base/exitcodes.h"
+#include "base/log.h"
 #include "ship/ship.h"
 #include "store/store.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/clock.h"
+#include "base/clock.h"
 #include "ship/ship.h"
 #include "store/ckptset.h"
 #include "store/cosig.h"

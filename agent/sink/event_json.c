@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/json.h"
+#include "base/json.h"
 #include "logfmt/footprint.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/json.h"
+#include "base/json.h"
 #include "sink/sink.h"
 
 #define JSONL_BUFFER (1u << 20)

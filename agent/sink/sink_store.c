@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/json.h"
+#include "base/json.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 #include "sink/sink_store.h"

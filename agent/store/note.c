@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#include "common/json.h"
+#include "base/json.h"
 #include "store/note.h"
 
 #define ALG_ED25519 TA_ALG_ED25519

@@ -15,7 +15,7 @@
 
 #include <errno.h>
 
-#include "common/base64.h"
+#include "base/base64.h"
 
 #define TA_KEY_NAME_MAX 256
 #define TA_VKEY_MAX (TA_KEY_NAME_MAX + 80)

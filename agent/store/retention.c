@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/fs.h"
+#include "base/fs.h"
 #include "store/ckptset.h"
 #include "store/format.h"
 #include "store/segfile.h"

@@ -19,7 +19,7 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
-#include "common/fs.h"
+#include "base/fs.h"
 #include "store/ckptset.h"
 #include "store/crc32c.h"
 #include "store/format.h"

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <zstd.h>
 
-#include "common/clock.h"
+#include "base/clock.h"
 #include "store/checkpoint.h"
 #include "store/merkle.h"
 #include "store/note.h"

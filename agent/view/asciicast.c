@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/json.h"
-#include "common/json_read.h"
+#include "base/json.h"
+#include "base/json_read.h"
 #include "view/asciicast.h"
 #include "view/neutralise.h"
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "common/buf.h"
-#include "common/json.h"
+#include "base/buf.h"
+#include "base/json.h"
 
 struct ta_cast_writer {
 	FILE *f;

@@ -23,7 +23,7 @@
 #include <regex.h>
 #include <stddef.h>
 
-#include "common/buf.h"
+#include "base/buf.h"
 
 enum ta_grep_mode {
 	TA_GREP_FULL = 0,   /* keep the stream, regexec at the end (after the literal check) */

@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/utf8.h"
-#include "common/buf.h"
+#include "base/utf8.h"
+#include "base/buf.h"
 
 enum ta_neut_mode {
 	TA_NEUT_TEXT = 0,  /* keep LF and TAB, CR LF -> LF */

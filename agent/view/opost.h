@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "ttyaudit/log_records.h"
-#include "common/buf.h"
+#include "base/buf.h"
 
 /* Logs written before output modes were recorded: Linux's default for terminals. */
 #define TA_OPOST_ASSUMED (TA_OF_KNOWN | TA_OF_OPOST | TA_OF_ONLCR)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/json.h"
-#include "common/json_read.h"
+#include "base/json.h"
+#include "base/json_read.h"
 #include "index/sesstab.h"
 #include "logfmt/footprint.h"
 #include "logfmt/record_types.h"

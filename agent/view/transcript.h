@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "index/sesstab.h"
-#include "common/buf.h"
+#include "base/buf.h"
 
 enum ta_tev_kind {
 	TA_TEV_OUTPUT = 1,

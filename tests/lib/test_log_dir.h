@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/fs.h"
+#include "base/fs.h"
 #include "store/store.h"
 
 #define TEST_TYPE 0x0100

@@ -15,7 +15,7 @@
 
 #include "check.h"
 #include "test_log_dir.h"
-#include "common/exitcodes.h"
+#include "base/exitcodes.h"
 
 static const char *bin;
 static char out[65536];

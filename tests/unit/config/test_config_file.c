@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "common/exitcodes.h"
+#include "base/exitcodes.h"
 #include "config/config_file.h"
 
 static struct ta_daemon_opts o;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "common/json_read.h"
+#include "base/json_read.h"
 #include "log_readback.h"
 #include "logfmt/tty_batch.h"
 #include "recorder/recorder.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "common/json_read.h"
+#include "base/json_read.h"
 #include "shared_tty/shared.h"
 
 #define MS (1000ull * 1000)

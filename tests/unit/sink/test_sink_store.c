@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "common/json_read.h"
+#include "base/json_read.h"
 #include "log_readback.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "common/exitcodes.h"
+#include "base/exitcodes.h"
 #include "store/cosig.h"
 #include "store/witness.h"
 #include "store_test_util.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "common/json_read.h"
+#include "base/json_read.h"
 #include "view/asciicast.h"
 
 int main(void)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/buf.h"
+#include "base/buf.h"
 
 void ta_buf_init(struct ta_buf *b)
 {

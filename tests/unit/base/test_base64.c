@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The one base64 codec (agent/common/base64.c): round trips, and every malformed input refused. */
+/* The one base64 codec (agent/base/base64.c): round trips, and every malformed input refused. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "check.h"
-#include "common/base64.h"
+#include "base/base64.h"
 
 int main(void)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The project's one UTF-8 decoder and encoder (utf8.h). */
-#include "common/utf8.h"
+#include "base/utf8.h"
 
 int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "common/clock.h"
+#include "base/clock.h"
 
 #include <stdio.h>
 #include <time.h>

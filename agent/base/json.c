@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "common/json.h"
+#include "base/json.h"
 
-#include "common/base64.h"
-#include "common/clock.h"
-#include "common/utf8.h"
+#include "base/base64.h"
+#include "base/clock.h"
+#include "base/utf8.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "common/log.h"
+#include "base/log.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/buf.h"
-#include "common/utf8.h" /* ta_utf8_len, ta_utf8_encode: callers of the writer use them */
+#include "base/buf.h"
+#include "base/utf8.h" /* ta_utf8_len, ta_utf8_encode: callers of the writer use them */
 
 struct ta_json {
 	union {

@@ -4,7 +4,7 @@
  * that decide what an audit tool records or reports must never be half
  * understood, so malformed lines are errors with the file and line.
  */
-#include "common/kv.h"
+#include "base/kv.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "common/notify.h"
+#include "base/notify.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "common/json.h"
+#include "base/json.h"
 
 int main(void)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "common/json_read.h"
+#include "base/json_read.h"
 
 int main(void)
 {

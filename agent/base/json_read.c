@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/json.h"
-#include "common/json_read.h"
+#include "base/json.h"
+#include "base/json_read.h"
 
 struct cur {
 	const char *p, *end;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "common/fs.h"
+#include "base/fs.h"
 
 #include <errno.h>
 #include <limits.h>
