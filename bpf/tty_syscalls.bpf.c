@@ -136,10 +136,9 @@ static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
  * terminal or login sessions are watched, and any thread of a table already
  * seen changing a terminal fd (fd_flips.bpf.h); other daemons are spared.
  */
-static __always_inline bool ta_watch_non_tty(void)
+static __always_inline bool ta_watch_non_tty(__u64 files)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 files = ta_shared_files();
 
 	if (!files)
 		return false;
@@ -156,19 +155,22 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	struct ta_task_state *ts;
 	struct tty_struct *tty;
 	struct file *f;
+	__u64 files;
 
 	if (ta_is_self(id >> 32))
 		return 0;
 	f = ta_fd_file(fd);
 	tty = ta_file_tty(f);
-	if (!tty) {
-		/* An empty fd too: a terminal can be installed in it during the call. */
-		if (mode != TA_CALL_WRITE || !ta_watch_non_tty())
-			return 0;
-	} else if (mode == TA_CALL_READ && ta_tty_is_pty(tty)) {
-		/* Pty input is taken where it enters, at the master; reading it again would double it. */
+	/*
+	 * Off a terminal only writes are watched; pty input is taken where it
+	 * enters, at the master (reading it again would double it).
+	 */
+	if (!tty ? mode != TA_CALL_WRITE : mode == TA_CALL_READ && ta_tty_is_pty(tty))
 		return 0;
-	}
+	files = ta_shared_files();
+	/* An empty fd too: a terminal can be installed in it during the call. */
+	if (!tty && !ta_watch_non_tty(files))
+		return 0;
 	ts = ta_task_state_get(true);
 	if (!ts) {
 		if (tty)
@@ -188,7 +190,7 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	ts->call.digest = 0;
 	if (tty && mode == TA_CALL_WRITE && !nr_segs)
 		ts->call.digest = ta_digest_user(buf, count);
-	ts->call.files = ta_shared_files();
+	ts->call.files = files;
 	ts->call.flips = 0;
 	ts->call.flip_busy = 0;
 	if (ts->call.files) {
