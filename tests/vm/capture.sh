@@ -47,15 +47,15 @@ rc=0
 # the capture: TCG now and then panics in a device probe. That case, and only it, gets one
 # more boot; a failure once /init has started is a result.
 run_backend() {
-    local b=$1 vrc=0
-    "$here/run-vm.sh" --kernel "$series" --initramfs "$work/capture.cpio.gz" \
-        --results "$work/$b" --timeout "$timeout" --append "ta.backend=$b ta.caps=$(backend_caps "$b")" || vrc=$?
-    if [ "$vrc" = 99 ] && ! grep -q 'ta-init:' "$work/$b/_vm/console.log" 2>/dev/null; then
-        echo "vm-capture: $series/$b: the guest kernel died before /init; booting it once more" >&2
+    local b=$1 vrc attempt
+    for attempt in 1 2; do
         vrc=0
         "$here/run-vm.sh" --kernel "$series" --initramfs "$work/capture.cpio.gz" \
             --results "$work/$b" --timeout "$timeout" --append "ta.backend=$b ta.caps=$(backend_caps "$b")" || vrc=$?
-    fi
+        [ "$vrc" = 99 ] && [ "$attempt" = 1 ] && ! grep -q 'ta-init:' "$work/$b/_vm/console.log" 2>/dev/null ||
+            break
+        echo "vm-capture: $series/$b: the guest kernel died before /init; booting it once more" >&2
+    done
     return "$vrc"
 }
 for b in fentry kprobe tracepoint; do
