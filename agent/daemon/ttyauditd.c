@@ -163,7 +163,8 @@ static int check_log_paths(const struct daemon_ctx *d)
 	char *slash;
 
 	if (ta_path_trusted(d->opts.log_dir, 0022, why, sizeof(why))) {
-		ta_err("log", "refusing log directory %s: %s", d->opts.log_dir, why);
+		ta_err("log", "refusing log directory %s: %s; use a directory that root owns and only "
+		       "root can write (chown root, chmod go-w), or another --log-dir", d->opts.log_dir, why);
 		return TA_EXIT_STORAGE;
 	}
 	if (d->opts.key_file[0])
@@ -172,7 +173,8 @@ static int check_log_paths(const struct daemon_ctx *d)
 		snprintf(key, sizeof(key), "%s/ttyaudit.key", d->opts.log_dir);
 	if (lstat(key, &st) == 0) {
 		if (ta_path_trusted(key, 0077, why, sizeof(why))) {
-			ta_err("log", "refusing signing key %s: %s", key, why);
+			ta_err("log", "refusing signing key %s: %s; a key must be root's and readable by root "
+			       "only (chown root, chmod 600), or move it away and a new one is made", key, why);
 			return TA_EXIT_STORAGE;
 		}
 		return TA_EXIT_OK;
@@ -453,7 +455,9 @@ static int start_capture(struct daemon_ctx *d)
 	    strcmp(ta_backend_integrity(d->report.chosen), "kernel")) {
 		log_refusals(d, &facts, true);
 		ta_err("capture", "--require-kernel-capture: only %s capture (backend %s) works "
-		       "on this host; refusing to run", ta_backend_integrity(d->report.chosen),
+		       "on this host; refusing to run (docs/capture.md says what fentry and kprobes "
+		       "need; without the option the recorder runs with syscall capture)",
+		       ta_backend_integrity(d->report.chosen),
 		       ta_backend_name(d->report.chosen));
 		ta_capture_close(d->cap);
 		d->cap = NULL;
