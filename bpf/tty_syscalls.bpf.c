@@ -347,12 +347,18 @@ static __always_inline int ta_exit_io(long ret)
 	ta_task_state_done(ts);
 	if (ret <= 0)
 		return 0;
+	/*
+	 * The fd before the changes' count: a change that put back the file the
+	 * entry saw counted itself before it did, so it is in the count read
+	 * after. Read the other way round, a flip back landing between the two
+	 * reads left the call unflagged with the kernel's write gone elsewhere.
+	 */
+	now = ta_fd_file(call.fd);
 	if (call.files) {
 		/* A change of the fd table overlapped the call: the kernel may have seen another file. */
 		ta_flips_view(call.files, &v);
 		flipped = call.flip_busy || v.started != call.flips;
 	}
-	now = ta_fd_file(call.fd);
 	if (!call.tty) {
 		/*
 		 * A watched write: the fd names a terminal now, or a change let it
