@@ -73,17 +73,10 @@ const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, c
 /* Resolves a SESSION argument to an ordinal in t; prints why not. Exit code or OK. */
 int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord);
 
-/* JSON string (neutral: escapes everything not printable). */
-void cli_json_str(struct ta_buf *b, const char *s);
-
 /* Writes the whole buffer to f; 0 or -EIO. */
 int cli_flush(struct ta_buf *b, FILE *f);
 
 /* Prints the damage summary line on stderr; returns TA_EXIT_CORRUPT if any. */
 int cli_damage_exit(const struct cli_table *ct, uint64_t more_damage, const char *more_line);
-
-/* One session as a JSON object (no newline); origin (a fleet host), when given, leads it. */
-void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
-		   uint64_t ckpt_size, const char *origin);
 
 #endif
