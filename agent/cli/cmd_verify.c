@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "cli/cli_witness.h"
 #include "cli/commands.h"
 #include "cli/cli_util.h"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "base/fs.h"
 #include "ttyaudit/record.h"
 #include "store/ckptset.h"
 #include "store/format.h"
