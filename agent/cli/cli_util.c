@@ -383,6 +383,23 @@ int cli_parse_user(const char *arg, uint32_t *uid)
 	return 0;
 }
 
+int cli_user_option(const char *opt, const char *arg, uint32_t *uid)
+{
+	if (!cli_parse_user(arg, uid))
+		return TA_EXIT_OK;
+	ta_err(NULL, "%s: unknown user '%s': not in the password database; give a login name or a number",
+	       opt, arg);
+	return TA_EXIT_USAGE;
+}
+
+int cli_session_option(const char *opt, const char *arg, uint64_t *key, int *ses_only)
+{
+	if (!ta_sess_id_parse(arg, key, ses_only))
+		return TA_EXIT_OK;
+	ta_err(NULL, "%s: '%s' is not a session id", opt, arg);
+	return TA_EXIT_USAGE;
+}
+
 const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap)
 {
 	if (s->user)

@@ -67,6 +67,13 @@ uint64_t cli_now_ns(void);
 int cli_parse_login_uid(const char *arg, uint32_t *uid_out);
 /* A decimal uid or a name of this host's passwd (live views only), or -ENOENT. */
 int cli_parse_user(const char *arg, uint32_t *uid_out);
+/*
+ * The value of an option naming a person (cli_parse_user) or a session
+ * (ta_sess_id_parse): TA_EXIT_OK, or TA_EXIT_USAGE with the line printed
+ * (opt: the option as the user typed it, "--uid").
+ */
+int cli_user_option(const char *opt, const char *arg, uint32_t *uid_out);
+int cli_session_option(const char *opt, const char *arg, uint64_t *key, int *ses_only);
 /* Name for display: session's recorded user, else passwd, else the number. */
 const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap);
 

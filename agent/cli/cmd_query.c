@@ -644,18 +644,13 @@ int ta_cmd_query(int argc, char **argv)
 			break;
 		case 'U':
 			q.have_uid = 1;
-			if (cli_parse_user(optarg, &q.uid)) {
-				ta_err(NULL, "--uid: unknown user '%s': not in the password database; "
-				       "give a login name or a number", optarg);
+			if (cli_user_option("--uid", optarg, &q.uid))
 				return TA_EXIT_USAGE;
-			}
 			break;
 		case 's':
 			q.have_session = 1;
-			if (ta_sess_id_parse(optarg, &q.session, &q.ses_only)) {
-				ta_err(NULL, "--session: '%s' is not a session id", optarg);
+			if (cli_session_option("--session", optarg, &q.session, &q.ses_only))
 				return TA_EXIT_USAGE;
-			}
 			break;
 		case 'H': q.host = optarg; break;
 		case 'L': q.no_login = 1; break;
