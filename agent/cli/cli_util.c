@@ -274,18 +274,7 @@ int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out)
 	if (s[0] >= '0' && s[0] <= '9') {
 		errno = 0;
 		unsigned long long v = strtoull(s, &end, 10);
-		uint64_t mult = 0;
-		const char *unit = end;
-		if (!strcmp(unit, "s") || !strcmp(unit, "sec"))
-			mult = 1;
-		else if (!strcmp(unit, "m") || !strcmp(unit, "min"))
-			mult = 60;
-		else if (!strcmp(unit, "h"))
-			mult = 3600;
-		else if (!strcmp(unit, "d"))
-			mult = 86400;
-		else if (!strcmp(unit, "w"))
-			mult = 7 * 86400;
+		uint64_t mult = ta_duration_unit(end);
 		if (mult && !errno && end != s) {
 			uint64_t ago = (uint64_t)v * mult;
 			if (v > 1000000000ull || ago * 1000000000ull > now_ns)
