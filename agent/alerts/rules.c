@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/clock.h"
 #include "base/kv.h"
 #include "config/options.h"
 
@@ -131,15 +132,7 @@ static int parse_rate(const char *v, uint32_t *burst, uint32_t *period)
 	p = strtoul(end + 1, &end, 10);
 	if (errno || p == 0)
 		return -EINVAL;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		mult = 1;
-	else if (!strcmp(end, "m"))
-		mult = 60;
-	else if (!strcmp(end, "h"))
-		mult = 3600;
-	else if (!strcmp(end, "d"))
-		mult = 86400;
-	else
+	if (*end && !(mult = ta_duration_unit(end)))
 		return -EINVAL;
 	if (p > 86400 * 7 / mult)
 		return -EINVAL;

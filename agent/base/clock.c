@@ -2,6 +2,7 @@
 #include "base/clock.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 uint64_t ta_now_ns(int clockid)
@@ -81,4 +82,20 @@ size_t ta_rfc3339(char out[TA_RFC3339_MAX], uint64_t realtime_ns, unsigned frac_
 	*p++ = 'Z';
 	*p = '\0';
 	return (size_t)(p - out);
+}
+
+uint64_t ta_duration_unit(const char *unit)
+{
+	static const struct {
+		const char *name;
+		uint64_t seconds;
+	} units[] = {
+		{ "s", 1 }, { "sec", 1 }, { "m", 60 }, { "min", 60 }, { "h", 3600 },
+		{ "d", 86400 }, { "w", 7 * 86400 },
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(unit, units[i].name))
+			return units[i].seconds;
+	return 0;
 }

@@ -28,4 +28,11 @@ uint64_t ta_clock_boot_to_real(const struct ta_clock *c, uint64_t boot_ns);
 #define TA_RFC3339_MAX 40
 size_t ta_rfc3339(char out[TA_RFC3339_MAX], uint64_t realtime_ns, unsigned frac_digits);
 
+/*
+ * The one table of duration units (the configuration, alert rates, the
+ * CLI's ages): the seconds in one unit of "s"/"sec", "m"/"min", "h", "d",
+ * "w"; 0 for anything else (a bare number is the caller's to read).
+ */
+uint64_t ta_duration_unit(const char *unit);
+
 #endif

@@ -2,12 +2,17 @@
 #include "base/fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
 
 static int mkdirs(const char *path, mode_t mode, bool last)
 {
@@ -59,4 +64,73 @@ int ta_get_append_only(int fd)
 	if (ioctl(fd, FS_IOC_GETFLAGS, &flags))
 		return -errno;
 	return (flags & FS_APPEND_FL) ? 1 : 0;
+}
+
+int ta_read_fd(int fd, size_t max, char **buf, size_t *len)
+{
+	struct ta_buf b;
+	struct stat st;
+	size_t room = 65536;
+
+	/* A regular file's size: refused at once when too large, read in one go when not. */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size > max)
+			return -EFBIG;
+		room = (size_t)st.st_size + 2;
+	}
+	ta_buf_init(&b);
+	for (;;) {
+		/* Always room for one byte more and the NUL: a full buffer doubles. */
+		if (ta_buf_reserve(&b, room)) {
+			ta_buf_free(&b);
+			return -ENOMEM;
+		}
+		room = 2;
+		ssize_t n = read(fd, b.p + b.len, b.cap - b.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = -errno;
+			ta_buf_free(&b);
+			return e;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		if (b.len > max) {
+			ta_buf_free(&b);
+			return -EFBIG;
+		}
+	}
+	b.p[b.len] = '\0';
+	*buf = (char *)b.p;
+	*len = b.len;
+	return 0;
+}
+
+int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int err = ta_read_fd(fd, 64u << 20, buf, len);
+	close(fd);
+	return err;
+}
+
+int ta_write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = write(fd, b, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }

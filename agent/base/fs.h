@@ -3,6 +3,8 @@
 #ifndef TA_COMMON_FS_H
 #define TA_COMMON_FS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -21,5 +23,16 @@ int ta_mkdir_parent(const char *path, mode_t mode);
 int ta_set_append_only(int fd, int on);
 /* 1 if the file has FS_APPEND_FL, 0 if not, -errno if the flags cannot be read. */
 int ta_get_append_only(int fd);
+
+/*
+ * Reads fd to its end into a new NUL-terminated buffer (*buf, free it;
+ * *len without the NUL): regular files, pipes alike. More than max bytes:
+ * -EFBIG. 0 or -errno (a read error is an error, not a short file).
+ */
+int ta_read_fd(int fd, size_t max, char **buf, size_t *len);
+/* The same for a file (relative to dirfd unless absolute or AT_FDCWD), at most 64 MiB. */
+int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len);
+/* Writes all n bytes (retrying short writes and EINTR). 0 or -errno. */
+int ta_write_all(int fd, const void *p, size_t n);
 
 #endif

@@ -4,6 +4,7 @@
  * that decide what an audit tool records or reports must never be half
  * understood, so malformed lines are errors with the file and line.
  */
+#include "base/fs.h"
 #include "base/kv.h"
 
 #include <ctype.h>
@@ -138,30 +139,18 @@ int ta_kv_parse_file(const char *path, unsigned flags, ta_kv_fn fn, void *ctx, c
 			 "it must not be (chmod go-w)", path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
-	if (st.st_size > MAX_FILE_BYTES) {
-		rc = -EFBIG;
+	rc = ta_read_fd(fd, MAX_FILE_BYTES, &buf, &len);
+	if (rc == -EFBIG) {
 		snprintf(err, err_len, "%s: larger than %u bytes", path, MAX_FILE_BYTES);
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
+	if (rc == -ENOMEM) {
 		snprintf(err, err_len, "%s: out of memory", path);
 		goto out;
 	}
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			snprintf(err, err_len, "%s: read: %s", path, strerror(-rc));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if (rc) {
+		snprintf(err, err_len, "%s: read: %s", path, strerror(-rc));
+		goto out;
 	}
 	rc = ta_kv_parse_text(path, buf, len, fn, ctx, err, err_len);
 out:

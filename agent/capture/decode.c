@@ -192,21 +192,6 @@ int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out)
 	return -ENOTSUP;
 }
 
-const char *ta_event_kind_name(uint16_t kind)
-{
-	switch (kind) {
-	case TA_EV_TTY_OUTPUT: return "output";
-	case TA_EV_TTY_INPUT: return "input";
-	case TA_EV_EXEC: return "exec";
-	case TA_EV_WINSIZE: return "winsize";
-	case TA_EV_UNCAPTURED: return "uncaptured";
-	case TA_EV_EXIT: return "exit";
-	case TA_EV_UNIX_SOCKET: return "unix_socket";
-	case TA_EV_FOOTPRINT: return "footprint";
-	}
-	return "unknown";
-}
-
 const char *ta_source_name(uint16_t source)
 {
 	switch (source) {

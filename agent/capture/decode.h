@@ -57,7 +57,7 @@ struct ta_event {
 /* 0, or -EBADMSG (malformed), -EPROTONOSUPPORT (other version), -ENOTSUP (kind). */
 int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out);
 
-const char *ta_event_kind_name(uint16_t kind);
+/* An event kind's name: ta_event_kind_name (logfmt/record_types.h, the one table). */
 const char *ta_source_name(uint16_t source);
 /* "pty", "console", "serial", "system", or "other". */
 const char *ta_tty_kind_name(const struct ta_tty_id *tty);

@@ -274,18 +274,7 @@ int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out)
 	if (s[0] >= '0' && s[0] <= '9') {
 		errno = 0;
 		unsigned long long v = strtoull(s, &end, 10);
-		uint64_t mult = 0;
-		const char *unit = end;
-		if (!strcmp(unit, "s") || !strcmp(unit, "sec"))
-			mult = 1;
-		else if (!strcmp(unit, "m") || !strcmp(unit, "min"))
-			mult = 60;
-		else if (!strcmp(unit, "h"))
-			mult = 3600;
-		else if (!strcmp(unit, "d"))
-			mult = 86400;
-		else if (!strcmp(unit, "w"))
-			mult = 7 * 86400;
+		uint64_t mult = ta_duration_unit(end);
 		if (mult && !errno && end != s) {
 			uint64_t ago = (uint64_t)v * mult;
 			if (v > 1000000000ull || ago * 1000000000ull > now_ns)
@@ -383,6 +372,23 @@ int cli_parse_user(const char *arg, uint32_t *uid)
 	return 0;
 }
 
+int cli_user_option(const char *opt, const char *arg, uint32_t *uid)
+{
+	if (!cli_parse_user(arg, uid))
+		return TA_EXIT_OK;
+	ta_err(NULL, "%s: unknown user '%s': not in the password database; give a login name or a number",
+	       opt, arg);
+	return TA_EXIT_USAGE;
+}
+
+int cli_session_option(const char *opt, const char *arg, uint64_t *key, int *ses_only)
+{
+	if (!ta_sess_id_parse(arg, key, ses_only))
+		return TA_EXIT_OK;
+	ta_err(NULL, "%s: '%s' is not a session id", opt, arg);
+	return TA_EXIT_USAGE;
+}
+
 const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap)
 {
 	if (s->user)
@@ -444,11 +450,6 @@ int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord)
 	return TA_EXIT_NOTFOUND;
 }
 
-void cli_json_str(struct ta_buf *b, const char *s)
-{
-	ta_json_text(b, (const uint8_t *)s, strlen(s));
-}
-
 int cli_flush(struct ta_buf *b, FILE *f)
 {
 	if (b->len && fwrite(b->p, 1, b->len, f) != b->len)
@@ -467,111 +468,4 @@ int cli_damage_exit(const struct cli_table *ct, uint64_t more, const char *more_
 	ta_err(NULL, "the log is damaged (%" PRIu64 " place%s); the intact part was shown. First: %s",
 	       total, total == 1 ? "" : "s", line ? line : "?");
 	return TA_EXIT_CORRUPT;
-}
-
-/* A string of the session table, or null when the session has none. */
-static void json_tab_str(struct ta_json *j, const struct ta_sesstab *t, uint32_t off)
-{
-	if (off)
-		ta_json_text_value(j, ta_sesstab_str(t, off), strlen(ta_sesstab_str(t, off)));
-	else
-		ta_json_null(j);
-}
-
-/* One session as a JSON object (query --json, show --json), through the one JSON writer. */
-void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
-		   uint64_t ckpt_size, const char *origin)
-{
-	struct ta_json j;
-	char id[32], key[20], ub[64];
-
-	ta_json_adopt(&j, b);
-	ta_json_obj_begin(&j);
-	if (origin) {
-		ta_json_key(&j, "origin");
-		ta_json_text_value(&j, origin, strlen(origin));
-	}
-	ta_sess_id(s->key, id, sizeof(id));
-	ta_json_key(&j, "session");
-	ta_json_text_value(&j, id, strlen(id));
-	snprintf(key, sizeof(key), "%016" PRIx64, s->key);
-	ta_json_key(&j, "key");
-	ta_json_str(&j, key);
-	ta_json_key(&j, "ses");
-	ta_json_id(&j, s->ses);
-	ta_json_key(&j, "auid");
-	ta_json_id(&j, s->auid);
-	ta_json_key(&j, "user");
-	const char *u = cli_user_name(t, s, ub, sizeof(ub));
-	if (!strcmp(u, "-"))
-		ta_json_null(&j);
-	else
-		ta_json_text_value(&j, u, strlen(u));
-	ta_json_key(&j, "login_session");
-	ta_json_bool(&j, !ta_ses_is_no_login(s->ses));
-	ta_json_key(&j, "login_details");
-	ta_json_bool(&j, s->flags & TA_SESS_LOGIN);
-	ta_json_key(&j, "login_verified");
-	ta_json_bool(&j, (s->flags & TA_SESS_LOGIN) && !(s->flags & TA_SESS_UNVERIFIED));
-	ta_json_key(&j, "host");
-	json_tab_str(&j, t, s->host);
-	ta_json_key(&j, "addr");
-	json_tab_str(&j, t, s->addr);
-	ta_json_key(&j, "login_program");
-	json_tab_str(&j, t, s->prog);
-	ta_json_key(&j, "terminal");
-	json_tab_str(&j, t, s->terminal);
-	ta_json_key(&j, "boot_id");
-	json_tab_str(&j, t, s->boot_id);
-	ta_json_key(&j, "start");
-	ta_json_time(&j, ta_sess_begin(s));
-	ta_json_key(&j, "end");
-	ta_json_time(&j, ta_sess_finish(s));
-	ta_json_key(&j, "ended");
-	ta_json_bool(&j, s->flags & TA_SESS_ENDED);
-	ta_json_key(&j, "duration_s");
-	ta_json_fixed(&j, (double)(ta_sess_finish(s) - ta_sess_begin(s)) / 1e9, 3);
-	ta_json_key(&j, "ttys");
-	ta_json_arr_begin(&j);
-	for (uint32_t i = 0; i < s->n_ttys; i++)
-		json_tab_str(&j, t, s->ttys[i]);
-	ta_json_arr_end(&j);
-	ta_json_key(&j, "uids");
-	ta_json_arr_begin(&j);
-	for (uint32_t i = 0; i < s->n_uids; i++)
-		ta_json_u64(&j, s->uids[i]);
-	ta_json_arr_end(&j);
-	ta_json_key(&j, "bytes_in");
-	ta_json_u64(&j, s->bytes_in);
-	ta_json_key(&j, "bytes_out");
-	ta_json_u64(&j, s->bytes_out);
-	ta_json_key(&j, "redacted_bytes");
-	ta_json_u64(&j, s->redacted_bytes);
-	ta_json_key(&j, "commands");
-	ta_json_u64(&j, s->execs);
-	ta_json_key(&j, "records");
-	ta_json_u64(&j, s->records);
-	ta_json_key(&j, "gaps");
-	ta_json_u64(&j, s->gaps + s->global_gaps);
-	/* What those gaps say was lost: the sum of show's GAP lines (events, terminal bytes). */
-	ta_json_key(&j, "lost_events");
-	ta_json_u64(&j, ta_sess_lost_events(s));
-	ta_json_key(&j, "lost_bytes");
-	ta_json_u64(&j, ta_sess_lost_bytes(s));
-	ta_json_key(&j, "damaged");
-	ta_json_bool(&j, s->flags & TA_SESS_DAMAGE);
-	ta_json_key(&j, "first_index");
-	ta_json_u64(&j, s->first_index);
-	ta_json_key(&j, "last_index");
-	ta_json_u64(&j, s->last_index);
-	ta_json_key(&j, "checkpointed");
-	ta_json_bool(&j, s->last_index < ckpt_size);
-	if (s->rows) {
-		ta_json_key(&j, "rows");
-		ta_json_u64(&j, s->rows);
-		ta_json_key(&j, "cols");
-		ta_json_u64(&j, s->cols);
-	}
-	ta_json_obj_end(&j);
-	ta_json_release(&j, b);
 }

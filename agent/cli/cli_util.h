@@ -67,23 +67,23 @@ uint64_t cli_now_ns(void);
 int cli_parse_login_uid(const char *arg, uint32_t *uid_out);
 /* A decimal uid or a name of this host's passwd (live views only), or -ENOENT. */
 int cli_parse_user(const char *arg, uint32_t *uid_out);
+/*
+ * The value of an option naming a person (cli_parse_user) or a session
+ * (ta_sess_id_parse): TA_EXIT_OK, or TA_EXIT_USAGE with the line printed
+ * (opt: the option as the user typed it, "--uid").
+ */
+int cli_user_option(const char *opt, const char *arg, uint32_t *uid_out);
+int cli_session_option(const char *opt, const char *arg, uint64_t *key, int *ses_only);
 /* Name for display: session's recorded user, else passwd, else the number. */
 const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap);
 
 /* Resolves a SESSION argument to an ordinal in t; prints why not. Exit code or OK. */
 int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord);
 
-/* JSON string (neutral: escapes everything not printable). */
-void cli_json_str(struct ta_buf *b, const char *s);
-
 /* Writes the whole buffer to f; 0 or -EIO. */
 int cli_flush(struct ta_buf *b, FILE *f);
 
 /* Prints the damage summary line on stderr; returns TA_EXIT_CORRUPT if any. */
 int cli_damage_exit(const struct cli_table *ct, uint64_t more_damage, const char *more_line);
-
-/* One session as a JSON object (no newline); origin (a fleet host), when given, leads it. */
-void cli_sess_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
-		   uint64_t ckpt_size, const char *origin);
 
 #endif

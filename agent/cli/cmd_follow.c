@@ -270,19 +270,14 @@ int ta_cmd_follow(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'u':
 			f.have_user = 1;
-			if (cli_parse_user(optarg, &f.uid)) {
-				ta_err(NULL, "--user: unknown user '%s': not in the password database; "
-				       "give a login name or a number", optarg);
+			if (cli_user_option("--user", optarg, &f.uid))
 				return TA_EXIT_USAGE;
-			}
 			break;
 		case 's':
 			f.have_session = 1;
 			session_arg = optarg;
-			if (ta_sess_id_parse(optarg, &f.session, &f.ses_only)) {
-				ta_err(NULL, "--session: '%s' is not a session id", optarg);
+			if (cli_session_option("--session", optarg, &f.session, &f.ses_only))
 				return TA_EXIT_USAGE;
-			}
 			break;
 		case 'F': from_start = 1; break;
 		case 'T': {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ttyaudit prove / verify-proof: inclusion and consistency proofs as files. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "base/fs.h"
 #include "cli/cli_util.h"
 #include "cli/cli_witness.h"
 #include "cli/commands.h"
@@ -197,33 +200,15 @@ static void print_record(void *ctx, const struct ta_log_record *rec)
 	       rec->flags & TA_LOG_REC_COMPRESSED ? " (stored compressed)" : "");
 }
 
-static int slurp(const char *path, char **buf, size_t *len)
+/* A proof or tile file, whole (a pipe too, as `<(...)` gives). */
+static int read_path(const char *path, char **buf, size_t *len)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	size_t cap = 65536, n = 0;
-	char *b = malloc(cap);
-	while (b) {
-		size_t r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (n < cap)
-			break;
-		char *nb = realloc(b, cap * 2);
-		if (!nb) {
-			free(b);
-			b = NULL;
-			break;
-		}
-		b = nb;
-		cap *= 2;
-	}
-	fclose(f);
-	if (!b)
-		return -ENOMEM;
-	*buf = b;
-	*len = n;
-	return 0;
+	int err = ta_read_fd(fd, SIZE_MAX - 1, buf, len);
+	close(fd);
+	return err;
 }
 
 int ta_cmd_verify_proof(int argc, char **argv)
@@ -290,13 +275,13 @@ int ta_cmd_verify_proof(int argc, char **argv)
 	if ((rc = cli_log_key("verify-proof", keyarg, NULL, &key)) != TA_EXIT_OK)
 		goto out;
 	rc = TA_EXIT_USAGE;
-	if ((e = slurp(argv[optind], &proof, &plen))) {
+	if ((e = read_path(argv[optind], &proof, &plen))) {
 		ta_err("verify-proof", "cannot read %s: %s", argv[optind], strerror(-e));
 		rc = TA_EXIT_NOTFOUND;
 		goto out;
 	}
 	for (size_t i = 0; i < nt; i++) {
-		if ((e = slurp(tpaths[i], &tbuf[i], &tlen[i]))) {
+		if ((e = read_path(tpaths[i], &tbuf[i], &tlen[i]))) {
 			ta_err("verify-proof", "cannot read %s: %s", tpaths[i], strerror(-e));
 			rc = TA_EXIT_NOTFOUND;
 			goto out;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_json.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #ifdef TA_HAVE_FLEET
@@ -14,7 +15,6 @@
 #include "cli/session_view.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
-#include "base/json_read.h"
 #include "store/store.h"
 #include "cli/query_footprint.h"
 #include "view/grep.h"
@@ -277,42 +277,10 @@ static size_t shared_panes(const struct query *q, const struct ta_sesstab *t, ui
 	return n;
 }
 
-/* ,"shared":true,"typed_in_by":{...}: what the --user typed into this session's panes. */
-static void typed_in_json(struct ta_buf *o, const struct query *q, const struct ta_sesstab *t,
-			  const struct ta_sess *s)
+/* cli_link_match_fn: the typist of a link is the --user of the query. */
+static int link_typist_is(const void *ctx, const struct ta_sesstab *t, const struct ta_shared_link *l)
 {
-	uint64_t runs = 0, bytes = 0, events = 0;
-	uint32_t mask = 0, auid = TA_ID_NONE;
-	uint64_t key = 0;
-	char id[32], ub[64];
-	int first = 1;
-
-	ta_buf_puts(o, ",\"shared\":true,\"typed_in_by\":{\"sessions\":[");
-	for (size_t l = 0; l < t->nlinks; l++) {
-		const struct ta_shared_link *lk = &t->links[l];
-		if (lk->pane_key != s->key || lk->pane_key == lk->typist_key || !typist_is(q, t, lk))
-			continue;
-		ta_sess_id(lk->typist_key, id, sizeof(id));
-		ta_buf_printf(o, "%s\"%s\"", first ? "" : ",", id);
-		first = 0;
-		runs += lk->runs;
-		bytes += lk->bytes;
-		events += lk->events;
-		mask |= lk->conf_mask;
-		auid = lk->typist_auid;
-		key = lk->typist_key;
-	}
-	ta_buf_printf(o, "],\"auid\":%u,\"user\":", auid);
-	cli_json_str(o, cli_who((void *)t, auid, key, ub, sizeof(ub)));
-	ta_buf_printf(o, ",\"runs\":%" PRIu64 ",\"events\":%" PRIu64 ",\"bytes\":%" PRIu64
-		      ",\"confidence\":[", runs, events, bytes);
-	first = 1;
-	for (int c = TA_CONF_EXACT; c <= TA_CONF_NONE; c++)
-		if (mask & (1u << c)) {
-			ta_buf_printf(o, "%s\"%s\"", first ? "" : ",", ta_conf_name(c));
-			first = 0;
-		}
-	ta_buf_puts(o, "]}");
+	return typist_is(ctx, t, l);
 }
 
 static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct ta_sess *s,
@@ -430,13 +398,14 @@ static void emit_session(struct ta_buf *o, const struct query *q, const struct t
 			 const struct ta_sess *s, int via_link, const char *origin)
 {
 	if (q->json) {
-		cli_sess_json(o, t, s, q->ckpt_size, origin);
-		if (via_link) {
-			/* Insert the typist's part before the closing brace. */
-			o->len--;
-			typed_in_json(o, q, t, s);
-			ta_buf_putc(o, '}');
-		}
+		struct ta_json j;
+		ta_json_adopt(&j, o);
+		ta_json_obj_begin(&j);
+		cli_sess_json_members(&j, t, s, q->ckpt_size, origin);
+		if (via_link) /* what the --user typed into this session's panes */
+			cli_typed_in_json_members(&j, t, s, link_typist_is, q);
+		ta_json_obj_end(&j);
+		ta_json_release(&j, o);
 		ta_buf_putc(o, '\n');
 		return;
 	}
@@ -459,23 +428,7 @@ static void print_commands(struct ta_buf *o, struct query *q, const struct ta_se
 		if (e->kind != TA_TEV_EXEC)
 			continue;
 		if (q->json) {
-			struct ta_jobj jo;
-			const char *js = (const char *)ta_tev_data(tr, e);
-			cli_fmt_rfc3339(e->time_ns, tm, sizeof(tm));
-			ta_buf_putc(o, '{');
-			if (origin) {
-				ta_buf_puts(o, "\"origin\":");
-				cli_json_str(o, origin);
-				ta_buf_putc(o, ',');
-			}
-			ta_buf_printf(o, "\"session\":\"%s\",\"time\":\"%s\",\"user\":", id, tm);
-			cli_json_str(o, cli_user_name(t, s, ub, sizeof(ub)));
-			ta_buf_printf(o, ",\"auid\":%u,\"record\":", s->auid);
-			if (!ta_jobj_parse(&jo, js, e->len))
-				ta_buf_put(o, js, e->len); /* valid JSON: the record itself */
-			else
-				ta_buf_puts(o, "null");
-			ta_buf_puts(o, "}\n");
+			cli_command_json(o, t, s, tr, e, origin);
 			continue;
 		}
 		cli_fmt_time(e->time_ns, tm, sizeof(tm), 0);
@@ -691,18 +644,13 @@ int ta_cmd_query(int argc, char **argv)
 			break;
 		case 'U':
 			q.have_uid = 1;
-			if (cli_parse_user(optarg, &q.uid)) {
-				ta_err(NULL, "--uid: unknown user '%s': not in the password database; "
-				       "give a login name or a number", optarg);
+			if (cli_user_option("--uid", optarg, &q.uid))
 				return TA_EXIT_USAGE;
-			}
 			break;
 		case 's':
 			q.have_session = 1;
-			if (ta_sess_id_parse(optarg, &q.session, &q.ses_only)) {
-				ta_err(NULL, "--session: '%s' is not a session id", optarg);
+			if (cli_session_option("--session", optarg, &q.session, &q.ses_only))
 				return TA_EXIT_USAGE;
-			}
 			break;
 		case 'H': q.host = optarg; break;
 		case 'L': q.no_login = 1; break;

@@ -7,14 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli_json.h"
 #include "cli/commands.h"
 #include "cli/session_view.h"
 #include "cli/show_screen.h"
 #include "base/exitcodes.h"
-#include "base/json.h"
 #include "base/log.h"
-#include "base/json_read.h"
-#include "logfmt/record_types.h"
 #include "logfmt/tty_batch.h"
 #include "store/store.h"
 #include "ttyaudit/event.h"
@@ -590,176 +588,6 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 
 /* -------------------------------------------------------- JSON Lines events */
 
-/*
- * An event's "type": events that are one record carry the record type's name
- * (the one table, logfmt/record_types); the others are the timeline's own.
- */
-static const char *tev_type(const struct ta_tev *e)
-{
-	uint16_t rec;
-
-	switch (e->kind) {
-	case TA_TEV_OUTPUT: return "output";
-	case TA_TEV_INPUT: return "input";
-	case TA_TEV_WINSIZE: return "winsize";
-	case TA_TEV_NOTE: return "note";
-	case TA_TEV_DAMAGE: return "damage";
-	case TA_TEV_EXEC: rec = TA_REC_EXEC; break;
-	case TA_TEV_GAP: rec = TA_REC_LOSS; break;
-	case TA_TEV_LOGIN: rec = TA_REC_SESSION_START; break;
-	case TA_TEV_LOGOUT: rec = TA_REC_SESSION_END; break;
-	case TA_TEV_ATTACH: rec = TA_REC_ATTACH; break;
-	case TA_TEV_DETACH: rec = TA_REC_DETACH; break;
-	case TA_TEV_ATTRIB: rec = TA_REC_ATTRIBUTION; break;
-	case TA_TEV_FOOTPRINT: rec = TA_REC_FOOTPRINT; break;
-	case TA_TEV_ALERT: rec = TA_REC_ALERT; break;
-	default: return "unknown";
-	}
-	return ta_rec_type_name(rec);
-}
-
-/* A member's value as it stands in a record read from the log (validated JSON); absent: null. */
-static void put_jval(struct ta_buf *o, const struct ta_jval *v)
-{
-	if (v && (v->type == TA_J_STR || v->type == TA_J_NUM || v->type == TA_J_NULL))
-		ta_buf_put(o, v->p, v->n);
-	else
-		ta_buf_puts(o, "null");
-}
-
-/*
- * Every gap event has the same fields (docs/log-format.md): reason, since,
- * until, events, bytes; null where the gap cannot say (a restart does not
- * know what the terminals wrote meanwhile).
- */
-static void json_gap_fields(struct ta_buf *o, const struct ta_jobj *jo)
-{
-	static const char *const keys[] = { "reason", "since", "until", "events", "bytes" };
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		ta_buf_printf(o, ",\"%s\":", keys[i]);
-		put_jval(o, ta_jobj_get(jo, keys[i]));
-	}
-}
-
-static void json_event(struct ta_buf *o, const struct session_view *v, const struct ta_tev *e)
-{
-	const struct ta_transcript *tr = &v->tr;
-	const uint8_t *d = ta_tev_data(tr, e);
-	char tm[48];
-	struct ta_json j;
-
-	cli_fmt_rfc3339(e->time_ns, tm, sizeof(tm));
-	/* As a string: nanoseconds since 1970 exceed 2^53, where JSON readers round. */
-	ta_buf_printf(o, "{\"session\":\"%s\",\"time\":\"%s\",\"time_ns\":\"%" PRIu64
-		      "\",\"index\":%" PRIu64 ",\"type\":\"%s\"", v->id, tm, e->time_ns, e->index, tev_type(e));
-	if (v->s->auid != TA_ID_NONE)
-		ta_buf_printf(o, ",\"auid\":%u", v->s->auid);
-	switch (e->kind) {
-	case TA_TEV_OUTPUT:
-	case TA_TEV_INPUT:
-	case TA_TEV_WINSIZE:
-		ta_buf_puts(o, ",\"tty\":");
-		cli_json_str(o, ta_tev_tty(tr, e));
-		ta_buf_printf(o, ",\"pid\":%u,\"uid\":%u,\"comm\":", e->pid, e->uid);
-		cli_json_str(o, e->comm);
-		if (e->kind == TA_TEV_WINSIZE) {
-			ta_buf_printf(o, ",\"rows\":%u,\"cols\":%u}\n", e->rows, e->cols);
-			return;
-		}
-		if (e->kind == TA_TEV_INPUT) {
-			/* Who typed it, for input of a shared pane (docs/shared-terminals.md). */
-			const struct ta_attr *a = ta_transcript_attr_for(tr, e);
-			if (a) {
-				char id[32], nb[64];
-				ta_buf_puts(o, ",\"typed_by\":{\"auid\":");
-				if (a->auid == TA_ID_NONE)
-					ta_buf_puts(o, "null,\"ses\":null,\"session\":null,\"user\":null");
-				else {
-					ta_sess_id(a->typist_key, id, sizeof(id));
-					ta_buf_printf(o, "%u,\"ses\":", a->auid);
-					if (a->ses == TA_ID_NONE)
-						ta_buf_puts(o, "null");
-					else
-						ta_buf_printf(o, "%u", a->ses);
-					ta_buf_printf(o, ",\"session\":\"%s\",\"user\":", id);
-					cli_json_str(o, cli_who((void *)v->ct.t, a->auid, a->typist_key, nb, sizeof(nb)));
-				}
-				ta_buf_printf(o, ",\"confidence\":\"%s\",\"client_tty\":", ta_conf_name(a->conf));
-				if (a->client_tty)
-					cli_json_str(o, ta_sesstab_str(&tr->names, a->client_tty));
-				else
-					ta_buf_puts(o, "null");
-				ta_buf_puts(o, ",\"client_pid\":");
-				if (a->client_pid)
-					ta_buf_printf(o, "%u", a->client_pid);
-				else
-					ta_buf_puts(o, "null");
-				ta_buf_printf(o, ",\"attribution_index\":%" PRIu64 "}", a->index);
-			}
-		}
-		ta_buf_printf(o, ",\"echo\":%s,\"len\":%u", (e->flags & TA_F_ECHO) ? "true" : "false",
-			      e->len);
-		if (e->kind == TA_TEV_OUTPUT) {
-			/* The output modes, to show the bytes as the terminal did (null: not recorded). */
-			ta_buf_puts(o, ",\"oflag\":");
-			if (!(e->oflag & TA_OF_KNOWN)) {
-				ta_buf_puts(o, "null");
-			} else {
-				const char *sep = "[";
-				for (unsigned b = 0; ta_oflag_name(b); b++)
-					if (e->oflag & (1u << b)) {
-						ta_buf_printf(o, "%s\"%s\"", sep, ta_oflag_name(b));
-						sep = ",";
-					}
-				ta_buf_puts(o, *sep == '[' ? "[]" : "]");
-			}
-		}
-		if (e->flags & TA_F_INJECTED)
-			ta_buf_puts(o, ",\"injected\":true");
-		if (e->flags & TA_F_SUSPECT)
-			ta_buf_puts(o, ",\"suspect\":true");
-		if (e->flags & TA_F_OTHER_SESSION)
-			ta_buf_puts(o, ",\"other_session\":true");
-		if (e->flags & TA_F_REDACTED) {
-			ta_buf_printf(o, ",\"redacted\":true,\"orig_len\":%u}\n", e->orig_len);
-			return;
-		}
-		ta_buf_puts(o, ",\"text\":");
-		ta_json_text(o, d, e->len);
-		/* Exact bytes too: text replaced what was not UTF-8. */
-		ta_json_init(&j);
-		ta_json_base64(&j, d, e->len);
-		ta_buf_puts(o, ",\"data\":");
-		ta_buf_put(o, j.buf, j.len);
-		ta_json_free(&j);
-		ta_buf_puts(o, "}\n");
-		return;
-	default: {
-		struct ta_jobj jo;
-		if (e->kind == TA_TEV_GAP && e->len && d[0] == '{' &&
-		    !ta_jobj_parse(&jo, (const char *)d, e->len)) {
-			json_gap_fields(o, &jo);
-			if (e->flags & TA_TEV_F_DESCRIBED) {
-				/* The reader's description, not a stored record: only its line. */
-				ta_buf_puts(o, ",\"text\":");
-				put_jval(o, ta_jobj_get(&jo, "text"));
-			} else {
-				ta_buf_puts(o, ",\"record\":");
-				ta_buf_put(o, d, e->len);
-			}
-		} else if (e->len && d[0] == '{' && !ta_jobj_parse(&jo, (const char *)d, e->len)) {
-			ta_buf_puts(o, ",\"record\":");
-			ta_buf_put(o, d, e->len);
-		} else {
-			ta_buf_puts(o, ",\"text\":");
-			ta_json_text(o, d, e->len);
-		}
-		ta_buf_puts(o, "}\n");
-	}
-	}
-}
-
 static int write_json_lines(FILE *f, const struct session_view *v)
 {
 	struct ta_buf o;
@@ -776,7 +604,7 @@ static int write_json_lines(FILE *f, const struct session_view *v)
 	/* The first line describes the session. */
 	ta_buf_putc(&o, '\n');
 	for (size_t i = 0; i < v->tr.n; i++) {
-		json_event(&o, v, &v->tr.ev[i]);
+		cli_event_json(&o, v, &v->tr.ev[i]);
 		if (o.len > (1u << 20) && cli_flush(&o, f))
 			break;
 	}

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli_json.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "base/clock.h"
@@ -260,50 +261,85 @@ int ta_cmd_status(int argc, char **argv)
 	struct ta_buf o;
 	ta_buf_init(&o);
 	if (json) {
-		ta_buf_puts(&o, "{\"log_dir\":");
-		cli_json_str(&o, dir);
-		ta_buf_printf(&o, ",\"running\":%s,\"pid\":", pid > 0 ? "true" : "false");
+		struct ta_json j;
+		const struct {
+			const char *key;
+			uint64_t v;
+		} counts[] = {
+			{ "records", records },
+			{ "first_index", first == UINT64_MAX ? 0 : first },
+			{ "segments", nseg },
+			{ "checkpoint_files", nckpt },
+			{ "bytes", seg_bytes },
+			{ "loss_records", loss_records },
+			{ "lost_events", loss_events },
+			{ "lost_bytes", loss_bytes },
+			{ "store_gaps", store_gaps },
+			{ "store_gap_records", store_gap_records },
+			{ "store_gap_bytes", store_gap_bytes },
+			{ "unclean_stops", unclean_stops },
+			{ "copied_lost_events", copied_events },
+			{ "copied_lost_bytes", copied_bytes },
+			{ "damaged", damaged },
+			{ "checkpoint_size", ckpt },
+		};
+		ta_json_adopt(&j, &o);
+		ta_json_obj_begin(&j);
+		ta_json_key(&j, "log_dir");
+		cli_json_text(&j, dir);
+		ta_json_key(&j, "running");
+		ta_json_bool(&j, pid > 0);
+		ta_json_key(&j, "pid");
 		if (pid > 0)
-			ta_buf_printf(&o, "%ld", pid);
+			ta_json_i64(&j, pid);
 		else
-			ta_buf_puts(&o, "null");
-		ta_buf_puts(&o, ",\"backend\":");
-		cli_json_str(&o, backend);
-		ta_buf_puts(&o, ",\"integrity\":");
-		cli_json_str(&o, integrity);
-		ta_buf_puts(&o, ",\"programs\":");
-		cli_json_str(&o, programs[0] ? programs : "full");
-		ta_buf_puts(&o, ",\"programs_limitations\":");
-		cli_json_str(&o, programs_lim);
-		ta_buf_puts(&o, ",\"agent_version\":");
-		cli_json_str(&o, version);
-		ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"first_index\":%" PRIu64 ",\"segments\":%" PRIu64
-			      ",\"checkpoint_files\":%" PRIu64 ",\"bytes\":%" PRIu64
-			      ",\"loss_records\":%" PRIu64 ",\"lost_events\":%" PRIu64 ",\"lost_bytes\":%" PRIu64
-			      ",\"store_gaps\":%" PRIu64 ",\"store_gap_records\":%" PRIu64
-			      ",\"store_gap_bytes\":%" PRIu64 ",\"unclean_stops\":%" PRIu64
-			      ",\"copied_lost_events\":%" PRIu64 ",\"copied_lost_bytes\":%" PRIu64
-			      ",\"damaged\":%" PRIu64 ",\"checkpoint_size\":%" PRIu64
-			      ",\"checkpoint_ok\":%s,\"checkpoint\":",
-			      records, first == UINT64_MAX ? 0 : first, nseg, nckpt, seg_bytes, loss_records,
-			      loss_events, loss_bytes, store_gaps, store_gap_records, store_gap_bytes,
-			      unclean_stops, copied_events, copied_bytes, damaged, ckpt,
-			      ck == 0 ? "true" : "false");
-		cli_json_str(&o, why);
-		ta_buf_puts(&o, ",\"lost_by_reason\":[");
-		for (size_t i = 0; i < n_reasons; i++) {
-			ta_buf_puts(&o, i ? ",{\"reason\":" : "{\"reason\":");
-			cli_json_str(&o, reasons[i].name);
-			ta_buf_printf(&o, ",\"records\":%" PRIu64 ",\"events\":%" PRIu64 ",\"bytes\":%" PRIu64
-				      "}", reasons[i].records, reasons[i].events, reasons[i].bytes);
+			ta_json_null(&j);
+		ta_json_key(&j, "backend");
+		cli_json_text(&j, backend);
+		ta_json_key(&j, "integrity");
+		cli_json_text(&j, integrity);
+		ta_json_key(&j, "programs");
+		cli_json_text(&j, programs[0] ? programs : "full");
+		ta_json_key(&j, "programs_limitations");
+		cli_json_text(&j, programs_lim);
+		ta_json_key(&j, "agent_version");
+		cli_json_text(&j, version);
+		for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+			ta_json_key(&j, counts[i].key);
+			ta_json_u64(&j, counts[i].v);
 		}
-		ta_buf_puts(&o, "]");
-		ta_buf_puts(&o, ",\"agent_stopped\":");
-		ta_buf_puts(&o, agent_stop_time > agent_start_time ? "true" : "false");
-		if (have_ship)
-			ta_buf_printf(&o, ",\"ship_published\":%" PRIu64 ",\"ship_cosigned\":%" PRIu64
-				      ",\"ship_backlog\":%" PRIu64, ship.next, ship.acked, backlog);
-		ta_buf_puts(&o, "}\n");
+		ta_json_key(&j, "checkpoint_ok");
+		ta_json_bool(&j, ck == 0);
+		ta_json_key(&j, "checkpoint");
+		cli_json_text(&j, why);
+		ta_json_key(&j, "lost_by_reason");
+		ta_json_arr_begin(&j);
+		for (size_t i = 0; i < n_reasons; i++) {
+			ta_json_obj_begin(&j);
+			ta_json_key(&j, "reason");
+			cli_json_text(&j, reasons[i].name);
+			ta_json_key(&j, "records");
+			ta_json_u64(&j, reasons[i].records);
+			ta_json_key(&j, "events");
+			ta_json_u64(&j, reasons[i].events);
+			ta_json_key(&j, "bytes");
+			ta_json_u64(&j, reasons[i].bytes);
+			ta_json_obj_end(&j);
+		}
+		ta_json_arr_end(&j);
+		ta_json_key(&j, "agent_stopped");
+		ta_json_bool(&j, agent_stop_time > agent_start_time);
+		if (have_ship) {
+			ta_json_key(&j, "ship_published");
+			ta_json_u64(&j, ship.next);
+			ta_json_key(&j, "ship_cosigned");
+			ta_json_u64(&j, ship.acked);
+			ta_json_key(&j, "ship_backlog");
+			ta_json_u64(&j, backlog);
+		}
+		ta_json_obj_end(&j);
+		ta_json_release(&j, &o);
+		ta_buf_putc(&o, '\n');
 	} else {
 		char sz[16];
 		cli_fmt_bytes(seg_bytes, sz, sizeof(sz));

@@ -8,10 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "cli/cli_witness.h"
 #include "cli/commands.h"
 #include "cli/cli_util.h"
 #include "base/exitcodes.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "store/walk.h"
 #include "store/ckptset.h"
@@ -82,14 +84,32 @@ static void consider(const struct ta_verifier *key, const char *origin, const ch
  * directory) must carry quorum valid cosignatures. Exit code; best->path is
  * the note, for the log verification to check its root.
  */
-static void json_str(FILE *f, const char *s);
+/* One JSON object on stdout, through the one writer, with its newline. */
+static void json_print(struct ta_json *j)
+{
+	ta_json_obj_end(j);
+	fwrite(j->buf, 1, j->len, stdout);
+	putchar('\n');
+	ta_json_free(j);
+}
+
+/* {"ok":false,"error":...: what made the verification fail (its members follow). */
+static void json_failed(struct ta_json *j, const char *msg)
+{
+	ta_json_init(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "ok");
+	ta_json_bool(j, false);
+	ta_json_key(j, "error");
+	ta_json_str(j, msg);
+}
 
 static void witness_failed(int json, const char *msg)
 {
 	if (json) {
-		printf("{\"ok\":false,\"error\":");
-		json_str(stdout, msg);
-		printf("}\n");
+		struct ta_json j;
+		json_failed(&j, msg);
+		json_print(&j);
 	} else {
 		printf("FAILED: %s\n", msg);
 	}
@@ -146,21 +166,6 @@ static int check_witnesses(const char *dir, const char *keyarg, const char *orig
 	}
 	ta_verifier_free(key);
 	return rc;
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 static void b64_root(const uint8_t root[32], char out[64])
@@ -289,35 +294,56 @@ int ta_cmd_verify(int argc, char **argv)
 		b64_root(res->root, root);
 		rc = err ? TA_EXIT_VERIFY : TA_EXIT_OK;
 		if (json) {
-			printf("{\"ok\":%s,", err ? "false" : "true");
+			struct ta_json j;
 			if (err) {
-				printf("\"error\":");
-				json_str(stdout, res->message);
-				printf(",\"file\":");
-				json_str(stdout, res->bad.segment_name);
-				printf(",\"offset\":%llu", (unsigned long long)res->bad.offset);
-				if (res->bad.index != UINT64_MAX)
-					printf(",\"index\":%llu", (unsigned long long)res->bad.index);
-				printf("}\n");
+				json_failed(&j, res->message);
+				ta_json_key(&j, "file");
+				ta_json_str(&j, res->bad.segment_name);
+				ta_json_key(&j, "offset");
+				ta_json_u64(&j, res->bad.offset);
+				if (res->bad.index != UINT64_MAX) {
+					ta_json_key(&j, "index");
+					ta_json_u64(&j, res->bad.index);
+				}
 			} else {
-				printf("\"first_index\":%llu,\"records\":%llu,\"segments\":%llu,\"bytes\":%llu,"
-				       "\"checkpoints\":%llu,\"checkpoints_signature_only\":%llu,"
-				       "\"latest_checkpoint\":%llu,\"root\":\"%s\",\"recoveries\":%llu,"
-				       "\"retentions\":%llu,\"gaps\":%llu,\"torn_tail\":%s,"
-				       "\"anchors_checked\":%llu,\"anchors_other_logs\":%llu,"
-				       "\"key_from_log_dir\":%s}\n",
-				       (unsigned long long)res->first_index, (unsigned long long)res->records,
-				       (unsigned long long)res->segments, (unsigned long long)res->bytes,
-				       (unsigned long long)res->checkpoints,
-				       (unsigned long long)res->checkpoints_sig_only,
-				       (unsigned long long)res->latest_checkpoint, root,
-				       (unsigned long long)res->recovery_records,
-				       (unsigned long long)res->retention_records,
-				       (unsigned long long)res->gap_records, res->torn ? "true" : "false",
-				       (unsigned long long)res->claims_checked,
-				       (unsigned long long)res->claims_foreign,
-				       res->key_from_dir ? "true" : "false");
+				const struct {
+					const char *key;
+					uint64_t v;
+				} counts[] = {
+					{ "first_index", res->first_index },
+					{ "records", res->records },
+					{ "segments", res->segments },
+					{ "bytes", res->bytes },
+					{ "checkpoints", res->checkpoints },
+					{ "checkpoints_signature_only", res->checkpoints_sig_only },
+					{ "latest_checkpoint", res->latest_checkpoint },
+				};
+				ta_json_init(&j);
+				ta_json_obj_begin(&j);
+				ta_json_key(&j, "ok");
+				ta_json_bool(&j, true);
+				for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+					ta_json_key(&j, counts[i].key);
+					ta_json_u64(&j, counts[i].v);
+				}
+				ta_json_key(&j, "root");
+				ta_json_str(&j, root);
+				ta_json_key(&j, "recoveries");
+				ta_json_u64(&j, res->recovery_records);
+				ta_json_key(&j, "retentions");
+				ta_json_u64(&j, res->retention_records);
+				ta_json_key(&j, "gaps");
+				ta_json_u64(&j, res->gap_records);
+				ta_json_key(&j, "torn_tail");
+				ta_json_bool(&j, res->torn);
+				ta_json_key(&j, "anchors_checked");
+				ta_json_u64(&j, res->claims_checked);
+				ta_json_key(&j, "anchors_other_logs");
+				ta_json_u64(&j, res->claims_foreign);
+				ta_json_key(&j, "key_from_log_dir");
+				ta_json_bool(&j, res->key_from_dir);
 			}
+			json_print(&j);
 		} else if (err) {
 			printf("FAILED: %s\n", res->message);
 		} else if (!quiet) {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "cli/cli_util.h"
 #include "cli/cli_witness.h"
 #include "cli/commands.h"

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/exitcodes.h"
 #include "base/kv.h"
 
@@ -148,17 +149,7 @@ static int parse_duration(const char *s, uint64_t *out)
 
 	if (parse_u64(s, &end, &v))
 		return -EINVAL;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		mult = 1;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60;
-	else if (!strcmp(end, "h"))
-		mult = 3600;
-	else if (!strcmp(end, "d"))
-		mult = 86400;
-	else if (!strcmp(end, "w"))
-		mult = 7 * 86400;
-	else
+	if (*end && !(mult = ta_duration_unit(end)))
 		return -EINVAL;
 	if (v > UINT64_MAX / mult)
 		return -EINVAL;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fs.h"
 #include "fleet/fleet.h"
-#include "store/ckptset.h"
 #include "store/merkle.h"
 
 int ta_fleet_origin_hash(const char *origin, char out[TA_FLEET_HASH_HEX + 1])

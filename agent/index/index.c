@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "index/index.h"
 #include "store/log_dir.h"
 
@@ -22,23 +23,6 @@ static int cmp_auid(const void *a, const void *b)
 	if (x->auid != y->auid)
 		return x->auid < y->auid ? -1 : 1;
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static uint64_t align8(uint64_t x)
@@ -158,25 +142,25 @@ int ta_index_write(const struct ta_sesstab *t, const char *path, const char *log
 	}
 	size_t pad = (size_t)(h.off_refs - (h.off_auid + h.n_sess * sizeof(uint32_t)));
 	if (!err)
-		err = write_all(fd, &h, sizeof(h));
+		err = ta_write_all(fd, &h, sizeof(h));
 	if (!err && t->n)
-		err = write_all(fd, t->s, t->n * sizeof(struct ta_sess));
+		err = ta_write_all(fd, t->s, t->n * sizeof(struct ta_sess));
 	if (!err && t->n)
-		err = write_all(fd, order, t->n * sizeof(uint32_t));
+		err = ta_write_all(fd, order, t->n * sizeof(uint32_t));
 	if (!err && pad)
-		err = write_all(fd, zero, pad);
+		err = ta_write_all(fd, zero, pad);
 	if (!err && h.n_refs)
-		err = write_all(fd, t->refs, h.n_refs * sizeof(struct ta_ref));
+		err = ta_write_all(fd, t->refs, h.n_refs * sizeof(struct ta_ref));
 	if (!err && h.n_gaps)
-		err = write_all(fd, t->gaps, h.n_gaps * sizeof(struct ta_global_gap));
+		err = ta_write_all(fd, t->gaps, h.n_gaps * sizeof(struct ta_global_gap));
 	if (!err && h.n_links)
-		err = write_all(fd, t->links, h.n_links * sizeof(struct ta_shared_link));
+		err = ta_write_all(fd, t->links, h.n_links * sizeof(struct ta_shared_link));
 	if (!err && h.n_clients)
-		err = write_all(fd, t->clients, h.n_clients * sizeof(struct ta_shared_client));
+		err = ta_write_all(fd, t->clients, h.n_clients * sizeof(struct ta_shared_client));
 	if (!err && h.n_segs)
-		err = write_all(fd, segs, h.n_segs * sizeof(struct ta_index_seg));
+		err = ta_write_all(fd, segs, h.n_segs * sizeof(struct ta_index_seg));
 	if (!err)
-		err = write_all(fd, t->pool, t->pool_len);
+		err = ta_write_all(fd, t->pool, t->pool_len);
 	free(order);
 	free(segs);
 	if (close(fd) && !err)

@@ -14,6 +14,16 @@
 const char *ta_rec_type_name(uint16_t type);
 
 /*
+ * A capture event kind (enum ta_event_kind, ttyaudit/event.h) in the same
+ * table: the record type that stores it (TA_REC_TTY_DATA for terminal data),
+ * 0 for a kind not in the table; and its "type" in JSON Lines and the CLI's
+ * JSON: terminal data by what it is ("output", "input", "winsize"), the
+ * others their record type's name, "unknown" for a kind not in the table.
+ */
+uint16_t ta_event_record_type(uint16_t kind);
+const char *ta_event_kind_name(uint16_t kind);
+
+/*
  * A record other than terminal data as the daemon's parts hand it on (to a
  * sink, through the recorder): its type and session as numbers, its members
  * written once by its producer with the one JSON writer (common/json.h).

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "ship/state.h"
-#include "store/ckptset.h"
 
 int ta_ship_state_load(const char *path, struct ta_ship_state *st)
 {

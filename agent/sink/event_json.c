@@ -5,6 +5,7 @@
 
 #include "base/json.h"
 #include "logfmt/footprint.h"
+#include "logfmt/record_types.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 

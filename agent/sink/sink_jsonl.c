@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "base/json.h"
 #include "sink/sink.h"
 
@@ -21,26 +22,10 @@ struct jsonl_sink {
 	size_t out_len;
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int jsonl_flush(struct ta_sink *base)
 {
 	struct jsonl_sink *s = (struct jsonl_sink *)base;
-	int err = write_all(s->fd, s->out, s->out_len);
+	int err = ta_write_all(s->fd, s->out, s->out_len);
 
 	/* A failed write keeps the buffer: the caller counts it and retries. */
 	if (!err)
@@ -60,8 +45,8 @@ static int append_line(struct jsonl_sink *s)
 			return err;
 	}
 	if (s->line.len + 1 > JSONL_BUFFER) {
-		err = write_all(s->fd, s->line.buf, s->line.len);
-		return err ? err : write_all(s->fd, "\n", 1);
+		err = ta_write_all(s->fd, s->line.buf, s->line.len);
+		return err ? err : ta_write_all(s->fd, "\n", 1);
 	}
 	memcpy(s->out + s->out_len, s->line.buf, s->line.len);
 	s->out_len += s->line.len;

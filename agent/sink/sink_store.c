@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "logfmt/record_types.h"
 #include "logfmt/tty_batch.h"
 #include "sink/sink.h"
 #include "sink/sink_store.h"
@@ -292,17 +293,6 @@ static int store_event_winsize(struct store_sink *s, const struct ta_event *ev, 
 	return ta_batch_add(&ob->b, &e, now, ws);
 }
 
-static uint16_t json_record_type(uint16_t kind)
-{
-	switch (kind) {
-	case TA_EV_EXEC: return TA_REC_EXEC;
-	case TA_EV_EXIT: return TA_REC_EXIT;
-	case TA_EV_UNIX_SOCKET: return TA_REC_UNIX_SOCKET;
-	case TA_EV_FOOTPRINT: return TA_REC_FOOTPRINT;
-	default: return TA_REC_UNCAPTURED;
-	}
-}
-
 static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t now)
 {
 	struct store_sink *s = (struct store_sink *)base;
@@ -322,7 +312,7 @@ static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	case TA_EV_FOOTPRINT:
 		ta_json_init(&j);
 		ta_event_to_json(&j, ev, now);
-		err = j.oom ? -ENOMEM : append(s, json_record_type(ev->kind), now, ev->task.ses,
+		err = j.oom ? -ENOMEM : append(s, ta_event_record_type(ev->kind), now, ev->task.ses,
 					       j.buf, j.len);
 		ta_json_free(&j);
 		return err;

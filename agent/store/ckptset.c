@@ -9,44 +9,9 @@
 #include <unistd.h>
 
 #include "store/ckptset.h"
+#include "base/fs.h"
 #include "store/format.h"
 #include "store/segfile.h"
-
-int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st)) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	if (st.st_size > (64 << 20)) {
-		close(fd);
-		return -EFBIG;
-	}
-	char *b = malloc((size_t)st.st_size + 1);
-	if (!b) {
-		close(fd);
-		return -ENOMEM;
-	}
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	b[got] = 0;
-	*buf = b;
-	*len = got;
-	return 0;
-}
 
 int ta_ckpt_check_note(const struct ta_verifier *key, const char *origin, const char *note,
 		       size_t len, struct ta_checkpoint *cp, const char **why)

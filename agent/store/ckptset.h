@@ -67,7 +67,5 @@ int ta_ckpt_signed_size(int dirfd, const struct ta_verifier *key, uint64_t *size
 /* Sorts by size (stable: file order within a size). */
 void ta_ckpt_set_sort(struct ta_ckpt_set *set);
 void ta_ckpt_set_free(struct ta_ckpt_set *set);
-/* Reads a whole file (relative to dirfd unless absolute or AT_FDCWD). */
-int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "store/ckptset.h"
 #include "store/cosig.h"
 

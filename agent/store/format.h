@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "store/log_dir.h"
-
-#define TA_HASH_LEN 32
+#include "store/merkle.h" /* TA_HASH_LEN */
 
 /* Segment file header. */
 #define TA_SEG_MAGIC "TTYALOG\n"

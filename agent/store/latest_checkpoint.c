@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "store/checkpoint.h"
 #include "store/ckptset.h"
 #include "store/format.h"

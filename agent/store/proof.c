@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "base/buf.h"
+#include "base/fs.h"
 #include "ttyaudit/record.h"
 #include "store/ckptset.h"
 #include "store/format.h"
@@ -264,30 +266,22 @@ static int session_indexes(struct builder *b, const char *dir, uint64_t session,
 	int err = ta_log_reader_open_flags(&r, dir, TA_READER_RAW);
 	if (err)
 		return errf(b, err, "cannot read the log: %s", strerror(-err));
-	size_t n = 0, cap = 64;
-	uint64_t *v = malloc(cap * sizeof(*v));
+	struct ta_buf list; /* of uint64_t */
 	struct ta_log_record rec;
-	int k;
-	while (v && (k = ta_log_reader_next(r, &rec)) == 1 && rec.index < size) {
-		if (rec.session != session)
-			continue;
-		if (n == cap) {
-			uint64_t *nv = realloc(v, 2 * cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				v = NULL;
-				break;
-			}
-			v = nv;
-			cap *= 2;
-		}
-		v[n++] = rec.index;
-	}
+	ta_buf_init(&list);
+	ta_buf_reserve(&list, 64 * sizeof(uint64_t));
+	while (!list.oom && ta_log_reader_next(r, &rec) == 1 && rec.index < size)
+		if (rec.session == session)
+			ta_buf_put(&list, &rec.index, sizeof(rec.index));
 	ta_log_reader_close(r);
-	if (!v)
+	if (list.oom) {
+		ta_buf_free(&list);
 		return -ENOMEM;
+	}
+	uint64_t *v = (uint64_t *)list.p;
+	size_t n = list.len / sizeof(*v);
 	if (!n) {
-		free(v);
+		ta_buf_free(&list);
 		return errf(b, -ENOENT, "no record of session %" PRIu64 " (0x%" PRIx64 ") in the first "
 			    "%" PRIu64 " records", session, session, size);
 	}

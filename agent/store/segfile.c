@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "ttyaudit/record.h"
 #include "store/crc32c.h"
 #include "store/segfile.h"
@@ -35,29 +36,24 @@ int ta_list_seq_files(int dirfd, const char *suffix, uint64_t **seqs, size_t *n)
 		close(fd);
 		return e;
 	}
-	size_t cap = 16, cnt = 0;
-	uint64_t *v = malloc(cap * sizeof(*v));
+	struct ta_buf list; /* of uint64_t */
 	struct dirent *de;
-	while (v && (de = readdir(d))) {
+	ta_buf_init(&list);
+	ta_buf_reserve(&list, 16 * sizeof(uint64_t));
+	while (!list.oom && (de = readdir(d))) {
 		uint64_t seq;
-		if (!ta_seg_name_parse(de->d_name, suffix, &seq))
-			continue;
-		if (cnt == cap) {
-			uint64_t *nv = realloc(v, 2 * cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				v = NULL;
-				break;
-			}
-			v = nv;
-			cap *= 2;
-		}
-		v[cnt++] = seq;
+		if (ta_seg_name_parse(de->d_name, suffix, &seq))
+			ta_buf_put(&list, &seq, sizeof(seq));
 	}
 	closedir(d);
-	if (!v)
+	if (list.oom) {
+		ta_buf_free(&list);
 		return -ENOMEM;
-	qsort(v, cnt, sizeof(*v), cmp_u64);
+	}
+	uint64_t *v = (uint64_t *)list.p;
+	size_t cnt = list.len / sizeof(*v);
+	if (v)
+		qsort(v, cnt, sizeof(*v), cmp_u64);
 	*seqs = v;
 	*n = cnt;
 	return 0;

@@ -222,22 +222,6 @@ static int retry_full(struct ta_store *s, int force)
 	return err;
 }
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	while (len) {
-		ssize_t w = write(fd, b, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		b += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static void note_append_only(struct ta_store *s, int fd, const char *name)
 {
 	if (s->o.no_append_only) {
@@ -304,7 +288,7 @@ static int create_segment(struct ta_store *s, uint64_t seq, uint64_t prev_seq, u
 		err = -errno;
 		goto fail;
 	}
-	if ((err = write_all(fd, hb, sizeof(hb))) || (err = write_all(fd, s->buf, s->buf_len)))
+	if ((err = ta_write_all(fd, hb, sizeof(hb))) || (err = ta_write_all(fd, s->buf, s->buf_len)))
 		goto fail;
 	if (fdatasync(fd)) {
 		err = -errno;
@@ -672,7 +656,7 @@ static int check_vkey_file(struct ta_store *s)
 	if (fd < 0)
 		return -errno;
 	snprintf(line, sizeof(line), "%s\n", vk);
-	int err = write_all(fd, line, strlen(line));
+	int err = ta_write_all(fd, line, strlen(line));
 	if (!err && fsync(fd))
 		err = -errno;
 	close(fd);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "ttyaudit/record.h"
 #include "store/ckptset.h"
 #include "store/format.h"

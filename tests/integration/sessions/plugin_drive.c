@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../../lib/check.h"
+#include "base/fs.h"
 #include "sessions/login_server.h"
 
 struct plug {
@@ -302,25 +303,13 @@ static void signals(void)
 
 static char *slurp(const char *dir, const char *name, size_t *len)
 {
-	char path[4200];
-	FILE *f;
-	char *b;
-	long n;
+	char path[4200], *b;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open %s\n", path);
+	if (ta_read_file_at(AT_FDCWD, path, &b, len)) {
+		fprintf(stderr, "cannot read %s\n", path);
 		exit(1);
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n);
-	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	fclose(f);
-	*len = (size_t)n;
 	return b;
 }
 

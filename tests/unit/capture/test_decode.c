@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture/decode.h"
+#include "logfmt/record_types.h"
 #include "check.h"
 
 static size_t make_tty(uint8_t *buf, uint32_t len, uint64_t off, uint64_t total)

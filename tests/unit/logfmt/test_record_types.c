@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "logfmt/record_types.h"
+#include "ttyaudit/event.h"
 #include "ttyaudit/log_records.h"
 
 int main(void)
@@ -27,5 +28,28 @@ int main(void)
 	CHECK_EQ_STR(ta_rec_type_name(TA_REC_LOSS), "gap");
 	CHECK_EQ_STR(ta_rec_type_name(TA_REC_FOOTPRINT), "footprint");
 	CHECK(ta_rec_type_name(0x01ff) == NULL);
+
+	/* Capture event kinds: terminal data is stored as tty_data and named by what it is; the
+	 * others are stored as, and named like, their own record type. */
+	static const uint16_t tty[] = { TA_EV_TTY_OUTPUT, TA_EV_TTY_INPUT, TA_EV_WINSIZE };
+	static const char *const tty_names[] = { "output", "input", "winsize" };
+	for (size_t i = 0; i < 3; i++) {
+		CHECK(ta_event_record_type(tty[i]) == TA_REC_TTY_DATA);
+		CHECK_EQ_STR(ta_event_kind_name(tty[i]), tty_names[i]);
+	}
+	static const struct {
+		uint16_t kind, type;
+	} rec[] = {
+		{ TA_EV_EXEC, TA_REC_EXEC }, { TA_EV_UNCAPTURED, TA_REC_UNCAPTURED },
+		{ TA_EV_EXIT, TA_REC_EXIT }, { TA_EV_UNIX_SOCKET, TA_REC_UNIX_SOCKET },
+		{ TA_EV_FOOTPRINT, TA_REC_FOOTPRINT },
+	};
+	for (size_t i = 0; i < sizeof(rec) / sizeof(rec[0]); i++) {
+		CHECK(ta_event_record_type(rec[i].kind) == rec[i].type);
+		CHECK_EQ_STR(ta_event_kind_name(rec[i].kind), ta_rec_type_name(rec[i].type));
+	}
+	CHECK_EQ_STR(ta_event_kind_name(TA_EV_UNIX_SOCKET), "unix_socket");
+	CHECK(ta_event_record_type(0) == 0 && ta_event_record_type(99) == 0);
+	CHECK_EQ_STR(ta_event_kind_name(99), "unknown");
 	return check_result();
 }

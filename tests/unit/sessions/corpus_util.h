@@ -3,10 +3,12 @@
 #ifndef TA_TEST_SESSIONS_CORPUS_UTIL_H
 #define TA_TEST_SESSIONS_CORPUS_UTIL_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fs.h"
 #include "sessions/login_parse.h"
 
 struct event_list {
@@ -30,26 +32,13 @@ static inline void collect_event(const struct ta_login_event *ev, void *arg)
 /* Whole file in memory; *len set. Exits the test (code 1) if unreadable. */
 static inline char *read_corpus(const char *dir, const char *name, size_t *len)
 {
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long n;
+	char path[4096], *buf;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open corpus %s\n", path);
+	if (ta_read_file_at(AT_FDCWD, path, &buf, len)) {
+		fprintf(stderr, "cannot read corpus %s\n", path);
 		exit(1);
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 
