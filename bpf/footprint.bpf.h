@@ -22,6 +22,7 @@
 
 #include "capture_common.bpf.h"
 #include "call_kinds.bpf.h"
+#include "path_walk.bpf.h"
 #include "ttyaudit/footprint.h"
 
 #define TA_O_ACCMODE 3
@@ -151,6 +152,13 @@ static __always_inline __u16 ta_fp_op_of(int kind)
 	}
 }
 
+/* Calls that name no file. */
+static __always_inline bool ta_fp_op_is_net_or_priv(__u16 op)
+{
+	return op == TA_FP_CONNECT || op == TA_FP_ACCEPT || op == TA_FP_SETUID ||
+	       op == TA_FP_SETGID || op == TA_FP_CAPSET || op == TA_FP_EXEC_SETID;
+}
+
 /* Inside a recorded session, and not filtered out: the processes that pay. */
 static __always_inline bool ta_fp_in_session(void)
 {
@@ -184,18 +192,105 @@ static __always_inline __u32 ta_fp_read_path(char *dst, __u64 uptr, __u32 cut, _
 	return n - 1;
 }
 
-/* The name of the file behind fd (its last component): fchmod, fchown. */
-static __always_inline __u32 ta_fp_fd_name(char *dst, long fd)
+/*
+ * Copies the walked path w->buf[pos, TA_CWD_MAX), then n_more bytes the
+ * caller put after it, into dst (TA_FP_PATH_MAX bytes, cut to fit).
+ * Returns the bytes copied; sets cut if they did not all fit.
+ */
+static __always_inline __u32 ta_fp_copy_walked(char *dst, struct ta_path_walk *w, __u32 total,
+					       __u32 *flags, __u32 cut)
+{
+	__u32 pos = w->pos, n = total;
+
+	if (pos > TA_CWD_MAX)
+		return 0;
+	if (n > TA_FP_PATH_MAX - 1) {
+		n = TA_FP_PATH_MAX - 1;
+		*flags |= cut;
+	}
+	/* The bound must sit on the register that reaches the helper (6.1 loses a spilled one's). */
+	asm volatile("" : "+r"(n));
+	if (n > TA_FP_PATH_MAX - 1)
+		return 0;
+	if (bpf_probe_read_kernel(dst, n, w->buf + pos)) {
+		dst[0] = '\0';
+		return 0;
+	}
+	dst[n & (TA_FP_PATH_MAX - 1)] = '\0';
+	return n;
+}
+
+/* The absolute path of the file behind fd (fchmod, fchown); its last component if too deep. */
+static __always_inline __u32 ta_fp_fd_path(char *dst, long fd, __u32 *flags)
 {
 	struct file *f = ta_fd_file(fd);
+	struct ta_path_walk *w;
 	long n;
 
 	dst[0] = '\0';
 	if (!f)
 		return 0;
+	w = ta_walk_get();
+	n = w ? ta_walk_path(w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt)) : -1;
+	if (n > 0 && !w->truncated)
+		return ta_fp_copy_walked(dst, w, n, flags, TA_FPF_PATH_CUT);
 	n = bpf_probe_read_kernel_str(dst, TA_FP_PATH_MAX,
 				      BPF_CORE_READ(f, f_path.dentry, d_name.name));
 	return n > 0 ? n - 1 : 0;
+}
+
+/* The directory a relative name is looked up from: the working directory, or dirfd's. */
+static __always_inline long ta_fp_base(struct ta_path_walk *w, long dirfd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *f;
+
+	if ((int)dirfd == TA_FP_AT_FDCWD)
+		return ta_walk_path(w, BPF_CORE_READ(task, fs, pwd.dentry),
+				    BPF_CORE_READ(task, fs, pwd.mnt));
+	f = ta_fd_file((int)dirfd);
+	if (!f)
+		return -1;
+	return ta_walk_path(w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+}
+
+/*
+ * A relative name becomes its base directory's absolute path joined with
+ * the name as given (TA_FPF_JOINED, given at *off), so that rules and
+ * queries see where the call was aimed. Read at entry, when the kernel is
+ * about to resolve the same directory; the kernel's own result is not known
+ * here (the name may not exist yet, or no longer).
+ */
+static __always_inline void ta_fp_join(char *path, __u32 *len, __u16 *off, __u32 *flags,
+				       long dirfd, __u32 joined, __u32 unknown, __u32 cut)
+{
+	struct ta_path_walk *w;
+	__u32 n, given = *len;
+	long d;
+
+	if (!given || path[0] == '/')
+		return;
+	w = ta_walk_get();
+	d = w ? ta_fp_base(w, dirfd) : -1;
+	/* No room left for the name after the directory: kept as given. */
+	if (d < 0 || w->truncated || d + 1 >= TA_FP_PATH_MAX - 1) {
+		*flags |= unknown;
+		return;
+	}
+	w->buf[TA_CWD_MAX] = '/';
+	if (bpf_probe_read_kernel(&w->buf[TA_CWD_MAX + 1], TA_FP_PATH_MAX, path)) {
+		*flags |= unknown;
+		return;
+	}
+	n = ta_fp_copy_walked(path, w, d + 1 + given, flags, cut);
+	if (!n) {
+		*len = 0;
+		*flags |= unknown;
+		return;
+	}
+	*len = n;
+	*off = d + 1;
+	*flags |= joined;
 }
 
 /* The socket behind fd, or NULL if it is none. */
@@ -329,6 +424,8 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	__builtin_memset(e->addr, 0, sizeof(e->addr));
 	e->path[0] = e->path2[0] = '\0';
 	e->path_len = e->path2_len = 0;
+	e->given_off = e->given2_off = 0;
+	e->dirfd2 = TA_FP_AT_FDCWD;
 
 	switch (kind) {
 	case TA_K_FP_OPENAT:
@@ -347,8 +444,9 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		e->path2_len = ta_fp_read_path(e->path2, a1, TA_FPF_PATH2_CUT, &e->fp_flags);
 		break;
 	case TA_K_FP_RENAMEAT:
-		/* renameat(olddirfd, old, newdirfd, new): the old side's directory is kept */
+		/* renameat(olddirfd, old, newdirfd, new) */
 		e->dirfd = a0;
+		e->dirfd2 = a2;
 		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
 		e->path2_len = ta_fp_read_path(e->path2, a3, TA_FPF_PATH2_CUT, &e->fp_flags);
 		break;
@@ -373,7 +471,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		break;
 	case TA_K_FP_FCHMOD:
 		e->fp_flags |= TA_FPF_FD;
-		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->path_len = ta_fp_fd_path(e->path, a0, &e->fp_flags);
 		e->arg = a1;
 		break;
 	case TA_K_FP_FCHMODAT:
@@ -388,7 +486,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		break;
 	case TA_K_FP_FCHOWN:
 		e->fp_flags |= TA_FPF_FD;
-		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->path_len = ta_fp_fd_path(e->path, a0, &e->fp_flags);
 		e->arg_uid = a1;
 		e->arg_gid = a2;
 		break;
@@ -418,6 +516,13 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		break;
 	default:
 		break;
+	}
+	if (!ta_fp_op_is_net_or_priv(op) && !(e->fp_flags & TA_FPF_FD)) {
+		ta_fp_join(e->path, &e->path_len, &e->given_off, &e->fp_flags, e->dirfd,
+			   TA_FPF_JOINED, TA_FPF_BASE_UNKNOWN, TA_FPF_PATH_CUT);
+		if (op == TA_FP_RENAME)
+			ta_fp_join(e->path2, &e->path2_len, &e->given2_off, &e->fp_flags, e->dirfd2,
+				   TA_FPF_PATH2_JOINED, TA_FPF_BASE2_UNKNOWN, TA_FPF_PATH2_CUT);
 	}
 	p->nr = nr;
 }
@@ -516,6 +621,8 @@ static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
 	__builtin_memset(e->addr, 0, sizeof(e->addr));
 	e->path2[0] = '\0';
 	e->path2_len = 0;
+	e->given_off = e->given2_off = 0;
+	e->dirfd2 = TA_FP_AT_FDCWD;
 	n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	e->path_len = n > 0 ? n - 1 : 0;
 	ta_fp_fill_ids(e);

@@ -259,6 +259,8 @@ static struct ta_event fp_ev(struct ta_fp_event *f, uint16_t op, const char *pat
 	snprintf(f->path2, sizeof(f->path2), "%s", path2);
 	f->path_len = ev.fp_path_len = (uint32_t)strlen(f->path);
 	f->path2_len = ev.fp_path2_len = (uint32_t)strlen(f->path2);
+	memcpy(ev.fp_path, f->path, sizeof(ev.fp_path));
+	memcpy(ev.fp_path2, f->path2, sizeof(ev.fp_path2));
 	f->arg = 01101; /* O_WRONLY|O_CREAT|O_TRUNC */
 	ev.fp = f;
 	return ev;
