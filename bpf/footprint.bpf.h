@@ -15,7 +15,10 @@
  * neither crowd out terminal data nor who ran what; what does not fit is
  * counted as a loss (TA_DROP_FOOTPRINT) against the session.
  *
- * Native calls only: 32-bit (int 0x80) calls of the same kinds are not seen.
+ * 32-bit calls (int 0x80, a 32-bit process) of the same kinds are followed
+ * too, marked TA_FPF_COMPAT. io_uring requests of these kinds make no system
+ * call of their own: their completions are recorded (ta_fp_io_uring) with
+ * what the completion says, marked TA_FPF_IO_URING.
  */
 #ifndef TTYAUDIT_FOOTPRINT_BPF_H
 #define TTYAUDIT_FOOTPRINT_BPF_H
@@ -377,15 +380,29 @@ static __always_inline bool ta_fp_open_wanted(__u32 flags)
  * by a process in a session (the caller checked ta_fp_in_session); s holds
  * its first three arguments.
  */
-static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
+static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs, bool compat,
 					const struct ta_sys_args *s)
 {
 	struct ta_fp_pending *p;
 	struct ta_fp_event *e;
-	__u16 op = ta_fp_op_of(kind);
+	__u16 op;
 	unsigned long a0 = s->a[0], a1 = s->a[1], a2 = s->a[2], a3 = 0;
 	__u32 flags = 0;
 
+	/* socketcall(call, args): a 32-bit connect or accept, its arguments in user memory. */
+	if (kind == TA_K_SOCKETCALL) {
+		__u32 sc[3] = {};
+
+		if (a0 != TA_SYS_CONNECT && a0 != TA_SYS_ACCEPT && a0 != TA_SYS_ACCEPT4)
+			return;
+		if (bpf_probe_read_user(sc, sizeof(sc), (void *)a1))
+			return;
+		kind = a0 == TA_SYS_CONNECT ? TA_K_CONNECT : TA_K_FP_ACCEPT;
+		a0 = sc[0];
+		a1 = sc[1];
+		a2 = sc[2];
+	}
+	op = ta_fp_op_of(kind);
 	if (!op)
 		return;
 	/* Decided before any storage is made: read-only opens are the bulk. */
@@ -403,8 +420,14 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		if (!ta_fp_open_wanted(flags))
 			return;
 	}
-	if (kind == TA_K_FP_RENAMEAT || kind == TA_K_FP_FCHOWNAT)
-		a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	if (kind == TA_K_FP_RENAMEAT || kind == TA_K_FP_FCHOWNAT) {
+#if TA_HAS_COMPAT
+		if (compat)
+			a3 = (__u32)BPF_CORE_READ(regs, si);
+		else
+#endif
+			a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	}
 	p = ta_fp_pending_get(true);
 	if (!p) {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -416,7 +439,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	e = &p->ev;
 	p->nr = -1;
 	e->op = op;
-	e->fp_flags = 0;
+	e->fp_flags = compat ? TA_FPF_COMPAT : 0;
 	e->dirfd = TA_FP_AT_FDCWD;
 	e->arg = 0;
 	e->arg_uid = e->arg_gid = TA_UNSET;
@@ -625,6 +648,96 @@ static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
 	e->dirfd2 = TA_FP_AT_FDCWD;
 	n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	e->path_len = n > 0 ? n - 1 : 0;
+	ta_fp_fill_ids(e);
+	ta_fp_submit(e);
+	ta_fp_pending_done();
+}
+
+/* io_uring opcodes (include/uapi/linux/io_uring.h, a stable ABI) of the footprint's kinds. */
+#define TA_IORING_OP_ACCEPT 13
+#define TA_IORING_OP_CONNECT 16
+#define TA_IORING_OP_OPENAT 18
+#define TA_IORING_OP_OPENAT2 28
+#define TA_IORING_OP_RENAMEAT 35
+#define TA_IORING_OP_UNLINKAT 36
+#define TA_IORING_OP_MKDIRAT 37
+
+static __always_inline __u16 ta_fp_uring_op(__u8 opcode)
+{
+	switch (opcode) {
+	case TA_IORING_OP_ACCEPT: return TA_FP_ACCEPT;
+	case TA_IORING_OP_CONNECT: return TA_FP_CONNECT;
+	case TA_IORING_OP_OPENAT: case TA_IORING_OP_OPENAT2: return TA_FP_OPEN;
+	case TA_IORING_OP_RENAMEAT: return TA_FP_RENAME;
+	case TA_IORING_OP_UNLINKAT: return TA_FP_UNLINK;
+	case TA_IORING_OP_MKDIRAT: return TA_FP_MKDIR;
+	default: return 0;
+	}
+}
+
+/*
+ * The completion of an io_uring request of a footprint kind, in the thread
+ * that completes it (the submitter, or one of its io_uring workers: the
+ * same session). The request's own arguments live in a per-opcode layout
+ * that changes between kernels, so what is recorded is what is certain: the
+ * kind and the result, and for a connect the peer of its socket.
+ * TA_FPF_UNCAPTURED says the names are not known (the open's flags either:
+ * a read-only open is recorded too).
+ */
+static __always_inline void ta_fp_io_uring(struct file *file, __u8 opcode, int res)
+{
+	__u16 op = ta_fp_uring_op(opcode);
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+
+	if (!op || !ta_fp_in_session())
+		return;
+	p = ta_fp_pending_get(true);
+	/*
+	 * A system call of this thread between entry and exit keeps its slot
+	 * (a slot just made holds 0: no call of the footprint has that number).
+	 */
+	if (!p || p->nr > 0) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		ta_count_loss(BPF_CORE_READ(t, sessionid), BPF_CORE_READ(t, loginuid.val), 0,
+			      TA_DROP_FOOTPRINT);
+		return;
+	}
+	e = &p->ev;
+	e->op = op;
+	e->fp_flags = TA_FPF_IO_URING;
+	e->ret = res;
+	e->dirfd = TA_FP_AT_FDCWD;
+	e->dirfd2 = TA_FP_AT_FDCWD;
+	e->arg = opcode;
+	e->arg_uid = e->arg_gid = TA_UNSET;
+	e->family = e->port = e->sock_type = e->protocol = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path[0] = e->path2[0] = '\0';
+	e->path_len = e->path2_len = 0;
+	e->given_off = e->given2_off = 0;
+	if (op == TA_FP_CONNECT && file &&
+	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == TA_S_IFSOCK) {
+		struct socket *sock = BPF_CORE_READ(file, private_data);
+		struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+		__u16 fam = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
+
+		if (fam == TA_AF_INET) {
+			__be32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+			__builtin_memcpy(e->addr, &a, 4);
+		} else if (fam == TA_AF_INET6) {
+			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		}
+		if (fam == TA_AF_INET || fam == TA_AF_INET6) {
+			e->family = fam;
+			e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+			ta_fp_sock_kind(e, sock);
+		}
+	}
+	if (!e->family)
+		e->fp_flags |= TA_FPF_UNCAPTURED;
 	ta_fp_fill_ids(e);
 	ta_fp_submit(e);
 	ta_fp_pending_done();

@@ -107,6 +107,18 @@ static void put_footprint(struct ta_json *j, const struct ta_event *ev)
 		ta_json_key(j, "errno");
 		ta_json_u64(j, (uint64_t)-f->ret);
 	}
+	if (f->fp_flags & TA_FPF_COMPAT)
+		put_flag(j, "compat32", 1);
+	if (f->fp_flags & TA_FPF_IO_URING) {
+		ta_json_key(j, "via");
+		ta_json_str(j, "io_uring");
+		put_u32(j, "uring_op", f->arg);
+	}
+	/* What it named is not known (an io_uring request): no path, no flags, no peer. */
+	if (f->fp_flags & TA_FPF_UNCAPTURED) {
+		put_flag(j, "uncaptured", 1);
+		return;
+	}
 	if (f->op != TA_FP_CONNECT && f->op != TA_FP_ACCEPT && f->op != TA_FP_SETUID &&
 	    f->op != TA_FP_SETGID && f->op != TA_FP_CAPSET) {
 		put_fp_path(j, "path", ev->fp_path, ev->fp_path_len, ev->fp_path_cut, ev->fp_given,
@@ -120,6 +132,8 @@ static void put_footprint(struct ta_json *j, const struct ta_event *ev)
 	}
 	switch (f->op) {
 	case TA_FP_OPEN:
+		if (f->fp_flags & TA_FPF_IO_URING)
+			break;
 		ta_fp_open_flags(f->arg, text, sizeof(text));
 		ta_json_key(j, "flags");
 		ta_json_str(j, text);

@@ -51,6 +51,11 @@ enum ta_fp_flags {
 	/* path is relative and its base directory could not be named (a bad dirfd, too deep). */
 	TA_FPF_BASE_UNKNOWN = 1u << 5,
 	TA_FPF_BASE2_UNKNOWN = 1u << 6,
+	TA_FPF_COMPAT = 1u << 7,       /* a 32-bit call (int 0x80, a 32-bit process) */
+	/* an io_uring request's completion (arg: its opcode), not a system call */
+	TA_FPF_IO_URING = 1u << 8,
+	/* what it named (paths, a peer) is not known: only its kind and result */
+	TA_FPF_UNCAPTURED = 1u << 9,
 };
 
 /* AT_FDCWD: a relative path is relative to the working directory. */

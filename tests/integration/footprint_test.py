@@ -11,7 +11,7 @@ hostile names are neutralised; a flood of opens neither blinds the terminal
 capture nor goes unaccounted.
 
 usage: footprint_test.py CASE   (TA_BUILD_DIR set; root)
-CASE: kinds, outside, render, modes, flood, rename_race, relative"""
+CASE: kinds, outside, render, modes, flood, rename_race, relative, other_roads"""
 
 import json
 import os
@@ -552,6 +552,62 @@ echo END-{tag}
         rc, out, err = cli("show", "--log-dir", d.log_dir, sid[0])
         f.check(f"file open wronly,creat,append {base}/some-temp-file".encode() in out,
                 "show prints the absolute path")
+    finally:
+        finish(d)
+        sc.close()
+
+
+def case_other_roads(f):
+    """The roads around a native system call: 32-bit calls (int 0x80) of a 64-bit process are
+    recorded like native ones (marked compat32), io_uring's opens, connects and unlinks are
+    recorded from their completion (via io_uring; what they named marked uncaptured, the
+    connect's peer read from its socket). Nothing of either is silent."""
+    sc = Scratch()
+    d = None
+    try:
+        lst = sc.listener()
+        port = lst.getsockname()[1]
+        base = os.path.realpath(sc.dir)
+        p1, p2, p3 = (os.path.join(base, x) for x in ("i80-a", "i80-b", "uring-a"))
+        tool = binary("tests/lib/ta-fpcalls")
+        d = run_daemon()
+        s = Session(40000 + os.getpid() % 20000 + 7,
+                    f"{tool} int80 {p1} {p2} {port}; echo RC80=$?; "
+                    f"{tool} uring {p3} {port}; echo RCURING=$?")
+        out = s.out.decode(errors="replace")
+        d.stop()
+        mine = footprints(d.records(), ses=s.ses)
+        if "RC80=77" in out:
+            print("int 0x80: not on this kernel", file=sys.stderr)
+        else:
+            f.check("RC80=0" in out, f"the 32-bit calls ran ({out[-400:]!r})")
+            for what, m in (("open", dict(op="open", path=p1, flags="wronly,creat")),
+                            ("rename", dict(op="rename", path=p1, path2=p2)),
+                            ("unlink", dict(op="unlink", path=p2)),
+                            ("socketcall connect", dict(op="connect", addr="127.0.0.1",
+                                                        port=port))):
+                hits = [x for x in footprints(mine, **m) if x.get("compat32") is True]
+                f.check(len(hits) == 1, f"32-bit {what} recorded, marked compat32 "
+                        f"({[(x['op'], x.get('path'), x.get('compat32')) for x in mine][:10]})")
+        if "RCURING=77" in out:
+            print("io_uring: not on this kernel", file=sys.stderr)
+        else:
+            f.check("RCURING=0" in out and "openat=" in out, f"io_uring ran ({out[-400:]!r})")
+            ur = [x for x in mine if x.get("via") == "io_uring"]
+            f.check(any(x["op"] == "open" and x.get("uncaptured") is True and x.get("ret", -1) >= 0
+                        for x in ur), f"io_uring's open recorded, marked uncaptured ({ur})")
+            f.check(any(x["op"] == "unlink" and x.get("ret") == 0 for x in ur),
+                    "io_uring's unlink recorded")
+            f.check(any(x["op"] == "connect" and x.get("addr") == "127.0.0.1" and
+                        x.get("port") == port and not x.get("uncaptured") for x in ur),
+                    "io_uring's connect recorded with its peer")
+            rc, out2, err = cli("query", "--log-dir", d.log_dir, "--json", "--no-index")
+            sid = [json.loads(x)["session"] for x in out2.splitlines() if x.strip()]
+            sid = [x for x in sid if str(x).endswith(f"-{s.ses}")]
+            if f.check(len(sid) == 1, "query lists the session"):
+                rc, text, err = cli("show", "--log-dir", d.log_dir, sid[0])
+                f.check(b"file open via io_uring [what it named not captured]" in text,
+                        "show says what io_uring's open left unknown")
     finally:
         finish(d)
         sc.close()
