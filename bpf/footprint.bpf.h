@@ -297,13 +297,16 @@ static __always_inline void ta_fp_join(char *path, __u32 *len, __u16 *off, __u32
 }
 
 /* The socket behind fd, or NULL if it is none. */
-static __always_inline struct socket *ta_fp_fd_socket(long fd)
+static __always_inline struct socket *ta_fp_file_socket(struct file *f)
 {
-	struct file *f = ta_fd_file(fd);
-
 	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != TA_S_IFSOCK)
 		return NULL;
 	return BPF_CORE_READ(f, private_data);
+}
+
+static __always_inline struct socket *ta_fp_fd_socket(long fd)
+{
+	return ta_fp_file_socket(ta_fd_file(fd));
 }
 
 static __always_inline void ta_fp_sock_kind(struct ta_fp_event *e, struct socket *sock)
@@ -339,10 +342,9 @@ static __always_inline bool ta_fp_sockaddr(struct ta_fp_event *e, __u64 uaddr, l
 	return true;
 }
 
-/* accept: the peer of the new connection, from its socket. */
-static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
+/* The peer of a connected socket (accept's new one, an io_uring connect's). */
+static __always_inline bool ta_fp_sock_peer(struct ta_fp_event *e, struct socket *sock)
 {
-	struct socket *sock = ta_fp_fd_socket(fd);
 	struct sock *sk;
 	__u16 fam;
 
@@ -365,6 +367,28 @@ static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
 	e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	ta_fp_sock_kind(e, sock);
 	return true;
+}
+
+/* accept: the peer of the new connection, from its socket. */
+static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
+{
+	return ta_fp_sock_peer(e, ta_fp_fd_socket(fd));
+}
+
+/* A record's fields before a call fills what it has. */
+static __always_inline void ta_fp_init(struct ta_fp_event *e, __u16 op, __u32 flags, __u32 arg)
+{
+	e->op = op;
+	e->fp_flags = flags;
+	e->ret = 0;
+	e->dirfd = e->dirfd2 = TA_FP_AT_FDCWD;
+	e->arg = arg;
+	e->arg_uid = e->arg_gid = TA_UNSET;
+	e->family = e->port = e->sock_type = e->protocol = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path[0] = e->path2[0] = '\0';
+	e->path_len = e->path2_len = 0;
+	e->given_off = e->given2_off = 0;
 }
 
 /* Opens for reading only are skipped unless asked for (volume: every library, every file read). */
@@ -438,17 +462,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	}
 	e = &p->ev;
 	p->nr = -1;
-	e->op = op;
-	e->fp_flags = compat ? TA_FPF_COMPAT : 0;
-	e->dirfd = TA_FP_AT_FDCWD;
-	e->arg = 0;
-	e->arg_uid = e->arg_gid = TA_UNSET;
-	e->family = e->port = e->sock_type = e->protocol = 0;
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->path[0] = e->path2[0] = '\0';
-	e->path_len = e->path2_len = 0;
-	e->given_off = e->given2_off = 0;
-	e->dirfd2 = TA_FP_AT_FDCWD;
+	ta_fp_init(e, op, compat ? TA_FPF_COMPAT : 0, 0);
 
 	switch (kind) {
 	case TA_K_FP_OPENAT:
@@ -634,18 +648,7 @@ static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
 		return;
 	p->nr = -1;
 	e = &p->ev;
-	e->op = TA_FP_EXEC_SETID;
-	e->fp_flags = 0;
-	e->ret = 0;
-	e->dirfd = TA_FP_AT_FDCWD;
-	e->arg = 0;
-	e->arg_uid = e->arg_gid = TA_UNSET;
-	e->family = e->port = e->sock_type = e->protocol = 0;
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->path2[0] = '\0';
-	e->path2_len = 0;
-	e->given_off = e->given2_off = 0;
-	e->dirfd2 = TA_FP_AT_FDCWD;
+	ta_fp_init(e, TA_FP_EXEC_SETID, 0, 0);
 	n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	e->path_len = n > 0 ? n - 1 : 0;
 	ta_fp_fill_ids(e);
@@ -705,37 +708,10 @@ static __always_inline void ta_fp_io_uring(struct file *file, __u8 opcode, int r
 		return;
 	}
 	e = &p->ev;
-	e->op = op;
-	e->fp_flags = TA_FPF_IO_URING;
+	ta_fp_init(e, op, TA_FPF_IO_URING, opcode);
 	e->ret = res;
-	e->dirfd = TA_FP_AT_FDCWD;
-	e->dirfd2 = TA_FP_AT_FDCWD;
-	e->arg = opcode;
-	e->arg_uid = e->arg_gid = TA_UNSET;
-	e->family = e->port = e->sock_type = e->protocol = 0;
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->path[0] = e->path2[0] = '\0';
-	e->path_len = e->path2_len = 0;
-	e->given_off = e->given2_off = 0;
-	if (op == TA_FP_CONNECT && file &&
-	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == TA_S_IFSOCK) {
-		struct socket *sock = BPF_CORE_READ(file, private_data);
-		struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
-		__u16 fam = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
-
-		if (fam == TA_AF_INET) {
-			__be32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-
-			__builtin_memcpy(e->addr, &a, 4);
-		} else if (fam == TA_AF_INET6) {
-			BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-		}
-		if (fam == TA_AF_INET || fam == TA_AF_INET6) {
-			e->family = fam;
-			e->port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-			ta_fp_sock_kind(e, sock);
-		}
-	}
+	if (op == TA_FP_CONNECT)
+		ta_fp_sock_peer(e, ta_fp_file_socket(file));
 	if (!e->family)
 		e->fp_flags |= TA_FPF_UNCAPTURED;
 	ta_fp_fill_ids(e);
