@@ -13,6 +13,9 @@
 #   [2b] system calls that never touch a terminal (read /dev/zero, write
 #        /dev/null, getppid): what the raw sys_enter/sys_exit programs cost
 #        every other process of the host, off vs on;
+#   [2c] a session's footprint (bench/footprint/fpbench.py): a file-call-heavy
+#        workload inside a recorded session and outside any, with no daemon
+#        and with --footprint off, on and all, the order rotating per round;
 #   [3]  loss: 1 and 4 concurrent saturating pty writers with the default
 #        ring (and, as a diagnostic, both with the daemon at nice -10), and a
 #        64 KiB ring pushed past it: written vs recorded + lost;
@@ -36,7 +39,7 @@
 #   --no-vm        skip the qemu VM part
 #   --vm-kernels   Debian kernel series to boot (default "6.12")
 #   --vm-backends  backends to measure in the VM (default "fentry kprobe tracepoint")
-#   --phases LIST  run only these of "host loss vm ext", adding to WORK/raw.txt
+#   --phases LIST  run only these of "host loss fp vm ext", adding to WORK/raw.txt
 #                  of an earlier run (use with --work)
 # Environment: TA_BENCH_BUILD (build dir, default build-bench in the tree),
 # TA_BENCH_ASAN_BUILD (sanitizer build dir, default build-bench-asan).
@@ -92,7 +95,7 @@ fi
 work=$(cd "$work" && pwd)
 raw=$work/raw.txt
 # --phases adds to the raw lines of an earlier run in the same --work
-[ -n "$phases" ] || { : > "$raw"; phases='host loss vm ext'; }
+[ -n "$phases" ] || { : > "$raw"; phases='host loss fp vm ext'; }
 touch "$raw"
 want() { [[ " $phases " == *" $1 "* ]]; }
 logdir=$work/log
@@ -380,6 +383,16 @@ ext_run() { # NAME BINARY ARGS...
     if out=$(timeout 1800 "$bin" "$@" 2>&1); then :; else out="$out"$'\n'"(exited with status $?)"; fi
     printf '%s\n' "$out" | sed "s/^/ext $name /" >> "$raw"
 }
+# ------------------------------------------------- [2c] session footprint
+# ns per iteration of fp_workload (create, two renames, a read-only open, a
+# chmod, an unlink) in a session and outside, none/off/on/all rotating per
+# round; the ratio to off is taken within each round.
+if want fp; then
+    if [ -n "$quick" ]; then fprounds=3 fpiters=5000; else fprounds=$rounds fpiters=20000; fi
+    ext_run fpbench "$(command -v python3)" "$src/bench/footprint/fpbench.py" "$build" \
+        "$fprounds" "$fpiters"
+fi
+
 if want ext; then
 # alerts (also [5]): the rule engine's CPU per MB of pty output with the shipped
 # rules, and keystroke -> audit record latency (its own auditd; it says why not

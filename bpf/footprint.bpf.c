@@ -15,9 +15,11 @@ int ta_fp_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long nr = ctx->args[1];
 	struct ta_sys_args s;
+	bool compat;
+	int kind = ta_entry_kind(nr, &compat);
 
-	ta_call_args(regs, false, &s);
-	ta_fp_enter(ta_native_kind(nr), nr, regs, &s);
+	ta_call_args(regs, compat, &s);
+	ta_fp_enter(kind, nr, regs, compat, &s);
 	return 0;
 }
 

@@ -15,13 +15,17 @@
  * neither crowd out terminal data nor who ran what; what does not fit is
  * counted as a loss (TA_DROP_FOOTPRINT) against the session.
  *
- * Native calls only: 32-bit (int 0x80) calls of the same kinds are not seen.
+ * 32-bit calls (int 0x80, a 32-bit process) of the same kinds are followed
+ * too, marked TA_FPF_COMPAT. io_uring requests of these kinds make no system
+ * call of their own: their completions are recorded (ta_fp_io_uring) with
+ * what the completion says, marked TA_FPF_IO_URING.
  */
 #ifndef TTYAUDIT_FOOTPRINT_BPF_H
 #define TTYAUDIT_FOOTPRINT_BPF_H
 
 #include "capture_common.bpf.h"
 #include "call_kinds.bpf.h"
+#include "path_walk.bpf.h"
 #include "ttyaudit/footprint.h"
 
 #define TA_O_ACCMODE 3
@@ -151,6 +155,13 @@ static __always_inline __u16 ta_fp_op_of(int kind)
 	}
 }
 
+/* Calls that name no file. */
+static __always_inline bool ta_fp_op_is_net_or_priv(__u16 op)
+{
+	return op == TA_FP_CONNECT || op == TA_FP_ACCEPT || op == TA_FP_SETUID ||
+	       op == TA_FP_SETGID || op == TA_FP_CAPSET || op == TA_FP_EXEC_SETID;
+}
+
 /* Inside a recorded session, and not filtered out: the processes that pay. */
 static __always_inline bool ta_fp_in_session(void)
 {
@@ -184,28 +195,118 @@ static __always_inline __u32 ta_fp_read_path(char *dst, __u64 uptr, __u32 cut, _
 	return n - 1;
 }
 
-/* The name of the file behind fd (its last component): fchmod, fchown. */
-static __always_inline __u32 ta_fp_fd_name(char *dst, long fd)
+/*
+ * Copies the walked path w->buf[pos, TA_CWD_MAX), then n_more bytes the
+ * caller put after it, into dst (TA_FP_PATH_MAX bytes, cut to fit).
+ * Returns the bytes copied; sets cut if they did not all fit.
+ */
+static __always_inline __u32 ta_fp_copy_walked(char *dst, struct ta_path_walk *w, __u32 total,
+					       __u32 *flags, __u32 cut)
+{
+	__u32 pos = w->pos, n = total;
+
+	if (pos > TA_CWD_MAX)
+		return 0;
+	if (n > TA_FP_PATH_MAX - 1) {
+		n = TA_FP_PATH_MAX - 1;
+		*flags |= cut;
+	}
+	/* The bound must sit on the register that reaches the helper (6.1 loses a spilled one's). */
+	asm volatile("" : "+r"(n));
+	if (n > TA_FP_PATH_MAX - 1)
+		return 0;
+	if (bpf_probe_read_kernel(dst, n, w->buf + pos)) {
+		dst[0] = '\0';
+		return 0;
+	}
+	dst[n & (TA_FP_PATH_MAX - 1)] = '\0';
+	return n;
+}
+
+/* The absolute path of the file behind fd (fchmod, fchown); its last component if too deep. */
+static __always_inline __u32 ta_fp_fd_path(char *dst, long fd, __u32 *flags)
 {
 	struct file *f = ta_fd_file(fd);
+	struct ta_path_walk *w;
 	long n;
 
 	dst[0] = '\0';
 	if (!f)
 		return 0;
+	w = ta_walk_get();
+	n = w ? ta_walk_path(w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt)) : -1;
+	if (n > 0 && !w->truncated)
+		return ta_fp_copy_walked(dst, w, n, flags, TA_FPF_PATH_CUT);
 	n = bpf_probe_read_kernel_str(dst, TA_FP_PATH_MAX,
 				      BPF_CORE_READ(f, f_path.dentry, d_name.name));
 	return n > 0 ? n - 1 : 0;
 }
 
-/* The socket behind fd, or NULL if it is none. */
-static __always_inline struct socket *ta_fp_fd_socket(long fd)
+/* The directory a relative name is looked up from: the working directory, or dirfd's. */
+static __always_inline long ta_fp_base(struct ta_path_walk *w, long dirfd)
 {
-	struct file *f = ta_fd_file(fd);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *f;
 
+	if ((int)dirfd == TA_FP_AT_FDCWD)
+		return ta_walk_path(w, BPF_CORE_READ(task, fs, pwd.dentry),
+				    BPF_CORE_READ(task, fs, pwd.mnt));
+	f = ta_fd_file((int)dirfd);
+	if (!f)
+		return -1;
+	return ta_walk_path(w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+}
+
+/*
+ * A relative name becomes its base directory's absolute path joined with
+ * the name as given (TA_FPF_JOINED, given at *off), so that rules and
+ * queries see where the call was aimed. Read at entry, when the kernel is
+ * about to resolve the same directory; the kernel's own result is not known
+ * here (the name may not exist yet, or no longer).
+ */
+static __always_inline void ta_fp_join(char *path, __u32 *len, __u16 *off, __u32 *flags,
+				       long dirfd, __u32 joined, __u32 unknown, __u32 cut)
+{
+	struct ta_path_walk *w;
+	__u32 n, given = *len;
+	long d;
+
+	if (!given || path[0] == '/')
+		return;
+	w = ta_walk_get();
+	d = w ? ta_fp_base(w, dirfd) : -1;
+	/* No room left for the name after the directory: kept as given. */
+	if (d < 0 || w->truncated || d + 1 >= TA_FP_PATH_MAX - 1) {
+		*flags |= unknown;
+		return;
+	}
+	w->buf[TA_CWD_MAX] = '/';
+	if (bpf_probe_read_kernel(&w->buf[TA_CWD_MAX + 1], TA_FP_PATH_MAX, path)) {
+		*flags |= unknown;
+		return;
+	}
+	n = ta_fp_copy_walked(path, w, d + 1 + given, flags, cut);
+	if (!n) {
+		*len = 0;
+		*flags |= unknown;
+		return;
+	}
+	*len = n;
+	*off = d + 1;
+	*flags |= joined;
+}
+
+/* The socket behind fd, or NULL if it is none. */
+static __always_inline struct socket *ta_fp_file_socket(struct file *f)
+{
 	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != TA_S_IFSOCK)
 		return NULL;
 	return BPF_CORE_READ(f, private_data);
+}
+
+static __always_inline struct socket *ta_fp_fd_socket(long fd)
+{
+	return ta_fp_file_socket(ta_fd_file(fd));
 }
 
 static __always_inline void ta_fp_sock_kind(struct ta_fp_event *e, struct socket *sock)
@@ -241,10 +342,9 @@ static __always_inline bool ta_fp_sockaddr(struct ta_fp_event *e, __u64 uaddr, l
 	return true;
 }
 
-/* accept: the peer of the new connection, from its socket. */
-static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
+/* The peer of a connected socket (accept's new one, an io_uring connect's). */
+static __always_inline bool ta_fp_sock_peer(struct ta_fp_event *e, struct socket *sock)
 {
-	struct socket *sock = ta_fp_fd_socket(fd);
 	struct sock *sk;
 	__u16 fam;
 
@@ -269,6 +369,28 @@ static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
 	return true;
 }
 
+/* accept: the peer of the new connection, from its socket. */
+static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
+{
+	return ta_fp_sock_peer(e, ta_fp_fd_socket(fd));
+}
+
+/* A record's fields before a call fills what it has. */
+static __always_inline void ta_fp_init(struct ta_fp_event *e, __u16 op, __u32 flags, __u32 arg)
+{
+	e->op = op;
+	e->fp_flags = flags;
+	e->ret = 0;
+	e->dirfd = e->dirfd2 = TA_FP_AT_FDCWD;
+	e->arg = arg;
+	e->arg_uid = e->arg_gid = TA_UNSET;
+	e->family = e->port = e->sock_type = e->protocol = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path[0] = e->path2[0] = '\0';
+	e->path_len = e->path2_len = 0;
+	e->given_off = e->given2_off = 0;
+}
+
 /* Opens for reading only are skipped unless asked for (volume: every library, every file read). */
 static __always_inline bool ta_fp_open_wanted(__u32 flags)
 {
@@ -282,15 +404,29 @@ static __always_inline bool ta_fp_open_wanted(__u32 flags)
  * by a process in a session (the caller checked ta_fp_in_session); s holds
  * its first three arguments.
  */
-static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
+static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs, bool compat,
 					const struct ta_sys_args *s)
 {
 	struct ta_fp_pending *p;
 	struct ta_fp_event *e;
-	__u16 op = ta_fp_op_of(kind);
+	__u16 op;
 	unsigned long a0 = s->a[0], a1 = s->a[1], a2 = s->a[2], a3 = 0;
 	__u32 flags = 0;
 
+	/* socketcall(call, args): a 32-bit connect or accept, its arguments in user memory. */
+	if (kind == TA_K_SOCKETCALL) {
+		__u32 sc[3] = {};
+
+		if (a0 != TA_SYS_CONNECT && a0 != TA_SYS_ACCEPT && a0 != TA_SYS_ACCEPT4)
+			return;
+		if (bpf_probe_read_user(sc, sizeof(sc), (void *)a1))
+			return;
+		kind = a0 == TA_SYS_CONNECT ? TA_K_CONNECT : TA_K_FP_ACCEPT;
+		a0 = sc[0];
+		a1 = sc[1];
+		a2 = sc[2];
+	}
+	op = ta_fp_op_of(kind);
 	if (!op)
 		return;
 	/* Decided before any storage is made: read-only opens are the bulk. */
@@ -308,8 +444,14 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		if (!ta_fp_open_wanted(flags))
 			return;
 	}
-	if (kind == TA_K_FP_RENAMEAT || kind == TA_K_FP_FCHOWNAT)
-		a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	if (kind == TA_K_FP_RENAMEAT || kind == TA_K_FP_FCHOWNAT) {
+#if TA_HAS_COMPAT
+		if (compat)
+			a3 = (__u32)BPF_CORE_READ(regs, si);
+		else
+#endif
+			a3 = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	}
 	p = ta_fp_pending_get(true);
 	if (!p) {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -320,15 +462,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	}
 	e = &p->ev;
 	p->nr = -1;
-	e->op = op;
-	e->fp_flags = 0;
-	e->dirfd = TA_FP_AT_FDCWD;
-	e->arg = 0;
-	e->arg_uid = e->arg_gid = TA_UNSET;
-	e->family = e->port = e->sock_type = e->protocol = 0;
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->path[0] = e->path2[0] = '\0';
-	e->path_len = e->path2_len = 0;
+	ta_fp_init(e, op, compat ? TA_FPF_COMPAT : 0, 0);
 
 	switch (kind) {
 	case TA_K_FP_OPENAT:
@@ -347,8 +481,9 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		e->path2_len = ta_fp_read_path(e->path2, a1, TA_FPF_PATH2_CUT, &e->fp_flags);
 		break;
 	case TA_K_FP_RENAMEAT:
-		/* renameat(olddirfd, old, newdirfd, new): the old side's directory is kept */
+		/* renameat(olddirfd, old, newdirfd, new) */
 		e->dirfd = a0;
+		e->dirfd2 = a2;
 		e->path_len = ta_fp_read_path(e->path, a1, TA_FPF_PATH_CUT, &e->fp_flags);
 		e->path2_len = ta_fp_read_path(e->path2, a3, TA_FPF_PATH2_CUT, &e->fp_flags);
 		break;
@@ -373,7 +508,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		break;
 	case TA_K_FP_FCHMOD:
 		e->fp_flags |= TA_FPF_FD;
-		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->path_len = ta_fp_fd_path(e->path, a0, &e->fp_flags);
 		e->arg = a1;
 		break;
 	case TA_K_FP_FCHMODAT:
@@ -388,7 +523,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		break;
 	case TA_K_FP_FCHOWN:
 		e->fp_flags |= TA_FPF_FD;
-		e->path_len = ta_fp_fd_name(e->path, a0);
+		e->path_len = ta_fp_fd_path(e->path, a0, &e->fp_flags);
 		e->arg_uid = a1;
 		e->arg_gid = a2;
 		break;
@@ -418,6 +553,13 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 		break;
 	default:
 		break;
+	}
+	if (!ta_fp_op_is_net_or_priv(op) && !(e->fp_flags & TA_FPF_FD)) {
+		ta_fp_join(e->path, &e->path_len, &e->given_off, &e->fp_flags, e->dirfd,
+			   TA_FPF_JOINED, TA_FPF_BASE_UNKNOWN, TA_FPF_PATH_CUT);
+		if (op == TA_FP_RENAME)
+			ta_fp_join(e->path2, &e->path2_len, &e->given2_off, &e->fp_flags, e->dirfd2,
+				   TA_FPF_PATH2_JOINED, TA_FPF_BASE2_UNKNOWN, TA_FPF_PATH2_CUT);
 	}
 	p->nr = nr;
 }
@@ -506,18 +648,72 @@ static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
 		return;
 	p->nr = -1;
 	e = &p->ev;
-	e->op = TA_FP_EXEC_SETID;
-	e->fp_flags = 0;
-	e->ret = 0;
-	e->dirfd = TA_FP_AT_FDCWD;
-	e->arg = 0;
-	e->arg_uid = e->arg_gid = TA_UNSET;
-	e->family = e->port = e->sock_type = e->protocol = 0;
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->path2[0] = '\0';
-	e->path2_len = 0;
+	ta_fp_init(e, TA_FP_EXEC_SETID, 0, 0);
 	n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, BPF_CORE_READ(bprm, filename));
 	e->path_len = n > 0 ? n - 1 : 0;
+	ta_fp_fill_ids(e);
+	ta_fp_submit(e);
+	ta_fp_pending_done();
+}
+
+/* io_uring opcodes (include/uapi/linux/io_uring.h, a stable ABI) of the footprint's kinds. */
+#define TA_IORING_OP_ACCEPT 13
+#define TA_IORING_OP_CONNECT 16
+#define TA_IORING_OP_OPENAT 18
+#define TA_IORING_OP_OPENAT2 28
+#define TA_IORING_OP_RENAMEAT 35
+#define TA_IORING_OP_UNLINKAT 36
+#define TA_IORING_OP_MKDIRAT 37
+
+static __always_inline __u16 ta_fp_uring_op(__u8 opcode)
+{
+	switch (opcode) {
+	case TA_IORING_OP_ACCEPT: return TA_FP_ACCEPT;
+	case TA_IORING_OP_CONNECT: return TA_FP_CONNECT;
+	case TA_IORING_OP_OPENAT: case TA_IORING_OP_OPENAT2: return TA_FP_OPEN;
+	case TA_IORING_OP_RENAMEAT: return TA_FP_RENAME;
+	case TA_IORING_OP_UNLINKAT: return TA_FP_UNLINK;
+	case TA_IORING_OP_MKDIRAT: return TA_FP_MKDIR;
+	default: return 0;
+	}
+}
+
+/*
+ * The completion of an io_uring request of a footprint kind, in the thread
+ * that completes it (the submitter, or one of its io_uring workers: the
+ * same session). The request's own arguments live in a per-opcode layout
+ * that changes between kernels, so what is recorded is what is certain: the
+ * kind and the result, and for a connect the peer of its socket.
+ * TA_FPF_UNCAPTURED says the names are not known (the open's flags either:
+ * a read-only open is recorded too).
+ */
+static __always_inline void ta_fp_io_uring(struct file *file, __u8 opcode, int res)
+{
+	__u16 op = ta_fp_uring_op(opcode);
+	struct ta_fp_pending *p;
+	struct ta_fp_event *e;
+
+	if (!op || !ta_fp_in_session())
+		return;
+	p = ta_fp_pending_get(true);
+	/*
+	 * A system call of this thread between entry and exit keeps its slot
+	 * (a slot just made holds 0: no call of the footprint has that number).
+	 */
+	if (!p || p->nr > 0) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		ta_count_loss(BPF_CORE_READ(t, sessionid), BPF_CORE_READ(t, loginuid.val), 0,
+			      TA_DROP_FOOTPRINT);
+		return;
+	}
+	e = &p->ev;
+	ta_fp_init(e, op, TA_FPF_IO_URING, opcode);
+	e->ret = res;
+	if (op == TA_FP_CONNECT)
+		ta_fp_sock_peer(e, ta_fp_file_socket(file));
+	if (!e->family)
+		e->fp_flags |= TA_FPF_UNCAPTURED;
 	ta_fp_fill_ids(e);
 	ta_fp_submit(e);
 	ta_fp_pending_done();

@@ -17,6 +17,8 @@
 /* socketcall(call, args): the calls it multiplexes (linux/net.h). */
 #define TA_SYS_BIND 2
 #define TA_SYS_CONNECT 3
+#define TA_SYS_ACCEPT 5
+#define TA_SYS_ACCEPT4 18
 
 #if defined(__TARGET_ARCH_x86)
 #define TA_NR_read 0
@@ -100,6 +102,48 @@
 #define TA_NR32_pwritev2 379
 #define TA_NR32_io_uring_enter 426
 #define TA_NR32_close_range 436
+/* Footprint calls (bpf/footprint.bpf.h), ia32 table; the 16-bit-id forms too. */
+#define TA_NR32_open 5
+#define TA_NR32_creat 8
+#define TA_NR32_unlink 10
+#define TA_NR32_chmod 15
+#define TA_NR32_lchown16 16
+#define TA_NR32_setuid16 23
+#define TA_NR32_rename 38
+#define TA_NR32_mkdir 39
+#define TA_NR32_rmdir 40
+#define TA_NR32_setgid16 46
+#define TA_NR32_setreuid16 70
+#define TA_NR32_setregid16 71
+#define TA_NR32_fchmod 94
+#define TA_NR32_fchown16 95
+#define TA_NR32_setfsuid16 138
+#define TA_NR32_setfsgid16 139
+#define TA_NR32_setresuid16 164
+#define TA_NR32_setresgid16 170
+#define TA_NR32_chown16 182
+#define TA_NR32_capset 185
+#define TA_NR32_lchown 198
+#define TA_NR32_setreuid 203
+#define TA_NR32_setregid 204
+#define TA_NR32_fchown 207
+#define TA_NR32_setresuid 208
+#define TA_NR32_setresgid 210
+#define TA_NR32_chown 212
+#define TA_NR32_setuid 213
+#define TA_NR32_setgid 214
+#define TA_NR32_setfsuid 215
+#define TA_NR32_setfsgid 216
+#define TA_NR32_openat 295
+#define TA_NR32_mkdirat 296
+#define TA_NR32_fchownat 298
+#define TA_NR32_unlinkat 301
+#define TA_NR32_renameat 302
+#define TA_NR32_fchmodat 306
+#define TA_NR32_renameat2 353
+#define TA_NR32_accept4 364
+#define TA_NR32_openat2 437
+#define TA_NR32_fchmodat2 452
 /* arch/x86/include/asm/thread_info.h */
 #define TA_TS_COMPAT 0x0002
 
@@ -119,7 +163,33 @@
 	X(TA_NR32_connect, CONNECT) X(TA_NR32_bind, BIND) X(TA_NR32_socketcall, SOCKETCALL) \
 	X(TA_NR32_dup, DUP) X(TA_NR32_dup2, DUP2) X(TA_NR32_dup3, DUP3) \
 	X(TA_NR32_fcntl, FCNTL) X(TA_NR32_fcntl64, FCNTL) \
-	X(TA_NR32_close, CLOSE) X(TA_NR32_close_range, CLOSE_RANGE)
+	X(TA_NR32_close, CLOSE) X(TA_NR32_close_range, CLOSE_RANGE) \
+	TA_COMPAT_FOOTPRINT_CALLS(X)
+
+/*
+ * 32-bit calls of the footprint's kinds: a 64-bit process can make them with
+ * int 0x80 as well as a 32-bit one, so they are followed like the native
+ * ones (connect and accept also through socketcall).
+ */
+#define TA_COMPAT_FOOTPRINT_CALLS(X) \
+	X(TA_NR32_open, FP_OPEN) X(TA_NR32_creat, FP_CREAT) X(TA_NR32_openat, FP_OPENAT) \
+	X(TA_NR32_openat2, FP_OPENAT2) X(TA_NR32_unlink, FP_UNLINK) X(TA_NR32_unlinkat, FP_UNLINKAT) \
+	X(TA_NR32_rename, FP_RENAME) X(TA_NR32_renameat, FP_RENAMEAT) \
+	X(TA_NR32_renameat2, FP_RENAMEAT) X(TA_NR32_mkdir, FP_MKDIR) X(TA_NR32_mkdirat, FP_MKDIRAT) \
+	X(TA_NR32_rmdir, FP_RMDIR) X(TA_NR32_chmod, FP_CHMOD) X(TA_NR32_fchmod, FP_FCHMOD) \
+	X(TA_NR32_fchmodat, FP_FCHMODAT) X(TA_NR32_fchmodat2, FP_FCHMODAT) \
+	X(TA_NR32_chown, FP_CHOWN) X(TA_NR32_lchown, FP_CHOWN) X(TA_NR32_chown16, FP_CHOWN) \
+	X(TA_NR32_lchown16, FP_CHOWN) X(TA_NR32_fchown, FP_FCHOWN) X(TA_NR32_fchown16, FP_FCHOWN) \
+	X(TA_NR32_fchownat, FP_FCHOWNAT) X(TA_NR32_accept4, FP_ACCEPT) \
+	X(TA_NR32_setuid, FP_SETUID) X(TA_NR32_setuid16, FP_SETUID) \
+	X(TA_NR32_setfsuid, FP_SETUID) X(TA_NR32_setfsuid16, FP_SETUID) \
+	X(TA_NR32_setreuid, FP_SETREUID) X(TA_NR32_setreuid16, FP_SETREUID) \
+	X(TA_NR32_setresuid, FP_SETREUID) X(TA_NR32_setresuid16, FP_SETREUID) \
+	X(TA_NR32_setgid, FP_SETGID) X(TA_NR32_setgid16, FP_SETGID) \
+	X(TA_NR32_setfsgid, FP_SETGID) X(TA_NR32_setfsgid16, FP_SETGID) \
+	X(TA_NR32_setregid, FP_SETREGID) X(TA_NR32_setregid16, FP_SETREGID) \
+	X(TA_NR32_setresgid, FP_SETREGID) X(TA_NR32_setresgid16, FP_SETREGID) \
+	X(TA_NR32_capset, FP_CAPSET)
 
 /* x32 read and write share the native layouts; the number carries the x32 bit. */
 #define TA_X32_CALLS(X) \
@@ -194,8 +264,8 @@
 
 /*
  * The footprint's calls every architecture has (bpf/footprint.bpf.h); x86's
- * older forms (open, rename, ...) are in its native list. Native only: 32-bit
- * calls of these kinds are not followed.
+ * older forms (open, rename, ...) are in its native list; x86's 32-bit ones
+ * in TA_COMPAT_FOOTPRINT_CALLS.
  */
 #define TA_FOOTPRINT_CALLS(X) \
 	X(TA_NR_openat, FP_OPENAT) X(TA_NR_openat2, FP_OPENAT2) \

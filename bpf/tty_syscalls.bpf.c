@@ -552,14 +552,22 @@ int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 	/* A kernel without io_uring, or with an older request layout: nothing to read. */
 	if (!bpf_core_type_exists(struct io_kiocb) || !bpf_core_field_exists(req->cqe))
 		return 0;
-	if (!ta_syscall_io || !req)
+	if (!req)
 		return 0;
 	op = BPF_CORE_READ(req, opcode);
+	res = BPF_CORE_READ(req, cqe.res);
+	/* The footprint's kinds (opens, renames, connects...): footprint.bpf.h. */
+	if (ta_fp_mode && ta_fp_uring_op(op)) {
+		if (!ta_is_self(bpf_get_current_pid_tgid() >> 32))
+			ta_fp_io_uring(BPF_CORE_READ(req, file), op, res);
+		return 0;
+	}
+	if (!ta_syscall_io)
+		return 0;
 	if (op != TA_IORING_OP_WRITEV && op != TA_IORING_OP_WRITE_FIXED &&
 	    op != TA_IORING_OP_WRITE && op != TA_IORING_OP_SPLICE &&
 	    op != TA_IORING_OP_READV && op != TA_IORING_OP_READ_FIXED && op != TA_IORING_OP_READ)
 		return 0;
-	res = BPF_CORE_READ(req, cqe.res);
 	if (res <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	tty = ta_file_tty(BPF_CORE_READ(req, file));
@@ -636,7 +644,7 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	props = ta_kind_props(kind);
 	if (props & TA_KP_FOOTPRINT) {
 		/* connect is also the unix-socket record's, for shared terminals */
-		if (kind == TA_K_CONNECT) {
+		if (kind == TA_K_CONNECT || kind == TA_K_SOCKETCALL) {
 			ta_call_args(regs, compat, &s);
 			ta_enter_call(kind, nr, compat, &s);
 		}
@@ -646,7 +654,7 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		 * its paths multiplied this one's past the verifier's limit, and as
 		 * a function its frame added to this one's past 512 bytes on 6.1.
 		 */
-		if (ta_fp_mode && !compat && ta_fp_in_session())
+		if (ta_fp_mode && ta_fp_in_session())
 			bpf_tail_call(ctx, &ta_fp_progs, 0);
 		return 0;
 	}
@@ -667,9 +675,11 @@ int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	__u32 props = ta_exit_props(nr);
 
+	/* A number can name a footprint call in one convention and terminal I/O in another. */
 	if (ta_fp_mode && (props & TA_KP_FOOTPRINT)) {
 		ta_fp_exit(nr, ret);
-		return 0;
+		if (!(props & TA_KP_EXIT))
+			return 0;
 	}
 	/* With a function backend this program is here for the footprint alone. */
 	if (!ta_syscall_io || !(props & TA_KP_EXIT))

@@ -352,7 +352,8 @@ static void on_session(struct ta_alert_engine *e, const struct ta_event *ev, uin
 static void on_footprint(struct ta_alert_engine *e, const struct ta_event *ev, uint64_t now)
 {
 	const struct ta_fp_event *f = ev->fp;
-	char path[TA_FP_PATH_MAX], path2[TA_FP_PATH_MAX], peer[64], subject[3 * TA_FP_PATH_MAX];
+	char given[TA_FP_PATH_MAX], given2[TA_FP_PATH_MAX], peer[64], subject[3 * TA_FP_PATH_MAX];
+	const char *path = ev->fp_path, *path2 = ev->fp_path2;
 	const char *op = ta_fp_op_name(f->op);
 	uint32_t uid = ta_fp_op_is_privilege(f->op) ? f->euid : ev->task.uid;
 	bool other = ev->task.auid != UINT32_MAX && uid != ev->task.auid;
@@ -360,14 +361,14 @@ static void on_footprint(struct ta_alert_engine *e, const struct ta_event *ev, u
 	struct ta_alert_hit h;
 
 	/* As strings for regexec: a NUL cannot be in a path the kernel took. */
-	memcpy(path, f->path, ev->fp_path_len);
-	path[ev->fp_path_len] = '\0';
-	memcpy(path2, f->path2, ev->fp_path2_len);
-	path2[ev->fp_path2_len] = '\0';
+	memcpy(given, ev->fp_given ? ev->fp_given : "", ev->fp_given_len);
+	given[ev->fp_given_len] = '\0';
+	memcpy(given2, ev->fp_given2 ? ev->fp_given2 : "", ev->fp_given2_len);
+	given2[ev->fp_given2_len] = '\0';
 	peer[0] = '\0';
 	if (ta_fp_op_is_network(f->op))
 		ta_fp_peer_str(f->family, f->addr, f->port, peer, sizeof(peer));
-	subject_len = ta_fp_describe(f, ev->fp_path_len, ev->fp_path2_len, subject,
+	subject_len = ta_fp_describe(f, path, ev->fp_path_len, path2, ev->fp_path2_len, subject,
 				     sizeof(subject));
 	for (size_t i = 0; i < e->rules->n; i++) {
 		struct ta_alert_rule *r = &e->rules->r[i];
@@ -376,8 +377,11 @@ static void on_footprint(struct ta_alert_engine *e, const struct ta_event *ev, u
 			continue;
 		if (r->has_op && !regex_hit(&r->op_re, op))
 			continue;
+		/* The absolute path, or the name as given (a rule may be written for either). */
 		if (r->has_path && !regex_hit(&r->path_re, path) &&
-		    !(path2[0] && regex_hit(&r->path_re, path2)))
+		    !(path2[0] && regex_hit(&r->path_re, path2)) &&
+		    !(given[0] && regex_hit(&r->path_re, given)) &&
+		    !(given2[0] && regex_hit(&r->path_re, given2)))
 			continue;
 		if (r->has_peer && (!peer[0] || !regex_hit(&r->peer_re, peer)))
 			continue;
@@ -390,7 +394,7 @@ static void on_footprint(struct ta_alert_engine *e, const struct ta_event *ev, u
 		hit_from_event(&h, ev, now, ev->task.ses, ev->task.auid);
 		h.subject = subject;
 		h.subject_len = subject_len;
-		h.subject_cut = (f->fp_flags & (TA_FPF_PATH_CUT | TA_FPF_PATH2_CUT)) != 0;
+		h.subject_cut = ev->fp_path_cut || ev->fp_path2_cut;
 		deliver(e, r, &h);
 	}
 }

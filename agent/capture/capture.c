@@ -163,6 +163,9 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 		return ROLE_COMMON_OPTIONAL;
 	if (!strcmp(name, "ta_fp_sys_enter"))
 		return footprint ? ROLE_TAIL : ROLE_OTHER;
+	/* io_uring's requests of the footprint's kinds are seen at their completion. */
+	if (footprint && !strcmp(name, "ta_raw_io_uring_complete"))
+		return ROLE_COMMON_OPTIONAL;
 	/* Process lifecycle: every backend. */
 	if (!strncmp(name, "ta_sched_", 9))
 		return ROLE_COMMON;

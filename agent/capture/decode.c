@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "capture/decode.h"
 
+#include "logfmt/footprint.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -96,9 +98,41 @@ static uint32_t path_bytes(const char *p, uint32_t claim)
 	return nul ? (uint32_t)(nul - p) : claim;
 }
 
+/*
+ * One of the record's paths for the reader: a joined one folded into one
+ * absolute path, its given part kept; otherwise the bytes as recorded.
+ */
+static int fp_path(const char *raw, uint32_t claim, bool joined, bool cut, uint16_t given_off,
+		   char *out, uint32_t *out_len, bool *out_cut, const char **given,
+		   uint32_t *given_len)
+{
+	uint32_t len = path_bytes(raw, claim);
+	bool folded_cut = false;
+
+	*given = NULL;
+	*given_len = 0;
+	*out_cut = cut;
+	if (!joined) {
+		memcpy(out, raw, len);
+		out[len] = '\0';
+		*out_len = len;
+		return 0;
+	}
+	/* The base is absolute and ends where the name begins. */
+	if (len == 0 || raw[0] != '/' || given_off == 0 || given_off > len ||
+	    raw[given_off - 1] != '/')
+		return -EBADMSG;
+	*out_len = (uint32_t)ta_fp_path_fold(raw, len, given_off, out, TA_FP_PATH_MAX, &folded_cut);
+	*out_cut = cut || folded_cut;
+	*given = raw + given_off;
+	*given_len = len - given_off;
+	return 0;
+}
+
 static int decode_footprint(const uint8_t *raw, struct ta_event *out)
 {
 	const struct ta_fp_event *e = (const void *)raw;
+	uint32_t fl;
 
 	if (e->fp_version != TA_FP_VERSION)
 		return -EPROTONOSUPPORT;
@@ -107,10 +141,19 @@ static int decode_footprint(const uint8_t *raw, struct ta_event *out)
 		return -EBADMSG;
 	if (e->family && e->family != 2 && e->family != 10)
 		return -EBADMSG;
+	fl = e->fp_flags;
+	if ((fl & TA_FPF_JOINED && fl & TA_FPF_BASE_UNKNOWN) ||
+	    (fl & TA_FPF_PATH2_JOINED && fl & TA_FPF_BASE2_UNKNOWN))
+		return -EBADMSG;
+	if (fp_path(e->path, e->path_len, fl & TA_FPF_JOINED, fl & TA_FPF_PATH_CUT, e->given_off,
+		    out->fp_path, &out->fp_path_len, &out->fp_path_cut, &out->fp_given,
+		    &out->fp_given_len) ||
+	    fp_path(e->path2, e->path2_len, fl & TA_FPF_PATH2_JOINED, fl & TA_FPF_PATH2_CUT,
+		    e->given2_off, out->fp_path2, &out->fp_path2_len, &out->fp_path2_cut,
+		    &out->fp_given2, &out->fp_given2_len))
+		return -EBADMSG;
 	copy_ids(out, &e->task, &e->tty);
 	out->fp = e;
-	out->fp_path_len = path_bytes(e->path, e->path_len);
-	out->fp_path2_len = path_bytes(e->path2, e->path2_len);
 	return 0;
 }
 

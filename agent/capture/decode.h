@@ -47,11 +47,18 @@ struct ta_event {
 	const char *path;
 	uint32_t path_len;
 	/*
-	 * TA_EV_FOOTPRINT: the validated record; its paths are fp_path_len and
-	 * fp_path2_len bytes (not NUL-terminated for the reader: use the lengths).
+	 * TA_EV_FOOTPRINT: the validated record, and its paths as everyone reads
+	 * them (NUL-terminated): a relative name joined to its base directory
+	 * (TA_FPF_JOINED) is one absolute path here (ta_fp_path_fold), the name
+	 * as given in fp_given (fp_given_len bytes, not NUL-terminated; NULL if
+	 * the path was not joined). Use these, not the record's path fields.
 	 */
 	const struct ta_fp_event *fp;
+	char fp_path[TA_FP_PATH_MAX], fp_path2[TA_FP_PATH_MAX];
 	uint32_t fp_path_len, fp_path2_len;
+	bool fp_path_cut, fp_path2_cut;
+	const char *fp_given, *fp_given2;
+	uint32_t fp_given_len, fp_given2_len;
 };
 
 /* 0, or -EBADMSG (malformed), -EPROTONOSUPPORT (other version), -ENOTSUP (kind). */

@@ -143,6 +143,15 @@ static int scan_event(void *ctx, const struct ta_transcript *tr, const struct ta
 			s->file |= path_match(s->f->file, text);
 		if (ta_jobj_str(&o, "path2", text, sizeof(text)) > 0)
 			s->file |= path_match(s->f->file, text);
+		/*
+		 * A relative name joined to its directory is matched above as the
+		 * absolute path; as the process gave it, only exactly (its own
+		 * directory is no longer implied).
+		 */
+		if (ta_jobj_str(&o, "path_given", text, sizeof(text)) > 0)
+			s->file |= !strcmp(s->f->file, text);
+		if (ta_jobj_str(&o, "path2_given", text, sizeof(text)) > 0)
+			s->file |= !strcmp(s->f->file, text);
 	}
 	return done(s);
 }

@@ -655,7 +655,8 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 	enum ta_fleet_kind kind;
 	int e;
 	*verdict = TA_COLLECT_ACK;
-	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind == TA_FLEET_ACK) {
+	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind == TA_FLEET_ACK ||
+	    kind == TA_FLEET_ALERTS) {
 		e = evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
 		return e < 0 ? e : 0;
 	}

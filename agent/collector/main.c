@@ -98,7 +98,8 @@ static void on_ack(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
 	char h[TA_FLEET_HASH_HEX + 1], *note = NULL;
 	enum ta_fleet_kind kind;
 	size_t len = 0;
-	if (natsMsg_GetReply(m) && !ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind)) {
+	if (natsMsg_GetReply(m) && !ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) &&
+	    kind == TA_FLEET_ACK) {
 		if (PQstatus(a->db) != CONNECTION_OK)
 			PQreset(a->db);
 		if (!ta_collect_latest_cosigned(a->db, h, &note, &len))

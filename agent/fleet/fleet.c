@@ -24,7 +24,7 @@ int ta_fleet_origin_hash(const char *origin, char out[TA_FLEET_HASH_HEX + 1])
 	return 0;
 }
 
-static const char *const kinds[] = { "records", "checkpoints", "ack" };
+static const char *const kinds[] = { "records", "checkpoints", "ack", "alerts" };
 
 int ta_fleet_subject(const char *origin, enum ta_fleet_kind kind, char out[TA_FLEET_SUBJECT_MAX])
 {

@@ -7,7 +7,8 @@
  * where <h> is the first 16 hex digits of SHA-256(origin). A hash and not the
  * origin itself because origins may hold '.', '*', '>' and spaces, which NATS
  * subjects cannot. The collector answers ttyaudit.<h>.ack requests with the
- * latest checkpoint of that host it committed and cosigned.
+ * latest checkpoint of that host it committed and cosigned. The shipper
+ * publishes the host's alerts on ttyaudit.<h>.alerts as it reads them.
  */
 #ifndef TA_FLEET_H
 #define TA_FLEET_H
@@ -25,7 +26,13 @@
 #define TA_FLEET_HDR_INDEX "Ttyaudit-Index"
 #define TA_FLEET_HDR_OLD "Ttyaudit-Old"
 
-enum ta_fleet_kind { TA_FLEET_RECORDS, TA_FLEET_CHECKPOINTS, TA_FLEET_ACK };
+/*
+ * ALERTS: the host's alert records as they are read from its log, on core
+ * NATS (not in the stream: the records subject carries them durably).
+ */
+enum ta_fleet_kind { TA_FLEET_RECORDS, TA_FLEET_CHECKPOINTS, TA_FLEET_ACK, TA_FLEET_ALERTS };
+/* Header of an alert message: the host's origin (the subject has only its hash). */
+#define TA_FLEET_HDR_ORIGIN "Ttyaudit-Origin"
 
 /* out: 16 hex digits and a NUL. */
 int ta_fleet_origin_hash(const char *origin, char out[TA_FLEET_HASH_HEX + 1]);

@@ -100,8 +100,52 @@ void ta_fp_peer_str(uint16_t family, const uint8_t addr[16], uint16_t port, char
 	snprintf(out, n, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
-size_t ta_fp_describe(const struct ta_fp_event *f, uint32_t path_len, uint32_t path2_len,
-		      char *out, size_t n)
+size_t ta_fp_path_fold(const char *in, size_t len, size_t given_off, char *out, size_t n,
+		       bool *cut)
+{
+	size_t i = 0, o = 0;
+	bool literal = false;
+
+	*cut = false;
+	if (!n)
+		return 0;
+	while (i < len) {
+		size_t s, c;
+
+		while (i < len && in[i] == '/')
+			i++;
+		s = i;
+		while (i < len && in[i] != '/')
+			i++;
+		c = i - s;
+		if (!c || (c == 1 && in[s] == '.'))
+			continue;
+		if (c == 2 && in[s] == '.' && in[s + 1] == '.' && !literal) {
+			/* The parent of a real directory ("/.." is "/"). */
+			while (o && out[o - 1] != '/')
+				o--;
+			if (o)
+				o--;
+			continue;
+		}
+		if (s >= given_off)
+			literal = true;
+		if (o + 1 + c >= n) {
+			*cut = true;
+			break;
+		}
+		out[o++] = '/';
+		memcpy(out + o, in + s, c);
+		o += c;
+	}
+	if (!o && n > 1)
+		out[o++] = '/';
+	out[o] = '\0';
+	return o;
+}
+
+size_t ta_fp_describe(const struct ta_fp_event *f, const char *path, uint32_t path_len,
+		      const char *path2, uint32_t path2_len, char *out, size_t n)
 {
 	const char *op = ta_fp_op_name(f->op);
 	char extra[96];
@@ -112,19 +156,19 @@ size_t ta_fp_describe(const struct ta_fp_event *f, uint32_t path_len, uint32_t p
 	switch (f->op) {
 	case TA_FP_OPEN:
 		ta_fp_open_flags(f->arg, extra, sizeof(extra));
-		len = snprintf(out, n, "%s %s %.*s", op, extra, (int)path_len, f->path);
+		len = snprintf(out, n, "%s %s %.*s", op, extra, (int)path_len, path);
 		break;
 	case TA_FP_RENAME:
-		len = snprintf(out, n, "%s %.*s -> %.*s", op, (int)path_len, f->path,
-			       (int)path2_len, f->path2);
+		len = snprintf(out, n, "%s %.*s -> %.*s", op, (int)path_len, path,
+			       (int)path2_len, path2);
 		break;
 	case TA_FP_CHMOD:
 	case TA_FP_MKDIR:
-		len = snprintf(out, n, "%s %04o %.*s", op, f->arg & 07777, (int)path_len, f->path);
+		len = snprintf(out, n, "%s %04o %.*s", op, f->arg & 07777, (int)path_len, path);
 		break;
 	case TA_FP_CHOWN:
 		len = snprintf(out, n, "%s %d:%d %.*s", op, (int)f->arg_uid, (int)f->arg_gid,
-			       (int)path_len, f->path);
+			       (int)path_len, path);
 		break;
 	case TA_FP_CONNECT:
 	case TA_FP_ACCEPT: {
@@ -140,11 +184,11 @@ size_t ta_fp_describe(const struct ta_fp_event *f, uint32_t path_len, uint32_t p
 	case TA_FP_CAPSET:
 	case TA_FP_EXEC_SETID:
 		len = snprintf(out, n, "%s%s%.*s uid=%u euid=%u gid=%u egid=%u", op,
-			       path_len ? " " : "", (int)path_len, f->path, f->uid, f->euid, f->gid,
+			       path_len ? " " : "", (int)path_len, path, f->uid, f->euid, f->gid,
 			       f->egid);
 		break;
 	default:
-		len = snprintf(out, n, "%s %.*s", op ? op : "?", (int)path_len, f->path);
+		len = snprintf(out, n, "%s %.*s", op ? op : "?", (int)path_len, path);
 	}
 	if (len < 0)
 		return 0;

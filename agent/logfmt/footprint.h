@@ -30,11 +30,23 @@ void ta_fp_addr_str(uint16_t family, const uint8_t addr[16], char *out, size_t n
 /* "ADDR:PORT" ("[ADDR]:PORT" for IPv6). */
 void ta_fp_peer_str(uint16_t family, const uint8_t addr[16], uint16_t port, char *out, size_t n);
 /*
+ * A joined path (TA_FPF_JOINED: an absolute base directory, "/", the name
+ * as given from given_off on) as one absolute path: empty and "."
+ * components dropped, and ".." folded into the base directory while no
+ * component of the name came before it (the base's components are real
+ * directories; one of the name may be a symbolic link, whose ".." the kernel
+ * takes from where it points: kept as text). Writes at most n - 1 bytes and
+ * a NUL; returns the length (*cut set if it did not fit).
+ */
+size_t ta_fp_path_fold(const char *in, size_t len, size_t given_off, char *out, size_t n,
+		       bool *cut);
+
+/*
  * One line saying what the call did ("open wronly,creat /etc/passwd",
  * "connect tcp 192.0.2.1:4444", "setuid uid=0 euid=0 gid=0 egid=0"); the
- * path bytes as recorded (callers that print it neutralise it). Returns its length.
+ * paths given (the decoded ones, absolute where known; callers that print it neutralise it). Returns its length.
  */
-size_t ta_fp_describe(const struct ta_fp_event *f, uint32_t path_len, uint32_t path2_len,
-		      char *out, size_t n);
+size_t ta_fp_describe(const struct ta_fp_event *f, const char *path, uint32_t path_len,
+		      const char *path2, uint32_t path2_len, char *out, size_t n);
 
 #endif

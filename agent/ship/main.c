@@ -34,19 +34,21 @@ static void usage(FILE *o)
 		"  --witness-key VKEY|FILE  the collector's cosignature/v1 key\n"
 		"  --poll-ms N          look for new records this often (500)\n"
 		"  --resend-ms N        republish a checkpoint not cosigned after N ms (10000)\n"
-		"  --until-acked        exit 0 once all the log's checkpoints are cosigned\n");
+		"  --until-acked        exit 0 once all the log's checkpoints are cosigned\n"
+		"  --no-alerts          do not publish alert records on ttyaudit.<h>.alerts\n");
 }
 
 int main(int argc, char **argv)
 {
 	enum { O_KEY = 256, O_ORIGIN, O_STATE,
-	       O_WKEY, O_POLL, O_RESEND, O_UNTIL, O_DIR };
+	       O_WKEY, O_POLL, O_RESEND, O_UNTIL, O_DIR, O_NO_ALERTS };
 	static const struct option opts[] = {
 		{ "log-dir", required_argument, NULL, O_DIR }, { "key", required_argument, NULL, O_KEY },
 		{ "origin", required_argument, NULL, O_ORIGIN }, { "state", required_argument, NULL, O_STATE },
 		TA_FLEET_NATS_LONGOPTS,
 		{ "witness-key", required_argument, NULL, O_WKEY }, { "poll-ms", required_argument, NULL, O_POLL },
 		{ "resend-ms", required_argument, NULL, O_RESEND },
+		{ "no-alerts", no_argument, NULL, O_NO_ALERTS },
 		{ "until-acked", no_argument, NULL, O_UNTIL }, { "help", no_argument, NULL, 'h' }, { 0 } };
 	const char *key = NULL, *origin = NULL, *wkey = NULL;
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-ship" };
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
 		case O_POLL: poll_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case O_RESEND: s.resend_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case O_UNTIL: until = 1; break;
+		case O_NO_ALERTS: s.alerts_off = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: usage(stderr); return TA_EXIT_USAGE;
 		}
@@ -104,6 +107,7 @@ int main(int argc, char **argv)
 	ta_fleet_subject(s.origin, TA_FLEET_RECORDS, s.subj_records);
 	ta_fleet_subject(s.origin, TA_FLEET_CHECKPOINTS, s.subj_ckpt);
 	ta_fleet_subject(s.origin, TA_FLEET_ACK, s.subj_ack);
+	ta_fleet_subject(s.origin, TA_FLEET_ALERTS, s.subj_alerts);
 	natsStatus ns = ta_fleet_connect(&no, &s.nc, err, sizeof(err));
 	if (ns == NATS_OK)
 		ns = natsConnection_JetStream(&s.js, s.nc, NULL);
@@ -127,7 +131,11 @@ int main(int argc, char **argv)
 				ta_warn("ship", "%s; retrying", s.err);
 			failing = 1;
 			backoff = backoff ? (backoff * 2 > 10000 ? 10000 : backoff * 2) : 250;
-			poll(NULL, 0, (int)backoff);
+			/* Alerts do not wait for JetStream or the collector: they go on meanwhile. */
+			for (unsigned waited = 0; waited < backoff && !stop; waited += (unsigned)poll_ms) {
+				poll(NULL, 0, (int)(poll_ms < backoff ? poll_ms : backoff));
+				ta_ship_alerts(&s);
+			}
 			continue;
 		}
 		if (s.err[0])
@@ -141,8 +149,10 @@ int main(int argc, char **argv)
 		if (e == 0)
 			poll(NULL, 0, (int)poll_ms);
 	}
-	ta_info("ship", "published %llu messages (%llu duplicates), next record %llu, cosigned up to %llu",
+	ta_info("ship", "published %llu messages (%llu duplicates) and %llu alerts, next record %llu, "
+		"cosigned up to %llu",
 		(unsigned long long)s.published, (unsigned long long)s.duplicates,
+		(unsigned long long)s.alerts_published,
 		(unsigned long long)s.st.next, (unsigned long long)s.st.acked);
 	ta_ckpt_set_free(&s.known);
 	jsCtx_Destroy(s.js);

@@ -223,6 +223,13 @@ int ta_ship_round(struct ta_ship *s)
 	struct ta_log_reader *r = NULL;
 	int progress = 0, e;
 	s->err[0] = '\0';
+	/* Alerts first, and whatever becomes of the rest of the round: they are for now. */
+	e = ta_ship_alerts(s);
+	if (e > 0)
+		progress = 1;
+	char alert_err[sizeof(s->err)];
+	snprintf(alert_err, sizeof(alert_err), "%s", e < 0 ? s->err : "");
+	s->err[0] = '\0';
 	int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		snprintf(s->err, sizeof(s->err), "%s: %s", s->dir, strerror(errno));
@@ -289,8 +296,11 @@ int ta_ship_round(struct ta_ship *s)
 		}
 	}
 	e = ta_ship_state_save(s->state_path, &s->st);
-	if (!e)
+	/* Alerts not out yet: the same log must be read again next round. */
+	if (!e && !alert_err[0])
 		s->log_fp = fp;
+	if (!e && alert_err[0] && !s->err[0])
+		snprintf(s->err, sizeof(s->err), "%s", alert_err);
 out:
 	if (e < 0) /* keep what was published before the failure */
 		ta_ship_state_save(s->state_path, &s->st);

@@ -24,7 +24,7 @@ struct ta_ship {
 	struct ta_verifier *witness_key;   /* the collector's cosignature/v1 key */
 	char origin[TA_ORIGIN_MAX];
 	char subj_records[TA_FLEET_SUBJECT_MAX], subj_ckpt[TA_FLEET_SUBJECT_MAX],
-		subj_ack[TA_FLEET_SUBJECT_MAX];
+		subj_ack[TA_FLEET_SUBJECT_MAX], subj_alerts[TA_FLEET_SUBJECT_MAX];
 	natsConnection *nc;
 	jsCtx *js;
 	struct ta_ship_state st;
@@ -35,6 +35,15 @@ struct ta_ship {
 	uint32_t resend_ms;                /* republish a checkpoint not cosigned this late */
 	uint32_t ack_timeout_ms;
 	uint64_t published, duplicates;    /* messages, and those JetStream called duplicates */
+	/*
+	 * Alerts (ship/alerts.c): off with --no-alerts; the next record to look
+	 * at for alerts (from the state's next at start: an alert of a record not
+	 * yet shipped may go out twice, with the same message id, never not at all).
+	 */
+	int alerts_off;
+	int alerts_started;
+	uint64_t alert_next;
+	uint64_t alerts_published;
 	char err[512];                     /* the round's failure, or a warning, one line */
 	char alarm[400];                   /* the collector's last bad answer ("" if none) */
 };
@@ -49,5 +58,13 @@ struct ta_ship {
  * said once while the same answer lasts, and shipping goes on).
  */
 int ta_ship_round(struct ta_ship *s);
+
+/*
+ * Publishes the alert records the log holds beyond s->alert_next on
+ * ttyaudit.<h>.alerts (core NATS, at once: before the round's records wait
+ * for JetStream or the collector). Returns the number published, or
+ * -EAGAIN (NATS away: the same alerts go next round; err says why).
+ */
+int ta_ship_alerts(struct ta_ship *s);
 
 #endif

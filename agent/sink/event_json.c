@@ -64,6 +64,36 @@ static void put_u32(struct ta_json *j, const char *key, uint32_t v)
 	ta_json_id(j, v);
 }
 
+/*
+ * A footprint path: KEY the path (absolute when a relative name could be
+ * joined to its base directory), KEY_cut, and for a joined one KEY_given
+ * (the name as the process gave it) and KEY_joined (the base: "cwd" or
+ * "dirfd"); KEY_base_unknown for a relative one whose base could not be named.
+ */
+static void put_fp_path(struct ta_json *j, const char *key, const char *path, uint32_t len,
+			bool cut, const char *given, uint32_t given_len, bool base_unknown,
+			int32_t dirfd)
+{
+	char k[32];
+
+	ta_json_key(j, key);
+	ta_json_strn(j, path, len);
+	snprintf(k, sizeof(k), "%s_cut", key);
+	if (cut)
+		put_flag(j, k, 1);
+	if (given) {
+		snprintf(k, sizeof(k), "%s_given", key);
+		ta_json_key(j, k);
+		ta_json_strn(j, given, given_len);
+		snprintf(k, sizeof(k), "%s_joined", key);
+		ta_json_key(j, k);
+		ta_json_str(j, dirfd == TA_FP_AT_FDCWD ? "cwd" : "dirfd");
+	}
+	snprintf(k, sizeof(k), "%s_base_unknown", key);
+	if (base_unknown)
+		put_flag(j, k, 1);
+}
+
 /* The footprint fields (docs/log-format.md, "footprint"). */
 static void put_footprint(struct ta_json *j, const struct ta_event *ev)
 {
@@ -78,12 +108,22 @@ static void put_footprint(struct ta_json *j, const struct ta_event *ev)
 		ta_json_key(j, "errno");
 		ta_json_u64(j, (uint64_t)-f->ret);
 	}
+	if (f->fp_flags & TA_FPF_COMPAT)
+		put_flag(j, "compat32", 1);
+	if (f->fp_flags & TA_FPF_IO_URING) {
+		ta_json_key(j, "via");
+		ta_json_str(j, "io_uring");
+		put_u32(j, "uring_op", f->arg);
+	}
+	/* What it named is not known (an io_uring request): no path, no flags, no peer. */
+	if (f->fp_flags & TA_FPF_UNCAPTURED) {
+		put_flag(j, "uncaptured", 1);
+		return;
+	}
 	if (f->op != TA_FP_CONNECT && f->op != TA_FP_ACCEPT && f->op != TA_FP_SETUID &&
 	    f->op != TA_FP_SETGID && f->op != TA_FP_CAPSET) {
-		ta_json_key(j, "path");
-		ta_json_strn(j, f->path, ev->fp_path_len);
-		if (f->fp_flags & TA_FPF_PATH_CUT)
-			put_flag(j, "path_cut", 1);
+		put_fp_path(j, "path", ev->fp_path, ev->fp_path_len, ev->fp_path_cut, ev->fp_given,
+			    ev->fp_given_len, f->fp_flags & TA_FPF_BASE_UNKNOWN, f->dirfd);
 		if (f->fp_flags & TA_FPF_FD)
 			put_flag(j, "path_from_fd", 1);
 		if (f->dirfd != TA_FP_AT_FDCWD) {
@@ -93,15 +133,20 @@ static void put_footprint(struct ta_json *j, const struct ta_event *ev)
 	}
 	switch (f->op) {
 	case TA_FP_OPEN:
+		if (f->fp_flags & TA_FPF_IO_URING)
+			break;
 		ta_fp_open_flags(f->arg, text, sizeof(text));
 		ta_json_key(j, "flags");
 		ta_json_str(j, text);
 		break;
 	case TA_FP_RENAME:
-		ta_json_key(j, "path2");
-		ta_json_strn(j, f->path2, ev->fp_path2_len);
-		if (f->fp_flags & TA_FPF_PATH2_CUT)
-			put_flag(j, "path2_cut", 1);
+		put_fp_path(j, "path2", ev->fp_path2, ev->fp_path2_len, ev->fp_path2_cut,
+			    ev->fp_given2, ev->fp_given2_len, f->fp_flags & TA_FPF_BASE2_UNKNOWN,
+			    f->dirfd2);
+		if (f->dirfd2 != TA_FP_AT_FDCWD) {
+			ta_json_key(j, "dirfd2");
+			ta_json_i64(j, f->dirfd2);
+		}
 		break;
 	case TA_FP_MKDIR:
 	case TA_FP_CHMOD:

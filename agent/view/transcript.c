@@ -596,7 +596,7 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out)
 {
 	char op[32] = "?", s[1024];
 	uint64_t port = 0, v;
-	int root = 0;
+	int root = 0, flag = 0;
 	const char *cls;
 	uint16_t code;
 
@@ -610,8 +610,10 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out)
 		ta_jobj_str(o, "proto", proto, sizeof(proto));
 		ta_jobj_str(o, "addr", addr, sizeof(addr));
 		ta_jobj_u64(o, "port", &port);
-		ta_buf_printf(out, " %s %s%s%s:%" PRIu64, proto, strchr(addr, ':') ? "[" : "", addr,
-			      strchr(addr, ':') ? "]" : "", port);
+		if (addr[0])
+			ta_buf_printf(out, " %s %s%s%s:%" PRIu64, proto,
+				      strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "",
+				      port);
 	} else if (ta_fp_op_is_privilege(code)) {
 		if (ta_jobj_str(o, "path", s, sizeof(s)) > 0)
 			ta_buf_printf(out, " %s", s);
@@ -643,6 +645,12 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out)
 		if (ta_jobj_str(o, "path2", s, sizeof(s)) >= 0)
 			ta_buf_printf(out, " -> %s", s);
 	}
+	if (ta_jobj_str(o, "via", s, sizeof(s)) > 0)
+		ta_buf_printf(out, " via %s", s);
+	if (!ta_jval_bool(ta_jobj_get(o, "uncaptured"), &flag) && flag)
+		ta_buf_puts(out, " [what it named not captured]");
+	if (!ta_jval_bool(ta_jobj_get(o, "compat32"), &flag) && flag)
+		ta_buf_puts(out, " [32-bit call]");
 	if (!ta_jobj_u64(o, "errno", &v))
 		ta_buf_printf(out, " failed (%s)", strerror((int)(v < 4096 ? v : 0)));
 	kv(out, o, "pid", "pid");

@@ -10,7 +10,7 @@ Raw line kinds (space-separated, key=value after the tags):
   loss CASE RUN k=v...                  written= recorded= lost= lost_events= mb_per_s=
   vm SERIES BACKEND ROUND STATE WORKLOAD k=v...
   vmstop SERIES BACKEND ROUND <daemon stop line>
-  ext NAME <line>                       store_bench / cli_bench output, verbatim
+  ext NAME <line>                       store_bench / cli_bench / fpbench output, verbatim
   note <text>
 """
 import re
@@ -257,6 +257,12 @@ def main():
             if lost:
                 print('{:<26} {:<12} daemon lost bytes per round: {}'.format(
                     series + ' ' + backend, '', ', '.join(map(str, lost))))
+
+    # 2c. the session footprint (bench/footprint/fpbench.py; its per-round lines left out)
+    print('\n[2c] session footprint (fpbench)')
+    for l in ext.get('fpbench') or ['not run']:
+        if not l.startswith('round '):
+            print('    ' + l)
 
     # 5. store and CLI
     for name in ('store_bench', 'cli_bench', 'crash_window', 'fault_campaign'):

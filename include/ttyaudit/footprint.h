@@ -14,7 +14,7 @@
 
 #include "ttyaudit/event.h"
 
-#define TA_FP_VERSION 1
+#define TA_FP_VERSION 2
 /* Bytes of a path kept (NUL included); a longer path is cut and marked. */
 #define TA_FP_PATH_MAX 256
 
@@ -40,6 +40,22 @@ enum ta_fp_flags {
 	TA_FPF_FD = 1u << 0,         /* path: the name of the file behind an fd (fchmod, fchown) */
 	TA_FPF_PATH_CUT = 1u << 1,   /* path longer than TA_FP_PATH_MAX - 1 */
 	TA_FPF_PATH2_CUT = 1u << 2,
+	/*
+	 * path was relative: it is now the absolute path of its base directory
+	 * (the working directory, or dirfd's) joined with the name as given,
+	 * which starts at path[given_off]. Joined as text: "." and ".." in the
+	 * name are the kernel's to resolve (the daemon folds what is safe).
+	 */
+	TA_FPF_JOINED = 1u << 3,
+	TA_FPF_PATH2_JOINED = 1u << 4,   /* the same for path2 (given2_off, dirfd2) */
+	/* path is relative and its base directory could not be named (a bad dirfd, too deep). */
+	TA_FPF_BASE_UNKNOWN = 1u << 5,
+	TA_FPF_BASE2_UNKNOWN = 1u << 6,
+	TA_FPF_COMPAT = 1u << 7,       /* a 32-bit call (int 0x80, a 32-bit process) */
+	/* an io_uring request's completion (arg: its opcode), not a system call */
+	TA_FPF_IO_URING = 1u << 8,
+	/* what it named (paths, a peer) is not known: only its kind and result */
+	TA_FPF_UNCAPTURED = 1u << 9,
 };
 
 /* AT_FDCWD: a relative path is relative to the working directory. */
@@ -67,10 +83,13 @@ struct ta_fp_event {
 	__u8 addr[16];             /* network byte order; IPv4 in the first 4 */
 	__u32 path_len;            /* bytes of path before its NUL */
 	__u32 path2_len;
+	__u16 given_off;           /* TA_FPF_JOINED: where the name as given starts in path */
+	__u16 given2_off;          /* TA_FPF_PATH2_JOINED: the same in path2 */
+	__s32 dirfd2;              /* renameat: the new name's directory fd; TA_FP_AT_FDCWD otherwise */
 	char path[TA_FP_PATH_MAX];
 	char path2[TA_FP_PATH_MAX];
 };
-_Static_assert(sizeof(struct ta_fp_event) == 24 + 48 + 48 + 8 + 8 + 16 + 24 + 8 + 8 + 16 + 8 +
+_Static_assert(sizeof(struct ta_fp_event) == 24 + 48 + 48 + 8 + 8 + 16 + 24 + 8 + 8 + 16 + 8 + 8 +
 	       2 * TA_FP_PATH_MAX, "ta_fp_event layout");
 
 #endif /* TTYAUDIT_FOOTPRINT_H */

@@ -113,7 +113,7 @@ def nats_conf(i):
         h = ohash(o)
         lines.append(f'  {{ user: host-{u}, password: pw-host-{u}, permissions: {{ '
                      f'publish: {{ allow: ["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", '
-                     f'"ttyaudit.{h}.ack"] }}, subscribe: {{ allow: ["_INBOX.>"] }} }} }}')
+                     f'"ttyaudit.{h}.ack", "ttyaudit.{h}.alerts"] }}, subscribe: {{ allow: ["_INBOX.>"] }} }} }}')
     lines.append(']}')
     path = os.path.join(T, f'nats-{i}.conf')
     with open(path, 'w') as f:

@@ -8,17 +8,34 @@
  * checkpoint every second (the shipping-lag benchmark).
  * TAG "login:NAME:SES": first a login record (auditd session start) of user
  * NAME, login uid 1000 + SES, from 192.0.2.SES, then every record in session SES.
+ * TAG "alerts:RULE": every tenth record is an alert record of rule RULE
+ * ({"rule":RULE,"n":i,...}, the others as usual).
+ *
+ * fleet_writer --cosigner FILE NAME: prints the cosignature/v1 vkey of a
+ * witness key FILE (created if absent), for a shipper run without a collector.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "store/note.h"
 #include "store/store.h"
 #include "ttyaudit/log_records.h"
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "--cosigner")) {
+		struct ta_signer *w;
+
+		if (ta_cosigner_load_or_create(argv[2], argv[3], &w)) {
+			fprintf(stderr, "fleet_writer: cannot make the witness key %s\n", argv[2]);
+			return 1;
+		}
+		printf("%s\n", ta_signer_vkey(w));
+		ta_signer_free(w);
+		return 0;
+	}
 	if (argc != 6 && argc != 7) {
 		fprintf(stderr, "usage: fleet_writer DIR KEY ORIGIN COUNT TAG [RATE]\n");
 		return 2;
@@ -33,7 +50,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	unsigned long n = strtoul(argv[4], NULL, 10), ses = 0;
-	char user[64];
+	char user[64], rule[64] = "";
+	sscanf(argv[5], "alerts:%63s", rule);
 	if (sscanf(argv[5], "login:%63[^:]:%lu", user, &ses) == 2) {
 		char js[256];
 		struct timespec ts;
@@ -47,12 +65,18 @@ int main(int argc, char **argv)
 		}
 	}
 	for (unsigned long i = 0; i < n; i++) {
-		char buf[128];
+		char buf[256];
 		struct timespec ts;
+		uint16_t type = 0x0100;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		int len = snprintf(buf, sizeof(buf), "%s record %lu", argv[5], i);
+		if (rule[0] && i % 10 == 0) {
+			type = TA_REC_ALERT;
+			len = snprintf(buf, sizeof(buf), "{\"type\":\"alert\",\"rule\":\"%s\",\"n\":%lu,"
+				       "\"severity\":\"high\",\"on\":\"input\"}", rule, i);
+		}
 		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		if (ta_store_append(s, 0x0100, t, ses ? ses : i % 5 + 1, buf, (size_t)len, NULL)) {
+		if (ta_store_append(s, type, t, ses ? ses : i % 5 + 1, buf, (size_t)len, NULL)) {
 			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
 			return 1;
 		}

@@ -11,12 +11,13 @@ hostile names are neutralised; a flood of opens neither blinds the terminal
 capture nor goes unaccounted.
 
 usage: footprint_test.py CASE   (TA_BUILD_DIR set; root)
-CASE: kinds, outside, render, modes, flood, rename_race"""
+CASE: kinds, outside, render, modes, flood, rename_race, relative, other_roads"""
 
 import json
 import os
 import pty
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -462,6 +463,151 @@ def case_rename_race(f):
         ok = [r for r in mine if r.get("ret") == 0]
         fails = [r for r in mine if r.get("ret", 0) < 0 and r.get("errno") == 2]
         f.check(len(ok) + len(fails) == len(mine), "results: done, or ENOENT (the other won)")
+    finally:
+        finish(d)
+        sc.close()
+
+
+def case_relative(f):
+    """Names relative to the working directory or to a dirfd, from a real pty: recorded as
+    absolute paths (the base directory joined with the name, marked, the name as given
+    kept), matched so by rules and by query --file."""
+    sc = Scratch()
+    d = None
+    tag = uuid.uuid4().hex[:8]
+    base = os.path.realpath(sc.dir)
+    rules = os.path.join(sc.dir, "rules.conf")
+    with open(rules, "w") as fp:
+        fp.write(f"rule = rel-{tag}\non = footprint\nop = ^open$\n"
+                 f"path = ^{re.escape(base)}/some-temp-file$\nseverity = high\n")
+    os.chmod(rules, 0o600)
+    at = ("import os,sys;fd=os.open(sys.argv[1],os.O_RDONLY|os.O_DIRECTORY);"
+          "os.close(os.open('at-file',os.O_WRONLY|os.O_CREAT,0o600,dir_fd=fd));"
+          "os.unlink('at-file',dir_fd=fd)")
+    script = f"""
+cd {base}
+echo x >> ./some-temp-file
+mkdir sub
+cd sub
+mv ../some-temp-file ./moved
+chmod 600 moved
+cd /
+python3 -c "{at}" {base}
+cd {base}/sub/../sub
+rm moved
+cd ..
+rmdir sub
+echo END-{tag}
+"""
+    try:
+        d = run_daemon("--rules-file", rules)
+        s = Session(40000 + os.getpid() % 20000 + 6, script)
+        f.check(f"END-{tag}".encode() in s.out, f"the script ran ({s.out[-300:]!r})")
+        d.stop()
+        recs = d.records()
+        mine = footprints(recs, ses=s.ses)
+
+        def one(what, **m):
+            hits = footprints(mine, **m)
+            f.check(len(hits) >= 1, f"{what} recorded as {m} "
+                    f"({[(x['op'], x.get('path'), x.get('path_given')) for x in mine][:12]})")
+            return hits[0] if hits else {}
+
+        r = one("append to ./some-temp-file", op="open", path=f"{base}/some-temp-file",
+                flags="wronly,creat,append")
+        f.check(r.get("path_given") == "./some-temp-file" and r.get("path_joined") == "cwd",
+                f"the open keeps the name as given, joined to the cwd ({r})")
+        r = one("mv ../some-temp-file ./moved", op="rename", path=f"{base}/some-temp-file",
+                path2=f"{base}/sub/moved")
+        f.check(r.get("path_given") == "../some-temp-file" and r.get("path2_given") == "./moved"
+                and r.get("path2_joined") == "cwd", f"the rename keeps both names as given ({r})")
+        one("chmod moved", op="chmod", path=f"{base}/sub/moved", path_given="moved")
+        r = one("openat(dirfd, 'at-file')", op="open", path=f"{base}/at-file")
+        f.check(r.get("path_joined") == "dirfd" and r.get("path_given") == "at-file" and
+                isinstance(r.get("dirfd"), int) and r["dirfd"] >= 0,
+                f"the openat is joined to its dirfd's directory, not the cwd / ({r})")
+        one("unlinkat(dirfd, 'at-file')", op="unlink", path=f"{base}/at-file",
+            path_joined="dirfd")
+        one("rm moved (cwd reached through sub/../sub)", op="unlink", path=f"{base}/sub/moved")
+        one("mkdir sub", op="mkdir", path=f"{base}/sub", path_given="sub")
+        one("rmdir sub", op="rmdir", path=f"{base}/sub")
+        f.check(not [x for x in mine if x.get("path") and not x["path"].startswith("/")],
+                "no relative path is left in the session's footprint")
+        alerts = [x for x in recs if x["type"] == "alert" and x.get("rule") == f"rel-{tag}"]
+        f.check(len(alerts) == 1 and f"{base}/some-temp-file" in alerts[0].get("subject", ""),
+                f"the rule on the absolute path fired once for ./some-temp-file ({alerts})")
+        rc, out, err = cli("query", "--log-dir", d.log_dir, "--json", "--no-index")
+        sid = [json.loads(x)["session"] for x in out.splitlines() if x.strip()]
+        sid = [x for x in sid if str(x).endswith(f"-{s.ses}")]
+        if not f.check(len(sid) == 1, f"query lists the session ({rc} {err})"):
+            return
+        for want_file, want in ((f"{base}/some-temp-file", True), (f"{base}/sub/moved", True),
+                                (f"{base}/at-file", True), (f"{base}/nope", False),
+                                ("/some-temp-file", False)):
+            rc, out, err = cli("query", "--log-dir", d.log_dir, "--session", sid[0], "--json",
+                               "--file", want_file)
+            got = any(x.strip() for x in out.splitlines())
+            f.check(rc == 0 and got == want,
+                    f"query --file {want_file}: {'listed' if want else 'not listed'} ({rc} {err})")
+        rc, out, err = cli("show", "--log-dir", d.log_dir, sid[0])
+        f.check(f"file open wronly,creat,append {base}/some-temp-file".encode() in out,
+                "show prints the absolute path")
+    finally:
+        finish(d)
+        sc.close()
+
+
+def case_other_roads(f):
+    """The roads around a native system call: 32-bit calls (int 0x80) of a 64-bit process are
+    recorded like native ones (marked compat32), io_uring's opens, connects and unlinks are
+    recorded from their completion (via io_uring; what they named marked uncaptured, the
+    connect's peer read from its socket). Nothing of either is silent."""
+    sc = Scratch()
+    d = None
+    try:
+        lst = sc.listener()
+        port = lst.getsockname()[1]
+        base = os.path.realpath(sc.dir)
+        p1, p2, p3 = (os.path.join(base, x) for x in ("i80-a", "i80-b", "uring-a"))
+        tool = binary("tests/lib/ta-fpcalls")
+        d = run_daemon()
+        s = Session(40000 + os.getpid() % 20000 + 7,
+                    f"{tool} int80 {p1} {p2} {port}; echo RC80=$?; "
+                    f"{tool} uring {p3} {port}; echo RCURING=$?")
+        out = s.out.decode(errors="replace")
+        d.stop()
+        mine = footprints(d.records(), ses=s.ses)
+        if "RC80=77" in out:
+            print("int 0x80: not on this kernel", file=sys.stderr)
+        else:
+            f.check("RC80=0" in out, f"the 32-bit calls ran ({out[-400:]!r})")
+            for what, m in (("open", dict(op="open", path=p1, flags="wronly,creat")),
+                            ("rename", dict(op="rename", path=p1, path2=p2)),
+                            ("unlink", dict(op="unlink", path=p2)),
+                            ("socketcall connect", dict(op="connect", addr="127.0.0.1",
+                                                        port=port))):
+                hits = [x for x in footprints(mine, **m) if x.get("compat32") is True]
+                f.check(len(hits) == 1, f"32-bit {what} recorded, marked compat32 "
+                        f"({[(x['op'], x.get('path'), x.get('compat32')) for x in mine][:10]})")
+        if "RCURING=77" in out:
+            print("io_uring: not on this kernel", file=sys.stderr)
+        else:
+            f.check("RCURING=0" in out and "openat=" in out, f"io_uring ran ({out[-400:]!r})")
+            ur = [x for x in mine if x.get("via") == "io_uring"]
+            f.check(any(x["op"] == "open" and x.get("uncaptured") is True and x.get("ret", -1) >= 0
+                        for x in ur), f"io_uring's open recorded, marked uncaptured ({ur})")
+            f.check(any(x["op"] == "unlink" and x.get("ret") == 0 for x in ur),
+                    "io_uring's unlink recorded")
+            f.check(any(x["op"] == "connect" and x.get("addr") == "127.0.0.1" and
+                        x.get("port") == port and not x.get("uncaptured") for x in ur),
+                    "io_uring's connect recorded with its peer")
+            rc, out2, err = cli("query", "--log-dir", d.log_dir, "--json", "--no-index")
+            sid = [json.loads(x)["session"] for x in out2.splitlines() if x.strip()]
+            sid = [x for x in sid if str(x).endswith(f"-{s.ses}")]
+            if f.check(len(sid) == 1, "query lists the session"):
+                rc, text, err = cli("show", "--log-dir", d.log_dir, sid[0])
+                f.check(b"file open via io_uring [what it named not captured]" in text,
+                        "show says what io_uring's open left unknown")
     finally:
         finish(d)
         sc.close()

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "alerts/alerts.h"
+#include "capture/decode.h"
 #include "alerts/deliver.h"
 #include "check.h"
 
@@ -259,6 +260,8 @@ static struct ta_event fp_ev(struct ta_fp_event *f, uint16_t op, const char *pat
 	snprintf(f->path2, sizeof(f->path2), "%s", path2);
 	f->path_len = ev.fp_path_len = (uint32_t)strlen(f->path);
 	f->path2_len = ev.fp_path2_len = (uint32_t)strlen(f->path2);
+	memcpy(ev.fp_path, f->path, sizeof(ev.fp_path));
+	memcpy(ev.fp_path2, f->path2, sizeof(ev.fp_path2));
 	f->arg = 01101; /* O_WRONLY|O_CREAT|O_TRUNC */
 	ev.fp = f;
 	return ev;
@@ -294,6 +297,32 @@ static void test_footprint(void)
 	ev = fp_ev(&f, TA_FP_OPEN, "/etc/passwd.bak", "");
 	ta_alert_engine_feed(e, &ev, 1002);
 	CHECK_EQ_INT(hs->n, 2);
+	/*
+	 * `cd /etc; echo x >> ./passwd`: the kernel's record joins the name to the
+	 * working directory; decoded, the rule on the absolute path fires.
+	 */
+	{
+		static struct ta_fp_event raw;
+		struct ta_event dev;
+
+		memset(&raw, 0, sizeof(raw));
+		raw.hdr.version = TA_EVENT_VERSION;
+		raw.hdr.kind = TA_EV_FOOTPRINT;
+		raw.hdr.size = sizeof(raw);
+		raw.fp_version = TA_FP_VERSION;
+		raw.op = TA_FP_OPEN;
+		raw.arg = 02101; /* O_WRONLY|O_CREAT|O_APPEND */
+		strcpy(raw.path, "/etc/./passwd");
+		raw.path_len = 13;
+		raw.given_off = 5;
+		raw.fp_flags = TA_FPF_JOINED;
+		raw.task.auid = raw.task.ses = 7;
+		CHECK_EQ_INT(ta_event_decode(&raw, sizeof(raw), &dev), 0);
+		ta_alert_engine_feed(e, &dev, 1002);
+		CHECK_EQ_INT(hs->n, 3);
+		CHECK_EQ_STR(hs->subject[2], "open wronly,creat,append /etc/passwd");
+		hs->n = 2;
+	}
 	/* connects: a remote peer fires, the loopback one does not */
 	ev = fp_ev(&f, TA_FP_CONNECT, "", "");
 	f.family = 2;

@@ -150,6 +150,48 @@ int main(void)
 		f->path_len = TA_FP_PATH_MAX - 1;
 		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), 0);
 		CHECK_EQ_INT(ev.fp_path_len, TA_FP_PATH_MAX - 1);
+		CHECK(ev.fp_given == NULL);
+
+		/* A relative name joined to its directory: one absolute path, the name as given kept. */
+		static const struct { const char *rec; uint16_t off; const char *path, *given; } j[] = {
+			{ "/tmp/d/./some-temp-file", 7, "/tmp/d/some-temp-file", "./some-temp-file" },
+			{ "/tmp/d/../x", 7, "/tmp/x", "../x" },
+			{ "/tmp/d/../../../../x", 7, "/x", "../../../../x" },
+			/* after a name that may be a symbolic link, ".." is the kernel's: kept */
+			{ "/tmp/d/a/../b", 7, "/tmp/d/a/../b", "a/../b" },
+			{ "/tmp/d/a//./b/", 7, "/tmp/d/a/b", "a//./b/" },
+			{ "/.", 1, "/", "." },
+		};
+		f->op = TA_FP_UNLINK;
+		for (size_t i = 0; i < sizeof(j) / sizeof(j[0]); i++) {
+			memset(f->path, 0, TA_FP_PATH_MAX);
+			strcpy(f->path, j[i].rec);
+			f->path_len = (uint32_t)strlen(j[i].rec);
+			f->given_off = j[i].off;
+			f->fp_flags = TA_FPF_JOINED;
+			CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), 0);
+			CHECK_EQ_STR(ev.fp_path, j[i].path);
+			CHECK_EQ_INT(ev.fp_path_len, strlen(j[i].path));
+			CHECK(ev.fp_given && ev.fp_given_len == strlen(j[i].given) &&
+			      !memcmp(ev.fp_given, j[i].given, ev.fp_given_len));
+		}
+		/* A join the record cannot vouch for: no base, offset past the path, both marks. */
+		f->given_off = 0;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->given_off = 200;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->given_off = 2;                            /* "/." : path[1] is no '/' */
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		strcpy(f->path, "rel/x");
+		f->path_len = 5;
+		f->given_off = 1;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->fp_flags = TA_FPF_JOINED | TA_FPF_BASE_UNKNOWN;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), -EBADMSG);
+		f->fp_flags = TA_FPF_BASE_UNKNOWN;           /* kept relative, as given */
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*f), &ev), 0);
+		CHECK_EQ_STR(ev.fp_path, "rel/x");
+		f->fp_flags = 0;
 	}
 
 	/* Random garbage never crashes and never passes as a bogus record silently. */
