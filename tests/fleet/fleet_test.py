@@ -844,6 +844,11 @@ try:
     check(psql(f"SELECT count(*) FROM records WHERE origin = 'host-e/ttyaudit' AND idx < {ne} "
                "AND encode(stored, 'escape') LIKE '%forged%'") == '0',
           'no forged record replaced an honest one')
+    r = subprocess.run([CLI, 'verify', '--fleet', dsn('investigator'), '--origin', 'host-e/ttyaudit', '--key',
+                        os.path.join(snap, 'ttyaudit.vkey'), '--witness', wvkey, '--json'], capture_output=True)
+    j = json.loads(r.stdout or b'{}')
+    check(r.returncode == 0 and j.get('latest_checkpoint') == ne and j.get('cosigned_checkpoint') == ne,
+          f'verify --fleet after the fork: e verifies up to the honest {ne}, cosigned ({r.returncode}, {j})')
 
     # ---- publishing under another host's subject: host e writes a log that claims
     # a's origin (with e's own key) and ships it with e's credentials, then with a
@@ -878,6 +883,11 @@ try:
     check(b'Permissions Violation' in r, f'a host may not ask to delete the stream ({r[:80]!r})')
     check(psql("SELECT count(*) FROM records WHERE origin = 'host-a/ttyaudit'") == str(na),
           'a\'s records are all still there')
+    r = subprocess.run([CLI, 'verify', '--fleet', dsn('investigator'), '--origin', 'host-a/ttyaudit', '--key',
+                        os.path.join(da, 'ttyaudit.vkey'), '--witness', wvkey, '--json'], capture_output=True)
+    j = json.loads(r.stdout or b'{}')
+    check(r.returncode == 0 and j.get('records') == na and j.get('cosigned_checkpoint') == na,
+          f'verify --fleet at the end: a verifies, every record cosigned ({r.returncode}, {j})')
 
     rc = 0 if not failures else 1
 except StopIteration:
