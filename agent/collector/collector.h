@@ -52,6 +52,13 @@ struct ta_collect_pending {
 	int fork;    /* its leaf differs from the one stored (or earlier in the batch) at its index */
 };
 
+/* A leaf the batch holds (new, or equal to the stored one), for checkpoints of the batch. */
+struct ta_collect_leaf {
+	size_t host;
+	uint64_t index;
+	uint8_t leaf[TA_HASH_LEN];
+};
+
 struct ta_collector {
 	PGconn *db;                  /* the batch connection (one transaction per batch) */
 	struct ta_signer *cosigner;  /* cosignature/v1 key */
@@ -60,11 +67,16 @@ struct ta_collector {
 	size_t n_sess, cap_sess;
 	struct ta_collect_pending *pending;
 	size_t n_pending, cap_pending;
+	struct ta_collect_pending **ord; /* the records statement in flight: its rows */
+	uint32_t n_sent;
+	int inflight;
+	struct ta_collect_leaf *bl;  /* the batch's leaves, by (host, index) */
+	size_t n_bl, cap_bl;
 	struct ta_collect_ckpt *ckq;
 	size_t n_ckq, cap_ckq;
 	struct { char hash[24]; struct host h; } *hosts; /* the batch's hosts */
 	size_t n_hosts;
-	struct ta_buf arr[7];        /* drain()'s array parameters, reused */
+	struct ta_buf arr[8];        /* drain()'s array parameters, reused */
 	struct {                     /* the witness state read with the host's lock */
 		int valid, have;
 		uint64_t size;
@@ -85,6 +97,13 @@ enum ta_collect_verdict {
  * (the batch is rolled back and redelivered).
  */
 int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict);
+
+/*
+ * After the batch's last message: sends its records' statement and returns
+ * at once, so that the caller fetches the next batch while PostgreSQL works
+ * (ta_collect_flush takes the answer). -errno on failure.
+ */
+int ta_collect_send(struct ta_collector *c);
 
 /*
  * Before COMMIT: writes the batch's records, then handles its checkpoints in

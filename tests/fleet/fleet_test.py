@@ -318,7 +318,7 @@ def bench(n, c1, c2, runs=3):
     if os.environ.get('TA_FLEET_BENCH_BASE'):
         variants.append(('base', os.environ['TA_FLEET_BENCH_BASE']))
     rates = {tag: [] for tag, _ in variants}
-    ship_rates, mbs = [], []
+    ship_rates, mbs, ready_rates, cpus = [], [], {}, {}
     for k in range(runs):
         for tag, binary in (variants if k % 2 == 0 else variants[::-1]):
             name, origin = f'bench{k}{tag}', f'bench-{k}-{tag}/ttyaudit'
@@ -335,22 +335,31 @@ def bench(n, c1, c2, runs=3):
             cpu0 = (cpu_s(pg0), cpu_s(nats0))
             t0 = time.time()
             c = collector_start(name, batch=batch, binary=binary)
+            # Ready: connected to NATS and PostgreSQL, stream and consumer looked up (it says so).
+            t_ready = None
             while psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{origin}' "
                        "AND cosignature IS NOT NULL") != str(size) and time.time() - t0 < 600:
-                time.sleep(0.1)
+                if t_ready is None and 'collecting from stream' in open(c.logname).read():
+                    t_ready = time.time() - t0
+                time.sleep(0.05)
             t_col = time.time() - t0
+            t_ready = t_ready or 0.0
             pg1, nats1 = engine_pids()
             cpu = (cpu_s([c.pid]), cpu_s(pg1) - cpu0[0], cpu_s(nats1) - cpu0[1])
             c.send_signal(signal.SIGTERM); c.wait(10)
             print(f'bench: run {k + 1} {tag}: CPU seconds while ingesting: collector {cpu[0]:.2f}, '
-                  f'PostgreSQL {cpu[1]:.2f} (living processes), NATS servers {cpu[2]:.2f}',
-                  flush=True)
+                  f'PostgreSQL {cpu[1]:.2f} (living processes), NATS servers {cpu[2]:.2f}; per record: '
+                  f'{cpu[0] / size * 1e6:.1f} + {cpu[1] / size * 1e6:.1f} + {cpu[2] / size * 1e6:.1f} = '
+                  f'{sum(cpu) / size * 1e6:.1f} us', flush=True)
             ship_rates.append(size / t_ship); rates[tag].append(size / t_col)
+            ready_rates.setdefault(tag, []).append(size / (t_col - t_ready))
+            cpus.setdefault(tag, []).append(sum(cpu) / size * 1e6)
             if tag == 'this':
                 mbs.append(mb / t_col)
             print(f'bench: run {k + 1} {tag}: {size} records ({mb:.1f} MB of segments): shipper '
                   f'{size / t_ship:.0f} records/s; collector {size / t_col:.0f} records/s, '
-                  f'{mb / t_col:.2f} MB/s ({t_col:.2f} s)', flush=True)
+                  f'{mb / t_col:.2f} MB/s ({t_col:.2f} s from its start; {size / (t_col - t_ready):.0f} '
+                  f'records/s, {mb / (t_col - t_ready):.2f} MB/s from ready at {t_ready:.2f} s)', flush=True)
     med = statistics.median
     r = rates['this']
     print(f'bench: shipper publishes {med(ship_rates):.0f} records/s (median of {len(ship_rates)}; '
@@ -358,6 +367,10 @@ def bench(n, c1, c2, runs=3):
     print(f'bench: one collector verifies, commits and cosigns {med(r):.0f} records/s, '
           f'{med(mbs):.2f} MB/s (median of {runs}, min {min(r):.0f}, max {max(r):.0f}; batch {batch}); '
           f'{med(r) / 20000:.2f} of the 20 000 records/s goal')
+    for tag in rates:
+        print(f'bench: {tag}: from the collector\'s ready line {med(ready_rates[tag]):.0f} records/s (median); '
+              f'CPU per record (collector + PostgreSQL + NATS) median {med(cpus[tag]):.1f} us, '
+              f'i.e. {2e6 / med(cpus[tag]):.0f} records/s if both cores did nothing else')
     if 'base' in rates:
         ratios = [a / b for a, b in zip(r, rates['base'])]
         print(f'bench: base collector {med(rates["base"]):.0f} records/s (median); this / base: '
