@@ -105,34 +105,6 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-static int session_add(struct ta_collector *c, const char *origin, uint64_t session, uint64_t t)
-{
-	for (size_t i = c->n_sess; i-- > 0;) {
-		struct ta_collect_session *x = &c->sess[i];
-		if (x->session == session && !strcmp(x->origin, origin)) {
-			x->first_ns = t < x->first_ns ? t : x->first_ns;
-			x->last_ns = t > x->last_ns ? t : x->last_ns;
-			x->records++;
-			return 0;
-		}
-	}
-	if (grow((void **)&c->sess, &c->cap_sess, c->n_sess, sizeof(*c->sess)))
-		return -ENOMEM;
-	struct ta_collect_session *x = &c->sess[c->n_sess++];
-	snprintf(x->origin, sizeof(x->origin), "%s", origin);
-	x->session = session;
-	x->first_ns = x->last_ns = t;
-	x->records = 1;
-	return 0;
-}
-
-static int sess_cmp(const void *a, const void *b)
-{
-	const struct ta_collect_session *x = a, *y = b;
-	int o = strcmp(x->origin, y->origin);
-	return o ? o : x->session < y->session ? -1 : x->session > y->session;
-}
-
 /*
  * PostgreSQL's binary array format (one dimension, no NULLs): a batch's column
  * goes as one parameter, so a batch costs one statement, not one per record.
@@ -172,21 +144,6 @@ static void arr_end(struct ta_buf *b, uint32_t n)
 #define OID_BYTEA 17
 #define OID_TIMESTAMPTZ 1184
 
-/* Runs sql with the first n of c->arr as binary array parameters. */
-static PGresult *q_arrays(struct ta_collector *c, const char *sql, int n)
-{
-	const char *v[8];
-	int lens[8], fmt[8];
-	for (int i = 0; i < n; i++) {
-		if (c->arr[i].oom)
-			return NULL;
-		v[i] = (const char *)c->arr[i].p;
-		lens[i] = (int)c->arr[i].len;
-		fmt[i] = 1;
-	}
-	return PQexecParams(c->db, sql, n, NULL, v, lens, fmt, 1);
-}
-
 static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host);
 
 static int ckpt_cmp(const void *a, const void *b, void *ctx)
@@ -210,36 +167,14 @@ int ta_collect_flush(struct ta_collector *c)
 		*c->ckq[i].verdict = v;
 	}
 	c->n_ckq = 0;
-	if (!c->n_sess)
-		return 0;
-	/* Key order: collectors sharing the work never lock session rows in opposite orders. */
-	qsort(c->sess, c->n_sess, sizeof(*c->sess), sess_cmp);
-	for (int k = 0; k < 5; k++)
-		arr_begin(&c->arr[k], k ? OID_INT8 : OID_TEXT);
-	for (size_t i = 0; i < c->n_sess; i++) {
-		const struct ta_collect_session *x = &c->sess[i];
-		arr_add(&c->arr[0], x->origin, (uint32_t)strlen(x->origin));
-		arr_add_u64(&c->arr[1], x->session);
-		arr_add_u64(&c->arr[2], x->first_ns);
-		arr_add_u64(&c->arr[3], x->last_ns);
-		arr_add_u64(&c->arr[4], x->records);
-	}
-	for (int k = 0; k < 5; k++)
-		arr_end(&c->arr[k], (uint32_t)c->n_sess);
-	PGresult *r = q_arrays(c,
-		"INSERT INTO sessions (origin, session, first_ts, last_ts, records) "
-		"SELECT o, s, to_timestamp(f / 1e9), to_timestamp(l / 1e9), n "
-		"FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) "
-		"AS t(o, s, f, l, n) "
-		"ON CONFLICT (origin, session) DO UPDATE SET "
-		"first_ts = least(sessions.first_ts, excluded.first_ts), "
-		"last_ts = greatest(sessions.last_ts, excluded.last_ts), "
-		"records = sessions.records + excluded.records", 5);
-	if (!ok(r))
-		return db_fail(c, r, "sessions");
-	PQclear(r);
-	c->n_sess = 0;
 	return 0;
+}
+
+static void forget_hosts(struct ta_collector *c)
+{
+	for (size_t i = 0; i < c->n_hosts; i++)
+		ta_verifier_free(c->hosts[i].h.key);
+	c->n_hosts = 0;
 }
 
 void ta_collect_reset(struct ta_collector *c)
@@ -255,19 +190,18 @@ void ta_collect_reset(struct ta_collector *c)
 	c->ord = NULL;
 	c->n_pending = 0;
 	c->n_ckq = 0;
-	c->n_sess = 0;
 	c->n_bl = 0;
-	for (size_t i = 0; i < c->n_hosts; i++)
-		ta_verifier_free(c->hosts[i].h.key);
-	c->n_hosts = 0;
+	/* Enrolled hosts are kept a minute across batches: one lookup a minute, not per batch. */
+	if (c->n_hosts && time(NULL) - c->hosts_at >= 60)
+		forget_hosts(c);
 }
 
 void ta_collect_free(struct ta_collector *c)
 {
 	ta_collect_reset(c);
+	forget_hosts(c);
 	for (size_t i = 0; i < sizeof(c->arr) / sizeof(c->arr[0]); i++)
 		ta_buf_free(&c->arr[i]);
-	free(c->sess);
 	free(c->pending);
 	free(c->bl);
 	free(c->ckq);
@@ -305,7 +239,16 @@ static const char records_sql[] =
 	"ON CONFLICT DO NOTHING RETURNING origin, idx), "
 	"rec AS (INSERT INTO records (origin, idx, ts, time_ns, type, session, stored) "
 	"SELECT i.origin, i.idx, i.ts, i.time_ns, i.type, i.session, i.stored "
-	"FROM input i JOIN ins USING (origin, idx)) "
+	"FROM input i JOIN ins USING (origin, idx)), "
+	/* The session index from the new records, in key order: collectors never lock its rows
+	 * in opposite orders. */
+	"sess AS (INSERT INTO sessions (origin, session, first_ts, last_ts, records) "
+	"SELECT i.origin, i.session, min(i.ts), max(i.ts), count(*) FROM input i JOIN ins "
+	"USING (origin, idx) GROUP BY i.origin, i.session ORDER BY i.origin, i.session "
+	"ON CONFLICT (origin, session) DO UPDATE SET "
+	"first_ts = least(sessions.first_ts, excluded.first_ts), "
+	"last_ts = greatest(sessions.last_ts, excluded.last_ts), "
+	"records = sessions.records + excluded.records) "
 	/* The stored leaf only where there was one: a probe for duplicates and forks alone. */
 	"SELECT i.n, ins.idx IS NOT NULL, CASE WHEN ins.idx IS NULL THEN "
 	"(SELECT l.leaf FROM leaves l WHERE l.origin = i.origin AND l.idx = i.idx) END "
@@ -464,7 +407,6 @@ static int drain_recv(struct ta_collector *c)
 		}
 		struct ta_collect_pending *pd = sent[k - 1];
 		if (*PQgetvalue(r, i, 1)) {
-			e = session_add(c, pd_origin(c, pd), pd->session, pd->time_ns);
 			c->records++;
 		} else if (PQgetlength(r, i, 2) == TA_HASH_LEN &&
 			   !memcmp(PQgetvalue(r, i, 2), pd->leaf, TA_HASH_LEN)) {
@@ -790,7 +732,7 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 		e = evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
 		return e < 0 ? e : 0;
 	}
-	/* The batch's hosts, looked up once per batch. */
+	/* The hosts, looked up once a minute (ta_collect_reset). */
 	size_t hi = 0;
 	while (hi < c->n_hosts && strcmp(c->hosts[hi].hash, h))
 		hi++;
@@ -809,6 +751,8 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 			return -ENOMEM;
 		}
 		c->hosts = np;
+		if (!c->n_hosts)
+			c->hosts_at = time(NULL);
 		snprintf(c->hosts[hi].hash, sizeof(c->hosts[hi].hash), "%s", h);
 		c->hosts[hi].h = found;
 		c->n_hosts++;

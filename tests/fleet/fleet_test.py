@@ -341,7 +341,7 @@ def bench(n, c1, c2, runs=3):
                        "AND cosignature IS NOT NULL") != str(size) and time.time() - t0 < 600:
                 if t_ready is None and 'collecting from stream' in open(c.logname).read():
                     t_ready = time.time() - t0
-                time.sleep(0.05)
+                time.sleep(0.1)
             t_col = time.time() - t0
             t_ready = t_ready or 0.0
             pg1, nats1 = engine_pids()
