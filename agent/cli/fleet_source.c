@@ -35,6 +35,24 @@ static int sql_exit(PGresult *r)
 	return state && !strcmp(state, "42501") ? TA_EXIT_NOPERM : TA_EXIT_STORAGE;
 }
 
+/*
+ * A query with text parameters and results; NULL on failure with *code the
+ * exit code and err one line naming what.
+ */
+static PGresult *query(struct cli_fleet *f, const char *what, const char *sql, int n,
+		       const char *const *v, int *code, char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(f->db, sql, n, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		return r;
+	char line[64];
+	snprintf(line, sizeof(line), "fleet database: %s", what);
+	*code = sql_exit(r);
+	pq_line(err, errlen, line, PQerrorMessage(f->db));
+	PQclear(r);
+	return NULL;
+}
+
 int cli_fleet_open(struct cli_fleet **out, const char *dsn, char *err, size_t errlen)
 {
 	struct cli_fleet *f = calloc(1, sizeof(*f));
@@ -81,15 +99,12 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 		      char *err, size_t errlen)
 {
 	const char *v[1] = { pattern ? pattern : "" };
+	int code = 0;
 	/* strpos, not LIKE: the pattern is text to find, its % and _ included. */
-	PGresult *r = PQexecParams(f->db, "SELECT origin FROM enrolment WHERE strpos(origin, $1) > 0 "
-				   "ORDER BY origin", 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		int code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: enrolled hosts", PQerrorMessage(f->db));
-		PQclear(r);
+	PGresult *r = query(f, "enrolled hosts", "SELECT origin FROM enrolment WHERE strpos(origin, $1) > 0 "
+			    "ORDER BY origin", 1, v, &code, err, errlen);
+	if (!r)
 		return code;
-	}
 	size_t count = (size_t)PQntuples(r), bytes = 0;
 	for (size_t i = 0; i < count; i++)
 		bytes += (size_t)PQgetlength(r, (int)i, 0) + 1;
@@ -169,15 +184,12 @@ static int cosigned_size(struct cli_fleet *f, const char *origin, uint64_t *size
 			 size_t errlen)
 {
 	const char *v[1] = { origin };
-	PGresult *r = PQexecParams(f->db, "SELECT coalesce(max(size), 0) FROM checkpoints "
-				   "WHERE origin = $1 AND cosignature IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		int code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: checkpoints", PQerrorMessage(f->db));
-		PQclear(r);
+	int code = 0;
+	PGresult *r = query(f, "checkpoints", "SELECT coalesce(max(size), 0) FROM checkpoints "
+			    "WHERE origin = $1 AND cosignature IS NOT NULL", 1, v, &code, err, errlen);
+	if (!r)
 		return code;
-	}
-	*size = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	*size = PQntuples(r) == 1 ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return 0;
 }
@@ -231,13 +243,12 @@ int cli_fleet_key(struct cli_fleet *f, const char *origin, struct ta_verifier **
 		  size_t errlen)
 {
 	const char *v[1] = { origin };
-	PGresult *r = PQexecParams(f->db, "SELECT vkey FROM enrolment WHERE origin = $1", 1, NULL, v,
-				   NULL, NULL, 0);
 	int code = 0;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: enrolment", PQerrorMessage(f->db));
-	} else if (PQntuples(r) != 1 || ta_verifier_parse(PQgetvalue(r, 0, 0), key)) {
+	PGresult *r = query(f, "enrolment", "SELECT vkey FROM enrolment WHERE origin = $1", 1, v, &code,
+			    err, errlen);
+	if (!r)
+		return code;
+	if (PQntuples(r) != 1 || ta_verifier_parse(PQgetvalue(r, 0, 0), key)) {
 		code = TA_EXIT_VERIFY;
 		snprintf(err, errlen, "%s: the enrolled key is not a verifier key", origin);
 	}
@@ -256,15 +267,12 @@ int cli_fleet_ckpts(struct cli_fleet *f, const char *origin, struct cli_fleet_ck
 		    char *err, size_t errlen)
 {
 	const char *v[1] = { origin };
-	PGresult *r = PQexecParams(f->db, "SELECT size, note, coalesce(cosignature, ''), "
-				   "cosignature IS NOT NULL FROM checkpoints WHERE origin = $1 ORDER BY size",
-				   1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		int code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: checkpoints", PQerrorMessage(f->db));
-		PQclear(r);
+	int code = 0;
+	PGresult *r = query(f, "checkpoints", "SELECT size, note, coalesce(cosignature, ''), "
+			    "cosignature IS NOT NULL FROM checkpoints WHERE origin = $1 ORDER BY size",
+			    1, v, &code, err, errlen);
+	if (!r)
 		return code;
-	}
 	size_t count = (size_t)PQntuples(r);
 	struct cli_fleet_ckpt *c = calloc(count + 1, sizeof(*c));
 	for (size_t i = 0; c && i < count; i++) {
@@ -378,14 +386,11 @@ int cli_fleet_session_indexes(struct cli_fleet *f, const char *origin, uint64_t 
 	const char *v[3] = { origin, sess, lim };
 	snprintf(lim, sizeof(lim), "%" PRIu64, limit > INT64_MAX ? (uint64_t)INT64_MAX : limit);
 	snprintf(sess, sizeof(sess), "%" PRId64, (int64_t)session);
-	PGresult *r = PQexecParams(f->db, "SELECT DISTINCT idx FROM records WHERE origin = $1 AND "
-				   "session = $2 AND idx < $3 ORDER BY idx", 3, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		int code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: records", PQerrorMessage(f->db));
-		PQclear(r);
+	int code = 0;
+	PGresult *r = query(f, "records", "SELECT DISTINCT idx FROM records WHERE origin = $1 AND "
+			    "session = $2 AND idx < $3 ORDER BY idx", 3, v, &code, err, errlen);
+	if (!r)
 		return code;
-	}
 	size_t count = (size_t)PQntuples(r);
 	uint64_t *v64 = malloc((count + 1) * sizeof(*v64));
 	for (size_t i = 0; v64 && i < count; i++)
