@@ -55,6 +55,7 @@ struct ta_collect_leaf {
 
 struct ta_collector {
 	PGconn *db;                  /* the batch connection (one transaction per batch) */
+	int in_tx;                   /* a transaction is open on db (main.c) */
 	struct ta_signer *cosigner;  /* cosignature/v1 key */
 	struct ta_hasher *hasher;
 	struct ta_collect_pending *pending;

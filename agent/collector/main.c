@@ -191,10 +191,12 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgLi
 		 natsMsgList *next)
 {
 	int *verdict = calloc((size_t)list->Count, sizeof(int)), e = 0;
-	if (!verdict || exec_ok(c->db, "BEGIN")) {
+	/* The transaction is usually open already: the last COMMIT began the next one. */
+	if (!verdict || (!c->in_tx && exec_ok(c->db, "BEGIN"))) {
 		e = -EIO;
 		snprintf(c->err, sizeof(c->err), "BEGIN: %s", PQerrorMessage(c->db));
 	}
+	c->in_tx = !e;
 	for (int i = 0; !e && i < list->Count; i++)
 		e = ta_collect_msg(c, list->Msgs[i], &verdict[i]);
 	if (!e)
@@ -203,13 +205,18 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgLi
 		ta_warn("collector", "%s", c->err); /* the next round fetches again */
 	if (!e)
 		e = ta_collect_flush(c);
-	if (!e && exec_ok(c->db, "COMMIT")) {
+	/*
+	 * One round trip for both: a failed COMMIT stops the string there and is
+	 * the result; the empty transaction begun holds no snapshot and no lock.
+	 */
+	if (!e && exec_ok(c->db, "COMMIT; BEGIN")) {
 		e = -EIO;
 		snprintf(c->err, sizeof(c->err), "COMMIT: %s", PQerrorMessage(c->db));
 	}
 	if (e) {
 		ta_collect_reset(c); /* before ROLLBACK: an unanswered statement is dropped */
 		PQclear(PQexec(c->db, "ROLLBACK"));
+		c->in_tx = 0;
 		for (int i = 0; i < list->Count; i++)
 			natsMsg_NakWithDelay(list->Msgs[i], 1000, NULL);
 	} else {
