@@ -100,9 +100,10 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict);
 int ta_collect_send(struct ta_collector *c);
 
 /*
- * Before COMMIT: writes the batch's records, then handles its checkpoints in
+ * Before COMMIT: writes the batch's records and their session index (or
+ * takes the answer of ta_collect_send), then handles its checkpoints in
  * origin order (collectors sharing the work lock hosts' rows in one order:
- * no deadlock), then the session index. -errno on failure.
+ * no deadlock). -errno on failure.
  */
 int ta_collect_flush(struct ta_collector *c);
 /* After COMMIT, or before ROLLBACK: forgets the batch's pending work (and hosts a minute old). */
