@@ -16,6 +16,9 @@
 #include "logfmt/tty_batch.h"
 #include "store/store.h"
 #include "ttyaudit/event.h"
+#ifdef TA_HAVE_FLEET
+#include "cli/fleet_source.h"
+#endif
 #include "view/asciicast.h"
 #include "view/neutralise.h"
 #include "view/shown.h"
@@ -902,10 +905,12 @@ static void export_usage(FILE *out)
 		"  --tty NAME         only this terminal of the session\n"
 		"  --markers          asciicast: add \"m\" markers for commands and gaps\n"
 		"  --with-proof       also write an inclusion proof of the session's records\n"
-		"                     against the latest checkpoint to OUTPUT.proof (needs -o)\n"
+		"                     against the latest checkpoint to OUTPUT.proof (needs -o);\n"
+		"                     --fleet: the latest the collector cosigned, with its\n"
+		"                     cosignature (verify-proof --witness checks it)\n"
 		"  --index FILE, --no-index   as for query\n"
 		"  --fleet DSN --origin HOST  the session of that host from the fleet's PostgreSQL\n"
-		"                     (as show --fleet; not with --with-proof yet)\n"
+		"                     (as show --fleet)\n"
 		"\n"
 		"Exported data is not neutralised: it is the recorded bytes, for players.\n"
 		"Exit: 0, 1 write error or no proof, 2 usage, 4 no permission, 6 (--fleet) database\n"
@@ -1054,18 +1059,26 @@ static int export_typescript(FILE *f, const char *timing, const struct session_v
 	return err;
 }
 
-static int write_proof(const char *dir, const struct session_view *v, const char *out_path)
+/* The session's inclusion proof to OUTPUT.proof: from the local log, or the fleet's database. */
+static int write_proof(const struct view_source *src, const struct session_view *v,
+		       const char *out_path)
 {
 	struct ta_proof_request req = { .kind = TA_PROOF_INCLUSION, .by_session = 1,
 					.session = v->s->key };
 	char *text = NULL, err[512] = "", path[4096];
 	size_t len = 0;
-	int e = ta_proof_build(dir, &req, &text, &len, err, sizeof(err));
-
-	if (e) {
+	int rc = TA_EXIT_OK;
+#ifdef TA_HAVE_FLEET
+	if (src->fleet)
+		rc = cli_fleet_session_proof(src->fleet, v->origin, v->s->key, &text, &len, err, sizeof(err));
+	else
+#endif
+	if (ta_proof_build(src->dir, &req, &text, &len, err, sizeof(err)) < 0)
+		rc = TA_EXIT_FAILURE;
+	if (rc) {
 		ta_err(NULL, "--with-proof: cannot build the inclusion proof: %s",
-		       err[0] ? err : strerror(-e));
-		return TA_EXIT_FAILURE;
+		       err[0] ? err : "out of memory");
+		return rc;
 	}
 	snprintf(path, sizeof(path), "%s.proof", out_path);
 	FILE *f = fopen(path, "we");
@@ -1131,9 +1144,6 @@ int ta_cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "--format typescript needs --timing FILE (the timing for scriptreplay)");
 	if (proof && !output)
 		return cli_usage_error("export", "--with-proof needs --output FILE (the proof goes to FILE.proof)");
-	if (proof && src.fleet)
-		return cli_usage_error("export", "--with-proof works on a local log only (not yet against "
-				       "the fleet's cosigned checkpoints)");
 	if ((rc = source_check("export", &src)) != TA_EXIT_OK)
 		return rc;
 	struct session_view v;
@@ -1165,7 +1175,7 @@ int ta_cmd_export(int argc, char **argv)
 		rc = TA_EXIT_FAILURE;
 	}
 	if (rc == TA_EXIT_OK && proof)
-		rc = write_proof(src.dir, &v, output);
+		rc = write_proof(&src, &v, output);
 	if (rc == TA_EXIT_OK)
 		rc = session_view_damage_exit(&v);
 	session_view_close(&v);

@@ -21,11 +21,14 @@
 #include "store/note.h"
 #include "sessions/anchor_claims.h"
 #include "store/store.h"
+#ifdef TA_HAVE_FLEET
+#include "cli/fleet_verify.h"
+#endif
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ttyaudit verify [--log-dir DIR] [--key VKEY] [--origin ORIGIN]\n"
+		"Usage: ttyaudit verify [--log-dir DIR | --fleet DSN] [--key VKEY] [--origin ORIGIN]\n"
 		"                       [--checkpoint FILE]...\n"
 		"                       [--audit-log FILE]... [--json]\n"
 		"                       [--witness VKEY... [--witness-quorum N] [--witness-dir DIR]]\n"
@@ -33,7 +36,7 @@ static void usage(FILE *out)
 		"Recomputes the Merkle tree over every segment, checks every checkpoint's\n"
 		"signature and root, and that the log is not older than any --checkpoint\n"
 		"(a signed note kept elsewhere). On failure prints the first bad thing on one\n"
-		"line and exits %d.\n"
+		"line and exits %d (--fleet: 6 database unreachable, 4 access refused).\n"
 		"\n"
 		"  --log-dir DIR      log directory (default %s)\n"
 		"  --key VKEY         verifier key, or a file holding it (default: the log\n"
@@ -50,7 +53,11 @@ static void usage(FILE *out)
 		"  --witness-quorum N cosignatures required (default: every --witness)\n"
 		"  --witness-dir DIR  witness-submit's directory (default %s)\n"
 		"  --json             one JSON object on stdout\n"
-		"  -q, --quiet        print nothing when the log verifies\n",
+		"  -q, --quiet        print nothing when the log verifies\n"
+		"  --fleet DSN        each enrolled host's copy in the fleet's PostgreSQL instead\n"
+		"                     (one line or JSON object per host); --origin TEXT then\n"
+		"                     chooses hosts whose origin contains TEXT, --key replaces\n"
+		"                     the enrolled keys, --witness is the collector's key\n",
 		TA_EXIT_VERIFY, TA_STORE_DEFAULT_DIR, TA_WITNESS_DEFAULT_DIR);
 }
 
@@ -173,6 +180,35 @@ static void b64_root(const uint8_t root[32], char out[64])
 	ta_note_base64_encode(root, 32, out);
 }
 
+/* verify --fleet: the keys, then each host (fleet_verify.c). */
+static int verify_fleet(const char *dsn, const char *origin, const char *keyarg,
+			const char *const *wargs, size_t nw, size_t quorum, int json, int quiet,
+			int local_only)
+{
+	if (local_only)
+		return cli_usage_error("verify", "--fleet reads the fleet's database: not with --log-dir, "
+				       "--checkpoint, --audit-log or --witness-dir");
+#ifdef TA_HAVE_FLEET
+	struct ta_verifier *key = NULL, *wkeys[MAX_WITNESSES] = { 0 };
+	int rc = keyarg ? cli_log_key("verify", keyarg, NULL, &key) : 0;
+	if (!rc && nw)
+		rc = cli_witness_keys("verify", wargs, nw, wkeys);
+	if (!rc) {
+		struct fleet_verify_opts fo = { .dsn = dsn, .origin_pattern = origin, .key = key,
+						.witnesses = wkeys, .n_witnesses = nw, .quorum = quorum,
+						.json = json, .quiet = quiet };
+		rc = fleet_verify(&fo);
+	}
+	cli_keys_free(wkeys, nw);
+	ta_verifier_free(key);
+	return rc;
+#else
+	(void)dsn; (void)origin; (void)keyarg; (void)wargs; (void)nw; (void)quorum; (void)json;
+	(void)quiet;
+	return cli_usage_error("verify", "--fleet: this ttyaudit was built without the fleet tier (libpq)");
+#endif
+}
+
 int ta_cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -186,10 +222,12 @@ int ta_cmd_verify(int argc, char **argv)
 		{ "witness-dir", required_argument, NULL, 'W' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "fleet", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL, *origin = NULL;
+	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL, *origin = NULL, *fleet = NULL;
+	int local_only = 0;
 	const char *wdir = TA_WITNESS_DEFAULT_DIR, *wargs[MAX_WITNESSES];
 	size_t nw = 0, quorum = 0;
 	struct ta_verifier *wkeys[MAX_WITNESSES] = { 0 };
@@ -206,10 +244,11 @@ int ta_cmd_verify(int argc, char **argv)
 	}
 	while ((c = getopt_long(argc, argv, "d:k:c:a:jqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd': dir = optarg; local_only = 1; break;
 		case 'k': keyarg = optarg; break;
-		case 'c': ext[n_ext++] = optarg; break;
-		case 'a': audit_logs[n_audit++] = optarg; break;
+		case 'c': ext[n_ext++] = optarg; local_only = 1; break;
+		case 'a': audit_logs[n_audit++] = optarg; local_only = 1; break;
+		case 'F': fleet = optarg; break;
 		case 'O': origin = optarg; break;
 		case 'w':
 			if (nw == MAX_WITNESSES) {
@@ -221,7 +260,7 @@ int ta_cmd_verify(int argc, char **argv)
 			wargs[nw++] = optarg;
 			break;
 		case 'Q': quorum = cli_parse_quorum(optarg); break;
-		case 'W': wdir = optarg; break;
+		case 'W': wdir = optarg; local_only = 1; break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); free(ext); free(audit_logs); return TA_EXIT_OK;
@@ -238,6 +277,11 @@ int ta_cmd_verify(int argc, char **argv)
 					       argv[optind]);
 		return cli_usage_error("verify", "--witness-quorum %zu is more than the %zu --witness keys given",
 				       (size_t)quorum, (size_t)nw);
+	}
+	if (fleet) {
+		free(ext);
+		free(audit_logs);
+		return verify_fleet(fleet, origin, keyarg, wargs, nw, quorum, json, quiet, local_only);
 	}
 	/* No read access is not damage: exit 4 like every command, before anything is checked. */
 	int acc = ta_walk_access(dir);

@@ -11,11 +11,15 @@
 
 #include "cli/fleet_source.h"
 #include "base/exitcodes.h"
+#include "store/merkle.h"
+#include "store/note.h"
 #include "store/store.h"
 
 struct cli_fleet {
 	PGconn *db;
 	struct ta_rec_decoder *dec;
+	PGresult *row;          /* cli_fleet_leaves_next's current row */
+	int reading;            /* between cli_fleet_leaves_begin and its end */
 };
 
 /* libpq's messages end with a newline and may span lines: the first line only. */
@@ -29,6 +33,24 @@ static int sql_exit(PGresult *r)
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	/* 42501 insufficient_privilege */
 	return state && !strcmp(state, "42501") ? TA_EXIT_NOPERM : TA_EXIT_STORAGE;
+}
+
+/*
+ * A query with text parameters and results; NULL on failure with *code the
+ * exit code and err one line naming what.
+ */
+static PGresult *query(struct cli_fleet *f, const char *what, const char *sql, int n,
+		       const char *const *v, int *code, char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(f->db, sql, n, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+		return r;
+	char line[64];
+	snprintf(line, sizeof(line), "fleet database: %s", what);
+	*code = sql_exit(r);
+	pq_line(err, errlen, line, PQerrorMessage(f->db));
+	PQclear(r);
+	return NULL;
 }
 
 int cli_fleet_open(struct cli_fleet **out, const char *dsn, char *err, size_t errlen)
@@ -67,6 +89,7 @@ void cli_fleet_close(struct cli_fleet *f)
 {
 	if (!f)
 		return;
+	cli_fleet_leaves_end(f);
 	PQfinish(f->db);
 	ta_rec_decoder_free(f->dec);
 	free(f);
@@ -76,15 +99,12 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 		      char *err, size_t errlen)
 {
 	const char *v[1] = { pattern ? pattern : "" };
+	int code = 0;
 	/* strpos, not LIKE: the pattern is text to find, its % and _ included. */
-	PGresult *r = PQexecParams(f->db, "SELECT origin FROM enrolment WHERE strpos(origin, $1) > 0 "
-				   "ORDER BY origin", 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		int code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: enrolled hosts", PQerrorMessage(f->db));
-		PQclear(r);
+	PGresult *r = query(f, "enrolled hosts", "SELECT origin FROM enrolment WHERE strpos(origin, $1) > 0 "
+			    "ORDER BY origin", 1, v, &code, err, errlen);
+	if (!r)
 		return code;
-	}
 	size_t count = (size_t)PQntuples(r), bytes = 0;
 	for (size_t i = 0; i < count; i++)
 		bytes += (size_t)PQgetlength(r, (int)i, 0) + 1;
@@ -164,15 +184,12 @@ static int cosigned_size(struct cli_fleet *f, const char *origin, uint64_t *size
 			 size_t errlen)
 {
 	const char *v[1] = { origin };
-	PGresult *r = PQexecParams(f->db, "SELECT coalesce(max(size), 0) FROM checkpoints "
-				   "WHERE origin = $1 AND cosignature IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		int code = sql_exit(r);
-		pq_line(err, errlen, "fleet database: checkpoints", PQerrorMessage(f->db));
-		PQclear(r);
+	int code = 0;
+	PGresult *r = query(f, "checkpoints", "SELECT coalesce(max(size), 0) FROM checkpoints "
+			    "WHERE origin = $1 AND cosignature IS NOT NULL", 1, v, &code, err, errlen);
+	if (!r)
 		return code;
-	}
-	*size = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	*size = PQntuples(r) == 1 ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return 0;
 }
@@ -220,4 +237,170 @@ int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *
 	if (code)
 		ta_sesstab_free(t);
 	return code;
+}
+
+int cli_fleet_key(struct cli_fleet *f, const char *origin, struct ta_verifier **key, char *err,
+		  size_t errlen)
+{
+	const char *v[1] = { origin };
+	int code = 0;
+	PGresult *r = query(f, "enrolment", "SELECT vkey FROM enrolment WHERE origin = $1", 1, v, &code,
+			    err, errlen);
+	if (!r)
+		return code;
+	if (PQntuples(r) != 1 || ta_verifier_parse(PQgetvalue(r, 0, 0), key)) {
+		code = TA_EXIT_VERIFY;
+		snprintf(err, errlen, "%s: the enrolled key is not a verifier key", origin);
+	}
+	PQclear(r);
+	return code;
+}
+
+void cli_fleet_ckpts_free(struct cli_fleet_ckpt *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].note);
+	free(v);
+}
+
+int cli_fleet_ckpts(struct cli_fleet *f, const char *origin, struct cli_fleet_ckpt **out, size_t *n,
+		    char *err, size_t errlen)
+{
+	const char *v[1] = { origin };
+	int code = 0;
+	PGresult *r = query(f, "checkpoints", "SELECT size, note, coalesce(cosignature, ''), "
+			    "cosignature IS NOT NULL FROM checkpoints WHERE origin = $1 ORDER BY size",
+			    1, v, &code, err, errlen);
+	if (!r)
+		return code;
+	size_t count = (size_t)PQntuples(r);
+	struct cli_fleet_ckpt *c = calloc(count + 1, sizeof(*c));
+	for (size_t i = 0; c && i < count; i++) {
+		int k = (int)i;
+		size_t nl = (size_t)PQgetlength(r, k, 1), cl = (size_t)PQgetlength(r, k, 2);
+		c[i].size = strtoull(PQgetvalue(r, k, 0), NULL, 10);
+		c[i].cosigned = *PQgetvalue(r, k, 3) == 't';
+		c[i].note = malloc(nl + cl + 1);
+		if (!c[i].note) {
+			cli_fleet_ckpts_free(c, i);
+			c = NULL;
+			break;
+		}
+		memcpy(c[i].note, PQgetvalue(r, k, 1), nl);
+		memcpy(c[i].note + nl, PQgetvalue(r, k, 2), cl);
+		c[i].note[nl + cl] = '\0';
+		c[i].note_len = nl + cl;
+	}
+	PQclear(r);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return TA_EXIT_FAILURE;
+	}
+	*out = c;
+	*n = count;
+	return 0;
+}
+
+int cli_fleet_leaves_begin(struct cli_fleet *f, const char *origin, uint64_t limit,
+			   const uint64_t *session, char *err, size_t errlen)
+{
+	char lim[24], sess[24];
+	const char *v[3] = { origin, lim, session ? sess : NULL };
+	snprintf(lim, sizeof(lim), "%" PRIu64, limit > INT64_MAX ? (uint64_t)INT64_MAX : limit);
+	/* A session key is a 64-bit pattern; the column is a signed bigint. */
+	snprintf(sess, sizeof(sess), "%" PRId64, session ? (int64_t)*session : 0);
+	/*
+	 * Both sides, so that a record without a leaf (inserted behind the
+	 * collector's back) is seen too, and in one order: a merge of two index scans.
+	 */
+	if (!PQsendQueryParams(f->db,
+			       "SELECT idx, l.leaf, r.stored FROM "
+			       "(SELECT idx, leaf FROM leaves WHERE origin = $1 AND idx < $2) l FULL JOIN "
+			       "(SELECT idx, stored FROM records WHERE origin = $1 AND idx < $2 "
+			       "AND ($3::bigint IS NULL OR session = $3)) r USING (idx) ORDER BY idx",
+			       3, NULL, v, NULL, NULL, 1) ||
+	    !PQsetSingleRowMode(f->db)) {
+		pq_line(err, errlen, "fleet database: leaves", PQerrorMessage(f->db));
+		return TA_EXIT_STORAGE;
+	}
+	f->reading = 1;
+	return 0;
+}
+
+int cli_fleet_leaves_next(struct cli_fleet *f, struct cli_fleet_leaf *l, char *err, size_t errlen)
+{
+	PQclear(f->row);
+	f->row = NULL;
+	if (!f->reading)
+		return 0;
+	PGresult *r = PQgetResult(f->db);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_TUPLES_OK;
+	if (st == PGRES_SINGLE_TUPLE && PQgetlength(r, 0, 0) == 8) {
+		uint64_t be;
+		memcpy(&be, PQgetvalue(r, 0, 0), 8);
+		memset(l, 0, sizeof(*l));
+		l->index = be64toh(be);
+		if (!PQgetisnull(r, 0, 1) && PQgetlength(r, 0, 1) == TA_HASH_LEN)
+			l->leaf = (const uint8_t *)PQgetvalue(r, 0, 1);
+		if (!PQgetisnull(r, 0, 2)) {
+			l->stored = (const uint8_t *)PQgetvalue(r, 0, 2);
+			l->stored_len = (size_t)PQgetlength(r, 0, 2);
+		}
+		f->row = r;
+		return 1;
+	}
+	int code = 0;
+	if (st != PGRES_TUPLES_OK) {
+		code = st == PGRES_SINGLE_TUPLE ? TA_EXIT_STORAGE : sql_exit(r);
+		pq_line(err, errlen, "fleet database: leaves",
+			st == PGRES_SINGLE_TUPLE ? "malformed row" : PQresultErrorMessage(r));
+	}
+	PQclear(r);
+	cli_fleet_leaves_end(f);
+	return code;
+}
+
+void cli_fleet_leaves_end(struct cli_fleet *f)
+{
+	PQclear(f->row);
+	f->row = NULL;
+	if (!f->reading)
+		return;
+	/* Cancel what is left, then drain the results the connection still owes. */
+	PGcancel *cn = PQgetCancel(f->db);
+	char buf[256];
+	if (cn) {
+		PQcancel(cn, buf, sizeof(buf));
+		PQfreeCancel(cn);
+	}
+	PGresult *r;
+	while ((r = PQgetResult(f->db)))
+		PQclear(r);
+	f->reading = 0;
+}
+
+int cli_fleet_session_indexes(struct cli_fleet *f, const char *origin, uint64_t session,
+			      uint64_t limit, uint64_t **idx, size_t *n, char *err, size_t errlen)
+{
+	char lim[24], sess[24];
+	const char *v[3] = { origin, sess, lim };
+	snprintf(lim, sizeof(lim), "%" PRIu64, limit > INT64_MAX ? (uint64_t)INT64_MAX : limit);
+	snprintf(sess, sizeof(sess), "%" PRId64, (int64_t)session);
+	int code = 0;
+	PGresult *r = query(f, "records", "SELECT DISTINCT idx FROM records WHERE origin = $1 AND "
+			    "session = $2 AND idx < $3 ORDER BY idx", 3, v, &code, err, errlen);
+	if (!r)
+		return code;
+	size_t count = (size_t)PQntuples(r);
+	uint64_t *v64 = malloc((count + 1) * sizeof(*v64));
+	for (size_t i = 0; v64 && i < count; i++)
+		v64[i] = strtoull(PQgetvalue(r, (int)i, 0), NULL, 10);
+	PQclear(r);
+	if (!v64) {
+		snprintf(err, errlen, "out of memory");
+		return TA_EXIT_FAILURE;
+	}
+	*idx = v64;
+	*n = count;
+	return 0;
 }

@@ -55,4 +55,53 @@ int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct t
 			 const uint64_t *clients, size_t nclients, struct ta_transcript *tr, char *err,
 			 size_t errlen);
 
+struct ta_verifier;
+/* The enrolled verifier key of origin. 0 or an exit code. */
+int cli_fleet_key(struct cli_fleet *f, const char *origin, struct ta_verifier **key, char *err,
+		  size_t errlen);
+
+/* A checkpoint the collector verified: its note and, once cosigned, the cosignature line. */
+struct cli_fleet_ckpt {
+	uint64_t size;
+	char *note;        /* the note, with the cosignature line appended when cosigned */
+	size_t note_len;
+	int cosigned;
+};
+/* origin's checkpoints in size order (*v malloc'd; cli_fleet_ckpts_free). 0 or an exit code. */
+int cli_fleet_ckpts(struct cli_fleet *f, const char *origin, struct cli_fleet_ckpt **v, size_t *n,
+		    char *err, size_t errlen);
+void cli_fleet_ckpts_free(struct cli_fleet_ckpt *v, size_t n);
+
+/*
+ * origin's tree as the database holds it, for verify and proofs: every index
+ * below limit that has a leaf or a record, in index order, with its leaf hash
+ * and its record's stored bytes (each NULL where absent). With session, only
+ * that session's records come with their bytes. Between begin and the end
+ * (next returns 0, or end) the connection does nothing else. An index the
+ * database holds twice (a record inserted again) comes twice.
+ */
+struct cli_fleet_leaf {
+	uint64_t index;
+	const uint8_t *leaf;    /* TA_HASH_LEN bytes, or NULL */
+	const uint8_t *stored;
+	size_t stored_len;
+};
+int cli_fleet_leaves_begin(struct cli_fleet *f, const char *origin, uint64_t limit,
+			   const uint64_t *session, char *err, size_t errlen);
+/* 1 and *l (valid until the next call), 0 at the end, or an exit code (err says why). */
+int cli_fleet_leaves_next(struct cli_fleet *f, struct cli_fleet_leaf *l, char *err, size_t errlen);
+/* Stops reading early (drops the rest); harmless after the end. */
+void cli_fleet_leaves_end(struct cli_fleet *f);
+/* The indexes of session's records below limit, increasing (*idx malloc'd). 0 or an exit code. */
+int cli_fleet_session_indexes(struct cli_fleet *f, const char *origin, uint64_t session,
+			      uint64_t limit, uint64_t **idx, size_t *n, char *err, size_t errlen);
+
+/*
+ * The inclusion proof of session's records of origin against its latest
+ * checkpoint the collector cosigned (the note carries the cosignature), as
+ * export --with-proof writes it (fleet_proof.c). *text malloc'd. 0 or an exit code.
+ */
+int cli_fleet_session_proof(const char *dsn, const char *origin, uint64_t session, char **text,
+			    size_t *len, char *err, size_t errlen);
+
 #endif

@@ -105,34 +105,6 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-static int session_add(struct ta_collector *c, const char *origin, uint64_t session, uint64_t t)
-{
-	for (size_t i = c->n_sess; i-- > 0;) {
-		struct ta_collect_session *x = &c->sess[i];
-		if (x->session == session && !strcmp(x->origin, origin)) {
-			x->first_ns = t < x->first_ns ? t : x->first_ns;
-			x->last_ns = t > x->last_ns ? t : x->last_ns;
-			x->records++;
-			return 0;
-		}
-	}
-	if (grow((void **)&c->sess, &c->cap_sess, c->n_sess, sizeof(*c->sess)))
-		return -ENOMEM;
-	struct ta_collect_session *x = &c->sess[c->n_sess++];
-	snprintf(x->origin, sizeof(x->origin), "%s", origin);
-	x->session = session;
-	x->first_ns = x->last_ns = t;
-	x->records = 1;
-	return 0;
-}
-
-static int sess_cmp(const void *a, const void *b)
-{
-	const struct ta_collect_session *x = a, *y = b;
-	int o = strcmp(x->origin, y->origin);
-	return o ? o : x->session < y->session ? -1 : x->session > y->session;
-}
-
 /*
  * PostgreSQL's binary array format (one dimension, no NULLs): a batch's column
  * goes as one parameter, so a batch costs one statement, not one per record.
@@ -170,23 +142,9 @@ static void arr_end(struct ta_buf *b, uint32_t n)
 #define OID_INT4 23
 #define OID_TEXT 25
 #define OID_BYTEA 17
+#define OID_TIMESTAMPTZ 1184
 
-/* Runs sql with the first n of c->arr as binary array parameters. */
-static PGresult *q_arrays(struct ta_collector *c, const char *sql, int n)
-{
-	const char *v[7];
-	int lens[7], fmt[7];
-	for (int i = 0; i < n; i++) {
-		if (c->arr[i].oom)
-			return NULL;
-		v[i] = (const char *)c->arr[i].p;
-		lens[i] = (int)c->arr[i].len;
-		fmt[i] = 1;
-	}
-	return PQexecParams(c->db, sql, n, NULL, v, lens, fmt, 1);
-}
-
-static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *hst);
+static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host);
 
 static int ckpt_cmp(const void *a, const void *b, void *ctx)
 {
@@ -203,61 +161,49 @@ int ta_collect_flush(struct ta_collector *c)
 		return e;
 	qsort_r(c->ckq, c->n_ckq, sizeof(*c->ckq), ckpt_cmp, c);
 	for (size_t i = 0; i < c->n_ckq; i++) {
-		int v = on_checkpoint(c, c->ckq[i].m, &c->hosts[c->ckq[i].host].h);
+		int v = on_checkpoint(c, c->ckq[i].m, c->ckq[i].host);
 		if (v < 0)
 			return v;
 		*c->ckq[i].verdict = v;
 	}
 	c->n_ckq = 0;
-	if (!c->n_sess)
-		return 0;
-	/* Key order: collectors sharing the work never lock session rows in opposite orders. */
-	qsort(c->sess, c->n_sess, sizeof(*c->sess), sess_cmp);
-	for (int k = 0; k < 5; k++)
-		arr_begin(&c->arr[k], k ? OID_INT8 : OID_TEXT);
-	for (size_t i = 0; i < c->n_sess; i++) {
-		const struct ta_collect_session *x = &c->sess[i];
-		arr_add(&c->arr[0], x->origin, (uint32_t)strlen(x->origin));
-		arr_add_u64(&c->arr[1], x->session);
-		arr_add_u64(&c->arr[2], x->first_ns);
-		arr_add_u64(&c->arr[3], x->last_ns);
-		arr_add_u64(&c->arr[4], x->records);
-	}
-	for (int k = 0; k < 5; k++)
-		arr_end(&c->arr[k], (uint32_t)c->n_sess);
-	PGresult *r = q_arrays(c,
-		"INSERT INTO sessions (origin, session, first_ts, last_ts, records) "
-		"SELECT o, s, to_timestamp(f / 1e9), to_timestamp(l / 1e9), n "
-		"FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) "
-		"AS t(o, s, f, l, n) "
-		"ON CONFLICT (origin, session) DO UPDATE SET "
-		"first_ts = least(sessions.first_ts, excluded.first_ts), "
-		"last_ts = greatest(sessions.last_ts, excluded.last_ts), "
-		"records = sessions.records + excluded.records", 5);
-	if (!ok(r))
-		return db_fail(c, r, "sessions");
-	PQclear(r);
-	c->n_sess = 0;
 	return 0;
 }
 
-void ta_collect_reset(struct ta_collector *c)
+static void forget_hosts(struct ta_collector *c)
 {
-	c->n_pending = 0;
-	c->n_ckq = 0;
-	c->n_sess = 0;
 	for (size_t i = 0; i < c->n_hosts; i++)
 		ta_verifier_free(c->hosts[i].h.key);
 	c->n_hosts = 0;
 }
 
+void ta_collect_reset(struct ta_collector *c)
+{
+	if (c->inflight) {
+		/* A batch that failed with its records' statement unanswered: drop the answer. */
+		PGresult *r;
+		while ((r = PQgetResult(c->db)))
+			PQclear(r);
+		c->inflight = 0;
+	}
+	free(c->ord);
+	c->ord = NULL;
+	c->n_pending = 0;
+	c->n_ckq = 0;
+	c->n_bl = 0;
+	/* Enrolled hosts are kept a minute across batches: one lookup a minute, not per batch. */
+	if (c->n_hosts && time(NULL) - c->hosts_at >= 60)
+		forget_hosts(c);
+}
+
 void ta_collect_free(struct ta_collector *c)
 {
 	ta_collect_reset(c);
+	forget_hosts(c);
 	for (size_t i = 0; i < sizeof(c->arr) / sizeof(c->arr[0]); i++)
 		ta_buf_free(&c->arr[i]);
-	free(c->sess);
 	free(c->pending);
+	free(c->bl);
 	free(c->ckq);
 	free(c->hosts);
 }
@@ -287,20 +233,80 @@ static int pending_cmp(const void *a, const void *b, void *ctx)
  */
 static const char records_sql[] =
 	"WITH input AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[], "
-	"$5::integer[], $6::bigint[], $7::bytea[]) WITH ORDINALITY "
-	"AS t(origin, idx, leaf, time_ns, type, session, stored, n)), "
+	"$5::integer[], $6::bigint[], $7::bytea[], $8::timestamptz[]) WITH ORDINALITY "
+	"AS t(origin, idx, leaf, time_ns, type, session, stored, ts, n)), "
 	"ins AS (INSERT INTO leaves (origin, idx, leaf) SELECT origin, idx, leaf FROM input "
 	"ON CONFLICT DO NOTHING RETURNING origin, idx), "
 	"rec AS (INSERT INTO records (origin, idx, ts, time_ns, type, session, stored) "
-	"SELECT i.origin, i.idx, to_timestamp(i.time_ns / 1e9), i.time_ns, i.type, i.session, i.stored "
-	"FROM input i JOIN ins USING (origin, idx)) "
-	"SELECT i.n, ins.idx IS NOT NULL, l.leaf FROM input i LEFT JOIN ins USING (origin, idx) "
-	"LEFT JOIN leaves l USING (origin, idx)";
+	"SELECT i.origin, i.idx, i.ts, i.time_ns, i.type, i.session, i.stored "
+	"FROM input i JOIN ins USING (origin, idx)), "
+	/* The session index from the new records, in key order: collectors never lock its rows
+	 * in opposite orders. */
+	"sess AS (INSERT INTO sessions (origin, session, first_ts, last_ts, records) "
+	"SELECT i.origin, i.session, min(i.ts), max(i.ts), count(*) FROM input i JOIN ins "
+	"USING (origin, idx) GROUP BY i.origin, i.session ORDER BY i.origin, i.session "
+	"ON CONFLICT (origin, session) DO UPDATE SET "
+	"first_ts = least(sessions.first_ts, excluded.first_ts), "
+	"last_ts = greatest(sessions.last_ts, excluded.last_ts), "
+	"records = sessions.records + excluded.records) "
+	/* The stored leaf only where there was one: a probe for duplicates and forks alone. */
+	"SELECT i.n, ins.idx IS NOT NULL, CASE WHEN ins.idx IS NULL THEN "
+	"(SELECT l.leaf FROM leaves l WHERE l.origin = i.origin AND l.idx = i.idx) END "
+	"FROM input i LEFT JOIN ins USING (origin, idx)";
 
-/* Writes the batch's pending records (before any other statement, and before COMMIT). */
-static int drain(struct ta_collector *c)
+/* PostgreSQL's binary timestamptz: microseconds since 2000-01-01 UTC. */
+static int64_t pg_time(uint64_t ns)
 {
-	if (!c->n_pending)
+	return (int64_t)(ns / 1000) - 946684800000000LL;
+}
+
+static int bl_cmp(const void *a, const void *b)
+{
+	const struct ta_collect_leaf *x = a, *y = b;
+	if (x->host != y->host)
+		return x->host < y->host ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Keeps a leaf of the batch (new, or equal to the one stored) for its checkpoints. */
+static int bl_add(struct ta_collector *c, const struct ta_collect_pending *pd)
+{
+	if (grow((void **)&c->bl, &c->cap_bl, c->n_bl, sizeof(*c->bl)))
+		return -ENOMEM;
+	struct ta_collect_leaf *l = &c->bl[c->n_bl++];
+	l->host = pd->host;
+	l->index = pd->index;
+	memcpy(l->leaf, pd->leaf, TA_HASH_LEN);
+	return 0;
+}
+
+/*
+ * The batch's own leaves of host that end at size - 1: the index its
+ * consecutive run down from there starts at (not below from), and the first
+ * of them in *run; size when the batch holds none. A checkpoint usually comes
+ * with the records it covers: those need not be read back from the database.
+ */
+static uint64_t bl_run(struct ta_collector *c, size_t host, uint64_t from, uint64_t size,
+		       const struct ta_collect_leaf **run)
+{
+	struct ta_collect_leaf key = { .host = host, .index = size - 1 };
+	const struct ta_collect_leaf *l = size > from && c->n_bl ?
+		bsearch(&key, c->bl, c->n_bl, sizeof(*c->bl), bl_cmp) : NULL;
+	if (!l)
+		return size;
+	while (l > c->bl && l[-1].host == host && l[-1].index + 1 == l->index && l->index > from)
+		l--;
+	*run = l;
+	return l->index;
+}
+
+/*
+ * Sends the batch's pending records (before any other statement, and before
+ * COMMIT) without waiting for the answer: drain_recv takes it.
+ */
+static int drain_send(struct ta_collector *c)
+{
+	if (!c->n_pending || c->inflight)
 		return 0;
 	struct ta_collect_pending **ord = malloc(c->n_pending * sizeof(*ord));
 	if (!ord)
@@ -321,9 +327,9 @@ static int drain(struct ta_collector *c)
 		else
 			b->fork = 1;
 	}
-	static const uint32_t oids[7] = { OID_TEXT, OID_INT8, OID_BYTEA, OID_INT8, OID_INT4,
-					  OID_INT8, OID_BYTEA };
-	for (int k = 0; k < 7; k++)
+	static const uint32_t oids[8] = { OID_TEXT, OID_INT8, OID_BYTEA, OID_INT8, OID_INT4,
+					  OID_INT8, OID_BYTEA, OID_TIMESTAMPTZ };
+	for (int k = 0; k < 8; k++)
 		arr_begin(&c->arr[k], oids[k]);
 	/* Sent in key order (with other collectors' batches, unique-index waits never cross). */
 	uint32_t n = 0;
@@ -341,12 +347,51 @@ static int drain(struct ta_collector *c)
 		arr_add(&c->arr[4], &ty, 4);
 		arr_add_u64(&c->arr[5], pd->session);
 		arr_add(&c->arr[6], natsMsg_GetData(pd->m), (uint32_t)natsMsg_GetDataLength(pd->m));
+		arr_add_u64(&c->arr[7], (uint64_t)pg_time(pd->time_ns));
 		sent[n++] = pd;
 	}
-	for (int k = 0; k < 7; k++)
+	for (int k = 0; k < 8; k++)
 		arr_end(&c->arr[k], n);
+	c->ord = ord;
+	c->n_sent = n;
+	for (int k = 0; k < 8; k++)
+		if (c->arr[k].oom) {
+			free(ord);
+			c->ord = NULL;
+			return -ENOMEM;
+		}
+	const char *v[8];
+	int lens[8], fmt[8];
+	for (int k = 0; k < 8; k++) {
+		v[k] = (const char *)c->arr[k].p;
+		lens[k] = (int)c->arr[k].len;
+		fmt[k] = 1;
+	}
+	if (!PQsendQueryParams(c->db, records_sql, 8, NULL, v, lens, fmt, 1)) {
+		free(ord);
+		c->ord = NULL;
+		return db_fail(c, NULL, "records");
+	}
+	c->inflight = 1;
+	return 0;
+}
+
+/* Takes the answer of drain_send: new, duplicate or forked, per record. */
+static int drain_recv(struct ta_collector *c)
+{
+	if (!c->inflight)
+		return 0;
+	c->inflight = 0;
+	struct ta_collect_pending **ord = c->ord, **sent = ord;
+	uint32_t n = c->n_sent;
+	c->ord = NULL;
 	int e = 0;
-	PGresult *r = q_arrays(c, records_sql, 7);
+	PGresult *r = PQgetResult(c->db), *more;
+	/* The statement's one result, then NULL: anything else is a failure too. */
+	while ((more = PQgetResult(c->db))) {
+		PQclear(r);
+		r = more;
+	}
 	if (!ok(r) || (uint32_t)PQntuples(r) != n) {
 		e = r ? db_fail(c, r, "records") : -ENOMEM;
 		r = NULL;
@@ -362,7 +407,6 @@ static int drain(struct ta_collector *c)
 		}
 		struct ta_collect_pending *pd = sent[k - 1];
 		if (*PQgetvalue(r, i, 1)) {
-			e = session_add(c, pd_origin(c, pd), pd->session, pd->time_ns);
 			c->records++;
 		} else if (PQgetlength(r, i, 2) == TA_HASH_LEN &&
 			   !memcmp(PQgetvalue(r, i, 2), pd->leaf, TA_HASH_LEN)) {
@@ -372,6 +416,11 @@ static int drain(struct ta_collector *c)
 		}
 	}
 	PQclear(r);
+	for (uint32_t k = 0; !e && k < n; k++)
+		if (!sent[k]->fork)
+			e = bl_add(c, sent[k]);
+	if (!e)
+		qsort(c->bl, c->n_bl, sizeof(*c->bl), bl_cmp);
 	free(ord);
 	for (size_t k = 0; !e && k < c->n_pending; k++) {
 		struct ta_collect_pending *pd = &c->pending[k];
@@ -385,6 +434,18 @@ static int drain(struct ta_collector *c)
 	}
 	c->n_pending = 0;
 	return e;
+}
+
+/* Writes the batch's pending records now. */
+static int drain(struct ta_collector *c)
+{
+	int e = drain_send(c);
+	return e ? e : drain_recv(c);
+}
+
+int ta_collect_send(struct ta_collector *c)
+{
+	return drain_send(c);
 }
 
 static int on_record(struct ta_collector *c, natsMsg *m, size_t host)
@@ -472,20 +533,31 @@ static int ws_cas(void *ctx, const char *origin, uint64_t expect, uint64_t size,
 	return n == 1 ? 0 : -EAGAIN;
 }
 
-/* The root of leaves [0, size) of origin, from the stored leaf hashes; -ENOENT if some are missing. */
-static int tree_root(struct ta_collector *c, const char *origin, struct ta_crange *cr,
+/*
+ * The root of leaves [from, size) of host folded into cr: the stored leaf
+ * hashes, then the batch's own; -ENOENT if some are missing.
+ */
+static int tree_root(struct ta_collector *c, size_t host, struct ta_crange *cr,
 		     uint64_t from, uint64_t size, uint8_t root[TA_HASH_LEN])
 {
-	char fb[24], sb[24];
-	const char *v[3] = { origin, U64(fb, from), U64(sb, size) };
-	PGresult *r = q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx >= $2 AND idx < $3 "
-			       "ORDER BY idx", 3, v, NULL);
-	if (!ok(r))
-		return db_fail(c, r, "leaves");
-	int e = (uint64_t)PQntuples(r) == size - from ? 0 : -ENOENT;
-	for (int i = 0; !e && i < PQntuples(r); i++)
-		ta_crange_append(c->hasher, cr, (const uint8_t *)PQgetvalue(r, i, 0), NULL, NULL);
-	PQclear(r);
+	const char *origin = c->hosts[host].h.origin;
+	const struct ta_collect_leaf *run = NULL;
+	uint64_t mem = bl_run(c, host, from, size, &run);
+	int e = 0;
+	if (mem > from) {
+		char fb[24], sb[24];
+		const char *v[3] = { origin, U64(fb, from), U64(sb, mem) };
+		PGresult *r = q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx >= $2 AND "
+				       "idx < $3 ORDER BY idx", 3, v, NULL);
+		if (!ok(r))
+			return db_fail(c, r, "leaves");
+		e = (uint64_t)PQntuples(r) == mem - from ? 0 : -ENOENT;
+		for (int i = 0; !e && i < PQntuples(r); i++)
+			ta_crange_append(c->hasher, cr, (const uint8_t *)PQgetvalue(r, i, 0), NULL, NULL);
+		PQclear(r);
+	}
+	for (uint64_t i = mem; !e && i < size; i++, run++)
+		ta_crange_append(c->hasher, cr, run->leaf, NULL, NULL);
 	if (!e)
 		ta_crange_root(c->hasher, cr, root);
 	return e;
@@ -516,8 +588,9 @@ static int store_checkpoint(struct ta_collector *c, const struct host *hst,
 	return 0;
 }
 
-static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *hst)
+static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host)
 {
+	const struct host *hst = &c->hosts[host].h;
 	const char *body = natsMsg_GetData(m);
 	size_t len = (size_t)natsMsg_GetDataLength(m);
 	/* The note follows the request's head (old size, proof lines, an empty line). */
@@ -580,7 +653,7 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 	}
 	int e;
 	if (cp.size >= have) {
-		e = tree_root(c, hst->origin, &cr, have, cp.size, root);
+		e = tree_root(c, host, &cr, have, cp.size, root);
 		if (e == -ENOENT) {
 			c->deferred++;
 			return TA_COLLECT_LATER;
@@ -591,7 +664,7 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, const struct host *
 		/* An older checkpoint: it must match the tree we have of that size. */
 		struct ta_crange old;
 		ta_crange_init(&old);
-		if ((e = tree_root(c, hst->origin, &old, 0, cp.size, root)))
+		if ((e = tree_root(c, host, &old, 0, cp.size, root)))
 			return e == -ENOENT ? -EIO : e;
 	}
 	if (memcmp(root, cp.root, TA_HASH_LEN))
@@ -660,7 +733,7 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 		e = evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
 		return e < 0 ? e : 0;
 	}
-	/* The batch's hosts, looked up once per batch. */
+	/* The hosts, looked up once a minute (ta_collect_reset). */
 	size_t hi = 0;
 	while (hi < c->n_hosts && strcmp(c->hosts[hi].hash, h))
 		hi++;
@@ -679,6 +752,8 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 			return -ENOMEM;
 		}
 		c->hosts = np;
+		if (!c->n_hosts)
+			c->hosts_at = time(NULL);
 		snprintf(c->hosts[hi].hash, sizeof(c->hosts[hi].hash), "%s", h);
 		c->hosts[hi].h = found;
 		c->n_hosts++;

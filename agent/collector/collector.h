@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 #include <nats/nats.h>
@@ -19,13 +20,6 @@
 #include "store/merkle.h"
 #include "store/note.h"
 #include "base/buf.h"
-
-/* A session's share of a batch: written once per batch, in key order, so that
- * collectors sharing the work never lock session rows in opposite orders. */
-struct ta_collect_session {
-	char origin[256];
-	uint64_t session, first_ns, last_ns, records;
-};
 
 /* A checkpoint of the batch, handled after its records, in origin order. */
 struct ta_collect_ckpt {
@@ -52,19 +46,31 @@ struct ta_collect_pending {
 	int fork;    /* its leaf differs from the one stored (or earlier in the batch) at its index */
 };
 
+/* A leaf the batch holds (new, or equal to the stored one), for checkpoints of the batch. */
+struct ta_collect_leaf {
+	size_t host;
+	uint64_t index;
+	uint8_t leaf[TA_HASH_LEN];
+};
+
 struct ta_collector {
 	PGconn *db;                  /* the batch connection (one transaction per batch) */
+	int in_tx;                   /* a transaction is open on db (main.c) */
 	struct ta_signer *cosigner;  /* cosignature/v1 key */
 	struct ta_hasher *hasher;
-	struct ta_collect_session *sess;
-	size_t n_sess, cap_sess;
 	struct ta_collect_pending *pending;
 	size_t n_pending, cap_pending;
+	struct ta_collect_pending **ord; /* the records statement in flight: its rows */
+	uint32_t n_sent;
+	int inflight;
+	struct ta_collect_leaf *bl;  /* the batch's leaves, by (host, index) */
+	size_t n_bl, cap_bl;
 	struct ta_collect_ckpt *ckq;
 	size_t n_ckq, cap_ckq;
-	struct { char hash[24]; struct host h; } *hosts; /* the batch's hosts */
+	struct { char hash[24]; struct host h; } *hosts; /* enrolled hosts seen lately */
 	size_t n_hosts;
-	struct ta_buf arr[7];        /* drain()'s array parameters, reused */
+	time_t hosts_at;             /* when the first of them was looked up */
+	struct ta_buf arr[8];        /* drain()'s array parameters, reused */
 	struct {                     /* the witness state read with the host's lock */
 		int valid, have;
 		uint64_t size;
@@ -87,12 +93,20 @@ enum ta_collect_verdict {
 int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict);
 
 /*
- * Before COMMIT: writes the batch's records, then handles its checkpoints in
+ * After the batch's last message: sends its records' statement and returns
+ * at once, so that the caller fetches the next batch while PostgreSQL works
+ * (ta_collect_flush takes the answer). -errno on failure.
+ */
+int ta_collect_send(struct ta_collector *c);
+
+/*
+ * Before COMMIT: writes the batch's records and their session index (or
+ * takes the answer of ta_collect_send), then handles its checkpoints in
  * origin order (collectors sharing the work lock hosts' rows in one order:
- * no deadlock), then the session index. -errno on failure.
+ * no deadlock). -errno on failure.
  */
 int ta_collect_flush(struct ta_collector *c);
-/* After COMMIT, or before ROLLBACK: forgets the batch's pending work and hosts. */
+/* After COMMIT, or before ROLLBACK: forgets the batch's pending work (and hosts a minute old). */
 void ta_collect_reset(struct ta_collector *c);
 /* Frees what the collector allocated (not db, cosigner, hasher). */
 void ta_collect_free(struct ta_collector *c);

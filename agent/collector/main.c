@@ -154,54 +154,90 @@ static int64_t later_delay_ms(natsMsg *m)
 	return d < 5000 ? d : 5000;
 }
 
-/* One batch: a transaction; acknowledgements only after the commit. */
-static int batch(struct ta_collector *c, natsSubscription *sub, int n)
+/*
+ * Up to n messages: waiting up to wait_ms for them, or (0) only those the
+ * stream has now. 1 some, 0 none, -EAGAIN (c->err says why).
+ */
+static int fetch(struct ta_collector *c, natsSubscription *sub, int n, int wait_ms,
+		 natsMsgList *list)
 {
-	natsMsgList list = { 0 };
+	jsFetchRequest fr;
 	jsErrCode jerr = 0;
-	natsStatus s = natsSubscription_Fetch(&list, sub, n, 1000, &jerr);
-	if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0))
-		return 0;
-	if (s != NATS_OK) {
-		snprintf(c->err, sizeof(c->err), "fetch: %s", natsStatus_GetText(s));
-		return -EAGAIN;
+	natsStatus s;
+	memset(list, 0, sizeof(*list));
+	if (wait_ms) {
+		s = natsSubscription_Fetch(list, sub, n, wait_ms, &jerr);
+	} else {
+		jsFetchRequest_Init(&fr);
+		fr.Batch = n;
+		fr.NoWait = true;
+		s = natsSubscription_FetchRequest(list, sub, &fr);
 	}
-	int *verdict = calloc((size_t)list.Count, sizeof(int)), e = 0;
-	if (!verdict || exec_ok(c->db, "BEGIN")) {
+	if (s == NATS_OK && list->Count > 0)
+		return 1;
+	natsMsgList_Destroy(list);
+	memset(list, 0, sizeof(*list));
+	if (s == NATS_OK || s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
+		return 0;
+	snprintf(c->err, sizeof(c->err), "fetch: %s", natsStatus_GetText(s));
+	return -EAGAIN;
+}
+
+/*
+ * One batch: a transaction; acknowledgements only after the commit. While
+ * PostgreSQL writes the batch's records, the next batch is fetched into
+ * *next (when it is empty): JetStream and PostgreSQL work at the same time.
+ */
+static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgList *list,
+		 natsMsgList *next)
+{
+	int *verdict = calloc((size_t)list->Count, sizeof(int)), e = 0;
+	/* The transaction is usually open already: the last COMMIT began the next one. */
+	if (!verdict || (!c->in_tx && exec_ok(c->db, "BEGIN"))) {
 		e = -EIO;
 		snprintf(c->err, sizeof(c->err), "BEGIN: %s", PQerrorMessage(c->db));
 	}
-	for (int i = 0; !e && i < list.Count; i++)
-		e = ta_collect_msg(c, list.Msgs[i], &verdict[i]);
+	c->in_tx = !e;
+	for (int i = 0; !e && i < list->Count; i++)
+		e = ta_collect_msg(c, list->Msgs[i], &verdict[i]);
+	if (!e)
+		e = ta_collect_send(c);
+	if (!e && next && !next->Count && fetch(c, sub, n, 0, next) < 0)
+		ta_warn("collector", "%s", c->err); /* the next round fetches again */
 	if (!e)
 		e = ta_collect_flush(c);
-	if (!e && exec_ok(c->db, "COMMIT")) {
+	/*
+	 * One round trip for both: a failed COMMIT stops the string there and is
+	 * the result; the empty transaction begun holds no snapshot and no lock.
+	 */
+	if (!e && exec_ok(c->db, "COMMIT; BEGIN")) {
 		e = -EIO;
 		snprintf(c->err, sizeof(c->err), "COMMIT: %s", PQerrorMessage(c->db));
 	}
 	if (e) {
+		ta_collect_reset(c); /* before ROLLBACK: an unanswered statement is dropped */
 		PQclear(PQexec(c->db, "ROLLBACK"));
-		for (int i = 0; i < list.Count; i++)
-			natsMsg_NakWithDelay(list.Msgs[i], 1000, NULL);
+		c->in_tx = 0;
+		for (int i = 0; i < list->Count; i++)
+			natsMsg_NakWithDelay(list->Msgs[i], 1000, NULL);
 	} else {
-		for (int i = 0; i < list.Count; i++)
+		for (int i = 0; i < list->Count; i++)
 			if (verdict[i] == TA_COLLECT_LATER) {
-				int64_t d = later_delay_ms(list.Msgs[i]);
+				int64_t d = later_delay_ms(list->Msgs[i]);
 				if (d >= 0) {
-					natsMsg_NakWithDelay(list.Msgs[i], d, NULL);
+					natsMsg_NakWithDelay(list->Msgs[i], d, NULL);
 					continue;
 				}
 				/* Never cosignable as sent: the shipper resends it from its cosigned size. */
 				ta_warn("collector", "%s: a checkpoint deferred %d times is dropped (its "
 					"records or its predecessor never came); its shipper resends it",
-					natsMsg_GetSubject(list.Msgs[i]), LATER_MAX_DELIVERIES);
-				natsMsg_Ack(list.Msgs[i], NULL);
+					natsMsg_GetSubject(list->Msgs[i]), LATER_MAX_DELIVERIES);
+				natsMsg_Ack(list->Msgs[i], NULL);
 			} else
-				natsMsg_Ack(list.Msgs[i], NULL);
+				natsMsg_Ack(list->Msgs[i], NULL);
 	}
 	ta_collect_reset(c);
 	free(verdict);
-	natsMsgList_Destroy(&list);
 	return e ? e : 1;
 }
 
@@ -301,8 +337,20 @@ int main(int argc, char **argv)
 	ta_info("collector", "collecting from stream %s as %s (witness key %s)", TA_FLEET_STREAM,
 		DURABLE, ta_signer_vkey(col.cosigner));
 	int failing = 0;
+	natsMsgList cur = { 0 }, next = { 0 };
 	while (!stop) {
-		e = batch(&col, sub, n);
+		if (!next.Count && (e = fetch(&col, sub, n, 1000, &next)) <= 0) {
+			if (e < 0 && !failing)
+				ta_warn("collector", "%s; retrying", col.err);
+			failing = e < 0;
+			if (e < 0)
+				poll(NULL, 0, 500);
+			continue;
+		}
+		cur = next;
+		memset(&next, 0, sizeof(next));
+		e = batch(&col, sub, n, &cur, &next);
+		natsMsgList_Destroy(&cur);
 		if (e < 0) {
 			if (!failing)
 				ta_warn("collector", "%s; retrying", col.err);
@@ -314,6 +362,8 @@ int main(int argc, char **argv)
 		}
 		failing = 0;
 	}
+	/* Fetched, not handled: redelivered after the ack wait. */
+	natsMsgList_Destroy(&next);
 	ta_info("collector", "records %llu, checkpoints %llu, cosigned %llu, duplicates %llu, "
 		"refused %llu, deferred %llu", (unsigned long long)col.records,
 		(unsigned long long)col.checkpoints, (unsigned long long)col.cosigned,

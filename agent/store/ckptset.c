@@ -62,6 +62,18 @@ static int add_entry(struct ta_ckpt_set *set, const struct ta_checkpoint *cp, co
 	return 0;
 }
 
+int ta_ckpt_set_add_note(struct ta_ckpt_set *set, const struct ta_verifier *key, const char *note,
+			 size_t len, const char *where, char *msg, size_t msglen)
+{
+	struct ta_checkpoint cp;
+	const char *why;
+	if (ta_ckpt_check_note(key, set->origin, note, len, &cp, &why)) {
+		snprintf(msg, msglen, "%s: checkpoint %s", where, why);
+		return -EBADMSG;
+	}
+	return add_entry(set, &cp, where, 0, 1, note, len);
+}
+
 struct split_ctx {
 	struct ta_ckpt_set *set;
 	const struct ta_verifier *key;

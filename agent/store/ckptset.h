@@ -45,6 +45,9 @@ int ta_ckpt_set_load(int dirfd, const struct ta_verifier *key, struct ta_ckpt_se
 /* Adds a note file kept elsewhere (all notes in it; usually one). */
 int ta_ckpt_set_add_file(struct ta_ckpt_set *set, const struct ta_verifier *key, const char *path,
 			 int dirfd_or_at, char *msg, size_t msglen);
+/* Adds one note held elsewhere than a file (the fleet's database); where names it in entries. */
+int ta_ckpt_set_add_note(struct ta_ckpt_set *set, const struct ta_verifier *key, const char *note,
+			 size_t len, const char *where, char *msg, size_t msglen);
 /*
  * Checks one note: signed by key (other signatures ignored), a well-formed
  * checkpoint, of origin (NULL: the key's name). On failure *why says what.

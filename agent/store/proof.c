@@ -194,68 +194,116 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One pass: leaf hashes into the compact range, capturing needed subtrees and target records. */
-static int stream(struct builder *b, const char *dir, struct ta_hasher *h, uint64_t size,
-		  struct target *t, size_t nt, uint64_t old_size, uint8_t old_root[TA_HASH_LEN],
-		  int *have_old, struct ta_crange *cr)
-{
+/* The local log as a leaf source: its records through the reader. */
+struct dir_source {
 	struct ta_log_reader *r;
-	int err = ta_log_reader_open_flags(&r, dir, TA_READER_RAW);
-	if (err)
-		return errf(b, err, "cannot read the log: %s", strerror(-err));
-	ta_crange_init(cr);
-	size_t ti = 0;
+	int started;
+};
+
+static int dir_next(void *ctx, struct ta_proof_leaf *l, char *err, size_t errlen)
+{
+	struct dir_source *ds = ctx;
 	struct ta_log_record rec;
-	int n;
+	int n = ta_log_reader_next(ds->r, &rec), first = !ds->started;
+	ds->started = 1;
+	if (n < 0) {
+		const struct ta_log_error *e = ta_log_reader_error(ds->r);
+		snprintf(err, errlen, "%s offset %" PRIu64 ": %s (run ttyaudit verify)",
+			 e->segment_name, e->offset, e->what);
+		return -EBADMSG;
+	}
+	if (n == 0)
+		return 0;
+	memset(l, 0, sizeof(*l));
+	l->index = rec.index;
+	l->stored = rec.stored;
+	l->stored_len = rec.stored_len;
+	if (first && rec.index > 0) {
+		/* Resume after retention from the segment start's compact range. */
+		struct ta_rec_segment_start st;
+		if (rec.type != TA_REC_SEGMENT_START || rec.len < sizeof(st)) {
+			snprintf(err, errlen, "first record is not a segment start");
+			return -EBADMSG;
+		}
+		memcpy(&st, rec.payload, sizeof(st));
+		if (rec.len != sizeof(st) + (size_t)st.n_hashes * TA_HASH_LEN) {
+			snprintf(err, errlen, "segment start record malformed");
+			return -EBADMSG;
+		}
+		l->seed = rec.payload + sizeof(st);
+		l->n_seed = st.n_hashes;
+	}
+	return 1;
+}
+
+/*
+ * One pass over the source's leaves into the compact range, capturing needed
+ * subtrees and target records. A leaf given with its record must be the
+ * record's hash (a source that keeps both, the fleet's database, was not
+ * changed under one of them).
+ */
+static int stream(struct builder *b, const struct ta_proof_source *src, struct ta_hasher *h,
+		  uint64_t size, struct target *t, size_t nt, uint64_t old_size,
+		  uint8_t old_root[TA_HASH_LEN], int *have_old, struct ta_crange *cr)
+{
+	size_t ti = 0;
+	struct ta_proof_leaf l;
+	int n = 0, err = 0;
+	ta_crange_init(cr);
 	*have_old = 0;
-	while (cr->size < size && (n = ta_log_reader_next(r, &rec)) == 1) {
-		if (cr->size == 0 && rec.index > 0) {
-			/* Resume after retention from the segment start's compact range. */
-			struct ta_rec_segment_start st;
-			if (rec.type != TA_REC_SEGMENT_START || rec.len < sizeof(st)) {
-				err = errf(b, -EBADMSG, "first record is not a segment start");
+	while (cr->size < size && (n = src->next(src->ctx, &l, b->err, b->errlen)) == 1) {
+		if (cr->size == 0 && l.index > 0) {
+			if (!l.seed || ta_crange_seed(cr, l.index, l.seed, l.n_seed, capture, b)) {
+				err = errf(b, -EBADMSG, "the leaves start at %" PRIu64 " without the tree "
+					   "before them", l.index);
 				break;
 			}
-			memcpy(&st, rec.payload, sizeof(st));
-			if (rec.len != sizeof(st) + (size_t)st.n_hashes * TA_HASH_LEN ||
-			    ta_crange_seed(cr, rec.index, rec.payload + sizeof(st), st.n_hashes, capture, b)) {
-				err = errf(b, -EBADMSG, "segment start record malformed");
-				break;
-			}
+		}
+		if (l.index != cr->size) {
+			err = errf(b, -EBADMSG, "leaf %" PRIu64 " comes where %" PRIu64 " belongs (leaves "
+				   "missing or out of order)", l.index, cr->size);
+			break;
 		}
 		if (cr->size == old_size) {
 			ta_crange_root(h, cr, old_root);
 			*have_old = 1;
 		}
-		while (ti < nt && t[ti].index < rec.index)
+		while (ti < nt && t[ti].index < l.index)
 			ti++;
-		if (ti < nt && t[ti].index == rec.index) {
-			t[ti].rec = malloc(rec.stored_len);
+		if (ti < nt && t[ti].index == l.index && l.stored) {
+			t[ti].rec = malloc(l.stored_len + 1);
 			if (!t[ti].rec) {
 				err = -ENOMEM;
 				break;
 			}
-			memcpy(t[ti].rec, rec.stored, rec.stored_len);
-			t[ti].len = rec.stored_len;
+			memcpy(t[ti].rec, l.stored, l.stored_len);
+			t[ti].len = l.stored_len;
 		}
 		uint8_t leaf[TA_HASH_LEN];
-		ta_hash_leaf(h, rec.stored, rec.stored_len, leaf);
+		if (l.stored)
+			ta_hash_leaf(h, l.stored, l.stored_len, leaf);
+		else if (l.leaf)
+			memcpy(leaf, l.leaf, TA_HASH_LEN);
+		else {
+			err = errf(b, -EBADMSG, "leaf %" PRIu64 " has neither a hash nor a record", l.index);
+			break;
+		}
+		if (l.stored && l.leaf && memcmp(leaf, l.leaf, TA_HASH_LEN)) {
+			err = errf(b, -EBADMSG, "record %" PRIu64 " does not hash to its leaf (changed where "
+				   "it is kept)", l.index);
+			break;
+		}
 		ta_crange_append(h, cr, leaf, capture, b);
 	}
+	if (n < 0)
+		return n; /* the source said why in b->err */
 	if (!err && cr->size == old_size && !*have_old) {
 		ta_crange_root(h, cr, old_root);
 		*have_old = 1;
 	}
-	if (!err && cr->size < size) {
-		const struct ta_log_error *e = ta_log_reader_error(r);
-		if (n < 0)
-			err = errf(b, -EBADMSG, "%s offset %" PRIu64 ": %s (run ttyaudit verify)",
-				   e->segment_name, e->offset, e->what);
-		else
-			err = errf(b, -EBADMSG, "the log has %" PRIu64 " records, fewer than the "
-				   "checkpoint's %" PRIu64, cr->size, size);
-	}
-	ta_log_reader_close(r);
+	if (!err && cr->size < size)
+		err = errf(b, -EBADMSG, "the log has %" PRIu64 " records, fewer than the "
+			   "checkpoint's %" PRIu64, cr->size, size);
 	return err;
 }
 
@@ -290,49 +338,23 @@ static int session_indexes(struct builder *b, const char *dir, uint64_t session,
 	return 0;
 }
 
-int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **text_out,
-		   size_t *len_out, char *errbuf, size_t errlen)
+/*
+ * The proof from src's leaves against the checkpoints cs (sorted). by_session
+ * needs the log directory dir. b->err says why on failure.
+ */
+static int build(struct builder *b, const struct ta_proof_source *src, const char *dir,
+		 const struct ta_ckpt_set *cs, const struct ta_proof_request *req, char **text_out,
+		 size_t *len_out)
 {
-	struct builder b = { .err = errbuf, .errlen = errlen };
-	struct ta_ckpt_set set = { 0 };
-	struct ta_verifier *key = NULL;
 	struct ta_hasher *h = NULL;
 	struct target *t = NULL;
 	uint64_t *idx = NULL;
 	size_t nt = 0;
 	struct sbuf sb = { 0 };
-	char msg[400];
 	int err;
-	if (errbuf && errlen)
-		errbuf[0] = 0;
 
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return errf(&b, -errno, "cannot open %s: %s", dir, strerror(errno));
-	const struct ta_ckpt_set *cs = req->ckpts ? req->ckpts : &set;
-	if (!req->ckpts) {
-		char *vk;
-		size_t vklen;
-		err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &vklen);
-		if (!err) {
-			vk[strcspn(vk, "\r\n")] = 0;
-			err = ta_verifier_parse(vk, &key);
-			free(vk);
-		}
-		if (err) {
-			err = errf(&b, err, "%s: no usable verifier key", TA_VKEY_NAME);
-			goto out;
-		}
-		set.origin = req->origin;
-		err = ta_ckpt_set_load(dirfd, key, &set, msg, sizeof(msg));
-		if (err) {
-			err = errf(&b, err, "%s", msg);
-			goto out;
-		}
-		ta_ckpt_set_sort(&set);
-	}
 	if (!cs->n) {
-		err = errf(&b, -ENOENT, "the log has no checkpoint yet");
+		err = errf(b, -ENOENT, "the log has no checkpoint yet");
 		goto out;
 	}
 	if ((err = ta_hasher_new(&h)))
@@ -341,14 +363,14 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 	uint64_t size = req->tree_size ? req->tree_size : cs->v[cs->n - 1].cp.size;
 	const struct ta_ckpt_entry *ck = find_ckpt(cs, size);
 	if (!ck) {
-		err = errf(&b, -ENOENT, "no checkpoint of size %" PRIu64 " (the latest is %" PRIu64 ")",
+		err = errf(b, -ENOENT, "no checkpoint of size %" PRIu64 " (the latest is %" PRIu64 ")",
 			   size, cs->v[cs->n - 1].cp.size);
 		goto out;
 	}
 
 	if (req->kind == TA_PROOF_INCLUSION) {
 		if (req->by_session) {
-			err = session_indexes(&b, dir, req->session, size, &idx, &nt);
+			err = session_indexes(b, dir, req->session, size, &idx, &nt);
 			if (err)
 				goto out;
 		} else {
@@ -362,7 +384,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 			qsort(idx, nt, sizeof(*idx), cmp_u64);
 		}
 		if (!nt) {
-			err = errf(&b, -EINVAL, "no record to prove");
+			err = errf(b, -EINVAL, "no record to prove");
 			goto out;
 		}
 		t = calloc(nt, sizeof(*t));
@@ -373,18 +395,18 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		for (size_t i = 0; i < nt; i++) {
 			t[i].index = idx[i];
 			if (idx[i] >= size) {
-				err = errf(&b, -ENOENT, "record %" PRIu64 " is not covered by the checkpoint "
+				err = errf(b, -ENOENT, "record %" PRIu64 " is not covered by the checkpoint "
 					   "of size %" PRIu64, idx[i], size);
 				goto out;
 			}
 			t[i].n_nodes = ta_inclusion_nodes(idx[i], size, t[i].nodes);
 			for (int k = 0; k < t[i].n_nodes; k++)
-				if ((err = add_need(&b, &t[i].nodes[k])))
+				if ((err = add_need(b, &t[i].nodes[k])))
 					goto out;
 		}
 	} else {
 		if (req->old_size > size) {
-			err = errf(&b, -EINVAL, "old size %" PRIu64 " is larger than %" PRIu64,
+			err = errf(b, -EINVAL, "old size %" PRIu64 " is larger than %" PRIu64,
 				   req->old_size, size);
 			goto out;
 		}
@@ -395,16 +417,16 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		}
 		t[0].n_nodes = ta_consistency_nodes(req->old_size, size, t[0].nodes);
 		for (int k = 0; k < t[0].n_nodes; k++)
-			if ((err = add_need(&b, &t[0].nodes[k])))
+			if ((err = add_need(b, &t[0].nodes[k])))
 				goto out;
 	}
-	if (b.n_needs > 1)
-		qsort(b.needs, b.n_needs, sizeof(*b.needs), cmp_need);
+	if (b->n_needs > 1)
+		qsort(b->needs, b->n_needs, sizeof(*b->needs), cmp_need);
 
 	struct ta_crange cr;
 	uint8_t old_root[TA_HASH_LEN], root[TA_HASH_LEN];
 	int have_old = 0;
-	err = stream(&b, dir, h, size, req->kind == TA_PROOF_INCLUSION ? t : NULL,
+	err = stream(b, src, h, size, req->kind == TA_PROOF_INCLUSION ? t : NULL,
 		     req->kind == TA_PROOF_INCLUSION ? nt : 0,
 		     req->kind == TA_PROOF_CONSISTENCY ? req->old_size : UINT64_MAX, old_root,
 		     &have_old, &cr);
@@ -412,7 +434,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		goto out;
 	ta_crange_root(h, &cr, root);
 	if (memcmp(root, ck->cp.root, TA_HASH_LEN)) {
-		err = errf(&b, -EBADMSG, "the log does not match its checkpoint of size %" PRIu64
+		err = errf(b, -EBADMSG, "the log does not match its checkpoint of size %" PRIu64
 			   " (run ttyaudit verify)", size);
 		goto out;
 	}
@@ -428,7 +450,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		sb_add(&sb, "kind inclusion\ntree-size %" PRIu64 "\n", size);
 		for (size_t i = 0; i < nt; i++) {
 			if (!t[i].rec) {
-				err = errf(&b, -ENOENT, "record %" PRIu64 " is not in the log (deleted by "
+				err = errf(b, -ENOENT, "record %" PRIu64 " is not in the log (deleted by "
 					   "retention?)", t[i].index);
 				goto out;
 			}
@@ -437,7 +459,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 			sb_add(&sb, "\npath %d", t[i].n_nodes);
 			for (int k = 0; k < t[i].n_nodes; k++) {
 				uint8_t nh[TA_HASH_LEN];
-				if ((err = node_hash(&b, h, &cr, &t[i].nodes[k], nh)))
+				if ((err = node_hash(b, h, &cr, &t[i].nodes[k], nh)))
 					goto out;
 				sb_hex(&sb, nh);
 			}
@@ -445,7 +467,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		}
 	} else {
 		if (!have_old) {
-			err = errf(&b, -ENODATA, "the tree of size %" PRIu64 " predates the records kept "
+			err = errf(b, -ENODATA, "the tree of size %" PRIu64 " predates the records kept "
 				   "(retention)", req->old_size);
 			goto out;
 		}
@@ -454,7 +476,7 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 		sb_add(&sb, "\ntree-size %" PRIu64 "\npath %d", size, t[0].n_nodes);
 		for (int k = 0; k < t[0].n_nodes; k++) {
 			uint8_t nh[TA_HASH_LEN];
-			if ((err = node_hash(&b, h, &cr, &t[0].nodes[k], nh)))
+			if ((err = node_hash(b, h, &cr, &t[0].nodes[k], nh)))
 				goto out;
 			sb_hex(&sb, nh);
 			if (req->hashes_out)
@@ -483,12 +505,73 @@ out:
 			free(t[i].rec);
 	free(t);
 	free(idx);
-	free(b.needs);
+	free(b->needs);
 	ta_hasher_free(h);
+	return err;
+}
+
+
+int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **text_out,
+		   size_t *len_out, char *errbuf, size_t errlen)
+{
+	struct builder b = { .err = errbuf, .errlen = errlen };
+	struct ta_ckpt_set set = { 0 };
+	struct ta_verifier *key = NULL;
+	struct dir_source ds = { 0 };
+	struct ta_proof_source src = { dir_next, &ds };
+	char msg[400];
+	int err;
+	if (errbuf && errlen)
+		errbuf[0] = 0;
+
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errf(&b, -errno, "cannot open %s: %s", dir, strerror(errno));
+	if (!req->ckpts) {
+		char *vk;
+		size_t vklen;
+		err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &vklen);
+		if (!err) {
+			vk[strcspn(vk, "\r\n")] = 0;
+			err = ta_verifier_parse(vk, &key);
+			free(vk);
+		}
+		if (err) {
+			err = errf(&b, err, "%s: no usable verifier key", TA_VKEY_NAME);
+			goto out;
+		}
+		set.origin = req->origin;
+		err = ta_ckpt_set_load(dirfd, key, &set, msg, sizeof(msg));
+		if (err) {
+			err = errf(&b, err, "%s", msg);
+			goto out;
+		}
+		ta_ckpt_set_sort(&set);
+	}
+	err = ta_log_reader_open_flags(&ds.r, dir, TA_READER_RAW);
+	if (err) {
+		err = errf(&b, err, "cannot read the log: %s", strerror(-err));
+		goto out;
+	}
+	err = build(&b, &src, dir, req->ckpts ? req->ckpts : &set, req, text_out, len_out);
+out:
+	if (ds.r)
+		ta_log_reader_close(ds.r);
 	ta_ckpt_set_free(&set);
 	ta_verifier_free(key);
 	close(dirfd);
 	return err;
+}
+
+int ta_proof_build_from(const struct ta_proof_source *src, const struct ta_proof_request *req,
+			char **text_out, size_t *len_out, char *errbuf, size_t errlen)
+{
+	struct builder b = { .err = errbuf, .errlen = errlen };
+	if (errbuf && errlen)
+		errbuf[0] = 0;
+	if (!req->ckpts || req->by_session)
+		return errf(&b, -EINVAL, "internal: a leaf source needs the checkpoints and the indexes");
+	return build(&b, src, NULL, req->ckpts, req, text_out, len_out);
 }
 
 /* ------------------------------------------------------------ verifying */

@@ -296,6 +296,33 @@ struct ta_proof_request {
 int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **text_out,
 		   size_t *len_out, char *err, size_t errlen);
 
+/*
+ * A log's leaves from elsewhere than a log directory (the fleet's database),
+ * in index order. A leaf comes as its record's stored bytes (hashed here), or
+ * as its hash, or both (then they must agree); the proof's records must come
+ * with their bytes. The first leaf may start after 0 with seed, the compact
+ * range of the leaves before it (retention).
+ */
+struct ta_proof_leaf {
+	uint64_t index;
+	const uint8_t *stored;     /* the record as stored, or NULL */
+	size_t stored_len;
+	const uint8_t *leaf;       /* its leaf hash (TA_HASH_LEN bytes), or NULL */
+	const uint8_t *seed;
+	unsigned n_seed;
+};
+struct ta_proof_source {
+	/* 1 and *l (valid until the next call), 0 at the end, -errno with err filled. */
+	int (*next)(void *ctx, struct ta_proof_leaf *l, char *err, size_t errlen);
+	void *ctx;
+};
+/*
+ * As ta_proof_build, from src against req->ckpts (required, sorted); an
+ * inclusion proof names its records (req->indexes; not by_session).
+ */
+int ta_proof_build_from(const struct ta_proof_source *src, const struct ta_proof_request *req,
+			char **text_out, size_t *len_out, char *err, size_t errlen);
+
 struct ta_proof_result {
 	enum ta_proof_kind kind;
 	uint64_t tree_size, old_size;
