@@ -8,7 +8,11 @@
 # into build-bench/ (meson + ninja), then measures and prints one table:
 #   [1]  pty throughput with ttyauditd off and on (cat of a 256 MiB file from
 #        tmpfs: listing-like text and base64 noise; a flood of 64-byte
-#        writes), alternating off/on per round, ratio per round;
+#        writes; 1 M short lines, one 24-byte write() each), alternating
+#        off/on per round, ratio per round, with the daemon's CPU per MB and
+#        per record;
+#   [1c] the capture programs' own run time per call and per record in those
+#        runs (kernel.bpf_stats_enabled: run_time_ns / run_cnt);
 #   [2]  keystroke round trip through a pty with echo, p50/p99, off vs on;
 #   [2b] system calls that never touch a terminal (read /dev/zero, write
 #        /dev/null, getppid): what the raw sys_enter/sys_exit programs cost
@@ -132,6 +136,7 @@ fi
 daemon_start() {
     [ -d "$logdir" ] && { chattr -R -a "$logdir" 2>/dev/null || true; rm -rf "$logdir"; }
     mkdir -p "$logdir"
+    prog_id0=$(max_prog_id)
     "${daemon_wrap[@]}" "$daemon" --foreground --log-dir "$logdir" "$@" 2> "$work/daemon.err" &
     dpid=$!
     local i
@@ -142,6 +147,21 @@ daemon_start() {
     done
     grep -q 'capture: recording with backend' "$work/daemon.err" || die "ttyauditd not ready after 60 s"
     backend=$(sed -n 's/.*recording with backend \([a-z]*\).*/\1/p' "$work/daemon.err" | head -n1)
+    prog_id1=$(max_prog_id)
+}
+
+# The capture programs' own cost, from the kernel's BPF statistics
+# (kernel.bpf_stats_enabled=1, set by the host phase): the daemon's programs
+# are the ones loaded while it started (ids in (prog_id0, prog_id1]; bpftool
+# 7.1 does not name the loading process). prog_stats prints "NAME NS RUNS" each.
+max_prog_id() { bpftool prog show -j 2>/dev/null | python3 -c 'import json, sys; print(max([p["id"] for p in json.load(sys.stdin)] + [0]))' 2>/dev/null || echo 0; }
+prog_stats() {
+    bpftool prog show -j 2>/dev/null | python3 -c '
+import json, sys
+lo, hi = int(sys.argv[1]), int(sys.argv[2])
+for p in json.load(sys.stdin):
+    if lo < p["id"] <= hi and p.get("run_cnt"):
+        print(p["name"], p.get("run_time_ns", 0), p["run_cnt"])' "$prog_id0" "$prog_id1" 2>/dev/null || true
 }
 
 # daemon_stop: SIGTERM, wait, leave its last stderr line in $stopline.
@@ -194,12 +214,15 @@ daemon_settle() {
 measure() {
     local r=$1 st=$2 name=$3; shift 3
     local t0 c0 t1 c1 w0 e0 w1 line
-    if [ "$st" = on ]; then daemon_settle; t0=$(now); c0=$(daemon_ticks); w0=$(daemon_ctxsw); e0=$(daemon_events); fi
+    if [ "$st" = on ]; then daemon_settle; t0=$(now); c0=$(daemon_ticks); w0=$(daemon_ctxsw); e0=$(daemon_events); prog_stats > "$work/progs0"; fi
     local nf; nf=$(foreign_daemons)
     line=$("$@") || die "ptybench $name failed"
     echo "host $r $st $name $line foreign=$nf" >> "$raw"
     if [ "$st" = on ]; then
         t1=$(now)
+        # every program's run time over the workload (all the host's calls while it ran)
+        prog_stats | awk -v r="$r" -v n="$name" 'NR == FNR {ns[$1] = $2; c[$1] = $3; next}
+            ($1 in ns) && $3 > c[$1] {print "bpf " r " " n " prog=" $1 " ns=" $2 - ns[$1] " runs=" $3 - c[$1]}' "$work/progs0" - >> "$raw"
         daemon_settle
         c1=$(daemon_ticks); w1=$(daemon_ctxsw)
         echo "daemon $r $name cpu_s=$(echo "$c0 $c1 $clk_tck" | awk '{printf "%.3f", ($2-$1)/$3}') wall_s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2-$1}') wakeups=$((w1 - w0)) events=$(($(daemon_events) - e0)) $(daemon_mem)" >> "$raw"
@@ -218,7 +241,10 @@ foreign_daemons() {
 
 # --------------------------------------------- [1] [2] [4] on this host
 if want host; then
-if [ -n "$quick" ]; then size=64M small=16M lat=5000 idle=5 sys=500000; else size=256M small=64M lat=10000 idle=10 sys=2000000; fi
+if [ -n "$quick" ]; then size=64M small=16M lines=6M lat=5000 idle=5 sys=500000; else size=256M small=64M lines=24M lat=10000 idle=10 sys=2000000; fi
+# run_time_ns / run_cnt of every BPF program ([1c]); put back as it was at the end
+bpf_stats_was=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null || say "cannot enable kernel.bpf_stats_enabled: no [1c]"
 say "making the cat files ($size each, in tmpfs)"
 text=$work/text.txt noise=$work/noise.txt
 # Terminal-like text: a long listing of /usr, repeated to the size.
@@ -234,6 +260,8 @@ host_workloads() { # ROUND STATE
     measure "$1" "$2" cat-text "$ptybench" cat "$text"
     measure "$1" "$2" cat-random "$ptybench" cat "$noise"
     measure "$1" "$2" write-64B "$ptybench" write --bytes "$small" --write-size 64
+    # short lines, one write() each (a line-buffered program, a build log): 24-byte writes
+    measure "$1" "$2" lines-24B "$ptybench" write --bytes "$lines" --write-size 24
     measure "$1" "$2" latency "$ptybench" latency --count "$lat"
     measure "$1" "$2" syscalls "$ptybench" syscalls --count "$sys"
 }
@@ -268,6 +296,7 @@ for r in $(seq 1 "$rounds"); do
     say "round $r/$rounds done"
 done
 echo "note host backend: $backend; daemon log directory and cat files on tmpfs" >> "$raw"
+sysctl -qw kernel.bpf_stats_enabled="$bpf_stats_was" 2>/dev/null || true
 rm -f "$text" "$noise"
 fi
 

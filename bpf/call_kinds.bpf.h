@@ -130,11 +130,11 @@ struct ta_sys_args {
 /* A 32-bit call in progress (int 0x80, sysenter, or a 32-bit process). */
 static __always_inline bool ta_in_compat_syscall(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = TA_CUR_TASK();
 
 	if (!bpf_core_field_exists(task->thread_info.status))
 		return false;
-	return BPF_CORE_READ(task, thread_info.status) & TA_TS_COMPAT;
+	return TA_TASK_READ(task, thread_info.status) & TA_TS_COMPAT;
 }
 #endif
 

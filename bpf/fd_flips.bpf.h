@@ -52,10 +52,10 @@ struct {
 /* The current task's fd table if other tasks share it (a change can race a call), else 0. */
 static __always_inline __u64 ta_shared_files(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct files_struct *files = BPF_CORE_READ(task, files);
+	struct task_struct *task = TA_CUR_TASK();
+	struct files_struct *files = TA_TASK_READ(task, files);
 
-	if (!files || BPF_CORE_READ(files, count.counter) <= 1)
+	if (!files || TA_TASK_READ(files, count.counter) <= 1)
 		return 0;
 	return (__u64)files;
 }

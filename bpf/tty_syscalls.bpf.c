@@ -138,11 +138,11 @@ static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
  */
 static __always_inline bool ta_watch_non_tty(__u64 files)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = TA_CUR_TASK();
 
 	if (!files)
 		return false;
-	if (BPF_CORE_READ(task, signal, tty) || BPF_CORE_READ(task, sessionid) != TA_UNSET)
+	if (TA_TASK_READ(task, signal, tty) || TA_TASK_READ(task, sessionid) != TA_UNSET)
 		return true;
 	return bpf_map_lookup_elem(&ta_fd_flips, &files) != NULL;
 }
@@ -151,7 +151,7 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 				       __u32 compat_iov, __u64 count)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = TA_CUR_TASK();
 	struct ta_task_state *ts;
 	struct tty_struct *tty;
 	struct file *f;
@@ -186,7 +186,7 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	ts->call.file = (__u64)f;
 	ts->call.count = count;
 	ts->call.fd = fd;
-	ts->call.nvcsw = BPF_CORE_READ(task, nvcsw);
+	ts->call.nvcsw = TA_TASK_READ(task, nvcsw);
 	ts->call.digest = 0;
 	if (tty && mode == TA_CALL_WRITE && !nr_segs)
 		ts->call.digest = ta_digest_user(buf, count);
@@ -308,7 +308,7 @@ static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 byt
 static __always_inline __u16 ta_exit_suspect(const struct ta_pending_call *call, long ret,
 					      struct file *now)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = TA_CUR_TASK();
 
 	if ((__u64)now != call->file)
 		return TA_F_SUSPECT;
@@ -318,7 +318,7 @@ static __always_inline __u16 ta_exit_suspect(const struct ta_pending_call *call,
 		return TA_F_SUSPECT;
 	if (!call->nr_segs && call->count <= TA_DIGEST_MAX)
 		return ta_digest_user(call->buf, call->count) == call->digest ? 0 : TA_F_SUSPECT;
-	return BPF_CORE_READ(task, nvcsw) != call->nvcsw ? TA_F_SUSPECT : 0;
+	return TA_TASK_READ(task, nvcsw) != call->nvcsw ? TA_F_SUSPECT : 0;
 }
 
 static __always_inline int ta_exit_io(long ret)

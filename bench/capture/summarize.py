@@ -52,6 +52,9 @@ def pct_slower(rs):
     return '{:+.1f}% / {:+.1f}% / {:+.1f}%'.format(p[0], statistics.median(p), p[-1])
 
 
+HOST_WORKLOADS = ('cat-text', 'cat-random', 'write-64B', 'lines-24B')
+
+
 def main():
     raw = sys.argv[1]
     host = defaultdict(lambda: defaultdict(dict))   # workload -> state -> round -> kv
@@ -61,6 +64,7 @@ def main():
     vm = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))  # (series,backend) -> wl -> state -> round
     vmstop = defaultdict(list)
     ext = defaultdict(list)
+    bpf = defaultdict(lambda: defaultdict(list))     # workload -> program -> [(ns, runs, round)]
     notes = []
     with open(raw) as f:
         for line in f:
@@ -74,6 +78,9 @@ def main():
                 row = kv(t[3:])
                 row['round'] = int(t[1])
                 daemon[t[2]].append(row)
+            elif k == 'bpf' and len(t) > 4:
+                row = kv(t[4:])
+                bpf[t[2]][t[3].split('=', 1)[1]].append((row['ns'], row['runs'], int(t[1])))
             elif k == 'foreign' and len(t) == 3:
                 foreign[int(t[1])] = int(t[2])
             elif k == 'loss' and len(t) > 3:
@@ -99,7 +106,7 @@ def main():
     # 1. terminal overhead and 2. keystroke latency on this host
     print('\n[1] pty throughput on this host, ttyauditd off vs on (MB/s = 10^6 B/s; slower = time on/off - 1)')
     print('{:<26} {:>26} {:>26} {:>28}'.format('workload', 'off MB/s', 'on MB/s', 'slower with ttyauditd'))
-    for wl in ('cat-text', 'cat-random', 'write-64B'):
+    for wl in HOST_WORKLOADS:
         if wl not in host:
             continue
         off = {r: v['seconds'] for r, v in host[wl].get('off', {}).items()}
@@ -110,7 +117,7 @@ def main():
                                                     pct_slower(ratios(on, off))))
     print('\n    CPU seconds of the writer (its syscalls, where the capture programs run) and of the pty reader')
     print('{:<26} {:>26} {:>26} {:>28}'.format('workload', 'off writer+reader s', 'on writer+reader s', 'CPU on/off - 1'))
-    for wl in ('cat-text', 'cat-random', 'write-64B'):
+    for wl in HOST_WORKLOADS:
         if wl not in host:
             continue
         cpu = {}
@@ -122,7 +129,7 @@ def main():
                                                     pct_slower(ratios(cpu['on'], cpu['off']))))
     # The daemon's side of the same runs: its CPU per MB shown and per capture event.
     rows = []
-    for wl in ('cat-text', 'cat-random', 'write-64B'):
+    for wl in HOST_WORKLOADS:
         per_mb, per_ev, wk_per_k = [], [], []
         for d in daemon.get(wl, []):
             h = host.get(wl, {}).get('on', {}).get(d['round'])
@@ -143,6 +150,21 @@ def main():
                                                     'wake-ups per 1000 events'))
         for wl, per_mb, per_ev, wk in rows:
             print('{:<26} {:>26} {:>26} {:>28}'.format(wl, mmm(per_mb), mmm(per_ev), mmm(wk, '{:.1f}')))
+    # The capture programs' own time (bpf_stats): per run, and per capture record of the workload.
+    if bpf:
+        print('\n[1c] BPF programs during the "on" runs (run_time_ns / run_cnt; runs = every system call of the host)')
+        print('{:<26} {:>26} {:>26} {:>28}'.format('workload / program', 'ns per run', 'runs (millions)',
+                                                    'us per capture record'))
+        for wl in HOST_WORKLOADS:
+            if wl not in bpf:
+                continue
+            ev = {d['round']: d.get('events', 0) for d in daemon.get(wl, [])}
+            for prog in sorted(bpf[wl]):
+                rows = bpf[wl][prog]
+                per_ev = [ns / ev[r] / 1000 for ns, runs, r in rows if ev.get(r)]
+                print('{:<26} {:>26} {:>26} {:>28}'.format(
+                    (wl + ' ' + prog)[:26], mmm([ns / runs for ns, runs, _ in rows], '{:.0f}'),
+                    mmm([runs / 1e6 for _, runs, _ in rows]), mmm(per_ev) if per_ev else '-'))
     if 'latency' in host:
         print('\n[2] keystroke round trip (1 byte into the master, wait for the echo), microseconds')
         print('{:<26} {:>26} {:>26} {:>28}'.format('percentile', 'off us', 'on us', 'on/off - 1'))
