@@ -71,10 +71,15 @@ static void flush_sink_gap(struct ta_recorder *r)
 
 static void sink_failed(struct ta_recorder *r, int err, uint64_t bytes)
 {
+	ta_recorder_note_sink_loss(r, err, 1, bytes);
+}
+
+void ta_recorder_note_sink_loss(struct ta_recorder *r, int err, uint64_t events, uint64_t bytes)
+{
 	r->last_sink_error = err;
-	r->sink_pending_events++;
+	r->sink_pending_events += events;
 	r->sink_pending_bytes += bytes;
-	r->stats.sink_lost_events++;
+	r->stats.sink_lost_events += events;
 	r->stats.sink_lost_bytes += bytes;
 }
 
@@ -181,15 +186,8 @@ void ta_recorder_on_bad_record(void *ctx, int err, size_t len)
 		r->stats.gap_records++;
 }
 
-struct drop_ctx {
-	struct ta_recorder *r;
-	uint64_t when;
-};
-
-static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
+int ta_recorder_note_drop(struct ta_recorder *r, const struct ta_drop_delta *d, uint64_t when)
 {
-	struct drop_ctx *dc = ctx;
-	struct ta_recorder *r = dc->r;
 	struct ta_json *j = &r->scratch;
 
 	ta_json_reset(j);
@@ -205,10 +203,28 @@ static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
 	ta_json_key(j, "bytes");
 	ta_json_u64(j, d->bytes);
 	ta_json_obj_end(j);
-	if (emit_gap(r, NULL, d->ses, dc->when, j))
+	if (d->reason == TA_DROP_QUEUE_SHARE) {
+		r->stats.queue_lost_events += d->events;
+		r->stats.queue_lost_bytes += d->bytes;
+	}
+	if (emit_gap(r, NULL, d->ses, when, j)) {
 		sink_failed(r, -EIO, 0);
-	else
-		r->stats.gap_records++;
+		return -EIO;
+	}
+	r->stats.gap_records++;
+	return 0;
+}
+
+struct drop_ctx {
+	struct ta_recorder *r;
+	uint64_t when;
+};
+
+static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
+{
+	struct drop_ctx *dc = ctx;
+
+	ta_recorder_note_drop(dc->r, d, dc->when);
 }
 
 int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap)
