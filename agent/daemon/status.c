@@ -48,7 +48,7 @@ int ta_status_write(const struct ta_status_info *in)
 	ta_json_key(&j, "lost_bytes");
 	ta_json_u64(&j, in->stats->lost_bytes);
 	ta_json_key(&j, "sink_lost_events");
-	ta_json_u64(&j, in->stats->sink_lost_events);
+	ta_json_u64(&j, in->stats->sink_lost_events + in->stats->writer_lost_events);
 	if (in->store) {
 		struct ta_store_stats st;
 

@@ -329,7 +329,7 @@ static void write_agent_stop(struct daemon_ctx *d, const char *why)
 	ta_json_key(&j, "bad_records");
 	ta_json_u64(&j, s->bad_records);
 	ta_json_key(&j, "sink_lost_events");
-	ta_json_u64(&j, s->sink_lost_events);
+	ta_json_u64(&j, s->sink_lost_events + s->writer_lost_events);
 	ta_json_key(&j, "queue_lost_events");
 	ta_json_u64(&j, s->queue_lost_events);
 	ta_json_key(&j, "queue_lost_bytes");
@@ -345,7 +345,8 @@ static void write_agent_stop(struct daemon_ctx *d, const char *why)
 		(unsigned long long)s->events, (unsigned long long)s->bytes_output,
 		(unsigned long long)s->bytes_input, (unsigned long long)s->lost_events,
 		(unsigned long long)s->lost_bytes, (unsigned long long)s->queue_lost_events,
-		(unsigned long long)s->queue_lost_bytes, (unsigned long long)s->sink_lost_events);
+		(unsigned long long)s->queue_lost_bytes,
+		(unsigned long long)(s->sink_lost_events + s->writer_lost_events));
 }
 
 static void log_refusals(const struct daemon_ctx *d, const struct ta_host_facts *facts, bool error)
@@ -716,16 +717,15 @@ static void on_queue_drop(void *ctx, const struct ta_drop_delta *drop)
 	ta_recorder_note_drop(&d->rec, drop, ta_now_ns(CLOCK_REALTIME));
 }
 
-/* The writer's losses become gap records: over the share, and what the log refused. */
+/*
+ * The writer's losses: over the share, as gap records; what the log refused
+ * in the counters (the writer files those as sink_error gaps itself).
+ */
 static void collect_writer_losses(struct daemon_ctx *d)
 {
-	uint64_t items, bytes;
-	int err;
-
 	ta_sink_queue_collect_drops(d->queue, on_queue_drop, d);
-	err = ta_sink_queue_take_errors(d->queue, &items, &bytes);
-	if (err)
-		ta_recorder_note_sink_loss(&d->rec, err, items, bytes);
+	ta_sink_queue_refused(d->queue, &d->rec.stats.writer_lost_events,
+			      &d->rec.stats.writer_lost_bytes);
 }
 
 /* Capture events go to the log; their sessions learn which terminals they used. */

@@ -51,17 +51,8 @@ static void flush_sink_gap(struct ta_recorder *r)
 
 	if (!r->sink_pending_events)
 		return;
-	ta_json_reset(j);
-	ta_json_obj_begin(j);
-	ta_json_key(j, "reason");
-	ta_json_str(j, "sink_error");
-	ta_json_key(j, "error");
-	ta_json_str(j, strerror(-r->last_sink_error));
-	ta_json_key(j, "events");
-	ta_json_u64(j, r->sink_pending_events);
-	ta_json_key(j, "bytes");
-	ta_json_u64(j, r->sink_pending_bytes);
-	ta_json_obj_end(j);
+	ta_sink_error_gap_to_json(j, r->last_sink_error, r->sink_pending_events,
+				  r->sink_pending_bytes);
 	err = emit_gap(r, NULL, UINT32_MAX, now_real(), j);
 	if (!err) {
 		r->sink_pending_events = r->sink_pending_bytes = 0;
@@ -71,15 +62,10 @@ static void flush_sink_gap(struct ta_recorder *r)
 
 static void sink_failed(struct ta_recorder *r, int err, uint64_t bytes)
 {
-	ta_recorder_note_sink_loss(r, err, 1, bytes);
-}
-
-void ta_recorder_note_sink_loss(struct ta_recorder *r, int err, uint64_t events, uint64_t bytes)
-{
 	r->last_sink_error = err;
-	r->sink_pending_events += events;
+	r->sink_pending_events++;
 	r->sink_pending_bytes += bytes;
-	r->stats.sink_lost_events += events;
+	r->stats.sink_lost_events++;
 	r->stats.sink_lost_bytes += bytes;
 }
 

@@ -27,6 +27,8 @@ struct ta_recorder_stats {
 	uint64_t queue_lost_bytes;
 	uint64_t sink_lost_events;   /* the sink refused them (disk full, I/O error) */
 	uint64_t sink_lost_bytes;
+	uint64_t writer_lost_events; /* ... the sink behind the writer's queue (in all, its own count) */
+	uint64_t writer_lost_bytes;
 	uint64_t gap_records;
 };
 
@@ -56,11 +58,6 @@ int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap);
  * writer's queue share): the same record ta_recorder_collect_drops writes.
  */
 int ta_recorder_note_drop(struct ta_recorder *r, const struct ta_drop_delta *d, uint64_t when);
-/*
- * Records a sink refused out of the caller's sight (the writer thread's):
- * counted as the recorder's own refusals, and a sink_error gap once it takes records.
- */
-void ta_recorder_note_sink_loss(struct ta_recorder *r, int err, uint64_t events, uint64_t bytes);
 /* Once a second: close idle shared-terminal runs. `final`: close them all (stop). */
 void ta_recorder_tick(struct ta_recorder *r, int final);
 /*

@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
+#include "base/json.h"
 #include "sink/sink_queue.h"
+#include "ttyaudit/log_records.h"
 
 #define SES_SLOTS 4096        /* sessions with something queued, tracked at once */
 #define DROP_SLOTS 64         /* sessions with drops between two collections */
@@ -62,8 +65,10 @@ struct queue_sink {
 	uint32_t ses_keys;        /* slots with a key */
 	uint32_t ses_active;      /* slots with bytes queued */
 	int stopping;
-	/* Under lock: the inner sink's refusals, until taken. */
+	/* Under lock: the inner sink's refusals, in all (for the caller's counters). */
 	uint64_t err_items, err_bytes;
+	/* The writer's own: refusals not yet in a sink_error gap record. */
+	uint64_t gap_items, gap_bytes;
 	int last_err;
 	/* The producer's own (no lock): drops over the share, until collected. */
 	struct ta_drop_delta drops[DROP_SLOTS + 1]; /* the last: sessions with no slot left */
@@ -340,6 +345,27 @@ static int process(struct queue_sink *q, struct item *it)
 	}
 }
 
+/*
+ * The inner sink's refusals become a sink_error gap once it takes a record
+ * again (as the recorder does for its own): counted until then, never lost.
+ */
+static void file_refusals(struct queue_sink *q)
+{
+	struct ta_json j;
+
+	ta_json_init(&j);
+	ta_sink_error_gap_to_json(&j, q->last_err, q->gap_items, q->gap_bytes);
+	if (!j.oom) {
+		struct ta_record rec = { .type = TA_REC_LOSS, .ses = UINT32_MAX,
+					 .realtime_ns = ta_now_ns(CLOCK_REALTIME),
+					 .json = j.buf, .len = j.len };
+
+		if (!q->inner->ops->record(q->inner, &rec))
+			q->gap_items = q->gap_bytes = 0;
+	}
+	ta_json_free(&j);
+}
+
 static void *writer_main(void *arg)
 {
 	struct queue_sink *q = arg;
@@ -352,13 +378,23 @@ static void *writer_main(void *arg)
 		while (!q->head && !q->stopping)
 			pthread_cond_wait(&q->more, &q->lock);
 		it = q->head;
-		if (!it)
-			break; /* stopping, and everything is written */
+		if (!it) {
+			/* Stopping, and everything is written: the refusals last. */
+			if (q->gap_items)
+				file_refusals(q);
+			break;
+		}
 		q->head = it->next;
 		if (!q->head)
 			q->tail = NULL;
 		pthread_mutex_unlock(&q->lock);
+		if (q->gap_items && it->kind != IT_CALL)
+			file_refusals(q);
 		err = process(q, it);
+		if (err) {
+			q->gap_items++;
+			q->gap_bytes += it->payload;
+		}
 		pthread_mutex_lock(&q->lock);
 		if (err) {
 			q->err_items++;
@@ -435,18 +471,14 @@ void ta_sink_queue_collect_drops(struct ta_sink *base, ta_drop_fn fn, void *ctx)
 	memset(last, 0, sizeof(*last));
 }
 
-int ta_sink_queue_take_errors(struct ta_sink *base, uint64_t *items, uint64_t *bytes)
+void ta_sink_queue_refused(struct ta_sink *base, uint64_t *items, uint64_t *bytes)
 {
 	struct queue_sink *q = (struct queue_sink *)base;
-	int err;
 
 	pthread_mutex_lock(&q->lock);
 	*items = q->err_items;
 	*bytes = q->err_bytes;
-	err = q->err_items ? q->last_err : 0;
-	q->err_items = q->err_bytes = 0;
 	pthread_mutex_unlock(&q->lock);
-	return err;
 }
 
 void ta_sink_queue_stats(struct ta_sink *base, struct ta_sink_queue_stats *st)

@@ -45,10 +45,11 @@ int ta_sink_queue_call(struct ta_sink *q, ta_sink_queue_fn fn, void *ctx, const 
 void ta_sink_queue_collect_drops(struct ta_sink *q, ta_drop_fn fn, void *ctx);
 
 /*
- * What the inner sink refused since the last call (disk full, I/O error):
- * events and records, payload bytes; returns the last error, 0 if none.
+ * What the inner sink refused since the start (disk full, I/O error): events
+ * and records, payload bytes. The writer files them itself, as a sink_error
+ * gap record once the inner sink takes a record again.
  */
-int ta_sink_queue_take_errors(struct ta_sink *q, uint64_t *items, uint64_t *bytes);
+void ta_sink_queue_refused(struct ta_sink *q, uint64_t *items, uint64_t *bytes);
 
 struct ta_sink_queue_stats {
 	uint64_t queued_bytes;   /* charged bytes waiting now */
