@@ -581,7 +581,8 @@ static void report_disk_full(struct daemon_ctx *d)
  * Rewritten when something changed, or every 30 s: an idle host sees no
  * writes. Writer thread: stats is the drain's copy, taken when it asked.
  */
-static void write_status(struct daemon_ctx *d, const struct ta_recorder_stats *stats)
+static void write_status(struct daemon_ctx *d, const struct ta_recorder_stats *stats,
+			 const struct ta_sink_queue_stats *queue)
 {
 	uint64_t now = ta_now_ns(CLOCK_MONOTONIC);
 	uint64_t durable = d->store ? ta_store_durable_index(d->store) : 0;
@@ -593,6 +594,7 @@ static void write_status(struct daemon_ctx *d, const struct ta_recorder_stats *s
 		.started_ns = d->started_ns,
 		.stats = stats,
 		.store = d->store,
+		.queue = queue,
 	};
 
 	if (d->status_written_ns && stats->events == d->status_events &&
@@ -698,16 +700,23 @@ static void settle_on_writer(void *ctx, const void *arg, size_t len)
 	write_activity(d, req->heartbeat_ns, 1);
 }
 
+/* The drain's counters, copied when it asks for the status file. */
+struct housekeeping_req {
+	struct ta_recorder_stats stats;
+	struct ta_sink_queue_stats queue;
+};
+
 /* Writer thread, once a second: the sinks' buffers, the disk-full warnings, the status file. */
 static void housekeeping_on_writer(void *ctx, const void *arg, size_t len)
 {
 	struct daemon_ctx *d = ctx;
+	const struct housekeeping_req *req = arg;
 
 	(void)len;
 	if (d->sink->ops->flush(d->sink))
 		ta_warn("log", "flush failed; records are kept and retried");
 	report_disk_full(d);
-	write_status(d, arg);
+	write_status(d, &req->stats, &req->queue);
 }
 
 static void on_queue_drop(void *ctx, const struct ta_drop_delta *drop)
@@ -833,8 +842,10 @@ static int run_loop(struct daemon_ctx *d)
 				collect_writer_losses(d);
 				ta_recorder_tick(&d->rec, 0);
 				ta_alerting_tick(&d->alerting);
-				ta_sink_queue_call(d->queue, housekeeping_on_writer, d, &d->rec.stats,
-						   sizeof(d->rec.stats));
+				struct housekeeping_req hr = { .stats = d->rec.stats };
+
+				ta_sink_queue_stats(d->queue, &hr.queue);
+				ta_sink_queue_call(d->queue, housekeeping_on_writer, d, &hr, sizeof(hr));
 			} else if (ta_logins_handle(&d->logins, fd)) {
 				continue;
 			} else if (fd == sigfd) {
