@@ -77,6 +77,9 @@ struct daemon_ctx {
 	 * thread's (the functions it runs are marked "writer thread").
 	 */
 	struct ta_sink *queue;
+	/* The writer's copies of settings (a reload rewrites d->opts on the drain's thread). */
+	char log_dir[sizeof(((struct ta_daemon_opts *)0)->log_dir)];
+	uint32_t ring_bytes;
 	uint64_t disk_full_warned;  /* records dropped when we last said so */
 	uint64_t disk_full_base, disk_full_base_bytes; /* settled gap totals when it filled up */
 	uint64_t status_written_ns, status_events, status_durable;
@@ -439,7 +442,7 @@ static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running
 	}
 	err = ta_activity_file_write(&d->act, &a);
 	if (err && err != d->act_error) /* once per kind of failure, not every round */
-		ta_warn("daemon", "cannot write %s/%s: %s", d->opts.log_dir, TA_ACTIVITY_NAME,
+		ta_warn("daemon", "cannot write %s/%s: %s", d->log_dir, TA_ACTIVITY_NAME,
 			strerror(-err));
 	d->act_error = err;
 }
@@ -560,17 +563,17 @@ static void report_disk_full(struct daemon_ctx *d)
 
 	if (n && !d->disk_full_warned) {
 		ta_err("log", "cannot write %s: %s; recording goes on and what is dropped is "
-			      "counted until space returns", d->opts.log_dir,
+			      "counted until space returns", d->log_dir,
 		       strerror(-ta_sink_store_last_error(d->log_sink)));
 		d->disk_full_base = settled;
 		d->disk_full_base_bytes = sb;
 	} else if (n && n / 1000 > d->disk_full_warned / 1000) {
 		ta_err("log", "%s still full: %llu records (%llu bytes) dropped so far",
-		       d->opts.log_dir, (unsigned long long)n, (unsigned long long)bytes);
+		       d->log_dir, (unsigned long long)n, (unsigned long long)bytes);
 	} else if (!n && d->disk_full_warned) {
 		/* The numbers the gap records hold, not the last count we printed. */
 		ta_info("log", "%s takes records again; the %llu dropped records (%llu bytes) are "
-			"recorded as a gap", d->opts.log_dir,
+			"recorded as a gap", d->log_dir,
 			(unsigned long long)(settled - d->disk_full_base),
 			(unsigned long long)(sb - d->disk_full_base_bytes));
 	}
@@ -587,10 +590,10 @@ static void write_status(struct daemon_ctx *d, const struct ta_recorder_stats *s
 	uint64_t now = ta_now_ns(CLOCK_MONOTONIC);
 	uint64_t durable = d->store ? ta_store_durable_index(d->store) : 0;
 	struct ta_status_info si = {
-		.log_dir = d->opts.log_dir,
+		.log_dir = d->log_dir,
 		.backend = ta_backend_name(d->report.chosen),
 		.integrity = ta_backend_integrity(d->report.chosen),
-		.ring_bytes = d->opts.capture.ring_bytes,
+		.ring_bytes = d->ring_bytes,
 		.started_ns = d->started_ns,
 		.stats = stats,
 		.store = d->store,
@@ -1007,6 +1010,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ta_recorder_init(&d.rec, d.sink);
+	memcpy(d.log_dir, d.opts.log_dir, sizeof(d.log_dir));
+	d.ring_bytes = d.opts.capture.ring_bytes;
 	if (d.rec.shared)
 		ta_shared_set_attach_hook(d.rec.shared, ta_alerting_on_attach, &d.alerting);
 	d.started_ns = ta_now_ns(CLOCK_REALTIME);

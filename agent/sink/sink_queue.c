@@ -20,6 +20,11 @@
 #define SES_SLOTS 4096        /* sessions with something queued, tracked at once */
 #define DROP_SLOTS 64         /* sessions with drops between two collections */
 #define ITEM_OVERHEAD 64      /* charged per item beyond its copy: allocator, list */
+/*
+ * Events and records wake the writer in batches: at this many, or with the
+ * next call (the daemon queues one every drain round), flush or close.
+ */
+#define WAKE_EVERY 256
 
 enum item_kind { IT_EVENT, IT_RECORD, IT_CALL, IT_FLUSH };
 
@@ -64,6 +69,7 @@ struct queue_sink {
 	struct ses_slot ses[SES_SLOTS];
 	uint32_t ses_keys;        /* slots with a key */
 	uint32_t ses_active;      /* slots with bytes queued */
+	uint32_t unwoken;         /* items queued since the writer was last woken */
 	int stopping;
 	/* Under lock: the inner sink's refusals, in all (for the caller's counters). */
 	uint64_t err_items, err_bytes;
@@ -182,8 +188,11 @@ static void push(struct queue_sink *q, struct item *it)
 	else
 		q->head = it;
 	q->tail = it;
-	if (q->head == it)
+	/* A wake-up per item would cost a context switch per keystroke and chunk. */
+	if (++q->unwoken >= WAKE_EVERY || it->kind == IT_CALL || it->kind == IT_FLUSH) {
+		q->unwoken = 0;
 		pthread_cond_signal(&q->more);
+	}
 }
 
 /* Bytes an event points to, copied with it. */
