@@ -92,7 +92,7 @@ static struct ses_slot *ses_find(struct queue_sink *q, uint32_t ses, int add)
 		if (s->used && s->ses == ses)
 			return s;
 		if (!s->used) {
-			/* An empty queue lets a table of old keys start afresh. */
+			/* Keys stay (probing needs them) until the queue is empty: uncharge. */
 			if (!add || q->ses_keys >= SES_SLOTS * 3 / 4)
 				return NULL;
 			s->used = 1;
@@ -129,6 +129,7 @@ static void uncharge(struct queue_sink *q, const struct item *it)
 		s->bytes -= it->cost;
 		q->ses_active -= s->bytes == 0;
 	}
+	/* An empty queue lets a table of old keys start afresh. */
 	if (q->queued == 0 && q->ses_keys >= SES_SLOTS / 2) {
 		memset(q->ses, 0, sizeof(q->ses));
 		q->ses_keys = q->ses_active = 0;
