@@ -595,6 +595,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "fd_changed";
 	case TA_DROP_CALL_TOO_LARGE:
 		return "call_too_large";
+	case TA_DROP_QUEUE_SHARE:
+		return "queue_share";
 	default:
 		return "unknown";
 	}

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/json.h"
 #include "recorder/recorder.h"
+#include "sink/sink_queue.h"
 #include "store/store.h"
 
 #define STATUS_NAME "ttyauditd.status"
@@ -48,7 +49,17 @@ int ta_status_write(const struct ta_status_info *in)
 	ta_json_key(&j, "lost_bytes");
 	ta_json_u64(&j, in->stats->lost_bytes);
 	ta_json_key(&j, "sink_lost_events");
-	ta_json_u64(&j, in->stats->sink_lost_events);
+	ta_json_u64(&j, in->stats->sink_lost_events + in->stats->writer_lost_events);
+	if (in->queue) {
+		ta_json_key(&j, "queue_bytes");
+		ta_json_u64(&j, in->queue->queued_bytes);
+		ta_json_key(&j, "queue_peak_bytes");
+		ta_json_u64(&j, in->queue->peak_bytes);
+		ta_json_key(&j, "queue_lost_events");
+		ta_json_u64(&j, in->queue->dropped_events);
+		ta_json_key(&j, "queue_lost_bytes");
+		ta_json_u64(&j, in->queue->dropped_bytes);
+	}
 	if (in->store) {
 		struct ta_store_stats st;
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct ta_recorder_stats;
+struct ta_sink_queue_stats;
 struct ta_store;
 
 struct ta_status_info {
@@ -20,6 +21,7 @@ struct ta_status_info {
 	uint64_t started_ns;
 	const struct ta_recorder_stats *stats;
 	const struct ta_store *store;   /* may be NULL */
+	const struct ta_sink_queue_stats *queue; /* the writer's queue; may be NULL */
 };
 
 /* 0 or -errno; the previous status file stays if writing fails. */

@@ -39,6 +39,7 @@
 #include "status.h"
 #include "base/clock.h"
 #include "sink/sink.h"
+#include "sink/sink_queue.h"
 #include "sink/sink_store.h"
 #include "store/store.h"
 
@@ -70,6 +71,15 @@ struct daemon_ctx {
 	struct ta_sink *sink;
 	struct ta_store *store;     /* owned by the sink; for status only */
 	struct ta_sink *log_sink;   /* the store's sink (d->sink may be a tee) */
+	/*
+	 * The writer in front of d->sink once running: from then on d->sink,
+	 * the store, the activity journal and the status file are the writer
+	 * thread's (the functions it runs are marked "writer thread").
+	 */
+	struct ta_sink *queue;
+	/* The writer's copies of settings (a reload rewrites d->opts on the drain's thread). */
+	char log_dir[sizeof(((struct ta_daemon_opts *)0)->log_dir)];
+	uint32_t ring_bytes;
 	uint64_t disk_full_warned;  /* records dropped when we last said so */
 	uint64_t disk_full_base, disk_full_base_bytes; /* settled gap totals when it filled up */
 	uint64_t status_written_ns, status_events, status_durable;
@@ -322,17 +332,24 @@ static void write_agent_stop(struct daemon_ctx *d, const char *why)
 	ta_json_key(&j, "bad_records");
 	ta_json_u64(&j, s->bad_records);
 	ta_json_key(&j, "sink_lost_events");
-	ta_json_u64(&j, s->sink_lost_events);
+	ta_json_u64(&j, s->sink_lost_events + s->writer_lost_events);
+	ta_json_key(&j, "queue_lost_events");
+	ta_json_u64(&j, s->queue_lost_events);
+	ta_json_key(&j, "queue_lost_bytes");
+	ta_json_u64(&j, s->queue_lost_bytes);
 	ta_json_key(&j, "incomplete_bytes");
 	ta_json_u64(&j, ta_continuity_pending(&d->rec.cont));
 	ta_json_obj_end(&j);
 	ta_recorder_record(&d->rec, TA_REC_AGENT_STOP, UINT32_MAX, &j);
 	ta_json_free(&j);
 	ta_info("daemon", "stopping (%s): %llu events, %llu bytes output, %llu bytes input; "
-		"lost %llu events / %llu bytes in the kernel, %llu at the log", why,
+		"lost %llu events / %llu bytes in the kernel, %llu / %llu over the writer queue's "
+		"share, %llu at the log", why,
 		(unsigned long long)s->events, (unsigned long long)s->bytes_output,
 		(unsigned long long)s->bytes_input, (unsigned long long)s->lost_events,
-		(unsigned long long)s->lost_bytes, (unsigned long long)s->sink_lost_events);
+		(unsigned long long)s->lost_bytes, (unsigned long long)s->queue_lost_events,
+		(unsigned long long)s->queue_lost_bytes,
+		(unsigned long long)(s->sink_lost_events + s->writer_lost_events));
 }
 
 static void log_refusals(const struct daemon_ctx *d, const struct ta_host_facts *facts, bool error)
@@ -398,7 +415,10 @@ static void record_unclean_stop(struct daemon_ctx *d)
 		d->sink->ops->flush(d->sink);
 }
 
-/* The journal says: everything before `heartbeat` is in the log file, except the open batches. */
+/*
+ * The journal says: everything before `heartbeat` is in the log file, except
+ * the open batches. Writer thread (or before it starts, after it stopped).
+ */
 static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running)
 {
 	struct ta_activity a = { .running = running, .pid = (uint64_t)getpid(),
@@ -422,7 +442,7 @@ static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running
 	}
 	err = ta_activity_file_write(&d->act, &a);
 	if (err && err != d->act_error) /* once per kind of failure, not every round */
-		ta_warn("daemon", "cannot write %s/%s: %s", d->opts.log_dir, TA_ACTIVITY_NAME,
+		ta_warn("daemon", "cannot write %s/%s: %s", d->log_dir, TA_ACTIVITY_NAME,
 			strerror(-err));
 	d->act_error = err;
 }
@@ -534,6 +554,7 @@ static bool bpf_needs_cap_bpf(struct ta_capture *cap)
 /*
  * A full disk must be loud: say when records start being dropped, how many
  * while it lasts, and when the log takes them again (the gap is recorded).
+ * Writer thread.
  */
 static void report_disk_full(struct daemon_ctx *d)
 {
@@ -542,44 +563,49 @@ static void report_disk_full(struct daemon_ctx *d)
 
 	if (n && !d->disk_full_warned) {
 		ta_err("log", "cannot write %s: %s; recording goes on and what is dropped is "
-			      "counted until space returns", d->opts.log_dir,
+			      "counted until space returns", d->log_dir,
 		       strerror(-ta_sink_store_last_error(d->log_sink)));
 		d->disk_full_base = settled;
 		d->disk_full_base_bytes = sb;
 	} else if (n && n / 1000 > d->disk_full_warned / 1000) {
 		ta_err("log", "%s still full: %llu records (%llu bytes) dropped so far",
-		       d->opts.log_dir, (unsigned long long)n, (unsigned long long)bytes);
+		       d->log_dir, (unsigned long long)n, (unsigned long long)bytes);
 	} else if (!n && d->disk_full_warned) {
 		/* The numbers the gap records hold, not the last count we printed. */
 		ta_info("log", "%s takes records again; the %llu dropped records (%llu bytes) are "
-			"recorded as a gap", d->opts.log_dir,
+			"recorded as a gap", d->log_dir,
 			(unsigned long long)(settled - d->disk_full_base),
 			(unsigned long long)(sb - d->disk_full_base_bytes));
 	}
 	d->disk_full_warned = n;
 }
 
-/* Rewritten when something changed, or every 30 s: an idle host sees no writes. */
-static void write_status(struct daemon_ctx *d)
+/*
+ * Rewritten when something changed, or every 30 s: an idle host sees no
+ * writes. Writer thread: stats is the drain's copy, taken when it asked.
+ */
+static void write_status(struct daemon_ctx *d, const struct ta_recorder_stats *stats,
+			 const struct ta_sink_queue_stats *queue)
 {
 	uint64_t now = ta_now_ns(CLOCK_MONOTONIC);
 	uint64_t durable = d->store ? ta_store_durable_index(d->store) : 0;
 	struct ta_status_info si = {
-		.log_dir = d->opts.log_dir,
+		.log_dir = d->log_dir,
 		.backend = ta_backend_name(d->report.chosen),
 		.integrity = ta_backend_integrity(d->report.chosen),
-		.ring_bytes = d->opts.capture.ring_bytes,
+		.ring_bytes = d->ring_bytes,
 		.started_ns = d->started_ns,
-		.stats = &d->rec.stats,
+		.stats = stats,
 		.store = d->store,
+		.queue = queue,
 	};
 
-	if (d->status_written_ns && d->rec.stats.events == d->status_events &&
+	if (d->status_written_ns && stats->events == d->status_events &&
 	    durable == d->status_durable && now - d->status_written_ns < 30000000000ull)
 		return;
 	if (ta_status_write(&si) == 0) {
 		d->status_written_ns = now;
-		d->status_events = d->rec.stats.events;
+		d->status_events = stats->events;
 		d->status_durable = durable;
 	}
 }
@@ -658,6 +684,60 @@ static void reload_config(struct daemon_ctx *d)
 	if (diff.restart[0])
 		ta_warn("config", "changed but only taken at restart (systemctl restart ttyauditd): %s",
 			diff.restart);
+}
+
+/* What the drain asks of the log every round: settle, then say so in the journal. */
+struct settle_req {
+	uint64_t before_ns;     /* batches older than this go to the log file (0: all) */
+	uint64_t heartbeat_ns;
+};
+
+/* Writer thread: every record the drain handed over before this is in the file, but open batches. */
+static void settle_on_writer(void *ctx, const void *arg, size_t len)
+{
+	struct daemon_ctx *d = ctx;
+	const struct settle_req *req = arg;
+
+	(void)len;
+	ta_sink_store_settle(d->log_sink, req->before_ns);
+	write_activity(d, req->heartbeat_ns, 1);
+}
+
+/* The drain's counters, copied when it asks for the status file. */
+struct housekeeping_req {
+	struct ta_recorder_stats stats;
+	struct ta_sink_queue_stats queue;
+};
+
+/* Writer thread, once a second: the sinks' buffers, the disk-full warnings, the status file. */
+static void housekeeping_on_writer(void *ctx, const void *arg, size_t len)
+{
+	struct daemon_ctx *d = ctx;
+	const struct housekeeping_req *req = arg;
+
+	(void)len;
+	if (d->sink->ops->flush(d->sink))
+		ta_warn("log", "flush failed; records are kept and retried");
+	report_disk_full(d);
+	write_status(d, &req->stats, &req->queue);
+}
+
+static void on_queue_drop(void *ctx, const struct ta_drop_delta *drop)
+{
+	struct daemon_ctx *d = ctx;
+
+	ta_recorder_note_drop(&d->rec, drop, ta_now_ns(CLOCK_REALTIME));
+}
+
+/*
+ * The writer's losses: over the share, as gap records; what the log refused
+ * in the counters (the writer files those as sink_error gaps itself).
+ */
+static void collect_writer_losses(struct daemon_ctx *d)
+{
+	ta_sink_queue_collect_drops(d->queue, on_queue_drop, d);
+	ta_sink_queue_refused(d->queue, &d->rec.stats.writer_lost_events,
+			      &d->rec.stats.writer_lost_bytes);
 }
 
 /* Capture events go to the log; their sessions learn which terminals they used. */
@@ -747,20 +827,28 @@ static int run_loop(struct daemon_ctx *d)
 					d->idle_ticks = 0;
 				else if (d->busy && ++d->idle_ticks >= TA_BUSY_IDLE_TICKS)
 					set_busy(d, timerfd, 0);
-				/* Idle: nothing waits for more; busy: only young batches stay open. */
-				ta_sink_store_settle(d->log_sink,
-						     d->busy ? round - TA_SETTLE_AGE_NS : 0);
-				write_activity(d, round - TA_HEARTBEAT_MARGIN_NS, 1);
+				/*
+				 * Idle: nothing waits for more; busy: only young batches
+				 * stay open. The writer does it in its turn, after what
+				 * this round queued: the drain never waits on the disk.
+				 */
+				struct settle_req sr = {
+					.before_ns = d->busy ? round - TA_SETTLE_AGE_NS : 0,
+					.heartbeat_ns = round - TA_HEARTBEAT_MARGIN_NS,
+				};
+
+				ta_sink_queue_call(d->queue, settle_on_writer, d, &sr, sizeof(sr));
 				if (now - d->housekeeping_ns < 1000000000ull)
 					continue;
 				d->housekeeping_ns = now;
 				ta_recorder_collect_drops(&d->rec, d->cap);
+				collect_writer_losses(d);
 				ta_recorder_tick(&d->rec, 0);
 				ta_alerting_tick(&d->alerting);
-				if (d->sink->ops->flush(d->sink))
-					ta_warn("log", "flush failed; records are kept and retried");
-				report_disk_full(d);
-				write_status(d);
+				struct housekeeping_req hr = { .stats = d->rec.stats };
+
+				ta_sink_queue_stats(d->queue, &hr.queue);
+				ta_sink_queue_call(d->queue, housekeeping_on_writer, d, &hr, sizeof(hr));
 			} else if (ta_logins_handle(&d->logins, fd)) {
 				continue;
 			} else if (fd == sigfd) {
@@ -782,6 +870,7 @@ stop:
 	while (ta_capture_drain(d->cap) > 0)
 		;
 	ta_recorder_collect_drops(&d->rec, d->cap);
+	collect_writer_losses(d);
 	ta_recorder_tick(&d->rec, 1);
 	write_agent_stop(d, why);
 	close(epfd);
@@ -921,6 +1010,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	ta_recorder_init(&d.rec, d.sink);
+	memcpy(d.log_dir, d.opts.log_dir, sizeof(d.log_dir));
+	d.ring_bytes = d.opts.capture.ring_bytes;
 	if (d.rec.shared)
 		ta_shared_set_attach_hook(d.rec.shared, ta_alerting_on_attach, &d.alerting);
 	d.started_ns = ta_now_ns(CLOCK_REALTIME);
@@ -936,6 +1027,18 @@ int main(int argc, char **argv)
 	write_agent_start(&d);
 	record_unclean_stop(&d);
 	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 1);
+	/* From here on the log is written by the writer thread (sink/sink_queue.h). */
+	rc = ta_sink_queue_open(&d.queue, d.sink, 0);
+	if (rc) {
+		ta_err("log", "cannot start the log writer: %s", strerror(-rc));
+		ta_capture_close(d.cap);
+		ta_alerting_close(&d.alerting);
+		d.sink->ops->close(d.sink);
+		ta_activity_file_close(&d.act);
+		report_startup(&d, TA_EXIT_FAILURE);
+		return TA_EXIT_FAILURE;
+	}
+	d.rec.sink = d.queue;
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
 	d.logins.on_watch = ta_alerting_on_watch;
@@ -955,7 +1058,8 @@ int main(int argc, char **argv)
 	ta_capture_close(d.cap);
 	ta_logins_close(&d.logins);
 	ta_alerting_close(&d.alerting);
-	d.sink->ops->close(d.sink);
+	/* The writer writes what is queued, then the log closes. */
+	d.queue->ops->close(d.queue);
 	/* Everything is in the log: the next start knows this stop was clean. */
 	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 0);
 	ta_activity_file_close(&d.act);

@@ -51,17 +51,8 @@ static void flush_sink_gap(struct ta_recorder *r)
 
 	if (!r->sink_pending_events)
 		return;
-	ta_json_reset(j);
-	ta_json_obj_begin(j);
-	ta_json_key(j, "reason");
-	ta_json_str(j, "sink_error");
-	ta_json_key(j, "error");
-	ta_json_str(j, strerror(-r->last_sink_error));
-	ta_json_key(j, "events");
-	ta_json_u64(j, r->sink_pending_events);
-	ta_json_key(j, "bytes");
-	ta_json_u64(j, r->sink_pending_bytes);
-	ta_json_obj_end(j);
+	ta_sink_error_gap_to_json(j, r->last_sink_error, r->sink_pending_events,
+				  r->sink_pending_bytes);
 	err = emit_gap(r, NULL, UINT32_MAX, now_real(), j);
 	if (!err) {
 		r->sink_pending_events = r->sink_pending_bytes = 0;
@@ -181,15 +172,8 @@ void ta_recorder_on_bad_record(void *ctx, int err, size_t len)
 		r->stats.gap_records++;
 }
 
-struct drop_ctx {
-	struct ta_recorder *r;
-	uint64_t when;
-};
-
-static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
+int ta_recorder_note_drop(struct ta_recorder *r, const struct ta_drop_delta *d, uint64_t when)
 {
-	struct drop_ctx *dc = ctx;
-	struct ta_recorder *r = dc->r;
 	struct ta_json *j = &r->scratch;
 
 	ta_json_reset(j);
@@ -205,10 +189,28 @@ static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
 	ta_json_key(j, "bytes");
 	ta_json_u64(j, d->bytes);
 	ta_json_obj_end(j);
-	if (emit_gap(r, NULL, d->ses, dc->when, j))
+	if (d->reason == TA_DROP_QUEUE_SHARE) {
+		r->stats.queue_lost_events += d->events;
+		r->stats.queue_lost_bytes += d->bytes;
+	}
+	if (emit_gap(r, NULL, d->ses, when, j)) {
 		sink_failed(r, -EIO, 0);
-	else
-		r->stats.gap_records++;
+		return -EIO;
+	}
+	r->stats.gap_records++;
+	return 0;
+}
+
+struct drop_ctx {
+	struct ta_recorder *r;
+	uint64_t when;
+};
+
+static void on_session_drop(void *ctx, const struct ta_drop_delta *d)
+{
+	struct drop_ctx *dc = ctx;
+
+	ta_recorder_note_drop(dc->r, d, dc->when);
 }
 
 int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap)

@@ -23,8 +23,12 @@ struct ta_recorder_stats {
 	uint64_t bad_records;        /* failed validation */
 	uint64_t lost_events;        /* counted by the kernel side */
 	uint64_t lost_bytes;
+	uint64_t queue_lost_events;  /* dropped over the writer queue's share (sink/sink_queue.h) */
+	uint64_t queue_lost_bytes;
 	uint64_t sink_lost_events;   /* the sink refused them (disk full, I/O error) */
 	uint64_t sink_lost_bytes;
+	uint64_t writer_lost_events; /* ... the sink behind the writer's queue (in all, its own count) */
+	uint64_t writer_lost_bytes;
 	uint64_t gap_records;
 };
 
@@ -49,6 +53,11 @@ int ta_recorder_on_event(void *ctx, const struct ta_event *ev);
 void ta_recorder_on_bad_record(void *ctx, int err, size_t len);
 /* Turn the kernel's loss counters into gap records. */
 int ta_recorder_collect_drops(struct ta_recorder *r, struct ta_capture *cap);
+/*
+ * A gap record for losses counted elsewhere than the kernel's maps (the
+ * writer's queue share): the same record ta_recorder_collect_drops writes.
+ */
+int ta_recorder_note_drop(struct ta_recorder *r, const struct ta_drop_delta *d, uint64_t when);
 /* Once a second: close idle shared-terminal runs. `final`: close them all (stop). */
 void ta_recorder_tick(struct ta_recorder *r, int final);
 /*

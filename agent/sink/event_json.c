@@ -301,6 +301,21 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 	ta_json_obj_end(j);
 }
 
+void ta_sink_error_gap_to_json(struct ta_json *j, int err, uint64_t events, uint64_t bytes)
+{
+	ta_json_reset(j);
+	ta_json_obj_begin(j);
+	ta_json_key(j, "reason");
+	ta_json_str(j, "sink_error");
+	ta_json_key(j, "error");
+	ta_json_str(j, strerror(-err));
+	ta_json_key(j, "events");
+	ta_json_u64(j, events);
+	ta_json_key(j, "bytes");
+	ta_json_u64(j, bytes);
+	ta_json_obj_end(j);
+}
+
 void ta_session_gap_to_json(struct ta_json *j, const char *reason, uint32_t ses, const char *tty,
 			    uint64_t since_ns, uint64_t until_ns, uint64_t events, uint64_t bytes,
 			    uint64_t copied_events, uint64_t copied_bytes)

@@ -52,4 +52,10 @@ void ta_session_gap_to_json(struct ta_json *j, const char *reason, uint32_t ses,
 			    uint64_t since_ns, uint64_t until_ns, uint64_t events, uint64_t bytes,
 			    uint64_t copied_events, uint64_t copied_bytes);
 
+/*
+ * A `gap` record's object for records a sink refused (reason "sink_error"):
+ * the last error, events (records) and payload bytes, into j (reset).
+ */
+void ta_sink_error_gap_to_json(struct ta_json *j, int err, uint64_t events, uint64_t bytes);
+
 #endif

@@ -248,7 +248,12 @@ enum ta_drop_reason {
 	TA_DROP_FOOTPRINT = 3,  /* the footprint ring had no room: a file/network/privilege call */
 	TA_DROP_FD_CHANGED = 4, /* a write's fd was changed during it, to a terminal not known */
 	TA_DROP_CALL_TOO_LARGE = 5, /* more chunks than the programs take per call */
-	TA_DROP_REASONS = 6,
+	/*
+	 * Counted by the daemon, never by BPF: the session was over its share of
+	 * the writer's queue while the log was slow (sink/sink_queue.h).
+	 */
+	TA_DROP_QUEUE_SHARE = 6,
+	TA_DROP_REASONS = 7,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

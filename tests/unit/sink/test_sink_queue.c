@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The writer's queue (agent/sink/sink_queue.c) in front of a real sink that
+ * blocks: the JSON Lines sink writing into a pipe nobody reads yet. A flood
+ * session and a session writing a little beside it: the callers never
+ * block; the flood loses events over its share, counted under its session
+ * only; the other session loses nothing; records and calls are never
+ * refused; once the pipe is read, everything taken comes out in the order it
+ * went in, calls in their place.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "base/base64.h"
+#include "sink/sink.h"
+#include "sink/sink_queue.h"
+
+#define FLOOD_SES 7
+#define QUIET_SES 9
+#define FLOOD_EVENTS 4000
+#define CHUNK 4096
+#define BUDGET (512u << 10)
+
+struct reader {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static void *read_all(void *arg)
+{
+	struct reader *r = arg;
+
+	for (;;) {
+		ssize_t n;
+
+		if (r->cap - r->len < 65536) {
+			r->cap = r->cap ? r->cap * 2 : 1 << 20;
+			r->buf = realloc(r->buf, r->cap);
+			if (!r->buf)
+				return NULL;
+		}
+		n = read(r->fd, r->buf + r->len, r->cap - r->len - 1);
+		if (n <= 0)
+			break;
+		r->len += (size_t)n;
+	}
+	r->buf[r->len] = '\0';
+	return NULL;
+}
+
+static struct ta_event tty_event(uint32_t ses, const char *data, size_t len)
+{
+	struct ta_event ev = {
+		.kind = TA_EV_TTY_OUTPUT, .source = TA_SRC_SYSCALL,
+		.tty = { .major = 136, .minor = ses, .name = "pts/x" },
+		.task = { .pid = ses, .uid = 1000, .auid = 1000 + ses, .ses = ses, .comm = "cat" },
+		.owner_ses = ses, .owner_auid = 1000 + ses,
+		.data = (const uint8_t *)data, .len = (uint32_t)len, .total_len = len,
+	};
+
+	return ev;
+}
+
+struct drops {
+	uint64_t flood_events, flood_bytes, other_events;
+};
+
+static void on_drop(void *ctx, const struct ta_drop_delta *d)
+{
+	struct drops *t = ctx;
+
+	CHECK_EQ_INT(d->reason, TA_DROP_QUEUE_SHARE);
+	if (d->ses == FLOOD_SES && d->auid == 1000 + FLOOD_SES) {
+		t->flood_events += d->events;
+		t->flood_bytes += d->bytes;
+	} else {
+		t->other_events += d->events;
+	}
+}
+
+struct calls {
+	int seen[64];
+	int n;
+};
+
+static void on_call(void *ctx, const void *arg, size_t len)
+{
+	struct calls *c = ctx;
+	int v;
+
+	CHECK_EQ_INT(len, sizeof(v));
+	memcpy(&v, arg, sizeof(v));
+	if (c->n < 64)
+		c->seen[c->n++] = v;
+}
+
+/* Each output line's session and its data's first bytes (a number), in order. */
+static void parse(const char *text, int *flood, size_t *n_flood, int *quiet, size_t *n_quiet,
+		  size_t *records)
+{
+	const char *line = text;
+
+	while (*line) {
+		const char *end = strchr(line, '\n'), *d = strstr(line, "\"data\":\"");
+		uint8_t raw[CHUNK + 8];
+		long n;
+
+		if (!end)
+			end = line + strlen(line);
+		if (strstr(line, "\"type\":\"notice\"") && strstr(line, "\"type\":\"notice\"") < end)
+			(*records)++;
+		if (d && d < end) {
+			const char *b = d + 8, *q = strchr(b, '"');
+
+			n = ta_base64_decode(b, (size_t)(q - b), raw, sizeof(raw) - 1, 0);
+			CHECK(n > 1);
+			if (n > 1) {
+				raw[n] = '\0';
+				if (raw[0] == 'F')
+					flood[(*n_flood)++] = atoi((char *)raw + 1);
+				else
+					quiet[(*n_quiet)++] = atoi((char *)raw + 1);
+			}
+		}
+		line = *end ? end + 1 : end;
+	}
+}
+
+static void test_flood_beside_quiet(void)
+{
+	static char chunk[CHUNK];
+	struct ta_sink *jsonl = NULL, *q = NULL;
+	struct reader rd = { 0 };
+	struct drops dr = { 0 };
+	struct calls calls = { 0 };
+	struct ta_sink_queue_stats st;
+	pthread_t reader;
+	char path[64];
+	int p[2], quiet_sent = 0, flood_sent = 0, records_sent = 0;
+	static int flood[FLOOD_EVENTS], quiet[FLOOD_EVENTS];
+	size_t n_flood = 0, n_quiet = 0, records = 0;
+
+	CHECK_EQ_INT(pipe(p), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
+	close(p[1]);
+	if (!jsonl)
+		return;
+	CHECK_EQ_INT(ta_sink_queue_open(&q, jsonl, BUDGET), 0);
+	if (!q)
+		return;
+	memset(chunk, 'x', sizeof(chunk));
+	for (int i = 0; i < FLOOD_EVENTS; i++) {
+		struct ta_event ev;
+
+		snprintf(chunk, 16, "F%d", i);
+		ev = tty_event(FLOOD_SES, chunk, sizeof(chunk));
+		/* Never blocks on the pipe: the writer thread does. */
+		CHECK_EQ_INT(q->ops->event(q, &ev, 1000 + (uint64_t)i), 0);
+		flood_sent++;
+		if (i % 40 == 0) {
+			char line[32];
+			int len = snprintf(line, sizeof(line), "Q%d\r\n", quiet_sent);
+
+			ev = tty_event(QUIET_SES, line, (size_t)len);
+			CHECK_EQ_INT(q->ops->event(q, &ev, 1000 + (uint64_t)i), 0);
+			quiet_sent++;
+		}
+		if (i % 100 == 0) {
+			struct ta_record rec = { .type = 0, .name = "notice", .ses = UINT32_MAX,
+						 .realtime_ns = 1, .json = "{\"n\":1}", .len = 7 };
+			int v = i / 100;
+
+			CHECK_EQ_INT(q->ops->record(q, &rec), 0);
+			records_sent++;
+			CHECK_EQ_INT(ta_sink_queue_call(q, on_call, &calls, &v, sizeof(v)), 0);
+		}
+	}
+	ta_sink_queue_stats(q, &st);
+	CHECK(st.peak_bytes <= BUDGET + (64u << 10)); /* records may go beyond, a little */
+	ta_sink_queue_collect_drops(q, on_drop, &dr);
+	CHECK(dr.flood_events > 0);
+	CHECK_EQ_INT(dr.flood_bytes, dr.flood_events * CHUNK);
+	CHECK_EQ_INT(dr.other_events, 0);
+	CHECK_EQ_INT(st.dropped_events, dr.flood_events);
+	/* Collected once: the next collection starts from zero. */
+	memset(&dr, 0, sizeof(dr));
+	{
+		struct drops again = { 0 };
+
+		ta_sink_queue_collect_drops(q, on_drop, &again);
+		CHECK_EQ_INT(again.flood_events + again.other_events, 0);
+	}
+	ta_sink_queue_stats(q, &st);
+
+	/* Now the pipe is read: close writes everything taken, in order. */
+	rd.fd = p[0];
+	CHECK_EQ_INT(pthread_create(&reader, NULL, read_all, &rd), 0);
+	q->ops->close(q);
+	pthread_join(reader, NULL);
+	close(p[0]);
+	CHECK(rd.buf != NULL);
+	if (!rd.buf)
+		return;
+	parse(rd.buf, flood, &n_flood, quiet, &n_quiet, &records);
+	CHECK_EQ_INT(n_quiet, quiet_sent);
+	for (size_t i = 0; i < n_quiet; i++)
+		CHECK_EQ_INT(quiet[i], (int)i);
+	CHECK_EQ_INT(n_flood + st.dropped_events, flood_sent);
+	for (size_t i = 1; i < n_flood; i++)
+		CHECK(flood[i] > flood[i - 1]);
+	CHECK_EQ_INT(records, records_sent);
+	CHECK_EQ_INT(calls.n, records_sent);
+	for (int i = 0; i < calls.n; i++)
+		CHECK_EQ_INT(calls.seen[i], i);
+	free(rd.buf);
+}
+
+/* With room to spare nothing is dropped, and close leaves nothing behind. */
+static void test_room_to_spare(void)
+{
+	struct ta_sink *jsonl = NULL, *q = NULL;
+	struct ta_sink_queue_stats st;
+	struct drops dr = { 0 };
+	char path[64], buf[65536];
+	int p[2];
+	ssize_t n;
+
+	CHECK_EQ_INT(pipe(p), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
+	close(p[1]);
+	if (!jsonl || ta_sink_queue_open(&q, jsonl, 0))
+		return;
+	for (int i = 0; i < 10; i++) {
+		struct ta_event ev = tty_event(QUIET_SES, "hello\r\n", 7);
+
+		CHECK_EQ_INT(q->ops->event(q, &ev, 1), 0);
+	}
+	CHECK_EQ_INT(q->ops->flush(q), 0);
+	ta_sink_queue_collect_drops(q, on_drop, &dr);
+	CHECK_EQ_INT(dr.flood_events + dr.other_events, 0);
+	q->ops->close(q);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	CHECK(n > 0);
+	if (n > 0) {
+		int lines = 0;
+
+		buf[n] = '\0';
+		for (char *c = buf; (c = strchr(c, '\n')); c++)
+			lines++;
+		CHECK_EQ_INT(lines, 10);
+	}
+	(void)st;
+}
+
+int main(void)
+{
+	test_flood_beside_quiet();
+	test_room_to_spare();
+	return check_result();
+}
