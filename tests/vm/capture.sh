@@ -1,19 +1,20 @@
 #!/bin/bash
-# capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR]
+# capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR [HOSTILE]]
 #
 # Boots Debian's stock SERIES kernel (5.10, 6.1 or 6.12) under qemu TCG once per
 # capture backend (fentry, kprobe, tracepoint), records the same scripted pty
 # session with each (capture-guest.sh), then checks every recording against
 # what was typed and shown and that all backends recorded the same streams
-# (check_capture.py). Exit 0 pass, 1 fail, 77 SKIPPED (no qemu).
+# (check_capture.py). With HOSTILE (tests/lib/ta-hostile), an unprivileged
+# user holds writers blocked in write() meanwhile: the session stays exact. Exit 0 pass, 1 fail, 77 SKIPPED (no qemu).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 skip() { echo "SKIPPED: $*"; exit 77; }
-[ $# -ge 3 ] || { echo "usage: capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR]" >&2; exit 2; }
-series=$1 daemon=$2 driver=$3
+[ $# -ge 3 ] || { echo "usage: capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR [HOSTILE]]" >&2; exit 2; }
+series=$1 daemon=$2 driver=$3 hostile=${5:-}
 [ "$(uname -m)" = x86_64 ] || skip "host is $(uname -m); the guest binaries are x86_64"
 [ "$(id -u)" = 0 ] || skip "needs root (apt-get installs of qemu and kernels)"
 ta_need qemu-system-x86_64 qemu-system-x86 || skip "qemu-system-x86_64 cannot be installed"
@@ -27,6 +28,7 @@ fi
 
 ta_need setpriv util-linux || skip "setpriv cannot be installed"
 "$here/mkinitramfs.sh" "$work/capture.cpio.gz" --bin "$daemon" --bin "$driver" \
+    ${hostile:+--bin "$hostile"} \
     --bin "$(command -v setpriv):/usr/local/bin/ta-setpriv" --script "$here/capture-guest.sh" >/dev/null
 # Every backend runs with no more than the unit's capability bounding set.
 unit="$here/../../systemd/ttyauditd.service"

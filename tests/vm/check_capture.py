@@ -21,6 +21,27 @@ def load(path):
     return out
 
 
+def hostile_checks(f, where, d, recs):
+    """The held writers (capture-guest.sh): all held, all shown once released, and each one
+    recorded on the attacker's terminal or counted lost (no_call_state)."""
+    try:
+        with open(os.path.join(d, "hostile.out")) as fp:
+            lines = [json.loads(x) for x in fp if x.strip()]
+    except (OSError, ValueError) as e:
+        f.check(False, f"{where}: the hostile user's writers ran ({e})")
+        return
+    held = lines[0] if lines else {}
+    shown = lines[1].get("shown", -1) if len(lines) > 1 else -1
+    f.check(held.get("threads") == 2000, f"{where}: 2000 writers held by TCOOFF ({held})")
+    f.check(shown == 2000, f"{where}: every held write reached the screen ({shown})")
+    att_tty = held.get("tty", "").replace("/", "")
+    recorded = len(stream(recs, att_tty, "output"))
+    lost = sum(r.get("bytes", 0) for r in recs
+               if r["type"] == "gap" and r.get("reason") == "no_call_state")
+    f.check(recorded + lost >= shown, f"{where}: the attacker's writes are recorded or counted "
+            f"({recorded} recorded, {lost} counted lost, {shown} shown)")
+
+
 def main():
     series, work = sys.argv[1], sys.argv[2]
     f = Failures(f"vm-capture-{series}")
@@ -47,6 +68,7 @@ def main():
                 f"{series}/{b}: ran with the unit's bounding set"
                 f"{' and CAP_SYS_ADMIN' if b == 'kprobe' else ', without CAP_SYS_ADMIN'} ({bset!r})")
         session_checks(f, recs, facts, "V", 1048576)
+        hostile_checks(f, f"{series}/{b}", d, recs)
         tty = tty_name(facts)
         console = b"".join(stream(recs, t, "output") for t in {r.get("tty") for r in recs
                                                                if r.get("tty_kind") in ("serial", "console")})
