@@ -114,9 +114,14 @@ struct ta_pending_call {
 	__u64 flips;      /* changes to it started by entry */
 	__u32 flip_busy;  /* one was running at entry */
 	__s32 fd;
-	__u32 active;     /* 1 from entry to exit */
+	__u32 active;     /* from entry to exit: TA_CALL_OPEN, or TA_CALL_OPEN_KRET */
 	__u32 pad;
 };
+
+/* ta_pending_call.active */
+#define TA_CALL_OPEN 1
+/* Opened by a kprobe for its kretprobe, which the kernel may skip: see ta_kret_missed. */
+#define TA_CALL_OPEN_KRET 2
 
 /*
  * Redaction of echo-off input (docs/capture.md). A program that asks for a
@@ -477,6 +482,25 @@ static __always_inline void ta_count_tty_loss(struct tty_struct *tty, bool outpu
 		return;
 	}
 	ta_count_loss(ta_leader_ses(t), BPF_CORE_READ(t, loginuid.val), bytes, reason);
+}
+
+/*
+ * A call a kprobe opened is still open: its kretprobe never ran (the kernel
+ * had no free return instance: they were all held by calls blocked in the
+ * function, and it only counts them in the probe's nmissed). Counted against
+ * the session whose data it hides, with the bytes the call was given. Pty
+ * input taken at the master write is not lost with its receive call.
+ */
+static __always_inline void ta_kret_missed(struct ta_pending_call *c)
+{
+	struct tty_struct *tty = (struct tty_struct *)c->tty;
+
+	if (c->active != TA_CALL_OPEN_KRET)
+		return;
+	c->active = 0;
+	if (!tty || (c->is_read && ta_tty_is_pty(tty)))
+		return;
+	ta_count_tty_loss(tty, !c->is_read, c->count, TA_DROP_RETURN_MISSED);
 }
 
 /*

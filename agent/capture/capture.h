@@ -70,6 +70,12 @@ struct ta_capture_report {
 	char optional_missing[256];           /* hooks that did not attach */
 	enum ta_programs programs;            /* the build loaded (tried) */
 	char kernel_lacks[96];                /* what the full build needs and the kernel lacks */
+	/*
+	 * kprobe backend: the return probes' pool of instances, "4096 instances
+	 * per return probe" or "the kernel's default (why)" (kretprobe_pool.h)
+	 */
+	char kretprobe_pool[224];
+	bool kretprobe_default_pool;          /* some return probe has the kernel's default pool */
 };
 
 typedef int (*ta_event_fn)(void *ctx, const struct ta_event *ev);

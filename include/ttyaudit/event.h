@@ -248,7 +248,13 @@ enum ta_drop_reason {
 	TA_DROP_FOOTPRINT = 3,  /* the footprint ring had no room: a file/network/privilege call */
 	TA_DROP_FD_CHANGED = 4, /* a write's fd was changed during it, to a terminal not known */
 	TA_DROP_CALL_TOO_LARGE = 5, /* more chunks than the programs take per call */
-	TA_DROP_REASONS = 6,
+	/*
+	 * kprobe backend: a tty-layer call whose return probe never ran (the
+	 * kernel's pool of kretprobe instances was used up by calls blocked in
+	 * it); found by the thread's next call or its exit; bytes: those asked for
+	 */
+	TA_DROP_RETURN_MISSED = 6,
+	TA_DROP_REASONS = 7,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */
