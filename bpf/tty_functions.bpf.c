@@ -73,15 +73,18 @@ static __always_inline int ta_kp_stash(struct tty_struct *tty, const void *buf)
 /*
  * A kprobe's entry: a kretprobe has no arguments, so without state the call
  * is lost, and counted here. A call of this thread still open is one whose
- * kretprobe never ran (ta_kret_missed). `read`: receive calls (input).
+ * kretprobe never ran (ta_kret_missed). `read`: receive calls (input); pty
+ * input is taken at the master write, so a lost pty receive call hides
+ * nothing and is not counted.
  */
 static __always_inline int ta_kret_stash(struct tty_struct *tty, const void *buf, __u64 nr,
 					 __u32 read)
 {
 	struct ta_task_state *ts = ta_task_state_get(true);
+	bool counted = !read || !ta_tty_is_pty(tty);
 
 	if (!ts) {
-		if (!read || !ta_tty_is_pty(tty))
+		if (counted)
 			ta_count_tty_loss(tty, !read, nr, TA_DROP_NO_STATE);
 		return 0;
 	}
@@ -92,7 +95,11 @@ static __always_inline int ta_kret_stash(struct tty_struct *tty, const void *buf
 	ts->call.count = nr;
 	ts->call.is_read = read;
 	ts->call.lflag = ta_tty_lflag(tty);
-	ts->call.active = TA_CALL_OPEN_KRET;
+	ts->call.active = TA_CALL_OPEN;
+	if (counted) {
+		ta_tty_loss_owner(tty, !read, &ts->call.loss_ses, &ts->call.loss_auid);
+		ts->call.active = TA_CALL_OPEN_KRET;
+	}
 	return 0;
 }
 

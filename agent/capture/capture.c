@@ -21,7 +21,6 @@
 #include <bpf/libbpf.h>
 
 #include "capture/capture.h"
-#include "capture/kretprobe_pool.h"
 
 #define TA_MAX_SESSIONS_TRACKED 4096
 
@@ -317,20 +316,19 @@ static void detach_all(struct ta_capture *c)
  * means is said once in the report. NULL and errno if neither attached.
  */
 static struct bpf_link *attach_kretprobe(struct ta_capture *c, struct bpf_program *prog,
-					 struct ta_capture_report *rep)
+					 unsigned pool, struct ta_capture_report *rep)
 {
 	const char *func = program_target(prog);
-	char why[160] = "";
+	char why[160] = "--kretprobe-pool 0";
 	struct bpf_link *link = NULL;
 
-	if (func && strlen(func) < sizeof(c->pools[0]) &&
+	if (pool && func && strlen(func) < sizeof(c->pools[0]) &&
 	    c->n_pools < sizeof(c->pools) / sizeof(c->pools[0]) &&
-	    ta_kretprobe_pool_attach(prog, func, TA_KRETPROBE_MAXACTIVE, &link, why,
-				     sizeof(why)) == 0) {
+	    ta_kretprobe_pool_attach(prog, func, pool, &link, why, sizeof(why)) == 0) {
 		snprintf(c->pools[c->n_pools++], sizeof(c->pools[0]), "%s", func);
 		if (!rep->kretprobe_pool[0])
 			snprintf(rep->kretprobe_pool, sizeof(rep->kretprobe_pool),
-				 "%d instances per return probe", TA_KRETPROBE_MAXACTIVE);
+				 "%u instances per return probe", pool);
 		return link;
 	}
 	rep->kretprobe_default_pool = true;
@@ -456,7 +454,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 				continue;
 			libbpf_last_msg[0] = '\0';
 			if (!strncmp(bpf_program__section_name(prog), "kretprobe/", 10))
-				link = attach_kretprobe(c, prog, rep);
+				link = attach_kretprobe(c, prog, o->kretprobe_pool, rep);
 			else
 				link = bpf_program__attach(prog);
 			if (!link) {

@@ -20,7 +20,8 @@ if [ -n "${TA_CAPS:-}" ]; then
     wrap="/usr/local/bin/ta-setpriv --bounding-set=$bset --inh-caps=-all --no-new-privs --"
     echo "$bset" > "$R/bounding-set"
 fi
-$wrap ttyauditd --foreground --backend "$b" ${TA_VERBOSE:+--verbose} --log-dir /tmp/log --jsonl "$R/events.jsonl" \
+$wrap ttyauditd --foreground --backend "$b" ${TA_VERBOSE:+--verbose} \
+    ${TA_KRETPROBE_POOL:+--kretprobe-pool "$TA_KRETPROBE_POOL"} --log-dir /tmp/log --jsonl "$R/events.jsonl" \
     2> "$R/daemon.err" &
 pid=$!
 i=0

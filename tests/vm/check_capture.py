@@ -6,7 +6,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from capturelib import Failures, of_type, stream, tty_name  # noqa: E402
+from capturelib import Failures, expected_output, of_type, stream, tty_name  # noqa: E402
 from capture_test import session_checks  # noqa: E402
 
 BACKENDS = ("fentry", "kprobe", "tracepoint")
@@ -37,9 +37,42 @@ def hostile_checks(f, where, d, recs):
     att_tty = held.get("tty", "").replace("/", "")
     recorded = len(stream(recs, att_tty, "output"))
     lost = sum(r.get("bytes", 0) for r in recs
-               if r["type"] == "gap" and r.get("reason") == "no_call_state")
+               if r["type"] == "gap" and r.get("reason") in ("no_call_state", "return_missed"))
     f.check(recorded + lost >= shown, f"{where}: the attacker's writes are recorded or counted "
             f"({recorded} recorded, {lost} counted lost, {shown} shown)")
+
+
+def default_pool_checks(f, series, work):
+    """The kprobe backend with the kernel's default pool of return-probe instances
+    (--kretprobe-pool 0), which the hostile writers can empty: the victim's session may lose
+    calls, but every byte written or typed is recorded, redacted or counted in a gap of its
+    session (return_missed), and the attacker's writes are recorded or counted."""
+    where = f"{series}/kprobe-default-pool"
+    d = os.path.join(work, "kprobe-default-pool")
+    try:
+        recs = load(os.path.join(d, "events.jsonl"))
+        facts = json.load(open(os.path.join(d, "facts.json")))
+        err = open(os.path.join(d, "daemon.err"), errors="replace").read()
+    except (OSError, ValueError) as e:
+        f.check(False, f"{where}: results missing ({e})")
+        return
+    start = of_type(recs, "agent_start")
+    f.check(len(start) == 1 and start[0]["backend"] == "kprobe", f"{where}: ran with kprobe")
+    f.check("the kernel's default pool" in err, f"{where}: the daemon said its return probes "
+            f"have the kernel's default pool")
+    tty, ses, tag = tty_name(facts), facts["ses"], "V"
+    out = stream(recs, tty, "output", ses)
+    inp = of_type(recs, "input", tty=tty, owner_ses=ses)
+    typed = b"".join(__import__("base64").b64decode(r["data"]) for r in inp if "data" in r)
+    red = sum(r["total"] for r in inp if r.get("redacted"))
+    gaps = [g for g in of_type(recs, "gap") if g.get("ses") == ses]
+    lost = sum(g.get("bytes", 0) for g in gaps)
+    want = len(expected_output(tag, 1048576)) + len(f"hello {tag}\n") + len(f"s3cret-{tag}\n")
+    f.check(len(out) + len(typed) + red + lost == want,
+            f"{where}: recorded + redacted + lost == written + typed ({len(out)} + {len(typed)} + "
+            f"{red} + {lost} vs {want}; gaps {[(g.get('reason'), g.get('bytes')) for g in gaps]})")
+    f.check(f"s3cret-{tag}".encode() not in typed, f"{where}: the password is not in the record")
+    hostile_checks(f, where, d, recs)
 
 
 def main():
@@ -87,6 +120,8 @@ def main():
         }
         f.check(seen[b]["sources"] == [b], f"{series}/{b}: events came from {b} hooks "
                 f"({seen[b]['sources']})")
+    if os.path.isdir(os.path.join(work, "kprobe-default-pool")):
+        default_pool_checks(f, series, work)
     if len(seen) == len(BACKENDS):
         ref = seen["tracepoint"]
         for b in ("fentry", "kprobe"):
