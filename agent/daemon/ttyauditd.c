@@ -273,6 +273,8 @@ static void write_agent_start(struct daemon_ctx *d)
 	ta_json_str(&j, ta_backend_limitations(d->report.chosen));
 	ta_json_key(&j, "hooks_missing");
 	ta_json_str(&j, d->report.optional_missing);
+	ta_json_key(&j, "return_probes");
+	ta_json_str(&j, d->report.kretprobe_pool);
 	ta_json_key(&j, "programs");
 	ta_json_str(&j, ta_programs_name(d->report.programs));
 	ta_json_key(&j, "programs_limitations");

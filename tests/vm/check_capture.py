@@ -102,6 +102,11 @@ def main():
                 f"{' and CAP_SYS_ADMIN' if b == 'kprobe' else ', without CAP_SYS_ADMIN'} ({bset!r})")
         session_checks(f, recs, facts, "V", 1048576)
         hostile_checks(f, f"{series}/{b}", d, recs)
+        if b == "kprobe":
+            err = open(os.path.join(d, "daemon.err"), errors="replace").read()
+            f.check("return probes: 4096 instances per return probe" in err,
+                    f"{series}/kprobe: the return probes got a pool of 4096 instances "
+                    f"(docs/capture.md, \"Return probes\")")
         tty = tty_name(facts)
         console = b"".join(stream(recs, t, "output") for t in {r.get("tty") for r in recs
                                                                if r.get("tty_kind") in ("serial", "console")})
