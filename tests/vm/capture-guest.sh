@@ -34,11 +34,12 @@ done
 # A hostile unprivileged user (uid 2000) holds writers blocked in write() on a pty of its own
 # while the session runs: with task storage there is no shared table to fill, and the fallback
 # programs' table gives one uid at most 512 calls in progress; the session must stay exact.
+# ta.hostile_ttys=T spreads them over T terminals: T calls held inside n_tty_write at once.
 hpid=""
 if command -v ta-hostile >/dev/null; then
     mkfifo /tmp/hold
     /usr/local/bin/ta-setpriv --reuid 2000 --regid 2000 --clear-groups -- \
-        ta-hostile block 2000 < /tmp/hold > "$R/hostile.out" 2> "$R/hostile.err" &
+        ta-hostile block 2000 "${TA_HOSTILE_TTYS:-1}" < /tmp/hold > "$R/hostile.out" 2> "$R/hostile.err" &
     hpid=$!
     exec 3> /tmp/hold
     i=0

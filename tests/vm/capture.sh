@@ -71,8 +71,10 @@ for b in fentry kprobe tracepoint; do
     fi
 done
 # The kprobe backend once more with the kernel's default pool of return-probe instances, which
-# the hostile writers can empty: what is lost then must be counted (return_missed), never silent.
-if [ -n "$hostile" ] && ! run_backend kprobe-default-pool kprobe ta.kretprobe_pool=0; then
+# the hostile writers, spread over 64 terminals, empty: what is lost then must be counted
+# (return_missed), never silent.
+if [ -n "$hostile" ] &&
+   ! run_backend kprobe-default-pool kprobe "ta.kretprobe_pool=0 ta.hostile_ttys=64"; then
     echo "vm-capture: $series/kprobe-default-pool: the VM run failed" >&2
     rc=1
 fi
