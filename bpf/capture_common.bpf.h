@@ -134,9 +134,16 @@ struct ta_pending_call {
 	__u64 flips;      /* changes to it started by entry */
 	__u32 flip_busy;  /* one was running at entry */
 	__s32 fd;
-	__u32 active;     /* 1 from entry to exit */
+	__u32 active;     /* from entry to exit: TA_CALL_OPEN, or TA_CALL_OPEN_KRET */
+	__u32 loss_ses;   /* TA_CALL_OPEN_KRET: whose data a skipped return hides, */
+	__u32 loss_auid;  /* found at entry (ta_kret_missed) */
 	__u32 pad;
 };
+
+/* ta_pending_call.active */
+#define TA_CALL_OPEN 1
+/* Opened by a kprobe for its kretprobe, which the kernel may skip: see ta_kret_missed. */
+#define TA_CALL_OPEN_KRET 2
 
 /*
  * Redaction of echo-off input (docs/capture.md). A program that asks for a
@@ -477,31 +484,57 @@ static __always_inline void ta_count_drop(__u32 ses, __u32 auid, __u64 bytes)
 }
 
 /*
- * Count a call on `tty` that could not be recorded against the session whose
- * data it hides: the writer's for output, the terminal's for input.
+ * The session a call on `tty` that could not be recorded hides data of: the
+ * writer's for output, the terminal's for input.
  */
-static __always_inline void ta_count_tty_loss(struct tty_struct *tty, bool output, __u64 bytes,
-					      __u32 reason)
+static __always_inline void ta_tty_loss_owner(struct tty_struct *tty, bool output, __u32 *ses,
+					      __u32 *auid)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct tty_struct *slave = tty;
-	__u32 ses = BPF_CORE_READ(t, sessionid);
 
+	*ses = BPF_CORE_READ(t, sessionid);
 	if (ta_tty_is_master(tty)) {
 		slave = BPF_CORE_READ(tty, link);
 		output = false;
 	}
 	/* A writer outside any login session writes into the terminal's session (ta_prepare). */
-	if (output && ses != TA_UNSET) {
-		ta_count_loss(ses, BPF_CORE_READ(t, loginuid.val), bytes, reason);
+	if (output && *ses != TA_UNSET) {
+		*auid = BPF_CORE_READ(t, loginuid.val);
 		return;
 	}
 	t = slave ? ta_tty_session_leader(slave) : NULL;
 	if (!t) {
-		ta_count_loss(TA_UNSET, TA_UNSET, bytes, reason);
+		*ses = *auid = TA_UNSET;
 		return;
 	}
-	ta_count_loss(ta_leader_ses(t), BPF_CORE_READ(t, loginuid.val), bytes, reason);
+	*ses = ta_leader_ses(t);
+	*auid = BPF_CORE_READ(t, loginuid.val);
+}
+
+/* Count a call on `tty` that could not be recorded (see ta_tty_loss_owner). */
+static __always_inline void ta_count_tty_loss(struct tty_struct *tty, bool output, __u64 bytes,
+					      __u32 reason)
+{
+	__u32 ses, auid;
+
+	ta_tty_loss_owner(tty, output, &ses, &auid);
+	ta_count_loss(ses, auid, bytes, reason);
+}
+
+/*
+ * A call a kprobe opened is still open: its kretprobe never ran (the kernel
+ * had no free return instance: they were all held by calls blocked in the
+ * function, and it only counts them in the probe's nmissed). Counted against
+ * the session found at entry (the terminal's leader may be gone by now),
+ * with the bytes the call was given.
+ */
+static __always_inline void ta_kret_missed(struct ta_pending_call *c)
+{
+	if (c->active != TA_CALL_OPEN_KRET)
+		return;
+	c->active = 0;
+	ta_count_loss(c->loss_ses, c->loss_auid, c->count, TA_DROP_RETURN_MISSED);
 }
 
 /*

@@ -80,9 +80,14 @@ int ta_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_task_state *ts;
 	struct ta_exit_event *e;
 
 	ta_flips_forget_task(task);
+	/* A call whose kretprobe never ran, of a thread that makes no further call. */
+	ts = ta_task_state_get(false);
+	if (ts)
+		ta_kret_missed(&ts->call);
 	/* A thread killed inside a call gives back its call state (kernel_compat.bpf.h). */
 	ta_task_state_forget();
 	ta_fp_pending_done();

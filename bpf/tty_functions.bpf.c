@@ -66,7 +66,40 @@ static __always_inline int ta_kp_stash(struct tty_struct *tty, const void *buf)
 	ts->call.tty = (__u64)tty;
 	ts->call.buf = (__u64)buf;
 	ts->call.lflag = ta_tty_lflag(tty);
-	ts->call.active = 1;
+	ts->call.active = TA_CALL_OPEN;
+	return 0;
+}
+
+/*
+ * A kprobe's entry: a kretprobe has no arguments, so without state the call
+ * is lost, and counted here. A call of this thread still open is one whose
+ * kretprobe never ran (ta_kret_missed). `read`: receive calls (input); pty
+ * input is taken at the master write, so a lost pty receive call hides
+ * nothing and is not counted.
+ */
+static __always_inline int ta_kret_stash(struct tty_struct *tty, const void *buf, __u64 nr,
+					 __u32 read)
+{
+	struct ta_task_state *ts = ta_task_state_get(true);
+	bool counted = !read || !ta_tty_is_pty(tty);
+
+	if (!ts) {
+		if (counted)
+			ta_count_tty_loss(tty, !read, nr, TA_DROP_NO_STATE);
+		return 0;
+	}
+	ta_kret_missed(&ts->call);
+	__builtin_memset(&ts->call, 0, sizeof(ts->call));
+	ts->call.tty = (__u64)tty;
+	ts->call.buf = (__u64)buf;
+	ts->call.count = nr;
+	ts->call.is_read = read;
+	ts->call.lflag = ta_tty_lflag(tty);
+	ts->call.active = TA_CALL_OPEN;
+	if (counted) {
+		ta_tty_loss_owner(tty, !read, &ts->call.loss_ses, &ts->call.loss_auid);
+		ts->call.active = TA_CALL_OPEN_KRET;
+	}
 	return 0;
 }
 
@@ -147,11 +180,12 @@ int BPF_PROG(ta_fexit_n_tty_set_termios, struct tty_struct *tty)
 }
 
 SEC("kprobe/n_tty_write")
-int BPF_KPROBE(ta_kprobe_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
+int BPF_KPROBE(ta_kprobe_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf,
+	       size_t nr)
 {
 	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	return ta_kp_stash(tty, buf);
+	return ta_kret_stash(tty, buf, nr, 0);
 }
 
 SEC("kretprobe/n_tty_write")
@@ -166,9 +200,10 @@ int BPF_KRETPROBE(ta_kretprobe_n_tty_write, long ret)
 }
 
 SEC("kprobe/n_tty_receive_buf2")
-int BPF_KPROBE(ta_kprobe_n_tty_receive_buf2, struct tty_struct *tty, const u8 *cp)
+int BPF_KPROBE(ta_kprobe_n_tty_receive_buf2, struct tty_struct *tty, const u8 *cp, const u8 *fp,
+	       size_t count)
 {
-	return ta_kp_stash(tty, cp);
+	return ta_kret_stash(tty, cp, count, 1);
 }
 
 SEC("kretprobe/n_tty_receive_buf2")

@@ -41,6 +41,8 @@ struct ta_capture {
 	struct ring_buffer *ring;
 	struct bpf_link **links;
 	size_t n_links;
+	char pools[4][65];  /* functions whose return probes have a pool of ours */
+	size_t n_pools;
 	enum ta_backend backend;
 	ta_event_fn on_event;
 	ta_bad_record_fn on_bad;
@@ -305,6 +307,38 @@ static void detach_all(struct ta_capture *c)
 	free(c->links);
 	c->links = NULL;
 	c->n_links = 0;
+	/* Their links are gone: the probe events can go. */
+	for (size_t i = 0; i < c->n_pools; i++)
+		ta_kretprobe_pool_remove(c->pools[i]);
+	c->n_pools = 0;
+}
+
+/*
+ * A kretprobe with a pool of TA_KRETPROBE_MAXACTIVE instances if the kernel
+ * lets us make one (kretprobe_pool.h), else with its default pool; what that
+ * means is said once in the report. NULL and errno if neither attached.
+ */
+static struct bpf_link *attach_kretprobe(struct ta_capture *c, struct bpf_program *prog,
+					 unsigned pool, struct ta_capture_report *rep)
+{
+	const char *func = program_target(prog);
+	char why[160] = "--kretprobe-pool 0";
+	struct bpf_link *link = NULL;
+
+	if (pool && func && strlen(func) < sizeof(c->pools[0]) &&
+	    c->n_pools < sizeof(c->pools) / sizeof(c->pools[0]) &&
+	    ta_kretprobe_pool_attach(prog, func, pool, &link, why, sizeof(why)) == 0) {
+		snprintf(c->pools[c->n_pools++], sizeof(c->pools[0]), "%s", func);
+		if (!rep->kretprobe_pool[0])
+			snprintf(rep->kretprobe_pool, sizeof(rep->kretprobe_pool),
+				 "%u instances per return probe", pool);
+		return link;
+	}
+	rep->kretprobe_default_pool = true;
+	snprintf(rep->kretprobe_pool, sizeof(rep->kretprobe_pool),
+		 "the kernel's default pool of instances (%s%s%s)", func ? func : "?",
+		 why[0] ? ": " : "", why);
+	return bpf_program__attach(prog);
 }
 
 /* A program that runs when a call returns (and completes what its entry began). */
@@ -318,8 +352,9 @@ static bool is_exit_hook(const struct bpf_program *prog)
 
 /* Load and attach one backend. On failure, *why says what the kernel refused. */
 static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs programs,
-		       const struct ta_capture_opts *o, const struct btf *vmlinux, char *why,
-		       size_t why_len, char *missing, size_t missing_len)
+		       const struct ta_capture_opts *o, const struct btf *vmlinux,
+		       struct ta_capture_report *rep, char *why, size_t why_len, char *missing,
+		       size_t missing_len)
 {
 	struct bpf_program *prog;
 	struct bpf_map *events;
@@ -421,7 +456,10 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 			if (is_exit_hook(prog) != (pass == 0))
 				continue;
 			libbpf_last_msg[0] = '\0';
-			link = bpf_program__attach(prog);
+			if (!strncmp(bpf_program__section_name(prog), "kretprobe/", 10))
+				link = attach_kretprobe(c, prog, o->kretprobe_pool, rep);
+			else
+				link = bpf_program__attach(prog);
 			if (!link) {
 				err = -errno;
 				if (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) {
@@ -498,7 +536,9 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 		if (o->backend != TA_BACKEND_AUTO && o->backend != b)
 			continue;
 		rep->optional_missing[0] = '\0';
-		err = try_backend(c, b, rep->programs, o, vmlinux, rep->refused[b],
+		rep->kretprobe_pool[0] = '\0';
+		rep->kretprobe_default_pool = false;
+		err = try_backend(c, b, rep->programs, o, vmlinux, rep, rep->refused[b],
 				  sizeof(rep->refused[b]),
 				  rep->optional_missing, sizeof(rep->optional_missing));
 		if (!err) {
@@ -597,6 +637,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "call_too_large";
 	case TA_DROP_QUEUE_SHARE:
 		return "queue_share";
+	case TA_DROP_RETURN_MISSED:
+		return "return_missed";
 	default:
 		return "unknown";
 	}

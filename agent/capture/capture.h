@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
+#include "capture/kretprobe_pool.h"
 #include "capture/variant.h"
 #include "ttyaudit/event.h"
 
@@ -53,6 +54,7 @@ const char *ta_footprint_name(uint32_t mode);
 struct ta_capture_opts {
 	enum ta_backend backend;
 	uint32_t ring_bytes;          /* power of two, >= page size */
+	uint32_t kretprobe_pool;      /* instances per return probe; 0: the kernel's default */
 	bool redact_noecho;           /* withhold canonical no-echo input */
 	bool require_kernel_capture;  /* refuse to run with syscall capture only */
 	struct ta_filter_rule rules[TA_FILTER_RULES];
@@ -70,6 +72,12 @@ struct ta_capture_report {
 	char optional_missing[256];           /* hooks that did not attach */
 	enum ta_programs programs;            /* the build loaded (tried) */
 	char kernel_lacks[96];                /* what the full build needs and the kernel lacks */
+	/*
+	 * kprobe backend: the return probes' pool of instances, "4096 instances
+	 * per return probe" or "the kernel's default (why)" (kretprobe_pool.h)
+	 */
+	char kretprobe_pool[224];
+	bool kretprobe_default_pool;          /* some return probe has the kernel's default pool */
 };
 
 typedef int (*ta_event_fn)(void *ctx, const struct ta_event *ev);

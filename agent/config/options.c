@@ -15,6 +15,7 @@ void ta_daemon_opts_defaults(struct ta_daemon_opts *o)
 	snprintf(o->login_socket, sizeof(o->login_socket), "%s", TA_DEFAULT_LOGIN_SOCKET);
 	o->capture.backend = TA_BACKEND_AUTO;
 	o->capture.ring_bytes = TA_DEFAULT_RING_BYTES;
+	o->capture.kretprobe_pool = TA_KRETPROBE_MAXACTIVE;
 	o->capture.redact_noecho = true;
 	o->capture.footprint = TA_FOOTPRINT_ON;
 	snprintf(o->capture.btf_path, sizeof(o->capture.btf_path), "%s", TA_KERNEL_BTF);
@@ -110,6 +111,8 @@ static void usage(FILE *out)
 		"                          (default auto: full if the kernel has bpf_loop and\n"
 		"                          BPF task storage)\n"
 		"      --ring-size SIZE    BPF ring buffer, power of two (default 16M)\n"
+		"      --kretprobe-pool N  kprobe backend: instances per return probe, up to\n"
+		"                          4096 (the default); 0: the kernel's default pool\n"
 		"      --require-kernel-capture  refuse to run unless a kernel-function backend\n"
 		"                          (fentry, kprobe) works (exit 5)\n"
 		"      --record-noecho     keep input typed with echo off (passwords);\n"
@@ -155,7 +158,8 @@ static int add_rule(struct ta_daemon_opts *o, uint8_t field, uint8_t action, con
 int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *err,
 			 size_t err_len, void *out)
 {
-	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_FOOTPRINT, OPT_REQ_KERNEL, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID, OPT_PROGRAMS };
+	enum { OPT_JSONL = 256, OPT_KEY, OPT_LOGIN_SOCKET, OPT_AUDIT_LOG, OPT_BTF, OPT_RULES, OPT_ALERTS_JSONL, OPT_RING, OPT_NOECHO, OPT_FOOTPRINT, OPT_REQ_KERNEL, OPT_IUID, OPT_XUID, OPT_IAUID, OPT_XAUID, OPT_PROGRAMS,
+	       OPT_KRET_POOL };
 	static const struct option longopts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
@@ -168,6 +172,7 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 		{ "backend", required_argument, NULL, 'b' },
 		{ "programs", required_argument, NULL, OPT_PROGRAMS },
 		{ "ring-size", required_argument, NULL, OPT_RING },
+		{ "kretprobe-pool", required_argument, NULL, OPT_KRET_POOL },
 		{ "record-noecho", no_argument, NULL, OPT_NOECHO },
 		{ "footprint", required_argument, NULL, OPT_FOOTPRINT },
 		{ "require-kernel-capture", no_argument, NULL, OPT_REQ_KERNEL },
@@ -268,6 +273,17 @@ int ta_daemon_opts_parse(struct ta_daemon_opts *o, int argc, char **argv, char *
 				return -EINVAL;
 			}
 			break;
+		case OPT_KRET_POOL: {
+			const char *end;
+
+			if (parse_u32(optarg, &end, &o->capture.kretprobe_pool) || *end ||
+			    o->capture.kretprobe_pool > TA_KRETPROBE_MAXACTIVE) {
+				snprintf(err, err_len, "--kretprobe-pool: '%s' is not a number from 0 "
+					 "to %d", optarg, TA_KRETPROBE_MAXACTIVE);
+				return -EINVAL;
+			}
+			break;
+		}
 		case OPT_NOECHO:
 			o->capture.redact_noecho = false;
 			break;

@@ -283,6 +283,8 @@ static void write_agent_start(struct daemon_ctx *d)
 	ta_json_str(&j, ta_backend_limitations(d->report.chosen));
 	ta_json_key(&j, "hooks_missing");
 	ta_json_str(&j, d->report.optional_missing);
+	ta_json_key(&j, "return_probes");
+	ta_json_str(&j, d->report.kretprobe_pool);
 	ta_json_key(&j, "programs");
 	ta_json_str(&j, ta_programs_name(d->report.programs));
 	ta_json_key(&j, "programs_limitations");
@@ -374,6 +376,12 @@ static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_
 		ta_backend_limitations(d->report.chosen));
 	if (d->report.optional_missing[0])
 		ta_warn("capture", "optional hooks unavailable: %s", d->report.optional_missing);
+	/* Calls beyond the pool are counted (return_missed), not recorded. */
+	if (d->report.kretprobe_default_pool)
+		ta_warn("capture", "return probes have %s: calls beyond it in progress at once "
+			"are counted lost (return_missed), not recorded", d->report.kretprobe_pool);
+	else if (d->report.kretprobe_pool[0])
+		ta_info("capture", "return probes: %s", d->report.kretprobe_pool);
 	if (d->report.programs == TA_PROGRAMS_FALLBACK && d->opts.capture.programs == TA_PROGRAMS_AUTO)
 		ta_warn("capture", "the kernel lacks %s: %s", d->report.kernel_lacks,
 			ta_programs_limitations(d->report.programs));

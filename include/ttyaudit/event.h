@@ -253,7 +253,13 @@ enum ta_drop_reason {
 	 * the writer's queue while the log was slow (sink/sink_queue.h).
 	 */
 	TA_DROP_QUEUE_SHARE = 6,
-	TA_DROP_REASONS = 7,
+	/*
+	 * kprobe backend: a tty-layer call whose return probe never ran (the
+	 * kernel's pool of kretprobe instances was used up by calls blocked in
+	 * it); found by the thread's next call or its exit; bytes: those asked for
+	 */
+	TA_DROP_RETURN_MISSED = 7,
+	TA_DROP_REASONS = 8,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

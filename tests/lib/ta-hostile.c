@@ -3,9 +3,10 @@
  * ta-hostile: what a hostile unprivileged user does to a recorder, on a pty
  * of its own, so tests can compare what the terminal showed with the log.
  *
- *   ta-hostile block N    N threads blocked in write() after tcflow(TCOOFF);
- *                         prints {"tty":..,"threads":N}, waits for EOF on
- *                         stdin, restarts output, prints {"shown":BYTES}
+ *   ta-hostile block N [T] N threads blocked in write() after tcflow(TCOOFF),
+ *                         over T terminals (default 1); prints
+ *                         {"tty":FIRST,"ttys":[..],"threads":N}, waits for EOF
+ *                         on stdin, restarts output, prints {"shown":BYTES}
  *   ta-hostile swap       a write held by TCOOFF whose buffer is swapped
  *   ta-hostile flip N     N lines written while another thread flips the fd
  *                         between /dev/null and the terminal
@@ -104,44 +105,65 @@ static void print_hex(const char *key, const char *p, size_t n)
 
 /* ---- block: fill every per-call table with writers held by TCOOFF ---- */
 
-static int g_block_fd;
+#define BLOCK_TTYS_MAX 256
 
 static void *blocked_writer(void *arg)
 {
-	(void)arg;
-	if (write(g_block_fd, "x", 1) < 0)
+	int fd = (int)(intptr_t)arg;
+
+	if (write(fd, "x", 1) < 0)
 		return NULL;
 	return NULL;
 }
 
-static int mode_block(long n)
+/*
+ * N writers over T terminals, round robin: on each terminal one writer waits
+ * inside the line discipline's write and the others for the terminal's write
+ * lock, so T terminals hold T calls inside n_tty_write at once.
+ */
+static int mode_block(long n, long nt)
 {
+	static struct term t[BLOCK_TTYS_MAX];
+	long per[BLOCK_TTYS_MAX] = { 0 };
 	pthread_attr_t attr;
-	struct term t;
 	long started = 0;
+	size_t shown = 0;
 	char c;
 
-	open_term(&t);
-	g_block_fd = t.slave;
-	if (tcflow(t.slave, TCOOFF))
-		die("tcflow TCOOFF");
+	if (nt < 1 || nt > BLOCK_TTYS_MAX) {
+		fprintf(stderr, "ta-hostile: block: 1 to %d terminals\n", BLOCK_TTYS_MAX);
+		return 2;
+	}
+	for (long i = 0; i < nt; i++) {
+		open_term(&t[i]);
+		if (tcflow(t[i].slave, TCOOFF))
+			die("tcflow TCOOFF");
+	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (; started < n; started++) {
 		pthread_t th;
 
-		if (pthread_create(&th, &attr, blocked_writer, NULL))
+		if (pthread_create(&th, &attr, blocked_writer,
+				   (void *)(intptr_t)t[started % nt].slave))
 			break;
+		per[started % nt]++;
 	}
 	sleep(2); /* let every thread reach its write */
-	printf("{\"tty\":\"%s\",\"threads\":%ld}\n", short_name(&t), started);
+	printf("{\"tty\":\"%s\",\"ttys\":[", short_name(&t[0]));
+	for (long i = 0; i < nt; i++)
+		printf("%s\"%s\"", i ? "," : "", short_name(&t[i]));
+	printf("],\"threads\":%ld}\n", started);
 	fflush(stdout);
 	while (read(0, &c, 1) > 0)
 		;
-	if (tcflow(t.slave, TCOON))
-		die("tcflow TCOON");
-	printf("{\"shown\":%zu}\n", drain(t.master, NULL, 0, (size_t)started, 3000));
+	for (long i = 0; i < nt; i++)
+		if (tcflow(t[i].slave, TCOON))
+			die("tcflow TCOON");
+	for (long i = 0; i < nt; i++)
+		shown += drain(t[i].master, NULL, 0, (size_t)per[i], 3000);
+	printf("{\"shown\":%zu}\n", shown);
 	fflush(stdout);
 	_exit(started == n ? 0 : 1);
 }
@@ -466,7 +488,7 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 3 && strcmp(argv[1], "block") == 0)
-		return mode_block(strtol(argv[2], NULL, 10));
+		return mode_block(strtol(argv[2], NULL, 10), argc >= 4 ? strtol(argv[3], NULL, 10) : 1);
 	if (argc >= 2 && strcmp(argv[1], "swap") == 0)
 		return mode_swap();
 	if (argc >= 3 && strcmp(argv[1], "flip") == 0)
@@ -475,6 +497,6 @@ int main(int argc, char **argv)
 		return mode_roads();
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
 		return mode_flood();
-	fprintf(stderr, "usage: ta-hostile block N | swap | flip N | roads | flood\n");
+	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood\n");
 	return 2;
 }

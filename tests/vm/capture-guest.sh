@@ -20,7 +20,8 @@ if [ -n "${TA_CAPS:-}" ]; then
     wrap="/usr/local/bin/ta-setpriv --bounding-set=$bset --inh-caps=-all --no-new-privs --"
     echo "$bset" > "$R/bounding-set"
 fi
-$wrap ttyauditd --foreground --backend "$b" ${TA_VERBOSE:+--verbose} --log-dir /tmp/log --jsonl "$R/events.jsonl" \
+$wrap ttyauditd --foreground --backend "$b" ${TA_VERBOSE:+--verbose} \
+    ${TA_KRETPROBE_POOL:+--kretprobe-pool "$TA_KRETPROBE_POOL"} --log-dir /tmp/log --jsonl "$R/events.jsonl" \
     2> "$R/daemon.err" &
 pid=$!
 i=0
@@ -30,8 +31,31 @@ while [ $i -lt 1200 ]; do
     sleep 0.1
     i=$((i + 1))
 done
+# A hostile unprivileged user (uid 2000) holds writers blocked in write() on a pty of its own
+# while the session runs: with task storage there is no shared table to fill, and the fallback
+# programs' table gives one uid at most 512 calls in progress; the session must stay exact.
+# ta.hostile_ttys=T spreads them over T terminals: T calls held inside n_tty_write at once.
+hpid=""
+if command -v ta-hostile >/dev/null; then
+    mkfifo /tmp/hold
+    /usr/local/bin/ta-setpriv --reuid 2000 --regid 2000 --clear-groups -- \
+        ta-hostile block 2000 "${TA_HOSTILE_TTYS:-1}" < /tmp/hold > "$R/hostile.out" 2> "$R/hostile.err" &
+    hpid=$!
+    exec 3> /tmp/hold
+    i=0
+    while [ $i -lt 600 ] && ! grep -q threads "$R/hostile.out" 2>/dev/null; do
+        kill -0 $hpid 2>/dev/null || break
+        sleep 0.1
+        i=$((i + 1))
+    done
+fi
 ta-ptydrive --loginuid 1001 --tag V --big 1048576 > "$R/facts.json" 2> "$R/ptydrive.err"
 echo $? > "$R/ptydrive.rc"
+if [ -n "$hpid" ]; then
+    exec 3>&-
+    wait $hpid
+    echo $? > "$R/hostile.rc"
+fi
 # The console: through /dev/console (which skips tty_write) and through the serial tty.
 echo "console-marker-$b" > /dev/console
 echo "serial-marker-$b" > /dev/ttyS0

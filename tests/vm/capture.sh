@@ -1,19 +1,22 @@
 #!/bin/bash
-# capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR]
+# capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR [HOSTILE]]
 #
 # Boots Debian's stock SERIES kernel (5.10, 6.1 or 6.12) under qemu TCG once per
 # capture backend (fentry, kprobe, tracepoint), records the same scripted pty
 # session with each (capture-guest.sh), then checks every recording against
 # what was typed and shown and that all backends recorded the same streams
-# (check_capture.py). Exit 0 pass, 1 fail, 77 SKIPPED (no qemu).
+# (check_capture.py). With HOSTILE (tests/lib/ta-hostile), an unprivileged
+# user holds writers blocked in write() meanwhile: the session stays exact, and
+# with the kprobe backend's default pool of return-probe instances (a fourth
+# boot) every lost byte is counted. Exit 0 pass, 1 fail, 77 SKIPPED (no qemu).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 skip() { echo "SKIPPED: $*"; exit 77; }
-[ $# -ge 3 ] || { echo "usage: capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR]" >&2; exit 2; }
-series=$1 daemon=$2 driver=$3
+[ $# -ge 3 ] || { echo "usage: capture.sh SERIES TTYAUDITD PTYDRIVE [WORKDIR [HOSTILE]]" >&2; exit 2; }
+series=$1 daemon=$2 driver=$3 hostile=${5:-}
 [ "$(uname -m)" = x86_64 ] || skip "host is $(uname -m); the guest binaries are x86_64"
 [ "$(id -u)" = 0 ] || skip "needs root (apt-get installs of qemu and kernels)"
 ta_need qemu-system-x86_64 qemu-system-x86 || skip "qemu-system-x86_64 cannot be installed"
@@ -27,6 +30,7 @@ fi
 
 ta_need setpriv util-linux || skip "setpriv cannot be installed"
 "$here/mkinitramfs.sh" "$work/capture.cpio.gz" --bin "$daemon" --bin "$driver" \
+    ${hostile:+--bin "$hostile"} \
     --bin "$(command -v setpriv):/usr/local/bin/ta-setpriv" --script "$here/capture-guest.sh" >/dev/null
 # Every backend runs with no more than the unit's capability bounding set.
 unit="$here/../../systemd/ttyauditd.service"
@@ -46,23 +50,33 @@ rc=0
 # A guest kernel that dies while booting, before /init (our code) runs, says nothing about
 # the capture: TCG now and then panics in a device probe. That case, and only it, gets one
 # more boot; a failure once /init has started is a result.
+# run_backend DIR BACKEND [KERNEL-ARGS]: one boot, its results in $work/DIR.
 run_backend() {
-    local b=$1 vrc attempt
+    local d=$1 b=$2 extra=${3:-} vrc attempt
     for attempt in 1 2; do
         vrc=0
         "$here/run-vm.sh" --kernel "$series" --initramfs "$work/capture.cpio.gz" \
-            --results "$work/$b" --timeout "$timeout" --append "ta.backend=$b ta.caps=$(backend_caps "$b")" || vrc=$?
-        [ "$vrc" = 99 ] && [ "$attempt" = 1 ] && ! grep -q 'ta-init:' "$work/$b/_vm/console.log" 2>/dev/null ||
+            --results "$work/$d" --timeout "$timeout" \
+            --append "ta.backend=$b ta.caps=$(backend_caps "$b")${extra:+ $extra}" || vrc=$?
+        [ "$vrc" = 99 ] && [ "$attempt" = 1 ] && ! grep -q 'ta-init:' "$work/$d/_vm/console.log" 2>/dev/null ||
             break
-        echo "vm-capture: $series/$b: the guest kernel died before /init; booting it once more" >&2
+        echo "vm-capture: $series/$d: the guest kernel died before /init; booting it once more" >&2
     done
     return "$vrc"
 }
 for b in fentry kprobe tracepoint; do
-    if ! run_backend "$b"; then
+    if ! run_backend "$b" "$b"; then
         echo "vm-capture: $series/$b: the VM run failed" >&2
         rc=1
     fi
 done
+# The kprobe backend once more with the kernel's default pool of return-probe instances, which
+# the hostile writers, spread over 64 terminals, empty: what is lost then must be counted
+# (return_missed), never silent.
+if [ -n "$hostile" ] &&
+   ! run_backend kprobe-default-pool kprobe "ta.kretprobe_pool=0 ta.hostile_ttys=64"; then
+    echo "vm-capture: $series/kprobe-default-pool: the VM run failed" >&2
+    rc=1
+fi
 python3 "$here/check_capture.py" "$series" "$work" || rc=1
 exit $rc

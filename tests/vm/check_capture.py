@@ -6,7 +6,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from capturelib import Failures, of_type, stream, tty_name  # noqa: E402
+from capturelib import Failures, expected_output, of_type, stream, tty_name  # noqa: E402
 from capture_test import session_checks  # noqa: E402
 
 BACKENDS = ("fentry", "kprobe", "tracepoint")
@@ -19,6 +19,64 @@ def load(path):
             if line.endswith(b"\n"):
                 out.append(json.loads(line))
     return out
+
+
+def hostile_checks(f, where, d, recs):
+    """The held writers (capture-guest.sh): all held, all shown once released, and each one
+    recorded on the attacker's terminal or counted lost (no_call_state)."""
+    try:
+        with open(os.path.join(d, "hostile.out")) as fp:
+            lines = [json.loads(x) for x in fp if x.strip()]
+    except (OSError, ValueError) as e:
+        f.check(False, f"{where}: the hostile user's writers ran ({e})")
+        return
+    held = lines[0] if lines else {}
+    shown = lines[1].get("shown", -1) if len(lines) > 1 else -1
+    f.check(held.get("threads") == 2000, f"{where}: 2000 writers held by TCOOFF ({held})")
+    f.check(shown == 2000, f"{where}: every held write reached the screen ({shown})")
+    att_ttys = [t.replace("/", "") for t in held.get("ttys", [held.get("tty", "")])]
+    recorded = sum(len(stream(recs, t, "output")) for t in att_ttys)
+    lost = sum(r.get("bytes", 0) for r in recs
+               if r["type"] == "gap" and r.get("reason") in ("no_call_state", "return_missed"))
+    f.check(recorded + lost >= shown, f"{where}: the attacker's writes are recorded or counted "
+            f"({recorded} recorded, {lost} counted lost, {shown} shown)")
+
+
+def default_pool_checks(f, series, work):
+    """The kprobe backend with the kernel's default pool of return-probe instances
+    (--kretprobe-pool 0), which the hostile writers on 64 terminals empty: the victim's session loses
+    calls, but every byte written or typed is recorded, redacted or counted in a gap of its
+    session (return_missed), and the attacker's writes are recorded or counted."""
+    where = f"{series}/kprobe-default-pool"
+    d = os.path.join(work, "kprobe-default-pool")
+    try:
+        recs = load(os.path.join(d, "events.jsonl"))
+        facts = json.load(open(os.path.join(d, "facts.json")))
+        err = open(os.path.join(d, "daemon.err"), errors="replace").read()
+    except (OSError, ValueError) as e:
+        f.check(False, f"{where}: results missing ({e})")
+        return
+    start = of_type(recs, "agent_start")
+    f.check(len(start) == 1 and start[0]["backend"] == "kprobe", f"{where}: ran with kprobe")
+    f.check("the kernel's default pool" in err, f"{where}: the daemon said its return probes "
+            f"have the kernel's default pool")
+    tty, ses, tag = tty_name(facts), facts["ses"], "V"
+    out = stream(recs, tty, "output", ses)
+    inp = of_type(recs, "input", tty=tty, owner_ses=ses)
+    typed = b"".join(__import__("base64").b64decode(r["data"]) for r in inp if "data" in r)
+    red = sum(r["total"] for r in inp if r.get("redacted"))
+    gaps = [g for g in of_type(recs, "gap") if g.get("ses") == ses]
+    lost = sum(g.get("bytes", 0) for g in gaps)
+    want = len(expected_output(tag, 1048576)) + len(f"hello {tag}\n") + len(f"s3cret-{tag}\n")
+    f.check(len(out) + len(typed) + red + lost == want,
+            f"{where}: recorded + redacted + lost == written + typed ({len(out)} + {len(typed)} + "
+            f"{red} + {lost} vs {want}; gaps {[(g.get('reason'), g.get('bytes')) for g in gaps]})")
+    f.check(f"s3cret-{tag}".encode() not in typed, f"{where}: the password is not in the record")
+    # 64 terminals hold 64 calls inside n_tty_write, more than the default pool: calls are
+    # skipped, and counted.
+    f.check(any(g.get("reason") == "return_missed" for g in gaps),
+            f"{where}: the victim's skipped calls are counted as return_missed")
+    hostile_checks(f, where, d, recs)
 
 
 def main():
@@ -47,6 +105,12 @@ def main():
                 f"{series}/{b}: ran with the unit's bounding set"
                 f"{' and CAP_SYS_ADMIN' if b == 'kprobe' else ', without CAP_SYS_ADMIN'} ({bset!r})")
         session_checks(f, recs, facts, "V", 1048576)
+        hostile_checks(f, f"{series}/{b}", d, recs)
+        if b == "kprobe":
+            err = open(os.path.join(d, "daemon.err"), errors="replace").read()
+            f.check("return probes: 4096 instances per return probe" in err,
+                    f"{series}/kprobe: the return probes got a pool of 4096 instances "
+                    f"(docs/capture.md, \"Return probes\")")
         tty = tty_name(facts)
         console = b"".join(stream(recs, t, "output") for t in {r.get("tty") for r in recs
                                                                if r.get("tty_kind") in ("serial", "console")})
@@ -65,6 +129,8 @@ def main():
         }
         f.check(seen[b]["sources"] == [b], f"{series}/{b}: events came from {b} hooks "
                 f"({seen[b]['sources']})")
+    if os.path.isdir(os.path.join(work, "kprobe-default-pool")):
+        default_pool_checks(f, series, work)
     if len(seen) == len(BACKENDS):
         ref = seen["tracepoint"]
         for b in ("fentry", "kprobe"):

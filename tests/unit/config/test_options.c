@@ -63,6 +63,19 @@ int main(void)
 		CHECK(strstr(err, "--footprint: 'most' is not off, on or all") != NULL);
 	}
 	{
+		/* The kprobe backend's return-probe pool: 4096 by default, 0 the kernel's. */
+		char *argv[] = { "ttyauditd", "--kretprobe-pool", "0", NULL };
+		CHECK_EQ_INT(parse(&o, err, 1, argv), TA_OPTS_RUN);
+		CHECK_EQ_INT(o.capture.kretprobe_pool, 4096);
+		CHECK_EQ_INT(parse(&o, err, 3, argv), TA_OPTS_RUN);
+		CHECK_EQ_INT(o.capture.kretprobe_pool, 0);
+		char *argv2[] = { "ttyauditd", "--kretprobe-pool", "4097", NULL };
+		CHECK_EQ_INT(parse(&o, err, 3, argv2), -EINVAL);
+		CHECK(strstr(err, "--kretprobe-pool: '4097' is not a number from 0 to 4096") != NULL);
+		char *argv3[] = { "ttyauditd", "--kretprobe-pool", "12x", NULL };
+		CHECK_EQ_INT(parse(&o, err, 3, argv3), -EINVAL);
+	}
+	{
 		char *argv[] = { "ttyauditd", "--ring-size", "1000", NULL };
 		CHECK_EQ_INT(parse(&o, err, 3, argv), -EINVAL);
 		CHECK(strstr(err, "power of two") != NULL);
