@@ -1035,18 +1035,6 @@ int main(int argc, char **argv)
 	write_agent_start(&d);
 	record_unclean_stop(&d);
 	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 1);
-	/* From here on the log is written by the writer thread (sink/sink_queue.h). */
-	rc = ta_sink_queue_open(&d.queue, d.sink, 0);
-	if (rc) {
-		ta_err("log", "cannot start the log writer: %s", strerror(-rc));
-		ta_capture_close(d.cap);
-		ta_alerting_close(&d.alerting);
-		d.sink->ops->close(d.sink);
-		ta_activity_file_close(&d.act);
-		report_startup(&d, TA_EXIT_FAILURE);
-		return TA_EXIT_FAILURE;
-	}
-	d.rec.sink = d.queue;
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
 	d.logins.on_watch = ta_alerting_on_watch;
@@ -1058,6 +1046,23 @@ int main(int argc, char **argv)
 			"(kernel.unprivileged_bpf_disabled): CAP_BPF is kept");
 	if (drop_capabilities(keep_bpf))
 		ta_warn("daemon", "could not drop capabilities; running with all of them");
+	/*
+	 * From here on the log is written by the writer thread
+	 * (sink/sink_queue.h). Started only now: capabilities are per thread,
+	 * and a thread made before the drop would keep all of them.
+	 */
+	rc = ta_sink_queue_open(&d.queue, d.sink, 0);
+	if (rc) {
+		ta_err("log", "cannot start the log writer: %s", strerror(-rc));
+		ta_capture_close(d.cap);
+		ta_logins_close(&d.logins);
+		ta_alerting_close(&d.alerting);
+		d.sink->ops->close(d.sink);
+		ta_activity_file_close(&d.act);
+		report_startup(&d, TA_EXIT_FAILURE);
+		return TA_EXIT_FAILURE;
+	}
+	d.rec.sink = d.queue;
 	ta_notify("READY=1\nSTATUS=recording");
 	report_startup(&d, TA_EXIT_OK);
 
