@@ -3,6 +3,7 @@
 """Capture tests against the real kernel: real ptys, real tools, the real
 daemon. Run as root: capture_test.py TEST_NAME (meson registers each)."""
 
+import atexit
 import json
 import os
 import pty
@@ -16,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import (Daemon, Failures, binary, drive_shell, expected_output, lost_bytes,
+from capturelib import (Daemon, Failures, binary, remove_tree, drive_shell, expected_output, lost_bytes,
                         of_type, outside_gaps, run_ptydrive, stream, tty_name)
 
 
@@ -347,7 +348,9 @@ def test_script_shell():
 def test_tmux_pane():
     """Real tools: a tmux pane is its own pty and is recorded."""
     f = Failures("tmux_pane")
-    sock = os.path.join(tempfile.mkdtemp(prefix="ta-tmux-"), "sock")
+    sock_dir = tempfile.mkdtemp(prefix="ta-tmux-")
+    atexit.register(remove_tree, sock_dir)
+    sock = os.path.join(sock_dir, "sock")
     d = Daemon().start()
     subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y",
                     "24", "printf 'tmux-marker-%d\\n' 99; sleep 1"], check=True)
@@ -440,7 +443,7 @@ def test_external_btf():
             d.stop()
         session_checks(f, d.records(), facts, "BT", 1000)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
     return f.result()
 
 

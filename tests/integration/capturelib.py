@@ -2,12 +2,14 @@
 """Helpers for the capture tests: run the real ttyauditd, read what it wrote,
 and rebuild each terminal's byte streams from the records."""
 
+import atexit
 import base64
 import json
 import os
 import pty
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -57,6 +59,22 @@ def expected_output(tag, big):
         f"iov-one|iov-two|iov-three\n{tag}-exec arg two words\n".encode()
 
 
+def remove_tree(path):
+    """Removes a test's directory: the daemon's segments are append-only (chattr +a), and
+    a daemon that was killed leaves its audit watch rules on the directory behind."""
+    if not path or not os.path.isdir(path):
+        return
+    try:
+        rules = subprocess.run(["auditctl", "-l"], capture_output=True, text=True).stdout
+    except OSError:
+        rules = ""
+    for line in rules.splitlines():
+        if line.startswith("-a ") and f"dir={path}" in line:
+            subprocess.run(["auditctl", "-d", *line.split()[1:]], capture_output=True)
+    subprocess.run(["chattr", "-R", "-a", path], capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
 class Daemon:
     """ttyauditd in the foreground, writing JSON Lines to a temp file."""
 
@@ -74,6 +92,16 @@ class Daemon:
             self.args += ["--programs", os.environ["TA_TEST_PROGRAMS"]]
         self.stderr_target = stderr
         self.proc = None
+        atexit.register(self.cleanup)
+
+    def cleanup(self):
+        """At the test's exit, on every path: the daemon stopped, its directory gone
+        (TA_KEEP=1 keeps it for a look)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not os.environ.get("TA_KEEP"):
+            remove_tree(self.dir)
 
     def start(self, timeout=60):
         err = self.stderr_target if self.stderr_target is not None else open(self.errpath, "wb")

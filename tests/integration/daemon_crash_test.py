@@ -25,6 +25,7 @@ issue's aim, 100 ms), so a daemon starved now and then on a loaded machine
 does not fail the test while a design regression does.
 TA_CRASH_ROUNDS sets the number of kills (bench/run.sh runs a longer form)."""
 
+import atexit
 import json
 import os
 import re
@@ -36,7 +37,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import Failures, binary, gap_views, same_loss  # noqa: E402
+from capturelib import Failures, binary, gap_views, remove_tree, same_loss  # noqa: E402
 
 ROUNDS = int(os.environ.get("TA_CRASH_ROUNDS", "100"))
 MARKER_SESSIONS = 3
@@ -350,6 +351,8 @@ def main():
     f = Failures("daemon_sigkill")
     t_begin = time.time()
     top = tempfile.mkdtemp(prefix="ta-crash-")
+    # Every way out removes it (a failure keeps it with TA_KEEP=1).
+    atexit.register(lambda: None if os.environ.get("TA_KEEP") else remove_tree(top))
     log_dir = os.path.join(top, "log")
     previous = 0
     markers = []
@@ -462,10 +465,9 @@ def main():
           f"max_ms={worst / 1e6:.1f} seconds={t_kills:.0f}", file=sys.stderr)
     f.check(p50 <= MEDIAN_WINDOW_NS, f"data at risk at a kill is at most "
             f"{MEDIAN_WINDOW_NS / 1e6:.0f} ms at the median ({p50 / 1e6:.1f} ms)")
-    subprocess.run(["chattr", "-R", "-a", log_dir], capture_output=True)
-    if f.result() == 0 or not os.environ.get("TA_KEEP"):
-        subprocess.run(["rm", "-rf", top], capture_output=True)
-    else:
+    if f.result() == 0:
+        remove_tree(top)
+    elif os.environ.get("TA_KEEP"):
         print(f"kept {top}", file=sys.stderr)
     return f.result()
 
