@@ -119,9 +119,11 @@ def footprints(records, **match):
 
 
 def footprint_lost(records, ses):
-    """Footprint calls of the session counted as lost (gap records)."""
+    """Footprint calls of the session counted as lost (gap records): in the kernel (their
+    ring full) or in the daemon (the session over its share of the log writer's queue while
+    the log fell behind: docs/capture.md, "The log's write rate")."""
     return sum(r.get("events", 0) for r in records if r["type"] == "gap" and
-               r.get("reason") == "footprint_ring_full" and r.get("ses") == ses)
+               r.get("reason") in ("footprint_ring_full", "queue_share") and r.get("ses") == ses)
 
 
 def attributed(f, r, s, what):
