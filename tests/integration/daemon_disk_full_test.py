@@ -17,7 +17,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import Daemon, Failures, binary, gap_views, same_loss  # noqa: E402
+from capturelib import Daemon, Failures, binary, gap_views, remove_tree, same_loss  # noqa: E402
 
 
 def write_output(nbytes, auid):
@@ -175,6 +175,7 @@ def main():
                 f"status counts the session's loss ({st.get('lost_bytes')})")
     finally:
         subprocess.run(["umount", "-l", log_dir])
+        remove_tree(top)
     return f.result()
 
 

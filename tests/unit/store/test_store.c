@@ -274,6 +274,10 @@ static void test_decode_stored(void)
 	CHECK_EQ_INT(refused, 3 * n);
 	ta_rec_decoder_free(d);
 	ta_log_reader_close(r);
+	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
 }
 
 /* Payload of record i in the seek test: says which record it is. */
