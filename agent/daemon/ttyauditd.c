@@ -379,7 +379,9 @@ static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_
 	/* Calls beyond the pool are counted (return_missed), not recorded. */
 	if (d->report.kretprobe_default_pool)
 		ta_warn("capture", "return probes have %s: calls beyond it in progress at once "
-			"are counted lost (return_missed), not recorded", d->report.kretprobe_pool);
+			"are counted lost (return_missed), not recorded; for the larger pool let the "
+			"daemon mount tracefs privately (under systemd: RestrictNamespaces=mnt and "
+			"SystemCallFilter=@mount, docs/service.md)", d->report.kretprobe_pool);
 	else if (d->report.kretprobe_pool[0])
 		ta_info("capture", "return probes: %s", d->report.kretprobe_pool);
 	if (d->report.programs == TA_PROGRAMS_FALLBACK && d->opts.capture.programs == TA_PROGRAMS_AUTO)
