@@ -20,6 +20,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "base/json_read.h"
+#include "index/sesstab.h"
 #include "store/walk.h"
 #include "store/log_dir.h"
 #include "ship/state.h"
@@ -87,10 +88,12 @@ static long lock_holder(const char *dir)
 struct loss_reason {
 	char name[32];
 	uint64_t records, events, bytes;
+	/* Of those, what no session holds (events of no login session or terminal). */
+	uint64_t unattributed_events, unattributed_bytes;
 };
 
 static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint64_t events,
-		       uint64_t bytes)
+		       uint64_t bytes, int unattributed)
 {
 	size_t i;
 
@@ -106,6 +109,10 @@ static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint6
 	r[i].records++;
 	r[i].events += events;
 	r[i].bytes += bytes;
+	if (unattributed) {
+		r[i].unattributed_events += events;
+		r[i].unattributed_bytes += bytes;
+	}
 }
 
 int ta_cmd_status(int argc, char **argv)
@@ -206,7 +213,8 @@ int ta_cmd_status(int argc, char **argv)
 				loss_bytes += by - cby;
 				copied_events += cev;
 				copied_bytes += cby;
-				add_reason(reasons, &n_reasons, reason, ev - cev, by - cby);
+				add_reason(reasons, &n_reasons, reason, ev - cev, by - cby,
+					   (uint32_t)rec.session == TA_ID_NONE);
 			}
 			break;
 		case TA_REC_GAP: {
@@ -324,6 +332,10 @@ int ta_cmd_status(int argc, char **argv)
 			ta_json_u64(&j, reasons[i].events);
 			ta_json_key(&j, "bytes");
 			ta_json_u64(&j, reasons[i].bytes);
+			ta_json_key(&j, "unattributed_events");
+			ta_json_u64(&j, reasons[i].unattributed_events);
+			ta_json_key(&j, "unattributed_bytes");
+			ta_json_u64(&j, reasons[i].unattributed_bytes);
 			ta_json_obj_end(&j);
 		}
 		ta_json_arr_end(&j);
@@ -364,8 +376,13 @@ int ta_cmd_status(int argc, char **argv)
 		for (size_t i = 0; i < n_reasons; i++) {
 			ta_buf_puts(&o, "             ");
 			ta_neutralise(reasons[i].name, strlen(reasons[i].name), TA_NEUT_LINE, &o);
-			ta_buf_printf(&o, ": %" PRIu64 " records, %" PRIu64 " events, %" PRIu64 " bytes\n",
+			ta_buf_printf(&o, ": %" PRIu64 " records, %" PRIu64 " events, %" PRIu64 " bytes",
 				      reasons[i].records, reasons[i].events, reasons[i].bytes);
+			if (reasons[i].unattributed_events || reasons[i].unattributed_bytes)
+				ta_buf_printf(&o, " (%" PRIu64 " events, %" PRIu64 " bytes of no session)",
+					      reasons[i].unattributed_events,
+					      reasons[i].unattributed_bytes);
+			ta_buf_puts(&o, "\n");
 		}
 		if (copied_events || copied_bytes)
 			ta_buf_printf(&o, "             (each loss once: %" PRIu64 " events, %" PRIu64

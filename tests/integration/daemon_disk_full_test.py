@@ -162,9 +162,13 @@ def main():
         by_reason = {r["reason"]: r for r in st.get("lost_by_reason", [])}
         full = by_reason.get("disk_full", {})
         ev, by = logged_loss(log_dir, "disk_full")
+        # Events of no session (another terminal's process outside any login, lost on the same
+        # full disk) are in no session's rows: status says how many of its figures they are.
+        ev += full.get("unattributed_events", 0)
+        by += full.get("unattributed_bytes", 0)
         f.check((full.get("events"), full.get("bytes")) == (ev, by) and by >= lost["disk_full"],
-                f"status's disk_full loss is the sum of every session's disk_full gaps "
-                f"({full} vs {ev} events, {by} bytes)")
+                f"status's disk_full loss is the sum of every session's disk_full gaps and "
+                f"those of no session ({full} vs {ev} events, {by} bytes)")
         print(f"status: disk_full {full}; the sessions' disk_full gaps: {ev} events, {by} bytes",
               file=sys.stderr)
         written = (4 << 20) // 2 // 16 * 49

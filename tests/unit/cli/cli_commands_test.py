@@ -323,10 +323,12 @@ try:
     rc, out, err = run("status", *D, "--json")
     st = json.loads(out)
     check(rc == 0 and st["backend"] == "tracepoint" and st["segments"] == 3 and st["running"] is False
-          and st["lost_events"] == 3 + 3 and st["lost_bytes"] == 1234 + 90
+          and st["lost_events"] == 3 + 3 + 1 and st["lost_bytes"] == 1234 + 90
           and st["copied_lost_events"] == 1 and st["copied_lost_bytes"] == 10
-          and st["lost_by_reason"] == [{"reason": "ring_full", "records": 1, "events": 3, "bytes": 1234},
-                                       {"reason": "disk_full", "records": 1, "events": 3, "bytes": 90}]
+          and st["lost_by_reason"] == [{"reason": "ring_full", "records": 1, "events": 3, "bytes": 1234,
+                                        "unattributed_events": 0, "unattributed_bytes": 0},
+                                       {"reason": "disk_full", "records": 2, "events": 4, "bytes": 90,
+                                        "unattributed_events": 1, "unattributed_bytes": 0}]
           and st["checkpoint_ok"] is True, "status %r %s" % (st, err))
     rc, out, err = run("follow", *D, "--from-start", "--timeout", "0.5", "--user", "4242")
     check(rc == 0 and "bye" in out and "other session" not in out and "\x1b" not in out, "follow %r" % out)
@@ -445,7 +447,7 @@ try:
     os.truncate(seg2, os.path.getsize(seg2) - 8)
     for cmd in (["query", "--no-index"], ["status"]):
         rc, out, err = run(*cmd, "--log-dir", trunc)
-        check(rc == 8 and "signed checkpoint of 14 records" in err,
+        check(rc == 8 and "signed checkpoint of 15 records" in err,
               "%s: torn signed records -> 8 (%d %s)" % (cmd[0], rc, err))
     rc, out, err = run("query", "--log-dir", trunc, "--no-index")
     check("5e1c0a42-7" in out, "the intact sessions are still listed (%s)" % out)

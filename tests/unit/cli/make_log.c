@@ -272,6 +272,9 @@ int main(int argc, char **argv)
 	     "{\"type\":\"gap\",\"reason\":\"disk_full\",\"ses\":9,\"tty\":\"pts5\","
 	     "\"since\":\"2026-01-01T12:00:02.000Z\",\"until\":\"2026-01-01T12:00:02.100Z\","
 	     "\"events\":4,\"bytes\":100,\"copied_events\":1,\"copied_bytes\":10}");
+	/* An event of no session lost on the same full disk: status says it is no session's. */
+	json(TA_REC_LOSS, t + 2100000002, UINT32_MAX,
+	     "{\"type\":\"gap\",\"reason\":\"disk_full\",\"events\":1,\"bytes\":0}");
 	ta_batch_free(&b);
 	err = ta_store_close(st);
 	if (err)
