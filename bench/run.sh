@@ -364,7 +364,7 @@ if [ -n "$vm" ]; then
     say "VM: building the initramfs"
     if "$src/tests/vm/mkinitramfs.sh" "$work/bench.cpio.gz" --bin "$daemon" --bin "$ptybench" \
             --script "$here/vm-guest.sh" 2>/dev/null; then
-        if [ -n "$quick" ]; then vmargs="ta.rounds=3 ta.bytes=16M ta.small=2M ta.lat=2000"; else vmargs=''; fi
+        if [ -n "$quick" ]; then vmargs="ta.rounds=3 ta.bytes=16M ta.small=2M ta.lines=2M ta.lat=2000"; else vmargs=''; fi
         for k in $vm_kernels; do
             for b in $vm_backends; do
                 say "VM: $k $b"

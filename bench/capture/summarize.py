@@ -251,7 +251,7 @@ def main():
             'kernel/backend', 'workload', 'off MB/s', 'on MB/s', 'slower with ttyauditd', 'writer+reader CPU on/off-1'))
         for (series, backend) in sorted(vm):
             d = vm[(series, backend)]
-            for wl in ('write', 'small', 'latency'):
+            for wl in ('write', 'noise', 'small', 'lines', 'latency'):
                 if wl not in d:
                     continue
                 key = 'p50_us' if wl == 'latency' else 'seconds'
@@ -263,7 +263,8 @@ def main():
                 else:
                     offs = mmm([v['mb_per_s'] for v in d[wl].get('off', {}).values()], '{:.2f}')
                     ons = mmm([v['mb_per_s'] for v in d[wl].get('on', {}).values()], '{:.2f}')
-                    name = 'write-64K' if wl == 'write' else 'write-64B'
+                    name = {'write': 'write-64K', 'noise': 'cat-random', 'small': 'write-64B',
+                            'lines': 'lines-24B'}[wl]
                 cpu = {}
                 for st in ('off', 'on'):
                     cpu[st] = {r: v['writer_user_s'] + v['writer_sys_s'] + v['reader_cpu_s']
