@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "cli/fleet_source.h"
+#include "cli/pq_load.h"
 #include "base/exitcodes.h"
 #include "store/merkle.h"
 #include "store/note.h"
 #include "store/store.h"
+
+/* libpq's calls, loaded by the first cli_fleet_open (every other function here needs a
+ * struct cli_fleet, which only a successful open makes). */
+static const struct cli_pq *pq;
 
 struct cli_fleet {
 	PGconn *db;
@@ -30,7 +33,7 @@ static void pq_line(char *err, size_t errlen, const char *what, const char *msg)
 
 static int sql_exit(PGresult *r)
 {
-	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *state = pq->PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	/* 42501 insufficient_privilege */
 	return state && !strcmp(state, "42501") ? TA_EXIT_NOPERM : TA_EXIT_STORAGE;
 }
@@ -42,19 +45,21 @@ static int sql_exit(PGresult *r)
 static PGresult *query(struct cli_fleet *f, const char *what, const char *sql, int n,
 		       const char *const *v, int *code, char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(f->db, sql, n, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+	PGresult *r = pq->PQexecParams(f->db, sql, n, NULL, v, NULL, NULL, 0);
+	if (pq->PQresultStatus(r) == PGRES_TUPLES_OK)
 		return r;
 	char line[64];
 	snprintf(line, sizeof(line), "fleet database: %s", what);
 	*code = sql_exit(r);
-	pq_line(err, errlen, line, PQerrorMessage(f->db));
-	PQclear(r);
+	pq_line(err, errlen, line, pq->PQerrorMessage(f->db));
+	pq->PQclear(r);
 	return NULL;
 }
 
 int cli_fleet_open(struct cli_fleet **out, const char *dsn, char *err, size_t errlen)
 {
+	if (!(pq = cli_pq_load(err, errlen)))
+		return TA_EXIT_FAILURE;
 	struct cli_fleet *f = calloc(1, sizeof(*f));
 	if (!f || ta_rec_decoder_new(&f->dec)) {
 		free(f);
@@ -63,18 +68,18 @@ int cli_fleet_open(struct cli_fleet **out, const char *dsn, char *err, size_t er
 	}
 	/* A DSN with a syntax error is the user's: PQconninfoParse says where. */
 	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
+	PQconninfoOption *opts = pq->PQconninfoParse(dsn, &perr);
 	if (!opts) {
 		pq_line(err, errlen, "--fleet: not a PostgreSQL connection string",
 			perr ? perr : "out of memory");
-		PQfreemem(perr);
+		pq->PQfreemem(perr);
 		cli_fleet_close(f);
 		return TA_EXIT_USAGE;
 	}
-	PQconninfoFree(opts);
-	f->db = PQconnectdb(dsn);
-	if (PQstatus(f->db) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(f->db);
+	pq->PQconninfoFree(opts);
+	f->db = pq->PQconnectdb(dsn);
+	if (pq->PQstatus(f->db) != CONNECTION_OK) {
+		const char *m = pq->PQerrorMessage(f->db);
 		int code = strstr(m, "password authentication failed") || strstr(m, "permission denied") ?
 			   TA_EXIT_NOPERM : TA_EXIT_STORAGE;
 		pq_line(err, errlen, "fleet database", m);
@@ -90,7 +95,7 @@ void cli_fleet_close(struct cli_fleet *f)
 	if (!f)
 		return;
 	cli_fleet_leaves_end(f);
-	PQfinish(f->db);
+	pq->PQfinish(f->db);
 	ta_rec_decoder_free(f->dec);
 	free(f);
 }
@@ -105,21 +110,21 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 			    "ORDER BY origin", 1, v, &code, err, errlen);
 	if (!r)
 		return code;
-	size_t count = (size_t)PQntuples(r), bytes = 0;
+	size_t count = (size_t)pq->PQntuples(r), bytes = 0;
 	for (size_t i = 0; i < count; i++)
-		bytes += (size_t)PQgetlength(r, (int)i, 0) + 1;
+		bytes += (size_t)pq->PQgetlength(r, (int)i, 0) + 1;
 	char **p = malloc(count * sizeof(char *) + bytes + 1);
 	if (!p) {
-		PQclear(r);
+		pq->PQclear(r);
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;
 	}
 	char *s = (char *)(p + count);
 	for (size_t i = 0; i < count; i++) {
 		p[i] = s;
-		s = stpcpy(s, PQgetvalue(r, (int)i, 0)) + 1;
+		s = stpcpy(s, pq->PQgetvalue(r, (int)i, 0)) + 1;
 	}
-	PQclear(r);
+	pq->PQclear(r);
 	*origins = p;
 	*n = count;
 	return 0;
@@ -142,19 +147,19 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 	/* idx is a bigint: a last past its range means "to the end". */
 	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
 	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
-	if (!PQsendQueryParams(f->db, "SELECT idx, stored FROM records WHERE origin = $1 "
+	if (!pq->PQsendQueryParams(f->db, "SELECT idx, stored FROM records WHERE origin = $1 "
 			       "AND idx BETWEEN $2 AND $3 ORDER BY idx", 3, NULL, v, NULL, NULL, 1) ||
-	    !PQsetSingleRowMode(f->db)) {
-		pq_line(err, errlen, "fleet database: records", PQerrorMessage(f->db));
+	    !pq->PQsetSingleRowMode(f->db)) {
+		pq_line(err, errlen, "fleet database: records", pq->PQerrorMessage(f->db));
 		return TA_EXIT_STORAGE;
 	}
 	int code = 0;
 	uint64_t expect = UINT64_MAX;
-	while ((r = PQgetResult(f->db))) {
-		ExecStatusType st = PQresultStatus(r);
-		if (st == PGRES_SINGLE_TUPLE && !code && PQgetlength(r, 0, 0) == 8) {
+	while ((r = pq->PQgetResult(f->db))) {
+		ExecStatusType st = pq->PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && !code && pq->PQgetlength(r, 0, 0) == 8) {
 			uint64_t be, idx;
-			memcpy(&be, PQgetvalue(r, 0, 0), 8);
+			memcpy(&be, pq->PQgetvalue(r, 0, 0), 8);
 			idx = be64toh(be);
 			/* Records the database lacks (a dropped partition, or never received). */
 			if (expect != UINT64_MAX && idx != expect)
@@ -164,16 +169,16 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 			const char *why = "";
 			if (code)
 				;
-			else if (ta_rec_decode(f->dec, (const uint8_t *)PQgetvalue(r, 0, 1),
-					       (size_t)PQgetlength(r, 0, 1), idx, &rec, &why))
+			else if (ta_rec_decode(f->dec, (const uint8_t *)pq->PQgetvalue(r, 0, 1),
+					       (size_t)pq->PQgetlength(r, 0, 1), idx, &rec, &why))
 				code = damage_fn(ctx, idx, idx + 1, why);
 			else
 				code = rec_fn(ctx, &rec);
 		} else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE && !code) {
 			code = sql_exit(r);
-			pq_line(err, errlen, "fleet database: records", PQresultErrorMessage(r));
+			pq_line(err, errlen, "fleet database: records", pq->PQresultErrorMessage(r));
 		}
-		PQclear(r);
+		pq->PQclear(r);
 	}
 	if (code == TA_EXIT_FAILURE)
 		snprintf(err, errlen, "out of memory");
@@ -189,8 +194,8 @@ static int cosigned_size(struct cli_fleet *f, const char *origin, uint64_t *size
 			    "WHERE origin = $1 AND cosignature IS NOT NULL", 1, v, &code, err, errlen);
 	if (!r)
 		return code;
-	*size = PQntuples(r) == 1 ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
-	PQclear(r);
+	*size = pq->PQntuples(r) == 1 ? strtoull(pq->PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	pq->PQclear(r);
 	return 0;
 }
 
@@ -248,11 +253,11 @@ int cli_fleet_key(struct cli_fleet *f, const char *origin, struct ta_verifier **
 			    err, errlen);
 	if (!r)
 		return code;
-	if (PQntuples(r) != 1 || ta_verifier_parse(PQgetvalue(r, 0, 0), key)) {
+	if (pq->PQntuples(r) != 1 || ta_verifier_parse(pq->PQgetvalue(r, 0, 0), key)) {
 		code = TA_EXIT_VERIFY;
 		snprintf(err, errlen, "%s: the enrolled key is not a verifier key", origin);
 	}
-	PQclear(r);
+	pq->PQclear(r);
 	return code;
 }
 
@@ -273,25 +278,25 @@ int cli_fleet_ckpts(struct cli_fleet *f, const char *origin, struct cli_fleet_ck
 			    1, v, &code, err, errlen);
 	if (!r)
 		return code;
-	size_t count = (size_t)PQntuples(r);
+	size_t count = (size_t)pq->PQntuples(r);
 	struct cli_fleet_ckpt *c = calloc(count + 1, sizeof(*c));
 	for (size_t i = 0; c && i < count; i++) {
 		int k = (int)i;
-		size_t nl = (size_t)PQgetlength(r, k, 1), cl = (size_t)PQgetlength(r, k, 2);
-		c[i].size = strtoull(PQgetvalue(r, k, 0), NULL, 10);
-		c[i].cosigned = *PQgetvalue(r, k, 3) == 't';
+		size_t nl = (size_t)pq->PQgetlength(r, k, 1), cl = (size_t)pq->PQgetlength(r, k, 2);
+		c[i].size = strtoull(pq->PQgetvalue(r, k, 0), NULL, 10);
+		c[i].cosigned = *pq->PQgetvalue(r, k, 3) == 't';
 		c[i].note = malloc(nl + cl + 1);
 		if (!c[i].note) {
 			cli_fleet_ckpts_free(c, i);
 			c = NULL;
 			break;
 		}
-		memcpy(c[i].note, PQgetvalue(r, k, 1), nl);
-		memcpy(c[i].note + nl, PQgetvalue(r, k, 2), cl);
+		memcpy(c[i].note, pq->PQgetvalue(r, k, 1), nl);
+		memcpy(c[i].note + nl, pq->PQgetvalue(r, k, 2), cl);
 		c[i].note[nl + cl] = '\0';
 		c[i].note_len = nl + cl;
 	}
-	PQclear(r);
+	pq->PQclear(r);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;
@@ -313,14 +318,14 @@ int cli_fleet_leaves_begin(struct cli_fleet *f, const char *origin, uint64_t lim
 	 * Both sides, so that a record without a leaf (inserted behind the
 	 * collector's back) is seen too, and in one order: a merge of two index scans.
 	 */
-	if (!PQsendQueryParams(f->db,
+	if (!pq->PQsendQueryParams(f->db,
 			       "SELECT idx, l.leaf, r.stored FROM "
 			       "(SELECT idx, leaf FROM leaves WHERE origin = $1 AND idx < $2) l FULL JOIN "
 			       "(SELECT idx, stored FROM records WHERE origin = $1 AND idx < $2 "
 			       "AND ($3::bigint IS NULL OR session = $3)) r USING (idx) ORDER BY idx",
 			       3, NULL, v, NULL, NULL, 1) ||
-	    !PQsetSingleRowMode(f->db)) {
-		pq_line(err, errlen, "fleet database: leaves", PQerrorMessage(f->db));
+	    !pq->PQsetSingleRowMode(f->db)) {
+		pq_line(err, errlen, "fleet database: leaves", pq->PQerrorMessage(f->db));
 		return TA_EXIT_STORAGE;
 	}
 	f->reading = 1;
@@ -329,22 +334,22 @@ int cli_fleet_leaves_begin(struct cli_fleet *f, const char *origin, uint64_t lim
 
 int cli_fleet_leaves_next(struct cli_fleet *f, struct cli_fleet_leaf *l, char *err, size_t errlen)
 {
-	PQclear(f->row);
+	pq->PQclear(f->row);
 	f->row = NULL;
 	if (!f->reading)
 		return 0;
-	PGresult *r = PQgetResult(f->db);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_TUPLES_OK;
-	if (st == PGRES_SINGLE_TUPLE && PQgetlength(r, 0, 0) == 8) {
+	PGresult *r = pq->PQgetResult(f->db);
+	ExecStatusType st = r ? pq->PQresultStatus(r) : PGRES_TUPLES_OK;
+	if (st == PGRES_SINGLE_TUPLE && pq->PQgetlength(r, 0, 0) == 8) {
 		uint64_t be;
-		memcpy(&be, PQgetvalue(r, 0, 0), 8);
+		memcpy(&be, pq->PQgetvalue(r, 0, 0), 8);
 		memset(l, 0, sizeof(*l));
 		l->index = be64toh(be);
-		if (!PQgetisnull(r, 0, 1) && PQgetlength(r, 0, 1) == TA_HASH_LEN)
-			l->leaf = (const uint8_t *)PQgetvalue(r, 0, 1);
-		if (!PQgetisnull(r, 0, 2)) {
-			l->stored = (const uint8_t *)PQgetvalue(r, 0, 2);
-			l->stored_len = (size_t)PQgetlength(r, 0, 2);
+		if (!pq->PQgetisnull(r, 0, 1) && pq->PQgetlength(r, 0, 1) == TA_HASH_LEN)
+			l->leaf = (const uint8_t *)pq->PQgetvalue(r, 0, 1);
+		if (!pq->PQgetisnull(r, 0, 2)) {
+			l->stored = (const uint8_t *)pq->PQgetvalue(r, 0, 2);
+			l->stored_len = (size_t)pq->PQgetlength(r, 0, 2);
 		}
 		f->row = r;
 		return 1;
@@ -353,29 +358,29 @@ int cli_fleet_leaves_next(struct cli_fleet *f, struct cli_fleet_leaf *l, char *e
 	if (st != PGRES_TUPLES_OK) {
 		code = st == PGRES_SINGLE_TUPLE ? TA_EXIT_STORAGE : sql_exit(r);
 		pq_line(err, errlen, "fleet database: leaves",
-			st == PGRES_SINGLE_TUPLE ? "malformed row" : PQresultErrorMessage(r));
+			st == PGRES_SINGLE_TUPLE ? "malformed row" : pq->PQresultErrorMessage(r));
 	}
-	PQclear(r);
+	pq->PQclear(r);
 	cli_fleet_leaves_end(f);
 	return code;
 }
 
 void cli_fleet_leaves_end(struct cli_fleet *f)
 {
-	PQclear(f->row);
+	pq->PQclear(f->row);
 	f->row = NULL;
 	if (!f->reading)
 		return;
 	/* Cancel what is left, then drain the results the connection still owes. */
-	PGcancel *cn = PQgetCancel(f->db);
+	PGcancel *cn = pq->PQgetCancel(f->db);
 	char buf[256];
 	if (cn) {
-		PQcancel(cn, buf, sizeof(buf));
-		PQfreeCancel(cn);
+		pq->PQcancel(cn, buf, sizeof(buf));
+		pq->PQfreeCancel(cn);
 	}
 	PGresult *r;
-	while ((r = PQgetResult(f->db)))
-		PQclear(r);
+	while ((r = pq->PQgetResult(f->db)))
+		pq->PQclear(r);
 	f->reading = 0;
 }
 
@@ -391,11 +396,11 @@ int cli_fleet_session_indexes(struct cli_fleet *f, const char *origin, uint64_t 
 			    "session = $2 AND idx < $3 ORDER BY idx", 3, v, &code, err, errlen);
 	if (!r)
 		return code;
-	size_t count = (size_t)PQntuples(r);
+	size_t count = (size_t)pq->PQntuples(r);
 	uint64_t *v64 = malloc((count + 1) * sizeof(*v64));
 	for (size_t i = 0; v64 && i < count; i++)
-		v64[i] = strtoull(PQgetvalue(r, (int)i, 0), NULL, 10);
-	PQclear(r);
+		v64[i] = strtoull(pq->PQgetvalue(r, (int)i, 0), NULL, 10);
+	pq->PQclear(r);
 	if (!v64) {
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;
