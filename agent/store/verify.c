@@ -17,6 +17,7 @@
 #include "ttyaudit/record.h"
 #include "store/ckptset.h"
 #include "store/format.h"
+#include "store/leaf_batch.h"
 #include "store/merkle.h"
 #include "store/note.h"
 #include "store/segfile.h"
@@ -45,6 +46,8 @@ struct vstate {
 	uint64_t pend_seq, pend_off, pend_bytes;
 	int pend;
 	char pend_name[TA_SEG_NAME_MAX];
+	struct vbatch *batch;     /* records parsed, awaiting their leaf hashes */
+	struct ta_leaf_pool *pool; /* hashes a batch, with a helper thread if there is a core */
 };
 
 static int bad(struct vstate *v, const char *file, uint64_t seq, int have_off, uint64_t off,
@@ -238,17 +241,84 @@ static int on_retention(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 	return 0;
 }
 
+/*
+ * Records parsed (CRC, header, index) but not yet hashed and added to the
+ * tree: their leaf hashes are computed together (leaf_batch.h), then each is
+ * handled in order exactly as if alone. Store records end a batch at once:
+ * their handlers read the tree as it stands before them.
+ */
+#define VBATCH_RECS 1024
+#define VBATCH_BYTES (8u << 20)
+
+struct vbatch {
+	size_t n;
+	uint64_t bytes;
+	uint64_t pos[VBATCH_RECS];
+	struct ta_rec_view rv[VBATCH_RECS];
+	const uint8_t *rec[VBATCH_RECS];
+	uint32_t len[VBATCH_RECS];
+	uint8_t leaf[VBATCH_RECS][TA_HASH_LEN];
+};
+
+static int handle_record(struct vstate *v, const struct ta_segfile *sf, uint64_t pos,
+			 const struct ta_rec_view *rv, const uint8_t leaf[TA_HASH_LEN])
+{
+	if (pos == TA_SEG_HDR_LEN && rv->h.type != TA_REC_SEGMENT_START)
+		return RBAD("first record of the segment is not a segment start");
+	int err = 0;
+	switch (rv->h.type) {
+	case TA_REC_SEGMENT_START:
+		err = on_segment_start(v, sf, pos, rv);
+		break;
+	case TA_REC_RECOVERY:
+		err = on_recovery(v, sf, pos, rv);
+		break;
+	case TA_REC_RETENTION:
+		err = on_retention(v, sf, pos, rv);
+		break;
+	case TA_REC_GAP:
+		v->res->gap_records++;
+		break;
+	}
+	if (err)
+		return err;
+	if ((err = check_ckpts(v)))
+		return err;
+	ta_crange_append(v->h, &v->cr, leaf, NULL, NULL);
+	return 0;
+}
+
+static int flush_batch(struct vstate *v, const struct ta_segfile *sf)
+{
+	struct vbatch *b = v->batch;
+	ta_leaf_pool_hash(v->pool, v->h, b->rec, b->len, b->n, b->leaf);
+	int err = 0;
+	for (size_t i = 0; i < b->n && !err; i++)
+		err = handle_record(v, sf, b->pos[i], &b->rv[i], b->leaf[i]);
+	b->n = 0;
+	b->bytes = 0;
+	return err;
+}
+
 static int scan_segment(struct vstate *v, const struct ta_segfile *sf, uint64_t limit, int last,
 			uint64_t truncated_from)
 {
+	struct vbatch *b = v->batch;
 	uint64_t pos = TA_SEG_HDR_LEN;
+	int err;
+	b->n = 0;
+	b->bytes = 0;
 	while (pos < limit) {
-		struct ta_rec_view rvs, *rv = &rvs;
+		struct ta_rec_view *rv = &b->rv[b->n];
 		int reason;
 		const char *why;
 		/* The first segment of the log starts at its header's index (> 0 after retention). */
-		uint64_t expect = v->cr.size == 0 && pos == TA_SEG_HDR_LEN ? sf->hdr.first_index : v->cr.size;
+		uint64_t expect = v->cr.size == 0 && pos == TA_SEG_HDR_LEN ? sf->hdr.first_index :
+				  v->cr.size + b->n;
 		if (ta_rec_parse(sf->map + pos, limit - pos, expect, rv, &reason, &why)) {
+			/* What came before is sound: handle it first, as a record-at-a-time walk did. */
+			if ((err = flush_batch(v, sf)))
+				return err;
 			if (last && pos > TA_SEG_HDR_LEN && reason != TA_BAD_RECORD) {
 				struct ta_log_error *t = &v->res->torn_at;
 				v->res->torn = 1;
@@ -274,33 +344,18 @@ static int scan_segment(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 				why = "record crosses the end of the segment";
 			return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size, "%s", why);
 		}
-		if (pos == TA_SEG_HDR_LEN && rv->h.type != TA_REC_SEGMENT_START)
-			return RBAD("first record of the segment is not a segment start");
-		int err = 0;
-		switch (rv->h.type) {
-		case TA_REC_SEGMENT_START:
-			err = on_segment_start(v, sf, pos, rv);
-			break;
-		case TA_REC_RECOVERY:
-			err = on_recovery(v, sf, pos, rv);
-			break;
-		case TA_REC_RETENTION:
-			err = on_retention(v, sf, pos, rv);
-			break;
-		case TA_REC_GAP:
-			v->res->gap_records++;
-			break;
-		}
-		if (err)
-			return err;
-		if ((err = check_ckpts(v)))
-			return err;
-		uint8_t leaf[TA_HASH_LEN];
-		ta_hash_leaf(v->h, rv->rec, rv->h.len, leaf);
-		ta_crange_append(v->h, &v->cr, leaf, NULL, NULL);
+		b->pos[b->n] = pos;
+		b->rec[b->n] = rv->rec;
+		b->len[b->n] = rv->h.len;
+		b->n++;
+		b->bytes += rv->h.len;
 		pos += rv->h.len;
+		if (rv->h.type <= TA_REC_STORE_LAST || pos == TA_SEG_HDR_LEN + rv->h.len ||
+		    b->n == VBATCH_RECS || b->bytes >= VBATCH_BYTES)
+			if ((err = flush_batch(v, sf)))
+				return err;
 	}
-	return 0;
+	return flush_batch(v, sf);
 }
 
 static int walk(struct vstate *v)
@@ -476,6 +531,14 @@ int ta_log_verify(const struct ta_verify_opts *o, struct ta_verify_result *res)
 	}
 	if ((err = ta_hasher_new(&v->h)))
 		goto out;
+	if (!(v->batch = malloc(sizeof(*v->batch)))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* A second core hashes half of each batch; o->threads 1 keeps verify on one. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if ((err = ta_leaf_pool_new(&v->pool, o->threads ? o->threads : ncpu > 1 ? 2 : 1)))
+		goto out;
 	char msg[400];
 	v->cps.origin = o->origin;
 	err = ta_ckpt_set_load(v->dirfd, v->key, &v->cps, msg, sizeof(msg));
@@ -523,6 +586,8 @@ out:
 	free(v->snaps);
 	ta_ckpt_set_free(&v->cps);
 	ta_hasher_free(v->h);
+	free(v->batch);
+	ta_leaf_pool_free(v->pool);
 	ta_verifier_free(dirkey);
 	close(v->dirfd);
 	return err;
