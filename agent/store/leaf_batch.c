@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "store/leaf_batch.h"
+#include "store/segfile.h"
 
 /* Records are claimed about this many bytes at a time: the lock is taken once per chunk. */
 #define CHUNK_BYTES (64u << 10)
@@ -19,14 +20,18 @@ struct ta_leaf_pool {
 	const uint8_t *const *data;
 	const uint32_t *len;
 	uint8_t (*out)[TA_HASH_LEN];
+	uint8_t *crc_ok;
 	size_t n, next, chunk;
 	unsigned busy; /* chunks the helper claimed and has not finished */
 };
 
 static void hash_range(const struct ta_leaf_pool *p, size_t a, size_t b)
 {
-	for (size_t i = a; i < b; i++)
+	for (size_t i = a; i < b; i++) {
 		ta_hash_leaf(p->h, p->data[i], p->len[i], p->out[i]);
+		if (p->crc_ok)
+			p->crc_ok[i] = (uint8_t)ta_rec_crc_ok(p->data[i], p->len[i]);
+	}
 }
 
 /* Under p->mu: the next chunk [*a, *b), or 0 when all are claimed. */
@@ -94,14 +99,14 @@ void ta_leaf_pool_free(struct ta_leaf_pool *p)
 }
 
 void ta_leaf_pool_hash(struct ta_leaf_pool *p, struct ta_hasher *h, const uint8_t *const *data,
-		       const uint32_t *len, size_t n, uint8_t (*out)[TA_HASH_LEN])
+		       const uint32_t *len, size_t n, uint8_t (*out)[TA_HASH_LEN], uint8_t *crc_ok)
 {
 	uint64_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += len[i];
 	size_t chunk = n && total ? (size_t)(CHUNK_BYTES / (total / n + 1)) : 1;
 	if (!p->helper || total < 2 * CHUNK_BYTES) {
-		struct ta_leaf_pool solo = { .h = h, .data = data, .len = len, .out = out };
+		struct ta_leaf_pool solo = { .h = h, .data = data, .len = len, .out = out, .crc_ok = crc_ok };
 		hash_range(&solo, 0, n);
 		return;
 	}
@@ -111,6 +116,7 @@ void ta_leaf_pool_hash(struct ta_leaf_pool *p, struct ta_hasher *h, const uint8_
 	p->data = data;
 	p->len = len;
 	p->out = out;
+	p->crc_ok = crc_ok;
 	p->n = n;
 	p->next = 0;
 	p->chunk = chunk ? chunk : 1;

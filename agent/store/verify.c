@@ -242,10 +242,10 @@ static int on_retention(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 }
 
 /*
- * Records parsed (CRC, header, index) but not yet hashed and added to the
- * tree: their leaf hashes are computed together (leaf_batch.h), then each is
- * handled in order exactly as if alone. Store records end a batch at once:
- * their handlers read the tree as it stands before them.
+ * Records parsed (header, index) but not yet hashed, CRC-checked and added to
+ * the tree: their leaf hashes and CRCs are computed together (leaf_batch.h),
+ * then each is handled in order exactly as if alone. Store records end a
+ * batch at once: their handlers read the tree as it stands before them.
  */
 #define VBATCH_RECS 1024
 #define VBATCH_BYTES (8u << 20)
@@ -258,6 +258,14 @@ struct vbatch {
 	const uint8_t *rec[VBATCH_RECS];
 	uint32_t len[VBATCH_RECS];
 	uint8_t leaf[VBATCH_RECS][TA_HASH_LEN];
+	uint8_t crc_ok[VBATCH_RECS];
+};
+
+/* Where a record-at-a-time walk stops: pos, where ta_rec_parse rejects the record. */
+struct vstop {
+	const struct ta_segfile *sf;
+	uint64_t limit, truncated_from;
+	int last;
 };
 
 static int handle_record(struct vstate *v, const struct ta_segfile *sf, uint64_t pos,
@@ -288,13 +296,54 @@ static int handle_record(struct vstate *v, const struct ta_segfile *sf, uint64_t
 	return 0;
 }
 
-static int flush_batch(struct vstate *v, const struct ta_segfile *sf)
+/*
+ * The record at pos does not decode (every record before it is handled): a
+ * torn tail (1: the walk ends there) or the error naming it.
+ */
+static int bad_record(struct vstate *v, const struct vstop *st, uint64_t pos)
+{
+	const struct ta_segfile *sf = st->sf;
+	struct ta_rec_view rv;
+	int reason = TA_BAD_RECORD;
+	const char *why = "record does not decode";
+	uint64_t expect = v->cr.size == 0 && pos == TA_SEG_HDR_LEN ? sf->hdr.first_index : v->cr.size;
+	/* Parsed again with its CRC: a CRC mismatch is named before any other fault. */
+	ta_rec_parse(sf->map + pos, st->limit - pos, expect, &rv, &reason, &why);
+	if (st->last && pos > TA_SEG_HDR_LEN && reason != TA_BAD_RECORD) {
+		struct ta_log_error *t = &v->res->torn_at;
+		v->res->torn = 1;
+		snprintf(t->segment_name, sizeof(t->segment_name), "%s", sf->name);
+		t->segment_seq = sf->seq;
+		t->offset = pos;
+		t->index = v->cr.size;
+		t->torn_reason = reason;
+		snprintf(t->what, sizeof(t->what), "torn tail: %s (%llu bytes to the end of the file)",
+			 why, (unsigned long long)(sf->size - pos));
+		return 1;
+	}
+	if (reason == TA_BAD_RECORD && !strcmp(why, "record index out of sequence"))
+		return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size,
+			   "record has index %llu (a record was deleted, duplicated "
+			   "or reordered)", (unsigned long long)ta_get64(sf->map + pos + 8));
+	if (st->truncated_from && (reason == TA_TORN_INCOMPLETE || reason == TA_TORN_ZEROES))
+		return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size,
+			   "segment truncated: the file ends at %llu inside this record, "
+			   "the next segment records that it ended at %llu",
+			   (unsigned long long)sf->size, (unsigned long long)st->truncated_from);
+	if (!st->last && reason == TA_TORN_INCOMPLETE)
+		why = "record crosses the end of the segment";
+	return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size, "%s", why);
+}
+
+/* Hashes, checks and handles the batch: 0, 1 (a torn tail ends the walk) or an error. */
+static int flush_batch(struct vstate *v, const struct vstop *st)
 {
 	struct vbatch *b = v->batch;
-	ta_leaf_pool_hash(v->pool, v->h, b->rec, b->len, b->n, b->leaf);
+	ta_leaf_pool_hash(v->pool, v->h, b->rec, b->len, b->n, b->leaf, b->crc_ok);
 	int err = 0;
 	for (size_t i = 0; i < b->n && !err; i++)
-		err = handle_record(v, sf, b->pos[i], &b->rv[i], b->leaf[i]);
+		err = b->crc_ok[i] ? handle_record(v, st->sf, b->pos[i], &b->rv[i], b->leaf[i]) :
+				     bad_record(v, st, b->pos[i]);
 	b->n = 0;
 	b->bytes = 0;
 	return err;
@@ -304,6 +353,7 @@ static int scan_segment(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 			uint64_t truncated_from)
 {
 	struct vbatch *b = v->batch;
+	const struct vstop st = { sf, limit, truncated_from, last };
 	uint64_t pos = TA_SEG_HDR_LEN;
 	int err;
 	b->n = 0;
@@ -315,34 +365,12 @@ static int scan_segment(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 		/* The first segment of the log starts at its header's index (> 0 after retention). */
 		uint64_t expect = v->cr.size == 0 && pos == TA_SEG_HDR_LEN ? sf->hdr.first_index :
 				  v->cr.size + b->n;
-		if (ta_rec_parse(sf->map + pos, limit - pos, expect, rv, &reason, &why)) {
-			/* What came before is sound: handle it first, as a record-at-a-time walk did. */
-			if ((err = flush_batch(v, sf)))
-				return err;
-			if (last && pos > TA_SEG_HDR_LEN && reason != TA_BAD_RECORD) {
-				struct ta_log_error *t = &v->res->torn_at;
-				v->res->torn = 1;
-				snprintf(t->segment_name, sizeof(t->segment_name), "%s", sf->name);
-				t->segment_seq = sf->seq;
-				t->offset = pos;
-				t->index = v->cr.size;
-				t->torn_reason = reason;
-				snprintf(t->what, sizeof(t->what), "torn tail: %s (%llu bytes to the end of the file)",
-					 why, (unsigned long long)(sf->size - pos));
-				return 0;
-			}
-			if (reason == TA_BAD_RECORD && !strcmp(why, "record index out of sequence"))
-				return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size,
-					   "record has index %llu (a record was deleted, duplicated "
-					   "or reordered)", (unsigned long long)ta_get64(sf->map + pos + 8));
-			if (truncated_from && (reason == TA_TORN_INCOMPLETE || reason == TA_TORN_ZEROES))
-				return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size,
-					   "segment truncated: the file ends at %llu inside this record, "
-					   "the next segment records that it ended at %llu",
-					   (unsigned long long)sf->size, (unsigned long long)truncated_from);
-			if (!last && reason == TA_TORN_INCOMPLETE)
-				why = "record crosses the end of the segment";
-			return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size, "%s", why);
+		if (ta_rec_parse_flags(sf->map + pos, limit - pos, expect, rv, &reason, &why,
+				       TA_REC_PARSE_NO_CRC)) {
+			/* What came before is handled first, as a record-at-a-time walk did. */
+			if (!(err = flush_batch(v, &st)))
+				err = bad_record(v, &st, pos);
+			return err < 0 ? err : 0;
 		}
 		b->pos[b->n] = pos;
 		b->rec[b->n] = rv->rec;
@@ -352,10 +380,11 @@ static int scan_segment(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 		pos += rv->h.len;
 		if (rv->h.type <= TA_REC_STORE_LAST || pos == TA_SEG_HDR_LEN + rv->h.len ||
 		    b->n == VBATCH_RECS || b->bytes >= VBATCH_BYTES)
-			if ((err = flush_batch(v, sf)))
-				return err;
+			if ((err = flush_batch(v, &st)))
+				return err < 0 ? err : 0;
 	}
-	return flush_batch(v, sf);
+	err = flush_batch(v, &st);
+	return err < 0 ? err : 0;
 }
 
 static int walk(struct vstate *v)

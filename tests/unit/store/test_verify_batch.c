@@ -52,7 +52,7 @@ static void test_pool(void)
 		const size_t sizes[] = { 0, 1, 2, 90, N };
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 			memset(out, 0, sizeof(out));
-			ta_leaf_pool_hash(pool, h, p, len, sizes[k], out);
+			ta_leaf_pool_hash(pool, h, p, len, sizes[k], out, NULL);
 			CHECK_MEM(out, want, sizes[k] * TA_HASH_LEN);
 		}
 		ta_leaf_pool_free(pool);
