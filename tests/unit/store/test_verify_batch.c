@@ -3,8 +3,10 @@
  * verify hashes records in batches, a helper thread taking a share
  * (store/leaf_batch.h): the leaves must be the ones ta_hash_leaf gives, and
  * verify must say exactly the same thing with one thread and with two, for a
- * sound log, a damaged record, a record altered with its CRC fixed, and a
- * torn tail, on records large enough for the helper to take part.
+ * sound log, a damaged record, a record of another version (CRC fixed or not:
+ * the CRC, checked after hashing, is still named first), a record altered
+ * with its CRC fixed, and a torn tail, on records large enough for the helper
+ * to take part.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,19 +124,31 @@ static int find_record(const char *dir, uint64_t idx, char *seg, size_t cap, uin
 	return found;
 }
 
-static void patch(const char *dir, const char *seg, uint64_t off, int fix_crc)
+/* Flips bits of byte at (of the record at off), fixing its CRC if fix_crc. */
+static void patch(const char *dir, const char *seg, uint64_t off, size_t at, uint8_t bits, int fix_crc)
 {
 	char *f = test_path(dir, seg);
 	int fd = open(f, O_RDWR);
 	CHECK(fd >= 0);
 	uint8_t rec[TA_REC_OVERHEAD + REC];
 	CHECK_EQ_INT(pread(fd, rec, sizeof(rec), (off_t)off), sizeof(rec));
-	rec[TA_REC_HDR_LEN + 4000] ^= 0x40;
+	rec[at] ^= bits;
 	if (fix_crc)
 		ta_put32(rec + sizeof(rec) - 4, ta_crc32c(0, rec, sizeof(rec) - 4));
 	CHECK_EQ_INT(pwrite(fd, rec, sizeof(rec), (off_t)off), sizeof(rec));
 	close(fd);
 	free(f);
+}
+
+/* A writable copy of the good log named name; seg and *off: where record idx is. */
+static char *copy_at(const char *good, const char *name, uint64_t idx, char *seg, size_t cap,
+		     uint64_t *off)
+{
+	char *d = test_path(base, name);
+	CHECK_EQ_INT(test_cp(good, d), 0);
+	test_unlock_dir(d);
+	CHECK(find_record(d, idx, seg, cap, off));
+	return d;
 }
 
 int main(void)
@@ -154,32 +168,37 @@ int main(void)
 	CHECK(res.records >= NREC && res.segments > 1 && res.checkpoints > 1);
 
 	/* A damaged record in the middle of a batch: the CRC names it. */
-	char *d = test_path(base, "crc");
-	CHECK_EQ_INT(test_cp(good, d), 0);
-	test_unlock_dir(d);
-	CHECK(find_record(d, 200, seg, sizeof(seg), &off));
-	patch(d, seg, off, 0);
+	char *d = copy_at(good, "crc", 200, seg, sizeof(seg), &off);
+	patch(d, seg, off, TA_REC_HDR_LEN + 4000, 0x40, 0);
 	fprintf(stderr, "record 200 damaged:\n");
 	CHECK_EQ_INT(verify_both(d, &res), -EBADMSG);
 	CHECK(strstr(res.message, seg) != NULL && strstr(res.message, "record 200") != NULL);
 	CHECK(strstr(res.message, "CRC") != NULL);
 	CHECK(res.bad.index == 200 && res.bad.offset == off);
 
+	/* A bad version with a valid CRC: corruption, named as such. */
+	char *dv = copy_at(good, "version", 220, seg, sizeof(seg), &off);
+	patch(dv, seg, off, 4, 0x02, 1);
+	fprintf(stderr, "record 220 of another version, CRC fixed:\n");
+	CHECK_EQ_INT(verify_both(dv, &res), -EBADMSG);
+	CHECK(strstr(res.message, "version") != NULL && res.bad.index == 220 && res.bad.offset == off);
+
+	/* A bad version and a CRC that no longer matches: the CRC is named first, as always. */
+	char *dc = copy_at(good, "version-crc", 230, seg, sizeof(seg), &off);
+	patch(dc, seg, off, 4, 0x02, 0);
+	fprintf(stderr, "record 230 of another version, CRC not fixed:\n");
+	CHECK_EQ_INT(verify_both(dc, &res), -EBADMSG);
+	CHECK(strstr(res.message, "CRC") != NULL && res.bad.index == 230 && res.bad.offset == off);
+
 	/* Altered with its CRC fixed: only the tree tells, at the next checkpoint. */
-	char *d2 = test_path(base, "fixed");
-	CHECK_EQ_INT(test_cp(good, d2), 0);
-	test_unlock_dir(d2);
-	CHECK(find_record(d2, 150, seg, sizeof(seg), &off));
-	patch(d2, seg, off, 1);
+	char *d2 = copy_at(good, "fixed", 150, seg, sizeof(seg), &off);
+	patch(d2, seg, off, TA_REC_HDR_LEN + 4000, 0x40, 1);
 	fprintf(stderr, "record 150 altered, CRC fixed:\n");
 	CHECK_EQ_INT(verify_both(d2, &res), -EBADMSG);
 	CHECK(strstr(res.message, "checkpoint") != NULL);
 
 	/* A torn tail: the last record cut in half. */
-	char *d3 = test_path(base, "torn");
-	CHECK_EQ_INT(test_cp(good, d3), 0);
-	test_unlock_dir(d3);
-	CHECK(find_record(d3, NREC - 1, seg, sizeof(seg), &off));
+	char *d3 = copy_at(good, "torn", NREC - 1, seg, sizeof(seg), &off);
 	char *f = test_path(d3, seg);
 	CHECK_EQ_INT(truncate(f, (off_t)(off + REC / 2)), 0);
 	free(f);
@@ -192,6 +211,8 @@ int main(void)
 	test_rmtree(base);
 	free(good);
 	free(d);
+	free(dv);
+	free(dc);
 	free(d2);
 	free(d3);
 	free(base);
