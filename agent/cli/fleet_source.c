@@ -7,15 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "cli/fleet_source.h"
+#include "cli/pq_load.h"
 #include "base/exitcodes.h"
 #include "store/merkle.h"
 #include "store/note.h"
 #include "store/store.h"
 
 struct cli_fleet {
+	const struct cli_pq *pq; /* libpq's calls (loaded by the first cli_fleet_open) */
 	PGconn *db;
 	struct ta_rec_decoder *dec;
 	PGresult *row;          /* cli_fleet_leaves_next's current row */
@@ -28,9 +28,9 @@ static void pq_line(char *err, size_t errlen, const char *what, const char *msg)
 	snprintf(err, errlen, "%s: %.*s", what, (int)strcspn(msg, "\n"), msg);
 }
 
-static int sql_exit(PGresult *r)
+static int sql_exit(const struct cli_fleet *f, PGresult *r)
 {
-	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *state = f->pq->PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	/* 42501 insufficient_privilege */
 	return state && !strcmp(state, "42501") ? TA_EXIT_NOPERM : TA_EXIT_STORAGE;
 }
@@ -42,39 +42,43 @@ static int sql_exit(PGresult *r)
 static PGresult *query(struct cli_fleet *f, const char *what, const char *sql, int n,
 		       const char *const *v, int *code, char *err, size_t errlen)
 {
-	PGresult *r = PQexecParams(f->db, sql, n, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) == PGRES_TUPLES_OK)
+	PGresult *r = f->pq->PQexecParams(f->db, sql, n, NULL, v, NULL, NULL, 0);
+	if (f->pq->PQresultStatus(r) == PGRES_TUPLES_OK)
 		return r;
 	char line[64];
 	snprintf(line, sizeof(line), "fleet database: %s", what);
-	*code = sql_exit(r);
-	pq_line(err, errlen, line, PQerrorMessage(f->db));
-	PQclear(r);
+	*code = sql_exit(f, r);
+	pq_line(err, errlen, line, f->pq->PQerrorMessage(f->db));
+	f->pq->PQclear(r);
 	return NULL;
 }
 
 int cli_fleet_open(struct cli_fleet **out, const char *dsn, char *err, size_t errlen)
 {
+	const struct cli_pq *pq = cli_pq_load(err, errlen);
+	if (!pq)
+		return TA_EXIT_FAILURE;
 	struct cli_fleet *f = calloc(1, sizeof(*f));
 	if (!f || ta_rec_decoder_new(&f->dec)) {
 		free(f);
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;
 	}
+	f->pq = pq;
 	/* A DSN with a syntax error is the user's: PQconninfoParse says where. */
 	char *perr = NULL;
-	PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
+	PQconninfoOption *opts = f->pq->PQconninfoParse(dsn, &perr);
 	if (!opts) {
 		pq_line(err, errlen, "--fleet: not a PostgreSQL connection string",
 			perr ? perr : "out of memory");
-		PQfreemem(perr);
+		f->pq->PQfreemem(perr);
 		cli_fleet_close(f);
 		return TA_EXIT_USAGE;
 	}
-	PQconninfoFree(opts);
-	f->db = PQconnectdb(dsn);
-	if (PQstatus(f->db) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(f->db);
+	f->pq->PQconninfoFree(opts);
+	f->db = f->pq->PQconnectdb(dsn);
+	if (f->pq->PQstatus(f->db) != CONNECTION_OK) {
+		const char *m = f->pq->PQerrorMessage(f->db);
 		int code = strstr(m, "password authentication failed") || strstr(m, "permission denied") ?
 			   TA_EXIT_NOPERM : TA_EXIT_STORAGE;
 		pq_line(err, errlen, "fleet database", m);
@@ -90,7 +94,7 @@ void cli_fleet_close(struct cli_fleet *f)
 	if (!f)
 		return;
 	cli_fleet_leaves_end(f);
-	PQfinish(f->db);
+	f->pq->PQfinish(f->db);
 	ta_rec_decoder_free(f->dec);
 	free(f);
 }
@@ -105,21 +109,21 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 			    "ORDER BY origin", 1, v, &code, err, errlen);
 	if (!r)
 		return code;
-	size_t count = (size_t)PQntuples(r), bytes = 0;
+	size_t count = (size_t)f->pq->PQntuples(r), bytes = 0;
 	for (size_t i = 0; i < count; i++)
-		bytes += (size_t)PQgetlength(r, (int)i, 0) + 1;
+		bytes += (size_t)f->pq->PQgetlength(r, (int)i, 0) + 1;
 	char **p = malloc(count * sizeof(char *) + bytes + 1);
 	if (!p) {
-		PQclear(r);
+		f->pq->PQclear(r);
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;
 	}
 	char *s = (char *)(p + count);
 	for (size_t i = 0; i < count; i++) {
 		p[i] = s;
-		s = stpcpy(s, PQgetvalue(r, (int)i, 0)) + 1;
+		s = stpcpy(s, f->pq->PQgetvalue(r, (int)i, 0)) + 1;
 	}
-	PQclear(r);
+	f->pq->PQclear(r);
 	*origins = p;
 	*n = count;
 	return 0;
@@ -142,19 +146,19 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 	/* idx is a bigint: a last past its range means "to the end". */
 	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
 	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
-	if (!PQsendQueryParams(f->db, "SELECT idx, stored FROM records WHERE origin = $1 "
+	if (!f->pq->PQsendQueryParams(f->db, "SELECT idx, stored FROM records WHERE origin = $1 "
 			       "AND idx BETWEEN $2 AND $3 ORDER BY idx", 3, NULL, v, NULL, NULL, 1) ||
-	    !PQsetSingleRowMode(f->db)) {
-		pq_line(err, errlen, "fleet database: records", PQerrorMessage(f->db));
+	    !f->pq->PQsetSingleRowMode(f->db)) {
+		pq_line(err, errlen, "fleet database: records", f->pq->PQerrorMessage(f->db));
 		return TA_EXIT_STORAGE;
 	}
 	int code = 0;
 	uint64_t expect = UINT64_MAX;
-	while ((r = PQgetResult(f->db))) {
-		ExecStatusType st = PQresultStatus(r);
-		if (st == PGRES_SINGLE_TUPLE && !code && PQgetlength(r, 0, 0) == 8) {
+	while ((r = f->pq->PQgetResult(f->db))) {
+		ExecStatusType st = f->pq->PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && !code && f->pq->PQgetlength(r, 0, 0) == 8) {
 			uint64_t be, idx;
-			memcpy(&be, PQgetvalue(r, 0, 0), 8);
+			memcpy(&be, f->pq->PQgetvalue(r, 0, 0), 8);
 			idx = be64toh(be);
 			/* Records the database lacks (a dropped partition, or never received). */
 			if (expect != UINT64_MAX && idx != expect)
@@ -164,16 +168,16 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 			const char *why = "";
 			if (code)
 				;
-			else if (ta_rec_decode(f->dec, (const uint8_t *)PQgetvalue(r, 0, 1),
-					       (size_t)PQgetlength(r, 0, 1), idx, &rec, &why))
+			else if (ta_rec_decode(f->dec, (const uint8_t *)f->pq->PQgetvalue(r, 0, 1),
+					       (size_t)f->pq->PQgetlength(r, 0, 1), idx, &rec, &why))
 				code = damage_fn(ctx, idx, idx + 1, why);
 			else
 				code = rec_fn(ctx, &rec);
 		} else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE && !code) {
-			code = sql_exit(r);
-			pq_line(err, errlen, "fleet database: records", PQresultErrorMessage(r));
+			code = sql_exit(f, r);
+			pq_line(err, errlen, "fleet database: records", f->pq->PQresultErrorMessage(r));
 		}
-		PQclear(r);
+		f->pq->PQclear(r);
 	}
 	if (code == TA_EXIT_FAILURE)
 		snprintf(err, errlen, "out of memory");
@@ -189,8 +193,8 @@ static int cosigned_size(struct cli_fleet *f, const char *origin, uint64_t *size
 			    "WHERE origin = $1 AND cosignature IS NOT NULL", 1, v, &code, err, errlen);
 	if (!r)
 		return code;
-	*size = PQntuples(r) == 1 ? strtoull(PQgetvalue(r, 0, 0), NULL, 10) : 0;
-	PQclear(r);
+	*size = f->pq->PQntuples(r) == 1 ? strtoull(f->pq->PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	f->pq->PQclear(r);
 	return 0;
 }
 
@@ -248,11 +252,11 @@ int cli_fleet_key(struct cli_fleet *f, const char *origin, struct ta_verifier **
 			    err, errlen);
 	if (!r)
 		return code;
-	if (PQntuples(r) != 1 || ta_verifier_parse(PQgetvalue(r, 0, 0), key)) {
+	if (f->pq->PQntuples(r) != 1 || ta_verifier_parse(f->pq->PQgetvalue(r, 0, 0), key)) {
 		code = TA_EXIT_VERIFY;
 		snprintf(err, errlen, "%s: the enrolled key is not a verifier key", origin);
 	}
-	PQclear(r);
+	f->pq->PQclear(r);
 	return code;
 }
 
@@ -273,25 +277,25 @@ int cli_fleet_ckpts(struct cli_fleet *f, const char *origin, struct cli_fleet_ck
 			    1, v, &code, err, errlen);
 	if (!r)
 		return code;
-	size_t count = (size_t)PQntuples(r);
+	size_t count = (size_t)f->pq->PQntuples(r);
 	struct cli_fleet_ckpt *c = calloc(count + 1, sizeof(*c));
 	for (size_t i = 0; c && i < count; i++) {
 		int k = (int)i;
-		size_t nl = (size_t)PQgetlength(r, k, 1), cl = (size_t)PQgetlength(r, k, 2);
-		c[i].size = strtoull(PQgetvalue(r, k, 0), NULL, 10);
-		c[i].cosigned = *PQgetvalue(r, k, 3) == 't';
+		size_t nl = (size_t)f->pq->PQgetlength(r, k, 1), cl = (size_t)f->pq->PQgetlength(r, k, 2);
+		c[i].size = strtoull(f->pq->PQgetvalue(r, k, 0), NULL, 10);
+		c[i].cosigned = *f->pq->PQgetvalue(r, k, 3) == 't';
 		c[i].note = malloc(nl + cl + 1);
 		if (!c[i].note) {
 			cli_fleet_ckpts_free(c, i);
 			c = NULL;
 			break;
 		}
-		memcpy(c[i].note, PQgetvalue(r, k, 1), nl);
-		memcpy(c[i].note + nl, PQgetvalue(r, k, 2), cl);
+		memcpy(c[i].note, f->pq->PQgetvalue(r, k, 1), nl);
+		memcpy(c[i].note + nl, f->pq->PQgetvalue(r, k, 2), cl);
 		c[i].note[nl + cl] = '\0';
 		c[i].note_len = nl + cl;
 	}
-	PQclear(r);
+	f->pq->PQclear(r);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;
@@ -313,14 +317,14 @@ int cli_fleet_leaves_begin(struct cli_fleet *f, const char *origin, uint64_t lim
 	 * Both sides, so that a record without a leaf (inserted behind the
 	 * collector's back) is seen too, and in one order: a merge of two index scans.
 	 */
-	if (!PQsendQueryParams(f->db,
+	if (!f->pq->PQsendQueryParams(f->db,
 			       "SELECT idx, l.leaf, r.stored FROM "
 			       "(SELECT idx, leaf FROM leaves WHERE origin = $1 AND idx < $2) l FULL JOIN "
 			       "(SELECT idx, stored FROM records WHERE origin = $1 AND idx < $2 "
 			       "AND ($3::bigint IS NULL OR session = $3)) r USING (idx) ORDER BY idx",
 			       3, NULL, v, NULL, NULL, 1) ||
-	    !PQsetSingleRowMode(f->db)) {
-		pq_line(err, errlen, "fleet database: leaves", PQerrorMessage(f->db));
+	    !f->pq->PQsetSingleRowMode(f->db)) {
+		pq_line(err, errlen, "fleet database: leaves", f->pq->PQerrorMessage(f->db));
 		return TA_EXIT_STORAGE;
 	}
 	f->reading = 1;
@@ -329,53 +333,53 @@ int cli_fleet_leaves_begin(struct cli_fleet *f, const char *origin, uint64_t lim
 
 int cli_fleet_leaves_next(struct cli_fleet *f, struct cli_fleet_leaf *l, char *err, size_t errlen)
 {
-	PQclear(f->row);
+	f->pq->PQclear(f->row);
 	f->row = NULL;
 	if (!f->reading)
 		return 0;
-	PGresult *r = PQgetResult(f->db);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_TUPLES_OK;
-	if (st == PGRES_SINGLE_TUPLE && PQgetlength(r, 0, 0) == 8) {
+	PGresult *r = f->pq->PQgetResult(f->db);
+	ExecStatusType st = r ? f->pq->PQresultStatus(r) : PGRES_TUPLES_OK;
+	if (st == PGRES_SINGLE_TUPLE && f->pq->PQgetlength(r, 0, 0) == 8) {
 		uint64_t be;
-		memcpy(&be, PQgetvalue(r, 0, 0), 8);
+		memcpy(&be, f->pq->PQgetvalue(r, 0, 0), 8);
 		memset(l, 0, sizeof(*l));
 		l->index = be64toh(be);
-		if (!PQgetisnull(r, 0, 1) && PQgetlength(r, 0, 1) == TA_HASH_LEN)
-			l->leaf = (const uint8_t *)PQgetvalue(r, 0, 1);
-		if (!PQgetisnull(r, 0, 2)) {
-			l->stored = (const uint8_t *)PQgetvalue(r, 0, 2);
-			l->stored_len = (size_t)PQgetlength(r, 0, 2);
+		if (!f->pq->PQgetisnull(r, 0, 1) && f->pq->PQgetlength(r, 0, 1) == TA_HASH_LEN)
+			l->leaf = (const uint8_t *)f->pq->PQgetvalue(r, 0, 1);
+		if (!f->pq->PQgetisnull(r, 0, 2)) {
+			l->stored = (const uint8_t *)f->pq->PQgetvalue(r, 0, 2);
+			l->stored_len = (size_t)f->pq->PQgetlength(r, 0, 2);
 		}
 		f->row = r;
 		return 1;
 	}
 	int code = 0;
 	if (st != PGRES_TUPLES_OK) {
-		code = st == PGRES_SINGLE_TUPLE ? TA_EXIT_STORAGE : sql_exit(r);
+		code = st == PGRES_SINGLE_TUPLE ? TA_EXIT_STORAGE : sql_exit(f, r);
 		pq_line(err, errlen, "fleet database: leaves",
-			st == PGRES_SINGLE_TUPLE ? "malformed row" : PQresultErrorMessage(r));
+			st == PGRES_SINGLE_TUPLE ? "malformed row" : f->pq->PQresultErrorMessage(r));
 	}
-	PQclear(r);
+	f->pq->PQclear(r);
 	cli_fleet_leaves_end(f);
 	return code;
 }
 
 void cli_fleet_leaves_end(struct cli_fleet *f)
 {
-	PQclear(f->row);
+	f->pq->PQclear(f->row);
 	f->row = NULL;
 	if (!f->reading)
 		return;
 	/* Cancel what is left, then drain the results the connection still owes. */
-	PGcancel *cn = PQgetCancel(f->db);
+	PGcancel *cn = f->pq->PQgetCancel(f->db);
 	char buf[256];
 	if (cn) {
-		PQcancel(cn, buf, sizeof(buf));
-		PQfreeCancel(cn);
+		f->pq->PQcancel(cn, buf, sizeof(buf));
+		f->pq->PQfreeCancel(cn);
 	}
 	PGresult *r;
-	while ((r = PQgetResult(f->db)))
-		PQclear(r);
+	while ((r = f->pq->PQgetResult(f->db)))
+		f->pq->PQclear(r);
 	f->reading = 0;
 }
 
@@ -391,11 +395,11 @@ int cli_fleet_session_indexes(struct cli_fleet *f, const char *origin, uint64_t 
 			    "session = $2 AND idx < $3 ORDER BY idx", 3, v, &code, err, errlen);
 	if (!r)
 		return code;
-	size_t count = (size_t)PQntuples(r);
+	size_t count = (size_t)f->pq->PQntuples(r);
 	uint64_t *v64 = malloc((count + 1) * sizeof(*v64));
 	for (size_t i = 0; v64 && i < count; i++)
-		v64[i] = strtoull(PQgetvalue(r, (int)i, 0), NULL, 10);
-	PQclear(r);
+		v64[i] = strtoull(f->pq->PQgetvalue(r, (int)i, 0), NULL, 10);
+	f->pq->PQclear(r);
 	if (!v64) {
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;

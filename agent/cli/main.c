@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "cli/commands.h"
 #include "base/exitcodes.h"
@@ -58,6 +59,14 @@ int main(int argc, char **argv)
 		printf("ttyaudit %s\n", TA_VERSION);
 		return TA_EXIT_OK;
 	}
+	/*
+	 * Of OpenSSL the commands use SHA-256 and Ed25519 signature checks only: not its legacy
+	 * tables of every cipher and digest by name, nor its error strings, whose set-up on the
+	 * first signature check was ~1 ms of every `query` (docs/performance.md, issue #20).
+	 * The system's openssl.cnf is still read.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+			    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].run(argc - 1, argv + 1);

@@ -124,6 +124,12 @@ static int all_zero(const uint8_t *p, uint64_t n)
 int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
 		 int *reason, const char **why)
 {
+	return ta_rec_parse_flags(p, avail, expect_index, v, reason, why, 0);
+}
+
+int ta_rec_parse_flags(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
+		       int *reason, const char **why, unsigned flags)
+{
 	if (avail < TA_REC_OVERHEAD || ta_get32(p) == 0) {
 		if (all_zero(p, avail)) {
 			*reason = TA_TORN_ZEROES;
@@ -148,7 +154,7 @@ int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct
 		*why = "record incomplete at end of data";
 		return -EBADMSG;
 	}
-	if (ta_crc32c(0, p, len - 4) != ta_get32(p + len - 4)) {
+	if (!(flags & TA_REC_PARSE_NO_CRC) && !ta_rec_crc_ok(p, len)) {
 		*reason = TA_TORN_CHECKSUM;
 		*why = "record CRC mismatch";
 		return -EBADMSG;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/crc32c.h"
 #include "store/format.h"
 
 struct ta_segfile {
@@ -46,5 +47,18 @@ struct ta_rec_view {
  */
 int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
 		 int *reason, const char **why);
+/*
+ * The same; TA_REC_PARSE_NO_CRC leaves the CRC to the caller (verify checks it after
+ * hashing, while the record is in the cache), who must call ta_rec_parse on a record
+ * whose CRC fails to learn why it is bad: a CRC mismatch outranks the other faults.
+ */
+#define TA_REC_PARSE_NO_CRC 1u
+int ta_rec_parse_flags(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
+		       int *reason, const char **why, unsigned flags);
+/* Whether the CRC32C trailer of the len-byte record at p matches (len >= TA_REC_OVERHEAD). */
+static inline int ta_rec_crc_ok(const uint8_t *p, uint32_t len)
+{
+	return ta_crc32c(0, p, len - 4) == ta_get32(p + len - 4);
+}
 
 #endif

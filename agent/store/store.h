@@ -230,6 +230,7 @@ struct ta_verify_opts {
 	size_t n_external;
 	const struct ta_root_claim *claims; /* only those with the log's origin are checked */
 	size_t n_claims;
+	int threads;                       /* hashing threads: 0 two if there are two cores, 1 one */
 };
 
 struct ta_verify_result {

@@ -288,7 +288,7 @@ def main():
             print('    ' + l)
 
     # 5. store and CLI
-    for name in ('store_bench', 'cli_bench', 'crash_window', 'fault_campaign'):
+    for name in ('store_bench', 'cli_bench', 'cli_bench_10m', 'crash_window', 'fault_campaign'):
         print('\n[5] {}'.format(name))
         lines = ext.get(name) or ['not built']
         for l in lines:
