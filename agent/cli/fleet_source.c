@@ -53,6 +53,66 @@ static PGresult *query(struct cli_fleet *f, const char *what, const char *sql, i
 	return NULL;
 }
 
+PGresult *cli_fleet_query(struct cli_fleet *f, const char *what, const char *sql, int n,
+			  const char *const *v, int *code, char *err, size_t errlen)
+{
+	return query(f, what, sql, n, v, code, err, errlen);
+}
+
+int cli_fleet_exec(struct cli_fleet *f, const char *what, const char *sql, char *err, size_t errlen)
+{
+	PGresult *r = PQexec(f->db, sql);
+	int code = 0;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		char line[64];
+		snprintf(line, sizeof(line), "fleet database: %s", what);
+		code = sql_exit(r);
+		pq_line(err, errlen, line, PQerrorMessage(f->db));
+	}
+	PQclear(r);
+	return code;
+}
+
+int cli_fleet_stream_begin(struct cli_fleet *f, const char *what, const char *sql, int n,
+			   const char *const *v, char *err, size_t errlen)
+{
+	if (!PQsendQueryParams(f->db, sql, n, NULL, v, NULL, NULL, 1) || !PQsetSingleRowMode(f->db)) {
+		char line[64];
+		snprintf(line, sizeof(line), "fleet database: %s", what);
+		pq_line(err, errlen, line, PQerrorMessage(f->db));
+		return TA_EXIT_STORAGE;
+	}
+	return 0;
+}
+
+int cli_fleet_stream_next(struct cli_fleet *f, const char *what, PGresult **row, char *err,
+			  size_t errlen)
+{
+	PGresult *r;
+	int code = 0;
+	*row = NULL;
+	while ((r = PQgetResult(f->db))) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && !code) {
+			*row = r;
+			return 1;
+		}
+		if (st != PGRES_TUPLES_OK && !code) {
+			char line[64];
+			snprintf(line, sizeof(line), "fleet database: %s", what);
+			code = sql_exit(r);
+			pq_line(err, errlen, line, PQresultErrorMessage(r));
+		}
+		PQclear(r);
+	}
+	return code;
+}
+
+struct ta_rec_decoder *cli_fleet_decoder(struct cli_fleet *f)
+{
+	return f->dec;
+}
+
 int cli_fleet_open(struct cli_fleet **out, const char *dsn, char *err, size_t errlen)
 {
 	struct cli_fleet *f = calloc(1, sizeof(*f));

@@ -456,6 +456,23 @@ try:
     subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'fleet',
                     '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
                    env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    # The schema upgrades a database of the previous one (no session index) and is idempotent.
+    psql('CREATE DATABASE upgrade', db='postgres')
+    psql("CREATE TABLE records (origin text NOT NULL, idx bigint NOT NULL, ts timestamptz NOT NULL, "
+         "time_ns bigint NOT NULL, type integer NOT NULL, session bigint NOT NULL, stored bytea NOT NULL) "
+         "PARTITION BY RANGE (ts); CREATE TABLE records_default PARTITION OF records DEFAULT; "
+         "CREATE TABLE sessions (origin text NOT NULL, session bigint NOT NULL, first_ts timestamptz NOT NULL, "
+         "last_ts timestamptz NOT NULL, records bigint NOT NULL, PRIMARY KEY (origin, session)); "
+         "INSERT INTO records VALUES ('old-host', 0, now(), 0, 256, 7, '\\x00'), ('old-host', 1, now(), 0, 256, 7, '\\x00'); "
+         "INSERT INTO sessions VALUES ('old-host', 7, now(), now(), 2)", db='upgrade')
+    for _ in range(2):
+        subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'upgrade',
+                        '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
+                       env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    check(psql("SELECT records, lo, hi, complete FROM host_index", db='upgrade') == '2|0|1|f'
+          and psql("SELECT auids, users, global FROM sessions", db='upgrade') == '{}|{}|f',
+          'the schema upgrades an older database (twice): the index columns, the host not fully indexed')
+    psql('DROP DATABASE upgrade', db='postgres')
     psql("CREATE ROLE collector LOGIN PASSWORD 'pw-collector' IN ROLE ttyaudit_collector")
     psql("CREATE ROLE investigator LOGIN PASSWORD 'pw-investigator' IN ROLE ttyaudit_investigator")
     check(psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'collector'") == 'f',
@@ -749,6 +766,77 @@ try:
     check(fl.returncode == 0 and loc.stdout and [l[25:] for l in fl.stdout.splitlines()] == loc.stdout.splitlines()
           and all(l.startswith(b'host-view/ttyaudit ') for l in fl.stdout.splitlines()),
           'query --fleet --commands (text): the local lines led by the host')
+    # query --fleet through the session index: for every filter the index narrows (user, host,
+    # times, tty, session, and with --grep), exactly the local answer (rows, text, exit code).
+    idx_hosts = {'q1': 'host-q1/ttyaudit', 'q2': 'host-q2/ttyaudit', **view_hosts}
+    compared = 0
+    for n, origin in idx_hosts.items():
+        d = os.path.join(T, 'logs', n)
+        every = [json.loads(l) for l in cli('query', '--log-dir', d, '--no-index', '--json').stdout.splitlines()]
+        check(every, f'{n}: the local log has sessions')
+        opts_list = [['--user', 'mallory'], ['--user', '4242'], ['--host', 'no-such-host'],
+                     ['--tty', 'no-such-tty'], ['--session', '5e1c0a42-99999']]
+        for x in every:
+            if x.get('user'):
+                opts_list += [['--user', x['user']], ['--user', x['user'], '--grep', 'e']]
+            if x.get('auid') is not None:
+                opts_list.append(['--user', str(x['auid'])])
+            for k in ('host', 'addr'):
+                if x.get(k):
+                    opts_list += [['--host', x[k]], ['--host', x[k][:-1]]]
+            for t in x.get('ttys', []) + ([x['terminal']] if x.get('terminal') else []):
+                opts_list += [['--tty', t], ['--tty', '/dev/' + t]]
+            opts_list += [['--since', x['start']], ['--until', x['start']], ['--since', x['end']],
+                          ['--until', x['end']], ['--since', x['start'], '--until', x['end']],
+                          ['--session', x['session']]]
+            if x.get('user'):
+                opts_list.append(['--user', x['user'], '--since', x['start']])
+        seen = set()
+        for opts in opts_list:
+            if tuple(opts) in seen:
+                continue
+            seen.add(tuple(opts))
+            loc = cli('query', '--log-dir', d, '--no-index', *opts, '--json')
+            fl = cli('query', '--fleet', inv, '--origin', origin, *opts, '--json')
+            rows = [json.loads(l) for l in fl.stdout.splitlines()]
+            ok = (fl.returncode == loc.returncode and all(x.pop('origin') == origin for x in rows)
+                  and rows == [json.loads(l) for l in loc.stdout.splitlines()]
+                  and bool(fl.stderr) == bool(loc.stderr))
+            lt = cli('query', '--log-dir', d, '--no-index', *opts)
+            ft = cli('query', '--fleet', inv, '--origin', origin, *opts)
+            ok = ok and ft.returncode == lt.returncode and \
+                [l[25:] for l in ft.stdout.splitlines()] == lt.stdout.splitlines()
+            check(ok, f'query --fleet {opts} on {n}: the local answer ({fl.returncode} vs {loc.returncode}, '
+                      f'{len(rows)} rows, {fl.stderr[:200]!r} vs {loc.stderr[:200]!r})')
+            compared += 1
+    check(compared > 40, f'{compared} filter sets compared with the local answers')
+    # The index is what answers: a session's facts removed, the filter no longer finds it; a host
+    # whose records predate the index (complete = false) is read in full and found again.
+    q2 = 'host-q2/ttyaudit'
+    saved = psql(f"SELECT session || ':' || auids::text FROM sessions WHERE origin = '{q2}' AND auids <> '{{}}'")
+    psql(f"UPDATE sessions SET auids = '{{}}' WHERE origin = '{q2}'")
+    r = query('--fleet', inv, '--user', '1009', '--json')
+    check(r.returncode == 0 and not r.stdout, f'--user 1009 with the index emptied: not found (the index answers)')
+    psql(f"UPDATE host_index SET complete = false WHERE origin = '{q2}'")
+    r = query('--fleet', inv, '--user', '1009', '--json')
+    check(r.returncode == 0 and [json.loads(l)['origin'] for l in r.stdout.splitlines()] == [q2],
+          '--user 1009 on a host not fully indexed: read in full, found')
+    for line in saved.splitlines():
+        ses, arr = line.split(':', 1)
+        psql(f"UPDATE sessions SET auids = '{arr}' WHERE origin = '{q2}' AND session = {ses}")
+    psql(f"UPDATE host_index SET complete = true WHERE origin = '{q2}'")
+    # A record missing from a host (a hole): that host is read in full, damage reported as before.
+    ridx = psql(f"SELECT max(idx) - 1 FROM records WHERE origin = '{q2}'")
+    psql(f"CREATE TABLE saved_q2 AS SELECT * FROM records WHERE origin = '{q2}' AND idx = {ridx}")
+    try:
+        psql(f"DELETE FROM records WHERE origin = '{q2}' AND idx = {ridx}")
+        r = query('--fleet', inv, '--user', 'alice', '--origin', 'q2', '--json')
+        check(r.returncode == 8 and r.stdout and 'damaged' in r.stderr,
+              f'query --fleet --user on a host with a hole: read in full, exit 8 ({r.returncode}, {r.stderr[:200]!r})')
+    finally:
+        psql(f"INSERT INTO records SELECT * FROM saved_q2"); psql("DROP TABLE saved_q2")
+    r = query('--fleet', inv, '--user', 'alice', '--origin', 'q2', '--json')
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 1, 'and exit 0 once the record is back')
     wrong = inv.replace('pw-investigator', 'wrong')
     gone = f'host=127.0.0.1 port={free_port()} dbname=fleet user=investigator connect_timeout=3'
     bad = [(['show', '--fleet', inv, '5e1c0a42-7'], 2, 'needs --origin HOST'),
