@@ -324,7 +324,7 @@ static int read_records(struct cli_fleet *f, char **origins, size_t n, struct cl
 		code = oom(err, errlen);
 	else
 		code = cli_fleet_stream_begin(f, "records",
-			"SELECT array_position($1::text[], r.origin), r.idx, r.session, r.stored FROM "
+			"SELECT array_position($1::text[], r.origin)::bigint, r.idx, r.session, r.stored FROM "
 			"(SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[], $3::boolean[]) "
 			"AS x(origin, session, g)) x JOIN records r USING (origin, session) "
 			"WHERE NOT x.g OR r.type = ANY($4::integer[]) ORDER BY r.origin, r.idx",
