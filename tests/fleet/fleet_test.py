@@ -623,6 +623,12 @@ try:
         fl = cli('export', '--fleet', inv, '--origin', origin, '--format', 'typescript', '--timing', tf, sid)
         check(loc.returncode == 0 and fl.returncode == 0 and fl.stdout == loc.stdout
               and open(tl).read() == open(tf).read(), f'export --fleet {n} {sid} typescript and timing as local')
+        rl, rf = os.path.join(T, 'replay-loc'), os.path.join(T, 'replay-fleet')
+        loc = cli('replay', '--log-dir', d, '--no-wait', '-o', rl, sid)
+        fl = cli('replay', '--fleet', inv, '--origin', origin, '--no-wait', '-o', rf, sid)
+        check(loc.returncode == 0 and fl.returncode == 0 and os.path.getsize(rl) > 0
+              and open(rl, 'rb').read() == open(rf, 'rb').read(),
+              f'replay --fleet {n} {sid}: the local playback byte for byte ({fl.returncode}, {fl.stderr[:200]!r})')
     fj = cli('show', '--fleet', inv, '--origin', 'host-view', '--json', '5e1c0a42-7')
     check(fj.returncode == 0 and json.loads(fj.stdout.split(b'\n')[0])['checkpointed'] is True,
           'show --fleet --json: the session is covered by a cosigned checkpoint (the only origin containing host-view)')
@@ -851,6 +857,9 @@ try:
             'not a PostgreSQL connection string'),
            (['show', '--fleet', wrong, '--origin', 'host-view', '5e1c0a42-7'], 4, 'password authentication failed'),
            (['show', '--fleet', gone, '--origin', 'host-view', '5e1c0a42-7'], 6, 'fleet database'),
+           (['replay', '--fleet', inv, '5e1c0a42-7'], 2, 'needs --origin HOST'),
+           (['replay', '--origin', 'host-view', '5e1c0a42-7'], 2, 'give --fleet DSN too'),
+           (['replay', '--fleet', gone, '--origin', 'host-view', '5e1c0a42-7'], 6, 'fleet database'),
            (['export', '--fleet', inv, '--origin', 'host-view', '5e1c0a42-7'], 2, 'needs --format'),
            (['export', '--fleet', gone, '--origin', 'host-view', '--format', 'json', '5e1c0a42-7'], 6,
             'fleet database')]
