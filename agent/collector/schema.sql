@@ -116,6 +116,37 @@ DO $$ BEGIN
 	END IF;
 END $$;
 
+-- Retention (docs/fleet.md): drops one records partition and takes its records
+-- out of the session index and of host_index in the same transaction, so that
+-- query --fleet keeps reading those hosts through the index (a session left
+-- without records is deleted; a host's smallest index becomes its first kept
+-- record). Dropping the oldest partitions keeps each host's records contiguous;
+-- dropping another leaves a hole, which query reports as damage, as it would
+-- for a local log missing records in the middle. Run by the owner.
+CREATE OR REPLACE FUNCTION ttyaudit_drop_partition(part text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		       WHERE i.inhparent = 'records'::regclass AND c.relname = part) THEN
+		RAISE EXCEPTION '% is not a partition of records', part;
+	END IF;
+	EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', part);
+	EXECUTE format('CREATE TEMP TABLE ttyaudit_gone ON COMMIT DROP AS '
+		       'SELECT origin, session, count(*) AS n FROM %I GROUP BY origin, session', part);
+	UPDATE sessions s SET records = s.records - g.n FROM ttyaudit_gone g
+	WHERE s.origin = g.origin AND s.session = g.session;
+	DELETE FROM sessions s USING ttyaudit_gone g
+	WHERE s.origin = g.origin AND s.session = g.session AND s.records <= 0;
+	EXECUTE format('DROP TABLE %I', part);
+	UPDATE host_index h SET records = h.records - x.n,
+		lo = (SELECT min(idx) FROM records r WHERE r.origin = h.origin)
+	FROM (SELECT origin, sum(n) AS n FROM ttyaudit_gone GROUP BY origin) x WHERE h.origin = x.origin;
+	SELECT coalesce(sum(g.n), 0) INTO n FROM ttyaudit_gone g;
+	DROP TABLE ttyaudit_gone;
+	RETURN n;
+END $$;
+
 -- Every checkpoint verified, with the collector's cosignature line once cosigned.
 CREATE TABLE IF NOT EXISTS checkpoints (
 	origin      text NOT NULL REFERENCES enrolment,

@@ -473,6 +473,25 @@ try:
     check(psql("SELECT records, lo, hi, complete FROM host_index", db='upgrade') == '2|0|1|f'
           and psql("SELECT auids, users, global FROM sessions", db='upgrade') == '{}|{}|f',
           'the schema upgrades an older database (twice): the index columns, the host not fully indexed')
+    # Retention through the index: the oldest month's partition dropped, its records taken out of
+    # the session index and of host_index (the host keeps being read through the index).
+    psql("SELECT ttyaudit_add_partitions('2020-01-01', 2); TRUNCATE records, sessions, host_index; "
+         "INSERT INTO records VALUES ('h', 0, '2020-01-10', 0, 256, 7, '\\x00'), "
+         "('h', 1, '2020-01-20', 0, 256, 7, '\\x00'), ('h', 2, '2020-02-02', 0, 256, 7, '\\x00'), "
+         "('h', 3, '2020-02-03', 0, 256, 8, '\\x00'); "
+         "INSERT INTO sessions (origin, session, first_ts, last_ts, records) VALUES "
+         "('h', 7, '2020-01-10', '2020-02-02', 3), ('h', 8, '2020-02-03', '2020-02-03', 1); "
+         "INSERT INTO host_index (origin, records, lo, hi) VALUES ('h', 4, 0, 3)", db='upgrade')
+    check(psql("SELECT ttyaudit_drop_partition('records_202001')", db='upgrade') == '2'
+          and psql("SELECT records, lo, hi FROM host_index", db='upgrade') == '2|2|3'
+          and psql("SELECT session, records FROM sessions ORDER BY session", db='upgrade') == '7|1\n8|1'
+          and psql("SELECT count(*) FROM pg_class WHERE relname = 'records_202001'", db='upgrade') == '0',
+          'ttyaudit_drop_partition: the partition dropped, the session index and host_index follow')
+    try:
+        psql("SELECT ttyaudit_drop_partition('sessions')", db='upgrade'); refused = False
+    except RuntimeError as e:
+        refused = 'is not a partition of records' in str(e)
+    check(refused, 'ttyaudit_drop_partition refuses a table that is not a records partition')
     psql('DROP DATABASE upgrade', db='postgres')
     psql("CREATE ROLE collector LOGIN PASSWORD 'pw-collector' IN ROLE ttyaudit_collector")
     psql("CREATE ROLE investigator LOGIN PASSWORD 'pw-investigator' IN ROLE ttyaudit_investigator")
