@@ -500,7 +500,8 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		if (!(ix = calloc(n_origins, sizeof(*ix)))) {
 			rc = TA_EXIT_FAILURE;
 			snprintf(err, sizeof(err), "out of memory");
-		} else if ((rc = cli_fleet_index_read(f, &flt, origins, n_origins, ix, err, sizeof(err)))) {
+		} else if ((rc = cli_fleet_index_read(f, &flt, origins, n_origins, !origin_pat, ix, err,
+							       sizeof(err)))) {
 			free(ix);
 			ix = NULL;
 		}

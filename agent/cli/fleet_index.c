@@ -161,6 +161,7 @@ struct sel {
 	uint64_t records;   /* what the index counts; the read must find as many */
 	uint64_t read;
 	int match, global_only;
+	char first[48], last[48]; /* its records' time bounds, as the database wrote them */
 };
 
 static int sel_cmp(const void *a, const void *b)
@@ -171,44 +172,60 @@ static int sel_cmp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/* A chosen host by origin (hosts sorted by strcmp in by_name). */
+struct host_name {
+	const char *name;
+	size_t host;
+};
+
+static int host_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct host_name *)a)->name, ((const struct host_name *)b)->name);
+}
+
 /*
  * The candidates: M, the sessions whose index entry passes the filters (for
  * --user, among the user's sessions and those sharing a pane with them: the
  * panes the user typed into); the sessions sharing a pane with those of M
  * (their rows need those records); the log-wide records of their hosts.
+ * Rows of hosts not in by_name are dropped. origins: the served hosts as an
+ * array literal, or NULL when they are every host (no row filter then).
  */
 static int candidates(struct cli_fleet *f, const struct cli_fleet_filter *flt, const char *origins,
-		      struct sel **out, size_t *nout, size_t n, char *err, size_t errlen)
+		      const struct host_name *by_name, size_t n, struct sel **out, size_t *nout,
+		      char *err, size_t errlen)
 {
 	struct params p = { .n = 0 };
 	struct ta_buf sql;
-	char tty[TTY_CMP_MAX + 2];
+	char tty[TTY_CMP_MAX + 2], on[48] = "";
 	int code = 0;
 	ta_buf_init(&sql);
-	param(&p, origins);
+	if (origins)
+		snprintf(on, sizeof(on), "origin = ANY($%d::text[]) AND ", param(&p, origins));
 	if (flt->have_user) {
-		ta_buf_puts(&sql, "WITH u AS (SELECT origin, session, related FROM sessions WHERE "
-			    "origin = ANY($1::text[]) AND ");
+		/* Related sessions by their primary key: none for most sessions. */
+		ta_buf_printf(&sql, "WITH u AS MATERIALIZED (SELECT * FROM sessions WHERE %s", on);
 		if (flt->auid != TA_ID_NONE)
 			ta_buf_printf(&sql, "auids @> ARRAY[$%d::bigint]", param_u64(&p, flt->auid));
 		else
 			ta_buf_printf(&sql, "users @> ARRAY[$%d::text]", param(&p, flt->user));
-		ta_buf_puts(&sql, "), c AS (SELECT origin, session FROM u UNION "
-			    "SELECT origin, unnest(related) FROM u), "
-			    "m AS (SELECT s.origin, s.session, s.related FROM sessions s JOIN c "
-			    "USING (origin, session) WHERE true");
+		ta_buf_puts(&sql, "), c AS (SELECT * FROM u UNION ALL SELECT r.* FROM u CROSS JOIN "
+			    "LATERAL unnest(u.related) x(k) JOIN sessions r ON r.origin = u.origin AND "
+			    "r.session = x.k), m AS MATERIALIZED (SELECT * FROM c s WHERE true");
 	} else {
-		ta_buf_puts(&sql, "WITH m AS (SELECT s.origin, s.session, s.related FROM sessions s "
-			    "WHERE s.origin = ANY($1::text[])");
+		ta_buf_printf(&sql, "WITH m AS MATERIALIZED (SELECT * FROM sessions s WHERE %s true", on);
 	}
 	where(&sql, &p, flt, tty, sizeof(tty));
-	ta_buf_puts(&sql, "), k AS (SELECT origin, session, true AS m, false AS g FROM m UNION ALL "
-		    "SELECT origin, unnest(related), false, false FROM m UNION ALL "
-		    "SELECT origin, session, false, true FROM sessions WHERE global AND origin IN "
-		    "(SELECT origin FROM m)) "
-		    "SELECT array_position($1::text[], s.origin), s.session, bool_or(k.m), "
-		    "bool_and(k.g), s.records FROM k JOIN sessions s USING (origin, session) "
-		    "GROUP BY s.origin, s.session, s.records");
+	/* The rows of M carry what the read needs; related and global ones are looked up. */
+	ta_buf_puts(&sql, "), k AS (SELECT origin, session, true AS m, false AS g, records, first_ts, "
+		    "last_ts FROM m UNION ALL "
+		    "SELECT r.origin, r.session, false, false, r.records, r.first_ts, r.last_ts FROM m "
+		    "CROSS JOIN LATERAL unnest(m.related) x(k) JOIN sessions r ON r.origin = m.origin "
+		    "AND r.session = x.k UNION ALL "
+		    "SELECT origin, session, false, true, records, first_ts, last_ts FROM sessions "
+		    "WHERE global AND origin IN (SELECT origin FROM m)) "
+		    "SELECT origin, session, bool_or(m), bool_and(g), max(records), min(first_ts), "
+		    "max(last_ts) FROM k GROUP BY origin, session");
 	ta_buf_putc(&sql, '\0');
 	if (sql.oom)
 		return oom(err, errlen);
@@ -217,7 +234,7 @@ static int candidates(struct cli_fleet *f, const struct cli_fleet_filter *flt, c
 	ta_buf_free(&sql);
 	if (!r)
 		return code;
-	size_t count = (size_t)PQntuples(r);
+	size_t count = (size_t)PQntuples(r), kept = 0;
 	struct sel *s = calloc(count + 1, sizeof(*s));
 	if (!s) {
 		PQclear(r);
@@ -225,23 +242,23 @@ static int candidates(struct cli_fleet *f, const struct cli_fleet_filter *flt, c
 	}
 	for (size_t i = 0; i < count; i++) {
 		int k = (int)i;
-		long h = strtol(PQgetvalue(r, k, 0), NULL, 10);
-		if (h < 1 || (size_t)h > n) {
-			PQclear(r);
-			free(s);
-			snprintf(err, errlen, "fleet database: session index: a row of no chosen host");
-			return TA_EXIT_STORAGE;
-		}
-		s[i].host = (size_t)h - 1;
-		s[i].key = (uint64_t)strtoll(PQgetvalue(r, k, 1), NULL, 10);
-		s[i].match = *PQgetvalue(r, k, 2) == 't';
-		s[i].global_only = *PQgetvalue(r, k, 3) == 't';
-		s[i].records = strtoull(PQgetvalue(r, k, 4), NULL, 10);
+		struct host_name key = { .name = PQgetvalue(r, k, 0) };
+		const struct host_name *h = bsearch(&key, by_name, n, sizeof(*by_name), host_name_cmp);
+		if (!h)
+			continue;
+		struct sel *se = &s[kept++];
+		se->host = h->host;
+		se->key = (uint64_t)strtoll(PQgetvalue(r, k, 1), NULL, 10);
+		se->match = *PQgetvalue(r, k, 2) == 't';
+		se->global_only = *PQgetvalue(r, k, 3) == 't';
+		se->records = strtoull(PQgetvalue(r, k, 4), NULL, 10);
+		snprintf(se->first, sizeof(se->first), "%s", PQgetvalue(r, k, 5));
+		snprintf(se->last, sizeof(se->last), "%s", PQgetvalue(r, k, 6));
 	}
 	PQclear(r);
-	qsort(s, count, sizeof(*s), sel_cmp);
+	qsort(s, kept, sizeof(*s), sel_cmp);
 	*out = s;
-	*nout = count;
+	*nout = kept;
 	return 0;
 }
 
@@ -281,65 +298,67 @@ static int cosigned_sizes(struct cli_fleet *f, char **origins, size_t n, struct 
 	return code;
 }
 
-static struct sel *sel_find(struct sel *s, size_t n, size_t host, uint64_t key)
-{
-	struct sel k = { .host = host, .key = key };
-	return bsearch(&k, s, n, sizeof(*s), sel_cmp);
-}
-
 /*
  * The selected sessions' records, all hosts in one statement, in host and
- * index order, into each host's table. A host whose read differs from what
- * the index counts, or with a record that does not decode, is read in full.
+ * index order, into each host's table. Each session's time bounds let
+ * PostgreSQL skip the records partitions it has no record in. A host whose
+ * read differs from what the index counts, or with a record that does not
+ * decode, is read in full.
  */
-static int read_records(struct cli_fleet *f, char **origins, size_t n, struct cli_fleet_host *hosts,
+static int read_records(struct cli_fleet *f, char **origins, struct cli_fleet_host *hosts,
 			struct sel *s, size_t ns, char *err, size_t errlen)
 {
-	struct ta_buf o, k, g;
+	struct ta_buf o, k, g, b, e;
 	int code = 0;
 	ta_buf_init(&o);
 	ta_buf_init(&k);
 	ta_buf_init(&g);
-	ta_buf_putc(&k, '{');
-	ta_buf_putc(&g, '{');
+	ta_buf_init(&b);
+	ta_buf_init(&e);
 	char **names = malloc((ns + 1) * sizeof(*names));
 	if (!names)
 		return oom(err, errlen);
+	ta_buf_putc(&k, '{');
+	ta_buf_putc(&g, '{');
+	ta_buf_putc(&b, '{');
+	ta_buf_putc(&e, '{');
 	for (size_t i = 0; i < ns; i++) {
 		names[i] = origins[s[i].host];
 		ta_buf_printf(&k, "%s%" PRId64, i ? "," : "", (int64_t)s[i].key);
 		ta_buf_printf(&g, "%s%c", i ? "," : "", s[i].global_only ? 't' : 'f');
+		ta_buf_printf(&b, "%s\"%s\"", i ? "," : "", s[i].first);
+		ta_buf_printf(&e, "%s\"%s\"", i ? "," : "", s[i].last);
 	}
-	ta_buf_puts(&k, "}");
-	ta_buf_putc(&k, '\0');
-	ta_buf_puts(&g, "}");
-	ta_buf_putc(&g, '\0');
+	struct ta_buf *lits[4] = { &k, &g, &b, &e };
+	for (int i = 0; i < 4; i++) {
+		ta_buf_putc(lits[i], '}');
+		ta_buf_putc(lits[i], '\0');
+	}
 	text_array(&o, names, ns);
 	free(names);
 	char types[96];
 	snprintf(types, sizeof(types), "{%d,%d,%d,%d}", TA_REC_GAP, TA_REC_RECOVERY, TA_REC_AGENT_START,
 		 TA_REC_LOSS);
-	const char *v[4] = { (const char *)o.p, (const char *)k.p, (const char *)g.p, types };
-	if (o.oom || k.oom || g.oom)
+	const char *v[6] = { (const char *)o.p, (const char *)k.p, (const char *)g.p, (const char *)b.p,
+			     (const char *)e.p, types };
+	if (o.oom || k.oom || g.oom || b.oom || e.oom)
 		code = oom(err, errlen);
 	else
 		code = cli_fleet_stream_begin(f, "records",
-			"SELECT array_position($1::text[], r.origin)::bigint, r.idx, r.session, r.stored FROM "
-			"(SELECT DISTINCT * FROM unnest($1::text[], $2::bigint[], $3::boolean[]) "
-			"AS x(origin, session, g)) x JOIN records r USING (origin, session) "
-			"WHERE NOT x.g OR r.type = ANY($4::integer[]) ORDER BY r.origin, r.idx",
-			4, v, err, errlen);
+			"SELECT x.n, r.idx, r.stored FROM unnest($1::text[], $2::bigint[], $3::boolean[], "
+			"$4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY x(origin, session, g, b, e, n) "
+			"JOIN records r ON r.origin = x.origin AND r.session = x.session AND "
+			"r.ts BETWEEN x.b AND x.e WHERE NOT x.g OR r.type = ANY($6::integer[]) "
+			"ORDER BY r.origin, r.idx", 6, v, err, errlen);
+	for (int i = 0; i < 4; i++)
+		ta_buf_free(lits[i]);
 	ta_buf_free(&o);
-	ta_buf_free(&k);
-	ta_buf_free(&g);
 	if (code)
 		return code;
-	/* Hosts come in origin order; the row's position in $1 is one of its selected sessions'. */
 	PGresult *r;
 	int more;
 	while ((more = cli_fleet_stream_next(f, "records", &r, err, errlen)) == 1) {
-		if (code || PQgetlength(r, 0, 0) != 8 || PQgetlength(r, 0, 1) != 8 ||
-		    PQgetlength(r, 0, 2) != 8) {
+		if (code || PQgetlength(r, 0, 0) != 8 || PQgetlength(r, 0, 1) != 8) {
 			if (!code) {
 				snprintf(err, errlen, "fleet database: records: malformed row");
 				code = TA_EXIT_STORAGE;
@@ -347,22 +366,21 @@ static int read_records(struct cli_fleet *f, char **origins, size_t n, struct cl
 			PQclear(r);
 			continue;
 		}
-		uint64_t be[3];
-		for (int c = 0; c < 3; c++)
+		uint64_t be[2];
+		for (int c = 0; c < 2; c++)
 			memcpy(&be[c], PQgetvalue(r, 0, c), 8);
-		uint64_t pos = be64toh(be[0]), idx = be64toh(be[1]), key = be64toh(be[2]);
-		struct cli_fleet_host *h = pos >= 1 && pos <= ns ? &hosts[s[pos - 1].host] : NULL;
-		struct sel *se = h ? sel_find(s, ns, s[pos - 1].host, key) : NULL;
+		uint64_t pos = be64toh(be[0]), idx = be64toh(be[1]);
+		struct sel *se = pos >= 1 && pos <= ns ? &s[pos - 1] : NULL;
+		struct cli_fleet_host *h = se ? &hosts[se->host] : NULL;
 		struct ta_log_record rec;
 		const char *why = "";
 		if (!h || h->full) {
 			PQclear(r);
 			continue;
 		}
-		if (se)
-			se->read++;
-		if (ta_rec_decode(cli_fleet_decoder(f), (const uint8_t *)PQgetvalue(r, 0, 3),
-				  (size_t)PQgetlength(r, 0, 3), idx, &rec, &why))
+		se->read++;
+		if (ta_rec_decode(cli_fleet_decoder(f), (const uint8_t *)PQgetvalue(r, 0, 2),
+				  (size_t)PQgetlength(r, 0, 2), idx, &rec, &why))
 			h->full = 1; /* damage: the whole host says where, as before */
 		else if (!h->have_table && ta_sesstab_init(&h->t, 0))
 			code = oom(err, errlen);
@@ -381,7 +399,7 @@ static int read_records(struct cli_fleet *f, char **origins, size_t n, struct cl
 }
 
 int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt, char **origins,
-			 size_t n, struct cli_fleet_host *hosts, char *err, size_t errlen)
+			 size_t n, int all_hosts, struct cli_fleet_host *hosts, char *err, size_t errlen)
 {
 	struct sel *s = NULL;
 	size_t ns = 0;
@@ -405,27 +423,31 @@ int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt
 		if (!hosts[i].full)
 			served[m++] = origins[i];
 	if (!code && m) {
-		/* Positions in $1 are the served hosts'; mapped back to origins[] below. */
-		text_array(&arr, served, m);
-		code = arr.oom ? oom(err, errlen) :
-		       candidates(f, flt, (const char *)arr.p, &s, &ns, m, err, errlen);
-		size_t *back = code ? NULL : malloc((m + 1) * sizeof(*back));
-		if (!code && !back)
+		struct host_name *by_name = malloc(m * sizeof(*by_name));
+		if (!by_name)
 			code = oom(err, errlen);
-		for (size_t i = 0, j = 0; back && i < n; i++)
+		for (size_t i = 0, j = 0; by_name && i < n; i++)
 			if (!hosts[i].full)
-				back[j++] = i;
-		for (size_t i = 0; back && i < ns; i++)
-			s[i].host = back[s[i].host];
-		free(back);
-		qsort(s, ns, sizeof(*s), sel_cmp);
+				by_name[j++] = (struct host_name){ origins[i], i };
+		if (by_name)
+			qsort(by_name, m, sizeof(*by_name), host_name_cmp);
+		/* Every enrolled host served: no origin filter (it would cost more than it saves). */
+		if (!code && (m < n || !all_hosts)) {
+			text_array(&arr, served, m);
+			if (arr.oom)
+				code = oom(err, errlen);
+		}
+		if (!code)
+			code = candidates(f, flt, arr.len ? (const char *)arr.p : NULL, by_name, m, &s, &ns,
+					  err, errlen);
+		free(by_name);
 	}
 	for (size_t i = 0; !code && i < ns; i++)
 		used[s[i].host] = 1;
 	if (!code)
 		code = cosigned_sizes(f, origins, n, hosts, used, err, errlen);
 	if (!code && ns)
-		code = read_records(f, origins, n, hosts, s, ns, err, errlen);
+		code = read_records(f, origins, hosts, s, ns, err, errlen);
 	/* The keys each host's rows may come from (s is sorted by host and key: so are they). */
 	for (size_t i = 0; !code && i < ns; i++) {
 		struct cli_fleet_host *h = &hosts[s[i].host];

@@ -41,11 +41,11 @@ struct cli_fleet_host {
 };
 
 /*
- * Fills hosts[0..n) for origins[0..n) in one read-only snapshot. 0 or an
- * exit code with err one line.
+ * Fills hosts[0..n) for origins[0..n) (all_hosts: every enrolled host) in one
+ * read-only snapshot. 0 or an exit code with err one line.
  */
 int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt, char **origins,
-			 size_t n, struct cli_fleet_host *hosts, char *err, size_t errlen);
+			 size_t n, int all_hosts, struct cli_fleet_host *hosts, char *err, size_t errlen);
 /* Whether key is one a host's rows may come from. */
 int cli_fleet_host_may_match(const struct cli_fleet_host *h, uint64_t key);
 void cli_fleet_host_free(struct cli_fleet_host *h);

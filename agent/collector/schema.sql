@@ -125,7 +125,7 @@ END $$;
 -- for a local log missing records in the middle. Run by the owner.
 CREATE OR REPLACE FUNCTION ttyaudit_drop_partition(part text)
 RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE n bigint;
+DECLARE dropped bigint;
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 		       WHERE i.inhparent = 'records'::regclass AND c.relname = part) THEN
@@ -133,18 +133,19 @@ BEGIN
 	END IF;
 	EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', part);
 	EXECUTE format('CREATE TEMP TABLE ttyaudit_gone ON COMMIT DROP AS '
-		       'SELECT origin, session, count(*) AS n FROM %I GROUP BY origin, session', part);
-	UPDATE sessions s SET records = s.records - g.n FROM ttyaudit_gone g
+		       'SELECT origin, session, count(*) AS gone FROM %I GROUP BY origin, session', part);
+	UPDATE sessions s SET records = s.records - g.gone FROM ttyaudit_gone g
 	WHERE s.origin = g.origin AND s.session = g.session;
 	DELETE FROM sessions s USING ttyaudit_gone g
 	WHERE s.origin = g.origin AND s.session = g.session AND s.records <= 0;
 	EXECUTE format('DROP TABLE %I', part);
-	UPDATE host_index h SET records = h.records - x.n,
+	UPDATE host_index h SET records = h.records - x.gone,
 		lo = (SELECT min(idx) FROM records r WHERE r.origin = h.origin)
-	FROM (SELECT origin, sum(n) AS n FROM ttyaudit_gone GROUP BY origin) x WHERE h.origin = x.origin;
-	SELECT coalesce(sum(g.n), 0) INTO n FROM ttyaudit_gone g;
+	FROM (SELECT origin, sum(gone) AS gone FROM ttyaudit_gone GROUP BY origin) x
+	WHERE h.origin = x.origin;
+	SELECT coalesce(sum(g.gone), 0) INTO dropped FROM ttyaudit_gone g;
 	DROP TABLE ttyaudit_gone;
-	RETURN n;
+	RETURN dropped;
 END $$;
 
 -- Every checkpoint verified, with the collector's cosignature line once cosigned.

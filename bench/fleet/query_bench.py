@@ -108,8 +108,10 @@ try:
          "'bench+00000000+AAAA' FROM (SELECT DISTINCT origin FROM sessions) o")
     psql("INSERT INTO host_index (origin, records, lo, hi) SELECT origin, sum(records), 0, sum(records) - 1 "
          "FROM sessions GROUP BY origin")
-    psql("INSERT INTO checkpoints (origin, size, root, note, cosignature, cosigned_at) SELECT origin, records, "
-         "'\\x00', 'bench checkpoint\n', '— bench cosignature\n', now() FROM host_index")
+    # 50 cosigned checkpoints per host (a real host has one every few seconds to minutes).
+    psql("INSERT INTO checkpoints (origin, size, root, note, cosignature, cosigned_at) SELECT origin, "
+         "records * k / 50, '\\x00', 'bench checkpoint\n', '— bench cosignature\n', now() FROM host_index, "
+         "generate_series(1, 50) k")
     t_idx = time.time()
     psql('CREATE INDEX records_origin_idx ON records (origin, idx)')
     psql('CREATE INDEX records_session ON records (origin, session, idx)')
@@ -117,7 +119,10 @@ try:
     t1 = time.time()
     n_rec = int(psql('SELECT sum(records) FROM host_index'))
     n_ses = int(psql('SELECT count(*) FROM sessions'))
-    size = psql("SELECT pg_size_pretty(pg_database_size('fleet'))")
+    size = psql("SELECT pg_size_pretty(pg_database_size('fleet')) || ', records ' || "
+                "pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i JOIN pg_class c "
+                "ON c.oid = i.inhrelid WHERE i.inhparent = 'records'::regclass") + \
+        ', sessions with its indexes ' + psql("SELECT pg_size_pretty(pg_total_relation_size('sessions'))")
     print(f'bench: filled {n_rec} records, {n_ses} sessions in {t1 - t0:.0f} s (records COPY {t_rec:.0f} s, '
           f'indexes and analyze {t1 - t_idx:.0f} s); database {size}', flush=True)
 

@@ -475,7 +475,7 @@ try:
           'the schema upgrades an older database (twice): the index columns, the host not fully indexed')
     # Retention through the index: the oldest month's partition dropped, its records taken out of
     # the session index and of host_index (the host keeps being read through the index).
-    psql("SELECT ttyaudit_add_partitions('2020-01-01', 2); TRUNCATE records, sessions, host_index; "
+    psql("TRUNCATE records, sessions, host_index; SELECT ttyaudit_add_partitions('2020-01-01', 2); "
          "INSERT INTO records VALUES ('h', 0, '2020-01-10', 0, 256, 7, '\\x00'), "
          "('h', 1, '2020-01-20', 0, 256, 7, '\\x00'), ('h', 2, '2020-02-02', 0, 256, 7, '\\x00'), "
          "('h', 3, '2020-02-03', 0, 256, 8, '\\x00'); "
