@@ -16,26 +16,16 @@ Environment: TA_FLEETQ_HOSTS (1000), TA_FLEETQ_SESSIONS (sessions per host, 1000
 TA_FLEETQ_USERS (5000), TA_FLEETQ_RECORDS (records per session on average, 10),
 TA_FLEETQ_QUERIES (200), TA_FLEETQ_DAYS (28).
 """
-import os, pwd, random, shutil, signal, socket, subprocess, sys, tempfile, time
+import os, random, shutil, signal, socket, subprocess, sys, tempfile, time
 
 CLI, FILL, SCHEMA = sys.argv[1:4]
 env = lambda k, d: int(os.environ.get(k, d))
 HOSTS, PER_HOST, USERS = env('TA_FLEETQ_HOSTS', 1000), env('TA_FLEETQ_SESSIONS', 1000), env('TA_FLEETQ_USERS', 5000)
 PER_SES, QUERIES, DAYS = env('TA_FLEETQ_RECORDS', 10), env('TA_FLEETQ_QUERIES', 200), env('TA_FLEETQ_DAYS', 28)
 
-PGBIN = None
-for d in sorted(os.listdir('/usr/lib/postgresql'), reverse=True) if os.path.isdir('/usr/lib/postgresql') else []:
-    if os.path.exists(f'/usr/lib/postgresql/{d}/bin/initdb'):
-        PGBIN = f'/usr/lib/postgresql/{d}/bin'
-        break
-if not PGBIN:
-    print('SKIP: PostgreSQL server not installed (scripts/deps.sh test)'); sys.exit(77)
-if os.geteuid() != 0:
-    print('SKIP: needs root to run PostgreSQL as its own user'); sys.exit(77)
-try:
-    PGUSER = pwd.getpwnam('postgres')
-except KeyError:
-    print('SKIP: no postgres user to run the server as'); sys.exit(77)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests', 'fleet'))
+from pg_engine import postgres_or_skip
+PGBIN, PGUSER = postgres_or_skip()
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
 
 def free_port():

@@ -16,25 +16,15 @@ the host's own log (text, --json, the export formats), damage marked (exit 8).
 
 Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT MAKE_LOG
 """
-import os, pwd, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
+import os, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
 
 SHIP, COLLECTOR, WRITER, SCHEMA, CLI, MAKE_LOG = sys.argv[1:7]
-PGBIN = None
-for d in sorted(os.listdir('/usr/lib/postgresql'), reverse=True) if os.path.isdir('/usr/lib/postgresql') else []:
-    if os.path.exists(f'/usr/lib/postgresql/{d}/bin/initdb'):
-        PGBIN = f'/usr/lib/postgresql/{d}/bin'
-        break
 if not shutil.which('nats-server') and not os.path.exists('/usr/sbin/nats-server'):
     print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
 NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
-if not PGBIN:
-    print('SKIP: PostgreSQL server not installed (scripts/deps.sh test)'); sys.exit(77)
-if os.geteuid() != 0:
-    print('SKIP: needs root to run PostgreSQL as its own user'); sys.exit(77)
-try:
-    PGUSER = pwd.getpwnam('postgres')
-except KeyError:
-    print('SKIP: no postgres user to run the server as'); sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pg_engine import postgres_or_skip
+PGBIN, PGUSER = postgres_or_skip()
 
 procs = []          # every server and program we start, killed on every exit path
 # SIGTERM (meson's timeout, a user) unwinds through the cleanup below too.
