@@ -134,6 +134,16 @@ try:
           f'{sum(rows) / len(rows):.0f} sessions listed on average (max {max(rows)}): '
           f'p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms, max {max(times):.1f} ms '
           f'(the program: start, connection with scram-sha-256, statements, output)', flush=True)
+    # What a program pays before any query work: start, connection (a new backend, scram-sha-256),
+    # one statement (the enrolled hosts), here on a machine shared with other work.
+    base = []
+    for _ in range(40):
+        s = time.perf_counter()
+        subprocess.run([CLI, 'query', '--fleet', dsn, '--origin', 'no-such-host'], capture_output=True)
+        base.append((time.perf_counter() - s) * 1000)
+    print(f'bench: baseline, the same program that connects and asks one statement (--origin matching '
+          f'no host), 40 runs: p50 {pct(base, 50):.1f} ms, p99 {pct(base, 99):.1f} ms; load average '
+          f'{os.getloadavg()[0]:.1f}', flush=True)
     # The index's answer is the whole host's: one host of the first user read in full too.
     who = f'user{users[0]:05d}'
     one = subprocess.run([CLI, 'query', '--fleet', dsn, '--user', who, '--json'], capture_output=True, text=True)
