@@ -223,7 +223,16 @@ static int candidates(struct cli_fleet *f, const struct cli_fleet_filter *flt, c
 		    "CROSS JOIN LATERAL unnest(m.related) x(k) JOIN sessions r ON r.origin = m.origin "
 		    "AND r.session = x.k UNION ALL "
 		    "SELECT origin, session, false, true, records, first_ts, last_ts FROM sessions "
-		    "WHERE global AND origin IN (SELECT origin FROM m)) "
+		    "WHERE global AND origin IN (SELECT origin FROM m)");
+	/*
+	 * A name: every session that may carry it is read, whatever the other
+	 * filters, so that "no session of the fleet has the login name" is said
+	 * exactly when the hosts' tables would say it.
+	 */
+	if (flt->have_user && flt->auid == TA_ID_NONE)
+		ta_buf_puts(&sql, " UNION ALL SELECT origin, session, false, false, records, first_ts, "
+			    "last_ts FROM u");
+	ta_buf_puts(&sql, ") "
 		    "SELECT origin, session, bool_or(m), bool_and(g), max(records), min(first_ts), "
 		    "max(last_ts) FROM k GROUP BY origin, session");
 	ta_buf_putc(&sql, '\0');
