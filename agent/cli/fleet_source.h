@@ -27,9 +27,10 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 /*
  * For the other readers of the database (fleet_index.c): a query with text
  * parameters and results (NULL on failure, *code the exit code, err one line
- * naming what); a statement without rows (0 or an exit code); a query whose binary rows come one at a time
- * (cli_fleet_stream_next: 1 and *row to PQclear, 0 at the end, or an exit
- * code; read it to the end before anything else); the record decoder.
+ * naming what); a statement without rows (0 or an exit code); a query whose
+ * binary rows come one at a time (cli_fleet_stream_next: 1 and *row to
+ * PQclear, 0 at the end, or an exit code; read it to the end before anything
+ * else); the record decoder.
  */
 typedef struct pg_result PGresult;
 PGresult *cli_fleet_query(struct cli_fleet *f, const char *what, const char *sql, int n,
