@@ -10,6 +10,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #ifdef TA_HAVE_FLEET
+#include "cli/fleet_index.h"
 #include "cli/fleet_source.h"
 #endif
 #include "cli/session_view.h"
@@ -488,10 +489,36 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		if (!origin_pat)
 			err[0] = '\0';
 	}
+	/* Filters the session index narrows: only the sessions they may match are read. */
+	struct cli_fleet_filter flt = {
+		.have_user = q->have_user, .auid = q->user_uid, .user = q->user_name,
+		.since = q->since, .until = q->until, .host = q->host, .tty = q->tty,
+		.have_session = q->have_session, .ses_only = q->ses_only, .session = q->session,
+	};
+	struct cli_fleet_host *ix = NULL;
+	if (!rc && n_origins && cli_fleet_filter_narrows(&flt)) {
+		if (!(ix = calloc(n_origins, sizeof(*ix)))) {
+			rc = TA_EXIT_FAILURE;
+			snprintf(err, sizeof(err), "out of memory");
+		} else if ((rc = cli_fleet_index_read(f, &flt, origins, n_origins, !origin_pat, ix, err,
+							       sizeof(err)))) {
+			free(ix);
+			ix = NULL;
+		}
+	}
 	for (size_t h = 0; !rc && h < n_origins; h++) {
 		struct ta_sesstab t;
-		rc = cli_fleet_table(f, origins[h], &t, &q->ckpt_size, &damage, dline, sizeof(dline), err,
-				     sizeof(err));
+		const struct cli_fleet_host *hx = ix && !ix[h].full ? &ix[h] : NULL;
+		if (hx && !hx->have_table)
+			continue; /* nothing of this host can match */
+		if (hx) {
+			t = ix[h].t;
+			ix[h].have_table = 0;
+			q->ckpt_size = hx->cosigned;
+		} else {
+			rc = cli_fleet_table(f, origins[h], &t, &q->ckpt_size, &damage, dline, sizeof(dline),
+					     err, sizeof(err));
+		}
 		if (rc)
 			break;
 		for (size_t i = 0; q->user_name && !name_seen && i < t.n; i++)
@@ -501,6 +528,9 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		for (size_t k = 0; k < t.n; k++) {
 			const struct ta_sess *s = &t.s[k];
 			int via_link;
+			/* Read from the index for another session's row: its own may lack records. */
+			if (hx && !cli_fleet_host_may_match(hx, s->key))
+				continue;
 			if (!session_matches(q, &t, s, (uint32_t)k, shared, nshared, &via_link))
 				continue;
 			/* --grep, --commands and the footprint filters read the session's records. */
@@ -578,6 +608,9 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 	} else if (err[0]) {
 		ta_err(NULL, "%s", err);
 	}
+	for (size_t h = 0; ix && h < n_origins; h++)
+		cli_fleet_host_free(&ix[h]);
+	free(ix);
 	free(rows);
 	free(origins);
 	ta_buf_free(&text);

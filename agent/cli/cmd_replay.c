@@ -41,7 +41,9 @@ static void usage(FILE *out)
 		"  --asciicast FILE     play an asciicast v2 file instead of a logged session\n"
 		"  --no-resize          never send the xterm resize sequence\n"
 		"  --tty NAME           only this terminal of the session\n"
-		"  --index FILE, --no-index   as for query\n",
+		"  --index FILE, --no-index   as for query\n"
+		"  --fleet DSN --origin HOST  the session of that host from the fleet's PostgreSQL\n"
+		"                       (as show --fleet)\n",
 		TA_STORE_DEFAULT_DIR);
 }
 
@@ -292,19 +294,23 @@ int ta_cmd_replay(int argc, char **argv)
 		{ "tty", required_argument, NULL, 't' },
 		{ "index", required_argument, NULL, 'X' },
 		{ "no-index", no_argument, NULL, 'N' },
+		{ "fleet", required_argument, NULL, 'F' },
+		{ "origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *dir = TA_STORE_DEFAULT_DIR, *index_opt = NULL, *output = NULL, *cast = NULL,
-		   *tty_filter = NULL;
+	const char *output = NULL, *cast = NULL, *tty_filter = NULL;
+	struct view_source src = { .dir = TA_STORE_DEFAULT_DIR };
 	struct player p = { .speed = 1.0 };
-	int c, no_index = 0, no_resize = 0, rc = TA_EXIT_OK;
+	int c, no_resize = 0, rc = TA_EXIT_OK;
 	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:s:m:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd': src.dir = optarg; src.local = 1; break;
+		case 'F': src.fleet = optarg; break;
+		case 'G': src.origin = optarg; break;
 		case 's':
 			p.speed = strtod(optarg, &end);
 			if (*end || p.speed < 0) {
@@ -324,8 +330,8 @@ int ta_cmd_replay(int argc, char **argv)
 		case 'A': cast = optarg; break;
 		case 'R': no_resize = 1; break;
 		case 't': tty_filter = optarg; break;
-		case 'X': index_opt = optarg; break;
-		case 'N': no_index = 1; break;
+		case 'X': src.index_opt = optarg; src.local = 1; break;
+		case 'N': src.no_index = 1; src.local = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: return cli_usage_error("replay", NULL);
 		}
@@ -336,6 +342,10 @@ int ta_cmd_replay(int argc, char **argv)
 		return cli_usage_error("replay", "needs a SESSION (an id that 'ttyaudit query' lists) or --asciicast FILE");
 	if (!cast && optind + 1 != argc)
 		return cli_usage_error("replay", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	if (cast && src.fleet)
+		return cli_usage_error("replay", "--asciicast FILE plays a file: not with --fleet");
+	if ((rc = view_source_check("replay", &src)) != TA_EXIT_OK)
+		return rc;
 	struct pev *ev = NULL;
 	size_t nev = 0;
 	unsigned rows = 0, cols = 0;
@@ -353,7 +363,7 @@ int ta_cmd_replay(int argc, char **argv)
 			return err == -EBADMSG ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
 		}
 	} else {
-		rc = session_view_open(&v, dir, index_opt, no_index, argv[optind]);
+		rc = view_source_open(&v, &src, argv[optind]);
 		if (rc != TA_EXIT_OK)
 			return rc;
 		have_view = 1;

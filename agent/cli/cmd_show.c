@@ -664,50 +664,13 @@ static int parse_at(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
 	return cli_parse_time(s, cli_now_ns(), out);
 }
 
-/* Where show and export read the session: a local log, or a host of the fleet. */
-struct view_source {
-	const char *dir, *index_opt;
-	int no_index;
-	int local;           /* --log-dir, --index or --no-index given */
-	const char *fleet;   /* --fleet DSN */
-	const char *origin;  /* --origin HOST */
-};
-
-static int source_check(const char *cmd, const struct view_source *src)
-{
-	if (src->origin && !src->fleet)
-		return cli_usage_error(cmd, "--origin names a host of the fleet: give --fleet DSN too");
-	if (!src->fleet)
-		return TA_EXIT_OK;
-	if (src->local)
-		return cli_usage_error(cmd, "--fleet reads the fleet's database: not with --log-dir, "
-				       "--index or --no-index");
-	if (!src->origin)
-		return cli_usage_error(cmd, "--fleet needs --origin HOST (session ids are per host; "
-				       "'ttyaudit query --fleet' lists them with their host)");
-#ifndef TA_HAVE_FLEET
-	return cli_usage_error(cmd, "--fleet: this ttyaudit was built without the fleet tier (libpq)");
-#else
-	return TA_EXIT_OK;
-#endif
-}
-
-static int view_open(struct session_view *v, const struct view_source *src, const char *arg)
-{
-#ifdef TA_HAVE_FLEET
-	if (src->fleet)
-		return session_view_open_fleet(v, src->fleet, src->origin, arg);
-#endif
-	return session_view_open(v, src->dir, src->index_opt, src->no_index, arg);
-}
-
 /* The events to fn: streamed from a local log, from the loaded transcript for the fleet. */
 static int view_stream(struct session_view *v, const struct view_source *src, const char *arg,
 		       ta_tev_fn fn, void *ctx)
 {
 	if (!src->fleet)
 		return session_view_stream(v, src->dir, src->index_opt, src->no_index, arg, fn, ctx);
-	int rc = view_open(v, src, arg);
+	int rc = view_source_open(v, src, arg);
 	if (rc != TA_EXIT_OK)
 		return rc;
 	return ta_transcript_each(&v->tr, fn, ctx) ? TA_EXIT_FAILURE : TA_EXIT_OK;
@@ -723,7 +686,7 @@ static int show_screen_cmd(const struct view_source *src, const char *arg, const
 
 	if (!show_screen_available())
 		return show_screen(stdout, NULL, 0, utc);
-	rc = view_open(&v, src, arg);
+	rc = view_source_open(&v, src, arg);
 	if (rc != TA_EXIT_OK)
 		return rc;
 	if (tty_filter) {
@@ -811,13 +774,13 @@ int ta_cmd_show(int argc, char **argv)
 	if (screen && (in_only || out_only || raw || raw_order || json))
 		return cli_usage_error("show", "--screen draws a screen: not with --input-only, "
 				       "--output-only, --raw, --raw-order or --json");
-	if ((rc = source_check("show", &src)) != TA_EXIT_OK)
+	if ((rc = view_source_check("show", &src)) != TA_EXIT_OK)
 		return rc;
 	struct session_view v;
 	if (screen)
 		return show_screen_cmd(&src, argv[optind], tty_filter, at, utc);
 	if (json) {
-		rc = view_open(&v, &src, argv[optind]);
+		rc = view_source_open(&v, &src, argv[optind]);
 		if (rc != TA_EXIT_OK)
 			return rc;
 		if (tty_filter)
@@ -1144,10 +1107,10 @@ int ta_cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "--format typescript needs --timing FILE (the timing for scriptreplay)");
 	if (proof && !output)
 		return cli_usage_error("export", "--with-proof needs --output FILE (the proof goes to FILE.proof)");
-	if ((rc = source_check("export", &src)) != TA_EXIT_OK)
+	if ((rc = view_source_check("export", &src)) != TA_EXIT_OK)
 		return rc;
 	struct session_view v;
-	rc = view_open(&v, &src, argv[optind]);
+	rc = view_source_open(&v, &src, argv[optind]);
 	if (rc != TA_EXIT_OK)
 		return rc;
 	if (tty_filter)

@@ -53,6 +53,72 @@ static PGresult *query(struct cli_fleet *f, const char *what, const char *sql, i
 	return NULL;
 }
 
+PGresult *cli_fleet_query(struct cli_fleet *f, const char *what, const char *sql, int n,
+			  const char *const *v, int *code, char *err, size_t errlen)
+{
+	return query(f, what, sql, n, v, code, err, errlen);
+}
+
+int cli_fleet_exec(struct cli_fleet *f, const char *what, const char *sql, char *err, size_t errlen)
+{
+	PGresult *r = f->pq->PQexec(f->db, sql);
+	int code = 0;
+	if (f->pq->PQresultStatus(r) != PGRES_COMMAND_OK) {
+		char line[64];
+		snprintf(line, sizeof(line), "fleet database: %s", what);
+		code = sql_exit(f, r);
+		pq_line(err, errlen, line, f->pq->PQerrorMessage(f->db));
+	}
+	f->pq->PQclear(r);
+	return code;
+}
+
+int cli_fleet_stream_begin(struct cli_fleet *f, const char *what, const char *sql, int n,
+			   const char *const *v, char *err, size_t errlen)
+{
+	if (!f->pq->PQsendQueryParams(f->db, sql, n, NULL, v, NULL, NULL, 1) ||
+	    !f->pq->PQsetSingleRowMode(f->db)) {
+		char line[64];
+		snprintf(line, sizeof(line), "fleet database: %s", what);
+		pq_line(err, errlen, line, f->pq->PQerrorMessage(f->db));
+		return TA_EXIT_STORAGE;
+	}
+	return 0;
+}
+
+int cli_fleet_stream_next(struct cli_fleet *f, const char *what, PGresult **row, char *err,
+			  size_t errlen)
+{
+	PGresult *r;
+	int code = 0;
+	*row = NULL;
+	while ((r = f->pq->PQgetResult(f->db))) {
+		ExecStatusType st = f->pq->PQresultStatus(r);
+		if (st == PGRES_SINGLE_TUPLE && !code) {
+			*row = r;
+			return 1;
+		}
+		if (st != PGRES_TUPLES_OK && !code) {
+			char line[64];
+			snprintf(line, sizeof(line), "fleet database: %s", what);
+			code = sql_exit(f, r);
+			pq_line(err, errlen, line, f->pq->PQresultErrorMessage(r));
+		}
+		f->pq->PQclear(r);
+	}
+	return code;
+}
+
+const struct cli_pq *cli_fleet_pq(struct cli_fleet *f)
+{
+	return f->pq;
+}
+
+struct ta_rec_decoder *cli_fleet_decoder(struct cli_fleet *f)
+{
+	return f->dec;
+}
+
 int cli_fleet_open(struct cli_fleet **out, const char *dsn, char *err, size_t errlen)
 {
 	const struct cli_pq *pq = cli_pq_load(err, errlen);

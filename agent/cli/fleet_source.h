@@ -24,6 +24,27 @@ void cli_fleet_close(struct cli_fleet *f);
  */
 int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins, size_t *n,
 		      char *err, size_t errlen);
+/*
+ * For the other readers of the database (fleet_index.c): a query with text
+ * parameters and results (NULL on failure, *code the exit code, err one line
+ * naming what); a statement without rows (0 or an exit code); a query whose
+ * binary rows come one at a time (cli_fleet_stream_next: 1 and *row to
+ * PQclear, 0 at the end, or an exit code; read it to the end before anything
+ * else); the record decoder.
+ */
+typedef struct pg_result PGresult;
+PGresult *cli_fleet_query(struct cli_fleet *f, const char *what, const char *sql, int n,
+			  const char *const *v, int *code, char *err, size_t errlen);
+int cli_fleet_exec(struct cli_fleet *f, const char *what, const char *sql, char *err, size_t errlen);
+int cli_fleet_stream_begin(struct cli_fleet *f, const char *what, const char *sql, int n,
+			   const char *const *v, char *err, size_t errlen);
+int cli_fleet_stream_next(struct cli_fleet *f, const char *what, PGresult **row, char *err,
+			  size_t errlen);
+struct ta_rec_decoder *cli_fleet_decoder(struct cli_fleet *f);
+/* libpq's calls (pq_load.h), for the readers built on this source. */
+struct cli_pq;
+const struct cli_pq *cli_fleet_pq(struct cli_fleet *f);
+
 struct ta_log_record;
 /* Callbacks of cli_fleet_records: 0 or an exit code (which stops the walk). */
 typedef int (*cli_fleet_rec_fn)(void *ctx, const struct ta_log_record *rec);

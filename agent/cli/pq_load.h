@@ -15,7 +15,7 @@
 /* The libpq functions the CLI calls. */
 #define CLI_PQ_FUNCS(X)                                                                          \
 	X(PQcancel) X(PQclear) X(PQconnectdb) X(PQconninfoFree) X(PQconninfoParse)               \
-	X(PQerrorMessage) X(PQexecParams) X(PQfinish) X(PQfreeCancel) X(PQfreemem)               \
+	X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) X(PQfreeCancel) X(PQfreemem)               \
 	X(PQgetCancel) X(PQgetResult) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQntuples)   \
 	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams)     \
 	X(PQsetSingleRowMode) X(PQstatus)

@@ -302,3 +302,31 @@ void session_view_start_size(const struct session_view *v, unsigned *cols, unsig
 		*rows = 24;
 	}
 }
+
+int view_source_check(const char *cmd, const struct view_source *src)
+{
+	if (src->origin && !src->fleet)
+		return cli_usage_error(cmd, "--origin names a host of the fleet: give --fleet DSN too");
+	if (!src->fleet)
+		return TA_EXIT_OK;
+	if (src->local)
+		return cli_usage_error(cmd, "--fleet reads the fleet's database: not with --log-dir, "
+				       "--index or --no-index");
+	if (!src->origin)
+		return cli_usage_error(cmd, "--fleet needs --origin HOST (session ids are per host; "
+				       "'ttyaudit query --fleet' lists them with their host)");
+#ifndef TA_HAVE_FLEET
+	return cli_usage_error(cmd, "--fleet: this ttyaudit was built without the fleet tier (libpq)");
+#else
+	return TA_EXIT_OK;
+#endif
+}
+
+int view_source_open(struct session_view *v, const struct view_source *src, const char *arg)
+{
+#ifdef TA_HAVE_FLEET
+	if (src->fleet)
+		return session_view_open_fleet(v, src->fleet, src->origin, arg);
+#endif
+	return session_view_open(v, src->dir, src->index_opt, src->no_index, arg);
+}

@@ -37,6 +37,19 @@ int session_view_stream(struct session_view *v, const char *dir, const char *ind
  */
 int session_view_open_fleet(struct session_view *v, const char *dsn, const char *origin,
 			    const char *arg);
+/* Where show, export and replay read the session: a local log, or a host of the fleet. */
+struct view_source {
+	const char *dir, *index_opt;
+	int no_index;
+	int local;           /* --log-dir, --index or --no-index given */
+	const char *fleet;   /* --fleet DSN */
+	const char *origin;  /* --origin HOST */
+};
+/* The options of a source agree (cmd names the command): an exit code, the message printed. */
+int view_source_check(const char *cmd, const struct view_source *src);
+/* session_view_open or session_view_open_fleet, as src says. */
+int view_source_open(struct session_view *v, const struct view_source *src, const char *arg);
+
 /* SESSION in v->ct.t: v->s, id and clients set. An exit code, or -EINVAL: the table is not sane. */
 int session_view_pick(struct session_view *v, const char *arg);
 void session_view_close(struct session_view *v);

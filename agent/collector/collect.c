@@ -12,6 +12,7 @@
 #include "collector/collector.h"
 #include "base/log.h"
 #include "fleet/fleet.h"
+#include "index/sessfacts.h"
 #include "store/ckptset.h"
 #include "store/checkpoint.h"
 #include "store/merkle.h"
@@ -202,6 +203,8 @@ void ta_collect_free(struct ta_collector *c)
 	forget_hosts(c);
 	for (size_t i = 0; i < sizeof(c->arr) / sizeof(c->arr[0]); i++)
 		ta_buf_free(&c->arr[i]);
+	ta_rec_decoder_free(c->dec);
+	c->dec = NULL;
 	free(c->pending);
 	free(c->bl);
 	free(c->ckq);
@@ -226,6 +229,10 @@ static int pending_cmp(const void *a, const void *b, void *ctx)
 	return x < y ? -1 : x > y;
 }
 
+/* An array column of the session index merged with the batch's: untouched when it holds them. */
+#define MERGE(col) "CASE WHEN excluded." col " <@ sessions." col " THEN sessions." col \
+	" ELSE ARRAY(SELECT DISTINCT unnest(sessions." col " || excluded." col ")) END"
+
 /*
  * The batch's records in one statement: leaves inserted where new, records
  * where their leaf was new; for each, whether it was new and the leaf stored
@@ -240,15 +247,48 @@ static const char records_sql[] =
 	"rec AS (INSERT INTO records (origin, idx, ts, time_ns, type, session, stored) "
 	"SELECT i.origin, i.idx, i.ts, i.time_ns, i.type, i.session, i.stored "
 	"FROM input i JOIN ins USING (origin, idx)), "
-	/* The session index from the new records, in key order: collectors never lock its rows
-	 * in opposite orders. */
-	"sess AS (INSERT INTO sessions (origin, session, first_ts, last_ts, records) "
-	"SELECT i.origin, i.session, min(i.ts), max(i.ts), count(*) FROM input i JOIN ins "
-	"USING (origin, idx) GROUP BY i.origin, i.session ORDER BY i.origin, i.session "
+	/*
+	 * The session index: the new records' count and times per session, with
+	 * the facts of the batch's session table (sessfacts.h: one row per fact,
+	 * kind and number or text) merged in by union; in key order, so that
+	 * collectors never lock its rows in opposite orders.
+	 */
+	"f AS (SELECT * FROM unnest($9::text[], $10::bigint[], $11::integer[], $12::bigint[], "
+	"$13::text[]) AS f(origin, session, kind, num, txt)), "
+	"fs AS (SELECT origin, session, "
+	"coalesce(array_agg(DISTINCT num) FILTER (WHERE kind = 1), '{}') auids, "
+	"coalesce(array_agg(DISTINCT txt) FILTER (WHERE kind = 2), '{}') users, "
+	"coalesce(array_agg(DISTINCT txt) FILTER (WHERE kind = 3), '{}') hosts, "
+	"coalesce(array_agg(DISTINCT txt) FILTER (WHERE kind = 4), '{}') ttys, "
+	"coalesce(array_agg(DISTINCT num) FILTER (WHERE kind = 5), '{}') related, "
+	"'epoch'::timestamptz + min(num) FILTER (WHERE kind = 6) * interval '1 microsecond' b, "
+	"'epoch'::timestamptz + max(num) FILTER (WHERE kind = 7) * interval '1 microsecond' e, "
+	"bool_or(kind = 8) global FROM f GROUP BY origin, session), "
+	"g AS (SELECT i.origin, i.session, min(i.ts) b, max(i.ts) e, count(*) n FROM input i "
+	"JOIN ins USING (origin, idx) GROUP BY i.origin, i.session), "
+	"sess AS (INSERT INTO sessions (origin, session, first_ts, last_ts, records, auids, users, "
+	"hosts, ttys, related, global) "
+	"SELECT origin, session, least(g.b, fs.b), greatest(g.e, fs.e), coalesce(g.n, 0), "
+	"coalesce(fs.auids, '{}'), coalesce(fs.users, '{}'), coalesce(fs.hosts, '{}'), "
+	"coalesce(fs.ttys, '{}'), coalesce(fs.related, '{}'), coalesce(fs.global, false) "
+	"FROM g FULL JOIN fs USING (origin, session) ORDER BY origin, session "
 	"ON CONFLICT (origin, session) DO UPDATE SET "
 	"first_ts = least(sessions.first_ts, excluded.first_ts), "
 	"last_ts = greatest(sessions.last_ts, excluded.last_ts), "
-	"records = sessions.records + excluded.records) "
+	"records = sessions.records + excluded.records, "
+	"auids = " MERGE("auids") ", users = " MERGE("users") ", hosts = " MERGE("hosts") ", "
+	"ttys = " MERGE("ttys") ", related = " MERGE("related") ", "
+	"global = sessions.global OR excluded.global), "
+	/* Per host: what query --fleet checks before trusting the session index (schema.sql). */
+	"hix AS (INSERT INTO host_index (origin, records, lo, hi, undecodable) "
+	"SELECT origin, sum(n), min(lo), max(hi), sum(bad) FROM ("
+	"SELECT origin, count(*) n, min(idx) lo, max(idx) hi, 0 bad FROM input JOIN ins "
+	"USING (origin, idx) GROUP BY origin UNION ALL "
+	"SELECT origin, 0, NULL, NULL, count(*) FROM f WHERE kind = 9 GROUP BY origin) x "
+	"GROUP BY origin ORDER BY origin ON CONFLICT (origin) DO UPDATE SET "
+	"records = host_index.records + excluded.records, lo = least(host_index.lo, excluded.lo), "
+	"hi = greatest(host_index.hi, excluded.hi), "
+	"undecodable = host_index.undecodable + excluded.undecodable) "
 	/* The stored leaf only where there was one: a probe for duplicates and forks alone. */
 	"SELECT i.n, ins.idx IS NOT NULL, CASE WHEN ins.idx IS NULL THEN "
 	"(SELECT l.leaf FROM leaves l WHERE l.origin = i.origin AND l.idx = i.idx) END "
@@ -298,6 +338,79 @@ static uint64_t bl_run(struct ta_collector *c, size_t host, uint64_t from, uint6
 		l--;
 	*run = l;
 	return l->index;
+}
+
+/* One fact of the session index (sessfacts.h) as a row of the records statement's $9..$13. */
+struct facts_ctx {
+	struct ta_collector *c;
+	const char *origin;
+	uint32_t n;
+};
+
+static int fact_add(void *ctx, uint64_t key, enum ta_sessfact_kind kind, uint64_t num, const char *text)
+{
+	struct facts_ctx *fc = ctx;
+	struct ta_buf *a = fc->c->arr;
+	uint32_t k = htobe32((uint32_t)kind);
+	arr_add(&a[8], fc->origin, (uint32_t)strlen(fc->origin));
+	arr_add_u64(&a[9], key);
+	arr_add(&a[10], &k, 4);
+	arr_add_u64(&a[11], num);
+	arr_add(&a[12], text ? text : "", text ? (uint32_t)strlen(text) : 0);
+	fc->n++;
+	return 0;
+}
+
+/* A record's own fact (log-wide, or undecodable), with its time as the session's bounds. */
+static void fact_rec(struct facts_ctx *fc, uint64_t key, enum ta_sessfact_kind kind, uint64_t ns)
+{
+	fact_add(fc, key, kind, 0, NULL);
+	fact_add(fc, key, TA_SF_BEGIN, ns / 1000, NULL);
+	fact_add(fc, key, TA_SF_END, ns / 1000, NULL);
+}
+
+/*
+ * The session index's facts of the rows sent (in (host, index) order): each
+ * host's records of the batch go through a session table of their own, the
+ * CLI's, whose facts are merged into the index by the statement.
+ */
+static int facts_build(struct ta_collector *c, struct ta_collect_pending *const *sent, uint32_t n)
+{
+	static const uint32_t oids[5] = { OID_TEXT, OID_INT8, OID_INT4, OID_INT8, OID_TEXT };
+	struct facts_ctx fc = { .c = c };
+	int e = 0;
+	if (!c->dec && ta_rec_decoder_new(&c->dec))
+		return -ENOMEM;
+	for (int k = 0; k < 5; k++)
+		arr_begin(&c->arr[8 + k], oids[k]);
+	for (uint32_t i = 0; !e && i < n;) {
+		size_t host = sent[i]->host;
+		struct ta_sesstab t;
+		if (ta_sesstab_init(&t, 0))
+			return -ENOMEM;
+		fc.origin = pd_origin(c, sent[i]);
+		for (; !e && i < n && sent[i]->host == host; i++) {
+			const struct ta_collect_pending *pd = sent[i];
+			struct ta_log_record rec;
+			const char *why = "";
+			if (ta_rec_decode(c->dec, (const uint8_t *)natsMsg_GetData(pd->m),
+					  (size_t)natsMsg_GetDataLength(pd->m), pd->index, &rec, &why)) {
+				fact_rec(&fc, pd->session, TA_SF_UNDECODABLE, pd->time_ns);
+				continue;
+			}
+			if (ta_sesstab_rec_global(&rec))
+				fact_rec(&fc, rec.session, TA_SF_GLOBAL, rec.time_ns);
+			e = ta_sesstab_add(&t, &rec);
+		}
+		if (!e)
+			e = ta_sesstab_finish(&t);
+		if (!e)
+			e = ta_sessfacts_emit(&t, fact_add, &fc);
+		ta_sesstab_free(&t);
+	}
+	for (int k = 0; k < 5; k++)
+		arr_end(&c->arr[8 + k], fc.n);
+	return e;
 }
 
 /*
@@ -354,20 +467,23 @@ static int drain_send(struct ta_collector *c)
 		arr_end(&c->arr[k], n);
 	c->ord = ord;
 	c->n_sent = n;
-	for (int k = 0; k < 8; k++)
-		if (c->arr[k].oom) {
-			free(ord);
-			c->ord = NULL;
-			return -ENOMEM;
-		}
-	const char *v[8];
-	int lens[8], fmt[8];
-	for (int k = 0; k < 8; k++) {
+	int e = facts_build(c, sent, n);
+	for (int k = 0; k < TA_COLLECT_ARRAYS; k++)
+		if (c->arr[k].oom)
+			e = -ENOMEM;
+	if (e) {
+		free(ord);
+		c->ord = NULL;
+		return e;
+	}
+	const char *v[TA_COLLECT_ARRAYS];
+	int lens[TA_COLLECT_ARRAYS], fmt[TA_COLLECT_ARRAYS];
+	for (int k = 0; k < TA_COLLECT_ARRAYS; k++) {
 		v[k] = (const char *)c->arr[k].p;
 		lens[k] = (int)c->arr[k].len;
 		fmt[k] = 1;
 	}
-	if (!PQsendQueryParams(c->db, records_sql, 8, NULL, v, lens, fmt, 1)) {
+	if (!PQsendQueryParams(c->db, records_sql, TA_COLLECT_ARRAYS, NULL, v, lens, fmt, 1)) {
 		free(ord);
 		c->ord = NULL;
 		return db_fail(c, NULL, "records");

@@ -53,6 +53,11 @@ struct ta_collect_leaf {
 	uint8_t leaf[TA_HASH_LEN];
 };
 
+/* The records statement's parameters: 8 columns of records, 5 of session facts. */
+#define TA_COLLECT_ARRAYS 13
+
+struct ta_rec_decoder;
+
 struct ta_collector {
 	PGconn *db;                  /* the batch connection (one transaction per batch) */
 	int in_tx;                   /* a transaction is open on db (main.c) */
@@ -70,7 +75,8 @@ struct ta_collector {
 	struct { char hash[24]; struct host h; } *hosts; /* enrolled hosts seen lately */
 	size_t n_hosts;
 	time_t hosts_at;             /* when the first of them was looked up */
-	struct ta_buf arr[8];        /* drain()'s array parameters, reused */
+	struct ta_buf arr[TA_COLLECT_ARRAYS]; /* drain()'s array parameters, reused */
+	struct ta_rec_decoder *dec;  /* the session index's facts (collect.c facts_build) */
 	struct {                     /* the witness state read with the host's lock */
 		int valid, have;
 		uint64_t size;

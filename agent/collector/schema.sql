@@ -77,6 +77,77 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_time ON sessions (first_ts);
 
+-- What query --fleet filters on (docs/fleet.md, "Fleet query"), merged by the
+-- collector from each batch's records: a superset of what the host's own
+-- session table says (the query rebuilds the rows it prints from the
+-- records). first_ts and last_ts then also bound the login's start and end
+-- and the terminal data's times. related: sessions sharing a pane with it;
+-- global: the key holds log-wide records (gaps, agent starts). Added to an
+-- existing database by applying this file again (idempotent).
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS auids bigint[] NOT NULL DEFAULT '{}',
+	ADD COLUMN IF NOT EXISTS users text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN IF NOT EXISTS hosts text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN IF NOT EXISTS ttys text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN IF NOT EXISTS related bigint[] NOT NULL DEFAULT '{}',
+	ADD COLUMN IF NOT EXISTS global boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS sessions_auids ON sessions USING gin (auids);
+CREATE INDEX IF NOT EXISTS sessions_users ON sessions USING gin (users);
+CREATE INDEX IF NOT EXISTS sessions_end ON sessions (last_ts);
+CREATE INDEX IF NOT EXISTS sessions_global ON sessions (origin) WHERE global;
+
+-- Per host, the records the collector inserted (count, smallest and largest
+-- index) and those that did not decode: query --fleet reads a host through
+-- the session index only when its records have no hole and all decode
+-- (records = hi - lo + 1, undecodable = 0), else the whole host as before.
+-- complete = false: the host has records from before the session index (its
+-- sessions have no facts): read in full.
+CREATE TABLE IF NOT EXISTS host_index (
+	origin      text PRIMARY KEY,
+	records     bigint NOT NULL,
+	lo          bigint,
+	hi          bigint,
+	undecodable bigint NOT NULL DEFAULT 0,
+	complete    boolean NOT NULL DEFAULT true
+);
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT 1 FROM host_index) THEN
+		INSERT INTO host_index (origin, records, lo, hi, complete)
+		SELECT origin, count(*), min(idx), max(idx), false FROM records GROUP BY origin;
+	END IF;
+END $$;
+
+-- Retention (docs/fleet.md): drops one records partition and takes its records
+-- out of the session index and of host_index in the same transaction, so that
+-- query --fleet keeps reading those hosts through the index (a session left
+-- without records is deleted; a host's smallest index becomes its first kept
+-- record). Dropping the oldest partitions keeps each host's records contiguous;
+-- dropping another leaves a hole, which query reports as damage, as it would
+-- for a local log missing records in the middle. Run by the owner.
+CREATE OR REPLACE FUNCTION ttyaudit_drop_partition(part text)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE dropped bigint;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		       WHERE i.inhparent = 'records'::regclass AND c.relname = part) THEN
+		RAISE EXCEPTION '% is not a partition of records', part;
+	END IF;
+	EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', part);
+	EXECUTE format('CREATE TEMP TABLE ttyaudit_gone ON COMMIT DROP AS '
+		       'SELECT origin, session, count(*) AS gone FROM %I GROUP BY origin, session', part);
+	UPDATE sessions s SET records = s.records - g.gone FROM ttyaudit_gone g
+	WHERE s.origin = g.origin AND s.session = g.session;
+	DELETE FROM sessions s USING ttyaudit_gone g
+	WHERE s.origin = g.origin AND s.session = g.session AND s.records <= 0;
+	EXECUTE format('DROP TABLE %I', part);
+	UPDATE host_index h SET records = h.records - x.gone,
+		lo = (SELECT min(idx) FROM records r WHERE r.origin = h.origin)
+	FROM (SELECT origin, sum(gone) AS gone FROM ttyaudit_gone GROUP BY origin) x
+	WHERE h.origin = x.origin;
+	SELECT coalesce(sum(g.gone), 0) INTO dropped FROM ttyaudit_gone g;
+	DROP TABLE ttyaudit_gone;
+	RETURN dropped;
+END $$;
+
 -- Every checkpoint verified, with the collector's cosignature line once cosigned.
 CREATE TABLE IF NOT EXISTS checkpoints (
 	origin      text NOT NULL REFERENCES enrolment,
@@ -113,7 +184,7 @@ GRANT USAGE ON SCHEMA public TO ttyaudit_collector, ttyaudit_investigator;
 GRANT SELECT ON enrolment TO ttyaudit_collector;
 GRANT SELECT, INSERT ON leaves, records, checkpoints TO ttyaudit_collector;
 GRANT UPDATE (cosignature, cosigned_at) ON checkpoints TO ttyaudit_collector;
-GRANT SELECT, INSERT, UPDATE ON log_state, sessions, witness_state TO ttyaudit_collector;
+GRANT SELECT, INSERT, UPDATE ON log_state, sessions, witness_state, host_index TO ttyaudit_collector;
 GRANT SELECT, INSERT ON evidence TO ttyaudit_collector;
 GRANT USAGE ON SEQUENCE evidence_id_seq TO ttyaudit_collector;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO ttyaudit_investigator;

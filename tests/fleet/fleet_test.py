@@ -16,25 +16,15 @@ the host's own log (text, --json, the export formats), damage marked (exit 8).
 
 Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT MAKE_LOG
 """
-import os, pwd, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
+import os, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
 
 SHIP, COLLECTOR, WRITER, SCHEMA, CLI, MAKE_LOG = sys.argv[1:7]
-PGBIN = None
-for d in sorted(os.listdir('/usr/lib/postgresql'), reverse=True) if os.path.isdir('/usr/lib/postgresql') else []:
-    if os.path.exists(f'/usr/lib/postgresql/{d}/bin/initdb'):
-        PGBIN = f'/usr/lib/postgresql/{d}/bin'
-        break
 if not shutil.which('nats-server') and not os.path.exists('/usr/sbin/nats-server'):
     print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
 NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
-if not PGBIN:
-    print('SKIP: PostgreSQL server not installed (scripts/deps.sh test)'); sys.exit(77)
-if os.geteuid() != 0:
-    print('SKIP: needs root to run PostgreSQL as its own user'); sys.exit(77)
-try:
-    PGUSER = pwd.getpwnam('postgres')
-except KeyError:
-    print('SKIP: no postgres user to run the server as'); sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pg_engine import postgres_or_skip
+PGBIN, PGUSER = postgres_or_skip()
 
 procs = []          # every server and program we start, killed on every exit path
 # SIGTERM (meson's timeout, a user) unwinds through the cleanup below too.
@@ -456,6 +446,43 @@ try:
     subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'fleet',
                     '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
                    env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    # The schema upgrades a database of the previous one (no session index) and is idempotent.
+    psql('CREATE DATABASE upgrade', db='postgres')
+    psql("CREATE TABLE records (origin text NOT NULL, idx bigint NOT NULL, ts timestamptz NOT NULL, "
+         "time_ns bigint NOT NULL, type integer NOT NULL, session bigint NOT NULL, stored bytea NOT NULL) "
+         "PARTITION BY RANGE (ts); CREATE TABLE records_default PARTITION OF records DEFAULT; "
+         "CREATE TABLE sessions (origin text NOT NULL, session bigint NOT NULL, first_ts timestamptz NOT NULL, "
+         "last_ts timestamptz NOT NULL, records bigint NOT NULL, PRIMARY KEY (origin, session)); "
+         "INSERT INTO records VALUES ('old-host', 0, '2020-01-01', 0, 256, 7, '\\x00'), ('old-host', 1, '2020-01-01', 0, 256, 7, '\\x00'); "
+         "INSERT INTO sessions VALUES ('old-host', 7, now(), now(), 2)", db='upgrade')
+    for i in range(2):
+        r = subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d',
+                            'upgrade', '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], capture_output=True, text=True,
+                           env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+        check(r.returncode == 0, f'schema.sql on an older database, time {i + 1}: {r.stderr.strip()[:300]}')
+    check(psql("SELECT records, lo, hi, complete FROM host_index", db='upgrade') == '2|0|1|f'
+          and psql("SELECT auids, users, global FROM sessions", db='upgrade') == '{}|{}|f',
+          'the schema upgrades an older database (twice): the index columns, the host not fully indexed')
+    # Retention through the index: the oldest month's partition dropped, its records taken out of
+    # the session index and of host_index (the host keeps being read through the index).
+    psql("TRUNCATE records, sessions, host_index; SELECT ttyaudit_add_partitions('2020-01-01', 2); "
+         "INSERT INTO records VALUES ('h', 0, '2020-01-10', 0, 256, 7, '\\x00'), "
+         "('h', 1, '2020-01-20', 0, 256, 7, '\\x00'), ('h', 2, '2020-02-02', 0, 256, 7, '\\x00'), "
+         "('h', 3, '2020-02-03', 0, 256, 8, '\\x00'); "
+         "INSERT INTO sessions (origin, session, first_ts, last_ts, records) VALUES "
+         "('h', 7, '2020-01-10', '2020-02-02', 3), ('h', 8, '2020-02-03', '2020-02-03', 1); "
+         "INSERT INTO host_index (origin, records, lo, hi) VALUES ('h', 4, 0, 3)", db='upgrade')
+    check(psql("SELECT ttyaudit_drop_partition('records_202001')", db='upgrade') == '2'
+          and psql("SELECT records, lo, hi FROM host_index", db='upgrade') == '2|2|3'
+          and psql("SELECT session, records FROM sessions ORDER BY session", db='upgrade') == '7|1\n8|1'
+          and psql("SELECT count(*) FROM pg_class WHERE relname = 'records_202001'", db='upgrade') == '0',
+          'ttyaudit_drop_partition: the partition dropped, the session index and host_index follow')
+    try:
+        psql("SELECT ttyaudit_drop_partition('sessions')", db='upgrade'); refused = False
+    except RuntimeError as e:
+        refused = 'is not a partition of records' in str(e)
+    check(refused, 'ttyaudit_drop_partition refuses a table that is not a records partition')
+    psql('DROP DATABASE upgrade', db='postgres')
     psql("CREATE ROLE collector LOGIN PASSWORD 'pw-collector' IN ROLE ttyaudit_collector")
     psql("CREATE ROLE investigator LOGIN PASSWORD 'pw-investigator' IN ROLE ttyaudit_investigator")
     check(psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'collector'") == 'f',
@@ -605,6 +632,12 @@ try:
         fl = cli('export', '--fleet', inv, '--origin', origin, '--format', 'typescript', '--timing', tf, sid)
         check(loc.returncode == 0 and fl.returncode == 0 and fl.stdout == loc.stdout
               and open(tl).read() == open(tf).read(), f'export --fleet {n} {sid} typescript and timing as local')
+        rl, rf = os.path.join(T, 'replay-loc'), os.path.join(T, 'replay-fleet')
+        loc = cli('replay', '--log-dir', d, '--no-wait', '-o', rl, sid)
+        fl = cli('replay', '--fleet', inv, '--origin', origin, '--no-wait', '-o', rf, sid)
+        check(loc.returncode == 0 and fl.returncode == 0 and os.path.getsize(rl) > 0
+              and open(rl, 'rb').read() == open(rf, 'rb').read(),
+              f'replay --fleet {n} {sid}: the local playback byte for byte ({fl.returncode}, {fl.stderr[:200]!r})')
     fj = cli('show', '--fleet', inv, '--origin', 'host-view', '--json', '5e1c0a42-7')
     check(fj.returncode == 0 and json.loads(fj.stdout.split(b'\n')[0])['checkpointed'] is True,
           'show --fleet --json: the session is covered by a cosigned checkpoint (the only origin containing host-view)')
@@ -749,6 +782,79 @@ try:
     check(fl.returncode == 0 and loc.stdout and [l[25:] for l in fl.stdout.splitlines()] == loc.stdout.splitlines()
           and all(l.startswith(b'host-view/ttyaudit ') for l in fl.stdout.splitlines()),
           'query --fleet --commands (text): the local lines led by the host')
+    # query --fleet through the session index: for every filter the index narrows (user, host,
+    # times, tty, session, and with --grep), exactly the local answer (rows, text, exit code).
+    idx_hosts = {'q1': 'host-q1/ttyaudit', 'q2': 'host-q2/ttyaudit', **view_hosts}
+    compared = 0
+    for n, origin in idx_hosts.items():
+        d = os.path.join(T, 'logs', n)
+        every = [json.loads(l) for l in cli('query', '--log-dir', d, '--no-index', '--json').stdout.splitlines()]
+        check(every, f'{n}: the local log has sessions')
+        opts_list = [['--user', 'mallory'], ['--user', '4242'], ['--host', 'no-such-host'],
+                     ['--tty', 'no-such-tty'], ['--session', '5e1c0a42-99999']]
+        for x in every:
+            if x.get('user'):
+                opts_list += [['--user', x['user']], ['--user', x['user'], '--grep', 'e']]
+            if x.get('auid') is not None:
+                opts_list.append(['--user', str(x['auid'])])
+            for k in ('host', 'addr'):
+                if x.get(k):
+                    opts_list += [['--host', x[k]], ['--host', x[k][:-1]]]
+            for t in x.get('ttys', []) + ([x['terminal']] if x.get('terminal') else []):
+                opts_list += [['--tty', t], ['--tty', '/dev/' + t]]
+            opts_list += [['--since', x['start']], ['--until', x['start']], ['--since', x['end']],
+                          ['--until', x['end']], ['--since', x['start'], '--until', x['end']],
+                          ['--session', x['session']]]
+            if x.get('user'):
+                # (after every session: no row, but the name exists, so exit 0 as locally)
+                opts_list += [['--user', x['user'], '--since', x['start']],
+                              ['--user', x['user'], '--since', '@4102444800']]
+        seen = set()
+        for opts in opts_list:
+            if tuple(opts) in seen:
+                continue
+            seen.add(tuple(opts))
+            loc = cli('query', '--log-dir', d, '--no-index', *opts, '--json')
+            fl = cli('query', '--fleet', inv, '--origin', origin, *opts, '--json')
+            rows = [json.loads(l) for l in fl.stdout.splitlines()]
+            ok = (fl.returncode == loc.returncode and all(x.pop('origin') == origin for x in rows)
+                  and rows == [json.loads(l) for l in loc.stdout.splitlines()]
+                  and bool(fl.stderr) == bool(loc.stderr))
+            lt = cli('query', '--log-dir', d, '--no-index', *opts)
+            ft = cli('query', '--fleet', inv, '--origin', origin, *opts)
+            ok = ok and ft.returncode == lt.returncode and \
+                [l[25:] for l in ft.stdout.splitlines()] == lt.stdout.splitlines()
+            check(ok, f'query --fleet {opts} on {n}: the local answer ({fl.returncode} vs {loc.returncode}, '
+                      f'{len(rows)} rows, {fl.stderr[:200]!r} vs {loc.stderr[:200]!r})')
+            compared += 1
+    check(compared > 40, f'{compared} filter sets compared with the local answers')
+    # The index is what answers: a session's facts removed, the filter no longer finds it; a host
+    # whose records predate the index (complete = false) is read in full and found again.
+    q2 = 'host-q2/ttyaudit'
+    saved = psql(f"SELECT session || ':' || auids::text FROM sessions WHERE origin = '{q2}' AND auids <> '{{}}'")
+    psql(f"UPDATE sessions SET auids = '{{}}' WHERE origin = '{q2}'")
+    r = query('--fleet', inv, '--user', '1009', '--json')
+    check(r.returncode == 0 and not r.stdout, f'--user 1009 with the index emptied: not found (the index answers)')
+    psql(f"UPDATE host_index SET complete = false WHERE origin = '{q2}'")
+    r = query('--fleet', inv, '--user', '1009', '--json')
+    check(r.returncode == 0 and [json.loads(l)['origin'] for l in r.stdout.splitlines()] == [q2],
+          '--user 1009 on a host not fully indexed: read in full, found')
+    for line in saved.splitlines():
+        ses, arr = line.split(':', 1)
+        psql(f"UPDATE sessions SET auids = '{arr}' WHERE origin = '{q2}' AND session = {ses}")
+    psql(f"UPDATE host_index SET complete = true WHERE origin = '{q2}'")
+    # A record missing from a host (a hole): that host is read in full, damage reported as before.
+    ridx = psql(f"SELECT max(idx) - 1 FROM records WHERE origin = '{q2}'")
+    psql(f"CREATE TABLE saved_q2 AS SELECT * FROM records WHERE origin = '{q2}' AND idx = {ridx}")
+    try:
+        psql(f"DELETE FROM records WHERE origin = '{q2}' AND idx = {ridx}")
+        r = query('--fleet', inv, '--user', 'alice', '--origin', 'q2', '--json')
+        check(r.returncode == 8 and r.stdout and 'damaged' in r.stderr,
+              f'query --fleet --user on a host with a hole: read in full, exit 8 ({r.returncode}, {r.stderr[:200]!r})')
+    finally:
+        psql(f"INSERT INTO records SELECT * FROM saved_q2"); psql("DROP TABLE saved_q2")
+    r = query('--fleet', inv, '--user', 'alice', '--origin', 'q2', '--json')
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 1, 'and exit 0 once the record is back')
     wrong = inv.replace('pw-investigator', 'wrong')
     gone = f'host=127.0.0.1 port={free_port()} dbname=fleet user=investigator connect_timeout=3'
     bad = [(['show', '--fleet', inv, '5e1c0a42-7'], 2, 'needs --origin HOST'),
@@ -762,6 +868,9 @@ try:
             'not a PostgreSQL connection string'),
            (['show', '--fleet', wrong, '--origin', 'host-view', '5e1c0a42-7'], 4, 'password authentication failed'),
            (['show', '--fleet', gone, '--origin', 'host-view', '5e1c0a42-7'], 6, 'fleet database'),
+           (['replay', '--fleet', inv, '5e1c0a42-7'], 2, 'needs --origin HOST'),
+           (['replay', '--origin', 'host-view', '5e1c0a42-7'], 2, 'give --fleet DSN too'),
+           (['replay', '--fleet', gone, '--origin', 'host-view', '5e1c0a42-7'], 6, 'fleet database'),
            (['export', '--fleet', inv, '--origin', 'host-view', '5e1c0a42-7'], 2, 'needs --format'),
            (['export', '--fleet', gone, '--origin', 'host-view', '--format', 'json', '5e1c0a42-7'], 6,
             'fleet database')]

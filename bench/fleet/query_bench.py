@@ -1,0 +1,203 @@
+"""Fleet query benchmark (docs/performance.md, "Fleet tier"): ttyaudit query --fleet DSN --user U
+against a PostgreSQL holding a large fleet in the collector's schema.
+
+It starts its own PostgreSQL (initdb + pg_ctl in a temporary directory, 127.0.0.1, as the fleet
+tests do), applies schema.sql, fills it with fleet_query_fill's records (real envelopes: login,
+terminal batches, logout) and the session index rows a collector would have merged, then runs
+the CLI as a program for random users and prints p50/p99/max of its wall-clock time, and the
+statements' in-database times (auto_explain, EXPLAIN ANALYZE) of one run.
+
+Fill shortcuts, none of which the query sees: fsync=off, synchronous_commit=off, wal_level=minimal;
+the records indexes are built after COPY; leaves are not filled (query does not read them); one
+checkpoint per host. Figures only: nothing passes or fails on time.
+
+Usage: query_bench.py TTYAUDIT FILL SCHEMA
+Environment: TA_FLEETQ_HOSTS (1000), TA_FLEETQ_SESSIONS (sessions per host, 1000),
+TA_FLEETQ_USERS (5000), TA_FLEETQ_RECORDS (records per session on average, 10),
+TA_FLEETQ_QUERIES (200), TA_FLEETQ_DAYS (28).
+"""
+import os, random, shutil, signal, socket, subprocess, sys, tempfile, time
+
+CLI, FILL, SCHEMA = sys.argv[1:4]
+env = lambda k, d: int(os.environ.get(k, d))
+HOSTS, PER_HOST, USERS = env('TA_FLEETQ_HOSTS', 1000), env('TA_FLEETQ_SESSIONS', 1000), env('TA_FLEETQ_USERS', 5000)
+PER_SES, QUERIES, DAYS = env('TA_FLEETQ_RECORDS', 10), env('TA_FLEETQ_QUERIES', 200), env('TA_FLEETQ_DAYS', 28)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tests', 'fleet'))
+from pg_engine import postgres_or_skip
+PGBIN, PGUSER = postgres_or_skip()
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+
+def free_port():
+    s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
+
+base = tempfile.gettempdir()
+if not os.stat(base).st_mode & 0o001:
+    base = '/var/tmp'
+T = tempfile.mkdtemp(prefix='ta-fleetq-', dir=base)
+os.chmod(T, 0o755)
+pgport, pgdata = free_port(), os.path.join(T, 'pg')
+
+def as_pg(argv):
+    return subprocess.run(['runuser', '-u', 'postgres', '--'] + argv, capture_output=True, text=True)
+
+def psql(sql, user='ttyadmin', stdin=None, **kw):
+    r = subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', user, '-d', 'fleet',
+                        '-v', 'ON_ERROR_STOP=1', '-Atq', '-c', sql], capture_output=True, text=True, stdin=stdin,
+                       env=dict(os.environ, PGPASSWORD='pw-' + user), **kw)
+    if r.returncode:
+        raise RuntimeError(f'psql {sql[:80]!r}: {r.stderr.strip()}')
+    return r.stdout.strip()
+
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
+
+rc = 1
+try:
+    os.mkdir(pgdata); os.chown(pgdata, PGUSER.pw_uid, PGUSER.pw_gid)
+    pwf = os.path.join(T, 'pgpw'); open(pwf, 'w').write('pw-ttyadmin\n'); os.chmod(pwf, 0o644)
+    r = as_pg([f'{PGBIN}/initdb', '-D', pgdata, '-U', 'ttyadmin', '--pwfile', pwf, '-A', 'scram-sha-256'])
+    if r.returncode:
+        raise RuntimeError('initdb: ' + r.stderr)
+    opts = (f'-p {pgport} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off '
+            '-c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=8GB -c checkpoint_timeout=1h '
+            '-c maintenance_work_mem=512MB -c shared_buffers=512MB')
+    r = as_pg([f'{PGBIN}/pg_ctl', '-D', pgdata, '-w', '-l', os.path.join(pgdata, 'log'), '-o', opts, 'start'])
+    if r.returncode:
+        raise RuntimeError('pg_ctl: ' + r.stderr + r.stdout)
+    subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'postgres',
+                    '-c', 'CREATE DATABASE fleet'], check=True, capture_output=True,
+                   env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'fleet',
+                    '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
+                   env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    psql("CREATE ROLE investigator LOGIN PASSWORD 'pw-investigator' IN ROLE ttyaudit_investigator")
+    # Months back to the span's start, so that records land in monthly partitions, not the default.
+    psql(f"SELECT ttyaudit_add_partitions((now() - interval '{DAYS + 31} days')::date, 4)")
+
+    n_rec_est = HOSTS * PER_HOST * PER_SES
+    print(f'bench: filling {HOSTS} hosts x {PER_HOST} sessions (~{n_rec_est} records), {USERS} users, '
+          f'{DAYS} days', flush=True)
+    t0 = time.time()
+    # Indexes after the data: built once instead of maintained row by row.
+    psql('DROP INDEX records_origin_idx; DROP INDEX records_session')
+    sess_file = os.path.join(T, 'sessions.copy')
+    os.chmod(T, 0o755)
+    gen = subprocess.Popen([FILL, str(HOSTS), str(PER_HOST), str(USERS), str(PER_SES), str(DAYS), sess_file],
+                           stdout=subprocess.PIPE)
+    psql('COPY records (origin, idx, ts, time_ns, type, session, stored) FROM STDIN', stdin=gen.stdout)
+    gen.stdout.close()
+    if gen.wait():
+        raise RuntimeError('fleet_query_fill failed')
+    t_rec = time.time() - t0
+    with open(sess_file) as f:
+        psql('COPY sessions (origin, session, first_ts, last_ts, records, auids, users, hosts, ttys, related, '
+             'global) FROM STDIN', stdin=f)
+    psql("INSERT INTO enrolment (origin, subject_hash, vkey) SELECT origin, substr(md5(origin), 1, 16), "
+         "'bench+00000000+AAAA' FROM (SELECT DISTINCT origin FROM sessions) o")
+    psql("INSERT INTO host_index (origin, records, lo, hi) SELECT origin, sum(records), 0, sum(records) - 1 "
+         "FROM sessions GROUP BY origin")
+    # 50 cosigned checkpoints per host (a real host has one every few seconds to minutes).
+    psql("INSERT INTO checkpoints (origin, size, root, note, cosignature, cosigned_at) SELECT origin, "
+         "records * k / 50, '\\x00', 'bench checkpoint\n', '— bench cosignature\n', now() FROM host_index, "
+         "generate_series(1, 50) k")
+    t_idx = time.time()
+    psql('CREATE INDEX records_origin_idx ON records (origin, idx)')
+    psql('CREATE INDEX records_session ON records (origin, session, idx)')
+    psql('VACUUM ANALYZE')
+    t1 = time.time()
+    n_rec = int(psql('SELECT sum(records) FROM host_index'))
+    n_ses = int(psql('SELECT count(*) FROM sessions'))
+    size = psql("SELECT pg_size_pretty(pg_database_size('fleet')) || ', records ' || "
+                "pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i JOIN pg_class c "
+                "ON c.oid = i.inhrelid WHERE i.inhparent = 'records'::regclass") + \
+        ', sessions with its indexes ' + psql("SELECT pg_size_pretty(pg_total_relation_size('sessions'))")
+    print(f'bench: filled {n_rec} records, {n_ses} sessions in {t1 - t0:.0f} s (records COPY {t_rec:.0f} s, '
+          f'indexes and analyze {t1 - t_idx:.0f} s); database {size}', flush=True)
+
+    dsn = f'host=127.0.0.1 port={pgport} dbname=fleet user=investigator password=pw-investigator'
+    rnd = random.Random(17)
+    users = [rnd.randrange(USERS) for _ in range(QUERIES)]
+    # One warm-up run per form (the database's caches, the CLI's pages), not counted.
+    subprocess.run([CLI, 'query', '--fleet', dsn, '--user', 'user00000'], capture_output=True)
+    times, rows = [], []
+    for i, u in enumerate(users):
+        who = f'user{u:05d}' if i % 2 == 0 else str(10000 + u)   # by name and by login uid
+        s = time.perf_counter()
+        r = subprocess.run([CLI, 'query', '--fleet', dsn, '--user', who], capture_output=True, text=True)
+        times.append((time.perf_counter() - s) * 1000)
+        if r.returncode:
+            raise RuntimeError(f'query --user {who}: exit {r.returncode}: {r.stderr.strip()}')
+        rows.append(len(r.stdout.splitlines()) - 1)
+    print(f'bench: query --fleet --user, {len(times)} random users (half by name, half by login uid), '
+          f'{sum(rows) / len(rows):.0f} sessions listed on average (max {max(rows)}): '
+          f'p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms, max {max(times):.1f} ms '
+          f'(the program: start, connection with scram-sha-256, statements, output)', flush=True)
+    # What a program pays before any query work: start, connection (a new backend, scram-sha-256),
+    # one statement (the enrolled hosts), here on a machine shared with other work.
+    base = []
+    for _ in range(40):
+        s = time.perf_counter()
+        subprocess.run([CLI, 'query', '--fleet', dsn, '--origin', 'no-such-host'], capture_output=True)
+        base.append((time.perf_counter() - s) * 1000)
+    print(f'bench: baseline, the same program that connects and asks one statement (--origin matching '
+          f'no host), 40 runs: p50 {pct(base, 50):.1f} ms, p99 {pct(base, 99):.1f} ms; load average '
+          f'{os.getloadavg()[0]:.1f}', flush=True)
+    # The index's answer is the whole host's: one host of the first user read in full too.
+    who = f'user{users[0]:05d}'
+    one = subprocess.run([CLI, 'query', '--fleet', dsn, '--user', who, '--json'], capture_output=True, text=True)
+    origin = one.stdout.split('"origin":"')[1].split('"')[0] if '"origin":"' in one.stdout else None
+    if origin:
+        a = subprocess.run([CLI, 'query', '--fleet', dsn, '--user', who, '--origin', origin], capture_output=True)
+        psql(f"UPDATE host_index SET complete = false WHERE origin = '{origin}'")
+        b = subprocess.run([CLI, 'query', '--fleet', dsn, '--user', who, '--origin', origin], capture_output=True)
+        psql(f"UPDATE host_index SET complete = true WHERE origin = '{origin}'")
+        same = a.returncode == b.returncode == 0 and a.stdout == b.stdout and a.stdout.count(b'\n') > 1
+        print(f'bench: {who} on {origin}: the index\'s rows {"equal" if same else "DIFFER FROM"} '
+              f'those of the host read in full', flush=True)
+    # One more run with EXPLAIN ANALYZE of each statement in the server's log.
+    # (Set for the role only now: the timed runs pay no logging and no library load.)
+    psql("ALTER ROLE investigator SET session_preload_libraries = 'auto_explain'; "
+         "ALTER ROLE investigator SET auto_explain.log_min_duration = 0; "
+         "ALTER ROLE investigator SET auto_explain.log_analyze = on; "
+         "ALTER ROLE investigator SET log_min_duration_statement = 0")
+    logf = os.path.join(pgdata, 'log')
+    mark = os.path.getsize(logf)
+    s = time.perf_counter()
+    subprocess.run([CLI, 'query', '--fleet', dsn, '--user', f'user{users[0]:05d}'], capture_output=True)
+    wall = (time.perf_counter() - s) * 1000
+    time.sleep(0.5)
+    with open(logf, errors='replace') as f:
+        f.seek(mark)
+        log = f.read()
+    durs, prep = [], []
+    for line in log.splitlines():
+        # The extended protocol logs parse, bind (planning: a new backend's first plans also load
+        # the catalog caches) and execute apart.
+        if 'duration: ' in line and ' ms' in line and 'plan:' not in line:
+            try:
+                d = float(line.split('duration: ')[1].split(' ms')[0])
+            except ValueError:
+                continue
+            (durs if ('execute' in line or 'statement:' in line) else prep).append(d)
+    plans = [p for p in log.split('duration: ') if 'plan:' in p]
+    print(f'bench: one run, user{users[0]:05d}: {wall:.1f} ms as a program; {len(durs)} statements, '
+          f'{sum(durs):.1f} ms executing in the database (the slowest {max(durs) if durs else 0:.1f} ms), '
+          f'{sum(prep):.1f} ms parsing and planning', flush=True)
+    for p in plans:
+        head = p.split('\n')[0]
+        top = [l for l in p.split('\n')[1:] if 'actual time' in l][:1]
+        print(f'bench:   EXPLAIN ANALYZE {head.strip()[:60]} {top[0].strip()[:160] if top else ""}')
+    rc = 0
+    if os.environ.get('TA_FLEETQ_HOLD'):
+        # Debugging aid: keep the database for a while (the DSN above), then remove it.
+        print(f'bench: holding {dsn} for {os.environ["TA_FLEETQ_HOLD"]} s', flush=True)
+        time.sleep(int(os.environ['TA_FLEETQ_HOLD']))
+except Exception as e:
+    print(f'bench: {e}', file=sys.stderr)
+finally:
+    if os.path.exists(os.path.join(pgdata, 'postmaster.pid')):
+        as_pg([f'{PGBIN}/pg_ctl', '-D', pgdata, '-m', 'immediate', 'stop'])
+    shutil.rmtree(T, ignore_errors=True)
+sys.exit(rc)
