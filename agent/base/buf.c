@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,4 +65,26 @@ void ta_buf_printf(struct ta_buf *b, const char *fmt, ...)
 	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+}
+
+int ta_array_grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	/* No object may exceed PTRDIFF_MAX bytes: refuse before asking malloc,
+	 * which under a sanitizer aborts instead of returning NULL. */
+	size_t max = (size_t)PTRDIFF_MAX / (size ? size : 1);
+	if (!size || need > max)
+		return -ENOMEM;
+	size_t nc = *cap ? *cap : 64;
+	while (nc < need)
+		nc = nc > max / 2 ? need : nc * 2;
+	if (nc > max)
+		nc = need; /* the doubling went past what fits: exactly what is asked */
+	void *nv = realloc(*v, nc * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = nc;
+	return 0;
 }

@@ -25,6 +25,12 @@ static inline int ta_buf_reserve(struct ta_buf *b, size_t n)
 	return b->cap - b->len >= n && !b->oom ? 0 : ta_buf_grow(b, n);
 }
 
+/*
+ * Room for `need` elements of `size` bytes in the array *v of capacity *cap
+ * (elements), doubling from 64: 0, or -ENOMEM (also when the size overflows).
+ */
+int ta_array_grow(void **v, size_t *cap, size_t need, size_t size);
+
 /* Inline: the views append a few bytes at a time, per line and per escape. */
 static inline void ta_buf_put(struct ta_buf *b, const void *data, size_t n)
 {

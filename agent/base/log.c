@@ -14,6 +14,27 @@ void ta_log_init(const char *progname, enum ta_log_level max_level)
 	log_max = max_level;
 }
 
+/*
+ * One line that a terminal only prints: a newline inside would forge a second
+ * line, and an escape sequence (in a path, a host's message, a database's
+ * error text) would act on the terminal of whoever reads the log. Line breaks
+ * and tabs become spaces; other control bytes, and C1 controls in UTF-8
+ * (U+0080..U+009F), become '?'.
+ */
+static void plain_line(char *msg)
+{
+	for (unsigned char *p = (unsigned char *)msg; *p; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			*p = ' ';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			*p = '?';
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			p[0] = p[1] = '?';
+			p++;
+		}
+	}
+}
+
 void ta_vlog(enum ta_log_level level, const char *subsys, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
@@ -22,10 +43,7 @@ void ta_vlog(enum ta_log_level level, const char *subsys, const char *fmt, va_li
 	if (level > log_max)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* One line per message: a newline inside would forge a second line. */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	plain_line(msg);
 	if (subsys)
 		fprintf(stderr, "%s: %s: %s: %s\n", log_prog, names[level], subsys, msg);
 	else

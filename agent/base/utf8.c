@@ -54,6 +54,16 @@ size_t ta_utf8_len(const unsigned char *s, size_t n)
 	return l > 0 ? (size_t)l : 0;
 }
 
+int ta_utf8_valid(const void *s, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (size_t i = 0, l; i < n; i += l)
+		if (!(l = ta_utf8_len(p + i, n - i)))
+			return 0;
+	return 1;
+}
+
 size_t ta_utf8_encode(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {

@@ -18,6 +18,11 @@
 int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
 size_t ta_utf8_len(const unsigned char *s, size_t n);
+/*
+ * Whether the n bytes at s are well-formed UTF-8 throughout: 1 or 0 (what a
+ * PostgreSQL text in a UTF8 database accepts, NUL aside).
+ */
+int ta_utf8_valid(const void *s, size_t n);
 /* The UTF-8 of code point cp (below U+110000) into out; returns its length, 1 to 4. */
 size_t ta_utf8_encode(uint32_t cp, char out[4]);
 
