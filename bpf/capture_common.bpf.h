@@ -49,6 +49,13 @@ struct {
 } ta_events SEC(".maps") __weak;
 
 /*
+ * The size of ta_events, set by the daemon before load with the map's own
+ * (--ring-size): a constant for the verifier, where asking the ring
+ * (bpf_ringbuf_query) was a helper call, twice per record.
+ */
+const volatile __u64 ta_ring_bytes __weak = 16 << 20;
+
+/*
  * Process events (exec, exit, unix sockets): small and rare, in a ring of
  * their own so that a flood of output on one terminal cannot crowd out who
  * ran what elsewhere. Window sizes and uncaptured counts stay with the data:
@@ -180,8 +187,17 @@ enum { TA_MEM_KERNEL = 0, TA_MEM_USER = 1, TA_MEM_USER_COMPAT_IOV = 2 };
 struct ta_emit {
 	__u64 slave;      /* struct tty_struct * of the terminal (the slave of a pty) */
 	__u64 buf;
-	__u32 nr_segs;
+	__u16 nr_segs;    /* at most UIO_MAXIOV (1024) */
+	/*
+	 * check_digest: the record is marked suspect unless the bytes copied into
+	 * it have `digest` (ta_digest_small), the fingerprint the call's entry
+	 * took. Set by the tracepoint backend for plain writes of at most
+	 * TA_DIGEST_SMALL bytes: the exit reads them once, into the record.
+	 * Narrow fields: sys_exit's frame has no slot to spare on 6.1.
+	 */
+	__u16 check_digest;
 	__u32 user;       /* TA_MEM_*: user memory, and the iovec layout if nr_segs */
+	__u64 digest;
 	struct ta_tty_event tmpl;  /* payload-less: data[] is never used here */
 };
 
@@ -355,6 +371,120 @@ static __always_inline __u16 ta_driver_subtype(struct tty_driver *drv)
 	return BPF_CORE_READ(drv, subtype);
 }
 
+static __always_inline bool ta_tty_is_pty(struct tty_struct *tty)
+{
+	return ta_driver_type(BPF_CORE_READ(tty, driver)) == TA_TTY_DRIVER_PTY;
+}
+
+/*
+ * Identity of a terminal, from its driver and index. The name is zeroed
+ * first: what follows its NUL must not be whatever the stack held.
+ */
+static __always_inline void ta_fill_tty_id_from(struct ta_tty_id *id, struct tty_struct *tty,
+						struct tty_driver *drv, __s32 index)
+{
+	id->index = index;
+	id->major = BPF_CORE_READ(drv, major);
+	id->minor = BPF_CORE_READ(drv, minor_start) + index;
+	id->driver_type = ta_driver_type(drv);
+	id->driver_subtype = ta_driver_subtype(drv);
+	__builtin_memset(id->name, 0, sizeof(id->name));
+	bpf_probe_read_kernel_str(id->name, sizeof(id->name), &tty->name);
+}
+
+#ifdef TA_TTY_CACHE
+/*
+ * The identity of the terminals the syscall programs saw last, per CPU,
+ * direct-mapped by the tty's address: a terminal write needs it two or
+ * three times (is it a pty master, at entry and exit; the record's tty id),
+ * seven helper reads each time, 30-40 ns apiece here. An entry is used only
+ * if the tty at that address still has the driver and index it was filled
+ * from, read afresh each time: everything an entry holds (major, minor,
+ * driver type, name) is fixed by the driver and the index when the kernel
+ * allocates a tty, so a tty freed and another allocated at the same address
+ * either has the same identity or fails the check. Per CPU, so two CPUs
+ * never share an entry; `busy` keeps a program that interrupts another on
+ * the same CPU (io_uring's completion tracepoint) out of an entry being
+ * read or written: it reads the terminal itself.
+ */
+#define TA_TTY_CACHE_SLOTS 256
+
+struct ta_tty_cache_ent {
+	__u64 tty;
+	__u64 driver;
+	__s32 index;
+	__u32 valid;
+	struct ta_tty_id id;
+};
+
+struct ta_tty_cache {
+	__u32 busy;
+	__u32 pad;
+	struct ta_tty_cache_ent e[TA_TTY_CACHE_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_tty_cache);
+} ta_tty_cache SEC(".maps") __weak;
+
+/*
+ * The identity of tty into *id (if id), from the cache or read (and cached);
+ * returns its driver's type and subtype (type << 16 | subtype). Returned, not
+ * stored through a pointer: sys_exit's frame, with bpf_loop's callback on top
+ * of it, must stay within 512 bytes on 6.1 (each frame rounded up to 32), and
+ * a local whose address is taken takes a slot. (As a function of its own it
+ * took the verifier past its million instructions here.)
+ */
+static __always_inline __u32 ta_tty_ident(struct tty_struct *tty, struct ta_tty_id *id)
+{
+	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
+	__s32 index = BPF_CORE_READ(tty, index);
+	__u64 key = (__u64)tty;
+	__u32 zero = 0, slot = (key * 0x9E3779B97F4A7C15ULL) >> 56;
+	struct ta_tty_cache *c = bpf_map_lookup_elem(&ta_tty_cache, &zero);
+	struct ta_tty_cache_ent *e;
+	__u32 kind;
+
+	if (!c || *(volatile __u32 *)&c->busy || !drv) {
+		if (id)
+			ta_fill_tty_id_from(id, tty, drv, index);
+		return (__u32)ta_driver_type(drv) << 16 | ta_driver_subtype(drv);
+	}
+	*(volatile __u32 *)&c->busy = 1;
+	asm volatile("" ::: "memory");
+	e = &c->e[slot & (TA_TTY_CACHE_SLOTS - 1)];
+	if (!e->valid || e->tty != key || e->driver != (__u64)drv || e->index != index) {
+		e->valid = 0;
+		e->tty = key;
+		e->driver = (__u64)drv;
+		e->index = index;
+		ta_fill_tty_id_from(&e->id, tty, drv, index);
+		e->valid = 1;
+	}
+	if (id)
+		__builtin_memcpy(id, &e->id, sizeof(*id));
+	kind = (__u32)e->id.driver_type << 16 | e->id.driver_subtype;
+	asm volatile("" ::: "memory");
+	*(volatile __u32 *)&c->busy = 0;
+	return kind;
+}
+
+#define TA_KIND_MASTER ((__u32)TA_TTY_DRIVER_PTY << 16 | TA_PTY_TYPE_MASTER)
+
+static __always_inline bool ta_tty_is_master(struct tty_struct *tty)
+{
+	return ta_tty_ident(tty, NULL) == TA_KIND_MASTER;
+}
+
+/* Identity of a terminal; callers pass the slave side of a pty. */
+static __always_inline void ta_fill_tty_id(struct ta_tty_id *id, struct tty_struct *tty)
+{
+	ta_tty_ident(tty, id);
+}
+#else
 static __always_inline bool ta_tty_is_master(struct tty_struct *tty)
 {
 	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
@@ -363,23 +493,12 @@ static __always_inline bool ta_tty_is_master(struct tty_struct *tty)
 	       ta_driver_subtype(drv) == TA_PTY_TYPE_MASTER;
 }
 
-static __always_inline bool ta_tty_is_pty(struct tty_struct *tty)
-{
-	return ta_driver_type(BPF_CORE_READ(tty, driver)) == TA_TTY_DRIVER_PTY;
-}
-
 /* Identity of a terminal; callers pass the slave side of a pty. */
 static __always_inline void ta_fill_tty_id(struct ta_tty_id *id, struct tty_struct *tty)
 {
-	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
-
-	id->index = BPF_CORE_READ(tty, index);
-	id->major = BPF_CORE_READ(drv, major);
-	id->minor = BPF_CORE_READ(drv, minor_start) + id->index;
-	id->driver_type = ta_driver_type(drv);
-	id->driver_subtype = ta_driver_subtype(drv);
-	bpf_probe_read_kernel_str(id->name, sizeof(id->name), &tty->name);
+	ta_fill_tty_id_from(id, tty, BPF_CORE_READ(tty, driver), BPF_CORE_READ(tty, index));
 }
+#endif
 
 /* The task leading the tty's session: whose terminal this is. */
 static __always_inline struct task_struct *ta_tty_session_leader(struct tty_struct *tty)
@@ -605,10 +724,17 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 	struct ta_tty_event *e = &em->tmpl;
 	struct ta_config *cfg = ta_get_config();
 	struct tty_struct *slave = tty;
+	bool master;
 
 	if (!cfg)
 		return false;
-	if (ta_tty_is_master(tty)) {
+#ifdef TA_TTY_CACHE
+	/* The identity once: for a slave it is the record's. */
+	master = ta_tty_ident(tty, &e->tty) == TA_KIND_MASTER;
+#else
+	master = ta_tty_is_master(tty);
+#endif
+	if (master) {
 		slave = BPF_CORE_READ(tty, link);
 		if (!slave)
 			return false;
@@ -620,7 +746,10 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 	}
 	ta_fill_hdr(&e->hdr, kind, source);
 	ta_fill_task(&e->task);
-	ta_fill_tty_id(&e->tty, slave);
+#ifdef TA_TTY_CACHE
+	if (master)
+#endif
+		ta_fill_tty_id(&e->tty, slave);
 	ta_fill_owner(e, slave);
 	/* A writer outside any login session writes into the terminal's session. */
 	if (e->task.ses == TA_UNSET)
@@ -647,6 +776,8 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 	e->call_id = ta_next_call_id();
 	e->offset = 0;
 	e->len = 0;
+	em->check_digest = 0;
+	em->digest = 0;
 	return true;
 }
 
@@ -661,7 +792,7 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 	__u64 avail = bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA);
 	__u32 zero = 0, *idle;
 
-	if (avail > (bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE) >> 3))
+	if (avail > (ta_ring_bytes >> 3))
 		return BPF_RB_FORCE_WAKEUP;
 	if (avail == 0) {
 		idle = bpf_map_lookup_elem(&ta_wake_on_empty, &zero);
@@ -671,8 +802,45 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* Copy one chunk into a ring record of a fixed size class, or count it lost. */
-#define TA_EMIT_CLASS(em, src, n, cls)                                               \
+/* Writes up to this size are fingerprinted without a loop (ta_digest_small). */
+#define TA_DIGEST_SMALL 64
+
+/*
+ * The write fingerprint (FNV-1a over 64-bit words, the bytes after n in the
+ * last word taken as zero, seeded with the length) of n <= TA_DIGEST_SMALL
+ * bytes at w: eight unrolled steps, no bpf_loop, no map lookup per step, and
+ * no store at a variable offset (the verifier would follow each). w must have
+ * room for n rounded up to 8 bytes. Entry and exit of a short write both
+ * take it, so they agree whatever the bytes after n hold.
+ */
+static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
+{
+	__u64 h = 0xcbf29ce484222325ULL ^ n;
+
+	for (int j = 0; j < TA_DIGEST_SMALL / 8; j++) {
+		__u32 left = n - (__u32)j * 8;
+		__u64 v;
+
+		if ((__u32)j * 8 >= n)
+			break;
+		v = ((const __u64 *)w)[j];
+		if (left < 8) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			v &= (1ULL << (left * 8)) - 1;
+#else
+			v &= ~((1ULL << ((8 - left) * 8)) - 1);
+#endif
+		}
+		h = (h ^ v) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * Copy one chunk into a ring record of a fixed size class, or count it lost.
+ * small: the class is TA_DIGEST_SMALL bytes, where em->check_digest applies.
+ */
+#define TA_EMIT_CLASS(em, src, n, cls, small)                                        \
 	({                                                                          \
 		/*                                                                  \
 		 * n as 64 bits, bounded on its register before the calls: 6.1's    \
@@ -696,6 +864,10 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 					bpf_probe_read_kernel(_r->data, _n,         \
 							      (void *)(src));       \
 				if (_e == 0) {                                      \
+					if ((small) && (em)->check_digest &&        \
+					    ta_digest_small(_r->data, _n) !=         \
+						    (em)->digest)                    \
+						_r->hdr.flags |= TA_F_SUSPECT;      \
 					bpf_ringbuf_submit(_r, _wake);              \
 					_ok = 1;                                    \
 				} else {                                            \
@@ -745,8 +917,9 @@ struct {
 static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 {
 	__u32 ses = em->tmpl.hdr.kind == TA_EV_TTY_INPUT ? em->tmpl.owner_ses : em->tmpl.task.ses;
-	__u64 win = bpf_ktime_get_ns() / TA_SHARE_WINDOW_NS;
-	__u64 size = bpf_ringbuf_query(&ta_events, BPF_RB_RING_SIZE);
+	/* The record's own time (boot clock): no second clock read per record. */
+	__u64 win = em->tmpl.hdr.ts_boot_ns / TA_SHARE_WINDOW_NS;
+	__u64 size = ta_ring_bytes;
 	struct ta_session_usage *u, *top, fresh = {};
 	__u32 zero = 0;
 	__u64 prior;
@@ -800,18 +973,23 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	return 1;
 }
 
-/* 1: emitted; 0: the ring was full; -1: the session is over its share (ta_share_ok). */
-static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n)
+/*
+ * 1: emitted; 0: the ring was full; -1: the session is over its share
+ * (ta_share_ok). whole: the call is this one chunk, where em->check_digest
+ * may apply (a constant: the chunk loop's frame, on top of the program's in
+ * bpf_loop, stays without the fingerprint's code).
+ */
+static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n, bool whole)
 {
 	if (!ta_share_ok(em, n))
 		return -1;
-	if (n <= 64)
-		return TA_EMIT_CLASS(em, src, n, 64);
+	if (n <= TA_DIGEST_SMALL)
+		return TA_EMIT_CLASS(em, src, n, TA_DIGEST_SMALL, whole);
 	if (n <= 512)
-		return TA_EMIT_CLASS(em, src, n, 512);
+		return TA_EMIT_CLASS(em, src, n, 512, 0);
 	if (n > TA_CHUNK_MAX)
 		return 0;
-	return TA_EMIT_CLASS(em, src, n, TA_CHUNK_MAX);
+	return TA_EMIT_CLASS(em, src, n, TA_CHUNK_MAX, 0);
 }
 
 /*
@@ -912,7 +1090,7 @@ static __always_inline int ta_chunk_do(struct ta_chunk_loop *lc)
 	}
 	n = lc->seg_left > TA_CHUNK_MAX ? TA_CHUNK_MAX : lc->seg_left;
 	lc->em.tmpl.offset = lc->done;
-	ok = ta_emit_chunk(&lc->em, lc->seg_ptr, n);
+	ok = ta_emit_chunk(&lc->em, lc->seg_ptr, n, false);
 	if (ok <= 0)
 		ta_count_loss(lc->ses, lc->auid, n, ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
 	lc->done += n;
@@ -968,7 +1146,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 		if (n > TA_CHUNK_MAX)
 			return;
 		em->tmpl.offset = 0;
-		int ok = ta_emit_chunk(em, em->buf, n);
+		int ok = ta_emit_chunk(em, em->buf, n, true);
 
 		if (ok <= 0)
 			ta_count_loss(lc->ses, lc->auid, n,

@@ -379,6 +379,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		snprintf(why, why_len, "ring size %u refused: %s", o->ring_bytes, strerror(-err));
 		goto fail;
 	}
+	*c->bpf.ring_bytes = o->ring_bytes;
 	*c->bpf.syscall_io = b == TA_BACKEND_TRACEPOINT;
 	*c->bpf.fp_mode = o->footprint;
 	bpf_object__for_each_program(prog, c->bpf.obj) {

@@ -91,6 +91,7 @@ enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_
 			(b)->obj = _s->obj;                                               \
 			(b)->syscall_io = (uint32_t *)&_s->rodata->ta_syscall_io;         \
 			(b)->fp_mode = (uint32_t *)&_s->rodata->ta_fp_mode;               \
+			(b)->ring_bytes = (uint64_t *)&_s->rodata->ta_ring_bytes;         \
 		}                                                                         \
 		_s ? 0 : errno ? -errno : -EINVAL;                                        \
 	})

@@ -139,14 +139,18 @@ static void uncharge(struct queue_sink *q, const struct item *it)
 /*
  * Under lock: may an event of ses costing cost be queued? Below half the
  * budget, yes; above it, while the session holds at most its share of the
- * other half, and the whole budget is not used up.
+ * other half, and the whole budget is not used up. A footprint event gets
+ * half of each (a quarter of the budget taken freely, half a share): file
+ * calls cost a user nothing to make by the hundred thousand, and a flood of
+ * them must not leave the session's own terminal data without room while
+ * the log is slow (what it typed and was shown is what is recorded first).
  */
-static int admit(struct queue_sink *q, uint32_t ses, uint64_t cost)
+static int admit(struct queue_sink *q, uint32_t ses, uint64_t cost, int footprint)
 {
 	struct ses_slot *s;
-	uint64_t mine, sessions;
+	uint64_t mine, sessions, share;
 
-	if (q->queued + cost <= q->budget / 2)
+	if (q->queued + cost <= (footprint ? q->budget / 4 : q->budget / 2))
 		return 1;
 	if (q->queued + cost > q->budget)
 		return 0;
@@ -155,7 +159,8 @@ static int admit(struct queue_sink *q, uint32_t ses, uint64_t cost)
 	if (!s && q->ses_keys >= SES_SLOTS * 3 / 4)
 		return 0; /* a session the table cannot follow gets no more than the first half */
 	sessions = q->ses_active + (mine == 0);
-	return mine + cost <= q->budget / 2 / sessions;
+	share = q->budget / 2 / sessions;
+	return mine + cost <= (footprint ? share / 2 : share);
 }
 
 static void count_drop(struct queue_sink *q, uint32_t ses, uint32_t auid, uint64_t bytes)
@@ -255,7 +260,7 @@ static int queue_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	int ok;
 
 	pthread_mutex_lock(&q->lock);
-	ok = admit(q, ses, cost);
+	ok = admit(q, ses, cost, ev->kind == TA_EV_FOOTPRINT);
 	pthread_mutex_unlock(&q->lock);
 	if (!ok) {
 		count_drop(q, ses, input ? ev->owner_auid : ev->task.auid, payload);

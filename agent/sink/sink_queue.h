@@ -8,7 +8,9 @@
  * The queue's budget is shared per session (docs/capture.md, "The log's write
  * rate"): below half the budget every capture event is taken; above it, an
  * event is taken only while its session holds at most its share of the
- * budget's other half (that half over the sessions with something queued). An
+ * budget's other half (that half over the sessions with something queued);
+ * footprint events get half of both (a quarter of the budget, half a share),
+ * so that a session's flood of file calls leaves its terminal data room. An
  * event refused is dropped and counted against its session (loss reason
  * TA_DROP_QUEUE_SHARE, ta_sink_queue_collect_drops). Records (gaps, agent and
  * session records) are never refused: the daemon makes them, at a bounded rate.

@@ -4,6 +4,7 @@
 daemon. Run as root: capture_test.py TEST_NAME (meson registers each)."""
 
 import atexit
+import base64
 import json
 import os
 import pty
@@ -174,6 +175,64 @@ def test_big_output():
         check_outside_gaps(f, recs, tty_name(facts), facts["ses"], exp, lost, "big_output")
     calls = {r["call"] for r in of_type(recs, "output", tty=tty_name(facts)) if r["total"] == big}
     f.check(len(calls) == 1, "the big write is one call, its chunks share a call id")
+    return f.result()
+
+
+# One process, two terminals: short writes of 1..100 bytes alternating between them (so both
+# the fingerprint without a loop, up to 64 bytes, and the one with it are used), each master
+# drained by the same process as it goes. Prints the facts as one JSON line.
+SHORT_WRITER = r"""
+import json, os, sys
+n = int(sys.argv[1])
+ttys = []
+for _ in range(2):
+    m, s = os.openpty()
+    os.set_blocking(m, False)
+    ttys.append((m, s, os.ttyname(s)))
+def drain(m):
+    try:
+        while os.read(m, 65536):
+            pass
+    except BlockingIOError:
+        pass
+for i in range(n):
+    m, s, name = ttys[i % 2]
+    body = b"%d:%s:" % (i, name.encode())
+    line = (body + b"x" * 100)[:1 + (i * 37) % 100]
+    os.write(s, line)
+    drain(m)
+print(json.dumps({"pid": os.getpid(), "ttys": [t[2] for t in ttys]}))
+"""
+
+
+def test_short_writes():
+    """Many short writes of one process to two terminals, interleaved: each terminal's record
+    is byte-exact and in order, and no record of a write nobody tampered with is suspect."""
+    f = Failures("short_writes")
+    n = 20000
+    d = Daemon().start()
+    p = subprocess.run([sys.executable, "-c", SHORT_WRITER, str(n)], capture_output=True,
+                       timeout=300)
+    d.stop()
+    if p.returncode != 0:
+        f.check(False, f"the writer ran: {p.stderr.decode(errors='replace')}")
+        return f.result()
+    facts = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    recs = d.records()
+    f.check(lost_bytes(recs) == 0, f"nothing lost ({lost_bytes(recs)} bytes in gaps)")
+    for idx, dev in enumerate(facts["ttys"]):
+        exp = bytearray()
+        for i in range(idx, n, 2):
+            body = b"%d:%s:" % (i, dev.encode())
+            exp += (body + b"x" * 100)[:1 + (i * 37) % 100]
+        tty = dev[len("/dev/"):].replace("/", "")
+        mine = [r for r in of_type(recs, "output", tty=tty) if r.get("tgid") == facts["pid"]]
+        out = b"".join(base64.b64decode(r["data"]) for r in mine if "data" in r)
+        f.check(out == bytes(exp), f"{tty}: {len(out)} bytes recorded in order, "
+                f"{len(exp)} written, the same bytes")
+        f.check(len(mine) == n // 2, f"{tty}: one record per write ({len(mine)} of {n // 2})")
+        suspect = [r for r in mine if r.get("suspect")]
+        f.check(not suspect, f"{tty}: no record suspect ({len(suspect)})")
     return f.result()
 
 

@@ -612,7 +612,7 @@ def test_slow_store():
     except Skip as e:
         print(f"SKIPPED: {e}", file=sys.stderr)
         return 77
-    d = None
+    d = bindir = None
     try:
         with TempUser() as u:
             # The store is really slow for the daemon: 2 MiB synced from its cgroup.
@@ -629,16 +629,29 @@ def test_slow_store():
             d.start()
             # One login session (a login uid set for it), six floods in it, as the user.
             sesfile = os.path.join(d.dir, "attacker.ses")
-            flood = binary("tests/lib/ta-hostile")
+            # The user runs a copy: the build tree may sit below a directory only root enters.
+            bindir = tempfile.mkdtemp(prefix="ta-slow-bin-")
+            os.chmod(bindir, 0o755)
+            flood = os.path.join(bindir, "ta-hostile")
+            shutil.copy(binary("tests/lib/ta-hostile"), flood)
+            os.chmod(flood, 0o755)
             script = (f'echo {u.uid} > /proc/self/loginuid && cat /proc/self/sessionid > {sesfile}'
                       f' && exec setpriv --reuid={u.uid} --regid={u.gid} --clear-groups sh -c '
                       f'"for i in 1 2 3 4 5 6; do {flood} flood & done; wait"')
+            aerr = open(os.path.join(d.dir, "attacker.err"), "w+")
             attacker = subprocess.Popen(["sh", "-c", script], start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        stdout=subprocess.DEVNULL, stderr=aerr)
             u.procs.append(attacker)
             time.sleep(2)
             with open(sesfile) as fh:
                 ases = int(fh.read())
+            # The premise: six floods running as the user (else nothing is over any share).
+            running = subprocess.run(["pgrep", "-c", "-u", str(u.uid), "-x", "ta-hostile"],
+                                     capture_output=True, text=True).stdout.strip()
+            aerr.seek(0)
+            f.check(running == "6", f"the six floods run as {u.name}: {running or 0} "
+                    f"({aerr.read().strip()[:300] or 'no error output'})")
+            aerr.close()
             facts = run_ptydrive("--loginuid", "4313", "--tag", "W", "--big", str(big))
             time.sleep(1)
             os.killpg(attacker.pid, signal.SIGKILL)
@@ -680,6 +693,8 @@ def test_slow_store():
         disk.__exit__()
         if d:
             shutil.rmtree(d.dir, ignore_errors=True)
+        if bindir:
+            shutil.rmtree(bindir, ignore_errors=True)
     return f.result()
 
 

@@ -54,6 +54,20 @@ static void *read_all(void *arg)
 	return NULL;
 }
 
+/* Closes q while a thread reads the pipe's end fd: everything q took, NUL-terminated (malloc'd), or NULL. */
+static char *close_and_read(struct ta_sink *q, int fd)
+{
+	struct reader rd = { .fd = fd };
+	pthread_t reader;
+
+	CHECK_EQ_INT(pthread_create(&reader, NULL, read_all, &rd), 0);
+	q->ops->close(q);
+	pthread_join(reader, NULL);
+	close(fd);
+	CHECK(rd.buf != NULL);
+	return rd.buf;
+}
+
 static struct ta_event tty_event(uint32_t ses, const char *data, size_t len)
 {
 	struct ta_event ev = {
@@ -136,11 +150,9 @@ static void test_flood_beside_quiet(void)
 {
 	static char chunk[CHUNK];
 	struct ta_sink *jsonl = NULL, *q = NULL;
-	struct reader rd = { 0 };
 	struct drops dr = { 0 };
 	struct calls calls = { 0 };
 	struct ta_sink_queue_stats st;
-	pthread_t reader;
 	char path[64];
 	int p[2], quiet_sent = 0, flood_sent = 0, records_sent = 0;
 	static int flood[FLOOD_EVENTS], quiet[FLOOD_EVENTS];
@@ -200,15 +212,10 @@ static void test_flood_beside_quiet(void)
 	ta_sink_queue_stats(q, &st);
 
 	/* Now the pipe is read: close writes everything taken, in order. */
-	rd.fd = p[0];
-	CHECK_EQ_INT(pthread_create(&reader, NULL, read_all, &rd), 0);
-	q->ops->close(q);
-	pthread_join(reader, NULL);
-	close(p[0]);
-	CHECK(rd.buf != NULL);
-	if (!rd.buf)
+	char *out = close_and_read(q, p[0]);
+	if (!out)
 		return;
-	parse(rd.buf, flood, &n_flood, quiet, &n_quiet, &records);
+	parse(out, flood, &n_flood, quiet, &n_quiet, &records);
 	CHECK_EQ_INT(n_quiet, quiet_sent);
 	for (size_t i = 0; i < n_quiet; i++)
 		CHECK_EQ_INT(quiet[i], (int)i);
@@ -219,7 +226,60 @@ static void test_flood_beside_quiet(void)
 	CHECK_EQ_INT(calls.n, records_sent);
 	for (int i = 0; i < calls.n; i++)
 		CHECK_EQ_INT(calls.seen[i], i);
-	free(rd.buf);
+	free(out);
+}
+
+/*
+ * A session floods file calls while the log is slow: its footprint events are
+ * dropped (counted) before its own terminal output is, which still finds room.
+ */
+static void test_footprint_flood_keeps_tty(void)
+{
+	struct ta_sink *jsonl = NULL, *q = NULL;
+	struct ta_sink_queue_stats st;
+	char path[64];
+	int p[2], lines_sent = 0;
+	uint64_t fp_sent = 0;
+
+	CHECK_EQ_INT(pipe(p), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
+	close(p[1]);
+	if (!jsonl || ta_sink_queue_open(&q, jsonl, BUDGET))
+		return;
+	static char name[2048];
+	memset(name, 'a', sizeof(name) - 1);
+	memcpy(name, "/tmp/", 5);
+	struct ta_fp_event fp = { .op = TA_FP_OPEN, .ret = 3 };
+	for (int round = 0; round < 20; round++) {
+		/* Far more file calls than the whole budget holds, then a line of output. */
+		for (int i = 0; i < 400; i++, fp_sent++) {
+			struct ta_event ev = tty_event(FLOOD_SES, NULL, 0);
+			ev.kind = TA_EV_FOOTPRINT;
+			ev.fp = &fp;
+			ev.path = name;
+			ev.path_len = (uint32_t)sizeof(name);
+			CHECK_EQ_INT(q->ops->event(q, &ev, 1), 0);
+		}
+		char line[32];
+		int len = snprintf(line, sizeof(line), "T%d\r\n", lines_sent);
+		struct ta_event ev = tty_event(FLOOD_SES, line, (size_t)len);
+		CHECK_EQ_INT(q->ops->event(q, &ev, 1), 0);
+		lines_sent++;
+	}
+	ta_sink_queue_stats(q, &st);
+	CHECK(st.dropped_events > 0 && st.dropped_events < fp_sent); /* footprint only */
+	char *out = close_and_read(q, p[0]);
+	if (!out)
+		return;
+	int flood[64], quiet[64];
+	size_t n_flood = 0, n_quiet = 0, records = 0;
+	parse(out, flood, &n_flood, quiet, &n_quiet, &records);
+	CHECK_EQ_INT(n_flood, 0);
+	CHECK_EQ_INT(n_quiet, lines_sent); /* every line of output, in order */
+	for (size_t i = 0; i < n_quiet && i < 64; i++)
+		CHECK_EQ_INT(quiet[i], (int)i);
+	free(out);
 }
 
 /* With room to spare nothing is dropped, and close leaves nothing behind. */
@@ -264,6 +324,7 @@ static void test_room_to_spare(void)
 int main(void)
 {
 	test_flood_beside_quiet();
+	test_footprint_flood_keeps_tty();
 	test_room_to_spare();
 	return check_result();
 }
