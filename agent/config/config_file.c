@@ -327,9 +327,18 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 	case K_EXCLUDE_AUID:
 		return add_rules(c, k, v);
 	case K_CHECKPOINT_INTERVAL:
-		if (parse_duration(v, &n))
-			return fail(c, k, "'%.200s' is not a duration (N, Ns, Nm, Nh, Nd)", v);
-		return set_u32_range(c, k, n, v, 1, 86400, "1s to 1d", &st->checkpoint_interval_s);
+	{
+		/* Milliseconds too: a shipped host's lag waits for its checkpoint (docs/fleet.md). */
+		const char *end;
+		if (!parse_u64(v, &end, &n) && !strcmp(end, "ms"))
+			;
+		else if (parse_duration(v, &n) || n > UINT64_MAX / 1000)
+			return fail(c, k, "'%.200s' is not a duration (Nms, N, Ns, Nm, Nh, Nd)", v);
+		else
+			n *= 1000;
+		return set_u32_range(c, k, n, v, 100, 86400000, "100ms to 1d",
+				     &st->checkpoint_interval_ms);
+	}
 	case K_CHECKPOINT_RECORDS: {
 		const char *end;
 
@@ -621,7 +630,7 @@ void ta_config_diff(const struct ta_daemon_opts *cur, const struct ta_store_opts
 		   K_REQUIRE_KERNEL_CAPTURE);
 	RESTART_IF(a->ring_bytes != b->ring_bytes, K_RING_SIZE);
 	RESTART_IF(a->footprint != b->footprint, K_FOOTPRINT);
-	RESTART_IF(cs->checkpoint_interval_s != ns->checkpoint_interval_s, K_CHECKPOINT_INTERVAL);
+	RESTART_IF(cs->checkpoint_interval_ms != ns->checkpoint_interval_ms, K_CHECKPOINT_INTERVAL);
 	RESTART_IF(cs->checkpoint_every_records != ns->checkpoint_every_records,
 		   K_CHECKPOINT_RECORDS);
 	RESTART_IF(cs->commit_interval_ms != ns->commit_interval_ms, K_COMMIT_INTERVAL_MS);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Leaf hashes of a batch of records, shared with a helper thread (leaf_batch.h). */
+/* Work on a batch of records, shared with a helper thread (leaf_batch.h). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include "store/leaf_batch.h"
 #include "store/segfile.h"
 
-/* Records are claimed about this many bytes at a time: the lock is taken once per chunk. */
+/* Records are hashed about this many bytes at a time: the lock is taken once per chunk. */
 #define CHUNK_BYTES (64u << 10)
 
 struct ta_leaf_pool {
@@ -15,24 +15,12 @@ struct ta_leaf_pool {
 	int helper, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
-	/* the batch being hashed */
-	struct ta_hasher *h;
-	const uint8_t *const *data;
-	const uint32_t *len;
-	uint8_t (*out)[TA_HASH_LEN];
-	uint8_t *crc_ok;
+	/* the batch being worked on */
+	ta_leaf_pool_fn *fn;
+	void *ctx;
 	size_t n, next, chunk;
 	unsigned busy; /* chunks the helper claimed and has not finished */
 };
-
-static void hash_range(const struct ta_leaf_pool *p, size_t a, size_t b)
-{
-	for (size_t i = a; i < b; i++) {
-		ta_hash_leaf(p->h, p->data[i], p->len[i], p->out[i]);
-		if (p->crc_ok)
-			p->crc_ok[i] = (uint8_t)ta_rec_crc_ok(p->data[i], p->len[i]);
-	}
-}
 
 /* Under p->mu: the next chunk [*a, *b), or 0 when all are claimed. */
 static int claim(struct ta_leaf_pool *p, size_t *a, size_t *b)
@@ -57,8 +45,10 @@ static void *helper_main(void *arg)
 			break;
 		claim(p, &a, &b);
 		p->busy++;
+		ta_leaf_pool_fn *fn = p->fn;
+		void *ctx = p->ctx;
 		pthread_mutex_unlock(&p->mu);
-		hash_range(p, a, b);
+		fn(ctx, 1, a, b);
 		pthread_mutex_lock(&p->mu);
 		if (!--p->busy)
 			pthread_cond_signal(&p->done);
@@ -75,7 +65,7 @@ int ta_leaf_pool_new(struct ta_leaf_pool **out, int threads)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	/* Without a helper the caller hashes everything: a thread that cannot start costs nothing. */
+	/* Without a helper the caller does everything: a thread that cannot start costs nothing. */
 	p->helper = threads > 1 && !pthread_create(&p->t, NULL, helper_main, p);
 	*out = p;
 	return 0;
@@ -98,37 +88,72 @@ void ta_leaf_pool_free(struct ta_leaf_pool *p)
 	free(p);
 }
 
-void ta_leaf_pool_hash(struct ta_leaf_pool *p, struct ta_hasher *h, const uint8_t *const *data,
-		       const uint32_t *len, size_t n, uint8_t (*out)[TA_HASH_LEN], uint8_t *crc_ok)
+int ta_leaf_pool_has_helper(const struct ta_leaf_pool *p)
 {
-	uint64_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += len[i];
-	size_t chunk = n && total ? (size_t)(CHUNK_BYTES / (total / n + 1)) : 1;
-	if (!p->helper || total < 2 * CHUNK_BYTES) {
-		struct ta_leaf_pool solo = { .h = h, .data = data, .len = len, .out = out, .crc_ok = crc_ok };
-		hash_range(&solo, 0, n);
+	return p && p->helper;
+}
+
+void ta_leaf_pool_run(struct ta_leaf_pool *p, size_t n, size_t chunk, ta_leaf_pool_fn *fn,
+		      void *ctx)
+{
+	if (!chunk)
+		chunk = 1;
+	if (!p || !p->helper || n <= chunk) {
+		if (n)
+			fn(ctx, 0, 0, n);
 		return;
 	}
 	size_t a, b;
 	pthread_mutex_lock(&p->mu);
-	p->h = h;
-	p->data = data;
-	p->len = len;
-	p->out = out;
-	p->crc_ok = crc_ok;
+	p->fn = fn;
+	p->ctx = ctx;
 	p->n = n;
 	p->next = 0;
-	p->chunk = chunk ? chunk : 1;
+	p->chunk = chunk;
 	pthread_cond_signal(&p->work);
 	while (claim(p, &a, &b)) {
 		pthread_mutex_unlock(&p->mu);
-		hash_range(p, a, b);
+		fn(ctx, 0, a, b);
 		pthread_mutex_lock(&p->mu);
 	}
-	/* Everything is claimed: wait only for what the helper is still hashing. */
+	/* Everything is claimed: wait only for what the helper is still working on. */
 	while (p->busy)
 		pthread_cond_wait(&p->done, &p->mu);
 	p->n = p->next = 0;
 	pthread_mutex_unlock(&p->mu);
+}
+
+struct hash_job {
+	struct ta_hasher *h;
+	const uint8_t *const *data;
+	const uint32_t *len;
+	uint8_t (*out)[TA_HASH_LEN];
+	uint8_t *crc_ok;
+};
+
+static void hash_range(void *ctx, int worker, size_t a, size_t b)
+{
+	const struct hash_job *j = ctx;
+	(void)worker;
+	for (size_t i = a; i < b; i++) {
+		ta_hash_leaf(j->h, j->data[i], j->len[i], j->out[i]);
+		if (j->crc_ok)
+			j->crc_ok[i] = (uint8_t)ta_rec_crc_ok(j->data[i], j->len[i]);
+	}
+}
+
+void ta_leaf_pool_hash(struct ta_leaf_pool *p, struct ta_hasher *h, const uint8_t *const *data,
+		       const uint32_t *len, size_t n, uint8_t (*out)[TA_HASH_LEN], uint8_t *crc_ok)
+{
+	struct hash_job j = { .h = h, .data = data, .len = len, .out = out, .crc_ok = crc_ok };
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += len[i];
+	/* A batch under two chunks is not worth waking the helper for. */
+	if (total < 2 * CHUNK_BYTES) {
+		hash_range(&j, 0, 0, n);
+		return;
+	}
+	size_t chunk = n ? (size_t)(CHUNK_BYTES / (total / n + 1)) : 1;
+	ta_leaf_pool_run(p, n, chunk, hash_range, &j);
 }

@@ -26,7 +26,6 @@
 #include "store/segfile.h"
 #include "store/store_internal.h"
 
-#define FLUSH_BYTES (1u << 20)
 #define FULL_RETRY_NS 100000000ull
 #define RETENTION_PERIOD_NS 10000000000ull
 
@@ -50,11 +49,11 @@ const char *ta_store_message(const struct ta_store *s)
 	return s->msg;
 }
 
-static int buf_reserve(struct ta_store *s, size_t need)
+int ta_store_buf_reserve(struct ta_store *s, size_t need)
 {
 	if (s->buf_len + need <= s->buf_cap)
 		return 0;
-	size_t cap = s->buf_cap ? s->buf_cap : FLUSH_BYTES * 2;
+	size_t cap = s->buf_cap ? s->buf_cap : TA_STORE_FLUSH_BYTES * 2;
 	while (cap < s->buf_len + need)
 		cap *= 2;
 	uint8_t *nb = realloc(s->buf, cap);
@@ -163,22 +162,33 @@ int ta_store_write_out(struct ta_store *s)
 	return flush(s);
 }
 
-/* Encodes one record into the buffer and adds it to the tree. */
-static int encode_record(struct ta_store *s, uint16_t type, uint64_t time_ns, uint64_t session,
-			 const void *payload, size_t len, uint64_t *index_out)
+/* Whether a record's payload is offered to zstd. The store's own records stay uncompressed:
+ * readers parse them in place. */
+static int compressible(const struct ta_store *s, uint16_t type, size_t len)
 {
-	if (len > TA_REC_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	int err = buf_reserve(s, TA_REC_OVERHEAD + len);
-	if (err)
-		return err;
-	uint8_t *rec = s->buf + s->buf_len;
+	return type > TA_REC_STORE_LAST && len >= s->o.compress_min_bytes && len > 1;
+}
+
+/*
+ * Room for a record while it is framed: zstd is given its worst-case bound, which lets it
+ * compress in one pass straight into the record (with less room it goes through its own
+ * stream buffers); what does not come out smaller is stored as it is over the same bytes.
+ */
+size_t ta_store_slot_len(const struct ta_store *s, uint16_t type, size_t len)
+{
+	return TA_REC_OVERHEAD + (compressible(s, type, len) ? ZSTD_compressBound(len) : len);
+}
+
+/* store_internal.h */
+uint32_t ta_store_frame_record(const struct ta_store *s, ZSTD_CCtx *zc, uint8_t *rec, uint16_t type,
+			     uint64_t index, uint64_t time_ns, uint64_t session, const void *payload,
+			     size_t len, uint8_t leaf[TA_HASH_LEN])
+{
 	uint8_t *pl = rec + TA_REC_HDR_LEN;
 	size_t stored = len;
 	uint8_t flags = 0;
-	/* The store's own records stay uncompressed: readers parse them in place. */
-	if (type > TA_REC_STORE_LAST && len >= s->o.compress_min_bytes && len > 1) {
-		size_t c = ZSTD_compress2(s->zc, pl, len - 1, payload, len);
+	if (compressible(s, type, len)) {
+		size_t c = ZSTD_compress2(zc, pl, ZSTD_compressBound(len), payload, len);
 		if (!ZSTD_isError(c) && c < len) {
 			stored = c;
 			flags = TA_RECF_ZSTD;
@@ -191,24 +201,45 @@ static int encode_record(struct ta_store *s, uint16_t type, uint64_t time_ns, ui
 		.version = TA_REC_VERSION,
 		.flags = flags,
 		.type = type,
-		.index = s->cr.size,
+		.index = index,
 		.time_ns = time_ns,
 		.session = session,
 		.raw_len = (uint32_t)len,
 	};
 	ta_rec_header_encode(rec, &h);
 	ta_put32(rec + h.len - 4, ta_crc32c(0, rec, h.len - 4));
-	uint8_t leaf[TA_HASH_LEN];
 	ta_hash_leaf(s->h, rec, h.len, leaf);
+	return h.len;
+}
+
+void ta_store_add_framed(struct ta_store *s, uint32_t rec_len, size_t raw_len,
+		       const uint8_t leaf[TA_HASH_LEN])
+{
 	ta_crange_append(s->h, &s->cr, leaf, NULL, NULL);
-	s->buf_len += h.len;
+	s->buf_len += rec_len;
 	s->st.records++;
-	s->st.bytes_raw += len;
-	s->st.bytes_stored += h.len;
+	s->st.bytes_raw += raw_len;
+	s->st.bytes_stored += rec_len;
 	if (!s->pending++)
 		s->pending_since = ta_mono_ns();
+}
+
+/* Encodes one record into the buffer and adds it to the tree. */
+static int encode_record(struct ta_store *s, uint16_t type, uint64_t time_ns, uint64_t session,
+			 const void *payload, size_t len, uint64_t *index_out)
+{
+	if (len > TA_REC_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	int err = ta_store_buf_reserve(s, ta_store_slot_len(s, type, len));
+	if (err)
+		return err;
+	uint8_t leaf[TA_HASH_LEN];
+	uint64_t index = s->cr.size;
+	uint32_t rec_len = ta_store_frame_record(s, s->zc, s->buf + s->buf_len, type, index, time_ns, session,
+					payload, len, leaf);
+	ta_store_add_framed(s, rec_len, len, leaf);
 	if (index_out)
-		*index_out = h.index;
+		*index_out = index;
 	return 0;
 }
 
@@ -430,8 +461,7 @@ int ta_store_rotate(struct ta_store *s)
 	return err;
 }
 
-static int append_common(struct ta_store *s, uint16_t type, uint64_t time_ns, uint64_t session,
-			 const void *payload, size_t len, uint64_t *index_out)
+int ta_store_admit(struct ta_store *s, size_t len)
 {
 	int err;
 	if (s->broken)
@@ -441,31 +471,40 @@ static int append_common(struct ta_store *s, uint16_t type, uint64_t time_ns, ui
 	if (len > TA_REC_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (s->seg_user_records &&
-	    s->seg_written + s->buf_len + TA_REC_OVERHEAD + len > s->o.segment_max_bytes) {
-		err = ta_store_rotate(s);
-		if (err)
-			return err;
-	}
+	    s->seg_written + s->buf_len + TA_REC_OVERHEAD + len > s->o.segment_max_bytes)
+		return ta_store_rotate(s);
+	return 0;
+}
+
+void ta_store_after_append(struct ta_store *s)
+{
+	if (s->pending >= s->o.commit_max_records)
+		ta_store_commit(s);
+	else if (s->buf_len >= TA_STORE_FLUSH_BYTES)
+		flush(s);
+	if (!s->full && !s->broken && s->cr.size - s->ckpt_size >= s->o.checkpoint_every_records)
+		ta_store_checkpoint(s, NULL);
+}
+
+static int append_common(struct ta_store *s, uint16_t type, uint64_t time_ns, uint64_t session,
+			 const void *payload, size_t len, uint64_t *index_out)
+{
+	int err = ta_store_admit(s, len);
+	if (err)
+		return err;
 	err = encode_record(s, type, time_ns, session, payload, len, index_out);
 	if (err)
 		return err;
 	s->seg_user_records++;
 	/* The record is in; what follows only moves it towards the disk. */
-	if (s->pending >= s->o.commit_max_records)
-		ta_store_commit(s);
-	else if (s->buf_len >= FLUSH_BYTES)
-		flush(s);
-	if (!s->full && !s->broken && s->cr.size - s->ckpt_size >= s->o.checkpoint_every_records)
-		ta_store_checkpoint(s, NULL);
+	ta_store_after_append(s);
 	return 0;
 }
 
 int ta_store_append(struct ta_store *s, uint16_t type, uint64_t time_ns, uint64_t session,
 		    const void *payload, size_t len, uint64_t *index_out)
 {
-	if (type <= TA_REC_STORE_LAST)
-		return -EINVAL;
-	if (!payload && len)
+	if (!ta_store_user_record_ok(type, payload, len))
 		return -EINVAL;
 	return append_common(s, type, time_ns, session, payload, len, index_out);
 }
@@ -534,7 +573,7 @@ int ta_store_tick(struct ta_store *s, uint64_t now)
 	if (!now)
 		now = ta_mono_ns();
 	uint64_t interval = (uint64_t)s->o.commit_interval_ms * 1000000ull;
-	uint64_t ckpt_ns = (uint64_t)s->o.checkpoint_interval_s * 1000000000ull;
+	uint64_t ckpt_ns = (uint64_t)s->o.checkpoint_interval_ms * 1000000ull;
 	uint64_t age_ns = (uint64_t)s->o.segment_max_age_s * 1000000000ull;
 	int err = 0;
 
@@ -608,6 +647,17 @@ static int check_checkpointed_intact(struct ta_store *s, uint64_t present)
 	return 0;
 }
 
+ZSTD_CCtx *ta_store_new_cctx(const struct ta_store_opts *o)
+{
+	/* Parameters set once: ZSTD_compress2 then skips re-deriving them per record. */
+	ZSTD_CCtx *zc = ZSTD_createCCtx();
+	if (!zc)
+		return NULL;
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, o->compression_level);
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_contentSizeFlag, 0); /* raw_len is in the header */
+	return zc;
+}
+
 static void set_defaults(struct ta_store_opts *o)
 {
 	if (!o->commit_interval_ms)
@@ -616,8 +666,8 @@ static void set_defaults(struct ta_store_opts *o)
 		o->commit_max_records = 4096;
 	if (!o->checkpoint_every_records)
 		o->checkpoint_every_records = 100000;
-	if (!o->checkpoint_interval_s)
-		o->checkpoint_interval_s = 60;
+	if (!o->checkpoint_interval_ms)
+		o->checkpoint_interval_ms = 60000;
 	if (!o->segment_max_bytes)
 		o->segment_max_bytes = 64ull << 20;
 	if (!o->segment_max_age_s)
@@ -762,12 +812,9 @@ static int open_inner(struct ta_store *s)
 	remove_tmp_files(s->dirfd);
 	if ((err = ta_hasher_new(&s->h)))
 		return err;
-	/* Parameters set once: ZSTD_compress2 then skips re-deriving them per record. */
-	s->zc = ZSTD_createCCtx();
+	s->zc = ta_store_new_cctx(&s->o);
 	if (!s->zc)
 		return -ENOMEM;
-	ZSTD_CCtx_setParameter(s->zc, ZSTD_c_compressionLevel, s->o.compression_level);
-	ZSTD_CCtx_setParameter(s->zc, ZSTD_c_contentSizeFlag, 0); /* raw_len is in the header */
 
 	char keypath[4096];
 	if (s->o.key_file)
@@ -892,6 +939,7 @@ int ta_store_close(struct ta_store *s)
 	ta_signer_free(s->signer);
 	ta_hasher_free(s->h);
 	ZSTD_freeCCtx(s->zc);
+	ta_store_batch_free(s->batch);
 	free(s->buf);
 	free(s->dir);
 	free(s);

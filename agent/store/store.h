@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ttyaudit/record.h"
 
@@ -36,7 +37,7 @@ struct ta_store_opts {
 	uint32_t commit_interval_ms;   /* group commit: fdatasync at most this late (200) */
 	uint32_t commit_max_records;   /* ... or after this many records (4096) */
 	uint32_t checkpoint_every_records; /* checkpoint after this many records (100000) */
-	uint32_t checkpoint_interval_s;    /* ... or this long after new records (60) */
+	uint32_t checkpoint_interval_ms;   /* ... or this long after new records (60000) */
 	uint64_t segment_max_bytes;    /* rotate at this size (64 MiB) */
 	uint32_t segment_max_age_s;    /* ... or age (86400) */
 	uint64_t retain_max_bytes;     /* delete oldest segments above this total; 0 = unlimited */
@@ -45,6 +46,8 @@ struct ta_store_opts {
 	uint32_t compress_min_bytes;   /* try compression from this payload size (0 = 1024):
 					* zstd on a few hundred bytes costs more than it saves */
 	int no_append_only;            /* 1: do not try chattr +a (tests, filesystems without it) */
+	int batch_threads;             /* ta_store_append_batch: 0 two threads if there are two
+					* cores, 1 the caller's alone */
 	/* Called after each checkpoint is durable (e.g. to anchor it in the audit trail). */
 	void (*on_checkpoint)(void *ctx, const char *origin, uint64_t size,
 			      const uint8_t root[32], const char *note);
@@ -75,6 +78,29 @@ const char *ta_store_open_error(void); /* thread-local line for the last failed 
  */
 int ta_store_append(struct ta_store *s, uint16_t type, uint64_t time_ns, uint64_t session,
 		    const void *payload, size_t len, uint64_t *index_out);
+/* One record of ta_store_append_batch(), as the arguments of ta_store_append(). */
+struct ta_store_rec {
+	uint16_t type;
+	uint64_t time_ns;
+	uint64_t session;
+	const void *payload;
+	size_t len;
+};
+/*
+ * Appends n records in order, exactly as n calls of ta_store_append() would (the same bytes,
+ * segments and checkpoints), compressing and hashing them on two threads when a second core
+ * is free (opts.batch_threads); the buffer goes to the kernel after each part of the batch
+ * (at most 4096 records, ending where the buffer reaches the 1 MiB at which a single append
+ * flushes it), so a write error stops it after no more records than single appends.
+ * Returns the number appended, n unless an error stopped the
+ * batch part way (the records from there on were NOT added: call again with the rest to get
+ * the error), or -errno if none was: the errors of ta_store_append(), and -EINVAL or
+ * -EMSGSIZE for any record of the batch, checked before the first is added.
+ * indexes (optional, n entries) receives each appended record's index (a new segment's own
+ * records may fall between two of them).
+ */
+ssize_t ta_store_append_batch(struct ta_store *s, const struct ta_store_rec *recs, size_t n,
+			      uint64_t *indexes);
 /* Writes a TA_REC_GAP record for records the caller dropped since since_ns. */
 int ta_store_append_gap(struct ta_store *s, uint32_t reason, uint64_t dropped_records,
 			uint64_t dropped_bytes, uint64_t since_ns, uint64_t until_ns,

@@ -274,11 +274,19 @@ int ta_witness_request_build(const char *dir, const struct ta_ckpt_set *ckpts,
 			return e;
 		}
 	}
+	int e = ta_witness_request_format(old, (const uint8_t (*)[TA_HASH_LEN])hashes, n, note,
+					  note_len, out, len);
+	if (e)
+		snprintf(err, errlen, "%s", strerror(-e));
+	return e;
+}
+
+int ta_witness_request_format(uint64_t old, const uint8_t (*hashes)[TA_HASH_LEN], size_t n,
+			      const char *note, size_t note_len, char **out, size_t *len)
+{
 	char *b = malloc(64 + n * 46 + note_len);
-	if (!b) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
+	if (!b)
 		return -ENOMEM;
-	}
 	size_t o = (size_t)sprintf(b, "old %" PRIu64 "\n", old);
 	for (size_t i = 0; i < n; i++) {
 		o += ta_note_base64_encode(hashes[i], TA_HASH_LEN, b + o);

@@ -76,5 +76,11 @@ struct ta_ckpt_set;
 int ta_witness_request_build(const char *dir, const struct ta_ckpt_set *ckpts,
 			     const struct ta_checkpoint *cp, const char *note, size_t note_len,
 			     uint64_t old, char **out, size_t *len, char *err, size_t errlen);
+/*
+ * The same body from a consistency proof the caller holds (n hashes from old
+ * to the note's size; the shipper keeps its tree as it reads). -ENOMEM.
+ */
+int ta_witness_request_format(uint64_t old, const uint8_t (*hashes)[TA_HASH_LEN], size_t n,
+			      const char *note, size_t note_len, char **out, size_t *len);
 
 #endif

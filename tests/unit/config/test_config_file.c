@@ -94,7 +94,7 @@ static void test_good_file(void)
 	CHECK_EQ_INT(o.capture.rules[6].field, TA_RULE_UID);
 	CHECK_EQ_INT(o.capture.rules[6].action, TA_RULE_INCLUDE);
 	CHECK_EQ_INT(o.capture.rules[6].hi, 10);
-	CHECK_EQ_INT(st.checkpoint_interval_s, 300);
+	CHECK_EQ_INT(st.checkpoint_interval_ms, 300000);
 	CHECK_EQ_INT(st.checkpoint_every_records, 50000);
 	CHECK_EQ_INT(st.commit_interval_ms, 50);
 	CHECK_EQ_INT(st.commit_max_records, 1024);
@@ -138,12 +138,16 @@ static void test_values(void)
 	/* Durations. */
 	CHECK_EQ_INT(parse("checkpoint_interval = 90\nsegment_max_age = 12h\nretain_max_age = 0\n"),
 		     0);
-	CHECK_EQ_INT(st.checkpoint_interval_s, 90);
+	CHECK_EQ_INT(st.checkpoint_interval_ms, 90000);
 	CHECK_EQ_INT(st.segment_max_age_s, 12 * 3600);
 	CHECK_EQ_INT(st.retain_max_age_s, 0);
 	CHECK_EQ_INT(parse("checkpoint_interval = 30s\nsegment_max_age = 45min\n"), 0);
-	CHECK_EQ_INT(st.checkpoint_interval_s, 30);
+	CHECK_EQ_INT(st.checkpoint_interval_ms, 30000);
 	CHECK_EQ_INT(st.segment_max_age_s, 45 * 60);
+	CHECK_EQ_INT(parse("checkpoint_interval = 500ms\n"), 0);
+	CHECK_EQ_INT(st.checkpoint_interval_ms, 500);
+	CHECK_EQ_INT(parse("checkpoint_interval = 2d\n"), -EINVAL);
+	CHECK_EQ_INT(parse("checkpoint_interval = 5ns\n"), -EINVAL);
 	CHECK_EQ_INT(parse("commit_interval_ms = 200ms\n"), 0);
 	CHECK_EQ_INT(st.commit_interval_ms, 200);
 
@@ -215,9 +219,11 @@ static void test_errors(void)
 	check_error("exclude_uid = 1,2,3,4,5,6,7,8,9\nexclude_auid = 1,2,3,4,5,6,7,8\n",
 		    "exclude_auid: too many include/exclude rules (at most 16 in all)", 2);
 	check_error("checkpoint_interval = 5 minutes\n",
-		    "checkpoint_interval: '5 minutes' is not a duration (N, Ns, Nm, Nh, Nd)", 1);
+		    "checkpoint_interval: '5 minutes' is not a duration (Nms, N, Ns, Nm, Nh, Nd)", 1);
 	check_error("checkpoint_interval = 0\n",
-		    "checkpoint_interval: '0' is out of range (1s to 1d)", 1);
+		    "checkpoint_interval: '0' is out of range (100ms to 1d)", 1);
+	check_error("checkpoint_interval = 99ms\n",
+		    "checkpoint_interval: '99ms' is out of range (100ms to 1d)", 1);
 	check_error("checkpoint_records = 0\n",
 		    "checkpoint_records: '0' is out of range (1 to 4294967295)", 1);
 	check_error("checkpoint_records = 99999999999\n",

@@ -147,7 +147,7 @@ static void test_tick(void)
 	struct ta_store_opts o;
 	test_opts(&o, log, key);
 	o.commit_interval_ms = 50;
-	o.checkpoint_interval_s = 1;
+	o.checkpoint_interval_ms = 1000;
 	struct ta_store *s;
 	CHECK_EQ_INT(ta_store_open(&s, &o), 0);
 	if (!s)
