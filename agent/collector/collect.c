@@ -10,7 +10,10 @@
 #include <time.h>
 
 #include "collector/collector.h"
+#include "base/buf.h"
+#include "base/clock.h"
 #include "base/log.h"
+#include "fleet/batch.h"
 #include "fleet/fleet.h"
 #include "index/sessfacts.h"
 #include "store/ckptset.h"
@@ -31,6 +34,8 @@ static PGresult *q(PGconn *db, const char *sql, int n, const char *const *v, con
 static int db_fail(struct ta_collector *c, PGresult *r, const char *what)
 {
 	/* PQclear(NULL) is a no-op: callers pass NULL when there is no result. */
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", st ? st : "");
 	snprintf(c->err, sizeof(c->err), "%s: %s", what, PQerrorMessage(c->db));
 	c->err[strcspn(c->err, "\n")] = '\0';
 	PQclear(r);
@@ -45,30 +50,67 @@ static int ok(PGresult *r)
 
 #define U64(buf, v) (snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)(v)), buf)
 
-/* Keeps the message as evidence and logs the alarm (one line). */
-static int evidence(struct ta_collector *c, natsMsg *m, const char *origin, const char *kind,
-		    int64_t idx, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int evidence(struct ta_collector *c, natsMsg *m, const char *origin, const char *kind,
-		    int64_t idx, const char *fmt, ...)
+/*
+ * An alarm's text and subject may carry the host's bytes (a header's value):
+ * printable ASCII only. A terminal's escape sequence would reach whoever reads
+ * the collector's log, and bytes that are not UTF-8 made the evidence row's
+ * insert fail (text columns of a UTF8 database), so the whole batch, again at
+ * every redelivery of the message.
+ */
+static void printable(char *s)
 {
-	char alarm[600], ib[24];
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
+/*
+ * Keeps the message as evidence and logs the alarm (one line). data: the bytes
+ * kept (one record of a batch), or NULL for the whole message.
+ */
+static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, size_t len,
+		       const char *origin, const char *kind, int64_t idx, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+#define evidence(c, m, ...) evidence_of(c, m, NULL, 0, __VA_ARGS__)
+static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, size_t len,
+		       const char *origin, const char *kind, int64_t idx, const char *fmt, ...)
+{
+	char alarm[600], subject[256], ib[24];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(alarm, sizeof(alarm), fmt, ap);
 	va_end(ap);
-	ta_err("collector", "ALARM %s: %s (subject %s)", origin ? origin : "?", alarm,
-	       natsMsg_GetSubject(m));
+	snprintf(subject, sizeof(subject), "%s", natsMsg_GetSubject(m));
+	printable(alarm);
+	printable(subject);
+	ta_err("collector", "ALARM %s: %s (subject %s)", origin ? origin : "?", alarm, subject);
+	if (!data) {
+		data = natsMsg_GetData(m);
+		len = (size_t)natsMsg_GetDataLength(m);
+	}
 	/* An empty message is kept as empty bytes, not as SQL NULL. */
-	const char *data = natsMsg_GetData(m) ? natsMsg_GetData(m) : "";
-	const char *v[6] = { natsMsg_GetSubject(m), origin, kind, idx >= 0 ? U64(ib, idx) : NULL,
-			     alarm, data };
-	int lens[6] = { -1, -1, -1, -1, -1, natsMsg_GetDataLength(m) };
+	const char *v[6] = { subject, origin, kind, idx >= 0 ? U64(ib, idx) : NULL,
+			     alarm, data ? data : "" };
+	int lens[6] = { -1, -1, -1, -1, -1, (int)len };
+	/*
+	 * The same bytes of the same kind and place are kept once: a message that comes back
+	 * (a deferred checkpoint's batch is redelivered whole, up to the delivery limit) would
+	 * otherwise add its fork's record again each time. Looked up by the schema's
+	 * evidence_same index (IS NOT DISTINCT FROM uses no index: each piece of evidence read
+	 * all the others, so a host sending junk slowed every batch of the fleet quadratically).
+	 */
 	PGresult *r = q(c->db, "INSERT INTO evidence (subject, origin, kind, idx, alarm, message) "
-			       "VALUES ($1, $2, $3, $4, $5, $6)", 6, v, lens);
+			       "SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::bytea "
+			       "WHERE NOT EXISTS (SELECT 1 FROM evidence WHERE coalesce(origin, '') = "
+			       "coalesce($2::text, '') AND kind = $3::text AND coalesce(idx, -1) = "
+			       "coalesce($4::bigint, -1) AND sha256(message) = sha256($6::bytea) AND "
+			       "message = $6::bytea)", 6, v, lens);
 	if (!ok(r))
 		return db_fail(c, r, "evidence");
+	int kept = atoi(PQcmdTuples(r)) > 0;
 	PQclear(r);
-	PQclear(PQexec(c->db, "SELECT pg_notify('ttyaudit_alarm', 'evidence')"));
+	if (kept)
+		PQclear(PQexec(c->db, "SELECT pg_notify('ttyaudit_alarm', 'evidence')"));
 	c->refused++;
 	return TA_COLLECT_ACK;
 }
@@ -91,20 +133,6 @@ static int find_host(struct ta_collector *c, const char *h, struct host *out)
 }
 
 static int drain(struct ta_collector *c);
-
-/* Room for one more element in a growing array. */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *p = realloc(*v, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
 
 /*
  * PostgreSQL's binary array format (one dimension, no NULLs): a batch's column
@@ -145,7 +173,7 @@ static void arr_end(struct ta_buf *b, uint32_t n)
 #define OID_BYTEA 17
 #define OID_TIMESTAMPTZ 1184
 
-static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host);
+static int on_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *cq);
 
 static int ckpt_cmp(const void *a, const void *b, void *ctx)
 {
@@ -160,9 +188,10 @@ int ta_collect_flush(struct ta_collector *c)
 	int e = drain(c);
 	if (e)
 		return e;
-	qsort_r(c->ckq, c->n_ckq, sizeof(*c->ckq), ckpt_cmp, c);
+	if (c->n_ckq > 1) /* qsort of NULL is undefined even for 0 items */
+		qsort_r(c->ckq, c->n_ckq, sizeof(*c->ckq), ckpt_cmp, c);
 	for (size_t i = 0; i < c->n_ckq; i++) {
-		int v = on_checkpoint(c, c->ckq[i].m, c->ckq[i].host);
+		int v = on_checkpoint(c, &c->ckq[i]);
 		if (v < 0)
 			return v;
 		*c->ckq[i].verdict = v;
@@ -206,6 +235,7 @@ void ta_collect_free(struct ta_collector *c)
 	ta_rec_decoder_free(c->dec);
 	c->dec = NULL;
 	free(c->pending);
+	free(c->stream_ms);
 	free(c->bl);
 	free(c->ckq);
 	free(c->hosts);
@@ -311,7 +341,7 @@ static int bl_cmp(const void *a, const void *b)
 /* Keeps a leaf of the batch (new, or equal to the one stored) for its checkpoints. */
 static int bl_add(struct ta_collector *c, const struct ta_collect_pending *pd)
 {
-	if (grow((void **)&c->bl, &c->cap_bl, c->n_bl, sizeof(*c->bl)))
+	if (ta_array_grow((void **)&c->bl, &c->cap_bl, c->n_bl + 1, sizeof(*c->bl)))
 		return -ENOMEM;
 	struct ta_collect_leaf *l = &c->bl[c->n_bl++];
 	l->host = pd->host;
@@ -393,8 +423,8 @@ static int facts_build(struct ta_collector *c, struct ta_collect_pending *const 
 			const struct ta_collect_pending *pd = sent[i];
 			struct ta_log_record rec;
 			const char *why = "";
-			if (ta_rec_decode(c->dec, (const uint8_t *)natsMsg_GetData(pd->m),
-					  (size_t)natsMsg_GetDataLength(pd->m), pd->index, &rec, &why)) {
+			/* The record's own bytes: a batch message holds several (batch.h). */
+			if (ta_rec_decode(c->dec, pd->rec, pd->rec_len, pd->index, &rec, &why)) {
 				fact_rec(&fc, pd->session, TA_SF_UNDECODABLE, pd->time_ns);
 				continue;
 			}
@@ -426,7 +456,8 @@ static int drain_send(struct ta_collector *c)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_pending; i++)
 		ord[i] = &c->pending[i];
-	qsort_r(ord, c->n_pending, sizeof(*ord), pending_cmp, c);
+	if (c->n_pending > 1)
+		qsort_r(ord, c->n_pending, sizeof(*ord), pending_cmp, c);
 	/* The same index twice in one batch (a redelivery): equal is a duplicate, else a fork. */
 	for (size_t i = 1, first = 0; i < c->n_pending; i++) {
 		struct ta_collect_pending *a = ord[first], *b = ord[i];
@@ -459,7 +490,7 @@ static int drain_send(struct ta_collector *c)
 		uint32_t ty = htobe32(pd->type);
 		arr_add(&c->arr[4], &ty, 4);
 		arr_add_u64(&c->arr[5], pd->session);
-		arr_add(&c->arr[6], natsMsg_GetData(pd->m), (uint32_t)natsMsg_GetDataLength(pd->m));
+		arr_add(&c->arr[6], pd->rec, (uint32_t)pd->rec_len);
 		arr_add_u64(&c->arr[7], (uint64_t)pg_time(pd->time_ns));
 		sent[n++] = pd;
 	}
@@ -490,6 +521,32 @@ static int drain_send(struct ta_collector *c)
 	}
 	c->inflight = 1;
 	return 0;
+}
+
+/*
+ * The stored leaf of a record the records statement could not see (a new
+ * statement, a new snapshot): equal is a duplicate, different a fork; none
+ * is a failure (the batch is redelivered), never a fork.
+ */
+static int recheck(struct ta_collector *c, struct ta_collect_pending *pd)
+{
+	char ib[24];
+	const char *v[2] = { pd_origin(c, pd), U64(ib, pd->index) };
+	PGresult *r = q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx = $2", 2, v, NULL);
+	if (!ok(r))
+		return db_fail(c, r, "leaves");
+	int e = 0;
+	if (PQntuples(r) != 1 || PQgetlength(r, 0, 0) != TA_HASH_LEN) {
+		snprintf(c->err, sizeof(c->err), "record %" PRIu64 " of %s: not inserted and not stored",
+			 pd->index, pd_origin(c, pd));
+		e = -EIO;
+	} else if (!memcmp(PQgetvalue(r, 0, 0), pd->leaf, TA_HASH_LEN)) {
+		c->duplicates++;
+	} else {
+		pd->fork = 1;
+	}
+	PQclear(r);
+	return e;
 }
 
 /* Takes the answer of drain_send: new, duplicate or forked, per record. */
@@ -524,6 +581,13 @@ static int drain_recv(struct ta_collector *c)
 		struct ta_collect_pending *pd = sent[k - 1];
 		if (*PQgetvalue(r, i, 1)) {
 			c->records++;
+		} else if (PQgetisnull(r, i, 2)) {
+			/*
+			 * Not inserted, yet no stored leaf in the statement's snapshot:
+			 * another collector inserted it and committed while this
+			 * statement waited on its unique-index entry. Read it again.
+			 */
+			pd->recheck = 1;
 		} else if (PQgetlength(r, i, 2) == TA_HASH_LEN &&
 			   !memcmp(PQgetvalue(r, i, 2), pd->leaf, TA_HASH_LEN)) {
 			c->duplicates++;
@@ -533,16 +597,20 @@ static int drain_recv(struct ta_collector *c)
 	}
 	PQclear(r);
 	for (uint32_t k = 0; !e && k < n; k++)
+		if (sent[k]->recheck)
+			e = recheck(c, sent[k]);
+	for (uint32_t k = 0; !e && k < n; k++)
 		if (!sent[k]->fork)
 			e = bl_add(c, sent[k]);
-	if (!e)
+	if (!e && c->n_bl > 1)
 		qsort(c->bl, c->n_bl, sizeof(*c->bl), bl_cmp);
 	free(ord);
 	for (size_t k = 0; !e && k < c->n_pending; k++) {
 		struct ta_collect_pending *pd = &c->pending[k];
 		if (!pd->fork)
 			continue;
-		int v = evidence(c, pd->m, pd_origin(c, pd), "fork", (int64_t)pd->index,
+		int v = evidence_of(c, pd->m, pd->rec, pd->rec_len, pd_origin(c, pd), "fork",
+				    (int64_t)pd->index,
 				 "record %" PRIu64 " differs from the one received before: "
 				 "the host's log was forked or rolled back", pd->index);
 		if (v < 0)
@@ -564,34 +632,56 @@ int ta_collect_send(struct ta_collector *c)
 	return drain_send(c);
 }
 
-static int on_record(struct ta_collector *c, natsMsg *m, size_t host)
+/*
+ * A records message: consecutive records of the host (fleet/batch.h), each
+ * verified as a record alone would be. A batch whose framing or any record's
+ * envelope is wrong is refused whole and kept as evidence.
+ */
+static int queue_checkpoint(struct ta_collector *c, natsMsg *m, size_t host, const void *body,
+			    size_t len, int *verdict);
+
+static int on_record(struct ta_collector *c, natsMsg *m, size_t host, int *verdict)
 {
 	const struct host *hst = &c->hosts[host].h;
-	const uint8_t *p = (const uint8_t *)natsMsg_GetData(m);
 	size_t len = (size_t)natsMsg_GetDataLength(m);
-	struct ta_log_record h;
-	const char *hidx = NULL;
-	int e, bad = ta_stored_record_parse(p, len, &h);
-	if (!bad)
-		natsMsgHeader_Get(m, TA_FLEET_HDR_INDEX, &hidx);
-	if (bad || !hidx || strtoull(hidx, NULL, 10) != h.index) {
+	struct ta_fleet_batch b;
+	const char *hidx = NULL, *why = "";
+	int e, bad = ta_fleet_batch_parse(natsMsg_GetData(m), len, &b, &why);
+	if (!bad && natsMsgHeader_Get(m, TA_FLEET_HDR_INDEX, &hidx) != NATS_OK)
+		hidx = NULL;
+	if (!bad && (!hidx || strtoull(hidx, NULL, 10) != b.first))
+		why = "its index header is not its first record's";
+	if (bad || why[0]) {
 		if ((e = drain(c)))
 			return e;
+		c->malformed++;
 		return evidence(c, m, hst->origin, "malformed", -1,
-				"record envelope of %zu bytes does not match its message (index header %s)",
-				len, hidx ? hidx : "absent");
+				"records message of %zu bytes refused: %s (index header %s)", len, why,
+				hidx ? hidx : "absent");
 	}
-	if (grow((void **)&c->pending, &c->cap_pending, c->n_pending, sizeof(*c->pending)))
-		return -ENOMEM;
-	struct ta_collect_pending *pd = &c->pending[c->n_pending++];
-	memset(pd, 0, sizeof(*pd));
-	pd->m = m;
-	pd->host = host;
-	pd->index = h.index;
-	pd->session = h.session;
-	pd->time_ns = h.time_ns;
-	pd->type = h.type;
-	ta_hash_leaf(c->hasher, p, len, pd->leaf);
+	const uint8_t *p;
+	size_t rl;
+	while (ta_fleet_batch_next(&b, &p, &rl)) {
+		struct ta_log_record h;
+		ta_stored_record_parse(p, rl, &h); /* checked by ta_fleet_batch_parse */
+		if (ta_array_grow((void **)&c->pending, &c->cap_pending, c->n_pending + 1,
+				  sizeof(*c->pending)))
+			return -ENOMEM;
+		struct ta_collect_pending *pd = &c->pending[c->n_pending++];
+		memset(pd, 0, sizeof(*pd));
+		pd->m = m;
+		pd->rec = p;
+		pd->rec_len = rl;
+		pd->host = host;
+		pd->index = h.index;
+		pd->session = h.session;
+		pd->time_ns = h.time_ns;
+		pd->type = h.type;
+		ta_hash_leaf(c->hasher, p, rl, pd->leaf);
+	}
+	/* The checkpoint that came with them: after the batch's records, as one alone. */
+	if (b.ckpt && (e = queue_checkpoint(c, m, host, b.ckpt, b.ckpt_len, verdict)))
+		return e;
 	return TA_COLLECT_ACK;
 }
 
@@ -649,6 +739,8 @@ static int ws_cas(void *ctx, const char *origin, uint64_t expect, uint64_t size,
 	return n == 1 ? 0 : -EAGAIN;
 }
 
+#define TREE_SLICE 65536 /* leaves read back per statement: ~5 MB of result */
+
 /*
  * The root of leaves [from, size) of host folded into cr: the stored leaf
  * hashes, then the batch's own; -ENOENT if some are missing.
@@ -660,16 +752,31 @@ static int tree_root(struct ta_collector *c, size_t host, struct ta_crange *cr,
 	const struct ta_collect_leaf *run = NULL;
 	uint64_t mem = bl_run(c, host, from, size, &run);
 	int e = 0;
-	if (mem > from) {
+	/*
+	 * In slices: a host decides how many records it sends before a checkpoint
+	 * (or sends one far beyond them), and one result of all those leaves held
+	 * them all in memory, again at each such message. A slice with a hole
+	 * ends the read (the checkpoint waits for its records).
+	 */
+	for (uint64_t at = from, to; !e && at < mem; at = to) {
 		char fb[24], sb[24];
-		const char *v[3] = { origin, U64(fb, from), U64(sb, mem) };
+		to = mem - at > TREE_SLICE ? at + TREE_SLICE : mem;
+		const char *v[3] = { origin, U64(fb, at), U64(sb, to) };
 		PGresult *r = q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx >= $2 AND "
 				       "idx < $3 ORDER BY idx", 3, v, NULL);
 		if (!ok(r))
 			return db_fail(c, r, "leaves");
-		e = (uint64_t)PQntuples(r) == mem - from ? 0 : -ENOENT;
-		for (int i = 0; !e && i < PQntuples(r); i++)
+		e = (uint64_t)PQntuples(r) == to - at ? 0 : -ENOENT;
+		for (int i = 0; !e && i < PQntuples(r); i++) {
+			if (PQgetlength(r, i, 0) != TA_HASH_LEN) {
+				snprintf(c->err, sizeof(c->err), "leaves of %s: a leaf of %d bytes, not 32 "
+					 "(the table was changed outside the collector: run ttyaudit verify "
+					 "--fleet)", origin, PQgetlength(r, i, 0));
+				e = -EIO;
+				break;
+			}
 			ta_crange_append(c->hasher, cr, (const uint8_t *)PQgetvalue(r, i, 0), NULL, NULL);
+		}
 		PQclear(r);
 	}
 	for (uint64_t i = mem; !e && i < size; i++, run++)
@@ -679,7 +786,11 @@ static int tree_root(struct ta_collector *c, size_t host, struct ta_crange *cr,
 	return e;
 }
 
-/* Inserts a verified checkpoint; with its cosignature line, sets that too. */
+/*
+ * Inserts a verified checkpoint; with its cosignature line, sets that too. Both
+ * times are the statement's (received_at by the schema's default), not the
+ * transaction's: a transaction opens before its batch is fetched.
+ */
 static int store_checkpoint(struct ta_collector *c, const struct host *hst,
 			    const struct ta_checkpoint *cp, const char *note, size_t note_len,
 			    const char *cosig)
@@ -704,11 +815,73 @@ static int store_checkpoint(struct ta_collector *c, const struct host *hst,
 	return 0;
 }
 
-static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host)
+/* How long a cosigned checkpoint was in JetStream and here (the collector's share of lag). */
+static void stream_time(struct ta_collector *c, natsMsg *m)
 {
+	jsMsgMetaData *md = NULL;
+	if (natsMsg_GetMetaData(&md, m) != NATS_OK)
+		return;
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	int64_t ms = ((int64_t)t.tv_sec * 1000000000 + t.tv_nsec - md->Timestamp) / 1000000;
+	jsMsgMetaData_Destroy(md);
+	if (c->n_stream_ms == c->cap_stream_ms && c->cap_stream_ms >= (1u << 20))
+		return; /* a long run: the first million are the figure */
+	if (ta_array_grow((void **)&c->stream_ms, &c->cap_stream_ms, c->n_stream_ms + 1,
+			  sizeof(*c->stream_ms)))
+		return;
+	c->stream_ms[c->n_stream_ms++] = ms < 0 ? 0 : (uint32_t)ms;
+}
+
+/*
+ * The root of the host's tree at size, below the size the collector holds: an
+ * older checkpoint must match it. A size stored before has its verified root
+ * in checkpoints (one row: a shipper restarted behind sends its old checkpoints
+ * again). Another is read from the host's leaves, O(size): a host signs any
+ * old size it likes, so such reads are spaced (TA_COLLECT_OLDER_WAIT) and a
+ * checkpoint that comes too soon waits (TA_COLLECT_LATER: delivered again).
+ */
+static int older_root(struct ta_collector *c, size_t host, uint64_t size, uint8_t root[TA_HASH_LEN])
+{
+	const char *origin = c->hosts[host].h.origin;
+	char sb[24];
+	const char *v[2] = { origin, U64(sb, size) };
+	PGresult *r = q(c->db, "SELECT root FROM checkpoints WHERE origin = $1 AND size = $2", 2, v,
+			NULL);
+	if (!ok(r))
+		return db_fail(c, r, "checkpoints");
+	int known = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == TA_HASH_LEN;
+	if (known)
+		memcpy(root, PQgetvalue(r, 0, 0), TA_HASH_LEN);
+	PQclear(r);
+	if (known)
+		return 0;
+	uint64_t t0 = ta_now_ns(CLOCK_MONOTONIC) / 1000000;
+	if (t0 < c->older_next_ms) {
+		c->older_delayed++;
+		if (!c->older_said++)
+			ta_warn("collector", "%s sends checkpoints older than its tree faster than their "
+				"leaves can be read; they wait their turn (such reads take at most a tenth "
+				"of this collector's time). Its shipper does not do that: look at that host",
+				origin);
+		return TA_COLLECT_LATER;
+	}
+	struct ta_crange old;
+	ta_crange_init(&old);
+	int e = tree_root(c, host, &old, 0, size, root);
+	uint64_t t1 = ta_now_ns(CLOCK_MONOTONIC) / 1000000;
+	c->older_read++;
+	c->older_next_ms = t1 + TA_COLLECT_OLDER_WAIT * (t1 - t0);
+	return e == -ENOENT ? -EIO : e;
+}
+
+static int on_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *cq)
+{
+	natsMsg *m = cq->m;
+	size_t host = cq->host;
 	const struct host *hst = &c->hosts[host].h;
-	const char *body = natsMsg_GetData(m);
-	size_t len = (size_t)natsMsg_GetDataLength(m);
+	const char *body = cq->body;
+	size_t len = cq->len;
 	/* The note follows the request's head (old size, proof lines, an empty line). */
 	const char *sep = len ? memmem(body, len, "\n\n", 2) : NULL;
 	if (!sep)
@@ -717,7 +890,10 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host)
 	size_t note_len = len - (size_t)(note - body);
 	struct ta_checkpoint cp;
 	const char *why = "";
-	if (ta_ckpt_check_note(hst->key, hst->origin, note, note_len, &cp, &why))
+	if (!ta_ckpt_check_note(hst->key, hst->origin, note, note_len, &cp, &why) &&
+	    cp.size > TA_FLEET_INDEX_MAX)
+		why = "its size is beyond 2^63 - 1"; /* the database's bigint: its statements would fail */
+	if (why[0])
 		return evidence(c, m, hst->origin, "bad-checkpoint", -1,
 				"checkpoint refused: %s", why);
 	const char *v[4] = { hst->origin };
@@ -772,16 +948,16 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host)
 		e = tree_root(c, host, &cr, have, cp.size, root);
 		if (e == -ENOENT) {
 			c->deferred++;
+			c->deferred_records++;
 			return TA_COLLECT_LATER;
 		}
 		if (e)
 			return e;
-	} else {
-		/* An older checkpoint: it must match the tree we have of that size. */
-		struct ta_crange old;
-		ta_crange_init(&old);
-		if ((e = tree_root(c, host, &old, 0, cp.size, root)))
-			return e == -ENOENT ? -EIO : e;
+	} else if ((e = older_root(c, host, cp.size, root))) {
+		if (e != TA_COLLECT_LATER)
+			return e;
+		c->deferred++;
+		return TA_COLLECT_LATER;
 	}
 	if (memcmp(root, cp.root, TA_HASH_LEN))
 		return evidence(c, m, hst->origin, "fork", (int64_t)cp.size,
@@ -809,6 +985,18 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host)
 				.store = { .get = ws_get, .cas = ws_cas, .ctx = c } };
 	struct ta_witness_reply rep;
 	e = ta_witness_add_checkpoint(&w, body, len, (uint64_t)time(NULL), &rep);
+	if (!e && rep.status == 409) {
+		/*
+		 * The witness state came with the host's lock; when that lock was
+		 * waited for (another collector cosigned this host's previous
+		 * checkpoint meanwhile), the locked row is re-read at its newest but
+		 * the joined witness row is the statement's older one. Read it again
+		 * (a new snapshot; the lock keeps it from changing) before calling
+		 * the request early: the chain's predecessor is usually just cosigned.
+		 */
+		c->wc.valid = 0;
+		e = ta_witness_add_checkpoint(&w, body, len, (uint64_t)time(NULL), &rep);
+	}
 	c->wc.valid = 0;
 	if (e)
 		return e == -EIO ? e : (snprintf(c->err, sizeof(c->err), "witness: %s", strerror(-e)), -EIO);
@@ -835,7 +1023,24 @@ static int on_checkpoint(struct ta_collector *c, natsMsg *m, size_t host)
 				"the witness refused checkpoint %" PRIu64 ": %d %.*s", cp.size,
 				rep.status, (int)strcspn(rep.body, "\n"), rep.body);
 	c->cosigned++;
+	stream_time(c, m);
 	return TA_COLLECT_ACK;
+}
+
+/*
+ * Checkpoints wait for ta_collect_flush: after the batch's records, in origin
+ * order. A message's verdict is its checkpoint's (a records message with one
+ * deferred comes back whole: its records are then duplicates).
+ */
+static int queue_checkpoint(struct ta_collector *c, natsMsg *m, size_t host, const void *body,
+			    size_t len, int *verdict)
+{
+	if (ta_array_grow((void **)&c->ckq, &c->cap_ckq, c->n_ckq + 1, sizeof(*c->ckq)))
+		return -ENOMEM;
+	c->ckq[c->n_ckq] = (struct ta_collect_ckpt){ .m = m, .body = body, .len = len, .host = host,
+						     .seq = c->n_ckq, .verdict = verdict };
+	c->n_ckq++;
+	return 0;
 }
 
 int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
@@ -875,16 +1080,45 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 		c->n_hosts++;
 	}
 	if (kind == TA_FLEET_RECORDS) {
-		e = on_record(c, m, hi);
+		e = on_record(c, m, hi, verdict);
 		return e < 0 ? e : 0;
 	}
-	/* Checkpoints wait for ta_collect_flush: after the batch's records, in origin order. */
-	if (grow((void **)&c->ckq, &c->cap_ckq, c->n_ckq, sizeof(*c->ckq)))
-		return -ENOMEM;
-	c->ckq[c->n_ckq] = (struct ta_collect_ckpt){ .m = m, .host = hi, .seq = c->n_ckq,
-						     .verdict = verdict };
-	c->n_ckq++;
-	return 0;
+	return queue_checkpoint(c, m, hi, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m),
+				verdict);
+}
+
+int ta_collect_failed_on_data(const struct ta_collector *c)
+{
+	return PQstatus(c->db) == CONNECTION_OK &&
+	       (!strncmp(c->sqlstate, "22", 2) || !strncmp(c->sqlstate, "23", 2) ||
+		!strncmp(c->sqlstate, "54", 2));
+}
+
+int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why)
+{
+	char h[TA_FLEET_HASH_HEX + 1] = "";
+	enum ta_fleet_kind kind;
+	const char *origin = NULL;
+	if (!ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind))
+		for (size_t i = 0; i < c->n_hosts; i++)
+			if (!strcmp(c->hosts[i].hash, h))
+				origin = c->hosts[i].h.origin;
+	PGresult *r = PQexec(c->db, "BEGIN");
+	if (!ok(r))
+		return db_fail(c, r, "BEGIN");
+	PQclear(r);
+	int e = evidence_of(c, m, NULL, 0, origin, "db-refused", -1,
+			    "the database refused this message alone (%s): kept here, the other "
+			    "messages go on; it comes back every %d s and is stored once the database "
+			    "takes it (remove what the error names)", why,
+			    TA_COLLECT_REFUSED_DELAY_MS / 1000);
+	r = PQexec(c->db, e < 0 ? "ROLLBACK" : "COMMIT");
+	if (e >= 0 && !ok(r))
+		return db_fail(c, r, "COMMIT");
+	PQclear(r);
+	if (e >= 0)
+		c->isolated++;
+	return e < 0 ? e : 0;
 }
 
 int ta_collect_latest_cosigned(PGconn *db, const char *subject_hash, char **out, size_t *len)

@@ -24,6 +24,8 @@
 /* A checkpoint of the batch, handled after its records, in origin order. */
 struct ta_collect_ckpt {
 	natsMsg *m;
+	const char *body; /* the add-checkpoint request: m's data, or after its records ("TAB2") */
+	size_t len;
 	size_t host;   /* in hosts[] */
 	size_t seq;    /* arrival: a host's checkpoints keep their stream order */
 	int *verdict;
@@ -37,13 +39,16 @@ struct host {
 
 /* A record of the batch, written with the others in one statement by drain(). */
 struct ta_collect_pending {
-	natsMsg *m;
+	natsMsg *m;          /* its message (several records share one) */
+	const uint8_t *rec;  /* the record's bytes, in m's data */
+	size_t rec_len;
 	size_t host;         /* in hosts[] */
 	uint64_t index, session, time_ns;
 	uint16_t type;
 	uint8_t leaf[TA_HASH_LEN];
 	int skip;    /* equal to an earlier one of the batch: a duplicate, not sent */
 	int fork;    /* its leaf differs from the one stored (or earlier in the batch) at its index */
+	int recheck; /* not inserted, its stored leaf not yet visible: read again */
 };
 
 /* A leaf the batch holds (new, or equal to the stored one), for checkpoints of the batch. */
@@ -83,6 +88,19 @@ struct ta_collector {
 		uint8_t root[TA_HASH_LEN];
 	} wc;
 	uint64_t records, checkpoints, cosigned, duplicates, refused, deferred;
+	uint64_t deferred_records;    /* of deferred: its records were not all stored yet */
+	/*
+	 * Checkpoints older than the host's tree, of a size not stored: their
+	 * root read from the host's leaves (O(size)), those delayed for it, and
+	 * when the next such read may start (CLOCK_MONOTONIC, ms).
+	 */
+	uint64_t older_read, older_delayed, older_next_ms;
+	int older_said;               /* the delay was logged (once per process) */
+	uint32_t *stream_ms;          /* per cosigned checkpoint: ms from entering the stream */
+	size_t n_stream_ms, cap_stream_ms;
+	uint64_t malformed;          /* records messages refused whole (their framing) */
+	uint64_t isolated;           /* messages the database refused alone, kept as evidence */
+	char sqlstate[6];            /* of the last failed statement ("" if none or no result) */
 	char err[512];
 };
 
@@ -112,6 +130,26 @@ int ta_collect_send(struct ta_collector *c);
  * no deadlock). -errno on failure.
  */
 int ta_collect_flush(struct ta_collector *c);
+/*
+ * Whether the failure in c->err was the database refusing the data of a
+ * message (a data exception, a constraint, a limit: SQLSTATE classes 22, 23,
+ * 54), which the same message would meet at every redelivery, rather than the
+ * database itself (a lost connection, a deadlock, a full disk: retried whole).
+ */
+int ta_collect_failed_on_data(const struct ta_collector *c);
+/*
+ * Keeps a message the database refused alone as evidence ("db-refused", the
+ * error in the alarm; once however often it comes back), in its own
+ * transaction; 0 or -errno. The caller delivers it again later.
+ */
+int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why);
+#define TA_COLLECT_REFUSED_DELAY_MS 15000 /* until a message refused alone comes back */
+/*
+ * After reading an older checkpoint's leaves for t ms, the next such read
+ * waits TA_COLLECT_OLDER_WAIT * t ms: a host that signs old sizes at will gets
+ * at most a tenth of a collector's time for them, not every collector's whole.
+ */
+#define TA_COLLECT_OLDER_WAIT 9
 /* After COMMIT, or before ROLLBACK: forgets the batch's pending work (and hosts a minute old). */
 void ta_collect_reset(struct ta_collector *c);
 /* Frees what the collector allocated (not db, cosigner, hasher). */

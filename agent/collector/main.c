@@ -131,13 +131,19 @@ static int exec_ok(PGconn *db, const char *sql)
 	return e;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /*
  * A checkpoint whose records are not all stored yet comes back after this
  * delay: soon at first (they are usually in another collector's batch, about
  * to commit: the delay is shipping lag), then backing off to 5 s (records a
  * host never sends must not make the checkpoint spin).
  */
-#define LATER_MAX_DELIVERIES 40 /* ~3 minutes of backoff */
+#define LATER_MAX_DELIVERIES 42 /* ~3 minutes of backoff */
 static int64_t later_delay_ms(natsMsg *m)
 {
 	jsMsgMetaData *md = NULL;
@@ -148,7 +154,7 @@ static int64_t later_delay_ms(natsMsg *m)
 	}
 	if (n >= LATER_MAX_DELIVERIES)
 		return -1;
-	int64_t d = 100;
+	int64_t d = 25;
 	for (uint64_t i = 1; i < n && d < 5000; i++)
 		d *= 2;
 	return d < 5000 ? d : 5000;
@@ -184,22 +190,26 @@ static int fetch(struct ta_collector *c, natsSubscription *sub, int n, int wait_
 }
 
 /*
- * One batch: a transaction; acknowledgements only after the commit. While
- * PostgreSQL writes the batch's records, the next batch is fetched into
- * *next (when it is empty): JetStream and PostgreSQL work at the same time.
+ * One transaction over msgs[0..count): every message taken, the records
+ * written, the checkpoints handled, committed; acknowledgements (or delays)
+ * only after the commit. While PostgreSQL writes the batch's records, the
+ * next batch is fetched into *next when given and empty: JetStream and
+ * PostgreSQL work at the same time. On failure rolled back, nothing
+ * acknowledged (c->err and c->sqlstate say why).
  */
-static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgList *list,
-		 natsMsgList *next)
+static int batch_run(struct ta_collector *c, natsSubscription *sub, int n, natsMsg **msgs,
+		     int count, int *verdict, natsMsgList *next)
 {
-	int *verdict = calloc((size_t)list->Count, sizeof(int)), e = 0;
+	int e = 0;
+	c->sqlstate[0] = '\0';
 	/* The transaction is usually open already: the last COMMIT began the next one. */
-	if (!verdict || (!c->in_tx && exec_ok(c->db, "BEGIN"))) {
+	if (!c->in_tx && exec_ok(c->db, "BEGIN")) {
 		e = -EIO;
 		snprintf(c->err, sizeof(c->err), "BEGIN: %s", PQerrorMessage(c->db));
 	}
 	c->in_tx = !e;
-	for (int i = 0; !e && i < list->Count; i++)
-		e = ta_collect_msg(c, list->Msgs[i], &verdict[i]);
+	for (int i = 0; !e && i < count; i++)
+		e = ta_collect_msg(c, msgs[i], &verdict[i]);
 	if (!e)
 		e = ta_collect_send(c);
 	if (!e && next && !next->Count && fetch(c, sub, n, 0, next) < 0)
@@ -218,25 +228,80 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgLi
 		ta_collect_reset(c); /* before ROLLBACK: an unanswered statement is dropped */
 		PQclear(PQexec(c->db, "ROLLBACK"));
 		c->in_tx = 0;
-		for (int i = 0; i < list->Count; i++)
-			natsMsg_NakWithDelay(list->Msgs[i], 1000, NULL);
-	} else {
-		for (int i = 0; i < list->Count; i++)
-			if (verdict[i] == TA_COLLECT_LATER) {
-				int64_t d = later_delay_ms(list->Msgs[i]);
-				if (d >= 0) {
-					natsMsg_NakWithDelay(list->Msgs[i], d, NULL);
-					continue;
-				}
-				/* Never cosignable as sent: the shipper resends it from its cosigned size. */
-				ta_warn("collector", "%s: a checkpoint deferred %d times is dropped (its "
-					"records or its predecessor never came); its shipper resends it",
-					natsMsg_GetSubject(list->Msgs[i]), LATER_MAX_DELIVERIES);
-				natsMsg_Ack(list->Msgs[i], NULL);
-			} else
-				natsMsg_Ack(list->Msgs[i], NULL);
+		return e;
 	}
+	for (int i = 0; i < count; i++)
+		if (verdict[i] == TA_COLLECT_LATER) {
+			int64_t d = later_delay_ms(msgs[i]);
+			if (d >= 0) {
+				natsMsg_NakWithDelay(msgs[i], d, NULL);
+				continue;
+			}
+			/* Never cosignable as sent: the shipper resends it from its cosigned size. */
+			ta_warn("collector", "%s: a checkpoint deferred %d times is dropped (its "
+				"records or its predecessor never came); its shipper resends it",
+				natsMsg_GetSubject(msgs[i]), LATER_MAX_DELIVERIES);
+			natsMsg_Ack(msgs[i], NULL);
+		} else
+			natsMsg_Ack(msgs[i], NULL);
 	ta_collect_reset(c);
+	return 0;
+}
+
+/* Messages from index from on, not taken: delivered again a second later. */
+static void redeliver_from(natsMsgList *list, int from)
+{
+	for (int i = from; i < list->Count; i++)
+		natsMsg_NakWithDelay(list->Msgs[i], 1000, NULL);
+}
+
+/*
+ * A batch whose data the database refused (ta_collect_failed_on_data) is
+ * taken again one message at a time, so that one host's message cannot stall
+ * every host's at each redelivery: the message refused alone is kept as
+ * evidence and delivered again TA_COLLECT_REFUSED_DELAY_MS later, not
+ * acknowledged (its shipper counts its records as published: they are taken
+ * once the database takes them, and its host's checkpoints wait for them
+ * until then).
+ */
+static int isolate(struct ta_collector *c, natsSubscription *sub, int n, natsMsgList *list,
+		   int *verdict)
+{
+	char why[sizeof(c->err)];
+	int e = 0, i;
+	for (i = 0; i < list->Count; i++) {
+		e = batch_run(c, sub, n, &list->Msgs[i], 1, &verdict[i], NULL);
+		if (!e)
+			continue;
+		if (!ta_collect_failed_on_data(c))
+			break; /* the database itself: the rest is redelivered */
+		snprintf(why, sizeof(why), "%s", c->err);
+		if ((e = ta_collect_refused(c, list->Msgs[i], why)) < 0)
+			break;
+		natsMsg_NakWithDelay(list->Msgs[i], TA_COLLECT_REFUSED_DELAY_MS, NULL);
+	}
+	if (e)
+		redeliver_from(list, i);
+	return e;
+}
+
+static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgList *list,
+		 natsMsgList *next)
+{
+	int *verdict = calloc((size_t)list->Count, sizeof(int)), e;
+	if (!verdict) {
+		snprintf(c->err, sizeof(c->err), "out of memory for a batch of %d", list->Count);
+		redeliver_from(list, 0);
+		return -ENOMEM;
+	}
+	e = batch_run(c, sub, n, list->Msgs, list->Count, verdict, next);
+	if (e && ta_collect_failed_on_data(c)) {
+		ta_warn("collector", "%s; taking the batch's %d messages one at a time", c->err,
+			list->Count);
+		e = isolate(c, sub, n, list, verdict);
+	} else if (e) {
+		redeliver_from(list, 0);
+	}
 	free(verdict);
 	return e ? e : 1;
 }
@@ -339,7 +404,15 @@ int main(int argc, char **argv)
 	int failing = 0;
 	natsMsgList cur = { 0 }, next = { 0 };
 	while (!stop) {
-		if (!next.Count && (e = fetch(&col, sub, n, 1000, &next)) <= 0) {
+		/*
+		 * What the stream holds now, up to n; when it holds nothing, wait for
+		 * the first message only (a fetch of n waits until n arrive or the
+		 * wait ends: a second of lag whenever fewer than n are waiting, now
+		 * that one message carries up to 256 records).
+		 */
+		if (!next.Count && (e = fetch(&col, sub, n, 0, &next)) == 0)
+			e = fetch(&col, sub, 1, 1000, &next);
+		if (!next.Count && e <= 0) {
 			if (e < 0 && !failing)
 				ta_warn("collector", "%s; retrying", col.err);
 			failing = e < 0;
@@ -364,11 +437,23 @@ int main(int argc, char **argv)
 	}
 	/* Fetched, not handled: redelivered after the ack wait. */
 	natsMsgList_Destroy(&next);
+	if (col.n_stream_ms) {
+		uint32_t *v = col.stream_ms;
+		size_t k = col.n_stream_ms;
+		qsort(v, k, sizeof(*v), u32_cmp);
+		ta_info("collector", "checkpoints cosigned after entering the stream: p50 %u ms, "
+			"p99 %u ms, max %u ms", v[k / 2], v[k * 99 / 100], v[k - 1]);
+	}
 	ta_info("collector", "records %llu, checkpoints %llu, cosigned %llu, duplicates %llu, "
-		"refused %llu, deferred %llu", (unsigned long long)col.records,
-		(unsigned long long)col.checkpoints, (unsigned long long)col.cosigned,
-		(unsigned long long)col.duplicates, (unsigned long long)col.refused,
-		(unsigned long long)col.deferred);
+		"refused %llu (malformed messages %llu, refused by the database alone %llu), "
+		"deferred %llu (records not stored yet %llu; older checkpoints waiting for a leaf "
+		"read %llu); older checkpoints read from leaves %llu",
+		(unsigned long long)col.records, (unsigned long long)col.checkpoints,
+		(unsigned long long)col.cosigned, (unsigned long long)col.duplicates,
+		(unsigned long long)col.refused, (unsigned long long)col.malformed,
+		(unsigned long long)col.isolated,
+		(unsigned long long)col.deferred, (unsigned long long)col.deferred_records,
+		(unsigned long long)col.older_delayed, (unsigned long long)col.older_read);
 	natsSubscription_Destroy(acks);
 	natsSubscription_Destroy(sub);
 	jsCtx_Destroy(js);

@@ -148,6 +148,16 @@ BEGIN
 	RETURN dropped;
 END $$;
 
+-- No JIT compilation in this database (docs/fleet.md, "Latency"): its statements are
+-- short, and one whose cost estimate passes jit_above_cost (query --fleet for a
+-- user with many sessions, a large batch of the collector) would be compiled for
+-- milliseconds to tens of milliseconds each time. Set here, not by the clients'
+-- startup options, which a connection pooler may refuse; a role's or a
+-- connection's own jit setting still wins. For new sessions.
+DO $$ BEGIN
+	EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
+END $$;
+
 -- Every checkpoint verified, with the collector's cosignature line once cosigned.
 CREATE TABLE IF NOT EXISTS checkpoints (
 	origin      text NOT NULL REFERENCES enrolment,
@@ -155,7 +165,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 	root        bytea NOT NULL,
 	note        text NOT NULL,
 	cosignature text,
-	received_at timestamptz NOT NULL DEFAULT now(),
+	received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
 	cosigned_at timestamptz,
 	PRIMARY KEY (origin, size)
 );
@@ -171,7 +181,7 @@ CREATE TABLE IF NOT EXISTS witness_state (
 -- or inconsistent checkpoints, records that differ from ones already received.
 CREATE TABLE IF NOT EXISTS evidence (
 	id          bigserial PRIMARY KEY,
-	received_at timestamptz NOT NULL DEFAULT now(),
+	received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
 	subject     text NOT NULL,
 	origin      text,
 	kind        text NOT NULL,
@@ -179,6 +189,16 @@ CREATE TABLE IF NOT EXISTS evidence (
 	alarm       text NOT NULL,
 	message     bytea NOT NULL
 );
+-- The collector keeps the same evidence once (a redelivered message): looked up by place
+-- and content (a host may send any number of malformed messages: without this index each
+-- new piece of evidence was compared with all the others, inside every batch).
+CREATE INDEX IF NOT EXISTS evidence_place ON evidence (origin, idx);
+CREATE INDEX IF NOT EXISTS evidence_same ON evidence (coalesce(origin, ''), kind, coalesce(idx, -1),
+	sha256(message));
+-- When a row came, not when its transaction began: a collector's transaction opens before
+-- its batch is fetched (and the tables of an older schema said now()).
+ALTER TABLE checkpoints ALTER COLUMN received_at SET DEFAULT clock_timestamp();
+ALTER TABLE evidence ALTER COLUMN received_at SET DEFAULT clock_timestamp();
 
 GRANT USAGE ON SCHEMA public TO ttyaudit_collector, ttyaudit_investigator;
 GRANT SELECT ON enrolment TO ttyaudit_collector;

@@ -1,13 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The facts of a session table for the fleet's session index (sessfacts.h). */
+#include <string.h>
+
+#include "base/utf8.h"
 #include "index/sessfacts.h"
 #include "ttyaudit/log_records.h"
 #include "ttyaudit/record.h"
 
+/*
+ * A text the index cannot hold as it is: the recorded bytes need not be UTF-8
+ * (a host writes what it likes), and a UTF8 database refuses such a text,
+ * failing the collector's whole batch each time it comes back. Replaced by
+ * nothing would make the index's facts less than the host's (a --user of
+ * those bytes found nowhere): the key is marked as not decoded instead, and
+ * query --fleet reads its host in full, as the host's own table does.
+ */
 static int text(const struct ta_sesstab *t, uint64_t key, enum ta_sessfact_kind kind, uint32_t off,
 		ta_sessfact_fn fn, void *ctx)
 {
-	return off ? fn(ctx, key, kind, 0, ta_sesstab_str(t, off)) : 0;
+	if (!off)
+		return 0;
+	const char *s = ta_sesstab_str(t, off);
+	if (!ta_utf8_valid(s, strlen(s)))
+		return fn(ctx, key, TA_SF_UNDECODABLE, 0, NULL);
+	return fn(ctx, key, kind, 0, s);
 }
 
 int ta_sessfacts_emit(const struct ta_sesstab *t, ta_sessfact_fn fn, void *ctx)

@@ -15,6 +15,7 @@
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "ship/ship.h"
+#include "ship/watch.h"
 #include "store/store.h"
 
 static volatile sig_atomic_t stop;
@@ -32,7 +33,8 @@ static void usage(FILE *o)
 		"  --state FILE         the shipper's position (default " TA_SHIP_DEFAULT_STATE ")\n"
 		TA_FLEET_NATS_USAGE
 		"  --witness-key VKEY|FILE  the collector's cosignature/v1 key\n"
-		"  --poll-ms N          look for new records this often (500)\n"
+		"  --poll-ms N          look for new records this often (500); a checkpoint the\n"
+		"                       recorder writes wakes the shipper at once\n"
 		"  --resend-ms N        republish a checkpoint not cosigned after N ms (10000)\n"
 		"  --until-acked        exit 0 once all the log's checkpoints are cosigned\n"
 		"  --no-alerts          do not publish alert records on ttyaudit.<h>.alerts\n");
@@ -52,8 +54,9 @@ int main(int argc, char **argv)
 		{ "until-acked", no_argument, NULL, O_UNTIL }, { "help", no_argument, NULL, 'h' }, { 0 } };
 	const char *key = NULL, *origin = NULL, *wkey = NULL;
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-ship" };
-	struct ta_ship s = { .dir = TA_STORE_DEFAULT_DIR, .state_path = TA_SHIP_DEFAULT_STATE,
-			     .resend_ms = 10000, .ack_timeout_ms = 2000 };
+	struct ta_ship s = { .dir = TA_STORE_DEFAULT_DIR, .state.path = TA_SHIP_DEFAULT_STATE,
+			     .resend_ms = 10000, .ack_timeout_ms = 2000,
+			     .pub_timeout_ms = 5000 };
 	unsigned poll_ms = 500;
 	int until = 0, c;
 	ta_log_init("ttyaudit-ship", TA_LOG_INFO);
@@ -70,7 +73,7 @@ int main(int argc, char **argv)
 		case O_DIR: s.dir = optarg; break;
 		case O_KEY: key = optarg; break;
 		case O_ORIGIN: origin = optarg; break;
-		case O_STATE: s.state_path = optarg; break;
+		case O_STATE: s.state.path = optarg; break;
 		case O_WKEY: wkey = optarg; break;
 		case O_POLL: poll_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		case O_RESEND: s.resend_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -99,18 +102,29 @@ int main(int argc, char **argv)
 		return TA_EXIT_CONFIG;
 	}
 	snprintf(s.origin, sizeof(s.origin), "%s", origin ? origin : ta_verifier_name(s.log_key));
-	if ((e = ta_ship_state_load(s.state_path, &s.st))) {
-		ta_err("ship", "state file %s: %s", s.state_path,
+	if ((e = ta_ship_state_load(s.state.path, &s.st))) {
+		ta_err("ship", "state file %s: %s", s.state.path,
 		       e == -EBADMSG ? "malformed (remove it to ship the whole log again)" : strerror(-e));
 		return TA_EXIT_STORAGE;
 	}
+	s.state.saved = s.st;
 	ta_fleet_subject(s.origin, TA_FLEET_RECORDS, s.subj_records);
 	ta_fleet_subject(s.origin, TA_FLEET_CHECKPOINTS, s.subj_ckpt);
 	ta_fleet_subject(s.origin, TA_FLEET_ACK, s.subj_ack);
 	ta_fleet_subject(s.origin, TA_FLEET_ALERTS, s.subj_alerts);
+	if (ta_ship_window_init(&s.win) || ta_ship_proof_init(&s.proof)) {
+		ta_err("ship", "%s", strerror(ENOMEM));
+		return TA_EXIT_FAILURE;
+	}
+	/* Asynchronous publishing: acknowledgements come to the window (ship/window.h). */
+	jsOptions jo;
+	jsOptions_Init(&jo);
+	jo.PublishAsync.AckHandler = ta_ship_window_on_ack;
+	jo.PublishAsync.AckHandlerClosure = &s.win;
+	jo.PublishAsync.MaxPending = 2 * TA_SHIP_WINDOW; /* the window itself bounds them */
 	natsStatus ns = ta_fleet_connect(&no, &s.nc, err, sizeof(err));
 	if (ns == NATS_OK)
-		ns = natsConnection_JetStream(&s.js, s.nc, NULL);
+		ns = natsConnection_JetStream(&s.js, s.nc, &jo);
 	if (ns != NATS_OK) {
 		ta_err("ship", "NATS: %s", err);
 		return TA_EXIT_CONFIG;
@@ -121,6 +135,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	ta_info("ship", "shipping %s (origin %s) to %s from record %llu", s.dir, s.origin,
 		s.subj_records, (unsigned long long)s.st.next);
+	/* Woken by the recorder's checkpoints: the poll alone made each wait up to poll-ms longer. */
+	struct ta_ship_watch watch;
+	if ((e = ta_ship_watch_open(&watch, s.dir)))
+		ta_warn("ship", "cannot watch %s (%s): looking for checkpoints every %u ms only "
+			"(raise fs.inotify.max_user_instances, or lower --poll-ms)", s.dir,
+			strerror(-e), poll_ms);
 	unsigned backoff = 0;
 	int rc = TA_EXIT_OK, failing = 0;
 	while (!stop) {
@@ -147,16 +167,27 @@ int main(int argc, char **argv)
 		if (until && s.st.checkpoint && s.st.acked == s.st.checkpoint && s.st.next == s.st.log_size)
 			break;
 		if (e == 0)
-			poll(NULL, 0, (int)poll_ms);
+			ta_ship_watch_wait(&watch, ta_ship_wait_ms(&s, poll_ms));
 	}
+	ta_ship_watch_close(&watch);
+	if (ta_ship_state_flush(&s))
+		ta_warn("ship", "%s", s.err);
 	ta_info("ship", "published %llu messages (%llu duplicates) and %llu alerts, next record %llu, "
-		"cosigned up to %llu",
-		(unsigned long long)s.published, (unsigned long long)s.duplicates,
+		"cosigned up to %llu; consistency proofs %llu kept, %llu from the log; "
+		"checkpoints with their records %llu; asked the collector %llu times (%llu took 0.5 s "
+		"or more, the longest %llu ms)",
+		(unsigned long long)s.published, (unsigned long long)s.win.duplicates,
 		(unsigned long long)s.alerts_published,
-		(unsigned long long)s.st.next, (unsigned long long)s.st.acked);
+		(unsigned long long)s.st.next, (unsigned long long)s.st.acked,
+		(unsigned long long)s.proof.built, (unsigned long long)s.proof.fallbacks,
+		(unsigned long long)s.ckpt_with_records, (unsigned long long)s.asks,
+		(unsigned long long)s.asks_slow, (unsigned long long)s.ask_max_ms);
 	ta_ckpt_set_free(&s.known);
 	jsCtx_Destroy(s.js);
 	natsConnection_Destroy(s.nc);
+	ta_ship_window_destroy(&s.win);
+	ta_ship_proof_free(&s.proof);
+	ta_fleet_batch_enc_free(&s.enc);
 	ta_verifier_free(s.log_key);
 	ta_verifier_free(s.witness_key);
 	ta_fleet_nats_opts_free(&no);

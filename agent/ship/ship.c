@@ -17,12 +17,33 @@
 #include "store/cosig.h"
 #include "store/store.h"
 #include "store/witness.h"
+#include "fleet/batch.h"
 
 #define STATE_BATCH 1024 /* records published between state saves */
 
 static uint64_t now_ms(void)
 {
 	return ta_now_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
+/* The state file when it is due (ship/state.h); err says why it failed. */
+static int state_sync(struct ta_ship *s, int force)
+{
+	int e = ta_ship_state_sync(&s->state, &s->st, force, now_ms());
+	if (e)
+		snprintf(s->err, sizeof(s->err), "state file %s: %s (check its directory's space "
+			 "and permissions)", s->state.path, strerror(-e));
+	return e;
+}
+
+int ta_ship_state_flush(struct ta_ship *s)
+{
+	return state_sync(s, 1);
+}
+
+unsigned ta_ship_wait_ms(const struct ta_ship *s, unsigned wait_ms)
+{
+	return ta_ship_state_due_ms(&s->state, &s->st, wait_ms, now_ms());
 }
 
 /* NATS failures that pass: the connection is down or JetStream has no leader now. */
@@ -33,12 +54,68 @@ static int nats_err(struct ta_ship *s, const char *what, natsStatus ns, jsErrCod
 	return -EAGAIN;
 }
 
-static int publish(struct ta_ship *s, const char *subj, const char *msgid, const void *data,
-		   size_t len, const char *hdr_name, uint64_t hdr_val)
+/*
+ * Takes the acknowledgements at the window's head, in order: what they cover
+ * counts as published (st.next, st.checkpoint). want: wait while the window
+ * holds at least this many messages (TA_SHIP_WINDOW: for room; 1: for all).
+ */
+static int settle(struct ta_ship *s, unsigned want)
 {
+	struct ta_ship_sent done[TA_SHIP_WINDOW];
+	for (;;) {
+		int n = ta_ship_window_take(&s->win, want, s->pub_timeout_ms, done, TA_SHIP_WINDOW,
+					    s->err, sizeof(s->err));
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			s->published++;
+			if (done[i].next) /* records (and perhaps their checkpoint) */
+				s->st.next = done[i].next;
+			if (done[i].ckpt > s->st.checkpoint)
+				s->st.checkpoint = done[i].ckpt;
+		}
+		/* Catching up: the position is kept as it goes, not only at the round's end. */
+		if (s->st.next - s->state.saved.next >= STATE_BATCH) {
+			int e = state_sync(s, 1);
+			if (e)
+				return e;
+		}
+		if (n == 0)
+			return 0;
+	}
+}
+
+/*
+ * After a failure: what the window held is forgotten (the library's pending
+ * messages too) and published again from the first position not
+ * acknowledged; the chain starts again from the last checkpoint JetStream has.
+ * What was acknowledged is saved now (a failed save stays due: the failure
+ * reported is the round's).
+ */
+static void window_abort(struct ta_ship *s)
+{
+	ta_ship_state_sync(&s->state, &s->st, 1, now_ms());
+	natsMsgList l;
+	if (js_PublishAsyncGetPendingList(&l, s->js) == NATS_OK)
+		natsMsgList_Destroy(&l);
+	ta_ship_window_clear(&s->win);
+	s->pub_next = s->st.next;
+	s->pub_ckpt = s->st.checkpoint;
+	s->chain = s->st.checkpoint;
+}
+
+/*
+ * Publishes one message asynchronously once the window has room; next (records:
+ * the position after them) or ckpt (a checkpoint's size) is what its
+ * acknowledgement makes published.
+ */
+static int publish(struct ta_ship *s, const char *subj, const char *msgid, const void *data,
+		   size_t len, const char *hdr_name, uint64_t hdr_val, uint64_t next, uint64_t ckpt)
+{
+	int e = settle(s, TA_SHIP_WINDOW);
+	if (e)
+		return e;
 	natsMsg *m = NULL;
-	jsPubAck *pa = NULL;
-	jsErrCode jerr = 0;
 	jsPubOptions po;
 	char v[24];
 	jsPubOptions_Init(&po);
@@ -48,51 +125,77 @@ static int publish(struct ta_ship *s, const char *subj, const char *msgid, const
 	snprintf(v, sizeof(v), "%" PRIu64, hdr_val);
 	if (ns == NATS_OK)
 		ns = natsMsgHeader_Set(m, hdr_name, v);
-	if (ns == NATS_OK)
-		ns = js_PublishMsg(&pa, s->js, m, &po, &jerr);
-	natsMsg_Destroy(m);
+	if (ns == NATS_OK) {
+		/* In the window before it goes: its acknowledgement may come at once. */
+		ta_ship_window_push(&s->win, msgid, next, ckpt);
+		ns = js_PublishMsgAsync(s->js, &m, &po);
+	}
+	natsMsg_Destroy(m); /* NULL when the library took it */
 	if (ns != NATS_OK)
-		return nats_err(s, subj, ns, jerr);
-	s->published++;
-	if (pa->Duplicate)
-		s->duplicates++;
-	jsPubAck_Destroy(pa);
+		return nats_err(s, subj, ns, 0);
 	return 0;
 }
 
-/* Publishes records [st.next, upto) in order; upto UINT64_MAX: to the end of the log. */
+/* Publishes the records batch being built, if it holds any, and begins the next. */
+static int flush_batch(struct ta_ship *s)
+{
+	const void *data;
+	size_t len;
+	char id[TA_SHIP_MSGID_MAX];
+	uint64_t first = s->enc.first, end = first + s->enc.count;
+	if (!s->enc.count)
+		return 0;
+	if (ta_fleet_batch_end(&s->enc, &data, &len) ||
+	    ta_fleet_batch_msgid(s->origin, first, s->enc.count, id, sizeof(id))) {
+		snprintf(s->err, sizeof(s->err), "records %" PRIu64 "..: %s", first, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	int e = publish(s, s->subj_records, id, data, len, TA_FLEET_HDR_INDEX, first, end, 0);
+	ta_fleet_batch_begin(&s->enc, end);
+	return e;
+}
+
+/*
+ * Publishes records [pub_next, upto) in order, in batches of consecutive
+ * records (fleet/batch.h), cut at upto (a checkpoint goes after the records
+ * it covers) and at the log's end; upto UINT64_MAX: to the end of the log.
+ * Up to a checkpoint, the last batch is left open: the checkpoint goes in it.
+ */
 static int ship_records(struct ta_ship *s, struct ta_log_reader *r, uint64_t upto)
 {
 	struct ta_log_record rec;
-	char id[TA_ORIGIN_MAX + 32];
-	uint64_t since_save = 0;
-	while (s->st.next < upto) {
+	ta_fleet_batch_begin(&s->enc, s->pub_next);
+	while (s->pub_next < upto) {
 		int e = ta_log_reader_next(r, &rec);
 		if (e == 0 && upto == UINT64_MAX)
-			return 0;
+			break;
 		if (e <= 0) {
-			snprintf(s->err, sizeof(s->err), "reading record %" PRIu64 ": %s", s->st.next,
+			snprintf(s->err, sizeof(s->err), "reading record %" PRIu64 ": %s", s->pub_next,
 				 e ? ta_log_reader_error(r)->what : "the log ends early");
 			return e ? e : -EIO;
 		}
-		if (rec.index != s->st.next) {
+		if (rec.index != s->pub_next) {
 			snprintf(s->err, sizeof(s->err), "the log gave record %" PRIu64 " for %" PRIu64,
-				 rec.index, s->st.next);
+				 rec.index, s->pub_next);
 			return -EBADMSG;
 		}
-		snprintf(id, sizeof(id), "%s/%" PRIu64, s->origin, rec.index);
-		e = publish(s, s->subj_records, id, rec.stored, rec.stored_len, TA_FLEET_HDR_INDEX,
-			    rec.index);
-		if (e)
+		if ((e = ta_ship_proof_add(&s->proof, rec.index, rec.stored, rec.stored_len))) {
+			snprintf(s->err, sizeof(s->err), "record %" PRIu64 ": %s", rec.index, strerror(-e));
 			return e;
-		s->st.next++;
-		if (++since_save == STATE_BATCH) {
-			since_save = 0;
-			if ((e = ta_ship_state_save(s->state_path, &s->st)))
-				return e;
 		}
+		int a = ta_fleet_batch_add(&s->enc, rec.stored, rec.stored_len);
+		if (a == 0) { /* full: it goes, this record begins the next */
+			if ((e = flush_batch(s)))
+				return e;
+			a = ta_fleet_batch_add(&s->enc, rec.stored, rec.stored_len);
+		}
+		if (a <= 0) {
+			snprintf(s->err, sizeof(s->err), "record %" PRIu64 ": %s", rec.index, strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		s->pub_next++;
 	}
-	return 0;
+	return upto == UINT64_MAX ? flush_batch(s) : 0;
 }
 
 /*
@@ -109,23 +212,88 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
 	size_t len;
 	uint64_t old = s->chain >= s->st.acked && s->chain <= c->cp.size ? s->chain :
 		       s->st.acked <= c->cp.size ? s->st.acked : 0;
-	int e = ta_witness_request_build(s->dir, set, &c->cp, c->note, c->note_len, old, &req, &len,
-					 err, sizeof(err));
+	/* The proof from the tree kept while reading; the store's builder (which reads the log
+	 * from record 0) only when that does not hold it. */
+	uint8_t hashes[TA_PROOF_MAX][TA_HASH_LEN];
+	int n = old && old < c->cp.size ?
+		ta_ship_proof_get(&s->proof, old, c->cp.size, c->cp.root, hashes) : -ENOENT;
+	int e;
+	if (n >= 0) {
+		e = ta_witness_request_format(old, (const uint8_t (*)[TA_HASH_LEN])hashes, (size_t)n,
+					      c->note, c->note_len, &req, &len);
+		if (e)
+			snprintf(err, sizeof(err), "%s", strerror(-e));
+	} else {
+		if (old && old < c->cp.size)
+			s->proof.fallbacks++;
+		e = ta_witness_request_build(s->dir, set, &c->cp, c->note, c->note_len, old, &req, &len,
+					     err, sizeof(err));
+	}
 	if (e) {
 		snprintf(s->err, sizeof(s->err), "checkpoint %" PRIu64 ": %s", c->cp.size, err);
 		return e;
 	}
-	/* The old size is part of the id: a resend from another old size is a new request. */
-	snprintf(id, sizeof(id), "%s/checkpoint/%" PRIu64 "/%" PRIu64, s->origin, c->cp.size, old);
-	e = publish(s, s->subj_ckpt, id, req, len, TA_FLEET_HDR_OLD, old);
+	/*
+	 * With the records it covers when they go now (one message: one
+	 * collector takes both); alone when they went before. The old size is
+	 * part of the id: a resend from another old size is a new request.
+	 */
+	if (s->enc.count) {
+		const void *data;
+		size_t dlen;
+		uint64_t first = s->enc.first, end = first + s->enc.count;
+		char rid[TA_SHIP_MSGID_MAX];
+		e = ta_fleet_batch_msgid(s->origin, first, s->enc.count, id, sizeof(id));
+		if (!e && snprintf(rid, sizeof(rid), "%s/checkpoint/%" PRIu64 "/%" PRIu64, id,
+				   c->cp.size, old) >= (int)sizeof(rid))
+			e = -ENAMETOOLONG;
+		if (!e)
+			e = ta_fleet_batch_end_ckpt(&s->enc, req, len, &data, &dlen);
+		if (e)
+			snprintf(s->err, sizeof(s->err), "checkpoint %" PRIu64 ": %s", c->cp.size,
+				 strerror(-e));
+		else
+			e = publish(s, s->subj_records, rid, data, dlen, TA_FLEET_HDR_INDEX, first,
+				    end, c->cp.size);
+		ta_fleet_batch_begin(&s->enc, end);
+		if (!e)
+			s->ckpt_with_records++;
+	} else {
+		snprintf(id, sizeof(id), "%s/checkpoint/%" PRIu64 "/%" PRIu64, s->origin, c->cp.size,
+			 old);
+		e = publish(s, s->subj_ckpt, id, req, len, TA_FLEET_HDR_OLD, old, 0, c->cp.size);
+	}
 	free(req);
 	if (!e) {
-		if (c->cp.size > s->st.checkpoint)
-			s->st.checkpoint = c->cp.size;
+		if (c->cp.size > s->pub_ckpt)
+			s->pub_ckpt = c->cp.size;
 		s->chain = c->cp.size;
 		s->ckpt_sent_ms = now_ms();
 	}
 	return e;
+}
+
+/*
+ * Begins the tree the proofs come from, once per process: empty when shipping
+ * starts at record 0, else from the log's records before the saved position
+ * (one pass at start instead of one per checkpoint). Not at all when
+ * retention removed the log's first records: the store's builder then.
+ */
+static void proof_begin(struct ta_ship *s, uint64_t first_index)
+{
+	s->proof_tried = 1;
+	if (first_index != 0)
+		return;
+	struct ta_log_reader *r = NULL;
+	struct ta_log_record rec;
+	if (s->pub_next && ta_log_reader_open(&r, s->dir))
+		return;
+	while (s->proof.cr.size < s->pub_next && ta_log_reader_next(r, &rec) == 1 &&
+	       rec.index == s->proof.cr.size)
+		ta_ship_proof_seed(&s->proof, rec.stored, rec.stored_len);
+	ta_log_reader_close(r);
+	if (s->proof.cr.size == s->pub_next)
+		ta_ship_proof_start(&s->proof);
 }
 
 /*
@@ -138,8 +306,15 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
 static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set, char *alarm, size_t alen)
 {
 	natsMsg *reply = NULL;
+	uint64_t t0 = now_ms();
 	natsStatus ns = natsConnection_Request(&reply, s->nc, s->subj_ack, s->origin,
 					       (int)strlen(s->origin), s->ack_timeout_ms);
+	uint64_t took = now_ms() - t0;
+	s->asks++;
+	if (took > s->ask_max_ms)
+		s->ask_max_ms = took;
+	if (took >= 500)
+		s->asks_slow++;
 	if (ns != NATS_OK)
 		return nats_err(s, "asking the collector", ns, 0);
 	const char *note = natsMsg_GetData(reply);
@@ -179,6 +354,7 @@ static int ask_ack(struct ta_ship *s, const struct ta_ckpt_set *set, char *alarm
 	}
 	if (cp.size > s->st.acked && cp.size <= s->st.checkpoint) {
 		s->st.acked = cp.size;
+		ta_ship_proof_trim(&s->proof, s->st.acked); /* no request starts below it now */
 		e = 1;
 	}
 out:
@@ -213,11 +389,53 @@ static uint64_t log_fingerprint(const char *dir)
 	return fp;
 }
 
+/*
+ * While a published checkpoint is not cosigned yet: asks the collector, and
+ * publishes the latest checkpoint again when it has waited resend_ms (a
+ * collector lost it, or our old size was stale), from the size the collector
+ * cosigned. 1 if the cosigned size grew, 0 if not, -errno (err says why).
+ */
+static int await_cosignature(struct ta_ship *s, const struct ta_ckpt_set *cs)
+{
+	if (s->st.acked >= s->st.checkpoint)
+		return 0;
+	char alarm[sizeof(s->alarm)] = "";
+	int e = ask_ack(s, cs, alarm, sizeof(alarm));
+	if (e < 0)
+		return e;
+	/* An alarm is said once while it lasts, not every round; shipping goes on. */
+	if (alarm[0] && strcmp(alarm, s->alarm))
+		snprintf(s->err, sizeof(s->err), "ALARM: %s", alarm);
+	memcpy(s->alarm, alarm, sizeof(alarm));
+	if (!e && s->st.acked < s->st.checkpoint && now_ms() - s->ckpt_sent_ms >= s->resend_ms &&
+	    cs->n) {
+		s->chain = s->st.acked;
+		int r = ship_checkpoint(s, cs, &cs->v[cs->n - 1]);
+		if (r || (r = settle(s, 1)))
+			return r;
+	}
+	return e;
+}
+
 int ta_ship_round(struct ta_ship *s)
 {
 	uint64_t fp = log_fingerprint(s->dir);
-	if (fp && fp == s->log_fp && s->st.acked == s->st.checkpoint)
-		return 0;
+	if (fp && fp == s->log_fp) {
+		/*
+		 * The log's files as the last complete round left them (its
+		 * checkpoints in s->known): only a cosignature can be new. Reading
+		 * the checkpoints and opening the log again each time was most of
+		 * what a shipper waiting for its collector did.
+		 */
+		s->err[0] = '\0';
+		int e = await_cosignature(s, &s->known);
+		if (e < 0) {
+			window_abort(s);
+			return e;
+		}
+		int se = state_sync(s, 0);
+		return se < 0 ? se : e;
+	}
 	/* Checkpoints verified in an earlier round are not verified again. */
 	struct ta_ckpt_set set = { .origin = s->origin, .known = &s->known };
 	struct ta_log_reader *r = NULL;
@@ -249,61 +467,51 @@ int ta_ship_round(struct ta_ship *s)
 		snprintf(s->err, sizeof(s->err), "%s: cannot read the log: %s", s->dir, strerror(-e));
 		goto out;
 	}
+	s->pub_next = s->st.next;
+	s->pub_ckpt = s->st.checkpoint;
 	if (s->st.next < ta_log_reader_first_index(r)) {
 		/* Retention deleted records never shipped: say so loudly, go on from what is left. */
 		snprintf(s->err, sizeof(s->err),
 			 "records %" PRIu64 "..%" PRIu64 " were deleted by retention before shipping",
 			 s->st.next, ta_log_reader_first_index(r) - 1);
-		s->st.next = ta_log_reader_first_index(r);
+		s->st.next = s->pub_next = ta_log_reader_first_index(r);
 	}
-	if ((e = ta_log_reader_seek(r, s->st.next)) && e != -ENOENT)
+	if ((e = ta_log_reader_seek(r, s->pub_next)) && e != -ENOENT)
 		goto out;
+	if (!s->proof_tried)
+		proof_begin(s, ta_log_reader_first_index(r));
 	/* Each checkpoint after the records it covers. */
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct ta_ckpt_entry *c = &cs->v[i];
-		if (c->cp.size <= s->st.checkpoint || (i + 1 < cs->n && cs->v[i + 1].cp.size == c->cp.size))
+		if (c->cp.size <= s->pub_ckpt || (i + 1 < cs->n && cs->v[i + 1].cp.size == c->cp.size))
 			continue;
 		if ((e = ship_records(s, r, c->cp.size)) || (e = ship_checkpoint(s, cs, c)))
 			goto out;
 		progress = 1;
-		if ((e = ta_ship_state_save(s->state_path, &s->st)))
-			goto out;
 	}
 	/* Records beyond the last checkpoint go now; the next checkpoint will cover them. */
-	uint64_t before = s->st.next;
+	uint64_t before = s->pub_next;
 	if ((e = ship_records(s, r, UINT64_MAX)))
 		goto out;
-	s->st.log_size = s->st.next;
-	if (s->st.next != before)
+	if (s->pub_next != before)
 		progress = 1;
-	if (s->st.acked < s->st.checkpoint) {
-		char alarm[sizeof(s->alarm)] = "";
-		e = ask_ack(s, cs, alarm, sizeof(alarm));
-		if (e < 0)
-			goto out;
-		/* An alarm is said once while it lasts, not every round; shipping goes on. */
-		if (alarm[0] && strcmp(alarm, s->alarm))
-			snprintf(s->err, sizeof(s->err), "ALARM: %s", alarm);
-		memcpy(s->alarm, alarm, sizeof(alarm));
-		progress |= e;
-		/* Not cosigned in time (a collector lost it, or our old size was stale):
-		 * send the latest checkpoint again, from the size the collector cosigned. */
-		if (!e && s->st.acked < s->st.checkpoint && now_ms() - s->ckpt_sent_ms >= s->resend_ms &&
-		    cs->n) {
-			s->chain = s->st.acked;
-			if ((e = ship_checkpoint(s, cs, &cs->v[cs->n - 1])))
-				goto out;
-		}
-	}
-	e = ta_ship_state_save(s->state_path, &s->st);
+	/* Every acknowledgement of the round, before asking the collector. */
+	if ((e = settle(s, 1)))
+		goto out;
+	s->st.log_size = s->st.next;
+	if ((e = await_cosignature(s, cs)) < 0)
+		goto out;
+	progress |= e;
+	e = state_sync(s, 0);
 	/* Alerts not out yet: the same log must be read again next round. */
 	if (!e && !alert_err[0])
 		s->log_fp = fp;
 	if (!e && alert_err[0] && !s->err[0])
 		snprintf(s->err, sizeof(s->err), "%s", alert_err);
 out:
-	if (e < 0) /* keep what was published before the failure */
-		ta_ship_state_save(s->state_path, &s->st);
+	if (e < 0) { /* keep what was published before the failure */
+		window_abort(s);
+	}
 	ta_log_reader_close(r);
 	ta_ckpt_set_free(&set);
 	return e < 0 ? e : progress;

@@ -12,14 +12,16 @@
 #include <stdint.h>
 
 #include "fleet/fleet.h"
+#include "fleet/batch.h"
 #include "ship/state.h"
+#include "ship/proof.h"
+#include "ship/window.h"
 #include "store/checkpoint.h"
 #include "store/ckptset.h"
 #include "store/note.h"
 
 struct ta_ship {
 	const char *dir;
-	const char *state_path;
 	struct ta_verifier *log_key;       /* the host's checkpoint key */
 	struct ta_verifier *witness_key;   /* the collector's cosignature/v1 key */
 	char origin[TA_ORIGIN_MAX];
@@ -28,13 +30,26 @@ struct ta_ship {
 	natsConnection *nc;
 	jsCtx *js;
 	struct ta_ship_state st;
+	struct ta_ship_state_file state;   /* where st is kept (saved when due) */
 	struct ta_ckpt_set known;          /* the log's checkpoints as of the last round */
 	uint64_t ckpt_sent_ms;             /* when the last checkpoint was published */
 	uint64_t chain;                    /* its size: the next one's old size */
 	uint64_t log_fp;                   /* the log's files at the last complete round */
 	uint32_t resend_ms;                /* republish a checkpoint not cosigned this late */
 	uint32_t ack_timeout_ms;
-	uint64_t published, duplicates;    /* messages, and those JetStream called duplicates */
+	uint32_t pub_timeout_ms;           /* JetStream's acknowledgement of a publication */
+	uint64_t published;                /* messages JetStream acknowledged */
+	uint64_t asks, asks_slow, ask_max_ms; /* questions to the collector: how many, >= 0.5 s, longest */
+	uint64_t ckpt_with_records;        /* checkpoints published in their records' message */
+	/*
+	 * Publishing is asynchronous (ship/window.h): pub_next and pub_ckpt are
+	 * what went out, st.next and st.checkpoint what JetStream acknowledged.
+	 */
+	struct ta_ship_window win;
+	struct ta_fleet_batch_enc enc;     /* the records message being built */
+	uint64_t pub_next, pub_ckpt;
+	struct ta_ship_proof proof;        /* consistency proofs as it reads (ship/proof.h) */
+	int proof_tried;                   /* its tree was begun (or could not be) */
 	/*
 	 * Alerts (ship/alerts.c): off with --no-alerts; the next record to look
 	 * at for alerts (from the state's next at start: an alert of a record not
@@ -58,6 +73,14 @@ struct ta_ship {
  * said once while the same answer lasts, and shipping goes on).
  */
 int ta_ship_round(struct ta_ship *s);
+
+/*
+ * A round saves the state file when it is due (ship/state.h).
+ * ta_ship_state_flush saves a change now (at exit); ta_ship_wait_ms is how
+ * long an idle shipper may wait, at most wait_ms, before its state is due.
+ */
+int ta_ship_state_flush(struct ta_ship *s);
+unsigned ta_ship_wait_ms(const struct ta_ship *s, unsigned wait_ms);
 
 /*
  * Publishes the alert records the log holds beyond s->alert_next on

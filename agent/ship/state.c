@@ -54,3 +54,28 @@ int ta_ship_state_save(const char *path, const struct ta_ship_state *st)
 		e = -errno;
 	return e;
 }
+
+int ta_ship_state_sync(struct ta_ship_state_file *f, const struct ta_ship_state *st, int force,
+		       uint64_t now_ms)
+{
+	if (!memcmp(st, &f->saved, sizeof(*st)))
+		return 0;
+	if (!force && now_ms - f->saved_ms < TA_SHIP_STATE_SAVE_MS)
+		return 0;
+	int e = ta_ship_state_save(f->path, st);
+	if (e)
+		return e;
+	f->saved = *st;
+	f->saved_ms = now_ms;
+	return 0;
+}
+
+unsigned ta_ship_state_due_ms(const struct ta_ship_state_file *f, const struct ta_ship_state *st,
+			      unsigned wait_ms, uint64_t now_ms)
+{
+	if (!memcmp(st, &f->saved, sizeof(*st)))
+		return wait_ms;
+	uint64_t since = now_ms - f->saved_ms;
+	uint64_t left = since >= TA_SHIP_STATE_SAVE_MS ? 0 : TA_SHIP_STATE_SAVE_MS - since;
+	return left < wait_ms ? (unsigned)left : wait_ms;
+}

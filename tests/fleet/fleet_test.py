@@ -16,7 +16,7 @@ the host's own log (text, --json, the export formats), damage marked (exit 8).
 
 Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT MAKE_LOG
 """
-import os, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
+import base64, os, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib
 
 SHIP, COLLECTOR, WRITER, SCHEMA, CLI, MAKE_LOG = sys.argv[1:7]
 if not shutil.which('nats-server') and not os.path.exists('/usr/sbin/nats-server'):
@@ -85,7 +85,7 @@ def psql(sql, user='ttyadmin', db='fleet'):
 
 NODES = 3
 # NATS users with the permissions of one host each: name -> origin.
-HOSTS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit'}
+HOSTS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit', 'x': 'host-x/ttyaudit'}
 ports = [(free_port(), free_port(), free_port()) for _ in range(NODES)]  # client, cluster, monitor
 
 def nats_conf(i):
@@ -94,6 +94,8 @@ def nats_conf(i):
     routes = ', '.join(f'"nats-route://127.0.0.1:{p[1]}"' for j, p in enumerate(ports) if j != i)
     lines = [f'server_name: n{i}', f'listen: 127.0.0.1:{port}', f'http: 127.0.0.1:{mport}',
              f'jetstream {{ store_dir: "{T}/js{i}" }}',
+             *([f'prof_port: {int(os.environ["TA_FLEET_NATS_PROF"]) + i}']   # pprof, for the bench
+               if os.environ.get('TA_FLEET_NATS_PROF') else []),
              f'cluster {{ name: ta, listen: 127.0.0.1:{cport}, routes: [{routes}] }}',
              f'tls {{ cert_file: "{T}/server.crt", key_file: "{T}/server.key" }}',
              'authorization { users = [',
@@ -164,6 +166,35 @@ def js_api(user, subject, body=b''):
     finally:
         sock.close()
 
+def nats_pub(user, subject, body, headers):
+    """Publishes one message with headers as a host's own code could (its credentials, any
+    bytes); returns the server's error line, or b'' once it has taken the message (PONG)."""
+    import ssl
+    raw = socket.create_connection(('127.0.0.1', ports[0][0]), 5)
+    raw.recv(4096)
+    sock = ssl.create_default_context(cafile=CA).wrap_socket(raw, server_hostname='localhost')
+    f = sock.makefile('rb')
+    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":true}' % (user, user)
+    hdr = b'NATS/1.0\r\n' + b''.join(k + b': ' + v + b'\r\n' for k, v in headers) + b'\r\n'
+    sock.sendall(f'CONNECT {conn}\r\n'.encode() + b'HPUB ' + subject.encode() +
+                 f' {len(hdr)} {len(hdr) + len(body)}\r\n'.encode() + hdr + body + b'\r\nPING\r\n')
+    try:
+        while True:
+            line = f.readline()
+            if not line or line.startswith(b'-ERR'):
+                return line.strip() or b'(closed)'
+            if line.startswith(b'PONG'):
+                return b''
+    finally:
+        sock.close()
+
+def sign_note(keyfile, text):
+    """A signed note of text with a host's key file (PRIVATE+KEY+name+id+base64(1 || seed))."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    _, _, name, kid, b64 = open(keyfile).read().strip().split('+', 4)
+    sig = Ed25519PrivateKey.from_private_bytes(base64.b64decode(b64)[1:]).sign(text)
+    return text + b'\n\xe2\x80\x94 ' + name.encode() + b' ' + base64.b64encode(bytes.fromhex(kid) + sig) + b'\n'
+
 def url(user):
     return ','.join(f'tls://localhost:{p[0]}' for p in ports)
 
@@ -182,12 +213,17 @@ def make_ca():
          '-days', '2', '-extfile', f'{T}/san.ext', '-out', f'{T}/server.crt')
 
 def pwfile(user):
+    # Written once, whole: a shipper starting while the file was being rewritten for the
+    # next one read an empty password and retried its log-in forever (the lag benchmark
+    # lost hosts that way, and the NATS servers burnt CPU on their TLS handshakes).
     p = os.path.join(T, f'pw-{user}')
-    with open(p, 'w') as f: f.write(f'pw-{user}\n')
+    if not os.path.exists(p):
+        with open(p + '.tmp', 'w') as f: f.write(f'pw-{user}\n')
+        os.replace(p + '.tmp', p)
     return p
 
 collectors = []
-def collector_start(tag, batch='200', binary=None):
+def collector_start(tag, batch=os.environ.get('TA_FLEET_COLLECTOR_BATCH', '200'), binary=None):
     p = start([binary or COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
                pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
                '--ca', CA, '--ack-wait-ms', '2000', '--dedup-ms', '1000', '--batch', batch,
@@ -196,8 +232,9 @@ def collector_start(tag, batch='200', binary=None):
     return p
 
 def stop_and_log(c):
-    """Stops a collector; its last line (the counters)."""
-    c.send_signal(signal.SIGTERM); c.wait(10)
+    """Stops a collector; its last line (the counters). It finishes its batch first: after
+    the replays one may hold a few ten thousand duplicate records (slow under sanitizers)."""
+    c.send_signal(signal.SIGTERM); c.wait(60)
     return open(c.logname).read().strip().split('\n')[-1]
 
 def dsn(user):
@@ -218,9 +255,9 @@ def append(name, origin, count, tag):
                        capture_output=True, text=True, check=True)
     return int(r.stdout)
 
-def ship(name, user, origin=None, until=True, timeout=90, extra=()):
+def ship(name, user, origin=None, until=True, timeout=90, extra=(), binary=None):
     d = os.path.join(T, 'logs', name)
-    argv = [SHIP, '--log-dir', d, '--state', os.path.join(T, name + '.state'), '--nats', url(user),
+    argv = [binary or SHIP, '--log-dir', d, '--state', os.path.join(T, name + '.state'), '--nats', url(user),
             '--user', user, '--password-file', pwfile(user), '--witness-key', wvkey,
             '--ca', CA, '--poll-ms', '100', '--resend-ms', '3000'] + list(extra)
     if origin:
@@ -245,7 +282,6 @@ def state(name):
 
 def local_root(d, size):
     """The root of the host's own checkpoint of size, from its checkpoint files."""
-    import base64
     for fn in sorted(os.listdir(d)):
         if fn.endswith('.ckpt'):
             lines = open(os.path.join(d, fn)).read().split('\n')
@@ -304,18 +340,21 @@ def bench(n, c1, c2, runs=3):
     for c in (c1, c2):
         c.send_signal(signal.SIGTERM); c.wait(10)
     batch = os.environ.get('TA_FLEET_BATCH', '1000')
-    variants = [('this', COLLECTOR)]
+    variants = [('this', COLLECTOR, SHIP)]
     if os.environ.get('TA_FLEET_BENCH_BASE'):
-        variants.append(('base', os.environ['TA_FLEET_BENCH_BASE']))
-    rates = {tag: [] for tag, _ in variants}
+        # The base build's shipper with it (TA_FLEET_BENCH_BASE_SHIP) when the wire format differs.
+        variants.append(('base', os.environ['TA_FLEET_BENCH_BASE'],
+                         os.environ.get('TA_FLEET_BENCH_BASE_SHIP', SHIP)))
+    rates = {tag: [] for tag, _, _ in variants}
+    ship_by = {tag: [] for tag, _, _ in variants}
     ship_rates, mbs, ready_rates, cpus = [], [], {}, {}
     for k in range(runs):
-        for tag, binary in (variants if k % 2 == 0 else variants[::-1]):
+        for tag, binary, shipper in (variants if k % 2 == 0 else variants[::-1]):
             name, origin = f'bench{k}{tag}', f'bench-{k}-{tag}/ttyaudit'
             d, size = make_log(name, origin, n)
             enrol(name, origin)
             t0 = time.time()
-            p = ship(name, 'rogue', until=False)
+            p = ship(name, 'rogue', until=False, binary=shipper)
             while int(state(name).get('next', 0)) < size and time.time() - t0 < 600:
                 time.sleep(0.1)
             t_ship = time.time() - t0
@@ -342,6 +381,7 @@ def bench(n, c1, c2, runs=3):
                   f'{cpu[0] / size * 1e6:.1f} + {cpu[1] / size * 1e6:.1f} + {cpu[2] / size * 1e6:.1f} = '
                   f'{sum(cpu) / size * 1e6:.1f} us', flush=True)
             ship_rates.append(size / t_ship); rates[tag].append(size / t_col)
+            ship_by[tag].append(size / t_ship)
             ready_rates.setdefault(tag, []).append(size / (t_col - t_ready))
             cpus.setdefault(tag, []).append(sum(cpu) / size * 1e6)
             if tag == 'this':
@@ -352,8 +392,9 @@ def bench(n, c1, c2, runs=3):
                   f'records/s, {mb / (t_col - t_ready):.2f} MB/s from ready at {t_ready:.2f} s)', flush=True)
     med = statistics.median
     r = rates['this']
-    print(f'bench: shipper publishes {med(ship_rates):.0f} records/s (median of {len(ship_rates)}; '
-          f'TLS, R{NODES})')
+    for tag in ship_by:
+        print(f'bench: {tag}: shipper publishes {med(ship_by[tag]):.0f} records/s (median of '
+              f'{len(ship_by[tag])}; TLS, R{NODES}; until its state file says so)')
     print(f'bench: one collector verifies, commits and cosigns {med(r):.0f} records/s, '
           f'{med(mbs):.2f} MB/s (median of {runs}, min {min(r):.0f}, max {max(r):.0f}; batch {batch}); '
           f'{med(r) / 20000:.2f} of the 20 000 records/s goal')
@@ -399,16 +440,26 @@ if DEMO is not None:
 def lag_bench(hosts, seconds=30, rate=20):
     """Shipping lag: hosts writers at rate records/s each, a checkpoint a second, one shipper
     per host; lag = the collector's cosignature of the first checkpoint covering a record
-    minus the record's time."""
+    minus the record's time. Each log's first record (index 0) is the harness's, written
+    while the hosts are set up, seconds before any shipper runs: not counted."""
     dirs = []
     for i in range(hosts):
         d, _ = make_log(f'lag{i}', f'lag-{i}/ttyaudit', 1)
         enrol(f'lag{i}', f'lag-{i}/ttyaudit')
         dirs.append(d)
+    # The shippers first, connected, then the writers: a host's shipper is a service that
+    # runs before its terminals do. Started together, the first second of each host's
+    # records (3 % of them) waited for 50 processes' TLS log-ins: a lag of start-up, not of
+    # shipping, and it was the p99.
+    shippers = [ship(f'lag{i}', 'rogue', until=False, extra=['--poll-ms', '500']) for i in range(hosts)]
+    t0 = time.time()
+    while time.time() - t0 < 120 and not all(
+            ' shipping ' in open(os.path.join(T, f'ship-lag{i}.log')).read() for i in range(hosts)):
+        time.sleep(0.2)
+    print(f'bench: {hosts} shippers connected in {time.time() - t0:.1f} s', flush=True)
     writers = [start([WRITER, d, os.path.join(T, 'logs', f'lag{i}.key'), f'lag-{i}/ttyaudit',
                       str(seconds * rate), 'lag', str(rate)], f'writer-lag{i}.log')
                for i, d in enumerate(dirs)]
-    shippers = [ship(f'lag{i}', 'rogue', until=False, extra=['--poll-ms', '500']) for i in range(hosts)]
     for w in writers:
         w.wait(seconds * 4)
     t0 = time.time()
@@ -421,14 +472,58 @@ def lag_bench(hosts, seconds=30, rate=20):
           f'PostgreSQL {cpu_s(pg):.1f} (living processes), NATS servers {cpu_s(ns):.1f}', flush=True)
     for p in shippers:
         p.send_signal(signal.SIGTERM); p.wait(10)
+    # A shipper's failed round waits in the retry backoff (250 ms, doubling): seconds of lag.
+    import collections, re
+    warn = [l.split('ship: ')[-1] for i in range(hosts)
+            for l in open(os.path.join(T, f'ship-lag{i}.log')).read().splitlines() if 'warning' in l]
+    kinds = collections.Counter(re.sub(r'[0-9a-f]{16}|\d+', 'N', w)[:90] for w in warn)
+    print(f'bench: shipper warnings {len(warn)}: {kinds.most_common(3)}', flush=True)
+    asks = [re.search(r'asked the collector (\d+) times \((\d+) took 0.5 s or more, the longest (\d+) ms', 
+                      open(os.path.join(T, f'ship-lag{i}.log')).read()) for i in range(hosts)]
+    asks = [tuple(map(int, m.groups())) for m in asks if m]
+    if asks:
+        print(f'bench: shippers asked the collector {sum(a[0] for a in asks)} times, '
+              f'{sum(a[1] for a in asks)} took >= 0.5 s, the longest {max(a[2] for a in asks)} ms '
+              f'(a round waits for its answer)', flush=True)
+    for c in collectors:
+        if c.poll() is None:
+            last = stop_and_log(c).split("collector: ")[-1]
+            stream = [l.split('collector: ')[-1] for l in open(c.logname).read().splitlines()
+                      if 'after entering the stream' in l]
+            print(f'bench: collector {c.pid}: {last}; {"".join(stream[-1:])}', flush=True)
     r = psql("""SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag)::numeric, 3),
-                       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 3)
-                FROM (SELECT extract(epoch FROM (SELECT min(c.cosigned_at) FROM checkpoints c
+                       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY lag)::numeric, 3),
+                       round(max(lag)::numeric, 3), round((max(lag) FILTER (WHERE idx > 1))::numeric, 3)
+                FROM (SELECT r.idx, extract(epoch FROM (SELECT min(c.cosigned_at) FROM checkpoints c
                         WHERE c.origin = r.origin AND c.size > r.idx) - r.ts) AS lag
-                      FROM records r WHERE r.origin LIKE 'lag-%' AND r.type = 256) x""")
-    n, p50, p99 = r.split('|')
-    print(f'bench: shipping lag with {hosts} hosts x {rate} records/s, checkpoint every 1 s: '
-          f'p50 {p50} s, p99 {p99} s over {n} records (write to cosignature)')
+                      FROM records r WHERE r.origin LIKE 'lag-%' AND r.type = 256 AND r.idx > 0) x""")
+    n, p50, p99, mx, mx_later = r.split('|')
+    ck = os.environ.get('TA_FLEET_CKPT_MS', '1000')
+    print(f'bench: shipping lag with {hosts} hosts x {rate} records/s, checkpoint every {ck} ms: '
+          f'p50 {p50} s, p99 {p99} s, max {mx} s over {n} records (write to cosignature); '
+          f'max {mx_later} s after each writer\'s first record ({hosts} writers start at once)')
+    # Where the tail comes from: a checkpoint's row is written when a collector first verifies
+    # it; a cosignature much later means its chain's predecessor was not cosigned yet (409,
+    # negatively acknowledged and redelivered).
+    r = psql("""SELECT count(*), count(*) FILTER (WHERE w > 0.5),
+                       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w)::numeric, 3),
+                       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY w)::numeric, 3)
+                FROM (SELECT extract(epoch FROM cosigned_at - received_at) AS w FROM checkpoints
+                      WHERE origin LIKE 'lag-%' AND cosigned_at IS NOT NULL) x""")
+    n, late, w50, w99 = r.split('|')
+    print(f'bench: checkpoints cosigned after their first verification: p50 {w50} s, p99 {w99} s; '
+          f'{late} of {n} more than 0.5 s later (their chained predecessor was not cosigned yet)')
+    # The host's and the stream's share: from the last record a checkpoint covers (written
+    # at most one commit interval, 50 ms, before the checkpoint) to its first verification.
+    r = psql("""SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w)::numeric, 3),
+                       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY w)::numeric, 3),
+                       round(max(w)::numeric, 3)
+                FROM (SELECT extract(epoch FROM c.received_at - r.ts) AS w FROM checkpoints c
+                      JOIN records r ON r.origin = c.origin AND r.idx = c.size - 1
+                      WHERE c.origin LIKE 'lag-%' AND c.size > 1) x""")
+    h50, h99, hmax = r.split('|')
+    print(f'bench: from the last record a checkpoint covers to its first verification: '
+          f'p50 {h50} s, p99 {h99} s, max {hmax} s (the host, the stream and the collectors\' fetch)')
 
 LAG = int(os.environ.get('TA_FLEET_LAG', '0'))
 BENCH = int(os.environ.get('TA_FLEET_BENCH', '0'))
@@ -442,7 +537,8 @@ try:
                f'-p {pgport} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off', 'start'])
     if r.returncode:
         raise RuntimeError('pg_ctl: ' + r.stderr + r.stdout)
-    psql('CREATE DATABASE fleet', db='postgres')
+    # UTF8, as a distribution's cluster is: text columns refuse bytes that are not UTF-8.
+    psql("CREATE DATABASE fleet ENCODING 'UTF8' TEMPLATE template0", db='postgres')
     subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'fleet',
                     '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
                    env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
@@ -461,8 +557,10 @@ try:
                            env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
         check(r.returncode == 0, f'schema.sql on an older database, time {i + 1}: {r.stderr.strip()[:300]}')
     check(psql("SELECT records, lo, hi, complete FROM host_index", db='upgrade') == '2|0|1|f'
-          and psql("SELECT auids, users, global FROM sessions", db='upgrade') == '{}|{}|f',
-          'the schema upgrades an older database (twice): the index columns, the host not fully indexed')
+          and psql("SELECT auids, users, global FROM sessions", db='upgrade') == '{}|{}|f'
+          and psql("SHOW jit", db='upgrade') == 'off',
+          'the schema upgrades an older database (twice): the index columns, the host not fully '
+          'indexed, no JIT')
     # Retention through the index: the oldest month's partition dropped, its records taken out of
     # the session index and of host_index (the host keeps being read through the index).
     psql("TRUNCATE records, sessions, host_index; SELECT ttyaudit_add_partitions('2020-01-01', 2); "
@@ -527,10 +625,27 @@ try:
           'shippers finish: every checkpoint cosigned')
     check(state('a').get('acked') == str(na) and state('b').get('acked') == str(nb),
           'acked sizes are the logs\' sizes')
+    # Each request's consistency proof came from the tree the shipper keeps while reading
+    # (not a pass over the log from record 0); the collector's witness checked every one.
+    import re
+    m = re.search(r'consistency proofs (\d+) kept, (\d+) from the log; checkpoints with their records (\d+)',
+                  open(os.path.join(T, 'ship-a.log')).read())
+    check(m is not None and int(m.group(1)) >= 2 and m.group(2) == '0',
+          f'the shipper built its consistency proofs from what it read ({m and m.group(0)})')
+    # Each checkpoint went in the message of the records it covers ("TAB2"): one collector
+    # takes both, and the collectors verified and cosigned every one of them (below).
+    check(m is not None and int(m.group(3)) >= 2,
+          f'checkpoints travelled with their records ({m and m.group(0)})')
     check(verified('host-a/ttyaudit', na, da) and verified('host-b/ttyaudit', nb, db),
           'PostgreSQL holds every record and the hosts\' roots, cosigned')
     check(psql("SELECT count(*) FROM sessions WHERE origin = 'host-a/ttyaudit' AND session <> 0") == '5',
           'session index: 5 sessions')
+    # Each record of a batch message fed the session index as a record of its own: every one
+    # decoded, none missing (else query --fleet reads those hosts in full).
+    check(psql("SELECT string_agg(origin || ' ' || records || ' ' || lo || '-' || hi || ' ' || undecodable, ', ' "
+               "ORDER BY origin) FROM host_index")
+          == f'host-a/ttyaudit {na} 0-{na - 1} 0, host-b/ttyaudit {nb} 0-{nb - 1} 0',
+          'host_index: each batched record counted and decoded')
     check(psql('SELECT count(*) FROM evidence') == '0', 'no evidence on honest hosts')
     import json
     st = json.loads(subprocess.run([CLI, 'status', '--log-dir', da, '--ship-state',
@@ -540,6 +655,20 @@ try:
           f'ttyaudit status shows a shipped, backlog 0 ({st.get("ship_cosigned")}, {st.get("ship_backlog")})')
     check(psql('SELECT count(*) FROM records', user='investigator') == str(na + nb),
           'the investigator role reads')
+    # The recorder's checkpoint wakes the shipper (inotify on the log directory): polling once
+    # a minute, records appended to b are published and cosigned within seconds.
+    pw = ship('b', 'host-b', until=False, extra=['--poll-ms', '60000'])
+    time.sleep(1)  # its first round, on a log with nothing new
+    t0 = time.time()
+    nb2 = append('b', 'host-b/ttyaudit', 300, 'woken')
+    while psql(f"SELECT count(*) FROM checkpoints WHERE origin = 'host-b/ttyaudit' AND size = {nb2} "
+               "AND cosignature IS NOT NULL") != '1' and time.time() - t0 < 30:
+        time.sleep(0.1)
+    took = time.time() - t0
+    pw.send_signal(signal.SIGTERM); pw.wait(10)
+    check(took < 20 and verified('host-b/ttyaudit', nb2, db),
+          f'a checkpoint written wakes the shipper: {nb2 - nb} records cosigned {took:.1f} s after '
+          f'the append began, with a poll of 60 s')
     try:
         psql("DELETE FROM records", user='investigator'); denied = False
     except RuntimeError:
@@ -595,6 +724,34 @@ try:
         err = r.stderr.strip().split('\n')
         check(r.returncode == code and len(err) == 1 and text in err[0] and not r.stdout,
               f'query {argv[-2:]!r}: exit {code} and one line ({r.returncode}: {err[:2]})')
+    # No JIT in the fleet's database (schema.sql: a statement past jit_above_cost would be compiled
+    # for milliseconds each time), even for a role whose jit_above_cost is 0; a connection's own
+    # options still decide for it. The server logs each plan.
+    logf = os.path.join(pgdata, 'log')
+    def plans_and_jit(d):
+        mark = os.path.getsize(logf)
+        r = query('--fleet', d, '--user', 'alice')
+        time.sleep(0.5)
+        with open(logf, errors='replace') as f:
+            f.seek(mark)
+            log = f.read()
+        return r, log.count('plan:'), log.count('JIT:')
+    psql("ALTER ROLE investigator SET session_preload_libraries = 'auto_explain'; "
+         "ALTER ROLE investigator SET auto_explain.log_min_duration = 0; "
+         "ALTER ROLE investigator SET auto_explain.log_analyze = on; "
+         "ALTER ROLE investigator SET jit_above_cost = 0")
+    try:
+        r, plans, jits = plans_and_jit(inv)
+        check(r.returncode == 0 and plans >= 1 and jits == 0,
+              f'query --fleet: its statement is not JIT-compiled ({r.returncode}, {plans} plans, {jits} compiled)')
+        if psql('SET jit = on; SELECT pg_jit_available()') == 't':
+            r, plans, jits = plans_and_jit(inv + " options='-c jit=on'")
+            check(r.returncode == 0 and plans >= 1 and jits >= 1,
+                  f"a DSN's options='-c jit=on' compiles ({r.returncode}, {plans} plans, {jits} compiled)")
+        else:
+            print('note: this PostgreSQL has no JIT: the jit=on half not checked')
+    finally:
+        psql('ALTER ROLE investigator RESET ALL')
 
     # ---- fleet show and export: the same rendering as from the host's own log
     view_hosts = {'view': 'host-view/ttyaudit', 'shared': 'host-shared/ttyaudit'}
@@ -881,7 +1038,9 @@ try:
               f'{argv[0]} {argv[1:3]!r}..: exit {code} and one line ({r.returncode}: {err[:2]})')
 
     # ---- NATS stopped and restarted mid-stream
-    nb = append('b', 'host-b/ttyaudit', 5000, 'more')
+    # Enough records that the kill lands mid-stream: batched, asynchronous publishing
+    # ships a few thousand records in a fraction of a second.
+    nb = append('b', 'host-b/ttyaudit', 60000, 'more')
     pb = ship('b', 'host-b', until=False)
     t0 = time.time()
     while int(state('b').get('next', 0)) < 2500 and time.time() - t0 < 30:
@@ -910,14 +1069,27 @@ try:
     check(pa is not None and pa.returncode == 0, 'a replay finishes')
     check(verified('host-a/ttyaudit', na, da) and psql('SELECT count(*) FROM evidence') == '0',
           'a replay changes nothing and raises nothing')
+    # ---- a replay whose batches have other bounds than the first time (a shipper that
+    # restarts from a saved position): JetStream sees new message ids, the collectors see
+    # every record again, overlapping the batches they have; duplicates by index, no fork
+    with open(os.path.join(T, 'a.state'), 'w') as f:
+        f.write('next 37\ncheckpoint 0\nacked 0\n')
+    pa = ship('a', 'host-a')
+    log_a = open(os.path.join(T, 'ship-a.log')).read()
+    check(pa is not None and pa.returncode == 0 and 'from record 37' in log_a,
+          'a replay from record 37 (batches 37-292, ...) finishes')
+    check(verified('host-a/ttyaudit', na, da) and psql('SELECT count(*) FROM evidence') == '0',
+          'batches overlapping the stored ones with other bounds change nothing and raise nothing')
     time.sleep(0.5)
     dups = sum(int(l.split('duplicates ')[1].split(',')[0]) for c in collectors if c.poll() is None
                for l in [stop_and_log(c)] if 'duplicates ' in l)
-    check(dups >= na // 2, f'past the deduplication window the collectors found the duplicates ({dups})')
+    check(dups >= na // 2 + (na - 37),
+          f'past the deduplication window the collectors found the duplicates, every record of the '
+          f'shifted replay among them ({dups} >= {na // 2} + {na - 37})')
     c1, c2 = collector_start('1b'), collector_start('2b')
 
     # ---- kill a collector mid-batch; the other one and redelivery finish the work
-    na = append('a', 'host-a/ttyaudit', 8000, 'big')
+    na = append('a', 'host-a/ttyaudit', 30000, 'big')
     pa = ship('a', 'host-a', until=False)
     t0 = time.time()
     while int(psql("SELECT count(*) FROM leaves WHERE origin = 'host-a/ttyaudit'")) < 5000 and time.time() - t0 < 60:
@@ -960,6 +1132,9 @@ try:
     ev = psql("SELECT count(*) FROM evidence WHERE origin = 'host-e/ttyaudit' AND kind = 'fork'")
     # A short deduplication window: the forged records reach the collector too.
     check(int(ev) >= 2, f'the forked records and checkpoint are kept as evidence ({ev} rows)')
+    dup = psql("SELECT count(*) FROM (SELECT 1 FROM evidence GROUP BY origin, kind, idx, message "
+               "HAVING count(*) > 1) x")
+    check(dup == '0', f'each piece of evidence is kept once, however often its message came ({dup} repeated)')
     check(psql("SELECT size FROM log_state WHERE origin = 'host-e/ttyaudit'") == str(ne) and
           psql("SELECT max(size) FROM checkpoints WHERE origin = 'host-e/ttyaudit' AND cosignature IS NOT NULL") == str(ne),
           f'the collector\'s tree of e and its cosignatures stay at the honest {ne}')
@@ -995,6 +1170,176 @@ try:
     pf = ship('f', 'rogue', timeout=5)
     check(pf is None and int(psql("SELECT count(*) FROM evidence WHERE kind = 'unknown-origin'")) >= 1,
           'an unknown origin is refused and kept as evidence')
+
+    # ---- a hostile host: root on x replaces its shipper and publishes on its own subjects
+    # what it likes. Nothing of it may stop the collectors, reach other hosts or their query,
+    # or put a terminal's control bytes in a log. Its recorder's login record names a user in
+    # bytes that are not UTF-8: the session index cannot hold them as text (a UTF8 database
+    # refused the whole batch, at every redelivery); the host is then read in full.
+    check(psql("SHOW server_encoding") == 'UTF8', 'the fleet database is UTF8')
+    make_log('x', 'host-x/ttyaudit', 20, b'login:mal\xfflory:3')
+    enrol('x', 'host-x/ttyaudit')
+    px = ship('x', 'host-x', timeout=60)
+    check(px is not None and px.returncode == 0 and
+          psql("SELECT undecodable > 0 FROM host_index WHERE origin = 'host-x/ttyaudit'") == 't',
+          'a login name that is not UTF-8 is stored and cosigned; its host is read in full')
+    r = subprocess.run([CLI, 'query', '--fleet', inv, '--origin', 'host-x', '--user', '1003', '--json'],
+                       capture_output=True)
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 1 and b'\xff' not in r.stdout,
+          f'query --fleet finds that session by login uid, its name escaped ({r.returncode}, {r.stdout[-200:]!r})')
+    def wait_for(sql, want, secs=30):
+        t0 = time.time()
+        while psql(sql) != want and time.time() - t0 < secs:
+            time.sleep(0.3)
+        return psql(sql) == want
+    xs = ohash('host-x/ttyaudit')
+    # Junk the host sent before (any number of malformed messages are kept): each new piece of
+    # evidence is looked up by the evidence_same index, not compared with all the others.
+    psql("INSERT INTO evidence (subject, origin, kind, alarm, message) SELECT 'junk', 'host-x/ttyaudit', "
+         "'malformed', 'junk', int8send(g) FROM generate_series(1, 30000) g; ANALYZE evidence")
+    # A record index past PostgreSQL's bigint: stored negative, it made every investigator's
+    # query --fleet --user fail (the host's hole check overflowed). Any record's bytes will do.
+    rec = bytearray(bytes.fromhex(psql("SELECT encode(stored, 'hex') FROM records WHERE "
+                                       "origin = 'host-b/ttyaudit' AND idx = 5")))
+    rec[8:16] = (2 ** 63).to_bytes(8, 'little')
+    body = b'TAB1' + (2 ** 63).to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(rec).to_bytes(4, 'big') + rec
+    e = nats_pub('host-x', f'ttyaudit.{xs}.records', body,
+                 [(b'Nats-Msg-Id', b'x-huge'), (b'Ttyaudit-Index', str(2 ** 63).encode())])
+    check(e == b'' and wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND "
+                                "kind = 'malformed' AND alarm LIKE '%beyond 2^63%'", '1'),
+          f'a record index beyond 2^63 - 1 is refused as malformed ({e!r})')
+    check(psql("SELECT count(*) FROM leaves WHERE idx < 0") == '0', 'no negative index stored')
+    r = query('--fleet', inv, '--user', 'alice', '--json')
+    check(r.returncode == 0 and len(r.stdout.splitlines()) >= 2,
+          f'query --fleet --user alice still answers for the fleet ({r.returncode}, {r.stderr.strip()[:200]})')
+    # What an older collector stored of such a record: the host's smallest index negative.
+    psql("UPDATE host_index SET lo = '-9223372036854775808', records = records + 1 "
+         "WHERE origin = 'host-x/ttyaudit'")
+    r = query('--fleet', inv, '--user', 'alice', '--json')
+    psql("UPDATE host_index SET lo = 0, records = records - 1 WHERE origin = 'host-x/ttyaudit'")
+    check(r.returncode == 0 and len(r.stdout.splitlines()) >= 2,
+          f'and with a negative index in host_index ({r.returncode}, {r.stderr.strip()[:200]})')
+    # A header's bytes in the alarm (the line and the evidence row's text), and a signed
+    # checkpoint of a size past the bigint (its statements failed the whole batch, forever).
+    rec5 = bytes.fromhex(psql("SELECT encode(stored, 'hex') FROM records WHERE origin = 'host-b/ttyaudit' AND idx = 5"))
+    e1 = nats_pub('host-x', f'ttyaudit.{xs}.records',
+                  b'TAB1' + (5).to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(rec5).to_bytes(4, 'big') + rec5,
+                  [(b'Nats-Msg-Id', b'x-hdr'), (b'Ttyaudit-Index', b'\xff\x1b[2J\x1b]0;pwned\x07')])
+    note = sign_note(os.path.join(T, 'logs', 'x.key'),
+                     b'host-x/ttyaudit\n%d\n%s\n' % (2 ** 63 + 1, base64.b64encode(b'\x01' * 32)))
+    e2 = nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + note,
+                  [(b'Nats-Msg-Id', b'x-ckpt'), (b'Ttyaudit-Old', b'0')])
+    check(e1 == b'' and e2 == b'' and
+          wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND kind = 'malformed' "
+                   "AND subject <> 'junk'", '2') and
+          wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND "
+                   "kind = 'bad-checkpoint' AND alarm LIKE '%beyond 2^63%'", '1'),
+          f'a header of control bytes and a checkpoint past 2^63 are kept as evidence ({e1!r}, {e2!r})')
+    # The collector's keep-once lookup (collect.c, evidence_of), planned among the junk. (Its own
+    # index statistics never reach pg_stat_user_indexes: its connection is always in a
+    # transaction, and a backend reports them only when idle outside one.)
+    plan = psql("EXPLAIN SELECT 1 FROM evidence WHERE coalesce(origin, '') = coalesce('host-x/ttyaudit'::text, '') "
+                "AND kind = 'malformed'::text AND coalesce(idx, -1) = coalesce(NULL::bigint, -1) AND "
+                "sha256(message) = sha256('\\x00'::bytea) AND message = '\\x00'::bytea")
+    check('evidence_same' in plan, f'evidence is looked up by its index among the junk ({plan[:120]!r})')
+    logs = b''.join(open(c.logname, 'rb').read() for c in collectors)
+    check(b'\x1b' not in logs and b'\xff' not in logs and b'index header ??[2J?]0;pwned?' in logs,
+          'the header\'s bytes reach the collectors\' logs as printable ASCII only')
+    nb3 = append('b', 'host-b/ttyaudit', 50, 'after-x')
+    pb = ship('b', 'host-b', timeout=60)
+    check(pb is not None and pb.returncode == 0 and verified('host-b/ttyaudit', nb3, db),
+          'another host is still stored and cosigned after all of x\'s messages')
+
+    # ---- checkpoints older than a host's tree. One of a size stored before (a shipper
+    # restarted behind sends its old ones again) is answered from its row; one of another
+    # size is checked against the host's leaves, O(size), so a host signing old sizes at
+    # will could make every collector read its whole log at each message: those reads are
+    # spaced, and the checkpoints wait their turn. None is lost.
+    def older_counts():
+        """Stops the collectors; their counts of older checkpoints read from leaves and
+        delayed; starts two new ones."""
+        read = delayed = 0
+        for c in [c for c in collectors if c.poll() is None]:
+            last = stop_and_log(c)
+            read += int(last.split('older checkpoints read from leaves ')[1].split()[0])
+            delayed += int(last.split('older checkpoints waiting for a leaf read ')[1].split(')')[0])
+        collector_start(f'older{len(collectors)}'); collector_start(f'older{len(collectors)}')
+        return read, delayed
+    older_counts()
+    bs = ohash('host-b/ttyaudit')
+    known = psql("SELECT translate(encode(convert_to(note, 'UTF8'), 'base64'), E'\\n', '') FROM checkpoints "
+                 "WHERE origin = 'host-b/ttyaudit' AND "
+                 "size < (SELECT size FROM log_state WHERE origin = 'host-b/ttyaudit') "
+                 "ORDER BY size LIMIT 5").split('\n')
+    es = [nats_pub('host-b', f'ttyaudit.{bs}.checkpoints', b'old 0\n\n' + base64.b64decode(n),
+                   [(b'Nats-Msg-Id', f'b-known-{i}'.encode()), (b'Ttyaudit-Old', b'0')])
+          for i, n in enumerate(known) if n]
+    time.sleep(3)
+    read, delayed = older_counts()
+    check(len(es) == 5 and es == [b''] * 5 and read == 0 and
+          psql("SELECT count(*) FROM evidence WHERE origin = 'host-b/ttyaudit'") == '0',
+          f'5 older checkpoints of stored sizes are answered from their rows: no leaf read, no '
+          f'evidence ({es}, {read} read)')
+    sx0 = int(psql("SELECT size FROM log_state WHERE origin = 'host-x/ttyaudit'"))
+    sizes = [int(v) for v in psql(
+        f"SELECT s FROM generate_series(1, {sx0 - 1}) s WHERE NOT EXISTS (SELECT 1 FROM checkpoints "
+        f"WHERE origin = 'host-x/ttyaudit' AND size = s) ORDER BY s DESC LIMIT 10").split()]
+    for k in sizes:   # another tree's root: each is a fork, kept as evidence
+        note = sign_note(os.path.join(T, 'logs', 'x.key'),
+                         b'host-x/ttyaudit\n%d\n%s\n' % (k, base64.b64encode(b'\x02' * 32)))
+        nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + note,
+                 [(b'Nats-Msg-Id', f'x-older-{k}'.encode()), (b'Ttyaudit-Old', b'0')])
+    forks = ("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND kind = 'fork' AND idx IN (" +
+             ','.join(map(str, sizes)) + ")")
+    ok = wait_for(forks, str(len(sizes)), 90)
+    read, delayed = older_counts()
+    check(len(sizes) == 10 and ok and read >= 10,
+          f'10 older checkpoints of sizes never stored, each another tree: each read from the leaves '
+          f'once and kept as a fork, none lost ({psql(forks)} kept, {read} read, {delayed} delayed)')
+
+    # ---- a message the database refuses (here a constraint the test adds; in the field any
+    # value a check of the database refuses) stalls no other host: the batch is taken again
+    # one message at a time, the refused message is kept as evidence (once) and comes back
+    # every 15 s until the database takes it: its records are not lost. The
+    # collectors are paused while both hosts publish, so that their messages share a batch.
+    sx = int(psql("SELECT size FROM log_state WHERE origin = 'host-x/ttyaudit'"))
+    live = [c for c in collectors if c.poll() is None]
+    psql("ALTER TABLE records ADD CONSTRAINT fleet_test_refuse_x "
+         f"CHECK (origin <> 'host-x/ttyaudit' OR idx < {sx})")
+    nx = append('x', 'host-x/ttyaudit', 30, 'refused')
+    nb4 = append('b', 'host-b/ttyaudit', 30, 'beside-x')
+    for c in live:
+        c.send_signal(signal.SIGSTOP)
+    try:
+        shx = ship('x', 'host-x', until=False)
+        shb = ship('b', 'host-b', until=False)
+        time.sleep(2)   # both shippers' messages are in the stream
+    finally:
+        for c in live:
+            c.send_signal(signal.SIGCONT)
+    cos = "SELECT coalesce(max(size), 0) FROM checkpoints WHERE origin = '{}' AND cosignature IS NOT NULL"
+    check(wait_for(cos.format('host-b/ttyaudit'), str(nb4), 60) and
+          wait_for("SELECT count(*) > 0 FROM evidence WHERE origin = 'host-x/ttyaudit' AND "
+                   "kind = 'db-refused'", 't', 30) and
+          int(psql(cos.format('host-x/ttyaudit'))) <= sx,
+          f'a message the database refuses is kept as evidence, and b is cosigned beside it '
+          f'(b {psql(cos.format("host-b/ttyaudit"))} of {nb4}, x {psql(cos.format("host-x/ttyaudit"))})')
+    logs = b''.join(open(c.logname, 'rb').read() for c in collectors)
+    check(b'one at a time' in logs, 'the collector took that batch one message at a time')
+    refused = "SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND kind = 'db-refused'"
+    alarms = lambda: sum(open(c.logname, 'rb').read().count(b'refused this message alone') for c in collectors)
+    n_refused, n_alarms = psql(refused), alarms()
+    time.sleep(16)   # the refused messages come back once more, still refused
+    check(psql(refused) == n_refused and alarms() > n_alarms,
+          f'each refused message comes back and is kept once ({n_refused} rows, then {psql(refused)}; '
+          f'alarms {n_alarms}, then {alarms()})')
+    psql("ALTER TABLE records DROP CONSTRAINT fleet_test_refuse_x")
+    check(wait_for(cos.format('host-x/ttyaudit'), str(nx), 90) and verified('host-x/ttyaudit', nx,
+                                                                            os.path.join(T, 'logs', 'x')),
+          f'once the database takes them, x\'s records come again and are cosigned '
+          f'({psql(cos.format("host-x/ttyaudit"))} of {nx})')
+    for p in (shx, shb):
+        p.send_signal(signal.SIGTERM); p.wait(10)
 
     # ---- delete and purge attempts: the stream refuses them, hosts may not even ask
     r = js_api('rogue', '$JS.API.STREAM.PURGE.TTYAUDIT')

@@ -5,7 +5,8 @@
  * a checkpoint every 1000 records and one at the end. Prints the log's size
  * (the store adds records of its own, such as each segment's first).
  * With RATE, writes RATE records a second, as a recorder does, with a
- * checkpoint every second (the shipping-lag benchmark).
+ * checkpoint every second (the shipping-lag benchmark; TA_FLEET_CKPT_MS: another
+ * interval, as the recorder's checkpoint_interval).
  * TAG "login:NAME:SES": first a login record (auditd session start) of user
  * NAME, login uid 1000 + SES, from 192.0.2.SES, then every record in session SES.
  * TAG "alerts:RULE": every tenth record is an alert record of rule RULE
@@ -41,9 +42,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	unsigned long rate = argc == 7 ? strtoul(argv[6], NULL, 10) : 0;
+	/* The recorder's checkpoint_interval (ttyauditd.conf) for the lag benchmark. */
+	const char *ck = getenv("TA_FLEET_CKPT_MS");
+	uint32_t ckpt_ms = ck ? (uint32_t)strtoul(ck, NULL, 10) : 1000;
 	struct ta_store_opts o = { .dir = argv[1], .key_file = argv[2], .origin = argv[3],
 				   .checkpoint_every_records = 1000, .no_append_only = 1,
-				   .checkpoint_interval_s = rate ? 1 : 0, .commit_interval_ms = rate ? 50 : 0 };
+				   .checkpoint_interval_ms = rate ? ckpt_ms : 0,
+				   .commit_interval_ms = rate ? 50 : 0 };
 	struct ta_store *s;
 	if (ta_store_open(&s, &o)) {
 		fprintf(stderr, "fleet_writer: %s\n", ta_store_open_error());

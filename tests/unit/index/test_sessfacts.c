@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "base/utf8.h"
 #include "index/sessfacts.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"
@@ -138,9 +139,33 @@ static void test_stop(void)
 	ta_sesstab_free(&t);
 }
 
+/*
+ * Texts that are not UTF-8 (a host records what bytes it likes): never a
+ * text fact, which a UTF8 database refuses (the collector's whole batch with
+ * it, again at each redelivery); the key is marked not decoded instead.
+ */
+static void test_not_utf8(void)
+{
+	struct ta_sesstab t;
+	struct got g = { .n = 0 };
+	CHECK(ta_utf8_valid("alice \xc3\xa9", 8) && ta_utf8_valid("", 0));
+	CHECK(!ta_utf8_valid("\xff", 1) && !ta_utf8_valid("a\xc3", 2) && !ta_utf8_valid("\xed\xa0\x80", 3));
+	CHECK_EQ_INT(ta_sesstab_init(&t, 0), 0);
+	add_json(&t, 0, TA_REC_SESSION_START, 7, 5000000,
+		 "{\"auid\":1007,\"user\":\"mal\xfflory\",\"host\":\"ws\xc3\",\"addr\":\"10.0.0.5\"}");
+	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+	CHECK_EQ_INT(ta_sessfacts_emit(&t, collect, &g), 0);
+	CHECK(has(&g, "7 1 1007 -") && has(&g, "7 3 0 10.0.0.5"));
+	CHECK(has(&g, "7 9 0 -"));
+	for (int i = 0; i < g.n; i++)
+		CHECK(ta_utf8_valid(g.lines[i], strlen(g.lines[i])));
+	ta_sesstab_free(&t);
+}
+
 int main(void)
 {
 	test_facts();
+	test_not_utf8();
 	test_global();
 	test_stop();
 	return check_result();
