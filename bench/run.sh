@@ -76,8 +76,8 @@ die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (BPF, chattr, apt-get)"
 
 # ------------------------------------------------------------ dependencies
-say "installing dependencies (scripts/deps.sh test)"
-sh "$src/scripts/deps.sh" test || die "cannot install the dependencies"
+say "installing dependencies (scripts/deps.sh bench)"
+sh "$src/scripts/deps.sh" bench || die "cannot install the dependencies"
 PATH=$PATH:/usr/sbin:/sbin
 
 # ------------------------------------------------------------------- build

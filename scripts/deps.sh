@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what ttyaudit needs to build, run and test, from Debian 12's packages.
-# Usage: scripts/deps.sh [build|test]   (run as root)
+# Usage: scripts/deps.sh [build|test|bench]   (run as root; bench: test's and pgbouncer,
+# for the fleet query benchmark's pooled figure)
 set -eu
 kind=${1:-build}
 build_pkgs="meson ninja-build pkg-config gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
@@ -10,6 +11,7 @@ test_pkgs="python3 util-linux bsdutils tmux screen sudo auditd openssh-server op
   golang-go golang-golang-x-mod-dev asciinema chromium npm nats-server postgresql-15 openssl"
 pkgs=$build_pkgs
 [ "$kind" = test ] && pkgs="$build_pkgs $test_pkgs"
+[ "$kind" = bench ] && pkgs="$build_pkgs $test_pkgs pgbouncer"
 
 missing=""
 for p in $pkgs; do

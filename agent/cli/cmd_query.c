@@ -480,15 +480,6 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 	int name_seen = 0;
 	ta_buf_init(&text);
 	int rc = cli_fleet_open(&f, dsn, err, sizeof(err));
-	if (!rc)
-		rc = cli_fleet_origins(f, origin_pat, &origins, &n_origins, err, sizeof(err));
-	if (!rc && !n_origins) {
-		snprintf(err, sizeof(err), "--origin: no enrolled host's origin contains '%s'",
-			 origin_pat ? origin_pat : "");
-		rc = origin_pat ? TA_EXIT_USAGE : TA_EXIT_OK;
-		if (!origin_pat)
-			err[0] = '\0';
-	}
 	/* Filters the session index narrows: only the sessions they may match are read. */
 	struct cli_fleet_filter flt = {
 		.have_user = q->have_user, .auid = q->user_uid, .user = q->user_name,
@@ -496,27 +487,30 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		.have_session = q->have_session, .ses_only = q->ses_only, .session = q->session,
 	};
 	struct cli_fleet_host *ix = NULL;
-	if (!rc && n_origins && cli_fleet_filter_narrows(&flt)) {
-		if (!(ix = calloc(n_origins, sizeof(*ix)))) {
-			rc = TA_EXIT_FAILURE;
-			snprintf(err, sizeof(err), "out of memory");
-		} else if ((rc = cli_fleet_index_read(f, &flt, origins, n_origins, !origin_pat, ix, err,
-							       sizeof(err)))) {
-			free(ix);
-			ix = NULL;
-		}
+	size_t n_enrolled = 0;
+	int narrowed = cli_fleet_filter_narrows(&flt);
+	if (!rc && narrowed)
+		rc = cli_fleet_index_read(f, &flt, origin_pat, &ix, &n_origins, &n_enrolled, err,
+					  sizeof(err));
+	else if (!rc)
+		rc = cli_fleet_origins(f, origin_pat, &origins, &n_origins, err, sizeof(err));
+	if (!rc && !(narrowed ? n_enrolled : n_origins)) {
+		snprintf(err, sizeof(err), "--origin: no enrolled host's origin contains '%s'",
+			 origin_pat ? origin_pat : "");
+		rc = origin_pat ? TA_EXIT_USAGE : TA_EXIT_OK;
+		if (!origin_pat)
+			err[0] = '\0';
 	}
 	for (size_t h = 0; !rc && h < n_origins; h++) {
 		struct ta_sesstab t;
-		const struct cli_fleet_host *hx = ix && !ix[h].full ? &ix[h] : NULL;
-		if (hx && !hx->have_table)
-			continue; /* nothing of this host can match */
+		const char *origin = narrowed ? ix[h].origin : origins[h];
+		const struct cli_fleet_host *hx = narrowed && !ix[h].full ? &ix[h] : NULL;
 		if (hx) {
 			t = ix[h].t;
 			ix[h].have_table = 0;
 			q->ckpt_size = hx->cosigned;
 		} else {
-			rc = cli_fleet_table(f, origins[h], &t, &q->ckpt_size, &damage, dline, sizeof(dline),
+			rc = cli_fleet_table(f, origin, &t, &q->ckpt_size, &damage, dline, sizeof(dline),
 					     err, sizeof(err));
 		}
 		if (rc)
@@ -537,7 +531,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 			struct ta_transcript tr;
 			int loaded = q->grep || q->commands || ta_qfp_active(&q->fp);
 			if (loaded) {
-				rc = cli_fleet_transcript(f, origins[h], s, NULL, 0, &tr, err, sizeof(err));
+				rc = cli_fleet_transcript(f, origin, s, NULL, 0, &tr, err, sizeof(err));
 				if (rc)
 					break;
 				/* Its damage is the table's, counted already (cli_fleet_table). */
@@ -565,9 +559,9 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 			r->host = h;
 			r->off = text.len;
 			if (q->commands)
-				print_commands(&text, q, &t, s, &tr, origins[h]);
+				print_commands(&text, q, &t, s, &tr, origin);
 			else
-				emit_session(&text, q, &t, s, via_link, origins[h]);
+				emit_session(&text, q, &t, s, via_link, origin);
 			r->len = text.len - r->off;
 			if (loaded)
 				ta_transcript_free(&tr);
@@ -585,7 +579,8 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		rc = TA_EXIT_USAGE;
 	}
 	if (!rc) {
-		qsort(rows, n_rows, sizeof(*rows), fleet_row_cmp);
+		if (n_rows > 1) /* rows is NULL while empty: qsort(NULL, 0) is undefined */
+			qsort(rows, n_rows, sizeof(*rows), fleet_row_cmp);
 		struct ta_buf o;
 		ta_buf_init(&o);
 		if (!q->json && !q->commands)
@@ -594,7 +589,9 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 				      "DURATION", "TTYS", "IN", "OUT", "GAPS", "LOST(B/EV)", "CKPT");
 		for (size_t k = 0; k < n_rows && (q->limit < 0 || (long)k < q->limit); k++) {
 			const struct fleet_row *r = &rows[q->reverse ? n_rows - 1 - k : k];
-			ta_buf_put(&o, text.p + r->off, r->len);
+			/* A row may be empty (--commands of a session without any): text.p NULL. */
+			if (r->len)
+				ta_buf_put(&o, text.p + r->off, r->len);
 			if (o.len > (1u << 16))
 				cli_flush(&o, stdout);
 		}
@@ -608,9 +605,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 	} else if (err[0]) {
 		ta_err(NULL, "%s", err);
 	}
-	for (size_t h = 0; ix && h < n_origins; h++)
-		cli_fleet_host_free(&ix[h]);
-	free(ix);
+	cli_fleet_hosts_free(ix, narrowed ? n_origins : 0);
 	free(rows);
 	free(origins);
 	ta_buf_free(&text);

@@ -32,22 +32,28 @@ struct cli_fleet_filter {
 int cli_fleet_filter_narrows(const struct cli_fleet_filter *flt);
 
 struct cli_fleet_host {
+	char *origin;          /* the host's log origin (malloc'd) */
 	int full;              /* read it in full: cli_fleet_table */
 	int have_table;        /* t holds the sessions read */
 	struct ta_sesstab t;
 	uint64_t cosigned;     /* size of its latest cosigned checkpoint */
 	uint64_t *match;       /* sorted keys the filters may match: rows only of these */
-	size_t n_match;
+	size_t n_match, cap_match;
 };
 
 /*
- * Fills hosts[0..n) for origins[0..n) (all_hosts: every enrolled host) in one
- * read-only snapshot. 0 or an exit code with err one line.
+ * One statement, so one snapshot and one round trip: of the enrolled hosts
+ * whose origin contains pattern (NULL: all; *n_enrolled says how many), the
+ * hosts the query needs in byte order of their origin, each either read
+ * through the index (its table holds the sessions the filters may match, and
+ * those their rows need) or marked full. Hosts with nothing to read are left
+ * out. *hosts malloc'd (cli_fleet_hosts_free). 0 or an exit code with err one line.
  */
-int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt, char **origins,
-			 size_t n, int all_hosts, struct cli_fleet_host *hosts, char *err, size_t errlen);
+int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt, const char *pattern,
+			 struct cli_fleet_host **hosts, size_t *n, size_t *n_enrolled, char *err,
+			 size_t errlen);
 /* Whether key is one a host's rows may come from. */
 int cli_fleet_host_may_match(const struct cli_fleet_host *h, uint64_t key);
-void cli_fleet_host_free(struct cli_fleet_host *h);
+void cli_fleet_hosts_free(struct cli_fleet_host *h, size_t n);
 
 #endif

@@ -114,6 +114,18 @@ const struct cli_pq *cli_fleet_pq(struct cli_fleet *f)
 	return f->pq;
 }
 
+int cli_fleet_col_int8(const struct cli_pq *pq, PGresult *r, int c, uint64_t *v)
+{
+	uint64_t be;
+	if (pq->PQgetisnull(r, 0, c))
+		return -ENODATA;
+	if (pq->PQgetlength(r, 0, c) != 8)
+		return -EINVAL;
+	memcpy(&be, pq->PQgetvalue(r, 0, c), 8);
+	*v = be64toh(be);
+	return 0;
+}
+
 struct ta_rec_decoder *cli_fleet_decoder(struct cli_fleet *f)
 {
 	return f->dec;
@@ -170,9 +182,13 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 {
 	const char *v[1] = { pattern ? pattern : "" };
 	int code = 0;
-	/* strpos, not LIKE: the pattern is text to find, its % and _ included. */
+	/*
+	 * strpos, not LIKE: the pattern is text to find, its % and _ included.
+	 * Byte order, whatever the database's locale: the order query's index
+	 * read gives its hosts (fleet_index.c).
+	 */
 	PGresult *r = query(f, "enrolled hosts", "SELECT origin FROM enrolment WHERE strpos(origin, $1) > 0 "
-			    "ORDER BY origin", 1, v, &code, err, errlen);
+			    "ORDER BY origin COLLATE \"C\"", 1, v, &code, err, errlen);
 	if (!r)
 		return code;
 	size_t count = (size_t)f->pq->PQntuples(r), bytes = 0;
@@ -222,10 +238,8 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 	uint64_t expect = UINT64_MAX;
 	while ((r = f->pq->PQgetResult(f->db))) {
 		ExecStatusType st = f->pq->PQresultStatus(r);
-		if (st == PGRES_SINGLE_TUPLE && !code && f->pq->PQgetlength(r, 0, 0) == 8) {
-			uint64_t be, idx;
-			memcpy(&be, f->pq->PQgetvalue(r, 0, 0), 8);
-			idx = be64toh(be);
+		uint64_t idx;
+		if (st == PGRES_SINGLE_TUPLE && !code && !cli_fleet_col_int8(f->pq, r, 0, &idx)) {
 			/* Records the database lacks (a dropped partition, or never received). */
 			if (expect != UINT64_MAX && idx != expect)
 				code = damage_fn(ctx, expect, idx, "records missing from the fleet database");
@@ -405,11 +419,10 @@ int cli_fleet_leaves_next(struct cli_fleet *f, struct cli_fleet_leaf *l, char *e
 		return 0;
 	PGresult *r = f->pq->PQgetResult(f->db);
 	ExecStatusType st = r ? f->pq->PQresultStatus(r) : PGRES_TUPLES_OK;
-	if (st == PGRES_SINGLE_TUPLE && f->pq->PQgetlength(r, 0, 0) == 8) {
-		uint64_t be;
-		memcpy(&be, f->pq->PQgetvalue(r, 0, 0), 8);
+	uint64_t idx;
+	if (st == PGRES_SINGLE_TUPLE && !cli_fleet_col_int8(f->pq, r, 0, &idx)) {
 		memset(l, 0, sizeof(*l));
-		l->index = be64toh(be);
+		l->index = idx;
 		if (!f->pq->PQgetisnull(r, 0, 1) && f->pq->PQgetlength(r, 0, 1) == TA_HASH_LEN)
 			l->leaf = (const uint8_t *)f->pq->PQgetvalue(r, 0, 1);
 		if (!f->pq->PQgetisnull(r, 0, 2)) {

@@ -44,6 +44,8 @@ struct ta_rec_decoder *cli_fleet_decoder(struct cli_fleet *f);
 /* libpq's calls (pq_load.h), for the readers built on this source. */
 struct cli_pq;
 const struct cli_pq *cli_fleet_pq(struct cli_fleet *f);
+/* Column c of a single-row result, a binary bigint: 0, -ENODATA if NULL, -EINVAL if not 8 bytes. */
+int cli_fleet_col_int8(const struct cli_pq *pq, PGresult *r, int c, uint64_t *v);
 
 struct ta_log_record;
 /* Callbacks of cli_fleet_records: 0 or an exit code (which stops the walk). */

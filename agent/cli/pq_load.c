@@ -17,13 +17,15 @@ const struct cli_pq *cli_pq_load(char *err, size_t errlen)
 		return &pq;
 	void *h = dlopen(CLI_PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		snprintf(err, errlen, "--fleet needs libpq (" CLI_PQ_SONAME "): %s", dlerror());
+		snprintf(err, errlen, "--fleet needs libpq (" CLI_PQ_SONAME ", Debian package libpq5: "
+			 "apt-get install libpq5): %s", dlerror());
 		return NULL;
 	}
 #define CLI_PQ_SYM(name)                                                                       \
 	*(void **)&pq.name = dlsym(h, #name);                                                  \
 	if (!pq.name) {                                                                        \
-		snprintf(err, errlen, "--fleet: " CLI_PQ_SONAME " has no " #name);             \
+		snprintf(err, errlen, "--fleet: " CLI_PQ_SONAME " has no " #name               \
+			 " (too old: install Debian 12's libpq5 or newer)");                   \
 		dlclose(h);                                                                    \
 		return NULL;                                                                   \
 	}

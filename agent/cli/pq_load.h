@@ -13,11 +13,12 @@
 #include <libpq-fe.h>
 
 /* The libpq functions the CLI calls. */
-#define CLI_PQ_FUNCS(X)                                                                          \
-	X(PQcancel) X(PQclear) X(PQconnectdb) X(PQconninfoFree) X(PQconninfoParse)               \
-	X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) X(PQfreeCancel) X(PQfreemem)               \
-	X(PQgetCancel) X(PQgetResult) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQntuples)   \
-	X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams)     \
+#define CLI_PQ_FUNCS(X)                                                            \
+	X(PQcancel) X(PQclear) X(PQconnectdb) X(PQconninfoFree) X(PQconninfoParse) \
+	X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQfinish) X(PQfreeCancel)    \
+	X(PQfreemem) X(PQgetCancel) X(PQgetResult) X(PQgetisnull) X(PQgetlength)   \
+	X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQresultErrorField)              \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams)             \
 	X(PQsetSingleRowMode) X(PQstatus)
 
 struct cli_pq {

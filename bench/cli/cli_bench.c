@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	/* ---- generate */
 	struct ta_store_opts o = { .dir = logdir, .no_append_only = 1, .origin = "bench/ttyaudit",
 				   .commit_max_records = 65536, .commit_interval_ms = 1000,
-				   .checkpoint_every_records = 1000000, .checkpoint_interval_s = 3600 };
+				   .checkpoint_every_records = 1000000, .checkpoint_interval_ms = 3600000 };
 	struct ta_store *st;
 	int err = ta_store_open(&st, &o);
 	if (err) {
