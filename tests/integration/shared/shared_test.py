@@ -98,6 +98,20 @@ class Term:
             time.sleep(0.05)
         return False
 
+    def wait_for_re(self, pattern, timeout=20):
+        """The last match of pattern in the output, waiting for one; None on timeout.
+        A marker the shell prints also appears in the typed command's echo, so the
+        pattern must match only the printed form (a number where the echo has $(...))."""
+        deadline = time.time() + timeout
+        rx = re.compile(pattern.encode())
+        while time.time() < deadline:
+            with self.lock:
+                found = rx.findall(self.out)
+            if found:
+                return found[-1].decode()
+            time.sleep(0.05)
+        return None
+
     def close(self, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -193,13 +207,8 @@ def login_ses(term, tag):
     """Wait for the shell; return the login's audit session id (or None)."""
     term.type(f"echo READY-{tag}-$(cat /proc/self/sessionid)-END\r", delay=0.01)
     # A loaded machine (CI, parallel builds) can take long to bring up sshd and a login shell.
-    if not term.wait_for(f"READY-{tag}-", 60) or not term.wait_for("-END\r\n", 10):
-        return None
-    with term.lock:
-        out = term.out.decode(errors="replace")
-    import re
-    m = re.findall(rf"READY-{tag}-(\d+)-END", out)
-    return int(m[-1]) if m else None
+    ses = term.wait_for_re(rf"READY-{tag}-(\d+)-END", 70)
+    return int(ses) if ses is not None else None
 
 
 def check_cli(f, d, uid, ses, alice, bob, bpid, pane, phases):
@@ -292,8 +301,9 @@ def run(kind):
         f.check(ses[A] is not None, f"A's ssh session is up (ses {ses[A]})")
         if kind == "tmux":
             ta.type(f"tmux -S {sockpath} -f /dev/null new -d -s team -x 80 -y 24; chmod 777 {sockpath}; "
-                    f"tmux -S {sockpath} server-access -a {bob}; echo STARTED\r", delay=0.005)
-            f.check(ta.wait_for("STARTED\r\n", 20), "alice started the shared tmux server")
+                    f"tmux -S {sockpath} server-access -a {bob}; echo STARTED-$((6*7))\r", delay=0.005)
+            # The echo of the typed line shows $((6*7)); only the shell prints 42.
+            f.check(ta.wait_for("STARTED-42\r\n", 20), "alice started the shared tmux server")
             ta.type(f"tmux -S {sockpath} attach\r", delay=0.01)
         else:
             ta.type("screen -S team -c /dev/null\r", delay=0.01)
@@ -467,13 +477,9 @@ def run_nested():
                 delay=0.01)
         time.sleep(2)
         ta.type("echo INNER-$(cat /proc/self/sessionid)-END\r", delay=0.02)
-        ok = ta.wait_for("-END", 20)
-        time.sleep(0.5)
-        with ta.lock:
-            text = ta.out.decode(errors="replace")
-        m = re.findall(r"INNER-(\d+)-END", text)
-        ses_b = int(m[-1]) if m else None
-        f.check(ok and ses_b is not None and ses_b != ses_a, f"the inner login as bob has its own ses ({ses_b})")
+        inner = ta.wait_for_re(r"INNER-(\d+)-END", 30)
+        ses_b = int(inner) if inner is not None else None
+        f.check(ses_b is not None and ses_b != ses_a, f"the inner login as bob has its own ses ({ses_b})")
         ta.type(f"tmux -S {inner_sock} -f /dev/null new -s inner -x 70 -y 20\r", delay=0.01)
         time.sleep(2)
         t0 = time.time_ns()
