@@ -4,7 +4,9 @@
  * session) into TA_REC_TTY_DATA batches of up to 64 KiB, so the store can
  * compress it well and proofs stay per session; everything else becomes one
  * JSON record. Records refused by a full disk are counted and written as a
- * gap record once the store takes records again.
+ * gap record once the store takes records again. What this sink counts so is
+ * not an error to its caller: a queue or recorder that also counted it (as a
+ * sink_error gap) would say the loss twice.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -243,7 +245,7 @@ static int add_entry(struct store_sink *s, const struct ta_tty_id *tty, uint32_t
 		ob->copy_bytes += e->len;
 	}
 	if (ob->b.len >= BATCH_FLUSH_BYTES)
-		return flush_batch(s, ob);
+		flush_batch(s, ob); /* refused: the batch, this entry in it, is a counted drop */
 	return 0;
 }
 
@@ -312,8 +314,9 @@ static int store_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	case TA_EV_FOOTPRINT:
 		ta_json_init(&j);
 		ta_event_to_json(&j, ev, now);
-		err = j.oom ? -ENOMEM : append(s, ta_event_record_type(ev->kind), now, ev->task.ses,
-					       j.buf, j.len);
+		err = j.oom ? -ENOMEM : 0;
+		if (!err) /* refused: a counted drop */
+			append(s, ta_event_record_type(ev->kind), now, ev->task.ses, j.buf, j.len);
 		ta_json_free(&j);
 		return err;
 	}
@@ -334,7 +337,9 @@ static int store_record(struct ta_sink *base, const struct ta_record *rec)
 	if (rec->len > 2 && rec->json[0] == '{' && rec->json[rec->len - 1] == '}')
 		ta_json_raw(&j, rec->json + 1, rec->len - 2);
 	ta_json_obj_end(&j);
-	err = j.oom ? -ENOMEM : append(s, rec->type, rec->realtime_ns, rec->ses, j.buf, j.len);
+	err = j.oom ? -ENOMEM : 0;
+	if (!err) /* refused: a counted drop */
+		append(s, rec->type, rec->realtime_ns, rec->ses, j.buf, j.len);
 	ta_json_free(&j);
 	return err;
 }

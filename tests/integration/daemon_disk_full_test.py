@@ -18,6 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from capturelib import Daemon, Failures, binary, gap_views, remove_tree, same_loss  # noqa: E402
+from auditdlib import wait_until  # noqa: E402
 
 
 def write_output(nbytes, auid):
@@ -113,7 +114,8 @@ def main():
             except OSError:
                 pass
         ses_full = write_output(4 << 20, 7301)
-        time.sleep(3)
+        # Said from the writer's once-a-second housekeeping, after the output is drained.
+        wait_until(lambda: "counted until space returns" in d.stderr(), 60)
         err = d.stderr()
         f.check("cannot write" in err and "counted until space returns" in err,
                 f"the daemon says the disk is full ({err[-400:]!r})")
@@ -121,7 +123,7 @@ def main():
         os.unlink(filler)
         os.unlink(reserve)
         write_output(64 << 10, 7302)
-        time.sleep(3)
+        wait_until(lambda: "takes records again" in d.stderr(), 60)
         err = d.stderr()
         f.check("takes records again" in err, "the daemon says when space returned")
         rc = d.stop()
