@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "int80.h"
+
 static void die(const char *what)
 {
 	fprintf(stderr, "ta-hostile: %s: %s\n", what, strerror(errno));
@@ -366,20 +368,6 @@ static long uring_write(int fd, const void *buf, unsigned len)
 	return res;
 }
 
-#ifdef __x86_64__
-/* A 32-bit system call from this 64-bit process: arguments in ebx, ecx, edx. */
-static long int80(long nr, long a, long b, long c)
-{
-	long ret;
-
-	__asm__ volatile("int $0x80"
-			 : "=a"(ret)
-			 : "a"(nr), "b"(a), "c"(b), "d"(c)
-			 : "memory", "r8", "r9", "r10", "r11");
-	return ret;
-}
-#endif
-
 static int mode_roads(void)
 {
 	static const char a[] = "pwv2-one|", b[] = "pwv2-two\n", aio[] = "aio-write\n";
@@ -421,7 +409,9 @@ static int mode_roads(void)
 	/* Buffers below 4 GiB: a 32-bit call can only pass 32-bit pointers. */
 	char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
 			 -1, 0);
-	if (low != MAP_FAILED) {
+	if (!int80_available())
+		int80_done = -1; /* no IA32 emulation in this kernel */
+	else if (low != MAP_FAILED) {
 		uint32_t *iov32 = (uint32_t *)(low + 256);
 
 		strcpy(low, "int80-write\n");
