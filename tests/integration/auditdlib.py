@@ -76,7 +76,7 @@ class Auditd:
         out = open(os.path.join(self.t, "auditd.out"), "wb")
         self.proc = subprocess.Popen([shutil.which("auditd"), "-n", "-c", self.t, "-s", "enable"],
                                      stdout=out, stderr=out)
-        if not wait_until(lambda: audit_status("pid") == str(self.proc.pid), 15):
+        if not wait_until(lambda: audit_status("pid") == str(self.proc.pid), 60):
             self.stop()
             return "auditd did not register with the kernel"
         return None

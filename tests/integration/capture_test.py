@@ -18,7 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from capturelib import (Daemon, Failures, binary, remove_tree, drive_shell, expected_output, lost_bytes,
+from capturelib import (Daemon, Failures, binary, remove_tree, converse, expected_output, lost_bytes,
                         of_type, outside_gaps, run_ptydrive, stream, tty_name)
 
 
@@ -383,9 +383,12 @@ def test_script_shell():
     f = Failures("script_shell")
     d = Daemon().start()
     env = dict(os.environ, PS1="$ ", HOME="/root", TERM="xterm")
-    shown = drive_shell(["script", "-qfc", "bash --norc --noprofile -i", "/dev/null"],
-                        [b"echo marker-$((6*7))\n", b"stty -echo; read -r pw; stty echo\n",
-                         b"hunter2-secret\n", b"echo len=${#pw}\n", b"exit\n"], env=env)
+    # Each line waits for the shell to be ready for it (the secret for echo to be off).
+    shown = converse(["script", "-qfc", "bash --norc --noprofile -i", "/dev/null"],
+                     [(rb"[$#] ", b"echo marker-$((6*7))\n"),
+                      (rb"marker-42\r?\n.*[$#] ", b"stty -echo; echo NE-$((6*7)); read -r pw; stty echo\n"),
+                      (rb"NE-42", b"hunter2-secret\n"), (rb"[$#] ", b"echo len=${#pw}\n"),
+                      (rb"len=\d+", b"exit\n")], env=env)
     d.stop()
     recs = d.records()
     f.check(b"marker-42" in shown, "the shell ran")
@@ -411,9 +414,13 @@ def test_tmux_pane():
     atexit.register(remove_tree, sock_dir)
     sock = os.path.join(sock_dir, "sock")
     d = Daemon().start()
+    done = os.path.join(sock_dir, "printed")
     subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y",
-                    "24", "printf 'tmux-marker-%d\\n' 99; sleep 1"], check=True)
-    time.sleep(2)
+                    "24", f"printf 'tmux-marker-%d\\n' 99; touch {done}; sleep 1"], check=True)
+    end = time.time() + 60  # the pane's shell may start late on a loaded machine
+    while not os.path.exists(done) and time.time() < end:
+        time.sleep(0.1)
+    time.sleep(0.5)
     subprocess.run(["tmux", "-S", sock, "kill-server"], capture_output=True)
     d.stop()
     recs = d.records()

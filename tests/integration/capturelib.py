@@ -260,7 +260,42 @@ def drive_shell(argv, lines, env=None, timeout=20, settle=0.3):
     for line in lines:
         os.write(fd, line)
         time.sleep(settle)
-    return read_until_exit(pid, fd, timeout)
+    return read_until_exit(pid, fd, timeout, kill=True)
+
+
+def converse(argv, steps, env=None, timeout=60, settle=0.3):
+    """Run argv on a new pty and hold a conversation with it: steps are (pattern, bytes);
+    each waits for the regex pattern (bytes; None: no wait) in output after the last match,
+    then `settle` seconds, then types the bytes. Typed text belongs to the terminal mode
+    it meets, so a password waits for its prompt (PAM prints the prompt before it turns
+    echo off and flushes typed-ahead input: hence the settle). Returns all it showed;
+    the child is killed if it has not exited by the end."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(argv[0], argv, env or os.environ)
+    out, pos = b"", 0
+    for want, data in steps:
+        if want is not None:
+            rx, end, m = re.compile(want), time.time() + timeout, None
+            while time.time() < end:
+                m = rx.search(out, pos)
+                if m:
+                    break
+                if select.select([fd], [], [], 0.2)[0]:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except OSError:
+                        chunk = b""
+                    if not chunk:
+                        break
+                    out += chunk
+            if not m:
+                print(f"converse: {want!r} not seen; output ends {out[-200:]!r}", file=sys.stderr)
+                break  # the caller's checks say what is missing
+            pos = m.end()
+            time.sleep(settle)
+        os.write(fd, data)
+    return out + read_until_exit(pid, fd, timeout, kill=True)
 
 
 def read_until_exit(pid, fd, timeout, kill=False):

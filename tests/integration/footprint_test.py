@@ -60,13 +60,14 @@ class Session:
                 os._exit(127)
         self.pid, self.fd = pid, fd
         self.ses = None
-        for _ in range(100):
+        # The kernel sets the session id before the login uid: read it after seeing the uid.
+        end = time.time() + 30
+        while time.time() < end:
             try:
-                with open(f"/proc/{pid}/sessionid") as f:
-                    s = int(f.read())
                 with open(f"/proc/{pid}/loginuid") as f:
                     if int(f.read()) == auid:
-                        self.ses = s
+                        with open(f"/proc/{pid}/sessionid") as f:
+                            self.ses = int(f.read())
                         break
             except (OSError, ValueError):
                 break

@@ -116,7 +116,7 @@ def main():
             def listed():
                 return subprocess.run(["auditctl", "-l"], capture_output=True, text=True).stdout
             f.check(wait_until(lambda: any(d.log_dir in line and "ttyaudit-watch" in line
-                                           for line in listed().splitlines()), 15),
+                                           for line in listed().splitlines()), 60),
                     f"audit watch on the log directory with key ttyaudit-watch ({listed()})")
             seg = next((os.path.join(d.log_dir, n) for n in sorted(os.listdir(d.log_dir))
                         if os.path.isfile(os.path.join(d.log_dir, n))), None)
@@ -124,7 +124,7 @@ def main():
             f.check(wait_until(lambda: any(r.get("type") == "alert" and
                                            r.get("rule") == "ttyaudit-watch" and
                                            seg in r.get("subject", "")
-                                           for r in d.records(quiet=True)), 15),
+                                           for r in d.records(quiet=True)), 60),
                     f"reading {seg} is an alert of the daemon (via auditd and the plugin)")
         trig = triggers(d.log_dir)
         f.check(sorted(r for r, _ in trig) == sorted(shipped_rules(rules_src)),
@@ -147,7 +147,7 @@ def main():
         with open(rules, "a") as fh:
             fh.write("\nrule = broken\non = input\n")
         d.proc.send_signal(signal.SIGHUP)
-        time.sleep(1)
+        wait_until(lambda: "reload refused" in d.stderr(), 30)
         f.check(f"{rules}:" in d.stderr() and "reload refused" in d.stderr(),
                 "a bad rules file on reload is refused with FILE:LINE")
         drive_shell(["bash", "--norc", "--noprofile", "-i"],
@@ -180,7 +180,7 @@ def main():
                 "the alerts JSON Lines file has the same alerts as the log")
 
         if not why:
-            ok = wait_until(lambda: all(auditd.records(f'rule="{r}"') for r, _ in trig), 10)
+            ok = wait_until(lambda: all(auditd.records(f'rule="{r}"') for r, _ in trig), 60)
             for rule, _ in trig:
                 recs = [x for x in auditd.records(f'rule="{rule}"') if "op=ttyaudit-alert" in x]
                 f.check(len(recs) >= 1, f"audit record op=ttyaudit-alert rule={rule} in auditd's log")

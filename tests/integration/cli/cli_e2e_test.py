@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import capturelib  # noqa: E402
-from capturelib import (Daemon, Failures, binary, drive_shell, run_ptydrive, stream,  # noqa: E402
+from capturelib import (Daemon, Failures, binary, converse, run_ptydrive, stream,  # noqa: E402
                         tty_name)
 
 TEST_USER = "ta-e2e-%d" % os.getpid()  # unique: never a user the host already has
@@ -56,10 +56,12 @@ def main():
         fa = run_ptydrive("--loginuid", "4242", "--tag", "CLIA", "--big", "20000")
         fb = run_ptydrive("--loginuid", str(named_uid), "--tag", "CLIB") if named_uid is not None else None
         env = dict(os.environ, PS1="$ ", HOME="/root", TERM="xterm")
-        shown = drive_shell(["sh", "-c", "echo 4243 > /proc/self/loginuid && exec script -qfc "
-                             "'bash --norc --noprofile -i' /dev/null"],
-                            [b"echo marker-$((6*7))\n", b"stty -echo; read -r pw; stty echo\n",
-                             b"hunter2-secret\n", b"echo len=${#pw}\n", b"exit\n"], env, settle=0.4)
+        shown = converse(["sh", "-c", "echo 4243 > /proc/self/loginuid && exec script -qfc "
+                          "'bash --norc --noprofile -i' /dev/null"],
+                          [(rb"[$#] ", b"echo marker-$((6*7))\n"),
+                           (rb"marker-42\r?\n.*[$#] ", b"stty -echo; echo NE-$((6*7)); read -r pw; stty echo\n"),
+                           (rb"NE-42", b"hunter2-secret\n"), (rb"[$#] ", b"echo len=${#pw}\n"),
+                           (rb"len=\d+", b"exit\n")], env, settle=0.4)
     finally:
         d.stop()
     recs = d.records()

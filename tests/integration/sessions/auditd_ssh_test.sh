@@ -115,7 +115,7 @@ chmod 0640 "$T/auditd.conf" "$T/plugins/ttyaudit.conf"
 start_listener() {
 	"$LISTENER" "$SOCK" > "$1" 2>&1 &
 	LISTENER_PID=$!
-	for _ in $(seq 1 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+	for _ in $(seq 1 600); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
 	fail "listener did not come up"
 	return 1
 }
@@ -133,7 +133,7 @@ start_listener "$T/events1.tsv" || exit 1
 # --- auditd, a child of this script
 "$AUDITD" -n -c "$T" -s enable > "$T/auditd.out" 2>&1 &
 AUDITD_PID=$!
-for i in $(seq 1 100); do
+for i in $(seq 1 600); do
 	[ "$(audit_status pid)" = "$AUDITD_PID" ] && break
 	if ! kill -0 "$AUDITD_PID" 2>/dev/null; then
 		cat "$T/auditd.out"
@@ -180,9 +180,9 @@ PrintMotd no
 EOF
 "$SSHD" -D -f "$T/ssh/sshd_config" -E "$T/sshd.log" &
 SSHD_PID=$!
-for i in $(seq 1 50); do
+for i in $(seq 1 600); do  # up to a minute: a loaded machine
 	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	[ "$i" = 50 ] && { fail "sshd did not start"; cat "$T/sshd.log"; exit 1; }
+	[ "$i" = 600 ] && { fail "sshd did not start"; cat "$T/sshd.log"; exit 1; }
 	sleep 0.1
 done
 SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes
@@ -259,7 +259,7 @@ ORIGIN="it.example/ttyaudit $$"
 out=$("$ANCHOR" write "$ORIGIN" 4242 "$ROOT")
 [ "$out" = ok ] && pass "anchor written" || fail "anchor write: $out"
 found=0
-for _ in $(seq 1 50); do
+for _ in $(seq 1 600); do
 	if "$ANCHOR" read "$T/log/audit.log" | awk -F'\t' -v o="$ORIGIN" -v r="$ROOT" \
 		'$1=="anchor" && $2==o && $3=="4242" && $4==r && $6=="0" && $7=="1" { f=1 } END { exit !f }'; then
 		found=1; break

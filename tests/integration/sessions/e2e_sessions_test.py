@@ -102,7 +102,7 @@ class Env:
         def up():
             with socket.socket() as c:
                 return c.connect_ex(("127.0.0.1", self.port)) == 0
-        if not wait_until(up, 10):
+        if not wait_until(up, 60):
             raise RuntimeError("sshd did not start")
 
     def ssh_args(self, key="user_key", user=None):
@@ -182,10 +182,12 @@ def main():
         env.start_auditd()
         env.start_sshd()
 
-        marker = f"out-marker-{os.getpid()}"
+        # Typed with $((6*7)), printed with 42: the output check cannot pass on the echo alone.
+        typed_marker = f"out-marker-$((6*7))-{os.getpid()}"
+        marker = f"out-marker-42-{os.getpid()}"
         shown = interactive_ssh(env, [
             b"echo SES=$(cat /proc/self/sessionid) TTY=$(tty)\n",
-            f"echo {marker}\n".encode(),
+            f"echo {typed_marker}\n".encode(),
             b"sudo -i\n",
             b"echo ROOTUID=$(id -u) AUID=$(cat /proc/self/loginuid)\n",
             b"su - nobody -s /bin/sh -c 'echo SU-UID=$(id -u)'\n",
@@ -200,10 +202,16 @@ def main():
         # A failed login: a key the server does not know.
         subprocess.run(env.ssh_args(key="wrong_key") + ["true"], capture_output=True, timeout=30)
         # A session left open across a restart of ttyauditd.
-        held = subprocess.Popen(env.ssh_args() + ["echo HELD=$(cat /proc/self/sessionid); sleep 25"],
+        # It lasts until the test types a line, once d2 has back-filled it (however long d2
+        # takes), or its ssh ends with the test.
+        held = subprocess.Popen(env.ssh_args() + ["echo HELD=$(cat /proc/self/sessionid); read x"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.PIPE)
         held_ses = int(held.stdout.readline().decode().strip().split("HELD=")[1])
+        # What comes through auditd and the plugin is asynchronous: the failed login and the
+        # first session's end in d1's log before it stops.
+        wait_until(lambda: of_type(d1.records(quiet=True), "login_failed") and
+                   [r for r in of_type(d1.records(quiet=True), "session_end") if r.get("ses") == ses], 60)
         time.sleep(2)
         d1.stop()
         recs = d1.records()
@@ -235,7 +243,7 @@ def main():
         out = b"".join(stream(recs, t, "output") for t in ttys)
         typed = b"".join(stream(recs, t, "input") for t in ttys)
         f.check(marker.encode() in out, "the session's output is recorded under its ses")
-        f.check(f"echo {marker}".encode() in typed, "the session's keystrokes are recorded")
+        f.check(f"echo {typed_marker}".encode() in typed, "the session's keystrokes are recorded")
         root_out = [r for r in outs if r["uid"] == 0 and r["auid"] == env.uid]
         f.check(len(root_out) > 0, "output after sudo -i: uid 0, auid still the login user")
         su_out = [r for r in outs if r["uid"] == 65534]
@@ -249,8 +257,15 @@ def main():
         snapshot = os.path.join(env.t, "rolled-back")
         shutil.copytree(log_dir, snapshot)  # the log as it was at d1's final checkpoint
         d2.start()
-        time.sleep(2)
-        held.wait(timeout=60)
+        wait_until(lambda: any(r.get("ses") == held_ses for r in
+                               of_type(d2.records(quiet=True), "session_start")), 60)
+        held.stdin.write(b"\n")  # a line for its `read` (on a pty: -tt)
+        held.stdin.close()
+        try:
+            held.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            held.terminate()
+            held.wait(timeout=30)
         time.sleep(3)
         d2.stop()
         recs2 = d2.records()

@@ -171,7 +171,7 @@ AcceptEnv LANG
 """)
         sshd = shutil.which("sshd") or "/usr/sbin/sshd"
         self.sshd = subprocess.Popen([sshd, "-D", "-f", conf, "-E", os.path.join(self.dir, "sshd.log")])
-        for _ in range(50):
+        for _ in range(300):  # up to a minute: a loaded machine
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return
@@ -305,20 +305,25 @@ def run(kind):
             # The echo of the typed line shows $((6*7)); only the shell prints 42.
             f.check(ta.wait_for("STARTED-42\r\n", 20), "alice started the shared tmux server")
             ta.type(f"tmux -S {sockpath} attach\r", delay=0.01)
+            # tmux's status line names the session; the typed lines' echo does not.
+            f.check(ta.wait_for("[team]", 60), "alice's client attached")
         else:
             ta.type("screen -S team -c /dev/null\r", delay=0.01)
         time.sleep(2)
 
         phases = []
 
-        def phase(term, who, text):
+        def phase(term, who, word):
+            """who types `echo WORD-$((40+2))`; the phase ends when the pane has run it
+            (WORD-42: not in the echo of the typed line), not on a timer."""
+            text = f"echo {word}-$((40+2))\r"
             t0 = time.time_ns()
             term.type(text, delay=0.08)
-            time.sleep(0.15)
+            term.wait_for(f"{word}-42", 30)
             phases.append((who, text, t0, time.time_ns()))
             time.sleep(1.2)  # longer than a run's gap
 
-        phase(ta, A, "echo alice-one\r")
+        phase(ta, A, "alice-one")
 
         tb = w.login(bob)
         terms.append(tb)
@@ -334,25 +339,28 @@ def run(kind):
             tb.type(f"tmux -S {sockpath} attach\r", delay=0.01)
         else:
             tb.type("screen -x team\r", delay=0.01)
+        if kind == "tmux":
+            f.check(tb.wait_for("[team]", 60), "bob's client attached")
         time.sleep(2)
 
-        phase(tb, B, "echo bob-one\r")
-        phase(ta, A, "echo alice-two\r")
-        phase(tb, B, "echo bob-two\r")
+        phase(tb, B, "bob-one")
+        phase(ta, A, "alice-two")
+        phase(tb, B, "bob-two")
 
         # bob detaches (C-b d / C-a d) and logs out
         tb.type(b"\x02d" if kind == "tmux" else b"\x01d", delay=0.2)
-        time.sleep(1.5)
+        tb.wait_for("[detached", 30)  # tmux and screen both say so
+        time.sleep(0.5)
         tb.type("exit\r", delay=0.01)
         tb.close()
         # alice ends the shared session and logs out
         if kind == "tmux":
             ta.type(b"\x02d", delay=0.2)
-            time.sleep(1)
+            ta.wait_for("[detached", 30)
             ta.type(f"tmux -S {sockpath} kill-server; exit\r", delay=0.005)
         else:
             ta.type(b"\x01d", delay=0.2)
-            time.sleep(1)
+            ta.wait_for("[detached", 30)
             ta.type("screen -S team -X quit; exit\r", delay=0.005)
         ta.close()
         time.sleep(1)
