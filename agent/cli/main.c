@@ -6,6 +6,7 @@
  * reindex (cmd_status.c), verify-proof (cmd_prove.c) and checkpoint
  * (cmd_witness.c).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -35,6 +36,23 @@ static const struct subcommand subcommands[] = {
 	{ "witness-submit", ta_cmd_witness_submit, "send the latest checkpoint to witnesses, keep cosignatures" },
 };
 
+/*
+ * Whether the command line asks for a fleet database: --fleet, or an abbreviation
+ * getopt_long takes for it (--fl..., no other option starts so), with or without =DSN.
+ */
+static bool names_fleet(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2))
+			continue;
+		size_t n = strcspn(a + 2, "=");
+		if (n >= 2 && n <= 5 && !strncmp(a + 2, "fleet", n))
+			return true;
+	}
+	return false;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: ttyaudit [--version] [--help] COMMAND [ARGS]\n\nCommands:\n");
@@ -63,10 +81,14 @@ int main(int argc, char **argv)
 	 * Of OpenSSL the commands use SHA-256 and Ed25519 signature checks only: not its legacy
 	 * tables of every cipher and digest by name, nor its error strings, whose set-up on the
 	 * first signature check was ~1 ms of every `query` (docs/performance.md, issue #20).
-	 * The system's openssl.cnf is still read.
+	 * The system's openssl.cnf is still read. Except with --fleet: libpq's TLS looks
+	 * certificates' signature digests up in those tables (without them every certificate is
+	 * "ca md too weak"), and once skipped they cannot be added later in the process.
 	 */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
-			    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+	if (!names_fleet(argc, argv))
+		OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+				    OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
+				    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].run(argc - 1, argv + 1);

@@ -543,8 +543,21 @@ try:
     r = as_pg([f'{PGBIN}/initdb', '-D', pgdata, '-U', 'ttyadmin', '--pwfile', pwf, '-A', 'scram-sha-256'])
     if r.returncode:
         raise RuntimeError('initdb: ' + r.stderr)
+    # TLS too, with the CA made here: investigators may use it (sslmode=verify-full), and
+    # investigator_cert logs in with a client certificate only.
+    make_ca()
+    shutil.copy(f'{T}/server.key', f'{T}/pg-server.key')
+    os.chown(f'{T}/pg-server.key', PGUSER.pw_uid, PGUSER.pw_gid)
+    os.chmod(f'{T}/pg-server.key', 0o600)
+    hba = os.path.join(pgdata, 'pg_hba.conf')
+    rest = open(hba).read()
+    with open(hba, 'w') as f:
+        f.write('hostssl fleet investigator_cert 127.0.0.1/32 cert\n'
+                'host all investigator_cert 0.0.0.0/0 reject\n' + rest)
     r = as_pg([f'{PGBIN}/pg_ctl', '-D', pgdata, '-w', '-l', os.path.join(pgdata, 'log'), '-o',
-               f'-p {pgport} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off', 'start'])
+               f'-p {pgport} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on '
+               f'-c ssl_cert_file={T}/server.crt -c ssl_key_file={T}/pg-server.key -c ssl_ca_file={CA}',
+               'start'])
     if r.returncode:
         raise RuntimeError('pg_ctl: ' + r.stderr + r.stdout)
     # UTF8, as a distribution's cluster is: text columns refuse bytes that are not UTF-8.
@@ -596,7 +609,6 @@ try:
     check(psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'collector'") == 'f',
           'the collector logs in without superuser')
 
-    make_ca()
     for i in range(NODES):
         nats_start(i)
     wkey = os.path.join(T, 'collector.key')
@@ -706,6 +718,21 @@ try:
     fleet_q1 = [{k: v for k, v in x.items() if k != 'origin'} for x in rows if x['origin'] == 'host-q1/ttyaudit']
     check(loc.returncode == 0 and len(local) == 1 and local == fleet_q1,
           'the fleet\'s answer for q1 is the local log\'s, plus the host')
+    # Over TLS, the server's certificate verified; and logged in by a client certificate.
+    ossl = lambda *a: subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
+    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj',
+         '/CN=investigator_cert', '-keyout', f'{T}/inv.key', '-out', f'{T}/inv.csr')
+    ossl('x509', '-req', '-in', f'{T}/inv.csr', '-CA', CA, '-CAkey', f'{T}/ca.key', '-CAcreateserial',
+         '-days', '2', '-out', f'{T}/inv.crt')
+    os.chmod(f'{T}/inv.key', 0o600)
+    psql("CREATE ROLE investigator_cert LOGIN IN ROLE ttyaudit_investigator")
+    for how, tdsn in (('scram-sha-256 over TLS', f'{inv} sslmode=verify-full sslrootcert={CA}'),
+                      ('a client certificate', f'host=127.0.0.1 port={pgport} dbname=fleet '
+                       f'user=investigator_cert sslmode=verify-full sslrootcert={CA} '
+                       f'sslcert={T}/inv.crt sslkey={T}/inv.key')):
+        t = query('--fleet', tdsn, '--user', 'alice', '--json')
+        check(t.returncode == 0 and [json.loads(l) for l in t.stdout.splitlines()] == rows,
+              f'query --fleet with {how}: the same rows ({t.returncode}, {t.stderr.strip()[:200]})')
     r = query('--fleet', inv, '--user', 'alice')
     lines = r.stdout.splitlines()
     check(r.returncode == 0 and len(lines) == 3 and lines[0].split()[:3] == ['HOST', 'SESSION', 'USER(AUID)']
