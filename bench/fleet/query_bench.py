@@ -25,6 +25,10 @@ loaded with pg_prewarm before the timed runs: a database host whose memory holds
 as the steady state of a collector's database answering investigators. This machine's page cache
 is not kept (the hypervisor reclaims it): without this, 10-50 % of a query's pages come from disk.
 TA_FLEETQ_PREWARM=0 skips the prewarm (figures then depend on what the page cache holds).
+TA_FLEETQ_TLS (1): the server also takes TLS, and a second role, investigator_cert, logs in with a
+client certificate (a CA made here with openssl, P-256): the same users are queried over TLS with
+certificate authentication, directly and through the pooler (TLS to the pooler, which checks the
+certificate and hands the program a warm server connection). The plain runs say sslmode=disable.
 TA_FLEETQ_HUGEPAGES (1): shared_buffers in 2 MB huge pages, reserved (vm.nr_hugepages) for the run
 and given back at its end: a new backend (one per query here) otherwise maps every 4 kB page of the
 buffers it reads, one page fault each (a quarter of its time in this query). 0: the kernel's pages.
@@ -70,6 +74,35 @@ def psql(sql, user='ttyadmin', stdin=None, **kw):
         raise RuntimeError(f'psql {sql[:80]!r}: {r.stderr.strip()}')
     return r.stdout.strip()
 
+TLS = os.environ.get('TA_FLEETQ_TLS', '1') != '0'
+TLSDIR = os.path.join(T, 'tls')
+
+def make_tls():
+    """A CA, the server's certificate (127.0.0.1) and investigator_cert's client certificate,
+    P-256. The server's key is the postgres user's; the client's, root's (the program's)."""
+    os.makedirs(TLSDIR, exist_ok=True)
+    def ossl(*a):
+        subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
+    ca, cakey = f'{TLSDIR}/ca.crt', f'{TLSDIR}/ca.key'
+    ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+         '-subj', '/CN=ttyaudit bench CA', '-keyout', cakey, '-out', ca)
+    with open(f'{TLSDIR}/san.ext', 'w') as f:
+        f.write('subjectAltName=IP:127.0.0.1\n')
+    for name, cn, ext in (('server', '127.0.0.1', ['-extfile', f'{TLSDIR}/san.ext']),
+                          ('client', 'investigator_cert', [])):
+        ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', f'/CN={cn}',
+             '-keyout', f'{TLSDIR}/{name}.key', '-out', f'{TLSDIR}/{name}.csr')
+        ossl('x509', '-req', '-in', f'{TLSDIR}/{name}.csr', '-CA', ca, '-CAkey', cakey, '-CAcreateserial',
+             '-days', '2', *ext, '-out', f'{TLSDIR}/{name}.crt')
+    for n in os.listdir(TLSDIR):
+        os.chmod(os.path.join(TLSDIR, n), 0o600 if n.endswith('.key') else 0o644)
+    os.chown(f'{TLSDIR}/server.key', PGUSER.pw_uid, PGUSER.pw_gid)
+    os.chmod(TLSDIR, 0o755)
+
+def cert_dsn(port):
+    return (f'host=127.0.0.1 port={port} dbname=fleet user=investigator_cert sslmode=verify-full '
+            f'sslrootcert={TLSDIR}/ca.crt sslcert={TLSDIR}/client.crt sslkey={TLSDIR}/client.key')
+
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]
@@ -85,7 +118,7 @@ def timed_query(prog, dsn, i, u, what):
         raise RuntimeError(f'{what}: query --user {who}: exit {r.returncode}: {r.stderr.strip()}')
     return ms, r
 
-def pooled(dsn_fmt, users):
+def pooled(dsn_fmt, users, tls=False):
     """The same queries through a connection pooler (pgbouncer, session pooling: each program
     still starts, connects and authenticates with scram-sha-256, to the pooler, which hands it
     a server connection an earlier program warmed; the deployment docs/fleet.md describes for
@@ -94,22 +127,29 @@ def pooled(dsn_fmt, users):
     if not bouncer or os.environ.get('TA_FLEETQ_POOLER', '1') == '0':
         print('bench: through pgbouncer: skipped (no pgbouncer, or TA_FLEETQ_POOLER=0)', flush=True)
         return
-    bport, bdir = free_port(), os.path.join(T, 'pgbouncer')
+    bport, bdir = free_port(), os.path.join(T, 'pgbouncer-tls' if tls else 'pgbouncer')
     os.makedirs(bdir, exist_ok=True)
     # The role's SCRAM secret: the pooler checks clients with it and logs in to the server with
     # the keys the client proved (no password stored in clear).
     secret = psql("SELECT rolpassword FROM pg_authid WHERE rolname = 'investigator'")
     with open(os.path.join(bdir, 'userlist.txt'), 'w') as f:
-        f.write(f'"investigator" "{secret}"\n')
+        f.write(f'"investigator" "{secret}"\n"investigator_cert" ""\n')
     ini = os.path.join(bdir, 'pgbouncer.ini')
+    # With TLS: the pooler checks the client's certificate (its CN is the user) and logs in
+    # to the server as investigator (scram-sha-256, once per server connection).
+    forced = ' user=investigator password=pw-investigator' if tls else ''
+    tls_conf = (f'client_tls_sslmode = verify-full\nclient_tls_ca_file = {TLSDIR}/ca.crt\n'
+                f'client_tls_cert_file = {TLSDIR}/server.crt\nclient_tls_key_file = {TLSDIR}/server.key\n'
+                ) if tls else ''
     with open(ini, 'w') as f:
         f.write(f'''[databases]
-fleet = host=127.0.0.1 port={pgport} dbname=fleet
+fleet = host=127.0.0.1 port={pgport} dbname=fleet{forced}
 [pgbouncer]
+{tls_conf}
 listen_addr = 127.0.0.1
 listen_port = {bport}
 unix_socket_dir =
-auth_type = scram-sha-256
+auth_type = {'cert' if tls else 'scram-sha-256'}
 auth_file = {bdir}/userlist.txt
 pool_mode = session
 default_pool_size = 2
@@ -127,14 +167,15 @@ pidfile = {bdir}/pgbouncer.pid
                 socket.create_connection(('127.0.0.1', bport), 0.2).close(); break
             except OSError:
                 time.sleep(0.1)
-        pdsn = dsn_fmt.format(port=bport)
+        pdsn = cert_dsn(bport) if tls else dsn_fmt.format(port=bport)
         subprocess.run([CLI, 'query', '--fleet', pdsn, '--user', 'user00000'], capture_output=True)
         t, load = [], os.getloadavg()[0]
         for i, u in enumerate(users):
             t.append(timed_query(CLI, pdsn, i, u, 'through pgbouncer')[0])
+        how = 'TLS and a client certificate' if tls else 'scram-sha-256'
         print(f'bench: query --fleet --user through pgbouncer (session pooling), the same {len(t)} users: '
               f'p50 {pct(t, 50):.1f} ms, p99 {pct(t, 99):.1f} ms, max {max(t):.1f} ms (the program: start, '
-              f'connection with scram-sha-256 to the pooler, statements, output); load average '
+              f'connection with {how} to the pooler, statements, output); load average '
               f'{load:.1f} before, {os.getloadavg()[0]:.1f} after', flush=True)
     finally:
         proc.terminate()
@@ -169,6 +210,16 @@ try:
     opts = (f'-p {pgport} -k {pgdata} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off '
             '-c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=8GB -c checkpoint_timeout=1h '
             f'-c maintenance_work_mem=512MB -c shared_buffers={shared_buffers} -c huge_pages={huge}')
+    if TLS:
+        make_tls()
+        opts += (f' -c ssl=on -c ssl_cert_file={TLSDIR}/server.crt -c ssl_key_file={TLSDIR}/server.key'
+                 f' -c ssl_ca_file={TLSDIR}/ca.crt')
+        # investigator_cert: TLS and its certificate only (first match); everyone else as initdb set.
+        hba = os.path.join(pgdata, 'pg_hba.conf')
+        lines = [l for l in open(hba).read().splitlines(True) if 'investigator_cert' not in l]
+        with open(hba, 'w') as f:
+            f.write('hostssl fleet investigator_cert 127.0.0.1/32 cert\n'
+                    'host fleet investigator_cert 0.0.0.0/0 reject\n' + ''.join(lines))
     r = as_pg([f'{PGBIN}/pg_ctl', '-D', pgdata, '-w', '-l', os.path.join(pgdata, 'log'), '-o', opts, 'start'])
     if r.returncode:
         raise RuntimeError('pg_ctl: ' + r.stderr + r.stdout)
@@ -180,6 +231,9 @@ try:
     subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d', 'fleet',
                     '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], check=True, capture_output=True,
                    env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+    if TLS:
+        psql("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'investigator_cert') THEN "
+             "CREATE ROLE investigator_cert LOGIN IN ROLE ttyaudit_investigator; END IF; END $$")
     if reuse:
         psql('ALTER ROLE investigator RESET ALL')   # a run stopped before its cleanup
         psql('ANALYZE')
@@ -240,7 +294,7 @@ try:
                       "c.relname NOT LIKE 'records%origin_idx%'")
         print(f'bench: prewarmed {int(blocks or 0) * 8 // 1024} MB into shared_buffers '
               f'({psql("SHOW shared_buffers")}) in {time.time() - t0:.0f} s', flush=True)
-    dsn = f'host=127.0.0.1 port={pgport} dbname=fleet user=investigator password=pw-investigator'
+    dsn = f'host=127.0.0.1 port={pgport} dbname=fleet user=investigator password=pw-investigator sslmode=disable'
     rnd = random.Random(17)
     users = [rnd.randrange(USERS) for _ in range(QUERIES)]
     # One warm-up run per form (the database's caches, the CLI's pages), not counted.
@@ -265,6 +319,16 @@ try:
               f'(the program: start, connection with scram-sha-256, statements, output); '
               f'load average {load[0]:.1f} before, {load[1]:.1f} after', flush=True)
     pooled(dsn.replace(f'port={pgport}', 'port={port}'), users)
+    if TLS:
+        cdsn = cert_dsn(pgport)
+        subprocess.run([CLI, 'query', '--fleet', cdsn, '--user', 'user00000'], capture_output=True)
+        t, load = [], os.getloadavg()[0]
+        for i, u in enumerate(users):
+            t.append(timed_query(CLI, cdsn, i, u, 'TLS, certificate')[0])
+        print(f'bench: query --fleet --user over TLS with a client certificate (a new backend each), the '
+              f'same {len(t)} users: p50 {pct(t, 50):.1f} ms, p99 {pct(t, 99):.1f} ms, max {max(t):.1f} ms; '
+              f'load average {load:.1f} before, {os.getloadavg()[0]:.1f} after', flush=True)
+        pooled(None, users, tls=True)
     # What a program pays before any query work: start, connection (a new backend, scram-sha-256),
     # one statement (the enrolled hosts), here on a machine shared with other work.
     base = []
