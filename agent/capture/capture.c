@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "capture/capture.h"
+#include "capture/ring_pos.h"
 
 #define TA_MAX_SESSIONS_TRACKED 4096
 
@@ -39,6 +40,7 @@ struct ta_capture {
 	struct ta_bpf bpf;
 	struct ta_capture_maps m;
 	struct ring_buffer *ring;
+	struct ta_ring_pos pos[3];  /* the rings' positions (ring_pos.h); cons NULL: unknown */
 	struct bpf_link **links;
 	size_t n_links;
 	char pools[4][65];  /* functions whose return probes have a pool of ours */
@@ -563,6 +565,10 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 		ta_capture_close(c);
 		return err;
 	}
+	/* Unmapped positions leave a round's completeness unknown: taken as complete, as before. */
+	int ring_fds[3] = { c->m.ctl_events, c->m.events, c->m.fp_events };
+	for (int i = 0; i < 3; i++)
+		ta_ring_pos_map(&c->pos[i], ring_fds[i]);
 	*out = c;
 	return 0;
 }
@@ -583,6 +589,21 @@ void ta_capture_set_handlers(struct ta_capture *c, ta_event_fn on_event, ta_bad_
 int ta_capture_drain(struct ta_capture *c)
 {
 	return ring_buffer__consume(c->ring);
+}
+
+int ta_capture_drain_round(struct ta_capture *c, bool *complete)
+{
+	unsigned long start[3] = { 0 };
+	for (int i = 0; i < 3; i++)
+		if (c->pos[i].cons)
+			start[i] = ta_ring_pos_producer(&c->pos[i]);
+	int n = ring_buffer__consume(c->ring);
+	*complete = true;
+	/* Short of where the producer stood: a record reserved before is still being written. */
+	for (int i = 0; i < 3; i++)
+		if (c->pos[i].cons && (long)(ta_ring_pos_consumer(&c->pos[i]) - start[i]) < 0)
+			*complete = false;
+	return n;
 }
 
 int ta_capture_probe_access(struct ta_capture *c)
@@ -705,6 +726,8 @@ void ta_capture_close(struct ta_capture *c)
 	if (!c)
 		return;
 	ring_buffer__free(c->ring);
+	for (int i = 0; i < 3; i++)
+		ta_ring_pos_unmap(&c->pos[i]);
 	detach_all(c);
 	ta_bpf_destroy(&c->bpf);
 	free(c->seen);

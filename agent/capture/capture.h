@@ -98,6 +98,14 @@ void ta_capture_set_handlers(struct ta_capture *c, ta_event_fn on_event,
 /* Hand every waiting event to the handler; returns the count or -errno. */
 int ta_capture_drain(struct ta_capture *c);
 /*
+ * The same, and *complete: whether it took every record reserved before it
+ * began. false when a program on another CPU had reserved a record and not
+ * yet committed it (the drain stops there; what others committed after it
+ * waits): the daemon's journal must not yet say that the time before this
+ * round is in the log (ttyauditd.c, the heartbeat).
+ */
+int ta_capture_drain_round(struct ta_capture *c, bool *complete);
+/*
  * idle = 1: the first terminal record into an empty ring wakes the consumer;
  * 0: records do not wake it (it drains on a timer while busy).
  */

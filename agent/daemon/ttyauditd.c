@@ -63,6 +63,7 @@
 
 struct daemon_ctx {
 	struct ta_daemon_opts opts;
+	uint64_t heartbeat_ns;  /* the journal's: the log holds what came before (write_activity) */
 	struct ta_store_opts store_tuning;  /* from the config file; dir/key_file unset */
 	int argc;                           /* kept for SIGHUP: file and argv again */
 	char **argv;
@@ -833,10 +834,20 @@ static int run_loop(struct daemon_ctx *d)
 
 				if (read(timerfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					ta_warn("daemon", "timer read: %s", strerror(errno));
-				if (ta_capture_drain(d->cap) > 0)
+				bool complete;
+				if (ta_capture_drain_round(d->cap, &complete) > 0)
 					d->idle_ticks = 0;
 				else if (d->busy && ++d->idle_ticks >= TA_BUSY_IDLE_TICKS)
 					set_busy(d, timerfd, 0);
+				/*
+				 * A record reserved before the round and still being written
+				 * (its program preempted, its vCPU descheduled) holds back
+				 * what others committed after it: the journal keeps its last
+				 * heartbeat until a drain gets past it, or a kill now would
+				 * lose those records outside the time it says was lost.
+				 */
+				if (complete)
+					d->heartbeat_ns = round - TA_HEARTBEAT_MARGIN_NS;
 				/*
 				 * Idle: nothing waits for more; busy: only young batches
 				 * stay open. The writer does it in its turn, after what
@@ -844,7 +855,7 @@ static int run_loop(struct daemon_ctx *d)
 				 */
 				struct settle_req sr = {
 					.before_ns = d->busy ? round - TA_SETTLE_AGE_NS : 0,
-					.heartbeat_ns = round - TA_HEARTBEAT_MARGIN_NS,
+					.heartbeat_ns = d->heartbeat_ns,
 				};
 
 				ta_sink_queue_call(d->queue, settle_on_writer, d, &sr, sizeof(sr));
@@ -1036,7 +1047,8 @@ int main(int argc, char **argv)
 	open_activity(&d);
 	write_agent_start(&d);
 	record_unclean_stop(&d);
-	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 1);
+	d.heartbeat_ns = ta_now_ns(CLOCK_REALTIME);
+	write_activity(&d, d.heartbeat_ns, 1);
 	ta_logins_open(&d.logins, d.opts.login_socket, d.opts.audit_log[0] ? d.opts.audit_log : NULL,
 		       &d.rec);
 	d.logins.on_watch = ta_alerting_on_watch;

@@ -204,9 +204,11 @@ RESTART = re.compile(r"nothing was recorded from (\S+) until this start")
 def session_log(log_dir, ses):
     """From the session's JSON export: its restart gaps (lost_since, agent_start time), from
     their structured fields (checked against their text), its unclean_stop gaps (since,
-    until, bytes, ses, events), in log order, its number of gap events, and what its loss
-    records say was lost (events, bytes), summed from the records themselves."""
+    until, bytes, ses, events), in log order, its number of gap events, what its loss
+    records say was lost (events, bytes), summed from the records themselves, and its other
+    gaps (reason, since, until, bytes)."""
     restarts, unclean, n_gaps, recorded_loss = [], [], 0, [0, 0]
+    others = []  # every other gap (reason, since, until): what a failure message shows
     p = cli("export", "--log-dir", log_dir, "--format", "json", str(ses))
     for line in p.stdout.decode(errors="replace").splitlines()[1:]:
         try:
@@ -233,7 +235,10 @@ def session_log(log_dir, ses):
             # ses null: a batch of no session (shown to every session active then)
             unclean.append((parse_time(rec["since"]), parse_time(rec["until"]), rec["bytes"],
                             NO_SES if rec.get("ses") is None else rec["ses"], rec["events"]))
-    return p.returncode, restarts, unclean, n_gaps, tuple(recorded_loss)
+        else:
+            others.append((e.get("reason") or rec.get("reason"), e.get("since") or rec.get("since"),
+                           e.get("until") or rec.get("until"), e.get("bytes")))
+    return p.returncode, restarts, unclean, n_gaps, tuple(recorded_loss), others
 
 
 def status(log_dir):
@@ -250,7 +255,7 @@ def check_session(f, log_dir, m, kills):
     """Markers, gaps and bytes of one marker session against what the log records."""
     rc, got, recorded_bytes = recorded_markers(log_dir, m.ses)
     f.check(rc == 0, f"show of marker session {m.ses} exits 0 ({rc})")
-    rc, restarts, unclean, n_gap_events, recorded_loss = session_log(log_dir, m.ses)
+    rc, restarts, unclean, n_gap_events, recorded_loss, other_gaps = session_log(log_dir, m.ses)
     f.check(rc == 0, f"export of marker session {m.ses} exits 0 ({rc})")
     f.check(len(m.sent) > 100, f"session {m.ses} wrote markers ({len(m.sent)})")
     bad = [r for r in restarts if isinstance(r[0], str)]
@@ -301,8 +306,11 @@ def check_session(f, log_dir, m, kills):
         if n in got:
             present_bytes += size
             continue
-        f.check(w is not None, f"session {m.ses}: marker {n} (written {t0}..{t1}, outside "
-                f"every recorded window) is in the log")
+        if not f.check(w is not None, f"session {m.ses}: marker {n} (written {t0}..{t1}, outside "
+                       f"every recorded window) is in the log"):
+            near = [k for k, (a, b, _) in enumerate(windows) if a - 10**9 <= t1 and t0 <= b + 10**9]
+            print(f"  the windows near it: {[windows[k] for k in near]}; the session's other gaps: "
+                  f"{other_gaps[:20]}", file=sys.stderr)
         if w is not None:
             lost_in[w] += size
     # A line written as the writer was stopped may be recorded without its times reported.
