@@ -435,12 +435,13 @@ def test_writes_other_roads():
     f = Failures("writes_other_roads")
     d = Daemon().start()
     master, slave = pty.openpty()
-    src = tempfile.NamedTemporaryFile(delete=False)
-    src.write(b"sent-by-sendfile\n")
-    src.close()
-    with open(src.name, "rb") as s:
-        n = os.sendfile(slave, s.fileno(), 0, 17)
+    with tempfile.TemporaryFile() as src:  # removed on close, whatever happens
+        src.write(b"sent-by-sendfile\n")
+        src.flush()
+        n = os.sendfile(slave, src.fileno(), 0, 17)
     os.read(master, 100)
+    os.close(master)
+    os.close(slave)
     d.stop()
     recs = d.records()
     unc = [r for r in of_type(recs, "uncaptured") if r["bytes"] == n]
