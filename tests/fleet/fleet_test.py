@@ -210,9 +210,10 @@ def url(user):
 
 # TLS: a CA made here, the servers' certificate for localhost and 127.0.0.1.
 CA = os.path.join(T, 'ca.crt')
+def ossl(*a):
+    subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
+
 def make_ca():
-    def ossl(*a):
-        subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
     ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
          '-subj', '/CN=ttyaudit test CA', '-keyout', f'{T}/ca.key', '-out', CA)
     ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost',
@@ -719,7 +720,6 @@ try:
     check(loc.returncode == 0 and len(local) == 1 and local == fleet_q1,
           'the fleet\'s answer for q1 is the local log\'s, plus the host')
     # Over TLS, the server's certificate verified; and logged in by a client certificate.
-    ossl = lambda *a: subprocess.run(['openssl'] + list(a), check=True, capture_output=True)
     ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj',
          '/CN=investigator_cert', '-keyout', f'{T}/inv.key', '-out', f'{T}/inv.csr')
     ossl('x509', '-req', '-in', f'{T}/inv.csr', '-CA', CA, '-CAkey', f'{T}/ca.key', '-CAcreateserial',
@@ -1229,10 +1229,7 @@ try:
     check(r.returncode == 0 and len(r.stdout.splitlines()) == 1 and b'\xff' not in r.stdout,
           f'query --fleet finds that session by login uid, its name escaped ({r.returncode}, {r.stdout[-200:]!r})')
     def wait_for(sql, want, secs=30):
-        t0 = time.time()
-        while psql(sql) != want and time.time() - t0 < secs:
-            time.sleep(0.3)
-        return psql(sql) == want
+        return psql_until(sql, lambda v: v == want, secs) == want
     xs = ohash('host-x/ttyaudit')
     # Junk the host sent before (any number of malformed messages are kept): each new piece of
     # evidence is looked up by the evidence_same index, not compared with all the others.
