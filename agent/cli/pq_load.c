@@ -1,36 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libpq loaded on demand: see pq_load.h for why. */
-#include <dlfcn.h>
 #include <stdio.h>
 
+#include "base/dl_table.h"
 #include "cli/pq_load.h"
-
-/* libpq's soname: its ABI has been 5 since PostgreSQL 8.x. */
-#define CLI_PQ_SONAME "libpq.so.5"
 
 const struct cli_pq *cli_pq_load(char *err, size_t errlen)
 {
 	/* Process-wide like the library it describes: filled once, never changed after. */
 	static struct cli_pq pq;
 	static int loaded;
+#define CLI_PQ_NAME(name) #name,
+	static const char *const names[] = { CLI_PQ_FUNCS(CLI_PQ_NAME) };
+#undef CLI_PQ_NAME
+	void (*slots[sizeof(names) / sizeof(names[0])])(void);
+	char why[256];
+	size_t i = 0;
+
 	if (loaded)
 		return &pq;
-	void *h = dlopen(CLI_PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(err, errlen, "--fleet needs libpq (" CLI_PQ_SONAME ", Debian package libpq5: "
-			 "apt-get install libpq5): %s", dlerror());
+	/* libpq's soname: its ABI has been 5 since PostgreSQL 8.x. */
+	if (ta_dl_table_load("libpq.so.5", "libpq5", names, slots, sizeof(names) / sizeof(names[0]),
+			     why, sizeof(why))) {
+		snprintf(err, errlen, "--fleet needs libpq: %s", why);
 		return NULL;
 	}
-#define CLI_PQ_SYM(name)                                                                       \
-	*(void **)&pq.name = dlsym(h, #name);                                                  \
-	if (!pq.name) {                                                                        \
-		snprintf(err, errlen, "--fleet: " CLI_PQ_SONAME " has no " #name               \
-			 " (too old: install Debian 12's libpq5 or newer)");                   \
-		dlclose(h);                                                                    \
-		return NULL;                                                                   \
-	}
-	CLI_PQ_FUNCS(CLI_PQ_SYM)
-#undef CLI_PQ_SYM
+#define CLI_PQ_SET(name) pq.name = (__typeof__(pq.name))slots[i++];
+	CLI_PQ_FUNCS(CLI_PQ_SET)
+#undef CLI_PQ_SET
 	loaded = 1;
 	return &pq;
 }

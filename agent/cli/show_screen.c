@@ -14,13 +14,53 @@
 #ifdef TA_HAVE_VTERM
 #include <vterm.h>
 
+#include "base/dl_table.h"
+
+/*
+ * libvterm is loaded when a screen is drawn (base/dl_table.h): linked, every
+ * command paid for mapping it at start.
+ */
+#define VT_FUNCS(X)                                                                          \
+	X(vterm_new) X(vterm_free) X(vterm_set_utf8) X(vterm_set_size) X(vterm_input_write)  \
+	X(vterm_obtain_screen) X(vterm_obtain_state) X(vterm_screen_enable_altscreen)        \
+	X(vterm_screen_reset) X(vterm_screen_get_cell) X(vterm_state_get_cursorpos)
+
+struct vt_lib {
+#define VT_MEMBER(name) __typeof__(name) *name;
+	VT_FUNCS(VT_MEMBER)
+#undef VT_MEMBER
+};
+
+/* The table, or NULL with why in err. */
+static const struct vt_lib *vt_load(char *err, size_t errlen)
+{
+	static struct vt_lib vt;
+	static int loaded;
+#define VT_NAME(name) #name,
+	static const char *const names[] = { VT_FUNCS(VT_NAME) };
+#undef VT_NAME
+	void (*slots[sizeof(names) / sizeof(names[0])])(void);
+	size_t i = 0;
+
+	if (loaded)
+		return &vt;
+	if (ta_dl_table_load("libvterm.so.0", "libvterm0", names, slots,
+			     sizeof(names) / sizeof(names[0]), err, errlen))
+		return NULL;
+#define VT_SET(name) vt.name = (__typeof__(vt.name))slots[i++];
+	VT_FUNCS(VT_SET)
+#undef VT_SET
+	loaded = 1;
+	return &vt;
+}
+
 int show_screen_available(void)
 {
 	return 1;
 }
 
 /* One row as text: blanks for empty cells, wide characters once, trailing blanks dropped. */
-static void row_text(VTermScreen *vs, int row, int cols, struct ta_buf *b)
+static void row_text(const struct vt_lib *lv, VTermScreen *vs, int row, int cols, struct ta_buf *b)
 {
 	size_t keep = 0;
 
@@ -28,7 +68,7 @@ static void row_text(VTermScreen *vs, int row, int cols, struct ta_buf *b)
 	for (int col = 0; col < cols;) {
 		VTermScreenCell cell;
 		VTermPos pos = { .row = row, .col = col };
-		if (!vterm_screen_get_cell(vs, pos, &cell) || !cell.chars[0]) {
+		if (!lv->vterm_screen_get_cell(vs, pos, &cell) || !cell.chars[0]) {
 			ta_buf_putc(b, ' ');
 			col++;
 			continue;
@@ -57,37 +97,43 @@ int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
 	struct ta_buf row, o;
 	char tm[48];
 
+	char why[256];
+	const struct vt_lib *lv = vt_load(why, sizeof(why));
+	if (!lv) {
+		ta_err(NULL, "--screen: %s", why);
+		return TA_EXIT_FAILURE;
+	}
 	session_view_start_size(v, &cols, &rows);
-	VTerm *vt = vterm_new((int)rows, (int)cols);
+	VTerm *vt = lv->vterm_new((int)rows, (int)cols);
 	if (!vt) {
 		ta_err(NULL, "--screen: cannot create a terminal emulator of %ux%u", rows, cols);
 		return TA_EXIT_FAILURE;
 	}
-	vterm_set_utf8(vt, 1);
-	VTermScreen *vs = vterm_obtain_screen(vt);
-	vterm_screen_enable_altscreen(vs, 1);
-	vterm_screen_reset(vs, 1);
+	lv->vterm_set_utf8(vt, 1);
+	VTermScreen *vs = lv->vterm_obtain_screen(vt);
+	lv->vterm_screen_enable_altscreen(vs, 1);
+	lv->vterm_screen_reset(vs, 1);
 	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct ta_tev *e = &tr->ev[i];
 		if (e->time_ns > at_ns)
 			break;
 		if (e->kind == TA_TEV_WINSIZE && ta_shown_resize(&sh, e)) {
-			vterm_set_size(vt, e->rows, e->cols);
+			lv->vterm_set_size(vt, e->rows, e->cols);
 			rows = e->rows;
 			cols = e->cols;
 			last = e->time_ns;
 		} else if (e->kind == TA_TEV_OUTPUT) {
 			size_t n;
 			const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(tr, e), &n);
-			vterm_input_write(vt, (const char *)d, n);
+			lv->vterm_input_write(vt, (const char *)d, n);
 			last = e->time_ns;
 		}
 	}
 	ta_shown_free(&sh);
 
 	VTermPos cur;
-	vterm_state_get_cursorpos(vterm_obtain_state(vt), &cur);
+	lv->vterm_state_get_cursorpos(lv->vterm_obtain_state(vt), &cur);
 	ta_buf_init(&row);
 	ta_buf_init(&o);
 	uint64_t when = at_ns == UINT64_MAX ? last : at_ns;
@@ -103,11 +149,11 @@ int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
 		ta_buf_puts(&o, " (no output yet)\n");
 	}
 	for (int r = 0; r < (int)rows; r++) {
-		row_text(vs, r, (int)cols, &row);
+		row_text(lv, vs, r, (int)cols, &row);
 		ta_buf_put(&o, row.p, row.len);
 		ta_buf_putc(&o, '\n');
 	}
-	vterm_free(vt);
+	lv->vterm_free(vt);
 	int err = cli_flush(&o, f);
 	ta_buf_free(&row);
 	ta_buf_free(&o);

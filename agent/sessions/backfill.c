@@ -130,11 +130,14 @@ static int replay_logs(const char *base, struct ta_session_table *scratch, int64
 		       size_t *nfiles)
 {
 	struct log_ctx c = { scratch, since };
+	const struct ta_auparse *ap;
 	auparse_state_t *au;
-	char **files;
+	char **files, why[256];
 	size_t n = 0;
 	int rc = 0;
 
+	if (!(ap = ta_auparse_load(why, sizeof(why))))
+		return -ELIBACC;
 	files = log_files(base, &n);
 	if (!files)
 		return -ENOMEM;
@@ -143,14 +146,14 @@ static int replay_logs(const char *base, struct ta_session_table *scratch, int64
 		free(files);
 		return access(base, F_OK) == 0 ? -EACCES : -ENOENT;
 	}
-	au = auparse_init(AUSOURCE_FILE_ARRAY, files);
+	au = ap->auparse_init(AUSOURCE_FILE_ARRAY, files);
 	if (!au) {
 		rc = errno ? -errno : -EIO;
 	} else {
-		auparse_set_escape_mode(au, AUPARSE_ESC_TTY);
-		while (auparse_next_event(au) > 0)
-			ta_login_extract_event(au, on_log_event, &c, NULL);
-		auparse_destroy(au);
+		ap->auparse_set_escape_mode(au, AUPARSE_ESC_TTY);
+		while (ap->auparse_next_event(au) > 0)
+			ta_login_extract_event(ap, au, on_log_event, &c, NULL);
+		ap->auparse_destroy(au);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(files[i]);

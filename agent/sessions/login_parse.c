@@ -7,6 +7,8 @@
  */
 #include "sessions/login_parse.h"
 
+#include "sessions/auparse_load.h"
+
 #include <errno.h>
 #include <libaudit.h>
 #include <stdbool.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 struct ta_login_parser {
+	const struct ta_auparse *ap;
 	auparse_state_t *au;
 	ta_login_event_fn fn;
 	void *arg;
@@ -206,11 +209,11 @@ static uint16_t parse_result(const char *s)
 }
 
 /* auparse's interpretation of the current field, or its raw text. */
-static const char *field_value(auparse_state_t *au)
+static const char *field_value(const struct ta_auparse *ap, auparse_state_t *au)
 {
-	const char *v = auparse_interpret_field(au);
+	const char *v = ap->auparse_interpret_field(au);
 
-	return v ? v : auparse_get_field_str(au);
+	return v ? v : ap->auparse_get_field_str(au);
 }
 
 /* Fields of one record; the first occurrence of a name wins (the kernel's). */
@@ -232,7 +235,8 @@ static const char *keep_raw(struct raw_fields *f, int slot, const char *v)
 	return f->raw[slot];
 }
 
-static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_event *ev)
+static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint32_t type,
+			  struct ta_login_event *ev)
 {
 	struct raw_fields f;
 	const au_event_t *ts;
@@ -242,7 +246,7 @@ static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_ev
 	ta_login_event_init(ev);
 	ev->record_type = type;
 
-	ts = auparse_get_timestamp(au);
+	ts = ap->auparse_get_timestamp(au);
 	/* After 1970, before the year 10000: anything else is not a real record. */
 	if (!ts || ts->sec <= 0 || ts->sec > 253402300799LL || ts->milli > 999)
 		return -EBADMSG;
@@ -250,11 +254,11 @@ static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_ev
 	ev->time_msec = ts->milli;
 	ev->serial = ts->serial;
 
-	if (auparse_first_field(au) <= 0)
+	if (ap->auparse_first_field(au) <= 0)
 		return -EBADMSG;
 	do {
-		const char *name = auparse_get_field_name(au);
-		const char *raw = auparse_get_field_str(au);
+		const char *name = ap->auparse_get_field_name(au);
+		const char *raw = ap->auparse_get_field_str(au);
 
 		if (!name || !raw)
 			continue;
@@ -266,7 +270,7 @@ static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_ev
 			f.auid = keep_raw(&f, 2, raw);
 			if (type == AUDIT_LOGIN) {
 				f.have_auid_name = true;
-				copy_bounded(f.auid_name, sizeof(f.auid_name), field_value(au));
+				copy_bounded(f.auid_name, sizeof(f.auid_name), field_value(ap, au));
 			}
 		} else if (!strcmp(name, "ses") && !f.ses)
 			f.ses = keep_raw(&f, 3, raw);
@@ -277,36 +281,36 @@ static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_ev
 		else if (!strcmp(name, "id") && !f.id) {
 			f.id = keep_raw(&f, 6, raw);
 			f.have_id_name = true;
-			copy_bounded(f.id_name, sizeof(f.id_name), field_value(au));
+			copy_bounded(f.id_name, sizeof(f.id_name), field_value(ap, au));
 		} else if (!strcmp(name, "res") && !f.res)
 			f.res = keep_raw(&f, 7, raw);
 		else if (!strcmp(name, "op") && !f.have_op) {
 			f.have_op = true;
-			if (copy_bounded(ev->op, sizeof(ev->op), field_value(au)))
+			if (copy_bounded(ev->op, sizeof(ev->op), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_OP;
 		} else if (!strcmp(name, "acct") && !f.have_acct) {
 			f.have_acct = true;
-			if (copy_bounded(ev->acct, sizeof(ev->acct), field_value(au)))
+			if (copy_bounded(ev->acct, sizeof(ev->acct), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_ACCT;
 		} else if (!strcmp(name, "exe") && !f.have_exe) {
 			f.have_exe = true;
-			if (copy_bounded(ev->exe, sizeof(ev->exe), field_value(au)))
+			if (copy_bounded(ev->exe, sizeof(ev->exe), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_EXE;
 		} else if (!strcmp(name, "hostname") && !f.have_host) {
 			f.have_host = true;
-			if (copy_bounded(ev->hostname, sizeof(ev->hostname), field_value(au)))
+			if (copy_bounded(ev->hostname, sizeof(ev->hostname), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_HOST;
 		} else if (!strcmp(name, "addr") && !f.have_addr) {
 			f.have_addr = true;
-			if (copy_bounded(ev->addr, sizeof(ev->addr), field_value(au)))
+			if (copy_bounded(ev->addr, sizeof(ev->addr), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_ADDR;
 		} else if ((!strcmp(name, "terminal") ||
 			    (type == AUDIT_LOGIN && !strcmp(name, "tty"))) && !f.have_term) {
 			f.have_term = true;
-			if (copy_bounded(ev->terminal, sizeof(ev->terminal), field_value(au)))
+			if (copy_bounded(ev->terminal, sizeof(ev->terminal), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_TERM;
 		}
-	} while (auparse_next_field(au) > 0);
+	} while (ap->auparse_next_field(au) > 0);
 
 	/* Every record the kernel relays for a process carries pid= and ses=. */
 	if (!parse_u32(f.pid, &ev->pid) || ev->pid == TA_LOGIN_UNSET || ev->pid == 0)
@@ -350,18 +354,20 @@ static int extract_record(auparse_state_t *au, uint32_t type, struct ta_login_ev
 }
 
 /* The value of a named field of the current record, interpreted, or NULL. */
-static const char *find_field(auparse_state_t *au, const char *name, bool interpret)
+static const char *find_field(const struct ta_auparse *ap, auparse_state_t *au, const char *name,
+			      bool interpret)
 {
-	if (auparse_first_field(au) <= 0 || !auparse_find_field(au, name))
+	if (ap->auparse_first_field(au) <= 0 || !ap->auparse_find_field(au, name))
 		return NULL;
-	return interpret ? field_value(au) : auparse_get_field_str(au);
+	return interpret ? field_value(ap, au) : ap->auparse_get_field_str(au);
 }
 
 /* SYSCALL record with the watch key: who did what. 0, 1 (not ours) or -EBADMSG. */
-static int watch_syscall(auparse_state_t *au, struct ta_login_event *ev)
+static int watch_syscall(const struct ta_auparse *ap, auparse_state_t *au,
+			 struct ta_login_event *ev)
 {
-	const char *v = find_field(au, "key", true);
-	const au_event_t *ts = auparse_get_timestamp(au);
+	const char *v = find_field(ap, au, "key", true);
+	const au_event_t *ts = ap->auparse_get_timestamp(au);
 	char raw[24];
 
 	if (!v || strcmp(v, TA_LOGIN_WATCH_KEY))
@@ -376,7 +382,7 @@ static int watch_syscall(auparse_state_t *au, struct ta_login_event *ev)
 	ev->serial = ts->serial;
 #define RAW_U32(name, dst) \
 	do { \
-		v = find_field(au, name, false); \
+		v = find_field(ap, au, name, false); \
 		if (!v || strlen(v) >= sizeof(raw)) \
 			return -EBADMSG; \
 		strcpy(raw, v); \
@@ -389,57 +395,57 @@ static int watch_syscall(auparse_state_t *au, struct ta_login_event *ev)
 	RAW_U32("auid", &ev->auid);
 	RAW_U32("ses", &ev->ses);
 #undef RAW_U32
-	v = find_field(au, "exit", false);
+	v = find_field(ap, au, "exit", false);
 	ev->exit = v ? (int32_t)strtol(v, NULL, 10) : 0;
-	v = find_field(au, "success", false);
+	v = find_field(ap, au, "success", false);
 	ev->result = parse_result(v);
-	if ((v = find_field(au, "exe", true)) && copy_bounded(ev->exe, sizeof(ev->exe), v))
+	if ((v = find_field(ap, au, "exe", true)) && copy_bounded(ev->exe, sizeof(ev->exe), v))
 		ev->flags |= TA_LOGIN_F_TRUNC_EXE;
-	if ((v = find_field(au, "comm", true)))
+	if ((v = find_field(ap, au, "comm", true)))
 		copy_bounded(ev->comm, sizeof(ev->comm), v);
-	if ((v = find_field(au, "tty", true)) &&
+	if ((v = find_field(ap, au, "tty", true)) &&
 	    copy_bounded(ev->terminal, sizeof(ev->terminal), v))
 		ev->flags |= TA_LOGIN_F_TRUNC_TERM;
 	return 0;
 }
 
 /* The file of a watch event: the first PATH that is not a parent directory. */
-static void watch_path(auparse_state_t *au, struct ta_login_event *ev, char *cwd, size_t cwd_len,
-		       bool *have_path)
+static void watch_path(const struct ta_auparse *ap, auparse_state_t *au,
+		       struct ta_login_event *ev, char *cwd, size_t cwd_len, bool *have_path)
 {
 	const char *v;
 
-	if (auparse_get_type(au) == AUDIT_CWD) {
-		if ((v = find_field(au, "cwd", true)))
+	if (ap->auparse_get_type(au) == AUDIT_CWD) {
+		if ((v = find_field(ap, au, "cwd", true)))
 			copy_bounded(cwd, cwd_len, v);
 		return;
 	}
-	v = find_field(au, "nametype", false);
+	v = find_field(ap, au, "nametype", false);
 	if (*have_path && (!v || !strcmp(v, "PARENT")))
 		return;
-	if (!(v = find_field(au, "name", true)))
+	if (!(v = find_field(ap, au, "name", true)))
 		return;
 	if (copy_bounded(ev->path, sizeof(ev->path), v))
 		ev->flags |= TA_LOGIN_F_TRUNC_OP;
 	*have_path = true;
 }
 
-int ta_login_extract_event(auparse_state_t *au, ta_login_event_fn fn, void *arg,
-			   uint64_t *rejected)
+int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
+			   ta_login_event_fn fn, void *arg, uint64_t *rejected)
 {
 	struct ta_login_event watch;
 	char cwd[TA_LOGIN_PATH_LEN] = "";
 	bool watching = false, have_path = false;
 	int emitted = 0;
 
-	if (auparse_first_record(au) <= 0)
+	if (ap->auparse_first_record(au) <= 0)
 		return 0;
 	do {
-		int t = auparse_get_type(au);
+		int t = ap->auparse_get_type(au);
 		struct ta_login_event ev;
 
 		if (t == AUDIT_SYSCALL) {
-			int rc = watch_syscall(au, &watch);
+			int rc = watch_syscall(ap, au, &watch);
 
 			watching = rc == 0;
 			if (rc < 0 && rejected)
@@ -447,19 +453,19 @@ int ta_login_extract_event(auparse_state_t *au, ta_login_event_fn fn, void *arg,
 			continue;
 		}
 		if (watching && (t == AUDIT_PATH || t == AUDIT_CWD)) {
-			watch_path(au, &watch, cwd, sizeof(cwd), &have_path);
+			watch_path(ap, au, &watch, cwd, sizeof(cwd), &have_path);
 			continue;
 		}
 		if (t <= 0 || !ta_login_record_type_wanted((uint32_t)t))
 			continue;
-		if (extract_record(au, (uint32_t)t, &ev) < 0) {
+		if (extract_record(ap, au, (uint32_t)t, &ev) < 0) {
 			if (rejected)
 				(*rejected)++;
 			continue;
 		}
 		fn(&ev, arg);
 		emitted++;
-	} while (auparse_next_record(au) > 0);
+	} while (ap->auparse_next_record(au) > 0);
 	if (watching) {
 		/* a relative name is relative to the process's cwd */
 		if (watch.path[0] && watch.path[0] != '/' && cwd[0]) {
@@ -482,7 +488,7 @@ static void on_auparse(auparse_state_t *au, auparse_cb_event_t type, void *arg)
 
 	if (type != AUPARSE_CB_EVENT_READY)
 		return;
-	n = ta_login_extract_event(au, p->fn, p->arg, &p->st.records_rejected);
+	n = ta_login_extract_event(p->ap, au, p->fn, p->arg, &p->st.records_rejected);
 	if (n > 0)
 		p->st.events += (uint64_t)n;
 }
@@ -491,22 +497,29 @@ int ta_login_parser_new(ta_login_event_fn fn, void *arg, struct ta_login_parser 
 {
 	struct ta_login_parser *p = calloc(1, sizeof(*p));
 
+	char why[256];
+
 	if (!p)
 		return -ENOMEM;
+	/* The library, loaded on first use: -ELIBACC says it is missing. */
+	if (!(p->ap = ta_auparse_load(why, sizeof(why)))) {
+		free(p);
+		return -ELIBACC;
+	}
 	p->line = malloc(TA_LOGIN_LINE_MAX + 1);
-	p->au = auparse_init(AUSOURCE_FEED, NULL);
+	p->au = p->ap->auparse_init(AUSOURCE_FEED, NULL);
 	if (!p->line || !p->au) {
 		if (p->au)
-			auparse_destroy(p->au);
+			p->ap->auparse_destroy(p->au);
 		free(p->line);
 		free(p);
 		return -ENOMEM;
 	}
 	/* Control characters in values come out as octal escapes. */
-	auparse_set_escape_mode(p->au, AUPARSE_ESC_TTY);
+	p->ap->auparse_set_escape_mode(p->au, AUPARSE_ESC_TTY);
 	p->fn = fn;
 	p->arg = arg;
-	auparse_add_callback(p->au, on_auparse, p, NULL);
+	p->ap->auparse_add_callback(p->au, on_auparse, p, NULL);
 	*out = p;
 	return 0;
 }
@@ -515,7 +528,7 @@ void ta_login_parser_free(struct ta_login_parser *p)
 {
 	if (!p)
 		return;
-	auparse_destroy(p->au);
+	p->ap->auparse_destroy(p->au);
 	free(p->line);
 	free(p);
 }
@@ -537,7 +550,7 @@ static int take_line(struct ta_login_parser *p)
 		return 0;
 	}
 	p->line[p->line_len++] = '\n';
-	rc = auparse_feed(p->au, p->line, p->line_len);
+	rc = p->ap->auparse_feed(p->au, p->line, p->line_len);
 	return rc < 0 ? -EIO : 0;
 }
 
@@ -590,14 +603,14 @@ int ta_login_parser_flush(struct ta_login_parser *p)
 	}
 	p->skipping = false;
 	p->line_len = 0;
-	if (auparse_flush_feed(p->au) < 0 && rc == 0)
+	if (p->ap->auparse_flush_feed(p->au) < 0 && rc == 0)
 		rc = -EIO;
 	return rc;
 }
 
 void ta_login_parser_age(struct ta_login_parser *p)
 {
-	auparse_feed_age_events(p->au);
+	p->ap->auparse_feed_age_events(p->au);
 }
 
 void ta_login_parser_get_stats(const struct ta_login_parser *p,

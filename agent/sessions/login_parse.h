@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sessions/auparse_load.h"
 #include "sessions/login_event.h"
 
 /* Longest input line accepted (auditd's lines are < 9 KiB plus enrichment). */
@@ -36,7 +37,10 @@ struct ta_login_parser_stats {
 
 struct ta_login_parser;
 
-/* Returns 0 or -ENOMEM. fn is called from feed/flush/age. */
+/*
+ * Returns 0, -ENOMEM, or -ELIBACC when libauparse cannot be loaded
+ * (auparse_load.h). fn is called from feed/flush/age.
+ */
 int ta_login_parser_new(ta_login_event_fn fn, void *arg, struct ta_login_parser **out);
 void ta_login_parser_free(struct ta_login_parser *p);
 
@@ -51,12 +55,13 @@ void ta_login_parser_get_stats(const struct ta_login_parser *p,
 
 /*
  * For every wanted record in auparse's current event, fill a
- * ta_login_event and call fn. Used by the feed parser and by backfill.
+ * ta_login_event and call fn. Used by the feed parser and by backfill;
+ * ap is the loaded libauparse (ta_auparse_load).
  * Returns the number of events emitted; *rejected (may be NULL) counts
  * wanted records dropped for missing or malformed fields.
  */
-int ta_login_extract_event(auparse_state_t *au, ta_login_event_fn fn, void *arg,
-			   uint64_t *rejected);
+int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
+			   ta_login_event_fn fn, void *arg, uint64_t *rejected);
 
 /* Checks one line (no newline) like the feed does: 1 = wanted, 0 = not
  * needed, -EBADMSG = malformed. */

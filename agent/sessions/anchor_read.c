@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Checkpoints in the audit trail: the reader (see anchor.h). A file of its own
+ * so that a program which only reads them (the CLI's verify --audit-log) does
+ * not link libaudit, which the writer needs.
+ */
+#include "sessions/anchor.h"
+
+#include "base/base64.h"
+#include "sessions/auparse_load.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* origin="text" or origin=HEX, as audit_encode_nv_string writes it. */
+static int decode_origin(const char *raw, char *out, size_t cap)
+{
+	size_t n = strlen(raw);
+
+	if (n >= 2 && raw[0] == '"' && raw[n - 1] == '"') {
+		if (n - 2 == 0 || n - 2 >= cap)
+			return -EINVAL;
+		memcpy(out, raw + 1, n - 2);
+		out[n - 2] = '\0';
+		return 0;
+	}
+	if (n == 0 || n % 2 || n / 2 >= cap)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i += 2) {
+		unsigned v;
+		char pair[3] = { raw[i], raw[i + 1], 0 };
+
+		if (!strchr("0123456789ABCDEFabcdef", pair[0]) ||
+		    !strchr("0123456789ABCDEFabcdef", pair[1]) || sscanf(pair, "%2x", &v) != 1)
+			return -EINVAL;
+		if (v == 0)
+			return -EINVAL;
+		out[i / 2] = (char)v;
+	}
+	out[n / 2] = '\0';
+	return 0;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+static uint32_t u32_or_unset(const char *s)
+{
+	uint64_t v;
+
+	return parse_u64(s, &v) && v <= 0xffffffffu ? (uint32_t)v : 0xffffffffu;
+}
+
+/* Fields of the current record; 1 if it is a well-formed checkpoint. */
+static int parse_anchor(const struct ta_auparse *ap, auparse_state_t *au, struct ta_anchor *a)
+{
+	const char *op = NULL;
+	bool have_origin = false, have_size = false, have_root = false, bad = false;
+	const au_event_t *ts = ap->auparse_get_timestamp(au);
+
+	memset(a, 0, sizeof(*a));
+	a->pid = a->uid = a->auid = a->ses = 0xffffffffu;
+	if (ts) {
+		a->time_sec = ts->sec;
+		a->time_msec = ts->milli;
+		a->serial = ts->serial;
+	}
+	if (ap->auparse_first_field(au) <= 0)
+		return 0;
+	do {
+		const char *name = ap->auparse_get_field_name(au);
+		const char *val = ap->auparse_get_field_str(au);
+
+		if (!name || !val)
+			continue;
+		if (!strcmp(name, "op") && !op) {
+			if (strcmp(val, TA_ANCHOR_OP) != 0)
+				return 0;
+			op = val;
+		} else if (!op) {
+			/* kernel part, before msg='...' */
+			if (!strcmp(name, "pid"))
+				a->pid = u32_or_unset(val);
+			else if (!strcmp(name, "uid"))
+				a->uid = u32_or_unset(val);
+			else if (!strcmp(name, "auid"))
+				a->auid = u32_or_unset(val);
+			else if (!strcmp(name, "ses"))
+				a->ses = u32_or_unset(val);
+		} else if (!strcmp(name, "origin") && !have_origin) {
+			have_origin = true;
+			bad |= decode_origin(val, a->origin, sizeof(a->origin)) < 0;
+		} else if (!strcmp(name, "size") && !have_size) {
+			have_size = true;
+			bad |= !parse_u64(val, &a->size);
+		} else if (!strcmp(name, "root") && !have_root) {
+			/* Canonical: one spelling of a root. */
+			long n = ta_base64_decode(val, strlen(val), a->root, sizeof(a->root),
+						  TA_BASE64_CANONICAL);
+
+			have_root = true;
+			if (n <= 0)
+				bad = true;
+			else
+				a->root_len = (size_t)n;
+		} else if (!strcmp(name, "exe") && !a->exe[0]) {
+			const char *v = ap->auparse_interpret_field(au);
+
+			snprintf(a->exe, sizeof(a->exe), "%s", v ? v : val);
+		} else if (!strcmp(name, "res")) {
+			a->success = !strcmp(val, "success") || !strcmp(val, "1");
+		}
+	} while (ap->auparse_next_field(au) > 0);
+	if (!op)
+		return 0;
+	if (bad || !have_origin || !have_size || !have_root)
+		return -EBADMSG;
+	return 1;
+}
+
+int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malformed)
+{
+	const struct ta_auparse *ap;
+	auparse_state_t *au;
+	struct ta_anchor *v = NULL;
+	size_t n = 0, cap = 0, bad = 0;
+	char why[256];
+	FILE *f;
+
+	*out = NULL;
+	if (!(ap = ta_auparse_load(why, sizeof(why))))
+		return -ELIBACC;
+	/* auparse says little about why a file would not open: check first. */
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	fclose(f);
+	errno = 0;
+	au = ap->auparse_init(AUSOURCE_FILE, path);
+	if (!au)
+		return errno ? -errno : -EIO;
+	while (ap->auparse_next_event(au) > 0) {
+		if (ap->auparse_first_record(au) <= 0)
+			continue;
+		do {
+			struct ta_anchor a;
+			int rc;
+
+			if (ap->auparse_get_type(au) != AUDIT_TRUSTED_APP)
+				continue;
+			rc = parse_anchor(ap, au, &a);
+			if (rc < 0)
+				bad++;
+			if (rc <= 0)
+				continue;
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 8;
+				struct ta_anchor *nv = realloc(v, nc * sizeof(*nv));
+
+				if (!nv) {
+					free(v);
+					ap->auparse_destroy(au);
+					return -ENOMEM;
+				}
+				v = nv;
+				cap = nc;
+			}
+			v[n++] = a;
+		} while (ap->auparse_next_record(au) > 0);
+	}
+	ap->auparse_destroy(au);
+	if (malformed)
+		*malformed = bad;
+	*out = v;
+	return (int)n;
+}
