@@ -173,8 +173,9 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 		ta_warn("logins", "back-fill of open sessions failed: %s", strerror(-err));
 	else
 		ta_info("logins", "back-filled %zu open sessions (%zu from the audit log, %zu from "
-			"/proc only)%s", bs.from_log + bs.from_proc, bs.from_log, bs.from_proc,
-			bs.log_error ? "; the audit log could not be read" : "");
+			"/proc only)%s%s", bs.from_log + bs.from_proc, bs.from_log, bs.from_proc,
+			bs.log_error ? "; the audit log could not be read: " : "",
+			bs.log_error ? strerror(-bs.log_error) : "");
 	ta_session_foreach(l->table, emit_backfilled, l);
 	err = ta_login_server_open(socket_path, &l->server, why, sizeof(why));
 	if (err) {
