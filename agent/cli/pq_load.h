@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
+#include "base/dl_table.h"
+
 /* The libpq functions the CLI calls. */
 #define CLI_PQ_FUNCS(X)                                                            \
 	X(PQcancel) X(PQclear) X(PQconnectdb) X(PQconninfoFree) X(PQconninfoParse) \
@@ -22,9 +24,7 @@
 	X(PQsetSingleRowMode) X(PQstatus)
 
 struct cli_pq {
-#define CLI_PQ_MEMBER(name) __typeof__(name) *name;
-	CLI_PQ_FUNCS(CLI_PQ_MEMBER)
-#undef CLI_PQ_MEMBER
+	CLI_PQ_FUNCS(TA_DL_MEMBER)
 };
 
 /*

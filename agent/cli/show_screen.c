@@ -26,9 +26,7 @@
 	X(vterm_screen_reset) X(vterm_screen_get_cell) X(vterm_state_get_cursorpos)
 
 struct vt_lib {
-#define VT_MEMBER(name) __typeof__(name) *name;
-	VT_FUNCS(VT_MEMBER)
-#undef VT_MEMBER
+	VT_FUNCS(TA_DL_MEMBER)
 };
 
 /* The table, or NULL with why in err. */
@@ -36,20 +34,9 @@ static const struct vt_lib *vt_load(char *err, size_t errlen)
 {
 	static struct vt_lib vt;
 	static int loaded;
-#define VT_NAME(name) #name,
-	static const char *const names[] = { VT_FUNCS(VT_NAME) };
-#undef VT_NAME
-	void (*slots[sizeof(names) / sizeof(names[0])])(void);
-	size_t i = 0;
 
-	if (loaded)
-		return &vt;
-	if (ta_dl_table_load("libvterm.so.0", "libvterm0", names, slots,
-			     sizeof(names) / sizeof(names[0]), err, errlen))
+	if (!loaded && TA_DL_TABLE_LOAD(vt, VT_FUNCS, "libvterm.so.0", "libvterm0", err, errlen))
 		return NULL;
-#define VT_SET(name) vt.name = (__typeof__(vt.name))slots[i++];
-	VT_FUNCS(VT_SET)
-#undef VT_SET
 	loaded = 1;
 	return &vt;
 }

@@ -2,8 +2,6 @@
 /* libauparse loaded on first use (auparse_load.h). */
 #include "sessions/auparse_load.h"
 
-#include "base/dl_table.h"
-
 #include <pthread.h>
 #include <stdio.h>
 
@@ -16,20 +14,8 @@ static struct {
 
 static void load_once(void)
 {
-#define TA_AUPARSE_NAME(name) #name,
-	static const char *const names[] = { TA_AUPARSE_FUNCS(TA_AUPARSE_NAME) };
-#undef TA_AUPARSE_NAME
-	void (*slots[sizeof(names) / sizeof(names[0])])(void);
-	size_t i = 0;
-
-	loaded.rc = ta_dl_table_load("libauparse.so.0", "libauparse0", names, slots,
-				     sizeof(names) / sizeof(names[0]), loaded.err,
-				     sizeof(loaded.err));
-	if (loaded.rc)
-		return;
-#define TA_AUPARSE_SET(name) loaded.fn.name = (__typeof__(loaded.fn.name))slots[i++];
-	TA_AUPARSE_FUNCS(TA_AUPARSE_SET)
-#undef TA_AUPARSE_SET
+	loaded.rc = TA_DL_TABLE_LOAD(loaded.fn, TA_AUPARSE_FUNCS, "libauparse.so.0", "libauparse0",
+				     loaded.err, sizeof(loaded.err));
 }
 
 const struct ta_auparse *ta_auparse_load(char *err, size_t errlen)

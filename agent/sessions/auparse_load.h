@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <auparse.h>
 
+#include "base/dl_table.h"
+
 /* The auparse functions the project calls. */
 #define TA_AUPARSE_FUNCS(X)                                                                   \
 	X(auparse_init) X(auparse_destroy) X(auparse_set_escape_mode) X(auparse_add_callback) \
@@ -22,9 +24,7 @@
 	X(auparse_get_field_str) X(auparse_interpret_field)
 
 struct ta_auparse {
-#define TA_AUPARSE_MEMBER(name) __typeof__(name) *name;
-	TA_AUPARSE_FUNCS(TA_AUPARSE_MEMBER)
-#undef TA_AUPARSE_MEMBER
+	TA_AUPARSE_FUNCS(TA_DL_MEMBER)
 };
 
 /*

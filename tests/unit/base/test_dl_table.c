@@ -17,6 +17,16 @@ int main(void)
 	if (slots[0])
 		CHECK_EQ_INT(((pid_t(*)(void))slots[0])(), getpid());
 
+	/* The typed table, as the loaders declare and fill theirs. */
+#define LIBC_FUNCS(X) X(getpid) X(getppid)
+	struct {
+		LIBC_FUNCS(TA_DL_MEMBER)
+	} libc_fn = { NULL, NULL };
+	CHECK_EQ_INT(TA_DL_TABLE_LOAD(libc_fn, LIBC_FUNCS, "libc.so.6", "libc6", err, sizeof(err)), 0);
+	CHECK(libc_fn.getpid && libc_fn.getppid);
+	if (libc_fn.getppid)
+		CHECK_EQ_INT(libc_fn.getppid(), getppid());
+
 	/* A library that is not there: its Debian package named, nothing filled. */
 	void (*none[1])(void) = { NULL };
 	CHECK_EQ_INT(ta_dl_table_load("libta-absent.so.9", "libta-absent9", names, none, 1, err,
