@@ -23,13 +23,6 @@
 #include "capture/capture.h"
 #include "capture/ring_pos.h"
 
-#define TA_MAX_SESSIONS_TRACKED 4096
-
-struct ta_seen_drop {
-	struct ta_session_drop_key key;
-	struct ta_drop_counters seen;
-};
-
 /* The maps the daemon reads and fills, by their fds once loaded. */
 struct ta_capture_maps {
 	int events, ctl_events, fp_events, fp_progs, config, self, tty_majors, wake_on_empty, drops,
@@ -50,9 +43,7 @@ struct ta_capture {
 	ta_bad_record_fn on_bad;
 	void *cb_ctx;
 	int nr_cpus;
-	struct ta_drop_counters total_seen;
-	struct ta_seen_drop *seen;
-	size_t n_seen;
+	struct ta_drop_ledger drops;  /* the loss counters read so far (drop_ledger.h) */
 };
 
 static const char *const backend_names[TA_BACKEND_COUNT] = {
@@ -623,25 +614,6 @@ int ta_capture_set_idle(struct ta_capture *c, int idle)
 	return 0;
 }
 
-static struct ta_seen_drop *seen_slot(struct ta_capture *c, const struct ta_session_drop_key *k)
-{
-	struct ta_seen_drop *grown;
-
-	for (size_t i = 0; i < c->n_seen; i++)
-		if (c->seen[i].key.ses == k->ses && c->seen[i].key.auid == k->auid &&
-		    c->seen[i].key.reason == k->reason)
-			return &c->seen[i];
-	if (c->n_seen >= TA_MAX_SESSIONS_TRACKED)
-		return NULL;
-	grown = realloc(c->seen, (c->n_seen + 1) * sizeof(*grown));
-	if (!grown)
-		return NULL;
-	c->seen = grown;
-	memset(&c->seen[c->n_seen], 0, sizeof(c->seen[0]));
-	c->seen[c->n_seen].key = *k;
-	return &c->seen[c->n_seen++];
-}
-
 const char *ta_drop_reason_name(uint32_t reason)
 {
 	switch (reason) {
@@ -661,6 +633,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "queue_share";
 	case TA_DROP_RETURN_MISSED:
 		return "return_missed";
+	case TA_DROP_UNATTRIBUTED:
+		return "unattributed";
 	default:
 		return "unknown";
 	}
@@ -687,37 +661,16 @@ int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
 		sum.bytes += percpu[i].bytes;
 	}
 	free(percpu);
-	total->ses = total->auid = (uint32_t)-1;
-	total->reason = TA_DROP_RING_FULL;
-	total->events = sum.events - c->total_seen.events;
-	total->bytes = sum.bytes - c->total_seen.bytes;
-	c->total_seen = sum;
-
+	ta_drop_ledger_begin(&c->drops, sum, total);
 	while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
 		struct ta_drop_counters now;
-		struct ta_seen_drop *s;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(map_fd, &key, &now))
-			continue;
-		s = seen_slot(c, &key);
-		if (!s)
-			continue;
-		/* An entry evicted from the LRU map and created again restarts at zero. */
-		if (now.events < s->seen.events || now.bytes < s->seen.bytes)
-			memset(&s->seen, 0, sizeof(s->seen));
-		if (now.events != s->seen.events || now.bytes != s->seen.bytes) {
-			struct ta_drop_delta d = {
-				.ses = key.ses, .auid = key.auid, .reason = key.reason,
-				.events = now.events - s->seen.events,
-				.bytes = now.bytes - s->seen.bytes,
-			};
-			s->seen = now;
-			if (fn)
-				fn(ctx, &d);
-		}
+		if (!bpf_map_lookup_elem(map_fd, &key, &now))
+			ta_drop_ledger_key(&c->drops, &key, now, fn, ctx);
 	}
+	ta_drop_ledger_end(&c->drops, fn, ctx);
 	return 0;
 }
 
@@ -730,6 +683,6 @@ void ta_capture_close(struct ta_capture *c)
 		ta_ring_pos_unmap(&c->pos[i]);
 	detach_all(c);
 	ta_bpf_destroy(&c->bpf);
-	free(c->seen);
+	ta_drop_ledger_free(&c->drops);
 	free(c);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "capture/decode.h"
+#include "capture/drop_ledger.h"
 #include "capture/kretprobe_pool.h"
 #include "capture/variant.h"
 #include "ttyaudit/event.h"
@@ -115,19 +116,12 @@ int ta_capture_probe_access(struct ta_capture *c);
 /* Replace filters and redaction at run time (SIGHUP). */
 int ta_capture_update_config(struct ta_capture *c, const struct ta_capture_opts *opts);
 
-struct ta_drop_delta {
-	uint32_t ses;
-	uint32_t auid;
-	uint32_t reason;      /* enum ta_drop_reason */
-	uint64_t events;
-	uint64_t bytes;
-};
-typedef void (*ta_drop_fn)(void *ctx, const struct ta_drop_delta *d);
 /* The gap record's name for a loss reason ("ring_full", "no_call_state"). */
 const char *ta_drop_reason_name(uint32_t reason);
 /*
- * Losses since the last call: one callback per session with new losses, and
- * the total in *total (events/bytes, ses/auid = -1). Returns 0 or -errno.
+ * Losses since the last call: one callback per session with new losses, one
+ * for losses no session's counter holds (drop_ledger.h), and the total in
+ * *total (events/bytes, ses/auid = -1). Returns 0 or -errno.
  */
 int ta_capture_collect_drops(struct ta_capture *c, ta_drop_fn fn, void *ctx,
 			     struct ta_drop_delta *total);

@@ -890,6 +890,8 @@ stop:
 	/* Everything the kernel handed over before the signal goes to the log. */
 	while (ta_capture_drain(d->cap) > 0)
 		;
+	/* Twice: losses no session's counter holds are written when a second look still sees them. */
+	ta_recorder_collect_drops(&d->rec, d->cap);
 	ta_recorder_collect_drops(&d->rec, d->cap);
 	collect_writer_losses(d);
 	ta_recorder_tick(&d->rec, 1);

@@ -259,7 +259,13 @@ enum ta_drop_reason {
 	 * it); found by the thread's next call or its exit; bytes: those asked for
 	 */
 	TA_DROP_RETURN_MISSED = 7,
-	TA_DROP_REASONS = 8,
+	/*
+	 * Counted by the daemon, never by BPF: losses in the kernel's total that
+	 * no per-session counter holds (an entry the LRU table evicted before the
+	 * daemon read it, or more sessions than the daemon follows at once).
+	 */
+	TA_DROP_UNATTRIBUTED = 8,
+	TA_DROP_REASONS = 9,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */
