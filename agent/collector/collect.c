@@ -803,7 +803,8 @@ static int store_checkpoint(struct ta_collector *c, const struct host *hst,
 	PGresult *r = cosig ?
 		q(c->db, "INSERT INTO checkpoints (origin, size, root, note, cosignature, cosigned_at) "
 			 "VALUES ($1, $2, $3, $4, $5, clock_timestamp()) ON CONFLICT (origin, size) DO "
-			 "UPDATE SET cosignature = excluded.cosignature, cosigned_at = excluded.cosigned_at",
+			 "UPDATE SET cosignature = excluded.cosignature, cosigned_at = excluded.cosigned_at "
+			 "WHERE checkpoints.cosignature IS NULL AND checkpoints.note = excluded.note",
 		  5, v, l) :
 		q(c->db, "INSERT INTO checkpoints (origin, size, root, note) VALUES ($1, $2, $3, $4) "
 			 "ON CONFLICT DO NOTHING", 4, v, l);
@@ -813,6 +814,27 @@ static int store_checkpoint(struct ta_collector *c, const struct host *hst,
 	PQclear(r);
 	c->checkpoints++;
 	return 0;
+}
+
+/*
+ * A size already reached may have a stored note: 0 if none or the same text,
+ * 1 if another (the host signed a second note for that tree, with other
+ * extension lines), or -EIO. Cosigning the second would replace the evidence
+ * cosigned before: a proof exported against it would stop verifying.
+ */
+static int same_note_as_stored(struct ta_collector *c, const struct host *hst,
+			       const struct ta_checkpoint *cp, const char *note, size_t note_len)
+{
+	char sb[24];
+	const char *v[2] = { hst->origin, U64(sb, cp->size) };
+	PGresult *r = q(c->db, "SELECT note FROM checkpoints WHERE origin = $1 AND size = $2", 2, v,
+			NULL);
+	if (!ok(r))
+		return db_fail(c, r, "checkpoints");
+	int other = PQntuples(r) == 1 && ((size_t)PQgetlength(r, 0, 0) != note_len ||
+					  memcmp(PQgetvalue(r, 0, 0), note, note_len));
+	PQclear(r);
+	return other;
 }
 
 /* How long a cosigned checkpoint was in JetStream and here (the collector's share of lag). */
@@ -964,6 +986,11 @@ static int on_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *c
 				"checkpoint of size %" PRIu64 " signed by the host does not match the "
 				"records received (collector's tree has %" PRIu64 "): forked or rolled back",
 				cp.size, have);
+	if (cp.size <= have && (e = same_note_as_stored(c, hst, &cp, note, note_len)))
+		return e < 0 ? e : evidence(c, m, hst->origin, "bad-checkpoint", (int64_t)cp.size,
+					    "a second note for checkpoint size %" PRIu64 " (other "
+					    "lines than the one stored): the stored note and its "
+					    "cosignature are kept", cp.size);
 	if (cp.size > have) {
 		uint8_t hashes[TA_CRANGE_MAX * TA_HASH_LEN];
 		char sb[24];

@@ -1335,6 +1335,26 @@ try:
           f'10 older checkpoints of sizes never stored, each another tree: each read from the leaves '
           f'once and kept as a fork, none lost ({psql(forks)} kept, {read} read, {delayed} delayed)')
 
+    # ---- a second note for a size already cosigned (the same tree, an extension line added,
+    # signed with the host's key and sent with old = that size): the witness would cosign it
+    # and the row would keep the first note under the second's cosignature, so that every proof
+    # exported against it stopped verifying. The stored note and cosignature are kept, and the
+    # second note is evidence.
+    bsize, bnote, bcos = psql("SELECT size, translate(encode(convert_to(note, 'UTF8'), 'base64'), "
+                              "E'\\n', ''), md5(cosignature) FROM checkpoints WHERE origin = 'host-b/ttyaudit' "
+                              "AND cosignature IS NOT NULL ORDER BY size DESC LIMIT 1").split('|', 2)
+    head = base64.b64decode(bnote).split(b'\n\n')[0] + b'\n'
+    second = sign_note(os.path.join(T, 'logs', 'b.key'), head + b'note: a second one\n')
+    e = nats_pub('host-b', f'ttyaudit.{bs}.checkpoints', b'old %s\n\n' % bsize.encode() + second,
+                 [(b'Nats-Msg-Id', b'b-second-note'), (b'Ttyaudit-Old', bsize.encode())])
+    kept = wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-b/ttyaudit' AND "
+                    f"kind = 'bad-checkpoint' AND idx = {bsize} AND alarm LIKE '%a second note%'", '1')
+    after = psql(f"SELECT translate(encode(convert_to(note, 'UTF8'), 'base64'), E'\\n', ''), md5(cosignature) "
+                 f"FROM checkpoints WHERE origin = 'host-b/ttyaudit' AND size = {bsize}").split('|', 1)
+    check(e == b'' and kept and after == [bnote, bcos],
+          f'a second note for cosigned size {bsize}: evidence, the stored note and cosignature kept '
+          f'({e!r}, {kept}, {after == [bnote, bcos]})')
+
     # ---- a message the database refuses (here a constraint the test adds; in the field any
     # value a check of the database refuses) stalls no other host: the batch is taken again
     # one message at a time, the refused message is kept as evidence (once) and comes back
