@@ -404,9 +404,12 @@ def run(kind):
         aatt = [r for r in shared if r["type"] == "attach" and r.get("ses") == ses[A]]
         f.check(len(aatt) >= 1, "alice's client attach recorded")
 
-        # the pane: the terminal the server writes input into
+        # the pane: the terminal the server writes input into. This test's server only: the
+        # recorder sees every terminal of the host, another tmux's panes among them.
+        server_pids = {a.get("server_pid") for a in att} - {None}
         server_inputs = [r for r in recs if r["type"] == "input" and r.get("from_master")
-                         and (r.get("comm") or "").lower().startswith(kind)]
+                         and (r.get("comm") or "").lower().startswith(kind)
+                         and (not server_pids or r.get("tgid") in server_pids)]
         panes = {r["tty"] for r in server_inputs}
         f.check(len(panes) == 1, f"the server wrote into one pane: {panes}")
         pane = next(iter(panes)) if panes else None
