@@ -741,43 +741,89 @@ static int ws_cas(void *ctx, const char *origin, uint64_t expect, uint64_t size,
 
 #define TREE_SLICE 65536 /* leaves read back per statement: ~5 MB of result */
 
+/* 1 if host's leaf at idx is stored, 0 if not, or -EIO. */
+static int leaf_stored(struct ta_collector *c, const char *origin, uint64_t idx)
+{
+	char ib[24];
+	const char *v[2] = { origin, U64(ib, idx) };
+	PGresult *r = q(c->db, "SELECT 1 FROM leaves WHERE origin = $1 AND idx = $2", 2, v, NULL);
+	if (!ok(r))
+		return db_fail(c, r, "leaves");
+	int n = PQntuples(r);
+	PQclear(r);
+	return n == 1;
+}
+
 /*
  * The root of leaves [from, size) of host folded into cr: the stored leaf
  * hashes, then the batch's own; -ENOENT if some are missing.
+ *
+ * A host decides which records it sends before a checkpoint, and may sign one
+ * far beyond them, as often as it likes: each would read every stored leaf up
+ * to the first hole again. So before reading, one leaf is probed: the first
+ * missing one the last read found (from the same tree size), else the last
+ * one needed; while it is missing the checkpoint waits, having read nothing.
  */
 static int tree_root(struct ta_collector *c, size_t host, struct ta_crange *cr,
 		     uint64_t from, uint64_t size, uint8_t root[TA_HASH_LEN])
 {
-	const char *origin = c->hosts[host].h.origin;
+	struct host *hst = &c->hosts[host].h;
+	const char *origin = hst->origin;
 	const struct ta_collect_leaf *run = NULL;
 	uint64_t mem = bl_run(c, host, from, size, &run);
 	int e = 0;
+	if (mem > from) {
+		int known = hst->hole_known && hst->hole_from == from && hst->hole >= from &&
+			    hst->hole < mem;
+		uint64_t probe = known ? hst->hole : mem - 1;
+		if ((e = leaf_stored(c, origin, probe)) < 0)
+			return e;
+		if (!e) {
+			hst->hole_known = 1;
+			hst->hole_from = from;
+			hst->hole = known ? hst->hole : (mem - 1);
+			c->hole_probes++;
+			return -ENOENT;
+		}
+		e = 0;
+	}
 	/*
-	 * In slices: a host decides how many records it sends before a checkpoint
-	 * (or sends one far beyond them), and one result of all those leaves held
-	 * them all in memory, again at each such message. A slice with a hole
-	 * ends the read (the checkpoint waits for its records).
+	 * In slices: one result of all those leaves held them all in memory. A
+	 * slice with a hole ends the read (the checkpoint waits for its records),
+	 * and the hole is kept for the probe above.
 	 */
 	for (uint64_t at = from, to; !e && at < mem; at = to) {
 		char fb[24], sb[24];
 		to = mem - at > TREE_SLICE ? at + TREE_SLICE : mem;
 		const char *v[3] = { origin, U64(fb, at), U64(sb, to) };
-		PGresult *r = q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx >= $2 AND "
+		PGresult *r = q(c->db, "SELECT idx, leaf FROM leaves WHERE origin = $1 AND idx >= $2 AND "
 				       "idx < $3 ORDER BY idx", 3, v, NULL);
 		if (!ok(r))
 			return db_fail(c, r, "leaves");
-		e = (uint64_t)PQntuples(r) == to - at ? 0 : -ENOENT;
-		for (int i = 0; !e && i < PQntuples(r); i++) {
-			if (PQgetlength(r, i, 0) != TA_HASH_LEN) {
+		int n = PQntuples(r);
+		uint64_t got = 0; /* consecutive leaves from at */
+		for (int i = 0; i < n; i++) {
+			uint64_t be;
+			if (PQgetlength(r, i, 0) != 8 || PQgetlength(r, i, 1) != TA_HASH_LEN) {
 				snprintf(c->err, sizeof(c->err), "leaves of %s: a leaf of %d bytes, not 32 "
 					 "(the table was changed outside the collector: run ttyaudit verify "
-					 "--fleet)", origin, PQgetlength(r, i, 0));
+					 "--fleet)", origin, PQgetlength(r, i, 1));
 				e = -EIO;
 				break;
 			}
-			ta_crange_append(c->hasher, cr, (const uint8_t *)PQgetvalue(r, i, 0), NULL, NULL);
+			memcpy(&be, PQgetvalue(r, i, 0), 8);
+			if (be64toh(be) != at + got)
+				break;
+			ta_crange_append(c->hasher, cr, (const uint8_t *)PQgetvalue(r, i, 1), NULL, NULL);
+			got++;
 		}
 		PQclear(r);
+		if (!e && got != to - at) {
+			hst->hole_known = 1;
+			hst->hole_from = from;
+			hst->hole = at + got;
+			e = -ENOENT;
+		}
 	}
 	for (uint64_t i = mem; !e && i < size; i++, run++)
 		ta_crange_append(c->hasher, cr, run->leaf, NULL, NULL);

@@ -35,6 +35,13 @@ struct ta_collect_ckpt {
 struct host {
 	char origin[256];
 	struct ta_verifier *key;
+	/*
+	 * The first leaf a read of the tree from hole_from found missing (valid
+	 * when hole_known): a checkpoint that needs it waits without reading its
+	 * leaves again while a probe of that one leaf still finds nothing.
+	 */
+	uint64_t hole, hole_from;
+	int hole_known;
 };
 
 /* A record of the batch, written with the others in one statement by drain(). */
@@ -88,6 +95,7 @@ struct ta_collector {
 		uint8_t root[TA_HASH_LEN];
 	} wc;
 	uint64_t records, checkpoints, cosigned, duplicates, refused, deferred;
+	uint64_t hole_probes;         /* checkpoints deferred by one leaf's probe, no read */
 	uint64_t deferred_records;    /* of deferred: its records were not all stored yet */
 	/*
 	 * Checkpoints older than the host's tree, of a size not stored: their

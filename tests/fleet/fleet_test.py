@@ -1355,6 +1355,25 @@ try:
           f'a second note for cosigned size {bsize}: evidence, the stored note and cosignature kept '
           f'({e!r}, {kept}, {after == [bnote, bcos]})')
 
+    # ---- checkpoints far beyond the host's stored leaves, signed as often as the host likes:
+    # each waits for records that never come. Each delivery used to read every stored leaf from
+    # the collector's tree size up; now one leaf's probe defers it, having read nothing.
+    sx1 = int(psql("SELECT size FROM log_state WHERE origin = 'host-x/ttyaudit'"))
+    far = sign_note(os.path.join(T, 'logs', 'x.key'),
+                    b'host-x/ttyaudit\n%d\n%s\n' % (sx1 + 100000, base64.b64encode(b'\x03' * 32)))
+    es = [nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + far,
+                   [(b'Nats-Msg-Id', f'x-far-{i}'.encode()), (b'Ttyaudit-Old', b'0')]) for i in range(5)]
+    probes = 0
+    time.sleep(5)
+    for c in [c for c in collectors if c.poll() is None]:
+        last = stop_and_log(c)
+        probes += int(last.split("of them found by one leaf's probe, nothing read, ")[1].split(';')[0])
+    collector_start(f'far{len(collectors)}'); collector_start(f'far{len(collectors)}')
+    check(es == [b''] * 5 and probes >= 5 and
+          psql("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND idx = %d" % (sx1 + 100000)) == '0',
+          f'5 checkpoints beyond the stored leaves wait, each found missing by one leaf\'s probe '
+          f'({es}, {probes} probes)')
+
     # ---- a message the database refuses (here a constraint the test adds; in the field any
     # value a check of the database refuses) stalls no other host: the batch is taken again
     # one message at a time, the refused message is kept as evidence (once) and comes back
