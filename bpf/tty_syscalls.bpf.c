@@ -48,7 +48,10 @@
 #define TA_IOCB_OFF_FILDES 20
 #define TA_IOCB_OFF_BUF 24
 #define TA_IOCB_OFF_NBYTES 32
-/* iocbs looked at per io_submit; the rest of a larger batch is counted unread. */
+/*
+ * iocbs looked at per io_submit; a larger batch, or one whose iocbs cannot be
+ * read here (a page not resident), is counted as a call_too_large loss.
+ */
 #define TA_AIO_MAX 8
 #define TA_AF_UNIX 1
 /* fcntl commands that install a copy of an fd. */
@@ -498,12 +501,34 @@ static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 }
 
 /*
+ * An io_submit whose iocbs were not all read: any of the others may have
+ * written to a terminal. Counted as one call_too_large loss (no bytes known)
+ * of the caller's session, for a caller in a recorded session only (a
+ * database's AIO outside any session is no terminal's business).
+ */
+static __always_inline void ta_aio_unread(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_config *cfg;
+	__u32 ses = BPF_CORE_READ(task, sessionid), auid;
+
+	if (!BPF_CORE_READ(task, signal, tty) && ses == TA_UNSET)
+		return;
+	auid = BPF_CORE_READ(task, loginuid.val);
+	cfg = ta_get_config();
+	if (cfg && ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(), auid))
+		ta_count_loss(ses, auid, 0, TA_DROP_CALL_TOO_LARGE);
+}
+
+/*
  * Linux AIO writes to a tty complete inside io_submit for a terminal, but
  * nothing returns per iocb: they are counted as uncaptured, with the bytes
  * they asked to write.
  */
 static __always_inline int ta_io_submit(long nr, __u64 iocbpp, bool compat)
 {
+	bool unread = nr > TA_AIO_MAX;
+
 	if (ta_is_self(bpf_get_current_pid_tgid() >> 32) || nr <= 0)
 		return 0;
 	for (int i = 0; i < TA_AIO_MAX; i++) {
@@ -517,16 +542,21 @@ static __always_inline int ta_io_submit(long nr, __u64 iocbpp, bool compat)
 		if (compat) {
 			__u32 p32 = 0;
 
-			if (bpf_probe_read_user(&p32, sizeof(p32), (void *)(iocbpp + 4 * i)))
+			if (bpf_probe_read_user(&p32, sizeof(p32), (void *)(iocbpp + 4 * i))) {
+				unread = true;
 				break;
+			}
 			iocb = p32;
 		} else if (bpf_probe_read_user(&iocb, sizeof(iocb), (void *)(iocbpp + 8 * i))) {
+			unread = true;
 			break;
 		}
 		if (bpf_probe_read_user(&opcode, sizeof(opcode), (void *)(iocb + TA_IOCB_OFF_OPCODE)) ||
 		    bpf_probe_read_user(&fd, sizeof(fd), (void *)(iocb + TA_IOCB_OFF_FILDES)) ||
-		    bpf_probe_read_user(&nbytes, sizeof(nbytes), (void *)(iocb + TA_IOCB_OFF_NBYTES)))
+		    bpf_probe_read_user(&nbytes, sizeof(nbytes), (void *)(iocb + TA_IOCB_OFF_NBYTES))) {
+			unread = true;
 			continue;
+		}
 		if (opcode != TA_IOCB_CMD_PWRITE && opcode != TA_IOCB_CMD_PWRITEV)
 			continue;
 		tty = ta_fd_tty(fd);
@@ -544,6 +574,8 @@ static __always_inline int ta_io_submit(long nr, __u64 iocbpp, bool compat)
 		}
 		ta_emit_uncaptured(tty, nbytes, TA_NR_io_submit);
 	}
+	if (unread)
+		ta_aio_unread();
 	return 0;
 }
 

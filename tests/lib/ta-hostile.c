@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -398,6 +399,41 @@ static int mode_roads(void)
 		die("io_submit");
 	syscall(SYS_io_destroy, ctx);
 	want += sizeof(aio) - 1;
+
+	/*
+	 * More iocbs than the programs read (8): the ninth writes to the terminal.
+	 * From a child whose controlling terminal it is: a caller in a recorded
+	 * session is counted.
+	 */
+	static const char ninth[] = "aio-ninth\n";
+	pid_t child = fork();
+	if (child == 0) {
+		struct iocb nine[9];
+		struct iocb *p9[9];
+		struct io_event ev9[9];
+		aio_context_t c9 = 0;
+		int nul = open("/dev/null", O_WRONLY);
+
+		if (nul < 0 || setsid() < 0 || ioctl(t.slave, TIOCSCTTY, 0) ||
+		    syscall(SYS_io_setup, 16, &c9))
+			_exit(2);
+		memset(nine, 0, sizeof(nine));
+		for (int i = 0; i < 9; i++) {
+			nine[i].aio_lio_opcode = IOCB_CMD_PWRITE;
+			nine[i].aio_fildes = (uint32_t)(i < 8 ? nul : t.slave);
+			nine[i].aio_buf = (uint64_t)(uintptr_t)(i < 8 ? "nul" : ninth);
+			nine[i].aio_nbytes = i < 8 ? 3 : sizeof(ninth) - 1;
+			p9[i] = &nine[i];
+		}
+		if (syscall(SYS_io_submit, c9, 9L, p9) != 9 ||
+		    syscall(SYS_io_getevents, c9, 9L, 9L, ev9, NULL) != 9)
+			_exit(3);
+		_exit(0);
+	}
+	int st;
+	if (child < 0 || waitpid(child, &st, 0) != child || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("io_submit of nine iocbs");
+	want += sizeof(ninth) - 1;
 
 	static const char ur[] = "uring-write\n";
 	long uring = uring_write(t.slave, ur, sizeof(ur) - 1);
