@@ -19,18 +19,41 @@ void ta_drop_ledger_begin(struct ta_drop_ledger *l, struct ta_drop_counters tota
 	l->round++;
 }
 
+static int key_cmp(const struct ta_session_drop_key *a, const struct ta_session_drop_key *b)
+{
+	if (a->ses != b->ses)
+		return a->ses < b->ses ? -1 : 1;
+	if (a->auid != b->auid)
+		return a->auid < b->auid ? -1 : 1;
+	return a->reason < b->reason ? -1 : a->reason > b->reason;
+}
+
+/*
+ * The key's entry, made if new: kept sorted and found by bisection, so that a
+ * collection of thousands of keys (a user churning ptys) stays short on the
+ * daemon's drain thread.
+ */
 static struct ta_drop_ledger_key *find(struct ta_drop_ledger *l, const struct ta_session_drop_key *k)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->keys[i].key.ses == k->ses && l->keys[i].key.auid == k->auid &&
-		    l->keys[i].key.reason == k->reason)
-			return &l->keys[i];
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&l->keys[mid].key, k);
+		if (!c)
+			return &l->keys[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (l->n >= TA_DROP_LEDGER_KEYS || ta_array_grow((void **)&l->keys, &l->cap, l->n + 1,
 							  sizeof(*l->keys)))
 		return NULL;
-	memset(&l->keys[l->n], 0, sizeof(l->keys[0]));
-	l->keys[l->n].key = *k;
-	return &l->keys[l->n++];
+	memmove(&l->keys[lo + 1], &l->keys[lo], (l->n - lo) * sizeof(l->keys[0]));
+	memset(&l->keys[lo], 0, sizeof(l->keys[0]));
+	l->keys[lo].key = *k;
+	l->n++;
+	return &l->keys[lo];
 }
 
 int ta_drop_ledger_key(struct ta_drop_ledger *l, const struct ta_session_drop_key *k,
