@@ -1230,27 +1230,36 @@ struct ta_process_prefix {
 };
 
 /*
+ * Whether what the current process does is terminal activity: it has a
+ * controlling tty or a login session, and passes the filters. Its controlling
+ * tty (or NULL), audit session and login uid in *ctty, *ses, *auid.
+ */
+static __always_inline bool ta_caller_recorded(struct tty_struct **ctty, __u32 *ses, __u32 *auid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ta_config *cfg;
+
+	*ctty = BPF_CORE_READ(task, signal, tty);
+	*ses = BPF_CORE_READ(task, sessionid);
+	if (!*ctty && *ses == TA_UNSET)
+		return false;
+	*auid = BPF_CORE_READ(task, loginuid.val);
+	cfg = ta_get_config();
+	return cfg && ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(), *auid);
+}
+
+/*
  * Reserve a process event of `size` bytes (a constant once inlined) and fill
- * its common start, or NULL: only processes with a controlling tty or a login
- * session that pass the filters are terminal activity; a full ring is counted.
+ * its common start, or NULL: only terminal activity (ta_caller_recorded) is
+ * recorded; a full ring is counted.
  */
 static __always_inline void *ta_reserve_process_event(__u32 size, __u16 kind, __u16 source)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct ta_process_prefix *e;
 	struct tty_struct *ctty;
-	struct ta_config *cfg;
 	__u32 ses, auid;
 
-	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
-		return NULL;
-	ctty = BPF_CORE_READ(task, signal, tty);
-	ses = BPF_CORE_READ(task, sessionid);
-	if (!ctty && ses == TA_UNSET)
-		return NULL;
-	auid = BPF_CORE_READ(task, loginuid.val);
-	cfg = ta_get_config();
-	if (!cfg || !ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(), auid))
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32) || !ta_caller_recorded(&ctty, &ses, &auid))
 		return NULL;
 	e = bpf_ringbuf_reserve(&ta_ctl_events, size, 0);
 	if (!e) {

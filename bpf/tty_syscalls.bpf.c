@@ -508,15 +508,10 @@ static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
  */
 static __always_inline void ta_aio_unread(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct ta_config *cfg;
-	__u32 ses = BPF_CORE_READ(task, sessionid), auid;
+	struct tty_struct *ctty;
+	__u32 ses, auid;
 
-	if (!BPF_CORE_READ(task, signal, tty) && ses == TA_UNSET)
-		return;
-	auid = BPF_CORE_READ(task, loginuid.val);
-	cfg = ta_get_config();
-	if (cfg && ta_filter_pass(cfg, (__u32)bpf_get_current_uid_gid(), auid))
+	if (ta_caller_recorded(&ctty, &ses, &auid))
 		ta_count_loss(ses, auid, 0, TA_DROP_CALL_TOO_LARGE);
 }
 
