@@ -7,6 +7,7 @@
 #include "sessions/anchor.h"
 
 #include "base/base64.h"
+#include "base/buf.h"
 #include "sessions/auparse_load.h"
 
 #include <errno.h>
@@ -171,17 +172,10 @@ int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malfor
 				bad++;
 			if (rc <= 0)
 				continue;
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 8;
-				struct ta_anchor *nv = realloc(v, nc * sizeof(*nv));
-
-				if (!nv) {
-					free(v);
-					ap->auparse_destroy(au);
-					return -ENOMEM;
-				}
-				v = nv;
-				cap = nc;
+			if (ta_array_grow((void **)&v, &cap, n + 1, sizeof(*v))) {
+				free(v);
+				ap->auparse_destroy(au);
+				return -ENOMEM;
 			}
 			v[n++] = a;
 		} while (ap->auparse_next_record(au) > 0);
