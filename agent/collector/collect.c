@@ -781,7 +781,7 @@ static int tree_root(struct ta_collector *c, size_t host, struct ta_crange *cr,
 		if (!e) {
 			hst->hole_known = 1;
 			hst->hole_from = from;
-			hst->hole = known ? hst->hole : (mem - 1);
+			hst->hole = probe;
 			c->hole_probes++;
 			return -ENOENT;
 		}
