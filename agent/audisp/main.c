@@ -201,9 +201,9 @@ int main(int argc, char **argv)
 	rc = ta_login_parser_new(on_event, &p, &p.parser);
 	buf = malloc(READ_CHUNK);
 	if (rc < 0 || !buf) {
+		char why[256];
 		plog(TA_LOG_ERR, "cannot set up the parser: %s",
-		     rc == -ELIBACC ? "libauparse.so.0 is not installed (Debian package libauparse0)"
-				    : "out of memory");
+		     rc < 0 ? ta_auparse_strerror(rc, why, sizeof(why)) : "out of memory");
 		return TA_EXIT_FAILURE;
 	}
 

@@ -20,6 +20,7 @@
 #include "store/cosig.h"
 #include "store/note.h"
 #include "sessions/anchor_claims.h"
+#include "sessions/auparse_load.h"
 #include "store/store.h"
 #ifdef TA_HAVE_FLEET
 #include "cli/fleet_verify.h"
@@ -319,7 +320,9 @@ int ta_cmd_verify(int argc, char **argv)
 		int aerr = ta_anchor_claims_load(audit_logs[i], &claims, &n_claims);
 
 		if (aerr) {
-			ta_err("verify", "cannot read anchors from %s: %s", audit_logs[i], strerror(-aerr));
+			char why[256];
+			ta_err("verify", "cannot read anchors from %s: %s", audit_logs[i],
+			       ta_auparse_strerror(aerr, why, sizeof(why)));
 			free(ext);
 			free(audit_logs);
 			free(claims);

@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "ttyaudit/log_records.h"
+#include "sessions/auparse_load.h"
 #include "sessions/backfill.h"
 
 static const uint16_t session_record_type[] = {
@@ -169,13 +170,14 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 	if (err)
 		return err;
 	err = ta_backfill(l->table, &bo, &bs);
+	char lwhy[256];
 	if (err < 0) /* else the number of sessions it found */
 		ta_warn("logins", "back-fill of open sessions failed: %s", strerror(-err));
 	else
 		ta_info("logins", "back-filled %zu open sessions (%zu from the audit log, %zu from "
 			"/proc only)%s%s", bs.from_log + bs.from_proc, bs.from_log, bs.from_proc,
 			bs.log_error ? "; the audit log could not be read: " : "",
-			bs.log_error ? strerror(-bs.log_error) : "");
+			bs.log_error ? ta_auparse_strerror(bs.log_error, lwhy, sizeof(lwhy)) : "");
 	ta_session_foreach(l->table, emit_backfilled, l);
 	err = ta_login_server_open(socket_path, &l->server, why, sizeof(why));
 	if (err) {

@@ -2,8 +2,10 @@
 /* libauparse loaded on first use (auparse_load.h). */
 #include "sessions/auparse_load.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 static struct {
 	pthread_once_t once;
@@ -26,4 +28,11 @@ const struct ta_auparse *ta_auparse_load(char *err, size_t errlen)
 		return NULL;
 	}
 	return &loaded.fn;
+}
+
+const char *ta_auparse_strerror(int err, char *buf, size_t len)
+{
+	if (err == -ELIBACC && !ta_auparse_load(buf, len))
+		return buf;
+	return strerror(-err);
 }

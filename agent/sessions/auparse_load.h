@@ -33,4 +33,11 @@ struct ta_auparse {
  */
 const struct ta_auparse *ta_auparse_load(char *err, size_t errlen);
 
+/*
+ * For the message at a caller's boundary: with -ELIBACC (what the users of
+ * the table return when it cannot be loaded) the loader's line, which names
+ * the library and its package, else strerror(-err). buf holds the line.
+ */
+const char *ta_auparse_strerror(int err, char *buf, size_t len);
+
 #endif
