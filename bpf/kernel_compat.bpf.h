@@ -85,15 +85,18 @@ static __always_inline void ta_task_state_forget(void)
  * in progress. Never an LRU: an eviction would lose a call without a trace.
  * A failed insert is counted by the caller (no_call_state). So that no user
  * can fill it and blind the others (the 16 500 threads blocked in write()),
- * each uid may hold TA_FB_STATE_PER_USER entries: filling the table takes
+ * each user may hold TA_FB_STATE_PER_USER entries: filling the table takes
  * TA_FB_STATE_ENTRIES / TA_FB_STATE_PER_USER users, which one unprivileged
- * user cannot become. Entries are freed at the call's end and at thread exit.
+ * user cannot become. A user is its login uid where it has one: a person's
+ * subordinate uids (/etc/subuid, a rootless container) are uids of their own
+ * but keep the login uid, so they share one quota; a process outside any
+ * login (a service) is charged to its uid. Entries are freed at the call's
+ * end and at thread exit.
  */
 struct ta_task_state {
 	struct ta_pending_call call;
 	__u64 flip;       /* fd table whose change this thread is making (fd_flips.bpf.h), or 0 */
-	__u32 uid;        /* whose quota the entry is charged to */
-	__u32 pad;
+	__u64 quota_key;  /* whose quota the entry is charged to: ta_quota_key */
 };
 
 struct {
@@ -104,44 +107,58 @@ struct {
 } ta_thread_state SEC(".maps") __weak;
 
 /*
- * Entries held per uid. LRU: a forgotten counter only lets that user start
+ * Entries held per user (ta_quota_key). LRU: a forgotten counter only lets that user start
  * over from zero, it never refuses anyone.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
-	__type(key, __u32);
+	__type(key, __u64);
 	__type(value, __u32);
 } ta_thread_state_users SEC(".maps") __weak;
+
+#define TA_QUOTA_BY_LOGIN (1ULL << 32)
+
+/* The login uid where the thread has one, else its uid: the two never share a key. */
+static __always_inline __u64 ta_quota_key(void)
+{
+	__u32 auid = TA_TASK_READ(TA_CUR_TASK(), loginuid.val);
+
+	if (auid != TA_UNSET)
+		return TA_QUOTA_BY_LOGIN | auid;
+	return (__u32)bpf_get_current_uid_gid();
+}
 
 static __always_inline struct ta_task_state *ta_task_state_get(bool create)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u32 uid = (__u32)bpf_get_current_uid_gid(), zero = 0, *held;
+	__u32 zero = 0, *held;
+	__u64 key;
 	struct ta_task_state *ts = bpf_map_lookup_elem(&ta_thread_state, &tid);
 	struct ta_task_state fresh = {};
 
 	if (ts || !create)
 		return ts;
-	held = bpf_map_lookup_elem(&ta_thread_state_users, &uid);
+	key = ta_quota_key();
+	held = bpf_map_lookup_elem(&ta_thread_state_users, &key);
 	if (!held) {
-		bpf_map_update_elem(&ta_thread_state_users, &uid, &zero, BPF_NOEXIST);
-		held = bpf_map_lookup_elem(&ta_thread_state_users, &uid);
+		bpf_map_update_elem(&ta_thread_state_users, &key, &zero, BPF_NOEXIST);
+		held = bpf_map_lookup_elem(&ta_thread_state_users, &key);
 		if (!held)
 			return NULL;
 	}
 	if (*held >= TA_FB_STATE_PER_USER)
 		return NULL;
-	fresh.uid = uid;
+	fresh.quota_key = key;
 	if (bpf_map_update_elem(&ta_thread_state, &tid, &fresh, BPF_NOEXIST))
 		return NULL;
 	__sync_fetch_and_add(held, 1);
 	return bpf_map_lookup_elem(&ta_thread_state, &tid);
 }
 
-static __always_inline void ta_task_state_release(__u32 tid, __u32 uid)
+static __always_inline void ta_task_state_release(__u32 tid, __u64 key)
 {
-	__u32 *held = bpf_map_lookup_elem(&ta_thread_state_users, &uid);
+	__u32 *held = bpf_map_lookup_elem(&ta_thread_state_users, &key);
 
 	if (bpf_map_delete_elem(&ta_thread_state, &tid) == 0 && held && *held > 0)
 		__sync_fetch_and_add(held, -1);
@@ -149,7 +166,7 @@ static __always_inline void ta_task_state_release(__u32 tid, __u32 uid)
 
 static __always_inline void ta_task_state_done(struct ta_task_state *ts)
 {
-	ta_task_state_release((__u32)bpf_get_current_pid_tgid(), ts->uid);
+	ta_task_state_release((__u32)bpf_get_current_pid_tgid(), ts->quota_key);
 }
 
 /* A thread that exits inside a call (killed while blocked) gives its entry back here. */
@@ -159,7 +176,7 @@ static __always_inline void ta_task_state_forget(void)
 	struct ta_task_state *ts = bpf_map_lookup_elem(&ta_thread_state, &tid);
 
 	if (ts)
-		ta_task_state_release(tid, ts->uid);
+		ta_task_state_release(tid, ts->quota_key);
 }
 #endif /* TA_NO_TASK_STORAGE */
 

@@ -58,7 +58,11 @@
 #define TA_F_DUPFD 0
 #define TA_F_DUPFD_CLOEXEC 1030
 
-enum { TA_CALL_WRITE = 0, TA_CALL_READ = 1, TA_CALL_UNCAPTURED = 2 };
+/*
+ * What a pending call moves. TA_CALL_INJECT: a TIOCSTI ioctl, recorded at
+ * exit and only when the kernel accepted it (a refused one was never typed).
+ */
+enum { TA_CALL_WRITE = 0, TA_CALL_READ = 1, TA_CALL_UNCAPTURED = 2, TA_CALL_INJECT = 3 };
 
 /*
  * Set by the daemon before load: 0 when a function backend takes terminal
@@ -184,7 +188,8 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	ts = ta_task_state_get(true);
 	if (!ts) {
 		if (tty)
-			ta_count_tty_loss(tty, mode != TA_CALL_READ, count, TA_DROP_NO_STATE);
+			ta_count_tty_loss(tty, mode == TA_CALL_WRITE || mode == TA_CALL_UNCAPTURED,
+					  count, TA_DROP_NO_STATE);
 		return 0;
 	}
 	ts->call.tty = (__u64)tty;
@@ -198,7 +203,7 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	ts->call.fd = fd;
 	ts->call.nvcsw = TA_TASK_READ(task, nvcsw);
 	ts->call.digest = 0;
-	if (tty && mode == TA_CALL_WRITE && !nr_segs)
+	if (tty && (mode == TA_CALL_WRITE || mode == TA_CALL_INJECT) && !nr_segs)
 		ts->call.digest = ta_digest_user(buf, count);
 	ts->call.files = files;
 	ts->call.flips = 0;
@@ -332,7 +337,7 @@ static __always_inline __u32 ta_exit_suspect(const struct ta_pending_call *call,
 
 	if ((__u64)now != call->file)
 		return TA_F_SUSPECT;
-	if (call->is_read != TA_CALL_WRITE)
+	if (call->is_read != TA_CALL_WRITE && call->is_read != TA_CALL_INJECT)
 		return 0;
 	if (!call->nr_segs && (__u64)ret != call->count)
 		return TA_F_SUSPECT;
@@ -383,6 +388,9 @@ static __always_inline int ta_exit_io(long ret)
 #endif
 	ts->call.active = 0;
 	ta_task_state_done(ts);
+	/* TIOCSTI returns 0 for its one byte taken. */
+	if (call->is_read == TA_CALL_INJECT)
+		ret = ret == 0 ? 1 : -1;
 	if (ret <= 0)
 		return 0;
 	/*
@@ -443,7 +451,8 @@ static __always_inline int ta_exit_io(long ret)
 	}
 	if (!ta_prepare(&lc.em, (struct tty_struct *)call->tty,
 			call->is_read ? TA_EV_TTY_INPUT : TA_EV_TTY_OUTPUT, TA_SRC_SYSCALL,
-			(call->is_read ? TA_F_READ_SIDE : 0) | flags, call->lflag))
+			(call->is_read == TA_CALL_READ ? TA_F_READ_SIDE : 0) |
+			(call->is_read == TA_CALL_INJECT ? TA_F_INJECTED : 0) | flags, call->lflag))
 		return 0;
 	lc.em.buf = call->buf;
 	lc.em.nr_segs = call->nr_segs;
@@ -466,7 +475,6 @@ static __always_inline int ta_exit_io(long ret)
 static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 {
 	struct tty_struct *tty;
-	struct ta_chunk_loop lc;
 	bool set_modes = (cmd >= TA_TCSETS && cmd <= TA_TCSETSF) ||
 			 (cmd >= TA_TCSETA && cmd <= TA_TCSETAF) ||
 			 (cmd >= TA_TCSETS2 && cmd <= TA_TCSETSF2);
@@ -490,13 +498,8 @@ static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 		ta_emit_winsize(tty, &ws, TA_SRC_SYSCALL);
 		return 0;
 	}
-	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, TA_SRC_SYSCALL, TA_F_INJECTED,
-			ta_tty_lflag(tty)))
-		return 0;
-	lc.em.buf = arg;
-	lc.em.nr_segs = 0;
-	lc.em.user = TA_MEM_USER;
-	ta_emit_data(&lc, 1);
+	/* TIOCSTI: the kernel may refuse it (not the caller's terminal, legacy_tiocsti off). */
+	return ta_enter_io(fd, arg, 0, TA_CALL_INJECT, 0, 1);
 	return 0;
 }
 

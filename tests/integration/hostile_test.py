@@ -5,6 +5,7 @@ it can neither blind the recorder nor make it record what the terminal did
 not show without saying so. Run as root: hostile_test.py TEST_NAME."""
 
 import base64
+import errno
 import json
 import os
 import pwd
@@ -114,6 +115,60 @@ def test_map_exhaustion():
             f.check(len(att) + sum(r["bytes"] for r in lost) >= shown,
                     f"the attacker's own writes are recorded or counted ({len(att)} recorded, "
                     f"{len(lost)} no_call_state gaps)")
+    finally:
+        if d.proc and d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
+def test_quota_by_login():
+    """Fallback programs: one person's uids share one quota of calls in progress. A login
+    uid holds its quota with one uid's blocked writers; a second uid of the same login
+    (as a subordinate uid of a rootless container is) gets no more, its writes are counted
+    lost (no_call_state), and a victim of another login is recorded byte for byte."""
+    f = Failures("quota_by_login")
+    if os.environ.get("TA_TEST_PROGRAMS") != "fallback":
+        print("SKIPPED: the per-user quota is the fallback programs'", file=sys.stderr)
+        return 77
+    quota, extra = 512, 100
+    auid = 4300 + int(uuid.uuid4().hex[:4], 16) % 2000
+    d = Daemon().start()
+    try:
+        with TempUser() as u1, TempUser() as u2:
+            def as_login(u, *argv):
+                # The login uid first (what pam_loginuid does), then the uid.
+                p = subprocess.Popen(["sh", "-c", f"echo {auid} > /proc/self/loginuid && "
+                                      "exec \"$@\"", "sh", "setpriv", f"--reuid={u.uid}",
+                                      f"--regid={u.gid}", "--clear-groups", *argv],
+                                     start_new_session=True, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE)
+                u.procs.append(p)  # killed with the user's others on the way out
+                return p
+            hostile_bin = binary("tests/lib/ta-hostile")
+            p1 = as_login(u1, hostile_bin, "block", str(quota))
+            held1 = json.loads(p1.stdout.readline())
+            p2 = as_login(u2, hostile_bin, "block", str(extra))
+            held2 = json.loads(p2.stdout.readline())
+            f.check(held1["threads"] == quota and held2["threads"] == extra,
+                    f"writers held by TCOOFF under two uids of one login ({held1}, {held2})")
+            facts = run_ptydrive("--loginuid", "4243", "--tag", "V", "--big", "20000")
+            shown = 0
+            for p in (p1, p2):
+                p.stdin.close()
+                shown += json.loads(p.stdout.readline())["shown"]
+                p.wait(timeout=120)
+            d.stop()
+            recs = d.records()
+            victim_checks(f, recs, facts, "V", 20000)
+            ttys = {held1["tty"].replace("/", ""), held2["tty"].replace("/", "")}
+            recorded = sum(len(base64.b64decode(r["data"])) for r in recs
+                           if r["type"] == "output" and r.get("tty") in ttys and "data" in r)
+            lost = sum(r["bytes"] for r in recs if r["type"] == "gap" and
+                       r.get("reason") == "no_call_state" and r.get("auid") == auid)
+            f.check(shown == quota + extra, f"every held write reached the screen ({shown})")
+            f.check(lost >= extra and recorded + lost >= shown,
+                    f"the second uid of the login got no quota of its own: {lost} bytes counted "
+                    f"no_call_state, {recorded} recorded, of {shown} shown")
     finally:
         if d.proc and d.proc.poll() is None:
             d.stop()
@@ -230,6 +285,33 @@ def test_other_roads():
         f.check(bool(start) and "io_uring" in start[0]["limitations"] and
                 "io_uring_complete" not in start[0].get("hooks_missing", ""),
                 "agent_start says io_uring is counted, and its hook is attached")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
+def test_injection():
+    """TIOCSTI is recorded as injected input only when the kernel takes it: a refused one
+    (not the caller's terminal, no CAP_SYS_ADMIN) never reached the terminal's input."""
+    f = Failures("injection")
+    d = Daemon().start()
+    try:
+        facts = hostile("inject")
+        d.stop()
+        recs = d.records()
+        tty = facts["tty"].replace("/", "")
+        f.check(facts["refused"] == errno.EPERM, f"the kernel refused the first TIOCSTI: {facts}")
+        inp = [(base64.b64decode(r["data"]), bool(r.get("injected")))
+               for r in data_records(recs, tty, "input")]
+        f.check((b"R", True) not in inp and all(b"R" not in data for data, _ in inp),
+                f"the refused TIOCSTI is not recorded as input: {inp}")
+        if facts["accepted"] == 0:
+            f.check((b"A", True) in inp, f"the TIOCSTI taken is recorded as injected input: {inp}")
+        else:
+            f.check(facts["accepted"] == errno.EIO and not any(data == b"A" for data, _ in inp),
+                    f"legacy_tiocsti off: the second TIOCSTI refused too, not recorded: "
+                    f"{facts} {inp}")
     finally:
         if d.proc.poll() is None:
             d.stop()

@@ -13,6 +13,9 @@
  *   ta-hostile flood      writes a pty of its own as fast as it drains, until killed
  *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring, and on
  *                         x86-64 int 0x80 write/writev/ioctl(TIOCSTI)
+ *   ta-hostile inject     without CAP_SYS_ADMIN: TIOCSTI of 'R' into a pty that is
+ *                         not its controlling terminal (the kernel refuses it),
+ *                         then of 'A' into it as its controlling terminal
  *
  * Every mode prints one JSON line of facts last (the shown text is hex).
  * Exit 0 on success, 1 on a failed call (message on stderr).
@@ -21,6 +24,7 @@
 #include <sched.h>
 #include <fcntl.h>
 #include <linux/aio_abi.h>
+#include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <poll.h>
 #include <pthread.h>
@@ -476,6 +480,43 @@ static int mode_roads(void)
 	return 0;
 }
 
+/* ---- inject: TIOCSTI the kernel refuses, then one it takes ---- */
+
+/* Drop CAP_SYS_ADMIN from the effective set: TIOCSTI then obeys the terminal's rules. */
+static void drop_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		die("capget");
+	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		die("capset");
+}
+
+static int mode_inject(void)
+{
+	struct term t;
+	int refused = 0, accepted = 0;
+
+	open_term(&t);
+	drop_sys_admin();
+	/* Not the caller's controlling terminal: EPERM, nothing reaches its input. */
+	if (ioctl(t.slave, TIOCSTI, "R") != 0)
+		refused = errno;
+	/* A session of its own with the pty as its terminal: taken (EIO where legacy_tiocsti is off). */
+	if (setsid() < 0 && errno != EPERM)
+		die("setsid");
+	if (ioctl(t.slave, TIOCSCTTY, 0))
+		die("TIOCSCTTY");
+	if (ioctl(t.slave, TIOCSTI, "A") != 0)
+		accepted = errno;
+	printf("{\"tty\":\"%s\",\"refused\":%d,\"accepted\":%d}\n", short_name(&t), refused,
+	       accepted);
+	return 0;
+}
+
 /* ---- flood: write a pty as fast as it drains, until killed ---- */
 
 static void *flood_reader(void *arg)
@@ -523,6 +564,8 @@ int main(int argc, char **argv)
 		return mode_roads();
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
 		return mode_flood();
-	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood\n");
+	if (argc >= 2 && strcmp(argv[1], "inject") == 0)
+		return mode_inject();
+	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood | inject\n");
 	return 2;
 }
