@@ -880,9 +880,11 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 
 /*
  * Fairness: while more than one session writes, a session that asked for
- * at least half as much as the busiest one in the current one-second window
- * gets no more room once the ring is a quarter full if it asked for more than
- * an eighth of the ring, and none at all in the ring's last quarter; a session
+ * at least half as much as the busiest one in the current one-second window,
+ * or for more than a quarter of the ring (so that a decoy asking for more
+ * than the flood does not make the flood look small), gets no more room once
+ * the ring is a quarter full if it asked for more than an eighth of the ring,
+ * and none at all in the ring's last quarter; a session
  * alone that asked for more than an eighth gets no room in the last quarter
  * either; refused records are counted against it (session_share). So floods
  * are cut first, a session writing a burst beside them is not, and a session
@@ -960,7 +962,8 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	 * flood first in each new window would otherwise fill it before anyone
 	 * else writes.
 	 */
-	if (prior && (top->active > 1 ? prior * 2 >= top->bytes : prior > (size >> 3))) {
+	if (prior && (top->active > 1 ? prior * 2 >= top->bytes || prior > (size >> 2)
+				      : prior > (size >> 3))) {
 		/*
 		 * The last quarter of the ring is kept for the others; beside them,
 		 * a session that asked for more than an eighth stops at a quarter.
