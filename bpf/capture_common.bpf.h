@@ -872,6 +872,7 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 					_ok = 1;                                    \
 				} else {                                            \
 					bpf_ringbuf_discard(_r, 0);                 \
+					_ok = -2;                                   \
 				}                                                   \
 			}                                                           \
 		}                                                                   \
@@ -978,10 +979,16 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 
 /*
  * 1: emitted; 0: the ring was full; -1: the session is over its share
- * (ta_share_ok). whole: the call is this one chunk, where em->check_digest
+ * (ta_share_ok); -2: the bytes could not be read (ta_chunk_loss says which
+ * loss each is). whole: the call is this one chunk, where em->check_digest
  * may apply (a constant: the chunk loop's frame, on top of the program's in
  * bpf_loop, stays without the fingerprint's code).
  */
+static __always_inline __u32 ta_chunk_loss(int ok)
+{
+	return ok == -1 ? TA_DROP_SESSION_SHARE : ok == -2 ? TA_DROP_UNREADABLE : TA_DROP_RING_FULL;
+}
+
 static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n, bool whole)
 {
 	if (!ta_share_ok(em, n))
@@ -1095,7 +1102,7 @@ static __always_inline int ta_chunk_do(struct ta_chunk_loop *lc)
 	lc->em.tmpl.offset = lc->done;
 	ok = ta_emit_chunk(&lc->em, lc->seg_ptr, n, false);
 	if (ok <= 0)
-		ta_count_loss(lc->ses, lc->auid, n, ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
+		ta_count_loss(lc->ses, lc->auid, n, ta_chunk_loss(ok));
 	lc->done += n;
 	lc->seg_ptr += n;
 	lc->seg_left -= n;
@@ -1152,8 +1159,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 		int ok = ta_emit_chunk(em, em->buf, n, true);
 
 		if (ok <= 0)
-			ta_count_loss(lc->ses, lc->auid, n,
-				      ok < 0 ? TA_DROP_SESSION_SHARE : TA_DROP_RING_FULL);
+			ta_count_loss(lc->ses, lc->auid, n, ta_chunk_loss(ok));
 		return;
 	}
 #ifdef TA_NO_BPF_LOOP

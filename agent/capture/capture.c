@@ -635,6 +635,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "return_missed";
 	case TA_DROP_UNATTRIBUTED:
 		return "unattributed";
+	case TA_DROP_UNREADABLE:
+		return "unreadable";
 	default:
 		return "unknown";
 	}

@@ -265,7 +265,13 @@ enum ta_drop_reason {
 	 * daemon read it, or more sessions than the daemon follows at once).
 	 */
 	TA_DROP_UNATTRIBUTED = 8,
-	TA_DROP_REASONS = 9,
+	/*
+	 * The kernel moved the bytes, but the caller's buffer could not be read
+	 * back when the record was made (another thread unmapped it, or a page
+	 * was not resident): the terminal got data the log does not have.
+	 */
+	TA_DROP_UNREADABLE = 9,
+	TA_DROP_REASONS = 10,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

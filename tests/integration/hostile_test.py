@@ -318,6 +318,32 @@ def test_injection():
     return f.result()
 
 
+def test_unreadable():
+    """A write whose first page another thread unmaps after the kernel copied it: the
+    terminal showed every byte, the log holds the rest, and the page is counted as an
+    `unreadable` loss (not as a full ring)."""
+    f = Failures("unreadable")
+    d = Daemon().start()
+    try:
+        facts = hostile("unmap")
+        d.stop()
+        recs = d.records()
+        tty = facts["tty"].replace("/", "")
+        f.check(facts["written"] == facts["shown"] == 262144,
+                f"the write went through whole: {facts}")
+        out = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, tty))
+        gaps = [g for g in of_type(recs, "gap") if g.get("reason") in ("unreadable", "ring_full")]
+        unread = sum(g["bytes"] for g in gaps if g["reason"] == "unreadable")
+        f.check(out == b"u" * (262144 - facts["gone"]),
+                f"the bytes still mapped are recorded ({len(out)} bytes)")
+        f.check(unread == facts["gone"] and all(g["reason"] == "unreadable" for g in gaps),
+                f"the unmapped page is counted as unreadable: {gaps}")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
 def test_require_kernel():
     """The integrity level is stated; --require-kernel-capture refuses syscall capture."""
     f = Failures("require_kernel")

@@ -13,6 +13,8 @@
  *   ta-hostile flood      writes a pty of its own as fast as it drains, until killed
  *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring, and on
  *                         x86-64 int 0x80 write/writev/ioctl(TIOCSTI)
+ *   ta-hostile unmap      a 256 KiB write blocked on a full pty whose first page,
+ *                         already copied by the kernel, another thread unmaps
  *   ta-hostile inject     without CAP_SYS_ADMIN: TIOCSTI of 'R' into a pty that is
  *                         not its controlling terminal (the kernel refuses it),
  *                         then of 'A' into it as its controlling terminal
@@ -480,6 +482,51 @@ static int mode_roads(void)
 	return 0;
 }
 
+/* ---- unmap: the kernel copied it, the recorder cannot read it back ---- */
+
+#define UNMAP_TOTAL (256 * 1024)
+#define UNMAP_GONE 4096
+
+struct unmap_write {
+	struct term *t;
+	char *buf;
+	ssize_t ret;
+};
+
+static void *unmap_writer(void *arg)
+{
+	struct unmap_write *w = arg;
+
+	w->ret = write(w->t->slave, w->buf, UNMAP_TOTAL);
+	return NULL;
+}
+
+static int mode_unmap(void)
+{
+	struct unmap_write w = { 0 };
+	struct term t;
+	pthread_t th;
+	size_t n;
+
+	open_term(&t);
+	w.t = &t;
+	w.buf = mmap(NULL, UNMAP_TOTAL, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w.buf == MAP_FAILED)
+		die("mmap");
+	memset(w.buf, 'u', UNMAP_TOTAL);
+	if (pthread_create(&th, NULL, unmap_writer, &w))
+		die("pthread_create");
+	/* Nobody reads the master: the write copies what the pty holds, then waits. */
+	usleep(300 * 1000);
+	if (munmap(w.buf, UNMAP_GONE))
+		die("munmap");
+	n = drain(t.master, NULL, 0, UNMAP_TOTAL, 2000);
+	pthread_join(th, NULL);
+	printf("{\"tty\":\"%s\",\"written\":%zd,\"shown\":%zu,\"gone\":%d}\n", short_name(&t),
+	       w.ret, n, UNMAP_GONE);
+	return 0;
+}
+
 /* ---- inject: TIOCSTI the kernel refuses, then one it takes ---- */
 
 /* Drop CAP_SYS_ADMIN from the effective set: TIOCSTI then obeys the terminal's rules. */
@@ -566,6 +613,9 @@ int main(int argc, char **argv)
 		return mode_flood();
 	if (argc >= 2 && strcmp(argv[1], "inject") == 0)
 		return mode_inject();
-	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood | inject\n");
+	if (argc >= 2 && strcmp(argv[1], "unmap") == 0)
+		return mode_unmap();
+	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood | inject | "
+		"unmap\n");
 	return 2;
 }
