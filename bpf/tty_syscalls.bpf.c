@@ -616,6 +616,18 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 #define TA_IORING_OP_WRITE 23
 #define TA_IORING_OP_SPLICE 30
 
+static __always_inline bool ta_uring_read_op(__u8 op)
+{
+	return op == TA_IORING_OP_READV || op == TA_IORING_OP_READ_FIXED || op == TA_IORING_OP_READ;
+}
+
+/* The opcodes that move terminal data. */
+static __always_inline bool ta_uring_tty_op(__u8 op)
+{
+	return ta_uring_read_op(op) || op == TA_IORING_OP_WRITEV || op == TA_IORING_OP_WRITE_FIXED ||
+	       op == TA_IORING_OP_WRITE || op == TA_IORING_OP_SPLICE;
+}
+
 /*
  * io_uring moves data without a system call per request: the completion of
  * each request is where its file and result are known. Writes into a
@@ -647,9 +659,7 @@ int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 	}
 	if (!ta_syscall_io)
 		return 0;
-	if (op != TA_IORING_OP_WRITEV && op != TA_IORING_OP_WRITE_FIXED &&
-	    op != TA_IORING_OP_WRITE && op != TA_IORING_OP_SPLICE &&
-	    op != TA_IORING_OP_READV && op != TA_IORING_OP_READ_FIXED && op != TA_IORING_OP_READ)
+	if (!ta_uring_tty_op(op))
 		return 0;
 	if (res <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
@@ -657,10 +667,79 @@ int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 	if (!tty)
 		return 0;
 	/* Pty input is taken at the master, whoever writes it. */
-	if ((op == TA_IORING_OP_READV || op == TA_IORING_OP_READ_FIXED || op == TA_IORING_OP_READ) &&
-	    ta_tty_is_pty(tty))
+	if (ta_uring_read_op(op) && ta_tty_is_pty(tty))
 		return 0;
 	ta_emit_uncaptured(tty, res, TA_NR_io_uring_enter);
+	return 0;
+}
+
+/* The request flags that mirror the submission's IOSQE_* bits (io_uring_types.h). */
+#define TA_REQ_F_FIXED_FILE (1U << 0)
+#define TA_REQ_F_CQE_SKIP (1U << 6)
+
+/* One io_uring request of the caller's that cannot be followed: counted, no bytes known. */
+static __always_inline void ta_uring_unseen(void)
+{
+	struct tty_struct *ctty;
+	__u32 ses, auid;
+
+	if (ta_caller_recorded(&ctty, &ses, &auid))
+		ta_count_loss(ses, auid, 0, TA_DROP_URING_UNSEEN);
+}
+
+/*
+ * A request submitted with IOSQE_CQE_SKIP_SUCCESS posts no completion when it
+ * succeeds, so io_uring_complete never sees it. It is counted here, at
+ * submission, before its file is looked up (that happens when it is issued):
+ * an fd that names a terminal makes an uncaptured record with the bytes
+ * unknown (the length lives in a per-opcode layout); a registered file, or a
+ * request of the footprint's kinds, one io_uring_unseen loss of the caller.
+ * A skipped request that fails still posts its completion, and is counted
+ * again there: counted twice, never missed.
+ */
+SEC("raw_tp/io_uring_submit_req")
+int ta_raw_io_uring_submit_req(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
+	struct tty_struct *tty;
+	__u32 flags;
+	__u8 op;
+
+	if (!bpf_core_type_exists(struct io_kiocb) || !bpf_core_field_exists(req->cqe.fd) ||
+	    !bpf_core_field_exists(req->flags) || !req)
+		return 0;
+	flags = BPF_CORE_READ(req, flags);
+	if (!(flags & TA_REQ_F_CQE_SKIP) || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	op = BPF_CORE_READ(req, opcode);
+	if (ta_fp_mode && ta_fp_uring_op(op)) {
+		ta_uring_unseen();
+		return 0;
+	}
+	if (!ta_syscall_io || !ta_uring_tty_op(op))
+		return 0;
+	if (flags & TA_REQ_F_FIXED_FILE) {
+		ta_uring_unseen();
+		return 0;
+	}
+	tty = ta_fd_tty(BPF_CORE_READ(req, cqe.fd));
+	if (!tty || (ta_uring_read_op(op) && ta_tty_is_pty(tty)))
+		return 0;
+	ta_emit_uncaptured(tty, 0, TA_NR_io_uring_enter);
+	return 0;
+}
+
+/*
+ * A completion that finds the completion queue full is kept on an overflow
+ * list without passing io_uring_complete (since 6.10; before, the tracepoint
+ * came first), and this tracepoint names no request: one io_uring_unseen
+ * loss of the caller's session, whatever the request was.
+ */
+SEC("raw_tp/io_uring_cqe_overflow")
+int ta_raw_io_uring_cqe_overflow(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (!ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		ta_uring_unseen();
 	return 0;
 }
 

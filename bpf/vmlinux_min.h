@@ -282,15 +282,21 @@ struct bpf_raw_tracepoint_args {
 	__u64 args[0];
 };
 
-/* io_uring requests (io_uring/io_uring.h): the file, the opcode, the result. */
+/*
+ * io_uring requests (io_uring/io_uring.h): the file, the opcode, the result;
+ * at submission the fd (in a union with the completion's flags) and the
+ * request's flags (u32 before 6.10, u64 since: the low bits read the same).
+ */
 struct io_cqe {
 	__u64 user_data;
 	__s32 res;
+	int fd;
 };
 
 struct io_kiocb {
 	struct file *file;
 	__u8 opcode;
+	__u32 flags;
 	struct io_cqe cqe;
 };
 

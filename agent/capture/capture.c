@@ -159,7 +159,9 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 	if (!strcmp(name, "ta_fp_sys_enter"))
 		return footprint ? ROLE_TAIL : ROLE_OTHER;
 	/* io_uring's requests of the footprint's kinds are seen at their completion. */
-	if (footprint && !strcmp(name, "ta_raw_io_uring_complete"))
+	if (footprint && (!strcmp(name, "ta_raw_io_uring_complete") ||
+			  !strcmp(name, "ta_raw_io_uring_submit_req") ||
+			  !strcmp(name, "ta_raw_io_uring_cqe_overflow")))
 		return ROLE_COMMON_OPTIONAL;
 	/* Process lifecycle: every backend. */
 	if (!strncmp(name, "ta_sched_", 9))
@@ -168,8 +170,11 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 	case TA_BACKEND_TRACEPOINT:
 		if (!strncmp(name, "ta_raw_sys_", 11))
 			return ROLE_REQUIRED;
-		/* Counts io_uring's terminal writes; kernels without io_uring lack it. */
-		if (!strcmp(name, "ta_raw_io_uring_complete"))
+		/*
+		 * Count io_uring's terminal writes (at completion, and at submission
+		 * those that post no completion); kernels without io_uring lack them.
+		 */
+		if (!strncmp(name, "ta_raw_io_uring_", 16))
 			return ROLE_OPTIONAL;
 		return ROLE_OTHER;
 	case TA_BACKEND_FENTRY:
@@ -637,6 +642,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "unattributed";
 	case TA_DROP_UNREADABLE:
 		return "unreadable";
+	case TA_DROP_URING_UNSEEN:
+		return "io_uring_unseen";
 	default:
 		return "unknown";
 	}

@@ -271,7 +271,14 @@ enum ta_drop_reason {
 	 * was not resident): the terminal got data the log does not have.
 	 */
 	TA_DROP_UNREADABLE = 9,
-	TA_DROP_REASONS = 10,
+	/*
+	 * An io_uring request the programs cannot follow to its end: submitted
+	 * with IOSQE_CQE_SKIP_SUCCESS on a registered file or of a footprint
+	 * kind, or a completion that overflowed a full completion queue (it
+	 * names no request). One event, 0 bytes, the caller's session.
+	 */
+	TA_DROP_URING_UNSEEN = 10,
+	TA_DROP_REASONS = 11,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

@@ -11,8 +11,9 @@
  *   ta-hostile flip N     N lines written while another thread flips the fd
  *                         between /dev/null and the terminal
  *   ta-hostile flood      writes a pty of its own as fast as it drains, until killed
- *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring, and on
- *                         x86-64 int 0x80 write/writev/ioctl(TIOCSTI)
+ *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring (with and
+ *                         without a completion), and on x86-64 int 0x80
+ *                         write/writev/ioctl(TIOCSTI)
  *   ta-hostile unmap      a 256 KiB write blocked on a full pty whose first page,
  *                         already copied by the kernel, another thread unmaps
  *   ta-hostile inject     without CAP_SYS_ADMIN: TIOCSTI of 'R' into a pty that is
@@ -326,53 +327,140 @@ static int mode_flip(long n)
 
 /* ---- roads: the other system calls that carry terminal data ---- */
 
-/*
- * One IORING_OP_WRITE of buf to fd through a raw io_uring (no liburing):
- * returns the request's result, or -errno if io_uring is unavailable.
- */
-static long uring_write(int fd, const void *buf, unsigned len)
-{
-	struct io_uring_params p = { 0 };
+/* A raw io_uring (no liburing): its rings, mapped. */
+struct uring {
+	int fd;
+	unsigned *sq_tail, *sq_array, sq_mask, *cq_head, *cq_tail, cq_mask, cq_entries;
 	struct io_uring_sqe *sqes;
 	struct io_uring_cqe *cqes;
-	unsigned *sq_tail, *sq_array, *cq_head, *cq_tail, mask;
+};
+
+/* 0, or -errno if io_uring is unavailable (not built, or io_uring_disabled). */
+static int uring_open(struct uring *u, unsigned entries)
+{
+	struct io_uring_params p = { 0 };
 	size_t sq_sz, cq_sz;
 	char *sq, *cq;
-	long res;
-	int ring = (int)syscall(__NR_io_uring_setup, 4, &p);
 
-	if (ring < 0)
+	u->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+	if (u->fd < 0)
 		return -errno;
 	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
 	cq_sz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_CQ_RING);
-	sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE, MAP_SHARED, ring,
-		    IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, u->fd, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, u->fd, IORING_OFF_CQ_RING);
+	u->sqes = mmap(NULL, p.sq_entries * sizeof(*u->sqes), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       u->fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || u->sqes == MAP_FAILED)
 		die("io_uring mmap");
-	sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	sq_array = (unsigned *)(sq + p.sq_off.array);
-	mask = *(unsigned *)(sq + p.sq_off.ring_mask);
-	memset(&sqes[0], 0, sizeof(sqes[0]));
-	sqes[0].opcode = IORING_OP_WRITE;
-	sqes[0].fd = fd;
-	sqes[0].addr = (uint64_t)(uintptr_t)buf;
-	sqes[0].len = len;
-	sqes[0].off = (uint64_t)-1;
-	sq_array[*sq_tail & mask] = 0;
-	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+	u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	u->sq_array = (unsigned *)(sq + p.sq_off.array);
+	u->sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+	u->cq_head = (unsigned *)(cq + p.cq_off.head);
+	u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	u->cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
+	u->cq_entries = p.cq_entries;
+	u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	return 0;
+}
+
+/* Queue one request (submitted by the next uring_enter). */
+static void uring_queue(struct uring *u, uint8_t opcode, int fd, const void *buf, unsigned len,
+			uint8_t flags)
+{
+	unsigned tail = *u->sq_tail, slot = tail & u->sq_mask;
+	struct io_uring_sqe *sqe = &u->sqes[slot];
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = opcode;
+	sqe->flags = flags;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)buf;
+	sqe->len = len;
+	sqe->off = (uint64_t)-1;
+	u->sq_array[slot] = slot;
+	__atomic_store_n(u->sq_tail, tail + 1, __ATOMIC_RELEASE);
+}
+
+static void uring_enter(struct uring *u, unsigned submit, unsigned wait)
+{
+	if (syscall(__NR_io_uring_enter, u->fd, submit, wait, wait ? IORING_ENTER_GETEVENTS : 0,
+		    NULL, 0) < 0)
 		die("io_uring_enter");
-	cq_head = (unsigned *)(cq + p.cq_off.head);
-	cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	if (*cq_head == __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE))
+}
+
+/* 1 and the next completion's result, or 0 if none is waiting. */
+static int uring_reap(struct uring *u, long *res)
+{
+	unsigned head = *u->cq_head;
+
+	if (head == __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE))
+		return 0;
+	*res = u->cqes[head & u->cq_mask].res;
+	__atomic_store_n(u->cq_head, head + 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
+/* One IORING_OP_WRITE of buf to fd: the request's result, or -errno if io_uring is unavailable. */
+static long uring_write(int fd, const void *buf, unsigned len)
+{
+	struct uring u;
+	long res;
+	int err = uring_open(&u, 4);
+
+	if (err)
+		return err;
+	uring_queue(&u, IORING_OP_WRITE, fd, buf, len, 0);
+	uring_enter(&u, 1, 1);
+	if (!uring_reap(&u, &res))
 		die("io_uring: no completion");
-	res = cqes[*cq_head & *(unsigned *)(cq + p.cq_off.ring_mask)].res;
-	__atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
-	close(ring);
+	close(u.fd);
 	return res;
+}
+
+/*
+ * Writes into the terminal whose completion io_uring_complete never sees,
+ * from a child whose controlling terminal it is (a caller in a recorded
+ * session): one with IOSQE_CQE_SKIP_SUCCESS on the fd, one the same on a
+ * registered file, one whose completion overflows a completion queue that
+ * nops filled. Exit status: 0 done, 3 io_uring unavailable, else a failure.
+ */
+static int uring_hidden(int slave)
+{
+	static const char skip[] = "uring-skip\n", fixed[] = "uring-fixed\n",
+			  over[] = "uring-over\n";
+	struct uring u;
+	long res;
+	int files[1] = { slave };
+
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0))
+		return 2;
+	if (uring_open(&u, 4))
+		return 3;
+	uring_queue(&u, IORING_OP_WRITE, slave, skip, sizeof(skip) - 1, IOSQE_CQE_SKIP_SUCCESS);
+	uring_enter(&u, 1, 0);
+	if (syscall(__NR_io_uring_register, u.fd, IORING_REGISTER_FILES, files, 1))
+		return 4;
+	uring_queue(&u, IORING_OP_WRITE, 0, fixed, sizeof(fixed) - 1,
+		    IOSQE_FIXED_FILE | IOSQE_CQE_SKIP_SUCCESS);
+	uring_enter(&u, 1, 0);
+	/* Fill the completion queue with nops, unreaped, then one more write overflows it. */
+	for (unsigned i = 0; i < u.cq_entries; i += 4) {
+		for (int k = 0; k < 4; k++)
+			uring_queue(&u, IORING_OP_NOP, -1, NULL, 0, 0);
+		uring_enter(&u, 4, 0);
+	}
+	uring_queue(&u, IORING_OP_WRITE, slave, over, sizeof(over) - 1, 0);
+	uring_enter(&u, 1, 0);
+	usleep(100 * 1000);
+	while (uring_reap(&u, &res))
+		;
+	/* Reaping made room: the kernel flushes its overflow list at the next enter. */
+	uring_enter(&u, 0, 0);
+	while (uring_reap(&u, &res))
+		;
+	close(u.fd);
+	return 0;
 }
 
 static int mode_roads(void)
@@ -446,6 +534,20 @@ static int mode_roads(void)
 
 	if (uring > 0)
 		want += (size_t)uring;
+	/* The writes io_uring_complete never sees (uring_hidden), where io_uring runs. */
+	int hidden = 0;
+	if (uring > 0) {
+		pid_t c = fork();
+
+		if (c == 0)
+			_exit(uring_hidden(t.slave));
+		if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) ||
+		    (WEXITSTATUS(st) && WEXITSTATUS(st) != 3))
+			die("io_uring writes without a completion");
+		hidden = WEXITSTATUS(st) == 0;
+		if (hidden)
+			want += strlen("uring-skip\nuring-fixed\nuring-over\n");
+	}
 
 #ifdef __x86_64__
 	/* Buffers below 4 GiB: a 32-bit call can only pass 32-bit pointers. */
@@ -476,7 +578,8 @@ static int mode_roads(void)
 	}
 #endif
 	n = drain(t.master, shown, sizeof(shown), want, 2000);
-	printf("{\"tty\":\"%s\",\"int80\":%d,\"uring\":%ld,", short_name(&t), int80_done, uring);
+	printf("{\"tty\":\"%s\",\"int80\":%d,\"uring\":%ld,\"uring_hidden\":%d,", short_name(&t),
+	       int80_done, uring, hidden);
 	print_hex("shown", shown, n > sizeof(shown) ? sizeof(shown) : n);
 	printf("}\n");
 	return 0;
