@@ -409,8 +409,11 @@ static int facts_build(struct ta_collector *c, struct ta_collect_pending *const 
 	static const uint32_t oids[5] = { OID_TEXT, OID_INT8, OID_INT4, OID_INT8, OID_TEXT };
 	struct facts_ctx fc = { .c = c };
 	int e = 0;
-	if (!c->dec && ta_rec_decoder_new(&c->dec))
-		return -ENOMEM;
+	if (!c->dec) {
+		if (ta_rec_decoder_new(&c->dec))
+			return -ENOMEM;
+		ta_rec_decoder_set_max(c->dec, TA_COLLECT_INDEX_RAW_MAX);
+	}
 	for (int k = 0; k < 5; k++)
 		arr_begin(&c->arr[8 + k], oids[k]);
 	for (uint32_t i = 0; !e && i < n;) {
@@ -424,7 +427,9 @@ static int facts_build(struct ta_collector *c, struct ta_collect_pending *const 
 			struct ta_log_record rec;
 			const char *why = "";
 			/* The record's own bytes: a batch message holds several (batch.h). */
-			if (ta_rec_decode(c->dec, pd->rec, pd->rec_len, pd->index, &rec, &why)) {
+			int d = ta_rec_decode(c->dec, pd->rec, pd->rec_len, pd->index, &rec, &why);
+			if (d) {
+				c->index_too_large += d == -E2BIG;
 				fact_rec(&fc, pd->session, TA_SF_UNDECODABLE, pd->time_ns);
 				continue;
 			}

@@ -107,6 +107,7 @@ struct ta_collector {
 	uint32_t *stream_ms;          /* per cosigned checkpoint: ms from entering the stream */
 	size_t n_stream_ms, cap_stream_ms;
 	uint64_t malformed;          /* records messages refused whole (their framing) */
+	uint64_t index_too_large;    /* records stored but not decoded for the session index */
 	uint64_t isolated;           /* messages the database refused alone, kept as evidence */
 	char sqlstate[6];            /* of the last failed statement ("" if none or no result) */
 	char err[512];
@@ -158,6 +159,15 @@ int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why);
  * at most a tenth of a collector's time for them, not every collector's whole.
  */
 #define TA_COLLECT_OLDER_WAIT 9
+/*
+ * The session index decodes every record a host sends. A record whose payload
+ * inflates beyond this is stored (its leaf verified like any) but not decoded:
+ * its session's facts say undecodable. The recorder writes terminal data in
+ * batches of about 64 KiB and its other records are a few KiB, so 1 MiB is far
+ * beyond what it writes, and a 570-byte record can no longer make every
+ * collector inflate 16 MiB at each delivery of its message.
+ */
+#define TA_COLLECT_INDEX_RAW_MAX (1u << 20)
 /* After COMMIT, or before ROLLBACK: forgets the batch's pending work (and hosts a minute old). */
 void ta_collect_reset(struct ta_collector *c);
 /* Frees what the collector allocated (not db, cosigner, hasher). */

@@ -214,6 +214,7 @@ struct ta_rec_decoder {
 	ZSTD_DCtx *dc;
 	uint8_t *buf;
 	size_t cap;
+	size_t max_raw;
 };
 
 int ta_rec_decoder_new(struct ta_rec_decoder **out)
@@ -223,8 +224,14 @@ int ta_rec_decoder_new(struct ta_rec_decoder **out)
 		free(d);
 		return -ENOMEM;
 	}
+	d->max_raw = TA_REC_MAX_PAYLOAD;
 	*out = d;
 	return 0;
+}
+
+void ta_rec_decoder_set_max(struct ta_rec_decoder *d, size_t max_raw)
+{
+	d->max_raw = max_raw;
 }
 
 void ta_rec_decoder_free(struct ta_rec_decoder *d)
@@ -248,6 +255,10 @@ int ta_rec_decode(struct ta_rec_decoder *d, const uint8_t *stored, size_t len, u
 		return -EBADMSG;
 	}
 	rec_from_view(&v, rec);
+	if ((v.h.flags & TA_RECF_ZSTD) && v.h.raw_len > d->max_raw) {
+		*why = "its payload inflates beyond what this reader decodes";
+		return -E2BIG;
+	}
 	if ((v.h.flags & TA_RECF_ZSTD) && inflate_payload(d->dc, &d->buf, &d->cap, &v, rec)) {
 		*why = "compressed payload does not decompress";
 		return -EBADMSG;

@@ -227,6 +227,12 @@ int ta_log_reader_seek(struct ta_log_reader *r, uint64_t index);
 struct ta_rec_decoder;
 int ta_rec_decoder_new(struct ta_rec_decoder **out);
 void ta_rec_decoder_free(struct ta_rec_decoder *d);
+/*
+ * Payloads larger than max_raw (TA_REC_MAX_PAYLOAD by default) are refused,
+ * -E2BIG, before anything is inflated: a reader of other parties' records
+ * (the collector's session index) bounds what one small record makes it do.
+ */
+void ta_rec_decoder_set_max(struct ta_rec_decoder *d, size_t max_raw);
 int ta_rec_decode(struct ta_rec_decoder *d, const uint8_t *stored, size_t len, uint64_t expect_index,
 		  struct ta_log_record *rec, const char **why);
 const struct ta_log_error *ta_log_reader_error(const struct ta_log_reader *r);

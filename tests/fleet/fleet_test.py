@@ -1355,6 +1355,13 @@ try:
           f'a second note for cosigned size {bsize}: evidence, the stored note and cosignature kept '
           f'({e!r}, {kept}, {after == [bnote, bcos]})')
 
+    # ---- a record that inflates far beyond what a recorder writes (2 MiB of zeros in a few
+    # hundred bytes): stored and verified like any other, not decoded for the session index.
+    nb = append('x', 'host-x/ttyaudit', 1, 'bomb')
+    bx = ship('x', 'host-x', timeout=60)
+    bomb_stored = wait_for("SELECT count(*) FROM records WHERE origin = 'host-x/ttyaudit' AND "
+                           f"idx = {nb - 1} AND type = 256 AND octet_length(stored) < 4096", '1')
+
     # ---- checkpoints far beyond the host's stored leaves, signed as often as the host likes:
     # each waits for records that never come. Each delivery used to read every stored leaf from
     # the collector's tree size up; now one leaf's probe defers it, having read nothing.
@@ -1363,11 +1370,15 @@ try:
                     b'host-x/ttyaudit\n%d\n%s\n' % (sx1 + 100000, base64.b64encode(b'\x03' * 32)))
     es = [nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + far,
                    [(b'Nats-Msg-Id', f'x-far-{i}'.encode()), (b'Ttyaudit-Old', b'0')]) for i in range(5)]
-    probes = 0
+    probes = too_large = 0
     time.sleep(5)
     for c in [c for c in collectors if c.poll() is None]:
         last = stop_and_log(c)
         probes += int(last.split("of them found by one leaf's probe, nothing read, ")[1].split(';')[0])
+        too_large += int(last.split("records too large to index ")[1].split(';')[0])
+    check(bx is not None and bx.returncode == 0 and bomb_stored and too_large >= 1,
+          f'a record that inflates to 2 MiB is stored, and not decoded for the index '
+          f'({bomb_stored}, {too_large} records too large to index)')
     collector_start(f'far{len(collectors)}'); collector_start(f'far{len(collectors)}')
     check(es == [b''] * 5 and probes >= 5 and
           psql("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND idx = %d" % (sx1 + 100000)) == '0',

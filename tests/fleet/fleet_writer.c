@@ -11,6 +11,8 @@
  * NAME, login uid 1000 + SES, from 192.0.2.SES, then every record in session SES.
  * TAG "alerts:RULE": every tenth record is an alert record of rule RULE
  * ({"rule":RULE,"n":i,...}, the others as usual).
+ * TAG "bomb": each record's payload is 2 MiB of zeros, which the store
+ * compresses to a few hundred bytes (what a hostile host sends a collector).
  *
  * fleet_writer --cosigner FILE NAME: prints the cosignature/v1 vkey of a
  * witness key FILE (created if absent), for a shipper run without a collector.
@@ -81,7 +83,13 @@ int main(int argc, char **argv)
 				       "\"severity\":\"high\",\"on\":\"input\"}", rule, i);
 		}
 		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		if (ta_store_append(s, type, t, ses ? ses : i % 5 + 1, buf, (size_t)len, NULL)) {
+		static char *zeros;
+		if (!strcmp(argv[5], "bomb") && !zeros && !(zeros = calloc(1, 2u << 20))) {
+			fprintf(stderr, "fleet_writer: out of memory\n");
+			return 1;
+		}
+		if (ta_store_append(s, type, t, ses ? ses : i % 5 + 1, zeros ? zeros : buf,
+				    zeros ? 2u << 20 : (size_t)len, NULL)) {
 			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
 			return 1;
 		}

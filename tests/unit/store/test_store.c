@@ -232,7 +232,8 @@ static void test_compression(void)
 /*
  * Records from elsewhere (the fleet's database): each record's stored bytes,
  * copied out, decode with ta_rec_decode to what the reader gave; a flipped
- * byte, a wrong index and a trailing byte are refused.
+ * byte, a wrong index and a trailing byte are refused, and a decoder bounded
+ * to 80 bytes refuses the compressed payloads larger than that.
  */
 static void test_decode_stored(void)
 {
@@ -247,10 +248,13 @@ static void test_decode_stored(void)
 	struct ta_rec_decoder *d;
 	CHECK_EQ_INT(ta_log_reader_open(&r, log), 0);
 	CHECK_EQ_INT(ta_rec_decoder_new(&d), 0);
-	if (!r || !d)
+	struct ta_rec_decoder *bounded;
+	CHECK_EQ_INT(ta_rec_decoder_new(&bounded), 0);
+	if (!r || !d || !bounded)
 		return;
+	ta_rec_decoder_set_max(bounded, 80);
 	struct ta_log_record rec, got;
-	uint64_t n = 0, bad = 0, compressed = 0, refused = 0;
+	uint64_t n = 0, bad = 0, compressed = 0, refused = 0, bad_bound = 0, too_large = 0;
 	const char *why;
 	while (ta_log_reader_next(r, &rec) == 1) {
 		uint8_t *copy = malloc(rec.stored_len + 1);
@@ -261,6 +265,11 @@ static void test_decode_stored(void)
 			bad++;
 		compressed += (rec.flags & TA_RECF_ZSTD) != 0;
 		refused += ta_rec_decode(d, copy, rec.stored_len, rec.index + 1, &got, &why) == -EBADMSG;
+		/* A bounded decoder refuses a payload that would inflate beyond its bound, only that. */
+		int small = ta_rec_decode(bounded, copy, rec.stored_len, rec.index, &got, &why);
+		if ((rec.flags & TA_RECF_ZSTD) && rec.len > 80 ? small != -E2BIG : small != 0)
+			bad_bound++;
+		too_large += small == -E2BIG;
 		copy[rec.stored_len] = 0;
 		refused += ta_rec_decode(d, copy, rec.stored_len + 1, rec.index, &got, &why) == -EBADMSG;
 		copy[rec.stored_len / 2] ^= 0x40;
@@ -272,6 +281,9 @@ static void test_decode_stored(void)
 	CHECK(compressed > 0);
 	CHECK_EQ_INT(bad, 0);
 	CHECK_EQ_INT(refused, 3 * n);
+	CHECK_EQ_INT(bad_bound, 0);
+	CHECK(too_large > 0);
+	ta_rec_decoder_free(bounded);
 	ta_rec_decoder_free(d);
 	ta_log_reader_close(r);
 	test_rmtree(dir);
