@@ -65,6 +65,15 @@
 enum { TA_CALL_WRITE = 0, TA_CALL_READ = 1, TA_CALL_UNCAPTURED = 2, TA_CALL_INJECT = 3 };
 
 /*
+ * The record flags each kind of call adds. Looked up, not branched on: one
+ * path through the exit's emission for every kind instead of one per flag.
+ */
+static const volatile __u16 ta_call_side_flags[4] = {
+	[TA_CALL_READ] = TA_F_READ_SIDE,
+	[TA_CALL_INJECT] = TA_F_INJECTED,
+};
+
+/*
  * Set by the daemon before load: 0 when a function backend takes terminal
  * data, and this program only reports unix socket connects and binds (how
  * tmux and screen clients reach their servers). The verifier drops the rest.
@@ -388,9 +397,16 @@ static __always_inline int ta_exit_io(long ret)
 #endif
 	ts->call.active = 0;
 	ta_task_state_done(ts);
-	/* TIOCSTI returns 0 for its one byte taken. */
-	if (call->is_read == TA_CALL_INJECT)
-		ret = ret == 0 ? 1 : -1;
+	/*
+	 * TIOCSTI returns 0 for its one byte taken. The count, not a constant 1:
+	 * the verifier then sees the same unknown length as for a write, and
+	 * checks the emission once for both.
+	 */
+	if (call->is_read == TA_CALL_INJECT) {
+		if (ret != 0)
+			return 0;
+		ret = call->count;
+	}
 	if (ret <= 0)
 		return 0;
 	/*
@@ -451,8 +467,7 @@ static __always_inline int ta_exit_io(long ret)
 	}
 	if (!ta_prepare(&lc.em, (struct tty_struct *)call->tty,
 			call->is_read ? TA_EV_TTY_INPUT : TA_EV_TTY_OUTPUT, TA_SRC_SYSCALL,
-			(call->is_read == TA_CALL_READ ? TA_F_READ_SIDE : 0) |
-			(call->is_read == TA_CALL_INJECT ? TA_F_INJECTED : 0) | flags, call->lflag))
+			ta_call_side_flags[call->is_read & 3] | flags, call->lflag))
 		return 0;
 	lc.em.buf = call->buf;
 	lc.em.nr_segs = call->nr_segs;

@@ -209,6 +209,20 @@ static int kernel_has_func(const struct btf *vmlinux, const char *fn)
 	return vmlinux && btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) >= 0;
 }
 
+/*
+ * Whether the kernel has raw tracepoint tp: each has a typedef btf_trace_<tp>
+ * in its BTF. Without BTF, unknown: the program is loaded and its attach says.
+ */
+static bool kernel_may_have_tracepoint(const struct btf *vmlinux, const char *tp)
+{
+	char name[128];
+
+	if (!vmlinux)
+		return true;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+}
+
 static int fill_tty_majors(int fd)
 {
 	uint8_t is_tty[512];
@@ -394,6 +408,18 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 				err = -ENOENT;
 				goto fail;
 			}
+			snprintf(missing + strlen(missing), missing_len - strlen(missing),
+				 "%s%s", *missing ? ", " : "", target);
+			on = false;
+		}
+		/*
+		 * An optional raw tracepoint the kernel lacks (io_uring's newer ones on
+		 * older kernels) is not loaded: its verification costs a kernel under
+		 * emulation tens of seconds for nothing.
+		 */
+		if (on && (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) && target &&
+		    !strncmp(bpf_program__section_name(prog), "raw_tp/", 7) &&
+		    !kernel_may_have_tracepoint(vmlinux, target)) {
 			snprintf(missing + strlen(missing), missing_len - strlen(missing),
 				 "%s%s", *missing ? ", " : "", target);
 			on = false;
