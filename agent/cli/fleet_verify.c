@@ -33,6 +33,11 @@ struct fv_host {
 	int ok;
 	char message[1024];
 	uint64_t records, bytes, missing, first_missing, gaps, recoveries;
+	/*
+	 * Records the host sent past a hole that no stored checkpoint covers: the
+	 * missing ones (hole_from .. past_from - 1) have not arrived; not verified.
+	 */
+	uint64_t hole_from, past_from, past_hole;
 	uint64_t checkpoints, latest, cosigned, cosig_valid;
 	uint8_t root[TA_HASH_LEN];
 };
@@ -130,8 +135,24 @@ static int verify_host(struct cli_fleet *f, struct fv_host *h, struct ta_rec_dec
 			break;
 		}
 		if (l.index > cr.size) {
-			rc = fail(h, "records %" PRIu64 "..%" PRIu64 " are missing from the tree (no leaf, "
-				  "no record)", cr.size, l.index - 1);
+			/*
+			 * Past every stored checkpoint, a hole is the host's: records it sent
+			 * after ones that have not arrived (the collector stores them as they
+			 * come). Within a checkpoint's range the collector verified every
+			 * leaf before storing it: the database lost them.
+			 */
+			if ((rc = check_roots(h, hs, &cr, cps, n, &ci)))
+				break;
+			if (ci < n) {
+				rc = fail(h, "records %" PRIu64 "..%" PRIu64 " are missing from the tree (no "
+					  "leaf, no record) below the checkpoint of size %" PRIu64,
+					  cr.size, l.index - 1, cps[ci].size);
+				break;
+			}
+			h->hole_from = cr.size;
+			h->past_from = l.index;
+			for (h->past_hole = 1; (k = cli_fleet_leaves_next(f, &l, err, errlen)) == 1;)
+				h->past_hole++;
 			break;
 		}
 		if ((rc = check_roots(h, hs, &cr, cps, n, &ci)))
@@ -204,6 +225,8 @@ static void print_json(const struct fv_host *h, const struct fleet_verify_opts *
 			{ "checkpoints", h->checkpoints }, { "latest_checkpoint", h->latest },
 			{ "cosigned_checkpoint", h->cosigned }, { "records_missing", h->missing },
 			{ "recoveries", h->recoveries }, { "gaps", h->gaps },
+			{ "records_not_arrived", h->past_hole ? h->past_from - h->hole_from : 0 },
+			{ "records_held_past_hole", h->past_hole },
 		};
 		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 			ta_json_key(&j, f[i].k);
@@ -249,6 +272,10 @@ static void print_text(const struct fv_host *h, const struct fleet_verify_opts *
 	if (h->gaps)
 		printf("%s: note: %" PRIu64 " gap records (records dropped by the writer)\n", h->origin,
 		       h->gaps);
+	if (h->past_hole)
+		printf("%s: note: records %" PRIu64 "..%" PRIu64 " have not reached the database; %" PRIu64
+		       " records the host sent after them are held, not verified until they come\n",
+		       h->origin, h->hole_from, h->past_from - 1, h->past_hole);
 	if (o->n_witnesses)
 		printf("%s: collector: the checkpoint of %" PRIu64 " records carries %" PRIu64 " of the "
 		       "%zu required cosignatures\n", h->origin, h->cosigned, h->cosig_valid, o->quorum);
