@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "collector/ack_rate.h"
 #include "collector/collector.h"
 #include "base/exitcodes.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "fleet/fleet.h"
 
@@ -89,6 +92,7 @@ static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms, int64_t de
 struct ack_ctx {
 	PGconn *db;
 	const char *dsn;
+	struct ta_ack_rate *rate; /* answers per host and second (ack_rate.h) */
 };
 
 /* A shipper asks for its latest cosigned checkpoint. */
@@ -98,15 +102,23 @@ static void on_ack(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
 	char h[TA_FLEET_HASH_HEX + 1], *note = NULL;
 	enum ta_fleet_kind kind;
 	size_t len = 0;
+	struct ta_ack_rate_slot *slot;
 	if (natsMsg_GetReply(m) && !ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) &&
 	    kind == TA_FLEET_ACK) {
+		if (!ta_ack_rate_ask(a->rate, h, ta_now_ns(CLOCK_MONOTONIC) / 1000000000u, &slot)) {
+			natsConnection_Publish(nc, natsMsg_GetReply(m), slot->last, (int)slot->last_len);
+			natsMsg_Destroy(m);
+			return;
+		}
 		if (PQstatus(a->db) != CONNECTION_OK)
 			PQreset(a->db);
-		if (!ta_collect_latest_cosigned(a->db, h, &note, &len))
+		if (!ta_collect_latest_cosigned(a->db, h, &note, &len)) {
 			natsConnection_Publish(nc, natsMsg_GetReply(m), note, (int)len);
-		else
+			ta_ack_rate_remember(slot, note, len);
+		} else {
 			ta_warn("collector", "answering %s: %s", natsMsg_GetSubject(m),
 				PQerrorMessage(a->db));
+		}
 	}
 	free(note);
 	natsMsg_Destroy(m);
@@ -363,9 +375,10 @@ int main(int argc, char **argv)
 		return e ? TA_EXIT_FAILURE : TA_EXIT_OK;
 	}
 	struct ta_collector col = { .db = db };
-	struct ack_ctx ack = { .db = db_connect(dsn), .dsn = dsn };
+	struct ack_ctx ack = { .db = db_connect(dsn), .dsn = dsn,
+			       .rate = calloc(1, sizeof(struct ta_ack_rate)) };
 	int e = ta_cosigner_load_or_create(keyfile, name, &col.cosigner);
-	if (e || !ack.db || ta_hasher_new(&col.hasher)) {
+	if (e || !ack.db || !ack.rate || ta_hasher_new(&col.hasher)) {
 		if (e)
 			ta_err("collector", "cosigner key %s: %s", keyfile, strerror(-e));
 		return TA_EXIT_CONFIG;
@@ -444,19 +457,25 @@ int main(int argc, char **argv)
 		ta_info("collector", "checkpoints cosigned after entering the stream: p50 %u ms, "
 			"p99 %u ms, max %u ms", v[k / 2], v[k * 99 / 100], v[k - 1]);
 	}
+	/* Its callback thread stops here: the count of unanswered requests is final. */
+	natsSubscription_Destroy(acks);
+	acks = NULL;
 	ta_info("collector", "records %llu, checkpoints %llu, cosigned %llu, duplicates %llu, "
 		"refused %llu (malformed messages %llu, refused by the database alone %llu), "
 		"deferred %llu (records not stored yet %llu, of them found by one leaf's probe, "
 		"nothing read, %llu; older checkpoints waiting for a leaf read %llu); older "
-		"checkpoints read from leaves %llu; records too large to index %llu",
+		"checkpoints read from leaves %llu; records too large to index %llu; "
+		"acknowledgement requests answered with the host's last answer (over %d a "
+		"second) %llu",
 		(unsigned long long)col.records, (unsigned long long)col.checkpoints,
 		(unsigned long long)col.cosigned, (unsigned long long)col.duplicates,
 		(unsigned long long)col.refused, (unsigned long long)col.malformed,
 		(unsigned long long)col.isolated,
 		(unsigned long long)col.deferred, (unsigned long long)col.deferred_records,
 		(unsigned long long)col.hole_probes, (unsigned long long)col.older_delayed,
-		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large);
-	natsSubscription_Destroy(acks);
+		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large,
+		TA_ACK_RATE_PER_S, (unsigned long long)ack.rate->from_last);
+	ta_ack_rate_free(ack.rate);
 	natsSubscription_Destroy(sub);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);

@@ -176,6 +176,31 @@ def js_api(user, subject, body=b''):
     finally:
         sock.close()
 
+def ack_flood(user, subject, n, listen=3.0):
+    """n acknowledgement requests as fast as a host's own code can send them, one reply
+    inbox; the number of answers within `listen` seconds."""
+    import ssl
+    raw = socket.create_connection(('127.0.0.1', ports[0][0]), 5)
+    raw.recv(4096)
+    sock = ssl.create_default_context(cafile=CA).wrap_socket(raw, server_hostname='localhost')
+    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":false}' % (user, user)
+    sock.sendall(f'CONNECT {conn}\r\nSUB _INBOX.flood 1\r\n'.encode() +
+                 f'PUB {subject} _INBOX.flood 0\r\n\r\n'.encode() * n + b'PING\r\n')
+    data, end = b'\r\n', time.time() + listen
+    sock.settimeout(0.5)
+    try:
+        while time.time() < end:
+            try:
+                chunk = sock.recv(65536)
+            except (socket.timeout, ssl.SSLError):
+                continue
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        sock.close()
+    return data.count(b'\r\nMSG _INBOX.flood ')
+
 def nats_pub(user, subject, body, headers):
     """Publishes one message with headers as a host's own code could (its credentials, any
     bytes); returns the server's error line, or b'' once it has taken the message (PONG)."""
@@ -1299,7 +1324,7 @@ try:
         read = delayed = 0
         for c in [c for c in collectors if c.poll() is None]:
             last = stop_and_log(c)
-            read += int(last.split('older checkpoints read from leaves ')[1].split()[0])
+            read += int(last.split('older checkpoints read from leaves ')[1].split(';')[0])
             delayed += int(last.split('older checkpoints waiting for a leaf read ')[1].split(')')[0])
         collector_start(f'older{len(collectors)}'); collector_start(f'older{len(collectors)}')
         return read, delayed
@@ -1362,6 +1387,43 @@ try:
     bomb_stored = wait_for("SELECT count(*) FROM records WHERE origin = 'host-x/ttyaudit' AND "
                            f"idx = {nb - 1} AND type = 256 AND octet_length(stored) < 4096", '1')
 
+    # ---- a host's hole past every checkpoint: its last record arrives before the ones before it
+    # (published alone, as a host whose shipper skipped them would). verify --fleet says which
+    # records have not arrived and verifies the rest; it used to call it database damage.
+    h0 = int(psql("SELECT size FROM log_state WHERE origin = 'host-x/ttyaudit'"))
+    hn = append('x', 'host-x/ttyaudit', 20, 'hole')
+    segs = sorted(f for f in os.listdir(os.path.join(T, 'logs', 'x')) if f.endswith('.log'))
+    raw = open(os.path.join(T, 'logs', 'x', segs[-1]), 'rb').read()
+    pos, last = 64, None  # the segment header, then records led by their length
+    while pos + 4 <= len(raw):
+        rl = int.from_bytes(raw[pos:pos + 4], 'little')
+        if rl < 4 or pos + rl > len(raw):
+            break
+        last, pos = raw[pos:pos + rl], pos + rl
+    lidx = int.from_bytes(last[8:16], 'little')
+    e = nats_pub('host-x', f'ttyaudit.{xs}.records',
+                 b'TAB1' + lidx.to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(last).to_bytes(4, 'big') + last,
+                 [(b'Nats-Msg-Id', b'x-past-hole'), (b'Ttyaudit-Index', str(lidx).encode())])
+    held = wait_for(f"SELECT count(*) FROM records WHERE origin = 'host-x/ttyaudit' AND idx = {lidx}", '1')
+    r = cli('verify', '--fleet', inv, '--origin', 'host-x/ttyaudit', '--json')
+    hv = json.loads(r.stdout or b'{}')
+    check(e == b'' and held and lidx == hn - 1 and r.returncode == 0 and hv.get('ok') and
+          hv.get('records_not_arrived') == lidx - h0 and hv.get('records_held_past_hole') == 1,
+          f'verify --fleet: records sent past a hole no checkpoint covers are a note, not damage '
+          f'({r.returncode}, {hv}, {r.stderr[-300:]!r})')
+    hx = ship('x', 'host-x', timeout=60)
+    r = cli('verify', '--fleet', inv, '--origin', 'host-x/ttyaudit', '--json')
+    hv = json.loads(r.stdout or b'{}')
+    check(hx is not None and hx.returncode == 0 and r.returncode == 0 and hv.get('records') == hn and
+          hv.get('records_held_past_hole') == 0,
+          f'the hole filled: every record verified ({r.returncode}, {hv})')
+
+    # ---- a host that floods its acknowledgement subject: each collector asks the database for
+    # it at most 50 times a second (each a query on the one thread that answers every host) and
+    # answers the rest with its last answer; another host's shipper is answered meanwhile.
+    flood_answers = ack_flood('host-x', f'ttyaudit.{xs}.ack', 3000)
+    ack_ok = ship('a', 'host-a', timeout=60)
+
     # ---- checkpoints far beyond the host's stored leaves, signed as often as the host likes:
     # each waits for records that never come. Each delivery used to read every stored leaf from
     # the collector's tree size up; now one leaf's probe defers it, having read nothing.
@@ -1370,12 +1432,17 @@ try:
                     b'host-x/ttyaudit\n%d\n%s\n' % (sx1 + 100000, base64.b64encode(b'\x03' * 32)))
     es = [nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + far,
                    [(b'Nats-Msg-Id', f'x-far-{i}'.encode()), (b'Ttyaudit-Old', b'0')]) for i in range(5)]
-    probes = too_large = 0
+    probes = too_large = from_last = 0
     time.sleep(5)
     for c in [c for c in collectors if c.poll() is None]:
         last = stop_and_log(c)
         probes += int(last.split("of them found by one leaf's probe, nothing read, ")[1].split(';')[0])
         too_large += int(last.split("records too large to index ")[1].split(';')[0])
+        from_last += int(last.split("a second) ")[1].split(';')[0])
+    check(flood_answers >= 2900 and from_last >= 2500 and ack_ok is not None and
+          ack_ok.returncode == 0,
+          f'3000 acknowledgement requests of one host: {flood_answers} answered, {from_last} of '
+          f'them with its last answer, not a query; another host\'s shipper answered meanwhile')
     check(bx is not None and bx.returncode == 0 and bomb_stored and too_large >= 1,
           f'a record that inflates to 2 MiB is stored, and not decoded for the index '
           f'({bomb_stored}, {too_large} records too large to index)')

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "collector/ack_rate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Slots looked at per host: a full neighbourhood gives its oldest slot up. */
+#define PROBES 8
+
+static uint32_t host_hash(const char *h)
+{
+	uint32_t x = 2166136261u;
+
+	for (; *h; h++)
+		x = (x ^ (uint8_t)*h) * 16777619u;
+	return x;
+}
+
+static void forget(struct ta_ack_rate_slot *s)
+{
+	free(s->last);
+	memset(s, 0, sizeof(*s));
+}
+
+bool ta_ack_rate_ask(struct ta_ack_rate *r, const char *host, uint64_t now_s,
+		     struct ta_ack_rate_slot **slot)
+{
+	uint32_t start = host_hash(host);
+	struct ta_ack_rate_slot *s = NULL, *oldest = NULL;
+
+	for (uint32_t k = 0; k < PROBES && !s; k++) {
+		struct ta_ack_rate_slot *c = &r->slot[(start + k) % TA_ACK_RATE_SLOTS];
+
+		if (!strcmp(c->host, host))
+			s = c;
+		else if (!oldest || c->second < oldest->second)
+			oldest = c;
+	}
+	if (!s) {
+		s = oldest;
+		forget(s);
+		snprintf(s->host, sizeof(s->host), "%s", host);
+		s->second = now_s;
+	}
+	*slot = s;
+	if (s->second != now_s) {
+		s->second = now_s;
+		s->asked = 0;
+	}
+	if (s->asked >= TA_ACK_RATE_PER_S && s->have_last) {
+		r->from_last++;
+		return false;
+	}
+	s->asked++;
+	return true;
+}
+
+int ta_ack_rate_remember(struct ta_ack_rate_slot *slot, const char *answer, size_t len)
+{
+	char *copy = NULL;
+
+	if (len && !(copy = malloc(len))) {
+		slot->have_last = false;
+		return -ENOMEM;
+	}
+	if (len)
+		memcpy(copy, answer, len);
+	free(slot->last);
+	slot->last = copy;
+	slot->last_len = len;
+	slot->have_last = true;
+	return 0;
+}
+
+void ta_ack_rate_free(struct ta_ack_rate *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < TA_ACK_RATE_SLOTS; i++)
+		free(r->slot[i].last);
+	free(r);
+}
