@@ -1062,7 +1062,7 @@ struct ta_chunk_loop {
 	__u32 seg;
 	__u32 ses;
 	__u32 auid;
-	__u32 pad;
+	__u32 unreadable; /* an iovec entry could not be read: the rest is counted so */
 };
 
 #include "kernel_compat.bpf.h"
@@ -1083,12 +1083,15 @@ static __always_inline int ta_chunk_do(struct ta_chunk_loop *lc)
 			return 1;
 		if (lc->em.user == TA_MEM_USER_COMPAT_IOV) {
 			if (bpf_probe_read_user(&iov32, sizeof(iov32),
-						(struct compat_iovec *)lc->em.buf + lc->seg))
+						(struct compat_iovec *)lc->em.buf + lc->seg)) {
+				lc->unreadable = 1;
 				return 1;
+			}
 			iov.iov_base = (void *)(__u64)iov32.iov_base;
 			iov.iov_len = iov32.iov_len;
 		} else if (bpf_probe_read_user(&iov, sizeof(iov),
 					       (struct iovec *)lc->em.buf + lc->seg)) {
+			lc->unreadable = 1;
 			return 1;
 		}
 		lc->seg++;
@@ -1128,6 +1131,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	struct ta_emit *em = &lc->em;
 	bool input = em->tmpl.hdr.kind == TA_EV_TTY_INPUT;
 	__u32 nr_segs = em->nr_segs;
+	__u32 unreadable;
 	__u64 done;
 
 	lc->ses = input ? em->tmpl.owner_ses : em->tmpl.task.ses;
@@ -1135,7 +1139,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	lc->total = total;
 	lc->done = 0;
 	lc->seg = 0;
-	lc->pad = 0;
+	lc->unreadable = 0;
 	lc->seg_ptr = nr_segs ? 0 : em->buf;
 	lc->seg_left = nr_segs ? 0 : total;
 	em->tmpl.total_len = total;
@@ -1187,6 +1191,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 		if (ta_chunk_do(fl))
 			break;
 	done = fl->done;
+	unreadable = fl->unreadable;
 #else
 	struct ta_task_state *ts = ta_task_state_get(true);
 
@@ -1198,10 +1203,15 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	/* iovec entries take a step each, so allow for them beyond the chunk budget. */
 	bpf_loop(TA_CHUNKS_PER_CALL + (nr_segs > 64 ? 64 : nr_segs), ta_chunk_step, NULL, 0);
 	done = ts->loop.done;
+	unreadable = ts->loop.unreadable;
 #endif
-	/* Calls larger than the chunk budget: the rest is lost, and said so. */
+	/*
+	 * Calls larger than the chunk budget, or an iovec array that cannot be
+	 * read: the rest is lost, and said so.
+	 */
 	if (done < total)
-		ta_count_loss(lc->ses, lc->auid, total - done, TA_DROP_CALL_TOO_LARGE);
+		ta_count_loss(lc->ses, lc->auid, total - done,
+			      unreadable ? TA_DROP_UNREADABLE : TA_DROP_CALL_TOO_LARGE);
 }
 
 static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct winsize *ws,

@@ -185,10 +185,11 @@ static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 
 	f = ta_fd_file(fd);
 	tty = ta_file_tty(f);
 	/*
-	 * Off a terminal only writes are watched; pty input is taken where it
-	 * enters, at the master (reading it again would double it).
+	 * Off a terminal only writes and injections are watched; pty input is
+	 * taken where it enters, at the master (reading it again would double it).
 	 */
-	if (!tty ? mode != TA_CALL_WRITE : mode == TA_CALL_READ && ta_tty_is_pty(tty))
+	if (!tty ? mode != TA_CALL_WRITE && mode != TA_CALL_INJECT
+		 : mode == TA_CALL_READ && ta_tty_is_pty(tty))
 		return 0;
 	files = ta_shared_files();
 	/* An empty fd too: a terminal can be installed in it during the call. */
@@ -498,6 +499,13 @@ static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 		return 0;
 	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
+	/*
+	 * TIOCSTI: recorded at exit if the kernel takes it (it may refuse: not the
+	 * caller's terminal, legacy_tiocsti off); an fd that names no terminal now
+	 * is watched like a write's, since another thread can make it name one.
+	 */
+	if (cmd == TA_TIOCSTI)
+		return ta_enter_io(fd, arg, 0, TA_CALL_INJECT, 0, 1);
 	tty = ta_fd_tty(fd);
 	if (!tty)
 		return 0;
@@ -511,10 +519,7 @@ static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
 		if (bpf_probe_read_user(&ws, sizeof(ws), (void *)arg))
 			return 0;
 		ta_emit_winsize(tty, &ws, TA_SRC_SYSCALL);
-		return 0;
 	}
-	/* TIOCSTI: the kernel may refuse it (not the caller's terminal, legacy_tiocsti off). */
-	return ta_enter_io(fd, arg, 0, TA_CALL_INJECT, 0, 1);
 	return 0;
 }
 
@@ -630,17 +635,22 @@ static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
 #define TA_IORING_OP_READ 22
 #define TA_IORING_OP_WRITE 23
 #define TA_IORING_OP_SPLICE 30
+#define TA_IORING_OP_READ_MULTISHOT 49
+#define TA_IORING_OP_READV_FIXED 60
+#define TA_IORING_OP_WRITEV_FIXED 61
 
 static __always_inline bool ta_uring_read_op(__u8 op)
 {
-	return op == TA_IORING_OP_READV || op == TA_IORING_OP_READ_FIXED || op == TA_IORING_OP_READ;
+	return op == TA_IORING_OP_READV || op == TA_IORING_OP_READ_FIXED || op == TA_IORING_OP_READ ||
+	       op == TA_IORING_OP_READ_MULTISHOT || op == TA_IORING_OP_READV_FIXED;
 }
 
 /* The opcodes that move terminal data. */
 static __always_inline bool ta_uring_tty_op(__u8 op)
 {
 	return ta_uring_read_op(op) || op == TA_IORING_OP_WRITEV || op == TA_IORING_OP_WRITE_FIXED ||
-	       op == TA_IORING_OP_WRITE || op == TA_IORING_OP_SPLICE;
+	       op == TA_IORING_OP_WRITE || op == TA_IORING_OP_SPLICE ||
+	       op == TA_IORING_OP_WRITEV_FIXED;
 }
 
 /*
@@ -707,22 +717,25 @@ static __always_inline void ta_uring_unseen(void)
  * succeeds, so io_uring_complete never sees it. It is counted here, at
  * submission, before its file is looked up (that happens when it is issued):
  * an fd that names a terminal makes an uncaptured record with the bytes
- * unknown (the length lives in a per-opcode layout); a registered file, or a
- * request of the footprint's kinds, one io_uring_unseen loss of the caller.
- * A skipped request that fails still posts its completion, and is counted
- * again there: counted twice, never missed.
+ * unknown (the length lives in a per-opcode layout); a registered file, a
+ * request of the footprint's kinds, or an fd that names no terminal now (it
+ * may when the request is issued: a request linked behind another is issued
+ * when that one completes, after any dup2 of the caller's), one
+ * io_uring_unseen loss of a recorded caller. A skipped request that fails
+ * posts its completion with its error, which io_uring_complete leaves alone:
+ * its count here stands for a write that may not have happened.
  */
-SEC("raw_tp/io_uring_submit_req")
-int ta_raw_io_uring_submit_req(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int ta_uring_submitted(struct io_kiocb *req)
 {
-	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
 	struct tty_struct *tty;
 	__u32 flags;
 	__u8 op;
 
+	/* The fd at submission (6.0 on); before, these requests are not followed. */
 	if (!bpf_core_type_exists(struct io_kiocb) || !bpf_core_field_exists(req->cqe.fd) ||
 	    !bpf_core_field_exists(req->flags) || !req)
 		return 0;
+	/* The low bits of a flags word that is 64 bits wide from 6.10 on (a little-endian read). */
 	flags = BPF_CORE_READ(req, flags);
 	if (!(flags & TA_REQ_F_CQE_SKIP) || ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
@@ -738,17 +751,36 @@ int ta_raw_io_uring_submit_req(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	}
 	tty = ta_fd_tty(BPF_CORE_READ(req, cqe.fd));
-	if (!tty || (ta_uring_read_op(op) && ta_tty_is_pty(tty)))
+	if (!tty) {
+		ta_uring_unseen();
+		return 0;
+	}
+	if (ta_uring_read_op(op) && ta_tty_is_pty(tty))
 		return 0;
 	ta_emit_uncaptured(tty, 0, TA_NR_io_uring_enter);
 	return 0;
 }
 
+/* The tracepoint's name from 6.4 on; capture.c loads whichever of the two the kernel has. */
+SEC("raw_tp/io_uring_submit_req")
+int ta_raw_io_uring_submit_req(struct bpf_raw_tracepoint_args *ctx)
+{
+	return ta_uring_submitted((struct io_kiocb *)ctx->args[0]);
+}
+
+/* Its name before 6.4: the request first from 5.19 on (earlier kernels lack cqe.fd). */
+SEC("raw_tp/io_uring_submit_sqe")
+int ta_raw_io_uring_submit_sqe(struct bpf_raw_tracepoint_args *ctx)
+{
+	return ta_uring_submitted((struct io_kiocb *)ctx->args[0]);
+}
+
 /*
  * A completion that finds the completion queue full is kept on an overflow
- * list without passing io_uring_complete (since 6.10; before, the tracepoint
- * came first), and this tracepoint names no request: one io_uring_unseen
- * loss of the caller's session, whatever the request was.
+ * list, and on recent kernels without passing io_uring_complete (older ones
+ * traced it first: there it is counted twice, never missed). This tracepoint
+ * names no request: one io_uring_unseen loss of the caller's session,
+ * whatever the request was.
  */
 SEC("raw_tp/io_uring_cqe_overflow")
 int ta_raw_io_uring_cqe_overflow(struct bpf_raw_tracepoint_args *ctx)

@@ -209,18 +209,41 @@ static int kernel_has_func(const struct btf *vmlinux, const char *fn)
 	return vmlinux && btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) >= 0;
 }
 
-/*
- * Whether the kernel has raw tracepoint tp: each has a typedef btf_trace_<tp>
- * in its BTF. Without BTF, unknown: the program is loaded and its attach says.
- */
-static bool kernel_may_have_tracepoint(const struct btf *vmlinux, const char *tp)
+static bool btf_has_tracepoint(const struct btf *vmlinux, const char *tp)
 {
 	char name[128];
 
-	if (!vmlinux)
-		return true;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
 	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/*
+ * Whether the kernel has raw tracepoint tp: each has a typedef btf_trace_<tp>
+ * in its BTF. Unknown without BTF, or with a BTF cut down to what programs
+ * read (--btf, where it lacks even sys_enter's): the program is loaded then,
+ * and its attach says.
+ */
+static bool kernel_may_have_tracepoint(const struct btf *vmlinux, const char *tp)
+{
+	if (!vmlinux || !btf_has_tracepoint(vmlinux, "sys_enter"))
+		return true;
+	return btf_has_tracepoint(vmlinux, tp);
+}
+
+/* A tracepoint renamed by the kernel: the other name, loaded where the kernel has it. */
+static const char *tracepoint_other_name(const char *tp)
+{
+	static const char *const pairs[][2] = {
+		{ "io_uring_submit_req", "io_uring_submit_sqe" }, /* renamed in 6.4 */
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (!strcmp(tp, pairs[i][0]))
+			return pairs[i][1];
+		if (!strcmp(tp, pairs[i][1]))
+			return pairs[i][0];
+	}
+	return NULL;
 }
 
 static int fill_tty_majors(int fd)
@@ -420,8 +443,12 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		if (on && (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) && target &&
 		    !strncmp(bpf_program__section_name(prog), "raw_tp/", 7) &&
 		    !kernel_may_have_tracepoint(vmlinux, target)) {
-			snprintf(missing + strlen(missing), missing_len - strlen(missing),
-				 "%s%s", *missing ? ", " : "", target);
+			const char *other = tracepoint_other_name(target);
+
+			/* Missing only if the kernel has it under neither name. */
+			if (!other || !kernel_may_have_tracepoint(vmlinux, other))
+				snprintf(missing + strlen(missing), missing_len - strlen(missing),
+					 "%s%s", *missing ? ", " : "", target);
 			on = false;
 		}
 		bpf_program__set_autoload(prog, on);

@@ -422,16 +422,18 @@ static long uring_write(int fd, const void *buf, unsigned len)
  * Writes into the terminal whose completion io_uring_complete never sees,
  * from a child whose controlling terminal it is (a caller in a recorded
  * session): one with IOSQE_CQE_SKIP_SUCCESS on the fd, one the same on a
- * registered file, one whose completion overflows a completion queue that
- * nops filled. Exit status: 0 done, 3 io_uring unavailable, else a failure.
+ * registered file, one the same linked behind a read of a pipe on an fd that
+ * names /dev/null when submitted and the terminal when issued, one whose
+ * completion overflows a completion queue that nops filled. Exit status: 0
+ * done, 3 io_uring unavailable, else a failure.
  */
 static int uring_hidden(int slave)
 {
 	static const char skip[] = "uring-skip\n", fixed[] = "uring-fixed\n",
-			  over[] = "uring-over\n";
+			  linked[] = "uring-linked\n", over[] = "uring-over\n";
 	struct uring u;
 	long res;
-	int files[1] = { slave };
+	int files[1] = { slave }, swapped = open("/dev/null", O_WRONLY);
 
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0))
 		return 2;
@@ -444,6 +446,24 @@ static int uring_hidden(int slave)
 	uring_queue(&u, IORING_OP_WRITE, 0, fixed, sizeof(fixed) - 1,
 		    IOSQE_FIXED_FILE | IOSQE_CQE_SKIP_SUCCESS);
 	uring_enter(&u, 1, 0);
+	/*
+	 * The kernel looks the write's fd up when it issues it: after the read it
+	 * is linked behind completes in an io_uring worker, after the dup2.
+	 */
+	int gate[2];
+	char one;
+	if (swapped < 0 || pipe(gate))
+		return 5;
+	uring_queue(&u, IORING_OP_READ, gate[0], &one, 1, IOSQE_IO_LINK | IOSQE_ASYNC);
+	uring_queue(&u, IORING_OP_WRITE, swapped, linked, sizeof(linked) - 1,
+		    IOSQE_CQE_SKIP_SUCCESS);
+	uring_enter(&u, 2, 0);
+	if (dup2(slave, swapped) < 0 || write(gate[1], "g", 1) != 1)
+		return 6;
+	uring_enter(&u, 0, 1); /* the read's completion */
+	usleep(100 * 1000);
+	while (uring_reap(&u, &res))
+		;
 	/* Fill the completion queue with nops, unreaped, then one more write overflows it. */
 	for (unsigned i = 0; i < u.cq_entries; i += 4) {
 		for (int k = 0; k < 4; k++)
@@ -546,7 +566,7 @@ static int mode_roads(void)
 			die("io_uring writes without a completion");
 		hidden = WEXITSTATUS(st) == 0;
 		if (hidden)
-			want += strlen("uring-skip\nuring-fixed\nuring-over\n");
+			want += strlen("uring-skip\nuring-fixed\nuring-linked\nuring-over\n");
 	}
 
 #ifdef __x86_64__
