@@ -49,7 +49,8 @@ bool ta_ack_rate_ask(struct ta_ack_rate *r, const char *host, uint64_t now_s,
 		s->second = now_s;
 		s->asked = 0;
 	}
-	if (s->asked >= TA_ACK_RATE_PER_S && s->have_last) {
+	/* Only an answer of this second: one from before says nothing of now. */
+	if (s->asked >= TA_ACK_RATE_PER_S && s->have_last && s->last_second == now_s) {
 		r->from_last++;
 		return false;
 	}
@@ -70,6 +71,7 @@ int ta_ack_rate_remember(struct ta_ack_rate_slot *slot, const char *answer, size
 	free(slot->last);
 	slot->last = copy;
 	slot->last_len = len;
+	slot->last_second = slot->second;
 	slot->have_last = true;
 	return 0;
 }

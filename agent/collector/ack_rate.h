@@ -26,6 +26,7 @@ struct ta_ack_rate_slot {
 	uint64_t second;
 	uint32_t asked;                   /* database queries this second */
 	bool have_last;
+	uint64_t last_second;             /* when the last answer was asked for */
 	char *last;                       /* the last answer (NULL and 0: an empty one) */
 	size_t last_len;
 };
@@ -42,7 +43,10 @@ struct ta_ack_rate {
  */
 bool ta_ack_rate_ask(struct ta_ack_rate *r, const char *host, uint64_t now_s,
 		     struct ta_ack_rate_slot **slot);
-/* 0, or -ENOMEM (the answer is then not kept: the next request asks the database). */
+/*
+ * Keeps the answer of the query ta_ack_rate_ask allowed; 0, or -ENOMEM (the
+ * answer is then not kept: the next request asks the database).
+ */
 int ta_ack_rate_remember(struct ta_ack_rate_slot *slot, const char *answer, size_t len);
 void ta_ack_rate_free(struct ta_ack_rate *r);
 

@@ -457,7 +457,12 @@ int main(int argc, char **argv)
 		ta_info("collector", "checkpoints cosigned after entering the stream: p50 %u ms, "
 			"p99 %u ms, max %u ms", v[k / 2], v[k * 99 / 100], v[k - 1]);
 	}
-	/* Its callback thread stops here: the count of unanswered requests is final. */
+	/*
+	 * Destroying a subscription does not wait for a callback already running:
+	 * drain it first, so that on_ack is done with the table read and freed below.
+	 */
+	if (natsSubscription_Drain(acks) == NATS_OK)
+		natsSubscription_WaitForDrainCompletion(acks, 5000);
 	natsSubscription_Destroy(acks);
 	acks = NULL;
 	ta_info("collector", "records %llu, checkpoints %llu, cosigned %llu, duplicates %llu, "

@@ -4,7 +4,8 @@
  * a host flooding its acknowledgement subject makes TA_ACK_RATE_PER_S queries
  * a second and gets its last answer for the rest, the next second as many
  * queries again; other hosts are asked for meanwhile, however many hosts
- * have asked before; a host with no answer kept yet is always asked for.
+ * have asked before; a host with no answer kept yet, or only one from an
+ * earlier second, is always asked for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,14 @@ int main(void)
 	CHECK_EQ_INT(r->from_last, 10000 - TA_ACK_RATE_PER_S);
 	/* The next second, asked for again. */
 	CHECK(ta_ack_rate_ask(r, flood, 101, &slot));
+	/*
+	 * A second whose queries all failed (nothing remembered): the answer of
+	 * an earlier second is not served, the database is asked again.
+	 */
+	unsigned failed_second = 0;
+	for (int k = 0; k < TA_ACK_RATE_PER_S + 10; k++)
+		failed_second += ta_ack_rate_ask(r, flood, 105, &slot);
+	CHECK_EQ_INT(failed_second, TA_ACK_RATE_PER_S + 10);
 	/* Many more hosts than slots: each is asked for (a forgotten host starts over). */
 	unsigned fresh = 0;
 	for (unsigned i = 0; i < 4 * TA_ACK_RATE_SLOTS; i++) {
