@@ -37,7 +37,7 @@ struct fv_host {
 	 * Records the host sent past a hole that no stored checkpoint covers: the
 	 * missing ones (hole_from .. past_from - 1) have not arrived; not verified.
 	 */
-	uint64_t hole_from, past_from, past_hole;
+	uint64_t hole_from, not_arrived, past_hole;
 	uint64_t checkpoints, latest, cosigned, cosig_valid;
 	uint8_t root[TA_HASH_LEN];
 };
@@ -102,6 +102,38 @@ static int check_roots(struct fv_host *h, struct ta_hasher *hs, const struct ta_
 	return 0;
 }
 
+/*
+ * One row's own checks: a leaf the collector verified, and bytes that decode
+ * as the record of that index and hash to it. Its leaf in `leaf`; 0 or
+ * TA_EXIT_VERIFY.
+ */
+static int check_row(struct fv_host *h, struct ta_rec_decoder *dec, struct ta_hasher *hs,
+		     const struct cli_fleet_leaf *l, uint8_t leaf[TA_HASH_LEN])
+{
+	if (!l->leaf)
+		return fail(h, "record %" PRIu64 ": no leaf the collector verified (the row was added "
+			    "to the database)", l->index);
+	if (!l->stored) {
+		/* Its row is gone (a dropped partition): the tree still holds its leaf. */
+		if (!h->missing++)
+			h->first_missing = l->index;
+		memcpy(leaf, l->leaf, TA_HASH_LEN);
+		return 0;
+	}
+	struct ta_log_record rec;
+	const char *why = "";
+	if (ta_rec_decode(dec, l->stored, l->stored_len, l->index, &rec, &why))
+		return fail(h, "record %" PRIu64 ": %s", l->index, why);
+	ta_hash_leaf(hs, l->stored, l->stored_len, leaf);
+	if (memcmp(leaf, l->leaf, TA_HASH_LEN))
+		return fail(h, "record %" PRIu64 ": its bytes do not hash to the leaf the collector "
+			    "verified (the row was changed in the database)", l->index);
+	h->gaps += rec.type == TA_REC_GAP;
+	h->recoveries += rec.type == TA_REC_RECOVERY;
+	h->bytes += l->stored_len;
+	return 0;
+}
+
 /* One host: 0 verified, TA_EXIT_VERIFY (h->message), or another exit code (err). */
 static int verify_host(struct cli_fleet *f, struct fv_host *h, struct ta_rec_decoder *dec,
 		       struct ta_hasher *hs, char *err, size_t errlen)
@@ -149,42 +181,29 @@ static int verify_host(struct cli_fleet *f, struct fv_host *h, struct ta_rec_dec
 					  cr.size, l.index - 1, cps[ci].size);
 				break;
 			}
+			/* Each row past it is checked on its own; none goes into the tree. */
+			uint8_t held[TA_HASH_LEN];
+			uint64_t prev = l.index;
 			h->hole_from = cr.size;
-			h->past_from = l.index;
-			for (h->past_hole = 1; (k = cli_fleet_leaves_next(f, &l, err, errlen)) == 1;)
+			h->not_arrived = l.index - cr.size;
+			while (!(rc = check_row(h, dec, hs, &l, held))) {
 				h->past_hole++;
+				if ((k = cli_fleet_leaves_next(f, &l, err, errlen)) != 1)
+					break;
+				if (l.index <= prev) {
+					rc = fail(h, "record %" PRIu64 ": the database holds it twice", l.index);
+					break;
+				}
+				h->not_arrived += l.index - prev - 1;
+				prev = l.index;
+			}
 			break;
 		}
 		if ((rc = check_roots(h, hs, &cr, cps, n, &ci)))
 			break;
-		if (!l.leaf) {
-			rc = fail(h, "record %" PRIu64 ": no leaf the collector verified (the row was added "
-				  "to the database)", l.index);
-			break;
-		}
 		uint8_t leaf[TA_HASH_LEN];
-		if (l.stored) {
-			struct ta_log_record rec;
-			const char *why = "";
-			if (ta_rec_decode(dec, l.stored, l.stored_len, l.index, &rec, &why)) {
-				rc = fail(h, "record %" PRIu64 ": %s", l.index, why);
-				break;
-			}
-			ta_hash_leaf(hs, l.stored, l.stored_len, leaf);
-			if (memcmp(leaf, l.leaf, TA_HASH_LEN)) {
-				rc = fail(h, "record %" PRIu64 ": its bytes do not hash to the leaf the "
-					  "collector verified (the row was changed in the database)", l.index);
-				break;
-			}
-			h->gaps += rec.type == TA_REC_GAP;
-			h->recoveries += rec.type == TA_REC_RECOVERY;
-			h->bytes += l.stored_len;
-		} else {
-			/* Its row is gone (a dropped partition): the tree still holds its leaf. */
-			if (!h->missing++)
-				h->first_missing = l.index;
-			memcpy(leaf, l.leaf, TA_HASH_LEN);
-		}
+		if ((rc = check_row(h, dec, hs, &l, leaf)))
+			break;
 		ta_crange_append(hs, &cr, leaf, NULL, NULL);
 	}
 	cli_fleet_leaves_end(f);
@@ -225,7 +244,7 @@ static void print_json(const struct fv_host *h, const struct fleet_verify_opts *
 			{ "checkpoints", h->checkpoints }, { "latest_checkpoint", h->latest },
 			{ "cosigned_checkpoint", h->cosigned }, { "records_missing", h->missing },
 			{ "recoveries", h->recoveries }, { "gaps", h->gaps },
-			{ "records_not_arrived", h->past_hole ? h->past_from - h->hole_from : 0 },
+			{ "records_not_arrived", h->not_arrived },
 			{ "records_held_past_hole", h->past_hole },
 		};
 		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
@@ -273,9 +292,10 @@ static void print_text(const struct fv_host *h, const struct fleet_verify_opts *
 		printf("%s: note: %" PRIu64 " gap records (records dropped by the writer)\n", h->origin,
 		       h->gaps);
 	if (h->past_hole)
-		printf("%s: note: records %" PRIu64 "..%" PRIu64 " have not reached the database; %" PRIu64
-		       " records the host sent after them are held, not verified until they come\n",
-		       h->origin, h->hole_from, h->past_from - 1, h->past_hole);
+		printf("%s: note: %" PRIu64 " records from index %" PRIu64 " on have not reached the "
+		       "database; %" PRIu64 " records the host sent after them are held, each checked, "
+		       "in no verified tree until they come\n",
+		       h->origin, h->not_arrived, h->hole_from, h->past_hole);
 	if (o->n_witnesses)
 		printf("%s: collector: the checkpoint of %" PRIu64 " records carries %" PRIu64 " of the "
 		       "%zu required cosignatures\n", h->origin, h->cosigned, h->cosig_valid, o->quorum);
