@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "collector/ack_rate.h"
+#include "base/str_hash.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,15 +9,6 @@
 
 /* Slots looked at per host: a full neighbourhood gives its oldest slot up. */
 #define PROBES 8
-
-static uint32_t host_hash(const char *h)
-{
-	uint32_t x = 2166136261u;
-
-	for (; *h; h++)
-		x = (x ^ (uint8_t)*h) * 16777619u;
-	return x;
-}
 
 static void forget(struct ta_ack_rate_slot *s)
 {
@@ -27,7 +19,7 @@ static void forget(struct ta_ack_rate_slot *s)
 bool ta_ack_rate_ask(struct ta_ack_rate *r, const char *host, uint64_t now_s,
 		     struct ta_ack_rate_slot **slot)
 {
-	uint32_t start = host_hash(host);
+	uint32_t start = ta_str_hash(host);
 	struct ta_ack_rate_slot *s = NULL, *oldest = NULL;
 
 	for (uint32_t k = 0; k < PROBES && !s; k++) {

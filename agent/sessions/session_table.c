@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/str_hash.h"
+
 #define N_BUCKETS 1024
 
 struct ta_session_table {
@@ -99,10 +101,8 @@ size_t ta_session_table_count(const struct ta_session_table *t)
 
 static size_t bucket_of(const char *boot_id, uint32_t ses)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = ta_str_hash(boot_id);
 
-	for (const char *p = boot_id; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
 	h ^= ses * 2654435761u;
 	return h % N_BUCKETS;
 }
