@@ -880,35 +880,44 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 	})
 
 /*
- * Fairness: while more than one session writes, a session that asked for
- * at least half as much as the busiest one in the current one-second window,
- * or for more than a quarter of the ring (so that a decoy asking for more
- * than the flood does not make the flood look small), gets no more room once
- * the ring is a quarter full if it asked for more than an eighth of the ring,
- * and none at all in the ring's last quarter; a session
- * alone that asked for more than an eighth gets no room in the last quarter
- * either; refused records are counted against it (session_share). So floods
- * are cut first, a session writing a burst beside them is not, and a session
- * alone keeps three quarters of the ring. A window of a second: a starved
- * daemon must not see a flood refill the ring every few milliseconds. Keyed
- * by audit session; an evicted entry only forgets a usage.
+ * Fairness, between people: what counts is what a person asked the ring
+ * for in the current one-second window and the one before, over all their
+ * sessions (their audit
+ * login uid; a session of its own where there is none). While more than one
+ * person writes, one who asked for at least half as much as the busiest, or
+ * for more than a quarter of the ring (so that a decoy asking for more than
+ * the flood does not make the flood look small), gets no more room once the
+ * ring is a quarter full if they asked for more than an eighth of the ring,
+ * and none at all in the ring's last quarter; a person alone who asked for
+ * more than an eighth gets no room in the last quarter either; refused
+ * records are counted against their session (session_share). So floods are
+ * cut first, however many sessions they come from, a person writing a burst
+ * beside them is not, and a person alone keeps three quarters of the ring. A
+ * window of a second: a starved daemon must not see a flood refill the ring
+ * every few milliseconds. An evicted entry only forgets a usage.
  */
 #define TA_SHARE_WINDOW_NS 1000000000ULL
+/* The key of a writer without a login uid: its session, apart from every login uid. */
+#define TA_SHARE_BY_SESSION (1ULL << 32)
 
 struct ta_session_usage {
 	__u64 window;     /* now / TA_SHARE_WINDOW_NS */
-	__u64 bytes;      /* put into the ring in that window */
-	__u64 active;     /* ta_share_top only: sessions that wrote in the window */
+	__u64 bytes;      /* asked of the ring in that window */
+	__u64 active;     /* ta_share_top only: people who wrote in the window */
+	__u64 prev;       /* asked in the window before it (0 if it asked nothing then) */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32);
+	__type(key, __u64);
 	__type(value, struct ta_session_usage);
 } ta_session_usage SEC(".maps") __weak;
 
-/* The busiest session's bytes in the current window (racy by design: a hint). */
+/* A new entry's value, from read-only data: sys_exit's frame has no room for it. */
+static const struct ta_session_usage ta_usage_zero;
+
+/* The busiest person's bytes in the current window (racy by design: a hint). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -916,14 +925,17 @@ struct {
 	__type(value, struct ta_session_usage);
 } ta_share_top SEC(".maps") __weak;
 
-/* 1 if the session of em may put n more bytes into the ring now. */
+/* 1 if the writer of em may put n more bytes into the ring now. */
 static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 {
-	__u32 ses = em->tmpl.hdr.kind == TA_EV_TTY_INPUT ? em->tmpl.owner_ses : em->tmpl.task.ses;
+	bool input = em->tmpl.hdr.kind == TA_EV_TTY_INPUT;
+	__u32 auid = input ? em->tmpl.owner_auid : em->tmpl.task.auid;
+	__u64 who = auid != TA_UNSET ? auid :
+		    TA_SHARE_BY_SESSION | (input ? em->tmpl.owner_ses : em->tmpl.task.ses);
 	/* The record's own time (boot clock): no second clock read per record. */
 	__u64 win = em->tmpl.hdr.ts_boot_ns / TA_SHARE_WINDOW_NS;
 	__u64 size = ta_ring_bytes;
-	struct ta_session_usage *u, *top, fresh = {};
+	struct ta_session_usage *u, *top;
 	__u32 zero = 0;
 	__u64 prior;
 
@@ -935,29 +947,32 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 		top->bytes = 0;
 		top->active = 0;
 	}
-	u = bpf_map_lookup_elem(&ta_session_usage, &ses);
+	u = bpf_map_lookup_elem(&ta_session_usage, &who);
 	if (!u) {
-		bpf_map_update_elem(&ta_session_usage, &ses, &fresh, BPF_ANY);
-		u = bpf_map_lookup_elem(&ta_session_usage, &ses);
+		bpf_map_update_elem(&ta_session_usage, &who, &ta_usage_zero, BPF_ANY);
+		u = bpf_map_lookup_elem(&ta_session_usage, &who);
 		if (!u)
 			return 1;
 	}
 	if (u->window != win) {
+		u->prev = u->window + 1 == win ? u->bytes : 0;
 		u->window = win;
 		u->bytes = 0;
 	}
 	/*
-	 * What a session asks for counts, admitted or not: a flood that is cut
+	 * What a person asks for counts, admitted or not: a flood that is cut
 	 * keeps its weight, so a burst beside it never looks like the busiest.
+	 * The window before counts too: early in a window, a burst would
+	 * otherwise outweigh a flood that has only just started asking again.
 	 */
-	prior = u->bytes;
-	if (prior == 0)
+	if (u->bytes == 0)
 		__sync_fetch_and_add(&top->active, 1);
+	prior = u->prev + u->bytes;
 	__sync_fetch_and_add(&u->bytes, n);
 	if (prior + n > top->bytes)
 		top->bytes = prior + n;
 	/*
-	 * Alone in the window, a session that asked for more than an eighth of
+	 * Alone in the window, a person who asked for more than an eighth of
 	 * the ring still gets no room in its last quarter: while the drain is
 	 * stalled (a slow log) the ring keeps what earlier windows left, and a
 	 * flood first in each new window would otherwise fill it before anyone
@@ -967,7 +982,7 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 				      : prior > (size >> 3))) {
 		/*
 		 * The last quarter of the ring is kept for the others; beside them,
-		 * a session that asked for more than an eighth stops at a quarter.
+		 * a person who asked for more than an eighth stops at a quarter.
 		 */
 		__u64 limit = top->active > 1 && prior > (size >> 3) ? size >> 2 : size - (size >> 2);
 
@@ -1112,7 +1127,19 @@ static __always_inline int ta_chunk_do(struct ta_chunk_loop *lc)
 	return 0;
 }
 
-#ifndef TA_NO_BPF_LOOP
+#ifdef TA_NO_BPF_LOOP
+/*
+ * One step of the fallback's chunk loop, on the per-CPU scratch state. A
+ * global function: the verifier checks it once, not once per unrolled step.
+ */
+__weak __noinline int ta_fb_chunk_step(void)
+{
+	__u32 zero = 0;
+	struct ta_chunk_loop *fl = bpf_map_lookup_elem(&ta_loop_scratch, &zero);
+
+	return fl ? ta_chunk_do(fl) : 1;
+}
+#else
 static int ta_chunk_step(__u32 index, void *unused)
 {
 	struct ta_task_state *ts = ta_task_state_get(false);
@@ -1188,7 +1215,7 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 	}
 	__builtin_memcpy(fl, lc, sizeof(*lc));
 	for (int i = 0; i < TA_FB_CHUNK_STEPS; i++)
-		if (ta_chunk_do(fl))
+		if (ta_fb_chunk_step())
 			break;
 	done = fl->done;
 	unreadable = fl->unreadable;

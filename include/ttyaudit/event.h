@@ -244,7 +244,8 @@ struct ta_drop_counters {
 enum ta_drop_reason {
 	TA_DROP_RING_FULL = 0,  /* the ring buffer had no room */
 	TA_DROP_NO_STATE = 1,   /* per-thread call state could not be stored: call not recorded */
-	TA_DROP_SESSION_SHARE = 2, /* the session used more than its share of a filling ring */
+	/* the session's person (its login uid) asked more than its share of a filling ring */
+	TA_DROP_SESSION_SHARE = 2,
 	TA_DROP_FOOTPRINT = 3,  /* the footprint ring had no room: a file/network/privilege call */
 	TA_DROP_FD_CHANGED = 4, /* a write's fd was changed during it, to a terminal not known */
 	TA_DROP_CALL_TOO_LARGE = 5, /* more chunks than the programs take per call */
@@ -273,9 +274,10 @@ enum ta_drop_reason {
 	TA_DROP_UNREADABLE = 9,
 	/*
 	 * An io_uring request the programs cannot follow to its end: submitted
-	 * with IOSQE_CQE_SKIP_SUCCESS on a registered file or of a footprint
-	 * kind, or a completion that overflowed a full completion queue (it
-	 * names no request). One event, 0 bytes, the caller's session.
+	 * with IOSQE_CQE_SKIP_SUCCESS on a registered file, of a footprint kind
+	 * or on an fd that names no terminal yet, or a completion that overflowed
+	 * a full completion queue (it names no request). One event, 0 bytes, the
+	 * caller's session.
 	 */
 	TA_DROP_URING_UNSEEN = 10,
 	TA_DROP_REASONS = 11,

@@ -605,12 +605,14 @@ def test_passed_fd():
     return f.result()
 
 
-def flood_session(auid, n):
-    """n pty floods in one audit session of their own (a login uid written as pam_loginuid
-    does, which opens a new session), as one process group."""
+def flood_session(auid, n, rate=0):
+    """n pty floods (rate bytes a second each, or as fast as they drain) in one audit session
+    of their own (a login uid written as pam_loginuid does, which opens a new session), as one
+    process group."""
     return subprocess.Popen(
         ["sh", "-c", f"echo {auid} > /proc/self/loginuid || exit 1; "
-         f"for i in $(seq {n}); do \"$0\" flood & done; wait", binary("tests/lib/ta-hostile")],
+         f"for i in $(seq {n}); do \"$0\" flood {rate} & done; wait",
+         binary("tests/lib/ta-hostile")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
@@ -624,6 +626,48 @@ def test_fairness_decoy():
     """A flood beside a decoy session that asks five times as much (so the flood is no longer
     among the busiest) still cannot push out a third session's data."""
     return fairness("fairness_decoy", [1, 5])
+
+
+def test_fairness_people():
+    """Six sessions of one person, each writing 120 KB a second (under any share a session
+    gets by itself), while the daemon is stopped: the share counts the person, so a victim's
+    200 KB burst still finds room and is recorded byte for byte, no loss counted under it."""
+    f = Failures("fairness_people")
+    d = Daemon("--ring-size", "1M").start()
+    floods = []
+    try:
+        floods = [flood_session(4500, 1, 120000) for _ in range(6)]
+        time.sleep(1.0)
+        os.kill(d.proc.pid, signal.SIGSTOP)  # a drain that stalls: the ring keeps what comes
+        try:
+            time.sleep(1.5)
+            facts = run_ptydrive("--loginuid", "4311", "--tag", "P", "--big", "200000")
+        finally:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        for p in floods:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        d.stop()
+        recs = d.records()
+        tty = facts["tty"].replace("/", "")
+        out = stream(recs, tty, "output", facts["ses"])
+        f.check(out == expected_output("P", 200000),
+                f"the victim's output is recorded byte for byte ({len(out)} bytes)")
+        victim_gaps = [g for g in of_type(recs, "gap") if g.get("ses") == facts["ses"]]
+        f.check(not victim_gaps, f"no loss is counted under the victim's session: {victim_gaps[:3]}")
+        cut = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
+                  if g.get("reason") == "session_share" and g.get("auid") == 4500)
+        f.check(cut > 0, f"the person's sessions were cut by the share ({cut} bytes)")
+    finally:
+        for p in floods:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        if d.proc.poll() is None:
+            os.kill(d.proc.pid, signal.SIGCONT)
+            d.stop()
+    return f.result()
 
 
 def fairness(name, sessions):

@@ -10,7 +10,8 @@
  *   ta-hostile swap       a write held by TCOOFF whose buffer is swapped
  *   ta-hostile flip N     N lines written while another thread flips the fd
  *                         between /dev/null and the terminal
- *   ta-hostile flood      writes a pty of its own as fast as it drains, until killed
+ *   ta-hostile flood [R]  writes a pty of its own as fast as it drains (or R bytes
+ *                         a second), until killed
  *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring (with and
  *                         without a completion), and on x86-64 int 0x80
  *                         write/writev/ioctl(TIOCSTI)
@@ -699,7 +700,11 @@ static void *flood_reader(void *arg)
 	return NULL;
 }
 
-static int mode_flood(void)
+/*
+ * Without a rate, as fast as the pty drains; with one, about `rate` bytes a
+ * second in 4 KiB writes (a trickle that stays under a share by itself).
+ */
+static int mode_flood(long rate)
 {
 	static char buf[65536];
 	struct term t;
@@ -715,9 +720,14 @@ static int mode_flood(void)
 	}
 	if (pthread_create(&th, NULL, flood_reader, &t.master))
 		die("pthread_create");
-	for (;;)
-		if (write(t.slave, buf, sizeof(buf)) < 0)
+	for (;;) {
+		size_t n = rate > 0 ? 4096 : sizeof(buf);
+
+		if (write(t.slave, buf, n) < 0)
 			die("write");
+		if (rate > 0)
+			usleep((useconds_t)(4096 * 1000000LL / rate));
+	}
 	return 0;
 }
 
@@ -733,12 +743,12 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "roads") == 0)
 		return mode_roads();
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
-		return mode_flood();
+		return mode_flood(argc >= 3 ? strtol(argv[2], NULL, 10) : 0);
 	if (argc >= 2 && strcmp(argv[1], "inject") == 0)
 		return mode_inject();
 	if (argc >= 2 && strcmp(argv[1], "unmap") == 0)
 		return mode_unmap();
-	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood | inject | "
+	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood [RATE] | inject | "
 		"unmap\n");
 	return 2;
 }
