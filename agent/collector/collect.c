@@ -259,9 +259,26 @@ static int pending_cmp(const void *a, const void *b, void *ctx)
 	return x < y ? -1 : x > y;
 }
 
-/* An array column of the session index merged with the batch's: untouched when it holds them. */
-#define MERGE(col) "CASE WHEN excluded." col " <@ sessions." col " THEN sessions." col \
-	" ELSE ARRAY(SELECT DISTINCT unnest(sessions." col " || excluded." col ")) END"
+/*
+ * A session's list in the index (users, ttys, related sessions...) holds at
+ * most FACTS_MAX values: a host can make its sessions' lists as long as it
+ * likes (one attribution record per made-up typist), and every merge rewrote
+ * and compared the whole list, in a transaction other collectors wait on. A
+ * list that would grow past it keeps FACTS_MAX + 1 values, no longer grows,
+ * and counts its host as not decoded (hix): query --fleet reads that host in
+ * full, as for any fact the index cannot hold.
+ */
+#define FACTS_MAX "256"
+#define FACTS_OVER "257"
+/* The batch's list, cut to FACTS_OVER values (a longer one marks the session). */
+#define CUT(col) "(coalesce(fs." col ", '{}'))[1:" FACTS_OVER "]"
+/* An array column merged with the batch's: untouched when it holds them or is over. */
+#define MERGE(col) "CASE WHEN cardinality(sessions." col ") > " FACTS_MAX " THEN sessions." col \
+	" WHEN cardinality(excluded." col ") > " FACTS_MAX " THEN excluded." col \
+	" WHEN excluded." col " <@ sessions." col " THEN sessions." col \
+	" ELSE ARRAY(SELECT DISTINCT unnest(sessions." col " || excluded." col ") LIMIT " \
+	FACTS_OVER ") END"
+#define OVER(col) "cardinality(" col ") > " FACTS_MAX
 
 /*
  * The batch's records in one statement: leaves inserted where new, records
@@ -299,8 +316,8 @@ static const char records_sql[] =
 	"sess AS (INSERT INTO sessions (origin, session, first_ts, last_ts, records, auids, users, "
 	"hosts, ttys, related, global) "
 	"SELECT origin, session, least(g.b, fs.b), greatest(g.e, fs.e), coalesce(g.n, 0), "
-	"coalesce(fs.auids, '{}'), coalesce(fs.users, '{}'), coalesce(fs.hosts, '{}'), "
-	"coalesce(fs.ttys, '{}'), coalesce(fs.related, '{}'), coalesce(fs.global, false) "
+	CUT("auids") ", " CUT("users") ", " CUT("hosts") ", " CUT("ttys") ", " CUT("related") ", "
+	"coalesce(fs.global, false) "
 	"FROM g FULL JOIN fs USING (origin, session) ORDER BY origin, session "
 	"ON CONFLICT (origin, session) DO UPDATE SET "
 	"first_ts = least(sessions.first_ts, excluded.first_ts), "
@@ -308,13 +325,15 @@ static const char records_sql[] =
 	"records = sessions.records + excluded.records, "
 	"auids = " MERGE("auids") ", users = " MERGE("users") ", hosts = " MERGE("hosts") ", "
 	"ttys = " MERGE("ttys") ", related = " MERGE("related") ", "
-	"global = sessions.global OR excluded.global), "
+	"global = sessions.global OR excluded.global RETURNING origin, " OVER("auids") " OR "
+	OVER("users") " OR " OVER("hosts") " OR " OVER("ttys") " OR " OVER("related") " overfull), "
 	/* Per host: what query --fleet checks before trusting the session index (schema.sql). */
 	"hix AS (INSERT INTO host_index (origin, records, lo, hi, undecodable) "
 	"SELECT origin, sum(n), min(lo), max(hi), sum(bad) FROM ("
 	"SELECT origin, count(*) n, min(idx) lo, max(idx) hi, 0 bad FROM input JOIN ins "
 	"USING (origin, idx) GROUP BY origin UNION ALL "
-	"SELECT origin, 0, NULL, NULL, count(*) FROM f WHERE kind = 9 GROUP BY origin) x "
+	"SELECT origin, 0, NULL, NULL, count(*) FROM f WHERE kind = 9 GROUP BY origin UNION ALL "
+	"SELECT origin, 0, NULL, NULL, count(*) FROM sess WHERE overfull GROUP BY origin) x "
 	"GROUP BY origin ORDER BY origin ON CONFLICT (origin) DO UPDATE SET "
 	"records = host_index.records + excluded.records, lo = least(host_index.lo, excluded.lo), "
 	"hi = greatest(host_index.hi, excluded.hi), "

@@ -93,6 +93,7 @@ struct ack_ctx {
 	PGconn *db;
 	const char *dsn;
 	struct ta_ack_rate *rate; /* answers per host and second (ack_rate.h) */
+	uint64_t foreign_reply;   /* requests whose reply address is not the host's inbox */
 };
 
 /* A shipper asks for its latest cosigned checkpoint. */
@@ -103,8 +104,14 @@ static void on_ack(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
 	enum ta_fleet_kind kind;
 	size_t len = 0;
 	struct ta_ack_rate_slot *slot;
-	if (natsMsg_GetReply(m) && !ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) &&
-	    kind == TA_FLEET_ACK) {
+	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind != TA_FLEET_ACK) {
+		natsMsg_Destroy(m);
+		return;
+	}
+	if (!ta_fleet_reply_is_hosts(natsMsg_GetReply(m), h)) {
+		/* Counted, not logged: a host could fill the log with these. */
+		a->foreign_reply++;
+	} else {
 		if (!ta_ack_rate_ask(a->rate, h, ta_now_ns(CLOCK_MONOTONIC) / 1000000000u, &slot)) {
 			natsConnection_Publish(nc, natsMsg_GetReply(m), slot->last, (int)slot->last_len);
 			natsMsg_Destroy(m);
@@ -471,7 +478,8 @@ int main(int argc, char **argv)
 		"nothing read, %llu; older checkpoints waiting for a leaf read %llu); older "
 		"checkpoints read from leaves %llu; records too large to index %llu; "
 		"acknowledgement requests answered with the host's last answer (over %d a "
-		"second) %llu",
+		"second) %llu; acknowledgement requests not answered (reply address not the "
+		"host's inbox) %llu",
 		(unsigned long long)col.records, (unsigned long long)col.checkpoints,
 		(unsigned long long)col.cosigned, (unsigned long long)col.duplicates,
 		(unsigned long long)col.refused, (unsigned long long)col.malformed,
@@ -479,7 +487,8 @@ int main(int argc, char **argv)
 		(unsigned long long)col.deferred, (unsigned long long)col.deferred_records,
 		(unsigned long long)col.hole_probes, (unsigned long long)col.older_delayed,
 		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large,
-		TA_ACK_RATE_PER_S, (unsigned long long)ack.rate->from_last);
+		TA_ACK_RATE_PER_S, (unsigned long long)ack.rate->from_last,
+		(unsigned long long)ack.foreign_reply);
 	ta_ack_rate_free(ack.rate);
 	natsSubscription_Destroy(sub);
 	jsCtx_Destroy(js);

@@ -58,6 +58,31 @@ int ta_fleet_subject_parse(const char *subject, char h[TA_FLEET_HASH_HEX + 1],
 	return -EINVAL;
 }
 
+int ta_fleet_inbox_prefix(const char *origin, char out[TA_FLEET_SUBJECT_MAX])
+{
+	char h[TA_FLEET_HASH_HEX + 1];
+	int e = ta_fleet_origin_hash(origin, h);
+	if (e)
+		return e;
+	snprintf(out, TA_FLEET_SUBJECT_MAX, TA_FLEET_INBOX ".%s", h);
+	return 0;
+}
+
+int ta_fleet_reply_is_hosts(const char *reply, const char h[TA_FLEET_HASH_HEX + 1])
+{
+	size_t pl = strlen(TA_FLEET_INBOX), n = reply ? strlen(reply) : 0;
+	if (n <= pl + TA_FLEET_HASH_HEX + 2 || n > 255 || strncmp(reply, TA_FLEET_INBOX ".", pl + 1) ||
+	    memcmp(reply + pl + 1, h, TA_FLEET_HASH_HEX) || reply[pl + 1 + TA_FLEET_HASH_HEX] != '.')
+		return 0;
+	/* Tokens of letters, digits, '-' and '_': no wildcard, no empty token. */
+	const char *t = reply + pl + TA_FLEET_HASH_HEX + 2;
+	for (const char *c = t; *c; c++)
+		if (*c == '.' ? c == t || c[-1] == '.' || !c[1]
+			      : !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", *c))
+			return 0;
+	return 1;
+}
+
 natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection **nc,
 			    char *err, size_t errlen)
 {
@@ -73,6 +98,8 @@ natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection *
 		s = natsOptions_SetServers(no, servers, n);
 	if (s == NATS_OK && o->name)
 		s = natsOptions_SetName(no, o->name);
+	if (s == NATS_OK && o->inbox_prefix)
+		s = natsOptions_SetCustomInboxPrefix(no, o->inbox_prefix);
 	if (s == NATS_OK && o->user)
 		s = natsOptions_SetUserInfo(no, o->user, o->password ? o->password : "");
 	if (s == NATS_OK && o->ca_file) {

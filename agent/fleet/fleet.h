@@ -42,6 +42,18 @@ int ta_fleet_subject(const char *origin, enum ta_fleet_kind kind, char out[TA_FL
 int ta_fleet_subject_parse(const char *subject, char h[TA_FLEET_HASH_HEX + 1],
 			   enum ta_fleet_kind *kind);
 
+/*
+ * A host's reply subjects are _INBOX.<h>.<token>: its NATS user may then
+ * subscribe to its own replies only, and the collector answers no other
+ * address (a request names its reply subject, and the collector publishes
+ * there with its own rights: another host's subjects must not be one).
+ */
+#define TA_FLEET_INBOX "_INBOX"
+/* "_INBOX.<h>", the shipper's inbox prefix. */
+int ta_fleet_inbox_prefix(const char *origin, char out[TA_FLEET_SUBJECT_MAX]);
+/* 1 if reply is _INBOX.<h>.<tokens> of plain subject characters, else 0. */
+int ta_fleet_reply_is_hosts(const char *reply, const char h[TA_FLEET_HASH_HEX + 1]);
+
 struct ta_fleet_nats_opts {
 	const char *url;        /* comma-separated server URLs */
 	const char *user;
@@ -49,6 +61,7 @@ struct ta_fleet_nats_opts {
 	const char *ca_file;    /* TLS: trust this CA (the URL may say tls://) */
 	const char *cert_file, *key_file; /* TLS client certificate, optional */
 	const char *name;       /* connection name the servers show */
+	const char *inbox_prefix; /* reply subjects (ta_fleet_inbox_prefix), or NULL: _INBOX */
 };
 /* The NATS options both programs take (getopt_long values, table rows, usage lines). */
 enum { TA_FLEET_OPT_NATS = 0x200, TA_FLEET_OPT_USER, TA_FLEET_OPT_PWFILE, TA_FLEET_OPT_CA,

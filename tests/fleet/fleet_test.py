@@ -95,7 +95,8 @@ def psql_until(sql, ok, secs=60):
 
 NODES = 3
 # NATS users with the permissions of one host each: name -> origin.
-HOSTS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit', 'x': 'host-x/ttyaudit'}
+HOSTS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit', 'e': 'host-e/ttyaudit', 'x': 'host-x/ttyaudit',
+         'y': 'host-y/ttyaudit'}
 ports = [(free_port(), free_port(), free_port()) for _ in range(NODES)]  # client, cluster, monitor
 
 def nats_conf(i):
@@ -109,13 +110,15 @@ def nats_conf(i):
              f'cluster {{ name: ta, listen: 127.0.0.1:{cport}, routes: [{routes}] }}',
              f'tls {{ cert_file: "{T}/server.crt", key_file: "{T}/server.key" }}',
              'authorization { users = [',
-             '  { user: collector, password: pw-collector }',
+             '  { user: collector, password: pw-collector, permissions: { '
+             'publish: { allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"] }, '
+             'subscribe: { allow: ["ttyaudit.*.ack", "_INBOX.>"] } } }',
              '  { user: rogue, password: pw-rogue }']
     for u, o in hosts.items():
         h = ohash(o)
         lines.append(f'  {{ user: host-{u}, password: pw-host-{u}, permissions: {{ '
                      f'publish: {{ allow: ["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", '
-                     f'"ttyaudit.{h}.ack", "ttyaudit.{h}.alerts"] }}, subscribe: {{ allow: ["_INBOX.>"] }} }} }}')
+                     f'"ttyaudit.{h}.ack", "ttyaudit.{h}.alerts"] }}, subscribe: {{ allow: ["_INBOX.{h}.>"] }} }} }}')
     lines.append(']}')
     path = os.path.join(T, f'nats-{i}.conf')
     with open(path, 'w') as f:
@@ -152,16 +155,28 @@ def stream_leader():
                     return int(st['cluster']['leader'][1:])
     return None
 
-def js_api(user, subject, body=b''):
-    """One JetStream API request over the plain NATS protocol; returns the reply payload."""
+def inbox(user):
+    """The reply subjects a user may subscribe to: a host its own (agent/fleet/fleet.h)."""
+    u = user[len('host-'):] if user.startswith('host-') else None
+    return f'_INBOX.{ohash(HOSTS[u])}' if u in HOSTS else '_INBOX'
+
+def nats_raw(user, headers=False):
+    """A connection in NATS's own protocol with user's credentials, over TLS, as a host's
+    own code could make: (socket, file)."""
     import ssl
     raw = socket.create_connection(('127.0.0.1', ports[0][0]), 5)
     raw.recv(4096)  # INFO, in the clear; then TLS
     sock = ssl.create_default_context(cafile=CA).wrap_socket(raw, server_hostname='localhost')
-    f = sock.makefile('rb')
-    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":false}' % (user, user)
-    sock.sendall(f'CONNECT {conn}\r\nSUB _INBOX.t 1\r\nPUB {subject} _INBOX.t {len(body)}\r\n'.encode()
-                 + body + b'\r\nPING\r\n')
+    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":%s}' % (
+        user, user, 'true' if headers else 'false')
+    sock.sendall(f'CONNECT {conn}\r\n'.encode())
+    return sock, sock.makefile('rb')
+
+def js_api(user, subject, body=b''):
+    """One JetStream API request over the plain NATS protocol; returns the reply payload."""
+    sock, f = nats_raw(user)
+    ib = inbox(user) + '.t'
+    sock.sendall(f'SUB {ib} 1\r\nPUB {subject} {ib} {len(body)}\r\n'.encode() + body + b'\r\nPING\r\n')
     try:
         while True:
             line = f.readline()
@@ -176,17 +191,10 @@ def js_api(user, subject, body=b''):
     finally:
         sock.close()
 
-def ack_flood(user, subject, n, listen=3.0):
-    """n acknowledgement requests as fast as a host's own code can send them, one reply
-    inbox; the number of answers within `listen` seconds."""
+def listen_count(sock, what, secs):
+    """How many times `what` arrives on sock within secs."""
     import ssl
-    raw = socket.create_connection(('127.0.0.1', ports[0][0]), 5)
-    raw.recv(4096)
-    sock = ssl.create_default_context(cafile=CA).wrap_socket(raw, server_hostname='localhost')
-    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":false}' % (user, user)
-    sock.sendall(f'CONNECT {conn}\r\nSUB _INBOX.flood 1\r\n'.encode() +
-                 f'PUB {subject} _INBOX.flood 0\r\n\r\n'.encode() * n + b'PING\r\n')
-    data, end = b'\r\n', time.time() + listen
+    data, end = b'\r\n', time.time() + secs
     sock.settimeout(0.5)
     try:
         while time.time() < end:
@@ -199,20 +207,38 @@ def ack_flood(user, subject, n, listen=3.0):
             data += chunk
     finally:
         sock.close()
-    return data.count(b'\r\nMSG _INBOX.flood ')
+    return data.count(what)
+
+def ack_flood(user, subject, n, listen=3.0):
+    """n acknowledgement requests as fast as a host's own code can send them, one reply
+    inbox; the number of answers within `listen` seconds."""
+    sock, _ = nats_raw(user)
+    ib = inbox(user) + '.flood'
+    sock.sendall(f'SUB {ib} 1\r\n'.encode() + f'PUB {subject} {ib} 0\r\n\r\n'.encode() * n +
+                 b'PING\r\n')
+    return listen_count(sock, f'\r\nMSG {ib} '.encode(), listen)
+
+def ack_misdirected(user, subject, reply, spy, listen=3.0):
+    """user asks on its ack subject for an answer at `reply`; how many messages `spy`, a
+    subscriber of `reply`, receives."""
+    ssock, sf = nats_raw(spy)
+    ssock.sendall(f'SUB {reply} 1\r\nPING\r\n'.encode())
+    while not sf.readline().startswith(b'PONG'):
+        pass
+    sock, f = nats_raw(user)
+    sock.sendall(f'PUB {subject} {reply} 0\r\n\r\nPING\r\n'.encode())
+    while not f.readline().startswith((b'PONG', b'-ERR')):
+        pass
+    sock.close()
+    return listen_count(ssock, f'\r\nMSG {reply} '.encode(), listen)
 
 def nats_pub(user, subject, body, headers):
     """Publishes one message with headers as a host's own code could (its credentials, any
     bytes); returns the server's error line, or b'' once it has taken the message (PONG)."""
-    import ssl
-    raw = socket.create_connection(('127.0.0.1', ports[0][0]), 5)
-    raw.recv(4096)
-    sock = ssl.create_default_context(cafile=CA).wrap_socket(raw, server_hostname='localhost')
-    f = sock.makefile('rb')
-    conn = '{"user":"%s","pass":"pw-%s","verbose":false,"pedantic":false,"headers":true}' % (user, user)
+    sock, f = nats_raw(user, headers=True)
     hdr = b'NATS/1.0\r\n' + b''.join(k + b': ' + v + b'\r\n' for k, v in headers) + b'\r\n'
-    sock.sendall(f'CONNECT {conn}\r\n'.encode() + b'HPUB ' + subject.encode() +
-                 f' {len(hdr)} {len(hdr) + len(body)}\r\n'.encode() + hdr + body + b'\r\nPING\r\n')
+    sock.sendall(b'HPUB ' + subject.encode() + f' {len(hdr)} {len(hdr) + len(body)}\r\n'.encode() +
+                 hdr + body + b'\r\nPING\r\n')
     try:
         while True:
             line = f.readline()
@@ -1253,6 +1279,20 @@ try:
                        capture_output=True)
     check(r.returncode == 0 and len(r.stdout.splitlines()) == 1 and b'\xff' not in r.stdout,
           f'query --fleet finds that session by login uid, its name escaped ({r.returncode}, {r.stdout[-200:]!r})')
+    # ---- a pane with more typists than the session index keeps for a session (a host claims
+    # one attribution record per made-up typist): the list stops growing at 257 values and the
+    # host is read in full. Every merge used to rewrite and compare the whole list, in a
+    # transaction the other collectors wait on.
+    make_log('y', 'host-y/ttyaudit', 300, 'typists')
+    enrol('y', 'host-y/ttyaudit')
+    py = ship('y', 'host-y', timeout=60)
+    rel = psql("SELECT cardinality(related) FROM sessions WHERE origin = 'host-y/ttyaudit' AND session = 1")
+    r = subprocess.run([CLI, 'query', '--fleet', inv, '--origin', 'host-y', '--json'], capture_output=True)
+    check(py is not None and py.returncode == 0 and rel == '257' and
+          psql("SELECT undecodable > 0 FROM host_index WHERE origin = 'host-y/ttyaudit'") == 't' and
+          r.returncode == 0 and len(r.stdout.splitlines()) == 301,
+          f'a pane of 300 typists: its list in the index stops at 257 ({rel}), its host is read in '
+          f'full, and query --fleet still lists every session ({r.returncode}, {len(r.stdout.splitlines())})')
     def wait_for(sql, want, secs=30):
         return psql_until(sql, lambda v: v == want, secs) == want
     xs = ohash('host-x/ttyaudit')
@@ -1423,6 +1463,12 @@ try:
     # answers the rest with its last answer; another host's shipper is answered meanwhile.
     flood_answers = ack_flood('host-x', f'ttyaudit.{xs}.ack', 3000)
     ack_ok = ship('a', 'host-a', timeout=60)
+    # ---- a host that names another host's inbox, or subject, as its reply address: the
+    # collector, publishing with its own rights, put x's answer there; now it answers a host's
+    # own inbox only (and counts the rest).
+    a_h = ohash('host-a/ttyaudit')
+    spied = [ack_misdirected('host-x', f'ttyaudit.{xs}.ack', f'_INBOX.{a_h}.spy', 'host-a'),
+             ack_misdirected('host-x', f'ttyaudit.{xs}.ack', f'ttyaudit.{a_h}.checkpoints', 'rogue')]
 
     # ---- checkpoints far beyond the host's stored leaves, signed as often as the host likes:
     # each waits for records that never come. Each delivery used to read every stored leaf from
@@ -1432,17 +1478,21 @@ try:
                     b'host-x/ttyaudit\n%d\n%s\n' % (sx1 + 100000, base64.b64encode(b'\x03' * 32)))
     es = [nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + far,
                    [(b'Nats-Msg-Id', f'x-far-{i}'.encode()), (b'Ttyaudit-Old', b'0')]) for i in range(5)]
-    probes = too_large = from_last = 0
+    probes = too_large = from_last = foreign = 0
     time.sleep(5)
     for c in [c for c in collectors if c.poll() is None]:
         last = stop_and_log(c)
         probes += int(last.split("of them found by one leaf's probe, nothing read, ")[1].split(';')[0])
         too_large += int(last.split("records too large to index ")[1].split(';')[0])
         from_last += int(last.split("a second) ")[1].split(';')[0])
+        foreign += int(last.split("not the host's inbox) ")[1].split(';')[0])
     check(flood_answers >= 2900 and from_last >= 2500 and ack_ok is not None and
           ack_ok.returncode == 0,
           f'3000 acknowledgement requests of one host: {flood_answers} answered, {from_last} of '
           f'them with its last answer, not a query; another host\'s shipper answered meanwhile')
+    check(spied == [0, 0] and foreign == 2,
+          f'a request naming another host\'s inbox or subject as its reply address is not answered '
+          f'there ({spied} answers seen, {foreign} counted)')
     check(bx is not None and bx.returncode == 0 and bomb_stored and too_large >= 1,
           f'a record that inflates to 2 MiB is stored, and not decoded for the index '
           f'({bomb_stored}, {too_large} records too large to index)')

@@ -13,6 +13,9 @@
  * ({"rule":RULE,"n":i,...}, the others as usual).
  * TAG "bomb": each record's payload is 2 MiB of zeros, which the store
  * compresses to a few hundred bytes (what a hostile host sends a collector).
+ * TAG "typists": record i is an attribution record of session i + 2 typing
+ * into the pane of session 1 (a pane with COUNT typists, as a hostile host
+ * can claim).
  *
  * fleet_writer --cosigner FILE NAME: prints the cosignature/v1 vkey of a
  * witness key FILE (created if absent), for a shipper run without a collector.
@@ -77,6 +80,12 @@ int main(int argc, char **argv)
 		uint16_t type = 0x0100;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		int len = snprintf(buf, sizeof(buf), "%s record %lu", argv[5], i);
+		uint64_t key = ses ? ses : i % 5 + 1;
+		if (!strcmp(argv[5], "typists")) {
+			type = TA_REC_ATTRIBUTION;
+			key = i + 2;
+			len = snprintf(buf, sizeof(buf), "{\"pane_owner_ses\":1,\"auid\":%lu}", 2000 + i);
+		}
 		if (rule[0] && i % 10 == 0) {
 			type = TA_REC_ALERT;
 			len = snprintf(buf, sizeof(buf), "{\"type\":\"alert\",\"rule\":\"%s\",\"n\":%lu,"
@@ -88,7 +97,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fleet_writer: out of memory\n");
 			return 1;
 		}
-		if (ta_store_append(s, type, t, ses ? ses : i % 5 + 1, zeros ? zeros : buf,
+		if (ta_store_append(s, type, t, key, zeros ? zeros : buf,
 				    zeros ? 2u << 20 : (size_t)len, NULL)) {
 			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
 			return 1;

@@ -49,6 +49,45 @@ static void test_subjects(void)
 	}
 }
 
+/* The collector answers a host's request on that host's own inbox only. */
+static void test_reply_inbox(void)
+{
+	char pfx[TA_FLEET_SUBJECT_MAX], h[TA_FLEET_HASH_HEX + 1], h2[TA_FLEET_HASH_HEX + 1];
+	char good[128], sub[128];
+	CHECK_EQ_INT(ta_fleet_inbox_prefix("host-a/ttyaudit", pfx), 0);
+	CHECK_EQ_INT(ta_fleet_origin_hash("host-a/ttyaudit", h), 0);
+	CHECK_EQ_INT(ta_fleet_origin_hash("host-b/ttyaudit", h2), 0);
+	snprintf(good, sizeof(good), "_INBOX.%s", h);
+	CHECK_EQ_STR(pfx, good);
+	/* What libnats makes of the prefix: <prefix>.<nuid>, and JetStream's <prefix>.<nuid>.<n>. */
+	snprintf(good, sizeof(good), "%s.sd8GHl2mTy1Ez6Sk5QqYbC", pfx);
+	CHECK_EQ_INT(ta_fleet_reply_is_hosts(good, h), 1);
+	snprintf(sub, sizeof(sub), "%s.aB_c-9.17", pfx);
+	CHECK_EQ_INT(ta_fleet_reply_is_hosts(sub, h), 1);
+	/* Another host's inbox, its subjects, wildcards, empty tokens, the API. */
+	CHECK_EQ_INT(ta_fleet_reply_is_hosts(good, h2), 0);
+	char other[128];
+	snprintf(other, sizeof(other), "ttyaudit.%s.checkpoints", h2);
+	CHECK_EQ_INT(ta_fleet_reply_is_hosts(other, h2), 0);
+	static const char *const tails[] = { "", ".", ".>", ".*", ".a.>", ".a..b", ".a.", ".a b",
+					     ".a\tb", "x", ".\xc3\xa9" };
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		snprintf(sub, sizeof(sub), "%s%s", pfx, tails[i]);
+		if (ta_fleet_reply_is_hosts(sub, h)) {
+			fprintf(stderr, "accepted reply '%s'\n", sub);
+			CHECK(0);
+		}
+	}
+	CHECK_EQ_INT(ta_fleet_reply_is_hosts("$JS.API.STREAM.DELETE.TTYAUDIT", h), 0);
+	CHECK_EQ_INT(ta_fleet_reply_is_hosts(NULL, h), 0);
+	char lng[320];
+	memset(lng, 'a', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = '\0';
+	memcpy(lng, pfx, strlen(pfx));
+	lng[strlen(pfx)] = '.';
+	CHECK_EQ_INT(ta_fleet_reply_is_hosts(lng, h), 0);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -92,6 +131,7 @@ static void test_state(void)
 int main(void)
 {
 	test_subjects();
+	test_reply_inbox();
 	test_state();
 	return check_result();
 }
