@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "base/json_read.h"
+#include "base/clock.h"
 #include "index/sesstab.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"
@@ -23,9 +26,14 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static uint64_t hash_str(const char *s)
+/*
+ * Keys, strings and links come from the log, which a hostile host (or user)
+ * writes: every hash is salted with the table's random seed, so no one can
+ * choose values that all land in one run of the open-addressing tables.
+ */
+static uint64_t hash_str(const struct ta_sesstab *t, const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 1469598103934665603ull ^ t->seed;
 
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 1099511628211ull;
@@ -36,6 +44,9 @@ int ta_sesstab_init(struct ta_sesstab *t, int keep_refs)
 {
 	memset(t, 0, sizeof(*t));
 	t->keep_refs = keep_refs;
+	/* Without entropy yet (early boot), the clock: unknown to a writer in advance. */
+	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != (ssize_t)sizeof(t->seed))
+		t->seed = ta_now_ns(CLOCK_MONOTONIC) ^ (uint64_t)(uintptr_t)t;
 	t->pool_cap = 4096;
 	t->pool = malloc(t->pool_cap);
 	if (!t->pool)
@@ -55,6 +66,7 @@ void ta_sesstab_free(struct ta_sesstab *t)
 	free(t->ref_sess);
 	free(t->gaps);
 	free(t->links);
+	free(t->lhash);
 	free(t->clients);
 	memset(t, 0, sizeof(*t));
 }
@@ -66,7 +78,7 @@ static int rehash(struct ta_sesstab *t, size_t ncap)
 	if (!h)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++) {
-		size_t j = mix64(t->s[i].key) & (ncap - 1);
+		size_t j = mix64(t->s[i].key ^ t->seed) & (ncap - 1);
 		while (h[j])
 			j = (j + 1) & (ncap - 1);
 		h[j] = (uint32_t)i + 1;
@@ -80,7 +92,7 @@ static int rehash(struct ta_sesstab *t, size_t ncap)
 long ta_sesstab_find(const struct ta_sesstab *t, uint64_t key)
 {
 	if (t->hcap) {
-		size_t j = mix64(key) & (t->hcap - 1);
+		size_t j = mix64(key ^ t->seed) & (t->hcap - 1);
 		while (t->hash[j]) {
 			if (t->s[t->hash[j] - 1].key == key)
 				return (long)t->hash[j] - 1;
@@ -121,7 +133,7 @@ static struct ta_sess *get_sess(struct ta_sesstab *t, uint64_t key, const struct
 	s->end_ns = rec->time_ns;
 	s->first_index = rec->index;
 	s->last_index = rec->index;
-	size_t j = mix64(key) & (t->hcap - 1);
+	size_t j = mix64(key ^ t->seed) & (t->hcap - 1);
 	while (t->hash[j])
 		j = (j + 1) & (t->hcap - 1);
 	t->hash[j] = (uint32_t)t->n + 1;
@@ -143,7 +155,7 @@ uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str)
 		for (size_t i = 0; i < t->phcap; i++) {
 			if (!t->phash[i])
 				continue;
-			size_t j = hash_str(t->pool + t->phash[i]) & (ncap - 1);
+			size_t j = hash_str(t, t->pool + t->phash[i]) & (ncap - 1);
 			while (h[j])
 				j = (j + 1) & (ncap - 1);
 			h[j] = t->phash[i];
@@ -152,7 +164,7 @@ uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str)
 		t->phash = h;
 		t->phcap = ncap;
 	}
-	size_t j = hash_str(str) & (t->phcap - 1);
+	size_t j = hash_str(t, str) & (t->phcap - 1);
 	while (t->phash[j]) {
 		if (!strcmp(t->pool + t->phash[j], str))
 			return t->phash[j];
@@ -364,6 +376,55 @@ static int add_client(struct ta_sesstab *t, const struct ta_log_record *rec, con
 	return 0;
 }
 
+static uint64_t link_hash(const struct ta_sesstab *t, uint64_t pane, uint64_t typist, uint32_t auid)
+{
+	return mix64(mix64(pane ^ t->seed) ^ typist) ^ mix64(auid ^ ~t->seed);
+}
+
+static void link_hash_put(struct ta_sesstab *t, size_t i)
+{
+	const struct ta_shared_link *l = &t->links[i];
+	size_t j = link_hash(t, l->pane_key, l->typist_key, l->typist_auid) & (t->lhcap - 1);
+
+	while (t->lhash[j])
+		j = (j + 1) & (t->lhcap - 1);
+	t->lhash[j] = (uint32_t)i + 1;
+}
+
+/*
+ * The link of (pane, typist, auid), or NULL; makes room for one more. By
+ * hash: a log of many typists searched every link for each attribution.
+ * Rebuilt when the links were not put here (a table copied from an index).
+ */
+static int find_link(struct ta_sesstab *t, uint64_t pane, uint64_t typist, uint32_t auid,
+		     struct ta_shared_link **out)
+{
+	*out = NULL;
+	if ((t->nlinks + 1) * 2 > t->lhcap || t->lhashed != t->nlinks) {
+		size_t ncap = t->lhcap ? t->lhcap : 64;
+		while ((t->nlinks + 1) * 2 > ncap)
+			ncap *= 2;
+		uint32_t *h = calloc(ncap, sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		free(t->lhash);
+		t->lhash = h;
+		t->lhcap = ncap;
+		for (size_t i = 0; i < t->nlinks; i++)
+			link_hash_put(t, i);
+		t->lhashed = t->nlinks;
+	}
+	for (size_t j = link_hash(t, pane, typist, auid) & (t->lhcap - 1); t->lhash[j];
+	     j = (j + 1) & (t->lhcap - 1)) {
+		struct ta_shared_link *l = &t->links[t->lhash[j] - 1];
+		if (l->pane_key == pane && l->typist_key == typist && l->typist_auid == auid) {
+			*out = l;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 /*
  * An attribution record is keyed by the typist's session; it also belongs to
  * the pane owner's session, whose input it describes: a ref there (so show
@@ -396,13 +457,8 @@ static int add_attribution(struct ta_sesstab *t, const struct ta_log_record *rec
 		auid = (uint32_t)v;
 	int conf = ta_jobj_str(o, "confidence", buf, sizeof(buf)) > 0 ? ta_conf_parse(buf) : TA_CONF_NONE;
 	struct ta_shared_link *l = NULL;
-	for (size_t i = t->nlinks; i-- > 0;) {
-		if (t->links[i].pane_key == pane_key && t->links[i].typist_key == rec->session &&
-		    t->links[i].typist_auid == auid) {
-			l = &t->links[i];
-			break;
-		}
-	}
+	if ((err = find_link(t, pane_key, rec->session, auid, &l)))
+		return err;
 	if (!l) {
 		if (t->nlinks == t->linkcap) {
 			size_t ncap = t->linkcap ? t->linkcap * 2 : 16;
@@ -417,6 +473,8 @@ static int add_attribution(struct ta_sesstab *t, const struct ta_log_record *rec
 		l->pane_key = pane_key;
 		l->typist_key = rec->session;
 		l->typist_auid = auid;
+		link_hash_put(t, t->nlinks - 1);
+		t->lhashed = t->nlinks;
 		l->first_ns = UINT64_MAX;
 	}
 	uint64_t st = json_time(o, "start"), en = json_time(o, "end");
@@ -658,33 +716,122 @@ static int cmp_start(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How many of the n sorted values are below v (lower bound). */
+static size_t count_below(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Global gaps count for every session active across them (by index range).
+ * By sorted bounds and binary search, not every gap against every session:
+ * a log of a million gaps and a million sessions (what a hostile host can
+ * send) took hours to tabulate that way. A loss's events and bytes are summed
+ * through prefix sums over the gaps sorted by index.
+ */
+static int count_global_gaps(struct ta_sesstab *t)
+{
+	size_t nd = 0, ng = 0;
+
+	for (size_t g = 0; g < t->ngaps; g++) {
+		if (t->gaps[g].kind == 5)
+			nd++;
+		else
+			ng++;
+	}
+	struct { uint64_t index, events, bytes; } *gp = malloc((ng + 1) * sizeof(*gp));
+	uint64_t *sum_ev = malloc((ng + 1) * sizeof(uint64_t)), *sum_by = malloc((ng + 1) * sizeof(uint64_t));
+	uint64_t *d_start = malloc((nd + 1) * sizeof(uint64_t)), *d_end = malloc((nd + 1) * sizeof(uint64_t));
+	uint64_t *g_index = malloc((ng + 1) * sizeof(uint64_t));
+	int err = gp && sum_ev && sum_by && d_start && d_end && g_index ? 0 : -ENOMEM;
+
+	if (!err) {
+		size_t i = 0, k = 0;
+		for (size_t g = 0; g < t->ngaps; g++) {
+			const struct ta_global_gap *x = &t->gaps[g];
+			if (x->kind == 5) {
+				/* A damage range that ends before it starts counts as its start alone. */
+				d_start[k] = x->index;
+				d_end[k++] = x->end_index < x->index ? x->index : x->end_index;
+			} else {
+				gp[i].index = x->index;
+				gp[i].events = x->events;
+				gp[i++].bytes = x->bytes;
+			}
+		}
+		qsort(gp, ng, sizeof(*gp), u64_cmp); /* by index, the first member */
+		sum_ev[0] = sum_by[0] = 0;
+		for (size_t j = 0; j < ng; j++) {
+			g_index[j] = gp[j].index;
+			sum_ev[j + 1] = sum_ev[j] + gp[j].events;
+			sum_by[j + 1] = sum_by[j] + gp[j].bytes;
+		}
+		qsort(d_start, nd, sizeof(uint64_t), u64_cmp);
+		qsort(d_end, nd, sizeof(uint64_t), u64_cmp);
+		for (size_t j = 0; j < t->n; j++) {
+			struct ta_sess *s = &t->s[j];
+			/*
+			 * Unread records could have been the session's (its start, end or
+			 * middle): a damage range counts if it starts by the session's
+			 * last index + 1 and does not end before its first; as a range
+			 * never ends before it starts, those that end before the first
+			 * are among those that start by the last + 1.
+			 */
+			size_t starts = count_below(d_start, nd, s->last_index + 1 + 1),
+			       ends = count_below(d_end, nd, s->first_index);
+			if (s->last_index + 1 == UINT64_MAX)
+				starts = nd;
+			s->damage = starts > ends ? starts - ends : 0;
+			if (s->damage)
+				s->flags |= TA_SESS_DAMAGE;
+			/* Other gaps: strictly between the session's first and last index. */
+			if (s->first_index < UINT64_MAX - 1 && s->last_index > s->first_index + 1) {
+				size_t lo = count_below(g_index, ng, s->first_index + 1),
+				       hi = count_below(g_index, ng, s->last_index);
+				if (hi > lo) {
+					s->global_gaps = (uint32_t)(hi - lo);
+					s->global_lost_events = sum_ev[hi] - sum_ev[lo];
+					s->global_lost_bytes = sum_by[hi] - sum_by[lo];
+				}
+			}
+		}
+	}
+	free(gp);
+	free(sum_ev);
+	free(sum_by);
+	free(d_start);
+	free(d_end);
+	free(g_index);
+	return err;
+}
+
 int ta_sesstab_finish(struct ta_sesstab *t)
 {
-	/* Global gaps count for every session active across them (by index range). */
 	for (size_t i = 0; i < t->n; i++) {
 		t->s[i].global_gaps = 0;
 		t->s[i].global_lost_events = t->s[i].global_lost_bytes = 0;
 		t->s[i].damage = 0;
 		t->s[i].flags &= ~(uint32_t)TA_SESS_DAMAGE;
 	}
-	for (size_t g = 0; g < t->ngaps; g++) {
-		for (size_t i = 0; i < t->n; i++) {
-			struct ta_sess *s = &t->s[i];
-			const struct ta_global_gap *gp = &t->gaps[g];
-
-			if (gp->kind == 5) {
-				/* Unread records could have been the session's: its start, end or middle. */
-				if (s->first_index <= gp->end_index && s->last_index + 1 >= gp->index) {
-					s->damage++;
-					s->flags |= TA_SESS_DAMAGE;
-				}
-			} else if (gp->index > s->first_index && gp->index < s->last_index) {
-				s->global_gaps++;
-				s->global_lost_events += gp->events;
-				s->global_lost_bytes += gp->bytes;
-			}
-		}
-	}
+	int err = count_global_gaps(t);
+	if (err)
+		return err;
 	/* Sessions by start time; refs grouped per session, in log order. */
 	uint32_t *old_to_new = NULL;
 	struct ta_sess *sorted = NULL;
@@ -803,7 +950,7 @@ int ta_sesstab_rebuild_hashes(struct ta_sesstab *t)
 	if (!h)
 		return -ENOMEM;
 	for (size_t off = 1; off < t->pool_len; off += strlen(t->pool + off) + 1) {
-		size_t j = hash_str(t->pool + off) & (ncap - 1);
+		size_t j = hash_str(t, t->pool + off) & (ncap - 1);
 		while (h[j])
 			j = (j + 1) & (ncap - 1);
 		h[j] = (uint32_t)off;

@@ -133,6 +133,9 @@ struct ta_sesstab {
 	size_t ngaps, gapcap;
 	struct ta_shared_link *links;
 	size_t nlinks, linkcap;
+	uint32_t *lhash;           /* (pane, typist, auid) -> link ordinal + 1 */
+	size_t lhcap, lhashed;     /* lhashed: links in lhash (a copied table has none) */
+	uint64_t seed;             /* salts every hash: the log is written by others */
 	struct ta_shared_client *clients;
 	size_t nclients, clientcap;
 	/* log-wide facts */

@@ -162,9 +162,46 @@ static void test_not_utf8(void)
 	ta_sesstab_free(&t);
 }
 
+/*
+ * Attribution records of many typists and repeated ones: one link per (pane,
+ * typist, login uid), found by hash also after the table grew, and one fact
+ * per end of each link.
+ */
+static int count_related(void *ctx, uint64_t key, enum ta_sessfact_kind kind, uint64_t num,
+			 const char *text)
+{
+	(void)key; (void)num; (void)text;
+	*(size_t *)ctx += kind == TA_SF_RELATED;
+	return 0;
+}
+
+static void test_many_typists(void)
+{
+	struct ta_sesstab t;
+	char json[96];
+	CHECK_EQ_INT(ta_sesstab_init(&t, 0), 0);
+	for (uint64_t i = 0; i < 6000; i++) {
+		/* 3000 typists, each attributed twice, the second time after all the others. */
+		uint32_t typist = 2 + (uint32_t)(i % 3000);
+		snprintf(json, sizeof(json), "{\"pane_owner_ses\":1,\"auid\":%u,\"events\":1}", 5000 + typist);
+		add_json(&t, i, TA_REC_ATTRIBUTION, typist, 1000 + i, json);
+	}
+	CHECK_EQ_INT(t.nlinks, 3000);
+	uint64_t events = 0;
+	for (size_t i = 0; i < t.nlinks; i++)
+		events += t.links[i].events;
+	CHECK(events == 6000);
+	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+	size_t related = 0;
+	CHECK_EQ_INT(ta_sessfacts_emit(&t, count_related, &related), 0);
+	CHECK_EQ_INT(related, 6000);
+	ta_sesstab_free(&t);
+}
+
 int main(void)
 {
 	test_facts();
+	test_many_typists();
 	test_not_utf8();
 	test_global();
 	test_stop();
