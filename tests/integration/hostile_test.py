@@ -616,6 +616,24 @@ def flood_session(auid, n, rate=0):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+def stop_floods(floods):
+    for p in floods:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def check_victim(f, recs, facts, tag, n):
+    """The victim's output is in the log byte for byte and no loss is counted under its
+    session; returns that output."""
+    out = stream(recs, facts["tty"].replace("/", ""), "output", facts["ses"])
+    f.check(out == expected_output(tag, n),
+            f"the victim's output is recorded byte for byte ({len(out)} bytes)")
+    victim_gaps = [g for g in of_type(recs, "gap") if g.get("ses") == facts["ses"]]
+    f.check(not victim_gaps, f"no loss is counted under the victim's session: {victim_gaps[:3]}")
+    return out
+
+
 def test_fairness():
     """A flood from several ptys of one session does not push out another session's data:
     the victim is recorded byte for byte, and the loss is counted against the flood."""
@@ -644,26 +662,15 @@ def test_fairness_people():
             facts = run_ptydrive("--loginuid", "4311", "--tag", "P", "--big", "200000")
         finally:
             os.kill(d.proc.pid, signal.SIGCONT)
-        for p in floods:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        stop_floods(floods)
         d.stop()
         recs = d.records()
-        tty = facts["tty"].replace("/", "")
-        out = stream(recs, tty, "output", facts["ses"])
-        f.check(out == expected_output("P", 200000),
-                f"the victim's output is recorded byte for byte ({len(out)} bytes)")
-        victim_gaps = [g for g in of_type(recs, "gap") if g.get("ses") == facts["ses"]]
-        f.check(not victim_gaps, f"no loss is counted under the victim's session: {victim_gaps[:3]}")
+        check_victim(f, recs, facts, "P", 200000)
         cut = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
                   if g.get("reason") == "session_share" and g.get("auid") == 4500)
         f.check(cut > 0, f"the person's sessions were cut by the share ({cut} bytes)")
     finally:
-        for p in floods:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        stop_floods(floods)
         if d.proc.poll() is None:
             os.kill(d.proc.pid, signal.SIGCONT)
             d.stop()
@@ -679,18 +686,10 @@ def fairness(name, sessions):
             floods.append(flood_session(4400 + i, n))
         time.sleep(1.5)
         facts = run_ptydrive("--loginuid", "4311", "--tag", "F", "--big", "200000")
-        for p in floods:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
+        stop_floods(floods)
         d.stop()
         recs = d.records()
-        tty = facts["tty"].replace("/", "")
-        out = stream(recs, tty, "output", facts["ses"])
-        f.check(out == expected_output("F", 200000),
-                f"the victim's output is recorded byte for byte ({len(out)} bytes)")
-        victim_gaps = [g for g in of_type(recs, "gap") if g.get("ses") == facts["ses"]]
-        f.check(not victim_gaps, f"no loss is counted under the victim's session: {victim_gaps[:3]}")
+        out = check_victim(f, recs, facts, "F", 200000)
         # The continuity check's own reports are the loss-accounting work's (issue 12 table).
         disc = [g for g in of_type(recs, "discontinuity") if g.get("ses") == facts["ses"]]
         print(f"fairness: {len(disc)} discontinuity records under the victim "
@@ -718,10 +717,7 @@ def fairness(name, sessions):
         f.check(by_ses.get((4400, "session_share"), 0) > 0,
                 f"the flood's session was cut by the share: {sorted(by_ses.items(), key=str)}")
     finally:
-        for p in floods:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        stop_floods(floods)
         if d.proc.poll() is None:
             d.stop()
     return f.result()
