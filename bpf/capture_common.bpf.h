@@ -311,8 +311,12 @@ static __always_inline struct tty_struct *ta_file_tty(struct file *f)
 	return BPF_CORE_READ(priv, tty);
 }
 
-/* The file behind fd in the current task, or NULL. */
-static __always_inline struct file *ta_fd_file(long fd)
+/*
+ * The file behind fd in the current task, or NULL. 32 bits, as the kernel
+ * takes every fd (unsigned int, or int: the same low bits): a register with
+ * high bits set (write(1 | 1 << 32, ...)) writes to fd 1, and must be seen so.
+ */
+static __always_inline struct file *ta_fd_file(__u32 fd)
 {
 	struct task_struct *task = TA_CUR_TASK();
 	struct fdtable *fdt = TA_TASK_READ(task, files, fdt);
@@ -320,10 +324,10 @@ static __always_inline struct file *ta_fd_file(long fd)
 	struct file *f = NULL;
 	unsigned int max;
 
-	if (!fdt || fd < 0)
+	if (!fdt)
 		return NULL;
 	max = TA_TASK_READ(fdt, max_fds);
-	if ((unsigned long)fd >= max)
+	if (fd >= max)
 		return NULL;
 	fds = TA_TASK_READ(fdt, fd);
 	if (bpf_core_read(&f, sizeof(f), &fds[fd]))
@@ -332,7 +336,7 @@ static __always_inline struct file *ta_fd_file(long fd)
 }
 
 /* The tty behind fd in the current task, or NULL. */
-static __always_inline struct tty_struct *ta_fd_tty(long fd)
+static __always_inline struct tty_struct *ta_fd_tty(__u32 fd)
 {
 	return ta_file_tty(ta_fd_file(fd));
 }

@@ -224,7 +224,7 @@ static __always_inline __u32 ta_fp_copy_walked(char *dst, struct ta_path_walk *w
 }
 
 /* The absolute path of the file behind fd (fchmod, fchown); its last component if too deep. */
-static __always_inline __u32 ta_fp_fd_path(char *dst, long fd, __u32 *flags)
+static __always_inline __u32 ta_fp_fd_path(char *dst, __u32 fd, __u32 *flags)
 {
 	struct file *f = ta_fd_file(fd);
 	struct ta_path_walk *w;
@@ -304,7 +304,7 @@ static __always_inline struct socket *ta_fp_file_socket(struct file *f)
 	return BPF_CORE_READ(f, private_data);
 }
 
-static __always_inline struct socket *ta_fp_fd_socket(long fd)
+static __always_inline struct socket *ta_fp_fd_socket(__u32 fd)
 {
 	return ta_fp_file_socket(ta_fd_file(fd));
 }
@@ -370,7 +370,7 @@ static __always_inline bool ta_fp_sock_peer(struct ta_fp_event *e, struct socket
 }
 
 /* accept: the peer of the new connection, from its socket. */
-static __always_inline bool ta_fp_peer(struct ta_fp_event *e, long fd)
+static __always_inline bool ta_fp_peer(struct ta_fp_event *e, __u32 fd)
 {
 	return ta_fp_sock_peer(e, ta_fp_fd_socket(fd));
 }

@@ -170,7 +170,7 @@ static __always_inline bool ta_watch_non_tty(__u64 files)
 	return bpf_map_lookup_elem(&ta_fd_flips, &files) != NULL;
 }
 
-static __always_inline int ta_enter_io(long fd, __u64 buf, __u32 nr_segs, __u32 mode,
+static __always_inline int ta_enter_io(__u32 fd, __u64 buf, __u32 nr_segs, __u32 mode,
 				       __u32 compat_iov, __u64 count)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -488,7 +488,7 @@ static __always_inline int ta_exit_io(long ret)
 }
 
 /* ioctl: window size changes, and TIOCSTI (input pushed by a process). */
-static __always_inline int ta_ioctl(long fd, unsigned int cmd, __u64 arg)
+static __always_inline int ta_ioctl(__u32 fd, unsigned int cmd, __u64 arg)
 {
 	struct tty_struct *tty;
 	bool set_modes = (cmd >= TA_TCSETS && cmd <= TA_TCSETSF) ||

@@ -242,7 +242,8 @@ def test_fd_flip():
 
 
 def test_other_roads():
-    """pwritev2 (offset -1) and int 0x80 write/writev are recorded, TIOCSTI through int 0x80
+    """pwritev2 (offset -1), write/writev to an fd with high bits set, and int 0x80
+    write/writev are recorded, TIOCSTI through int 0x80
     is recorded as injected input, a Linux AIO write is counted as uncaptured, an io_submit
     with more iocbs than the programs read is counted lost, and io_uring writes are counted,
     those that post no completion too."""
@@ -256,6 +257,9 @@ def test_other_roads():
         out = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, tty))
         shown = hexbytes(facts["shown"])
         f.check(b"pwv2-one|pwv2-two\n" in out, f"pwritev2 recorded: {out!r}")
+        # The kernel takes an fd's low 32 bits: write(fd | 1 << 32) writes the terminal.
+        f.check(b"hibit-write\n" in out and b"hibit-v1|hibit-v2\n" in out,
+                f"write and writev to the terminal's fd with high bits set recorded: {out!r}")
         unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
         f.check(any(r["bytes"] == 10 for r in unc), f"io_submit write counted uncaptured: {unc}")
         if facts["uring"] > 0:
@@ -291,7 +295,8 @@ def test_other_roads():
                     "TIOCSTI through int 0x80 recorded as injected input")
         f.check(all(not r.get("suspect") for r in data_records(recs, tty)),
                 "plain calls are not marked suspect")
-        f.check(shown.startswith(b"pwv2-one|pwv2-two\naio-write\naio-ninth\n"), f"terminal showed {shown!r}")
+        f.check(shown.startswith(b"pwv2-one|pwv2-two\nhibit-write\nhibit-v1|hibit-v2\naio-write\n"
+                                 b"aio-ninth\n"), f"terminal showed {shown!r}")
         # io_submit reads 8 iocbs: a ninth to the terminal is not read, the call is counted lost.
         tl = [g for g in of_type(recs, "gap") if g.get("reason") == "call_too_large"]
         f.check(len(tl) >= 1 and sum(g.get("events", 0) for g in tl) >= 1,

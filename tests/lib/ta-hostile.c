@@ -498,6 +498,21 @@ static int mode_roads(void)
 		die("pwritev2");
 	want += sizeof(a) + sizeof(b) - 2;
 
+	/*
+	 * An fd with high bits set: the kernel takes the low 32 (unsigned int
+	 * fd), so this writes the terminal; a program that compared the whole
+	 * register with the fd table saw no terminal at all.
+	 */
+	static const char hw[] = "hibit-write\n", h1[] = "hibit-v1|", h2[] = "hibit-v2\n";
+	struct iovec hv[2] = { { (void *)h1, sizeof(h1) - 1 }, { (void *)h2, sizeof(h2) - 1 } };
+	long hifd = (long)t.slave | (1L << 32);
+	if (sizeof(long) == 8) {
+		if (syscall(SYS_write, hifd, hw, sizeof(hw) - 1) != (long)(sizeof(hw) - 1) ||
+		    syscall(SYS_writev, hifd, hv, 2L) != (long)(sizeof(h1) + sizeof(h2) - 2))
+			die("write to an fd with high bits set");
+		want += sizeof(hw) + sizeof(h1) + sizeof(h2) - 3;
+	}
+
 	aio_context_t ctx = 0;
 	struct iocb cb = { 0 }, *cbs[1] = { &cb };
 	struct io_event ev;
