@@ -907,8 +907,14 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 struct ta_session_usage {
 	__u64 window;     /* now / TA_SHARE_WINDOW_NS */
 	__u64 bytes;      /* asked of the ring in that window */
-	__u64 active;     /* ta_share_top only: people who wrote in the window */
 	__u64 prev;       /* asked in the window before it (0 if it asked nothing then) */
+};
+
+/* The busiest person's ask and how many people asked, in a window and the one before. */
+struct ta_share_top {
+	__u64 window;
+	__u64 bytes, prev_bytes;
+	__u64 active, prev_active;
 };
 
 struct {
@@ -921,32 +927,49 @@ struct {
 /* A new entry's value, from read-only data: sys_exit's frame has no room for it. */
 static const struct ta_session_usage ta_usage_zero;
 
-/* The busiest person's bytes in the current window (racy by design: a hint). */
+/* The window's busiest person and its people (racy by design: a hint). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ta_session_usage);
+	__type(value, struct ta_share_top);
 } ta_share_top SEC(".maps") __weak;
 
 /* 1 if the writer of em may put n more bytes into the ring now. */
 static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 {
-	bool input = em->tmpl.hdr.kind == TA_EV_TTY_INPUT;
-	__u32 auid = input ? em->tmpl.owner_auid : em->tmpl.task.auid;
+	/*
+	 * Input is its terminal's owner's; input into a terminal no login owns
+	 * (a pty whose slave leads no session: opened O_NOCTTY) is its writer's,
+	 * else each such pty would be a person of its own, and one process
+	 * writing many of them many people.
+	 */
+	bool owner = em->tmpl.hdr.kind == TA_EV_TTY_INPUT && em->tmpl.owner_auid != TA_UNSET;
+	__u32 auid = owner ? em->tmpl.owner_auid : em->tmpl.task.auid;
 	__u64 who = auid != TA_UNSET ? auid :
-		    TA_SHARE_BY_SESSION | (input ? em->tmpl.owner_ses : em->tmpl.task.ses);
+		    TA_SHARE_BY_SESSION | (owner ? em->tmpl.owner_ses : em->tmpl.task.ses);
 	/* The record's own time (boot clock): no second clock read per record. */
 	__u64 win = em->tmpl.hdr.ts_boot_ns / TA_SHARE_WINDOW_NS;
 	__u64 size = ta_ring_bytes;
-	struct ta_session_usage *u, *top;
+	struct ta_session_usage *u;
+	struct ta_share_top *top;
 	__u32 zero = 0;
-	__u64 prior;
+	__u64 prior, busiest;
+	bool many;
 
 	top = bpf_map_lookup_elem(&ta_share_top, &zero);
 	if (!top)
 		return 1;
 	if (top->window != win) {
+		/*
+		 * The window before stays in view, as each person's does: when a
+		 * window starts, the flood has not asked again yet, and whoever asks
+		 * first (a burst) must not look the busiest, nor alone.
+		 */
+		bool next = top->window + 1 == win;
+
+		top->prev_bytes = next ? top->bytes : 0;
+		top->prev_active = next ? top->active : 0;
 		top->window = win;
 		top->bytes = 0;
 		top->active = 0;
@@ -975,6 +998,8 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	__sync_fetch_and_add(&u->bytes, n);
 	if (prior + n > top->bytes)
 		top->bytes = prior + n;
+	busiest = top->bytes > top->prev_bytes ? top->bytes : top->prev_bytes;
+	many = top->active > 1 || top->prev_active > 1;
 	/*
 	 * Alone in the window, a person who asked for more than an eighth of
 	 * the ring still gets no room in its last quarter: while the drain is
@@ -982,13 +1007,12 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 	 * flood first in each new window would otherwise fill it before anyone
 	 * else writes.
 	 */
-	if (prior && (top->active > 1 ? prior * 2 >= top->bytes || prior > (size >> 2)
-				      : prior > (size >> 3))) {
+	if (prior && (many ? prior * 2 >= busiest || prior > (size >> 2) : prior > (size >> 3))) {
 		/*
 		 * The last quarter of the ring is kept for the others; beside them,
 		 * a person who asked for more than an eighth stops at a quarter.
 		 */
-		__u64 limit = top->active > 1 && prior > (size >> 3) ? size >> 2 : size - (size >> 2);
+		__u64 limit = many && prior > (size >> 3) ? size >> 2 : size - (size >> 2);
 
 		if (bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA) > limit)
 			return 0;

@@ -185,11 +185,12 @@ static __always_inline int ta_enter_io(__u32 fd, __u64 buf, __u32 nr_segs, __u32
 	f = ta_fd_file(fd);
 	tty = ta_file_tty(f);
 	/*
-	 * Off a terminal only writes and injections are watched; pty input is
-	 * taken where it enters, at the master (reading it again would double it).
+	 * Off a terminal only what writes to one is watched (writes, injections,
+	 * sendfile and splice: a flip can give them a terminal during the call);
+	 * pty input is taken where it enters, at the master (reading it again
+	 * would double it).
 	 */
-	if (!tty ? mode != TA_CALL_WRITE && mode != TA_CALL_INJECT
-		 : mode == TA_CALL_READ && ta_tty_is_pty(tty))
+	if (!tty ? mode == TA_CALL_READ : mode == TA_CALL_READ && ta_tty_is_pty(tty))
 		return 0;
 	files = ta_shared_files();
 	/* An empty fd too: a terminal can be installed in it during the call. */

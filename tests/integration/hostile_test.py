@@ -610,13 +610,13 @@ def test_passed_fd():
     return f.result()
 
 
-def flood_session(auid, n, rate=0):
+def flood_session(auid, n, rate=0, kind="output"):
     """n pty floods (rate bytes a second each, or as fast as they drain) in one audit session
     of their own (a login uid written as pam_loginuid does, which opens a new session), as one
-    process group."""
+    process group. kind "input": typed into the master of a pty no login owns."""
     return subprocess.Popen(
         ["sh", "-c", f"echo {auid} > /proc/self/loginuid || exit 1; "
-         f"for i in $(seq {n}); do \"$0\" flood {rate} & done; wait",
+         f"for i in $(seq {n}); do \"$0\" flood {rate} {kind} & done; wait",
          binary("tests/lib/ta-hostile")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
@@ -639,6 +639,26 @@ def check_victim(f, recs, facts, tag, n):
     return out
 
 
+def test_splice_flip():
+    """A splice into an fd that named /dev/null when the call began and the terminal for a
+    moment while it blocked: the bytes may have gone to the terminal, so the call is counted
+    uncaptured against it (a splice off a terminal was not watched at all)."""
+    f = Failures("splice_flip")
+    d = Daemon("--backend", "tracepoint").start()  # what the syscall path does
+    try:
+        facts = hostile("splice")
+        d.stop()
+        recs = d.records()
+        tty = facts["tty"].replace("/", "")
+        unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
+        f.check(facts["spliced"] == 12 and any(r["bytes"] == 12 for r in unc),
+                f"the splice is counted uncaptured against the terminal ({facts}): {unc}")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return f.result()
+
+
 def test_fairness():
     """A flood from several ptys of one session does not push out another session's data:
     the victim is recorded byte for byte, and the loss is counted against the flood."""
@@ -655,11 +675,21 @@ def test_fairness_people():
     """Six sessions of one person, each writing 120 KB a second (under any share a session
     gets by itself), while the daemon is stopped: the share counts the person, so a victim's
     200 KB burst still finds room and is recorded byte for byte, no loss counted under it."""
-    f = Failures("fairness_people")
+    return fairness_people("fairness_people", "output")
+
+
+def test_fairness_input():
+    """The same with the six floods typed into the masters of ptys whose slave leads no
+    session: such input is its writer's, not six people's of their own."""
+    return fairness_people("fairness_input", "input")
+
+
+def fairness_people(name, kind):
+    f = Failures(name)
     d = Daemon("--ring-size", "1M").start()
     floods = []
     try:
-        floods = [flood_session(4500, 1, 120000) for _ in range(6)]
+        floods = [flood_session(4500, 1, 120000, kind) for _ in range(6)]
         time.sleep(1.0)
         os.kill(d.proc.pid, signal.SIGSTOP)  # a drain that stalls: the ring keeps what comes
         try:
@@ -671,8 +701,11 @@ def test_fairness_people():
         d.stop()
         recs = d.records()
         check_victim(f, recs, facts, "P", 200000)
+        # Output is cut under the flood's login uid; input under the ptys' own sessions
+        # (no login owns them), whose share their writer's login uid counted.
         cut = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
-                  if g.get("reason") == "session_share" and g.get("auid") == 4500)
+                  if g.get("reason") == "session_share" and
+                  (g.get("auid") == 4500 if kind == "output" else g.get("ses") != facts["ses"]))
         f.check(cut > 0, f"the person's sessions were cut by the share ({cut} bytes)")
     finally:
         stop_floods(floods)

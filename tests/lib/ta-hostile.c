@@ -10,9 +10,13 @@
  *   ta-hostile swap       a write held by TCOOFF whose buffer is swapped
  *   ta-hostile flip N     N lines written while another thread flips the fd
  *                         between /dev/null and the terminal
- *   ta-hostile flood [R]  writes a pty of its own as fast as it drains (or R bytes
- *                         a second), until killed
- *   ta-hostile roads      pwritev2 (offset -1), io_submit, io_uring (with and
+ *   ta-hostile flood [R [input]]  writes a pty of its own as fast as it drains
+ *                         (or R bytes a second), until killed; input: into its
+ *                         master, a pty whose slave leads no session
+ *   ta-hostile splice     a splice into an fd that names /dev/null at entry and,
+ *                         while the call blocks, the terminal for a moment
+ *   ta-hostile roads      pwritev2 (offset -1), write/writev to the fd with high
+ *                         bits set (64-bit), io_submit, io_uring (with and
  *                         without a completion), and on x86-64 int 0x80
  *                         write/writev/ioctl(TIOCSTI)
  *   ta-hostile unmap      a 256 KiB write blocked on a full pty whose first page,
@@ -703,14 +707,70 @@ static int mode_inject(void)
 	return 0;
 }
 
+/* ---- splice: a call that writes where its fd pointed at the kernel's lookup ---- */
+
+struct splice_flip {
+	int fd, tty, nul, pipe_w;
+	atomic_int go;
+};
+
+static void *splice_flipper(void *arg)
+{
+	struct splice_flip *sf = arg;
+	static const char data[] = "splice-data\n";
+
+	while (!atomic_load(&sf->go))
+		usleep(1000);
+	usleep(200000); /* the splice is blocked on the empty pipe by now */
+	if (dup2(sf->tty, sf->fd) < 0 || dup2(sf->nul, sf->fd) < 0 ||
+	    write(sf->pipe_w, data, sizeof(data) - 1) != (ssize_t)(sizeof(data) - 1))
+		die("flip");
+	return NULL;
+}
+
+/*
+ * splice from an empty pipe into fd, which names /dev/null when the call
+ * starts; while it blocks, another thread points fd at the terminal and back,
+ * then fills the pipe. The kernel took fd at entry (it wrote /dev/null), but
+ * a recorder cannot know which file it took: the call must be counted
+ * against the terminal (uncaptured), not passed over as a write elsewhere.
+ */
+static int mode_splice_flip(void)
+{
+	struct splice_flip sf = { 0 };
+	struct term t;
+	int p[2];
+	pthread_t th;
+
+	open_term(&t);
+	sf.tty = t.slave;
+	sf.nul = open("/dev/null", O_WRONLY);
+	if (sf.nul < 0 || pipe(p))
+		die("open");
+	sf.pipe_w = p[1];
+	sf.fd = dup(sf.nul);
+	/* A second thread first: the fd table is shared, and a terminal in a dup2 heats it. */
+	if (sf.fd < 0 || pthread_create(&th, NULL, splice_flipper, &sf))
+		die("pthread_create");
+	if (dup2(t.slave, sf.fd) < 0 || dup2(sf.nul, sf.fd) < 0)
+		die("dup2");
+	atomic_store(&sf.go, 1);
+	ssize_t n = splice(p[0], NULL, sf.fd, NULL, 64, 0);
+	if (n < 0)
+		die("splice");
+	pthread_join(th, NULL);
+	printf("{\"tty\":\"%s\",\"spliced\":%zd}\n", short_name(&t), n);
+	return 0;
+}
+
 /* ---- flood: write a pty as fast as it drains, until killed ---- */
 
 static void *flood_reader(void *arg)
 {
 	static char sink[65536];
-	int master = *(int *)arg;
+	int fd = *(int *)arg;
 
-	while (read(master, sink, sizeof(sink)) > 0)
+	while (read(fd, sink, sizeof(sink)) > 0)
 		;
 	return NULL;
 }
@@ -718,8 +778,10 @@ static void *flood_reader(void *arg)
 /*
  * Without a rate, as fast as the pty drains; with one, about `rate` bytes a
  * second in 4 KiB writes (a trickle that stays under a share by itself).
+ * input: into the master, as typed input of a pty whose slave leads no
+ * session (no login owns it), read back from the slave.
  */
-static int mode_flood(long rate)
+static int mode_flood(long rate, int input)
 {
 	static char buf[65536];
 	struct term t;
@@ -733,12 +795,12 @@ static int mode_flood(long rate)
 		x ^= x << 17;
 		buf[i] = (char)(x >> 24);
 	}
-	if (pthread_create(&th, NULL, flood_reader, &t.master))
+	if (pthread_create(&th, NULL, flood_reader, input ? &t.slave : &t.master))
 		die("pthread_create");
 	for (;;) {
 		size_t n = rate > 0 ? 4096 : sizeof(buf);
 
-		if (write(t.slave, buf, n) < 0)
+		if (write(input ? t.master : t.slave, buf, n) < 0)
 			die("write");
 		if (rate > 0)
 			usleep((useconds_t)(4096 * 1000000LL / rate));
@@ -758,12 +820,15 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "roads") == 0)
 		return mode_roads();
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
-		return mode_flood(argc >= 3 ? strtol(argv[2], NULL, 10) : 0);
+		return mode_flood(argc >= 3 ? strtol(argv[2], NULL, 10) : 0,
+				  argc >= 4 && strcmp(argv[3], "input") == 0);
+	if (argc >= 2 && strcmp(argv[1], "splice") == 0)
+		return mode_splice_flip();
 	if (argc >= 2 && strcmp(argv[1], "inject") == 0)
 		return mode_inject();
 	if (argc >= 2 && strcmp(argv[1], "unmap") == 0)
 		return mode_unmap();
-	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood [RATE] | inject | "
+	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood [RATE [input]] | splice | inject | "
 		"unmap\n");
 	return 2;
 }
