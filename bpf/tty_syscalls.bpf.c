@@ -659,8 +659,10 @@ static __always_inline bool ta_uring_tty_op(__u8 op)
  * each request is where its file and result are known. Writes into a
  * terminal, and reads of a terminal whose input is taken on the read side,
  * are counted as uncaptured with the bytes the request moved (the data
- * itself is not read here). The second argument is the request in every
- * version of this tracepoint (its other arguments changed in 6.3).
+ * itself is not read here). The second argument is the request from 5.19
+ * on (its other arguments changed in 6.3); before, the tracepoint had no
+ * request (ctx, user_data, res), and requests no completion entry: the
+ * loader does not load this program there (agent/capture/capture.c).
  */
 SEC("raw_tp/io_uring_complete")
 int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)

@@ -217,6 +217,21 @@ static bool btf_has_tracepoint(const struct btf *vmlinux, const char *tp)
 	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
 }
 
+/* Whether the kernel has struct st without member (false without BTF, or without st). */
+static bool btf_struct_lacks_member(const struct btf *vmlinux, const char *st, const char *member)
+{
+	int id = vmlinux ? btf__find_by_name_kind(vmlinux, st, BTF_KIND_STRUCT) : -1;
+
+	if (id < 0)
+		return false;
+	const struct btf_type *t = btf__type_by_id(vmlinux, id);
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(vmlinux, m[i].name_off), member))
+			return false;
+	return true;
+}
+
 /*
  * Whether the kernel has raw tracepoint tp: each has a typedef btf_trace_<tp>
  * in its BTF. Unknown without BTF, or with a BTF cut down to what programs
@@ -449,6 +464,20 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 			if (!other || !kernel_may_have_tracepoint(vmlinux, other))
 				snprintf(missing + strlen(missing), missing_len - strlen(missing),
 					 "%s%s", *missing ? ", " : "", target);
+			on = false;
+		}
+		/*
+		 * io_uring's completion names its request's file and result only where
+		 * a request carries its completion entry (io_kiocb.cqe, 5.19 on). On an
+		 * older kernel the program has nothing to read: io_uring writes into a
+		 * terminal are then neither captured nor counted, and hooks_missing
+		 * says so.
+		 */
+		if (on && !strcmp(bpf_program__name(prog), "ta_raw_io_uring_complete") &&
+		    btf_struct_lacks_member(vmlinux, "io_kiocb", "cqe")) {
+			snprintf(missing + strlen(missing), missing_len - strlen(missing),
+				 "%sio_uring_complete (requests without a completion entry: io_uring "
+				 "writes into a terminal are not counted)", *missing ? ", " : "");
 			on = false;
 		}
 		bpf_program__set_autoload(prog, on);
