@@ -110,14 +110,36 @@ void ta_json_arr_end(struct ta_json *j)
 }
 
 /*
- * The one JSON string escaper. Both policies escape '"' and '\\' and keep
- * printable ASCII and valid UTF-8 as they are. TA_JSON_LOG (the log and its
- * JSON Lines; docs/log-format.md §11.2): every other byte, control or not
- * UTF-8, is \u00XX. TA_JSON_DISPLAY (the CLI's and asciicast's text of
+ * The one JSON string escaper. Both policies escape '"' and '\\', keep
+ * printable ASCII and valid UTF-8 as they are, and write the code points a
+ * terminal would obey or that hide themselves as \uXXXX (put_u_escape).
+ * TA_JSON_LOG (the log and its JSON Lines; docs/log-format.md §11.2): every
+ * other byte, control or not UTF-8, is \u00XX. TA_JSON_DISPLAY (the CLI's and asciicast's text of
  * terminal bytes): \n \r \t \b \f, other controls \u00XX, bytes that are
  * not UTF-8 U+FFFD. Returns the bytes replaced by U+FFFD.
  */
 enum escape_policy { TA_JSON_LOG, TA_JSON_DISPLAY };
+
+/*
+ * \uXXXX (a surrogate pair past U+FFFF) for a code point a terminal acts on
+ * or that hides itself (ta_cp_dangerous: C1 controls such as U+009B, CSI to a
+ * terminal; bidi overrides; zero-width characters). The same string to a JSON
+ * reader, and nothing a terminal obeys when the JSON text itself is shown.
+ */
+static void put_u_escape(struct ta_buf *out, uint32_t cp)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (cp > 0xffff) {
+		uint32_t v = cp - 0x10000;
+		put_u_escape(out, 0xd800 | (v >> 10));
+		put_u_escape(out, 0xdc00 | (v & 0x3ff));
+		return;
+	}
+	char u[6] = { '\\', 'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+		      hex[cp & 15] };
+	ta_buf_put(out, u, 6);
+}
 
 static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum escape_policy pol)
 {
@@ -161,7 +183,10 @@ static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum esca
 		uint32_t cp;
 		int l = ta_utf8_decode(s + i, n - i, &cp);
 		if (l > 0) {
-			ta_buf_put(out, s + i, (size_t)l);
+			if (ta_cp_dangerous(cp))
+				put_u_escape(out, cp);
+			else
+				ta_buf_put(out, s + i, (size_t)l);
 			i += (size_t)l;
 			continue;
 		}
@@ -309,8 +334,35 @@ void ta_json_id(struct ta_json *j, uint32_t v)
 
 void ta_json_raw(struct ta_json *j, const char *text, size_t n)
 {
+	const uint8_t *t = (const uint8_t *)text;
+	size_t i = 0, from = 0;
+
 	value_prefix(j);
-	put(j, text, n);
+	/*
+	 * JSON read from a log (a host's, in the fleet) may hold any valid UTF-8
+	 * in its strings: what a terminal would obey, and bytes that are not
+	 * UTF-8, are written escaped (U+FFFD for the latter), never as they are.
+	 */
+	while (i < n) {
+		if (t[i] < 0x80) {
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		int l = ta_utf8_decode(t + i, n - i, &cp);
+		if (l > 0 && !ta_cp_dangerous(cp)) {
+			i += (size_t)l;
+			continue;
+		}
+		put(j, text + from, i - from);
+		if (l > 0)
+			put_u_escape(&j->out, cp);
+		else
+			put(j, "\\ufffd", 6);
+		i += l > 0 ? (size_t)l : 1;
+		from = i;
+	}
+	put(j, text + from, n - from);
 }
 
 void ta_json_time(struct ta_json *j, uint64_t realtime_ns)

@@ -26,4 +26,17 @@ int ta_utf8_valid(const void *s, size_t n);
 /* The UTF-8 of code point cp (below U+110000) into out; returns its length, 1 to 4. */
 size_t ta_utf8_encode(uint32_t cp, char out[4]);
 
+/*
+ * 1 for code points that show nothing (zero-width and format characters, bidi
+ * controls, BOM, tags, Hangul fillers, variation selectors): shown escaped by
+ * the neutraliser and the JSON writer, and skipped by --grep so that
+ * r<ZWSP>m -rf matches rm -rf.
+ */
+int ta_cp_invisible(uint32_t cp);
+/*
+ * 1 if the code point must be shown escaped: C0, DEL, C1 (U+009B is CSI to
+ * a terminal), line and paragraph separators, and the invisible ones.
+ */
+int ta_cp_dangerous(uint32_t cp);
+
 #endif

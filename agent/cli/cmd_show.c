@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "cli/cli_json.h"
@@ -1107,6 +1108,10 @@ int ta_cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "--format typescript needs --timing FILE (the timing for scriptreplay)");
 	if (proof && !output)
 		return cli_usage_error("export", "--with-proof needs --output FILE (the proof goes to FILE.proof)");
+	/* A typescript is the recorded bytes as they were: a terminal would obey them. */
+	if (!strcmp(format, "typescript") && !output && isatty(STDOUT_FILENO))
+		return cli_usage_error("export", "a typescript holds the recorded bytes unmodified: "
+				       "give --output FILE (or use replay to play them here)");
 	if ((rc = view_source_check("export", &src)) != TA_EXIT_OK)
 		return rc;
 	struct session_view v;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "cli/show_screen.h"
 #include "base/exitcodes.h"
 #include "base/json.h"
@@ -62,7 +63,7 @@ static void row_text(const struct vt_lib *lv, VTermScreen *vs, int row, int cols
 		}
 		for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i]; i++) {
 			/* Cells hold characters, never controls; bidi and C1 code points are shown escaped. */
-			if (ta_neut_dangerous_cp(cell.chars[i]))
+			if (ta_cp_dangerous(cell.chars[i]))
 				ta_buf_printf(b, "\\u{%04x}", (unsigned)cell.chars[i]);
 			else if (cell.chars[i] < 0x110000) {
 				char u[4];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "view/grep.h"
 #include "view/neutralise.h"
 
@@ -234,7 +235,7 @@ static int has_invisible(const char *p, size_t n)
 			i++;
 			continue;
 		}
-		if (ta_neut_invisible_cp(cp))
+		if (ta_cp_invisible(cp))
 			return 1;
 		i += (size_t)l;
 	}
@@ -270,7 +271,7 @@ static void strip_invisible(const uint8_t *d, size_t n, struct ta_buf *out, uint
 			ta_buf_putc(out, (char)d[i++]);
 			continue;
 		}
-		if (!ta_neut_invisible_cp(cp))
+		if (!ta_cp_invisible(cp))
 			ta_buf_put(out, d + i, (size_t)l);
 		i += (size_t)l;
 	}

@@ -13,7 +13,7 @@
  *     regexec runs only if the literal occurs; with no literal, as before.
  * Results are the same as regexec over the whole stream (tests/unit/cli).
  * Invisible code points (zero-width, format, bidi, tags, fillers, variation
- * selectors: ta_neut_invisible_cp) are taken out of the streams first, so
+ * selectors: ta_cp_invisible) are taken out of the streams first, so
  * "rm -rf" finds r<U+200B>m -rf; unless the pattern holds one itself, then
  * the streams are searched as they are.
  */

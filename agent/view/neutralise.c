@@ -5,54 +5,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "base/utf8.h"
 #include "view/neutralise.h"
-
-int ta_neut_invisible_cp(uint32_t cp)
-{
-	if (cp < 0x00ad)
-		return 0;                                 /* the common case: ASCII, Latin-1 */
-	if (cp == 0x00ad || cp == 0x034f)             /* soft hyphen, grapheme joiner */
-		return 1;
-	if (cp == 0x061c || cp == 0x200e || cp == 0x200f) /* bidi marks */
-		return 1;
-	if (cp == 0x115f || cp == 0x1160 || cp == 0x3164 || cp == 0xffa0) /* Hangul fillers */
-		return 1;
-	if (cp == 0x17b4 || cp == 0x17b5)             /* Khmer inherent vowels */
-		return 1;
-	if (cp >= 0x180b && cp <= 0x180f)             /* Mongolian selectors, separator */
-		return 1;
-	if (cp >= 0x200b && cp <= 0x200d)             /* zero-width space, non-joiner, joiner */
-		return 1;
-	if (cp >= 0x202a && cp <= 0x202e)             /* LRE RLE PDF LRO RLO */
-		return 1;
-	if (cp >= 0x2060 && cp <= 0x206f)             /* word joiner, invisible operators, LRI.. */
-		return 1;
-	if (cp >= 0xfe00 && cp <= 0xfe0f)             /* variation selectors */
-		return 1;
-	if (cp == 0xfeff)                             /* BOM, zero-width no-break space */
-		return 1;
-	if (cp >= 0x1d173 && cp <= 0x1d17a)           /* musical format controls */
-		return 1;
-	if (cp >= 0xe0000 && cp <= 0xe007f)           /* tag characters */
-		return 1;
-	if (cp >= 0xe0100 && cp <= 0xe01ef)           /* variation selectors supplement */
-		return 1;
-	return 0;
-}
-
-int ta_neut_dangerous_cp(uint32_t cp)
-{
-	if (cp < 0x20 || cp == 0x7f)
-		return 1;
-	if (cp >= 0x80 && cp <= 0x9f)                 /* C1 controls (CSI = U+009B ...) */
-		return 1;
-	if (cp == 0x2028 || cp == 0x2029)             /* line / paragraph separator */
-		return 1;
-	if (cp >= 0xfff9 && cp <= 0xfffb)             /* interlinear annotation */
-		return 1;
-	/* Text an investigator cannot see hides what is there: r<ZWSP>m reads as rm. */
-	return ta_neut_invisible_cp(cp);
-}
 
 void ta_neut_init(struct ta_neut *n, unsigned mode)
 {
@@ -175,7 +129,7 @@ static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, s
 		put_hex(n, out, c);
 		return 1;
 	}
-	if (ta_neut_dangerous_cp(cp))
+	if (ta_cp_dangerous(cp))
 		put_cp_escape(n, out, cp);
 	else
 		emit(n, out, s, (size_t)l);

@@ -9,7 +9,7 @@
  *   C1 controls encoded in UTF-8, bidi / line-separator code points
  *   (U+202E, U+2066.., U+2028..) and invisible or format characters
  *   (zero-width U+200B.., BOM U+FEFF, tags U+E0000..U+E007F, Hangul
- *   fillers, variation selectors: ta_neut_invisible_cp) -> \u{XXXX}.
+ *   fillers, variation selectors: ta_cp_invisible) -> \u{XXXX}.
  * So "\e]52;c;...\a" (an OSC 52 clipboard write) prints as those characters
  * and cannot act on the terminal. State carries incomplete UTF-8 and a CR
  * across calls, so data split between records renders the same.
@@ -50,14 +50,7 @@ void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf
 void ta_neut_flush(struct ta_neut *n, struct ta_buf *out);
 /* One-shot: neutralise len bytes in LINE or TEXT mode. */
 void ta_neutralise(const void *data, size_t len, unsigned mode, struct ta_buf *out);
-/* 1 if the code point must be shown escaped (C0, DEL, C1, bidi controls, separators, invisibles). */
-int ta_neut_dangerous_cp(uint32_t cp);
-/*
- * 1 for code points that show nothing (zero-width and format characters, bidi
- * controls, BOM, tags, Hangul fillers, variation selectors): shown escaped by
- * the neutraliser, and skipped by --grep so that r<ZWSP>m -rf matches rm -rf.
- */
-int ta_neut_invisible_cp(uint32_t cp);
+/* Which code points are shown escaped: ta_cp_dangerous, ta_cp_invisible (base/utf8.h). */
 /* ta_utf8_decode: common/utf8.h. */
 
 #endif

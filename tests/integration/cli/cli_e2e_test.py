@@ -188,6 +188,19 @@ def main():
             f.check(p.stdout.startswith(want_shown), "scriptreplay plays the export")
         os.unlink(ts)
         os.unlink(tm)
+        # A typescript is the recorded bytes unmodified: refused on a terminal, where the
+        # escape sequences in it would act.
+        import pty
+        mfd, sfd = pty.openpty()
+        try:
+            p = subprocess.run([binary("agent/cli/ttyaudit"), "export", *D, sid, "--format",
+                                "typescript", "--timing", tm], stdout=sfd, stderr=subprocess.PIPE,
+                               timeout=60)
+        finally:
+            os.close(sfd)
+            os.close(mfd)
+        f.check(p.returncode == 2 and b"unmodified" in p.stderr and not os.path.exists(tm),
+                f"a typescript to a terminal is refused ({p.returncode}, {p.stderr[-200:]!r})")
 
         # --- exit codes and status
         rc, out, err = cli("show", *D, "0badf00d-999999")

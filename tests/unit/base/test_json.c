@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "base/json.h"
+#include "base/utf8.h"
 
 int main(void)
 {
@@ -80,5 +81,21 @@ int main(void)
 	CHECK_EQ_STR((const char *)b.p, "x={\"t\":\"a\\n\xef\xbf\xbd\",\"l\":\"a\\u000a\\u00ff\","
 					"\"d\":1.235,\"z\":0,\"inf\":null,\"k\\\"\\u000a\":null}");
 	ta_buf_free(&b);
+
+	/*
+	 * What a terminal obeys or cannot show, in valid UTF-8 (C1 CSI U+009B and
+	 * OSC U+009D, an RLO bidi override, a zero-width space, a tag character):
+	 * \uXXXX in both policies and in raw JSON copied from a log, so the JSON
+	 * text shown on a terminal is inert; the same strings to a JSON reader.
+	 */
+	ta_json_init(&j);
+	ta_json_arr_begin(&j);
+	ta_json_strn(&j, "\xc2\x9b" "2J\xc2\x9d" "0;x\xe2\x80\xae" "r\xe2\x80\x8b" "m\xf3\xa0\x80\x81", 21);
+	ta_json_text_value(&j, "\xc2\x9b" "2J\xe2\x80\xae", 7);
+	ta_json_raw(&j, "{\"a\":\"\xc2\x9b" "1A caf\xc3\xa9 \xff\"}", 20);
+	ta_json_arr_end(&j);
+	CHECK_EQ_STR(j.buf, "[\"\\u009b2J\\u009d0;x\\u202er\\u200bm\\udb40\\udc01\","
+			    "\"\\u009b2J\\u202e\",{\"a\":\"\\u009b1A caf\xc3\xa9 \\ufffd\"}]");
+	ta_json_free(&j);
 	return check_result();
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "check.h"
 #include "view/grep.h"
 #include "view/neutralise.h"
@@ -139,7 +140,7 @@ static size_t strip_ref(const uint8_t *d, size_t n, uint8_t *out)
 			out[k++] = d[i++];
 			continue;
 		}
-		if (!ta_neut_invisible_cp(cp))
+		if (!ta_cp_invisible(cp))
 			memcpy(out + k, d + i, (size_t)l), k += (size_t)l;
 		i += (size_t)l;
 	}

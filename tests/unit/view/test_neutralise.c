@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "check.h"
 #include "view/neutralise.h"
 
@@ -27,7 +28,7 @@ static int safe(const char *s, int allow_lf)
 		int l = ta_utf8_decode(p + i, n - i, &cp);
 		if (l <= 0)
 			return 0; /* output must be valid UTF-8 */
-		if (ta_neut_dangerous_cp(cp) && !(allow_lf && (cp == '\n' || cp == '\t')))
+		if (ta_cp_dangerous(cp) && !(allow_lf && (cp == '\n' || cp == '\t')))
 			return 0;
 		i += (size_t)l;
 	}
