@@ -460,6 +460,16 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 		t->servers[s].path_len = ev->path_len;
 		t->servers[s].has_path = true;
 	} else if (t->servers[s].pid && t->servers[s].pid != pid) {
+		/*
+		 * A bind is reported as it starts, failed or not. While a server of
+		 * another user lives at the path, a bind by someone else than root
+		 * cannot succeed (the path exists, and its directory or /tmp's sticky
+		 * bit keeps others from removing it): taken, it let any user take
+		 * over a tmux server's clients in the log (bind(-1, its path)).
+		 */
+		if (ev->task.uid != t->servers[s].uid && ev->task.uid != 0 &&
+		    t->servers[s].uid != UINT32_MAX)
+			return;
 		/* A new server at the same path: the old one's clients are gone with it. */
 		drop_server(t, s, "server_replaced", rt);
 		on_bind(t, ev, rt);

@@ -555,9 +555,11 @@ static void kv(struct ta_buf *out, const struct ta_jobj *o, const char *key, con
 	char v[256];
 	uint64_t u;
 
-	if (ta_jobj_str(o, key, v, sizeof(v)) > 0)
-		ta_buf_printf(out, " %s %s", label, v);
-	else if (!ta_jobj_u64(o, key, &u))
+	/* Quoted unless plain: a path holding " pid 1 uid 0" must not read as more fields. */
+	if (ta_jobj_str(o, key, v, sizeof(v)) > 0) {
+		ta_buf_printf(out, " %s ", label);
+		put_word(out, v);
+	} else if (!ta_jobj_u64(o, key, &u))
 		ta_buf_printf(out, " %s %" PRIu64, label, u);
 }
 
@@ -698,7 +700,7 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 				ta_buf_puts(out, " [argv truncated]");
 			ta_buf_puts(out, "  [");
 			if (ta_jobj_str(&o, "filename", s, sizeof(s)) > 0)
-				ta_buf_puts(out, s);
+				put_word(out, s);
 		}
 		kv(out, &o, "pid", "pid");
 		kv(out, &o, "uid", "uid");

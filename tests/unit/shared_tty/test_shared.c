@@ -344,6 +344,36 @@ static void test_attach_detach(void)
 	T = NULL;
 }
 
+/*
+ * Another user's process named like a tmux server binds the path of a live
+ * server of alice's (bind(-1, path): reported, though it fails): nothing of
+ * alice's server is taken, its clients stay attached to it. Root may.
+ */
+static void test_bind_over_live_server(void)
+{
+	static const struct proc fake = { 730, 601, 1002, 1002, 20, "tmux: server", -1 };
+	static const struct proc root_srv = { 740, 1, 0, 0, 30, "tmux: server", -1 };
+
+	setup_shared();
+	bind_(&fake, SOCK);
+	CHECK_EQ_INT(count("detach"), 0);
+	for (const char *p = "ls\r"; *p; p++) {
+		char k[2] = { *p, 0 };
+		key_a(k);
+	}
+	flush_at(now + 1000 * MS);
+	CHECK_EQ_INT(count("attribution"), 1);
+	struct rec *r = nth("attribution", 0);
+	if (r) {
+		CHECK_EQ_INT(u64(r, "server_pid"), 700);
+		CHECK_EQ_INT(sub_u64(r, "client", "pid"), 710);
+	}
+	bind_(&root_srv, SOCK);
+	CHECK_EQ_INT(count("detach"), 2);
+	ta_shared_tracker_free(T);
+	T = NULL;
+}
+
 static void test_interleaved(void)
 {
 	struct rec *r;
@@ -834,6 +864,7 @@ static void test_bounds(void)
 int main(void)
 {
 	test_attach_detach();
+	test_bind_over_live_server();
 	test_interleaved();
 	test_prefix_keys();
 	test_paste_none();

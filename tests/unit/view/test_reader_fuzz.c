@@ -15,9 +15,39 @@
 #include "view/neutralise.h"
 #include "view/transcript.h"
 
+/* An exec's filename and cwd are quoted where not plain: " pid 1 uid 0" in a path is no field. */
+static void test_exec_fields_quoted(void)
+{
+	static const char js[] = "{\"type\":\"exec\",\"pid\":42,\"uid\":1000,\"tty\":\"pts1\","
+				 "\"filename\":\"/tmp/a b\",\"cwd\":\"/tmp/x pid 1 uid 0\","
+				 "\"argv\":[\"a b\"]}";
+	uint64_t key = ta_session_key(1, 3);
+	struct ta_log_record rec = { .index = 1, .time_ns = 1000000000ull, .session = key,
+				     .type = TA_REC_EXEC, .payload = (const uint8_t *)js,
+				     .len = sizeof(js) - 1 };
+	struct ta_transcript tr;
+	struct ta_buf d;
+
+	memset(&tr, 0, sizeof(tr));
+	tr.key = key;
+	ta_buf_init(&tr.arena);
+	ta_sesstab_init(&tr.names, 0);
+	ta_transcript_add_record(&tr, &rec);
+	CHECK(tr.n == 1);
+	ta_buf_init(&d);
+	if (tr.n == 1)
+		ta_tev_describe(&tr, &tr.ev[0], &d);
+	ta_buf_putc(&d, '\0');
+	CHECK(strstr((const char *)d.p, "['/tmp/a b' pid 42 uid 1000 cwd '/tmp/x pid 1 uid 0']") != NULL);
+	ta_buf_free(&d);
+	ta_transcript_free(&tr);
+}
+
 int main(void)
 {
 	struct ta_batch_builder b;
+
+	test_exec_fields_quoted();
 	struct ta_tty_id id = { .major = 136, .minor = 1, .name = "pts1" };
 	struct ta_tty_entry e = { .kind = TA_ENTRY_OUTPUT, .len = 5, .orig_len = 5, .comm = "sh" };
 	uint16_t ws[4] = { 24, 80, 0, 0 };
