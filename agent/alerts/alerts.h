@@ -87,8 +87,11 @@ void ta_alert_engine_feed(struct ta_alert_engine *e, const struct ta_event *ev,
 void ta_alert_engine_attach(struct ta_alert_engine *e, const struct ta_shared_attach *a);
 /* Periodic (1 s): rate limits that lifted report how many hits they suppressed. */
 void ta_alert_engine_tick(struct ta_alert_engine *e, uint64_t realtime_ns);
-/* A hit that does not come from a rule (audit watches): rate-limited all the same. */
-void ta_alert_engine_raise(struct ta_alert_engine *e, struct ta_alert_hit *hit);
+/*
+ * A hit that does not come from a rule (audit watches): rate-limited all the
+ * same, accesses that failed in a bucket of their own.
+ */
+void ta_alert_engine_raise(struct ta_alert_engine *e, struct ta_alert_hit *hit, bool failed);
 void ta_alert_engine_free(struct ta_alert_engine *e);
 size_t ta_alert_engine_rule_count(const struct ta_alert_engine *e);
 

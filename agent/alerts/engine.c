@@ -40,8 +40,13 @@ struct ta_alert_engine {
 	uint32_t seen[SEEN_SESSIONS];   /* ses + 1; 0 free */
 	uint32_t n_seen;
 	struct ta_alert_stats stats;
-	/* Built-in alerts (audit watches) share one bucket, so a flood cannot drown the log. */
-	struct ta_alert_rule watch;
+	/*
+	 * Built-in alerts (audit watches) share a bucket, so a flood cannot drown
+	 * the log; accesses that failed have one of their own: anyone can make
+	 * them (listing the log directory), and they must not spend the bucket
+	 * of the accesses that succeeded, which only its readers can make.
+	 */
+	struct ta_alert_rule watch, watch_failed;
 };
 
 int ta_alert_engine_new(struct ta_alert_engine **out, ta_alert_fn fn, void *ctx)
@@ -58,6 +63,7 @@ int ta_alert_engine_new(struct ta_alert_engine **out, ta_alert_fn fn, void *ctx)
 	e->watch.burst = 100;
 	e->watch.period_s = 60;
 	e->watch.tokens = 100;
+	e->watch_failed = e->watch;
 	*out = e;
 	return 0;
 }
@@ -486,13 +492,14 @@ static void lift(struct ta_alert_engine *e, struct ta_alert_rule *r, uint64_t no
 void ta_alert_engine_tick(struct ta_alert_engine *e, uint64_t now)
 {
 	lift(e, &e->watch, now);
+	lift(e, &e->watch_failed, now);
 	if (!e->rules)
 		return;
 	for (size_t i = 0; i < e->rules->n; i++)
 		lift(e, &e->rules->r[i], now);
 }
 
-void ta_alert_engine_raise(struct ta_alert_engine *e, struct ta_alert_hit *hit)
+void ta_alert_engine_raise(struct ta_alert_engine *e, struct ta_alert_hit *hit, bool failed)
 {
-	deliver(e, &e->watch, hit);
+	deliver(e, failed ? &e->watch_failed : &e->watch, hit);
 }

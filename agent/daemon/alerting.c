@@ -136,7 +136,7 @@ void ta_alerting_on_watch(void *ctx, const struct ta_login_event *ev)
 	char subject[1024];
 
 	ta_watch_hit(ev, &hit, subject, sizeof(subject));
-	ta_alert_engine_raise(a->engine, &hit);
+	ta_alert_engine_raise(a->engine, &hit, ev->result == TA_LOGIN_RES_FAILED);
 }
 
 void ta_alerting_on_attach(void *ctx, const struct ta_shared_attach *att)

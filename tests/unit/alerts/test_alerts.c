@@ -379,6 +379,55 @@ static void test_rate_limit(void)
 	free(hs);
 }
 
+/*
+ * Watch alerts: accesses that failed (anyone listing the log directory) spend
+ * a bucket of their own; an access that succeeded is still delivered with it
+ * empty, and each bucket's summary counts its own.
+ */
+struct watch_count {
+	int n;
+	bool last_summary;
+	uint64_t last_suppressed;
+	char last_subject[128];
+};
+
+static void on_watch_hit(void *ctx, const struct ta_alert_hit *h)
+{
+	struct watch_count *c = ctx;
+
+	c->n++;
+	c->last_summary = h->summary;
+	c->last_suppressed = h->suppressed;
+	snprintf(c->last_subject, sizeof(c->last_subject), "%.*s", (int)h->subject_len, h->subject);
+}
+
+static void test_watch_buckets(void)
+{
+	struct watch_count c = { 0 };
+	struct ta_alert_engine *e;
+	uint64_t s = 1000000000ull;
+	struct ta_alert_hit h = { .rule = "ttyaudit-watch", .severity = "high", .subject = "x",
+				  .subject_len = 1, .ses = 1, .auid = 1002, .uid = 1002, .pid = 5 };
+
+	CHECK(ta_alert_engine_new(&e, on_watch_hit, &c) == 0);
+	for (int i = 0; i < 150; i++) {
+		h.realtime_ns = 100 * s + (uint64_t)i;
+		ta_alert_engine_raise(e, &h, true);
+	}
+	CHECK_EQ_INT(c.n, 100);
+	h.uid = h.auid = 0;
+	h.subject = "openat /var/log/ttyaudit by /usr/bin/cat (succeeded, exit 3)";
+	h.subject_len = strlen(h.subject);
+	ta_alert_engine_raise(e, &h, false);
+	CHECK_EQ_INT(c.n, 101);
+	CHECK(!c.last_summary && strstr(c.last_subject, "succeeded") != NULL);
+	ta_alert_engine_tick(e, 200 * s);
+	CHECK_EQ_INT(c.n, 102);
+	CHECK(c.last_summary);
+	CHECK_EQ_INT(c.last_suppressed, 50);
+	ta_alert_engine_free(e);
+}
+
 static void attach_hook(void *ctx, const struct ta_shared_attach *a)
 {
 	ta_alert_engine_attach(ctx, a);
@@ -598,6 +647,7 @@ int main(int argc, char **argv)
 	test_exec_and_session();
 	test_footprint();
 	test_rate_limit();
+	test_watch_buckets();
 	test_attach();
 	test_delivery();
 	if (argc > 1)
