@@ -62,6 +62,19 @@ def hostile(*args, timeout=60):
     return json.loads(p.stdout.decode().splitlines()[-1])
 
 
+def syscall_attack(*args):
+    """One ta-hostile attack under a daemon on the tracepoint backend (what the syscall path
+    does): its facts, the daemon's records, and the attacker's terminal as they name it."""
+    d = Daemon("--backend", "tracepoint").start()
+    try:
+        facts = hostile(*args)
+        d.stop()
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
+    return facts, d.records(), facts["tty"].replace("/", "")
+
+
 def hexbytes(s):
     return bytes.fromhex(s)
 
@@ -248,66 +261,58 @@ def test_other_roads():
     with more iocbs than the programs read is counted lost, and io_uring writes are counted,
     those that post no completion too."""
     f = Failures("other_roads")
-    d = Daemon("--backend", "tracepoint").start()  # what the syscall path does
-    try:
-        facts = hostile("roads")
-        d.stop()
-        recs = d.records()
-        tty = facts["tty"].replace("/", "")
-        out = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, tty))
-        shown = hexbytes(facts["shown"])
-        f.check(b"pwv2-one|pwv2-two\n" in out, f"pwritev2 recorded: {out!r}")
-        # The kernel takes an fd's low 32 bits: write(fd | 1 << 32) writes the terminal.
-        f.check(b"hibit-write\n" in out and b"hibit-v1|hibit-v2\n" in out,
-                f"write and writev to the terminal's fd with high bits set recorded: {out!r}")
-        unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
-        f.check(any(r["bytes"] == 10 for r in unc), f"io_submit write counted uncaptured: {unc}")
-        if facts["uring"] > 0:
-            f.check(any(r["bytes"] == facts["uring"] and r["syscall"] == 426 for r in unc),
-                    f"io_uring write counted uncaptured ({facts['uring']} bytes): {unc}")
-            # Writes whose completion io_uring_complete never sees: one with the completion
-            # skipped (counted at submission, bytes unknown), one the same on a registered
-            # file, one the same linked behind a timeout on an fd that named /dev/null when
-            # submitted and the terminal when issued, and one whose completion overflowed
-            # (each of the last three an io_uring_unseen loss).
-            f.check(facts["uring_hidden"] == 1 and
-                    any(r["bytes"] == 0 and r["syscall"] == 426 for r in unc),
-                    f"an io_uring write with its completion skipped is counted uncaptured: {unc}")
-            unseen = [g for g in of_type(recs, "gap") if g.get("reason") == "io_uring_unseen"]
-            f.check(sum(g.get("events", 0) for g in unseen) >= 3,
-                    f"a skipped completion on a registered file, one issued after its fd was "
-                    f"swapped, and an overflowed completion are counted io_uring_unseen: {unseen}")
-            f.check(b"uring-linked\n" in shown,
-                    f"the linked write reached the terminal through the swapped fd: {shown!r}")
-        else:
-            print(f"io_uring unavailable here ({facts['uring']})", file=sys.stderr)
-        if facts["int80"] > 0:
-            f.check(b"int80-write\n" in out and b"int80-v1|int80-v2\n" in out,
-                    f"int 0x80 write and writev recorded: {out!r}")
-        elif facts["int80"] < 0:
-            print("int 0x80: this kernel has no 32-bit system calls (IA32 emulation off): "
-                  "no road to record", file=sys.stderr)
-        else:
-            print("int 0x80 not available here (not x86-64 or no MAP_32BIT)", file=sys.stderr)
-        if facts["int80"] == 2:
-            inj = [r for r in data_records(recs, tty, "input") if r.get("injected")]
-            f.check(any(base64.b64decode(r["data"]) == b"Q" for r in inj),
-                    "TIOCSTI through int 0x80 recorded as injected input")
-        f.check(all(not r.get("suspect") for r in data_records(recs, tty)),
-                "plain calls are not marked suspect")
-        f.check(shown.startswith(b"pwv2-one|pwv2-two\nhibit-write\nhibit-v1|hibit-v2\naio-write\n"
-                                 b"aio-ninth\n"), f"terminal showed {shown!r}")
-        # io_submit reads 8 iocbs: a ninth to the terminal is not read, the call is counted lost.
-        tl = [g for g in of_type(recs, "gap") if g.get("reason") == "call_too_large"]
-        f.check(len(tl) >= 1 and sum(g.get("events", 0) for g in tl) >= 1,
-                f"an io_submit of nine iocbs, the ninth to the terminal, is counted lost: {tl}")
-        start = of_type(recs, "agent_start")
-        f.check(bool(start) and "io_uring" in start[0]["limitations"] and
-                "io_uring" not in start[0].get("hooks_missing", ""),
-                f"agent_start says io_uring is counted, and its hooks are attached: {start[:1]}")
-    finally:
-        if d.proc.poll() is None:
-            d.stop()
+    facts, recs, tty = syscall_attack("roads")
+    out = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, tty))
+    shown = hexbytes(facts["shown"])
+    f.check(b"pwv2-one|pwv2-two\n" in out, f"pwritev2 recorded: {out!r}")
+    # The kernel takes an fd's low 32 bits: write(fd | 1 << 32) writes the terminal.
+    f.check(b"hibit-write\n" in out and b"hibit-v1|hibit-v2\n" in out,
+            f"write and writev to the terminal's fd with high bits set recorded: {out!r}")
+    unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
+    f.check(any(r["bytes"] == 10 for r in unc), f"io_submit write counted uncaptured: {unc}")
+    if facts["uring"] > 0:
+        f.check(any(r["bytes"] == facts["uring"] and r["syscall"] == 426 for r in unc),
+                f"io_uring write counted uncaptured ({facts['uring']} bytes): {unc}")
+        # Writes whose completion io_uring_complete never sees: one with the completion
+        # skipped (counted at submission, bytes unknown), one the same on a registered
+        # file, one the same linked behind a timeout on an fd that named /dev/null when
+        # submitted and the terminal when issued, and one whose completion overflowed
+        # (each of the last three an io_uring_unseen loss).
+        f.check(facts["uring_hidden"] == 1 and
+                any(r["bytes"] == 0 and r["syscall"] == 426 for r in unc),
+                f"an io_uring write with its completion skipped is counted uncaptured: {unc}")
+        unseen = [g for g in of_type(recs, "gap") if g.get("reason") == "io_uring_unseen"]
+        f.check(sum(g.get("events", 0) for g in unseen) >= 3,
+                f"a skipped completion on a registered file, one issued after its fd was "
+                f"swapped, and an overflowed completion are counted io_uring_unseen: {unseen}")
+        f.check(b"uring-linked\n" in shown,
+                f"the linked write reached the terminal through the swapped fd: {shown!r}")
+    else:
+        print(f"io_uring unavailable here ({facts['uring']})", file=sys.stderr)
+    if facts["int80"] > 0:
+        f.check(b"int80-write\n" in out and b"int80-v1|int80-v2\n" in out,
+                f"int 0x80 write and writev recorded: {out!r}")
+    elif facts["int80"] < 0:
+        print("int 0x80: this kernel has no 32-bit system calls (IA32 emulation off): "
+              "no road to record", file=sys.stderr)
+    else:
+        print("int 0x80 not available here (not x86-64 or no MAP_32BIT)", file=sys.stderr)
+    if facts["int80"] == 2:
+        inj = [r for r in data_records(recs, tty, "input") if r.get("injected")]
+        f.check(any(base64.b64decode(r["data"]) == b"Q" for r in inj),
+                "TIOCSTI through int 0x80 recorded as injected input")
+    f.check(all(not r.get("suspect") for r in data_records(recs, tty)),
+            "plain calls are not marked suspect")
+    f.check(shown.startswith(b"pwv2-one|pwv2-two\nhibit-write\nhibit-v1|hibit-v2\naio-write\n"
+                             b"aio-ninth\n"), f"terminal showed {shown!r}")
+    # io_submit reads 8 iocbs: a ninth to the terminal is not read, the call is counted lost.
+    tl = [g for g in of_type(recs, "gap") if g.get("reason") == "call_too_large"]
+    f.check(len(tl) >= 1 and sum(g.get("events", 0) for g in tl) >= 1,
+            f"an io_submit of nine iocbs, the ninth to the terminal, is counted lost: {tl}")
+    start = of_type(recs, "agent_start")
+    f.check(bool(start) and "io_uring" in start[0]["limitations"] and
+            "io_uring" not in start[0].get("hooks_missing", ""),
+            f"agent_start says io_uring is counted, and its hooks are attached: {start[:1]}")
     return f.result()
 
 
@@ -315,28 +320,20 @@ def test_injection():
     """TIOCSTI is recorded as injected input only when the kernel takes it: a refused one
     (not the caller's terminal, no CAP_SYS_ADMIN) never reached the terminal's input."""
     f = Failures("injection")
-    d = Daemon("--backend", "tracepoint").start()  # what the syscall path does
-    try:
-        facts = hostile("inject")
-        d.stop()
-        recs = d.records()
-        tty = facts["tty"].replace("/", "")
-        # EPERM: not the caller's terminal; EIO first where dev.tty.legacy_tiocsti is off.
-        f.check(facts["refused"] in (errno.EPERM, errno.EIO),
-                f"the kernel refused the first TIOCSTI: {facts}")
-        inp = [(base64.b64decode(r["data"]), bool(r.get("injected")))
-               for r in data_records(recs, tty, "input")]
-        f.check((b"R", True) not in inp and all(b"R" not in data for data, _ in inp),
-                f"the refused TIOCSTI is not recorded as input: {inp}")
-        if facts["accepted"] == 0:
-            f.check((b"A", True) in inp, f"the TIOCSTI taken is recorded as injected input: {inp}")
-        else:
-            f.check(facts["accepted"] == errno.EIO and not any(data == b"A" for data, _ in inp),
-                    f"legacy_tiocsti off: the second TIOCSTI refused too, not recorded: "
-                    f"{facts} {inp}")
-    finally:
-        if d.proc.poll() is None:
-            d.stop()
+    facts, recs, tty = syscall_attack("inject")
+    # EPERM: not the caller's terminal; EIO first where dev.tty.legacy_tiocsti is off.
+    f.check(facts["refused"] in (errno.EPERM, errno.EIO),
+            f"the kernel refused the first TIOCSTI: {facts}")
+    inp = [(base64.b64decode(r["data"]), bool(r.get("injected")))
+           for r in data_records(recs, tty, "input")]
+    f.check((b"R", True) not in inp and all(b"R" not in data for data, _ in inp),
+            f"the refused TIOCSTI is not recorded as input: {inp}")
+    if facts["accepted"] == 0:
+        f.check((b"A", True) in inp, f"the TIOCSTI taken is recorded as injected input: {inp}")
+    else:
+        f.check(facts["accepted"] == errno.EIO and not any(data == b"A" for data, _ in inp),
+                f"legacy_tiocsti off: the second TIOCSTI refused too, not recorded: "
+                f"{facts} {inp}")
     return f.result()
 
 
@@ -345,24 +342,16 @@ def test_unreadable():
     terminal showed every byte, the log holds the rest, and the page is counted as an
     `unreadable` loss (not as a full ring)."""
     f = Failures("unreadable")
-    d = Daemon("--backend", "tracepoint").start()  # what the syscall path does
-    try:
-        facts = hostile("unmap")
-        d.stop()
-        recs = d.records()
-        tty = facts["tty"].replace("/", "")
-        f.check(facts["written"] == facts["shown"] == 262144,
-                f"the write went through whole: {facts}")
-        out = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, tty))
-        gaps = [g for g in of_type(recs, "gap") if g.get("reason") in ("unreadable", "ring_full")]
-        unread = sum(g["bytes"] for g in gaps if g["reason"] == "unreadable")
-        f.check(out == b"u" * (262144 - facts["gone"]),
-                f"the bytes still mapped are recorded ({len(out)} bytes)")
-        f.check(unread == facts["gone"] and all(g["reason"] == "unreadable" for g in gaps),
-                f"the unmapped page is counted as unreadable: {gaps}")
-    finally:
-        if d.proc.poll() is None:
-            d.stop()
+    facts, recs, tty = syscall_attack("unmap")
+    f.check(facts["written"] == facts["shown"] == 262144,
+            f"the write went through whole: {facts}")
+    out = b"".join(base64.b64decode(r["data"]) for r in data_records(recs, tty))
+    gaps = [g for g in of_type(recs, "gap") if g.get("reason") in ("unreadable", "ring_full")]
+    unread = sum(g["bytes"] for g in gaps if g["reason"] == "unreadable")
+    f.check(out == b"u" * (262144 - facts["gone"]),
+            f"the bytes still mapped are recorded ({len(out)} bytes)")
+    f.check(unread == facts["gone"] and all(g["reason"] == "unreadable" for g in gaps),
+            f"the unmapped page is counted as unreadable: {gaps}")
     return f.result()
 
 
@@ -644,18 +633,10 @@ def test_splice_flip():
     moment while it blocked: the bytes may have gone to the terminal, so the call is counted
     uncaptured against it (a splice off a terminal was not watched at all)."""
     f = Failures("splice_flip")
-    d = Daemon("--backend", "tracepoint").start()  # what the syscall path does
-    try:
-        facts = hostile("splice")
-        d.stop()
-        recs = d.records()
-        tty = facts["tty"].replace("/", "")
-        unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
-        f.check(facts["spliced"] == 12 and any(r["bytes"] == 12 for r in unc),
-                f"the splice is counted uncaptured against the terminal ({facts}): {unc}")
-    finally:
-        if d.proc.poll() is None:
-            d.stop()
+    facts, recs, tty = syscall_attack("splice")
+    unc = [r for r in of_type(recs, "uncaptured") if r.get("tty") == tty]
+    f.check(facts["spliced"] == 12 and any(r["bytes"] == 12 for r in unc),
+            f"the splice is counted uncaptured against the terminal ({facts}): {unc}")
     return f.result()
 
 

@@ -28,10 +28,7 @@ static void test_exec_fields_quoted(void)
 	struct ta_transcript tr;
 	struct ta_buf d;
 
-	memset(&tr, 0, sizeof(tr));
-	tr.key = key;
-	ta_buf_init(&tr.arena);
-	ta_sesstab_init(&tr.names, 0);
+	CHECK_EQ_INT(ta_transcript_init(&tr, key), 0);
 	ta_transcript_add_record(&tr, &rec);
 	CHECK(tr.n == 1);
 	ta_buf_init(&d);
@@ -77,10 +74,7 @@ int main(void)
 	for (int round = 0; round < 20000; round++) {
 		struct ta_sesstab t;
 		struct ta_transcript tr;
-		memset(&tr, 0, sizeof(tr));
-		tr.key = key;
-		ta_buf_init(&tr.arena);
-		ta_sesstab_init(&tr.names, 0);
+		ta_transcript_init(&tr, key);
 		ta_sesstab_init(&t, 1);
 		for (int r = 0; r < 4; r++) {
 			struct ta_log_record rec = { .index = (uint64_t)r, .time_ns = 1000000000ull + (uint64_t)r,
