@@ -114,7 +114,10 @@ int main(int argc, char **argv)
 	ta_fleet_subject(s.origin, TA_FLEET_ALERTS, s.subj_alerts);
 	/* Replies to this host's own inbox (fleet.h): the collector answers no other. */
 	char inbox[TA_FLEET_SUBJECT_MAX];
-	ta_fleet_inbox_prefix(s.origin, inbox);
+	if (ta_fleet_inbox_prefix(s.origin, inbox)) {
+		ta_err("ship", "%s", strerror(ENOMEM));
+		return TA_EXIT_FAILURE;
+	}
 	no.inbox_prefix = inbox;
 	if (ta_ship_window_init(&s.win) || ta_ship_proof_init(&s.proof)) {
 		ta_err("ship", "%s", strerror(ENOMEM));
