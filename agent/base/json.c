@@ -334,6 +334,12 @@ void ta_json_id(struct ta_json *j, uint32_t v)
 
 void ta_json_raw(struct ta_json *j, const char *text, size_t n)
 {
+	value_prefix(j);
+	put(j, text, n);
+}
+
+void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
+{
 	const uint8_t *t = (const uint8_t *)text;
 	size_t i = 0, from = 0;
 

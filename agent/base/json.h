@@ -54,8 +54,15 @@ void ta_json_null(struct ta_json *j);
 void ta_json_base64(struct ta_json *j, const void *data, size_t n);
 /* NUL-separated strings (argv) as an array of strings; a last one without its NUL counts. */
 void ta_json_strings(struct ta_json *j, const void *list, size_t len);
-/* Already-valid JSON text as a value. */
+/* Already-valid JSON text this program wrote (its own escaper's) as a value, copied. */
 void ta_json_raw(struct ta_json *j, const char *text, size_t n);
+/*
+ * Already-valid JSON text read from a log as a value: code points a terminal
+ * obeys or that hide themselves (ta_cp_dangerous) become \uXXXX, bytes that
+ * are not UTF-8 U+FFFD (a record written before the escaper did so, or by a
+ * hostile host).
+ */
+void ta_json_raw_read(struct ta_json *j, const char *text, size_t n);
 /* A uint32 id where (uint32)-1 means unset: number or null. */
 void ta_json_id(struct ta_json *j, uint32_t v);
 /* "2026-11-21T19:33:10.123456789Z" from CLOCK_REALTIME nanoseconds. */

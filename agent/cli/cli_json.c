@@ -202,7 +202,7 @@ void cli_command_json(struct ta_buf *b, const struct ta_sesstab *t, const struct
 	ta_json_u64(&j, s->auid);
 	ta_json_key(&j, "record");
 	if (!ta_jobj_parse(&jo, js, e->len))
-		ta_json_raw(&j, js, e->len); /* valid JSON: the record itself */
+		ta_json_raw_read(&j, js, e->len); /* valid JSON: the record itself */
 	else
 		ta_json_null(&j);
 	ta_json_obj_end(&j);
@@ -243,7 +243,7 @@ static const char *tev_type(const struct ta_tev *e)
 static void put_jval(struct ta_json *j, const struct ta_jval *v)
 {
 	if (v && (v->type == TA_J_STR || v->type == TA_J_NUM || v->type == TA_J_NULL))
-		ta_json_raw(j, v->p, v->n);
+		ta_json_raw_read(j, v->p, v->n);
 	else
 		ta_json_null(j);
 }
@@ -390,7 +390,7 @@ static void record_members(struct ta_json *j, const struct session_view *v, cons
 	}
 	if (is_json) {
 		ta_json_key(j, "record");
-		ta_json_raw(j, (const char *)d, e->len);
+		ta_json_raw_read(j, (const char *)d, e->len);
 	} else {
 		ta_json_key(j, "text");
 		ta_json_text_value(j, d, e->len);

@@ -92,7 +92,7 @@ int main(void)
 	ta_json_arr_begin(&j);
 	ta_json_strn(&j, "\xc2\x9b" "2J\xc2\x9d" "0;x\xe2\x80\xae" "r\xe2\x80\x8b" "m\xf3\xa0\x80\x81", 21);
 	ta_json_text_value(&j, "\xc2\x9b" "2J\xe2\x80\xae", 7);
-	ta_json_raw(&j, "{\"a\":\"\xc2\x9b" "1A caf\xc3\xa9 \xff\"}", 20);
+	ta_json_raw_read(&j, "{\"a\":\"\xc2\x9b" "1A caf\xc3\xa9 \xff\"}", 20);
 	ta_json_arr_end(&j);
 	CHECK_EQ_STR(j.buf, "[\"\\u009b2J\\u009d0;x\\u202er\\u200bm\\udb40\\udc01\","
 			    "\"\\u009b2J\\u202e\",{\"a\":\"\\u009b1A caf\xc3\xa9 \\ufffd\"}]");
