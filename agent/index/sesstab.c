@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/json_read.h"
+#include "base/str_hash.h"
 #include "base/clock.h"
 #include "index/sesstab.h"
 #include "logfmt/tty_batch.h"
@@ -33,11 +34,7 @@ static uint64_t mix64(uint64_t x)
  */
 static uint64_t hash_str(const struct ta_sesstab *t, const char *s)
 {
-	uint64_t h = 1469598103934665603ull ^ t->seed;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
+	return ta_str_hash_salted(s, t->seed);
 }
 
 int ta_sesstab_init(struct ta_sesstab *t, int keep_refs)
