@@ -477,7 +477,8 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		    btf_struct_lacks_member(vmlinux, "io_kiocb", "cqe")) {
 			snprintf(missing + strlen(missing), missing_len - strlen(missing),
 				 "%sio_uring_complete (requests without a completion entry: io_uring "
-				 "writes into a terminal are not counted)", *missing ? ", " : "");
+				 "writes into a terminal are not counted; the fentry and kprobe "
+				 "backends see them)", *missing ? ", " : "");
 			on = false;
 		}
 		bpf_program__set_autoload(prog, on);

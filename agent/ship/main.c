@@ -115,7 +115,8 @@ int main(int argc, char **argv)
 	/* Replies to this host's own inbox (fleet.h): the collector answers no other. */
 	char inbox[TA_FLEET_SUBJECT_MAX];
 	if (ta_fleet_inbox_prefix(s.origin, inbox)) {
-		ta_err("ship", "%s", strerror(ENOMEM));
+		ta_err("ship", "cannot make the reply inbox of origin %s: out of memory; start "
+		       "again when memory is free", s.origin);
 		return TA_EXIT_FAILURE;
 	}
 	no.inbox_prefix = inbox;
