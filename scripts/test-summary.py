@@ -6,8 +6,10 @@
 Counts the results of every log given, summed; with --label the line starts
 with that one word (a per-build line), without it the line is the total CI reads.
 The total is preceded by one line per test that did not pass, naming its build
-and its result, and the last lines of its output: CI keeps only the end of the
-output, where the failures of the first build had scrolled away.
+and its result, the lines of its output that name a failed check ("FAIL ...",
+"not ok ..."), and its last lines: CI keeps only the end of the output, where
+the failures of the first build had scrolled away, and a harness's own logs,
+printed after its checks, would hide which check failed.
 """
 import os
 import json
@@ -20,7 +22,9 @@ if len(args) >= 2 and args[0] == "--label":
     args = args[2:]
 passed = failed = skipped = 0
 not_passed = []
-TAIL_LINES = 12  # of each failed test's output, so CI's tail says why
+TAIL_LINES = 8    # of each failed test's output, so CI's tail says why
+FAILED_CHECKS = 10  # lines naming a failed check, each cut to CHECK_CHARS
+CHECK_CHARS = 300
 for path in args:
     build = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(path))))
     with open(path) as f:
@@ -33,8 +37,11 @@ for path in args:
                 skipped += 1
             else:
                 failed += 1
-                tail = (test.get("stdout") or "").splitlines()[-TAIL_LINES:]
-                not_passed.append((f"{build}: {test.get('name', '?')} {r}", tail))
+                out = (test.get("stdout") or "").splitlines()
+                checks = [l[:CHECK_CHARS] for l in out
+                          if l.startswith(("FAIL", "not ok"))][:FAILED_CHECKS]
+                not_passed.append((f"{build}: {test.get('name', '?')} {r}",
+                                   checks + ["..."] + out[-TAIL_LINES:]))
 if passed + failed == 0:
     print("no test ran", file=sys.stderr)
     sys.exit(1)
