@@ -431,7 +431,6 @@ static int facts_build(struct ta_collector *c, struct ta_collect_pending *const 
 	if (!c->dec) {
 		if (ta_rec_decoder_new(&c->dec))
 			return -ENOMEM;
-		ta_rec_decoder_set_max(c->dec, TA_COLLECT_INDEX_RAW_MAX);
 	}
 	for (int k = 0; k < 5; k++)
 		arr_begin(&c->arr[8 + k], oids[k]);
@@ -441,17 +440,26 @@ static int facts_build(struct ta_collector *c, struct ta_collect_pending *const 
 		if (ta_sesstab_init(&t, 0))
 			return -ENOMEM;
 		fc.origin = pd_origin(c, sent[i]);
+		uint64_t budget = TA_COLLECT_INDEX_BUDGET_BASE;
+		for (uint32_t j = i; j < n && sent[j]->host == host; j++)
+			budget += (uint64_t)TA_COLLECT_INDEX_BUDGET_RATIO * sent[j]->rec_len;
 		for (; !e && i < n && sent[i]->host == host; i++) {
 			const struct ta_collect_pending *pd = sent[i];
 			struct ta_log_record rec;
 			const char *why = "";
+			uint64_t cap = budget < TA_COLLECT_INDEX_RAW_MAX ? budget : TA_COLLECT_INDEX_RAW_MAX;
+			ta_rec_decoder_set_max(c->dec, (size_t)cap);
 			/* The record's own bytes: a batch message holds several (batch.h). */
 			int d = ta_rec_decode(c->dec, pd->rec, pd->rec_len, pd->index, &rec, &why);
 			if (d) {
-				c->index_too_large += d == -E2BIG;
+				if (d == -E2BIG && cap < TA_COLLECT_INDEX_RAW_MAX)
+					c->index_over_budget++;
+				else
+					c->index_too_large += d == -E2BIG;
 				fact_rec(&fc, pd->session, TA_SF_UNDECODABLE, pd->time_ns);
 				continue;
 			}
+			budget -= rec.len < budget ? rec.len : budget;
 			if (ta_sesstab_rec_global(&rec))
 				fact_rec(&fc, rec.session, TA_SF_GLOBAL, rec.time_ns);
 			e = ta_sesstab_add(&t, &rec);

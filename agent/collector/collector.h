@@ -108,6 +108,7 @@ struct ta_collector {
 	size_t n_stream_ms, cap_stream_ms;
 	uint64_t malformed;          /* records messages refused whole (their framing) */
 	uint64_t index_too_large;    /* records stored but not decoded for the session index */
+	uint64_t index_over_budget;  /* the same, past their batch's inflation budget */
 	uint64_t isolated;           /* messages the database refused alone, kept as evidence */
 	char sqlstate[6];            /* of the last failed statement ("" if none or no result) */
 	char err[512];
@@ -168,6 +169,18 @@ int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why);
  * collector inflate 16 MiB at each delivery of its message.
  */
 #define TA_COLLECT_INDEX_RAW_MAX (1u << 20)
+/*
+ * And what all of a host's records of one batch may inflate to, together:
+ * BASE plus RATIO times their stored bytes. Under the cap above, a 1 MB
+ * message of 150-byte records each inflating 1 MiB still made every collector
+ * inflate about 7 GB; with the budget a batch's inflation is bounded by its
+ * bytes (256 MB per MB received at most). The recorder's terminal text
+ * compresses 3 to 20 times, `yes` or a screen of blanks up to a few thousand
+ * times: such records past the budget are stored and verified, and their
+ * sessions read in full when asked for (their facts say undecodable).
+ */
+#define TA_COLLECT_INDEX_BUDGET_BASE (16u << 20)
+#define TA_COLLECT_INDEX_BUDGET_RATIO 256u
 /* After COMMIT, or before ROLLBACK: forgets the batch's pending work (and hosts a minute old). */
 void ta_collect_reset(struct ta_collector *c);
 /* Frees what the collector allocated (not db, cosigner, hasher). */

@@ -477,6 +477,7 @@ int main(int argc, char **argv)
 		"deferred %llu (records not stored yet %llu, of them found by one leaf's probe, "
 		"nothing read, %llu; older checkpoints waiting for a leaf read %llu); older "
 		"checkpoints read from leaves %llu; records too large to index %llu; "
+		"records past their batch's inflation budget, not indexed %llu; "
 		"acknowledgement requests answered with the host's last answer (over %d a "
 		"second) %llu; acknowledgement requests not answered (reply address not the "
 		"host's inbox) %llu",
@@ -487,7 +488,7 @@ int main(int argc, char **argv)
 		(unsigned long long)col.deferred, (unsigned long long)col.deferred_records,
 		(unsigned long long)col.hole_probes, (unsigned long long)col.older_delayed,
 		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large,
-		TA_ACK_RATE_PER_S, (unsigned long long)ack.rate->from_last,
+		(unsigned long long)col.index_over_budget, TA_ACK_RATE_PER_S, (unsigned long long)ack.rate->from_last,
 		(unsigned long long)ack.foreign_reply);
 	ta_ack_rate_free(ack.rate);
 	natsSubscription_Destroy(sub);

@@ -1426,6 +1426,12 @@ try:
     bx = ship('x', 'host-x', timeout=60)
     bomb_stored = wait_for("SELECT count(*) FROM records WHERE origin = 'host-x/ttyaudit' AND "
                            f"idx = {nb - 1} AND type = 256 AND octet_length(stored) < 4096", '1')
+    # ---- and many records each inflating as far as the index decodes one (1 MiB): a batch's
+    # records inflate within a budget set by their bytes; the rest are stored, not decoded.
+    ni = append('x', 'host-x/ttyaudit', 400, 'inflate')
+    ix = ship('x', 'host-x', timeout=90)
+    inflate_stored = wait_for("SELECT count(*) FROM records WHERE origin = 'host-x/ttyaudit' AND "
+                              f"idx >= {ni - 400} AND idx < {ni} AND octet_length(stored) < 4096", '400')
 
     # ---- a host's hole past every checkpoint: its last record arrives before the ones before it
     # (published alone, as a host whose shipper skipped them would). verify --fleet says which
@@ -1478,12 +1484,13 @@ try:
                     b'host-x/ttyaudit\n%d\n%s\n' % (sx1 + 100000, base64.b64encode(b'\x03' * 32)))
     es = [nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + far,
                    [(b'Nats-Msg-Id', f'x-far-{i}'.encode()), (b'Ttyaudit-Old', b'0')]) for i in range(5)]
-    probes = too_large = from_last = foreign = 0
+    probes = too_large = over_budget = from_last = foreign = 0
     time.sleep(5)
     for c in [c for c in collectors if c.poll() is None]:
         last = stop_and_log(c)
         probes += int(last.split("of them found by one leaf's probe, nothing read, ")[1].split(';')[0])
         too_large += int(last.split("records too large to index ")[1].split(';')[0])
+        over_budget += int(last.split("inflation budget, not indexed ")[1].split(';')[0])
         from_last += int(last.split("a second) ")[1].split(';')[0])
         foreign += int(last.split("not the host's inbox) ")[1].split(';')[0])
     check(flood_answers >= 2900 and from_last >= 2500 and ack_ok is not None and
@@ -1496,6 +1503,9 @@ try:
     check(bx is not None and bx.returncode == 0 and bomb_stored and too_large >= 1,
           f'a record that inflates to 2 MiB is stored, and not decoded for the index '
           f'({bomb_stored}, {too_large} records too large to index)')
+    check(ix is not None and ix.returncode == 0 and inflate_stored and 100 <= over_budget <= 400,
+          f'400 records inflating 1 MiB each: stored, and {over_budget} of them past their batch\'s '
+          f'inflation budget not decoded for the index ({inflate_stored})')
     collector_start(f'far{len(collectors)}'); collector_start(f'far{len(collectors)}')
     check(es == [b''] * 5 and probes >= 5 and
           psql("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND idx = %d" % (sx1 + 100000)) == '0',

@@ -13,6 +13,8 @@
  * ({"rule":RULE,"n":i,...}, the others as usual).
  * TAG "bomb": each record's payload is 2 MiB of zeros, which the store
  * compresses to a few hundred bytes (what a hostile host sends a collector).
+ * TAG "inflate": the same with 1 MiB of zeros, as large as a collector decodes
+ * one record for its index: many of them in a few messages.
  * TAG "typists": record i is an attribution record of session i + 2 typing
  * into the pane of session 1 (a pane with COUNT typists, as a hostile host
  * can claim).
@@ -93,12 +95,13 @@ int main(int argc, char **argv)
 		}
 		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 		static char *zeros;
-		if (!strcmp(argv[5], "bomb") && !zeros && !(zeros = calloc(1, 2u << 20))) {
+		size_t zlen = !strcmp(argv[5], "bomb") ? 2u << 20 : !strcmp(argv[5], "inflate") ? 1u << 20 : 0;
+		if (zlen && !zeros && !(zeros = calloc(1, zlen))) {
 			fprintf(stderr, "fleet_writer: out of memory\n");
 			return 1;
 		}
 		if (ta_store_append(s, type, t, key, zeros ? zeros : buf,
-				    zeros ? 2u << 20 : (size_t)len, NULL)) {
+				    zeros ? zlen : (size_t)len, NULL)) {
 			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
 			return 1;
 		}
