@@ -8,6 +8,7 @@
 #define TA_LOGFMT_RECORD_TYPES_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The name of a record type ("session_start"), NULL for a type not in the table. */
@@ -37,6 +38,15 @@ struct ta_record {
 	uint64_t realtime_ns;
 	const char *json;       /* one JSON object: its members are the record's */
 	size_t len;
+	/*
+	 * A record a session's own doing made (a shared terminal's attach or
+	 * detach: a connect in a loop makes one each time): the writer's queue
+	 * admits it within that session's share, as its events, and counts it
+	 * as that session's (and auid's) loss when over. Else the daemon's own:
+	 * never refused.
+	 */
+	bool charged;
+	uint32_t auid;
 };
 
 /* The record's "type" member. */

@@ -105,10 +105,10 @@ static struct ses_slot *ses_find(struct queue_sink *q, uint32_t ses, int add)
 	return NULL;
 }
 
-/* Records and calls count in the queue's total only; events in their session's too. */
-static void charge(struct queue_sink *q, struct item *it)
+/* Records and calls count in the queue's total only; events (and charged records) in their session's too. */
+static void charge(struct queue_sink *q, struct item *it, bool by_session)
 {
-	struct ses_slot *s = it->kind == IT_EVENT ? ses_find(q, it->ses, 1) : NULL;
+	struct ses_slot *s = by_session ? ses_find(q, it->ses, 1) : NULL;
 
 	q->queued += it->cost;
 	if (q->queued > q->peak)
@@ -276,7 +276,7 @@ static int queue_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	event_copy(&it->u.e.ev, it->data, ev);
 	it->u.e.realtime_ns = realtime_ns;
 	pthread_mutex_lock(&q->lock);
-	charge(q, it);
+	charge(q, it, true);
 	push(q, it);
 	pthread_mutex_unlock(&q->lock);
 	return 0;
@@ -286,13 +286,24 @@ static int queue_record(struct ta_sink *base, const struct ta_record *rec)
 {
 	struct queue_sink *q = (struct queue_sink *)base;
 	size_t name_len = rec->name ? strlen(rec->name) + 1 : 0;
-	struct item *it = malloc(sizeof(*it) + rec->len + name_len);
+	uint64_t cost = sizeof(struct item) + rec->len + name_len + ITEM_OVERHEAD;
+	struct item *it;
 
+	if (rec->charged) {
+		pthread_mutex_lock(&q->lock);
+		int ok = admit(q, rec->ses, cost, 0);
+		if (!ok)
+			count_drop(q, rec->ses, rec->auid, rec->len); /* its JSON: what was lost */
+		pthread_mutex_unlock(&q->lock);
+		if (!ok)
+			return 0; /* counted here: not a sink error */
+	}
+	it = malloc(sizeof(*it) + rec->len + name_len);
 	if (!it)
 		return -ENOMEM;
 	it->kind = IT_RECORD;
-	it->ses = rec->ses; /* the daemon's own: never refused, not charged to a session */
-	it->cost = sizeof(*it) + rec->len + name_len + ITEM_OVERHEAD;
+	it->ses = rec->ses; /* the daemon's own (not charged): never refused */
+	it->cost = cost;
 	it->payload = 0;
 	it->u.rec = *rec;
 	memcpy(it->data, rec->json, rec->len);
@@ -302,7 +313,7 @@ static int queue_record(struct ta_sink *base, const struct ta_record *rec)
 		it->u.rec.name = (const char *)it->data + rec->len;
 	}
 	pthread_mutex_lock(&q->lock);
-	charge(q, it);
+	charge(q, it, rec->charged);
 	push(q, it);
 	pthread_mutex_unlock(&q->lock);
 	return 0;
@@ -325,7 +336,7 @@ static int queue_control(struct queue_sink *q, uint8_t kind, ta_sink_queue_fn fn
 	if (len)
 		memcpy(it->data, arg, len);
 	pthread_mutex_lock(&q->lock);
-	charge(q, it);
+	charge(q, it, false);
 	push(q, it);
 	pthread_mutex_unlock(&q->lock);
 	return 0;

@@ -19,6 +19,7 @@
 #include "base/base64.h"
 #include "sink/sink.h"
 #include "sink/sink_queue.h"
+#include "ttyaudit/log_records.h"
 
 #define FLOOD_SES 7
 #define QUIET_SES 9
@@ -66,6 +67,23 @@ static char *close_and_read(struct ta_sink *q, int fd)
 	close(fd);
 	CHECK(rd.buf != NULL);
 	return rd.buf;
+}
+
+/* A queue of BUDGET (0: the default) in front of a JSON Lines sink writing into a new pipe; *rd its read end. */
+static struct ta_sink *queue_on_pipe(uint64_t budget, int *rd)
+{
+	struct ta_sink *jsonl = NULL, *q = NULL;
+	char path[64];
+	int p[2];
+
+	CHECK_EQ_INT(pipe(p), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
+	close(p[1]);
+	*rd = p[0];
+	if (!jsonl || ta_sink_queue_open(&q, jsonl, budget))
+		return NULL;
+	return q;
 }
 
 static struct ta_event tty_event(uint32_t ses, const char *data, size_t len)
@@ -235,17 +253,12 @@ static void test_flood_beside_quiet(void)
  */
 static void test_footprint_flood_keeps_tty(void)
 {
-	struct ta_sink *jsonl = NULL, *q = NULL;
 	struct ta_sink_queue_stats st;
-	char path[64];
-	int p[2], lines_sent = 0;
+	int p[1], lines_sent = 0;
 	uint64_t fp_sent = 0;
+	struct ta_sink *q = queue_on_pipe(BUDGET, &p[0]);
 
-	CHECK_EQ_INT(pipe(p), 0);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
-	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
-	close(p[1]);
-	if (!jsonl || ta_sink_queue_open(&q, jsonl, BUDGET))
+	if (!q)
 		return;
 	static char name[2048];
 	memset(name, 'a', sizeof(name) - 1);
@@ -279,6 +292,66 @@ static void test_footprint_flood_keeps_tty(void)
 	CHECK_EQ_INT(n_quiet, lines_sent); /* every line of output, in order */
 	for (size_t i = 0; i < n_quiet && i < 64; i++)
 		CHECK_EQ_INT(quiet[i], (int)i);
+	free(out);
+}
+
+/*
+ * Records a session's own doing made (a shared terminal's attach and detach,
+ * one pair per connect of a loop) are admitted within its share like its
+ * events: a flood of them loses its own records, counted under its session,
+ * and a quiet session beside it loses nothing. The daemon's own records are
+ * never refused.
+ */
+static void test_charged_records(void)
+{
+	struct drops dr = { 0 };
+	int p[1], quiet_sent = 0, own_sent = 0;
+	uint64_t charged_sent = 0;
+	static char attach[2048];
+	struct ta_sink *q = queue_on_pipe(BUDGET, &p[0]);
+
+	if (!q)
+		return;
+	int n = snprintf(attach, sizeof(attach), "{\"ses\":%d,\"pad\":\"", FLOOD_SES);
+	memset(attach + n, 'a', sizeof(attach) - (size_t)n - 3);
+	memcpy(attach + sizeof(attach) - 3, "\"}", 3);
+	for (int round = 0; round < 40; round++) {
+		/* Far more attach records than the budget holds, then a line of output elsewhere. */
+		for (int i = 0; i < 100; i++, charged_sent++) {
+			struct ta_record rec = { .type = TA_REC_ATTACH, .ses = FLOOD_SES, .json = attach,
+						 .len = strlen(attach), .charged = true,
+						 .auid = 1000 + FLOOD_SES };
+			CHECK_EQ_INT(q->ops->record(q, &rec), 0);
+		}
+		char line[32];
+		int len = snprintf(line, sizeof(line), "Q%d\r\n", quiet_sent);
+		struct ta_event ev = tty_event(QUIET_SES, line, (size_t)len);
+		CHECK_EQ_INT(q->ops->event(q, &ev, 1), 0);
+		quiet_sent++;
+		static const char own[] = "{\"what\":\"the daemon's own\"}";
+		struct ta_record rec = { .type = TA_REC_NOTICE, .ses = UINT32_MAX, .json = own,
+					 .len = sizeof(own) - 1 };
+		CHECK_EQ_INT(q->ops->record(q, &rec), 0);
+		own_sent++;
+	}
+	ta_sink_queue_collect_drops(q, on_drop, &dr);
+	CHECK(dr.flood_events > 0 && dr.flood_events < charged_sent);
+	CHECK_EQ_INT(dr.flood_bytes, dr.flood_events * strlen(attach));
+	CHECK_EQ_INT(dr.other_events, 0);
+	char *out = close_and_read(q, p[0]);
+	if (!out)
+		return;
+	int flood[64], quiet[64];
+	size_t n_flood = 0, n_quiet = 0, records = 0;
+	parse(out, flood, &n_flood, quiet, &n_quiet, &records);
+	CHECK_EQ_INT(n_quiet, quiet_sent); /* every line of the quiet session, in order */
+	for (size_t i = 0; i < n_quiet && i < 64; i++)
+		CHECK_EQ_INT(quiet[i], (int)i);
+	CHECK_EQ_INT(records, own_sent);  /* the daemon's own, every one */
+	size_t attaches = 0;
+	for (const char *c = out; (c = strstr(c, "\"type\":\"attach\"")); c++)
+		attaches++;
+	CHECK_EQ_INT(attaches + dr.flood_events, charged_sent);
 	free(out);
 }
 
@@ -325,6 +398,7 @@ int main(void)
 {
 	test_flood_beside_quiet();
 	test_footprint_flood_keeps_tty();
+	test_charged_records();
 	test_room_to_spare();
 	return check_result();
 }
