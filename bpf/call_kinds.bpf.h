@@ -17,7 +17,7 @@
 
 /* Properties of a kind. */
 #define TA_KP_EXIT 0x1   /* the entry may leave a call pending: sys_exit must look */
-#define TA_KP_ALWAYS 0x2 /* wanted even when a function backend takes terminal data */
+#define TA_KP_UNIX 0x2   /* a unix connect or bind: taken at exit, by unix_sockets.bpf.c */
 #define TA_KP_FOOTPRINT 0x4 /* a session's footprint (footprint.bpf.h): entry and exit, when on */
 
 /* X(kind, properties) */
@@ -30,9 +30,9 @@
 	X(SPLICE, TA_KP_EXIT) \
 	X(IOCTL, TA_KP_EXIT) \
 	X(IO_SUBMIT, 0) \
-	X(CONNECT, TA_KP_ALWAYS | TA_KP_FOOTPRINT) \
-	X(BIND, TA_KP_ALWAYS) \
-	X(SOCKETCALL, TA_KP_ALWAYS | TA_KP_FOOTPRINT) \
+	X(CONNECT, TA_KP_UNIX | TA_KP_FOOTPRINT) \
+	X(BIND, TA_KP_UNIX) \
+	X(SOCKETCALL, TA_KP_UNIX | TA_KP_FOOTPRINT) \
 	X(FP_OPEN, TA_KP_FOOTPRINT) \
 	X(FP_OPENAT, TA_KP_FOOTPRINT) \
 	X(FP_OPENAT2, TA_KP_FOOTPRINT) \

@@ -335,6 +335,22 @@ static __always_inline struct file *ta_fd_file(__u32 fd)
 	return f;
 }
 
+#define TA_S_IFSOCK 0140000
+
+/* The socket behind a file, or NULL if it is none. */
+static __always_inline struct socket *ta_file_socket(struct file *f)
+{
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != TA_S_IFSOCK)
+		return NULL;
+	return BPF_CORE_READ(f, private_data);
+}
+
+/* The socket behind fd in the current task, or NULL. */
+static __always_inline struct socket *ta_fd_socket(__u32 fd)
+{
+	return ta_file_socket(ta_fd_file(fd));
+}
+
 /* The tty behind fd in the current task, or NULL. */
 static __always_inline struct tty_struct *ta_fd_tty(__u32 fd)
 {

@@ -35,7 +35,6 @@
 #define TA_AT_REMOVEDIR 0x200
 #define TA_AF_INET 2
 #define TA_AF_INET6 10
-#define TA_S_IFSOCK 0140000
 
 /* Set by the daemon before load (footprint = off|on|all): the verifier drops what is off. */
 enum { TA_FP_MODE_ON = 1, TA_FP_MODE_READS = 2 };
@@ -296,19 +295,6 @@ static __always_inline void ta_fp_join(char *path, __u32 *len, __u16 *off, __u32
 	*flags |= joined;
 }
 
-/* The socket behind fd, or NULL if it is none. */
-static __always_inline struct socket *ta_fp_file_socket(struct file *f)
-{
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != TA_S_IFSOCK)
-		return NULL;
-	return BPF_CORE_READ(f, private_data);
-}
-
-static __always_inline struct socket *ta_fp_fd_socket(__u32 fd)
-{
-	return ta_fp_file_socket(ta_fd_file(fd));
-}
-
 static __always_inline void ta_fp_sock_kind(struct ta_fp_event *e, struct socket *sock)
 {
 	struct sock *sk;
@@ -372,7 +358,7 @@ static __always_inline bool ta_fp_sock_peer(struct ta_fp_event *e, struct socket
 /* accept: the peer of the new connection, from its socket. */
 static __always_inline bool ta_fp_peer(struct ta_fp_event *e, __u32 fd)
 {
-	return ta_fp_sock_peer(e, ta_fp_fd_socket(fd));
+	return ta_fp_sock_peer(e, ta_fd_socket(fd));
 }
 
 /* A record's fields before a call fills what it has. */
@@ -536,7 +522,7 @@ static __always_inline void ta_fp_enter(int kind, long nr, struct pt_regs *regs,
 	case TA_K_CONNECT:
 		if (!ta_fp_sockaddr(e, a1, a2))
 			return;
-		ta_fp_sock_kind(e, ta_fp_fd_socket(a0));
+		ta_fp_sock_kind(e, ta_fd_socket(a0));
 		break;
 	/* The id that matters most: the effective one asked for (setresuid: euid). */
 	case TA_K_FP_SETUID:
@@ -711,7 +697,7 @@ static __always_inline void ta_fp_io_uring(struct file *file, __u8 opcode, int r
 	ta_fp_init(e, op, TA_FPF_IO_URING, opcode);
 	e->ret = res;
 	if (op == TA_FP_CONNECT)
-		ta_fp_sock_peer(e, ta_fp_file_socket(file));
+		ta_fp_sock_peer(e, ta_file_socket(file));
 	if (!e->family)
 		e->fp_flags |= TA_FPF_UNCAPTURED;
 	ta_fp_fill_ids(e);

@@ -53,7 +53,6 @@
  * read here (a page not resident), is counted as a call_too_large loss.
  */
 #define TA_AIO_MAX 8
-#define TA_AF_UNIX 1
 /* fcntl commands that install a copy of an fd. */
 #define TA_F_DUPFD 0
 #define TA_F_DUPFD_CLOEXEC 1030
@@ -75,8 +74,8 @@ static const volatile __u16 ta_call_side_flags[4] = {
 
 /*
  * Set by the daemon before load: 0 when a function backend takes terminal
- * data, and this program only reports unix socket connects and binds (how
- * tmux and screen clients reach their servers). The verifier drops the rest.
+ * data, and these programs are there for the footprint only. The verifier
+ * drops the rest.
  */
 const volatile __u32 ta_syscall_io = 1;
 
@@ -598,36 +597,6 @@ static __always_inline int ta_io_submit(long nr, __u64 iocbpp, bool compat)
 	return 0;
 }
 
-static __always_inline int ta_unix_addr(__u32 op, __u64 uaddr, long addrlen)
-{
-	struct ta_unix_event *e;
-	__u16 family = 0;
-	__u64 len;
-
-	if (addrlen <= 2)
-		return 0;
-	if (bpf_probe_read_user(&family, sizeof(family), (void *)uaddr) || family != TA_AF_UNIX)
-		return 0;
-	e = ta_reserve_process_event(sizeof(*e), TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);
-	if (!e)
-		return 0;
-	len = addrlen - 2;
-	if (len > TA_UNIX_PATH_MAX)
-		len = TA_UNIX_PATH_MAX;
-	/* The bound must sit on the register that reaches the helper (6.1 loses a spilled one's). */
-	asm volatile("" : "+r"(len));
-	if (len > TA_UNIX_PATH_MAX)
-		len = 0;
-	__builtin_memset(e->path, 0, sizeof(e->path));
-	if (bpf_probe_read_user(e->path, len, (const char *)uaddr + 2))
-		len = 0;
-	e->op = op;
-	e->path_len = len;
-	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
-	return 0;
-}
-
 /* io_uring opcodes (include/uapi/linux/io_uring.h) that move terminal data. */
 #define TA_IORING_OP_READV 1
 #define TA_IORING_OP_WRITEV 2
@@ -796,8 +765,6 @@ int ta_raw_io_uring_cqe_overflow(struct bpf_raw_tracepoint_args *ctx)
 /* One dispatcher for every kind, in either convention. */
 static __always_inline int ta_enter_call(int kind, long nr, bool compat, const struct ta_sys_args *s)
 {
-	__u32 sc[3] = {};
-
 	switch (kind) {
 	case TA_K_WRITE:
 		return ta_enter_io(s->a[0], s->a[1], 0, TA_CALL_WRITE, 0, s->a[2]);
@@ -817,10 +784,6 @@ static __always_inline int ta_enter_call(int kind, long nr, bool compat, const s
 		return ta_ioctl(s->a[0], s->a[1], s->a[2]);
 	case TA_K_IO_SUBMIT:
 		return ta_io_submit(s->a[1], s->a[2], compat);
-	case TA_K_CONNECT:
-		return ta_unix_addr(TA_UNIX_CONNECT, s->a[1], s->a[2]);
-	case TA_K_BIND:
-		return ta_unix_addr(TA_UNIX_BIND, s->a[1], s->a[2]);
 	case TA_K_DUP:
 	case TA_K_DUP2:
 	case TA_K_DUP3:
@@ -828,14 +791,6 @@ static __always_inline int ta_enter_call(int kind, long nr, bool compat, const s
 	case TA_K_CLOSE:
 	case TA_K_CLOSE_RANGE:
 		return ta_fd_change(kind, s);
-	case TA_K_SOCKETCALL:
-		/* socketcall(call, args): args[1], args[2] are connect's and bind's address, length. */
-		if (s->a[0] != TA_SYS_CONNECT && s->a[0] != TA_SYS_BIND)
-			return 0;
-		if (bpf_probe_read_user(sc, sizeof(sc), (void *)s->a[1]))
-			return 0;
-		return ta_unix_addr(s->a[0] == TA_SYS_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND,
-				    sc[1], sc[2]);
 	default:
 		return 0;
 	}
@@ -855,11 +810,6 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	props = ta_kind_props(kind);
 	if (props & TA_KP_FOOTPRINT) {
-		/* connect is also the unix-socket record's, for shared terminals */
-		if (kind == TA_K_CONNECT || kind == TA_K_SOCKETCALL) {
-			ta_call_args(regs, compat, &s);
-			ta_enter_call(kind, nr, compat, &s);
-		}
 		/*
 		 * The footprint's entry is a program of its own, reached by a tail
 		 * call for processes in a session (footprint.bpf.c): inlined here,
@@ -870,7 +820,8 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 			bpf_tail_call(ctx, &ta_fp_progs, 0);
 		return 0;
 	}
-	if (!ta_syscall_io && !(props & TA_KP_ALWAYS))
+	/* Unix connects and binds are taken at their exit (unix_sockets.bpf.c). */
+	if (!ta_syscall_io || (props & TA_KP_UNIX))
 		return 0;
 	ta_call_args(regs, compat, &s);
 	return ta_enter_call(kind, nr, compat, &s);

@@ -117,9 +117,15 @@ struct cred {
 	kernel_cap_t cap_effective;
 };
 
+struct super_block {
+	dev_t s_dev;
+};
+
 struct inode {
 	umode_t i_mode;
 	dev_t i_rdev;
+	unsigned long i_ino;
+	struct super_block *i_sb;
 };
 
 struct vfsmount;
@@ -218,6 +224,7 @@ struct qstr {
 struct dentry {
 	struct dentry *d_parent;
 	struct qstr d_name;
+	struct inode *d_inode;
 };
 
 struct vfsmount {
@@ -323,6 +330,24 @@ struct sock {
 struct socket {
 	short type;
 	struct sock *sk;
+};
+
+/* A unix socket (net/unix): its bound name and file, and its peer once connected. */
+struct sockaddr_un {
+	unsigned short sun_family;
+	char sun_path[108];
+};
+
+struct unix_address {
+	int len;
+	struct sockaddr_un name[];
+};
+
+struct unix_sock {
+	struct sock sk;
+	struct unix_address *addr;
+	struct path path;
+	struct sock *peer;
 };
 
 struct linux_binprm {

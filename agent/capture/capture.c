@@ -166,6 +166,9 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 	/* Process lifecycle: every backend. */
 	if (!strncmp(name, "ta_sched_", 9))
 		return ROLE_COMMON;
+	/* Unix connects and binds (shared terminals), at their exit: every backend. */
+	if (!strcmp(name, "ta_raw_unix_exit"))
+		return ROLE_COMMON_OPTIONAL;
 	switch (b) {
 	case TA_BACKEND_TRACEPOINT:
 		if (!strncmp(name, "ta_raw_sys_", 11))
@@ -178,15 +181,15 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 			return ROLE_OPTIONAL;
 		return ROLE_OTHER;
 	case TA_BACKEND_FENTRY:
-		/* Unix socket paths (shared terminals), if possible: see ta_syscall_io. */
+		/* The footprint's entry (see ta_syscall_io). */
 		if (!strcmp(name, "ta_raw_sys_enter"))
-			return ROLE_COMMON_OPTIONAL;
+			return footprint ? ROLE_COMMON_OPTIONAL : ROLE_OTHER;
 		if (!strncmp(name, "ta_fentry_", 10) || !strncmp(name, "ta_fexit_", 9))
 			return strstr(name, "n_tty_write") ? ROLE_REQUIRED : ROLE_OPTIONAL;
 		return ROLE_OTHER;
 	case TA_BACKEND_KPROBE:
 		if (!strcmp(name, "ta_raw_sys_enter"))
-			return ROLE_COMMON_OPTIONAL;
+			return footprint ? ROLE_COMMON_OPTIONAL : ROLE_OTHER;
 		if (!strncmp(name, "ta_kprobe_", 10) || !strncmp(name, "ta_kretprobe_", 13))
 			return strstr(name, "n_tty_write") ? ROLE_REQUIRED : ROLE_OPTIONAL;
 		return ROLE_OTHER;

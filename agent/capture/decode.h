@@ -46,6 +46,10 @@ struct ta_event {
 	uint32_t unix_op;
 	const char *path;
 	uint32_t path_len;
+	int64_t unix_ret;             /* the call's result: 0, or -errno */
+	bool unix_kernel;             /* path and identity are the kernel's socket (TA_UNIX_F_KERNEL) */
+	uint64_t unix_ino;            /* the socket file's inode; 0: abstract, or not known */
+	uint32_t unix_dev;
 	/*
 	 * TA_EV_FOOTPRINT: the validated record, and its paths as everyone reads
 	 * them (NUL-terminated): a relative name joined to its base directory

@@ -194,12 +194,26 @@ static int64_t ring_search(struct ta_shared_tracker *t, const struct ta_sh_ring 
 
 /* ---- servers, panes, clients ---- */
 
-static int server_by_path(struct ta_shared_tracker *t, const char *path, uint32_t len)
+/*
+ * Two sockets known by inode are the same only if the inodes are: a name is
+ * not enough (a user namespace can mount its own directory over the path
+ * and bind a socket of its own there). Unknown on either side (an abstract
+ * name, a bind not seen), the name decides.
+ */
+static bool same_socket(uint64_t ino_a, uint32_t dev_a, uint64_t ino_b, uint32_t dev_b)
+{
+	return !ino_a || !ino_b || (ino_a == ino_b && dev_a == dev_b);
+}
+
+/* The server bound at path, the socket ino/dev where known (0: any). */
+static int server_by_addr(struct ta_shared_tracker *t, const char *path, uint32_t len, uint64_t ino,
+			  uint32_t dev)
 {
 	for (uint32_t i = 0; i < t->lim.servers; i++) {
 		struct ta_sh_server *s = &t->servers[i];
 
-		if (s->used && s->has_path && s->path_len == len && !memcmp(s->path, path, len))
+		if (s->used && s->has_path && s->path_len == len && !memcmp(s->path, path, len) &&
+		    same_socket(s->ino, s->dev, ino, dev))
 			return (int)i;
 	}
 	return -1;
@@ -452,20 +466,23 @@ static void on_exec(struct ta_shared_tracker *t, const struct ta_event *ev)
 static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint64_t rt)
 {
 	uint32_t pid = ev->task.tgid;
-	int s = server_by_path(t, ev->path, ev->path_len), other;
+	int s = server_by_addr(t, ev->path, ev->path_len, ev->unix_ino, ev->unix_dev), other;
 
 	if (s < 0) {
 		s = server_new(t, ev->ts_boot_ns, rt);
 		memcpy(t->servers[s].path, ev->path, ev->path_len);
 		t->servers[s].path_len = ev->path_len;
 		t->servers[s].has_path = true;
+		t->servers[s].ino = ev->unix_ino;
+		t->servers[s].dev = ev->unix_dev;
 	} else if (t->servers[s].pid && t->servers[s].pid != pid) {
 		/*
-		 * A bind is reported as it starts, failed or not. While a server of
+		 * The same name, and no inodes to tell the sockets apart. While a server of
 		 * another user lives at the path, a bind by someone else than root
-		 * cannot succeed (the path exists, and its directory or /tmp's sticky
-		 * bit keeps others from removing it): taken, it let any user take
-		 * over a tmux server's clients in the log (bind(-1, its path)).
+		 * cannot succeed there (the path exists, and its directory or /tmp's
+		 * sticky bit keeps others from removing it): taken, it let any user
+		 * take over a tmux server's clients in the log (bind(-1, its path),
+		 * when binds were reported at their entry).
 		 */
 		if (ev->task.uid != t->servers[s].uid && ev->task.uid != 0 &&
 		    t->servers[s].uid != UINT32_MAX)
@@ -504,6 +521,7 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 		struct ta_sh_pending *p = &t->pending[i];
 
 		if (p->used && p->path_len == ev->path_len && !memcmp(p->path, ev->path, p->path_len) &&
+		    same_socket(p->ino, p->dev, ev->unix_ino, ev->unix_dev) &&
 		    ev->ts_boot_ns - p->ns < TA_SH_PENDING_NS) {
 			p->used = false;
 			if (p->who.pid != pid)
@@ -554,7 +572,7 @@ static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, u
 	 * agents. Kept a few seconds in case the bind follows (tmux tries to
 	 * connect before it starts its server).
 	 */
-	s = server_by_path(t, ev->path, ev->path_len);
+	s = ev->unix_ret ? -1 : server_by_addr(t, ev->path, ev->path_len, ev->unix_ino, ev->unix_dev);
 	if (s < 0) {
 		struct ta_sh_pending *p = &t->pending[t->pending_next];
 
@@ -564,6 +582,8 @@ static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, u
 		p->who = who;
 		memcpy(p->path, ev->path, ev->path_len);
 		p->path_len = ev->path_len;
+		p->ino = ev->unix_ino;
+		p->dev = ev->unix_dev;
 		p->ns = ev->ts_boot_ns;
 		p->rt = rt;
 		return;
@@ -876,6 +896,18 @@ void ta_shared_observe(struct ta_shared_tracker *t, const struct ta_event *ev,
 		break;
 	case TA_EV_UNIX_SOCKET:
 		if (!ev->path || !ev->path_len || ev->path_len > TA_UNIX_PATH_MAX)
+			break;
+		/*
+		 * Only a call that succeeded names a server or attaches a client: a
+		 * failed connect by anyone, to any server, made its process a
+		 * client whose typing could match a pane's (an ambiguous
+		 * attribution at will). A connect that found no server there
+		 * (ENOENT, ECONNREFUSED) is kept a few seconds for a bind that
+		 * may follow (on_connect): tmux's first client starts the server
+		 * after that and talks to it over a socket pair, never connecting.
+		 */
+		if (ev->unix_ret && (ev->unix_op == TA_UNIX_BIND ||
+				     (ev->unix_ret != -ENOENT && ev->unix_ret != -ECONNREFUSED)))
 			break;
 		if (ev->unix_op == TA_UNIX_BIND)
 			on_bind(t, ev, realtime_ns);

@@ -31,6 +31,8 @@ struct ta_sh_server {
 	bool used, has_path, hint, confirmed;
 	char path[TA_UNIX_PATH_MAX];
 	uint32_t path_len;
+	uint64_t ino;          /* its socket file (the bind's, from the kernel); 0: not known */
+	uint32_t dev;
 	uint32_t pid;          /* 0: not known (bind not seen) */
 	uint32_t uid, auid, ses; /* of the process that bound or wrote panes; -1: unknown */
 	char comm[TA_COMM_LEN];
@@ -87,6 +89,8 @@ struct ta_sh_pending {
 	struct ta_sh_who who;
 	char path[TA_UNIX_PATH_MAX];
 	uint32_t path_len;
+	uint64_t ino;          /* the socket it reached; 0: not known */
+	uint32_t dev;
 	uint64_t ns, rt;
 };
 

@@ -293,6 +293,23 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 		ta_json_str(j, ev->unix_op == TA_UNIX_BIND ? "bind" : "connect");
 		ta_json_key(j, "path");
 		ta_json_strn(j, ev->path, ev->path_len);
+		ta_json_key(j, "ret");
+		ta_json_i64(j, ev->unix_ret);
+		if (ev->unix_ret < 0) {
+			ta_json_key(j, "errno");
+			ta_json_u64(j, (uint64_t)-ev->unix_ret);
+		}
+		/* kernel: the socket's own name and inode; caller: the failed call's buffer. */
+		ta_json_key(j, "path_from");
+		ta_json_str(j, ev->unix_kernel ? "kernel" : "caller");
+		if (ev->unix_ino) {
+			char id[48];
+
+			snprintf(id, sizeof(id), "%u:%u:%llu", ev->unix_dev >> 20, ev->unix_dev & 0xfffff,
+				 (unsigned long long)ev->unix_ino);
+			ta_json_key(j, "inode");
+			ta_json_str(j, id);
+		}
 		break;
 	case TA_EV_FOOTPRINT:
 		put_footprint(j, ev);

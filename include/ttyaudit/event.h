@@ -18,8 +18,11 @@
 #include <stddef.h>
 #endif
 
-/* 2: ta_tty_event carries the terminal's c_oflag. */
-#define TA_EVENT_VERSION 2
+/*
+ * 2: ta_tty_event carries the terminal's c_oflag.
+ * 3: ta_unix_event is sent at the call's exit, with its result and the socket's identity.
+ */
+#define TA_EVENT_VERSION 3
 
 /* Payload bytes per chunk; larger writes become several ordered chunks. */
 #define TA_CHUNK_MAX 4096
@@ -222,7 +225,25 @@ _Static_assert(sizeof(struct ta_exit_event) == 24 + 48 + 48 + 8, "ta_exit_event 
 #define TA_UNIX_PATH_MAX 108
 enum ta_unix_op { TA_UNIX_CONNECT = 1, TA_UNIX_BIND = 2 };
 
-/* A unix socket path a terminal process connected to or bound (shared terminals). */
+/* ta_unix_event.flags */
+enum ta_unix_flags {
+	/*
+	 * path, dev and ino are the kernel's: the name the server's socket was
+	 * bound with and its inode (for a connect, of the socket it reached).
+	 * Without it (a failed call) path is what the caller's memory held at
+	 * exit: a claim, and dev/ino are 0.
+	 */
+	TA_UNIX_F_KERNEL = 1u << 0,
+};
+
+/*
+ * A unix socket connect or bind by a terminal process (shared terminals),
+ * sent at the call's exit: ret is its result, and a call that succeeded
+ * names the socket as the kernel has it. The path a caller passes can differ
+ * from the socket it reaches (another thread rewrites the buffer while the
+ * kernel copies it; a user namespace mounts its own directory over the
+ * path): the inode cannot.
+ */
 struct ta_unix_event {
 	struct ta_event_hdr hdr;
 	struct ta_task_id task;
@@ -230,9 +251,13 @@ struct ta_unix_event {
 	__u32 op;                  /* enum ta_unix_op */
 	__u32 path_len;            /* bytes of path, abstract names start with NUL */
 	char path[TA_UNIX_PATH_MAX];
+	__u32 flags;               /* enum ta_unix_flags */
+	__s64 ret;                 /* 0, or -errno */
+	__u64 ino;                 /* the socket file's inode; 0: abstract, or not known */
+	__u32 dev;                 /* its filesystem's device (the kernel's dev_t encoding) */
 	__u32 pad;
 };
-_Static_assert(sizeof(struct ta_unix_event) == 24 + 48 + 48 + 8 + 112, "ta_unix_event layout");
+_Static_assert(sizeof(struct ta_unix_event) == 24 + 48 + 48 + 8 + 112 + 24, "ta_unix_event layout");
 
 /* Per-CPU loss counters (map "ta_drops"), read and turned into gap records. */
 struct ta_drop_counters {

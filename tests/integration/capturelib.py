@@ -218,6 +218,50 @@ def of_type(records, kind, **match):
     return [r for r in records if r["type"] == kind and all(r.get(k) == v for k, v in match.items())]
 
 
+def unix_result_checks(f, where, facts, recs):
+    """`ta-hostile unix UID` (facts) against the records: each connect and bind of its child
+    recorded at its exit with its result (ret, errno); one that succeeded named by the kernel's
+    socket (path_from "kernel", its inode), one that failed by the caller's buffer; the socket
+    served in a user namespace under the root-only socket's name recorded with its own inode,
+    not the real socket's; the 32-bit socketcall too where int 0x80 exists."""
+    import errno
+    mine = [r for r in of_type(recs, "unix_socket") if r.get("pid") == facts["pid"]]
+
+    def rec(op, path, ret):
+        """The first record of that call (the refused connect is made twice where int 0x80 is)."""
+        hit = [r for r in mine if r.get("op") == op and r.get("path") == path and r.get("ret") == ret]
+        return hit[0] if hit else {"found": 0}
+    f.check(facts["denied"] == errno.EACCES and facts["ok"] == 0 and facts["missing"] == errno.ENOENT
+            and facts["bind_busy"] == errno.EADDRINUSE, f"{where}: the calls ended as planned: {facts}")
+    r = rec("connect", facts["priv"], -errno.EACCES)
+    f.check(r.get("errno") == errno.EACCES and r.get("path_from") == "caller" and "inode" not in r,
+            f"{where}: the refused connect is recorded with EACCES and the caller's path: {r}")
+    r = rec("connect", facts["pub"], 0)
+    f.check(r.get("path_from") == "kernel" and r.get("inode") == facts["pub_inode"],
+            f"{where}: the connect that succeeded names the server's socket by its inode "
+            f"({facts['pub_inode']}): {r}")
+    r = rec("connect", facts["missing_path"], -errno.ENOENT)
+    f.check(r.get("errno") == errno.ENOENT, f"{where}: the connect to a missing path: ENOENT ({r})")
+    r = rec("bind", facts["pub"], -errno.EADDRINUSE)
+    f.check(r.get("errno") == errno.EADDRINUSE, f"{where}: the bind over a live socket: EADDRINUSE ({r})")
+    if facts["socketcall"] != 1:  # int 0x80 exists there
+        sc = [x for x in mine if x.get("op") == "connect" and x.get("path") == facts["priv"]
+              and x.get("ret") == -errno.EACCES]
+        f.check(facts["socketcall"] == -errno.EACCES and len(sc) == 2 and
+                all(x.get("errno") == errno.EACCES and x.get("path_from") == "caller" for x in sc),
+                f"{where}: the refused connect by 32-bit socketcall too: {facts['socketcall']} {sc}")
+    if facts["spoof"] == 0:  # unprivileged user namespaces exist there
+        r = rec("connect", facts["priv"], 0)
+        f.check(r.get("path_from") == "kernel" and r.get("inode") == facts["spoof_inode"] and
+                r.get("inode") != facts["priv_inode"],
+                f"{where}: a socket served under the root-only socket's name in a user namespace is "
+                f"recorded with its own inode ({facts['spoof_inode']}), not the real one's "
+                f"({facts['priv_inode']}): {r}")
+    else:
+        print(f"{where}: no unprivileged user namespace here ({facts['spoof']}): spoof not tried")
+    f.check(len(mine) >= 4, f"{where}: the child's calls are recorded ({len(mine)} records)")
+
+
 def lost_bytes(records):
     return sum(r.get("bytes", 0) for r in records if r["type"] == "gap")
 

@@ -19,7 +19,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 from capturelib import (Daemon, Failures, binary, expected_output, of_type, run_ptydrive,
-                        stream)
+                        stream, unix_result_checks)
 
 
 class TempUser:
@@ -334,6 +334,17 @@ def test_injection():
         f.check(facts["accepted"] == errno.EIO and not any(data == b"A" for data, _ in inp),
                 f"legacy_tiocsti off: the second TIOCSTI refused too, not recorded: "
                 f"{facts} {inp}")
+    return f.result()
+
+
+def test_unix_results():
+    """A unix connect or bind is recorded with its result, and only one that succeeded attaches
+    a client: a user refused by a server's socket (EACCES) used to become its client in the
+    log, a candidate typist of every pane it typed along with. 65534 tries, from a terminal
+    of its own."""
+    f = Failures("unix_results")
+    facts, recs, _ = syscall_attack("unix", "65534")
+    unix_result_checks(f, "tracepoint", facts, recs)
     return f.result()
 
 

@@ -24,6 +24,15 @@
  *   ta-hostile inject     without CAP_SYS_ADMIN: TIOCSTI of 'R' into a pty that is
  *                         not its controlling terminal (the kernel refuses it),
  *                         then of 'A' into it as its controlling terminal
+ *   ta-hostile unix UID   (as root) a child with a pty of its own as controlling
+ *                         terminal, as UID: connects to a socket in a root-only
+ *                         directory (EACCES), to a public one (0), to a missing
+ *                         path (ENOENT), binds over the public one (EADDRINUSE),
+ *                         on x86-64 the refused connect again by int 0x80
+ *                         socketcall, then in a user namespace of its own mounts
+ *                         a tmpfs over the directory and serves and reaches a
+ *                         socket of its own under the root-only socket's name;
+ *                         prints the paths, inodes, the child's pid and errnos
  *
  * Every mode prints one JSON line of facts last (the shown text is hex).
  * Exit 0 on success, 1 on a failed call (message on stderr).
@@ -31,6 +40,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/aio_abi.h>
 #include <linux/capability.h>
 #include <linux/io_uring.h>
@@ -43,7 +53,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/sysmacros.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -808,6 +824,186 @@ static int mode_flood(long rate, int input)
 	return 0;
 }
 
+/* ---- unix: connects and binds that fail, beside ones that succeed ---- */
+
+static struct sockaddr_un unix_addr(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	return a;
+}
+
+static int unix_listen(const char *path, mode_t mode)
+{
+	struct sockaddr_un a = unix_addr(path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8) ||
+	    chmod(path, mode))
+		die("listen");
+	return fd;
+}
+
+/* 0, or the errno of a connect (bind: as_bind) of a fresh socket to path. */
+static int unix_try(const char *path, int as_bind)
+{
+	struct sockaddr_un a = unix_addr(path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), r;
+
+	if (fd < 0)
+		die("socket");
+	r = as_bind ? bind(fd, (struct sockaddr *)&a, sizeof(a))
+		    : connect(fd, (struct sockaddr *)&a, sizeof(a));
+	r = r ? errno : 0;
+	close(fd);
+	return r;
+}
+
+/* The refused connect as a 32-bit socketcall(SYS_CONNECT): -errno, or 1 where int 0x80 is absent. */
+static long unix_try_socketcall(const char *path)
+{
+#if defined(__x86_64__)
+	if (!int80_available())
+		return 1;
+	/* socketcall's arguments and the address must sit below 4 GiB. */
+	uint8_t *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+			    -1, 0);
+	if (low == MAP_FAILED)
+		die("mmap");
+	struct sockaddr_un a = unix_addr(path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	memcpy(low + 64, &a, sizeof(a));
+	uint32_t args[3] = { (uint32_t)fd, (uint32_t)(uintptr_t)(low + 64), sizeof(a) };
+	memcpy(low, args, sizeof(args));
+	long r = int80(102 /* socketcall */, 3 /* SYS_CONNECT */, (long)(uintptr_t)low, 0);
+	close(fd);
+	munmap(low, 4096);
+	return r;
+#else
+	(void)path;
+	return 1;
+#endif
+}
+
+/* "MAJ:MIN:INO" of a socket file, as the capture names it; "" if it cannot be read. */
+static void inode_id(const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, len, "%u:%u:%llu", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long long)st.st_ino);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/*
+ * In a user namespace of its own (unprivileged), a tmpfs over dir, and a
+ * listening socket at priv's name there, reached by a connect: 0 and its
+ * inode id in spoof_id, else the errno of the step that failed.
+ */
+static int unix_spoof(const char *dir, const char *pdir, const char *priv, long uid, char *spoof_id,
+		      size_t len)
+{
+	char map[64];
+	int lp, r;
+
+	/* setresuid left the process undumpable: its /proc files root's, uid_map unwritable. */
+	if (prctl(PR_SET_DUMPABLE, 1) || unshare(CLONE_NEWUSER | CLONE_NEWNS))
+		return errno;
+	snprintf(map, sizeof(map), "0 %ld 1\n", uid);
+	if (write_file("/proc/self/setgroups", "deny") || write_file("/proc/self/uid_map", map) ||
+	    write_file("/proc/self/gid_map", map))
+		return errno ? errno : EPERM;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", dir, "tmpfs", 0, NULL) || mkdir(pdir, 0700))
+		return errno;
+	lp = unix_listen(priv, 0777);
+	r = unix_try(priv, 0);
+	inode_id(priv, spoof_id, len);
+	close(lp);
+	return r;
+}
+
+static int mode_unix(long uid)
+{
+	char dir[] = "/tmp/ta-hostile-unix-XXXXXX", priv[64], pub[64], missing[80];
+	int fds[2], lp, lq, status;
+	struct term t;
+	pid_t pid;
+
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	snprintf(priv, sizeof(priv), "%s/p/srv", dir);
+	snprintf(pub, sizeof(pub), "%s/pub", dir);
+	snprintf(missing, sizeof(missing), "%s/p-missing", dir);
+	char pdir[64];
+	snprintf(pdir, sizeof(pdir), "%s/p", dir);
+	if (chmod(dir, 0755) || mkdir(pdir, 0700))
+		die("mkdir");
+	lp = unix_listen(priv, 0777);   /* reachable by root only: its directory is 0700 */
+	lq = unix_listen(pub, 0777);
+	open_term(&t);
+	if (pipe(fds))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int r[4];
+		long sc;
+
+		close(fds[0]);
+		if (setsid() < 0 || ioctl(t.slave, TIOCSCTTY, 0) || setgroups(0, NULL) ||
+		    setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) ||
+		    setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid))
+			die("child setup");
+		r[0] = unix_try(priv, 0);
+		r[1] = unix_try(pub, 0);
+		r[2] = unix_try(missing, 0);
+		r[3] = unix_try(pub, 1);
+		sc = unix_try_socketcall(priv);
+		char spoof_id[64] = "";
+		int spoof = unix_spoof(dir, pdir, priv, uid, spoof_id, sizeof(spoof_id));
+		dprintf(fds[1], "\"denied\":%d,\"ok\":%d,\"missing\":%d,\"bind_busy\":%d,"
+			"\"socketcall\":%ld,\"spoof\":%d,\"spoof_inode\":\"%s\"", r[0], r[1], r[2],
+			r[3], sc, spoof, spoof_id);
+		_exit(0);
+	}
+	close(fds[1]);
+	char res[512] = "", priv_id[64], pub_id[64];
+	inode_id(priv, priv_id, sizeof(priv_id));
+	inode_id(pub, pub_id, sizeof(pub_id));
+	ssize_t n = read(fds[0], res, sizeof(res) - 1);
+	res[n > 0 ? n : 0] = '\0';
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("child");
+	close(lp);
+	close(lq);
+	unlink(priv);
+	unlink(pub);
+	rmdir(pdir);
+	rmdir(dir);
+	printf("{\"tty\":\"%s\",\"pid\":%d,\"priv\":\"%s\",\"pub\":\"%s\",\"missing_path\":\"%s\","
+	       "\"priv_inode\":\"%s\",\"pub_inode\":\"%s\",%s}\n",
+	       short_name(&t), (int)pid, priv, pub, missing, priv_id, pub_id, res);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -828,7 +1024,9 @@ int main(int argc, char **argv)
 		return mode_inject();
 	if (argc >= 2 && strcmp(argv[1], "unmap") == 0)
 		return mode_unmap();
+	if (argc >= 3 && strcmp(argv[1], "unix") == 0)
+		return mode_unix(strtol(argv[2], NULL, 10));
 	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood [RATE [input]] | splice | inject | "
-		"unmap\n");
+		"unmap | unix UID\n");
 	return 2;
 }

@@ -56,6 +56,10 @@ if [ -n "$hpid" ]; then
     wait $hpid
     echo $? > "$R/hostile.rc"
 fi
+# Unix connects and binds that fail beside ones that succeed, each recorded with its result.
+if command -v ta-hostile >/dev/null; then
+    ta-hostile unix 2000 > "$R/unix.out" 2> "$R/unix.err"
+fi
 # The console: through /dev/console (which skips tty_write) and through the serial tty.
 echo "console-marker-$b" > /dev/console
 echo "serial-marker-$b" > /dev/ttyS0

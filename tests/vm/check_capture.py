@@ -6,7 +6,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from capturelib import Failures, expected_output, of_type, stream, tty_name  # noqa: E402
+from capturelib import (Failures, expected_output, of_type, stream, tty_name,  # noqa: E402
+                        unix_result_checks)
 from capture_test import session_checks  # noqa: E402
 
 BACKENDS = ("fentry", "kprobe", "tracepoint")
@@ -113,6 +114,12 @@ def main():
                 f"{' and CAP_SYS_ADMIN' if b == 'kprobe' else ', without CAP_SYS_ADMIN'} ({bset!r})")
         session_checks(f, recs, facts, "V", 1048576)
         hostile_checks(f, f"{series}/{b}", d, recs)
+        try:
+            unix = json.loads(open(os.path.join(d, "unix.out")).read().splitlines()[-1])
+        except (OSError, ValueError, IndexError) as e:
+            f.check(False, f"{series}/{b}: ta-hostile unix ran ({e})")
+        else:
+            unix_result_checks(f, f"{series}/{b}", unix, recs)
         if b == "kprobe":
             err = open(os.path.join(d, "daemon.err"), errors="replace").read()
             f.check("return probes: 4096 instances per return probe" in err,

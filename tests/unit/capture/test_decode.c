@@ -110,6 +110,50 @@ int main(void)
 		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
 	}
 
+	/*
+	 * A unix connect or bind: its result (0 or -errno), the kernel's socket
+	 * only for one that succeeded; other flags, results and lengths are
+	 * malformed.
+	 */
+	{
+		struct ta_unix_event *u = (void *)buf;
+
+		memset(buf, 0, sizeof(*u));
+		u->hdr.version = TA_EVENT_VERSION;
+		u->hdr.kind = TA_EV_UNIX_SOCKET;
+		u->hdr.size = sizeof(*u);
+		u->op = TA_UNIX_CONNECT;
+		memcpy(u->path, "/tmp/s\0", 7);
+		u->path_len = 7;
+		u->flags = TA_UNIX_F_KERNEL;
+		u->ino = 77;
+		u->dev = 0x800001;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), 0);
+		CHECK_EQ_INT(ev.path_len, 6);
+		CHECK(ev.unix_kernel);
+		CHECK_EQ_INT(ev.unix_ret, 0);
+		CHECK_EQ_INT(ev.unix_ino, 77);
+		CHECK_EQ_INT(ev.unix_dev, 0x800001);
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u) - 1, &ev), -EBADMSG);
+		u->ret = -13;   /* a failed call has no socket of the kernel's */
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
+		u->flags = 0;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), 0);
+		CHECK(!ev.unix_kernel);
+		CHECK_EQ_INT(ev.unix_ret, -13);
+		CHECK_EQ_INT(ev.unix_ino, 0);   /* only the kernel's is kept */
+		u->ret = 1;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
+		u->ret = -4096;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
+		u->ret = 0;
+		u->flags = 2;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
+		u->flags = 0;
+		u->path_len = TA_UNIX_PATH_MAX + 1;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
+	}
+
 	/* Footprint records: version, op, lengths and family checked; a path stops at its NUL. */
 	{
 		struct ta_fp_event *f = (void *)buf;

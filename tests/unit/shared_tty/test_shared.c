@@ -174,7 +174,8 @@ static void flush_at(uint64_t ns)
 	ta_shared_flush(T, ns == TA_SHARED_FLUSH_ALL ? ns : REALTIME_BASE + ns, collect, NULL);
 }
 
-static void sock(const struct proc *p, uint32_t op, const char *path)
+/* A connect or bind with its result and, for one that succeeded, the socket's inode (0: unknown). */
+static void sock_id(const struct proc *p, uint32_t op, const char *path, int64_t ret, uint64_t ino)
 {
 	struct ta_event ev;
 
@@ -185,7 +186,17 @@ static void sock(const struct proc *p, uint32_t op, const char *path)
 	ev.unix_op = op;
 	ev.path = path;
 	ev.path_len = (uint32_t)strlen(path);
+	ev.unix_ret = ret;
+	ev.unix_kernel = ret == 0 && ino;
+	ev.unix_ino = ino;
+	ev.unix_dev = ino ? 0x800001 : 0;
 	feed(&ev);
+}
+
+/* One that succeeded, its socket's inode unknown: the name decides. */
+static void sock(const struct proc *p, uint32_t op, const char *path)
+{
+	sock_id(p, op, path, 0, 0);
 }
 
 static void bind_(const struct proc *p, const char *path)
@@ -370,6 +381,79 @@ static void test_bind_over_live_server(void)
 	}
 	bind_(&root_srv, SOCK);
 	CHECK_EQ_INT(count("detach"), 2);
+	ta_shared_tracker_free(T);
+	T = NULL;
+}
+
+/*
+ * mallory (1003, ses 30, pts5) tries alice's server and is refused (EACCES),
+ * then reaches a socket of her own under the same name (a user namespace
+ * with its own directory mounted over the path: another inode), and types
+ * along with alice. Either used to make her a candidate typist, and every
+ * pane write she typed too was ambiguous. A connect to the server's own
+ * socket does attach.
+ */
+static void test_failed_connect(void)
+{
+	static const struct proc sshd_m = { 800, 799, 1003, 1003, 30, "sshd", -1 };
+	static const struct proc shell_m = { 801, 800, 1003, 1003, 30, "bash", 5 };
+	static const struct proc try_m = { 830, 801, 1003, 1003, 30, "python3", 5 };
+	static const struct proc spoof_m = { 831, 801, 1003, 1003, 30, "python3", 5 };
+	static const struct proc ok_m = { 832, 801, 1003, 1003, 30, "python3", 5 };
+	static const char *argv = "tmux\0-S\0" SOCK "\0attach";
+	size_t argv_len = sizeof("tmux\0-S\0" SOCK "\0attach") - 1;
+
+	reset();
+	ta_shared_tracker_free(T);
+	CHECK_EQ_INT(ta_shared_tracker_new(&T), 0);
+	now = 1000 * MS;
+	sock_id(&server, TA_UNIX_BIND, SOCK, 0, 555);
+	exec_(&pane_sh, "-bash", sizeof("-bash") - 1);
+	now += 10 * MS;
+	exec_(&client_a, argv, argv_len);
+	sock_id(&client_a, TA_UNIX_CONNECT, SOCK, 0, 555);
+	now += 10 * MS;
+	CHECK_EQ_INT(count("attach"), 1);
+
+	sock_id(&try_m, TA_UNIX_CONNECT, SOCK, -13, 0);
+	sock_id(&spoof_m, TA_UNIX_CONNECT, SOCK, 0, 999);
+	CHECK_EQ_INT(count("attach"), 1);
+	for (const char *p = "ls\r"; *p; p++) {
+		char k[2] = { *p, 0 };
+		input(&sshd_m, 5, &shell_m, k, 1);
+		key_a(k);
+	}
+	flush_at(now + 1000 * MS);
+	CHECK_EQ_INT(count("attribution"), 1);
+	struct rec *r = nth("attribution", 0);
+	CHECK_EQ_STR(str(r, "confidence"), "exact");
+	CHECK_EQ_INT(u64(r, "auid"), 1001);
+	CHECK_EQ_INT(sub_u64(r, "client", "pid"), 710);
+
+	/* A bind at the same name with another inode is another server, not a replacement. */
+	sock_id(&spoof_m, TA_UNIX_BIND, SOCK, 0, 999);
+	CHECK_EQ_INT(count("detach"), 0);
+	sock_id(&ok_m, TA_UNIX_CONNECT, SOCK, 0, 555);
+	CHECK_EQ_INT(count("attach"), 2);
+	r = nth("attach", 1);
+	CHECK_EQ_INT(u64(r, "pid"), 832);
+	CHECK_EQ_INT(u64(r, "server_pid"), 700);
+
+	/*
+	 * tmux's first client finds no server (ENOENT), starts one, and talks to
+	 * it over a socket pair: its failed connect attaches when the bind
+	 * follows. A refused one (EACCES) never does.
+	 */
+	static const struct proc srv2 = { 900, 1, 1001, 1001, 10, "tmux: server", -1 };
+	static const struct proc first = { 910, 501, 1001, 1001, 10, "tmux: client", 0 };
+	sock_id(&first, TA_UNIX_CONNECT, "/tmp/team/new", -2, 0);
+	sock_id(&try_m, TA_UNIX_CONNECT, "/tmp/team/new", -13, 0);
+	now += 50 * MS;
+	sock_id(&srv2, TA_UNIX_BIND, "/tmp/team/new", 0, 777);
+	CHECK_EQ_INT(count("attach"), 3);
+	r = nth("attach", 2);
+	CHECK_EQ_INT(u64(r, "pid"), 910);
+	CHECK_EQ_INT(u64(r, "server_pid"), 900);
 	ta_shared_tracker_free(T);
 	T = NULL;
 }
@@ -865,6 +949,7 @@ int main(void)
 {
 	test_attach_detach();
 	test_bind_over_live_server();
+	test_failed_connect();
 	test_interleaved();
 	test_prefix_keys();
 	test_paste_none();

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unix socket connects and binds of terminal processes: how tmux and screen
+ * clients reach their servers (agent/shared_tty, docs/shared-terminals.md).
+ *
+ * Taken at the call's exit, with its result: a call that failed attaches no
+ * client and names no server (anyone may try another user's socket, then
+ * type along with its panes). A call that succeeded is described by the
+ * kernel's socket, not the caller's buffer: the name the server bound and
+ * the inode of its socket file (for a connect, of the socket it reached).
+ * The caller's buffer can say something else than what the kernel used:
+ * another thread rewrites it while the kernel copies it, or a user
+ * namespace mounts a directory of its own over the path and serves a
+ * socket there under the same name. A failed call is recorded with its
+ * errno and the path as the caller's memory holds it at exit (a claim).
+ *
+ * A program of its own on raw sys_exit, for every backend: verified apart
+ * from the terminal I/O dispatcher, with a stack of its own (that one's
+ * uses 440 of its 512 bytes).
+ */
+#include "capture_common.bpf.h"
+#include "call_kinds.bpf.h"
+
+#define TA_AF_UNIX 1
+
+/* The socket a call that succeeded named: the one bound, or the connected one's peer. */
+static __always_inline struct unix_sock *ta_unix_target(__u32 fd, __u32 op)
+{
+	struct socket *sock = ta_fd_socket(fd);
+	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != TA_AF_UNIX)
+		return NULL;
+	if (op == TA_UNIX_CONNECT)
+		sk = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	return (struct unix_sock *)sk;
+}
+
+/* The call's address from the caller's memory: whether it is a unix one. */
+static __always_inline bool ta_unix_claimed(__u64 uaddr, long alen)
+{
+	__u16 family = 0;
+
+	return alen > 2 && !bpf_probe_read_user(&family, sizeof(family), (void *)uaddr) &&
+	       family == TA_AF_UNIX;
+}
+
+static __always_inline void ta_unix_fill_kernel(struct ta_unix_event *e, struct unix_sock *u)
+{
+	struct unix_address *addr = BPF_CORE_READ(u, addr);
+	struct dentry *d = BPF_CORE_READ(u, path.dentry);
+	__u64 len = 0;
+
+	/* addr->len: the family's two bytes and the name (with its NUL, for a path). */
+	if (addr) {
+		int alen = BPF_CORE_READ(addr, len);
+
+		len = alen > 2 ? alen - 2 : 0;
+	}
+	if (len > TA_UNIX_PATH_MAX)
+		len = TA_UNIX_PATH_MAX;
+	/* The bound must sit on the register that reaches the helper (6.1 loses a spilled one's). */
+	asm volatile("" : "+r"(len));
+	if (len > TA_UNIX_PATH_MAX)
+		len = 0;
+	if (len && bpf_core_read(e->path, len, &addr->name[0].sun_path))
+		len = 0;
+	e->path_len = len;
+	if (d) {
+		struct inode *ino = BPF_CORE_READ(d, d_inode);
+
+		if (ino) {
+			e->ino = BPF_CORE_READ(ino, i_ino);
+			e->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+		}
+	}
+	e->flags = TA_UNIX_F_KERNEL;
+}
+
+static __always_inline void ta_unix_fill_claimed(struct ta_unix_event *e, __u64 uaddr, long alen)
+{
+	__u64 len = alen - 2;
+
+	if (len > TA_UNIX_PATH_MAX)
+		len = TA_UNIX_PATH_MAX;
+	asm volatile("" : "+r"(len));
+	if (len > TA_UNIX_PATH_MAX)
+		len = 0;
+	if (bpf_probe_read_user(e->path, len, (const char *)uaddr + 2))
+		len = 0;
+	e->path_len = len;
+}
+
+SEC("raw_tp/sys_exit")
+int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long ret = ctx->args[1];
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	struct unix_sock *target = NULL;
+	struct ta_unix_event *e;
+	struct ta_sys_args s;
+	__u32 op, fd;
+	__u64 uaddr;
+	long alen;
+	bool compat;
+	int kind;
+
+	/*
+	 * connect and bind return 0 or -errno; anything else (a seccomp trap's
+	 * rollback, a tracer's emulation) is no call of theirs.
+	 */
+	if (!(ta_exit_props(nr) & TA_KP_UNIX) || ret > 0 || ret < -4095)
+		return 0;
+	kind = ta_entry_kind(nr, &compat);
+	if (kind != TA_K_CONNECT && kind != TA_K_BIND && kind != TA_K_SOCKETCALL)
+		return 0;
+	ta_call_args(regs, compat, &s);
+	if (kind == TA_K_SOCKETCALL) {
+		/* socketcall(call, args): 32-bit only, its arguments an array of three words. */
+		__u32 a[3];
+
+		if (s.a[0] != TA_SYS_CONNECT && s.a[0] != TA_SYS_BIND)
+			return 0;
+		op = s.a[0] == TA_SYS_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND;
+		if (bpf_probe_read_user(a, sizeof(a), (void *)s.a[1]))
+			return 0;
+		fd = a[0];
+		uaddr = a[1];
+		alen = a[2];
+	} else {
+		op = kind == TA_K_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND;
+		fd = (__u32)s.a[0];
+		uaddr = s.a[1];
+		alen = (long)s.a[2];
+	}
+	if (ret == 0) {
+		target = ta_unix_target(fd, op);
+		if (!target)
+			return 0; /* another family */
+	} else if (!ta_unix_claimed(uaddr, alen)) {
+		return 0;
+	}
+	e = ta_reserve_process_event(sizeof(*e), TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);
+	if (!e)
+		return 0;
+	e->op = op;
+	e->ret = ret;
+	e->flags = 0;
+	e->ino = 0;
+	e->dev = 0;
+	e->pad = 0;
+	__builtin_memset(e->path, 0, sizeof(e->path));
+	if (target)
+		ta_unix_fill_kernel(e, target);
+	else
+		ta_unix_fill_claimed(e, uaddr, alen);
+	bpf_ringbuf_submit(e, 0);
+#endif
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
