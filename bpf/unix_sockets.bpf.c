@@ -37,12 +37,11 @@ static __always_inline struct unix_sock *ta_unix_target(__u32 fd, __u32 op)
 }
 
 /* The call's address from the caller's memory: whether it is a unix one. */
-static __always_inline bool ta_unix_claimed(__u64 uaddr, long alen)
+static __always_inline bool ta_unix_claimed(__u64 uaddr)
 {
 	__u16 family = 0;
 
-	return alen > 2 && !bpf_probe_read_user(&family, sizeof(family), (void *)uaddr) &&
-	       family == TA_AF_UNIX;
+	return !bpf_probe_read_user(&family, sizeof(family), (void *)uaddr) && family == TA_AF_UNIX;
 }
 
 static __always_inline void ta_unix_fill_kernel(struct ta_unix_event *e, struct unix_sock *u)
@@ -135,11 +134,14 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 		uaddr = s.a[1];
 		alen = (long)s.a[2];
 	}
+	/* No name given (a bind of the family alone autobinds an abstract one): no server. */
+	if (alen <= 2)
+		return 0;
 	if (ret == 0) {
 		target = ta_unix_target(fd, op);
 		if (!target)
 			return 0; /* another family */
-	} else if (!ta_unix_claimed(uaddr, alen)) {
+	} else if (!ta_unix_claimed(uaddr)) {
 		return 0;
 	}
 	e = ta_reserve_process_event(sizeof(*e), TA_EV_UNIX_SOCKET, TA_SRC_SYSCALL);

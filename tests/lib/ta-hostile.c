@@ -29,7 +29,7 @@
  *                         directory (EACCES), to a public one (0), to a missing
  *                         path (ENOENT), binds over the public one (EADDRINUSE),
  *                         on x86-64 the refused connect again by int 0x80
- *                         socketcall, then in a user namespace of its own mounts
+ *                         socketcall, an autobind, then in a user namespace of its own mounts
  *                         a tmpfs over the directory and serves and reaches a
  *                         socket of its own under the root-only socket's name;
  *                         prints the paths, inodes, the child's pid and errnos
@@ -977,6 +977,12 @@ static int mode_unix(long uid)
 		r[2] = unix_try(missing, 0);
 		r[3] = unix_try(pub, 1);
 		sc = unix_try_socketcall(priv);
+		/* A bind of the family alone: an abstract name of the kernel's choosing, no server. */
+		int ab = socket(AF_UNIX, SOCK_STREAM, 0);
+		sa_family_t fam = AF_UNIX;
+		if (ab < 0 || bind(ab, (struct sockaddr *)&fam, sizeof(fam)))
+			die("autobind");
+		close(ab);
 		char spoof_id[64] = "";
 		int spoof = unix_spoof(dir, pdir, priv, uid, spoof_id, sizeof(spoof_id));
 		dprintf(fds[1], "\"denied\":%d,\"ok\":%d,\"missing\":%d,\"bind_busy\":%d,"
