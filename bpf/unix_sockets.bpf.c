@@ -23,17 +23,27 @@
 
 #define TA_AF_UNIX 1
 
-/* The socket a call that succeeded named: the one bound, or the connected one's peer. */
-static __always_inline struct unix_sock *ta_unix_target(__u32 fd, __u32 op)
+/* The unix socket behind fd, or NULL if it is none. */
+static __always_inline struct sock *ta_unix_fd_sock(__u32 fd)
 {
 	struct socket *sock = ta_fd_socket(fd);
 	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
 
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != TA_AF_UNIX)
 		return NULL;
-	if (op == TA_UNIX_CONNECT)
-		sk = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	return (struct unix_sock *)sk;
+	return sk;
+}
+
+/*
+ * The failures worth a record: no server there (ENOENT, ECONNREFUSED: the
+ * tracker waits for a bind), a server refusing the caller (EACCES, EPERM:
+ * evidence), a path taken (EADDRINUSE). Others (EBADF, EINVAL...) name no
+ * socket, and would let a loop of them fill the process events' ring.
+ */
+static __always_inline bool ta_unix_failure_wanted(long ret)
+{
+	return ret == -2 /* ENOENT */ || ret == -111 /* ECONNREFUSED */ || ret == -13 /* EACCES */ ||
+	       ret == -1 /* EPERM */ || ret == -98 /* EADDRINUSE */;
 }
 
 /* The call's address from the caller's memory: whether it is a unix one. */
@@ -99,6 +109,7 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 	long nr = BPF_CORE_READ(regs, orig_ax);
 	struct unix_sock *target = NULL;
 	struct ta_unix_event *e;
+	struct sock *sk;
 	struct ta_sys_args s;
 	__u32 op, fd;
 	__u64 uaddr;
@@ -127,20 +138,28 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 			return 0;
 		fd = a[0];
 		uaddr = a[1];
-		alen = a[2];
+		alen = (int)a[2];
 	} else {
 		op = kind == TA_K_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND;
+		/* The kernel takes fd and length as ints: their low 32 bits. */
 		fd = (__u32)s.a[0];
 		uaddr = s.a[1];
-		alen = (long)s.a[2];
+		alen = (int)s.a[2];
 	}
 	/* No name given (a bind of the family alone autobinds an abstract one): no server. */
 	if (alen <= 2)
 		return 0;
+	if (ret && !ta_unix_failure_wanted(ret))
+		return 0;
+	sk = ta_unix_fd_sock(fd);
+	if (!sk)
+		return 0; /* another family */
 	if (ret == 0) {
-		target = ta_unix_target(fd, op);
+		/* The socket the call named: the one bound, or the connected one's peer. */
+		target = (struct unix_sock *)(op == TA_UNIX_CONNECT ?
+					      BPF_CORE_READ((struct unix_sock *)sk, peer) : sk);
 		if (!target)
-			return 0; /* another family */
+			return 0;
 	} else if (!ta_unix_claimed(uaddr)) {
 		return 0;
 	}

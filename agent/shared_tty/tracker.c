@@ -468,6 +468,13 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 	uint32_t pid = ev->task.tgid;
 	int s = server_by_addr(t, ev->path, ev->path_len, ev->unix_ino, ev->unix_dev), other;
 
+	/* The same server binding its path again (tmux on SIGUSR1, screen): a new inode, one server. */
+	if (s < 0 && (other = server_by_addr(t, ev->path, ev->path_len, 0, 0)) >= 0 &&
+	    t->servers[other].pid == pid) {
+		s = other;
+		t->servers[s].ino = ev->unix_ino;
+		t->servers[s].dev = ev->unix_dev;
+	}
 	if (s < 0) {
 		s = server_new(t, ev->ts_boot_ns, rt);
 		memcpy(t->servers[s].path, ev->path, ev->path_len);
@@ -520,8 +527,16 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 	for (uint32_t i = 0; i < TA_SH_PENDING; i++) {
 		struct ta_sh_pending *p = &t->pending[i];
 
+		/*
+		 * A connect the kernel says reached this socket (its inode), or one
+		 * that found nothing there by the server's own login: tmux's first
+		 * client starts its server itself. Anyone else can make a connect
+		 * fail with any path (a seccomp filter answers ENOENT), and would
+		 * become the next server's client.
+		 */
 		if (p->used && p->path_len == ev->path_len && !memcmp(p->path, ev->path, p->path_len) &&
-		    same_socket(p->ino, p->dev, ev->unix_ino, ev->unix_dev) &&
+		    (p->ino ? same_socket(p->ino, p->dev, ev->unix_ino, ev->unix_dev)
+			    : p->who.uid == ev->task.uid && p->who.auid == ev->task.auid) &&
 		    ev->ts_boot_ns - p->ns < TA_SH_PENDING_NS) {
 			p->used = false;
 			if (p->who.pid != pid)
@@ -557,6 +572,39 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 	announce_clients(t, s);
 }
 
+/*
+ * Where a connect to a path not known as a server waits: a free or expired
+ * slot; one uid holds at most TA_SH_PENDING_PER_UID, its own oldest making
+ * room, so that a user's flood of connects cannot push out another user's
+ * (tmux's first client, waiting for its server's bind).
+ */
+static struct ta_sh_pending *pending_slot(struct ta_shared_tracker *t, uint32_t uid, uint64_t ns)
+{
+	struct ta_sh_pending *own_oldest = NULL, *free_slot = NULL;
+	uint32_t own = 0;
+
+	for (uint32_t i = 0; i < TA_SH_PENDING; i++) {
+		struct ta_sh_pending *p = &t->pending[i];
+
+		if (!p->used || ns - p->ns >= TA_SH_PENDING_NS) {
+			free_slot = free_slot ? free_slot : p;
+			continue;
+		}
+		if (p->who.uid == uid) {
+			own++;
+			if (!own_oldest || p->ns < own_oldest->ns)
+				own_oldest = p;
+		}
+	}
+	if (own >= TA_SH_PENDING_PER_UID)
+		return own_oldest;
+	if (free_slot)
+		return free_slot;
+	struct ta_sh_pending *p = &t->pending[t->pending_next];
+	t->pending_next = (t->pending_next + 1) % TA_SH_PENDING;
+	return p;
+}
+
 static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, uint64_t rt)
 {
 	struct ta_sh_who who;
@@ -574,9 +622,8 @@ static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, u
 	 */
 	s = ev->unix_ret ? -1 : server_by_addr(t, ev->path, ev->path_len, ev->unix_ino, ev->unix_dev);
 	if (s < 0) {
-		struct ta_sh_pending *p = &t->pending[t->pending_next];
+		struct ta_sh_pending *p = pending_slot(t, who.uid, ev->ts_boot_ns);
 
-		t->pending_next = (t->pending_next + 1) % TA_SH_PENDING;
 		memset(p, 0, sizeof(*p));
 		p->used = true;
 		p->who = who;

@@ -14,6 +14,7 @@
 #define TA_SH_ARGV 256         /* argv bytes kept per client */
 #define TA_SH_ARGV_CACHE 256   /* recent execs remembered for their argv */
 #define TA_SH_PENDING 32       /* connects to paths not (yet) known as servers */
+#define TA_SH_PENDING_PER_UID 4 /* of them one uid may hold: its own oldest go first */
 #define TA_SH_PENDING_NS (5ull * 1000 * 1000 * 1000)
 #define TA_SH_CANDS 4          /* candidates named in an ambiguous record */
 

@@ -449,11 +449,20 @@ static void test_failed_connect(void)
 	sock_id(&first, TA_UNIX_CONNECT, "/tmp/team/new", -2, 0);
 	sock_id(&try_m, TA_UNIX_CONNECT, "/tmp/team/new", -13, 0);
 	now += 50 * MS;
+	/* mallory's flood of such connects (a seccomp filter answers ENOENT) pushes out only hers */
+	for (int i = 0; i < 64; i++)
+		sock_id(&try_m, TA_UNIX_CONNECT, "/tmp/team/new", -2, 0);
 	sock_id(&srv2, TA_UNIX_BIND, "/tmp/team/new", 0, 777);
 	CHECK_EQ_INT(count("attach"), 3);
 	r = nth("attach", 2);
 	CHECK_EQ_INT(u64(r, "pid"), 910);
 	CHECK_EQ_INT(u64(r, "server_pid"), 900);
+	/* the same server binding its path again (tmux on SIGUSR1): one server, its new inode */
+	sock_id(&srv2, TA_UNIX_BIND, "/tmp/team/new", 0, 778);
+	CHECK_EQ_INT(count("detach"), 0);
+	sock_id(&ok_m, TA_UNIX_CONNECT, "/tmp/team/new", 0, 778);
+	CHECK_EQ_INT(count("attach"), 4);
+	CHECK_EQ_INT(u64(nth("attach", 3), "server_pid"), 900);
 	ta_shared_tracker_free(T);
 	T = NULL;
 }
@@ -792,10 +801,13 @@ static void test_renamed(void)
 	exit_(&ssh_add, 0);
 	CHECK_EQ_INT(count("attach") + count("detach"), 0);
 
-	/* the renamed client tries first (no server yet), then the server binds */
-	connect_(&cli_y, SOCK);
+	/*
+	 * the renamed client's connect is seen before the server's bind (the
+	 * kernel names the socket it reached: the bind's, by inode)
+	 */
+	sock_id(&cli_y, TA_UNIX_CONNECT, SOCK, 0, 555);
 	now += 5 * MS;
-	bind_(&srv_x, SOCK);
+	sock_id(&srv_x, TA_UNIX_BIND, SOCK, 0, 555);
 	CHECK_EQ_INT(count("attach"), 0); /* nothing proves yet that it serves terminals */
 	/* bob types; the server writes the pane: now it is a terminal server */
 	key_via(&sshd_b, 1, &shell_b, &srv_x, 2, &pane_sh, "r", "r");
