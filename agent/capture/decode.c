@@ -4,6 +4,7 @@
 #include "logfmt/footprint.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The fixed part of each kind, before any payload. */
@@ -251,6 +252,12 @@ const char *ta_source_name(uint16_t source)
 	case TA_SRC_SCHED: return "sched";
 	}
 	return "unknown";
+}
+
+void ta_unix_inode_format(char out[TA_UNIX_INODE_LEN], uint32_t dev, uint64_t ino)
+{
+	snprintf(out, TA_UNIX_INODE_LEN, "%u:%u:%llu", dev >> 20, dev & 0xfffff,
+		 (unsigned long long)ino);
 }
 
 const char *ta_tty_kind_name(const struct ta_tty_id *tty)

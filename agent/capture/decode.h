@@ -68,6 +68,10 @@ struct ta_event {
 /* 0, or -EBADMSG (malformed), -EPROTONOSUPPORT (other version), -ENOTSUP (kind). */
 int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out);
 
+/* A unix socket's inode as records name it: "MAJ:MIN:INO" (dev in the kernel's encoding). */
+#define TA_UNIX_INODE_LEN 48
+void ta_unix_inode_format(char out[TA_UNIX_INODE_LEN], uint32_t dev, uint64_t ino);
+
 /* An event kind's name: ta_event_kind_name (logfmt/record_types.h, the one table). */
 const char *ta_source_name(uint16_t source);
 /* "pty", "console", "serial", "system", or "other". */

@@ -97,6 +97,18 @@ static void put_client_common(struct ta_shared_tracker *t, const struct ta_sh_cl
 		ta_json_strn(j, s->comm, strnlen(s->comm, sizeof(s->comm)));
 	else
 		ta_json_null(j);
+	/* Whose server, and which socket: a look-alike under the same name has another inode. */
+	ta_json_key(j, "server_uid");
+	ta_json_id(j, s->pid ? s->uid : UINT32_MAX);
+	ta_json_key(j, "server_inode");
+	if (s->ino) {
+		char id[TA_UNIX_INODE_LEN];
+
+		ta_unix_inode_format(id, s->dev, s->ino);
+		ta_json_str(j, id);
+	} else {
+		ta_json_null(j);
+	}
 	ta_json_key(j, "attached_at");
 	ta_json_time(j, c->connect_rt);
 }

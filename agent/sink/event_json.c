@@ -303,10 +303,9 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 		ta_json_key(j, "path_from");
 		ta_json_str(j, ev->unix_kernel ? "kernel" : "caller");
 		if (ev->unix_ino) {
-			char id[48];
+			char id[TA_UNIX_INODE_LEN];
 
-			snprintf(id, sizeof(id), "%u:%u:%llu", ev->unix_dev >> 20, ev->unix_dev & 0xfffff,
-				 (unsigned long long)ev->unix_ino);
+			ta_unix_inode_format(id, ev->unix_dev, ev->unix_ino);
 			ta_json_key(j, "inode");
 			ta_json_str(j, id);
 		}

@@ -438,6 +438,9 @@ static void test_failed_connect(void)
 	r = nth("attach", 1);
 	CHECK_EQ_INT(u64(r, "pid"), 832);
 	CHECK_EQ_INT(u64(r, "server_pid"), 700);
+	/* whose server, and which socket (a look-alike has another inode) */
+	CHECK_EQ_INT(u64(r, "server_uid"), 1001);
+	CHECK_EQ_STR(str(r, "server_inode"), "8:1:555");
 
 	/*
 	 * tmux's first client finds no server (ENOENT), starts one, and talks to
