@@ -41,7 +41,7 @@ for path in args:
                 checks = [l[:CHECK_CHARS] for l in out
                           if l.startswith(("FAIL", "not ok"))][:FAILED_CHECKS]
                 not_passed.append((f"{build}: {test.get('name', '?')} {r}",
-                                   checks + ["..."] + out[-TAIL_LINES:]))
+                                   checks + ["..."] * bool(checks) + out[-TAIL_LINES:]))
 if passed + failed == 0:
     print("no test ran", file=sys.stderr)
     sys.exit(1)

@@ -488,8 +488,8 @@ int main(int argc, char **argv)
 		(unsigned long long)col.deferred, (unsigned long long)col.deferred_records,
 		(unsigned long long)col.hole_probes, (unsigned long long)col.older_delayed,
 		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large,
-		(unsigned long long)col.index_over_budget, TA_ACK_RATE_PER_S, (unsigned long long)ack.rate->from_last,
-		(unsigned long long)ack.foreign_reply);
+		(unsigned long long)col.index_over_budget, TA_ACK_RATE_PER_S,
+		(unsigned long long)ack.rate->from_last, (unsigned long long)ack.foreign_reply);
 	ta_ack_rate_free(ack.rate);
 	natsSubscription_Destroy(sub);
 	jsCtx_Destroy(js);

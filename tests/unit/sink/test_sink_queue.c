@@ -164,6 +164,27 @@ static void parse(const char *text, int *flood, size_t *n_flood, int *quiet, siz
 	}
 }
 
+/*
+ * Closes q and reads what it wrote: the lines of data not of the flood
+ * (tag other than 'F') must be `sent` lines numbered 0.. in order. The
+ * output (malloc'd, NULL if unreadable), and the flood's lines and notices.
+ */
+static char *read_quiet_in_order(struct ta_sink *q, int fd, int sent, size_t *n_flood,
+				 size_t *records)
+{
+	int flood[64], quiet[64];
+	size_t n_quiet = 0;
+	char *out = close_and_read(q, fd);
+
+	if (!out)
+		return NULL;
+	parse(out, flood, n_flood, quiet, &n_quiet, records);
+	CHECK_EQ_INT(n_quiet, sent); /* every line, in order */
+	for (size_t i = 0; i < n_quiet && i < 64; i++)
+		CHECK_EQ_INT(quiet[i], (int)i);
+	return out;
+}
+
 static void test_flood_beside_quiet(void)
 {
 	static char chunk[CHUNK];
@@ -282,16 +303,9 @@ static void test_footprint_flood_keeps_tty(void)
 	}
 	ta_sink_queue_stats(q, &st);
 	CHECK(st.dropped_events > 0 && st.dropped_events < fp_sent); /* footprint only */
-	char *out = close_and_read(q, p[0]);
-	if (!out)
-		return;
-	int flood[64], quiet[64];
-	size_t n_flood = 0, n_quiet = 0, records = 0;
-	parse(out, flood, &n_flood, quiet, &n_quiet, &records);
+	size_t n_flood = 0, records = 0;
+	char *out = read_quiet_in_order(q, p[0], lines_sent, &n_flood, &records);
 	CHECK_EQ_INT(n_flood, 0);
-	CHECK_EQ_INT(n_quiet, lines_sent); /* every line of output, in order */
-	for (size_t i = 0; i < n_quiet && i < 64; i++)
-		CHECK_EQ_INT(quiet[i], (int)i);
 	free(out);
 }
 
@@ -338,15 +352,10 @@ static void test_charged_records(void)
 	CHECK(dr.flood_events > 0 && dr.flood_events < charged_sent);
 	CHECK_EQ_INT(dr.flood_bytes, dr.flood_events * strlen(attach));
 	CHECK_EQ_INT(dr.other_events, 0);
-	char *out = close_and_read(q, p[0]);
+	size_t n_flood = 0, records = 0;
+	char *out = read_quiet_in_order(q, p[0], quiet_sent, &n_flood, &records);
 	if (!out)
 		return;
-	int flood[64], quiet[64];
-	size_t n_flood = 0, n_quiet = 0, records = 0;
-	parse(out, flood, &n_flood, quiet, &n_quiet, &records);
-	CHECK_EQ_INT(n_quiet, quiet_sent); /* every line of the quiet session, in order */
-	for (size_t i = 0; i < n_quiet && i < 64; i++)
-		CHECK_EQ_INT(quiet[i], (int)i);
 	CHECK_EQ_INT(records, own_sent);  /* the daemon's own, every one */
 	size_t attaches = 0;
 	for (const char *c = out; (c = strstr(c, "\"type\":\"attach\"")); c++)
