@@ -106,6 +106,7 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 #if defined(__TARGET_ARCH_x86)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long ret = ctx->args[1];
+	long nr = BPF_CORE_READ(regs, orig_ax);
 	struct unix_sock *target = NULL;
 	struct ta_unix_event *e;
 	struct sock *sk;
@@ -114,18 +115,13 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u64 uaddr;
 	long alen;
 	bool compat;
-	long nr;
 	int kind;
 
 	/*
-	 * connect and bind return 0 or -errno; anything else (most calls: a
-	 * count, an fd; a seccomp trap's rollback) is no call of theirs. Tested
-	 * first, before the call number costs a helper's read of the registers.
+	 * connect and bind return 0 or -errno; anything else (a seccomp trap's
+	 * rollback, a tracer's emulation) is no call of theirs.
 	 */
-	if (ret > 0 || ret < -4095)
-		return 0;
-	nr = BPF_CORE_READ(regs, orig_ax);
-	if (!(ta_exit_props(nr) & TA_KP_UNIX))
+	if (!(ta_exit_props(nr) & TA_KP_UNIX) || ret > 0 || ret < -4095)
 		return 0;
 	kind = ta_entry_kind(nr, &compat);
 	if (kind != TA_K_CONNECT && kind != TA_K_BIND && kind != TA_K_SOCKETCALL)
