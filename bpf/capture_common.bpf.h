@@ -61,9 +61,10 @@ const volatile __u64 ta_ring_bytes __weak = 16 << 20;
  * ran what elsewhere. Window sizes and uncaptured counts stay with the data:
  * they belong to a terminal's stream, in order.
  */
+#define TA_CTL_RING_BYTES (1 << 20)
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, TA_CTL_RING_BYTES);
 } ta_ctl_events SEC(".maps") __weak;
 
 struct {
@@ -826,16 +827,37 @@ static __always_inline __u64 ta_data_wakeup_flags(void)
 #define TA_DIGEST_SMALL 64
 
 /*
- * The write fingerprint (FNV-1a over 64-bit words, the bytes after n in the
- * last word taken as zero, seeded with the length) of n <= TA_DIGEST_SMALL
- * bytes at w: eight unrolled steps, no bpf_loop, no map lookup per step, and
- * no store at a variable offset (the verifier would follow each). w must have
- * room for n rounded up to 8 bytes. Entry and exit of a short write both
- * take it, so they agree whatever the bytes after n hold.
+ * The write fingerprint's key: TA_DIGEST_MAX random bytes the daemon sets
+ * before load, never seen by the processes whose writes are fingerprinted.
+ */
+const volatile __u64 ta_digest_key[TA_DIGEST_MAX / 8] __weak;
+
+/*
+ * One word of the write fingerprint: NH (the almost-universal hash of UMAC
+ * and Adiantum) on the word's two 32-bit halves, each added to its key half.
+ * A writer that swaps its buffer while the write is held must find another
+ * one with the same sum without knowing the key: for any two buffers of one
+ * length, their sums agree for at most one key in 2^32. An unkeyed hash
+ * (FNV-1a, before) let it compute the swapped buffer's last word.
+ */
+static __always_inline __u64 ta_digest_word(__u64 m, __u64 k)
+{
+	__u32 lo = (__u32)m + (__u32)k, hi = (__u32)(m >> 32) + (__u32)(k >> 32);
+
+	return (__u64)lo * hi;
+}
+
+/*
+ * The write fingerprint (ta_digest_word summed over 64-bit words, the bytes
+ * after n in the last word taken as zero, seeded with the length) of
+ * n <= TA_DIGEST_SMALL bytes at w: eight unrolled steps, no bpf_loop, no map
+ * lookup per step, and no store at a variable offset (the verifier would
+ * follow each). w must have room for n rounded up to 8 bytes. Entry and exit
+ * of a short write both take it, so they agree whatever the bytes after n hold.
  */
 static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 {
-	__u64 h = 0xcbf29ce484222325ULL ^ n;
+	__u64 h = n;
 
 	for (int j = 0; j < TA_DIGEST_SMALL / 8; j++) {
 		__u32 left = n - (__u32)j * 8;
@@ -851,7 +873,7 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 			v &= ~((1ULL << ((8 - left) * 8)) - 1);
 #endif
 		}
-		h = (h ^ v) * 0x100000001b3ULL;
+		h += ta_digest_word(v, ta_digest_key[j]);
 	}
 	return h;
 }
@@ -951,29 +973,35 @@ struct {
 	__type(value, struct ta_share_top);
 } ta_share_top SEC(".maps") __weak;
 
-/* 1 if the writer of em may put n more bytes into the ring now. */
-static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
+/* The same for the process events' ring (ta_reserve_process_event). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct ta_session_usage);
+} ta_ctl_usage SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ta_share_top);
+} ta_ctl_top SEC(".maps") __weak;
+
+/*
+ * 1 if person `who` may put n more bytes into `ring` (of size bytes) now, in
+ * window win; usage_map and top_map keep the ring's asks (see above).
+ */
+static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_map, void *top_map,
+					  __u64 who, __u64 win, __u32 n)
 {
-	/*
-	 * Input is its terminal's owner's; input into a terminal no login owns
-	 * (a pty whose slave leads no session: opened O_NOCTTY) is its writer's,
-	 * else each such pty would be a person of its own, and one process
-	 * writing many of them many people.
-	 */
-	bool owner = em->tmpl.hdr.kind == TA_EV_TTY_INPUT && em->tmpl.owner_auid != TA_UNSET;
-	__u32 auid = owner ? em->tmpl.owner_auid : em->tmpl.task.auid;
-	__u64 who = auid != TA_UNSET ? auid :
-		    TA_SHARE_BY_SESSION | (owner ? em->tmpl.owner_ses : em->tmpl.task.ses);
-	/* The record's own time (boot clock): no second clock read per record. */
-	__u64 win = em->tmpl.hdr.ts_boot_ns / TA_SHARE_WINDOW_NS;
-	__u64 size = ta_ring_bytes;
 	struct ta_session_usage *u;
 	struct ta_share_top *top;
 	__u32 zero = 0;
 	__u64 prior, busiest;
 	bool many;
 
-	top = bpf_map_lookup_elem(&ta_share_top, &zero);
+	top = bpf_map_lookup_elem(top_map, &zero);
 	if (!top)
 		return 1;
 	if (top->window != win) {
@@ -990,10 +1018,10 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 		top->bytes = 0;
 		top->active = 0;
 	}
-	u = bpf_map_lookup_elem(&ta_session_usage, &who);
+	u = bpf_map_lookup_elem(usage_map, &who);
 	if (!u) {
-		bpf_map_update_elem(&ta_session_usage, &who, &ta_usage_zero, BPF_ANY);
-		u = bpf_map_lookup_elem(&ta_session_usage, &who);
+		bpf_map_update_elem(usage_map, &who, &ta_usage_zero, BPF_ANY);
+		u = bpf_map_lookup_elem(usage_map, &who);
 		if (!u)
 			return 1;
 	}
@@ -1030,10 +1058,28 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 		 */
 		__u64 limit = many && prior > (size >> 3) ? size >> 2 : size - (size >> 2);
 
-		if (bpf_ringbuf_query(&ta_events, BPF_RB_AVAIL_DATA) > limit)
+		if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) > limit)
 			return 0;
 	}
 	return 1;
+}
+
+/* 1 if the writer of em may put n more bytes into the ring now. */
+static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
+{
+	/*
+	 * Input is its terminal's owner's; input into a terminal no login owns
+	 * (a pty whose slave leads no session: opened O_NOCTTY) is its writer's,
+	 * else each such pty would be a person of its own, and one process
+	 * writing many of them many people.
+	 */
+	bool owner = em->tmpl.hdr.kind == TA_EV_TTY_INPUT && em->tmpl.owner_auid != TA_UNSET;
+	__u32 auid = owner ? em->tmpl.owner_auid : em->tmpl.task.auid;
+	__u64 who = auid != TA_UNSET ? auid :
+		    TA_SHARE_BY_SESSION | (owner ? em->tmpl.owner_ses : em->tmpl.task.ses);
+	/* The record's own time (boot clock): no second clock read per record. */
+	return ta_share_admit(&ta_events, ta_ring_bytes, &ta_session_usage, &ta_share_top, who,
+			      em->tmpl.hdr.ts_boot_ns / TA_SHARE_WINDOW_NS, n);
 }
 
 /*
@@ -1339,9 +1385,40 @@ static __always_inline bool ta_caller_recorded(struct tty_struct **ctty, __u32 *
 }
 
 /*
+ * 1 if the caller may put a process event of n bytes into its ring: the
+ * ring's share per person, as for terminal data (a loop of calls that each
+ * make an event, such as a unix connect that fails, costs a microsecond a
+ * call and must not fill it while others exec). A refusal is counted under
+ * the caller's session. A global function, verified once: inlined at each
+ * reservation it made the exec, exit and unix programs' verification three
+ * to five times longer.
+ */
+__weak __noinline int ta_ctl_share_ok(__u32 n)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct tty_struct *ctty = BPF_CORE_READ(task, signal, tty);
+	__u32 ses = BPF_CORE_READ(task, sessionid), auid = BPF_CORE_READ(task, loginuid.val);
+	__u64 who;
+
+	/* Outside any login session: the session of its terminal (as the event says). */
+	if (ses == TA_UNSET && ctty) {
+		struct task_struct *leader = ta_tty_session_leader(ctty);
+
+		if (leader)
+			ses = ta_leader_ses(leader);
+	}
+	who = auid != TA_UNSET ? auid : TA_SHARE_BY_SESSION | ses;
+	if (ta_share_admit(&ta_ctl_events, TA_CTL_RING_BYTES, &ta_ctl_usage, &ta_ctl_top, who,
+			   bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n))
+		return 1;
+	ta_count_loss(ses, auid, 0, TA_DROP_SESSION_SHARE);
+	return 0;
+}
+
+/*
  * Reserve a process event of `size` bytes (a constant once inlined) and fill
  * its common start, or NULL: only terminal activity (ta_caller_recorded) is
- * recorded; a full ring is counted.
+ * recorded; a full ring, or a person over its share of it, is counted.
  */
 static __always_inline void *ta_reserve_process_event(__u32 size, __u16 kind, __u16 source)
 {
@@ -1349,7 +1426,8 @@ static __always_inline void *ta_reserve_process_event(__u32 size, __u16 kind, __
 	struct tty_struct *ctty;
 	__u32 ses, auid;
 
-	if (ta_is_self(bpf_get_current_pid_tgid() >> 32) || !ta_caller_recorded(&ctty, &ses, &auid))
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32) || !ta_caller_recorded(&ctty, &ses, &auid) ||
+	    !ta_ctl_share_ok(size))
 		return NULL;
 	e = bpf_ringbuf_reserve(&ta_ctl_events, size, 0);
 	if (!e) {

@@ -84,7 +84,7 @@ const volatile __u32 ta_syscall_io = 1;
  * at entry and again at exit: the kernel copies from the buffer while the
  * call runs (a write held by TCOOFF copies nothing until it is released), so
  * a buffer changed in between means the recorded bytes may not be what the
- * terminal got. FNV-1a over 64-bit words, eight words a step.
+ * terminal got. Keyed (ta_digest_word), eight words a step.
  */
 struct ta_scratch {
 	__u64 w[TA_DIGEST_MAX / 8];
@@ -116,14 +116,15 @@ static int ta_digest_step(__u32 i, void *ctx)
 
 		if (j >= c->words)
 			return 1;
-		c->h = (c->h ^ s->w[j & (TA_DIGEST_MAX / 8 - 1)]) * 0x100000001b3ULL;
+		c->h += ta_digest_word(s->w[j & (TA_DIGEST_MAX / 8 - 1)],
+				       ta_digest_key[j & (TA_DIGEST_MAX / 8 - 1)]);
 	}
 	return 0;
 }
 
 static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
 {
-	struct ta_digest_ctx c = { .h = 0xcbf29ce484222325ULL };
+	struct ta_digest_ctx c = { .h = 0 };
 	__u32 zero = 0, n = count > TA_DIGEST_MAX ? TA_DIGEST_MAX : count;
 	struct ta_scratch *s = bpf_map_lookup_elem(&ta_scratch, &zero);
 	__u8 *b;
@@ -146,7 +147,7 @@ static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
 		b[j & (TA_DIGEST_MAX - 1)] = 0;
 	}
 	c.words = (n + 7) / 8;
-	c.h ^= n;
+	c.h = n;
 	TA_LOOP(TA_DIGEST_MAX / 64, ta_digest_step, &c);
 	return c.h;
 }

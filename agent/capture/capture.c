@@ -433,6 +433,11 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		goto fail;
 	}
 	*c->bpf.ring_bytes = o->ring_bytes;
+	err = ta_bpf_key_digest(&c->bpf);
+	if (err) {
+		snprintf(why, why_len, "no random key for the write fingerprint: %s", strerror(-err));
+		goto fail;
+	}
 	*c->bpf.syscall_io = b == TA_BACKEND_TRACEPOINT;
 	*c->bpf.fp_mode = o->footprint;
 	bpf_object__for_each_program(prog, c->bpf.obj) {

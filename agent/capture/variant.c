@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <bpf/libbpf.h>
 
@@ -92,6 +93,9 @@ enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_
 			(b)->syscall_io = (uint32_t *)&_s->rodata->ta_syscall_io;         \
 			(b)->fp_mode = (uint32_t *)&_s->rodata->ta_fp_mode;               \
 			(b)->ring_bytes = (uint64_t *)&_s->rodata->ta_ring_bytes;         \
+			(b)->digest_key = (uint8_t *)_s->rodata->ta_digest_key;           \
+			_Static_assert(sizeof(_s->rodata->ta_digest_key) ==               \
+				       TA_DIGEST_KEY_BYTES, "ta_digest_key");             \
 		}                                                                         \
 		_s ? 0 : errno ? -errno : -EINVAL;                                        \
 	})
@@ -105,6 +109,20 @@ int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object
 	if (kind == TA_PROGRAMS_FALLBACK)
 		return TA_BPF_OPEN(b, ttyaudit_fallback_bpf, o);
 	return -EINVAL;
+}
+
+int ta_bpf_key_digest(struct ta_bpf *b)
+{
+	size_t got = 0;
+
+	while (got < TA_DIGEST_KEY_BYTES) {
+		ssize_t n = getrandom(b->digest_key + got, TA_DIGEST_KEY_BYTES - got, 0);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		got += n > 0 ? (size_t)n : 0;
+	}
+	return 0;
 }
 
 int ta_bpf_load(struct ta_bpf *b)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ttyaudit/event.h"
+
 enum ta_programs {
 	TA_PROGRAMS_AUTO = 0,
 	TA_PROGRAMS_FULL,
@@ -50,10 +52,16 @@ struct ta_bpf {
 	uint32_t *syscall_io;   /* the rodata ta_syscall_io, settable before load */
 	uint32_t *fp_mode;      /* the rodata ta_fp_mode (footprint), settable before load */
 	uint64_t *ring_bytes;   /* the rodata ta_ring_bytes: ta_events' size, set with it */
+	uint8_t *digest_key;    /* the rodata ta_digest_key, TA_DIGEST_KEY_BYTES */
 };
+
+/* The write fingerprint's key (bpf/capture_common.bpf.h), one per load. */
+#define TA_DIGEST_KEY_BYTES TA_DIGEST_MAX
 
 /* 0, or -errno (kind must be FULL or FALLBACK). */
 int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object_open_opts *o);
+/* Fills the fingerprint's key from getrandom before load: 0 or -errno. */
+int ta_bpf_key_digest(struct ta_bpf *b);
 int ta_bpf_load(struct ta_bpf *b);
 /* Safe on a zeroed or destroyed handle. */
 void ta_bpf_destroy(struct ta_bpf *b);

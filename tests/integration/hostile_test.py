@@ -189,20 +189,32 @@ def test_quota_by_login():
 
 
 def test_buffer_swap():
-    """A write held by TCOOFF whose buffer is swapped before release is marked suspect."""
+    """A write held by TCOOFF whose buffer is swapped before release is marked suspect on the
+    syscall path: a decoy of its own, and decoys forged to match the fingerprint as it was
+    before it was keyed (FNV-1a over words: any decoy's last word can be computed), one
+    fingerprinted where the record is copied (24 bytes) and one at entry and exit (200)."""
     f = Failures("buffer_swap")
-    d = Daemon().start()
+    d = Daemon("--backend", "tracepoint").start()
     try:
-        facts = hostile("swap")
+        runs = [(forge, hostile("swap", *([str(forge)] if forge else [])))
+                for forge in (0, 24, 200)]
         d.stop()
         recs = d.records()
-        tty = facts["tty"].replace("/", "")
-        f.check(hexbytes(facts["shown"]) == hexbytes(facts["real"]),
-                "the terminal showed the bytes the buffer held when the write started")
-        recorded = data_records(recs, tty)
-        f.check(len(recorded) == 1, f"one record of the write ({len(recorded)})")
-        f.check(all(r.get("suspect") for r in recorded),
-                "the record of the swapped buffer is marked suspect")
+        for forge, facts in runs:
+            what = f"forged decoy of {forge} bytes" if forge else "decoy"
+            tty = facts["tty"].replace("/", "")
+            f.check(hexbytes(facts["shown"]) == hexbytes(facts["real"]) and
+                    hexbytes(facts["decoy"]) != hexbytes(facts["real"]),
+                    f"{what}: the terminal showed the bytes the buffer held when the write started")
+            # The runs may get the same pty one after the other: each is told by its bytes.
+            mine = (hexbytes(facts["real"]), hexbytes(facts["decoy"]))
+            recorded = [r for r in data_records(recs, tty) if base64.b64decode(r["data"]) in mine]
+            f.check(len(recorded) == 1, f"{what}: one record of the write ({len(recorded)})")
+            f.check(len(recorded) == 1 and recorded[0].get("suspect"),
+                    f"{what}: the record of the swapped buffer is marked suspect")
+        ttys = {facts["tty"].replace("/", "") for _, facts in runs}
+        total = sum(len(data_records(recs, t)) for t in ttys)
+        f.check(total == len(runs), f"no other record on the swaps' terminals ({total})")
     finally:
         if d.proc.poll() is None:
             d.stop()
@@ -610,15 +622,30 @@ def test_passed_fd():
     return f.result()
 
 
-def flood_session(auid, n, rate=0, kind="output"):
-    """n pty floods (rate bytes a second each, or as fast as they drain) in one audit session
-    of their own (a login uid written as pam_loginuid does, which opens a new session), as one
-    process group. kind "input": typed into the master of a pty no login owns."""
+def hostile_group(auid, n, mode):
+    """n ta-hostile processes running `mode` in one audit session of their own (a login uid
+    written as pam_loginuid does, which opens a new session), as one process group."""
     return subprocess.Popen(
         ["sh", "-c", f"echo {auid} > /proc/self/loginuid || exit 1; "
-         f"for i in $(seq {n}); do \"$0\" flood {rate} {kind} & done; wait",
-         binary("tests/lib/ta-hostile")],
+         f"for i in $(seq {n}); do \"$0\" {mode} & done; wait", binary("tests/lib/ta-hostile")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def flood_session(auid, n, rate=0, kind="output"):
+    """n pty floods (rate bytes a second each, or as fast as they drain) in one audit session
+    of their own. kind "input": typed into the master of a pty no login owns."""
+    return hostile_group(auid, n, f"flood {rate} {kind}")
+
+
+def victim_while_stalled(d, secs, *args):
+    """Stops the daemon (a drain that stalls: the ring keeps what comes), and after secs runs
+    a victim session (ta-ptydrive args) before it goes on; the victim's facts."""
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    try:
+        time.sleep(secs)
+        return run_ptydrive(*args)
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
 
 
 def stop_floods(floods):
@@ -676,6 +703,38 @@ def test_fairness_input():
     return fairness_people("fairness_input", "input")
 
 
+def test_process_flood():
+    """Two processes of one person make process events as fast as they can (a unix connect
+    that fails with ENOENT is kept: a server may bind the path later) while the drain is
+    stalled and a victim of another login runs: the process events' ring is shared per
+    person like the terminal data's, so the victim's exec and output are recorded, no loss
+    is counted under its session, and the flood is cut under its own login."""
+    f = Failures("process_flood")
+    d = Daemon().start()
+    flood = None
+    try:
+        flood = hostile_group(4620, 2, "procflood")
+        time.sleep(1.0)
+        facts = victim_while_stalled(d, 1.0, "--loginuid", "4321", "--tag", "U", "--big", "20000")
+        stop_floods([flood])
+        d.stop()
+        recs = d.records()
+        victim_checks(f, recs, facts, "U", 20000)
+        flood_recs = sum(1 for r in of_type(recs, "unix_socket") if r.get("auid") == 4620)
+        cut = sum(g.get("events", 0) for g in of_type(recs, "gap")
+                  if g.get("auid") == 4620 and g.get("reason") == "session_share")
+        print(f"process_flood: {flood_recs} of the flood's events recorded, {cut} cut by the share")
+        f.check(flood_recs > 0, f"the flood's events are recorded ({flood_recs})")
+        f.check(cut > 0, f"the flood was cut by the share, under its own login ({cut} events)")
+    finally:
+        if flood:
+            stop_floods([flood])
+        if d.proc.poll() is None:
+            os.kill(d.proc.pid, signal.SIGCONT)
+            d.stop()
+    return f.result()
+
+
 def fairness_people(name, kind):
     f = Failures(name)
     d = Daemon("--ring-size", "1M").start()
@@ -683,12 +742,7 @@ def fairness_people(name, kind):
     try:
         floods = [flood_session(4500, 1, 120000, kind) for _ in range(6)]
         time.sleep(1.0)
-        os.kill(d.proc.pid, signal.SIGSTOP)  # a drain that stalls: the ring keeps what comes
-        try:
-            time.sleep(1.5)
-            facts = run_ptydrive("--loginuid", "4311", "--tag", "P", "--big", "200000")
-        finally:
-            os.kill(d.proc.pid, signal.SIGCONT)
+        facts = victim_while_stalled(d, 1.5, "--loginuid", "4311", "--tag", "P", "--big", "200000")
         stop_floods(floods)
         d.stop()
         recs = d.records()

