@@ -955,38 +955,31 @@ struct ta_share_top {
 	__u64 active, prev_active;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct ta_session_usage);
-} ta_session_usage SEC(".maps") __weak;
+/*
+ * A ring's tables for its share: each person's asks (an evicted entry only
+ * forgets a usage), and the window's busiest person and its people (racy by
+ * design: a hint).
+ */
+#define TA_SHARE_TABLES(usage, top)                                   \
+	struct {                                                      \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                  \
+		__uint(max_entries, 4096);                            \
+		__type(key, __u64);                                   \
+		__type(value, struct ta_session_usage);               \
+	} usage SEC(".maps") __weak;                                  \
+	struct {                                                      \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                     \
+		__uint(max_entries, 1);                               \
+		__type(key, __u32);                                   \
+		__type(value, struct ta_share_top);                   \
+	} top SEC(".maps") __weak
+
+/* The terminal data's ring (ta_share_ok), and the process events' (ta_ctl_share_ok). */
+TA_SHARE_TABLES(ta_session_usage, ta_share_top);
+TA_SHARE_TABLES(ta_ctl_usage, ta_ctl_top);
 
 /* A new entry's value, from read-only data: sys_exit's frame has no room for it. */
 static const struct ta_session_usage ta_usage_zero;
-
-/* The window's busiest person and its people (racy by design: a hint). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ta_share_top);
-} ta_share_top SEC(".maps") __weak;
-
-/* The same for the process events' ring (ta_reserve_process_event). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct ta_session_usage);
-} ta_ctl_usage SEC(".maps") __weak;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ta_share_top);
-} ta_ctl_top SEC(".maps") __weak;
 
 /*
  * 1 if person `who` may put n more bytes into `ring` (of size bytes) now, in
@@ -1385,7 +1378,38 @@ static __always_inline bool ta_caller_recorded(struct tty_struct **ctty, __u32 *
 }
 
 /*
- * 1 if the caller may put a process event of n bytes into its ring: the
+ * The person the current process asks a ring's room as (ta_share_admit):
+ * its login uid, else its session, else its terminal's session (as its
+ * records say); *ses and *auid are what its losses are counted under.
+ */
+static __always_inline __u64 ta_current_person(__u32 *ses, __u32 *auid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct tty_struct *ctty = BPF_CORE_READ(task, signal, tty);
+
+	*ses = BPF_CORE_READ(task, sessionid);
+	*auid = BPF_CORE_READ(task, loginuid.val);
+	if (*ses == TA_UNSET && ctty) {
+		struct task_struct *leader = ta_tty_session_leader(ctty);
+
+		if (leader)
+			*ses = ta_leader_ses(leader);
+	}
+	return *auid != TA_UNSET ? *auid : TA_SHARE_BY_SESSION | *ses;
+}
+
+/*
+ * What a process event counts in its person's asks of the ring, whatever it
+ * reserves (an exec reserves 2 952 bytes for an argv that is mostly far
+ * shorter): the share's thresholds are then in events, a quarter of the
+ * ring 4 096 events over two seconds, so a build running hundreds of
+ * programs a second beside a flood is not taken for one. How full the ring
+ * is stays in bytes.
+ */
+#define TA_CTL_EVENT_COST 64
+
+/*
+ * 1 if the caller may put a process event costing n into its ring: the
  * ring's share per person, as for terminal data (a loop of calls that each
  * make an event, such as a unix connect that fails, costs a microsecond a
  * call and must not fill it while others exec). A refusal is counted under
@@ -1395,19 +1419,9 @@ static __always_inline bool ta_caller_recorded(struct tty_struct **ctty, __u32 *
  */
 __weak __noinline int ta_ctl_share_ok(__u32 n)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct tty_struct *ctty = BPF_CORE_READ(task, signal, tty);
-	__u32 ses = BPF_CORE_READ(task, sessionid), auid = BPF_CORE_READ(task, loginuid.val);
-	__u64 who;
+	__u32 ses, auid;
+	__u64 who = ta_current_person(&ses, &auid);
 
-	/* Outside any login session: the session of its terminal (as the event says). */
-	if (ses == TA_UNSET && ctty) {
-		struct task_struct *leader = ta_tty_session_leader(ctty);
-
-		if (leader)
-			ses = ta_leader_ses(leader);
-	}
-	who = auid != TA_UNSET ? auid : TA_SHARE_BY_SESSION | ses;
 	if (ta_share_admit(&ta_ctl_events, TA_CTL_RING_BYTES, &ta_ctl_usage, &ta_ctl_top, who,
 			   bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n))
 		return 1;
@@ -1427,7 +1441,7 @@ static __always_inline void *ta_reserve_process_event(__u32 size, __u16 kind, __
 	__u32 ses, auid;
 
 	if (ta_is_self(bpf_get_current_pid_tgid() >> 32) || !ta_caller_recorded(&ctty, &ses, &auid) ||
-	    !ta_ctl_share_ok(size))
+	    !ta_ctl_share_ok(TA_CTL_EVENT_COST))
 		return NULL;
 	e = bpf_ringbuf_reserve(&ta_ctl_events, size, 0);
 	if (!e) {

@@ -46,29 +46,33 @@ int ta_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 
 	e = ta_reserve_process_event(sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + TA_ARGV_MAX,
 				     TA_EV_EXEC, TA_SRC_SCHED);
-	if (!e)
-		return 0;
-	n = bpf_probe_read_kernel_str(e->data, TA_FILENAME_MAX, BPF_CORE_READ(bprm, filename));
-	if (n < 0)
-		n = 0;
-	e->filename_len = n;
-	e->cwd_truncated = 0;
-	e->cwd_len = ta_read_cwd(task, (char *)e->data + TA_FILENAME_MAX, &e->cwd_truncated);
+	if (e) {
+		n = bpf_probe_read_kernel_str(e->data, TA_FILENAME_MAX, BPF_CORE_READ(bprm, filename));
+		if (n < 0)
+			n = 0;
+		e->filename_len = n;
+		e->cwd_truncated = 0;
+		e->cwd_len = ta_read_cwd(task, (char *)e->data + TA_FILENAME_MAX, &e->cwd_truncated);
 
-	arg_start = BPF_CORE_READ(task, mm, arg_start);
-	arg_end = BPF_CORE_READ(task, mm, arg_end);
-	argv_len = arg_end > arg_start ? arg_end - arg_start : 0;
-	if (argv_len > TA_ARGV_MAX) {
-		argv_len = TA_ARGV_MAX;
-		e->hdr.flags |= TA_F_TRUNCATED;
+		arg_start = BPF_CORE_READ(task, mm, arg_start);
+		arg_end = BPF_CORE_READ(task, mm, arg_end);
+		argv_len = arg_end > arg_start ? arg_end - arg_start : 0;
+		if (argv_len > TA_ARGV_MAX) {
+			argv_len = TA_ARGV_MAX;
+			e->hdr.flags |= TA_F_TRUNCATED;
+		}
+		if (argv_len && bpf_probe_read_user(e->data + TA_FILENAME_MAX + TA_CWD_MAX, argv_len,
+						    (void *)arg_start))
+			argv_len = 0;
+		e->argv_len = argv_len;
+		e->hdr.size = sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + argv_len;
+		bpf_ringbuf_submit(e, 0);
 	}
-	if (argv_len && bpf_probe_read_user(e->data + TA_FILENAME_MAX + TA_CWD_MAX, argv_len,
-					    (void *)arg_start))
-		argv_len = 0;
-	e->argv_len = argv_len;
-	e->hdr.size = sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + argv_len;
-	bpf_ringbuf_submit(e, 0);
-	/* After the exec record: a set-user-ID program's new identity is footprint. */
+	/*
+	 * After the exec record: a set-user-ID program's new identity is
+	 * footprint, kept or counted in its own ring even when the exec record
+	 * was not (a full ring, or its person over its share).
+	 */
 	if (ta_fp_mode)
 		ta_fp_exec_setid(bprm);
 	return 0;

@@ -12,8 +12,9 @@
  * and pass the uid/auid filters (the test exec events use): everything else
  * pays the table lookup and that test. At exit the record gets the result and the
  * credentials, and goes into a ring of its own, so a flood of opens can
- * neither crowd out terminal data nor who ran what; what does not fit is
- * counted as a loss (TA_DROP_FOOTPRINT) against the session.
+ * neither crowd out terminal data nor who ran what; each person has a share
+ * of it (ta_fp_share_ok); what does not fit is counted as a loss
+ * (TA_DROP_FOOTPRINT) against the session.
  *
  * 32-bit calls (int 0x80, a 32-bit process) of the same kinds are followed
  * too, marked TA_FPF_COMPAT. io_uring requests of these kinds make no system
@@ -41,10 +42,14 @@ enum { TA_FP_MODE_ON = 1, TA_FP_MODE_READS = 2 };
 /* __weak: every object that includes this header shares the one variable. */
 const volatile __u32 ta_fp_mode __weak = 0;
 
+#define TA_FP_RING_BYTES (2 << 20)
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 2 << 20);
+	__uint(max_entries, TA_FP_RING_BYTES);
 } ta_fp_events SEC(".maps") __weak;
+
+/* Each person's asks of ta_fp_events (ta_fp_share_ok). */
+TA_SHARE_TABLES(ta_fp_usage, ta_fp_top);
 
 /* The footprint's entry program (footprint.bpf.c), tail-called by sys_enter. Filled by the daemon. */
 struct {
@@ -589,9 +594,26 @@ static __always_inline void ta_fp_fill_ids(struct ta_fp_event *e)
 	ta_fp_creds(e);
 }
 
+/*
+ * 1 if the caller may put a footprint record of n bytes into its ring: the
+ * ring's share per person, as for terminal data. A file call costs about a
+ * microsecond: a loop of them must not fill the ring while another person
+ * opens, renames or changes privilege. A global function, verified once
+ * (sys_exit's frame stays its own).
+ */
+__weak __noinline int ta_fp_share_ok(__u32 n)
+{
+	__u32 ses, auid;
+	__u64 who = ta_current_person(&ses, &auid);
+
+	return ta_share_admit(&ta_fp_events, TA_FP_RING_BYTES, &ta_fp_usage, &ta_fp_top, who,
+			      bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n);
+}
+
+/* Into the ring, or counted lost (over the person's share, or the ring full). */
 static __always_inline void ta_fp_submit(struct ta_fp_event *e)
 {
-	if (bpf_ringbuf_output(&ta_fp_events, e, sizeof(*e), 0))
+	if (!ta_fp_share_ok(sizeof(*e)) || bpf_ringbuf_output(&ta_fp_events, e, sizeof(*e), 0))
 		ta_count_loss(e->task.ses, e->task.auid, 0, TA_DROP_FOOTPRINT);
 }
 

@@ -122,7 +122,11 @@ static int ta_digest_step(__u32 i, void *ctx)
 	return 0;
 }
 
-static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
+/*
+ * unreadable: what to return when the buffer cannot be read, 1 at entry and
+ * 2 at exit, so that a buffer unreadable at both never compares equal.
+ */
+static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count, __u64 unreadable)
 {
 	struct ta_digest_ctx c = { .h = 0 };
 	__u32 zero = 0, n = count > TA_DIGEST_MAX ? TA_DIGEST_MAX : count;
@@ -133,7 +137,7 @@ static __always_inline __u64 ta_digest_user(__u64 buf, __u64 count)
 	if (!s || n == 0 || n > TA_DIGEST_MAX)
 		return 0;
 	if (bpf_probe_read_user(s->w, n, (void *)buf))
-		return 1;
+		return unreadable;
 	/* A short line: the same fingerprint without the loop (and its map lookup per step). */
 	if (n <= TA_DIGEST_SMALL)
 		return ta_digest_small((__u8 *)s->w, n);
@@ -215,7 +219,7 @@ static __always_inline int ta_enter_io(__u32 fd, __u64 buf, __u32 nr_segs, __u32
 	ts->call.nvcsw = TA_TASK_READ(task, nvcsw);
 	ts->call.digest = 0;
 	if (tty && (mode == TA_CALL_WRITE || mode == TA_CALL_INJECT) && !nr_segs)
-		ts->call.digest = ta_digest_user(buf, count);
+		ts->call.digest = ta_digest_user(buf, count, 1);
 	ts->call.files = files;
 	ts->call.flips = 0;
 	ts->call.flip_busy = 0;
@@ -355,7 +359,7 @@ static __always_inline __u32 ta_exit_suspect(const struct ta_pending_call *call,
 	if (!call->nr_segs && call->count <= TA_DIGEST_SMALL)
 		return TA_DIGEST_LATE;
 	if (!call->nr_segs && call->count <= TA_DIGEST_MAX)
-		return ta_digest_user(call->buf, call->count) == call->digest ? 0 : TA_F_SUSPECT;
+		return ta_digest_user(call->buf, call->count, 2) == call->digest ? 0 : TA_F_SUSPECT;
 	return TA_TASK_READ(task, nvcsw) != call->nvcsw ? TA_F_SUSPECT : 0;
 }
 
@@ -477,7 +481,7 @@ static __always_inline int ta_exit_io(long ret)
 	if (late) {
 		/* A redaction marker copies no bytes: compare the buffer itself. */
 		if (lc.em.tmpl.hdr.flags & TA_F_REDACTED) {
-			if (ta_digest_user(call->buf, call->count) != call->digest)
+			if (ta_digest_user(call->buf, call->count, 2) != call->digest)
 				lc.em.tmpl.hdr.flags |= TA_F_SUSPECT;
 		} else {
 			lc.em.digest = call->digest;

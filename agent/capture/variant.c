@@ -113,11 +113,22 @@ int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object
 
 int ta_bpf_key_digest(struct ta_bpf *b)
 {
+	/*
+	 * Early at boot the kernel's generator may not be seeded yet: recording
+	 * must not wait for it. Its output then is still unknown to a user
+	 * (GRND_INSECURE, 5.6 on), if weaker, and a key per load is renewed at
+	 * the next start.
+	 */
+	unsigned int flags = GRND_NONBLOCK;
 	size_t got = 0;
 
 	while (got < TA_DIGEST_KEY_BYTES) {
-		ssize_t n = getrandom(b->digest_key + got, TA_DIGEST_KEY_BYTES - got, 0);
+		ssize_t n = getrandom(b->digest_key + got, TA_DIGEST_KEY_BYTES - got, flags);
 
+		if (n < 0 && errno == EAGAIN && flags == GRND_NONBLOCK) {
+			flags = GRND_INSECURE;
+			continue;
+		}
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		got += n > 0 ? (size_t)n : 0;

@@ -11,7 +11,7 @@ hostile names are neutralised; a flood of opens neither blinds the terminal
 capture nor goes unaccounted.
 
 usage: footprint_test.py CASE   (TA_BUILD_DIR set; root)
-CASE: kinds, outside, render, modes, flood, rename_race, relative, other_roads"""
+CASE: kinds, outside, render, modes, flood, share, rename_race, relative, other_roads"""
 
 import json
 import os
@@ -433,6 +433,53 @@ def case_flood(f):
                 f"recorded {len(mine)} + counted lost {lost} == {n} (give or take startup)")
         print(f"flood: {len(mine)} recorded, {lost} counted as lost", file=sys.stderr)
     finally:
+        finish(d)
+        sc.close()
+
+
+def case_share(f):
+    """One person creates a file in a loop (a record a call) while the drain is stalled and
+    another person writes one file meanwhile: the footprint ring is shared per person, so
+    the other's record is kept and nothing is counted lost under its session; the flood
+    loses its own records, counted under its session."""
+    sc = Scratch()
+    d = flood = None
+    base = 40000 + os.getpid() % 20000
+    try:
+        path, victim_path = os.path.join(sc.dir, "flood"), os.path.join(sc.dir, "victim")
+        loop = (f"import os\nwhile True:\n"
+                f"    os.close(os.open('{path}', os.O_WRONLY | os.O_CREAT, 0o600))\n")
+        d = run_daemon()
+        flood = subprocess.Popen(
+            ["sh", "-c", f'echo {base + 5} > /proc/self/loginuid || exit 1; exec python3 -c "$0"',
+             loop], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(1.0)
+        os.kill(d.proc.pid, signal.SIGSTOP)  # a drain that stalls: the ring keeps what comes
+        try:
+            time.sleep(1.0)
+            s = Session(base + 6, f"echo victim > {victim_path}")
+        finally:
+            os.kill(d.proc.pid, signal.SIGCONT)
+        os.killpg(flood.pid, signal.SIGKILL)
+        flood.wait()
+        d.stop()
+        recs = d.records()
+        mine = footprints(recs, ses=s.ses, path=victim_path, op="open")
+        f.check(len(mine) == 1, f"the other person's write is recorded ({len(mine)})")
+        f.check(footprint_lost(recs, s.ses) == 0,
+                f"nothing is counted lost under its session ({footprint_lost(recs, s.ses)})")
+        flood_ses = {r.get("ses") for r in footprints(recs, path=path)}
+        cut = sum(footprint_lost(recs, ses) for ses in flood_ses)
+        print(f"share: {sum(len(footprints(recs, ses=x, path=path)) for x in flood_ses)} of the "
+              f"flood's records kept, {cut} counted lost", file=sys.stderr)
+        f.check(len(flood_ses) == 1 and cut > 0,
+                f"the flood lost its own records, counted under its session ({cut})")
+    finally:
+        if flood and flood.poll() is None:
+            os.killpg(flood.pid, signal.SIGKILL)
+            flood.wait()
+        if d and d.proc and d.proc.poll() is None:
+            os.kill(d.proc.pid, signal.SIGCONT)
         finish(d)
         sc.close()
 

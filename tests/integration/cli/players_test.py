@@ -110,15 +110,18 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <script src="/bundle/asciinema-player.min.js"></script>
 <script>
 const rows = () => [...document.querySelectorAll('.ap-line')].map(l => l.textContent);
-AsciinemaPlayer.create({data: CAST}, document.getElementById('p'),
-                       {autoPlay: true, speed: 20, idleTimeLimit: 0.1});
-// Read the rows once they have not changed for 3 s (virtual time) after playing started.
-let last = '', still = 0;
+const player = AsciinemaPlayer.create({data: CAST}, document.getElementById('p'),
+                                      {autoPlay: true, speed: 20, idleTimeLimit: 0.1});
+// Read the rows once the player says it has ended and they have not changed for 1 s
+// (virtual time). Rows still for a while were not enough: on a loaded machine the
+// player's clock fell behind the page's and the rows stood still half-way.
+let ended = false, last = '', still = 0;
+player.addEventListener('ended', () => { ended = true; });
 const iv = setInterval(() => {
   const now = JSON.stringify(rows());
-  still = (now === last && now.trim() !== '[]') ? still + 1 : 0;
+  still = (ended && now === last && now.trim() !== '[]') ? still + 1 : 0;
   last = now;
-  if (still >= 30) { document.getElementById('result').textContent = now; clearInterval(iv); }
+  if (still >= 10) { document.getElementById('result').textContent = now; clearInterval(iv); }
 }, 100);
 </script></body></html>
 """
