@@ -52,8 +52,10 @@ rc=0
 # (the VM times out, the console reports a soft lockup) says nothing either: under TCG with
 # two vCPUs, 5.10 once locked both up at the jump label in syscall_trace_enter that attaching
 # a raw tracepoint patches (the daemon in bpf(), the other CPU entering a system call), an
-# emulator artifact of cross-CPU code patching. Those two cases, and only they, get one more
-# boot, said on stderr; a failure once /init has started, or the same hang twice, is a result.
+# emulator artifact of cross-CPU code patching. Nor does a guest kernel that stops while
+# booting and never reaches /init (6.1 once printed nothing after 1.36 s of its boot for the
+# whole 420 s). Those cases, and only they, get one more boot, said on stderr; a failure once
+# /init has started, or the same hang twice, is a result.
 # run_backend DIR BACKEND [KERNEL-ARGS]: one boot, its results in $work/DIR.
 run_backend() {
     local d=$1 b=$2 extra=${3:-} vrc attempt console
@@ -68,6 +70,9 @@ run_backend() {
             echo "vm-capture: $series/$d: the guest kernel died before /init; booting it once more" >&2
         elif [ "$vrc" = 98 ] && grep -q 'soft lockup' "$console" 2>/dev/null; then
             echo "vm-capture: $series/$d: the guest kernel's CPUs hung (soft lockup, the VM timed" \
+                 "out); booting it once more" >&2
+        elif [ "$vrc" = 98 ] && ! grep -q 'ta-init:' "$console" 2>/dev/null; then
+            echo "vm-capture: $series/$d: the guest kernel stopped before /init (the VM timed" \
                  "out); booting it once more" >&2
         else
             break
