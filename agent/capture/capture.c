@@ -435,7 +435,8 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 	*c->bpf.ring_bytes = o->ring_bytes;
 	err = ta_bpf_key_digest(&c->bpf);
 	if (err) {
-		snprintf(why, why_len, "no random key for the write fingerprint: %s", strerror(-err));
+		snprintf(why, why_len, "no random key for the write fingerprint (getrandom: %s): "
+			 "the kernel must offer getrandom(2), 3.17 or later", strerror(-err));
 		goto fail;
 	}
 	*c->bpf.syscall_io = b == TA_BACKEND_TRACEPOINT;
