@@ -6,7 +6,10 @@
 # command, runs /usr/local/sbin/ta-vm-check, and powers the guest off.
 # The whole console goes to stdout as it arrives; the last line printed is
 # the check's "TA-VM-RESULT ..." line. Exit 0 if the check ran (the caller
-# judges its fields), 1 on a timeout or if qemu died first.
+# judges its fields), 1 on a timeout or if qemu died first, 2 if the guest
+# kernel never started init within INIT_WAIT seconds (TA_VM_INIT_WAIT, 300):
+# under TCG Debian's kernel has stopped early in its boot, before any of the
+# package's code ran, and the caller may boot once more.
 import os, select, subprocess, sys, time
 
 timeout = float(sys.argv[1])
@@ -47,12 +50,17 @@ def send(text, per_char=0.02):
         qemu.stdin.flush()
         time.sleep(per_char)
 
-def fail(why):
+def fail(why, code=1):
     print(f"\nserial-login: {why}", flush=True)
     qemu.kill()
     qemu.wait()
-    sys.exit(1)
+    sys.exit(code)
 
+# The kernel's "Run /sbin/init as init process" (KERN_INFO, on the console at
+# Debian's default log level) marks the end of the kernel's own boot.
+init_wait = float(os.environ.get("TA_VM_INIT_WAIT", "300"))
+if not read_until(b" as init process", min(timeout, init_wait)):
+    fail("the guest kernel never started init", code=2)
 if not read_until(b"login: ", timeout):
     fail("no login prompt")
 time.sleep(1)
