@@ -177,6 +177,25 @@ static uint64_t ring_window(const struct ta_sh_ring *r, uint64_t lo_ns)
 	return start;
 }
 
+/*
+ * First byte (absolute) of the input received after hi_ns: what a terminal
+ * typed after the pane received its input can match it byte for byte (its
+ * recording came late, TA_SH_HOLD_NS), but is no evidence by timing alone.
+ */
+static uint64_t ring_end(const struct ta_sh_ring *r, uint64_t hi_ns)
+{
+	uint64_t end = r->head;
+
+	for (uint32_t k = 0; k < r->nseg; k++) {
+		uint32_t idx = (r->seg_next + TA_SH_SEGS - 1 - k) % TA_SH_SEGS;
+
+		if (r->seg_ns[idx] <= hi_ns)
+			break;
+		end = r->seg_start[idx];
+	}
+	return end;
+}
+
 /* Earliest occurrence of needle in the ring's bytes [from, head); -1 if none. */
 static int64_t ring_search(struct ta_shared_tracker *t, const struct ta_sh_ring *r, uint64_t from,
 			   const uint8_t *needle, uint32_t n)
@@ -237,6 +256,8 @@ static int server_by_pid(struct ta_shared_tracker *t, uint32_t pid)
 	return any;
 }
 
+static void held_settle(struct ta_shared_tracker *t, struct ta_sh_pane *p, bool final);
+
 static void close_run(struct ta_shared_tracker *t, struct ta_sh_pane *p)
 {
 	if (!p->run.open)
@@ -262,6 +283,7 @@ static void drop_server(struct ta_shared_tracker *t, int s, const char *reason, 
 		struct ta_sh_pane *p = &t->panes[i];
 
 		if (p->used && p->srv == s) {
+			held_settle(t, p, true);
 			close_run(t, p);
 			p->used = false;
 		}
@@ -345,6 +367,7 @@ static struct ta_sh_pane *pane_get(struct ta_shared_tracker *t, const struct ta_
 	}
 	if (!p) {
 		p = lru;
+		held_settle(t, p, true);
 		close_run(t, p);
 		t->stats.evicted_panes++;
 		t->unreported_panes++;
@@ -671,6 +694,7 @@ struct cand {
 	struct ta_sh_client *c;
 	struct ta_sh_ring *r;
 	uint64_t from;        /* window start */
+	uint64_t end;         /* window end: input after the pane's (ring_end) */
 	int64_t at;           /* match start, -1 if the bytes are not there */
 };
 
@@ -709,9 +733,35 @@ static void who_from_ring(struct ta_sh_who *w, const struct ta_sh_ring *r)
 	w->attached = false;
 }
 
-/* Which attached client's terminal input became this pane input. */
-static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
-		      const struct ta_event *ev, uint64_t rt)
+/* Keep a pane's input until its typist's input comes (held_settle). */
+static void hold(struct ta_shared_tracker *t, struct ta_sh_pane *p, const struct ta_event *ev,
+		 uint64_t rt)
+{
+	struct ta_sh_held *h = &p->held;
+
+	if (ev == &h->ev)
+		return; /* still waiting */
+	memset(&h->ev, 0, sizeof(h->ev));
+	h->ev.kind = ev->kind;
+	h->ev.flags = ev->flags;
+	h->ev.ts_boot_ns = ev->ts_boot_ns;
+	h->ev.task = ev->task;
+	h->ev.tty = ev->tty;
+	h->ev.len = ev->len;
+	h->ev.total_len = ev->total_len;
+	memcpy(h->bytes, ev->data, ev->len);
+	h->ev.data = h->bytes;
+	h->rt = rt;
+	h->used = true;
+	t->nheld++;
+}
+
+/*
+ * Which attached client's terminal input became this pane input. false: it
+ * waits (may_hold, and no client's input holds its bytes yet: hold).
+ */
+static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
+		      const struct ta_event *ev, uint64_t rt, bool may_hold)
 {
 	struct cand cands[64];
 	int n = 0, nmatch = 0, nwin = 0, best = -1, win = -1;
@@ -745,6 +795,7 @@ static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 		cands[n].c = c;
 		cands[n].r = ring_find(t, tty_key(&c->who.tty));
 		cands[n].from = cands[n].r ? ring_window(cands[n].r, lo) : 0;
+		cands[n].end = cands[n].r ? ring_end(cands[n].r, ns) : 0;
 		cands[n].at = -1;
 		n++;
 	}
@@ -753,8 +804,10 @@ static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 
 		if (!r || cands[k].from >= r->head)
 			continue;
-		nwin++;
-		win = k;
+		if (cands[k].from < cands[k].end) {
+			nwin++;
+			win = k;
+		}
 		if (bytes)
 			cands[k].at = ring_search(t, r, cands[k].from, ev->data, ev->len);
 		if (cands[k].at >= 0) {
@@ -763,6 +816,11 @@ static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 					       cands[best].at - (int64_t)cands[best].from)
 				best = k;
 		}
+	}
+	/* Nothing matches yet: its typist's input may be recorded after it (TA_SH_HOLD_NS). */
+	if (may_hold && bytes && nmatch == 0 && ev->len <= TA_SH_HOLD_BYTES) {
+		hold(t, p, ev, rt);
+		return false;
 	}
 
 	if (nmatch == 1) {
@@ -774,7 +832,7 @@ static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 		nr.conf = TA_SH_AMBIGUOUS;
 		for (int k = 0; k < n && nr.ncands < TA_SH_CANDS; k++)
 			if (nmatch > 1 ? cands[k].at >= 0
-				       : cands[k].r && cands[k].from < cands[k].r->head)
+				       : cands[k].r && cands[k].from < cands[k].end)
 				nr.cands[nr.ncands++] = cands[k].c->who;
 		/* One of them sent it: the earliest match, as the server reads in order. */
 		if (best >= 0)
@@ -783,7 +841,7 @@ static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 		nr.conf = TA_SH_TIMING;
 		nr.has_client = true;
 		nr.client = cands[win].c->who;
-		cands[win].r->consumed = cands[win].r->head;
+		cands[win].r->consumed = cands[win].end;
 	} else {
 		/* No attached client typed: a terminal that did (a client not seen connecting)? */
 		struct ta_sh_ring *only = NULL;
@@ -874,6 +932,41 @@ static void attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 	p->run.last_ns = ns;
 	p->run.events++;
 	p->run.bytes += ev->total_len && (ev->flags & TA_F_REDACTED) ? ev->total_len : ev->len;
+	return true;
+}
+
+/* A pane's held input attributed now (final), or if its typist's input has come. */
+static void held_settle(struct ta_shared_tracker *t, struct ta_sh_pane *p, bool final)
+{
+	if (!p->held.used)
+		return;
+	if (p->srv >= 0 && (uint32_t)p->srv < t->lim.servers &&
+	    !attribute(t, p->srv, p, &p->held.ev, p->held.rt, !final))
+		return;
+	p->held.used = false;
+	t->nheld--;
+}
+
+enum held_pass {
+	HELD_RETRY,  /* a terminal received input: match what waits, or let it wait on */
+	HELD_DUE_NS, /* attribute what waited TA_SH_HOLD_NS by event time (now) */
+	HELD_DUE_RT, /* the same by the wall clock (now: a flush) */
+	HELD_ALL,    /* before anything changes who the clients are */
+};
+
+static void held_pass(struct ta_shared_tracker *t, enum held_pass w, uint64_t now)
+{
+	for (uint32_t i = 0; t->nheld && i < t->lim.panes; i++) {
+		struct ta_sh_pane *p = &t->panes[i];
+		uint64_t at;
+
+		if (!p->used || !p->held.used)
+			continue;
+		at = w == HELD_DUE_RT ? p->held.rt : p->held.ev.ts_boot_ns;
+		if ((w == HELD_DUE_NS || w == HELD_DUE_RT) && (now < at || now - at < TA_SH_HOLD_NS))
+			continue;
+		held_settle(t, p, w != HELD_RETRY);
+	}
 }
 
 static void on_input(struct ta_shared_tracker *t, const struct ta_event *ev, uint64_t rt)
@@ -898,7 +991,12 @@ static void on_input(struct ta_shared_tracker *t, const struct ta_event *ev, uin
 	}
 	if (s >= 0) {
 		struct ta_sh_server *sv = &t->servers[s];
-		struct ta_sh_pane *p = pane_get(t, &ev->tty, s, ev->ts_boot_ns);
+		struct ta_sh_pane *p = pane_find(t, tty_key(&ev->tty));
+
+		/* The pane's input in the order it came: what waits goes first. */
+		if (p)
+			held_settle(t, p, true);
+		p = pane_get(t, &ev->tty, s, ev->ts_boot_ns);
 
 		sv->last_ns = ev->ts_boot_ns;
 		p->last_ns = ev->ts_boot_ns;
@@ -909,15 +1007,18 @@ static void on_input(struct ta_shared_tracker *t, const struct ta_event *ev, uin
 			sv->confirmed = true;
 			announce_clients(t, s);
 		}
-		attribute(t, s, p, ev, rt);
+		attribute(t, s, p, ev, rt, true);
 	}
 	r = ring_get(t, &ev->tty, ev->ts_boot_ns);
 	r->owner_auid = ev->owner_auid;
 	r->owner_ses = ev->owner_ses;
 	r->owner_pid = ev->owner_pid;
 	/* Withheld (no-echo) bytes are not kept: they can only be matched by timing. */
-	if (!(ev->flags & TA_F_REDACTED) && ev->data && ev->len)
+	if (!(ev->flags & TA_F_REDACTED) && ev->data && ev->len) {
 		ring_append(r, ev->data, ev->len, ev->ts_boot_ns);
+		if (s < 0)
+			held_pass(t, HELD_RETRY, 0);
+	}
 }
 
 void ta_shared_set_attach_hook(struct ta_shared_tracker *t, ta_shared_attach_fn fn, void *ctx)
@@ -931,6 +1032,11 @@ void ta_shared_observe(struct ta_shared_tracker *t, const struct ta_event *ev,
 {
 	t->emit = emit;
 	t->ctx = ctx;
+	/* Held pane input never waits across a connect, a bind or an exit: they change who typed. */
+	if (t->nheld)
+		held_pass(t, ev->kind == TA_EV_EXIT || ev->kind == TA_EV_UNIX_SOCKET ? HELD_ALL :
+									       HELD_DUE_NS,
+			  ev->ts_boot_ns);
 	switch (ev->kind) {
 	case TA_EV_TTY_INPUT:
 		on_input(t, ev, realtime_ns);
@@ -971,6 +1077,8 @@ void ta_shared_flush(struct ta_shared_tracker *t, uint64_t realtime_ns, ta_share
 {
 	t->emit = emit;
 	t->ctx = ctx;
+	if (t->nheld)
+		held_pass(t, realtime_ns == TA_SHARED_FLUSH_ALL ? HELD_ALL : HELD_DUE_RT, realtime_ns);
 	for (uint32_t i = 0; i < t->lim.panes; i++) {
 		struct ta_sh_pane *p = &t->panes[i];
 

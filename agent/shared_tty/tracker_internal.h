@@ -17,6 +17,14 @@
 #define TA_SH_PENDING_PER_UID 4 /* of them one uid may hold: its own oldest go first */
 #define TA_SH_PENDING_NS (5ull * 1000 * 1000 * 1000)
 #define TA_SH_CANDS 4          /* candidates named in an ambiguous record */
+/*
+ * Pane input that no client's recent input holds waits this long (event time)
+ * for its typist's: the process that wrote the key into the client's terminal
+ * can be preempted after the kernel took it and before its call's exit is
+ * recorded, while the client and the server relay the key into the pane.
+ */
+#define TA_SH_HOLD_NS (20ull * 1000 * 1000)
+#define TA_SH_HOLD_BYTES 256   /* longer pane input is attributed at once */
 
 enum ta_sh_conf { TA_SH_EXACT = 1, TA_SH_TIMING, TA_SH_AMBIGUOUS, TA_SH_NONE };
 
@@ -75,6 +83,14 @@ struct ta_sh_run {
 	uint64_t start_rt, end_rt, last_ns, bytes, events;
 };
 
+/* A pane's input waiting for its typist's (TA_SH_HOLD_NS); ev.data points into bytes. */
+struct ta_sh_held {
+	bool used;
+	struct ta_event ev;
+	uint64_t rt;
+	uint8_t bytes[TA_SH_HOLD_BYTES];
+};
+
 struct ta_sh_pane {
 	bool used;
 	uint64_t key;
@@ -83,6 +99,7 @@ struct ta_sh_pane {
 	uint32_t owner_auid, owner_ses, owner_pid;
 	uint64_t last_ns;
 	struct ta_sh_run run;
+	struct ta_sh_held held;
 };
 
 struct ta_sh_pending {
@@ -110,6 +127,7 @@ struct ta_shared_tracker {
 	uint32_t pending_next;
 	struct ta_sh_argv argvs[TA_SH_ARGV_CACHE];
 	uint32_t argv_next;
+	uint32_t nheld;        /* panes whose held input waits */
 	struct ta_shared_stats stats;
 	/* Evictions not yet reported in a notice. */
 	uint64_t unreported_servers, unreported_clients, unreported_ttys, unreported_panes;

@@ -630,6 +630,75 @@ static void test_paste_none(void)
 	CHECK_EQ_INT(sub_u64(r, "command_client", "auid"), 1002);
 }
 
+/*
+ * The pane receives a key before its typist's own input is recorded: the
+ * process that wrote it into the client's terminal was preempted after the
+ * kernel took it and before its call's exit, while the client and the server
+ * relayed it (seen on a loaded host with screen behind ssh).
+ */
+static void test_late_typist(void)
+{
+	struct rec *r;
+
+	setup_shared();
+	input(&server, 2, &pane_sh, "q", 1);
+	now += 16000; /* 16 us */
+	input(&sshd_b, 1, &shell_b, "q", 1);
+	now += 30 * MS;
+	key_b("w");
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_INT(count("attribution"), 1);
+	r = nth("attribution", 0);
+	CHECK_EQ_STR(str(r, "confidence"), "exact");
+	CHECK_EQ_INT(u64(r, "auid"), 1002);
+	CHECK_EQ_INT(u64(r, "bytes"), 2);
+	CHECK_EQ_INT(u64(r, "events"), 2);
+
+	/* input that is nobody's waits its 20 ms, then says so, in the pane's order */
+	reset();
+	now += 1000 * MS;
+	input(&server, 2, &pane_sh, "p", 1);
+	now += 25 * MS;
+	key_a("x");
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_INT(count("attribution"), 2);
+	r = nth("attribution", 0);
+	CHECK_EQ_STR(str(r, "confidence"), "none");
+	CHECK_EQ_INT(u64(r, "bytes"), 1);
+	r = nth("attribution", 1);
+	CHECK_EQ_STR(str(r, "confidence"), "exact");
+	CHECK_EQ_INT(u64(r, "auid"), 1001);
+
+	/* the pane's next input does not wait behind it: the held one goes first */
+	reset();
+	now += 1000 * MS;
+	input(&server, 2, &pane_sh, "m", 1);
+	now += 1 * MS;
+	key_a("n");
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_INT(count("attribution"), 2);
+	CHECK_EQ_STR(str(nth("attribution", 0), "confidence"), "none");
+	CHECK_EQ_STR(str(nth("attribution", 1), "confidence"), "exact");
+
+	/* a flush by the wall clock settles it after the wait, not before */
+	reset();
+	now += 1000 * MS;
+	input(&server, 2, &pane_sh, "k", 1);
+	flush_at(now + 5 * MS);
+	now += 6 * MS;
+	input(&sshd_b, 1, &shell_b, "k", 1);
+	now += 1000 * MS;
+	input(&server, 2, &pane_sh, "j", 1);
+	flush_at(now + 5 * MS);
+	CHECK_EQ_INT(count("attribution"), 1);
+	flush_at(now + 600 * MS);
+	CHECK_EQ_INT(count("attribution"), 2);
+	r = nth("attribution", 0);
+	CHECK_EQ_STR(str(r, "confidence"), "exact");
+	CHECK_EQ_INT(u64(r, "auid"), 1002);
+	CHECK_EQ_STR(str(nth("attribution", 1), "confidence"), "none");
+}
+
 static void test_runs_and_flush(void)
 {
 	struct rec *r;
@@ -968,6 +1037,7 @@ int main(void)
 	test_interleaved();
 	test_prefix_keys();
 	test_paste_none();
+	test_late_typist();
 	test_runs_and_flush();
 	test_nested();
 	test_sudo_attach();
