@@ -14,7 +14,9 @@
 
 #include <libaudit.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
+#include "view/neutralise.h"
 
 static const char *const on_names[] = {
 	[TA_ALERT_ON_EXEC] = "exec", [TA_ALERT_ON_INPUT] = "input",
@@ -269,19 +271,47 @@ static int start(struct ta_alert_out *o)
 	return rc;
 }
 
-static char *line_for(const struct ta_alert_hit *h)
+/* s (n bytes) as one line of text shown, never obeyed, NUL-terminated; NULL if out of memory. */
+static const char *shown(struct ta_buf *b, const char *s, size_t n)
 {
-	char *line = NULL;
-	int n;
+	ta_neutralise(s, n, TA_NEUT_LINE, b);
+	ta_buf_putc(b, '\0');
+	return b->oom ? NULL : (const char *)b->p;
+}
 
+/*
+ * The syslog line. What matched is a user's line, argv or path: its escapes
+ * would act on the terminal of whoever reads syslog, and a line break in it
+ * would forge a second alert, so every name and the subject are neutralised
+ * (the audit and JSON copies are encoded by their writers).
+ */
+char *ta_alert_syslog_line(const struct ta_alert_hit *h)
+{
+	struct ta_buf rb, tb, sb;
+	const char *rule, *tty, *subject;
+	char *line = NULL;
+	int n = -1;
+
+	ta_buf_init(&rb);
+	ta_buf_init(&tb);
+	ta_buf_init(&sb);
+	rule = shown(&rb, h->rule, strlen(h->rule));
+	tty = shown(&tb, h->tty[0] ? h->tty : "none", h->tty[0] ? strnlen(h->tty, sizeof(h->tty)) : 4);
+	subject = h->summary ? "" :
+			       shown(&sb, h->subject, h->subject_len > 512 ? 512 : h->subject_len);
+	if (!rule || !tty || !subject)
+		goto out;
 	if (h->summary)
-		n = asprintf(&line, "alert %s: rate limit lifted, %llu hits suppressed", h->rule,
+		n = asprintf(&line, "alert %s: rate limit lifted, %llu hits suppressed", rule,
 			     (unsigned long long)h->suppressed);
 	else
-		n = asprintf(&line, "alert %s (%s): ses=%d auid=%d uid=%d pid=%d tty=%s: %.*s",
-			     h->rule, h->severity, (int)h->ses, (int)h->auid, (int)h->uid,
-			     (int)h->pid, h->tty[0] ? h->tty : "none",
-			     (int)(h->subject_len > 512 ? 512 : h->subject_len), h->subject);
+		n = asprintf(&line, "alert %s (%s): ses=%d auid=%d uid=%d pid=%d tty=%s: %s", rule,
+			     h->severity, (int)h->ses, (int)h->auid, (int)h->uid, (int)h->pid, tty,
+			     subject);
+out:
+	ta_buf_free(&rb);
+	ta_buf_free(&tb);
+	ta_buf_free(&sb);
 	return n < 0 ? NULL : line;
 }
 
@@ -305,7 +335,7 @@ int ta_alert_out_send(struct ta_alert_out *o, const struct ta_alert_hit *h,
 	if (o->audit_fd >= 0 && ta_alert_audit_format(msg, sizeof(msg), h) > 0)
 		s.audit = strdup(msg);
 	if (o->to_syslog)
-		s.line = line_for(h);
+		s.line = ta_alert_syslog_line(h);
 	if (o->jsonl_fd >= 0 && !obj->oom && (s.json = malloc(obj->len + 1))) {
 		memcpy(s.json, obj->buf, obj->len);
 		s.json[obj->len] = '\n';

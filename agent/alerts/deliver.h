@@ -49,6 +49,13 @@ void ta_alert_out_status(struct ta_alert_out *o, struct ta_alert_out_status *st)
 /* Delivers what is queued (at most 2 s), stops the thread, closes. NULL is fine. */
 void ta_alert_out_close(struct ta_alert_out *o);
 
+/*
+ * The syslog line: "alert RULE (SEVERITY): ses=.. auid=.. uid=.. pid=..
+ * tty=..: SUBJECT", names and subject neutralised (view/neutralise.h, one
+ * line). Freed by the caller; NULL if out of memory.
+ */
+char *ta_alert_syslog_line(const struct ta_alert_hit *h);
+
 /* The alert as one JSON object (keys in docs/alerts.md), without a "type". */
 void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h);
 

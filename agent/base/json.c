@@ -342,15 +342,33 @@ void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
 {
 	const uint8_t *t = (const uint8_t *)text;
 	size_t i = 0, from = 0;
+	bool in_str = false, esc = false;
 
 	value_prefix(j);
 	/*
 	 * JSON read from a log (a host's, in the fleet) may hold any valid UTF-8
 	 * in its strings: what a terminal would obey, and bytes that are not
 	 * UTF-8, are written escaped (U+FFFD for the latter), never as they are.
+	 * Whitespace between its tokens (a CR, a line break: valid JSON) is
+	 * dropped, so that the copy stays one line of JSON Lines and moves no
+	 * cursor. Callers pass JSON they parsed; inside its strings no control
+	 * byte is raw.
 	 */
 	while (i < n) {
 		if (t[i] < 0x80) {
+			if (in_str) {
+				if (esc)
+					esc = false;
+				else if (t[i] == '\\')
+					esc = true;
+				else if (t[i] == '"')
+					in_str = false;
+			} else if (t[i] == '"') {
+				in_str = true;
+			} else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
+				put(j, text + from, i - from);
+				from = i + 1;
+			}
 			i++;
 			continue;
 		}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "base/log.h"
+#include "base/utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,21 +20,38 @@ void ta_log_init(const char *progname, enum ta_log_level max_level)
  * One line that a terminal only prints: a newline inside would forge a second
  * line, and an escape sequence (in a path, a host's message, a database's
  * error text) would act on the terminal of whoever reads the log. Line breaks
- * and tabs become spaces; other control bytes, and C1 controls in UTF-8
- * (U+0080..U+009F), become '?'.
+ * and tabs become spaces; other control bytes, bytes that are not UTF-8 (a
+ * raw 8-bit CSI among them) and the code points a terminal obeys or does not
+ * show (C1, bidi overrides, zero-width: ta_cp_dangerous) become '?'.
  */
 static void plain_line(char *msg)
 {
-	for (unsigned char *p = (unsigned char *)msg; *p; p++) {
-		if (*p == '\n' || *p == '\r' || *p == '\t') {
-			*p = ' ';
-		} else if (*p < 0x20 || *p == 0x7f) {
-			*p = '?';
-		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			p[0] = p[1] = '?';
-			p++;
+	unsigned char *r = (unsigned char *)msg, *w = r;
+	size_t left = strlen(msg);
+
+	while (left) {
+		uint32_t cp;
+		int l;
+
+		if (*r < 0x80) {
+			*w++ = *r == '\n' || *r == '\r' || *r == '\t' ? ' ' :
+			       *r < 0x20 || *r == 0x7f		  ? '?' : *r;
+			r++;
+			left--;
+			continue;
 		}
+		l = ta_utf8_decode(r, left, &cp);
+		if (l <= 0 || ta_cp_dangerous(cp)) {
+			*w++ = '?';
+			l = l > 0 ? l : 1;
+		} else {
+			memmove(w, r, (size_t)l);
+			w += l;
+		}
+		r += l;
+		left -= (size_t)l;
 	}
+	*w = '\0';
 }
 
 void ta_vlog(enum ta_log_level level, const char *subsys, const char *fmt, va_list ap)

@@ -161,7 +161,21 @@ static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, c
 	ta_buf_put(st->o, st->stamp, 13);
 	if (st->multi) {
 		const char *name = tty ? ta_sesstab_str(&st->tr->names, tty) : "";
-		ta_buf_printf(st->o, "%-6s ", name[0] ? name : "-");
+		bool plain = true;
+
+		/* The kernel names terminals, but a log (a fleet host's) can say anything. */
+		for (const char *c = name; *c && plain; c++)
+			plain = *c > 0x20 && *c < 0x7f && *c != '\\';
+		if (plain) {
+			ta_buf_printf(st->o, "%-6s ", name[0] ? name : "-");
+		} else {
+			struct ta_buf shown;
+
+			ta_buf_init(&shown);
+			ta_neutralise(name, strlen(name), TA_NEUT_LINE, &shown);
+			ta_buf_printf(st->o, "%-6.*s ", (int)shown.len, (const char *)shown.p);
+			ta_buf_free(&shown);
+		}
 	}
 	ta_buf_putc(st->o, kind);
 	if (who) {

@@ -20,6 +20,7 @@
 #include "cli/fleet_source.h"
 #include "cli/fleet_verify.h"
 #include "base/exitcodes.h"
+#include "view/neutralise.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "store/ckptset.h"
@@ -264,10 +265,12 @@ static void print_json(const struct fv_host *h, const struct fleet_verify_opts *
 	ta_json_free(&j);
 }
 
-static void print_text(const struct fv_host *h, const struct fleet_verify_opts *o)
+/* The text lines of one host; origin and message as shown (print_text). */
+static void print_text_as(const struct fv_host *h, const struct fleet_verify_opts *o,
+			  const char *origin, const char *message)
 {
 	if (!h->ok) {
-		printf("%s: FAILED: %s\n", h->origin, h->message);
+		printf("%s: FAILED: %s\n", origin, message);
 		return;
 	}
 	if (o->quiet)
@@ -276,32 +279,55 @@ static void print_text(const struct fv_host *h, const struct fleet_verify_opts *
 	ta_note_base64_encode(h->root, TA_HASH_LEN, root);
 	printf("%s: OK: records 0..%" PRIu64 " (%" PRIu64 ") in the fleet database, %" PRIu64 " bytes; "
 	       "%" PRIu64 " checkpoints checked, the latest covers %" PRIu64 " records; root %s\n",
-	       h->origin, h->records ? h->records - 1 : 0, h->records, h->bytes, h->checkpoints,
+	       origin, h->records ? h->records - 1 : 0, h->records, h->bytes, h->checkpoints,
 	       h->latest, root);
 	if (h->records > h->latest)
 		printf("%s: note: %" PRIu64 " records after the latest checkpoint are not yet signed\n",
-		       h->origin, h->records - h->latest);
+		       origin, h->records - h->latest);
 	if (h->missing)
 		printf("%s: note: %" PRIu64 " records (the first %" PRIu64 ") are no longer in the "
 		       "database (retention): their leaves are verified, their contents gone\n",
-		       h->origin, h->missing, h->first_missing);
+		       origin, h->missing, h->first_missing);
 	if (h->recoveries)
 		printf("%s: note: %" PRIu64 " recoveries from torn writes (crashes) are recorded\n",
-		       h->origin, h->recoveries);
+		       origin, h->recoveries);
 	if (h->gaps)
-		printf("%s: note: %" PRIu64 " gap records (records dropped by the writer)\n", h->origin,
+		printf("%s: note: %" PRIu64 " gap records (records dropped by the writer)\n", origin,
 		       h->gaps);
 	if (h->past_hole)
 		printf("%s: note: %" PRIu64 " records from index %" PRIu64 " on have not reached the "
 		       "database; %" PRIu64 " records the host sent after them are held, each checked, "
 		       "in no verified tree until they come\n",
-		       h->origin, h->not_arrived, h->hole_from, h->past_hole);
+		       origin, h->not_arrived, h->hole_from, h->past_hole);
 	if (o->n_witnesses)
 		printf("%s: collector: the checkpoint of %" PRIu64 " records carries %" PRIu64 " of the "
-		       "%zu required cosignatures\n", h->origin, h->cosigned, h->cosig_valid, o->quorum);
+		       "%zu required cosignatures\n", origin, h->cosigned, h->cosig_valid, o->quorum);
 	else if (h->latest > h->cosigned)
-		printf("%s: note: the collector cosigned up to %" PRIu64 " records\n", h->origin,
+		printf("%s: note: the collector cosigned up to %" PRIu64 " records\n", origin,
 		       h->cosigned);
+}
+
+/*
+ * A host names itself (its key's name: anything but C0, space and '+') and its
+ * failures quote what it sent: both are shown neutralised, never obeyed by the
+ * investigator's terminal (the JSON output escapes them as every string).
+ */
+static void print_text(const struct fv_host *h, const struct fleet_verify_opts *o)
+{
+	struct ta_buf origin, message;
+
+	ta_buf_init(&origin);
+	ta_buf_init(&message);
+	ta_neutralise(h->origin, strlen(h->origin), TA_NEUT_LINE, &origin);
+	ta_neutralise(h->message, strnlen(h->message, sizeof(h->message)), TA_NEUT_LINE, &message);
+	ta_buf_putc(&origin, '\0');
+	ta_buf_putc(&message, '\0');
+	if (origin.oom || message.oom)
+		printf("(out of memory)\n");
+	else
+		print_text_as(h, o, (const char *)origin.p, (const char *)message.p);
+	ta_buf_free(&origin);
+	ta_buf_free(&message);
 }
 
 int fleet_verify(const struct fleet_verify_opts *o)

@@ -516,6 +516,32 @@ static void test_delivery(void)
 	unlink(path);
 }
 
+/*
+ * The syslog line of a hit whose argv carries an OSC 52 clipboard write, a
+ * line break with a forged alert, a C1 CSI and a bidi override: shown, one
+ * line, nothing a terminal would obey.
+ */
+static void test_syslog_line(void)
+{
+	static const char argv[] = "sudo -i \x1b]52;c;eA==\x07\x1b[2K\nalert fake (low): ok\xc2\x9b\xe2\x80\xae";
+	struct ta_alert_hit h = { .rule = "sudo", .severity = "high", .description = "",
+				  .on = TA_ALERT_ON_EXEC, .subject = argv,
+				  .subject_len = sizeof(argv) - 1, .ses = 3, .auid = 1000,
+				  .uid = 1000, .pid = 42 };
+	char *line;
+
+	memcpy(h.tty, "p\x1b[1", 5);
+	line = ta_alert_syslog_line(&h);
+	CHECK(line != NULL);
+	if (!line)
+		return;
+	CHECK_EQ_STR(line, "alert sudo (high): ses=3 auid=1000 uid=1000 pid=42 tty=p\\e[1: "
+			   "sudo -i \\e]52;c;eA==\\a\\e[2K\\nalert fake (low): ok\\u{009b}\\u{202e}");
+	for (const unsigned char *c = (const unsigned char *)line; *c; c++)
+		CHECK(*c >= 0x20 && *c < 0x7f);
+	free(line);
+}
+
 /* Each shipped rule fires on what it is for, and not on its look-alike. */
 static void test_shipped(const char *path)
 {
@@ -650,6 +676,7 @@ int main(int argc, char **argv)
 	test_watch_buckets();
 	test_attach();
 	test_delivery();
+	test_syslog_line();
 	if (argc > 1)
 		test_shipped(argv[1]);
 	return check_result();

@@ -97,5 +97,19 @@ int main(void)
 	CHECK_EQ_STR(j.buf, "[\"\\u009b2J\\u009d0;x\\u202er\\u200bm\\udb40\\udc01\","
 			    "\"\\u009b2J\\u202e\",{\"a\":\"\\u009b1A caf\xc3\xa9 \\ufffd\"}]");
 	ta_json_free(&j);
+
+	/*
+	 * Whitespace between a copied record's tokens (valid JSON, from a host
+	 * that writes its records so) is dropped: a CR or a line break would
+	 * move the cursor or split a JSON Lines line. Inside strings nothing
+	 * changes, escaped quotes and backslashes included.
+	 */
+	ta_json_init(&j);
+	ta_json_arr_begin(&j);
+	static const char spaced[] = "{\"type\":\"exec\",\r\n\"s\":\"a b\\\" \\\\\" ,\t\"n\" : [ 1 ,2 ]\n}";
+	ta_json_raw_read(&j, spaced, sizeof(spaced) - 1);
+	ta_json_arr_end(&j);
+	CHECK_EQ_STR(j.buf, "[{\"type\":\"exec\",\"s\":\"a b\\\" \\\\\",\"n\":[1,2]}]");
+	ta_json_free(&j);
 	return check_result();
 }

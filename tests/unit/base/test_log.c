@@ -2,8 +2,9 @@
 /*
  * The logger's line (base/log.h): one line that a terminal only prints,
  * whatever the message carries (a path, a host's message, a database's error
- * text): no line break to forge a second line, no control byte or C1 control
- * to act on the reader's terminal; printable UTF-8 kept; levels above the
+ * text): no line break to forge a second line, no control byte, C1 control,
+ * byte that is not UTF-8, bidi override or invisible character to act on the
+ * reader's terminal or hide text; printable UTF-8 kept; levels above the
  * maximum not written.
  */
 #include <stdio.h>
@@ -45,7 +46,16 @@ int main(void)
 	FILE *f = capture_begin(&saved);
 	ta_warn("sub", "a\x1b[31mb\x07" "c\nFORGED: line\r\td\x7f" "e \xc2\x9b" "2J \xc3\xa9t\xc3\xa9 %s", "\x1b]0;x\x07");
 	char *out = capture_end(f, saved);
-	CHECK_EQ_STR(out, "t: warning: sub: a?[31mb?c FORGED: line  d?e ??2J \xc3\xa9t\xc3\xa9 ?]0;x?\n");
+	CHECK_EQ_STR(out, "t: warning: sub: a?[31mb?c FORGED: line  d?e ?2J \xc3\xa9t\xc3\xa9 ?]0;x?\n");
+
+	/*
+	 * What a terminal obeys or does not show, past C0: a raw 8-bit CSI, an
+	 * overlong form, a bidi override, a zero-width space: one '?' each.
+	 */
+	f = capture_begin(&saved);
+	ta_err("sub", "x\x9b" "31m \xc0\x9b" "2J evil\xe2\x80\xae" "cba r\xe2\x80\x8bm \xe2\x82\xac");
+	out = capture_end(f, saved);
+	CHECK_EQ_STR(out, "t: error: sub: x?31m ??2J evil?cba r?m \xe2\x82\xac\n");
 
 	/* Above the maximum level: nothing; at it: one line without a subsystem. */
 	f = capture_begin(&saved);
@@ -54,10 +64,10 @@ int main(void)
 	out = capture_end(f, saved);
 	CHECK_EQ_STR(out, "t: info: plain\n");
 
-	/* A C1 lead byte cut off by the end of the message: nothing read past it. */
+	/* A lead byte cut off by the end of the message: nothing read past it, not shown raw. */
 	f = capture_begin(&saved);
 	ta_err("sub", "end \xc2");
 	out = capture_end(f, saved);
-	CHECK_EQ_STR(out, "t: error: sub: end \xc2\n");
+	CHECK_EQ_STR(out, "t: error: sub: end ?\n");
 	return check_result();
 }
