@@ -584,36 +584,29 @@ static __always_inline void ta_fp_fill_ids(struct ta_fp_event *e)
 	__builtin_memset(&e->tty, 0, sizeof(e->tty));
 	if (ctty) {
 		ta_fill_tty_id(&e->tty, ctty);
-		if (e->task.ses == TA_UNSET) {
-			struct task_struct *leader = ta_tty_session_leader(ctty);
-
-			if (leader)
-				e->task.ses = ta_leader_ses(leader);
-		}
+		e->task.ses = ta_ses_or_tty_leader(e->task.ses, (__u64)ctty);
 	}
 	ta_fp_creds(e);
 }
 
 /*
- * 1 if the caller may put a footprint record of n bytes into its ring: the
- * ring's share per person, as for terminal data. A file call costs about a
- * microsecond: a loop of them must not fill the ring while another person
- * opens, renames or changes privilege. A global function, verified once
- * (sys_exit's frame stays its own).
+ * 1 if a record of n bytes by session ses, login uid auid (as the record
+ * names them) may go into the footprint's ring: the ring's share per person,
+ * as for terminal data. A file call costs about a microsecond: a loop of them
+ * must not fill the ring while another person opens, renames or changes
+ * privilege. A global function, verified once (sys_exit's frame stays its own).
  */
-__weak __noinline int ta_fp_share_ok(__u32 n)
+__weak __noinline int ta_fp_share_ok(__u32 ses, __u32 auid, __u32 n)
 {
-	__u32 ses, auid;
-	__u64 who = ta_current_person(&ses, &auid);
-
-	return ta_share_admit(&ta_fp_events, TA_FP_RING_BYTES, &ta_fp_usage, &ta_fp_top, who,
-			      bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n);
+	return ta_share_admit(&ta_fp_events, TA_FP_RING_BYTES, &ta_fp_usage, &ta_fp_top,
+			      ta_share_person(auid, ses), bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n);
 }
 
 /* Into the ring, or counted lost (over the person's share, or the ring full). */
 static __always_inline void ta_fp_submit(struct ta_fp_event *e)
 {
-	if (!ta_fp_share_ok(sizeof(*e)) || bpf_ringbuf_output(&ta_fp_events, e, sizeof(*e), 0))
+	if (!ta_fp_share_ok(e->task.ses, e->task.auid, sizeof(*e)) ||
+	    bpf_ringbuf_output(&ta_fp_events, e, sizeof(*e), 0))
 		ta_count_loss(e->task.ses, e->task.auid, 0, TA_DROP_FOOTPRINT);
 }
 

@@ -317,12 +317,7 @@ static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 byt
 	e->hdr.size = sizeof(*e);
 	ta_fill_task(&e->task);
 	/* Outside any login session: the terminal's session, as its data would be. */
-	if (e->task.ses == TA_UNSET) {
-		struct task_struct *leader = ta_tty_session_leader(slave);
-
-		if (leader)
-			e->task.ses = ta_leader_ses(leader);
-	}
+	e->task.ses = ta_ses_or_tty_leader(e->task.ses, (__u64)slave);
 	ta_fill_tty_id(&e->tty, slave);
 	e->bytes = bytes;
 	e->syscall_nr = nr;
