@@ -333,6 +333,17 @@ try:
     rc, out, err = run("follow", *D, "--from-start", "--timeout", "0.5", "--user", "4242")
     check(rc == 0 and "bye" in out and "other session" not in out and "\x1b" not in out, "follow %r" % out)
 
+    # ---- a session on two terminals, one named with an OSC title sequence (a forged or
+    # fleet log): show names the terminal on each line, shown, never obeyed
+    htl = os.path.join(top, "hostile-tty")
+    subprocess.run([MAKE_LOG, htl, "hostile-tty"], check=True, capture_output=True)
+    for mode in ([], ["--raw-order"]):
+        rc, out, err = run("show", "--log-dir", htl, *mode, "5e1c0a42-12", raw=True)
+        lines = [l for l in out.split(b"\n") if l.endswith(b"second")]
+        check(rc == 0 and b"\x1b" not in out and b"\x07" not in out and len(lines) == 1 and
+              b" pt\\e]0;T\\as4 " in lines[0],
+              "show %s: a terminal's name is neutralised on its lines: %r %s" % (mode, out, err))
+
     # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)
     shl = os.path.join(top, "shared")
     subprocess.run([MAKE_LOG, shl, "shared"], check=True, capture_output=True)

@@ -10,6 +10,7 @@
  *   make_log DIR
  *   make_log DIR shared
  *   make_log DIR plain|shared ORIGIN   (the log's origin; default test/ttyaudit)
+ *   make_log DIR hostile-tty           (session 12 on two terminals, one named with an escape)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -176,12 +177,38 @@ static void shared_terminal(void)
 	     "{\"type\":\"session_end\",\"ses\":11,\"auid\":1001,\"user\":\"bob\"}");
 }
 
+/*
+ * Session 12 (auid 4242) on two terminals, the second named with an OSC title
+ * sequence: the kernel names terminals, but a log (a fleet host's) can say
+ * anything, and show prints the name on every line of such a session.
+ */
+static void hostile_tty_name(void)
+{
+	struct ta_batch_builder b;
+	struct ta_tty_id id;
+	uint64_t t = T0 + 2000000;
+
+	ta_batch_init(&b);
+	tty_id(&id, 3);
+	ta_batch_begin(&b, &id, 12, 4242, t);
+	entry(&b, TA_ENTRY_OUTPUT, t, "first\r\n", 7, 0, 0);
+	flush(&b, 12);
+	tty_id(&id, 4);
+	snprintf(id.name, sizeof(id.name), "pt\x1b]0;T\x07s4");
+	ta_batch_begin(&b, &id, 12, 4242, t + 1000000);
+	entry(&b, TA_ENTRY_OUTPUT, t + 1000000, "second\r\n", 8, 0, 0);
+	flush(&b, 12);
+	ta_batch_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	/* ORIGIN: the fleet test ships several of these logs, one origin per host. */
 	int shared = argc >= 3 && !strcmp(argv[2], "shared");
-	if (argc < 2 || argc > 4 || (argc >= 3 && !shared && strcmp(argv[2], "plain"))) {
-		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]]\n");
+	int hostile_tty = argc == 3 && !strcmp(argv[2], "hostile-tty");
+	if (argc < 2 || argc > 4 ||
+	    (argc >= 3 && !shared && !hostile_tty && strcmp(argv[2], "plain"))) {
+		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
@@ -189,6 +216,12 @@ int main(int argc, char **argv)
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
+	if (hostile_tty) {
+		hostile_tty_name();
+		if ((err = ta_store_close(st)))
+			die("close", err);
+		return 0;
+	}
 	if (shared) {
 		shared_terminal();
 		if ((err = ta_store_close(st)))
