@@ -144,6 +144,15 @@ static void apply(struct ta_logins *l, const struct ta_login_event *ev)
 	}
 	if (change < 0)
 		ta_warn("logins", "session table: %s", strerror(-change));
+	if (ta_session_table_evicted(l->table) > l->evicted_seen) {
+		uint64_t n = ta_session_table_evicted(l->table);
+
+		/* Once per eighth of the table: a flood of self-made login uids fills it. */
+		ta_warn("logins", "session table full: forgot %llu open sessions no login service "
+			"vouches for (%llu in all); their records keep their ses and auid",
+			(unsigned long long)(n - l->evicted_seen), (unsigned long long)n);
+		l->evicted_seen = n;
+	}
 	ta_session_prune_closed(l->table);
 }
 

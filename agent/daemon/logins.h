@@ -21,6 +21,7 @@ struct ta_logins {
 	struct ta_recorder *rec;
 	uint32_t last_ses;
 	char last_tty[TA_SESSION_TTY_LEN];
+	uint64_t evicted_seen;  /* the table's evictions already warned about */
 	/* audit watch events (TA_LOGIN_MSG_WATCH) go here; set after ta_logins_open */
 	void (*on_watch)(void *ctx, const struct ta_login_event *ev);
 	void *watch_ctx;

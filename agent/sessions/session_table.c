@@ -19,7 +19,12 @@ struct ta_session_table {
 	char boot_id[TA_BOOT_ID_LEN];
 	struct ta_login_session *buckets[N_BUCKETS];
 	size_t count, max;
+	size_t closed;          /* entries closed, not yet pruned */
+	int64_t latest_sec;     /* the latest record's audit time */
+	uint64_t evicted;       /* open sessions forgotten for room (evict_unverified) */
 };
+
+static size_t evict_unverified(struct ta_session_table *t);
 
 int ta_boot_id_read(const char *path, char out[TA_BOOT_ID_LEN])
 {
@@ -126,7 +131,7 @@ static struct ta_login_session *add(struct ta_session_table *t, const char *boot
 	struct ta_login_session *s;
 	size_t b;
 
-	if (t->count >= t->max && ta_session_prune_closed(t) == 0)
+	if (t->count >= t->max && ta_session_prune_closed(t) == 0 && evict_unverified(t) == 0)
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -162,9 +167,46 @@ int ta_session_insert(struct ta_session_table *t, const struct ta_login_session 
 	s->backfilled = true;
 	if (s->state != TA_SESSION_CLOSED)
 		s->state = TA_SESSION_OPEN;
+	else
+		t->closed++;
 	if (s->n_ttys > TA_SESSION_MAX_TTYS)
 		s->n_ttys = TA_SESSION_MAX_TTYS;
 	return 0;
+}
+
+/* Unlink and free the entry *pp points to. */
+static void unlink_entry(struct ta_session_table *t, struct ta_login_session **pp)
+{
+	struct ta_login_session *s = *pp;
+
+	*pp = s->next;
+	if (s->state == TA_SESSION_CLOSED)
+		t->closed--;
+	free(s);
+	t->count--;
+}
+
+/* Remove up to limit entries for which drop holds; returns how many went. */
+static size_t remove_where(struct ta_session_table *t,
+			   bool (*drop)(const struct ta_session_table *t,
+					const struct ta_login_session *s),
+			   size_t limit)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < N_BUCKETS && n < limit; i++) {
+		struct ta_login_session **pp = &t->buckets[i];
+
+		while (*pp && n < limit) {
+			if (drop(t, *pp)) {
+				unlink_entry(t, pp);
+				n++;
+			} else {
+				pp = &(*pp)->next;
+			}
+		}
+	}
+	return n;
 }
 
 int ta_session_remove(struct ta_session_table *t, const char *boot_id, uint32_t ses)
@@ -172,39 +214,29 @@ int ta_session_remove(struct ta_session_table *t, const char *boot_id, uint32_t 
 	struct ta_login_session **pp = &t->buckets[bucket_of(boot_id, ses)];
 
 	for (; *pp; pp = &(*pp)->next) {
-		struct ta_login_session *s = *pp;
-
-		if (s->ses == ses && strcmp(s->boot_id, boot_id) == 0) {
-			*pp = s->next;
-			free(s);
-			t->count--;
+		if ((*pp)->ses == ses && strcmp((*pp)->boot_id, boot_id) == 0) {
+			unlink_entry(t, pp);
 			return 0;
 		}
 	}
 	return -ENOENT;
 }
 
+static bool is_closed(const struct ta_session_table *t, const struct ta_login_session *s)
+{
+	(void)t;
+	return s->state == TA_SESSION_CLOSED;
+}
+
+/* Walks the table only when something closed: it runs after every login record. */
 size_t ta_session_prune_closed(struct ta_session_table *t)
 {
-	size_t n = 0;
+	return t->closed ? remove_where(t, is_closed, SIZE_MAX) : 0;
+}
 
-	for (size_t i = 0; i < N_BUCKETS; i++) {
-		struct ta_login_session **pp = &t->buckets[i];
-
-		while (*pp) {
-			struct ta_login_session *s = *pp;
-
-			if (s->state == TA_SESSION_CLOSED) {
-				*pp = s->next;
-				free(s);
-				t->count--;
-				n++;
-			} else {
-				pp = &s->next;
-			}
-		}
-	}
-	return n;
+uint64_t ta_session_table_evicted(const struct ta_session_table *t)
+{
+	return t->evicted;
 }
 
 int ta_session_foreach(struct ta_session_table *t,
@@ -326,6 +358,32 @@ bool ta_login_service(const char *prog)
 	return false;
 }
 
+/*
+ * An open session no login service vouches for, begun over a second before
+ * the latest record (a real login's service names itself right after the
+ * kernel's LOGIN record): a bare LOGIN record, or terminal activity alone.
+ * Any process without a login uid makes one with each write of
+ * /proc/self/loginuid, and none of them ever ends.
+ */
+static bool is_unverified(const struct ta_session_table *t, const struct ta_login_session *s)
+{
+	return s->state == TA_SESSION_OPEN && !s->backfilled &&
+	       !ta_login_service(s->login_program) && s->start_sec < t->latest_sec - 1;
+}
+
+/*
+ * Room in a full table: an eighth of it, taken from the sessions no login
+ * service vouches for, so that a flood of them never refuses a real login
+ * (ENOSPC) and the walk is paid once per max/8 new sessions.
+ */
+static size_t evict_unverified(struct ta_session_table *t)
+{
+	size_t n = remove_where(t, is_unverified, t->max / 8 ? t->max / 8 : 1);
+
+	t->evicted += n;
+	return n;
+}
+
 static const char *const nested_tools[] = { "su", "sudo", "runuser", "doas", "pkexec", NULL };
 
 static bool is_nested_tool(const char *exe)
@@ -361,24 +419,16 @@ static struct ta_login_session *start(struct ta_session_table *t, const struct t
 	return s;
 }
 
+static bool is_observed(const struct ta_session_table *t, const struct ta_login_session *s)
+{
+	(void)t;
+	return s->observed;
+}
+
 /* Drop the entries known only from terminal activity; they come back when seen again. */
 static void prune_observed(struct ta_session_table *t)
 {
-	for (size_t i = 0; i < N_BUCKETS; i++) {
-		struct ta_login_session **pp = &t->buckets[i];
-
-		while (*pp) {
-			struct ta_login_session *s = *pp;
-
-			if (s->observed) {
-				*pp = s->next;
-				free(s);
-				t->count--;
-			} else {
-				pp = &s->next;
-			}
-		}
-	}
+	remove_where(t, is_observed, SIZE_MAX);
 }
 
 struct ta_login_session *ta_session_observe(struct ta_session_table *t, uint32_t ses, uint32_t auid)
@@ -420,9 +470,11 @@ static struct ta_login_session *start_or_promote(struct ta_session_table *t, str
 	return s;
 }
 
-static void end(struct ta_login_session *s, const struct ta_login_event *ev)
+static void end(struct ta_session_table *t, struct ta_login_session *s,
+		const struct ta_login_event *ev)
 {
 	s->state = TA_SESSION_CLOSED;
+	t->closed++;
 	s->end_sec = ev->time_sec;
 	s->end_msec = ev->time_msec;
 	s->end_serial = ev->serial;
@@ -443,6 +495,8 @@ int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev
 		return TA_SESSION_LOGIN_FAILED;
 	if (ses == TA_LOGIN_UNSET)
 		return TA_SESSION_NO_CHANGE;
+	if (ev->time_sec > t->latest_sec)
+		t->latest_sec = ev->time_sec;
 	s = ta_session_lookup(t, ses);
 	if (s && s->state == TA_SESSION_CLOSED)
 		return TA_SESSION_NO_CHANGE; /* ses numbers do not repeat in a boot */
@@ -466,6 +520,18 @@ int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev
 		if (!s || s->observed) {
 			if (ev->result == TA_LOGIN_RES_FAILED)
 				return TA_SESSION_NO_CHANGE;
+			/*
+			 * su, sudo... open sessions inside a login, never one. In a
+			 * session not known (closed and forgotten, its login records
+			 * missed) or known only from its terminal, they must not start
+			 * it under their account and program, nor own its end: a sudo in
+			 * a process left behind after logout made the session root's.
+			 */
+			if (is_nested_tool(ev->exe)) {
+				if (s && ev->record_type == AUDIT_USER_START)
+					s->nested_opens++;
+				return TA_SESSION_NO_CHANGE;
+			}
 			if (!(s = start_or_promote(t, s, ev, ses)))
 				return -ENOSPC;
 			take_details(s, ev, ev->record_type == AUDIT_USER_LOGIN);
@@ -488,7 +554,7 @@ int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev
 			if (ev->record_type == AUDIT_USER_START &&
 			    ev->result == TA_LOGIN_RES_FAILED) {
 				s->result = TA_LOGIN_RES_FAILED;
-				end(s, ev);
+				end(t, s, ev);
 				return TA_SESSION_ENDED;
 			}
 			if (!ch) {
@@ -507,7 +573,7 @@ int ta_session_apply(struct ta_session_table *t, const struct ta_login_event *ev
 				s->nested_opens--;
 			return TA_SESSION_NO_CHANGE;
 		}
-		end(s, ev);
+		end(t, s, ev);
 		*changed = s;
 		return TA_SESSION_ENDED;
 

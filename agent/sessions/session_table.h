@@ -127,6 +127,12 @@ int ta_session_foreach(struct ta_session_table *t,
 /* Forget one session / every closed session. */
 int ta_session_remove(struct ta_session_table *t, const char *boot_id, uint32_t ses);
 size_t ta_session_prune_closed(struct ta_session_table *t);
+/*
+ * Open sessions forgotten to make room in a full table: only those no login
+ * service vouches for (a bare LOGIN record, terminal activity alone), an
+ * eighth of the table at a time. Their records keep their ses and auid.
+ */
+uint64_t ta_session_table_evicted(const struct ta_session_table *t);
 
 /*
  * Whether a login program is a login service (sshd, login, cron, a display

@@ -326,6 +326,104 @@ static void observed_then_login(void)
 	ta_session_table_free(t);
 }
 
+/* One login record: type, pid, exe, account, at second sec. */
+static int rec(struct ta_session_table *t, int type, uint32_t ses, uint32_t pid, const char *exe,
+	       const char *acct, int64_t sec, struct ta_login_session **ch)
+{
+	struct ta_login_event ev;
+
+	ta_login_event_init(&ev);
+	ev.msg_type = TA_LOGIN_MSG_RECORD;
+	ev.record_type = type;
+	ev.ses = ses;
+	ev.auid = 1001;
+	ev.pid = pid;
+	ev.result = TA_LOGIN_RES_SUCCESS;
+	ev.time_sec = sec;
+	snprintf(ev.exe, sizeof(ev.exe), "%s", exe);
+	snprintf(ev.acct, sizeof(ev.acct), "%s", acct);
+	return ta_session_apply(t, &ev, ch);
+}
+
+/*
+ * su and sudo open sessions inside a login, never one: after alice's logout a
+ * process she left behind runs sudo (the session was closed and forgotten),
+ * or her session is known only from its terminal. Before, the sudo record
+ * started the session anew as root's, by sudo, and its end closed the live
+ * session.
+ */
+static void nested_tools_never_own(void)
+{
+	struct ta_session_table *t;
+	struct ta_login_session *ch, *s;
+
+	CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
+	CHECK_EQ_INT(rec(t, AUDIT_LOGIN, 30, 900, "", "", 1700000000, &ch), TA_SESSION_STARTED);
+	CHECK_EQ_INT(rec(t, AUDIT_USER_START, 30, 900, "/usr/sbin/sshd", "alice", 1700000000, &ch),
+		     TA_SESSION_UPDATED);
+	CHECK_EQ_INT(rec(t, AUDIT_USER_END, 30, 900, "/usr/sbin/sshd", "alice", 1700000100, &ch),
+		     TA_SESSION_ENDED);
+	CHECK_EQ_INT(ta_session_prune_closed(t), 1);
+	CHECK_EQ_INT(ta_session_prune_closed(t), 0);
+	CHECK_EQ_INT(rec(t, AUDIT_USER_START, 30, 950, "/usr/bin/sudo", "root", 1700000200, &ch),
+		     TA_SESSION_NO_CHANGE);
+	CHECK(ta_session_lookup(t, 30) == NULL);
+	CHECK_EQ_INT(rec(t, AUDIT_USER_LOGIN, 30, 951, "/usr/bin/su", "root", 1700000200, &ch),
+		     TA_SESSION_NO_CHANGE);
+	CHECK(ta_session_lookup(t, 30) == NULL);
+
+	s = ta_session_observe(t, 31, 1001);
+	CHECK(s != NULL);
+	CHECK_EQ_INT(rec(t, AUDIT_USER_START, 31, 960, "/usr/bin/sudo", "root", 1700000300, &ch),
+		     TA_SESSION_NO_CHANGE);
+	s = ta_session_lookup(t, 31);
+	CHECK(s && s->observed && s->nested_opens == 1 && strcmp(s->login_program, "sudo") != 0);
+	CHECK_EQ_INT(rec(t, AUDIT_USER_END, 31, 960, "/usr/bin/sudo", "root", 1700000301, &ch),
+		     TA_SESSION_NO_CHANGE);
+	s = ta_session_lookup(t, 31);
+	CHECK(s && s->state == TA_SESSION_OPEN && s->nested_opens == 0);
+	/* a login service's record still names it */
+	CHECK_EQ_INT(rec(t, AUDIT_USER_START, 31, 970, "/usr/sbin/sshd", "alice", 1700000302, &ch),
+		     TA_SESSION_STARTED);
+	ta_session_table_free(t);
+}
+
+/*
+ * Any process without a login uid starts a session with each write of
+ * /proc/self/loginuid (a kernel LOGIN record naming no program), and none of
+ * them ends: such a flood filled the table and the next real login got
+ * ENOSPC. Now the sessions no login service vouches for make room, an eighth
+ * of the table at a time, and the vouched-for ones stay.
+ */
+static void unverified_flood(void)
+{
+	struct ta_session_table *t;
+	struct ta_login_session *ch;
+	int refused = 0;
+
+	CHECK_EQ_INT(ta_session_table_new(BOOT, 64, &t), 0);
+	for (uint32_t i = 0; i < 8; i++) {
+		CHECK_EQ_INT(rec(t, AUDIT_LOGIN, 100 + i, 1000 + i, "", "", 1700000000, &ch),
+			     TA_SESSION_STARTED);
+		CHECK_EQ_INT(rec(t, AUDIT_USER_START, 100 + i, 1000 + i, "/usr/sbin/sshd", "alice",
+				 1700000000, &ch), TA_SESSION_UPDATED);
+	}
+	for (uint32_t i = 0; i < 1000; i++)
+		refused += rec(t, AUDIT_LOGIN, 1000 + i, 5000 + i, "", "", 1700000001 + i / 10, &ch) ==
+			   -ENOSPC;
+	CHECK(refused < 1000);
+	CHECK(ta_session_table_evicted(t) > 0);
+	CHECK(ta_session_table_count(t) <= 64);
+	for (uint32_t i = 0; i < 8; i++)
+		CHECK(ta_session_lookup(t, 100 + i) != NULL);
+	/* the next real login is not refused */
+	CHECK_EQ_INT(rec(t, AUDIT_LOGIN, 5000, 9000, "", "", 1700000200, &ch), TA_SESSION_STARTED);
+	CHECK_EQ_INT(rec(t, AUDIT_USER_START, 5000, 9000, "/usr/sbin/sshd", "bob", 1700000200, &ch),
+		     TA_SESSION_UPDATED);
+	CHECK(ta_session_lookup(t, 5000) != NULL);
+	ta_session_table_free(t);
+}
+
 /* A login uid is vouched for only by a login service (issue 12). */
 static void test_login_service(void)
 {
@@ -363,6 +461,8 @@ int main(int argc, char **argv)
 	apply_corpus();
 	limits_and_odd_values();
 	observed_then_login();
+	nested_tools_never_own();
+	unverified_flood();
 	boot_id();
 	return check_result();
 }
