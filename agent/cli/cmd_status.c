@@ -115,6 +115,12 @@ static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint6
 	}
 }
 
+/* A word read from the log, shown on one line, never obeyed (view/neutralise.h). */
+static void shown(struct ta_buf *o, const char *s)
+{
+	ta_neutralise(s, strlen(s), TA_NEUT_LINE, o);
+}
+
 int ta_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -361,14 +367,25 @@ int ta_cmd_status(int argc, char **argv)
 			ta_buf_printf(&o, "ttyauditd:   not running on this log%s\n",
 				      agent_stop_time > agent_start_time ? " (last stop was clean)" :
 				      records ? " (no clean stop recorded after the last start)" : "");
-		ta_buf_printf(&o, "backend:     %s (agent %s, started %s)\n", backend,
-			      version[0] ? version : "?", t1);
-		ta_buf_printf(&o, "integrity:   %s%s\n", integrity,
+		/* The agent_start record's words: the daemon writes constants, a forged log anything. */
+		ta_buf_puts(&o, "backend:     ");
+		shown(&o, backend);
+		ta_buf_puts(&o, " (agent ");
+		shown(&o, version[0] ? version : "?");
+		ta_buf_printf(&o, ", started %s)\n", t1);
+		ta_buf_puts(&o, "integrity:   ");
+		shown(&o, integrity);
+		ta_buf_printf(&o, "%s\n",
 			      !strcmp(integrity, "kernel") ? " (the kernel's copy of terminal data)" :
 			      !strcmp(integrity, "syscall") ? " (read from user memory at system calls; "
 			      "what cannot be vouched for is marked suspect)" : "");
-		ta_buf_printf(&o, "programs:    %s%s%s\n", programs[0] ? programs : "full",
-			      programs_lim[0] ? ": " : "", programs_lim);
+		ta_buf_puts(&o, "programs:    ");
+		shown(&o, programs[0] ? programs : "full");
+		if (programs_lim[0]) {
+			ta_buf_puts(&o, ": ");
+			shown(&o, programs_lim);
+		}
+		ta_buf_putc(&o, '\n');
 		ta_buf_printf(&o, "loss:        %" PRIu64 " gap records: %" PRIu64 " events, %" PRIu64
 			      " bytes lost; %" PRIu64 " store gaps: %" PRIu64 " records, %" PRIu64
 			      " bytes not written (disk full)\n", loss_records, loss_events, loss_bytes,

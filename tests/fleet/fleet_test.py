@@ -1589,6 +1589,19 @@ try:
     check(r.returncode == 0 and j.get('records') == na and j.get('cosigned_checkpoint') == na,
           f'verify --fleet at the end: a verifies, every record cosigned ({r.returncode}, {j})')
 
+    # ---- a host named with what a terminal obeys or does not show (its enrolment takes any
+    # origin, its key any name but C0, space and '+'): verify --fleet shows it, never obeys it
+    zo = 'host-z\u009b2J\u202eabc/ttyaudit'
+    make_log('z', zo, 5)
+    enrol('z', zo)
+    r = subprocess.run([CLI, 'verify', '--fleet', dsn('investigator'), '--origin', 'host-z'],
+                       capture_output=True)
+    shown = r.stdout + r.stderr
+    check(b'host-z\\u{009b}2J\\u{202e}abc/ttyaudit: ' in r.stdout and b'\xc2\x9b' not in shown
+          and b'\xe2\x80\xae' not in shown,
+          f'verify --fleet shows a host\'s name neutralised ({r.returncode}, {r.stdout[:300]!r}, '
+          f'{r.stderr[:300]!r})')
+
     rc = 0 if not failures else 1
 except StopIteration:
     rc = 0

@@ -344,6 +344,20 @@ try:
               b" pt\\e]0;T\\as4 " in lines[0],
               "show %s: a terminal's name is neutralised on its lines: %r %s" % (mode, out, err))
 
+    # status prints the start record's words: a forged one's escapes are shown, never obeyed
+    rc, out, err = run("status", "--log-dir", htl, raw=True)
+    check(rc in (0, 1) and b"\x1b" not in out and b"\x07" not in out and b"\xc2\x9b" not in out and
+          b"\xe2\x80\xae" not in out and b"trace\\u{009b}2J" in out and b"\\u{202e}kernel" in out,
+          "status: the start record's words neutralised (%d) %r %s" % (rc, out, err))
+
+    # show --screen: a backslash is shown escaped as in every view, so that printed text
+    # "\u{202e}" never reads like the escaped real one
+    rc, out, err = run("show", "--log-dir", htl, "--screen", "5e1c0a42-13", env=dict(os.environ, TZ="UTC"))
+    if not (rc == 1 and "without libvterm" in err):
+        rows = out.split("\n")
+        check(rc == 0 and rows[1:3] == ["lit\\\\u{202e}", "real\\u{202e}"],
+              "show --screen: a printed backslash and a real U+202E differ %r %s" % (rows[:3], err))
+
     # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)
     shl = os.path.join(top, "shared")
     subprocess.run([MAKE_LOG, shl, "shared"], check=True, capture_output=True)

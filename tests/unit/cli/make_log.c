@@ -10,7 +10,8 @@
  *   make_log DIR
  *   make_log DIR shared
  *   make_log DIR plain|shared ORIGIN   (the log's origin; default test/ttyaudit)
- *   make_log DIR hostile-tty           (session 12 on two terminals, one named with an escape)
+ *   make_log DIR hostile-tty           (session 12 on two terminals, one named with an
+ *                                      escape; session 13 prints "lit\u{202e}" and a real U+202E)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -188,6 +189,11 @@ static void hostile_tty_name(void)
 	struct ta_tty_id id;
 	uint64_t t = T0 + 2000000;
 
+	/* A forged start record: status prints its words. */
+	json(TA_REC_AGENT_START, T0, UINT32_MAX,
+	     "{\"type\":\"agent_start\",\"version\":\"1\\u001b]0;v\\u0007\",\"backend\":"
+	     "\"trace\\u009b2J\",\"integrity\":\"\\u202ekernel\",\"programs\":\"full\\u001b[1m\","
+	     "\"programs_limitations\":\"x\\u001b[2K\",\"pid\":1}");
 	ta_batch_init(&b);
 	tty_id(&id, 3);
 	ta_batch_begin(&b, &id, 12, 4242, t);
@@ -198,6 +204,11 @@ static void hostile_tty_name(void)
 	ta_batch_begin(&b, &id, 12, 4242, t + 1000000);
 	entry(&b, TA_ENTRY_OUTPUT, t + 1000000, "second\r\n", 8, 0, 0);
 	flush(&b, 12);
+	/* Session 13 prints a typed-looking escape, then the real bidi override. */
+	tty_id(&id, 5);
+	ta_batch_begin(&b, &id, 13, 4242, t + 2000000);
+	entry(&b, TA_ENTRY_OUTPUT, t + 2000000, "lit\\u{202e}\r\nreal\xe2\x80\xae\r\n", 22, 0, 0);
+	flush(&b, 13);
 	ta_batch_free(&b);
 }
 
