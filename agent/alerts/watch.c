@@ -155,9 +155,35 @@ int ta_audit_watches_remove(struct ta_audit_watches *w)
 	return failed;
 }
 
+/*
+ * s in double quotes, '"' and '\\' escaped, into out (cap bytes, NUL-terminated):
+ * the accessor names the path and can name its program, and a name such as
+ * `x by /usr/sbin/sshd (succeeded, exit 0)` must not read as the subject's
+ * own words.
+ */
+static void quoted(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	if (cap < 3) {
+		if (cap)
+			out[0] = '\0';
+		return;
+	}
+	out[n++] = '"';
+	for (; *s && n + 3 < cap; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+}
+
 void ta_watch_hit(const struct ta_login_event *ev, struct ta_alert_hit *hit, char *buf,
 		  size_t cap)
 {
+	char path[2 * sizeof(ev->path) + 3], exe[2 * sizeof(ev->exe) + 3];
 	const char *sc = audit_syscall_to_name((int)ev->syscall, audit_detect_machine());
 	int n;
 
@@ -172,8 +198,9 @@ void ta_watch_hit(const struct ta_login_event *ev, struct ta_alert_hit *hit, cha
 	if (strcmp(ev->terminal, "(none)"))
 		snprintf(hit->tty, sizeof(hit->tty), "%.*s", (int)sizeof(hit->tty) - 1, ev->terminal);
 	snprintf(hit->comm, sizeof(hit->comm), "%.*s", (int)sizeof(hit->comm) - 1, ev->comm);
-	n = snprintf(buf, cap, "%s %s by %s (%s, exit %d)", sc ? sc : "syscall", ev->path,
-		     ev->exe[0] ? ev->exe : "?",
+	quoted(path, sizeof(path), ev->path);
+	quoted(exe, sizeof(exe), ev->exe[0] ? ev->exe : "?");
+	n = snprintf(buf, cap, "%s %s by %s (%s, exit %d)", sc ? sc : "syscall", path, exe,
 		     ev->result == TA_LOGIN_RES_SUCCESS ? "succeeded" :
 		     ev->result == TA_LOGIN_RES_FAILED ? "failed" : "result unknown", ev->exit);
 	hit->subject = buf;

@@ -10,6 +10,7 @@
 #include "alerts/alerts.h"
 #include "capture/decode.h"
 #include "alerts/deliver.h"
+#include "alerts/watch.h"
 #include "check.h"
 
 #define MAX_HITS 64
@@ -517,6 +518,31 @@ static void test_delivery(void)
 }
 
 /*
+ * A watch alert's subject: the path and the program are the accessor's to
+ * choose, so they are quoted, and a name that reads like the subject's own
+ * words stays inside its quotes.
+ */
+static void test_watch_subject(void)
+{
+	struct ta_login_event ev;
+	struct ta_alert_hit hit;
+	char buf[1024];
+
+	ta_login_event_init(&ev);
+	ev.syscall = 257; /* openat on x86-64 */
+	ev.ses = 4;
+	ev.auid = 1000;
+	ev.result = TA_LOGIN_RES_FAILED;
+	ev.exit = -13;
+	snprintf(ev.path, sizeof(ev.path), "%s", "/l/x\" by /usr/sbin/sshd (succeeded, exit 0)\\");
+	snprintf(ev.exe, sizeof(ev.exe), "%s", "/tmp/a b");
+	ta_watch_hit(&ev, &hit, buf, sizeof(buf));
+	CHECK_EQ_STR(hit.subject, "openat \"/l/x\\\" by /usr/sbin/sshd (succeeded, exit 0)\\\\\" by "
+				  "\"/tmp/a b\" (failed, exit -13)");
+	CHECK_EQ_INT(hit.subject_len, strlen(hit.subject));
+}
+
+/*
  * The syslog line of a hit whose argv carries an OSC 52 clipboard write, a
  * line break with a forged alert, a C1 CSI and a bidi override: shown, one
  * line, nothing a terminal would obey.
@@ -677,6 +703,7 @@ int main(int argc, char **argv)
 	test_attach();
 	test_delivery();
 	test_syslog_line();
+	test_watch_subject();
 	if (argc > 1)
 		test_shipped(argv[1]);
 	return check_result();
