@@ -333,7 +333,16 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 	}
 	ev->result = parse_result(f.res);
 
-	/* The account: acct= when given, else the name auparse gives id=/auid=. */
+	/*
+	 * The account: acct= when given, else the name auparse gives id=/auid=;
+	 * not its "unknown(1001)" for a uid it could not resolve: a session keeps
+	 * the first name it learns, and that one would shut out the login
+	 * service's acct= that follows.
+	 */
+	if (f.have_id_name && !strncmp(f.id_name, "unknown(", 8))
+		f.have_id_name = false;
+	if (f.have_auid_name && !strncmp(f.auid_name, "unknown(", 8))
+		f.have_auid_name = false;
 	if (!f.have_acct && f.have_id_name) {
 		if (copy_bounded(ev->acct, sizeof(ev->acct), f.id_name))
 			trunc |= TA_LOGIN_F_TRUNC_ACCT;

@@ -185,6 +185,30 @@ static void check_odd_corpus(void)
 	free(data);
 }
 
+/*
+ * A uid auparse cannot name ("unknown(59999)", here an enriched AUID field
+ * as auditd writes it for a uid missing from its host's passwd): no account
+ * from it. The session keeps the first name it learns, and this one shut out
+ * the login service's acct= that follows.
+ */
+static void check_unresolved_uid(void)
+{
+	static const char rec[] =
+		"type=LOGIN msg=audit(1700000200.100:300): pid=7400 uid=0 old-auid=4294967295 "
+		"auid=59999 tty=(none) old-ses=4294967295 ses=77 res=1\x1dUID=\"root\" "
+		"OLD-AUID=\"unset\" AUID=\"unknown(59999)\"\n";
+	struct event_list l = { 0 };
+
+	parse_all(rec, sizeof(rec) - 1, sizeof(rec), &l);
+	CHECK_EQ_INT(l.n, 1);
+	if (l.n == 1) {
+		CHECK_EQ_INT(l.v[0].auid, 59999);
+		CHECK_EQ_STR(l.v[0].acct, "");
+		CHECK(!(l.v[0].flags & TA_LOGIN_F_ACCT_FROM_ID));
+	}
+	free(l.v);
+}
+
 static void check_line_gate(void)
 {
 	static const char ok[] = "type=USER_LOGIN msg=audit(1700000000.100:5): pid=1";
@@ -260,6 +284,7 @@ int main(int argc, char **argv)
 	check_invalid_corpus();
 	check_odd_corpus();
 	check_line_gate();
+	check_unresolved_uid();
 	check_watch_events();
 	return check_result();
 }
