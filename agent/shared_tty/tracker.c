@@ -860,8 +860,14 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 			if ((rp = pane_find(t, r->key)) && rp->srv >= 0 &&
 			    t->servers[rp->srv].pid == wpid)
 				continue;
+			/*
+			 * Only what it received up to the pane's input: the same bytes
+			 * after it are the pane's own input passed on downstream (the
+			 * outer tmux's answer to the inner one's query, through the ssh
+			 * in its pane), not their cause.
+			 */
 			from = ring_window(r, lo);
-			if (r->head - from != ev->len ||
+			if (ring_end(r, ns) != r->head || r->head - from != ev->len ||
 			    (a = ring_search(t, r, from, ev->data, ev->len)) < 0)
 				continue;
 			found++;
@@ -954,18 +960,34 @@ enum held_pass {
 	HELD_ALL,    /* before anything changes who the clients are */
 };
 
-static void held_pass(struct ta_shared_tracker *t, enum held_pass w, uint64_t now)
+/* Over the panes with held input (of server srv; -1: of any). */
+static void held_pass(struct ta_shared_tracker *t, enum held_pass w, uint64_t now, int srv)
 {
 	for (uint32_t i = 0; t->nheld && i < t->lim.panes; i++) {
 		struct ta_sh_pane *p = &t->panes[i];
 		uint64_t at;
 
-		if (!p->used || !p->held.used)
+		if (!p->used || !p->held.used || (srv >= 0 && p->srv != srv))
 			continue;
 		at = w == HELD_DUE_RT ? p->held.rt : p->held.ev.ts_boot_ns;
 		if ((w == HELD_DUE_NS || w == HELD_DUE_RT) && (now < at || now - at < TA_SH_HOLD_NS))
 			continue;
 		held_settle(t, p, w != HELD_RETRY);
+	}
+}
+
+/*
+ * A terminal received input: retry what waits in the panes of the servers it
+ * is a client of, and only those (a flood of pane writes nobody typed must
+ * not make every keystroke on the host search every pane).
+ */
+static void held_retry_for(struct ta_shared_tracker *t, uint64_t key)
+{
+	for (uint32_t i = 0; t->nheld && i < t->lim.clients; i++) {
+		const struct ta_sh_client *c = &t->clients[i];
+
+		if (c->used && tty_key(&c->who.tty) == key)
+			held_pass(t, HELD_RETRY, 0, c->srv);
 	}
 }
 
@@ -1016,8 +1038,8 @@ static void on_input(struct ta_shared_tracker *t, const struct ta_event *ev, uin
 	/* Withheld (no-echo) bytes are not kept: they can only be matched by timing. */
 	if (!(ev->flags & TA_F_REDACTED) && ev->data && ev->len) {
 		ring_append(r, ev->data, ev->len, ev->ts_boot_ns);
-		if (s < 0)
-			held_pass(t, HELD_RETRY, 0);
+		if (s < 0 && t->nheld)
+			held_retry_for(t, r->key);
 	}
 }
 
@@ -1036,7 +1058,7 @@ void ta_shared_observe(struct ta_shared_tracker *t, const struct ta_event *ev,
 	if (t->nheld)
 		held_pass(t, ev->kind == TA_EV_EXIT || ev->kind == TA_EV_UNIX_SOCKET ? HELD_ALL :
 									       HELD_DUE_NS,
-			  ev->ts_boot_ns);
+			  ev->ts_boot_ns, -1);
 	switch (ev->kind) {
 	case TA_EV_TTY_INPUT:
 		on_input(t, ev, realtime_ns);
@@ -1078,7 +1100,8 @@ void ta_shared_flush(struct ta_shared_tracker *t, uint64_t realtime_ns, ta_share
 	t->emit = emit;
 	t->ctx = ctx;
 	if (t->nheld)
-		held_pass(t, realtime_ns == TA_SHARED_FLUSH_ALL ? HELD_ALL : HELD_DUE_RT, realtime_ns);
+		held_pass(t, realtime_ns == TA_SHARED_FLUSH_ALL ? HELD_ALL : HELD_DUE_RT, realtime_ns,
+			  -1);
 	for (uint32_t i = 0; i < t->lim.panes; i++) {
 		struct ta_sh_pane *p = &t->panes[i];
 

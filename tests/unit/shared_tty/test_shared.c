@@ -685,6 +685,27 @@ static void test_late_typist(void)
 	CHECK_EQ_STR(str(nth("attribution", 0), "confidence"), "none");
 	CHECK_EQ_STR(str(nth("attribution", 1), "confidence"), "exact");
 
+	/*
+	 * The same bytes reaching another login's terminal after the pane got
+	 * them are the pane's input passed on downstream (an ssh in the pane),
+	 * not their cause: nobody typed them.
+	 */
+	{
+		static const struct proc sshd_c = { 800, 799, 1003, 1003, 30, "sshd", -1 };
+		static const struct proc shell_c = { 801, 800, 1003, 1003, 30, "bash", 5 };
+
+		reset();
+		now += 1000 * MS;
+		input(&server, 2, &pane_sh, "\033[?1;2c", 7);
+		now += 1 * MS;
+		input(&sshd_c, 5, &shell_c, "\033[?1;2c", 7);
+		flush_at(TA_SHARED_FLUSH_ALL);
+		CHECK_EQ_INT(count("attribution"), 1);
+		r = nth("attribution", 0);
+		CHECK_EQ_STR(str(r, "confidence"), "none");
+		CHECK(is_null(r, "auid"));
+	}
+
 	/* a flush by the wall clock settles it after the wait, not before */
 	reset();
 	now += 1000 * MS;
