@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/trusted_path.h"
 #include "view/neutralise.h"
 
 static const char *const on_names[] = {
@@ -222,7 +223,7 @@ static void *worker(void *arg)
 }
 
 int ta_alert_out_open(struct ta_alert_out **out, bool audit, const char *jsonl_path,
-		      bool to_syslog)
+		      bool to_syslog, char *why, size_t why_len)
 {
 	struct ta_alert_out *o = calloc(1, sizeof(*o));
 	int rc;
@@ -231,10 +232,9 @@ int ta_alert_out_open(struct ta_alert_out **out, bool audit, const char *jsonl_p
 		return -ENOMEM;
 	o->audit_fd = o->jsonl_fd = -1;
 	if (jsonl_path && jsonl_path[0]) {
-		o->jsonl_fd = open(jsonl_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-				   0600);
+		o->jsonl_fd = ta_open_trusted_append(jsonl_path, why, why_len);
 		if (o->jsonl_fd < 0) {
-			rc = -errno;
+			rc = o->jsonl_fd;
 			free(o);
 			return rc;
 		}

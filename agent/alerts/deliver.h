@@ -38,10 +38,12 @@ struct ta_alert_out_status {
 /*
  * audit: send to the audit trail on a netlink socket of the delivery
  * thread's own (opened here, while privileged). jsonl_path NULL or "": no
- * file. 0, or -errno (the file cannot be opened, no memory, no thread).
+ * file; else opened by ta_open_trusted_append (base/trusted_path.h), which
+ * says in why (why_len bytes; NULL, 0 for none) what it refused. 0, or
+ * -errno (the file cannot be opened, no memory, no thread).
  */
 int ta_alert_out_open(struct ta_alert_out **out, bool audit, const char *jsonl_path,
-		      bool to_syslog);
+		      bool to_syslog, char *why, size_t why_len);
 /* Queues the alert for every destination: 0, or -ENOBUFS (dropped and counted). */
 int ta_alert_out_send(struct ta_alert_out *o, const struct ta_alert_hit *h,
 		      const struct ta_json *obj);

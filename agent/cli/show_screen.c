@@ -64,13 +64,12 @@ static void row_text(const struct vt_lib *lv, VTermScreen *vs, int row, int cols
 		for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i]; i++) {
 			/*
 			 * Cells hold characters, never controls; bidi and C1 code points
-			 * are shown escaped, and so is a backslash, as in every view: a
-			 * typed "\u{202e}" must not read like an escaped U+202E.
+			 * are shown escaped. A backslash stays one, so that the screen is
+			 * the screen the user saw (printed "\u{202e}" then reads like an
+			 * escaped one: `show`, which doubles backslashes, tells them apart).
 			 */
 			if (ta_cp_dangerous(cell.chars[i]))
 				ta_buf_printf(b, "\\u{%04x}", (unsigned)cell.chars[i]);
-			else if (cell.chars[i] == '\\')
-				ta_buf_puts(b, "\\\\");
 			else if (cell.chars[i] < 0x110000) {
 				char u[4];
 				ta_buf_put(b, u, ta_utf8_encode(cell.chars[i], u));

@@ -72,10 +72,14 @@ int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts,
 		return rc;
 	}
 	ta_alert_engine_set_rules(a->engine, rs);
-	rc = ta_alert_out_open(&a->out, true, opts->alerts_jsonl, true);
-	if (rc)
-		snprintf(err, err_len, "alerts_jsonl: cannot open %s: %s", opts->alerts_jsonl,
-			 strerror(-rc));
+	{
+		char why[600];
+
+		snprintf(why, sizeof(why), "%.500s: %s", opts->alerts_jsonl, strerror(ENOMEM));
+		rc = ta_alert_out_open(&a->out, true, opts->alerts_jsonl, true, why, sizeof(why));
+		if (rc)
+			snprintf(err, err_len, "alerts_jsonl: refusing it: %s", why);
+	}
 	return rc;
 }
 

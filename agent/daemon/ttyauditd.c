@@ -207,8 +207,36 @@ static int check_log_paths(const struct daemon_ctx *d)
 static int open_sink(struct daemon_ctx *d)
 {
 	struct ta_sink *log = NULL, *copy = NULL;
+	char why[600];
 	int err, rc;
 
+	/*
+	 * What exists of the path first: making the rest follows it as it is
+	 * now, and root must not make directories where a user's symlink points.
+	 */
+	{
+		char have[4200];
+		struct stat st;
+		char *slash;
+
+		snprintf(have, sizeof(have), "%s", d->opts.log_dir);
+		/* An existing log directory is check_log_paths' to judge. */
+		while (lstat(have, &st) && errno == ENOENT) {
+			slash = strrchr(have, '/');
+			if (!slash)
+				snprintf(have, sizeof(have), ".");
+			else if (slash == have)
+				have[1] = '\0';
+			else
+				*slash = '\0';
+			if (!slash || slash == have)
+				break;
+		}
+		if (strcmp(have, d->opts.log_dir) && ta_parent_trusted(have, why, sizeof(why))) {
+			ta_err("log", "refusing log directory %s: %s", d->opts.log_dir, why);
+			return TA_EXIT_STORAGE;
+		}
+	}
 	err = ta_mkdir_p(d->opts.log_dir, 0750);
 	if (err) {
 		ta_err("log", "cannot create log directory %s: %s", d->opts.log_dir, strerror(-err));
@@ -225,11 +253,12 @@ static int open_sink(struct daemon_ctx *d)
 		return TA_EXIT_OK;
 	}
 	d->log_sink = log;
-	err = ta_sink_jsonl_open(&copy, d->opts.jsonl_path);
+	snprintf(why, sizeof(why), "%.500s: out of memory", d->opts.jsonl_path);
+	err = ta_sink_jsonl_open(&copy, d->opts.jsonl_path, why, sizeof(why));
 	if (!err)
 		err = ta_sink_tee_open(&d->sink, log, copy);
 	if (err) {
-		ta_err("log", "cannot open %s: %s", d->opts.jsonl_path, strerror(-err));
+		ta_err("log", "refusing the JSON Lines copy: %s", why);
 		if (copy)
 			copy->ops->close(copy);
 		log->ops->close(log);

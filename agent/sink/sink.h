@@ -11,6 +11,7 @@
 #ifndef TA_SINK_H
 #define TA_SINK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "capture/decode.h"
@@ -32,8 +33,13 @@ struct ta_sink {
 	const struct ta_sink_ops *ops;
 };
 
-/* JSON Lines to path ("-" = stdout). -errno on failure. */
-int ta_sink_jsonl_open(struct ta_sink **out, const char *path);
+/*
+ * JSON Lines to path ("-" = stdout), opened by ta_open_trusted_append
+ * (base/trusted_path.h: what it refused is said in why). -errno on failure.
+ */
+int ta_sink_jsonl_open(struct ta_sink **out, const char *path, char *why, size_t why_len);
+/* JSON Lines onto an open fd (a pipe), which the sink closes; -errno on failure. */
+int ta_sink_jsonl_open_fd(struct ta_sink **out, int fd);
 
 /* Both sinks; the primary's result is what callers see. Closes both. */
 int ta_sink_tee_open(struct ta_sink **out, struct ta_sink *primary, struct ta_sink *copy);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/trusted_path.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "sink/sink.h"
@@ -106,7 +107,8 @@ static const struct ta_sink_ops jsonl_ops = {
 	.close = jsonl_close,
 };
 
-int ta_sink_jsonl_open(struct ta_sink **out, const char *path)
+/* A JSON Lines sink writing to fd, which it closes at the end if own. */
+static int jsonl_on_fd(struct ta_sink **out, int fd, int own)
 {
 	struct jsonl_sink *s = calloc(1, sizeof(*s));
 
@@ -117,21 +119,30 @@ int ta_sink_jsonl_open(struct ta_sink **out, const char *path)
 		free(s);
 		return -ENOMEM;
 	}
-	if (!strcmp(path, "-")) {
-		s->fd = STDOUT_FILENO;
-	} else {
-		s->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (s->fd < 0) {
-			int err = -errno;
-
-			free(s->out);
-			free(s);
-			return err;
-		}
-		s->own_fd = 1;
-	}
+	s->fd = fd;
+	s->own_fd = own;
 	ta_json_init(&s->line);
 	s->base.ops = &jsonl_ops;
 	*out = &s->base;
 	return 0;
+}
+
+int ta_sink_jsonl_open(struct ta_sink **out, const char *path, char *why, size_t why_len)
+{
+	int fd, rc;
+
+	if (!strcmp(path, "-"))
+		return jsonl_on_fd(out, STDOUT_FILENO, 0);
+	fd = ta_open_trusted_append(path, why, why_len);
+	if (fd < 0)
+		return fd;
+	rc = jsonl_on_fd(out, fd, 1);
+	if (rc)
+		close(fd);
+	return rc;
+}
+
+int ta_sink_jsonl_open_fd(struct ta_sink **out, int fd)
+{
+	return jsonl_on_fd(out, fd, 1);
 }

@@ -461,7 +461,65 @@ def test_paths():
             err = p.stderr.decode(errors="replace")
             f.check(p.returncode == 6 and "others may read it" in err,
                     f"a key file others may read: exit 6 ({p.returncode}: {err})")
+            # The daemon opens its files by name while it runs: a symlink the user owns, or
+            # a directory her group may write, anywhere on the path lets her point it
+            # elsewhere later (its status file then overwrote a root file of her choosing).
+            rootdir = os.path.join(base, "rootdir")
+            os.mkdir(rootdir, 0o755)
+            ulink = os.path.join(base, "ulink")
+            os.symlink(rootdir, ulink)
+            os.lchown(ulink, u.uid, u.gid)
+            for what, logd in (("a user's symlink above the log directory", os.path.join(ulink, "log")),
+                               ("a user's symlink as the log directory", ulink)):
+                p = run("--log-dir", logd)
+                err = p.stderr.decode(errors="replace")
+                f.check(p.returncode == 6 and "owned by uid" in err and ulink in err,
+                        f"{what}: exit 6, named ({p.returncode}: {err})")
+            f.check(not os.path.exists(os.path.join(rootdir, "log")),
+                    "nothing was made through the user's symlink")
+            grp = os.path.join(base, "grp")
+            os.mkdir(grp)
+            os.chown(grp, 0, u.gid)
+            os.chmod(grp, 0o775)
+            p = run("--log-dir", os.path.join(grp, "log"))
+            err = p.stderr.decode(errors="replace")
+            f.check(p.returncode == 6 and "writable by its group" in err,
+                    f"a log directory under a directory a group may write: exit 6 ({p.returncode}: {err})")
+            # The JSON Lines copy: never a file a user made, a symlink or a FIFO.
+            shared_j = os.path.join(base, "jshared")
+            os.mkdir(shared_j)
+            os.chmod(shared_j, 0o1777)
+            planted = os.path.join(shared_j, "planted.jsonl")
+            with open(planted, "w"):
+                pass
+            os.chown(planted, u.uid, u.gid)
+            os.chmod(planted, 0o666)
+            victim = os.path.join(base, "victim")
+            with open(victim, "w") as v:
+                v.write("root's\n")
+            os.chmod(victim, 0o600)
+            jlink = os.path.join(shared_j, "link.jsonl")
+            os.symlink(victim, jlink)
+            os.lchown(jlink, u.uid, u.gid)
+            fifo = os.path.join(shared_j, "fifo.jsonl")
+            os.mkfifo(fifo)
+            os.chown(fifo, 0, 0)
+            for what, path, words in (("a file a user made", planted, "owned by uid"),
+                                      ("a user's symlink", jlink, "symlink"),
+                                      ("a FIFO nobody reads", fifo, "FIFO")):
+                for opt in ("--jsonl", "--alerts-jsonl"):
+                    try:
+                        p = run("--log-dir", os.path.join(base, "jlog"), opt, path, timeout=30)
+                        err = p.stderr.decode(errors="replace")
+                        rc = p.returncode
+                    except subprocess.TimeoutExpired:
+                        rc, err = "timeout", ""
+                    f.check(rc != 0 and rc != "timeout" and words in err,
+                            f"{opt} {what}: refused at once, said ({rc}: {err[-300:]})")
+            with open(victim) as v:
+                f.check(v.read() == "root's\n", "the file behind the symlink is untouched")
     finally:
+        subprocess.run(["chattr", "-R", "-a", base], capture_output=True)
         subprocess.run(["rm", "-rf", "--one-file-system", base])
     return f.result()
 

@@ -493,7 +493,7 @@ static void test_delivery(void)
 
 	CHECK(fd >= 0);
 	close(fd);
-	CHECK_EQ_INT(ta_alert_out_open(&o, false, path, false), 0);
+	CHECK_EQ_INT(ta_alert_out_open(&o, false, path, false, NULL, 0), 0);
 	ta_json_init(&j);
 	for (int i = 0; i < 50; i++) {
 		h.pid = (uint32_t)i;

@@ -350,13 +350,16 @@ try:
           b"\xe2\x80\xae" not in out and b"trace\\u{009b}2J" in out and b"\\u{202e}kernel" in out,
           "status: the start record's words neutralised (%d) %r %s" % (rc, out, err))
 
-    # show --screen: a backslash is shown escaped as in every view, so that printed text
-    # "\u{202e}" never reads like the escaped real one
+    # printed text "\u{202e}" and a real U+202E: show --screen draws the screen as the user saw
+    # it (both read alike there); show doubles the backslash and tells them apart
     rc, out, err = run("show", "--log-dir", htl, "--screen", "5e1c0a42-13", env=dict(os.environ, TZ="UTC"))
     if not (rc == 1 and "without libvterm" in err):
         rows = out.split("\n")
-        check(rc == 0 and rows[1:3] == ["lit\\\\u{202e}", "real\\u{202e}"],
-              "show --screen: a printed backslash and a real U+202E differ %r %s" % (rows[:3], err))
+        check(rc == 0 and rows[1:3] == ["lit\\u{202e}", "real\\u{202e}"],
+              "show --screen: the screen as shown, a real U+202E escaped %r %s" % (rows[:3], err))
+    rc, out, err = run("show", "--log-dir", htl, "5e1c0a42-13")
+    check(rc == 0 and "lit\\\\u{202e}" in out and "real\\u{202e}" in out and "\u202e" not in out,
+          "show: a printed backslash is doubled, a real U+202E escaped %r %s" % (out, err))
 
     # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)
     shl = os.path.join(top, "shared")

@@ -73,13 +73,10 @@ static char *close_and_read(struct ta_sink *q, int fd)
 static struct ta_sink *queue_on_pipe(uint64_t budget, int *rd)
 {
 	struct ta_sink *jsonl = NULL, *q = NULL;
-	char path[64];
 	int p[2];
 
 	CHECK_EQ_INT(pipe(p), 0);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
-	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
-	close(p[1]);
+	CHECK_EQ_INT(ta_sink_jsonl_open_fd(&jsonl, p[1]), 0);
 	*rd = p[0];
 	if (!jsonl || ta_sink_queue_open(&q, jsonl, budget))
 		return NULL;
@@ -192,15 +189,12 @@ static void test_flood_beside_quiet(void)
 	struct drops dr = { 0 };
 	struct calls calls = { 0 };
 	struct ta_sink_queue_stats st;
-	char path[64];
 	int p[2], quiet_sent = 0, flood_sent = 0, records_sent = 0;
 	static int flood[FLOOD_EVENTS], quiet[FLOOD_EVENTS];
 	size_t n_flood = 0, n_quiet = 0, records = 0;
 
 	CHECK_EQ_INT(pipe(p), 0);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
-	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
-	close(p[1]);
+	CHECK_EQ_INT(ta_sink_jsonl_open_fd(&jsonl, p[1]), 0);
 	if (!jsonl)
 		return;
 	CHECK_EQ_INT(ta_sink_queue_open(&q, jsonl, BUDGET), 0);
@@ -370,14 +364,12 @@ static void test_room_to_spare(void)
 	struct ta_sink *jsonl = NULL, *q = NULL;
 	struct ta_sink_queue_stats st;
 	struct drops dr = { 0 };
-	char path[64], buf[65536];
+	char buf[65536];
 	int p[2];
 	ssize_t n;
 
 	CHECK_EQ_INT(pipe(p), 0);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
-	CHECK_EQ_INT(ta_sink_jsonl_open(&jsonl, path), 0);
-	close(p[1]);
+	CHECK_EQ_INT(ta_sink_jsonl_open_fd(&jsonl, p[1]), 0);
 	if (!jsonl || ta_sink_queue_open(&q, jsonl, 0))
 		return;
 	for (int i = 0; i < 10; i++) {
