@@ -78,7 +78,8 @@ int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts,
 		snprintf(why, sizeof(why), "%.500s: %s", opts->alerts_jsonl, strerror(ENOMEM));
 		rc = ta_alert_out_open(&a->out, true, opts->alerts_jsonl, true, why, sizeof(why));
 		if (rc)
-			snprintf(err, err_len, "alerts_jsonl: refusing it: %s", why);
+			snprintf(err, err_len, "alerts_jsonl: refusing it: %s; point it at a new name "
+				 "in a directory only root can change, or remove what is there", why);
 	}
 	return rc;
 }

@@ -233,7 +233,9 @@ static int open_sink(struct daemon_ctx *d)
 				break;
 		}
 		if (strcmp(have, d->opts.log_dir) && ta_parent_trusted(have, why, sizeof(why))) {
-			ta_err("log", "refusing log directory %s: %s", d->opts.log_dir, why);
+			ta_err("log", "refusing to create log directory %s: %s; create it below "
+			       "directories only root can change, or choose another --log-dir",
+			       d->opts.log_dir, why);
 			return TA_EXIT_STORAGE;
 		}
 	}
@@ -258,7 +260,8 @@ static int open_sink(struct daemon_ctx *d)
 	if (!err)
 		err = ta_sink_tee_open(&d->sink, log, copy);
 	if (err) {
-		ta_err("log", "refusing the JSON Lines copy: %s", why);
+		ta_err("log", "refusing the JSON Lines copy: %s; point --jsonl (jsonl =) at a new "
+		       "name in a directory only root can change, or remove what is there", why);
 		if (copy)
 			copy->ops->close(copy);
 		log->ops->close(log);
