@@ -753,6 +753,8 @@ static void hold(struct ta_shared_tracker *t, struct ta_sh_pane *p, const struct
 	h->ev.data = h->bytes;
 	h->rt = rt;
 	h->used = true;
+	if (!t->nheld || ev->ts_boot_ns < t->held_oldest_ns)
+		t->held_oldest_ns = ev->ts_boot_ns;
 	t->nheld++;
 }
 
@@ -960,9 +962,14 @@ enum held_pass {
 	HELD_ALL,    /* before anything changes who the clients are */
 };
 
-/* Over the panes with held input (of server srv; -1: of any). */
+/*
+ * Over the panes with held input (of server srv; -1: of any, and then the
+ * oldest that still waits is known again).
+ */
 static void held_pass(struct ta_shared_tracker *t, enum held_pass w, uint64_t now, int srv)
 {
+	uint64_t oldest = UINT64_MAX;
+
 	for (uint32_t i = 0; t->nheld && i < t->lim.panes; i++) {
 		struct ta_sh_pane *p = &t->panes[i];
 		uint64_t at;
@@ -970,10 +977,13 @@ static void held_pass(struct ta_shared_tracker *t, enum held_pass w, uint64_t no
 		if (!p->used || !p->held.used || (srv >= 0 && p->srv != srv))
 			continue;
 		at = w == HELD_DUE_RT ? p->held.rt : p->held.ev.ts_boot_ns;
-		if ((w == HELD_DUE_NS || w == HELD_DUE_RT) && (now < at || now - at < TA_SH_HOLD_NS))
-			continue;
-		held_settle(t, p, w != HELD_RETRY);
+		if ((w != HELD_DUE_NS && w != HELD_DUE_RT) || (now >= at && now - at >= TA_SH_HOLD_NS))
+			held_settle(t, p, w != HELD_RETRY);
+		if (p->held.used && p->held.ev.ts_boot_ns < oldest)
+			oldest = p->held.ev.ts_boot_ns;
 	}
+	if (srv < 0 && t->nheld)
+		t->held_oldest_ns = oldest;
 }
 
 /*
@@ -1054,11 +1064,15 @@ void ta_shared_observe(struct ta_shared_tracker *t, const struct ta_event *ev,
 {
 	t->emit = emit;
 	t->ctx = ctx;
-	/* Held pane input never waits across a connect, a bind or an exit: they change who typed. */
-	if (t->nheld)
-		held_pass(t, ev->kind == TA_EV_EXIT || ev->kind == TA_EV_UNIX_SOCKET ? HELD_ALL :
-									       HELD_DUE_NS,
-			  ev->ts_boot_ns, -1);
+	/*
+	 * Held pane input never waits across a connect, a bind or an exit: they
+	 * change who typed. Otherwise the panes are walked only once the oldest
+	 * is due: this runs for every record the drain takes.
+	 */
+	if (t->nheld && (ev->kind == TA_EV_EXIT || ev->kind == TA_EV_UNIX_SOCKET))
+		held_pass(t, HELD_ALL, 0, -1);
+	else if (t->nheld && ev->ts_boot_ns >= t->held_oldest_ns + TA_SH_HOLD_NS)
+		held_pass(t, HELD_DUE_NS, ev->ts_boot_ns, -1);
 	switch (ev->kind) {
 	case TA_EV_TTY_INPUT:
 		on_input(t, ev, realtime_ns);

@@ -128,6 +128,7 @@ struct ta_shared_tracker {
 	struct ta_sh_argv argvs[TA_SH_ARGV_CACHE];
 	uint32_t argv_next;
 	uint32_t nheld;        /* panes whose held input waits */
+	uint64_t held_oldest_ns; /* no held input is older (event time): a lower bound */
 	struct ta_shared_stats stats;
 	/* Evictions not yet reported in a notice. */
 	uint64_t unreported_servers, unreported_clients, unreported_ttys, unreported_panes;
