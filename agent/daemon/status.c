@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,15 +14,13 @@
 #include "store/store.h"
 
 #define STATUS_NAME "ttyauditd.status"
+#define STATUS_TMP STATUS_NAME ".tmp"
 
 int ta_status_write(const struct ta_status_info *in)
 {
-	char path[4200], tmp[4210];
 	struct ta_json j;
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", in->log_dir, STATUS_NAME);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	ta_json_init(&j);
 	ta_json_obj_begin(&j);
 	ta_json_key(&j, "pid");
@@ -78,26 +75,25 @@ int ta_status_write(const struct ta_status_info *in)
 		ta_json_free(&j);
 		return -ENOMEM;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* Only root can make names here (ta_path_trusted); no name is followed all the same. */
+	fd = openat(in->dirfd, STATUS_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK, 0640);
 	if (fd < 0) {
 		err = -errno;
 	} else {
 		if (write(fd, j.buf, j.len) != (ssize_t)j.len || write(fd, "\n", 1) != 1)
 			err = -EIO;
 		close(fd);
-		if (!err && rename(tmp, path))
+		if (!err && renameat(in->dirfd, STATUS_TMP, in->dirfd, STATUS_NAME))
 			err = -errno;
 		if (err)
-			unlink(tmp);
+			unlinkat(in->dirfd, STATUS_TMP, 0);
 	}
 	ta_json_free(&j);
 	return err;
 }
 
-void ta_status_remove(const char *log_dir)
+void ta_status_remove(int dirfd)
 {
-	char path[4200];
-
-	snprintf(path, sizeof(path), "%s/%s", log_dir, STATUS_NAME);
-	unlink(path);
+	unlinkat(dirfd, STATUS_NAME, 0);
 }

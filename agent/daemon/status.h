@@ -14,7 +14,7 @@ struct ta_sink_queue_stats;
 struct ta_store;
 
 struct ta_status_info {
-	const char *log_dir;
+	int dirfd;                   /* the log directory (ta_store_dirfd, duplicated) */
 	const char *backend;
 	const char *integrity;       /* ta_backend_integrity() */
 	uint32_t ring_bytes;
@@ -24,9 +24,12 @@ struct ta_status_info {
 	const struct ta_sink_queue_stats *queue; /* the writer's queue; may be NULL */
 };
 
-/* 0 or -errno; the previous status file stays if writing fails. */
+/*
+ * 0 or -errno; the previous status file stays if writing fails. Written
+ * beside it and renamed over it, relative to the directory, never by path.
+ */
 int ta_status_write(const struct ta_status_info *info);
 /* Remove the status file at a clean stop. */
-void ta_status_remove(const char *log_dir);
+void ta_status_remove(int dirfd);
 
 #endif

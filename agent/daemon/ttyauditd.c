@@ -71,6 +71,7 @@ struct daemon_ctx {
 	struct ta_capture_report report;
 	struct ta_sink *sink;
 	struct ta_store *store;     /* owned by the sink; for status only */
+	int log_dirfd;              /* the store's directory, our own copy: journal and status */
 	struct ta_sink *log_sink;   /* the store's sink (d->sink may be a tee) */
 	/*
 	 * The writer in front of d->sink once running: from then on d->sink,
@@ -153,9 +154,18 @@ static int open_store(struct daemon_ctx *d, struct ta_sink **out)
 		ta_warn("log", "segments are not append-only: %s", why ? why : "unknown reason");
 	ta_info("log", "writing %s; checkpoint key %s", d->opts.log_dir, ta_store_vkey(store));
 	d->store = store;
+	/* The directory the store checked and opened; outlives the store at a stop. */
+	d->log_dirfd = fcntl(ta_store_dirfd(store), F_DUPFD_CLOEXEC, 3);
+	if (d->log_dirfd < 0) {
+		ta_err("log", "cannot keep %s open: %s", d->opts.log_dir, strerror(errno));
+		ta_store_close(store);
+		return TA_EXIT_FAILURE;
+	}
 	err = ta_sink_store_open(out, store);
 	if (err) {
 		ta_store_close(store);
+		close(d->log_dirfd);
+		d->log_dirfd = -1;
 		return TA_EXIT_FAILURE;
 	}
 	return TA_EXIT_OK;
@@ -493,7 +503,7 @@ static void write_activity(struct daemon_ctx *d, uint64_t heartbeat, int running
 static void open_activity(struct daemon_ctx *d)
 {
 	const char *why = "";
-	int r = ta_activity_file_open(&d->act, d->opts.log_dir, &d->prev_act, &why);
+	int r = ta_activity_file_open(&d->act, d->log_dirfd, &d->prev_act, &why);
 
 	if (r < 0) {
 		d->act.fd = -1;
@@ -633,7 +643,7 @@ static void write_status(struct daemon_ctx *d, const struct ta_recorder_stats *s
 	uint64_t now = ta_now_ns(CLOCK_MONOTONIC);
 	uint64_t durable = d->store ? ta_store_durable_index(d->store) : 0;
 	struct ta_status_info si = {
-		.log_dir = d->log_dir,
+		.dirfd = d->log_dirfd,
 		.backend = ta_backend_name(d->report.chosen),
 		.integrity = ta_backend_integrity(d->report.chosen),
 		.ring_bytes = d->ring_bytes,
@@ -1016,7 +1026,7 @@ static void report_startup(struct daemon_ctx *d, int code)
 
 int main(int argc, char **argv)
 {
-	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1, .act = { .fd = -1 } };
+	struct daemon_ctx d = { .ready_pipe = -1, .audit_fd = -1, .log_dirfd = -1, .act = { .fd = -1 } };
 	char err[512];
 	int rc, code;
 	bool keep_bpf;
@@ -1124,7 +1134,8 @@ int main(int argc, char **argv)
 	/* Everything is in the log: the next start knows this stop was clean. */
 	write_activity(&d, ta_now_ns(CLOCK_REALTIME), 0);
 	ta_activity_file_close(&d.act);
-	ta_status_remove(d.opts.log_dir);
+	ta_status_remove(d.log_dirfd);
+	close(d.log_dirfd);
 	if (d.audit_fd >= 0)
 		audit_close(d.audit_fd);
 	ta_recorder_fini(&d.rec);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/crc32c.h"
@@ -95,20 +96,25 @@ int ta_activity_parse(const char *buf, size_t len, struct ta_activity *a)
 	return 0;
 }
 
-int ta_activity_file_open(struct ta_activity_file *f, const char *dir, struct ta_activity *prev,
+int ta_activity_file_open(struct ta_activity_file *f, int dirfd, struct ta_activity *prev,
 			  const char **why)
 {
-	char path[4200], buf[8192];
+	char buf[8192];
+	struct stat st;
 	ssize_t n;
+	int err;
 
 	memset(f, 0, sizeof(*f));
-	snprintf(path, sizeof(path), "%s/%s", dir, TA_ACTIVITY_NAME);
-	f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	/* O_NONBLOCK: a FIFO in its place must not stop the daemon in open(). */
+	f->fd = openat(dirfd, TA_ACTIVITY_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		       0640);
 	if (f->fd < 0)
 		return -errno;
-	n = pread(f->fd, buf, sizeof(buf), 0);
-	if (n < 0) {
-		int err = -errno;
+	err = fstat(f->fd, &st) ? -errno : !S_ISREG(st.st_mode) || st.st_nlink != 1 ? -EPERM : 0;
+	n = err ? 0 : pread(f->fd, buf, sizeof(buf), 0);
+	if (!err && n < 0)
+		err = -errno;
+	if (err) {
 		close(f->fd);
 		f->fd = -1;
 		return err;

@@ -50,11 +50,13 @@ struct ta_activity_file {
 };
 
 /*
- * Opens (creates) <dir>/ttyauditd.activity and reads what the previous daemon
- * left: 1 and *prev filled if there was a valid journal, 0 if none or not
- * valid (*why says which), -errno if the file cannot be opened.
+ * Opens (creates) ttyauditd.activity in the directory dirfd and reads what
+ * the previous daemon left: 1 and *prev filled if there was a valid journal,
+ * 0 if none or not valid (*why says which), -errno if the file cannot be
+ * opened (-ELOOP for a symlink, -EPERM for anything but a regular file with
+ * one link: the daemon never writes through a name someone else made).
  */
-int ta_activity_file_open(struct ta_activity_file *f, const char *dir, struct ta_activity *prev,
+int ta_activity_file_open(struct ta_activity_file *f, int dirfd, struct ta_activity *prev,
 			  const char **why);
 /* Rewrites the file in place (pwrite, truncate if shorter). 0 or -errno. */
 int ta_activity_file_write(struct ta_activity_file *f, const struct ta_activity *a);

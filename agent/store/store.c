@@ -543,6 +543,11 @@ uint64_t ta_store_size(const struct ta_store *s)
 	return s->cr.size;
 }
 
+int ta_store_dirfd(const struct ta_store *s)
+{
+	return s->dirfd;
+}
+
 const char *ta_store_vkey(const struct ta_store *s)
 {
 	return ta_signer_vkey(s->signer);
@@ -796,7 +801,7 @@ static int open_inner(struct ta_store *s)
 		snprintf(open_error, sizeof(open_error), "cannot create %s: %s", s->dir, strerror(-err));
 		return err;
 	}
-	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (s->dirfd < 0) {
 		err = -errno;
 		snprintf(open_error, sizeof(open_error), "cannot open %s: %s", s->dir, strerror(-err));

@@ -141,6 +141,11 @@ int ta_store_close(struct ta_store *s);
 /* The verifier key ("name+keyid+base64") of the store's signing key. */
 const char *ta_store_vkey(const struct ta_store *s);
 /*
+ * The log directory, opened once at ta_store_open (valid until ta_store_close):
+ * the daemon opens its other files there relative to it, not by name.
+ */
+int ta_store_dirfd(const struct ta_store *s);
+/*
  * Whether segments are append-only: 0 yes, -errno if FS_APPEND_FL could not
  * be set (-EPERM: no CAP_LINUX_IMMUTABLE, -ENOTTY/-EOPNOTSUPP: filesystem),
  * -ECANCELED if disabled by opts. *msg (optional) gets a line saying why.

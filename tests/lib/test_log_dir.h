@@ -73,7 +73,8 @@ static inline void test_rmtree(const char *dir)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		char p[512];
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p))
+			continue; /* never a name of ours */
 		struct stat st;
 		if (!lstat(p, &st) && S_ISDIR(st.st_mode)) {
 			test_rmtree(p);

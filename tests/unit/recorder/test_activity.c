@@ -8,9 +8,11 @@
 #include "check.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int main(void)
@@ -18,9 +20,10 @@ int main(void)
 	struct ta_activity a = { .running = 1, .pid = 4242, .heartbeat_ns = 1796040135937712214ull },
 			   b;
 	struct ta_activity_file f;
-	char buf[8192], dir[] = "/tmp/ta-activity-XXXXXX", path[256];
+	char buf[8192], dir[] = "/tmp/ta-activity-XXXXXX";
 	const char *why;
 	size_t n;
+	int dfd;
 
 	a.n_open = 2;
 	a.open[0] = (struct ta_activity_open){ .ses = 42, .tty = "pts3", .since_ns = 17,
@@ -67,19 +70,43 @@ int main(void)
 
 	/* The file: first open finds none; a rewrite that shrinks leaves no old tail. */
 	CHECK(mkdtemp(dir) != NULL);
-	CHECK_EQ_INT(ta_activity_file_open(&f, dir, &b, &why), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0);
+	CHECK_EQ_INT(ta_activity_file_open(&f, dfd, &b, &why), 0);
 	CHECK(strstr(why, "no activity journal") != NULL);
 	CHECK_EQ_INT(ta_activity_file_write(&f, &a), 0);
 	a.n_open = 0;
 	a.running = 0;
 	CHECK_EQ_INT(ta_activity_file_write(&f, &a), 0);
 	ta_activity_file_close(&f);
-	CHECK_EQ_INT(ta_activity_file_open(&f, dir, &b, &why), 1);
+	CHECK_EQ_INT(ta_activity_file_open(&f, dfd, &b, &why), 1);
 	CHECK_EQ_INT(b.running, 0);
 	CHECK_EQ_INT(b.n_open, 0);
 	ta_activity_file_close(&f);
-	snprintf(path, sizeof(path), "%s/%s", dir, TA_ACTIVITY_NAME);
-	unlink(path);
-	rmdir(dir);
+
+	/*
+	 * Nothing but a regular file of one link is written: not a symlink's
+	 * target, not a second name of another file, not a FIFO (which would
+	 * stop the daemon in open()). The other file stays as it was.
+	 */
+	CHECK_EQ_INT(unlinkat(dfd, TA_ACTIVITY_NAME, 0), 0);
+	CHECK_EQ_INT(mkfifoat(dfd, TA_ACTIVITY_NAME, 0600), 0);
+	CHECK_EQ_INT(ta_activity_file_open(&f, dfd, &b, &why), -EPERM);
+	CHECK_EQ_INT(f.fd, -1);
+	CHECK_EQ_INT(unlinkat(dfd, TA_ACTIVITY_NAME, 0), 0);
+	int other = openat(dfd, "other", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(other >= 0 && write(other, "kept\n", 5) == 5);
+	close(other);
+	CHECK_EQ_INT(linkat(dfd, "other", dfd, TA_ACTIVITY_NAME, 0), 0);
+	CHECK_EQ_INT(ta_activity_file_open(&f, dfd, &b, &why), -EPERM);
+	CHECK_EQ_INT(unlinkat(dfd, TA_ACTIVITY_NAME, 0), 0);
+	CHECK_EQ_INT(symlinkat("other", dfd, TA_ACTIVITY_NAME), 0);
+	CHECK_EQ_INT(ta_activity_file_open(&f, dfd, &b, &why), -ELOOP);
+	struct stat st;
+	CHECK(fstatat(dfd, "other", &st, 0) == 0 && st.st_size == 5);
+	CHECK_EQ_INT(unlinkat(dfd, TA_ACTIVITY_NAME, 0), 0);
+	CHECK_EQ_INT(unlinkat(dfd, "other", 0), 0);
+	close(dfd);
+	CHECK_EQ_INT(rmdir(dir), 0);
 	return check_result();
 }
