@@ -232,11 +232,6 @@ static int load_transcript(const char *dir, const struct ta_sesstab *t, const st
 	return ta_transcript_load(tr, dir, s->key, s->first_index, s->last_index, NULL, 0);
 }
 
-static void neut(struct ta_buf *out, const char *s)
-{
-	ta_neutralise(s, strlen(s), TA_NEUT_LINE, out);
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -309,16 +304,17 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	const char *un = cli_user_name(t, s, ub, sizeof(ub));
 	char num[16];
 	snprintf(num, sizeof(num), "%u", s->auid);
-	neut(&cell, un);
+	ta_neutralise_line(un, &cell);
 	if (s->auid != TA_ID_NONE && strcmp(un, num))
 		ta_buf_printf(&cell, "(%u)", s->auid);
 	ta_buf_printf(o, "%-16.*s ", (int)cell.len, (const char *)cell.p);
 	ta_buf_reset(&cell);
 	if (s->flags & TA_SESS_LOGIN) {
-		neut(&cell, s->host ? ta_sesstab_str(t, s->host) : s->addr ? ta_sesstab_str(t, s->addr) : "local");
+		ta_neutralise_line(s->host ? ta_sesstab_str(t, s->host) :
+				   s->addr ? ta_sesstab_str(t, s->addr) : "local", &cell);
 		ta_buf_printf(o, "%-18.*s ", (int)cell.len, (const char *)cell.p);
 		ta_buf_reset(&cell);
-		neut(&cell, s->prog ? ta_sesstab_str(t, s->prog) : "-");
+		ta_neutralise_line(s->prog ? ta_sesstab_str(t, s->prog) : "-", &cell);
 		/* A login uid no login service set: the user name is only a claim. */
 		if (s->flags & TA_SESS_UNVERIFIED)
 			ta_buf_puts(&cell, "?unverified");
@@ -331,7 +327,7 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	}
 	ta_buf_reset(&cell);
 	ta_buf_printf(o, "%-19s %-8s%s ", start, dur, (s->flags & TA_SESS_ENDED) ? " " : "+");
-	neut(&cell, ttys[0] ? ttys : "-");
+	ta_neutralise_line(ttys[0] ? ttys : "-", &cell);
 	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %-12s %s\n", (int)cell.len,
 		      (const char *)cell.p, bin, bout, s->gaps + s->global_gaps,
 		      (s->flags & TA_SESS_DAMAGE) ? "!" : " ", lost, s->last_index < ckpt ? "yes" : "no");
@@ -347,7 +343,7 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 			}
 		o->len--; /* before the newline */
 		ta_buf_puts(o, "  typed in by ");
-		neut(o, cli_who((void *)t, auid, key, ub, sizeof(ub)));
+		ta_neutralise_line(cli_who((void *)t, auid, key, ub, sizeof(ub)), o);
 		ta_buf_puts(o, " (shared)\n");
 	}
 	ta_buf_free(&cell);
@@ -389,7 +385,7 @@ static void host_cell(struct ta_buf *o, const char *origin)
 {
 	struct ta_buf cell;
 	ta_buf_init(&cell);
-	neut(&cell, origin);
+	ta_neutralise_line(origin, &cell);
 	ta_buf_printf(o, "%-24.*s ", (int)cell.len, (const char *)cell.p);
 	ta_buf_free(&cell);
 }
@@ -438,7 +434,7 @@ static void print_commands(struct ta_buf *o, struct query *q, const struct ta_se
 		if (origin)
 			host_cell(o, origin);
 		ta_buf_printf(o, "%s  %-20s ", tm, id);
-		neut(o, cli_user_name(t, s, ub, sizeof(ub)));
+		ta_neutralise_line(cli_user_name(t, s, ub, sizeof(ub)), o);
 		ta_buf_puts(o, "  ");
 		ta_neutralise(d.p, d.len, TA_NEUT_LINE, o);
 		ta_buf_putc(o, '\n');

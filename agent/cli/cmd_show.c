@@ -172,7 +172,7 @@ static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, c
 			struct ta_buf shown;
 
 			ta_buf_init(&shown);
-			ta_neutralise(name, strlen(name), TA_NEUT_LINE, &shown);
+			ta_neutralise_line(name, &shown);
 			ta_buf_printf(st->o, "%-6.*s ", (int)shown.len, (const char *)shown.p);
 			ta_buf_free(&shown);
 		}

@@ -116,11 +116,6 @@ static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint6
 }
 
 /* A word read from the log, shown on one line, never obeyed (view/neutralise.h). */
-static void shown(struct ta_buf *o, const char *s)
-{
-	ta_neutralise(s, strlen(s), TA_NEUT_LINE, o);
-}
-
 int ta_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -369,21 +364,21 @@ int ta_cmd_status(int argc, char **argv)
 				      records ? " (no clean stop recorded after the last start)" : "");
 		/* The agent_start record's words: the daemon writes constants, a forged log anything. */
 		ta_buf_puts(&o, "backend:     ");
-		shown(&o, backend);
+		ta_neutralise_line(backend, &o);
 		ta_buf_puts(&o, " (agent ");
-		shown(&o, version[0] ? version : "?");
+		ta_neutralise_line(version[0] ? version : "?", &o);
 		ta_buf_printf(&o, ", started %s)\n", t1);
 		ta_buf_puts(&o, "integrity:   ");
-		shown(&o, integrity);
+		ta_neutralise_line(integrity, &o);
 		ta_buf_printf(&o, "%s\n",
 			      !strcmp(integrity, "kernel") ? " (the kernel's copy of terminal data)" :
 			      !strcmp(integrity, "syscall") ? " (read from user memory at system calls; "
 			      "what cannot be vouched for is marked suspect)" : "");
 		ta_buf_puts(&o, "programs:    ");
-		shown(&o, programs[0] ? programs : "full");
+		ta_neutralise_line(programs[0] ? programs : "full", &o);
 		if (programs_lim[0]) {
 			ta_buf_puts(&o, ": ");
-			shown(&o, programs_lim);
+			ta_neutralise_line(programs_lim, &o);
 		}
 		ta_buf_putc(&o, '\n');
 		ta_buf_printf(&o, "loss:        %" PRIu64 " gap records: %" PRIu64 " events, %" PRIu64
@@ -392,7 +387,7 @@ int ta_cmd_status(int argc, char **argv)
 			      store_gaps, store_gap_records, store_gap_bytes);
 		for (size_t i = 0; i < n_reasons; i++) {
 			ta_buf_puts(&o, "             ");
-			ta_neutralise(reasons[i].name, strlen(reasons[i].name), TA_NEUT_LINE, &o);
+			ta_neutralise_line(reasons[i].name, &o);
 			ta_buf_printf(&o, ": %" PRIu64 " records, %" PRIu64 " events, %" PRIu64 " bytes",
 				      reasons[i].records, reasons[i].events, reasons[i].bytes);
 			if (reasons[i].unattributed_events || reasons[i].unattributed_bytes)

@@ -318,7 +318,7 @@ static void print_text(const struct fv_host *h, const struct fleet_verify_opts *
 
 	ta_buf_init(&origin);
 	ta_buf_init(&message);
-	ta_neutralise(h->origin, strlen(h->origin), TA_NEUT_LINE, &origin);
+	ta_neutralise_line(h->origin, &origin);
 	ta_neutralise(h->message, strnlen(h->message, sizeof(h->message)), TA_NEUT_LINE, &message);
 	ta_buf_putc(&origin, '\0');
 	ta_buf_putc(&message, '\0');

@@ -270,3 +270,8 @@ void ta_neutralise(const void *data, size_t len, unsigned mode, struct ta_buf *o
 	ta_neut_feed(&n, data, len, out);
 	ta_neut_flush(&n, out);
 }
+
+void ta_neutralise_line(const char *s, struct ta_buf *out)
+{
+	ta_neutralise(s, strlen(s), TA_NEUT_LINE, out);
+}

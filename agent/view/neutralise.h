@@ -50,7 +50,9 @@ void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf
 void ta_neut_flush(struct ta_neut *n, struct ta_buf *out);
 /* One-shot: neutralise len bytes in LINE or TEXT mode. */
 void ta_neutralise(const void *data, size_t len, unsigned mode, struct ta_buf *out);
+/* A name or word from the log or input, on one line of output (TA_NEUT_LINE). */
+void ta_neutralise_line(const char *s, struct ta_buf *out);
 /* Which code points are shown escaped: ta_cp_dangerous, ta_cp_invisible (base/utf8.h). */
-/* ta_utf8_decode: common/utf8.h. */
+/* ta_utf8_decode: base/utf8.h. */
 
 #endif
