@@ -197,6 +197,14 @@ static int value(struct cur *c, struct ta_jval *v, int depth)
 	return 0;
 }
 
+static const struct ta_jval *find_member(const struct ta_jobj *o, const char *key, size_t kl)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (o->m[i].kn == kl && !memcmp(o->m[i].k, key, kl))
+			return &o->m[i].v;
+	return NULL;
+}
+
 int ta_jobj_parse(struct ta_jobj *o, const char *s, size_t len)
 {
 	struct cur c = { s, s + len };
@@ -229,12 +237,21 @@ int ta_jobj_parse(struct ta_jobj *o, const char *s, size_t len)
 		c.p++;
 		if (value(&c, &v, 1))
 			return -EBADMSG;
-		if (o->n < TA_JOBJ_MAX) {
-			o->m[o->n].k = k;
-			o->m[o->n].kn = kn;
-			o->m[o->n].v = v;
-			o->n++;
+		/*
+		 * What another reader (jq, a SIEM) sees must be what we see: a
+		 * second member of the same name, or a name written with escapes
+		 * ("\u0066ilename"), would show one value here and another there.
+		 * The log's names are plain words, so both are refused, and so are
+		 * members beyond those kept (a name we read could hide past them).
+		 */
+		if (memchr(k, '\\', kn) || o->n == TA_JOBJ_MAX || find_member(o, k, kn)) {
+			o->n = 0;
+			return -EBADMSG;
 		}
+		o->m[o->n].k = k;
+		o->m[o->n].kn = kn;
+		o->m[o->n].v = v;
+		o->n++;
 		ws(&c);
 		if (c.p >= c.end)
 			return -EBADMSG;
@@ -259,12 +276,7 @@ tail:
 
 const struct ta_jval *ta_jobj_get(const struct ta_jobj *o, const char *key)
 {
-	size_t kl = strlen(key);
-
-	for (size_t i = 0; i < o->n; i++)
-		if (o->m[i].kn == kl && !memcmp(o->m[i].k, key, kl))
-			return &o->m[i].v;
-	return NULL;
+	return find_member(o, key, strlen(key));
 }
 
 /* Appends the UTF-8 of cp if it fits whole; returns bytes written (0 if no room). */

@@ -29,11 +29,15 @@ struct ta_jmember {
 };
 
 struct ta_jobj {
-	size_t n;        /* members kept (at most TA_JOBJ_MAX; later ones are validated, dropped) */
+	size_t n;        /* members (at most TA_JOBJ_MAX) */
 	struct ta_jmember m[TA_JOBJ_MAX];
 };
 
-/* 0, or -EBADMSG if s is not exactly one JSON object (whitespace around allowed). */
+/*
+ * 0, or -EBADMSG if s is not exactly one JSON object (whitespace around
+ * allowed) or if its members are not what every reader reads alike: a name
+ * twice, a name with an escape, more than TA_JOBJ_MAX members.
+ */
 int ta_jobj_parse(struct ta_jobj *o, const char *s, size_t len);
 /* The member named key (first one), or NULL. */
 const struct ta_jval *ta_jobj_get(const struct ta_jobj *o, const char *key);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The JSON reader: values, escapes, malformed input, random mutation. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,10 @@ int main(void)
 		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":tru}", "{\"a\":1} x", "{\"a\":\"\x01\"}",
 		"{\"a\":[1,]}", "{\"a\":-}", "{\"a\":1.}", "{a:1}", "{\"a\":1 \"b\":2}",
 		"{\"a\":[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]}",
+		/* Read one way here and another by jq: the first "argv" here, the last there. */
+		"{\"argv\":[\"ls\"],\"argv\":[\"rm\",\"-rf\",\"/\"]}",
+		"{\"\\u0066ilename\":\"/usr/bin/rm\",\"filename\":\"/usr/bin/ls\"}",
+		"{\"\\u0066ilename\":\"/usr/bin/rm\"}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = ta_jobj_parse(&o, bad[i], strlen(bad[i]));
@@ -65,6 +70,18 @@ int main(void)
 			fprintf(stderr, "accepted: %s\n", bad[i]);
 		CHECK_EQ_INT(r, -EBADMSG);
 	}
+
+	/* TA_JOBJ_MAX members are read; one more could hide a name read past them. */
+	char many[2048];
+	size_t ml = 0;
+	many[ml++] = '{';
+	for (int i = 0; i <= TA_JOBJ_MAX; i++)
+		ml += (size_t)snprintf(many + ml, sizeof(many) - ml, "%s\"k%d\":%d", i ? "," : "", i, i);
+	many[ml++] = '}';
+	CHECK_EQ_INT(ta_jobj_parse(&o, many, ml), -EBADMSG);
+	memmove(many + ml - 1 - strlen(",\"k64\":64"), "}", 1);
+	CHECK_EQ_INT(ta_jobj_parse(&o, many, ml - strlen(",\"k64\":64")), 0);
+	CHECK_EQ_INT((int)o.n, TA_JOBJ_MAX);
 
 	uint64_t ns;
 	CHECK_EQ_INT(ta_parse_rfc3339("2026-01-01T12:00:00.001Z", &ns), 0);
