@@ -158,6 +158,9 @@ int ta_batch_next(struct ta_batch_iter *it, struct ta_batch_item *item)
 	n = ta_batch_iter_next(it, &item->entry, &item->data);
 	if (n != 1)
 		return n;
+	/* A time that wraps past 2554 back to 1970 is damage, not a time to sort by. */
+	if (it->hdr.start_ns > UINT64_MAX - (uint64_t)item->entry.delta_us * 1000)
+		return -EBADMSG;
 	item->time_ns = it->hdr.start_ns + (uint64_t)item->entry.delta_us * 1000;
 	item->kind = item->entry.kind;
 	item->len = item->entry.len;

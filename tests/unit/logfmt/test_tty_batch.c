@@ -119,6 +119,30 @@ static void test_version1(void)
 	CHECK_EQ_INT(ta_batch_next(&it, &e), 0);
 }
 
+/* A start and a delta whose sum wraps (a hostile log's batch) are damage, not 1970. */
+static void test_time_wrap(void)
+{
+	struct ta_tty_batch h = { .version = 1, .n_entries = 2, .start_ns = UINT64_MAX - 1000000000ull,
+				  .tty = tty };
+	struct ta_tty_entry e1 = { .kind = TA_ENTRY_OUTPUT, .delta_us = 1000000, .len = 1,
+				   .orig_len = 1 };
+	struct ta_tty_entry e2 = e1;
+	uint8_t buf[sizeof(h) + 2 * (TA_TTY_ENTRY_V1_SIZE + 1)];
+	struct ta_batch_iter it;
+	struct ta_batch_item e;
+
+	e2.delta_us = 4000000000u;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), &e1, TA_TTY_ENTRY_V1_SIZE);
+	buf[sizeof(h) + TA_TTY_ENTRY_V1_SIZE] = 'a';
+	memcpy(buf + sizeof(h) + TA_TTY_ENTRY_V1_SIZE + 1, &e2, TA_TTY_ENTRY_V1_SIZE);
+	buf[sizeof(buf) - 1] = 'b';
+	CHECK_EQ_INT(ta_batch_iter_init(&it, buf, sizeof(buf)), 0);
+	CHECK_EQ_INT(ta_batch_next(&it, &e), 1);
+	CHECK(e.time_ns == UINT64_MAX);
+	CHECK_EQ_INT(ta_batch_next(&it, &e), -EBADMSG);
+}
+
 /* Runs the iterator to its end: the first non-1 answer. */
 static int drain(const uint8_t *p, size_t len)
 {
@@ -211,6 +235,7 @@ int main(void)
 	test_round_trip();
 	test_delta_range();
 	test_version1();
+	test_time_wrap();
 	test_malformed();
 	test_oflag();
 	return check_result();
