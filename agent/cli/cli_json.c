@@ -30,7 +30,7 @@ static void json_tab_str(struct ta_json *j, const struct ta_sesstab *t, uint32_t
 void cli_sess_json_members(struct ta_json *j, const struct ta_sesstab *t, const struct ta_sess *s,
 			   uint64_t ckpt_size, const char *origin)
 {
-	char id[32], key[20], ub[64];
+	char id[32], key[20];
 
 	if (origin) {
 		ta_json_key(j, "origin");
@@ -46,12 +46,8 @@ void cli_sess_json_members(struct ta_json *j, const struct ta_sesstab *t, const 
 	ta_json_id(j, s->ses);
 	ta_json_key(j, "auid");
 	ta_json_id(j, s->auid);
-	ta_json_key(j, "user");
-	const char *u = cli_user_name(t, s, ub, sizeof(ub));
-	if (!strcmp(u, "-"))
-		ta_json_null(j);
-	else
-		ta_json_text_value(j, u, strlen(u));
+	ta_json_key(j, "user"); /* the name the log recorded, never one looked up here */
+	json_tab_str(j, t, s->user);
 	ta_json_key(j, "login_session");
 	ta_json_bool(j, !ta_ses_is_no_login(s->ses));
 	ta_json_key(j, "login_details");
@@ -181,7 +177,7 @@ void cli_command_json(struct ta_buf *b, const struct ta_sesstab *t, const struct
 		      const struct ta_transcript *tr, const struct ta_tev *e, const char *origin)
 {
 	const char *js = (const char *)ta_tev_data(tr, e);
-	char id[32], ub[64];
+	char id[32];
 	struct ta_jobj jo;
 	struct ta_json j;
 
@@ -197,7 +193,7 @@ void cli_command_json(struct ta_buf *b, const struct ta_sesstab *t, const struct
 	ta_json_key(&j, "time");
 	ta_json_time(&j, e->time_ns);
 	ta_json_key(&j, "user");
-	cli_json_text(&j, cli_user_name(t, s, ub, sizeof(ub)));
+	json_tab_str(&j, t, s->user);
 	ta_json_key(&j, "auid");
 	ta_json_u64(&j, s->auid);
 	ta_json_key(&j, "record");

@@ -395,19 +395,12 @@ const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, c
 		return ta_sesstab_str(t, s->user);
 	if (s->auid == TA_ID_NONE)
 		return "-";
-	/* A passwd lookup opens files (NSS): remember the last few answers. */
-	static struct { uint32_t uid; int used; char name[64]; } cache[32];
-	size_t slot = s->auid % 32;
-	if (!cache[slot].used || cache[slot].uid != s->auid) {
-		struct passwd *pw = getpwuid(s->auid);
-		cache[slot].used = 1;
-		cache[slot].uid = s->auid;
-		if (pw)
-			snprintf(cache[slot].name, sizeof(cache[slot].name), "%s", pw->pw_name);
-		else
-			snprintf(cache[slot].name, sizeof(cache[slot].name), "%u", s->auid);
-	}
-	snprintf(buf, cap, "%s", cache[slot].name);
+	/*
+	 * The name is the recording host's (the log's), or none: the passwd of
+	 * the host where the log is read (an investigator's, a collector's)
+	 * may give that number to someone else.
+	 */
+	snprintf(buf, cap, "%u", s->auid);
 	return buf;
 }
 

@@ -115,6 +115,16 @@ try:
         rc, out, err = run("query", *D, "--json", "--user", local)
         check(rc == 2 and out == "", "--user %s: this host's uid 1000 is not the log's auid 1000 (%d %r)"
               % (local, rc, out))
+        # Nor is it shown as the name of whoever had auid 1000 there.
+        rc, out, err = run("query", *D, "--json", "--session", "8")
+        row = json.loads(out.splitlines()[0]) if rc == 0 and out.strip() else {}
+        check(row.get("auid") == 1000 and row.get("user") is None,
+              "session 8 is not named after this host's uid 1000 (%r)" % row.get("user"))
+        rc, out, err = run("query", *D, "--session", "8")
+        check(rc == 0 and local not in out, "query's table names no local user (%r)" % out)
+        rc, out, err = run("export", *D, "5e1c0a42-8", "--format", "asciicast")
+        check(rc == 0 and local not in out.splitlines()[0] and "1000" in out.splitlines()[0],
+              "the asciicast title names no local user (%r)" % out.splitlines()[:1])
     check(ids("--uid", "0") == [SES7], "--uid 0 (sudo)")
     check(ids("--session", "8") == ["5e1c0a42-8"], "--session 8")
     check(ids("--session", "5e1c0a42-9") == ["5e1c0a42-9"], "--session key")
