@@ -88,6 +88,18 @@ static void on_event(const struct ta_login_event *ev, void *arg)
 		     "dropping and counting", p->client.q.capacity);
 }
 
+/* An aggregating auditd gives us other machines' records too: only ours count. */
+static void use_node(struct plugin *p)
+{
+	struct ta_audit_node n;
+	char line[320];
+
+	ta_audit_node_load(&n, p->cfg.auditd_conf);
+	ta_login_parser_set_node(p->parser, &n);
+	plog(n.rule == TA_NODE_ANY ? TA_LOG_WARN : TA_LOG_INFO, "%s",
+	     ta_audit_node_describe(&n, line, sizeof(line)));
+}
+
 static void reload(struct plugin *p)
 {
 	struct ta_plugin_config nc;
@@ -107,6 +119,7 @@ static void reload(struct plugin *p)
 		plog(TA_LOG_INFO, "reload: socket now %s", nc.socket_path);
 	}
 	p->cfg = nc;
+	use_node(p);
 	plog(TA_LOG_INFO, "settings reloaded");
 }
 
@@ -206,6 +219,7 @@ int main(int argc, char **argv)
 		     rc < 0 ? ta_auparse_strerror(rc, why, sizeof(why)) : "out of memory");
 		return TA_EXIT_FAILURE;
 	}
+	use_node(&p);
 
 	/* Signals arrive only inside ppoll, so the loop never misses one. */
 	sigemptyset(&block);
@@ -293,10 +307,10 @@ int main(int argc, char **argv)
 
 		ta_login_parser_get_stats(p.parser, &st);
 		plog(TA_LOG_INFO, "exiting (%s): %llu lines, %llu rejected, %llu too long, "
-		     "%llu records rejected, %llu events, %llu sent, %llu dropped",
-		     got_term ? "SIGTERM from parent" : "end of input",
+		     "%llu of other machines, %llu records rejected, %llu events, %llu sent, "
+		     "%llu dropped", got_term ? "SIGTERM from parent" : "end of input",
 		     (unsigned long long)st.lines, (unsigned long long)st.lines_rejected,
-		     (unsigned long long)st.lines_too_long,
+		     (unsigned long long)st.lines_too_long, (unsigned long long)st.lines_foreign,
 		     (unsigned long long)st.records_rejected, (unsigned long long)st.events,
 		     (unsigned long long)p.client.sent,
 		     (unsigned long long)p.client.q.dropped_total);

@@ -167,10 +167,14 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 {
 	struct ta_backfill_opts bo = { .audit_log = audit_log };
 	struct ta_backfill_stats bs;
+	struct ta_audit_node node;
 	char why[512];
 	int err;
 
 	memset(l, 0, sizeof(*l));
+	/* The plugin keeps other machines' records out of the stream; here, out of the back-fill. */
+	ta_audit_node_load(&node, TA_AUDITD_CONF_DEFAULT);
+	bo.node = &node;
 	l->rec = rec;
 	err = ta_boot_id_read(NULL, l->boot_id);
 	if (err)

@@ -91,6 +91,7 @@ static int64_t read_btime(const char *proc_root)
 struct log_ctx {
 	struct ta_session_table *scratch;
 	int64_t since;
+	const struct ta_audit_node *node;
 };
 
 static void on_log_event(const struct ta_login_event *ev, void *arg)
@@ -126,10 +127,25 @@ static char **log_files(const char *base, size_t *n)
 	return v;
 }
 
-static int replay_logs(const char *base, struct ta_session_table *scratch, int64_t since,
-		       size_t *nfiles)
+/* An event of another machine's (an aggregating auditd's log). */
+static bool foreign_event(const struct ta_auparse *ap, auparse_state_t *au,
+			  const struct ta_audit_node *n)
 {
-	struct log_ctx c = { scratch, since };
+	char *node;
+	bool foreign;
+
+	if (!n || n->rule == TA_NODE_ANY)
+		return false;
+	node = (char *)ap->auparse_get_node(au);
+	foreign = ta_audit_node_foreign(n, node, node ? strlen(node) : 0);
+	free(node);
+	return foreign;
+}
+
+static int replay_logs(const char *base, struct ta_session_table *scratch, int64_t since,
+		       const struct ta_audit_node *node, size_t *nfiles)
+{
+	struct log_ctx c = { scratch, since, node };
 	const struct ta_auparse *ap;
 	auparse_state_t *au;
 	char **files, why[256];
@@ -152,7 +168,8 @@ static int replay_logs(const char *base, struct ta_session_table *scratch, int64
 	} else {
 		ap->auparse_set_escape_mode(au, AUPARSE_ESC_TTY);
 		while (ap->auparse_next_event(au) > 0)
-			ta_login_extract_event(ap, au, on_log_event, &c, NULL);
+			if (!foreign_event(ap, au, c.node))
+				ta_login_extract_event(ap, au, on_log_event, &c, NULL);
 		ap->auparse_destroy(au);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -368,7 +385,7 @@ int ta_backfill(struct ta_session_table *t, const struct ta_backfill_opts *o,
 	if (*log) {
 		rc = ta_session_table_new(ta_session_table_boot_id(t), 0, &scratch);
 		if (rc == 0)
-			rc = replay_logs(log, scratch, boot, &st->log_files);
+			rc = replay_logs(log, scratch, boot, o->node, &st->log_files);
 		if (rc < 0)
 			st->log_error = rc;
 	} else {

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sessions/audit_node.h"
 #include "sessions/session_table.h"
 
 #define TA_AUDIT_LOG_DEFAULT "/var/log/audit/audit.log"
@@ -28,6 +29,7 @@ struct ta_backfill_opts {
 	const char *proc_root;  /* NULL: "/proc"; "" to skip /proc */
 	int64_t boot_time;      /* 0: btime from <proc_root>/stat */
 	bool keep_dead;         /* keep log sessions with no live process */
+	const struct ta_audit_node *node; /* other machines' records skipped; NULL: none is */
 };
 
 struct ta_backfill_stats {

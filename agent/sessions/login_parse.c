@@ -27,6 +27,7 @@ struct ta_login_parser {
 	/* serials of recent SYSCALL records with the watch key: their PATH/CWD follow */
 	uint64_t watch_serials[16];
 	unsigned watch_next;
+	struct ta_audit_node node;  /* which records are this host's (TA_NODE_ANY: all) */
 	struct ta_login_parser_stats st;
 };
 
@@ -66,20 +67,28 @@ static uint32_t type_from_name(const char *name, size_t n)
 	return t > 0 ? (uint32_t)t : 0;
 }
 
-/* The record type and event serial of a well-formed line, or -EBADMSG. */
-static int line_head(const char *s, size_t len, uint32_t *type_out, uint64_t *serial_out)
+/*
+ * The record type and event serial of a well-formed line, or -EBADMSG;
+ * *node_len (may be NULL) is the length of its node= name at s + 5, or 0.
+ */
+static int line_head(const char *s, size_t len, uint32_t *type_out, uint64_t *serial_out,
+		     size_t *node_len)
 {
 	size_t i = 0, name_start, serial_start;
 	uint32_t type;
 
 	if (len == 0 || memchr(s, '\0', len))
 		return -EBADMSG;
+	if (node_len)
+		*node_len = 0;
 	if (len >= 5 && memcmp(s, "node=", 5) == 0) {
 		i = 5;
 		while (i < len && s[i] != ' ' && s[i] != '\t' && i < 300)
 			i++;
 		if (i >= len || s[i] != ' ' || i == 5)
 			return -EBADMSG;
+		if (node_len)
+			*node_len = i - 5;
 		i++;
 	}
 	if (len - i < 5 || memcmp(s + i, "type=", 5) != 0)
@@ -111,7 +120,7 @@ int ta_login_line_check(const char *s, size_t len)
 	uint32_t type;
 	uint64_t serial;
 
-	if (line_head(s, len, &type, &serial))
+	if (line_head(s, len, &type, &serial, NULL))
 		return -EBADMSG;
 	return ta_login_record_type_wanted(type) ? 1 : 0;
 }
@@ -546,11 +555,16 @@ static int take_line(struct ta_login_parser *p)
 {
 	uint32_t type;
 	uint64_t serial;
+	size_t node_len;
 	int rc;
 
 	p->st.lines++;
-	if (line_head(p->line, p->line_len, &type, &serial)) {
+	if (line_head(p->line, p->line_len, &type, &serial, &node_len)) {
 		p->st.lines_rejected++;
+		return 0;
+	}
+	if (ta_audit_node_foreign(&p->node, p->line + 5, node_len)) {
+		p->st.lines_foreign++;
 		return 0;
 	}
 	if (!ta_login_record_type_wanted(type) &&
@@ -561,6 +575,11 @@ static int take_line(struct ta_login_parser *p)
 	p->line[p->line_len++] = '\n';
 	rc = p->ap->auparse_feed(p->au, p->line, p->line_len);
 	return rc < 0 ? -EIO : 0;
+}
+
+void ta_login_parser_set_node(struct ta_login_parser *p, const struct ta_audit_node *n)
+{
+	p->node = *n;
 }
 
 int ta_login_parser_feed(struct ta_login_parser *p, const char *data, size_t len)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sessions/audit_node.h"
 #include "sessions/auparse_load.h"
 #include "sessions/login_event.h"
 
@@ -30,6 +31,7 @@ struct ta_login_parser_stats {
 	uint64_t lines;           /* complete lines seen */
 	uint64_t lines_ignored;   /* well-formed lines of types not needed */
 	uint64_t lines_rejected;  /* malformed: NUL, no type=/msg=audit(...) */
+	uint64_t lines_foreign;   /* another machine's (node=, sessions/audit_node.h) */
 	uint64_t lines_too_long;  /* longer than TA_LOGIN_LINE_MAX */
 	uint64_t records_rejected;/* wanted type but required fields missing/bad */
 	uint64_t events;          /* events handed to the callback */
@@ -44,6 +46,8 @@ struct ta_login_parser;
 int ta_login_parser_new(ta_login_event_fn fn, void *arg, struct ta_login_parser **out);
 void ta_login_parser_free(struct ta_login_parser *p);
 
+/* Records of other machines are dropped from now on (default: none is). */
+void ta_login_parser_set_node(struct ta_login_parser *p, const struct ta_audit_node *n);
 /* Feed any bytes; lines may be split anywhere. Returns 0 or -errno. */
 int ta_login_parser_feed(struct ta_login_parser *p, const char *data, size_t len);
 /* Input ended: take a last unterminated line and complete every event. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/kv.h"
+#include "sessions/audit_node.h"
 #include "sessions/login_queue.h"
 #include "sessions/login_server.h"
 
@@ -42,6 +43,15 @@ static int set_key(struct ta_plugin_config *c, const char *key, const char *val,
 		c->queue_max = (size_t)v;
 		return 0;
 	}
+	if (!strcmp(key, "auditd_conf")) {
+		if (val[0] != '/' || strlen(val) >= sizeof(c->auditd_conf)) {
+			snprintf(err, errlen, "auditd_conf must be an absolute path (max %zu bytes)",
+				 sizeof(c->auditd_conf) - 1);
+			return -EINVAL;
+		}
+		strcpy(c->auditd_conf, val);
+		return 0;
+	}
 	snprintf(err, errlen, "unknown setting \"%.40s\"", key);
 	return -EINVAL;
 }
@@ -74,6 +84,7 @@ int ta_plugin_config_load(struct ta_plugin_config *c, int argc, char *const *arg
 
 	memset(c, 0, sizeof(*c));
 	strcpy(c->socket_path, TA_LOGIN_SOCKET_DEFAULT);
+	strcpy(c->auditd_conf, TA_AUDITD_CONF_DEFAULT);
 	c->queue_max = TA_PLUGIN_QUEUE_DEFAULT;
 	if (errlen)
 		err[0] = '\0';

@@ -5,7 +5,10 @@
  * most two arguments (the "args =" line of the plugin's .conf), each of:
  *   socket=PATH   login socket of ttyauditd (default /run/ttyaudit/login.sock)
  *   queue=N       records kept while ttyauditd is away (default 4096)
- *   config=FILE   a file of "key = value" lines with the keys socket, queue
+ *   auditd_conf=FILE  auditd's settings, for which records are this host's
+ *                 (sessions/audit_node.h; default /etc/audit/auditd.conf)
+ *   config=FILE   a file of "key = value" lines with the keys socket, queue,
+ *                 auditd_conf
  *   /ABS/PATH     same as socket=/ABS/PATH
  * SIGHUP reads them again (the file may have changed).
  */
@@ -20,6 +23,7 @@
 struct ta_plugin_config {
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	size_t queue_max;
+	char auditd_conf[4096];
 	char config_file[4096]; /* "" if none */
 };
 

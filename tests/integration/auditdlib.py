@@ -60,7 +60,8 @@ class Auditd:
             pconf = os.path.join(self.t, "plugins", "ttyaudit.conf")
             with open(pconf, "w") as f:
                 f.write(f"active = yes\ndirection = out\npath = {copy}\ntype = always\n"
-                        f"args = socket={sock}\nformat = string\n")
+                        f"args = socket={sock} auditd_conf={self.t}/auditd.conf\n"
+                        "format = string\n")
             os.chmod(pconf, 0o640)
         conf = os.path.join(self.t, "auditd.conf")
         with open(conf, "w") as f:

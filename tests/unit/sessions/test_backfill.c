@@ -161,6 +161,33 @@ int main(void)
 	ta_session_table_free(t);
 	o.keep_dead = false;
 
+	/*
+	 * An aggregating auditd's log: another machine's root opened "its" ses 5
+	 * as mallory. Taken as this host's, our live ses 5 (root on tty1) would
+	 * be named mallory from 6.6.6.6; with the node rule it is not.
+	 */
+	{
+		static const char foreign[] =
+			"node=web01 type=USER_START msg=audit(1700000450.000:31): pid=9 uid=0 auid=1003 ses=5 msg='op=PAM:session_open grantors=pam_unix acct=\"mallory\" exe=\"/usr/sbin/sshd\" hostname=6.6.6.6 addr=6.6.6.6 terminal=ssh res=success'" GS "UID=\"root\" AUID=\"mallory\"\n";
+		char both[sizeof(new_log) + sizeof(foreign)];
+		struct ta_audit_node none = { .rule = TA_NODE_NONE };
+
+		snprintf(both, sizeof(both), "%s%s", new_log, foreign);
+		write_file(logs, "audit.log", both);
+		for (int ruled = 0; ruled < 2; ruled++) {
+			CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
+			o.node = ruled ? &none : NULL;
+			CHECK(ta_backfill(t, &o, &st) > 0);
+			s = ta_session_lookup(t, 5);
+			CHECK(s != NULL);
+			if (s)
+				CHECK_EQ_STR(s->user, ruled ? "root" : "mallory");
+			ta_session_table_free(t);
+		}
+		o.node = NULL;
+		write_file(logs, "audit.log", new_log);
+	}
+
 	/* no audit log (no auditd): /proc alone still works, and says why */
 	CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
 	o.audit_log = missing;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <libaudit.h>
+#include <unistd.h>
 
 #include "../../lib/check.h"
 #include "corpus_util.h"
@@ -271,6 +272,81 @@ static void check_watch_events(void)
 	free(l.v);
 }
 
+/* Events the parser gives for text, with the node rule auditd.conf's text makes. */
+static struct ta_login_parser_stats parse_as(const char *auditd_conf, const char *text,
+					     struct event_list *l)
+{
+	char path[] = "/tmp/ta-auditd-conf-XXXXXX";
+	struct ta_login_parser_stats st;
+	struct ta_login_parser *p;
+	struct ta_audit_node n;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	CHECK(write(fd, auditd_conf, strlen(auditd_conf)) == (ssize_t)strlen(auditd_conf));
+	close(fd);
+	ta_audit_node_load(&n, path);
+	unlink(path);
+	if (ta_login_parser_new(collect_event, l, &p) < 0)
+		abort();
+	ta_login_parser_set_node(p, &n);
+	ta_login_parser_feed(p, text, strlen(text));
+	ta_login_parser_flush(p);
+	ta_login_parser_get_stats(p, &st);
+	ta_login_parser_free(p);
+	return st;
+}
+
+/*
+ * An auditd that aggregates other machines' trails hands their records on
+ * with node=NAME: a root there must not open, name or close sessions here.
+ */
+static void check_other_machines(void)
+{
+	char host[256] = "", text[2048], conf[512];
+	struct ta_login_parser_stats st;
+	struct ta_audit_node n;
+#define LOGIN_LINE "type=LOGIN msg=audit(1700000100.200:%d): pid=7380 uid=0 subj=unconfined " \
+		   "old-auid=4294967295 auid=%d tty=(none) old-ses=4294967295 ses=%d res=1\n"
+	char a[512], b[512], c[512];
+
+	CHECK(gethostname(host, sizeof(host) - 1) == 0 && host[0]);
+	snprintf(a, sizeof(a), LOGIN_LINE, 11, 1001, 1);                    /* no node= */
+	snprintf(b, sizeof(b), "node=web01 ");
+	snprintf(b + strlen(b), sizeof(b) - strlen(b), LOGIN_LINE, 12, 0, 2); /* another machine */
+	snprintf(c, sizeof(c), "node=%s ", host);
+	snprintf(c + strlen(c), sizeof(c) - strlen(c), LOGIN_LINE, 13, 1002, 3); /* named as this host */
+	snprintf(text, sizeof(text), "%s%s%s", a, b, c);
+
+	static const struct { const char *conf; int foreign; uint32_t first_ses; } cases[] = {
+		{ "# auditd's default\nlog_format = ENRICHED\n", 2, 1 },  /* none: any node= */
+		{ "name_format = NONE\n", 2, 1 },
+		{ "name_format = hostname\n", 1, 1 },                    /* web01 only */
+		{ "name_format = user\nname = web01\n", 1, 1 },          /* this host is web01 */
+		{ "name_format = fqd\n", 0, 1 },                         /* not known: all, as before */
+		{ "name_format = numeric\n", 0, 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct event_list l = { 0 };
+
+		st = parse_as(cases[i].conf, text, &l);
+		CHECK_EQ_INT(st.lines_foreign, cases[i].foreign);
+		CHECK_EQ_INT(l.n, 3 - cases[i].foreign);
+		for (size_t k = 0; k < l.n; k++) {
+			/* Never a session of web01's (ses 2) unless this host is web01. */
+			if (l.v[k].ses == 2)
+				CHECK(strstr(cases[i].conf, "web01") || !cases[i].foreign);
+		}
+		free(l.v);
+	}
+	/* A missing file is auditd's default, none; an unreadable one says why. */
+	ta_audit_node_load(&n, "/nonexistent/auditd.conf");
+	CHECK_EQ_INT(n.rule, TA_NODE_NONE);
+	CHECK(ta_audit_node_foreign(&n, "web01", 5) && !ta_audit_node_foreign(&n, NULL, 0));
+	snprintf(conf, sizeof(conf), "%s", ta_audit_node_describe(&n, text, sizeof(text)));
+	CHECK(strstr(conf, "other machines'") != NULL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -286,5 +362,6 @@ int main(int argc, char **argv)
 	check_line_gate();
 	check_unresolved_uid();
 	check_watch_events();
+	check_other_machines();
 	return check_result();
 }

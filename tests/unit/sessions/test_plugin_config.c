@@ -30,6 +30,11 @@ int main(void)
 	CHECK_EQ_INT(load(&c, err, sizeof(err), 1), 0);
 	CHECK_EQ_STR(c.socket_path, "/run/ttyaudit/login.sock");
 	CHECK_EQ_INT(c.queue_max, TA_PLUGIN_QUEUE_DEFAULT);
+	CHECK_EQ_STR(c.auditd_conf, "/etc/audit/auditd.conf");
+	CHECK_EQ_INT(load(&c, err, sizeof(err), 2, "auditd_conf=/x/auditd.conf"), 0);
+	CHECK_EQ_STR(c.auditd_conf, "/x/auditd.conf");
+	CHECK_EQ_INT(load(&c, err, sizeof(err), 2, "auditd_conf=auditd.conf"), -EINVAL);
+	CHECK(strstr(err, "auditd_conf must be an absolute path") != NULL);
 
 	CHECK_EQ_INT(load(&c, err, sizeof(err), 3, "socket=/x/y.sock", "queue=16"), 0);
 	CHECK_EQ_STR(c.socket_path, "/x/y.sock");
