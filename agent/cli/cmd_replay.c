@@ -200,7 +200,9 @@ static int play(struct player *p, const struct pev *ev, size_t n)
 			fwrite(ev[i].d, 1, ev[i].n, p->out);
 			track_alt(p, ev[i].d, ev[i].n);
 		} else if (ev[i].rows && p->resize_ok) {
-			fprintf(p->out, "\033[8;%u;%ut", ev[i].rows, ev[i].cols);
+			unsigned rows = ev[i].rows, cols = ev[i].cols;
+			ta_screen_fit(&rows, &cols);
+			fprintf(p->out, "\033[8;%u;%ut", rows, cols);
 			p->resized = 1;
 		}
 	}
@@ -427,10 +429,14 @@ int ta_cmd_replay(int argc, char **argv)
 		ta_warn(NULL, "replay writes the recorded output to your terminal unmodified: escape "
 			"sequences in it act on this terminal");
 	if (rows && cols && tty_out) {
+		unsigned fr = rows, fc = cols;
+		if (ta_screen_fit(&fr, &fc))
+			ta_info(NULL, "the recorded window size %ux%u (rows x cols) is played as %ux%u",
+				rows, cols, fr, fc);
 		if (p.resize_ok) {
 			ta_info(NULL, "resizing the terminal to the recorded %ux%u (rows x cols) with the "
-				"xterm window-size sequence", rows, cols);
-			fprintf(p.out, "\033[8;%u;%ut", rows, cols);
+				"xterm window-size sequence", fr, fc);
+			fprintf(p.out, "\033[8;%u;%ut", fr, fc);
 			p.resized = 1;
 		} else {
 			ta_info(NULL, "recorded window size %ux%u (rows x cols); this terminal is not "

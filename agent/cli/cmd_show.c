@@ -904,6 +904,18 @@ static uint64_t first_time(const struct session_view *v)
 	return v->tr.n ? v->tr.ev[0].time_ns : ta_sess_begin(v->s);
 }
 
+/* A recorded window size the cast holds fitted (ta_cast_begin): the size as recorded. */
+static void size_marker(struct ta_cast_writer *w, double t, unsigned rows, unsigned cols)
+{
+	unsigned r = rows, c = cols;
+	char m[160];
+
+	ta_screen_fit(&r, &c);
+	snprintf(m, sizeof(m), "window size %ux%u (rows x cols) as recorded, played as %ux%u (at most "
+		 "%u rows or columns, %u cells)", rows, cols, r, c, TA_SCREEN_MAX_SIDE, TA_SCREEN_MAX_CELLS);
+	ta_cast_marker(w, t, m);
+}
+
 static int ta_export_asciicast(FILE *f, const struct session_view *v, int markers, uint64_t *replaced)
 {
 	struct ta_cast_writer w;
@@ -917,7 +929,8 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 	session_view_start_size(v, &cols, &rows);
 	snprintf(title, sizeof(title), "ttyaudit session %s, user %s", v->id,
 		 cli_user_name(v->ct.t, v->s, ub, sizeof(ub)));
-	ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull, title, NULL);
+	if (ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull, title, NULL) && markers)
+		size_marker(&w, 0, rows, cols);
 	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i <= v->tr.n; i++) {
 		const struct ta_tev *e = i < v->tr.n ? &v->tr.ev[i] : NULL;
@@ -956,8 +969,8 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 			ta_cast_data(&w, t, 'i', ta_tev_data(&v->tr, e), e->len);
 			break;
 		case TA_TEV_WINSIZE:
-			if (ta_shown_resize(&sh, e))
-				ta_cast_resize(&w, t, e->cols, e->rows);
+			if (ta_shown_resize(&sh, e) && ta_cast_resize(&w, t, e->cols, e->rows) && markers)
+				size_marker(&w, t, e->rows, e->cols);
 			break;
 		default:
 			if (markers) {

@@ -99,6 +99,9 @@ int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
 		return TA_EXIT_FAILURE;
 	}
 	session_view_start_size(v, &cols, &rows);
+	/* The size in effect as recorded, and whether the screen drawn is smaller. */
+	unsigned rec_rows = rows, rec_cols = cols;
+	int fitted = ta_screen_fit(&rows, &cols);
 	VTerm *vt = lv->vterm_new((int)rows, (int)cols);
 	if (!vt) {
 		ta_err(NULL, "--screen: cannot create a terminal emulator of %ux%u", rows, cols);
@@ -114,9 +117,10 @@ int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
 		if (e->time_ns > at_ns)
 			break;
 		if (e->kind == TA_TEV_WINSIZE && ta_shown_resize(&sh, e)) {
-			lv->vterm_set_size(vt, e->rows, e->cols);
-			rows = e->rows;
-			cols = e->cols;
+			rec_rows = rows = e->rows;
+			rec_cols = cols = e->cols;
+			fitted = ta_screen_fit(&rows, &cols);
+			lv->vterm_set_size(vt, (int)rows, (int)cols);
 			last = e->time_ns;
 		} else if (e->kind == TA_TEV_OUTPUT) {
 			size_t n;
@@ -143,6 +147,10 @@ int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
 	} else {
 		ta_buf_puts(&o, " (no output yet)\n");
 	}
+	if (fitted)
+		ta_buf_printf(&o, "# the recorded window size %ux%u (rows x cols) is drawn as %ux%u (at most "
+			      "%u rows or columns, %u cells)\n", rec_rows, rec_cols, rows, cols,
+			      TA_SCREEN_MAX_SIDE, TA_SCREEN_MAX_CELLS);
 	for (int r = 0; r < (int)rows; r++) {
 		row_text(lv, vs, r, (int)cols, &row);
 		ta_buf_put(&o, row.p, row.len);

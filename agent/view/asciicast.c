@@ -8,6 +8,7 @@
 #include "base/json_read.h"
 #include "view/asciicast.h"
 #include "view/neutralise.h"
+#include "view/shown.h"
 
 static void emit_line(struct ta_cast_writer *w)
 {
@@ -25,14 +26,21 @@ static double clamp_t(struct ta_cast_writer *w, double t)
 	return t;
 }
 
-void ta_cast_begin(struct ta_cast_writer *w, FILE *f, unsigned width, unsigned height,
-		   uint64_t timestamp_s, const char *title, const char *term)
+int ta_cast_begin(struct ta_cast_writer *w, FILE *f, unsigned width, unsigned height,
+		  uint64_t timestamp_s, const char *title, const char *term)
 {
+	int fitted;
+
 	memset(w, 0, sizeof(*w));
 	w->f = f;
 	ta_buf_init(&w->line);
+	if (!width || !height) {
+		width = 80;
+		height = 24;
+	}
+	fitted = ta_screen_fit(&height, &width);
 	ta_buf_printf(&w->line, "{\"version\": 2, \"width\": %u, \"height\": %u, \"timestamp\": %llu",
-		      width ? width : 80, height ? height : 24, (unsigned long long)timestamp_s);
+		      width, height, (unsigned long long)timestamp_s);
 	if (title) {
 		ta_buf_puts(&w->line, ", \"title\": ");
 		ta_json_text(&w->line, (const uint8_t *)title, strlen(title));
@@ -46,6 +54,7 @@ void ta_cast_begin(struct ta_cast_writer *w, FILE *f, unsigned width, unsigned h
 	ta_buf_putc(&w->line, '\n');
 	fwrite(w->line.p, 1, w->line.len, f);
 	ta_buf_reset(&w->line);
+	return fitted;
 }
 
 static void event(struct ta_cast_writer *w, double t, char kind, const uint8_t *d, size_t n)
@@ -96,10 +105,13 @@ void ta_cast_data(struct ta_cast_writer *w, double t, char kind, const void *dat
 	free(buf);
 }
 
-void ta_cast_resize(struct ta_cast_writer *w, double t, unsigned cols, unsigned rows)
+int ta_cast_resize(struct ta_cast_writer *w, double t, unsigned cols, unsigned rows)
 {
+	int fitted = ta_screen_fit(&rows, &cols);
+
 	ta_buf_printf(&w->line, "[%.6f, \"r\", \"%ux%u\"]", clamp_t(w, t), cols, rows);
 	emit_line(w);
+	return fitted;
 }
 
 void ta_cast_marker(struct ta_cast_writer *w, double t, const char *label)
@@ -132,10 +144,10 @@ int ta_cast_parse_header(const char *line, size_t len, struct ta_cast_header *h)
 	if (ta_jobj_u64(&o, "version", &v) || v != 2)
 		return -EBADMSG;
 	h->version = 2;
-	if (ta_jobj_u64(&o, "width", &v) || !v || v > 10000)
+	if (ta_jobj_u64(&o, "width", &v) || !v || v > TA_SCREEN_MAX_SIDE)
 		return -EBADMSG;
 	h->width = (unsigned)v;
-	if (ta_jobj_u64(&o, "height", &v) || !v || v > 10000)
+	if (ta_jobj_u64(&o, "height", &v) || !v || v > TA_SCREEN_MAX_SIDE)
 		return -EBADMSG;
 	h->height = (unsigned)v;
 	if (!ta_jobj_u64(&o, "timestamp", &v))

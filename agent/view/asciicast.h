@@ -28,12 +28,16 @@ struct ta_cast_writer {
 	struct ta_buf line;
 };
 
-/* Writes the header. title and command may be NULL. */
-void ta_cast_begin(struct ta_cast_writer *w, FILE *f, unsigned width, unsigned height,
-		   uint64_t timestamp_s, const char *title, const char *term);
+/*
+ * Writes the header. title and command may be NULL. A size beyond the views'
+ * bounds (ta_screen_fit, shown.h) is written fitted, in the header and in
+ * resize events, which then return 1 (the caller may say so in a marker).
+ */
+int ta_cast_begin(struct ta_cast_writer *w, FILE *f, unsigned width, unsigned height,
+		  uint64_t timestamp_s, const char *title, const char *term);
 /* kind: 'o', 'i'. t: seconds since the start (kept non-decreasing). */
 void ta_cast_data(struct ta_cast_writer *w, double t, char kind, const void *data, size_t len);
-void ta_cast_resize(struct ta_cast_writer *w, double t, unsigned cols, unsigned rows);
+int ta_cast_resize(struct ta_cast_writer *w, double t, unsigned cols, unsigned rows);
 void ta_cast_marker(struct ta_cast_writer *w, double t, const char *label);
 /* Flushes incomplete characters (as U+FFFD). Returns 0 or -EIO if writing failed. */
 int ta_cast_end(struct ta_cast_writer *w);

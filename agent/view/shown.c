@@ -32,3 +32,21 @@ int ta_shown_resize(struct ta_shown *s, const struct ta_tev *e)
 	s->cols = e->cols;
 	return 1;
 }
+
+int ta_screen_fit(unsigned *rows, unsigned *cols)
+{
+	unsigned r = *rows, c = *cols;
+
+	if (c > TA_SCREEN_MAX_SIDE)
+		c = TA_SCREEN_MAX_SIDE;
+	if (r > TA_SCREEN_MAX_SIDE)
+		r = TA_SCREEN_MAX_SIDE;
+	/* c <= 10000, so c * r cannot overflow, and TA_SCREEN_MAX_CELLS / c >= 104. */
+	if (c && (uint64_t)r * c > TA_SCREEN_MAX_CELLS)
+		r = TA_SCREEN_MAX_CELLS / c;
+	if (r == *rows && c == *cols)
+		return 0;
+	*rows = r;
+	*cols = c;
+	return 1;
+}

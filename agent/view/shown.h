@@ -29,4 +29,19 @@ const uint8_t *ta_shown_output(struct ta_shown *s, const struct ta_tev *e, const
 /* A window-size event: 1 if it changes the size in effect (then it is), 0 if not. */
 int ta_shown_resize(struct ta_shown *s, const struct ta_tev *e);
 
+/*
+ * The largest screen the views draw or hand to a player. The log keeps the
+ * sizes as recorded, and a user can set any (stty rows 65535 cols 65535): a
+ * terminal emulator (libvterm, a player) allocates every cell of it. At most
+ * TA_SCREEN_MAX_SIDE rows or columns (the asciicast reader refuses more) and
+ * TA_SCREEN_MAX_CELLS cells (an 8K display in a small font is about 0.5 M).
+ */
+#define TA_SCREEN_MAX_SIDE 10000u
+#define TA_SCREEN_MAX_CELLS (1u << 20)
+/*
+ * Fits a recorded size into those bounds: columns first (a line is read
+ * across), then rows. 1 if it was reduced (the views say so), 0 if not.
+ */
+int ta_screen_fit(unsigned *rows, unsigned *cols);
+
 #endif

@@ -371,6 +371,32 @@ try:
     check(rc == 0 and "lit\\\\u{202e}" in out and "real\\u{202e}" in out and "\u202e" not in out,
           "show: a printed backslash is doubled, a real U+202E escaped %r %s" % (out, err))
 
+    # ---- what a recorded user can do to the views (make_log hostile-view)
+    hvl = os.path.join(top, "hostile-view")
+    subprocess.run([MAKE_LOG, hvl, "hostile-view"], check=True, capture_output=True)
+    HV = ["--log-dir", hvl]
+    # stty rows 65535 cols 65535: the screen is drawn fitted, and says so (libvterm crashed)
+    rc, out, err = run("show", *HV, "--screen", "5e1c0a42-20")
+    if not (rc == 1 and "without libvterm" in err):
+        rows = out.split("\n")
+        check(rc == 0 and "104 rows x 10000 cols" in rows[0] and
+              rows[1] == "# the recorded window size 65535x65535 (rows x cols) is drawn as 104x10000 "
+              "(at most 10000 rows or columns, 1048576 cells)" and rows[2:5] == ["huge", "usual", "huge again"],
+              "show --screen of a 65535x65535 window: fitted, said (%d) %r %s" % (rc, rows[:5], err))
+    # the asciicast holds the fitted size, its own reader plays it, a marker gives the recorded one
+    hvcast = os.path.join(top, "hv.cast")
+    rc, _, err = run("export", *HV, "5e1c0a42-20", "--format", "asciicast", "--markers", "-o", hvcast)
+    with open(hvcast) as fh:
+        cl = fh.read().splitlines()
+    hdr, evs = json.loads(cl[0]), [json.loads(l) for l in cl[1:]]
+    check(rc == 0 and (hdr["width"], hdr["height"]) == (10000, 104) and
+          [e[2] for e in evs if e[1] == "r"] == ["100x30", "10000x104"] and
+          [e[0] for e in evs if e[1] == "m" and "65535x65535 (rows x cols) as recorded, played as 104x10000"
+           in e[2]] == [0.0, evs[4][0]],
+          "asciicast of a 65535x65535 window: fitted header and resize, marked (%d) %r %s" % (rc, cl, err))
+    rc, _, err = run("replay", "--asciicast", hvcast, "--no-wait", "-o", os.path.join(top, "hv.out"))
+    check(rc == 0, "replay --asciicast plays the export of a 65535x65535 window (%d %s)" % (rc, err))
+
     # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)
     shl = os.path.join(top, "shared")
     subprocess.run([MAKE_LOG, shl, "shared"], check=True, capture_output=True)

@@ -12,6 +12,8 @@
  *   make_log DIR plain|shared ORIGIN   (the log's origin; default test/ttyaudit)
  *   make_log DIR hostile-tty           (session 12 on two terminals, one named with an
  *                                      escape; session 13 prints "lit\u{202e}" and a real U+202E)
+ *   make_log DIR hostile-view          (what a recorded user can do to the views: session 20
+ *                                      sets a window size of 65535x65535)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -212,14 +214,39 @@ static void hostile_tty_name(void)
 	ta_batch_free(&b);
 }
 
+/* What a recorded user can do to the investigator's views (hostile_view's sessions). */
+static void hostile_view(void)
+{
+	struct ta_batch_builder b;
+	struct ta_tty_id id;
+	uint64_t t = T0 + 2000000;
+	uint16_t huge[4] = { 65535, 65535, 0, 0 }, usual[4] = { 30, 100, 0, 0 };
+
+	json(TA_REC_AGENT_START, T0, UINT32_MAX,
+	     "{\"type\":\"agent_start\",\"version\":\"0.1.0\",\"backend\":\"tracepoint\",\"pid\":1}");
+	ta_batch_init(&b);
+	/* Session 20: stty rows 65535 cols 65535, a usual size, then the huge one again. */
+	tty_id(&id, 3);
+	ta_batch_begin(&b, &id, 20, 4242, t);
+	entry(&b, TA_ENTRY_WINSIZE, t, huge, sizeof(huge), 0, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 1000, "huge\r\n", 6, 0, 0);
+	entry(&b, TA_ENTRY_WINSIZE, t + 2000, usual, sizeof(usual), 0, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 3000, "usual\r\n", 7, 0, 0);
+	entry(&b, TA_ENTRY_WINSIZE, t + 4000, huge, sizeof(huge), 0, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 5000, "huge again\r\n", 12, 0, 0);
+	flush(&b, 20);
+	ta_batch_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	/* ORIGIN: the fleet test ships several of these logs, one origin per host. */
 	int shared = argc >= 3 && !strcmp(argv[2], "shared");
 	int hostile_tty = argc == 3 && !strcmp(argv[2], "hostile-tty");
+	int hview = argc == 3 && !strcmp(argv[2], "hostile-view");
 	if (argc < 2 || argc > 4 ||
-	    (argc >= 3 && !shared && !hostile_tty && strcmp(argv[2], "plain"))) {
-		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty]\n");
+	    (argc >= 3 && !shared && !hostile_tty && !hview && strcmp(argv[2], "plain"))) {
+		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty|hostile-view]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
@@ -227,8 +254,11 @@ int main(int argc, char **argv)
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
-	if (hostile_tty) {
-		hostile_tty_name();
+	if (hostile_tty || hview) {
+		if (hview)
+			hostile_view();
+		else
+			hostile_tty_name();
 		if ((err = ta_store_close(st)))
 			die("close", err);
 		return 0;

@@ -56,6 +56,21 @@ int main(void)
 	CHECK_EQ_INT(out.len, sizeof(want) - 1);
 	CHECK_MEM(out.p, want, sizeof(want) - 1);
 
+	/* A recorded 65535x65535 (stty) is written fitted, so that the reader takes it back. */
+	char *big = NULL;
+	size_t biglen = 0;
+	FILE *bf = open_memstream(&big, &biglen);
+	CHECK_EQ_INT(ta_cast_begin(&w, bf, 65535, 65535, 0, NULL, NULL), 1);
+	CHECK_EQ_INT(ta_cast_resize(&w, 1.0, 65535, 1), 1);
+	CHECK_EQ_INT(ta_cast_resize(&w, 1.0, 80, 24), 0);
+	CHECK_EQ_INT(ta_cast_end(&w), 0);
+	fclose(bf);
+	CHECK_EQ_INT(ta_cast_parse_header(big, (size_t)(strchr(big, '\n') - big), &h), 0);
+	CHECK_EQ_INT(h.width, 10000);
+	CHECK_EQ_INT(h.height, 104);
+	CHECK(strstr(big, "\"r\", \"10000x1\"]") != NULL);
+	free(big);
+
 	/* Bad lines are refused, not misread. */
 	const char *bad[] = { "[1.0, \"o\"]", "[\"x\", \"o\", \"a\"]", "[1.0, \"o\", \"a\", 4]", "{}", "[-1, \"o\", \"\"]" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
