@@ -61,6 +61,7 @@ static void show_usage(FILE *out)
 }
 
 #define TYPED_LINES 4
+#define TYPED_LINE_MAX (64u << 10) /* bytes of a folded line shown before it goes on a new one */
 
 struct show_state {
 	struct ta_buf *o;
@@ -409,6 +410,13 @@ static void show_input_folded(struct show_state *st, const struct ta_tev *e, con
 		if (i < e->len)
 			l = line_open(st, e, who); /* keys typed ahead start the next line */
 	}
+	/*
+	 * A line typed without Enter is written out at TYPED_LINE_MAX and goes on
+	 * as a new i| line: it grew with the keys (and their copy kept for the
+	 * echo) without bound. Not inside a character: it would show as \xNN.
+	 */
+	if (!l->enter && l->text.len >= TYPED_LINE_MAX && !l->neut.npend)
+		line_flush(st, l);
 }
 
 /*

@@ -397,6 +397,31 @@ try:
     rc, _, err = run("replay", "--asciicast", hvcast, "--no-wait", "-o", os.path.join(top, "hv.out"))
     check(rc == 0, "replay --asciicast plays the export of a 65535x65535 window (%d %s)" % (rc, err))
 
+    # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
+    # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)
+    lil = os.path.join(top, "long-input")
+    subprocess.run([MAKE_LOG, lil, "long-input"], check=True, capture_output=True)
+
+    def peak_kb(*args):
+        # The child's own peak (os.wait4), its output to a file: not this script's memory.
+        with open(os.path.join(top, "peak.out"), "wb") as fh:
+            p = subprocess.Popen([TTYAUDIT] + list(args), stdout=fh, stderr=subprocess.DEVNULL)
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+        with open(os.path.join(top, "peak.out"), "rb") as fh:
+            return p.returncode, fh.read(), ru.ru_maxrss
+    _, _, small_kb = peak_kb("show", *HV, "5e1c0a42-20")
+    rc, out, long_kb = peak_kb("show", "--log-dir", lil, "5e1c0a42-30")
+    ilines = [l for l in out.split(b"\n") if b" i| " in l]
+    keys = b"".join(l.split(b" i| ", 1)[1] for l in ilines)
+    want = (b"abcdefghijklmnopqrstuvwxyz" * 158)[:4096] * 4096 + b"\\r"
+    check(rc == 0 and keys == want and len(ilines) == 257 and
+          all(len(l.split(b" i| ", 1)[1]) == 65536 for l in ilines[:-1]),
+          "a line typed without Enter goes on in i| lines of 64 KiB (%d, %d lines, %d bytes)"
+          % (rc, len(ilines), len(keys)))
+    check(long_kb < small_kb + 16384,
+          "show of 16 MiB typed without Enter: peak RSS %d KiB, a small session's %d KiB" % (long_kb, small_kb))
+
     # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)
     shl = os.path.join(top, "shared")
     subprocess.run([MAKE_LOG, shl, "shared"], check=True, capture_output=True)

@@ -14,6 +14,8 @@
  *                                      escape; session 13 prints "lit\u{202e}" and a real U+202E)
  *   make_log DIR hostile-view          (what a recorded user can do to the views: session 20
  *                                      sets a window size of 65535x65535)
+ *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
+ *                                      repeated, in 4 KiB key events, then "\r")
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -238,15 +240,43 @@ static void hostile_view(void)
 	ta_batch_free(&b);
 }
 
+/* Session 30: one line of 16 MiB typed without Enter (a paste, a stuck key), then Enter. */
+static void long_input(void)
+{
+	struct ta_batch_builder b;
+	struct ta_tty_id id;
+	uint64_t t = T0 + 2000000;
+	char keys[4096];
+
+	for (size_t i = 0; i < sizeof(keys); i++)
+		keys[i] = (char)('a' + i % 26);
+	json(TA_REC_AGENT_START, T0, UINT32_MAX,
+	     "{\"type\":\"agent_start\",\"version\":\"0.1.0\",\"backend\":\"tracepoint\",\"pid\":1}");
+	ta_batch_init(&b);
+	tty_id(&id, 3);
+	for (int batch = 0; batch < 64; batch++) {
+		ta_batch_begin(&b, &id, 30, 4242, t);
+		for (int k = 0; k < 64; k++, t += 1000)
+			entry(&b, TA_ENTRY_INPUT, t, keys, sizeof(keys), 0, 0);
+		flush(&b, 30);
+	}
+	ta_batch_begin(&b, &id, 30, 4242, t);
+	entry(&b, TA_ENTRY_INPUT, t, "\r", 1, 0, 0);
+	flush(&b, 30);
+	ta_batch_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	/* ORIGIN: the fleet test ships several of these logs, one origin per host. */
 	int shared = argc >= 3 && !strcmp(argv[2], "shared");
 	int hostile_tty = argc == 3 && !strcmp(argv[2], "hostile-tty");
 	int hview = argc == 3 && !strcmp(argv[2], "hostile-view");
+	int long_in = argc == 3 && !strcmp(argv[2], "long-input");
 	if (argc < 2 || argc > 4 ||
-	    (argc >= 3 && !shared && !hostile_tty && !hview && strcmp(argv[2], "plain"))) {
-		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty|hostile-view]\n");
+	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && strcmp(argv[2], "plain"))) {
+		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty|hostile-view|"
+			"long-input]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
@@ -254,8 +284,10 @@ int main(int argc, char **argv)
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
-	if (hostile_tty || hview) {
-		if (hview)
+	if (hostile_tty || hview || long_in) {
+		if (long_in)
+			long_input();
+		else if (hview)
 			hostile_view();
 		else
 			hostile_tty_name();
