@@ -40,7 +40,8 @@ static void usage(FILE *out)
 		"  -o, --output FILE    write to FILE instead of standard output (implies no keys)\n"
 		"  --asciicast FILE     play an asciicast v2 file instead of a logged session\n"
 		"  --no-resize          never send the xterm resize sequence\n"
-		"  --tty NAME           only this terminal of the session\n"
+		"  --tty NAME           only this terminal of the session (required for a session\n"
+		"                       that used several)\n"
 		"  --index FILE, --no-index   as for query\n"
 		"  --fleet DSN --origin HOST  the session of that host from the fleet's PostgreSQL\n"
 		"                       (as show --fleet)\n",
@@ -369,8 +370,10 @@ int ta_cmd_replay(int argc, char **argv)
 		if (rc != TA_EXIT_OK)
 			return rc;
 		have_view = 1;
-		if (tty_filter)
-			session_view_keep_tty(&v, tty_filter);
+		if ((rc = session_view_one_tty(&v, "replay", NULL, tty_filter)) != TA_EXIT_OK) {
+			session_view_close(&v);
+			return rc;
+		}
 		uint64_t t0 = 0;
 		struct ta_shown sh;
 		ta_shown_init(&sh, 0, 0);

@@ -712,17 +712,7 @@ static int show_screen_cmd(const struct view_source *src, const char *arg, const
 	rc = view_source_open(&v, src, arg);
 	if (rc != TA_EXIT_OK)
 		return rc;
-	if (tty_filter) {
-		session_view_keep_tty(&v, tty_filter);
-	} else if (v.s->n_ttys > 1) {
-		struct ta_buf names;
-		ta_buf_init(&names);
-		for (uint32_t i = 0; i < v.s->n_ttys; i++)
-			ta_buf_printf(&names, "%s%s", i ? ", " : "", ta_sesstab_str(v.ct.t, v.s->ttys[i]));
-		ta_buf_putc(&names, '\0');
-		rc = cli_usage_error("show", "--screen: session %s used %u terminals (%s); choose one "
-				     "with --tty NAME", v.id, v.s->n_ttys, names.oom ? "?" : (char *)names.p);
-		ta_buf_free(&names);
+	if ((rc = session_view_one_tty(&v, "show", "--screen", tty_filter)) != TA_EXIT_OK) {
 		session_view_close(&v);
 		return rc;
 	}
@@ -888,7 +878,8 @@ static void export_usage(FILE *out)
 		"                       goes to --timing FILE\n"
 		"  -o, --output FILE  write there (default: standard output)\n"
 		"  --timing FILE      typescript timing file (required for typescript)\n"
-		"  --tty NAME         only this terminal of the session\n"
+		"  --tty NAME         only this terminal of the session (asciicast and typescript:\n"
+		"                     required for a session that used several)\n"
 		"  --markers          asciicast: add \"m\" markers for commands and gaps\n"
 		"  --with-proof       also write an inclusion proof of the session's records\n"
 		"                     against the latest checkpoint to OUTPUT.proof (needs -o);\n"
@@ -1034,8 +1025,16 @@ static int export_typescript(FILE *f, const char *timing, const struct session_v
 	session_view_start_size(v, &cols, &rows);
 	prev = first_time(v);
 	script_time(prev, tm, sizeof(tm));
-	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm,
-		v->s->n_ttys ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?", cols, rows);
+	/* The terminal exported (session_view_one_tty): the one of its events. */
+	const char *tty = v->s->n_ttys == 1 ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?";
+	for (size_t i = 0; i < v->tr.n; i++)
+		if (v->tr.ev[i].kind == TA_TEV_OUTPUT || v->tr.ev[i].kind == TA_TEV_INPUT ||
+		    v->tr.ev[i].kind == TA_TEV_WINSIZE) {
+			tty = ta_tev_tty(&v->tr, &v->tr.ev[i]);
+			break;
+		}
+	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm, tty,
+		cols, rows);
 	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i < v->tr.n; i++) {
 		const struct ta_tev *e = &v->tr.ev[i];
@@ -1153,8 +1152,18 @@ int ta_cmd_export(int argc, char **argv)
 	rc = view_source_open(&v, &src, argv[optind]);
 	if (rc != TA_EXIT_OK)
 		return rc;
-	if (tty_filter)
+	/* A player draws one terminal; JSON names the terminal of each event, so may hold several. */
+	if (strcmp(format, "json")) {
+		char what[32];
+		snprintf(what, sizeof(what), "--format %s", format);
+		rc = session_view_one_tty(&v, "export", what, tty_filter);
+	} else if (tty_filter) {
 		session_view_keep_tty(&v, tty_filter);
+	}
+	if (rc != TA_EXIT_OK) {
+		session_view_close(&v);
+		return rc;
+	}
 	FILE *f = output ? fopen(output, "we") : stdout;
 	if (!f) {
 		ta_err(NULL, "cannot write %s: %s", output, strerror(errno));

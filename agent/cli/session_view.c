@@ -281,6 +281,40 @@ void session_view_keep_tty(struct session_view *v, const char *name)
 		v->tr.ev[k++] = *e;
 	}
 	v->tr.n = k;
+	/* The first size is the kept terminal's: another's would start its screen. */
+	v->tr.rows = v->tr.cols = 0;
+	for (size_t i = 0; i < k && !v->tr.rows; i++)
+		if (v->tr.ev[i].kind == TA_TEV_WINSIZE && v->tr.ev[i].rows && v->tr.ev[i].cols) {
+			v->tr.rows = v->tr.ev[i].rows;
+			v->tr.cols = v->tr.ev[i].cols;
+		}
+}
+
+int session_view_one_tty(struct session_view *v, const char *cmd, const char *what, const char *name)
+{
+	struct ta_buf names;
+	int rc;
+
+	for (uint32_t i = 0; name && i < v->s->n_ttys; i++)
+		if (session_view_tty_is(ta_sesstab_str(v->ct.t, v->s->ttys[i]), name)) {
+			session_view_keep_tty(v, name);
+			return TA_EXIT_OK;
+		}
+	if (!name && v->s->n_ttys < 2)
+		return TA_EXIT_OK;
+	ta_buf_init(&names);
+	for (uint32_t i = 0; i < v->s->n_ttys; i++)
+		ta_buf_printf(&names, "%s%s", i ? ", " : "", ta_sesstab_str(v->ct.t, v->s->ttys[i]));
+	ta_buf_putc(&names, '\0');
+	if (name)
+		rc = cli_usage_error(cmd, "--tty %s: session %s used no such terminal; it used %s", name,
+				     v->id, names.oom ? "?" : (char *)names.p);
+	else
+		rc = cli_usage_error(cmd, "%s%ssession %s used %u terminals (%s); choose one with --tty NAME",
+				     what ? what : "", what ? ": " : "", v->id, v->s->n_ttys,
+				     names.oom ? "?" : (char *)names.p);
+	ta_buf_free(&names);
+	return rc;
 }
 
 /* The window size before the first output: the screen the session starts with. */

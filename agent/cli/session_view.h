@@ -55,6 +55,14 @@ int session_view_pick(struct session_view *v, const char *arg);
 void session_view_close(struct session_view *v);
 /* Drops terminal events of other terminals than name ("pts/3" = "pts3"). */
 void session_view_keep_tty(struct session_view *v, const char *name);
+/*
+ * For the views of one terminal's screen (show --screen, the asciicast and
+ * typescript exports, replay): with name, keeps that terminal's events (and
+ * its size), or refuses a name the session never used; without, refuses a session that used several, whose screens
+ * merged would be one no terminal showed. cmd and what (or NULL) name the
+ * command and view in the message. An exit code (TA_EXIT_USAGE: refused, the line printed).
+ */
+int session_view_one_tty(struct session_view *v, const char *cmd, const char *what, const char *name);
 /* Whether a terminal name is name ("pts/3" = "pts3"). */
 int session_view_tty_is(const char *have, const char *name);
 /* The window size before the first output (else the first recorded, else 80x24). */

@@ -397,6 +397,38 @@ try:
     rc, _, err = run("replay", "--asciicast", hvcast, "--no-wait", "-o", os.path.join(top, "hv.out"))
     check(rc == 0, "replay --asciicast plays the export of a 65535x65535 window (%d %s)" % (rc, err))
 
+    # a session on two terminals (pts5 30x100, pts6 50x200 clears its screen): a player's view
+    # of both at once would be a screen no terminal showed; each one with --tty, all in JSON
+    S21 = "5e1c0a42-21"
+    hvts, hvtm = os.path.join(top, "hv.ts"), os.path.join(top, "hv.tm")
+    for args in (["export", "--format", "asciicast"], ["export", "--format", "typescript", "-o", hvts,
+                                                      "--timing", hvtm], ["replay", "--no-wait"]):
+        rc, out, err = run(*args, *HV, S21)
+        check(rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and
+              "session 5e1c0a42-21 used 2 terminals (pts5, pts6); choose one with --tty NAME" in err,
+              "%s of a session on two terminals without --tty -> 2, one line (%d %r)" % (args[:3], rc, err))
+    rc, out, err = run("export", *HV, S21, "--format", "asciicast", "--tty", "pts/6")
+    cl = [json.loads(l) for l in out.splitlines()]
+    check(rc == 0 and (cl[0]["width"], cl[0]["height"]) == (200, 50) and
+          [e[2] for e in cl[1:]] == ["\x1b[2Jon pts6\r\n"],
+          "export asciicast --tty pts/6: its size and output only (%d) %r %s" % (rc, cl, err))
+    rc, out, err = run("export", *HV, S21, "--format", "typescript", "-o", hvts, "--timing", hvtm,
+                       "--tty", "pts6")
+    with open(hvts, "rb") as fh:
+        tsl = fh.read().split(b"\n")
+    check(rc == 0 and b'[TTY="pts6" COLUMNS="200" LINES="50"]' in tsl[0] and
+          tsl[1:] == [b"\x1b[2Jon pts6\r", b""],
+          "export typescript --tty pts6: its name, size and output only (%d) %r %s" % (rc, tsl, err))
+    rc, out, err = run("replay", *HV, S21, "--no-wait", "--tty", "pts5", raw=True)
+    check(rc == 0 and out == b"on pts5\r\n", "replay --tty pts5: its output only (%d) %r %s" % (rc, out, err))
+    rc, out, err = run("export", *HV, S21, "--format", "asciicast", "--tty", "pts7")
+    check(rc == 2 and out == "" and "--tty pts7: session 5e1c0a42-21 used no such terminal; it used pts5, pts6"
+          in err, "export --tty of a terminal the session never used -> 2 (%d %r)" % (rc, err))
+    rc, out, err = run("export", *HV, S21, "--format", "json")
+    ttys = [json.loads(l).get("tty") for l in out.splitlines()[1:]]
+    check(rc == 0 and ttys == ["pts5", "pts6", "pts5", "pts6"],
+          "export json of a session on two terminals: every event names its terminal (%d) %r" % (rc, ttys))
+
     # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
     # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)
     lil = os.path.join(top, "long-input")

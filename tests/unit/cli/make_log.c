@@ -13,7 +13,8 @@
  *   make_log DIR hostile-tty           (session 12 on two terminals, one named with an
  *                                      escape; session 13 prints "lit\u{202e}" and a real U+202E)
  *   make_log DIR hostile-view          (what a recorded user can do to the views: session 20
- *                                      sets a window size of 65535x65535)
+ *                                      sets a window size of 65535x65535; session 21 is on
+ *                                      pts5 (30x100) and pts6 (50x200), which clears its screen)
  *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
  *                                      repeated, in 4 KiB key events, then "\r")
  *
@@ -237,6 +238,18 @@ static void hostile_view(void)
 	entry(&b, TA_ENTRY_WINSIZE, t + 4000, huge, sizeof(huge), 0, 0);
 	entry(&b, TA_ENTRY_OUTPUT, t + 5000, "huge again\r\n", 12, 0, 0);
 	flush(&b, 20);
+	/* Session 21 on two terminals (script(1), an ssh chain): their screens are not one. */
+	uint16_t ws5[4] = { 30, 100, 0, 0 }, ws6[4] = { 50, 200, 0, 0 };
+	tty_id(&id, 5);
+	ta_batch_begin(&b, &id, 21, 4242, t + 10000);
+	entry(&b, TA_ENTRY_WINSIZE, t + 10000, ws5, sizeof(ws5), 0, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 30000, "on pts5\r\n", 9, 0, 0);
+	flush(&b, 21);
+	tty_id(&id, 6);
+	ta_batch_begin(&b, &id, 21, 4242, t + 20000);
+	entry(&b, TA_ENTRY_WINSIZE, t + 20000, ws6, sizeof(ws6), 0, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 40000, "\x1b[2Jon pts6\r\n", 13, 0, 0);
+	flush(&b, 21);
 	ta_batch_free(&b);
 }
 
