@@ -1007,6 +1007,24 @@ static void script_time(uint64_t ns, char *buf, size_t cap)
 }
 
 /*
+ * A value of the typescript's header: a terminal's name comes from a log (a
+ * fleet host's can say anything), and a quote or a newline in it would end
+ * the header early, the rest read as output (scriptreplay's timing shifted).
+ */
+static void script_word(const char *s, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	for (; *s && k + 1 < cap; s++) {
+		char c = *s;
+		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			   c == '/' || c == '_' || c == '.' || c == ':' || c == '-';
+		out[k++] = keep ? c : '?';
+	}
+	out[k] = '\0';
+}
+
+/*
  * A typescript and its timing as util-linux script writes them. The header
  * names no command and the trailer no exit code: the log knows neither.
  */
@@ -1027,13 +1045,15 @@ static int export_typescript(FILE *f, const char *timing, const struct session_v
 	script_time(prev, tm, sizeof(tm));
 	/* The terminal exported (session_view_one_tty): the one of its events. */
 	const char *tty = v->s->n_ttys == 1 ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?";
+	char word[64];
 	for (size_t i = 0; i < v->tr.n; i++)
 		if (v->tr.ev[i].kind == TA_TEV_OUTPUT || v->tr.ev[i].kind == TA_TEV_INPUT ||
 		    v->tr.ev[i].kind == TA_TEV_WINSIZE) {
 			tty = ta_tev_tty(&v->tr, &v->tr.ev[i]);
 			break;
 		}
-	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm, tty,
+	script_word(tty, word, sizeof(word));
+	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm, word,
 		cols, rows);
 	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i < v->tr.n; i++) {

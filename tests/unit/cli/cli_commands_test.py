@@ -429,6 +429,15 @@ try:
     check(rc == 0 and ttys == ["pts5", "pts6", "pts5", "pts6"],
           "export json of a session on two terminals: every event names its terminal (%d) %r" % (rc, ttys))
 
+    # a terminal named pts"\n]3 cannot end the typescript's header early: its value keeps
+    # [A-Za-z0-9/_.:-], other bytes become '?'
+    rc, _, err = run("export", *HV, "5e1c0a42-22", "--format", "typescript", "-o", hvts, "--timing", hvtm)
+    with open(hvts, "rb") as fh:
+        tsl = fh.read().split(b"\n")
+    check(rc == 0 and re.match(rb'Script started on .* \[TTY="pts\?\?\?3" COLUMNS="80" LINES="24"\]$', tsl[0])
+          and tsl[1:] == [b"named\r", b""],
+          "typescript header: a hostile terminal name stays in its value (%d) %r %s" % (rc, tsl, err))
+
     # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
     # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)
     lil = os.path.join(top, "long-input")

@@ -14,7 +14,8 @@
  *                                      escape; session 13 prints "lit\u{202e}" and a real U+202E)
  *   make_log DIR hostile-view          (what a recorded user can do to the views: session 20
  *                                      sets a window size of 65535x65535; session 21 is on
- *                                      pts5 (30x100) and pts6 (50x200), which clears its screen)
+ *                                      pts5 (30x100) and pts6 (50x200), which clears its screen;
+ *                                      session 22's terminal is named pts"\n]3)
  *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
  *                                      repeated, in 4 KiB key events, then "\r")
  *
@@ -250,6 +251,12 @@ static void hostile_view(void)
 	entry(&b, TA_ENTRY_WINSIZE, t + 20000, ws6, sizeof(ws6), 0, 0);
 	entry(&b, TA_ENTRY_OUTPUT, t + 40000, "\x1b[2Jon pts6\r\n", 13, 0, 0);
 	flush(&b, 21);
+	/* Session 22: a terminal name (a forged or fleet log's) that would end a typescript's header. */
+	tty_id(&id, 7);
+	snprintf(id.name, sizeof(id.name), "pts\"\n]3");
+	ta_batch_begin(&b, &id, 22, 4242, t + 50000);
+	entry(&b, TA_ENTRY_OUTPUT, t + 50000, "named\r\n", 7, 0, 0);
+	flush(&b, 22);
 	ta_batch_free(&b);
 }
 
