@@ -150,6 +150,17 @@ static void print_event(struct follow *f, const struct ta_tev *e, uint64_t key)
 	ta_buf_reset(&f->tmp);
 	if (kind == '#')
 		ta_tev_describe(&f->tr, e, &f->tmp);
+	/* As show marks them: data not typed or shown by the session's own, or not vouched for. */
+	if (kind != '#' && (e->flags & TA_F_OTHER_SESSION)) {
+		line_prefix(f, e->time_ns, key, '#');
+		ta_tev_other_session(e, &f->o);
+		ta_buf_putc(&f->o, '\n');
+	}
+	if (kind != '#' && (e->flags & TA_F_SUSPECT)) {
+		line_prefix(f, e->time_ns, key, '#');
+		ta_tev_suspect(e, &f->o);
+		ta_buf_putc(&f->o, '\n');
+	}
 	if (kind == 'i' && (e->flags & TA_F_REDACTED)) {
 		line_prefix(f, e->time_ns, key, kind);
 		ta_buf_printf(&f->o, "[redacted: %u bytes typed with echo off]\n", e->orig_len);
@@ -157,6 +168,8 @@ static void print_event(struct follow *f, const struct ta_tev *e, uint64_t key)
 	}
 	struct ta_buf text;
 	ta_buf_init(&text);
+	if (kind == 'i' && (e->flags & TA_F_INJECTED))
+		ta_buf_puts(&text, TA_TEV_INJECTED_MARK);
 	if (kind == '#')
 		ta_neutralise(f->tmp.p, f->tmp.len, TA_NEUT_LINE, &text);
 	else

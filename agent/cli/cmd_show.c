@@ -243,20 +243,16 @@ static void show_output(struct show_state *st, const struct ta_tev *e, const uin
 static void show_suspect(struct show_state *st, const struct ta_tev *e)
 {
 	if (e->flags & TA_F_OTHER_SESSION) {
-		/* Written into this terminal by another session's process (a passed fd, wall). */
 		prefix(st, e->time_ns, '#', e->tty, NULL);
-		ta_buf_printf(st->o, "WRITTEN BY ANOTHER SESSION: pid %u, uid %u, comm ", e->pid,
-			      e->uid);
-		ta_neutralise(e->comm, strnlen(e->comm, sizeof(e->comm)), TA_NEUT_LINE, st->o);
+		ta_tev_other_session(e, st->o);
 		ta_buf_putc(st->o, '\n');
 		st->at_bol = 1;
 	}
 	if (!(e->flags & TA_F_SUSPECT))
 		return;
 	prefix(st, e->time_ns, '#', e->tty, NULL);
-	ta_buf_printf(st->o, "SUSPECT: the next %u bytes may not be what the terminal %s "
-		      "(buffer or descriptor changed during the call)\n", e->len,
-		      e->kind == TA_TEV_OUTPUT ? "showed" : "received");
+	ta_tev_suspect(e, st->o);
+	ta_buf_putc(st->o, '\n');
 	st->at_bol = 1;
 }
 
@@ -277,7 +273,7 @@ static void show_input_raw(struct show_state *st, const struct ta_tev *e, const 
 	    st->injected != injected) {
 		prefix(st, e->time_ns, 'i', e->tty, who);
 		if (injected)
-			ta_buf_puts(st->o, "[injected by TIOCSTI] ");
+			ta_buf_puts(st->o, TA_TEV_INJECTED_MARK);
 	}
 	st->injected = injected;
 	if (e->flags & TA_F_REDACTED) {
@@ -915,6 +911,21 @@ static void size_marker(struct ta_cast_writer *w, double t, unsigned rows, unsig
 	ta_cast_marker(w, t, m);
 }
 
+/* Data another session's process wrote into the terminal: show's #| line as a marker. */
+static void other_session_marker(struct ta_cast_writer *w, double t, const struct ta_tev *e)
+{
+	struct ta_buf m;
+
+	if (!(e->flags & TA_F_OTHER_SESSION))
+		return;
+	ta_buf_init(&m);
+	ta_tev_other_session(e, &m);
+	ta_buf_putc(&m, '\0');
+	if (!m.oom)
+		ta_cast_marker(w, t, (const char *)m.p);
+	ta_buf_free(&m);
+}
+
 static int ta_export_asciicast(FILE *f, const struct session_view *v, int markers, uint64_t *replaced)
 {
 	struct ta_cast_writer w;
@@ -948,6 +959,8 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 		case TA_TEV_OUTPUT: {
 			size_t n;
 			const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v->tr, e), &n);
+			if (markers)
+				other_session_marker(&w, t, e);
 			if (markers && (e->flags & TA_F_SUSPECT))
 				ta_cast_marker(&w, t, "suspect: output may not be what the terminal showed");
 			ta_cast_data(&w, t, 'o', d, n);
@@ -961,6 +974,8 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 				red_bytes += e->orig_len;
 				break;
 			}
+			if (markers)
+				other_session_marker(&w, t, e);
 			if (markers && (e->flags & TA_F_INJECTED))
 				ta_cast_marker(&w, t, "injected by TIOCSTI (not typed)");
 			if (markers && (e->flags & TA_F_SUSPECT))

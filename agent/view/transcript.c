@@ -15,6 +15,7 @@
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/log_records.h"
 #include "ttyaudit/record.h"
+#include "view/neutralise.h"
 #include "view/transcript.h"
 
 static struct ta_tev *new_ev(struct ta_transcript *tr)
@@ -1231,4 +1232,19 @@ out_nowalk:
 	free(cur);
 	free(merged);
 	return err;
+}
+
+void ta_tev_other_session(const struct ta_tev *e, struct ta_buf *out)
+{
+	/* Written into this terminal by another session's process (a passed fd, wall). */
+	ta_buf_printf(out, "WRITTEN BY ANOTHER SESSION: pid %u, uid %u, comm ", e->pid, e->uid);
+	ta_neutralise(e->comm, strnlen(e->comm, sizeof(e->comm)), TA_NEUT_LINE, out);
+}
+
+void ta_tev_suspect(const struct ta_tev *e, struct ta_buf *out)
+{
+	/* Syscall capture: the buffer or the descriptor changed during the call. */
+	ta_buf_printf(out, "SUSPECT: the next %u bytes may not be what the terminal %s "
+		      "(buffer or descriptor changed during the call)", e->len,
+		      e->kind == TA_TEV_OUTPUT ? "showed" : "received");
 }

@@ -150,4 +150,17 @@ static inline const char *ta_tev_tty(const struct ta_transcript *tr, const struc
  */
 void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, struct ta_buf *out);
 
+/*
+ * The marks of terminal data that was not the session's own typing or
+ * output, or that the recorder cannot vouch for, one home for show, follow
+ * and the asciicast markers: without them injected input reads as typed by
+ * the owner.
+ */
+/* Starts a run of input pushed by ioctl(TIOCSTI) (TA_F_INJECTED): not typed. */
+#define TA_TEV_INJECTED_MARK "[injected by TIOCSTI] "
+/* TA_F_OTHER_SESSION: "WRITTEN BY ANOTHER SESSION: pid 12, uid 0, comm wall" (comm neutralised). */
+void ta_tev_other_session(const struct ta_tev *e, struct ta_buf *out);
+/* TA_F_SUSPECT: "SUSPECT: the next N bytes may not be what the terminal showed (...)". */
+void ta_tev_suspect(const struct ta_tev *e, struct ta_buf *out);
+
 #endif

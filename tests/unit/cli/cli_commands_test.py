@@ -438,6 +438,25 @@ try:
           and tsl[1:] == [b"named\r", b""],
           "typescript header: a hostile terminal name stays in its value (%d) %r %s" % (rc, tsl, err))
 
+    # input injected by TIOCSTI, output another session wrote, suspect output: show and follow
+    # mark them alike (follow's injected input read as typed by the owner), asciicast markers too
+    marks = ["i| [injected by TIOCSTI] id\\r",
+             "#| WRITTEN BY ANOTHER SESSION: pid 4321, uid 4242, comm bash",
+             "#| SUSPECT: the next 5 bytes may not be what the terminal showed"]
+    rc, out, err = run("show", *HV, "5e1c0a42-23")
+    check(rc == 0 and all(any(m in l for l in out.splitlines()) for m in marks),
+          "show marks injected, other-session and suspect data (%d) %r %s" % (rc, out, err))
+    rc, out, err = run("follow", *HV, "--from-start", "--timeout", "0.3", "--session", "5e1c0a42-23")
+    check(rc == 0 and all(any(m in l for l in out.splitlines()) for m in marks) and
+          not any(l.endswith("i| id\\r") for l in out.splitlines()),
+          "follow marks them as show does (%d) %r %s" % (rc, out, err))
+    rc, out, err = run("export", *HV, "5e1c0a42-23", "--format", "asciicast", "--markers")
+    ms = [json.loads(l)[2] for l in out.splitlines()[1:] if json.loads(l)[1] == "m"]
+    check(rc == 0 and ms == ["injected by TIOCSTI (not typed)",
+                             "WRITTEN BY ANOTHER SESSION: pid 4321, uid 4242, comm bash",
+                             "suspect: output may not be what the terminal showed"],
+          "asciicast --markers: injected, other-session and suspect data marked (%d) %r" % (rc, ms))
+
     # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
     # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)
     lil = os.path.join(top, "long-input")

@@ -15,7 +15,9 @@
  *   make_log DIR hostile-view          (what a recorded user can do to the views: session 20
  *                                      sets a window size of 65535x65535; session 21 is on
  *                                      pts5 (30x100) and pts6 (50x200), which clears its screen;
- *                                      session 22's terminal is named pts"\n]3)
+ *                                      session 22's terminal is named pts"\n]3; session 23 has
+ *                                      input injected by TIOCSTI, output written by another
+ *                                      session and suspect output)
  *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
  *                                      repeated, in 4 KiB key events, then "\r")
  *
@@ -257,6 +259,13 @@ static void hostile_view(void)
 	ta_batch_begin(&b, &id, 22, 4242, t + 50000);
 	entry(&b, TA_ENTRY_OUTPUT, t + 50000, "named\r\n", 7, 0, 0);
 	flush(&b, 22);
+	/* Session 23: what was not typed or shown by the session's own, or is not vouched for. */
+	tty_id(&id, 8);
+	ta_batch_begin(&b, &id, 23, 4242, t + 60000);
+	entry(&b, TA_ENTRY_INPUT, t + 60000, "id\r", 3, TA_F_ECHO | TA_F_INJECTED, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 70000, "wall: reboot\r\n", 14, TA_F_OTHER_SESSION, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 80000, "odd\r\n", 5, TA_F_SUSPECT, 0);
+	flush(&b, 23);
 	ta_batch_free(&b);
 }
 
