@@ -96,7 +96,9 @@ static void window_abort(struct ta_ship *s)
 {
 	ta_ship_state_sync(&s->state, &s->st, 1, now_ms());
 	natsMsgList l;
-	if (js_PublishAsyncGetPendingList(&l, s->js) == NATS_OK)
+	/* Never before the first publication: libnats 3.4.1 dereferences its pending map
+	 * unchecked (a round that failed first, after a restart, crashed here). */
+	if (s->js_published && js_PublishAsyncGetPendingList(&l, s->js) == NATS_OK)
 		natsMsgList_Destroy(&l);
 	ta_ship_window_clear(&s->win);
 	s->pub_next = s->st.next;
@@ -129,6 +131,7 @@ static int publish(struct ta_ship *s, const char *subj, const char *msgid, const
 		/* In the window before it goes: its acknowledgement may come at once. */
 		ta_ship_window_push(&s->win, msgid, next, ckpt);
 		ns = js_PublishMsgAsync(s->js, &m, &po);
+		s->js_published |= ns == NATS_OK;
 	}
 	natsMsg_Destroy(m); /* NULL when the library took it */
 	if (ns != NATS_OK)

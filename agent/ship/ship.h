@@ -48,6 +48,9 @@ struct ta_ship {
 	struct ta_ship_window win;
 	struct ta_fleet_batch_enc enc;     /* the records message being built */
 	uint64_t pub_next, pub_ckpt;
+	/* Something went to js_PublishMsgAsync in this process: libnats 3.4.1 keeps
+	 * its pending list only from then on (asking before that crashes it). */
+	int js_published;
 	struct ta_ship_proof proof;        /* consistency proofs as it reads (ship/proof.h) */
 	int proof_tried;                   /* its tree was begun (or could not be) */
 	/*

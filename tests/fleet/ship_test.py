@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The shipper alone, against one nats-server on a free 127.0.0.1 port with no
+JetStream and no collector (what a host sees while its fleet tier is away): a log
+written by the project's store, the real ttyaudit-ship. Checks: a shipper whose
+first round fails before it published anything (restarted on a log it had
+published, its checkpoint waiting for a cosignature, the collector not
+answering) retries instead of crashing.
+
+Usage: ship_test.py SHIP WRITER
+"""
+import os, shutil, signal, socket, subprocess, sys, tempfile, time
+
+SHIP, WRITER = sys.argv[1:3]
+NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
+if not os.path.exists(NATS):
+    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+
+procs = []
+failures = []
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+
+
+def check(cond, what):
+    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def free_port():
+    s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+def start(argv, log):
+    f = open(os.path.join(T, log), 'ab')
+    p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT)
+    p.logname = os.path.join(T, log)
+    procs.append(p)
+    return p
+
+
+def stop(p):
+    """SIGTERM, then its exit status (None if it had to be killed)."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill(); p.wait(); return None
+    return p.returncode
+
+
+T = tempfile.mkdtemp(prefix='ta-fleet-ship-')
+rc = 1
+try:
+    port = free_port()
+    start([NATS, '-a', '127.0.0.1', '-p', str(port)], 'nats.log')
+    for _ in range(300):
+        try:
+            socket.create_connection(('127.0.0.1', port), 0.2).close(); break
+        except OSError:
+            time.sleep(0.1)
+    origin = 'ship-test/ttyaudit'
+    logdir = os.path.join(T, 'log')
+    os.mkdir(logdir)
+    size = int(subprocess.run([WRITER, logdir, os.path.join(T, 'host.key'), origin, '50', 'ship'],
+                              capture_output=True, text=True, check=True).stdout)
+    wvkey = subprocess.run([WRITER, '--cosigner', os.path.join(T, 'w.key'), 'collector-test'],
+                           capture_output=True, text=True, check=True).stdout.strip()
+
+    def shipper(state, *extra, url=f'nats://127.0.0.1:{port}'):
+        return start([SHIP, '--log-dir', logdir, '--state', os.path.join(T, state), '--nats', url,
+                      '--witness-key', wvkey, '--poll-ms', '100', '--no-alerts', *extra],
+                     f'ship-{state}.log')
+
+    # ---- a first round that fails before publishing: everything published before the
+    # restart (the state says so), the checkpoint not cosigned, no collector to ask.
+    with open(os.path.join(T, 'restart'), 'w') as f:
+        f.write(f'next {size}\ncheckpoint {size}\nacked 0\n')
+    p = shipper('restart')
+    time.sleep(3)  # rounds: 250 ms, then 500, 1000 ms apart
+    alive = p.poll() is None
+    code = stop(p)
+    log = open(p.logname, errors='replace').read()
+    check(alive and code == 0 and 'asking the collector' in log,
+          f'a restarted shipper whose first round fails before publishing retries '
+          f'(alive {alive}, exit {code}; {log.strip().splitlines()[-1:]})')
+    rc = 1 if failures else 0
+finally:
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait(5)
+    if failures or rc or os.environ.get('TA_SHOW_LOGS'):
+        for f in os.listdir(T):
+            if f.endswith('.log'):
+                print(f'--- {f}\n' + open(os.path.join(T, f), errors='replace').read()[-2000:])
+    shutil.rmtree(T, ignore_errors=True)
+print(f'{len(failures)} failed')
+sys.exit(rc)
