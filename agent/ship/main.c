@@ -183,13 +183,14 @@ int main(int argc, char **argv)
 	ta_info("ship", "published %llu messages (%llu duplicates) and %llu alerts, next record %llu, "
 		"cosigned up to %llu; consistency proofs %llu kept, %llu from the log; "
 		"checkpoints with their records %llu; asked the collector %llu times (%llu took 0.5 s "
-		"or more, the longest %llu ms)",
+		"or more, the longest %llu ms); rewinds %llu",
 		(unsigned long long)s.published, (unsigned long long)s.win.duplicates,
 		(unsigned long long)s.alerts_published,
 		(unsigned long long)s.st.next, (unsigned long long)s.st.acked,
 		(unsigned long long)s.proof.built, (unsigned long long)s.proof.fallbacks,
 		(unsigned long long)s.ckpt_with_records, (unsigned long long)s.asks,
-		(unsigned long long)s.asks_slow, (unsigned long long)s.ask_max_ms);
+		(unsigned long long)s.asks_slow, (unsigned long long)s.ask_max_ms,
+		(unsigned long long)s.rewinds);
 	ta_ckpt_set_free(&s.known);
 	jsCtx_Destroy(s.js);
 	natsConnection_Destroy(s.nc);

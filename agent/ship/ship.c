@@ -21,6 +21,22 @@
 
 #define STATE_BATCH 1024 /* records published between state saves */
 
+/*
+ * Resends of the latest checkpoint that cosign nothing before the shipper
+ * rewinds: publishes again everything from the first record not cosigned.
+ * JetStream acknowledged records the collector then does not have (an
+ * acknowledgement forged by whoever may answer on the records subject, one
+ * changed in transit without TLS, a stream that lost messages it had
+ * acknowledged), and resending only the checkpoint never brings them. One
+ * resend repairs a checkpoint lost in transit or a stale old size; two more
+ * give a collector that is busy (restarting, behind on the stream) 30 s at the
+ * default --resend-ms. A rewind that cosigns nothing doubles the resends
+ * before the next one (up to 8 times as many): a collector far behind gets a
+ * few republications of the backlog, not one every 40 s.
+ */
+#define TA_SHIP_REWIND_RESENDS 3u
+#define TA_SHIP_REWIND_MAX_SHIFT 3
+
 static uint64_t now_ms(void)
 {
 	return ta_now_ns(CLOCK_MONOTONIC) / 1000000;
@@ -75,7 +91,7 @@ static int settle(struct ta_ship *s, unsigned want)
 				s->st.checkpoint = done[i].ckpt;
 		}
 		/* Catching up: the position is kept as it goes, not only at the round's end. */
-		if (s->st.next - s->state.saved.next >= STATE_BATCH) {
+		if (s->st.next >= s->state.saved.next + STATE_BATCH) { /* (a rewind moves next back) */
 			int e = state_sync(s, 1);
 			if (e)
 				return e;
@@ -393,10 +409,37 @@ static uint64_t log_fingerprint(const char *dir)
 }
 
 /*
+ * Forgets what JetStream acknowledged beyond the cosigned size: the next round
+ * publishes the records and checkpoints from st.acked again (TA_SHIP_REWIND_RESENDS).
+ * Message ids are the batches' bounds: what JetStream has within its
+ * deduplication window it drops, and the collector counts records it holds as
+ * duplicates (equal records at the same index: never a fork). The position
+ * saved now is behind, never ahead: a restart goes on from it.
+ */
+static void ship_rewind(struct ta_ship *s)
+{
+	size_t l = strlen(s->err);
+	s->rewinds++;
+	snprintf(s->err + l, sizeof(s->err) - l, "%srecords %" PRIu64 "..%" PRIu64 " were "
+		 "acknowledged by JetStream, but the collector cosigned nothing past %" PRIu64
+		 " after %u resends of checkpoint %" PRIu64 ": publishing them again (rewind %" PRIu64
+		 ")", l ? "; " : "", s->st.acked, s->st.next - 1, s->st.acked, s->stalled,
+		 s->st.checkpoint, s->rewinds);
+	s->stalled = 0;
+	if (s->rewind_shift < TA_SHIP_REWIND_MAX_SHIFT)
+		s->rewind_shift++;
+	s->st.next = s->st.checkpoint = s->st.acked;
+	s->pub_next = s->pub_ckpt = s->chain = s->st.acked;
+	s->log_fp = 0; /* the next round reads the log */
+	ta_ship_state_sync(&s->state, &s->st, 1, now_ms()); /* a failed save stays due */
+}
+
+/*
  * While a published checkpoint is not cosigned yet: asks the collector, and
  * publishes the latest checkpoint again when it has waited resend_ms (a
  * collector lost it, or our old size was stale), from the size the collector
- * cosigned. 1 if the cosigned size grew, 0 if not, -errno (err says why).
+ * cosigned; after TA_SHIP_REWIND_RESENDS such resends, rewinds instead.
+ * 1 if the cosigned size grew or it rewound, 0 if not, -errno (err says why).
  */
 static int await_cosignature(struct ta_ship *s, const struct ta_ckpt_set *cs)
 {
@@ -410,8 +453,15 @@ static int await_cosignature(struct ta_ship *s, const struct ta_ckpt_set *cs)
 	if (alarm[0] && strcmp(alarm, s->alarm))
 		snprintf(s->err, sizeof(s->err), "ALARM: %s", alarm);
 	memcpy(s->alarm, alarm, sizeof(alarm));
+	if (e == 1)
+		s->stalled = s->rewind_shift = 0;
 	if (!e && s->st.acked < s->st.checkpoint && now_ms() - s->ckpt_sent_ms >= s->resend_ms &&
 	    cs->n) {
+		if (s->stalled >= TA_SHIP_REWIND_RESENDS << s->rewind_shift) {
+			ship_rewind(s);
+			return 1;
+		}
+		s->stalled++;
 		s->chain = s->st.acked;
 		int r = ship_checkpoint(s, cs, &cs->v[cs->n - 1]);
 		if (r || (r = settle(s, 1)))
@@ -502,12 +552,13 @@ int ta_ship_round(struct ta_ship *s)
 	if ((e = settle(s, 1)))
 		goto out;
 	s->st.log_size = s->st.next;
+	uint64_t rewinds = s->rewinds;
 	if ((e = await_cosignature(s, cs)) < 0)
 		goto out;
 	progress |= e;
 	e = state_sync(s, 0);
-	/* Alerts not out yet: the same log must be read again next round. */
-	if (!e && !alert_err[0])
+	/* Alerts not out yet, or a rewind: the same log must be read again next round. */
+	if (!e && !alert_err[0] && s->rewinds == rewinds)
 		s->log_fp = fp;
 	if (!e && alert_err[0] && !s->err[0])
 		snprintf(s->err, sizeof(s->err), "%s", alert_err);

@@ -42,6 +42,13 @@ struct ta_ship {
 	uint64_t asks, asks_slow, ask_max_ms; /* questions to the collector: how many, >= 0.5 s, longest */
 	uint64_t ckpt_with_records;        /* checkpoints published in their records' message */
 	/*
+	 * Rewinds (ship.c): the latest checkpoint resent `stalled` times since
+	 * the cosigned size last grew; past TA_SHIP_REWIND_RESENDS << rewind_shift
+	 * everything from st.acked is published again.
+	 */
+	unsigned stalled, rewind_shift;
+	uint64_t rewinds;
+	/*
 	 * Publishing is asynchronous (ship/window.h): pub_next and pub_ckpt are
 	 * what went out, st.next and st.checkpoint what JetStream acknowledged.
 	 */

@@ -9,7 +9,8 @@ replay, a forked host log, publishing under another host's subject (refused by
 NATS permissions, and refused by the collector when permissions allow it), an
 unknown host, a collector killed mid-batch while another shares the consumer.
 
-TLS to NATS with a CA made here with openssl; delete and purge attempts.
+TLS to NATS with a CA made here with openssl; delete and purge attempts. Records
+acknowledged by a forged PubAck and never stored: the shipper publishes them again.
 
 Fleet show and export: a session read from PostgreSQL renders exactly as from
 the host's own log (text, --json, the export formats), damage marked (exit 8).
@@ -761,6 +762,70 @@ try:
     except RuntimeError:
         denied = True
     check(denied, 'the investigator role cannot delete')
+
+    # ---- records acknowledged but never stored: a NATS without JetStream where a subscriber of
+    # the host's subjects answers every publication with a PubAck (any NATS principal allowed
+    # to subscribe there can; so can a man in the middle without TLS). The shipper takes its
+    # records as published; pointed at the real stream afterwards, it resends the checkpoint,
+    # then publishes the records again from the cosigned size: all of them end up cosigned.
+    import threading
+    df, nf = make_log('fa', 'host-fa/ttyaudit', 700)
+    enrol('fa', 'host-fa/ttyaudit')
+    fport = free_port()
+    start([NATS, '-a', '127.0.0.1', '-p', str(fport)], 'nats-fake.log')
+    for _ in range(300):
+        try:
+            socket.create_connection(('127.0.0.1', fport), 0.2).close(); break
+        except OSError:
+            time.sleep(0.1)
+    fake_acks = [0]
+    def fake_jetstream():
+        fs = socket.create_connection(('127.0.0.1', fport), 10)
+        ff = fs.makefile('rb')
+        ff.readline()  # INFO
+        h = ohash('host-fa/ttyaudit')
+        fs.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\n' +
+                   f'SUB ttyaudit.{h}.records 1\r\nSUB ttyaudit.{h}.checkpoints 2\r\n'.encode())
+        try:
+            for line in ff:
+                w = line.split()
+                if w[:1] == [b'PING']:
+                    fs.sendall(b'PONG\r\n')
+                elif w[:1] in ([b'MSG'], [b'HMSG']):
+                    ff.read(int(w[-1]) + 2)
+                    if len(w) == (6 if w[0] == b'HMSG' else 5):
+                        fake_acks[0] += 1
+                        ack = b'{"stream":"TTYAUDIT","seq":%d}' % fake_acks[0]
+                        fs.sendall(b'PUB ' + w[3] + b' %d\r\n' % len(ack) + ack + b'\r\n')
+        except (OSError, ValueError):
+            pass
+    threading.Thread(target=fake_jetstream, daemon=True).start()
+    time.sleep(0.5)
+    pf = start([SHIP, '--log-dir', df, '--state', os.path.join(T, 'fa.state'), '--nats',
+                f'nats://127.0.0.1:{fport}', '--witness-key', wvkey, '--poll-ms', '100', '--no-alerts'],
+               'ship-fa-fake.log')
+    t0 = time.time()
+    while state('fa').get('next') != str(nf) and time.time() - t0 < 30:
+        time.sleep(0.2)
+    pf.send_signal(signal.SIGTERM); pf.wait(10)
+    check(state('fa') == {'next': str(nf), 'checkpoint': str(nf), 'acked': '0', 'backlog': str(nf)}
+          and fake_acks[0] > 0 and stored('host-fa/ttyaudit') == '0|-1',
+          f'forged PubAcks: the shipper took {nf} records as published, none is in the stream '
+          f'({state("fa")}, {fake_acks[0]} acks)')
+    t0 = time.time()
+    pr = ship('fa', 'rogue', timeout=120)
+    took = time.time() - t0
+    flog = open(os.path.join(T, 'ship-fa.log')).read()
+    rewinds = [l for l in flog.splitlines() if 'publishing them again' in l]
+    check(pr is not None and pr.returncode == 0 and state('fa').get('acked') == str(nf)
+          and verified('host-fa/ttyaudit', nf, df),
+          f'on the real stream the shipper rewinds: every record cosigned after {took:.1f} s '
+          f'({pr and pr.returncode}, {state("fa")})')
+    check(len(rewinds) == 1 and f'records 0..{nf - 1} were acknowledged by JetStream' in rewinds[0]
+          and 'rewinds 1' in flog.splitlines()[-1],
+          f'one warning names the range published again, and the last line counts it ({rewinds})')
+    check(psql("SELECT count(*) FROM evidence WHERE origin = 'host-fa/ttyaudit'") == '0',
+          'a rewind is no fork: no evidence for the host')
 
     # ---- fleet query: the investigator's CLI on the collector's PostgreSQL
     dq1, _ = make_log('q1', 'host-q1/ttyaudit', 40, 'login:alice:7')
