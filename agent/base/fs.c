@@ -118,6 +118,20 @@ int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len)
 	return err;
 }
 
+int ta_read_regular_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
+{
+	/* Non-blocking: opening a FIFO for reading otherwise waits for a writer, forever. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int err = fstat(fd, &st) ? -errno : !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	if (!err)
+		err = ta_read_fd(fd, max, buf, len);
+	close(fd);
+	return err;
+}
+
 int ta_write_all(int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;

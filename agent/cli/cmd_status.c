@@ -43,7 +43,8 @@ static void status_usage(FILE *out)
 		"  --ship-state FILE  the shipper's state (default %s, if present)\n"
 		"  --json             one JSON object\n"
 		"\n"
-		"Exit: 0, 4 not allowed to read the log, 6 no log, 8 the log is damaged.\n",
+		"Exit: 0, 1 the shipper's state file is refused or unreadable (the rest is shown),\n"
+		"4 not allowed to read the log, 6 no log, 8 the log is damaged.\n",
 		TA_STORE_DEFAULT_DIR, TA_SHIP_DEFAULT_STATE);
 }
 
@@ -259,8 +260,12 @@ int ta_cmd_status(int argc, char **argv)
 	long pid = lock_holder(dir);
 	/* Shipping: absent unless this host runs ttyaudit-ship (or a state file is named). */
 	struct ta_ship_state ship;
-	int have_ship = !ta_ship_state_load(ship_path ? ship_path : TA_SHIP_DEFAULT_STATE, &ship) &&
-			(ship_path || ship.next);
+	const char *ship_file = ship_path ? ship_path : TA_SHIP_DEFAULT_STATE;
+	int ship_err = ta_ship_state_load(ship_file, &ship);
+	int have_ship = !ship_err && (ship_path || ship.next);
+	/* Not root: the shipper's directory is closed to the caller, nothing to say. */
+	if (ship_err == -EACCES && !ship_path)
+		ship_err = 0;
 	uint64_t log_end = first == UINT64_MAX ? 0 : first + records;
 	uint64_t backlog = log_end > ship.acked ? log_end - ship.acked : 0;
 	char t1[32], t2[32];
@@ -415,6 +420,11 @@ int ta_cmd_status(int argc, char **argv)
 	cli_flush(&o, stdout);
 	ta_buf_free(&o);
 	rc = TA_EXIT_OK;
+	if (ship_err) {
+		ta_err(NULL, "the shipper's state %s: %s; not shown", ship_file,
+		       ta_ship_state_strerror(ship_err));
+		rc = TA_EXIT_FAILURE;
+	}
 	if (damaged) {
 		ta_err(NULL, "the log is damaged: %s", damage_line);
 		rc = TA_EXIT_CORRUPT;

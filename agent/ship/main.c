@@ -103,8 +103,8 @@ int main(int argc, char **argv)
 	}
 	snprintf(s.origin, sizeof(s.origin), "%s", origin ? origin : ta_verifier_name(s.log_key));
 	if ((e = ta_ship_state_load(s.state.path, &s.st))) {
-		ta_err("ship", "state file %s: %s", s.state.path,
-		       e == -EBADMSG ? "malformed (remove it to ship the whole log again)" : strerror(-e));
+		ta_err("ship", "state file %s: %s (remove it to ship the whole log again)",
+		       s.state.path, ta_ship_state_strerror(e));
 		return TA_EXIT_STORAGE;
 	}
 	s.state.saved = s.st;

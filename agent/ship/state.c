@@ -16,7 +16,7 @@ int ta_ship_state_load(const char *path, struct ta_ship_state *st)
 	memset(st, 0, sizeof(*st));
 	char *buf;
 	size_t len;
-	int e = ta_read_file_at(AT_FDCWD, path, &buf, &len);
+	int e = ta_read_regular_at(AT_FDCWD, path, TA_SHIP_STATE_MAX, &buf, &len);
 	if (e == -ENOENT)
 		return 0;
 	if (e)
@@ -34,6 +34,14 @@ int ta_ship_state_load(const char *path, struct ta_ship_state *st)
 	return e;
 }
 
+const char *ta_ship_state_strerror(int e)
+{
+	return e == -ELOOP ? "a symbolic link (not followed)" :
+	       e == -EINVAL ? "not a regular file (a FIFO or device is not read)" :
+	       e == -EFBIG ? "larger than a state file is" :
+	       e == -EBADMSG ? "malformed" : strerror(-e);
+}
+
 int ta_ship_state_save(const char *path, const struct ta_ship_state *st)
 {
 	char tmp[4096], text[160];
@@ -43,7 +51,11 @@ int ta_ship_state_save(const char *path, const struct ta_ship_state *st)
 			 "next %" PRIu64 "\ncheckpoint %" PRIu64 "\nacked %" PRIu64 "\nbacklog %" PRIu64 "\n",
 			 st->next, st->checkpoint, st->acked,
 			 (st->log_size > st->next ? st->log_size : st->next) - st->acked);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* A new file: whatever a crash (or another user of the directory) left under that
+	 * name, a symbolic link included, is removed, never written through. */
+	if (unlink(tmp) && errno != ENOENT)
+		return -errno;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
 	int e = 0;

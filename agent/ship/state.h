@@ -17,9 +17,17 @@ struct ta_ship_state {
 	uint64_t log_size;    /* records in the log when last read (for the backlog) */
 };
 
-/* Loads the state file (absent: all zero). -errno, or -EBADMSG if malformed. */
+/*
+ * Loads the state file (absent: all zero). Read by root too (ttyaudit status)
+ * in a directory the shipper's user owns: only a regular file of at most
+ * TA_SHIP_STATE_MAX bytes, never through a symbolic link (base/fs.h,
+ * ta_read_regular_at). -errno, or -EBADMSG if malformed.
+ */
+#define TA_SHIP_STATE_MAX 4096
 int ta_ship_state_load(const char *path, struct ta_ship_state *st);
-/* Replaces it durably (write, fsync, rename). */
+/* What a load's error means, in words. */
+const char *ta_ship_state_strerror(int e);
+/* Replaces it durably (write, fsync, rename): a new FILE.tmp, never through a link. */
 int ta_ship_state_save(const char *path, const struct ta_ship_state *st);
 
 /*

@@ -30,11 +30,11 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
-def run(*args, env=None, raw=False, user=None):
+def run(*args, env=None, raw=False, user=None, timeout=60):
     cmd = [TTYAUDIT] + list(args)
     if user is not None:
         cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
-    p = subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+    p = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout)
     out = p.stdout if raw else p.stdout.decode("utf-8", "replace")
     return p.returncode, out, p.stderr.decode("utf-8", "replace")
 
@@ -340,6 +340,26 @@ try:
                                        {"reason": "disk_full", "records": 2, "events": 4, "bytes": 90,
                                         "unattributed_events": 1, "unattributed_bytes": 0}]
           and st["checkpoint_ok"] is True, "status %r %s" % (st, err))
+    # The shipper's state, in a directory its own user owns, read by root: a regular file is
+    # shown; a FIFO ends at once and a symbolic link is not followed (one error line each,
+    # the rest shown, exit 1)
+    good = os.path.join(top, "ship.state")
+    with open(good, "w") as f:
+        f.write("next 20\ncheckpoint 20\nacked 15\n")
+    os.symlink(good, os.path.join(top, "link.state"))
+    os.mkfifo(os.path.join(top, "fifo.state"))
+    for name, code, text in (("ship.state", 0, None), ("link.state", 1, "a symbolic link"),
+                             ("fifo.state", 1, "not a regular file")):
+        sp = os.path.join(top, name)
+        try:
+            rc, out, err = run("status", *D, "--ship-state", sp, env=None, timeout=10)
+        except subprocess.TimeoutExpired:
+            rc, out, err = None, "", "(still running after 10 s)"
+        lines = err.strip().splitlines()
+        check(rc == code and "log:" in out and ("shipping:    20 records published" in out) == (code == 0)
+              and (text is None or (len(lines) == 1 and sp in lines[0] and text in lines[0])),
+              "status --ship-state %s: exit %d, the rest shown (%r %r %r)" % (name, code, rc, out[-200:], err))
+    os.unlink(os.path.join(top, "fifo.state"))
     rc, out, err = run("follow", *D, "--from-start", "--timeout", "0.5", "--user", "4242")
     check(rc == 0 and "bye" in out and "other session" not in out and "\x1b" not in out, "follow %r" % out)
 

@@ -3,13 +3,16 @@
  * The shipper's state file as it keeps it (ship/state.h): a change is saved
  * at once when forced, else at most once per TA_SHIP_STATE_SAVE_MS; an
  * unchanged state is never written again; an idle shipper is told when a
- * change it holds falls due; a failed save is reported and stays due.
+ * change it holds falls due; a failed save is reported and stays due; a
+ * symbolic link, a FIFO or a large file is not read, and a link at FILE.tmp is
+ * not written through.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -76,6 +79,41 @@ int main(void)
 	CHECK_EQ_INT(ta_read_file_at(AT_FDCWD, path, &text, &len), 0);
 	CHECK(strstr(text, "backlog 5\n") != NULL); /* log_size 12 - acked 7 */
 	free(text);
+
+	/*
+	 * Root reads this file in a directory the shipper's user owns: a symbolic
+	 * link is not followed, a FIFO is refused at once (it hung the reader), a
+	 * large file is not read; a link at FILE.tmp is replaced, never written through.
+	 */
+	char victim[600], tmp[600], link[600], fifo[600];
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(link, sizeof(link), "%s/link.state", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.state", dir);
+	int fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0 && write(fd, "next 9\ncheckpoint 9\nacked 9\n", 28) == 28);
+	close(fd);
+	CHECK_EQ_INT(symlink(victim, link), 0);
+	struct ta_ship_state got;
+	CHECK_EQ_INT(ta_ship_state_load(link, &got), -ELOOP);
+	CHECK_EQ_INT(mkfifo(fifo, 0600), 0);
+	CHECK_EQ_INT(ta_ship_state_load(fifo, &got), -EINVAL);
+	CHECK(strstr(ta_ship_state_strerror(-EINVAL), "FIFO") != NULL);
+	fd = open(victim, O_WRONLY | O_APPEND);
+	char pad[TA_SHIP_STATE_MAX];
+	memset(pad, '\n', sizeof(pad));
+	CHECK(fd >= 0 && write(fd, pad, sizeof(pad)) == (ssize_t)sizeof(pad));
+	close(fd);
+	CHECK_EQ_INT(ta_ship_state_load(victim, &got), -EFBIG);
+	CHECK_EQ_INT(unlink(path), 0);
+	CHECK_EQ_INT(symlink(victim, tmp), 0);
+	st.next = st.checkpoint = st.acked = 8;
+	CHECK_EQ_INT(ta_ship_state_save(path, &st), 0);
+	CHECK_EQ_INT((int)read_back(path).acked, 8);
+	CHECK_EQ_INT(ta_read_file_at(AT_FDCWD, victim, &text, &len), 0);
+	CHECK(len == 28 + TA_SHIP_STATE_MAX && !strncmp(text, "next 9\n", 7));
+	free(text);
+	unlink(fifo); /* before test_rmtree, which opens what it removes */
 
 	test_rmtree(dir);
 	free(dir);
