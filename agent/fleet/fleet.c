@@ -83,6 +83,21 @@ int ta_fleet_reply_is_hosts(const char *reply, const char h[TA_FLEET_HASH_HEX + 
 	return 1;
 }
 
+int ta_fleet_url_has_secret(const char *urls)
+{
+	const char *u = urls;
+	while (u && *u) {
+		size_t n = strcspn(u, ",");
+		const char *host = strstr(u, "://");
+		host = host && host < u + n ? host + 3 : u;
+		/* The authority ends at the path, query, fragment or the next URL; userinfo at '@'. */
+		if (memchr(host, '@', strcspn(host, ",/?#")))
+			return 1;
+		u += n + (u[n] == ',');
+	}
+	return 0;
+}
+
 natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection **nc,
 			    char *err, size_t errlen)
 {

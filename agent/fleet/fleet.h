@@ -73,6 +73,12 @@ enum { TA_FLEET_OPT_NATS = 0x200, TA_FLEET_OPT_USER, TA_FLEET_OPT_PWFILE, TA_FLE
 	{ "ca", required_argument, NULL, TA_FLEET_OPT_CA }, \
 	{ "cert", required_argument, NULL, TA_FLEET_OPT_CERT }, \
 	{ "cert-key", required_argument, NULL, TA_FLEET_OPT_CERTKEY }
+/*
+ * 1 if a URL of the --nats list carries credentials (nats://user:password@host,
+ * or a token, nats://token@host), else 0: any user of the host reads them in
+ * the process list; --user and --password-file keep them out of it.
+ */
+int ta_fleet_url_has_secret(const char *urls);
 #define TA_FLEET_NATS_USAGE \
 	"  --nats URL[,URL]     NATS servers (nats:// or tls://)\n" \
 	"  --user USER --password-file FILE   NATS credentials\n" \

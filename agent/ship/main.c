@@ -87,6 +87,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return TA_EXIT_USAGE;
 	}
+	/* Said, not refused: the password is in the process list already. */
+	if (ta_fleet_url_has_secret(no.url))
+		ta_warn("ship", "the --nats URL carries a password or token, which every user of this "
+			"host can read in the process list: give --user and --password-file instead "
+			"(a systemd credential: docs/fleet.md)");
 	char vpath[4096];
 	if (!key) {
 		snprintf(vpath, sizeof(vpath), "%s/ttyaudit.vkey", s.dir);

@@ -5,7 +5,8 @@ JetStream and no collector (what a host sees while its fleet tier is away): a lo
 written by the project's store, the real ttyaudit-ship. Checks: a shipper whose
 first round fails before it published anything (restarted on a log it had
 published, its checkpoint waiting for a cosignature, the collector not
-answering) retries instead of crashing.
+answering) retries instead of crashing; a password in the --nats URL is warned
+of, once.
 
 Usage: ship_test.py SHIP WRITER
 """
@@ -85,6 +86,18 @@ try:
     check(alive and code == 0 and 'asking the collector' in log,
           f'a restarted shipper whose first round fails before publishing retries '
           f'(alive {alive}, exit {code}; {log.strip().splitlines()[-1:]})')
+
+    # ---- a password in the --nats URL: one warning line at start (argv is public), none
+    # for a URL without one; the shipper runs either way (this server has no users)
+    for name, url, want in (('pw', f'nats://host-a:s3cret@127.0.0.1:{port}', 1),
+                            ('plain', f'nats://127.0.0.1:{port}', 0)):
+        p = shipper(name, url=url)
+        time.sleep(1.5)
+        alive = p.poll() is None
+        stop(p)
+        warned = [l for l in open(p.logname, errors='replace') if 'carries a password' in l]
+        check(alive and len(warned) == want and all('s3cret' not in l for l in warned),
+              f'--nats {url}: {want} warning line(s) about its password ({warned})')
     rc = 1 if failures else 0
 finally:
     for p in procs:

@@ -128,9 +128,22 @@ static void test_state(void)
 	rmdir(dir);
 }
 
+/* A password or token in a --nats URL is seen, in any URL of the list; a plain URL is not. */
+static void test_url_secret(void)
+{
+	CHECK_EQ_INT(ta_fleet_url_has_secret("nats://127.0.0.1:4222"), 0);
+	CHECK_EQ_INT(ta_fleet_url_has_secret("tls://a.example:4222,tls://b.example:4222"), 0);
+	CHECK_EQ_INT(ta_fleet_url_has_secret("nats://host-a:s3cret@a.example:4222"), 1);
+	CHECK_EQ_INT(ta_fleet_url_has_secret("tls://a.example,nats://tok@b.example"), 1);
+	CHECK_EQ_INT(ta_fleet_url_has_secret("u:p@a.example:4222"), 1);
+	CHECK_EQ_INT(ta_fleet_url_has_secret("nats://a.example/x@y"), 0);
+	CHECK_EQ_INT(ta_fleet_url_has_secret(""), 0);
+}
+
 int main(void)
 {
 	test_subjects();
+	test_url_secret();
 	test_reply_inbox();
 	test_state();
 	return check_result();
