@@ -43,9 +43,12 @@ struct ta_record {
 	 * detach: a connect in a loop makes one each time): the writer's queue
 	 * admits it within that session's share, as its events, and counts it
 	 * as that session's (and auid's) loss when over. Else the daemon's own:
-	 * never refused.
+	 * never refused. The session that pays is charge_ses, which may differ
+	 * from ses: an attribution is filed under its typist's session and paid
+	 * by the pane's, whose writes made it.
 	 */
 	bool charged;
+	uint32_t charge_ses;
 	uint32_t auid;
 };
 

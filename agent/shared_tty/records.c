@@ -6,12 +6,17 @@
 #include "shared_tty/tracker_internal.h"
 #include "ttyaudit/log_records.h"
 
-/* charged: the client's own doing, within its session's share of the writer's queue (ta_record). */
-static void send(struct ta_shared_tracker *t, uint16_t type, uint32_t ses, bool charged, uint32_t auid)
+/*
+ * charged: some session's own doing, within the share of the writer's queue
+ * of pay_ses (and counted as auid's loss when over; ta_record). Else the
+ * daemon's own, never refused.
+ */
+static void send(struct ta_shared_tracker *t, uint16_t type, uint32_t ses, bool charged,
+		 uint32_t pay_ses, uint32_t auid)
 {
 	struct ta_json *j = &t->json;
 	struct ta_record rec = { .type = type, .ses = ses, .json = j->buf, .len = j->len,
-				 .charged = charged, .auid = auid };
+				 .charged = charged, .charge_ses = pay_ses, .auid = auid };
 
 	if (j->oom || !t->emit) {
 		t->stats.emit_errors++;
@@ -126,7 +131,7 @@ void ta_sh_emit_attach(struct ta_shared_tracker *t, const struct ta_sh_client *c
 	ta_json_str(j, s->confirmed ? "server_writes_panes" : "comm_hint");
 	ta_json_obj_end(j);
 	t->stats.attaches++;
-	send(t, TA_REC_ATTACH, c->who.ses, true, c->who.auid);
+	send(t, TA_REC_ATTACH, c->who.ses, true, c->who.ses, c->who.auid);
 	if (t->attach_fn) {
 		struct ta_shared_attach a = {
 			.realtime_ns = c->connect_rt,
@@ -161,7 +166,7 @@ void ta_sh_emit_detach(struct ta_shared_tracker *t, const struct ta_sh_client *c
 	}
 	ta_json_obj_end(j);
 	t->stats.detaches++;
-	send(t, TA_REC_DETACH, c->who.ses, true, c->who.auid);
+	send(t, TA_REC_DETACH, c->who.ses, true, c->who.ses, c->who.auid);
 }
 
 static const char *conf_name(int conf)
@@ -239,7 +244,14 @@ void ta_sh_emit_run(struct ta_shared_tracker *t, const struct ta_sh_pane *p)
 	default:
 		t->stats.none++;
 	}
-	send(t, TA_REC_ATTRIBUTION, r->has_client ? r->client.ses : UINT32_MAX, false, 0);
+	/*
+	 * Paid by the pane's session, as its input events are: one is written
+	 * per run, and a writer can end runs byte by byte (two "tmux" processes
+	 * writing in turn), so a free record would let one user fill the queue
+	 * that every session shares.
+	 */
+	send(t, TA_REC_ATTRIBUTION, r->has_client ? r->client.ses : UINT32_MAX, true, r->pay_ses,
+	     r->pay_auid);
 }
 
 void ta_sh_emit_notice(struct ta_shared_tracker *t)
@@ -266,5 +278,5 @@ void ta_sh_emit_notice(struct ta_shared_tracker *t)
 	ta_json_obj_end(j);
 	t->unreported_servers = t->unreported_clients = 0;
 	t->unreported_ttys = t->unreported_panes = 0;
-	send(t, TA_REC_NOTICE, UINT32_MAX, false, 0);
+	send(t, TA_REC_NOTICE, UINT32_MAX, false, UINT32_MAX, 0);
 }

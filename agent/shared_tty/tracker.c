@@ -913,6 +913,8 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 
 		nr.open = true;
 		nr.start_rt = rt;
+		nr.pay_ses = p->owner_ses;
+		nr.pay_auid = p->owner_auid;
 		nr.srv_has_path = sv->has_path;
 		if (sv->has_path) {
 			memcpy(nr.srv_path, sv->path, sv->path_len);

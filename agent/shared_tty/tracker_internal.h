@@ -80,6 +80,7 @@ struct ta_sh_run {
 	bool srv_has_path;
 	char srv_path[TA_UNIX_PATH_MAX];
 	uint32_t srv_path_len, srv_pid;
+	uint32_t pay_ses, pay_auid;  /* the pane's owner at the run's start: pays for its record */
 	uint64_t start_rt, end_rt, last_ns, bytes, events;
 };
 

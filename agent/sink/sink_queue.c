@@ -291,9 +291,9 @@ static int queue_record(struct ta_sink *base, const struct ta_record *rec)
 
 	if (rec->charged) {
 		pthread_mutex_lock(&q->lock);
-		int ok = admit(q, rec->ses, cost, 0);
+		int ok = admit(q, rec->charge_ses, cost, 0);
 		if (!ok)
-			count_drop(q, rec->ses, rec->auid, rec->len); /* its JSON: what was lost */
+			count_drop(q, rec->charge_ses, rec->auid, rec->len); /* its JSON: what was lost */
 		pthread_mutex_unlock(&q->lock);
 		if (!ok)
 			return 0; /* counted here: not a sink error */
@@ -302,7 +302,7 @@ static int queue_record(struct ta_sink *base, const struct ta_record *rec)
 	if (!it)
 		return -ENOMEM;
 	it->kind = IT_RECORD;
-	it->ses = rec->ses; /* the daemon's own (not charged): never refused */
+	it->ses = rec->charged ? rec->charge_ses : rec->ses; /* not charged: never refused */
 	it->cost = cost;
 	it->payload = 0;
 	it->u.rec = *rec;

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "base/json_read.h"
 #include "shared_tty/shared.h"
+#include "ttyaudit/log_records.h"
 
 #define MS (1000ull * 1000)
 #define SECOND_NS (1000 * MS)
@@ -44,6 +45,13 @@ static int collect(void *ctx, const struct ta_record *rec)
 	/* The session it is filed under is its person's ("ses" member, null: none). */
 	ta_jobj_u64(&r->o, "ses", &ses);
 	CHECK_EQ_INT(rec->ses, ses);
+	/*
+	 * A pane's attributions are paid by a session's share of the writer's
+	 * queue, as its input is: free, a writer ending runs byte by byte would
+	 * fill the queue every session shares.
+	 */
+	if (rec->type == TA_REC_ATTRIBUTION)
+		CHECK(rec->charged && rec->charge_ses != 0);
 	return 0;
 }
 

@@ -305,7 +305,9 @@ static void test_footprint_flood_keeps_tty(void)
 
 /*
  * Records a session's own doing made (a shared terminal's attach and detach,
- * one pair per connect of a loop) are admitted within its share like its
+ * one pair per connect of a loop; a pane's attributions, one per run of its
+ * input, paid by the pane even when filed under another session) are
+ * admitted within its share like its
  * events: a flood of them loses its own records, counted under its session,
  * and a quiet session beside it loses nothing. The daemon's own records are
  * never refused.
@@ -328,7 +330,16 @@ static void test_charged_records(void)
 		for (int i = 0; i < 100; i++, charged_sent++) {
 			struct ta_record rec = { .type = TA_REC_ATTACH, .ses = FLOOD_SES, .json = attach,
 						 .len = strlen(attach), .charged = true,
-						 .auid = 1000 + FLOOD_SES };
+						 .charge_ses = FLOOD_SES, .auid = 1000 + FLOOD_SES };
+			/*
+			 * Half are attributions filed under the quiet session (its
+			 * typist's) and paid by the flooding pane's: the quiet
+			 * session's share stays its own.
+			 */
+			if (i % 2) {
+				rec.type = TA_REC_ATTRIBUTION;
+				rec.ses = QUIET_SES;
+			}
 			CHECK_EQ_INT(q->ops->record(q, &rec), 0);
 		}
 		char line[32];
@@ -353,6 +364,8 @@ static void test_charged_records(void)
 	CHECK_EQ_INT(records, own_sent);  /* the daemon's own, every one */
 	size_t attaches = 0;
 	for (const char *c = out; (c = strstr(c, "\"type\":\"attach\"")); c++)
+		attaches++;
+	for (const char *c = out; (c = strstr(c, "\"type\":\"attribution\"")); c++)
 		attaches++;
 	CHECK_EQ_INT(attaches + dr.flood_events, charged_sent);
 	free(out);
