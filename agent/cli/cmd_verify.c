@@ -31,7 +31,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: ttyaudit verify [--log-dir DIR | --fleet DSN] [--key VKEY] [--origin ORIGIN]\n"
 		"                       [--checkpoint FILE]...\n"
-		"                       [--audit-log FILE]... [--json]\n"
+		"                       [--audit-log FILE]... [--anchor-exe PATH] [--json]\n"
 		"                       [--witness VKEY... [--witness-quorum N] [--witness-dir DIR]]\n"
 		"\n"
 		"Recomputes the Merkle tree over every segment, checks every checkpoint's\n"
@@ -47,6 +47,8 @@ static void usage(FILE *out)
 		"  --checkpoint FILE  a newer checkpoint the log must contain (repeatable)\n"
 		"  --audit-log FILE   an audit log holding checkpoint anchors written by\n"
 		"                     ttyauditd: each must match the log (repeatable)\n"
+		"  --anchor-exe PATH  the daemon's full path: anchors written by another\n"
+		"                     program, or not by uid 0, are ignored (default %s)\n"
 		"  --witness VKEY     a witness's cosignature/v1 key, or a file holding it\n"
 		"                     (repeatable): the newest checkpoint among --checkpoint\n"
 		"                     files and the witness directory must carry a quorum\n"
@@ -59,7 +61,7 @@ static void usage(FILE *out)
 		"                     (one line or JSON object per host); --origin TEXT then\n"
 		"                     chooses hosts whose origin contains TEXT, --key replaces\n"
 		"                     the enrolled keys, --witness is the collector's key\n",
-		TA_EXIT_VERIFY, TA_STORE_DEFAULT_DIR, TA_WITNESS_DEFAULT_DIR);
+		TA_EXIT_VERIFY, TA_STORE_DEFAULT_DIR, TA_DAEMON_PATH, TA_WITNESS_DEFAULT_DIR);
 }
 
 #define MAX_WITNESSES 32
@@ -217,6 +219,7 @@ int ta_cmd_verify(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "audit-log", required_argument, NULL, 'a' },
+		{ "anchor-exe", required_argument, NULL, 'E' },
 		{ "origin", required_argument, NULL, 'O' },
 		{ "witness", required_argument, NULL, 'w' },
 		{ "witness-quorum", required_argument, NULL, 'Q' },
@@ -228,6 +231,7 @@ int ta_cmd_verify(int argc, char **argv)
 		{ 0 },
 	};
 	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL, *origin = NULL, *fleet = NULL;
+	const char *anchor_exe = TA_DAEMON_PATH;
 	int local_only = 0;
 	const char *wdir = TA_WITNESS_DEFAULT_DIR, *wargs[MAX_WITNESSES];
 	size_t nw = 0, quorum = 0;
@@ -249,6 +253,7 @@ int ta_cmd_verify(int argc, char **argv)
 		case 'k': keyarg = optarg; break;
 		case 'c': ext[n_ext++] = optarg; local_only = 1; break;
 		case 'a': audit_logs[n_audit++] = optarg; local_only = 1; break;
+		case 'E': anchor_exe = optarg; local_only = 1; break;
 		case 'F': fleet = optarg; break;
 		case 'O': origin = optarg; break;
 		case 'w':
@@ -315,9 +320,10 @@ int ta_cmd_verify(int argc, char **argv)
 		}
 	}
 	struct ta_root_claim *claims = NULL;
-	size_t n_claims = 0;
+	size_t n_claims = 0, n_ignored = 0;
 	for (size_t i = 0; i < n_audit; i++) {
-		int aerr = ta_anchor_claims_load(audit_logs[i], &claims, &n_claims);
+		int aerr = ta_anchor_claims_load(audit_logs[i], anchor_exe, &claims, &n_claims,
+						 &n_ignored);
 
 		if (aerr) {
 			char why[256];
@@ -385,8 +391,14 @@ int ta_cmd_verify(int argc, char **argv)
 				ta_json_bool(&j, res->torn);
 				ta_json_key(&j, "anchors_checked");
 				ta_json_u64(&j, res->claims_checked);
+				ta_json_key(&j, "anchors_login_uid");
+				ta_json_u64(&j, res->claims_login_uid);
+				ta_json_key(&j, "anchors_unchecked");
+				ta_json_u64(&j, res->claims_unchecked);
 				ta_json_key(&j, "anchors_other_logs");
 				ta_json_u64(&j, res->claims_foreign);
+				ta_json_key(&j, "anchors_ignored");
+				ta_json_u64(&j, n_ignored);
 				ta_json_key(&j, "key_from_log_dir");
 				ta_json_bool(&j, res->key_from_dir);
 			}
@@ -430,9 +442,18 @@ int ta_cmd_verify(int argc, char **argv)
 	if (!err && nw && !quiet && !json)
 		printf("witnesses: the checkpoint of %llu records carries %zu of the %zu required "
 		       "cosignatures\n", (unsigned long long)best.size, best.valid, quorum);
-	if (!err && n_audit && !quiet && !json)
-		printf("audit trail: %llu anchors matched this log, %llu belong to other logs\n",
-		       (unsigned long long)res->claims_checked, (unsigned long long)res->claims_foreign);
+	if (!err && n_audit && !quiet && !json) {
+		/* Anchors are no signatures: counted apart from the checkpoints above. */
+		printf("audit trail: %llu anchors matched this log, %llu before its first record kept "
+		       "(not checkable), %llu belong to other logs, %zu ignored (not written by %s as "
+		       "root, or failed)\n", (unsigned long long)res->claims_checked,
+		       (unsigned long long)res->claims_unchecked, (unsigned long long)res->claims_foreign,
+		       n_ignored, anchor_exe);
+		if (res->claims_login_uid)
+			printf("note: %llu matched anchors were written by a daemon with a login uid "
+			       "(started from a login shell, not by systemd)\n",
+			       (unsigned long long)res->claims_login_uid);
+	}
 	free(res);
 	free(ext);
 	free(audit_logs);

@@ -8,7 +8,8 @@
 
 #include "sessions/anchor.h"
 
-int ta_anchor_claims_load(const char *path, struct ta_root_claim **claims, size_t *n)
+int ta_anchor_claims_load(const char *path, const char *exe, struct ta_root_claim **claims,
+			  size_t *n, size_t *ignored)
 {
 	struct ta_anchor *anchors = NULL;
 	size_t count = 0, malformed = 0, kept = *n;
@@ -29,19 +30,21 @@ int ta_anchor_claims_load(const char *path, struct ta_root_claim **claims, size_
 		const struct ta_anchor *a = &anchors[i];
 		struct ta_root_claim *c = &grown[kept];
 
-		const char *base = strrchr(a->exe, '/');
-
 		/*
-		 * Only successful anchors of a full root, written by root's ttyauditd,
-		 * vouch for anything: any holder of CAP_AUDIT_WRITE can write the text.
+		 * Only successful anchors of a full root, written by root running the
+		 * installed daemon, vouch for anything: any holder of CAP_AUDIT_WRITE
+		 * can write the text, and a basename is anyone's to choose.
 		 */
-		base = base ? base + 1 : a->exe;
 		if (!a->success || a->root_len != sizeof(c->root) || a->uid != 0 ||
-		    strcmp(base, "ttyauditd"))
+		    strcmp(a->exe, exe)) {
+			(*ignored)++;
 			continue;
+		}
 		memset(c, 0, sizeof(*c));
 		snprintf(c->origin, sizeof(c->origin), "%s", a->origin);
 		c->size = a->size;
+		/* systemd starts the daemon with no login uid; a root shell has one. */
+		c->login_uid = a->auid != 0xffffffffu;
 		memcpy(c->root, a->root, sizeof(c->root));
 		snprintf(c->where, sizeof(c->where), "audit trail anchor (serial %llu)",
 			 (unsigned long long)a->serial);

@@ -9,8 +9,11 @@
 
 /*
  * Appends every well-formed, successful ttyaudit anchor in the audit log at
- * path to *claims (realloc'ed; *n updated). 0 or -errno.
+ * path that uid 0 wrote from the program at exe (the full path) to *claims
+ * (realloc'ed; *n updated), each marked when its writer had a login uid.
+ * Counts the others, anchors of any writer, in *ignored. 0 or -errno.
  */
-int ta_anchor_claims_load(const char *path, struct ta_root_claim **claims, size_t *n);
+int ta_anchor_claims_load(const char *path, const char *exe, struct ta_root_claim **claims,
+			  size_t *n, size_t *ignored);
 
 #endif

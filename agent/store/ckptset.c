@@ -292,7 +292,10 @@ int ta_ckpt_set_add_claim(struct ta_ckpt_set *set, const char *origin, uint64_t 
 	snprintf(cp.origin, sizeof(cp.origin), "%s", origin);
 	cp.size = size;
 	memcpy(cp.root, root, TA_HASH_LEN);
-	return add_entry(set, &cp, where, 0, 1, "", 0);
+	int err = add_entry(set, &cp, where, 0, 1, "", 0);
+	if (!err)
+		set->v[set->n - 1].claim = 1;
+	return err;
 }
 
 void ta_ckpt_set_sort(struct ta_ckpt_set *set)

@@ -18,6 +18,9 @@ struct ta_ckpt_entry {
 	char file[256];      /* ckpt file name, or the external path */
 	uint64_t offset;     /* byte offset of the note in file */
 	int external;
+	/* An unsigned root (an audit-trail anchor), never counted as signed: 1, or 2 when
+	 * its writer had a login uid (not a daemon systemd started). */
+	int claim;
 	char *note;          /* the note text (NUL-terminated) */
 	size_t note_len;
 };

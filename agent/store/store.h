@@ -257,6 +257,7 @@ struct ta_root_claim {
 	uint64_t size;
 	uint8_t root[32];
 	char where[128];           /* for messages: "audit log FILE serial N" */
+	int login_uid;             /* its writer had an auid: not a daemon systemd started */
 };
 
 struct ta_verify_opts {
@@ -265,7 +266,8 @@ struct ta_verify_opts {
 	const char *origin;                /* every checkpoint's origin; NULL: the key's name */
 	const char *const *external;       /* checkpoint note files kept elsewhere */
 	size_t n_external;
-	const struct ta_root_claim *claims; /* only those with the log's origin are checked */
+	/* Only those of the expected origin (origin, else the key's name) are checked. */
+	const struct ta_root_claim *claims;
 	size_t n_claims;
 	int threads;                       /* hashing threads: 0 two if there are two cores, 1 one */
 };
@@ -276,15 +278,17 @@ struct ta_verify_result {
 	uint64_t first_index;       /* first record present (retention) */
 	uint64_t segments;
 	uint64_t bytes;
-	uint64_t checkpoints;       /* checkpoints whose root was checked */
+	uint64_t checkpoints;       /* signed checkpoints whose root was checked */
 	uint64_t checkpoints_sig_only; /* before the retained range: signature checked */
-	uint64_t latest_checkpoint; /* size of the largest checkpoint */
+	uint64_t latest_checkpoint; /* size of the largest signed checkpoint checked */
 	uint8_t root[32];           /* root of the whole log */
 	uint64_t retention_records, recovery_records, gap_records;
 	int torn;                   /* the last segment ends in a torn tail */
 	struct ta_log_error torn_at;
 	int key_from_dir;           /* no key given: the directory's own vkey was used */
 	uint64_t claims_checked;    /* anchors of this log's origin matched */
+	uint64_t claims_login_uid;  /* of those, written by a process with a login uid */
+	uint64_t claims_unchecked;  /* anchors of this log before its first record kept */
 	uint64_t claims_foreign;    /* anchors of other logs, ignored */
 	/* The first problem, when !ok: where and what (one line in message). */
 	struct ta_log_error bad;

@@ -88,6 +88,9 @@ static int bad(struct vstate *v, const char *file, uint64_t seq, int have_off, u
 
 static int ckpt_bad(struct vstate *v, const struct ta_ckpt_entry *e, const char *what)
 {
+	if (e->claim)
+		return bad(v, NULL, 0, 0, 0, 0, 0, "%s, of size %llu: %s", e->file,
+			   (unsigned long long)e->cp.size, what);
 	if (e->external)
 		return bad(v, NULL, 0, 0, 0, 0, 0, "external checkpoint %s (size %llu): %s", e->file,
 			   (unsigned long long)e->cp.size, what);
@@ -112,6 +115,12 @@ static int check_ckpts(struct vstate *v)
 				 "(records before index %llu were changed, removed or reordered)",
 				 (unsigned long long)v->cr.size, (unsigned long long)v->cr.size);
 			return ckpt_bad(v, e, what);
+		}
+		/* An anchor is no signature: it never makes records count as signed. */
+		if (e->claim) {
+			v->res->claims_checked++;
+			v->res->claims_login_uid += e->claim == 2;
+			continue;
 		}
 		v->res->checkpoints++;
 		if (e->cp.size > v->res->latest_checkpoint)
@@ -420,7 +429,10 @@ static int walk(struct vstate *v)
 			v->res->first_index = v->log_first;
 			/* Checkpoints of records no longer present: their signatures were checked. */
 			while (v->ci < v->cps.n && v->cps.v[v->ci].cp.size < v->log_first) {
-				v->res->checkpoints_sig_only++;
+				if (v->cps.v[v->ci].claim)
+					v->res->claims_unchecked++;
+				else
+					v->res->checkpoints_sig_only++;
 				v->ci++;
 			}
 		} else if (cur.hdr.first_index != v->cr.size) {
@@ -520,6 +532,17 @@ static int walk(struct vstate *v)
 				 (unsigned long long)v->res->torn_at.index, v->res->torn_at.what);
 		return ckpt_bad(v, e, what);
 	}
+	/*
+	 * The writer signs a checkpoint whenever it opens the log: records that no
+	 * signed checkpoint covers, with none at all, mean the checkpoint files
+	 * were deleted (or the writer died before its first one).
+	 */
+	if (v->cr.size > v->log_first && !v->res->checkpoints && !v->res->checkpoints_sig_only)
+		return bad(v, NULL, 0, 0, 0, 0, 0, "no signed checkpoint: the log's %llu records are "
+			   "vouched for by none (its checkpoint files were deleted, or the writer "
+			   "stopped before signing its first)%s",
+			   (unsigned long long)(v->cr.size - v->log_first),
+			   v->res->claims_checked ? "; audit-trail anchors name this log" : "");
 	return 0;
 }
 
@@ -584,17 +607,22 @@ int ta_log_verify(const struct ta_verify_opts *o, struct ta_verify_result *res)
 			goto out;
 		}
 	}
-	/* Anchors belong to this log if their origin is the one its checkpoints carry. */
+	/*
+	 * Anchors belong to this log if they name the origin the investigator
+	 * trusts (--origin, else the key's name), never one read from the log's
+	 * own checkpoints: deleting those must not turn the anchors off.
+	 */
+	const char *want = o->origin ? o->origin : ta_verifier_name(v->key);
 	for (size_t i = 0; i < o->n_claims; i++) {
 		const struct ta_root_claim *c = &o->claims[i];
 
-		if (!v->cps.n || strcmp(c->origin, v->cps.v[0].cp.origin)) {
+		if (strcmp(c->origin, want)) {
 			res->claims_foreign++;
 			continue;
 		}
 		if ((err = ta_ckpt_set_add_claim(&v->cps, c->origin, c->size, c->root, c->where)))
 			goto out;
-		res->claims_checked++;
+		v->cps.v[v->cps.n - 1].claim = c->login_uid ? 2 : 1;
 	}
 	ta_ckpt_set_sort(&v->cps);
 	err = walk(v);

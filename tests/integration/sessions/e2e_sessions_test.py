@@ -274,14 +274,16 @@ def main():
                 f"the session open across the restart is back-filled (ses {held_ses})")
         env.stop_auditd()
 
+        # The daemon ran from the build tree, not the installed path verify trusts by default.
+        exe = ["--anchor-exe", os.path.realpath(binary("agent/daemon/ttyauditd"))]
         v = subprocess.run([binary("agent/cli/ttyaudit"), "verify", "--log-dir", log_dir,
-                            "--audit-log", env.audit_log, "--json"], capture_output=True, text=True)
+                            "--audit-log", env.audit_log, *exe, "--json"], capture_output=True, text=True)
         res = json.loads(v.stdout.strip().splitlines()[-1]) if v.stdout.strip() else {}
         f.check(v.returncode == 0 and res.get("ok"), f"verify --audit-log passes ({v.stdout} {v.stderr})")
         f.check(res.get("anchors_checked", 0) >= 2,
                 f"checkpoints of both runs are anchored in the audit trail ({res.get('anchors_checked')})")
         v = subprocess.run([binary("agent/cli/ttyaudit"), "verify", "--log-dir", snapshot,
-                            "--audit-log", env.audit_log], capture_output=True, text=True)
+                            "--audit-log", env.audit_log, *exe], capture_output=True, text=True)
         f.check(v.returncode == 7 and "rolled back" in v.stdout + v.stderr,
                 f"a rolled-back copy of the log is caught ({v.returncode}: {v.stdout.strip()})")
     finally:

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""ttyaudit verify against an attacker who can change the log directory (make_log's
+log: checkpoints of 1, 4, 9 and 15 records, origin test/ttyaudit): audit-trail anchors
+still bind a log whose checkpoint files are gone, and count apart from signatures.
+
+    verify_test.py TTYAUDIT MAKE_LOG
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
+DAEMON = "/usr/sbin/ttyauditd"
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(*args):
+    p = subprocess.run([TTYAUDIT, *args], capture_output=True, timeout=120)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def checkpoints(d):
+    """(size, base64 root) of every checkpoint note in d's .ckpt files."""
+    out = []
+    for name in sorted(f for f in os.listdir(d) if f.endswith(".ckpt")):
+        lines = open(os.path.join(d, name)).read().split("\n")
+        for i, line in enumerate(lines):
+            if line == "test/ttyaudit" and i + 2 < len(lines):
+                out.append((int(lines[i + 1]), lines[i + 2]))
+    return out
+
+
+def audit_log(path, anchors, exe=DAEMON, uid=0, auid=4294967295, origin="test/ttyaudit"):
+    """TRUSTED_APP lines as auditd logs ttyauditd's anchors (sessions/anchor.h)."""
+    with open(path, "w") as f:
+        for serial, (size, root) in enumerate(anchors, 10):
+            f.write(f"type=TRUSTED_APP msg=audit(1700000000.{serial:03d}:{serial}): pid=4321 "
+                    f"uid={uid} auid={auid} ses=4294967295 subj=unconfined msg='op=ttyaudit-checkpoint "
+                    f"origin=\"{origin}\" size={size} root={root} exe=\"{exe}\" hostname=? addr=? "
+                    f"terminal=? res=success'\n")
+    return path
+
+
+def copy(base, name):
+    d = os.path.join(top, name)
+    shutil.copytree(base, d)
+    return d
+
+
+def anchors(base, key):
+    """Anchors are checked by the origin the investigator trusts, apart from signatures."""
+    cps = checkpoints(base)
+    check([s for s, _ in cps] == [1, 4, 9, 15], f"make_log's checkpoints: {cps}")
+    A = ["--key", key, "--anchor-exe", DAEMON]
+    alog = audit_log(os.path.join(top, "audit.log"), cps)
+
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log", alog, "--json")
+    j = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and j.get("anchors_checked") == 4 and j.get("checkpoints") == 4,
+          f"the intact log: 4 anchors matched, 4 checkpoints ({rc} {out} {err})")
+
+    # Rolled back, checkpoint files deleted: the anchors still name this log.
+    d = copy(base, "rolled")
+    os.unlink(os.path.join(d, "seg-0000000000000002.log"))
+    for f in os.listdir(d):
+        if f.endswith(".ckpt"):
+            os.unlink(os.path.join(d, f))
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", alog)
+    check(rc == 7 and "rolled back" in out and "anchor" in out,
+          f"rolled back without checkpoint files: the anchor of 15 fails it ({rc} {out})")
+    # Not rolled back, only the checkpoint files deleted: no signed checkpoint is a failure.
+    d = copy(base, "unsigned")
+    for f in os.listdir(d):
+        if f.endswith(".ckpt"):
+            os.unlink(os.path.join(d, f))
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", alog)
+    check(rc == 7 and "no signed checkpoint" in out, f"no checkpoint file left: fails ({rc} {out})")
+    rc, out, err = run("verify", "--log-dir", d, *A)
+    check(rc == 7 and "no signed checkpoint" in out, f"...also without anchors ({rc} {out})")
+    # A record of the last segment rewritten (its CRC fixed), the checkpoints deleted: the
+    # anchor of 15 records disagrees.
+    seg = os.path.join(d, "seg-0000000000000002.log")
+    data = bytearray(open(seg, "rb").read())
+    at = 64 + int.from_bytes(data[64:68], "little")  # the record after the segment start
+    n = int.from_bytes(data[at:at + 4], "little")
+    data[at + 40] ^= 1
+    crc = 0xFFFFFFFF  # CRC32C (Castagnoli), which zlib does not have
+    for b in data[at:at + n - 4]:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    data[at + n - 4:at + n] = (crc ^ 0xFFFFFFFF).to_bytes(4, "little")
+    open(seg, "wb").write(data)
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", alog)
+    check(rc == 7 and "anchor" in out and "root differs" in out,
+          f"a record rewritten with its CRC fixed: an anchor's root differs ({rc} {out})")
+
+    # Anchors are not signatures: they raise neither the count nor the latest checkpoint.
+    d = copy(base, "tail")
+    os.unlink(os.path.join(d, "seg-0000000000000002.ckpt"))
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", alog, "--json")
+    j = json.loads(out) if out.strip() else {}
+    check(rc == 0 and j.get("latest_checkpoint") == 9 and j.get("checkpoints") == 3
+          and j.get("anchors_checked") == 4, f"anchors count apart from checkpoints ({rc} {out})")
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", alog)
+    check(rc == 0 and "note: 6 records after the latest checkpoint are not yet signed" in out
+          and "4 anchors matched this log" in out, f"the unsigned tail is still named ({out})")
+
+    # Who wrote an anchor: the daemon's full path as root, else it is ignored.
+    for what, kw in (("another program named ttyauditd", {"exe": "/tmp/x/ttyauditd"}),
+                     ("a non-root ttyauditd", {"uid": 1000})):
+        forged = audit_log(os.path.join(top, "forged.log"), cps, **kw)
+        rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", forged, "--json")
+        j = json.loads(out) if out.strip() else {}
+        check(rc == 0 and j.get("anchors_checked") == 0 and j.get("anchors_ignored") == 4,
+              f"anchors of {what} are ignored ({rc} {out})")
+    lu = audit_log(os.path.join(top, "login.log"), cps, auid=0)
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", lu)
+    check(rc == 0 and "4 anchors matched" in out and "4 matched anchors were written by a daemon "
+          "with a login uid" in out, f"anchors of a daemon with a login uid are reported ({out})")
+    # Another origin is another log's, whatever the log's own files say.
+    other = audit_log(os.path.join(top, "other.log"), cps, origin="other/ttyaudit")
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", other, "--json")
+    j = json.loads(out) if out.strip() else {}
+    check(rc == 0 and j.get("anchors_other_logs") == 4, f"anchors of other logs ({out})")
+
+
+top = tempfile.mkdtemp(prefix="ta-verify-")
+try:
+    base = os.path.join(top, "log")
+    subprocess.run([MAKE_LOG, base], check=True, capture_output=True)
+    subprocess.run(["chattr", "-R", "-a", base], capture_output=True)
+    key = os.path.join(top, "pub.vkey")
+    shutil.copy(os.path.join(base, "ttyaudit.vkey"), key)
+    anchors(base, key)
+finally:
+    subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
+    shutil.rmtree(top, ignore_errors=True)
+if failures:
+    print(f"{failures} checks failed", file=sys.stderr)
+    sys.exit(1)
+print("ok")
