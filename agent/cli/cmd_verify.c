@@ -369,6 +369,7 @@ int ta_cmd_verify(int argc, char **argv)
 					{ "bytes", res->bytes },
 					{ "checkpoints", res->checkpoints },
 					{ "checkpoints_signature_only", res->checkpoints_sig_only },
+					{ "external_signature_only", res->n_ext_sig_only },
 					{ "latest_checkpoint", res->latest_checkpoint },
 				};
 				ta_json_init(&j);
@@ -424,6 +425,14 @@ int ta_cmd_verify(int argc, char **argv)
 				printf("note: records before %llu were deleted by retention (%llu retention "
 				       "records)\n", (unsigned long long)res->first_index,
 				       (unsigned long long)res->retention_records);
+			for (uint64_t i = 0; i < res->n_ext_sig_only && i < 8; i++)
+				printf("note: --checkpoint %s (%llu records) could only have its signature "
+				       "checked: the log now starts at record %llu (retention)\n",
+				       res->ext_sig_only[i].file, (unsigned long long)res->ext_sig_only[i].size,
+				       (unsigned long long)res->first_index);
+			if (res->n_ext_sig_only > 8)
+				printf("note: and %llu more --checkpoint notes only signature-checked\n",
+				       (unsigned long long)(res->n_ext_sig_only - 8));
 			if (res->gap_records)
 				printf("note: %llu gap records (records dropped by the writer)\n",
 				       (unsigned long long)res->gap_records);

@@ -183,11 +183,14 @@ int ta_store_retention(struct ta_store *s, uint64_t now_real)
 	ta_segfile_close(&kf);
 	free(ln.note);
 
-	/* The record must be durable before anything is deleted. */
+	/*
+	 * The record must be durable, and signed, before anything is deleted: a
+	 * verifier trusts only a retention record some signed checkpoint covers.
+	 */
 	err = ta_store_append_internal(s, TA_REC_RETENTION, now_real, p, plen, NULL);
 	free(p);
 	if (!err)
-		err = ta_store_commit(s);
+		err = ta_store_checkpoint(s, NULL);
 	for (size_t i = 0; !err && i < k; i++) {
 		err = delete_file(s->dirfd, seqs[i], TA_SEG_SUFFIX);
 		if (!err)

@@ -280,6 +280,12 @@ struct ta_verify_result {
 	uint64_t bytes;
 	uint64_t checkpoints;       /* signed checkpoints whose root was checked */
 	uint64_t checkpoints_sig_only; /* before the retained range: signature checked */
+	/* Of those, the --checkpoint files (the first 8 named): the investigator's own. */
+	uint64_t n_ext_sig_only;
+	struct {
+		char file[256];
+		uint64_t size;
+	} ext_sig_only[8];
 	uint64_t latest_checkpoint; /* size of the largest signed checkpoint checked */
 	uint8_t root[32];           /* root of the whole log */
 	uint64_t retention_records, recovery_records, gap_records;

@@ -40,6 +40,7 @@ struct vstate {
 	struct ta_crange cr;
 	uint64_t log_first;       /* first index present */
 	int retention_covers;     /* a retention record accounts for records before log_first */
+	uint64_t retention_at;    /* the index of the first such record */
 	struct snap *snaps;       /* compact range at each segment start */
 	size_t nsnaps;
 	/* torn region of the previous segment awaiting its recovery record */
@@ -214,8 +215,10 @@ static int on_retention(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 		    memcmp(v->snaps[i].h, hs, (size_t)rt.n_hashes * TA_HASH_LEN))
 			return RBAD("retention record's subtree hashes differ from the tree at %llu",
 				    (unsigned long long)rt.end_index);
-		if (rt.end_index == v->log_first)
+		if (rt.end_index == v->log_first && !v->retention_covers) {
 			v->retention_covers = 1;
+			v->retention_at = rv->h.index;
+		}
 	}
 	if (rt.end_index > v->log_first && rt.end_index > 0) {
 		int found = 0;
@@ -429,11 +432,20 @@ static int walk(struct vstate *v)
 			v->res->first_index = v->log_first;
 			/* Checkpoints of records no longer present: their signatures were checked. */
 			while (v->ci < v->cps.n && v->cps.v[v->ci].cp.size < v->log_first) {
-				if (v->cps.v[v->ci].claim)
-					v->res->claims_unchecked++;
-				else
-					v->res->checkpoints_sig_only++;
-				v->ci++;
+				const struct ta_ckpt_entry *e = &v->cps.v[v->ci++];
+				struct ta_verify_result *r = v->res;
+
+				if (e->claim) {
+					r->claims_unchecked++;
+					continue;
+				}
+				r->checkpoints_sig_only++;
+				/* The investigator's own checkpoint left unchecked must be named. */
+				if (e->external && r->n_ext_sig_only++ < 8) {
+					snprintf(r->ext_sig_only[r->n_ext_sig_only - 1].file,
+						 sizeof(r->ext_sig_only[0].file), "%s", e->file);
+					r->ext_sig_only[r->n_ext_sig_only - 1].size = e->cp.size;
+				}
 			}
 		} else if (cur.hdr.first_index != v->cr.size) {
 			err = bad(v, cur.name, cur.seq, 1, 0, 1, v->cr.size,
@@ -519,6 +531,16 @@ static int walk(struct vstate *v)
 		return bad(v, NULL, 0, 0, 0, 0, 0, "records 0 to %llu are missing and no retention "
 			   "record accounts for them (segments deleted)",
 			   (unsigned long long)(v->log_first - 1));
+	/*
+	 * Any writer can append a well-formed retention record to the unsigned
+	 * tail; the store signs one before it deletes anything.
+	 */
+	if (v->log_first > 0 && v->res->latest_checkpoint <= v->retention_at)
+		return bad(v, NULL, 0, 0, 0, 0, 0, "records 0 to %llu are missing and the retention "
+			   "record that accounts for them (record %llu) is covered by no signed "
+			   "checkpoint (the latest covers %llu records): nothing vouches for it",
+			   (unsigned long long)(v->log_first - 1), (unsigned long long)v->retention_at,
+			   (unsigned long long)v->res->latest_checkpoint);
 	if (v->ci < v->cps.n) {
 		const struct ta_ckpt_entry *e = &v->cps.v[v->ci];
 		char what[480];

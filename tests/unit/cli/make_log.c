@@ -10,6 +10,8 @@
  *   make_log DIR
  *   make_log DIR shared
  *   make_log DIR plain|shared ORIGIN   (the log's origin; default test/ttyaudit)
+ *   make_log DIR retention             (then deletes every segment but the last, as the
+ *                                      store's retention does; DIR may hold a log already)
  *   make_log DIR hostile-tty           (session 12 on two terminals, one named with an
  *                                      escape; session 13 prints "lit\u{202e}" and a real U+202E)
  *   make_log DIR hostile-view          (what a recorded user can do to the views: session 20
@@ -302,14 +304,17 @@ int main(int argc, char **argv)
 	int hostile_tty = argc == 3 && !strcmp(argv[2], "hostile-tty");
 	int hview = argc == 3 && !strcmp(argv[2], "hostile-view");
 	int long_in = argc == 3 && !strcmp(argv[2], "long-input");
+	int retention = argc == 3 && !strcmp(argv[2], "retention");
 	if (argc < 2 || argc > 4 ||
-	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && strcmp(argv[2], "plain"))) {
+	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && !retention &&
+	     strcmp(argv[2], "plain"))) {
 		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty|hostile-view|"
-			"long-input]\n");
+			"long-input|retention]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
-				   .origin = argc == 4 ? argv[3] : "test/ttyaudit" };
+				   .origin = argc == 4 ? argv[3] : "test/ttyaudit",
+				   .retain_max_bytes = retention ? 1 : 0 };
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
@@ -411,6 +416,8 @@ int main(int argc, char **argv)
 	json(TA_REC_LOSS, t + 2100000002, UINT32_MAX,
 	     "{\"type\":\"gap\",\"reason\":\"disk_full\",\"events\":1,\"bytes\":0}");
 	ta_batch_free(&b);
+	if (retention && (err = ta_store_retention(st, T0)) < 0)
+		die("retention", err);
 	err = ta_store_close(st);
 	if (err)
 		die("close", err);

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """ttyaudit verify against an attacker who can change the log directory (make_log's
 log: checkpoints of 1, 4, 9 and 15 records, origin test/ttyaudit): audit-trail anchors
-still bind a log whose checkpoint files are gone, and count apart from signatures.
+still bind a log whose checkpoint files are gone, and count apart from signatures; a
+retention record counts only when signed.
 
     verify_test.py TTYAUDIT MAKE_LOG
 """
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -95,12 +97,7 @@ def anchors(base, key):
     at = 64 + int.from_bytes(data[64:68], "little")  # the record after the segment start
     n = int.from_bytes(data[at:at + 4], "little")
     data[at + 40] ^= 1
-    crc = 0xFFFFFFFF  # CRC32C (Castagnoli), which zlib does not have
-    for b in data[at:at + n - 4]:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    data[at + n - 4:at + n] = (crc ^ 0xFFFFFFFF).to_bytes(4, "little")
+    data[at + n - 4:at + n] = crc32c(data[at:at + n - 4]).to_bytes(4, "little")
     open(seg, "wb").write(data)
     rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", alog)
     check(rc == 7 and "anchor" in out and "root differs" in out,
@@ -136,6 +133,65 @@ def anchors(base, key):
     check(rc == 0 and j.get("anchors_other_logs") == 4, f"anchors of other logs ({out})")
 
 
+def note(d, size):
+    """The signed note of that size from d's checkpoint files, as `ttyaudit checkpoint` prints it."""
+    for name in sorted(f for f in os.listdir(d) if f.endswith(".ckpt")):
+        lines = open(os.path.join(d, name)).read().split("\n")
+        for i in range(len(lines) - 4):
+            if lines[i] == "test/ttyaudit" and lines[i + 1] == str(size):
+                sigs = []
+                for line in lines[i + 4:]:
+                    if not line:
+                        break
+                    sigs.append(line)
+                return "\n".join(lines[i:i + 3]) + "\n\n" + "\n".join(sigs) + "\n"
+    return None
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF  # CRC32C (Castagnoli), which zlib does not have
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def retention(base, key):
+    """A retention record counts only below a signed checkpoint; unchecked notes are named."""
+    ext = os.path.join(top, "four.note")
+    open(ext, "w").write(note(base, 4))
+    # A forged retention record appended to the unsigned tail, the first segment deleted.
+    d = copy(base, "forged-retention")
+    s1 = open(os.path.join(d, "seg-0000000000000001.log"), "rb").read()
+    start_hash = s1[64 + 36 + 48:64 + 36 + 48 + 32]  # seg 1's SEGMENT_START: the tree at 4
+    check(int.from_bytes(s1[24:32], "little") == 4, "segment 1 starts at record 4")
+    payload = (struct.pack("<IIQQQQQII", 1, 1, 0, 0, 0, 4, 914, 1, 0) + start_hash)
+    rec = struct.pack("<IBBHQQQI", 40 + len(payload), 1, 0, 3, 15, 1767268800000000000, 0,
+                      len(payload)) + payload
+    rec += struct.pack("<I", crc32c(rec))
+    with open(os.path.join(d, "seg-0000000000000002.log"), "ab") as f:
+        f.write(rec)
+    for f in ("seg-0000000000000000.log", "seg-0000000000000000.ckpt"):
+        os.unlink(os.path.join(d, f))
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 7 and "covered by no signed checkpoint" in out,
+          f"a retention record in the unsigned tail hides nothing ({rc} {out})")
+    rc, out, err = run("verify", "--log-dir", d, "--key", key, "--checkpoint", ext)
+    check(rc == 7, f"...nor the investigator's checkpoint of 4 ({rc} {out})")
+
+    # Real retention (the writer signs the record before deleting): the investigator's
+    # checkpoint from before it can only be signature-checked, and text output says so.
+    d = copy(base, "retained")
+    subprocess.run([MAKE_LOG, d, "retention"], check=True, capture_output=True)
+    rc, out, err = run("verify", "--log-dir", d, "--key", key, "--checkpoint", ext)
+    check(rc == 0 and f"note: --checkpoint {ext} (4 records) could only have its signature checked"
+          in out and "deleted by retention" in out, f"an unchecked --checkpoint is named ({rc} {out} {err})")
+    rc, out, err = run("verify", "--log-dir", d, "--key", key, "--checkpoint", ext, "--json")
+    j = json.loads(out) if out.strip() else {}
+    check(rc == 0 and j.get("external_signature_only") == 1, f"...and counted in JSON ({out})")
+
+
 top = tempfile.mkdtemp(prefix="ta-verify-")
 try:
     base = os.path.join(top, "log")
@@ -144,6 +200,7 @@ try:
     key = os.path.join(top, "pub.vkey")
     shutil.copy(os.path.join(base, "ttyaudit.vkey"), key)
     anchors(base, key)
+    retention(base, key)
 finally:
     subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
     shutil.rmtree(top, ignore_errors=True)
