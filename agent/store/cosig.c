@@ -12,6 +12,14 @@
 #include "store/ckptset.h"
 #include "store/cosig.h"
 
+/* The same witness: the same key ID, or the same public key under another name. */
+static int same_witness(const struct ta_verifier *a, const struct ta_verifier *b)
+{
+	const char *pa = strrchr(ta_verifier_vkey(a), '+'), *pb = strrchr(ta_verifier_vkey(b), '+');
+
+	return ta_verifier_keyid(a) == ta_verifier_keyid(b) || (pa && pb && !strcmp(pa, pb));
+}
+
 int ta_cosig_count(const struct ta_verifier *const *witnesses, size_t n, const char *note,
 		   size_t len, size_t *valid, size_t *bad)
 {
@@ -21,6 +29,12 @@ int ta_cosig_count(const struct ta_verifier *const *witnesses, size_t n, const c
 	if (err)
 		return err;
 	for (size_t i = 0; i < n && !err; i++) {
+		size_t k = 0;
+		/* A key listed twice is one witness: it counts once toward a quorum. */
+		while (k < i && !same_witness(witnesses[k], witnesses[i]))
+			k++;
+		if (k < i)
+			continue;
 		int e = ta_note_verify(witnesses[i], &sigs, note, NULL);
 		if (!e) {
 			(*valid)++;

@@ -14,7 +14,7 @@
 
 /*
  * For each witness key, its first signature line on note decides (others are
- * ignored). Returns 0 with *valid = witnesses whose cosignature verifies;
+ * ignored); a key listed again (the same key ID or public key) counts once. Returns 0 with *valid = witnesses whose cosignature verifies;
  * -EKEYREJECTED if a known witness's cosignature does not (*bad = its index):
  * a forged cosignature rejects the note, as the spec asks; -EBADMSG if the note
  * is malformed.

@@ -105,9 +105,13 @@ static int cosig_valid(struct ta_signer *s, const struct ta_verifier *wv, uint64
 	memcpy(both + nlen, r->body, r->body_len);
 	both[nlen + r->body_len] = 0;
 	int err = ta_cosig_count(&wv, 1, both, nlen + r->body_len, &valid, &bad);
+	/* The same key listed twice (--witness W --witness W) is one cosignature, not two. */
+	const struct ta_verifier *twice[2] = { wv, wv };
+	size_t valid2 = 0;
+	int err2 = ta_cosig_count(twice, 2, both, nlen + r->body_len, &valid2, &bad);
 	free(note);
 	free(both);
-	return !err && valid == 1;
+	return !err && valid == 1 && !err2 && valid2 == 1;
 }
 
 int main(void)
