@@ -176,6 +176,7 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 	}
 	struct split_ctx c = { set, key, name, external, msg, msglen, known, n_known };
 	uint64_t torn, bad;
+	size_t before = set->n;
 	if (external && len && buf[len - 1] == '\n' && (len < 2 || buf[len - 2] != '\n')) {
 		/* A lone note without the file separator. */
 		err = on_note(&c, 0, buf, len);
@@ -201,6 +202,11 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 				 "cut short by a crash)", name, (unsigned long long)torn);
 			err = -EBADMSG;
 		}
+	}
+	/* A file the investigator names must hold a note: an empty one proves nothing. */
+	if (!err && external && set->n == before) {
+		snprintf(msg, msglen, "%s: holds no checkpoint note", name);
+		err = -EBADMSG;
 	}
 	free(buf);
 	return err;

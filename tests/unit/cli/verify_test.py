@@ -200,6 +200,10 @@ try:
     key = os.path.join(top, "pub.vkey")
     shutil.copy(os.path.join(base, "ttyaudit.vkey"), key)
     anchors(base, key)
+    empty = os.path.join(top, "empty.note")
+    open(empty, "w").close()
+    rc, out, err = run("verify", "--log-dir", base, "--key", key, "--checkpoint", empty)
+    check(rc == 7 and "holds no checkpoint note" in out, f"an empty --checkpoint file ({rc} {out})")
     retention(base, key)
 finally:
     subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
