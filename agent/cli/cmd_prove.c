@@ -326,7 +326,9 @@ int ta_cmd_verify_proof(int argc, char **argv)
 				printf("OK: the tree of %" PRIu64 " records is a prefix of the signed tree of "
 				       "%" PRIu64 " records\n", res.old_size, res.tree_size);
 			else
-				printf("OK: %zu records proven in the signed tree of %" PRIu64 " records\n",
+				/* A proof shows records are in the log, never that a session has no others. */
+				printf("OK: %zu records proven in the signed tree of %" PRIu64 " records "
+				       "(in the log; not that they are all of the session's)\n",
 				       res.n_records, res.tree_size);
 			if (nw)
 				printf("witnesses: %zu valid cosignatures (%zu required)\n", valid, quorum);

@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 	CHECK_EQ_INT(run("verify-proof", p1, "--key", vkey, NULL), TA_EXIT_OK);
 	CHECK(strstr(out, "record 42 type 0x0100") != NULL);
 	CHECK(strstr(out, "OK: 2 records proven") != NULL);
+	CHECK(strstr(out, "(in the log; not that they are all of the session's)\n") != NULL);
 	CHECK_EQ_INT(run("verify-proof", p1, NULL), TA_EXIT_USAGE);
 	/* the session key as query prints it (BOOT-SES), 16 hex digits and 0x hex */
 	CHECK_EQ_INT(run("prove", "--log-dir", dir, "--session", "00000000-4", "-o", p2, NULL), TA_EXIT_OK);
