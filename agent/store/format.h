@@ -37,6 +37,14 @@ struct ta_seg_header {
 #define TA_REC_TRAILER_LEN 4
 #define TA_REC_OVERHEAD (TA_REC_HDR_LEN + TA_REC_TRAILER_LEN)
 #define TA_REC_MAX_PAYLOAD (16u << 20)
+/* The write buffer goes to the kernel once it holds this much (a write error is seen there). */
+#define TA_STORE_FLUSH_BYTES (1u << 20)
+/*
+ * The most one write of the writer can leave torn: a buffer just short of
+ * TA_STORE_FLUSH_BYTES plus the largest record (a batch stops at the same
+ * mark). A longer tail is damage, not a torn write.
+ */
+#define TA_TORN_TAIL_MAX ((uint64_t)TA_STORE_FLUSH_BYTES + TA_REC_OVERHEAD + TA_REC_MAX_PAYLOAD)
 #define TA_RECF_ZSTD 0x01u
 #define TA_RECF_KNOWN TA_RECF_ZSTD
 

@@ -86,9 +86,7 @@ int ta_segfile_open_flags(int dirfd, uint64_t seq, struct ta_segfile *sf, unsign
 	sf->fd = fd;
 	sf->size = (uint64_t)st.st_size;
 	if (sf->size) {
-		/* Populated up front: faulting 4 KiB at a time halves verify throughput. */
-		int populate = flags & TA_SEGFILE_POPULATE ? MAP_POPULATE : 0;
-		void *m = mmap(NULL, sf->size, PROT_READ, MAP_SHARED | populate, fd, 0);
+		void *m = mmap(NULL, sf->size, PROT_READ, MAP_SHARED, fd, 0);
 		if (m == MAP_FAILED) {
 			int e = -errno;
 			close(fd);
@@ -97,10 +95,36 @@ int ta_segfile_open_flags(int dirfd, uint64_t seq, struct ta_segfile *sf, unsign
 		}
 		madvise(m, sf->size, MADV_SEQUENTIAL);
 		sf->map = m;
+		if (flags & TA_SEGFILE_POPULATE)
+			ta_segfile_populate(sf, 1);
 	}
 	if (ta_seg_header_decode(sf->map, sf->size, &sf->hdr, &sf->hdr_why) == 0)
 		sf->hdr_why = NULL;
 	return 0;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
+#define POPULATE_WINDOW (64ull << 20)
+
+void ta_segfile_populate(struct ta_segfile *sf, uint64_t upto)
+{
+	/*
+	 * Populated ahead of the reader: faulting 4 KiB at a time halves verify
+	 * throughput. A window at a time, never the whole file up front: a sparse
+	 * segment of any apparent size would cost that much time and memory.
+	 */
+	if (!sf->map || upto <= sf->populated || sf->populated >= sf->size)
+		return;
+	uint64_t end = sf->populated + POPULATE_WINDOW;
+	if (end < upto)
+		end = upto;
+	if (end > sf->size)
+		end = sf->size;
+	/* An older kernel without it faults the pages in as they are read. */
+	madvise((void *)(sf->map + sf->populated), end - sf->populated, MADV_POPULATE_READ);
+	sf->populated = end;
 }
 
 void ta_segfile_close(struct ta_segfile *sf)
@@ -112,6 +136,9 @@ void ta_segfile_close(struct ta_segfile *sf)
 	sf->map = NULL;
 	sf->fd = -1;
 }
+
+const char ta_rec_zeros_why[] = "zeros after the last record, more than one write can leave "
+				"(not a torn tail)";
 
 static int all_zero(const uint8_t *p, uint64_t n)
 {
@@ -131,7 +158,11 @@ int ta_rec_parse_flags(const uint8_t *p, uint64_t avail, uint64_t expect_index, 
 		       int *reason, const char **why, unsigned flags)
 {
 	if (avail < TA_REC_OVERHEAD || ta_get32(p) == 0) {
-		if (all_zero(p, avail)) {
+		/* Read no further than a torn write can reach: the file may be sparse and huge. */
+		if (avail > TA_TORN_TAIL_MAX && all_zero(p, TA_TORN_TAIL_MAX)) {
+			*reason = TA_BAD_RECORD;
+			*why = ta_rec_zeros_why;
+		} else if (avail <= TA_TORN_TAIL_MAX && all_zero(p, avail)) {
 			*reason = TA_TORN_ZEROES;
 			*why = "zero bytes instead of a record";
 		} else if (avail < 4 || (ta_get32(p) >= TA_REC_OVERHEAD && ta_get32(p) > avail)) {

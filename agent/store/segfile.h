@@ -21,6 +21,7 @@ struct ta_segfile {
 	uint64_t size;
 	struct ta_seg_header hdr;
 	const char *hdr_why;  /* NULL if the header decoded */
+	uint64_t populated;   /* bytes from 0 whose pages were populated (TA_SEGFILE_POPULATE) */
 };
 
 /* Listing the segments: store/log_dir.h. */
@@ -31,6 +32,13 @@ int ta_segfile_open(int dirfd, uint64_t seq, struct ta_segfile *sf);
  */
 #define TA_SEGFILE_POPULATE 1u
 int ta_segfile_open_flags(int dirfd, uint64_t seq, struct ta_segfile *sf, unsigned flags);
+/*
+ * With TA_SEGFILE_POPULATE, only the first window is populated at open: a
+ * reader going through the file calls this with how far it reads next, and
+ * the pages are populated a window at a time (a file's apparent size, sparse
+ * or not, costs nothing past what is read).
+ */
+void ta_segfile_populate(struct ta_segfile *sf, uint64_t upto);
 void ta_segfile_close(struct ta_segfile *sf);
 
 struct ta_rec_view {
@@ -43,8 +51,12 @@ struct ta_rec_view {
 /*
  * Decodes the record at p with avail bytes before the end of valid data.
  * expect_index is checked unless UINT64_MAX. Returns 0, or -EBADMSG with
- * *reason (enum ta_torn_reason) and *why (static text).
+ * *reason (enum ta_torn_reason) and *why (static text). Zeros where a record
+ * starts are a torn tail (TA_TORN_ZEROES) only within TA_TORN_TAIL_MAX of the
+ * end; more is TA_BAD_RECORD with *why ta_rec_zeros_why (only that much is
+ * read).
  */
+extern const char ta_rec_zeros_why[];
 int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
 		 int *reason, const char **why);
 /*

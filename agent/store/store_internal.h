@@ -13,8 +13,7 @@
 #include "store/note.h"
 #include "store/store.h"
 
-/* The write buffer goes to the kernel once it holds this much (a write error is seen there). */
-#define TA_STORE_FLUSH_BYTES (1u << 20)
+/* The write buffer goes to the kernel once it holds this much: format.h. */
 
 /* A caller's record: not one of the store's own types, and bytes wherever it has a length. */
 static inline int ta_store_user_record_ok(uint16_t type, const void *payload, size_t len)

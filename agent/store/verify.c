@@ -344,6 +344,11 @@ static int bad_record(struct vstate *v, const struct vstop *st, uint64_t pos)
 			   (unsigned long long)sf->size, (unsigned long long)st->truncated_from);
 	if (!st->last && reason == TA_TORN_INCOMPLETE)
 		why = "record crosses the end of the segment";
+	if (why == ta_rec_zeros_why)
+		return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size,
+			   "%llu bytes of zeros after the last record: more than one write can leave "
+			   "(%llu bytes), so damage, not a torn tail", (unsigned long long)(sf->size - pos),
+			   (unsigned long long)TA_TORN_TAIL_MAX);
 	return bad(v, sf->name, sf->seq, 1, pos, 1, v->cr.size, "%s", why);
 }
 
@@ -361,7 +366,7 @@ static int flush_batch(struct vstate *v, const struct vstop *st)
 	return err;
 }
 
-static int scan_segment(struct vstate *v, const struct ta_segfile *sf, uint64_t limit, int last,
+static int scan_segment(struct vstate *v, struct ta_segfile *sf, uint64_t limit, int last,
 			uint64_t truncated_from)
 {
 	struct vbatch *b = v->batch;
@@ -377,6 +382,8 @@ static int scan_segment(struct vstate *v, const struct ta_segfile *sf, uint64_t 
 		/* The first segment of the log starts at its header's index (> 0 after retention). */
 		uint64_t expect = v->cr.size == 0 && pos == TA_SEG_HDR_LEN ? sf->hdr.first_index :
 				  v->cr.size + b->n;
+		/* The next record, whatever its length, and the batch it may end. */
+		ta_segfile_populate(sf, pos + TA_REC_OVERHEAD + TA_REC_MAX_PAYLOAD);
 		if (ta_rec_parse_flags(sf->map + pos, limit - pos, expect, rv, &reason, &why,
 				       TA_REC_PARSE_NO_CRC)) {
 			/* What came before is handled first, as a record-at-a-time walk did. */

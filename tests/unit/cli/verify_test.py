@@ -192,6 +192,31 @@ def retention(base, key):
     check(rc == 0 and j.get("external_signature_only") == 1, f"...and counted in JSON ({out})")
 
 
+def sparse_tail(base, key):
+    """A last segment made huge and sparse: damage found at once, not read to its end."""
+    import resource
+    import time
+    d = copy(base, "sparse")
+    seg = os.path.join(d, "seg-0000000000000002.log")
+    size = os.path.getsize(seg)
+    os.truncate(seg, size + (1 << 30))
+    t = time.monotonic()
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    took = time.monotonic() - t
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child yet
+    check(rc == 7 and f"seg-0000000000000002.log offset {size} record 15: {1 << 30} bytes of zeros "
+          "after the last record" in out, f"1 GiB of zeros is damage, not a torn tail ({rc} {out})")
+    check(took < 10 and rss < 200 * 1024, f"...found without reading it all ({took:.1f} s, {rss} KiB)")
+    # A torn tail of zeros a write can leave is still one, and the writer recovers it.
+    os.truncate(seg, size + 4096)
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 0 and "torn write" in out, f"4 KiB of zeros is a torn tail ({rc} {out})")
+    os.truncate(seg, size + (1 << 30))
+    subprocess.run([MAKE_LOG, d], check=True, capture_output=True)  # the store reopens the log
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 0 and "recoveries" in out, f"the store recovers past the zeros ({rc} {out})")
+
+
 top = tempfile.mkdtemp(prefix="ta-verify-")
 try:
     base = os.path.join(top, "log")
@@ -205,6 +230,7 @@ try:
     rc, out, err = run("verify", "--log-dir", base, "--key", key, "--checkpoint", empty)
     check(rc == 7 and "holds no checkpoint note" in out, f"an empty --checkpoint file ({rc} {out})")
     retention(base, key)
+    sparse_tail(base, key)
 finally:
     subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
     shutil.rmtree(top, ignore_errors=True)
