@@ -1096,8 +1096,9 @@ static int export_typescript(FILE *f, const char *timing, const struct session_v
 static int write_proof(const struct view_source *src, const struct session_view *v,
 		       const char *out_path)
 {
+	uint64_t after = 0;
 	struct ta_proof_request req = { .kind = TA_PROOF_INCLUSION, .by_session = 1,
-					.session = v->s->key };
+					.session = v->s->key, .after_out = &after };
 	char *text = NULL, err[512] = "", path[4096];
 	size_t len = 0;
 	int rc = TA_EXIT_OK;
@@ -1120,8 +1121,19 @@ static int write_proof(const struct view_source *src, const struct session_view 
 		free(text);
 		return TA_EXIT_FAILURE;
 	}
-	free(text);
 	ta_info(NULL, "inclusion proof written to %s (check it with 'ttyaudit verify-proof')", path);
+	if (after) {
+		/* Exported but unproven records must not pass for proven ones. */
+		uint64_t proven = 0;
+		const char *ts = strstr(text, "\ntree-size ");
+		for (const char *p = text; (p = strstr(p, "\nrecord ")); p++)
+			proven++;
+		ta_warn(NULL, "%llu of %llu exported records are after the latest checkpoint (size %llu) "
+			"and not in the proof", (unsigned long long)after,
+			(unsigned long long)(after + proven),
+			ts ? (unsigned long long)strtoull(ts + 11, NULL, 10) : 0ull);
+	}
+	free(text);
 	return TA_EXIT_OK;
 }
 

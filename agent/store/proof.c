@@ -308,7 +308,7 @@ static int stream(struct builder *b, const struct ta_proof_source *src, struct t
 }
 
 static int session_indexes(struct builder *b, const char *dir, uint64_t session, uint64_t size,
-			   uint64_t **out, size_t *nout)
+			   uint64_t **out, size_t *nout, uint64_t *after)
 {
 	struct ta_log_reader *r;
 	int err = ta_log_reader_open_flags(&r, dir, TA_READER_RAW);
@@ -318,9 +318,12 @@ static int session_indexes(struct builder *b, const char *dir, uint64_t session,
 	struct ta_log_record rec;
 	ta_buf_init(&list);
 	ta_buf_reserve(&list, 64 * sizeof(uint64_t));
-	while (!list.oom && ta_log_reader_next(r, &rec) == 1 && rec.index < size)
-		if (rec.session == session)
+	/* Past size only when asked: the session's records no proof of size can hold. */
+	while (!list.oom && ta_log_reader_next(r, &rec) == 1 && (after || rec.index < size))
+		if (rec.session == session && rec.index < size)
 			ta_buf_put(&list, &rec.index, sizeof(rec.index));
+		else if (rec.session == session)
+			(*after)++;
 	ta_log_reader_close(r);
 	if (list.oom) {
 		ta_buf_free(&list);
@@ -370,7 +373,7 @@ static int build(struct builder *b, const struct ta_proof_source *src, const cha
 
 	if (req->kind == TA_PROOF_INCLUSION) {
 		if (req->by_session) {
-			err = session_indexes(b, dir, req->session, size, &idx, &nt);
+			err = session_indexes(b, dir, req->session, size, &idx, &nt, req->after_out);
 			if (err)
 				goto out;
 		} else {

@@ -327,6 +327,8 @@ struct ta_proof_request {
 	uint64_t old_size;         /* consistency: from old_size ... */
 	uint64_t tree_size;        /* ... to tree_size. Inclusion: 0 = latest checkpoint */
 	const char *origin;        /* the log's checkpoints' origin; NULL: its key's name */
+	/* by_session, optional: the session's records after tree_size (in no proof of it). */
+	uint64_t *after_out;
 	/* Consistency, optional: the proof's hashes (room for TA_PROOF_MAX) and their
 	 * count, for protocols that carry them raw (a witness's add-checkpoint). */
 	uint8_t (*hashes_out)[32];
