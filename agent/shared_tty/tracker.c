@@ -856,8 +856,14 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 			uint64_t from;
 			int64_t a;
 
-			/* Only a login's terminal, and only if these bytes are all it received. */
-			if (!r->used || r->key == p->key || r->last_ns < lo || r->owner_ses == UINT32_MAX)
+			/*
+			 * Only a login's terminal (one whose owner has a login uid: a
+			 * pty anyone can open and type into names nobody, and "exact"
+			 * would vouch for that nobody), and only if these bytes are
+			 * all it received.
+			 */
+			if (!r->used || r->key == p->key || r->last_ns < lo || r->owner_ses == UINT32_MAX ||
+			    r->owner_auid == UINT32_MAX)
 				continue;
 			if ((rp = pane_find(t, r->key)) && rp->srv >= 0 &&
 			    t->servers[rp->srv].pid == wpid)

@@ -864,6 +864,30 @@ static void test_nested(void)
 	CHECK_EQ_INT(u64(nth("detach", 0), "pid"), 910);
 }
 
+/*
+ * A client whose keys come from a pty it opened (not its controlling
+ * terminal): that pty has no login uid, so the fallback for unseen clients
+ * must not name its nobody as the typist with "exact"; the run says none.
+ */
+static void test_unowned_terminal(void)
+{
+	/* mallory (bob's login, auid 1002) opened pts5: no session leader, a no-login ses */
+	static const struct proc nobody = { 1200, 1, 1002, UINT32_MAX, 0x81595d70u, "python3", 5 };
+	static const struct proc mallory = { 1199, 601, 1002, 1002, 20, "python3", 1 };
+	struct rec *r;
+
+	setup_shared();
+	now += 500 * MS;
+	input(&mallory, 5, &nobody, "id\r", 3);
+	now += 1 * MS;
+	input(&server, 2, &pane_sh, "id\r", 3);
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_INT(count("attribution"), 1);
+	r = nth("attribution", 0);
+	if (r)
+		CHECK_EQ_STR(str(r, "confidence"), "none");
+}
+
 static void test_sudo_attach(void)
 {
 	/* carol (1003, ses 30) runs `sudo -u alice tmux attach`: uid is alice's, the person carol */
@@ -1075,6 +1099,7 @@ int main(void)
 	test_runs_and_flush();
 	test_nested();
 	test_sudo_attach();
+	test_unowned_terminal();
 	test_renamed();
 	test_screen();
 	test_bounds();
