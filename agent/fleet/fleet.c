@@ -83,19 +83,48 @@ int ta_fleet_reply_is_hosts(const char *reply, const char h[TA_FLEET_HASH_HEX + 
 	return 1;
 }
 
-int ta_fleet_url_has_secret(const char *urls)
+/* Appends what fits of n bytes of p to out (cap bytes with the NUL); *o is its length. */
+static void put_some(char *out, size_t cap, size_t *o, const char *p, size_t n)
 {
+	size_t room = cap > *o + 1 ? cap - *o - 1 : 0;
+
+	if (n > room)
+		n = room;
+	memcpy(out + *o, p, n);
+	*o += n;
+}
+
+size_t ta_fleet_url_redact(const char *urls, char *out, size_t cap)
+{
+	size_t hidden = 0, o = 0;
 	const char *u = urls;
+
 	while (u && *u) {
 		size_t n = strcspn(u, ",");
 		const char *host = strstr(u, "://");
 		host = host && host < u + n ? host + 3 : u;
 		/* The authority ends at the path, query, fragment or the next URL; userinfo at '@'. */
-		if (memchr(host, '@', strcspn(host, ",/?#")))
-			return 1;
+		const char *at = memchr(host, '@', strcspn(host, ",/?#"));
+		hidden += at != NULL;
+		if (cap) {
+			put_some(out, cap, &o, u, at ? (size_t)(host - u) : n);
+			if (at) {
+				put_some(out, cap, &o, "***", 3);
+				put_some(out, cap, &o, at, n - (size_t)(at - u));
+			}
+			if (u[n] == ',')
+				put_some(out, cap, &o, ",", 1);
+		}
 		u += n + (u[n] == ',');
 	}
-	return 0;
+	if (cap)
+		out[o] = '\0';
+	return hidden;
+}
+
+int ta_fleet_url_has_secret(const char *urls)
+{
+	return ta_fleet_url_redact(urls, NULL, 0) > 0;
 }
 
 natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection **nc,
@@ -132,8 +161,13 @@ natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection *
 		s = natsOptions_SetRetryOnFailedConnect(no, true, NULL, NULL);
 	if (s == NATS_OK)
 		s = natsConnection_Connect(nc, no);
-	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED)
-		snprintf(err, errlen, "%s: %s", o->url, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+	if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+		char shown[512]; /* never the password of a URL in the journal */
+
+		ta_fleet_url_redact(o->url, shown, sizeof(shown));
+		snprintf(err, errlen, "%s: %s", shown,
+			 nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+	}
 	natsOptions_Destroy(no);
 	free(urls);
 	return s == NATS_NOT_YET_CONNECTED ? NATS_OK : s;

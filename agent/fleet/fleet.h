@@ -79,6 +79,11 @@ enum { TA_FLEET_OPT_NATS = 0x200, TA_FLEET_OPT_USER, TA_FLEET_OPT_PWFILE, TA_FLE
  * the process list; --user and --password-file keep them out of it.
  */
 int ta_fleet_url_has_secret(const char *urls);
+/*
+ * The --nats list as it may be shown (messages, the journal): each URL's
+ * userinfo as "***"; returns how many were hidden. cap 0: only counts.
+ */
+size_t ta_fleet_url_redact(const char *urls, char *out, size_t cap);
 #define TA_FLEET_NATS_USAGE \
 	"  --nats URL[,URL]     NATS servers (nats:// or tls://)\n" \
 	"  --user USER --password-file FILE   NATS credentials\n" \

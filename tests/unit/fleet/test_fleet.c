@@ -138,6 +138,17 @@ static void test_url_secret(void)
 	CHECK_EQ_INT(ta_fleet_url_has_secret("u:p@a.example:4222"), 1);
 	CHECK_EQ_INT(ta_fleet_url_has_secret("nats://a.example/x@y"), 0);
 	CHECK_EQ_INT(ta_fleet_url_has_secret(""), 0);
+
+	/* As shown in a message: the userinfo hidden, the rest as given; short buffers cut. */
+	char out[128];
+	CHECK_EQ_INT(ta_fleet_url_redact("tls://a.example,nats://u:s3cret@b.example:4222/x", out,
+					 sizeof(out)), 1);
+	CHECK_EQ_STR(out, "tls://a.example,nats://***@b.example:4222/x");
+	CHECK_EQ_INT(ta_fleet_url_redact("tok@a,b", out, sizeof(out)), 1);
+	CHECK_EQ_STR(out, "***@a,b");
+	CHECK_EQ_INT(ta_fleet_url_redact("nats://u:pw@host", out, 10), 1);
+	CHECK_EQ_STR(out, "nats://**");
+	CHECK(strstr(out, "pw") == NULL);
 }
 
 int main(void)
