@@ -959,7 +959,24 @@ def test_slow_store():
     known output. The daemon writes the store in its drain loop, so the slow disk backs up
     into the ring, where the per-session share cuts the flood: the victim is in the log byte
     for byte, and every loss is counted under the attacker's session."""
-    f = Failures("slow_store")
+    return slow_store("slow_store", "flood", 6)
+
+
+def test_slow_store_attribution():
+    """The same with records the daemon makes of what a user does: two processes named tmux
+    writing one byte each in turn into a pty master end a shared-terminal run (an attribution
+    record of ~330 bytes) with every byte. Those records are paid by the pane's session like
+    its input: the victim loses nothing (an attacker's review measured 27 KB of a victim's
+    output lost when they were free)."""
+    return slow_store("slow_store_attribution", "attrflood", 3)
+
+
+def slow_store(name, mode, n):
+    """n `ta-hostile MODE` as an unprivileged user beside a victim, the log on a slow disk.
+    flood: every loss is the attacker's session's; attrflood (input into ptys no login
+    owns, filed under their own sessions): none is the victim's."""
+    f = Failures(name)
+    comm, procs = ("ta-hostile", n) if mode == "flood" else ("tmux", 2 * n)
     bps = 1 << 20
     big = 200000
     try:
@@ -990,9 +1007,10 @@ def test_slow_store():
             flood = os.path.join(bindir, "ta-hostile")
             shutil.copy(binary("tests/lib/ta-hostile"), flood)
             os.chmod(flood, 0o755)
+            ks = " ".join(map(str, range(n)))
             script = (f'echo {u.uid} > /proc/self/loginuid && cat /proc/self/sessionid > {sesfile}'
                       f' && exec setpriv --reuid={u.uid} --regid={u.gid} --clear-groups sh -c '
-                      f'"for i in 1 2 3 4 5 6; do {flood} flood & done; wait"')
+                      f'"for i in {ks}; do {flood} {mode} & done; wait"')
             aerr = open(os.path.join(d.dir, "attacker.err"), "w+")
             attacker = subprocess.Popen(["sh", "-c", script], start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=aerr)
@@ -1006,18 +1024,18 @@ def test_slow_store():
                             return False
                 except OSError:
                     return False
-                return subprocess.run(["pgrep", "-c", "-u", str(u.uid), "-x", "ta-hostile"],
-                                      capture_output=True, text=True).stdout.strip() == "6"
+                return subprocess.run(["pgrep", "-c", "-u", str(u.uid), "-x", comm],
+                                      capture_output=True, text=True).stdout.strip() == str(procs)
             wait_until(floods_up, 60)
             time.sleep(2)  # the floods at work for a while, as before
             with open(sesfile) as fh:
                 ases = int(fh.read().strip() or -1)
             # The premise: six floods running as the user (else nothing is over any share).
-            running = subprocess.run(["pgrep", "-c", "-u", str(u.uid), "-x", "ta-hostile"],
+            running = subprocess.run(["pgrep", "-c", "-u", str(u.uid), "-x", comm],
                                      capture_output=True, text=True).stdout.strip()
             aerr.seek(0)
-            f.check(running == "6", f"the six floods run as {u.name}: {running or 0} "
-                    f"({aerr.read().strip()[:300] or 'no error output'})")
+            f.check(running == str(procs), f"the {procs} {comm} processes run as {u.name}: "
+                    f"{running or 0} ({aerr.read().strip()[:300] or 'no error output'})")
             aerr.close()
             facts = run_ptydrive("--loginuid", "4313", "--tag", "W", "--big", str(big))
             time.sleep(1)
@@ -1039,20 +1057,30 @@ def test_slow_store():
                 f"the victim's output is in the log byte for byte ({len(out)} bytes)")
         vgaps = [e for e in ev if e.get("type") == "gap"]
         f.check(not vgaps, f"no loss in the victim's session: {vgaps[:3]}")
-        rc, aev = exported(d.log_dir, ases)
-        agaps = [e.get("record") or {} for e in aev if e.get("type") == "gap"]
-        share = sum(g.get("bytes", 0) for g in agaps if g.get("reason") in SHARE_REASONS)
-        f.check(rc == 0 and share > 0,
-                f"the flood's loss is counted in its own session: {share} bytes over the share")
-        # The same numbers everywhere: every loss in the daemon's JSONL is the attacker's.
         recs = d.records()
         lost = [g for g in recs if g["type"] in ("gap", "discontinuity") and "bytes" in g]
-        others = [g for g in lost if g.get("ses") != ases]
-        f.check(not others, f"no loss is filed under any other session: {others[:3]}")
-        jshare = sum(g["bytes"] for g in lost if g.get("reason") in SHARE_REASONS)
-        f.check(jshare == share, f"the log and the JSONL count the same share loss "
-                                 f"({share} and {jshare} bytes)")
-        print(f"slow_store: probe {probe:.2f} s for 2 MiB; {share} flood bytes dropped over "
+        if mode == "flood":
+            rc, aev = exported(d.log_dir, ases)
+            agaps = [e.get("record") or {} for e in aev if e.get("type") == "gap"]
+            share = sum(g.get("bytes", 0) for g in agaps if g.get("reason") in SHARE_REASONS)
+            f.check(rc == 0 and share > 0,
+                    f"the flood's loss is counted in its own session: {share} bytes over the share")
+            # The same numbers everywhere: every loss in the daemon's JSONL is the attacker's.
+            others = [g for g in lost if g.get("ses") != ases]
+            f.check(not others, f"no loss is filed under any other session: {others[:3]}")
+            jshare = sum(g["bytes"] for g in lost if g.get("reason") in SHARE_REASONS)
+            f.check(jshare == share, f"the log and the JSONL count the same share loss "
+                                     f"({share} and {jshare} bytes)")
+        else:
+            # The panes' input and their attributions are filed under the ptys' own sessions.
+            share = sum(g["bytes"] for g in lost if g.get("reason") in SHARE_REASONS)
+            f.check(share > 0, f"the flood was cut by its share ({share} bytes): the queue was "
+                               "under pressure")
+            mine = [g for g in lost if g.get("ses") == vses]
+            f.check(not mine, f"no loss is filed under the victim's session: {mine[:3]}")
+            attrs = sum(1 for r in recs if r["type"] == "attribution")
+            print(f"{name}: {attrs} attribution records in the log", file=sys.stderr)
+        print(f"{name}: probe {probe:.2f} s for 2 MiB; {share} flood bytes dropped over "
               f"the share; {sum(g['bytes'] for g in lost)} bytes lost in all", file=sys.stderr)
     finally:
         if d and d.proc and d.proc.poll() is None:

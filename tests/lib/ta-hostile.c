@@ -15,6 +15,9 @@
  *   ta-hostile flood [R [input]]  writes a pty of its own as fast as it drains
  *                         (or R bytes a second), until killed; input: into its
  *                         master, a pty whose slave leads no session
+ *   ta-hostile attrflood  two processes named "tmux" write one byte each in turn
+ *                         into a pty's master (read back from its slave), so
+ *                         that each byte ends a shared-terminal run, until killed
  *   ta-hostile procflood  a unix connect to a missing path (ENOENT) in a loop,
  *                         one process event each, until killed
  *   ta-hostile splice     a splice into an fd that names /dev/null at entry and,
@@ -43,6 +46,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/aio_abi.h>
@@ -884,6 +888,45 @@ static int mode_flood(long rate, int input)
 }
 
 /*
+ * ---- attrflood: a "tmux" pane written by two servers in turn ----
+ * The shared-terminal tracker takes a process named tmux* that writes a pty
+ * master for a terminal server, and ends a pane's run (one attribution
+ * record) whenever the writing process changes: one record per byte here.
+ * The two writers pass a token through two pipes. Runs until killed.
+ */
+static int mode_attrflood(void)
+{
+	int ab[2], ba[2];
+	struct term t;
+	pthread_t th;
+	pid_t other;
+	char tok = 't';
+
+	open_term(&t);
+	if (pipe(ab) || pipe(ba))
+		die("pipe");
+	if (pthread_create(&th, NULL, flood_reader, &t.slave))
+		die("pthread_create");
+	other = fork();
+	if (other < 0)
+		die("fork");
+	prctl(PR_SET_NAME, "tmux", 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	int in = other ? ba[0] : ab[0], out = other ? ab[1] : ba[1];
+	if (other && write(out, &tok, 1) != 1) /* the parent writes first */
+		die("write");
+	for (;;) {
+		if (read(in, &tok, 1) != 1)
+			die("read");
+		if (write(t.master, "a", 1) != 1)
+			die("write");
+		if (write(out, &tok, 1) != 1)
+			die("write");
+	}
+	return 0;
+}
+
+/*
  * ---- procflood: process events as fast as one thread makes them ----
  * A connect to a unix path that does not exist fails with ENOENT, which the
  * recorder keeps (a server may bind it later): one process event per call.
@@ -1100,6 +1143,8 @@ int main(int argc, char **argv)
 		return mode_flip(strtol(argv[2], NULL, 10));
 	if (argc >= 2 && strcmp(argv[1], "procflood") == 0)
 		return mode_procflood();
+	if (argc >= 2 && strcmp(argv[1], "attrflood") == 0)
+		return mode_attrflood();
 	if (argc >= 2 && strcmp(argv[1], "roads") == 0)
 		return mode_roads();
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
