@@ -23,6 +23,7 @@ struct line_buf {
 	uint32_t len;
 	bool cut;
 	uint8_t esc;    /* 0 none, 1 after ESC, 2 inside CSI/SS3/OSC */
+	uint32_t ses, auid;  /* whose line it is (the first bytes' session and login uid) */
 };
 
 struct term {
@@ -306,6 +307,20 @@ static void on_tty(struct ta_alert_engine *e, const struct ta_event *ev, uint64_
 		return;
 	t = term_for(e, &ev->tty);
 	lb = input ? &t->in : &t->out;
+	/*
+	 * A line is one person's: what another session left unfinished on this
+	 * terminal (a pty number is reused; a user can type half a line and
+	 * close it) is not prefixed to the next one's, where it would make a
+	 * rule name them for words they never typed, or an unless clause hide
+	 * what they did.
+	 */
+	if (lb->ses != ses || lb->auid != auid) {
+		lb->len = 0;
+		lb->cut = false;
+		lb->esc = 0;
+		lb->ses = ses;
+		lb->auid = auid;
+	}
 	for (uint32_t i = 0; i < ev->len; i++)
 		if (line_add(lb, ev->data[i], input))
 			on_line(e, kind, lb, ev, now, ses, auid);

@@ -201,6 +201,25 @@ static void test_lines(void)
 	}
 	CHECK_EQ_INT(hs->n, 4);
 	CHECK_EQ_STR(hs->subject[3], "SECRET-3");
+	/*
+	 * Half a line left on a terminal by one session is not the start of the
+	 * next session's line on the same (reused) pty: "rm -rf" typed by ses 8
+	 * and "/" then Enter by ses 7 is no "rm -rf /" of ses 7's.
+	 */
+	{
+		struct ta_event ev = tty_ev(TA_EV_TTY_INPUT, "rm -rf ", 3);
+
+		ev.task.ses = ev.owner_ses = 8;
+		ev.task.auid = ev.owner_auid = 1001;
+		ta_alert_engine_feed(e, &ev, 21);
+		feed(e, TA_EV_TTY_INPUT, "/\r", 3, 22);
+		CHECK_EQ_INT(hs->n, 4);
+		/* the same session's own two halves still make one line */
+		feed(e, TA_EV_TTY_INPUT, "rm -rf ", 3, 23);
+		feed(e, TA_EV_TTY_INPUT, "/\r", 3, 24);
+		CHECK_EQ_INT(hs->n, 5);
+		CHECK_EQ_STR(hs->subject[4], "rm -rf /");
+	}
 	ta_alert_engine_free(e);
 	free(hs);
 }
