@@ -133,3 +133,32 @@ safe_cleanup() {
     chattr -R -a "$work" 2>/dev/null || true
     rm -rf "$work"
 }
+
+# verify_installed_unit BUILD_ROOT UNIT MANPAGE...: `meson install` into a
+# temporary root, then `systemd-analyze verify` of UNIT as installed, with
+# ExecStart at the installed program and the installed man pages on MANPATH
+# (Documentation= is checked too). systemd-analyze exits 0 on warnings such as
+# an unknown key, so any output at all is a failure. MANPAGE: "man8/NAME.8".
+verify_installed_unit() {
+    local build=$1 name=$2; shift 2
+    command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+    local tmp; tmp=$(mktemp -d)
+    # shellcheck disable=SC2064
+    trap "rm -rf '$tmp'" EXIT
+    meson install -C "$build" --no-rebuild --quiet --destdir "$tmp/dest" >/dev/null
+    local unit; unit=$(find "$tmp/dest" -path "*/systemd/system/$name" | head -n1)
+    [ -n "$unit" ] || die "meson install installed no $name"
+    local exe; exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
+    [ -x "$tmp/dest$exe" ] || die "ExecStart=$exe is not installed by meson install"
+    local man; man=$(find "$tmp/dest" -type d -path '*/share/man' | head -n1)
+    local page
+    for page in "$@"; do
+        [ -f "$man/$page" ] || die "man page $page not installed"
+    done
+    mkdir "$tmp/unit"
+    sed "s|^ExecStart=$exe|ExecStart=$tmp/dest$exe|" "$unit" >"$tmp/unit/$name"
+    local out
+    out=$(cd "$tmp/unit" && MANPATH=$man systemd-analyze verify --man=yes "./$name" 2>&1) ||
+        die "systemd-analyze verify failed: $out"
+    [ -z "$out" ] || die "systemd-analyze verify complained: $out"
+}

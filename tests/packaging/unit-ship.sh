@@ -8,21 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build=${1:?usage: unit-ship.sh BUILD_ROOT}
-command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
-
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-meson install -C "$build" --no-rebuild --quiet --destdir "$tmp/dest" >/dev/null
-unit=$(find "$tmp/dest" -path '*/systemd/system/ttyaudit-ship.service' | head -n1)
-[ -n "$unit" ] || die "meson install installed no ttyaudit-ship.service"
-exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
-[ -x "$tmp/dest$exe" ] || die "ExecStart=$exe is not installed by meson install"
-man=$(find "$tmp/dest" -type d -path '*/share/man' | head -n1)
-[ -f "$man/man8/ttyaudit-ship.8" ] || die "man page ttyaudit-ship(8) not installed"
-mkdir "$tmp/unit"
-sed "s|^ExecStart=$exe|ExecStart=$tmp/dest$exe|" "$unit" >"$tmp/unit/ttyaudit-ship.service"
-out=$(cd "$tmp/unit" && MANPATH=$man systemd-analyze verify --man=yes ./ttyaudit-ship.service 2>&1) ||
-    die "systemd-analyze verify failed: $out"
-[ -z "$out" ] || die "systemd-analyze verify complained: $out"
+verify_installed_unit "$build" ttyaudit-ship.service man8/ttyaudit-ship.8
 src="$(dirname "$0")/../../systemd/ttyaudit-ship.service"
 # Secrets as credentials, each with its fallback (a missing file must not fail the unit),
 # passed before $SHIP_OPTS (the operator's options win); never a group-readable file.

@@ -8,22 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build=${1:?usage: unit-verify.sh BUILD_ROOT}
-command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
-
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-meson install -C "$build" --no-rebuild --quiet --destdir "$tmp/dest" >/dev/null
-unit=$(find "$tmp/dest" -path '*/systemd/system/ttyauditd.service' | head -n1)
-[ -n "$unit" ] || die "meson install installed no ttyauditd.service"
-exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")
-[ -x "$tmp/dest$exe" ] || die "ExecStart=$exe is not installed by meson install"
-man=$(find "$tmp/dest" -type d -path '*/share/man' | head -n1)
-[ -f "$man/man8/ttyauditd.8" ] && [ -f "$man/man5/ttyauditd.conf.5" ] ||
-    die "man pages ttyauditd(8) / ttyauditd.conf(5) not installed"
-mkdir "$tmp/unit"
-sed "s|^ExecStart=$exe|ExecStart=$tmp/dest$exe|" "$unit" >"$tmp/unit/ttyauditd.service"
-out=$(cd "$tmp/unit" && MANPATH=$man systemd-analyze verify --man=yes ./ttyauditd.service 2>&1) ||
-    die "systemd-analyze verify failed: $out"
-[ -z "$out" ] || die "systemd-analyze verify complained: $out"
+verify_installed_unit "$build" ttyauditd.service man8/ttyauditd.8 man5/ttyauditd.conf.5
 # The checks that matter for the product, so an edit cannot drop them silently.
 for line in 'Type=notify' 'ExecStart=/usr/sbin/ttyauditd --foreground' \
             'RestartPreventExitStatus=2 3 4 5 8' 'Restart=on-failure' \
