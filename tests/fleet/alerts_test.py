@@ -12,34 +12,14 @@ seconds, and --no-alerts publishes none.
 
 Usage: alerts_test.py SHIP WRITER
 """
-import hashlib, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, uuid
+import hashlib, json, os, shutil, signal, socket, subprocess, sys, time, uuid
+
+from fleetlib import Run, check, failures, free_port, wait_port
 
 SHIP, WRITER = sys.argv[1:3]
 NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
 if not os.path.exists(NATS):
     print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
-
-procs = []
-failures = []
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
-
-
-def check(cond, what):
-    print(('ok   ' if cond else 'FAIL ') + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket(); s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]; s.close(); return p
-
-
-def start(argv, log):
-    f = open(os.path.join(T, log), 'ab')
-    p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT)
-    p.logname = os.path.join(T, log)
-    procs.append(p)
-    return p
 
 
 class Sub:
@@ -100,16 +80,13 @@ class Sub:
         return self.msgs
 
 
-T = tempfile.mkdtemp(prefix='ta-fleet-alerts-')
+run = Run('ta-fleet-alerts-')
+T, start = run.T, run.start
 rc = 1
 try:
     port = free_port()
     nats = start([NATS, '-a', '127.0.0.1', '-p', str(port)], 'nats.log')
-    for _ in range(300):
-        try:
-            socket.create_connection(('127.0.0.1', port), 0.2).close(); break
-        except OSError:
-            time.sleep(0.1)
+    wait_port(port)
     tag = uuid.uuid4().hex[:8]
     origin = f'alerts-{tag}/ttyaudit'
     h = hashlib.sha256(origin.encode()).hexdigest()[:16]
@@ -167,14 +144,5 @@ try:
     ship2.send_signal(signal.SIGTERM); ship2.wait(10)
     rc = 1 if failures else 0
 finally:
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait(5)
-    if failures or rc or os.environ.get("TA_SHOW_LOGS"):
-        for f in os.listdir(T):
-            if f.endswith('.log'):
-                print(f'--- {f}\n' + open(os.path.join(T, f), errors='replace').read()[-2000:])
-    shutil.rmtree(T, ignore_errors=True)
-print(f'{len(failures)} failed')
+    rc = run.finish(rc)
 sys.exit(rc)
