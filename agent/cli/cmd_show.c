@@ -1129,7 +1129,8 @@ static int write_proof(const struct view_source *src, const struct session_view 
 		for (const char *p = text; (p = strstr(p, "\nrecord ")); p++)
 			proven++;
 		ta_warn(NULL, "%llu of %llu exported records are after the latest checkpoint (size %llu) "
-			"and not in the proof", (unsigned long long)after,
+			"and not in the proof (export again after the next checkpoint to prove them)",
+			(unsigned long long)after,
 			(unsigned long long)(after + proven),
 			ts ? (unsigned long long)strtoull(ts + 11, NULL, 10) : 0ull);
 	}

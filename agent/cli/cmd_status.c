@@ -421,7 +421,8 @@ int ta_cmd_status(int argc, char **argv)
 	ta_buf_free(&o);
 	rc = TA_EXIT_OK;
 	if (ship_err) {
-		ta_err(NULL, "the shipper's state %s: %s; not shown", ship_file,
+		ta_err(NULL, "the shipper's state %s: %s; not shown (--ship-state names the "
+		       "shipper's own state file, a regular file in its state directory)", ship_file,
 		       ta_ship_state_strerror(ship_err));
 		rc = TA_EXIT_FAILURE;
 	}

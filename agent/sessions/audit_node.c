@@ -89,7 +89,8 @@ const char *ta_audit_node_describe(const struct ta_audit_node *n, char *buf, siz
 			 "and ignored", n->name);
 		break;
 	default:
-		snprintf(buf, cap, "every audit record is taken as this host's (%.150s)", n->why);
+		snprintf(buf, cap, "every audit record is taken as this host's (%.150s): to skip "
+			 "other machines' records, set name_format to none, hostname or user", n->why);
 		break;
 	}
 	return buf;

@@ -205,7 +205,7 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 	}
 	/* A file the investigator names must hold a note: an empty one proves nothing. */
 	if (!err && external && set->n == before) {
-		snprintf(msg, msglen, "%s: holds no checkpoint note", name);
+		snprintf(msg, msglen, "%s: holds no checkpoint note (give a file `ttyaudit checkpoint` wrote)", name);
 		err = -EBADMSG;
 	}
 	free(buf);
