@@ -1081,7 +1081,7 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 	return 1;
 }
 
-/* 1 if the writer of em may put n more bytes into the ring now. */
+/* 1 if the writer of em may take n more bytes of the ring now (ta_chunk_ring_cost). */
 static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 {
 	/*
@@ -1110,9 +1110,25 @@ static __always_inline __u32 ta_chunk_loss(int ok)
 	return ok == -1 ? TA_DROP_SESSION_SHARE : ok == -2 ? TA_DROP_UNREADABLE : TA_DROP_RING_FULL;
 }
 
+/* The ring's own header before each record (BPF_RINGBUF_HDR_SZ, a stable ABI). */
+#define TA_RINGBUF_HDR_BYTES 8
+
+/*
+ * What a chunk of n bytes takes of the ring: its reservation's class, the
+ * record and the ring's header. A person's share is charged this, not n: a
+ * flood of one-byte writes takes 240 bytes of ring each, and charged one
+ * byte it looked small beside a victim writing 4 KiB at a time.
+ */
+static __always_inline __u32 ta_chunk_ring_cost(__u32 n)
+{
+	__u32 cls = n <= TA_DIGEST_SMALL ? TA_DIGEST_SMALL : n <= 512 ? 512 : TA_CHUNK_MAX;
+
+	return TA_RINGBUF_HDR_BYTES + sizeof(struct ta_tty_event) + cls;
+}
+
 static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n, bool whole)
 {
-	if (!ta_share_ok(em, n))
+	if (!ta_share_ok(em, ta_chunk_ring_cost(n)))
 		return -1;
 	if (n <= TA_DIGEST_SMALL)
 		return TA_EMIT_CLASS(em, src, n, TA_DIGEST_SMALL, whole);
