@@ -31,7 +31,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: ttyaudit verify [--log-dir DIR | --fleet DSN] [--key VKEY] [--origin ORIGIN]\n"
 		"                       [--checkpoint FILE]...\n"
-		"                       [--audit-log FILE]... [--anchor-exe PATH] [--json]\n"
+		"                       [--audit-log FILE]... [--anchor-exe PATH]\n"
+		"                       [--anchor-node NAME] [--json]\n"
 		"                       [--witness VKEY... [--witness-quorum N] [--witness-dir DIR]]\n"
 		"\n"
 		"Recomputes the Merkle tree over every segment, checks every checkpoint's\n"
@@ -49,6 +50,8 @@ static void usage(FILE *out)
 		"                     ttyauditd: each must match the log (repeatable)\n"
 		"  --anchor-exe PATH  the daemon's full path: anchors written by another\n"
 		"                     program, or not by uid 0, are ignored (default %s)\n"
+		"  --anchor-node NAME only anchors of this node= count (an aggregating\n"
+		"                     auditd's trail; required when it holds several)\n"
 		"  --witness VKEY     a witness's cosignature/v1 key, or a file holding it\n"
 		"                     (repeatable): the newest checkpoint among --checkpoint\n"
 		"                     files and the witness directory must carry a quorum\n"
@@ -220,6 +223,7 @@ int ta_cmd_verify(int argc, char **argv)
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "audit-log", required_argument, NULL, 'a' },
 		{ "anchor-exe", required_argument, NULL, 'E' },
+		{ "anchor-node", required_argument, NULL, 'N' },
 		{ "origin", required_argument, NULL, 'O' },
 		{ "witness", required_argument, NULL, 'w' },
 		{ "witness-quorum", required_argument, NULL, 'Q' },
@@ -231,7 +235,7 @@ int ta_cmd_verify(int argc, char **argv)
 		{ 0 },
 	};
 	const char *dir = TA_STORE_DEFAULT_DIR, *keyarg = NULL, *origin = NULL, *fleet = NULL;
-	const char *anchor_exe = TA_DAEMON_PATH;
+	struct ta_anchor_filter anchor = { .exe = TA_DAEMON_PATH };
 	int local_only = 0;
 	const char *wdir = TA_WITNESS_DEFAULT_DIR, *wargs[MAX_WITNESSES];
 	size_t nw = 0, quorum = 0;
@@ -253,7 +257,8 @@ int ta_cmd_verify(int argc, char **argv)
 		case 'k': keyarg = optarg; break;
 		case 'c': ext[n_ext++] = optarg; local_only = 1; break;
 		case 'a': audit_logs[n_audit++] = optarg; local_only = 1; break;
-		case 'E': anchor_exe = optarg; local_only = 1; break;
+		case 'E': anchor.exe = optarg; local_only = 1; break;
+		case 'N': anchor.node = optarg; local_only = 1; break;
 		case 'F': fleet = optarg; break;
 		case 'O': origin = optarg; break;
 		case 'w':
@@ -320,10 +325,9 @@ int ta_cmd_verify(int argc, char **argv)
 		}
 	}
 	struct ta_root_claim *claims = NULL;
-	size_t n_claims = 0, n_ignored = 0;
+	size_t n_claims = 0;
 	for (size_t i = 0; i < n_audit; i++) {
-		int aerr = ta_anchor_claims_load(audit_logs[i], anchor_exe, &claims, &n_claims,
-						 &n_ignored);
+		int aerr = ta_anchor_claims_load(audit_logs[i], &anchor, &claims, &n_claims);
 
 		if (aerr) {
 			char why[256];
@@ -334,6 +338,23 @@ int ta_cmd_verify(int argc, char **argv)
 			free(claims);
 			return aerr == -ENOENT || aerr == -EACCES ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
 		}
+	}
+	/*
+	 * Root on any node of an aggregated trail can write an anchor naming this
+	 * log's origin: whose anchors count is the investigator's to say.
+	 */
+	if (anchor.nodes > 1) {
+		ta_err("verify", "the audit trail holds anchors of several nodes (%s%s, %s%s%s); say "
+		       "whose count with --anchor-node NAME", anchor.node_seen[0][0] ? "node " : "",
+		       anchor.node_seen[0][0] ? anchor.node_seen[0] : "no node=",
+		       anchor.node_seen[1][0] ? "node " : "",
+		       anchor.node_seen[1][0] ? anchor.node_seen[1] : "no node=",
+		       anchor.nodes > 2 ? " and more" : "");
+		free(ext);
+		free(audit_logs);
+		free(claims);
+		ta_verifier_free(key);
+		return TA_EXIT_USAGE;
 	}
 	struct ta_verify_opts vo = { .dir = dir, .key = key, .origin = origin, .external = ext, .n_external = n_ext,
 				     .claims = claims, .n_claims = n_claims };
@@ -399,7 +420,9 @@ int ta_cmd_verify(int argc, char **argv)
 				ta_json_key(&j, "anchors_other_logs");
 				ta_json_u64(&j, res->claims_foreign);
 				ta_json_key(&j, "anchors_ignored");
-				ta_json_u64(&j, n_ignored);
+				ta_json_u64(&j, anchor.ignored);
+				ta_json_key(&j, "anchors_other_nodes");
+				ta_json_u64(&j, anchor.other_node);
 				ta_json_key(&j, "key_from_log_dir");
 				ta_json_bool(&j, res->key_from_dir);
 			}
@@ -457,7 +480,10 @@ int ta_cmd_verify(int argc, char **argv)
 		       "(not checkable), %llu belong to other logs, %zu ignored (not written by %s as "
 		       "root, or failed)\n", (unsigned long long)res->claims_checked,
 		       (unsigned long long)res->claims_unchecked, (unsigned long long)res->claims_foreign,
-		       n_ignored, anchor_exe);
+		       anchor.ignored, anchor.exe);
+		if (anchor.other_node)
+			printf("note: %zu anchors of nodes other than --anchor-node were not counted\n",
+			       anchor.other_node);
 		if (res->claims_login_uid)
 			printf("note: %llu matched anchors were written by a daemon with a login uid "
 			       "(started from a login shell, not by systemd)\n",

@@ -22,6 +22,7 @@
 
 #define TA_ANCHOR_OP "ttyaudit-checkpoint"
 #define TA_ANCHOR_ORIGIN_MAX 256 /* bytes, NUL included */
+#define TA_ANCHOR_NODE_MAX 256   /* bytes, NUL included; a longer node= is malformed */
 #define TA_ANCHOR_ROOT_MAX 64
 
 struct ta_anchor {
@@ -35,6 +36,7 @@ struct ta_anchor {
 	uint64_t serial;
 	uint32_t pid, uid, auid, ses;  /* 0xffffffff when absent */
 	char exe[256];
+	char node[TA_ANCHOR_NODE_MAX];  /* node= of an aggregated trail; "" when absent */
 	int success;                    /* res=success */
 };
 

@@ -8,8 +8,20 @@
 
 #include "sessions/anchor.h"
 
-int ta_anchor_claims_load(const char *path, const char *exe, struct ta_root_claim **claims,
-			  size_t *n, size_t *ignored)
+/* Notes a kept anchor's node: the first two distinct ones, and whether there were more. */
+static void note_node(struct ta_anchor_filter *f, const char *node)
+{
+	for (size_t i = 0; i < f->nodes && i < 2; i++)
+		if (!strcmp(f->node_seen[i], node))
+			return;
+	if (f->nodes < 2)
+		snprintf(f->node_seen[f->nodes], sizeof(f->node_seen[0]), "%s", node);
+	if (f->nodes < 3)
+		f->nodes++;
+}
+
+int ta_anchor_claims_load(const char *path, struct ta_anchor_filter *f,
+			  struct ta_root_claim **claims, size_t *n)
 {
 	struct ta_anchor *anchors = NULL;
 	size_t count = 0, malformed = 0, kept = *n;
@@ -36,18 +48,27 @@ int ta_anchor_claims_load(const char *path, const char *exe, struct ta_root_clai
 		 * can write the text, and a basename is anyone's to choose.
 		 */
 		if (!a->success || a->root_len != sizeof(c->root) || a->uid != 0 ||
-		    strcmp(a->exe, exe)) {
-			(*ignored)++;
+		    strcmp(a->exe, f->exe)) {
+			f->ignored++;
 			continue;
 		}
+		if (f->node && strcmp(a->node, f->node)) {
+			f->other_node++;
+			continue;
+		}
+		note_node(f, a->node);
 		memset(c, 0, sizeof(*c));
 		snprintf(c->origin, sizeof(c->origin), "%s", a->origin);
 		c->size = a->size;
 		/* systemd starts the daemon with no login uid; a root shell has one. */
 		c->login_uid = a->auid != 0xffffffffu;
 		memcpy(c->root, a->root, sizeof(c->root));
-		snprintf(c->where, sizeof(c->where), "audit trail anchor (serial %llu)",
-			 (unsigned long long)a->serial);
+		if (a->node[0])
+			snprintf(c->where, sizeof(c->where), "audit trail anchor (node %.64s, serial %llu)",
+				 a->node, (unsigned long long)a->serial);
+		else
+			snprintf(c->where, sizeof(c->where), "audit trail anchor (serial %llu)",
+				 (unsigned long long)a->serial);
 		kept++;
 	}
 	free(anchors);

@@ -70,6 +70,28 @@ static uint32_t u32_or_unset(const char *s)
 	return parse_u64(s, &v) && v <= 0xffffffffu ? (uint32_t)v : 0xffffffffu;
 }
 
+/*
+ * The event's node= (auditd's name_format): "" when there is none. A host,
+ * domain or address name only: anything else (too long, control bytes, an
+ * escape sequence for the investigator's terminal) is -EBADMSG.
+ */
+static int read_node(const struct ta_auparse *ap, auparse_state_t *au, char *out, size_t cap)
+{
+	char *node = (char *)ap->auparse_get_node(au);
+	size_t n = node ? strlen(node) : 0;
+
+	out[0] = '\0';
+	if (n >= cap || (n && strspn(node, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789.-_:") != n)) {
+		free(node);
+		return -EBADMSG;
+	}
+	if (n)
+		memcpy(out, node, n + 1);
+	free(node);
+	return 0;
+}
+
 /* Fields of the current record; 1 if it is a well-formed checkpoint. */
 static int parse_anchor(const struct ta_auparse *ap, auparse_state_t *au, struct ta_anchor *a)
 {
@@ -132,6 +154,8 @@ static int parse_anchor(const struct ta_auparse *ap, auparse_state_t *au, struct
 	} while (ap->auparse_next_field(au) > 0);
 	if (!op)
 		return 0;
+	if (read_node(ap, au, a->node, sizeof(a->node)) < 0)
+		bad = true;
 	if (bad || !have_origin || !have_size || !have_root)
 		return -EBADMSG;
 	return 1;

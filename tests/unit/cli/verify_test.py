@@ -43,11 +43,14 @@ def checkpoints(d):
     return out
 
 
-def audit_log(path, anchors, exe=DAEMON, uid=0, auid=4294967295, origin="test/ttyaudit"):
-    """TRUSTED_APP lines as auditd logs ttyauditd's anchors (sessions/anchor.h)."""
-    with open(path, "w") as f:
+def audit_log(path, anchors, exe=DAEMON, uid=0, auid=4294967295, origin="test/ttyaudit",
+              node=None, mode="w"):
+    """TRUSTED_APP lines as auditd logs ttyauditd's anchors (sessions/anchor.h); with node,
+    as an aggregating auditd logs another machine's (name_format)."""
+    prefix = f"node={node} " if node else ""
+    with open(path, mode) as f:
         for serial, (size, root) in enumerate(anchors, 10):
-            f.write(f"type=TRUSTED_APP msg=audit(1700000000.{serial:03d}:{serial}): pid=4321 "
+            f.write(f"{prefix}type=TRUSTED_APP msg=audit(1700000000.{serial:03d}:{serial}): pid=4321 "
                     f"uid={uid} auid={auid} ses=4294967295 subj=unconfined msg='op=ttyaudit-checkpoint "
                     f"origin=\"{origin}\" size={size} root={root} exe=\"{exe}\" hostname=? addr=? "
                     f"terminal=? res=success'\n")
@@ -131,6 +134,35 @@ def anchors(base, key):
     rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", other, "--json")
     j = json.loads(out) if out.strip() else {}
     check(rc == 0 and j.get("anchors_other_logs") == 4, f"anchors of other logs ({out})")
+
+    # An aggregating auditd's trail: root on another node can write an anchor naming this
+    # log's origin with any root. Whose anchors count is the investigator's to say.
+    agg = audit_log(os.path.join(top, "aggregated.log"), cps, node="hosta")
+    bad_root = cps[0][1]
+    audit_log(agg, [(15, bad_root)], node="hostb", mode="a")
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log", agg)
+    check(rc == 2 and "several nodes" in err and "hosta" in err and "hostb" in err
+          and "--anchor-node" in err, f"a trail of two nodes: which one is asked ({rc} {err})")
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log", agg,
+                       "--anchor-node", "hosta", "--json")
+    j = json.loads(out) if out.strip() else {}
+    check(rc == 0 and j.get("anchors_checked") == 4 and j.get("anchors_other_nodes") == 1,
+          f"--anchor-node hosta: its 4 anchors count, hostb's forged one does not ({rc} {out})")
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log", agg,
+                       "--anchor-node", "hostb")
+    check(rc == 7 and "node hostb" in out and "root differs" in out,
+          f"--anchor-node hostb: its anchor fails the log, naming the node ({rc} {out})")
+    # One node alone, as a host's own auditd with name_format=hostname writes: no question.
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log",
+                       audit_log(os.path.join(top, "onenode.log"), cps, node="hosta"), "--json")
+    j = json.loads(out) if out.strip() else {}
+    check(rc == 0 and j.get("anchors_checked") == 4, f"one node's trail ({rc} {out} {err})")
+    # A node= that is no host name (an escape sequence for the investigator's terminal).
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log",
+                       audit_log(os.path.join(top, "escnode.log"), cps, node="h\x1b[2Jx"), "--json")
+    j = json.loads(out) if out.strip() else {}
+    check(rc == 0 and j.get("anchors_checked") == 0 and "\x1b" not in out + err,
+          f"an anchor whose node= is no host name is malformed ({rc} {out} {err})")
 
 
 def note(d, size):
