@@ -15,20 +15,17 @@ CASE: kinds, outside, render, modes, flood, share, rename_race, relative, other_
 
 import json
 import os
-import pty
-import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from capturelib import Daemon, Failures, binary, read_until_exit  # noqa: E402
+from capturelib import Daemon, Failures, Scratch, Session, binary  # noqa: E402
 
 
 def skip(why):
@@ -43,75 +40,6 @@ def on_sigterm(signum, frame):
 def cli(*args):
     p = subprocess.run([binary("agent/cli/ttyaudit"), *args], capture_output=True, timeout=120)
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
-
-
-class Session:
-    """bash on a new pty, in an audit session with login uid auid; runs one script."""
-
-    def __init__(self, auid, script, timeout=60):
-        self.auid = auid
-        pid, fd = pty.fork()
-        if pid == 0:
-            try:
-                with open("/proc/self/loginuid", "w") as f:
-                    f.write(str(auid))
-                os.execv("/bin/bash", ["bash", "--norc", "--noprofile", "-c", script])
-            finally:
-                os._exit(127)
-        self.pid, self.fd = pid, fd
-        self.ses = None
-        # The kernel sets the session id before the login uid: read it after seeing the uid.
-        end = time.time() + 30
-        while time.time() < end:
-            try:
-                with open(f"/proc/{pid}/loginuid") as f:
-                    if int(f.read()) == auid:
-                        with open(f"/proc/{pid}/sessionid") as f:
-                            self.ses = int(f.read())
-                        break
-            except (OSError, ValueError):
-                break
-            time.sleep(0.01)
-        self.out = read_until_exit(pid, fd, timeout, kill=True)
-        os.close(fd)
-
-
-class Scratch:
-    """A private directory (and a user, a sudoers entry, a listener), removed on every way out."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="ta-fp-")
-        os.chmod(self.dir, 0o755)
-        self.user = None
-        self.sudoers = None
-        self.socks = []
-
-    def make_user(self):
-        self.user = "tafp" + uuid.uuid4().hex[:10]
-        subprocess.run(["useradd", "-M", "-N", "-s", "/bin/sh", self.user], check=True,
-                       capture_output=True)
-        self.sudoers = f"/etc/sudoers.d/ttyaudit-fp-{os.getpid()}"
-        with open(self.sudoers, "w") as f:
-            f.write(f"{self.user} ALL=(ALL) NOPASSWD: /usr/bin/true, /bin/true\n")
-        os.chmod(self.sudoers, 0o440)
-        return pwd.getpwnam(self.user)
-
-    def listener(self):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        s.listen(16)
-        self.socks.append(s)
-        return s
-
-    def close(self):
-        for s in self.socks:
-            s.close()
-        if self.sudoers and os.path.exists(self.sudoers):
-            os.unlink(self.sudoers)
-        if self.user:
-            subprocess.run(["pkill", "-KILL", "-u", self.user], capture_output=True)
-            subprocess.run(["userdel", self.user], capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def footprints(records, **match):
