@@ -1418,7 +1418,7 @@ static __always_inline bool ta_caller_recorded(struct tty_struct **ctty, __u32 *
 
 /*
  * What a process event counts in its person's asks of the ring, whatever it
- * reserves (an exec reserves 2 952 bytes for an argv that is mostly far
+ * reserves (an exec reserves 3 472 bytes for an argv that is mostly far
  * shorter): the share's thresholds are then in events, a quarter of the
  * ring 4 096 events over two seconds, so a build running hundreds of
  * programs a second beside a flood is not taken for one. How full the ring

@@ -10,49 +10,42 @@
 #include "fd_flips.bpf.h"
 #include "path_walk.bpf.h"
 
-/* Writes the working directory into dst (TA_CWD_MAX bytes); returns its length, 0 if unknown. */
-static __always_inline __u32 ta_read_cwd(struct task_struct *task, char *dst, __u32 *truncated)
-{
-	struct ta_path_walk *w = ta_walk_get();
-	long len;
-	__u32 got = 0;
-
-	if (!w)
-		return 0;
-	len = ta_walk_path(w, BPF_CORE_READ(task, fs, pwd.dentry), BPF_CORE_READ(task, fs, pwd.mnt));
-	if (len == 0) {
-		/* Nothing named: the root itself. */
-		dst[0] = '/';
-		got = 1;
-	} else if (len > 0 && len <= TA_CWD_MAX &&
-		   !bpf_probe_read_kernel(dst, len, &w->buf[w->pos & (TA_CWD_MAX - 1)])) {
-		*truncated = w->truncated;
-		got = len;
-	}
-	ta_walk_put();
-	return got;
-}
-
 /* sched_process_exec(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
 SEC("raw_tp/sched_process_exec")
 int ta_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	struct ta_path_walk *w = NULL;
 	unsigned long arg_start, arg_end;
 	struct ta_exec_event *e;
 	__u64 argv_len;
-	long n;
+	long n, exe = -1;
 
-	e = ta_reserve_process_event(sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + TA_ARGV_MAX,
-				     TA_EV_EXEC, TA_SRC_SCHED);
+	e = ta_reserve_process_event(sizeof(*e) + TA_EXEC_ARGV_OFF + TA_ARGV_MAX, TA_EV_EXEC,
+				     TA_SRC_SCHED);
 	if (e) {
 		n = bpf_probe_read_kernel_str(e->data, TA_FILENAME_MAX, BPF_CORE_READ(bprm, filename));
 		if (n < 0)
 			n = 0;
 		e->filename_len = n;
-		e->cwd_truncated = 0;
-		e->cwd_len = ta_read_cwd(task, (char *)e->data + TA_FILENAME_MAX, &e->cwd_truncated);
+		e->cwd_len = e->cwd_truncated = 0;
+		e->exe_len = e->exe_truncated = 0;
+		/* One scratch for both walks (and the footprint's, below): made once per exec. */
+		w = ta_walk_get();
+		if (w) {
+			n = ta_walk_path(w, BPF_CORE_READ(task, fs, pwd.dentry),
+					 BPF_CORE_READ(task, fs, pwd.mnt));
+			e->cwd_len = ta_walk_copy(w, n, (char *)e->data + TA_EXEC_CWD_OFF,
+						  &e->cwd_truncated);
+			/*
+			 * The file the kernel runs, not the name it was given:
+			 * a symlink or fexecve's /dev/fd/N must not hide sudo.
+			 */
+			exe = ta_walk_file(w, BPF_CORE_READ(bprm, file));
+			e->exe_len = ta_walk_copy(w, exe, (char *)e->data + TA_EXEC_EXE_OFF,
+						  &e->exe_truncated);
+		}
 
 		arg_start = BPF_CORE_READ(task, mm, arg_start);
 		arg_end = BPF_CORE_READ(task, mm, arg_end);
@@ -61,11 +54,11 @@ int ta_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 			argv_len = TA_ARGV_MAX;
 			e->hdr.flags |= TA_F_TRUNCATED;
 		}
-		if (argv_len && bpf_probe_read_user(e->data + TA_FILENAME_MAX + TA_CWD_MAX, argv_len,
+		if (argv_len && bpf_probe_read_user(e->data + TA_EXEC_ARGV_OFF, argv_len,
 						    (void *)arg_start))
 			argv_len = 0;
 		e->argv_len = argv_len;
-		e->hdr.size = sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + argv_len;
+		e->hdr.size = sizeof(*e) + TA_EXEC_ARGV_OFF + argv_len;
 		bpf_ringbuf_submit(e, 0);
 	}
 	/*
@@ -74,7 +67,9 @@ int ta_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 	 * was not (a full ring, or its person over its share).
 	 */
 	if (ta_fp_mode)
-		ta_fp_exec_setid(bprm);
+		ta_fp_exec_setid(bprm, w, exe);
+	if (w)
+		ta_walk_put();
 	return 0;
 }
 

@@ -238,7 +238,7 @@ static __always_inline __u32 ta_fp_fd_path(char *dst, __u32 fd, __u32 *flags)
 	if (!f)
 		return 0;
 	w = ta_walk_get();
-	n = w ? ta_walk_path(w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt)) : -1;
+	n = w ? ta_walk_file(w, f) : -1;
 	if (n > 0 && !w->truncated)
 		return ta_fp_copy_walked(dst, w, n, flags, TA_FPF_PATH_CUT);
 	n = bpf_probe_read_kernel_str(dst, TA_FP_PATH_MAX,
@@ -250,15 +250,11 @@ static __always_inline __u32 ta_fp_fd_path(char *dst, __u32 fd, __u32 *flags)
 static __always_inline long ta_fp_base(struct ta_path_walk *w, long dirfd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file *f;
 
 	if ((int)dirfd == TA_FP_AT_FDCWD)
 		return ta_walk_path(w, BPF_CORE_READ(task, fs, pwd.dentry),
 				    BPF_CORE_READ(task, fs, pwd.mnt));
-	f = ta_fd_file((int)dirfd);
-	if (!f)
-		return -1;
-	return ta_walk_path(w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+	return ta_walk_file(w, ta_fd_file((int)dirfd));
 }
 
 /*
@@ -630,13 +626,21 @@ static __always_inline void ta_fp_exit(long nr, long ret)
 	ta_fp_pending_done();
 }
 
-/* Exec of a set-user/group-ID program (sched_process_exec, new credentials in place). */
-static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
+/*
+ * Exec of a set-user/group-ID program (sched_process_exec, new credentials in
+ * place). path is the program that ran (bprm->file walked: a symlink or
+ * fexecve's /dev/fd/N names sudo too), path2 the name given to execve. w and
+ * exe: the caller's walk of bprm->file if it made one (exe >= 0), else NULL.
+ */
+static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm, struct ta_path_walk *w,
+					     long exe)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	const struct cred *c = BPF_CORE_READ(task, cred);
+	const char *given = BPF_CORE_READ(bprm, filename);
 	struct ta_fp_pending *p;
 	struct ta_fp_event *e;
+	bool own = false;
 	long n;
 
 	if (BPF_CORE_READ(c, euid.val) == BPF_CORE_READ(c, uid.val) &&
@@ -650,8 +654,22 @@ static __always_inline void ta_fp_exec_setid(struct linux_binprm *bprm)
 	p->nr = -1;
 	e = &p->ev;
 	ta_fp_init(e, TA_FP_EXEC_SETID, 0, 0);
-	n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, BPF_CORE_READ(bprm, filename));
-	e->path_len = n > 0 ? n - 1 : 0;
+	if (!w) {
+		w = ta_walk_get();
+		own = true;
+		exe = w ? ta_walk_file(w, BPF_CORE_READ(bprm, file)) : -1;
+	}
+	n = bpf_probe_read_kernel_str(e->path2, TA_FP_PATH_MAX, given);
+	e->path2_len = n > 0 ? n - 1 : 0;
+	/* Not walked whole: the given name, as before there was a walk. */
+	if (w && exe > 0 && !w->truncated)
+		e->path_len = ta_fp_copy_walked(e->path, w, exe, &e->fp_flags, TA_FPF_PATH_CUT);
+	if (!e->path_len) {
+		n = bpf_probe_read_kernel_str(e->path, TA_FP_PATH_MAX, given);
+		e->path_len = n > 0 ? n - 1 : 0;
+	}
+	if (own && w)
+		ta_walk_put();
 	ta_fp_fill_ids(e);
 	ta_fp_submit(e);
 	ta_fp_pending_done();

@@ -4,8 +4,9 @@
  * from (dentry, vfsmount) through d_parent, across mounts (a mount's root
  * goes on from where it is mounted), to the task's root (chroot, the mount
  * namespace). bpf_d_path is not allowed from tracepoints; this is its
- * by-hand form. Used for an exec's working directory (exec.bpf.c) and for
- * the base directory of a footprint call's relative path (footprint.bpf.h).
+ * by-hand form. Used for an exec's working directory and executable
+ * (exec.bpf.c), and for a footprint call's file behind an fd or the base
+ * directory of its relative path (footprint.bpf.h).
  *
  * The path is written backwards into a per-thread scratch, ending at
  * TA_CWD_MAX: after the walk it is buf[pos, TA_CWD_MAX) ("" for the root).
@@ -183,6 +184,33 @@ static __always_inline long ta_walk_path(struct ta_path_walk *w, struct dentry *
 	if (w->pos > TA_CWD_MAX)
 		return -1;
 	return TA_CWD_MAX - w->pos;
+}
+
+/* The path of an open file (its f_path), as ta_walk_path. */
+static __always_inline long ta_walk_file(struct ta_path_walk *w, struct file *f)
+{
+	if (!f)
+		return -1;
+	return ta_walk_path(w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+}
+
+/*
+ * Copies a walk's result (len as ta_walk_path returned it) into dst
+ * (TA_CWD_MAX bytes, no NUL): the root itself is "/". Returns the bytes
+ * copied, 0 if there is no path; *truncated as the walk found it.
+ */
+static __always_inline __u32 ta_walk_copy(struct ta_path_walk *w, long len, char *dst,
+					  __u32 *truncated)
+{
+	if (len == 0) {
+		dst[0] = '/';
+		return 1;
+	}
+	if (len < 0 || len > TA_CWD_MAX ||
+	    bpf_probe_read_kernel(dst, len, &w->buf[w->pos & (TA_CWD_MAX - 1)]))
+		return 0;
+	*truncated = w->truncated;
+	return len;
 }
 
 #endif /* TTYAUDIT_PATH_WALK_BPF_H */

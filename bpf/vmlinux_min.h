@@ -351,6 +351,7 @@ struct unix_sock {
 };
 
 struct linux_binprm {
+	struct file *file;
 	const char *filename;
 };
 

@@ -69,6 +69,7 @@ struct ta_alert_hit {
 	const char *subject;       /* what matched: the line, argv, or a path */
 	size_t subject_len;
 	bool subject_cut;          /* the line was longer than TA_ALERT_LINE_MAX */
+	const char *exe;           /* exec: the file the kernel ran (not the name given); NULL if none */
 	uint64_t suppressed;       /* hits of this rule dropped by its rate limit before this */
 	bool summary;              /* no hit: the rate limit lifted, suppressed says how many */
 };

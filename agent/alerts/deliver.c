@@ -73,6 +73,10 @@ void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 		ta_json_key(j, "subject_cut");
 		ta_json_bool(j, true);
 	}
+	if (h->exe) {
+		ta_json_key(j, "exe");
+		ta_json_str(j, h->exe);
+	}
 	ta_json_key(j, "suppressed");
 	ta_json_u64(j, h->suppressed);
 	ta_json_obj_end(j);

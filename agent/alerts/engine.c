@@ -155,8 +155,14 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 	char argv[TA_ARGV_MAX + 1];
 	size_t n = ev->argv_len < TA_ARGV_MAX ? ev->argv_len : TA_ARGV_MAX;
 	const char *path = ev->filename ? ev->filename : "";
+	char exe[TA_CWD_MAX + 1];
+	size_t exe_len = ev->exe && ev->exe_len <= TA_CWD_MAX ? ev->exe_len : 0;
 	bool other = ev->task.auid != UINT32_MAX && ev->task.uid != ev->task.auid;
 	struct ta_alert_hit h;
+
+	/* As a string for regexec (the decoder refused a NUL in it). */
+	memcpy(exe, ev->exe ? ev->exe : "", exe_len);
+	exe[exe_len] = '\0';
 
 	/* argv as one line: NULs between arguments become spaces */
 	memcpy(argv, ev->argv, n);
@@ -171,13 +177,20 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 
 		if (r->on != TA_ALERT_ON_EXEC || !session_matches(r, ev->task.ses, ev->task.auid))
 			continue;
-		if (r->exe[0] && strcmp(r->exe, path))
+		/*
+		 * path and exe hold for the name given to execve or for the file
+		 * the kernel ran: the given name is the caller's to choose (a
+		 * symlink to sudo, fexecve's /dev/fd/N), the file is not; and the
+		 * given name still names a script, whose file is its interpreter.
+		 */
+		if (r->exe[0] && strcmp(r->exe, path) && strcmp(r->exe, exe))
 			continue;
 		if (r->has_uid && !in_range(ev->task.uid, r->uid_lo, r->uid_hi))
 			continue;
 		if (r->other_user != T_ANY && other != (r->other_user == T_YES))
 			continue;
-		if (r->has_path && !regex_hit(&r->path_re, path))
+		if (r->has_path && !regex_hit(&r->path_re, path) &&
+		    !(exe[0] && regex_hit(&r->path_re, exe)))
 			continue;
 		if (r->has_argv && !regex_hit(&r->argv_re, argv))
 			continue;
@@ -187,6 +200,7 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 		h.subject = argv;
 		h.subject_len = n;
 		h.subject_cut = (ev->flags & TA_F_TRUNCATED) != 0;
+		h.exe = exe[0] ? exe : NULL;
 		deliver(e, r, &h);
 	}
 }

@@ -66,11 +66,11 @@ static int decode_tty(const uint8_t *raw, uint32_t size, struct ta_event *out)
 static int decode_exec(const uint8_t *raw, uint32_t size, struct ta_event *out)
 {
 	const struct ta_exec_event *e = (const void *)raw;
-	size_t need = sizeof(*e) + TA_FILENAME_MAX + TA_CWD_MAX + (size_t)e->argv_len;
+	size_t need = sizeof(*e) + TA_EXEC_ARGV_OFF + (size_t)e->argv_len;
 
 	if (e->argv_len > TA_ARGV_MAX || need > size)
 		return -EBADMSG;
-	if (e->cwd_len > TA_CWD_MAX)
+	if (e->cwd_len > TA_CWD_MAX || e->exe_len > TA_CWD_MAX)
 		return -EBADMSG;
 	if (e->filename_len > TA_FILENAME_MAX)
 		return -EBADMSG;
@@ -80,10 +80,16 @@ static int decode_exec(const uint8_t *raw, uint32_t size, struct ta_event *out)
 	else
 		out->filename = (const char *)e->data;
 	copy_ids(out, &e->task, &e->tty);
-	out->cwd = (const char *)e->data + TA_FILENAME_MAX;
+	out->cwd = (const char *)e->data + TA_EXEC_CWD_OFF;
 	out->cwd_len = e->cwd_len;
 	out->cwd_truncated = e->cwd_truncated != 0;
-	out->argv = e->data + TA_FILENAME_MAX + TA_CWD_MAX;
+	out->exe = (const char *)e->data + TA_EXEC_EXE_OFF;
+	out->exe_len = e->exe_len;
+	out->exe_truncated = e->exe_len && e->exe_truncated;
+	/* A kernel path holds no NUL: one that claims it is not a path. */
+	if (memchr(out->exe, '\0', out->exe_len))
+		return -EBADMSG;
+	out->argv = e->data + TA_EXEC_ARGV_OFF;
 	out->argv_len = e->argv_len;
 	return 0;
 }

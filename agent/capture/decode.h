@@ -35,6 +35,14 @@ struct ta_event {
 	const char *cwd;              /* cwd_len bytes, not NUL-terminated; 0: unknown */
 	uint32_t cwd_len;
 	bool cwd_truncated;
+	/*
+	 * The executable the kernel ran (exe_len bytes, not NUL-terminated; 0:
+	 * unknown); filename is the name given to execve, a symlink or /dev/fd/N
+	 * as the caller chose (a script's exe is its interpreter, as /proc/PID/exe).
+	 */
+	const char *exe;
+	uint32_t exe_len;
+	bool exe_truncated;
 	/* TA_EV_WINSIZE */
 	uint16_t rows, cols, xpixel, ypixel;
 	/* TA_EV_UNCAPTURED */

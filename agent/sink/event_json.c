@@ -53,6 +53,22 @@ static void put_flag(struct ta_json *j, const char *key, int on)
 	ta_json_bool(j, on != 0);
 }
 
+/* A path the kernel walked: KEY (null if unknown) and KEY_truncated when its head is missing. */
+static void put_walked(struct ta_json *j, const char *key, const char *p, uint32_t len,
+		       bool truncated)
+{
+	char k[32];
+
+	ta_json_key(j, key);
+	if (len)
+		ta_json_strn(j, p, len);
+	else
+		ta_json_null(j);
+	snprintf(k, sizeof(k), "%s_truncated", key);
+	if (truncated)
+		put_flag(j, k, 1);
+}
+
 static void put_argv(struct ta_json *j, const uint8_t *argv, uint32_t len)
 {
 	ta_json_strings(j, argv, len);
@@ -169,6 +185,13 @@ static void put_footprint(struct ta_json *j, const struct ta_event *ev)
 		ta_json_key(j, "proto");
 		ta_json_str(j, text);
 		break;
+	case TA_FP_EXEC_SETID:
+		/* path: the program that ran; this: the name given to execve (a symlink, /dev/fd/N). */
+		if (ev->fp_path2_len) {
+			ta_json_key(j, "filename");
+			ta_json_strn(j, ev->fp_path2, ev->fp_path2_len);
+		}
+		break;
 	case TA_FP_SETUID:
 		put_u32(j, "asked", f->arg_uid);
 		break;
@@ -257,13 +280,9 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 	case TA_EV_EXEC:
 		ta_json_key(j, "filename");
 		ta_json_str(j, ev->filename);
-		ta_json_key(j, "cwd");
-		if (ev->cwd_len)
-			ta_json_strn(j, ev->cwd, ev->cwd_len);
-		else
-			ta_json_null(j);
-		if (ev->cwd_truncated)
-			put_flag(j, "cwd_truncated", 1);
+		put_walked(j, "cwd", ev->cwd, ev->cwd_len, ev->cwd_truncated);
+		/* Always there, also when it equals filename: readers need not guess which ran. */
+		put_walked(j, "exe", ev->exe, ev->exe_len, ev->exe_truncated);
 		ta_json_key(j, "argv");
 		put_argv(j, ev->argv, ev->argv_len);
 		put_flag(j, "argv_truncated", ev->flags & TA_F_TRUNCATED);

@@ -214,6 +214,8 @@ static size_t event_extra(const struct ta_event *ev)
 		n += ev->argv_len;
 	if (ev->cwd)
 		n += ev->cwd_len;
+	if (ev->exe)
+		n += ev->exe_len;
 	if (ev->path)
 		n += ev->path_len;
 	if (ev->fp)
@@ -242,6 +244,8 @@ static void event_copy(struct ta_event *dst, uint8_t *p, const struct ta_event *
 		dst->argv = copy_into(&p, ev->argv, ev->argv_len);
 	if (ev->cwd)
 		dst->cwd = copy_into(&p, ev->cwd, ev->cwd_len);
+	if (ev->exe)
+		dst->exe = copy_into(&p, ev->exe, ev->exe_len);
 	if (ev->path)
 		dst->path = copy_into(&p, ev->path, ev->path_len);
 	if (ev->fp)

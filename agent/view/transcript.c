@@ -551,6 +551,14 @@ static void put_word(struct ta_buf *out, const char *w)
 	ta_buf_putc(out, '\'');
 }
 
+/* What follows a path's last slash: the name a program is known by. */
+static const char *last_component(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+
+	return slash ? slash + 1 : p;
+}
+
 static void kv(struct ta_buf *out, const struct ta_jobj *o, const char *key, const char *label)
 {
 	char v[256];
@@ -700,8 +708,21 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			if (!ta_jval_bool(ta_jobj_get(&o, "argv_truncated"), &trunc) && trunc)
 				ta_buf_puts(out, " [argv truncated]");
 			ta_buf_puts(out, "  [");
-			if (ta_jobj_str(&o, "filename", s, sizeof(s)) > 0)
+			int named = ta_jobj_str(&o, "filename", s, sizeof(s)) > 0;
+			if (named)
 				put_word(out, s);
+			/*
+			 * The file that ran, where the name given calls it something
+			 * else (a symlink ~/x to sudo, fexecve's /dev/fd/N). Only the last
+			 * components are compared: /bin/ls running /usr/bin/ls (a merged
+			 * /usr) is noise on every line; the record has both in full.
+			 */
+			char x[sizeof(s)];
+			if (ta_jobj_str(&o, "exe", x, sizeof(x)) > 0 &&
+			    (!named || strcmp(last_component(x), last_component(s)))) {
+				ta_buf_puts(out, " exe ");
+				put_word(out, x);
+			}
 		}
 		kv(out, &o, "pid", "pid");
 		kv(out, &o, "uid", "uid");

@@ -21,8 +21,10 @@
 /*
  * 2: ta_tty_event carries the terminal's c_oflag.
  * 3: ta_unix_event is sent at the call's exit, with its result and the socket's identity.
+ * 4: ta_exec_event carries the path of the executable the kernel ran (exe), beside the name
+ *    given to execve.
  */
-#define TA_EVENT_VERSION 3
+#define TA_EVENT_VERSION 4
 
 /* Payload bytes per chunk; larger writes become several ordered chunks. */
 #define TA_CHUNK_MAX 4096
@@ -171,22 +173,35 @@ struct ta_tty_event {
 _Static_assert(sizeof(struct ta_tty_event) == 24 + 48 + 48 + 16 + 24 + 8,
 	       "ta_tty_event layout");
 
+/*
+ * An exec. filename is the name given to execve (bprm->filename): a symlink,
+ * a relative name, or "/dev/fd/N" for fexecve. exe is the file the kernel
+ * opened and runs (bprm->file, walked to an absolute path as the process
+ * sees it; for a script, its interpreter, as /proc/PID/exe): what rules
+ * about the program must look at, as the given name is the caller's choice.
+ */
 struct ta_exec_event {
 	struct ta_event_hdr hdr;
 	struct ta_task_id task;    /* after exec: new comm */
 	struct ta_tty_id tty;      /* controlling tty; major=minor=0 if none */
-	__u32 filename_len;        /* bytes of the executed path in data, NUL included */
+	__u32 filename_len;        /* bytes of the given name in data, NUL included */
 	__u32 argv_len;            /* bytes of NUL-separated argv */
 	__u32 cwd_len;             /* bytes of the working directory (no NUL); 0: unknown */
 	__u32 cwd_truncated;       /* 1: deeper or longer than TA_CWD_MAX, leading part cut */
+	__u32 exe_len;             /* bytes of the executable's path (no NUL); 0: unknown */
+	__u32 exe_truncated;       /* 1: as cwd_truncated, for exe */
 	/*
 	 * data: filename in [0, TA_FILENAME_MAX), cwd in
-	 * [TA_FILENAME_MAX, TA_FILENAME_MAX + TA_CWD_MAX), argv after that.
+	 * [TA_FILENAME_MAX, TA_FILENAME_MAX + TA_CWD_MAX), exe in the next
+	 * TA_CWD_MAX bytes (TA_EXEC_EXE_OFF), argv after that (TA_EXEC_ARGV_OFF).
 	 */
 	__u8 data[];
 };
-_Static_assert(sizeof(struct ta_exec_event) == 24 + 48 + 48 + 16,
+_Static_assert(sizeof(struct ta_exec_event) == 24 + 48 + 48 + 24,
 	       "ta_exec_event layout");
+#define TA_EXEC_CWD_OFF TA_FILENAME_MAX
+#define TA_EXEC_EXE_OFF (TA_EXEC_CWD_OFF + TA_CWD_MAX)
+#define TA_EXEC_ARGV_OFF (TA_EXEC_EXE_OFF + TA_CWD_MAX)
 
 struct ta_winsize_event {
 	struct ta_event_hdr hdr;

@@ -75,6 +75,11 @@ def session_checks(f, records, facts, tag, big, redacted=True):
     f.check(bool(execs) and execs[0].get("cwd") == facts["cwd"],
             f"{tag}: exec event with the working directory ({execs[0].get('cwd') if execs else None} "
             f"vs {facts['cwd']})")
+    # The file that ran, symlinks resolved by the kernel's walk (/bin/echo is busybox in the VMs).
+    f.check(bool(execs) and execs[0].get("exe") == facts.get("exec_exe") and
+            execs[0].get("filename") == "/bin/echo",
+            f"{tag}: exec event with the executable that ran ({execs[0].get('exe') if execs else None} "
+            f"vs {facts.get('exec_exe')}), and the name given")
     ws = [r for r in of_type(records, "winsize", tty=tty) if r["rows"] == 40 and r["cols"] == 100]
     f.check(len(ws) >= 1, f"{tag}: window size change 40x100 recorded")
 

@@ -15,13 +15,17 @@
  *   (if present); exits.
  * The parent types "hello TAG\n" and "s3cret-TAG\n" at the prompts and reads the
  * master until EOF. On stdout it prints one line of facts as JSON:
- *   {"tag":..., "pid":..., "auid":..., "ses":..., "tty":"pts/N", "big":N, "cwd":...}
+ *   {"tag":..., "pid":..., "auid":..., "ses":..., "tty":"pts/N", "big":N, "cwd":...,
+ *    "exec_exe":...}
+ * exec_exe: /bin/echo with its symlinks resolved (realpath(3)), the file the
+ * exec runs: /usr/bin/echo on a merged /usr, /bin/busybox in the VMs' image.
  * (the test's directories have no quotes or backslashes in their names)
  * Exit 0 on success.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <pty.h>
 #include <stdio.h>
@@ -83,7 +87,7 @@ static void fill_pattern(unsigned char *p, size_t n)
 static int child_session(const char *tag, const char *loginuid, const char *comm, size_t big,
 			 size_t write_size, int facts_fd)
 {
-	char line[256], auid[32], ses[32], ttyname_buf[64] = "", cwd[512];
+	char line[256], auid[32], ses[32], ttyname_buf[64] = "", cwd[512], exe[PATH_MAX];
 	struct termios t;
 	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
 	unsigned char *pattern;
@@ -105,9 +109,11 @@ static int child_session(const char *tag, const char *loginuid, const char *comm
 		ttyname_buf[0] = '\0';
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "?");
+	if (!realpath("/bin/echo", exe))
+		exe[0] = '\0';
 	dprintf(facts_fd, "{\"tag\":\"%s\",\"pid\":%d,\"auid\":%s,\"ses\":%s,\"tty\":\"%s\",\"big\":%zu,"
-		"\"cwd\":\"%s\"}\n", tag, getpid(), auid, ses,
-		ttyname_buf + (strncmp(ttyname_buf, "/dev/", 5) ? 0 : 5), big, cwd);
+		"\"cwd\":\"%s\",\"exec_exe\":\"%s\"}\n", tag, getpid(), auid, ses,
+		ttyname_buf + (strncmp(ttyname_buf, "/dev/", 5) ? 0 : 5), big, cwd, exe);
 	close(facts_fd);
 
 	printf("%s READY\n", tag);

@@ -22,6 +22,7 @@ struct hits {
 	uint64_t suppressed[MAX_HITS];
 	bool summary[MAX_HITS], cut[MAX_HITS];
 	char audit[MAX_HITS][4096];
+	char json[MAX_HITS][2048];
 };
 
 static void on_hit(void *ctx, const struct ta_alert_hit *h)
@@ -38,6 +39,14 @@ static void on_hit(void *ctx, const struct ta_alert_hit *h)
 	hs->cut[hs->n] = h->subject_cut;
 	if (ta_alert_audit_format(hs->audit[hs->n], sizeof(hs->audit[0]), h) < 0)
 		hs->audit[hs->n][0] = '\0';
+	{
+		struct ta_json j;
+
+		ta_json_init(&j);
+		ta_alert_to_json(&j, h);
+		snprintf(hs->json[hs->n], sizeof(hs->json[0]), "%s", j.oom ? "" : j.buf);
+		ta_json_free(&j);
+	}
 	hs->n++;
 }
 
@@ -138,18 +147,66 @@ static void feed(struct ta_alert_engine *e, uint16_t kind, const char *data, uin
 	ta_alert_engine_feed(e, &ev, t);
 }
 
-static void feed_exec(struct ta_alert_engine *e, const char *path, const char *argv, size_t n,
-		      uint32_t uid, uint32_t auid, uint32_t ses)
+/* An exec given the name path, of the file exe (NULL: the kernel could not name it). */
+static void feed_exec_exe(struct ta_alert_engine *e, const char *path, const char *exe,
+			  const char *argv, size_t n, uint32_t uid, uint32_t auid, uint32_t ses)
 {
 	struct ta_event ev = tty_ev(TA_EV_EXEC, "", 1);
 
 	ev.filename = path;
+	ev.exe = exe;
+	ev.exe_len = exe ? (uint32_t)strlen(exe) : 0;
 	ev.argv = (const uint8_t *)argv;
 	ev.argv_len = (uint32_t)n;
 	ev.task.uid = uid;
 	ev.task.auid = auid;
 	ev.task.ses = ses;
 	ta_alert_engine_feed(e, &ev, 1000);
+}
+
+static void feed_exec(struct ta_alert_engine *e, const char *path, const char *argv, size_t n,
+		      uint32_t uid, uint32_t auid, uint32_t ses)
+{
+	feed_exec_exe(e, path, path, argv, n, uid, auid, ses);
+}
+
+/*
+ * path and exe hold for the name given to execve or for the file that ran:
+ * sudo through a symlink or fexecve (/dev/fd/N) is still sudo, and a script
+ * named like a rule's program still fires though its file is the interpreter.
+ */
+static void test_exec_exe(void)
+{
+	static const char rules[] =
+		"rule = esc\non = exec\npath = (^|/)(sudo|su)$\n"
+		"rule = exact\non = exec\nexe = /usr/bin/sudo\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	feed_exec_exe(e, "/home/u/x", "/usr/bin/sudo", "x\0-n\0true\0", 11, 1000, 1000, 7);
+	CHECK_EQ_INT(hs->n, 2);
+	CHECK_EQ_STR(hs->rule[0], "esc");
+	CHECK_EQ_STR(hs->rule[1], "exact");
+	CHECK(strstr(hs->json[0], "\"exe\":\"/usr/bin/sudo\"") != NULL);
+	feed_exec_exe(e, "/dev/fd/3", "/usr/bin/sudo", "sudo\0-n\0true\0", 14, 1000, 1000, 7);
+	CHECK_EQ_INT(hs->n, 4);
+	/* the kernel could not name the file: the given name still counts */
+	feed_exec_exe(e, "/usr/bin/su", NULL, "su\0", 3, 1000, 1000, 7);
+	CHECK_EQ_INT(hs->n, 5);
+	CHECK_EQ_STR(hs->rule[4], "esc");
+	CHECK(strstr(hs->json[4], "\"exe\"") == NULL);
+	/* a script called su: its file is the shell, its name still fires */
+	feed_exec_exe(e, "/home/u/su", "/usr/bin/bash", "su\0", 3, 1000, 1000, 7);
+	CHECK_EQ_INT(hs->n, 6);
+	/* neither name is sudo or su */
+	feed_exec_exe(e, "/home/u/x", "/usr/bin/sudoedit-not", "x\0", 2, 1000, 1000, 7);
+	feed_exec_exe(e, "/dev/fd/3", "/usr/bin/true", "true\0", 5, 1000, 1000, 7);
+	CHECK_EQ_INT(hs->n, 6);
+	ta_alert_engine_free(e);
+	free(hs);
 }
 
 static void test_lines(void)
@@ -716,6 +773,7 @@ int main(int argc, char **argv)
 	test_file();
 	test_lines();
 	test_exec_and_session();
+	test_exec_exe();
 	test_footprint();
 	test_rate_limit();
 	test_watch_buckets();

@@ -76,27 +76,46 @@ int main(void)
 	e->hdr.size = 8;                             /* smaller than the fixed part */
 	CHECK_EQ_INT(ta_event_decode(buf, n, &ev), -EBADMSG);
 
-	/* exec: filename slot must hold a string; argv bounded. */
+	/* exec: filename slot must hold a string; argv, cwd and exe bounded. */
 	{
 		struct ta_exec_event *x = (void *)buf;
-		size_t xn = sizeof(*x) + TA_FILENAME_MAX + TA_CWD_MAX + 8;
+		size_t xn = sizeof(*x) + TA_EXEC_ARGV_OFF + 8;
 
 		memset(buf, 0, xn);
 		x->hdr.version = TA_EVENT_VERSION;
 		x->hdr.kind = TA_EV_EXEC;
 		x->hdr.size = (uint32_t)xn;
-		strcpy((char *)x->data, "/bin/ls");
-		x->filename_len = 8;
-		memcpy(x->data + TA_FILENAME_MAX, "/home/a", 7);
+		strcpy((char *)x->data, "/dev/fd/3");
+		x->filename_len = 10;
+		memcpy(x->data + TA_EXEC_CWD_OFF, "/home/a", 7);
 		x->cwd_len = 7;
-		memcpy(x->data + TA_FILENAME_MAX + TA_CWD_MAX, "ls\0-l\0\0\0", 8);
+		memcpy(x->data + TA_EXEC_EXE_OFF, "/usr/bin/ls", 11);
+		x->exe_len = 11;
+		memcpy(x->data + TA_EXEC_ARGV_OFF, "ls\0-l\0\0\0", 8);
 		x->argv_len = 6;
 		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), 0);
-		CHECK_EQ_STR(ev.filename, "/bin/ls");
+		CHECK_EQ_STR(ev.filename, "/dev/fd/3");
 		CHECK_EQ_INT(ev.argv_len, 6);
 		CHECK_MEM(ev.argv, "ls\0-l\0", 6);
 		CHECK_EQ_INT(ev.cwd_len, 7);
 		CHECK_MEM(ev.cwd, "/home/a", 7);
+		/* the file that ran, beside the name given */
+		CHECK_EQ_INT(ev.exe_len, 11);
+		CHECK(ev.exe != NULL);
+		if (ev.exe)
+			CHECK_MEM(ev.exe, "/usr/bin/ls", 11);
+		CHECK(!ev.exe_truncated);
+		x->exe_truncated = 1;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), 0);
+		CHECK(ev.exe_truncated);
+		x->exe_truncated = 0;
+		x->exe_len = TA_CWD_MAX + 1;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
+		x->exe_len = 12;                              /* claims the NUL after it */
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
+		x->exe_len = 11;
+		/* the record of the old layout (argv right after cwd) is too short */
+		CHECK_EQ_INT(ta_event_decode(buf, xn - TA_CWD_MAX, &ev), -EBADMSG);
 		x->cwd_len = TA_CWD_MAX + 1;
 		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
 		x->cwd_len = 7;

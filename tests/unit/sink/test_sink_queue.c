@@ -408,8 +408,42 @@ static void test_room_to_spare(void)
 	(void)st;
 }
 
+/*
+ * The queue copies what an event points to (the ring's record is given back
+ * as soon as it is queued): an exec's names, its working directory and
+ * executable come out as they went in, though the caller reuses its buffer.
+ */
+static void test_exec_copied(void)
+{
+	static char raw[64];
+	int fd;
+	struct ta_sink *q = queue_on_pipe(0, &fd);
+
+	if (!q)
+		return;
+	struct ta_event ev = tty_event(7, NULL, 0);
+	memcpy(raw, "/dev/fd/3\0/home/u/usr/bin/sudosudo\0-n\0", 38);
+	ev.kind = TA_EV_EXEC;
+	ev.filename = raw;
+	ev.cwd = raw + 10;
+	ev.cwd_len = 7;
+	ev.exe = raw + 17;
+	ev.exe_len = 13;
+	ev.argv = (const uint8_t *)raw + 30;
+	ev.argv_len = 8;
+	CHECK_EQ_INT(q->ops->event(q, &ev, 1), 0);
+	memset(raw, 'X', sizeof(raw));
+	char *out = close_and_read(q, fd);
+	CHECK(out && strstr(out, "\"filename\":\"/dev/fd/3\""));
+	CHECK(out && strstr(out, "\"cwd\":\"/home/u\""));
+	CHECK(out && strstr(out, "\"exe\":\"/usr/bin/sudo\""));
+	CHECK(out && strstr(out, "\"argv\":[\"sudo\",\"-n\"]"));
+	free(out);
+}
+
 int main(void)
 {
+	test_exec_copied();
 	test_flood_beside_quiet();
 	test_footprint_flood_keeps_tty();
 	test_charged_records();
