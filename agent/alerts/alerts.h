@@ -24,6 +24,8 @@
 /* Terminals whose partial lines are kept; the least recently used is dropped. */
 #define TA_ALERT_TERMINALS 128
 #define TA_ALERT_RULES_MAX 256
+/* Rate-limit buckets, one per (rule, person) with hits in the last period. */
+#define TA_ALERT_BUCKETS 1024
 /* Default rate: 10 hits, then one per 6 s (10 per minute). */
 #define TA_ALERT_DEFAULT_BURST 10
 #define TA_ALERT_DEFAULT_PERIOD_S 60
@@ -70,8 +72,10 @@ struct ta_alert_hit {
 	size_t subject_len;
 	bool subject_cut;          /* the line was longer than TA_ALERT_LINE_MAX */
 	const char *exe;           /* exec: the file the kernel ran (not the name given); NULL if none */
-	uint64_t suppressed;       /* hits of this rule dropped by its rate limit before this */
-	bool summary;              /* no hit: the rate limit lifted, suppressed says how many */
+	uint64_t suppressed;       /* this person's hits of this rule dropped by its rate limit */
+	bool summary;              /* no hit: the rate limit lifted, suppressed says how many;
+				    * the ids, terminal and subject are the first suppressed hit's */
+	bool shared_bucket;        /* summary: of the overflow bucket (the table was full) */
 };
 
 typedef void (*ta_alert_fn)(void *ctx, const struct ta_alert_hit *hit);
@@ -98,6 +102,7 @@ size_t ta_alert_engine_rule_count(const struct ta_alert_engine *e);
 
 struct ta_alert_stats {
 	uint64_t hits, suppressed, lines_cut;
+	uint64_t shared_bucket;    /* hits rate-limited in a rule's overflow bucket */
 };
 void ta_alert_engine_stats(const struct ta_alert_engine *e, struct ta_alert_stats *out);
 

@@ -47,14 +47,6 @@ void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 		ta_json_key(j, "description");
 		ta_json_str(j, h->description);
 	}
-	if (h->summary) {
-		ta_json_key(j, "suppressed");
-		ta_json_u64(j, h->suppressed);
-		ta_json_key(j, "rate_limit_lifted");
-		ta_json_bool(j, true);
-		ta_json_obj_end(j);
-		return;
-	}
 	ta_json_key(j, "ses");
 	ta_json_id(j, h->ses);
 	ta_json_key(j, "auid");
@@ -79,6 +71,15 @@ void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 	}
 	ta_json_key(j, "suppressed");
 	ta_json_u64(j, h->suppressed);
+	/* a summary names whose hits were suppressed: the ids and subject are the first's */
+	if (h->summary) {
+		ta_json_key(j, "rate_limit_lifted");
+		ta_json_bool(j, true);
+	}
+	if (h->shared_bucket) {
+		ta_json_key(j, "shared_bucket");
+		ta_json_bool(j, true);
+	}
 	ta_json_obj_end(j);
 }
 
@@ -116,16 +117,15 @@ int ta_alert_audit_format(char *buf, size_t cap, const struct ta_alert_hit *h)
 	if (w < 0 || (size_t)w >= cap - pos)
 		return -ENOSPC;
 	pos += (size_t)w;
-	if (!h->summary) {
-		rc = add_nv(buf, cap, &pos, "tty", h->tty[0] ? h->tty : "none",
-			    strlen(h->tty[0] ? h->tty : "none"));
-		if (!rc)
-			rc = add_nv(buf, cap, &pos, "subject", h->subject_len ? h->subject : "-",
-				    h->subject_len ? h->subject_len : 1);
-		if (rc)
-			return rc;
-	}
-	w = snprintf(buf + pos, cap - pos, " suppressed=%llu", (unsigned long long)h->suppressed);
+	rc = add_nv(buf, cap, &pos, "tty", h->tty[0] ? h->tty : "none",
+		    strlen(h->tty[0] ? h->tty : "none"));
+	if (!rc)
+		rc = add_nv(buf, cap, &pos, "subject", h->subject_len ? h->subject : "-",
+			    h->subject_len ? h->subject_len : 1);
+	if (rc)
+		return rc;
+	w = snprintf(buf + pos, cap - pos, " suppressed=%llu%s", (unsigned long long)h->suppressed,
+		     h->summary ? " rate_limit_lifted=1" : "");
 	if (w < 0 || (size_t)w >= cap - pos)
 		return -ENOSPC;
 	return (int)(pos + (size_t)w);
@@ -301,13 +301,15 @@ char *ta_alert_syslog_line(const struct ta_alert_hit *h)
 	ta_buf_init(&sb);
 	rule = shown(&rb, h->rule, strlen(h->rule));
 	tty = shown(&tb, h->tty[0] ? h->tty : "none", h->tty[0] ? strnlen(h->tty, sizeof(h->tty)) : 4);
-	subject = h->summary ? "" :
-			       shown(&sb, h->subject, h->subject_len > 512 ? 512 : h->subject_len);
+	subject = shown(&sb, h->subject, h->subject_len > 512 ? 512 : h->subject_len);
 	if (!rule || !tty || !subject)
 		goto out;
 	if (h->summary)
-		n = asprintf(&line, "alert %s: rate limit lifted, %llu hits suppressed", rule,
-			     (unsigned long long)h->suppressed);
+		n = asprintf(&line, "alert %s: rate limit lifted, %llu hits suppressed%s: ses=%d "
+			     "auid=%d uid=%d pid=%d tty=%s: first: %s", rule,
+			     (unsigned long long)h->suppressed, h->shared_bucket ?
+			     " (shared bucket: the table of people was full)" : "", (int)h->ses,
+			     (int)h->auid, (int)h->uid, (int)h->pid, tty, subject);
 	else
 		n = asprintf(&line, "alert %s (%s): ses=%d auid=%d uid=%d pid=%d tty=%s: %s", rule,
 			     h->severity, (int)h->ses, (int)h->auid, (int)h->uid, (int)h->pid, tty,

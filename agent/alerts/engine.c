@@ -42,12 +42,14 @@ struct ta_alert_engine {
 	uint32_t n_seen;
 	struct ta_alert_stats stats;
 	/*
-	 * Built-in alerts (audit watches) share a bucket, so a flood cannot drown
-	 * the log; accesses that failed have one of their own: anyone can make
-	 * them (listing the log directory), and they must not spend the bucket
-	 * of the accesses that succeeded, which only its readers can make.
+	 * Built-in alerts (audit watches) are rate-limited like a rule, so a
+	 * flood cannot drown the log; accesses that failed are a rule of their
+	 * own: anyone can make them (listing the log directory), and they must
+	 * not spend the tokens of the accesses that succeeded, which only its
+	 * readers can make.
 	 */
 	struct ta_alert_rule watch, watch_failed;
+	struct ta_alert_buckets buckets;   /* per (rule, person) */
 };
 
 int ta_alert_engine_new(struct ta_alert_engine **out, ta_alert_fn fn, void *ctx)
@@ -63,8 +65,10 @@ int ta_alert_engine_new(struct ta_alert_engine **out, ta_alert_fn fn, void *ctx)
 	e->watch.on = TA_ALERT_ON_WATCH;
 	e->watch.burst = 100;
 	e->watch.period_s = 60;
-	e->watch.tokens = 100;
+	e->watch.slot = TA_ALERT_SLOT_WATCH;
 	e->watch_failed = e->watch;
+	e->watch_failed.slot = TA_ALERT_SLOT_WATCH_FAILED;
+	ta_alert_buckets_init(&e->buckets);
 	*out = e;
 	return 0;
 }
@@ -73,6 +77,7 @@ void ta_alert_engine_set_rules(struct ta_alert_engine *e, struct ta_alert_rules 
 {
 	ta_alert_rules_free(e->rules);
 	e->rules = rs;
+	ta_alert_buckets_forget_rules(&e->buckets);
 }
 
 void ta_alert_engine_free(struct ta_alert_engine *e)
@@ -91,6 +96,7 @@ size_t ta_alert_engine_rule_count(const struct ta_alert_engine *e)
 void ta_alert_engine_stats(const struct ta_alert_engine *e, struct ta_alert_stats *out)
 {
 	*out = e->stats;
+	out->shared_bucket = e->buckets.overflowed;
 }
 
 static bool in_range(uint32_t v, uint32_t lo, uint32_t hi)
@@ -113,19 +119,23 @@ static bool session_matches(const struct ta_alert_rule *r, uint32_t ses, uint32_
 	return true;
 }
 
+/* Through the rate limit of the rule and the hit's person, or counted there. */
 static void deliver(struct ta_alert_engine *e, struct ta_alert_rule *r, struct ta_alert_hit *h)
 {
-	if (!ta_alert_rule_take(r, h->realtime_ns)) {
-		r->suppressed++;
-		e->stats.suppressed++;
-		return;
-	}
+	uint64_t who = ta_alert_person(h->ses, h->auid);
+	struct ta_alert_bucket *b = ta_alert_bucket_for(&e->buckets, r, who, h->realtime_ns);
+
 	h->rule = r->name;
 	h->severity = r->severity;
 	h->description = r->description;
 	h->on = r->on;
-	h->suppressed = r->suppressed;
-	r->suppressed = 0;
+	if (!ta_alert_bucket_take(b, r, h->realtime_ns)) {
+		ta_alert_bucket_suppress(b, h);
+		e->stats.suppressed++;
+		return;
+	}
+	h->suppressed = b->suppressed;
+	b->suppressed = 0;
 	e->stats.hits++;
 	e->fn(e->ctx, h);
 }
@@ -499,33 +509,42 @@ void ta_alert_engine_attach(struct ta_alert_engine *e, const struct ta_shared_at
 	}
 }
 
-static void lift(struct ta_alert_engine *e, struct ta_alert_rule *r, uint64_t now)
+/* Once the bucket has a token again: how many of the person's hits it suppressed. */
+static void lift(struct ta_alert_engine *e, struct ta_alert_rule *r, struct ta_alert_bucket *b,
+		 uint64_t now)
 {
-	struct ta_alert_hit h = { 0 };
+	struct ta_alert_hit h;
 
-	if (!r->suppressed || !ta_alert_rule_take(r, now))
+	if (!b->suppressed || !ta_alert_bucket_take(b, r, now))
 		return;
-	h.rule = r->name;
-	h.severity = r->severity;
-	h.description = r->description;
-	h.on = r->on;
-	h.realtime_ns = now;
-	h.ses = h.auid = h.uid = h.pid = UINT32_MAX;
-	h.subject = "";
-	h.suppressed = r->suppressed;
-	h.summary = true;
-	r->suppressed = 0;
+	ta_alert_bucket_summary(b, r, now, &h);
 	e->fn(e->ctx, &h);
+}
+
+static struct ta_alert_rule *rule_of_slot(struct ta_alert_engine *e, uint16_t slot)
+{
+	if (slot == TA_ALERT_SLOT_WATCH)
+		return &e->watch;
+	if (slot == TA_ALERT_SLOT_WATCH_FAILED)
+		return &e->watch_failed;
+	return e->rules && slot < e->rules->n ? &e->rules->r[slot] : NULL;
 }
 
 void ta_alert_engine_tick(struct ta_alert_engine *e, uint64_t now)
 {
-	lift(e, &e->watch, now);
-	lift(e, &e->watch_failed, now);
+	for (int i = 0; i < TA_ALERT_BUCKETS; i++) {
+		struct ta_alert_bucket_slot *s = &e->buckets.slot[i];
+		struct ta_alert_rule *r = s->used ? rule_of_slot(e, s->rule) : NULL;
+
+		if (r)
+			lift(e, r, &s->b, now);
+	}
+	lift(e, &e->watch, &e->watch.overflow, now);
+	lift(e, &e->watch_failed, &e->watch_failed.overflow, now);
 	if (!e->rules)
 		return;
 	for (size_t i = 0; i < e->rules->n; i++)
-		lift(e, &e->rules->r[i], now);
+		lift(e, &e->rules->r[i], &e->rules->r[i].overflow, now);
 }
 
 void ta_alert_engine_raise(struct ta_alert_engine *e, struct ta_alert_hit *hit, bool failed)

@@ -232,7 +232,7 @@ static int start_rule(struct parse_ctx *c, struct ta_kv_reader *r, const char *v
 	x->severity = "medium";
 	x->burst = TA_ALERT_DEFAULT_BURST;
 	x->period_s = TA_ALERT_DEFAULT_PERIOD_S;
-	x->tokens = x->burst;
+	x->slot = (uint16_t)(c->rs->n - 1);
 	c->cur = x;
 	memset(c->seen_line, 0, sizeof(c->seen_line));
 	return 0;
@@ -310,7 +310,6 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 		if (parse_rate(v, &x->burst, &x->period_s))
 			return ta_kv_fail(r, key, "'%.200s' is not N/PERIOD (10/1m, 1/30s; at most "
 					  "100000 per up to 7 days)", v);
-		x->tokens = x->burst;
 		return 0;
 	}
 	/* description */
@@ -386,21 +385,4 @@ void ta_alert_rules_free(struct ta_alert_rules *rs)
 		rule_free(&rs->r[i]);
 	free(rs->r);
 	free(rs);
-}
-
-bool ta_alert_rule_take(struct ta_alert_rule *r, uint64_t now_ns)
-{
-	double per_ns = (double)r->burst / ((double)r->period_s * 1e9);
-
-	if (now_ns > r->refill_ns) {
-		if (r->refill_ns)
-			r->tokens += (double)(now_ns - r->refill_ns) * per_ns;
-		if (r->tokens > r->burst)
-			r->tokens = r->burst;
-		r->refill_ns = now_ns;
-	}
-	if (r->tokens < 1.0)
-		return false;
-	r->tokens -= 1.0;
-	return true;
 }

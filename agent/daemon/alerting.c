@@ -18,7 +18,7 @@ static void on_hit(void *ctx, const struct ta_alert_hit *h)
 	ta_json_reset(j);
 	ta_alert_to_json(j, h);
 	/* The signed record first: the log is the one copy that cannot be denied. */
-	ta_recorder_record(a->rec, TA_REC_ALERT, h->summary ? UINT32_MAX : h->ses, j);
+	ta_recorder_record(a->rec, TA_REC_ALERT, h->ses, j);
 	/* Queued for the other destinations; a full queue is counted (ta_alerting_tick). */
 	ta_alert_out_send(a->out, h, j);
 }
@@ -26,8 +26,15 @@ static void on_hit(void *ctx, const struct ta_alert_hit *h)
 void ta_alerting_tick(struct ta_alerting *a)
 {
 	struct ta_alert_out_status st, *was = &a->reported;
+	struct ta_alert_stats es;
 
 	ta_alert_engine_tick(a->engine, ta_now_ns(CLOCK_REALTIME));
+	ta_alert_engine_stats(a->engine, &es);
+	if (es.shared_bucket > a->shared_reported)
+		ta_warn("alerts", "%llu hits rate-limited in their rule's shared bucket so far: the "
+			"table of %d per-person buckets was full", (unsigned long long)es.shared_bucket,
+			TA_ALERT_BUCKETS);
+	a->shared_reported = es.shared_bucket;
 	ta_alert_out_status(a->out, &st);
 	if (st.audit_failed > was->audit_failed || st.jsonl_failed > was->jsonl_failed)
 		ta_warn("alerts", "%llu alerts not delivered to the audit trail, %llu not to the "

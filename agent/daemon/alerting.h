@@ -20,6 +20,7 @@ struct ta_alerting {
 	struct ta_alert_engine *engine;
 	struct ta_alert_out *out;        /* audit trail, syslog, alerts_jsonl (own thread) */
 	struct ta_alert_out_status reported;  /* delivery counters last logged */
+	uint64_t shared_reported;        /* hits in shared buckets last logged */
 	struct ta_recorder *rec;
 	struct ta_json scratch;
 	char rules_path[4096];   /* the file in use, "" if none */

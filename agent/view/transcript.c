@@ -849,6 +849,9 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			if (!ta_jval_bool(ta_jobj_get(&o, "rate_limit_lifted"), &lifted) && lifted) {
 				ta_jobj_u64(&o, "suppressed", &n);
 				ta_buf_printf(out, ": %" PRIu64 " hits suppressed by its rate limit", n);
+				if (ta_jobj_str(&o, "subject", s, sizeof(s)) > 0)
+					ta_buf_printf(out, ", the first: %s", s);
+				kv(out, &o, "auid", "auid");
 				return;
 			}
 			if (ta_jobj_str(&o, "subject", s, sizeof(s)) > 0)

@@ -16,11 +16,12 @@
 #define MAX_HITS 64
 
 struct hits {
-	int n;
+	int n, total;
 	char rule[MAX_HITS][64];
 	char subject[MAX_HITS][TA_ALERT_LINE_MAX + 1];
 	uint64_t suppressed[MAX_HITS];
-	bool summary[MAX_HITS], cut[MAX_HITS];
+	bool summary[MAX_HITS], cut[MAX_HITS], shared[MAX_HITS];
+	uint32_t auid[MAX_HITS], ses[MAX_HITS];
 	char audit[MAX_HITS][4096];
 	char json[MAX_HITS][2048];
 };
@@ -29,8 +30,12 @@ static void on_hit(void *ctx, const struct ta_alert_hit *h)
 {
 	struct hits *hs = ctx;
 
+	hs->total++;
 	if (hs->n >= MAX_HITS)
 		return;
+	hs->auid[hs->n] = h->auid;
+	hs->ses[hs->n] = h->ses;
+	hs->shared[hs->n] = h->shared_bucket;
 	snprintf(hs->rule[hs->n], sizeof(hs->rule[0]), "%s", h->rule);
 	snprintf(hs->subject[hs->n], sizeof(hs->subject[0]), "%.*s", (int)h->subject_len,
 		 h->subject);
@@ -147,9 +152,10 @@ static void feed(struct ta_alert_engine *e, uint16_t kind, const char *data, uin
 	ta_alert_engine_feed(e, &ev, t);
 }
 
-/* An exec given the name path, of the file exe (NULL: the kernel could not name it). */
-static void feed_exec_exe(struct ta_alert_engine *e, const char *path, const char *exe,
-			  const char *argv, size_t n, uint32_t uid, uint32_t auid, uint32_t ses)
+/* An exec given the name path, of the file exe (NULL: the kernel could not name it), at t. */
+static void feed_exec_exe_at(struct ta_alert_engine *e, const char *path, const char *exe,
+			     const char *argv, size_t n, uint32_t uid, uint32_t auid, uint32_t ses,
+			     uint64_t t)
 {
 	struct ta_event ev = tty_ev(TA_EV_EXEC, "", 1);
 
@@ -161,13 +167,25 @@ static void feed_exec_exe(struct ta_alert_engine *e, const char *path, const cha
 	ev.task.uid = uid;
 	ev.task.auid = auid;
 	ev.task.ses = ses;
-	ta_alert_engine_feed(e, &ev, 1000);
+	ta_alert_engine_feed(e, &ev, t);
+}
+
+static void feed_exec_exe(struct ta_alert_engine *e, const char *path, const char *exe,
+			  const char *argv, size_t n, uint32_t uid, uint32_t auid, uint32_t ses)
+{
+	feed_exec_exe_at(e, path, exe, argv, n, uid, auid, ses, 1000);
+}
+
+static void feed_exec_at(struct ta_alert_engine *e, const char *path, const char *argv, size_t n,
+			 uint32_t uid, uint32_t auid, uint32_t ses, uint64_t t)
+{
+	feed_exec_exe_at(e, path, path, argv, n, uid, auid, ses, t);
 }
 
 static void feed_exec(struct ta_alert_engine *e, const char *path, const char *argv, size_t n,
 		      uint32_t uid, uint32_t auid, uint32_t ses)
 {
-	feed_exec_exe(e, path, path, argv, n, uid, auid, ses);
+	feed_exec_at(e, path, argv, n, uid, auid, ses, 1000);
 }
 
 /*
@@ -452,6 +470,79 @@ static void test_rate_limit(void)
 	CHECK_EQ_INT(hs->suppressed[3], 0);
 	ta_alert_engine_stats(e, &st);
 	CHECK_EQ_INT(st.suppressed, 3);
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/*
+ * Rate limits are per person: one user's hits (a copy of /bin/true named
+ * sudo, run in a loop) do not spend another's tokens, and the summary says
+ * whose hits were suppressed.
+ */
+static void test_rate_per_person(void)
+{
+	static const char rules[] = "rule = priv\non = exec\npath = (^|/)(sudo|su)$\n"
+				    "rule = slow\non = exec\npath = (^|/)slow$\nrate = 1/1h\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	struct ta_alert_stats st;
+	char err[512];
+	uint64_t s = 1000000000ull;
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	for (int i = 0; i < 12; i++)
+		feed_exec_at(e, "/home/u1/sudo", "/home/u1/sudo\0", 14, 1001, 1001, 11,
+			     100 * s + (uint64_t)i);
+	CHECK_EQ_INT(hs->n, 10);
+	/* the second user's real su right after: their own bucket, full */
+	feed_exec_at(e, "/usr/bin/su", "su\0-c\0true\0root\0", 16, 1002, 1002, 12, 100 * s + 20);
+	CHECK_EQ_INT(hs->n, 11);
+	CHECK_EQ_INT(hs->auid[10], 1002);
+	CHECK_EQ_INT(hs->suppressed[10], 0);
+	/* one token back for the first: the summary names them and their first suppressed hit */
+	ta_alert_engine_tick(e, 107 * s);
+	CHECK_EQ_INT(hs->n, 12);
+	CHECK(hs->summary[11]);
+	CHECK_EQ_INT(hs->suppressed[11], 2);
+	CHECK_EQ_INT(hs->auid[11], 1001);
+	CHECK_EQ_INT(hs->ses[11], 11);
+	CHECK_EQ_STR(hs->subject[11], "/home/u1/sudo");
+	CHECK(!hs->shared[11]);
+	CHECK(strstr(hs->audit[11], " ses=11 auid=1001 ") != NULL);
+	/* sessions without a login are each a person of their own */
+	hs->n = 0;
+	for (uint32_t ses = 1; ses <= 2; ses++)
+		for (int i = 0; i < 2; i++)
+			feed_exec_at(e, "/x/slow", "slow\0", 5, 0, UINT32_MAX, TA_SES_NO_LOGIN | ses,
+				     200 * s + (uint64_t)i);
+	CHECK_EQ_INT(hs->n, 2);
+	/*
+	 * Unbounded sessions, bounded table: once every bucket is in use (none
+	 * idle: 1/1h), a new person's hits share the rule's overflow bucket,
+	 * counted, and its summary says so.
+	 */
+	hs->n = hs->total = 0;
+	for (uint32_t ses = 3; ses < 3 + TA_ALERT_BUCKETS + 5; ses++)
+		feed_exec_at(e, "/x/slow", "slow\0", 5, 0, UINT32_MAX, TA_SES_NO_LOGIN | ses,
+			     300 * s + ses);
+	ta_alert_engine_stats(e, &st);
+	CHECK(st.shared_bucket >= 5);
+	CHECK(hs->total < TA_ALERT_BUCKETS + 5);
+	hs->n = 0;
+	ta_alert_engine_tick(e, 301 * s + 3600 * s);
+	CHECK(hs->n >= 1);
+	{
+		bool shared = false;
+
+		for (int i = 0; i < hs->n; i++)
+			shared |= hs->summary[i] && hs->shared[i];
+		CHECK(shared);
+	}
+	/* the full table still serves people who have buckets: 1001's tokens came back */
+	hs->n = 0;
+	feed_exec_at(e, "/usr/bin/sudo", "sudo\0", 5, 1001, 1001, 11, 4000 * s);
+	CHECK_EQ_INT(hs->n, 1);
 	ta_alert_engine_free(e);
 	free(hs);
 }
@@ -776,6 +867,7 @@ int main(int argc, char **argv)
 	test_exec_exe();
 	test_footprint();
 	test_rate_limit();
+	test_rate_per_person();
 	test_watch_buckets();
 	test_attach();
 	test_delivery();
