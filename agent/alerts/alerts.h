@@ -19,8 +19,11 @@
 #include "shared_tty/shared.h"
 
 #define TA_DEFAULT_RULES_FILE "/etc/ttyaudit/rules.conf"
-/* Bytes of a reassembled line that rules see; the rest is cut (and marked). */
-#define TA_ALERT_LINE_MAX 1024
+/*
+ * Bytes of a reassembled line kept; a longer typed line keeps its first half
+ * and its most recent bytes, a longer written line its start (and is marked cut).
+ */
+#define TA_ALERT_LINE_MAX 4096
 /* Terminals whose partial lines are kept; the least recently used is dropped. */
 #define TA_ALERT_TERMINALS 128
 #define TA_ALERT_RULES_MAX 256
@@ -72,6 +75,8 @@ struct ta_alert_hit {
 	size_t subject_len;
 	bool subject_cut;          /* the line was longer than TA_ALERT_LINE_MAX */
 	const char *exe;           /* exec: the file the kernel ran (not the name given); NULL if none */
+	bool subject_uncertain;    /* typed with editing the engine cannot follow (history,
+				    * search, completion): the shell may have run other text */
 	uint64_t suppressed;       /* this person's hits of this rule dropped by its rate limit */
 	bool summary;              /* no hit: the rate limit lifted, suppressed says how many;
 				    * the ids, terminal and subject are the first suppressed hit's */
@@ -101,7 +106,7 @@ void ta_alert_engine_free(struct ta_alert_engine *e);
 size_t ta_alert_engine_rule_count(const struct ta_alert_engine *e);
 
 struct ta_alert_stats {
-	uint64_t hits, suppressed, lines_cut;
+	uint64_t hits, suppressed, lines_cut, lines_uncertain, lines_joined;
 	uint64_t shared_bucket;    /* hits rate-limited in a rule's overflow bucket */
 };
 void ta_alert_engine_stats(const struct ta_alert_engine *e, struct ta_alert_stats *out);

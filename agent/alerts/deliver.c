@@ -69,6 +69,10 @@ void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 		ta_json_key(j, "exe");
 		ta_json_str(j, h->exe);
 	}
+	if (h->subject_uncertain) {
+		ta_json_key(j, "subject_uncertain");
+		ta_json_bool(j, true);
+	}
 	ta_json_key(j, "suppressed");
 	ta_json_u64(j, h->suppressed);
 	/* a summary names whose hits were suppressed: the ids and subject are the first's */

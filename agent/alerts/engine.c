@@ -6,6 +6,7 @@
  * line. Work per byte is constant and per line bounded by
  * TA_ALERT_LINE_MAX and the rules' count.
  */
+#include "alerts/line.h"
 #include "alerts/rules_internal.h"
 #include "logfmt/footprint.h"
 
@@ -17,20 +18,34 @@
 /* Sessions remembered for once-per-session rules; cleared when full. */
 #define SEEN_SESSIONS 4096
 
-/* A line being assembled, and where an escape sequence stands in it. */
-struct line_buf {
+/*
+ * A typed line that a shell continues on the next one (`… |`, `… \`, an open
+ * quote): what the shell will run is the lines joined, matched when the last
+ * one ends; the rules that fired on a part do not fire again on the whole.
+ */
+struct join_buf {
 	char buf[TA_ALERT_LINE_MAX + 1];
 	uint32_t len;
-	bool cut;
-	uint8_t esc;    /* 0 none, 1 after ESC, 2 inside CSI/SS3/OSC */
-	uint32_t ses, auid;  /* whose line it is (the first bytes' session and login uid) */
+	bool pending, cut, uncertain;
+	uint64_t fired[(TA_ALERT_RULES_MAX + 63) / 64];
 };
 
 struct term {
 	uint32_t major, minor;
 	uint64_t last_used;   /* 0: free slot */
-	struct line_buf in, out;
+	struct ta_line in, out;
+	struct join_buf join;
 };
+
+/* A line's text as matched, with what the alert says of it. */
+struct line_text {
+	const char *s;
+	size_t len;
+	bool cut, uncertain;
+};
+
+/* Matches of a line pattern that unless is tried on; more count as not excused. */
+#define UNLESS_MATCHES_MAX 64
 
 struct ta_alert_engine {
 	struct ta_alert_rules *rules;
@@ -49,7 +64,12 @@ struct ta_alert_engine {
 	 * readers can make.
 	 */
 	struct ta_alert_rule watch, watch_failed;
+	/* a typed line too long to keep whole that no rule matched: said, not silent */
+	struct ta_alert_rule line_cut;
 	struct ta_alert_buckets buckets;   /* per (rule, person) */
+	/* scratch: a line's text, a joined line's, one match of a line pattern */
+	char text[TA_ALERT_LINE_MAX + 16], joined[TA_ALERT_LINE_MAX + 16];
+	char match[TA_ALERT_LINE_MAX + 16];
 };
 
 int ta_alert_engine_new(struct ta_alert_engine **out, ta_alert_fn fn, void *ctx)
@@ -68,6 +88,14 @@ int ta_alert_engine_new(struct ta_alert_engine **out, ta_alert_fn fn, void *ctx)
 	e->watch.slot = TA_ALERT_SLOT_WATCH;
 	e->watch_failed = e->watch;
 	e->watch_failed.slot = TA_ALERT_SLOT_WATCH_FAILED;
+	snprintf(e->line_cut.name, sizeof(e->line_cut.name), "ttyaudit-line-cut");
+	snprintf(e->line_cut.description, sizeof(e->line_cut.description),
+		 "typed line longer than %d bytes: its middle was not matched", TA_ALERT_LINE_MAX);
+	e->line_cut.severity = "low";
+	e->line_cut.on = TA_ALERT_ON_INPUT;
+	e->line_cut.burst = TA_ALERT_DEFAULT_BURST;
+	e->line_cut.period_s = TA_ALERT_DEFAULT_PERIOD_S;
+	e->line_cut.slot = TA_ALERT_SLOT_LINE_CUT;
 	ta_alert_buckets_init(&e->buckets);
 	*out = e;
 	return 0;
@@ -215,31 +243,166 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 	}
 }
 
-static void on_line(struct ta_alert_engine *e, uint8_t kind, struct line_buf *lb,
-		    const struct ta_event *ev, uint64_t now, uint32_t ses, uint32_t auid)
+/*
+ * Whether a line rule fires on text: unless is tried on each substring the
+ * line pattern matched, not on the whole line, so a comment or an argument
+ * elsewhere on the line (`… /dev/tcp/203.0.113.9/4444 # /dev/tcp/localhost/`)
+ * cannot excuse a match; the rule fires if any match is not excused.
+ */
+static bool line_fires(struct ta_alert_engine *e, const struct ta_alert_rule *r, const char *text)
+{
+	size_t off = 0, len = strlen(text);
+	int flags = 0;
+	regmatch_t m;
+
+	if (!r->has_unless)
+		return regex_hit(&r->line_re, text);
+	for (int k = 0; k < UNLESS_MATCHES_MAX; k++) {
+		size_t from, to;
+
+		if (off > len || regexec(&r->line_re, text + off, 1, &m, flags))
+			return false;
+		from = off + (size_t)m.rm_so;
+		to = off + (size_t)m.rm_eo;
+		memcpy(e->match, text + from, to - from);
+		e->match[to - from] = '\0';
+		if (!regex_hit(&r->unless_re, e->match))
+			return true;
+		off = to > from ? to : from + 1;
+		flags = REG_NOTBOL;
+	}
+	return true;   /* more matches than are tried: not all were excused */
+}
+
+/* The rules of a kind that fire on a line, except those in skip; fired ones set in fired. */
+static int match_line(struct ta_alert_engine *e, uint8_t kind, const struct line_text *lt,
+		      const struct ta_event *ev, uint64_t now, uint32_t ses, uint32_t auid,
+		      const uint64_t *skip, uint64_t *fired)
 {
 	struct ta_alert_hit h;
+	int n = 0;
 
-	lb->buf[lb->len] = '\0';
 	for (size_t i = 0; i < e->rules->n; i++) {
 		struct ta_alert_rule *r = &e->rules->r[i];
 
 		if (r->on != kind || !session_matches(r, ses, auid))
 			continue;
-		if (!regex_hit(&r->line_re, lb->buf))
+		if (skip && (skip[i / 64] >> (i % 64) & 1))
 			continue;
-		if (r->has_unless && regex_hit(&r->unless_re, lb->buf))
+		if (!line_fires(e, r, lt->s))
 			continue;
 		hit_from_event(&h, ev, now, ses, auid);
-		h.subject = lb->buf;
-		h.subject_len = lb->len;
-		h.subject_cut = lb->cut;
+		h.subject = lt->s;
+		h.subject_len = lt->len;
+		h.subject_cut = lt->cut;
+		h.subject_uncertain = lt->uncertain;
 		deliver(e, r, &h);
+		if (fired)
+			fired[i / 64] |= 1ull << (i % 64);
+		n++;
 	}
-	if (lb->cut)
+	return n;
+}
+
+static void on_output_line(struct ta_alert_engine *e, struct ta_line *l, const struct ta_event *ev,
+			   uint64_t now)
+{
+	struct line_text lt = { .s = e->text, .cut = l->cut };
+
+	lt.len = ta_line_text(l, false, e->text, sizeof(e->text));
+	match_line(e, TA_ALERT_ON_OUTPUT, &lt, ev, now, ev->task.ses, ev->task.auid, NULL, NULL);
+	if (l->cut)
 		e->stats.lines_cut++;
-	lb->len = 0;
-	lb->cut = false;
+	ta_line_clear(l);
+}
+
+/* The pending lines and this one, as the shell reads them; the tail kept if too long. */
+static void join_text(struct ta_alert_engine *e, const struct join_buf *j,
+		      const struct line_text *lt, struct line_text *out)
+{
+	size_t cap = TA_ALERT_LINE_MAX, keep = j->len + lt->len > cap ?
+		(lt->len >= cap ? 0 : cap - lt->len) : j->len;
+	size_t n = lt->len > cap ? cap : lt->len;
+
+	memcpy(e->joined, j->buf + j->len - keep, keep);
+	memcpy(e->joined + keep, lt->s, n);
+	e->joined[keep + n] = '\0';
+	out->s = e->joined;
+	out->len = keep + n;
+	out->cut = lt->cut || j->cut || keep < j->len || n < lt->len;
+	out->uncertain = lt->uncertain || j->uncertain;
+}
+
+/* After a line (or joined lines): whether the shell reads on, and what it has so far. */
+static void join_keep(struct join_buf *j, const struct line_text *lt)
+{
+	enum ta_line_cont c = ta_line_continuation(lt->s, lt->len);
+	size_t n = lt->len;
+
+	if (c == TA_LINE_DONE) {
+		memset(j, 0, sizeof(*j));
+		return;
+	}
+	if (c == TA_LINE_BACKSLASH)
+		n--;                                 /* the shell removes \ and the newline */
+	if (n > TA_ALERT_LINE_MAX - 1)
+		n = TA_ALERT_LINE_MAX - 1;
+	memmove(j->buf, lt->s + lt->len - (c == TA_LINE_BACKSLASH) - n, n);
+	j->len = (uint32_t)n;
+	if (c != TA_LINE_BACKSLASH)
+		j->buf[j->len++] = c == TA_LINE_QUOTE ? '\n' : ' ';
+	j->cut = lt->cut;
+	j->uncertain = lt->uncertain;
+	j->pending = true;
+}
+
+/* A cut typed line no rule matched: an alert of its own, so padding is never silent. */
+static void raise_line_cut(struct ta_alert_engine *e, const struct line_text *lt,
+			   const struct ta_event *ev, uint64_t now, uint32_t ses, uint32_t auid)
+{
+	struct ta_alert_hit h;
+
+	hit_from_event(&h, ev, now, ses, auid);
+	h.subject = lt->s;
+	h.subject_len = lt->len;
+	h.subject_cut = true;
+	h.subject_uncertain = lt->uncertain;
+	deliver(e, &e->line_cut, &h);
+}
+
+/*
+ * A typed line at Enter: matched as typed and, when the previous line was
+ * continued, joined to it; whether the shell continues it is kept.
+ */
+static void on_input_line(struct ta_alert_engine *e, struct term *t, const struct ta_event *ev,
+			  uint64_t now)
+{
+	uint32_t ses = ev->owner_ses, auid = ev->owner_auid;
+	struct line_text lt = { .s = e->text, .cut = t->in.cut, .uncertain = t->in.uncertain };
+	struct join_buf *j = &t->join;
+	uint64_t fired[sizeof(j->fired) / sizeof(j->fired[0])] = { 0 };
+	struct line_text whole = lt;
+	int n;
+
+	lt.len = ta_line_text(&t->in, true, e->text, sizeof(e->text));
+	whole = lt;
+	n = match_line(e, TA_ALERT_ON_INPUT, &lt, ev, now, ses, auid, NULL, fired);
+	if (j->pending) {
+		join_text(e, j, &lt, &whole);
+		for (size_t i = 0; i < sizeof(fired) / sizeof(fired[0]); i++)
+			fired[i] |= j->fired[i];
+		n += match_line(e, TA_ALERT_ON_INPUT, &whole, ev, now, ses, auid, fired, fired);
+		e->stats.lines_joined++;
+	}
+	if (lt.cut && !n)
+		raise_line_cut(e, &lt, ev, now, ses, auid);
+	e->stats.lines_cut += lt.cut;
+	e->stats.lines_uncertain += lt.uncertain;
+	join_keep(j, &whole);
+	memcpy(j->fired, fired, sizeof(fired));
+	if (!j->pending)
+		memset(j->fired, 0, sizeof(j->fired));
+	ta_line_clear(&t->in);
 }
 
 static struct term *term_for(struct ta_alert_engine *e, const struct ta_tty_id *tty)
@@ -265,89 +428,45 @@ static struct term *term_for(struct ta_alert_engine *e, const struct ta_tty_id *
 }
 
 /*
- * Editing as a terminal user does it: backspace, ^U, ^W, and escape
- * sequences (arrows, colours) left out. Returns true at the end of a line.
+ * A line is one person's: what another session left unfinished on this
+ * terminal (a pty number is reused; a user can type half a line and close
+ * it) is not prefixed to the next one's, where it would make a rule name
+ * them for words they never typed, or an unless clause hide what they did.
  */
-static bool line_add(struct line_buf *lb, uint8_t c, bool input)
+static void own_line(struct term *t, struct ta_line *l, bool input, uint32_t ses, uint32_t auid)
 {
-	if (lb->esc == 1) {
-		/* ESC [ (CSI), ESC O (SS3), ESC ] (OSC) go on; anything else ends here */
-		lb->esc = (c == '[' || c == 'O' || c == ']') ? 2 : 0;
-		return false;
-	}
-	if (lb->esc == 2) {
-		if ((c >= 0x40 && c <= 0x7e) || c == 0x07)
-			lb->esc = 0;
-		return false;
-	}
-	switch (c) {
-	case '\n':
-		return true;
-	case '\r':
-		/* typed: Enter; written: only the carriage, the line ends at \n */
-		return input;
-	case 0x1b:
-		lb->esc = 1;
-		return false;
-	case 0x7f:
-	case 0x08:
-		if (lb->len)
-			lb->len--;
-		return false;
-	case 0x15: /* ^U */
-	case 0x03: /* ^C: the line is abandoned */
-		lb->len = 0;
-		lb->cut = false;
-		return false;
-	case 0x17: /* ^W */
-		while (lb->len && lb->buf[lb->len - 1] == ' ')
-			lb->len--;
-		while (lb->len && lb->buf[lb->len - 1] != ' ')
-			lb->len--;
-		return false;
-	case '\t':
-		break;
-	default:
-		if (c < 0x20)
-			return false;
-	}
-	if (lb->len < TA_ALERT_LINE_MAX)
-		lb->buf[lb->len++] = (char)c;
-	else
-		lb->cut = true;
-	return false;
+	if (l->ses == ses && l->auid == auid)
+		return;
+	ta_line_clear(l);
+	l->ses = ses;
+	l->auid = auid;
+	if (input)
+		memset(&t->join, 0, sizeof(t->join));
 }
 
 static void on_tty(struct ta_alert_engine *e, const struct ta_event *ev, uint64_t now)
 {
 	bool input = ev->kind == TA_EV_TTY_INPUT;
 	uint8_t kind = input ? TA_ALERT_ON_INPUT : TA_ALERT_ON_OUTPUT;
-	uint32_t ses = input ? ev->owner_ses : ev->task.ses;
-	uint32_t auid = input ? ev->owner_auid : ev->task.auid;
 	struct term *t;
-	struct line_buf *lb;
 
 	if (!e->rules->any[kind] || !ev->len || (ev->flags & TA_F_REDACTED))
 		return;
 	t = term_for(e, &ev->tty);
-	lb = input ? &t->in : &t->out;
-	/*
-	 * A line is one person's: what another session left unfinished on this
-	 * terminal (a pty number is reused; a user can type half a line and
-	 * close it) is not prefixed to the next one's, where it would make a
-	 * rule name them for words they never typed, or an unless clause hide
-	 * what they did.
-	 */
-	if (lb->ses != ses || lb->auid != auid) {
-		lb->len = 0;
-		lb->cut = false;
-		lb->esc = 0;
-		lb->ses = ses;
-		lb->auid = auid;
+	if (!input) {
+		own_line(t, &t->out, false, ev->task.ses, ev->task.auid);
+		for (uint32_t i = 0; i < ev->len; i++)
+			if (ta_line_output(&t->out, ev->data[i]))
+				on_output_line(e, &t->out, ev, now);
+		return;
 	}
-	for (uint32_t i = 0; i < ev->len; i++)
-		if (line_add(lb, ev->data[i], input))
-			on_line(e, kind, lb, ev, now, ses, auid);
+	own_line(t, &t->in, true, ev->owner_ses, ev->owner_auid);
+	for (uint32_t i = 0; i < ev->len; i++) {
+		if (ev->data[i] == 0x03)
+			memset(&t->join, 0, sizeof(t->join));   /* ^C: the whole command is abandoned */
+		if (ta_line_input(&t->in, ev->data[i]))
+			on_input_line(e, t, ev, now);
+	}
 }
 
 /* True the first time a session is seen (until the table fills and starts over). */
@@ -527,6 +646,8 @@ static struct ta_alert_rule *rule_of_slot(struct ta_alert_engine *e, uint16_t sl
 		return &e->watch;
 	if (slot == TA_ALERT_SLOT_WATCH_FAILED)
 		return &e->watch_failed;
+	if (slot == TA_ALERT_SLOT_LINE_CUT)
+		return &e->line_cut;
 	return e->rules && slot < e->rules->n ? &e->rules->r[slot] : NULL;
 }
 
@@ -541,6 +662,7 @@ void ta_alert_engine_tick(struct ta_alert_engine *e, uint64_t now)
 	}
 	lift(e, &e->watch, &e->watch.overflow, now);
 	lift(e, &e->watch_failed, &e->watch_failed.overflow, now);
+	lift(e, &e->line_cut, &e->line_cut.overflow, now);
 	if (!e->rules)
 		return;
 	for (size_t i = 0; i < e->rules->n; i++)

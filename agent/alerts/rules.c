@@ -86,12 +86,13 @@ static int expand(const char *v, const char *log_dir, char *out, size_t cap)
 }
 
 /*
- * POSIX ERE, compiled without sub-matches. glibc accepts back-references
+ * POSIX ERE, compiled without sub-matches (flags REG_NOSUB) except line
+ * patterns: unless is tried on what they matched. glibc accepts back-references
  * (\1..\9) in EREs too; they are refused because they make matching
  * exponential, and rules must never hold recording up.
  */
 static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key, const char *v,
-		   regex_t *re, bool *has)
+		   regex_t *re, bool *has, int flags)
 {
 	char msg[256], pat[8192];
 	int rc;
@@ -109,7 +110,7 @@ static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key,
 	}
 	if (expand(v, c->log_dir ? c->log_dir : TA_DEFAULT_LOG_DIR, pat, sizeof(pat)))
 		return ta_kv_fail(r, key, "pattern too long once ${log_dir} is put in");
-	rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+	rc = regcomp(re, pat, REG_EXTENDED | flags);
 	if (rc) {
 		regerror(rc, re, msg, sizeof(msg));
 		return ta_kv_fail(r, key, "bad regular expression '%.200s': %s", v, msg);
@@ -267,17 +268,17 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 		return 0;
 	}
 	if (!strcmp(key, "argv"))
-		return compile(c, r, key, v, &x->argv_re, &x->has_argv);
+		return compile(c, r, key, v, &x->argv_re, &x->has_argv, REG_NOSUB);
 	if (!strcmp(key, "path"))
-		return compile(c, r, key, v, &x->path_re, &x->has_path);
+		return compile(c, r, key, v, &x->path_re, &x->has_path, REG_NOSUB);
 	if (!strcmp(key, "line"))
-		return compile(c, r, key, v, &x->line_re, &x->has_line);
+		return compile(c, r, key, v, &x->line_re, &x->has_line, 0);
 	if (!strcmp(key, "op"))
-		return compile(c, r, key, v, &x->op_re, &x->has_op);
+		return compile(c, r, key, v, &x->op_re, &x->has_op, REG_NOSUB);
 	if (!strcmp(key, "peer"))
-		return compile(c, r, key, v, &x->peer_re, &x->has_peer);
+		return compile(c, r, key, v, &x->peer_re, &x->has_peer, REG_NOSUB);
 	if (!strcmp(key, "unless"))
-		return compile(c, r, key, v, &x->unless_re, &x->has_unless);
+		return compile(c, r, key, v, &x->unless_re, &x->has_unless, REG_NOSUB);
 	if (!strcmp(key, "exe")) {
 		if (v[0] != '/' || strlen(v) >= sizeof(x->exe))
 			return ta_kv_fail(r, key, "'%.200s' is not an absolute path (under %zu bytes)",

@@ -62,6 +62,7 @@ struct ta_alert_rules {
 /* Rule slots of the built-in watch alerts (rules from the file: their index). */
 #define TA_ALERT_SLOT_WATCH TA_ALERT_RULES_MAX
 #define TA_ALERT_SLOT_WATCH_FAILED (TA_ALERT_RULES_MAX + 1)
+#define TA_ALERT_SLOT_LINE_CUT (TA_ALERT_RULES_MAX + 2)
 
 /*
  * Buckets per (rule, person): one person's hits cannot spend another's. A

