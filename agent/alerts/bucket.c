@@ -139,37 +139,22 @@ void ta_alert_bucket_suppress(struct ta_alert_bucket *b, const struct ta_alert_h
 
 	if (b->suppressed++)
 		return;
-	f->ses = h->ses;
-	f->auid = h->auid;
-	f->uid = h->uid;
-	f->pid = h->pid;
-	memcpy(f->tty, h->tty, sizeof(f->tty));
-	memcpy(f->comm, h->comm, sizeof(f->comm));
+	f->hit = *h;
 	memcpy(f->subject, h->subject, n);
-	f->subject_len = (uint32_t)n;
-	f->subject_cut = h->subject_cut || n < h->subject_len;
+	f->hit.subject = f->subject;
+	f->hit.subject_len = n;
+	f->hit.subject_cut = h->subject_cut || n < h->subject_len;
 }
 
 void ta_alert_bucket_summary(struct ta_alert_bucket *b, const struct ta_alert_rule *r,
 			     uint64_t now_ns, struct ta_alert_hit *h)
 {
-	const struct ta_alert_first *f = &b->first;
-
-	memset(h, 0, sizeof(*h));
+	*h = b->first.hit;
 	h->rule = r->name;
 	h->severity = r->severity;
 	h->description = r->description;
 	h->on = r->on;
 	h->realtime_ns = now_ns;
-	h->ses = f->ses;
-	h->auid = f->auid;
-	h->uid = f->uid;
-	h->pid = f->pid;
-	memcpy(h->tty, f->tty, sizeof(h->tty));
-	memcpy(h->comm, f->comm, sizeof(h->comm));
-	h->subject = f->subject;
-	h->subject_len = f->subject_len;
-	h->subject_cut = f->subject_cut;
 	h->suppressed = b->suppressed;
 	h->summary = true;
 	h->shared_bucket = b == &r->overflow;

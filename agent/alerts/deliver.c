@@ -31,6 +31,15 @@ static const char *on_name(uint8_t on)
 	return on < sizeof(on_names) / sizeof(on_names[0]) && on_names[on] ? on_names[on] : "?";
 }
 
+/* A member present only when true. */
+static void flag(struct ta_json *j, const char *key, bool on)
+{
+	if (!on)
+		return;
+	ta_json_key(j, key);
+	ta_json_bool(j, true);
+}
+
 void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 {
 	ta_json_obj_begin(j);
@@ -61,29 +70,17 @@ void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 	ta_json_str(j, h->comm);
 	ta_json_key(j, "subject");
 	ta_json_strn(j, h->subject, h->subject_len);
-	if (h->subject_cut) {
-		ta_json_key(j, "subject_cut");
-		ta_json_bool(j, true);
-	}
+	flag(j, "subject_cut", h->subject_cut);
 	if (h->exe) {
 		ta_json_key(j, "exe");
 		ta_json_str(j, h->exe);
 	}
-	if (h->subject_uncertain) {
-		ta_json_key(j, "subject_uncertain");
-		ta_json_bool(j, true);
-	}
+	flag(j, "subject_uncertain", h->subject_uncertain);
 	ta_json_key(j, "suppressed");
 	ta_json_u64(j, h->suppressed);
 	/* a summary names whose hits were suppressed: the ids and subject are the first's */
-	if (h->summary) {
-		ta_json_key(j, "rate_limit_lifted");
-		ta_json_bool(j, true);
-	}
-	if (h->shared_bucket) {
-		ta_json_key(j, "shared_bucket");
-		ta_json_bool(j, true);
-	}
+	flag(j, "rate_limit_lifted", h->summary);
+	flag(j, "shared_bucket", h->shared_bucket);
 	ta_json_obj_end(j);
 }
 

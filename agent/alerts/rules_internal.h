@@ -12,14 +12,10 @@ enum tristate { T_ANY = 0, T_YES, T_NO };
 /* Bytes of the first suppressed hit's subject kept for the summary. */
 #define TA_ALERT_FIRST_SUBJECT 256
 
-/* The first hit a bucket suppressed: the summary names it. */
+/* The first hit a bucket suppressed: the summary names it (its subject copied). */
 struct ta_alert_first {
-	uint32_t ses, auid, uid, pid;
-	char tty[TA_TTY_NAME_LEN];
-	char comm[TA_COMM_LEN];
+	struct ta_alert_hit hit;
 	char subject[TA_ALERT_FIRST_SUBJECT];
-	uint32_t subject_len;
-	bool subject_cut;
 };
 
 /* One token bucket; full when refill_ns is 0 (never used). */

