@@ -672,6 +672,35 @@ int ta_collect_send(struct ta_collector *c)
 static int queue_checkpoint(struct ta_collector *c, natsMsg *m, size_t host, const void *body,
 			    size_t len, int *verdict);
 
+/*
+ * JetStream drops a message whose id it has seen within its deduplication
+ * window, on any subject of the stream: a host publishing another's ids on its
+ * own subject would have that host's messages dropped unseen. An id must name
+ * the subject's host and end with its body's digest (fleet/batch.h); a message
+ * whose id does not (or has none: shippers before digests) is refused and kept
+ * as evidence against the host it came from, before its body is looked at (a
+ * host squatting another's ids may send anything). 1 refused, 0 taken, -errno.
+ */
+static int msgid_refused(struct ta_collector *c, natsMsg *m, size_t host, int records,
+			 const struct ta_fleet_batch *b)
+{
+	const struct host *hst = &c->hosts[host].h;
+	const char *id = NULL, *why = "";
+	if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK)
+		id = NULL;
+	if (!ta_fleet_msgid_check(c->hasher, id, hst->origin, records, b, natsMsg_GetData(m),
+				  (size_t)natsMsg_GetDataLength(m), &why))
+		return 0;
+	int e = drain(c);
+	if (e)
+		return e;
+	c->bad_msgid++;
+	char shown[120];
+	snprintf(shown, sizeof(shown), "%s", id ? id : "(none)");
+	e = evidence(c, m, hst->origin, "msgid", -1, "message refused: %s (id %s)", why, shown);
+	return e < 0 ? e : 1;
+}
+
 static int on_record(struct ta_collector *c, natsMsg *m, size_t host, int *verdict)
 {
 	const struct host *hst = &c->hosts[host].h;
@@ -683,6 +712,8 @@ static int on_record(struct ta_collector *c, natsMsg *m, size_t host, int *verdi
 		hidx = NULL;
 	if (!bad && (!hidx || strtoull(hidx, NULL, 10) != b.first))
 		why = "its index header is not its first record's";
+	if ((e = msgid_refused(c, m, host, 1, bad ? NULL : &b)))
+		return e < 0 ? e : TA_COLLECT_ACK;
 	if (bad || why[0]) {
 		if ((e = drain(c)))
 			return e;
@@ -1188,6 +1219,8 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 		e = on_record(c, m, hi, verdict);
 		return e < 0 ? e : 0;
 	}
+	if ((e = msgid_refused(c, m, hi, 0, NULL)))
+		return e < 0 ? e : 0;
 	return queue_checkpoint(c, m, hi, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m),
 				verdict);
 }

@@ -107,6 +107,7 @@ struct ta_collector {
 	uint32_t *stream_ms;          /* per cosigned checkpoint: ms from entering the stream */
 	size_t n_stream_ms, cap_stream_ms;
 	uint64_t malformed;          /* records messages refused whole (their framing) */
+	uint64_t bad_msgid;          /* messages whose id is not their host's and body's */
 	uint64_t index_too_large;    /* records stored but not decoded for the session index */
 	uint64_t index_over_budget;  /* the same, past their batch's inflation budget */
 	uint64_t isolated;           /* messages the database refused alone, kept as evidence */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fleet/batch.h"
+#include "store/merkle.h"
 #include "store/store.h"
 
 void ta_fleet_batch_begin(struct ta_fleet_batch_enc *e, uint64_t first)
@@ -75,6 +76,97 @@ int ta_fleet_batch_msgid(const char *origin, uint64_t first, uint32_t count, cha
 	int n = snprintf(out, outlen, "%s/%" PRIu64 "-%" PRIu64, origin, first,
 			 first + (count ? count - 1 : 0));
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}
+
+/* The digest of body as it ends a message id: lowercase hex. */
+static void msgid_digest(struct ta_hasher *h, const void *body, size_t len,
+			 char out[2 * TA_FLEET_MSGID_DIGEST + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t d[TA_HASH_LEN];
+	ta_sha256(h, body, len, d);
+	for (unsigned i = 0; i < TA_FLEET_MSGID_DIGEST; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * TA_FLEET_MSGID_DIGEST] = '\0';
+}
+
+int ta_fleet_msgid_seal(struct ta_hasher *h, char *id, size_t idlen, const void *body, size_t len)
+{
+	char d[2 * TA_FLEET_MSGID_DIGEST + 1];
+	size_t l = strnlen(id, idlen);
+	msgid_digest(h, body, len, d);
+	if (l + 1 + sizeof(d) > idlen)
+		return -ENAMETOOLONG;
+	id[l] = '/';
+	memcpy(id + l + 1, d, sizeof(d));
+	return 0;
+}
+
+/* A decimal number at *p, then sep (or the end when sep is 0); moves *p past both. */
+static int take_u64(const char **p, char sep, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (x > (UINT64_MAX - 9) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s != sep)
+		return -1;
+	*p = sep ? s + 1 : s;
+	*v = x;
+	return 0;
+}
+
+int ta_fleet_msgid_check(struct ta_hasher *h, const char *id, const char *origin, int records,
+			 const struct ta_fleet_batch *b, const void *body, size_t len,
+			 const char **why)
+{
+	size_t ol = strlen(origin);
+	uint64_t first, last, size, old;
+	*why = "";
+	if (!id) {
+		*why = "it has no message id";
+		return -EBADMSG;
+	}
+	if (strncmp(id, origin, ol) || id[ol] != '/') {
+		*why = "its message id names another origin than its subject's host";
+		return -EBADMSG;
+	}
+	const char *p = id + ol + 1, *d = strrchr(p, '/');
+	char want[2 * TA_FLEET_MSGID_DIGEST + 1];
+	if (!d || strlen(d + 1) != sizeof(want) - 1) {
+		*why = "its message id does not end with a digest (a shipper before digests?)";
+		return -EBADMSG;
+	}
+	if (records && (take_u64(&p, '-', &first) || take_u64(&p, '/', &last) ||
+			(b && (first != b->first || last != b->first + b->count - 1)))) {
+		*why = "its message id does not name its records' first and last index";
+		return -EBADMSG;
+	}
+	/* A records message's id names a checkpoint when it carries one (unknown: may). */
+	if (!records || (b ? b->ckpt != NULL : !strncmp(p, "checkpoint/", 11))) {
+		if (strncmp(p, "checkpoint/", 11) || (p += 11, take_u64(&p, '/', &size)) ||
+		    take_u64(&p, '/', &old)) {
+			*why = "its message id is not a checkpoint's";
+			return -EBADMSG;
+		}
+	}
+	if (p != d + 1) {
+		*why = "its message id has more parts than its kind";
+		return -EBADMSG;
+	}
+	msgid_digest(h, body, len, want);
+	if (strcmp(p, want)) {
+		*why = "its message id's digest is not its body's";
+		return -EBADMSG;
+	}
+	return 0;
 }
 
 static uint32_t be32_at(const uint8_t *p)

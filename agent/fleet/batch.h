@@ -16,12 +16,16 @@
  * subject carries it): a checkpoint travels with the records it covers, so
  * that the collector that takes them takes both (two messages in a row often
  * went to two collectors, and the checkpoint waited for the other's commit).
- * Its message id is "<origin>/<first>-<last>/checkpoint/<size>/<old>".
+ * Its message id is "<origin>/<first>-<last>/checkpoint/<size>/<old>/<digest>".
  *
  * Record i must carry index first + i. The message id is
- * "<origin>/<first>-<last>": a batch published again with the same bounds is
- * a JetStream duplicate; one with other bounds (after a restart) is a new
- * message whose records the collector takes as duplicates by index.
+ * "<origin>/<first>-<last>/<digest>", <digest> the first TA_FLEET_MSGID_DIGEST
+ * bytes of the body's SHA-256 in lowercase hex: a batch published again with
+ * the same bytes is a JetStream duplicate; one with other bounds (after a
+ * restart) is a new message whose records the collector takes as duplicates
+ * by index. JetStream keeps one duplicate table per stream, whatever the
+ * subject: without the digest another host could publish these ids on its own
+ * subject first and have this host's messages dropped as duplicates.
  */
 #ifndef TA_FLEET_BATCH_H
 #define TA_FLEET_BATCH_H
@@ -69,9 +73,30 @@ int ta_fleet_batch_end(struct ta_fleet_batch_enc *e, const void **data, size_t *
 int ta_fleet_batch_end_ckpt(struct ta_fleet_batch_enc *e, const void *req, size_t req_len,
 			    const void **data, size_t *len);
 void ta_fleet_batch_enc_free(struct ta_fleet_batch_enc *e);
-/* "<origin>/<first>-<last>" into out; -ENAMETOOLONG if it does not fit. */
+/* "<origin>/<first>-<last>" into out (ta_fleet_msgid_seal ends it); -ENAMETOOLONG. */
 int ta_fleet_batch_msgid(const char *origin, uint64_t first, uint32_t count, char *out,
 			 size_t outlen);
+
+#define TA_FLEET_MSGID_DIGEST 16 /* bytes of the body's SHA-256 ending a message id */
+
+struct ta_hasher;
+struct ta_fleet_batch;
+/*
+ * Ends a message id (NUL-terminated in id[idlen]) with "/" and the digest of
+ * body: another host cannot produce it without the bytes. -ENAMETOOLONG.
+ */
+int ta_fleet_msgid_seal(struct ta_hasher *h, char *id, size_t idlen, const void *body, size_t len);
+/*
+ * The collector's check of a message's id: it names origin (the host of the
+ * subject it came on), has the shape of its kind, and ends with body's digest.
+ * records: a message of the records subject, b its parsed batch (its bounds
+ * and checkpoint must be the id's) or NULL when it is no batch; else one of
+ * the checkpoints subject ("<origin>/checkpoint/<size>/<old>/<digest>").
+ * 0, or -EBADMSG and *why.
+ */
+int ta_fleet_msgid_check(struct ta_hasher *h, const char *id, const char *origin, int records,
+			 const struct ta_fleet_batch *b, const void *body, size_t len,
+			 const char **why);
 
 struct ta_fleet_batch {
 	const uint8_t *p, *end;

@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 		return TA_EXIT_FAILURE;
 	}
 	no.inbox_prefix = inbox;
-	if (ta_ship_window_init(&s.win) || ta_ship_proof_init(&s.proof)) {
+	if (ta_ship_window_init(&s.win) || ta_ship_proof_init(&s.proof) || ta_hasher_new(&s.hasher)) {
 		ta_err("ship", "%s", strerror(ENOMEM));
 		return TA_EXIT_FAILURE;
 	}
@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 	natsConnection_Destroy(s.nc);
 	ta_ship_window_destroy(&s.win);
 	ta_ship_proof_free(&s.proof);
+	ta_hasher_free(s.hasher);
 	ta_fleet_batch_enc_free(&s.enc);
 	ta_verifier_free(s.log_key);
 	ta_verifier_free(s.witness_key);

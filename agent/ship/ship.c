@@ -165,7 +165,8 @@ static int flush_batch(struct ta_ship *s)
 	if (!s->enc.count)
 		return 0;
 	if (ta_fleet_batch_end(&s->enc, &data, &len) ||
-	    ta_fleet_batch_msgid(s->origin, first, s->enc.count, id, sizeof(id))) {
+	    ta_fleet_batch_msgid(s->origin, first, s->enc.count, id, sizeof(id)) ||
+	    ta_fleet_msgid_seal(s->hasher, id, sizeof(id), data, len)) {
 		snprintf(s->err, sizeof(s->err), "records %" PRIu64 "..: %s", first, strerror(ENOMEM));
 		return -ENOMEM;
 	}
@@ -227,7 +228,7 @@ static int ship_records(struct ta_ship *s, struct ta_log_reader *r, uint64_t upt
 static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
 			   const struct ta_ckpt_entry *c)
 {
-	char *req, err[400], id[TA_ORIGIN_MAX + 64];
+	char *req, err[400], id[TA_SHIP_MSGID_MAX];
 	size_t len;
 	uint64_t old = s->chain >= s->st.acked && s->chain <= c->cp.size ? s->chain :
 		       s->st.acked <= c->cp.size ? s->st.acked : 0;
@@ -255,7 +256,8 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
 	/*
 	 * With the records it covers when they go now (one message: one
 	 * collector takes both); alone when they went before. The old size is
-	 * part of the id: a resend from another old size is a new request.
+	 * part of the id: a resend from another old size is a new request. The
+	 * body's digest ends it (fleet/batch.h).
 	 */
 	if (s->enc.count) {
 		const void *data;
@@ -268,6 +270,8 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
 			e = -ENAMETOOLONG;
 		if (!e)
 			e = ta_fleet_batch_end_ckpt(&s->enc, req, len, &data, &dlen);
+		if (!e)
+			e = ta_fleet_msgid_seal(s->hasher, rid, sizeof(rid), data, dlen);
 		if (e)
 			snprintf(s->err, sizeof(s->err), "checkpoint %" PRIu64 ": %s", c->cp.size,
 				 strerror(-e));
@@ -278,9 +282,15 @@ static int ship_checkpoint(struct ta_ship *s, const struct ta_ckpt_set *set,
 		if (!e)
 			s->ckpt_with_records++;
 	} else {
-		snprintf(id, sizeof(id), "%s/checkpoint/%" PRIu64 "/%" PRIu64, s->origin, c->cp.size,
-			 old);
-		e = publish(s, s->subj_ckpt, id, req, len, TA_FLEET_HDR_OLD, old, 0, c->cp.size);
+		e = snprintf(id, sizeof(id), "%s/checkpoint/%" PRIu64 "/%" PRIu64, s->origin,
+			     c->cp.size, old) >= (int)sizeof(id) ? -ENAMETOOLONG :
+		    ta_fleet_msgid_seal(s->hasher, id, sizeof(id), req, len);
+		if (e)
+			snprintf(s->err, sizeof(s->err), "checkpoint %" PRIu64 ": %s", c->cp.size,
+				 strerror(-e));
+		else
+			e = publish(s, s->subj_ckpt, id, req, len, TA_FLEET_HDR_OLD, old, 0,
+				    c->cp.size);
 	}
 	free(req);
 	if (!e) {
@@ -411,7 +421,7 @@ static uint64_t log_fingerprint(const char *dir)
 /*
  * Forgets what JetStream acknowledged beyond the cosigned size: the next round
  * publishes the records and checkpoints from st.acked again (TA_SHIP_REWIND_RESENDS).
- * Message ids are the batches' bounds: what JetStream has within its
+ * Message ids are the batches' bounds and bytes: what JetStream has within its
  * deduplication window it drops, and the collector counts records it holds as
  * duplicates (equal records at the same index: never a fork). The position
  * saved now is behind, never ahead: a restart goes on from it.

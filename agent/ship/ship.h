@@ -58,6 +58,7 @@ struct ta_ship {
 	/* Something went to js_PublishMsgAsync in this process: libnats 3.4.1 keeps
 	 * its pending list only from then on (asking before that crashes it). */
 	int js_published;
+	struct ta_hasher *hasher;          /* message ids' digests (fleet/batch.h) */
 	struct ta_ship_proof proof;        /* consistency proofs as it reads (ship/proof.h) */
 	int proof_tried;                   /* its tree was begun (or could not be) */
 	/*

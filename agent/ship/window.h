@@ -18,7 +18,7 @@
 #include <nats/nats.h>
 
 #define TA_SHIP_WINDOW 32
-#define TA_SHIP_MSGID_MAX 400 /* origin, record bounds, checkpoint size and old size */
+#define TA_SHIP_MSGID_MAX 400 /* origin, record bounds, checkpoint size and old size, digest */
 
 struct ta_ship_sent {
 	char id[TA_SHIP_MSGID_MAX]; /* its message id: what its acknowledgement is matched by */

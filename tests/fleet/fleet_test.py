@@ -247,6 +247,11 @@ def ack_misdirected(user, subject, reply, spy, listen=3.0):
     sock.close()
     return listen_count(ssock, f'\r\nMSG {reply} '.encode(), listen)
 
+def sealed(prefix, body):
+    """A message id as a shipper makes it (fleet/batch.h): prefix, then the body's digest
+    (the collector refuses a message whose id is not its host's and body's)."""
+    return f'{prefix}/{hashlib.sha256(body).hexdigest()[:32]}'.encode()
+
 def nats_pub(user, subject, body, headers):
     """Publishes one message with headers as a host's own code could (its credentials, any
     bytes); returns the server's error line, or b'' once it has taken the message (PONG)."""
@@ -1385,7 +1390,7 @@ try:
     rec[8:16] = (2 ** 63).to_bytes(8, 'little')
     body = b'TAB1' + (2 ** 63).to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(rec).to_bytes(4, 'big') + rec
     e = nats_pub('host-x', f'ttyaudit.{xs}.records', body,
-                 [(b'Nats-Msg-Id', b'x-huge'), (b'Ttyaudit-Index', str(2 ** 63).encode())])
+                 [(b'Nats-Msg-Id', sealed(f'host-x/ttyaudit/{2 ** 63}-{2 ** 63}', body)), (b'Ttyaudit-Index', str(2 ** 63).encode())])
     check(e == b'' and wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND "
                                 "kind = 'malformed' AND alarm LIKE '%beyond 2^63%'", '1'),
           f'a record index beyond 2^63 - 1 is refused as malformed ({e!r})')
@@ -1403,13 +1408,14 @@ try:
     # A header's bytes in the alarm (the line and the evidence row's text), and a signed
     # checkpoint of a size past the bigint (its statements failed the whole batch, forever).
     rec5 = bytes.fromhex(psql("SELECT encode(stored, 'hex') FROM records WHERE origin = 'host-b/ttyaudit' AND idx = 5"))
-    e1 = nats_pub('host-x', f'ttyaudit.{xs}.records',
-                  b'TAB1' + (5).to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(rec5).to_bytes(4, 'big') + rec5,
-                  [(b'Nats-Msg-Id', b'x-hdr'), (b'Ttyaudit-Index', b'\xff\x1b[2J\x1b]0;pwned\x07')])
+    body = b'TAB1' + (5).to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(rec5).to_bytes(4, 'big') + rec5
+    e1 = nats_pub('host-x', f'ttyaudit.{xs}.records', body,
+                  [(b'Nats-Msg-Id', sealed('host-x/ttyaudit/5-5', body)), (b'Ttyaudit-Index', b'\xff\x1b[2J\x1b]0;pwned\x07')])
     note = sign_note(os.path.join(T, 'logs', 'x.key'),
                      b'host-x/ttyaudit\n%d\n%s\n' % (2 ** 63 + 1, base64.b64encode(b'\x01' * 32)))
     e2 = nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + note,
-                  [(b'Nats-Msg-Id', b'x-ckpt'), (b'Ttyaudit-Old', b'0')])
+                  [(b'Nats-Msg-Id', sealed(f'host-x/ttyaudit/checkpoint/{2 ** 63 + 1}/0',
+                                           b'old 0\n\n' + note)), (b'Ttyaudit-Old', b'0')])
     check(e1 == b'' and e2 == b'' and
           wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND kind = 'malformed' "
                    "AND subject <> 'junk'", '2') and
@@ -1455,9 +1461,11 @@ try:
                  "WHERE origin = 'host-b/ttyaudit' AND "
                  "size < (SELECT size FROM log_state WHERE origin = 'host-b/ttyaudit') "
                  "ORDER BY size LIMIT 5").split('\n')
-    es = [nats_pub('host-b', f'ttyaudit.{bs}.checkpoints', b'old 0\n\n' + base64.b64decode(n),
-                   [(b'Nats-Msg-Id', f'b-known-{i}'.encode()), (b'Ttyaudit-Old', b'0')])
-          for i, n in enumerate(known) if n]
+    known = [b'old 0\n\n' + base64.b64decode(n) for n in known if n]
+    es = [nats_pub('host-b', f'ttyaudit.{bs}.checkpoints', k,
+                   [(b'Nats-Msg-Id', sealed('host-b/ttyaudit/checkpoint/%s/0' % k.split(b'\n')[3].decode(), k)),
+                    (b'Ttyaudit-Old', b'0')])
+          for k in known]
     time.sleep(3)
     read, delayed = older_counts()
     check(len(es) == 5 and es == [b''] * 5 and read == 0 and
@@ -1472,7 +1480,7 @@ try:
         note = sign_note(os.path.join(T, 'logs', 'x.key'),
                          b'host-x/ttyaudit\n%d\n%s\n' % (k, base64.b64encode(b'\x02' * 32)))
         nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + note,
-                 [(b'Nats-Msg-Id', f'x-older-{k}'.encode()), (b'Ttyaudit-Old', b'0')])
+                 [(b'Nats-Msg-Id', sealed(f'host-x/ttyaudit/checkpoint/{k}/0', b'old 0\n\n' + note)), (b'Ttyaudit-Old', b'0')])
     forks = ("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND kind = 'fork' AND idx IN (" +
              ','.join(map(str, sizes)) + ")")
     ok = wait_for(forks, str(len(sizes)), 90)
@@ -1491,8 +1499,9 @@ try:
                               "AND cosignature IS NOT NULL ORDER BY size DESC LIMIT 1").split('|', 2)
     head = base64.b64decode(bnote).split(b'\n\n')[0] + b'\n'
     second = sign_note(os.path.join(T, 'logs', 'b.key'), head + b'note: a second one\n')
-    e = nats_pub('host-b', f'ttyaudit.{bs}.checkpoints', b'old %s\n\n' % bsize.encode() + second,
-                 [(b'Nats-Msg-Id', b'b-second-note'), (b'Ttyaudit-Old', bsize.encode())])
+    body = b'old %s\n\n' % bsize.encode() + second
+    e = nats_pub('host-b', f'ttyaudit.{bs}.checkpoints', body,
+                 [(b'Nats-Msg-Id', sealed(f'host-b/ttyaudit/checkpoint/{bsize}/{bsize}', body)), (b'Ttyaudit-Old', bsize.encode())])
     kept = wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-b/ttyaudit' AND "
                     f"kind = 'bad-checkpoint' AND idx = {bsize} AND alarm LIKE '%a second note%'", '1')
     after = psql(f"SELECT translate(encode(convert_to(note, 'UTF8'), 'base64'), E'\\n', ''), md5(cosignature) "
@@ -1528,9 +1537,9 @@ try:
             break
         last, pos = raw[pos:pos + rl], pos + rl
     lidx = int.from_bytes(last[8:16], 'little')
-    e = nats_pub('host-x', f'ttyaudit.{xs}.records',
-                 b'TAB1' + lidx.to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(last).to_bytes(4, 'big') + last,
-                 [(b'Nats-Msg-Id', b'x-past-hole'), (b'Ttyaudit-Index', str(lidx).encode())])
+    body = b'TAB1' + lidx.to_bytes(8, 'big') + (1).to_bytes(4, 'big') + len(last).to_bytes(4, 'big') + last
+    e = nats_pub('host-x', f'ttyaudit.{xs}.records', body,
+                 [(b'Nats-Msg-Id', sealed(f'host-x/ttyaudit/{lidx}-{lidx}', body)), (b'Ttyaudit-Index', str(lidx).encode())])
     held = wait_for(f"SELECT count(*) FROM records WHERE origin = 'host-x/ttyaudit' AND idx = {lidx}", '1')
     r = cli('verify', '--fleet', inv, '--origin', 'host-x/ttyaudit', '--json')
     hv = json.loads(r.stdout or b'{}')
@@ -1563,8 +1572,11 @@ try:
     sx1 = int(psql("SELECT size FROM log_state WHERE origin = 'host-x/ttyaudit'"))
     far = sign_note(os.path.join(T, 'logs', 'x.key'),
                     b'host-x/ttyaudit\n%d\n%s\n' % (sx1 + 100000, base64.b64encode(b'\x03' * 32)))
+    # Five messages of the same bytes: ids that differ in their old size (which the collector
+    # takes from the request, not the id), or JetStream would keep one.
     es = [nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + far,
-                   [(b'Nats-Msg-Id', f'x-far-{i}'.encode()), (b'Ttyaudit-Old', b'0')]) for i in range(5)]
+                   [(b'Nats-Msg-Id', sealed(f'host-x/ttyaudit/checkpoint/{sx1 + 100000}/{i}', b'old 0\n\n' + far)),
+                    (b'Ttyaudit-Old', b'0')]) for i in range(5)]
     probes = too_large = over_budget = from_last = foreign = 0
     time.sleep(5)
     for c in [c for c in collectors if c.poll() is None]:

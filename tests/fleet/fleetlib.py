@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What the shipper's own tests share (ship_test.py, alerts_test.py): checks that
-are counted, a free 127.0.0.1 port, processes logged into the test's directory,
-stopped and shown when something failed."""
+"""What the shipper's own tests share (ship_test.py, alerts_test.py, dedup_test.py):
+checks that are counted, a free 127.0.0.1 port, processes logged into the test's
+directory, stopped and shown when something failed; a PostgreSQL server of the
+test's own."""
 import os, shutil, signal, socket, subprocess, sys, tempfile, time
 
 failures = []
@@ -41,10 +42,11 @@ def stop(p):
 class Run:
     """A test's temporary directory (T) and the processes it started there."""
 
-    def __init__(self, prefix):
+    def __init__(self, prefix, dir=None):
         signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
-        self.T = tempfile.mkdtemp(prefix=prefix)
+        self.T = tempfile.mkdtemp(prefix=prefix, dir=dir)
         self.procs = []
+        self.cleanups = []  # called first by finish (servers that leave as daemons)
 
     def start(self, argv, log):
         f = open(os.path.join(self.T, log), 'ab')
@@ -56,6 +58,11 @@ class Run:
     def finish(self, rc):
         """Kills what still runs, shows the logs when something failed (or TA_SHOW_LOGS),
         removes the directory; prints the count of failures and returns the exit code."""
+        for f in self.cleanups:
+            try:
+                f()
+            except Exception as e:  # the rest is cleaned up still
+                print(f'clean-up: {e}')
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
@@ -67,3 +74,56 @@ class Run:
         shutil.rmtree(self.T, ignore_errors=True)
         print(f'{len(failures)} failed')
         return rc
+
+
+class Postgres:
+    """A PostgreSQL server in run's directory (initdb + pg_ctl as the postgres user, on a free
+    127.0.0.1 port), stopped by run.finish; database fleet made with schema; logins
+    ttyadmin (its owner) and collector (ttyaudit_collector), passwords pw-<user>."""
+
+    def __init__(self, run, pgbin, pguser, schema):
+        self.bin, self.port = pgbin, free_port()
+        data = os.path.join(run.T, 'pg')
+        os.chmod(run.T, 0o755)
+        os.mkdir(data)
+        os.chown(data, pguser.pw_uid, pguser.pw_gid)
+        pwf = os.path.join(run.T, 'pgpw')
+        with open(pwf, 'w') as f:
+            f.write('pw-ttyadmin\n')
+        os.chmod(pwf, 0o644)
+        self._as_pg(['initdb', '-D', data, '-U', 'ttyadmin', '--pwfile', pwf, '-A', 'scram-sha-256'])
+        run.cleanups.append(lambda: subprocess.run(
+            ['runuser', '-u', 'postgres', '--', f'{pgbin}/pg_ctl', '-D', data, '-m', 'immediate', 'stop'],
+            capture_output=True) if os.path.exists(os.path.join(data, 'postmaster.pid')) else None)
+        self._as_pg(['pg_ctl', '-D', data, '-w', '-l', os.path.join(data, 'log'), '-o',
+                     f'-p {self.port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off', 'start'])
+        self.psql("CREATE DATABASE fleet ENCODING 'UTF8' TEMPLATE template0", db='postgres')
+        self.psql(None, file=schema)
+        self.psql("CREATE ROLE collector LOGIN PASSWORD 'pw-collector' IN ROLE ttyaudit_collector")
+
+    def _as_pg(self, argv):
+        r = subprocess.run(['runuser', '-u', 'postgres', '--', f'{self.bin}/{argv[0]}'] + argv[1:],
+                           capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f'{argv[0]}: {r.stderr}{r.stdout}')
+
+    def dsn(self, user):
+        return f'host=127.0.0.1 port={self.port} dbname=fleet user={user} password=pw-{user}'
+
+    def psql(self, sql, db='fleet', file=None):
+        """One statement (or a file) as ttyadmin; its unaligned output."""
+        r = subprocess.run([f'{self.bin}/psql', '-h', '127.0.0.1', '-p', str(self.port), '-U', 'ttyadmin',
+                            '-d', db, '-v', 'ON_ERROR_STOP=1', '-Atq'] + (['-f', file] if file else ['-c', sql]),
+                           capture_output=True, text=True, env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
+        if r.returncode:
+            raise RuntimeError(f'psql {sql or file!r}: {r.stderr.strip()}')
+        return r.stdout.strip()
+
+    def until(self, sql, want, secs=60):
+        """Whether psql(sql) gives want within secs (the collectors work asynchronously)."""
+        t0 = time.time()
+        while self.psql(sql) != want:
+            if time.time() - t0 > secs:
+                return False
+            time.sleep(0.3)
+        return True

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "fleet/batch.h"
 #include "store/format.h"
+#include "store/merkle.h"
 #include "store/store.h"
 
 #define N 702 /* records written; the last two ~140 KiB each: together beyond the byte bound */
@@ -389,6 +390,103 @@ static void test_bare_record(void)
 	free(t);
 }
 
+/* Whether the collector refuses id for this body with a reason holding want. */
+static int id_refused(struct ta_hasher *h, const char *id, const char *origin, int records,
+		      const struct ta_fleet_batch *b, const void *body, size_t len, const char *want)
+{
+	const char *why = NULL;
+	int e = ta_fleet_msgid_check(h, id, origin, records, b, body, len, &why);
+	if (e != -EBADMSG || !why || !strstr(why, want)) {
+		fprintf(stderr, "id %s: expected refusal '%s', got %d '%s'\n", id ? id : "(null)",
+			want, e, why ? why : "(null)");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Message ids end with the body's digest (JetStream's duplicate table is one
+ * per stream: an id another host can predict lets it have this host's message
+ * dropped): the same bytes give the same id, other bytes another; the
+ * collector takes an id only from the host it names, with its body's digest.
+ */
+static void test_msgid(void)
+{
+	struct ta_hasher *h;
+	CHECK_EQ_INT(ta_hasher_new(&h), 0);
+	char id[400], id2[400];
+	/* SHA-256("abc") = ba7816bf 8f01cfea 414140de 5dae2223 b00361a3 ... */
+	snprintf(id, sizeof(id), "h/ttyaudit/256-511");
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id, sizeof(id), "abc", 3), 0);
+	CHECK_EQ_STR(id, "h/ttyaudit/256-511/ba7816bf8f01cfea414140de5dae2223");
+	snprintf(id, 30, "h/ttyaudit/256-511");
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id, 30, "abc", 3), -ENAMETOOLONG);
+
+	/* A batch framed twice from the same records: the same bytes, the same id. */
+	size_t l1, l2;
+	uint8_t *a = frame(3, 40, &l1), *a2 = frame(3, 40, &l2);
+	struct ta_fleet_batch b;
+	const char *why;
+	CHECK(l1 == l2 && !memcmp(a, a2, l1));
+	CHECK_EQ_INT(ta_fleet_batch_parse(a, l1, &b, &why), 0);
+	CHECK_EQ_INT(ta_fleet_batch_msgid("unit/ttyaudit", b.first, b.count, id, sizeof(id)), 0);
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id, sizeof(id), a, l1), 0);
+	CHECK_EQ_INT(ta_fleet_batch_msgid("unit/ttyaudit", b.first, b.count, id2, sizeof(id2)), 0);
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id2, sizeof(id2), a2, l2), 0);
+	CHECK_EQ_STR(id, id2);
+	CHECK_EQ_INT(ta_fleet_msgid_check(h, id, "unit/ttyaudit", 1, &b, a, l1, &why), 0);
+	/* Another host (also one whose origin is a prefix of this one's), other bytes. */
+	CHECK(id_refused(h, id, "other/ttyaudit", 1, &b, a, l1, "another origin"));
+	CHECK(id_refused(h, id, "unit", 1, &b, a, l1, "first and last"));
+	a2[l2 - 1] ^= 1;
+	CHECK(id_refused(h, id, "unit/ttyaudit", 1, &b, a2, l2, "digest is not its body's"));
+	/* An id without its digest (a shipper before digests), or none at all. */
+	CHECK_EQ_INT(ta_fleet_batch_msgid("unit/ttyaudit", b.first, b.count, id2, sizeof(id2)), 0);
+	CHECK(id_refused(h, id2, "unit/ttyaudit", 1, &b, a, l1, "does not end with a digest"));
+	CHECK(id_refused(h, NULL, "unit/ttyaudit", 1, &b, a, l1, "no message id"));
+	/* The digest in capitals, bounds of another batch, a part too many. */
+	snprintf(id2, sizeof(id2), "%s", id);
+	for (char *p = strrchr(id2, '/'); *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
+	CHECK(id_refused(h, id2, "unit/ttyaudit", 1, &b, a, l1, "digest is not its body's"));
+	CHECK_EQ_INT(ta_fleet_batch_msgid("unit/ttyaudit", b.first + 1, b.count, id2, sizeof(id2)), 0);
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id2, sizeof(id2), a, l1), 0);
+	CHECK(id_refused(h, id2, "unit/ttyaudit", 1, &b, a, l1, "first and last"));
+	CHECK_EQ_INT(ta_fleet_batch_msgid("unit/ttyaudit", b.first, b.count, id2, sizeof(id2)), 0);
+	strcat(id2, "/checkpoint/43/3");
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id2, sizeof(id2), a, l1), 0);
+	CHECK(id_refused(h, id2, "unit/ttyaudit", 1, &b, a, l1, "more parts"));
+
+	/* A records message that is no batch: its id's origin and digest are checked still. */
+	CHECK_EQ_INT(ta_fleet_msgid_check(h, id, "unit/ttyaudit", 1, NULL, a, l1, &why), 0);
+	CHECK(id_refused(h, id, "other/ttyaudit", 1, NULL, a, l1, "another origin"));
+	CHECK(id_refused(h, id, "unit/ttyaudit", 1, NULL, "x", 1, "digest is not its body's"));
+
+	/* A checkpoint alone, and one after its records ("TAB2"). */
+	static const char req[] = "old 3\nproof\n\nunit/ttyaudit\n43\nroot\n";
+	snprintf(id2, sizeof(id2), "unit/ttyaudit/checkpoint/43/3");
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id2, sizeof(id2), req, sizeof(req) - 1), 0);
+	CHECK_EQ_INT(ta_fleet_msgid_check(h, id2, "unit/ttyaudit", 0, NULL, req, sizeof(req) - 1, &why), 0);
+	CHECK(id_refused(h, id, "unit/ttyaudit", 0, NULL, a, l1, "not a checkpoint's"));
+	struct ta_fleet_batch_enc e = { 0 };
+	const void *d;
+	size_t dl;
+	ta_fleet_batch_begin(&e, first_index + 3);
+	for (int i = 3; i < 43; i++)
+		CHECK_EQ_INT(ta_fleet_batch_add(&e, recs[i], rlen[i]), 1);
+	CHECK_EQ_INT(ta_fleet_batch_end_ckpt(&e, req, sizeof(req) - 1, &d, &dl), 0);
+	CHECK_EQ_INT(ta_fleet_batch_parse(d, dl, &b, &why), 0);
+	CHECK(id_refused(h, id, "unit/ttyaudit", 1, &b, d, dl, "not a checkpoint's"));
+	CHECK_EQ_INT(ta_fleet_batch_msgid("unit/ttyaudit", b.first, b.count, id2, sizeof(id2)), 0);
+	strcat(id2, "/checkpoint/43/3");
+	CHECK_EQ_INT(ta_fleet_msgid_seal(h, id2, sizeof(id2), d, dl), 0);
+	CHECK_EQ_INT(ta_fleet_msgid_check(h, id2, "unit/ttyaudit", 1, &b, d, dl, &why), 0);
+	ta_fleet_batch_enc_free(&e);
+	free(a);
+	free(a2);
+	ta_hasher_free(h);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/ta-fleet-batch-XXXXXX";
@@ -399,6 +497,7 @@ int main(void)
 	test_malformed();
 	test_with_checkpoint();
 	test_bare_record();
+	test_msgid();
 	for (int i = 0; i < n_recs; i++)
 		free(recs[i]);
 	char cmd[128];

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Message ids another host cannot take. JetStream keeps one duplicate table per
+stream, keyed by Nats-Msg-Id whatever the subject: host A, publishing on its own
+subject with its own credentials, sent the ids host B's shipper would use
+("<origin>/<first>-<last>", ".../checkpoint/<size>/<old>") before B shipped, and
+JetStream dropped B's messages as duplicates while telling B they were published.
+B's checkpoints then waited forever and nothing of B was cosigned, with no alarm.
+Now every id ends with its body's digest (fleet/batch.h), and the collector refuses
+a message whose id is not its own host's and body's, as evidence against its host.
+
+One nats-server with JetStream and a user per host allowed its own subjects only,
+a PostgreSQL of the test's own, the real collector and shipper. Checks: B's records
+are all stored and its log cosigned after A's squatting; the collector raised an
+alarm naming A and kept evidence of A's messages.
+
+Usage: dedup_test.py SHIP COLLECTOR WRITER SCHEMA
+"""
+import hashlib, os, shutil, socket, subprocess, sys, tempfile, time
+
+from fleetlib import Postgres, Run, check, failures, free_port, stop, wait_port
+from pg_engine import postgres_or_skip
+
+SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
+NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
+if not os.path.exists(NATS):
+    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+PGBIN, PGUSER = postgres_or_skip()
+
+ORIGINS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit'}
+
+
+def ohash(origin):
+    return hashlib.sha256(origin.encode()).hexdigest()[:16]
+
+
+def nats_conf(T, port):
+    """JetStream, the collector's user, and one user per host that may publish on its own
+    subjects only (as docs/fleet.md configures a fleet)."""
+    users = ['{ user: collector, password: pw-collector, permissions: { publish: { allow: '
+             '["$JS.API.>", "$JS.ACK.>", "_INBOX.>"] }, subscribe: { allow: ["ttyaudit.*.ack", "_INBOX.>"] } } }']
+    for u, o in ORIGINS.items():
+        h = ohash(o)
+        users.append(f'{{ user: host-{u}, password: pw-host-{u}, permissions: {{ publish: {{ allow: '
+                     f'["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", "ttyaudit.{h}.ack", '
+                     f'"ttyaudit.{h}.alerts"] }}, subscribe: {{ allow: ["_INBOX.{h}.>"] }} }} }}')
+    path = os.path.join(T, 'nats.conf')
+    with open(path, 'w') as f:
+        f.write(f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{T}/js" }}\n'
+                'authorization { users = [\n  ' + '\n  '.join(users) + '\n]}\n')
+    return path
+
+
+def squat(port, user, subject, ids):
+    """Publishes a one-byte message per id on subject as user (core NATS: JetStream takes each
+    into the stream); returns the server's error line, or b'' once it has taken them all."""
+    sock = socket.create_connection(('127.0.0.1', port), 10)
+    f = sock.makefile('rb')
+    f.readline()  # INFO
+    sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"user":"%s","pass":"pw-%s"}\r\n'
+                 % (user.encode(), user.encode()))
+    out = []
+    for i in ids:
+        hdr = b'NATS/1.0\r\nNats-Msg-Id: ' + i.encode() + b'\r\nTtyaudit-Index: 0\r\n\r\n'
+        out.append(b'HPUB %s %d %d\r\n%s%s\r\n' % (subject.encode(), len(hdr), len(hdr) + 1, hdr, b'x'))
+    sock.sendall(b''.join(out) + b'PING\r\n')
+    try:
+        while True:
+            line = f.readline()
+            if not line or line.startswith(b'-ERR'):
+                return line.strip() or b'(closed)'
+            if line.startswith(b'PONG'):
+                return b''
+    finally:
+        sock.close()
+
+
+base = tempfile.gettempdir()
+run = Run('ta-fleet-dedup-', dir=base if os.stat(base).st_mode & 0o001 else '/var/tmp')
+T, start = run.T, run.start
+rc = 1
+try:
+    pg = Postgres(run, PGBIN, PGUSER, SCHEMA)
+    port = free_port()
+    start([NATS, '-c', nats_conf(T, port)], 'nats.log')
+    check(wait_port(port), 'nats-server listens')
+    url = f'nats://127.0.0.1:{port}'
+    for u in ('collector', 'host-a', 'host-b'):
+        with open(os.path.join(T, 'pw-' + u), 'w') as f:
+            f.write(f'pw-{u}\n')
+    wkey = os.path.join(T, 'collector.key')
+    wvkey = subprocess.run([WRITER, '--cosigner', wkey, 'collector-dedup'], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    # The collector's default deduplication window (10 minutes): the one the attack used.
+    col = start([COLLECTOR, '--nats', url, '--user', 'collector', '--password-file',
+                 os.path.join(T, 'pw-collector'), '--dsn', pg.dsn('collector'), '--cosigner-key', wkey,
+                 '--ack-wait-ms', '2000'], 'collector.log')
+    for _ in range(300):
+        if 'collecting from stream' in open(col.logname, errors='replace').read():
+            break
+        time.sleep(0.1)
+    sizes = {}
+    for u, o in ORIGINS.items():
+        d = os.path.join(T, 'logs', u)
+        os.makedirs(d)
+        sizes[u] = int(subprocess.run([WRITER, d, os.path.join(T, u + '.key'), o, '300', 'dedup'],
+                                      capture_output=True, text=True, check=True).stdout)
+        subprocess.run([COLLECTOR, '--dsn', pg.dsn('ttyadmin'), '--enrol', os.path.join(d, 'ttyaudit.vkey'),
+                        '--origin', o], capture_output=True, text=True, check=True)
+
+    # ---- host A takes the ids B's shipper would use, on A's own subject (the reviewer's
+    # repro: records from 0, records with their checkpoint, checkpoints alone; and the
+    # second batch's, B's log being longer than one batch).
+    ob = ORIGINS['b']
+    ids = [i for L in range(512) for i in (f'{ob}/0-{L}', f'{ob}/0-{L}/checkpoint/{L + 1}/0',
+                                           f'{ob}/checkpoint/{L + 1}/0')]
+    ids += [i for L in range(256, 512) for i in (f'{ob}/256-{L}', f'{ob}/256-{L}/checkpoint/{L + 1}/0')]
+    e = squat(port, 'host-a', f'ttyaudit.{ohash(ORIGINS["a"])}.records', ids)
+    check(e == b'', f'host A published {len(ids)} messages with B\'s ids on its own subject ({e!r})')
+
+    # ---- then B ships: every record stored, its log cosigned
+    p = start([SHIP, '--log-dir', os.path.join(T, 'logs', 'b'), '--state', os.path.join(T, 'b.state'),
+               '--nats', url, '--user', 'host-b', '--password-file', os.path.join(T, 'pw-host-b'),
+               '--witness-key', wvkey, '--poll-ms', '100', '--resend-ms', '2000', '--no-alerts',
+               '--until-acked'], 'ship-b.log')
+    try:
+        code = p.wait(60)
+    except subprocess.TimeoutExpired:
+        stop(p)
+        code = 'none: still waiting after 60 s'
+    nb = sizes['b']
+    check(code == 0, f'B\'s shipper finishes: its log cosigned (exit {code})')
+    check(pg.until(f"SELECT count(*) FROM records WHERE origin = '{ob}'", str(nb), 10),
+          f'all {nb} records of B stored ({pg.psql(f"SELECT count(*) FROM records WHERE origin = {chr(39)}{ob}{chr(39)}")})')
+    check(pg.psql(f"SELECT max(size) FROM checkpoints WHERE origin = '{ob}' AND cosignature IS NOT NULL")
+          == str(nb), f'B\'s checkpoint of size {nb} cosigned')
+    check(pg.until("SELECT count(*) > 0 FROM evidence WHERE origin = 'host-a/ttyaudit' AND kind = 'msgid'",
+                   't', 30), 'A\'s messages kept as evidence against A (kind msgid)')
+    check(pg.psql(f"SELECT count(*) FROM evidence WHERE origin = '{ob}'") == '0', 'no evidence against B')
+    stop(col)
+    log = open(col.logname, errors='replace').read()
+    alarms = [l for l in log.splitlines() if 'ALARM host-a/ttyaudit' in l and 'another origin' in l]
+    check(len(alarms) > 0, f'the collector raised an alarm naming host A ({alarms[:1]})')
+    last = log.strip().splitlines()[-1] if log.strip() else ''
+    check(f"message ids not their host's or body's {len(ids)}," in last,
+          f'the collector counted A\'s {len(ids)} messages ({last[:300]})')
+    rc = 1 if failures else 0
+finally:
+    rc = run.finish(rc)
+sys.exit(rc)
