@@ -113,6 +113,8 @@ int main(int argc, char **argv)
 		return TA_EXIT_STORAGE;
 	}
 	s.state.saved = s.st;
+	s.pub_high = s.st.next;
+	s.ckpt_high = s.st.checkpoint;
 	ta_fleet_subject(s.origin, TA_FLEET_RECORDS, s.subj_records);
 	ta_fleet_subject(s.origin, TA_FLEET_CHECKPOINTS, s.subj_ckpt);
 	ta_fleet_subject(s.origin, TA_FLEET_ACK, s.subj_ack);
@@ -185,11 +187,13 @@ int main(int argc, char **argv)
 	ta_ship_watch_close(&watch);
 	if (ta_ship_state_flush(&s))
 		ta_warn("ship", "%s", s.err);
-	ta_info("ship", "published %llu messages (%llu duplicates) and %llu alerts, next record %llu, "
+	ta_info("ship", "published %llu messages (%llu duplicates, %llu of them never published "
+		"before by this shipper) and %llu alerts, next record %llu, "
 		"cosigned up to %llu; consistency proofs %llu kept, %llu from the log; "
 		"checkpoints with their records %llu; asked the collector %llu times (%llu took 0.5 s "
 		"or more, the longest %llu ms); rewinds %llu",
 		(unsigned long long)s.published, (unsigned long long)s.win.duplicates,
+		(unsigned long long)s.dup_new,
 		(unsigned long long)s.alerts_published,
 		(unsigned long long)s.st.next, (unsigned long long)s.st.acked,
 		(unsigned long long)s.proof.built, (unsigned long long)s.proof.fallbacks,

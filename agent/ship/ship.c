@@ -71,6 +71,24 @@ static int nats_err(struct ta_ship *s, const char *what, natsStatus ns, jsErrCod
 }
 
 /*
+ * A Duplicate acknowledgement of a message this shipper had not published:
+ * counted, and said at most once a minute (appended to the round's err).
+ */
+static void dup_new(struct ta_ship *s, const char *id)
+{
+	uint64_t now = now_ms();
+	s->dup_new++;
+	if (s->dup_said_ms && now - s->dup_said_ms < 60000)
+		return;
+	s->dup_said_ms = now;
+	size_t l = strlen(s->err);
+	snprintf(s->err + l, sizeof(s->err) - l, "%sJetStream already held message %s, which this "
+		 "shipper had not published (%" PRIu64 " such so far): expected after a crash between "
+		 "a publication and its acknowledgement; otherwise another publisher had its bytes",
+		 l ? "; " : "", id, s->dup_new);
+}
+
+/*
  * Takes the acknowledgements at the window's head, in order: what they cover
  * counts as published (st.next, st.checkpoint). want: wait while the window
  * holds at least this many messages (TA_SHIP_WINDOW: for room; 1: for all).
@@ -85,6 +103,8 @@ static int settle(struct ta_ship *s, unsigned want)
 			return n;
 		for (int i = 0; i < n; i++) {
 			s->published++;
+			if (done[i].dup && !done[i].again)
+				dup_new(s, done[i].id);
 			if (done[i].next) /* records (and perhaps their checkpoint) */
 				s->st.next = done[i].next;
 			if (done[i].ckpt > s->st.checkpoint)
@@ -145,7 +165,12 @@ static int publish(struct ta_ship *s, const char *subj, const char *msgid, const
 		ns = natsMsgHeader_Set(m, hdr_name, v);
 	if (ns == NATS_OK) {
 		/* In the window before it goes: its acknowledgement may come at once. */
-		ta_ship_window_push(&s->win, msgid, next, ckpt);
+		ta_ship_window_push(&s->win, msgid, next, ckpt,
+				    next ? next <= s->pub_high : ckpt <= s->ckpt_high);
+		if (next > s->pub_high)
+			s->pub_high = next;
+		if (ckpt > s->ckpt_high)
+			s->ckpt_high = ckpt;
 		ns = js_PublishMsgAsync(s->js, &m, &po);
 		s->js_published |= ns == NATS_OK;
 	}

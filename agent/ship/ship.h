@@ -55,6 +55,16 @@ struct ta_ship {
 	struct ta_ship_window win;
 	struct ta_fleet_batch_enc enc;     /* the records message being built */
 	uint64_t pub_next, pub_ckpt;
+	/*
+	 * How far this shipper has published (or its state said it had, at start):
+	 * a message within it is a resend, and JetStream may well hold it. A
+	 * Duplicate acknowledgement of one beyond it means JetStream had an
+	 * identical message this shipper never published: after a crash between
+	 * publishing and the acknowledgement, or someone else holding its bytes.
+	 */
+	uint64_t pub_high, ckpt_high;
+	uint64_t dup_new;                  /* such acknowledgements */
+	uint64_t dup_said_ms;              /* when the last warning of them was said */
 	/* Something went to js_PublishMsgAsync in this process: libnats 3.4.1 keeps
 	 * its pending list only from then on (asking before that crashes it). */
 	int js_published;

@@ -38,6 +38,7 @@ void ta_ship_window_on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae
 			continue;
 		if (pa && !pae) {
 			s->status = 1;
+			s->dup = pa->Duplicate;
 			if (pa->Duplicate)
 				w->duplicates++;
 		} else {
@@ -55,7 +56,8 @@ void ta_ship_window_on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae
 	natsMsg_Destroy(m);
 }
 
-void ta_ship_window_push(struct ta_ship_window *w, const char *id, uint64_t next, uint64_t ckpt)
+void ta_ship_window_push(struct ta_ship_window *w, const char *id, uint64_t next, uint64_t ckpt,
+			 int again)
 {
 	pthread_mutex_lock(&w->mu);
 	struct ta_ship_sent *s = &w->v[(w->head + w->n) % TA_SHIP_WINDOW];
@@ -63,6 +65,8 @@ void ta_ship_window_push(struct ta_ship_window *w, const char *id, uint64_t next
 	s->next = next;
 	s->ckpt = ckpt;
 	s->status = 0;
+	s->again = again;
+	s->dup = 0;
 	w->n++;
 	pthread_mutex_unlock(&w->mu);
 }

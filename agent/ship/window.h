@@ -25,6 +25,8 @@ struct ta_ship_sent {
 	uint64_t next;               /* records: the log position after it (0: a checkpoint) */
 	uint64_t ckpt;               /* checkpoints: its size */
 	int status;                  /* 0 waiting, 1 acknowledged, -1 refused */
+	int again;                   /* this shipper published it before (a resend) */
+	int dup;                     /* JetStream acknowledged it as a duplicate */
 };
 
 struct ta_ship_window {
@@ -40,8 +42,9 @@ int ta_ship_window_init(struct ta_ship_window *w);
 void ta_ship_window_destroy(struct ta_ship_window *w);
 /* The jsPubAckHandler: a closure of &window. */
 void ta_ship_window_on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae, void *closure);
-/* Adds a message about to be published (there is room: see take). */
-void ta_ship_window_push(struct ta_ship_window *w, const char *id, uint64_t next, uint64_t ckpt);
+/* Adds a message about to be published (there is room: see take); again: a resend. */
+void ta_ship_window_push(struct ta_ship_window *w, const char *id, uint64_t next, uint64_t ckpt,
+			 int again);
 /*
  * Takes the acknowledged messages at the head, in order, into *out (at most
  * max), waiting up to wait_ms for the head when the window holds at least

@@ -12,13 +12,15 @@ a message whose id is not its own host's and body's, as evidence against its hos
 One nats-server with JetStream and a user per host allowed its own subjects only,
 a PostgreSQL of the test's own, the real collector and shipper. Checks: B's records
 are all stored and its log cosigned after A's squatting; the collector raised an
-alarm naming A and kept evidence of A's messages.
+alarm naming A and kept evidence of A's messages; B's shipper saw no Duplicate
+acknowledgement of a message it had not published, and counts and says them when
+it has (run again without its state).
 
 Usage: dedup_test.py SHIP COLLECTOR WRITER SCHEMA
 """
-import hashlib, os, shutil, socket, subprocess, sys, tempfile, time
+import hashlib, os, re, shutil, socket, subprocess, sys, tempfile, time
 
-from fleetlib import Postgres, Run, check, failures, free_port, stop, wait_port
+from fleetlib import Postgres, Run, check, failures, free_port, nats_users, ohash, pong, stop, wait_port
 from pg_engine import postgres_or_skip
 
 SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
@@ -30,49 +32,31 @@ PGBIN, PGUSER = postgres_or_skip()
 ORIGINS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit'}
 
 
-def ohash(origin):
-    return hashlib.sha256(origin.encode()).hexdigest()[:16]
-
-
 def nats_conf(T, port):
-    """JetStream, the collector's user, and one user per host that may publish on its own
-    subjects only (as docs/fleet.md configures a fleet)."""
-    users = ['{ user: collector, password: pw-collector, permissions: { publish: { allow: '
-             '["$JS.API.>", "$JS.ACK.>", "_INBOX.>"] }, subscribe: { allow: ["ttyaudit.*.ack", "_INBOX.>"] } } }']
-    for u, o in ORIGINS.items():
-        h = ohash(o)
-        users.append(f'{{ user: host-{u}, password: pw-host-{u}, permissions: {{ publish: {{ allow: '
-                     f'["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", "ttyaudit.{h}.ack", '
-                     f'"ttyaudit.{h}.alerts"] }}, subscribe: {{ allow: ["_INBOX.{h}.>"] }} }} }}')
+    """JetStream, and the users of docs/fleet.md: each host may publish on its own subjects only."""
     path = os.path.join(T, 'nats.conf')
     with open(path, 'w') as f:
         f.write(f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{T}/js" }}\n'
-                'authorization { users = [\n  ' + '\n  '.join(users) + '\n]}\n')
+                'authorization { users = [\n' + '\n'.join(nats_users(ORIGINS)) + '\n]}\n')
     return path
 
 
-def squat(port, user, subject, ids):
-    """Publishes a one-byte message per id on subject as user (core NATS: JetStream takes each
-    into the stream); returns the server's error line, or b'' once it has taken them all."""
+def squat(port, user, subject, ids, bodies=None):
+    """Publishes a message per id on subject as user (core NATS: JetStream takes each into the
+    stream), of one byte or bodies[i]; returns the server's error line, or b'' once it has
+    taken them all."""
     sock = socket.create_connection(('127.0.0.1', port), 10)
     f = sock.makefile('rb')
     f.readline()  # INFO
     sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"user":"%s","pass":"pw-%s"}\r\n'
                  % (user.encode(), user.encode()))
     out = []
-    for i in ids:
+    for k, i in enumerate(ids):
+        body = bodies[k] if bodies else b'x'
         hdr = b'NATS/1.0\r\nNats-Msg-Id: ' + i.encode() + b'\r\nTtyaudit-Index: 0\r\n\r\n'
-        out.append(b'HPUB %s %d %d\r\n%s%s\r\n' % (subject.encode(), len(hdr), len(hdr) + 1, hdr, b'x'))
+        out.append(b'HPUB %s %d %d\r\n%s%s\r\n' % (subject.encode(), len(hdr), len(hdr) + len(body), hdr, body))
     sock.sendall(b''.join(out) + b'PING\r\n')
-    try:
-        while True:
-            line = f.readline()
-            if not line or line.startswith(b'-ERR'):
-                return line.strip() or b'(closed)'
-            if line.startswith(b'PONG'):
-                return b''
-    finally:
-        sock.close()
+    return pong(sock, f)
 
 
 base = tempfile.gettempdir()
@@ -137,6 +121,29 @@ try:
     check(pg.until("SELECT count(*) > 0 FROM evidence WHERE origin = 'host-a/ttyaudit' AND kind = 'msgid'",
                    't', 30), 'A\'s messages kept as evidence against A (kind msgid)')
     check(pg.psql(f"SELECT count(*) FROM evidence WHERE origin = '{ob}'") == '0', 'no evidence against B')
+    def dup_new(log):
+        """The shipper's count of Duplicate acknowledgements of messages it had not published."""
+        m = re.search(r'duplicates, (\d+) of them never published before', log)
+        return int(m.group(1)) if m else None
+    blog = open(p.logname, errors='replace').read()
+    check(dup_new(blog) == 0 and 'JetStream already held' not in blog,
+          'B\'s shipper had no Duplicate acknowledgement of a message it had not published '
+          f'({blog.strip().splitlines()[-1][:160] if blog.strip() else ""})')
+    # ---- B's shipper again without its state (as after a crash before its first save):
+    # JetStream holds every message, each acknowledged as a Duplicate never published by
+    # this process: counted, and said in one warning line.
+    os.unlink(os.path.join(T, 'b.state'))
+    p = start(p.args, 'ship-b2.log')
+    try:
+        code = p.wait(60)
+    except subprocess.TimeoutExpired:
+        stop(p)
+        code = 'none: still waiting after 60 s'
+    blog = open(p.logname, errors='replace').read().strip().splitlines()
+    said = [l for l in blog if 'JetStream already held message host-b/ttyaudit/' in l]
+    check(code == 0 and len(said) == 1 and blog and (dup_new(blog[-1]) or 0) > 0,
+          f'B\'s shipper without its state: its Duplicate acknowledgements counted and said once '
+          f'(exit {code}, {said[:1]}, {blog[-1][:160] if blog else ""})')
     stop(col)
     log = open(col.logname, errors='replace').read()
     alarms = [l for l in log.splitlines() if 'ALARM host-a/ttyaudit' in l and 'another origin' in l]

@@ -25,6 +25,7 @@ if not shutil.which('nats-server') and not os.path.exists('/usr/sbin/nats-server
 NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pg_engine import postgres_or_skip
+from fleetlib import nats_users, pong
 PGBIN, PGUSER = postgres_or_skip()
 
 procs = []          # every server and program we start, killed on every exit path
@@ -110,17 +111,8 @@ def nats_conf(i):
                if os.environ.get('TA_FLEET_NATS_PROF') else []),
              f'cluster {{ name: ta, listen: 127.0.0.1:{cport}, routes: [{routes}] }}',
              f'tls {{ cert_file: "{T}/server.crt", key_file: "{T}/server.key" }}',
-             'authorization { users = [',
-             '  { user: collector, password: pw-collector, permissions: { '
-             'publish: { allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"] }, '
-             'subscribe: { allow: ["ttyaudit.*.ack", "_INBOX.>"] } } }',
-             '  { user: rogue, password: pw-rogue }']
-    for u, o in hosts.items():
-        h = ohash(o)
-        lines.append(f'  {{ user: host-{u}, password: pw-host-{u}, permissions: {{ '
-                     f'publish: {{ allow: ["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", '
-                     f'"ttyaudit.{h}.ack", "ttyaudit.{h}.alerts"] }}, subscribe: {{ allow: ["_INBOX.{h}.>"] }} }} }}')
-    lines.append(']}')
+             'authorization { users = [', *nats_users(hosts), '  { user: rogue, password: pw-rogue }',
+             ']}']
     path = os.path.join(T, f'nats-{i}.conf')
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
@@ -259,15 +251,7 @@ def nats_pub(user, subject, body, headers):
     hdr = b'NATS/1.0\r\n' + b''.join(k + b': ' + v + b'\r\n' for k, v in headers) + b'\r\n'
     sock.sendall(b'HPUB ' + subject.encode() + f' {len(hdr)} {len(hdr) + len(body)}\r\n'.encode() +
                  hdr + body + b'\r\nPING\r\n')
-    try:
-        while True:
-            line = f.readline()
-            if not line or line.startswith(b'-ERR'):
-                return line.strip() or b'(closed)'
-            if line.startswith(b'PONG'):
-                return b''
-    finally:
-        sock.close()
+    return pong(sock, f)
 
 def sign_note(keyfile, text):
     """A signed note of text with a host's key file (PRIVATE+KEY+name+id+base64(1 || seed))."""

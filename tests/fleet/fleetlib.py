@@ -3,7 +3,7 @@
 checks that are counted, a free 127.0.0.1 port, processes logged into the test's
 directory, stopped and shown when something failed; a PostgreSQL server of the
 test's own."""
-import os, shutil, signal, socket, subprocess, sys, tempfile, time
+import hashlib, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
 failures = []
 
@@ -26,6 +26,40 @@ def wait_port(port, tries=300):
         except OSError:
             time.sleep(0.1)
     return False
+
+
+def ohash(origin):
+    """The subjects' <h> of an origin (agent/fleet/fleet.h)."""
+    return hashlib.sha256(origin.encode()).hexdigest()[:16]
+
+
+def nats_users(hosts):
+    """nats-server authorization entries as docs/fleet.md configures a fleet: the collectors'
+    user, and per host (name -> origin) a user host-<name> (password pw-host-<name>) that may
+    publish on its own subjects and read its own inbox only."""
+    users = ['  { user: collector, password: pw-collector, permissions: { '
+             'publish: { allow: ["$JS.API.>", "$JS.ACK.>", "_INBOX.>"] }, '
+             'subscribe: { allow: ["ttyaudit.*.ack", "_INBOX.>"] } } }']
+    for u, o in hosts.items():
+        h = ohash(o)
+        users.append(f'  {{ user: host-{u}, password: pw-host-{u}, permissions: {{ '
+                     f'publish: {{ allow: ["ttyaudit.{h}.records", "ttyaudit.{h}.checkpoints", '
+                     f'"ttyaudit.{h}.ack", "ttyaudit.{h}.alerts"] }}, subscribe: {{ allow: ["_INBOX.{h}.>"] }} }} }}')
+    return users
+
+
+def pong(sock, f):
+    """After a NATS PING on sock (f its reader): the server's error line, or b'' once it
+    answered PONG, having taken what came before. Closes sock."""
+    try:
+        while True:
+            line = f.readline()
+            if not line or line.startswith(b'-ERR'):
+                return line.strip() or b'(closed)'
+            if line.startswith(b'PONG'):
+                return b''
+    finally:
+        sock.close()
 
 
 def stop(p):
