@@ -25,8 +25,8 @@
 /* Runs a parameterised statement (text parameters, or binary where lens is given). */
 static PGresult *q(PGconn *db, const char *sql, int n, const char *const *v, const int *lens)
 {
-	int fmt[8] = { 0 };
-	for (int i = 0; lens && i < n; i++)
+	int fmt[16] = { 0 };
+	for (int i = 0; lens && i < n && i < 16; i++)
 		fmt[i] = lens[i] >= 0;
 	return PQexecParams(db, sql, n, NULL, v, lens, lens ? fmt : NULL, 1);
 }
@@ -65,8 +65,46 @@ static void printable(char *s)
 }
 
 /*
+ * Kinds whose bytes are kept whole: a record or a checkpoint of the host, what
+ * an investigation verifies (a leaf's bytes, a signed note), at most a record's
+ * or a request's size. Anything else is what the network brought (a message
+ * refused whole): its hash, its length and its first bytes are enough.
+ */
+static int evidence_whole(const char *kind)
+{
+	return !strcmp(kind, "fork") || !strcmp(kind, "bad-checkpoint") || !strcmp(kind, "witness");
+}
+
+/*
+ * The evidence statement: kept when the host's evidence this hour is within
+ * TA_COLLECT_EVIDENCE_HOUR and no row of the same kind, place and bytes exists
+ * (the unique index evidence_once). The hour's budget pays the bytes kept, or
+ * for a repeat its alarm line (logged again); past it, the refusals are counted
+ * in evidence_budget. Returns the rows kept (0 or 1), the hour's refusals, and
+ * whether it was within the budget.
+ */
+static const char evidence_sql[] =
+	"WITH cap AS (SELECT coalesce((SELECT bytes FROM evidence_budget WHERE origin = "
+	"coalesce($2::text, '') AND hour = date_trunc('hour', clock_timestamp())), 0) + "
+	"octet_length($6::bytea) <= $9::bigint AS fits), "
+	"ins AS (INSERT INTO evidence (subject, origin, kind, idx, alarm, message, sha256, length) "
+	"SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::bytea, $7::bytea, $8::bigint "
+	"FROM cap WHERE fits ON CONFLICT (coalesce(origin, ''), kind, coalesce(idx, -1), sha256) "
+	"DO NOTHING RETURNING octet_length(message) n), "
+	"bud AS (INSERT INTO evidence_budget (origin, hour, bytes, over) "
+	"SELECT coalesce($2::text, ''), date_trunc('hour', clock_timestamp()), CASE WHEN fits "
+	"THEN coalesce((SELECT n FROM ins), octet_length($5::text)) ELSE 0 END, "
+	"CASE WHEN fits THEN 0 ELSE 1 END FROM cap ON CONFLICT (origin, hour) DO UPDATE SET "
+	"bytes = evidence_budget.bytes + excluded.bytes, over = evidence_budget.over + excluded.over "
+	"RETURNING over) "
+	"SELECT (SELECT count(*) FROM ins), coalesce((SELECT over FROM bud), 0), (SELECT fits FROM cap)";
+
+/*
  * Keeps the message as evidence and logs the alarm (one line). data: the bytes
- * kept (one record of a batch), or NULL for the whole message.
+ * kept (one record of a batch), or NULL for the whole message; the same evidence
+ * again is logged, not kept again. Past the host's evidence budget of the hour,
+ * neither: counted (the collector's last line and evidence_budget), said once
+ * per hour.
  */
 static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, size_t len,
 		       const char *origin, const char *kind, int64_t idx, const char *fmt, ...)
@@ -75,7 +113,8 @@ static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, siz
 static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, size_t len,
 		       const char *origin, const char *kind, int64_t idx, const char *fmt, ...)
 {
-	char alarm[600], subject[256], ib[24];
+	char alarm[600], subject[256], ib[24], lb[24], cb[24];
+	uint8_t sum[TA_HASH_LEN];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(alarm, sizeof(alarm), fmt, ap);
@@ -83,35 +122,41 @@ static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, siz
 	snprintf(subject, sizeof(subject), "%s", natsMsg_GetSubject(m));
 	printable(alarm);
 	printable(subject);
-	ta_err("collector", "ALARM %s: %s (subject %s)", origin ? origin : "?", alarm, subject);
 	if (!data) {
 		data = natsMsg_GetData(m);
 		len = (size_t)natsMsg_GetDataLength(m);
 	}
+	ta_sha256(c->hasher, data ? data : "", len, sum);
+	size_t keep = evidence_whole(kind) || len <= TA_COLLECT_EVIDENCE_KEEP ? len :
+		      TA_COLLECT_EVIDENCE_KEEP;
 	/* An empty message is kept as empty bytes, not as SQL NULL. */
-	const char *v[6] = { subject, origin, kind, idx >= 0 ? U64(ib, idx) : NULL,
-			     alarm, data ? data : "" };
-	int lens[6] = { -1, -1, -1, -1, -1, (int)len };
-	/*
-	 * The same bytes of the same kind and place are kept once: a message that comes back
-	 * (a deferred checkpoint's batch is redelivered whole, up to the delivery limit) would
-	 * otherwise add its fork's record again each time. Looked up by the schema's
-	 * evidence_same index (IS NOT DISTINCT FROM uses no index: each piece of evidence read
-	 * all the others, so a host sending junk slowed every batch of the fleet quadratically).
-	 */
-	PGresult *r = q(c->db, "INSERT INTO evidence (subject, origin, kind, idx, alarm, message) "
-			       "SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::bytea "
-			       "WHERE NOT EXISTS (SELECT 1 FROM evidence WHERE coalesce(origin, '') = "
-			       "coalesce($2::text, '') AND kind = $3::text AND coalesce(idx, -1) = "
-			       "coalesce($4::bigint, -1) AND sha256(message) = sha256($6::bytea) AND "
-			       "message = $6::bytea)", 6, v, lens);
-	if (!ok(r))
+	const char *v[9] = { subject, origin, kind, idx >= 0 ? U64(ib, idx) : NULL, alarm,
+			     data ? data : "", (const char *)sum, U64(lb, len),
+			     U64(cb, TA_COLLECT_EVIDENCE_HOUR) };
+	int lens[9] = { -1, -1, -1, -1, -1, (int)keep, TA_HASH_LEN, -1, -1 };
+	PGresult *r = q(c->db, evidence_sql, 9, v, lens);
+	if (!ok(r) || PQntuples(r) != 1 || PQgetlength(r, 0, 0) != 8 || PQgetlength(r, 0, 1) != 8 ||
+	    PQgetlength(r, 0, 2) != 1)
 		return db_fail(c, r, "evidence");
-	int kept = atoi(PQcmdTuples(r)) > 0;
+	/* Binary results (q): two bigints and a boolean. */
+	uint64_t kept, over;
+	memcpy(&kept, PQgetvalue(r, 0, 0), 8);
+	memcpy(&over, PQgetvalue(r, 0, 1), 8);
+	kept = be64toh(kept);
+	over = be64toh(over);
+	int fits = *PQgetvalue(r, 0, 2) != 0;
 	PQclear(r);
-	if (kept)
-		PQclear(PQexec(c->db, "SELECT pg_notify('ttyaudit_alarm', 'evidence')"));
 	c->refused++;
+	if (fits)
+		ta_err("collector", "ALARM %s: %s (subject %s)", origin ? origin : "?", alarm, subject);
+	else if (over == 1)
+		ta_err("collector", "ALARM %s: its evidence this hour passed %u bytes: more is counted "
+		       "in evidence_budget, not kept or logged (last: %s, subject %s)",
+		       origin ? origin : "?", TA_COLLECT_EVIDENCE_HOUR, alarm, subject);
+	if (!fits)
+		c->evidence_over++;
+	if (kept) /* NOTIFY for new evidence only: listeners read the table */
+		PQclear(PQexec(c->db, "SELECT pg_notify('ttyaudit_alarm', 'evidence')"));
 	return TA_COLLECT_ACK;
 }
 

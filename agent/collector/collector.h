@@ -108,6 +108,7 @@ struct ta_collector {
 	size_t n_stream_ms, cap_stream_ms;
 	uint64_t malformed;          /* records messages refused whole (their framing) */
 	uint64_t bad_msgid;          /* messages whose id is not their host's and body's */
+	uint64_t evidence_over;      /* evidence past its host's hourly budget: not kept */
 	uint64_t index_too_large;    /* records stored but not decoded for the session index */
 	uint64_t index_over_budget;  /* the same, past their batch's inflation budget */
 	uint64_t isolated;           /* messages the database refused alone, kept as evidence */
@@ -155,6 +156,15 @@ int ta_collect_failed_on_data(const struct ta_collector *c);
  */
 int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why);
 #define TA_COLLECT_REFUSED_DELAY_MS 15000 /* until a message refused alone comes back */
+/*
+ * Evidence: of a message refused whole (junk from the network) its hash, its
+ * length and its first TA_COLLECT_EVIDENCE_KEEP bytes are kept; and a host's
+ * evidence takes at most TA_COLLECT_EVIDENCE_HOUR bytes an hour (the table
+ * evidence_budget counts the rest), so that a host sending junk fills neither
+ * the database nor the collectors' logs.
+ */
+#define TA_COLLECT_EVIDENCE_KEEP 4096
+#define TA_COLLECT_EVIDENCE_HOUR (4u << 20)
 /*
  * After reading an older checkpoint's leaves for t ms, the next such read
  * waits TA_COLLECT_OLDER_WAIT * t ms: a host that signs old sizes at will gets

@@ -474,7 +474,7 @@ int main(int argc, char **argv)
 	acks = NULL;
 	ta_info("collector", "records %llu, checkpoints %llu, cosigned %llu, duplicates %llu, "
 		"refused %llu (malformed messages %llu, message ids not their host's or body's %llu, "
-		"refused by the database alone %llu), "
+		"refused by the database alone %llu, past their host's evidence budget, not kept %llu), "
 		"deferred %llu (records not stored yet %llu, of them found by one leaf's probe, "
 		"nothing read, %llu; older checkpoints waiting for a leaf read %llu); older "
 		"checkpoints read from leaves %llu; records too large to index %llu; "
@@ -486,6 +486,7 @@ int main(int argc, char **argv)
 		(unsigned long long)col.cosigned, (unsigned long long)col.duplicates,
 		(unsigned long long)col.refused, (unsigned long long)col.malformed,
 		(unsigned long long)col.bad_msgid, (unsigned long long)col.isolated,
+		(unsigned long long)col.evidence_over,
 		(unsigned long long)col.deferred, (unsigned long long)col.deferred_records,
 		(unsigned long long)col.hole_probes, (unsigned long long)col.older_delayed,
 		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large,

@@ -169,6 +169,10 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 	cosigned_at timestamptz,
 	PRIMARY KEY (origin, size)
 );
+-- A shipper's acknowledgement request reads its host's largest cosigned size: by this index,
+-- not by walking the primary key down through checkpoints not cosigned.
+CREATE INDEX IF NOT EXISTS checkpoints_cosigned ON checkpoints (origin, size)
+	WHERE cosignature IS NOT NULL;
 
 -- The witness state (c2sp tlog-witness): the latest cosigned size per origin.
 CREATE TABLE IF NOT EXISTS witness_state (
@@ -189,12 +193,33 @@ CREATE TABLE IF NOT EXISTS evidence (
 	alarm       text NOT NULL,
 	message     bytea NOT NULL
 );
--- The collector keeps the same evidence once (a redelivered message): looked up by place
--- and content (a host may send any number of malformed messages: without this index each
--- new piece of evidence was compared with all the others, inside every batch).
+-- sha256 and length are those of what was received: message keeps the first
+-- TA_COLLECT_EVIDENCE_KEEP bytes of it when it is junk from the network (collect.c).
+-- Nullable: a collector of the previous release, still running while this is applied,
+-- inserts without them (its rows are not deduplicated by the index below).
+ALTER TABLE evidence ADD COLUMN IF NOT EXISTS sha256 bytea;
+ALTER TABLE evidence ADD COLUMN IF NOT EXISTS length bigint;
+UPDATE evidence SET sha256 = sha256(message), length = octet_length(message) WHERE sha256 IS NULL;
+-- The same evidence is kept once (a redelivered message; two collectors taking it at once
+-- both found it absent before this was a unique index): an older schema's repeats are
+-- removed first, keeping the first row of each.
+DELETE FROM evidence e USING evidence f WHERE coalesce(e.origin, '') = coalesce(f.origin, '') AND
+	e.kind = f.kind AND coalesce(e.idx, -1) = coalesce(f.idx, -1) AND e.sha256 = f.sha256 AND
+	f.id < e.id AND NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'evidence_once');
 CREATE INDEX IF NOT EXISTS evidence_place ON evidence (origin, idx);
-CREATE INDEX IF NOT EXISTS evidence_same ON evidence (coalesce(origin, ''), kind, coalesce(idx, -1),
-	sha256(message));
+CREATE UNIQUE INDEX IF NOT EXISTS evidence_once ON evidence (coalesce(origin, ''), kind,
+	coalesce(idx, -1), sha256);
+DROP INDEX IF EXISTS evidence_same;
+-- What a host's evidence took per hour (origin '' for messages of no enrolled host), and
+-- the pieces refused past TA_COLLECT_EVIDENCE_HOUR (collect.c): a host sending junk fills
+-- neither the table nor the collectors' logs.
+CREATE TABLE IF NOT EXISTS evidence_budget (
+	origin text NOT NULL,
+	hour   timestamptz NOT NULL,
+	bytes  bigint NOT NULL DEFAULT 0,
+	over   bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (origin, hour)
+);
 -- When a row came, not when its transaction began: a collector's transaction opens before
 -- its batch is fetched (and the tables of an older schema said now()).
 ALTER TABLE checkpoints ALTER COLUMN received_at SET DEFAULT clock_timestamp();
@@ -206,5 +231,6 @@ GRANT SELECT, INSERT ON leaves, records, checkpoints TO ttyaudit_collector;
 GRANT UPDATE (cosignature, cosigned_at) ON checkpoints TO ttyaudit_collector;
 GRANT SELECT, INSERT, UPDATE ON log_state, sessions, witness_state, host_index TO ttyaudit_collector;
 GRANT SELECT, INSERT ON evidence TO ttyaudit_collector;
+GRANT SELECT, INSERT, UPDATE ON evidence_budget TO ttyaudit_collector;
 GRANT USAGE ON SEQUENCE evidence_id_seq TO ttyaudit_collector;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO ttyaudit_investigator;

@@ -14,7 +14,8 @@ a PostgreSQL of the test's own, the real collector and shipper. Checks: B's reco
 are all stored and its log cosigned after A's squatting; the collector raised an
 alarm naming A and kept evidence of A's messages; B's shipper saw no Duplicate
 acknowledgement of a message it had not published, and counts and says them when
-it has (run again without its state).
+it has (run again without its state); of A's junk the collector keeps each
+message's hash, length and first 4 KiB, at most 4 MiB an hour, the rest counted.
 
 Usage: dedup_test.py SHIP COLLECTOR WRITER SCHEMA
 """
@@ -144,13 +145,43 @@ try:
     check(code == 0 and len(said) == 1 and blog and (dup_new(blog[-1]) or 0) > 0,
           f'B\'s shipper without its state: its Duplicate acknowledgements counted and said once '
           f'(exit {code}, {said[:1]}, {blog[-1][:160] if blog else ""})')
+
+    # ---- evidence of a host that sends junk: of each message its hash, length and first
+    # 4 KiB; at most 4 MiB of a host's evidence an hour, the rest counted, said once.
+    oa, n_junk = ORIGINS['a'], 1200
+    junk = [hashlib.sha512(b'%d' % k).digest() * 80 for k in range(n_junk)]   # 5 KiB each
+    jids = [f'{oa}/0-0/{hashlib.sha256(b).hexdigest()[:32]}' for b in junk]
+    e = squat(port, 'host-a', f'ttyaudit.{ohash(oa)}.records', jids, junk)
+    mal = f"FROM evidence WHERE origin = '{oa}' AND kind = 'malformed'"
+    pg.until(f"SELECT over > 0 FROM evidence_budget WHERE origin = '{oa}'", 't', 60)
+    time.sleep(1)
+    kept, stored, longest, lengths = pg.psql(
+        f"SELECT count(*), sum(octet_length(message)), max(octet_length(message)), "
+        f"string_agg(DISTINCT length::text, ',') {mal}").split('|')
+    # (A run across the hour's end has two budgets.)
+    over, hours = pg.psql(f"SELECT sum(over), count(*) FROM evidence_budget WHERE origin = '{oa}'").split('|')
+    one = pg.psql(f"SELECT encode(sha256, 'hex') {mal} ORDER BY id LIMIT 1")
+    # (The budget also paid A's repeated alarm lines above: fewer than 1024 pieces fit.)
+    check(e == b'' and 900 <= int(kept) <= 1024 * int(hours) and int(stored) <= int(hours) * 4 << 20 and
+          longest == '4096' and
+          lengths == '5120' and one == hashlib.sha256(junk[0]).hexdigest() and
+          int(kept) + int(over or 0) == n_junk,
+          f'{n_junk} junk messages of 5 KiB: {kept} kept (first 4 KiB each, {stored} bytes, the '
+          f'received length {lengths} and hash), {over} past the hourly budget counted')
     stop(col)
     log = open(col.logname, errors='replace').read()
+    said = [l for l in log.splitlines() if f'ALARM {oa}: its evidence this hour passed' in l]
+    junk_alarms = [l for l in log.splitlines() if f'ALARM {oa}: records message of 5120' in l]
+    check(len(said) == int(hours) and len(junk_alarms) == int(kept),
+          f'one line says the budget is passed, one ALARM line per piece kept ({len(said)}, '
+          f'{len(junk_alarms)})')
     alarms = [l for l in log.splitlines() if 'ALARM host-a/ttyaudit' in l and 'another origin' in l]
     check(len(alarms) > 0, f'the collector raised an alarm naming host A ({alarms[:1]})')
     last = log.strip().splitlines()[-1] if log.strip() else ''
-    check(f"message ids not their host's or body's {len(ids)}," in last,
-          f'the collector counted A\'s {len(ids)} messages ({last[:300]})')
+    check(f"message ids not their host's or body's {len(ids)}," in last and
+          f"evidence budget, not kept {int(over or 0)})" in last,
+          f'the collector counted A\'s {len(ids)} messages and the evidence past the budget '
+          f'({last[:400]})')
     rc = 1 if failures else 0
 finally:
     rc = run.finish(rc)

@@ -629,12 +629,24 @@ try:
          "CREATE TABLE sessions (origin text NOT NULL, session bigint NOT NULL, first_ts timestamptz NOT NULL, "
          "last_ts timestamptz NOT NULL, records bigint NOT NULL, PRIMARY KEY (origin, session)); "
          "INSERT INTO records VALUES ('old-host', 0, '2020-01-01', 0, 256, 7, '\\x00'), ('old-host', 1, '2020-01-01', 0, 256, 7, '\\x00'); "
-         "INSERT INTO sessions VALUES ('old-host', 7, now(), now(), 2)", db='upgrade')
+         "INSERT INTO sessions VALUES ('old-host', 7, now(), now(), 2); "
+         # evidence as an older schema kept it: no hash, the same piece twice (two collectors)
+         "CREATE TABLE evidence (id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(), "
+         "subject text NOT NULL, origin text, kind text NOT NULL, idx bigint, alarm text NOT NULL, "
+         "message bytea NOT NULL); INSERT INTO evidence (subject, origin, kind, idx, alarm, message) VALUES "
+         "('s', 'old-host', 'fork', 3, 'a', '\\x01'), ('s', 'old-host', 'fork', 3, 'a', '\\x01'), "
+         "('s', NULL, 'subject', NULL, 'a', '\\x01'), ('s', NULL, 'subject', NULL, 'a', '\\x01'), "
+         "('s', 'old-host', 'fork', 4, 'a', '\\x01')", db='upgrade')
     for i in range(2):
         r = subprocess.run([f'{PGBIN}/psql', '-h', '127.0.0.1', '-p', str(pgport), '-U', 'ttyadmin', '-d',
                             'upgrade', '-v', 'ON_ERROR_STOP=1', '-q', '-f', SCHEMA], capture_output=True, text=True,
                            env=dict(os.environ, PGPASSWORD='pw-ttyadmin'))
         check(r.returncode == 0, f'schema.sql on an older database, time {i + 1}: {r.stderr.strip()[:300]}')
+    check(psql("SELECT count(*), count(sha256), sum(length) FROM evidence", db='upgrade') == '3|3|3' and
+          psql("SELECT count(*) FROM pg_indexes WHERE indexname IN ('evidence_once', 'checkpoints_cosigned')",
+               db='upgrade') == '2',
+          'the upgrade keeps each piece of evidence once, with its hash and length; the unique '
+          'index and the cosigned checkpoints\' index exist')
     check(psql("SELECT records, lo, hi, complete FROM host_index", db='upgrade') == '2|0|1|f'
           and psql("SELECT auids, users, global FROM sessions", db='upgrade') == '{}|{}|f'
           and psql("SHOW jit", db='upgrade') == 'off',
@@ -1364,9 +1376,9 @@ try:
         return psql_until(sql, lambda v: v == want, secs) == want
     xs = ohash('host-x/ttyaudit')
     # Junk the host sent before (any number of malformed messages are kept): each new piece of
-    # evidence is looked up by the evidence_same index, not compared with all the others.
-    psql("INSERT INTO evidence (subject, origin, kind, alarm, message) SELECT 'junk', 'host-x/ttyaudit', "
-         "'malformed', 'junk', int8send(g) FROM generate_series(1, 30000) g; ANALYZE evidence")
+    # evidence is looked up by the unique index evidence_once, not compared with all the others.
+    psql("INSERT INTO evidence (subject, origin, kind, alarm, message, sha256) SELECT 'junk', 'host-x/ttyaudit', "
+         "'malformed', 'junk', int8send(g), sha256(int8send(g)) FROM generate_series(1, 30000) g; ANALYZE evidence")
     # A record index past PostgreSQL's bigint: stored negative, it made every investigator's
     # query --fleet --user fail (the host's hole check overflowed). Any record's bytes will do.
     rec = bytearray(bytes.fromhex(psql("SELECT encode(stored, 'hex') FROM records WHERE "
@@ -1406,13 +1418,15 @@ try:
           wait_for("SELECT count(*) FROM evidence WHERE origin = 'host-x/ttyaudit' AND "
                    "kind = 'bad-checkpoint' AND alarm LIKE '%beyond 2^63%'", '1'),
           f'a header of control bytes and a checkpoint past 2^63 are kept as evidence ({e1!r}, {e2!r})')
-    # The collector's keep-once lookup (collect.c, evidence_of), planned among the junk. (Its own
-    # index statistics never reach pg_stat_user_indexes: its connection is always in a
-    # transaction, and a backend reports them only when idle outside one.)
-    plan = psql("EXPLAIN SELECT 1 FROM evidence WHERE coalesce(origin, '') = coalesce('host-x/ttyaudit'::text, '') "
-                "AND kind = 'malformed'::text AND coalesce(idx, -1) = coalesce(NULL::bigint, -1) AND "
-                "sha256(message) = sha256('\\x00'::bytea) AND message = '\\x00'::bytea")
-    check('evidence_same' in plan, f'evidence is looked up by its index among the junk ({plan[:120]!r})')
+    # The collector's keep-once lookup (collect.c, evidence_of) is the unique index's: an insert
+    # of the same evidence does nothing, among the junk.
+    same = ("INSERT INTO evidence (subject, origin, kind, alarm, message, sha256) VALUES ('junk', "
+            "'host-x/ttyaudit', 'malformed', 'again', int8send(7), sha256(int8send(7))) ON CONFLICT "
+            "(coalesce(origin, ''), kind, coalesce(idx, -1), sha256) DO NOTHING")
+    plan = psql("EXPLAIN " + same)
+    check(psql("SELECT indisunique FROM pg_index WHERE indexrelid = 'evidence_once'::regclass") == 't' and
+          'Conflict Arbiter Indexes: evidence_once' in plan and psql(same + " RETURNING id") == '',
+          f'the same evidence is kept once, by the unique index evidence_once ({plan[:200]!r})')
     logs = b''.join(open(c.logname, 'rb').read() for c in collectors)
     check(b'\x1b' not in logs and b'\xff' not in logs and b'index header ??[2J?]0;pwned?' in logs,
           'the header\'s bytes reach the collectors\' logs as printable ASCII only')
