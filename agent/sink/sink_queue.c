@@ -248,8 +248,14 @@ static void event_copy(struct ta_event *dst, uint8_t *p, const struct ta_event *
 		dst->exe = copy_into(&p, ev->exe, ev->exe_len);
 	if (ev->path)
 		dst->path = copy_into(&p, ev->path, ev->path_len);
-	if (ev->fp)
+	if (ev->fp) {
 		dst->fp = copy_into(&p, ev->fp, sizeof(*ev->fp));
+		/* the given names point into the record's paths: into the copy now */
+		if (ev->fp_given)
+			dst->fp_given = (const char *)dst->fp + (ev->fp_given - (const char *)ev->fp);
+		if (ev->fp_given2)
+			dst->fp_given2 = (const char *)dst->fp + (ev->fp_given2 - (const char *)ev->fp);
+	}
 }
 
 static int queue_event(struct ta_sink *base, const struct ta_event *ev, uint64_t realtime_ns)

@@ -441,9 +441,47 @@ static void test_exec_copied(void)
 	free(out);
 }
 
+/*
+ * A joined footprint path's given name points into the record: the queue's
+ * copy must point into its own copy, not the ring's, which the next record
+ * overwrites.
+ */
+static void test_footprint_given_copied(void)
+{
+	int fd;
+	struct ta_sink *q = queue_on_pipe(0, &fd);
+
+	if (!q)
+		return;
+	static struct ta_fp_event fp = {
+		.op = TA_FP_RENAME, .dirfd = TA_FP_AT_FDCWD, .dirfd2 = TA_FP_AT_FDCWD
+	};
+	memcpy(fp.path, "/home/u/notes", 14);
+	memcpy(fp.path2, "/srv/in/x", 10);
+	struct ta_event ev = tty_event(7, NULL, 0);
+	ev.kind = TA_EV_FOOTPRINT;
+	ev.fp = &fp;
+	memcpy(ev.fp_path, fp.path, 14);
+	ev.fp_path_len = 13;
+	ev.fp_given = fp.path + 8;
+	ev.fp_given_len = 5;
+	memcpy(ev.fp_path2, fp.path2, 10);
+	ev.fp_path2_len = 9;
+	ev.fp_given2 = fp.path2 + 8;
+	ev.fp_given2_len = 1;
+	CHECK_EQ_INT(q->ops->event(q, &ev, 1), 0);
+	memset(&fp, 'X', sizeof(fp));
+	char *out = close_and_read(q, fd);
+	CHECK(out && strstr(out, "\"path\":\"/home/u/notes\""));
+	CHECK(out && strstr(out, "\"path_given\":\"notes\""));
+	CHECK(out && strstr(out, "\"path2_given\":\"x\""));
+	free(out);
+}
+
 int main(void)
 {
 	test_exec_copied();
+	test_footprint_given_copied();
 	test_flood_beside_quiet();
 	test_footprint_flood_keeps_tty();
 	test_charged_records();
