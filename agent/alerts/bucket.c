@@ -144,6 +144,7 @@ void ta_alert_bucket_suppress(struct ta_alert_bucket *b, const struct ta_alert_h
 	f->hit.subject = f->subject;
 	f->hit.subject_len = n;
 	f->hit.subject_cut = h->subject_cut || n < h->subject_len;
+	f->hit.exe = NULL; /* points into the event, gone by the summary */
 }
 
 void ta_alert_bucket_summary(struct ta_alert_bucket *b, const struct ta_alert_rule *r,

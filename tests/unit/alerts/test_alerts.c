@@ -676,6 +676,19 @@ static void test_rate_per_person(void)
 	hs->n = 0;
 	feed_exec_at(e, "/usr/bin/sudo", "sudo\0", 5, 1001, 1001, 11, 4000 * s);
 	CHECK_EQ_INT(hs->n, 1);
+	/*
+	 * A summary keeps its first hit past the event, but not the exe, which
+	 * points into the engine's stack while the event is fed.
+	 */
+	hs->n = 0;
+	for (int i = 0; i < 12; i++)
+		feed_exec_exe_at(e, "/home/u3/x", "/usr/bin/sudo", "x\0", 2, 1003, 1003, 13,
+				 5000 * s + (uint64_t)i);
+	ta_alert_engine_tick(e, 5007 * s);
+	CHECK_EQ_INT(hs->n, 11);
+	CHECK(strstr(hs->json[0], "\"exe\":\"/usr/bin/sudo\"") != NULL);
+	CHECK(hs->summary[10]);
+	CHECK(strstr(hs->json[10], "\"exe\"") == NULL);
 	ta_alert_engine_free(e);
 	free(hs);
 }
