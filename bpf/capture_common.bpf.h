@@ -1005,12 +1005,29 @@ TA_SHARE_TABLES(ta_ctl_usage, ta_ctl_top);
 /* A new entry's value, from read-only data: sys_exit's frame has no room for it. */
 static const struct ta_session_usage ta_usage_zero;
 
+/* The ring's own header before each record (BPF_RINGBUF_HDR_SZ, a stable ABI). */
+#define TA_RINGBUF_HDR_BYTES 8
+
+/*
+ * What a chunk of n bytes takes of the ring: its reservation's class, the
+ * record and the ring's header. A person's share is charged this, not n: a
+ * flood of one-byte writes takes 240 bytes of ring each, and charged one
+ * byte it looked small beside a victim writing 4 KiB at a time.
+ */
+static __always_inline __u32 ta_chunk_ring_cost(__u32 n)
+{
+	__u32 cls = n <= TA_DIGEST_SMALL ? TA_DIGEST_SMALL : n <= 512 ? 512 : TA_CHUNK_MAX;
+
+	return TA_RINGBUF_HDR_BYTES + sizeof(struct ta_tty_event) + cls;
+}
+
 /*
  * 1 if person `who` may put n more bytes into `ring` (of size bytes) now, in
- * window win; usage_map and top_map keep the ring's asks (see above).
+ * window win; usage_map and top_map keep the ring's asks (see above). chunk:
+ * n is a terminal chunk's length, charged as ta_chunk_ring_cost(n).
  */
 static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_map, void *top_map,
-					  __u64 who, __u64 win, __u32 n)
+					  __u64 who, __u64 win, __u32 n, bool chunk)
 {
 	struct ta_session_usage *u;
 	struct ta_share_top *top;
@@ -1053,6 +1070,13 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 	 * The window before counts too: early in a window, a burst would
 	 * otherwise outweigh a flood that has only just started asking again.
 	 */
+	/*
+	 * The cost from the length here, after the map calls: one value less
+	 * kept across them, which 5.10 would spill into the fallback's chunk
+	 * step, whose frame on sys_exit's leaves no byte of the 512 to spare.
+	 */
+	if (chunk)
+		n = ta_chunk_ring_cost(n);
 	if (u->bytes == 0)
 		__sync_fetch_and_add(&top->active, 1);
 	prior = u->prev + u->bytes;
@@ -1081,7 +1105,7 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 	return 1;
 }
 
-/* 1 if the writer of em may take n more bytes of the ring now (ta_chunk_ring_cost). */
+/* 1 if the writer of em may put a chunk of n bytes into the ring now (ta_chunk_ring_cost). */
 static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 {
 	/*
@@ -1095,7 +1119,7 @@ static __always_inline int ta_share_ok(struct ta_emit *em, __u32 n)
 			    ta_share_person(em->tmpl.task.auid, em->tmpl.task.ses);
 	/* The record's own time (boot clock): no second clock read per record. */
 	return ta_share_admit(&ta_events, ta_ring_bytes, &ta_session_usage, &ta_share_top, who,
-			      em->tmpl.hdr.ts_boot_ns / TA_SHARE_WINDOW_NS, n);
+			      em->tmpl.hdr.ts_boot_ns / TA_SHARE_WINDOW_NS, n, true);
 }
 
 /*
@@ -1110,25 +1134,9 @@ static __always_inline __u32 ta_chunk_loss(int ok)
 	return ok == -1 ? TA_DROP_SESSION_SHARE : ok == -2 ? TA_DROP_UNREADABLE : TA_DROP_RING_FULL;
 }
 
-/* The ring's own header before each record (BPF_RINGBUF_HDR_SZ, a stable ABI). */
-#define TA_RINGBUF_HDR_BYTES 8
-
-/*
- * What a chunk of n bytes takes of the ring: its reservation's class, the
- * record and the ring's header. A person's share is charged this, not n: a
- * flood of one-byte writes takes 240 bytes of ring each, and charged one
- * byte it looked small beside a victim writing 4 KiB at a time.
- */
-static __always_inline __u32 ta_chunk_ring_cost(__u32 n)
-{
-	__u32 cls = n <= TA_DIGEST_SMALL ? TA_DIGEST_SMALL : n <= 512 ? 512 : TA_CHUNK_MAX;
-
-	return TA_RINGBUF_HDR_BYTES + sizeof(struct ta_tty_event) + cls;
-}
-
 static __always_inline int ta_emit_chunk(struct ta_emit *em, __u64 src, __u32 n, bool whole)
 {
-	if (!ta_share_ok(em, ta_chunk_ring_cost(n)))
+	if (!ta_share_ok(em, n))
 		return -1;
 	if (n <= TA_DIGEST_SMALL)
 		return TA_EMIT_CLASS(em, src, n, TA_DIGEST_SMALL, whole);
@@ -1438,7 +1446,8 @@ static __always_inline bool ta_caller_recorded(struct tty_struct **ctty, __u32 *
 __weak __noinline int ta_ctl_share_ok(__u32 ses, __u32 auid, __u32 n)
 {
 	if (ta_share_admit(&ta_ctl_events, TA_CTL_RING_BYTES, &ta_ctl_usage, &ta_ctl_top,
-			   ta_share_person(auid, ses), bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n))
+			   ta_share_person(auid, ses), bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n,
+			   false))
 		return 1;
 	ta_count_loss(ses, auid, 0, TA_DROP_SESSION_SHARE);
 	return 0;

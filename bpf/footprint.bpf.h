@@ -595,7 +595,8 @@ static __always_inline void ta_fp_fill_ids(struct ta_fp_event *e)
 __weak __noinline int ta_fp_share_ok(__u32 ses, __u32 auid, __u32 n)
 {
 	return ta_share_admit(&ta_fp_events, TA_FP_RING_BYTES, &ta_fp_usage, &ta_fp_top,
-			      ta_share_person(auid, ses), bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n);
+			      ta_share_person(auid, ses), bpf_ktime_get_boot_ns() / TA_SHARE_WINDOW_NS, n,
+			      false);
 }
 
 /* Into the ring, or counted lost (over the person's share, or the ring full). */
