@@ -147,10 +147,31 @@ static bool session_matches(const struct ta_alert_rule *r, uint32_t ses, uint32_
 	return true;
 }
 
-/* Through the rate limit of the rule and the hit's person, or counted there. */
-static void deliver(struct ta_alert_engine *e, struct ta_alert_rule *r, struct ta_alert_hit *h)
+/*
+ * Whose rate limit a hit spends: its session's person; but input into a
+ * terminal no login owns (a pty opened O_NOCTTY: each a session of its own)
+ * is its writer's, as the kernel's ring share counts it. Else one user with
+ * a few hundred such ptys was a few hundred people, filled the table of
+ * buckets, and pushed everyone else's first hits into the shared one.
+ */
+static uint64_t charged_person(const struct ta_alert_hit *h, const struct ta_event *ev)
 {
 	uint64_t who = ta_alert_person(h->ses, h->auid);
+
+	if (ev && ev->kind == TA_EV_TTY_INPUT && who >> 32 &&
+	    !(ta_alert_person(ev->task.ses, ev->task.auid) >> 32))
+		who = ta_alert_person(ev->task.ses, ev->task.auid);
+	return who;
+}
+
+/*
+ * Through the rate limit of the rule and the hit's person, or counted there.
+ * ev: the event the hit is of (NULL: none, a watch or a summary).
+ */
+static void deliver(struct ta_alert_engine *e, struct ta_alert_rule *r, struct ta_alert_hit *h,
+		    const struct ta_event *ev)
+{
+	uint64_t who = charged_person(h, ev);
 	struct ta_alert_bucket *b = ta_alert_bucket_for(&e->buckets, r, who, h->realtime_ns);
 
 	h->rule = r->name;
@@ -239,7 +260,7 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 		h.subject_len = n;
 		h.subject_cut = (ev->flags & TA_F_TRUNCATED) != 0;
 		h.exe = exe[0] ? exe : NULL;
-		deliver(e, r, &h);
+		deliver(e, r, &h, ev);
 	}
 }
 
@@ -296,7 +317,7 @@ static int match_line(struct ta_alert_engine *e, uint8_t kind, const struct line
 		h.subject_len = lt->len;
 		h.subject_cut = lt->cut;
 		h.subject_uncertain = lt->uncertain;
-		deliver(e, r, &h);
+		deliver(e, r, &h, ev);
 		if (fired)
 			fired[i / 64] |= 1ull << (i % 64);
 		n++;
@@ -367,7 +388,7 @@ static void raise_line_cut(struct ta_alert_engine *e, const struct line_text *lt
 	h.subject_len = lt->len;
 	h.subject_cut = true;
 	h.subject_uncertain = lt->uncertain;
-	deliver(e, &e->line_cut, &h);
+	deliver(e, &e->line_cut, &h, ev);
 }
 
 /*
@@ -508,7 +529,7 @@ static void on_session(struct ta_alert_engine *e, const struct ta_event *ev, uin
 		hit_from_event(&h, ev, now, ses, auid);
 		h.subject = ev->tty.name;
 		h.subject_len = strnlen(ev->tty.name, sizeof(ev->tty.name));
-		deliver(e, r, &h);
+		deliver(e, r, &h, ev);
 	}
 }
 
@@ -559,7 +580,7 @@ static void on_footprint(struct ta_alert_engine *e, const struct ta_event *ev, u
 		h.subject = subject;
 		h.subject_len = subject_len;
 		h.subject_cut = ev->fp_path_cut || ev->fp_path2_cut;
-		deliver(e, r, &h);
+		deliver(e, r, &h, ev);
 	}
 }
 
@@ -624,7 +645,7 @@ void ta_alert_engine_attach(struct ta_alert_engine *e, const struct ta_shared_at
 		h.subject = subject;
 		h.subject_len = n < 0 ? 0 : (size_t)n >= sizeof(subject) ? sizeof(subject) - 1 :
 			(size_t)n;
-		deliver(e, r, &h);
+		deliver(e, r, &h, NULL);
 	}
 }
 
@@ -671,5 +692,5 @@ void ta_alert_engine_tick(struct ta_alert_engine *e, uint64_t now)
 
 void ta_alert_engine_raise(struct ta_alert_engine *e, struct ta_alert_hit *hit, bool failed)
 {
-	deliver(e, failed ? &e->watch_failed : &e->watch, hit);
+	deliver(e, failed ? &e->watch_failed : &e->watch, hit, NULL);
 }

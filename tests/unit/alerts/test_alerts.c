@@ -694,6 +694,43 @@ static void test_rate_per_person(void)
 }
 
 /*
+ * Input into ptys no login owns is charged to its writer: one user writing a
+ * matching line into a thousand such ptys (each a session of its own) is one
+ * person, not a thousand that fill the table and push another user's real su
+ * into the shared bucket, which the same user had just emptied.
+ */
+static void test_rate_writer_charged(void)
+{
+	static const char rules[] = "rule = pipe\non = input\nline = curl.*\\| *sh\nrate = 1/1h\n"
+				    "rule = priv\non = exec\npath = (^|/)(sudo|su)$\n";
+	struct hits *hs;
+	struct ta_alert_engine *e = engine_with(rules, &hs);
+	struct ta_alert_stats st;
+	uint64_t s = 1000000000ull;
+
+	for (uint32_t ses = 1; ses <= TA_ALERT_BUCKETS + 10; ses++) {
+		struct ta_event ev = tty_ev(TA_EV_TTY_INPUT, "curl a|sh\r", 1 + ses % 100);
+
+		ev.owner_ses = TA_SES_NO_LOGIN | ses;
+		ev.owner_auid = UINT32_MAX;
+		ev.task.auid = 1001;
+		ev.task.ses = 11;
+		ta_alert_engine_feed(e, &ev, 100 * s + ses);
+	}
+	CHECK_EQ_INT(hs->n, 1);
+	for (int i = 0; i < 12; i++)
+		feed_exec_at(e, "/home/u1/sudo", "sudo\0", 5, 1001, 1001, 11, 200 * s + (uint64_t)i);
+	hs->n = 0;
+	feed_exec_at(e, "/usr/bin/su", "su\0", 3, 1002, 1002, 12, 200 * s + 20);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_INT(hs->auid[0], 1002);
+	ta_alert_engine_stats(e, &st);
+	CHECK_EQ_INT(st.shared_bucket, 0);
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/*
  * Watch alerts: accesses that failed (anyone listing the log directory) spend
  * a bucket of their own; an access that succeeded is still delivered with it
  * empty, and each bucket's summary counts its own.
@@ -1044,6 +1081,7 @@ int main(int argc, char **argv)
 	test_footprint();
 	test_rate_limit();
 	test_rate_per_person();
+	test_rate_writer_charged();
 	test_watch_buckets();
 	test_attach();
 	test_delivery();
