@@ -217,6 +217,7 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 	char exe[TA_CWD_MAX + 1];
 	size_t exe_len = ev->exe && ev->exe_len <= TA_CWD_MAX ? ev->exe_len : 0;
 	bool other = ev->task.auid != UINT32_MAX && ev->task.uid != ev->task.auid;
+	bool cut = (ev->flags & TA_F_TRUNCATED) != 0;
 	struct ta_alert_hit h;
 
 	/* As a string for regexec (the decoder refused a NUL in it). */
@@ -251,14 +252,22 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 		if (r->has_path && !regex_hit(&r->path_re, path) &&
 		    !(exe[0] && regex_hit(&r->path_re, exe)))
 			continue;
-		if (r->has_argv && !regex_hit(&r->argv_re, argv))
+		/*
+		 * argv longer than the kernel side keeps: what the pattern looks for
+		 * may be in the part not kept (`systemctl` and 300 `--quiet` before
+		 * `stop ttyauditd`). A rule that names the program fires on what is
+		 * seen, the subject marked cut; one on argv alone would fire on every
+		 * long command line.
+		 */
+		if (r->has_argv && !regex_hit(&r->argv_re, argv) &&
+		    !(cut && (r->has_path || r->exe[0])))
 			continue;
 		if (r->has_unless && regex_hit(&r->unless_re, argv))
 			continue;
 		hit_from_event(&h, ev, now, ev->task.ses, ev->task.auid);
 		h.subject = argv;
 		h.subject_len = n;
-		h.subject_cut = (ev->flags & TA_F_TRUNCATED) != 0;
+		h.subject_cut = cut;
 		h.exe = exe[0] ? exe : NULL;
 		deliver(e, r, &h, ev);
 	}

@@ -694,6 +694,34 @@ static void test_rate_per_person(void)
 }
 
 /*
+ * argv longer than kept: a rule naming the program fires on the part seen,
+ * marked cut (the pattern may be in the rest); a rule on argv alone does not.
+ */
+static void test_exec_argv_cut(void)
+{
+	static const char rules[] = "rule = stopped\non = exec\npath = (^|/)systemctl$\n"
+				    "argv = ( )stop ttyauditd( |$)\n"
+				    "rule = any\non = exec\nargv = ttyauditd\n";
+	static const char argv[] = "systemctl\0--quiet\0--quiet\0";
+	struct hits *hs;
+	struct ta_alert_engine *e = engine_with(rules, &hs);
+	struct ta_event ev = tty_ev(TA_EV_EXEC, "", 1);
+
+	ev.filename = "/usr/bin/systemctl";
+	ev.argv = (const uint8_t *)argv;
+	ev.argv_len = sizeof(argv) - 1;
+	ta_alert_engine_feed(e, &ev, 1000);
+	CHECK_EQ_INT(hs->n, 0);
+	ev.flags |= TA_F_TRUNCATED;
+	ta_alert_engine_feed(e, &ev, 1001);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->rule[0], "stopped");
+	CHECK(hs->cut[0]);
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/*
  * Input into ptys no login owns is charged to its writer: one user writing a
  * matching line into a thousand such ptys (each a session of its own) is one
  * person, not a thousand that fill the table and push another user's real su
@@ -1078,6 +1106,7 @@ int main(int argc, char **argv)
 	test_long_lines();
 	test_exec_and_session();
 	test_exec_exe();
+	test_exec_argv_cut();
 	test_footprint();
 	test_rate_limit();
 	test_rate_per_person();
