@@ -75,6 +75,7 @@ struct ta_alert_hit {
 	size_t subject_len;
 	bool subject_cut;          /* the line was longer than TA_ALERT_LINE_MAX */
 	const char *exe;           /* exec: the file the kernel ran (not the name given); NULL if none */
+	bool exe_cut;              /* exe is the end of a longer path (its start was not kept) */
 	bool subject_uncertain;    /* typed with editing the engine cannot follow (history,
 				    * search, completion): the shell may have run other text */
 	uint64_t suppressed;       /* this person's hits of this rule dropped by its rate limit */

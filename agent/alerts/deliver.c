@@ -74,6 +74,7 @@ void ta_alert_to_json(struct ta_json *j, const struct ta_alert_hit *h)
 	if (h->exe) {
 		ta_json_key(j, "exe");
 		ta_json_str(j, h->exe);
+		flag(j, "exe_cut", h->exe_cut);
 	}
 	flag(j, "subject_uncertain", h->subject_uncertain);
 	ta_json_key(j, "suppressed");
@@ -123,6 +124,14 @@ int ta_alert_audit_format(char *buf, size_t cap, const struct ta_alert_hit *h)
 	if (!rc)
 		rc = add_nv(buf, cap, &pos, "subject", h->subject_len ? h->subject : "-",
 			    h->subject_len ? h->subject_len : 1);
+	/*
+	 * The file that ran: the subject (argv) is the caller's to choose. Not
+	 * "exe": auditd adds its own, the sender's, to every user message.
+	 */
+	if (!rc && h->exe)
+		rc = add_nv(buf, cap, &pos, "ran", h->exe, strlen(h->exe));
+	if (!rc && h->exe && h->exe_cut)
+		rc = add_nv(buf, cap, &pos, "ran_cut", "1", 1);
 	if (rc)
 		return rc;
 	w = snprintf(buf + pos, cap - pos, " suppressed=%llu%s", (unsigned long long)h->suppressed,
@@ -292,17 +301,20 @@ static const char *shown(struct ta_buf *b, const char *s, size_t n)
  */
 char *ta_alert_syslog_line(const struct ta_alert_hit *h)
 {
-	struct ta_buf rb, tb, sb;
-	const char *rule, *tty, *subject;
+	struct ta_buf rb, tb, sb, xb;
+	const char *rule, *tty, *subject, *exe = NULL;
 	char *line = NULL;
 	int n = -1;
 
 	ta_buf_init(&rb);
 	ta_buf_init(&tb);
 	ta_buf_init(&sb);
+	ta_buf_init(&xb);
 	rule = shown(&rb, h->rule, strlen(h->rule));
 	tty = shown(&tb, h->tty[0] ? h->tty : "none", h->tty[0] ? strnlen(h->tty, sizeof(h->tty)) : 4);
 	subject = shown(&sb, h->subject, h->subject_len > 512 ? 512 : h->subject_len);
+	if (h->exe && !h->summary && !(exe = shown(&xb, h->exe, strlen(h->exe))))
+		goto out;
 	if (!rule || !tty || !subject)
 		goto out;
 	if (h->summary)
@@ -312,13 +324,15 @@ char *ta_alert_syslog_line(const struct ta_alert_hit *h)
 			     " (shared bucket: the table of people was full)" : "", (int)h->ses,
 			     (int)h->auid, (int)h->uid, (int)h->pid, tty, subject);
 	else
-		n = asprintf(&line, "alert %s (%s): ses=%d auid=%d uid=%d pid=%d tty=%s: %s", rule,
-			     h->severity, (int)h->ses, (int)h->auid, (int)h->uid, (int)h->pid, tty,
-			     subject);
+		n = asprintf(&line, "alert %s (%s): ses=%d auid=%d uid=%d pid=%d tty=%s: %s%s%s%s%s",
+			     rule, h->severity, (int)h->ses, (int)h->auid, (int)h->uid, (int)h->pid,
+			     tty, subject, exe ? " [exe " : "", exe && h->exe_cut ? "..." : "",
+			     exe ? exe : "", exe ? "]" : "");
 out:
 	ta_buf_free(&rb);
 	ta_buf_free(&tb);
 	ta_buf_free(&sb);
+	ta_buf_free(&xb);
 	return n < 0 ? NULL : line;
 }
 

@@ -269,6 +269,7 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 		h.subject_len = n;
 		h.subject_cut = cut;
 		h.exe = exe[0] ? exe : NULL;
+		h.exe_cut = exe[0] && ev->exe_truncated;
 		deliver(e, r, &h, ev);
 	}
 }

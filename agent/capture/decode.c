@@ -89,6 +89,13 @@ static int decode_exec(const uint8_t *raw, uint32_t size, struct ta_event *out)
 	/* A kernel path holds no NUL: one that claims it is not a path. */
 	if (memchr(out->exe, '\0', out->exe_len))
 		return -EBADMSG;
+	/*
+	 * "/" is no file that runs: the walk found no name (a memfd, an internal
+	 * mount's file); a whole name not from the root is none either. Unknown, not
+	 * the root directory (the name given, /proc/self/fd/N, still says how).
+	 */
+	if (out->exe_len && !out->exe_truncated && (out->exe[0] != '/' || out->exe_len == 1))
+		out->exe_len = 0;
 	out->argv = e->data + TA_EXEC_ARGV_OFF;
 	out->argv_len = e->argv_len;
 	return 0;

@@ -718,9 +718,12 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			 * /usr) is noise on every line; the record has both in full.
 			 */
 			char x[sizeof(s)];
+			int cut = 0;
+			ta_jval_bool(ta_jobj_get(&o, "exe_truncated"), &cut);
 			if (ta_jobj_str(&o, "exe", x, sizeof(x)) > 0 &&
-			    (!named || strcmp(last_component(x), last_component(s)))) {
-				ta_buf_puts(out, " exe ");
+			    (cut || !named || strcmp(last_component(x), last_component(s)))) {
+				/* the end of a longer path: its start was not kept */
+				ta_buf_puts(out, cut ? " exe ..." : " exe ");
 				put_word(out, x);
 			}
 		}

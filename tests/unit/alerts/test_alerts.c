@@ -224,6 +224,29 @@ static void test_exec_exe(void)
 	feed_exec_exe(e, "/home/u/x", "/usr/bin/sudoedit-not", "x\0", 2, 1000, 1000, 7);
 	feed_exec_exe(e, "/dev/fd/3", "/usr/bin/true", "true\0", 5, 1000, 1000, 7);
 	CHECK_EQ_INT(hs->n, 6);
+	/* the audit record and the syslog line name the file too: argv is the caller's */
+	CHECK(strstr(hs->audit[0], " ran=\"/usr/bin/sudo\"") != NULL);
+	CHECK(strstr(hs->audit[0], " exe=") == NULL); /* auditd's own field */
+	/* a path whose start was not kept (a component too long) says so everywhere */
+	{
+		struct ta_event ev = tty_ev(TA_EV_EXEC, "", 1);
+		struct ta_alert_hit h = { .rule = "r", .severity = "high", .subject = "vim -s",
+					  .subject_len = 6, .exe = "/usr/bin/sudo", .exe_cut = true };
+		char *line = ta_alert_syslog_line(&h);
+
+		CHECK(line && strstr(line, "vim -s [exe .../usr/bin/sudo]") != NULL);
+		free(line);
+		ev.filename = "/home/u/0000/usr/bin/sudo";
+		ev.exe = "/usr/bin/sudo";
+		ev.exe_len = 13;
+		ev.exe_truncated = true;
+		ev.argv = (const uint8_t *)"sudo\0";
+		ev.argv_len = 5;
+		ta_alert_engine_feed(e, &ev, 2000);
+		CHECK_EQ_INT(hs->n, 8);
+		CHECK(strstr(hs->json[7], "\"exe_cut\":true") != NULL);
+		CHECK(strstr(hs->audit[7], " ran_cut=") != NULL);
+	}
 	ta_alert_engine_free(e);
 	free(hs);
 }

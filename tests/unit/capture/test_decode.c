@@ -114,6 +114,17 @@ int main(void)
 		x->exe_len = 12;                              /* claims the NUL after it */
 		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), -EBADMSG);
 		x->exe_len = 11;
+		/* a memfd's walk ends at its own root: "/" is unknown, not the root */
+		memcpy(x->data + TA_EXEC_EXE_OFF, "/", 1);
+		x->exe_len = 1;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), 0);
+		CHECK_EQ_INT(ev.exe_len, 0);
+		memcpy(x->data + TA_EXEC_EXE_OFF, "memfd:x (deleted)", 17);
+		x->exe_len = 17;
+		CHECK_EQ_INT(ta_event_decode(buf, xn, &ev), 0);
+		CHECK_EQ_INT(ev.exe_len, 0);
+		memcpy(x->data + TA_EXEC_EXE_OFF, "/usr/bin/ls", 11);
+		x->exe_len = 11;
 		/* the record of the old layout (argv right after cwd) is too short */
 		CHECK_EQ_INT(ta_event_decode(buf, xn - TA_CWD_MAX, &ev), -EBADMSG);
 		x->cwd_len = TA_CWD_MAX + 1;

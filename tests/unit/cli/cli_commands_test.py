@@ -158,7 +158,7 @@ try:
     text = out.decode()
     for want in ("o| $ ", "i| echo hi\\r", "\\e]52;c;cm0gLXJmIH4=\\a", "\\e[1A\\e[2K", "\\x9b31m",
                  "\\u{009b}0m", "\\u{202e}txt.exe", "i| [redacted: 9 bytes typed with echo off]",
-                 "#| exec sudo cat /etc/shadow  [/usr/bin/sudo pid 4400 uid 0]", "GAP: 3 events, 1234 bytes lost",
+                 "#| exec sudo cat /etc/shadow  [/usr/bin/sudo exe .../usr/bin/sudo pid 4400 uid 0]", "GAP: 3 events, 1234 bytes lost",
                  "window size 40x100", "o| bye \u2713", "user alice (auid 4242)", "from client.example"):
         check(want in text, "show has %r" % want)
     rc, out, err = run("show", *D, SES7, "--raw", raw=True)

@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 	flush(&b, 7);
 	json(TA_REC_EXEC, t + 960000000, 7,
 	     "{\"v\":1,\"type\":\"exec\",\"pid\":4400,\"uid\":0,\"auid\":4242,\"ses\":7,\"tty\":\"pts3\","
-	     "\"filename\":\"/usr/bin/sudo\",\"argv\":[\"sudo\",\"cat\",\"/etc/shadow\"],\"argv_truncated\":false}");
+	     "\"filename\":\"/usr/bin/sudo\",\"argv\":[\"sudo\",\"cat\",\"/etc/shadow\"],\"argv_truncated\":false,\"exe\":\"/usr/bin/sudo\",\"exe_truncated\":true}");
 	json(TA_REC_LOSS, t + 970000000, 7,
 	     "{\"type\":\"gap\",\"reason\":\"ring_full\",\"ses\":7,\"auid\":4242,\"events\":3,\"bytes\":1234}");
 	ta_store_rotate(st);
