@@ -108,6 +108,7 @@ size_t ta_alert_engine_rule_count(const struct ta_alert_engine *e);
 
 struct ta_alert_stats {
 	uint64_t hits, suppressed, lines_cut, lines_uncertain, lines_joined;
+	uint64_t lines_dropped;    /* unfinished typed lines of terminals dropped for room */
 	uint64_t shared_bucket;    /* hits rate-limited in a rule's overflow bucket */
 };
 void ta_alert_engine_stats(const struct ta_alert_engine *e, struct ta_alert_stats *out);

@@ -32,6 +32,7 @@ struct join_buf {
 
 struct term {
 	uint32_t major, minor;
+	char name[TA_TTY_NAME_LEN];
 	uint64_t last_used;   /* 0: free slot */
 	struct ta_line in, out;
 	struct join_buf join;
@@ -90,7 +91,9 @@ int ta_alert_engine_new(struct ta_alert_engine **out, ta_alert_fn fn, void *ctx)
 	e->watch_failed.slot = TA_ALERT_SLOT_WATCH_FAILED;
 	snprintf(e->line_cut.name, sizeof(e->line_cut.name), "ttyaudit-line-cut");
 	snprintf(e->line_cut.description, sizeof(e->line_cut.description),
-		 "typed line longer than %d bytes: its middle was not matched", TA_ALERT_LINE_MAX);
+		 "typed line not matched whole: longer than %d bytes (its middle was not matched), "
+		 "or unfinished on one of more than %d terminals with typing in progress",
+		 TA_ALERT_LINE_MAX, TA_ALERT_TERMINALS);
 	e->line_cut.severity = "low";
 	e->line_cut.on = TA_ALERT_ON_INPUT;
 	e->line_cut.burst = TA_ALERT_DEFAULT_BURST;
@@ -436,9 +439,48 @@ static void on_input_line(struct ta_alert_engine *e, struct term *t, const struc
 	ta_line_clear(&t->in);
 }
 
-static struct term *term_for(struct ta_alert_engine *e, const struct ta_tty_id *tty)
+static bool typing(const struct term *t)
 {
-	struct term *victim = &e->terms[0];
+	return t->in.len || t->join.pending;
+}
+
+/*
+ * A terminal dropped with typing in progress: its half line is on the record
+ * as a ttyaudit-line-cut alert of its owner's, never silently gone (`curl …
+ * | s`, one byte into 128 other ptys, then `h` Enter ran `| sh`).
+ */
+static void raise_dropped_line(struct ta_alert_engine *e, struct term *t, uint64_t now)
+{
+	struct line_text lt = { .s = e->text };
+	struct ta_alert_hit h;
+
+	if (!e->rules || !e->rules->any[TA_ALERT_ON_INPUT])
+		return;
+	lt.len = ta_line_text(&t->in, true, e->text, sizeof(e->text));
+	if (t->join.pending)
+		join_text(e, &t->join, &lt, &lt);
+	memset(&h, 0, sizeof(h));
+	h.realtime_ns = now;
+	h.ses = t->in.ses;
+	h.auid = t->in.auid;
+	h.uid = h.pid = UINT32_MAX;   /* the line's, not one process's */
+	memcpy(h.tty, t->name, sizeof(h.tty));
+	h.subject = lt.s;
+	h.subject_len = lt.len;
+	h.subject_cut = true;
+	h.subject_uncertain = true;
+	e->stats.lines_dropped++;
+	deliver(e, &e->line_cut, &h, NULL);
+}
+
+/*
+ * The terminal's slot. Out of slots, the one not seen for longest among
+ * those with no typing in progress goes; only when every one has some does
+ * a half line go, and then on the record.
+ */
+static struct term *term_for(struct ta_alert_engine *e, const struct ta_tty_id *tty, uint64_t now)
+{
+	struct term *victim = NULL, *idle = NULL;
 
 	for (int i = 0; i < TA_ALERT_TERMINALS; i++) {
 		struct term *t = &e->terms[i];
@@ -447,13 +489,20 @@ static struct term *term_for(struct ta_alert_engine *e, const struct ta_tty_id *
 			t->last_used = ++e->use_clock;
 			return t;
 		}
-		if (t->last_used < victim->last_used)
+		if (!victim || t->last_used < victim->last_used)
 			victim = t;
+		if (!typing(t) && (!idle || t->last_used < idle->last_used))
+			idle = t;
 	}
-	/* A terminal not seen for longest loses its partial lines. */
+	if (idle)
+		victim = idle;
+	else
+		raise_dropped_line(e, victim, now);
 	memset(victim, 0, sizeof(*victim));
 	victim->major = tty->major;
 	victim->minor = tty->minor;
+	memcpy(victim->name, tty->name, sizeof(victim->name));
+	victim->name[sizeof(victim->name) - 1] = '\0';
 	victim->last_used = ++e->use_clock;
 	return victim;
 }
@@ -468,7 +517,7 @@ static void own_line(struct term *t, struct ta_line *l, bool input, uint32_t ses
 {
 	if (l->ses == ses && l->auid == auid)
 		return;
-	ta_line_clear(l);
+	ta_line_reset(l);
 	l->ses = ses;
 	l->auid = auid;
 	if (input)
@@ -483,7 +532,7 @@ static void on_tty(struct ta_alert_engine *e, const struct ta_event *ev, uint64_
 
 	if (!e->rules->any[kind] || !ev->len || (ev->flags & TA_F_REDACTED))
 		return;
-	t = term_for(e, &ev->tty);
+	t = term_for(e, &ev->tty, now);
 	if (!input) {
 		own_line(t, &t->out, false, ev->task.ses, ev->task.auid);
 		for (uint32_t i = 0; i < ev->len; i++)

@@ -16,7 +16,48 @@ void ta_line_clear(struct ta_line *l)
 {
 	l->len = l->cur = 0;
 	l->cut = l->uncertain = false;
+	l->literal = false;
+}
+
+void ta_line_reset(struct ta_line *l)
+{
+	ta_line_clear(l);
 	l->esc = 0;
+	l->paste = false;
+}
+
+static bool is_continuation(char c)
+{
+	return ((uint8_t)c & 0xc0) == 0x80;
+}
+
+/*
+ * Where the character before `at` starts, and where the one at `at` ends: a
+ * UTF-8 character is one key of readline's, not one byte (Backspace after
+ * `é` took only half of it, and the line matched was not the one bash ran).
+ */
+static uint32_t char_before(const struct ta_line *l, uint32_t at)
+{
+	uint32_t i = at;
+
+	if (!i)
+		return 0;
+	i--;
+	for (int k = 0; k < 3 && i && is_continuation(l->buf[i]); k++)
+		i--;
+	return i;
+}
+
+static uint32_t char_after(const struct ta_line *l, uint32_t at)
+{
+	uint32_t i = at;
+
+	if (i >= l->len)
+		return l->len;
+	i++;
+	for (int k = 0; k < 3 && i < l->len && is_continuation(l->buf[i]); k++)
+		i++;
+	return i;
 }
 
 /* Full: the oldest quarter after the head goes; the cursor stays on its text. */
@@ -78,6 +119,10 @@ static void transpose(struct ta_line *l)
 
 	if (l->len < 2 || l->cur == 0)
 		return;
+	if ((uint8_t)l->buf[at - 1] >= 0x80 || (uint8_t)l->buf[at] >= 0x80) {
+		l->uncertain = true;                     /* characters of several bytes */
+		return;
+	}
 	c = l->buf[at - 1];
 	l->buf[at - 1] = l->buf[at];
 	l->buf[at] = c;
@@ -105,8 +150,8 @@ static void key(struct ta_line *l, uint8_t final)
 		return;
 	}
 	switch (final) {
-	case 'D': if (l->cur) l->cur--; return;           /* Left */
-	case 'C': if (l->cur < l->len) l->cur++; return;  /* Right */
+	case 'D': l->cur = char_before(l, l->cur); return;  /* Left */
+	case 'C': l->cur = char_after(l, l->cur); return;   /* Right */
 	case 'H': l->cur = 0; return;                     /* Home */
 	case 'F': l->cur = l->len; return;                /* End */
 	case '~': if (l->esc_intro == '[') break; /* fall through */
@@ -115,8 +160,9 @@ static void key(struct ta_line *l, uint8_t final)
 	switch (l->esc_arg) {
 	case 1: case 7: l->cur = 0; return;               /* Home */
 	case 4: case 8: l->cur = l->len; return;          /* End */
-	case 3: if (l->cur < l->len) erase(l, l->cur, l->cur + 1); return;  /* Delete */
-	case 2: case 200: case 201: return;               /* Insert, bracketed paste marks */
+	case 3: erase(l, l->cur, char_after(l, l->cur)); return;  /* Delete */
+	case 200: l->paste = true; return;                /* bracketed paste: text until 201 */
+	case 2: case 201: return;                         /* Insert */
 	default: l->uncertain = true;                     /* Page Up/Down, F5 and on */
 	}
 }
@@ -162,11 +208,12 @@ static void control(struct ta_line *l, uint8_t c)
 	switch (c) {
 	case 0x01: l->cur = 0; break;                                   /* ^A */
 	case 0x05: l->cur = l->len; break;                              /* ^E */
-	case 0x02: if (l->cur) l->cur--; break;                         /* ^B */
-	case 0x06: if (l->cur < l->len) l->cur++; break;                /* ^F */
-	case 0x04: if (l->cur < l->len) erase(l, l->cur, l->cur + 1); break;  /* ^D */
+	case 0x02: l->cur = char_before(l, l->cur); break;              /* ^B */
+	case 0x06: l->cur = char_after(l, l->cur); break;               /* ^F */
+	case 0x04: erase(l, l->cur, char_after(l, l->cur)); break;      /* ^D */
 	case 0x08:
-	case 0x7f: if (l->cur) erase(l, l->cur - 1, l->cur); break;     /* backspace */
+	case 0x7f: erase(l, char_before(l, l->cur), l->cur); break;     /* backspace */
+	case 0x16: l->literal = true; break;                            /* ^V: quoted-insert */
 	case 0x0b: erase(l, l->cur, l->len); break;                     /* ^K */
 	case 0x15: discard(l); break;                                   /* ^U */
 	case 0x17: rubout_word(l); break;                               /* ^W */
@@ -174,14 +221,48 @@ static void control(struct ta_line *l, uint8_t c)
 	case 0x03: ta_line_clear(l); break;                             /* ^C: abandoned */
 	case 0x07:
 	case 0x0c: break;                                               /* ^G, ^L */
-	default: l->uncertain = true;  /* ^R search, ^P/^N history, ^Y yank, ^V, ^X, ^_ */
+	default: l->uncertain = true;  /* ^R search, ^P/^N history, ^Y yank, ^X, ^_ */
 	}
+}
+
+/*
+ * Inside a bracketed paste readline inserts what comes as text (^U, ESC
+ * sequences) until ESC [201~: a pasted `… | sh #^U` runs, and applying the
+ * ^U as a key dropped the line. Only the end mark is a key. A newline ends a
+ * line here too: bash runs a pasted text's lines as commands, and a readline
+ * with bracketed paste turned off (bind 'set enable-bracketed-paste off')
+ * runs a line at its Enter though ESC [200~ came before it.
+ */
+static bool paste_input(struct ta_line *l, uint8_t c)
+{
+	uint8_t final;
+
+	if (l->esc || c == 0x1b) {
+		in_escape(l, c, &final);
+		if (final && final != 0xff && l->esc_intro == '[' && final == '~' &&
+		    l->esc_arg == 201 && !l->esc_more)
+			l->paste = false;
+		else if (final)
+			l->uncertain = true;  /* a pasted sequence: text to readline, not kept here */
+		return false;
+	}
+	if (c == '\r' || c == '\n')
+		return true;
+	insert(l, (char)c);
+	return false;
 }
 
 bool ta_line_input(struct ta_line *l, uint8_t c)
 {
 	uint8_t final;
 
+	if (l->paste)
+		return paste_input(l, c);
+	if (l->literal) {
+		l->literal = false;
+		insert(l, (char)c);
+		return false;
+	}
 	if (in_escape(l, c, &final)) {
 		if (final == 0xff)
 			l->uncertain = true;

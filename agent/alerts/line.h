@@ -4,7 +4,9 @@
  * "Lines"). Typed input follows the line editor of a shell (readline, as in
  * bash): a cursor, the keys that move it, deletions and kills at it, so the
  * line matched is the one the shell ran; what it cannot follow (history,
- * search, completion) marks the line uncertain. A line longer than
+ * search, completion) marks the line uncertain. The cursor moves by UTF-8
+ * characters, as readline's does; ^V and a bracketed paste insert bytes as
+ * text, keys and all, as readline does. A line longer than
  * TA_ALERT_LINE_MAX keeps its head and its most recent tail and is marked cut.
  */
 #ifndef TA_ALERTS_LINE_H
@@ -25,11 +27,15 @@ struct ta_line {
 	uint8_t esc_intro;    /* '[', 'O' or ']' */
 	bool esc_more;        /* a CSI with more than one parameter (modifiers) */
 	uint32_t esc_arg;     /* a CSI's first parameter */
+	bool literal;         /* after ^V (quoted-insert): the next byte is text */
+	bool paste;           /* inside a bracketed paste: bytes are text, not keys */
 	uint32_t ses, auid;   /* whose line it is (the first bytes' session and login uid) */
 };
 
-/* Clears the text and its marks (the owner stays). */
+/* Clears the text and its marks (the owner and a paste in progress stay). */
 void ta_line_clear(struct ta_line *l);
+/* Clears the text, its marks and the paste and escape state: a new owner's line. */
+void ta_line_reset(struct ta_line *l);
 /* A typed byte; true at Enter. */
 bool ta_line_input(struct ta_line *l, uint8_t c);
 /* A written byte; true at \n. */

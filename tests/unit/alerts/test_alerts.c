@@ -361,6 +361,11 @@ static void test_line_editing(void)
 		{ "ls /u\t", "ls /u ", true },                      /* completion */
 		{ "ls\x1b[1;5D", "ls", true },                     /* ^Left */
 		{ "a     b", "a b", false },                        /* blanks matched as one */
+		{ "a\xc3\xa9\x7f" "b", "ab", false },                /* backspace takes a UTF-8 character */
+		{ "x\xc3\xa9y\x1b[D\x1b[DZ", "xZ\xc3\xa9y", false }, /* Left over one */
+		{ "\xc3\xa9x\x01\x04", "x", false },                  /* ^D deletes one */
+		{ "sh #\x16\x15", "sh #\x15", false },               /* ^V: the next byte is text */
+		{ "\x1b[200~sh #\x15\x1b[D\x1b[201~", "sh #\x15", true }, /* pasted keys are text */
 	};
 	static const char rules[] = "rule = any\non = input\nline = .\nrate = 1000/1s\n";
 	struct hits *hs;
@@ -377,6 +382,50 @@ static void test_line_editing(void)
 		CHECK_EQ_STR(hs->subject[0], cases[i].line);
 		CHECK_EQ_INT(hs->uncertain[0], cases[i].uncertain);
 	}
+	ta_alert_engine_free(e);
+	free(hs);
+}
+
+/*
+ * A paste's lines are lines (bash runs each), and a paste that never ends
+ * (readline with bracketed paste off runs the line at Enter) still ends lines.
+ * A terminal dropped for room with typing in progress says so: its half line
+ * is a ttyaudit-line-cut alert, not silently gone; terminals with nothing
+ * typed go first.
+ */
+static void test_paste_and_dropped(void)
+{
+	static const char rules[] = "rule = pipe\non = input\nline = \\| *sh\nrate = 1000/1s\n";
+	struct hits *hs;
+	struct ta_alert_engine *e = engine_with(rules, &hs);
+
+	feed(e, TA_EV_TTY_INPUT, "\x1b[200~echo a\rcurl x | sh\x1b[201~", 1, 10);
+	CHECK_EQ_INT(hs->n, 0);
+	feed(e, TA_EV_TTY_INPUT, "\r", 1, 11);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->subject[0], "curl x | sh");
+	hs->n = 0;
+	feed(e, TA_EV_TTY_INPUT, "\x1b[200~curl y | sh\r", 2, 12);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->subject[0], "curl y | sh");
+	/* 200 terminals with whole lines: the one with typing in progress stays */
+	hs->n = 0;
+	feed(e, TA_EV_TTY_INPUT, "curl z | s", 3, 20);
+	for (uint32_t m = 10; m < 210; m++)
+		feed(e, TA_EV_TTY_INPUT, "ls\r", m, 21);
+	feed(e, TA_EV_TTY_INPUT, "h\r", 3, 22);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->subject[0], "curl z | sh");
+	/* every terminal with typing in progress: the oldest goes, on the record */
+	hs->n = 0;
+	feed(e, TA_EV_TTY_INPUT, "curl w | s", 3, 30);
+	for (uint32_t m = 300; m < 300 + TA_ALERT_TERMINALS; m++)
+		feed(e, TA_EV_TTY_INPUT, "x", m, 31);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->rule[0], "ttyaudit-line-cut");
+	CHECK_EQ_STR(hs->subject[0], "curl w | s");
+	CHECK_EQ_INT(hs->auid[0], 1000);
+	CHECK(hs->uncertain[0]);
 	ta_alert_engine_free(e);
 	free(hs);
 }
@@ -1126,6 +1175,7 @@ int main(int argc, char **argv)
 	test_lines();
 	test_line_editing();
 	test_line_joining();
+	test_paste_and_dropped();
 	test_long_lines();
 	test_exec_and_session();
 	test_exec_exe();
