@@ -70,6 +70,7 @@ struct ta_alert_engine {
 	struct ta_alert_buckets buckets;   /* per (rule, person) */
 	/* scratch: a line's text, a joined line's, one match of a line pattern */
 	char text[TA_ALERT_LINE_MAX + 16], joined[TA_ALERT_LINE_MAX + 16];
+	char dequoted[TA_ALERT_LINE_MAX + 16];
 	char match[TA_ALERT_LINE_MAX + 16];
 };
 
@@ -309,10 +310,39 @@ static bool line_fires(struct ta_alert_engine *e, const struct ta_alert_rule *r,
 }
 
 /* The rules of a kind that fire on a line, except those in skip; fired ones set in fired. */
+/*
+ * A typed line as the shell reads its words: quotes and backslashes removed
+ * (`/dev/tc''p`, `c\\url`, `"sh"` are /dev/tcp, curl and sh to bash). NULL
+ * when nothing was removed. Quoted text keeps its operators here (`echo 'a |
+ * sh'` reads as a pipe): a rule may fire where the shell only printed; it
+ * never stays silent where the shell ran the command.
+ */
+static const char *dequote(struct ta_alert_engine *e, const char *s, size_t n)
+{
+	size_t o = 0;
+	bool esc = false;
+
+	for (size_t i = 0; i < n && o + 1 < sizeof(e->dequoted); i++) {
+		char c = s[i];
+
+		if (!esc && c == '\\') {
+			esc = true;
+			continue;
+		}
+		if (!esc && (c == '\'' || c == '"'))
+			continue;
+		esc = false;
+		e->dequoted[o++] = c;
+	}
+	e->dequoted[o] = '\0';
+	return o == n ? NULL : e->dequoted;
+}
+
 static int match_line(struct ta_alert_engine *e, uint8_t kind, const struct line_text *lt,
 		      const struct ta_event *ev, uint64_t now, uint32_t ses, uint32_t auid,
 		      const uint64_t *skip, uint64_t *fired)
 {
+	const char *words = kind == TA_ALERT_ON_INPUT ? dequote(e, lt->s, lt->len) : NULL;
 	struct ta_alert_hit h;
 	int n = 0;
 
@@ -323,7 +353,7 @@ static int match_line(struct ta_alert_engine *e, uint8_t kind, const struct line
 			continue;
 		if (skip && (skip[i / 64] >> (i % 64) & 1))
 			continue;
-		if (!line_fires(e, r, lt->s))
+		if (!line_fires(e, r, lt->s) && !(words && line_fires(e, r, words)))
 			continue;
 		hit_from_event(&h, ev, now, ses, auid);
 		h.subject = lt->s;

