@@ -66,7 +66,7 @@ static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms, int64_t de
 	jsStreamInfo_Destroy(si);
 	if (s != NATS_OK) {
 		ta_err("collector", "stream %s: %s (JetStream error %d)", TA_FLEET_STREAM,
-		       natsStatus_GetText(s), (int)jerr);
+		       ta_fleet_nats_why(s), (int)jerr);
 		return -EIO;
 	}
 	jsConsumerInfo *ci = NULL;
@@ -83,7 +83,7 @@ static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms, int64_t de
 	jsConsumerInfo_Destroy(ci);
 	if (s != NATS_OK) {
 		ta_err("collector", "consumer %s: %s (JetStream error %d)", DURABLE,
-		       natsStatus_GetText(s), (int)jerr);
+		       ta_fleet_nats_why(s), (int)jerr);
 		return -EIO;
 	}
 	return 0;
@@ -204,7 +204,7 @@ static int fetch(struct ta_collector *c, natsSubscription *sub, int n, int wait_
 	memset(list, 0, sizeof(*list));
 	if (s == NATS_OK || s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
 		return 0;
-	snprintf(c->err, sizeof(c->err), "fetch: %s", natsStatus_GetText(s));
+	snprintf(c->err, sizeof(c->err), "fetch: %s", ta_fleet_nats_why(s));
 	return -EAGAIN;
 }
 
@@ -416,7 +416,7 @@ int main(int argc, char **argv)
 		s = natsConnection_QueueSubscribe(&acks, nc, TA_FLEET_PREFIX ".*.ack", DURABLE, on_ack,
 						  &ack);
 	if (s != NATS_OK) {
-		ta_err("collector", "JetStream: %s", natsStatus_GetText(s));
+		ta_err("collector", "JetStream: %s", ta_fleet_nats_why(s));
 		return TA_EXIT_FAILURE;
 	}
 	ta_info("collector", "collecting from stream %s as %s (witness key %s)", TA_FLEET_STREAM,

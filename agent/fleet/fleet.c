@@ -165,8 +165,7 @@ natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection *
 		char shown[512]; /* never the password of a URL in the journal */
 
 		ta_fleet_url_redact(o->url, shown, sizeof(shown));
-		snprintf(err, errlen, "%s: %s", shown,
-			 nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+		snprintf(err, errlen, "%s: %s", shown, ta_fleet_nats_why(s));
 	}
 	natsOptions_Destroy(no);
 	free(urls);
@@ -203,4 +202,13 @@ void ta_fleet_nats_opts_free(struct ta_fleet_nats_opts *o)
 {
 	free(o->password);
 	o->password = NULL;
+}
+
+const char *ta_fleet_nats_why(natsStatus s)
+{
+	natsStatus last = NATS_OK;
+	const char *text = nats_GetLastError(&last);
+
+	/* The thread's last error may be an older one: only this status's counts. */
+	return text && *text && last == s ? text : natsStatus_GetText(s);
 }

@@ -103,4 +103,11 @@ void ta_fleet_nats_opts_free(struct ta_fleet_nats_opts *o);
 natsStatus ta_fleet_connect(const struct ta_fleet_nats_opts *o, natsConnection **nc,
 			    char *err, size_t errlen);
 
+/*
+ * Why a NATS call failed with s: the library's own text for this failure (a
+ * JetStream status such as "409 Exceeded MaxWaiting", a TLS error), or the
+ * status's name when the library left none for it.
+ */
+const char *ta_fleet_nats_why(natsStatus s);
+
 #endif

@@ -37,7 +37,7 @@ static int publish_alert(struct ta_ship *s, const struct ta_log_record *rec)
 	natsMsg_Destroy(m);
 	if (ns != NATS_OK) {
 		snprintf(s->err, sizeof(s->err), "alerts: publish on %s: %s", s->subj_alerts,
-			 natsStatus_GetText(ns));
+			 ta_fleet_nats_why(ns));
 		return -EAGAIN;
 	}
 	return 0;

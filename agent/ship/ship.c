@@ -66,7 +66,7 @@ unsigned ta_ship_wait_ms(const struct ta_ship *s, unsigned wait_ms)
 static int nats_err(struct ta_ship *s, const char *what, natsStatus ns, jsErrCode jerr)
 {
 	snprintf(s->err, sizeof(s->err), "%s: %s (JetStream error %d)", what,
-		 natsStatus_GetText(ns), (int)jerr);
+		 ta_fleet_nats_why(ns), (int)jerr);
 	return -EAGAIN;
 }
 
