@@ -130,10 +130,14 @@ int ta_alert_audit_format(char *buf, size_t cap, const struct ta_alert_hit *h)
 	 */
 	if (!rc && h->exe)
 		rc = add_nv(buf, cap, &pos, "ran", h->exe, strlen(h->exe));
-	if (!rc && h->exe && h->exe_cut)
-		rc = add_nv(buf, cap, &pos, "ran_cut", "1", 1);
 	if (rc)
 		return rc;
+	if (h->exe && h->exe_cut) {
+		w = snprintf(buf + pos, cap - pos, " ran_cut=1");
+		if (w < 0 || (size_t)w >= cap - pos)
+			return -ENOSPC;
+		pos += (size_t)w;
+	}
 	w = snprintf(buf + pos, cap - pos, " suppressed=%llu%s", (unsigned long long)h->suppressed,
 		     h->summary ? " rate_limit_lifted=1" : "");
 	if (w < 0 || (size_t)w >= cap - pos)

@@ -154,7 +154,8 @@ static bool session_matches(const struct ta_alert_rule *r, uint32_t ses, uint32_
 /*
  * Whose rate limit a hit spends: its session's person; but input into a
  * terminal no login owns (a pty opened O_NOCTTY: each a session of its own)
- * is its writer's, as the kernel's ring share counts it. Else one user with
+ * is its writer's, as the kernel's ring share counts it, and so is a half
+ * line such a terminal loses to room another write needed (ev: that write). Else one user with
  * a few hundred such ptys was a few hundred people, filled the table of
  * buckets, and pushed everyone else's first hits into the shared one.
  */
@@ -162,8 +163,7 @@ static uint64_t charged_person(const struct ta_alert_hit *h, const struct ta_eve
 {
 	uint64_t who = ta_alert_person(h->ses, h->auid);
 
-	if (ev && ev->kind == TA_EV_TTY_INPUT && who >> 32 &&
-	    !(ta_alert_person(ev->task.ses, ev->task.auid) >> 32))
+	if (ev && who >> 32 && !(ta_alert_person(ev->task.ses, ev->task.auid) >> 32))
 		who = ta_alert_person(ev->task.ses, ev->task.auid);
 	return who;
 }
@@ -259,12 +259,11 @@ static void on_exec(struct ta_alert_engine *e, const struct ta_event *ev, uint64
 		/*
 		 * argv longer than the kernel side keeps: what the pattern looks for
 		 * may be in the part not kept (`systemctl` and 300 `--quiet` before
-		 * `stop ttyauditd`). A rule that names the program fires on what is
-		 * seen, the subject marked cut; one on argv alone would fire on every
-		 * long command line.
+		 * `stop ttyauditd`). A rule with argv_cut = yes (it names the program
+		 * too) fires on what is seen, the subject marked cut; by default not,
+		 * as `find … -exec rm {} +` would fire log-removed every day.
 		 */
-		if (r->has_argv && !regex_hit(&r->argv_re, argv) &&
-		    !(cut && (r->has_path || r->exe[0])))
+		if (r->has_argv && !regex_hit(&r->argv_re, argv) && !(cut && r->argv_cut == T_YES))
 			continue;
 		if (r->has_unless && regex_hit(&r->unless_re, argv))
 			continue;
@@ -471,7 +470,7 @@ static void on_input_line(struct ta_alert_engine *e, struct term *t, const struc
 
 static bool typing(const struct term *t)
 {
-	return t->in.len || t->join.pending;
+	return t->in.len || t->join.pending || t->in.esc || t->in.paste || t->in.literal;
 }
 
 /*
@@ -479,7 +478,8 @@ static bool typing(const struct term *t)
  * as a ttyaudit-line-cut alert of its owner's, never silently gone (`curl …
  * | s`, one byte into 128 other ptys, then `h` Enter ran `| sh`).
  */
-static void raise_dropped_line(struct ta_alert_engine *e, struct term *t, uint64_t now)
+static void raise_dropped_line(struct ta_alert_engine *e, struct term *t,
+			       const struct ta_event *ev, uint64_t now)
 {
 	struct line_text lt = { .s = e->text };
 	struct ta_alert_hit h;
@@ -500,7 +500,7 @@ static void raise_dropped_line(struct ta_alert_engine *e, struct term *t, uint64
 	h.subject_cut = true;
 	h.subject_uncertain = true;
 	e->stats.lines_dropped++;
-	deliver(e, &e->line_cut, &h, NULL);
+	deliver(e, &e->line_cut, &h, ev);
 }
 
 /*
@@ -508,8 +508,9 @@ static void raise_dropped_line(struct ta_alert_engine *e, struct term *t, uint64
  * those with no typing in progress goes; only when every one has some does
  * a half line go, and then on the record.
  */
-static struct term *term_for(struct ta_alert_engine *e, const struct ta_tty_id *tty, uint64_t now)
+static struct term *term_for(struct ta_alert_engine *e, const struct ta_event *ev, uint64_t now)
 {
+	const struct ta_tty_id *tty = &ev->tty;
 	struct term *victim = NULL, *idle = NULL;
 
 	for (int i = 0; i < TA_ALERT_TERMINALS; i++) {
@@ -527,7 +528,7 @@ static struct term *term_for(struct ta_alert_engine *e, const struct ta_tty_id *
 	if (idle)
 		victim = idle;
 	else
-		raise_dropped_line(e, victim, now);
+		raise_dropped_line(e, victim, ev, now);
 	memset(victim, 0, sizeof(*victim));
 	victim->major = tty->major;
 	victim->minor = tty->minor;
@@ -562,7 +563,7 @@ static void on_tty(struct ta_alert_engine *e, const struct ta_event *ev, uint64_
 
 	if (!e->rules->any[kind] || !ev->len || (ev->flags & TA_F_REDACTED))
 		return;
-	t = term_for(e, &ev->tty, now);
+	t = term_for(e, ev, now);
 	if (!input) {
 		own_line(t, &t->out, false, ev->task.ses, ev->task.auid);
 		for (uint32_t i = 0; i < ev->len; i++)
@@ -572,10 +573,13 @@ static void on_tty(struct ta_alert_engine *e, const struct ta_event *ev, uint64_
 	}
 	own_line(t, &t->in, true, ev->owner_ses, ev->owner_auid);
 	for (uint32_t i = 0; i < ev->len; i++) {
-		if (ev->data[i] == 0x03)
-			memset(&t->join, 0, sizeof(t->join));   /* ^C: the whole command is abandoned */
 		if (ta_line_input(&t->in, ev->data[i]))
 			on_input_line(e, t, ev, now);
+		if (t->in.abandoned) {
+			/* ^C as a key (not text after ^V or in a paste): the whole command goes */
+			memset(&t->join, 0, sizeof(t->join));
+			t->in.abandoned = false;
+		}
 	}
 }
 

@@ -17,13 +17,18 @@ void ta_line_clear(struct ta_line *l)
 	l->len = l->cur = 0;
 	l->cut = l->uncertain = false;
 	l->literal = false;
+	/*
+	 * A paste ends with its line: a shell not in bracketed paste mode (dash,
+	 * bash with it turned off) treats ESC [200~ as nothing, and a paste that
+	 * lasted would take every later Backspace and ^U as text.
+	 */
+	l->paste = false;
 }
 
 void ta_line_reset(struct ta_line *l)
 {
 	ta_line_clear(l);
 	l->esc = 0;
-	l->paste = false;
 }
 
 static bool is_continuation(char c)
@@ -31,33 +36,58 @@ static bool is_continuation(char c)
 	return ((uint8_t)c & 0xc0) == 0x80;
 }
 
-/*
- * Where the character before `at` starts, and where the one at `at` ends: a
- * UTF-8 character is one key of readline's, not one byte (Backspace after
- * `é` took only half of it, and the line matched was not the one bash ran).
- */
-static uint32_t char_before(const struct ta_line *l, uint32_t at)
+/* The length a UTF-8 lead byte announces; 0 for a byte that leads nothing. */
+static uint32_t utf8_len(char c)
 {
-	uint32_t i = at;
+	uint8_t b = (uint8_t)c;
 
-	if (!i)
-		return 0;
-	i--;
-	for (int k = 0; k < 3 && i && is_continuation(l->buf[i]); k++)
-		i--;
-	return i;
+	return b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 :
+	       b >= 0xf0 && b <= 0xf4 ? 4 : 0;
 }
 
-static uint32_t char_after(const struct ta_line *l, uint32_t at)
+/* Whether [i, i + n) is one whole UTF-8 character of the line. */
+static bool whole_char(const struct ta_line *l, uint32_t i, uint32_t n)
 {
-	uint32_t i = at;
+	if (n < 2 || utf8_len(l->buf[i]) != n || i + n > l->len)
+		return false;
+	for (uint32_t k = 1; k < n; k++)
+		if (!is_continuation(l->buf[i + k]))
+			return false;
+	return true;
+}
 
-	if (i >= l->len)
+/*
+ * Where the character before `at` starts, and where the one at `at` ends: a
+ * UTF-8 character is one key of readline's in a UTF-8 locale, not one byte
+ * (Backspace after `é` took only half of it, and the line matched was not
+ * the one bash ran). Only a whole character is one; any other byte is one
+ * on its own. A move over several bytes marks the line uncertain: in the C
+ * locale readline moves by byte.
+ */
+static uint32_t char_before(struct ta_line *l, uint32_t at)
+{
+	if (!at)
+		return 0;
+	for (uint32_t n = 2; n <= 4 && n <= at; n++)
+		if (whole_char(l, at - n, n)) {
+			l->uncertain = true;
+			return at - n;
+		}
+	return at - 1;
+}
+
+static uint32_t char_after(struct ta_line *l, uint32_t at)
+{
+	uint32_t n;
+
+	if (at >= l->len)
 		return l->len;
-	i++;
-	for (int k = 0; k < 3 && i < l->len && is_continuation(l->buf[i]); k++)
-		i++;
-	return i;
+	n = utf8_len(l->buf[at]);
+	if (whole_char(l, at, n)) {
+		l->uncertain = true;
+		return at + n;
+	}
+	return at + 1;
 }
 
 /* Full: the oldest quarter after the head goes; the cursor stays on its text. */
@@ -161,7 +191,12 @@ static void key(struct ta_line *l, uint8_t final)
 	case 1: case 7: l->cur = 0; return;               /* Home */
 	case 4: case 8: l->cur = l->len; return;          /* End */
 	case 3: erase(l, l->cur, char_after(l, l->cur)); return;  /* Delete */
-	case 200: l->paste = true; return;                /* bracketed paste: text until 201 */
+	case 200:                                         /* bracketed paste: text until 201 */
+		if (l->esc_odd)
+			l->uncertain = true;              /* ESC [0200~: readline's paste needs [200~ */
+		else
+			l->paste = true;
+		return;
 	case 2: case 201: return;                         /* Insert */
 	default: l->uncertain = true;                     /* Page Up/Down, F5 and on */
 	}
@@ -180,6 +215,7 @@ static bool in_escape(struct ta_line *l, uint8_t c, uint8_t *final)
 		l->esc_intro = c;
 		l->esc_arg = 0;
 		l->esc_more = false;
+		l->esc_odd = false;
 		if (!l->esc)
 			*final = 0xff;                   /* ESC and a key: Alt-key, a readline command */
 		return true;
@@ -189,9 +225,13 @@ static bool in_escape(struct ta_line *l, uint8_t c, uint8_t *final)
 			l->esc = 0;
 			*final = c;
 		} else if (c >= '0' && c <= '9' && !l->esc_more && l->esc_arg < 100000) {
+			if (c == '0' && !l->esc_arg)
+				l->esc_odd = true;         /* a leading zero */
 			l->esc_arg = l->esc_arg * 10 + (c - '0');
 		} else if (c == ';') {
 			l->esc_more = true;
+		} else if (!l->esc_more) {
+			l->esc_odd = true;                 /* ?, >, space...: not the plain key */
 		}
 		return true;
 	}
@@ -218,7 +258,7 @@ static void control(struct ta_line *l, uint8_t c)
 	case 0x15: discard(l); break;                                   /* ^U */
 	case 0x17: rubout_word(l); break;                               /* ^W */
 	case 0x14: transpose(l); break;                                 /* ^T */
-	case 0x03: ta_line_clear(l); break;                             /* ^C: abandoned */
+	case 0x03: ta_line_clear(l); l->abandoned = true; break;        /* ^C: abandoned */
 	case 0x07:
 	case 0x0c: break;                                               /* ^G, ^L */
 	default: l->uncertain = true;  /* ^R search, ^P/^N history, ^Y yank, ^X, ^_ */
@@ -240,14 +280,16 @@ static bool paste_input(struct ta_line *l, uint8_t c)
 	if (l->esc || c == 0x1b) {
 		in_escape(l, c, &final);
 		if (final && final != 0xff && l->esc_intro == '[' && final == '~' &&
-		    l->esc_arg == 201 && !l->esc_more)
-			l->paste = false;
+		    l->esc_arg == 201 && !l->esc_more && !l->esc_odd)
+			l->paste = false;             /* exactly ESC [201~, as readline ends it */
 		else if (final)
 			l->uncertain = true;  /* a pasted sequence: text to readline, not kept here */
 		return false;
 	}
 	if (c == '\r' || c == '\n')
 		return true;
+	if (c < 0x20 || c == 0x7f)
+		l->uncertain = true;          /* a key to a shell that is not pasting */
 	insert(l, (char)c);
 	return false;
 }

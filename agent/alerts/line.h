@@ -26,15 +26,17 @@ struct ta_line {
 	uint8_t esc;          /* 0 none, 1 after ESC, 2 inside CSI/SS3/OSC */
 	uint8_t esc_intro;    /* '[', 'O' or ']' */
 	bool esc_more;        /* a CSI with more than one parameter (modifiers) */
+	bool esc_odd;         /* a CSI parameter not in plain digits (a leading 0, other bytes) */
 	uint32_t esc_arg;     /* a CSI's first parameter */
 	bool literal;         /* after ^V (quoted-insert): the next byte is text */
-	bool paste;           /* inside a bracketed paste: bytes are text, not keys */
+	bool paste;           /* inside a bracketed paste (this line): bytes are text, not keys */
+	bool abandoned;       /* ^C as a key: the command being continued goes too (the caller clears) */
 	uint32_t ses, auid;   /* whose line it is (the first bytes' session and login uid) */
 };
 
-/* Clears the text and its marks (the owner and a paste in progress stay). */
+/* Clears the text and its marks, a paste and ^V included (the owner stays). */
 void ta_line_clear(struct ta_line *l);
-/* Clears the text, its marks and the paste and escape state: a new owner's line. */
+/* ta_line_clear, and an escape sequence in progress: a new owner's line. */
 void ta_line_reset(struct ta_line *l);
 /* A typed byte; true at Enter. */
 bool ta_line_input(struct ta_line *l, uint8_t c);

@@ -34,7 +34,7 @@ static const char *const on_names[] = {
 
 static const char *const rule_keys[] = {
 	"rule", "on", "argv", "path", "exe", "line", "unless", "uid", "auid", "other_user", "no_login",
-	"severity", "rate", "description", "op", "peer",
+	"severity", "rate", "description", "op", "peer", "argv_cut",
 };
 
 static int key_index(const char *k)
@@ -174,6 +174,8 @@ static int finish_rule(struct parse_ctx *c, struct ta_kv_reader *r)
 				"footprint)", x->name);
 	else if ((x->has_argv || x->exe[0]) && x->on != TA_ALERT_ON_EXEC)
 		rc = ta_kv_fail(r, "rule", "'%s': argv and exe need on = exec", x->name);
+	else if (x->argv_cut == T_YES && (!x->has_argv || (!x->has_path && !x->exe[0])))
+		rc = ta_kv_fail(r, "rule", "'%s': argv_cut needs argv, and path or exe", x->name);
 	else if ((x->has_path || x->has_uid) && !exec_or_fp)
 		rc = ta_kv_fail(r, "rule", "'%s': path and uid need on = exec or on = footprint",
 				x->name);
@@ -294,8 +296,11 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 		*(uid ? &x->has_uid : &x->has_auid) = true;
 		return 0;
 	}
-	if (!strcmp(key, "other_user") || !strcmp(key, "no_login")) {
-		if (parse_yes_no(v, key[0] == 'o' ? &x->other_user : &x->no_login))
+	if (!strcmp(key, "other_user") || !strcmp(key, "no_login") || !strcmp(key, "argv_cut")) {
+		enum tristate *t = key[0] == 'o' ? &x->other_user :
+				   key[0] == 'n' ? &x->no_login : &x->argv_cut;
+
+		if (parse_yes_no(v, t))
 			return ta_kv_fail(r, key, "'%.200s' is not yes or no", v);
 		return 0;
 	}

@@ -42,6 +42,7 @@ struct ta_alert_rule {
 				       * footprint: the effective uid after the call does; 
 				       * attach: the client's auid differs from the server's */
 	enum tristate no_login;       /* session has no audit login */
+	enum tristate argv_cut;       /* exec, yes: fires on argv cut before argv matched */
 	/* rate: a token bucket of burst, refilled at burst per period_s, per person */
 	uint32_t burst, period_s;
 	uint16_t slot;                /* its key in the bucket table (bucket.c) */

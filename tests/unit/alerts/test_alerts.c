@@ -98,6 +98,8 @@ static void test_errors(void)
 	expect_error("rule = a\non = exec\nargv = x\nrate = 0/1m\n", "rules.conf:4: rate:");
 	expect_error("rule = a\non = exec\nargv = x\nseverity = urgent\n", "rules.conf:4: severity:");
 	expect_error("rule = a b\n", "rules.conf:1: rule: 'a b': names hold");
+	expect_error("rule = a\non = exec\nargv = x\nargv_cut = yes\n",
+		     "'a': argv_cut needs argv, and path or exe");
 	expect_error("rule = a\non = session\n", "'a': on = session needs auid or no_login");
 	expect_error("rule = a\non = exec\nargv = x\nauid = x\n", "rules.conf:4: auid:");
 	expect_error("rule = a\non = input\nline = x\nother_user = yes\n",
@@ -361,11 +363,16 @@ static void test_line_editing(void)
 		{ "ls /u\t", "ls /u ", true },                      /* completion */
 		{ "ls\x1b[1;5D", "ls", true },                     /* ^Left */
 		{ "a     b", "a b", false },                        /* blanks matched as one */
-		{ "a\xc3\xa9\x7f" "b", "ab", false },                /* backspace takes a UTF-8 character */
-		{ "x\xc3\xa9y\x1b[D\x1b[DZ", "xZ\xc3\xa9y", false }, /* Left over one */
-		{ "\xc3\xa9x\x01\x04", "x", false },                  /* ^D deletes one */
+		{ "a\xc3\xa9\x7f" "b", "ab", true },                /* backspace takes a UTF-8 character */
+		{ "x\xc3\xa9y\x1b[D\x1b[DZ", "xZ\xc3\xa9y", true }, /* Left over one */
+		{ "\xc3\xa9x\x01\x04", "x", true },                  /* ^D deletes one */
 		{ "sh #\x16\x15", "sh #\x15", false },               /* ^V: the next byte is text */
 		{ "\x1b[200~sh #\x15\x1b[D\x1b[201~", "sh #\x15", true }, /* pasted keys are text */
+		/* UTF-8 in the C locale moves by byte: several bytes taken at once are not sure */
+		{ "sh\x80\x80\x80\x7f\x7f\x7f;true", "sh;true", false }, /* not a character: bytes */
+		/* a paste ends only at exactly ESC [201~, and with its line */
+		{ "\x1b[200~sh #\x1b[0201~\x15\x1b[201~", "sh #\x15", true },
+		{ "\x1b[0200~a\x15" "b", "b", true },           /* not the paste mark: keys stay keys */
 	};
 	static const char rules[] = "rule = any\non = input\nline = .\nrate = 1000/1s\n";
 	struct hits *hs;
@@ -426,6 +433,40 @@ static void test_paste_and_dropped(void)
 	CHECK_EQ_STR(hs->subject[0], "curl w | s");
 	CHECK_EQ_INT(hs->auid[0], 1000);
 	CHECK(hs->uncertain[0]);
+	/*
+	 * Dropped half lines of ptys no login owns spend their writer's limit:
+	 * one byte in turn into 600 such ptys is not 600 people's alerts.
+	 */
+	int before = hs->total;
+
+	for (uint32_t m = 1000; m < 1600; m++) {
+		struct ta_event ev = tty_ev(TA_EV_TTY_INPUT, "x", m);
+
+		ev.owner_ses = TA_SES_NO_LOGIN | m;
+		ev.owner_auid = UINT32_MAX;
+		ta_alert_engine_feed(e, &ev, 40);
+	}
+	CHECK(hs->total - before <= 10);
+	/* a paste begun is typing in progress: its terminal is not the one dropped */
+	hs->n = 0;
+	feed(e, TA_EV_TTY_INPUT, "\x1b[200~", 5, 50);
+	for (uint32_t m = 2000; m < 2200; m++)
+		feed(e, TA_EV_TTY_INPUT, "ls\r", m, 51);
+	feed(e, TA_EV_TTY_INPUT, "curl v | sh #\x15\x1b[201~\r", 5, 52);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->subject[0], "curl v | sh #\x15");
+	/* a paste ends with its line: the next line's keys are keys */
+	hs->n = 0;
+	feed(e, TA_EV_TTY_INPUT, "\x1b[200~echo\r", 6, 60);
+	feed(e, TA_EV_TTY_INPUT, "curl u | sX\x7fh\r", 6, 61);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->subject[0], "curl u | sh");
+	/* ^C after ^V is text: the command being continued stays */
+	hs->n = 0;
+	feed(e, TA_EV_TTY_INPUT, "curl t |\r", 7, 70);
+	feed(e, TA_EV_TTY_INPUT, "sh #\x16\x03\r", 7, 71);
+	CHECK_EQ_INT(hs->n, 1);
+	CHECK_EQ_STR(hs->subject[0], "curl t | sh #\x03");
 	ta_alert_engine_free(e);
 	free(hs);
 }
@@ -772,7 +813,9 @@ static void test_rate_per_person(void)
 static void test_exec_argv_cut(void)
 {
 	static const char rules[] = "rule = stopped\non = exec\npath = (^|/)systemctl$\n"
-				    "argv = ( )stop ttyauditd( |$)\n"
+				    "argv = ( )stop ttyauditd( |$)\nargv_cut = yes\n"
+				    "rule = quiet\non = exec\npath = (^|/)systemctl$\n"
+				    "argv = ( )stop nginx( |$)\n"
 				    "rule = any\non = exec\nargv = ttyauditd\n";
 	static const char argv[] = "systemctl\0--quiet\0--quiet\0";
 	struct hits *hs;
