@@ -916,6 +916,15 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 			if (_r) {                                                   \
 				__builtin_memcpy(_r, &(em)->tmpl,                   \
 						 sizeof(struct ta_tty_event));      \
+				/*                                                  \
+				 * Bounded again on the register the helper gets   \
+				 * (never cut: the bound was checked above):        \
+				 * 5.10 lost the bound above when the template was  \
+				 * per-CPU scratch (the fallback's sys_exit).       \
+				 */                                                 \
+				asm volatile("" : "+r"(_n));                        \
+				if (_n > (cls))                                     \
+					_n = (cls);                                 \
 				_r->len = _n;                                       \
 				_r->hdr.size = sizeof(struct ta_tty_event) + _n;    \
 				long _e = (em)->user ?                              \

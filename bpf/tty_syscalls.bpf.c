@@ -367,7 +367,12 @@ static __always_inline int ta_exit_io(long ret)
 #else
 	struct ta_pending_call *call;
 #endif
-	struct ta_chunk_loop lc;
+#ifndef TA_NO_BPF_LOOP
+	struct ta_chunk_loop on_stack, *lc = &on_stack;
+#else
+	struct ta_chunk_loop *lc;
+	__u32 zero = 0;
+#endif
 	struct ta_flip_view v = {};
 	bool flipped = false;
 	struct file *now;
@@ -466,24 +471,40 @@ static __always_inline int ta_exit_io(long ret)
 		ta_emit_uncaptured((struct tty_struct *)call->tty, ret, call->nr_segs);
 		return 0;
 	}
-	if (!ta_prepare(&lc.em, (struct tty_struct *)call->tty,
+#ifdef TA_NO_BPF_LOOP
+	/*
+	 * The fallback's chunk loop runs on per-CPU scratch (ta_fb_chunk_step):
+	 * the state is built there, not on this frame, which at 424 bytes with
+	 * the step's on top made exactly 5.10's 512 (one spilled value more was
+	 * a refused backend).
+	 */
+	lc = bpf_map_lookup_elem(&ta_loop_scratch, &zero);
+	if (!lc) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		ta_count_loss(BPF_CORE_READ(t, sessionid), BPF_CORE_READ(t, loginuid.val), ret,
+			      TA_DROP_NO_STATE);
+		return 0;
+	}
+#endif
+	if (!ta_prepare(&lc->em, (struct tty_struct *)call->tty,
 			call->is_read ? TA_EV_TTY_INPUT : TA_EV_TTY_OUTPUT, TA_SRC_SYSCALL,
 			ta_call_side_flags[call->is_read & 3] | flags, call->lflag))
 		return 0;
-	lc.em.buf = call->buf;
-	lc.em.nr_segs = call->nr_segs;
-	lc.em.user = call->compat_iov ? TA_MEM_USER_COMPAT_IOV : TA_MEM_USER;
+	lc->em.buf = call->buf;
+	lc->em.nr_segs = call->nr_segs;
+	lc->em.user = call->compat_iov ? TA_MEM_USER_COMPAT_IOV : TA_MEM_USER;
 	if (late) {
 		/* A redaction marker copies no bytes: compare the buffer itself. */
-		if (lc.em.tmpl.hdr.flags & TA_F_REDACTED) {
+		if (lc->em.tmpl.hdr.flags & TA_F_REDACTED) {
 			if (ta_digest_user(call->buf, call->count, 2) != call->digest)
-				lc.em.tmpl.hdr.flags |= TA_F_SUSPECT;
+				lc->em.tmpl.hdr.flags |= TA_F_SUSPECT;
 		} else {
-			lc.em.digest = call->digest;
-			lc.em.check_digest = 1;
+			lc->em.digest = call->digest;
+			lc->em.check_digest = 1;
 		}
 	}
-	ta_emit_data(&lc, ret);
+	ta_emit_data(lc, ret);
 	return 0;
 }
 
