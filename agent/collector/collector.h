@@ -97,6 +97,7 @@ struct ta_collector {
 	uint64_t records, checkpoints, cosigned, duplicates, refused, deferred;
 	uint64_t hole_probes;         /* checkpoints deferred by one leaf's probe, no read */
 	uint64_t deferred_records;    /* of deferred: its records were not all stored yet */
+	uint64_t fetch_early;         /* waits for messages ended early by a status (main.c) */
 	/*
 	 * Checkpoints older than the host's tree, of a size not stored: their
 	 * root read from the host's leaves (O(size)), those delayed for it, and

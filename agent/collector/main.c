@@ -15,6 +15,7 @@
 
 #include "collector/ack_rate.h"
 #include "collector/collector.h"
+#include "collector/stream.h"
 #include "base/exitcodes.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -40,53 +41,9 @@ static void usage(FILE *o)
 		"  --batch N              messages per transaction (256)\n"
 		"  --ack-wait-ms N        redeliver what a collector did not acknowledge (30000)\n"
 		"  --dedup-ms N           the stream's deduplication window when creating it (600000)\n"
+		"  --host-pending N       messages a host may have waiting per subject (1024); given,\n"
+		"                         it also changes an existing stream's\n"
 		"  --enrol VKEY|FILE      enrol a host's checkpoint key and exit\n");
-}
-
-/* Creates the stream and the shared consumer if absent. */
-static int setup_stream(jsCtx *js, int replicas, int64_t ack_wait_ms, int64_t dedup_ms)
-{
-	jsStreamInfo *si = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s = js_GetStreamInfo(&si, js, TA_FLEET_STREAM, NULL, &jerr);
-	if (s == NATS_NOT_FOUND) {
-		jsStreamConfig sc;
-		const char *subjects[] = { TA_FLEET_PREFIX ".*.records", TA_FLEET_PREFIX ".*.checkpoints" };
-		jsStreamConfig_Init(&sc);
-		sc.Name = TA_FLEET_STREAM;
-		sc.Subjects = subjects;
-		sc.SubjectsLen = 2;
-		sc.Storage = js_FileStorage;
-		sc.Replicas = replicas;
-		sc.DenyDelete = true;
-		sc.DenyPurge = true;
-		sc.Duplicates = dedup_ms * 1000000;
-		s = js_AddStream(&si, js, &sc, NULL, &jerr);
-	}
-	jsStreamInfo_Destroy(si);
-	if (s != NATS_OK) {
-		ta_err("collector", "stream %s: %s (JetStream error %d)", TA_FLEET_STREAM,
-		       ta_fleet_nats_why(s), (int)jerr);
-		return -EIO;
-	}
-	jsConsumerInfo *ci = NULL;
-	s = js_GetConsumerInfo(&ci, js, TA_FLEET_STREAM, DURABLE, NULL, &jerr);
-	if (s == NATS_NOT_FOUND) {
-		jsConsumerConfig cc;
-		jsConsumerConfig_Init(&cc);
-		cc.Durable = DURABLE;
-		cc.AckPolicy = js_AckExplicit;
-		cc.AckWait = ack_wait_ms * 1000000;
-		cc.MaxAckPending = 20000;
-		s = js_AddConsumer(&ci, js, TA_FLEET_STREAM, &cc, NULL, &jerr);
-	}
-	jsConsumerInfo_Destroy(ci);
-	if (s != NATS_OK) {
-		ta_err("collector", "consumer %s: %s (JetStream error %d)", DURABLE,
-		       ta_fleet_nats_why(s), (int)jerr);
-		return -EIO;
-	}
-	return 0;
 }
 
 struct ack_ctx {
@@ -180,9 +137,27 @@ static int64_t later_delay_ms(natsMsg *m)
 }
 
 /*
- * Up to n messages: waiting up to wait_ms for them, or (0) only those the
- * stream has now. 1 some, 0 none, -EAGAIN (c->err says why).
+ * Up to n messages: waiting up to wait_ms for them, or (0) those the stream
+ * has now, taken for FETCH_NOW_MS. 1 some, 0 none, -EAGAIN (c->err says why).
+ *
+ * libnats 3.4.1 takes every pull request's replies on one inbox per
+ * subscription, and a fetch ends at the first status it reads (404 no
+ * messages, 408 expired), its own or an earlier request's. The collector
+ * used to ask for what the stream had with a no-wait request, which returns
+ * at once without reading its answer: the 404 came later and ended the next
+ * wait early, whose own request then ended the one after, and so on. The
+ * loop spun, each turn leaving a request waiting at the server until it
+ * refused more ("Exceeded MaxWaiting": the idle collector's warnings, and
+ * cosignatures half a minute late). A no-wait request that waits for its
+ * answer is not one on nats-server 2.9 (it waits until it expires), so "what
+ * the stream has now" is a request that expires after FETCH_NOW_MS, whose
+ * 408 the fetch reads itself; and a wait ended early by a stray status
+ * pauses, so that the replies in flight have come when the next fetch
+ * starts (it drops the statuses queued before it asks).
  */
+#define FETCH_NOW_MS 30   /* the server expires it 10 ms earlier: libnats's margin */
+#define FETCH_SETTLE_MS 20 /* the pause after a wait that ended early */
+
 static int fetch(struct ta_collector *c, natsSubscription *sub, int n, int wait_ms,
 		 natsMsgList *list)
 {
@@ -190,18 +165,24 @@ static int fetch(struct ta_collector *c, natsSubscription *sub, int n, int wait_
 	jsErrCode jerr = 0;
 	natsStatus s;
 	memset(list, 0, sizeof(*list));
+	uint64_t t0 = ta_now_ns(CLOCK_MONOTONIC);
 	if (wait_ms) {
 		s = natsSubscription_Fetch(list, sub, n, wait_ms, &jerr);
 	} else {
 		jsFetchRequest_Init(&fr);
 		fr.Batch = n;
-		fr.NoWait = true;
+		fr.Expires = (int64_t)FETCH_NOW_MS * 1000000;
 		s = natsSubscription_FetchRequest(list, sub, &fr);
 	}
 	if (s == NATS_OK && list->Count > 0)
 		return 1;
 	natsMsgList_Destroy(list);
 	memset(list, 0, sizeof(*list));
+	if (wait_ms && (s == NATS_OK || s == NATS_TIMEOUT || s == NATS_NOT_FOUND) &&
+	    ta_now_ns(CLOCK_MONOTONIC) - t0 < (uint64_t)wait_ms * 500000) {
+		c->fetch_early++;
+		poll(NULL, 0, FETCH_SETTLE_MS);
+	}
 	if (s == NATS_OK || s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
 		return 0;
 	snprintf(c->err, sizeof(c->err), "fetch: %s", ta_fleet_nats_why(s));
@@ -328,7 +309,7 @@ static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgLi
 int main(int argc, char **argv)
 {
 	enum { O_DSN = 256, O_KEY, O_NAME,
-	       O_REPL, O_BATCH, O_ACKW, O_ENROL, O_ORIGIN, O_DEDUP };
+	       O_REPL, O_BATCH, O_ACKW, O_ENROL, O_ORIGIN, O_DEDUP, O_PENDING };
 	static const struct option opts[] = {
 		TA_FLEET_NATS_LONGOPTS,
 		{ "dsn", required_argument, NULL, O_DSN }, { "cosigner-key", required_argument, NULL, O_KEY },
@@ -336,12 +317,15 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, O_BATCH }, { "ack-wait-ms", required_argument, NULL, O_ACKW },
 		{ "enrol", required_argument, NULL, O_ENROL }, { "origin", required_argument, NULL, O_ORIGIN },
 		{ "dedup-ms", required_argument, NULL, O_DEDUP },
+		{ "host-pending", required_argument, NULL, O_PENDING },
 		{ "help", no_argument, NULL, 'h' }, { 0 } };
 	struct ta_fleet_nats_opts no = { .name = "ttyaudit-collector" };
 	const char *dsn = NULL, *keyfile = NULL, *name = "ttyaudit-collector",
 		   *enrol = NULL, *origin = NULL;
 	int replicas = 1, n = 256, c;
 	long ack_wait = 30000, dedup_ms = 600000;
+	struct ta_collect_stream_opts so_stream = { .host_pending = TA_COLLECT_HOST_PENDING,
+						    .durable = DURABLE };
 	ta_log_init("ttyaudit-collector", TA_LOG_INFO);
 	char err[512];
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -362,12 +346,16 @@ int main(int argc, char **argv)
 		case O_ENROL: enrol = optarg; break;
 		case O_DEDUP: dedup_ms = atol(optarg); break;
 		case O_ORIGIN: origin = optarg; break;
+		case O_PENDING:
+			so_stream.host_pending = atol(optarg);
+			so_stream.host_pending_set = true;
+			break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: usage(stderr); return TA_EXIT_USAGE;
 		}
 	}
 	if (!dsn || optind != argc || (!enrol && (!no.url || !keyfile)) || replicas < 1 ||
-	    replicas > 5 || n < 1 || ack_wait < 100 || dedup_ms < 100) {
+	    replicas > 5 || n < 1 || ack_wait < 100 || dedup_ms < 100 || so_stream.host_pending < 1) {
 		usage(stderr);
 		return TA_EXIT_USAGE;
 	}
@@ -404,7 +392,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	s = natsConnection_JetStream(&js, nc, NULL);
 	/* NATS may not be up yet: wait for it as a shipper does. */
-	while (!stop && s == NATS_OK && setup_stream(js, replicas, ack_wait, dedup_ms))
+	so_stream.replicas = replicas;
+	so_stream.ack_wait_ms = ack_wait;
+	so_stream.dedup_ms = dedup_ms;
+	while (!stop && s == NATS_OK && ta_collect_stream_setup(js, &so_stream))
 		poll(NULL, 0, 1000);
 	jsSubOptions so;
 	jsSubOptions_Init(&so);
@@ -481,7 +472,7 @@ int main(int argc, char **argv)
 		"records past their batch's inflation budget, not indexed %llu; "
 		"acknowledgement requests answered with the host's last answer (over %d a "
 		"second) %llu; acknowledgement requests not answered (reply address not the "
-		"host's inbox) %llu",
+		"host's inbox) %llu; waits for messages ended early by a status %llu",
 		(unsigned long long)col.records, (unsigned long long)col.checkpoints,
 		(unsigned long long)col.cosigned, (unsigned long long)col.duplicates,
 		(unsigned long long)col.refused, (unsigned long long)col.malformed,
@@ -491,7 +482,8 @@ int main(int argc, char **argv)
 		(unsigned long long)col.hole_probes, (unsigned long long)col.older_delayed,
 		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large,
 		(unsigned long long)col.index_over_budget, TA_ACK_RATE_PER_S,
-		(unsigned long long)ack.rate->from_last, (unsigned long long)ack.foreign_reply);
+		(unsigned long long)ack.rate->from_last, (unsigned long long)ack.foreign_reply,
+		(unsigned long long)col.fetch_early);
 	ta_ack_rate_free(ack.rate);
 	natsSubscription_Destroy(sub);
 	jsCtx_Destroy(js);

@@ -43,10 +43,16 @@ void ta_ship_window_on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae
 				w->duplicates++;
 		} else {
 			s->status = -1;
-			if (!w->err[0])
-				snprintf(w->err, sizeof(w->err), "%s: %s (JetStream error %d)", id,
-					 pae && pae->ErrText ? pae->ErrText :
-					 natsStatus_GetText(pae ? pae->Err : NATS_ERR),
+			const char *why = pae && pae->ErrText ? pae->ErrText :
+					  natsStatus_GetText(pae ? pae->Err : NATS_ERR);
+			if (!w->err[0] && strstr(why, "maximum messages per subject"))
+				/* The stream's bound per host (docs/fleet.md): back-pressure, not loss. */
+				snprintf(w->err, sizeof(w->err), "%s: the stream holds as many of this "
+					 "host's messages as it allows (%s, JetStream error %d): the "
+					 "collectors are behind; the log keeps the rest, shipped as they "
+					 "catch up", id, why, pae ? (int)pae->ErrCode : 0);
+			else if (!w->err[0])
+				snprintf(w->err, sizeof(w->err), "%s: %s (JetStream error %d)", id, why,
 					 pae ? (int)pae->ErrCode : 0);
 		}
 		pthread_cond_broadcast(&w->cv);

@@ -77,9 +77,11 @@ try:
     wvkey = subprocess.run([WRITER, '--cosigner', wkey, 'collector-dedup'], capture_output=True,
                            text=True, check=True).stdout.strip()
     # The collector's default deduplication window (10 minutes): the one the attack used.
+    # A's bursts (2 048 and 1 200 messages) go past the stream's default bound per host
+    # (fleet_host_bound tests it): here every message must reach the collector.
     col = start([COLLECTOR, '--nats', url, '--user', 'collector', '--password-file',
                  os.path.join(T, 'pw-collector'), '--dsn', pg.dsn('collector'), '--cosigner-key', wkey,
-                 '--ack-wait-ms', '2000'], 'collector.log')
+                 '--ack-wait-ms', '2000', '--host-pending', '4096'], 'collector.log')
     for _ in range(300):
         if 'collecting from stream' in open(col.logname, errors='replace').read():
             break

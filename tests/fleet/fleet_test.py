@@ -293,7 +293,9 @@ def collector_start(tag, batch=os.environ.get('TA_FLEET_COLLECTOR_BATCH', '200')
     p = start([binary or COLLECTOR, '--nats', url('collector'), '--user', 'collector', '--password-file',
                pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
                '--ca', CA, '--ack-wait-ms', '2000', '--dedup-ms', '1000', '--batch', batch,
-               '--replicas', str(NODES)], f'collector-{tag}.log')
+               '--replicas', str(NODES),
+               # The ingest benchmark fills the stream before a collector runs: no bound per host.
+               *(['--host-pending', '100000000'] if BENCH else [])], f'collector-{tag}.log')
     collectors.append(p)
     return p
 
