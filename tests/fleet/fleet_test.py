@@ -294,8 +294,10 @@ def collector_start(tag, batch=os.environ.get('TA_FLEET_COLLECTOR_BATCH', '200')
                pwfile('collector'), '--dsn', dsn('collector'), '--cosigner-key', wkey,
                '--ca', CA, '--ack-wait-ms', '2000', '--dedup-ms', '1000', '--batch', batch,
                '--replicas', str(NODES),
-               # The ingest benchmark fills the stream before a collector runs: no bound per host.
-               *(['--host-pending', '100000000'] if BENCH else [])], f'collector-{tag}.log')
+               # The ingest benchmark fills the stream before a collector runs: no bound per host
+               # (given to this build's, which make the stream; another build may not know it).
+               *(['--host-pending', '100000000'] if BENCH and not binary else [])],
+              f'collector-{tag}.log')
     collectors.append(p)
     return p
 
