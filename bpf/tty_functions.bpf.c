@@ -13,10 +13,16 @@
  * n_tty_receive_buf is reached from TIOCSTI. Resizes: tty_do_resize, and
  * pty_resize, which ptys use instead.
  *
+ * tty_set_ldisc: a terminal given another line discipline (TIOCSETD) writes
+ * and takes input through that discipline's functions, which these programs
+ * do not read; the change is counted (TA_DROP_LDISC).
+ *
  * fentry/fexit programs are preferred; the kprobe ones are the same logic for
  * kernels without BPF trampolines. The daemon loads one set.
  */
 #include "capture_common.bpf.h"
+
+#define TA_N_TTY 0 /* the line discipline n_tty_write belongs to */
 
 static __always_inline int ta_fn_write_done(struct tty_struct *tty, const u8 *buf, long ret,
 					    __u16 source, __u32 lflag)
@@ -50,6 +56,20 @@ static __always_inline int ta_fn_receive_done(struct tty_struct *tty, const u8 *
 	lc.em.nr_segs = 0;
 	lc.em.user = 0;
 	ta_emit_data(&lc, count);
+	return 0;
+}
+
+/*
+ * A discipline other than N_TTY on a terminal: what passes through it is not
+ * captured from now on, so the log says when, on whose session (the caller's:
+ * a pty's owner, or the program holding its master). Counted, not captured:
+ * N_HDLC's write, for one, reaches the pty unchanged, shown but not recorded.
+ */
+static __always_inline int ta_ldisc_set(struct tty_struct *tty, int disc)
+{
+	if (disc == TA_N_TTY || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	ta_count_tty_loss(tty, true, 0, TA_DROP_LDISC);
 	return 0;
 }
 
@@ -171,6 +191,12 @@ int BPF_PROG(ta_fentry_pty_resize, struct tty_struct *tty, struct winsize *ws)
 	return 0;
 }
 
+SEC("fexit/tty_set_ldisc")
+int BPF_PROG(ta_fexit_tty_set_ldisc, struct tty_struct *tty, int disc, int ret)
+{
+	return ret ? 0 : ta_ldisc_set(tty, disc);
+}
+
 /* The terminal's modes were set (tcsetattr): see ta_secret. */
 SEC("fexit/n_tty_set_termios")
 int BPF_PROG(ta_fexit_n_tty_set_termios, struct tty_struct *tty)
@@ -222,6 +248,13 @@ int BPF_KPROBE(ta_kprobe_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp
 	       size_t count)
 {
 	return ta_fn_receive_done(tty, cp, count, TA_SRC_KPROBE, TA_F_INJECTED);
+}
+
+/* At entry (a kretprobe has no arguments): a change the kernel then refuses is counted too. */
+SEC("kprobe/tty_set_ldisc")
+int BPF_KPROBE(ta_kprobe_tty_set_ldisc, struct tty_struct *tty, int disc)
+{
+	return ta_ldisc_set(tty, disc);
 }
 
 SEC("kprobe/n_tty_set_termios")

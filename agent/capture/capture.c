@@ -736,6 +736,8 @@ const char *ta_drop_reason_name(uint32_t reason)
 		return "unreadable";
 	case TA_DROP_URING_UNSEEN:
 		return "io_uring_unseen";
+	case TA_DROP_LDISC:
+		return "ldisc";
 	default:
 		return "unknown";
 	}

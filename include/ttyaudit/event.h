@@ -320,7 +320,15 @@ enum ta_drop_reason {
 	 * caller's session.
 	 */
 	TA_DROP_URING_UNSEEN = 10,
-	TA_DROP_REASONS = 11,
+	/*
+	 * fentry and kprobe backends: a terminal was given a line discipline other
+	 * than N_TTY (TIOCSETD; N_HDLC and others load on demand where the
+	 * kernel autoloads them). Its writes and input pass through that
+	 * discipline's functions, not n_tty's, and are not captured until it is
+	 * N_TTY again. One event, 0 bytes, the caller's session.
+	 */
+	TA_DROP_LDISC = 11,
+	TA_DROP_REASONS = 12,
 };
 
 /* Per-session loss counters (map "ta_session_drops"). */

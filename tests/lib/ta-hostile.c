@@ -31,6 +31,11 @@
  *   ta-hostile inject     without CAP_SYS_ADMIN: TIOCSTI of 'R' into a pty that is
  *                         not its controlling terminal (the kernel refuses it),
  *                         then of 'A' into it as its controlling terminal
+ *   ta-hostile ldisc AUID (as root, with login uid AUID) gives a pty's slave
+ *                         the N_NULL line discipline (built into Debian's
+ *                         kernels; N_HDLC, which shows what is written through
+ *                         it, is a module the test kernels lack), writes
+ *                         through it, and puts N_TTY back; prints the errnos
  *   ta-hostile unix UID   (as root) a child with a pty of its own as controlling
  *                         terminal, as UID: connects to a socket in a root-only
  *                         directory (EACCES), to a public one (0), to a missing
@@ -786,6 +791,36 @@ static int mode_inject(void)
 	return 0;
 }
 
+/* ---- ldisc: a terminal taken away from n_tty ---- */
+
+#ifndef N_NULL
+#define N_NULL 27
+#endif
+
+static int write_file(const char *path, const char *text);
+
+static int mode_ldisc(long auid)
+{
+	struct term t;
+	int null = N_NULL, tty = N_TTY, set = 0, wrote = 0, back = 0;
+	char v[24];
+
+	/* A session of the test's own, as a login gives (the loss is filed under it). */
+	snprintf(v, sizeof(v), "%ld", auid);
+	if (write_file("/proc/self/loginuid", v))
+		die("loginuid");
+	open_term(&t);
+	if (ioctl(t.slave, TIOCSETD, &null))
+		set = errno;
+	if (write(t.slave, "ldisc-null\n", 11) < 0)
+		wrote = errno;
+	if (ioctl(t.slave, TIOCSETD, &tty))
+		back = errno;
+	printf("{\"tty\":\"%s\",\"set\":%d,\"write\":%d,\"back\":%d}\n", short_name(&t), set,
+	       wrote, back);
+	return set || back;
+}
+
 /* ---- splice: a call that writes where its fd pointed at the kernel's lookup ---- */
 
 struct splice_flip {
@@ -1156,6 +1191,8 @@ int main(int argc, char **argv)
 		return mode_inject();
 	if (argc >= 2 && strcmp(argv[1], "unmap") == 0)
 		return mode_unmap();
+	if (argc >= 3 && strcmp(argv[1], "ldisc") == 0)
+		return mode_ldisc(strtol(argv[2], NULL, 10));
 	if (argc >= 3 && strcmp(argv[1], "unix") == 0)
 		return mode_unix(strtol(argv[2], NULL, 10));
 	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap [FORGE] | flip N | roads | procflood | flood [RATE [input]] | splice | inject | "

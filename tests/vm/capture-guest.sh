@@ -60,6 +60,10 @@ fi
 if command -v ta-hostile >/dev/null; then
     ta-hostile unix 2000 > "$R/unix.out" 2> "$R/unix.err"
 fi
+# A terminal given another line discipline (TIOCSETD): the function backends count it.
+if command -v ta-hostile >/dev/null; then
+    ta-hostile ldisc 1002 > "$R/ldisc.out" 2> "$R/ldisc.err"
+fi
 # The console: through /dev/console (which skips tty_write) and through the serial tty.
 echo "console-marker-$b" > /dev/console
 echo "serial-marker-$b" > /dev/ttyS0

@@ -80,6 +80,27 @@ def default_pool_checks(f, series, work):
     hostile_checks(f, where, d, recs)
 
 
+def ldisc_checks(f, where, d, recs, counted):
+    """ta-hostile ldisc (login uid 1002) gave its pty N_NULL and put N_TTY back: the function
+    backends, which read n_tty's functions only, count it as an `ldisc` loss of its session;
+    the tracepoint backend reads the calls themselves whatever the discipline."""
+    try:
+        out = json.loads(open(os.path.join(d, "ldisc.out")).read().splitlines()[-1])
+    except (OSError, ValueError, IndexError) as e:
+        f.check(False, f"{where}: ta-hostile ldisc ran ({e})")
+        return
+    f.check(out.get("set") == 0 and out.get("back") == 0,
+            f"{where}: the pty took N_NULL and N_TTY again ({out})")
+    gaps = [r for r in recs if r["type"] == "gap" and r.get("reason") == "ldisc"]
+    mine = [g for g in gaps if g.get("auid") == 1002]
+    if counted:
+        f.check(len(mine) == 1 and mine[0].get("events") == 1 and not mine[0].get("bytes"),
+                f"{where}: the change of line discipline is an `ldisc` loss of its session "
+                f"({gaps})")
+    else:
+        f.check(not gaps, f"{where}: no `ldisc` loss where the calls themselves are read ({gaps})")
+
+
 def main():
     series, work = sys.argv[1], sys.argv[2]
     f = Failures(f"vm-capture-{series}")
@@ -120,6 +141,7 @@ def main():
             f.check(False, f"{series}/{b}: ta-hostile unix ran ({e})")
         else:
             unix_result_checks(f, f"{series}/{b}", unix, recs)
+        ldisc_checks(f, f"{series}/{b}", d, recs, b != "tracepoint")
         if b == "kprobe":
             err = open(os.path.join(d, "daemon.err"), errors="replace").read()
             f.check("return probes: 4096 instances per return probe" in err,
