@@ -19,7 +19,8 @@ Usage: bound_test.py SHIP COLLECTOR WRITER SCHEMA
 """
 import json, os, shutil, socket, subprocess, sys, tempfile, time
 
-from fleetlib import Postgres, Run, check, failures, free_port, nats_users, ohash, pong, stop, wait_port
+from fleetlib import (Postgres, Run, check, failures, jetstream_with_users, ohash, pong, stop,
+                      witness_key)
 from pg_engine import postgres_or_skip
 
 SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
@@ -30,14 +31,6 @@ PGBIN, PGUSER = postgres_or_skip()
 
 ORIGINS = {'a': 'host-a/bound', 'b': 'host-b/bound'}
 BOUND = 4
-
-
-def nats_conf(T, port):
-    path = os.path.join(T, 'nats.conf')
-    with open(path, 'w') as f:
-        f.write(f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{T}/js" }}\n'
-                'authorization { users = [\n' + '\n'.join(nats_users(ORIGINS)) + '\n]}\n')
-    return path
 
 
 def api(port, subject, body=b''):
@@ -96,16 +89,8 @@ T, start = run.T, run.start
 rc = 1
 try:
     pg = Postgres(run, PGBIN, PGUSER, SCHEMA)
-    port = free_port()
-    start([NATS, '-c', nats_conf(T, port)], 'nats.log')
-    check(wait_port(port), 'nats-server listens')
-    url = f'nats://127.0.0.1:{port}'
-    for u in ('collector', 'host-a', 'host-b'):
-        with open(os.path.join(T, 'pw-' + u), 'w') as f:
-            f.write(f'pw-{u}\n')
-    wkey = os.path.join(T, 'collector.key')
-    wvkey = subprocess.run([WRITER, '--cosigner', wkey, 'collector-bound'], capture_output=True,
-                           text=True, check=True).stdout.strip()
+    port, url = jetstream_with_users(run, NATS, ORIGINS)
+    wkey, wvkey = witness_key(run, WRITER, 'collector-bound')
     col_argv = [COLLECTOR, '--nats', url, '--user', 'collector', '--password-file',
                 os.path.join(T, 'pw-collector'), '--dsn', pg.dsn('collector'), '--cosigner-key', wkey,
                 '--ack-wait-ms', '2000']

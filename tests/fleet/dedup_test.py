@@ -21,7 +21,8 @@ Usage: dedup_test.py SHIP COLLECTOR WRITER SCHEMA
 """
 import hashlib, os, re, shutil, socket, subprocess, sys, tempfile, time
 
-from fleetlib import Postgres, Run, check, failures, free_port, nats_users, ohash, pong, stop, wait_port
+from fleetlib import (Postgres, Run, check, failures, jetstream_with_users, ohash, pong, stop,
+                      witness_key)
 from pg_engine import postgres_or_skip
 
 SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
@@ -31,15 +32,6 @@ if not os.path.exists(NATS):
 PGBIN, PGUSER = postgres_or_skip()
 
 ORIGINS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit'}
-
-
-def nats_conf(T, port):
-    """JetStream, and the users of docs/fleet.md: each host may publish on its own subjects only."""
-    path = os.path.join(T, 'nats.conf')
-    with open(path, 'w') as f:
-        f.write(f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{T}/js" }}\n'
-                'authorization { users = [\n' + '\n'.join(nats_users(ORIGINS)) + '\n]}\n')
-    return path
 
 
 def squat(port, user, subject, ids, bodies=None):
@@ -66,16 +58,8 @@ T, start = run.T, run.start
 rc = 1
 try:
     pg = Postgres(run, PGBIN, PGUSER, SCHEMA)
-    port = free_port()
-    start([NATS, '-c', nats_conf(T, port)], 'nats.log')
-    check(wait_port(port), 'nats-server listens')
-    url = f'nats://127.0.0.1:{port}'
-    for u in ('collector', 'host-a', 'host-b'):
-        with open(os.path.join(T, 'pw-' + u), 'w') as f:
-            f.write(f'pw-{u}\n')
-    wkey = os.path.join(T, 'collector.key')
-    wvkey = subprocess.run([WRITER, '--cosigner', wkey, 'collector-dedup'], capture_output=True,
-                           text=True, check=True).stdout.strip()
+    port, url = jetstream_with_users(run, NATS, ORIGINS)
+    wkey, wvkey = witness_key(run, WRITER, 'collector-dedup')
     # The collector's default deduplication window (10 minutes): the one the attack used.
     # A's bursts (2 048 and 1 200 messages) go past the stream's default bound per host
     # (fleet_host_bound tests it): here every message must reach the collector.

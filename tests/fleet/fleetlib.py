@@ -48,6 +48,31 @@ def nats_users(hosts):
     return users
 
 
+def jetstream_with_users(run, nats, origins):
+    """One nats-server with JetStream in run's directory, on a free 127.0.0.1 port, with the
+    users of docs/fleet.md (nats_users: each host publishes on its own subjects only), their
+    passwords in run.T/pw-<user>; returns (port, url) once it listens."""
+    T, port = run.T, free_port()
+    conf = os.path.join(T, 'nats.conf')
+    with open(conf, 'w') as f:
+        f.write(f'listen: 127.0.0.1:{port}\njetstream {{ store_dir: "{T}/js" }}\n'
+                'authorization { users = [\n' + '\n'.join(nats_users(origins)) + '\n]}\n')
+    for u in ['collector'] + [f'host-{h}' for h in origins]:
+        with open(os.path.join(T, 'pw-' + u), 'w') as f:
+            f.write(f'pw-{u}\n')
+    run.start([nats, '-c', conf], 'nats.log')
+    check(wait_port(port), 'nats-server listens')
+    return port, f'nats://127.0.0.1:{port}'
+
+
+def witness_key(run, writer, name):
+    """A cosigner key in run.T/collector.key (fleet_writer --cosigner): (path, its vkey)."""
+    path = os.path.join(run.T, 'collector.key')
+    vkey = subprocess.run([writer, '--cosigner', path, name], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    return path, vkey
+
+
 def pong(sock, f):
     """After a NATS PING on sock (f its reader): the server's error line, or b'' once it
     answered PONG, having taken what came before. Closes sock."""
