@@ -40,8 +40,13 @@ static int check_existing(jsCtx *js, jsStreamInfo *si, const struct ta_collect_s
 	c->MaxMsgsPerSubject = o->host_pending;
 	natsStatus s = js_UpdateStream(&upd, js, c, NULL, &jerr);
 	jsStreamInfo_Destroy(upd);
-	if (s != NATS_OK)
-		return refused("updating stream", TA_FLEET_STREAM, s, jerr);
+	if (s != NATS_OK) {
+		/* Collecting goes on under the bound the stream has. */
+		ta_warn("collector", "stream %s keeps %" PRId64 " messages per host subject: changing "
+			"it was refused: %s (JetStream error %d)", TA_FLEET_STREAM, was,
+			ta_fleet_nats_why(s), (int)jerr);
+		return 0;
+	}
 	ta_info("collector", "stream %s: messages waiting per host subject %" PRId64 " (was %" PRId64
 		")", TA_FLEET_STREAM, o->host_pending, was);
 	return 0;
