@@ -87,15 +87,17 @@ static int expand(const char *v, const char *log_dir, char *out, size_t cap)
 
 /*
  * glibc's regcomp copies an atom or group once for each repetition it expands
- * ("x+" is "xx*", "x{2,5}" five copies), so stacked or nested repetitions
- * multiply: "a++++..." or "((a+)+)+..." of a few hundred bytes took minutes
- * and all memory to compile (found by fuzz_alert_rules). An upper bound of
- * the copies, counted as regcomp makes them; above RE_COPIES_MAX the pattern
- * is refused before regcomp sees it.
+ * ("x+" is "xx*", "x{2,5}" five copies), in time quadratic in the copies, so
+ * stacked or nested repetitions multiply: "a++++..." of a few hundred bytes
+ * took minutes and all memory to compile; and an anchor repeated, alone or in
+ * a group ("(^|/)*++++", "((^|/)*){1,40}"), made its closure computation
+ * explode (both found by fuzz_alert_rules). The copies are counted as regcomp
+ * makes them, bounded by RE_COPIES_MAX (about a tenth of a second), and a
+ * repeated anchor (which matches nothing more than the anchor alone) is
+ * refused, before regcomp sees the pattern.
  */
-#define RE_COPIES_MAX 100000u
+#define RE_COPIES_MAX 1000u
 #define RE_DEPTH_MAX 64
-
 /* "{m}", "{m,}" or "{m,n}" at p: the copies regcomp makes, and its length; 0 if not one. */
 static size_t interval(const char *p, uint64_t *copies)
 {
@@ -127,28 +129,33 @@ static size_t interval(const char *p, uint64_t *copies)
 
 static int re_too_costly(const char *p)
 {
-	uint64_t sum[RE_DEPTH_MAX + 1] = { 0 }, last = 0;
+	/* Per open group: its nodes and whether it holds an anchor; last: the atom before p. */
+	uint64_t sum[RE_DEPTH_MAX + 1] = { 0 }, last = 0, copies = 0;
+	bool anchor[RE_DEPTH_MAX + 1] = { false }, last_anchor = false;
 	int d = 0;
 
 	while (*p) {
 		uint64_t f = 0;
 		size_t n = 1;
+		bool atom = true;
 
 		switch (*p) {
 		case '(':
 			if (d == RE_DEPTH_MAX)
 				return 1;
 			sum[++d] = 0;
+			anchor[d] = false;
 			last = 0;
+			atom = false;
 			break;
 		case ')':
-			if (!d) {
-				last = 1; /* unbalanced: an atom here, regcomp judges it */
-				sum[d] += 1;
-				break;
-			}
-			last = sum[d--] + 1;
+			if (!d)
+				break; /* unbalanced: an atom here, regcomp judges it */
+			last = sum[d] + 1;
+			last_anchor = anchor[d--];
 			sum[d] += last;
+			anchor[d] |= last_anchor;
+			atom = false;
 			break;
 		case '[':
 			/* A bracket expression is one atom: "[]x]", "[^]x]", "[[:alpha:]]". */
@@ -162,7 +169,7 @@ static int re_too_costly(const char *p)
 					while (e && e[1] != ']')
 						e = strchr(e + 1, p[n + 1]);
 					if (!e)
-						return 0;
+						return 0; /* unterminated: regcomp refuses it */
 					n = (size_t)(e + 2 - p);
 					continue;
 				}
@@ -170,13 +177,9 @@ static int re_too_costly(const char *p)
 			}
 			if (p[n])
 				n++;
-			last = 1;
-			sum[d] += 1;
 			break;
 		case '\\':
 			n = p[1] ? 2 : 1;
-			last = 1;
-			sum[d] += 1;
 			break;
 		case '+':
 			f = 2;
@@ -187,24 +190,35 @@ static int re_too_costly(const char *p)
 			break;
 		case '{':
 			n = interval(p, &f);
-			if (!n) {
-				n = 1;
-				last = 1;
-				sum[d] += 1;
-			}
+			if (!n)
+				n = 1; /* not an interval: a literal '{' */
 			break;
 		case '|':
 			last = 0;
+			last_anchor = false;
+			atom = false;
 			break;
-		default:
-			last = 1;
+		case '^':
+		case '$':
 			sum[d] += 1;
+			anchor[d] = true;
+			last = 1;
+			last_anchor = true;
+			atom = false;
+			break;
 		}
 		if (f) {
+			if (last_anchor)
+				return 1;
+			copies += last * (f - 1);
 			sum[d] += last * (f - 1);
 			last *= f;
+		} else if (atom) {
+			sum[d] += 1;
+			last = 1;
+			last_anchor = false;
 		}
-		if (sum[d] > RE_COPIES_MAX || last > RE_COPIES_MAX)
+		if (copies > RE_COPIES_MAX || last > RE_COPIES_MAX * 16)
 			return 1;
 		p += n;
 	}
@@ -238,8 +252,8 @@ static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key,
 		return ta_kv_fail(r, key, "pattern too long once ${log_dir} is put in");
 	if (re_too_costly(pat))
 		return ta_kv_fail(r, key, "pattern too complex: its repetitions expand to more than "
-				  "%u copies (stacked or nested +, {m,n}), or its groups nest deeper "
-				  "than %d", RE_COPIES_MAX, RE_DEPTH_MAX);
+				  "%u copies (stacked or nested +, {m,n}), repeat an anchor (^ or $), "
+				  "or its groups nest deeper than %d", RE_COPIES_MAX, RE_DEPTH_MAX);
 	rc = regcomp(re, pat, REG_EXTENDED | flags);
 	if (rc) {
 		regerror(rc, re, msg, sizeof(msg));

@@ -104,6 +104,11 @@ static void test_errors(void)
 	strcat(nested, "\n");
 	expect_error(nested, "rules.conf:3: argv: pattern too complex");
 	expect_error("rule = a\non = exec\nargv = ((x{1,300}){1,300}){2}\n", "pattern too complex");
+	expect_error("rule = a\non = exec\nargv = x{1,5000}\n", "pattern too complex");
+	/* An anchor repeated, alone or in a group: its closure exploded (seconds for {1,20}). */
+	expect_error("rule = a\non = exec\npath = ((^|/)*){1,40}\n", "rules.conf:3: path: pattern too");
+	expect_error("rule = a\non = exec\npath = (^|/)*++++\n", "rules.conf:3: path: pattern too");
+	expect_error("rule = a\non = exec\npath = x$*\n", "rules.conf:3: path: pattern too");
 	char err[512];
 	struct ta_alert_rules *ok = parse("rule = a\non = exec\nargv = ^(x{1,300}|[[:alpha:]]+)*y{2,}$\n",
 					  err);
