@@ -105,11 +105,11 @@ static void footprint(const uint8_t *data, size_t size)
 	memcpy(&f, data, size < sizeof(f) ? size : sizeof(f));
 	size_t pl = size > sizeof(f) ? size - sizeof(f) : 0;
 	size_t l2 = ta_fp_describe(&f, in + size - pl, (uint32_t)pl, in, (uint32_t)(size - pl), desc,
-				   (size_t)data[0] % sizeof(desc) + 1);
+				   given % sizeof(desc) + 1);
 	if (l2 >= sizeof(desc))
 		abort();
-	ta_fp_open_flags(f.arg, desc, (size_t)data[0] % sizeof(desc) + 1);
-	ta_fp_peer_str(f.family, f.addr, f.port, desc, (size_t)data[0] % 64 + 1);
+	ta_fp_open_flags(f.arg, desc, given % sizeof(desc) + 1);
+	ta_fp_peer_str(f.family, f.addr, f.port, desc, given % 64 + 1);
 	ta_fp_op_is_privilege(f.op);
 	ta_fp_op_is_network(f.op);
 	free(in);
