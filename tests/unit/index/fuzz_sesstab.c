@@ -111,23 +111,18 @@ static void records(const uint8_t *data, size_t size)
 
 static void index_file(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	char path[] = "/tmp/ta-fuzz-index-XXXXXX";
 	struct ta_index ix;
 	struct ta_sesstab t;
 	size_t facts = 0;
 
-	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/ta-fuzz-index-XXXXXX");
-		int fd = mkstemp(path);
-		if (fd < 0)
-			abort();
-		close(fd);
-	}
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = mkstemp(path);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		abort();
 	close(fd);
-	if (ta_index_open(&ix, path))
+	int err = ta_index_open(&ix, path);
+	unlink(path); /* the mapping and the descriptor stay */
+	if (err)
 		return;
 	const uint32_t *first;
 	size_t n = ta_index_by_auid(&ix, 1000, &first);
