@@ -86,6 +86,146 @@ static int expand(const char *v, const char *log_dir, char *out, size_t cap)
 }
 
 /*
+ * glibc's regcomp copies an atom or group once for each repetition it expands
+ * ("x+" is "xx*", "x{2,5}" five copies), in time quadratic in the copies, so
+ * stacked or nested repetitions multiply: "a++++..." of a few hundred bytes
+ * took minutes and all memory to compile; and an anchor repeated, alone or in
+ * a group ("(^|/)*++++", "((^|/)*){1,40}"), made its closure computation
+ * explode (both found by fuzz_alert_rules). The copies are counted as regcomp
+ * makes them, bounded by RE_COPIES_MAX (about a tenth of a second), and a
+ * repeated anchor (which matches nothing more than the anchor alone) is
+ * refused, before regcomp sees the pattern.
+ */
+#define RE_COPIES_MAX 1000u
+#define RE_DEPTH_MAX 64
+/* "{m}", "{m,}" or "{m,n}" at p: the copies regcomp makes, and its length; 0 if not one. */
+static size_t interval(const char *p, uint64_t *copies)
+{
+	const char *q = p + 1;
+	uint64_t m = 0, n = 0;
+	int has_n = 0;
+
+	if (!isdigit((unsigned char)*q))
+		return 0;
+	while (isdigit((unsigned char)*q) && m <= RE_COPIES_MAX)
+		m = m * 10 + (uint64_t)(*q++ - '0');
+	if (*q == ',') {
+		q++;
+		while (isdigit((unsigned char)*q) && n <= RE_COPIES_MAX) {
+			n = n * 10 + (uint64_t)(*q++ - '0');
+			has_n = 1;
+		}
+	} else {
+		n = m;
+		has_n = 1;
+	}
+	if (*q != '}')
+		return 0;
+	*copies = has_n ? (n > m ? n : m) : m + 1;
+	if (!*copies)
+		*copies = 1;
+	return (size_t)(q + 1 - p);
+}
+
+static int re_too_costly(const char *p)
+{
+	/* Per open group: its nodes and whether it holds an anchor; last: the atom before p. */
+	uint64_t sum[RE_DEPTH_MAX + 1] = { 0 }, last = 0, copies = 0;
+	bool anchor[RE_DEPTH_MAX + 1] = { false }, last_anchor = false;
+	int d = 0;
+
+	while (*p) {
+		uint64_t f = 0;
+		size_t n = 1;
+		bool atom = true;
+
+		switch (*p) {
+		case '(':
+			if (d == RE_DEPTH_MAX)
+				return 1;
+			sum[++d] = 0;
+			anchor[d] = false;
+			last = 0;
+			atom = false;
+			break;
+		case ')':
+			if (!d)
+				break; /* unbalanced: an atom here, regcomp judges it */
+			last = sum[d] + 1;
+			last_anchor = anchor[d--];
+			sum[d] += last;
+			anchor[d] |= last_anchor;
+			atom = false;
+			break;
+		case '[':
+			/* A bracket expression is one atom: "[]x]", "[^]x]", "[[:alpha:]]". */
+			if (p[n] == '^')
+				n++;
+			if (p[n] == ']')
+				n++;
+			while (p[n] && p[n] != ']') {
+				if (p[n] == '[' && (p[n + 1] == ':' || p[n + 1] == '.' || p[n + 1] == '=')) {
+					const char *e = strchr(p + n + 2, p[n + 1]);
+					while (e && e[1] != ']')
+						e = strchr(e + 1, p[n + 1]);
+					if (!e)
+						return 0; /* unterminated: regcomp refuses it */
+					n = (size_t)(e + 2 - p);
+					continue;
+				}
+				n++;
+			}
+			if (p[n])
+				n++;
+			break;
+		case '\\':
+			n = p[1] ? 2 : 1;
+			break;
+		case '+':
+			f = 2;
+			break;
+		case '*':
+		case '?':
+			f = 1;
+			break;
+		case '{':
+			n = interval(p, &f);
+			if (!n)
+				n = 1; /* not an interval: a literal '{' */
+			break;
+		case '|':
+			last = 0;
+			last_anchor = false;
+			atom = false;
+			break;
+		case '^':
+		case '$':
+			sum[d] += 1;
+			anchor[d] = true;
+			last = 1;
+			last_anchor = true;
+			atom = false;
+			break;
+		}
+		if (f) {
+			if (last_anchor)
+				return 1;
+			copies += last * (f - 1);
+			sum[d] += last * (f - 1);
+			last *= f;
+		} else if (atom) {
+			sum[d] += 1;
+			last = 1;
+			last_anchor = false;
+		}
+		if (copies > RE_COPIES_MAX || last > RE_COPIES_MAX * 16)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
  * POSIX ERE, compiled without sub-matches (flags REG_NOSUB) except line
  * patterns: unless is tried on what they matched. glibc accepts back-references
  * (\1..\9) in EREs too; they are refused because they make matching
@@ -110,6 +250,10 @@ static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key,
 	}
 	if (expand(v, c->log_dir ? c->log_dir : TA_DEFAULT_LOG_DIR, pat, sizeof(pat)))
 		return ta_kv_fail(r, key, "pattern too long once ${log_dir} is put in");
+	if (re_too_costly(pat))
+		return ta_kv_fail(r, key, "pattern too complex: its repetitions expand to more than "
+				  "%u copies (stacked or nested +, {m,n}), repeat an anchor (^ or $), "
+				  "or its groups nest deeper than %d", RE_COPIES_MAX, RE_DEPTH_MAX);
 	rc = regcomp(re, pat, REG_EXTENDED | flags);
 	if (rc) {
 		regerror(rc, re, msg, sizeof(msg));

@@ -524,6 +524,9 @@ int ta_parse_rfc3339(const char *s, uint64_t *ns_out)
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1 || t - off < 0)
 		return -EINVAL;
+	/* Past 2554 nanoseconds wrap: a far year read as another time (of others' logs). */
+	if ((uint64_t)(t - off) > (UINT64_MAX - frac) / 1000000000ull)
+		return -ERANGE;
 	*ns_out = (uint64_t)(t - off) * 1000000000ull + frac;
 	return 0;
 }

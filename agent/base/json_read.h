@@ -65,7 +65,8 @@ int ta_jarr_begin(const struct ta_jval *v, struct ta_jarr_iter *it);
 /* 1 and *elem, 0 at the end, -EBADMSG. */
 int ta_jarr_next(struct ta_jarr_iter *it, struct ta_jval *elem);
 
-/* "2026-03-01T12:00:01.123456789Z" (or +hh:mm offsets) to Unix ns; -EINVAL. */
+/* "2026-03-01T12:00:01.123456789Z" (or +hh:mm offsets) to Unix ns; -EINVAL, or -ERANGE past
+ * what uint64 nanoseconds hold (2554). */
 int ta_parse_rfc3339(const char *s, uint64_t *ns_out);
 
 #endif

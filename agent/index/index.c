@@ -312,6 +312,21 @@ int ta_index_read_sessions(const struct ta_index *ix, const uint32_t *ords, size
 int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t)
 {
 	const struct ta_sesstab *v = &ix->view;
+	uint64_t next_ref = 0;
+
+	/*
+	 * The copy is written to and finished again: each session must be within
+	 * bounds and the refs laid out as finish left them (each session's run
+	 * after the previous one's, all of them covered), or a damaged index
+	 * writes past ref_sess and leaves entries of it unset.
+	 */
+	for (size_t i = 0; i < v->n; i++) {
+		if (!ta_sess_sane(v, &v->s[i]) || v->s[i].refs_off != next_ref)
+			return -EBADMSG;
+		next_ref += v->s[i].refs_n;
+	}
+	if (next_ref != v->nrefs)
+		return -EBADMSG;
 	int err = ta_sesstab_init(t, v->keep_refs);
 
 	if (err)

@@ -79,7 +79,8 @@ size_t ta_index_by_auid(const struct ta_index *ix, uint32_t auid, const uint32_t
  */
 int ta_index_read_sessions(const struct ta_index *ix, const uint32_t *ords, size_t n,
 			   struct ta_sess *out);
-/* Copies the index into a mutable table (to add the log's tail). */
+/* Copies the index into a mutable table (to add the log's tail); -EBADMSG if its sessions
+ * are out of bounds or their refs not laid out as a finished table's (a damaged index). */
 int ta_index_to_table(const struct ta_index *ix, struct ta_sesstab *t);
 
 /*

@@ -76,9 +76,9 @@ int ta_cosig_store_add(int dirfd, uint64_t size, const char *note, size_t len, c
 		return err;
 	const char *base = err ? note : have;
 	size_t base_len = err ? len : have_len;
-	/* The key name: after the em dash and space, up to the next space. */
-	const char *nm = line + 4, *sp = memchr(nm, ' ', line_len - 4);
-	if (line_len < 6 || !sp) {
+	/* The key name: after the em dash and space, up to the next space (a short line has none). */
+	const char *nm = line + 4, *sp = line_len >= 6 ? memchr(nm, ' ', line_len - 4) : NULL;
+	if (!sp) {
 		free(have);
 		return -EINVAL;
 	}

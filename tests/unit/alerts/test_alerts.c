@@ -84,6 +84,36 @@ static void test_errors(void)
 	expect_error("on = exec\n", "rules.conf:1: on: before the first 'rule = NAME'");
 	expect_error("rule = a\non = exec\nargv = (x\n", "rules.conf:3: argv: bad regular expression");
 	expect_error("rule = a\non = input\nline = (a)\\1\n", "rules.conf:3: line: back-references");
+	/*
+	 * Repetitions regcomp expands by copying, stacked or nested: refused at
+	 * once, where compiling took minutes and all memory (fuzz_alert_rules).
+	 * Those of the shipped rules and ordinary bounds still compile.
+	 */
+	static char stacked[128], nested[512];
+	memset(stacked, 0, sizeof(stacked));
+	strcpy(stacked, "rule = a\non = exec\nargv = x");
+	memset(stacked + strlen(stacked), '+', 60);
+	strcat(stacked, "\n");
+	expect_error(stacked, "rules.conf:3: argv: pattern too complex");
+	strcpy(nested, "rule = a\non = exec\nargv = ");
+	for (int i = 0; i < 40; i++)
+		strcat(nested, "(");
+	strcat(nested, "a");
+	for (int i = 0; i < 40; i++)
+		strcat(nested, ")+");
+	strcat(nested, "\n");
+	expect_error(nested, "rules.conf:3: argv: pattern too complex");
+	expect_error("rule = a\non = exec\nargv = ((x{1,300}){1,300}){2}\n", "pattern too complex");
+	expect_error("rule = a\non = exec\nargv = x{1,5000}\n", "pattern too complex");
+	/* An anchor repeated, alone or in a group: its closure exploded (seconds for {1,20}). */
+	expect_error("rule = a\non = exec\npath = ((^|/)*){1,40}\n", "rules.conf:3: path: pattern too");
+	expect_error("rule = a\non = exec\npath = (^|/)*++++\n", "rules.conf:3: path: pattern too");
+	expect_error("rule = a\non = exec\npath = x$*\n", "rules.conf:3: path: pattern too");
+	char err[512];
+	struct ta_alert_rules *ok = parse("rule = a\non = exec\nargv = ^(x{1,300}|[[:alpha:]]+)*y{2,}$\n",
+					  err);
+	CHECK(ok != NULL);
+	ta_alert_rules_free(ok);
 	expect_error("rule = a\nargv = x\nrule = b\n", "rules.conf:1: rule: 'a' has no 'on'");
 	expect_error("rule = a\non = exec\nargv = x\n\nrule = a\n", "rules.conf:5: rule: 'a' defined "
 		     "again (first on line 1)");

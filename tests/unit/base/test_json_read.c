@@ -90,6 +90,16 @@ int main(void)
 	CHECK_EQ_INT(ns, 1767268800000000000ull);
 	CHECK(ta_parse_rfc3339("2026-13-01T00:00:00Z", &ns) != 0);
 	CHECK(ta_parse_rfc3339("yesterday", &ns) != 0);
+	/*
+	 * Past uint64 nanoseconds (2554-07-21T23:34:33.709551615Z): refused, not
+	 * wrapped to another time (a record's "9999-12-31" read as 2400; found by
+	 * fuzz_json_read). The last time that fits still reads.
+	 */
+	CHECK_EQ_INT(ta_parse_rfc3339("9999-12-31T23:59:59Z", &ns), -ERANGE);
+	CHECK_EQ_INT(ta_parse_rfc3339("2554-07-21T23:34:34Z", &ns), -ERANGE);
+	CHECK_EQ_INT(ta_parse_rfc3339("2554-07-21T23:34:33.709551616Z", &ns), -ERANGE);
+	CHECK_EQ_INT(ta_parse_rfc3339("2554-07-21T23:34:33.709551615Z", &ns), 0);
+	CHECK(ns == UINT64_MAX);
 
 	/* Mutation: flips, truncations and insertions never crash, and a parse that
 	 * succeeds yields members whose text lies inside the input. */

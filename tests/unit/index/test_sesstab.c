@@ -88,6 +88,58 @@ static void test_lost(void)
 	unlink(path);
 }
 
+/* Rewrites the first session of the index file at path with f applied. */
+static void damage_first_session(const char *path, void (*f)(struct ta_sess *))
+{
+	struct ta_sess s;
+	FILE *fp = fopen(path, "r+");
+
+	CHECK(fp != NULL);
+	if (!fp)
+		return;
+	CHECK(fseek(fp, sizeof(struct ta_index_hdr), SEEK_SET) == 0 && fread(&s, sizeof(s), 1, fp) == 1);
+	f(&s);
+	CHECK(fseek(fp, sizeof(struct ta_index_hdr), SEEK_SET) == 0 && fwrite(&s, sizeof(s), 1, fp) == 1);
+	fclose(fp);
+}
+
+/* Six refs in all: the run ends one past the last. */
+static void refs_past_end(struct ta_sess *s) { s->refs_off = 6 - s->refs_n + 1; }
+static void refs_short(struct ta_sess *s) { s->refs_n--; }
+static void too_many_ttys(struct ta_sess *s) { s->n_ttys = TA_SESS_TTYS + 1000; }
+
+/*
+ * A damaged index (a log directory is others' to write) whose sessions claim
+ * refs past the table, leave refs to no session, or more terminals than a
+ * session holds: refused by ta_index_to_table (the caller reads the whole log
+ * instead), never copied (it wrote past ref_sess: found by fuzz_sesstab).
+ */
+static void test_index_bad_sessions(void)
+{
+	void (*damage[])(struct ta_sess *) = { refs_past_end, refs_short, too_many_ttys };
+
+	for (size_t d = 0; d < sizeof(damage) / sizeof(damage[0]); d++) {
+		struct ta_sesstab t, copy;
+		struct ta_index ix;
+		char path[] = "/tmp/ta-idx-bad-XXXXXX";
+		int fd = mkstemp(path);
+
+		CHECK(fd >= 0);
+		close(fd);
+		CHECK_EQ_INT(ta_sesstab_init(&t, 1), 0);
+		for (uint64_t i = 0; i < 6; i++)
+			add_batch(&t, i, (uint32_t)(i % 2), 100, 1000 + i);
+		CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+		CHECK_EQ_INT(ta_index_write(&t, path, NULL), 0);
+		ta_sesstab_free(&t);
+		damage_first_session(path, damage[d]);
+		CHECK_EQ_INT(ta_index_open(&ix, path), 0);
+		CHECK_EQ_INT(ta_index_to_table(&ix, &copy), -EBADMSG);
+		ta_index_close(&ix);
+		unlink(path);
+	}
+}
+
 /*
  * Global gaps and damage counted per session by sorted bounds agree with
  * every gap checked against every session (what finish did before: G x S).
@@ -147,6 +199,7 @@ int main(void)
 {
 	test_lost();
 	test_gaps_by_range();
+	test_index_bad_sessions();
 	struct ta_sesstab t;
 	char path[] = "/tmp/ta-idx-XXXXXX";
 	int fd = mkstemp(path);

@@ -186,6 +186,13 @@ int main(void)
 	CHECK_EQ_STR(r.body, "70\n");
 	CHECK_EQ_INT(submit(&w3, log, ORIGIN, 70, 75, 0, &r), 200);
 
+	/*
+	 * A line shorter than the em dash and a space is refused before its
+	 * name is looked for (its length less 4 wrapped: memchr ran past it).
+	 */
+	CHECK_EQ_INT(ta_cosig_store_add(dfd, 75, "x\n\n", 3, "\n", 1), -EINVAL);
+	CHECK_EQ_INT(ta_cosig_store_add(dfd, 75, "x\n\n", 3, "\xe2\x80\x94 w\n", 6), -EINVAL);
+
 	close(dfd);
 	close(dfd2);
 	ta_verifier_free(lv);
