@@ -205,8 +205,13 @@ static int mode_block(long n, long nt)
 	for (long i = 0; i < nt; i++)
 		if (tcflow(t[i].slave, TCOON))
 			die("tcflow TCOON");
+	/*
+	 * Up to 10 s of silence per terminal: under emulation on a loaded host the
+	 * released writers of the later terminals were not all scheduled within
+	 * 3 s (1974 of 2000 shown), and the test blamed the recorder for it.
+	 */
 	for (long i = 0; i < nt; i++)
-		shown += drain(t[i].master, NULL, 0, (size_t)per[i], 3000);
+		shown += drain(t[i].master, NULL, 0, (size_t)per[i], 10000);
 	printf("{\"shown\":%zu}\n", shown);
 	fflush(stdout);
 	_exit(started == n ? 0 : 1);
