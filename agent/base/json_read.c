@@ -363,11 +363,7 @@ long ta_jval_str(const struct ta_jval *v, char *out, size_t cap)
 				} else {
 					cp = 0xfffd;
 				}
-			} else if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
-				/*
-				 * NUL too: the value is a C string to every caller, so
-				 * "root\u0000x" read "root" here where jq shows more.
-				 */
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 				cp = 0xfffd;
 			}
 			break;

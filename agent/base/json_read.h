@@ -45,7 +45,7 @@ const struct ta_jval *ta_jobj_get(const struct ta_jobj *o, const char *key);
 /*
  * String value decoded into out (NUL-terminated, truncated to cap - 1 bytes on
  * a character boundary); returns the decoded length or -EINVAL (not a
- * string) / -EBADMSG (bad escape). Lone surrogates and NUL become U+FFFD.
+ * string) / -EBADMSG (bad escape). Lone surrogates become U+FFFD.
  */
 long ta_jval_str(const struct ta_jval *v, char *out, size_t cap);
 /* A non-negative integer that fits; -EINVAL otherwise (null, fraction, negative). */
