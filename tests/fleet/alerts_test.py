@@ -12,14 +12,13 @@ seconds, and --no-alerts publishes none.
 
 Usage: alerts_test.py SHIP WRITER
 """
-import hashlib, json, os, shutil, signal, socket, subprocess, sys, time, uuid
+import hashlib, json, os, signal, socket, subprocess, sys, time, uuid
 
+from pg_engine import nats_or_skip
 from fleetlib import Run, check, failures, free_port, wait_port
 
 SHIP, WRITER = sys.argv[1:3]
-NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
-if not os.path.exists(NATS):
-    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+NATS = nats_or_skip()
 
 
 class Sub:

@@ -17,16 +17,14 @@ a stream made without a bound (as older collectors made it) is said, not changed
 
 Usage: bound_test.py SHIP COLLECTOR WRITER SCHEMA
 """
-import json, os, shutil, socket, subprocess, sys, tempfile, time
+import json, os, socket, subprocess, sys, tempfile, time
 
 from fleetlib import (Postgres, Run, check, failures, jetstream_with_users, ohash, pong, stop,
                       witness_key)
-from pg_engine import postgres_or_skip
+from pg_engine import nats_or_skip, postgres_or_skip
 
 SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
-NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
-if not os.path.exists(NATS):
-    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+NATS = nats_or_skip()
 PGBIN, PGUSER = postgres_or_skip()
 
 ORIGINS = {'a': 'host-a/bound', 'b': 'host-b/bound'}

@@ -19,16 +19,14 @@ message's hash, length and first 4 KiB, at most 4 MiB an hour, the rest counted.
 
 Usage: dedup_test.py SHIP COLLECTOR WRITER SCHEMA
 """
-import hashlib, os, re, shutil, socket, subprocess, sys, tempfile, time
+import hashlib, os, re, socket, subprocess, sys, tempfile, time
 
 from fleetlib import (Postgres, Run, check, failures, jetstream_with_users, ohash, pong, stop,
                       witness_key)
-from pg_engine import postgres_or_skip
+from pg_engine import nats_or_skip, postgres_or_skip
 
 SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
-NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
-if not os.path.exists(NATS):
-    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+NATS = nats_or_skip()
 PGBIN, PGUSER = postgres_or_skip()
 
 ORIGINS = {'a': 'host-a/ttyaudit', 'b': 'host-b/ttyaudit'}

@@ -20,11 +20,9 @@ Usage: fleet_test.py SHIP COLLECTOR WRITER SCHEMA TTYAUDIT MAKE_LOG
 import base64, os, shutil, signal, socket, subprocess, sys, tempfile, time, hashlib, json
 
 SHIP, COLLECTOR, WRITER, SCHEMA, CLI, MAKE_LOG = sys.argv[1:7]
-if not shutil.which('nats-server') and not os.path.exists('/usr/sbin/nats-server'):
-    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
-NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pg_engine import postgres_or_skip
+from pg_engine import nats_or_skip, postgres_or_skip
+NATS = nats_or_skip()
 from fleetlib import nats_users, pong
 PGBIN, PGUSER = postgres_or_skip()
 

@@ -1,7 +1,15 @@
-"""The PostgreSQL server the fleet tests and benchmarks start themselves (initdb + pg_ctl in a
-temporary directory, run as the postgres user): where its programs are, or exit 77 (meson: SKIP)
-saying what is missing."""
-import os, pwd, sys
+"""The engines the fleet tests and benchmarks start themselves: nats-server, and the PostgreSQL
+server (initdb + pg_ctl in a temporary directory, run as the postgres user): where their programs
+are, or exit 77 (meson: SKIP) saying what is missing."""
+import os, pwd, shutil, sys
+
+
+def nats_or_skip():
+    """The nats-server program, or exit 77 with the reason."""
+    nats = shutil.which('nats-server') or '/usr/sbin/nats-server'
+    if not os.path.exists(nats):
+        print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+    return nats
 
 
 def postgres_or_skip():

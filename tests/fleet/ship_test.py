@@ -10,14 +10,13 @@ of, once.
 
 Usage: ship_test.py SHIP WRITER
 """
-import os, shutil, subprocess, sys, time
+import os, subprocess, sys, time
 
+from pg_engine import nats_or_skip
 from fleetlib import Run, check, failures, free_port, stop, wait_port
 
 SHIP, WRITER = sys.argv[1:3]
-NATS = shutil.which('nats-server') or '/usr/sbin/nats-server'
-if not os.path.exists(NATS):
-    print('SKIP: nats-server not installed (scripts/deps.sh test)'); sys.exit(77)
+NATS = nats_or_skip()
 
 run = Run('ta-fleet-ship-')
 T, start = run.T, run.start
