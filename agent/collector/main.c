@@ -346,16 +346,24 @@ int main(int argc, char **argv)
 		case O_ENROL: enrol = optarg; break;
 		case O_DEDUP: dedup_ms = atol(optarg); break;
 		case O_ORIGIN: origin = optarg; break;
-		case O_PENDING:
-			so_stream.host_pending = atol(optarg);
+		case O_PENDING: {
+			char *end;
+			so_stream.host_pending = strtoll(optarg, &end, 10);
 			so_stream.host_pending_set = true;
+			if (end == optarg || *end || so_stream.host_pending < 1) {
+				ta_err("collector", "--host-pending %s: give the messages a host may have "
+				       "waiting per subject, 1 or more (default %d)", optarg,
+				       TA_COLLECT_HOST_PENDING);
+				return TA_EXIT_USAGE;
+			}
 			break;
+		}
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: usage(stderr); return TA_EXIT_USAGE;
 		}
 	}
 	if (!dsn || optind != argc || (!enrol && (!no.url || !keyfile)) || replicas < 1 ||
-	    replicas > 5 || n < 1 || ack_wait < 100 || dedup_ms < 100 || so_stream.host_pending < 1) {
+	    replicas > 5 || n < 1 || ack_wait < 100 || dedup_ms < 100) {
 		usage(stderr);
 		return TA_EXIT_USAGE;
 	}

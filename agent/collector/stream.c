@@ -43,8 +43,9 @@ static int check_existing(jsCtx *js, jsStreamInfo *si, const struct ta_collect_s
 	if (s != NATS_OK) {
 		/* Collecting goes on under the bound the stream has. */
 		ta_warn("collector", "stream %s keeps %" PRId64 " messages per host subject: changing "
-			"it was refused: %s (JetStream error %d)", TA_FLEET_STREAM, was,
-			ta_fleet_nats_why(s), (int)jerr);
+			"it was refused: %s (JetStream error %d); the collectors' NATS user needs "
+			"$JS.API.STREAM.UPDATE.%s, or leave --host-pending out", TA_FLEET_STREAM, was,
+			ta_fleet_nats_why(s), (int)jerr, TA_FLEET_STREAM);
 		return 0;
 	}
 	ta_info("collector", "stream %s: messages waiting per host subject %" PRId64 " (was %" PRId64

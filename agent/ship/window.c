@@ -49,8 +49,8 @@ void ta_ship_window_on_ack(jsCtx *js, natsMsg *m, jsPubAck *pa, jsPubAckErr *pae
 				/* The stream's bound per host (docs/fleet.md): back-pressure, not loss. */
 				snprintf(w->err, sizeof(w->err), "%s: the stream holds as many of this "
 					 "host's messages as it allows (%s, JetStream error %d): the "
-					 "collectors are behind; the log keeps the rest, shipped as they "
-					 "catch up", id, why, pae ? (int)pae->ErrCode : 0);
+					 "collectors are behind or not running; the log keeps the rest, "
+					 "shipped as they catch up", id, why, pae ? (int)pae->ErrCode : 0);
 			else if (!w->err[0])
 				snprintf(w->err, sizeof(w->err), "%s: %s (JetStream error %d)", id, why,
 					 pae ? (int)pae->ErrCode : 0);
