@@ -41,6 +41,16 @@ static void add_loss(struct ta_sesstab *t, uint64_t index, uint32_t ses, const c
 	CHECK_EQ_INT(ta_sesstab_add(t, &rec), 0);
 }
 
+/* An empty file at the mkstemp template path, for an index to be written there. */
+static void make_tmp(char *path)
+{
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * What a session's gaps say was lost: its own loss records and those naming
  * no session inside it, kept by the index and counted once after its tail.
@@ -50,10 +60,8 @@ static void test_lost(void)
 	struct ta_sesstab t, copy;
 	struct ta_index ix;
 	char path[] = "/tmp/ta-idx-lost-XXXXXX";
-	int fd = mkstemp(path);
 
-	CHECK(fd >= 0);
-	close(fd);
+	make_tmp(path);
 	CHECK_EQ_INT(ta_sesstab_init(&t, 1), 0);
 	add_batch(&t, 0, 1, 100, 1000);
 	add_loss(&t, 1, 1, "{\"type\":\"gap\",\"reason\":\"ring_full\",\"events\":3,\"bytes\":100}");
@@ -122,10 +130,8 @@ static void test_index_bad_sessions(void)
 		struct ta_sesstab t, copy;
 		struct ta_index ix;
 		char path[] = "/tmp/ta-idx-bad-XXXXXX";
-		int fd = mkstemp(path);
 
-		CHECK(fd >= 0);
-		close(fd);
+		make_tmp(path);
 		CHECK_EQ_INT(ta_sesstab_init(&t, 1), 0);
 		for (uint64_t i = 0; i < 6; i++)
 			add_batch(&t, i, (uint32_t)(i % 2), 100, 1000 + i);
@@ -202,10 +208,8 @@ int main(void)
 	test_index_bad_sessions();
 	struct ta_sesstab t;
 	char path[] = "/tmp/ta-idx-XXXXXX";
-	int fd = mkstemp(path);
 
-	CHECK(fd >= 0);
-	close(fd);
+	make_tmp(path);
 	CHECK_EQ_INT(ta_sesstab_init(&t, 1), 0);
 	/* 1000 sessions of 3 users, interleaved; session s starts at time 1e9 * (1000 - s). */
 	for (uint64_t i = 0; i < 3000; i++) {
