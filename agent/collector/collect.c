@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "collector/collector.h"
+#include "collector/pg.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -21,34 +22,6 @@
 #include "store/merkle.h"
 #include "store/store.h"
 #include "store/witness.h"
-
-/* Runs a parameterised statement (text parameters, or binary where lens is given). */
-static PGresult *q(PGconn *db, const char *sql, int n, const char *const *v, const int *lens)
-{
-	int fmt[16] = { 0 };
-	for (int i = 0; lens && i < n && i < 16; i++)
-		fmt[i] = lens[i] >= 0;
-	return PQexecParams(db, sql, n, NULL, v, lens, lens ? fmt : NULL, 1);
-}
-
-static int db_fail(struct ta_collector *c, PGresult *r, const char *what)
-{
-	/* PQclear(NULL) is a no-op: callers pass NULL when there is no result. */
-	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", st ? st : "");
-	snprintf(c->err, sizeof(c->err), "%s: %s", what, PQerrorMessage(c->db));
-	c->err[strcspn(c->err, "\n")] = '\0';
-	PQclear(r);
-	return -EIO;
-}
-
-static int ok(PGresult *r)
-{
-	ExecStatusType s = PQresultStatus(r);
-	return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-}
-
-#define U64(buf, v) (snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)(v)), buf)
 
 /*
  * An alarm's text and subject may carry the host's bytes (a header's value):
@@ -134,11 +107,11 @@ static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, siz
 			     data ? data : "", (const char *)sum, U64(lb, len),
 			     U64(cb, TA_COLLECT_EVIDENCE_HOUR) };
 	int lens[9] = { -1, -1, -1, -1, -1, (int)keep, TA_HASH_LEN, -1, -1 };
-	PGresult *r = q(c->db, evidence_sql, 9, v, lens);
-	if (!ok(r) || PQntuples(r) != 1 || PQgetlength(r, 0, 0) != 8 || PQgetlength(r, 0, 1) != 8 ||
-	    PQgetlength(r, 0, 2) != 1)
-		return db_fail(c, r, "evidence");
-	/* Binary results (q): two bigints and a boolean. */
+	PGresult *r = ta_pg_q(c->db, evidence_sql, 9, v, lens);
+	if (!ta_pg_ok(r) || PQntuples(r) != 1 || PQgetlength(r, 0, 0) != 8 ||
+	    PQgetlength(r, 0, 1) != 8 || PQgetlength(r, 0, 2) != 1)
+		return ta_pg_fail(c, r, "evidence");
+	/* Binary results (ta_pg_q): two bigints and a boolean. */
 	uint64_t kept, over;
 	memcpy(&kept, PQgetvalue(r, 0, 0), 8);
 	memcpy(&over, PQgetvalue(r, 0, 1), 8);
@@ -164,9 +137,10 @@ static int evidence_of(struct ta_collector *c, natsMsg *m, const void *data, siz
 static int find_host(struct ta_collector *c, const char *h, struct host *out)
 {
 	const char *v[1] = { h };
-	PGresult *r = q(c->db, "SELECT origin, vkey FROM enrolment WHERE subject_hash = $1", 1, v, NULL);
-	if (!ok(r))
-		return db_fail(c, r, "enrolment");
+	PGresult *r = ta_pg_q(c->db, "SELECT origin, vkey FROM enrolment WHERE subject_hash = $1", 1,
+			      v, NULL);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "enrolment");
 	int found = PQntuples(r) == 1;
 	if (found) {
 		snprintf(out->origin, sizeof(out->origin), "%s", PQgetvalue(r, 0, 0));
@@ -237,9 +211,10 @@ int ta_collect_flush(struct ta_collector *c)
 		qsort_r(c->ckq, c->n_ckq, sizeof(*c->ckq), ckpt_cmp, c);
 	for (size_t i = 0; i < c->n_ckq; i++) {
 		int v = on_checkpoint(c, &c->ckq[i]);
+		if (v == TA_COLLECT_LATER)
+			v = ta_collect_park(c, &c->ckq[i]);
 		if (v < 0)
 			return v;
-		*c->ckq[i].verdict = v;
 	}
 	c->n_ckq = 0;
 	return 0;
@@ -263,6 +238,9 @@ void ta_collect_reset(struct ta_collector *c)
 	}
 	free(c->ord);
 	c->ord = NULL;
+	for (size_t i = 0; i < c->n_unpark; i++)
+		natsMsg_Destroy(c->unpark_msgs[i]);
+	c->n_unpark = 0;
 	c->n_pending = 0;
 	c->n_ckq = 0;
 	c->n_bl = 0;
@@ -283,6 +261,7 @@ void ta_collect_free(struct ta_collector *c)
 	free(c->stream_ms);
 	free(c->bl);
 	free(c->ckq);
+	free(c->unpark_msgs);
 	free(c->hosts);
 }
 
@@ -594,7 +573,7 @@ static int drain_send(struct ta_collector *c)
 	if (!PQsendQueryParams(c->db, records_sql, TA_COLLECT_ARRAYS, NULL, v, lens, fmt, 1)) {
 		free(ord);
 		c->ord = NULL;
-		return db_fail(c, NULL, "records");
+		return ta_pg_fail(c, NULL, "records");
 	}
 	c->inflight = 1;
 	return 0;
@@ -609,9 +588,9 @@ static int recheck(struct ta_collector *c, struct ta_collect_pending *pd)
 {
 	char ib[24];
 	const char *v[2] = { pd_origin(c, pd), U64(ib, pd->index) };
-	PGresult *r = q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx = $2", 2, v, NULL);
-	if (!ok(r))
-		return db_fail(c, r, "leaves");
+	PGresult *r = ta_pg_q(c->db, "SELECT leaf FROM leaves WHERE origin = $1 AND idx = $2", 2, v, NULL);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "leaves");
 	int e = 0;
 	if (PQntuples(r) != 1 || PQgetlength(r, 0, 0) != TA_HASH_LEN) {
 		snprintf(c->err, sizeof(c->err), "record %" PRIu64 " of %s: not inserted and not stored",
@@ -642,8 +621,8 @@ static int drain_recv(struct ta_collector *c)
 		PQclear(r);
 		r = more;
 	}
-	if (!ok(r) || (uint32_t)PQntuples(r) != n) {
-		e = r ? db_fail(c, r, "records") : -ENOMEM;
+	if (!ta_pg_ok(r) || (uint32_t)PQntuples(r) != n) {
+		e = r ? ta_pg_fail(c, r, "records") : -ENOMEM;
 		r = NULL;
 	}
 	for (int i = 0; r && !e && i < PQntuples(r); i++) {
@@ -715,7 +694,7 @@ int ta_collect_send(struct ta_collector *c)
  * envelope is wrong is refused whole and kept as evidence.
  */
 static int queue_checkpoint(struct ta_collector *c, natsMsg *m, size_t host, const void *body,
-			    size_t len, int *verdict);
+			    size_t len);
 
 /*
  * JetStream drops a message whose id it has seen within its deduplication
@@ -746,7 +725,7 @@ static int msgid_refused(struct ta_collector *c, natsMsg *m, size_t host, int re
 	return e < 0 ? e : 1;
 }
 
-static int on_record(struct ta_collector *c, natsMsg *m, size_t host, int *verdict)
+static int on_record(struct ta_collector *c, natsMsg *m, size_t host)
 {
 	const struct host *hst = &c->hosts[host].h;
 	size_t len = (size_t)natsMsg_GetDataLength(m);
@@ -788,7 +767,7 @@ static int on_record(struct ta_collector *c, natsMsg *m, size_t host, int *verdi
 		ta_hash_leaf(c->hasher, p, rl, pd->leaf);
 	}
 	/* The checkpoint that came with them: after the batch's records, as one alone. */
-	if (b.ckpt && (e = queue_checkpoint(c, m, host, b.ckpt, b.ckpt_len, verdict)))
+	if (b.ckpt && (e = queue_checkpoint(c, m, host, b.ckpt, b.ckpt_len)))
 		return e;
 	return TA_COLLECT_ACK;
 }
@@ -807,9 +786,9 @@ static int ws_get(void *ctx, const char *origin, uint64_t *size, uint8_t root[TA
 		return 0;
 	}
 	const char *v[1] = { origin };
-	PGresult *r = q(c->db, "SELECT size, root FROM witness_state WHERE origin = $1", 1, v, NULL);
-	if (!ok(r))
-		return db_fail(c, r, "witness_state");
+	PGresult *r = ta_pg_q(c->db, "SELECT size, root FROM witness_state WHERE origin = $1", 1, v, NULL);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "witness_state");
 	int e = -ENOENT;
 	if (PQntuples(r) == 1 && PQgetlength(r, 0, 1) == TA_HASH_LEN) {
 		uint64_t s;
@@ -830,13 +809,13 @@ static int ws_cas(void *ctx, const char *origin, uint64_t expect, uint64_t size,
 	const char *v[4] = { origin, U64(sb, size), (const char *)root, U64(eb, expect) };
 	int lens[4] = { -1, -1, TA_HASH_LEN, -1 };
 	PGresult *r = expect == 0 ?
-		q(c->db, "INSERT INTO witness_state (origin, size, root) VALUES ($1, $2, $3) "
-			 "ON CONFLICT (origin) DO UPDATE SET size = $2, root = $3 "
-			 "WHERE witness_state.size = 0", 3, v, lens) :
-		q(c->db, "UPDATE witness_state SET size = $2, root = $3 WHERE origin = $1 AND size = $4",
-		  4, v, lens);
-	if (!ok(r))
-		return db_fail(c, r, "witness_state");
+		ta_pg_q(c->db, "INSERT INTO witness_state (origin, size, root) VALUES ($1, $2, $3) "
+			       "ON CONFLICT (origin) DO UPDATE SET size = $2, root = $3 "
+			       "WHERE witness_state.size = 0", 3, v, lens) :
+		ta_pg_q(c->db, "UPDATE witness_state SET size = $2, root = $3 WHERE origin = $1 AND "
+			       "size = $4", 4, v, lens);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "witness_state");
 	int n = atoi(PQcmdTuples(r));
 	PQclear(r);
 	if (n == 1 && c->wc.valid) {
@@ -854,9 +833,9 @@ static int leaf_stored(struct ta_collector *c, const char *origin, uint64_t idx)
 {
 	char ib[24];
 	const char *v[2] = { origin, U64(ib, idx) };
-	PGresult *r = q(c->db, "SELECT 1 FROM leaves WHERE origin = $1 AND idx = $2", 2, v, NULL);
-	if (!ok(r))
-		return db_fail(c, r, "leaves");
+	PGresult *r = ta_pg_q(c->db, "SELECT 1 FROM leaves WHERE origin = $1 AND idx = $2", 2, v, NULL);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "leaves");
 	int n = PQntuples(r);
 	PQclear(r);
 	return n == 1;
@@ -904,10 +883,10 @@ static int tree_root(struct ta_collector *c, size_t host, struct ta_crange *cr,
 		char fb[24], sb[24];
 		to = mem - at > TREE_SLICE ? at + TREE_SLICE : mem;
 		const char *v[3] = { origin, U64(fb, at), U64(sb, to) };
-		PGresult *r = q(c->db, "SELECT idx, leaf FROM leaves WHERE origin = $1 AND idx >= $2 AND "
-				       "idx < $3 ORDER BY idx", 3, v, NULL);
-		if (!ok(r))
-			return db_fail(c, r, "leaves");
+		PGresult *r = ta_pg_q(c->db, "SELECT idx, leaf FROM leaves WHERE origin = $1 AND "
+				      "idx >= $2 AND idx < $3 ORDER BY idx", 3, v, NULL);
+		if (!ta_pg_ok(r))
+			return ta_pg_fail(c, r, "leaves");
 		int n = PQntuples(r);
 		uint64_t got = 0; /* consecutive leaves from at */
 		for (int i = 0; i < n; i++) {
@@ -955,16 +934,16 @@ static int store_checkpoint(struct ta_collector *c, const struct host *hst,
 	const char *v[5] = { hst->origin, U64(sb, cp->size), (const char *)cp->root, nz, cosig };
 	int l[5] = { -1, -1, TA_HASH_LEN, -1, -1 };
 	PGresult *r = cosig ?
-		q(c->db, "INSERT INTO checkpoints (origin, size, root, note, cosignature, cosigned_at) "
-			 "VALUES ($1, $2, $3, $4, $5, clock_timestamp()) ON CONFLICT (origin, size) DO "
-			 "UPDATE SET cosignature = excluded.cosignature, cosigned_at = excluded.cosigned_at "
-			 "WHERE checkpoints.cosignature IS NULL AND checkpoints.note = excluded.note",
-		  5, v, l) :
-		q(c->db, "INSERT INTO checkpoints (origin, size, root, note) VALUES ($1, $2, $3, $4) "
-			 "ON CONFLICT DO NOTHING", 4, v, l);
+		ta_pg_q(c->db, "INSERT INTO checkpoints (origin, size, root, note, cosignature, "
+			       "cosigned_at) VALUES ($1, $2, $3, $4, $5, clock_timestamp()) ON CONFLICT "
+			       "(origin, size) DO UPDATE SET cosignature = excluded.cosignature, "
+			       "cosigned_at = excluded.cosigned_at WHERE checkpoints.cosignature IS NULL "
+			       "AND checkpoints.note = excluded.note", 5, v, l) :
+		ta_pg_q(c->db, "INSERT INTO checkpoints (origin, size, root, note) VALUES ($1, $2, $3, "
+			       "$4) ON CONFLICT DO NOTHING", 4, v, l);
 	free(nz);
-	if (!ok(r))
-		return db_fail(c, r, "checkpoints");
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "checkpoints");
 	PQclear(r);
 	c->checkpoints++;
 	return 0;
@@ -981,26 +960,27 @@ static int same_note_as_stored(struct ta_collector *c, const struct host *hst,
 {
 	char sb[24];
 	const char *v[2] = { hst->origin, U64(sb, cp->size) };
-	PGresult *r = q(c->db, "SELECT note FROM checkpoints WHERE origin = $1 AND size = $2", 2, v,
-			NULL);
-	if (!ok(r))
-		return db_fail(c, r, "checkpoints");
+	PGresult *r = ta_pg_q(c->db, "SELECT note FROM checkpoints WHERE origin = $1 AND size = $2",
+			      2, v, NULL);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "checkpoints");
 	int other = PQntuples(r) == 1 && ((size_t)PQgetlength(r, 0, 0) != note_len ||
 					  memcmp(PQgetvalue(r, 0, 0), note, note_len));
 	PQclear(r);
 	return other;
 }
 
-/* How long a cosigned checkpoint was in JetStream and here (the collector's share of lag). */
-static void stream_time(struct ta_collector *c, natsMsg *m)
+/*
+ * How long a cosigned checkpoint was in JetStream and here (the collector's
+ * share of lag), parked or not.
+ */
+static void stream_time(struct ta_collector *c, const struct ta_collect_ckpt *cq)
 {
-	jsMsgMetaData *md = NULL;
-	if (natsMsg_GetMetaData(&md, m) != NATS_OK)
+	if (!cq->entered_ns)
 		return;
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
-	int64_t ms = ((int64_t)t.tv_sec * 1000000000 + t.tv_nsec - md->Timestamp) / 1000000;
-	jsMsgMetaData_Destroy(md);
+	int64_t ms = ((int64_t)t.tv_sec * 1000000000 + t.tv_nsec - cq->entered_ns) / 1000000;
 	if (c->n_stream_ms == c->cap_stream_ms && c->cap_stream_ms >= (1u << 20))
 		return; /* a long run: the first million are the figure */
 	if (ta_array_grow((void **)&c->stream_ms, &c->cap_stream_ms, c->n_stream_ms + 1,
@@ -1015,17 +995,17 @@ static void stream_time(struct ta_collector *c, natsMsg *m)
  * in checkpoints (one row: a shipper restarted behind sends its old checkpoints
  * again). Another is read from the host's leaves, O(size): a host signs any
  * old size it likes, so such reads are spaced (TA_COLLECT_OLDER_WAIT) and a
- * checkpoint that comes too soon waits (TA_COLLECT_LATER: delivered again).
+ * checkpoint that comes too soon waits (TA_COLLECT_LATER: parked, park.c).
  */
 static int older_root(struct ta_collector *c, size_t host, uint64_t size, uint8_t root[TA_HASH_LEN])
 {
 	const char *origin = c->hosts[host].h.origin;
 	char sb[24];
 	const char *v[2] = { origin, U64(sb, size) };
-	PGresult *r = q(c->db, "SELECT root FROM checkpoints WHERE origin = $1 AND size = $2", 2, v,
-			NULL);
-	if (!ok(r))
-		return db_fail(c, r, "checkpoints");
+	PGresult *r = ta_pg_q(c->db, "SELECT root FROM checkpoints WHERE origin = $1 AND size = $2",
+			      2, v, NULL);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "checkpoints");
 	int known = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == TA_HASH_LEN;
 	if (known)
 		memcpy(root, PQgetvalue(r, 0, 0), TA_HASH_LEN);
@@ -1082,18 +1062,18 @@ static int on_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *c
 		"SELECT l.size, l.root, l.crange, w.size, w.root FROM log_state l "
 		"LEFT JOIN witness_state w USING (origin) WHERE l.origin = $1 FOR UPDATE OF l";
 	c->wc.valid = 0;
-	PGresult *r = q(c->db, state_sql, 1, v, NULL);
-	if (ok(r) && PQntuples(r) == 0) {
+	PGresult *r = ta_pg_q(c->db, state_sql, 1, v, NULL);
+	if (ta_pg_ok(r) && PQntuples(r) == 0) {
 		PQclear(r);
-		r = q(c->db, "INSERT INTO log_state (origin, size, root, crange) "
-			     "VALUES ($1, 0, ''::bytea, ''::bytea) ON CONFLICT DO NOTHING", 1, v, NULL);
-		if (!ok(r))
-			return db_fail(c, r, "log_state");
+		r = ta_pg_q(c->db, "INSERT INTO log_state (origin, size, root, crange) VALUES ($1, 0, "
+				   "''::bytea, ''::bytea) ON CONFLICT DO NOTHING", 1, v, NULL);
+		if (!ta_pg_ok(r))
+			return ta_pg_fail(c, r, "log_state");
 		PQclear(r);
-		r = q(c->db, state_sql, 1, v, NULL);
+		r = ta_pg_q(c->db, state_sql, 1, v, NULL);
 	}
-	if (!ok(r) || PQntuples(r) != 1)
-		return db_fail(c, r, "log_state");
+	if (!ta_pg_ok(r) || PQntuples(r) != 1)
+		return ta_pg_fail(c, r, "log_state");
 	c->wc.have = !PQgetisnull(r, 0, 3) && PQgetlength(r, 0, 3) == 8 &&
 		     PQgetlength(r, 0, 4) == TA_HASH_LEN;
 	if (c->wc.have) {
@@ -1153,10 +1133,10 @@ static int on_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *c
 		const char *uv[4] = { hst->origin, U64(sb, cp.size), (const char *)root,
 				      (const char *)hashes };
 		int ul[4] = { -1, -1, TA_HASH_LEN, (int)(cr.n * TA_HASH_LEN) };
-		r = q(c->db, "UPDATE log_state SET size = $2, root = $3, crange = $4 WHERE origin = $1",
-		      4, uv, ul);
-		if (!ok(r))
-			return db_fail(c, r, "log_state");
+		r = ta_pg_q(c->db, "UPDATE log_state SET size = $2, root = $3, crange = $4 WHERE "
+				   "origin = $1", 4, uv, ul);
+		if (!ta_pg_ok(r))
+			return ta_pg_fail(c, r, "log_state");
 		PQclear(r);
 	}
 	/* Cosign with the witness library: signature, old size, consistency, state. */
@@ -1204,50 +1184,54 @@ static int on_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *c
 				"the witness refused checkpoint %" PRIu64 ": %d %.*s", cp.size,
 				rep.status, (int)strcspn(rep.body, "\n"), rep.body);
 	c->cosigned++;
-	stream_time(c, m);
+	stream_time(c, cq);
 	return TA_COLLECT_ACK;
 }
 
-/*
- * Checkpoints wait for ta_collect_flush: after the batch's records, in origin
- * order. A message's verdict is its checkpoint's (a records message with one
- * deferred comes back whole: its records are then duplicates).
- */
-static int queue_checkpoint(struct ta_collector *c, natsMsg *m, size_t host, const void *body,
-			    size_t len, int *verdict)
+/* When m entered the stream (CLOCK_REALTIME ns), 0 if it does not say. */
+static int64_t entered_ns(natsMsg *m)
+{
+	jsMsgMetaData *md = NULL;
+	if (natsMsg_GetMetaData(&md, m) != NATS_OK)
+		return 0;
+	int64_t t = md->Timestamp;
+	jsMsgMetaData_Destroy(md);
+	return t;
+}
+
+int ta_collect_queue_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *cq)
 {
 	if (ta_array_grow((void **)&c->ckq, &c->cap_ckq, c->n_ckq + 1, sizeof(*c->ckq)))
 		return -ENOMEM;
-	c->ckq[c->n_ckq] = (struct ta_collect_ckpt){ .m = m, .body = body, .len = len, .host = host,
-						     .seq = c->n_ckq, .verdict = verdict };
+	c->ckq[c->n_ckq] = *cq;
+	c->ckq[c->n_ckq].seq = c->n_ckq;
 	c->n_ckq++;
 	return 0;
 }
 
-int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
+/*
+ * Checkpoints wait for ta_collect_flush: after the batch's records, in origin
+ * order.
+ */
+static int queue_checkpoint(struct ta_collector *c, natsMsg *m, size_t host, const void *body,
+			    size_t len)
 {
-	char h[TA_FLEET_HASH_HEX + 1];
-	enum ta_fleet_kind kind;
-	int e;
-	*verdict = TA_COLLECT_ACK;
-	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind == TA_FLEET_ACK ||
-	    kind == TA_FLEET_ALERTS) {
-		e = evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
-		return e < 0 ? e : 0;
-	}
+	struct ta_collect_ckpt cq = { .m = m, .body = body, .len = len, .host = host,
+				      .entered_ns = entered_ns(m) };
+	return ta_collect_queue_checkpoint(c, &cq);
+}
+
+int ta_collect_host(struct ta_collector *c, const char *h, size_t *out)
+{
 	/* The hosts, looked up once a minute (ta_collect_reset). */
 	size_t hi = 0;
 	while (hi < c->n_hosts && strcmp(c->hosts[hi].hash, h))
 		hi++;
 	if (hi == c->n_hosts) {
 		struct host found = { 0 };
-		if ((e = find_host(c, h, &found)) < 0)
+		int e = find_host(c, h, &found);
+		if (e <= 0)
 			return e;
-		if (e == 0) {
-			e = evidence(c, m, NULL, "unknown-origin", -1,
-				     "no host is enrolled for subject hash %s", h);
-			return e < 0 ? e : 0;
-		}
 		void *np = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*c->hosts));
 		if (!np) {
 			ta_verifier_free(found.key);
@@ -1260,14 +1244,35 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict)
 		c->hosts[hi].h = found;
 		c->n_hosts++;
 	}
+	*out = hi;
+	return 1;
+}
+
+int ta_collect_msg(struct ta_collector *c, natsMsg *m)
+{
+	char h[TA_FLEET_HASH_HEX + 1];
+	enum ta_fleet_kind kind;
+	int e;
+	if (ta_fleet_subject_parse(natsMsg_GetSubject(m), h, &kind) || kind == TA_FLEET_ACK ||
+	    kind == TA_FLEET_ALERTS) {
+		e = evidence(c, m, NULL, "subject", -1, "message on a subject of no host");
+		return e < 0 ? e : 0;
+	}
+	size_t hi;
+	if ((e = ta_collect_host(c, h, &hi)) < 0)
+		return e;
+	if (e == 0) {
+		e = evidence(c, m, NULL, "unknown-origin", -1,
+			     "no host is enrolled for subject hash %s", h);
+		return e < 0 ? e : 0;
+	}
 	if (kind == TA_FLEET_RECORDS) {
-		e = on_record(c, m, hi, verdict);
+		e = on_record(c, m, hi);
 		return e < 0 ? e : 0;
 	}
 	if ((e = msgid_refused(c, m, hi, 0, NULL)))
 		return e < 0 ? e : 0;
-	return queue_checkpoint(c, m, hi, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m),
-				verdict);
+	return queue_checkpoint(c, m, hi, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
 }
 
 int ta_collect_failed_on_data(const struct ta_collector *c)
@@ -1277,7 +1282,7 @@ int ta_collect_failed_on_data(const struct ta_collector *c)
 		!strncmp(c->sqlstate, "54", 2));
 }
 
-int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why)
+int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why, const char *then)
 {
 	char h[TA_FLEET_HASH_HEX + 1] = "";
 	enum ta_fleet_kind kind;
@@ -1287,17 +1292,15 @@ int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why)
 			if (!strcmp(c->hosts[i].hash, h))
 				origin = c->hosts[i].h.origin;
 	PGresult *r = PQexec(c->db, "BEGIN");
-	if (!ok(r))
-		return db_fail(c, r, "BEGIN");
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "BEGIN");
 	PQclear(r);
 	int e = evidence_of(c, m, NULL, 0, origin, "db-refused", -1,
 			    "the database refused this message alone (%s): kept here, the other "
-			    "messages go on; it comes back every %d s and is stored once the database "
-			    "takes it (remove what the error names)", why,
-			    TA_COLLECT_REFUSED_DELAY_MS / 1000);
+			    "messages go on; %s", why, then);
 	r = PQexec(c->db, e < 0 ? "ROLLBACK" : "COMMIT");
-	if (e >= 0 && !ok(r))
-		return db_fail(c, r, "COMMIT");
+	if (e >= 0 && !ta_pg_ok(r))
+		return ta_pg_fail(c, r, "COMMIT");
 	PQclear(r);
 	if (e >= 0)
 		c->isolated++;
@@ -1311,7 +1314,7 @@ int ta_collect_latest_cosigned(PGconn *db, const char *subject_hash, char **out,
 		"SELECT c.note || c.cosignature FROM checkpoints c JOIN enrolment e USING (origin) "
 		"WHERE e.subject_hash = $1 AND c.cosignature IS NOT NULL ORDER BY c.size DESC LIMIT 1",
 		1, NULL, v, NULL, NULL, 0);
-	if (!ok(r)) {
+	if (!ta_pg_ok(r)) {
 		PQclear(r);
 		return -EIO;
 	}
@@ -1336,7 +1339,7 @@ int ta_collect_enrol(PGconn *db, const char *vkey, const char *origin, char *err
 	const char *v[3] = { origin, h, ta_verifier_vkey(k) };
 	PGresult *r = PQexecParams(db, "INSERT INTO enrolment (origin, subject_hash, vkey) "
 				       "VALUES ($1, $2, $3)", 3, NULL, v, NULL, NULL, 0);
-	e = ok(r) ? 0 : -EIO;
+	e = ta_pg_ok(r) ? 0 : -EIO;
 	if (e)
 		snprintf(err, errlen, "%s", PQerrorMessage(db));
 	PQclear(r);

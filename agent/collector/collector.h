@@ -28,7 +28,14 @@ struct ta_collect_ckpt {
 	size_t len;
 	size_t host;   /* in hosts[] */
 	size_t seq;    /* arrival: a host's checkpoints keep their stream order */
-	int *verdict;
+	int64_t entered_ns; /* when it entered the stream (CLOCK_REALTIME; 0 unknown) */
+	int tries;     /* taken before and parked (park.c): how often */
+};
+
+/* A parked checkpoint's row (park.c). */
+struct ta_parked_key {
+	char origin[256];
+	uint8_t sha256[TA_HASH_LEN];
 };
 
 /* An enrolled host. */
@@ -113,21 +120,31 @@ struct ta_collector {
 	uint64_t index_too_large;    /* records stored but not decoded for the session index */
 	uint64_t index_over_budget;  /* the same, past their batch's inflation budget */
 	uint64_t isolated;           /* messages the database refused alone, kept as evidence */
+	/* park.c: checkpoints that wait, in the table parked */
+	uint64_t parked, unparked;   /* parked (again), taken from there */
+	uint64_t parked_over;        /* past their host's TA_COLLECT_PARKED_MAX: dropped */
+	uint64_t parked_given_up;    /* parked TA_COLLECT_PARKED_TRIES times: dropped */
+	time_t parked_said;          /* when parked_over was last logged */
+	natsMsg **unpark_msgs;       /* the batch's checkpoints taken from parked, as messages */
+	const struct ta_parked_key *unpark_only; /* set: take that row alone, due or not */
+	size_t n_unpark, cap_unpark;
 	char sqlstate[6];            /* of the last failed statement ("" if none or no result) */
 	char err[512];
 };
 
+/* What a checkpoint's handling found (collect.c on_checkpoint). */
 enum ta_collect_verdict {
 	TA_COLLECT_ACK = 0,   /* stored, or a duplicate, or refused and kept as evidence */
-	TA_COLLECT_LATER,     /* a checkpoint whose records are not all here yet */
+	TA_COLLECT_LATER,     /* it must wait: parked (park.c) */
 };
 
 /*
- * Takes one message inside the open transaction: *verdict is set now, or for
- * a checkpoint by ta_collect_flush. 0, or -errno when the database failed
- * (the batch is rolled back and redelivered).
+ * Takes one message inside the open transaction (a checkpoint is handled by
+ * ta_collect_flush). 0, or -errno when the database failed (the batch is
+ * rolled back and redelivered); else the message is acknowledged after
+ * COMMIT, whatever became of it.
  */
-int ta_collect_msg(struct ta_collector *c, natsMsg *m, int *verdict);
+int ta_collect_msg(struct ta_collector *c, natsMsg *m);
 
 /*
  * After the batch's last message: sends its records' statement and returns
@@ -153,10 +170,16 @@ int ta_collect_failed_on_data(const struct ta_collector *c);
 /*
  * Keeps a message the database refused alone as evidence ("db-refused", the
  * error in the alarm; once however often it comes back), in its own
- * transaction; 0 or -errno. The caller delivers it again later.
+ * transaction; 0 or -errno. then: what becomes of it, for the alarm line.
  */
-int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why);
-#define TA_COLLECT_REFUSED_DELAY_MS 15000 /* until a message refused alone comes back */
+int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why, const char *then);
+#define TA_COLLECT_REFUSED_DELAY_S 15 /* until a message refused alone comes back */
+#define TA_COLLECT_REFUSED_DELAY_MS (TA_COLLECT_REFUSED_DELAY_S * 1000)
+#define TA_COLLECT_STR_(x) #x
+#define TA_COLLECT_STR(x) TA_COLLECT_STR_(x)
+#define TA_COLLECT_REFUSED_THEN "it comes back every " TA_COLLECT_STR(TA_COLLECT_REFUSED_DELAY_S) \
+	" s and is stored once the database takes it (remove what the error names)"
+
 /*
  * Evidence: of a message refused whole (junk from the network) its hash, its
  * length and its first TA_COLLECT_EVIDENCE_KEEP bytes are kept; and a host's
@@ -193,6 +216,48 @@ int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why);
  */
 #define TA_COLLECT_INDEX_BUDGET_BASE (16u << 20)
 #define TA_COLLECT_INDEX_BUDGET_RATIO 256u
+/*
+ * Checkpoints that wait (park.c): a checkpoint whose records are not all
+ * stored yet, whose predecessor is not cosigned yet, or whose older size's
+ * leaves wait their turn, is kept in the table parked (in the batch's
+ * transaction) and its message acknowledged; the collectors take it from
+ * there again, soon at first, then backing off. Returned to JetStream
+ * instead, it counted against the consumer's MaxAckPending until taken, a
+ * window all hosts share: a host signing checkpoints for records it never
+ * sends filled it, and no host's messages were delivered. A host keeps at
+ * most TA_COLLECT_PARKED_MAX waiting: past it, and after
+ * TA_COLLECT_PARKED_TRIES tries, a checkpoint is dropped (its shipper sends it
+ * again when it is not cosigned: ship.c).
+ */
+#define TA_COLLECT_PARKED_MAX 64
+#define TA_COLLECT_PARKED_TRIES 42 /* 25 ms doubling to 5 s: about 3 minutes */
+#define TA_COLLECT_UNPARK_BATCH 256 /* taken from parked per transaction at most */
+/* Parks cq (its verdict was TA_COLLECT_LATER): TA_COLLECT_ACK, or -errno. */
+int ta_collect_park(struct ta_collector *c, const struct ta_collect_ckpt *cq);
+/*
+ * Takes the parked checkpoints whose time has come (at most
+ * TA_COLLECT_UNPARK_BATCH, none another collector holds; or c->unpark_only)
+ * into the batch, to be handled by ta_collect_flush: the number taken, or
+ * -errno.
+ */
+int ta_collect_unpark(struct ta_collector *c);
+/* Milliseconds until the next parked checkpoint's time (0: now), -1 none, or -errno. */
+int64_t ta_collect_parked_next_ms(struct ta_collector *c);
+/* Up to max parked checkpoints whose time has come, by key (none taken): how many, or -errno. */
+int ta_collect_parked_due(struct ta_collector *c, struct ta_parked_key *keys, int max);
+/*
+ * A parked checkpoint the database refused when taken alone (its data): taken
+ * out of parked and kept as evidence (ta_collect_refused), else it would fail
+ * every batch that takes it. Outside a transaction; 0 or -errno.
+ */
+int ta_collect_unpark_refused(struct ta_collector *c, const struct ta_parked_key *k,
+			      const char *why);
+
+/* collect.c for park.c: the batch's checkpoint queue, and the enrolled host of a subject hash. */
+int ta_collect_queue_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *cq);
+/* 1 and *hi set (in hosts[]), 0 not enrolled, -errno. */
+int ta_collect_host(struct ta_collector *c, const char *subject_hash, size_t *hi);
+
 /* After COMMIT, or before ROLLBACK: forgets the batch's pending work (and hosts a minute old). */
 void ta_collect_reset(struct ta_collector *c);
 /* Frees what the collector allocated (not db, cosigner, hasher). */

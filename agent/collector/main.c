@@ -99,6 +99,19 @@ static PGconn *db_connect(const char *dsn)
 	return db;
 }
 
+/*
+ * Whether the database has this release's tables: a collector newer than the
+ * schema applied would fail every batch on the first table it lacks.
+ */
+static int schema_current(PGconn *db)
+{
+	PGresult *r = PQexec(db, "SELECT to_regclass('parked') IS NOT NULL");
+	int yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+		  !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	return yes;
+}
+
 static int exec_ok(PGconn *db, const char *sql)
 {
 	PGresult *r = PQexec(db, sql);
@@ -111,29 +124,6 @@ static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return x < y ? -1 : x > y;
-}
-
-/*
- * A checkpoint whose records are not all stored yet comes back after this
- * delay: soon at first (they are usually in another collector's batch, about
- * to commit: the delay is shipping lag), then backing off to 5 s (records a
- * host never sends must not make the checkpoint spin).
- */
-#define LATER_MAX_DELIVERIES 42 /* ~3 minutes of backoff */
-static int64_t later_delay_ms(natsMsg *m)
-{
-	jsMsgMetaData *md = NULL;
-	uint64_t n = 1;
-	if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
-		n = md->NumDelivered;
-		jsMsgMetaData_Destroy(md);
-	}
-	if (n >= LATER_MAX_DELIVERIES)
-		return -1;
-	int64_t d = 25;
-	for (uint64_t i = 1; i < n && d < 5000; i++)
-		d *= 2;
-	return d < 5000 ? d : 5000;
 }
 
 /*
@@ -190,15 +180,16 @@ static int fetch(struct ta_collector *c, natsSubscription *sub, int n, int wait_
 }
 
 /*
- * One transaction over msgs[0..count): every message taken, the records
- * written, the checkpoints handled, committed; acknowledgements (or delays)
- * only after the commit. While PostgreSQL writes the batch's records, the
- * next batch is fetched into *next when given and empty: JetStream and
- * PostgreSQL work at the same time. On failure rolled back, nothing
- * acknowledged (c->err and c->sqlstate say why).
+ * One transaction over msgs[0..count) and, with unpark, the parked
+ * checkpoints whose time has come: every message taken, the records written,
+ * the checkpoints handled (or parked), committed; acknowledgements only after
+ * the commit. While PostgreSQL writes the batch's records, the next batch is
+ * fetched into *next when given and empty: JetStream and PostgreSQL work at
+ * the same time. On failure rolled back, nothing acknowledged (c->err and
+ * c->sqlstate say why).
  */
 static int batch_run(struct ta_collector *c, natsSubscription *sub, int n, natsMsg **msgs,
-		     int count, int *verdict, natsMsgList *next)
+		     int count, int unpark, natsMsgList *next)
 {
 	int e = 0;
 	c->sqlstate[0] = '\0';
@@ -208,8 +199,11 @@ static int batch_run(struct ta_collector *c, natsSubscription *sub, int n, natsM
 		snprintf(c->err, sizeof(c->err), "BEGIN: %s", PQerrorMessage(c->db));
 	}
 	c->in_tx = !e;
+	/* Before the batch's own: a host's parked checkpoints came before them in the stream. */
+	if (!e && unpark && (e = ta_collect_unpark(c)) > 0)
+		e = 0;
 	for (int i = 0; !e && i < count; i++)
-		e = ta_collect_msg(c, msgs[i], &verdict[i]);
+		e = ta_collect_msg(c, msgs[i]);
 	if (!e)
 		e = ta_collect_send(c);
 	if (!e && next && !next->Count && fetch(c, sub, n, 0, next) < 0)
@@ -230,22 +224,35 @@ static int batch_run(struct ta_collector *c, natsSubscription *sub, int n, natsM
 		c->in_tx = 0;
 		return e;
 	}
+	/* Whatever became of each: a checkpoint that must wait was parked (park.c). */
 	for (int i = 0; i < count; i++)
-		if (verdict[i] == TA_COLLECT_LATER) {
-			int64_t d = later_delay_ms(msgs[i]);
-			if (d >= 0) {
-				natsMsg_NakWithDelay(msgs[i], d, NULL);
-				continue;
-			}
-			/* Never cosignable as sent: the shipper resends it from its cosigned size. */
-			ta_warn("collector", "%s: a checkpoint deferred %d times is dropped (its "
-				"records or its predecessor never came); its shipper resends it",
-				natsMsg_GetSubject(msgs[i]), LATER_MAX_DELIVERIES);
-			natsMsg_Ack(msgs[i], NULL);
-		} else
-			natsMsg_Ack(msgs[i], NULL);
+		natsMsg_Ack(msgs[i], NULL);
 	ta_collect_reset(c);
 	return 0;
+}
+
+/*
+ * After the parked checkpoints due failed a transaction on their data: each
+ * is taken alone, and the one the database refuses alone is taken out of
+ * parked as evidence (else it would fail every batch that takes it); the
+ * others are handled as any. 0 or -errno.
+ */
+static int unpark_isolate(struct ta_collector *c, natsSubscription *sub, int n)
+{
+	struct ta_parked_key *keys = calloc(TA_COLLECT_UNPARK_BATCH, sizeof(*keys));
+	char why[sizeof(c->err)];
+	int k = keys ? ta_collect_parked_due(c, keys, TA_COLLECT_UNPARK_BATCH) : -ENOMEM, e = 0;
+	for (int i = 0; !e && i < k; i++) {
+		c->unpark_only = &keys[i];
+		e = batch_run(c, sub, n, NULL, 0, 1, NULL);
+		c->unpark_only = NULL;
+		if (e && ta_collect_failed_on_data(c)) {
+			snprintf(why, sizeof(why), "%s", c->err);
+			e = ta_collect_unpark_refused(c, &keys[i], why);
+		}
+	}
+	free(keys);
+	return k < 0 ? k : e;
 }
 
 /* Messages from index from on, not taken: delivered again a second later. */
@@ -262,21 +269,23 @@ static void redeliver_from(natsMsgList *list, int from)
  * evidence and delivered again TA_COLLECT_REFUSED_DELAY_MS later, not
  * acknowledged (its shipper counts its records as published: they are taken
  * once the database takes them, and its host's checkpoints wait for them
- * until then).
+ * until then). The parked checkpoints taken with the batch go first, without
+ * the messages (unpark_isolate when they fail too).
  */
-static int isolate(struct ta_collector *c, natsSubscription *sub, int n, natsMsgList *list,
-		   int *verdict)
+static int isolate(struct ta_collector *c, natsSubscription *sub, int n, natsMsgList *list)
 {
 	char why[sizeof(c->err)];
-	int e = 0, i;
-	for (i = 0; i < list->Count; i++) {
-		e = batch_run(c, sub, n, &list->Msgs[i], 1, &verdict[i], NULL);
+	int e = batch_run(c, sub, n, NULL, 0, 1, NULL), i = 0;
+	if (e && ta_collect_failed_on_data(c))
+		e = unpark_isolate(c, sub, n);
+	for (; !e && i < list->Count; i++) {
+		e = batch_run(c, sub, n, &list->Msgs[i], 1, 0, NULL);
 		if (!e)
 			continue;
 		if (!ta_collect_failed_on_data(c))
 			break; /* the database itself: the rest is redelivered */
 		snprintf(why, sizeof(why), "%s", c->err);
-		if ((e = ta_collect_refused(c, list->Msgs[i], why)) < 0)
+		if ((e = ta_collect_refused(c, list->Msgs[i], why, TA_COLLECT_REFUSED_THEN)) < 0)
 			break;
 		natsMsg_NakWithDelay(list->Msgs[i], TA_COLLECT_REFUSED_DELAY_MS, NULL);
 	}
@@ -288,22 +297,39 @@ static int isolate(struct ta_collector *c, natsSubscription *sub, int n, natsMsg
 static int batch(struct ta_collector *c, natsSubscription *sub, int n, natsMsgList *list,
 		 natsMsgList *next)
 {
-	int *verdict = calloc((size_t)list->Count, sizeof(int)), e;
-	if (!verdict) {
-		snprintf(c->err, sizeof(c->err), "out of memory for a batch of %d", list->Count);
-		redeliver_from(list, 0);
-		return -ENOMEM;
-	}
-	e = batch_run(c, sub, n, list->Msgs, list->Count, verdict, next);
+	int e = batch_run(c, sub, n, list->Msgs, list->Count, 1, next);
 	if (e && ta_collect_failed_on_data(c)) {
 		ta_warn("collector", "%s; taking the batch's %d messages one at a time", c->err,
 			list->Count);
-		e = isolate(c, sub, n, list, verdict);
+		e = isolate(c, sub, n, list);
 	} else if (e) {
 		redeliver_from(list, 0);
 	}
-	free(verdict);
 	return e ? e : 1;
+}
+
+/*
+ * Idle: the parked checkpoints whose time has come are taken in a
+ * transaction of their own. Milliseconds until the next one's time, -1 none
+ * parked, or -errno (c->err says why).
+ */
+static int64_t idle_sweep(struct ta_collector *c, natsSubscription *sub, int n)
+{
+	int64_t ms = ta_collect_parked_next_ms(c);
+	if (ms != 0)
+		return ms;
+	int e = batch_run(c, sub, n, NULL, 0, 1, NULL);
+	if (e && ta_collect_failed_on_data(c))
+		e = unpark_isolate(c, sub, n);
+	return e ? e : ta_collect_parked_next_ms(c);
+}
+
+/* How long an idle fetch waits for a message: a second, or until a parked checkpoint's time. */
+static int idle_wait_ms(int64_t park_ms)
+{
+	if (park_ms < 0 || park_ms >= 1000)
+		return 1000;
+	return park_ms < 50 ? 50 : (int)park_ms; /* libnats expires a pull 10 ms early */
 }
 
 int main(int argc, char **argv)
@@ -377,6 +403,12 @@ int main(int argc, char **argv)
 		PQfinish(db);
 		return e ? TA_EXIT_FAILURE : TA_EXIT_OK;
 	}
+	if (!schema_current(db)) {
+		ta_err("collector", "the database lacks this release's tables (parked): apply its "
+		       "schema.sql as the database's owner, then start the collectors again");
+		PQfinish(db);
+		return TA_EXIT_CONFIG;
+	}
 	struct ta_collector col = { .db = db };
 	struct ack_ctx ack = { .db = db_connect(dsn), .dsn = dsn,
 			       .rate = calloc(1, sizeof(struct ta_ack_rate)) };
@@ -421,6 +453,7 @@ int main(int argc, char **argv)
 	ta_info("collector", "collecting from stream %s as %s (witness key %s)", TA_FLEET_STREAM,
 		DURABLE, ta_signer_vkey(col.cosigner));
 	int failing = 0;
+	int64_t park_ms = 0; /* until a parked checkpoint's time: 0 now or unknown, -1 none */
 	natsMsgList cur = { 0 }, next = { 0 };
 	while (!stop) {
 		/*
@@ -430,7 +463,17 @@ int main(int argc, char **argv)
 		 * that one message carries up to 256 records).
 		 */
 		if (!next.Count && (e = fetch(&col, sub, n, 0, &next)) == 0)
-			e = fetch(&col, sub, 1, 1000, &next);
+			e = fetch(&col, sub, 1, idle_wait_ms(park_ms), &next);
+		if (!next.Count && e == 0 && (park_ms = idle_sweep(&col, sub, n)) < -1) {
+			e = (int)park_ms;
+			park_ms = 0;
+			if (col.in_tx) { /* a failed statement aborted the transaction open */
+				PQclear(PQexec(col.db, "ROLLBACK"));
+				col.in_tx = 0;
+			}
+			if (PQstatus(col.db) != CONNECTION_OK)
+				PQreset(col.db);
+		}
 		if (!next.Count && e <= 0) {
 			if (e < 0 && !failing)
 				ta_warn("collector", "%s; retrying", col.err);
@@ -441,7 +484,10 @@ int main(int argc, char **argv)
 		}
 		cur = next;
 		memset(&next, 0, sizeof(next));
+		uint64_t parked = col.parked;
 		e = batch(&col, sub, n, &cur, &next);
+		if (col.parked != parked)
+			park_ms = 0;
 		natsMsgList_Destroy(&cur);
 		if (e < 0) {
 			if (!failing)
@@ -480,7 +526,9 @@ int main(int argc, char **argv)
 		"records past their batch's inflation budget, not indexed %llu; "
 		"acknowledgement requests answered with the host's last answer (over %d a "
 		"second) %llu; acknowledgement requests not answered (reply address not the "
-		"host's inbox) %llu; waits for messages ended early by a status %llu",
+		"host's inbox) %llu; waits for messages ended early by a status %llu; checkpoints "
+		"parked %llu, taken from parked %llu; checkpoints past their host's waiting bound, "
+		"dropped %llu; checkpoints tried %d times, dropped %llu",
 		(unsigned long long)col.records, (unsigned long long)col.checkpoints,
 		(unsigned long long)col.cosigned, (unsigned long long)col.duplicates,
 		(unsigned long long)col.refused, (unsigned long long)col.malformed,
@@ -491,7 +539,9 @@ int main(int argc, char **argv)
 		(unsigned long long)col.older_read, (unsigned long long)col.index_too_large,
 		(unsigned long long)col.index_over_budget, TA_ACK_RATE_PER_S,
 		(unsigned long long)ack.rate->from_last, (unsigned long long)ack.foreign_reply,
-		(unsigned long long)col.fetch_early);
+		(unsigned long long)col.fetch_early, (unsigned long long)col.parked,
+		(unsigned long long)col.unparked, (unsigned long long)col.parked_over,
+		TA_COLLECT_PARKED_TRIES, (unsigned long long)col.parked_given_up);
 	ta_ack_rate_free(ack.rate);
 	natsSubscription_Destroy(sub);
 	jsCtx_Destroy(js);

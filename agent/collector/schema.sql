@@ -225,6 +225,22 @@ CREATE TABLE IF NOT EXISTS evidence_budget (
 ALTER TABLE checkpoints ALTER COLUMN received_at SET DEFAULT clock_timestamp();
 ALTER TABLE evidence ALTER COLUMN received_at SET DEFAULT clock_timestamp();
 
+-- Checkpoints that wait for their records or their predecessor's cosignature (collector.h,
+-- "Checkpoints that wait"): here, acknowledged in JetStream, so that they hold none of the
+-- consumer's acknowledgement window, which every host shares. At most TA_COLLECT_PARKED_MAX
+-- per host; the collectors take each again at next_try.
+CREATE TABLE IF NOT EXISTS parked (
+	origin     text NOT NULL REFERENCES enrolment,
+	sha256     bytea NOT NULL,
+	subject    text NOT NULL,
+	body       bytea NOT NULL,
+	entered_ns bigint NOT NULL,
+	tries      integer NOT NULL,
+	next_try   timestamptz NOT NULL,
+	PRIMARY KEY (origin, sha256)
+);
+CREATE INDEX IF NOT EXISTS parked_due ON parked (next_try);
+
 GRANT USAGE ON SCHEMA public TO ttyaudit_collector, ttyaudit_investigator;
 GRANT SELECT ON enrolment TO ttyaudit_collector;
 GRANT SELECT, INSERT ON leaves, records, checkpoints TO ttyaudit_collector;
@@ -233,4 +249,6 @@ GRANT SELECT, INSERT, UPDATE ON log_state, sessions, witness_state, host_index T
 GRANT SELECT, INSERT ON evidence TO ttyaudit_collector;
 GRANT SELECT, INSERT, UPDATE ON evidence_budget TO ttyaudit_collector;
 GRANT USAGE ON SEQUENCE evidence_id_seq TO ttyaudit_collector;
+-- UPDATE: the collectors take rows FOR UPDATE SKIP LOCKED (park.c).
+GRANT SELECT, INSERT, UPDATE, DELETE ON parked TO ttyaudit_collector;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO ttyaudit_investigator;

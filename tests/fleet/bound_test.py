@@ -17,10 +17,10 @@ a stream made without a bound (as older collectors made it) is said, not changed
 
 Usage: bound_test.py SHIP COLLECTOR WRITER SCHEMA
 """
-import json, os, socket, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, time
 
-from fleetlib import (Postgres, Run, check, failures, jetstream_with_users, ohash, pong, stop,
-                      witness_key)
+from fleetlib import (check, collector_tier, failures, host_publish, js_api, log_has, ohash,
+                      start_collector, stop, temp_run)
 from pg_engine import nats_or_skip, postgres_or_skip
 
 SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
@@ -31,76 +31,31 @@ ORIGINS = {'a': 'host-a/bound', 'b': 'host-b/bound'}
 BOUND = 4
 
 
-def api(port, subject, body=b''):
-    """One JetStream API request as the collectors' user; the reply as JSON."""
-    sock = socket.create_connection(('127.0.0.1', port), 10)
-    f = sock.makefile('rb')
-    try:
-        f.readline()  # INFO
-        sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"user":"collector","pass":"pw-collector"}\r\n'
-                     b'SUB _INBOX.t 1\r\nPUB %s _INBOX.t %d\r\n%s\r\n' % (subject.encode(), len(body), body))
-        while True:
-            line = f.readline()
-            if not line or line.startswith(b'-ERR'):
-                return {'error': line.decode(errors='replace').strip()}
-            if line.startswith(b'MSG'):
-                return json.loads(f.read(int(line.split()[-1])))
-    finally:
-        sock.close()
-
-
 def per_subject(port):
     """Messages the stream holds per subject."""
-    r = api(port, '$JS.API.STREAM.INFO.TTYAUDIT', b'{"subjects_filter":">"}')
+    r = js_api(port, '$JS.API.STREAM.INFO.TTYAUDIT', b'{"subjects_filter":">"}')
     return r.get('state', {}).get('subjects') or {}, r
 
 
 def flood(port, user, subject, n):
-    """n messages published on subject as user in core NATS (no acknowledgement asked: a
-    host's own code needs none); b'' once the server has read them all."""
-    sock = socket.create_connection(('127.0.0.1', port), 10)
-    f = sock.makefile('rb')
-    f.readline()
-    sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"user":"%s","pass":"pw-%s"}\r\n'
-                 % (user.encode(), user.encode()))
-    out = []
-    for k in range(n):
-        hdr = b'NATS/1.0\r\nNats-Msg-Id: flood-%d\r\n\r\n' % k
-        body = os.urandom(1024)
-        out.append(b'HPUB %s %d %d\r\n%s%s\r\n' % (subject.encode(), len(hdr), len(hdr) + len(body), hdr, body))
-    sock.sendall(b''.join(out) + b'PING\r\n')
-    return pong(sock, f)
+    """n messages of 1 KiB published on subject as user; b'' once the server has read them."""
+    return host_publish(port, user, [(subject, [(b'Nats-Msg-Id', b'flood-%d' % k)], os.urandom(1024))
+                                     for k in range(n)])
 
 
-def wait_for(path, text, secs):
-    end = time.time() + secs
-    while time.time() < end:
-        if text in open(path, errors='replace').read():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-base = tempfile.gettempdir()
-run = Run('ta-fleet-bound-', dir=base if os.stat(base).st_mode & 0o001 else '/var/tmp')
+run = temp_run('ta-fleet-bound-')
 T, start = run.T, run.start
 rc = 1
 try:
-    pg = Postgres(run, PGBIN, PGUSER, SCHEMA)
-    port, url = jetstream_with_users(run, NATS, ORIGINS)
-    wkey, wvkey = witness_key(run, WRITER, 'collector-bound')
-    col_argv = [COLLECTOR, '--nats', url, '--user', 'collector', '--password-file',
-                os.path.join(T, 'pw-collector'), '--dsn', pg.dsn('collector'), '--cosigner-key', wkey,
-                '--ack-wait-ms', '2000']
+    pg, port, url, wvkey, col_argv = collector_tier(run, PGBIN, PGUSER, SCHEMA, NATS, ORIGINS, WRITER,
+                                                    COLLECTOR, 'collector-bound')
 
     def collector(log, *extra):
-        p = start(col_argv + list(extra), log)
-        check(wait_for(p.logname, 'collecting from stream', 30), f'the collector runs ({log})')
-        return p
+        return start_collector(run, col_argv + list(extra), log)
 
     # ---- the stream a collector makes
     stop(collector('collector-1.log', '--host-pending', str(BOUND)))
-    cfg = api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('config', {})
+    cfg = js_api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('config', {})
     want = {'retention': 'workqueue', 'discard': 'new', 'discard_new_per_subject': True,
             'max_msgs_per_subject': BOUND, 'deny_delete': True, 'deny_purge': True}
     check(all(cfg.get(k) == v for k, v in want.items()),
@@ -130,7 +85,7 @@ try:
                '--nats', url, '--user', 'host-b', '--password-file', os.path.join(T, 'pw-host-b'),
                '--witness-key', wvkey, '--poll-ms', '100', '--resend-ms', '2000', '--no-alerts',
                '--until-acked'], 'ship-b.log')
-    said = wait_for(p.logname, 'the stream holds as many of this host', 30)
+    said = log_has(p.logname, 'the stream holds as many of this host', 30)
     held, _ = per_subject(port)
     check(said and held.get(sb) == BOUND,
           f'host B is refused past its bound ({held.get(sb)} held) and its shipper says why')
@@ -156,7 +111,7 @@ try:
     check('shipping again from record' in blog, 'B\'s shipper says when it ships again')
     end, n = time.time() + 60, None
     while time.time() < end:
-        n = api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('state', {}).get('messages')
+        n = js_api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('state', {}).get('messages')
         if n == 0:
             break
         time.sleep(0.5)
@@ -167,7 +122,7 @@ try:
     # status: hundreds waiting, "Exceeded MaxWaiting" warnings, cosignatures half a minute late.)
     waiting = []
     for _ in range(10):
-        waiting.append(api(port, '$JS.API.CONSUMER.INFO.TTYAUDIT.collectors').get('num_waiting'))
+        waiting.append(js_api(port, '$JS.API.CONSUMER.INFO.TTYAUDIT.collectors').get('num_waiting'))
         time.sleep(0.3)
     stop(col)
     clog = open(col.logname, errors='replace').read()
@@ -178,21 +133,21 @@ try:
     # ---- --host-pending given changes an existing stream's bound
     c = collector('collector-3.log', '--host-pending', '8')
     stop(c)
-    got = api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('config', {}).get('max_msgs_per_subject')
-    check(got == 8 and wait_for(c.logname, 'messages waiting per host subject 8 (was 4)', 1),
+    got = js_api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('config', {}).get('max_msgs_per_subject')
+    check(got == 8 and log_has(c.logname, 'messages waiting per host subject 8 (was 4)', 1),
           f'--host-pending 8 changes the stream\'s bound ({got})')
 
     # ---- a stream made without a bound is said, and left as it is
-    d = api(port, '$JS.API.STREAM.DELETE.TTYAUDIT')
+    d = js_api(port, '$JS.API.STREAM.DELETE.TTYAUDIT')
     old = {'name': 'TTYAUDIT', 'subjects': ['ttyaudit.*.records', 'ttyaudit.*.checkpoints'],
            'retention': 'limits', 'storage': 'file', 'num_replicas': 1, 'deny_delete': True,
            'deny_purge': True, 'discard': 'old'}
-    r = api(port, '$JS.API.STREAM.CREATE.TTYAUDIT', json.dumps(old).encode())
+    r = js_api(port, '$JS.API.STREAM.CREATE.TTYAUDIT', json.dumps(old).encode())
     check(d.get('success') and 'error' not in r, f'a stream as older collectors made it ({r.get("error")})')
     c = collector('collector-4.log')
     stop(c)
     log = open(c.logname, errors='replace').read()
-    cfg = api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('config', {})
+    cfg = js_api(port, '$JS.API.STREAM.INFO.TTYAUDIT').get('config', {})
     check('has no bound per host' in log and cfg.get('retention') == 'limits',
           'the collector says the stream has no bound per host, and leaves it')
     rc = 1 if failures else 0

@@ -19,10 +19,9 @@ message's hash, length and first 4 KiB, at most 4 MiB an hour, the rest counted.
 
 Usage: dedup_test.py SHIP COLLECTOR WRITER SCHEMA
 """
-import hashlib, os, re, socket, subprocess, sys, tempfile, time
+import hashlib, os, re, socket, subprocess, sys, time
 
-from fleetlib import (Postgres, Run, check, failures, jetstream_with_users, ohash, pong, stop,
-                      witness_key)
+from fleetlib import check, collector_tier, failures, ohash, pong, start_collector, stop, temp_run
 from pg_engine import nats_or_skip, postgres_or_skip
 
 SHIP, COLLECTOR, WRITER, SCHEMA = sys.argv[1:5]
@@ -50,24 +49,16 @@ def squat(port, user, subject, ids, bodies=None):
     return pong(sock, f)
 
 
-base = tempfile.gettempdir()
-run = Run('ta-fleet-dedup-', dir=base if os.stat(base).st_mode & 0o001 else '/var/tmp')
+run = temp_run('ta-fleet-dedup-')
 T, start = run.T, run.start
 rc = 1
 try:
-    pg = Postgres(run, PGBIN, PGUSER, SCHEMA)
-    port, url = jetstream_with_users(run, NATS, ORIGINS)
-    wkey, wvkey = witness_key(run, WRITER, 'collector-dedup')
+    pg, port, url, wvkey, col_argv = collector_tier(run, PGBIN, PGUSER, SCHEMA, NATS, ORIGINS, WRITER,
+                                                    COLLECTOR, 'collector-dedup')
     # The collector's default deduplication window (10 minutes): the one the attack used.
     # A's bursts (2 048 and 1 200 messages) go past the stream's default bound per host
     # (fleet_host_bound tests it): here every message must reach the collector.
-    col = start([COLLECTOR, '--nats', url, '--user', 'collector', '--password-file',
-                 os.path.join(T, 'pw-collector'), '--dsn', pg.dsn('collector'), '--cosigner-key', wkey,
-                 '--ack-wait-ms', '2000', '--host-pending', '4096'], 'collector.log')
-    for _ in range(300):
-        if 'collecting from stream' in open(col.logname, errors='replace').read():
-            break
-        time.sleep(0.1)
+    col = start_collector(run, col_argv + ['--host-pending', '4096'], 'collector.log')
     sizes = {}
     for u, o in ORIGINS.items():
         d = os.path.join(T, 'logs', u)

@@ -23,7 +23,7 @@ SHIP, COLLECTOR, WRITER, SCHEMA, CLI, MAKE_LOG = sys.argv[1:7]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pg_engine import nats_or_skip, postgres_or_skip
 NATS = nats_or_skip()
-from fleetlib import nats_users, pong
+from fleetlib import nats_users, pong, sealed, sign_note
 PGBIN, PGUSER = postgres_or_skip()
 
 procs = []          # every server and program we start, killed on every exit path
@@ -237,11 +237,6 @@ def ack_misdirected(user, subject, reply, spy, listen=3.0):
     sock.close()
     return listen_count(ssock, f'\r\nMSG {reply} '.encode(), listen)
 
-def sealed(prefix, body):
-    """A message id as a shipper makes it (fleet/batch.h): prefix, then the body's digest
-    (the collector refuses a message whose id is not its host's and body's)."""
-    return f'{prefix}/{hashlib.sha256(body).hexdigest()[:32]}'.encode()
-
 def nats_pub(user, subject, body, headers):
     """Publishes one message with headers as a host's own code could (its credentials, any
     bytes); returns the server's error line, or b'' once it has taken the message (PONG)."""
@@ -250,13 +245,6 @@ def nats_pub(user, subject, body, headers):
     sock.sendall(b'HPUB ' + subject.encode() + f' {len(hdr)} {len(hdr) + len(body)}\r\n'.encode() +
                  hdr + body + b'\r\nPING\r\n')
     return pong(sock, f)
-
-def sign_note(keyfile, text):
-    """A signed note of text with a host's key file (PRIVATE+KEY+name+id+base64(1 || seed))."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    _, _, name, kid, b64 = open(keyfile).read().strip().split('+', 4)
-    sig = Ed25519PrivateKey.from_private_bytes(base64.b64decode(b64)[1:]).sign(text)
-    return text + b'\n\xe2\x80\x94 ' + name.encode() + b' ' + base64.b64encode(bytes.fromhex(kid) + sig) + b'\n'
 
 def url(user):
     return ','.join(f'tls://localhost:{p[0]}' for p in ports)
@@ -1577,11 +1565,13 @@ try:
     es = [nats_pub('host-x', f'ttyaudit.{xs}.checkpoints', b'old 0\n\n' + far,
                    [(b'Nats-Msg-Id', sealed(f'host-x/ttyaudit/checkpoint/{sx1 + 100000}/{i}', b'old 0\n\n' + far)),
                     (b'Ttyaudit-Old', b'0')]) for i in range(5)]
-    probes = too_large = over_budget = from_last = foreign = 0
+    probes = too_large = over_budget = from_last = foreign = parked = over_bound = 0
     time.sleep(5)
     for c in [c for c in collectors if c.poll() is None]:
         last = stop_and_log(c)
         probes += int(last.split("of them found by one leaf's probe, nothing read, ")[1].split(';')[0])
+        parked += int(last.split("checkpoints parked ")[1].split(',')[0])
+        over_bound += int(last.split("checkpoints past their host's waiting bound, dropped ")[1].split(';')[0])
         too_large += int(last.split("records too large to index ")[1].split(';')[0])
         over_budget += int(last.split("inflation budget, not indexed ")[1].split(';')[0])
         from_last += int(last.split("a second) ")[1].split(';')[0])
@@ -1590,6 +1580,10 @@ try:
           ack_ok.returncode == 0,
           f'3000 acknowledgement requests of one host: {flood_answers} answered, {from_last} of '
           f'them with its last answer, not a query; another host\'s shipper answered meanwhile')
+    check(parked >= 5 and over_bound == 0,
+          f'checkpoints waited in PostgreSQL ({parked} parked), and none of any host was dropped past '
+          f'its bound of waiting checkpoints in this run, the kills and restarts before included '
+          f'({over_bound})')
     check(spied == [0, 0] and foreign == 2,
           f'a request naming another host\'s inbox or subject as its reply address is not answered '
           f'there ({spied} answers seen, {foreign} counted)')

@@ -3,7 +3,7 @@
 checks that are counted, a free 127.0.0.1 port, processes logged into the test's
 directory, stopped and shown when something failed; a PostgreSQL server of the
 test's own."""
-import hashlib, os, shutil, signal, socket, subprocess, sys, tempfile, time
+import base64, hashlib, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
 failures = []
 
@@ -65,12 +65,44 @@ def jetstream_with_users(run, nats, origins):
     return port, f'nats://127.0.0.1:{port}'
 
 
+def js_api(port, subject, body=b''):
+    """One JetStream API request to the server of jetstream_with_users as the collectors'
+    user; the reply as JSON."""
+    sock = socket.create_connection(('127.0.0.1', port), 10)
+    f = sock.makefile('rb')
+    try:
+        f.readline()  # INFO
+        sock.sendall(b'CONNECT {"verbose":false,"pedantic":false,"user":"collector","pass":"pw-collector"}\r\n'
+                     b'SUB _INBOX.t 1\r\nPUB %s _INBOX.t %d\r\n%s\r\n' % (subject.encode(), len(body), body))
+        while True:
+            line = f.readline()
+            if not line or line.startswith(b'-ERR'):
+                return {'error': line.decode(errors='replace').strip()}
+            if line.startswith(b'MSG'):
+                return json.loads(f.read(int(line.split()[-1])))
+    finally:
+        sock.close()
+
 def witness_key(run, writer, name):
     """A cosigner key in run.T/collector.key (fleet_writer --cosigner): (path, its vkey)."""
     path = os.path.join(run.T, 'collector.key')
     vkey = subprocess.run([writer, '--cosigner', path, name], capture_output=True, text=True,
                           check=True).stdout.strip()
     return path, vkey
+
+
+def sealed(prefix, body):
+    """A message id as a shipper makes it (fleet/batch.h): prefix, then the body's digest
+    (the collector refuses a message whose id is not its host's and body's)."""
+    return f'{prefix}/{hashlib.sha256(body).hexdigest()[:32]}'.encode()
+
+
+def sign_note(keyfile, text):
+    """A signed note of text with a host's key file (PRIVATE+KEY+name+id+base64(1 || seed))."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    _, _, name, kid, b64 = open(keyfile).read().strip().split('+', 4)
+    sig = Ed25519PrivateKey.from_private_bytes(base64.b64decode(b64)[1:]).sign(text)
+    return text + b'\n\xe2\x80\x94 ' + name.encode() + b' ' + base64.b64encode(bytes.fromhex(kid) + sig) + b'\n'
 
 
 def pong(sock, f):
@@ -85,6 +117,23 @@ def pong(sock, f):
                 return b''
     finally:
         sock.close()
+
+
+def host_publish(port, user, msgs):
+    """Messages (subject, [(header, value)], body) published in core NATS as user (password
+    pw-<user>) of the server of jetstream_with_users, as a host's own code could: no
+    acknowledgement asked. b'' once the server has read them all, else its error line."""
+    sock = socket.create_connection(('127.0.0.1', port), 10)
+    f = sock.makefile('rb')
+    f.readline()  # INFO
+    out = [b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"user":"%s","pass":"pw-%s"}\r\n'
+           % (user.encode(), user.encode())]
+    for subject, headers, body in msgs:
+        hdr = b'NATS/1.0\r\n' + b''.join(k + b': ' + v + b'\r\n' for k, v in headers) + b'\r\n'
+        out.append(b'HPUB %s %d %d\r\n%s%s\r\n' % (subject.encode(), len(hdr), len(hdr) + len(body),
+                                                     hdr, body))
+    sock.sendall(b''.join(out) + b'PING\r\n')
+    return pong(sock, f)
 
 
 def stop(p):
@@ -186,3 +235,42 @@ class Postgres:
                 return False
             time.sleep(0.3)
         return True
+
+
+def log_has(path, text, secs):
+    """Whether the file at path holds text within secs (a process says it in its log)."""
+    end = time.time() + secs
+    while True:
+        if text in open(path, errors='replace').read():
+            return True
+        if time.time() >= end:
+            return False
+        time.sleep(0.1)
+
+
+def temp_run(prefix):
+    """A Run in the temporary directory, or in /var/tmp when that one is not world-writable
+    (PostgreSQL runs as its own user and must reach the test's directory)."""
+    base = tempfile.gettempdir()
+    return Run(prefix, dir=base if os.stat(base).st_mode & 0o001 else '/var/tmp')
+
+
+def collector_tier(run, pgbin, pguser, schema, nats, origins, writer, collector, name):
+    """In run's directory: a PostgreSQL with schema, one nats-server with JetStream and the
+    users of origins (jetstream_with_users), a witness key named name. Returns (pg, port, url,
+    wvkey, argv): argv is the collector's command line with the collectors' credentials, the
+    database and the key, redelivering after 2 s."""
+    pg = Postgres(run, pgbin, pguser, schema)
+    port, url = jetstream_with_users(run, nats, origins)
+    wkey, wvkey = witness_key(run, writer, name)
+    argv = [collector, '--nats', url, '--user', 'collector', '--password-file',
+            os.path.join(run.T, 'pw-collector'), '--dsn', pg.dsn('collector'), '--cosigner-key', wkey,
+            '--ack-wait-ms', '2000']
+    return pg, port, url, wvkey, argv
+
+
+def start_collector(run, argv, log):
+    """The collector of argv started in run, once it says it collects (checked)."""
+    p = run.start(argv, log)
+    check(log_has(p.logname, 'collecting from stream', 30), f'the collector runs ({log})')
+    return p
