@@ -98,7 +98,7 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 		return put_data(tr, e, msg, strlen(msg));
 	}
 	ta_batch_tty_name(&it, tty);
-	ttyoff = ta_sesstab_intern(&tr->names, tty);
+	ttyoff = ta_sesstab_intern(&tr->names, tty, strlen(tty));
 	while ((n = ta_batch_next(&it, &te)) == 1) {
 		struct ta_tev *e = new_ev(tr);
 		if (!e)
@@ -208,6 +208,15 @@ static uint64_t jtime(const struct ta_jobj *o, const char *key)
 	return 0;
 }
 
+/* A string member into the names pool, whole (a NUL in it kept): its offset, 0 if none. */
+static uint32_t intern_member(struct ta_transcript *tr, const struct ta_jobj *o, const char *key)
+{
+	char buf[256];
+	long n = ta_jobj_str(o, key, buf, sizeof(buf));
+
+	return n > 0 ? ta_sesstab_intern(&tr->names, buf, (size_t)n) : 0;
+}
+
 /*
  * Attribution records: the pane's session keeps them to mark its input (and
  * as events); the typist's session shows them as events.
@@ -248,13 +257,11 @@ static int add_attribution(struct ta_transcript *tr, const struct ta_log_record 
 		a->ses = !ta_jobj_u64(&o, "ses", &v) && v < TA_ID_NONE ? (uint32_t)v : TA_ID_NONE;
 		a->conf = ta_jobj_str(&o, "confidence", buf, sizeof(buf)) > 0 ? (uint8_t)ta_conf_parse(buf)
 									       : TA_CONF_NONE;
-		if (ta_jobj_str(&o, "pane", buf, sizeof(buf)) > 0)
-			a->pane = ta_sesstab_intern(&tr->names, buf);
+		a->pane = intern_member(tr, &o, "pane");
 		const struct ta_jval *c = ta_jobj_get(&o, "client");
 		struct ta_jobj co;
 		if (c && c->type == TA_J_OBJ && !ta_jobj_parse(&co, c->p, c->n)) {
-			if (ta_jobj_str(&co, "tty", buf, sizeof(buf)) > 0)
-				a->client_tty = ta_sesstab_intern(&tr->names, buf);
+			a->client_tty = intern_member(tr, &co, "tty");
 			if (!ta_jobj_u64(&co, "pid", &v) && v < UINT32_MAX)
 				a->client_pid = (uint32_t)v;
 		}
@@ -572,12 +579,26 @@ static void kv(struct ta_buf *out, const struct ta_jobj *o, const char *key, con
 		ta_buf_printf(out, " %s %" PRIu64, label, u);
 }
 
+/* tr->who's name of auid (and its session key), or "auid N" when there is no resolver. */
+static void put_name(const struct ta_transcript *tr, uint32_t auid, uint64_t key, struct ta_buf *out)
+{
+	char nb[64];
+	size_t n;
+
+	if (!tr->who) {
+		ta_buf_printf(out, "auid %" PRIu32, auid);
+		return;
+	}
+	/* By length: a recorded name may hold a NUL, which the neutraliser shows. */
+	const char *name = tr->who(tr->who_ctx, auid, key, nb, sizeof(nb), &n);
+	ta_buf_put(out, name, n);
+}
+
 /* "bob" or "auid 1001" (the person of an attach/detach/attribution), "nobody known" if null. */
 static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, const char *pfx,
 		    struct ta_buf *out)
 {
 	uint64_t auid, ses;
-	char nb[64];
 
 	(void)pfx;
 	if (ta_jobj_u64(o, "auid", &auid) || auid >= TA_ID_NONE) {
@@ -587,10 +608,7 @@ static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, con
 	if (ta_jobj_u64(o, "ses", &ses) || ses >= TA_ID_NONE)
 		ses = TA_ID_NONE;
 	uint64_t key = (tr->key & 0xffffffff00000000ull) | ses;
-	if (tr->who)
-		ta_buf_printf(out, "%s", tr->who(tr->who_ctx, (uint32_t)auid, key, nb, sizeof(nb)));
-	else
-		ta_buf_printf(out, "auid %" PRIu64, auid);
+	put_name(tr, (uint32_t)auid, key, out);
 	if (ses < TA_ID_NONE) {
 		char id[32];
 		ta_sess_id(key, id, sizeof(id));
@@ -879,12 +897,15 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 		put_who(tr, &o, NULL, out);
 		ta_buf_printf(out, " typed %" PRIu64 " bytes into %s", by, pane);
 		if (owner < TA_ID_NONE) {
-			char id[32], nb[64];
+			char id[32];
 			uint64_t pk = (tr->key & 0xffffffff00000000ull) | owner;
 			ta_sess_id(pk, id, sizeof(id));
 			ta_buf_printf(out, " (session %s", id);
-			if (oa < TA_ID_NONE)
-				ta_buf_printf(out, " of %s", tr->who ? tr->who(tr->who_ctx, (uint32_t)oa, pk, nb, sizeof(nb)) : "");
+			if (oa < TA_ID_NONE) {
+				ta_buf_puts(out, " of ");
+				if (tr->who)
+					put_name(tr, (uint32_t)oa, pk, out);
+			}
 			ta_buf_putc(out, ')');
 		}
 		ta_buf_printf(out, ", %s", conf);
@@ -927,7 +948,9 @@ const struct ta_attr *ta_transcript_attr_for(const struct ta_transcript *tr, con
 		const struct ta_attr *a = &tr->attrs[i];
 		if (e->time_ns + 999 < a->start_ns || e->time_ns > a->end_ns)
 			continue;
-		if (a->pane && !same_tty(ta_sesstab_str(&tr->names, a->pane), ta_tev_tty(tr, e)))
+		/* A pane named with a NUL in it is no terminal's name. */
+		const char *pane = a->pane ? ta_sesstab_cstr(&tr->names, a->pane) : NULL;
+		if (a->pane && (!pane || !same_tty(pane, ta_tev_tty(tr, e))))
 			continue;
 		return a;
 	}
@@ -1013,7 +1036,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 	struct ta_tev *cur = NULL, *merged = NULL;
 	size_t curcap = 0;
 	int err, n;
-	const char *(*who)(void *, uint32_t, uint64_t, char *, size_t) = tr->who;
+	const char *(*who)(void *, uint32_t, uint64_t, char *, size_t, size_t *) = tr->who;
 	void *who_ctx = tr->who_ctx;
 
 	memset(tr, 0, sizeof(*tr));
@@ -1124,7 +1147,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 			int bad = ta_batch_iter_init(&it, rec.payload, rec.len) ? 1 : 0;
 			if (!bad) {
 				ta_batch_tty_name(&it, name);
-				ttyoff = ta_sesstab_intern(&tr->names, name);
+				ttyoff = ta_sesstab_intern(&tr->names, name, strlen(name));
 			}
 			while (!bad && (n = ta_batch_next(&it, &te)) != 0) {
 				if (n < 0) {
