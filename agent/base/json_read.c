@@ -307,7 +307,8 @@ static int hex4(const char *p, const char *end, uint32_t *v)
 	return 0;
 }
 
-long ta_jval_str(const struct ta_jval *v, char *out, size_t cap)
+/* ta_jval_str; *cut: whether the value did not fit whole. */
+static long decode_str(const struct ta_jval *v, char *out, size_t cap, int *cut)
 {
 	const char *p, *end;
 	size_t o = 0;
@@ -379,7 +380,32 @@ long ta_jval_str(const struct ta_jval *v, char *out, size_t cap)
 		}
 	}
 	out[o] = '\0';
+	*cut = full;
 	return (long)o;
+}
+
+long ta_jval_str(const struct ta_jval *v, char *out, size_t cap)
+{
+	int cut;
+
+	return decode_str(v, out, cap, &cut);
+}
+
+long ta_jval_cstr(const struct ta_jval *v, char *out, size_t cap)
+{
+	int cut = 0;
+	long n = decode_str(v, out, cap, &cut);
+
+	if (n < 0) {
+		if (cap)
+			out[0] = '\0';
+		return n;
+	}
+	if (cut || memchr(out, '\0', (size_t)n)) {
+		out[0] = '\0';
+		return cut ? -ERANGE : -EILSEQ;
+	}
+	return n;
 }
 
 int ta_jval_u64(const struct ta_jval *v, uint64_t *out)
@@ -417,6 +443,17 @@ long ta_jobj_str(const struct ta_jobj *o, const char *key, char *out, size_t cap
 	if (!v || v->type != TA_J_STR)
 		return -ENOENT;
 	return ta_jval_str(v, out, cap);
+}
+
+long ta_jobj_cstr(const struct ta_jobj *o, const char *key, char *out, size_t cap)
+{
+	const struct ta_jval *v = ta_jobj_get(o, key);
+
+	if (cap)
+		out[0] = '\0';
+	if (!v || v->type != TA_J_STR)
+		return -ENOENT;
+	return ta_jval_cstr(v, out, cap);
 }
 
 int ta_jobj_u64(const struct ta_jobj *o, const char *key, uint64_t *out)

@@ -45,15 +45,26 @@ const struct ta_jval *ta_jobj_get(const struct ta_jobj *o, const char *key);
 /*
  * String value decoded into out (NUL-terminated, truncated to cap - 1 bytes on
  * a character boundary); returns the decoded length or -EINVAL (not a
- * string) / -EBADMSG (bad escape). Lone surrogates become U+FFFD.
+ * string) / -EBADMSG (bad escape). Lone surrogates become U+FFFD. An escaped
+ * \u0000 decodes to a NUL byte (a cast's output holds them): the value is the
+ * returned length of bytes, not a C string. Shown, stored or written out, it
+ * goes by that length; compared or parsed as a C string, through ta_jval_cstr.
  */
 long ta_jval_str(const struct ta_jval *v, char *out, size_t cap);
+/*
+ * The same for a caller that compares or parses the value as a C string (a
+ * name, a keyword, a time): -EILSEQ if it holds a NUL and -ERANGE if it does
+ * not fit whole (out is then ""), so that "root\u0000x", or a value cut at
+ * cap, never passes for "root".
+ */
+long ta_jval_cstr(const struct ta_jval *v, char *out, size_t cap);
 /* A non-negative integer that fits; -EINVAL otherwise (null, fraction, negative). */
 int ta_jval_u64(const struct ta_jval *v, uint64_t *out);
 int ta_jval_bool(const struct ta_jval *v, int *out);
 
 /* Shortcuts: -ENOENT if the key is missing or null. */
 long ta_jobj_str(const struct ta_jobj *o, const char *key, char *out, size_t cap);
+long ta_jobj_cstr(const struct ta_jobj *o, const char *key, char *out, size_t cap);
 int ta_jobj_u64(const struct ta_jobj *o, const char *key, uint64_t *out);
 
 /* Iterating over an array's elements. */

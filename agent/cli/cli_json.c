@@ -18,11 +18,14 @@ void cli_json_text(struct ta_json *j, const char *s)
 	ta_json_text_value(j, s, strlen(s));
 }
 
-/* A string of the session table, or null when the session has none. */
+/* A string of the session table, whole (a NUL in it is \u0000), or null when the session has none. */
 static void json_tab_str(struct ta_json *j, const struct ta_sesstab *t, uint32_t off)
 {
+	size_t n;
+	const char *s = ta_sesstab_strn(t, off, &n);
+
 	if (off)
-		cli_json_text(j, ta_sesstab_str(t, off));
+		ta_json_text_value(j, s, n);
 	else
 		ta_json_null(j);
 }
@@ -133,6 +136,7 @@ void cli_typed_in_json_members(struct ta_json *j, const struct ta_sesstab *t, co
 	uint64_t runs = 0, bytes = 0, events = 0, key = 0;
 	uint32_t mask = 0, auid = TA_ID_NONE;
 	char id[32], ub[64];
+	size_t un;
 
 	ta_json_key(j, "shared");
 	ta_json_bool(j, true);
@@ -157,7 +161,8 @@ void cli_typed_in_json_members(struct ta_json *j, const struct ta_sesstab *t, co
 	ta_json_key(j, "auid");
 	ta_json_u64(j, auid);
 	ta_json_key(j, "user");
-	cli_json_text(j, cli_who((void *)t, auid, key, ub, sizeof(ub)));
+	const char *user = cli_who((void *)t, auid, key, ub, sizeof(ub), &un);
+	ta_json_text_value(j, user, un);
 	ta_json_key(j, "runs");
 	ta_json_u64(j, runs);
 	ta_json_key(j, "events");
@@ -264,6 +269,7 @@ static void typed_by_member(struct ta_json *j, const struct session_view *v, con
 {
 	const struct ta_transcript *tr = &v->tr;
 	char id[32], nb[64];
+	size_t nn;
 
 	ta_json_key(j, "typed_by");
 	ta_json_obj_begin(j);
@@ -279,10 +285,12 @@ static void typed_by_member(struct ta_json *j, const struct session_view *v, con
 		ta_json_str(j, id);
 	}
 	ta_json_key(j, "user");
-	if (a->auid == TA_ID_NONE)
+	if (a->auid == TA_ID_NONE) {
 		ta_json_null(j);
-	else
-		cli_json_text(j, cli_who((void *)v->ct.t, a->auid, a->typist_key, nb, sizeof(nb)));
+	} else {
+		const char *user = cli_who((void *)v->ct.t, a->auid, a->typist_key, nb, sizeof(nb), &nn);
+		ta_json_text_value(j, user, nn);
+	}
 	ta_json_key(j, "confidence");
 	ta_json_str(j, ta_conf_name(a->conf));
 	ta_json_key(j, "client_tty");

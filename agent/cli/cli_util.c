@@ -389,10 +389,12 @@ int cli_session_option(const char *opt, const char *arg, uint64_t *key, int *ses
 	return TA_EXIT_USAGE;
 }
 
-const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap)
+const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap,
+			  size_t *len)
 {
 	if (s->user)
-		return ta_sesstab_str(t, s->user);
+		return ta_sesstab_strn(t, s->user, len);
+	*len = 1;
 	if (s->auid == TA_ID_NONE)
 		return "-";
 	/*
@@ -401,6 +403,7 @@ const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, c
 	 * may give that number to someone else.
 	 */
 	snprintf(buf, cap, "%u", s->auid);
+	*len = strlen(buf);
 	return buf;
 }
 

@@ -74,8 +74,13 @@ int cli_parse_user(const char *arg, uint32_t *uid_out);
  */
 int cli_user_option(const char *opt, const char *arg, uint32_t *uid_out);
 int cli_session_option(const char *opt, const char *arg, uint64_t *key, int *ses_only);
-/* Name for display: session's recorded user, else passwd, else the number. */
-const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap);
+/*
+ * Name for display: session's recorded user, else passwd, else the number. Its
+ * length in *len: a recorded name may hold a NUL, shown (neutralised) and
+ * written to JSON by that length.
+ */
+const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap,
+			  size_t *len);
 
 /* Resolves a SESSION argument to an ordinal in t; prints why not. Exit code or OK. */
 int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord);

@@ -102,11 +102,27 @@ static int tty_match(const char *have, const char *want)
 	return !strcmp(a, b);
 }
 
+/* Whether the session's recorded login name is name, whole: "root\u0000x" is not "root". */
+static int user_is(const struct ta_sesstab *t, const struct ta_sess *s, const char *name)
+{
+	const char *u = s->user ? ta_sesstab_cstr(t, s->user) : NULL;
+
+	return u && !strcmp(u, name);
+}
+
+/* Whether a terminal of the table (a NUL in it: none) is want. */
+static int tty_is(const struct ta_sesstab *t, uint32_t off, const char *want)
+{
+	const char *have = ta_sesstab_cstr(t, off);
+
+	return have && tty_match(have, want);
+}
+
 static int match_meta(const struct query *q, const struct ta_sesstab *t, const struct ta_sess *s)
 {
 	if (q->have_user) {
 		int ok = s->auid == q->user_uid && q->user_uid != TA_ID_NONE;
-		if (!ok && q->user_name && s->user && !strcmp(ta_sesstab_str(t, s->user), q->user_name))
+		if (!ok && q->user_name && user_is(t, s, q->user_name))
 			ok = 1;
 		if (!ok)
 			return 0;
@@ -125,16 +141,18 @@ static int match_meta(const struct query *q, const struct ta_sesstab *t, const s
 			return 0;
 	}
 	if (q->host) {
-		const char *h = ta_sesstab_str(t, s->host), *a = ta_sesstab_str(t, s->addr);
-		if (!strstr(h, q->host) && !strstr(a, q->host))
+		/* In the whole value: text after a NUL in it is searched too. */
+		size_t hn, an, wn = strlen(q->host);
+		const char *h = ta_sesstab_strn(t, s->host, &hn), *a = ta_sesstab_strn(t, s->addr, &an);
+		if (!memmem(h, hn, q->host, wn) && !memmem(a, an, q->host, wn))
 			return 0;
 	}
 	if (q->tty) {
 		int ok = 0;
 		for (uint32_t i = 0; i < s->n_ttys; i++)
-			ok |= tty_match(ta_sesstab_str(t, s->ttys[i]), q->tty);
+			ok |= tty_is(t, s->ttys[i], q->tty);
 		if (!ok && s->terminal)
-			ok = tty_match(ta_sesstab_str(t, s->terminal), q->tty);
+			ok = tty_is(t, s->terminal, q->tty);
 		if (!ok)
 			return 0;
 	}
@@ -248,7 +266,7 @@ static int typist_is(const struct query *q, const struct ta_sesstab *t, const st
 		return 1;
 	if (q->user_name) {
 		long i = ta_sesstab_find(t, l->typist_key);
-		if (i >= 0 && t->s[i].user && !strcmp(ta_sesstab_str(t, t->s[i].user), q->user_name))
+		if (i >= 0 && user_is(t, &t->s[i], q->user_name))
 			return 1;
 	}
 	return 0;
@@ -282,8 +300,9 @@ static int link_typist_is(const void *ctx, const struct ta_sesstab *t, const str
 static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct ta_sess *s,
 		      uint64_t ckpt, const struct query *shared_q)
 {
-	char id[32], ub[64], start[32], dur[32], bin[16], bout[16], lost[48], ttys[64] = "";
-	struct ta_buf cell;
+	char id[32], ub[64], start[32], dur[32], bin[16], bout[16], lost[48];
+	struct ta_buf cell, ttys;
+	size_t n;
 
 	ta_buf_init(&cell);
 	ta_sess_id(s->key, id, sizeof(id));
@@ -294,27 +313,37 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	/* LOST: what the gaps say was lost, "bytes/events" (as show's header and GAP lines). */
 	cli_fmt_bytes(ta_sess_lost_bytes(s), lost, sizeof(lost));
 	snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost), "/%" PRIu64, ta_sess_lost_events(s));
+	/* Names whole, by length (a NUL in one is shown \x00): neutralised into their cells. */
+	ta_buf_init(&ttys);
 	for (uint32_t i = 0; i < s->n_ttys; i++) {
-		size_t l = strlen(ttys);
-		snprintf(ttys + l, sizeof(ttys) - l, "%s%s", i ? "," : "", ta_sesstab_str(t, s->ttys[i]));
+		const char *tty = ta_sesstab_strn(t, s->ttys[i], &n);
+		if (i)
+			ta_buf_putc(&ttys, ',');
+		ta_neutralise(tty, n, TA_NEUT_LINE, &ttys);
 	}
 	if (s->flags & TA_SESS_MORE_TTYS)
-		strncat(ttys, ",...", sizeof(ttys) - strlen(ttys) - 1);
+		ta_buf_puts(&ttys, ",...");
 	ta_buf_printf(o, "%-20s ", id);
-	const char *un = cli_user_name(t, s, ub, sizeof(ub));
+	const char *un = cli_user_name(t, s, ub, sizeof(ub), &n);
 	char num[16];
 	snprintf(num, sizeof(num), "%u", s->auid);
-	ta_neutralise_line(un, &cell);
-	if (s->auid != TA_ID_NONE && strcmp(un, num))
+	ta_neutralise(un, n, TA_NEUT_LINE, &cell);
+	if (s->auid != TA_ID_NONE && (n != strlen(num) || memcmp(un, num, n)))
 		ta_buf_printf(&cell, "(%u)", s->auid);
 	ta_buf_printf(o, "%-16.*s ", (int)cell.len, (const char *)cell.p);
 	ta_buf_reset(&cell);
 	if (s->flags & TA_SESS_LOGIN) {
-		ta_neutralise_line(s->host ? ta_sesstab_str(t, s->host) :
-				   s->addr ? ta_sesstab_str(t, s->addr) : "local", &cell);
+		const char *from = "local", *prog = "-";
+		n = strlen(from);
+		if (s->host || s->addr)
+			from = ta_sesstab_strn(t, s->host ? s->host : s->addr, &n);
+		ta_neutralise(from, n, TA_NEUT_LINE, &cell);
 		ta_buf_printf(o, "%-18.*s ", (int)cell.len, (const char *)cell.p);
 		ta_buf_reset(&cell);
-		ta_neutralise_line(s->prog ? ta_sesstab_str(t, s->prog) : "-", &cell);
+		n = strlen(prog);
+		if (s->prog)
+			prog = ta_sesstab_strn(t, s->prog, &n);
+		ta_neutralise(prog, n, TA_NEUT_LINE, &cell);
 		/* A login uid no login service set: the user name is only a claim. */
 		if (s->flags & TA_SESS_UNVERIFIED)
 			ta_buf_puts(&cell, "?unverified");
@@ -327,9 +356,8 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	}
 	ta_buf_reset(&cell);
 	ta_buf_printf(o, "%-19s %-8s%s ", start, dur, (s->flags & TA_SESS_ENDED) ? " " : "+");
-	ta_neutralise_line(ttys[0] ? ttys : "-", &cell);
-	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %-12s %s\n", (int)cell.len,
-		      (const char *)cell.p, bin, bout, s->gaps + s->global_gaps,
+	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %-12s %s\n", ttys.len ? (int)ttys.len : 1,
+		      ttys.len ? (const char *)ttys.p : "-", bin, bout, s->gaps + s->global_gaps,
 		      (s->flags & TA_SESS_DAMAGE) ? "!" : " ", lost, s->last_index < ckpt ? "yes" : "no");
 	if (shared_q) {
 		/* Listed for --user because that person typed into one of its panes. */
@@ -343,10 +371,12 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 			}
 		o->len--; /* before the newline */
 		ta_buf_puts(o, "  typed in by ");
-		ta_neutralise_line(cli_who((void *)t, auid, key, ub, sizeof(ub)), o);
+		const char *who = cli_who((void *)t, auid, key, ub, sizeof(ub), &n);
+		ta_neutralise(who, n, TA_NEUT_LINE, o);
 		ta_buf_puts(o, " (shared)\n");
 	}
 	ta_buf_free(&cell);
+	ta_buf_free(&ttys);
 }
 
 /*
@@ -434,7 +464,9 @@ static void print_commands(struct ta_buf *o, struct query *q, const struct ta_se
 		if (origin)
 			host_cell(o, origin);
 		ta_buf_printf(o, "%s  %-20s ", tm, id);
-		ta_neutralise_line(cli_user_name(t, s, ub, sizeof(ub)), o);
+		size_t un;
+		const char *user = cli_user_name(t, s, ub, sizeof(ub), &un);
+		ta_neutralise(user, un, TA_NEUT_LINE, o);
 		ta_buf_puts(o, "  ");
 		ta_neutralise(d.p, d.len, TA_NEUT_LINE, o);
 		ta_buf_putc(o, '\n');
@@ -512,7 +544,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		if (rc)
 			break;
 		for (size_t i = 0; q->user_name && !name_seen && i < t.n; i++)
-			name_seen = t.s[i].user && !strcmp(ta_sesstab_str(&t, t.s[i].user), q->user_name);
+			name_seen = user_is(&t, &t.s[i], q->user_name);
 		uint32_t *shared = NULL;
 		size_t nshared = shared_panes(q, &t, &shared);
 		for (size_t k = 0; k < t.n; k++) {
@@ -787,7 +819,7 @@ int ta_cmd_query(int argc, char **argv)
 	if (q.have_user && q.user_uid == TA_ID_NONE) {
 		/* A name is only ever the login name recorded in the log: say when none has it. */
 		size_t i = 0;
-		while (i < t->n && !(t->s[i].user && !strcmp(ta_sesstab_str(t, t->s[i].user), q.user_name)))
+		while (i < t->n && !user_is(t, &t->s[i], q.user_name))
 			i++;
 		if (i == t->n) {
 			ta_err(NULL, "--user: no session in the log has the login name '%s' (names are "

@@ -161,19 +161,20 @@ static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, c
 	}
 	ta_buf_put(st->o, st->stamp, 13);
 	if (st->multi) {
-		const char *name = tty ? ta_sesstab_str(&st->tr->names, tty) : "";
+		size_t n;
+		const char *name = ta_sesstab_strn(&st->tr->names, tty, &n);
 		bool plain = true;
 
 		/* The kernel names terminals, but a log (a fleet host's) can say anything. */
-		for (const char *c = name; *c && plain; c++)
-			plain = *c > 0x20 && *c < 0x7f && *c != '\\';
+		for (size_t i = 0; i < n && plain; i++)
+			plain = name[i] > 0x20 && name[i] < 0x7f && name[i] != '\\';
 		if (plain) {
-			ta_buf_printf(st->o, "%-6s ", name[0] ? name : "-");
+			ta_buf_printf(st->o, "%-6.*s ", n ? (int)n : 1, n ? name : "-");
 		} else {
 			struct ta_buf shown;
 
 			ta_buf_init(&shown);
-			ta_neutralise_line(name, &shown);
+			ta_neutralise(name, n, TA_NEUT_LINE, &shown);
 			ta_buf_printf(st->o, "%-6.*s ", (int)shown.len, (const char *)shown.p);
 			ta_buf_free(&shown);
 		}
@@ -184,8 +185,12 @@ static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, c
 		char nb[64];
 		struct ta_buf tmp;
 		ta_buf_init(&tmp);
-		if (who->auid != TA_ID_NONE && st->tr->who)
-			ta_buf_puts(&tmp, st->tr->who(st->tr->who_ctx, who->auid, who->typist_key, nb, sizeof(nb)));
+		if (who->auid != TA_ID_NONE && st->tr->who) {
+			size_t nl;
+			const char *name = st->tr->who(st->tr->who_ctx, who->auid, who->typist_key, nb,
+						       sizeof(nb), &nl);
+			ta_buf_put(&tmp, name, nl);
+		}
 		if (who->auid == TA_ID_NONE || who->conf != TA_CONF_EXACT) {
 			if (tmp.len)
 				ta_buf_puts(&tmp, ", ");
@@ -569,10 +574,13 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 	const struct ta_sess *s = v->s;
 	char ub[64], a[32], b[32], dur[32];
 	struct ta_buf line;
+	size_t n, an;
 
+	/* Values whole, by length: the line is neutralised below, a NUL in one shown \x00. */
 	ta_buf_init(&line);
 	ta_buf_printf(&line, "session %s  user ", v->id);
-	ta_buf_puts(&line, cli_user_name(t, s, ub, sizeof(ub)));
+	const char *user = cli_user_name(t, s, ub, sizeof(ub), &n);
+	ta_buf_put(&line, user, n);
 	if (s->auid != TA_ID_NONE)
 		ta_buf_printf(&line, " (auid %u)", s->auid);
 	if (s->ses != TA_ID_NONE)
@@ -582,18 +590,30 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 	else if (ta_sess_unverified(s))
 		ta_buf_puts(&line, "  [login uid UNVERIFIED: no login record]");
 	if (s->flags & TA_SESS_LOGIN) {
-		if (s->host)
-			ta_buf_printf(&line, "  from %s", ta_sesstab_str(t, s->host));
-		if (s->addr && (!s->host || strcmp(ta_sesstab_str(t, s->host), ta_sesstab_str(t, s->addr))))
-			ta_buf_printf(&line, " (%s)", ta_sesstab_str(t, s->addr));
-		if (s->prog)
-			ta_buf_printf(&line, "  via %s", ta_sesstab_str(t, s->prog));
+		const char *host = ta_sesstab_strn(t, s->host, &n), *addr = ta_sesstab_strn(t, s->addr, &an);
+		if (s->host) {
+			ta_buf_puts(&line, "  from ");
+			ta_buf_put(&line, host, n);
+		}
+		if (s->addr && (!s->host || n != an || memcmp(host, addr, n))) {
+			ta_buf_puts(&line, " (");
+			ta_buf_put(&line, addr, an);
+			ta_buf_putc(&line, ')');
+		}
+		if (s->prog) {
+			const char *prog = ta_sesstab_strn(t, s->prog, &n);
+			ta_buf_puts(&line, "  via ");
+			ta_buf_put(&line, prog, n);
+		}
 	} else {
 		ta_buf_puts(&line, ta_ses_is_no_login(s->ses) ? "  (no login session)"
 							     : "  (login details unavailable)");
 	}
-	for (uint32_t i = 0; i < s->n_ttys; i++)
-		ta_buf_printf(&line, "%s%s", i ? "," : "  tty ", ta_sesstab_str(t, s->ttys[i]));
+	for (uint32_t i = 0; i < s->n_ttys; i++) {
+		const char *tty = ta_sesstab_strn(t, s->ttys[i], &n);
+		ta_buf_puts(&line, i ? "," : "  tty ");
+		ta_buf_put(&line, tty, n);
+	}
 	ta_buf_puts(o, "# ");
 	ta_neutralise(line.p, line.len, TA_NEUT_LINE, o);
 	ta_buf_putc(o, '\n');
@@ -931,15 +951,24 @@ static int ta_export_asciicast(FILE *f, const struct session_view *v, int marker
 	struct ta_cast_writer w;
 	struct ta_shown sh;
 	uint64_t t0 = first_time(v);
-	char title[256], ub[64];
+	char ub[64];
 	unsigned cols, rows;
 	uint64_t red_bytes = 0;
 	double red_t = 0;
+	struct ta_buf title;
+	size_t un;
 
 	session_view_start_size(v, &cols, &rows);
-	snprintf(title, sizeof(title), "ttyaudit session %s, user %s", v->id,
-		 cli_user_name(v->ct.t, v->s, ub, sizeof(ub)));
-	if (ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull, title, NULL) && markers)
+	/* The name as show's header gives it: whole and visible, a NUL in it as \x00. */
+	const char *user = cli_user_name(v->ct.t, v->s, ub, sizeof(ub), &un);
+	ta_buf_init(&title);
+	ta_buf_printf(&title, "ttyaudit session %s, user ", v->id);
+	ta_neutralise(user, un, TA_NEUT_LINE, &title);
+	ta_buf_putc(&title, '\0');
+	int fitted = ta_cast_begin(&w, f, cols, rows, t0 / 1000000000ull,
+				   title.oom ? "ttyaudit session" : (const char *)title.p, NULL);
+	ta_buf_free(&title);
+	if (fitted && markers)
 		size_marker(&w, 0, rows, cols);
 	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
 	for (size_t i = 0; i <= v->tr.n; i++) {
@@ -1026,12 +1055,12 @@ static void script_time(uint64_t ns, char *buf, size_t cap)
  * fleet host's can say anything), and a quote or a newline in it would end
  * the header early, the rest read as output (scriptreplay's timing shifted).
  */
-static void script_word(const char *s, char *out, size_t cap)
+static void script_word(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t k = 0;
 
-	for (; *s && k + 1 < cap; s++) {
-		char c = *s;
+	for (size_t i = 0; i < n && k + 1 < cap; i++) {
+		char c = s[i];
 		int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 			   c == '/' || c == '_' || c == '.' || c == ':' || c == '-';
 		out[k++] = keep ? c : '?';
@@ -1059,15 +1088,17 @@ static int export_typescript(FILE *f, const char *timing, const struct session_v
 	prev = first_time(v);
 	script_time(prev, tm, sizeof(tm));
 	/* The terminal exported (session_view_one_tty): the one of its events. */
-	const char *tty = v->s->n_ttys == 1 ? ta_sesstab_str(v->ct.t, v->s->ttys[0]) : "?";
+	size_t tn = 1;
+	const char *tty = v->s->n_ttys == 1 ? ta_sesstab_strn(v->ct.t, v->s->ttys[0], &tn) : "?";
 	char word[64];
 	for (size_t i = 0; i < v->tr.n; i++)
 		if (v->tr.ev[i].kind == TA_TEV_OUTPUT || v->tr.ev[i].kind == TA_TEV_INPUT ||
 		    v->tr.ev[i].kind == TA_TEV_WINSIZE) {
 			tty = ta_tev_tty(&v->tr, &v->tr.ev[i]);
+			tn = strlen(tty);
 			break;
 		}
-	script_word(tty, word, sizeof(word));
+	script_word(tty, tn, word, sizeof(word));
 	fprintf(f, "Script started on %s [TTY=\"%s\" COLUMNS=\"%u\" LINES=\"%u\"]\n", tm, word,
 		cols, rows);
 	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);

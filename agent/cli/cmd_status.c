@@ -88,24 +88,31 @@ static long lock_holder(const char *dir)
 #define STATUS_REASONS 16
 struct loss_reason {
 	char name[32];
+	size_t name_len;    /* a recorded reason may hold a NUL: another reason than its prefix */
 	uint64_t records, events, bytes;
 	/* Of those, what no session holds (events of no login session or terminal). */
 	uint64_t unattributed_events, unattributed_bytes;
 };
 
-static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint64_t events,
-		       uint64_t bytes, int unattributed)
+static void add_reason(struct loss_reason *r, size_t *n, const char *name, size_t len,
+		       uint64_t events, uint64_t bytes, int unattributed)
 {
 	size_t i;
 
-	for (i = 0; i < *n && strcmp(r[i].name, name); i++)
+	if (len >= sizeof(r->name))
+		len = sizeof(r->name) - 1;
+	for (i = 0; i < *n && (r[i].name_len != len || memcmp(r[i].name, name, len)); i++)
 		;
 	if (i == *n) {
 		/* More reasons than slots: the last one takes the rest. */
-		if (*n == STATUS_REASONS)
-			i = STATUS_REASONS - 1, snprintf(r[i].name, sizeof(r[i].name), "other");
-		else
-			snprintf(r[(*n)++].name, sizeof(r[i].name), "%s", name);
+		if (*n == STATUS_REASONS) {
+			i = STATUS_REASONS - 1;
+			r[i].name_len = (size_t)snprintf(r[i].name, sizeof(r[i].name), "other");
+		} else {
+			memcpy(r[i].name, name, len);
+			r[i].name[len] = '\0';
+			r[(*n)++].name_len = len;
+		}
 	}
 	r[i].records++;
 	r[i].events += events;
@@ -116,7 +123,33 @@ static void add_reason(struct loss_reason *r, size_t *n, const char *name, uint6
 	}
 }
 
+/*
+ * A word of a record into buf (cap bytes), whole: its length, for it may hold a
+ * NUL (JSON's \u0000) that must be shown (\x00), not end it; absent if none.
+ */
+static size_t record_word(const struct ta_jobj *o, const char *key, char *buf, size_t cap,
+			  const char *absent)
+{
+	long n = ta_jobj_str(o, key, buf, cap);
+
+	if (n >= 0)
+		return (size_t)n;
+	snprintf(buf, cap, "%s", absent);
+	return strlen(buf);
+}
+
 /* A word read from the log, shown on one line, never obeyed (view/neutralise.h). */
+static void put_word(struct ta_buf *o, const char *w, size_t n)
+{
+	ta_neutralise(w, n, TA_NEUT_LINE, o);
+}
+
+/* Whether the word is that keyword, whole. */
+static int word_is(const char *w, size_t n, const char *keyword)
+{
+	return n == strlen(keyword) && !memcmp(w, keyword, n);
+}
+
 int ta_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -154,6 +187,8 @@ int ta_cmd_status(int argc, char **argv)
 	size_t n_reasons = 0;
 	char backend[32] = "unknown", version[32] = "", damage_line[512] = "";
 	char integrity[32] = "unknown", programs[32] = "", programs_lim[1024] = "";
+	size_t backend_n = strlen(backend), version_n = 0, integrity_n = strlen(integrity),
+	       programs_n = 0, programs_lim_n = 0;
 	int n;
 	while ((n = ta_walk_next(&w, &rec)) != TA_WALK_END) {
 		if (n < 0) {
@@ -177,17 +212,15 @@ int ta_cmd_status(int argc, char **argv)
 			in_run = 1;
 			agent_start_time = rec.time_ns;
 			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
-				ta_jobj_str(&o, "backend", backend, sizeof(backend));
+				backend_n = record_word(&o, "backend", backend, sizeof(backend), "");
 				/* Logs from before integrity levels: say so, do not guess. */
-				if (ta_jobj_str(&o, "integrity", integrity, sizeof(integrity)) < 0)
-					snprintf(integrity, sizeof(integrity), "unknown");
-				ta_jobj_str(&o, "version", version, sizeof(version));
-				/* Logs from before the fallback programs: the full ones. */
-				if (ta_jobj_str(&o, "programs", programs, sizeof(programs)) < 0)
-					programs[0] = '\0';
-				if (ta_jobj_str(&o, "programs_limitations", programs_lim,
-						sizeof(programs_lim)) < 0)
-					programs_lim[0] = '\0';
+				integrity_n = record_word(&o, "integrity", integrity, sizeof(integrity),
+							  "unknown");
+				version_n = record_word(&o, "version", version, sizeof(version), "");
+				/* Logs from before the fallback programs: the full ones ("" below). */
+				programs_n = record_word(&o, "programs", programs, sizeof(programs), "");
+				programs_lim_n = record_word(&o, "programs_limitations", programs_lim,
+							     sizeof(programs_lim), "");
 			}
 			break;
 		case TA_REC_AGENT_STOP:
@@ -199,8 +232,9 @@ int ta_cmd_status(int argc, char **argv)
 			if (!ta_jobj_parse(&o, (const char *)rec.payload, rec.len)) {
 				uint64_t ev = 0, by = 0, cev = 0, cby = 0;
 				char reason[32];
-				if (ta_jobj_str(&o, "reason", reason, sizeof(reason)) <= 0)
-					snprintf(reason, sizeof(reason), "unknown");
+				size_t reason_n = record_word(&o, "reason", reason, sizeof(reason), "");
+				if (!reason_n)
+					reason_n = (size_t)snprintf(reason, sizeof(reason), "unknown");
 				ta_jobj_u64(&o, "events", &ev);
 				ta_jobj_u64(&o, "bytes", &by);
 				/*
@@ -215,7 +249,7 @@ int ta_cmd_status(int argc, char **argv)
 				loss_bytes += by - cby;
 				copied_events += cev;
 				copied_bytes += cby;
-				add_reason(reasons, &n_reasons, reason, ev - cev, by - cby,
+				add_reason(reasons, &n_reasons, reason, reason_n, ev - cev, by - cby,
 					   (uint32_t)rec.session == TA_ID_NONE);
 			}
 			break;
@@ -309,15 +343,18 @@ int ta_cmd_status(int argc, char **argv)
 		else
 			ta_json_null(&j);
 		ta_json_key(&j, "backend");
-		cli_json_text(&j, backend);
+		ta_json_text_value(&j, backend, backend_n);
 		ta_json_key(&j, "integrity");
-		cli_json_text(&j, integrity);
+		ta_json_text_value(&j, integrity, integrity_n);
 		ta_json_key(&j, "programs");
-		cli_json_text(&j, programs[0] ? programs : "full");
+		if (programs_n)
+			ta_json_text_value(&j, programs, programs_n);
+		else
+			cli_json_text(&j, "full");
 		ta_json_key(&j, "programs_limitations");
-		cli_json_text(&j, programs_lim);
+		ta_json_text_value(&j, programs_lim, programs_lim_n);
 		ta_json_key(&j, "agent_version");
-		cli_json_text(&j, version);
+		ta_json_text_value(&j, version, version_n);
 		for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 			ta_json_key(&j, counts[i].key);
 			ta_json_u64(&j, counts[i].v);
@@ -331,7 +368,7 @@ int ta_cmd_status(int argc, char **argv)
 		for (size_t i = 0; i < n_reasons; i++) {
 			ta_json_obj_begin(&j);
 			ta_json_key(&j, "reason");
-			cli_json_text(&j, reasons[i].name);
+			ta_json_text_value(&j, reasons[i].name, reasons[i].name_len);
 			ta_json_key(&j, "records");
 			ta_json_u64(&j, reasons[i].records);
 			ta_json_key(&j, "events");
@@ -369,21 +406,27 @@ int ta_cmd_status(int argc, char **argv)
 				      records ? " (no clean stop recorded after the last start)" : "");
 		/* The agent_start record's words: the daemon writes constants, a forged log anything. */
 		ta_buf_puts(&o, "backend:     ");
-		ta_neutralise_line(backend, &o);
+		put_word(&o, backend, backend_n);
 		ta_buf_puts(&o, " (agent ");
-		ta_neutralise_line(version[0] ? version : "?", &o);
+		if (version_n)
+			put_word(&o, version, version_n);
+		else
+			ta_buf_putc(&o, '?');
 		ta_buf_printf(&o, ", started %s)\n", t1);
 		ta_buf_puts(&o, "integrity:   ");
-		ta_neutralise_line(integrity, &o);
+		put_word(&o, integrity, integrity_n);
 		ta_buf_printf(&o, "%s\n",
-			      !strcmp(integrity, "kernel") ? " (the kernel's copy of terminal data)" :
-			      !strcmp(integrity, "syscall") ? " (read from user memory at system calls; "
+			      word_is(integrity, integrity_n, "kernel") ? " (the kernel's copy of terminal data)" :
+			      word_is(integrity, integrity_n, "syscall") ? " (read from user memory at system calls; "
 			      "what cannot be vouched for is marked suspect)" : "");
 		ta_buf_puts(&o, "programs:    ");
-		ta_neutralise_line(programs[0] ? programs : "full", &o);
-		if (programs_lim[0]) {
+		if (programs_n)
+			put_word(&o, programs, programs_n);
+		else
+			ta_buf_puts(&o, "full");
+		if (programs_lim_n) {
 			ta_buf_puts(&o, ": ");
-			ta_neutralise_line(programs_lim, &o);
+			put_word(&o, programs_lim, programs_lim_n);
 		}
 		ta_buf_putc(&o, '\n');
 		ta_buf_printf(&o, "loss:        %" PRIu64 " gap records: %" PRIu64 " events, %" PRIu64
@@ -392,7 +435,7 @@ int ta_cmd_status(int argc, char **argv)
 			      store_gaps, store_gap_records, store_gap_bytes);
 		for (size_t i = 0; i < n_reasons; i++) {
 			ta_buf_puts(&o, "             ");
-			ta_neutralise_line(reasons[i].name, &o);
+			put_word(&o, reasons[i].name, reasons[i].name_len);
 			ta_buf_printf(&o, ": %" PRIu64 " records, %" PRIu64 " events, %" PRIu64 " bytes",
 				      reasons[i].records, reasons[i].events, reasons[i].bytes);
 			if (reasons[i].unattributed_events || reasons[i].unattributed_bytes)

@@ -127,30 +127,34 @@ static int scan_event(void *ctx, const struct ta_transcript *tr, const struct ta
 		s->alerts = 1;
 		return done(s);
 	}
+	/*
+	 * Compared as C strings: whole values only (ta_jobj_cstr), so that a path
+	 * "/etc/shadow\u0000x" is not /etc/shadow, nor an op "open\u0000x" open.
+	 */
 	if (e->kind != TA_TEV_FOOTPRINT || !e->len || ta_jobj_parse(&o, (const char *)d, e->len) ||
-	    ta_jobj_str(&o, "op", op, sizeof(op)) <= 0)
+	    ta_jobj_cstr(&o, "op", op, sizeof(op)) <= 0)
 		return 0;
 	code = ta_fp_op_parse(op);
 	if (ta_fp_op_is_privilege(code)) {
 		s->privileged = 1;
 	} else if (ta_fp_op_is_network(code)) {
-		if (s->f->connect && ta_jobj_str(&o, "addr", text, sizeof(text)) > 0 &&
+		if (s->f->connect && ta_jobj_cstr(&o, "addr", text, sizeof(text)) > 0 &&
 		    (!s->f->port || (!ta_jobj_u64(&o, "port", &port) && port == s->f->port)))
 			for (int i = 0; i < s->f->naddrs; i++)
 				s->connect |= !strcmp(s->f->addrs[i], text);
 	} else if (s->f->file) {
-		if (ta_jobj_str(&o, "path", text, sizeof(text)) > 0)
+		if (ta_jobj_cstr(&o, "path", text, sizeof(text)) > 0)
 			s->file |= path_match(s->f->file, text);
-		if (ta_jobj_str(&o, "path2", text, sizeof(text)) > 0)
+		if (ta_jobj_cstr(&o, "path2", text, sizeof(text)) > 0)
 			s->file |= path_match(s->f->file, text);
 		/*
 		 * A relative name joined to its directory is matched above as the
 		 * absolute path; as the process gave it, only exactly (its own
 		 * directory is no longer implied).
 		 */
-		if (ta_jobj_str(&o, "path_given", text, sizeof(text)) > 0)
+		if (ta_jobj_cstr(&o, "path_given", text, sizeof(text)) > 0)
 			s->file |= !strcmp(s->f->file, text);
-		if (ta_jobj_str(&o, "path2_given", text, sizeof(text)) > 0)
+		if (ta_jobj_cstr(&o, "path2_given", text, sizeof(text)) > 0)
 			s->file |= !strcmp(s->f->file, text);
 	}
 	return done(s);

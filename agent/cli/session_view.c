@@ -7,20 +7,23 @@
 #include "cli/session_view.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
+#include "view/neutralise.h"
 
-const char *cli_who(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap)
+const char *cli_who(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap, size_t *len)
 {
 	const struct ta_sesstab *t = ctx;
 	long i = t && (uint32_t)key != TA_ID_NONE ? ta_sesstab_find(t, key) : -1;
 	struct ta_sess tmp;
 
 	if (i >= 0 && (t->s[i].user || auid == TA_ID_NONE || t->s[i].auid == auid))
-		return cli_user_name(t, &t->s[i], buf, cap);
-	if (auid == TA_ID_NONE)
+		return cli_user_name(t, &t->s[i], buf, cap, len);
+	if (auid == TA_ID_NONE) {
+		*len = 1;
 		return "?";
+	}
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.auid = auid;
-	return cli_user_name(t, &tmp, buf, cap);
+	return cli_user_name(t, &tmp, buf, cap, len);
 }
 
 int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint64_t **out, size_t *n)
@@ -33,11 +36,14 @@ int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint
 		const struct ta_shared_client *sc = &t->clients[c];
 		if (sc->client_key == s->key || (sc->client_key >> 32) != (s->key >> 32) || !sc->server)
 			continue;
-		const char *srv = ta_sesstab_str(t, sc->server);
+		size_t sn, ln;
+		const char *srv = ta_sesstab_strn(t, sc->server, &sn);
 		int ours = 0;
-		for (size_t l = 0; l < t->nlinks && !ours; l++)
-			ours = t->links[l].pane_key == s->key && t->links[l].server &&
-			       !strcmp(ta_sesstab_str(t, t->links[l].server), srv);
+		for (size_t l = 0; l < t->nlinks && !ours; l++) {
+			const char *ls = ta_sesstab_strn(t, t->links[l].server, &ln);
+			ours = t->links[l].pane_key == s->key && t->links[l].server && ln == sn &&
+			       !memcmp(ls, srv, sn);
+		}
 		if (!ours)
 			continue;
 		if (*n == cap) {
@@ -295,16 +301,23 @@ int session_view_one_tty(struct session_view *v, const char *cmd, const char *wh
 	struct ta_buf names;
 	int rc;
 
-	for (uint32_t i = 0; name && i < v->s->n_ttys; i++)
-		if (session_view_tty_is(ta_sesstab_str(v->ct.t, v->s->ttys[i]), name)) {
+	for (uint32_t i = 0; name && i < v->s->n_ttys; i++) {
+		const char *have = ta_sesstab_cstr(v->ct.t, v->s->ttys[i]); /* NULL: holds a NUL */
+		if (have && session_view_tty_is(have, name)) {
 			session_view_keep_tty(v, name);
 			return TA_EXIT_OK;
 		}
+	}
 	if (!name && v->s->n_ttys < 2)
 		return TA_EXIT_OK;
 	ta_buf_init(&names);
-	for (uint32_t i = 0; i < v->s->n_ttys; i++)
-		ta_buf_printf(&names, "%s%s", i ? ", " : "", ta_sesstab_str(v->ct.t, v->s->ttys[i]));
+	for (uint32_t i = 0; i < v->s->n_ttys; i++) {
+		size_t n;
+		const char *tty = ta_sesstab_strn(v->ct.t, v->s->ttys[i], &n);
+		if (i)
+			ta_buf_puts(&names, ", ");
+		ta_neutralise(tty, n, TA_NEUT_LINE, &names); /* whole: a NUL shown, not an end */
+	}
 	ta_buf_putc(&names, '\0');
 	if (name)
 		rc = cli_usage_error(cmd, "--tty %s: session %s used no such terminal; it used %s", name,

@@ -72,7 +72,7 @@ int session_view_damage_exit(const struct session_view *v);
 
 /* The attach/detach record indexes of other sessions on the servers of session s's panes. */
 int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint64_t **out, size_t *n);
-/* Name of a person for the transcript: the login name of their session, else passwd. */
-const char *cli_who(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap);
+/* Name of a person for the transcript: the login name of their session, else passwd (cli_user_name). */
+const char *cli_who(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap, size_t *len);
 
 #endif

@@ -10,8 +10,9 @@
  * covers: end_index, last segment and its end offset), then sessions
  * (struct ta_sess), auid order (uint32 ordinals), refs (struct ta_ref),
  * gaps (struct ta_global_gap), shared-terminal links (struct
- * ta_shared_link) and attach/detach records (struct ta_shared_client), string pool. Native byte order: a cache
- * for this host.
+ * ta_shared_link) and attach/detach records (struct ta_shared_client),
+ * string pool (each string its length, its bytes and a NUL: sesstab.h).
+ * Native byte order: a cache for this host.
  */
 #ifndef TA_INDEX_INDEX_H
 #define TA_INDEX_INDEX_H
@@ -22,7 +23,8 @@
 #include "index/sesstab.h"
 
 #define TA_INDEX_MAGIC "TTYAIDX1"
-#define TA_INDEX_VERSION 5 /* 5: lost events/bytes per session and loss gap */
+#define TA_INDEX_VERSION 6 /* 5: lost events/bytes per session and loss gap; 6: pool
+			    * strings with their lengths (ta_sesstab_strn) */
 
 /*
  * What the index saw of each segment up to its last one: a sealed segment

@@ -10,18 +10,22 @@
 /*
  * A text the index cannot hold as it is: the recorded bytes need not be UTF-8
  * (a host writes what it likes), and a UTF8 database refuses such a text,
- * failing the collector's whole batch each time it comes back. Replaced by
- * nothing would make the index's facts less than the host's (a --user of
- * those bytes found nowhere): the key is marked as not decoded instead, and
- * query --fleet reads its host in full, as the host's own table does.
+ * failing the collector's whole batch each time it comes back; nor a NUL
+ * (JSON's \u0000), which a text cannot hold and a C string would end there,
+ * giving "root" for "root\u0000x". Replaced by nothing would make the
+ * index's facts less than the host's (a --user of those bytes found nowhere):
+ * the key is marked as not decoded instead, and query --fleet reads its host
+ * in full, as the host's own table does.
  */
 static int text(const struct ta_sesstab *t, uint64_t key, enum ta_sessfact_kind kind, uint32_t off,
 		ta_sessfact_fn fn, void *ctx)
 {
+	size_t n;
+
 	if (!off)
 		return 0;
-	const char *s = ta_sesstab_str(t, off);
-	if (!ta_utf8_valid(s, strlen(s)))
+	const char *s = ta_sesstab_strn(t, off, &n);
+	if (!ta_utf8_valid(s, n) || memchr(s, '\0', n))
 		return fn(ctx, key, TA_SF_UNDECODABLE, 0, NULL);
 	return fn(ctx, key, kind, 0, s);
 }

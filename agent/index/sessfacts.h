@@ -24,7 +24,8 @@ enum ta_sessfact_kind {
 	TA_SF_BEGIN,       /* num: unix microseconds, no later than the session's start */
 	TA_SF_END,         /* num: unix microseconds, no earlier than its end (floor) */
 	TA_SF_GLOBAL,      /* the session key holds records the table reads as log-wide */
-	TA_SF_UNDECODABLE, /* a record of the session key did not decode, or a text of it is not UTF-8 */
+	TA_SF_UNDECODABLE, /* a record of the session key did not decode, or a text of it is not
+			    * UTF-8 or holds a NUL */
 };
 
 /* One fact of session key: 0 or -errno (which stops the walk). */

@@ -32,9 +32,9 @@ static uint64_t mix64(uint64_t x)
  * writes: every hash is salted with the table's random seed, so no one can
  * choose values that all land in one run of the open-addressing tables.
  */
-static uint64_t hash_str(const struct ta_sesstab *t, const char *s)
+static uint64_t hash_str(const struct ta_sesstab *t, const char *s, size_t n)
 {
-	return ta_str_hash_salted(s, t->seed);
+	return ta_str_hash_salted(s, n, t->seed);
 }
 
 int ta_sesstab_init(struct ta_sesstab *t, int keep_refs)
@@ -138,10 +138,42 @@ static struct ta_sess *get_sess(struct ta_sesstab *t, uint64_t key, const struct
 	return s;
 }
 
-uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str)
-{
-	size_t l = strlen(str);
+/* An entry: its length (4 bytes), then the bytes and a NUL; its offset is the bytes'. */
+#define POOL_LEN_BYTES 4
 
+const char *ta_sesstab_strn(const struct ta_sesstab *t, uint32_t off, size_t *len)
+{
+	uint32_t l;
+
+	*len = 0;
+	/* Offsets and lengths of an index file are claims: checked, "" if they name no entry. */
+	if (off <= POOL_LEN_BYTES || off >= t->pool_len)
+		return "";
+	memcpy(&l, t->pool + off - POOL_LEN_BYTES, sizeof(l));
+	if (l >= t->pool_len - off || t->pool[off + l])
+		return "";
+	*len = l;
+	return t->pool + off;
+}
+
+const char *ta_sesstab_cstr(const struct ta_sesstab *t, uint32_t off)
+{
+	size_t n;
+	const char *s = ta_sesstab_strn(t, off, &n);
+
+	return memchr(s, '\0', n) ? NULL : s;
+}
+
+static int pool_eq(const struct ta_sesstab *t, uint32_t off, const char *s, size_t n)
+{
+	size_t have;
+	const char *p = ta_sesstab_strn(t, off, &have);
+
+	return have == n && !memcmp(p, s, n);
+}
+
+uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str, size_t l)
+{
 	if (!l)
 		return 0;
 	if ((t->pcount + 1) * 2 > t->phcap) {
@@ -152,7 +184,9 @@ uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str)
 		for (size_t i = 0; i < t->phcap; i++) {
 			if (!t->phash[i])
 				continue;
-			size_t j = hash_str(t, t->pool + t->phash[i]) & (ncap - 1);
+			size_t n;
+			const char *p = ta_sesstab_strn(t, t->phash[i], &n);
+			size_t j = hash_str(t, p, n) & (ncap - 1);
 			while (h[j])
 				j = (j + 1) & (ncap - 1);
 			h[j] = t->phash[i];
@@ -161,17 +195,18 @@ uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str)
 		t->phash = h;
 		t->phcap = ncap;
 	}
-	size_t j = hash_str(t, str) & (t->phcap - 1);
+	size_t j = hash_str(t, str, l) & (t->phcap - 1);
 	while (t->phash[j]) {
-		if (!strcmp(t->pool + t->phash[j], str))
+		if (pool_eq(t, t->phash[j], str, l))
 			return t->phash[j];
 		j = (j + 1) & (t->phcap - 1);
 	}
-	if (t->pool_len + l + 1 > UINT32_MAX)
+	size_t need = POOL_LEN_BYTES + l + 1;
+	if (l > UINT32_MAX || t->pool_len + need > UINT32_MAX)
 		return 0;
-	if (t->pool_len + l + 1 > t->pool_cap) {
+	if (t->pool_len + need > t->pool_cap) {
 		size_t ncap = t->pool_cap * 2;
-		while (ncap < t->pool_len + l + 1)
+		while (ncap < t->pool_len + need)
 			ncap *= 2;
 		char *np = realloc(t->pool, ncap);
 		if (!np)
@@ -179,9 +214,11 @@ uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *str)
 		t->pool = np;
 		t->pool_cap = ncap;
 	}
-	uint32_t off = (uint32_t)t->pool_len;
-	memcpy(t->pool + off, str, l + 1);
-	t->pool_len += l + 1;
+	uint32_t l32 = (uint32_t)l, off = (uint32_t)(t->pool_len + POOL_LEN_BYTES);
+	memcpy(t->pool + t->pool_len, &l32, sizeof(l32));
+	memcpy(t->pool + off, str, l);
+	t->pool[off + l] = '\0';
+	t->pool_len += need;
 	t->phash[j] = off;
 	t->pcount++;
 	return off;
@@ -198,13 +235,13 @@ static void add_uid(struct ta_sess *s, uint32_t uid)
 		s->flags |= TA_SESS_MORE_UIDS;
 }
 
-static void add_tty(struct ta_sesstab *t, struct ta_sess *s, const char *name)
+static void add_tty(struct ta_sesstab *t, struct ta_sess *s, const char *name, size_t len)
 {
 	uint32_t off;
 
-	if (!name[0])
+	if (!len)
 		return;
-	off = ta_sesstab_intern(t, name);
+	off = ta_sesstab_intern(t, name, len);
 	for (uint32_t i = 0; i < s->n_ttys; i++)
 		if (s->ttys[i] == off)
 			return;
@@ -257,12 +294,22 @@ static int add_ref(struct ta_sesstab *t, struct ta_sess *s, const struct ta_log_
 	return add_ref_at(t, s, rec, rec->time_ns);
 }
 
+/* A string member into the pool, whole: a NUL in it is kept (and shown), not an end. */
+static uint32_t intern_member(struct ta_sesstab *t, const struct ta_jobj *o, const char *key,
+			      char *buf, size_t cap)
+{
+	long n = ta_jobj_str(o, key, buf, cap);
+
+	return n > 0 ? ta_sesstab_intern(t, buf, (size_t)n) : 0;
+}
+
 static void take_str(struct ta_sesstab *t, const struct ta_jobj *o, const char *key, uint32_t *dst)
 {
 	char buf[256];
+	uint32_t off = intern_member(t, o, key, buf, sizeof(buf));
 
-	if (ta_jobj_str(o, key, buf, sizeof(buf)) > 0)
-		*dst = ta_sesstab_intern(t, buf);
+	if (off)
+		*dst = off;
 }
 
 static uint64_t json_time(const struct ta_jobj *o, const char *key)
@@ -270,7 +317,7 @@ static uint64_t json_time(const struct ta_jobj *o, const char *key)
 	char buf[64];
 	uint64_t ns;
 
-	if (ta_jobj_str(o, key, buf, sizeof(buf)) > 0 && !ta_parse_rfc3339(buf, &ns))
+	if (ta_jobj_cstr(o, key, buf, sizeof(buf)) > 0 && !ta_parse_rfc3339(buf, &ns))
 		return ns;
 	return 0;
 }
@@ -303,7 +350,7 @@ static int add_tty_data(struct ta_sesstab *t, const struct ta_log_record *rec)
 	if (s->auid == TA_ID_NONE)
 		s->auid = it.hdr.auid;
 	ta_batch_tty_name(&it, tty);
-	add_tty(t, s, tty);
+	add_tty(t, s, tty, strlen(tty));
 	uint64_t last = rec->time_ns;
 	while ((n = ta_batch_next(&it, &e)) == 1) {
 		if (e.time_ns > last)
@@ -354,8 +401,9 @@ const char *ta_conf_name(int conf)
 static int add_client(struct ta_sesstab *t, const struct ta_log_record *rec, const struct ta_jobj *o)
 {
 	char server[1024];
+	uint32_t srv = intern_member(t, o, "server", server, sizeof(server));
 
-	if (ta_jobj_str(o, "server", server, sizeof(server)) <= 0)
+	if (!srv)
 		return 0;
 	if (t->nclients == t->clientcap) {
 		size_t ncap = t->clientcap ? t->clientcap * 2 : 16;
@@ -368,7 +416,7 @@ static int add_client(struct ta_sesstab *t, const struct ta_log_record *rec, con
 	t->clients[t->nclients++] = (struct ta_shared_client){
 		.client_key = rec->session, .index = rec->index, .seg_seq = rec->segment_seq,
 		.offset = rec->offset, .time_ns = rec->time_ns,
-		.server = ta_sesstab_intern(t, server), .type = rec->type,
+		.server = srv, .type = rec->type,
 	};
 	return 0;
 }
@@ -452,7 +500,7 @@ static int add_attribution(struct ta_sesstab *t, const struct ta_log_record *rec
 	uint32_t auid = TA_ID_NONE;
 	if (!ta_jobj_u64(o, "auid", &v) && v < TA_ID_NONE)
 		auid = (uint32_t)v;
-	int conf = ta_jobj_str(o, "confidence", buf, sizeof(buf)) > 0 ? ta_conf_parse(buf) : TA_CONF_NONE;
+	int conf = ta_jobj_cstr(o, "confidence", buf, sizeof(buf)) > 0 ? ta_conf_parse(buf) : TA_CONF_NONE;
 	struct ta_shared_link *l = NULL;
 	if ((err = find_link(t, pane_key, rec->session, auid, &l)))
 		return err;
@@ -489,10 +537,10 @@ static int add_attribution(struct ta_sesstab *t, const struct ta_log_record *rec
 		l->first_ns = st;
 	if (en > l->last_ns)
 		l->last_ns = en;
-	if (!l->pane && ta_jobj_str(o, "pane", buf, sizeof(buf)) > 0)
-		l->pane = ta_sesstab_intern(t, buf);
-	if (!l->server && ta_jobj_str(o, "server", buf, sizeof(buf)) > 0)
-		l->server = ta_sesstab_intern(t, buf);
+	if (!l->pane)
+		l->pane = intern_member(t, o, "pane", buf, sizeof(buf));
+	if (!l->server)
+		l->server = intern_member(t, o, "server", buf, sizeof(buf));
 	return 0;
 }
 
@@ -517,7 +565,7 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	case TA_REC_AGENT_START: {
 		char b[32];
 		t->agent_starts++;
-		if (ta_jobj_str(&o, "backend", b, sizeof(b)) > 0)
+		if (ta_jobj_cstr(&o, "backend", b, sizeof(b)) > 0)
 			snprintf(t->backend, sizeof(t->backend), "%s", b);
 		/*
 		 * Nothing was recorded between the previous run's last round (its
@@ -597,11 +645,12 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	switch (rec->type) {
 	case TA_REC_EXEC: {
 		char tty[64];
+		long n;
 		s->execs++;
 		if (!ta_jobj_u64(&o, "uid", &v) && v < TA_ID_NONE)
 			add_uid(s, (uint32_t)v);
-		if (ta_jobj_str(&o, "tty", tty, sizeof(tty)) > 0)
-			add_tty(t, s, tty);
+		if ((n = ta_jobj_str(&o, "tty", tty, sizeof(tty))) > 0)
+			add_tty(t, s, tty, (size_t)n);
 		break;
 	}
 	case TA_REC_SESSION_START: {
@@ -939,18 +988,29 @@ int ta_sesstab_rebuild_hashes(struct ta_sesstab *t)
 	uint32_t *h;
 	int err;
 
-	for (size_t off = 1; off < t->pool_len; off += strlen(t->pool + off) + 1)
-		count++;
+	/* The entries one after another (a copied index's pool: each length is a claim). */
+	for (size_t off = 1; off < t->pool_len; count++) {
+		size_t n;
+		if (t->pool_len - off <= POOL_LEN_BYTES)
+			return -EBADMSG;
+		ta_sesstab_strn(t, (uint32_t)(off + POOL_LEN_BYTES), &n);
+		if (!n)
+			return -EBADMSG; /* no entry there, or an empty one (never interned) */
+		off += POOL_LEN_BYTES + n + 1;
+	}
 	while (ncap < count * 2 + 2)
 		ncap *= 2;
 	h = calloc(ncap, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	for (size_t off = 1; off < t->pool_len; off += strlen(t->pool + off) + 1) {
-		size_t j = hash_str(t, t->pool + off) & (ncap - 1);
+	for (size_t off = 1; off < t->pool_len;) {
+		size_t n;
+		const char *p = ta_sesstab_strn(t, (uint32_t)(off + POOL_LEN_BYTES), &n);
+		size_t j = hash_str(t, p, n) & (ncap - 1);
 		while (h[j])
 			j = (j + 1) & (ncap - 1);
-		h[j] = (uint32_t)off;
+		h[j] = (uint32_t)(off + POOL_LEN_BYTES);
+		off += POOL_LEN_BYTES + n + 1;
 	}
 	free(t->phash);
 	t->phash = h;

@@ -120,7 +120,7 @@ struct ta_sesstab {
 	/* key -> ordinal + 1 (open addressing) */
 	uint32_t *hash;
 	size_t hcap;
-	char *pool;                /* strings, NUL-terminated; offset 0 is "" */
+	char *pool;                /* strings (ta_sesstab_strn); offset 0 is "" */
 	size_t pool_len, pool_cap;
 	uint32_t *phash;           /* string dedup */
 	size_t phcap, pcount;
@@ -164,11 +164,20 @@ int ta_sesstab_damage(struct ta_sesstab *t, uint64_t index, uint64_t resume, uin
 int ta_sesstab_finish(struct ta_sesstab *t);
 /* Ordinal of key, or -1. */
 long ta_sesstab_find(const struct ta_sesstab *t, uint64_t key);
-static inline const char *ta_sesstab_str(const struct ta_sesstab *t, uint32_t off)
-{
-	return off < t->pool_len ? t->pool + off : "";
-}
-uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *s);
+/*
+ * The table's strings (names, hosts, terminals, paths) by offset, 0 for none.
+ * A string read from the log may hold a NUL (JSON's \u0000): each entry of
+ * the pool is its length (uint32, native order), its bytes and a NUL, so that
+ * "root\u0000x" is neither shown as nor matched as "root". ta_sesstab_strn: the
+ * bytes (a NUL follows them) and *len, for showing and writing out; "" for an
+ * offset that names no entry (a damaged index). ta_sesstab_cstr: the string
+ * for comparing with a C string (a name given to the command), NULL if it
+ * holds a NUL, which then equals none.
+ */
+const char *ta_sesstab_strn(const struct ta_sesstab *t, uint32_t off, size_t *len);
+const char *ta_sesstab_cstr(const struct ta_sesstab *t, uint32_t off);
+/* The offset of the len bytes at s (added if new), 0 for none or on failure. */
+uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *s, size_t len);
 /* Rebuilds the key and string hashes of a table filled by copying. */
 int ta_sesstab_rebuild_hashes(struct ta_sesstab *t);
 

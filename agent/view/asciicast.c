@@ -175,7 +175,8 @@ int ta_cast_parse_event(const char *line, size_t len, struct ta_cast_event *ev)
 	ev->t = strtod(num, &end);
 	if (*end || ev->t < 0)
 		return -EBADMSG;
-	if (ta_jarr_next(&it, &el) != 1 || ta_jval_str(&el, ev->code, sizeof(ev->code)) <= 0)
+	/* The code whole: "o\u0000x" is no output event. */
+	if (ta_jarr_next(&it, &el) != 1 || ta_jval_cstr(&el, ev->code, sizeof(ev->code)) <= 0)
 		return -EBADMSG;
 	if (ta_jarr_next(&it, &el) != 1 || el.type != TA_J_STR)
 		return -EBADMSG;

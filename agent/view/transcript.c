@@ -98,7 +98,7 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 		return put_data(tr, e, msg, strlen(msg));
 	}
 	ta_batch_tty_name(&it, tty);
-	ttyoff = ta_sesstab_intern(&tr->names, tty);
+	ttyoff = ta_sesstab_intern(&tr->names, tty, strlen(tty));
 	while ((n = ta_batch_next(&it, &te)) == 1) {
 		struct ta_tev *e = new_ev(tr);
 		if (!e)
@@ -203,9 +203,18 @@ static uint64_t jtime(const struct ta_jobj *o, const char *key)
 	char buf[64];
 	uint64_t ns;
 
-	if (ta_jobj_str(o, key, buf, sizeof(buf)) > 0 && !ta_parse_rfc3339(buf, &ns))
+	if (ta_jobj_cstr(o, key, buf, sizeof(buf)) > 0 && !ta_parse_rfc3339(buf, &ns))
 		return ns;
 	return 0;
+}
+
+/* A string member into the names pool, whole (a NUL in it kept): its offset, 0 if none. */
+static uint32_t intern_member(struct ta_transcript *tr, const struct ta_jobj *o, const char *key)
+{
+	char buf[256];
+	long n = ta_jobj_str(o, key, buf, sizeof(buf));
+
+	return n > 0 ? ta_sesstab_intern(&tr->names, buf, (size_t)n) : 0;
 }
 
 /*
@@ -246,15 +255,13 @@ static int add_attribution(struct ta_transcript *tr, const struct ta_log_record 
 			a->end_ns = a->start_ns;
 		a->auid = !ta_jobj_u64(&o, "auid", &v) && v < TA_ID_NONE ? (uint32_t)v : TA_ID_NONE;
 		a->ses = !ta_jobj_u64(&o, "ses", &v) && v < TA_ID_NONE ? (uint32_t)v : TA_ID_NONE;
-		a->conf = ta_jobj_str(&o, "confidence", buf, sizeof(buf)) > 0 ? (uint8_t)ta_conf_parse(buf)
-									       : TA_CONF_NONE;
-		if (ta_jobj_str(&o, "pane", buf, sizeof(buf)) > 0)
-			a->pane = ta_sesstab_intern(&tr->names, buf);
+		a->conf = ta_jobj_cstr(&o, "confidence", buf, sizeof(buf)) > 0 ? (uint8_t)ta_conf_parse(buf)
+										: TA_CONF_NONE;
+		a->pane = intern_member(tr, &o, "pane");
 		const struct ta_jval *c = ta_jobj_get(&o, "client");
 		struct ta_jobj co;
 		if (c && c->type == TA_J_OBJ && !ta_jobj_parse(&co, c->p, c->n)) {
-			if (ta_jobj_str(&co, "tty", buf, sizeof(buf)) > 0)
-				a->client_tty = ta_sesstab_intern(&tr->names, buf);
+			a->client_tty = intern_member(tr, &co, "tty");
 			if (!ta_jobj_u64(&co, "pid", &v) && v < UINT32_MAX)
 				a->client_pid = (uint32_t)v;
 		}
@@ -319,7 +326,7 @@ int ta_transcript_add_record(struct ta_transcript *tr, const void *vrec)
 
 		/* After an unclean stop the record says since when nothing was recorded. */
 		if (!ta_jobj_parse(&o, (const char *)rec->payload, rec->len) &&
-		    ta_jobj_str(&o, "lost_since", since, sizeof(since)) > 0 &&
+		    ta_jobj_cstr(&o, "lost_since", since, sizeof(since)) > 0 &&
 		    !ta_parse_rfc3339(since, &since_ns) && since_ns <= rec->time_ns) {
 			snprintf(msg, sizeof(msg), "the agent restarted after an unclean stop (killed "
 				 "or crashed): nothing was recorded from %s until this start (%.3f s)",
@@ -529,57 +536,89 @@ void ta_transcript_free(struct ta_transcript *tr)
 	memset(tr, 0, sizeof(*tr));
 }
 
-static void put_word(struct ta_buf *out, const char *w)
-{
-	int plain = *w != '\0';
+/*
+ * The describe lines take the recorded values whole, by length: a NUL in one
+ * (JSON's \u0000) stays a byte of the line, which the neutraliser shows (\x00),
+ * instead of ending the value there ("root\u0000x" shown as "root").
+ */
 
-	for (const char *p = w; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      strchr("-_./=:,+@%", *p)))
-			plain = 0;
+/* A string member's bytes into buf: their length, 0 if it is absent or not a string. */
+static size_t member(const struct ta_jobj *o, const char *key, char *buf, size_t cap)
+{
+	long n = ta_jobj_str(o, key, buf, cap);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void put_word(struct ta_buf *out, const char *w, size_t n)
+{
+	int plain = n != 0;
+
+	for (size_t i = 0; i < n && plain; i++) {
+		char c = w[i];
+		plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			(c && strchr("-_./=:,+@%", c));
+	}
 	if (plain) {
-		ta_buf_puts(out, w);
+		ta_buf_put(out, w, n);
 		return;
 	}
 	ta_buf_putc(out, '\'');
-	for (const char *p = w; *p; p++) {
-		if (*p == '\'')
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] == '\'')
 			ta_buf_puts(out, "'\\''");
 		else
-			ta_buf_putc(out, *p);
+			ta_buf_putc(out, w[i]);
 	}
 	ta_buf_putc(out, '\'');
 }
 
-/* What follows a path's last slash: the name a program is known by. */
-static const char *last_component(const char *p)
+/* What follows a path's last slash: the name a program is known by (*n: its length). */
+static const char *last_component(const char *p, size_t *n)
 {
-	const char *slash = strrchr(p, '/');
+	const char *slash = memrchr(p, '/', *n);
 
-	return slash ? slash + 1 : p;
+	if (slash) {
+		*n -= (size_t)(slash + 1 - p);
+		return slash + 1;
+	}
+	return p;
 }
 
 static void kv(struct ta_buf *out, const struct ta_jobj *o, const char *key, const char *label)
 {
 	char v[256];
 	uint64_t u;
+	long n;
 
 	/* Quoted unless plain: a path holding " pid 1 uid 0" must not read as more fields. */
-	if (ta_jobj_str(o, key, v, sizeof(v)) > 0) {
+	if ((n = ta_jobj_str(o, key, v, sizeof(v))) > 0) {
 		ta_buf_printf(out, " %s ", label);
-		put_word(out, v);
+		put_word(out, v, (size_t)n);
 	} else if (!ta_jobj_u64(o, key, &u))
 		ta_buf_printf(out, " %s %" PRIu64, label, u);
 }
 
+/* tr->who's name of auid (and its session key), or "auid N" when there is no resolver. */
+static void put_name(const struct ta_transcript *tr, uint32_t auid, uint64_t key, struct ta_buf *out)
+{
+	char nb[64];
+	size_t n;
+
+	if (!tr->who) {
+		ta_buf_printf(out, "auid %" PRIu32, auid);
+		return;
+	}
+	/* By length: a recorded name may hold a NUL, which the neutraliser shows. */
+	const char *name = tr->who(tr->who_ctx, auid, key, nb, sizeof(nb), &n);
+	ta_buf_put(out, name, n);
+}
+
 /* "bob" or "auid 1001" (the person of an attach/detach/attribution), "nobody known" if null. */
-static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, const char *pfx,
-		    struct ta_buf *out)
+static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, struct ta_buf *out)
 {
 	uint64_t auid, ses;
-	char nb[64];
 
-	(void)pfx;
 	if (ta_jobj_u64(o, "auid", &auid) || auid >= TA_ID_NONE) {
 		ta_buf_puts(out, "nobody known");
 		return;
@@ -587,10 +626,7 @@ static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, con
 	if (ta_jobj_u64(o, "ses", &ses) || ses >= TA_ID_NONE)
 		ses = TA_ID_NONE;
 	uint64_t key = (tr->key & 0xffffffff00000000ull) | ses;
-	if (tr->who)
-		ta_buf_printf(out, "%s", tr->who(tr->who_ctx, (uint32_t)auid, key, nb, sizeof(nb)));
-	else
-		ta_buf_printf(out, "auid %" PRIu64, auid);
+	put_name(tr, (uint32_t)auid, key, out);
 	if (ses < TA_ID_NONE) {
 		char id[32];
 		ta_sess_id(key, id, sizeof(id));
@@ -605,29 +641,36 @@ static void put_who(const struct ta_transcript *tr, const struct ta_jobj *o, con
  */
 static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out)
 {
-	char op[32] = "?", s[1024];
+	char op[32], s[1024];
 	uint64_t port = 0, v;
 	int root = 0, flag = 0;
 	const char *cls;
 	uint16_t code;
+	size_t n;
 
-	ta_jobj_str(o, "op", op, sizeof(op));
-	code = ta_fp_op_parse(op);
+	/* The operation is what the call was only if the name is whole ("open\u0000x" is none). */
+	code = ta_jobj_cstr(o, "op", op, sizeof(op)) > 0 ? ta_fp_op_parse(op) : 0;
 	cls = ta_fp_op_is_privilege(code) ? "priv" : ta_fp_op_is_network(code) ? "net" : "file";
-	ta_buf_printf(out, "%s %s", cls, op);
+	ta_buf_printf(out, "%s ", cls);
+	ta_buf_put(out, op, member(o, "op", op, sizeof(op)));
 	if (ta_fp_op_is_network(code)) {
-		char proto[16] = "", addr[64] = "";
+		char proto[16], addr[64];
+		size_t pn = member(o, "proto", proto, sizeof(proto)), an = member(o, "addr", addr, sizeof(addr));
+		int v6 = memchr(addr, ':', an) != NULL;
 
-		ta_jobj_str(o, "proto", proto, sizeof(proto));
-		ta_jobj_str(o, "addr", addr, sizeof(addr));
 		ta_jobj_u64(o, "port", &port);
-		if (addr[0])
-			ta_buf_printf(out, " %s %s%s%s:%" PRIu64, proto,
-				      strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "",
-				      port);
+		if (an) {
+			ta_buf_putc(out, ' ');
+			ta_buf_put(out, proto, pn);
+			ta_buf_puts(out, v6 ? " [" : " ");
+			ta_buf_put(out, addr, an);
+			ta_buf_printf(out, "%s:%" PRIu64, v6 ? "]" : "", port);
+		}
 	} else if (ta_fp_op_is_privilege(code)) {
-		if (ta_jobj_str(o, "path", s, sizeof(s)) > 0)
-			ta_buf_printf(out, " %s", s);
+		if ((n = member(o, "path", s, sizeof(s)))) {
+			ta_buf_putc(out, ' ');
+			ta_buf_put(out, s, n);
+		}
 		ta_buf_puts(out, " ->");
 		if (!ta_jobj_u64(o, "ruid", &v))
 			ta_buf_printf(out, " uid %" PRIu64, v);
@@ -637,27 +680,40 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out)
 			ta_buf_printf(out, " gid %" PRIu64, v);
 		if (!ta_jobj_u64(o, "egid", &v))
 			ta_buf_printf(out, " egid %" PRIu64, v);
-		if (!strcmp(op, "capset") && ta_jobj_str(o, "cap_effective", s, sizeof(s)) > 0)
-			ta_buf_printf(out, " caps %s", s);
+		if (code == TA_FP_CAPSET && (n = member(o, "cap_effective", s, sizeof(s)))) {
+			ta_buf_puts(out, " caps ");
+			ta_buf_put(out, s, n);
+		}
 		if (!ta_jval_bool(ta_jobj_get(o, "root"), &root) && root)
 			ta_buf_puts(out, " [root]");
 	} else {
-		if (ta_jobj_str(o, "flags", s, sizeof(s)) > 0)
-			ta_buf_printf(out, " %s", s);
-		if (ta_jobj_str(o, "mode", s, sizeof(s)) > 0)
-			ta_buf_printf(out, " %s", s);
-		if (!strcmp(op, "chown")) {
+		if ((n = member(o, "flags", s, sizeof(s)))) {
+			ta_buf_putc(out, ' ');
+			ta_buf_put(out, s, n);
+		}
+		if ((n = member(o, "mode", s, sizeof(s)))) {
+			ta_buf_putc(out, ' ');
+			ta_buf_put(out, s, n);
+		}
+		if (code == TA_FP_CHOWN) {
 			ta_buf_puts(out, " to");
 			kv(out, o, "owner", "uid");
 			kv(out, o, "group", "gid");
 		}
-		if (ta_jobj_str(o, "path", s, sizeof(s)) >= 0)
-			ta_buf_printf(out, " %s", s);
-		if (ta_jobj_str(o, "path2", s, sizeof(s)) >= 0)
-			ta_buf_printf(out, " -> %s", s);
+		long pn;
+		if ((pn = ta_jobj_str(o, "path", s, sizeof(s))) >= 0) {
+			ta_buf_putc(out, ' ');
+			ta_buf_put(out, s, (size_t)pn);
+		}
+		if ((pn = ta_jobj_str(o, "path2", s, sizeof(s))) >= 0) {
+			ta_buf_puts(out, " -> ");
+			ta_buf_put(out, s, (size_t)pn);
+		}
 	}
-	if (ta_jobj_str(o, "via", s, sizeof(s)) > 0)
-		ta_buf_printf(out, " via %s", s);
+	if ((n = member(o, "via", s, sizeof(s)))) {
+		ta_buf_puts(out, " via ");
+		ta_buf_put(out, s, n);
+	}
 	if (!ta_jval_bool(ta_jobj_get(o, "uncaptured"), &flag) && flag)
 		ta_buf_puts(out, " [what it named not captured]");
 	if (!ta_jval_bool(ta_jobj_get(o, "compat32"), &flag) && flag)
@@ -674,6 +730,7 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 	const char *d = (const char *)ta_tev_data(tr, e);
 	struct ta_jobj o;
 	char s[4096];
+	size_t n;
 	int json = (e->kind == TA_TEV_EXEC || e->kind == TA_TEV_LOGIN || e->kind == TA_TEV_LOGOUT ||
 		    e->kind == TA_TEV_NOTE || e->kind == TA_TEV_GAP || e->kind == TA_TEV_ATTACH ||
 		    e->kind == TA_TEV_DETACH || e->kind == TA_TEV_ATTRIB ||
@@ -697,20 +754,21 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			const struct ta_jval *argv = ta_jobj_get(&o, "argv");
 			struct ta_jarr_iter it;
 			struct ta_jval el;
+			long an;
 			if (!ta_jarr_begin(argv, &it))
 				while (ta_jarr_next(&it, &el) == 1) {
-					if (ta_jval_str(&el, s, sizeof(s)) < 0)
+					if ((an = ta_jval_str(&el, s, sizeof(s))) < 0)
 						continue;
 					ta_buf_putc(out, ' ');
-					put_word(out, s);
+					put_word(out, s, (size_t)an);
 				}
 			int trunc = 0;
 			if (!ta_jval_bool(ta_jobj_get(&o, "argv_truncated"), &trunc) && trunc)
 				ta_buf_puts(out, " [argv truncated]");
 			ta_buf_puts(out, "  [");
-			int named = ta_jobj_str(&o, "filename", s, sizeof(s)) > 0;
-			if (named)
-				put_word(out, s);
+			size_t fn = member(&o, "filename", s, sizeof(s));
+			if (fn)
+				put_word(out, s, fn);
 			/*
 			 * The file that ran, where the name given calls it something
 			 * else (a symlink ~/x to sudo, fexecve's /dev/fd/N). Only the last
@@ -720,11 +778,12 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			char x[sizeof(s)];
 			int cut = 0;
 			ta_jval_bool(ta_jobj_get(&o, "exe_truncated"), &cut);
-			if (ta_jobj_str(&o, "exe", x, sizeof(x)) > 0 &&
-			    (cut || !named || strcmp(last_component(x), last_component(s)))) {
+			size_t xn = member(&o, "exe", x, sizeof(x)), xl = xn, sl = fn;
+			const char *xc = last_component(x, &xl), *sc = last_component(s, &sl);
+			if (xn && (cut || !fn || xl != sl || memcmp(xc, sc, xl))) {
 				/* the end of a longer path: its start was not kept */
 				ta_buf_puts(out, cut ? " exe ..." : " exe ");
-				put_word(out, x);
+				put_word(out, x, xn);
 			}
 		}
 		kv(out, &o, "pid", "pid");
@@ -738,22 +797,30 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			return;
 		}
 		if (e->flags & TA_TEV_F_DESCRIBED) {
-			if (ta_jobj_str(&o, "text", s, sizeof(s)) >= 0)
-				ta_buf_puts(out, s);
+			long tn = ta_jobj_str(&o, "text", s, sizeof(s));
+			if (tn > 0)
+				ta_buf_put(out, s, (size_t)tn);
 			return;
 		}
 		{
-			char reason[64] = "";
+			char reason[64];
 			uint64_t ev = 0, by = 0;
 			/* "gap" says nothing more; another loss name ("discontinuity") is shown */
 			const char *gap = ta_rec_type_name(TA_REC_LOSS);
-			int named = ta_jobj_str(&o, "type", s, sizeof(s)) > 0 && strcmp(s, gap);
-			ta_jobj_str(&o, "reason", reason, sizeof(reason));
+			size_t tn = member(&o, "type", s, sizeof(s)), rn = member(&o, "reason", reason, sizeof(reason));
+			int named = tn && (tn != strlen(gap) || memcmp(s, gap, tn));
 			ta_jobj_u64(&o, "events", &ev);
 			ta_jobj_u64(&o, "bytes", &by);
-			ta_buf_printf(out, "%s%s%" PRIu64 " events, %" PRIu64 " bytes lost (%s)",
-				      named ? s : "", named ? ": " : "", ev, by,
-				      reason[0] ? reason : "unknown");
+			if (named) {
+				ta_buf_put(out, s, tn);
+				ta_buf_puts(out, ": ");
+			}
+			ta_buf_printf(out, "%" PRIu64 " events, %" PRIu64 " bytes lost (", ev, by);
+			if (rn)
+				ta_buf_put(out, reason, rn);
+			else
+				ta_buf_puts(out, "unknown");
+			ta_buf_putc(out, ')');
 			uint64_t cby = 0;
 			if (!ta_jobj_u64(&o, "copied_bytes", &cby) && cby)
 				ta_buf_printf(out, "; %" PRIu64 " of the bytes written by another session",
@@ -781,9 +848,10 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_puts(out, "record (does not decode)");
 			return;
 		}
-		if (ta_jobj_str(&o, "type", s, sizeof(s)) <= 0)
-			snprintf(s, sizeof(s), "record");
-		ta_buf_puts(out, s);
+		if ((n = member(&o, "type", s, sizeof(s))))
+			ta_buf_put(out, s, n);
+		else
+			ta_buf_puts(out, "record");
 		kv(out, &o, "bytes", "bytes");
 		kv(out, &o, "syscall", "syscall");
 		kv(out, &o, "acct", "account");
@@ -799,33 +867,40 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 								  : "detach (record does not decode)");
 			return;
 		}
-		put_who(tr, &o, NULL, out);
+		put_who(tr, &o, out);
 		if (e->kind == TA_TEV_ATTACH) {
 			ta_buf_puts(out, " attached");
-			if (ta_jobj_str(&o, "tty", s, sizeof(s)) > 0)
-				ta_buf_printf(out, " from %s", s);
+			if ((n = member(&o, "tty", s, sizeof(s)))) {
+				ta_buf_puts(out, " from ");
+				ta_buf_put(out, s, n);
+			}
 		} else {
 			ta_buf_puts(out, " detached");
 		}
-		if (ta_jobj_str(&o, "server", s, sizeof(s)) > 0)
-			ta_buf_printf(out, " %s %s", e->kind == TA_TEV_ATTACH ? "to" : "from", s);
+		if ((n = member(&o, "server", s, sizeof(s)))) {
+			ta_buf_puts(out, e->kind == TA_TEV_ATTACH ? " to " : " from ");
+			ta_buf_put(out, s, n);
+		}
 		if (e->kind == TA_TEV_ATTACH) {
 			const struct ta_jval *argv = ta_jobj_get(&o, "argv");
 			struct ta_jarr_iter it;
 			struct ta_jval el;
 			int first = 1;
+			long an;
 			if (!ta_jarr_begin(argv, &it))
 				while (ta_jarr_next(&it, &el) == 1) {
-					if (ta_jval_str(&el, s, sizeof(s)) < 0)
+					if ((an = ta_jval_str(&el, s, sizeof(s))) < 0)
 						continue;
 					ta_buf_puts(out, first ? " (" : " ");
-					put_word(out, s);
+					put_word(out, s, (size_t)an);
 					first = 0;
 				}
 			if (!first)
 				ta_buf_putc(out, ')');
-		} else if (ta_jobj_str(&o, "reason", s, sizeof(s)) > 0) {
-			ta_buf_printf(out, " (%s)", s);
+		} else if ((n = member(&o, "reason", s, sizeof(s)))) {
+			ta_buf_puts(out, " (");
+			ta_buf_put(out, s, n);
+			ta_buf_putc(out, ')');
 		}
 		kv(out, &o, "pid", "pid");
 		return;
@@ -842,25 +917,31 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			return;
 		}
 		{
-			char rule[80] = "?", sev[16] = "?";
-			uint64_t n = 0;
+			char rule[80], sev[16];
+			uint64_t k = 0;
 			int lifted = 0;
 
-			ta_jobj_str(&o, "rule", rule, sizeof(rule));
-			ta_jobj_str(&o, "severity", sev, sizeof(sev));
-			ta_buf_printf(out, "ALERT %s (%s)", rule, sev);
+			ta_buf_puts(out, "ALERT ");
+			ta_buf_put(out, rule, member(&o, "rule", rule, sizeof(rule)));
+			ta_buf_puts(out, " (");
+			ta_buf_put(out, sev, member(&o, "severity", sev, sizeof(sev)));
+			ta_buf_putc(out, ')');
 			if (!ta_jval_bool(ta_jobj_get(&o, "rate_limit_lifted"), &lifted) && lifted) {
-				ta_jobj_u64(&o, "suppressed", &n);
-				ta_buf_printf(out, ": %" PRIu64 " hits suppressed by its rate limit", n);
-				if (ta_jobj_str(&o, "subject", s, sizeof(s)) > 0)
-					ta_buf_printf(out, ", the first: %s", s);
+				ta_jobj_u64(&o, "suppressed", &k);
+				ta_buf_printf(out, ": %" PRIu64 " hits suppressed by its rate limit", k);
+				if ((n = member(&o, "subject", s, sizeof(s)))) {
+					ta_buf_puts(out, ", the first: ");
+					ta_buf_put(out, s, n);
+				}
 				kv(out, &o, "auid", "auid");
 				return;
 			}
-			if (ta_jobj_str(&o, "subject", s, sizeof(s)) > 0)
-				ta_buf_printf(out, ": %s", s);
-			if (!ta_jobj_u64(&o, "suppressed", &n) && n)
-				ta_buf_printf(out, " (+%" PRIu64 " suppressed before)", n);
+			if ((n = member(&o, "subject", s, sizeof(s)))) {
+				ta_buf_puts(out, ": ");
+				ta_buf_put(out, s, n);
+			}
+			if (!ta_jobj_u64(&o, "suppressed", &k) && k)
+				ta_buf_printf(out, " (+%" PRIu64 " suppressed before)", k);
 			kv(out, &o, "pid", "pid");
 		}
 		return;
@@ -869,27 +950,33 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_puts(out, "attribution (record does not decode)");
 			return;
 		}
-		char conf[32] = "none", pane[64] = "?";
+		char conf[32], pane[64];
+		size_t cn = member(&o, "confidence", conf, sizeof(conf)), pn = member(&o, "pane", pane, sizeof(pane));
 		uint64_t by = 0, owner = TA_ID_NONE, oa = TA_ID_NONE;
-		ta_jobj_str(&o, "confidence", conf, sizeof(conf));
-		ta_jobj_str(&o, "pane", pane, sizeof(pane));
 		ta_jobj_u64(&o, "bytes", &by);
 		ta_jobj_u64(&o, "pane_owner_ses", &owner);
 		ta_jobj_u64(&o, "pane_owner_auid", &oa);
-		put_who(tr, &o, NULL, out);
-		ta_buf_printf(out, " typed %" PRIu64 " bytes into %s", by, pane);
+		put_who(tr, &o, out);
+		ta_buf_printf(out, " typed %" PRIu64 " bytes into ", by);
+		ta_buf_put(out, pane, pn);
 		if (owner < TA_ID_NONE) {
-			char id[32], nb[64];
+			char id[32];
 			uint64_t pk = (tr->key & 0xffffffff00000000ull) | owner;
 			ta_sess_id(pk, id, sizeof(id));
 			ta_buf_printf(out, " (session %s", id);
-			if (oa < TA_ID_NONE)
-				ta_buf_printf(out, " of %s", tr->who ? tr->who(tr->who_ctx, (uint32_t)oa, pk, nb, sizeof(nb)) : "");
+			if (oa < TA_ID_NONE) {
+				ta_buf_puts(out, " of ");
+				if (tr->who)
+					put_name(tr, (uint32_t)oa, pk, out);
+			}
 			ta_buf_putc(out, ')');
 		}
-		ta_buf_printf(out, ", %s", conf);
-		if (ta_jobj_str(&o, "server", s, sizeof(s)) > 0)
-			ta_buf_printf(out, " via %s", s);
+		ta_buf_puts(out, ", ");
+		ta_buf_put(out, conf, cn);
+		if ((n = member(&o, "server", s, sizeof(s)))) {
+			ta_buf_puts(out, " via ");
+			ta_buf_put(out, s, n);
+		}
 		return;
 	}
 	default:
@@ -927,7 +1014,9 @@ const struct ta_attr *ta_transcript_attr_for(const struct ta_transcript *tr, con
 		const struct ta_attr *a = &tr->attrs[i];
 		if (e->time_ns + 999 < a->start_ns || e->time_ns > a->end_ns)
 			continue;
-		if (a->pane && !same_tty(ta_sesstab_str(&tr->names, a->pane), ta_tev_tty(tr, e)))
+		/* A pane named with a NUL in it is no terminal's name. */
+		const char *pane = a->pane ? ta_sesstab_cstr(&tr->names, a->pane) : NULL;
+		if (a->pane && (!pane || !same_tty(pane, ta_tev_tty(tr, e))))
 			continue;
 		return a;
 	}
@@ -1013,7 +1102,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 	struct ta_tev *cur = NULL, *merged = NULL;
 	size_t curcap = 0;
 	int err, n;
-	const char *(*who)(void *, uint32_t, uint64_t, char *, size_t) = tr->who;
+	const char *(*who)(void *, uint32_t, uint64_t, char *, size_t, size_t *) = tr->who;
 	void *who_ctx = tr->who_ctx;
 
 	memset(tr, 0, sizeof(*tr));
@@ -1124,7 +1213,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 			int bad = ta_batch_iter_init(&it, rec.payload, rec.len) ? 1 : 0;
 			if (!bad) {
 				ta_batch_tty_name(&it, name);
-				ttyoff = ta_sesstab_intern(&tr->names, name);
+				ttyoff = ta_sesstab_intern(&tr->names, name, strlen(name));
 			}
 			while (!bad && (n = ta_batch_next(&it, &te)) != 0) {
 				if (n < 0) {

@@ -83,8 +83,11 @@ struct ta_transcript {
 	struct ta_attr *attrs;     /* attributions of this session's panes, by start */
 	size_t nattrs, attrcap;
 	char damage_line[512];     /* the first damage met ("" if none) */
-	/* Names for describe (attach/detach/attribution): the CLI resolves auids. */
-	const char *(*who)(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap);
+	/*
+	 * Names for describe (attach/detach/attribution): the CLI resolves auids.
+	 * The name's length in *len: a recorded one may hold a NUL.
+	 */
+	const char *(*who)(void *ctx, uint32_t auid, uint64_t key, char *buf, size_t cap, size_t *len);
 	void *who_ctx;
 };
 
@@ -139,9 +142,15 @@ static inline const uint8_t *ta_tev_data(const struct ta_transcript *tr, const s
 
 	return e->len && tr->arena.p ? tr->arena.p + e->data : none;
 }
+/*
+ * The terminal of a terminal event: a C string, as the batch header's name
+ * it comes from is one (ta_batch_tty_name), never a JSON value of the log.
+ */
 static inline const char *ta_tev_tty(const struct ta_transcript *tr, const struct ta_tev *e)
 {
-	return ta_sesstab_str(&tr->names, e->tty);
+	size_t n;
+
+	return ta_sesstab_strn(&tr->names, e->tty, &n);
 }
 
 /*

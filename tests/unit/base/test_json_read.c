@@ -34,6 +34,26 @@ int main(void)
 	CHECK(ta_jobj_str(&o, "lone", s, sizeof(s)) == 3);
 	CHECK_EQ_STR(s, "\xef\xbf\xbd");
 	CHECK(ta_jobj_get(&o, "nested")->type == TA_J_OBJ);
+	/*
+	 * An escaped NUL is a byte of the value (a cast's output holds them), counted
+	 * in its length; as a C string it would read "root": the C string is refused.
+	 */
+	{
+		static const char nul[] = "{\"user\":\"root\\u0000evil\",\"w\":\"kernelx\"}";
+		struct ta_jobj on;
+		CHECK_EQ_INT(ta_jobj_parse(&on, nul, sizeof(nul) - 1), 0);
+		CHECK_EQ_INT(ta_jobj_str(&on, "user", s, sizeof(s)), 9);
+		CHECK_MEM(s, "root\0evil", 10);
+		CHECK_EQ_INT(ta_jobj_cstr(&on, "user", s, sizeof(s)), -EILSEQ);
+		CHECK_EQ_STR(s, "");
+		CHECK_EQ_INT(ta_jval_cstr(ta_jobj_get(&on, "user"), s, sizeof(s)), -EILSEQ);
+		/* Cut at cap it would read "kernel" too. */
+		CHECK_EQ_INT(ta_jobj_cstr(&on, "w", s, 7), -ERANGE);
+		CHECK_EQ_STR(s, "");
+		CHECK_EQ_INT(ta_jobj_cstr(&on, "w", s, 8), 7);
+		CHECK_EQ_STR(s, "kernelx");
+		CHECK_EQ_INT(ta_jobj_cstr(&on, "none", s, sizeof(s)), -ENOENT);
+	}
 
 	struct ta_jarr_iter it;
 	struct ta_jval el;

@@ -486,6 +486,80 @@ try:
                              "suspect: output may not be what the terminal showed"],
           "asciicast --markers: injected, other-session and suspect data marked (%d) %r" % (rc, ms))
 
+    # ---- values holding an escaped NUL (make_log hostile-nul): "root\u0000evil" is another
+    # name than root, which jq shows whole; a C string of it said "root". Every view shows
+    # the whole value (the NUL as \x00, as other C0 bytes), --json writes it \u0000, and
+    # filters compare whole values.
+    hnl = os.path.join(top, "hostile-nul")
+    subprocess.run([MAKE_LOG, hnl, "hostile-nul"], check=True, capture_output=True)
+    HN = ["--log-dir", hnl]
+    S40, S41 = "5e1c0a42-40", "5e1c0a42-41"
+    for idx in (["--no-index"], []):  # from the log, then from the index file it wrote
+        rc, out, err = run("query", *HN, "--json", *idx)
+        s40 = {s["session"]: s for s in map(json.loads, out.splitlines())}.get(S40, {})
+        check(rc == 0 and s40.get("user") == "root\x00evil" and
+              s40.get("host") == "good.example\x00evil.example" and s40.get("login_program") == "sshd\x00x"
+              and s40.get("ttys") == ["pts3", "pts3\x00x"] and
+              s40.get("start") == "2026-01-01T12:00:00.002000000Z",
+              "query --json %s: values holding a NUL whole; a start_time holding one no time (%d) %r %s"
+              % (idx, rc, s40, err))
+
+        def hn_ids(*args):
+            rc, out, err = run("query", *HN, "--json", *idx, *args)
+            return rc, [json.loads(l)["session"] for l in out.splitlines() if l.strip()]
+
+        check(hn_ids("--user", "root") == (0, [S41]), "query --user root %s: not root\\u0000evil %r"
+              % (idx, hn_ids("--user", "root")))
+        check(hn_ids("--host", "evil.example") == (0, [S40]),
+              "query --host %s: the host after its NUL is searched too %r" % (idx, hn_ids("--host", "evil.example")))
+        for f in ("/etc/shadow", "/etc/passwd"):
+            check(hn_ids("--file", f) == (0, []), "query --file %s %s: \"/etc/shadow\\u0000x\" is not it, "
+                  "nor an op \"open\\u0000x\" an open %r" % (f, idx, hn_ids("--file", f)))
+        rc, out, err = run("query", *HN, *idx)
+        row = next((l for l in out.splitlines() if l.startswith(S40)), "")
+        check(rc == 0 and "\x00" not in out and "root\\x00evil(4242)" in row and
+              "good.example\\x00evil.example" in row and " sshd\\x00x " in row and " pts3,pts3\\x00x " in row,
+              "query %s: the row shows values whole, the NUL as \\x00 (%d) %r %s" % (idx, rc, out, err))
+    rc, out, err = run("show", *HN, S40, env=dict(os.environ, TZ="UTC"))
+    want = ["# session 5e1c0a42-40  user root\\x00evil (auid 4242)  ses 40  from "
+            "good.example\\x00evil.example (10.9.9.9)  via sshd\\x00x  tty pts3,pts3\\x00x",
+            "#| login user 'root\\x00evil' auid 4242 from 'good.example\\x00evil.example' addr 10.9.9.9 "
+            "via 'sshd\\x00x' terminal ssh result success",
+            "#| exec 'id\\x00x' -u  ['/usr/bin/id\\x00x' exe /usr/bin/id pid 4400 uid 0]",
+            "#| GAP: 1 events, 2 bytes lost (ring_full\\x00forged)",
+            "#| file open rdonly /etc/shadow\\x00x pid 4400 uid 0 comm cat",
+            "#| file open\\x00x rdonly /etc/passwd pid 4400 uid 0 comm cat"]
+    check(rc == 0 and "\x00" not in out and all(any(l.endswith(w) for l in out.splitlines()) for w in want),
+          "show: the header and event lines show values whole, the NUL as \\x00 (%d) %r %s" % (rc, out, err))
+    rc, out, err = run("show", *HN, "--json", S40)
+    lines = [json.loads(l) for l in out.splitlines()]
+    check(rc == 0 and lines[0]["user"] == "root\x00evil" and
+          lines[1]["record"]["user"] == "root\x00evil",
+          "show --json: the session's user and the record whole (%d) %r %s" % (rc, lines[:2], err))
+    rc, out, err = run("follow", *HN, "--from-start", "--timeout", "0.3", "--session", S40)
+    check(rc == 0 and "\x00" not in out and any(l.endswith("#| exec 'id\\x00x' -u  ['/usr/bin/id\\x00x' exe "
+                                                          "/usr/bin/id pid 4400 uid 0]") for l in out.splitlines()),
+          "follow: the command whole (%d) %r %s" % (rc, out, err))
+    # status: the start record's words whole; "kernel\u0000 forged" is not the kernel integrity
+    rc, out, err = run("status", *HN)
+    check(rc in (0, 1) and "\x00" not in out and "\nbackend:     tracepoint\\x00x (agent 0.1.0\\x00forged, " in out
+          and "\nintegrity:   kernel\\x00 forged\n" in out and "\n             ring_full\\x00forged: 1 records" in out,
+          "status: words whole, the NUL as \\x00 (%d) %r %s" % (rc, out, err))
+    rc, out, err = run("status", *HN, "--json")
+    st = json.loads(out) if out.strip() else {}
+    check(st.get("backend") == "tracepoint\x00x" and st.get("integrity") == "kernel\x00 forged" and
+          st.get("agent_version") == "0.1.0\x00forged" and
+          [r["reason"] for r in st.get("lost_by_reason", [])] == ["ring_full\x00forged"],
+          "status --json: words whole (%d) %r %s" % (rc, out, err))
+    # two terminals (pts3, and "pts3\u0000x" an exec record names): named whole, neither one the other
+    rc, out, err = run("export", *HN, S40, "--format", "asciicast")
+    check(rc == 2 and "used 2 terminals (pts3, pts3\\x00x); choose one with --tty NAME" in err,
+          "export of a session whose terminals differ after a NUL: both named whole (%d) %r" % (rc, err))
+    rc, out, err = run("export", *HN, S40, "--format", "asciicast", "--tty", "pts3")
+    hdr = json.loads(out.splitlines()[0]) if out.strip() else {}
+    check(rc == 0 and hdr.get("title") == "ttyaudit session 5e1c0a42-40, user root\\x00evil",
+          "asciicast title: the user as show gives it (%d) %r %s" % (rc, hdr, err))
+
     # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
     # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)
     lil = os.path.join(top, "long-input")

@@ -22,6 +22,11 @@
  *                                      session and suspect output)
  *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
  *                                      repeated, in 4 KiB key events, then "\r")
+ *   make_log DIR hostile-nul           (a forged log's values holding an escaped NUL, which
+ *                                      a C string would end there: session 40's login name
+ *                                      root\u0000evil, its host, program, a terminal, a command,
+ *                                      a loss reason, file paths, the start record's words;
+ *                                      session 41's login name is root)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -271,6 +276,55 @@ static void hostile_view(void)
 	ta_batch_free(&b);
 }
 
+/*
+ * Values a forged (or fleet host's) log may hold: "root\u0000evil" is another
+ * name than "root" (jq shows all of it), and every view must show and match
+ * it whole. Session 41 is root's.
+ */
+static void hostile_nul(void)
+{
+	struct ta_batch_builder b;
+	struct ta_tty_id id;
+	uint64_t t = T0 + 2000000;
+
+	json(TA_REC_AGENT_START, T0, UINT32_MAX,
+	     "{\"type\":\"agent_start\",\"version\":\"0.1.0\\u0000forged\",\"backend\":"
+	     "\"tracepoint\\u0000x\",\"integrity\":\"kernel\\u0000 forged\",\"programs\":\"full\",\"pid\":1}");
+	/* start_time cut at its NUL would read as a time half a year earlier. */
+	json(TA_REC_SESSION_START, t, 40,
+	     "{\"type\":\"session_start\",\"ses\":40,\"auid\":4242,\"user\":\"root\\u0000evil\","
+	     "\"login_program\":\"sshd\\u0000x\",\"host\":\"good.example\\u0000evil.example\","
+	     "\"addr\":\"10.9.9.9\",\"terminal\":\"ssh\",\"result\":\"success\","
+	     "\"start_time\":\"2025-06-01T00:00:00Z\\u0000\"}");
+	ta_batch_init(&b);
+	tty_id(&id, 3);
+	ta_batch_begin(&b, &id, 40, 4242, t + 1000);
+	entry(&b, TA_ENTRY_OUTPUT, t + 1000, "hi\r\n", 4, 0, 0);
+	flush(&b, 40);
+	json(TA_REC_EXEC, t + 2000, 40,
+	     "{\"v\":1,\"type\":\"exec\",\"pid\":4400,\"uid\":0,\"auid\":4242,\"ses\":40,"
+	     "\"tty\":\"pts3\\u0000x\",\"filename\":\"/usr/bin/id\\u0000x\",\"argv\":[\"id\\u0000x\",\"-u\"],"
+	     "\"argv_truncated\":false,\"exe\":\"/usr/bin/id\"}");
+	json(TA_REC_LOSS, t + 3000, 40,
+	     "{\"type\":\"gap\",\"reason\":\"ring_full\\u0000forged\",\"ses\":40,\"auid\":4242,"
+	     "\"events\":1,\"bytes\":2}");
+	/* Neither names /etc/shadow: an op or a path is what it is whole. */
+	json(TA_REC_FOOTPRINT, t + 4000, 40,
+	     "{\"type\":\"footprint\",\"pid\":4400,\"uid\":0,\"auid\":4242,\"ses\":40,\"comm\":\"cat\","
+	     "\"op\":\"open\",\"ret\":3,\"path\":\"/etc/shadow\\u0000x\",\"flags\":\"rdonly\"}");
+	json(TA_REC_FOOTPRINT, t + 5000, 40,
+	     "{\"type\":\"footprint\",\"pid\":4400,\"uid\":0,\"auid\":4242,\"ses\":40,\"comm\":\"cat\","
+	     "\"op\":\"open\\u0000x\",\"ret\":3,\"path\":\"/etc/passwd\",\"flags\":\"rdonly\"}");
+	json(TA_REC_SESSION_START, t + 10000, 41,
+	     "{\"type\":\"session_start\",\"ses\":41,\"auid\":0,\"user\":\"root\",\"login_program\":\"sshd\","
+	     "\"host\":\"admin.example\",\"addr\":\"10.9.9.1\",\"terminal\":\"ssh\",\"result\":\"success\"}");
+	tty_id(&id, 4);
+	ta_batch_begin(&b, &id, 41, 0, t + 11000);
+	entry(&b, TA_ENTRY_OUTPUT, t + 11000, "root\r\n", 6, 0, 0);
+	flush(&b, 41);
+	ta_batch_free(&b);
+}
+
 /* Session 30: one line of 16 MiB typed without Enter (a paste, a stuck key), then Enter. */
 static void long_input(void)
 {
@@ -304,12 +358,13 @@ int main(int argc, char **argv)
 	int hostile_tty = argc == 3 && !strcmp(argv[2], "hostile-tty");
 	int hview = argc == 3 && !strcmp(argv[2], "hostile-view");
 	int long_in = argc == 3 && !strcmp(argv[2], "long-input");
+	int hnul = argc == 3 && !strcmp(argv[2], "hostile-nul");
 	int retention = argc == 3 && !strcmp(argv[2], "retention");
 	if (argc < 2 || argc > 4 ||
-	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && !retention &&
+	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && !hnul && !retention &&
 	     strcmp(argv[2], "plain"))) {
 		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty|hostile-view|"
-			"long-input|retention]\n");
+			"hostile-nul|long-input|retention]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
@@ -318,8 +373,10 @@ int main(int argc, char **argv)
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
-	if (hostile_tty || hview || long_in) {
-		if (long_in)
+	if (hostile_tty || hview || long_in || hnul) {
+		if (hnul)
+			hostile_nul();
+		else if (long_in)
 			long_input();
 		else if (hview)
 			hostile_view();

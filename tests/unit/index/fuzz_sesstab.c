@@ -85,10 +85,13 @@ static void check_table(const struct ta_sesstab *t)
 		const struct ta_sess *s = &t->s[i];
 		if (!ta_sess_sane(t, s))
 			abort();
-		/* Every string a session names ends inside the pool. */
-		for (uint32_t k = 0; k < s->n_ttys; k++)
-			if (strlen(ta_sesstab_str(t, s->ttys[k])) > t->pool_len)
+		/* Every string a session names ends inside the pool, with a NUL after its length. */
+		for (uint32_t k = 0; k < s->n_ttys; k++) {
+			size_t n;
+			const char *p = ta_sesstab_strn(t, s->ttys[k], &n);
+			if (n > t->pool_len || p[n])
 				abort();
+		}
 		if (ta_sesstab_find(t, s->key) < 0)
 			abort();
 	}

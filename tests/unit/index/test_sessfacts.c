@@ -163,6 +163,25 @@ static void test_not_utf8(void)
 }
 
 /*
+ * A text holding a NUL (a forged "root\u0000evil"): neither "root" (a C string
+ * cut there, so the fleet index would file another name's session under root)
+ * nor a text (PostgreSQL refuses a NUL in one); the key is marked not decoded.
+ */
+static void test_nul(void)
+{
+	struct ta_sesstab t;
+	struct got g = { .n = 0 };
+	CHECK_EQ_INT(ta_sesstab_init(&t, 0), 0);
+	add_json(&t, 0, TA_REC_SESSION_START, 7, 5000000,
+		 "{\"auid\":1007,\"user\":\"root\\u0000evil\",\"host\":\"ws1\",\"addr\":\"10.0.0.5\\u0000x\"}");
+	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+	CHECK_EQ_INT(ta_sessfacts_emit(&t, collect, &g), 0);
+	CHECK(has(&g, "7 3 0 ws1") && has(&g, "7 9 0 -"));
+	CHECK(!has(&g, "7 2 0 root") && !has(&g, "7 3 0 10.0.0.5"));
+	ta_sesstab_free(&t);
+}
+
+/*
  * Attribution records of many typists and repeated ones: one link per (pane,
  * typist, login uid), found by hash also after the table grew, and one fact
  * per end of each link.
@@ -203,6 +222,7 @@ int main(void)
 	test_facts();
 	test_many_typists();
 	test_not_utf8();
+	test_nul();
 	test_global();
 	test_stop();
 	return check_result();

@@ -41,6 +41,14 @@ static void add_loss(struct ta_sesstab *t, uint64_t index, uint32_t ses, const c
 	CHECK_EQ_INT(ta_sesstab_add(t, &rec), 0);
 }
 
+static void add_json(struct ta_sesstab *t, uint64_t index, uint16_t type, uint32_t ses, const char *json)
+{
+	struct ta_log_record rec = { .index = index, .type = type, .time_ns = 1767268800000000000ull + index,
+				     .session = ta_session_key(0xabcd, ses), .payload = (const uint8_t *)json,
+				     .len = strlen(json), .offset = 64 + index * 100, .stored_len = 100 };
+	CHECK_EQ_INT(ta_sesstab_add(t, &rec), 0);
+}
+
 /* An empty file at the mkstemp template path, for an index to be written there. */
 static void make_tmp(char *path)
 {
@@ -201,8 +209,91 @@ static void test_gaps_by_range(void)
 	ta_sesstab_free(&t);
 }
 
+/* Whether the pool string at off is the n bytes at want, whole. */
+static int pool_is(const struct ta_sesstab *t, uint32_t off, const char *want, size_t n)
+{
+	size_t have;
+	const char *p = ta_sesstab_strn(t, off, &have);
+
+	return have == n && !memcmp(p, want, n) && p[n] == '\0';
+}
+
+/*
+ * A forged log's values holding an escaped NUL ("root\u0000evil", which jq
+ * shows whole): the table, its index file and a copy of it keep them whole,
+ * as other strings than their prefixes; a time holding one is no time.
+ */
+static void test_nul_values(void)
+{
+	struct ta_sesstab t, copy;
+	struct ta_index ix;
+	char path[] = "/tmp/ta-idx-nul-XXXXXX";
+	static const char evil[] = "root\0evil";
+
+	make_tmp(path);
+	CHECK_EQ_INT(ta_sesstab_init(&t, 1), 0);
+	add_json(&t, 0, TA_REC_SESSION_START, 1,
+		 "{\"type\":\"session_start\",\"auid\":4242,\"user\":\"root\\u0000evil\","
+		 "\"host\":\"good.example\\u0000evil.example\",\"start_time\":\"2025-06-01T00:00:00Z\\u0000\"}");
+	add_json(&t, 1, TA_REC_SESSION_START, 2, "{\"type\":\"session_start\",\"auid\":0,\"user\":\"root\"}");
+	add_json(&t, 2, TA_REC_EXEC, 1, "{\"type\":\"exec\",\"tty\":\"pts3\\u0000x\"}");
+	add_json(&t, 3, TA_REC_EXEC, 1, "{\"type\":\"exec\",\"tty\":\"pts3\"}");
+	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+	long e = ta_sesstab_find(&t, ta_session_key(0xabcd, 1)), r = ta_sesstab_find(&t, ta_session_key(0xabcd, 2));
+	CHECK(e >= 0 && r >= 0);
+	if (e < 0 || r < 0)
+		return;
+	CHECK(pool_is(&t, t.s[e].user, evil, sizeof(evil) - 1));
+	CHECK(ta_sesstab_cstr(&t, t.s[e].user) == NULL);
+	CHECK(pool_is(&t, t.s[r].user, "root", 4));
+	CHECK_EQ_STR(ta_sesstab_cstr(&t, t.s[r].user), "root");
+	CHECK(pool_is(&t, t.s[e].host, "good.example\0evil.example", 25));
+	/* Two terminals, not one named twice. */
+	CHECK_EQ_INT(t.s[e].n_ttys, 2);
+	CHECK(pool_is(&t, t.s[e].ttys[0], "pts3\0x", 6) && pool_is(&t, t.s[e].ttys[1], "pts3", 4));
+	/* "2025-06-01T00:00:00Z" cut at the NUL is half a year before the record: not read. */
+	CHECK(t.s[e].login_ns == 1767268800000000000ull);
+	/* An offset that names no entry (a damaged index) gives "", never bytes around it. */
+	size_t n = 99;
+	CHECK_EQ_STR(ta_sesstab_strn(&t, 3, &n), "");
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_STR(ta_sesstab_strn(&t, t.s[e].user + 1, &n), "");
+	CHECK_EQ_INT(n, 0);
+	CHECK_EQ_STR(ta_sesstab_strn(&t, (uint32_t)t.pool_len + 4, &n), "");
+
+	CHECK_EQ_INT(ta_index_write(&t, path, NULL), 0);
+	CHECK_EQ_INT(ta_index_open(&ix, path), 0);
+	CHECK(pool_is(&ix.view, ix.view.s[e].user, evil, sizeof(evil) - 1));
+	CHECK_EQ_INT(ta_index_to_table(&ix, &copy), 0);
+	CHECK(pool_is(&copy, copy.s[e].user, evil, sizeof(evil) - 1));
+	CHECK(pool_is(&copy, copy.s[r].user, "root", 4));
+	/* The copy's pool is looked up again: the same strings are the same entries. */
+	CHECK_EQ_INT(ta_sesstab_intern(&copy, evil, sizeof(evil) - 1), copy.s[e].user);
+	CHECK_EQ_INT(ta_sesstab_intern(&copy, "root", 4), copy.s[r].user);
+	ta_sesstab_free(&copy);
+	ta_index_close(&ix);
+
+	/* A pool entry whose length runs past the pool: the copy is refused. */
+	FILE *f = fopen(path, "r+");
+	struct ta_index_hdr h;
+	uint32_t huge = 1u << 30;
+	CHECK(f && fread(&h, sizeof(h), 1, f) == 1);
+	if (f) {
+		CHECK(fseek(f, (long)(h.off_pool + t.s[e].user - 4), SEEK_SET) == 0 &&
+		      fwrite(&huge, sizeof(huge), 1, f) == 1);
+		fclose(f);
+	}
+	CHECK_EQ_INT(ta_index_open(&ix, path), 0);
+	CHECK(ta_sesstab_strn(&ix.view, ix.view.s[e].user, &n)[0] == '\0' && n == 0);
+	CHECK_EQ_INT(ta_index_to_table(&ix, &copy), -EBADMSG);
+	ta_index_close(&ix);
+	ta_sesstab_free(&t);
+	unlink(path);
+}
+
 int main(void)
 {
+	test_nul_values();
 	test_lost();
 	test_gaps_by_range();
 	test_index_bad_sessions();
@@ -227,7 +318,7 @@ int main(void)
 	CHECK_EQ_INT(t.s[o].bytes_in, 6);
 	CHECK_EQ_INT(t.refs[t.s[o].refs_off].index, 5);
 	CHECK_EQ_INT(t.refs[t.s[o].refs_off + 2].index, 2005);
-	CHECK_EQ_STR(ta_sesstab_str(&t, t.s[o].ttys[0]), "pts9");
+	CHECK_EQ_STR(ta_sesstab_cstr(&t, t.s[o].ttys[0]), "pts9");
 
 	CHECK_EQ_INT(ta_index_write(&t, path, NULL), 0);
 	struct ta_index ix;
@@ -265,7 +356,7 @@ int main(void)
 	CHECK(o >= 0);
 	CHECK_EQ_INT(copy.s[o].refs_n, 4);
 	CHECK_EQ_INT(copy.refs[copy.s[o].refs_off + 3].index, 3000);
-	CHECK_EQ_STR(ta_sesstab_str(&copy, copy.s[o].ttys[0]), "pts9");
+	CHECK_EQ_STR(ta_sesstab_cstr(&copy, copy.s[o].ttys[0]), "pts9");
 	CHECK_EQ_INT(copy.s[o].n_ttys, 1);
 	ta_sesstab_free(&copy);
 	ta_index_close(&ix);
