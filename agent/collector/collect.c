@@ -213,6 +213,8 @@ int ta_collect_flush(struct ta_collector *c)
 		int v = on_checkpoint(c, &c->ckq[i]);
 		if (v == TA_COLLECT_LATER)
 			v = ta_collect_park(c, &c->ckq[i]);
+		else if (v >= 0 && c->ckq[i].tries)
+			v = ta_collect_unpark_done(c, &c->ckq[i]); /* handled: its row goes */
 		if (v < 0)
 			return v;
 	}
@@ -1272,7 +1274,20 @@ int ta_collect_msg(struct ta_collector *c, natsMsg *m)
 	}
 	if ((e = msgid_refused(c, m, hi, 0, NULL)))
 		return e < 0 ? e : 0;
-	return queue_checkpoint(c, m, hi, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+	/*
+	 * The same bound as a checkpoint travelling with its records (batch.h):
+	 * a request is a few KiB, and one that waits is kept and read again
+	 * (park.c), so a host may not make each such read a megabyte.
+	 */
+	size_t len = (size_t)natsMsg_GetDataLength(m);
+	if (!len || len > TA_FLEET_BATCH_REQUEST_MAX) {
+		c->malformed++;
+		e = evidence(c, m, c->hosts[hi].h.origin, "malformed", -1,
+			     "checkpoint request of %zu bytes refused: 1 to %u bytes", len,
+			     TA_FLEET_BATCH_REQUEST_MAX);
+		return e < 0 ? e : 0;
+	}
+	return queue_checkpoint(c, m, hi, natsMsg_GetData(m), len);
 }
 
 int ta_collect_failed_on_data(const struct ta_collector *c)

@@ -29,7 +29,7 @@ struct ta_collect_ckpt {
 	size_t host;   /* in hosts[] */
 	size_t seq;    /* arrival: a host's checkpoints keep their stream order */
 	int64_t entered_ns; /* when it entered the stream (CLOCK_REALTIME; 0 unknown) */
-	int tries;     /* taken before and parked (park.c): how often */
+	int tries;     /* taken from parked (park.c, its row locked): tries so far; else 0 */
 };
 
 /* A parked checkpoint's row (park.c). */
@@ -232,8 +232,13 @@ int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why, cons
 #define TA_COLLECT_PARKED_MAX 64
 #define TA_COLLECT_PARKED_TRIES 42 /* 25 ms doubling to 5 s: about 3 minutes */
 #define TA_COLLECT_UNPARK_BATCH 256 /* taken from parked per transaction at most */
-/* Parks cq (its verdict was TA_COLLECT_LATER): TA_COLLECT_ACK, or -errno. */
+/*
+ * Parks cq (its verdict was TA_COLLECT_LATER); one taken from parked is tried
+ * again later in its row, not written again: TA_COLLECT_ACK, or -errno.
+ */
 int ta_collect_park(struct ta_collector *c, const struct ta_collect_ckpt *cq);
+/* A checkpoint taken from parked was handled: its row goes. TA_COLLECT_ACK or -errno. */
+int ta_collect_unpark_done(struct ta_collector *c, const struct ta_collect_ckpt *cq);
 /*
  * Takes the parked checkpoints whose time has come (at most
  * TA_COLLECT_UNPARK_BATCH, none another collector holds; or c->unpark_only)

@@ -25,19 +25,47 @@ static int64_t delay_ms(int tries)
 }
 
 /*
- * Parked, unless the host has TA_COLLECT_PARKED_MAX waiting already; the same
- * request parked twice (a shipper's resend) is one row. The host's state row,
- * locked by on_checkpoint until COMMIT, keeps the count exact between
- * collectors.
+ * Parked, unless the host has TA_COLLECT_PARKED_MAX waiting already, or this
+ * request is parked already (a shipper's resend, a message delivered again:
+ * said by dup, not counted as dropped). NOT EXISTS, not ON CONFLICT alone:
+ * the row may be locked by another collector trying it, and waiting for it
+ * here, with the host's state row locked, made two collectors wait on each
+ * other. The host's state row, locked by on_checkpoint until COMMIT, keeps
+ * the count exact between collectors.
  */
 static const char park_sql[] =
-	"WITH n AS (SELECT count(*) AS k FROM parked WHERE origin = $1::text), "
+	"WITH n AS (SELECT count(*) AS k, coalesce(bool_or(sha256 = $2::bytea), false) AS dup "
+	"FROM parked WHERE origin = $1::text), "
 	"ins AS (INSERT INTO parked (origin, sha256, subject, body, entered_ns, tries, next_try) "
-	"SELECT $1::text, $2::bytea, $3::text, $4::bytea, $5::bigint, $6::integer, "
-	"clock_timestamp() + $7::bigint * "
-	"interval '1 millisecond' FROM n WHERE n.k < $8::bigint "
-	"ON CONFLICT (origin, sha256) DO NOTHING RETURNING 1) "
-	"SELECT (SELECT count(*) FROM ins), (SELECT k FROM n)";
+	"SELECT $1::text, $2::bytea, $3::text, $4::bytea, $5::bigint, 1, "
+	"clock_timestamp() + $6::bigint * interval '1 millisecond' FROM n "
+	"WHERE n.k < $7::bigint AND NOT n.dup ON CONFLICT (origin, sha256) DO NOTHING RETURNING 1) "
+	"SELECT (SELECT count(*) FROM ins), (SELECT k FROM n), (SELECT dup::int::bigint FROM n)";
+
+/* A row taken (locked by this transaction): tried again after tries (> 0), or gone (0). */
+static int row_update(struct ta_collector *c, const struct ta_collect_ckpt *cq, int tries)
+{
+	char tb[24], db[24];
+	uint8_t sum[TA_HASH_LEN];
+	ta_sha256(c->hasher, cq->body, cq->len, sum);
+	const char *v[4] = { c->hosts[cq->host].h.origin, (const char *)sum, U64(tb, tries),
+			     U64(db, delay_ms(tries)) };
+	int lens[4] = { -1, TA_HASH_LEN, -1, -1 };
+	PGresult *r = ta_pg_q(c->db, tries ?
+		"UPDATE parked SET tries = $3::integer, next_try = clock_timestamp() + "
+		"$4::bigint * interval '1 millisecond' WHERE origin = $1::text AND sha256 = $2::bytea" :
+		"DELETE FROM parked WHERE origin = $1::text AND sha256 = $2::bytea", tries ? 4 : 2, v,
+		lens);
+	if (!ta_pg_ok(r))
+		return ta_pg_fail(c, r, "parked");
+	PQclear(r);
+	return TA_COLLECT_ACK;
+}
+
+int ta_collect_unpark_done(struct ta_collector *c, const struct ta_collect_ckpt *cq)
+{
+	return row_update(c, cq, 0);
+}
 
 int ta_collect_park(struct ta_collector *c, const struct ta_collect_ckpt *cq)
 {
@@ -48,24 +76,26 @@ int ta_collect_park(struct ta_collector *c, const struct ta_collect_ckpt *cq)
 		c->parked_given_up++;
 		ta_warn("collector", "%s: a checkpoint tried %d times is dropped (its records or its "
 			"predecessor never came); its shipper sends it again", origin, tries);
-		return TA_COLLECT_ACK;
+		return cq->tries ? row_update(c, cq, 0) : TA_COLLECT_ACK;
 	}
-	char subject[TA_FLEET_SUBJECT_MAX], eb[24], tb[24], db[24], mb[24];
+	if (cq->tries) /* taken from parked: its row, in place (the request is not written again) */
+		return row_update(c, cq, tries);
+	char subject[TA_FLEET_SUBJECT_MAX], eb[24], db[24], mb[24];
 	uint8_t sum[TA_HASH_LEN];
 	int e = ta_fleet_subject(origin, TA_FLEET_CHECKPOINTS, subject);
 	if (e)
 		return e;
 	ta_sha256(c->hasher, cq->body, cq->len, sum);
-	const char *v[8] = { origin, (const char *)sum, subject, cq->body,
-			     U64(eb, cq->entered_ns < 0 ? 0 : cq->entered_ns), U64(tb, tries),
+	const char *v[7] = { origin, (const char *)sum, subject, cq->body,
+			     U64(eb, cq->entered_ns < 0 ? 0 : cq->entered_ns),
 			     U64(db, delay_ms(tries)), U64(mb, TA_COLLECT_PARKED_MAX) };
-	int lens[8] = { -1, TA_HASH_LEN, -1, (int)cq->len, -1, -1, -1, -1 };
-	PGresult *r = ta_pg_q(c->db, park_sql, 8, v, lens);
+	int lens[7] = { -1, TA_HASH_LEN, -1, (int)cq->len, -1, -1, -1 };
+	PGresult *r = ta_pg_q(c->db, park_sql, 7, v, lens);
 	if (!ta_pg_ok(r) || PQntuples(r) != 1)
 		return ta_pg_fail(c, r, "parked");
-	int64_t kept = ta_pg_i64(r, 0, 0), waiting = ta_pg_i64(r, 0, 1);
+	int64_t kept = ta_pg_i64(r, 0, 0), waiting = ta_pg_i64(r, 0, 1), dup = ta_pg_i64(r, 0, 2);
 	PQclear(r);
-	if (kept || waiting < TA_COLLECT_PARKED_MAX) {
+	if (kept || dup || waiting < TA_COLLECT_PARKED_MAX) {
 		c->parked += kept != 0; /* else waiting already */
 		return TA_COLLECT_ACK;
 	}
@@ -83,16 +113,16 @@ int ta_collect_park(struct ta_collector *c, const struct ta_collect_ckpt *cq)
 }
 
 /*
- * The rows taken leave the table in the batch's transaction: a batch rolled
- * back puts them back, and SKIP LOCKED keeps two collectors from taking one.
+ * The rows taken stay in the table, locked by the batch's transaction until
+ * it ends (SKIP LOCKED: two collectors never take one), and are updated in
+ * place or deleted once handled; a batch rolled back leaves them as they were.
  * The due ones, or (c->unpark_only) that one whatever its time.
  */
 static const char unpark_sql[] =
-	"DELETE FROM parked p USING (SELECT origin, sha256 FROM parked "
+	"SELECT subject, body, entered_ns, tries::bigint FROM parked "
 	"WHERE CASE WHEN $2::text IS NULL THEN next_try <= clock_timestamp() "
 	"ELSE origin = $2::text AND sha256 = $3::bytea END ORDER BY next_try LIMIT $1::bigint "
-	"FOR UPDATE SKIP LOCKED) due WHERE p.origin = due.origin AND p.sha256 = due.sha256 "
-	"RETURNING p.subject, p.body, p.entered_ns, p.tries::bigint";
+	"FOR UPDATE SKIP LOCKED";
 
 /* The rows of r (unpark_sql's) as the batch's checkpoints: the number queued, or -errno. */
 static int queue_rows(struct ta_collector *c, PGresult *r)
@@ -124,7 +154,8 @@ static int queue_rows(struct ta_collector *c, PGresult *r)
 		struct ta_collect_ckpt cq = { .m = m, .body = natsMsg_GetData(m),
 					      .len = (size_t)natsMsg_GetDataLength(m), .host = hi,
 					      .entered_ns = ta_pg_i64(r, i, 2),
-					      .tries = (int)ta_pg_i64(r, i, 3) };
+					      .tries = ta_pg_i64(r, i, 3) > 0 ?
+						       (int)ta_pg_i64(r, i, 3) : 1 };
 		e = ta_collect_queue_checkpoint(c, &cq);
 		taken += !e;
 	}

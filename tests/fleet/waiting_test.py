@@ -130,6 +130,16 @@ try:
           f'(X {pg.psql(waiting % ox)})')
     pg.psql("ALTER TABLE parked DROP CONSTRAINT waiting_test_refuse_c")
 
+    # ---- a checkpoint request past 64 KiB (a note padded with extension lines): refused
+    # whole, not parked to be read again at every try
+    big = sign_note(keys['x'], b'%s\n%d\n%s\n' % (ox.encode(), 300000, base64.b64encode(b'\x07' * 32)) +
+                    b''.join(b'pad %d %s\n' % (k, b'p' * 90) for k in range(800)))
+    malformed = f"SELECT count(*) FROM evidence WHERE origin = '{ox}' AND kind = 'malformed'"
+    check(host_publish(port, 'host-x', [checkpoint_msg(ox, None, 300000, 0, big)]) == b'' and
+          pg.until(malformed, '1', 15) and pg.psql(waiting % ox) == '40',
+          f'a checkpoint request of {len(big) + 7} bytes is refused as malformed, not parked '
+          f'({pg.psql(malformed)} evidence rows, X {pg.psql(waiting % ox)} waiting)')
+
     # ---- X past its bound: the rest dropped (its shipper would send them again), said, counted
     more = [checkpoint_msg(ox, keys['x'], 200000 + i, i) for i in range(100)]
     check(host_publish(port, 'host-x', more) == b'', 'X published 100 more')
