@@ -241,8 +241,11 @@ static void test_nul_values(void)
 	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
 	long e = ta_sesstab_find(&t, ta_session_key(0xabcd, 1)), r = ta_sesstab_find(&t, ta_session_key(0xabcd, 2));
 	CHECK(e >= 0 && r >= 0);
-	if (e < 0 || r < 0)
+	if (e < 0 || r < 0) {
+		ta_sesstab_free(&t);
+		unlink(path); /* made above: no file left behind on this failure either */
 		return;
+	}
 	CHECK(pool_is(&t, t.s[e].user, evil, sizeof(evil) - 1));
 	CHECK(ta_sesstab_cstr(&t, t.s[e].user) == NULL);
 	CHECK(pool_is(&t, t.s[r].user, "root", 4));
