@@ -434,26 +434,29 @@ int ta_jval_bool(const struct ta_jval *v, int *out)
 	return 0;
 }
 
-long ta_jobj_str(const struct ta_jobj *o, const char *key, char *out, size_t cap)
+/* The string member key, out emptied first: NULL when it is missing or not a string. */
+static const struct ta_jval *str_member(const struct ta_jobj *o, const char *key, char *out,
+					size_t cap)
 {
 	const struct ta_jval *v = ta_jobj_get(o, key);
 
 	if (cap)
 		out[0] = '\0';
-	if (!v || v->type != TA_J_STR)
-		return -ENOENT;
-	return ta_jval_str(v, out, cap);
+	return v && v->type == TA_J_STR ? v : NULL;
+}
+
+long ta_jobj_str(const struct ta_jobj *o, const char *key, char *out, size_t cap)
+{
+	const struct ta_jval *v = str_member(o, key, out, cap);
+
+	return v ? ta_jval_str(v, out, cap) : -ENOENT;
 }
 
 long ta_jobj_cstr(const struct ta_jobj *o, const char *key, char *out, size_t cap)
 {
-	const struct ta_jval *v = ta_jobj_get(o, key);
+	const struct ta_jval *v = str_member(o, key, out, cap);
 
-	if (cap)
-		out[0] = '\0';
-	if (!v || v->type != TA_J_STR)
-		return -ENOENT;
-	return ta_jval_cstr(v, out, cap);
+	return v ? ta_jval_cstr(v, out, cap) : -ENOENT;
 }
 
 int ta_jobj_u64(const struct ta_jobj *o, const char *key, uint64_t *out)
