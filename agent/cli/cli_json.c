@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The CLI's JSON objects, one function a kind, through the one writer (cli_json.h). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,7 +8,9 @@
 #include "cli/cli_json.h"
 #include "cli/cli_util.h"
 #include "cli/session_view.h"
+#include "base/exitcodes.h"
 #include "base/json_read.h"
+#include "store/store.h"
 #include "logfmt/record_types.h"
 #include "logfmt/tty_batch.h"
 #include "ttyaudit/event.h"
@@ -306,10 +309,10 @@ static void typed_by_member(struct ta_json *j, const struct session_view *v, con
 }
 
 /* The members of terminal output, input and window-size events. */
-static void terminal_members(struct ta_json *j, const struct session_view *v, const struct ta_tev *e)
+static void terminal_members(struct ta_json *j, const struct session_view *v, const struct ta_tev *e,
+			     const uint8_t *d)
 {
 	const struct ta_transcript *tr = &v->tr;
-	const uint8_t *d = ta_tev_data(tr, e);
 
 	ta_json_key(j, "tty");
 	cli_json_text(j, ta_tev_tty(tr, e));
@@ -375,9 +378,8 @@ static void terminal_members(struct ta_json *j, const struct session_view *v, co
 }
 
 /* The members of the other events: a stored record as it is, a gap's fields, or a line. */
-static void record_members(struct ta_json *j, const struct session_view *v, const struct ta_tev *e)
+static void record_members(struct ta_json *j, const struct ta_tev *e, const uint8_t *d)
 {
-	const uint8_t *d = ta_tev_data(&v->tr, e);
 	int is_json = e->len && d[0] == '{';
 	struct ta_jobj jo;
 
@@ -401,7 +403,8 @@ static void record_members(struct ta_json *j, const struct session_view *v, cons
 	}
 }
 
-void cli_event_json(struct ta_buf *b, const struct session_view *v, const struct ta_tev *e)
+void cli_event_json(struct ta_buf *b, const struct session_view *v, const struct ta_tev *e,
+		    const uint8_t *d)
 {
 	char ns[24];
 	struct ta_json j;
@@ -428,12 +431,53 @@ void cli_event_json(struct ta_buf *b, const struct session_view *v, const struct
 	case TA_TEV_OUTPUT:
 	case TA_TEV_INPUT:
 	case TA_TEV_WINSIZE:
-		terminal_members(&j, v, e);
+		terminal_members(&j, v, e, d);
 		break;
 	default:
-		record_members(&j, v, e);
+		record_members(&j, e, d);
 	}
 	ta_json_obj_end(&j);
 	ta_json_release(&j, b);
 	ta_buf_putc(b, '\n');
+}
+
+struct json_lines {
+	struct ta_buf o;
+	FILE *f;
+	const struct session_view *v;
+};
+
+static int json_line(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+		     const uint8_t *d)
+{
+	struct json_lines *jl = ctx;
+
+	(void)tr; /* the view's own: cli_event_json reads names and attributions there */
+	cli_event_json(&jl->o, jl->v, e, d);
+	if (jl->o.oom)
+		return -ENOMEM;
+	return jl->o.len > (1u << 20) ? cli_flush(&jl->o, jl->f) : 0;
+}
+
+int cli_json_lines(FILE *f, struct session_view *v)
+{
+	struct json_lines jl = { .f = f, .v = v };
+	uint64_t ckpt_size = 0;
+	char why[256];
+	int rc;
+
+	ta_buf_init(&jl.o);
+	/* "checkpointed" as query --json says it: the latest checkpoint covers the session. */
+	if (v->fleet)
+		ckpt_size = v->cosigned; /* fleet: covered by a checkpoint the collector cosigned */
+	else
+		ta_store_latest_checkpoint(v->dir, &ckpt_size, why, sizeof(why));
+	cli_sess_json(&jl.o, v->ct.t, v->s, ckpt_size, NULL);
+	/* The first line describes the session. */
+	ta_buf_putc(&jl.o, '\n');
+	rc = session_view_each(v, json_line, &jl);
+	if (cli_flush(&jl.o, f) && rc == TA_EXIT_OK)
+		rc = TA_EXIT_FAILURE;
+	ta_buf_free(&jl.o);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #define TA_CLI_JSON_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/json.h"
 #include "index/sesstab.h"
@@ -44,7 +45,16 @@ void cli_typed_in_json_members(struct ta_json *j, const struct ta_sesstab *t, co
 void cli_command_json(struct ta_buf *b, const struct ta_sesstab *t, const struct ta_sess *s,
 		      const struct ta_transcript *tr, const struct ta_tev *e, const char *origin);
 
-/* One event of a session's timeline (show --json, export json), a line with its newline. */
-void cli_event_json(struct ta_buf *b, const struct session_view *v, const struct ta_tev *e);
+/*
+ * One event of a session's timeline (show --json, export json), a line with
+ * its newline; d is its data (as session_view_each passes it).
+ */
+void cli_event_json(struct ta_buf *b, const struct session_view *v, const struct ta_tev *e,
+		    const uint8_t *d);
+/*
+ * show --json and export --format json: the session line, then its events
+ * as session_view_each passes them (a line each, nothing kept). An exit code.
+ */
+int cli_json_lines(FILE *f, struct session_view *v);
 
 #endif

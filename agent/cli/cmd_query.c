@@ -232,7 +232,7 @@ static int grep_stream(struct query *q, const char *dir, const struct ta_sesstab
 	grep_init(&g, q);
 	memset(&tr, 0, sizeof(tr));
 	int err = ta_transcript_stream(&tr, dir, s->key, t->refs + s->refs_off, s->refs_n, clients,
-				       nclients, grep_event, &g);
+				       nclients, NULL, 0, grep_event, &g);
 	*damage = tr.damage + tr.bad_payloads;
 	ta_transcript_free(&tr);
 	int hit = grep_finish(&g);

@@ -129,6 +129,7 @@ static int load(struct cli_fleet *f, struct session_view *v, const char *arg, ch
 	if (rc)
 		return rc;
 	rc = cli_fleet_transcript(f, v->origin, v->s, v->clients, v->nclients, &v->tr, err, errlen);
+	v->loaded = 1; /* session_view_each passes tr's events */
 	v->tr.who = cli_who;
 	v->tr.who_ctx = (void *)v->ct.t;
 	return rc;

@@ -116,29 +116,47 @@ static int find(struct session_view *v, const char *dir, const char *index_opt, 
 /*
  * Log-wide gaps inside the session (store gaps, restarts, recoveries, loss
  * naming no session): the header counts them; their records are not among
- * the session's own refs, so they are read here, by index.
+ * the session's own refs. Their indexes into *out (NULL when none).
  */
-static int add_global_gaps(struct session_view *v)
+static int global_gap_indexes(const struct session_view *v, uint64_t **out, size_t *n)
 {
 	const struct ta_sesstab *t = v->ct.t;
-	struct ta_log_reader *r = NULL;
-	int err = 0;
 
-	for (size_t g = 0; g < t->ngaps && !err; g++) {
+	*out = NULL;
+	*n = 0;
+	if (!v->s->global_gaps)
+		return 0;
+	for (size_t g = 0; g < t->ngaps; g++) {
 		const struct ta_global_gap *gp = &t->gaps[g];
-		struct ta_log_record rec;
-
 		/* The same rule as ta_sesstab_finish's count; damage is marked by the reader. */
 		if (gp->kind == 5 || gp->index <= v->s->first_index || gp->index >= v->s->last_index)
 			continue;
+		if (!*out && !(*out = malloc(t->ngaps * sizeof(**out))))
+			return -ENOMEM;
+		(*out)[(*n)++] = gp->index;
+	}
+	return 0;
+}
+
+/* The global gaps into a loaded transcript, by index (unreadable ones: the reader marks damage). */
+static int add_global_gaps(struct session_view *v)
+{
+	struct ta_log_reader *r = NULL;
+	uint64_t *gaps;
+	size_t ngaps;
+	int err = global_gap_indexes(v, &gaps, &ngaps);
+
+	for (size_t g = 0; g < ngaps && !err; g++) {
+		struct ta_log_record rec;
 		if (!r && (err = ta_log_reader_open(&r, v->dir)))
 			break;
-		if (ta_log_reader_seek(r, gp->index) || ta_log_reader_next(r, &rec) != 1)
+		if (ta_log_reader_seek(r, gaps[g]) || ta_log_reader_next(r, &rec) != 1)
 			continue;
 		err = ta_transcript_add_record(&v->tr, &rec);
 	}
 	if (r)
 		ta_log_reader_close(r);
+	free(gaps);
 	if (!err)
 		ta_transcript_sort(&v->tr);
 	return err;
@@ -172,6 +190,7 @@ static int load(struct session_view *v)
 	}
 	v->tr.who = cli_who;
 	v->tr.who_ctx = (void *)t;
+	v->loaded = !err;
 	if (err) {
 		rc = cli_log_error(dir, err);
 		ta_transcript_free(&v->tr);
@@ -191,34 +210,62 @@ int session_view_open(struct session_view *v, const char *dir, const char *index
 	return rc != TA_EXIT_OK ? rc : load(v);
 }
 
-int session_view_stream(struct session_view *v, const char *dir, const char *index_opt,
-			int no_index, const char *arg, ta_tev_fn fn, void *ctx)
-{
-	const struct ta_sesstab *t;
-	int rc = find(v, dir, index_opt, no_index, arg), err = -EAGAIN;
+/* Passes events on to fn: only the kept terminal's terminal events; fn's own error is kept. */
+struct each_pass {
+	const char *keep;
+	ta_tev_fn fn;
+	void *ctx;
+	int fn_err;
+};
 
-	if (rc != TA_EXIT_OK)
-		return rc;
-	t = v->ct.t;
+static int is_terminal_event(const struct ta_tev *e)
+{
+	return e->kind == TA_TEV_OUTPUT || e->kind == TA_TEV_INPUT || e->kind == TA_TEV_WINSIZE;
+}
+
+static int each_event(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+		      const uint8_t *d)
+{
+	struct each_pass *p = ctx;
+
+	if (p->keep[0] && is_terminal_event(e) && !session_view_tty_is(ta_tev_tty(tr, e), p->keep))
+		return 0;
+	return p->fn_err = p->fn(p->ctx, tr, e, d);
+}
+
+int session_view_each(struct session_view *v, ta_tev_fn fn, void *ctx)
+{
+	const struct ta_sesstab *t = v->ct.t;
+	struct each_pass p = { .keep = v->keep, .fn = fn, .ctx = ctx };
+	int err = -EAGAIN, rc;
+
 	/* A damaged log is read as load does, so the damage is marked where it is. */
-	if (t->keep_refs && v->s->refs_n && !v->ct.damage && !(v->s->flags & TA_SESS_DAMAGE) &&
-	    !v->s->global_gaps) {
+	if (!v->loaded && t->keep_refs && v->s->refs_n && !v->ct.damage &&
+	    !(v->s->flags & TA_SESS_DAMAGE)) {
+		uint64_t *gaps;
+		size_t ngaps;
+		if ((err = global_gap_indexes(v, &gaps, &ngaps)))
+			return cli_log_error(v->dir, err);
+		ta_transcript_free(&v->tr); /* an earlier pass's */
 		/* Names are resolved by describe while streaming. */
 		v->tr.who = cli_who;
 		v->tr.who_ctx = (void *)t;
-		err = ta_transcript_stream(&v->tr, dir, v->s->key, t->refs + v->s->refs_off,
-					   v->s->refs_n, v->clients, v->nclients, fn, ctx);
+		err = ta_transcript_stream(&v->tr, v->dir, v->s->key, t->refs + v->s->refs_off,
+					   v->s->refs_n, v->clients, v->nclients, gaps, ngaps, each_event, &p);
+		free(gaps);
 		if (err == -EAGAIN)
 			ta_transcript_free(&v->tr);
 	}
 	if (err == -EAGAIN) {
-		if ((rc = load(v)) != TA_EXIT_OK)
+		if (!v->loaded && (rc = load(v)) != TA_EXIT_OK)
 			return rc;
-		err = ta_transcript_each(&v->tr, fn, ctx);
+		err = ta_transcript_each(&v->tr, each_event, &p);
 	}
-	if (err == -ENOMEM || err == -EACCES || err == -EPERM || err == -ENOENT)
-		return cli_log_error(dir, err);
-	return err ? TA_EXIT_FAILURE : TA_EXIT_OK;
+	if (!err || (err == SESSION_VIEW_STOP && p.fn_err == err))
+		return TA_EXIT_OK;
+	if (err == p.fn_err)
+		return TA_EXIT_FAILURE; /* fn's: the caller says what */
+	return cli_log_error(v->dir, err);
 }
 
 void session_view_close(struct session_view *v)
@@ -277,9 +324,12 @@ void session_view_keep_tty(struct session_view *v, const char *name)
 	size_t k = 0;
 
 	squash(name, want, sizeof(want));
+	snprintf(v->keep, sizeof(v->keep), "%s", want);
+	if (!v->loaded)
+		return; /* session_view_each filters */
 	for (size_t i = 0; i < v->tr.n; i++) {
 		const struct ta_tev *e = &v->tr.ev[i];
-		if (e->kind == TA_TEV_OUTPUT || e->kind == TA_TEV_INPUT || e->kind == TA_TEV_WINSIZE) {
+		if (is_terminal_event(e)) {
 			squash(ta_tev_tty(&v->tr, e), have, sizeof(have));
 			if (strcmp(have, want))
 				continue;
@@ -287,13 +337,6 @@ void session_view_keep_tty(struct session_view *v, const char *name)
 		v->tr.ev[k++] = *e;
 	}
 	v->tr.n = k;
-	/* The first size is the kept terminal's: another's would start its screen. */
-	v->tr.rows = v->tr.cols = 0;
-	for (size_t i = 0; i < k && !v->tr.rows; i++)
-		if (v->tr.ev[i].kind == TA_TEV_WINSIZE && v->tr.ev[i].rows && v->tr.ev[i].cols) {
-			v->tr.rows = v->tr.ev[i].rows;
-			v->tr.cols = v->tr.ev[i].cols;
-		}
 }
 
 int session_view_one_tty(struct session_view *v, const char *cmd, const char *what, const char *name)
@@ -330,24 +373,70 @@ int session_view_one_tty(struct session_view *v, const char *cmd, const char *wh
 	return rc;
 }
 
-/* The window size before the first output: the screen the session starts with. */
-void session_view_start_size(const struct session_view *v, unsigned *cols, unsigned *rows)
+void view_start_init(struct view_start *s)
 {
-	*cols = v->tr.cols;
-	*rows = v->tr.rows;
-	for (size_t i = 0; i < v->tr.n; i++) {
-		const struct ta_tev *e = &v->tr.ev[i];
-		if (e->kind == TA_TEV_OUTPUT)
-			break;
-		if (e->kind == TA_TEV_WINSIZE && e->rows && e->cols) {
-			*cols = e->cols;
-			*rows = e->rows;
+	memset(s, 0, sizeof(*s));
+}
+
+int view_start_feed(struct view_start *s, const struct ta_transcript *tr, const struct ta_tev *e)
+{
+	if (!s->any) {
+		s->any = 1;
+		s->first_ns = e->time_ns;
+	}
+	if (!is_terminal_event(e))
+		return 0;
+	if (!s->tty_len) {
+		const char *name = ta_tev_tty(tr, e);
+		s->tty_len = strnlen(name, sizeof(s->tty) - 1);
+		memcpy(s->tty, name, s->tty_len);
+		s->tty[s->tty_len] = '\0';
+	}
+	if (e->kind == TA_TEV_WINSIZE && e->rows && e->cols) {
+		if (!s->first_rows) {
+			s->first_rows = e->rows;
+			s->first_cols = e->cols;
+		}
+		if (!s->output) {
+			s->rows = e->rows;
+			s->cols = e->cols;
 		}
 	}
+	if (e->kind != TA_TEV_WINSIZE && !s->term) {
+		s->term = 1;
+		s->term_ns = e->time_ns;
+	}
+	if (e->kind == TA_TEV_OUTPUT)
+		s->output = 1;
+	return s->output && s->first_rows;
+}
+
+void view_start_size(const struct view_start *s, unsigned *cols, unsigned *rows)
+{
+	*cols = s->rows ? s->cols : s->first_cols;
+	*rows = s->rows ? s->rows : s->first_rows;
 	if (!*cols || !*rows) {
 		*cols = 80;
 		*rows = 24;
 	}
+}
+
+uint64_t view_start_time(const struct view_start *s, uint64_t fallback)
+{
+	return s->term ? s->term_ns : s->any ? s->first_ns : fallback;
+}
+
+static int start_pass(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+		      const uint8_t *d)
+{
+	(void)d;
+	return view_start_feed(ctx, tr, e) ? SESSION_VIEW_STOP : 0;
+}
+
+int session_view_start(struct session_view *v, struct view_start *s)
+{
+	view_start_init(s);
+	return session_view_each(v, start_pass, s);
 }
 
 int view_source_check(const char *cmd, const struct view_source *src)
@@ -376,4 +465,13 @@ int view_source_open(struct session_view *v, const struct view_source *src, cons
 		return session_view_open_fleet(v, src->fleet, src->origin, arg);
 #endif
 	return session_view_open(v, src->dir, src->index_opt, src->no_index, arg);
+}
+
+int view_source_find(struct session_view *v, const struct view_source *src, const char *arg)
+{
+#ifdef TA_HAVE_FLEET
+	if (src->fleet)
+		return session_view_open_fleet(v, src->fleet, src->origin, arg);
+#endif
+	return find(v, src->dir, src->index_opt, src->no_index, arg);
 }

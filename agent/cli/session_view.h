@@ -18,18 +18,45 @@ struct session_view {
 	int fleet;
 	char origin[256];       /* the host */
 	uint64_t cosigned;      /* size of its latest cosigned checkpoint */
+	int loaded;             /* tr holds every event: the fleet's, or a log that cannot be streamed */
+	char keep[64];          /* session_view_keep_tty: only this terminal's events ("": all) */
 };
+
+/*
+ * How a view of one terminal's screen starts (the asciicast and typescript
+ * exports, show --screen): fed the session's events in order until
+ * view_start_feed says nothing later can change it.
+ */
+struct view_start {
+	uint64_t first_ns;          /* the first event's time */
+	uint64_t term_ns;           /* the first output's or input's */
+	unsigned cols, rows;        /* the last size recorded before the first output */
+	unsigned first_cols, first_rows; /* the first size recorded */
+	char tty[64];               /* the terminal of the first terminal event */
+	size_t tty_len;
+	uint8_t any, term, output;
+};
+void view_start_init(struct view_start *s);
+/* Takes one event; 1 once the first output and a size are known (later events change nothing). */
+int view_start_feed(struct view_start *s, const struct ta_transcript *tr, const struct ta_tev *e);
+/* The size before the first output, else the first recorded, else 80x24. */
+void view_start_size(const struct view_start *s, unsigned *cols, unsigned *rows);
+/* The time views count from: the first output or input, else the first event, else fallback. */
+uint64_t view_start_time(const struct view_start *s, uint64_t fallback);
 
 /* Finds and loads SESSION; returns an exit code (messages printed). */
 int session_view_open(struct session_view *v, const char *dir, const char *index_opt, int no_index,
 		      const char *arg);
+/* A value of fn that ends session_view_each's pass early, as done: not an error. */
+#define SESSION_VIEW_STOP 1
 /*
- * Finds SESSION and passes its events to fn in order without keeping the
- * terminal data (ta_transcript_stream), or loads it when that cannot be done.
- * Returns an exit code; fn's error gives TA_EXIT_FAILURE.
+ * The session's events to fn in order, only the terminal's that keep_tty or
+ * one_tty kept: streamed from the log without keeping the terminal data
+ * (ta_transcript_stream), or loaded once where that cannot be done (the
+ * fleet, damage, no refs) and passed from memory. May be called again for
+ * another pass. Returns an exit code; fn's error gives TA_EXIT_FAILURE.
  */
-int session_view_stream(struct session_view *v, const char *dir, const char *index_opt,
-			int no_index, const char *arg, ta_tev_fn fn, void *ctx);
+int session_view_each(struct session_view *v, ta_tev_fn fn, void *ctx);
 /*
  * Finds and loads SESSION of the enrolled host whose origin is origin (or the
  * only one containing it) from the fleet's PostgreSQL: the same table and
@@ -49,11 +76,13 @@ struct view_source {
 int view_source_check(const char *cmd, const struct view_source *src);
 /* session_view_open or session_view_open_fleet, as src says. */
 int view_source_open(struct session_view *v, const struct view_source *src, const char *arg);
+/* Finds SESSION for session_view_each: a local log's events are not read yet; the fleet's are loaded. */
+int view_source_find(struct session_view *v, const struct view_source *src, const char *arg);
 
 /* SESSION in v->ct.t: v->s, id and clients set. An exit code, or -EINVAL: the table is not sane. */
 int session_view_pick(struct session_view *v, const char *arg);
 void session_view_close(struct session_view *v);
-/* Drops terminal events of other terminals than name ("pts/3" = "pts3"). */
+/* Keeps only terminal events of name ("pts/3" = "pts3"): from tr if loaded, and in session_view_each. */
 void session_view_keep_tty(struct session_view *v, const char *name);
 /*
  * For the views of one terminal's screen (show --screen, the asciicast and
@@ -65,8 +94,8 @@ void session_view_keep_tty(struct session_view *v, const char *name);
 int session_view_one_tty(struct session_view *v, const char *cmd, const char *what, const char *name);
 /* Whether a terminal name is name ("pts/3" = "pts3"). */
 int session_view_tty_is(const char *have, const char *name);
-/* The window size before the first output (else the first recorded, else 80x24). */
-void session_view_start_size(const struct session_view *v, unsigned *cols, unsigned *rows);
+/* How the session's view starts (the kept terminal's): a pass that stops once it is known. An exit code. */
+int session_view_start(struct session_view *v, struct view_start *s);
 /* Exit code for damage met (TA_EXIT_CORRUPT with a line on stderr) or OK. */
 int session_view_damage_exit(const struct session_view *v);
 

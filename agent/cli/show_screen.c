@@ -83,14 +83,46 @@ static void row_text(const struct vt_lib *lv, VTermScreen *vs, int row, int cols
 	b->len = keep;
 }
 
-int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
-{
-	const struct ta_transcript *tr = &v->tr;
-	unsigned cols, rows;
-	uint64_t last = 0;
+/* The screen being drawn, fed the session's output and sizes up to at_ns. */
+struct screen_draw {
+	const struct vt_lib *lv;
+	VTerm *vt;
 	struct ta_shown sh;
+	uint64_t at_ns, last;
+	unsigned rows, cols, rec_rows, rec_cols;
+	int fitted;
+};
+
+static int screen_event(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+			const uint8_t *d)
+{
+	struct screen_draw *s = ctx;
+
+	(void)tr;
+	if (e->time_ns > s->at_ns)
+		return SESSION_VIEW_STOP;
+	if (e->kind == TA_TEV_WINSIZE && ta_shown_resize(&s->sh, e)) {
+		s->rec_rows = s->rows = e->rows;
+		s->rec_cols = s->cols = e->cols;
+		s->fitted = ta_screen_fit(&s->rows, &s->cols);
+		s->lv->vterm_set_size(s->vt, (int)s->rows, (int)s->cols);
+		s->last = e->time_ns;
+	} else if (e->kind == TA_TEV_OUTPUT) {
+		size_t n;
+		const uint8_t *out = ta_shown_output(&s->sh, e, d, &n);
+		s->lv->vterm_input_write(s->vt, (const char *)out, n);
+		s->last = e->time_ns;
+	}
+	return 0;
+}
+
+int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc)
+{
+	struct screen_draw s = { .at_ns = at_ns };
+	struct view_start start;
 	struct ta_buf row, o;
 	char tm[48];
+	int rc;
 
 	char why[256];
 	const struct vt_lib *lv = vt_load(why, sizeof(why));
@@ -98,38 +130,33 @@ int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
 		ta_err(NULL, "--screen: %s", why);
 		return TA_EXIT_FAILURE;
 	}
-	session_view_start_size(v, &cols, &rows);
+	if ((rc = session_view_start(v, &start)) != TA_EXIT_OK)
+		return rc;
+	view_start_size(&start, &s.cols, &s.rows);
 	/* The size in effect as recorded, and whether the screen drawn is smaller. */
-	unsigned rec_rows = rows, rec_cols = cols;
-	int fitted = ta_screen_fit(&rows, &cols);
-	VTerm *vt = lv->vterm_new((int)rows, (int)cols);
-	if (!vt) {
-		ta_err(NULL, "--screen: cannot create a terminal emulator of %ux%u", rows, cols);
+	s.rec_rows = s.rows;
+	s.rec_cols = s.cols;
+	s.fitted = ta_screen_fit(&s.rows, &s.cols);
+	s.lv = lv;
+	s.vt = lv->vterm_new((int)s.rows, (int)s.cols);
+	if (!s.vt) {
+		ta_err(NULL, "--screen: cannot create a terminal emulator of %ux%u", s.rows, s.cols);
 		return TA_EXIT_FAILURE;
 	}
+	VTerm *vt = s.vt;
 	lv->vterm_set_utf8(vt, 1);
 	VTermScreen *vs = lv->vterm_obtain_screen(vt);
 	lv->vterm_screen_enable_altscreen(vs, 1);
 	lv->vterm_screen_reset(vs, 1);
-	ta_shown_init(&sh, (uint16_t)rows, (uint16_t)cols);
-	for (size_t i = 0; i < tr->n; i++) {
-		const struct ta_tev *e = &tr->ev[i];
-		if (e->time_ns > at_ns)
-			break;
-		if (e->kind == TA_TEV_WINSIZE && ta_shown_resize(&sh, e)) {
-			rec_rows = rows = e->rows;
-			rec_cols = cols = e->cols;
-			fitted = ta_screen_fit(&rows, &cols);
-			lv->vterm_set_size(vt, (int)rows, (int)cols);
-			last = e->time_ns;
-		} else if (e->kind == TA_TEV_OUTPUT) {
-			size_t n;
-			const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(tr, e), &n);
-			lv->vterm_input_write(vt, (const char *)d, n);
-			last = e->time_ns;
-		}
+	ta_shown_init(&s.sh, (uint16_t)s.rows, (uint16_t)s.cols);
+	rc = session_view_each(v, screen_event, &s);
+	ta_shown_free(&s.sh);
+	if (rc != TA_EXIT_OK) {
+		lv->vterm_free(vt);
+		return rc;
 	}
-	ta_shown_free(&sh);
+	unsigned rows = s.rows, cols = s.cols;
+	uint64_t last = s.last;
 
 	VTermPos cur;
 	lv->vterm_state_get_cursorpos(lv->vterm_obtain_state(vt), &cur);
@@ -147,9 +174,9 @@ int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
 	} else {
 		ta_buf_puts(&o, " (no output yet)\n");
 	}
-	if (fitted)
+	if (s.fitted)
 		ta_buf_printf(&o, "# the recorded window size %ux%u (rows x cols) is drawn as %ux%u (at most "
-			      "%u rows or columns, %u cells)\n", rec_rows, rec_cols, rows, cols,
+			      "%u rows or columns, %u cells)\n", s.rec_rows, s.rec_cols, rows, cols,
 			      TA_SCREEN_MAX_SIDE, TA_SCREEN_MAX_CELLS);
 	for (int r = 0; r < (int)rows; r++) {
 		row_text(lv, vs, r, (int)cols, &row);
@@ -170,7 +197,7 @@ int show_screen_available(void)
 	return 0;
 }
 
-int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc)
+int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc)
 {
 	(void)f;
 	(void)v;

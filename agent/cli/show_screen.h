@@ -20,6 +20,6 @@ int show_screen_available(void);
  * to f: a "#" header line, then one line per row, trailing blanks dropped,
  * bidi and C1 code points as \u{XXXX} (cells hold no control characters). Returns an exit code.
  */
-int show_screen(FILE *f, const struct session_view *v, uint64_t at_ns, int utc);
+int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc);
 
 #endif

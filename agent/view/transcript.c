@@ -44,17 +44,12 @@ static int put_data(struct ta_transcript *tr, struct ta_tev *e, const void *data
 }
 
 
-/* A window-size entry; the first size seen is the transcript's initial one. */
-static void tev_winsize(struct ta_transcript *tr, struct ta_tev *e,
-			const struct ta_batch_item *it)
+/* A window-size entry. */
+static void tev_winsize(struct ta_tev *e, const struct ta_batch_item *it)
 {
 	e->kind = TA_TEV_WINSIZE;
 	e->rows = it->rows;
 	e->cols = it->cols;
-	if (!tr->rows && it->rows && it->cols) {
-		tr->rows = it->rows;
-		tr->cols = it->cols;
-	}
 }
 
 /* The fields every terminal entry gives its event, whichever way it is read. */
@@ -112,7 +107,7 @@ static int add_tty(struct ta_transcript *tr, const struct ta_log_record *rec)
 			e->kind = TA_TEV_INPUT;
 			break;
 		case TA_ENTRY_WINSIZE:
-			tev_winsize(tr, e, &te);
+			tev_winsize(e, &te);
 			continue;
 		default:
 			tr->n--; /* unknown kind: skipped (newer writer) */
@@ -1092,7 +1087,7 @@ static int before(const struct ta_tev *e, struct bound b)
 /* Decodes one terminal-data record of the session into tr->ev (data pointing at d: see below). */
 int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key,
 			 const struct ta_ref *refs, size_t nrefs, const uint64_t *clients,
-			 size_t nclients, ta_tev_fn fn, void *ctx)
+			 size_t nclients, const uint64_t *gaps, size_t ngaps, ta_tev_fn fn, void *ctx)
 {
 	struct ta_walk w;
 	struct ta_log_record rec;
@@ -1178,6 +1173,16 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		if ((err = ta_transcript_add_client(tr, &rec)))
 			goto out;
 	}
+	for (size_t i = 0; i < ngaps; i++) {
+		/* Log-wide: no session's key to check. Unreadable: load marks the damage. */
+		if (ta_walk_seek(&w, gaps[i]) || ta_walk_next(&w, &rec) != TA_WALK_RECORD ||
+		    rec.index != gaps[i]) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if ((err = ta_transcript_add_record(tr, &rec)))
+			goto out;
+	}
 	if (tr->n > 1) /* tr->ev is NULL while empty: qsort(NULL, 0) is undefined */
 		qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
 	/* Attributions by start: input is matched against them. */
@@ -1239,7 +1244,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				memset(e, 0, sizeof(*e));
 				tev_from_entry(e, &te, rec.index, seq++, ttyoff);
 				if (te.kind == TA_ENTRY_WINSIZE) {
-					tev_winsize(tr, e, &te);
+					tev_winsize(e, &te);
 					/* no data, as load keeps none for window sizes */
 					e->data = UINT64_MAX;
 				} else {

@@ -79,7 +79,6 @@ struct ta_transcript {
 	uint64_t bad_payloads;
 	uint64_t records;          /* records of the session read */
 	uint64_t index_mismatch;   /* index refs that did not hold the session */
-	uint16_t rows, cols;       /* first window size (0: none) */
 	struct ta_attr *attrs;     /* attributions of this session's panes, by start */
 	size_t nattrs, attrcap;
 	char damage_line[512];     /* the first damage met ("" if none) */
@@ -124,14 +123,16 @@ typedef int (*ta_tev_fn)(void *ctx, const struct ta_transcript *tr, const struct
  * terminal data is not kept: every event goes to fn as soon as no later record
  * can hold an earlier one (each ref's time_ns is a lower bound of its events),
  * with data pointing into the decoded record. The session's other records
- * (commands, attributions, ...) and the clients (indexes of attach/detach
- * records) are read first, so attributions are known before input. Returns
- * -EAGAIN before calling fn when the records do not match the refs or the log
- * is damaged there: load it instead.
+ * (commands, attributions, ...), the clients (indexes of attach/detach
+ * records) and gaps (indexes of log-wide gap records inside the session:
+ * restarts, store gaps, loss naming no session) are read first, so
+ * attributions are known before input. Returns -EAGAIN before calling fn when
+ * the records do not match the refs or the log is damaged there: load it
+ * instead.
  */
 int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key,
 			 const struct ta_ref *refs, size_t nrefs, const uint64_t *clients,
-			 size_t nclients, ta_tev_fn fn, void *ctx);
+			 size_t nclients, const uint64_t *gaps, size_t ngaps, ta_tev_fn fn, void *ctx);
 /* The events of a loaded transcript to fn, in order. */
 int ta_transcript_each(const struct ta_transcript *tr, ta_tev_fn fn, void *ctx);
 void ta_transcript_free(struct ta_transcript *tr);

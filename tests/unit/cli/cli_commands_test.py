@@ -574,6 +574,30 @@ try:
         with open(os.path.join(top, "peak.out"), "rb") as fh:
             return p.returncode, fh.read(), ru.ru_maxrss
     _, _, small_kb = peak_kb("show", *HV, "5e1c0a42-20")
+
+    # ---- 32 MiB of output, its only window size at the end, an agent restart and a loss of
+    # no session inside it (long-input's session 31): every view is streamed, none holds the
+    # session (they held all of it: peak 37-40 MiB), and a player's header still has the size
+    # from the end. Peaks first, while this script is
+    # small (a child's peak counts the memory it was forked with), contents below.
+    S31 = "5e1c0a42-31"
+    timing = os.path.join(top, "bulk.timing")
+    views = [("export asciicast", ["export", "--format", "asciicast", "--markers"]),
+             ("export json", ["export", "--format", "json"]),
+             ("export typescript", ["export", "--format", "typescript", "--timing", timing]),
+             ("show --json", ["show", "--json"]),
+             ("show --screen", ["show", "--screen"]),
+             ("show", ["show"])]
+    for i, (what, args) in enumerate(views):
+        with open(os.path.join(top, "bulk.%d" % i), "wb") as fh:
+            p = subprocess.Popen([TTYAUDIT] + args + ["--log-dir", lil, S31], stdout=fh,
+                                 stderr=subprocess.DEVNULL)
+            _, status, ru = os.wait4(p.pid, 0)
+        rc = os.waitstatus_to_exitcode(status)
+        check(rc == 0 and ru.ru_maxrss < small_kb + 8192,
+              "%s of 32 MiB of output: peak RSS %d KiB, a small session's %d KiB (%d)"
+              % (what, ru.ru_maxrss, small_kb, rc))
+
     rc, out, long_kb = peak_kb("show", "--log-dir", lil, "5e1c0a42-30")
     ilines = [l for l in out.split(b"\n") if b" i| " in l]
     keys = b"".join(l.split(b" i| ", 1)[1] for l in ilines)
@@ -584,6 +608,46 @@ try:
           % (rc, len(ilines), len(keys)))
     check(long_kb < small_kb + 16384,
           "show of 16 MiB typed without Enter: peak RSS %d KiB, a small session's %d KiB" % (long_kb, small_kb))
+    bulk = b"".join(b"line %07d, the bulk output.\r\n" % i for i in range(1 << 20))
+    for i, (what, args) in enumerate(views):
+        with open(os.path.join(top, "bulk.%d" % i), "rb") as fh:
+            out = fh.read()
+        os.unlink(os.path.join(top, "bulk.%d" % i))
+        if what == "export asciicast":
+            lines = out.split(b"\n")
+            hdr = json.loads(lines[0])
+            evs = [json.loads(l) for l in lines[1:] if l]
+            got = "".join(e[2] for e in evs if e[1] == "o").encode()
+            check((hdr["width"], hdr["height"]) == (120, 40) and got == bulk and
+                  not [e for e in evs if e[1] == "r"],
+                  "asciicast of 32 MiB: the size recorded at the end in the header (%r), the "
+                  "output whole (%d of %d bytes)" % (hdr, len(got), len(bulk)))
+        elif what in ("export json", "show --json"):
+            evs = [json.loads(l) for l in out.split(b"\n")[1:] if l]
+            got = b"".join(base64.b64decode(e["data"]) for e in evs if e["type"] == "output")
+            gaps = [e["reason"] for e in evs if e["type"] == "gap"]
+            check(got == bulk and evs[-1]["type"] == "winsize" and len(evs) == 8195 and
+                  gaps == ["restart", "ring_full"],
+                  "%s of 32 MiB: every event, the bytes whole, the log-wide gaps inside it "
+                  "(%d events, %d bytes, gaps %r)" % (what, len(evs), len(got), gaps))
+        elif what == "export typescript":
+            with open(timing) as fh:
+                sizes = [int(l.split()[1]) for l in fh]
+            first, _, rest = out.partition(b"\n")
+            check(first.endswith(b'[TTY="pts4" COLUMNS="120" LINES="40"]') and rest == bulk and
+                  sum(sizes) == len(bulk),
+                  "typescript of 32 MiB: header %r, %d bytes, timing %d" % (first, len(rest), sum(sizes)))
+        elif what == "show --screen":
+            check(b"40 rows x 120 cols" in out and b"line 1048575, the bulk output." in out,
+                  "show --screen of 32 MiB draws the last lines at 120x40: %r" % out[:200])
+        else:
+            check(out.count(b", the bulk output.") == 1 << 20 and b"the agent (re)started" in out
+                  and b"ring_full" in out,
+                  "show of 32 MiB: every line, the restart and the loss inside it (%d lines)"
+                  % out.count(b", the bulk output."))
+    os.unlink(timing)
+    del bulk, out
+
 
     # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)
     shl = os.path.join(top, "shared")

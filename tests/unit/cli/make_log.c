@@ -348,6 +348,36 @@ static void long_input(void)
 	ta_batch_begin(&b, &id, 30, 4242, t);
 	entry(&b, TA_ENTRY_INPUT, t, "\r", 1, 0, 0);
 	flush(&b, 30);
+	/*
+	 * Session 31: 32 MiB of output whose only window size comes at its end:
+	 * a player's header has to read the whole session for it. The agent
+	 * restarted in the middle, and an event of no session was lost: log-wide
+	 * gaps inside the session.
+	 */
+	char out[4096];
+	uint16_t ws[4] = { 40, 120, 0, 0 };
+	tty_id(&id, 4);
+	t += 1000000;
+	for (int batch = 0, line = 0; batch < 128; batch++) {
+		ta_batch_begin(&b, &id, 31, 4242, t);
+		for (int k = 0; k < 64; k++, t += 1000) {
+			for (size_t o = 0; o < sizeof(out); o += 32) {
+				char l[33]; /* 32 bytes a line */
+				snprintf(l, sizeof(l), "line %07d, the bulk output.\r\n", line++);
+				memcpy(out + o, l, 32);
+			}
+			entry(&b, TA_ENTRY_OUTPUT, t, out, sizeof(out), 0, 0);
+		}
+		if (batch == 127)
+			entry(&b, TA_ENTRY_WINSIZE, t, ws, sizeof(ws), 0, 0);
+		flush(&b, 31);
+		if (batch == 63)
+			json(TA_REC_AGENT_START, t, UINT32_MAX, "{\"type\":\"agent_start\",\"version\":"
+			     "\"0.1.0\",\"backend\":\"tracepoint\",\"pid\":2}");
+		if (batch == 95)
+			json(TA_REC_LOSS, t, UINT32_MAX,
+			     "{\"type\":\"gap\",\"reason\":\"ring_full\",\"events\":1,\"bytes\":7}");
+	}
 	ta_batch_free(&b);
 }
 
