@@ -1084,6 +1084,36 @@ static int before(const struct ta_tev *e, struct bound b)
 	return e->time_ns < b.t || (e->time_ns == b.t && e->index < b.index);
 }
 
+/*
+ * Drops the events already passed on (tr->ev before ph) and their data: the
+ * pending ones move to the front, their data to a new arena. Two terminals
+ * whose batches overlap (script(1) in an ssh session) may never leave
+ * nothing pending, and the arena would grow with the session.
+ */
+static int compact_pending(struct ta_transcript *tr, size_t ph)
+{
+	struct ta_buf live;
+
+	ta_buf_init(&live);
+	for (size_t i = ph; i < tr->n; i++) {
+		struct ta_tev *e = &tr->ev[i];
+		if (!e->len || e->data == UINT64_MAX)
+			continue;
+		uint64_t at = live.len;
+		ta_buf_put(&live, tr->arena.p + e->data, e->len);
+		e->data = at;
+	}
+	if (live.oom) {
+		ta_buf_free(&live);
+		return -ENOMEM;
+	}
+	memmove(tr->ev, tr->ev + ph, (tr->n - ph) * sizeof(*tr->ev));
+	tr->n -= ph;
+	ta_buf_free(&tr->arena);
+	tr->arena = live;
+	return 0;
+}
+
 /* Decodes one terminal-data record of the session into tr->ev (data pointing at d: see below). */
 int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key,
 			 const struct ta_ref *refs, size_t nrefs, const uint64_t *clients,
@@ -1091,9 +1121,9 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 {
 	struct ta_walk w;
 	struct ta_log_record rec;
-	uint64_t *tty = NULL, *fetch = NULL;
+	uint64_t *later = NULL, *fetch = NULL;
 	struct bound *suffix = NULL;
-	size_t ntty = 0, nfetch = 0, ph = 0;
+	size_t nlater = 0, nfetch = 0, ph = 0, compact_at = 1u << 20;
 	struct ta_tev *cur = NULL, *merged = NULL;
 	size_t curcap = 0;
 	int err, n;
@@ -1109,14 +1139,19 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		return err;
 	if (!nrefs)
 		return -EAGAIN;
-	tty = malloc(nrefs * sizeof(*tty));
+	later = malloc(nrefs * sizeof(*later));
 	fetch = malloc(nrefs * sizeof(*fetch));
 	suffix = malloc((nrefs + 1) * sizeof(*suffix));
-	if (!tty || !fetch || !suffix) {
+	if (!later || !fetch || !suffix) {
 		err = -ENOMEM;
 		goto out_nowalk;
 	}
-	/* 1. Every record, stored bytes only: check the refs, keep what is not terminal data. */
+	/*
+	 * 1. Every record, stored bytes only: check the refs, read the attributions
+	 * (input is matched against them when it goes out); the rest is read in
+	 * step 2, in log order, so that no kind of record is held for the whole
+	 * session (a loop of execs is as long as its output).
+	 */
 	if ((err = ta_walk_open(&w, dir, TA_READER_RAW)))
 		goto out_nowalk;
 	uint64_t pos = UINT64_MAX;
@@ -1135,12 +1170,13 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 			goto out;
 		}
 		pos = want + 1;
-		if (rec.type == TA_REC_TTY_DATA) {
-			if (rec.session != key) {
+		if (rec.type != TA_REC_ATTRIBUTION) {
+			/* Whose it is the header says (foreign_ok reads only attributions' payloads). */
+			if (rec.session != key && (rec.type == TA_REC_TTY_DATA || !foreign_ok(tr, &rec))) {
 				err = -EAGAIN;
 				goto out;
 			}
-			tty[ntty++] = i;
+			later[nlater++] = i;
 			continue;
 		}
 		if (rec.flags & TA_LOG_REC_COMPRESSED) {
@@ -1185,30 +1221,39 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 	}
 	if (tr->n > 1) /* tr->ev is NULL while empty: qsort(NULL, 0) is undefined */
 		qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
-	/* Attributions by start: input is matched against them. */
-	/* 2. Terminal data in log order; an event goes out once no later record can precede it. */
-	suffix[ntty] = (struct bound){ UINT64_MAX, UINT64_MAX };
-	for (size_t k = ntty; k-- > 0;) {
-		struct bound b = { refs[tty[k]].time_ns, refs[tty[k]].index };
+	/* 2. The other records in log order; an event goes out once no later record can precede it. */
+	suffix[nlater] = (struct bound){ UINT64_MAX, UINT64_MAX };
+	for (size_t k = nlater; k-- > 0;) {
+		struct bound b = { refs[later[k]].time_ns, refs[later[k]].index };
 		suffix[k] = (b.t < suffix[k + 1].t || (b.t == suffix[k + 1].t && b.index < suffix[k + 1].index))
 				    ? b : suffix[k + 1];
 	}
 	pos = UINT64_MAX;
-	for (size_t k = 0; k <= ntty; k++) {
+	for (size_t k = 0; k <= nlater; k++) {
 		size_t ncur = 0;
 		int sorted = 1;
-		if (k < ntty) {
-			uint64_t want = refs[tty[k]].index;
+		if (k < nlater) {
+			uint64_t want = refs[later[k]].index;
 			if (pos != want && ta_walk_seek(&w, want)) {
 				err = -EIO;
 				goto out;
 			}
 			n = ta_walk_next(&w, &rec);
-			if (n != TA_WALK_RECORD || rec.index != want || rec.session != key) {
+			if (n != TA_WALK_RECORD || rec.index != want ||
+			    (rec.session != key && (rec.type == TA_REC_TTY_DATA || !foreign_ok(tr, &rec)))) {
 				err = n < 0 ? n : -EIO; /* changed since step 1 */
 				goto out;
 			}
 			pos = want + 1;
+		}
+		if (k < nlater && rec.type != TA_REC_TTY_DATA) {
+			/* Its events join the pending ones (data in the arena), kept in order. */
+			size_t before_n = tr->n;
+			if ((err = ta_transcript_add_record(tr, &rec)))
+				goto out;
+			if (tr->n > before_n && tr->n - ph > 1)
+				qsort(tr->ev + ph, tr->n - ph, sizeof(*tr->ev), cmp_tev);
+		} else if (k < nlater) {
 			tr->records++;
 			/* Decode into cur, data pointing into the record (valid until the next read). */
 			struct ta_batch_iter it;
@@ -1280,8 +1325,8 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				qsort(cur, ncur, sizeof(*cur), cmp_tev);
 		}
 		/* Merge pending (tr->ev from ph, data in the arena) with cur; emit what precedes the bound. */
-		struct bound b = suffix[k + 1 <= ntty ? k + 1 : ntty];
-		if (k == ntty)
+		struct bound b = suffix[k + 1 <= nlater ? k + 1 : nlater];
+		if (k == nlater)
 			b = (struct bound){ UINT64_MAX, UINT64_MAX };
 		size_t i = ph, j = 0;
 		for (;;) {
@@ -1296,7 +1341,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 			} else {
 				break;
 			}
-			if (k < ntty && !before(e, b))
+			if (k < nlater && !before(e, b))
 				break;
 			if (e == p) {
 				d = ta_tev_data(tr, p);
@@ -1338,8 +1383,14 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		} else if (ph == tr->n) {
 			tr->n = 0;
 			ph = 0;
-			if (!tr->nattrs)
-				ta_buf_reset(&tr->arena);
+			ta_buf_reset(&tr->arena); /* attributions keep their strings in names */
+		}
+		/* What was passed on is dropped once it is at least what is pending (amortised). */
+		if (tr->arena.len > compact_at || (ph > 4096 && ph >= tr->n - ph)) {
+			if ((err = compact_pending(tr, ph)))
+				goto out;
+			ph = 0;
+			compact_at = 2 * tr->arena.len + (1u << 20);
 		}
 	}
 	tr->n = 0;
@@ -1347,7 +1398,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 out:
 	ta_walk_close(&w);
 out_nowalk:
-	free(tty);
+	free(later);
 	free(fetch);
 	free(suffix);
 	free(cur);

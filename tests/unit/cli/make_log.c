@@ -378,6 +378,34 @@ static void long_input(void)
 			json(TA_REC_LOSS, t, UINT32_MAX,
 			     "{\"type\":\"gap\",\"reason\":\"ring_full\",\"events\":1,\"bytes\":7}");
 	}
+	/*
+	 * Session 32: script(1) in an ssh session, the batches of its two
+	 * terminals overlapping (something is always pending), and a loop of
+	 * execs between them (800 a batch, 102 400 in all): the views must hold
+	 * neither to the end.
+	 */
+	char exec_json[256];
+	t += 1000000;
+	for (int pair = 0; pair < 128; pair++, t += 1000000) {
+		for (int term = 0; term < 2; term++) {
+			uint64_t start = t + (uint64_t)term * 500000;
+			memset(out, term ? '6' : '5', 2048);
+			out[2046] = '\r';
+			out[2047] = '\n';
+			tty_id(&id, 5 + (unsigned)term);
+			ta_batch_begin(&b, &id, 32, 4242, start);
+			for (int k = 0; k < 64; k++)
+				entry(&b, TA_ENTRY_OUTPUT, start + (uint64_t)k * 10000, out, 2048, 0, 0);
+			flush(&b, 32);
+		}
+		for (int x = 0; x < 800; x++) {
+			snprintf(exec_json, sizeof(exec_json),
+				 "{\"v\":1,\"type\":\"exec\",\"pid\":%d,\"uid\":4242,\"auid\":4242,\"ses\":32,"
+				 "\"tty\":\"pts5\",\"filename\":\"/bin/true\",\"argv\":[\"true\",\"%d\"],"
+				 "\"argv_truncated\":false,\"exe\":\"/usr/bin/true\"}", 10000 + x, pair * 800 + x);
+			json(TA_REC_EXEC, t + 500000 + (uint64_t)x * 600, 32, exec_json);
+		}
+	}
 	ta_batch_free(&b);
 }
 
