@@ -64,6 +64,11 @@ struct player {
 	struct winsize own;   /* the investigator's window size before a resize */
 	int resized;
 	int alt;              /* the recording left the alternate screen on */
+	int paused, step;     /* keys: space, . */
+	double prev;          /* the last frame's time */
+	/* A logged session's frames: its output as shown, its sizes (repeats dropped). */
+	struct ta_shown sh;
+	uint64_t t0;          /* the first output or size (0: none yet) */
 };
 
 /* The signal that ends the replay (SIGINT, SIGTERM, SIGHUP), 0 while playing. */
@@ -179,54 +184,80 @@ static void track_alt(struct player *p, const uint8_t *d, size_t n)
 		}
 }
 
-static int play(struct player *p, const struct pev *ev, size_t n)
+/* Plays one frame after its gap (keys may pause, step, change speed or quit). 1 = quit. */
+static int play_frame(struct player *p, const struct pev *e)
 {
-	int paused = 0, step = 0;
-	double prev = 0;
+	double gap = e->t - p->prev;
 
-	for (size_t i = 0; i < n && !stop_sig; i++) {
-		double gap = ev[i].t - prev;
-		prev = ev[i].t;
-		if (gap < 0)
-			gap = 0;
-		if (p->max_idle > 0 && gap > p->max_idle)
-			gap = p->max_idle;
-		if (p->speed > 0 && (gap > 0 || paused)) {
-			fflush(p->out);
-			if (wait_keys(p, step ? 0 : gap / p->speed, &paused, &step))
-				return 1;
-			step = 0;
-		}
-		if (ev[i].n) {
-			fwrite(ev[i].d, 1, ev[i].n, p->out);
-			track_alt(p, ev[i].d, ev[i].n);
-		} else if (ev[i].rows && p->resize_ok) {
-			unsigned rows = ev[i].rows, cols = ev[i].cols;
-			ta_screen_fit(&rows, &cols);
-			fprintf(p->out, "\033[8;%u;%ut", rows, cols);
-			p->resized = 1;
-		}
+	if (stop_sig)
+		return 1;
+	p->prev = e->t;
+	if (gap < 0)
+		gap = 0;
+	if (p->max_idle > 0 && gap > p->max_idle)
+		gap = p->max_idle;
+	if (p->speed > 0 && (gap > 0 || p->paused)) {
+		fflush(p->out);
+		if (wait_keys(p, p->step ? 0 : gap / p->speed, &p->paused, &p->step))
+			return 1;
+		p->step = 0;
 	}
-	fflush(p->out);
+	if (e->n) {
+		fwrite(e->d, 1, e->n, p->out);
+		track_alt(p, e->d, e->n);
+	} else if (e->rows && p->resize_ok) {
+		unsigned rows = e->rows, cols = e->cols;
+		ta_screen_fit(&rows, &cols);
+		fprintf(p->out, "\033[8;%u;%ut", rows, cols);
+		p->resized = 1;
+	}
 	return 0;
 }
 
-static int load_cast(const char *path, struct pev **evs, size_t *nev, struct ta_buf *arena,
-		     unsigned *rows, unsigned *cols)
+/* A logged session's output and sizes as frames, timed from the first of them. */
+static int session_frame(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
+			 const uint8_t *d)
+{
+	struct player *p = ctx;
+	struct pev f = { 0 };
+
+	(void)tr;
+	if (e->kind != TA_TEV_OUTPUT && e->kind != TA_TEV_WINSIZE)
+		return 0;
+	if (!p->t0)
+		p->t0 = e->time_ns;
+	f.t = e->time_ns > p->t0 ? (double)(e->time_ns - p->t0) / 1e9 : 0;
+	if (e->kind == TA_TEV_WINSIZE) {
+		if (!ta_shown_resize(&p->sh, e))
+			return 0;
+		f.rows = e->rows;
+		f.cols = e->cols;
+	} else {
+		f.d = ta_shown_output(&p->sh, e, d, &f.n);
+	}
+	return play_frame(p, &f) ? SESSION_VIEW_STOP : 0;
+}
+
+/*
+ * An asciicast file's header size, then (p set) its "o" and "r" events played
+ * as they are read. Without p every line is only checked, so that a file that
+ * is not a cast is refused before anything of it is played. -EBADMSG: not a
+ * cast (the line named on stderr); 1: quit.
+ */
+static int cast_frames(const char *path, struct player *p, unsigned *rows, unsigned *cols)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
-	size_t cap = 0, lineno = 0, n = 0, ecap = 0;
+	size_t cap = 0, lineno = 0;
 	ssize_t len;
 	struct ta_cast_header h;
 	struct ta_cast_event ce = { 0 };
-	struct pev *v = NULL;
 	int err = 0;
 
 	if (!f)
 		return -errno;
 	ta_buf_init(&ce.data);
-	while ((len = getline(&line, &cap, f)) > 0) {
+	while (!err && (len = getline(&line, &cap, f)) > 0) {
 		lineno++;
 		if (lineno == 1) {
 			if (ta_cast_parse_header(line, (size_t)len, &h)) {
@@ -244,43 +275,28 @@ static int load_cast(const char *path, struct pev **evs, size_t *nev, struct ta_
 			err = -EBADMSG;
 			break;
 		}
-		if (n == ecap) {
-			ecap = ecap ? ecap * 2 : 256;
-			struct pev *nv = realloc(v, ecap * sizeof(*nv));
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		struct pev *e = &v[n];
-		memset(e, 0, sizeof(*e));
-		e->t = ce.t;
+		struct pev e = { .t = ce.t };
 		if (!strcmp(ce.code, "o")) {
-			e->d = (const uint8_t *)(uintptr_t)arena->len; /* offset for now */
-			e->n = ce.data.len;
-			ta_buf_put(arena, ce.data.p, ce.data.len);
-			n++;
+			e.d = ce.data.p;
+			e.n = ce.data.len;
 		} else if (!strcmp(ce.code, "r")) {
 			unsigned c, r;
 			ta_buf_putc(&ce.data, '\0');
-			if (sscanf((const char *)ce.data.p, "%ux%u", &c, &r) == 2) {
-				e->cols = c;
-				e->rows = r;
-				n++;
-			}
+			if (sscanf((const char *)ce.data.p, "%ux%u", &c, &r) != 2)
+				continue;
+			e.cols = c;
+			e.rows = r;
+		} else {
+			continue;
 		}
+		if (p && play_frame(p, &e))
+			err = 1;
 	}
 	if (lineno == 0)
 		err = -EBADMSG;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].n)
-			v[i].d = arena->p + (uintptr_t)v[i].d;
 	free(line);
 	ta_buf_free(&ce.data);
 	fclose(f);
-	*evs = v;
-	*nev = n;
 	return err;
 }
 
@@ -349,71 +365,33 @@ int ta_cmd_replay(int argc, char **argv)
 		return cli_usage_error("replay", "--asciicast FILE plays a file: not with --fleet");
 	if ((rc = view_source_check("replay", &src)) != TA_EXIT_OK)
 		return rc;
-	struct pev *ev = NULL;
-	size_t nev = 0;
 	unsigned rows = 0, cols = 0;
-	struct ta_buf arena;
 	struct session_view v;
 	int have_view = 0;
-	ta_buf_init(&arena);
 	if (cast) {
-		int err = load_cast(cast, &ev, &nev, &arena, &rows, &cols);
+		/* Every line checked first: a file that is not a cast plays nothing. */
+		int err = cast_frames(cast, NULL, &rows, &cols);
 		if (err) {
 			ta_err(NULL, "cannot play %s: %s", cast, err == -EBADMSG ? "not an asciicast v2 file" :
 			       strerror(-err));
-			free(ev);
-			ta_buf_free(&arena);
 			return err == -EBADMSG ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
 		}
 	} else {
-		rc = view_source_open(&v, &src, argv[optind]);
+		rc = view_source_find(&v, &src, argv[optind]);
 		if (rc != TA_EXIT_OK)
 			return rc;
 		have_view = 1;
-		if ((rc = session_view_one_tty(&v, "replay", NULL, tty_filter)) != TA_EXIT_OK) {
+		/* The first size recorded starts the screen; the frames are played as they are read. */
+		struct view_start start;
+		if ((rc = session_view_one_tty(&v, "replay", NULL, tty_filter)) != TA_EXIT_OK ||
+		    (rc = session_view_start(&v, &start)) != TA_EXIT_OK) {
 			session_view_close(&v);
 			return rc;
 		}
-		uint64_t t0 = 0;
-		struct ta_shown sh;
-		ta_shown_init(&sh, 0, 0);
-		ev = calloc(v.tr.n ? v.tr.n : 1, sizeof(*ev));
-		if (!ev) {
-			session_view_close(&v);
-			return TA_EXIT_FAILURE;
-		}
-		for (size_t i = 0; i < v.tr.n; i++) {
-			const struct ta_tev *e = &v.tr.ev[i];
-			if (e->kind != TA_TEV_OUTPUT && e->kind != TA_TEV_WINSIZE)
-				continue;
-			if (!t0)
-				t0 = e->time_ns;
-			struct pev *pe = &ev[nev];
-			pe->t = e->time_ns > t0 ? (double)(e->time_ns - t0) / 1e9 : 0;
-			if (e->kind == TA_TEV_WINSIZE) {
-				if (!ta_shown_resize(&sh, e))
-					continue;
-				if (!rows && !cols) {
-					rows = e->rows;
-					cols = e->cols;
-					continue;
-				}
-				pe->rows = e->rows;
-				pe->cols = e->cols;
-			} else {
-				size_t n;
-				const uint8_t *d = ta_shown_output(&sh, e, ta_tev_data(&v.tr, e), &n);
-				pe->d = (const uint8_t *)(uintptr_t)arena.len; /* offset for now */
-				pe->n = n;
-				ta_buf_put(&arena, d, n);
-			}
-			nev++;
-		}
-		ta_shown_free(&sh);
-		for (size_t i = 0; i < nev; i++)
-			if (ev[i].n)
-				ev[i].d = arena.p + (uintptr_t)ev[i].d;
+		rows = start.first_rows;
+		cols = start.first_cols;
 	}
+	ta_shown_init(&p.sh, (uint16_t)rows, (uint16_t)cols);
 	p.out = output ? fopen(output, "we") : stdout;
 	if (!p.out) {
 		ta_err(NULL, "cannot write %s: %s", output, strerror(errno));
@@ -457,17 +435,30 @@ int ta_cmd_replay(int argc, char **argv)
 		}
 	}
 	catch_stops();
-	play(&p, ev, nev);
+	if (cast) {
+		int err = cast_frames(cast, &p, &rows, &cols);
+		if (err < 0) {
+			/* Changed since it was checked: what was played stays played. */
+			restore_terminal(&p);
+			ta_err(NULL, "cannot play %s to its end: %s", cast, err == -EBADMSG ?
+			       "it is no longer an asciicast v2 file" : strerror(-err));
+			rc = TA_EXIT_FAILURE;
+			goto close;
+		}
+	} else {
+		rc = session_view_each(&v, session_frame, &p);
+	}
+	fflush(p.out);
 	restore_terminal(&p);
 	if (stop_sig && stop_sig != SIGINT)
 		rc = 128 + stop_sig;
-	if (output ? fclose(p.out) : fflush(p.out))
+close:
+	if ((output ? fclose(p.out) : fflush(p.out)) && rc == TA_EXIT_OK)
 		rc = TA_EXIT_FAILURE;
 	if (have_view && rc == TA_EXIT_OK)
 		rc = session_view_damage_exit(&v);
 out:
-	free(ev);
-	ta_buf_free(&arena);
+	ta_shown_free(&p.sh);
 	if (have_view)
 		session_view_close(&v);
 	return rc;

@@ -588,11 +588,14 @@ try:
              ("export typescript", ["export", "--format", "typescript", "--timing", timing]),
              ("show --json", ["show", "--json"]),
              ("show --screen", ["show", "--screen"]),
-             ("show", ["show"])]
+             ("show", ["show"]),
+             ("replay", ["replay", "--no-wait"]),
+             # the asciicast exported above, played from the file as it is read
+             ("replay --asciicast", ["replay", "--no-wait", "--asciicast", os.path.join(top, "bulk.0")])]
     for i, (what, args) in enumerate(views):
         with open(os.path.join(top, "bulk.%d" % i), "wb") as fh:
-            p = subprocess.Popen([TTYAUDIT] + args + ["--log-dir", lil, S31], stdout=fh,
-                                 stderr=subprocess.DEVNULL)
+            where = [] if "--asciicast" in args else ["--log-dir", lil, S31]
+            p = subprocess.Popen([TTYAUDIT] + args + where, stdout=fh, stderr=subprocess.DEVNULL)
             _, status, ru = os.wait4(p.pid, 0)
         rc = os.waitstatus_to_exitcode(status)
         check(rc == 0 and ru.ru_maxrss < small_kb + 8192,
@@ -662,6 +665,8 @@ try:
         elif what == "show --screen":
             check(b"40 rows x 120 cols" in out and b"line 1048575, the bulk output." in out,
                   "show --screen of 32 MiB draws the last lines at 120x40: %r" % out[:200])
+        elif what.startswith("replay"):
+            check(out == bulk, "%s of 32 MiB plays every byte (%d of %d)" % (what, len(out), len(bulk)))
         else:
             check(out.count(b", the bulk output.") == 1 << 20 and b"the agent (re)started" in out
                   and b"ring_full" in out,
