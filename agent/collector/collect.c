@@ -1297,7 +1297,7 @@ int ta_collect_failed_on_data(const struct ta_collector *c)
 		!strncmp(c->sqlstate, "54", 2));
 }
 
-int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why, const char *then)
+int ta_collect_refused_evidence(struct ta_collector *c, natsMsg *m, const char *why, const char *then)
 {
 	char h[TA_FLEET_HASH_HEX + 1] = "";
 	enum ta_fleet_kind kind;
@@ -1306,20 +1306,26 @@ int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why, cons
 		for (size_t i = 0; i < c->n_hosts; i++)
 			if (!strcmp(c->hosts[i].hash, h))
 				origin = c->hosts[i].h.origin;
+	int e = evidence_of(c, m, NULL, 0, origin, "db-refused", -1,
+			    "the database refused this message alone (%s): kept here, the other "
+			    "messages go on; %s", why, then);
+	return e < 0 ? e : 0;
+}
+
+int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why, const char *then)
+{
 	PGresult *r = PQexec(c->db, "BEGIN");
 	if (!ta_pg_ok(r))
 		return ta_pg_fail(c, r, "BEGIN");
 	PQclear(r);
-	int e = evidence_of(c, m, NULL, 0, origin, "db-refused", -1,
-			    "the database refused this message alone (%s): kept here, the other "
-			    "messages go on; %s", why, then);
+	int e = ta_collect_refused_evidence(c, m, why, then);
 	r = PQexec(c->db, e < 0 ? "ROLLBACK" : "COMMIT");
 	if (e >= 0 && !ta_pg_ok(r))
 		return ta_pg_fail(c, r, "COMMIT");
 	PQclear(r);
 	if (e >= 0)
 		c->isolated++;
-	return e < 0 ? e : 0;
+	return e;
 }
 
 int ta_collect_latest_cosigned(PGconn *db, const char *subject_hash, char **out, size_t *len)

@@ -173,6 +173,8 @@ int ta_collect_failed_on_data(const struct ta_collector *c);
  * transaction; 0 or -errno. then: what becomes of it, for the alarm line.
  */
 int ta_collect_refused(struct ta_collector *c, natsMsg *m, const char *why, const char *then);
+/* The same evidence, in the caller's transaction; 0 or -errno. */
+int ta_collect_refused_evidence(struct ta_collector *c, natsMsg *m, const char *why, const char *then);
 #define TA_COLLECT_REFUSED_DELAY_S 15 /* until a message refused alone comes back */
 #define TA_COLLECT_REFUSED_DELAY_MS (TA_COLLECT_REFUSED_DELAY_S * 1000)
 #define TA_COLLECT_STR_(x) #x
@@ -252,8 +254,10 @@ int64_t ta_collect_parked_next_ms(struct ta_collector *c);
 int ta_collect_parked_due(struct ta_collector *c, struct ta_parked_key *keys, int max);
 /*
  * A parked checkpoint the database refused when taken alone (its data): taken
- * out of parked and kept as evidence (ta_collect_refused), else it would fail
- * every batch that takes it. Outside a transaction; 0 or -errno.
+ * out of parked and kept as evidence, in one transaction (a crash between
+ * them loses neither), else it would fail every batch that takes it. If the
+ * evidence cannot be written, the row is still taken out, alone (said in
+ * the log). Outside a transaction; 0 or -errno.
  */
 int ta_collect_unpark_refused(struct ta_collector *c, const struct ta_parked_key *k,
 			      const char *why);

@@ -211,22 +211,45 @@ int ta_collect_parked_due(struct ta_collector *c, struct ta_parked_key *keys, in
 	return n;
 }
 
-int ta_collect_unpark_refused(struct ta_collector *c, const struct ta_parked_key *k,
-			      const char *why)
+/* The parked row out, and (keep) its evidence, in one transaction: 0 or -errno (rolled back). */
+static int unpark_refused_once(struct ta_collector *c, const struct ta_parked_key *k,
+			       const char *why, int keep)
 {
 	const char *v[2] = { k->origin, (const char *)k->sha256 };
 	int lens[2] = { -1, TA_HASH_LEN };
-	PGresult *r = ta_pg_q(c->db, "DELETE FROM parked WHERE origin = $1::text AND "
-				     "sha256 = $2::bytea RETURNING subject, body, entered_ns, "
-				     "tries::bigint", 2, v, lens);
+	PGresult *r = PQexec(c->db, "BEGIN");
 	if (!ta_pg_ok(r))
-		return ta_pg_fail(c, r, "parked");
-	int e = queue_rows(c, r);
+		return ta_pg_fail(c, r, "BEGIN");
 	PQclear(r);
-	/* Deleted (autocommit) before it is kept: kept or not, it must not fail another batch. */
-	for (size_t i = 0; e >= 0 && i < c->n_unpark; i++)
-		e = ta_collect_refused(c, c->unpark_msgs[i], why, "it was a parked checkpoint, "
-				       "now dropped: its shipper sends it again");
+	r = ta_pg_q(c->db, "DELETE FROM parked WHERE origin = $1::text AND sha256 = $2::bytea "
+			   "RETURNING subject, body, entered_ns, tries::bigint", 2, v, lens);
+	int e = ta_pg_ok(r) ? 0 : ta_pg_fail(c, r, "parked");
+	if (!e) {
+		e = queue_rows(c, r);
+		PQclear(r);
+	}
+	for (size_t i = 0; keep && e >= 0 && i < c->n_unpark; i++)
+		e = ta_collect_refused_evidence(c, c->unpark_msgs[i], why, "it was a parked "
+						"checkpoint, now dropped: its shipper sends it again");
+	size_t n = c->n_unpark;
 	ta_collect_reset(c);
+	r = PQexec(c->db, e < 0 ? "ROLLBACK" : "COMMIT");
+	if (e >= 0 && !ta_pg_ok(r))
+		return ta_pg_fail(c, r, "COMMIT");
+	PQclear(r);
+	if (e >= 0 && keep)
+		c->isolated += n;
 	return e < 0 ? e : 0;
+}
+
+int ta_collect_unpark_refused(struct ta_collector *c, const struct ta_parked_key *k,
+			      const char *why)
+{
+	int e = unpark_refused_once(c, k, why, 1);
+	if (e >= 0 || !ta_collect_failed_on_data(c))
+		return e;
+	/* Its evidence refused too: out without it, or it would fail every batch that takes it. */
+	ta_err("collector", "a parked checkpoint of %s the database refused (%s) is dropped "
+	       "without evidence: %s", k->origin, why, c->err);
+	return unpark_refused_once(c, k, why, 0);
 }

@@ -128,6 +128,35 @@ try:
     check(innocent == '0' and pg.psql(waiting % ox) == '40',
           f'the other parked checkpoints are not blamed ({innocent} evidence rows), and wait on '
           f'(X {pg.psql(waiting % ox)})')
+    # Its evidence refused as well (a constraint on evidence now): it is still taken out of
+    # parked, alone, and the collector says so; no evidence row is half written.
+    pg.psql(f"ALTER TABLE evidence ADD CONSTRAINT waiting_test_refuse_c_evidence "
+            f"CHECK (origin IS DISTINCT FROM '{oc}' OR kind <> 'db-refused') NOT VALID")
+    check(host_publish(port, 'host-c', [checkpoint_msg(oc, keys['c'], 100001, 0)]) == b'' and
+          log_has(col.logname, 'is dropped without evidence', 30) and
+          pg.until(waiting % oc, '0', 5) and pg.psql(dropped_sql) == '1' and
+          pg.psql(waiting % ox) == '40',
+          f'a parked checkpoint whose evidence is refused too is taken out without it '
+          f'({pg.psql(waiting % oc)} waiting, {pg.psql(dropped_sql)} evidence, X {pg.psql(waiting % ox)})')
+    pg.psql("ALTER TABLE evidence DROP CONSTRAINT waiting_test_refuse_c_evidence")
+    # Its evidence failing for another reason than its data (here a trigger that fails C's
+    # with a serialization failure): the row is taken out of parked only with its evidence,
+    # in one transaction, so it stays parked meanwhile (it was deleted first, the evidence
+    # then lost), and is taken out with it once the evidence can be written.
+    pg.psql("CREATE FUNCTION waiting_test_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'waiting test' USING ERRCODE = 'serialization_failure'; END $$")
+    pg.psql(f"CREATE TRIGGER waiting_test_fail BEFORE INSERT ON evidence FOR EACH ROW WHEN "
+            f"(NEW.origin = '{oc}' AND NEW.kind = 'db-refused') EXECUTE FUNCTION waiting_test_fail()")
+    host_publish(port, 'host-c', [checkpoint_msg(oc, keys['c'], 100002, 0)])
+    held = pg.until(waiting % oc, '1', 15) and not pg.until(waiting % oc, '0', 3)
+    check(held and pg.psql(dropped_sql) == '1',
+          f'a parked checkpoint whose evidence cannot be written yet stays parked '
+          f'({pg.psql(waiting % oc)} waiting, {pg.psql(dropped_sql)} evidence)')
+    pg.psql("DROP TRIGGER waiting_test_fail ON evidence")
+    pg.psql("DROP FUNCTION waiting_test_fail()")
+    check(pg.until(dropped_sql, '2', 30) and pg.until(waiting % oc, '0', 5),
+          f'then it is taken out with its evidence ({pg.psql(waiting % oc)} waiting, '
+          f'{pg.psql(dropped_sql)} evidence)')
     pg.psql("ALTER TABLE parked DROP CONSTRAINT waiting_test_refuse_c")
 
     # ---- a checkpoint request past 64 KiB (a note padded with extension lines): refused
