@@ -1085,6 +1085,30 @@ static int before(const struct ta_tev *e, struct bound b)
 }
 
 /*
+ * Puts the events appended from index from on (a record other than terminal
+ * data gives one) into the sorted pending ones, each by a binary search: a
+ * sort of everything pending for each exec of a loop would cost its square.
+ */
+static void place_pending(struct ta_transcript *tr, size_t ph, size_t from)
+{
+	for (size_t i = from; i < tr->n; i++) {
+		struct ta_tev e = tr->ev[i];
+		size_t lo = ph, hi = i;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (cmp_tev(&tr->ev[mid], &e) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < i) {
+			memmove(&tr->ev[lo + 1], &tr->ev[lo], (i - lo) * sizeof(e));
+			tr->ev[lo] = e;
+		}
+	}
+}
+
+/*
  * Drops the events already passed on (tr->ev before ph) and their data: the
  * pending ones move to the front, their data to a new arena. Two terminals
  * whose batches overlap (script(1) in an ssh session) may never leave
@@ -1251,8 +1275,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 			size_t before_n = tr->n;
 			if ((err = ta_transcript_add_record(tr, &rec)))
 				goto out;
-			if (tr->n > before_n && tr->n - ph > 1)
-				qsort(tr->ev + ph, tr->n - ph, sizeof(*tr->ev), cmp_tev);
+			place_pending(tr, ph, before_n);
 		} else if (k < nlater) {
 			tr->records++;
 			/* Decode into cur, data pointing into the record (valid until the next read). */
