@@ -228,7 +228,7 @@ static int each_event(void *ctx, const struct ta_transcript *tr, const struct ta
 {
 	struct each_pass *p = ctx;
 
-	if (p->keep[0] && is_terminal_event(e) && !session_view_tty_is(ta_tev_tty(tr, e), p->keep))
+	if (p->keep && is_terminal_event(e) && !session_view_tty_is(ta_tev_tty(tr, e), p->keep))
 		return 0;
 	return p->fn_err = p->fn(p->ctx, tr, e, d);
 }
@@ -236,7 +236,7 @@ static int each_event(void *ctx, const struct ta_transcript *tr, const struct ta
 int session_view_each(struct session_view *v, ta_tev_fn fn, void *ctx)
 {
 	const struct ta_sesstab *t = v->ct.t;
-	struct each_pass p = { .keep = v->keep, .fn = fn, .ctx = ctx };
+	struct each_pass p = { .keep = v->keeping ? v->keep : NULL, .fn = fn, .ctx = ctx };
 	int err = -EAGAIN, rc;
 
 	/* A damaged log is read as load does, so the damage is marked where it is. */
@@ -325,6 +325,7 @@ void session_view_keep_tty(struct session_view *v, const char *name)
 
 	squash(name, want, sizeof(want));
 	snprintf(v->keep, sizeof(v->keep), "%s", want);
+	v->keeping = 1;
 	if (!v->loaded)
 		return; /* session_view_each filters */
 	for (size_t i = 0; i < v->tr.n; i++) {

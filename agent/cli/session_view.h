@@ -19,7 +19,8 @@ struct session_view {
 	char origin[256];       /* the host */
 	uint64_t cosigned;      /* size of its latest cosigned checkpoint */
 	int loaded;             /* tr holds every event: the fleet's, or a log that cannot be streamed */
-	char keep[64];          /* session_view_keep_tty: only this terminal's events ("": all) */
+	int keeping;            /* session_view_keep_tty: only the events of terminal keep */
+	char keep[64];          /* squashed: "/" is "", a name too */
 };
 
 /*

@@ -1084,6 +1084,13 @@ static int before(const struct ta_tev *e, struct bound b)
 	return e->time_ns < b.t || (e->time_ns == b.t && e->index < b.index);
 }
 
+static int cmp_attr_index(const void *a, const void *b)
+{
+	const struct ta_attr *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
 /*
  * Puts the events appended from index from on (a record other than terminal
  * data gives one) into the sorted pending ones, each by a binary search: a
@@ -1148,7 +1155,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 	uint64_t *later = NULL, *fetch = NULL;
 	struct bound *suffix = NULL;
 	size_t nlater = 0, nfetch = 0, ph = 0, compact_at = 1u << 20;
-	struct ta_tev *cur = NULL, *merged = NULL;
+	struct ta_tev *cur = NULL;
 	size_t curcap = 0;
 	int err, n;
 	const char *(*who)(void *, uint32_t, uint64_t, char *, size_t, size_t *) = tr->who;
@@ -1243,6 +1250,9 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		if ((err = ta_transcript_add_record(tr, &rec)))
 			goto out;
 	}
+	/* Compressed attributions were read after the others: in log order again, as load has them. */
+	if (tr->nattrs > 1)
+		qsort(tr->attrs, tr->nattrs, sizeof(*tr->attrs), cmp_attr_index);
 	if (tr->n > 1) /* tr->ev is NULL while empty: qsort(NULL, 0) is undefined */
 		qsort(tr->ev, tr->n, sizeof(*tr->ev), cmp_tev);
 	/* 2. The other records in log order; an event goes out once no later record can precede it. */
@@ -1255,7 +1265,7 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 	pos = UINT64_MAX;
 	for (size_t k = 0; k <= nlater; k++) {
 		size_t ncur = 0;
-		int sorted = 1;
+		int sorted = 1, have = 0;
 		if (k < nlater) {
 			uint64_t want = refs[later[k]].index;
 			if (pos != want && ta_walk_seek(&w, want)) {
@@ -1263,20 +1273,33 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				goto out;
 			}
 			n = ta_walk_next(&w, &rec);
-			if (n != TA_WALK_RECORD || rec.index != want ||
-			    (rec.session != key && (rec.type == TA_REC_TTY_DATA || !foreign_ok(tr, &rec)))) {
+			if (n == TA_WALK_DAMAGE) {
+				/*
+				 * Stored bytes step 1 took that do not decode (a compressed
+				 * payload): marked where the record was, as load marks
+				 * damage, and the rest of the session goes on.
+				 */
+				size_t before_n = tr->n;
+				if ((err = add_damage(tr, &w, refs[later[k]].time_ns)))
+					goto out;
+				place_pending(tr, ph, before_n);
+				pos = UINT64_MAX;
+			} else if (n != TA_WALK_RECORD || rec.index != want ||
+				   (rec.session != key && (rec.type == TA_REC_TTY_DATA || !foreign_ok(tr, &rec)))) {
 				err = n < 0 ? n : -EIO; /* changed since step 1 */
 				goto out;
+			} else {
+				pos = want + 1;
+				have = 1;
 			}
-			pos = want + 1;
 		}
-		if (k < nlater && rec.type != TA_REC_TTY_DATA) {
+		if (have && rec.type != TA_REC_TTY_DATA) {
 			/* Its events join the pending ones (data in the arena), kept in order. */
 			size_t before_n = tr->n;
 			if ((err = ta_transcript_add_record(tr, &rec)))
 				goto out;
 			place_pending(tr, ph, before_n);
-		} else if (k < nlater) {
+		} else if (have) {
 			tr->records++;
 			/* Decode into cur, data pointing into the record (valid until the next read). */
 			struct ta_batch_iter it;
@@ -1378,13 +1401,8 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 		}
 		ph = i;
 		if (j < ncur) {
-			/* Kept for later: copy the data into the arena and merge into pending. */
-			size_t np = tr->n - ph, nm = np + (ncur - j), a = ph, c2 = j, m = 0;
-			merged = malloc(nm * sizeof(*merged));
-			if (!merged) {
-				err = -ENOMEM;
-				goto out;
-			}
+			/* Kept for later: their data into the arena, the events merged into pending. */
+			size_t nl = ncur - j;
 			for (size_t q = j; q < ncur; q++) {
 				const uint8_t *d = cur[q].data == UINT64_MAX ? NULL : (const uint8_t *)(uintptr_t)cur[q].data;
 				cur[q].data = tr->arena.len;
@@ -1395,14 +1413,30 @@ int ta_transcript_stream(struct ta_transcript *tr, const char *dir, uint64_t key
 				err = -ENOMEM;
 				goto out;
 			}
-			while (a < tr->n || c2 < ncur)
-				merged[m++] = (c2 >= ncur || (a < tr->n && cmp_tev(&tr->ev[a], &cur[c2]) <= 0))
-						      ? tr->ev[a++] : cur[c2++];
-			free(tr->ev);
-			tr->ev = merged;
-			merged = NULL;
-			tr->n = tr->cap = nm;
-			ph = 0;
+			if (tr->n + nl > tr->cap) {
+				size_t ncap = tr->cap * 2 > tr->n + nl ? tr->cap * 2 : tr->n + nl + 64;
+				struct ta_tev *nv = realloc(tr->ev, ncap * sizeof(*nv));
+				if (!nv) {
+					err = -ENOMEM;
+					goto out;
+				}
+				tr->ev = nv;
+				tr->cap = ncap;
+			}
+			/*
+			 * From the back, in place: only the pending events later than a
+			 * leftover move (a copy of everything pending for each record
+			 * cost the square of a terminal held open while others write).
+			 * On a tie the pending one stays first.
+			 */
+			size_t pa = tr->n, c2 = ncur, to = tr->n + nl;
+			while (c2 > j) {
+				if (pa > ph && cmp_tev(&tr->ev[pa - 1], &cur[c2 - 1]) > 0)
+					tr->ev[--to] = tr->ev[--pa];
+				else
+					tr->ev[--to] = cur[--c2];
+			}
+			tr->n += nl;
 		} else if (ph == tr->n) {
 			tr->n = 0;
 			ph = 0;
@@ -1425,7 +1459,6 @@ out_nowalk:
 	free(fetch);
 	free(suffix);
 	free(cur);
-	free(merged);
 	return err;
 }
 

@@ -79,7 +79,7 @@ struct ta_transcript {
 	uint64_t bad_payloads;
 	uint64_t records;          /* records of the session read */
 	uint64_t index_mismatch;   /* index refs that did not hold the session */
-	struct ta_attr *attrs;     /* attributions of this session's panes, by start */
+	struct ta_attr *attrs;     /* attributions of this session's panes, in log order */
 	size_t nattrs, attrcap;
 	char damage_line[512];     /* the first damage met ("" if none) */
 	/*

@@ -30,6 +30,15 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
+def crc32c(data):
+    crc = 0xFFFFFFFF  # CRC32C (Castagnoli), which zlib does not have
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
 def run(*args, env=None, raw=False, user=None, timeout=60):
     cmd = [TTYAUDIT] + list(args)
     if user is not None:
@@ -704,6 +713,41 @@ try:
             check(b"80 rows" not in out and b"6666" not in out and b"5555" in out,
                   "show --screen --tty pts5 draws pts5 only: %r" % out[:200])
     del out
+
+    # ---- a record whose stored bytes pass their CRC but whose compressed payload does not
+    # decompress (long-input's session 33: output, a compressed exec, output; nothing after
+    # it can be read): every view, streamed or not, shows the intact part and exits 8 with
+    # one line naming the session
+    dam = os.path.join(top, "damaged-exec")
+    shutil.copytree(lil, dam)
+    seg = os.path.join(dam, "seg-0000000000000000.log")
+    data = bytearray(open(seg, "rb").read())
+    at, hit = 64, None
+    while at + 40 <= len(data):
+        n = int.from_bytes(data[at:at + 4], "little")
+        if n < 40 or at + n > len(data):
+            break
+        rtype, rses = int.from_bytes(data[at + 6:at + 8], "little"), int.from_bytes(data[at + 24:at + 32], "little")
+        if data[at + 5] & 1 and rtype == 0x0111 and rses & 0xFFFFFFFF == 33:  # compressed exec
+            hit = at
+        at += n
+    check(hit is not None, "session 33's exec is stored compressed")
+    if hit is not None:
+        n = int.from_bytes(data[hit:hit + 4], "little")
+        for k in range(hit + 36 + 12, hit + n - 8):
+            data[k] ^= 0x5A
+        data[hit + n - 4:hit + n] = crc32c(bytes(data[hit:hit + n - 4])).to_bytes(4, "little")
+        open(seg, "wb").write(data)
+        for what, args in [("show", ["show"]), ("show --json", ["show", "--json"]),
+                           ("export json", ["export", "--format", "json"]),
+                           ("export asciicast", ["export", "--format", "asciicast", "--markers"]),
+                           ("replay", ["replay", "--no-wait"])]:
+            rc, out, err = run(*args, "--log-dir", dam, "5e1c0a42-33")
+            errl = [l for l in err.splitlines() if l]
+            check(rc == 8 and "before the exec" in out and len(errl) == 1 and
+                  "damaged in session 5e1c0a42-33" in errl[0],
+                  "%s of a session with an exec that does not decompress: the intact part, exit 8 "
+                  "(%d, %r, %r)" % (what, rc, out[-300:], errl))
 
 
     # ---- shared terminals: bob (1001, ses 11) typed into alice's pane (ses 10)

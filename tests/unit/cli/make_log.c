@@ -406,6 +406,22 @@ static void long_input(void)
 			json(TA_REC_EXEC, t + 500000 + (uint64_t)x * 600, 32, exec_json);
 		}
 	}
+	/*
+	 * Session 33: output, an exec whose argv is long enough to be stored
+	 * compressed (the test damages its payload), then more output.
+	 */
+	char big_exec[2048];
+	tty_id(&id, 7);
+	ta_batch_begin(&b, &id, 33, 4242, t);
+	entry(&b, TA_ENTRY_OUTPUT, t, "before the exec\r\n", 17, 0, 0);
+	flush(&b, 33);
+	snprintf(big_exec, sizeof(big_exec), "{\"v\":1,\"type\":\"exec\",\"pid\":9,\"uid\":4242,"
+		 "\"auid\":4242,\"ses\":33,\"tty\":\"pts7\",\"filename\":\"/bin/echo\",\"argv\":"
+		 "[\"echo\",\"%01500d\"],\"argv_truncated\":false,\"exe\":\"/usr/bin/echo\"}", 7);
+	json(TA_REC_EXEC, t + 1000, 33, big_exec);
+	ta_batch_begin(&b, &id, 33, 4242, t + 2000);
+	entry(&b, TA_ENTRY_OUTPUT, t + 2000, "after the exec\r\n", 16, 0, 0);
+	flush(&b, 33);
 	ta_batch_free(&b);
 }
 
