@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/fleet_index.h"
 #include "cli/fleet_source.h"
 #include "cli/session_view.h"
 #include "base/exitcodes.h"
@@ -111,11 +112,56 @@ int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct t
 	return rc;
 }
 
+/*
+ * The session's table through the collector's session index (fleet_index.h):
+ * its records, those of the sessions sharing a pane with it and the host's
+ * log-wide ones, not every record of the host. 1 done, 0 the index cannot
+ * say (an id it cannot narrow by, a host with a hole or records that do not
+ * decode, a session it does not know, a shared pane): read the host in full.
+ */
+static int table_by_index(struct cli_fleet *f, struct session_view *v, const char *arg)
+{
+	struct cli_fleet_filter flt = { .have_session = 1 };
+	struct cli_fleet_host *hosts = NULL;
+	size_t n = 0, enrolled = 0;
+	char err[512];
+	int done = 0;
+
+	if (ta_sess_id_parse(arg, &flt.session, &flt.ses_only) ||
+	    cli_fleet_index_read(f, &flt, v->origin, &hosts, &n, &enrolled, err, sizeof(err)))
+		return 0;
+	for (size_t i = 0; i < n && !done; i++) {
+		int known = 0; /* the session, or (a bare audit session id) one of that id */
+		for (size_t k = 0; flt.ses_only && k < hosts[i].n_match; k++)
+			known |= (uint32_t)hosts[i].match[k] == (uint32_t)flt.session;
+		if (!flt.ses_only)
+			known = cli_fleet_host_may_match(&hosts[i], flt.session);
+		/*
+		 * A shared pane's view shows every client that attached to its
+		 * server (cli_shared_clients), typing or not; the index relates
+		 * only typists: such a session's host is read in full.
+		 */
+		for (size_t l = 0; known && hosts[i].have_table && l < hosts[i].t.nlinks; l++)
+			if (hosts[i].t.links[l].server)
+				known = 0;
+		if (!strcmp(hosts[i].origin, v->origin) && !hosts[i].full && hosts[i].have_table && known) {
+			v->ct.own = hosts[i].t;
+			hosts[i].have_table = 0;
+			v->cosigned = hosts[i].cosigned;
+			done = 1;
+		}
+	}
+	cli_fleet_hosts_free(hosts, n);
+	return done;
+}
+
 static int load(struct cli_fleet *f, struct session_view *v, const char *arg, char *err, size_t errlen)
 {
-	int rc = cli_fleet_table(f, v->origin, &v->ct.own, &v->cosigned, &v->ct.damage,
-				 v->ct.damage_line, sizeof(v->ct.damage_line), err, errlen);
+	int rc = 0;
 
+	if (!table_by_index(f, v, arg))
+		rc = cli_fleet_table(f, v->origin, &v->ct.own, &v->cosigned, &v->ct.damage,
+				     v->ct.damage_line, sizeof(v->ct.damage_line), err, errlen);
 	if (rc)
 		return rc;
 	v->ct.have_own = 1;
