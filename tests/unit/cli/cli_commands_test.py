@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+from logbytes import crc32c  # noqa: E402
+
 TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
 made_user = []  # users this test made; removed on every way out
 failures = 0
@@ -28,15 +31,6 @@ def check(cond, what):
     if not cond:
         failures += 1
         print("FAIL:", what, file=sys.stderr)
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF  # CRC32C (Castagnoli), which zlib does not have
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
 
 
 def run(*args, env=None, raw=False, user=None, timeout=60):

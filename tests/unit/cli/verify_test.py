@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+from logbytes import crc32c  # noqa: E402
+
 TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
 DAEMON = "/usr/sbin/ttyauditd"
 failures = 0
@@ -178,15 +181,6 @@ def note(d, size):
                     sigs.append(line)
                 return "\n".join(lines[i:i + 3]) + "\n\n" + "\n".join(sigs) + "\n"
     return None
-
-
-def crc32c(data):
-    crc = 0xFFFFFFFF  # CRC32C (Castagnoli), which zlib does not have
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
 
 
 def retention(base, key):
