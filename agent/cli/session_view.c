@@ -202,14 +202,6 @@ static int load(struct session_view *v)
 	return TA_EXIT_OK;
 }
 
-int session_view_open(struct session_view *v, const char *dir, const char *index_opt, int no_index,
-		      const char *arg)
-{
-	int rc = find(v, dir, index_opt, no_index, arg);
-
-	return rc != TA_EXIT_OK ? rc : load(v);
-}
-
 /* Passes events on to fn: only the kept terminal's terminal events; fn's own error is kept. */
 struct each_pass {
 	const char *keep;
@@ -459,15 +451,6 @@ int view_source_check(const char *cmd, const struct view_source *src)
 #endif
 }
 
-int view_source_open(struct session_view *v, const struct view_source *src, const char *arg)
-{
-#ifdef TA_HAVE_FLEET
-	if (src->fleet)
-		return session_view_open_fleet(v, src->fleet, src->origin, arg);
-#endif
-	return session_view_open(v, src->dir, src->index_opt, src->no_index, arg);
-}
-
 int view_source_find(struct session_view *v, const struct view_source *src, const char *arg)
 {
 #ifdef TA_HAVE_FLEET
@@ -476,3 +459,4 @@ int view_source_find(struct session_view *v, const struct view_source *src, cons
 #endif
 	return find(v, src->dir, src->index_opt, src->no_index, arg);
 }
+

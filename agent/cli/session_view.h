@@ -45,9 +45,6 @@ void view_start_size(const struct view_start *s, unsigned *cols, unsigned *rows)
 /* The time views count from: the first output or input, else the first event, else fallback. */
 uint64_t view_start_time(const struct view_start *s, uint64_t fallback);
 
-/* Finds and loads SESSION; returns an exit code (messages printed). */
-int session_view_open(struct session_view *v, const char *dir, const char *index_opt, int no_index,
-		      const char *arg);
 /* A value of fn that ends session_view_each's pass early, as done: not an error. */
 #define SESSION_VIEW_STOP 1
 /*
@@ -75,8 +72,6 @@ struct view_source {
 };
 /* The options of a source agree (cmd names the command): an exit code, the message printed. */
 int view_source_check(const char *cmd, const struct view_source *src);
-/* session_view_open or session_view_open_fleet, as src says. */
-int view_source_open(struct session_view *v, const struct view_source *src, const char *arg);
 /* Finds SESSION for session_view_each: a local log's events are not read yet; the fleet's are loaded. */
 int view_source_find(struct session_view *v, const struct view_source *src, const char *arg);
 
