@@ -367,25 +367,21 @@ int ta_cmd_export(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:f:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': src.dir = optarg; src.local = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
 		case 'T': timing = optarg; break;
 		case 'M': markers = 1; break;
 		case 'P': proof = 1; break;
 		case 't': tty_filter = optarg; break;
-		case 'X': src.index_opt = optarg; src.local = 1; break;
-		case 'N': src.no_index = 1; src.local = 1; break;
-		case 'W': src.fleet = optarg; break;
-		case 'G': src.origin = optarg; break;
 		case 'h': export_usage(stdout); return TA_EXIT_OK;
-		default: return cli_usage_error("export", NULL);
+		default:
+			if (view_source_option(&src, c, optarg))
+				break;
+			return cli_usage_error("export", NULL);
 		}
 	}
-	if (optind == argc)
-		return cli_usage_error("export", "needs a SESSION (an id that 'ttyaudit query' lists)");
-	if (optind + 1 != argc)
-		return cli_usage_error("export", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	if ((rc = view_source_session("export", argc, argv)) != TA_EXIT_OK)
+		return rc;
 	if (!format)
 		return cli_usage_error("export", "needs --format: asciicast, json or typescript");
 	if (strcmp(format, "asciicast") && strcmp(format, "json") && strcmp(format, "typescript"))
@@ -441,7 +437,8 @@ int ta_cmd_export(int argc, char **argv)
 	/* A log that could not be read said so; a write that failed is said here. */
 	int write_failed = ferror(f);
 	if ((output ? fclose(f) : fflush(f)) || write_failed) {
-		ta_err(NULL, "writing the export failed");
+		ta_err(NULL, "writing the export to %s failed (a full disk, a closed pipe?): what was "
+		       "written is incomplete; export again", output ? output : "standard output");
 		rc = TA_EXIT_FAILURE;
 	}
 	if (rc == TA_EXIT_OK && proof)

@@ -120,7 +120,7 @@ static double now_s(void)
 }
 
 /* Waits up to secs (keys may pause, step, change speed or quit). 1 = quit. */
-static int wait_keys(struct player *p, double secs, int *paused, int *step)
+static int wait_keys(struct player *p, double secs)
 {
 	double until = now_s() + secs;
 
@@ -128,7 +128,7 @@ static int wait_keys(struct player *p, double secs, int *paused, int *step)
 		double left = until - now_s();
 		if (stop_sig)
 			return 1;
-		if (!*paused && left <= 0)
+		if (!p->paused && left <= 0)
 			return 0;
 		if (!p->keys) {
 			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
@@ -136,7 +136,7 @@ static int wait_keys(struct player *p, double secs, int *paused, int *step)
 			return stop_sig ? 1 : 0;
 		}
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-		int ms = *paused ? -1 : (int)(left * 1000) + 1;
+		int ms = p->paused ? -1 : (int)(left * 1000) + 1;
 		int r = poll(&pfd, 1, ms);
 		if (r <= 0)
 			continue;
@@ -148,13 +148,13 @@ static int wait_keys(struct player *p, double secs, int *paused, int *step)
 		case 3:
 			return 1;
 		case ' ':
-			*paused = !*paused;
-			if (!*paused)
+			p->paused = !p->paused;
+			if (!p->paused)
 				until = now_s(); /* resume: play on */
 			break;
 		case '.':
-			if (*paused) {
-				*step = 1;
+			if (p->paused) {
+				p->step = 1;
 				return 0;
 			}
 			break;
@@ -198,7 +198,7 @@ static int play_frame(struct player *p, const struct pev *e)
 		gap = p->max_idle;
 	if (p->speed > 0 && (gap > 0 || p->paused)) {
 		fflush(p->out);
-		if (wait_keys(p, p->step ? 0 : gap / p->speed, &p->paused, &p->step))
+		if (wait_keys(p, p->step ? 0 : gap / p->speed))
 			return 1;
 		p->step = 0;
 	}
@@ -306,14 +306,14 @@ int ta_cmd_replay(int argc, char **argv)
 		{ "log-dir", required_argument, NULL, 'd' },
 		{ "speed", required_argument, NULL, 's' },
 		{ "max-idle", required_argument, NULL, 'm' },
-		{ "no-wait", no_argument, NULL, 'W' },
+		{ "no-wait", no_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "asciicast", required_argument, NULL, 'A' },
 		{ "no-resize", no_argument, NULL, 'R' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "index", required_argument, NULL, 'X' },
 		{ "no-index", no_argument, NULL, 'N' },
-		{ "fleet", required_argument, NULL, 'F' },
+		{ "fleet", required_argument, NULL, 'W' },
 		{ "origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -327,9 +327,6 @@ int ta_cmd_replay(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:s:m:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': src.dir = optarg; src.local = 1; break;
-		case 'F': src.fleet = optarg; break;
-		case 'G': src.origin = optarg; break;
 		case 's':
 			p.speed = strtod(optarg, &end);
 			if (*end || p.speed < 0) {
@@ -344,15 +341,16 @@ int ta_cmd_replay(int argc, char **argv)
 				return TA_EXIT_USAGE;
 			}
 			break;
-		case 'W': p.speed = 0; break;
+		case 'w': p.speed = 0; break;
 		case 'o': output = optarg; break;
 		case 'A': cast = optarg; break;
 		case 'R': no_resize = 1; break;
 		case 't': tty_filter = optarg; break;
-		case 'X': src.index_opt = optarg; src.local = 1; break;
-		case 'N': src.no_index = 1; src.local = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
-		default: return cli_usage_error("replay", NULL);
+		default:
+			if (view_source_option(&src, c, optarg))
+				break;
+			return cli_usage_error("replay", NULL);
 		}
 	}
 	if (cast && optind != argc)
@@ -440,8 +438,9 @@ int ta_cmd_replay(int argc, char **argv)
 		if (err < 0) {
 			/* Changed since it was checked: what was played stays played. */
 			restore_terminal(&p);
-			ta_err(NULL, "cannot play %s to its end: %s", cast, err == -EBADMSG ?
-			       "it is no longer an asciicast v2 file" : strerror(-err));
+			ta_err(NULL, "cannot play %s to its end: %s (it changed while it was played; "
+			       "play a copy)", cast, err == -EBADMSG ? "it is no longer an asciicast v2 file" :
+			       strerror(-err));
 			rc = TA_EXIT_FAILURE;
 			goto close;
 		}

@@ -744,7 +744,6 @@ int ta_cmd_show(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': src.dir = optarg; src.local = 1; break;
 		case 'K': raw_order = 1; break;
 		case 'S': screen = 1; break;
 		case 'A': at = optarg; break;
@@ -754,18 +753,15 @@ int ta_cmd_show(int argc, char **argv)
 		case 'Z': utc = 1; break;
 		case 't': tty_filter = optarg; break;
 		case 'j': json = 1; break;
-		case 'X': src.index_opt = optarg; src.local = 1; break;
-		case 'N': src.no_index = 1; src.local = 1; break;
-		case 'W': src.fleet = optarg; break;
-		case 'G': src.origin = optarg; break;
 		case 'h': show_usage(stdout); return TA_EXIT_OK;
-		default: return cli_usage_error("show", NULL);
+		default:
+			if (view_source_option(&src, c, optarg))
+				break;
+			return cli_usage_error("show", NULL);
 		}
 	}
-	if (optind == argc)
-		return cli_usage_error("show", "needs a SESSION (an id that 'ttyaudit query' lists)");
-	if (optind + 1 != argc)
-		return cli_usage_error("show", "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	if ((rc = view_source_session("show", argc, argv)) != TA_EXIT_OK)
+		return rc;
 	if (in_only && out_only)
 		return cli_usage_error("show", "--input-only and --output-only exclude each other");
 	if (at && !screen)

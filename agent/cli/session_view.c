@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Finding and loading one session (session_view.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -430,6 +431,29 @@ int session_view_start(struct session_view *v, struct view_start *s)
 {
 	view_start_init(s);
 	return session_view_each(v, start_pass, s);
+}
+
+int view_source_option(struct view_source *src, int c, const char *arg)
+{
+	switch (c) {
+	case 'd': src->dir = arg; break;
+	case 'X': src->index_opt = arg; break;
+	case 'N': src->no_index = 1; break;
+	case 'W': src->fleet = arg; return 1;
+	case 'G': src->origin = arg; return 1;
+	default: return 0;
+	}
+	src->local = 1; /* a local log's options */
+	return 1;
+}
+
+int view_source_session(const char *cmd, int argc, char **argv)
+{
+	if (optind == argc)
+		return cli_usage_error(cmd, "needs a SESSION (an id that 'ttyaudit query' lists)");
+	if (optind + 1 != argc)
+		return cli_usage_error(cmd, "takes one SESSION; '%s' is one too many", argv[optind + 1]);
+	return TA_EXIT_OK;
 }
 
 int view_source_check(const char *cmd, const struct view_source *src)

@@ -70,6 +70,14 @@ struct view_source {
 	const char *fleet;   /* --fleet DSN */
 	const char *origin;  /* --origin HOST */
 };
+/*
+ * The options every view of one session takes, by their getopt values: 'd'
+ * --log-dir, 'X' --index, 'N' --no-index, 'W' --fleet, 'G' --origin. 1 if c
+ * was one of them (src set), 0 if not.
+ */
+int view_source_option(struct view_source *src, int c, const char *arg);
+/* The one SESSION after the options (argv[optind]): TA_EXIT_OK, or the usage line's exit code. */
+int view_source_session(const char *cmd, int argc, char **argv);
 /* The options of a source agree (cmd names the command): an exit code, the message printed. */
 int view_source_check(const char *cmd, const struct view_source *src);
 /* Finds SESSION for session_view_each: a local log's events are not read yet; the fleet's are loaded. */

@@ -250,6 +250,7 @@ int ta_collect_unpark_refused(struct ta_collector *c, const struct ta_parked_key
 		return e;
 	/* Its evidence refused too: out without it, or it would fail every batch that takes it. */
 	ta_err("collector", "a parked checkpoint of %s the database refused (%s) is dropped "
-	       "without evidence: %s", k->origin, why, c->err);
+	       "without evidence, the database refused that too: %s (check the constraints and "
+	       "triggers on evidence)", k->origin, why, c->err);
 	return unpark_refused_once(c, k, why, 0);
 }
