@@ -346,18 +346,14 @@ static int write_proof(const struct view_source *src, const struct session_view 
 int ta_cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "log-dir", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "timing", required_argument, NULL, 'T' },
 		{ "markers", no_argument, NULL, 'M' },
 		{ "with-proof", no_argument, NULL, 'P' },
 		{ "tty", required_argument, NULL, 't' },
-		{ "index", required_argument, NULL, 'X' },
-		{ "no-index", no_argument, NULL, 'N' },
-		{ "fleet", required_argument, NULL, 'W' },
-		{ "origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
+		VIEW_SOURCE_OPTIONS,
 		{ 0 },
 	};
 	struct view_source src = { .dir = TA_STORE_DEFAULT_DIR };

@@ -303,7 +303,6 @@ static int cast_frames(const char *path, struct player *p, unsigned *rows, unsig
 int ta_cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "log-dir", required_argument, NULL, 'd' },
 		{ "speed", required_argument, NULL, 's' },
 		{ "max-idle", required_argument, NULL, 'm' },
 		{ "no-wait", no_argument, NULL, 'w' },
@@ -311,11 +310,8 @@ int ta_cmd_replay(int argc, char **argv)
 		{ "asciicast", required_argument, NULL, 'A' },
 		{ "no-resize", no_argument, NULL, 'R' },
 		{ "tty", required_argument, NULL, 't' },
-		{ "index", required_argument, NULL, 'X' },
-		{ "no-index", no_argument, NULL, 'N' },
-		{ "fleet", required_argument, NULL, 'W' },
-		{ "origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
+		VIEW_SOURCE_OPTIONS,
 		{ 0 },
 	};
 	const char *output = NULL, *cast = NULL, *tty_filter = NULL;

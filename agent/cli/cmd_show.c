@@ -718,7 +718,6 @@ static int show_screen_cmd(const struct view_source *src, const char *arg, const
 int ta_cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "log-dir", required_argument, NULL, 'd' },
 		{ "input-only", no_argument, NULL, 'I' },
 		{ "output-only", no_argument, NULL, 'O' },
 		{ "raw", no_argument, NULL, 'R' },
@@ -728,11 +727,8 @@ int ta_cmd_show(int argc, char **argv)
 		{ "utc", no_argument, NULL, 'Z' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "index", required_argument, NULL, 'X' },
-		{ "no-index", no_argument, NULL, 'N' },
-		{ "fleet", required_argument, NULL, 'W' },
-		{ "origin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
+		VIEW_SOURCE_OPTIONS,
 		{ 0 },
 	};
 	struct view_source src = { .dir = TA_STORE_DEFAULT_DIR };

@@ -70,11 +70,12 @@ struct view_source {
 	const char *fleet;   /* --fleet DSN */
 	const char *origin;  /* --origin HOST */
 };
-/*
- * The options every view of one session takes, by their getopt values: 'd'
- * --log-dir, 'X' --index, 'N' --no-index, 'W' --fleet, 'G' --origin. 1 if c
- * was one of them (src set), 0 if not.
- */
+/* The options every view of one session takes, for its struct option table (getopt.h). */
+#define VIEW_SOURCE_OPTIONS                                                                   \
+	{ "log-dir", required_argument, NULL, 'd' }, { "index", required_argument, NULL, 'X' }, \
+	{ "no-index", no_argument, NULL, 'N' }, { "fleet", required_argument, NULL, 'W' },      \
+	{ "origin", required_argument, NULL, 'G' }
+/* One of VIEW_SOURCE_OPTIONS by its getopt value: 1 if c was one (src set), 0 if not. */
 int view_source_option(struct view_source *src, int c, const char *arg);
 /* The one SESSION after the options (argv[optind]): TA_EXIT_OK, or the usage line's exit code. */
 int view_source_session(const char *cmd, int argc, char **argv);
