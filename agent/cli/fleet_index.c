@@ -3,6 +3,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "cli/pq_load.h"
 #include "base/buf.h"
 #include "base/exitcodes.h"
+#include "base/pg_array.h"
 #include "store/store.h"
 #include "ttyaudit/log_records.h"
 #include "ttyaudit/record.h"
@@ -125,32 +127,33 @@ struct sel {
 	uint64_t key;
 	uint64_t records;   /* what the index counts; the read must find as many */
 	uint64_t read;
+	uint64_t first, last; /* its time bounds, as the database's timestamptz */
 	int match, global_only;
 };
 
 /*
- * The statement. e: the chosen enrolled hosts, and whether the index serves
- * each (its stored records have no hole, all decode, all indexed). Among the
- * served hosts' sessions: M, those whose index entry passes the filters (for
- * --user, among the user's sessions and those sharing a pane with them: the
- * panes the user typed into); the sessions sharing a pane with those of M
- * (their rows need those records); the hosts' log-wide records; for --user
- * NAME every session that may carry the name, whatever the other filters, so
- * that "no session of the fleet has the login name" is said exactly when the
- * hosts' tables would say it. sel numbers them in (origin, session) order.
- * The rows, one shape (kind, o, k1, k2, v, f, stored), in this order:
+ * The sessions statement. e: the chosen enrolled hosts, and whether the index
+ * serves each (its stored records have no hole, all decode, all indexed).
+ * Among the served hosts' sessions: M, those whose index entry passes the
+ * filters (for --user, among the user's sessions and those sharing a pane
+ * with them: the panes the user typed into); the sessions sharing a pane with
+ * those of M (their rows need those records); the hosts' log-wide records;
+ * for --user NAME every session that may carry the name, whatever the other
+ * filters, so that "no session of the fleet has the login name" is said
+ * exactly when the hosts' tables would say it. sel numbers them in (origin,
+ * session) order. The rows, one shape (kind, o, k1, k2, v, f, b, x), in this
+ * order:
  *   0: v the number of chosen enrolled hosts;
  *   1: a host, o its origin, f 1 to read in full, else v its latest cosigned size;
  *   2: a selected session, o its host, k1 its number, k2 the records the index
- *      counts, v its key, f 1 if M holds it | 2 if only its log-wide records count;
- *   3: a record, k1 its host's rank, k2 its index, v its session's number, stored.
+ *      counts, v its key, f 1 if M holds it | 2 if only its log-wide records
+ *      count, b and x the first and last time of its records.
  * Origins sort in byte order (COLLATE "C": memcmp, whatever the database's
- * locale), so the client finds a host by strcmp; the records of a host come
- * in index order, as the session table wants them. Each session's time
- * bounds let PostgreSQL skip the records partitions it has no record in.
+ * locale), so the client finds a host by strcmp. The records come from a
+ * second statement (records_sql), which the times let name its partitions.
  */
 static int build_sql(struct ta_buf *sql, struct params *p, const struct cli_fleet_filter *flt,
-		     const char *pattern, char *tty, size_t ttycap, char *types, size_t typescap)
+		     const char *pattern, char *tty, size_t ttycap)
 {
 	/*
 	 * hi - lo only when lo >= 0 (CASE: in that order): a negative index (a
@@ -188,28 +191,41 @@ static int build_sql(struct ta_buf *sql, struct params *p, const struct cli_flee
 	if (flt->have_user && flt->auid == TA_ID_NONE)
 		ta_buf_puts(sql, " UNION ALL SELECT origin, session, false, false, records, first_ts, "
 			    "last_ts FROM u");
-	snprintf(types, typescap, "{%d,%d,%d,%d}", TA_REC_GAP, TA_REC_RECOVERY, TA_REC_AGENT_START,
-		 TA_REC_LOSS);
-	ta_buf_printf(sql, "), sel AS MATERIALIZED (SELECT row_number() OVER (ORDER BY origin "
-		      "COLLATE \"C\", session) AS n, dense_rank() OVER (ORDER BY origin COLLATE \"C\") "
-		      "AS hr, * FROM (SELECT origin, session, bool_or(m) AS m, bool_and(g) AS g, "
-		      "max(records) AS records, min(first_ts) AS b, max(last_ts) AS x FROM k "
-		      "GROUP BY origin, session) q) "
-		      "SELECT 0 AS kind, NULL::text COLLATE \"C\" AS o, NULL::bigint AS k1, "
-		      "NULL::bigint AS k2, count(*) AS v, 0 AS f, NULL::bytea AS stored FROM e "
-		      "UNION ALL SELECT 1, origin, NULL, NULL, 0, 1, NULL FROM e WHERE NOT served "
-		      "UNION ALL SELECT 1, origin, NULL, NULL, coalesce((SELECT size FROM checkpoints c "
-		      "WHERE c.origin = h.origin AND c.cosignature IS NOT NULL ORDER BY size DESC "
-		      "LIMIT 1), 0), 0, NULL FROM (SELECT DISTINCT origin FROM sel) h "
-		      "UNION ALL SELECT 2, origin, n, records, session, m::int + 2 * g::int, NULL "
-		      "FROM sel "
-		      "UNION ALL SELECT 3, NULL, sel.hr, r.idx, sel.n, 0, r.stored FROM sel JOIN records r "
-		      "ON r.origin = sel.origin AND r.session = sel.session AND r.ts BETWEEN sel.b AND "
-		      "sel.x WHERE NOT sel.g OR r.type = ANY($%d::integer[]) "
-		      "ORDER BY 1, 2, 3, 4", param(p, types));
+	ta_buf_puts(sql, "), sel AS MATERIALIZED (SELECT row_number() OVER (ORDER BY origin "
+		    "COLLATE \"C\", session) AS n, * FROM (SELECT origin, session, bool_or(m) AS m, "
+		    "bool_and(g) AS g, max(records) AS records, min(first_ts) AS b, max(last_ts) AS x "
+		    "FROM k GROUP BY origin, session) q) "
+		    "SELECT 0 AS kind, NULL::text COLLATE \"C\" AS o, NULL::bigint AS k1, "
+		    "NULL::bigint AS k2, count(*) AS v, 0 AS f, NULL::timestamptz AS b, "
+		    "NULL::timestamptz AS x FROM e "
+		    "UNION ALL SELECT 1, origin, NULL, NULL, 0, 1, NULL, NULL FROM e WHERE NOT served "
+		    "UNION ALL SELECT 1, origin, NULL, NULL, coalesce((SELECT size FROM checkpoints c "
+		    "WHERE c.origin = h.origin AND c.cosignature IS NOT NULL ORDER BY size DESC "
+		    "LIMIT 1), 0), 0, NULL, NULL FROM (SELECT DISTINCT origin FROM sel) h "
+		    "UNION ALL SELECT 2, origin, n, records, session, m::int + 2 * g::int, b, x "
+		    "FROM sel ORDER BY 1, 2, 3");
 	ta_buf_putc(sql, '\0');
 	return sql->oom ? -ENOMEM : 0;
 }
+
+/*
+ * The records statement, for a run of whole hosts of sel: their sessions as
+ * arrays (origin, key, first and last time, number, host rank, log-wide only),
+ * the run's first and last time as constants (so that the plan names only
+ * the records partitions they span: a new backend opens no other partition
+ * and none of its indexes), the log-wide types. Each session's own bounds
+ * prune the partitions again per session. Rows (n, idx, stored), each host's
+ * in index order, as the session table wants them.
+ */
+static const char records_sql[] =
+	"SELECT s.n, r.idx, r.stored FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], "
+	"$4::timestamptz[], $5::bigint[], $6::bigint[], $7::boolean[]) AS s(origin, session, b, x, "
+	"n, hr, g) JOIN records r ON r.origin = s.origin AND r.session = s.session AND r.ts BETWEEN "
+	"s.b AND s.x WHERE r.ts BETWEEN $8::timestamptz AND $9::timestamptz AND (NOT s.g OR "
+	"r.type = ANY($10::integer[])) ORDER BY s.hr, r.idx";
+enum { RECORDS_ARRAYS = 7, RECORDS_PARAMS = 10 };
+/* Sessions per records statement (more when one host has more): bounded parameters. */
+#define RECORDS_RUN 4096
 
 /* The reader's state while the rows come. */
 struct reader {
@@ -221,6 +237,7 @@ struct reader {
 	size_t ns, scap;
 	uint64_t enrolled;
 	int kind;           /* the last row's kind: they come in order */
+	size_t lo, hi;      /* the sessions of the records statement being read */
 };
 
 static int host_cmp(const void *key, const void *h)
@@ -247,15 +264,15 @@ static int col_i32(const struct reader *rd, PGresult *r, int c, int32_t *v)
 	return 0;
 }
 
-/* One row of the statement; 0, -EINVAL (malformed) or -ENOMEM. */
-static int take_row(struct reader *rd, PGresult *r)
+/* One row of the sessions statement; 0, -EINVAL (malformed) or -ENOMEM. */
+static int take_session(struct reader *rd, PGresult *r)
 {
 	const struct cli_pq *pq = rd->pq;
 	int32_t kind, flags;
-	int64_t k1, k2, v;
-	if (pq->PQnfields(r) != 7 || col_i32(rd, r, 0, &kind) || col_i32(rd, r, 5, &flags) ||
+	int64_t k1, k2, v, b, x;
+	if (pq->PQnfields(r) != 8 || col_i32(rd, r, 0, &kind) || col_i32(rd, r, 5, &flags) ||
 	    col_i64(rd, r, 2, &k1) || col_i64(rd, r, 3, &k2) || col_i64(rd, r, 4, &v) ||
-	    kind < rd->kind || kind > 3)
+	    col_i64(rd, r, 6, &b) || col_i64(rd, r, 7, &x) || kind < rd->kind || kind > 2)
 		return -EINVAL;
 	rd->kind = kind;
 	if (kind == 0) {
@@ -278,36 +295,131 @@ static int take_row(struct reader *rd, PGresult *r)
 		h->cosigned = (uint64_t)v;
 		return 0;
 	}
-	if (kind == 2) {
-		const struct cli_fleet_host *h = pq->PQgetisnull(r, 0, 1) || !rd->n ? NULL :
-			bsearch(pq->PQgetvalue(r, 0, 1), rd->hosts, rd->n, sizeof(*rd->hosts), host_cmp);
-		if (!h || h->full || k1 != (int64_t)rd->ns + 1)
-			return -EINVAL;
-		if (ta_array_grow((void **)&rd->s, &rd->scap, rd->ns + 1, sizeof(*rd->s)))
-			return -ENOMEM;
-		rd->s[rd->ns++] = (struct sel){ .host = (size_t)(h - rd->hosts), .key = (uint64_t)v,
-						.records = (uint64_t)k2, .match = flags & 1,
-						.global_only = !!(flags & 2) };
-		return 0;
-	}
-	/* A record of a selected session. */
-	if (v < 1 || (uint64_t)v > rd->ns || pq->PQgetisnull(r, 0, 6))
+	const struct cli_fleet_host *h = pq->PQgetisnull(r, 0, 1) || !rd->n ? NULL :
+		bsearch(pq->PQgetvalue(r, 0, 1), rd->hosts, rd->n, sizeof(*rd->hosts), host_cmp);
+	/* Sessions come in (origin, key) order: a host's sessions are one run. */
+	if (!h || h->full || k1 != (int64_t)rd->ns + 1 || pq->PQgetisnull(r, 0, 6) ||
+	    pq->PQgetisnull(r, 0, 7) || (rd->ns && rd->s[rd->ns - 1].host > (size_t)(h - rd->hosts)))
 		return -EINVAL;
-	struct sel *se = &rd->s[v - 1];
+	if (ta_array_grow((void **)&rd->s, &rd->scap, rd->ns + 1, sizeof(*rd->s)))
+		return -ENOMEM;
+	rd->s[rd->ns++] = (struct sel){ .host = (size_t)(h - rd->hosts), .key = (uint64_t)v,
+					.records = (uint64_t)k2, .first = (uint64_t)b,
+					.last = (uint64_t)x, .match = flags & 1,
+					.global_only = !!(flags & 2) };
+	return 0;
+}
+
+/* One row of a records statement, for sessions [rd->lo, rd->hi); 0, -EINVAL or -ENOMEM. */
+static int take_record(struct reader *rd, PGresult *r)
+{
+	const struct cli_pq *pq = rd->pq;
+	int64_t n, idx;
+	if (pq->PQnfields(r) != 3 || col_i64(rd, r, 0, &n) || col_i64(rd, r, 1, &idx) ||
+	    n < 1 || (uint64_t)n - 1 < rd->lo || (uint64_t)n > rd->hi || pq->PQgetisnull(r, 0, 2))
+		return -EINVAL;
+	struct sel *se = &rd->s[n - 1];
 	struct cli_fleet_host *h = &rd->hosts[se->host];
 	struct ta_log_record rec;
 	const char *why = "";
 	if (h->full)
 		return 0;
 	se->read++;
-	if (ta_rec_decode(cli_fleet_decoder(rd->f), (const uint8_t *)pq->PQgetvalue(r, 0, 6),
-			  (size_t)pq->PQgetlength(r, 0, 6), (uint64_t)k2, &rec, &why))
+	if (ta_rec_decode(cli_fleet_decoder(rd->f), (const uint8_t *)pq->PQgetvalue(r, 0, 2),
+			  (size_t)pq->PQgetlength(r, 0, 2), (uint64_t)idx, &rec, &why))
 		h->full = 1; /* damage: the whole host says where, as before */
 	else if (!h->have_table && ta_sesstab_init(&h->t, 0))
 		return -ENOMEM;
 	else if ((h->have_table = 1) && ta_sesstab_add(&h->t, &rec))
 		return -ENOMEM;
 	return 0;
+}
+
+/* Reads a statement's rows to the end (the connection is reused), each through take. */
+static int read_rows(struct reader *rd, const char *what, int (*take)(struct reader *, PGresult *),
+		     char *err, size_t errlen)
+{
+	int code = 0, more;
+	PGresult *r;
+	while ((more = cli_fleet_stream_next(rd->f, what, &r, err, errlen)) == 1) {
+		int e = code ? 0 : take(rd, r);
+		if (e == -ENOMEM)
+			code = oom(err, errlen);
+		else if (e) {
+			snprintf(err, errlen, "fleet database: %s: malformed row (is this version's "
+				 "schema.sql applied? docs/fleet.md, \"Upgrading\")", what);
+			code = TA_EXIT_STORAGE;
+		}
+		rd->pq->PQclear(r);
+	}
+	return code ? code : more;
+}
+
+/* The records of sessions [lo, hi), whole hosts: one statement. */
+static int read_records(struct reader *rd, size_t lo, size_t hi, char *err, size_t errlen)
+{
+	static const uint32_t oids[RECORDS_ARRAYS] = { TA_PG_OID_TEXT, TA_PG_OID_INT8,
+						       TA_PG_OID_TIMESTAMPTZ, TA_PG_OID_TIMESTAMPTZ,
+						       TA_PG_OID_INT8, TA_PG_OID_INT8, TA_PG_OID_BOOL };
+	static const int32_t global_types[] = { TA_REC_GAP, TA_REC_RECOVERY, TA_REC_AGENT_START,
+						TA_REC_LOSS };
+	struct ta_buf a[RECORDS_ARRAYS + 1];
+	uint64_t first = rd->s[lo].first, last = rd->s[lo].last, bfirst, blast;
+	const char *v[RECORDS_PARAMS];
+	int lens[RECORDS_PARAMS], code;
+	bool short_of_memory = false;
+
+	for (int k = 0; k <= RECORDS_ARRAYS; k++) {
+		ta_buf_init(&a[k]);
+		ta_pg_array_begin(&a[k], k < RECORDS_ARRAYS ? oids[k] : TA_PG_OID_INT4);
+	}
+	for (size_t i = lo; i < hi; i++) {
+		const struct sel *se = &rd->s[i];
+		const char *o = rd->hosts[se->host].origin;
+		uint8_t g = (uint8_t)se->global_only;
+		ta_pg_array_add(&a[0], o, (uint32_t)strlen(o));
+		ta_pg_array_add_u64(&a[1], se->key);
+		ta_pg_array_add_u64(&a[2], se->first);
+		ta_pg_array_add_u64(&a[3], se->last);
+		ta_pg_array_add_u64(&a[4], i + 1);
+		ta_pg_array_add_u64(&a[5], se->host + 1);
+		ta_pg_array_add(&a[6], &g, 1);
+		/* timestamptz compares as a signed bigint */
+		if ((int64_t)se->first < (int64_t)first)
+			first = se->first;
+		if ((int64_t)se->last > (int64_t)last)
+			last = se->last;
+	}
+	for (size_t k = 0; k < sizeof(global_types) / sizeof(global_types[0]); k++) {
+		uint32_t t = htobe32((uint32_t)global_types[k]);
+		ta_pg_array_add(&a[RECORDS_ARRAYS], &t, 4);
+	}
+	for (int k = 0; k < RECORDS_ARRAYS; k++)
+		ta_pg_array_end(&a[k], (uint32_t)(hi - lo));
+	ta_pg_array_end(&a[RECORDS_ARRAYS], sizeof(global_types) / sizeof(global_types[0]));
+	bfirst = htobe64(first);
+	blast = htobe64(last);
+	for (int k = 0; k < RECORDS_ARRAYS; k++) {
+		v[k] = (const char *)a[k].p;
+		lens[k] = (int)a[k].len;
+		short_of_memory |= a[k].oom;
+	}
+	v[7] = (const char *)&bfirst;
+	v[8] = (const char *)&blast;
+	lens[7] = lens[8] = 8;
+	v[9] = (const char *)a[RECORDS_ARRAYS].p;
+	lens[9] = (int)a[RECORDS_ARRAYS].len;
+	short_of_memory |= a[RECORDS_ARRAYS].oom;
+	if (short_of_memory)
+		code = oom(err, errlen);
+	else
+		code = cli_fleet_stream_begin(rd->f, "session records", records_sql, RECORDS_PARAMS, v,
+					      lens, err, errlen);
+	for (int k = 0; k <= RECORDS_ARRAYS; k++)
+		ta_buf_free(&a[k]);
+	rd->lo = lo;
+	rd->hi = hi;
+	return code ? code : read_rows(rd, "session records", take_record, err, errlen);
 }
 
 /* After the rows: the keys each host's rows may come from; hosts with nothing to read dropped. */
@@ -354,33 +466,26 @@ int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt
 	struct reader rd = { .f = f, .pq = cli_fleet_pq(f) };
 	struct params p = { .n = 0 };
 	struct ta_buf sql;
-	char tty[TTY_CMP_MAX + 2], types[96];
-	int code = 0, more;
-	PGresult *r;
+	char tty[TTY_CMP_MAX + 2];
+	int code;
 
 	ta_buf_init(&sql);
-	if (build_sql(&sql, &p, flt, pattern, tty, sizeof(tty), types, sizeof(types))) {
+	if (build_sql(&sql, &p, flt, pattern, tty, sizeof(tty))) {
 		ta_buf_free(&sql);
 		return oom(err, errlen);
 	}
-	code = cli_fleet_stream_begin(f, "session index", (const char *)sql.p, p.n, p.v, err, errlen);
+	code = cli_fleet_stream_begin(f, "session index", (const char *)sql.p, p.n, p.v, NULL, err,
+				      errlen);
 	ta_buf_free(&sql);
-	if (code)
-		return code;
-	/* Every row read to the end, whatever happened before: the connection is reused. */
-	while ((more = cli_fleet_stream_next(f, "session index", &r, err, errlen)) == 1) {
-		int e = code ? 0 : take_row(&rd, r);
-		if (e == -ENOMEM)
-			code = oom(err, errlen);
-		else if (e) {
-			snprintf(err, errlen, "fleet database: session index: malformed row (is this "
-				 "version's schema.sql applied? docs/fleet.md, \"Upgrading\")");
-			code = TA_EXIT_STORAGE;
-		}
-		rd.pq->PQclear(r);
-	}
 	if (!code)
-		code = more;
+		code = read_rows(&rd, "session index", take_session, err, errlen);
+	/* Runs of whole hosts, about RECORDS_RUN sessions each. */
+	for (size_t lo = 0, hi; !code && lo < rd.ns; lo = hi) {
+		for (hi = lo + 1; hi < rd.ns && (hi - lo < RECORDS_RUN ||
+						 rd.s[hi].host == rd.s[hi - 1].host); hi++)
+			;
+		code = read_records(&rd, lo, hi, err, errlen);
+	}
 	if (!code && finish(&rd))
 		code = oom(err, errlen);
 	free(rd.s);

@@ -42,12 +42,16 @@ struct cli_fleet_host {
 };
 
 /*
- * One statement, so one snapshot and one round trip: of the enrolled hosts
- * whose origin contains pattern (NULL: all; *n_enrolled says how many), the
- * hosts the query needs in byte order of their origin, each either read
- * through the index (its table holds the sessions the filters may match, and
- * those their rows need) or marked full. Hosts with nothing to read are left
- * out. *hosts malloc'd (cli_fleet_hosts_free). 0 or an exit code with err one line.
+ * Of the enrolled hosts whose origin contains pattern (NULL: all; *n_enrolled
+ * says how many), the hosts the query needs in byte order of their origin,
+ * each either read through the index (its table holds the sessions the
+ * filters may match, and those their rows need) or marked full. Hosts with
+ * nothing to read are left out. *hosts malloc'd (cli_fleet_hosts_free). 0 or
+ * an exit code with err one line.
+ * A sessions statement, then a records statement per run of whole hosts
+ * (about 4 096 sessions; one host's sessions are never split). Each sees its
+ * own snapshot: a session whose records read differ in number from what its
+ * index entry counts has its host read in full.
  */
 int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt, const char *pattern,
 			 struct cli_fleet_host **hosts, size_t *n, size_t *n_enrolled, char *err,

@@ -74,9 +74,15 @@ int cli_fleet_exec(struct cli_fleet *f, const char *what, const char *sql, char 
 }
 
 int cli_fleet_stream_begin(struct cli_fleet *f, const char *what, const char *sql, int n,
-			   const char *const *v, char *err, size_t errlen)
+			   const char *const *v, const int *lens, char *err, size_t errlen)
 {
-	if (!f->pq->PQsendQueryParams(f->db, sql, n, NULL, v, NULL, NULL, 1) ||
+	static const int binary[CLI_FLEET_MAX_PARAMS] = { 1, 1, 1, 1, 1, 1, 1, 1,
+							  1, 1, 1, 1, 1, 1, 1, 1 };
+	if (n > CLI_FLEET_MAX_PARAMS) {
+		snprintf(err, errlen, "fleet database: %s: %d parameters", what, n);
+		return TA_EXIT_FAILURE;
+	}
+	if (!f->pq->PQsendQueryParams(f->db, sql, n, NULL, v, lens, lens ? binary : NULL, 1) ||
 	    !f->pq->PQsetSingleRowMode(f->db)) {
 		char line[64];
 		snprintf(line, sizeof(line), "fleet database: %s", what);

@@ -30,14 +30,16 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
  * naming what); a statement without rows (0 or an exit code); a query whose
  * binary rows come one at a time (cli_fleet_stream_next: 1 and *row to
  * PQclear, 0 at the end, or an exit code; read it to the end before anything
- * else); the record decoder.
+ * else), its parameters text, or binary of lens[i] bytes when lens is given
+ * (at most CLI_FLEET_MAX_PARAMS); the record decoder.
  */
 typedef struct pg_result PGresult;
 PGresult *cli_fleet_query(struct cli_fleet *f, const char *what, const char *sql, int n,
 			  const char *const *v, int *code, char *err, size_t errlen);
 int cli_fleet_exec(struct cli_fleet *f, const char *what, const char *sql, char *err, size_t errlen);
+#define CLI_FLEET_MAX_PARAMS 16
 int cli_fleet_stream_begin(struct cli_fleet *f, const char *what, const char *sql, int n,
-			   const char *const *v, char *err, size_t errlen);
+			   const char *const *v, const int *lens, char *err, size_t errlen);
 int cli_fleet_stream_next(struct cli_fleet *f, const char *what, PGresult **row, char *err,
 			  size_t errlen);
 struct ta_rec_decoder *cli_fleet_decoder(struct cli_fleet *f);

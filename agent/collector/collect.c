@@ -14,6 +14,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/pg_array.h"
 #include "fleet/batch.h"
 #include "fleet/fleet.h"
 #include "index/sessfacts.h"
@@ -152,45 +153,6 @@ static int find_host(struct ta_collector *c, const char *h, struct host *out)
 }
 
 static int drain(struct ta_collector *c);
-
-/*
- * PostgreSQL's binary array format (one dimension, no NULLs): a batch's column
- * goes as one parameter, so a batch costs one statement, not one per record.
- */
-static void arr_begin(struct ta_buf *b, uint32_t elem_oid)
-{
-	uint8_t h[20] = { 0 };
-	uint32_t v[5] = { htobe32(1), 0, htobe32(elem_oid), 0, htobe32(1) };
-	memcpy(h, v, sizeof(h));
-	ta_buf_reset(b);
-	ta_buf_put(b, h, sizeof(h));
-}
-
-static void arr_add(struct ta_buf *b, const void *p, uint32_t len)
-{
-	uint32_t l = htobe32(len);
-	ta_buf_put(b, &l, 4);
-	ta_buf_put(b, p, len);
-}
-
-static void arr_add_u64(struct ta_buf *b, uint64_t v)
-{
-	uint64_t x = htobe64(v);
-	arr_add(b, &x, 8);
-}
-
-static void arr_end(struct ta_buf *b, uint32_t n)
-{
-	uint32_t x = htobe32(n);
-	if (!b->oom)
-		memcpy(b->p + 12, &x, 4);
-}
-
-#define OID_INT8 20
-#define OID_INT4 23
-#define OID_TEXT 25
-#define OID_BYTEA 17
-#define OID_TIMESTAMPTZ 1184
 
 static int on_checkpoint(struct ta_collector *c, const struct ta_collect_ckpt *cq);
 
@@ -427,11 +389,11 @@ static int fact_add(void *ctx, uint64_t key, enum ta_sessfact_kind kind, uint64_
 	struct facts_ctx *fc = ctx;
 	struct ta_buf *a = fc->c->arr;
 	uint32_t k = htobe32((uint32_t)kind);
-	arr_add(&a[8], fc->origin, (uint32_t)strlen(fc->origin));
-	arr_add_u64(&a[9], key);
-	arr_add(&a[10], &k, 4);
-	arr_add_u64(&a[11], num);
-	arr_add(&a[12], text ? text : "", text ? (uint32_t)strlen(text) : 0);
+	ta_pg_array_add(&a[8], fc->origin, (uint32_t)strlen(fc->origin));
+	ta_pg_array_add_u64(&a[9], key);
+	ta_pg_array_add(&a[10], &k, 4);
+	ta_pg_array_add_u64(&a[11], num);
+	ta_pg_array_add(&a[12], text ? text : "", text ? (uint32_t)strlen(text) : 0);
 	fc->n++;
 	return 0;
 }
@@ -451,7 +413,8 @@ static void fact_rec(struct facts_ctx *fc, uint64_t key, enum ta_sessfact_kind k
  */
 static int facts_build(struct ta_collector *c, struct ta_collect_pending *const *sent, uint32_t n)
 {
-	static const uint32_t oids[5] = { OID_TEXT, OID_INT8, OID_INT4, OID_INT8, OID_TEXT };
+	static const uint32_t oids[5] = { TA_PG_OID_TEXT, TA_PG_OID_INT8, TA_PG_OID_INT4,
+					  TA_PG_OID_INT8, TA_PG_OID_TEXT };
 	struct facts_ctx fc = { .c = c };
 	int e = 0;
 	if (!c->dec) {
@@ -459,7 +422,7 @@ static int facts_build(struct ta_collector *c, struct ta_collect_pending *const 
 			return -ENOMEM;
 	}
 	for (int k = 0; k < 5; k++)
-		arr_begin(&c->arr[8 + k], oids[k]);
+		ta_pg_array_begin(&c->arr[8 + k], oids[k]);
 	for (uint32_t i = 0; !e && i < n;) {
 		size_t host = sent[i]->host;
 		struct ta_sesstab t;
@@ -497,7 +460,7 @@ static int facts_build(struct ta_collector *c, struct ta_collect_pending *const 
 		ta_sesstab_free(&t);
 	}
 	for (int k = 0; k < 5; k++)
-		arr_end(&c->arr[8 + k], fc.n);
+		ta_pg_array_end(&c->arr[8 + k], fc.n);
 	return e;
 }
 
@@ -529,10 +492,11 @@ static int drain_send(struct ta_collector *c)
 		else
 			b->fork = 1;
 	}
-	static const uint32_t oids[8] = { OID_TEXT, OID_INT8, OID_BYTEA, OID_INT8, OID_INT4,
-					  OID_INT8, OID_BYTEA, OID_TIMESTAMPTZ };
+	static const uint32_t oids[8] = { TA_PG_OID_TEXT,  TA_PG_OID_INT8, TA_PG_OID_BYTEA,
+					  TA_PG_OID_INT8,  TA_PG_OID_INT4, TA_PG_OID_INT8,
+					  TA_PG_OID_BYTEA, TA_PG_OID_TIMESTAMPTZ };
 	for (int k = 0; k < 8; k++)
-		arr_begin(&c->arr[k], oids[k]);
+		ta_pg_array_begin(&c->arr[k], oids[k]);
 	/* Sent in key order (with other collectors' batches, unique-index waits never cross). */
 	uint32_t n = 0;
 	struct ta_collect_pending **sent = ord; /* compacted in place: the rows sent */
@@ -541,19 +505,19 @@ static int drain_send(struct ta_collector *c)
 		if (pd->skip)
 			continue;
 		const char *o = pd_origin(c, pd);
-		arr_add(&c->arr[0], o, (uint32_t)strlen(o));
-		arr_add_u64(&c->arr[1], pd->index);
-		arr_add(&c->arr[2], pd->leaf, TA_HASH_LEN);
-		arr_add_u64(&c->arr[3], pd->time_ns);
+		ta_pg_array_add(&c->arr[0], o, (uint32_t)strlen(o));
+		ta_pg_array_add_u64(&c->arr[1], pd->index);
+		ta_pg_array_add(&c->arr[2], pd->leaf, TA_HASH_LEN);
+		ta_pg_array_add_u64(&c->arr[3], pd->time_ns);
 		uint32_t ty = htobe32(pd->type);
-		arr_add(&c->arr[4], &ty, 4);
-		arr_add_u64(&c->arr[5], pd->session);
-		arr_add(&c->arr[6], pd->rec, (uint32_t)pd->rec_len);
-		arr_add_u64(&c->arr[7], (uint64_t)pg_time(pd->time_ns));
+		ta_pg_array_add(&c->arr[4], &ty, 4);
+		ta_pg_array_add_u64(&c->arr[5], pd->session);
+		ta_pg_array_add(&c->arr[6], pd->rec, (uint32_t)pd->rec_len);
+		ta_pg_array_add_u64(&c->arr[7], (uint64_t)pg_time(pd->time_ns));
 		sent[n++] = pd;
 	}
 	for (int k = 0; k < 8; k++)
-		arr_end(&c->arr[k], n);
+		ta_pg_array_end(&c->arr[k], n);
 	c->ord = ord;
 	c->n_sent = n;
 	int e = facts_build(c, sent, n);

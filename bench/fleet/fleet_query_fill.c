@@ -118,10 +118,11 @@ int main(int argc, char **argv)
 							  .uid = auid };
 				tn += 1000000000ull + next_rand() % 5000000000ull;
 				ta_batch_begin(&b, &id, ses, auid, tn);
+				static const char out[] = "total 8\r\n-rw-r--r-- 1 u u 12 a.txt\r\n..";
 				ta_batch_add(&b, &e, tn, "ls -l\r");
 				e.kind = TA_ENTRY_OUTPUT;
-				e.len = e.orig_len = 40;
-				ta_batch_add(&b, &e, tn + 2000000, "total 8\r\n-rw-r--r-- 1 u u 12 a.txt\r\n..");
+				e.len = e.orig_len = sizeof(out) - 1;
+				ta_batch_add(&b, &e, tn + 2000000, out);
 				size_t len;
 				const void *p = ta_batch_payload(&b, &len);
 				put_record(stdout, origin, index++, TA_REC_TTY_DATA, tn, key, p, len);
