@@ -513,6 +513,8 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 		.have_user = q->have_user, .auid = q->user_uid, .user = q->user_name,
 		.since = q->since, .until = q->until, .host = q->host, .tty = q->tty,
 		.have_session = q->have_session, .ses_only = q->ses_only, .session = q->session,
+		/* Sessions whose records are read (below): only theirs, not their spans'. */
+		.keep_refs = q->grep || q->commands || ta_qfp_active(&q->fp),
 	};
 	struct cli_fleet_host *ix = NULL;
 	size_t n_enrolled = 0;
@@ -559,7 +561,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 			struct ta_transcript tr;
 			int loaded = q->grep || q->commands || ta_qfp_active(&q->fp);
 			if (loaded) {
-				rc = cli_fleet_transcript(f, origin, s, NULL, 0, &tr, err, sizeof(err));
+				rc = cli_fleet_transcript(f, origin, &t, s, NULL, 0, &tr, err, sizeof(err));
 				if (rc)
 					break;
 				/* Its damage is the table's, counted already (cli_fleet_table). */

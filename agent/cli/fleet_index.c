@@ -214,15 +214,17 @@ static int build_sql(struct ta_buf *sql, struct params *p, const struct cli_flee
  * the run's first and last time as constants (so that the plan names only
  * the records partitions they span: a new backend opens no other partition
  * and none of its indexes), the log-wide types. Each session's own bounds
- * prune the partitions again per session. Rows (n, idx, stored), each host's
- * in index order, as the session table wants them.
+ * prune the partitions again per session. LATERAL: each session's records
+ * through the (origin, session, idx) index, never a scan of a whole
+ * partition, whatever the planner estimates. Rows (n, idx, stored), each
+ * host's in index order, as the session table wants them.
  */
 static const char records_sql[] =
 	"SELECT s.n, r.idx, r.stored FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], "
 	"$4::timestamptz[], $5::bigint[], $6::bigint[], $7::boolean[]) AS s(origin, session, b, x, "
-	"n, hr, g) JOIN records r ON r.origin = s.origin AND r.session = s.session AND r.ts BETWEEN "
-	"s.b AND s.x WHERE r.ts BETWEEN $8::timestamptz AND $9::timestamptz AND (NOT s.g OR "
-	"r.type = ANY($10::integer[])) ORDER BY s.hr, r.idx";
+	"n, hr, g) CROSS JOIN LATERAL (SELECT idx, stored FROM records r WHERE r.origin = s.origin "
+	"AND r.session = s.session AND r.ts BETWEEN s.b AND s.x AND r.ts BETWEEN $8::timestamptz "
+	"AND $9::timestamptz AND (NOT s.g OR r.type = ANY($10::integer[]))) r ORDER BY s.hr, r.idx";
 enum { RECORDS_ARRAYS = 7, RECORDS_PARAMS = 10 };
 /* Sessions per records statement (more when one host has more): bounded parameters. */
 #define RECORDS_RUN 4096
@@ -238,6 +240,7 @@ struct reader {
 	uint64_t enrolled;
 	int kind;           /* the last row's kind: they come in order */
 	size_t lo, hi;      /* the sessions of the records statement being read */
+	int keep_refs;      /* the filter's */
 };
 
 static int host_cmp(const void *key, const void *h)
@@ -328,7 +331,7 @@ static int take_record(struct reader *rd, PGresult *r)
 	if (ta_rec_decode(cli_fleet_decoder(rd->f), (const uint8_t *)pq->PQgetvalue(r, 0, 2),
 			  (size_t)pq->PQgetlength(r, 0, 2), (uint64_t)idx, &rec, &why))
 		h->full = 1; /* damage: the whole host says where, as before */
-	else if (!h->have_table && ta_sesstab_init(&h->t, 0))
+	else if (!h->have_table && ta_sesstab_init(&h->t, rd->keep_refs))
 		return -ENOMEM;
 	else if ((h->have_table = 1) && ta_sesstab_add(&h->t, &rec))
 		return -ENOMEM;
@@ -463,7 +466,7 @@ int cli_fleet_index_read(struct cli_fleet *f, const struct cli_fleet_filter *flt
 			 struct cli_fleet_host **hosts, size_t *n, size_t *n_enrolled, char *err,
 			 size_t errlen)
 {
-	struct reader rd = { .f = f, .pq = cli_fleet_pq(f) };
+	struct reader rd = { .f = f, .pq = cli_fleet_pq(f), .keep_refs = flt->keep_refs };
 	struct params p = { .n = 0 };
 	struct ta_buf sql;
 	char tty[TTY_CMP_MAX + 2];

@@ -26,6 +26,7 @@ struct cli_fleet_filter {
 	const char *host, *tty; /* NULL: none */
 	int have_session, ses_only;
 	uint64_t session;
+	int keep_refs;          /* the tables keep each session's record indexes (their transcripts) */
 };
 
 /* Whether the index narrows anything for these filters (else the hosts are read in full). */

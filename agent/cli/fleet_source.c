@@ -9,6 +9,7 @@
 
 #include "cli/fleet_source.h"
 #include "cli/pq_load.h"
+#include "base/buf.h"
 #include "base/exitcodes.h"
 #include "store/merkle.h"
 #include "store/note.h"
@@ -218,24 +219,19 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
 }
 
 /*
- * Each stored record of origin with first <= idx <= last, in index order, to
- * rec_fn; a record that does not decode, or indexes missing between stored
- * ones, to damage_fn (from, resume, why). One row at a time: a host's records
- * never all sit in memory. 0, an exit code from a callback, or a database one.
+ * The stored records a statement selects (idx, stored), in index order, to
+ * rec_fn; a record that does not decode to damage_fn (from, resume, why), and
+ * with contiguous, indexes missing between stored ones too. One row at a
+ * time: a host's records never all sit in memory. 0, an exit code from a
+ * callback, or a database one.
  */
-int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, uint64_t last,
-		      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx, char *err,
-		      size_t errlen)
+static int records_rows(struct cli_fleet *f, const char *sql, int n, const char *const *v,
+			int contiguous, cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn,
+			void *ctx, char *err, size_t errlen)
 {
-	char lo[24], hi[24];
-	const char *v[3] = { origin, lo, hi };
 	PGresult *r;
 
-	/* idx is a bigint: a last past its range means "to the end". */
-	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
-	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
-	if (!f->pq->PQsendQueryParams(f->db, "SELECT idx, stored FROM records WHERE origin = $1 "
-			       "AND idx BETWEEN $2 AND $3 ORDER BY idx", 3, NULL, v, NULL, NULL, 1) ||
+	if (!f->pq->PQsendQueryParams(f->db, sql, n, NULL, v, NULL, NULL, 1) ||
 	    !f->pq->PQsetSingleRowMode(f->db)) {
 		pq_line(err, errlen, "fleet database: records", f->pq->PQerrorMessage(f->db));
 		return TA_EXIT_STORAGE;
@@ -247,7 +243,7 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 		uint64_t idx;
 		if (st == PGRES_SINGLE_TUPLE && !code && !cli_fleet_col_int8(f->pq, r, 0, &idx)) {
 			/* Records the database lacks (a dropped partition, or never received). */
-			if (expect != UINT64_MAX && idx != expect)
+			if (contiguous && expect != UINT64_MAX && idx != expect)
 				code = damage_fn(ctx, expect, idx, "records missing from the fleet database");
 			expect = idx + 1;
 			struct ta_log_record rec;
@@ -267,6 +263,59 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 	}
 	if (code == TA_EXIT_FAILURE)
 		snprintf(err, errlen, "out of memory");
+	return code;
+}
+
+int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, uint64_t last,
+		      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx, char *err,
+		      size_t errlen)
+{
+	char lo[24], hi[24];
+	const char *v[3] = { origin, lo, hi };
+
+	/* idx is a bigint: a last past its range means "to the end". */
+	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
+	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
+	return records_rows(f, "SELECT idx, stored FROM records WHERE origin = $1 AND idx BETWEEN $2 "
+			    "AND $3 ORDER BY idx", 3, v, 1, rec_fn, damage_fn, ctx, err, errlen);
+}
+
+int cli_fleet_session_records(struct cli_fleet *f, const char *origin, uint64_t key, uint64_t first,
+			      uint64_t last, const uint64_t *also, size_t nalso,
+			      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx,
+			      char *err, size_t errlen)
+{
+	char k[24], lo[24], hi[24];
+	const char *v[5] = { origin, k, lo, hi, NULL };
+	struct ta_buf list;
+	int code;
+
+	snprintf(k, sizeof(k), "%" PRId64, (int64_t)key);
+	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
+	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
+	ta_buf_init(&list);
+	ta_buf_putc(&list, '{');
+	for (size_t i = 0; i < nalso; i++)
+		ta_buf_printf(&list, "%s%" PRIu64, i ? "," : "",
+			      also[i] > INT64_MAX ? (uint64_t)INT64_MAX : also[i]);
+	ta_buf_puts(&list, "}");
+	ta_buf_putc(&list, '\0');
+	if (list.oom) {
+		ta_buf_free(&list);
+		snprintf(err, errlen, "out of memory");
+		return TA_EXIT_FAILURE;
+	}
+	v[4] = (const char *)list.p;
+	/*
+	 * The session's own records through (origin, session, idx), the others
+	 * through (origin, idx): two arms, each exactly one index's range or keys
+	 * (an OR lets the planner take one index for both and filter the host's rows).
+	 */
+	code = records_rows(f, "SELECT idx, stored FROM records WHERE origin = $1 AND session = $2 "
+			    "AND idx BETWEEN $3 AND $4 UNION ALL SELECT idx, stored FROM records WHERE "
+			    "origin = $1 AND idx = ANY($5::bigint[]) AND session <> $2 ORDER BY idx", 5,
+			    v, 0, rec_fn, damage_fn, ctx, err, errlen);
+	ta_buf_free(&list);
 	return code;
 }
 

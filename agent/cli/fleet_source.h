@@ -62,6 +62,16 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 		      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx, char *err,
 		      size_t errlen);
 /*
+ * origin's stored records of session key with first <= index <= last, and
+ * those at the indexes also, in index order to rec_fn; records that do not
+ * decode to damage_fn (missing ones are not said: the caller knows which it
+ * wants). 0 or an exit code.
+ */
+int cli_fleet_session_records(struct cli_fleet *f, const char *origin, uint64_t key, uint64_t first,
+			      uint64_t last, const uint64_t *also, size_t nalso,
+			      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx,
+			      char *err, size_t errlen);
+/*
  * A host's session table, finished, from its records in index order, and the
  * size of its latest cosigned checkpoint. Records that do not decode, and
  * indexes missing between stored ones, are counted as damage (*damage, the
@@ -71,14 +81,18 @@ int cli_fleet_table(struct cli_fleet *f, const char *origin, struct ta_sesstab *
 		    uint64_t *damage, char *damage_line, size_t dlen, char *err, size_t errlen);
 
 struct ta_transcript;
+struct ta_sesstab;
 /*
- * The transcript of session s of origin from the records of its span (as a
- * local log read without its index), with the attach/detach records clients
- * of others (NULL, 0: none); damage marked in it. 0 or an exit code (session_fleet.c).
+ * The transcript of session s of table t of origin, with the attach/detach
+ * records clients of others (NULL, 0: none); damage marked in it. From the
+ * session's own records and the log-wide gaps inside it when t kept their
+ * indexes (refs: a table read through the session index) and the database
+ * has exactly those, else from every record of its span, as a local log read
+ * without its index. 0 or an exit code (session_fleet.c).
  */
-int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sess *s,
-			 const uint64_t *clients, size_t nclients, struct ta_transcript *tr, char *err,
-			 size_t errlen);
+int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sesstab *t,
+			 const struct ta_sess *s, const uint64_t *clients, size_t nclients,
+			 struct ta_transcript *tr, char *err, size_t errlen);
 
 struct ta_verifier;
 /* The enrolled verifier key of origin. 0 or an exit code. */

@@ -89,20 +89,95 @@ static int skip_damage(void *ctx, uint64_t from, uint64_t resume, const char *wh
 	return 0;
 }
 
-int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sess *s,
-			 const uint64_t *clients, size_t nclients, struct ta_transcript *tr, char *err,
-			 size_t errlen)
+/*
+ * Reading by the session's refs: each record must be the next the table
+ * named, its own (refs, in index order) or a log-wide gap inside it; any
+ * other answer (one missing, one that does not decode, one not named) stops
+ * the read, and the span is read instead, which marks damage where it is.
+ */
+#define REFS_DIFFER 1000 /* not an exit code: the callbacks' "read the span" */
+
+struct refs_read {
+	struct fleet_load load;
+	const struct ta_ref *refs;
+	size_t nrefs, ref;
+	const uint64_t *gaps;
+	size_t ngaps, gap;
+};
+
+static int refs_rec(void *ctx, const struct ta_log_record *rec)
+{
+	struct refs_read *rr = ctx;
+
+	if (rr->ref < rr->nrefs && rec->index == rr->refs[rr->ref].index)
+		rr->ref++;
+	else if (rr->gap < rr->ngaps && rec->index == rr->gaps[rr->gap])
+		rr->gap++;
+	else
+		return REFS_DIFFER;
+	return add_rec(&rr->load, rec);
+}
+
+static int refs_damage(void *ctx, uint64_t from, uint64_t resume, const char *why)
+{
+	(void)ctx;
+	(void)from;
+	(void)resume;
+	(void)why;
+	return REFS_DIFFER;
+}
+
+/* 0 done, REFS_DIFFER (tr to read again), or an exit code. */
+static int transcript_by_refs(struct cli_fleet *f, const char *origin, const struct ta_sesstab *t,
+			      const struct ta_sess *s, struct ta_transcript *tr, char *err,
+			      size_t errlen)
+{
+	struct refs_read rr = { .load = { .tr = tr, .origin = origin },
+				.refs = t->refs + s->refs_off, .nrefs = s->refs_n };
+	uint64_t *gaps = NULL;
+	size_t ngaps = 0;
+	int rc;
+
+	if (cli_session_gap_indexes(t, s, &gaps, &ngaps)) {
+		snprintf(err, errlen, "out of memory");
+		return TA_EXIT_FAILURE;
+	}
+	rr.gaps = gaps;
+	rr.ngaps = ngaps;
+	rc = cli_fleet_session_records(f, origin, s->key, s->first_index, s->last_index, gaps, ngaps,
+				       refs_rec, refs_damage, &rr, err, errlen);
+	free(gaps);
+	if (!rc && (rr.ref != rr.nrefs || rr.gap != rr.ngaps))
+		rc = REFS_DIFFER;
+	return rc;
+}
+
+int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct ta_sesstab *t,
+			 const struct ta_sess *s, const uint64_t *clients, size_t nclients,
+			 struct ta_transcript *tr, char *err, size_t errlen)
 {
 	struct fleet_load fl = { .tr = tr, .origin = origin };
-	int rc;
+	int rc = REFS_DIFFER;
 
 	if (ta_transcript_init(tr, s->key)) {
 		snprintf(err, errlen, "out of memory");
 		return TA_EXIT_FAILURE;
 	}
+	/* Refs are sorted by index per session (ta_sesstab_finish), as the rows come. */
+	if (t && t->keep_refs && s->refs_n && !(s->flags & TA_SESS_DAMAGE)) {
+		rc = transcript_by_refs(f, origin, t, s, tr, err, errlen);
+		if (rc == REFS_DIFFER) {
+			ta_transcript_free(tr);
+			if (ta_transcript_init(tr, s->key)) {
+				snprintf(err, errlen, "out of memory");
+				return TA_EXIT_FAILURE;
+			}
+		}
+	}
 	/* Every record of the session's span, as a local log read without its index. */
-	rc = cli_fleet_records(f, origin, s->first_index, s->last_index, add_rec, add_damage, &fl, err,
-			       errlen);
+	if (rc == REFS_DIFFER)
+		rc = cli_fleet_records(f, origin, s->first_index, s->last_index, add_rec, add_damage,
+				       &fl, err, errlen);
 	for (size_t i = 0; !rc && i < nclients; i++)
 		rc = cli_fleet_records(f, origin, clients[i], clients[i], add_client, skip_damage, &fl,
 				       err, errlen);
@@ -121,7 +196,7 @@ int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct t
  */
 static int table_by_index(struct cli_fleet *f, struct session_view *v, const char *arg)
 {
-	struct cli_fleet_filter flt = { .have_session = 1 };
+	struct cli_fleet_filter flt = { .have_session = 1, .keep_refs = 1 };
 	struct cli_fleet_host *hosts = NULL;
 	size_t n = 0, enrolled = 0;
 	char err[512];
@@ -174,7 +249,8 @@ static int load(struct cli_fleet *f, struct session_view *v, const char *arg, ch
 	}
 	if (rc)
 		return rc;
-	rc = cli_fleet_transcript(f, v->origin, v->s, v->clients, v->nclients, &v->tr, err, errlen);
+	rc = cli_fleet_transcript(f, v->origin, v->ct.t, v->s, v->clients, v->nclients, &v->tr, err,
+				  errlen);
 	v->loaded = 1; /* session_view_each passes tr's events */
 	v->tr.who = cli_who;
 	v->tr.who_ctx = (void *)v->ct.t;

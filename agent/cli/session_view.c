@@ -114,23 +114,17 @@ static int find(struct session_view *v, const char *dir, const char *index_opt, 
 	return rc;
 }
 
-/*
- * Log-wide gaps inside the session (store gaps, restarts, recoveries, loss
- * naming no session): the header counts them; their records are not among
- * the session's own refs. Their indexes into *out (NULL when none).
- */
-static int global_gap_indexes(const struct session_view *v, uint64_t **out, size_t *n)
+int cli_session_gap_indexes(const struct ta_sesstab *t, const struct ta_sess *s, uint64_t **out,
+			    size_t *n)
 {
-	const struct ta_sesstab *t = v->ct.t;
-
 	*out = NULL;
 	*n = 0;
-	if (!v->s->global_gaps)
+	if (!s->global_gaps)
 		return 0;
 	for (size_t g = 0; g < t->ngaps; g++) {
 		const struct ta_global_gap *gp = &t->gaps[g];
 		/* The same rule as ta_sesstab_finish's count; damage is marked by the reader. */
-		if (gp->kind == 5 || gp->index <= v->s->first_index || gp->index >= v->s->last_index)
+		if (gp->kind == 5 || gp->index <= s->first_index || gp->index >= s->last_index)
 			continue;
 		if (!*out && !(*out = malloc(t->ngaps * sizeof(**out))))
 			return -ENOMEM;
@@ -139,13 +133,14 @@ static int global_gap_indexes(const struct session_view *v, uint64_t **out, size
 	return 0;
 }
 
+
 /* The global gaps into a loaded transcript, by index (unreadable ones: the reader marks damage). */
 static int add_global_gaps(struct session_view *v)
 {
 	struct ta_log_reader *r = NULL;
 	uint64_t *gaps;
 	size_t ngaps;
-	int err = global_gap_indexes(v, &gaps, &ngaps);
+	int err = cli_session_gap_indexes(v->ct.t, v->s, &gaps, &ngaps);
 
 	for (size_t g = 0; g < ngaps && !err; g++) {
 		struct ta_log_record rec;
@@ -237,7 +232,7 @@ int session_view_each(struct session_view *v, ta_tev_fn fn, void *ctx)
 	    !(v->s->flags & TA_SESS_DAMAGE)) {
 		uint64_t *gaps;
 		size_t ngaps;
-		if ((err = global_gap_indexes(v, &gaps, &ngaps)))
+		if ((err = cli_session_gap_indexes(v->ct.t, v->s, &gaps, &ngaps)))
 			return cli_log_error(v->dir, err);
 		ta_transcript_free(&v->tr); /* an earlier pass's */
 		/* Names are resolved by describe while streaming. */

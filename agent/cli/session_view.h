@@ -104,6 +104,13 @@ int session_view_start(struct session_view *v, struct view_start *s);
 /* Exit code for damage met (TA_EXIT_CORRUPT with a line on stderr) or OK. */
 int session_view_damage_exit(const struct session_view *v);
 
+/*
+ * Log-wide gaps inside session s (store gaps, restarts, recoveries, loss
+ * naming no session): the header counts them; their records are not among
+ * the session's own refs. Their indexes into *out (malloc'd, NULL when none).
+ */
+int cli_session_gap_indexes(const struct ta_sesstab *t, const struct ta_sess *s, uint64_t **out,
+			    size_t *n);
 /* The attach/detach record indexes of other sessions on the servers of session s's panes. */
 int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint64_t **out, size_t *n);
 /* Name of a person for the transcript: the login name of their session, else passwd (cli_user_name). */

@@ -968,6 +968,32 @@ try:
     check(r.returncode == 0 and read < host_total,
           f'show --fleet of one session reads {read} of the records\' rows, fewer than its host\'s '
           f'{host_total} ({r.returncode})')
+    # Its transcript reads the session's own records and the gaps inside it (by index), not
+    # every record of its span; a span is read only when the database differs from the table
+    # (the damage below). The statements as the server logs them.
+    SPAN_STMT, SESSION_STMT = 'AND idx BETWEEN $2 AND $3 ORDER BY idx', 'AND session = $2 AND idx BETWEEN'
+    def statements(*a):
+        mark = os.path.getsize(logf)
+        r = cli(*a)
+        time.sleep(0.3)
+        with open(logf, errors='replace') as f:
+            f.seek(mark)
+            log = f.read()
+        return r, log.count('execute <unnamed>: SELECT idx, stored FROM records WHERE origin = $1 ' + SPAN_STMT), \
+            log.count('execute <unnamed>: SELECT idx, stored FROM records WHERE origin = $1 ' + SESSION_STMT)
+    psql("ALTER ROLE investigator SET log_min_duration_statement = 0")
+    try:
+        r, spans, by_session = statements('show', '--fleet', inv, '--origin', 'host-view/ttyaudit', '5e1c0a42-7')
+        check(r.returncode == 0 and by_session == 1 and spans == 0,
+              f'show --fleet: the session\'s records and gaps, not its span ({by_session} by session, '
+              f'{spans} spans, {r.returncode})')
+        r, spans, by_session = statements('query', '--fleet', inv, '--origin', 'host-view/ttyaudit', '--user',
+                                          'alice', '--grep', 'echo')
+        check(r.returncode == 0 and r.stdout and by_session >= 1 and spans == 0,
+              f'query --fleet --user --grep: each session\'s records, no span ({by_session} by session, '
+              f'{spans} spans, {r.returncode})')
+    finally:
+        psql("ALTER ROLE investigator RESET log_min_duration_statement")
     fj = cli('show', '--fleet', inv, '--origin', 'host-view', '--json', '5e1c0a42-7')
     check(fj.returncode == 0 and json.loads(fj.stdout.split(b'\n')[0])['checkpointed'] is True,
           'show --fleet --json: the session is covered by a cosigned checkpoint (the only origin containing host-view)')
