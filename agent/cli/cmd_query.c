@@ -508,13 +508,15 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 	int name_seen = 0;
 	ta_buf_init(&text);
 	int rc = cli_fleet_open(&f, dsn, err, sizeof(err));
+	/* --grep, --commands and the footprint filters read the sessions' records. */
+	int reads_records = q->grep || q->commands || ta_qfp_active(&q->fp);
 	/* Filters the session index narrows: only the sessions they may match are read. */
 	struct cli_fleet_filter flt = {
 		.have_user = q->have_user, .auid = q->user_uid, .user = q->user_name,
 		.since = q->since, .until = q->until, .host = q->host, .tty = q->tty,
 		.have_session = q->have_session, .ses_only = q->ses_only, .session = q->session,
 		/* Sessions whose records are read (below): only theirs, not their spans'. */
-		.keep_refs = q->grep || q->commands || ta_qfp_active(&q->fp),
+		.keep_refs = reads_records,
 	};
 	struct cli_fleet_host *ix = NULL;
 	size_t n_enrolled = 0;
@@ -557,10 +559,8 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 				continue;
 			if (!session_matches(q, &t, s, (uint32_t)k, shared, nshared, &via_link))
 				continue;
-			/* --grep, --commands and the footprint filters read the session's records. */
 			struct ta_transcript tr;
-			int loaded = q->grep || q->commands || ta_qfp_active(&q->fp);
-			if (loaded) {
+			if (reads_records) {
 				rc = cli_fleet_transcript(f, origin, &t, s, NULL, 0, &tr, err, sizeof(err));
 				if (rc)
 					break;
@@ -577,7 +577,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 				if (!nr) {
 					rc = TA_EXIT_FAILURE;
 					snprintf(err, sizeof(err), "out of memory");
-					if (loaded)
+					if (reads_records)
 						ta_transcript_free(&tr);
 					break;
 				}
@@ -593,7 +593,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 			else
 				emit_session(&text, q, &t, s, via_link, origin);
 			r->len = text.len - r->off;
-			if (loaded)
+			if (reads_records)
 				ta_transcript_free(&tr);
 		}
 		free(shared);

@@ -226,6 +226,7 @@ static const char records_sql[] =
 	"AND r.session = s.session AND r.ts BETWEEN s.b AND s.x AND r.ts BETWEEN $8::timestamptz "
 	"AND $9::timestamptz AND (NOT s.g OR r.type = ANY($10::integer[]))) r ORDER BY s.hr, r.idx";
 enum { RECORDS_ARRAYS = 7, RECORDS_PARAMS = 10 };
+_Static_assert(RECORDS_PARAMS <= CLI_FLEET_MAX_PARAMS, "binary parameters cli_fleet_stream_begin sends");
 /* Sessions per records statement (more when one host has more): bounded parameters. */
 #define RECORDS_RUN 4096
 

@@ -79,8 +79,9 @@ int cli_fleet_stream_begin(struct cli_fleet *f, const char *what, const char *sq
 {
 	static const int binary[CLI_FLEET_MAX_PARAMS] = { 1, 1, 1, 1, 1, 1, 1, 1,
 							  1, 1, 1, 1, 1, 1, 1, 1 };
-	if (n > CLI_FLEET_MAX_PARAMS) {
-		snprintf(err, errlen, "fleet database: %s: %d parameters", what, n);
+	if (lens && n > CLI_FLEET_MAX_PARAMS) {
+		snprintf(err, errlen, "fleet database: %s: %d binary parameters, more than the %d this "
+			 "build sends (a bug in ttyaudit: report it)", what, n, CLI_FLEET_MAX_PARAMS);
 		return TA_EXIT_FAILURE;
 	}
 	if (!f->pq->PQsendQueryParams(f->db, sql, n, NULL, v, lens, lens ? binary : NULL, 1) ||
@@ -225,6 +226,13 @@ int cli_fleet_origins(struct cli_fleet *f, const char *pattern, char ***origins,
  * time: a host's records never all sit in memory. 0, an exit code from a
  * callback, or a database one.
  */
+/* A record index as a bigint parameter: one past its range means "to the end". */
+static const char *idx_param(char buf[24], uint64_t v)
+{
+	snprintf(buf, 24, "%" PRIu64, v > INT64_MAX ? (uint64_t)INT64_MAX : v);
+	return buf;
+}
+
 static int records_rows(struct cli_fleet *f, const char *sql, int n, const char *const *v,
 			int contiguous, cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn,
 			void *ctx, char *err, size_t errlen)
@@ -271,11 +279,8 @@ int cli_fleet_records(struct cli_fleet *f, const char *origin, uint64_t first, u
 		      size_t errlen)
 {
 	char lo[24], hi[24];
-	const char *v[3] = { origin, lo, hi };
+	const char *v[3] = { origin, idx_param(lo, first), idx_param(hi, last) };
 
-	/* idx is a bigint: a last past its range means "to the end". */
-	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
-	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
 	return records_rows(f, "SELECT idx, stored FROM records WHERE origin = $1 AND idx BETWEEN $2 "
 			    "AND $3 ORDER BY idx", 3, v, 1, rec_fn, damage_fn, ctx, err, errlen);
 }
@@ -285,19 +290,16 @@ int cli_fleet_session_records(struct cli_fleet *f, const char *origin, uint64_t 
 			      cli_fleet_rec_fn rec_fn, cli_fleet_damage_fn damage_fn, void *ctx,
 			      char *err, size_t errlen)
 {
-	char k[24], lo[24], hi[24];
-	const char *v[5] = { origin, k, lo, hi, NULL };
+	char k[24], lo[24], hi[24], one[24];
+	const char *v[5] = { origin, k, idx_param(lo, first), idx_param(hi, last), NULL };
 	struct ta_buf list;
 	int code;
 
 	snprintf(k, sizeof(k), "%" PRId64, (int64_t)key);
-	snprintf(lo, sizeof(lo), "%" PRIu64, first > INT64_MAX ? (uint64_t)INT64_MAX : first);
-	snprintf(hi, sizeof(hi), "%" PRIu64, last > INT64_MAX ? (uint64_t)INT64_MAX : last);
 	ta_buf_init(&list);
 	ta_buf_putc(&list, '{');
 	for (size_t i = 0; i < nalso; i++)
-		ta_buf_printf(&list, "%s%" PRIu64, i ? "," : "",
-			      also[i] > INT64_MAX ? (uint64_t)INT64_MAX : also[i]);
+		ta_buf_printf(&list, "%s%s", i ? "," : "", idx_param(one, also[i]));
 	ta_buf_puts(&list, "}");
 	ta_buf_putc(&list, '\0');
 	if (list.oom) {

@@ -157,22 +157,16 @@ int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct t
 			 struct ta_transcript *tr, char *err, size_t errlen)
 {
 	struct fleet_load fl = { .tr = tr, .origin = origin };
+	/* Refs are sorted by index per session (ta_sesstab_finish), as the rows come. */
+	int by_refs = t && t->keep_refs && s->refs_n && !(s->flags & TA_SESS_DAMAGE);
 	int rc = REFS_DIFFER;
 
-	if (ta_transcript_init(tr, s->key)) {
-		snprintf(err, errlen, "out of memory");
-		return TA_EXIT_FAILURE;
-	}
-	/* Refs are sorted by index per session (ta_sesstab_finish), as the rows come. */
-	if (t && t->keep_refs && s->refs_n && !(s->flags & TA_SESS_DAMAGE)) {
-		rc = transcript_by_refs(f, origin, t, s, tr, err, errlen);
-		if (rc == REFS_DIFFER) {
-			ta_transcript_free(tr);
-			if (ta_transcript_init(tr, s->key)) {
-				snprintf(err, errlen, "out of memory");
-				return TA_EXIT_FAILURE;
-			}
-		}
+	if (ta_transcript_init(tr, s->key))
+		goto oom;
+	if (by_refs && (rc = transcript_by_refs(f, origin, t, s, tr, err, errlen)) == REFS_DIFFER) {
+		ta_transcript_free(tr);
+		if (ta_transcript_init(tr, s->key))
+			goto oom;
 	}
 	/* Every record of the session's span, as a local log read without its index. */
 	if (rc == REFS_DIFFER)
@@ -185,6 +179,9 @@ int cli_fleet_transcript(struct cli_fleet *f, const char *origin, const struct t
 	if (rc)
 		ta_transcript_free(tr);
 	return rc;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return TA_EXIT_FAILURE;
 }
 
 /*

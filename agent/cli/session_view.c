@@ -133,7 +133,6 @@ int cli_session_gap_indexes(const struct ta_sesstab *t, const struct ta_sess *s,
 	return 0;
 }
 
-
 /* The global gaps into a loaded transcript, by index (unreadable ones: the reader marks damage). */
 static int add_global_gaps(struct session_view *v)
 {

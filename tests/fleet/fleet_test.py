@@ -23,7 +23,7 @@ SHIP, COLLECTOR, WRITER, SCHEMA, CLI, MAKE_LOG = sys.argv[1:7]
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pg_engine import nats_or_skip, postgres_or_skip
 NATS = nats_or_skip()
-from fleetlib import nats_users, pong, sealed, sign_note
+from fleetlib import logged_during, nats_users, pong, sealed, sign_note
 PGBIN, PGUSER = postgres_or_skip()
 
 procs = []          # every server and program we start, killed on every exit path
@@ -888,12 +888,7 @@ try:
     # options still decide for it. The server logs each plan.
     logf = os.path.join(pgdata, 'log')
     def plans_and_jit(d):
-        mark = os.path.getsize(logf)
-        r = query('--fleet', d, '--user', 'alice')
-        time.sleep(0.5)
-        with open(logf, errors='replace') as f:
-            f.seek(mark)
-            log = f.read()
+        r, log = logged_during(logf, lambda: query('--fleet', d, '--user', 'alice'), 0.5)
         return r, log.count('plan:'), log.count('JIT:')
     psql("ALTER ROLE investigator SET session_preload_libraries = 'auto_explain'; "
          "ALTER ROLE investigator SET auto_explain.log_min_duration = 0; "
@@ -973,12 +968,7 @@ try:
     # (the damage below). The statements as the server logs them.
     SPAN_STMT, SESSION_STMT = 'AND idx BETWEEN $2 AND $3 ORDER BY idx', 'AND session = $2 AND idx BETWEEN'
     def statements(*a):
-        mark = os.path.getsize(logf)
-        r = cli(*a)
-        time.sleep(0.3)
-        with open(logf, errors='replace') as f:
-            f.seek(mark)
-            log = f.read()
+        r, log = logged_during(logf, lambda: cli(*a), 0.3)
         return r, log.count('execute <unnamed>: SELECT idx, stored FROM records WHERE origin = $1 ' + SPAN_STMT), \
             log.count('execute <unnamed>: SELECT idx, stored FROM records WHERE origin = $1 ' + SESSION_STMT)
     psql("ALTER ROLE investigator SET log_min_duration_statement = 0")

@@ -248,6 +248,17 @@ def log_has(path, text, secs):
         time.sleep(0.1)
 
 
+def logged_during(path, fn, settle=0.0):
+    """fn()'s result and what the file at path (a server's log) gained while it ran, read
+    settle seconds after it returned."""
+    mark = os.path.getsize(path)
+    result = fn()
+    time.sleep(settle)
+    with open(path, errors='replace') as f:
+        f.seek(mark)
+        return result, f.read()
+
+
 def temp_run(prefix):
     """A Run in the temporary directory, or in /var/tmp when that one is not world-writable
     (PostgreSQL runs as its own user and must reach the test's directory)."""

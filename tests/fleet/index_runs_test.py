@@ -10,7 +10,7 @@ false: the reader that does not use the index), and the records must come in two
 Usage: index_runs_test.py CLI FILL SCHEMA"""
 import datetime, os, re, subprocess, sys
 
-from fleetlib import Postgres, check, failures, temp_run
+from fleetlib import Postgres, check, failures, logged_during, temp_run
 from pg_engine import postgres_or_skip
 
 CLI, FILL, SCHEMA = sys.argv[1:4]
@@ -55,11 +55,8 @@ def main():
         def query(*args):
             """(exit code, output, records statements the server ran for it, the partitions
             their plans name)."""
-            mark = os.path.getsize(logf)
-            q = subprocess.run([CLI, 'query', '--fleet', dsn] + list(args), capture_output=True, text=True)
-            with open(logf, errors='replace') as f:
-                f.seek(mark)
-                log = f.read()
+            q, log = logged_during(logf, lambda: subprocess.run([CLI, 'query', '--fleet', dsn] + list(args),
+                                                                  capture_output=True, text=True))
             parts = set()
             for plan in log.split(PLAN_OF_RECORDS)[1:]:
                 lines = plan.split('\n')[1:]
