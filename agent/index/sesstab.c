@@ -235,13 +235,11 @@ static void add_uid(struct ta_sess *s, uint32_t uid)
 		s->flags |= TA_SESS_MORE_UIDS;
 }
 
-static void add_tty(struct ta_sesstab *t, struct ta_sess *s, const char *name, size_t len)
+/* The terminal at pool offset off (0: none, or no memory to keep its name) among s's. */
+static void add_tty_at(struct ta_sess *s, uint32_t off)
 {
-	uint32_t off;
-
-	if (!len)
+	if (!off)
 		return;
-	off = ta_sesstab_intern(t, name, len);
 	for (uint32_t i = 0; i < s->n_ttys; i++)
 		if (s->ttys[i] == off)
 			return;
@@ -249,6 +247,12 @@ static void add_tty(struct ta_sesstab *t, struct ta_sess *s, const char *name, s
 		s->ttys[s->n_ttys++] = off;
 	else
 		s->flags |= TA_SESS_MORE_TTYS;
+}
+
+static void add_tty(struct ta_sesstab *t, struct ta_sess *s, const char *name, size_t len)
+{
+	if (len)
+		add_tty_at(s, ta_sesstab_intern(t, name, len));
 }
 
 static int add_gap(struct ta_sesstab *t, uint64_t since, uint64_t until, uint64_t index, uint32_t kind)
@@ -294,19 +298,31 @@ static int add_ref(struct ta_sesstab *t, struct ta_sess *s, const struct ta_log_
 	return add_ref_at(t, s, rec, rec->time_ns);
 }
 
-/* A string member into the pool, whole: a NUL in it is kept (and shown), not an end. */
-static uint32_t intern_member(struct ta_sesstab *t, const struct ta_jobj *o, const char *key,
-			      char *buf, size_t cap)
+/*
+ * Whole: a NUL in it is kept (and shown), not an end, and a value of any length
+ * as long as it is (cut to a buffer, a host's 3 000-byte login name showed as
+ * its first 255 bytes, unmarked, and --user of the name it recorded found
+ * nothing). Its decoded length is at most its raw one.
+ */
+uint32_t ta_sesstab_intern_member(struct ta_sesstab *t, const struct ta_jobj *o, const char *key)
 {
-	long n = ta_jobj_str(o, key, buf, cap);
+	const struct ta_jval *v = ta_jobj_get(o, key);
+	char small[256], *buf = small;
 
-	return n > 0 ? ta_sesstab_intern(t, buf, (size_t)n) : 0;
+	if (!v || v->type != TA_J_STR)
+		return 0;
+	if (v->n >= sizeof(small) && !(buf = malloc(v->n + 1)))
+		return 0;
+	long n = ta_jval_str(v, buf, v->n + 1);
+	uint32_t off = n > 0 ? ta_sesstab_intern(t, buf, (size_t)n) : 0;
+	if (buf != small)
+		free(buf);
+	return off;
 }
 
 static void take_str(struct ta_sesstab *t, const struct ta_jobj *o, const char *key, uint32_t *dst)
 {
-	char buf[256];
-	uint32_t off = intern_member(t, o, key, buf, sizeof(buf));
+	uint32_t off = ta_sesstab_intern_member(t, o, key);
 
 	if (off)
 		*dst = off;
@@ -400,8 +416,7 @@ const char *ta_conf_name(int conf)
 
 static int add_client(struct ta_sesstab *t, const struct ta_log_record *rec, const struct ta_jobj *o)
 {
-	char server[1024];
-	uint32_t srv = intern_member(t, o, "server", server, sizeof(server));
+	uint32_t srv = ta_sesstab_intern_member(t, o, "server");
 
 	if (!srv)
 		return 0;
@@ -538,9 +553,9 @@ static int add_attribution(struct ta_sesstab *t, const struct ta_log_record *rec
 	if (en > l->last_ns)
 		l->last_ns = en;
 	if (!l->pane)
-		l->pane = intern_member(t, o, "pane", buf, sizeof(buf));
+		l->pane = ta_sesstab_intern_member(t, o, "pane");
 	if (!l->server)
-		l->server = intern_member(t, o, "server", buf, sizeof(buf));
+		l->server = ta_sesstab_intern_member(t, o, "server");
 	return 0;
 }
 
@@ -643,16 +658,12 @@ static int add_json(struct ta_sesstab *t, const struct ta_log_record *rec)
 	if (s->auid == TA_ID_NONE && !ta_jobj_u64(&o, "auid", &v) && v < TA_ID_NONE)
 		s->auid = (uint32_t)v;
 	switch (rec->type) {
-	case TA_REC_EXEC: {
-		char tty[64];
-		long n;
+	case TA_REC_EXEC:
 		s->execs++;
 		if (!ta_jobj_u64(&o, "uid", &v) && v < TA_ID_NONE)
 			add_uid(s, (uint32_t)v);
-		if ((n = ta_jobj_str(&o, "tty", tty, sizeof(tty))) > 0)
-			add_tty(t, s, tty, (size_t)n);
+		add_tty_at(s, ta_sesstab_intern_member(t, &o, "tty"));
 		break;
-	}
 	case TA_REC_SESSION_START: {
 		const struct ta_jval *ver = ta_jobj_get(&o, "login_verified");
 		int verified = 1;

@@ -178,6 +178,12 @@ const char *ta_sesstab_strn(const struct ta_sesstab *t, uint32_t off, size_t *le
 const char *ta_sesstab_cstr(const struct ta_sesstab *t, uint32_t off);
 /* The offset of the len bytes at s (added if new), 0 for none or on failure. */
 uint32_t ta_sesstab_intern(struct ta_sesstab *t, const char *s, size_t len);
+struct ta_jobj;
+/*
+ * The string member key of o, decoded whole whatever its length, interned: its
+ * offset, 0 if absent, not a string, empty or on failure.
+ */
+uint32_t ta_sesstab_intern_member(struct ta_sesstab *t, const struct ta_jobj *o, const char *key);
 /* Rebuilds the key and string hashes of a table filled by copying. */
 int ta_sesstab_rebuild_hashes(struct ta_sesstab *t);
 

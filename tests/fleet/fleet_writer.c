@@ -9,6 +9,8 @@
  * interval, as the recorder's checkpoint_interval).
  * TAG "login:NAME:SES": first a login record (auditd session start) of user
  * NAME, login uid 1000 + SES, from 192.0.2.SES, then every record in session SES.
+ * TAG "login:@FILE:SES": the same with the login name read from FILE (up to
+ * 1 MiB; a name no honest host records, as a hostile one can sign).
  * TAG "alerts:RULE": every tenth record is an alert record of rule RULE
  * ({"rule":RULE,"n":i,...}, the others as usual).
  * TAG "bomb": each record's payload is 2 MiB of zeros, which the store
@@ -62,19 +64,38 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	unsigned long n = strtoul(argv[4], NULL, 10), ses = 0;
-	char user[64], rule[64] = "";
+	char user[64], path[200], rule[64] = "";
 	sscanf(argv[5], "alerts:%63s", rule);
-	if (sscanf(argv[5], "login:%63[^:]:%lu", user, &ses) == 2) {
-		char js[256];
+	int from_file = sscanf(argv[5], "login:@%199[^:]:%lu", path, &ses) == 2;
+	if (from_file || sscanf(argv[5], "login:%63[^:]:%lu", user, &ses) == 2) {
+		char *name = user;
+		if (from_file) {
+			FILE *f = fopen(path, "r");
+			name = malloc((1u << 20) + 1);
+			size_t got = f && name ? fread(name, 1, 1u << 20, f) : 0;
+			if (f)
+				fclose(f);
+			if (!got) {
+				fprintf(stderr, "fleet_writer: no login name in %s\n", path);
+				return 1;
+			}
+			name[got] = '\0';
+		}
+		size_t cap = strlen(name) + 256;
+		char *js = malloc(cap);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		int len = snprintf(js, sizeof(js), "{\"auid\":%lu,\"user\":\"%s\",\"addr\":\"192.0.2.%lu\","
-				   "\"login_program\":\"sshd\",\"terminal\":\"ssh\"}", 1000 + ses, user, ses);
+		int len = js ? snprintf(js, cap, "{\"auid\":%lu,\"user\":\"%s\",\"addr\":\"192.0.2.%lu\","
+					"\"login_program\":\"sshd\",\"terminal\":\"ssh\"}", 1000 + ses, name,
+					ses) : -1;
 		uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-		if (ta_store_append(s, TA_REC_SESSION_START, t, ses, js, (size_t)len, NULL)) {
-			fprintf(stderr, "fleet_writer: append: %s\n", ta_store_message(s));
+		if (len < 0 || ta_store_append(s, TA_REC_SESSION_START, t, ses, js, (size_t)len, NULL)) {
+			fprintf(stderr, "fleet_writer: append: %s\n", js ? ta_store_message(s) : "out of memory");
 			return 1;
 		}
+		free(js);
+		if (name != user)
+			free(name);
 	}
 	for (unsigned long i = 0; i < n; i++) {
 		char buf[256];

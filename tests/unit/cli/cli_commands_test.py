@@ -563,6 +563,34 @@ try:
     check(rc == 0 and hdr.get("title") == "ttyaudit session 5e1c0a42-40, user root\\x00evil",
           "asciicast title: the user as show gives it (%d) %r %s" % (rc, hdr, err))
 
+    # ---- values longer than any fixed buffer (make_log hostile-long): the session table and
+    # the event lines cut them unmarked (a login name to its first 255 bytes, a working
+    # directory too, a file path to 1 023): shown and matched whole now.
+    hll = os.path.join(top, "hostile-long")
+    subprocess.run([MAKE_LOG, hll, "hostile-long"], check=True, capture_output=True)
+    HL, S50, LONG_USER = ["--log-dir", hll], "5e1c0a42-50", "U" * 3000
+    for idx in (["--no-index"], []):
+        rc, out, err = run("query", *HL, "--json", *idx)
+        s50 = {s["session"]: s for s in map(json.loads, out.splitlines())}.get(S50, {})
+        check(rc == 0 and s50.get("user") == LONG_USER and s50.get("host") == "h" * 300 + ".example",
+              "query --json %s: a 3 000-byte login name and a 308-byte host whole (%d) %r %s"
+              % (idx, rc, {k: len(str(v)) for k, v in s50.items()}, err))
+        rc, out, err = run("query", *HL, *idx, "--user", LONG_USER)
+        check(rc == 0 and out.count(S50) == 1, "query --user of that name %s: its session (%d) %s"
+              % (idx, rc, err))
+        rc, out, err = run("query", *HL, *idx, "--user", LONG_USER[:255])
+        check(rc == 2 and not out, "query --user of its first 255 bytes %s: no session (%d) %s"
+              % (idx, rc, err[:120]))
+    rc, out, err = run("show", *HL, S50, env=dict(os.environ, TZ="UTC"))
+    lines = out.splitlines()
+    tool = "/opt/" + "d" * 400 + "/tool"
+    want = ["#| login user " + LONG_USER + " auid 4242 from " + "h" * 300 + ".example",
+            "#| exec tool " + "A" * 5000 + "  [" + tool + " pid 4500 uid 0 cwd /home/" + "c" * 400 + "]",
+            "#| file open rdonly /srv/" + "p" * 1500 + " pid 4500 uid 0 comm tool"]
+    check(rc == 0 and all(any(w in l for l in lines) for w in want),
+          "show: the login, the command, its working directory and the file path whole (%d) %r %s"
+          % (rc, [len(l) for l in lines], err))
+
     # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
     # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)
     lil = os.path.join(top, "long-input")

@@ -27,6 +27,11 @@
  *                                      root\u0000evil, its host, program, a terminal, a command,
  *                                      a loss reason, file paths, the start record's words;
  *                                      session 41's login name is root)
+ *   make_log DIR hostile-long          (values longer than any fixed buffer: session 50's
+ *                                      login name is 3 000 'U's, its host 300 'h's and
+ *                                      ".example"; it runs /opt/<400 'd's>/tool with an
+ *                                      argument of 5 000 'A's in /home/<400 'c's>, and
+ *                                      opens /srv/<1 500 'p's>)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -325,6 +330,48 @@ static void hostile_nul(void)
 	ta_batch_free(&b);
 }
 
+/* n copies of c at p: the end of them. */
+static char *run_of(char *p, char c, size_t n)
+{
+	memset(p, c, n);
+	return p + n;
+}
+
+/* Values of a forged (or fleet host's) log no fixed buffer holds: shown and matched whole. */
+static void hostile_long(void)
+{
+	char *js = malloc(16384), *p;
+	uint64_t t = T0 + 3000000;
+
+	if (!js)
+		die("malloc", -12);
+	json(TA_REC_AGENT_START, T0, UINT32_MAX,
+	     "{\"type\":\"agent_start\",\"version\":\"0.1.0\",\"backend\":\"tracepoint\",\"pid\":1}");
+	p = js + sprintf(js, "{\"type\":\"session_start\",\"ses\":50,\"auid\":4242,\"user\":\"");
+	p = run_of(p, 'U', 3000);
+	p += sprintf(p, "\",\"login_program\":\"sshd\",\"host\":\"");
+	p = run_of(p, 'h', 300);
+	sprintf(p, ".example\",\"addr\":\"10.9.9.50\",\"terminal\":\"ssh\",\"result\":\"success\"}");
+	json(TA_REC_SESSION_START, t, 50, js);
+	p = js + sprintf(js, "{\"v\":1,\"type\":\"exec\",\"pid\":4500,\"uid\":0,\"auid\":4242,\"ses\":50,"
+			 "\"tty\":\"pts3\",\"filename\":\"/opt/");
+	p = run_of(p, 'd', 400);
+	p += sprintf(p, "/tool\",\"argv\":[\"tool\",\"");
+	p = run_of(p, 'A', 5000);
+	p += sprintf(p, "\"],\"argv_truncated\":false,\"exe\":\"/opt/");
+	p = run_of(p, 'd', 400);
+	p += sprintf(p, "/tool\",\"cwd\":\"/home/");
+	p = run_of(p, 'c', 400);
+	sprintf(p, "\"}");
+	json(TA_REC_EXEC, t + 1000, 50, js);
+	p = js + sprintf(js, "{\"type\":\"footprint\",\"pid\":4500,\"uid\":0,\"auid\":4242,\"ses\":50,"
+			 "\"comm\":\"tool\",\"op\":\"open\",\"ret\":3,\"path\":\"/srv/");
+	p = run_of(p, 'p', 1500);
+	sprintf(p, "\",\"flags\":\"rdonly\"}");
+	json(TA_REC_FOOTPRINT, t + 2000, 50, js);
+	free(js);
+}
+
 /* Session 30: one line of 16 MiB typed without Enter (a paste, a stuck key), then Enter. */
 static void long_input(void)
 {
@@ -433,12 +480,13 @@ int main(int argc, char **argv)
 	int hview = argc == 3 && !strcmp(argv[2], "hostile-view");
 	int long_in = argc == 3 && !strcmp(argv[2], "long-input");
 	int hnul = argc == 3 && !strcmp(argv[2], "hostile-nul");
+	int hlong = argc == 3 && !strcmp(argv[2], "hostile-long");
 	int retention = argc == 3 && !strcmp(argv[2], "retention");
 	if (argc < 2 || argc > 4 ||
-	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && !hnul && !retention &&
+	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && !hnul && !hlong && !retention &&
 	     strcmp(argv[2], "plain"))) {
 		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty|hostile-view|"
-			"hostile-nul|long-input|retention]\n");
+			"hostile-nul|hostile-long|long-input|retention]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
@@ -447,9 +495,11 @@ int main(int argc, char **argv)
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
-	if (hostile_tty || hview || long_in || hnul) {
+	if (hostile_tty || hview || long_in || hnul || hlong) {
 		if (hnul)
 			hostile_nul();
+		else if (hlong)
+			hostile_long();
 		else if (long_in)
 			long_input();
 		else if (hview)

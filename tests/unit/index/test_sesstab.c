@@ -294,8 +294,64 @@ static void test_nul_values(void)
 	unlink(path);
 }
 
+/*
+ * Values longer than any honest one (a host signs what it likes): kept whole,
+ * not cut to a buffer (a 3 000-byte login name was its first 255 bytes, and
+ * --user of the recorded name found nothing).
+ */
+static void test_long_values(void)
+{
+	struct ta_sesstab t;
+	size_t n_user = 3000, n_host = 1200, n_tty = 300, n_srv = 2000;
+	char *user = malloc(n_user + 1), *host = malloc(n_host + 1), *tty = malloc(n_tty + 1),
+	     *srv = malloc(n_srv + 1), *json = malloc(8192);
+
+	CHECK(user && host && tty && srv && json);
+	if (!user || !host || !tty || !srv || !json)
+		goto out;
+	for (size_t i = 0; i < n_user; i++)
+		user[i] = (char)('a' + i * 7 % 26);
+	user[n_user] = '\0';
+	memset(host, 'h', n_host);
+	host[n_host] = '\0';
+	memset(tty, 't', n_tty);
+	tty[n_tty] = '\0';
+	memset(srv, 's', n_srv);
+	srv[n_srv] = '\0';
+	CHECK_EQ_INT(ta_sesstab_init(&t, 1), 0);
+	/* The host's last two bytes written as an escape: the decoded value is what counts. */
+	snprintf(json, 8192, "{\"type\":\"session_start\",\"auid\":4242,\"user\":\"%s\","
+		 "\"host\":\"%.*s\\u00e9\"}", user, (int)n_host - 2, host);
+	add_json(&t, 0, TA_REC_SESSION_START, 1, json);
+	snprintf(json, 8192, "{\"type\":\"exec\",\"tty\":\"%s\"}", tty);
+	add_json(&t, 1, TA_REC_EXEC, 1, json);
+	snprintf(json, 8192, "{\"type\":\"attach\",\"server\":\"%s\"}", srv);
+	add_json(&t, 2, TA_REC_ATTACH, 1, json);
+	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+	long e = ta_sesstab_find(&t, ta_session_key(0xabcd, 1));
+	CHECK(e >= 0);
+	if (e >= 0) {
+		memcpy(host + n_host - 2, "\xc3\xa9", 2);
+		CHECK(pool_is(&t, t.s[e].user, user, n_user));
+		CHECK(ta_sesstab_cstr(&t, t.s[e].user) && !strcmp(ta_sesstab_cstr(&t, t.s[e].user), user));
+		CHECK(pool_is(&t, t.s[e].host, host, n_host));
+		CHECK_EQ_INT(t.s[e].n_ttys, 1);
+		CHECK(t.s[e].n_ttys == 1 && pool_is(&t, t.s[e].ttys[0], tty, n_tty));
+	}
+	CHECK_EQ_INT(t.nclients, 1);
+	CHECK(t.nclients == 1 && pool_is(&t, t.clients[0].server, srv, n_srv));
+	ta_sesstab_free(&t);
+out:
+	free(user);
+	free(host);
+	free(tty);
+	free(srv);
+	free(json);
+}
+
 int main(void)
 {
+	test_long_values();
 	test_nul_values();
 	test_lost();
 	test_gaps_by_range();
