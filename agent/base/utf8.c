@@ -96,6 +96,10 @@ int ta_cp_invisible(uint32_t cp)
 		return 1;
 	if (cp == 0x061c || cp == 0x200e || cp == 0x200f) /* bidi marks */
 		return 1;
+	/* Arabic and Syriac format characters (number signs, end of ayah, abbreviation marks) */
+	if ((cp >= 0x0600 && cp <= 0x0605) || cp == 0x06dd || cp == 0x070f || cp == 0x0890 ||
+	    cp == 0x0891 || cp == 0x08e2)
+		return 1;
 	if (cp == 0x115f || cp == 0x1160 || cp == 0x3164 || cp == 0xffa0) /* Hangul fillers */
 		return 1;
 	if (cp == 0x17b4 || cp == 0x17b5)             /* Khmer inherent vowels */
@@ -112,11 +116,18 @@ int ta_cp_invisible(uint32_t cp)
 		return 1;
 	if (cp == 0xfeff)                             /* BOM, zero-width no-break space */
 		return 1;
+	if (cp >= 0xfff0 && cp <= 0xfffb)             /* reserved ignorables, annotation anchors */
+		return 1;
+	if (cp == 0x110bd || cp == 0x110cd)           /* Kaithi number signs */
+		return 1;
+	if (cp >= 0x13430 && cp <= 0x1343f)           /* Egyptian hieroglyph format controls */
+		return 1;
+	if (cp >= 0x1bca0 && cp <= 0x1bca3)           /* shorthand format controls: "r\u{1bca0}m" reads rm */
+		return 1;
 	if (cp >= 0x1d173 && cp <= 0x1d17a)           /* musical format controls */
 		return 1;
-	if (cp >= 0xe0000 && cp <= 0xe007f)           /* tag characters */
-		return 1;
-	if (cp >= 0xe0100 && cp <= 0xe01ef)           /* variation selectors supplement */
+	/* Tags, variation selectors supplement and the rest of the plane, all default-ignorable */
+	if (cp >= 0xe0000 && cp <= 0xe0fff)
 		return 1;
 	return 0;
 }

@@ -70,6 +70,13 @@ int main(void)
 		C("variation selector 16", "x\xef\xb8\x8f", "x\\u{fe0f}"),
 		C("variation selector supplement", "x\xf3\xa0\x84\x80", "x\\u{e0100}"),
 		C("mongolian vowel separator", "a\xe1\xa0\x8e" "b", "a\\u{180e}b"),
+		/* Format characters glibc's wcwidth gives 0 columns (the attacker's review). */
+		C("shorthand format letter overlap", "r\xf0\x9b\xb2\xa0m -rf", "r\\u{1bca0}m -rf"),
+		C("egyptian hieroglyph joiner", "r\xf0\x93\x90\xb0m", "r\\u{13430}m"),
+		C("interlinear annotation anchor", "r\xef\xbf\xb9m", "r\\u{fff9}m"),
+		C("reserved default-ignorable", "r\xef\xbf\xb0m", "r\\u{fff0}m"),
+		C("arabic number sign", "r\xd8\x80m", "r\\u{0600}m"),
+		C("unassigned tag plane", "r\xf3\xa0\x82\x80m", "r\\u{e0080}m"),
 		C("visible non-ascii kept", "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac"),
 		C("backspace overwrite", "good\b\b\b\bevil", "good\\b\\b\\b\\bevil"),
 		C("bell nul del", "\x07\x00\x7f", "\\a\\x00\\x7f"),
