@@ -37,6 +37,11 @@ static size_t member(const struct ta_jobj *o, const char *key, char *buf, size_t
 	return n > 0 ? (size_t)n : 0;
 }
 
+/*
+ * A recorded value as one word: as it is when plain, else quoted as a shell
+ * would ('it'\''s'), so that a file named "x failed (Permission denied)" or a
+ * socket path holding " pid 1 uid 0" never reads as more of the line.
+ */
 static void put_word(struct ta_buf *out, const char *w, size_t n)
 {
 	int plain = n != 0;
@@ -140,7 +145,7 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out, cons
 	code = ta_jobj_cstr(o, "op", op, sizeof(op)) > 0 ? ta_fp_op_parse(op) : 0;
 	cls = ta_fp_op_is_privilege(code) ? "priv" : ta_fp_op_is_network(code) ? "net" : "file";
 	ta_buf_printf(out, "%s ", cls);
-	ta_buf_put(out, s, member(o, "op", s, cap));
+	put_word(out, s, member(o, "op", s, cap));
 	if (ta_fp_op_is_network(code)) {
 		char *proto = sc->s, *addr = sc->x;
 		size_t pn = member(o, "proto", proto, cap), an = member(o, "addr", addr, cap);
@@ -149,15 +154,15 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out, cons
 		ta_jobj_u64(o, "port", &port);
 		if (an) {
 			ta_buf_putc(out, ' ');
-			ta_buf_put(out, proto, pn);
+			put_word(out, proto, pn);
 			ta_buf_puts(out, v6 ? " [" : " ");
-			ta_buf_put(out, addr, an);
+			put_word(out, addr, an);
 			ta_buf_printf(out, "%s:%" PRIu64, v6 ? "]" : "", port);
 		}
 	} else if (ta_fp_op_is_privilege(code)) {
 		if ((n = member(o, "path", s, cap))) {
 			ta_buf_putc(out, ' ');
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 		}
 		ta_buf_puts(out, " ->");
 		if (!ta_jobj_u64(o, "ruid", &v))
@@ -170,18 +175,18 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out, cons
 			ta_buf_printf(out, " egid %" PRIu64, v);
 		if (code == TA_FP_CAPSET && (n = member(o, "cap_effective", s, cap))) {
 			ta_buf_puts(out, " caps ");
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 		}
 		if (!ta_jval_bool(ta_jobj_get(o, "root"), &root) && root)
 			ta_buf_puts(out, " [root]");
 	} else {
 		if ((n = member(o, "flags", s, cap))) {
 			ta_buf_putc(out, ' ');
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 		}
 		if ((n = member(o, "mode", s, cap))) {
 			ta_buf_putc(out, ' ');
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 		}
 		if (code == TA_FP_CHOWN) {
 			ta_buf_puts(out, " to");
@@ -191,16 +196,16 @@ static void describe_footprint(const struct ta_jobj *o, struct ta_buf *out, cons
 		long pn;
 		if ((pn = ta_jobj_str(o, "path", s, cap)) >= 0) {
 			ta_buf_putc(out, ' ');
-			ta_buf_put(out, s, (size_t)pn);
+			put_word(out, s, (size_t)pn);
 		}
 		if ((pn = ta_jobj_str(o, "path2", s, cap)) >= 0) {
 			ta_buf_puts(out, " -> ");
-			ta_buf_put(out, s, (size_t)pn);
+			put_word(out, s, (size_t)pn);
 		}
 	}
 	if ((n = member(o, "via", s, cap))) {
 		ta_buf_puts(out, " via ");
-		ta_buf_put(out, s, n);
+		put_word(out, s, n);
 	}
 	if (!ta_jval_bool(ta_jobj_get(o, "uncaptured"), &flag) && flag)
 		ta_buf_puts(out, " [what it named not captured]");
@@ -310,12 +315,12 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_jobj_u64(&o, "events", &ev);
 			ta_jobj_u64(&o, "bytes", &by);
 			if (named) {
-				ta_buf_put(out, s, tn);
+				put_word(out, s, tn);
 				ta_buf_puts(out, ": ");
 			}
 			ta_buf_printf(out, "%" PRIu64 " events, %" PRIu64 " bytes lost (", ev, by);
 			if (rn)
-				ta_buf_put(out, reason, rn);
+				put_word(out, reason, rn);
 			else
 				ta_buf_puts(out, "unknown");
 			ta_buf_putc(out, ')');
@@ -347,7 +352,7 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			return;
 		}
 		if ((n = member(&o, "type", s, cap)))
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 		else
 			ta_buf_puts(out, "record");
 		kv(out, &o, "bytes", "bytes", sc);
@@ -370,14 +375,14 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_puts(out, " attached");
 			if ((n = member(&o, "tty", s, cap))) {
 				ta_buf_puts(out, " from ");
-				ta_buf_put(out, s, n);
+				put_word(out, s, n);
 			}
 		} else {
 			ta_buf_puts(out, " detached");
 		}
 		if ((n = member(&o, "server", s, cap))) {
 			ta_buf_puts(out, e->kind == TA_TEV_ATTACH ? " to " : " from ");
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 		}
 		if (e->kind == TA_TEV_ATTACH) {
 			const struct ta_jval *argv = ta_jobj_get(&o, "argv");
@@ -397,7 +402,7 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 				ta_buf_putc(out, ')');
 		} else if ((n = member(&o, "reason", s, cap))) {
 			ta_buf_puts(out, " (");
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 			ta_buf_putc(out, ')');
 		}
 		kv(out, &o, "pid", "pid", sc);
@@ -419,23 +424,23 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			int lifted = 0;
 
 			ta_buf_puts(out, "ALERT ");
-			ta_buf_put(out, s, member(&o, "rule", s, cap));
+			put_word(out, s, member(&o, "rule", s, cap));
 			ta_buf_puts(out, " (");
-			ta_buf_put(out, s, member(&o, "severity", s, cap));
+			put_word(out, s, member(&o, "severity", s, cap));
 			ta_buf_putc(out, ')');
 			if (!ta_jval_bool(ta_jobj_get(&o, "rate_limit_lifted"), &lifted) && lifted) {
 				ta_jobj_u64(&o, "suppressed", &k);
 				ta_buf_printf(out, ": %" PRIu64 " hits suppressed by its rate limit", k);
 				if ((n = member(&o, "subject", s, cap))) {
 					ta_buf_puts(out, ", the first: ");
-					ta_buf_put(out, s, n);
+					put_word(out, s, n);
 				}
 				kv(out, &o, "auid", "auid", sc);
 				return;
 			}
 			if ((n = member(&o, "subject", s, cap))) {
 				ta_buf_puts(out, ": ");
-				ta_buf_put(out, s, n);
+				put_word(out, s, n);
 			}
 			if (!ta_jobj_u64(&o, "suppressed", &k) && k)
 				ta_buf_printf(out, " (+%" PRIu64 " suppressed before)", k);
@@ -455,7 +460,7 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 		ta_jobj_u64(&o, "pane_owner_auid", &oa);
 		put_who(tr, &o, out);
 		ta_buf_printf(out, " typed %" PRIu64 " bytes into ", by);
-		ta_buf_put(out, pane, pn);
+		put_word(out, pane, pn);
 		if (owner < TA_ID_NONE) {
 			char id[32];
 			uint64_t pk = (tr->key & 0xffffffff00000000ull) | owner;
@@ -469,10 +474,10 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_putc(out, ')');
 		}
 		ta_buf_puts(out, ", ");
-		ta_buf_put(out, conf, cn);
+		put_word(out, conf, cn);
 		if ((n = member(&o, "server", s, cap))) {
 			ta_buf_puts(out, " via ");
-			ta_buf_put(out, s, n);
+			put_word(out, s, n);
 		}
 		return;
 	}

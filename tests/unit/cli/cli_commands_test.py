@@ -529,9 +529,9 @@ try:
             "#| login user 'root\\x00evil' auid 4242 from 'good.example\\x00evil.example' addr 10.9.9.9 "
             "via 'sshd\\x00x' terminal ssh result success",
             "#| exec 'id\\x00x' -u  ['/usr/bin/id\\x00x' exe /usr/bin/id pid 4400 uid 0]",
-            "#| GAP: 1 events, 2 bytes lost (ring_full\\x00forged)",
-            "#| file open rdonly /etc/shadow\\x00x pid 4400 uid 0 comm cat",
-            "#| file open\\x00x rdonly /etc/passwd pid 4400 uid 0 comm cat"]
+            "#| GAP: 1 events, 2 bytes lost ('ring_full\\x00forged')",
+            "#| file open rdonly '/etc/shadow\\x00x' pid 4400 uid 0 comm cat",
+            "#| file 'open\\x00x' rdonly /etc/passwd pid 4400 uid 0 comm cat"]
     check(rc == 0 and "\x00" not in out and all(any(l.endswith(w) for l in out.splitlines()) for w in want),
           "show: the header and event lines show values whole, the NUL as \\x00 (%d) %r %s" % (rc, out, err))
     rc, out, err = run("show", *HN, "--json", S40)
@@ -590,6 +590,12 @@ try:
     check(rc == 0 and all(any(w in l for l in lines) for w in want),
           "show: the login, the command, its working directory and the file path whole (%d) %r %s"
           % (rc, [len(l) for l in lines], err))
+    # A file name that reads as more of the line: quoted, as a command's arguments are.
+    want = ["#| file open wronly '/etc/sudoers.d/x failed (Permission denied)' pid 4500 uid 0 comm tool",
+            "#| file rename '/tmp/a -> /tmp/b' -> /etc/cron.d/x pid 4500 uid 0 comm tool"]
+    check(rc == 0 and all(any(l.endswith(w) for l in lines) for w in want),
+          "show: file names that read as more of the line are quoted (%d) %r"
+          % (rc, [l[-120:] for l in lines if "#| file" in l]))
 
     # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
     # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)

@@ -31,7 +31,9 @@
  *                                      login name is 3 000 'U's, its host 300 'h's and
  *                                      ".example"; it runs /opt/<400 'd's>/tool with an
  *                                      argument of 5 000 'A's in /home/<400 'c's>, and
- *                                      opens /srv/<1 500 'p's>)
+ *                                      opens /srv/<1 500 'p's>; then writes a file named as
+ *                                      if the line went on ("x failed (Permission denied)")
+ *                                      and renames /tmp/a -> /tmp/b to /etc/cron.d/x)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -369,6 +371,13 @@ static void hostile_long(void)
 	p = run_of(p, 'p', 1500);
 	sprintf(p, "\",\"flags\":\"rdonly\"}");
 	json(TA_REC_FOOTPRINT, t + 2000, 50, js);
+	json(TA_REC_FOOTPRINT, t + 3000, 50,
+	     "{\"type\":\"footprint\",\"pid\":4500,\"uid\":0,\"auid\":4242,\"ses\":50,\"comm\":\"tool\","
+	     "\"op\":\"open\",\"ret\":3,\"path\":\"/etc/sudoers.d/x failed (Permission denied)\","
+	     "\"flags\":\"wronly\"}");
+	json(TA_REC_FOOTPRINT, t + 4000, 50,
+	     "{\"type\":\"footprint\",\"pid\":4500,\"uid\":0,\"auid\":4242,\"ses\":50,\"comm\":\"tool\","
+	     "\"op\":\"rename\",\"ret\":0,\"path\":\"/tmp/a -> /tmp/b\",\"path2\":\"/etc/cron.d/x\"}");
 	free(js);
 }
 
