@@ -161,6 +161,10 @@ static void print_event(struct follow *f, const struct ta_tev *e, uint64_t key)
 		ta_tev_suspect(e, &f->o);
 		ta_buf_putc(&f->o, '\n');
 	}
+	if (kind == 'i' && (e->flags & TA_F_INJECTED)) {
+		line_prefix(f, e->time_ns, key, '#');
+		ta_buf_puts(&f->o, TA_TEV_INJECTED_LINE "\n");
+	}
 	if (kind == 'i' && (e->flags & TA_F_REDACTED)) {
 		line_prefix(f, e->time_ns, key, kind);
 		ta_buf_printf(&f->o, "[redacted: %u bytes typed with echo off]\n", e->orig_len);
@@ -168,8 +172,6 @@ static void print_event(struct follow *f, const struct ta_tev *e, uint64_t key)
 	}
 	struct ta_buf text;
 	ta_buf_init(&text);
-	if (kind == 'i' && (e->flags & TA_F_INJECTED))
-		ta_buf_puts(&text, TA_TEV_INJECTED_MARK);
 	if (kind == '#')
 		ta_neutralise(f->tmp.p, f->tmp.len, TA_NEUT_LINE, &text);
 	else

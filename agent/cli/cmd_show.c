@@ -273,12 +273,15 @@ static void show_input_raw(struct show_state *st, const struct ta_tev *e, const 
 	int injected = !!(e->flags & TA_F_INJECTED);
 
 	show_suspect(st, e);
-	/* Input pushed by ioctl(TIOCSTI) was not typed: its own marked run. */
+	/* Input pushed by ioctl(TIOCSTI) was not typed: its own run, said on a line before it. */
 	if (st->at_bol || st->dir != 'i' || st->tty != e->tty || st->who != who ||
 	    st->injected != injected) {
+		if (injected) {
+			prefix(st, e->time_ns, '#', e->tty, NULL);
+			ta_buf_puts(st->o, TA_TEV_INJECTED_LINE "\n");
+			st->at_bol = 1;
+		}
 		prefix(st, e->time_ns, 'i', e->tty, who);
-		if (injected)
-			ta_buf_puts(st->o, TA_TEV_INJECTED_MARK);
 	}
 	st->injected = injected;
 	if (e->flags & TA_F_REDACTED) {

@@ -166,8 +166,14 @@ void ta_tev_describe(const struct ta_transcript *tr, const struct ta_tev *e, str
  * and the asciicast markers: without them injected input reads as typed by
  * the owner.
  */
-/* Starts a run of input pushed by ioctl(TIOCSTI) (TA_F_INJECTED): not typed. */
-#define TA_TEV_INJECTED_MARK "[injected by TIOCSTI] "
+/*
+ * A line of its own before a run of input pushed by ioctl(TIOCSTI)
+ * (TA_F_INJECTED): not typed. Not a mark inside the input line, which typing
+ * the same words forged ("[injected by TIOCSTI] rm -rf /srv", typed, read as
+ * pushed by another process).
+ */
+#define TA_TEV_INJECTED_LINE "INJECTED BY TIOCSTI: the input that follows was pushed by " \
+	"ioctl(TIOCSTI), not typed"
 /* TA_F_OTHER_SESSION: "WRITTEN BY ANOTHER SESSION: pid 12, uid 0, comm wall" (comm neutralised). */
 void ta_tev_other_session(const struct ta_tev *e, struct ta_buf *out);
 /* TA_F_SUSPECT: "SUSPECT: the next N bytes may not be what the terminal showed (...)". */

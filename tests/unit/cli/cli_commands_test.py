@@ -472,15 +472,25 @@ try:
 
     # input injected by TIOCSTI, output another session wrote, suspect output: show and follow
     # mark them alike (follow's injected input read as typed by the owner), asciicast markers too
-    marks = ["i| [injected by TIOCSTI] id\\r",
+    marks = ["#| INJECTED BY TIOCSTI: the input that follows was pushed by ioctl(TIOCSTI), not typed",
              "#| WRITTEN BY ANOTHER SESSION: pid 4321, uid 4242, comm bash",
              "#| SUSPECT: the next 5 bytes may not be what the terminal showed"]
+
+    def injected_runs(lines):
+        """The input lines right after an INJECTED line, and every input line."""
+        after = [lines[i + 1] for i, l in enumerate(lines[:-1]) if "#| INJECTED BY TIOCSTI" in l]
+        return [l.split("| ", 1)[1] for l in after if "i| " in l], [l.split("| ", 1)[1] for l in lines if " i| " in l]
+
     rc, out, err = run("show", *HV, "5e1c0a42-23")
-    check(rc == 0 and all(any(m in l for l in out.splitlines()) for m in marks),
-          "show marks injected, other-session and suspect data (%d) %r %s" % (rc, out, err))
+    lines = out.splitlines()
+    check(rc == 0 and all(any(m in l for l in lines) for m in marks) and
+          injected_runs(lines) == (["id\\r"], ["id\\r", "[injected by TIOCSTI] rm\\r"]),
+          "show marks injected, other-session and suspect data, on lines of their own: typing the "
+          "words of a mark makes none (%d) %r %s" % (rc, out, err))
     rc, out, err = run("follow", *HV, "--from-start", "--timeout", "0.3", "--session", "5e1c0a42-23")
-    check(rc == 0 and all(any(m in l for l in out.splitlines()) for m in marks) and
-          not any(l.endswith("i| id\\r") for l in out.splitlines()),
+    lines = out.splitlines()
+    check(rc == 0 and all(any(m in l for l in lines) for m in marks) and
+          injected_runs(lines) == (["id\\r"], ["id\\r", "[injected by TIOCSTI] rm\\r"]),
           "follow marks them as show does (%d) %r %s" % (rc, out, err))
     rc, out, err = run("export", *HV, "5e1c0a42-23", "--format", "asciicast", "--markers")
     ms = [json.loads(l)[2] for l in out.splitlines()[1:] if json.loads(l)[1] == "m"]

@@ -19,7 +19,8 @@
  *                                      pts5 (30x100) and pts6 (50x200), which clears its screen;
  *                                      session 22's terminal is named pts"\n]3; session 23 has
  *                                      input injected by TIOCSTI, output written by another
- *                                      session and suspect output)
+ *                                      session, suspect output, and typed input that reads
+ *                                      "[injected by TIOCSTI] rm")
  *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
  *                                      repeated, in 4 KiB key events, then "\r")
  *   make_log DIR hostile-nul           (a forged log's values holding an escaped NUL, which
@@ -279,6 +280,8 @@ static void hostile_view(void)
 	entry(&b, TA_ENTRY_INPUT, t + 60000, "id\r", 3, TA_F_ECHO | TA_F_INJECTED, 0);
 	entry(&b, TA_ENTRY_OUTPUT, t + 70000, "wall: reboot\r\n", 14, TA_F_OTHER_SESSION, 0);
 	entry(&b, TA_ENTRY_OUTPUT, t + 80000, "odd\r\n", 5, TA_F_SUSPECT, 0);
+	/* Typed, not injected: the words of the old inline mark. */
+	entry(&b, TA_ENTRY_INPUT, t + 90000, "[injected by TIOCSTI] rm\r", 25, 0, 0);
 	flush(&b, 23);
 	ta_batch_free(&b);
 }
