@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The project's one UTF-8 decoder and encoder (utf8.h). */
+#include <locale.h>
+#include <pthread.h>
+#include <wchar.h>
+
 #include "base/utf8.h"
 
 int ta_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
@@ -130,6 +134,28 @@ int ta_cp_invisible(uint32_t cp)
 	if (cp >= 0xe0000 && cp <= 0xe0fff)
 		return 1;
 	return 0;
+}
+
+static locale_t utf8_ctype;
+
+static void utf8_ctype_init(void)
+{
+	utf8_ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+int ta_cp_columns(uint32_t cp)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (cp < 0x7f)
+		return 1;
+	pthread_once(&once, utf8_ctype_init);
+	if (!utf8_ctype)
+		return 1; /* no C.UTF-8 here: one column each, as before */
+	locale_t prev = uselocale(utf8_ctype);
+	int w = wcwidth((wchar_t)cp);
+	uselocale(prev);
+	return w < 0 ? 1 : w;
 }
 
 int ta_cp_dangerous(uint32_t cp)

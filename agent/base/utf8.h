@@ -34,6 +34,13 @@ size_t ta_utf8_encode(uint32_t cp, char out[4]);
  */
 int ta_cp_invisible(uint32_t cp);
 /*
+ * The columns a terminal gives code point cp: 0 (combining marks), 1, or 2
+ * (East Asian wide); 1 for what it does not print (which the views escape
+ * before they measure). glibc's wcwidth() in C.UTF-8, whatever the locale of
+ * the process.
+ */
+int ta_cp_columns(uint32_t cp);
+/*
  * 1 if the code point must be shown escaped: C0, DEL, C1 (U+009B is CSI to
  * a terminal), line and paragraph separators, and the invisible ones.
  */

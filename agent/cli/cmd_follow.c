@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli_util.h"
+#include "cli/cli_wrap.h"
 #include "cli/commands.h"
 #include "base/clock.h"
 #include "base/exitcodes.h"
@@ -39,6 +40,8 @@ static void usage(FILE *out)
 		"  --from-start       print the records already in the log first\n"
 		"  --timeout SECS     stop after SECS seconds (for scripts)\n"
 		"  --utc              times in UTC\n"
+		"  --width N          rows of at most N columns (as for show; default: the\n"
+		"                     terminal's width on a terminal, else lines whole)\n"
 		"\n"
 		"Exit: 0, 2 usage, 4 not allowed to read the log, 8 damage met (said once on\n"
 		"stderr where it is; intact records before and after it are printed).\n",
@@ -55,6 +58,7 @@ static void on_signal(int sig)
 
 struct follow {
 	int have_user, have_session, ses_only, utc;
+	unsigned columns;         /* rows cut at (cli_wrap.h), 0: lines whole */
 	uint32_t uid;
 	uint64_t session;
 	struct ta_buf o, tmp;
@@ -208,7 +212,7 @@ static void print_gathered(struct follow *f)
 	free(o);
 	f->tr.n = 0;
 	ta_buf_reset(&f->tr.arena);
-	cli_flush(&f->o, stdout);
+	cli_wrap_flush(&f->o, stdout, f->columns, 1);
 	fflush(stdout);
 }
 
@@ -270,6 +274,7 @@ int ta_cmd_follow(int argc, char **argv)
 		{ "from-start", no_argument, NULL, 'F' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "utc", no_argument, NULL, 'Z' },
+		{ "width", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -277,6 +282,7 @@ int ta_cmd_follow(int argc, char **argv)
 	struct follow f;
 	int c, from_start = 0, err;
 	double timeout = 0;
+	long width = -1;
 
 	memset(&f, 0, sizeof(f));
 	optind = 1;
@@ -304,6 +310,11 @@ int ta_cmd_follow(int argc, char **argv)
 			break;
 		}
 		case 'Z': f.utc = 1; break;
+		case 'W':
+			if (cli_wrap_parse(optarg, &width))
+				return cli_usage_error("follow", "--width: '%s' is not a number of columns "
+						       "(0 to 65535; 0: lines whole)", optarg);
+			break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: return cli_usage_error("follow", NULL);
 		}
@@ -323,6 +334,7 @@ int ta_cmd_follow(int argc, char **argv)
 		if (rc != TA_EXIT_OK)
 			return rc;
 	}
+	f.columns = cli_wrap_columns(width);
 	ta_buf_init(&f.o);
 	ta_buf_init(&f.tmp);
 	ta_buf_init(&f.tr.arena);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli_json.h"
+#include "cli/cli_wrap.h"
 #include "cli/commands.h"
 #include "cli/session_view.h"
 #include "cli/show_screen.h"
@@ -45,6 +46,9 @@ static void show_usage(FILE *out)
 		"                     (output stream, or input with --input-only); see stderr\n"
 		"  --tty NAME         only this terminal of the session (pts3, pts/3)\n"
 		"  --utc              times in UTC (default: local time)\n"
+		"  --width N          rows of at most N columns, each starting with its line's\n"
+		"                     mark ('+' for '|' where a line goes on); default: the\n"
+		"                     terminal's width on a terminal, else lines whole; 0: whole\n"
 		"  --json             JSON Lines, one event per line (as export --format json)\n"
 		"  --screen           the terminal's screen (drawn by libvterm) at the end, or:\n"
 		"  --at TIME          with --screen: at TIME: HH:MM:SS[.mmm] as show prints it\n"
@@ -66,6 +70,7 @@ static void show_usage(FILE *out)
 struct show_state {
 	struct ta_buf *o;
 	FILE *f;
+	unsigned columns;    /* rows cut at (cli_wrap.h), 0: lines whole */
 	int utc;
 	int at_bol;          /* at the beginning of a line */
 	int dir;             /* kind of the line being written: 'o', 'i', '#', 0 */
@@ -563,7 +568,7 @@ static int show_event(void *ctx, const struct ta_transcript *tr, const struct ta
 	}
 	if (st->o->len > (1u << 20)) {
 		st->red_end = 0;
-		if (cli_flush(st->o, st->f)) {
+		if (cli_wrap_flush(st->o, st->f, st->columns, 0)) {
 			st->err = -EIO;
 			return -EIO;
 		}
@@ -730,6 +735,7 @@ int ta_cmd_show(int argc, char **argv)
 		{ "utc", no_argument, NULL, 'Z' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "width", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		VIEW_SOURCE_OPTIONS,
 		{ 0 },
@@ -738,6 +744,7 @@ int ta_cmd_show(int argc, char **argv)
 	const char *tty_filter = NULL;
 	int c, in_only = 0, out_only = 0, raw = 0, utc = 0, json = 0, rc, raw_order = 0;
 	int screen = 0;
+	long width = -1;
 	const char *at = NULL;
 
 	optind = 1;
@@ -752,6 +759,11 @@ int ta_cmd_show(int argc, char **argv)
 		case 'Z': utc = 1; break;
 		case 't': tty_filter = optarg; break;
 		case 'j': json = 1; break;
+		case 'W':
+			if (cli_wrap_parse(optarg, &width))
+				return cli_usage_error("show", "--width: '%s' is not a number of columns "
+						       "(0 to 65535; 0: lines whole)", optarg);
+			break;
 		case 'h': show_usage(stdout); return TA_EXIT_OK;
 		default:
 			if (view_source_option(&src, c, optarg))
@@ -784,7 +796,9 @@ int ta_cmd_show(int argc, char **argv)
 	}
 	struct ta_buf o;
 	ta_buf_init(&o);
+	/* Unmarked streams (--raw, one direction) have no marks to forge: whole. */
 	struct show_state st = { .o = &o, .f = stdout, .utc = utc, .at_bol = 1, .tty_filter = tty_filter,
+				 .columns = raw || in_only || out_only ? 0 : cli_wrap_columns(width),
 				 .raw = raw, .in_only = in_only, .out_only = out_only, .v = &v,
 				 .fold = !raw_order };
 	for (int i = 0; i < TYPED_LINES; i++) {
@@ -830,7 +844,7 @@ int ta_cmd_show(int argc, char **argv)
 		ta_buf_free(&st.lines[i].typed);
 		ta_buf_free(&st.lines[i].text);
 	}
-	if (cli_flush(&o, stdout) || st.err)
+	if (cli_wrap_flush(&o, stdout, st.columns, 1) || st.err)
 		rc = TA_EXIT_FAILURE;
 	ta_buf_free(&o);
 done:

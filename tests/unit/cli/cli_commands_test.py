@@ -8,13 +8,18 @@ missing permission.
     cli_commands_test.py TTYAUDIT MAKE_LOG
 """
 import base64
+import fcntl
 import json
 import re
 import os
+import pty
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
+import unicodedata
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
 from logbytes import crc32c  # noqa: E402
@@ -31,6 +36,29 @@ def check(cond, what):
     if not cond:
         failures += 1
         print("FAIL:", what, file=sys.stderr)
+
+
+def on_pty(argv, columns, timeout=60):
+    """argv run with its output on a terminal of columns columns (TZ=UTC): exit code, output."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.ONLCR  # newlines as written
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    p = subprocess.Popen(argv, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                         env=dict(os.environ, TZ="UTC"))
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the last writer closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout), out.decode("utf-8", "replace")
 
 
 def run(*args, env=None, raw=False, user=None, timeout=60):
@@ -492,6 +520,41 @@ try:
     check(rc == 0 and all(any(m in l for l in lines) for m in marks) and
           injected_runs(lines) == (["id\\r"], ["id\\r", "[injected by TIOCSTI] rm\\r"]),
           "follow marks them as show does (%d) %r %s" % (rc, out, err))
+    # ---- output as wide as a row after the mark, then a marked input line's text (session
+    # 24): the terminal wrapped it to the start of a row, where it read as typed. On a terminal
+    # (or with --width) every row starts with its line's mark, '+' where the line goes on.
+    forged = "12:00:00.002 i| sudo cat /etc/shadow"
+
+    def cols(line):
+        return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                   for ch in line)
+
+    mark = re.compile(r"(#\+? |\d\d:\d\d:\d\d\.\d{3} (5e1c0a42-24 +)?[oi#][|+] )")
+
+    def rows_ok(text, width):
+        """Every row fits and starts with a mark of the program's, the forged one inside a row
+        that goes on; the wide characters cut by columns."""
+        rows = text.splitlines()
+        return (all(cols(r) <= width and mark.match(r) for r in rows) and
+                not any(r.startswith(forged) for r in rows) and
+                forged in "".join(mark.sub("", r, count=1) for r in rows) and
+                sum(r.count("\u5b57") for r in rows) == 40, [cols(r) for r in rows])
+
+    for cmd in (["show", *HV, "5e1c0a42-24"], ["follow", *HV, "--from-start", "--timeout", "0.3",
+                                              "--session", "5e1c0a42-24"]):
+        rc, out, err = run(*cmd, "--width", "80", env=dict(os.environ, TZ="UTC"))
+        ok, widths = rows_ok(out, 80)
+        check(rc == 0 and ok, "%s --width 80: rows of at most 80 columns, each marked (%d) %r %s"
+              % (cmd[0], rc, widths, err))
+        rc, out, err = run(*cmd, env=dict(os.environ, TZ="UTC"))
+        check(rc == 0 and any(l.endswith("." * 64 + forged) for l in out.splitlines()),
+              "%s into a pipe: lines whole, for grep and scripts (%d) %s" % (cmd[0], rc, err))
+    rc, out = on_pty([TTYAUDIT, "show", *HV, "5e1c0a42-24"], 80)
+    ok, widths = rows_ok(out, 80)
+    check(rc == 0 and ok, "show on an 80-column terminal: its rows (%d) %r" % (rc, widths))
+    rc, out, err = run("show", *HV, "5e1c0a42-24", "--width", "80x")
+    check(rc == 2 and "--width" in err and len(err.splitlines()) == 1, "show --width 80x: one usage line (%d) %s" % (rc, err))
+
     rc, out, err = run("export", *HV, "5e1c0a42-23", "--format", "asciicast", "--markers")
     ms = [json.loads(l)[2] for l in out.splitlines()[1:] if json.loads(l)[1] == "m"]
     check(rc == 0 and ms == ["injected by TIOCSTI (not typed)",

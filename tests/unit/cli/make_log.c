@@ -20,7 +20,8 @@
  *                                      session 22's terminal is named pts"\n]3; session 23 has
  *                                      input injected by TIOCSTI, output written by another
  *                                      session, suspect output, and typed input that reads
- *                                      "[injected by TIOCSTI] rm")
+ *                                      "[injected by TIOCSTI] rm"; session 24 prints 64 dots and
+ *                                      a marked input line, then 40 wide characters)
  *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
  *                                      repeated, in 4 KiB key events, then "\r")
  *   make_log DIR hostile-nul           (a forged log's values holding an escaped NUL, which
@@ -283,6 +284,22 @@ static void hostile_view(void)
 	/* Typed, not injected: the words of the old inline mark. */
 	entry(&b, TA_ENTRY_INPUT, t + 90000, "[injected by TIOCSTI] rm\r", 25, 0, 0);
 	flush(&b, 23);
+	/*
+	 * Session 24: output as wide as an 80-column row after show's mark, then what a
+	 * marked input line looks like: the terminal wraps it to the start of a row. And a
+	 * line of 40 wide characters (80 columns): cut by columns, not bytes.
+	 */
+	static const char wrap[] = "................................................................"
+				   "12:00:00.002 i| sudo cat /etc/shadow\r\n";
+	char wide[40 * 3 + 3];
+	for (int i = 0; i < 40; i++)
+		memcpy(wide + 3 * i, "\xe5\xad\x97", 3); /* U+5B57, two columns */
+	memcpy(wide + 120, "\r\n", 3);
+	tty_id(&id, 9);
+	ta_batch_begin(&b, &id, 24, 4242, t + 100000);
+	entry(&b, TA_ENTRY_OUTPUT, t + 100000, wrap, sizeof(wrap) - 1, 0, 0);
+	entry(&b, TA_ENTRY_OUTPUT, t + 110000, wide, 122, 0, 0);
+	flush(&b, 24);
 	ta_batch_free(&b);
 }
 
