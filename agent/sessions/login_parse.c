@@ -381,8 +381,54 @@ static const char *find_field(const struct ta_auparse *ap, auparse_state_t *au, 
 }
 
 /* SYSCALL record with the watch key: who did what. 0, 1 (not ours) or -EBADMSG. */
+/*
+ * Whether the call named its files relative to a directory descriptor, not
+ * the working directory: an *at call (openat, unlinkat, renameat...) given a
+ * descriptor other than AT_FDCWD in one of its directory arguments. A
+ * relative name is then not joined to the CWD record (cd /tmp;
+ * unlinkat(<fd of the log directory>, "seg-1.log") was reported as
+ * /tmp/seg-1.log). The numbers of x86_64 and i386 (32-bit calls) are known;
+ * another architecture's relative names are not joined either.
+ */
+struct at_call {
+	uint16_t nr;
+	uint8_t dirfds; /* which of a0..a3 are directory descriptors (bit i: ai) */
+};
+
+static const struct at_call at_x86_64[] = {
+	{ 257, 1 }, { 258, 1 }, { 259, 1 }, { 260, 1 }, { 261, 1 }, { 262, 1 }, { 263, 1 },
+	{ 264, 5 }, { 265, 5 }, { 266, 2 }, { 267, 1 }, { 268, 1 }, { 269, 1 }, { 280, 1 },
+	{ 316, 5 }, { 322, 1 }, { 332, 1 }, { 437, 1 }, { 439, 1 }, { 452, 1 }, { 0, 0 },
+};
+static const struct at_call at_i386[] = {
+	{ 295, 1 }, { 296, 1 }, { 297, 1 }, { 298, 1 }, { 299, 1 }, { 300, 1 }, { 301, 1 },
+	{ 302, 5 }, { 303, 5 }, { 304, 2 }, { 305, 1 }, { 306, 1 }, { 307, 1 }, { 320, 1 },
+	{ 353, 5 }, { 358, 1 }, { 383, 1 }, { 437, 1 }, { 439, 1 }, { 452, 1 }, { 0, 0 },
+};
+
+static bool watch_dirfd(const struct ta_auparse *ap, auparse_state_t *au, uint32_t nr)
+{
+	static const char *const args[] = { "a0", "a1", "a2", "a3" };
+	const char *v = find_field(ap, au, "arch", false);
+	const struct at_call *t = !v ? NULL : !strcmp(v, "c000003e") ? at_x86_64 :
+				  !strcmp(v, "40000003") ? at_i386 : NULL;
+
+	if (!t)
+		return true;
+	for (; t->nr; t++) {
+		if (t->nr != nr)
+			continue;
+		for (int a = 0; a < 4; a++)
+			if ((t->dirfds >> a & 1) &&
+			    (!(v = find_field(ap, au, args[a], false)) || strcmp(v, "ffffff9c")))
+				return true;
+		return false;
+	}
+	return false;
+}
+
 static int watch_syscall(const struct ta_auparse *ap, auparse_state_t *au,
-			 struct ta_login_event *ev)
+			 struct ta_login_event *ev, bool *dirfd)
 {
 	const char *v = find_field(ap, au, "key", true);
 	const au_event_t *ts = ap->auparse_get_timestamp(au);
@@ -424,12 +470,21 @@ static int watch_syscall(const struct ta_auparse *ap, auparse_state_t *au,
 	if ((v = find_field(ap, au, "tty", true)) &&
 	    copy_bounded(ev->terminal, sizeof(ev->terminal), v))
 		ev->flags |= TA_LOGIN_F_TRUNC_TERM;
+	*dirfd = watch_dirfd(ap, au, ev->syscall);
 	return 0;
 }
 
-/* The file of a watch event: the first PATH that is not a parent directory. */
+/* Which PATH a watch event has kept so far: none, a parent directory, or its file. */
+enum watch_have { WATCH_NONE, WATCH_PARENT, WATCH_FILE };
+
+/*
+ * The file of a watch event: the first PATH that is not a parent directory
+ * (a parent only until one comes). Every later file replaced it, so that
+ * `mv <watched file> /tmp/x` (DELETE of the watched name, then CREATE of
+ * /tmp/x) was reported as touching /tmp/x.
+ */
 static void watch_path(const struct ta_auparse *ap, auparse_state_t *au,
-		       struct ta_login_event *ev, char *cwd, size_t cwd_len, bool *have_path)
+		       struct ta_login_event *ev, char *cwd, size_t cwd_len, enum watch_have *have)
 {
 	const char *v;
 
@@ -439,13 +494,15 @@ static void watch_path(const struct ta_auparse *ap, auparse_state_t *au,
 		return;
 	}
 	v = find_field(ap, au, "nametype", false);
-	if (*have_path && (!v || !strcmp(v, "PARENT")))
+	bool parent = v && !strcmp(v, "PARENT");
+	if (*have == WATCH_FILE || (*have == WATCH_PARENT && parent))
 		return;
 	if (!(v = find_field(ap, au, "name", true)))
 		return;
+	ev->flags &= (uint16_t)~TA_LOGIN_F_TRUNC_OP;
 	if (copy_bounded(ev->path, sizeof(ev->path), v))
 		ev->flags |= TA_LOGIN_F_TRUNC_OP;
-	*have_path = true;
+	*have = parent ? WATCH_PARENT : WATCH_FILE;
 }
 
 int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
@@ -453,7 +510,8 @@ int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
 {
 	struct ta_login_event watch;
 	char cwd[TA_LOGIN_PATH_LEN] = "";
-	bool watching = false, have_path = false;
+	bool watching = false, dirfd = false;
+	enum watch_have have_path = WATCH_NONE;
 	int emitted = 0;
 
 	if (ap->auparse_first_record(au) <= 0)
@@ -463,7 +521,7 @@ int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
 		struct ta_login_event ev;
 
 		if (t == AUDIT_SYSCALL) {
-			int rc = watch_syscall(ap, au, &watch);
+			int rc = watch_syscall(ap, au, &watch, &dirfd);
 
 			watching = rc == 0;
 			if (rc < 0 && rejected)
@@ -485,11 +543,12 @@ int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
 		emitted++;
 	} while (ap->auparse_next_record(au) > 0);
 	if (watching) {
-		/* a relative name is relative to the process's cwd */
-		if (watch.path[0] && watch.path[0] != '/' && cwd[0]) {
+		/* A relative name: to the process's cwd, or to a directory descriptor. */
+		if (watch.path[0] && watch.path[0] != '/' && (cwd[0] || dirfd)) {
 			char full[TA_LOGIN_PATH_LEN * 2];
 
-			snprintf(full, sizeof(full), "%s/%s", cwd, watch.path);
+			snprintf(full, sizeof(full), "%s/%s", dirfd ? "<a directory descriptor>" : cwd,
+				 watch.path);
 			if (copy_bounded(watch.path, sizeof(watch.path), full))
 				watch.flags |= TA_LOGIN_F_TRUNC_OP;
 		}

@@ -272,6 +272,62 @@ static void check_watch_events(void)
 	free(l.v);
 }
 
+/*
+ * The file a watch event names: the first PATH that is not a parent, however
+ * many come after it (mv <watched file> /tmp/x was reported as /tmp/x), and a
+ * name relative to a directory descriptor not joined to the working directory.
+ */
+static void check_watch_paths(void)
+{
+	static const char lines[] =
+		"type=SYSCALL msg=audit(1700000300.100:90): arch=c000003e syscall=82 success=yes "
+		"exit=0 a0=55 a1=56 a2=0 a3=0 items=4 ppid=1 pid=4400 auid=1000 uid=0 gid=0 euid=0 "
+		"suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts2 ses=5 comm=\"mv\" exe=\"/usr/bin/mv\" "
+		"key=\"ttyaudit-watch\"\n"
+		"type=CWD msg=audit(1700000300.100:90): cwd=\"/root\"\n"
+		"type=PATH msg=audit(1700000300.100:90): item=0 name=\"/var/log/ttyaudit/\" nametype=PARENT\n"
+		"type=PATH msg=audit(1700000300.100:90): item=1 name=\"/tmp/\" nametype=PARENT\n"
+		"type=PATH msg=audit(1700000300.100:90): item=2 name=\"/var/log/ttyaudit/seg-1.log\" "
+		"nametype=DELETE\n"
+		"type=PATH msg=audit(1700000300.100:90): item=3 name=\"/tmp/innocuous\" nametype=CREATE\n"
+		"type=EOE msg=audit(1700000300.100:90): \n"
+		"type=SYSCALL msg=audit(1700000300.200:91): arch=c000003e syscall=263 success=yes "
+		"exit=0 a0=5 a1=57 a2=0 a3=0 items=2 ppid=1 pid=4401 auid=1000 uid=0 gid=0 euid=0 "
+		"suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts2 ses=5 comm=\"rmat\" exe=\"/tmp/rmat\" "
+		"key=\"ttyaudit-watch\"\n"
+		"type=CWD msg=audit(1700000300.200:91): cwd=\"/tmp\"\n"
+		"type=PATH msg=audit(1700000300.200:91): item=0 name=\"seg-2.log\" nametype=PARENT\n"
+		"type=PATH msg=audit(1700000300.200:91): item=1 name=\"seg-2.log\" nametype=DELETE\n"
+		"type=EOE msg=audit(1700000300.200:91): \n"
+		"type=SYSCALL msg=audit(1700000300.300:92): arch=c000003e syscall=87 success=yes "
+		"exit=0 a0=58 a1=0 a2=0 a3=0 items=2 ppid=1 pid=4402 auid=1000 uid=0 gid=0 euid=0 "
+		"suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts2 ses=5 comm=\"rm\" exe=\"/usr/bin/rm\" "
+		"key=\"ttyaudit-watch\"\n"
+		"type=CWD msg=audit(1700000300.300:92): cwd=\"/var/log/ttyaudit\"\n"
+		"type=PATH msg=audit(1700000300.300:92): item=0 name=\"/var/log/ttyaudit/\" nametype=PARENT\n"
+		"type=PATH msg=audit(1700000300.300:92): item=1 name=\"seg-3.log\" nametype=DELETE\n"
+		"type=EOE msg=audit(1700000300.300:92): \n"
+		/* A 32-bit unlinkat from AT_FDCWD: joined to the working directory. */
+		"type=SYSCALL msg=audit(1700000300.400:93): arch=40000003 syscall=301 success=yes "
+		"exit=0 a0=ffffff9c a1=59 a2=0 a3=0 items=2 ppid=1 pid=4403 auid=1000 uid=0 gid=0 "
+		"euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts2 ses=5 comm=\"rm32\" "
+		"exe=\"/tmp/rm32\" key=\"ttyaudit-watch\"\n"
+		"type=CWD msg=audit(1700000300.400:93): cwd=\"/var/log/ttyaudit\"\n"
+		"type=PATH msg=audit(1700000300.400:93): item=0 name=\"seg-4.log\" nametype=DELETE\n"
+		"type=EOE msg=audit(1700000300.400:93): \n";
+	struct event_list l = { 0 };
+
+	parse_all(lines, strlen(lines), 0, &l);
+	CHECK_EQ_INT(l.n, 4);
+	if (l.n == 4) {
+		CHECK_EQ_STR(l.v[0].path, "/var/log/ttyaudit/seg-1.log");
+		CHECK_EQ_STR(l.v[1].path, "<a directory descriptor>/seg-2.log");
+		CHECK_EQ_STR(l.v[2].path, "/var/log/ttyaudit/seg-3.log");
+		CHECK_EQ_STR(l.v[3].path, "/var/log/ttyaudit/seg-4.log");
+	}
+	free(l.v);
+}
+
 /* Events the parser gives for text, with the node rule auditd.conf's text makes. */
 static struct ta_login_parser_stats parse_as(const char *auditd_conf, const char *text,
 					     struct event_list *l)
@@ -362,6 +418,7 @@ int main(int argc, char **argv)
 	check_line_gate();
 	check_unresolved_uid();
 	check_watch_events();
+	check_watch_paths();
 	check_other_machines();
 	return check_result();
 }
