@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/trusted_path.h"
 #include "sessions/login_parse.h"
 
 #define MAX_ROTATIONS 99
@@ -104,11 +105,16 @@ static void on_log_event(const struct ta_login_event *ev, void *arg)
 	ta_session_apply(c->scratch, ev, &s);
 }
 
-/* audit.log.N .. audit.log.1, audit.log: the existing ones, oldest first. */
-static char **log_files(const char *base, size_t *n)
+/*
+ * audit.log.N .. audit.log.1, audit.log: the existing ones, oldest first, that
+ * only root can have written. A log that others may write, or whose directory
+ * they may, is not read (counted in st): its USER_START of any name for the
+ * ses of a live process made that session a verified login.
+ */
+static char **log_files(const char *base, size_t *n, struct ta_backfill_stats *st)
 {
 	char **v = calloc(MAX_ROTATIONS + 2, sizeof(*v));
-	struct stat st;
+	struct stat sb;
 	size_t k = 0;
 
 	if (!v)
@@ -120,8 +126,15 @@ static char **log_files(const char *base, size_t *n)
 			snprintf(path, sizeof(path), "%s.%d", base, i);
 		else
 			snprintf(path, sizeof(path), "%s", base);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0)
-			v[k++] = strdup(path);
+		char why[sizeof(st->untrusted_why)];
+		if (stat(path, &sb) || !S_ISREG(sb.st_mode) || access(path, R_OK))
+			continue;
+		if (ta_path_trusted(path, 0022, why, sizeof(why))) {
+			if (!st->log_untrusted++)
+				snprintf(st->untrusted_why, sizeof(st->untrusted_why), "%s", why);
+			continue;
+		}
+		v[k++] = strdup(path);
 	}
 	*n = k;
 	return v;
@@ -143,7 +156,7 @@ static bool foreign_event(const struct ta_auparse *ap, auparse_state_t *au,
 }
 
 static int replay_logs(const char *base, struct ta_session_table *scratch, int64_t since,
-		       const struct ta_audit_node *node, size_t *nfiles)
+		       const struct ta_audit_node *node, struct ta_backfill_stats *st)
 {
 	struct log_ctx c = { scratch, since, node };
 	const struct ta_auparse *ap;
@@ -154,13 +167,13 @@ static int replay_logs(const char *base, struct ta_session_table *scratch, int64
 
 	if (!(ap = ta_auparse_load(why, sizeof(why))))
 		return -ELIBACC;
-	files = log_files(base, &n);
+	files = log_files(base, &n, st);
 	if (!files)
 		return -ENOMEM;
-	*nfiles = n;
+	st->log_files = n;
 	if (n == 0) {
 		free(files);
-		return access(base, F_OK) == 0 ? -EACCES : -ENOENT;
+		return st->log_untrusted ? -EPERM : access(base, F_OK) == 0 ? -EACCES : -ENOENT;
 	}
 	au = ap->auparse_init(AUSOURCE_FILE_ARRAY, files);
 	if (!au) {
@@ -385,7 +398,7 @@ int ta_backfill(struct ta_session_table *t, const struct ta_backfill_opts *o,
 	if (*log) {
 		rc = ta_session_table_new(ta_session_table_boot_id(t), 0, &scratch);
 		if (rc == 0)
-			rc = replay_logs(log, scratch, boot, o->node, &st->log_files);
+			rc = replay_logs(log, scratch, boot, o->node, st);
 		if (rc < 0)
 			st->log_error = rc;
 	} else {

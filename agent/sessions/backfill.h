@@ -34,6 +34,8 @@ struct ta_backfill_opts {
 
 struct ta_backfill_stats {
 	size_t log_files;       /* audit log files read */
+	size_t log_untrusted;   /* audit log files not read: others may write them (or above them) */
+	char untrusted_why[256]; /* the first of those, why (ta_path_trusted) */
 	size_t from_log;        /* sessions inserted from the logs */
 	size_t from_proc;       /* sessions inserted from /proc only */
 	size_t stale;           /* open in the logs but no live process: skipped */

@@ -188,6 +188,33 @@ int main(void)
 		write_file(logs, "audit.log", new_log);
 	}
 
+	/*
+	 * A log others may write (or one in a directory they may write): not read, counted,
+	 * and said why; its USER_START made ses 1 alice's verified login.
+	 */
+	{
+		CHECK_EQ_INT(chmod(strcat(strcpy(log, logs), "/audit.log.1"), 0666), 0);
+		snprintf(log, sizeof(log), "%s/audit.log", logs);
+		CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
+		rc = ta_backfill(t, &o, &st);
+		CHECK_EQ_INT(st.log_files, 1);
+		CHECK_EQ_INT(st.log_untrusted, 1);
+		CHECK(strstr(st.untrusted_why, "audit.log.1") != NULL);
+		s = ta_session_lookup(t, 1);
+		CHECK(s && s->start_serial != 11); /* its LOGIN record (serial 11) was in audit.log.1 */
+		ta_session_table_free(t);
+		CHECK_EQ_INT(chmod(logs, 0777), 0);
+		CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
+		rc = ta_backfill(t, &o, &st);
+		CHECK_EQ_INT(st.log_files, 0);
+		CHECK_EQ_INT(st.log_untrusted, 2);
+		CHECK_EQ_INT(st.log_error, -EPERM);
+		ta_session_table_free(t);
+		CHECK_EQ_INT(chmod(logs, 0755), 0);
+		CHECK_EQ_INT(chmod(strcat(strcpy(log, logs), "/audit.log.1"), 0644), 0);
+		snprintf(log, sizeof(log), "%s/audit.log", logs);
+	}
+
 	/* no audit log (no auditd): /proc alone still works, and says why */
 	CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
 	o.audit_log = missing;
