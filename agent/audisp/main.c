@@ -74,6 +74,9 @@ struct plugin {
 	struct ta_login_client client;
 	struct ta_login_parser *parser;
 	uint64_t reported_drops;  /* drops already logged locally */
+	uint64_t unreadable;      /* records the parser could not read, counted as lost so far */
+	uint64_t unreadable_said; /* of them, said in the plugin's own log */
+	time_t unreadable_time;   /* when that was last said */
 	int argc;
 	char **argv;
 };
@@ -86,6 +89,37 @@ static void on_event(const struct ta_login_event *ev, void *arg)
 	    p->client.q.dropped_pending == 1)
 		plog(TA_LOG_WARN, "ttyauditd is not taking records (queue of %zu full): "
 		     "dropping and counting", p->client.q.capacity);
+}
+
+/*
+ * Records of auditd the parser could not read (a malformed line, one over
+ * TA_LOGIN_LINE_MAX, a login record with a required field missing or bad):
+ * lost to the log as much as a record the full queue dropped, so counted
+ * into the stream the same way, and ttyauditd writes the gap. They were
+ * counted only in the line the plugin prints when it exits, which it does
+ * when auditd does. Said in the plugin's own log at most once a minute.
+ */
+static void count_unreadable(struct plugin *p, bool final)
+{
+	struct ta_login_parser_stats st;
+	time_t now = time(NULL);
+
+	ta_login_parser_get_stats(p->parser, &st);
+	uint64_t total = st.lines_rejected + st.lines_too_long + st.records_rejected;
+	if (total > p->unreadable) {
+		ta_login_queue_count_lost(&p->client.q, total - p->unreadable, now);
+		p->unreadable = total;
+	}
+	if (p->unreadable > p->unreadable_said && (final || now - p->unreadable_time >= 60)) {
+		plog(TA_LOG_WARN, "%llu audit records could not be read (%llu malformed lines, "
+		     "%llu lines over %u bytes, %llu login records with a field missing or bad, "
+		     "since start); counted as lost and reported to ttyauditd",
+		     (unsigned long long)(p->unreadable - p->unreadable_said),
+		     (unsigned long long)st.lines_rejected, (unsigned long long)st.lines_too_long,
+		     TA_LOGIN_LINE_MAX, (unsigned long long)st.records_rejected);
+		p->unreadable_said = p->unreadable;
+		p->unreadable_time = now;
+	}
 }
 
 /* An aggregating auditd gives us other machines' records too: only ours count. */
@@ -298,9 +332,11 @@ int main(int argc, char **argv)
 		if (n > 1 && pfd[1].revents)
 			ta_login_client_handle(&p.client, pfd[1].revents, ta_monotonic_ms());
 		ta_login_parser_age(p.parser);
+		count_unreadable(&p, false);
 	}
 
 	ta_login_parser_flush(p.parser);
+	count_unreadable(&p, true);
 	drain(&p);
 	{
 		struct ta_login_parser_stats st;

@@ -97,11 +97,7 @@ int ta_login_client_set_capacity(struct ta_login_client *c, size_t capacity, tim
 			nq.lens[tail] = (uint32_t)len;
 			nq.count++;
 		} else {
-			if (nq.dropped_pending == 0)
-				nq.first_drop_sec = now;
-			nq.last_drop_sec = now;
-			nq.dropped_pending++;
-			nq.dropped_total++;
+			ta_login_queue_count_lost(&nq, 1, now);
 		}
 		ta_login_queue_pop(&c->q);
 	}

@@ -67,24 +67,30 @@ int ta_login_queue_report_drops(struct ta_login_queue *q)
 	return 1;
 }
 
+void ta_login_queue_count_lost(struct ta_login_queue *q, uint64_t n, time_t now)
+{
+	if (!n)
+		return;
+	if (q->dropped_pending == 0)
+		q->first_drop_sec = now;
+	q->last_drop_sec = now;
+	q->dropped_pending += n;
+	q->dropped_total += n;
+}
+
 int ta_login_queue_push(struct ta_login_queue *q, const struct ta_login_event *ev,
 			time_t now)
 {
 	size_t need = q->dropped_pending ? 2 : 1;
 
 	if (q->capacity - q->count < need) {
-		if (q->dropped_pending == 0)
-			q->first_drop_sec = now;
-		q->last_drop_sec = now;
-		q->dropped_pending++;
-		q->dropped_total++;
+		ta_login_queue_count_lost(q, 1, now);
 		return -ENOBUFS;
 	}
 	if (q->dropped_pending)
 		ta_login_queue_report_drops(q);
 	if (put(q, ev) < 0) {
-		q->dropped_pending++;
-		q->dropped_total++;
+		ta_login_queue_count_lost(q, 1, now);
 		return -ENOBUFS;
 	}
 	q->queued_total++;

@@ -38,6 +38,11 @@ void ta_login_queue_free(struct ta_login_queue *q);
 /* Queue a record. 0, or -ENOBUFS when it was dropped (and counted). */
 int ta_login_queue_push(struct ta_login_queue *q, const struct ta_login_event *ev,
 			time_t now);
+/*
+ * Counts n records lost at time now: one that did not fit, or (the plugin)
+ * records it could not read. Reported in the stream as the queue's drops are.
+ */
+void ta_login_queue_count_lost(struct ta_login_queue *q, uint64_t n, time_t now);
 /* Queue a DROPPED message for pending drops if there is room: 1 if queued. */
 int ta_login_queue_report_drops(struct ta_login_queue *q);
 
