@@ -6,9 +6,11 @@
 #include "logins.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/json.h"
@@ -235,7 +237,43 @@ static void drop_conn(struct ta_logins *l, int i)
 {
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, ta_login_conn_fd(l->conns[i]), NULL);
 	ta_login_conn_close(l->conns[i]);
+	l->gone = l->seqs[i];
 	l->conns[i] = l->conns[--l->n_conns];
+	l->seqs[i] = l->seqs[l->n_conns];
+}
+
+/*
+ * The plugin numbers its messages (the wire header's seq, +1 each). Messages
+ * it wrote into a connection that closed before they were read (after a bad
+ * message, a restart of ours) are lost without the plugin knowing: its next
+ * connection goes on from a later number. A jump forward, on one connection
+ * or from the last one the same plugin process had, is written as a gap.
+ * A jump back is another plugin process, which starts again from 0.
+ */
+static void check_seq(struct ta_logins *l, int i, const struct ta_login_event *ev)
+{
+	struct ta_logins_seq *q = &l->seqs[i];
+
+	if (!q->known && l->gone.known && l->gone.pid == q->pid) {
+		q->next = l->gone.next;
+		q->known = true;
+		l->gone.known = false;
+	}
+	uint32_t skipped = ev->seq - q->next;
+	if (q->known && skipped && skipped < 1u << 31) {
+		struct ta_login_event gap;
+		time_t now = time(NULL);
+
+		ta_login_event_init(&gap);
+		gap.msg_type = TA_LOGIN_MSG_DROPPED;
+		gap.dropped = skipped;
+		gap.first_drop_sec = gap.last_drop_sec = now;
+		ta_warn("logins", "%" PRIu32 " messages of audisp-ttyaudit (pid %d) never arrived "
+			"(its connection closed with them unread); written as a gap", skipped, (int)q->pid);
+		emit_login_dropped(l, &gap);
+	}
+	q->next = ev->seq + 1;
+	q->known = true;
 }
 
 int ta_logins_handle(struct ta_logins *l, int fd)
@@ -260,6 +298,7 @@ int ta_logins_handle(struct ta_logins *l, int fd)
 			ta_login_conn_close(c);
 			return 1;
 		}
+		l->seqs[l->n_conns] = (struct ta_logins_seq){ .pid = ta_login_conn_peer_pid(c) };
 		l->conns[l->n_conns++] = c;
 		ta_info("logins", "audisp-ttyaudit connected (pid %d)", (int)ta_login_conn_peer_pid(c));
 		return 1;
@@ -270,8 +309,10 @@ int ta_logins_handle(struct ta_logins *l, int fd)
 
 		if (ta_login_conn_fd(l->conns[i]) != fd)
 			continue;
-		while ((r = ta_login_conn_read(l->conns[i], &ev)) > 0)
+		while ((r = ta_login_conn_read(l->conns[i], &ev)) > 0) {
+			check_seq(l, i, &ev);
 			apply(l, &ev);
+		}
 		if (r < 0) {
 			if (r != -EPIPE)
 				ta_warn("logins", "plugin connection: %s; closing it", strerror(-r));

@@ -3,7 +3,9 @@
 #ifndef TA_DAEMON_LOGINS_H
 #define TA_DAEMON_LOGINS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "recorder/recorder.h"
 #include "sessions/login_server.h"
@@ -14,6 +16,11 @@
 struct ta_logins {
 	struct ta_login_server *server;      /* NULL: login details unavailable */
 	struct ta_login_conn *conns[TA_LOGINS_MAX_CONNS];
+	struct ta_logins_seq {
+		pid_t pid;          /* the plugin's */
+		uint32_t next;      /* the message counter expected next */
+		bool known;         /* next is known */
+	} seqs[TA_LOGINS_MAX_CONNS], gone; /* per connection; the last one closed */
 	int n_conns;
 	int epfd;
 	struct ta_session_table *table;
