@@ -338,34 +338,68 @@ void ta_json_raw(struct ta_json *j, const char *text, size_t n)
 	put(j, text, n);
 }
 
+/* The code unit of the escape \\uXXXX at t (n bytes left), or -1 if it is not one. */
+static long u_escape_at(const uint8_t *t, size_t n)
+{
+	long v = 0;
+
+	if (n < 6 || t[0] != '\\' || t[1] != 'u')
+		return -1;
+	for (int k = 2; k < 6; k++) {
+		int c = t[k], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				  c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
 void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
 {
 	const uint8_t *t = (const uint8_t *)text;
 	size_t i = 0, from = 0;
-	bool in_str = false, esc = false;
+	bool in_str = false;
 
 	value_prefix(j);
 	/*
 	 * JSON read from a log (a host's, in the fleet) may hold any valid UTF-8
 	 * in its strings: what a terminal would obey, and bytes that are not
-	 * UTF-8, are written escaped (U+FFFD for the latter), never as they are.
-	 * Whitespace between its tokens (a CR, a line break: valid JSON) is
+	 * UTF-8, are written escaped (U+FFFD for the latter), never as they are;
+	 * so is DEL, and an escaped surrogate that is not half of a pair becomes
+	 * \ufffd, as ta_json_text writes them (a strict reader refuses a lone
+	 * one). Whitespace between its tokens (a CR, a line break: valid JSON) is
 	 * dropped, so that the copy stays one line of JSON Lines and moves no
 	 * cursor. Callers pass JSON they parsed; inside its strings no control
 	 * byte is raw.
 	 */
 	while (i < n) {
 		if (t[i] < 0x80) {
-			if (in_str) {
-				if (esc)
-					esc = false;
-				else if (t[i] == '\\')
-					esc = true;
-				else if (t[i] == '"')
-					in_str = false;
-			} else if (t[i] == '"') {
-				in_str = true;
-			} else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
+			if (t[i] == 0x7f) {
+				put(j, text + from, i - from);
+				put(j, "\\u007f", 6);
+				from = ++i;
+				continue;
+			}
+			if (in_str && t[i] == '\\') {
+				long u = u_escape_at(t + i, n - i), lo;
+				if (u >= 0xd800 && u <= 0xdbff && (lo = u_escape_at(t + i + 6, n - i - 6)) >= 0xdc00 &&
+				    lo <= 0xdfff) {
+					i += 12; /* a pair: one code point */
+					continue;
+				}
+				if (u >= 0xd800 && u <= 0xdfff) {
+					put(j, text + from, i - from);
+					put(j, "\\ufffd", 6);
+					from = i += 6;
+					continue;
+				}
+				i += i + 1 < n ? 2 : 1; /* the escape and the byte it escapes */
+				continue;
+			}
+			if (t[i] == '"') {
+				in_str = !in_str;
+			} else if (!in_str && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) {
 				put(j, text + from, i - from);
 				from = i + 1;
 			}

@@ -111,5 +111,18 @@ int main(void)
 	ta_json_arr_end(&j);
 	CHECK_EQ_STR(j.buf, "[{\"type\":\"exec\",\"s\":\"a b\\\" \\\\\",\"n\":[1,2]}]");
 	ta_json_free(&j);
+
+	/*
+	 * An escaped surrogate that is not half of a pair (which a strict reader
+	 * refuses), and DEL: \ufffd and \u007f, as ta_json_text writes them; a
+	 * pair, and a backslash before a 'u' that is not an escape, untouched.
+	 */
+	ta_json_init(&j);
+	static const char lone[] = "{\"argv\":[\"lone\\ud800hi\",\"low\\udc00\",\"del\x7f\","
+				   "\"pair\\ud83d\\ude00\",\"end\\ud800\",\"bs\\\\ud800\"]}";
+	ta_json_raw_read(&j, lone, sizeof(lone) - 1);
+	CHECK_EQ_STR(j.buf, "{\"argv\":[\"lone\\ufffdhi\",\"low\\ufffd\",\"del\\u007f\","
+			    "\"pair\\ud83d\\ude00\",\"end\\ufffd\",\"bs\\\\ud800\"]}");
+	ta_json_free(&j);
 	return check_result();
 }
