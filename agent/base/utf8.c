@@ -158,6 +158,25 @@ int ta_cp_columns(uint32_t cp)
 	return w < 0 ? 1 : w;
 }
 
+unsigned ta_utf8_columns(const void *s, size_t n, unsigned col)
+{
+	const uint8_t *p = s;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int l = ta_utf8_decode(p + i, n - i, &cp);
+
+		if (l <= 0) {
+			col++;
+			i++;
+			continue;
+		}
+		col += cp == '\t' ? 8 - col % 8 : (unsigned)ta_cp_columns(cp);
+		i += (size_t)l;
+	}
+	return col;
+}
+
 int ta_cp_dangerous(uint32_t cp)
 {
 	if (cp < 0x20 || cp == 0x7f)

@@ -41,6 +41,11 @@ int ta_cp_invisible(uint32_t cp);
  */
 int ta_cp_columns(uint32_t cp);
 /*
+ * The columns of the n bytes at s from column col (a tab to the next stop of
+ * 8; a byte that is not UTF-8, one column): where a terminal's cursor ends.
+ */
+unsigned ta_utf8_columns(const void *s, size_t n, unsigned col);
+/*
  * 1 if the code point must be shown escaped: C0, DEL, C1 (U+009B is CSI to
  * a terminal), line and paragraph separators, and the invisible ones.
  */

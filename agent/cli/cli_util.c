@@ -16,10 +16,12 @@
 #include "base/exitcodes.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "base/json.h"
 #include "base/json_read.h"
 #include "store/walk.h"
 #include "view/asciicast.h"
+#include "view/neutralise.h"
 
 uint64_t cli_now_ns(void)
 {
@@ -444,6 +446,35 @@ int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord)
 	}
 	ta_err(NULL, "no session '%s' in the log", arg);
 	return TA_EXIT_NOTFOUND;
+}
+
+void cli_put_name(struct ta_buf *o, const char *name, size_t n)
+{
+	struct ta_buf shown;
+
+	ta_buf_init(&shown);
+	ta_neutralise(name, n, TA_NEUT_LINE, &shown);
+	const char *p = (const char *)shown.p;
+	if (shown.len && !memchr(p, ' ', shown.len) && !memchr(p, '\'', shown.len) &&
+	    ta_utf8_columns(p, shown.len, 0)) {
+		ta_buf_put(o, p, shown.len);
+	} else {
+		ta_buf_putc(o, '\'');
+		for (size_t i = 0; i < shown.len; i++) {
+			if (p[i] == '\'')
+				ta_buf_puts(o, "'\\''");
+			else
+				ta_buf_putc(o, p[i]);
+		}
+		ta_buf_putc(o, '\'');
+	}
+	ta_buf_free(&shown);
+}
+
+void cli_pad(struct ta_buf *o, size_t from, unsigned width)
+{
+	for (unsigned c = ta_utf8_columns(o->p + from, o->len - from, 0); c < width; c++)
+		ta_buf_putc(o, ' ');
 }
 
 int cli_flush(struct ta_buf *b, FILE *f)

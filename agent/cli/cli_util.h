@@ -85,6 +85,16 @@ const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, c
 /* Resolves a SESSION argument to an ordinal in t; prints why not. Exit code or OK. */
 int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord);
 
+/*
+ * A recorded name (a user, host, program, terminal) as shown in a table or a
+ * header: neutralised, and quoted as a shell would ('bob smith') when it holds
+ * a space or a quote or shows nothing, so that it never reads as more cells,
+ * fields or rows (a user named "mallory", 150 spaces and a session's row).
+ */
+void cli_put_name(struct ta_buf *o, const char *name, size_t n);
+/* Spaces after o's bytes from `from` on, until they take width display columns. */
+void cli_pad(struct ta_buf *o, size_t from, unsigned width);
+
 /* Writes the whole buffer to f; 0 or -EIO. */
 int cli_flush(struct ta_buf *b, FILE *f);
 

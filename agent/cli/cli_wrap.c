@@ -41,22 +41,10 @@ static size_t next_char(const uint8_t *p, size_t n, unsigned col, unsigned *cw)
 {
 	uint32_t cp;
 	int l = ta_utf8_decode(p, n, &cp);
+	size_t k = l > 0 ? (size_t)l : 1; /* not UTF-8: a byte, which the views escape before */
 
-	if (l <= 0) {
-		*cw = 1; /* not UTF-8: the views escape such bytes before this, one column each */
-		return 1;
-	}
-	*cw = cp == '\t' ? 8 - col % 8 : (unsigned)ta_cp_columns(cp);
-	return (size_t)l;
-}
-
-static unsigned columns_of(const uint8_t *p, size_t n)
-{
-	unsigned col = 0, cw;
-
-	for (size_t i = 0; i < n; col += cw)
-		i += next_char(p + i, n - i, col, &cw);
-	return col;
+	*cw = ta_utf8_columns(p, k, col) - col;
+	return k;
 }
 
 /* The bytes of a line's mark: through its first "| ", or a header's "# "; 0 if none. */
@@ -88,10 +76,11 @@ static unsigned put_more(struct ta_buf *out, const uint8_t *l, size_t m, unsigne
 	return 2;
 }
 
-static void wrap_line(struct ta_buf *out, const uint8_t *l, size_t n, unsigned columns, int newline)
+static void wrap_line(struct ta_buf *out, const uint8_t *l, size_t n, unsigned columns, int newline,
+		      int marked)
 {
-	size_t m = mark_len(l, n);
-	unsigned mw = columns_of(l, m);
+	size_t m = marked ? mark_len(l, n) : 0;
+	unsigned mw = ta_utf8_columns(l, m, 0);
 
 	if (mw + 8 > columns) /* too narrow to repeat it: rows go on after "+ " */
 		m = 0, mw = 0;
@@ -113,8 +102,10 @@ static void wrap_line(struct ta_buf *out, const uint8_t *l, size_t n, unsigned c
 		ta_buf_putc(out, '\n');
 }
 
-int cli_wrap_flush(struct ta_buf *b, FILE *f, unsigned columns, int final)
+int cli_wrap_flush(struct ta_buf *b, FILE *f, unsigned columns, int flags)
 {
+	int final = flags & CLI_WRAP_FINAL;
+
 	if (!columns) {
 		int bad = b->len && fwrite(b->p, 1, b->len, f) != b->len;
 		ta_buf_reset(b);
@@ -130,7 +121,7 @@ int cli_wrap_flush(struct ta_buf *b, FILE *f, unsigned columns, int final)
 	while (p < stop) {
 		const uint8_t *nl = memchr(p, '\n', (size_t)(stop - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(stop - p);
-		wrap_line(&rows, p, n, columns, nl != NULL);
+		wrap_line(&rows, p, n, columns, nl != NULL, !(flags & CLI_WRAP_UNMARKED));
 		p += n + (nl != NULL);
 	}
 	if (rows.len && fwrite(rows.p, 1, rows.len, f) != rows.len)

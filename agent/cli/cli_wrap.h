@@ -24,12 +24,17 @@ unsigned cli_wrap_columns(long width);
 /* --width N: 0 or -EINVAL (not a number of columns from 0 to 65535). */
 int cli_wrap_parse(const char *arg, long *width);
 
+enum {
+	CLI_WRAP_FINAL = 1,    /* the unfinished last line too */
+	CLI_WRAP_UNMARKED = 2, /* lines without marks (a table's rows): rows go on after "+ " */
+};
+
 /*
  * Writes the whole lines of b to f, each cut into rows of at most columns
- * (0: as they are), and keeps the unfinished last line in b (all of b when
- * final). A line's mark is what precedes its first "| " (or "# " at its
- * start); a row that goes on repeats it. 0 or -EIO.
+ * (0: as they are), and keeps the unfinished last line in b (all of b with
+ * CLI_WRAP_FINAL). A line's mark is what precedes its first "| " (or "# " at
+ * its start); a row that goes on repeats it. 0 or -EIO.
  */
-int cli_wrap_flush(struct ta_buf *b, FILE *f, unsigned columns, int final);
+int cli_wrap_flush(struct ta_buf *b, FILE *f, unsigned columns, int flags);
 
 #endif

@@ -212,7 +212,7 @@ static void print_gathered(struct follow *f)
 	free(o);
 	f->tr.n = 0;
 	ta_buf_reset(&f->tr.arena);
-	cli_wrap_flush(&f->o, stdout, f->columns, 1);
+	cli_wrap_flush(&f->o, stdout, f->columns, CLI_WRAP_FINAL);
 	fflush(stdout);
 }
 

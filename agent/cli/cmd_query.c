@@ -8,6 +8,7 @@
 
 #include "cli/cli_json.h"
 #include "cli/cli_util.h"
+#include "cli/cli_wrap.h"
 #include "cli/commands.h"
 #ifdef TA_HAVE_FLEET
 #include "cli/fleet_index.h"
@@ -54,6 +55,8 @@ static void usage(FILE *out)
 		"  -n, --limit N      at most N rows\n"
 		"  -r, --reverse      newest first\n"
 		"  --json             JSON Lines: one object per session (or command)\n"
+		"  --width N          rows of at most N columns, '+ ' before the rest of a row;\n"
+		"                     default: the terminal's width on a terminal, else whole\n"
 		"  --index FILE       index file to use and update (default DIR/index/sessions.idx,\n"
 		"                     else a per-user cache)\n"
 		"  --no-index         read the whole log, ignore and do not write an index\n"
@@ -81,6 +84,7 @@ struct query {
 	struct ta_grep g;
 	uint64_t ckpt_size;
 	struct ta_qfp fp;
+	unsigned columns; /* rows cut at (cli_wrap.h; never JSON), 0: whole */
 };
 
 static int tty_match(const char *have, const char *want)
@@ -301,10 +305,8 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 		      uint64_t ckpt, const struct query *shared_q)
 {
 	char id[32], ub[64], start[32], dur[32], bin[16], bout[16], lost[48];
-	struct ta_buf cell, ttys;
 	size_t n;
 
-	ta_buf_init(&cell);
 	ta_sess_id(s->key, id, sizeof(id));
 	cli_fmt_time(ta_sess_begin(s), start, sizeof(start), 0);
 	cli_fmt_duration(ta_sess_finish(s) - ta_sess_begin(s), dur, sizeof(dur));
@@ -313,51 +315,59 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 	/* LOST: what the gaps say was lost, "bytes/events" (as show's header and GAP lines). */
 	cli_fmt_bytes(ta_sess_lost_bytes(s), lost, sizeof(lost));
 	snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost), "/%" PRIu64, ta_sess_lost_events(s));
-	/* Names whole, by length (a NUL in one is shown \x00): neutralised into their cells. */
-	ta_buf_init(&ttys);
-	for (uint32_t i = 0; i < s->n_ttys; i++) {
-		const char *tty = ta_sesstab_strn(t, s->ttys[i], &n);
-		if (i)
-			ta_buf_putc(&ttys, ',');
-		ta_neutralise(tty, n, TA_NEUT_LINE, &ttys);
-	}
-	if (s->flags & TA_SESS_MORE_TTYS)
-		ta_buf_puts(&ttys, ",...");
+	/*
+	 * Names whole, by length (a NUL in one is shown \x00), neutralised and quoted
+	 * when they hold a space (cli_put_name), in cells padded by display columns.
+	 */
 	ta_buf_printf(o, "%-20s ", id);
+	size_t at = o->len;
 	const char *un = cli_user_name(t, s, ub, sizeof(ub), &n);
 	char num[16];
 	snprintf(num, sizeof(num), "%u", s->auid);
-	ta_neutralise(un, n, TA_NEUT_LINE, &cell);
+	cli_put_name(o, un, n);
 	if (s->auid != TA_ID_NONE && (n != strlen(num) || memcmp(un, num, n)))
-		ta_buf_printf(&cell, "(%u)", s->auid);
-	ta_buf_printf(o, "%-16.*s ", (int)cell.len, (const char *)cell.p);
-	ta_buf_reset(&cell);
+		ta_buf_printf(o, "(%u)", s->auid);
+	cli_pad(o, at, 16);
+	ta_buf_putc(o, ' ');
 	if (s->flags & TA_SESS_LOGIN) {
 		const char *from = "local", *prog = "-";
 		n = strlen(from);
 		if (s->host || s->addr)
 			from = ta_sesstab_strn(t, s->host ? s->host : s->addr, &n);
-		ta_neutralise(from, n, TA_NEUT_LINE, &cell);
-		ta_buf_printf(o, "%-18.*s ", (int)cell.len, (const char *)cell.p);
-		ta_buf_reset(&cell);
+		at = o->len;
+		cli_put_name(o, from, n);
+		cli_pad(o, at, 18);
+		ta_buf_putc(o, ' ');
 		n = strlen(prog);
 		if (s->prog)
 			prog = ta_sesstab_strn(t, s->prog, &n);
-		ta_neutralise(prog, n, TA_NEUT_LINE, &cell);
+		at = o->len;
+		cli_put_name(o, prog, n);
 		/* A login uid no login service set: the user name is only a claim. */
 		if (s->flags & TA_SESS_UNVERIFIED)
-			ta_buf_puts(&cell, "?unverified");
-		ta_buf_printf(o, "%-10.*s ", (int)cell.len, (const char *)cell.p);
+			ta_buf_puts(o, "?unverified");
+		cli_pad(o, at, 10);
+		ta_buf_putc(o, ' ');
 	} else {
 		/* No login record: the login uid is a claim nobody vouched for. */
 		ta_buf_printf(o, "%-29s ", ta_ses_is_no_login(s->ses) ? "(no login session)"
 					   : ta_sess_unverified(s) ? "(no login record)?unverified"
 								   : "(login details n/a)");
 	}
-	ta_buf_reset(&cell);
 	ta_buf_printf(o, "%-19s %-8s%s ", start, dur, (s->flags & TA_SESS_ENDED) ? " " : "+");
-	ta_buf_printf(o, "%-10.*s %7s %7s %4" PRIu64 "%s %-12s %s\n", ttys.len ? (int)ttys.len : 1,
-		      ttys.len ? (const char *)ttys.p : "-", bin, bout, s->gaps + s->global_gaps,
+	at = o->len;
+	for (uint32_t i = 0; i < s->n_ttys; i++) {
+		const char *tty = ta_sesstab_strn(t, s->ttys[i], &n);
+		if (i)
+			ta_buf_putc(o, ',');
+		cli_put_name(o, tty, n);
+	}
+	if (s->flags & TA_SESS_MORE_TTYS)
+		ta_buf_puts(o, ",...");
+	if (o->len == at)
+		ta_buf_putc(o, '-');
+	cli_pad(o, at, 10);
+	ta_buf_printf(o, " %7s %7s %4" PRIu64 "%s %-12s %s\n", bin, bout, s->gaps + s->global_gaps,
 		      (s->flags & TA_SESS_DAMAGE) ? "!" : " ", lost, s->last_index < ckpt ? "yes" : "no");
 	if (shared_q) {
 		/* Listed for --user because that person typed into one of its panes. */
@@ -372,11 +382,9 @@ static void print_row(struct ta_buf *o, const struct ta_sesstab *t, const struct
 		o->len--; /* before the newline */
 		ta_buf_puts(o, "  typed in by ");
 		const char *who = cli_who((void *)t, auid, key, ub, sizeof(ub), &n);
-		ta_neutralise(who, n, TA_NEUT_LINE, o);
+		cli_put_name(o, who, n);
 		ta_buf_puts(o, " (shared)\n");
 	}
-	ta_buf_free(&cell);
-	ta_buf_free(&ttys);
 }
 
 /*
@@ -413,11 +421,11 @@ static void damage_line_of(const struct ta_transcript *tr, char *line, size_t le
 /* A fleet host leading a text row. */
 static void host_cell(struct ta_buf *o, const char *origin)
 {
-	struct ta_buf cell;
-	ta_buf_init(&cell);
-	ta_neutralise_line(origin, &cell);
-	ta_buf_printf(o, "%-24.*s ", (int)cell.len, (const char *)cell.p);
-	ta_buf_free(&cell);
+	size_t at = o->len;
+
+	cli_put_name(o, origin, strlen(origin));
+	cli_pad(o, at, 24);
+	ta_buf_putc(o, ' ');
 }
 
 /* One session's row or JSON object; origin (a fleet host) leads it when given. */
@@ -466,7 +474,7 @@ static void print_commands(struct ta_buf *o, struct query *q, const struct ta_se
 		ta_buf_printf(o, "%s  %-20s ", tm, id);
 		size_t un;
 		const char *user = cli_user_name(t, s, ub, sizeof(ub), &un);
-		ta_neutralise(user, un, TA_NEUT_LINE, o);
+		cli_put_name(o, user, un);
 		ta_buf_puts(o, "  ");
 		ta_neutralise(d.p, d.len, TA_NEUT_LINE, o);
 		ta_buf_putc(o, '\n');
@@ -623,9 +631,9 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 			if (r->len)
 				ta_buf_put(&o, text.p + r->off, r->len);
 			if (o.len > (1u << 16))
-				cli_flush(&o, stdout);
+				cli_wrap_flush(&o, stdout, q->columns, CLI_WRAP_FINAL | CLI_WRAP_UNMARKED);
 		}
-		cli_flush(&o, stdout);
+		cli_wrap_flush(&o, stdout, q->columns, CLI_WRAP_FINAL | CLI_WRAP_UNMARKED);
 		ta_buf_free(&o);
 		if (damage) {
 			ta_err(NULL, "the fleet's copy is damaged (%" PRIu64 " place%s); the intact part "
@@ -668,6 +676,7 @@ int ta_cmd_query(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "width", required_argument, NULL, 'w' },
 		{ "index", required_argument, NULL, 'X' },
 		{ "no-index", no_argument, NULL, 'N' },
 		{ "fleet", required_argument, NULL, 'W' },
@@ -679,6 +688,7 @@ int ta_cmd_query(int argc, char **argv)
 	int local_only = 0;
 	struct query q = { .limit = -1 };
 	int c, mode = CLI_INDEX_AUTO, rc;
+	long width = -1;
 	uint64_t now = cli_now_ns();
 	char *end;
 
@@ -751,12 +761,18 @@ int ta_cmd_query(int argc, char **argv)
 			break;
 		case 'r': q.reverse = 1; break;
 		case 'j': q.json = 1; break;
+		case 'w':
+			if (cli_wrap_parse(optarg, &width))
+				return cli_usage_error("query", "--width: '%s' is not a number of columns "
+						       "(0 to 65535; 0: rows whole)", optarg);
+			break;
 		case 'X': index_opt = optarg; local_only = 1; break;
 		case 'N': mode = CLI_INDEX_NONE; local_only = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: return cli_usage_error("query", NULL);
 		}
 	}
+	q.columns = q.json ? 0 : cli_wrap_columns(width);
 	if (optind < argc) {
 		ta_err(NULL, "query: unexpected argument '%s'", argv[optind]);
 		return TA_EXIT_USAGE;
@@ -916,9 +932,9 @@ int ta_cmd_query(int argc, char **argv)
 		if (loaded)
 			ta_transcript_free(&tr);
 		if (o.len > (1u << 16))
-			cli_flush(&o, stdout);
+			cli_wrap_flush(&o, stdout, q.columns, CLI_WRAP_FINAL | CLI_WRAP_UNMARKED);
 	}
-	cli_flush(&o, stdout);
+	cli_wrap_flush(&o, stdout, q.columns, CLI_WRAP_FINAL | CLI_WRAP_UNMARKED);
 	ta_buf_free(&o);
 	free(shared);
 	free(merged);

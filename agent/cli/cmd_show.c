@@ -176,12 +176,11 @@ static void prefix(struct show_state *st, uint64_t t, char kind, uint32_t tty, c
 		if (plain) {
 			ta_buf_printf(st->o, "%-6.*s ", n ? (int)n : 1, n ? name : "-");
 		} else {
-			struct ta_buf shown;
-
-			ta_buf_init(&shown);
-			ta_neutralise(name, n, TA_NEUT_LINE, &shown);
-			ta_buf_printf(st->o, "%-6.*s ", (int)shown.len, (const char *)shown.p);
-			ta_buf_free(&shown);
+			/* Quoted when it holds a space: a terminal "p i| sudo id #" is no mark. */
+			size_t at = st->o->len;
+			cli_put_name(st->o, name, n);
+			cli_pad(st->o, at, 6);
+			ta_buf_putc(st->o, ' ');
 		}
 	}
 	ta_buf_putc(st->o, kind);
@@ -584,11 +583,15 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 	struct ta_buf line;
 	size_t n, an;
 
-	/* Values whole, by length: the line is neutralised below, a NUL in one shown \x00. */
+	/*
+	 * Values whole, by length (a NUL in one shown \x00), each neutralised and quoted
+	 * when it holds a space (cli_put_name): a user named "x  [login uid ...]" or a
+	 * host ending in "  via sshd" reads as one value, not as more of the header.
+	 */
 	ta_buf_init(&line);
 	ta_buf_printf(&line, "session %s  user ", v->id);
 	const char *user = cli_user_name(t, s, ub, sizeof(ub), &n);
-	ta_buf_put(&line, user, n);
+	cli_put_name(&line, user, n);
 	if (s->auid != TA_ID_NONE)
 		ta_buf_printf(&line, " (auid %u)", s->auid);
 	if (s->ses != TA_ID_NONE)
@@ -601,17 +604,17 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 		const char *host = ta_sesstab_strn(t, s->host, &n), *addr = ta_sesstab_strn(t, s->addr, &an);
 		if (s->host) {
 			ta_buf_puts(&line, "  from ");
-			ta_buf_put(&line, host, n);
+			cli_put_name(&line, host, n);
 		}
 		if (s->addr && (!s->host || n != an || memcmp(host, addr, n))) {
 			ta_buf_puts(&line, " (");
-			ta_buf_put(&line, addr, an);
+			cli_put_name(&line, addr, an);
 			ta_buf_putc(&line, ')');
 		}
 		if (s->prog) {
 			const char *prog = ta_sesstab_strn(t, s->prog, &n);
 			ta_buf_puts(&line, "  via ");
-			ta_buf_put(&line, prog, n);
+			cli_put_name(&line, prog, n);
 		}
 	} else {
 		ta_buf_puts(&line, ta_ses_is_no_login(s->ses) ? "  (no login session)"
@@ -620,10 +623,10 @@ static void show_header(struct ta_buf *o, const struct session_view *v, int utc)
 	for (uint32_t i = 0; i < s->n_ttys; i++) {
 		const char *tty = ta_sesstab_strn(t, s->ttys[i], &n);
 		ta_buf_puts(&line, i ? "," : "  tty ");
-		ta_buf_put(&line, tty, n);
+		cli_put_name(&line, tty, n);
 	}
 	ta_buf_puts(o, "# ");
-	ta_neutralise(line.p, line.len, TA_NEUT_LINE, o);
+	ta_buf_put(o, line.p, line.len);
 	ta_buf_putc(o, '\n');
 	cli_fmt_time(ta_sess_begin(s), a, sizeof(a), utc);
 	cli_fmt_time(ta_sess_finish(s), b, sizeof(b), utc);
@@ -844,7 +847,7 @@ int ta_cmd_show(int argc, char **argv)
 		ta_buf_free(&st.lines[i].typed);
 		ta_buf_free(&st.lines[i].text);
 	}
-	if (cli_wrap_flush(&o, stdout, st.columns, 1) || st.err)
+	if (cli_wrap_flush(&o, stdout, st.columns, CLI_WRAP_FINAL) || st.err)
 		rc = TA_EXIT_FAILURE;
 	ta_buf_free(&o);
 done:

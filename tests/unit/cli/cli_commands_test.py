@@ -670,6 +670,30 @@ try:
           "show: file names that read as more of the line are quoted (%d) %r"
           % (rc, [l[-120:] for l in lines if "#| file" in l]))
 
+    # Names holding spaces and what a row, a cell or a mark shows: quoted, one value each.
+    S51 = "5e1c0a42-51"
+    rc, out, err = run("query", *HL)
+    rows = out.splitlines()
+    row = next((l for l in rows if l.startswith(S51)), "")
+    check(rc == 0 and "'mallory" + " " * 150 + "5e1c0a42-99          root(0)'(4243)" in row and
+          "'ok.example     sshd       '" in row and not any(l.startswith("5e1c0a42-99") for l in rows),
+          "query: a user and a host holding spaces are quoted in their cells (%d) %r" % (rc, row))
+    # On a terminal (here --width 80) a row wider than it goes on after "+ ": the name's
+    # spaces never bring "5e1c0a42-99 ... root(0)" to the start of a row.
+    rc, out, err = run("query", *HL, "--width", "80")
+    rows = out.splitlines()
+    check(rc == 0 and all(cols(r) <= 80 for r in rows) and
+          all(re.match(r"(SESSION |5e1c0a42-5[01] |\+ )", r) for r in rows) and
+          sum(r.startswith("5e1c0a42-") for r in rows) == 2,
+          "query --width 80: rows cut, the rest after '+ ' (%d) %r" % (rc, [r[:30] for r in rows]))
+    rc, out, err = run("show", *HL, S51)
+    lines = out.splitlines()
+    check(rc == 0 and lines[0].startswith("# session " + S51 + "  user 'mallory ") and
+          "  from 'ok.example     sshd       ' (10.9.9.51)  via sshd" in lines[0] and
+          any(" 'p i| sudo id #' o| two" in l for l in lines) and
+          not any(re.search(r" p i\| sudo id # ", l) for l in lines),
+          "show: the header's names and a terminal named like a mark are quoted (%d) %r" % (rc, lines))
+
     # ---- 16 MiB typed without Enter (make_log long-input): show writes it as i| lines of
     # 64 KiB that go on where the last stopped, in bounded memory (it kept the whole line)
     lil = os.path.join(top, "long-input")

@@ -35,7 +35,9 @@
  *                                      argument of 5 000 'A's in /home/<400 'c's>, and
  *                                      opens /srv/<1 500 'p's>; then writes a file named as
  *                                      if the line went on ("x failed (Permission denied)")
- *                                      and renames /tmp/a -> /tmp/b to /etc/cron.d/x)
+ *                                      and renames /tmp/a -> /tmp/b to /etc/cron.d/x; session 51's
+ *                                      user, host and second terminal hold spaces and what a
+ *                                      row, a cell or a mark would show)
  *
  * Prints the expected streams of session 7 as JSON on stdout. With "shared",
  * writes a shared terminal instead (docs/shared-terminals.md), as ttyauditd
@@ -398,6 +400,33 @@ static void hostile_long(void)
 	json(TA_REC_FOOTPRINT, t + 4000, 50,
 	     "{\"type\":\"footprint\",\"pid\":4500,\"uid\":0,\"auid\":4242,\"ses\":50,\"comm\":\"tool\","
 	     "\"op\":\"rename\",\"ret\":0,\"path\":\"/tmp/a -> /tmp/b\",\"path2\":\"/etc/cron.d/x\"}");
+	/*
+	 * Session 51: names that read as more of a row or a header (a user of "mallory",
+	 * 150 spaces and what a row of root's shows; a host ending in a VIA cell) and a
+	 * second terminal named as if a marked line went on.
+	 */
+	p = js + sprintf(js, "{\"type\":\"session_start\",\"ses\":51,\"auid\":4243,\"user\":\"mallory");
+	p = run_of(p, ' ', 150);
+	sprintf(p, "5e1c0a42-99          root(0)\",\"login_program\":\"sshd\",\"host\":"
+		"\"ok.example     sshd       \",\"addr\":\"10.9.9.51\",\"terminal\":\"ssh\","
+		"\"result\":\"success\"}");
+	json(TA_REC_SESSION_START, t + 5000, 51, js);
+	{
+		struct ta_batch_builder b;
+		struct ta_tty_id id;
+
+		ta_batch_init(&b);
+		tty_id(&id, 5);
+		ta_batch_begin(&b, &id, 51, 4243, t + 6000);
+		entry(&b, TA_ENTRY_OUTPUT, t + 6000, "one\r\n", 5, 0, 0);
+		flush(&b, 51);
+		tty_id(&id, 6);
+		snprintf(id.name, sizeof(id.name), "p i| sudo id #");
+		ta_batch_begin(&b, &id, 51, 4243, t + 7000);
+		entry(&b, TA_ENTRY_OUTPUT, t + 7000, "two\r\n", 5, 0, 0);
+		flush(&b, 51);
+		ta_batch_free(&b);
+	}
 	free(js);
 }
 
