@@ -250,6 +250,14 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 	struct raw_fields f;
 	const au_event_t *ts;
 	uint16_t trunc = 0;
+	/*
+	 * libaudit writes a login record's hostname= and terminal= unencoded, then
+	 * addr=, terminal= and res= last: a value with spaces (a remote host name a
+	 * PAM service took from its client) can carry "terminal=... res=success"
+	 * before the real ones. Of those three the last one is the real one; the
+	 * kernel's fields before msg= (pid, uid, auid, ses) keep the first.
+	 */
+	bool last_wins = type != AUDIT_LOGIN;
 
 	memset(&f, 0, sizeof(f));
 	ta_login_event_init(ev);
@@ -291,7 +299,7 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 			f.id = keep_raw(&f, 6, raw);
 			f.have_id_name = true;
 			copy_bounded(f.id_name, sizeof(f.id_name), field_value(ap, au));
-		} else if (!strcmp(name, "res") && !f.res)
+		} else if (!strcmp(name, "res") && (!f.res || last_wins))
 			f.res = keep_raw(&f, 7, raw);
 		else if (!strcmp(name, "op") && !f.have_op) {
 			f.have_op = true;
@@ -309,13 +317,15 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 			f.have_host = true;
 			if (copy_bounded(ev->hostname, sizeof(ev->hostname), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_HOST;
-		} else if (!strcmp(name, "addr") && !f.have_addr) {
+		} else if (!strcmp(name, "addr") && (!f.have_addr || last_wins)) {
 			f.have_addr = true;
+			trunc &= (uint16_t)~TA_LOGIN_F_TRUNC_ADDR;
 			if (copy_bounded(ev->addr, sizeof(ev->addr), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_ADDR;
 		} else if ((!strcmp(name, "terminal") ||
-			    (type == AUDIT_LOGIN && !strcmp(name, "tty"))) && !f.have_term) {
+			    (type == AUDIT_LOGIN && !strcmp(name, "tty"))) && (!f.have_term || last_wins)) {
 			f.have_term = true;
+			trunc &= (uint16_t)~TA_LOGIN_F_TRUNC_TERM;
 			if (copy_bounded(ev->terminal, sizeof(ev->terminal), field_value(ap, au)))
 				trunc |= TA_LOGIN_F_TRUNC_TERM;
 		}
@@ -380,7 +390,6 @@ static const char *find_field(const struct ta_auparse *ap, auparse_state_t *au, 
 	return interpret ? field_value(ap, au) : ap->auparse_get_field_str(au);
 }
 
-/* SYSCALL record with the watch key: who did what. 0, 1 (not ours) or -EBADMSG. */
 /*
  * Whether the call named its files relative to a directory descriptor, not
  * the working directory: an *at call (openat, unlinkat, renameat...) given a
@@ -427,6 +436,7 @@ static bool watch_dirfd(const struct ta_auparse *ap, auparse_state_t *au, uint32
 	return false;
 }
 
+/* SYSCALL record with the watch key: who did what. 0, 1 (not ours) or -EBADMSG. */
 static int watch_syscall(const struct ta_auparse *ap, auparse_state_t *au,
 			 struct ta_login_event *ev, bool *dirfd)
 {

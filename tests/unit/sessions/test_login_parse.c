@@ -273,6 +273,31 @@ static void check_watch_events(void)
 }
 
 /*
+ * A remote host name with spaces (libaudit writes hostname= unencoded) that
+ * carries "terminal=... res=success" before the real addr=, terminal= and
+ * res=: the real ones, written last, are taken; a failed login stays failed.
+ */
+static void check_injected_fields(void)
+{
+	static const char lines[] =
+		"type=USER_LOGIN msg=audit(1700000400.100:95): pid=7600 uid=0 auid=4294967295 "
+		"ses=4294967295 msg='op=login acct=\"bob\" exe=\"/usr/sbin/sshd\" hostname=evil "
+		"terminal=/dev/pts/9 res=success addr=1.2.3.4 terminal=sshd res=failed'\n";
+	struct event_list l = { 0 };
+
+	parse_all(lines, strlen(lines), 0, &l);
+	CHECK_EQ_INT(l.n, 1);
+	if (l.n == 1) {
+		CHECK_EQ_INT(l.v[0].result, TA_LOGIN_RES_FAILED);
+		CHECK_EQ_STR(l.v[0].terminal, "sshd");
+		CHECK_EQ_STR(l.v[0].addr, "1.2.3.4");
+		CHECK_EQ_STR(l.v[0].hostname, "evil");
+		CHECK(l.v[0].flags & TA_LOGIN_F_FAILED_LOGIN);
+	}
+	free(l.v);
+}
+
+/*
  * The file a watch event names: the first PATH that is not a parent, however
  * many come after it (mv <watched file> /tmp/x was reported as /tmp/x), and a
  * name relative to a directory descriptor not joined to the working directory.
@@ -419,6 +444,7 @@ int main(int argc, char **argv)
 	check_unresolved_uid();
 	check_watch_events();
 	check_watch_paths();
+	check_injected_fields();
 	check_other_machines();
 	return check_result();
 }
