@@ -698,14 +698,14 @@ static int view_stream(struct session_view *v, const struct view_source *src, co
 
 /* show --screen [--at TIME] */
 static int show_screen_cmd(const struct view_source *src, const char *arg, const char *tty_filter,
-			   const char *at, int utc)
+			   const char *at, int utc, unsigned columns)
 {
 	struct session_view v;
 	uint64_t at_ns = UINT64_MAX;
 	int rc;
 
 	if (!show_screen_available())
-		return show_screen(stdout, NULL, 0, utc);
+		return show_screen(stdout, NULL, 0, utc, 0);
 	rc = view_source_find(&v, src, arg);
 	if (rc != TA_EXIT_OK)
 		return rc;
@@ -719,7 +719,7 @@ static int show_screen_cmd(const struct view_source *src, const char *arg, const
 				       "as show prints it, +SECS after the session's start, or "
 				       CLI_TIME_FORMS, at);
 	}
-	rc = show_screen(stdout, &v, at_ns, utc);
+	rc = show_screen(stdout, &v, at_ns, utc, columns);
 	if (rc == TA_EXIT_OK)
 		rc = session_view_damage_exit(&v);
 	session_view_close(&v);
@@ -787,7 +787,7 @@ int ta_cmd_show(int argc, char **argv)
 		return rc;
 	struct session_view v;
 	if (screen)
-		return show_screen_cmd(&src, argv[optind], tty_filter, at, utc);
+		return show_screen_cmd(&src, argv[optind], tty_filter, at, utc, cli_wrap_columns(width));
 	if (json) {
 		rc = view_source_find(&v, &src, argv[optind]);
 		if (rc != TA_EXIT_OK)

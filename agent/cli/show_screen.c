@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/utf8.h"
+#include "cli/cli_wrap.h"
 #include "cli/show_screen.h"
 #include "base/exitcodes.h"
 #include "base/json.h"
@@ -117,7 +118,7 @@ static int screen_event(void *ctx, const struct ta_transcript *tr, const struct 
 	return 0;
 }
 
-int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc)
+int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc, unsigned columns)
 {
 	struct screen_draw s = { .at_ns = at_ns };
 	struct view_start start;
@@ -181,11 +182,12 @@ int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc)
 			      TA_SCREEN_MAX_SIDE, TA_SCREEN_MAX_CELLS);
 	for (int r = 0; r < (int)rows; r++) {
 		row_text(lv, vs, r, (int)cols, &row);
+		ta_buf_puts(&o, row.len ? "| " : "|");
 		ta_buf_put(&o, row.p, row.len);
 		ta_buf_putc(&o, '\n');
 	}
 	lv->vterm_free(vt);
-	int err = cli_flush(&o, f);
+	int err = cli_wrap_flush(&o, f, columns, CLI_WRAP_FINAL);
 	ta_buf_free(&row);
 	ta_buf_free(&o);
 	return err ? TA_EXIT_FAILURE : TA_EXIT_OK;
@@ -198,7 +200,7 @@ int show_screen_available(void)
 	return 0;
 }
 
-int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc)
+int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc, unsigned columns)
 {
 	(void)f;
 	(void)v;

@@ -17,9 +17,12 @@
 int show_screen_available(void);
 /*
  * Writes the screen of the loaded session v at at_ns (UINT64_MAX: its end)
- * to f: a "#" header line, then one line per row, trailing blanks dropped,
- * bidi and C1 code points as \u{XXXX} (cells hold no control characters). Returns an exit code.
+ * to f: a "#" header line, then one line per row, "| " before its text
+ * (a row that printed "# screen of ..." cannot pass for a header), trailing
+ * blanks dropped, bidi and C1 code points as \u{XXXX} (cells hold no control
+ * characters), cut into rows of at most columns (cli_wrap.h; 0: whole).
+ * Returns an exit code.
  */
-int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc);
+int show_screen(FILE *f, struct session_view *v, uint64_t at_ns, int utc, unsigned columns);
 
 #endif

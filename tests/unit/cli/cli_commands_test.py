@@ -335,15 +335,15 @@ try:
     else:
         check(rc == 0 and rows[0].startswith("# screen of session %s at 2026-01-01 12:00:00.600" % SES7)
               and "24 rows x 80 cols, cursor at row 2 column 1" in rows[0], "screen header %r" % rows[:1])
-        check(rows[1:4] == ["$ echo hi", "", ""], "the screen before the output of echo %r" % rows[:4])
+        check(rows[1:4] == ["| $ echo hi", "|", "|"], "the screen before the output of echo, each row after '| ' %r" % rows[:4])
         rc, out, err = run("show", *D, SES7, "--screen", env=env)
         rows = out.split("\n")
         # At the end: resized to 40x100; the hostile \e[1A\e[2K erased the line "hi" on screen.
-        check(rc == 0 and "40 rows x 100 cols" in rows[0] and rows[1] == "$ echo hi" and
-              rows[2].endswith("txt.exe") and "\\u{202e}" in rows[2] and rows[3] == "Password: " and
-              rows[4] == "bye \u2713" and len(rows) == 1 + 40 + 1, "the screen at the end %r" % rows[:6])
+        check(rc == 0 and "40 rows x 100 cols" in rows[0] and rows[1] == "| $ echo hi" and
+              rows[2].endswith("txt.exe") and "\\u{202e}" in rows[2] and rows[3] == "| Password: " and
+              rows[4] == "| bye \u2713" and len(rows) == 1 + 40 + 1, "the screen at the end %r" % rows[:6])
         rc, out, err = run("show", *D, SES7, "--screen", "--at", "+0.01", env=env)
-        check(rc == 0 and out.split("\n")[1] == "$ ", "--at +SECS %r" % out[:200])
+        check(rc == 0 and out.split("\n")[1] == "| $ ", "--at +SECS %r" % out[:200])
         one_line = lambda a, *w: (lambda r: check(r[0] == 2 and len(r[2].strip().splitlines()) == 1 and
                                                   all(x in r[2] for x in w), "%s %r" % (a, r)))(run(*a))
         one_line(["show", *D, SES7, "--screen", "--at", "tuesday"], "'tuesday'", "HH:MM:SS", "+SECS")
@@ -425,7 +425,7 @@ try:
     rc, out, err = run("show", "--log-dir", htl, "--screen", "5e1c0a42-13", env=dict(os.environ, TZ="UTC"))
     if not (rc == 1 and "without libvterm" in err):
         rows = out.split("\n")
-        check(rc == 0 and rows[1:3] == ["lit\\u{202e}", "real\\u{202e}"],
+        check(rc == 0 and rows[1:3] == ["| lit\\u{202e}", "| real\\u{202e}"],
               "show --screen: the screen as shown, a real U+202E escaped %r %s" % (rows[:3], err))
     rc, out, err = run("show", "--log-dir", htl, "5e1c0a42-13")
     check(rc == 0 and "lit\\\\u{202e}" in out and "real\\u{202e}" in out and "\u202e" not in out,
@@ -441,7 +441,7 @@ try:
         rows = out.split("\n")
         check(rc == 0 and "104 rows x 10000 cols" in rows[0] and
               rows[1] == "# the recorded window size 65535x65535 (rows x cols) is drawn as 104x10000 "
-              "(at most 10000 rows or columns, 1048576 cells)" and rows[2:5] == ["huge", "usual", "huge again"],
+              "(at most 10000 rows or columns, 1048576 cells)" and rows[2:5] == ["| huge", "| usual", "| huge again"],
               "show --screen of a 65535x65535 window: fitted, said (%d) %r %s" % (rc, rows[:5], err))
     # the asciicast holds the fitted size, its own reader plays it, a marker gives the recorded one
     hvcast = os.path.join(top, "hv.cast")
@@ -552,6 +552,15 @@ try:
     rc, out = on_pty([TTYAUDIT, "show", *HV, "5e1c0a42-24"], 80)
     ok, widths = rows_ok(out, 80)
     check(rc == 0 and ok, "show on an 80-column terminal: its rows (%d) %r" % (rc, widths))
+    # show --screen: every row after "| ", cut on a terminal too: a row cannot pass for its header
+    rc, out, err = run("show", *HV, "5e1c0a42-24", "--screen", "--width", "80")
+    if not (rc == 1 and "without libvterm" in err):
+        rows = out.splitlines()
+        check(rc == 0 and sum(r.startswith("# screen of session") for r in rows) == 1 and
+              any(r == "| # screen of session 5e1c0a42-99 at 2026-01-01 09:00:00.000: 24 rows x 80 cols"
+                  for r in rows) and
+              all(cols(r) <= 80 and re.match(r"(# |#\+ |\| |\|$|\+ )", r) for r in rows),
+              "show --screen --width 80: one header, each row marked (%d) %r" % (rc, rows[:6]))
     rc, out, err = run("show", *HV, "5e1c0a42-24", "--width", "80x")
     check(rc == 2 and "--width" in err and len(err.splitlines()) == 1, "show --width 80x: one usage line (%d) %s" % (rc, err))
 

@@ -21,7 +21,8 @@
  *                                      input injected by TIOCSTI, output written by another
  *                                      session, suspect output, and typed input that reads
  *                                      "[injected by TIOCSTI] rm"; session 24 prints 64 dots and
- *                                      a marked input line, then 40 wide characters)
+ *                                      a marked input line, then 40 wide characters, then what
+ *                                      show --screen's header looks like)
  *   make_log DIR long-input            (session 30 types 16 MiB without Enter: 'a' to 'z'
  *                                      repeated, in 4 KiB key events, then "\r")
  *   make_log DIR hostile-nul           (a forged log's values holding an escaped NUL, which
@@ -301,6 +302,10 @@ static void hostile_view(void)
 	ta_batch_begin(&b, &id, 24, 4242, t + 100000);
 	entry(&b, TA_ENTRY_OUTPUT, t + 100000, wrap, sizeof(wrap) - 1, 0, 0);
 	entry(&b, TA_ENTRY_OUTPUT, t + 110000, wide, 122, 0, 0);
+	/* What show --screen's header looks like, printed at the start of a row. */
+	static const char fake[] = "# screen of session 5e1c0a42-99 at 2026-01-01 09:00:00.000: "
+				   "24 rows x 80 cols\r\n";
+	entry(&b, TA_ENTRY_OUTPUT, t + 120000, fake, sizeof(fake) - 1, 0, 0);
 	flush(&b, 24);
 	ta_batch_free(&b);
 }
