@@ -91,6 +91,28 @@ static void kv(struct ta_buf *out, const struct ta_jobj *o, const char *key, con
 		ta_buf_printf(out, " %s %" PRIu64, label, u);
 }
 
+/* Members shown as "label value", in this order; a list ends with a NULL key. */
+struct kv_name {
+	const char *key, *label;
+};
+
+static const struct kv_name login_kvs[] = {
+	{ "user", "user" }, { "auid", "auid" }, { "host", "from" }, { "addr", "addr" },
+	{ "login_program", "via" }, { "terminal", "terminal" }, { "result", "result" }, { NULL, NULL },
+};
+
+static const struct kv_name note_kvs[] = {
+	{ "bytes", "bytes" }, { "syscall", "syscall" }, { "acct", "account" }, { "host", "from" },
+	{ "addr", "addr" }, { "result", "result" }, { "pid", "pid" }, { NULL, NULL },
+};
+
+static void kv_list(struct ta_buf *out, const struct ta_jobj *o, const struct kv_name *l,
+		    const struct scratch *sc)
+{
+	for (; l->key; l++)
+		kv(out, o, l->key, l->label, sc);
+}
+
 /* tr->who's name of auid (and its session key), or "auid N" when there is no resolver. */
 static void put_name(const struct ta_transcript *tr, uint32_t auid, uint64_t key, struct ta_buf *out)
 {
@@ -338,13 +360,7 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			return;
 		}
 		ta_buf_puts(out, e->kind == TA_TEV_LOGIN ? "login" : "logout");
-		kv(out, &o, "user", "user", sc);
-		kv(out, &o, "auid", "auid", sc);
-		kv(out, &o, "host", "from", sc);
-		kv(out, &o, "addr", "addr", sc);
-		kv(out, &o, "login_program", "via", sc);
-		kv(out, &o, "terminal", "terminal", sc);
-		kv(out, &o, "result", "result", sc);
+		kv_list(out, &o, login_kvs, sc);
 		return;
 	case TA_TEV_NOTE:
 		if (!json) {
@@ -355,13 +371,7 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			put_word(out, s, n);
 		else
 			ta_buf_puts(out, "record");
-		kv(out, &o, "bytes", "bytes", sc);
-		kv(out, &o, "syscall", "syscall", sc);
-		kv(out, &o, "acct", "account", sc);
-		kv(out, &o, "host", "from", sc);
-		kv(out, &o, "addr", "addr", sc);
-		kv(out, &o, "result", "result", sc);
-		kv(out, &o, "pid", "pid", sc);
+		kv_list(out, &o, note_kvs, sc);
 		return;
 	case TA_TEV_ATTACH:
 	case TA_TEV_DETACH:
