@@ -738,7 +738,7 @@ int ta_cmd_show(int argc, char **argv)
 		{ "utc", no_argument, NULL, 'Z' },
 		{ "tty", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "width", required_argument, NULL, 'W' },
+		{ "width", required_argument, NULL, 0x100 },
 		{ "help", no_argument, NULL, 'h' },
 		VIEW_SOURCE_OPTIONS,
 		{ 0 },
@@ -762,7 +762,7 @@ int ta_cmd_show(int argc, char **argv)
 		case 'Z': utc = 1; break;
 		case 't': tty_filter = optarg; break;
 		case 'j': json = 1; break;
-		case 'W':
+		case 0x100:
 			if (cli_wrap_parse(optarg, &width))
 				return cli_usage_error("show", "--width: '%s' is not a number of columns "
 						       "(0 to 65535; 0: lines whole)", optarg);
