@@ -3,6 +3,7 @@
 
 #include "base/base64.h"
 #include "base/clock.h"
+#include "base/json_read.h"
 #include "base/utf8.h"
 
 #include <inttypes.h>
@@ -338,23 +339,6 @@ void ta_json_raw(struct ta_json *j, const char *text, size_t n)
 	put(j, text, n);
 }
 
-/* The code unit of the escape \\uXXXX at t (n bytes left), or -1 if it is not one. */
-static long u_escape_at(const uint8_t *t, size_t n)
-{
-	long v = 0;
-
-	if (n < 6 || t[0] != '\\' || t[1] != 'u')
-		return -1;
-	for (int k = 2; k < 6; k++) {
-		int c = t[k], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-				  c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (d < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
 void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
 {
 	const uint8_t *t = (const uint8_t *)text;
@@ -382,19 +366,18 @@ void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
 				continue;
 			}
 			if (in_str && t[i] == '\\') {
-				long u = u_escape_at(t + i, n - i), lo;
-				if (u >= 0xd800 && u <= 0xdbff && (lo = u_escape_at(t + i + 6, n - i - 6)) >= 0xdc00 &&
-				    lo <= 0xdfff) {
-					i += 12; /* a pair: one code point */
-					continue;
-				}
-				if (u >= 0xd800 && u <= 0xdfff) {
+				uint32_t cp;
+				size_t ul;
+				if (ta_json_u_escape(text + i, text + n, &cp, &ul)) {
+					i += i + 1 < n ? 2 : 1; /* another escape and the byte it escapes */
+				} else if (cp == 0xfffd) {
+					/* a lone surrogate (or \\ufffd itself): \\ufffd */
 					put(j, text + from, i - from);
 					put(j, "\\ufffd", 6);
-					from = i += 6;
-					continue;
+					from = i += ul;
+				} else {
+					i += ul;
 				}
-				i += i + 1 < n ? 2 : 1; /* the escape and the byte it escapes */
 				continue;
 			}
 			if (t[i] == '"') {

@@ -307,6 +307,23 @@ static int hex4(const char *p, const char *end, uint32_t *v)
 	return 0;
 }
 
+int ta_json_u_escape(const char *p, const char *end, uint32_t *cp, size_t *len)
+{
+	uint32_t lo;
+
+	if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, end, cp))
+		return -EBADMSG;
+	*len = 6;
+	if (*cp >= 0xd800 && *cp <= 0xdbff && end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+	    !hex4(p + 8, end, &lo) && lo >= 0xdc00 && lo <= 0xdfff) {
+		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+		*len = 12;
+	} else if (*cp >= 0xd800 && *cp <= 0xdfff) {
+		*cp = 0xfffd;
+	}
+	return 0;
+}
+
 /* ta_jval_str; *cut: whether the value did not fit whole. */
 static long decode_str(const struct ta_jval *v, char *out, size_t cap, int *cut)
 {
@@ -351,23 +368,13 @@ static long decode_str(const struct ta_jval *v, char *out, size_t cap, int *cut)
 		case 'n': cp = '\n'; break;
 		case 'r': cp = '\r'; break;
 		case 't': cp = '\t'; break;
-		case 'u':
-			if (hex4(p + 2, end, &cp))
+		case 'u': {
+			size_t ul;
+			if (ta_json_u_escape(p, end, &cp, &ul))
 				return -EBADMSG;
-			p += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				uint32_t lo;
-				if (end - (p + 2) >= 6 && p[2] == '\\' && p[3] == 'u' &&
-				    !hex4(p + 4, end, &lo) && lo >= 0xdc00 && lo <= 0xdfff) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					p += 6;
-				} else {
-					cp = 0xfffd;
-				}
-			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-				cp = 0xfffd;
-			}
+			p += ul - 2; /* the "\\u" itself below */
 			break;
+		}
 		default:
 			return -EBADMSG;
 		}

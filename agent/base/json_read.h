@@ -62,6 +62,14 @@ long ta_jval_cstr(const struct ta_jval *v, char *out, size_t cap);
 int ta_jval_u64(const struct ta_jval *v, uint64_t *out);
 int ta_jval_bool(const struct ta_jval *v, int *out);
 
+/*
+ * The escape \\uXXXX at p (before end), a surrogate pair as one: its code
+ * point, U+FFFD for a surrogate that is not half of a pair, and its length
+ * (6 or 12) in *len. 0, or -EBADMSG if p holds no such escape. The one
+ * decoder of these escapes (the JSON writer's copy of a record uses it too).
+ */
+int ta_json_u_escape(const char *p, const char *end, uint32_t *cp, size_t *len);
+
 /* Shortcuts: -ENOENT if the key is missing or null. */
 long ta_jobj_str(const struct ta_jobj *o, const char *key, char *out, size_t cap);
 long ta_jobj_cstr(const struct ta_jobj *o, const char *key, char *out, size_t cap);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/utf8.h"
+#include "cli/cli_util.h"
 #include "cli/cli_wrap.h"
 
 /* A mark is found this far into a line at most (the time, a terminal's and a typist's name). */
@@ -39,9 +40,10 @@ int cli_wrap_parse(const char *arg, long *width)
 /* The character at p (n bytes left) from column col: its length, its columns in *cw. */
 static size_t next_char(const uint8_t *p, size_t n, unsigned col, unsigned *cw)
 {
-	uint32_t cp;
-	int l = ta_utf8_decode(p, n, &cp);
-	size_t k = l > 0 ? (size_t)l : 1; /* not UTF-8: a byte, which the views escape before */
+	size_t k = ta_utf8_len(p, n);
+
+	if (!k)
+		k = 1; /* not UTF-8: a byte, which the views escape before this */
 
 	*cw = ta_utf8_columns(p, k, col) - col;
 	return k;
@@ -106,11 +108,8 @@ int cli_wrap_flush(struct ta_buf *b, FILE *f, unsigned columns, int flags)
 {
 	int final = flags & CLI_WRAP_FINAL;
 
-	if (!columns) {
-		int bad = b->len && fwrite(b->p, 1, b->len, f) != b->len;
-		ta_buf_reset(b);
-		return bad ? -EIO : 0;
-	}
+	if (!columns)
+		return cli_flush(b, f);
 	const uint8_t *p = b->p, *end = p + b->len;
 	const uint8_t *last = b->len ? memrchr(p, '\n', b->len) : NULL;
 	const uint8_t *stop = final ? end : last ? last + 1 : p;

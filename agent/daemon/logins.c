@@ -194,9 +194,11 @@ int ta_logins_open(struct ta_logins *l, const char *socket_path, const char *aud
 			bs.log_error ? "; the audit log could not be read: " : "",
 			bs.log_error ? ta_auparse_strerror(bs.log_error, lwhy, sizeof(lwhy)) : "");
 	if (err >= 0 && bs.log_untrusted)
-		ta_warn("logins", "back-fill: %zu audit log file%s not read, as others than root may "
-			"change %s: %s", bs.log_untrusted, bs.log_untrusted == 1 ? "" : "s",
-			bs.log_untrusted == 1 ? "it" : "them", bs.untrusted_why);
+		ta_warn("logins", "back-fill: %zu audit log file%s not read, as users other than root "
+			"may change %s: %s; make the files and the directories above them writable "
+			"by root alone (auditd's own are)", bs.log_untrusted,
+			bs.log_untrusted == 1 ? "" : "s", bs.log_untrusted == 1 ? "it" : "them",
+			bs.untrusted_why);
 	ta_session_foreach(l->table, emit_backfilled, l);
 	err = ta_login_server_open(socket_path, &l->server, why, sizeof(why));
 	if (err) {
