@@ -1047,6 +1047,16 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 	top = bpf_map_lookup_elem(top_map, &zero);
 	if (!top)
 		return 1;
+	/*
+	 * Windows only move forward. A record's time can be older than the
+	 * window another CPU has begun (a call's clock read before the other
+	 * one's, or a write that blocked): taken as it came, it sent the window
+	 * back and forth, and each turn wiped a flood's asks, admitting it
+	 * unchecked until it asked an eighth of the ring again, so a stalled
+	 * drain's ring filled in a few turns (hostile_slow_store_attribution).
+	 */
+	if (win < top->window)
+		win = top->window;
 	if (top->window != win) {
 		/*
 		 * The window before stays in view, as each person's does: when a
@@ -1068,6 +1078,8 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 		if (!u)
 			return 1;
 	}
+	if (win < u->window)
+		win = u->window;
 	if (u->window != win) {
 		u->prev = u->window + 1 == win ? u->bytes : 0;
 		u->window = win;
