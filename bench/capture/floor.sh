@@ -3,7 +3,8 @@
 # floor.sh: the floor of the tracepoint backend for short terminal writes
 # (docs/performance.md, "The floor").
 #
-#   bench/capture/floor.sh [--build DIR] [--rounds N] [--lines N] [--states "off empty full"]
+#   bench/capture/floor.sh [--build DIR] [--base DIR] [--rounds N] [--lines N]
+#                          [--states "off empty full"]
 #
 # The workload: `script -qc` of perl writing N lines (default 1 000 000) with
 # autoflush, one 24-byte write() each, to the pty script makes. Run with
@@ -12,6 +13,8 @@
 #   full   ttyauditd recording (tracepoint backend, whatever --build built),
 #   fullstats  the same with kernel.bpf_stats_enabled=1 (adds a clock read per
 #          program run) and the programs' ns per run printed,
+#   base, basestats  the same as full and fullstats with the build given by
+#          --base (another commit's build: an A/B of two builds in one sitting),
 # in rotating order, N rounds (default 3). One line per run:
 #   run ROUND STATE wall_s=.. cpu_s=.. call_ns=.. load=..
 # (cpu_s: user+sys of script and perl together; call_ns: CPU ns per call of a
@@ -22,14 +25,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$here/../../build
+base=''
 rounds=3 lines=1000000 states='off empty full'
 while [ $# -gt 0 ]; do
     case $1 in
     --build) build=$2; shift 2 ;;
+    --base) base=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --lines) lines=$2; shift 2 ;;
     --states) states=$2; shift 2 ;;
-    *) echo "usage: floor.sh [--build DIR] [--rounds N] [--lines N] [--states LIST]" >&2; exit 2 ;;
+    *) echo "usage: floor.sh [--build DIR] [--base DIR] [--rounds N] [--lines N] [--states LIST]" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "floor.sh: needs root (BPF)" >&2; exit 1; }
@@ -45,7 +50,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cc -O2 -Wall -o "$work/empty_tp" "$here/empty_tp.c" || { echo "floor.sh: cannot build empty_tp" >&2; exit 1; }
 cc -O2 -Wall -pthread -o "$work/ptybench" "$here/ptybench.c" -lutil || { echo "floor.sh: cannot build ptybench" >&2; exit 1; }
-daemon=$build/agent/daemon/ttyauditd
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 
 start() {
@@ -54,7 +58,10 @@ start() {
         "$work/empty_tp" > "$work/tp.out" & tpid=$!
         for _ in $(seq 50); do grep -q attached "$work/tp.out" && return 0; sleep 0.1; done
         echo "floor.sh: empty_tp did not attach" >&2; exit 1 ;;
-    full|fullstats)
+    full|fullstats|base|basestats)
+        daemon=$build/agent/daemon/ttyauditd
+        case $1 in base*) daemon=$base/agent/daemon/ttyauditd ;; esac
+        [ -x "$daemon" ] || { echo "floor.sh: no ttyauditd at $daemon (--build, --base)" >&2; exit 2; }
         mkdir -p "$work/log"
         "$daemon" --foreground --log-dir "$work/log" 2> "$work/daemon.err" & dpid=$!
         for _ in $(seq 600); do grep -q 'capture: recording with backend' "$work/daemon.err" && break; sleep 0.1; done
@@ -84,11 +91,13 @@ for r in $(seq 1 "$rounds"); do
     for _ in $(seq 2 "$r"); do order=("${order[@]:1}" "${order[0]}"); done
     for st in "${order[@]}"; do
         start "$st"
-        [ "$st" = fullstats ] && { sysctl -qw kernel.bpf_stats_enabled=1; progs > "$work/p0"; }
+        stats=''
+        case $st in *stats) stats=1 ;; esac
+        [ -n "$stats" ] && { sysctl -qw kernel.bpf_stats_enabled=1; progs > "$work/p0"; }
         line=$( { TIMEFORMAT='%R %U %S'; time script -qc "$workload" /dev/null < /dev/null > /dev/null; } 2>&1 )
         set -- $line
         extra=''
-        if [ "$st" = fullstats ]; then
+        if [ -n "$stats" ]; then
             extra=$(progs | awk 'NR == FNR {ns[$1] = $2; c[$1] = $3; next}
                 ($1 in ns) && $3 > c[$1] {printf " %s_ns=%.0f", $1, ($2 - ns[$1]) / ($3 - c[$1])}' "$work/p0" -)
             sysctl -qw kernel.bpf_stats_enabled="$stats_was"
