@@ -113,13 +113,29 @@ static __always_inline int ta_x32_kind(long nr)
 
 /*
  * The properties of the kinds a number names in any convention: sys_exit has
- * terminal I/O to finish (TA_KP_EXIT) or footprint (TA_KP_FOOTPRINT).
+ * terminal I/O to finish (TA_KP_EXIT), footprint (TA_KP_FOOTPRINT) or a unix
+ * connect or bind (TA_KP_UNIX).
  */
 static __always_inline __u32 ta_exit_props(long nr)
 {
 	return ta_kind_props(ta_native_kind(nr)) | ta_kind_props(ta_compat_kind(nr)) |
 	       ta_kind_props(ta_x32_kind(nr));
 }
+
+/*
+ * The unix socket calls' exit program (unix_sockets.bpf.c), reached by a tail
+ * call of the raw sys_exit dispatcher (tty_syscalls.bpf.c) for the numbers
+ * that can name one: a program on raw sys_exit of its own cost every system
+ * call of the host a third program run (50 to 150 ns here). Where the
+ * dispatcher is not attached (a function backend without the footprint) the
+ * daemon attaches that program itself.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ta_exit_progs SEC(".maps") __weak;
 
 /* The first arguments of a call, as its calling convention passed them. */
 struct ta_sys_args {

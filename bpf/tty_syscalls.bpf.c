@@ -860,10 +860,16 @@ int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u32 props = ta_exit_props(nr);
 
 	/* A number can name a footprint call in one convention and terminal I/O in another. */
-	if (ta_fp_mode && (props & TA_KP_FOOTPRINT)) {
+	if (ta_fp_mode && (props & TA_KP_FOOTPRINT))
 		ta_fp_exit(nr, ret);
-		if (!(props & TA_KP_EXIT))
-			return 0;
+	/*
+	 * A unix connect or bind goes on in its own program (ta_exit_progs); no
+	 * number is one in a convention and terminal I/O in another. The
+	 * terminal I/O stays last: code after it multiplied 5.10's verification.
+	 */
+	if ((props & (TA_KP_UNIX | TA_KP_EXIT)) == TA_KP_UNIX) {
+		bpf_tail_call(ctx, &ta_exit_progs, 0);
+		return 0;
 	}
 	/* With a function backend this program is here for the footprint alone. */
 	if (!ta_syscall_io || !(props & TA_KP_EXIT))

@@ -14,9 +14,11 @@
  * socket there under the same name. A failed call is recorded with its
  * errno and the path as the caller's memory holds it at exit (a claim).
  *
- * A program of its own on raw sys_exit, for every backend: verified apart
- * from the terminal I/O dispatcher, with a stack of its own (that one's
- * uses 440 of its 512 bytes).
+ * A program of its own, for every backend: verified apart from the terminal
+ * I/O dispatcher, with a stack of its own (that one's uses 440 of its 512
+ * bytes). The dispatcher hands it the calls that can be unix connects or
+ * binds by a tail call (ta_exit_progs); where the dispatcher is not attached,
+ * the daemon attaches it to raw sys_exit itself.
  */
 #include "capture_common.bpf.h"
 #include "call_kinds.bpf.h"

@@ -25,8 +25,8 @@
 
 /* The maps the daemon reads and fills, by their fds once loaded. */
 struct ta_capture_maps {
-	int events, ctl_events, fp_events, fp_progs, config, self, tty_majors, wake_on_empty, drops,
-	    session_drops;
+	int events, ctl_events, fp_events, fp_progs, exit_progs, config, self, tty_majors,
+	    wake_on_empty, drops, session_drops;
 };
 
 struct ta_capture {
@@ -148,6 +148,12 @@ static int libbpf_to_buffer(enum libbpf_print_level level, const char *fmt, va_l
 enum prog_role {
 	ROLE_OTHER, ROLE_COMMON, ROLE_COMMON_OPTIONAL, ROLE_REQUIRED, ROLE_OPTIONAL,
 	ROLE_TAIL,  /* loaded, never attached: reached by a tail call (the footprint's entry) */
+	/*
+	 * Reached by the raw sys_exit dispatcher's tail call where that one is
+	 * attached, else attached itself (the unix socket calls' exit: every
+	 * backend; see try_backend).
+	 */
+	ROLE_EXIT_TAIL,
 };
 
 /* Which programs a backend uses. Required ones must attach; optional may not. */
@@ -168,7 +174,7 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 		return ROLE_COMMON;
 	/* Unix connects and binds (shared terminals), at their exit: every backend. */
 	if (!strcmp(name, "ta_raw_unix_exit"))
-		return ROLE_COMMON_OPTIONAL;
+		return ROLE_EXIT_TAIL;
 	switch (b) {
 	case TA_BACKEND_TRACEPOINT:
 		if (!strncmp(name, "ta_raw_sys_", 11))
@@ -334,6 +340,7 @@ static int find_maps(struct ta_capture *c)
 		{ "ta_ctl_events", offsetof(struct ta_capture_maps, ctl_events) },
 		{ "ta_fp_events", offsetof(struct ta_capture_maps, fp_events) },
 		{ "ta_fp_progs", offsetof(struct ta_capture_maps, fp_progs) },
+		{ "ta_exit_progs", offsetof(struct ta_capture_maps, exit_progs) },
 		{ "ta_config", offsetof(struct ta_capture_maps, config) },
 		{ "ta_self", offsetof(struct ta_capture_maps, self) },
 		{ "ta_tty_majors", offsetof(struct ta_capture_maps, tty_majors) },
@@ -409,7 +416,8 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		       struct ta_capture_report *rep, char *why, size_t why_len, char *missing,
 		       size_t missing_len)
 {
-	struct bpf_program *prog;
+	struct bpf_program *prog, *exit_tail = NULL;
+	bool sys_exit_attached = false;
 	struct bpf_map *events;
 	size_t n_progs = 0;
 	int err;
@@ -448,7 +456,8 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 
 		/* A function the kernel lacks (renamed, inlined) cannot be hooked. */
 		if (on && b != TA_BACKEND_TRACEPOINT && role != ROLE_COMMON &&
-		    role != ROLE_COMMON_OPTIONAL && role != ROLE_TAIL && target &&
+		    role != ROLE_COMMON_OPTIONAL && role != ROLE_TAIL && role != ROLE_EXIT_TAIL &&
+		    target &&
 		    !kernel_has_func(vmlinux, target)) {
 			if (role == ROLE_REQUIRED) {
 				snprintf(why, why_len, "kernel has no function %s", target);
@@ -531,15 +540,17 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 
 			if (!bpf_program__autoload(prog))
 				continue;
-			if (role == ROLE_TAIL) {
+			if (role == ROLE_TAIL || role == ROLE_EXIT_TAIL) {
 				uint32_t zero = 0;
 				int fd = bpf_program__fd(prog);
+				int map = role == ROLE_TAIL ? c->m.fp_progs : c->m.exit_progs;
 
-				if (pass == 0 && bpf_map_update_elem(c->m.fp_progs,
-								     &zero, &fd, BPF_ANY)) {
+				if (role == ROLE_EXIT_TAIL)
+					exit_tail = prog;
+				if (pass == 0 && bpf_map_update_elem(map, &zero, &fd, BPF_ANY)) {
 					err = -errno;
-					snprintf(why, why_len, "footprint program not installed: %s",
-						 strerror(-err));
+					snprintf(why, why_len, "%s not installed for its tail call: %s",
+						 bpf_program__name(prog), strerror(-err));
 					goto fail;
 				}
 				continue;
@@ -564,7 +575,22 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 				goto fail;
 			}
 			c->links[c->n_links++] = link;
+			if (!strcmp(bpf_program__name(prog), "ta_raw_sys_exit"))
+				sys_exit_attached = true;
 		}
+	}
+	/*
+	 * Without the dispatcher on raw sys_exit (a function backend without the
+	 * footprint), its tail call never comes: the program is attached itself.
+	 */
+	if (exit_tail && !sys_exit_attached) {
+		struct bpf_link *link = bpf_program__attach(exit_tail);
+
+		if (link)
+			c->links[c->n_links++] = link;
+		else
+			snprintf(missing + strlen(missing), missing_len - strlen(missing), "%s%s",
+				 *missing ? ", " : "", bpf_program__section_name(exit_tail));
 	}
 	return 0;
 fail:

@@ -4,7 +4,7 @@
 # session's facts and the daemon's diagnostics in /results.
 set -u
 R=/results
-mkdir -p "$R" /tmp/log
+mkdir -p "$R"
 b=${TA_BACKEND:?ta.backend= missing on the kernel command line}
 # A fresh host: nothing mounted tracefs or debugfs (only systemd would).
 umount /sys/kernel/debug 2>/dev/null
@@ -20,17 +20,27 @@ if [ -n "${TA_CAPS:-}" ]; then
     wrap="/usr/local/bin/ta-setpriv --bounding-set=$bset --inh-caps=-all --no-new-privs --"
     echo "$bset" > "$R/bounding-set"
 fi
-$wrap ttyauditd --foreground --backend "$b" ${TA_VERBOSE:+--verbose} \
-    ${TA_KRETPROBE_POOL:+--kretprobe-pool "$TA_KRETPROBE_POOL"} --log-dir /tmp/log --jsonl "$R/events.jsonl" \
-    2> "$R/daemon.err" &
-pid=$!
-i=0
-while [ $i -lt 1200 ]; do
-    grep -q '"agent_start"' "$R/events.jsonl" 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.1
-    i=$((i + 1))
-done
+# start_daemon NAME [OPTION...]: ttyauditd with the backend, its records in $R/NAME.jsonl and
+# its diagnostics in $R/daemon-NAME.err (daemon.err for "events"); $pid; back once it records.
+start_daemon() {
+    name=$1
+    shift
+    err="$R/daemon-$name.err"
+    [ "$name" = events ] && err="$R/daemon.err"
+    mkdir -p "/tmp/log-$name"
+    $wrap ttyauditd --foreground --backend "$b" ${TA_VERBOSE:+--verbose} \
+        ${TA_KRETPROBE_POOL:+--kretprobe-pool "$TA_KRETPROBE_POOL"} --log-dir "/tmp/log-$name" \
+        --jsonl "$R/$name.jsonl" "$@" 2> "$err" &
+    pid=$!
+    i=0
+    while [ $i -lt 1200 ]; do
+        grep -q '"agent_start"' "$R/$name.jsonl" 2>/dev/null && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+start_daemon events
 # A hostile unprivileged user (uid 2000) holds writers blocked in write() on a pty of its own
 # while the session runs: with task storage there is no shared table to fill, and the fallback
 # programs' table gives one uid at most 512 calls in progress; the session must stay exact.
@@ -71,4 +81,13 @@ sleep 1
 kill -TERM $pid
 wait $pid
 echo $? > "$R/daemon.rc"
+# Without the footprint a function backend leaves raw sys_exit alone, and the unix calls'
+# program is attached itself instead of reached by the dispatcher's tail call.
+if [ "$b" != tracepoint ] && command -v ta-hostile >/dev/null; then
+    start_daemon nofp --footprint off
+    ta-hostile unix 2000 > "$R/unix-nofp.out" 2> "$R/unix-nofp.err"
+    sleep 1
+    kill -TERM $pid
+    wait $pid
+fi
 exit 0

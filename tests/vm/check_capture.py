@@ -141,6 +141,15 @@ def main():
             f.check(False, f"{series}/{b}: ta-hostile unix ran ({e})")
         else:
             unix_result_checks(f, f"{series}/{b}", unix, recs)
+        if b != "tracepoint":
+            # The same with the footprint off: the unix calls' program attached itself.
+            try:
+                unix = json.loads(open(os.path.join(d, "unix-nofp.out")).read().splitlines()[-1])
+                nofp = load(os.path.join(d, "nofp.jsonl"))
+            except (OSError, ValueError, IndexError) as e:
+                f.check(False, f"{series}/{b}: ta-hostile unix ran with --footprint off ({e})")
+            else:
+                unix_result_checks(f, f"{series}/{b} --footprint off", unix, nofp)
         ldisc_checks(f, f"{series}/{b}", d, recs, b != "tracepoint")
         if b == "kprobe":
             err = open(os.path.join(d, "daemon.err"), errors="replace").read()
