@@ -410,6 +410,14 @@ static bool is_exit_hook(const struct bpf_program *prog)
 	       !strncmp(sec, "kretprobe/", 10);
 }
 
+/* Add what to the list of hooks missing[len] (", "-separated), as far as it fits. */
+static void note_missing(char *missing, size_t len, const char *what)
+{
+	size_t used = strlen(missing);
+
+	snprintf(missing + used, len - used, "%s%s", used ? ", " : "", what);
+}
+
 /* Load and attach one backend. On failure, *why says what the kernel refused. */
 static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs programs,
 		       const struct ta_capture_opts *o, const struct btf *vmlinux,
@@ -464,8 +472,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 				err = -ENOENT;
 				goto fail;
 			}
-			snprintf(missing + strlen(missing), missing_len - strlen(missing),
-				 "%s%s", *missing ? ", " : "", target);
+			note_missing(missing, missing_len, target);
 			on = false;
 		}
 		/*
@@ -480,8 +487,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 
 			/* Missing only if the kernel has it under neither name. */
 			if (!other || !kernel_may_have_tracepoint(vmlinux, other))
-				snprintf(missing + strlen(missing), missing_len - strlen(missing),
-					 "%s%s", *missing ? ", " : "", target);
+				note_missing(missing, missing_len, target);
 			on = false;
 		}
 		/*
@@ -493,10 +499,10 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		 */
 		if (on && !strcmp(bpf_program__name(prog), "ta_raw_io_uring_complete") &&
 		    btf_struct_lacks_member(vmlinux, "io_kiocb", "cqe")) {
-			snprintf(missing + strlen(missing), missing_len - strlen(missing),
-				 "%sio_uring_complete (requests without a completion entry: io_uring "
-				 "writes into a terminal are not counted; the fentry and kprobe "
-				 "backends see them)", *missing ? ", " : "");
+			note_missing(missing, missing_len,
+				     "io_uring_complete (requests without a completion entry: io_uring "
+				     "writes into a terminal are not counted; the fentry and kprobe "
+				     "backends see them)");
 			on = false;
 		}
 		bpf_program__set_autoload(prog, on);
@@ -565,8 +571,8 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 			if (!link) {
 				err = -errno;
 				if (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) {
-					snprintf(missing + strlen(missing), missing_len - strlen(missing),
-						 "%s%s", *missing ? ", " : "", bpf_program__section_name(prog));
+					note_missing(missing, missing_len,
+						     bpf_program__section_name(prog));
 					continue;
 				}
 				snprintf(why, why_len, "attach of %s failed: %s%s%s",
@@ -589,8 +595,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		if (link)
 			c->links[c->n_links++] = link;
 		else
-			snprintf(missing + strlen(missing), missing_len - strlen(missing), "%s%s",
-				 *missing ? ", " : "", bpf_program__section_name(exit_tail));
+			note_missing(missing, missing_len, bpf_program__section_name(exit_tail));
 	}
 	return 0;
 fail:
