@@ -38,6 +38,14 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "floor.sh: needs root (BPF)" >&2; exit 1; }
+# Every build a state runs is there before the first run.
+for st in $states; do
+    case $st in full*) dir=$build ;; base*) dir=$base ;; *) continue ;; esac
+    [ -n "$dir" ] && [ -x "$dir/agent/daemon/ttyauditd" ] || {
+        echo "floor.sh: state $st: no ttyauditd in '$dir': build it there (ninja -C DIR), or name a build directory with --build or --base" >&2
+        exit 2
+    }
+done
 work=$(mktemp -d /tmp/ta-floor.XXXXXX)
 tpid='' dpid=''
 cleanup() {
@@ -61,7 +69,6 @@ start() {
     full|fullstats|base|basestats)
         daemon=$build/agent/daemon/ttyauditd
         case $1 in base*) daemon=$base/agent/daemon/ttyauditd ;; esac
-        [ -x "$daemon" ] || { echo "floor.sh: no ttyauditd at $daemon (--build, --base)" >&2; exit 2; }
         mkdir -p "$work/log"
         "$daemon" --foreground --log-dir "$work/log" 2> "$work/daemon.err" & dpid=$!
         for _ in $(seq 600); do grep -q 'capture: recording with backend' "$work/daemon.err" && break; sleep 0.1; done
