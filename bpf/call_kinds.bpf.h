@@ -137,6 +137,24 @@ struct {
 	__type(value, __u32);
 } ta_exit_progs SEC(".maps") __weak;
 
+/*
+ * The programs on the system call tracepoints. In the full build they are
+ * typed (tp_btf: the tracepoint's own BTF, which the full build needs anyway
+ * for bpf_get_current_task_btf), so the pt_regs they are given is read with
+ * plain loads; the raw tracepoint gives a number, read through
+ * bpf_probe_read_kernel, a helper call of ~30 ns here. sys_exit reads
+ * orig_ax at every system call of the host, and the entry of a wanted call
+ * its arguments. The tail calls' targets (ta_fp_progs, ta_exit_progs) are of
+ * the same kind and tracepoint as their caller, as the kernel requires.
+ */
+#ifdef TA_NO_TASK_STORAGE
+#define TA_SYSCALL_TP(name) SEC("raw_tp/" name)
+#define TA_REGS_READ(regs, field) BPF_CORE_READ(regs, field)
+#else
+#define TA_SYSCALL_TP(name) SEC("tp_btf/" name)
+#define TA_REGS_READ(regs, field) ((regs)->field)
+#endif
+
 /* The first arguments of a call, as its calling convention passed them. */
 struct ta_sys_args {
 	unsigned long a[3];
@@ -158,15 +176,42 @@ static __always_inline void ta_call_args(struct pt_regs *regs, bool compat, stru
 {
 #if TA_HAS_COMPAT
 	if (compat) {
-		s->a[0] = (__u32)BPF_CORE_READ(regs, bx);
-		s->a[1] = (__u32)BPF_CORE_READ(regs, cx);
-		s->a[2] = (__u32)BPF_CORE_READ(regs, dx);
+		s->a[0] = (__u32)TA_REGS_READ(regs, bx);
+		s->a[1] = (__u32)TA_REGS_READ(regs, cx);
+		s->a[2] = (__u32)TA_REGS_READ(regs, dx);
 		return;
 	}
 #endif
+#if !defined(TA_NO_TASK_STORAGE) && defined(__TARGET_ARCH_x86)
+	s->a[0] = TA_REGS_READ(regs, di);
+	s->a[1] = TA_REGS_READ(regs, si);
+	s->a[2] = TA_REGS_READ(regs, dx);
+#elif defined(__TARGET_ARCH_x86)
+	/*
+	 * One read, not three: the first three arguments (di, si, dx) lie side
+	 * by side in x86-64's pt_regs, the ptrace layout that never changes.
+	 * Each read is a helper call (~30-40 ns here) on every wanted call of
+	 * the host, most of which then turn out to be no terminal's.
+	 */
+	struct ta_regs_args {
+		unsigned long dx, si, di;
+	} r;
+
+	_Static_assert(__builtin_offsetof(struct pt_regs, si) ==
+			       __builtin_offsetof(struct pt_regs, dx) + 8 &&
+		       __builtin_offsetof(struct pt_regs, di) ==
+			       __builtin_offsetof(struct pt_regs, dx) + 16,
+		       "x86-64 pt_regs: dx, si, di adjacent");
+	if (bpf_core_read(&r, sizeof(r), &regs->dx))
+		r.dx = r.si = r.di = 0;
+	s->a[0] = r.di;
+	s->a[1] = r.si;
+	s->a[2] = r.dx;
+#else
 	s->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	s->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	s->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+#endif
 }
 
 /*

@@ -9,7 +9,7 @@
  */
 #include "footprint.bpf.h"
 
-SEC("raw_tp/sys_enter")
+TA_SYSCALL_TP("sys_enter")
 int ta_fp_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];

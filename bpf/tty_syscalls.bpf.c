@@ -177,15 +177,12 @@ static __always_inline bool ta_watch_non_tty(__u64 files)
 static __always_inline int ta_enter_io(__u32 fd, __u64 buf, __u32 nr_segs, __u32 mode,
 				       __u32 compat_iov, __u64 count)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *task = TA_CUR_TASK();
 	struct ta_task_state *ts;
 	struct tty_struct *tty;
 	struct file *f;
 	__u64 files;
 
-	if (ta_is_self(id >> 32))
-		return 0;
 	f = ta_fd_file(fd);
 	tty = ta_file_tty(f);
 	/*
@@ -199,6 +196,9 @@ static __always_inline int ta_enter_io(__u32 fd, __u64 buf, __u32 nr_segs, __u32
 	files = ta_shared_files();
 	/* An empty fd too: a terminal can be installed in it during the call. */
 	if (!tty && !ta_watch_non_tty(files))
+		return 0;
+	/* The daemon's own output: asked only here, as most calls are off any terminal. */
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	ts = ta_task_state_get(true);
 	if (!ts) {
@@ -817,7 +817,7 @@ static __always_inline int ta_enter_call(int kind, long nr, bool compat, const s
 	}
 }
 
-SEC("raw_tp/sys_enter")
+TA_SYSCALL_TP("sys_enter")
 int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
@@ -848,7 +848,7 @@ int ta_raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return ta_enter_call(kind, nr, compat, &s);
 }
 
-SEC("raw_tp/sys_exit")
+TA_SYSCALL_TP("sys_exit")
 int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	long ret = ctx->args[1];
@@ -856,7 +856,7 @@ int ta_raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	/* Only calls an entry could have left pending: cheaper than a map lookup for all. */
 #if defined(__TARGET_ARCH_x86)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = TA_REGS_READ(regs, orig_ax);
 	__u32 props = ta_exit_props(nr);
 
 	/* A number can name a footprint call in one convention and terminal I/O in another. */

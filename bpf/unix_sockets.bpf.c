@@ -102,13 +102,13 @@ static __always_inline void ta_unix_fill_claimed(struct ta_unix_event *e, __u64 
 	e->path_len = len;
 }
 
-SEC("raw_tp/sys_exit")
+TA_SYSCALL_TP("sys_exit")
 int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 #if defined(__TARGET_ARCH_x86)
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	long ret = ctx->args[1];
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = TA_REGS_READ(regs, orig_ax);
 	struct unix_sock *target = NULL;
 	struct ta_unix_event *e;
 	struct sock *sk;

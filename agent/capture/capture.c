@@ -406,7 +406,8 @@ static bool is_exit_hook(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 
-	return !strcmp(sec, "raw_tp/sys_exit") || !strncmp(sec, "fexit/", 6) ||
+	return !strcmp(sec, "raw_tp/sys_exit") || !strcmp(sec, "tp_btf/sys_exit") ||
+	       !strncmp(sec, "fexit/", 6) ||
 	       !strncmp(sec, "kretprobe/", 10);
 }
 

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "capture/variant.h"
@@ -56,6 +58,33 @@ static bool has_helper(enum bpf_func_id helper)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, helper, NULL) == 1;
 }
 
+/*
+ * 1: the kernel loads a typed program on the sys_enter tracepoint, what the
+ * full build's system call programs are (tp_btf: they read the registers
+ * with plain loads). It needs the kernel's own BTF, and a policy that lets
+ * fentry-like (BPF_PROG_TYPE_TRACING) programs load; a kernel can refuse
+ * those and take raw tracepoints (this project's test host refuses fentry).
+ */
+static bool has_tp_btf(void)
+{
+	const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = libbpf_find_vmlinux_btf_id("sys_enter", BPF_TRACE_RAW_TP);
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_RAW_TP);
+	int fd;
+
+	if (id <= 0)
+		return false;
+	o.attach_btf_id = (__u32)id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &o);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 void ta_kernel_features_probe(struct ta_kernel_features *f)
 {
 	f->bpf_loop = has_helper(BPF_FUNC_loop);
@@ -63,15 +92,27 @@ void ta_kernel_features_probe(struct ta_kernel_features *f)
 			  has_helper(BPF_FUNC_task_storage_get) &&
 			  has_helper(BPF_FUNC_task_storage_delete);
 	f->current_task_btf = has_helper(BPF_FUNC_get_current_task_btf);
+	f->tp_btf = has_tp_btf();
 }
 
 const char *ta_kernel_features_missing(const struct ta_kernel_features *f, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s%s%s%s%s", !f->bpf_loop ? "bpf_loop" : "",
-		 !f->bpf_loop && (!f->task_storage || !f->current_task_btf) ? ", " : "",
-		 !f->task_storage ? "BPF task storage" : "",
-		 !f->task_storage && !f->current_task_btf ? ", " : "",
-		 !f->current_task_btf ? "bpf_get_current_task_btf" : "");
+	const char *lacks[] = {
+		!f->bpf_loop ? "bpf_loop" : NULL,
+		!f->task_storage ? "BPF task storage" : NULL,
+		!f->current_task_btf ? "bpf_get_current_task_btf" : NULL,
+		!f->tp_btf ? "typed tracepoint programs (tp_btf)" : NULL,
+	};
+	size_t used = 0;
+
+	if (cap)
+		out[0] = '\0';
+	for (size_t i = 0; i < sizeof(lacks) / sizeof(lacks[0]); i++) {
+		if (!lacks[i] || used + 1 >= cap)
+			continue;
+		int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", lacks[i]);
+		used = n < 0 ? used : (size_t)n >= cap - used ? cap - 1 : used + (size_t)n;
+	}
 	return out;
 }
 
@@ -79,8 +120,9 @@ enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_
 {
 	if (wanted == TA_PROGRAMS_FULL || wanted == TA_PROGRAMS_FALLBACK)
 		return wanted;
-	return f->bpf_loop && f->task_storage && f->current_task_btf ? TA_PROGRAMS_FULL
-								      : TA_PROGRAMS_FALLBACK;
+	return f->bpf_loop && f->task_storage && f->current_task_btf && f->tp_btf
+		       ? TA_PROGRAMS_FULL
+		       : TA_PROGRAMS_FALLBACK;
 }
 
 /* Both skeletons have the same shape; only their names differ. */

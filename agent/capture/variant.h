@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The two builds of the capture programs (bpf/meson.build): "full" (BPF task
- * storage and bpf_loop) and "fallback" (neither; every kernel with a BPF ring
+ * storage, bpf_loop, typed system call tracepoints) and "fallback" (neither; every kernel with a BPF ring
  * buffer and BTF, 5.8 on). Which one a kernel gets is decided by probing what
  * it offers, never by its version; what the fallback cannot do is said once,
  * here (bpf/kernel_compat.bpf.h has the figures).
@@ -27,6 +27,7 @@ struct ta_kernel_features {
 	bool bpf_loop;          /* the bpf_loop helper (5.17+) */
 	bool task_storage;      /* BPF_MAP_TYPE_TASK_STORAGE and its helpers in tracing programs */
 	bool current_task_btf;  /* bpf_get_current_task_btf (5.11+) */
+	bool tp_btf;            /* a typed (tp_btf) program on the system call tracepoints */
 };
 
 const char *ta_programs_name(enum ta_programs p);

@@ -81,14 +81,18 @@ int main(int argc, char **argv)
 	 * Of OpenSSL the commands use SHA-256 and Ed25519 signature checks only: not its legacy
 	 * tables of every cipher and digest by name, nor its error strings, whose set-up on the
 	 * first signature check was ~1 ms of every `query` (docs/performance.md, issue #20).
-	 * The system's openssl.cnf is still read. Except with --fleet: libpq's TLS looks
-	 * certificates' signature digests up in those tables (without them every certificate is
-	 * "ca md too weak"), and once skipped they cannot be added later in the process.
+	 * Nor a configuration: a verdict depends on the log, the key and this program, not on
+	 * providers or engines that openssl.cnf or $OPENSSL_CONF would load into the checker
+	 * (and its parse was a tenth of a `query`); nor the clean-up at exit, which frees what
+	 * the exit frees anyway. Except with --fleet: libpq's TLS reads the system's
+	 * configuration, and looks certificates' signature digests up in those tables (without
+	 * them every certificate is "ca md too weak"); once skipped they cannot be added later.
 	 */
 	if (!names_fleet(argc, argv))
 		OPENSSL_init_crypto(OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
 				    OPENSSL_INIT_NO_ADD_ALL_DIGESTS |
-				    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+				    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+				    OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].run(argc - 1, argv + 1);

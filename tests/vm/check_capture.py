@@ -119,6 +119,12 @@ def main():
                 f"{series}/{b}: the daemon ran with backend {b} "
                 f"({start[0]['backend'] if start else 'no agent_start'})")
         f.check(facts["auid"] == 1001, f"{series}/{b}: the session logged in as 1001")
+        # The probes pick the programs (docs/capture.md): a probe that failed where the kernel
+        # has what the full programs need would pass every other check with the fallback's.
+        want = "fallback" if series == "5.10" else "full"
+        got = start[0].get("programs") if start else None
+        f.check(got == want, f"{series}/{b}: the {want} programs were loaded ({got!r}; kernel "
+                f"lacks {start[0].get('kernel_lacks') if start else '?'!r})")
         if b == "tracepoint" and start:
             # 5.10's io_uring requests carry no completion entry: the completion hook has
             # nothing to read there, and the daemon says io_uring writes are not counted.

@@ -13,14 +13,17 @@
 
 int main(void)
 {
-	const struct ta_kernel_features all = { true, true, true };
-	/* Debian 11's 5.10: none of them. */
-	const struct ta_kernel_features none = { false, false, false };
+	const struct ta_kernel_features all = { true, true, true, true };
+	/* Debian 11's 5.10: none of the helpers (it has tp_btf). */
+	const struct ta_kernel_features none = { false, false, false, true };
+	const struct ta_kernel_features nothing = { false, false, false, false };
 	/* 5.11 to 5.16: task storage and bpf_get_current_task_btf, no bpf_loop. */
-	const struct ta_kernel_features no_loop = { false, true, true };
+	const struct ta_kernel_features no_loop = { false, true, true, true };
 	/* A kernel with bpf_loop whose tracing programs may not use task storage. */
-	const struct ta_kernel_features no_storage = { true, false, true };
-	const struct ta_kernel_features no_task_btf = { true, true, false };
+	const struct ta_kernel_features no_storage = { true, false, true, true };
+	const struct ta_kernel_features no_task_btf = { true, true, false, true };
+	/* A policy that refuses fentry-like (tracing) programs, raw tracepoints allowed. */
+	const struct ta_kernel_features no_tp_btf = { true, true, true, false };
 	enum ta_programs p;
 	char buf[128], num[32];
 
@@ -29,6 +32,7 @@ int main(void)
 	CHECK(ta_programs_choose(&no_loop, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FALLBACK);
 	CHECK(ta_programs_choose(&no_storage, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FALLBACK);
 	CHECK(ta_programs_choose(&no_task_btf, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FALLBACK);
+	CHECK(ta_programs_choose(&no_tp_btf, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FALLBACK);
 	/* Asked for by name: taken as asked, whatever the probes say. */
 	CHECK(ta_programs_choose(&all, TA_PROGRAMS_FALLBACK) == TA_PROGRAMS_FALLBACK);
 	CHECK(ta_programs_choose(&none, TA_PROGRAMS_FULL) == TA_PROGRAMS_FULL);
@@ -41,8 +45,14 @@ int main(void)
 		      "BPF task storage"));
 	CHECK(!strcmp(ta_kernel_features_missing(&no_task_btf, buf, sizeof(buf)),
 		      "bpf_get_current_task_btf"));
+	CHECK(!strcmp(ta_kernel_features_missing(&no_tp_btf, buf, sizeof(buf)),
+		      "typed tracepoint programs (tp_btf)"));
+	CHECK(!strcmp(ta_kernel_features_missing(&nothing, buf, sizeof(buf)),
+		      "bpf_loop, BPF task storage, bpf_get_current_task_btf, "
+		      "typed tracepoint programs (tp_btf)"));
 	/* Truncated, still terminated. */
 	CHECK(strlen(ta_kernel_features_missing(&none, buf, 9)) == 8);
+	CHECK(strlen(ta_kernel_features_missing(&nothing, buf, 20)) == 19);
 
 	for (int i = 0; i < TA_PROGRAMS_COUNT; i++) {
 		CHECK(ta_programs_parse(ta_programs_name((enum ta_programs)i), &p) == 0);
