@@ -282,12 +282,37 @@ static __always_inline __u64 ta_next_call_id(void)
 	return ((__u64)bpf_get_smp_processor_id() << 48) | (n & 0xffffffffffffULL);
 }
 
-/* The tty behind an open file, or NULL if the file is not a tty. */
-static __always_inline struct tty_struct *ta_file_tty(struct file *f)
+#ifdef TA_TYPED_READS
+/*
+ * The typed build (6.2+): a pointer the kernel stores as a number or in an
+ * array of pointers (fdt->fd[i]) is given its type back, and the fields
+ * behind it are plain loads the JIT guards, not a helper call each. The call
+ * itself is a register move once verified. Used in the typed (tp_btf)
+ * programs only: whether raw tracepoint programs may call kfuncs differs
+ * between kernels, and the daemon probes a typed one (variant.c).
+ */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+#endif
+
+/* Whether a char device's number is a terminal's (the daemon fills ta_tty_majors). */
+static __always_inline bool ta_tty_major(__u32 rdev)
+{
+	__u32 major = rdev >> MINORBITS;
+	__u8 *is_tty;
+
+	if (major >= TA_MAJOR_SLOTS)
+		return false;
+	is_tty = bpf_map_lookup_elem(&ta_tty_majors, &major);
+	return is_tty && *is_tty;
+}
+
+/*
+ * The tty behind an open file, or NULL if the file is not a tty; through the
+ * helper, for any program.
+ */
+static __always_inline struct tty_struct *ta_file_tty_raw(struct file *f)
 {
 	struct inode *inode;
-	__u32 major, rdev;
-	__u8 *is_tty;
 	umode_t mode;
 
 	if (!f)
@@ -296,20 +321,44 @@ static __always_inline struct tty_struct *ta_file_tty(struct file *f)
 	if (!inode)
 		return NULL;
 	mode = BPF_CORE_READ(inode, i_mode);
-	if ((mode & S_IFMT) != S_IFCHR)
-		return NULL;
-	rdev = BPF_CORE_READ(inode, i_rdev);
-	major = rdev >> MINORBITS;
-	if (major >= TA_MAJOR_SLOTS)
-		return NULL;
-	is_tty = bpf_map_lookup_elem(&ta_tty_majors, &major);
-	if (!is_tty || !*is_tty)
+	if ((mode & S_IFMT) != S_IFCHR || !ta_tty_major(BPF_CORE_READ(inode, i_rdev)))
 		return NULL;
 	/* Files opened through the tty layer carry a tty_file_private. */
 	struct tty_file_private *priv = BPF_CORE_READ(f, private_data);
 	if (!priv)
 		return NULL;
 	return BPF_CORE_READ(priv, tty);
+}
+
+/*
+ * The same in the typed system call programs: with plain loads in
+ * the typed build. Most calls they look at are off any terminal, and are
+ * told so by the file's inode alone. The tty pointer itself is still read
+ * through the helper: it is hashed and stored, which the verifier allows a
+ * number, not a typed pointer.
+ */
+static __always_inline struct tty_struct *ta_file_tty(struct file *f)
+{
+#ifdef TA_TYPED_READS
+	struct file *tf;
+	struct inode *inode;
+	void *priv;
+
+	if (!f)
+		return NULL;
+	tf = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+	inode = tf->f_inode;
+	if (!inode)
+		return NULL;
+	if ((inode->i_mode & S_IFMT) != S_IFCHR || !ta_tty_major(inode->i_rdev))
+		return NULL;
+	priv = tf->private_data;
+	if (!priv)
+		return NULL;
+	return BPF_CORE_READ((struct tty_file_private *)priv, tty);
+#else
+	return ta_file_tty_raw(f);
+#endif
 }
 
 /*

@@ -681,7 +681,8 @@ int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (res <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	tty = ta_file_tty(BPF_CORE_READ(req, file));
+	/* A raw tracepoint's program: through the helper (ta_file_tty). */
+	tty = ta_file_tty_raw(BPF_CORE_READ(req, file));
 	if (!tty)
 		return 0;
 	/* Pty input is taken at the master, whoever writes it. */
@@ -743,7 +744,7 @@ static __always_inline int ta_uring_submitted(struct io_kiocb *req)
 		ta_uring_unseen();
 		return 0;
 	}
-	tty = ta_fd_tty(BPF_CORE_READ(req, cqe.fd));
+	tty = ta_file_tty_raw(ta_fd_file(BPF_CORE_READ(req, cqe.fd)));
 	if (!tty) {
 		ta_uring_unseen();
 		return 0;

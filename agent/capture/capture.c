@@ -438,7 +438,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 	 * that walk made every backend fail without it).
 	 */
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
-	err = ta_bpf_open(&c->bpf, programs, &open_opts);
+	err = ta_bpf_open(&c->bpf, programs, rep->typed_reads, &open_opts);
 	if (err) {
 		snprintf(why, why_len, "cannot open BPF object: %s", strerror(-err));
 		return err;
@@ -649,6 +649,7 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 	ta_kernel_features_probe(&features);
 	ta_kernel_features_missing(&features, rep->kernel_lacks, sizeof(rep->kernel_lacks));
 	rep->programs = ta_programs_choose(&features, o->programs);
+	rep->typed_reads = ta_programs_typed(&features, rep->programs);
 	vmlinux = btf__parse(o->btf_path, NULL);
 	if (libbpf_get_error(vmlinux))
 		vmlinux = NULL;

@@ -72,6 +72,7 @@ struct ta_capture_report {
 	char refused[TA_BACKEND_COUNT][256];  /* why each tried backend failed */
 	char optional_missing[256];           /* hooks that did not attach */
 	enum ta_programs programs;            /* the build loaded (tried) */
+	bool typed_reads;                     /* full, in its typed build (bpf_rdonly_cast) */
 	char kernel_lacks[96];                /* what the full build needs and the kernel lacks */
 	/*
 	 * kprobe backend: the return probes' pool of instances, "4096 instances

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "capture/variant.h"
 #include "ttyaudit/event.h"
 #include "ttyaudit.skel.h"
 #include "ttyaudit_fallback.skel.h"
+#include "ttyaudit_typed.skel.h"
 
 static const char *const names[TA_PROGRAMS_COUNT] = {
 	[TA_PROGRAMS_AUTO] = "auto",
@@ -58,6 +60,22 @@ static bool has_helper(enum bpf_func_id helper)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, helper, NULL) == 1;
 }
 
+/* Loads prog[n] as a typed program on sys_enter (btf_id: its tracepoint's): 1 if the kernel takes it. */
+static bool loads_on_sys_enter(int btf_id, const struct bpf_insn *prog, size_t n)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_RAW_TP);
+	int fd;
+
+	if (btf_id <= 0)
+		return false;
+	o.attach_btf_id = (__u32)btf_id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", prog, n, &o);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /*
  * 1: the kernel loads a typed program on the sys_enter tracepoint, what the
  * full build's system call programs are (tp_btf: they read the registers
@@ -65,24 +83,35 @@ static bool has_helper(enum bpf_func_id helper)
  * fentry-like (BPF_PROG_TYPE_TRACING) programs load; a kernel can refuse
  * those and take raw tracepoints (this project's test host refuses fentry).
  */
-static bool has_tp_btf(void)
+static bool has_tp_btf(int sys_enter)
 {
 	const struct bpf_insn ret0[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int id = libbpf_find_vmlinux_btf_id("sys_enter", BPF_TRACE_RAW_TP);
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_RAW_TP);
-	int fd;
 
-	if (id <= 0)
-		return false;
-	o.attach_btf_id = (__u32)id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &o);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
+	return loads_on_sys_enter(sys_enter, ret0, 2);
+}
+
+/*
+ * 1: such a program may call bpf_rdonly_cast (6.2+), what the typed build of
+ * the full programs does to read kernel pointers with plain loads.
+ */
+static bool has_rdonly_cast(const struct btf *vmlinux, int sys_enter)
+{
+	int cast = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	int file = btf__find_by_name_kind(vmlinux, "file", BTF_KIND_STRUCT);
+	/* r1 = 0; r2 = the id of struct file; call bpf_rdonly_cast; r0 = 0; exit */
+	const struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = file },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = cast },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return cast > 0 && file > 0 &&
+	       loads_on_sys_enter(sys_enter, prog, sizeof(prog) / sizeof(prog[0]));
 }
 
 void ta_kernel_features_probe(struct ta_kernel_features *f)
@@ -92,7 +121,17 @@ void ta_kernel_features_probe(struct ta_kernel_features *f)
 			  has_helper(BPF_FUNC_task_storage_get) &&
 			  has_helper(BPF_FUNC_task_storage_delete);
 	f->current_task_btf = has_helper(BPF_FUNC_get_current_task_btf);
-	f->tp_btf = has_tp_btf();
+	/* The kernel's own BTF (typed programs refer to it), read once for both probes. */
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	f->tp_btf = f->rdonly_cast = false;
+	if (libbpf_get_error(vmlinux))
+		return;
+	int sys_enter = btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
+
+	f->tp_btf = has_tp_btf(sys_enter);
+	f->rdonly_cast = f->tp_btf && has_rdonly_cast(vmlinux, sys_enter);
+	btf__free(vmlinux);
 }
 
 const char *ta_kernel_features_missing(const struct ta_kernel_features *f, char *out, size_t cap)
@@ -125,7 +164,12 @@ enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_
 		       : TA_PROGRAMS_FALLBACK;
 }
 
-/* Both skeletons have the same shape; only their names differ. */
+bool ta_programs_typed(const struct ta_kernel_features *f, enum ta_programs chosen)
+{
+	return chosen == TA_PROGRAMS_FULL && f->rdonly_cast;
+}
+
+/* The skeletons have the same shape; only their names differ. */
 #define TA_BPF_OPEN(b, name, o)                                                           \
 	({                                                                                \
 		struct name *_s = name##__open_opts(o);                                   \
@@ -142,10 +186,14 @@ enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_
 		_s ? 0 : errno ? -errno : -EINVAL;                                        \
 	})
 
-int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object_open_opts *o)
+int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, bool typed,
+		const struct bpf_object_open_opts *o)
 {
 	memset(b, 0, sizeof(*b));
 	b->kind = kind;
+	b->typed = kind == TA_PROGRAMS_FULL && typed;
+	if (b->typed)
+		return TA_BPF_OPEN(b, ttyaudit_typed_bpf, o);
 	if (kind == TA_PROGRAMS_FULL)
 		return TA_BPF_OPEN(b, ttyaudit_bpf, o);
 	if (kind == TA_PROGRAMS_FALLBACK)
@@ -180,6 +228,8 @@ int ta_bpf_key_digest(struct ta_bpf *b)
 
 int ta_bpf_load(struct ta_bpf *b)
 {
+	if (b->typed)
+		return ttyaudit_typed_bpf__load(b->skel);
 	if (b->kind == TA_PROGRAMS_FULL)
 		return ttyaudit_bpf__load(b->skel);
 	return ttyaudit_fallback_bpf__load(b->skel);
@@ -189,7 +239,9 @@ void ta_bpf_destroy(struct ta_bpf *b)
 {
 	if (!b->skel)
 		return;
-	if (b->kind == TA_PROGRAMS_FULL)
+	if (b->typed)
+		ttyaudit_typed_bpf__destroy(b->skel);
+	else if (b->kind == TA_PROGRAMS_FULL)
 		ttyaudit_bpf__destroy(b->skel);
 	else
 		ttyaudit_fallback_bpf__destroy(b->skel);

@@ -28,6 +28,7 @@ struct ta_kernel_features {
 	bool task_storage;      /* BPF_MAP_TYPE_TASK_STORAGE and its helpers in tracing programs */
 	bool current_task_btf;  /* bpf_get_current_task_btf (5.11+) */
 	bool tp_btf;            /* a typed (tp_btf) program on the system call tracepoints */
+	bool rdonly_cast;       /* bpf_rdonly_cast in such a program (6.2+): the typed build */
 };
 
 const char *ta_programs_name(enum ta_programs p);
@@ -42,12 +43,15 @@ void ta_kernel_features_probe(struct ta_kernel_features *f);
 const char *ta_kernel_features_missing(const struct ta_kernel_features *f, char *out, size_t cap);
 /* The programs to load: `wanted` unless AUTO, else full if the kernel has all they need. */
 enum ta_programs ta_programs_choose(const struct ta_kernel_features *f, enum ta_programs wanted);
+/* Whether the chosen programs are loaded in their typed build (full, with bpf_rdonly_cast). */
+bool ta_programs_typed(const struct ta_kernel_features *f, enum ta_programs chosen);
 
 /* One opened build of the programs (a bpftool skeleton behind it). */
 struct bpf_object;
 struct bpf_object_open_opts;
 struct ta_bpf {
 	enum ta_programs kind;
+	bool typed;             /* the full programs' typed build (ttyaudit_typed) */
 	void *skel;
 	struct bpf_object *obj;
 	uint32_t *syscall_io;   /* the rodata ta_syscall_io, settable before load */
@@ -59,8 +63,9 @@ struct ta_bpf {
 /* The write fingerprint's key (bpf/capture_common.bpf.h), one per load. */
 #define TA_DIGEST_KEY_BYTES TA_DIGEST_MAX
 
-/* 0, or -errno (kind must be FULL or FALLBACK). */
-int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, const struct bpf_object_open_opts *o);
+/* 0, or -errno (kind must be FULL or FALLBACK; typed: FULL's typed build). */
+int ta_bpf_open(struct ta_bpf *b, enum ta_programs kind, bool typed,
+		const struct bpf_object_open_opts *o);
 /* Fills the fingerprint's key from getrandom before load: 0 or -errno. */
 int ta_bpf_key_digest(struct ta_bpf *b);
 int ta_bpf_load(struct ta_bpf *b);

@@ -334,6 +334,8 @@ static void write_agent_start(struct daemon_ctx *d)
 	ta_json_str(&j, ta_programs_limitations(d->report.programs));
 	ta_json_key(&j, "kernel_lacks");
 	ta_json_str(&j, d->report.kernel_lacks);
+	ta_json_key(&j, "typed_reads");
+	ta_json_bool(&j, d->report.typed_reads);
 	ta_json_key(&j, "ring_bytes");
 	ta_json_u64(&j, d->opts.capture.ring_bytes);
 	ta_json_key(&j, "redact_noecho");

@@ -125,6 +125,10 @@ def main():
         got = start[0].get("programs") if start else None
         f.check(got == want, f"{series}/{b}: the {want} programs were loaded ({got!r}; kernel "
                 f"lacks {start[0].get('kernel_lacks') if start else '?'!r})")
+        # Their typed build where the kernel has bpf_rdonly_cast (6.2 on).
+        typed = start[0].get("typed_reads") if start else None
+        f.check(typed is (series not in ("5.10", "6.1")),
+                f"{series}/{b}: the typed build loaded exactly where bpf_rdonly_cast is ({typed!r})")
         if b == "tracepoint" and start:
             # 5.10's io_uring requests carry no completion entry: the completion hook has
             # nothing to read there, and the daemon says io_uring writes are not counted.

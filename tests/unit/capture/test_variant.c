@@ -13,17 +13,19 @@
 
 int main(void)
 {
-	const struct ta_kernel_features all = { true, true, true, true };
+	const struct ta_kernel_features all = { true, true, true, true, false };
+	/* 6.2 on: bpf_rdonly_cast too. */
+	const struct ta_kernel_features typed = { true, true, true, true, true };
 	/* Debian 11's 5.10: none of the helpers (it has tp_btf). */
-	const struct ta_kernel_features none = { false, false, false, true };
-	const struct ta_kernel_features nothing = { false, false, false, false };
+	const struct ta_kernel_features none = { false, false, false, true, false };
+	const struct ta_kernel_features nothing = { false, false, false, false, false };
 	/* 5.11 to 5.16: task storage and bpf_get_current_task_btf, no bpf_loop. */
-	const struct ta_kernel_features no_loop = { false, true, true, true };
+	const struct ta_kernel_features no_loop = { false, true, true, true, false };
 	/* A kernel with bpf_loop whose tracing programs may not use task storage. */
-	const struct ta_kernel_features no_storage = { true, false, true, true };
-	const struct ta_kernel_features no_task_btf = { true, true, false, true };
+	const struct ta_kernel_features no_storage = { true, false, true, true, false };
+	const struct ta_kernel_features no_task_btf = { true, true, false, true, false };
 	/* A policy that refuses fentry-like (tracing) programs, raw tracepoints allowed. */
-	const struct ta_kernel_features no_tp_btf = { true, true, true, false };
+	const struct ta_kernel_features no_tp_btf = { true, true, true, false, false };
 	enum ta_programs p;
 	char buf[128], num[32];
 
@@ -33,6 +35,12 @@ int main(void)
 	CHECK(ta_programs_choose(&no_storage, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FALLBACK);
 	CHECK(ta_programs_choose(&no_task_btf, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FALLBACK);
 	CHECK(ta_programs_choose(&no_tp_btf, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FALLBACK);
+	/* The typed build: the full programs where the kernel also has bpf_rdonly_cast. */
+	CHECK(ta_programs_choose(&typed, TA_PROGRAMS_AUTO) == TA_PROGRAMS_FULL);
+	CHECK(ta_programs_typed(&typed, TA_PROGRAMS_FULL));
+	CHECK(!ta_programs_typed(&all, TA_PROGRAMS_FULL));
+	CHECK(!ta_programs_typed(&typed, TA_PROGRAMS_FALLBACK));
+	CHECK(!strcmp(ta_kernel_features_missing(&typed, buf, sizeof(buf)), ""));
 	/* Asked for by name: taken as asked, whatever the probes say. */
 	CHECK(ta_programs_choose(&all, TA_PROGRAMS_FALLBACK) == TA_PROGRAMS_FALLBACK);
 	CHECK(ta_programs_choose(&none, TA_PROGRAMS_FULL) == TA_PROGRAMS_FULL);
