@@ -65,7 +65,16 @@ struct {
 /* The current thread's state; with create, made on first use (NULL: out of memory). */
 static __always_inline struct ta_task_state *ta_task_state_get(bool create)
 {
-	return bpf_task_storage_get(&ta_task_state, bpf_get_current_task_btf(), 0,
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	/*
+	 * A thread no program gave task storage has none at all: so at the exit
+	 * of a wanted call off any terminal, by a thread that never wrote to
+	 * one (most of a host's), a plain load answers, not a helper call.
+	 */
+	if (!create && bpf_core_field_exists(task->bpf_storage) && !task->bpf_storage)
+		return NULL;
+	return bpf_task_storage_get(&ta_task_state, task, 0,
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 

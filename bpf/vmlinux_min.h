@@ -259,6 +259,8 @@ struct thread_info {
 	__u32 status;
 };
 
+struct bpf_local_storage;
+
 struct task_struct {
 	struct thread_info thread_info;
 	pid_t pid;
@@ -277,6 +279,7 @@ struct task_struct {
 	struct hlist_node pid_links[4];
 	int exit_code;
 	unsigned long nvcsw;
+	struct bpf_local_storage *bpf_storage;
 };
 
 struct iovec {
