@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The two builds of the capture programs (bpf/meson.build): "full" (BPF task
- * storage, bpf_loop, typed system call tracepoints) and "fallback" (neither; every kernel with a BPF ring
- * buffer and BTF, 5.8 on). Which one a kernel gets is decided by probing what
- * it offers, never by its version; what the fallback cannot do is said once,
- * here (bpf/kernel_compat.bpf.h has the figures).
+ * The builds of the capture programs (bpf/meson.build): "full" (BPF task
+ * storage, bpf_loop, typed system call tracepoints), loaded in its typed
+ * build where the kernel has bpf_rdonly_cast, and "fallback" (none of it;
+ * every kernel with a BPF ring buffer and BTF, 5.8 on). Which one a kernel
+ * gets is decided by probing what it offers, never by its version; what the
+ * fallback cannot do is said once, here (bpf/kernel_compat.bpf.h has the
+ * figures).
  */
 #ifndef TA_CAPTURE_VARIANT_H
 #define TA_CAPTURE_VARIANT_H
