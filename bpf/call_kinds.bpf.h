@@ -148,9 +148,11 @@ struct {
  * the same kind and tracepoint as their caller, as the kernel requires.
  */
 #ifdef TA_NO_TASK_STORAGE
+#define TA_SYSCALL_TYPED 0
 #define TA_SYSCALL_TP(name) SEC("raw_tp/" name)
 #define TA_REGS_READ(regs, field) BPF_CORE_READ(regs, field)
 #else
+#define TA_SYSCALL_TYPED 1
 #define TA_SYSCALL_TP(name) SEC("tp_btf/" name)
 #define TA_REGS_READ(regs, field) ((regs)->field)
 #endif
@@ -182,7 +184,7 @@ static __always_inline void ta_call_args(struct pt_regs *regs, bool compat, stru
 		return;
 	}
 #endif
-#if !defined(TA_NO_TASK_STORAGE) && defined(__TARGET_ARCH_x86)
+#if TA_SYSCALL_TYPED && defined(__TARGET_ARCH_x86)
 	s->a[0] = TA_REGS_READ(regs, di);
 	s->a[1] = TA_REGS_READ(regs, si);
 	s->a[2] = TA_REGS_READ(regs, dx);

@@ -88,3 +88,11 @@ int ta_array_grow(void **v, size_t *cap, size_t need, size_t size)
 	*cap = nc;
 	return 0;
 }
+
+void ta_str_list_add(char *list, size_t cap, const char *item)
+{
+	size_t used = cap ? strnlen(list, cap) : 0;
+
+	if (used < cap)
+		snprintf(list + used, cap - used, "%s%s", used ? ", " : "", item);
+}

@@ -55,4 +55,10 @@ static inline void ta_buf_puts(struct ta_buf *b, const char *s)
 }
 void ta_buf_printf(struct ta_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Appends item to the ", "-separated list in the fixed array list[cap] (a
+ * C string), as far as it fits: what is cut is cut, the list stays a string.
+ */
+void ta_str_list_add(char *list, size_t cap, const char *item);
+
 #endif

@@ -20,6 +20,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "base/buf.h"
 #include "capture/capture.h"
 #include "capture/ring_pos.h"
 
@@ -411,14 +412,6 @@ static bool is_exit_hook(const struct bpf_program *prog)
 	       !strncmp(sec, "kretprobe/", 10);
 }
 
-/* Add what to the list of hooks missing[len] (", "-separated), as far as it fits. */
-static void note_missing(char *missing, size_t len, const char *what)
-{
-	size_t used = strlen(missing);
-
-	snprintf(missing + used, len - used, "%s%s", used ? ", " : "", what);
-}
-
 /* Load and attach one backend. On failure, *why says what the kernel refused. */
 static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs programs,
 		       const struct ta_capture_opts *o, const struct btf *vmlinux,
@@ -473,7 +466,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 				err = -ENOENT;
 				goto fail;
 			}
-			note_missing(missing, missing_len, target);
+			ta_str_list_add(missing, missing_len, target);
 			on = false;
 		}
 		/*
@@ -488,7 +481,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 
 			/* Missing only if the kernel has it under neither name. */
 			if (!other || !kernel_may_have_tracepoint(vmlinux, other))
-				note_missing(missing, missing_len, target);
+				ta_str_list_add(missing, missing_len, target);
 			on = false;
 		}
 		/*
@@ -500,7 +493,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		 */
 		if (on && !strcmp(bpf_program__name(prog), "ta_raw_io_uring_complete") &&
 		    btf_struct_lacks_member(vmlinux, "io_kiocb", "cqe")) {
-			note_missing(missing, missing_len,
+			ta_str_list_add(missing, missing_len,
 				     "io_uring_complete (requests without a completion entry: io_uring "
 				     "writes into a terminal are not counted; the fentry and kprobe "
 				     "backends see them)");
@@ -572,7 +565,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 			if (!link) {
 				err = -errno;
 				if (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) {
-					note_missing(missing, missing_len,
+					ta_str_list_add(missing, missing_len,
 						     bpf_program__section_name(prog));
 					continue;
 				}
@@ -596,7 +589,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		if (link)
 			c->links[c->n_links++] = link;
 		else
-			note_missing(missing, missing_len, bpf_program__section_name(exit_tail));
+			ta_str_list_add(missing, missing_len, bpf_program__section_name(exit_tail));
 	}
 	return 0;
 fail:

@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "base/buf.h"
 #include "capture/variant.h"
 #include "ttyaudit/event.h"
 #include "ttyaudit.skel.h"
@@ -142,16 +143,12 @@ const char *ta_kernel_features_missing(const struct ta_kernel_features *f, char 
 		!f->current_task_btf ? "bpf_get_current_task_btf" : NULL,
 		!f->tp_btf ? "typed tracepoint programs (tp_btf)" : NULL,
 	};
-	size_t used = 0;
 
 	if (cap)
 		out[0] = '\0';
-	for (size_t i = 0; i < sizeof(lacks) / sizeof(lacks[0]); i++) {
-		if (!lacks[i] || used + 1 >= cap)
-			continue;
-		int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", lacks[i]);
-		used = n < 0 ? used : (size_t)n >= cap - used ? cap - 1 : used + (size_t)n;
-	}
+	for (size_t i = 0; i < sizeof(lacks) / sizeof(lacks[0]); i++)
+		if (lacks[i])
+			ta_str_list_add(out, cap, lacks[i]);
 	return out;
 }
 
