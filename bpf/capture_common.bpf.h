@@ -1000,11 +1000,11 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
 /*
  * Fairness, between people: what counts is what a person asked the ring
  * for in the current one-second window and the one before, over all their
- * sessions (their audit
- * login uid; a session of its own where there is none). While more than one
- * person writes, one who asked for at least half as much as the busiest, or
- * for more than a quarter of the ring (so that a decoy asking for more than
- * the flood does not make the flood look small), gets no more room once the
+ * sessions (their audit login uid; a session of its own where there is
+ * none). While more than one person writes (the two windows together), one
+ * who asked for at least half as much as the busiest, or for more than a
+ * quarter of the ring (so that a decoy asking for more than the flood does
+ * not make the flood look small), gets no more room once the
  * ring is a quarter full if they asked for more than an eighth of the ring,
  * and none at all in the ring's last quarter; a person alone who asked for
  * more than an eighth gets no room in the last quarter either; refused
@@ -1154,7 +1154,14 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 	if (prior + n > top->bytes)
 		top->bytes = prior + n;
 	busiest = top->bytes > top->prev_bytes ? top->bytes : top->prev_bytes;
-	many = top->active > 1 || top->prev_active > 1;
+	/*
+	 * People in view are those of this window and the one before: one in
+	 * each is two if this one did not ask before. Else the flood of the
+	 * window before and a victim the first to ask in this one each looked
+	 * alone, and the victim's burst was cut at an eighth of a ring the
+	 * flood had filled (hostile_fairness_turn).
+	 */
+	many = top->active > 1 || top->prev_active > 1 || (top->prev_active && !u->prev);
 	/*
 	 * Alone in the window, a person who asked for more than an eighth of
 	 * the ring still gets no room in its last quarter: while the drain is

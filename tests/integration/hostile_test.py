@@ -761,6 +761,47 @@ def test_fairness_input():
     return fairness_people("fairness_input", "input")
 
 
+def test_fairness_turn():
+    """A flood alone in one share window, gone before the next, and a victim of another login
+    the first to write in that next window, while the drain is stalled: the flood of the window
+    before is still in view, so the victim is not a person alone (whose share stops at an
+    eighth of the ring once it is three quarters full) and its burst is recorded byte for
+    byte. The share's windows are CLOCK_BOOTTIME seconds, so the test aligns with them."""
+    f = Failures("fairness_turn")
+    d = Daemon("--ring-size", "1M").start()
+    flood = None
+    try:
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        now = time.clock_gettime(time.CLOCK_BOOTTIME)
+        turn = int(now) + (2 if now % 1 > 0.4 else 1)  # >= 0.6 s of flood before it
+        flood = flood_session(4510, 1)
+        time.sleep(max(0.0, turn - 0.25 - time.clock_gettime(time.CLOCK_BOOTTIME)))
+        stop_floods([flood])
+        time.sleep(max(0.0, turn + 0.01 - time.clock_gettime(time.CLOCK_BOOTTIME)))
+        began = time.clock_gettime(time.CLOCK_BOOTTIME)
+        facts = run_ptydrive("--loginuid", "4314", "--tag", "W", "--big", "200000")
+        ended = time.clock_gettime(time.CLOCK_BOOTTIME)
+        os.kill(d.proc.pid, signal.SIGCONT)
+        d.stop()
+        # The victim must have written within the window after the flood's, or this tests
+        # nothing: a second later, the victim is alone in view and cut by design.
+        f.check(int(began) == turn and int(ended) == turn,
+                f"the victim ran in the window after the flood's ({began:.3f}-{ended:.3f}, "
+                f"window {turn})")
+        recs = d.records()
+        check_victim(f, recs, facts, "W", 200000)
+        cut = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
+                  if g.get("reason") == "session_share" and g.get("auid") == 4510)
+        f.check(cut > 0, f"the flood was cut by the share while alone ({cut} bytes)")
+    finally:
+        if flood:
+            stop_floods([flood])
+        if d.proc.poll() is None:
+            os.kill(d.proc.pid, signal.SIGCONT)
+            d.stop()
+    return f.result()
+
+
 def test_process_flood():
     """Two processes of one person make process events as fast as they can (a unix connect
     that fails with ENOENT is kept: a server may bind the path later) while the drain is
