@@ -21,7 +21,8 @@
 	X(auparse_next_event) X(auparse_first_record) X(auparse_next_record)                  \
 	X(auparse_get_type) X(auparse_get_timestamp) X(auparse_first_field)                   \
 	X(auparse_next_field) X(auparse_find_field) X(auparse_get_field_name)                 \
-	X(auparse_get_field_str) X(auparse_interpret_field) X(auparse_get_node)
+	X(auparse_get_field_str) X(auparse_interpret_field) X(auparse_get_node)               \
+	X(auparse_get_field_type)
 
 struct ta_auparse {
 	TA_AUPARSE_FUNCS(TA_DL_MEMBER)

@@ -179,7 +179,6 @@ static int replay_logs(const char *base, struct ta_session_table *scratch, int64
 	if (!au) {
 		rc = errno ? -errno : -EIO;
 	} else {
-		ap->auparse_set_escape_mode(au, AUPARSE_ESC_TTY);
 		while (ap->auparse_next_event(au) > 0)
 			if (!foreign_event(ap, au, c.node))
 				ta_login_extract_event(ap, au, on_log_event, &c, NULL);

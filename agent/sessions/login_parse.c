@@ -152,16 +152,25 @@ static bool watch_line(struct ta_login_parser *p, const char *s, size_t len, uin
 }
 
 /*
- * Copy src into dst[cap], control characters as octal escapes (auparse's
- * TTY escaping does this for the fields it knows; this covers the rest).
- * Returns true if it had to cut.
+ * Copy src into dst[cap], control characters as octal escapes and a
+ * backslash as two, so that "\012" in a value is always a newline: auparse
+ * decodes the values that were hex (for a character an unprivileged user
+ * chose, as a login name) and its TTY escaping wrote a newline as the same
+ * four characters a name holding "\012" as text came out as. Values are
+ * asked of auparse raw (ta_login_extract_event), and escaped here only.
+ * Returns true if it had to cut (never inside an escape).
  */
 static bool copy_bounded(char *dst, size_t cap, const char *src)
 {
 	size_t o = 0;
 
 	for (const unsigned char *s = (const unsigned char *)src; *s; s++) {
-		if (*s < 0x20 || *s == 0x7f) {
+		if (*s == '\\') {
+			if (o + 2 >= cap)
+				goto cut;
+			dst[o++] = '\\';
+			dst[o++] = '\\';
+		} else if (*s < 0x20 || *s == 0x7f) {
 			if (o + 4 >= cap)
 				goto cut;
 			dst[o++] = '\\';
@@ -217,12 +226,46 @@ static uint16_t parse_result(const char *s)
 	return TA_LOGIN_RES_UNKNOWN;
 }
 
-/* auparse's interpretation of the current field, or its raw text. */
-static const char *field_value(const struct ta_auparse *ap, auparse_state_t *au)
+static bool is_hex_text(const char *s)
 {
-	const char *v = ap->auparse_interpret_field(au);
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'F') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
 
-	return v ? v : ap->auparse_get_field_str(au);
+/*
+ * auparse's interpretation of the current field (hex decoded), or its raw
+ * text. A decoded value is a C string: hex holding a 00 comes back cut there,
+ * which sets *cut (when given), so that the cut is flagged, not silent.
+ */
+static const char *field_value(const struct ta_auparse *ap, auparse_state_t *au, bool *cut)
+{
+	const char *raw = ap->auparse_get_field_str(au);
+	const char *v = ap->auparse_interpret_field(au);
+	int type;
+
+	if (!v)
+		return raw;
+	type = ap->auparse_get_field_type(au);
+	if (cut && raw && (type == AUPARSE_TYPE_ESCAPED || type == AUPARSE_TYPE_ESCAPED_FILE ||
+			   type == AUPARSE_TYPE_ESCAPED_KEY)) {
+		size_t n = strlen(raw);
+
+		if (n % 2 == 0 && is_hex_text(raw) && strlen(v) < n / 2)
+			*cut = true;
+	}
+	return v;
+}
+
+/* Copy the current field's value into dst[cap], escaped; true if cut (copy_bounded). */
+static bool copy_field(const struct ta_auparse *ap, auparse_state_t *au, char *dst, size_t cap)
+{
+	bool nul = false;
+	const char *v = field_value(ap, au, &nul);
+	bool cut = copy_bounded(dst, cap, v ? v : "");
+
+	return cut || nul;
 }
 
 /* Fields of one record; the first occurrence of a name wins (the kernel's). */
@@ -230,6 +273,8 @@ struct raw_fields {
 	const char *pid, *uid, *auid, *ses, *old_auid, *old_ses, *id, *res;
 	bool have_op, have_acct, have_exe, have_host, have_addr, have_term;
 	bool have_id_name, have_auid_name;
+	bool id_name_cut, auid_name_cut;
+	/* escaped as ev->acct is (copy_bounded), so copied there as they are */
 	char id_name[TA_LOGIN_ACCT_LEN];
 	char auid_name[TA_LOGIN_ACCT_LEN];
 	/* raw strings are copied: auparse reuses its buffers on interpretation */
@@ -287,7 +332,8 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 			f.auid = keep_raw(&f, 2, raw);
 			if (type == AUDIT_LOGIN) {
 				f.have_auid_name = true;
-				copy_bounded(f.auid_name, sizeof(f.auid_name), field_value(ap, au));
+				f.auid_name_cut = copy_field(ap, au, f.auid_name,
+							     sizeof(f.auid_name));
 			}
 		} else if (!strcmp(name, "ses") && !f.ses)
 			f.ses = keep_raw(&f, 3, raw);
@@ -298,35 +344,35 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 		else if (!strcmp(name, "id") && !f.id) {
 			f.id = keep_raw(&f, 6, raw);
 			f.have_id_name = true;
-			copy_bounded(f.id_name, sizeof(f.id_name), field_value(ap, au));
+			f.id_name_cut = copy_field(ap, au, f.id_name, sizeof(f.id_name));
 		} else if (!strcmp(name, "res") && (!f.res || last_wins))
 			f.res = keep_raw(&f, 7, raw);
 		else if (!strcmp(name, "op") && !f.have_op) {
 			f.have_op = true;
-			if (copy_bounded(ev->op, sizeof(ev->op), field_value(ap, au)))
+			if (copy_field(ap, au, ev->op, sizeof(ev->op)))
 				trunc |= TA_LOGIN_F_TRUNC_OP;
 		} else if (!strcmp(name, "acct") && !f.have_acct) {
 			f.have_acct = true;
-			if (copy_bounded(ev->acct, sizeof(ev->acct), field_value(ap, au)))
+			if (copy_field(ap, au, ev->acct, sizeof(ev->acct)))
 				trunc |= TA_LOGIN_F_TRUNC_ACCT;
 		} else if (!strcmp(name, "exe") && !f.have_exe) {
 			f.have_exe = true;
-			if (copy_bounded(ev->exe, sizeof(ev->exe), field_value(ap, au)))
+			if (copy_field(ap, au, ev->exe, sizeof(ev->exe)))
 				trunc |= TA_LOGIN_F_TRUNC_EXE;
 		} else if (!strcmp(name, "hostname") && !f.have_host) {
 			f.have_host = true;
-			if (copy_bounded(ev->hostname, sizeof(ev->hostname), field_value(ap, au)))
+			if (copy_field(ap, au, ev->hostname, sizeof(ev->hostname)))
 				trunc |= TA_LOGIN_F_TRUNC_HOST;
 		} else if (!strcmp(name, "addr") && (!f.have_addr || last_wins)) {
 			f.have_addr = true;
 			trunc &= (uint16_t)~TA_LOGIN_F_TRUNC_ADDR;
-			if (copy_bounded(ev->addr, sizeof(ev->addr), field_value(ap, au)))
+			if (copy_field(ap, au, ev->addr, sizeof(ev->addr)))
 				trunc |= TA_LOGIN_F_TRUNC_ADDR;
 		} else if ((!strcmp(name, "terminal") ||
 			    (type == AUDIT_LOGIN && !strcmp(name, "tty"))) && (!f.have_term || last_wins)) {
 			f.have_term = true;
 			trunc &= (uint16_t)~TA_LOGIN_F_TRUNC_TERM;
-			if (copy_bounded(ev->terminal, sizeof(ev->terminal), field_value(ap, au)))
+			if (copy_field(ap, au, ev->terminal, sizeof(ev->terminal)))
 				trunc |= TA_LOGIN_F_TRUNC_TERM;
 		}
 	} while (ap->auparse_next_field(au) > 0);
@@ -362,12 +408,15 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 		f.have_id_name = false;
 	if (f.have_auid_name && !strncmp(f.auid_name, "unknown(", 8))
 		f.have_auid_name = false;
+	_Static_assert(sizeof(f.id_name) == sizeof(ev->acct), "acct from id= as escaped");
 	if (!f.have_acct && f.have_id_name) {
-		if (copy_bounded(ev->acct, sizeof(ev->acct), f.id_name))
+		memcpy(ev->acct, f.id_name, sizeof(ev->acct));
+		if (f.id_name_cut)
 			trunc |= TA_LOGIN_F_TRUNC_ACCT;
 		ev->flags |= TA_LOGIN_F_ACCT_FROM_ID;
 	} else if (!f.have_acct && f.have_auid_name && ev->auid != TA_LOGIN_UNSET) {
-		if (copy_bounded(ev->acct, sizeof(ev->acct), f.auid_name))
+		memcpy(ev->acct, f.auid_name, sizeof(ev->acct));
+		if (f.auid_name_cut)
 			trunc |= TA_LOGIN_F_TRUNC_ACCT;
 		ev->flags |= TA_LOGIN_F_ACCT_FROM_ID;
 	}
@@ -387,7 +436,7 @@ static const char *find_field(const struct ta_auparse *ap, auparse_state_t *au, 
 {
 	if (ap->auparse_first_field(au) <= 0 || !ap->auparse_find_field(au, name))
 		return NULL;
-	return interpret ? field_value(ap, au) : ap->auparse_get_field_str(au);
+	return interpret ? field_value(ap, au, NULL) : ap->auparse_get_field_str(au);
 }
 
 /*
@@ -473,12 +522,12 @@ static int watch_syscall(const struct ta_auparse *ap, auparse_state_t *au,
 	ev->exit = v ? (int32_t)strtol(v, NULL, 10) : 0;
 	v = find_field(ap, au, "success", false);
 	ev->result = parse_result(v);
-	if ((v = find_field(ap, au, "exe", true)) && copy_bounded(ev->exe, sizeof(ev->exe), v))
+	if (find_field(ap, au, "exe", false) && copy_field(ap, au, ev->exe, sizeof(ev->exe)))
 		ev->flags |= TA_LOGIN_F_TRUNC_EXE;
-	if ((v = find_field(ap, au, "comm", true)))
-		copy_bounded(ev->comm, sizeof(ev->comm), v);
-	if ((v = find_field(ap, au, "tty", true)) &&
-	    copy_bounded(ev->terminal, sizeof(ev->terminal), v))
+	if (find_field(ap, au, "comm", false))
+		copy_field(ap, au, ev->comm, sizeof(ev->comm));
+	if (find_field(ap, au, "tty", false) &&
+	    copy_field(ap, au, ev->terminal, sizeof(ev->terminal)))
 		ev->flags |= TA_LOGIN_F_TRUNC_TERM;
 	*dirfd = watch_dirfd(ap, au, ev->syscall);
 	return 0;
@@ -487,43 +536,84 @@ static int watch_syscall(const struct ta_auparse *ap, auparse_state_t *au,
 /* Which PATH a watch event has kept so far: none, a parent directory, or its file. */
 enum watch_have { WATCH_NONE, WATCH_PARENT, WATCH_FILE };
 
+/* A watch event's file and the process's cwd, raw until they are joined and escaped once. */
+struct watch_file {
+	char name[TA_LOGIN_PATH_LEN];
+	char cwd[TA_LOGIN_PATH_LEN];
+	bool name_cut, cwd_cut;
+	enum watch_have have;
+};
+
+/* Copy src into dst[cap] as it is; true if it had to cut. */
+static bool copy_raw(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap);
+	bool cut = n == cap;
+
+	if (cut)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return cut;
+}
+
 /*
  * The file of a watch event: the first PATH that is not a parent directory
  * (a parent only until one comes). Every later file replaced it, so that
  * `mv <watched file> /tmp/x` (DELETE of the watched name, then CREATE of
  * /tmp/x) was reported as touching /tmp/x.
  */
-static void watch_path(const struct ta_auparse *ap, auparse_state_t *au,
-		       struct ta_login_event *ev, char *cwd, size_t cwd_len, enum watch_have *have)
+static void watch_path(const struct ta_auparse *ap, auparse_state_t *au, struct watch_file *w)
 {
 	const char *v;
 
+	bool nul = false;
+
 	if (ap->auparse_get_type(au) == AUDIT_CWD) {
-		if ((v = find_field(ap, au, "cwd", true)))
-			copy_bounded(cwd, cwd_len, v);
+		if (find_field(ap, au, "cwd", false) && (v = field_value(ap, au, &nul)))
+			w->cwd_cut = copy_raw(w->cwd, sizeof(w->cwd), v) || nul;
 		return;
 	}
 	v = find_field(ap, au, "nametype", false);
 	bool parent = v && !strcmp(v, "PARENT");
-	if (*have == WATCH_FILE || (*have == WATCH_PARENT && parent))
+	if (w->have == WATCH_FILE || (w->have == WATCH_PARENT && parent))
 		return;
-	if (!(v = find_field(ap, au, "name", true)))
+	if (!find_field(ap, au, "name", false) || !(v = field_value(ap, au, &nul)))
 		return;
+	w->name_cut = copy_raw(w->name, sizeof(w->name), v) || nul;
+	w->have = parent ? WATCH_PARENT : WATCH_FILE;
+}
+
+/* The watch event's path: its file, joined to its base when relative (see watch_dirfd). */
+static void watch_finish(struct ta_login_event *ev, const struct watch_file *w, bool dirfd)
+{
+	char full[TA_LOGIN_PATH_LEN * 2 + 32];
+	bool cut = w->name_cut;
+
+	if (w->have == WATCH_NONE)
+		return;
+	if (w->name[0] && w->name[0] != '/' && (w->cwd[0] || dirfd)) {
+		snprintf(full, sizeof(full), "%s/%s", dirfd ? "<a directory descriptor>" : w->cwd,
+			 w->name);
+		cut |= !dirfd && w->cwd_cut;
+	} else {
+		snprintf(full, sizeof(full), "%s", w->name);
+	}
 	ev->flags &= (uint16_t)~TA_LOGIN_F_TRUNC_OP;
-	if (copy_bounded(ev->path, sizeof(ev->path), v))
+	if (copy_bounded(ev->path, sizeof(ev->path), full) || cut)
 		ev->flags |= TA_LOGIN_F_TRUNC_OP;
-	*have = parent ? WATCH_PARENT : WATCH_FILE;
 }
 
 int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
 			   ta_login_event_fn fn, void *arg, uint64_t *rejected)
 {
 	struct ta_login_event watch;
-	char cwd[TA_LOGIN_PATH_LEN] = "";
+	struct watch_file file = { .have = WATCH_NONE };
 	bool watching = false, dirfd = false;
-	enum watch_have have_path = WATCH_NONE;
 	int emitted = 0;
 
+	/* Values come raw, and copy_bounded escapes them: one escaping, unambiguous. */
+	ap->auparse_set_escape_mode(au, AUPARSE_ESC_RAW);
 	if (ap->auparse_first_record(au) <= 0)
 		return 0;
 	do {
@@ -539,7 +629,7 @@ int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
 			continue;
 		}
 		if (watching && (t == AUDIT_PATH || t == AUDIT_CWD)) {
-			watch_path(ap, au, &watch, cwd, sizeof(cwd), &have_path);
+			watch_path(ap, au, &file);
 			continue;
 		}
 		if (t <= 0 || !ta_login_record_type_wanted((uint32_t)t))
@@ -553,15 +643,7 @@ int ta_login_extract_event(const struct ta_auparse *ap, auparse_state_t *au,
 		emitted++;
 	} while (ap->auparse_next_record(au) > 0);
 	if (watching) {
-		/* A relative name: to the process's cwd, or to a directory descriptor. */
-		if (watch.path[0] && watch.path[0] != '/' && (cwd[0] || dirfd)) {
-			char full[TA_LOGIN_PATH_LEN * 2];
-
-			snprintf(full, sizeof(full), "%s/%s", dirfd ? "<a directory descriptor>" : cwd,
-				 watch.path);
-			if (copy_bounded(watch.path, sizeof(watch.path), full))
-				watch.flags |= TA_LOGIN_F_TRUNC_OP;
-		}
+		watch_finish(&watch, &file, dirfd);
 		fn(&watch, arg);
 		emitted++;
 	}
@@ -602,8 +684,6 @@ int ta_login_parser_new(ta_login_event_fn fn, void *arg, struct ta_login_parser 
 		free(p);
 		return -ENOMEM;
 	}
-	/* Control characters in values come out as octal escapes. */
-	p->ap->auparse_set_escape_mode(p->au, AUPARSE_ESC_TTY);
 	p->fn = fn;
 	p->arg = arg;
 	p->ap->auparse_add_callback(p->au, on_auparse, p, NULL);
