@@ -1007,8 +1007,9 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
  * not make the flood look small), gets no more room once the
  * ring is a quarter full if they asked for more than an eighth of the ring,
  * and none at all in the ring's last quarter; a person alone who asked for
- * more than an eighth gets no room in the last quarter either; refused
- * records are counted against their session (session_share). So floods are
+ * more than an eighth gets no room in the last quarter either if it holds
+ * half of what fills it (ta_share_holds); refused records are counted
+ * against their session (session_share). So floods are
  * cut first, however many sessions they come from, a person writing a burst
  * beside them is not, and a person alone keeps three quarters of the ring. A
  * window of a second: a starved daemon must not see a flood refill the ring
@@ -1028,6 +1029,8 @@ struct ta_session_usage {
 	__u64 window;     /* now / TA_SHARE_WINDOW_NS */
 	__u64 bytes;      /* asked of the ring in that window */
 	__u64 prev;       /* asked in the window before it (0 if it asked nothing then) */
+	__u64 held;       /* terminal data admitted since `mark` (ta_share_holds) */
+	__u64 mark;       /* the ring's consumer position + 1 when `held` began; 0: not begun */
 };
 
 /* The busiest person's ask and how many people asked, in a window and the one before. */
@@ -1077,6 +1080,30 @@ static __always_inline __u32 ta_chunk_ring_cost(__u32 n)
 	__u32 cls = n <= TA_DIGEST_SMALL ? TA_DIGEST_SMALL : n <= 512 ? 512 : TA_CHUNK_MAX;
 
 	return TA_RINGBUF_HDR_BYTES + sizeof(struct ta_tty_event) + cls;
+}
+
+/*
+ * Whether person u, alone, holds at least half of what fills the ring (avail
+ * bytes): what it was admitted since its mark, less all the ring's consumer
+ * took since (which may all have been its own: a lower bound). The mark is
+ * set when it first asks for an eighth of the ring alone (ta_share_admit),
+ * and again here once that bound is nothing. So a victim writing after a
+ * flood went quiet for a whole window (alone in view) holds little of the
+ * ring the flood filled and is not cut as a flood alone is
+ * (hostile_fairness_pause), while a flood alone, the drain stalled or slow,
+ * holds what it put in since it first asked for an eighth of the ring.
+ */
+static __always_inline bool ta_share_holds(void *ring, struct ta_session_usage *u, __u64 avail)
+{
+	__u64 cons = bpf_ringbuf_query(ring, BPF_RB_CONS_POS) + 1;
+	__u64 taken = cons - u->mark;
+
+	if (!u->mark || taken >= u->held) {
+		u->mark = cons;
+		u->held = 0;
+		return false;
+	}
+	return (u->held - taken) * 2 >= avail;
 }
 
 /*
@@ -1164,10 +1191,11 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 	many = top->active > 1 || top->prev_active > 1 || (top->prev_active && !u->prev);
 	/*
 	 * Alone in the window, a person who asked for more than an eighth of
-	 * the ring still gets no room in its last quarter: while the drain is
-	 * stalled (a slow log) the ring keeps what earlier windows left, and a
-	 * flood first in each new window would otherwise fill it before anyone
-	 * else writes.
+	 * the ring still gets no room in its last quarter if it holds half of
+	 * what is there: while the drain is stalled (a slow log) the ring keeps
+	 * what earlier windows left, and a flood first in each new window would
+	 * otherwise fill it before anyone else writes. (Process events keep the
+	 * rule without the hold: their asks are counted in events, not bytes.)
 	 */
 	if (prior && (many ? prior * 2 >= busiest || prior > (size >> 2) : prior > (size >> 3))) {
 		/*
@@ -1175,10 +1203,16 @@ static __always_inline int ta_share_admit(void *ring, __u64 size, void *usage_ma
 		 * a person who asked for more than an eighth stops at a quarter.
 		 */
 		__u64 limit = many && prior > (size >> 3) ? size >> 2 : size - (size >> 2);
+		__u64 avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
 
-		if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) > limit)
+		/* A person alone asking this much begins to count what it holds. */
+		if (chunk && !many && !u->mark)
+			u->mark = bpf_ringbuf_query(ring, BPF_RB_CONS_POS) + 1;
+		if (avail > limit && (many || !chunk || ta_share_holds(ring, u, avail)))
 			return 0;
 	}
+	if (chunk && u->mark)
+		u->held += n;
 	return 1;
 }
 

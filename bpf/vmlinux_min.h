@@ -76,6 +76,7 @@ enum {
 enum {
 	BPF_RB_AVAIL_DATA = 0,
 	BPF_RB_RING_SIZE = 1,
+	BPF_RB_CONS_POS = 2,
 };
 
 enum pid_type {

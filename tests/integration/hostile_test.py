@@ -802,6 +802,43 @@ def test_fairness_turn():
     return f.result()
 
 
+def test_fairness_pause():
+    """A flood alone fills the ring to its cap while the drain is stalled, then writes nothing
+    for a whole share window: the victim of another login who writes next is alone in view,
+    but holds nothing of what fills the ring, so it is not cut as a flood alone would be and
+    its burst is recorded byte for byte; the flood, resuming, is still cut."""
+    f = Failures("fairness_pause")
+    d = Daemon("--ring-size", "1M").start()
+    floods = []
+    try:
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        floods.append(flood_session(4520, 1))
+        time.sleep(0.8)
+        stop_floods(floods)
+        quiet = int(time.clock_gettime(time.CLOCK_BOOTTIME)) + 2  # a whole window without it
+        time.sleep(max(0.0, quiet + 0.01 - time.clock_gettime(time.CLOCK_BOOTTIME)))
+        facts = run_ptydrive("--loginuid", "4315", "--tag", "Q", "--big", "200000")
+        floods.append(flood_session(4520, 1))
+        time.sleep(0.5)
+        stop_floods(floods)
+        os.kill(d.proc.pid, signal.SIGCONT)
+        d.stop()
+        recs = d.records()
+        check_victim(f, recs, facts, "Q", 200000)
+        cut = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
+                  if g.get("reason") == "session_share" and g.get("auid") == 4520)
+        f.check(cut > 0, f"the flood was cut by the share ({cut} bytes)")
+        full = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
+                   if g.get("reason") == "ring_full" and g.get("ses") == facts["ses"])
+        f.check(full == 0, f"the victim met no full ring ({full} bytes)")
+    finally:
+        stop_floods(floods)
+        if d.proc.poll() is None:
+            os.kill(d.proc.pid, signal.SIGCONT)
+            d.stop()
+    return f.result()
+
+
 def test_process_flood():
     """Two processes of one person make process events as fast as they can (a unix connect
     that fails with ENOENT is kept: a server may bind the path later) while the drain is
