@@ -41,6 +41,23 @@ int ta_cp_invisible(uint32_t cp);
  */
 int ta_cp_columns(uint32_t cp);
 /*
+ * 1 for a combining mark, drawn on the character before it: a non-spacing or
+ * enclosing mark (Unicode general category Mn or Me), from a table, not the
+ * locale. Inline, as every non-ASCII character of a transcript asks: most are
+ * in a block of 64 with no mark at all.
+ */
+extern const uint64_t ta_combining_blocks[16];
+int ta_cp_combining_search(uint32_t cp);
+
+static inline int ta_cp_combining(uint32_t cp)
+{
+	if (cp < 0x300)
+		return 0;
+	if (cp < 0x10000 && !((ta_combining_blocks[cp >> 12] >> ((cp >> 6) & 63)) & 1))
+		return 0;
+	return ta_cp_combining_search(cp);
+}
+/*
  * The columns of the n bytes at s from column col (a tab to the next stop of
  * 8; a byte that is not UTF-8, one column): where a terminal's cursor ends.
  */

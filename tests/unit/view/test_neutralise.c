@@ -17,11 +17,15 @@ static char *neut(const char *in, size_t n, unsigned mode)
 	return (char *)b.p;
 }
 
-/* Nothing in the result may be a control character other than LF/TAB, nor a C1 or bidi code point. */
+/*
+ * Nothing in the result may be a control character other than LF/TAB, nor a C1 or bidi
+ * code point; and no character carries more than TA_NEUT_MAX_MARKS combining marks.
+ */
 static int safe(const char *s, int allow_lf)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
+	int marks = 0;
 
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
@@ -29,6 +33,9 @@ static int safe(const char *s, int allow_lf)
 		if (l <= 0)
 			return 0; /* output must be valid UTF-8 */
 		if (ta_cp_dangerous(cp) && !(allow_lf && (cp == '\n' || cp == '\t')))
+			return 0;
+		marks = ta_cp_combining(cp) ? marks + 1 : 0;
+		if (marks > TA_NEUT_MAX_MARKS)
 			return 0;
 		i += (size_t)l;
 	}
@@ -86,6 +93,19 @@ int main(void)
 		C("valid utf-8 kept", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80"),
 		C("truncated at end", "ok\xe2\x80", "ok\\xe2\\x80"),
 		C("vt52 / ss3 / apc / pm / sos", "\x1bY\x1bO\x1b_x\x1b^y\x1bXz", "\\eY\\eO\\e_x\\e^y\\eXz"),
+		/* Combining marks: what scripts need is kept, a pile is not. */
+		C("nfd accent kept", "cafe\xcc\x81", "cafe\xcc\x81"),
+		C("vietnamese nfd kept", "Vie\xcc\xa3\xcc\x82t", "Vie\xcc\xa3\xcc\x82t"),
+		C("hebrew niqqud and accent kept", "\xd7\xa9\xd7\x81\xd6\xbc\xd6\xb8\xd6\x94",
+		  "\xd7\xa9\xd7\x81\xd6\xbc\xd6\xb8\xd6\x94"),
+		C("cjk and hangul are no marks", "\xe4\xb8\xad\xea\xb0\x80\xcc\x81", "\xe4\xb8\xad\xea\xb0\x80\xcc\x81"),
+		C("four marks kept, more escaped", "x\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\xe2\x83\x9d" "y",
+		  "x\xcc\x81\xcc\x82\xcc\x83\xcc\x84\\u{0305}\\u{20dd}y"),
+		C("enclosing marks escaped", "y\xe2\x83\x9dz 1\xe2\x83\xa3", "y\\u{20dd}z 1\\u{20e3}"),
+		C("mark on nothing recorded", "\xcc\xb8" "a", "\\u{0338}a"),
+		C("mark after a tab", "a\t\xcc\xb8", "a\t\\u{0338}"),
+		C("mark after an escape", "\x1b\xcc\xb8[", "\\e\\u{0338}["),
+		C("mark after a lone cr", "a\r\xcc\xb8", "a\\r\\u{0338}"),
 		C("kitty / iterm file write", "\x1b]1337;File=name=eA==:eA==\x07", "\\e]1337;File=name=eA==:eA==\\a"),
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -129,6 +149,23 @@ int main(void)
 	/* Every pair of cuts was tried: (n+1)(n+2)/2 of them. */
 	CHECK_EQ_INT(splits, (sizeof(mixed)) * (sizeof(mixed) + 1) / 2);
 	free(whole);
+
+	/* Marks split from their character across calls: counted as in one piece. */
+	static const char piled[] = "x\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\xcc\x86";
+	char *one_piece = neut(piled, sizeof(piled) - 1, TA_NEUT_TEXT);
+	for (size_t cut = 0; cut <= sizeof(piled) - 1; cut++) {
+		struct ta_buf b;
+		struct ta_neut n;
+		ta_buf_init(&b);
+		ta_neut_init(&n, TA_NEUT_TEXT);
+		ta_neut_feed(&n, piled, cut, &b);
+		ta_neut_feed(&n, piled + cut, sizeof(piled) - 1 - cut, &b);
+		ta_neut_flush(&n, &b);
+		ta_buf_putc(&b, '\0');
+		CHECK_EQ_STR((char *)b.p, one_piece);
+		ta_buf_free(&b);
+	}
+	free(one_piece);
 
 	/* Random bytes never produce anything unsafe. */
 	srand(42);
