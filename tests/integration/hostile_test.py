@@ -713,6 +713,21 @@ def stop_floods(floods):
         p.wait()
 
 
+def stop_stalled(d, floods=()):
+    """Every way out of a test that stalls the daemon: the floods killed, the daemon resumed
+    and stopped."""
+    stop_floods(floods)
+    if d.proc.poll() is None:
+        os.kill(d.proc.pid, signal.SIGCONT)
+        d.stop()
+
+
+def share_cut(recs, auid, unit="bytes"):
+    """What the share cut under login uid auid, in bytes or events."""
+    return sum(g.get(unit, 0) for g in of_type(recs, "gap")
+               if g.get("reason") == "session_share" and g.get("auid") == auid)
+
+
 def check_victim(f, recs, facts, tag, n):
     """The victim's output is in the log byte for byte and no loss is counted under its
     session; returns that output."""
@@ -781,8 +796,7 @@ def test_fairness_turn():
         began = time.clock_gettime(time.CLOCK_BOOTTIME)
         facts = run_ptydrive("--loginuid", "4314", "--tag", "W", "--big", "200000")
         ended = time.clock_gettime(time.CLOCK_BOOTTIME)
-        os.kill(d.proc.pid, signal.SIGCONT)
-        d.stop()
+        stop_stalled(d)
         # The victim must have written within the window after the flood's, or this tests
         # nothing: a second later, the victim is alone in view and cut by design.
         f.check(int(began) == turn and int(ended) == turn,
@@ -790,15 +804,10 @@ def test_fairness_turn():
                 f"window {turn})")
         recs = d.records()
         check_victim(f, recs, facts, "W", 200000)
-        cut = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
-                  if g.get("reason") == "session_share" and g.get("auid") == 4510)
+        cut = share_cut(recs, 4510)
         f.check(cut > 0, f"the flood was cut by the share while alone ({cut} bytes)")
     finally:
-        if flood:
-            stop_floods([flood])
-        if d.proc.poll() is None:
-            os.kill(d.proc.pid, signal.SIGCONT)
-            d.stop()
+        stop_stalled(d, [flood] if flood else [])
     return f.result()
 
 
@@ -820,22 +829,16 @@ def test_fairness_pause():
         facts = run_ptydrive("--loginuid", "4315", "--tag", "Q", "--big", "200000")
         floods.append(flood_session(4520, 1))
         time.sleep(0.5)
-        stop_floods(floods)
-        os.kill(d.proc.pid, signal.SIGCONT)
-        d.stop()
+        stop_stalled(d, floods)
         recs = d.records()
         check_victim(f, recs, facts, "Q", 200000)
-        cut = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
-                  if g.get("reason") == "session_share" and g.get("auid") == 4520)
+        cut = share_cut(recs, 4520)
         f.check(cut > 0, f"the flood was cut by the share ({cut} bytes)")
         full = sum(g.get("bytes", 0) for g in of_type(recs, "gap")
                    if g.get("reason") == "ring_full" and g.get("ses") == facts["ses"])
         f.check(full == 0, f"the victim met no full ring ({full} bytes)")
     finally:
-        stop_floods(floods)
-        if d.proc.poll() is None:
-            os.kill(d.proc.pid, signal.SIGCONT)
-            d.stop()
+        stop_stalled(d, floods)
     return f.result()
 
 
@@ -857,17 +860,12 @@ def test_process_flood():
         recs = d.records()
         victim_checks(f, recs, facts, "U", 20000)
         flood_recs = sum(1 for r in of_type(recs, "unix_socket") if r.get("auid") == 4620)
-        cut = sum(g.get("events", 0) for g in of_type(recs, "gap")
-                  if g.get("auid") == 4620 and g.get("reason") == "session_share")
+        cut = share_cut(recs, 4620, "events")
         print(f"process_flood: {flood_recs} of the flood's events recorded, {cut} cut by the share")
         f.check(flood_recs > 0, f"the flood's events are recorded ({flood_recs})")
         f.check(cut > 0, f"the flood was cut by the share, under its own login ({cut} events)")
     finally:
-        if flood:
-            stop_floods([flood])
-        if d.proc.poll() is None:
-            os.kill(d.proc.pid, signal.SIGCONT)
-            d.stop()
+        stop_stalled(d, [flood] if flood else [])
     return f.result()
 
 
@@ -890,10 +888,7 @@ def fairness_people(name, kind):
                   (g.get("auid") == 4500 if kind == "output" else g.get("ses") != facts["ses"]))
         f.check(cut > 0, f"the person's sessions were cut by the share ({cut} bytes)")
     finally:
-        stop_floods(floods)
-        if d.proc.poll() is None:
-            os.kill(d.proc.pid, signal.SIGCONT)
-            d.stop()
+        stop_stalled(d, floods)
     return f.result()
 
 
