@@ -147,6 +147,7 @@ static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum esca
 	static const char hex[] = "0123456789abcdef";
 	uint64_t replaced = 0;
 	size_t i = 0;
+	uint8_t marks = TA_MARKS_NO_BASE; /* a mark first would sit on the quote */
 
 	ta_buf_putc(out, '"');
 	ta_buf_reserve(out, n + 16);
@@ -158,10 +159,12 @@ static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum esca
 			while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
 				k++;
 			ta_buf_put(out, s + i, k - i);
+			marks = 0;
 			i = k;
 			continue;
 		}
 		if (c < 0x80) {
+			marks = TA_MARKS_NO_BASE; /* an escape: a mark after it would sit on it */
 			const char *e = NULL;
 			switch (c) {
 			case '"': e = "\\\""; break;
@@ -184,15 +187,19 @@ static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum esca
 		uint32_t cp;
 		int l = ta_utf8_decode(s + i, n - i, &cp);
 		if (l > 0) {
-			if (ta_cp_dangerous(cp))
+			if (ta_cp_dangerous(cp) || ta_cp_mark_escaped(cp, &marks)) {
 				put_u_escape(out, cp);
-			else
+				marks = TA_MARKS_NO_BASE;
+			} else {
 				ta_buf_put(out, s + i, (size_t)l);
+			}
 			i += (size_t)l;
 			continue;
 		}
+		marks = TA_MARKS_NO_BASE;
 		if (pol == TA_JSON_DISPLAY) {
 			ta_buf_puts(out, "\xef\xbf\xbd");
+			marks = 0;
 			replaced++;
 		} else {
 			/* Not UTF-8: the byte stays visible as \u00XX. */
@@ -344,6 +351,7 @@ void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
 	const uint8_t *t = (const uint8_t *)text;
 	size_t i = 0, from = 0;
 	bool in_str = false;
+	uint8_t marks = TA_MARKS_NO_BASE;
 
 	value_prefix(j);
 	/*
@@ -359,6 +367,8 @@ void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
 	 */
 	while (i < n) {
 		if (t[i] < 0x80) {
+			/* A combining mark may sit on a character, not on a quote or an escape. */
+			marks = t[i] == '"' || t[i] == '\\' || t[i] == 0x7f ? TA_MARKS_NO_BASE : 0;
 			if (t[i] == 0x7f) {
 				put(j, text + from, i - from);
 				put(j, "\\u007f", 6);
@@ -391,10 +401,11 @@ void ta_json_raw_read(struct ta_json *j, const char *text, size_t n)
 		}
 		uint32_t cp;
 		int l = ta_utf8_decode(t + i, n - i, &cp);
-		if (l > 0 && !ta_cp_dangerous(cp)) {
+		if (l > 0 && !ta_cp_dangerous(cp) && !ta_cp_mark_escaped(cp, &marks)) {
 			i += (size_t)l;
 			continue;
 		}
+		marks = TA_MARKS_NO_BASE;
 		put(j, text + from, i - from);
 		if (l > 0)
 			put_u_escape(&j->out, cp);

@@ -2,6 +2,7 @@
 /* The project's one UTF-8 decoder and encoder (utf8.h). */
 #include <locale.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <wchar.h>
 
 #include "base/utf8.h"
@@ -265,6 +266,25 @@ int ta_cp_combining_search(uint32_t cp)
 		else
 			return 1;
 	}
+	return 0;
+}
+
+/* Enclosing marks (gc=Me): a circle, square or keycap drawn over the neighbouring cells too. */
+static bool enclosing_mark(uint32_t cp)
+{
+	return cp == 0x0488 || cp == 0x0489 || cp == 0x1abe || (cp >= 0x20dd && cp <= 0x20e0) ||
+	       (cp >= 0x20e2 && cp <= 0x20e4) || (cp >= 0xa670 && cp <= 0xa672);
+}
+
+int ta_cp_mark_escaped(uint32_t cp, uint8_t *marks)
+{
+	if (!ta_cp_combining(cp)) {
+		*marks = 0;
+		return 0;
+	}
+	if (*marks >= TA_MAX_MARKS || enclosing_mark(cp))
+		return 1;
+	(*marks)++;
 	return 0;
 }
 

@@ -57,6 +57,22 @@ static inline int ta_cp_combining(uint32_t cp)
 		return 0;
 	return ta_cp_combining_search(cp);
 }
+
+/* UTS #39 (5.4) suspects more than four non-spacing marks in a row; no script needs more. */
+#define TA_MAX_MARKS 4
+/* For ta_cp_mark_escaped: nothing shown before that a mark would combine with. */
+#define TA_MARKS_NO_BASE (TA_MAX_MARKS + 1)
+
+/*
+ * The rule for combining marks in text shown on a terminal (show, JSON): 1 if
+ * cp must be shown escaped, as a mark past the TA_MAX_MARKS-th on one
+ * character, an enclosing mark (drawn over the neighbouring cells), or a mark
+ * with nothing of the data under it (*marks TA_MARKS_NO_BASE: the writer's own
+ * text or escape would wear it). *marks counts the marks kept on the last
+ * character; a caller sets TA_MARKS_NO_BASE after writing text of its own.
+ * Piles of marks are drawn over the lines above and below (docs/cli.md).
+ */
+int ta_cp_mark_escaped(uint32_t cp, uint8_t *marks);
 /*
  * The columns of the n bytes at s from column col (a tab to the next stop of
  * 8; a byte that is not UTF-8, one column): where a terminal's cursor ends.

@@ -8,14 +8,11 @@
 #include "base/utf8.h"
 #include "view/neutralise.h"
 
-/* marks: nothing of the data before it that a combining mark would combine with. */
-#define NO_BASE (TA_NEUT_MAX_MARKS + 1)
-
 void ta_neut_init(struct ta_neut *n, unsigned mode)
 {
 	memset(n, 0, sizeof(*n));
 	n->mode = mode;
-	n->marks = NO_BASE;
+	n->marks = TA_MARKS_NO_BASE;
 }
 
 static const char hex[] = "0123456789abcdef";
@@ -25,7 +22,7 @@ static inline void emit(struct ta_neut *n, struct ta_buf *out, const void *p, si
 {
 	if (__builtin_expect(n->at_bol, 0)) {
 		n->at_bol = false;
-		n->marks = NO_BASE; /* a mark now would sit on the caller's marker */
+		n->marks = TA_MARKS_NO_BASE; /* a mark now would sit on the caller's marker */
 		n->bol(n->bol_ctx, out);
 	}
 	ta_buf_put(out, p, len);
@@ -35,7 +32,7 @@ static inline void emit_c(struct ta_neut *n, struct ta_buf *out, char c)
 {
 	if (__builtin_expect(n->at_bol, 0)) {
 		n->at_bol = false;
-		n->marks = NO_BASE;
+		n->marks = TA_MARKS_NO_BASE;
 		n->bol(n->bol_ctx, out);
 	}
 	ta_buf_putc(out, c);
@@ -44,7 +41,7 @@ static inline void emit_c(struct ta_neut *n, struct ta_buf *out, char c)
 static inline void emit_nl(struct ta_neut *n, struct ta_buf *out)
 {
 	emit_c(n, out, '\n');
-	n->marks = NO_BASE;
+	n->marks = TA_MARKS_NO_BASE;
 	n->at_bol = n->bol != NULL;
 }
 
@@ -53,7 +50,7 @@ static void put_hex(struct ta_neut *n, struct ta_buf *out, uint8_t c)
 	char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 
 	emit(n, out, e, 4);
-	n->marks = NO_BASE; /* a mark after it would deface the escape */
+	n->marks = TA_MARKS_NO_BASE; /* a mark after it would deface the escape */
 }
 
 static void put_control(struct ta_neut *n, uint8_t c, struct ta_buf *out)
@@ -78,7 +75,7 @@ static void put_control(struct ta_neut *n, uint8_t c, struct ta_buf *out)
 	case '\t':
 		if (n->mode == TA_NEUT_TEXT) {
 			emit_c(n, out, '\t');
-			n->marks = NO_BASE; /* a terminal puts a mark after a tab on the cell before it */
+			n->marks = TA_MARKS_NO_BASE; /* a terminal puts a mark after a tab on the cell before it */
 			return;
 		}
 		e = "\\t";
@@ -86,7 +83,7 @@ static void put_control(struct ta_neut *n, uint8_t c, struct ta_buf *out)
 	}
 	if (e) {
 		emit(n, out, e, 2);
-		n->marks = NO_BASE;
+		n->marks = TA_MARKS_NO_BASE;
 	} else {
 		put_hex(n, out, c);
 	}
@@ -103,15 +100,9 @@ static void put_cp_escape(struct ta_neut *n, struct ta_buf *out, uint32_t cp)
 		e[k++] = hex[(cp >> (4 * digits)) & 15];
 	e[k++] = '}';
 	emit(n, out, e, k);
-	n->marks = NO_BASE;
+	n->marks = TA_MARKS_NO_BASE;
 }
 
-/* Enclosing marks (gc=Me): a circle, square or keycap drawn over the neighbouring cells too. */
-static bool enclosing(uint32_t cp)
-{
-	return cp == 0x0488 || cp == 0x0489 || cp == 0x1abe || (cp >= 0x20dd && cp <= 0x20e0) ||
-	       (cp >= 0x20e2 && cp <= 0x20e4) || (cp >= 0xa670 && cp <= 0xa672);
-}
 
 /* Handles the byte(s) at s; returns how many were consumed (0: need more input). */
 static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, struct ta_buf *out)
@@ -124,7 +115,7 @@ static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, s
 		n->cr = false;
 		if (c != '\n') {
 			emit(n, out, "\\r", 2);
-			n->marks = NO_BASE;
+			n->marks = TA_MARKS_NO_BASE;
 		}
 	}
 	if (c >= 0x20 && c < 0x7f && c != '\\') {
@@ -151,21 +142,10 @@ static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, s
 		put_hex(n, out, c);
 		return 1;
 	}
-	if (ta_cp_dangerous(cp)) {
+	if (ta_cp_dangerous(cp) || ta_cp_mark_escaped(cp, &n->marks))
 		put_cp_escape(n, out, cp);
-		return (size_t)l;
-	}
-	if (ta_cp_combining(cp)) {
-		/* A few marks make a letter; more are drawn over the lines above and below. */
-		if (n->marks >= TA_NEUT_MAX_MARKS || enclosing(cp)) {
-			put_cp_escape(n, out, cp);
-			return (size_t)l;
-		}
-		n->marks++;
-	} else {
-		n->marks = 0;
-	}
-	emit(n, out, s, (size_t)l);
+	else
+		emit(n, out, s, (size_t)l);
 	return (size_t)l;
 }
 
@@ -259,7 +239,7 @@ void ta_neut_feed(struct ta_neut *n, const void *data, size_t len, struct ta_buf
 						emit_nl(n, out);
 					} else {
 						emit_c(n, out, '\t');
-						n->marks = NO_BASE;
+						n->marks = TA_MARKS_NO_BASE;
 					}
 					p++;
 					continue;

@@ -10,10 +10,10 @@
  *   (U+202E, U+2066.., U+2028..) and invisible or format characters
  *   (zero-width U+200B.., BOM U+FEFF, tags U+E0000..U+E007F, Hangul
  *   fillers, variation selectors: ta_cp_invisible) -> \u{XXXX}.
- * A character keeps at most TA_NEUT_MAX_MARKS combining marks; further marks,
+ * A character keeps at most TA_MAX_MARKS combining marks; further marks,
  * enclosing marks (U+20DD..) and marks with no character of the data before
- * them (at a line's start, after a tab or an escape) are \u{XXXX} too: a pile
- * of marks is drawn over the neighbouring cells and lines.
+ * them (at a line's start, after a tab or an escape) are \u{XXXX} too
+ * (ta_cp_mark_escaped): a pile of marks is drawn over the neighbouring lines.
  * So "\e]52;c;...\a" (an OSC 52 clipboard write) prints as those characters
  * and cannot act on the terminal. State carries incomplete UTF-8 and a CR
  * across calls, so data split between records renders the same.
@@ -33,15 +33,12 @@ enum ta_neut_mode {
 	TA_NEUT_LINE = 1,  /* everything escaped, LF -> \n, TAB -> \t: one line */
 };
 
-/* UTS #39 (5.4) suspects more than four non-spacing marks in a row; no script needs more. */
-#define TA_NEUT_MAX_MARKS 4
-
 struct ta_neut {
 	unsigned mode;
 	uint8_t pend[4];
 	uint8_t npend;
 	bool cr;
-	uint8_t marks;  /* combining marks shown on the last character; MAX+1: none to combine with */
+	uint8_t marks;  /* marks shown on the last character (ta_cp_mark_escaped) */
 	/*
 	 * Optional, for callers that mark each line (show): when at_bol is set,
 	 * bol(bol_ctx, out) runs before the next byte is written; writing a

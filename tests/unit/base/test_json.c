@@ -124,5 +124,24 @@ int main(void)
 	CHECK_EQ_STR(j.buf, "{\"argv\":[\"lone\\ufffdhi\",\"low\\ufffd\",\"del\\u007f\","
 			    "\"pair\\ud83d\\ude00\",\"end\\ufffd\",\"bs\\\\ud800\"]}");
 	ta_json_free(&j);
+
+	/*
+	 * Combining marks (docs/cli.md): four on one character are kept, more are
+	 * \uXXXX, as is an enclosing mark and a mark with no character under it
+	 * (first in a string, after an escape); the same in a copied record.
+	 */
+	ta_json_init(&j);
+	ta_json_arr_begin(&j);
+	ta_json_str(&j, "e\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\xcc\x86 cafe\xcc\x81");
+	ta_json_str(&j, "\xcc\x81" "a\n\xcc\x81 1\xe2\x83\xa3");
+	ta_json_text_value(&j, "\xd7\xa9\xd7\x81\xd6\xbc\xd6\xb8\xd6\x94", 10);
+	static const char piled[] = "{\"a\":\"x\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\",\"b\":\"\xcc\x81\"}";
+	ta_json_raw_read(&j, piled, sizeof(piled) - 1);
+	ta_json_arr_end(&j);
+	CHECK_EQ_STR(j.buf, "[\"e\xcc\x81\xcc\x82\xcc\x83\xcc\x84\\u0305\\u0306 cafe\xcc\x81\","
+			    "\"\\u0301a\\u000a\\u0301 1\\u20e3\","
+			    "\"\xd7\xa9\xd7\x81\xd6\xbc\xd6\xb8\xd6\x94\","
+			    "{\"a\":\"x\xcc\x81\xcc\x82\xcc\x83\xcc\x84\\u0305\",\"b\":\"\\u0301\"}]");
+	ta_json_free(&j);
 	return check_result();
 }

@@ -19,7 +19,7 @@ static char *neut(const char *in, size_t n, unsigned mode)
 
 /*
  * Nothing in the result may be a control character other than LF/TAB, nor a C1 or bidi
- * code point; and no character carries more than TA_NEUT_MAX_MARKS combining marks.
+ * code point; and no character carries more than TA_MAX_MARKS combining marks.
  */
 static int safe(const char *s, int allow_lf)
 {
@@ -35,7 +35,7 @@ static int safe(const char *s, int allow_lf)
 		if (ta_cp_dangerous(cp) && !(allow_lf && (cp == '\n' || cp == '\t')))
 			return 0;
 		marks = ta_cp_combining(cp) ? marks + 1 : 0;
-		if (marks > TA_NEUT_MAX_MARKS)
+		if (marks > TA_MAX_MARKS)
 			return 0;
 		i += (size_t)l;
 	}
