@@ -151,26 +151,31 @@ static bool watch_line(struct ta_login_parser *p, const char *s, size_t len, uin
 	return false;
 }
 
+static bool is_octal(unsigned char c)
+{
+	return c >= '0' && c <= '7';
+}
+
 /*
- * Copy src into dst[cap], control characters as octal escapes and a
- * backslash as two, so that "\012" in a value is always a newline: auparse
- * decodes the values that were hex (for a character an unprivileged user
- * chose, as a login name) and its TTY escaping wrote a newline as the same
- * four characters a name holding "\012" as text came out as. Values are
- * asked of auparse raw (ta_login_extract_event), and escaped here only.
- * Returns true if it had to cut (never inside an escape).
+ * Copy src into dst[cap], control characters as octal escapes, and a
+ * backslash that three octal digits follow as one too (\134), so that
+ * "\012" in a value is always a newline: auparse decodes the values that were
+ * hex (for a character an unprivileged user chose, as a login name) and its
+ * TTY escaping wrote a newline as the same four characters a name holding
+ * "\012" as text came out as. Any other backslash stays one (DOMAIN\user, a
+ * winbind login, is stored, shown and matched as it is). Values are asked of
+ * auparse raw (ta_login_extract_event), and escaped here only. Returns true
+ * if it had to cut (never inside an escape).
  */
 static bool copy_bounded(char *dst, size_t cap, const char *src)
 {
 	size_t o = 0;
 
 	for (const unsigned char *s = (const unsigned char *)src; *s; s++) {
-		if (*s == '\\') {
-			if (o + 2 >= cap)
-				goto cut;
-			dst[o++] = '\\';
-			dst[o++] = '\\';
-		} else if (*s < 0x20 || *s == 0x7f) {
+		bool escape_backslash = *s == '\\' && is_octal(s[1]) && is_octal(s[2]) &&
+					is_octal(s[3]);
+
+		if (*s < 0x20 || *s == 0x7f || escape_backslash) {
 			if (o + 4 >= cap)
 				goto cut;
 			dst[o++] = '\\';

@@ -278,8 +278,9 @@ static void check_watch_events(void)
  * A value's escaping has one reading: a newline the sender hex-encoded and
  * the four characters "\\012" a login name can hold as text (auditd leaves
  * printable text unencoded) came out the same with auparse's TTY escaping.
- * A backslash is now doubled, also in a watch event's cwd joined to a
- * relative name (escaped once, after the join).
+ * A backslash that three octal digits follow is now \\134; any other stays
+ * one (a winbind login, DOMAIN\\user). In a watch event's cwd joined to a
+ * relative name too (escaped once, after the join).
  */
 static void check_escaping_unambiguous(void)
 {
@@ -290,24 +291,28 @@ static void check_escaping_unambiguous(void)
 		"type=USER_AUTH msg=audit(1700000500.200:97): pid=7701 uid=0 auid=4294967295 "
 		"ses=4294967295 msg='op=PAM:authentication grantors=? acct=\"alice\\012\" "
 		"exe=\"/usr/sbin/sshd\" hostname=? addr=1.2.3.4 terminal=ssh res=failed'\n"
+		"type=USER_AUTH msg=audit(1700000500.250:99): pid=7702 uid=0 auid=4294967295 "
+		"ses=4294967295 msg='op=PAM:authentication grantors=? acct=\"EXAMPLE\\bob\" "
+		"exe=\"/usr/sbin/sshd\" hostname=? addr=1.2.3.4 terminal=ssh res=failed'\n"
 		"type=SYSCALL msg=audit(1700000500.300:98): arch=c000003e syscall=87 success=yes "
 		"exit=0 a0=58 a1=0 a2=0 a3=0 items=1 ppid=1 pid=4403 auid=1000 uid=0 gid=0 euid=0 "
 		"suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts2 ses=5 comm=\"rm\" exe=\"/usr/bin/rm\" "
 		"key=\"ttyaudit-watch\"\n"
-		"type=CWD msg=audit(1700000500.300:98): cwd=\"/tmp/a\\b\"\n"
+		"type=CWD msg=audit(1700000500.300:98): cwd=\"/tmp/a\\b\\777\"\n"
 		"type=PATH msg=audit(1700000500.300:98): item=0 name=78090A nametype=DELETE\n"
 		"type=EOE msg=audit(1700000500.300:98): \n";
 	struct event_list l = { 0 };
 
 	parse_all(lines, strlen(lines), 0, &l);
-	CHECK_EQ_INT(l.n, 3);
-	if (l.n == 3) {
+	CHECK_EQ_INT(l.n, 4);
+	if (l.n == 4) {
 		CHECK_EQ_STR(l.v[0].acct, "alice\\012");
-		CHECK_EQ_STR(l.v[1].acct, "alice\\\\012");
+		CHECK_EQ_STR(l.v[1].acct, "alice\\134012");
 		CHECK(!(l.v[0].flags & TA_LOGIN_F_TRUNC_ACCT));
-		CHECK_EQ_INT(l.v[2].msg_type, TA_LOGIN_MSG_WATCH);
-		CHECK_EQ_STR(l.v[2].path, "/tmp/a\\\\b/x\\011\\012");
-		CHECK(!(l.v[2].flags & TA_LOGIN_F_TRUNC_OP));
+		CHECK_EQ_STR(l.v[2].acct, "EXAMPLE\\bob");
+		CHECK_EQ_INT(l.v[3].msg_type, TA_LOGIN_MSG_WATCH);
+		CHECK_EQ_STR(l.v[3].path, "/tmp/a\\b\\134777/x\\011\\012");
+		CHECK(!(l.v[3].flags & TA_LOGIN_F_TRUNC_OP));
 	}
 	free(l.v);
 }
