@@ -22,7 +22,6 @@ static inline void emit(struct ta_neut *n, struct ta_buf *out, const void *p, si
 {
 	if (__builtin_expect(n->at_bol, 0)) {
 		n->at_bol = false;
-		n->marks = TA_MARKS_NO_BASE; /* a mark now would sit on the caller's marker */
 		n->bol(n->bol_ctx, out);
 	}
 	ta_buf_put(out, p, len);
@@ -32,7 +31,6 @@ static inline void emit_c(struct ta_neut *n, struct ta_buf *out, char c)
 {
 	if (__builtin_expect(n->at_bol, 0)) {
 		n->at_bol = false;
-		n->marks = TA_MARKS_NO_BASE;
 		n->bol(n->bol_ctx, out);
 	}
 	ta_buf_putc(out, c);
@@ -103,7 +101,6 @@ static void put_cp_escape(struct ta_neut *n, struct ta_buf *out, uint32_t cp)
 	n->marks = TA_MARKS_NO_BASE;
 }
 
-
 /* Handles the byte(s) at s; returns how many were consumed (0: need more input). */
 static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, struct ta_buf *out)
 {
@@ -142,6 +139,13 @@ static size_t one(struct ta_neut *n, const uint8_t *s, size_t len, bool final, s
 		put_hex(n, out, c);
 		return 1;
 	}
+	/*
+	 * A line the caller is about to mark (at_bol, also set by the caller
+	 * between records) has nothing of the data yet: decided before emit()
+	 * writes the marker, a mark first on it was put on the marker.
+	 */
+	if (n->at_bol)
+		n->marks = TA_MARKS_NO_BASE;
 	if (ta_cp_dangerous(cp) || ta_cp_mark_escaped(cp, &n->marks))
 		put_cp_escape(n, out, cp);
 	else

@@ -42,6 +42,12 @@ static int safe(const char *s, int allow_lf)
 	return 1;
 }
 
+static void line_marker(void *ctx, struct ta_buf *out)
+{
+	(void)ctx;
+	ta_buf_put(out, "o| ", 3);
+}
+
 struct corpus { const char *name, *in; size_t n; const char *want; };
 #define C(name, in, want) { name, in, sizeof(in) - 1, want }
 
@@ -149,6 +155,26 @@ int main(void)
 	/* Every pair of cuts was tried: (n+1)(n+2)/2 of them. */
 	CHECK_EQ_INT(splits, (sizeof(mixed)) * (sizeof(mixed) + 1) / 2);
 	free(whole);
+
+	/*
+	 * A line the caller marks (show's "o| ", set between records): a mark
+	 * first on it has no recorded character under it, whatever came before.
+	 */
+	{
+		struct ta_buf b;
+		struct ta_neut n;
+		ta_buf_init(&b);
+		ta_neut_init(&n, TA_NEUT_TEXT);
+		n.bol = line_marker;
+		n.at_bol = true;
+		ta_neut_feed(&n, "a", 1, &b);
+		n.at_bol = true;
+		ta_neut_feed(&n, "\xcc\x81" "b", 3, &b);
+		ta_neut_flush(&n, &b);
+		ta_buf_putc(&b, '\0');
+		CHECK_EQ_STR((char *)b.p, "o| ao| \\u{0301}b");
+		ta_buf_free(&b);
+	}
 
 	/* Marks split from their character across calls: counted as in one piece. */
 	static const char piled[] = "x\xcc\x81\xcc\x82\xcc\x83\xcc\x84\xcc\x85\xcc\x86";
