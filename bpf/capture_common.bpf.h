@@ -1004,16 +1004,16 @@ static __always_inline __u64 ta_digest_small(const __u8 *w, __u32 n)
  * none). While more than one person writes (the two windows together), one
  * who asked for at least half as much as the busiest, or for more than a
  * quarter of the ring (so that a decoy asking for more than the flood does
- * not make the flood look small), gets no more room once the
- * ring is a quarter full if they asked for more than an eighth of the ring,
- * and none at all in the ring's last quarter; a person alone who asked for
- * more than an eighth gets no room in the last quarter either if it holds
- * half of what fills it (ta_share_holds); refused records are counted
- * against their session (session_share). So floods are
- * cut first, however many sessions they come from, a person writing a burst
- * beside them is not, and a person alone keeps three quarters of the ring. A
- * window of a second: a starved daemon must not see a flood refill the ring
- * every few milliseconds. An evicted entry only forgets a usage.
+ * not make the flood look small), gets no more room once the ring is a
+ * quarter full if they asked for more than an eighth of the ring, and none
+ * at all in the ring's last quarter; a person alone who asked for more than
+ * an eighth gets no room in the last quarter either if it holds half of what
+ * fills it (ta_share_holds); refused records are counted against their
+ * session (session_share). So floods are cut first, however many sessions
+ * they come from, a person writing a burst beside them is not, and a person
+ * alone keeps three quarters of the ring. A window of a second: a starved
+ * daemon must not see a flood refill the ring every few milliseconds. An
+ * evicted entry only forgets a usage.
  */
 #define TA_SHARE_WINDOW_NS 1000000000ULL
 /* The key of a writer without a login uid: its session, apart from every login uid. */
@@ -1086,8 +1086,8 @@ static __always_inline __u32 ta_chunk_ring_cost(__u32 n)
  * Whether person u, alone, holds at least half of what fills the ring (avail
  * bytes): what it was admitted since its mark, less all the ring's consumer
  * took since (which may all have been its own: a lower bound). The mark is
- * set when it first asks for an eighth of the ring alone (ta_share_admit),
- * and again here once that bound is nothing. So a victim writing after a
+ * set when it first asks for an eighth of the ring alone (ta_share_admit,
+ * before it asks this), and again here once that bound is nothing. So a victim writing after a
  * flood went quiet for a whole window (alone in view) holds little of the
  * ring the flood filled and is not cut as a flood alone is
  * (hostile_fairness_pause), while a flood alone, the drain stalled or slow,
@@ -1098,7 +1098,7 @@ static __always_inline bool ta_share_holds(void *ring, struct ta_session_usage *
 	__u64 cons = bpf_ringbuf_query(ring, BPF_RB_CONS_POS) + 1;
 	__u64 taken = cons - u->mark;
 
-	if (!u->mark || taken >= u->held) {
+	if (taken >= u->held) {
 		u->mark = cons;
 		u->held = 0;
 		return false;

@@ -196,10 +196,10 @@ static uint64_t escape(struct ta_buf *out, const uint8_t *s, size_t n, enum esca
 			i += (size_t)l;
 			continue;
 		}
-		marks = TA_MARKS_NO_BASE;
+		/* U+FFFD is a character a mark may sit on; \u00XX is an escape. */
+		marks = pol == TA_JSON_DISPLAY ? 0 : TA_MARKS_NO_BASE;
 		if (pol == TA_JSON_DISPLAY) {
 			ta_buf_puts(out, "\xef\xbf\xbd");
-			marks = 0;
 			replaced++;
 		} else {
 			/* Not UTF-8: the byte stays visible as \u00XX. */

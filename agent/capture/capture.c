@@ -494,9 +494,9 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		if (on && !strcmp(bpf_program__name(prog), "ta_raw_io_uring_complete") &&
 		    btf_struct_lacks_member(vmlinux, "io_kiocb", "cqe")) {
 			ta_str_list_add(missing, missing_len,
-				     "io_uring_complete (requests without a completion entry: io_uring "
-				     "writes into a terminal are not counted; the fentry and kprobe "
-				     "backends see them)");
+					"io_uring_complete (requests without a completion entry: io_uring "
+					"writes into a terminal are not counted; the fentry and kprobe "
+					"backends see them)");
 			on = false;
 		}
 		bpf_program__set_autoload(prog, on);
@@ -566,7 +566,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 				err = -errno;
 				if (role == ROLE_OPTIONAL || role == ROLE_COMMON_OPTIONAL) {
 					ta_str_list_add(missing, missing_len,
-						     bpf_program__section_name(prog));
+							bpf_program__section_name(prog));
 					continue;
 				}
 				snprintf(why, why_len, "attach of %s failed: %s%s%s",

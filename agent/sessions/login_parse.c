@@ -231,14 +231,6 @@ static uint16_t parse_result(const char *s)
 	return TA_LOGIN_RES_UNKNOWN;
 }
 
-static bool is_hex_text(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'F') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 /*
  * auparse's interpretation of the current field (hex decoded), or its raw
  * text. A decoded value is a C string: hex holding a 00 comes back cut there,
@@ -257,7 +249,7 @@ static const char *field_value(const struct ta_auparse *ap, auparse_state_t *au,
 			   type == AUPARSE_TYPE_ESCAPED_KEY)) {
 		size_t n = strlen(raw);
 
-		if (n % 2 == 0 && is_hex_text(raw) && strlen(v) < n / 2)
+		if (n % 2 == 0 && strspn(raw, "0123456789ABCDEFabcdef") == n && strlen(v) < n / 2)
 			*cut = true;
 	}
 	return v;
@@ -571,7 +563,6 @@ static bool copy_raw(char *dst, size_t cap, const char *src)
 static void watch_path(const struct ta_auparse *ap, auparse_state_t *au, struct watch_file *w)
 {
 	const char *v;
-
 	bool nul = false;
 
 	if (ap->auparse_get_type(au) == AUDIT_CWD) {
