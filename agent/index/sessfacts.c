@@ -15,7 +15,11 @@
  * giving "root" for "root\u0000x". Replaced by nothing would make the
  * index's facts less than the host's (a --user of those bytes found nowhere):
  * the key is marked as not decoded instead, and query --fleet reads its host
- * in full, as the host's own table does.
+ * in full, as the host's own table does. Nor a text longer than
+ * TA_SF_TEXT_MAX: PostgreSQL's indexes hold a key of at most about 2 700
+ * bytes (a third of a page, after compression), and a longer login name, as
+ * a host may write, failed the batch the same way, with the message's
+ * redeliveries holding a place in every host's window.
  */
 static int text(const struct ta_sesstab *t, uint64_t key, enum ta_sessfact_kind kind, uint32_t off,
 		ta_sessfact_fn fn, void *ctx)
@@ -25,7 +29,7 @@ static int text(const struct ta_sesstab *t, uint64_t key, enum ta_sessfact_kind 
 	if (!off)
 		return 0;
 	const char *s = ta_sesstab_strn(t, off, &n);
-	if (!ta_utf8_valid(s, n) || memchr(s, '\0', n))
+	if (n > TA_SF_TEXT_MAX || !ta_utf8_valid(s, n) || memchr(s, '\0', n))
 		return fn(ctx, key, TA_SF_UNDECODABLE, 0, NULL);
 	return fn(ctx, key, kind, 0, s);
 }

@@ -25,8 +25,14 @@ enum ta_sessfact_kind {
 	TA_SF_END,         /* num: unix microseconds, no earlier than its end (floor) */
 	TA_SF_GLOBAL,      /* the session key holds records the table reads as log-wide */
 	TA_SF_UNDECODABLE, /* a record of the session key did not decode, or a text of it is not
-			    * UTF-8 or holds a NUL */
+			    * UTF-8, holds a NUL or is longer than TA_SF_TEXT_MAX */
 };
+
+/*
+ * The longest text fact, in bytes: an index key PostgreSQL holds whatever the
+ * text (uncompressed, with the row's header, within a page's third).
+ */
+#define TA_SF_TEXT_MAX 2048
 
 /* One fact of session key: 0 or -errno (which stops the walk). */
 typedef int (*ta_sessfact_fn)(void *ctx, uint64_t key, enum ta_sessfact_kind kind, uint64_t num,

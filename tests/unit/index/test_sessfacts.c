@@ -182,6 +182,51 @@ static void test_nul(void)
 }
 
 /*
+ * A text longer than PostgreSQL's index holds (a host may write a login name
+ * of any length): not a text fact, which failed the collector's batch at
+ * each redelivery; the key is marked not decoded. One of TA_SF_TEXT_MAX bytes
+ * is a fact, whole.
+ */
+struct text_lengths {
+	size_t user, host, undecodable;
+};
+
+static int text_lengths(void *ctx, uint64_t key, enum ta_sessfact_kind kind, uint64_t num,
+			const char *text)
+{
+	struct text_lengths *l = ctx;
+	(void)key; (void)num;
+	if (kind == TA_SF_USER)
+		l->user = strlen(text);
+	else if (kind == TA_SF_HOST)
+		l->host = strlen(text);
+	else if (kind == TA_SF_UNDECODABLE)
+		l->undecodable++;
+	return 0;
+}
+
+static void test_long_text(void)
+{
+	char json[2 * TA_SF_TEXT_MAX + 64], user[TA_SF_TEXT_MAX + 1], host[TA_SF_TEXT_MAX + 2];
+	struct text_lengths l = { 0 };
+	struct ta_sesstab t;
+
+	memset(user, 'u', sizeof(user) - 1);
+	user[sizeof(user) - 1] = '\0';
+	memset(host, 'h', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	snprintf(json, sizeof(json), "{\"auid\":1007,\"user\":\"%s\",\"host\":\"%s\"}", user, host);
+	CHECK_EQ_INT(ta_sesstab_init(&t, 0), 0);
+	add_json(&t, 0, TA_REC_SESSION_START, 7, 5000000, json);
+	CHECK_EQ_INT(ta_sesstab_finish(&t), 0);
+	CHECK_EQ_INT(ta_sessfacts_emit(&t, text_lengths, &l), 0);
+	CHECK_EQ_INT((int)l.user, TA_SF_TEXT_MAX);
+	CHECK_EQ_INT((int)l.host, 0);
+	CHECK_EQ_INT((int)l.undecodable, 1);
+	ta_sesstab_free(&t);
+}
+
+/*
  * Attribution records of many typists and repeated ones: one link per (pane,
  * typist, login uid), found by hash also after the table grew, and one fact
  * per end of each link.
@@ -223,6 +268,7 @@ int main(void)
 	test_many_typists();
 	test_not_utf8();
 	test_nul();
+	test_long_text();
 	test_global();
 	test_stop();
 	return check_result();
