@@ -144,7 +144,7 @@ int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt,
 	err = ta_walk_access(dir);
 	if (err)
 		return cli_log_error(dir, err);
-	if (mode == CLI_INDEX_AUTO && !open_index(ct, dir, index_opt)) {
+	if ((mode == CLI_INDEX_AUTO || mode == CLI_INDEX_USE) && !open_index(ct, dir, index_opt)) {
 		int fresh = ta_index_check(&ct->ix, dir);
 		if (fresh == 1) {
 			ct->have_index = 1;
@@ -161,7 +161,7 @@ int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt,
 				ta_sesstab_finish(&ct->own);
 				ct->t = &ct->own;
 				ct->source = "index+log";
-				if (ct->tail_records > 1000)
+				if (ct->tail_records > 1000 && mode == CLI_INDEX_AUTO)
 					try_write_index(ct, &ct->own, dir, index_opt, 0);
 				return TA_EXIT_OK;
 			}
@@ -183,9 +183,33 @@ int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt,
 		return cli_log_error(dir, err);
 	ct->t = &ct->own;
 	ct->source = "log";
-	if (mode != CLI_INDEX_NONE)
+	if (mode == CLI_INDEX_AUTO || mode == CLI_INDEX_REBUILD)
 		try_write_index(ct, &ct->own, dir, index_opt, mode == CLI_INDEX_REBUILD);
 	return TA_EXIT_OK;
+}
+
+int cli_index_check(const char *dir, const char *index_opt, char *path, size_t pcap, char *why,
+		    size_t wcap)
+{
+	struct cli_table used, log;
+	int rc = cli_table_open(&used, dir, index_opt, CLI_INDEX_USE, 1);
+
+	if (rc != TA_EXIT_OK)
+		return -EIO;
+	snprintf(path, pcap, "%s", used.index_path);
+	if (!strcmp(used.source, "log")) {
+		cli_table_close(&used);
+		return 0;
+	}
+	rc = cli_table_open(&log, dir, NULL, CLI_INDEX_NONE, 1);
+	if (rc != TA_EXIT_OK) {
+		cli_table_close(&used);
+		return -EIO;
+	}
+	rc = ta_sesstab_same(used.t, log.t, why, wcap) ? 1 : -EBADMSG;
+	cli_table_close(&log);
+	cli_table_close(&used);
+	return rc;
 }
 
 void cli_table_close(struct cli_table *ct)

@@ -29,7 +29,18 @@ enum cli_index_mode {
 	CLI_INDEX_AUTO = 0,  /* use a fresh index, update it when writable */
 	CLI_INDEX_NONE,      /* read the whole log (--no-index) */
 	CLI_INDEX_REBUILD,   /* read the whole log and write the index */
+	CLI_INDEX_USE,       /* as AUTO, but never write one (verify's check of it) */
 };
+
+/*
+ * Whether the index the commands would use for dir (index_opt, else the
+ * default places) says what the log says: 1 it does, 0 none is used (none,
+ * or one the log has outgrown in place: it is read again), -EBADMSG it does
+ * not (why says what differs first; path names the file), or another
+ * -errno. Reads the log twice.
+ */
+int cli_index_check(const char *dir, const char *index_opt, char *path, size_t pcap, char *why,
+		    size_t wcap);
 
 /*
  * Opens the table for dir. Returns an exit code (TA_EXIT_OK, NOPERM with a

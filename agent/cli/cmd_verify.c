@@ -37,7 +37,8 @@ static void usage(FILE *out)
 		"\n"
 		"Recomputes the Merkle tree over every segment, checks every checkpoint's\n"
 		"signature and root, and that the log is not older than any --checkpoint\n"
-		"(a signed note kept elsewhere). On failure prints the first bad thing on one\n"
+		"(a signed note kept elsewhere), and that the session index the other\n"
+		"commands use says what the log says. On failure prints the first bad thing on one\n"
 		"line and exits %d (--fleet: 6 database unreachable, 4 access refused).\n"
 		"\n"
 		"  --log-dir DIR      log directory (default %s)\n"
@@ -215,6 +216,29 @@ static int verify_fleet(const char *dsn, const char *origin, const char *keyarg,
 #endif
 }
 
+/*
+ * The session index queries would use must say what the log says: it is a
+ * cache anyone who can write its place can rewrite, and query, show and
+ * --grep print what it lists (a renamed user, a command left out). 0 when it
+ * does or none is used, -EBADMSG with the message set when it does not.
+ */
+static int check_index(const char *dir, struct ta_verify_result *res)
+{
+	char path[4096] = "", why[160] = "";
+	int e = cli_index_check(dir, NULL, path, sizeof(path), why, sizeof(why));
+
+	if (e != -EBADMSG)
+		return 0;
+	snprintf(res->message, sizeof(res->message),
+		 "the session index %s does not say what the log says (%s differs): it was not "
+		 "written from this log, and queries would print it; keep it, and run 'ttyaudit "
+		 "reindex'", path, why);
+	snprintf(res->bad.segment_name, sizeof(res->bad.segment_name), "index");
+	res->bad.offset = 0;
+	res->bad.index = UINT64_MAX;
+	return -EBADMSG;
+}
+
 int ta_cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -361,6 +385,8 @@ int ta_cmd_verify(int argc, char **argv)
 	struct ta_verify_result *res = calloc(1, sizeof(*res));
 	int err = res ? ta_log_verify(&vo, res) : -ENOMEM;
 	int rc;
+	if (!err)
+		err = check_index(dir, res);
 	if (!res) {
 		rc = TA_EXIT_FAILURE;
 	} else if (err == 0 || err == -EBADMSG) {

@@ -157,13 +157,34 @@ static int add_global_gaps(struct session_view *v)
 	return err;
 }
 
+/*
+ * Whether the index lists the session's records as the log holds them: each
+ * once, in order, within its span. A list that repeats one (a forged index
+ * showing a gap twice in place of a command) is not followed.
+ */
+static int refs_in_order(const struct ta_sesstab *t, const struct ta_sess *s)
+{
+	const struct ta_ref *r = t->refs + s->refs_off;
+
+	for (uint32_t i = 0; i < s->refs_n; i++)
+		if (r[i].index < s->first_index || r[i].index > s->last_index ||
+		    (i && r[i].index <= r[i - 1].index))
+			return 0;
+	return 1;
+}
+
 static int load(struct session_view *v)
 {
 	const char *dir = v->dir;
 	const struct ta_sesstab *t = v->ct.t;
-	int err, rc;
+	int err, rc, listed = t->keep_refs && v->s->refs_n;
 
-	if (t->keep_refs && v->s->refs_n) {
+	if (listed && !refs_in_order(t, v->s)) {
+		ta_warn(NULL, "the index lists the records of session %s out of order; reading the log",
+			v->id);
+		listed = 0;
+	}
+	if (listed) {
 		err = ta_transcript_load(&v->tr, dir, v->s->key, v->s->first_index, v->s->last_index,
 					 t->refs + v->s->refs_off, v->s->refs_n);
 		if (!err && v->tr.index_mismatch) {
@@ -228,7 +249,7 @@ int session_view_each(struct session_view *v, ta_tev_fn fn, void *ctx)
 
 	/* A damaged log is read as load does, so the damage is marked where it is. */
 	if (!v->loaded && t->keep_refs && v->s->refs_n && !v->ct.damage &&
-	    !(v->s->flags & TA_SESS_DAMAGE)) {
+	    !(v->s->flags & TA_SESS_DAMAGE) && refs_in_order(t, v->s)) {
 		uint64_t *gaps;
 		size_t ngaps;
 		if ((err = cli_session_gap_indexes(v->ct.t, v->s, &gaps, &ngaps)))

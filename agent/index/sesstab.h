@@ -186,6 +186,12 @@ struct ta_jobj;
 uint32_t ta_sesstab_intern_member(struct ta_sesstab *t, const struct ta_jobj *o, const char *key);
 /* Rebuilds the key and string hashes of a table filled by copying. */
 int ta_sesstab_rebuild_hashes(struct ta_sesstab *t);
+/*
+ * Whether two finished tables say the same (sesstab_same.c): sessions,
+ * strings, where their records are, log-wide gaps, shared terminals. 1, or 0
+ * with what differs first in why.
+ */
+int ta_sesstab_same(const struct ta_sesstab *a, const struct ta_sesstab *b, char *why, size_t cap);
 
 /* The record time_ns of the session's ends, login data preferred. */
 static inline uint64_t ta_sess_begin(const struct ta_sess *s)
