@@ -59,7 +59,7 @@ const char *ta_verifier_vkey(const struct ta_verifier *v);
 int ta_verifier_alg(const struct ta_verifier *v);
 uint32_t ta_verifier_keyid(const struct ta_verifier *v);
 
-/* Key names: non-empty UTF-8 without Unicode spaces or '+'. */
+/* Key names: non-empty UTF-8 without Unicode spaces, '+' or what a note may not hold. */
 int ta_note_name_valid(const char *name, size_t len);
 
 /* A note split as c2sp.org/signed-note says, signatures decoded (any length). */
@@ -77,7 +77,8 @@ struct ta_note_sigs {
 	uint8_t *raw;
 };
 /*
- * Refuses (-EBADMSG) invalid UTF-8, control characters other than '\n', no
+ * Refuses (-EBADMSG) invalid UTF-8, control characters other than '\n' (DEL
+ * and C1 too), bidi and invisible characters, piles of combining marks, no
  * blank line before the signatures, a signature line that is not "— name
  * base64" with a valid name and at least 5 bytes, more than TA_NOTE_MAX_SIGS.
  * Free with ta_note_sigs_free.

@@ -4,7 +4,8 @@
 // output is committed): checkpoints signed with Go's sumdb/note by fixed test
 // keys, then bent in the ways c2sp.org/signed-note and tlog-checkpoint
 // accept or refuse. The `expected` file lists each note's verdict, with the
-// witness keys w1 and w2 known: "accept SIZE COSIGS" or "reject".
+// witness keys w1 and w2 known: "accept SIZE COSIGS" or "reject" ("reject stricter":
+// Go accepts it, ttyaudit refuses it on purpose).
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go run main.go DIR
 package main
@@ -115,7 +116,6 @@ func main() {
 	put("log-signature-repeated", N+sigLine, "accept 42 0")
 	put("log-signature-repeat-bad", N+flip(sigLine, len(sigLine)-5), "accept 42 0")
 	put("utf8-unknown-name", N+"— é.example/ウ "+b64n(68, 2)+"\n", "accept 42 0")
-	put("del-in-unknown-name", N+"— a\x7fb "+b64n(68, 2)+"\n", "accept 42 0")
 	put("extension-lines", sign(B+"ext one\nsecond extension\n"), "accept 42 0")
 	put("empty-tree", sign(origin+"\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"), "accept 0 0")
 	put("noncanonical-base64-unknown", N+"— x.example AAAAAAAAAB==\n", "accept 42 0")
@@ -167,6 +167,16 @@ func main() {
 	put("empty-line-in-body", sign(B+"\next\n"), "reject")
 	put("empty-origin", sign("\n42\n"+rootB64+"\n"), "reject")
 	put("note-text-empty-lines-not-checkpoint", sign("a\n\nb\n"), "reject")
+
+	// What the spec accepts and ttyaudit refuses ("reject stricter"): what a terminal acts on
+	// or hides (DEL, C1, bidi, invisible, a pile of marks), as `checkpoint` and `prove`
+	// print a note byte for byte (docs/log-format.md §6).
+	put("del-in-unknown-name", N+"— a\x7fb "+b64n(68, 2)+"\n", "reject stricter")
+	put("c1-csi-in-unknown-name", N+"— a\u009b2Jb "+b64n(68, 2)+"\n", "reject stricter")
+	put("bidi-override-in-unknown-name", N+"— a\u202eb "+b64n(68, 2)+"\n", "reject stricter")
+	put("zero-width-in-unknown-name", N+"— a\u200bb "+b64n(68, 2)+"\n", "reject stricter")
+	put("five-marks-in-unknown-name", N+"— a\u0301\u0301\u0301\u0301\u0301b "+b64n(68, 2)+"\n", "reject stricter")
+	put("c1-in-extension-line", sign(B+"ext\u009b1;31m\n"), "reject stricter")
 
 	os.WriteFile(filepath.Join(dir, "log.vkey"), []byte(vkey+"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "w1.vkey"), []byte(w1.vkey()+"\n"), 0o644)

@@ -243,6 +243,29 @@ def sparse_tail(base, key):
     check(rc == 0 and "recoveries" in out, f"the store recovers past the zeros ({rc} {out})")
 
 
+def terminal_bytes(base, key):
+    """A signature line of an unknown key named with C1 CSI, a bidi override and DEL, added
+    to a genuine note without the key: the note is malformed (docs/log-format.md §6), so
+    checkpoint and prove, which print notes byte for byte, never write it to a terminal."""
+    d = copy(base, "c1name")
+    genuine = open(os.path.join(d, "seg-0000000000000002.ckpt"), "rb").read()[:-1]
+    evil = "\u2014 \u009b2J\u009b1;31mFORGED\u009b0m\u202egnp.exe\x7f AAAAAAAA\n".encode()
+    forged = os.path.join(d, "seg-0000000000000003.ckpt")
+    open(forged, "wb").write(genuine + evil + b"\n")
+    bad = (b"\xc2\x9b", b"\xe2\x80\xae", b"\x7f")
+    for args in (["checkpoint"], ["prove", "--session", "5e1c0a42-9"], ["verify", "--key", key]):
+        p = subprocess.run([TTYAUDIT, *args, "--log-dir", d], capture_output=True, timeout=120)
+        said = p.stdout + p.stderr
+        check(p.returncode == 7 and b"seg-0000000000000003.ckpt offset 0: checkpoint malformed "
+              b"signed note" in said and not any(b in said for b in bad),
+              f"{args[0]}: a note with C1, bidi and DEL in a key name is malformed "
+              f"({p.returncode} {said[-300:]!r})")
+    ext = os.path.join(top, "c1name.note")
+    open(ext, "wb").write(note(base, 15).encode() + evil)
+    rc, out, err = run("verify", "--log-dir", base, "--key", key, "--checkpoint", ext)
+    check(rc == 7 and "checkpoint malformed signed note" in out, f"...and as --checkpoint ({rc} {out})")
+
+
 top = tempfile.mkdtemp(prefix="ta-verify-")
 try:
     base = os.path.join(top, "log")
@@ -256,6 +279,7 @@ try:
     rc, out, err = run("verify", "--log-dir", base, "--key", key, "--checkpoint", empty)
     check(rc == 7 and "holds no checkpoint note" in out, f"an empty --checkpoint file ({rc} {out})")
     retention(base, key)
+    terminal_bytes(base, key)
     sparse_tail(base, key)
 finally:
     subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
