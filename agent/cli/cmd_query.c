@@ -82,6 +82,7 @@ struct query {
 	uint64_t since, until;
 	long limit;
 	struct ta_grep g;
+	unsigned long grep_cut; /* sessions not listed whose search was cut (grep.h) */
 	uint64_t ckpt_size;
 	struct ta_qfp fp;
 	unsigned columns; /* rows cut at (cli_wrap.h; never JSON), 0: whole */
@@ -171,10 +172,11 @@ struct grep_state {
 	struct query *q;
 	struct ta_grep_stream in, out;
 	struct ta_buf desc;
-	int hit;
+	int hit;  /* 1, 0, or -ENOMEM */
+	int cut;  /* a command's search was cut */
 };
 
-/* One event of a session in order (ta_tev_fn): 1 stops at the first match. */
+/* One event of a session in order (ta_tev_fn): 1 stops at the first match, -ENOMEM too. */
 static int grep_event(void *ctx, const struct ta_transcript *tr, const struct ta_tev *e,
 		      const uint8_t *d)
 {
@@ -185,7 +187,7 @@ static int grep_event(void *ctx, const struct ta_transcript *tr, const struct ta
 	} else if (e->kind == TA_TEV_EXEC) {
 		ta_buf_reset(&g->desc);
 		ta_tev_describe(tr, e, &g->desc);
-		g->hit = ta_grep_match(&g->q->g, g->desc.p, g->desc.len);
+		g->hit = g->desc.oom ? -ENOMEM : ta_grep_match(&g->q->g, g->desc.p, g->desc.len, &g->cut);
 	}
 	return g->hit;
 }
@@ -199,10 +201,13 @@ static void grep_init(struct grep_state *g, struct query *q)
 	ta_buf_init(&g->desc);
 }
 
+/* 1 match, 0 none (counted in grep_cut when cut), -ENOMEM: the search failed. */
 static int grep_finish(struct grep_state *g)
 {
-	if (!g->hit)
-		g->hit = ta_grep_stream_finish(&g->out) || ta_grep_stream_finish(&g->in);
+	if (!g->hit && !(g->hit = ta_grep_stream_finish(&g->out)))
+		g->hit = ta_grep_stream_finish(&g->in);
+	if (!g->hit && (g->cut || g->out.cut || g->in.cut))
+		g->q->grep_cut++;
 	ta_grep_stream_free(&g->in);
 	ta_grep_stream_free(&g->out);
 	ta_buf_free(&g->desc);
@@ -219,9 +224,29 @@ static int grep_session(struct query *q, const struct ta_transcript *tr)
 	return grep_finish(&g);
 }
 
+/* Says that a match longer than the views' bound may have been missed (grep.h). */
+static void grep_cut_note(const struct query *q)
+{
+	if (q->grep_cut)
+		ta_warn("query", "--grep: %lu session%s not listed held a line longer than %u KiB "
+			"(a stream, for a pattern that can span lines), searched in windows: a match "
+			"longer than %u KiB in it is not found", q->grep_cut, q->grep_cut == 1 ? "" : "s",
+			2 * TA_VIEW_LINE_MAX >> 10, TA_VIEW_LINE_MAX >> 10);
+}
+
+/* A search that ran out of memory is an error, never "no match": one line, exit 1. */
+static int grep_failed(const struct ta_sess *s)
+{
+	char id[32];
+
+	ta_sess_id(s->key, id, sizeof(id));
+	ta_err("query", "--grep: out of memory searching session %s", id);
+	return TA_EXIT_FAILURE;
+}
+
 /*
  * --grep without keeping the session: its records are decoded and searched in
- * order (ta_transcript_stream). 1 match, 0 none, -EAGAIN: load it instead.
+ * order (ta_transcript_stream). 1 match, 0 none, -EAGAIN: load it instead, -ENOMEM.
  */
 static int grep_stream(struct query *q, const char *dir, const struct ta_sesstab *t,
 		       const struct ta_sess *s, uint64_t *damage)
@@ -573,8 +598,17 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 				if (rc)
 					break;
 				/* Its damage is the table's, counted already (cli_fleet_table). */
-				if ((q->grep && !grep_session(q, &tr)) ||
-				    (ta_qfp_active(&q->fp) && !ta_qfp_match(&q->fp, &tr))) {
+				int hit = q->grep ? grep_session(q, &tr) : 1;
+				if (hit < 0) {
+					ta_transcript_free(&tr);
+					rc = TA_EXIT_FAILURE;
+					char id[32];
+					ta_sess_id(s->key, id, sizeof(id));
+					snprintf(err, sizeof(err), "--grep: out of memory searching "
+						 "session %s", id);
+					break;
+				}
+				if (!hit || (ta_qfp_active(&q->fp) && !ta_qfp_match(&q->fp, &tr))) {
 					ta_transcript_free(&tr);
 					continue;
 				}
@@ -648,6 +682,7 @@ static int query_fleet(struct query *q, const char *dsn, const char *origin_pat)
 	free(origins);
 	ta_buf_free(&text);
 	cli_fleet_close(f);
+	grep_cut_note(q);
 	if (fflush(stdout) && !rc)
 		rc = TA_EXIT_FAILURE;
 	return rc;
@@ -904,6 +939,12 @@ int ta_cmd_query(int argc, char **argv)
 			int hit = grep_stream(&q, dir, t, s, &dmg);
 			if (hit == 0)
 				continue;
+			if (hit == -ENOMEM) {
+				rc = grep_failed(s);
+				ta_buf_free(&o);
+				cli_table_close(&ct);
+				return rc;
+			}
 			streamed = hit == 1;
 		}
 		if ((q.grep && !streamed) || q.commands || ta_qfp_active(&q.fp)) {
@@ -918,8 +959,15 @@ int ta_cmd_query(int argc, char **argv)
 			if (tr.damage && !more_damage)
 				damage_line_of(&tr, more_line, sizeof(more_line));
 			more_damage += ct.damage ? 0 : tr.damage;
-			if ((q.grep && !grep_session(&q, &tr)) ||
-			    (ta_qfp_active(&q.fp) && !ta_qfp_match(&q.fp, &tr))) {
+			int hit = q.grep ? grep_session(&q, &tr) : 1;
+			if (hit < 0) {
+				ta_transcript_free(&tr);
+				rc = grep_failed(s);
+				ta_buf_free(&o);
+				cli_table_close(&ct);
+				return rc;
+			}
+			if (!hit || (ta_qfp_active(&q.fp) && !ta_qfp_match(&q.fp, &tr))) {
 				ta_transcript_free(&tr);
 				continue;
 			}
@@ -938,6 +986,7 @@ int ta_cmd_query(int argc, char **argv)
 	ta_buf_free(&o);
 	free(shared);
 	free(merged);
+	grep_cut_note(&q);
 	if (q.grep)
 		ta_grep_free(&q.g);
 	rc = cli_damage_exit(&ct, more_damage, more_line);

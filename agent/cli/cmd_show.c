@@ -65,7 +65,6 @@ static void show_usage(FILE *out)
 }
 
 #define TYPED_LINES 4
-#define TYPED_LINE_MAX (64u << 10) /* bytes of a folded line shown before it goes on a new one */
 
 struct show_state {
 	struct ta_buf *o;
@@ -419,11 +418,11 @@ static void show_input_folded(struct show_state *st, const struct ta_tev *e, con
 			l = line_open(st, e, who); /* keys typed ahead start the next line */
 	}
 	/*
-	 * A line typed without Enter is written out at TYPED_LINE_MAX and goes on
+	 * A line typed without Enter is written out at TA_VIEW_LINE_MAX and goes on
 	 * as a new i| line: it grew with the keys (and their copy kept for the
 	 * echo) without bound. Not inside a character: it would show as \xNN.
 	 */
-	if (!l->enter && l->text.len >= TYPED_LINE_MAX && !l->neut.npend)
+	if (!l->enter && l->text.len >= TA_VIEW_LINE_MAX && !l->neut.npend)
 		line_flush(st, l);
 }
 

@@ -385,38 +385,82 @@ static int memchr_high(const void *d, size_t n)
 	return 0;
 }
 
-/* regexec on d[0..n) as a C string with NULs as spaces. */
-static int rx(const struct ta_grep *g, struct ta_buf *tmp, const void *d, size_t n, int eflags)
+#define SPAN TA_VIEW_LINE_MAX /* every match up to this long is found */
+#define WIN (2 * SPAN)            /* what regexec runs on at once */
+
+/*
+ * regexec on d[from..n) copied into tmp with NULs as spaces; d[0] is the byte
+ * before it in the stream when from is 1 (REG_STARTEND: ^, \< and \b see it).
+ * 1 match, 0 none, -ENOMEM (the copy, or regexec's own memory: REG_ESPACE).
+ */
+static int rx_window(const struct ta_grep *g, struct ta_buf *tmp, const uint8_t *d, size_t n,
+		     size_t from, int eflags)
 {
+	regmatch_t m = { .rm_so = (regoff_t)from, .rm_eo = (regoff_t)n };
+	int r;
+
 	ta_buf_reset(tmp);
 	ta_buf_put(tmp, d, n);
 	ta_buf_putc(tmp, '\0');
 	if (tmp->oom)
-		return 0;
-	for (size_t i = 0; i + 1 < tmp->len; i++)
-		if (!tmp->p[i])
-			tmp->p[i] = ' ';
-	return regexec(&g->re, (const char *)tmp->p, 0, NULL, eflags) == 0;
+		return -ENOMEM;
+	for (uint8_t *z = tmp->p; (z = memchr(z, '\0', n - (size_t)(z - tmp->p)));)
+		*z++ = ' ';
+	r = regexec(&g->re, (const char *)tmp->p, 1, &m, eflags | REG_STARTEND);
+	return r == 0 ? 1 : r == REG_NOMATCH ? 0 : -ENOMEM;
 }
 
-static int match_clean(const struct ta_grep *g, const void *d, size_t n);
-
-int ta_grep_match(const struct ta_grep *g, const void *d, size_t n)
+/*
+ * Whether a match lies in d[from..n) (d[0] the byte before it when from is
+ * 1): regexec on windows of at most WIN bytes, each SPAN after the last, so
+ * that memory is bounded whatever n and every match of at most SPAN bytes lies
+ * whole in one. eflags: REG_NOTBOL, REG_NOTEOL of the whole. *cut is set when
+ * a window holding the literal was not the whole: a longer match may be missed.
+ */
+static int rx(const struct ta_grep *g, struct ta_buf *tmp, const uint8_t *d, size_t n,
+	      size_t from, int eflags, int *cut)
 {
+	for (size_t at = from;; at += SPAN) {
+		size_t w = n - at < WIN ? n - at : WIN, ctx = at > 0;
+		int last = at + w == n, r;
+
+		if (at != from || !last) {
+			if (g->nlit && !find_lit(g, d + at, w)) {
+				if (last)
+					return 0;
+				continue;
+			}
+			*cut = 1;
+		}
+		r = rx_window(g, tmp, d + at - ctx, w + ctx, ctx,
+			      (at ? 0 : eflags & REG_NOTBOL) | (last ? eflags & REG_NOTEOL : REG_NOTEOL));
+		if (r || last)
+			return r;
+	}
+}
+
+static int match_clean(const struct ta_grep *g, const void *d, size_t n, int *cut);
+
+int ta_grep_match(const struct ta_grep *g, const void *d, size_t n, int *cut)
+{
+	int dummy = 0;
+
+	if (!cut)
+		cut = &dummy;
 	if (g->strip && memchr_high(d, n)) {
 		struct ta_buf clean;
 		int hit;
 
 		ta_buf_init(&clean);
 		strip_invisible(d, n, &clean, NULL, NULL);
-		hit = clean.oom ? 0 : match_clean(g, clean.p, clean.len);
+		hit = clean.oom ? -ENOMEM : match_clean(g, clean.p, clean.len, cut);
 		ta_buf_free(&clean);
 		return hit;
 	}
-	return match_clean(g, d, n);
+	return match_clean(g, d, n, cut);
 }
 
-static int match_clean(const struct ta_grep *g, const void *d, size_t n)
+static int match_clean(const struct ta_grep *g, const void *d, size_t n, int *cut)
 {
 	if (!n)
 		return 0;
@@ -426,7 +470,7 @@ static int match_clean(const struct ta_grep *g, const void *d, size_t n)
 		return 0;
 	struct ta_buf tmp;
 	ta_buf_init(&tmp);
-	int hit = rx(g, &tmp, d, n, 0);
+	int hit = rx(g, &tmp, d, n, 0, 0, cut);
 	ta_buf_free(&tmp);
 	return hit;
 }
@@ -460,6 +504,8 @@ static int plain_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
 		/* A match across the boundary: the kept tail and the first L - 1 bytes. */
 		size_t h = n < keep ? n : keep, was = t->len;
 		ta_buf_put(t, d, h);
+		if (t->oom)
+			return -ENOMEM;
 		int hit = memmem(t->p, t->len, lit, L) != NULL;
 		t->len = was;
 		if (hit)
@@ -478,7 +524,7 @@ static int plain_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
 		t->len -= drop;
 		ta_buf_put(t, d, n);
 	}
-	return 0;
+	return t->oom ? -ENOMEM : 0;
 }
 
 /* The literal in keep from byte from on (the bytes before were searched). */
@@ -488,6 +534,56 @@ static int keep_has_lit(struct ta_grep_stream *s, size_t from)
 
 	from = from > back ? from - back : 0;
 	return s->keep.len > from && find_lit(s->g, s->keep.p + from, s->keep.len - from);
+}
+
+/*
+ * keep holds a whole window and more follows: regexec on it (when it holds
+ * the literal), then keep only its last SPAN bytes and the byte before them,
+ * as context: a match of at most SPAN bytes not yet whole lies in what is kept.
+ */
+static int keep_slide(struct ta_grep_stream *s)
+{
+	size_t drop = s->keep.len - SPAN - 1;
+
+	if (!s->g->nlit || s->pending) {
+		int r = rx_window(s->g, &s->tmp, s->keep.p, s->keep.len, s->from,
+				  (s->at_start ? 0 : REG_NOTBOL) | REG_NOTEOL);
+		s->cut = 1;
+		if (r)
+			return r;
+	}
+	memmove(s->keep.p, s->keep.p + drop, SPAN + 1);
+	s->keep.len = SPAN + 1;
+	s->from = 1;
+	s->pending = s->g->nlit && keep_has_lit(s, 1);
+	return 0;
+}
+
+/*
+ * FULL: the stream; LINES: its incomplete last line, into keep, from its last
+ * window on (at most WIN + 1 bytes, however long the line or stream): a line
+ * printed without a newline grew keep without bound.
+ */
+static int keep_put(struct ta_grep_stream *s, const uint8_t *d, size_t n)
+{
+	while (n) {
+		size_t room, k, was;
+		int r;
+
+		if (s->keep.len == s->from + WIN && (r = keep_slide(s)))
+			return r;
+		room = s->from + WIN - s->keep.len;
+		k = n < room ? n : room;
+		was = s->keep.len;
+		ta_buf_put(&s->keep, d, k);
+		if (s->keep.oom)
+			return -ENOMEM;
+		if (!s->pending && s->g->nlit)
+			s->pending = keep_has_lit(s, was);
+		d += k;
+		n -= k;
+	}
+	return 0;
 }
 
 /*
@@ -501,25 +597,23 @@ static int lines_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
 {
 	const struct ta_grep *g = s->g;
 	const uint8_t *end = d + n, *nl = memchr(d, '\n', n);
-	size_t was = s->keep.len;
+	int bol = s->at_start ? 0 : REG_NOTBOL, r;
 
-	if (!nl) {
-		ta_buf_put(&s->keep, d, n);
-		if (!s->pending)
-			s->pending = keep_has_lit(s, was);
-		return 0;
-	}
+	if (!nl)
+		return keep_put(s, d, n);
 	/* The line carried over ends here. */
-	if (s->pending || was) {
-		ta_buf_put(&s->keep, d, (size_t)(nl - d));
-		if ((s->pending || keep_has_lit(s, was)) &&
-		    rx(g, &s->tmp, s->keep.p, s->keep.len, (s->at_start ? 0 : REG_NOTBOL) | REG_NOTEOL))
-			return 1;
+	if (s->pending || s->keep.len) {
+		if ((r = keep_put(s, d, (size_t)(nl - d))))
+			return r;
+		if (s->pending &&
+		    (r = rx(g, &s->tmp, s->keep.p, s->keep.len, s->from, bol | REG_NOTEOL, &s->cut)))
+			return r;
 	} else if (find_lit(g, d, (size_t)(nl - d)) &&
-		   rx(g, &s->tmp, d, (size_t)(nl - d), (s->at_start ? 0 : REG_NOTBOL) | REG_NOTEOL)) {
-		return 1;
+		   (r = rx(g, &s->tmp, d, (size_t)(nl - d), 0, bol | REG_NOTEOL, &s->cut))) {
+		return r;
 	}
 	ta_buf_reset(&s->keep);
+	s->from = 0;
 	s->at_start = 0;
 	s->pending = 0;
 	/* Complete lines: [p, last) where last is the last newline. */
@@ -534,91 +628,113 @@ static int lines_feed(struct ta_grep_stream *s, const uint8_t *d, size_t n)
 			const uint8_t *ls = h > p ? memrchr(p, '\n', (size_t)(h - p)) : NULL;
 			ls = ls ? ls + 1 : p;
 			const uint8_t *le = memchr(h, '\n', (size_t)(last - h) + 1);
-			if (rx(g, &s->tmp, ls, (size_t)(le - ls), REG_NOTBOL | REG_NOTEOL))
-				return 1;
+			if ((r = rx(g, &s->tmp, ls, (size_t)(le - ls), 0, REG_NOTBOL | REG_NOTEOL, &s->cut)))
+				return r;
 			q = le + 1;
 		}
 		p = last + 1;
 	}
-	if (p < end) {
-		ta_buf_put(&s->keep, p, (size_t)(end - p));
-		s->pending = keep_has_lit(s, 0);
-	}
-	return 0;
+	return p < end ? keep_put(s, p, (size_t)(end - p)) : 0;
 }
 
 static int feed_clean(struct ta_grep_stream *s, const void *d, size_t n);
 
+/* Pieces with invisible code points taken out (the stream's strip), on to feed_clean. */
+static int feed_strip(struct ta_grep_stream *s, const void *d, size_t n)
+{
+	uint8_t carry[4];
+	size_t nc = s->ncarry;
+
+	ta_buf_reset(&s->clean);
+	memcpy(carry, s->carry, nc);
+	s->ncarry = 0;
+	if (nc) {
+		/* Join the carried start of a sequence to this piece. */
+		struct ta_buf join;
+
+		ta_buf_init(&join);
+		ta_buf_put(&join, carry, nc);
+		ta_buf_put(&join, d, n);
+		if (!join.oom)
+			strip_invisible(join.p, join.len, &s->clean, s->carry, &s->ncarry);
+		if (join.oom)
+			s->clean.oom = true;
+		ta_buf_free(&join);
+	} else {
+		strip_invisible(d, n, &s->clean, s->carry, &s->ncarry);
+	}
+	if (s->clean.oom)
+		return -ENOMEM;
+	return s->clean.len ? feed_clean(s, s->clean.p, s->clean.len) : 0;
+}
+
+/* Keeps the first error, or the match: both end the stream's search. */
+static int settle(struct ta_grep_stream *s, int r)
+{
+	if (r < 0)
+		s->err = r;
+	else
+		s->hit = r;
+	return r;
+}
+
 int ta_grep_stream_feed(struct ta_grep_stream *s, const void *d, size_t n)
 {
+	if (s->err)
+		return s->err;
 	if (s->hit || !n)
 		return s->hit;
-	if (s->g->strip && (s->ncarry || memchr_high(d, n))) {
-		uint8_t carry[4];
-		size_t nc = s->ncarry;
-
-		ta_buf_reset(&s->clean);
-		memcpy(carry, s->carry, nc);
-		s->ncarry = 0;
-		if (nc) {
-			/* Join the carried start of a sequence to this piece. */
-			struct ta_buf join;
-
-			ta_buf_init(&join);
-			ta_buf_put(&join, carry, nc);
-			ta_buf_put(&join, d, n);
-			if (!join.oom)
-				strip_invisible(join.p, join.len, &s->clean, s->carry, &s->ncarry);
-			ta_buf_free(&join);
-		} else {
-			strip_invisible(d, n, &s->clean, s->carry, &s->ncarry);
-		}
-		return s->clean.len ? feed_clean(s, s->clean.p, s->clean.len) : 0;
-	}
-	return feed_clean(s, d, n);
+	if (s->g->strip && (s->ncarry || memchr_high(d, n)))
+		return settle(s, feed_strip(s, d, n));
+	return settle(s, feed_clean(s, d, n));
 }
 
 static int feed_clean(struct ta_grep_stream *s, const void *d, size_t n)
 {
 	if (!n)
-		return s->hit;
+		return 0;
 	switch (s->g->mode) {
 	case TA_GREP_PLAIN:
-		s->hit = plain_feed(s, d, n);
-		break;
+		return plain_feed(s, d, n);
 	case TA_GREP_LINES:
-		s->hit = lines_feed(s, d, n);
+		return lines_feed(s, d, n);
+	default:
+		return keep_put(s, d, n);
+	}
+}
+
+/* The end of the stream: its last line (LINES) or its last window (FULL). */
+static int finish_clean(struct ta_grep_stream *s)
+{
+	/* A sequence the stream never completed: its bytes as they are. */
+	if (s->ncarry) {
+		size_t nc = s->ncarry;
+		int r;
+
+		s->ncarry = 0;
+		if ((r = feed_clean(s, s->carry, nc)))
+			return r;
+	}
+	switch (s->g->mode) {
+	case TA_GREP_PLAIN:
+		return 0;
+	case TA_GREP_LINES:
+		/* The last line, unless it was empty: it ends the stream. */
+		if (!s->pending)
+			return 0;
 		break;
 	default:
-		ta_buf_put(&s->keep, d, n);
+		if (s->keep.len == s->from || (s->g->nlit && !s->pending))
+			return 0;
 		break;
 	}
-	return s->hit;
+	return rx(s->g, &s->tmp, s->keep.p, s->keep.len, s->from, s->at_start ? 0 : REG_NOTBOL,
+		  &s->cut);
 }
 
 int ta_grep_stream_finish(struct ta_grep_stream *s)
 {
-	if (s->hit)
-		return 1;
-	/* A sequence the stream never completed: its bytes as they are. */
-	if (s->ncarry) {
-		size_t nc = s->ncarry;
-
-		s->ncarry = 0;
-		if (feed_clean(s, s->carry, nc))
-			return 1;
-	}
-	switch (s->g->mode) {
-	case TA_GREP_PLAIN:
-		break;
-	case TA_GREP_LINES:
-		/* The last line, unless it was empty: it ends the stream. */
-		if (s->pending)
-			s->hit = rx(s->g, &s->tmp, s->keep.p, s->keep.len, s->at_start ? 0 : REG_NOTBOL);
-		break;
-	default:
-		s->hit = ta_grep_match(s->g, s->keep.p, s->keep.len);
-		break;
-	}
-	return s->hit;
+	if (s->err || s->hit)
+		return s->err ? s->err : 1;
+	return settle(s, finish_clean(s));
 }

@@ -11,7 +11,11 @@
  *     only on the lines holding that literal, as they complete;
  *   - else (a literal but matches may span lines) the stream is kept and
  *     regexec runs only if the literal occurs; with no literal, as before.
- * Results are the same as regexec over the whole stream (tests/unit/cli).
+ * Results are the same as regexec over the whole stream (tests/unit/cli)
+ * for every match of at most TA_VIEW_LINE_MAX bytes: a longer line (or stream,
+ * when matches may span lines) is searched in windows of twice that, each
+ * TA_VIEW_LINE_MAX after the last, so memory is bounded whatever a session
+ * printed; the stream's cut says when that may have missed a longer match.
  * Invisible code points (zero-width, format, bidi, tags, fillers, variation
  * selectors: ta_cp_invisible) are taken out of the streams first, so
  * "rm -rf" finds r<U+200B>m -rf; unless the pattern holds one itself, then
@@ -43,8 +47,9 @@ struct ta_grep {
 /* 0 or the regcomp error (message in err). */
 int ta_grep_compile(struct ta_grep *g, const char *pattern, int icase, char *err, size_t errlen);
 void ta_grep_free(struct ta_grep *g);
-/* Whether a whole buffer matches (as the stream of one piece). */
-int ta_grep_match(const struct ta_grep *g, const void *d, size_t n);
+/* Whether a whole buffer matches (as the stream of one piece): 1, 0 or -ENOMEM; *cut (may be
+ * NULL) set as the stream's. */
+int ta_grep_match(const struct ta_grep *g, const void *d, size_t n, int *cut);
 
 /* Exposed for the tests: the literal and whether matches stay within one line. */
 size_t ta_grep_literal(const char *pattern, char *lit, size_t litcap);
@@ -52,21 +57,25 @@ int ta_grep_one_line(const char *pattern);
 
 struct ta_grep_stream {
 	const struct ta_grep *g;
-	struct ta_buf keep;   /* FULL: the stream; LINES: the incomplete last line;
-			       * PLAIN: the last nlit - 1 bytes */
-	struct ta_buf tmp;    /* a line made into a C string for regexec */
-	int at_start;         /* LINES: keep starts at the stream start */
-	int pending;          /* LINES: keep holds the literal */
+	struct ta_buf keep;   /* FULL: the stream; LINES: the incomplete last line (both from
+			       * their last window on); PLAIN: the last nlit - 1 bytes */
+	size_t from;          /* FULL, LINES: 1 when keep[0] is the byte before them (context) */
+	struct ta_buf tmp;    /* a window made into a C string for regexec */
+	int at_start;         /* keep starts at the stream start */
+	int pending;          /* keep holds the literal */
 	int hit;
+	int err;              /* -ENOMEM: the search failed (never "no match") */
+	int cut;              /* a line or stream longer than a window held the literal:
+			       * a match longer than TA_VIEW_LINE_MAX may have been missed */
 	struct ta_buf clean;  /* strip: the piece without invisible code points */
 	uint8_t carry[4];     /* strip: an incomplete UTF-8 sequence at a piece's end */
 	size_t ncarry;
 };
 
 void ta_grep_stream_init(struct ta_grep_stream *s, const struct ta_grep *g);
-/* 1 when the stream matched (then nothing more needs feeding), else 0. */
+/* 1 when the stream matched (then nothing more needs feeding), 0, or -ENOMEM (kept). */
 int ta_grep_stream_feed(struct ta_grep_stream *s, const void *d, size_t n);
-/* At the end of the stream: whether it matched. */
+/* At the end of the stream: whether it matched (1, 0), or -ENOMEM. */
 int ta_grep_stream_finish(struct ta_grep_stream *s);
 void ta_grep_stream_free(struct ta_grep_stream *s);
 

@@ -28,6 +28,13 @@
 #include "base/utf8.h"
 #include "base/buf.h"
 
+/*
+ * What the views hold of one line of a stream: show writes a line typed
+ * without Enter out at this size, --grep finds matches up to this long (a
+ * recorded line has no bound: a user prints one of any length).
+ */
+#define TA_VIEW_LINE_MAX (64u << 10)
+
 enum ta_neut_mode {
 	TA_NEUT_TEXT = 0,  /* keep LF and TAB, CR LF -> LF */
 	TA_NEUT_LINE = 1,  /* everything escaped, LF -> \n, TAB -> \t: one line */

@@ -5,6 +5,7 @@
  * spaces; memmem for a case-sensitive literal), on generated terminal output
  * fed in random pieces, for hand-picked and random patterns.
  */
+#include <errno.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ static void differ(const char *pat, int icase, const uint8_t *d, size_t n)
 		}
 		CHECK_EQ_INT(got, want);
 	}
-	CHECK_EQ_INT(ta_grep_match(&g, d, n), want);
+	CHECK_EQ_INT(ta_grep_match(&g, d, n, NULL), want);
 	ta_grep_free(&g);
 	regfree(&re);
 }
@@ -205,6 +206,63 @@ static void literal_is(const char *pat, const char *want)
 	if (strcmp(lit, want))
 		fprintf(stderr, "literal of '%s': '%s', want '%s'\n", pat, lit, want);
 	CHECK_EQ_STR(lit, want);
+}
+
+/* Bounded: a line of 64 MiB without a newline, fed in 1 MiB pieces, as a recorded user prints one. */
+static void long_line(const char *pat, int icase, size_t at, int want)
+{
+	static const char needle[] = "needle-1a2b-in";
+	const size_t total = 64u << 20, piece = 1u << 20;
+	uint8_t *d = malloc(piece);
+	struct ta_grep g;
+	struct ta_grep_stream s;
+	char err[128];
+	int got = 0;
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	CHECK_EQ_INT(ta_grep_compile(&g, pat, icase, err, sizeof(err)), 0);
+	ta_grep_stream_init(&s, &g);
+	for (size_t off = 0; off < total && !got; off += piece) {
+		memset(d, 'z', piece);
+		/* The needle where it falls in this piece, split across pieces too. */
+		for (size_t i = 0; i < sizeof(needle) - 1; i++)
+			if (at + i >= off && at + i < off + piece)
+				d[at + i - off] = (uint8_t)needle[i];
+		got = ta_grep_stream_feed(&s, d, piece);
+		/* Whatever the line's length: two windows and some, not the line. */
+		CHECK(s.keep.cap <= 4 * TA_VIEW_LINE_MAX && s.tmp.cap <= 4 * TA_VIEW_LINE_MAX);
+	}
+	if (!got)
+		got = ta_grep_stream_finish(&s);
+	if (got != want)
+		fprintf(stderr, "long line: pattern %s mode %d, needle at %zu: %d, want %d\n", pat, g.mode,
+			at, got, want);
+	CHECK_EQ_INT(got, want);
+	/* A line longer than a window holding the literal may hide a longer match: said. */
+	if (!want)
+		CHECK_EQ_INT(s.cut, at < total);
+	ta_grep_stream_free(&s);
+	ta_grep_free(&g);
+	free(d);
+}
+
+/* A failed allocation is an error, never "no match" (the buffers' oom is sticky). */
+static void oom_is_an_error(const char *pat, const char *text)
+{
+	struct ta_grep g;
+	struct ta_grep_stream s;
+	char err[128];
+
+	CHECK_EQ_INT(ta_grep_compile(&g, pat, 0, err, sizeof(err)), 0);
+	ta_grep_stream_init(&s, &g);
+	s.keep.oom = s.tmp.oom = true;
+	CHECK_EQ_INT(ta_grep_stream_feed(&s, text, strlen(text)), -ENOMEM);
+	CHECK_EQ_INT(ta_grep_stream_feed(&s, text, strlen(text)), -ENOMEM);
+	CHECK_EQ_INT(ta_grep_stream_finish(&s), -ENOMEM);
+	ta_grep_stream_free(&s);
+	ta_grep_free(&g);
 }
 
 int main(void)
@@ -268,7 +326,7 @@ int main(void)
 
 			CHECK_EQ_INT(ta_grep_compile(&g, pats[k], k == 3, err, sizeof(err)), 0);
 			CHECK(g.strip);
-			CHECK(ta_grep_match(&g, hidden, hn));
+			CHECK(ta_grep_match(&g, hidden, hn, NULL));
 			for (size_t cut = 1; cut < hn; cut++) {
 				struct ta_grep_stream s;
 
@@ -288,8 +346,8 @@ int main(void)
 
 		CHECK_EQ_INT(ta_grep_compile(&g, "r\xe2\x80\x8b\xf0\x9b\xb2\xa0m", 0, err, sizeof(err)), 0);
 		CHECK(!g.strip);
-		CHECK(ta_grep_match(&g, hidden, hn));
-		CHECK(!ta_grep_match(&g, "rm -rf", 6));
+		CHECK(ta_grep_match(&g, hidden, hn, NULL));
+		CHECK(!ta_grep_match(&g, "rm -rf", 6, NULL));
 		ta_grep_free(&g);
 		/* An incomplete sequence at the end of a stream is kept, not lost. */
 		CHECK_EQ_INT(ta_grep_compile(&g, "ab\xe2", 0, err, sizeof(err)), 0);
@@ -313,6 +371,42 @@ int main(void)
 	buf[4000] = '\n';
 	differ("^z+needle", 0, buf, sizeof(buf));
 	differ("\\<needle", 0, buf, sizeof(buf));
+	/* Matches next to the windows' edges, against regexec over the whole stream. */
+	{
+		const size_t n = 6 * TA_VIEW_LINE_MAX + 77;
+		uint8_t *big = malloc(n);
+		static const char *const pats[] = {
+			"needle-[0-9a-f]{4}-in", "\\<needle", "\\bneedle-1", "needle.1a2b", "(n|x)eedle-1a2b",
+			"in$", "NEEDLE-1A", "ne+dle\\>",
+		};
+
+		CHECK(big != NULL);
+		for (size_t at = 2 * TA_VIEW_LINE_MAX - 9; big && at < n; at += TA_VIEW_LINE_MAX + 3) {
+			for (int nl = 0; nl < 2; nl++) {
+				memset(big, 'z', n);
+				memcpy(big + at, "needle-1a2b-in", 14);
+				if (nl)
+					big[at - 300] = '\n', big[at - 1] = ' ';
+				for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++)
+					differ(pats[k], k == 6, big, n);
+			}
+			/* Exactly at a window's start, after a word character: no word start there. */
+			memset(big, 'z', n);
+			memcpy(big + 2 * TA_VIEW_LINE_MAX, "needle-1a2b-in", 14);
+			differ("\\<needle", 0, big, n);
+			differ("\\bneedle", 0, big, n);
+		}
+		free(big);
+	}
+	long_line("needle-[0-9a-f]{4}-in", 0, (40u << 20) + 5, 1);
+	long_line("needle-[0-9a-f]{4}-in", 1, (1u << 20) - 3, 1);
+	long_line("needle.1a2b", 0, 3 * TA_VIEW_LINE_MAX - 7, 1);
+	long_line("(x|n)eedle-1a2b", 0, (63u << 20) + 11, 1);
+	long_line("needle-[0-9a-f]{5}", 0, 12345, 0);
+	long_line("needle-[0-9a-f]{4}-in", 0, SIZE_MAX / 2, 0);
+	oom_is_an_error("needle-[0-9a-f]{4}", "xx needle-1a2b\nyy");
+	oom_is_an_error("needle.*in", "xx needle-1a2b\nin");
+	oom_is_an_error("needlx", "xx needle-1a2b\nin");
 	fprintf(stderr, "modes used: lines %d (%d matched), plain %d, full with literal %d, full %d\n",
 		lines_used, lines_hits, plain_used, full_lit_used, full_used);
 	CHECK(lines_used > 1000 && lines_hits > 1000 && plain_used > 100 && full_lit_used > 100 &&
