@@ -42,6 +42,44 @@
 #define TA_TASK_READ(...) ___arrow(__VA_ARGS__)
 #endif
 
+#ifdef TA_TYPED_READS
+/*
+ * The typed build (6.2+): a pointer the kernel stores as a number or in an
+ * array of pointers (fdt->fd[i]) is given its type back, and the fields
+ * behind it are plain loads the JIT guards, not a helper call each. The call
+ * itself is a register move once verified. Used in the typed (tp_btf)
+ * programs only: whether raw tracepoint programs may call kfuncs differs
+ * between kernels, and the daemon probes a typed one (variant.c).
+ */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+#endif
+
+/*
+ * What hangs off a terminal (its driver, modes, session and the session's
+ * leader), read where a source defines TA_TYPED_TTY (the system call
+ * programs, typed tracepoints) in the typed build: the pointer, held as a
+ * number (read through the helper, or kept from the call's entry), is given
+ * its type back and the fields are plain loads, where BPF_CORE_READ is a
+ * helper call per field. A terminal write read a dozen of them. Pointers
+ * read so are only loaded through, compared and stored, never hashed: the
+ * verifier refuses arithmetic other than adding a constant on a typed
+ * pointer, so the tty and its link stay numbers. Elsewhere (raw
+ * tracepoints, kprobes, and global functions any of them call) through the
+ * helper: whether those may call a kfunc differs between kernels.
+ */
+#if defined(TA_TYPED_READS) && defined(TA_TYPED_TTY)
+#define TA_TTY_SITE_TYPED true
+#define TA_TYPED(p) \
+	((typeof(p))bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(typeof(*(p)))))
+#define TA_TYPED_READ(p, ...) ___arrow(TA_TYPED(p), __VA_ARGS__)
+#else
+#define TA_TTY_SITE_TYPED false
+#define TA_TYPED_READ(...) BPF_CORE_READ(__VA_ARGS__)
+#endif
+/* Typed or through the helper, as `typed` (a constant) says. */
+#define TA_READ_AS(typed, ...) ((typed) ? TA_TYPED_READ(__VA_ARGS__) : BPF_CORE_READ(__VA_ARGS__))
+#define TA_TTY_READ(...) TA_READ_AS(TA_TTY_SITE_TYPED, __VA_ARGS__)
+
 /* Terminal data to userspace. Size set by the daemon (--ring-size) before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -54,6 +92,13 @@ struct {
  * (bpf_ringbuf_query) was a helper call, twice per record.
  */
 const volatile __u64 ta_ring_bytes __weak = 16 << 20;
+
+/*
+ * Set by the daemon before load: 0 when a function backend takes terminal
+ * data, and the system call programs are there for the footprint only. The
+ * verifier drops the rest.
+ */
+const volatile __u32 ta_syscall_io __weak = 1;
 
 /*
  * Process events (exec, exit, unix sockets): small and rare, in a ring of
@@ -241,7 +286,9 @@ static __always_inline bool ta_filter_pass(const struct ta_config *cfg, __u32 ui
 /*
  * Through the helper, not TA_TASK_READ: inlined into every emitting path,
  * its three typed loads made loading the programs 45 % more CPU (1.1 -> 1.6 s
- * here), and a TCG guest on 6.1 did not finish loading in its time.
+ * here), and a TCG guest on 6.1 did not finish loading in its time. Nor
+ * TA_TTY_READ in the typed build: sys_exit's verification went past the
+ * verifier's million instructions.
  */
 static __always_inline void ta_fill_task(struct ta_task_id *t)
 {
@@ -281,18 +328,6 @@ static __always_inline __u64 ta_next_call_id(void)
 		n = ++*seq;
 	return ((__u64)bpf_get_smp_processor_id() << 48) | (n & 0xffffffffffffULL);
 }
-
-#ifdef TA_TYPED_READS
-/*
- * The typed build (6.2+): a pointer the kernel stores as a number or in an
- * array of pointers (fdt->fd[i]) is given its type back, and the fields
- * behind it are plain loads the JIT guards, not a helper call each. The call
- * itself is a register move once verified. Used in the typed (tp_btf)
- * programs only: whether raw tracepoint programs may call kfuncs differs
- * between kernels, and the daemon probes a typed one (variant.c).
- */
-extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
-#endif
 
 /* Whether a char device's number is a terminal's (the daemon fills ta_tty_majors). */
 static __always_inline bool ta_tty_major(__u32 rdev)
@@ -418,8 +453,8 @@ static __always_inline __u16 ta_driver_type(struct tty_driver *drv)
 	__u32 v;
 
 	if (bpf_core_field_exists(old->type))
-		return BPF_CORE_READ(old, type);
-	v = BPF_CORE_READ(drv, type);
+		return TA_TTY_READ(old, type);
+	v = TA_TTY_READ(drv, type);
 	if (v == bpf_core_enum_value(enum tty_driver_type, TTY_DRIVER_TYPE_PTY))
 		return TA_TTY_DRIVER_PTY;
 	if (v == bpf_core_enum_value(enum tty_driver_type, TTY_DRIVER_TYPE_SERIAL))
@@ -437,13 +472,13 @@ static __always_inline __u16 ta_driver_subtype(struct tty_driver *drv)
 	struct tty_driver___short *old = (void *)drv;
 
 	if (bpf_core_field_exists(old->subtype))
-		return BPF_CORE_READ(old, subtype);
-	return BPF_CORE_READ(drv, subtype);
+		return TA_TTY_READ(old, subtype);
+	return TA_TTY_READ(drv, subtype);
 }
 
 static __always_inline bool ta_tty_is_pty(struct tty_struct *tty)
 {
-	return ta_driver_type(BPF_CORE_READ(tty, driver)) == TA_TTY_DRIVER_PTY;
+	return ta_driver_type(TA_TTY_READ(tty, driver)) == TA_TTY_DRIVER_PTY;
 }
 
 /*
@@ -454,8 +489,8 @@ static __always_inline void ta_fill_tty_id_from(struct ta_tty_id *id, struct tty
 						struct tty_driver *drv, __s32 index)
 {
 	id->index = index;
-	id->major = BPF_CORE_READ(drv, major);
-	id->minor = BPF_CORE_READ(drv, minor_start) + index;
+	id->major = TA_TTY_READ(drv, major);
+	id->minor = TA_TTY_READ(drv, minor_start) + index;
 	id->driver_type = ta_driver_type(drv);
 	id->driver_subtype = ta_driver_subtype(drv);
 	__builtin_memset(id->name, 0, sizeof(id->name));
@@ -510,8 +545,8 @@ struct {
  */
 static __always_inline __u32 ta_tty_ident(struct tty_struct *tty, struct ta_tty_id *id)
 {
-	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
-	__s32 index = BPF_CORE_READ(tty, index);
+	struct tty_driver *drv = TA_TTY_READ(tty, driver);
+	__s32 index = TA_TTY_READ(tty, index);
 	__u64 key = (__u64)tty;
 	__u32 zero = 0, slot = (key * 0x9E3779B97F4A7C15ULL) >> 56;
 	struct ta_tty_cache *c = bpf_map_lookup_elem(&ta_tty_cache, &zero);
@@ -557,7 +592,7 @@ static __always_inline void ta_fill_tty_id(struct ta_tty_id *id, struct tty_stru
 #else
 static __always_inline bool ta_tty_is_master(struct tty_struct *tty)
 {
-	struct tty_driver *drv = BPF_CORE_READ(tty, driver);
+	struct tty_driver *drv = TA_TTY_READ(tty, driver);
 
 	return ta_driver_type(drv) == TA_TTY_DRIVER_PTY &&
 	       ta_driver_subtype(drv) == TA_PTY_TYPE_MASTER;
@@ -566,24 +601,28 @@ static __always_inline bool ta_tty_is_master(struct tty_struct *tty)
 /* Identity of a terminal; callers pass the slave side of a pty. */
 static __always_inline void ta_fill_tty_id(struct ta_tty_id *id, struct tty_struct *tty)
 {
-	ta_fill_tty_id_from(id, tty, BPF_CORE_READ(tty, driver), BPF_CORE_READ(tty, index));
+	ta_fill_tty_id_from(id, tty, TA_TTY_READ(tty, driver), TA_TTY_READ(tty, index));
 }
 #endif
 
-/* The task leading the tty's session: whose terminal this is. */
-static __always_inline struct task_struct *ta_tty_session_leader(struct tty_struct *tty)
+/*
+ * The task leading the tty's session: whose terminal this is. typed, a
+ * constant: TA_TTY_SITE_TYPED, or false in a global function.
+ */
+static __always_inline struct task_struct *ta_tty_session_leader(struct tty_struct *tty,
+								 bool typed)
 {
 	struct tty_struct___ctrl *t2 = (void *)tty;
 	struct pid *session;
 	struct hlist_node *first;
 
 	if (bpf_core_field_exists(t2->ctrl.session))
-		session = BPF_CORE_READ(t2, ctrl.session);
+		session = TA_READ_AS(typed, t2, ctrl.session);
 	else
-		session = BPF_CORE_READ(tty, session);
+		session = TA_READ_AS(typed, tty, session);
 	if (!session)
 		return NULL;
-	first = BPF_CORE_READ(session, tasks[PIDTYPE_PID].first);
+	first = TA_READ_AS(typed, session, tasks[PIDTYPE_PID].first);
 	if (!first)
 		return NULL;
 	return (struct task_struct *)((char *)first -
@@ -595,24 +634,24 @@ static __always_inline struct task_struct *ta_tty_session_leader(struct tty_stru
  * audit login session: one per leader (tgid and start time), marked with
  * TA_SES_NO_LOGIN. Never TA_UNSET.
  */
-static __always_inline __u32 ta_no_login_ses(struct task_struct *leader)
+static __always_inline __u32 ta_no_login_ses(struct task_struct *leader, bool typed)
 {
 	__u64 start = 0, h;
-	__u32 tgid = BPF_CORE_READ(leader, tgid), v;
+	__u32 tgid = TA_READ_AS(typed, leader, tgid), v;
 
 	if (bpf_core_field_exists(leader->start_boottime))
-		start = BPF_CORE_READ(leader, start_boottime);
+		start = TA_READ_AS(typed, leader, start_boottime);
 	h = (start ^ ((__u64)tgid << 40) ^ tgid) * 0x9E3779B97F4A7C15ULL;
 	v = (__u32)(h >> 33) | TA_SES_NO_LOGIN;
 	return v == TA_UNSET ? v - 1 : v;
 }
 
 /* The audit session of the leader, or its no-login session. */
-static __always_inline __u32 ta_leader_ses(struct task_struct *leader)
+static __always_inline __u32 ta_leader_ses(struct task_struct *leader, bool typed)
 {
-	__u32 ses = BPF_CORE_READ(leader, sessionid);
+	__u32 ses = TA_READ_AS(typed, leader, sessionid);
 
-	return ses == TA_UNSET ? ta_no_login_ses(leader) : ses;
+	return ses == TA_UNSET ? ta_no_login_ses(leader, typed) : ses;
 }
 
 /*
@@ -629,13 +668,13 @@ __weak __noinline __u32 ta_ses_or_tty_leader(__u32 ses, __u64 tty_addr)
 
 	if (ses != TA_UNSET || !tty_addr)
 		return ses;
-	leader = ta_tty_session_leader((struct tty_struct *)tty_addr);
-	return leader ? ta_leader_ses(leader) : ses;
+	leader = ta_tty_session_leader((struct tty_struct *)tty_addr, false);
+	return leader ? ta_leader_ses(leader, false) : ses;
 }
 
 static __always_inline void ta_fill_owner(struct ta_tty_event *e, struct tty_struct *slave)
 {
-	struct task_struct *leader = ta_tty_session_leader(slave);
+	struct task_struct *leader = ta_tty_session_leader(slave, TA_TTY_SITE_TYPED);
 
 	if (!leader) {
 		/*
@@ -653,9 +692,9 @@ static __always_inline void ta_fill_owner(struct ta_tty_event *e, struct tty_str
 		e->owner_pid = 0;
 		return;
 	}
-	e->owner_auid = BPF_CORE_READ(leader, loginuid.val);
-	e->owner_ses = ta_leader_ses(leader);
-	e->owner_pid = BPF_CORE_READ(leader, tgid);
+	e->owner_auid = TA_TTY_READ(leader, loginuid.val);
+	e->owner_ses = ta_leader_ses(leader, TA_TTY_SITE_TYPED);
+	e->owner_pid = TA_TTY_READ(leader, tgid);
 }
 
 static __always_inline void ta_count_loss(__u32 ses, __u32 auid, __u64 bytes, __u32 reason)
@@ -710,13 +749,13 @@ static __always_inline void ta_tty_loss_owner(struct tty_struct *tty, bool outpu
 		*auid = BPF_CORE_READ(t, loginuid.val);
 		return;
 	}
-	t = slave ? ta_tty_session_leader(slave) : NULL;
+	t = slave ? ta_tty_session_leader(slave, TA_TTY_SITE_TYPED) : NULL;
 	if (!t) {
 		*ses = *auid = TA_UNSET;
 		return;
 	}
-	*ses = ta_leader_ses(t);
-	*auid = BPF_CORE_READ(t, loginuid.val);
+	*ses = ta_leader_ses(t, TA_TTY_SITE_TYPED);
+	*auid = TA_TTY_READ(t, loginuid.val);
 }
 
 /* Count a call on `tty` that could not be recorded (see ta_tty_loss_owner). */
@@ -762,7 +801,7 @@ static __always_inline __u32 ta_tty_lflag(struct tty_struct *tty)
 		slave = BPF_CORE_READ(tty, link);
 	if (!slave)
 		return 0;
-	return BPF_CORE_READ(slave, termios.c_lflag);
+	return TA_TTY_READ(slave, termios.c_lflag);
 }
 
 /* The terminal's foreground process group (struct pid *), whichever layout the kernel has. */
@@ -855,7 +894,7 @@ static __always_inline bool ta_prepare(struct ta_emit *em, struct tty_struct *tt
 	if (lflag & TA_ICANON)
 		e->hdr.flags |= TA_F_ICANON;
 	/* Output processing (ONLCR..) turns what was written into what was shown. */
-	e->oflag = BPF_CORE_READ(slave, termios.c_oflag);
+	e->oflag = TA_TTY_READ(slave, termios.c_oflag);
 	/* Canonical input with echo off is a password, up to the end of its line. */
 	em->slave = (__u64)slave;
 	if (kind == TA_EV_TTY_INPUT && cfg->redact_noecho &&
@@ -1508,6 +1547,38 @@ static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct
 	e->ypixel = ws->ws_ypixel;
 	bpf_ringbuf_submit(e, 0);
 }
+
+/*
+ * Data that reached a terminal without passing through the caller's memory
+ * where a program could read it (sendfile, splice, Linux AIO, io_uring):
+ * counted with its bytes, under the writer or the terminal's session.
+ */
+static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 bytes, __u32 nr)
+{
+	struct ta_uncaptured_event *e;
+	struct tty_struct *slave = tty;
+
+	if (ta_tty_is_master(tty))
+		slave = BPF_CORE_READ(tty, link);
+	if (!slave)
+		return;
+	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
+	if (!e) {
+		ta_count_tty_loss(tty, true, bytes, TA_DROP_RING_FULL);
+		return;
+	}
+	ta_fill_hdr(&e->hdr, TA_EV_UNCAPTURED, TA_SRC_SYSCALL);
+	e->hdr.size = sizeof(*e);
+	ta_fill_task(&e->task);
+	/* Outside any login session: the terminal's session, as its data would be. */
+	e->task.ses = ta_ses_or_tty_leader(e->task.ses, (__u64)slave);
+	ta_fill_tty_id(&e->tty, slave);
+	e->bytes = bytes;
+	e->syscall_nr = nr;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
 
 /* The start every process event shares (exec, exit, unix socket). */
 struct ta_process_prefix {
