@@ -658,6 +658,21 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 		err = try_backend(c, b, rep->programs, o, vmlinux, rep, rep->refused[b],
 				  sizeof(rep->refused[b]),
 				  rep->optional_missing, sizeof(rep->optional_missing));
+		/*
+		 * The verifier refused the typed build where it may take the
+		 * untyped one: its casts' pointers are typed by each kernel's
+		 * verifier, and it is checked on 6.12 and 6.18 only.
+		 */
+		if (rep->typed_reads && (err == -EACCES || err == -EINVAL || err == -E2BIG)) {
+			snprintf(rep->typed_refused, sizeof(rep->typed_refused), "%s", rep->refused[b]);
+			rep->typed_reads = false;
+			rep->optional_missing[0] = '\0';
+			rep->kretprobe_pool[0] = '\0';
+			rep->kretprobe_default_pool = false;
+			err = try_backend(c, b, rep->programs, o, vmlinux, rep, rep->refused[b],
+					  sizeof(rep->refused[b]), rep->optional_missing,
+					  sizeof(rep->optional_missing));
+		}
 		if (!err) {
 			c->backend = b;
 			rep->chosen = b;

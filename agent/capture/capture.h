@@ -73,6 +73,7 @@ struct ta_capture_report {
 	char optional_missing[256];           /* hooks that did not attach */
 	enum ta_programs programs;            /* the build loaded (tried) */
 	bool typed_reads;                     /* full, in its typed build (bpf_rdonly_cast) */
+	char typed_refused[256];              /* why the typed build was not loaded, if refused */
 	char kernel_lacks[96];                /* what the full build needs and the kernel lacks */
 	/*
 	 * kprobe backend: the return probes' pool of instances, "4096 instances

@@ -429,6 +429,9 @@ static void log_backend_choice(const struct daemon_ctx *d, const struct ta_host_
 			"SystemCallFilter=@mount, docs/service.md)", d->report.kretprobe_pool);
 	else if (d->report.kretprobe_pool[0])
 		ta_info("capture", "return probes: %s", d->report.kretprobe_pool);
+	if (d->report.typed_refused[0])
+		ta_warn("capture", "the typed build of the programs was refused (%s): the full build "
+			"is loaded, its reads through the helper", d->report.typed_refused);
 	if (d->report.programs == TA_PROGRAMS_FALLBACK && d->opts.capture.programs == TA_PROGRAMS_AUTO)
 		ta_warn("capture", "the kernel lacks %s: %s", d->report.kernel_lacks,
 			ta_programs_limitations(d->report.programs));
