@@ -20,7 +20,8 @@
 # (cpu_s: user+sys of script and perl together; call_ns: CPU ns per call of a
 # loop of read(/dev/zero), write(/dev/null), getppid(): the mechanism's cost
 # on calls that never touch a terminal), then the medians, and for
-# "full" the capture programs' ns per run from bpf_stats. Needs root.
+# "full" the capture programs' ns per run from bpf_stats, and their ns per line
+# of the workload (all they ran during it, divided by N). Needs root.
 # Never run it beside bench/run.sh or a VM (docs/HACKING.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -105,8 +106,10 @@ for r in $(seq 1 "$rounds"); do
         set -- $line
         extra=''
         if [ -n "$stats" ]; then
-            extra=$(progs | awk 'NR == FNR {ns[$1] = $2; c[$1] = $3; next}
-                ($1 in ns) && $3 > c[$1] {printf " %s_ns=%.0f", $1, ($2 - ns[$1]) / ($3 - c[$1])}' "$work/p0" -)
+            # ns a run, and the programs' ns a line: everything they ran meanwhile, the host's other calls too
+            extra=$(progs | awk -v lines="$lines" 'NR == FNR {ns[$1] = $2; c[$1] = $3; next}
+                ($1 in ns) && $3 > c[$1] {printf " %s_ns=%.0f %s_line_ns=%.0f", $1, ($2 - ns[$1]) / ($3 - c[$1]),
+                                          $1, ($2 - ns[$1]) / lines}' "$work/p0" -)
             sysctl -qw kernel.bpf_stats_enabled="$stats_was"
         fi
         # the mechanism per call, off any terminal: CPU ns per call of a read/write/getppid loop
