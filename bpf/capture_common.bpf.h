@@ -1521,14 +1521,18 @@ static __always_inline void ta_emit_data(struct ta_chunk_loop *lc, __u64 total)
 			      unreadable ? TA_DROP_UNREADABLE : TA_DROP_CALL_TOO_LARGE);
 }
 
+/* The terminal a call on tty works on: the slave of a pty master (NULL if gone), else tty. */
+static __always_inline struct tty_struct *ta_tty_slave(struct tty_struct *tty)
+{
+	return ta_tty_is_master(tty) ? BPF_CORE_READ(tty, link) : tty;
+}
+
 static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct winsize *ws,
 					    __u16 source)
 {
+	struct tty_struct *slave = ta_tty_slave(tty);
 	struct ta_winsize_event *e;
-	struct tty_struct *slave = tty;
 
-	if (ta_tty_is_master(tty))
-		slave = BPF_CORE_READ(tty, link);
 	if (!slave)
 		return;
 	/* In the data ring: a resize is part of its terminal's stream, in order. */
@@ -1555,11 +1559,9 @@ static __always_inline void ta_emit_winsize(struct tty_struct *tty, const struct
  */
 static __always_inline void ta_emit_uncaptured(struct tty_struct *tty, __u64 bytes, __u32 nr)
 {
+	struct tty_struct *slave = ta_tty_slave(tty);
 	struct ta_uncaptured_event *e;
-	struct tty_struct *slave = tty;
 
-	if (ta_tty_is_master(tty))
-		slave = BPF_CORE_READ(tty, link);
 	if (!slave)
 		return;
 	e = bpf_ringbuf_reserve(&ta_events, sizeof(*e), 0);
