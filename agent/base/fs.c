@@ -113,23 +113,43 @@ int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len)
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int err = ta_read_fd(fd, 64u << 20, buf, len);
+	int err = ta_read_fd(fd, TA_READ_FILE_MAX, buf, len);
 	close(fd);
 	return err;
 }
 
-int ta_read_regular_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
+int ta_open_regular_at(int dirfd, const char *name, struct stat *st)
 {
+	struct stat own;
 	/* Non-blocking: opening a FIFO for reading otherwise waits for a writer, forever. */
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
-	int err = fstat(fd, &st) ? -errno : !S_ISREG(st.st_mode) ? -EINVAL : 0;
-	if (!err)
-		err = ta_read_fd(fd, max, buf, len);
+	if (!st)
+		st = &own;
+	int err = fstat(fd, st) ? -errno : !S_ISREG(st->st_mode) ? -EINVAL : 0;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int ta_read_regular_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)
+{
+	int fd = ta_open_regular_at(dirfd, name, NULL);
+	if (fd < 0)
+		return fd;
+	int err = ta_read_fd(fd, max, buf, len);
 	close(fd);
 	return err;
+}
+
+const char *ta_regular_strerror(int err)
+{
+	return err == -ELOOP ? "a symbolic link (not followed)" :
+	       err == -EINVAL ? "not a regular file (a FIFO or device is not read)" :
+	       strerror(-err);
 }
 
 int ta_write_all(int fd, const void *p, size_t n)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -30,19 +31,25 @@ int ta_get_append_only(int fd);
  * -EFBIG. 0 or -errno (a read error is an error, not a short file).
  */
 int ta_read_fd(int fd, size_t max, char **buf, size_t *len);
+/* What ta_read_file_at reads at most. */
+#define TA_READ_FILE_MAX (64u << 20)
 /*
  * The same for a file (relative to dirfd unless absolute or AT_FDCWD), at most
- * 64 MiB: for files the user names, which may be a symbolic link or a pipe
- * (--password-file <(...)).
+ * TA_READ_FILE_MAX: for files the user names, which may be a symbolic link or a
+ * pipe (--password-file <(...)).
  */
 int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len);
 /*
- * The same for a file another user may have put there (root reading the
- * shipper's state): a regular file only, at most max bytes. A symbolic link
- * as its last component is refused (-ELOOP), a FIFO or device is opened
- * without blocking and refused (-EINVAL), a larger file -EFBIG.
+ * Opens a file someone else may have put there (the shipper's state, any file
+ * of a log directory) for reading: a regular file only. A symbolic link as its
+ * last component is refused (-ELOOP), a FIFO or device is opened without
+ * blocking and refused (-EINVAL). The fd, with *st when st is not NULL, or -errno.
  */
+int ta_open_regular_at(int dirfd, const char *name, struct stat *st);
+/* The same, read whole (ta_read_fd): at most max bytes, a larger file -EFBIG. */
 int ta_read_regular_at(int dirfd, const char *name, size_t max, char **buf, size_t *len);
+/* One phrase for an error of ta_open_regular_at or ta_read_regular_at. */
+const char *ta_regular_strerror(int err);
 /* Writes all n bytes (retrying short writes and EINTR). 0 or -errno. */
 int ta_write_all(int fd, const void *p, size_t n);
 

@@ -1,24 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Keys and cosignature quorums for the CLI. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli_witness.h"
+#include "cli/cli_util.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
+#include "store/ckptset.h"
 #include "store/cosig.h"
 #include "store/log_dir.h"
 
+/*
+ * The directory's own key: a failure is the log's (its key missing, not a
+ * regular file, or no key), so the exit code is verify's for a failed check,
+ * never that of a bad command line.
+ */
+static int dir_key(const char *cmd, const char *dir, struct ta_verifier **out)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err = dfd < 0 ? -errno : ta_log_vkey_load(dfd, out);
+	if (dfd >= 0)
+		close(dfd);
+	if (dfd < 0 || err == -EACCES || err == -EPERM)
+		return cli_log_error(dir, err);
+	if (err) {
+		ta_err(cmd, "cannot use the log's key %s/%s: %s (give a copy kept elsewhere with --key)",
+		       dir, TA_VKEY_NAME, ta_log_vkey_strerror(err));
+		return err == -ENOMEM ? TA_EXIT_FAILURE : TA_EXIT_VERIFY;
+	}
+	return TA_EXIT_OK;
+}
+
 int cli_log_key(const char *cmd, const char *arg, const char *dir, struct ta_verifier **out)
 {
-	char path[4096];
-	if (!arg) {
-		snprintf(path, sizeof(path), "%s/%s", dir, TA_VKEY_NAME);
-		arg = path;
-	}
+	if (!arg)
+		return dir_key(cmd, dir, out);
 	int err = ta_verifier_load(arg, TA_ALG_ED25519, out);
 	if (err) {
 		ta_err(cmd, "cannot use key %s: %s", arg, ta_verifier_load_strerror(err));

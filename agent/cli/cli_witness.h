@@ -7,7 +7,11 @@
 
 #include "store/note.h"
 
-/* The log key: arg (a vkey or a file), or the log directory's ttyaudit.vkey. Exit code. */
+/*
+ * The log key: arg (a vkey or a file; unusable: a bad command line), or the
+ * log directory's ttyaudit.vkey (unusable: the log fails verification, 7).
+ * Exit code, one line printed on error.
+ */
 int cli_log_key(const char *cmd, const char *arg, const char *dir, struct ta_verifier **out);
 /* Witness keys (cosignature/v1 vkeys or files), one line on error. Exit code. */
 int cli_witness_keys(const char *cmd, const char *const *args, size_t n, struct ta_verifier **out);

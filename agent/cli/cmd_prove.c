@@ -149,7 +149,8 @@ int ta_cmd_prove(int argc, char **argv)
 	if (e) {
 		ta_err("prove", "%s", err[0] ? err : strerror(-e));
 		rc = e == -ENOENT ? TA_EXIT_NOTFOUND : e == -EBADMSG ? TA_EXIT_VERIFY :
-		     e == -ENODATA ? TA_EXIT_NOTFOUND : TA_EXIT_STORAGE;
+		     e == -ENODATA ? TA_EXIT_NOTFOUND : e == -EACCES || e == -EPERM ? TA_EXIT_NOPERM :
+		     TA_EXIT_STORAGE;
 		goto done;
 	}
 	FILE *f = out ? fopen(out, "we") : stdout;

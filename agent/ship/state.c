@@ -36,10 +36,8 @@ int ta_ship_state_load(const char *path, struct ta_ship_state *st)
 
 const char *ta_ship_state_strerror(int e)
 {
-	return e == -ELOOP ? "a symbolic link (not followed)" :
-	       e == -EINVAL ? "not a regular file (a FIFO or device is not read)" :
-	       e == -EFBIG ? "larger than a state file is" :
-	       e == -EBADMSG ? "malformed" : strerror(-e);
+	return e == -EFBIG ? "larger than a state file is" :
+	       e == -EBADMSG ? "malformed" : ta_regular_strerror(e);
 }
 
 int ta_ship_state_save(const char *path, const struct ta_ship_state *st)

@@ -13,6 +13,40 @@
 #include "store/format.h"
 #include "store/segfile.h"
 
+/* A key file holds one line: anything much larger is not one. */
+#define VKEY_FILE_MAX 4096
+
+int ta_log_vkey_load(int dirfd, struct ta_verifier **out)
+{
+	char *buf;
+	size_t len;
+	int err = ta_read_regular_at(dirfd, TA_VKEY_NAME, VKEY_FILE_MAX, &buf, &len);
+	if (err)
+		return err;
+	buf[strcspn(buf, "\r\n")] = 0;
+	err = ta_verifier_parse(buf, out);
+	free(buf);
+	if (err)
+		return err == -ENOMEM ? err : -EBADMSG;
+	if (ta_verifier_alg(*out) != TA_ALG_ED25519) {
+		ta_verifier_free(*out);
+		*out = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+const char *ta_log_vkey_strerror(int err)
+{
+	return err == -EBADMSG ? "holds no valid verifier key" :
+	       err == -EFBIG ? "larger than a key file is" : ta_regular_strerror(err);
+}
+
+int ta_ckpt_file_read(int dirfd, const char *name, char **buf, size_t *len)
+{
+	return ta_read_regular_at(dirfd, name, TA_READ_FILE_MAX, buf, len);
+}
+
 int ta_ckpt_check_note(const struct ta_verifier *key, const char *origin, const char *note,
 		       size_t len, struct ta_checkpoint *cp, const char **why)
 {
@@ -169,10 +203,14 @@ static int load_one(struct ta_ckpt_set *set, const struct ta_verifier *key, int 
 {
 	char *buf;
 	size_t len;
-	int err = ta_read_file_at(dirfd, name, &buf, &len);
+	/* Files the investigator names may be pipes (<(...)); the directory's are regular files. */
+	int err = external ? ta_read_file_at(dirfd, name, &buf, &len) :
+		  ta_ckpt_file_read(dirfd, name, &buf, &len);
 	if (err) {
-		snprintf(msg, msglen, "%s: cannot read: %s", name, strerror(-err));
-		return err;
+		snprintf(msg, msglen, "%s: cannot read: %s", name,
+			 external ? strerror(-err) : ta_regular_strerror(err));
+		/* A FIFO, device or link named like a checkpoint file is a bad checkpoint file. */
+		return !external && (err == -EINVAL || err == -ELOOP) ? -EBADMSG : err;
 	}
 	struct split_ctx c = { set, key, name, external, msg, msglen, known, n_known };
 	uint64_t torn, bad;
@@ -221,15 +259,7 @@ int ta_ckpt_signed_size(int dirfd, const struct ta_verifier *key, uint64_t *size
 
 	*size = 0;
 	if (!key) {
-		char *vk;
-		size_t len;
-
-		err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &len);
-		if (err)
-			return err;
-		vk[strcspn(vk, "\n")] = '\0';
-		err = ta_verifier_parse(vk, &own);
-		free(vk);
+		err = ta_log_vkey_load(dirfd, &own);
 		if (err)
 			return err;
 		key = own;

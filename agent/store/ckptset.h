@@ -65,6 +65,19 @@ int ta_ckpt_check_note(const struct ta_verifier *key, const char *origin, const 
 int ta_ckpt_set_add_claim(struct ta_ckpt_set *set, const char *origin, uint64_t size,
 			  const uint8_t root[TA_HASH_LEN], const char *where);
 /*
+ * The log directory's own verifier key: the first line of its ttyaudit.vkey,
+ * read as a regular file only (ta_read_regular_at: a FIFO there hung every
+ * reader). -errno of the read, or -EBADMSG: it holds no Ed25519 verifier key.
+ */
+int ta_log_vkey_load(int dirfd, struct ta_verifier **out);
+/* One phrase for its errors. */
+const char *ta_log_vkey_strerror(int err);
+/*
+ * A checkpoint file of the directory, whole, read as a regular file only.
+ * -errno (ta_regular_strerror).
+ */
+int ta_ckpt_file_read(int dirfd, const char *name, char **buf, size_t *len);
+/*
  * The largest tree size any checkpoint file of dirfd signs (0: none). key NULL:
  * the directory's ttyaudit.vkey. -EBADMSG (msg says where) if a file is damaged.
  */

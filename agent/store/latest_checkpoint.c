@@ -36,14 +36,12 @@ int ta_store_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_
 	size_t n = 0;
 	int res = -ENOENT;
 	struct ta_verifier *key = NULL;
-	char path[4096];
 
 	*size = 0;
 	snprintf(why, whycap, "no checkpoint");
 	if (dfd < 0)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/%s", dir, TA_VKEY_NAME);
-	if (ta_verifier_load(path, TA_ALG_ED25519, &key)) {
+	if (ta_log_vkey_load(dfd, &key)) {
 		snprintf(why, whycap, "no verifier key %s in the log directory", TA_VKEY_NAME);
 		key = NULL;
 	}
@@ -56,7 +54,7 @@ int ta_store_latest_checkpoint(const char *dir, uint64_t *size, char *why, size_
 		const char *last[2] = { NULL, NULL };
 
 		ta_seg_name(name, seqs[i], TA_CKPT_SUFFIX);
-		if (ta_read_file_at(dfd, name, &buf, &len))
+		if (ta_ckpt_file_read(dfd, name, &buf, &len))
 			continue;
 		ta_ckpt_split(buf, len, keep_last_note, last, &torn, &bad);
 		if (last[0]) {

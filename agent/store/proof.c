@@ -531,16 +531,12 @@ int ta_proof_build(const char *dir, const struct ta_proof_request *req, char **t
 	if (dirfd < 0)
 		return errf(&b, -errno, "cannot open %s: %s", dir, strerror(errno));
 	if (!req->ckpts) {
-		char *vk;
-		size_t vklen;
-		err = ta_read_file_at(dirfd, TA_VKEY_NAME, &vk, &vklen);
-		if (!err) {
-			vk[strcspn(vk, "\r\n")] = 0;
-			err = ta_verifier_parse(vk, &key);
-			free(vk);
-		}
+		err = ta_log_vkey_load(dirfd, &key);
 		if (err) {
-			err = errf(&b, err, "%s: no usable verifier key", TA_VKEY_NAME);
+			/* A log without its key proves nothing: a failed verification, as in verify. */
+			int code = err == -ENOMEM || err == -EACCES || err == -EPERM ? err : -EBADMSG;
+			err = errf(&b, code, "%s: no usable verifier key: %s", TA_VKEY_NAME,
+				   ta_log_vkey_strerror(err));
 			goto out;
 		}
 		set.origin = req->origin;

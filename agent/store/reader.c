@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "base/fs.h"
 #include "store/format.h"
 #include "store/segfile.h"
 #include "store/store.h"
@@ -49,9 +50,9 @@ static int read_header(int dirfd, uint64_t seq, struct ta_seg_header *h)
 	uint8_t b[TA_SEG_HDR_LEN];
 	const char *why;
 	ta_seg_name(name, seq, TA_SEG_SUFFIX);
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = ta_open_regular_at(dirfd, name, NULL);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ssize_t n = pread(fd, b, sizeof(b), 0);
 	close(fd);
 	if (n < 0)
@@ -142,7 +143,9 @@ static int open_current(struct ta_log_reader *r)
 	if (err) {
 		ta_seg_name(r->sf.name, r->seqs[r->cur], TA_SEG_SUFFIX);
 		r->sf.seq = r->seqs[r->cur];
-		return fail(r, err, 0, 0, strerror(-err));
+		/* A FIFO, device or link named like a segment is damage, as a missing segment is. */
+		const char *what = ta_regular_strerror(err);
+		return fail(r, err == -EINVAL || err == -ELOOP ? -EBADMSG : err, 0, 0, what);
 	}
 	r->sf_open = 1;
 	if (r->sf.hdr_why)

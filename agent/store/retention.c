@@ -152,7 +152,7 @@ int ta_store_retention(struct ta_store *s, uint64_t now_real)
 		size_t len;
 		uint64_t torn, bad;
 		ta_seg_name(name, seqs[i], TA_CKPT_SUFFIX);
-		if (!ta_read_file_at(s->dirfd, name, &buf, &len)) {
+		if (!ta_ckpt_file_read(s->dirfd, name, &buf, &len)) {
 			ta_ckpt_split(buf, len, keep_last, &ln, &torn, &bad);
 			free(buf);
 		}

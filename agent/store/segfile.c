@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/fs.h"
 #include "ttyaudit/record.h"
 #include "store/crc32c.h"
 #include "store/segfile.h"
@@ -70,19 +71,10 @@ int ta_segfile_open_flags(int dirfd, uint64_t seq, struct ta_segfile *sf, unsign
 	sf->fd = -1;
 	sf->seq = seq;
 	ta_seg_name(sf->name, seq, TA_SEG_SUFFIX);
-	int fd = openat(dirfd, sf->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	if (fstat(fd, &st)) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
+	int fd = ta_open_regular_at(dirfd, sf->name, &st);
+	if (fd < 0)
+		return fd;
 	sf->fd = fd;
 	sf->size = (uint64_t)st.st_size;
 	if (sf->size) {

@@ -421,8 +421,9 @@ static int walk(struct vstate *v)
 	int have_next = 0;
 	err = ta_segfile_open(v->dirfd, seqs[0], &cur);
 	if (err) {
+		err = bad(v, cur.name, seqs[0], 0, 0, 0, 0, "cannot open: %s", ta_regular_strerror(err));
 		free(seqs);
-		return bad(v, cur.name, seqs[0], 0, 0, 0, 0, "cannot open: %s", strerror(-err));
+		return err;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		if (cur.hdr_why) {
@@ -474,7 +475,7 @@ static int walk(struct vstate *v)
 			err = ta_segfile_open(v->dirfd, seqs[i + 1], &next);
 			if (err) {
 				err = bad(v, nname, seqs[i + 1], 0, 0, 0, 0, "cannot open: %s",
-					  strerror(-err));
+					  ta_regular_strerror(err));
 				break;
 			}
 			have_next = 1;
@@ -593,17 +594,10 @@ int ta_log_verify(const struct ta_verify_opts *o, struct ta_verify_result *res)
 		return err;
 	}
 	if (!v->key) {
-		char *buf;
-		size_t len;
-		err = ta_read_file_at(v->dirfd, TA_VKEY_NAME, &buf, &len);
-		if (!err) {
-			buf[strcspn(buf, "\r\n")] = 0;
-			err = ta_verifier_parse(buf, &dirkey);
-			free(buf);
-		}
+		err = ta_log_vkey_load(v->dirfd, &dirkey);
 		if (err) {
 			bad(v, TA_VKEY_NAME, 0, 0, 0, 0, 0, "no usable verifier key: %s",
-			    strerror(-err));
+			    ta_log_vkey_strerror(err));
 			err = -EBADMSG;
 			goto out;
 		}

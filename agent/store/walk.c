@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "store/walk.h"
+#include "base/fs.h"
 #include "store/ckptset.h"
 #include "store/segfile.h"
 
@@ -25,9 +26,9 @@ int ta_walk_access(const char *dir)
 	if (!err && n) {
 		char name[TA_SEG_NAME_MAX];
 		ta_seg_name(name, seqs[0], TA_SEG_SUFFIX);
-		int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 && (errno == EACCES || errno == EPERM))
-			err = -errno;
+		int fd = ta_open_regular_at(dfd, name, NULL);
+		if (fd == -EACCES || fd == -EPERM)
+			err = fd;
 		if (fd >= 0)
 			close(fd);
 	}
