@@ -146,6 +146,24 @@ int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct
 	return ta_rec_parse_flags(p, avail, expect_index, v, reason, why, 0);
 }
 
+/*
+ * A record that does not decode at p, avail bytes before the end: a torn tail
+ * (reason) only if one write can have left them all. Longer is damage: the
+ * writer writes at most TA_TORN_TAIL_MAX bytes at a time (docs/log-format.md §4).
+ */
+static int torn(uint64_t avail, int reason, const char *what, const char *what_long, int *reason_out,
+		const char **why)
+{
+	int damage = avail > TA_TORN_TAIL_MAX;
+	*reason_out = damage ? TA_BAD_RECORD : reason;
+	*why = damage ? what_long : what;
+	return -EBADMSG;
+}
+
+#define NOT_TORN ", and more bytes follow than one write can leave (not a torn tail)"
+#define BAD_LEN "bad record length"
+#define BAD_CRC "record CRC mismatch"
+
 int ta_rec_parse_flags(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,
 		       int *reason, const char **why, unsigned flags)
 {
@@ -154,34 +172,31 @@ int ta_rec_parse_flags(const uint8_t *p, uint64_t avail, uint64_t expect_index, 
 		if (avail > TA_TORN_TAIL_MAX && all_zero(p, TA_TORN_TAIL_MAX)) {
 			*reason = TA_BAD_RECORD;
 			*why = ta_rec_zeros_why;
-		} else if (avail <= TA_TORN_TAIL_MAX && all_zero(p, avail)) {
+			return -EBADMSG;
+		}
+		if (avail <= TA_TORN_TAIL_MAX && all_zero(p, avail)) {
 			*reason = TA_TORN_ZEROES;
 			*why = "zero bytes instead of a record";
-		} else if (avail < 4 || (ta_get32(p) >= TA_REC_OVERHEAD && ta_get32(p) > avail)) {
+			return -EBADMSG;
+		}
+		if (avail < 4 || (ta_get32(p) >= TA_REC_OVERHEAD && ta_get32(p) > avail)) {
 			*reason = TA_TORN_INCOMPLETE;
 			*why = "record incomplete at end of data";
-		} else {
-			*reason = TA_TORN_BAD_HEADER;
-			*why = "bad record length";
+			return -EBADMSG;
 		}
-		return -EBADMSG;
+		return torn(avail, TA_TORN_BAD_HEADER, BAD_LEN, BAD_LEN NOT_TORN, reason, why);
 	}
 	uint32_t len = ta_get32(p);
-	if (len < TA_REC_OVERHEAD || len > TA_REC_OVERHEAD + TA_REC_MAX_PAYLOAD) {
-		*reason = TA_TORN_BAD_HEADER;
-		*why = "bad record length";
-		return -EBADMSG;
-	}
+	if (len < TA_REC_OVERHEAD || len > TA_REC_OVERHEAD + TA_REC_MAX_PAYLOAD)
+		return torn(avail, TA_TORN_BAD_HEADER, BAD_LEN, BAD_LEN NOT_TORN, reason, why);
 	if (len > avail) {
+		/* len <= TA_TORN_TAIL_MAX here: always within one write of the end. */
 		*reason = TA_TORN_INCOMPLETE;
 		*why = "record incomplete at end of data";
 		return -EBADMSG;
 	}
-	if (!(flags & TA_REC_PARSE_NO_CRC) && !ta_rec_crc_ok(p, len)) {
-		*reason = TA_TORN_CHECKSUM;
-		*why = "record CRC mismatch";
-		return -EBADMSG;
-	}
+	if (!(flags & TA_REC_PARSE_NO_CRC) && !ta_rec_crc_ok(p, len))
+		return torn(avail, TA_TORN_CHECKSUM, BAD_CRC, BAD_CRC NOT_TORN, reason, why);
 	ta_rec_header_decode(p, &v->h);
 	v->rec = p;
 	v->payload = p + TA_REC_HDR_LEN;

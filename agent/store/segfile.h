@@ -51,10 +51,10 @@ struct ta_rec_view {
 /*
  * Decodes the record at p with avail bytes before the end of valid data.
  * expect_index is checked unless UINT64_MAX. Returns 0, or -EBADMSG with
- * *reason (enum ta_torn_reason) and *why (static text). Zeros where a record
- * starts are a torn tail (TA_TORN_ZEROES) only within TA_TORN_TAIL_MAX of the
- * end; more is TA_BAD_RECORD with *why ta_rec_zeros_why (only that much is
- * read).
+ * *reason (enum ta_torn_reason) and *why (static text). A record that does not
+ * decode is a torn tail (TA_TORN_*) only within TA_TORN_TAIL_MAX of the end,
+ * what one write leaves; further from it, TA_BAD_RECORD: zeros there have
+ * *why ta_rec_zeros_why (only that much is read).
  */
 extern const char ta_rec_zeros_why[];
 int ta_rec_parse(const uint8_t *p, uint64_t avail, uint64_t expect_index, struct ta_rec_view *v,

@@ -266,6 +266,39 @@ def terminal_bytes(base, key):
     check(rc == 7 and "checkpoint malformed signed note" in out, f"...and as --checkpoint ({rc} {out})")
 
 
+def long_tail(base, key):
+    """A tail that is no record but does not start with zeros is held to the same bound:
+    6 bytes (an impossible length field) are a torn tail, the same made 1 GiB (sparse) is
+    damage, found at once; the store still recovers past it."""
+    d = copy(base, "long-tail")
+    seg = os.path.join(d, "seg-0000000000000002.log")
+    size = os.path.getsize(seg)
+    with open(seg, "ab") as fh:
+        fh.write(b"\x00" * 5 + b"\x01")
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 0 and f"torn write at seg-0000000000000002.log offset {size}" in out,
+          f"6 bytes that are no record are a torn tail ({rc} {out})")
+    os.truncate(seg, size + (1 << 30))
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 7 and f"seg-0000000000000002.log offset {size} record 15: bad record length, "
+          "and more bytes follow than one write can leave (not a torn tail)" in out,
+          f"1 GiB that starts with no record is damage, not a torn tail ({rc} {out})")
+    for cmd in (["query", "--no-index"], ["status"]):
+        rc, out, err = run(*cmd, "--log-dir", d)
+        check(rc == 8 and "not a torn tail" in err, f"{cmd[0]}: the long tail is damage ({rc} {err})")
+    # The bound is one write: 1 MiB plus the largest record (16 MiB + 40 bytes).
+    one_write = (1 << 20) + 40 + (16 << 20)
+    os.truncate(seg, size + one_write)
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 0 and "torn write" in out, f"a tail of one write is a torn tail ({rc} {out})")
+    os.truncate(seg, size + one_write + 1)
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 7 and "not a torn tail" in out, f"a byte more is damage ({rc} {out})")
+    subprocess.run([MAKE_LOG, d], check=True, capture_output=True)  # the store reopens the log
+    rc, out, err = run("verify", "--log-dir", d, "--key", key)
+    check(rc == 0 and "recoveries" in out, f"the store recovers past the long tail ({rc} {out})")
+
+
 top = tempfile.mkdtemp(prefix="ta-verify-")
 try:
     base = os.path.join(top, "log")
@@ -281,6 +314,7 @@ try:
     retention(base, key)
     terminal_bytes(base, key)
     sparse_tail(base, key)
+    long_tail(base, key)
 finally:
     subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
     shutil.rmtree(top, ignore_errors=True)
