@@ -39,6 +39,11 @@ int cli_log_error(const char *dir, int err)
 		ta_err(NULL, "no log in %s: %s", dir, strerror(-err));
 		return TA_EXIT_STORAGE;
 	}
+	if (err == -ENODATA) {
+		ta_err(NULL, "no log in %s: it holds no segment or checkpoint file (ttyauditd has not "
+		       "written there; --log-dir names the log directory)", dir);
+		return TA_EXIT_STORAGE;
+	}
 	ta_err(NULL, "cannot read the log in %s: %s", dir, strerror(-err));
 	return TA_EXIT_FAILURE;
 }
@@ -134,16 +139,21 @@ static int open_index(struct cli_table *ct, const char *dir, const char *index_o
 	return -ENOENT;
 }
 
+int cli_log_open(const char *dir)
+{
+	int err = ta_walk_access(dir);
+	return err ? cli_log_error(dir, err) : TA_EXIT_OK;
+}
+
 int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt, int mode,
 		   int want_refs)
 {
-	int err;
+	int err, rc;
 
 	memset(ct, 0, sizeof(*ct));
 	/* Permission first: the index must not reveal a log the caller may not read. */
-	err = ta_walk_access(dir);
-	if (err)
-		return cli_log_error(dir, err);
+	if ((rc = cli_log_open(dir)) != TA_EXIT_OK)
+		return rc;
 	if ((mode == CLI_INDEX_AUTO || mode == CLI_INDEX_USE) && !open_index(ct, dir, index_opt)) {
 		int fresh = ta_index_check(&ct->ix, dir);
 		if (fresh == 1) {

@@ -59,6 +59,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 /* Maps an -errno from opening the log to an exit code, printing one line. */
 int cli_log_error(const char *dir, int err);
+/*
+ * Every command's first look at the log directory: TA_EXIT_OK, or the exit
+ * code with one line printed: TA_EXIT_STORAGE (no such directory, or no log
+ * in it: no segment and no checkpoint file), TA_EXIT_NOPERM.
+ */
+int cli_log_open(const char *dir);
 
 /* Times: absolute (RFC 3339, "YYYY-MM-DD[ HH:MM[:SS]]" local), relative ("2h",
  * "30m", "45s", "3d", "1w" ago), "now", "today", "yesterday", "@UNIX". */

@@ -223,6 +223,8 @@ static int drain(struct follow *f, const char *dir, uint64_t *next, int print)
 	struct ta_log_record rec;
 	int n, err = ta_walk_open(&w, dir, 0);
 
+	if (err == -ENODATA)
+		return 0; /* no log yet: follow waits for the writer's first segment */
 	if (err)
 		return err;
 	if (*next && ta_walk_seek(&w, *next)) {

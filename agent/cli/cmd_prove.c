@@ -134,12 +134,9 @@ int ta_cmd_prove(int argc, char **argv)
 	}
 	if (kinds != 1 || optind != argc)
 		goto usage;
-	/* No read access: exit 4 like every command, not a missing key or log. */
-	int acc = ta_walk_access(dir);
-	if (acc == -EACCES || acc == -EPERM) {
-		rc = cli_log_error(dir, acc);
+	/* No read access or no log: exit 4 or 6 like every command, not a missing key or record. */
+	if ((rc = cli_log_open(dir)) != TA_EXIT_OK)
 		goto done;
-	}
 	if (session && (rc = resolve_session(dir, session, &req.session)) != TA_EXIT_OK)
 		goto done;
 	char err[512];

@@ -318,12 +318,12 @@ int ta_cmd_verify(int argc, char **argv)
 		free(audit_logs);
 		return verify_fleet(fleet, origin, keyarg, wargs, nw, quorum, json, quiet, local_only);
 	}
-	/* No read access is not damage: exit 4 like every command, before anything is checked. */
-	int acc = ta_walk_access(dir);
-	if (acc == -EACCES || acc == -EPERM) {
+	/* No read access or no log is no damage: exit 4 or 6 like every command, before any check. */
+	int acc = cli_log_open(dir);
+	if (acc != TA_EXIT_OK) {
 		free(ext);
 		free(audit_logs);
-		return cli_log_error(dir, acc);
+		return acc;
 	}
 	if (nw) {
 		int wrc = cli_witness_keys("verify", wargs, nw, wkeys);

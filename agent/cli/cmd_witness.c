@@ -270,7 +270,9 @@ int ta_cmd_witness_submit(int argc, char **argv)
 	if (optind != argc || !nu || nu != nk)
 		goto usage;
 	struct ta_verifier *key = NULL, *w[MAX_WITNESSES] = { 0 };
-	int rc = cli_log_key("witness-submit", keyarg, s.dir, &key);
+	int rc = cli_log_open(s.dir);
+	if (!rc)
+		rc = cli_log_key("witness-submit", keyarg, s.dir, &key);
 	if (rc)
 		return rc;
 	if ((rc = cli_witness_keys("witness-submit", wkeys, nk, w))) {
@@ -366,7 +368,10 @@ int ta_cmd_checkpoint(int argc, char **argv)
 		return TA_EXIT_USAGE;
 	}
 	struct ta_verifier *key = NULL;
-	int rc = cli_log_key("checkpoint", keyarg, dir, &key);
+	/* --cosigned --key reads the witness state alone. */
+	int rc = cosigned && keyarg ? TA_EXIT_OK : cli_log_open(dir);
+	if (!rc)
+		rc = cli_log_key("checkpoint", keyarg, dir, &key);
 	if (rc)
 		return rc;
 	struct ta_ckpt_set set = { 0 };

@@ -23,6 +23,15 @@ int ta_walk_access(const char *dir)
 	uint64_t *seqs = NULL;
 	size_t n = 0;
 	err = ta_list_segments(dfd, &seqs, &n);
+	if (!err && !n) {
+		/* Checkpoints without segments are a log whose segments are gone: damage, not none. */
+		free(seqs);
+		seqs = NULL;
+		err = ta_list_seq_files(dfd, TA_CKPT_SUFFIX, &seqs, &n);
+		if (!err && !n)
+			err = -ENODATA;
+		n = 0;
+	}
 	if (!err && n) {
 		char name[TA_SEG_NAME_MAX];
 		ta_seg_name(name, seqs[0], TA_SEG_SUFFIX);

@@ -29,7 +29,11 @@ struct ta_walk {
 	int ended;
 };
 
-/* -errno from opening the directory (-EACCES: not allowed to read the log). */
+/*
+ * -errno from opening the directory: -EACCES not allowed to read the log,
+ * -ENODATA no log there (no segment and no checkpoint file: a directory the
+ * writer never wrote into).
+ */
 int ta_walk_open(struct ta_walk *w, const char *dir, unsigned flags);
 /*
  * The same answer as ta_walk_open without opening a reader (which reads every

@@ -3,7 +3,9 @@
 """Every reader of a log directory on files that are not what their names say:
 a FIFO named like the verifier key, a checkpoint file or a segment is never
 opened for a read that waits (each command ends within seconds, with its
-documented exit code and one error line).
+documented exit code and one error line). And on no log at all (a missing
+directory, a file, a directory with no segment and no checkpoint file): exit
+6 and one line from every command; a log without its own key: 7.
 
     log_dir_test.py TTYAUDIT MAKE_LOG
 """
@@ -83,6 +85,49 @@ def fifo_in_log(base, top):
                       "%s: the file is named, and why (%r)" % (what, text[-400:]))
 
 
+# Every command that reads a log directory (follow waits in an existing one: see no_log).
+COMMANDS = [r[0] for r in READERS if r[0][0] != "follow"] + [
+    ["prove", "--record", "1"], ["replay", SES7, "--no-wait"],
+    ["checkpoint", "--cosigned"],  # the log's key first: no log, no key
+]
+
+
+def no_log(base, top):
+    empty = os.path.join(top, "empty")
+    os.mkdir(empty)
+    # What a writer that died before its first segment leaves: its lock and key files.
+    keyonly = os.path.join(top, "key-only")
+    os.mkdir(keyonly)
+    shutil.copy(os.path.join(base, "ttyaudit.vkey"), keyonly)
+    open(os.path.join(keyonly, ".lock"), "w").close()
+    afile = os.path.join(top, "a-file")
+    open(afile, "w").close()
+    for d in (empty, keyonly, afile, os.path.join(top, "missing")):
+        for args in COMMANDS:
+            rc, out, err = run(args[0], "--log-dir", d, *args[1:])
+            check(one_error(rc, out, err, 6) and "no log in " + d in err and out == "",
+                  "%s in %s: exit 6, one line (%s %r %r)" % (" ".join(args), d, rc, out, err))
+        rc, out, err = run("follow", "--log-dir", d, "--timeout", "0.2")
+        want = 0 if os.path.isdir(d) else 6
+        check(rc == want, "follow in %s: %s (%s %r)" % (d, "waits" if want == 0 else "exit 6", rc, err))
+    # Checkpoints without segments are a log whose segments are gone: verify fails it.
+    nosegs = os.path.join(top, "no-segments")
+    shutil.copytree(base, nosegs, ignore=shutil.ignore_patterns("*.log", "index"))
+    rc, out, err = run("verify", "--log-dir", nosegs)
+    check(rc == 7, "verify of checkpoints without segments: 7 (%s %r)" % (rc, out))
+    # A log whose own key was deleted: what verify says (7), never a bad command line (2).
+    nokey = os.path.join(top, "no-key")
+    shutil.copytree(base, nokey)
+    os.unlink(os.path.join(nokey, "ttyaudit.vkey"))
+    for args in (["checkpoint"], ["prove", "--record", "1"]):
+        rc, out, err = run(args[0], "--log-dir", nokey, *args[1:])
+        check(one_error(rc, out, err, 7) and "ttyaudit.vkey" in err,
+              "%s without the log's key: exit 7, one line (%s %r)" % (args[0], rc, err))
+    rc, out, err = run("verify", "--log-dir", nokey)
+    check(one_error(rc, out, err, 7, True) and "ttyaudit.vkey" in out,
+          "verify without the log's key: 7 (%s %r)" % (rc, out))
+
+
 top = tempfile.mkdtemp(prefix="ta-logdir-")
 # Removed on every way out: meson's timeout sends SIGTERM.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -91,6 +136,7 @@ try:
     subprocess.run([MAKE_LOG, base], check=True, capture_output=True)
     subprocess.run(["chattr", "-R", "-a", base], capture_output=True)
     fifo_in_log(base, top)
+    no_log(base, top)
 finally:
     subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
     shutil.rmtree(top, ignore_errors=True)
