@@ -43,8 +43,9 @@ static void submit_usage(FILE *out)
 		"and keeps the cosignatures in the state directory. A witness that holds\n"
 		"another size (409) gets the proof from its size. A refusal (400, 403, 404,\n"
 		"422) or a witness ahead of the log is an alarm: one line on stderr and in\n"
-		"STATE-DIR/alarms.log, exit %d. Run it from a timer as an unprivileged user\n"
-		"that can read the log.\n"
+		"STATE-DIR/alarms.log, exit %d. A witness that cannot be reached or does not\n"
+		"reply in full within --timeout is exit 1; the others are still asked. Run it\n"
+		"from a timer as an unprivileged user that can read the log.\n"
 		"\n"
 		"  --witness URL       the witness's submission prefix (repeatable)\n"
 		"  --witness-key VKEY  its cosignature/v1 key, or a file holding it (one per\n"
@@ -52,7 +53,8 @@ static void submit_usage(FILE *out)
 		"  --log-dir DIR       log directory (default %s)\n"
 		"  --key VKEY          the log's verifier key (default: the directory's)\n"
 		"  --state-dir DIR     where cosignatures are kept (default %s)\n"
-		"  --timeout SECS      per witness (default 10)\n"
+		"  --timeout SECS      per witness: connecting, sending and the whole reply\n"
+		"                      (default 10)\n"
 		"  -q, --quiet         print nothing when every witness cosigned\n",
 		TA_EXIT_VERIFY, TA_STORE_DEFAULT_DIR, TA_WITNESS_DEFAULT_DIR);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Test helper: a tiny c2sp.org/tlog-witness HTTP server on the witness
- * library. Listens on 127.0.0.1 on a free port, prints the port on stdout,
- * serves POST /add-checkpoint one connection at a time until killed (and dies
- * with its parent).
+ * library. Listens on 127.0.0.1 on a free port, prints the port and then its
+ * cosignature/v1 verifier key on stdout, a line each, serves POST
+ * /add-checkpoint one connection at a time until killed (and dies with its
+ * parent).
  * Usage: witness_server STATE_DIR WITNESS_KEY NAME ORIGIN LOG_VKEY
  * (WITNESS_KEY is created as a cosignature/v1 key named NAME if absent).
  */
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
 		perror("witness_server: listen");
 		return 1;
 	}
-	printf("%u\n", ntohs(a.sin_port));
+	printf("%u\n%s\n", ntohs(a.sin_port), ta_signer_vkey(key));
 	fflush(stdout);
 	for (;;) {
 		int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);

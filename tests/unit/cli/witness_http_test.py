@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""witness-submit against witnesses that do not play fair, each a thread of this test on
+127.0.0.1 (a free port) answering with a real cosignature (witness_server's, of make_log's
+latest checkpoint): one that sends a valid reply a byte at a time is cut off at --timeout
+(exit 1) and the next witness is still asked; one that keeps the connection open after a
+complete reply (Content-Length or chunked) is cosigned at once.
+
+    witness_http_test.py TTYAUDIT MAKE_LOG WITNESS_SERVER
+"""
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TTYAUDIT, MAKE_LOG, WITNESS_SERVER = sys.argv[1:4]
+NAME = "witness.example/w1"
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def reply(status, body, extra=b""):
+    return (b"HTTP/1.1 %d X\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n"
+            % (status, len(body), extra)) + body
+
+
+class Witness:
+    """Answers every POST in one way (mode) until closed."""
+
+    def __init__(self, mode, cosig):
+        self.mode, self.cosig, self.stop = mode, cosig, threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+    def serve(self):
+        while not self.stop.is_set():
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self.handle, args=(c,), daemon=True).start()
+
+    def read_request(self, c):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += c.recv(65536) or b"\r\n\r\n"
+        head, _, body = data.partition(b"\r\n\r\n")
+        clen = [int(v) for k, _, v in (l.partition(b":") for l in head.split(b"\r\n"))
+                if k.lower() == b"content-length"]
+        while clen and len(body) < clen[0]:
+            body += c.recv(65536) or b"x" * clen[0]
+
+    def handle(self, c):
+        ok = reply(200, self.cosig)
+        try:
+            c.settimeout(10)
+            self.read_request(c)
+            if self.mode == "slow":  # each byte well within --timeout, the whole far past it
+                for i in range(len(ok)):
+                    if self.stop.wait(0.4):
+                        break
+                    c.sendall(ok[i:i + 1])
+            elif self.mode == "keepalive":
+                c.sendall(ok)
+                self.stop.wait(60)
+            elif self.mode == "chunked":  # two chunks and the last, then kept open
+                b = self.cosig
+                c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                          b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (5, b[:5], len(b) - 5, b[5:]))
+                self.stop.wait(60)
+            else:
+                c.sendall(ok)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+
+def submit(tmp, state, witnesses, timeout, limit=60):
+    """witness-submit to [(url, vkey file)]: (exit code, stdout, stderr, seconds), or exit
+    None when it was still running after limit seconds (then killed)."""
+    args = [TTYAUDIT, "witness-submit", "--log-dir", os.path.join(tmp, "log"),
+            "--state-dir", os.path.join(tmp, state), "--timeout", str(timeout)]
+    for url, vkey in witnesses:
+        args += ["--witness", url, "--witness-key", vkey]
+    start = time.monotonic()
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=limit)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, out, err = None, str(e.stdout or ""), str(e.stderr or "")
+    took = time.monotonic() - start
+    print("$ %s\n%s%s(exit %s after %.1f s)" % (" ".join(args), out, err, rc, took),
+          file=sys.stderr)
+    return rc, out, err, took
+
+
+def real_cosignature(tmp):
+    """witness_server's cosignature line of the log's latest checkpoint; writes its key."""
+    os.mkdir(os.path.join(tmp, "wstate"))
+    srv = subprocess.Popen([WITNESS_SERVER, os.path.join(tmp, "wstate"),
+                            os.path.join(tmp, "w.key"), NAME, "test/ttyaudit",
+                            os.path.join(tmp, "log", "ttyaudit.vkey")],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        port, vkey = srv.stdout.readline().strip(), srv.stdout.readline().strip()
+        with open(os.path.join(tmp, "w.vkey"), "w") as f:
+            f.write(vkey + "\n")
+        rc = submit(tmp, "real", [("http://127.0.0.1:" + port, os.path.join(tmp, "w.vkey"))],
+                    10)[0]
+        check(rc == 0, "the real witness cosigns (exit %s)" % rc)
+    finally:
+        srv.kill()
+        srv.wait()
+    for note in glob.glob(os.path.join(tmp, "real", "cosigned-*.note")):
+        for line in open(note, "rb").read().split(b"\n"):
+            if line.startswith("\u2014 ".encode() + NAME.encode() + b" "):
+                return line + b"\n"
+    return None
+
+
+def kept(tmp, state, cosig):
+    notes = glob.glob(os.path.join(tmp, state, "cosigned-*.note"))
+    return len(notes) == 1 and cosig in open(notes[0], "rb").read()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="ta-witness-http-")
+    servers = []
+    try:
+        subprocess.run([MAKE_LOG, os.path.join(tmp, "log")], check=True, timeout=60,
+                       stdout=subprocess.DEVNULL)
+        cosig = real_cosignature(tmp)
+        check(cosig is not None, "witness_server's cosignature line")
+        if cosig is None:
+            return
+        wkey = os.path.join(tmp, "w.vkey")
+
+        def witness(mode):
+            servers.append(Witness(mode, cosig))
+            return (servers[-1].url, wkey)
+
+        # a valid reply, in time: cosigned
+        rc, out, _, _ = submit(tmp, "ok", [witness("ok")], 5)
+        check(rc == 0 and "cosigned the checkpoint" in out, "a plain reply is cosigned")
+        check(kept(tmp, "ok", cosig), "the plain reply's cosignature is kept")
+
+        # a reply dripped a byte at a time: cut off at --timeout, the next witness still asked
+        rc, out, err, took = submit(tmp, "slow", [witness("slow"), witness("ok")], 2, limit=20)
+        check(rc == 1, "a witness slower than --timeout is a failure (exit %s)" % rc)
+        check(took < 2 + 4, "--timeout 2 bounds the whole exchange (%.1f s)" % took)
+        check("no complete reply within 2 s" in err, "the failure says the time ran out")
+        check("cosigned the checkpoint" in out, "the witness after the slow one is asked")
+
+        # a complete reply on a connection kept open: the body's end ends the read
+        for mode in ("keepalive", "chunked"):
+            rc, out, err, took = submit(tmp, mode, [witness(mode)], 3, limit=20)
+            check(rc == 0 and "cosigned the checkpoint" in out,
+                  "%s: a complete reply is cosigned (exit %s)" % (mode, rc))
+            check(took < 3, "%s: without waiting for the close (%.1f s)" % (mode, took))
+            check(kept(tmp, mode, cosig), "%s: the cosignature is kept" % mode)
+    finally:
+        for s in servers:
+            s.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # meson's timeout: clean up too
+main()
+print("%d failures" % failures, file=sys.stderr)
+sys.exit(1 if failures else 0)
