@@ -27,8 +27,10 @@
 #include "store/cosig.h"
 #include "store/store.h"
 #include "store/witness.h"
+#include "view/neutralise.h"
 
 #define MAX_WITNESSES 32
+#define QUOTE_MAX 120 /* bytes of a refusal's text in its alarm */
 
 static void submit_usage(FILE *out)
 {
@@ -72,10 +74,13 @@ static void alarm_line(struct submit *s, const char *url, int status, const char
 	cli_fmt_rfc3339(cli_now_ns(), when, sizeof(when));
 	int n = snprintf(line, sizeof(line), "%s %s %d %s %" PRIu64 ": %s\n", when,
 			 s->latest->cp.origin, status, url, s->latest->cp.size, what);
+	if (n < 0 || n >= (int)sizeof(line)) { /* cut short, it still ends its line */
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 	ta_err("witness-submit", "ALARM: witness %s: %d %s", url, status, what);
 	int fd = openat(s->sfd, "alarms.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1)) < 0 ||
-	    fsync(fd))
+	if (fd < 0 || write(fd, line, (size_t)n) < 0 || fsync(fd))
 		ta_err("witness-submit", "cannot record the alarm in %s/alarms.log: %s", s->state,
 		       strerror(errno));
 	if (fd >= 0)
@@ -143,6 +148,28 @@ static int keep_cosignatures(struct submit *s, const struct ta_verifier *w, cons
 	return kept;
 }
 
+/*
+ * The first line of a refusal's text (QUOTE_MAX bytes at most), escaped
+ * (view/neutralise.h) before it goes anywhere: the witness chose it, and
+ * alarms.log is read with cat or tail -f, where a CR or an escape sequence
+ * would act on the operator's terminal or redraw the alarm line itself.
+ */
+static void quote_refusal(const struct cli_http_reply *r, char *out, size_t cap)
+{
+	const char *nl = memchr(r->body, '\n', r->len);
+	size_t n = nl ? (size_t)(nl - r->body) : r->len;
+	struct ta_buf b;
+	if (n && r->body[n - 1] == '\r') /* a CRLF line end */
+		n--;
+	ta_buf_init(&b);
+	ta_neutralise(r->body, n < QUOTE_MAX ? n : QUOTE_MAX, TA_NEUT_LINE, &b);
+	if (b.len && !b.oom)
+		snprintf(out, cap, " (%.*s)", (int)b.len, (const char *)b.p);
+	else
+		out[0] = 0;
+	ta_buf_free(&b);
+}
+
 /* One witness: TA_EXIT_OK, TA_EXIT_VERIFY (an alarm) or TA_EXIT_FAILURE. */
 static int submit_one(struct submit *s, const char *url, const struct ta_verifier *w)
 {
@@ -192,15 +219,13 @@ static int submit_one(struct submit *s, const char *url, const struct ta_verifie
 			}
 		} else if (r.status == 400 || r.status == 403 || r.status == 404 || r.status == 409 ||
 			   r.status == 422) {
-			char what[300];
-			snprintf(what, sizeof(what), "%s", r.status == 403 ? "the witness does not trust "
-				 "the log's key" : r.status == 404 ? "the witness does not know the origin" :
-				 r.status == 422 ? "the witness refused the consistency proof" :
-				 "the witness refused the request");
-			size_t bl = strcspn(r.body, "\n");
-			if (bl)
-				snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%.*s)",
-					 (int)(bl > 120 ? 120 : bl), r.body);
+			/* an escaped byte is at most 4 characters (\xNN) */
+			char quote[4 * QUOTE_MAX + 4], what[64 + sizeof(quote)];
+			quote_refusal(&r, quote, sizeof(quote));
+			snprintf(what, sizeof(what), "%s%s", r.status == 403 ? "the witness does not "
+				 "trust the log's key" : r.status == 404 ? "the witness does not know the "
+				 "origin" : r.status == 422 ? "the witness refused the consistency proof" :
+				 "the witness refused the request", quote);
 			alarm_line(s, url, r.status, what);
 			rc = TA_EXIT_VERIFY;
 		} else {

@@ -4,7 +4,8 @@
 127.0.0.1 (a free port) answering with a real cosignature (witness_server's, of make_log's
 latest checkpoint): one that sends a valid reply a byte at a time is cut off at --timeout
 (exit 1) and the next witness is still asked; one that keeps the connection open after a
-complete reply (Content-Length or chunked) is cosigned at once.
+complete reply (Content-Length or chunked) is cosigned at once; one whose refusal holds
+terminal controls has them escaped in STATE-DIR/alarms.log as on stderr.
 
     witness_http_test.py TTYAUDIT MAKE_LOG WITNESS_SERVER
 """
@@ -29,6 +30,12 @@ def check(cond, what):
     if not cond:
         failures += 1
         print("FAIL:", what, file=sys.stderr)
+
+
+# A refusal whose text would retitle the terminal, clear it, overwrite the alarm line (CR),
+# colour it (an 8-bit CSI, a C1 in UTF-8) and hide what follows, with a bidi override.
+HOSTILE = (b"\x1b]0;owned\x07\x1b[2J\x1b[H\rALL WITNESSES OK \x9b31m\xc2\x9b1m"
+           b"\xe2\x80\xae\x7f\x1b[8m")
 
 
 def reply(status, body, extra=b""):
@@ -88,6 +95,8 @@ class Witness:
                 c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
                           b"%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n" % (5, b[:5], len(b) - 5, b[5:]))
                 self.stop.wait(60)
+            elif self.mode == "escape":
+                c.sendall(reply(403, HOSTILE + b"\r\n"))
             else:
                 c.sendall(ok)
         except OSError:
@@ -179,6 +188,25 @@ def main():
                   "%s: a complete reply is cosigned (exit %s)" % (mode, rc))
             check(took < 3, "%s: without waiting for the close (%.1f s)" % (mode, took))
             check(kept(tmp, mode, cosig), "%s: the cosignature is kept" % mode)
+
+        # a refusal's text is escaped before it is written anywhere
+        rc, _, err, _ = submit(tmp, "escape", [witness("escape")], 5)
+        check(rc == 7, "a 403 is an alarm (exit %s)" % rc)
+        with open(os.path.join(tmp, "escape", "alarms.log"), "rb") as f:
+            alarm = f.read()
+        check(alarm.count(b"\n") == 1 and alarm.endswith(b"\n"), "one alarm line")
+        bad = sorted({b for b in alarm[:-1] if b < 0x20 or b == 0x7f})
+        check(not bad, "no control byte in alarms.log but its newline (%s)" % bad)
+        try:
+            text = alarm.decode("utf-8")  # a raw 8-bit CSI would not be UTF-8
+        except UnicodeDecodeError as e:
+            check(False, "alarms.log is UTF-8 (%s)" % e)
+            text = alarm.decode("utf-8", "replace")
+        check(not any(0x80 <= ord(ch) < 0xa0 or ch == "\u202e" for ch in text),
+              "no C1 or bidi character in alarms.log")
+        shown = r"(\e]0;owned\a\e[2J\e[H\rALL WITNESSES OK \x9b31m\u{009b}1m\u{202e}\x7f\e[8m)"
+        check(text.endswith(shown + "\n"), "alarms.log shows the escapes")
+        check(shown in err, "stderr shows the same escapes")
     finally:
         for s in servers:
             s.close()
