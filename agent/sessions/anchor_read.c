@@ -92,11 +92,30 @@ static int read_node(const struct ta_auparse *ap, auparse_state_t *au, char *out
 	return 0;
 }
 
+/* Takes a kernel field the first time it is met (*seen: one bit each); true at ses, the last. */
+static bool kernel_field(struct ta_anchor *a, unsigned *seen, const char *name, const char *val)
+{
+	static const char *const names[] = { "pid", "uid", "auid", "ses" };
+	uint32_t *slots[] = { &a->pid, &a->uid, &a->auid, &a->ses };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (strcmp(name, names[i]))
+			continue;
+		if (!(*seen & 1u << i))
+			*slots[i] = u32_or_unset(val);
+		*seen |= 1u << i;
+		return i == 3;
+	}
+	return false;
+}
+
 /* Fields of the current record; 1 if it is a well-formed checkpoint. */
 static int parse_anchor(const struct ta_auparse *ap, auparse_state_t *au, struct ta_anchor *a)
 {
 	const char *op = NULL;
 	bool have_origin = false, have_size = false, have_root = false, bad = false;
+	bool kernel_done = false;
+	unsigned seen = 0;
 	const au_event_t *ts = ap->auparse_get_timestamp(au);
 
 	memset(a, 0, sizeof(*a));
@@ -119,15 +138,13 @@ static int parse_anchor(const struct ta_auparse *ap, auparse_state_t *au, struct
 				return 0;
 			op = val;
 		} else if (!op) {
-			/* kernel part, before msg='...' */
-			if (!strcmp(name, "pid"))
-				a->pid = u32_or_unset(val);
-			else if (!strcmp(name, "uid"))
-				a->uid = u32_or_unset(val);
-			else if (!strcmp(name, "auid"))
-				a->auid = u32_or_unset(val);
-			else if (!strcmp(name, "ses"))
-				a->ses = u32_or_unset(val);
+			/*
+			 * The kernel writes pid uid auid ses, then the sender's msg='...':
+			 * each is taken once and none after ses, so that text before op=
+			 * cannot stand in for them (login_parse.c's first occurrence).
+			 */
+			if (!kernel_done)
+				kernel_done = kernel_field(a, &seen, name, val);
 		} else if (!strcmp(name, "origin") && !have_origin) {
 			have_origin = true;
 			bad |= decode_origin(val, a->origin, sizeof(a->origin)) < 0;

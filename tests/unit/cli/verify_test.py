@@ -47,14 +47,15 @@ def checkpoints(d):
 
 
 def audit_log(path, anchors, exe=DAEMON, uid=0, auid=4294967295, origin="test/ttyaudit",
-              node=None, mode="w"):
+              node=None, mode="w", text=""):
     """TRUSTED_APP lines as auditd logs ttyauditd's anchors (sessions/anchor.h); with node,
-    as an aggregating auditd logs another machine's (name_format)."""
+    as an aggregating auditd logs another machine's (name_format); text: the sender's own,
+    before op=."""
     prefix = f"node={node} " if node else ""
     with open(path, mode) as f:
         for serial, (size, root) in enumerate(anchors, 10):
             f.write(f"{prefix}type=TRUSTED_APP msg=audit(1700000000.{serial:03d}:{serial}): pid=4321 "
-                    f"uid={uid} auid={auid} ses=4294967295 subj=unconfined msg='op=ttyaudit-checkpoint "
+                    f"uid={uid} auid={auid} ses=4294967295 subj=unconfined msg='{text}op=ttyaudit-checkpoint "
                     f"origin=\"{origin}\" size={size} root={root} exe=\"{exe}\" hostname=? addr=? "
                     f"terminal=? res=success'\n")
     return path
@@ -122,7 +123,10 @@ def anchors(base, key):
 
     # Who wrote an anchor: the daemon's full path as root, else it is ignored.
     for what, kw in (("another program named ttyauditd", {"exe": "/tmp/x/ttyauditd"}),
-                     ("a non-root ttyauditd", {"uid": 1000})):
+                     ("a non-root ttyauditd", {"uid": 1000}),
+                     # the kernel's uid is the first; the sender's text cannot replace it
+                     ("a non-root sender whose text says uid=0",
+                      {"uid": 1000, "auid": 1000, "text": "uid=0 auid=4294967295 "})):
         forged = audit_log(os.path.join(top, "forged.log"), cps, **kw)
         rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", forged, "--json")
         j = json.loads(out) if out.strip() else {}
