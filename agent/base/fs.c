@@ -118,11 +118,11 @@ int ta_read_file_at(int dirfd, const char *name, char **buf, size_t *len)
 	return err;
 }
 
-int ta_open_regular_at(int dirfd, const char *name, struct stat *st)
+static int open_regular(int dirfd, const char *name, int flags, struct stat *st)
 {
 	struct stat own;
 	/* Non-blocking: opening a FIFO for reading otherwise waits for a writer, forever. */
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags);
 	if (fd < 0)
 		return -errno;
 	if (!st)
@@ -133,6 +133,16 @@ int ta_open_regular_at(int dirfd, const char *name, struct stat *st)
 		return err;
 	}
 	return fd;
+}
+
+int ta_open_regular_at(int dirfd, const char *name, struct stat *st)
+{
+	return open_regular(dirfd, name, O_NOFOLLOW, st);
+}
+
+int ta_open_named_regular(const char *path, struct stat *st)
+{
+	return open_regular(AT_FDCWD, path, 0, st);
 }
 
 int ta_read_regular_at(int dirfd, const char *name, size_t max, char **buf, size_t *len)

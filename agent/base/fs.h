@@ -50,6 +50,11 @@ int ta_open_regular_at(int dirfd, const char *name, struct stat *st);
 int ta_read_regular_at(int dirfd, const char *name, size_t max, char **buf, size_t *len);
 /* One phrase for an error of ta_open_regular_at or ta_read_regular_at. */
 const char *ta_regular_strerror(int err);
+/*
+ * ta_open_regular_at for a file the investigator names (--audit-log,
+ * --asciicast): links are followed. A directory, FIFO or device: -EINVAL.
+ */
+int ta_open_named_regular(const char *path, struct stat *st);
 /* Writes all n bytes (retrying short writes and EINTR). 0 or -errno. */
 int ta_write_all(int fd, const void *p, size_t n);
 

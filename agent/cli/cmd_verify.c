@@ -355,12 +355,15 @@ int ta_cmd_verify(int argc, char **argv)
 
 		if (aerr) {
 			char why[256];
+			/* A directory read as an empty trail said OK: it is refused, as a FIFO is. */
 			ta_err("verify", "cannot read anchors from %s: %s", audit_logs[i],
+			       aerr == -EINVAL ? "not a regular file (name the audit log file itself)" :
 			       ta_auparse_strerror(aerr, why, sizeof(why)));
 			free(ext);
 			free(audit_logs);
 			free(claims);
-			return aerr == -ENOENT || aerr == -EACCES ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
+			return aerr == -ENOENT || aerr == -EACCES || aerr == -EINVAL ? TA_EXIT_USAGE :
+			       TA_EXIT_FAILURE;
 		}
 	}
 	/*
@@ -447,6 +450,8 @@ int ta_cmd_verify(int argc, char **argv)
 				ta_json_u64(&j, res->claims_foreign);
 				ta_json_key(&j, "anchors_ignored");
 				ta_json_u64(&j, anchor.ignored);
+				ta_json_key(&j, "anchors_malformed");
+				ta_json_u64(&j, anchor.malformed);
 				ta_json_key(&j, "anchors_other_nodes");
 				ta_json_u64(&j, anchor.other_node);
 				ta_json_key(&j, "key_from_log_dir");
@@ -507,6 +512,9 @@ int ta_cmd_verify(int argc, char **argv)
 		       "root, or failed)\n", (unsigned long long)res->claims_checked,
 		       (unsigned long long)res->claims_unchecked, (unsigned long long)res->claims_foreign,
 		       anchor.ignored, anchor.exe);
+		if (anchor.malformed)
+			printf("note: %zu anchors are malformed (not as ttyauditd writes them) and were "
+			       "not checked\n", anchor.malformed);
 		if (anchor.other_node)
 			printf("note: %zu anchors of nodes other than --anchor-node were not counted\n",
 			       anchor.other_node);

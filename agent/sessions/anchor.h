@@ -64,7 +64,7 @@ int ta_anchor_write(const char *origin, uint64_t size, const uint8_t *root, size
 /*
  * Every checkpoint record in an audit log file, in file order. *out is
  * malloc'd (free it; NULL when none). Returns the count, or -errno
- * (-ENOENT, -EACCES...). Records that name the op but are malformed are
+ * (-ENOENT, -EACCES, -EINVAL: not a regular file...). Records that name the op but are malformed are
  * skipped and counted in *malformed (may be NULL).
  */
 /*

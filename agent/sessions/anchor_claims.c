@@ -31,6 +31,7 @@ int ta_anchor_claims_load(const char *path, struct ta_anchor_filter *f,
 	err = ta_anchor_read_file(path, &anchors, &malformed);
 	if (err < 0)
 		return err;
+	f->malformed += malformed;
 	count = (size_t)err;
 	grown = realloc(*claims, (kept + count + 1) * sizeof(*grown));
 	if (!grown) {

@@ -18,6 +18,7 @@ struct ta_anchor_filter {
 	const char *exe;          /* the daemon's full path: uid 0 running it wrote them */
 	const char *node;         /* only anchors of this node= ("": none); NULL: any */
 	size_t ignored;           /* anchors of any other writer, or failed */
+	size_t malformed;         /* anchors that do not parse (any writer): never checked */
 	size_t other_node;        /* anchors of another node than node */
 	size_t nodes;             /* distinct nodes among the anchors kept: 0, 1, or 2 (more) */
 	char node_seen[2][TA_ANCHOR_NODE_MAX]; /* the first two of them */

@@ -8,6 +8,7 @@
 
 #include "base/base64.h"
 #include "base/buf.h"
+#include "base/fs.h"
 #include "sessions/auparse_load.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* origin="text" or origin=HEX, as audit_encode_nv_string writes it. */
 static int decode_origin(const char *raw, char *out, size_t cap)
@@ -185,16 +187,19 @@ int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malfor
 	struct ta_anchor *v = NULL;
 	size_t n = 0, cap = 0, bad = 0;
 	char why[256];
-	FILE *f;
+	int fd;
 
 	*out = NULL;
 	if (!(ap = ta_auparse_load(why, sizeof(why))))
 		return -ELIBACC;
-	/* auparse says little about why a file would not open: check first. */
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	fclose(f);
+	/*
+	 * auparse says little about why a file would not open, and reads a
+	 * directory as an empty trail: check first.
+	 */
+	fd = ta_open_named_regular(path, NULL);
+	if (fd < 0)
+		return fd;
+	close(fd);
 	errno = 0;
 	au = ap->auparse_init(AUSOURCE_FILE, path);
 	if (!au)

@@ -136,6 +136,22 @@ def anchors(base, key):
     rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", lu)
     check(rc == 0 and "4 anchors matched" in out and "4 matched anchors were written by a daemon "
           "with a login uid" in out, f"anchors of a daemon with a login uid are reported ({out})")
+    # Anchors that do not parse (a size with a sign, a root in the URL-safe alphabet) are
+    # counted and named, whoever wrote them: a rollback spelled so said "0 anchors", OK.
+    odd = audit_log(os.path.join(top, "malformed.log"), [("+99", cps[-1][1]),
+                    (99, "_" * 42 + "8=")])
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", odd, "--json")
+    j = json.loads(out) if out.strip() else {}
+    check(rc == 0 and j.get("anchors_malformed") == 2 and j.get("anchors_checked") == 0,
+          f"malformed anchors are counted ({rc} {out})")
+    rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", odd)
+    check(rc == 0 and "note: 2 anchors are malformed" in out, f"...and named ({rc} {out})")
+    # Not a file: auparse read a directory as a trail with no anchor, and verify said OK.
+    os.mkfifo(os.path.join(top, "fifo.log"))
+    for what in (top, os.path.join(top, "fifo.log")):
+        rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", what, "-q")
+        check(rc == 2 and err.count("\n") == 1 and f"cannot read anchors from {what}: not a "
+              "regular file" in err, f"--audit-log {what}: refused, one line ({rc} {err})")
     # Another origin is another log's, whatever the log's own files say.
     other = audit_log(os.path.join(top, "other.log"), cps, origin="other/ttyaudit")
     rc, out, err = run("verify", "--log-dir", d, *A, "--audit-log", other, "--json")
