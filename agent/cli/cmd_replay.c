@@ -15,6 +15,7 @@
 #include "cli/session_view.h"
 #include "base/clock.h"
 #include "base/exitcodes.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "store/store.h"
 #include "view/asciicast.h"
@@ -246,7 +247,9 @@ static int session_frame(void *ctx, const struct ta_transcript *tr, const struct
  */
 static int cast_frames(const char *path, struct player *p, unsigned *rows, unsigned *cols)
 {
-	FILE *f = fopen(path, "re");
+	/* Read twice: a pipe would be used up by the check; a FIFO never opens blocking. */
+	int fd = ta_open_named_regular(path, NULL);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t len;
@@ -254,8 +257,13 @@ static int cast_frames(const char *path, struct player *p, unsigned *rows, unsig
 	struct ta_cast_event ce = { 0 };
 	int err = 0;
 
-	if (!f)
-		return -errno;
+	if (fd < 0)
+		return fd;
+	if (!f) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	ta_buf_init(&ce.data);
 	while (!err && (len = getline(&line, &cap, f)) > 0) {
 		lineno++;
@@ -292,7 +300,10 @@ static int cast_frames(const char *path, struct player *p, unsigned *rows, unsig
 		if (p && play_frame(p, &e))
 			err = 1;
 	}
-	if (lineno == 0)
+	/* A read error is no end of file: the check would pass a cut file. */
+	if (!err && ferror(f))
+		err = errno ? -errno : -EIO;
+	else if (lineno == 0)
 		err = -EBADMSG;
 	free(line);
 	ta_buf_free(&ce.data);
@@ -367,8 +378,9 @@ int ta_cmd_replay(int argc, char **argv)
 		int err = cast_frames(cast, NULL, &rows, &cols);
 		if (err) {
 			ta_err(NULL, "cannot play %s: %s", cast, err == -EBADMSG ? "not an asciicast v2 file" :
+			       err == -EINVAL ? "needs a regular file: it is read twice; save it first" :
 			       strerror(-err));
-			return err == -EBADMSG ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
+			return err == -EBADMSG || err == -EINVAL ? TA_EXIT_USAGE : TA_EXIT_FAILURE;
 		}
 	} else {
 		rc = view_source_find(&v, &src, argv[optind]);
