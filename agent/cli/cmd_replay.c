@@ -120,6 +120,12 @@ static double now_s(void)
 	return (double)ta_now_ns(CLOCK_MONOTONIC) / 1e9;
 }
 
+/*
+ * The longest single sleep or poll: a gap of months (or an infinite one, at a
+ * speed halved to 0) is waited in pieces, as (int) and (time_t) of it overflow.
+ */
+#define WAIT_PIECE_S 3600.0
+
 /* Waits up to secs (keys may pause, step, change speed or quit). 1 = quit. */
 static int wait_keys(struct player *p, double secs)
 {
@@ -131,10 +137,13 @@ static int wait_keys(struct player *p, double secs)
 			return 1;
 		if (!p->paused && left <= 0)
 			return 0;
+		if (left > WAIT_PIECE_S)
+			left = WAIT_PIECE_S;
 		if (!p->keys) {
 			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+			/* A signal ends the sleep early: the loop sees stop_sig. */
 			nanosleep(&ts, NULL);
-			return stop_sig ? 1 : 0;
+			continue;
 		}
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		int ms = p->paused ? -1 : (int)(left * 1000) + 1;

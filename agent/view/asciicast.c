@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* asciicast v2 writer and reader (asciicast.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,7 +174,8 @@ int ta_cast_parse_event(const char *line, size_t len, struct ta_cast_event *ev)
 	num[el.n] = '\0';
 	char *end;
 	ev->t = strtod(num, &end);
-	if (*end || ev->t < 0)
+	/* 1e999 is a JSON number but no time: strtod gives infinity. */
+	if (*end || ev->t < 0 || !isfinite(ev->t))
 		return -EBADMSG;
 	/* The code whole: "o\u0000x" is no output event. */
 	if (ta_jarr_next(&it, &el) != 1 || ta_jval_cstr(&el, ev->code, sizeof(ev->code)) <= 0)

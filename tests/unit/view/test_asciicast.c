@@ -72,7 +72,9 @@ int main(void)
 	free(big);
 
 	/* Bad lines are refused, not misread. */
-	const char *bad[] = { "[1.0, \"o\"]", "[\"x\", \"o\", \"a\"]", "[1.0, \"o\", \"a\", 4]", "{}", "[-1, \"o\", \"\"]" };
+	const char *bad[] = { "[1.0, \"o\"]", "[\"x\", \"o\", \"a\"]", "[1.0, \"o\", \"a\", 4]", "{}", "[-1, \"o\", \"\"]",
+			      /* a JSON number, but infinity as a time */
+			      "[1e999, \"o\", \"a\"]" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(ta_cast_parse_event(bad[i], strlen(bad[i]), &ev) != 0);
 	CHECK(ta_cast_parse_header("{\"version\": 1, \"width\": 80, \"height\": 24}", 41, &h) != 0);
