@@ -687,13 +687,13 @@ static void set_defaults(struct ta_store_opts *o)
 static int check_vkey_file(struct ta_store *s)
 {
 	const char *vk = ta_signer_vkey(s->signer);
-	char line[TA_VKEY_MAX + 4];
-	int fd = openat(s->dirfd, TA_VKEY_NAME, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, line, sizeof(line) - 1);
-		close(fd);
-		if (n < 0)
-			return -errno;
+	char line[TA_VKEY_MAX + 4], *held;
+	size_t n;
+	/* A FIFO put there would hold the daemon's start for good: a regular file only. */
+	int fd, err = ta_read_regular_at(s->dirfd, TA_VKEY_NAME, sizeof(line) - 1, &held, &n);
+	if (!err) {
+		memcpy(line, held, n);
+		free(held);
 		line[n] = 0;
 		line[strcspn(line, "\r\n")] = 0;
 		if (strcmp(line, vk)) {
@@ -704,14 +704,17 @@ static int check_vkey_file(struct ta_store *s)
 		}
 		return 0;
 	}
-	if (errno != ENOENT)
-		return -errno;
+	if (err != -ENOENT) {
+		snprintf(open_error, sizeof(open_error), "cannot read %s: %s", TA_VKEY_NAME,
+			 err == -EFBIG ? "larger than a key" : ta_regular_strerror(err));
+		return -EKEYREJECTED;
+	}
 	char tmp[] = TA_VKEY_NAME ".tmp";
 	fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	snprintf(line, sizeof(line), "%s\n", vk);
-	int err = ta_write_all(fd, line, strlen(line));
+	err = ta_write_all(fd, line, strlen(line));
 	if (!err && fsync(fd))
 		err = -errno;
 	close(fd);

@@ -54,7 +54,8 @@ static inline char *test_mkdtemp(const char *tag)
 /* Clears the append-only flag of a file when we may (the store seals its files so). */
 static inline void test_unlock_file(const char *path)
 {
-	int fd = open(path, O_RDONLY);
+	/* Never a blocking open: a test may leave a FIFO where a file was. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
 
 	if (fd >= 0) {
 		ta_set_append_only(fd, 0);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "store_test_util.h"
@@ -175,6 +177,41 @@ static void test_tick(void)
 	CHECK_EQ_INT(ta_store_close(s), 0);
 	test_rmtree(log);
 	test_rmtree(dir);
+	free(key);
+	free(log);
+	free(dir);
+}
+
+/*
+ * The directory's key file replaced by a FIFO or a link (by whoever could
+ * write there): the store refuses to open, at once and saying why, where
+ * reading the FIFO held the daemon's start until a writer came.
+ */
+static void test_vkey_not_regular(void)
+{
+	char *dir = test_mkdtemp("vkey");
+	char *key = test_path(dir, "key");
+	char *log = test_path(dir, "log");
+	char *vkey = test_path(log, "ttyaudit.vkey");
+	struct ta_store_opts o;
+	struct ta_store *s = NULL;
+	test_opts(&o, log, key);
+	CHECK_EQ_INT(ta_store_open(&s, &o), 0);
+	if (s)
+		CHECK_EQ_INT(ta_store_close(s), 0);
+	for (int kind = 0; kind < 2; kind++) {
+		test_unlock_file(vkey);
+		unlink(vkey);
+		CHECK_EQ_INT(kind ? symlink(key, vkey) : mkfifo(vkey, 0600), 0);
+		s = NULL;
+		CHECK(ta_store_open(&s, &o) < 0 && !s);
+		CHECK(strstr(ta_store_open_error(), kind ? "symbolic link" : "not a regular file"));
+		if (s)
+			ta_store_close(s);
+	}
+	test_rmtree(log);
+	test_rmtree(dir);
+	free(vkey);
 	free(key);
 	free(log);
 	free(dir);
@@ -414,5 +451,6 @@ int main(void)
 	test_seek();
 	test_tick();
 	test_compression();
+	test_vkey_not_regular();
 	return check_result();
 }
