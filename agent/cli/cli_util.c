@@ -183,6 +183,11 @@ int cli_table_open(struct cli_table *ct, const char *dir, const char *index_opt,
 		if (ct->ix.map)
 			ta_index_close(&ct->ix);
 	}
+	if (mode == CLI_INDEX_USE) {
+		/* No index the commands would use: nothing to check, and no read of the log. */
+		ct->source = "none";
+		return TA_EXIT_OK;
+	}
 	if ((err = ta_sesstab_init(&ct->own, 1)))
 		return TA_EXIT_FAILURE;
 	ct->have_own = 1;
@@ -207,7 +212,7 @@ int cli_index_check(const char *dir, const char *index_opt, char *path, size_t p
 	if (rc != TA_EXIT_OK)
 		return -EIO;
 	snprintf(path, pcap, "%s", used.index_path);
-	if (!strcmp(used.source, "log")) {
+	if (!strcmp(used.source, "none")) {
 		cli_table_close(&used);
 		return 0;
 	}

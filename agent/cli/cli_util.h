@@ -18,7 +18,7 @@ struct cli_table {
 	int have_own;
 	struct ta_index ix;
 	int have_index;               /* t is the index mapping (fresh) */
-	const char *source;           /* "index", "index+log", "log" */
+	const char *source;           /* "index", "index+log", "log"; "none" (CLI_INDEX_USE) */
 	char index_path[4096];
 	uint64_t damage;              /* damage reports while reading the log */
 	char damage_line[512];        /* the first one */
@@ -29,7 +29,8 @@ enum cli_index_mode {
 	CLI_INDEX_AUTO = 0,  /* use a fresh index, update it when writable */
 	CLI_INDEX_NONE,      /* read the whole log (--no-index) */
 	CLI_INDEX_REBUILD,   /* read the whole log and write the index */
-	CLI_INDEX_USE,       /* as AUTO, but never write one (verify's check of it) */
+	CLI_INDEX_USE,       /* as AUTO, but never write one, and without one no table
+			      * (source "none"): verify's check of it */
 };
 
 /*
