@@ -362,6 +362,7 @@ int ta_cmd_verify(int argc, char **argv)
 			free(ext);
 			free(audit_logs);
 			free(claims);
+			ta_verifier_free(key);
 			return aerr == -ENOENT || aerr == -EACCES || aerr == -EINVAL ? TA_EXIT_USAGE :
 			       TA_EXIT_FAILURE;
 		}
