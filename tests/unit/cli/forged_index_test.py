@@ -12,22 +12,19 @@ the command `sudo cat /etc/shadow`, its record 8 a gap.
 """
 import json
 import os
-import shutil
 import struct
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+from clicheck import Checks, remove_tree  # noqa: E402
+
 TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
 SESSION = "5e1c0a42-7"
-failures = 0
 
 
-def check(cond, what):
-    global failures
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures += 1
+check = Checks(show_ok=True)
 
 
 def run(*args):
@@ -96,8 +93,5 @@ try:
     rc, out, err = run("verify", "--log-dir", d)
     check(rc == 7 and f"session {SESSION}: refs differs" in out, f"verify fails on it ({rc} {out}{err})")
 finally:
-    subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
-    shutil.rmtree(top, ignore_errors=True)
-if failures:
-    print(f"{failures} checks failed", file=sys.stderr)
-    sys.exit(1)
+    remove_tree(top)
+check.exit()

@@ -16,16 +16,14 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+from clicheck import Checks, remove_tree  # noqa: E402
+
 TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
 SES7 = "5e1c0a42-7"
-failures = 0
 
 
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
+check = Checks()
 
 
 def run(*args, timeout=10):
@@ -138,9 +136,5 @@ try:
     fifo_in_log(base, top)
     no_log(base, top)
 finally:
-    subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
-    shutil.rmtree(top, ignore_errors=True)
-if failures:
-    print("%d checks failed" % failures, file=sys.stderr)
-    sys.exit(1)
-print("ok")
+    remove_tree(top)
+check.exit("ok")

@@ -16,18 +16,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+from clicheck import Checks, remove_tree  # noqa: E402
 from logbytes import crc32c  # noqa: E402
 
 TTYAUDIT, MAKE_LOG = sys.argv[1], sys.argv[2]
 DAEMON = "/usr/sbin/ttyauditd"
-failures = 0
 
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
+check = Checks()
 
 
 def run(*args):
@@ -336,9 +331,5 @@ try:
     sparse_tail(base, key)
     long_tail(base, key)
 finally:
-    subprocess.run(["chattr", "-R", "-a", top], capture_output=True)
-    shutil.rmtree(top, ignore_errors=True)
-if failures:
-    print(f"{failures} checks failed", file=sys.stderr)
-    sys.exit(1)
-print("ok")
+    remove_tree(top)
+check.exit("ok")

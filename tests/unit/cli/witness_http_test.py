@@ -17,19 +17,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+from clicheck import Checks  # noqa: E402
 import threading
 import time
 
 TTYAUDIT, MAKE_LOG, WITNESS_SERVER = sys.argv[1:4]
 NAME = "witness.example/w1"
-failures = 0
 
 
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
+check = Checks()
 
 
 # A refusal whose text would retitle the terminal, clear it, overwrite the alarm line (CR),
@@ -215,5 +213,4 @@ def main():
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # meson's timeout: clean up too
 main()
-print("%d failures" % failures, file=sys.stderr)
-sys.exit(1 if failures else 0)
+check.exit()
