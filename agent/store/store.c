@@ -705,7 +705,8 @@ static int check_vkey_file(struct ta_store *s)
 		return 0;
 	}
 	if (err != -ENOENT) {
-		snprintf(open_error, sizeof(open_error), "cannot read %s: %s", TA_VKEY_NAME,
+		snprintf(open_error, sizeof(open_error), "cannot read %s: %s; the daemon did not put it "
+			 "there: remove it, and the daemon writes its key file again", TA_VKEY_NAME,
 			 err == -EFBIG ? "larger than a key" : ta_regular_strerror(err));
 		return -EKEYREJECTED;
 	}
