@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,22 @@ static uint64_t midnight(uint64_t now_ns, int days_back)
 	return t < 0 ? 0 : (uint64_t)t * 1000000000ull;
 }
 
+int cli_parse_seconds(const char *s, double max, double *out)
+{
+	char *end;
+	double v;
+
+	/* strtod also takes "nan", "inf" and hex; only digits, a point and an exponent are a number here. */
+	if (!s[0] || strspn(s, "0123456789.eE+-") != strlen(s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out)
 {
 	char *end;
@@ -305,9 +322,8 @@ int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out)
 		return 0;
 	}
 	if (s[0] == '@') {
-		errno = 0;
-		double v = strtod(s + 1, &end);
-		if (*end || errno || v < 0 || v > 1e11)
+		double v;
+		if (cli_parse_seconds(s + 1, 1e11, &v))
 			return -EINVAL;
 		*out = (uint64_t)(v * 1e9);
 		return 0;

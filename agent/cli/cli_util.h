@@ -67,6 +67,14 @@ int cli_log_error(const char *dir, int err);
  */
 int cli_log_open(const char *dir);
 
+/*
+ * A number of seconds (or a factor) as an option's value: decimal, finite,
+ * 0 to max; -EINVAL otherwise ("", "nan", "inf", "-1", "1e999", "2x").
+ */
+int cli_parse_seconds(const char *s, double max, double *out);
+/* The most an option's seconds or factor may be: 1e9 s is 31 years. */
+#define CLI_SECONDS_MAX 1e9
+
 /* Times: absolute (RFC 3339, "YYYY-MM-DD[ HH:MM[:SS]]" local), relative ("2h",
  * "30m", "45s", "3d", "1w" ago), "now", "today", "yesterday", "@UNIX". */
 int cli_parse_time(const char *s, uint64_t now_ns, uint64_t *out_ns);

@@ -303,14 +303,11 @@ int ta_cmd_follow(int argc, char **argv)
 				return TA_EXIT_USAGE;
 			break;
 		case 'F': from_start = 1; break;
-		case 'T': {
-			char *end;
-			timeout = strtod(optarg, &end);
-			if (*end || end == optarg || timeout < 0)
+		case 'T':
+			if (cli_parse_seconds(optarg, CLI_SECONDS_MAX, &timeout))
 				return cli_usage_error("follow", "--timeout '%s' is not a number of seconds "
 						       "(like 10 or 0.5)", optarg);
 			break;
-		}
 		case 'Z': f.utc = 1; break;
 		case 'W':
 			if (cli_wrap_parse(optarg, &width))

@@ -338,21 +338,18 @@ int ta_cmd_replay(int argc, char **argv)
 	struct view_source src = { .dir = TA_STORE_DEFAULT_DIR };
 	struct player p = { .speed = 1.0 };
 	int c, no_resize = 0, rc = TA_EXIT_OK;
-	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:s:m:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			p.speed = strtod(optarg, &end);
-			if (*end || p.speed < 0) {
+			if (cli_parse_seconds(optarg, CLI_SECONDS_MAX, &p.speed)) {
 				ta_err(NULL, "--speed: not a factor: '%s'", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
 		case 'm':
-			p.max_idle = strtod(optarg, &end);
-			if (*end || p.max_idle < 0) {
+			if (cli_parse_seconds(optarg, CLI_SECONDS_MAX, &p.max_idle)) {
 				ta_err(NULL, "--max-idle: not a number of seconds: '%s'", optarg);
 				return TA_EXIT_USAGE;
 			}

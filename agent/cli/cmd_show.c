@@ -674,9 +674,8 @@ static int parse_clock(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
 static int parse_at(const char *s, uint64_t begin_ns, int utc, uint64_t *out)
 {
 	if (s[0] == '+') {
-		char *end;
-		double secs = strtod(s + 1, &end);
-		if (end == s + 1 || *end || secs < 0 || secs > 1e9)
+		double secs;
+		if (cli_parse_seconds(s + 1, 1e9, &secs))
 			return -EINVAL;
 		*out = begin_ns + (uint64_t)(secs * 1e9);
 		return 0;

@@ -1039,6 +1039,15 @@ try:
     one_line_error(["query", *D, "--since", "last tuesday"], 2, "'last tuesday'", "RFC 3339", "yesterday", "2h")
     one_line_error(["follow", *D, "--session", "5e1c0a42-99", "--timeout", "0.1"], 9, "5e1c0a42-99")
     one_line_error(["follow", *D, "--timeout", "soon"], 2, "'soon'")
+    # strtod reads "nan", "inf" and hex floats: none is a number of seconds or a factor here.
+    for bad in ("nan", "inf", "-inf", "1e999", "0x10", "", "-0.5"):
+        one_line_error(["follow", *D, "--timeout", bad], 2, "--timeout", "'%s'" % bad)
+        one_line_error(["replay", *D, SES7, "--speed", bad, "-o", "/dev/null"], 2, "--speed", "'%s'" % bad)
+        one_line_error(["replay", *D, SES7, "--max-idle", bad, "-o", "/dev/null"], 2, "--max-idle", "'%s'" % bad)
+        one_line_error(["query", *D, "--since", "@" + bad], 2, "'@%s'" % bad)
+        one_line_error(["show", *D, SES7, "--screen", "--at", "+" + bad], 2, "'+%s'" % bad)
+    rc, out, err = run("replay", *D, SES7, "--speed", "1e9", "--max-idle", "0.001", "-o", "/dev/null")
+    check(rc == 0, "replay --speed 1e9 --max-idle 0.001 plays (%d %r)" % (rc, err))
     rc, out, err = run("query", *D, "--user", "alice")
     check(rc == 0 and SES7 in out, "--user by a login name only the log knows still works %r" % err)
 
