@@ -464,8 +464,9 @@ const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, c
 	return buf;
 }
 
-int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord)
+int cli_find_session(const struct cli_table *ct, const char *arg, size_t *ord)
 {
+	const struct ta_sesstab *t = ct->t;
 	uint64_t key;
 	int ses_only;
 
@@ -498,6 +499,11 @@ int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord)
 			*ord = found;
 			return TA_EXIT_OK;
 		}
+	}
+	if (ct->damage) {
+		ta_err(NULL, "no session '%s' in the intact part of the log; it may have been in the "
+		       "damaged part: %s", arg, ct->damage_line);
+		return TA_EXIT_CORRUPT;
 	}
 	ta_err(NULL, "no session '%s' in the log", arg);
 	return TA_EXIT_NOTFOUND;

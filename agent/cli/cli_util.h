@@ -108,8 +108,12 @@ int cli_session_option(const char *opt, const char *arg, uint64_t *key, int *ses
 const char *cli_user_name(const struct ta_sesstab *t, const struct ta_sess *s, char *buf, size_t cap,
 			  size_t *len);
 
-/* Resolves a SESSION argument to an ordinal in t; prints why not. Exit code or OK. */
-int cli_find_session(const struct ta_sesstab *t, const char *arg, size_t *ord);
+/*
+ * Resolves a SESSION argument to an ordinal in ct's table; prints why not in
+ * one line. Exit code or OK: TA_EXIT_CORRUPT when it is not in the intact part
+ * of a damaged log (it may have been in the rest).
+ */
+int cli_find_session(const struct cli_table *ct, const char *arg, size_t *ord);
 
 /*
  * A recorded name (a user, host, program, terminal) as shown in a table or a

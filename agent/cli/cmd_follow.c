@@ -328,7 +328,7 @@ int ta_cmd_follow(int argc, char **argv)
 		int rc = cli_table_open(&ct, dir, NULL, CLI_INDEX_AUTO, 1);
 		if (rc != TA_EXIT_OK)
 			return rc;
-		rc = cli_find_session(ct.t, session_arg, &ord);
+		rc = cli_find_session(&ct, session_arg, &ord);
 		cli_table_close(&ct);
 		if (rc != TA_EXIT_OK)
 			return rc;

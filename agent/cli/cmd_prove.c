@@ -70,7 +70,7 @@ static int resolve_session(const char *dir, const char *arg, uint64_t *key)
 	int rc = cli_table_open(&ct, dir, NULL, CLI_INDEX_AUTO, 0);
 	if (rc != TA_EXIT_OK)
 		return rc;
-	rc = cli_find_session(ct.t, arg, &ord);
+	rc = cli_find_session(&ct, arg, &ord);
 	if (rc == TA_EXIT_OK)
 		*key = ct.t->s[ord].key;
 	cli_table_close(&ct);

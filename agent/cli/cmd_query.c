@@ -433,16 +433,6 @@ static int session_matches(const struct query *q, const struct ta_sesstab *t, co
 	return 1;
 }
 
-/* The first damage a transcript met, for the one line at the end. */
-static void damage_line_of(const struct ta_transcript *tr, char *line, size_t len)
-{
-	for (size_t i = 0; i < tr->n; i++)
-		if (tr->ev[i].kind == TA_TEV_DAMAGE) {
-			snprintf(line, len, "%.*s", (int)tr->ev[i].len, (const char *)ta_tev_data(tr, &tr->ev[i]));
-			return;
-		}
-}
-
 /* A fleet host leading a text row. */
 static void host_cell(struct ta_buf *o, const char *origin)
 {
@@ -956,8 +946,11 @@ int ta_cmd_query(int argc, char **argv)
 				return rc;
 			}
 			loaded = 1;
-			if (tr.damage && !more_damage)
-				damage_line_of(&tr, more_line, sizeof(more_line));
+			if (tr.damage && !more_damage) {
+				int len = 0;
+				const char *line = ta_transcript_damage(&tr, &len);
+				snprintf(more_line, sizeof(more_line), "%.*s", line ? len : 0, line ? line : "");
+			}
 			more_damage += ct.damage ? 0 : tr.damage;
 			int hit = q.grep ? grep_session(&q, &tr) : 1;
 			if (hit < 0) {

@@ -66,14 +66,8 @@ int cli_shared_clients(const struct ta_sesstab *t, const struct ta_sess *s, uint
 int session_view_pick(struct session_view *v, const char *arg)
 {
 	size_t ord;
-	int rc = cli_find_session(v->ct.t, arg, &ord);
+	int rc = cli_find_session(&v->ct, arg, &ord);
 
-	if (rc == TA_EXIT_NOTFOUND && v->ct.damage) {
-		/* Not in the intact part: it may have been in the damaged one. */
-		ta_err(NULL, "the log is damaged, the session may have been there: %s",
-		       v->ct.damage_line);
-		rc = TA_EXIT_CORRUPT;
-	}
 	if (rc != TA_EXIT_OK)
 		return rc;
 	v->s = &v->ct.t->s[ord];
@@ -286,22 +280,22 @@ void session_view_close(struct session_view *v)
 
 int session_view_damage_exit(const struct session_view *v)
 {
-	const char *line = NULL;
 	int len = 0;
+	const char *line = ta_transcript_damage(&v->tr, &len);
 
-	for (size_t i = 0; i < v->tr.n && !line; i++)
-		if (v->tr.ev[i].kind == TA_TEV_DAMAGE) {
-			line = (const char *)ta_tev_data(&v->tr, &v->tr.ev[i]);
-			len = (int)v->tr.ev[i].len;
-		}
-	if (!line && v->tr.damage_line[0]) {
-		line = v->tr.damage_line;
-		len = (int)strlen(line);
-	}
 	if (!v->tr.damage && !v->tr.bad_payloads && !(v->s->flags & TA_SESS_DAMAGE))
 		return TA_EXIT_OK;
-	ta_err(NULL, "the log is damaged in session %s; the intact part was shown%s%.*s", v->id,
-	       line ? ". " : "", line ? len : 0, line ? line : "");
+	/* Flagged by the table (damage next to the session's records): its first place. */
+	if (!line && v->ct.damage_line[0]) {
+		line = v->ct.damage_line;
+		len = (int)strlen(line);
+	}
+	if (line)
+		ta_err(NULL, "the log is damaged in session %s; the intact part was shown. %.*s", v->id,
+		       len, line);
+	else
+		ta_err(NULL, "the log is damaged in session %s; the intact part was shown "
+		       "(ttyaudit verify says where)", v->id);
 	return TA_EXIT_CORRUPT;
 }
 

@@ -413,6 +413,18 @@ int ta_transcript_add_damage(struct ta_transcript *tr, uint64_t index, uint64_t 
 	return put_data(tr, e, line, strlen(line));
 }
 
+const char *ta_transcript_damage(const struct ta_transcript *tr, int *len)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		if (tr->ev[i].kind == TA_TEV_DAMAGE) {
+			*len = (int)tr->ev[i].len;
+			return (const char *)ta_tev_data(tr, &tr->ev[i]);
+		}
+	/* Streamed: the events are not kept, the first one's line is. */
+	*len = (int)strlen(tr->damage_line);
+	return tr->damage_line[0] ? tr->damage_line : NULL;
+}
+
 static int add_damage(struct ta_transcript *tr, struct ta_walk *w, uint64_t time_ns)
 {
 	char line[512];

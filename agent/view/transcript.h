@@ -112,6 +112,11 @@ int ta_transcript_add_client(struct ta_transcript *tr, const void *rec);
 /* Marks damage (one line saying what could not be read) at a record index. */
 int ta_transcript_add_damage(struct ta_transcript *tr, uint64_t index, uint64_t time_ns,
 			     const char *line);
+/*
+ * The first damage the transcript met, one line naming the file, offset and
+ * record (its length in *len), or NULL if it met none.
+ */
+const char *ta_transcript_damage(const struct ta_transcript *tr, int *len);
 /* The attribution covering input event e (its terminal and time), or NULL. */
 const struct ta_attr *ta_transcript_attr_for(const struct ta_transcript *tr, const struct ta_tev *e);
 

@@ -1005,6 +1005,27 @@ try:
               "%s: torn signed records -> 8 (%d %s)" % (cmd[0], rc, err))
     rc, out, err = run("query", "--log-dir", trunc, "--no-index")
     check("5e1c0a42-7" in out, "the intact sessions are still listed (%s)" % out)
+    # The views of a session the damage touches name its place too, in one line; one the
+    # intact part does not hold may have been in the rest: 8, not "no such session".
+    cut = os.path.join(top, "cut")
+    shutil.copytree(log, cut, ignore=shutil.ignore_patterns("index"))
+    seg2 = os.path.join(cut, "seg-0000000000000002.log")
+    with open(seg2, "r+b") as fh:
+        fh.seek(os.path.getsize(seg2) // 2)
+        fh.write(b"\xff" * 64)
+    # (the damage cuts into session 9's records in trunc; in cut it lies after session 7's,
+    # which only the table flags: its transcript meets none)
+    for where, ses in ((trunc, "5e1c0a42-9"), (cut, SES7)):
+        for cmd in (["show"], ["export", "--format", "json"], ["replay", "--no-wait"]):
+            rc, out, err = run(*cmd, ses, "--log-dir", where, "--no-index")
+            check(rc == 8 and len(err.strip().splitlines()) == 1 and
+                  "seg-0000000000000002.log offset" in err and "damaged in session " + ses in err,
+                  "%s of session %s next to the damage names the file (%d %r)" % (cmd[0], ses, rc, err))
+    for cmd in (["show", "5e1c0a42-9", "--no-index"], ["follow", "--session", "5e1c0a42-9", "--timeout", "0.1"]):
+        rc, out, err = run(*cmd, "--log-dir", cut)
+        check(rc == 8 and len(err.strip().splitlines()) == 1 and "may have been in the damaged part" in err
+              and "seg-0000000000000002.log offset" in err,
+              "%s of a session not in the intact part: 8, one line naming the place (%d %r)" % (cmd[0], rc, err))
 
     # ---- permission: someone who is neither root nor in the ttyaudit group
     if os.geteuid() == 0 and shutil.which("setpriv"):
