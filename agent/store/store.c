@@ -896,8 +896,19 @@ int ta_store_open(struct ta_store **out, const struct ta_store_opts *o)
 	set_defaults(&s->o);
 	s->dirfd = s->lockfd = s->segfd = s->ckptfd = -1;
 	s->dir = strdup(o->dir);
+	int origin_err = 0;
 	if (o->origin) {
-		snprintf(s->origin, sizeof(s->origin), "%s", o->origin);
+		size_t len = strlen(o->origin);
+		/* The origin is the signing key's name: one a key and a note can hold, whole. */
+		if (len >= sizeof(s->origin) || len >= TA_KEY_NAME_MAX ||
+		    !ta_note_name_valid(o->origin, len)) {
+			snprintf(open_error, sizeof(open_error), "the log's origin cannot name its signing "
+				 "key: 1 to %d bytes of UTF-8 without spaces, '+', control or invisible "
+				 "characters", TA_KEY_NAME_MAX - 1);
+			origin_err = -EINVAL;
+		} else {
+			memcpy(s->origin, o->origin, len + 1);
+		}
 	} else {
 		/*
 		 * An origin names one log (C2SP): the host, and a random id so two
@@ -911,9 +922,12 @@ int ta_store_open(struct ta_store **out, const struct ta_store_opts *o)
 		if (RAND_bytes((unsigned char *)&id, sizeof(id)) != 1)
 			id = (uint32_t)ta_mono_ns() ^ (uint32_t)getpid();
 		snprintf(s->origin, sizeof(s->origin), "%s/ttyaudit/%08x", host, id);
+		/* A host name no key can take (sethostname takes any bytes): the id alone. */
+		if (!ta_note_name_valid(s->origin, strlen(s->origin)))
+			snprintf(s->origin, sizeof(s->origin), "localhost/ttyaudit/%08x", id);
 	}
 	s->o.dir = s->dir;
-	int err = s->dir ? open_inner(s) : -ENOMEM;
+	int err = origin_err ? origin_err : s->dir ? open_inner(s) : -ENOMEM;
 	if (err) {
 		if (!open_error[0])
 			snprintf(open_error, sizeof(open_error), "cannot open the log in %s: %s",

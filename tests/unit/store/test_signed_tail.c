@@ -92,6 +92,42 @@ int main(void)
 		free(bad);
 	}
 
+	/*
+	 * An origin no key can be named after (a space, '+', a C1 control, a bidi
+	 * override, too long): refused before any key is made or read, with a
+	 * line that says so and does not repeat the bytes.
+	 */
+	{
+		static char long_origin[TA_KEY_NAME_MAX + 8];
+		const char *bad_origins[] = { "host a/ttyaudit", "host+a/ttyaudit", "host\xc2\x9b" "2J",
+					      "host\xe2\x80\xae", "", long_origin };
+		struct ta_store_opts ko;
+		char *sub = test_path(dir, "origins");
+		char *okey = test_path(dir, "origins.key");
+		struct stat st;
+
+		memset(long_origin, 'h', sizeof(long_origin) - 1);
+		for (size_t i = 0; i < sizeof(bad_origins) / sizeof(bad_origins[0]); i++) {
+			test_opts(&ko, sub, okey);
+			ko.no_append_only = 1;
+			ko.origin = bad_origins[i];
+			CHECK_EQ_INT(ta_store_open(&s, &ko), -EINVAL);
+			CHECK(strstr(ta_store_open_error(), "origin cannot name its signing key") != NULL);
+			CHECK(strstr(ta_store_open_error(), "\xc2\x9b") == NULL);
+			CHECK(stat(okey, &st) != 0); /* no key made under it */
+		}
+		test_opts(&ko, sub, okey);
+		ko.no_append_only = 1;
+		ko.origin = "host-a.example/ttyaudit/1";
+		CHECK_EQ_INT(ta_store_open(&s, &ko), 0);
+		if (s)
+			ta_store_close(s);
+		test_rmtree(sub);
+		unlink(okey);
+		free(sub);
+		free(okey);
+	}
+
 	/* A torn checkpoint write (a prefix of a real note) stays a torn entry, not damage. */
 	test_rmtree(dir);
 	unlink(key);
