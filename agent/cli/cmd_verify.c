@@ -358,12 +358,14 @@ int ta_cmd_verify(int argc, char **argv)
 			/* A directory read as an empty trail said OK: it is refused, as a FIFO is. */
 			ta_err("verify", "cannot read anchors from %s: %s", audit_logs[i],
 			       aerr == -EINVAL ? "not a regular file (name the audit log file itself)" :
+			       aerr == -ENOMSG ? "it holds no audit record (is it an audit log?)" :
 			       ta_auparse_strerror(aerr, why, sizeof(why)));
 			free(ext);
 			free(audit_logs);
 			free(claims);
 			ta_verifier_free(key);
-			return aerr == -ENOENT || aerr == -EACCES || aerr == -EINVAL ? TA_EXIT_USAGE :
+			return aerr == -ENOENT || aerr == -EACCES || aerr == -EINVAL || aerr == -ENOMSG ?
+			       TA_EXIT_USAGE :
 			       TA_EXIT_FAILURE;
 		}
 	}

@@ -76,6 +76,12 @@ int ta_anchor_write(const char *origin, uint64_t size, const uint8_t *root, size
 int ta_anchor_send(int audit_fd, const char *origin, uint64_t size, const uint8_t *root,
 		   size_t root_len);
 
+/*
+ * The ttyaudit anchors in the audit log at path (lines that are no audit
+ * record are skipped, as auparse skips them): their number, *out allocated,
+ * and the malformed ones counted; -ENOMSG if the file has bytes and not one
+ * audit event (not an audit log), -EINVAL if it is no regular file, -errno.
+ */
 int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malformed);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* origin="text" or origin=HEX, as audit_encode_nv_string writes it. */
@@ -185,7 +186,8 @@ int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malfor
 	const struct ta_auparse *ap;
 	auparse_state_t *au;
 	struct ta_anchor *v = NULL;
-	size_t n = 0, cap = 0, bad = 0;
+	size_t n = 0, cap = 0, bad = 0, events = 0;
+	struct stat st;
 	char why[256];
 	int fd;
 
@@ -199,12 +201,18 @@ int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malfor
 	fd = ta_open_named_regular(path, NULL);
 	if (fd < 0)
 		return fd;
+	if (fstat(fd, &st)) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
 	close(fd);
 	errno = 0;
 	au = ap->auparse_init(AUSOURCE_FILE, path);
 	if (!au)
 		return errno ? -errno : -EIO;
 	while (ap->auparse_next_event(au) > 0) {
+		events++;
 		if (ap->auparse_first_record(au) <= 0)
 			continue;
 		do {
@@ -227,6 +235,9 @@ int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malfor
 		} while (ap->auparse_next_record(au) > 0);
 	}
 	ap->auparse_destroy(au);
+	/* Bytes and not one audit event: another file named by mistake, not an empty trail. */
+	if (!events && st.st_size > 0)
+		return -ENOMSG;
 	if (malformed)
 		*malformed = bad;
 	*out = v;

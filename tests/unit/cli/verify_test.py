@@ -69,6 +69,18 @@ def anchors(base, key):
     A = ["--key", key, "--anchor-exe", DAEMON]
     alog = audit_log(os.path.join(top, "audit.log"), cps)
 
+    # A file with no audit record in it is named by mistake: said, not read as 0 anchors.
+    other = os.path.join(top, "passwd-copy")
+    with open(other, "w") as fh:
+        fh.write("root:x:0:0:root:/root:/bin/bash\n")
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log", other)
+    check(rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and "holds no audit record" in err,
+          f"a file that is no audit log: exit 2, one line ({rc} {out} {err})")
+    empty = os.path.join(top, "rotated-audit.log")
+    open(empty, "w").close()
+    rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log", empty)
+    check(rc == 0 and "0 anchors matched" in out, f"an empty trail (just rotated) holds none ({rc} {out} {err})")
+
     rc, out, err = run("verify", "--log-dir", base, *A, "--audit-log", alog, "--json")
     j = json.loads(out) if rc == 0 else {}
     check(rc == 0 and j.get("anchors_checked") == 4 and j.get("checkpoints") == 4,

@@ -117,6 +117,15 @@ static void reader(void)
 	fclose(f);
 	CHECK_EQ_INT(ta_anchor_read_file(path, &a, NULL), 0);
 	CHECK(a == NULL);
+	/* an empty trail (just rotated) holds none; a file with no audit record is no trail */
+	f = fopen(path, "w");
+	fclose(f);
+	CHECK_EQ_INT(ta_anchor_read_file(path, &a, NULL), 0);
+	f = fopen(path, "w");
+	fputs("root:x:0:0:root:/root:/bin/bash\nnot an audit line at all\n", f);
+	fclose(f);
+	CHECK_EQ_INT(ta_anchor_read_file(path, &a, NULL), -ENOMSG);
+	CHECK(a == NULL);
 	unlink(path);
 	CHECK_EQ_INT(ta_anchor_read_file(path, &a, NULL), -ENOENT);
 	remove_temp_dir(d);
