@@ -144,7 +144,10 @@ int ta_cmd_prove(int argc, char **argv)
 	size_t len = 0;
 	int e = ta_proof_build(dir, &req, &text, &len, err, sizeof(err));
 	if (e) {
-		ta_err("prove", "%s", err[0] ? err : strerror(-e));
+		char id[32] = "";
+		if (session)
+			ta_sess_id(req.session, id, sizeof(id));
+		ta_err("prove", "%s%s%s", id, id[0] ? ": " : "", err[0] ? err : strerror(-e));
 		rc = e == -ENOENT ? TA_EXIT_NOTFOUND : e == -EBADMSG ? TA_EXIT_VERIFY :
 		     e == -ENODATA ? TA_EXIT_NOTFOUND : e == -EACCES || e == -EPERM ? TA_EXIT_NOPERM :
 		     TA_EXIT_STORAGE;
@@ -193,8 +196,10 @@ static void print_record(void *ctx, const struct ta_log_record *rec)
 	char when[40] = "?";
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("record %" PRIu64 " type 0x%04x time %s session 0x%" PRIx64 " %zu bytes%s\n",
-	       rec->index, rec->type, when, rec->session, rec->len,
+	char id[32];
+	ta_sess_id(rec->session, id, sizeof(id));
+	printf("record %" PRIu64 " type 0x%04x time %s session %s %zu bytes%s\n",
+	       rec->index, rec->type, when, id, rec->len,
 	       rec->flags & TA_LOG_REC_COMPRESSED ? " (stored compressed)" : "");
 }
 

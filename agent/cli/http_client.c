@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -74,12 +75,73 @@ static int connect_by(int fd, const struct addrinfo *a, uint64_t deadline)
 	return e ? e : -so;
 }
 
-/* The name lookup is the resolver's to bound; connecting is the deadline's. */
-static int dial(const char *host, const char *port, uint64_t deadline)
+/* A name lookup in flight: the resolver's thread writes into it until it is done. */
+struct lookup {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char host[256], port[16];
+	struct lookup *next;
+};
+
+/* Lookups given up at their deadline: the resolver's threads may still write into them. */
+static struct lookup *abandoned;
+
+/*
+ * The name lookup, bounded by the deadline too: a resolver that does not
+ * answer would hold the exchange for its own timeouts times its tries and
+ * servers. A lookup still running at the deadline is abandoned and its
+ * request kept (on the abandoned list), as the resolver's thread may still
+ * write into it.
+ */
+static int resolve_by(const char *host, const char *port, uint64_t deadline, struct addrinfo **out)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *a;
-	if (getaddrinfo(host, port, &hints, &ai))
+	struct lookup *l = calloc(1, sizeof(*l));
+	struct gaicb *list[1];
+
+	if (!l)
+		return -ENOMEM;
+	snprintf(l->host, sizeof(l->host), "%s", host);
+	snprintf(l->port, sizeof(l->port), "%s", port);
+	l->hints.ai_socktype = SOCK_STREAM;
+	l->cb.ar_name = l->host;
+	l->cb.ar_service = l->port;
+	l->cb.ar_request = &l->hints;
+	list[0] = &l->cb;
+	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) {
+		free(l);
 		return -EHOSTUNREACH;
+	}
+	for (;;) {
+		int e = gai_error(&l->cb);
+		uint64_t now = ta_now_ns(CLOCK_MONOTONIC);
+
+		if (e != EAI_INPROGRESS) {
+			*out = l->cb.ar_result;
+			free(l);
+			return e ? -EHOSTUNREACH : 0;
+		}
+		if (now >= deadline) {
+			e = gai_cancel(&l->cb);
+			if (e == EAI_ALLDONE) /* done meanwhile: taken, but too late */
+				freeaddrinfo(l->cb.ar_result);
+			if (e == EAI_ALLDONE || e == EAI_CANCELED) {
+				free(l);
+			} else {
+				l->next = abandoned;
+				abandoned = l;
+			}
+			return -ETIMEDOUT;
+		}
+		struct timespec left = { (time_t)((deadline - now) / 1000000000u),
+					 (long)((deadline - now) % 1000000000u) };
+		gai_suspend((const struct gaicb *const *)list, 1, &left);
+	}
+}
+
+/* Connects to the first of the addresses that answers before the deadline; frees them. */
+static int dial(struct addrinfo *ai, uint64_t deadline)
+{
+	struct addrinfo *a;
 	int fd = -1, err = -ECONNREFUSED;
 	for (a = ai; a && fd < 0 && err != -ETIMEDOUT; a = a->ai_next) {
 		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -271,7 +333,16 @@ int cli_http_post(const char *url, const char *path, const char *body, size_t le
 		snprintf(err, errlen, "%s: not an http://host[:port][/prefix] URL", url);
 		return e;
 	}
-	int fd = dial(host, port, deadline);
+	struct addrinfo *ai;
+	if ((e = resolve_by(host, port, deadline, &ai))) {
+		if (e == -ETIMEDOUT)
+			snprintf(err, errlen, "cannot resolve %s: no answer within %g s", host,
+				 timeout_ms / 1000.0);
+		else
+			snprintf(err, errlen, "cannot resolve %s", host);
+		return e;
+	}
+	int fd = dial(ai, deadline);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot connect to %s port %s: %s", host, port, strerror(-fd));
 		return fd;

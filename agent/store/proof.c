@@ -333,8 +333,7 @@ static int session_indexes(struct builder *b, const char *dir, uint64_t session,
 	size_t n = list.len / sizeof(*v);
 	if (!n) {
 		ta_buf_free(&list);
-		return errf(b, -ENOENT, "no record of session %" PRIu64 " (0x%" PRIx64 ") in the first "
-			    "%" PRIu64 " records", session, session, size);
+		return errf(b, -ENOENT, "no record of the session in the first %" PRIu64 " records", size);
 	}
 	*out = v;
 	*nout = n;

@@ -5,7 +5,10 @@
 latest checkpoint): one that sends a valid reply a byte at a time is cut off at --timeout
 (exit 1) and the next witness is still asked; one that keeps the connection open after a
 complete reply (Content-Length or chunked) is cosigned at once; one whose refusal holds
-terminal controls has them escaped in STATE-DIR/alarms.log as on stderr.
+terminal controls has them escaped in STATE-DIR/alarms.log as on stderr; one whose name
+the resolver never answers for (a name server on a loopback address of this test that
+reads queries and answers none, in a mount namespace of its own) is cut off at --timeout
+too, not after the resolver's own timeouts.
 
     witness_http_test.py TTYAUDIT MAKE_LOG WITNESS_SERVER
 """
@@ -205,10 +208,57 @@ def main():
         shown = r"(\e]0;owned\a\e[2J\e[H\rALL WITNESSES OK \x9b31m\u{009b}1m\u{202e}\x7f\e[8m)"
         check(text.endswith(shown + "\n"), "alarms.log shows the escapes")
         check(shown in err, "stderr shows the same escapes")
+        blackhole_dns(tmp, wkey)
     finally:
         for s in servers:
             s.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def blackhole_dns(tmp, wkey):
+    """A witness named by a host whose name server never answers: --timeout bounds the lookup."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        print("the unanswered lookup needs root (a mount namespace, port 53)", file=sys.stderr)
+        check(False, "the unanswered lookup could be run")
+        return
+    dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    addr = "127.%d.%d.%d" % ((os.getpid() >> 16) % 200 + 20, (os.getpid() >> 8) % 256, os.getpid() % 250 + 2)
+    dns.bind((addr, 53))
+    dns.settimeout(0.2)
+    queries = []
+    done = threading.Event()
+
+    def swallow():
+        while not done.is_set():
+            try:
+                queries.append(dns.recv(4096))
+            except socket.timeout:
+                pass
+    reader = threading.Thread(target=swallow, daemon=True)
+    reader.start()
+    resolv = os.path.join(tmp, "resolv.conf")
+    with open(resolv, "w") as f:
+        # The resolver's own bound: 30 s a try, 5 tries, far past --timeout.
+        f.write("nameserver %s\noptions timeout:30 attempts:5\n" % addr)
+    args = [TTYAUDIT, "witness-submit", "--log-dir", os.path.join(tmp, "log"), "--state-dir",
+            os.path.join(tmp, "dns"), "--timeout", "2", "--witness", "http://witness-dns.example:8080",
+            "--witness-key", wkey]
+    start = time.monotonic()
+    try:
+        p = subprocess.run(["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+                            resolv, *args], capture_output=True, text=True, errors="replace", timeout=60)
+        rc, err = p.returncode, p.stderr
+    except subprocess.TimeoutExpired:
+        rc, err = None, "(killed after 60 s)"
+    took = time.monotonic() - start
+    done.set()
+    reader.join()
+    dns.close()
+    print("unanswered lookup: exit %s after %.1f s: %s" % (rc, took, err.strip()), file=sys.stderr)
+    check(queries, "the lookup asked the test's name server (%d queries)" % len(queries))
+    check(rc == 1 and took < 2 + 4, "--timeout 2 bounds an unanswered lookup (exit %s, %.1f s)" % (rc, took))
+    check("cannot resolve witness-dns.example: no answer within 2 s" in err,
+          "the failure says the lookup ran out of time (%r)" % err)
 
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # meson's timeout: clean up too
