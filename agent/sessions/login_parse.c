@@ -68,6 +68,57 @@ static uint32_t type_from_name(const char *name, size_t n)
 }
 
 /*
+ * What follows auditd's enrichment separator (0x1d, log_format = ENRICHED):
+ * its names for the record's values, NAME=VALUE words, NAME upper case,
+ * VALUE "quoted", { grouped } or one word. auparse takes the first 0x1d of a
+ * line for the separator, and libaudit writes hostname= and terminal=
+ * unencoded: a host name holding one cut the record there and made the
+ * sender's text after it auditd's names (ID="root" named the account of a
+ * login by id=, "res=success" before it turned a failed login into a
+ * success). The sender's own fields always follow (addr=, terminal=, res=,
+ * lower case), so a separator a value carried is never followed by this.
+ */
+static bool enrichment_ok(const char *s, size_t len)
+{
+	const char *sep = memchr(s, 0x1d, len);
+	size_t i;
+
+	if (!sep)
+		return true;
+	i = (size_t)(sep - s) + 1;
+	while (i < len) {
+		size_t name = i;
+		char close;
+
+		if (s[i] == ' ') {
+			i++;
+			continue;
+		}
+		while (i < len && ((s[i] >= 'A' && s[i] <= 'Z') || is_digit(s[i]) || s[i] == '_' ||
+				   s[i] == '-'))
+			i++;
+		if (i == name || i >= len || s[i++] != '=')
+			return false;
+		close = i < len && s[i] == '"' ? '"' : i < len && s[i] == '{' ? '}' : ' ';
+		if (close != ' ') {
+			const char *end = memchr(s + i + 1, close, len - i - 1);
+
+			if (!end)
+				return false;
+			i = (size_t)(end - s) + 1;
+			if (i < len && s[i] != ' ')
+				return false;
+		} else {
+			while (i < len && s[i] != ' ' && s[i] != '"' && s[i] != '\'')
+				i++;
+			if (i < len && s[i] != ' ')
+				return false;
+		}
+	}
+	return !memchr(sep + 1, 0x1d, len - (size_t)(sep + 1 - s));
+}
+
+/*
  * The record type and event serial of a well-formed line, or -EBADMSG;
  * *node_len (may be NULL) is the length of its node= name at s + 5, or 0.
  */
@@ -122,7 +173,9 @@ int ta_login_line_check(const char *s, size_t len)
 
 	if (line_head(s, len, &type, &serial, NULL))
 		return -EBADMSG;
-	return ta_login_record_type_wanted(type) ? 1 : 0;
+	if (!ta_login_record_type_wanted(type))
+		return 0;
+	return enrichment_ok(s, len) ? 1 : -EBADMSG;
 }
 
 /*
@@ -715,6 +768,11 @@ static int take_line(struct ta_login_parser *p)
 	if (!ta_login_record_type_wanted(type) &&
 	    !watch_line(p, p->line, p->line_len, type, serial)) {
 		p->st.lines_ignored++;
+		return 0;
+	}
+	/* Only lines auparse will read: another type's is no record lost. */
+	if (!enrichment_ok(p->line, p->line_len)) {
+		p->st.lines_rejected++;
 		return 0;
 	}
 	p->line[p->line_len++] = '\n';

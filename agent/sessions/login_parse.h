@@ -5,7 +5,8 @@
  *
  * Input is gated line by line before auparse sees it: a line must be shorter
  * than TA_LOGIN_LINE_MAX, hold no NUL byte and start with
- * "[node=N ]type=NAME msg=audit(SEC.MSEC:SERIAL):"; others are counted and
+ * "[node=N ]type=NAME msg=audit(SEC.MSEC:SERIAL):", with nothing but auditd's
+ * NAME=VALUE words after an enrichment separator (0x1d); others are counted and
  * dropped. Lines of types the plugin does not need are skipped early.
  * Records of the wanted types (ta_login_record_type_wanted) become events
  * once auparse says their event is complete.

@@ -343,6 +343,44 @@ static void check_injected_fields(void)
 }
 
 /*
+ * A host name holding auditd's enrichment separator (0x1d): auparse cut the
+ * record there and took the sender's text after it for auditd's names, so
+ * that a failed login by id= read as root's, and as a success. Such a line is
+ * refused (and counted, so ttyauditd writes the gap); auditd's own
+ * enrichment, once and last, still reads.
+ */
+static void check_injected_separator(void)
+{
+	static const char lines[] =
+		"type=USER_LOGIN msg=audit(1700000410.100:190): pid=7610 uid=0 auid=1001 ses=5 "
+		"msg='op=login id=1001 exe=\"/usr/sbin/sshd\" hostname=evil res=success"
+		"\x1dID=\"root\" addr=1.2.3.4 terminal=/dev/pts/1 res=failed'"
+		"\x1dUID=\"root\" AUID=\"alice\" ID=\"alice\"\n"
+		"type=USER_START msg=audit(1700000410.200:191): pid=7610 uid=0 auid=1001 ses=5 "
+		"msg='op=PAM:session_open grantors=? acct=\"alice\" exe=\"/usr/sbin/sshd\" "
+		"hostname=evil res=success\x1d" "AUID=\"root\" addr=1.2.3.4 terminal=ssh res=failed'\n"
+		"type=USER_START msg=audit(1700000410.300:192): pid=7611 uid=0 auid=1002 ses=6 "
+		"msg='op=PAM:session_open grantors=? acct=\"bob\" exe=\"/usr/sbin/sshd\" "
+		"hostname=? addr=1.2.3.4 terminal=ssh res=success'\x1dUID=\"root\" AUID=\"bob\"\n"
+		/* a type not forwarded is skipped, not counted as a record lost */
+		"type=USER_CMD msg=audit(1700000410.400:193): pid=7612 uid=1002 auid=1002 ses=6 "
+		"msg='cwd=\"/\" cmd=6964 exe=\"/usr/bin/sudo\" terminal=pts/1\x1dID=\"root\" res=success'\n";
+	struct event_list l = { 0 };
+	struct ta_login_parser_stats st = parse_all(lines, strlen(lines), 0, &l);
+
+	CHECK_EQ_INT(st.lines_rejected, 2);
+	CHECK_EQ_INT(st.lines_ignored, 1);
+	CHECK_EQ_INT(l.n, 1);
+	for (size_t i = 0; i < l.n; i++)
+		CHECK(l.v[i].result != TA_LOGIN_RES_SUCCESS || l.v[i].serial == 192);
+	if (l.n >= 1) {
+		CHECK_EQ_INT(l.v[l.n - 1].serial, 192);
+		CHECK_EQ_STR(l.v[l.n - 1].acct, "bob");
+	}
+	free(l.v);
+}
+
+/*
  * The file a watch event names: the first PATH that is not a parent, however
  * many come after it (mv <watched file> /tmp/x was reported as /tmp/x), and a
  * name relative to a directory descriptor not joined to the working directory.
@@ -490,6 +528,7 @@ int main(int argc, char **argv)
 	check_watch_events();
 	check_watch_paths();
 	check_injected_fields();
+	check_injected_separator();
 	check_escaping_unambiguous();
 	check_other_machines();
 	return check_result();
