@@ -189,6 +189,33 @@ int main(void)
 	}
 
 	/*
+	 * A failed PAM session open whose host name holds auditd's enrichment
+	 * separator: read by auparse itself, the "res=success" before it stood and
+	 * the real res=failed after it was cut off, so the live ses 5 (root on
+	 * tty1) became mallory's sshd login. Through the plugin's gate the line is
+	 * refused and ses 5 is what /proc says.
+	 */
+	{
+		static const char injected[] =
+			"type=USER_START msg=audit(1700000460.000:32): pid=9 uid=0 auid=1003 ses=5 msg='op=PAM:session_open grantors=? acct=\"mallory\" exe=\"/usr/sbin/sshd\" hostname=evil res=success" GS "AUID=\"mallory\" addr=6.6.6.6 terminal=ssh res=failed'" GS "UID=\"root\" AUID=\"mallory\"\n";
+		char both[sizeof(new_log) + sizeof(injected)];
+
+		snprintf(both, sizeof(both), "%s%s", new_log, injected);
+		write_file(logs, "audit.log", both);
+		CHECK_EQ_INT(ta_session_table_new(BOOT, 0, &t), 0);
+		CHECK(ta_backfill(t, &o, &st) > 0);
+		s = ta_session_lookup(t, 5);
+		CHECK(s != NULL);
+		if (s) {
+			CHECK_EQ_STR(s->user, "root");
+			CHECK_EQ_STR(s->login_program, "");
+			CHECK_EQ_INT(s->login_pid, 0);
+		}
+		ta_session_table_free(t);
+		write_file(logs, "audit.log", new_log);
+	}
+
+	/*
 	 * A log others may write (or one in a directory they may write): not read, counted,
 	 * and said why; its USER_START made ses 1 alice's verified login.
 	 */
