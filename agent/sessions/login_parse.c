@@ -350,7 +350,8 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 	 * addr=, terminal= and res= last: a value with spaces (a remote host name a
 	 * PAM service took from its client) can carry "terminal=... res=success"
 	 * before the real ones. Of those three the last one is the real one; the
-	 * kernel's fields before msg= (pid, uid, auid, ses) keep the first.
+	 * kernel's fields before msg= (pid, uid, auid, ses) keep the first, and
+	 * no other name is taken after hostname=.
 	 */
 	bool last_wins = type != AUDIT_LOGIN;
 
@@ -373,6 +374,14 @@ static int extract_record(const struct ta_auparse *ap, auparse_state_t *au, uint
 		const char *raw = ap->auparse_get_field_str(au);
 
 		if (!name || !raw)
+			continue;
+		/*
+		 * After hostname= libaudit writes only addr=, terminal= and res=:
+		 * any other name there is the host name's text. A login by id=
+		 * has no acct= of its own, and "hostname=evil acct=root" gave it one.
+		 */
+		if (last_wins && f.have_host && strcmp(name, "addr") && strcmp(name, "terminal") &&
+		    strcmp(name, "res"))
 			continue;
 		if (!strcmp(name, "pid") && !f.pid)
 			f.pid = keep_raw(&f, 0, raw);

@@ -343,6 +343,36 @@ static void check_injected_fields(void)
 }
 
 /*
+ * A login named by id= (sshd's USER_LOGIN) has no acct= of its own: one in
+ * its host name ("evil acct=root id=0") was taken as the account, so the
+ * login of uid 1001 read as root's. After hostname= only addr=, terminal=
+ * and res= are taken.
+ */
+static void check_injected_account(void)
+{
+	static const char lines[] =
+		"type=USER_LOGIN msg=audit(1700000405.100:180): pid=7605 uid=0 auid=1001 ses=5 "
+		"msg='op=login id=1001 exe=\"/usr/sbin/sshd\" hostname=evil acct=root id=0 "
+		"op=x exe=/bin/x addr=1.2.3.4 terminal=/dev/pts/1 res=success'"
+		"\x1dUID=\"root\" AUID=\"alice\" ID=\"alice\"\n";
+	struct event_list l = { 0 };
+
+	parse_all(lines, strlen(lines), 0, &l);
+	CHECK_EQ_INT(l.n, 1);
+	if (l.n == 1) {
+		CHECK_EQ_STR(l.v[0].acct, "alice");
+		CHECK(l.v[0].flags & TA_LOGIN_F_ACCT_FROM_ID);
+		CHECK_EQ_INT(l.v[0].id, 1001);
+		CHECK_EQ_STR(l.v[0].op, "login");
+		CHECK_EQ_STR(l.v[0].exe, "/usr/sbin/sshd");
+		CHECK_EQ_STR(l.v[0].hostname, "evil");
+		CHECK_EQ_STR(l.v[0].terminal, "/dev/pts/1");
+		CHECK_EQ_INT(l.v[0].result, TA_LOGIN_RES_SUCCESS);
+	}
+	free(l.v);
+}
+
+/*
  * A host name holding auditd's enrichment separator (0x1d): auparse cut the
  * record there and took the sender's text after it for auditd's names, so
  * that a failed login by id= read as root's, and as a success. Such a line is
@@ -529,6 +559,7 @@ int main(int argc, char **argv)
 	check_watch_paths();
 	check_injected_fields();
 	check_injected_separator();
+	check_injected_account();
 	check_escaping_unambiguous();
 	check_other_machines();
 	return check_result();
