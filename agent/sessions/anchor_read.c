@@ -188,6 +188,7 @@ int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malfor
 	struct ta_anchor *v = NULL;
 	size_t n = 0, cap = 0, bad = 0, events = 0;
 	struct stat st;
+	FILE *trail;
 	char why[256];
 	int fd;
 
@@ -196,21 +197,25 @@ int ta_anchor_read_file(const char *path, struct ta_anchor **out, size_t *malfor
 		return -ELIBACC;
 	/*
 	 * auparse says little about why a file would not open, and reads a
-	 * directory as an empty trail: check first.
+	 * directory as an empty trail: the file is opened and checked here and
+	 * auparse reads that one (opened again by name, it could be another by
+	 * then: a FIFO swapped in hung verify). auparse_destroy closes it.
 	 */
 	fd = ta_open_named_regular(path, NULL);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st) || !(trail = fdopen(fd, "re"))) {
 		int err = -errno;
 		close(fd);
 		return err;
 	}
-	close(fd);
 	errno = 0;
-	au = ap->auparse_init(AUSOURCE_FILE, path);
-	if (!au)
-		return errno ? -errno : -EIO;
+	au = ap->auparse_init(AUSOURCE_FILE_POINTER, trail);
+	if (!au) {
+		int err = errno ? -errno : -EIO;
+		fclose(trail);
+		return err;
+	}
 	while (ap->auparse_next_event(au) > 0) {
 		events++;
 		if (ap->auparse_first_record(au) <= 0)
