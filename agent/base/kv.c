@@ -108,23 +108,19 @@ int ta_kv_parse_file(const char *path, unsigned flags, ta_kv_fn fn, void *ctx, c
 	int fd, rc;
 
 	err[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | ((flags & TA_KV_NOFOLLOW) ? O_NOFOLLOW : 0));
-	if (fd < 0) {
-		rc = -errno;
-		if (rc == -ENOENT && (flags & TA_KV_OPTIONAL))
-			return 0;
-		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		snprintf(err, err_len, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
+	/* A regular file only, opened without blocking: a FIFO in its place held the
+	 * daemon in open() for ever, at start or at SIGHUP (on the drain's thread). */
+	fd = (flags & TA_KV_NOFOLLOW) ? ta_open_regular_at(AT_FDCWD, path, &st) :
+					ta_open_named_regular(path, &st);
+	if (fd == -EINVAL) {
 		snprintf(err, err_len, "%s: not a regular file", path);
-		goto out;
+		return fd;
+	}
+	if (fd < 0) {
+		if (fd == -ENOENT && (flags & TA_KV_OPTIONAL))
+			return 0;
+		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(-fd));
+		return fd;
 	}
 	/* Whoever can write this file decides what is recorded or reported. */
 	if ((flags & TA_KV_CHECK_PERMS) && st.st_uid != 0 && st.st_uid != geteuid()) {

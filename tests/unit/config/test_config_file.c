@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ttyauditd.conf: the parser, its errors with line numbers, precedence, reload. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,31 @@ static void test_files(void)
 	CHECK(strstr(err, "not a regular file") != NULL);
 }
 
+static void on_alarm(int sig) { (void)sig; }
+
+/*
+ * A FIFO named as the configuration (or put in its place before a SIGHUP):
+ * refused at once, never waited on for a writer. The alarm interrupts an
+ * open() that blocks, so the old code fails here (-EINTR) instead of hanging.
+ */
+static void test_fifo(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	CHECK_EQ_INT(mkfifo(path, 0600), 0);
+	CHECK_EQ_INT(sigaction(SIGALRM, &sa, &old), 0); /* no SA_RESTART */
+	alarm(2);
+	ta_daemon_opts_defaults(&o);
+	CHECK_EQ_INT(ta_config_file_load(&o, &st, path, TA_CONFIG_CHECK_PERMS, err, sizeof(err)),
+		     -EINVAL);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK(strstr(err, "fifo.conf: not a regular file") != NULL);
+	unlink(path);
+}
+
 static void test_build_and_reload(void)
 {
 	char path[256], cfgarg[300], err2[512];
@@ -510,6 +536,7 @@ int main(int argc, char **argv)
 	test_errors();
 	CHECK(mkdtemp(dir) != NULL);
 	test_files();
+	test_fifo();
 	test_build_and_reload();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CHECK_EQ_INT(system(cmd), 0);
