@@ -6,6 +6,7 @@
  */
 #include "base/fs.h"
 #include "base/kv.h"
+#include "base/trusted_path.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -108,6 +109,26 @@ int ta_kv_parse_file(const char *path, unsigned flags, ta_kv_fn fn, void *ctx, c
 	int fd, rc;
 
 	err[0] = '\0';
+	/*
+	 * Whoever can change a directory on the path can put another file there (a
+	 * link to any root file: its contents echoed in the error, or an empty one:
+	 * no rules) between two loads. Judged before the open, as the key's path is.
+	 */
+	if (flags & TA_KV_CHECK_PERMS) {
+		char why[400];
+
+		rc = ta_path_trusted(path, 0, why, sizeof(why));
+		if (rc == -ENOENT && (flags & TA_KV_OPTIONAL))
+			return 0;
+		if (rc == -ENOENT)
+			snprintf(err, err_len, "%s: cannot open: %s", path, strerror(-rc));
+		else if (rc)
+			snprintf(err, err_len, "%s: %s%s", path, why,
+				 rc == -EPERM ? "; it and the directories above it must be "
+						"root's alone" : "");
+		if (rc)
+			return rc;
+	}
 	/* A regular file only, opened without blocking: a FIFO in its place held the
 	 * daemon in open() for ever, at start or at SIGHUP (on the drain's thread). */
 	fd = (flags & TA_KV_NOFOLLOW) ? ta_open_regular_at(AT_FDCWD, path, &st) :

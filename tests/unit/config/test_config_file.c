@@ -324,6 +324,34 @@ static void test_files(void)
 	CHECK(strstr(err, "not a regular file") != NULL);
 }
 
+/*
+ * A root-owned file in a directory others may write: refused, as the key's and
+ * the log's paths are; another user could put any root file (or an empty one)
+ * under its name between two loads. The same file in a safe directory is read.
+ */
+static void test_untrusted_dir(void)
+{
+	char open_dir[256], path[300];
+
+	snprintf(open_dir, sizeof(open_dir), "%s/open", dir);
+	snprintf(path, sizeof(path), "%s/ttyauditd.conf", open_dir);
+	CHECK_EQ_INT(mkdir(open_dir, 0700), 0);
+	write_file(path, "ring_size = 8M\n", 0644);
+	ta_daemon_opts_defaults(&o);
+	CHECK_EQ_INT(ta_config_file_load(&o, &st, path, TA_CONFIG_CHECK_PERMS, err, sizeof(err)), 0);
+	CHECK_EQ_INT(chmod(open_dir, 0777), 0);
+	ta_daemon_opts_defaults(&o);
+	CHECK_EQ_INT(ta_config_file_load(&o, &st, path, TA_CONFIG_CHECK_PERMS, err, sizeof(err)),
+		     -EPERM);
+	if (!strstr(err, "/open (on the path") || !strstr(err, "is writable by others"))
+		fprintf(stderr, "error was: %s\n", err);
+	CHECK(strstr(err, "/open (on the path") != NULL);
+	CHECK(strstr(err, "is writable by others") != NULL);
+	CHECK_EQ_INT(o.capture.ring_bytes, TA_DEFAULT_RING_BYTES);
+	unlink(path);
+	rmdir(open_dir);
+}
+
 static void on_alarm(int sig) { (void)sig; }
 
 /*
@@ -537,6 +565,7 @@ int main(int argc, char **argv)
 	CHECK(mkdtemp(dir) != NULL);
 	test_files();
 	test_fifo();
+	test_untrusted_dir();
 	test_build_and_reload();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CHECK_EQ_INT(system(cmd), 0);
