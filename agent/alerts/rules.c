@@ -462,7 +462,9 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 					  "100000 per up to 7 days)", v);
 		return 0;
 	}
-	/* description */
+	/* description: refused, not cut (a cut could split a character in two) */
+	if (strlen(v) >= sizeof(x->description))
+		return ta_kv_fail(r, key, "longer than %zu bytes", sizeof(x->description) - 1);
 	snprintf(x->description, sizeof(x->description), "%s", v);
 	return 0;
 }

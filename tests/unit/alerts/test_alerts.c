@@ -135,6 +135,14 @@ static void test_errors(void)
 	expect_error("rule = a\non = input\nline = x\nother_user = yes\n",
 		     "'a': other_user needs on = exec, footprint or attach");
 	expect_error("rule = a\non = watch\n", "rules.conf:2: on: 'watch' is not");
+	/* A description longer than kept: refused, where it was cut without a word. */
+	static char desc[512];
+	snprintf(desc, sizeof(desc), "rule = a\non = exec\nargv = x\ndescription = %0300d\n", 7);
+	expect_error(desc, "rules.conf:4: description: longer than 255 bytes");
+	snprintf(desc, sizeof(desc), "rule = a\non = exec\nargv = x\ndescription = %0255d\n", 7);
+	ok = parse(desc, err);
+	CHECK(ok != NULL && ta_alert_rules_count(ok) == 1);
+	ta_alert_rules_free(ok);
 }
 
 /* The file: the configuration's checks (mode, presence). */
