@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The shipper's state file: its own (ttyaudit-ship) and read by ttyaudit status. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,6 +11,26 @@
 
 #include "base/fs.h"
 #include "ship/state.h"
+
+/*
+ * "NAME N\n" at *p, N decimal digits only: sscanf's %llu took "-1" as 2^64-1
+ * (and a sign, blanks, an overflow), so a state file reading "next -1" made
+ * the shipper skip every record there is and say nothing.
+ */
+static int state_field(const char **p, const char *name, unsigned long long *v)
+{
+	size_t l = strlen(name);
+	char *end;
+
+	if (strncmp(*p, name, l) || (*p)[l] != ' ' || !isdigit((unsigned char)(*p)[l + 1]))
+		return -EBADMSG;
+	errno = 0;
+	*v = strtoull(*p + l + 1, &end, 10);
+	if (errno || *end != '\n')
+		return -EBADMSG;
+	*p = end + 1;
+	return 0;
+}
 
 int ta_ship_state_load(const char *path, struct ta_ship_state *st)
 {
@@ -22,7 +43,12 @@ int ta_ship_state_load(const char *path, struct ta_ship_state *st)
 	if (e)
 		return e;
 	unsigned long long n, c, a;
-	e = sscanf(buf, "next %llu\ncheckpoint %llu\nacked %llu\n", &n, &c, &a) == 3 ? 0 : -EBADMSG;
+	const char *p = buf;
+	e = state_field(&p, "next", &n);
+	if (!e)
+		e = state_field(&p, "checkpoint", &c);
+	if (!e)
+		e = state_field(&p, "acked", &a);
 	free(buf);
 	if (!e && (a > c || c > n))
 		e = -EBADMSG;
