@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "base/fs.h"
 #include "base/json.h"
 #include "base/utf8.h"
 #include "store/merkle.h"
@@ -233,21 +234,23 @@ fail:
 
 static int load_or_create(const char *path, uint8_t alg, const char *name, struct ta_signer **out)
 {
-	struct stat st;
-	FILE *f = fopen(path, "re");
-	if (f && (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))) {
-		fclose(f);
-		return -EISDIR; /* a directory or device is not a key file */
-	}
-	if (!f) {
-		if (errno != ENOENT)
-			return -errno;
+	/* A regular file, opened without blocking: a FIFO there held the daemon in open(). */
+	int fd = ta_open_named_regular(path, NULL);
+	if (fd == -ENOENT) {
 		int err = signer_create(path, alg, name, out);
 		if (err != -EEXIST)
 			return err;
-		f = fopen(path, "re"); /* lost a race with another creator */
-		if (!f)
-			return -errno;
+		fd = ta_open_named_regular(path, NULL); /* lost a race with another creator */
+	}
+	if (fd == -EINVAL)
+		return -EISDIR; /* a directory, FIFO or device is not a key file */
+	if (fd < 0)
+		return fd;
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		int err = -errno;
+		close(fd);
+		return err;
 	}
 	char buf[4096];
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);

@@ -6,9 +6,11 @@
  * bodies round-trip.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -98,6 +100,34 @@ static void test_generated_key(void)
 	ta_verifier_free(v);
 	ta_signer_free(s);
 	ta_signer_free(s2);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+/*
+ * key_file naming a FIFO (or a device): refused at once as not a key file. The
+ * alarm interrupts an open() that waits for a writer: the old code failed here
+ * with -EINTR where the daemon hung at start.
+ */
+static void test_fifo_key(void)
+{
+	char dir[] = "/tmp/ta-note-fifo-XXXXXX", path[256];
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct ta_signer *s = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/key", dir);
+	CHECK_EQ_INT(mkfifo(path, 0600), 0);
+	CHECK_EQ_INT(sigaction(SIGALRM, &sa, &old), 0); /* no SA_RESTART */
+	alarm(2);
+	CHECK_EQ_INT(ta_signer_load_or_create(path, "host.example/ttyaudit", &s), -EISDIR);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK(s == NULL);
+	ta_signer_free(s);
+	CHECK_EQ_INT(ta_signer_load_or_create(dir, "host.example/ttyaudit", &s), -EISDIR);
 	unlink(path);
 	rmdir(dir);
 }
@@ -224,5 +254,6 @@ int main(void)
 	test_cosignature();
 	test_bad_vkeys();
 	test_generated_key();
+	test_fifo_key();
 	return check_result();
 }
