@@ -33,11 +33,32 @@ static void usage(FILE *o)
 		"  --state FILE         the shipper's position (default " TA_SHIP_DEFAULT_STATE ")\n"
 		TA_FLEET_NATS_USAGE
 		"  --witness-key VKEY|FILE  the collector's cosignature/v1 key\n"
-		"  --poll-ms N          look for new records this often (500); a checkpoint the\n"
-		"                       recorder writes wakes the shipper at once\n"
-		"  --resend-ms N        republish a checkpoint not cosigned after N ms (10000)\n"
+		"  --poll-ms N          look for new records this often (500; 10..3600000); a\n"
+		"                       checkpoint the recorder writes wakes the shipper at once\n"
+		"  --resend-ms N        republish a checkpoint not cosigned after N ms (10000;\n"
+		"                       100..3600000)\n"
 		"  --until-acked        exit 0 once all the log's checkpoints are cosigned\n"
 		"  --no-alerts          do not publish alert records on ttyaudit.<h>.alerts\n");
+}
+
+/*
+ * A number of milliseconds between lo and hi, decimal digits only: strtoul read
+ * "-1" as 4294967295 (--poll-ms: a wait poll() took as for ever), "1e3" as 1
+ * (a busy loop) and "abc" as 0. 0 or -EINVAL.
+ */
+static int parse_ms(const char *s, unsigned long lo, unsigned long hi, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -57,7 +78,7 @@ int main(int argc, char **argv)
 	struct ta_ship s = { .dir = TA_STORE_DEFAULT_DIR, .state.path = TA_SHIP_DEFAULT_STATE,
 			     .resend_ms = 10000, .ack_timeout_ms = 2000,
 			     .pub_timeout_ms = 5000 };
-	unsigned poll_ms = 500;
+	uint32_t poll_ms = 500;
 	int until = 0, c;
 	ta_log_init("ttyaudit-ship", TA_LOG_INFO);
 	char err[512];
@@ -75,15 +96,23 @@ int main(int argc, char **argv)
 		case O_ORIGIN: origin = optarg; break;
 		case O_STATE: s.state.path = optarg; break;
 		case O_WKEY: wkey = optarg; break;
-		case O_POLL: poll_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-		case O_RESEND: s.resend_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case O_POLL:
+		case O_RESEND:
+			if (parse_ms(optarg, c == O_POLL ? 10 : 100, 3600000,
+				     c == O_POLL ? &poll_ms : &s.resend_ms)) {
+				ta_err("ship", "--%s: '%s' is not a number of milliseconds from %d to "
+				       "3600000", c == O_POLL ? "poll-ms" : "resend-ms", optarg,
+				       c == O_POLL ? 10 : 100);
+				return TA_EXIT_USAGE;
+			}
+			break;
 		case O_UNTIL: until = 1; break;
 		case O_NO_ALERTS: s.alerts_off = 1; break;
 		case 'h': usage(stdout); return TA_EXIT_OK;
 		default: usage(stderr); return TA_EXIT_USAGE;
 		}
 	}
-	if (!no.url || !wkey || optind != argc || !poll_ms) {
+	if (!no.url || !wkey || optind != argc) {
 		usage(stderr);
 		return TA_EXIT_USAGE;
 	}
