@@ -23,6 +23,7 @@ struct parse_ctx {
 	struct ta_alert_rules *rs;
 	struct ta_alert_rule *cur;   /* NULL before the first "rule =" */
 	unsigned seen_line[24];      /* per key of the current rule: line it was set on */
+	uint64_t cost;               /* regcomp's cost of the patterns so far (RE_FILE_COST_MAX) */
 };
 
 static const char *const on_names[] = {
@@ -98,6 +99,15 @@ static int expand(const char *v, const char *log_dir, char *out, size_t cap)
  */
 #define RE_COPIES_MAX 1000u
 #define RE_DEPTH_MAX 64
+/*
+ * And the file as a whole: regcomp's time and memory grow with the square of a
+ * pattern's nodes (once expanded), about 8 MiB and 40 ms for ".{1,999}", and
+ * 256 rules of three such patterns took 6 GiB and 40 s, on the drain's thread
+ * at SIGHUP. The squares are summed over the file and bounded by RE_FILE_COST_MAX:
+ * eight patterns at the bound above (about 64 MiB, a third of a second); the
+ * shipped rules use a few thousandths of it.
+ */
+#define RE_FILE_COST_MAX (8ull * RE_COPIES_MAX * RE_COPIES_MAX)
 /* "{m}", "{m,}" or "{m,n}" at p: the copies regcomp makes, and its length; 0 if not one. */
 static size_t interval(const char *p, uint64_t *copies)
 {
@@ -127,7 +137,7 @@ static size_t interval(const char *p, uint64_t *copies)
 	return (size_t)(q + 1 - p);
 }
 
-static int re_too_costly(const char *p)
+static int re_too_costly(const char *p, uint64_t *nodes)
 {
 	/* Per open group: its nodes and whether it holds an anchor; last: the atom before p. */
 	uint64_t sum[RE_DEPTH_MAX + 1] = { 0 }, last = 0, copies = 0;
@@ -222,6 +232,10 @@ static int re_too_costly(const char *p)
 			return 1;
 		p += n;
 	}
+	/* The nodes regcomp makes: the whole pattern, and any group left open. */
+	*nodes = 0;
+	for (int i = 0; i <= d; i++)
+		*nodes += sum[i];
 	return 0;
 }
 
@@ -235,6 +249,7 @@ static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key,
 		   regex_t *re, bool *has, int flags)
 {
 	char msg[256], pat[8192];
+	uint64_t nodes = 0;
 	int rc;
 
 	if (*has)
@@ -250,10 +265,15 @@ static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key,
 	}
 	if (expand(v, c->log_dir ? c->log_dir : TA_DEFAULT_LOG_DIR, pat, sizeof(pat)))
 		return ta_kv_fail(r, key, "pattern too long once ${log_dir} is put in");
-	if (re_too_costly(pat))
+	if (re_too_costly(pat, &nodes))
 		return ta_kv_fail(r, key, "pattern too complex: its repetitions expand to more than "
 				  "%u copies (stacked or nested +, {m,n}), repeat an anchor (^ or $), "
 				  "or its groups nest deeper than %d", RE_COPIES_MAX, RE_DEPTH_MAX);
+	c->cost += nodes * nodes;
+	if (c->cost > RE_FILE_COST_MAX)
+		return ta_kv_fail(r, key, "the file's patterns are too costly together: compiling "
+				  "them would take more than about 64 MiB and a third of a second "
+				  "(make long {m,n} repetitions shorter)");
 	rc = regcomp(re, pat, REG_EXTENDED | flags);
 	if (rc) {
 		regerror(rc, re, msg, sizeof(msg));
