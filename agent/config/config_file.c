@@ -434,6 +434,36 @@ static struct parse_ctx *parse_begin(const struct ta_daemon_opts *o,
 	return c;
 }
 
+/*
+ * Retention shorter than one segment deletes each segment as soon as it is
+ * sealed, and at start every sealed one: "retain_max_age = 30" (seconds, for
+ * 30d) or "retain_max_bytes = 20" (bytes, for 20G) wiped the log's history.
+ * Both are refused, with the line they were set on. The store's defaults
+ * stand for segment sizes the file leaves unset.
+ */
+static int check_retention(struct parse_ctx *c, const char *name, char *err, size_t err_len)
+{
+	const struct ta_store_opts *st = &c->store;
+	uint64_t seg_bytes = st->segment_max_bytes ? st->segment_max_bytes : 64ull << 20;
+	uint32_t seg_age = st->segment_max_age_s ? st->segment_max_age_s : 86400;
+
+	if (st->retain_max_bytes && st->retain_max_bytes < seg_bytes) {
+		snprintf(err, err_len, "%s:%u: %s: %" PRIu64 " bytes is less than one segment "
+			 "(segment_max_bytes, %" PRIu64 "): every sealed segment would be deleted; "
+			 "give a unit (20G) or 0 for no limit", name, c->seen[K_RETAIN_MAX_BYTES],
+			 key_names[K_RETAIN_MAX_BYTES], st->retain_max_bytes, seg_bytes);
+		return -EINVAL;
+	}
+	if (st->retain_max_age_s && st->retain_max_age_s < seg_age) {
+		snprintf(err, err_len, "%s:%u: %s: %" PRIu32 " s is shorter than one segment "
+			 "(segment_max_age, %" PRIu32 " s): every sealed segment would be deleted; "
+			 "give a unit (30d) or 0 for no limit", name, c->seen[K_RETAIN_MAX_AGE],
+			 key_names[K_RETAIN_MAX_AGE], st->retain_max_age_s, seg_age);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_end(struct parse_ctx *c, int rc, struct ta_daemon_opts *o,
 		     struct ta_store_opts *store)
 {
@@ -452,8 +482,11 @@ int ta_config_text_parse(struct ta_daemon_opts *o, struct ta_store_opts *store, 
 
 	if (!c)
 		return -ENOMEM;
-	return parse_end(c, ta_kv_parse_text(name, text, len, on_setting, c, err, err_len), o,
-			 store);
+	int rc = ta_kv_parse_text(name, text, len, on_setting, c, err, err_len);
+
+	if (!rc)
+		rc = check_retention(c, name, err, err_len);
+	return parse_end(c, rc, o, store);
 }
 
 int ta_config_file_load(struct ta_daemon_opts *o, struct ta_store_opts *store, const char *path,
@@ -465,7 +498,11 @@ int ta_config_file_load(struct ta_daemon_opts *o, struct ta_store_opts *store, c
 
 	if (!c)
 		return -ENOMEM;
-	return parse_end(c, ta_kv_parse_file(path, kv, on_setting, c, err, err_len), o, store);
+	int rc = ta_kv_parse_file(path, kv, on_setting, c, err, err_len);
+
+	if (!rc)
+		rc = check_retention(c, path, err, err_len);
+	return parse_end(c, rc, o, store);
 }
 
 /* ------------------------------------------------------- build and reload */

@@ -248,6 +248,21 @@ static void test_errors(void)
 		    1);
 	check_error("compression_level = 20\n",
 		    "compression_level: '20' is not a zstd level between -7 and 19", 1);
+	/*
+	 * Retention shorter than one segment: every sealed segment deleted, the
+	 * history with them ("30" is seconds, "20" bytes: a unit forgotten).
+	 */
+	check_error("retain_max_age = 30\n",
+		    "retain_max_age: 30 s is shorter than one segment (segment_max_age, 86400 s): "
+		    "every sealed segment would be deleted; give a unit (30d) or 0 for no limit", 1);
+	check_error("backend = auto\nretain_max_bytes = 20\nsegment_max_bytes = 1M\n",
+		    "retain_max_bytes: 20 bytes is less than one segment (segment_max_bytes, "
+		    "1048576): every sealed segment would be deleted; give a unit (20G) or 0 for "
+		    "no limit", 2);
+	CHECK_EQ_INT(parse("segment_max_age = 10s\nretain_max_age = 30\n"), 0);
+	CHECK_EQ_INT(st.retain_max_age_s, 30);
+	CHECK_EQ_INT(parse("segment_max_bytes = 64K\nretain_max_bytes = 64K\n"), 0);
+	CHECK_EQ_INT(st.retain_max_bytes, 64 << 10);
 	check_error("compression_level = fast\n",
 		    "compression_level: 'fast' is not a zstd level between -7 and 19", 1);
 	{
