@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "capture/capture.h"
+#include "capture/diagnose.h"
 #include "capture/ring_pos.h"
 
 /* The maps the daemon reads and fills, by their fds once loaded. */
@@ -624,7 +625,7 @@ int ta_capture_open(struct ta_capture **out, const struct ta_capture_opts *o,
 	int err = -ENOTSUP;
 
 	memset(rep, 0, sizeof(*rep));
-	if (access(o->btf_path, R_OK))
+	if (ta_btf_file_check(o->btf_path))
 		return -ENOTSUP;
 	if (o->ring_bytes < 4096 || (o->ring_bytes & (o->ring_bytes - 1)))
 		return -EINVAL;

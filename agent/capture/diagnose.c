@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fs.h"
 #include "capture/diagnose.h"
 
 static bool file_has(const char *path, const char *needle)
@@ -19,10 +20,20 @@ static bool file_has(const char *path, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
+int ta_btf_file_check(const char *path)
+{
+	int fd = ta_open_named_regular(path, NULL);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 void ta_host_facts_read(struct ta_host_facts *f, const char *btf_path, bool have_bpf_caps)
 {
 	memset(f, 0, sizeof(*f));
-	f->have_btf = access(btf_path, R_OK) == 0;
+	f->have_btf = ta_btf_file_check(btf_path) == 0;
 	f->have_bpf_caps = have_bpf_caps;
 	f->lockdown_confidentiality = file_has("/sys/kernel/security/lockdown", "[confidentiality]");
 	/* "Seccomp:\t2" is filter mode; 1 is strict, where nothing of this would run. */
@@ -67,7 +78,7 @@ const char *ta_capture_explain(const struct ta_host_facts *f, const struct ta_ca
 {
 	if (!f->have_btf)
 		snprintf(out, cap, "no BTF for this kernel (" TA_KERNEL_BTF " is missing, or the "
-				   "--btf file cannot be read): build the kernel with "
+				   "--btf file is not a regular file it can read): build the kernel with "
 				   "CONFIG_DEBUG_INFO_BTF=y, or give --btf FILE with a BTF file made for "
 				   "this exact kernel (BTFHub-style per-kernel files, or pahole -J on its "
 				   "vmlinux; docs/capture.md)");

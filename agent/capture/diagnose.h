@@ -22,6 +22,13 @@ struct ta_host_facts {
 	int perf_event_paranoid;  /* kernel.perf_event_paranoid; -2 if unknown */
 };
 
+/*
+ * 0 if the BTF file (the kernel's, or --btf / btf =) is a regular file we can
+ * read, else -errno (-EINVAL: a FIFO, device or directory). Never blocks: a
+ * FIFO there passed access() and held libbpf, and the daemon, in open().
+ */
+int ta_btf_file_check(const char *path);
+
 /* Read the facts of the running host (no BPF calls). */
 void ta_host_facts_read(struct ta_host_facts *f, const char *btf_path, bool have_bpf_caps);
 

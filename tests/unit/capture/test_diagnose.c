@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The cause named when no capture backend starts: one per host fact, in order of what to fix first. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "capture/capture.h"
 #include "capture/diagnose.h"
 #include "check.h"
 
@@ -14,6 +21,43 @@ static struct ta_capture_report refused(const char *fentry, const char *kprobe, 
 	snprintf(r.refused[TA_BACKEND_KPROBE], sizeof(r.refused[0]), "%s", kprobe);
 	snprintf(r.refused[TA_BACKEND_TRACEPOINT], sizeof(r.refused[0]), "%s", tp);
 	return r;
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+/*
+ * --btf (or btf =) naming a FIFO: no BTF, said at once. access() passed it and
+ * libbpf then waited in open() for a writer, the daemon with it, before any
+ * recording. The alarm interrupts that wait, so the old code fails here.
+ */
+static void test_btf_fifo(void)
+{
+	char dir[] = "/tmp/ta-diagnose-XXXXXX", path[64];
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct ta_capture_opts o;
+	struct ta_capture_report rep;
+	struct ta_capture *c = NULL;
+	struct ta_host_facts f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/btf", dir);
+	CHECK_EQ_INT(mkfifo(path, 0600), 0);
+	ta_host_facts_read(&f, path, true);
+	CHECK(!f.have_btf);
+	ta_host_facts_read(&f, dir, true);
+	CHECK(!f.have_btf);
+	memset(&o, 0, sizeof(o));
+	o.ring_bytes = 1u << 20;
+	snprintf(o.btf_path, sizeof(o.btf_path), "%s", path);
+	CHECK_EQ_INT(sigaction(SIGALRM, &sa, &old), 0); /* no SA_RESTART */
+	alarm(2);
+	CHECK_EQ_INT(ta_capture_open(&c, &o, &rep), -ENOTSUP);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	if (c)
+		ta_capture_close(c);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
@@ -73,5 +117,6 @@ int main(void)
 		     "CAP_SYS_ADMIN"));
 	f.perf_event_paranoid = 2;
 	CHECK(ta_backend_hint(&f, TA_BACKEND_KPROBE, "attach failed: Permission denied") == NULL);
+	test_btf_fifo();
 	return check_result();
 }
