@@ -415,7 +415,9 @@ int main(int argc, char **argv)
 	int e = ta_cosigner_load_or_create(keyfile, name, &col.cosigner);
 	if (e || !ack.db || !ack.rate || ta_hasher_new(&col.hasher)) {
 		if (e)
-			ta_err("collector", "cosigner key %s: %s", keyfile, strerror(-e));
+			ta_err("collector", "cosigner key %s: %s", keyfile,
+			       e == -EKEYREVOKED ? "encrypted (no passphrase can be asked for)" :
+			       strerror(-e));
 		return TA_EXIT_CONFIG;
 	}
 	natsConnection *nc = NULL;

@@ -232,6 +232,20 @@ fail:
 	return err;
 }
 
+/*
+ * OpenSSL's default asks for a passphrase on the controlling terminal: a
+ * daemon started by hand would stop there, under systemd it fails as
+ * "not a key". None is given; an encrypted key is said to be one.
+ */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
 static int load_or_create(const char *path, uint8_t alg, const char *name, struct ta_signer **out)
 {
 	/* A regular file, opened without blocking: a FIFO there held the daemon in open(). */
@@ -260,8 +274,9 @@ static int load_or_create(const char *path, uint8_t alg, const char *name, struc
 		err = ta_signer_from_skey(buf, out);
 	} else if (strstr(buf, "-----BEGIN")) {
 		rewind(f);
-		EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		err = -ENOKEY;
+		EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, no_passphrase, NULL);
+		/* PKCS#8 ("BEGIN ENCRYPTED PRIVATE KEY") or a legacy header ("Proc-Type: 4,ENCRYPTED"). */
+		err = !pk && strstr(buf, "ENCRYPTED") ? -EKEYREVOKED : -ENOKEY;
 		if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519) {
 			struct ta_signer *s = calloc(1, sizeof(*s));
 			if (s) {

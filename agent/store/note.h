@@ -30,7 +30,11 @@
 struct ta_signer;
 struct ta_verifier;
 
-/* Reads the key file, or creates it (mode 0600, O_EXCL) with a new key named name. */
+/*
+ * Reads the key file, or creates it (mode 0600, O_EXCL) with a new key named
+ * name. -ENOKEY: not a key; -EKEYREVOKED: an encrypted PEM key (no passphrase
+ * is asked for); -EISDIR: not a regular file; else -errno.
+ */
 int ta_signer_load_or_create(const char *path, const char *name, struct ta_signer **out);
 /* The same for a witness's cosignature/v1 key (type 0x04); -EPROTOTYPE for another type. */
 int ta_cosigner_load_or_create(const char *path, const char *name, struct ta_signer **out);

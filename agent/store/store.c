@@ -831,9 +831,11 @@ static int open_inner(struct ta_store *s)
 	else
 		snprintf(keypath, sizeof(keypath), "%s/ttyaudit.key", s->dir);
 	err = ta_signer_load_or_create(keypath, s->origin, &s->signer);
-	if (err == -EISDIR || err == -ENOKEY || err == -EINVAL) {
+	if (err == -EISDIR || err == -ENOKEY || err == -EINVAL || err == -EKEYREVOKED) {
 		snprintf(open_error, sizeof(open_error), "the signing key file %.300s %s", keypath,
 			 err == -EISDIR ? "is not a regular file" :
+			 err == -EKEYREVOKED ? "is encrypted: no passphrase can be asked for; keep "
+					       "the key unencrypted, readable by root alone" :
 			 "is not a signing key (expected a PRIVATE+KEY+ line or an Ed25519 PEM key)");
 		return -ENOKEY;
 	}
