@@ -189,6 +189,11 @@ int main(int argc, char **argv)
 	int rc = TA_EXIT_OK, failing = 0;
 	while (!stop) {
 		e = ta_ship_round(&s);
+		if (e == -ESTALE) { /* a state that is not this log's: no retry fixes it */
+			ta_err("ship", "%s", s.err);
+			rc = TA_EXIT_STORAGE;
+			break;
+		}
 		if (e < 0) {
 			/* Every failure is retried: the log keeps what was not shipped. */
 			if (!failing || e != -EAGAIN)

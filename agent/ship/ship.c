@@ -566,6 +566,19 @@ int ta_ship_round(struct ta_ship *s)
 	}
 	if ((e = ta_log_reader_seek(r, s->pub_next)) && e != -ENOENT)
 		goto out;
+	/*
+	 * Past the log's end: the state is another log's (this one replaced, or
+	 * restored from a backup). Taken as it is, every record up to its "next"
+	 * was skipped without a word, and --until-acked said all was shipped.
+	 */
+	if (e == -ENOENT && ta_log_reader_next_index(r) < s->pub_next) {
+		snprintf(s->err, sizeof(s->err), "the state file %s says %" PRIu64 " records were "
+			 "shipped, but the log holds %" PRIu64 ": it is another log's (the log was "
+			 "replaced or restored); move it away to ship this log from its start",
+			 s->state.path, s->pub_next, ta_log_reader_next_index(r));
+		e = -ESTALE;
+		goto out;
+	}
 	if (!s->proof_tried)
 		proof_begin(s, ta_log_reader_first_index(r));
 	/* Each checkpoint after the records it covers. */

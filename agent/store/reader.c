@@ -113,6 +113,11 @@ uint64_t ta_log_reader_first_index(const struct ta_log_reader *r)
 	return r->nseg && r->firsts[0] != UINT64_MAX ? r->firsts[0] : 0;
 }
 
+uint64_t ta_log_reader_next_index(const struct ta_log_reader *r)
+{
+	return r->expect;
+}
+
 const struct ta_log_error *ta_log_reader_error(const struct ta_log_reader *r)
 {
 	return &r->err;

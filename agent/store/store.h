@@ -222,6 +222,11 @@ int ta_log_reader_open_flags(struct ta_log_reader **out, const char *dir, unsign
 int ta_log_reader_next(struct ta_log_reader *r, struct ta_log_record *rec);
 /* Positions the reader so the next record returned is index. -ENOENT if absent. */
 int ta_log_reader_seek(struct ta_log_reader *r, uint64_t index);
+/*
+ * The index the next record read would carry; after a seek past the log's
+ * end (-ENOENT), the number of records the log holds.
+ */
+uint64_t ta_log_reader_next_index(const struct ta_log_reader *r);
 
 /*
  * Records from elsewhere than a log directory (the fleet's database holds each

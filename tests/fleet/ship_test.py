@@ -5,8 +5,9 @@ JetStream and no collector (what a host sees while its fleet tier is away): a lo
 written by the project's store, the real ttyaudit-ship. Checks: a shipper whose
 first round fails before it published anything (restarted on a log it had
 published, its checkpoint waiting for a cosignature, the collector not
-answering) retries instead of crashing; a password in the --nats URL is warned
-of, once.
+answering) retries instead of crashing; a state file that says more records were
+shipped than the log holds (another log's) stops it with exit 6, not a silent skip;
+a password in the --nats URL is warned of, once.
 
 Usage: ship_test.py SHIP WRITER
 """
@@ -50,6 +51,19 @@ try:
     check(alive and code == 0 and 'asking the collector' in log,
           f'a restarted shipper whose first round fails before publishing retries '
           f'(alive {alive}, exit {code}; {log.strip().splitlines()[-1:]})')
+
+    # ---- a state file that is another log's (this one replaced or restored): it says more
+    # records were shipped than the log holds; taken as it was, they were skipped in silence
+    with open(os.path.join(T, 'ahead'), 'w') as f:
+        f.write(f'next {size + 1000}\ncheckpoint {size + 1000}\nacked {size + 1000}\n')
+    p = shipper('ahead', '--until-acked')
+    try:
+        code = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        code = stop(p)
+    log = open(p.logname, errors='replace').read()
+    check(code == 6 and f'says {size + 1000} records were shipped, but the log holds {size}' in log,
+          f'a state ahead of the log: exit 6, said (exit {code}; {log.strip().splitlines()[-2:]})')
 
     # ---- a password in the --nats URL: one warning line at start (argv is public), none
     # for a URL without one; the shipper runs either way (this server has no users)
