@@ -91,18 +91,24 @@ int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts,
 	return rc;
 }
 
-int ta_alerting_reload(struct ta_alerting *a, const struct ta_daemon_opts *opts, char *err,
-		       size_t err_len)
+int ta_alerting_load_next(const struct ta_daemon_opts *opts, struct ta_alerting_next *next,
+			  char *err, size_t err_len)
 {
-	struct ta_alert_rules *rs;
-	char path[sizeof(a->rules_path)];
-	int rc = load(opts, &rs, path, sizeof(path), err, err_len);
+	next->rules = NULL;
+	return load(opts, &next->rules, next->rules_path, sizeof(next->rules_path), err, err_len);
+}
 
-	if (rc)
-		return rc;
-	ta_alert_engine_set_rules(a->engine, rs);
-	memcpy(a->rules_path, path, sizeof(path));
-	return 0;
+void ta_alerting_use_next(struct ta_alerting *a, struct ta_alerting_next *next)
+{
+	ta_alert_engine_set_rules(a->engine, next->rules);
+	next->rules = NULL;
+	memcpy(a->rules_path, next->rules_path, sizeof(a->rules_path));
+}
+
+void ta_alerting_drop_next(struct ta_alerting_next *next)
+{
+	ta_alert_rules_free(next->rules);
+	next->rules = NULL;
 }
 
 static void watch(struct ta_alerting *a, const char *path, bool dir, unsigned perms)

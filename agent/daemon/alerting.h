@@ -37,9 +37,20 @@ int ta_alerting_open(struct ta_alerting *a, const struct ta_daemon_opts *opts,
 		     struct ta_recorder *rec, char *err, size_t err_len);
 /* Once a second: rate limits that lifted, and delivery failures or drops logged. */
 void ta_alerting_tick(struct ta_alerting *a);
-/* SIGHUP: the rules again; on error the running rules stay and err says why. */
-int ta_alerting_reload(struct ta_alerting *a, const struct ta_daemon_opts *opts, char *err,
-		       size_t err_len);
+/*
+ * SIGHUP: the rules read again, held apart until the rest of the reload is
+ * applied too (all or nothing): ta_alerting_load_next reads them (on error
+ * err says why and nothing changed), then either ta_alerting_use_next puts
+ * them in force or ta_alerting_drop_next frees them.
+ */
+struct ta_alerting_next {
+	struct ta_alert_rules *rules;
+	char rules_path[4096];
+};
+int ta_alerting_load_next(const struct ta_daemon_opts *opts, struct ta_alerting_next *next,
+			  char *err, size_t err_len);
+void ta_alerting_use_next(struct ta_alerting *a, struct ta_alerting_next *next);
+void ta_alerting_drop_next(struct ta_alerting_next *next);
 /*
  * Watch the watchers: audit watches on the log directory (and the key file
  * if it is elsewhere) for reads, writes and attribute changes, on the

@@ -719,8 +719,13 @@ static void reload_config(struct daemon_ctx *d)
 		ta_err("config", "reload refused, running settings kept: %s", err);
 		return;
 	}
-	/* The rules first: a bad rules file refuses the whole reload. */
-	rc = ta_alerting_reload(&d->alerting, &next, err, sizeof(err));
+	/*
+	 * The rules first: a bad rules file refuses the whole reload. They are
+	 * put in force last, once the kernel took the capture settings: a
+	 * refusal there kept the old settings with the new rules in force.
+	 */
+	struct ta_alerting_next rules;
+	rc = ta_alerting_load_next(&next, &rules, err, sizeof(err));
 	if (rc) {
 		ta_err("config", "reload refused, running settings and rules kept: %s", err);
 		return;
@@ -728,11 +733,13 @@ static void reload_config(struct daemon_ctx *d)
 	if (diff.capture_live) {
 		rc = ta_capture_update_config(d->cap, &next.capture);
 		if (rc) {
-			ta_err("config", "cannot apply %s: %s; running settings kept", diff.applied,
-			       strerror(-rc));
+			ta_alerting_drop_next(&rules);
+			ta_err("config", "cannot apply %s: %s; running settings and rules kept",
+			       diff.applied, strerror(-rc));
 			return;
 		}
 	}
+	ta_alerting_use_next(&d->alerting, &rules);
 	d->opts = next;
 	d->store_tuning = next_store;
 	ta_info("alerts", "%zu rules from %s", ta_alert_engine_rule_count(d->alerting.engine),
