@@ -269,11 +269,13 @@ static int queue_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	struct item *it;
 	int ok;
 
-	/*
-	 * Copied first, then admitted and queued under one lock: the writer
-	 * takes the same lock, and two rounds of it per event were a fifth of
-	 * the daemon's CPU on short writes (a copy refused is freed).
-	 */
+	pthread_mutex_lock(&q->lock);
+	ok = admit(q, ses, cost, ev->kind == TA_EV_FOOTPRINT);
+	pthread_mutex_unlock(&q->lock);
+	if (!ok) {
+		count_drop(q, ses, input ? ev->owner_auid : ev->task.auid, payload);
+		return 0; /* counted here: not a sink error */
+	}
 	it = malloc(sizeof(*it) + extra);
 	if (!it)
 		return -ENOMEM;
@@ -284,17 +286,10 @@ static int queue_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	event_copy(&it->u.e.ev, it->data, ev);
 	it->u.e.realtime_ns = realtime_ns;
 	pthread_mutex_lock(&q->lock);
-	ok = admit(q, ses, cost, ev->kind == TA_EV_FOOTPRINT);
-	if (ok) {
-		charge(q, it, true);
-		push(q, it);
-	}
+	charge(q, it, true);
+	push(q, it);
 	pthread_mutex_unlock(&q->lock);
-	if (!ok) {
-		free(it);
-		count_drop(q, ses, input ? ev->owner_auid : ev->task.auid, payload);
-	}
-	return 0; /* a drop is counted here: not a sink error */
+	return 0;
 }
 
 static int queue_record(struct ta_sink *base, const struct ta_record *rec)
@@ -407,41 +402,14 @@ static void file_refusals(struct queue_sink *q)
 	ta_json_free(&j);
 }
 
-/* What the writer did with a run of items, settled under the lock: uncharged and freed. */
-static void settle_done(struct queue_sink *q, struct item *from, const struct item *to,
-			uint64_t err_items, uint64_t err_bytes, int last_err)
-{
-	pthread_mutex_lock(&q->lock);
-	q->err_items += err_items;
-	q->err_bytes += err_bytes;
-	if (last_err)
-		q->last_err = last_err;
-	for (const struct item *it = from; it != to; it = it->next)
-		uncharge(q, it);
-	pthread_mutex_unlock(&q->lock);
-	while (from != to) {
-		struct item *next = from->next;
-		free(from);
-		from = next;
-	}
-}
-
-/*
- * Takes the whole queue at once and writes it out of the lock; what it wrote
- * is uncharged every SETTLE_EVERY items (the budget frees up as the disk
- * takes it, not a whole run later), one lock round each, not one per item.
- */
-#define SETTLE_EVERY 64
-
 static void *writer_main(void *arg)
 {
 	struct queue_sink *q = arg;
 
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		struct item *it, *done;
-		uint64_t err_items = 0, err_bytes = 0;
-		int last_err = 0, n = 0;
+		struct item *it;
+		int err;
 
 		while (!q->head && !q->stopping)
 			pthread_cond_wait(&q->more, &q->lock);
@@ -452,31 +420,25 @@ static void *writer_main(void *arg)
 				file_refusals(q);
 			break;
 		}
-		q->head = q->tail = NULL;
+		q->head = it->next;
+		if (!q->head)
+			q->tail = NULL;
 		pthread_mutex_unlock(&q->lock);
-		for (done = it; it; ) {
-			struct item *next = it->next;
-			int err;
-
-			if (q->gap_items && it->kind != IT_CALL)
-				file_refusals(q);
-			err = process(q, it);
-			if (err) {
-				q->gap_items++;
-				q->gap_bytes += it->payload;
-				err_items++;
-				err_bytes += it->payload;
-				last_err = err;
-			}
-			if (++n == SETTLE_EVERY || !next) {
-				settle_done(q, done, next, err_items, err_bytes, last_err);
-				done = next;
-				err_items = err_bytes = 0;
-				last_err = n = 0;
-			}
-			it = next;
+		if (q->gap_items && it->kind != IT_CALL)
+			file_refusals(q);
+		err = process(q, it);
+		if (err) {
+			q->gap_items++;
+			q->gap_bytes += it->payload;
 		}
 		pthread_mutex_lock(&q->lock);
+		if (err) {
+			q->err_items++;
+			q->err_bytes += it->payload;
+			q->last_err = err;
+		}
+		uncharge(q, it);
+		free(it);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
