@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/exitcodes.h"
+#include "base/decimal.h"
 #include "base/kv.h"
 
 #define MAX_LINE 4096
@@ -95,25 +96,6 @@ static void rule_kind(int k, uint8_t *field, uint8_t *action)
 
 /* ------------------------------------------------------------ value parsers */
 
-/* Unsigned decimal with an optional suffix left in *end; -EINVAL on overflow. */
-static int parse_u64(const char *s, const char **end, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*out = v;
-	*end = s;
-	return 0;
-}
-
 /* "64M", "1G", "512K", "65536", "2GiB", "1T": bytes (binary multiples). */
 static int parse_size64(const char *s, uint64_t *out)
 {
@@ -121,7 +103,7 @@ static int parse_size64(const char *s, uint64_t *out)
 	uint64_t v;
 	unsigned shift = 0;
 
-	if (parse_u64(s, &end, &v))
+	if (ta_parse_dec_u64(s, &end, &v))
 		return -EINVAL;
 	switch (*end) {
 	case '\0': break;
@@ -147,7 +129,7 @@ static int parse_duration(const char *s, uint64_t *out)
 	const char *end;
 	uint64_t v, mult = 1;
 
-	if (parse_u64(s, &end, &v))
+	if (ta_parse_dec_u64(s, &end, &v))
 		return -EINVAL;
 	if (*end && !(mult = ta_duration_unit(end)))
 		return -EINVAL;
@@ -330,7 +312,7 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 	{
 		/* Milliseconds too: a shipped host's lag waits for its checkpoint (docs/fleet.md). */
 		const char *end;
-		if (!parse_u64(v, &end, &n) && !strcmp(end, "ms"))
+		if (!ta_parse_dec_u64(v, &end, &n) && !strcmp(end, "ms"))
 			;
 		else if (parse_duration(v, &n) || n > UINT64_MAX / 1000)
 			return fail(c, k, "'%.200s' is not a duration (Nms, N, Ns, Nm, Nh, Nd)", v);
@@ -342,7 +324,7 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 	case K_CHECKPOINT_RECORDS: {
 		const char *end;
 
-		if (parse_u64(v, &end, &n) || *end)
+		if (ta_parse_dec_u64(v, &end, &n) || *end)
 			return fail(c, k, "'%.200s' is not a number", v);
 		return set_u32_range(c, k, n, v, 1, UINT32_MAX, "1 to 4294967295",
 				     &st->checkpoint_every_records);
@@ -350,14 +332,14 @@ static int set_value(struct parse_ctx *c, int k, const char *v)
 	case K_COMMIT_INTERVAL_MS: {
 		const char *end;
 
-		if (parse_u64(v, &end, &n) || (*end && strcmp(end, "ms")))
+		if (ta_parse_dec_u64(v, &end, &n) || (*end && strcmp(end, "ms")))
 			return fail(c, k, "'%.200s' is not a number of milliseconds", v);
 		return set_u32_range(c, k, n, v, 1, 60000, "1 to 60000 ms", &st->commit_interval_ms);
 	}
 	case K_COMMIT_MAX_RECORDS: {
 		const char *end;
 
-		if (parse_u64(v, &end, &n) || *end)
+		if (ta_parse_dec_u64(v, &end, &n) || *end)
 			return fail(c, k, "'%.200s' is not a number", v);
 		return set_u32_range(c, k, n, v, 1, 1000000, "1 to 1000000",
 				     &st->commit_max_records);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "config/options.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/decimal.h"
 
 void ta_daemon_opts_defaults(struct ta_daemon_opts *o)
 {
@@ -23,19 +24,11 @@ void ta_daemon_opts_defaults(struct ta_daemon_opts *o)
 
 static int parse_u32(const char *s, const char **end, uint32_t *out)
 {
-	unsigned long long v = 0;
-	const char *p = s;
+	uint64_t v;
 
-	if (!isdigit((unsigned char)*p))
+	if (ta_parse_dec_u64(s, end, &v) || v > UINT32_MAX)
 		return -EINVAL;
-	while (isdigit((unsigned char)*p)) {
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > UINT32_MAX)
-			return -EINVAL;
-		p++;
-	}
 	*out = (uint32_t)v;
-	*end = p;
 	return 0;
 }
 

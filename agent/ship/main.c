@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/decimal.h"
 #include "base/exitcodes.h"
 #include "base/log.h"
 #include "ship/ship.h"
@@ -46,16 +47,12 @@ static void usage(FILE *o)
  * "-1" as 4294967295 (--poll-ms: a wait poll() took as for ever), "1e3" as 1
  * (a busy loop) and "abc" as 0. 0 or -EINVAL.
  */
-static int parse_ms(const char *s, unsigned long lo, unsigned long hi, uint32_t *out)
+static int parse_ms(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
+	const char *end;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
+	if (ta_parse_dec_u64(s, &end, &v) || *end || v < lo || v > hi)
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;

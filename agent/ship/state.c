@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The shipper's state file: its own (ttyaudit-ship) and read by ttyaudit status. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/decimal.h"
 #include "base/fs.h"
 #include "ship/state.h"
 
@@ -17,16 +17,13 @@
  * (and a sign, blanks, an overflow), so a state file reading "next -1" made
  * the shipper skip every record there is and say nothing.
  */
-static int state_field(const char **p, const char *name, unsigned long long *v)
+static int state_field(const char **p, const char *name, uint64_t *v)
 {
 	size_t l = strlen(name);
-	char *end;
+	const char *end;
 
-	if (strncmp(*p, name, l) || (*p)[l] != ' ' || !isdigit((unsigned char)(*p)[l + 1]))
-		return -EBADMSG;
-	errno = 0;
-	*v = strtoull(*p + l + 1, &end, 10);
-	if (errno || *end != '\n')
+	if (strncmp(*p, name, l) || (*p)[l] != ' ' || ta_parse_dec_u64(*p + l + 1, &end, v) ||
+	    *end != '\n')
 		return -EBADMSG;
 	*p = end + 1;
 	return 0;
@@ -42,7 +39,7 @@ int ta_ship_state_load(const char *path, struct ta_ship_state *st)
 		return 0;
 	if (e)
 		return e;
-	unsigned long long n, c, a;
+	uint64_t n, c, a;
 	const char *p = buf;
 	e = state_field(&p, "next", &n);
 	if (!e)
