@@ -484,7 +484,8 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 	}
 	/* description: refused, not cut (a cut could split a character in two) */
 	if (strlen(v) >= sizeof(x->description))
-		return ta_kv_fail(r, key, "longer than %zu bytes", sizeof(x->description) - 1);
+		return ta_kv_fail(r, key, "longer than %zu bytes (it is written into every alert: "
+				  "shorten it)", sizeof(x->description) - 1);
 	snprintf(x->description, sizeof(x->description), "%s", v);
 	return 0;
 }

@@ -344,13 +344,15 @@ int ta_cmd_replay(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (cli_parse_seconds(optarg, CLI_SECONDS_MAX, &p.speed)) {
-				ta_err(NULL, "--speed: not a factor: '%s'", optarg);
+				ta_err(NULL, "--speed: not a factor: '%s' (a number from 0 to 1e9, like 2 or "
+				       "0.5; 0: no waiting)", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;
 		case 'm':
 			if (cli_parse_seconds(optarg, CLI_SECONDS_MAX, &p.max_idle)) {
-				ta_err(NULL, "--max-idle: not a number of seconds: '%s'", optarg);
+				ta_err(NULL, "--max-idle: not a number of seconds: '%s' (0 to 1e9, like 2 or "
+				       "0.5)", optarg);
 				return TA_EXIT_USAGE;
 			}
 			break;

@@ -358,7 +358,8 @@ int ta_cmd_verify(int argc, char **argv)
 			/* A directory read as an empty trail said OK: it is refused, as a FIFO is. */
 			ta_err("verify", "cannot read anchors from %s: %s", audit_logs[i],
 			       aerr == -EINVAL ? "not a regular file (name the audit log file itself)" :
-			       aerr == -ENOMSG ? "it holds no audit record (is it an audit log?)" :
+			       aerr == -ENOMSG ? "it holds no audit record (name auditd's log file, "
+						 "its log_file in auditd.conf)" :
 			       ta_auparse_strerror(aerr, why, sizeof(why)));
 			free(ext);
 			free(audit_logs);

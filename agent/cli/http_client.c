@@ -336,10 +336,10 @@ int cli_http_post(const char *url, const char *path, const char *body, size_t le
 	struct addrinfo *ai;
 	if ((e = resolve_by(host, port, deadline, &ai))) {
 		if (e == -ETIMEDOUT)
-			snprintf(err, errlen, "cannot resolve %s: no answer within %g s", host,
-				 timeout_ms / 1000.0);
+			snprintf(err, errlen, "cannot resolve %s: no answer within %g s (check "
+				 "the name servers, or raise --timeout)", host, timeout_ms / 1000.0);
 		else
-			snprintf(err, errlen, "cannot resolve %s", host);
+			snprintf(err, errlen, "cannot resolve %s (check the URL's host name)", host);
 		return e;
 	}
 	int fd = dial(ai, deadline);
