@@ -26,7 +26,8 @@
 #   [4]  ttyauditd CPU and resident memory, idle 10 s and under each load;
 #   [1b] the same throughput ratios in the qemu TCG VM on Debian's stock
 #        kernels with the fentry, kprobe and tracepoint backends;
-#   [5]  bench/store/store_bench and bench/cli/cli_bench, if built; and
+#   [5]  bench/store/store_bench, bench/cli/cli_bench and bench/sink/queue_bench,
+#        if built; and
 #        issue 13's fault campaign, long form: crash_window, ttyauditd killed
 #        with SIGKILL 300 times (100 with --quick) under a flood while marker
 #        sessions write timestamped lines (tests/integration/daemon_crash_test.py):
@@ -430,6 +431,8 @@ ext_run alerts_bench "$build/bench/alerts/alerts_bench" "$src/systemd/rules.conf
     --runs "$([ -n "$quick" ] && echo 3 || echo 5)"
 TA_BUILD_DIR=$build ext_run alert_latency "$(command -v python3)" \
     "$src/bench/alerts/alert_latency.py" --n 200
+# the daemon's hand-off from its drain to its writer thread, alone (CPU of both threads per event)
+ext_run queue_bench "$build/bench/sink/queue_bench" --runs "$([ -n "$quick" ] && echo 3 || echo 7)"
 mkdir -p "$work/store-mem"
 disk_dir=$(mktemp -d /var/tmp/ttyaudit-bench-disk.XXXXXX)
 if [ -n "$quick" ]; then sruns=3; else sruns=5; fi

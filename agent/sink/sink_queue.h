@@ -15,8 +15,8 @@
  * TA_DROP_QUEUE_SHARE, ta_sink_queue_collect_drops). Records (gaps, agent and
  * session records) are never refused: the daemon makes them, at a bounded rate.
  *
- * One thread calls event, record, flush, ta_sink_queue_call and
- * collect_drops; the inner sink is touched by the writer thread only, until
+ * One thread calls event, record, flush, ta_sink_queue_call, collect_drops
+ * and stats; the inner sink is touched by the writer thread only, until
  * close, which writes what is queued, joins the thread and closes the inner sink.
  */
 #ifndef TA_SINK_QUEUE_H

@@ -10,7 +10,8 @@ Raw line kinds (space-separated, key=value after the tags):
   loss CASE RUN k=v...                  written= recorded= lost= lost_events= mb_per_s=
   vm SERIES BACKEND ROUND STATE WORKLOAD k=v...
   vmstop SERIES BACKEND ROUND <daemon stop line>
-  ext NAME <line>                       store_bench / cli_bench / fpbench output, verbatim
+  ext NAME <line>                       store_bench / queue_bench / cli_bench / alerts_bench /
+                                        fpbench output, verbatim
   note <text>
 """
 import re
@@ -288,7 +289,8 @@ def main():
             print('    ' + l)
 
     # 5. store and CLI
-    for name in ('store_bench', 'cli_bench', 'cli_bench_10m', 'crash_window', 'fault_campaign'):
+    for name in ('store_bench', 'queue_bench', 'cli_bench', 'cli_bench_10m', 'alerts_bench',
+                 'alert_latency', 'crash_window', 'fault_campaign'):
         print('\n[5] {}'.format(name))
         lines = ext.get(name) or ['not built']
         for l in lines:

@@ -113,9 +113,11 @@ static void on_drop(void *ctx, const struct ta_drop_delta *d)
 	}
 }
 
+/* Filled on the writer thread, checked by the test's once the queue is closed. */
 struct calls {
 	int seen[64];
 	int n;
+	int bad_len;
 };
 
 static void on_call(void *ctx, const void *arg, size_t len)
@@ -123,7 +125,10 @@ static void on_call(void *ctx, const void *arg, size_t len)
 	struct calls *c = ctx;
 	int v;
 
-	CHECK_EQ_INT(len, sizeof(v));
+	if (len != sizeof(v)) {
+		c->bad_len++;
+		return;
+	}
 	memcpy(&v, arg, sizeof(v));
 	if (c->n < 64)
 		c->seen[c->n++] = v;
@@ -256,6 +261,7 @@ static void test_flood_beside_quiet(void)
 	for (size_t i = 1; i < n_flood; i++)
 		CHECK(flood[i] > flood[i - 1]);
 	CHECK_EQ_INT(records, records_sent);
+	CHECK_EQ_INT(calls.bad_len, 0);
 	CHECK_EQ_INT(calls.n, records_sent);
 	for (int i = 0; i < calls.n; i++)
 		CHECK_EQ_INT(calls.seen[i], i);
@@ -478,6 +484,97 @@ static void test_footprint_given_copied(void)
 	free(out);
 }
 
+/*
+ * The writer hands on exactly what was queued, whatever the item it reuses:
+ * a terminal event after a footprint event has no footprint fields (its copy
+ * stops before them), and every event's bytes are its own. A sink that
+ * checks each event on the writer thread, read once the queue is closed.
+ */
+struct check_sink {
+	struct ta_sink base;
+	int n, bad;
+};
+
+static int check_event(struct ta_sink *base, const struct ta_event *ev, uint64_t realtime_ns)
+{
+	struct check_sink *c = (struct check_sink *)base;
+	char want[64];
+	int len;
+
+	if (ev->kind == TA_EV_FOOTPRINT) {
+		if (!ev->fp || ev->fp->ret != c->n || strcmp(ev->fp_path, "/home/u/notes") ||
+		    ev->fp_path_len != 13 || !ev->fp_given || memcmp(ev->fp_given, "notes", 5))
+			c->bad++;
+	} else {
+		len = snprintf(want, sizeof(want), "line %d %.*s", c->n, c->n % 40, "........................................");
+		if (ev->fp || ev->fp_path[0] || ev->fp_path2[0] || ev->fp_path_len || ev->fp_given ||
+		    ev->fp_given2 || ev->len != (uint32_t)len || memcmp(ev->data, want, ev->len) ||
+		    realtime_ns != (uint64_t)c->n)
+			c->bad++;
+	}
+	c->n++;
+	return 0;
+}
+
+static int check_record(struct ta_sink *base, const struct ta_record *rec)
+{
+	(void)base;
+	(void)rec;
+	return 0;
+}
+
+static int check_flush(struct ta_sink *base)
+{
+	(void)base;
+	return 0;
+}
+
+static void check_close(struct ta_sink *base)
+{
+	(void)base;
+}
+
+static const struct ta_sink_ops check_ops = {
+	.event = check_event, .record = check_record, .flush = check_flush, .close = check_close,
+};
+
+static void test_reused_items(void)
+{
+	struct check_sink c = { .base.ops = &check_ops };
+	struct ta_sink *q = NULL;
+	struct ta_fp_event fp = { .op = TA_FP_OPEN };
+	char path[] = "/home/u/notes";
+	const int total = 20000;
+
+	CHECK_EQ_INT(ta_sink_queue_open(&q, &c.base, 0), 0);
+	if (!q)
+		return;
+	for (int i = 0; i < total; i++) {
+		char line[64];
+		int len = snprintf(line, sizeof(line), "line %d %.*s", i, i % 40, "........................................");
+		struct ta_event ev = tty_event(QUIET_SES, line, (size_t)len);
+
+		if (i % 3 == 0) {
+			ev.kind = TA_EV_FOOTPRINT;
+			ev.data = NULL;
+			ev.len = 0;
+			fp.ret = i;
+			ev.fp = &fp;
+			memcpy(ev.fp_path, path, sizeof(path));
+			ev.fp_path_len = 13;
+			ev.fp_given = fp.path; /* the given name points into the record */
+			memcpy(fp.path, "notes", 6);
+			ev.fp_given_len = 5;
+		}
+		CHECK_EQ_INT(q->ops->event(q, &ev, (uint64_t)i), 0);
+		if (i % 500 == 0)
+			CHECK_EQ_INT(q->ops->flush(q), 0);
+	}
+	q->ops->close(q);
+	CHECK_EQ_INT(c.n, total);
+	CHECK_EQ_INT(c.bad, 0);
+}
+
 int main(void)
 {
 	test_exec_copied();
@@ -486,5 +583,6 @@ int main(void)
 	test_footprint_flood_keeps_tty();
 	test_charged_records();
 	test_room_to_spare();
+	test_reused_items();
 	return check_result();
 }
