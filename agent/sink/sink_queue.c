@@ -39,6 +39,7 @@
 /* Items up to this size are kept for reuse by the drain (at most POOL_MAX of them). */
 #define POOL_ITEM_BYTES 512
 #define POOL_MAX 4096
+#define DONE_SLOTS 4096       /* a power of two: the ring's indexes wrap */
 /*
  * An event's copy stops before the footprint's path buffers unless it is a
  * footprint event: a 24-byte line does not carry 550 bytes of empty paths.
@@ -87,10 +88,19 @@ struct queue_sink {
 	int stopping;
 	/* Under lock: the inner sink's refusals, in all (for the caller's counters). */
 	uint64_t err_items, err_bytes;
-	/* Written: pushed by the writer, taken and uncharged by the drain (a line of its own). */
-	_Alignas(64) _Atomic(struct item *) done;
+	/*
+	 * Written items, given back to the drain: a ring of pointers the writer
+	 * fills and the drain empties, so the writer never writes to an item
+	 * (the drain's next touch of it would fetch the line from the other
+	 * core); when the ring is full, a list through the items themselves.
+	 */
+	_Alignas(64) _Atomic uint32_t done_tail; /* written by the writer */
+	_Alignas(64) _Atomic uint32_t done_head; /* written by the drain */
+	_Alignas(64) _Atomic(struct item *) done_more;
+	struct item *done_ring[DONE_SLOTS];
 	/* The writer's own: refusals not yet in a sink_error gap record. */
 	_Alignas(64) uint64_t gap_items, gap_bytes;
+	uint32_t done_tail_own, done_head_seen; /* done_tail as written; done_head as last read */
 	int last_err;
 	struct ta_event writer_ev; /* the event handed on (process_event) */
 	bool writer_ev_full;
@@ -202,8 +212,19 @@ static void item_release(struct queue_sink *q, struct item *it)
 /* The drain: what the writer has written is no longer charged. */
 static void collect_done(struct queue_sink *q)
 {
-	struct item *it = atomic_exchange_explicit(&q->done, NULL, memory_order_acquire);
+	uint32_t head = atomic_load_explicit(&q->done_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&q->done_tail, memory_order_acquire);
+	struct item *it;
 
+	for (; head != tail; head++) {
+		it = q->done_ring[head % DONE_SLOTS];
+		uncharge(q, it);
+		item_release(q, it);
+	}
+	atomic_store_explicit(&q->done_head, head, memory_order_release);
+	if (!atomic_load_explicit(&q->done_more, memory_order_relaxed))
+		return;
+	it = atomic_exchange_explicit(&q->done_more, NULL, memory_order_acquire);
 	while (it) {
 		struct item *next = it->next;
 
@@ -531,11 +552,18 @@ static void write_item(struct queue_sink *q, struct item *it)
 		q->last_err = err;
 		pthread_mutex_unlock(&q->lock);
 	}
-	old = atomic_load_explicit(&q->done, memory_order_relaxed);
+	if (q->done_tail_own - q->done_head_seen == DONE_SLOTS)
+		q->done_head_seen = atomic_load_explicit(&q->done_head, memory_order_acquire);
+	if (q->done_tail_own - q->done_head_seen < DONE_SLOTS) {
+		q->done_ring[q->done_tail_own++ % DONE_SLOTS] = it;
+		atomic_store_explicit(&q->done_tail, q->done_tail_own, memory_order_release);
+		return;
+	}
+	old = atomic_load_explicit(&q->done_more, memory_order_relaxed);
 	do {
 		it->next = old;
-	} while (!atomic_compare_exchange_weak_explicit(&q->done, &old, it, memory_order_release,
-						       memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(&q->done_more, &old, it,
+						       memory_order_release, memory_order_relaxed));
 }
 
 static void *writer_main(void *arg)

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +494,7 @@ static void test_footprint_given_copied(void)
 struct check_sink {
 	struct ta_sink base;
 	int n, bad;
+	sem_t *gate;   /* if set: the first event waits for it */
 };
 
 static int check_event(struct ta_sink *base, const struct ta_event *ev, uint64_t realtime_ns)
@@ -501,6 +503,8 @@ static int check_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	char want[64];
 	int len;
 
+	if (c->gate && c->n == 0)
+		sem_wait(c->gate);
 	if (ev->kind == TA_EV_FOOTPRINT) {
 		if (!ev->fp || ev->fp->ret != c->n || strcmp(ev->fp_path, "/home/u/notes") ||
 		    ev->fp_path_len != 13 || !ev->fp_given || memcmp(ev->fp_given, "notes", 5))
@@ -575,6 +579,49 @@ static void test_reused_items(void)
 	CHECK_EQ_INT(c.bad, 0);
 }
 
+/*
+ * Every item the writer has written is uncharged, however many it wrote
+ * while the drain queued nothing (more than the ring of written items holds:
+ * the rest go on the list through the items): once the writer is through,
+ * nothing is left charged. The writer is held at the first event until all
+ * are queued.
+ */
+static void test_all_uncharged(void)
+{
+	sem_t gate;
+	struct check_sink c = { .base.ops = &check_ops, .gate = &gate };
+	struct ta_sink *q = NULL;
+	struct ta_sink_queue_stats st = { 0 };
+	const int total = 10000;
+
+	sem_init(&gate, 0, 0);
+	CHECK_EQ_INT(ta_sink_queue_open(&q, &c.base, 0), 0);
+	if (!q)
+		return;
+	for (int i = 0; i < total; i++) {
+		char line[64];
+		int len = snprintf(line, sizeof(line), "line %d %.*s", i, i % 40, "........................................");
+		struct ta_event ev = tty_event(QUIET_SES, line, (size_t)len);
+
+		CHECK_EQ_INT(q->ops->event(q, &ev, (uint64_t)i), 0);
+	}
+	CHECK_EQ_INT(q->ops->flush(q), 0);
+	sem_post(&gate);
+	/* The drain looks only after the writer has had time to write them all. */
+	for (int tries = 0; tries < 200; tries++) {
+		usleep(50000);
+		ta_sink_queue_stats(q, &st);
+		if (st.queued_bytes == 0)
+			break;
+	}
+	CHECK_EQ_INT(st.queued_bytes, 0);
+	CHECK(st.peak_bytes > 0);
+	q->ops->close(q);
+	CHECK_EQ_INT(c.n, total);
+	CHECK_EQ_INT(c.bad, 0);
+	sem_destroy(&gate);
+}
+
 int main(void)
 {
 	test_exec_copied();
@@ -584,5 +631,6 @@ int main(void)
 	test_charged_records();
 	test_room_to_spare();
 	test_reused_items();
+	test_all_uncharged();
 	return check_result();
 }
