@@ -73,14 +73,41 @@ int ta_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* Exits of thread-group leaders: when a shell, or a tmux client, went away. */
+/*
+ * Processes whose exit was recorded, by pid and start time: two threads ending
+ * together can both see the group dead. LRU: an entry is needed only for the
+ * microseconds in which the group's last threads exit; losing one gives at
+ * worst a second record, never a missing one.
+ */
+struct ta_exit_key {
+	__u64 start;
+	__u32 tgid, pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ta_exit_key);
+	__type(value, __u8);
+} ta_exits_seen SEC(".maps");
+
+/*
+ * Exits of processes (thread groups): when a shell, or a tmux client, went
+ * away. The group ends with its last thread, not with its leader's: a leader
+ * that leaves by pthread_exit() while another thread carries on (holding the
+ * tmux client's connection, reading the terminal) was recorded as the
+ * process's exit, and the process's real end was never recorded.
+ * signal->live counts the threads not yet in do_exit(); it is decremented
+ * before this tracepoint on every kernel, so 0 here says the group is dead.
+ */
 SEC("raw_tp/sched_process_exit")
 int ta_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
+	struct ta_exit_key key = { .tgid = id >> 32 };
 	struct ta_task_state *ts;
 	struct ta_exit_event *e;
+	__u8 one = 1;
 
 	ta_flips_forget_task(task);
 	/* A call whose kretprobe never ran, of a thread that makes no further call. */
@@ -90,7 +117,11 @@ int ta_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 	/* A thread killed inside a call gives back its call state (kernel_compat.bpf.h). */
 	ta_task_state_forget();
 	ta_fp_pending_done();
-	if ((__u32)id != id >> 32)
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	if (bpf_core_field_exists(task->start_boottime))
+		key.start = BPF_CORE_READ(task, group_leader, start_boottime);
+	if (bpf_map_update_elem(&ta_exits_seen, &key, &one, BPF_NOEXIST) == -17 /* EEXIST */)
 		return 0;
 	e = ta_reserve_process_event(sizeof(*e), TA_EV_EXIT, TA_SRC_SCHED);
 	if (!e)

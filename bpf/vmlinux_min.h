@@ -245,6 +245,7 @@ struct fs_struct {
 };
 
 struct signal_struct {
+	atomic_t live;
 	struct tty_struct *tty;
 	struct pid *pids[4];
 };

@@ -5,6 +5,7 @@ it can neither blind the recorder nor make it record what the terminal did
 not show without saying so. Run as root: hostile_test.py TEST_NAME."""
 
 import base64
+import calendar
 import errno
 import json
 import os
@@ -866,6 +867,38 @@ def test_process_flood():
         f.check(cut > 0, f"the flood was cut by the share, under its own login ({cut} events)")
     finally:
         stop_stalled(d, [flood] if flood else [])
+    return f.result()
+
+
+def test_leader_exit():
+    """A process whose main thread leaves (pthread_exit) while others carry on is not over:
+    its exit is recorded once, when its last threads end (here four at once, by exit(7)). The
+    leader's own exit was recorded as the process's: a tmux client doing so was detached in
+    the log while it still typed into the pane, and its real end was never recorded."""
+    f = Failures("leader_exit")
+    d = Daemon().start()
+    try:
+        t0 = time.time_ns()
+        p = subprocess.Popen(["sh", "-c", "echo 4640 > /proc/self/loginuid || exit 1; exec \"$0\" leaderexit 1500",
+                              binary("tests/lib/ta-hostile")], stdout=subprocess.PIPE,
+                             start_new_session=True)
+        pid = json.loads(p.stdout.readline())["pid"]
+        p.wait(timeout=30)
+        t1 = time.time_ns()
+        d.stop()
+        exits = [r for r in of_type(d.records(), "exit") if r.get("tgid") == pid]
+        print(f"leader_exit: pid {pid}, exit records {exits}", file=sys.stderr)
+        f.check(p.returncode == 7, f"the process ended by exit(7) ({p.returncode})")
+        f.check(len(exits) == 1, f"one exit record for pid {pid} ({len(exits)})")
+        for r in exits:
+            date, frac = r["time"].rstrip("Z").split(".")
+            at = calendar.timegm(time.strptime(date, "%Y-%m-%dT%H:%M:%S")) * 10**9 + int(frac.ljust(9, "0")[:9])
+            f.check(t0 + 1400 * 10**6 <= at <= t1,
+                    f"recorded when the process ended, 1.5 s after its main thread left: {r}")
+            f.check(r.get("exit_code") == 7 << 8, f"with its exit status (7 << 8): {r}")
+    finally:
+        if d.proc.poll() is None:
+            d.stop()
     return f.result()
 
 

@@ -20,6 +20,9 @@
  *                         that each byte ends a shared-terminal run, until killed
  *   ta-hostile procflood  a unix connect to a missing path (ENOENT) in a loop,
  *                         one process event each, until killed
+ *   ta-hostile leaderexit MS  the main thread leaves (pthread_exit) at once;
+ *                         four others carry on, and after MS ms one of them
+ *                         ends the process (exit(7)), all four at the same time
  *   ta-hostile splice     a splice into an fd that names /dev/null at entry and,
  *                         while the call blocks, the terminal for a moment
  *   ta-hostile roads      pwritev2 (offset -1), write/writev to the fd with high
@@ -986,6 +989,33 @@ static int mode_procflood(void)
 	return 0;
 }
 
+/* ---- leaderexit: a process that outlives its main thread ---- */
+
+static long leader_ms;
+
+static void *leader_other(void *arg)
+{
+	if (arg)
+		usleep((useconds_t)leader_ms * 1000);
+	else
+		pause();
+	if (arg)
+		exit(7);
+	return NULL;
+}
+
+static int mode_leaderexit(long ms)
+{
+	pthread_t t;
+
+	leader_ms = ms;
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&t, NULL, leader_other, i == 0 ? (void *)1 : NULL))
+			die("pthread_create");
+	printf("{\"pid\":%d}\n", (int)getpid());
+	pthread_exit(NULL);
+}
+
 /* ---- unix: connects and binds that fail, beside ones that succeed ---- */
 
 static struct sockaddr_un unix_addr(const char *path)
@@ -1183,6 +1213,8 @@ int main(int argc, char **argv)
 		return mode_flip(strtol(argv[2], NULL, 10));
 	if (argc >= 2 && strcmp(argv[1], "procflood") == 0)
 		return mode_procflood();
+	if (argc >= 3 && strcmp(argv[1], "leaderexit") == 0)
+		return mode_leaderexit(strtol(argv[2], NULL, 10));
 	if (argc >= 2 && strcmp(argv[1], "attrflood") == 0)
 		return mode_attrflood();
 	if (argc >= 2 && strcmp(argv[1], "roads") == 0)
@@ -1200,7 +1232,7 @@ int main(int argc, char **argv)
 		return mode_ldisc(strtol(argv[2], NULL, 10));
 	if (argc >= 3 && strcmp(argv[1], "unix") == 0)
 		return mode_unix(strtol(argv[2], NULL, 10));
-	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap [FORGE] | flip N | roads | procflood | flood [RATE [input]] | splice | inject | "
+	fprintf(stderr, "usage: ta-hostile block N [TTYS] | swap [FORGE] | flip N | roads | procflood | leaderexit MS | flood [RATE [input]] | splice | inject | "
 		"unmap | unix UID\n");
 	return 2;
 }
