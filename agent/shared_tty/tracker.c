@@ -256,6 +256,32 @@ static int server_by_pid(struct ta_shared_tracker *t, uint32_t pid)
 	return any;
 }
 
+/* A login was seen reaching server s (a connect that succeeded, by any of its processes). */
+static void server_note_login(struct ta_shared_tracker *t, int s, uint32_t auid, uint32_t ses)
+{
+	struct ta_sh_server *sv = &t->servers[s];
+
+	if (auid == UINT32_MAX || ses == UINT32_MAX)
+		return;
+	for (uint32_t i = 0; i < sv->nlogins; i++)
+		if (sv->login_auid[i] == auid && sv->login_ses[i] == ses)
+			return;
+	/* Full: the oldest goes (a login holds one slot, however many connects it makes). */
+	sv->login_auid[sv->logins_next] = auid;
+	sv->login_ses[sv->logins_next] = ses;
+	sv->logins_next = (sv->logins_next + 1) % TA_SH_LOGINS;
+	if (sv->nlogins < TA_SH_LOGINS)
+		sv->nlogins++;
+}
+
+static bool server_knows_login(const struct ta_sh_server *sv, uint32_t auid, uint32_t ses)
+{
+	for (uint32_t i = 0; i < sv->nlogins; i++)
+		if (sv->login_auid[i] == auid && sv->login_ses[i] == ses)
+			return true;
+	return false;
+}
+
 static void held_settle(struct ta_shared_tracker *t, struct ta_sh_pane *p, bool final);
 
 static void close_run(struct ta_shared_tracker *t, struct ta_sh_pane *p)
@@ -452,6 +478,7 @@ static void client_add(struct ta_shared_tracker *t, int s, const struct ta_sh_wh
 	c->used = true;
 	c->srv = s;
 	c->who = *who;
+	server_note_login(t, s, who->auid, who->ses);
 	c->connect_ns = ns;
 	c->connect_rt = rt;
 	if ((a = argv_find(t, who->pid))) {
@@ -543,6 +570,9 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 		for (uint32_t i = 0; i < t->lim.clients; i++)
 			if (t->clients[i].used && t->clients[i].srv == other)
 				t->clients[i].srv = s;
+		for (uint32_t i = 0; i < t->servers[other].nlogins; i++)
+			server_note_login(t, s, t->servers[other].login_auid[i],
+					  t->servers[other].login_ses[i]);
 		t->servers[other].used = false;
 	}
 
@@ -633,9 +663,17 @@ static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, u
 	struct ta_sh_who who;
 	int s;
 
-	/* Only a process with a terminal can bring a person's keystrokes. */
-	if (!has_tty(&ev->tty))
+	/*
+	 * Only a process with a terminal can bring a person's keystrokes; one
+	 * without can still hand its connection to one that has (SCM_RIGHTS,
+	 * or a fork): its login has reached the server.
+	 */
+	if (!has_tty(&ev->tty)) {
+		if (!ev->unix_ret &&
+		    (s = server_by_addr(t, ev->path, ev->path_len, ev->unix_ino, ev->unix_dev)) >= 0)
+			server_note_login(t, s, ev->task.auid, ev->task.ses);
 		return;
+	}
 	who_from_task(&who, &ev->task, &ev->tty);
 	/*
 	 * A path nobody was seen binding is not taken for a server, whatever the
@@ -845,7 +883,20 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 		nr.client = cands[win].c->who;
 		cands[win].r->consumed = cands[win].end;
 	} else {
-		/* No attached client typed: a terminal that did (a client not seen connecting)? */
+		/*
+		 * No attached client typed: a terminal that did (a client not seen
+		 * connecting)? Only one of a login seen reaching this server (its
+		 * client forked and left, or was handed a connection made without a
+		 * terminal): any login's was taken, and a process named tmux writing
+		 * a pty of its own could copy another user's keys as they were typed
+		 * and have them named that user's, 'exact', typed into its pane
+		 * (and used up, so that they named nobody in the pane they reached).
+		 * A server outside any login whose bind was not seen (started by a
+		 * service) has no connects to know its clients by: there, a login's
+		 * terminal that received exactly these bytes alone.
+		 */
+		const struct ta_sh_server *sv = &t->servers[s];
+		bool unknown = !sv->has_path && sv->auid == UINT32_MAX;
 		struct ta_sh_ring *only = NULL;
 		int found = 0;
 		int64_t at = -1;
@@ -863,7 +914,8 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 			 * all it received.
 			 */
 			if (!r->used || r->key == p->key || r->last_ns < lo || r->owner_ses == UINT32_MAX ||
-			    r->owner_auid == UINT32_MAX)
+			    r->owner_auid == UINT32_MAX ||
+			    (!unknown && !server_knows_login(sv, r->owner_auid, r->owner_ses)))
 				continue;
 			if ((rp = pane_find(t, r->key)) && rp->srv >= 0 &&
 			    t->servers[rp->srv].pid == wpid)
@@ -874,8 +926,13 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 			 * outer tmux's answer to the inner one's query, through the ssh
 			 * in its pane), not their cause.
 			 */
+			/*
+			 * A login known to the server: its bytes among what it typed, as
+			 * for an attached client (keys the server consumes, prefix keys
+			 * or a focus report, came along). Else only these bytes alone.
+			 */
 			from = ring_window(r, lo);
-			if (ring_end(r, ns) != r->head || r->head - from != ev->len ||
+			if (ring_end(r, ns) != r->head || (unknown && r->head - from != ev->len) ||
 			    (a = ring_search(t, r, from, ev->data, ev->len)) < 0)
 				continue;
 			found++;

@@ -17,6 +17,7 @@
 #define TA_SH_PENDING_PER_UID 4 /* of them one uid may hold: its own oldest go first */
 #define TA_SH_PENDING_NS (5ull * 1000 * 1000 * 1000)
 #define TA_SH_CANDS 4          /* candidates named in an ambiguous record */
+#define TA_SH_LOGINS 16        /* logins seen reaching a server, kept per server */
 /*
  * Pane input that no client's recent input holds waits this long (event time)
  * for its typist's: the process that wrote the key into the client's terminal
@@ -46,6 +47,13 @@ struct ta_sh_server {
 	uint32_t uid, auid, ses; /* of the process that bound or wrote panes; -1: unknown */
 	char comm[TA_COMM_LEN];
 	uint64_t last_ns;
+	/*
+	 * Logins (auid, ses) whose processes were seen connecting to it, with
+	 * a terminal or without: only their terminals may be named as the
+	 * typists of its panes when no attached client typed (attribute()).
+	 */
+	uint32_t login_auid[TA_SH_LOGINS], login_ses[TA_SH_LOGINS];
+	uint32_t nlogins, logins_next;
 };
 
 struct ta_sh_client {

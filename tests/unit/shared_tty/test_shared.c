@@ -888,6 +888,75 @@ static void test_unowned_terminal(void)
 		CHECK_EQ_STR(str(r, "confidence"), "none");
 }
 
+/*
+ * What an attached client's terminal typed is no one else's to claim: a
+ * process of mallory's named tmux, writing a pty of its own (no bind, no
+ * client), copied bob's keys as he typed them. Named bob's, "exact", in its
+ * pane (his record, in his session), they were used up, and the pane of
+ * alice's server they reached named nobody.
+ */
+static void test_copied_keys(void)
+{
+	static const struct proc fake = { 1400, 1399, 1003, 1003, 30, "tmux: server", -1 };
+	static const struct proc fake_sh = { 1401, 1400, 1003, 1003, 30, "bash", 6 };
+	struct rec *r;
+
+	setup_shared();
+	now += 500 * MS;
+	input(&sshd_b, 1, &shell_b, "s", 1);
+	now += 200 * 1000;
+	input(&fake, 6, &fake_sh, "s", 1);
+	/* alice's server, loaded, forwards the key 30 ms after it came (inside the window) */
+	now += 30 * MS;
+	input(&server, 2, &pane_sh, "s", 1);
+	/* bob, logged in but attached to nothing of mallory's, types in his own shell */
+	now += 500 * MS;
+	input(&sshd_b, 1, &shell_b, "t", 1);
+	now += 1 * MS;
+	input(&fake, 6, &fake_sh, "t", 1);
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_INT(count("attribution"), 3);
+	for (int i = 0; i < count("attribution"); i++) {
+		r = nth("attribution", i);
+		if (!strcmp(str(r, "pane"), "pts6")) {
+			CHECK_EQ_STR(str(r, "confidence"), "none");
+			CHECK(is_null(r, "auid"));
+		} else {
+			CHECK_EQ_STR(str(r, "pane"), "pts2");
+			CHECK_EQ_STR(str(r, "confidence"), "exact");
+			CHECK_EQ_INT(u64(r, "auid"), 1002);
+			CHECK_EQ_INT(sub_u64(r, "client", "pid"), 720);
+		}
+	}
+}
+
+/*
+ * bob's client forks after its connect and leaves (a detach, "exit"); the
+ * child keeps the connection and types, with a key the server consumes in
+ * the same read (a focus report): the pane's bytes are among his terminal's,
+ * not all of them. His login reached the server, so his terminal is named;
+ * it was "none" (the fallback wanted the bytes alone).
+ */
+static void test_client_forked(void)
+{
+	static const struct proc child_b = { 721, 720, 1002, 1002, 20, "tmux: client", 1 };
+	struct rec *r;
+
+	setup_shared();
+	exit_(&client_b, 0);
+	CHECK_EQ_INT(count("detach"), 1);
+	(void)child_b;
+	now += 500 * MS;
+	key_via(&sshd_b, 1, &shell_b, &server, 2, &pane_sh, "x\x1b[I", "x");
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_INT(count("attribution"), 1);
+	r = nth("attribution", 0);
+	CHECK_EQ_STR(str(r, "confidence"), "exact");
+	CHECK_EQ_INT(u64(r, "auid"), 1002);
+	CHECK_EQ_INT(u64(r, "ses"), 20);
+	CHECK(r && strstr(r->json, "\"attached\":false") != NULL);
+}
+
 static void test_sudo_attach(void)
 {
 	/* carol (1003, ses 30) runs `sudo -u alice tmux attach`: uid is alice's, the person carol */
@@ -952,11 +1021,21 @@ static void test_renamed(void)
 	CHECK_EQ_STR(str(r, "confidence"), "exact");
 	CHECK_EQ_INT(u64(r, "auid"), 1002);
 
-	/* A client never seen connecting (its connect lost): found by its terminal's input */
+	/*
+	 * A client never seen connecting, of a login that reached the server (here
+	 * by a process without a terminal, which can hand its connection over):
+	 * found by its terminal's input
+	 */
 	reset();
 	ta_shared_tracker_free(T);
 	CHECK_EQ_INT(ta_shared_tracker_new(&T), 0);
 	bind_(&server, SOCK);
+	{
+		static const struct proc helper_b = { 630, 1, 1002, 1002, 20, "python3", -1 };
+
+		connect_(&helper_b, SOCK);
+	}
+	CHECK_EQ_INT(count("attach"), 0);
 	now += 100 * MS;
 	key_b("u");
 	flush_at(TA_SHARED_FLUSH_ALL);
@@ -967,14 +1046,29 @@ static void test_renamed(void)
 	CHECK(strstr(r->json, "\"attached\":false") != NULL);
 	CHECK_EQ_STR(sub_str(r, "client", "tty"), "pts1");
 
-	/* a server known only by the pane writes (bind not seen, no login session) */
+	/* A login never seen reaching it (its connect lost: a gap says so) is named by nothing */
+	reset();
+	ta_shared_tracker_free(T);
+	CHECK_EQ_INT(ta_shared_tracker_new(&T), 0);
+	bind_(&server, SOCK);
+	now += 100 * MS;
+	key_b("u");
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_STR(str(nth("attribution", 0), "confidence"), "none");
+
+	/* a server known only by the pane writes (bind not seen, started by a service) */
 	reset();
 	ta_shared_tracker_free(T);
 	CHECK_EQ_INT(ta_shared_tracker_new(&T), 0);
 	connect_(&client_b, "/tmp/tmux-0/default");
 	/* a connect to a path nobody bound is no attach, whatever the client's name */
 	CHECK_EQ_INT(count("attach"), 0);
-	key_b("v");
+	{
+		static const struct proc svc_server = { 700, 1, 0, UINT32_MAX, UINT32_MAX,
+							"tmux: server", -1 };
+
+		key_via(&sshd_b, 1, &shell_b, &svc_server, 2, &pane_sh, "v", "v");
+	}
 	flush_at(TA_SHARED_FLUSH_ALL);
 	r = nth("attribution", 0);
 	CHECK_EQ_STR(str(r, "confidence"), "exact");
@@ -1100,6 +1194,8 @@ int main(void)
 	test_nested();
 	test_sudo_attach();
 	test_unowned_terminal();
+	test_copied_keys();
+	test_client_forked();
 	test_renamed();
 	test_screen();
 	test_bounds();
