@@ -715,7 +715,17 @@ static void on_proc_exit(struct ta_shared_tracker *t, const struct ta_event *ev,
 			continue;
 		if (c->who.pid == pid)
 			drop_client(t, c, "exit", &ev->exit_code, rt);
-		else if ((r = ring_find(t, tty_key(&c->who.tty))) && r->owner_pid == pid)
+		/*
+		 * Its terminal's session leader ended. A pty is not hung up then: a
+		 * client that ignores the SIGHUP reads it on, attached, and a
+		 * client with a login uid has its exit recorded whatever its
+		 * terminal, so it stays until then (dropped here, its keys named
+		 * nobody: the terminal has no owner left). One without a login
+		 * uid loses the terminal it was recorded by, and its exit may
+		 * never be seen.
+		 */
+		else if (c->who.auid == UINT32_MAX && (r = ring_find(t, tty_key(&c->who.tty))) &&
+			 r->owner_pid == pid)
 			drop_client(t, c, "tty_session_end", NULL, rt);
 	}
 	while ((s = server_by_pid(t, pid)) >= 0)

@@ -367,13 +367,47 @@ static void test_attach_detach(void)
 	CHECK_EQ_INT(u64(r, "exit_code"), 0);
 	CHECK(strcmp(str(r, "attached_at"), str(r, "detached_at")) < 0);
 
-	/* alice's login shell ends: her client on that terminal is gone with it */
+	/*
+	 * alice's login shell ends while her client ignores the SIGHUP (a pty is
+	 * not hung up): the client reads on, attached, and her keys are hers.
+	 * It was detached ("tty_session_end") and her keys named nobody.
+	 */
 	input(&sshd_a, 0, &shell_a, "x", 1); /* learn pts0's session leader */
 	exit_(&shell_a, 0);
+	CHECK_EQ_INT(count("detach"), 1);
+	{
+		/* the terminal has no session leader now: a no-login owner */
+		static const struct proc no_leader = { 0, 0, 0, UINT32_MAX, 0x80001234u, "", 0 };
+
+		now += 500 * MS;
+		input(&sshd_a, 0, &no_leader, "q", 1);
+		now += 1 * MS;
+		input(&server, 2, &pane_sh, "q", 1);
+	}
+	flush_at(TA_SHARED_FLUSH_ALL);
+	r = nth("attribution", 0);
+	CHECK_EQ_STR(str(r, "confidence"), "exact");
+	CHECK_EQ_INT(u64(r, "auid"), 1001);
+	CHECK_EQ_INT(sub_u64(r, "client", "pid"), 710);
+	exit_(&client_a, 0);
 	CHECK_EQ_INT(count("detach"), 2);
-	r = nth("detach", 1);
-	CHECK_EQ_INT(u64(r, "pid"), 710);
-	CHECK_EQ_STR(str(r, "reason"), "tty_session_end");
+	CHECK_EQ_STR(str(nth("detach", 1), "reason"), "exit");
+
+	/* a client without a login uid is gone with its terminal's session (its exit may not be seen) */
+	{
+		static const struct proc shell_n = { 1501, 1500, 0, UINT32_MAX, 0x80005678u, "bash", 7 };
+		static const struct proc client_n = { 1510, 1501, 0, UINT32_MAX, 0x80005678u,
+						      "tmux: client", 7 };
+
+		connect_(&client_n, SOCK);
+		CHECK_EQ_INT(count("attach"), 3);
+		input(&sshd_a, 7, &shell_n, "x", 1);
+		exit_(&shell_n, 0);
+		CHECK_EQ_INT(count("detach"), 3);
+		r = nth("detach", 2);
+		CHECK_EQ_INT(u64(r, "pid"), 1510);
+		CHECK_EQ_STR(str(r, "reason"), "tty_session_end");
+	}
 	ta_shared_tracker_free(T);
 	T = NULL;
 }
