@@ -70,6 +70,14 @@ struct item {
 	_Alignas(8) uint8_t data[];
 };
 
+/* A written item as the drain needs it: what to uncharge, and where it goes. */
+struct done_entry {
+	struct item *it;
+	uint64_t cost;
+	uint32_t ses;
+	bool charged, pooled;
+};
+
 struct ses_slot {
 	uint32_t ses;
 	uint32_t used;            /* 1: key set (kept while bytes is 0; cleared with the table) */
@@ -97,7 +105,7 @@ struct queue_sink {
 	_Alignas(64) _Atomic uint32_t done_tail; /* written by the writer */
 	_Alignas(64) _Atomic uint32_t done_head; /* written by the drain */
 	_Alignas(64) _Atomic(struct item *) done_more;
-	struct item *done_ring[DONE_SLOTS];
+	struct done_entry done_ring[DONE_SLOTS];
 	/* The writer's own: refusals not yet in a sink_error gap record. */
 	_Alignas(64) uint64_t gap_items, gap_bytes;
 	uint32_t done_tail_own, done_head_seen; /* done_tail as written; done_head as last read */
@@ -115,7 +123,7 @@ struct queue_sink {
 	struct item *batch_head, *batch_tail;
 	uint32_t batch_items;
 	uint64_t batch_bytes;
-	struct item *pool;
+	struct item *pool[POOL_MAX]; /* a stack of pointers: an item is not written to be kept */
 	uint32_t pool_len;
 	struct ta_drop_delta drops[DROP_SLOTS + 1]; /* the last: sessions with no slot left */
 	size_t n_drops;
@@ -160,13 +168,13 @@ static void charge(struct queue_sink *q, struct item *it, bool by_session)
 	}
 }
 
-static void uncharge(struct queue_sink *q, const struct item *it)
+static void uncharge(struct queue_sink *q, uint32_t ses, bool charged, uint64_t cost)
 {
-	struct ses_slot *s = it->charged ? ses_find(q, it->ses, 0) : NULL;
+	struct ses_slot *s = charged ? ses_find(q, ses, 0) : NULL;
 
-	q->queued -= it->cost;
+	q->queued -= cost;
 	if (s) {
-		s->bytes -= it->cost;
+		s->bytes -= cost;
 		q->ses_active -= s->bytes == 0;
 	}
 	/* An empty queue lets a table of old keys start afresh. */
@@ -186,27 +194,18 @@ static struct item *item_alloc(struct queue_sink *q, size_t data_len)
 			it->pooled = 0;
 		return it;
 	}
-	it = q->pool;
-	if (it) {
-		q->pool = it->next;
-		q->pool_len--;
-	} else {
-		it = malloc(POOL_ITEM_BYTES);
-	}
+	it = q->pool_len ? q->pool[--q->pool_len] : malloc(POOL_ITEM_BYTES);
 	if (it)
 		it->pooled = 1;
 	return it;
 }
 
-static void item_release(struct queue_sink *q, struct item *it)
+static void item_release(struct queue_sink *q, struct item *it, bool pooled)
 {
-	if (it->pooled && q->pool_len < POOL_MAX) {
-		it->next = q->pool;
-		q->pool = it;
-		q->pool_len++;
-		return;
-	}
-	free(it);
+	if (pooled && q->pool_len < POOL_MAX)
+		q->pool[q->pool_len++] = it;
+	else
+		free(it);
 }
 
 /* The drain: what the writer has written is no longer charged. */
@@ -216,10 +215,12 @@ static void collect_done(struct queue_sink *q)
 	uint32_t tail = atomic_load_explicit(&q->done_tail, memory_order_acquire);
 	struct item *it;
 
+	/* From the ring's copies: the items themselves are not read again until reused. */
 	for (; head != tail; head++) {
-		it = q->done_ring[head % DONE_SLOTS];
-		uncharge(q, it);
-		item_release(q, it);
+		const struct done_entry *d = &q->done_ring[head % DONE_SLOTS];
+
+		uncharge(q, d->ses, d->charged, d->cost);
+		item_release(q, d->it, d->pooled);
 	}
 	atomic_store_explicit(&q->done_head, head, memory_order_release);
 	if (!atomic_load_explicit(&q->done_more, memory_order_relaxed))
@@ -228,8 +229,8 @@ static void collect_done(struct queue_sink *q)
 	while (it) {
 		struct item *next = it->next;
 
-		uncharge(q, it);
-		item_release(q, it);
+		uncharge(q, it->ses, it->charged, it->cost);
+		item_release(q, it, it->pooled);
 		it = next;
 	}
 }
@@ -555,7 +556,10 @@ static void write_item(struct queue_sink *q, struct item *it)
 	if (q->done_tail_own - q->done_head_seen == DONE_SLOTS)
 		q->done_head_seen = atomic_load_explicit(&q->done_head, memory_order_acquire);
 	if (q->done_tail_own - q->done_head_seen < DONE_SLOTS) {
-		q->done_ring[q->done_tail_own++ % DONE_SLOTS] = it;
+		q->done_ring[q->done_tail_own++ % DONE_SLOTS] = (struct done_entry){
+			.it = it, .cost = it->cost, .ses = it->ses, .charged = it->charged,
+			.pooled = it->pooled,
+		};
 		atomic_store_explicit(&q->done_tail, q->done_tail_own, memory_order_release);
 		return;
 	}
@@ -605,12 +609,8 @@ static void queue_close(struct ta_sink *base)
 	pthread_mutex_unlock(&q->lock);
 	pthread_join(q->thread, NULL);
 	collect_done(q);
-	while (q->pool) {
-		struct item *next = q->pool->next;
-
-		free(q->pool);
-		q->pool = next;
-	}
+	while (q->pool_len)
+		free(q->pool[--q->pool_len]);
 	q->inner->ops->close(q->inner);
 	pthread_cond_destroy(&q->more);
 	pthread_mutex_destroy(&q->lock);
