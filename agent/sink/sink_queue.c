@@ -184,6 +184,14 @@ static void uncharge(struct queue_sink *q, uint32_t ses, bool charged, uint64_t 
 	}
 }
 
+/* What an item holding data_len bytes takes: a small one, a pool's item whatever it holds. */
+static size_t item_bytes(size_t data_len)
+{
+	size_t n = sizeof(struct item) + data_len;
+
+	return n > POOL_ITEM_BYTES ? n : POOL_ITEM_BYTES;
+}
+
 static struct item *item_alloc(struct queue_sink *q, size_t data_len)
 {
 	struct item *it;
@@ -396,7 +404,7 @@ static int queue_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 	uint32_t ses = input ? ev->owner_ses : ev->task.ses;
 	size_t ev_len = ev->kind == TA_EV_FOOTPRINT || ev->fp ? sizeof(*ev) : EVENT_HEAD;
 	size_t extra = event_extra(ev);
-	uint64_t cost = sizeof(struct item) + ev_len + extra + ITEM_OVERHEAD;
+	uint64_t cost = item_bytes(ev_len + extra) + ITEM_OVERHEAD;
 	uint64_t payload = ev->kind == TA_EV_EXEC ? ev->argv_len : ev->len;
 	struct item *it;
 
@@ -423,7 +431,7 @@ static int queue_record(struct ta_sink *base, const struct ta_record *rec)
 {
 	struct queue_sink *q = (struct queue_sink *)base;
 	size_t name_len = rec->name ? strlen(rec->name) + 1 : 0;
-	uint64_t cost = sizeof(struct item) + rec->len + name_len + ITEM_OVERHEAD;
+	uint64_t cost = item_bytes(rec->len + name_len) + ITEM_OVERHEAD;
 	struct item *it;
 
 	if (rec->charged && !admit(q, rec->charge_ses, cost, 0)) {
@@ -458,7 +466,7 @@ static int queue_control(struct queue_sink *q, uint8_t kind, ta_sink_queue_fn fn
 		return -ENOMEM;
 	it->kind = kind;
 	it->ses = UINT32_MAX;
-	it->cost = sizeof(*it) + len + ITEM_OVERHEAD;
+	it->cost = item_bytes(len) + ITEM_OVERHEAD;
 	it->payload = 0;
 	it->u.call.fn = fn;
 	it->u.call.ctx = ctx;
