@@ -344,13 +344,15 @@ static int server_new(struct ta_shared_tracker *t, uint64_t now_ns, uint64_t now
 		    (victim < 0 || s->last_ns < t->servers[victim].last_ns))
 			victim = (int)i;
 	}
-	if (victim >= 0) {
-		drop_server(t, victim, "evicted", now_rt);
-		goto take;
-	}
-	for (uint32_t i = 0; i < t->lim.servers; i++)
-		if (victim < 0 || t->servers[i].last_ns < t->servers[victim].last_ns)
-			victim = (int)i;
+	if (victim < 0)
+		for (uint32_t i = 0; i < t->lim.servers; i++)
+			if (victim < 0 || t->servers[i].last_ns < t->servers[victim].last_ns)
+				victim = (int)i;
+	/*
+	 * Counted either way: a socket bound and not yet seen serving a terminal
+	 * can be a renamed multiplexer that has not written a pane yet, and once
+	 * forgotten its pane writes make it no server at all.
+	 */
 	t->stats.evicted_servers++;
 	t->unreported_servers++;
 	drop_server(t, victim, "evicted", now_rt);

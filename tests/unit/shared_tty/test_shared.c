@@ -312,13 +312,19 @@ static void key_b(const char *s)
 	key_via(&sshd_b, 1, &shell_b, &server, 2, &pane_sh, s, s);
 }
 
-/* Server up, pane shell started, alice and bob attached. */
-static void setup_shared(void)
+/* A new tracker (limits: NULL for the defaults), no records, the clock at 1 s. */
+static void fresh(const struct ta_shared_limits *lim)
 {
 	reset();
 	ta_shared_tracker_free(T);
-	CHECK_EQ_INT(ta_shared_tracker_new(&T), 0);
+	CHECK_EQ_INT(ta_shared_tracker_new_limits(&T, lim), 0);
 	now = 1000 * MS;
+}
+
+/* Server up, pane shell started, alice and bob attached. */
+static void setup_shared(void)
+{
+	fresh(NULL);
 	bind_(&server, SOCK);
 	exec_(&pane_sh, "-bash", sizeof("-bash") - 1);
 	now += 10 * MS;
@@ -1215,6 +1221,37 @@ static void test_bounds(void)
 	CHECK(nth("notice", 0) && strstr(nth("notice", 0)->json, "\"subsystem\":\"shared\""));
 }
 
+/*
+ * A full server table evicts a socket bound but never seen serving a terminal
+ * first. It may be a renamed multiplexer that has not written a pane yet: once
+ * forgotten, its pane writes make it no server. That eviction was not counted,
+ * and no notice said anything was lost.
+ */
+static void test_evicted_unserved(void)
+{
+	struct ta_shared_limits lim = { .servers = 2 };
+	static const struct proc mux = { 800, 1, 1001, 1001, 10, "mux", -1 };
+	static const struct proc agent = { 810, 1, 1001, 1001, 10, "agent", -1 };
+	static const struct proc bus = { 820, 1, 1002, 1002, 20, "bus", -1 };
+	struct ta_shared_stats st;
+
+	fresh(&lim);
+	bind_(&mux, "/tmp/m");
+	now += 10 * MS;
+	bind_(&agent, "/tmp/a");
+	now += 10 * MS;
+	bind_(&bus, "/tmp/b"); /* the table is full: mux's socket goes */
+	ta_shared_get_stats(T, &st);
+	CHECK_EQ_INT(st.evicted_servers, 1);
+	/* in the log: the notice every other table's eviction writes */
+	flush_at(now);
+	CHECK_EQ_INT(count("notice"), 1);
+	CHECK(strstr(nth("notice", 0) ? nth("notice", 0)->json : "",
+		     "\"reason\":\"table_full\",\"evicted_servers\":1,\"evicted_clients\":0") != NULL);
+	ta_shared_tracker_free(T);
+	T = NULL;
+}
+
 int main(void)
 {
 	test_attach_detach();
@@ -1233,6 +1270,7 @@ int main(void)
 	test_renamed();
 	test_screen();
 	test_bounds();
+	test_evicted_unserved();
 	ta_shared_tracker_free(T);
 	return check_result();
 }
