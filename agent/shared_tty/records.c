@@ -229,6 +229,12 @@ void ta_sh_emit_run(struct ta_shared_tracker *t, const struct ta_sh_pane *p)
 	}
 	if (r->has_cmd)
 		put_who_obj(j, "command_client", &r->cmd);
+	/* Made from a partial view: attached clients over the cap were not looked at. */
+	if (r->skipped) {
+		ta_json_key(j, "candidates_skipped");
+		ta_json_u64(j, r->skipped);
+		t->stats.partial++;
+	}
 	ta_json_obj_end(j);
 	t->stats.attributions++;
 	switch (r->conf) {

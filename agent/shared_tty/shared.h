@@ -50,6 +50,7 @@ struct ta_shared_limits {
 struct ta_shared_stats {
 	uint64_t attaches, detaches, attributions;
 	uint64_t exact, timing, ambiguous, none;
+	uint64_t partial;      /* attributions made with attached clients not looked at */
 	uint64_t evicted_servers, evicted_clients, evicted_ttys, evicted_panes;
 	uint64_t emit_errors;
 };

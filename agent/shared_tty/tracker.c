@@ -764,7 +764,7 @@ static bool run_continues(const struct ta_sh_run *r, const struct ta_sh_run *n, 
 		return false;
 	if (r->has_cmd && !same_who(&r->cmd, &n->cmd))
 		return false;
-	if (r->ncands != n->ncands)
+	if (r->ncands != n->ncands || !r->skipped != !n->skipped)
 		return false;
 	for (int i = 0; i < r->ncands; i++)
 		if (!same_who(&r->cands[i], &n->cands[i]))
@@ -815,15 +815,16 @@ static void hold(struct ta_shared_tracker *t, struct ta_sh_pane *p, const struct
 static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 		      const struct ta_event *ev, uint64_t rt, bool may_hold)
 {
-	struct cand cands[64];
+	struct cand cands[TA_SH_LOOK];
 	int n = 0, nmatch = 0, nwin = 0, best = -1, win = -1;
+	uint32_t skipped = 0;
 	uint64_t ns = ev->ts_boot_ns, lo = ns > TA_SHARED_WINDOW_NS ? ns - TA_SHARED_WINDOW_NS : 0;
 	bool bytes = !(ev->flags & TA_F_REDACTED) && ev->len && ev->data;
 	uint32_t wpid = t->servers[s].pid;
 	struct ta_sh_run nr;
 
 	memset(&nr, 0, sizeof(nr));
-	for (uint32_t i = 0; i < t->lim.clients && n < 64; i++) {
+	for (uint32_t i = 0; i < t->lim.clients; i++) {
 		struct ta_sh_client *c = &t->clients[i];
 		uint32_t cpid;
 		int dup = -1;
@@ -842,6 +843,15 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 			/* Two clients on one terminal: the later connect speaks for it. */
 			if (c->connect_ns > cands[dup].c->connect_ns)
 				cands[dup].c = c;
+			continue;
+		}
+		/*
+		 * Counted, not looked at: the typist may be among them (one terminal
+		 * with several clients counts each), so no answer is exact or
+		 * timing then, and the record says how many.
+		 */
+		if (n == TA_SH_LOOK) {
+			skipped++;
 			continue;
 		}
 		cands[n].c = c;
@@ -875,15 +885,16 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 		return false;
 	}
 
-	if (nmatch == 1) {
+	nr.skipped = skipped;
+	if (nmatch == 1 && !skipped) {
 		nr.conf = TA_SH_EXACT;
 		nr.has_client = true;
 		nr.client = cands[best].c->who;
 		cands[best].r->consumed = (uint64_t)cands[best].at + ev->len;
-	} else if (nmatch > 1 || (nmatch == 0 && nwin > 1)) {
+	} else if (nmatch > 0 || nwin > 1 || (nwin == 1 && skipped)) {
 		nr.conf = TA_SH_AMBIGUOUS;
 		for (int k = 0; k < n && nr.ncands < TA_SH_CANDS; k++)
-			if (nmatch > 1 ? cands[k].at >= 0
+			if (nmatch > 0 ? cands[k].at >= 0
 				       : cands[k].r && cands[k].from < cands[k].end)
 				nr.cands[nr.ncands++] = cands[k].c->who;
 		/* One of them sent it: the earliest match, as the server reads in order. */
@@ -951,7 +962,15 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 			only = r;
 			at = a;
 		}
-		if (found == 1) {
+		if (found == 1 && skipped) {
+			/*
+			 * A client not looked at may have typed the same bytes from a
+			 * terminal of a login the server no longer remembers.
+			 */
+			nr.conf = TA_SH_AMBIGUOUS;
+			who_from_ring(&nr.cands[nr.ncands++], only);
+			only->consumed = (uint64_t)at + ev->len;
+		} else if (found == 1) {
 			nr.conf = TA_SH_EXACT;
 			nr.has_client = true;
 			who_from_ring(&nr.client, only);
@@ -1013,6 +1032,8 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 		}
 		p->run = nr;
 	}
+	if (nr.skipped > p->run.skipped)
+		p->run.skipped = nr.skipped;
 	p->run.end_rt = rt;
 	p->run.last_ns = ns;
 	p->run.events++;

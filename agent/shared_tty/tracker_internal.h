@@ -17,6 +17,7 @@
 #define TA_SH_PENDING_PER_UID 4 /* of them one uid may hold: its own oldest go first */
 #define TA_SH_PENDING_NS (5ull * 1000 * 1000 * 1000)
 #define TA_SH_CANDS 4          /* candidates named in an ambiguous record */
+#define TA_SH_LOOK 64          /* candidate terminals a pane write looks at: bounds its work */
 #define TA_SH_LOGINS 16        /* logins seen reaching a server, kept per server */
 /*
  * Pane input that no client's recent input holds waits this long (event time)
@@ -85,6 +86,7 @@ struct ta_sh_run {
 	struct ta_sh_who client, cmd;
 	struct ta_sh_who cands[TA_SH_CANDS];
 	int ncands;
+	uint32_t skipped;      /* attached clients not looked at (over TA_SH_LOOK): most in the run */
 	bool srv_has_path;
 	char srv_path[TA_UNIX_PATH_MAX];
 	uint32_t srv_path_len, srv_pid;

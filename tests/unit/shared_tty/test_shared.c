@@ -1252,6 +1252,57 @@ static void test_evicted_unserved(void)
 	T = NULL;
 }
 
+/*
+ * A pane write looks at most TA_SH_LOOK attached terminals. mallory attaches
+ * that many to the server before bob does: bob's terminal is not looked at.
+ * Both type "ls\r" and the pane receives it once: it was 'exact', mallory's,
+ * with nothing saying bob was never considered; and bob's keys alone were
+ * 'exact' through the fallback for terminals not seen attached. Now both are
+ * 'ambiguous' and say how many clients were not looked at.
+ */
+static void test_candidates_skipped(void)
+{
+	static const struct proc sshd_m = { 900, 899, 1003, 1003, 30, "sshd", -1 };
+	static const struct proc shell_m = { 901, 900, 1003, 1003, 30, "bash", 100 };
+	static const char *const first_cand[2] = { "\"candidates\":[{\"auid\":1003",
+						    "\"candidates\":[{\"auid\":1002" };
+	struct ta_shared_stats st;
+
+	fresh(NULL);
+	bind_(&server, SOCK);
+	exec_(&pane_sh, "-bash", sizeof("-bash") - 1);
+	for (int i = 0; i < 64; i++) {
+		struct proc c = { 5000 + (uint32_t)i, 901, 1003, 1003, 30, "tmux: client", 100 + i };
+
+		connect_(&c, SOCK);
+	}
+	connect_(&client_b, SOCK);
+	CHECK_EQ_INT(count("attach"), 65);
+	now += 100 * MS;
+
+	/* both type it; then bob alone, matched only by the fallback for unattached terminals */
+	input(&sshd_m, 100, &shell_m, "ls\r", 3);
+	key_b("ls\r");
+	now += 600 * MS;
+	key_b("id\r");
+	flush_at(TA_SHARED_FLUSH_ALL);
+
+	CHECK_EQ_INT(count("attribution"), 2);
+	for (int k = 0; k < 2; k++) {
+		struct rec *r = nth("attribution", k);
+
+		CHECK_EQ_STR(str(r, "confidence"), "ambiguous");
+		CHECK(is_null(r, "auid"));
+		CHECK_EQ_INT(u64(r, "candidates_skipped"), 1);
+		CHECK(strstr(r ? r->json : "", first_cand[k]) != NULL);
+	}
+	ta_shared_get_stats(T, &st);
+	CHECK_EQ_INT(st.partial, 2);
+	CHECK_EQ_INT(st.exact, 0);
+	ta_shared_tracker_free(T);
+	T = NULL;
+}
+
 int main(void)
 {
 	test_attach_detach();
@@ -1271,6 +1322,7 @@ int main(void)
 	test_screen();
 	test_bounds();
 	test_evicted_unserved();
+	test_candidates_skipped();
 	ta_shared_tracker_free(T);
 	return check_result();
 }
