@@ -94,8 +94,13 @@ static void put_client_common(struct ta_shared_tracker *t, const struct ta_sh_cl
 	const struct ta_sh_server *s = &t->servers[c->srv];
 
 	put_who_flat(j, &c->who);
-	if (c->argv_len)
+	if (c->argv_len) {
 		put_argv(j, c->argv, c->argv_len);
+	} else if (c->argv_evicted) {
+		/* Seen, then pushed out of the cache: not a process whose exec went unseen. */
+		ta_json_key(j, "argv_unknown");
+		ta_json_str(j, "evicted");
+	}
 	put_server(j, s->has_path, s->path, s->path_len, s->pid);
 	ta_json_key(j, "server_comm");
 	if (s->pid)
@@ -265,7 +270,7 @@ void ta_sh_emit_notice(struct ta_shared_tracker *t)
 	struct ta_json *j = &t->json;
 
 	if (!(t->unreported_servers | t->unreported_clients | t->unreported_ttys |
-	      t->unreported_panes))
+	      t->unreported_panes | t->unreported_argvs))
 		return;
 	ta_json_reset(j);
 	ta_json_obj_begin(j);
@@ -281,8 +286,10 @@ void ta_sh_emit_notice(struct ta_shared_tracker *t)
 	ta_json_u64(j, t->unreported_ttys);
 	ta_json_key(j, "evicted_panes");
 	ta_json_u64(j, t->unreported_panes);
+	ta_json_key(j, "evicted_argvs");
+	ta_json_u64(j, t->unreported_argvs);
 	ta_json_obj_end(j);
 	t->unreported_servers = t->unreported_clients = 0;
-	t->unreported_ttys = t->unreported_panes = 0;
+	t->unreported_ttys = t->unreported_panes = t->unreported_argvs = 0;
 	send(t, TA_REC_NOTICE, UINT32_MAX, false, UINT32_MAX, 0);
 }

@@ -52,6 +52,8 @@ struct ta_shared_stats {
 	uint64_t exact, timing, ambiguous, none;
 	uint64_t partial;      /* attributions made with attached clients not looked at */
 	uint64_t evicted_servers, evicted_clients, evicted_ttys, evicted_panes;
+	uint64_t argv_evicted;  /* attaches whose argv was evicted (argv_unknown) */
+	uint64_t evicted_argvs; /* argv evictions forgotten before any attach could say so */
 	uint64_t emit_errors;
 };
 

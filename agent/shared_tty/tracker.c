@@ -437,16 +437,38 @@ static void announce_clients(struct ta_shared_tracker *t, int s)
 			maybe_announce(t, &t->clients[i]);
 }
 
+/* A process holds one entry: its latest exec's. */
 static const struct ta_sh_argv *argv_find(struct ta_shared_tracker *t, uint32_t pid)
 {
-	for (uint32_t k = 1; k <= TA_SH_ARGV_CACHE; k++) {
-		const struct ta_sh_argv *a =
-			&t->argvs[(t->argv_next + TA_SH_ARGV_CACHE - k) % TA_SH_ARGV_CACHE];
-
-		if (a->pid == pid && a->len)
-			return a;
-	}
+	for (uint32_t i = 0; i < TA_SH_ARGV_CACHE; i++)
+		if (t->argvs[i].pid == pid && t->argvs[i].len)
+			return &t->argvs[i];
 	return NULL;
+}
+
+static bool argv_gone(const struct ta_shared_tracker *t, uint32_t pid)
+{
+	for (uint32_t i = 0; pid && i < TA_SH_ARGV_GONE; i++)
+		if (t->argv_gone[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The cache evicted a live process's argv: remembered, so that its attach can
+ * say why it has none. A pid this overwrites can no longer be told of in its
+ * attach: counted for the table_full notice instead.
+ */
+static void argv_gone_add(struct ta_shared_tracker *t, uint32_t pid)
+{
+	uint32_t *g = &t->argv_gone[t->argv_gone_next];
+
+	if (*g) {
+		t->stats.evicted_argvs++;
+		t->unreported_argvs++;
+	}
+	*g = pid;
+	t->argv_gone_next = (t->argv_gone_next + 1) % TA_SH_ARGV_GONE;
 }
 
 static void client_add(struct ta_shared_tracker *t, int s, const struct ta_sh_who *who,
@@ -486,6 +508,9 @@ static void client_add(struct ta_shared_tracker *t, int s, const struct ta_sh_wh
 	if ((a = argv_find(t, who->pid))) {
 		memcpy(c->argv, a->argv, a->len);
 		c->argv_len = a->len;
+	} else if (argv_gone(t, who->pid)) {
+		c->argv_evicted = true;
+		t->stats.argv_evicted++;
 	}
 	maybe_announce(t, c);
 }
@@ -494,15 +519,36 @@ static void client_add(struct ta_shared_tracker *t, int s, const struct ta_sh_wh
 
 static void on_exec(struct ta_shared_tracker *t, const struct ta_event *ev)
 {
-	struct ta_sh_argv *a = &t->argvs[t->argv_next];
+	struct ta_sh_argv *a = NULL, *free_slot = NULL, *oldest = NULL;
 	uint32_t n = ev->argv_len < TA_SH_ARGV ? ev->argv_len : TA_SH_ARGV;
 	int s;
 
+	/*
+	 * Its own entry, else one an exited process left: a ring overwriting in
+	 * turn let any run of execs (a build) push out the argv of a live
+	 * process before it connected.
+	 */
+	for (uint32_t i = 0; i < TA_SH_ARGV_CACHE && !a; i++) {
+		struct ta_sh_argv *x = &t->argvs[i];
+
+		if (x->pid == ev->task.tgid)
+			a = x;
+		else if (!x->len && !free_slot)
+			free_slot = x;
+		else if (x->len && (!oldest || x->seq < oldest->seq))
+			oldest = x;
+	}
+	if (!a)
+		a = free_slot;
+	if (!a) {
+		a = oldest;
+		argv_gone_add(t, a->pid);
+	}
 	a->pid = ev->task.tgid;
+	a->seq = ++t->exec_seq;
 	a->len = ev->argv ? n : 0;
 	if (a->len)
 		memcpy(a->argv, ev->argv, n);
-	t->argv_next = (t->argv_next + 1) % TA_SH_ARGV_CACHE;
 
 	/* A child of a server with its own terminal: that terminal is a pane. */
 	if (has_tty(&ev->tty) && (s = server_by_pid(t, ev->task.ppid)) >= 0) {
@@ -738,6 +784,9 @@ static void on_proc_exit(struct ta_shared_tracker *t, const struct ta_event *ev,
 	for (uint32_t i = 0; i < TA_SH_ARGV_CACHE; i++)
 		if (t->argvs[i].pid == pid)
 			t->argvs[i].len = 0;
+	for (uint32_t i = 0; i < TA_SH_ARGV_GONE; i++)
+		if (t->argv_gone[i] == pid)
+			t->argv_gone[i] = 0;
 }
 
 struct cand {

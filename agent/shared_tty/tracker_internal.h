@@ -12,7 +12,8 @@
 #define TA_SH_RING 4096        /* recent input bytes kept per terminal */
 #define TA_SH_SEGS 64          /* input events (timestamps) kept per terminal */
 #define TA_SH_ARGV 256         /* argv bytes kept per client */
-#define TA_SH_ARGV_CACHE 256   /* recent execs remembered for their argv */
+#define TA_SH_ARGV_CACHE 256   /* execs of live processes remembered for their argv */
+#define TA_SH_ARGV_GONE 1024   /* live processes whose argv the cache evicted, remembered */
 #define TA_SH_PENDING 32       /* connects to paths not (yet) known as servers */
 #define TA_SH_PENDING_PER_UID 4 /* of them one uid may hold: its own oldest go first */
 #define TA_SH_PENDING_NS (5ull * 1000 * 1000 * 1000)
@@ -64,6 +65,7 @@ struct ta_sh_client {
 	uint64_t connect_ns, connect_rt;
 	uint8_t argv[TA_SH_ARGV];
 	uint32_t argv_len;
+	bool argv_evicted;     /* its exec was seen, its argv evicted before it connected */
 };
 
 /* Recent input of one terminal, with the time of each event. */
@@ -124,7 +126,8 @@ struct ta_sh_pending {
 };
 
 struct ta_sh_argv {
-	uint32_t pid, len;
+	uint32_t pid, len;     /* len 0: free (the process exited) */
+	uint64_t seq;          /* exec order: the oldest is evicted */
 	uint8_t argv[TA_SH_ARGV];
 };
 
@@ -137,12 +140,15 @@ struct ta_shared_tracker {
 	struct ta_sh_pending pending[TA_SH_PENDING];
 	uint32_t pending_next;
 	struct ta_sh_argv argvs[TA_SH_ARGV_CACHE];
-	uint32_t argv_next;
+	uint64_t exec_seq;
+	uint32_t argv_gone[TA_SH_ARGV_GONE]; /* pids; 0: free */
+	uint32_t argv_gone_next;
 	uint32_t nheld;        /* panes whose held input waits */
 	uint64_t held_oldest_ns; /* no held input is older (event time): a lower bound */
 	struct ta_shared_stats stats;
 	/* Evictions not yet reported in a notice. */
 	uint64_t unreported_servers, unreported_clients, unreported_ttys, unreported_panes;
+	uint64_t unreported_argvs;
 	struct ta_json json;
 	uint8_t scratch[TA_SH_RING];
 	ta_shared_emit_fn emit;

@@ -16,6 +16,7 @@
 #define MS (1000ull * 1000)
 #define SECOND_NS (1000 * MS)
 #define REALTIME_BASE 1700000000000000000ull
+#define TA_TEST_ARGV_GONE 1024 /* evicted argvs the tracker remembers */
 
 /* ---- collected records ---- */
 
@@ -1303,6 +1304,76 @@ static void test_candidates_skipped(void)
 	T = NULL;
 }
 
+/*
+ * The argv cache holds 256 execs. Execs of programs that have exited no
+ * longer push out a live process's argv; when 256 live processes hold it, the
+ * attach of one whose argv was evicted says so ("argv_unknown"), and an
+ * eviction remembered too long to be told of that way reaches the table_full
+ * notice. Before, any 256 execs flushed it and the attach had no argv, with
+ * nothing saying why.
+ */
+static void test_argv_evicted(void)
+{
+	static const char av[] = "tmux\0-S\0" SOCK "\0attach";
+	struct ta_shared_stats st;
+	struct rec *r;
+
+	setup_shared();
+	/* a build: 300 programs run and exit between bob's exec and his connect */
+	exit_(&client_b, 0);
+	exec_(&client_b, av, sizeof(av) - 1);
+	for (uint32_t i = 0; i < 300; i++) {
+		struct proc cc = { 10000 + i, 601, 1002, 1002, 20, "cc", 1 };
+
+		exec_(&cc, "cc", 2);
+		exit_(&cc, 0);
+	}
+	connect_(&client_b, SOCK);
+	r = nth("attach", 2);
+	CHECK_EQ_INT(u64(r, "pid"), 720);
+	CHECK(strstr(r ? r->json : "", "\"argv\":[\"tmux\",\"-S\"") != NULL);
+	CHECK(!strstr(r ? r->json : "", "argv_unknown"));
+
+	/* 256 live processes exec after bob's second client: its argv is evicted */
+	exit_(&client_b, 0);
+	exec_(&client_b, av, sizeof(av) - 1);
+	for (uint32_t i = 0; i < 256; i++) {
+		struct proc sl = { 20000 + i, 601, 1002, 1002, 20, "sleep", 1 };
+
+		exec_(&sl, "sleep", 5);
+	}
+	connect_(&client_b, SOCK);
+	r = nth("attach", 3);
+	CHECK_EQ_INT(u64(r, "pid"), 720);
+	CHECK(ta_jobj_get(r ? &r->o : NULL, "argv") == NULL);
+	CHECK_EQ_STR(str(r, "argv_unknown"), "evicted");
+	ta_shared_get_stats(T, &st);
+	CHECK_EQ_INT(st.argv_evicted, 1);
+	CHECK_EQ_INT(st.evicted_argvs, 0);
+	/* the detach says the same */
+	exit_(&client_b, 0);
+	r = nth("detach", count("detach") - 1);
+	CHECK_EQ_STR(str(r, "argv_unknown"), "evicted");
+
+	/*
+	 * More evicted live processes than can be remembered: counted in the
+	 * notice. 1034 more evictions after the 3 above (the pane's shell,
+	 * alice's client, bob's, which his exit cleared) forget 12.
+	 */
+	for (uint32_t i = 0; i < TA_TEST_ARGV_GONE + 10; i++) {
+		struct proc sl = { 30000 + i, 601, 1002, 1002, 20, "sleep", 1 };
+
+		exec_(&sl, "sleep", 5);
+	}
+	flush_at(now);
+	ta_shared_get_stats(T, &st);
+	CHECK_EQ_INT(st.evicted_argvs, 12);
+	CHECK_EQ_INT(count("notice"), 1);
+	CHECK_EQ_INT(u64(nth("notice", 0), "evicted_argvs"), 12);
+	ta_shared_tracker_free(T);
+	T = NULL;
+}
+
 int main(void)
 {
 	test_attach_detach();
@@ -1323,6 +1394,7 @@ int main(void)
 	test_bounds();
 	test_evicted_unserved();
 	test_candidates_skipped();
+	test_argv_evicted();
 	ta_shared_tracker_free(T);
 	return check_result();
 }
