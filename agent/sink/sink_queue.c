@@ -31,11 +31,19 @@
 /*
  * The drain hands items over in batches, one lock round each: at this many
  * items or bytes, or with the next call (the daemon queues one every drain
- * round), flush or close. A lock round and a wake-up per item were a quarter
- * of the daemon's CPU on short writes (docs/performance.md).
+ * round), flush or close. A lock round per item was a fifth of the daemon's
+ * CPU on short writes (docs/performance.md).
  */
 #define PUBLISH_ITEMS 256
 #define PUBLISH_BYTES (256u << 10)
+/*
+ * A writer asleep is woken by a call, flush or close, or once this much was
+ * handed over since it was last woken; awake, it takes what comes without.
+ * A wake-up is a futex call and, on an idle virtual machine, a halted vCPU
+ * to start: woken at every batch, the writer cost more than it wrote.
+ */
+#define WAKE_ITEMS 2048
+#define WAKE_BYTES (1u << 20)
 /* Items up to this size are kept for reuse by the drain (at most POOL_MAX of them). */
 #define POOL_ITEM_BYTES 512
 #define POOL_MAX 4096
@@ -123,6 +131,7 @@ struct queue_sink {
 	struct item *batch_head, *batch_tail;
 	uint32_t batch_items;
 	uint64_t batch_bytes;
+	uint64_t unwoken_items, unwoken_bytes; /* handed over since the writer was last woken */
 	struct item *pool[POOL_MAX]; /* a stack of pointers: an item is not written to be kept */
 	uint32_t pool_len;
 	struct ta_drop_delta drops[DROP_SLOTS + 1]; /* the last: sessions with no slot left */
@@ -297,17 +306,23 @@ static void count_drop(struct queue_sink *q, uint32_t ses, uint32_t auid, uint64
 	q->dropped_bytes += bytes;
 }
 
-/* The drain: the batch goes to the writer, in one lock round. */
-static void publish(struct queue_sink *q)
+/* The drain: the batch goes to the writer, in one lock round; wake: it must not wait. */
+static void publish(struct queue_sink *q, bool wake)
 {
 	if (q->batch_head) {
+		q->unwoken_items += q->batch_items;
+		q->unwoken_bytes += q->batch_bytes;
+		wake = wake || q->unwoken_items >= WAKE_ITEMS || q->unwoken_bytes >= WAKE_BYTES;
 		pthread_mutex_lock(&q->lock);
 		if (q->tail)
 			q->tail->next = q->batch_head;
 		else
 			q->head = q->batch_head;
 		q->tail = q->batch_tail;
-		pthread_cond_signal(&q->more);
+		if (wake) {
+			pthread_cond_signal(&q->more);
+			q->unwoken_items = q->unwoken_bytes = 0;
+		}
 		pthread_mutex_unlock(&q->lock);
 		q->batch_head = q->batch_tail = NULL;
 		q->batch_items = 0;
@@ -325,9 +340,10 @@ static void push(struct queue_sink *q, struct item *it)
 		q->batch_head = it;
 	q->batch_tail = it;
 	q->batch_bytes += it->cost;
-	if (++q->batch_items >= PUBLISH_ITEMS || q->batch_bytes >= PUBLISH_BYTES ||
-	    it->kind == IT_CALL || it->kind == IT_FLUSH)
-		publish(q);
+	if (it->kind == IT_CALL || it->kind == IT_FLUSH)
+		publish(q, true);
+	else if (++q->batch_items >= PUBLISH_ITEMS || q->batch_bytes >= PUBLISH_BYTES)
+		publish(q, false);
 }
 
 /* Bytes an event points to, copied with it. */
@@ -610,7 +626,7 @@ static void queue_close(struct ta_sink *base)
 {
 	struct queue_sink *q = (struct queue_sink *)base;
 
-	publish(q);
+	publish(q, true);
 	pthread_mutex_lock(&q->lock);
 	q->stopping = 1;
 	pthread_cond_signal(&q->more);
