@@ -491,6 +491,13 @@ static void test_footprint_given_copied(void)
  * stops before them), and every event's bytes are its own. A sink that
  * checks each event on the writer thread, read once the queue is closed.
  */
+/* Event i's bytes: its number, and a length that changes from event to event. */
+static size_t numbered_line(char *buf, size_t cap, int i)
+{
+	return (size_t)snprintf(buf, cap, "line %d %.*s", i, i % 40,
+				"........................................");
+}
+
 struct check_sink {
 	struct ta_sink base;
 	int n, bad;
@@ -510,7 +517,7 @@ static int check_event(struct ta_sink *base, const struct ta_event *ev, uint64_t
 		    ev->fp_path_len != 13 || !ev->fp_given || memcmp(ev->fp_given, "notes", 5))
 			c->bad++;
 	} else {
-		len = snprintf(want, sizeof(want), "line %d %.*s", c->n, c->n % 40, "........................................");
+		len = (int)numbered_line(want, sizeof(want), c->n);
 		if (ev->fp || ev->fp_path[0] || ev->fp_path2[0] || ev->fp_path_len || ev->fp_given ||
 		    ev->fp_given2 || ev->len != (uint32_t)len || memcmp(ev->data, want, ev->len) ||
 		    realtime_ns != (uint64_t)c->n)
@@ -555,8 +562,7 @@ static void test_reused_items(void)
 		return;
 	for (int i = 0; i < total; i++) {
 		char line[64];
-		int len = snprintf(line, sizeof(line), "line %d %.*s", i, i % 40, "........................................");
-		struct ta_event ev = tty_event(QUIET_SES, line, (size_t)len);
+		struct ta_event ev = tty_event(QUIET_SES, line, numbered_line(line, sizeof(line), i));
 
 		if (i % 3 == 0) {
 			ev.kind = TA_EV_FOOTPRINT;
@@ -600,8 +606,7 @@ static void test_all_uncharged(void)
 		return;
 	for (int i = 0; i < total; i++) {
 		char line[64];
-		int len = snprintf(line, sizeof(line), "line %d %.*s", i, i % 40, "........................................");
-		struct ta_event ev = tty_event(QUIET_SES, line, (size_t)len);
+		struct ta_event ev = tty_event(QUIET_SES, line, numbered_line(line, sizeof(line), i));
 
 		CHECK_EQ_INT(q->ops->event(q, &ev, (uint64_t)i), 0);
 	}
