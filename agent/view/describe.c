@@ -410,6 +410,12 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 				}
 			if (!first)
 				ta_buf_putc(out, ')');
+			else if ((n = member(&o, "argv_unknown", s, cap))) {
+				/* The tracker saw the exec, then had to forget its argv. */
+				ta_buf_puts(out, " (argv unknown: ");
+				put_word(out, s, n);
+				ta_buf_putc(out, ')');
+			}
 		} else if ((n = member(&o, "reason", s, cap))) {
 			ta_buf_puts(out, " (");
 			put_word(out, s, n);
@@ -464,7 +470,7 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 		}
 		char *conf = sc->s, *pane = sc->x;
 		size_t cn = member(&o, "confidence", conf, cap), pn = member(&o, "pane", pane, cap);
-		uint64_t by = 0, owner = TA_ID_NONE, oa = TA_ID_NONE;
+		uint64_t by = 0, owner = TA_ID_NONE, oa = TA_ID_NONE, skipped = 0;
 		ta_jobj_u64(&o, "bytes", &by);
 		ta_jobj_u64(&o, "pane_owner_ses", &owner);
 		ta_jobj_u64(&o, "pane_owner_auid", &oa);
@@ -489,6 +495,9 @@ static void describe(const struct ta_transcript *tr, const struct ta_tev *e, str
 			ta_buf_puts(out, " via ");
 			put_word(out, s, n);
 		}
+		/* Said from a partial view: attached clients past the tracker's cap. */
+		if (!ta_jobj_u64(&o, "candidates_skipped", &skipped) && skipped)
+			ta_buf_printf(out, ", %" PRIu64 " attached clients not looked at", skipped);
 		return;
 	}
 	default:

@@ -952,6 +952,16 @@ try:
     check(rc == 0 and {json.loads(l)["session"] for l in out.splitlines()} == {"5e1c0a42-10", "5e1c0a42-11"},
           "grep across input events of one char each %r" % out)
 
+    # ---- shared terminals: what the tracker could not vouch for is said on show's lines
+    spl = os.path.join(top, "shared-partial")
+    subprocess.run([MAKE_LOG, spl, "shared-partial"], check=True, capture_output=True)
+    rc, out, err = run("show", "--log-dir", spl, "5e1c0a42-20", env=env)
+    check(rc == 0 and "attached from pts8 to /run/shared-test/sock (argv unknown: evicted)" in out,
+          "an attach whose argv the tracker evicted says so %r %s" % (out, err))
+    check(rc == 0 and "typed 3 bytes into pts6" in out and
+          "ambiguous via /run/shared-test/sock, 70 attached clients not looked at" in out,
+          "an attribution made from a partial view says how partial %r" % out)
+
     # ---- damage: a corrupt middle segment; the rest is still shown, exit 8
     bad = os.path.join(top, "bad")
     shutil.copytree(log, bad, ignore=shutil.ignore_patterns("index"))

@@ -206,6 +206,43 @@ static void shared_terminal(void)
 }
 
 /*
+ * What the tracker could not vouch for (docs/shared-terminals.md): carol's
+ * client (session 20) attached after the argv cache had evicted its exec's,
+ * and a run of hers in alice's pane attributed with 70 attached clients not
+ * looked at.
+ */
+static void shared_partial(void)
+{
+	struct ta_batch_builder b;
+	struct ta_tty_id id;
+	uint64_t t = T0 + 10000000000ull, t1 = t + 2000000000ull;
+	char obj[2048], a[48];
+
+	json(TA_REC_SESSION_START, t, 20,
+	     "{\"type\":\"session_start\",\"ses\":20,\"auid\":1002,\"user\":\"carol\",\"login_program\":\"sshd\","
+	     "\"host\":\"c.example\",\"addr\":\"10.0.0.3\",\"result\":\"success\"}");
+	snprintf(obj, sizeof(obj),
+		 "{\"type\":\"attach\",\"auid\":1002,\"ses\":20,\"uid\":1002,\"pid\":5100,\"comm\":\"tmux: client\","
+		 "\"tty\":\"pts8\",\"tty_dev\":\"136:8\",\"argv_unknown\":\"evicted\","
+		 "\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,\"server_comm\":\"tmux: server\","
+		 "\"attached_at\":\"%s\",\"evidence\":\"comm_hint\"}", rfc(t + 500000000, a, sizeof(a)));
+	json(TA_REC_ATTACH, t + 500000000, 20, obj);
+	ta_batch_init(&b);
+	tty_id(&id, 8);
+	ta_batch_begin(&b, &id, 20, 1002, t1);
+	entry(&b, TA_ENTRY_INPUT, t1, "id\r", 3, TA_F_ECHO, 0);
+	flush(&b, 20);
+	ta_batch_free(&b);
+	snprintf(obj, sizeof(obj),
+		 "{\"type\":\"attribution\",\"auid\":1002,\"ses\":20,\"confidence\":\"ambiguous\",\"pane\":\"pts6\","
+		 "\"pane_dev\":\"136:6\",\"pane_owner_auid\":4242,\"pane_owner_ses\":10,"
+		 "\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,\"start\":\"%s\",\"end\":\"%s\","
+		 "\"events\":3,\"bytes\":3,\"client\":null,\"candidates_skipped\":70}",
+		 rfc(t1, a, sizeof(a)), rfc(t1, a, sizeof(a)));
+	json(TA_REC_ATTRIBUTION, t1 + 600000000, 20, obj);
+}
+
+/*
  * Session 12 (auid 4242) on two terminals, the second named with an OSC title
  * sequence: the kernel names terminals, but a log (a fleet host's) can say
  * anything, and show prints the name on every line of such a session.
@@ -545,11 +582,12 @@ int main(int argc, char **argv)
 	int hnul = argc == 3 && !strcmp(argv[2], "hostile-nul");
 	int hlong = argc == 3 && !strcmp(argv[2], "hostile-long");
 	int retention = argc == 3 && !strcmp(argv[2], "retention");
+	int spartial = argc == 3 && !strcmp(argv[2], "shared-partial");
 	if (argc < 2 || argc > 4 ||
 	    (argc >= 3 && !shared && !hostile_tty && !hview && !long_in && !hnul && !hlong && !retention &&
-	     strcmp(argv[2], "plain"))) {
+	     !spartial && strcmp(argv[2], "plain"))) {
 		fprintf(stderr, "usage: make_log DIR [shared|plain [ORIGIN]|hostile-tty|hostile-view|"
-			"hostile-nul|hostile-long|long-input|retention]\n");
+			"hostile-nul|hostile-long|long-input|retention|shared-partial]\n");
 		return 2;
 	}
 	struct ta_store_opts o = { .dir = argv[1], .no_append_only = 1,
@@ -558,8 +596,10 @@ int main(int argc, char **argv)
 	int err = ta_store_open(&st, &o);
 	if (err)
 		die("open", err);
-	if (hostile_tty || hview || long_in || hnul || hlong) {
-		if (hnul)
+	if (hostile_tty || hview || long_in || hnul || hlong || spartial) {
+		if (spartial)
+			shared_partial();
+		else if (hnul)
 			hostile_nul();
 		else if (hlong)
 			hostile_long();
