@@ -270,7 +270,7 @@ void ta_sh_emit_notice(struct ta_shared_tracker *t)
 	struct ta_json *j = &t->json;
 
 	if (!(t->unreported_servers | t->unreported_clients | t->unreported_ttys |
-	      t->unreported_panes | t->unreported_argvs))
+	      t->unreported_panes | t->unreported_argvs | t->unreported_logins))
 		return;
 	ta_json_reset(j);
 	ta_json_obj_begin(j);
@@ -288,8 +288,11 @@ void ta_sh_emit_notice(struct ta_shared_tracker *t)
 	ta_json_u64(j, t->unreported_panes);
 	ta_json_key(j, "evicted_argvs");
 	ta_json_u64(j, t->unreported_argvs);
+	ta_json_key(j, "evicted_logins");
+	ta_json_u64(j, t->unreported_logins);
 	ta_json_obj_end(j);
 	t->unreported_servers = t->unreported_clients = 0;
 	t->unreported_ttys = t->unreported_panes = t->unreported_argvs = 0;
+	t->unreported_logins = 0;
 	send(t, TA_REC_NOTICE, UINT32_MAX, false, UINT32_MAX, 0);
 }

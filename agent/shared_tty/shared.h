@@ -54,6 +54,7 @@ struct ta_shared_stats {
 	uint64_t evicted_servers, evicted_clients, evicted_ttys, evicted_panes;
 	uint64_t argv_evicted;  /* attaches whose argv was evicted (argv_unknown) */
 	uint64_t evicted_argvs; /* argv evictions forgotten before any attach could say so */
+	uint64_t evicted_logins; /* logins a server no longer remembers having reached it */
 	uint64_t emit_errors;
 };
 

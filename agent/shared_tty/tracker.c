@@ -266,7 +266,16 @@ static void server_note_login(struct ta_shared_tracker *t, int s, uint32_t auid,
 	for (uint32_t i = 0; i < sv->nlogins; i++)
 		if (sv->login_auid[i] == auid && sv->login_ses[i] == ses)
 			return;
-	/* Full: the oldest goes (a login holds one slot, however many connects it makes). */
+	/*
+	 * Full: the oldest goes (a login holds one slot, however many connects it
+	 * makes), counted: the fallback below then no longer vouches for one
+	 * terminal alone, as the forgotten login's may have typed the same.
+	 */
+	if (sv->nlogins == TA_SH_LOGINS) {
+		sv->logins_forgotten++;
+		t->stats.evicted_logins++;
+		t->unreported_logins++;
+	}
 	sv->login_auid[sv->logins_next] = auid;
 	sv->login_ses[sv->logins_next] = ses;
 	sv->logins_next = (sv->logins_next + 1) % TA_SH_LOGINS;
@@ -1011,10 +1020,10 @@ static bool attribute(struct ta_shared_tracker *t, int s, struct ta_sh_pane *p,
 			only = r;
 			at = a;
 		}
-		if (found == 1 && skipped) {
+		if (found == 1 && (skipped || sv->logins_forgotten)) {
 			/*
-			 * A client not looked at may have typed the same bytes from a
-			 * terminal of a login the server no longer remembers.
+			 * A client not looked at, or a login the server no longer
+			 * remembers, may have typed the same bytes.
 			 */
 			nr.conf = TA_SH_AMBIGUOUS;
 			who_from_ring(&nr.cands[nr.ncands++], only);

@@ -56,6 +56,7 @@ struct ta_sh_server {
 	 */
 	uint32_t login_auid[TA_SH_LOGINS], login_ses[TA_SH_LOGINS];
 	uint32_t nlogins, logins_next;
+	uint32_t logins_forgotten; /* logins pushed out of login_auid/login_ses */
 };
 
 struct ta_sh_client {
@@ -148,7 +149,7 @@ struct ta_shared_tracker {
 	struct ta_shared_stats stats;
 	/* Evictions not yet reported in a notice. */
 	uint64_t unreported_servers, unreported_clients, unreported_ttys, unreported_panes;
-	uint64_t unreported_argvs;
+	uint64_t unreported_argvs, unreported_logins;
 	struct ta_json json;
 	uint8_t scratch[TA_SH_RING];
 	ta_shared_emit_fn emit;

@@ -998,6 +998,50 @@ static void test_client_forked(void)
 	CHECK(r && strstr(r->json, "\"attached\":false") != NULL);
 }
 
+/*
+ * A server remembers the last 16 logins that reached it. bob's client forked
+ * and left (as above), then 16 other logins reached the server and left,
+ * mallory's last: bob's login is forgotten. When bob and mallory type the
+ * same key and the pane gets it, the fallback used to find mallory's terminal
+ * alone and name her 'exact'. Now a server that forgot a login vouches for
+ * no terminal alone (ambiguous, mallory a candidate), and the table_full
+ * notice counts the forgotten logins.
+ */
+static void test_forgotten_logins(void)
+{
+	static const struct proc sshd_m = { 800, 799, 1003, 1003, 30, "sshd", -1 };
+	static const struct proc shell_m = { 801, 800, 1003, 1003, 30, "bash", 5 };
+	static const struct proc client_m = { 810, 801, 1003, 1003, 30, "tmux: client", 5 };
+	struct ta_shared_stats st;
+	struct rec *r;
+
+	setup_shared();
+	exit_(&client_b, 0);
+	for (uint32_t i = 0; i < 15; i++) {
+		struct proc p = { 2000 + i, 1, 2000 + i, 2000 + i, 100 + i, "tmux: client", -1 };
+
+		connect_(&p, SOCK);
+		exit_(&p, 0);
+		now += 1 * MS;
+	}
+	connect_(&client_m, SOCK);
+	exit_(&client_m, 0);
+	now += 500 * MS;
+	input(&sshd_b, 1, &shell_b, "k", 1);
+	input(&sshd_m, 5, &shell_m, "k", 1);
+	now += 1 * MS;
+	input(&server, 2, &pane_sh, "k", 1);
+	flush_at(TA_SHARED_FLUSH_ALL);
+	CHECK_EQ_INT(count("attribution"), 1);
+	r = nth("attribution", 0);
+	CHECK_EQ_STR(str(r, "confidence"), "ambiguous");
+	CHECK(r && strstr(r->json, "\"auid\":1003") != NULL);
+	ta_shared_get_stats(T, &st);
+	CHECK(st.evicted_logins >= 2); /* alice's and bob's */
+	CHECK_EQ_INT(count("notice"), 1);
+	CHECK(nth("notice", 0) && u64(nth("notice", 0), "evicted_logins") >= 2);
+}
+
 static void test_sudo_attach(void)
 {
 	/* carol (1003, ses 30) runs `sudo -u alice tmux attach`: uid is alice's, the person carol */
@@ -1389,6 +1433,7 @@ int main(void)
 	test_unowned_terminal();
 	test_copied_keys();
 	test_client_forked();
+	test_forgotten_logins();
 	test_renamed();
 	test_screen();
 	test_bounds();
