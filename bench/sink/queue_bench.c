@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
+#include "base/decimal.h"
 #include "bench_stats.h"
 #include "sink/sink.h"
 #include "sink/sink_queue.h"
@@ -64,40 +64,33 @@ static void on_call(void *ctx, const void *arg, size_t len)
 	(void)len;
 }
 
-static double process_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 static long arg_long(const char *s, long min, long max)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	const char *end;
+	uint64_t v;
 
-	if (*s == '\0' || *end || v < min || v > max) {
+	if (ta_parse_dec_u64(s, &end, &v) || *end || v < (uint64_t)min || v > (uint64_t)max) {
 		fprintf(stderr, "queue_bench: '%s' is not a number from %ld to %ld\n", s, min, max);
 		exit(2);
 	}
-	return v;
+	return (long)v;
 }
 
 int main(int argc, char **argv)
 {
 	long events = 2000000, len = 24, call_every = 2000, runs = 7;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--events"))
-			events = arg_long(argv[i + 1], 1, 1000000000);
-		else if (!strcmp(argv[i], "--len"))
-			len = arg_long(argv[i + 1], 0, 65536);
-		else if (!strcmp(argv[i], "--call-every"))
-			call_every = arg_long(argv[i + 1], 1, 1000000000);
-		else if (!strcmp(argv[i], "--runs"))
-			runs = arg_long(argv[i + 1], 1, 1000);
+	for (int i = 1; i < argc; i += 2) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL; /* an option without one: usage */
+
+		if (v && !strcmp(argv[i], "--events"))
+			events = arg_long(v, 1, 1000000000);
+		else if (v && !strcmp(argv[i], "--len"))
+			len = arg_long(v, 0, 65536);
+		else if (v && !strcmp(argv[i], "--call-every"))
+			call_every = arg_long(v, 1, 1000000000);
+		else if (v && !strcmp(argv[i], "--runs"))
+			runs = arg_long(v, 1, 1000);
 		else {
 			fprintf(stderr, "usage: queue_bench [--events N] [--len L] [--call-every C] [--runs R]\n");
 			return 2;
@@ -118,7 +111,7 @@ int main(int argc, char **argv)
 			.task = { .pid = 100, .uid = 1000, .auid = 1000, .ses = 5, .comm = "perl" },
 			.owner_ses = 5, .owner_auid = 1000, .data = data, .len = (uint32_t)len,
 		};
-		double c0 = process_cpu_s(), w0 = bench_clock_s(CLOCK_MONOTONIC);
+		double c0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = bench_clock_s(CLOCK_MONOTONIC);
 
 		/* A budget nothing reaches: a drop would make the run cheaper. */
 		if (ta_sink_queue_open(&q, &inner.base, 1ull << 40)) {
@@ -134,7 +127,7 @@ int main(int argc, char **argv)
 				ta_sink_queue_call(q, on_call, NULL, NULL, 0);
 		}
 		q->ops->close(q);
-		cpu[r] = (process_cpu_s() - c0) * 1e9 / (double)events;
+		cpu[r] = (bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e9 / (double)events;
 		wall[r] = (bench_clock_s(CLOCK_MONOTONIC) - w0) * 1e9 / (double)events;
 		if (inner.events != (uint64_t)events) {
 			fprintf(stderr, "queue_bench: %llu of %ld events reached the sink\n",
