@@ -457,7 +457,7 @@ static const struct ta_sh_argv *argv_find(struct ta_shared_tracker *t, uint32_t 
 
 static bool argv_gone(const struct ta_shared_tracker *t, uint32_t pid)
 {
-	for (uint32_t i = 0; pid && i < TA_SH_ARGV_GONE; i++)
+	for (uint32_t i = 0; pid && t->argv_gone_n && i < TA_SH_ARGV_GONE; i++)
 		if (t->argv_gone[i] == pid)
 			return true;
 	return false;
@@ -475,6 +475,8 @@ static void argv_gone_add(struct ta_shared_tracker *t, uint32_t pid)
 	if (*g) {
 		t->stats.evicted_argvs++;
 		t->unreported_argvs++;
+	} else {
+		t->argv_gone_n++;
 	}
 	*g = pid;
 	t->argv_gone_next = (t->argv_gone_next + 1) % TA_SH_ARGV_GONE;
@@ -793,9 +795,12 @@ static void on_proc_exit(struct ta_shared_tracker *t, const struct ta_event *ev,
 	for (uint32_t i = 0; i < TA_SH_ARGV_CACHE; i++)
 		if (t->argvs[i].pid == pid)
 			t->argvs[i].len = 0;
-	for (uint32_t i = 0; i < TA_SH_ARGV_GONE; i++)
-		if (t->argv_gone[i] == pid)
+	/* Every exit comes here: the remembered evictions are looked through only if there are any. */
+	for (uint32_t i = 0; t->argv_gone_n && i < TA_SH_ARGV_GONE; i++)
+		if (t->argv_gone[i] == pid) {
 			t->argv_gone[i] = 0;
+			t->argv_gone_n--;
+		}
 }
 
 struct cand {

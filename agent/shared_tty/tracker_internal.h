@@ -144,6 +144,7 @@ struct ta_shared_tracker {
 	uint64_t exec_seq;
 	uint32_t argv_gone[TA_SH_ARGV_GONE]; /* pids; 0: free */
 	uint32_t argv_gone_next;
+	uint32_t argv_gone_n;               /* entries of argv_gone that are not 0 */
 	uint32_t nheld;        /* panes whose held input waits */
 	uint64_t held_oldest_ns; /* no held input is older (event time): a lower bound */
 	struct ta_shared_stats stats;
