@@ -125,17 +125,33 @@ static const char *rfc(uint64_t ns, char *buf, size_t cap)
 	return buf;
 }
 
+/* extra: members after client ("" or ",\"key\":value"). */
 static void attribution(uint64_t at, uint32_t key_ses, const char *who, const char *conf,
-			uint64_t start, uint64_t end, unsigned events, unsigned bytes, const char *client)
+			uint64_t start, uint64_t end, unsigned events, unsigned bytes, const char *client,
+			const char *extra)
 {
 	char obj[2048], a[48], b[48];
 
 	snprintf(obj, sizeof(obj),
 		 "{\"type\":\"attribution\",%s,\"confidence\":\"%s\",\"pane\":\"pts6\",\"pane_dev\":\"136:6\","
 		 "\"pane_owner_auid\":4242,\"pane_owner_ses\":10,\"server\":\"/run/shared-test/sock\","
-		 "\"server_pid\":4000,\"start\":\"%s\",\"end\":\"%s\",\"events\":%u,\"bytes\":%u,\"client\":%s}",
-		 who, conf, rfc(start, a, sizeof(a)), rfc(end, b, sizeof(b)), events, bytes, client);
+		 "\"server_pid\":4000,\"start\":\"%s\",\"end\":\"%s\",\"events\":%u,\"bytes\":%u,\"client\":%s%s}",
+		 who, conf, rfc(start, a, sizeof(a)), rfc(end, b, sizeof(b)), events, bytes, client, extra);
 	json(TA_REC_ATTRIBUTION, at, key_ses, obj);
+}
+
+/* A client's attach to the test's server from ptsN; argv: its "argv" or "argv_unknown" member. */
+static void attach(uint64_t at, uint32_t auid, uint32_t ses, uint32_t pid, int pts, const char *argv)
+{
+	char obj[2048], a[48];
+
+	snprintf(obj, sizeof(obj),
+		 "{\"type\":\"attach\",\"auid\":%u,\"ses\":%u,\"uid\":%u,\"pid\":%u,\"comm\":\"tmux: client\","
+		 "\"tty\":\"pts%d\",\"tty_dev\":\"136:%d\",%s,"
+		 "\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,\"server_comm\":\"tmux: server\","
+		 "\"attached_at\":\"%s\",\"evidence\":\"comm_hint\"}",
+		 auid, ses, auid, pid, pts, pts, argv, rfc(at, a, sizeof(a)));
+	json(TA_REC_ATTACH, at, ses, obj);
 }
 
 static void shared_terminal(void)
@@ -158,12 +174,8 @@ static void shared_terminal(void)
 	json(TA_REC_SESSION_START, t + 100000000, 11,
 	     "{\"type\":\"session_start\",\"ses\":11,\"auid\":1001,\"user\":\"bob\",\"login_program\":\"sshd\","
 	     "\"host\":\"b.example\",\"addr\":\"10.0.0.2\",\"result\":\"success\"}");
-	snprintf(obj, sizeof(obj),
-		 "{\"type\":\"attach\",\"auid\":1001,\"ses\":11,\"uid\":1001,\"pid\":5000,\"comm\":\"tmux: client\","
-		 "\"tty\":\"pts7\",\"tty_dev\":\"136:7\",\"argv\":[\"tmux\",\"-S\",\"/run/shared-test/sock\",\"attach\"],"
-		 "\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,\"server_comm\":\"tmux: server\","
-		 "\"attached_at\":\"%s\",\"evidence\":\"comm_hint\"}", rfc(t + 500000000, a, sizeof(a)));
-	json(TA_REC_ATTACH, t + 500000000, 11, obj);
+	attach(t + 500000000, 1001, 11, 5000, 7,
+	       "\"argv\":[\"tmux\",\"-S\",\"/run/shared-test/sock\",\"attach\"]");
 
 	ta_batch_init(&b);
 	/* The pane (alice's session): what the server wrote into it, in microseconds. */
@@ -190,11 +202,11 @@ static void shared_terminal(void)
 
 	/* The runs, each after it ended (the tracker closes a run after 500 ms without input). */
 	attribution(t1 + 700000000, 10, "\"auid\":4242,\"ses\":10", "exact", t1, t1 + 160000000, 3, 3,
-		    alice_client);
+		    alice_client, "");
 	attribution(t2 + 1300000000, 11, "\"auid\":1001,\"ses\":11", "exact", t2 + 123456,
-		    t2 + 8 * 80000000 + 123456, 9, 9, bob_client);
-	attribution(t3 + 600000000, 11, "\"auid\":1001,\"ses\":11", "timing", t3, t3, 1, 1, bob_client);
-	attribution(t4 + 600000000, UINT32_MAX, "\"auid\":null,\"ses\":null", "none", t4, t4, 1, 2, "null");
+		    t2 + 8 * 80000000 + 123456, 9, 9, bob_client, "");
+	attribution(t3 + 600000000, 11, "\"auid\":1001,\"ses\":11", "timing", t3, t3, 1, 1, bob_client, "");
+	attribution(t4 + 600000000, UINT32_MAX, "\"auid\":null,\"ses\":null", "none", t4, t4, 1, 2, "null", "");
 	snprintf(obj, sizeof(obj),
 		 "{\"type\":\"detach\",\"auid\":1001,\"ses\":11,\"uid\":1001,\"pid\":5000,\"comm\":\"tmux: client\","
 		 "\"tty\":\"pts7\",\"tty_dev\":\"136:7\",\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,"
@@ -216,30 +228,19 @@ static void shared_partial(void)
 	struct ta_batch_builder b;
 	struct ta_tty_id id;
 	uint64_t t = T0 + 10000000000ull, t1 = t + 2000000000ull;
-	char obj[2048], a[48];
 
 	json(TA_REC_SESSION_START, t, 20,
 	     "{\"type\":\"session_start\",\"ses\":20,\"auid\":1002,\"user\":\"carol\",\"login_program\":\"sshd\","
 	     "\"host\":\"c.example\",\"addr\":\"10.0.0.3\",\"result\":\"success\"}");
-	snprintf(obj, sizeof(obj),
-		 "{\"type\":\"attach\",\"auid\":1002,\"ses\":20,\"uid\":1002,\"pid\":5100,\"comm\":\"tmux: client\","
-		 "\"tty\":\"pts8\",\"tty_dev\":\"136:8\",\"argv_unknown\":\"evicted\","
-		 "\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,\"server_comm\":\"tmux: server\","
-		 "\"attached_at\":\"%s\",\"evidence\":\"comm_hint\"}", rfc(t + 500000000, a, sizeof(a)));
-	json(TA_REC_ATTACH, t + 500000000, 20, obj);
+	attach(t + 500000000, 1002, 20, 5100, 8, "\"argv_unknown\":\"evicted\"");
 	ta_batch_init(&b);
 	tty_id(&id, 8);
 	ta_batch_begin(&b, &id, 20, 1002, t1);
 	entry(&b, TA_ENTRY_INPUT, t1, "id\r", 3, TA_F_ECHO, 0);
 	flush(&b, 20);
 	ta_batch_free(&b);
-	snprintf(obj, sizeof(obj),
-		 "{\"type\":\"attribution\",\"auid\":1002,\"ses\":20,\"confidence\":\"ambiguous\",\"pane\":\"pts6\","
-		 "\"pane_dev\":\"136:6\",\"pane_owner_auid\":4242,\"pane_owner_ses\":10,"
-		 "\"server\":\"/run/shared-test/sock\",\"server_pid\":4000,\"start\":\"%s\",\"end\":\"%s\","
-		 "\"events\":3,\"bytes\":3,\"client\":null,\"candidates_skipped\":70}",
-		 rfc(t1, a, sizeof(a)), rfc(t1, a, sizeof(a)));
-	json(TA_REC_ATTRIBUTION, t1 + 600000000, 20, obj);
+	attribution(t1 + 600000000, 20, "\"auid\":1002,\"ses\":20", "ambiguous", t1, t1, 3, 3, "null",
+		    ",\"candidates_skipped\":70");
 }
 
 /*
