@@ -256,16 +256,21 @@ static int server_by_pid(struct ta_shared_tracker *t, uint32_t pid)
 	return any;
 }
 
+static bool server_knows_login(const struct ta_sh_server *sv, uint32_t auid, uint32_t ses)
+{
+	for (uint32_t i = 0; i < sv->nlogins; i++)
+		if (sv->login_auid[i] == auid && sv->login_ses[i] == ses)
+			return true;
+	return false;
+}
+
 /* A login was seen reaching server s (a connect that succeeded, by any of its processes). */
 static void server_note_login(struct ta_shared_tracker *t, int s, uint32_t auid, uint32_t ses)
 {
 	struct ta_sh_server *sv = &t->servers[s];
 
-	if (auid == UINT32_MAX || ses == UINT32_MAX)
+	if (auid == UINT32_MAX || ses == UINT32_MAX || server_knows_login(sv, auid, ses))
 		return;
-	for (uint32_t i = 0; i < sv->nlogins; i++)
-		if (sv->login_auid[i] == auid && sv->login_ses[i] == ses)
-			return;
 	/*
 	 * Full: the oldest goes (a login holds one slot, however many connects it
 	 * makes), counted: the fallback below then no longer vouches for one
@@ -281,14 +286,6 @@ static void server_note_login(struct ta_shared_tracker *t, int s, uint32_t auid,
 	sv->logins_next = (sv->logins_next + 1) % TA_SH_LOGINS;
 	if (sv->nlogins < TA_SH_LOGINS)
 		sv->nlogins++;
-}
-
-static bool server_knows_login(const struct ta_sh_server *sv, uint32_t auid, uint32_t ses)
-{
-	for (uint32_t i = 0; i < sv->nlogins; i++)
-		if (sv->login_auid[i] == auid && sv->login_ses[i] == ses)
-			return true;
-	return false;
 }
 
 static void held_settle(struct ta_shared_tracker *t, struct ta_sh_pane *p, bool final);
