@@ -629,6 +629,8 @@ static void on_bind(struct ta_shared_tracker *t, const struct ta_event *ev, uint
 		for (uint32_t i = 0; i < t->servers[other].nlogins; i++)
 			server_note_login(t, s, t->servers[other].login_auid[i],
 					  t->servers[other].login_ses[i]);
+		/* What the other entry forgot, this one does not know either. */
+		sv->logins_forgotten += t->servers[other].logins_forgotten;
 		t->servers[other].used = false;
 	}
 
