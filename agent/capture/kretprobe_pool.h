@@ -12,7 +12,7 @@
  * mount namespace of its own when the host has none mounted (never on the
  * host's tree), attaches the program to it with perf_event_open, and removes
  * the event when it detaches. What still misses is counted by the programs
- * (return_missed, bpf/tty_functions.bpf.c).
+ * (return_missed, bpf/tty_functions.bpf.h).
  */
 #ifndef TA_CAPTURE_KRETPROBE_POOL_H
 #define TA_CAPTURE_KRETPROBE_POOL_H

@@ -17,19 +17,31 @@
  * and takes input through that discipline's functions, which these programs
  * do not read; the change is counted (TA_DROP_LDISC).
  *
- * fentry/fexit programs are preferred; the kprobe ones are the same logic for
- * kernels without BPF trampolines. The daemon loads one set.
+ * fentry/fexit programs are preferred (tty_fentry.bpf.c); the kprobe ones
+ * (tty_kprobe.bpf.c) are the same logic for kernels without BPF trampolines.
+ * The daemon loads one set. Two sources, because their programs get their
+ * arguments differently (typed pointers, register values) and so may read
+ * a terminal differently: this header is what they share, and each source
+ * says first how it reads one (TA_TTY_CACHE).
  */
+#ifndef TA_TTY_FUNCTIONS_BPF_H
+#define TA_TTY_FUNCTIONS_BPF_H
+
 #include "capture_common.bpf.h"
 
 #define TA_N_TTY 0 /* the line discipline n_tty_write belongs to */
 
+/*
+ * stashed: the call's entry kept its state (ta_kp_stash, ta_kret_stash),
+ * which it does only after asking whether the writer is the daemon itself:
+ * a hash lookup fewer per write.
+ */
 static __always_inline int ta_fn_write_done(struct tty_struct *tty, const u8 *buf, long ret,
-					    __u16 source, __u32 lflag)
+					    __u16 source, __u32 lflag, bool stashed)
 {
 	struct ta_chunk_loop lc;
 
-	if (ret <= 0 || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+	if (ret <= 0 || (!stashed && ta_is_self(bpf_get_current_pid_tgid() >> 32)))
 		return 0;
 	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_OUTPUT, source, 0, lflag))
 		return 0;
@@ -70,6 +82,18 @@ static __always_inline int ta_ldisc_set(struct tty_struct *tty, int disc)
 	if (disc == TA_N_TTY || ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	ta_count_tty_loss(tty, true, 0, TA_DROP_LDISC);
+	return 0;
+}
+
+/* A window size set: ws is the kernel's copy of it. */
+static __always_inline int ta_fn_resize(struct tty_struct *tty, struct winsize *ws, __u16 source)
+{
+	struct winsize w = {};
+
+	if (!tty)
+		return 0;
+	bpf_probe_read_kernel(&w, sizeof(w), ws);
+	ta_emit_winsize(tty, &w, source);
 	return 0;
 }
 
@@ -135,151 +159,4 @@ static __always_inline struct ta_pending_call *ta_kp_take(struct ta_pending_call
 	return out;
 }
 
-/* ---- fentry/fexit ---- */
-
-SEC("fentry/n_tty_write")
-int BPF_PROG(ta_fentry_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
-{
-	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	return ta_kp_stash(tty, buf);
-}
-
-
-SEC("fexit/n_tty_write")
-int BPF_PROG(ta_fexit_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf,
-	     size_t nr, long ret)
-{
-	struct ta_pending_call c;
-
-	if (!ta_kp_take(&c))
-		c.lflag = ta_tty_lflag(tty);
-	return ta_fn_write_done(tty, buf, ret, TA_SRC_FENTRY, c.lflag);
-}
-
-SEC("fexit/n_tty_receive_buf2")
-int BPF_PROG(ta_fexit_n_tty_receive_buf2, struct tty_struct *tty, const u8 *cp, const u8 *fp,
-	     size_t count, long ret)
-{
-	return ta_fn_receive_done(tty, cp, ret, TA_SRC_FENTRY, 0);
-}
-
-SEC("fentry/n_tty_receive_buf")
-int BPF_PROG(ta_fentry_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp, const u8 *fp,
-	     size_t count)
-{
-	return ta_fn_receive_done(tty, cp, count, TA_SRC_FENTRY, TA_F_INJECTED);
-}
-
-SEC("fentry/tty_do_resize")
-int BPF_PROG(ta_fentry_tty_do_resize, struct tty_struct *tty, struct winsize *ws)
-{
-	struct winsize w = {};
-
-	bpf_probe_read_kernel(&w, sizeof(w), ws);
-	ta_emit_winsize(tty, &w, TA_SRC_FENTRY);
-	return 0;
-}
-
-SEC("fentry/pty_resize")
-int BPF_PROG(ta_fentry_pty_resize, struct tty_struct *tty, struct winsize *ws)
-{
-	struct winsize w = {};
-
-	bpf_probe_read_kernel(&w, sizeof(w), ws);
-	ta_emit_winsize(tty, &w, TA_SRC_FENTRY);
-	return 0;
-}
-
-SEC("fexit/tty_set_ldisc")
-int BPF_PROG(ta_fexit_tty_set_ldisc, struct tty_struct *tty, int disc, int ret)
-{
-	return ret ? 0 : ta_ldisc_set(tty, disc);
-}
-
-/* The terminal's modes were set (tcsetattr): see ta_secret. */
-SEC("fexit/n_tty_set_termios")
-int BPF_PROG(ta_fexit_n_tty_set_termios, struct tty_struct *tty)
-{
-	ta_modes_set(tty);
-	return 0;
-}
-
-SEC("kprobe/n_tty_write")
-int BPF_KPROBE(ta_kprobe_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf,
-	       size_t nr)
-{
-	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	return ta_kret_stash(tty, buf, nr, 0);
-}
-
-SEC("kretprobe/n_tty_write")
-int BPF_KRETPROBE(ta_kretprobe_n_tty_write, long ret)
-{
-	struct ta_pending_call c;
-
-	if (!ta_kp_take(&c))
-		return 0;
-	return ta_fn_write_done((struct tty_struct *)c.tty, (const u8 *)c.buf, ret, TA_SRC_KPROBE,
-				c.lflag);
-}
-
-SEC("kprobe/n_tty_receive_buf2")
-int BPF_KPROBE(ta_kprobe_n_tty_receive_buf2, struct tty_struct *tty, const u8 *cp, const u8 *fp,
-	       size_t count)
-{
-	return ta_kret_stash(tty, cp, count, 1);
-}
-
-SEC("kretprobe/n_tty_receive_buf2")
-int BPF_KRETPROBE(ta_kretprobe_n_tty_receive_buf2, long ret)
-{
-	struct ta_pending_call c;
-
-	if (!ta_kp_take(&c))
-		return 0;
-	return ta_fn_receive_done((struct tty_struct *)c.tty, (const u8 *)c.buf, ret,
-				  TA_SRC_KPROBE, 0);
-}
-
-SEC("kprobe/n_tty_receive_buf")
-int BPF_KPROBE(ta_kprobe_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp, const u8 *fp,
-	       size_t count)
-{
-	return ta_fn_receive_done(tty, cp, count, TA_SRC_KPROBE, TA_F_INJECTED);
-}
-
-/* At entry (a kretprobe has no arguments): a change the kernel then refuses is counted too. */
-SEC("kprobe/tty_set_ldisc")
-int BPF_KPROBE(ta_kprobe_tty_set_ldisc, struct tty_struct *tty, int disc)
-{
-	return ta_ldisc_set(tty, disc);
-}
-
-SEC("kprobe/n_tty_set_termios")
-int BPF_KPROBE(ta_kprobe_n_tty_set_termios, struct tty_struct *tty)
-{
-	ta_modes_set(tty);
-	return 0;
-}
-
-SEC("kprobe/tty_do_resize")
-int BPF_KPROBE(ta_kprobe_tty_do_resize, struct tty_struct *tty, struct winsize *ws)
-{
-	struct winsize w = {};
-
-	bpf_probe_read_kernel(&w, sizeof(w), ws);
-	ta_emit_winsize(tty, &w, TA_SRC_KPROBE);
-	return 0;
-}
-
-SEC("kprobe/pty_resize")
-int BPF_KPROBE(ta_kprobe_pty_resize, struct tty_struct *tty, struct winsize *ws)
-{
-	struct winsize w = {};
-
-	bpf_probe_read_kernel(&w, sizeof(w), ws);
-	ta_emit_winsize(tty, &w, TA_SRC_KPROBE);
-	return 0;
-}
+#endif /* TA_TTY_FUNCTIONS_BPF_H */
