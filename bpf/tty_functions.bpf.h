@@ -31,6 +31,15 @@
 
 #define TA_N_TTY 0 /* the line discipline n_tty_write belongs to */
 
+/* The n bytes at buf, a kernel buffer, into records made by ta_prepare. */
+static __always_inline void ta_fn_emit(struct ta_chunk_loop *lc, const u8 *buf, long n)
+{
+	lc->em.buf = (__u64)buf;
+	lc->em.nr_segs = 0;
+	lc->em.user = 0;
+	ta_emit_data(lc, n);
+}
+
 /*
  * stashed: the call's entry kept its state (ta_kp_stash, ta_kret_stash),
  * which it does only after asking whether the writer is the daemon itself:
@@ -43,12 +52,8 @@ static __always_inline int ta_fn_write_done(struct tty_struct *tty, const u8 *bu
 
 	if (ret <= 0 || (!stashed && ta_is_self(bpf_get_current_pid_tgid() >> 32)))
 		return 0;
-	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_OUTPUT, source, 0, lflag))
-		return 0;
-	lc.em.buf = (__u64)buf;
-	lc.em.nr_segs = 0;
-	lc.em.user = 0;
-	ta_emit_data(&lc, ret);
+	if (ta_prepare(&lc.em, tty, TA_EV_TTY_OUTPUT, source, 0, lflag))
+		ta_fn_emit(&lc, buf, ret);
 	return 0;
 }
 
@@ -62,12 +67,8 @@ static __always_inline int ta_fn_receive_done(struct tty_struct *tty, const u8 *
 	/* Pty input is taken at the master write; see the header comment. */
 	if (!(flags & TA_F_INJECTED) && ta_tty_is_pty(tty))
 		return 0;
-	if (!ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, source, flags, ta_tty_lflag(tty)))
-		return 0;
-	lc.em.buf = (__u64)cp;
-	lc.em.nr_segs = 0;
-	lc.em.user = 0;
-	ta_emit_data(&lc, count);
+	if (ta_prepare(&lc.em, tty, TA_EV_TTY_INPUT, source, flags, ta_tty_lflag(tty)))
+		ta_fn_emit(&lc, cp, count);
 	return 0;
 }
 
