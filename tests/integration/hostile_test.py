@@ -93,10 +93,11 @@ def victim_checks(f, recs, facts, tag, big):
     out = stream(recs, tty, "output", facts["ses"])
     f.check(out == expected_output(tag, big),
             f"victim {tag}: output on {tty} recorded byte for byte ({len(out)} bytes)")
-    f.check(not gaps_of(recs, facts["ses"]), f"victim {tag}: no loss in its session")
+    gaps = gaps_of(recs, facts["ses"])
+    f.check(not gaps, f"victim {tag}: no loss in its session ({gaps[:4]})")
     execs = [r for r in of_type(recs, "exec") if r["argv"][:2] == ["echo", f"{tag}-exec"]]
     f.check(len(execs) == 1 and execs[0].get("cwd") == facts["cwd"],
-            f"victim {tag}: its exec recorded with the working directory")
+            f"victim {tag}: its exec recorded with the working directory ({execs[:2]})")
 
 
 def test_map_exhaustion():
