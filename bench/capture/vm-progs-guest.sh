@@ -19,7 +19,8 @@ rounds=${TA_ROUNDS:-4} bytes=${TA_LINES:-1M}
 out=$R/progs.txt
 : > "$out"
 uname -r > "$R/uname.txt"
-echo 1 > /proc/sys/kernel/bpf_stats_enabled || { echo "no bpf_stats" >> "$out"; exit 1; }
+echo 1 > /proc/sys/kernel/bpf_stats_enabled ||
+    { echo "cannot turn on kernel.bpf_stats_enabled: this kernel gives no program run times" >> "$out"; exit 1; }
 
 # PID: "id runtime runs" for each BPF program the process holds.
 progs() {

@@ -22,23 +22,27 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-usage() { sed -n '2,4p' "$0" >&2; exit 2; }
+usage() { [ $# -eq 0 ] || echo "vm-progs: $*" >&2; sed -n '2,4p' "$0" >&2; exit 2; }
+# OPTION VALUE: the value, or a usage error naming the option that lacks one
+value() { [ -n "${2-}" ] || usage "$1 needs a value"; echo "$2"; }
 floor='' build='' base='' kernels='6.12 6.1' backends='fentry,kprobe' rounds=4 lines=1M work=''
 while [ $# -gt 0 ]; do
     case $1 in
         --floor) floor=1 ;;
-        --build) build=${2:?}; shift ;;
-        --base) base=${2:?}; shift ;;
-        --kernels) kernels=${2:?}; shift ;;
-        --backends) backends=${2:?}; shift ;;
-        --rounds) rounds=${2:?}; shift ;;
-        --lines) lines=${2:?}; shift ;;
-        --work) work=${2:?}; shift ;;
-        *) usage ;;
+        --build) build=$(value --build "${2-}") || exit 2; shift ;;
+        --base) base=$(value --base "${2-}") || exit 2; shift ;;
+        --kernels) kernels=$(value --kernels "${2-}") || exit 2; shift ;;
+        --backends) backends=$(value --backends "${2-}") || exit 2; shift ;;
+        --rounds) rounds=$(value --rounds "${2-}") || exit 2; shift ;;
+        --lines) lines=$(value --lines "${2-}") || exit 2; shift ;;
+        --work) work=$(value --work "${2-}") || exit 2; shift ;;
+        *) usage "unknown option '$1'" ;;
     esac
     shift
 done
-[ -x "$build" ] && { [ -n "$floor" ] || [ -x "$base" ]; } || usage
+[ -x "$build" ] || usage "--build: '$build' is not an executable ttyauditd (ninja -C build agent/daemon/ttyauditd)"
+[ -n "$floor" ] || [ -x "$base" ] ||
+    usage "--base: '$base' is not an executable ttyauditd (the build to compare with; not needed with --floor)"
 [ -n "$work" ] || work=$(mktemp -d /tmp/vm-progs.XXXXXX)
 mkdir -p "$work"
 cc -O2 -Wall -static -pthread -o "$work/ptybench" "$here/ptybench.c" -lutil
