@@ -21,14 +21,16 @@
 #endif
 #include "tty_functions.bpf.h"
 
-/* The tty argument (the first of every hooked function) as a number; see above. */
+/*
+ * The tty argument as a number; see above. Every hooked function has it
+ * first, so bpf_get_func_arg cannot fail here.
+ */
 static __always_inline struct tty_struct *ta_fn_tty(void *ctx, struct tty_struct *typed)
 {
 #ifdef TA_TTY_CACHE
 	__u64 n = 0;
 
-	if (bpf_get_func_arg(ctx, 0, &n))
-		return NULL;
+	bpf_get_func_arg(ctx, 0, &n);
 	return (struct tty_struct *)n;
 #else
 	return typed;
@@ -38,11 +40,9 @@ static __always_inline struct tty_struct *ta_fn_tty(void *ctx, struct tty_struct
 SEC("fentry/n_tty_write")
 int BPF_PROG(ta_fentry_n_tty_write, struct tty_struct *tty, struct file *file, const u8 *buf)
 {
-	struct tty_struct *t = ta_fn_tty(ctx, tty);
-
-	if (!t || ta_is_self(bpf_get_current_pid_tgid() >> 32))
+	if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	return ta_kp_stash(t, buf);
+	return ta_kp_stash(ta_fn_tty(ctx, tty), buf);
 }
 
 SEC("fexit/n_tty_write")
@@ -51,11 +51,8 @@ int BPF_PROG(ta_fexit_n_tty_write, struct tty_struct *tty, struct file *file, co
 {
 	struct tty_struct *t = ta_fn_tty(ctx, tty);
 	struct ta_pending_call c;
-	bool stashed;
+	bool stashed = ta_kp_take(&c) != NULL;
 
-	if (!t)
-		return 0;
-	stashed = ta_kp_take(&c) != NULL;
 	if (!stashed)
 		c.lflag = ta_tty_lflag(t);
 	return ta_fn_write_done(t, buf, ret, TA_SRC_FENTRY, c.lflag, stashed);
@@ -65,18 +62,14 @@ SEC("fexit/n_tty_receive_buf2")
 int BPF_PROG(ta_fexit_n_tty_receive_buf2, struct tty_struct *tty, const u8 *cp, const u8 *fp,
 	     size_t count, long ret)
 {
-	struct tty_struct *t = ta_fn_tty(ctx, tty);
-
-	return t ? ta_fn_receive_done(t, cp, ret, TA_SRC_FENTRY, 0) : 0;
+	return ta_fn_receive_done(ta_fn_tty(ctx, tty), cp, ret, TA_SRC_FENTRY, 0);
 }
 
 SEC("fentry/n_tty_receive_buf")
 int BPF_PROG(ta_fentry_n_tty_receive_buf, struct tty_struct *tty, const u8 *cp, const u8 *fp,
 	     size_t count)
 {
-	struct tty_struct *t = ta_fn_tty(ctx, tty);
-
-	return t ? ta_fn_receive_done(t, cp, count, TA_SRC_FENTRY, TA_F_INJECTED) : 0;
+	return ta_fn_receive_done(ta_fn_tty(ctx, tty), cp, count, TA_SRC_FENTRY, TA_F_INJECTED);
 }
 
 SEC("fentry/tty_do_resize")
@@ -94,19 +87,14 @@ int BPF_PROG(ta_fentry_pty_resize, struct tty_struct *tty, struct winsize *ws)
 SEC("fexit/tty_set_ldisc")
 int BPF_PROG(ta_fexit_tty_set_ldisc, struct tty_struct *tty, int disc, int ret)
 {
-	struct tty_struct *t = ta_fn_tty(ctx, tty);
-
-	return ret || !t ? 0 : ta_ldisc_set(t, disc);
+	return ret ? 0 : ta_ldisc_set(ta_fn_tty(ctx, tty), disc);
 }
 
 /* The terminal's modes were set (tcsetattr): see ta_secret. */
 SEC("fexit/n_tty_set_termios")
 int BPF_PROG(ta_fexit_n_tty_set_termios, struct tty_struct *tty)
 {
-	struct tty_struct *t = ta_fn_tty(ctx, tty);
-
-	if (t)
-		ta_modes_set(t);
+	ta_modes_set(ta_fn_tty(ctx, tty));
 	return 0;
 }
 

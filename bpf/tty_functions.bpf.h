@@ -91,8 +91,6 @@ static __always_inline int ta_fn_resize(struct tty_struct *tty, struct winsize *
 {
 	struct winsize w = {};
 
-	if (!tty)
-		return 0;
 	bpf_probe_read_kernel(&w, sizeof(w), ws);
 	ta_emit_winsize(tty, &w, source);
 	return 0;
