@@ -224,6 +224,25 @@ static bool same_socket(uint64_t ino_a, uint32_t dev_a, uint64_t ino_b, uint32_t
 	return !ino_a || !ino_b || (ino_a == ino_b && dev_a == dev_b);
 }
 
+/* No socket file has this inode: see connect_ino. */
+#define TA_SH_INO_RELEASED UINT64_MAX
+
+/*
+ * The inode a connect that succeeded is matched by. The kernel names the
+ * socket it reached by its bound name and file; a filesystem name without a
+ * file means that socket was released before the capture read it: a server
+ * that closes at once, maybe a look-alike bound in a mount namespace of the
+ * caller's (test_released_peer). Its name alone would make the caller a
+ * client of any server of that name: it matches only a server whose inode is
+ * unknown too (TA_SH_INO_RELEASED matches no inode).
+ */
+static uint64_t connect_ino(const struct ta_event *ev)
+{
+	if (ev->unix_kernel && !ev->unix_ino && ev->path_len && ev->path[0])
+		return TA_SH_INO_RELEASED;
+	return ev->unix_ino;
+}
+
 /* The server bound at path, the socket ino/dev where known (0: any). */
 static int server_by_addr(struct ta_shared_tracker *t, const char *path, uint32_t len, uint64_t ino,
 			  uint32_t dev)
@@ -728,7 +747,7 @@ static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, u
 	 */
 	if (!has_tty(&ev->tty)) {
 		if (!ev->unix_ret &&
-		    (s = server_by_addr(t, ev->path, ev->path_len, ev->unix_ino, ev->unix_dev)) >= 0)
+		    (s = server_by_addr(t, ev->path, ev->path_len, connect_ino(ev), ev->unix_dev)) >= 0)
 			server_note_login(t, s, ev->task.auid, ev->task.ses);
 		return;
 	}
@@ -739,7 +758,8 @@ static void on_connect(struct ta_shared_tracker *t, const struct ta_event *ev, u
 	 * agents. Kept a few seconds in case the bind follows (tmux tries to
 	 * connect before it starts its server).
 	 */
-	s = ev->unix_ret ? -1 : server_by_addr(t, ev->path, ev->path_len, ev->unix_ino, ev->unix_dev);
+	s = ev->unix_ret ? -1
+			 : server_by_addr(t, ev->path, ev->path_len, connect_ino(ev), ev->unix_dev);
 	if (s < 0) {
 		struct ta_sh_pending *p = pending_slot(t, who.uid, ev->ts_boot_ns);
 

@@ -183,8 +183,13 @@ static void flush_at(uint64_t ns)
 	ta_shared_flush(T, ns == TA_SHARED_FLUSH_ALL ? ns : REALTIME_BASE + ns, collect, NULL);
 }
 
-/* A connect or bind with its result and, for one that succeeded, the socket's inode (0: unknown). */
-static void sock_id(const struct proc *p, uint32_t op, const char *path, int64_t ret, uint64_t ino)
+/*
+ * A connect or bind of path (len bytes: an abstract name starts with NUL)
+ * with its result; kernel: named by the kernel's socket, its inode ino (0:
+ * none).
+ */
+static void sock_ev(const struct proc *p, uint32_t op, const char *path, uint32_t len, int64_t ret,
+		    bool kernel, uint64_t ino)
 {
 	struct ta_event ev;
 
@@ -194,12 +199,18 @@ static void sock_id(const struct proc *p, uint32_t op, const char *path, int64_t
 	ev.tty = pts(p->tty);
 	ev.unix_op = op;
 	ev.path = path;
-	ev.path_len = (uint32_t)strlen(path);
+	ev.path_len = len;
 	ev.unix_ret = ret;
-	ev.unix_kernel = ret == 0 && ino;
+	ev.unix_kernel = kernel;
 	ev.unix_ino = ino;
 	ev.unix_dev = ino ? 0x800001 : 0;
 	feed(&ev);
+}
+
+/* A connect or bind with its result and, for one that succeeded, the socket's inode (0: unknown). */
+static void sock_id(const struct proc *p, uint32_t op, const char *path, int64_t ret, uint64_t ino)
+{
+	sock_ev(p, op, path, (uint32_t)strlen(path), ret, ret == 0 && ino, ino);
 }
 
 /* One that succeeded, its socket's inode unknown: the name decides. */
@@ -530,6 +541,40 @@ static void test_failed_connect(void)
 	sock_id(&ok_m, TA_UNIX_CONNECT, "/tmp/team/new", 0, 778);
 	CHECK_EQ_INT(count("attach"), 4);
 	CHECK_EQ_INT(u64(nth("attach", 3), "server_pid"), 900);
+	ta_shared_tracker_free(T);
+	T = NULL;
+}
+
+/*
+ * mallory binds a look-alike at alice's socket's name in a mount namespace
+ * of her own and closes it as soon as she has connected: the kernel names
+ * the socket she reached by its bound name, but its file is gone when the
+ * capture reads it (no inode). By the name alone she was a client of
+ * alice's server, a candidate typist of its panes. An abstract name, which
+ * never has a file, is still known by its name.
+ */
+static void test_released_peer(void)
+{
+	static const struct proc decoy_m = { 840, 801, 1003, 1003, 30, "python3", 5 };
+	static const struct proc abs_srv = { 850, 1, 1001, 1001, 10, "tmux: server", -1 };
+	static const char abs_name[] = "\0tmux-abs";
+
+	reset();
+	ta_shared_tracker_free(T);
+	CHECK_EQ_INT(ta_shared_tracker_new(&T), 0);
+	now = 1000 * MS;
+	sock_id(&server, TA_UNIX_BIND, SOCK, 0, 555);
+	sock_id(&client_a, TA_UNIX_CONNECT, SOCK, 0, 555);
+	CHECK_EQ_INT(count("attach"), 1);
+	now += 10 * MS;
+	/* the kernel's socket, without its file */
+	sock_ev(&decoy_m, TA_UNIX_CONNECT, SOCK, sizeof(SOCK) - 1, 0, true, 0);
+	CHECK_EQ_INT(count("attach"), 1);
+	/* the same from an abstract server: known by its name, as before */
+	sock_ev(&abs_srv, TA_UNIX_BIND, abs_name, sizeof(abs_name) - 1, 0, true, 0);
+	now += 10 * MS;
+	sock_ev(&decoy_m, TA_UNIX_CONNECT, abs_name, sizeof(abs_name) - 1, 0, true, 0);
+	CHECK_EQ_INT(count("attach"), 2);
 	ta_shared_tracker_free(T);
 	T = NULL;
 }
@@ -1423,6 +1468,7 @@ int main(void)
 	test_attach_detach();
 	test_bind_over_live_server();
 	test_failed_connect();
+	test_released_peer();
 	test_interleaved();
 	test_prefix_keys();
 	test_paste_none();
