@@ -3,9 +3,11 @@
  * io_uring's terminal writes, for the tracepoint backend: requests move data
  * without a system call each, so they are counted (UNCAPTURED, or an
  * io_uring_unseen loss) where the request completes or is submitted; the
- * data itself is not read. Raw tracepoints: the system call programs'
- * typed reads (TA_TYPED_TTY) are not for them, so they are a source of
- * their own.
+ * data itself is not read. Also, for every backend, the requests of the
+ * footprint's kinds, and unix connects and binds where the unix family's
+ * functions are not hooked (unix_sockets.bpf.c). Raw tracepoints: the
+ * system call programs' typed reads (TA_TYPED_TTY) are not for them, so they
+ * are a source of their own.
  */
 /* The terminals' identity cache (capture_common.bpf.h), shared with the system call programs. */
 #ifndef TA_NO_TASK_STORAGE
@@ -13,6 +15,7 @@
 #endif
 #include "capture_common.bpf.h"
 #include "footprint.bpf.h"
+#include "unix_sockets.bpf.h"
 
 /* io_uring opcodes (include/uapi/linux/io_uring.h) that move terminal data. */
 #define TA_IORING_OP_READV 1
@@ -25,6 +28,29 @@
 #define TA_IORING_OP_READ_MULTISHOT 49
 #define TA_IORING_OP_READV_FIXED 60
 #define TA_IORING_OP_WRITEV_FIXED 61
+
+/* Opcodes of unix connects and binds (TA_IORING_OP_CONNECT is the footprint's). */
+#define TA_IORING_OP_BIND 56
+
+static __always_inline bool ta_uring_unix_op(__u8 op)
+{
+	return op == TA_IORING_OP_CONNECT || op == TA_IORING_OP_BIND;
+}
+
+/*
+ * A connect or bind request that succeeded, where the unix family's
+ * functions are not hooked (ta_unix_uring): recorded by the socket it
+ * reached or bound, when that is a unix one. One that failed is not: its
+ * address lives in a per-opcode layout that changes between kernels.
+ */
+static __always_inline void ta_uring_unix_done(struct file *file, __u8 op)
+{
+	struct sock *sk = ta_unix_sock(ta_file_socket(file));
+
+	if (sk)
+		ta_unix_record(op == TA_IORING_OP_CONNECT ? TA_UNIX_CONNECT : TA_UNIX_BIND, sk, 0, 0,
+			       0, true, TA_SRC_SYSCALL);
+}
 
 static __always_inline bool ta_uring_read_op(__u8 op)
 {
@@ -65,6 +91,10 @@ int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	op = BPF_CORE_READ(req, opcode);
 	res = BPF_CORE_READ(req, cqe.res);
+	/* A client reaching a shared terminal's server, or a server binding (unix_sockets.bpf.h). */
+	if (ta_unix_uring && ta_uring_unix_op(op) && res == 0 &&
+	    !ta_is_self(bpf_get_current_pid_tgid() >> 32))
+		ta_uring_unix_done(BPF_CORE_READ(req, file), op);
 	/* The footprint's kinds (opens, renames, connects...): footprint.bpf.h. */
 	if (ta_fp_mode && ta_fp_uring_op(op)) {
 		if (!ta_is_self(bpf_get_current_pid_tgid() >> 32))
@@ -108,12 +138,13 @@ static __always_inline void ta_uring_unseen(void)
  * submission, before its file is looked up (that happens when it is issued):
  * an fd that names a terminal makes an uncaptured record with the bytes
  * unknown (the length lives in a per-opcode layout); a registered file, a
- * request of the footprint's kinds, or an fd that names no terminal now (it
- * may when the request is issued: a request linked behind another is issued
- * when that one completes, after any dup2 of the caller's), one
- * io_uring_unseen loss of a recorded caller. A skipped request that fails
- * posts its completion with its error, which io_uring_complete leaves alone:
- * its count here stands for a write that may not have happened.
+ * request of the footprint's kinds or a unix connect or bind taken at
+ * completion, or an fd that names no terminal now (it may when the request
+ * is issued: a request linked behind another is issued when that one
+ * completes, after any dup2 of the caller's), one io_uring_unseen loss of a
+ * recorded caller. A skipped request that fails posts its completion with
+ * its error, which io_uring_complete leaves alone: its count here stands for
+ * a write that may not have happened.
  */
 static __always_inline int ta_uring_submitted(struct io_kiocb *req)
 {
@@ -130,7 +161,7 @@ static __always_inline int ta_uring_submitted(struct io_kiocb *req)
 	if (!(flags & TA_REQ_F_CQE_SKIP) || ta_is_self(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	op = BPF_CORE_READ(req, opcode);
-	if (ta_fp_mode && ta_fp_uring_op(op)) {
+	if ((ta_fp_mode && ta_fp_uring_op(op)) || (ta_unix_uring && ta_uring_unix_op(op))) {
 		ta_uring_unseen();
 		return 0;
 	}

@@ -158,25 +158,36 @@ enum prog_role {
 	ROLE_EXIT_TAIL,
 };
 
-/* Which programs a backend uses. Required ones must attach; optional may not. */
-static enum prog_role program_role(const char *name, enum ta_backend b, bool footprint)
+/*
+ * Which programs a backend uses. Required ones must attach; optional may not.
+ * unix_fn: unix connects and binds are taken in the unix family's functions
+ * (unix_functions_usable).
+ */
+static enum prog_role program_role(const char *name, enum ta_backend b, bool footprint,
+				   bool unix_fn)
 {
 	/* A function backend needs the syscall exit too for the footprint's results. */
 	if (footprint && b != TA_BACKEND_TRACEPOINT && !strcmp(name, "ta_raw_sys_exit"))
 		return ROLE_COMMON_OPTIONAL;
 	if (!strcmp(name, "ta_fp_sys_enter"))
 		return footprint ? ROLE_TAIL : ROLE_OTHER;
-	/* io_uring's requests of the footprint's kinds are seen at their completion. */
-	if (footprint && (!strcmp(name, "ta_raw_io_uring_complete") ||
-			  !strcmp(name, "ta_raw_io_uring_submit_req") ||
-			  !strcmp(name, "ta_raw_io_uring_cqe_overflow")))
+	/*
+	 * io_uring's requests of the footprint's kinds are seen at their
+	 * completion, and so are its unix connects and binds where the unix
+	 * family's functions are not hooked. (Both names of the submission's
+	 * tracepoint: with a function backend, 6.1's submit_sqe was left out, and
+	 * a request that posts no completion went uncounted.)
+	 */
+	if ((footprint || !unix_fn) && !strncmp(name, "ta_raw_io_uring_", 16))
 		return ROLE_COMMON_OPTIONAL;
 	/* Process lifecycle: every backend. */
 	if (!strncmp(name, "ta_sched_", 9))
 		return ROLE_COMMON;
 	/* Unix connects and binds (shared terminals), at their exit: every backend. */
+	if (!strncmp(name, "ta_fexit_unix_", 14))
+		return unix_fn ? ROLE_REQUIRED : ROLE_OTHER;
 	if (!strcmp(name, "ta_raw_unix_exit"))
-		return ROLE_EXIT_TAIL;
+		return unix_fn ? ROLE_OTHER : ROLE_EXIT_TAIL;
 	switch (b) {
 	case TA_BACKEND_TRACEPOINT:
 		if (!strncmp(name, "ta_raw_sys_", 11))
@@ -413,6 +424,33 @@ static bool is_exit_hook(const struct bpf_program *prog)
 	       !strncmp(sec, "kretprobe/", 10);
 }
 
+/*
+ * Whether backend b takes unix connects and binds in the unix family's own
+ * functions (the ta_fexit_unix_ programs): the fentry backend, where the
+ * kernel has every one of them. Those see every road to the calls (system
+ * calls, socketcall, io_uring) and cost nothing to other system calls. Else
+ * they are taken at the system calls' exit, and io_uring's at completion.
+ */
+static bool unix_functions_usable(struct bpf_object *obj, enum ta_backend b,
+				  const struct btf *vmlinux)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	if (b != TA_BACKEND_FENTRY)
+		return false;
+	bpf_object__for_each_program(prog, obj) {
+		const char *target = program_target(prog);
+
+		if (strncmp(bpf_program__name(prog), "ta_fexit_unix_", 14))
+			continue;
+		if (!target || !kernel_has_func(vmlinux, target))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 /* Load and attach one backend. On failure, *why says what the kernel refused. */
 static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs programs,
 		       const struct ta_capture_opts *o, const struct btf *vmlinux,
@@ -420,7 +458,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		       size_t missing_len)
 {
 	struct bpf_program *prog, *exit_tail = NULL;
-	bool sys_exit_attached = false;
+	bool sys_exit_attached = false, unix_fn;
 	struct bpf_map *events;
 	size_t n_progs = 0;
 	int err;
@@ -450,10 +488,13 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 			 "the kernel must offer getrandom(2), 3.17 or later", strerror(-err));
 		goto fail;
 	}
+	unix_fn = unix_functions_usable(c->bpf.obj, b, vmlinux);
 	*c->bpf.syscall_io = b == TA_BACKEND_TRACEPOINT;
 	*c->bpf.fp_mode = o->footprint;
+	*c->bpf.unix_uring = !unix_fn;
 	bpf_object__for_each_program(prog, c->bpf.obj) {
-		enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
+		enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0,
+						   unix_fn);
 		const char *target = program_target(prog);
 		bool on = role != ROLE_OTHER;
 
@@ -488,16 +529,21 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		/*
 		 * io_uring's completion names its request's file and result only where
 		 * a request carries its completion entry (io_kiocb.cqe, 5.19 on). On an
-		 * older kernel the program has nothing to read: io_uring writes into a
-		 * terminal are then neither captured nor counted, and hooks_missing
-		 * says so.
+		 * older kernel the program has nothing to read, and hooks_missing says
+		 * what goes unseen.
 		 */
 		if (on && !strcmp(bpf_program__name(prog), "ta_raw_io_uring_complete") &&
 		    btf_struct_lacks_member(vmlinux, "io_kiocb", "cqe")) {
-			ta_str_list_add(missing, missing_len,
-					"io_uring_complete (requests without a completion entry: io_uring "
-					"writes into a terminal are not counted; the fentry and kprobe "
-					"backends see them)");
+			char note[256];
+
+			snprintf(note, sizeof(note),
+				 "io_uring_complete (requests without a completion entry: io_uring's%s%s%s "
+				 "not recorded)",
+				 b == TA_BACKEND_TRACEPOINT ? " writes into a terminal not counted," : "",
+				 unix_fn ? "" : " unix connects and binds",
+				 o->footprint ? (unix_fn ? " footprint requests" : ", footprint requests")
+					      : "");
+			ta_str_list_add(missing, missing_len, note);
 			on = false;
 		}
 		bpf_program__set_autoload(prog, on);
@@ -536,7 +582,8 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 	 */
 	for (int pass = 0; pass < 2; pass++) {
 		bpf_object__for_each_program(prog, c->bpf.obj) {
-			enum prog_role role = program_role(bpf_program__name(prog), b, o->footprint != 0);
+			enum prog_role role = program_role(bpf_program__name(prog), b,
+							   o->footprint != 0, unix_fn);
 			struct bpf_link *link;
 
 			if (!bpf_program__autoload(prog))

@@ -244,13 +244,15 @@ int ta_event_decode(const void *raw, size_t raw_len, struct ta_event *out)
 		/* connect and bind return 0 or -errno (MAX_ERRNO is 4095). */
 		if (e->path_len > TA_UNIX_PATH_MAX ||
 		    (e->op != TA_UNIX_CONNECT && e->op != TA_UNIX_BIND) ||
-		    (e->flags & ~(uint32_t)TA_UNIX_F_KERNEL) || e->ret > 0 || e->ret < -4095 ||
-		    ((e->flags & TA_UNIX_F_KERNEL) && e->ret))
+		    (e->flags & ~(uint32_t)(TA_UNIX_F_KERNEL | TA_UNIX_F_CALL_ADDR)) || e->ret > 0 ||
+		    e->ret < -4095 || ((e->flags & TA_UNIX_F_KERNEL) && e->ret) ||
+		    ((e->flags & TA_UNIX_F_CALL_ADDR) && !e->ret))
 			return -EBADMSG;
 		copy_ids(out, &e->task, &e->tty);
 		out->unix_op = e->op;
 		out->unix_ret = e->ret;
 		out->unix_kernel = e->flags & TA_UNIX_F_KERNEL;
+		out->unix_call_addr = e->flags & TA_UNIX_F_CALL_ADDR;
 		out->unix_ino = out->unix_kernel ? e->ino : 0;
 		out->unix_dev = out->unix_kernel ? e->dev : 0;
 		out->path = e->path;

@@ -56,6 +56,7 @@ struct ta_event {
 	uint32_t path_len;
 	int64_t unix_ret;             /* the call's result: 0, or -errno */
 	bool unix_kernel;             /* path and identity are the kernel's socket (TA_UNIX_F_KERNEL) */
+	bool unix_call_addr;          /* a failed call's path is the kernel's copy (TA_UNIX_F_CALL_ADDR) */
 	uint64_t unix_ino;            /* the socket file's inode; 0: abstract, or not known */
 	uint32_t unix_dev;
 	/*

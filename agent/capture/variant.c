@@ -175,6 +175,7 @@ bool ta_programs_typed(const struct ta_kernel_features *f, enum ta_programs chos
 			(b)->obj = _s->obj;                                               \
 			(b)->syscall_io = (uint32_t *)&_s->rodata->ta_syscall_io;         \
 			(b)->fp_mode = (uint32_t *)&_s->rodata->ta_fp_mode;               \
+			(b)->unix_uring = (uint32_t *)&_s->rodata->ta_unix_uring;         \
 			(b)->ring_bytes = (uint64_t *)&_s->rodata->ta_ring_bytes;         \
 			(b)->digest_key = (uint8_t *)_s->rodata->ta_digest_key;           \
 			_Static_assert(sizeof(_s->rodata->ta_digest_key) ==               \

@@ -58,6 +58,7 @@ struct ta_bpf {
 	struct bpf_object *obj;
 	uint32_t *syscall_io;   /* the rodata ta_syscall_io, settable before load */
 	uint32_t *fp_mode;      /* the rodata ta_fp_mode (footprint), settable before load */
+	uint32_t *unix_uring;   /* the rodata ta_unix_uring, settable before load */
 	uint64_t *ring_bytes;   /* the rodata ta_ring_bytes: ta_events' size, set with it */
 	uint8_t *digest_key;    /* the rodata ta_digest_key, TA_DIGEST_KEY_BYTES */
 };

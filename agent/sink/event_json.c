@@ -318,9 +318,12 @@ void ta_event_to_json(struct ta_json *j, const struct ta_event *ev, uint64_t rea
 			ta_json_key(j, "errno");
 			ta_json_u64(j, (uint64_t)-ev->unix_ret);
 		}
-		/* kernel: the socket's own name and inode; caller: the failed call's buffer. */
+		/*
+		 * kernel: the socket's own name and inode; call: the failed call's
+		 * address as the kernel copied it; caller: its buffer at exit.
+		 */
 		ta_json_key(j, "path_from");
-		ta_json_str(j, ev->unix_kernel ? "kernel" : "caller");
+		ta_json_str(j, ev->unix_kernel ? "kernel" : ev->unix_call_addr ? "call" : "caller");
 		if (ev->unix_ino) {
 			char id[TA_UNIX_INODE_LEN];
 

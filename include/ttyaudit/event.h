@@ -245,10 +245,15 @@ enum ta_unix_flags {
 	/*
 	 * path, dev and ino are the kernel's: the name the server's socket was
 	 * bound with and its inode (for a connect, of the socket it reached).
-	 * Without it (a failed call) path is what the caller's memory held at
-	 * exit: a claim, and dev/ino are 0.
+	 * Without it (a failed call) path is the call's address (the caller's
+	 * memory at exit unless TA_UNIX_F_CALL_ADDR), and dev/ino are 0.
 	 */
 	TA_UNIX_F_KERNEL = 1u << 0,
+	/*
+	 * A failed call's path as the kernel copied it in for the call (taken in
+	 * the unix family's own functions), not the caller's memory at exit.
+	 */
+	TA_UNIX_F_CALL_ADDR = 1u << 1,
 };
 
 /*

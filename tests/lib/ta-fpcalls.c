@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "int80.h"
+#include "uring.h"
 
 #if defined(__x86_64__)
 /* Arguments of a 32-bit call must live below 4 GiB. */
@@ -84,98 +84,37 @@ static int run_int80(const char *path, const char *path2, int port)
 }
 #endif
 
-struct ring {
-	int fd;
-	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-};
-
-static int ring_setup(struct ring *r)
-{
-	struct io_uring_params p;
-	char *sq, *cq;
-
-	memset(&p, 0, sizeof(p));
-	r->fd = (int)syscall(__NR_io_uring_setup, 4, &p);
-	if (r->fd < 0)
-		return -errno;
-	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
-		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_CQ_RING);
-	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
-		return -ENOMEM;
-	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned *)(sq + p.sq_off.array);
-	r->cq_head = (unsigned *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	return 0;
-}
-
-/* Submits one request and waits for its completion; returns its result. */
-static int ring_one(struct ring *r, const struct io_uring_sqe *sqe)
-{
-	unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
-	int res;
-
-	r->sqes[idx] = *sqe;
-	r->sq_array[idx] = idx;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
-		return -errno;
-	head = *r->cq_head;
-	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	res = r->cqes[head & *r->cq_mask].res;
-	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
-	return res;
-}
-
 static int run_uring(const char *path, int port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct io_uring_sqe sqe;
-	struct ring r;
-	int res, s, rc;
+	struct io_uring_sqe *sqe;
+	struct uring u;
+	long res;
+	int s, rc;
 
-	rc = ring_setup(&r);
+	rc = uring_open(&u, 4);
 	if (rc == -ENOSYS || rc == -EPERM) {
 		printf("SKIP: io_uring is not available (%s)\n", strerror(-rc));
 		return 77;
 	}
 	if (rc)
 		return 1;
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = IORING_OP_OPENAT;
-	sqe.fd = AT_FDCWD;
-	sqe.addr = (uintptr_t)path;
-	sqe.open_flags = O_WRONLY | O_CREAT;
-	sqe.len = 0600;
-	res = ring_one(&r, &sqe);
-	printf("openat=%d\n", res);
+	sqe = uring_queue(&u, IORING_OP_OPENAT, AT_FDCWD, path, 0600, 0);
+	sqe->off = 0;
+	sqe->open_flags = O_WRONLY | O_CREAT;
+	res = uring_one(&u);
+	printf("openat=%ld\n", res);
 	if (res >= 0)
-		close(res);
+		close((int)res);
 	s = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = IORING_OP_CONNECT;
-	sqe.fd = s;
-	sqe.addr = (uintptr_t)&sa;
-	sqe.off = sizeof(sa);
-	res = ring_one(&r, &sqe);
-	printf("connect=%d\n", res);
+	/* The address's length in addr2 (off's place). */
+	uring_queue(&u, IORING_OP_CONNECT, s, &sa, 0, 0)->off = sizeof(sa);
+	res = uring_one(&u);
+	printf("connect=%ld\n", res);
 	close(s);
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = IORING_OP_UNLINKAT;
-	sqe.fd = AT_FDCWD;
-	sqe.addr = (uintptr_t)path;
-	printf("unlinkat=%d\n", ring_one(&r, &sqe));
+	uring_queue(&u, IORING_OP_UNLINKAT, AT_FDCWD, path, 0, 0)->off = 0;
+	printf("unlinkat=%ld\n", uring_one(&u));
 	fflush(stdout);
 	return 0;
 }

@@ -44,7 +44,9 @@
  *                         directory (EACCES), to a public one (0), to a missing
  *                         path (ENOENT), binds over the public one (EADDRINUSE),
  *                         on x86-64 the refused connect again by int 0x80
- *                         socketcall, an autobind, then in a user namespace of its own mounts
+ *                         socketcall, by io_uring a connect to the public one
+ *                         and a bind of a new name (6.11 on), an autobind,
+ *                         then in a user namespace of its own mounts
  *                         a tmpfs over the directory and serves and reaches a
  *                         socket of its own under the root-only socket's name;
  *                         prints the paths, inodes, the child's pid and errnos
@@ -59,7 +61,6 @@
 #include <grp.h>
 #include <linux/aio_abi.h>
 #include <linux/capability.h>
-#include <linux/io_uring.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -83,6 +84,7 @@
 #include <unistd.h>
 
 #include "int80.h"
+#include "uring.h"
 
 static void die(const char *what)
 {
@@ -424,78 +426,11 @@ static int mode_flip(long n)
 
 /* ---- roads: the other system calls that carry terminal data ---- */
 
-/* A raw io_uring (no liburing): its rings, mapped. */
-struct uring {
-	int fd;
-	unsigned *sq_tail, *sq_array, sq_mask, *cq_head, *cq_tail, cq_mask, cq_entries;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-};
-
-/* 0, or -errno if io_uring is unavailable (not built, or io_uring_disabled). */
-static int uring_open(struct uring *u, unsigned entries)
+/* An io_uring call that must work once the ring is open. */
+static void uring_must_enter(struct uring *u, unsigned submit, unsigned wait)
 {
-	struct io_uring_params p = { 0 };
-	size_t sq_sz, cq_sz;
-	char *sq, *cq;
-
-	u->fd = (int)syscall(__NR_io_uring_setup, entries, &p);
-	if (u->fd < 0)
-		return -errno;
-	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	cq_sz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, u->fd, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, u->fd, IORING_OFF_CQ_RING);
-	u->sqes = mmap(NULL, p.sq_entries * sizeof(*u->sqes), PROT_READ | PROT_WRITE, MAP_SHARED,
-		       u->fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || u->sqes == MAP_FAILED)
-		die("io_uring mmap");
-	u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	u->sq_array = (unsigned *)(sq + p.sq_off.array);
-	u->sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
-	u->cq_head = (unsigned *)(cq + p.cq_off.head);
-	u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	u->cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
-	u->cq_entries = p.cq_entries;
-	u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	return 0;
-}
-
-/* Queue one request (submitted by the next uring_enter). */
-static void uring_queue(struct uring *u, uint8_t opcode, int fd, const void *buf, unsigned len,
-			uint8_t flags)
-{
-	unsigned tail = *u->sq_tail, slot = tail & u->sq_mask;
-	struct io_uring_sqe *sqe = &u->sqes[slot];
-
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = opcode;
-	sqe->flags = flags;
-	sqe->fd = fd;
-	sqe->addr = (uint64_t)(uintptr_t)buf;
-	sqe->len = len;
-	sqe->off = (uint64_t)-1;
-	u->sq_array[slot] = slot;
-	__atomic_store_n(u->sq_tail, tail + 1, __ATOMIC_RELEASE);
-}
-
-static void uring_enter(struct uring *u, unsigned submit, unsigned wait)
-{
-	if (syscall(__NR_io_uring_enter, u->fd, submit, wait, wait ? IORING_ENTER_GETEVENTS : 0,
-		    NULL, 0) < 0)
+	if (uring_enter(u, submit, wait))
 		die("io_uring_enter");
-}
-
-/* 1 and the next completion's result, or 0 if none is waiting. */
-static int uring_reap(struct uring *u, long *res)
-{
-	unsigned head = *u->cq_head;
-
-	if (head == __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE))
-		return 0;
-	*res = u->cqes[head & u->cq_mask].res;
-	__atomic_store_n(u->cq_head, head + 1, __ATOMIC_RELEASE);
-	return 1;
 }
 
 /* One IORING_OP_WRITE of buf to fd: the request's result, or -errno if io_uring is unavailable. */
@@ -508,7 +443,7 @@ static long uring_write(int fd, const void *buf, unsigned len)
 	if (err)
 		return err;
 	uring_queue(&u, IORING_OP_WRITE, fd, buf, len, 0);
-	uring_enter(&u, 1, 1);
+	uring_must_enter(&u, 1, 1);
 	if (!uring_reap(&u, &res))
 		die("io_uring: no completion");
 	close(u.fd);
@@ -537,12 +472,12 @@ static int uring_hidden(int slave)
 	if (uring_open(&u, 4))
 		return 3;
 	uring_queue(&u, IORING_OP_WRITE, slave, skip, sizeof(skip) - 1, IOSQE_CQE_SKIP_SUCCESS);
-	uring_enter(&u, 1, 0);
+	uring_must_enter(&u, 1, 0);
 	if (syscall(__NR_io_uring_register, u.fd, IORING_REGISTER_FILES, files, 1))
 		return 4;
 	uring_queue(&u, IORING_OP_WRITE, 0, fixed, sizeof(fixed) - 1,
 		    IOSQE_FIXED_FILE | IOSQE_CQE_SKIP_SUCCESS);
-	uring_enter(&u, 1, 0);
+	uring_must_enter(&u, 1, 0);
 	/*
 	 * The kernel looks the write's fd up when it issues it: after the read it
 	 * is linked behind completes in an io_uring worker, after the dup2.
@@ -554,10 +489,10 @@ static int uring_hidden(int slave)
 	uring_queue(&u, IORING_OP_READ, gate[0], &one, 1, IOSQE_IO_LINK | IOSQE_ASYNC);
 	uring_queue(&u, IORING_OP_WRITE, swapped, linked, sizeof(linked) - 1,
 		    IOSQE_CQE_SKIP_SUCCESS);
-	uring_enter(&u, 2, 0);
+	uring_must_enter(&u, 2, 0);
 	if (dup2(slave, swapped) < 0 || write(gate[1], "g", 1) != 1)
 		return 6;
-	uring_enter(&u, 0, 1); /* the read's completion */
+	uring_must_enter(&u, 0, 1); /* the read's completion */
 	usleep(100 * 1000);
 	while (uring_reap(&u, &res))
 		;
@@ -565,15 +500,15 @@ static int uring_hidden(int slave)
 	for (unsigned i = 0; i < u.cq_entries; i += 4) {
 		for (int k = 0; k < 4; k++)
 			uring_queue(&u, IORING_OP_NOP, -1, NULL, 0, 0);
-		uring_enter(&u, 4, 0);
+		uring_must_enter(&u, 4, 0);
 	}
 	uring_queue(&u, IORING_OP_WRITE, slave, over, sizeof(over) - 1, 0);
-	uring_enter(&u, 1, 0);
+	uring_must_enter(&u, 1, 0);
 	usleep(100 * 1000);
 	while (uring_reap(&u, &res))
 		;
 	/* Reaping made room: the kernel flushes its overflow list at the next enter. */
-	uring_enter(&u, 0, 0);
+	uring_must_enter(&u, 0, 0);
 	while (uring_reap(&u, &res))
 		;
 	close(u.fd);
@@ -1052,6 +987,33 @@ static int unix_try(const char *path, int as_bind)
 	return r;
 }
 
+/*
+ * 0, or the errno of a connect (bind: as_bind, IORING_OP_BIND, 6.11 on) of
+ * a fresh socket to path by an io_uring request; -1 if io_uring is
+ * unavailable.
+ */
+static int unix_try_uring(const char *path, int as_bind)
+{
+	struct sockaddr_un a = unix_addr(path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct uring u;
+	long r;
+
+	if (fd < 0)
+		die("socket");
+	if (uring_open(&u, 4)) {
+		close(fd);
+		return -1;
+	}
+	/* The address's length in addr2 (off's place). */
+	uring_queue(&u, as_bind ? 56 /* IORING_OP_BIND */ : IORING_OP_CONNECT, fd, &a, 0, 0)->off =
+		sizeof(a);
+	r = uring_one(&u);
+	close(u.fd);
+	close(fd);
+	return r < 0 ? (int)-r : 0;
+}
+
 /* The refused connect as a 32-bit socketcall(SYS_CONNECT): -errno, or 1 where int 0x80 is absent. */
 static long unix_try_socketcall(const char *path)
 {
@@ -1133,7 +1095,7 @@ static int unix_spoof(const char *dir, const char *pdir, const char *priv, long 
 
 static int mode_unix(long uid)
 {
-	char dir[] = "/tmp/ta-hostile-unix-XXXXXX", priv[64], pub[64], missing[80];
+	char dir[] = "/tmp/ta-hostile-unix-XXXXXX", priv[64], pub[64], missing[80], ubound[80];
 	int fds[2], lp, lq, status;
 	struct term t;
 	pid_t pid;
@@ -1143,9 +1105,13 @@ static int mode_unix(long uid)
 	snprintf(priv, sizeof(priv), "%s/p/srv", dir);
 	snprintf(pub, sizeof(pub), "%s/pub", dir);
 	snprintf(missing, sizeof(missing), "%s/p-missing", dir);
-	char pdir[64];
+	snprintf(ubound, sizeof(ubound), "%s/w/uring-bound", dir);
+	char pdir[64], wdir[64];
 	snprintf(pdir, sizeof(pdir), "%s/p", dir);
-	if (chmod(dir, 0755) || mkdir(pdir, 0700))
+	snprintf(wdir, sizeof(wdir), "%s/w", dir);
+	/* p: root's alone; w: the child's, for its bind. */
+	if (chmod(dir, 0755) || mkdir(pdir, 0700) || mkdir(wdir, 0700) ||
+	    chown(wdir, (uid_t)uid, (gid_t)uid))
 		die("mkdir");
 	lp = unix_listen(priv, 0777);   /* reachable by root only: its directory is 0700 */
 	lq = unix_listen(pub, 0777);
@@ -1169,6 +1135,8 @@ static int mode_unix(long uid)
 		r[2] = unix_try(missing, 0);
 		r[3] = unix_try(pub, 1);
 		sc = unix_try_socketcall(priv);
+		/* The same roads by io_uring: a connect that succeeds, and a bind of a new name. */
+		int uc = unix_try_uring(pub, 0), ub = unix_try_uring(ubound, 1);
 		/* A bind of the family alone: an abstract name of the kernel's choosing, no server. */
 		int ab = socket(AF_UNIX, SOCK_STREAM, 0);
 		sa_family_t fam = AF_UNIX;
@@ -1178,27 +1146,32 @@ static int mode_unix(long uid)
 		char spoof_id[64] = "";
 		int spoof = unix_spoof(dir, pdir, priv, uid, spoof_id, sizeof(spoof_id));
 		dprintf(fds[1], "\"denied\":%d,\"ok\":%d,\"missing\":%d,\"bind_busy\":%d,"
-			"\"socketcall\":%ld,\"spoof\":%d,\"spoof_inode\":\"%s\"", r[0], r[1], r[2],
-			r[3], sc, spoof, spoof_id);
+			"\"socketcall\":%ld,\"spoof\":%d,\"spoof_inode\":\"%s\",\"uring_connect\":%d,"
+			"\"uring_bind\":%d", r[0], r[1], r[2], r[3], sc, spoof, spoof_id, uc, ub);
 		_exit(0);
 	}
 	close(fds[1]);
 	char res[512] = "", priv_id[64], pub_id[64];
 	inode_id(priv, priv_id, sizeof(priv_id));
 	inode_id(pub, pub_id, sizeof(pub_id));
+	char ubound_id[64];
 	ssize_t n = read(fds[0], res, sizeof(res) - 1);
 	res[n > 0 ? n : 0] = '\0';
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("child");
+	inode_id(ubound, ubound_id, sizeof(ubound_id));
 	close(lp);
 	close(lq);
 	unlink(priv);
 	unlink(pub);
+	unlink(ubound);
 	rmdir(pdir);
+	rmdir(wdir);
 	rmdir(dir);
 	printf("{\"tty\":\"%s\",\"pid\":%d,\"priv\":\"%s\",\"pub\":\"%s\",\"missing_path\":\"%s\","
-	       "\"priv_inode\":\"%s\",\"pub_inode\":\"%s\",%s}\n",
-	       short_name(&t), (int)pid, priv, pub, missing, priv_id, pub_id, res);
+	       "\"priv_inode\":\"%s\",\"pub_inode\":\"%s\",\"uring_bound\":\"%s\","
+	       "\"uring_bound_inode\":\"%s\",%s}\n",
+	       short_name(&t), (int)pid, priv, pub, missing, priv_id, pub_id, ubound, ubound_id, res);
 	return 0;
 }
 

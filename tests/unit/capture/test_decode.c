@@ -142,8 +142,8 @@ int main(void)
 
 	/*
 	 * A unix connect or bind: its result (0 or -errno), the kernel's socket
-	 * only for one that succeeded; other flags, results and lengths are
-	 * malformed.
+	 * only for one that succeeded, the kernel's copy of the address only for
+	 * one that failed; other flags, results and lengths are malformed.
 	 */
 	{
 		struct ta_unix_event *u = (void *)buf;
@@ -176,8 +176,17 @@ int main(void)
 		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
 		u->ret = -4096;
 		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
+		/* The kernel's copy of a failed call's address: only for a failed call. */
+		u->ret = -2;
+		u->flags = TA_UNIX_F_CALL_ADDR;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), 0);
+		CHECK(ev.unix_call_addr && !ev.unix_kernel);
+		u->flags = TA_UNIX_F_CALL_ADDR | TA_UNIX_F_KERNEL;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
 		u->ret = 0;
-		u->flags = 2;
+		u->flags = TA_UNIX_F_CALL_ADDR;
+		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
+		u->flags = 4;
 		CHECK_EQ_INT(ta_event_decode(buf, sizeof(*u), &ev), -EBADMSG);
 		u->flags = 0;
 		u->path_len = TA_UNIX_PATH_MAX + 1;
