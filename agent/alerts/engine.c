@@ -289,6 +289,9 @@ static bool line_fires(struct ta_alert_engine *e, const struct ta_alert_rule *r,
 	int flags = 0;
 	regmatch_t m;
 
+	/* Most lines lack what the pattern requires: no regexec for them. */
+	if (!ta_re_required_in(&r->line_req, text, len))
+		return false;
 	if (!r->has_unless)
 		return regex_hit(&r->line_re, text);
 	for (int k = 0; k < UNLESS_MATCHES_MAX; k++) {

@@ -245,8 +245,9 @@ static int re_too_costly(const char *p, uint64_t *nodes)
  * (\1..\9) in EREs too; they are refused because they make matching
  * exponential, and rules must never hold recording up.
  */
+/* req: where to put what a matching text must hold (required.h), or NULL. */
 static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key, const char *v,
-		   regex_t *re, bool *has, int flags)
+		   regex_t *re, bool *has, int flags, struct ta_re_required *req)
 {
 	char msg[256], pat[8192];
 	uint64_t nodes = 0;
@@ -279,6 +280,8 @@ static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key,
 		regerror(rc, re, msg, sizeof(msg));
 		return ta_kv_fail(r, key, "bad regular expression '%.200s': %s", v, msg);
 	}
+	if (req)
+		ta_re_required(pat, req);
 	*has = true;
 	return 0;
 }
@@ -434,17 +437,17 @@ static int on_setting(void *ctx, struct ta_kv_reader *r, const char *key, const 
 		return 0;
 	}
 	if (!strcmp(key, "argv"))
-		return compile(c, r, key, v, &x->argv_re, &x->has_argv, REG_NOSUB);
+		return compile(c, r, key, v, &x->argv_re, &x->has_argv, REG_NOSUB, NULL);
 	if (!strcmp(key, "path"))
-		return compile(c, r, key, v, &x->path_re, &x->has_path, REG_NOSUB);
+		return compile(c, r, key, v, &x->path_re, &x->has_path, REG_NOSUB, NULL);
 	if (!strcmp(key, "line"))
-		return compile(c, r, key, v, &x->line_re, &x->has_line, 0);
+		return compile(c, r, key, v, &x->line_re, &x->has_line, 0, &x->line_req);
 	if (!strcmp(key, "op"))
-		return compile(c, r, key, v, &x->op_re, &x->has_op, REG_NOSUB);
+		return compile(c, r, key, v, &x->op_re, &x->has_op, REG_NOSUB, NULL);
 	if (!strcmp(key, "peer"))
-		return compile(c, r, key, v, &x->peer_re, &x->has_peer, REG_NOSUB);
+		return compile(c, r, key, v, &x->peer_re, &x->has_peer, REG_NOSUB, NULL);
 	if (!strcmp(key, "unless"))
-		return compile(c, r, key, v, &x->unless_re, &x->has_unless, REG_NOSUB);
+		return compile(c, r, key, v, &x->unless_re, &x->has_unless, REG_NOSUB, NULL);
 	if (!strcmp(key, "exe")) {
 		if (v[0] != '/' || strlen(v) >= sizeof(x->exe))
 			return ta_kv_fail(r, key, "'%.200s' is not an absolute path (under %zu bytes)",

@@ -6,6 +6,7 @@
 #include <regex.h>
 
 #include "alerts/alerts.h"
+#include "alerts/required.h"
 
 enum tristate { T_ANY = 0, T_YES, T_NO };
 
@@ -35,6 +36,7 @@ struct ta_alert_rule {
 	/* conditions: all that are set must hold */
 	regex_t argv_re, path_re, line_re, unless_re, op_re, peer_re;
 	bool has_argv, has_path, has_line, has_unless, has_op, has_peer;
+	struct ta_re_required line_req;  /* what a line must hold for line_re to match */
 	char exe[256];                /* exact executable path, "" if unset */
 	bool has_uid, has_auid;
 	uint32_t uid_lo, uid_hi, auid_lo, auid_hi;
