@@ -187,8 +187,8 @@ struct ta_pending_call {
 	__u64 flips;      /* changes to it started by entry */
 	__u32 flip_busy;  /* one was running at entry */
 	__s32 fd;
-	__u32 active;     /* from entry to exit: TA_CALL_OPEN, or TA_CALL_OPEN_KRET */
-	__u32 loss_ses;   /* TA_CALL_OPEN_KRET: whose data a skipped return hides, */
+	__u32 active;     /* from entry to exit: TA_CALL_OPEN, TA_CALL_OPEN_KRET, _UNIX */
+	__u32 loss_ses;   /* TA_CALL_OPEN_KRET, _UNIX: whose data a skipped return hides, */
 	__u32 loss_auid;  /* found at entry (ta_kret_missed) */
 	__u32 pad;
 };
@@ -197,6 +197,12 @@ struct ta_pending_call {
 #define TA_CALL_OPEN 1
 /* Opened by a kprobe for its kretprobe, which the kernel may skip: see ta_kret_missed. */
 #define TA_CALL_OPEN_KRET 2
+/*
+ * The same, by a unix connect or bind's kprobe (unix_sockets.bpf.c): buf the
+ * socket, file the address, nr_segs its length, is_read the operation. Only
+ * its own return takes it.
+ */
+#define TA_CALL_OPEN_UNIX 3
 
 /*
  * Redaction of echo-off input (docs/capture.md). A program that asks for a
@@ -778,7 +784,7 @@ static __always_inline void ta_count_tty_loss(struct tty_struct *tty, bool outpu
  */
 static __always_inline void ta_kret_missed(struct ta_pending_call *c)
 {
-	if (c->active != TA_CALL_OPEN_KRET)
+	if (c->active != TA_CALL_OPEN_KRET && c->active != TA_CALL_OPEN_UNIX)
 		return;
 	c->active = 0;
 	ta_count_loss(c->loss_ses, c->loss_auid, c->count, TA_DROP_RETURN_MISSED);

@@ -150,7 +150,7 @@ static __always_inline struct ta_pending_call *ta_kp_take(struct ta_pending_call
 {
 	struct ta_task_state *ts = ta_task_state_get(false);
 
-	if (!ts || !ts->call.active)
+	if (!ts || !ts->call.active || ts->call.active == TA_CALL_OPEN_UNIX)
 		return NULL;
 	*out = ts->call;
 	ts->call.active = 0;

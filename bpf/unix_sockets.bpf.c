@@ -3,13 +3,13 @@
  * The programs that see unix socket connects and binds (unix_sockets.bpf.h
  * records them).
  *
- * The fentry backend takes them in the unix family's own connect and bind
- * functions, at their exit: every road there (connect(2), bind(2), the
- * 32-bit socketcall, io_uring's requests) with the address the kernel
- * copied, and no program on every system call of the host. Elsewhere, or
- * where the kernel lacks those functions, the system calls' exit takes them
- * (ta_raw_unix_exit), and io_uring's completions those requests
- * (io_uring.bpf.c).
+ * The fentry and kprobe backends take them in the unix family's own connect
+ * and bind functions, at their exit: every road there (connect(2), bind(2),
+ * the 32-bit socketcall, io_uring's requests) with the address the kernel
+ * copied, on every architecture, and no program on every system call of the
+ * host. Elsewhere, or where the kernel lacks those functions, the system
+ * calls' exit takes them (ta_raw_unix_exit, x86-64 only), and io_uring's
+ * completions those requests (io_uring.bpf.c).
  *
  * The system calls' one is a program of its own: verified apart from the
  * terminal I/O dispatcher, with a stack of its own (that one's uses 440 of
@@ -77,12 +77,13 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
- * The unix family's connect and bind, at their exit (the fentry backend).
+ * The unix family's connect and bind, at their exit (the fentry and kprobe
+ * backends).
  * addr is the kernel's copy of the caller's address, alen its length; the
  * socket is a unix one (these are its family's operations).
  */
 static __always_inline int ta_unix_fn_exit(__u32 op, struct socket *sock, struct sockaddr_un *addr,
-					   int alen, int ret)
+					   int alen, int ret, __u16 source)
 {
 	struct sock *sk;
 
@@ -91,7 +92,7 @@ static __always_inline int ta_unix_fn_exit(__u32 op, struct socket *sock, struct
 		return 0;
 	sk = BPF_CORE_READ(sock, sk);
 	if (sk)
-		ta_unix_record(op, sk, ret, (__u64)addr, alen, true, TA_SRC_FENTRY);
+		ta_unix_record(op, sk, ret, (__u64)addr, alen, true, source);
 	return 0;
 }
 
@@ -100,20 +101,111 @@ SEC("fexit/unix_stream_connect")
 int BPF_PROG(ta_fexit_unix_stream_connect, struct socket *sock, struct sockaddr_un *addr, int alen,
 	     int flags, int ret)
 {
-	return ta_unix_fn_exit(TA_UNIX_CONNECT, sock, addr, alen, ret);
+	return ta_unix_fn_exit(TA_UNIX_CONNECT, sock, addr, alen, ret, TA_SRC_FENTRY);
 }
 
 SEC("fexit/unix_dgram_connect")
 int BPF_PROG(ta_fexit_unix_dgram_connect, struct socket *sock, struct sockaddr_un *addr, int alen,
 	     int flags, int ret)
 {
-	return ta_unix_fn_exit(TA_UNIX_CONNECT, sock, addr, alen, ret);
+	return ta_unix_fn_exit(TA_UNIX_CONNECT, sock, addr, alen, ret, TA_SRC_FENTRY);
 }
 
 SEC("fexit/unix_bind")
 int BPF_PROG(ta_fexit_unix_bind, struct socket *sock, struct sockaddr_un *addr, int alen, int ret)
 {
-	return ta_unix_fn_exit(TA_UNIX_BIND, sock, addr, alen, ret);
+	return ta_unix_fn_exit(TA_UNIX_BIND, sock, addr, alen, ret, TA_SRC_FENTRY);
+}
+
+/*
+ * The same functions with kprobes (the kprobe backend). A kretprobe has no
+ * arguments: the entry keeps them in the thread's call state
+ * (TA_CALL_OPEN_UNIX), for terminal processes only; a return the kernel
+ * skipped (all its instances held by blocked calls) is counted when the
+ * thread's next call opens (ta_kret_missed).
+ */
+static __always_inline int ta_unix_kp_enter(__u32 op, struct socket *sock, struct sockaddr_un *addr,
+					    int alen)
+{
+	struct ta_task_state *ts;
+	struct tty_struct *ctty;
+	__u32 ses, auid;
+
+	if (alen <= 2 || ta_is_self(bpf_get_current_pid_tgid() >> 32) ||
+	    !ta_caller_recorded(&ctty, &ses, &auid))
+		return 0;
+	ses = ta_ses_or_tty_leader(ses, (__u64)ctty);
+	ts = ta_task_state_get(true);
+	if (!ts) {
+		ta_count_loss(ses, auid, 0, TA_DROP_NO_STATE);
+		return 0;
+	}
+	ta_kret_missed(&ts->call);
+	__builtin_memset(&ts->call, 0, sizeof(ts->call));
+	ts->call.buf = (__u64)sock;
+	ts->call.file = (__u64)addr;
+	ts->call.nr_segs = alen;
+	ts->call.is_read = op;
+	ts->call.loss_ses = ses;
+	ts->call.loss_auid = auid;
+	ts->call.active = TA_CALL_OPEN_UNIX;
+	return 0;
+}
+
+static __always_inline int ta_unix_kp_exit(int ret)
+{
+	struct ta_task_state *ts = ta_task_state_get(false);
+	__u64 sock, addr;
+	__u32 op, alen;
+
+	if (!ts || ts->call.active != TA_CALL_OPEN_UNIX)
+		return 0;
+	sock = ts->call.buf;
+	addr = ts->call.file;
+	alen = ts->call.nr_segs;
+	op = ts->call.is_read;
+	ts->call.active = 0;
+	ta_task_state_done(ts);
+	return ta_unix_fn_exit(op, (struct socket *)sock, (struct sockaddr_un *)addr, alen, ret,
+			       TA_SRC_KPROBE);
+}
+
+SEC("kprobe/unix_stream_connect")
+int BPF_KPROBE(ta_kprobe_unix_stream_connect, struct socket *sock, struct sockaddr_un *addr,
+	       int alen)
+{
+	return ta_unix_kp_enter(TA_UNIX_CONNECT, sock, addr, alen);
+}
+
+SEC("kretprobe/unix_stream_connect")
+int BPF_KRETPROBE(ta_kretprobe_unix_stream_connect, int ret)
+{
+	return ta_unix_kp_exit(ret);
+}
+
+SEC("kprobe/unix_dgram_connect")
+int BPF_KPROBE(ta_kprobe_unix_dgram_connect, struct socket *sock, struct sockaddr_un *addr,
+	       int alen)
+{
+	return ta_unix_kp_enter(TA_UNIX_CONNECT, sock, addr, alen);
+}
+
+SEC("kretprobe/unix_dgram_connect")
+int BPF_KRETPROBE(ta_kretprobe_unix_dgram_connect, int ret)
+{
+	return ta_unix_kp_exit(ret);
+}
+
+SEC("kprobe/unix_bind")
+int BPF_KPROBE(ta_kprobe_unix_bind, struct socket *sock, struct sockaddr_un *addr, int alen)
+{
+	return ta_unix_kp_enter(TA_UNIX_BIND, sock, addr, alen);
+}
+
+SEC("kretprobe/unix_bind")
+int BPF_KRETPROBE(ta_kretprobe_unix_bind, int ret)
+{
+	return ta_unix_kp_exit(ret);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -38,7 +38,7 @@ struct ta_capture {
 	struct ta_ring_pos pos[3];  /* the rings' positions (ring_pos.h); cons NULL: unknown */
 	struct bpf_link **links;
 	size_t n_links;
-	char pools[4][65];  /* functions whose return probes have a pool of ours */
+	char pools[8][65];  /* functions whose return probes have a pool of ours */
 	size_t n_pools;
 	enum ta_backend backend;
 	ta_event_fn on_event;
@@ -185,7 +185,9 @@ static enum prog_role program_role(const char *name, enum ta_backend b, bool foo
 		return ROLE_COMMON;
 	/* Unix connects and binds (shared terminals), at their exit: every backend. */
 	if (!strncmp(name, "ta_fexit_unix_", 14))
-		return unix_fn ? ROLE_REQUIRED : ROLE_OTHER;
+		return unix_fn && b == TA_BACKEND_FENTRY ? ROLE_REQUIRED : ROLE_OTHER;
+	if (!strncmp(name, "ta_kprobe_unix_", 15) || !strncmp(name, "ta_kretprobe_unix_", 18))
+		return unix_fn && b == TA_BACKEND_KPROBE ? ROLE_REQUIRED : ROLE_OTHER;
 	if (!strcmp(name, "ta_raw_unix_exit"))
 		return unix_fn ? ROLE_OTHER : ROLE_EXIT_TAIL;
 	switch (b) {
@@ -426,23 +428,28 @@ static bool is_exit_hook(const struct bpf_program *prog)
 
 /*
  * Whether backend b takes unix connects and binds in the unix family's own
- * functions (the ta_fexit_unix_ programs): the fentry backend, where the
- * kernel has every one of them. Those see every road to the calls (system
- * calls, socketcall, io_uring) and cost nothing to other system calls. Else
- * they are taken at the system calls' exit, and io_uring's at completion.
+ * functions (the ta_fexit_unix_ programs, or the ta_kprobe_unix_ ones with
+ * their return probes): the fentry and kprobe backends, where the kernel's
+ * BTF has every one of them. Those see every road to the calls (system
+ * calls, socketcall, io_uring) on every architecture, and cost nothing to
+ * other system calls. Else they are taken at the system calls' exit (x86-64
+ * only), and io_uring's at completion.
  */
 static bool unix_functions_usable(struct bpf_object *obj, enum ta_backend b,
 				  const struct btf *vmlinux)
 {
+	const char *prefix = b == TA_BACKEND_FENTRY   ? "ta_fexit_unix_"
+			     : b == TA_BACKEND_KPROBE ? "ta_kprobe_unix_"
+						      : NULL;
 	struct bpf_program *prog;
 	int n = 0;
 
-	if (b != TA_BACKEND_FENTRY)
+	if (!prefix)
 		return false;
 	bpf_object__for_each_program(prog, obj) {
 		const char *target = program_target(prog);
 
-		if (strncmp(bpf_program__name(prog), "ta_fexit_unix_", 14))
+		if (strncmp(bpf_program__name(prog), prefix, strlen(prefix)))
 			continue;
 		if (!target || !kernel_has_func(vmlinux, target))
 			return false;

@@ -226,7 +226,7 @@ def unix_result_checks(f, where, facts, recs, unix_fn=False):
     recorded at its exit with its result (ret, errno); one that succeeded named by the kernel's
     socket (path_from "kernel", its inode), one that failed by its address (path_from "call",
     the kernel's copy, where the unix family's functions are hooked: unix_fn, the fentry
-    backend; else "caller", its buffer); the socket served in a user namespace under the
+    and kprobe backends; else "caller", its buffer); the socket served in a user namespace under the
     root-only socket's name recorded with its own inode, not the real socket's; the 32-bit
     socketcall too where int 0x80 exists; io_uring's connect and bind (6.11 on) by the sockets
     they reached, where io_uring's completions can be read or unix_fn."""

@@ -150,7 +150,7 @@ def main():
         except (OSError, ValueError, IndexError) as e:
             f.check(False, f"{series}/{b}: ta-hostile unix ran ({e})")
         else:
-            unix_result_checks(f, f"{series}/{b}", unix, recs, b == "fentry")
+            unix_result_checks(f, f"{series}/{b}", unix, recs, b != "tracepoint")
         if b != "tracepoint":
             # The same with the footprint off: the unix calls' program attached itself.
             try:
@@ -159,7 +159,7 @@ def main():
             except (OSError, ValueError, IndexError) as e:
                 f.check(False, f"{series}/{b}: ta-hostile unix ran with --footprint off ({e})")
             else:
-                unix_result_checks(f, f"{series}/{b} --footprint off", unix, nofp, b == "fentry")
+                unix_result_checks(f, f"{series}/{b} --footprint off", unix, nofp, b != "tracepoint")
         ldisc_checks(f, f"{series}/{b}", d, recs, b != "tracepoint")
         if b == "kprobe":
             err = open(os.path.join(d, "daemon.err"), errors="replace").read()
