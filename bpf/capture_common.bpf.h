@@ -1369,6 +1369,17 @@ struct ta_chunk_loop {
 
 #include "kernel_compat.bpf.h"
 
+/*
+ * The thread's call slot, emptied for a call a kprobe opens: a call still
+ * open there is one whose kretprobe never ran, counted first.
+ */
+static __always_inline struct ta_pending_call *ta_kp_open(struct ta_task_state *ts)
+{
+	ta_kret_missed(&ts->call);
+	__builtin_memset(&ts->call, 0, sizeof(ts->call));
+	return &ts->call;
+}
+
 /* One step of the chunk loop: the next iovec entry, or one chunk. 1: finished. */
 static __always_inline int ta_chunk_do(struct ta_chunk_loop *lc)
 {

@@ -125,23 +125,23 @@ static __always_inline int ta_kret_stash(struct tty_struct *tty, const void *buf
 {
 	struct ta_task_state *ts = ta_task_state_get(true);
 	bool counted = !read || !ta_tty_is_pty(tty);
+	struct ta_pending_call *c;
 
 	if (!ts) {
 		if (counted)
 			ta_count_tty_loss(tty, !read, nr, TA_DROP_NO_STATE);
 		return 0;
 	}
-	ta_kret_missed(&ts->call);
-	__builtin_memset(&ts->call, 0, sizeof(ts->call));
-	ts->call.tty = (__u64)tty;
-	ts->call.buf = (__u64)buf;
-	ts->call.count = nr;
-	ts->call.is_read = read;
-	ts->call.lflag = ta_tty_lflag(tty);
-	ts->call.active = TA_CALL_OPEN;
+	c = ta_kp_open(ts);
+	c->tty = (__u64)tty;
+	c->buf = (__u64)buf;
+	c->count = nr;
+	c->is_read = read;
+	c->lflag = ta_tty_lflag(tty);
+	c->active = TA_CALL_OPEN;
 	if (counted) {
-		ta_tty_loss_owner(tty, !read, &ts->call.loss_ses, &ts->call.loss_auid);
-		ts->call.active = TA_CALL_OPEN_KRET;
+		ta_tty_loss_owner(tty, !read, &c->loss_ses, &c->loss_auid);
+		c->active = TA_CALL_OPEN_KRET;
 	}
 	return 0;
 }

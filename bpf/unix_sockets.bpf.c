@@ -127,6 +127,7 @@ int BPF_PROG(ta_fexit_unix_bind, struct socket *sock, struct sockaddr_un *addr, 
 static __always_inline int ta_unix_kp_enter(__u32 op, struct socket *sock, struct sockaddr_un *addr,
 					    int alen)
 {
+	struct ta_pending_call *c;
 	struct ta_task_state *ts;
 	struct tty_struct *ctty;
 	__u32 ses, auid;
@@ -140,15 +141,14 @@ static __always_inline int ta_unix_kp_enter(__u32 op, struct socket *sock, struc
 		ta_count_loss(ses, auid, 0, TA_DROP_NO_STATE);
 		return 0;
 	}
-	ta_kret_missed(&ts->call);
-	__builtin_memset(&ts->call, 0, sizeof(ts->call));
-	ts->call.buf = (__u64)sock;
-	ts->call.file = (__u64)addr;
-	ts->call.nr_segs = alen;
-	ts->call.is_read = op;
-	ts->call.loss_ses = ses;
-	ts->call.loss_auid = auid;
-	ts->call.active = TA_CALL_OPEN_UNIX;
+	c = ta_kp_open(ts);
+	c->buf = (__u64)sock;
+	c->file = (__u64)addr;
+	c->nr_segs = alen;
+	c->is_read = op;
+	c->loss_ses = ses;
+	c->loss_auid = auid;
+	c->active = TA_CALL_OPEN_UNIX;
 	return 0;
 }
 
@@ -170,42 +170,21 @@ static __always_inline int ta_unix_kp_exit(int ret)
 			       TA_SRC_KPROBE);
 }
 
-SEC("kprobe/unix_stream_connect")
-int BPF_KPROBE(ta_kprobe_unix_stream_connect, struct socket *sock, struct sockaddr_un *addr,
-	       int alen)
-{
-	return ta_unix_kp_enter(TA_UNIX_CONNECT, sock, addr, alen);
-}
+/* A kprobe and its return probe on one of the unix family's functions. */
+#define TA_UNIX_KPROBES(fn, op)                                                               \
+	SEC("kprobe/" #fn)                                                                    \
+	int BPF_KPROBE(ta_kprobe_##fn, struct socket *sock, struct sockaddr_un *addr, int alen) \
+	{                                                                                     \
+		return ta_unix_kp_enter(op, sock, addr, alen);                                \
+	}                                                                                     \
+	SEC("kretprobe/" #fn)                                                                 \
+	int BPF_KRETPROBE(ta_kretprobe_##fn, int ret)                                         \
+	{                                                                                     \
+		return ta_unix_kp_exit(ret);                                                  \
+	}
 
-SEC("kretprobe/unix_stream_connect")
-int BPF_KRETPROBE(ta_kretprobe_unix_stream_connect, int ret)
-{
-	return ta_unix_kp_exit(ret);
-}
-
-SEC("kprobe/unix_dgram_connect")
-int BPF_KPROBE(ta_kprobe_unix_dgram_connect, struct socket *sock, struct sockaddr_un *addr,
-	       int alen)
-{
-	return ta_unix_kp_enter(TA_UNIX_CONNECT, sock, addr, alen);
-}
-
-SEC("kretprobe/unix_dgram_connect")
-int BPF_KRETPROBE(ta_kretprobe_unix_dgram_connect, int ret)
-{
-	return ta_unix_kp_exit(ret);
-}
-
-SEC("kprobe/unix_bind")
-int BPF_KPROBE(ta_kprobe_unix_bind, struct socket *sock, struct sockaddr_un *addr, int alen)
-{
-	return ta_unix_kp_enter(TA_UNIX_BIND, sock, addr, alen);
-}
-
-SEC("kretprobe/unix_bind")
-int BPF_KRETPROBE(ta_kretprobe_unix_bind, int ret)
-{
-	return ta_unix_kp_exit(ret);
-}
+TA_UNIX_KPROBES(unix_stream_connect, TA_UNIX_CONNECT)
+TA_UNIX_KPROBES(unix_dgram_connect, TA_UNIX_CONNECT)
+TA_UNIX_KPROBES(unix_bind, TA_UNIX_BIND)
 
 char LICENSE[] SEC("license") = "GPL";
