@@ -78,9 +78,8 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 
 /*
  * The unix family's connect and bind, at their exit (the fentry and kprobe
- * backends).
- * addr is the kernel's copy of the caller's address, alen its length; the
- * socket is a unix one (these are its family's operations).
+ * backends). addr is the kernel's copy of the caller's address, alen its
+ * length; the socket is a unix one (these are its family's operations).
  */
 static __always_inline int ta_unix_fn_exit(__u32 op, struct socket *sock, struct sockaddr_un *addr,
 					   int alen, int ret, __u16 source)
