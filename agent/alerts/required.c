@@ -74,33 +74,6 @@ static size_t group_end(const char *p, size_t i)
 	return 0;
 }
 
-/* Whether p[0..n) alternates at its top level (or cannot be read: then as if it did). */
-static bool alternates(const char *p, size_t n)
-{
-	int depth = 0;
-
-	for (size_t j = 0; j < n;) {
-		if (p[j] == '\\') {
-			j += 2;
-		} else if (p[j] == '[') {
-			size_t e = bracket_end(p, j);
-
-			if (!e || e > n)
-				return true;
-			j = e;
-		} else {
-			if (p[j] == '(')
-				depth++;
-			else if (p[j] == ')' && --depth < 0)
-				return true;
-			else if (p[j] == '|' && depth == 0)
-				return true;
-			j++;
-		}
-	}
-	return depth != 0;
-}
-
 /*
  * The quantifier at p[i]: its length (0 if none) and the fewest repetitions
  * it allows in *min; -1 for a '{' that is no interval (left to regcomp).
@@ -235,8 +208,6 @@ void ta_re_required(const char *p, struct ta_re_required *out)
 	size_t i = 0, rn = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (alternates(p, strlen(p)))
-		return;
 	while (p[i]) {
 		enum { ATOM_CHAR, ATOM_GROUP, ATOM_OTHER } kind = ATOM_OTHER;
 		bool quantified = false;
@@ -265,8 +236,11 @@ void ta_re_required(const char *p, struct ta_re_required *out)
 			if (!p[i + 1])
 				return;
 			i += 2;
+		} else if (p[i] == '|' || p[i] == ')') {
+			/* Groups are skipped whole: an alternation at the top, or a stray ). */
+			return;
 		} else {
-			i++;   /* . ^ $, a stray ) ] }, a quantifier with nothing before it, a high byte */
+			i++;   /* . ^ $, a stray ] }, a quantifier with nothing before it, a high byte */
 		}
 		/* Stacked quantifiers (a+*): none allowed if any allows none. */
 		while ((k = quantifier(p, i, &m)) != 0) {

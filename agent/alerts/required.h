@@ -2,8 +2,8 @@
 /*
  * What text a POSIX extended regular expression cannot match without: a
  * literal that every match contains, or a set of literals one of which every
- * match contains. The engine looks for it (memmem) before it runs regexec on
- * a line: most lines lack it, and regexec costs ~120 ns a line and rule.
+ * match contains. The engine looks for it before it runs regexec on a line:
+ * most lines lack it, and regexec costs ~120 ns a line and rule.
  *
  * Conservative: where the pattern is not plainly understood, nothing is
  * required (the line goes to regexec). Byte semantics: the daemon runs in

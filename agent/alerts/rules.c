@@ -243,9 +243,9 @@ static int re_too_costly(const char *p, uint64_t *nodes)
  * POSIX ERE, compiled without sub-matches (flags REG_NOSUB) except line
  * patterns: unless is tried on what they matched. glibc accepts back-references
  * (\1..\9) in EREs too; they are refused because they make matching
- * exponential, and rules must never hold recording up.
+ * exponential, and rules must never hold recording up. req: where to put
+ * what a matching text must hold (required.h), or NULL.
  */
-/* req: where to put what a matching text must hold (required.h), or NULL. */
 static int compile(struct parse_ctx *c, struct ta_kv_reader *r, const char *key, const char *v,
 		   regex_t *re, bool *has, int flags, struct ta_re_required *req)
 {
