@@ -541,15 +541,17 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 		 */
 		if (on && !strcmp(bpf_program__name(prog), "ta_raw_io_uring_complete") &&
 		    btf_struct_lacks_member(vmlinux, "io_kiocb", "cqe")) {
-			char note[256];
+			char unseen[128] = "", note[256];
 
+			if (b == TA_BACKEND_TRACEPOINT)
+				ta_str_list_add(unseen, sizeof(unseen), "writes into a terminal");
+			if (!unix_fn)
+				ta_str_list_add(unseen, sizeof(unseen), "unix connects and binds");
+			if (o->footprint)
+				ta_str_list_add(unseen, sizeof(unseen), "footprint requests");
 			snprintf(note, sizeof(note),
-				 "io_uring_complete (requests without a completion entry: io_uring's%s%s%s "
-				 "not recorded)",
-				 b == TA_BACKEND_TRACEPOINT ? " writes into a terminal not counted," : "",
-				 unix_fn ? "" : " unix connects and binds",
-				 o->footprint ? (unix_fn ? " footprint requests" : ", footprint requests")
-					      : "");
+				 "io_uring_complete (requests without a completion entry: io_uring's %s "
+				 "are not seen)", unseen);
 			ta_str_list_add(missing, missing_len, note);
 			on = false;
 		}
