@@ -91,14 +91,21 @@ int ta_raw_io_uring_complete(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	op = BPF_CORE_READ(req, opcode);
 	res = BPF_CORE_READ(req, cqe.res);
-	/* A client reaching a shared terminal's server, or a server binding (unix_sockets.bpf.h). */
-	if (ta_unix_uring && ta_uring_unix_op(op) && res == 0 &&
-	    !ta_is_self(bpf_get_current_pid_tgid() >> 32))
-		ta_uring_unix_done(BPF_CORE_READ(req, file), op);
-	/* The footprint's kinds (opens, renames, connects...): footprint.bpf.h. */
-	if (ta_fp_mode && ta_fp_uring_op(op)) {
-		if (!ta_is_self(bpf_get_current_pid_tgid() >> 32))
-			ta_fp_io_uring(BPF_CORE_READ(req, file), op, res);
+	/*
+	 * A client reaching a shared terminal's server, or a server binding
+	 * (unix_sockets.bpf.h); the footprint's kinds (opens, renames,
+	 * connects...: footprint.bpf.h). None of them moves terminal data.
+	 */
+	if ((ta_unix_uring && ta_uring_unix_op(op)) || (ta_fp_mode && ta_fp_uring_op(op))) {
+		struct file *file;
+
+		if (ta_is_self(bpf_get_current_pid_tgid() >> 32))
+			return 0;
+		file = BPF_CORE_READ(req, file);
+		if (ta_unix_uring && ta_uring_unix_op(op) && res == 0)
+			ta_uring_unix_done(file, op);
+		if (ta_fp_mode && ta_fp_uring_op(op))
+			ta_fp_io_uring(file, op, res);
 		return 0;
 	}
 	if (!ta_syscall_io)

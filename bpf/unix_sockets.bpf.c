@@ -64,10 +64,7 @@ int ta_raw_unix_exit(struct bpf_raw_tracepoint_args *ctx)
 		uaddr = s.a[1];
 		alen = (int)s.a[2];
 	}
-	/* No name given (a bind of the family alone autobinds an abstract one): no server. */
-	if (alen <= 2)
-		return 0;
-	if (ret && !ta_unix_failure_wanted(ret))
+	if (!ta_unix_call_wanted(alen, ret))
 		return 0;
 	sk = ta_unix_sock(ta_fd_socket(fd));
 	if (sk)
@@ -86,8 +83,7 @@ static __always_inline int ta_unix_fn_exit(__u32 op, struct socket *sock, struct
 {
 	struct sock *sk;
 
-	/* No name given (a bind of the family alone autobinds an abstract one): no server. */
-	if (alen <= 2 || (ret && !ta_unix_failure_wanted(ret)))
+	if (!ta_unix_call_wanted(alen, ret))
 		return 0;
 	sk = BPF_CORE_READ(sock, sk);
 	if (sk)
@@ -131,6 +127,7 @@ static __always_inline int ta_unix_kp_enter(__u32 op, struct socket *sock, struc
 	struct tty_struct *ctty;
 	__u32 ses, auid;
 
+	/* No name given: no record whatever the result (ta_unix_call_wanted). */
 	if (alen <= 2 || ta_is_self(bpf_get_current_pid_tgid() >> 32) ||
 	    !ta_caller_recorded(&ctty, &ses, &auid))
 		return 0;

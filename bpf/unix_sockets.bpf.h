@@ -43,6 +43,17 @@ static __always_inline bool ta_unix_failure_wanted(long ret)
 	       ret == -1 /* EPERM */ || ret == -98 /* EADDRINUSE */;
 }
 
+/*
+ * Whether a call that ended with ret, given an address of alen bytes, is
+ * worth a record: a name was given (a bind of the family alone autobinds an
+ * abstract name, no server), and it succeeded or failed in a way that says
+ * something (ta_unix_failure_wanted).
+ */
+static __always_inline bool ta_unix_call_wanted(long alen, long ret)
+{
+	return alen > 2 && (!ret || ta_unix_failure_wanted(ret));
+}
+
 /* Whether the address at addr (the kernel's copy: in_kernel) is a unix one. */
 static __always_inline bool ta_unix_addr_is_unix(__u64 addr, bool in_kernel)
 {
@@ -105,8 +116,8 @@ static __always_inline void ta_unix_fill_addr(struct ta_unix_event *e, __u64 add
 
 /*
  * Records the caller's connect (op) or bind of unix socket sk, which ended
- * with ret (0 or -errno; the caller has checked it is one worth a record and
- * that a name was given, alen > 2): one that succeeded by the socket it
+ * with ret (0 or -errno; the caller has checked it is worth a record:
+ * ta_unix_call_wanted): one that succeeded by the socket it
  * reached (sk's peer) or bound, one that failed by its address (addr, alen
  * bytes; the kernel's copy: in_kernel) if that is a unix one.
  */
@@ -130,7 +141,6 @@ static __always_inline void ta_unix_record(__u32 op, struct sock *sk, long ret, 
 		return;
 	e->op = op;
 	e->ret = ret;
-	e->flags = 0;
 	e->ino = 0;
 	e->dev = 0;
 	e->pad = 0;
