@@ -551,7 +551,7 @@ static int try_backend(struct ta_capture *c, enum ta_backend b, enum ta_programs
 				ta_str_list_add(unseen, sizeof(unseen), "footprint requests");
 			snprintf(note, sizeof(note),
 				 "io_uring_complete (requests without a completion entry: io_uring's %s "
-				 "are not seen)", unseen);
+				 "are not seen; kernels from 5.19 on have it)", unseen);
 			ta_str_list_add(missing, missing_len, note);
 			on = false;
 		}
